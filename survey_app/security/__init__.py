@@ -1,0 +1,1 @@
+"""Passwords, masking of personal data and the hash-chained audit log."""

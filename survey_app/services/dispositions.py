@@ -1,0 +1,93 @@
+"""AAPOR dispositions for a telephone callback to a list sample of named people.
+
+Codes follow AAPOR's Standard Definitions (telephone surveys), with subcodes where this study needs
+them. Two choices are specific to a list of named service recipients (DESIGN.md §6, issue 5):
+- a wrong or disconnected number tells us nothing about the named person's eligibility, so it is
+  unknown eligibility (3.17, 3.18), not "not eligible" (AAPOR 4.x is for numbers, we sample people);
+- "I never received that service" (4.11) and "that is not me" (4.12) are not eligible, and are also
+  findings about the frame (possibly invented records) that the analysis reports.
+
+Final disposition of a case whose attempts are over (the rule reports print): the most informative
+outcome wins, in this order — an interview (1.1, then 1.2), not eligible (4.x), refusal or break-off
+(2.1x), other contact (2.2x, 2.3x), unknown eligibility (3.x, the last one); a released case never
+attempted is 3.11.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Disposition:
+    code: str
+    group: str  # I, P, R, NC, O, UH, UO, NE (the groups `analysis.aapor_rates` counts)
+    final: bool  # ends the case at once
+    zh: str
+    en: str
+    appointment: bool = False
+
+    def label(self, lang: str = "zh") -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+DISPOSITIONS: dict[str, Disposition] = {
+    d.code: d
+    for d in (
+        Disposition("1.1", "I", True, "完成访问", "Complete interview"),
+        Disposition("1.2", "P", True, "部分完成", "Partial interview"),
+        Disposition("2.11", "R", True, "拒访", "Refusal"),
+        Disposition("2.12", "R", True, "中途中断", "Break-off"),
+        Disposition(
+            "2.21", "NC", False, "本人暂不方便，预约回访", "Respondent unavailable: appointment", True
+        ),
+        Disposition("2.22", "NC", False, "本人不在，已留言", "Respondent away: message left"),
+        Disposition("2.32", "O", True, "身体原因无法受访", "Physically or mentally unable"),
+        Disposition("2.33", "O", True, "语言障碍", "Language barrier"),
+        Disposition("3.12", "UH", False, "占线", "Busy"),
+        Disposition("3.13", "UH", False, "无人接听", "No answer"),
+        Disposition("3.14", "UH", False, "语音信箱/无法确认机主", "Answering machine, owner unknown"),
+        Disposition("3.16", "UH", False, "技术故障", "Technical phone problem"),
+        Disposition("3.17", "UH", True, "空号或停机", "Number disconnected or not in service"),
+        Disposition("3.18", "UH", True, "错号：无法联系到本人", "Wrong number: named person not reachable"),
+        Disposition(
+            "4.11", "NE", True, "本人表示未办理过该服务", "Respondent says the service never happened"
+        ),
+        Disposition("4.12", "NE", True, "接听者不是本人", "Not the named person"),
+    )
+}
+
+#: The disposition of a released case that no one has called.
+NOT_ATTEMPTED = Disposition("3.11", "UH", False, "尚未拨打", "Not attempted")
+
+_PRECEDENCE = ("I", "P", "NE", "R", "O", "NC", "UO", "UH")
+
+
+def get(code: str) -> Disposition:
+    try:
+        return NOT_ATTEMPTED if code == NOT_ATTEMPTED.code else DISPOSITIONS[code]
+    except KeyError:
+        known = ", ".join(DISPOSITIONS)
+        raise KeyError(f"Unknown disposition code {code!r}; use one of {known}.") from None
+
+
+def final_of(codes: list[str]) -> str:
+    """The case's final disposition from its attempts' codes, in call order (rule in module doc)."""
+    if not codes:
+        return NOT_ATTEMPTED.code
+    dispositions = [get(c) for c in codes]
+    for group in _PRECEDENCE:
+        matching = [d for d in dispositions if d.group == group]
+        if matching:
+            if group in ("I", "P", "UH", "UO", "NC"):
+                return matching[-1].code if group != "I" else "1.1"
+            return matching[0].code
+    return dispositions[-1].code
+
+
+def group_counts(codes: list[str]) -> dict[str, int]:
+    """Counts per AAPOR group, for `analysis.aapor_rates`."""
+    counts = dict.fromkeys(("I", "P", "R", "NC", "O", "UH", "UO", "NE"), 0)
+    for code in codes:
+        counts[get(code).group] += 1
+    return counts

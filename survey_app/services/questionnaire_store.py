@@ -1,0 +1,128 @@
+"""Questionnaire versions in the database: stored as the library's JSON, frozen at fieldwork."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+import questionnaires
+from survey_app.security import audit
+from survey_app.security.audit import canonical_json
+from survey_app.services.auth import require
+from survey_app.services.errors import InvalidState, NotFound
+from survey_app.storage.models import QuestionnaireVersion, Study, User
+
+
+def definition_of(questionnaire: Any) -> dict[str, Any]:
+    return questionnaire.model_dump(mode="json")
+
+
+def save_version(
+    session: Session, actor: User, study: Study | None, questionnaire: Any
+) -> QuestionnaireVersion:
+    """Store `questionnaire` as the next version of its name (versions are never edited in place)."""
+    require(actor, "researcher", "admin")
+    definition = definition_of(questionnaire)
+    name = definition.get("name") or definition.get("id") or "questionnaire"
+    latest = session.scalar(
+        select(func.max(QuestionnaireVersion.version)).where(QuestionnaireVersion.name == name)
+    )
+    version = (latest or 0) + 1
+    definition["version"] = version
+    digest = hashlib.sha256(canonical_json(definition).encode("utf-8")).hexdigest()
+    row = QuestionnaireVersion(
+        study_id=study.id if study else None,
+        name=name,
+        version=version,
+        definition=definition,
+        sha256=digest,
+        frozen=False,
+        created_by=actor.id,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor.username,
+        "questionnaire.saved",
+        study_id=row.study_id,
+        entity="questionnaire_version",
+        entity_id=row.id,
+        name=name,
+        version=version,
+        sha256=digest,
+    )
+    return row
+
+
+def freeze(session: Session, actor: User, version_id: int) -> QuestionnaireVersion:
+    """Freeze a version: from now on answers are given under it, and it can no longer change."""
+    require(actor, "researcher", "supervisor", "admin")
+    row = session.get(QuestionnaireVersion, version_id)
+    if row is None:
+        raise NotFound(f"No questionnaire version {version_id}.")
+    if not row.frozen:
+        row.frozen = True
+        audit.record(
+            session,
+            actor.username,
+            "questionnaire.frozen",
+            study_id=row.study_id,
+            entity="questionnaire_version",
+            entity_id=row.id,
+            sha256=row.sha256,
+        )
+    return row
+
+
+def update_draft(session: Session, actor: User, version_id: int, questionnaire: Any) -> QuestionnaireVersion:
+    """Replace a draft version's content; a frozen version refuses and asks for a new version."""
+    require(actor, "researcher", "admin")
+    row = session.get(QuestionnaireVersion, version_id)
+    if row is None:
+        raise NotFound(f"No questionnaire version {version_id}.")
+    if row.frozen:
+        raise InvalidState(
+            f"{row.name} v{row.version} is frozen (fieldwork uses it); save a new version instead."
+        )
+    definition = definition_of(questionnaire)
+    definition["version"] = row.version
+    row.definition = definition
+    row.sha256 = hashlib.sha256(canonical_json(definition).encode("utf-8")).hexdigest()
+    audit.record(
+        session,
+        actor.username,
+        "questionnaire.edited",
+        study_id=row.study_id,
+        entity="questionnaire_version",
+        entity_id=row.id,
+        sha256=row.sha256,
+    )
+    return row
+
+
+def load_version(session: Session, version_id: int) -> Any:
+    row = session.get(QuestionnaireVersion, version_id)
+    if row is None:
+        raise NotFound(f"No questionnaire version {version_id}.")
+    return _parse(row.sha256, canonical_json(row.definition))
+
+
+@lru_cache(maxsize=64)
+def _parse(_sha256: str, definition_json: str) -> Any:
+    """Parsed questionnaires are immutable values; cache them by content so reruns stay fast."""
+    return questionnaires.Questionnaire.model_validate_json(definition_json)
+
+
+def versions(session: Session, study: Study) -> list[QuestionnaireVersion]:
+    return list(
+        session.scalars(
+            select(QuestionnaireVersion)
+            .where(QuestionnaireVersion.study_id == study.id)
+            .order_by(QuestionnaireVersion.version)
+        )
+    )

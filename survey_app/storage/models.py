@@ -1,0 +1,269 @@
+"""The study lifecycle as tables: users, studies, frames, samples, questionnaires, fieldwork, audit.
+
+Times are stored as naive UTC (`utcnow()`), the one convention SQLite and PostgreSQL both keep exactly.
+Personal data lives only in `frame_records.recipient_name` and `frame_records.phone`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+ROLES: tuple[str, ...] = ("researcher", "surveyor", "supervisor", "reviewer", "auditor", "admin")
+
+STUDY_STATES: tuple[str, ...] = ("design", "fieldwork", "closed")
+
+CASE_STATES: tuple[str, ...] = ("reserve", "pending", "held", "appointment", "finalised")
+
+
+def utcnow() -> dt.datetime:
+    """Now, as naive UTC with microseconds (what both databases store unchanged)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+# BigInteger primary keys that are still SQLite's rowid.
+Id = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    surveyor_no: Mapped[str | None] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Study(Base):
+    __tablename__ = "studies"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(256))
+    state: Mapped[str] = mapped_column(String(16), default="design")
+    scale: Mapped[str] = mapped_column(String(32), default="justice3")
+    satisfied_codes: Mapped[list[Any]] = mapped_column(JSON)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Frame(Base):
+    __tablename__ = "frames"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(512))
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    frame_sha256: Mapped[str] = mapped_column(String(64))
+    encoding: Mapped[str | None] = mapped_column(String(32))
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    row_count: Mapped[int] = mapped_column(Integer)
+    rejected_count: Mapped[int] = mapped_column(Integer, default=0)
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    imported_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class FrameIssue(Base):
+    """One rejected or repaired row of an imported frame, with where and why."""
+
+    __tablename__ = "frame_issues"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    frame_id: Mapped[int] = mapped_column(ForeignKey("frames.id"), index=True)
+    row: Mapped[int] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(16))
+
+
+class FrameRecord(Base):
+    """One rated service event of the frame, after validation and normalisation."""
+
+    __tablename__ = "frame_records"
+    __table_args__ = (UniqueConstraint("frame_id", "record_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    frame_id: Mapped[int] = mapped_column(ForeignKey("frames.id"), index=True)
+    record_id: Mapped[str] = mapped_column(String(64))
+    event_type: Mapped[str | None] = mapped_column(String(32))
+    domain: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(32))
+    district: Mapped[str] = mapped_column(String(32))
+    district_code: Mapped[str | None] = mapped_column(String(8))
+    organisation_id: Mapped[str | None] = mapped_column(String(64))
+    organisation: Mapped[str] = mapped_column(String(256))
+    staff_id: Mapped[str] = mapped_column(String(64))
+    service_date: Mapped[dt.date] = mapped_column(Date)
+    rating_time: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    system_rating: Mapped[str] = mapped_column(String(32))
+    recipient_name: Mapped[str | None] = mapped_column(String(128))
+    phone: Mapped[str] = mapped_column(String(32))
+    complaint_open: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class SampleDesign(Base):
+    __tablename__ = "sample_designs"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"), index=True)
+    frame_id: Mapped[int] = mapped_column(ForeignKey("frames.id"))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    allocation: Mapped[dict[str, Any]] = mapped_column(JSON)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    sample_sha256: Mapped[str | None] = mapped_column(String(64))
+    drawn_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    drawn_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Exclusion(Base):
+    """A frame row or person left out of the draw, and why (do-not-call, recent call, study rule)."""
+
+    __tablename__ = "exclusions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    design_id: Mapped[int] = mapped_column(ForeignKey("sample_designs.id"), index=True)
+    record_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(128))
+
+
+class Case(Base):
+    """A sampled unit to call back: one person (or event), the event asked about, its weight."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("design_id", "selection_order"),
+        Index("ix_cases_queue", "study_id", "state", "next_call_after"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"), index=True)
+    design_id: Mapped[int] = mapped_column(ForeignKey("sample_designs.id"))
+    frame_record_id: Mapped[int] = mapped_column(ForeignKey("frame_records.id"))
+    stratum: Mapped[str] = mapped_column(String(256))
+    replicate: Mapped[int] = mapped_column(Integer, default=0)
+    selection_order: Mapped[int] = mapped_column(Integer)
+    inclusion_prob: Mapped[float] = mapped_column(Float)
+    design_weight: Mapped[float] = mapped_column(Float)
+    person_events: Mapped[int] = mapped_column(Integer, default=1)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    held_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    held_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_call_after: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    appointment_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    appointment_note: Mapped[str | None] = mapped_column(Text)
+    final_disposition: Mapped[str | None] = mapped_column(String(8))
+
+    record: Mapped[FrameRecord] = relationship()
+
+
+class QuestionnaireVersion(Base):
+    __tablename__ = "questionnaire_versions"
+    __table_args__ = (UniqueConstraint("name", "version"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    study_id: Mapped[int | None] = mapped_column(ForeignKey("studies.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sha256: Mapped[str] = mapped_column(String(64))
+    frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CallAttempt(Base):
+    __tablename__ = "call_attempts"
+    __table_args__ = (UniqueConstraint("case_id", "attempt_no"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    surveyor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    attempt_no: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    disposition: Mapped[str] = mapped_column(String(8))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Interview(Base):
+    __tablename__ = "interviews"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    surveyor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(16), default="in_progress")
+
+
+class Answer(Base):
+    """The current answer to one item of one interview; its history is in the audit log."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("interview_id", "item"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id"), index=True)
+    item: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    answered_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    surveyor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    digest: Mapped[str] = mapped_column(String(64))
+
+
+class AuditEntry(Base):
+    """One line of the append-only, hash-chained audit log."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    study_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    entity: Mapped[str | None] = mapped_column(String(64))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The chain's last id and hash; updating this one row serialises appends on every database."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
