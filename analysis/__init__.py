@@ -1,1 +1,29 @@
-"""analysis"""
+"""Huifang's analysis library: design-based estimates, response rates, agreement and comparisons.
+
+Plain data in, data out: pandas DataFrames and small result objects. Nothing here knows about storage
+or the app.
+"""
+
+from analysis.design import Design, DomainEstimator, Estimate
+from analysis.errors import (
+    AgreementError,
+    AnalysisError,
+    CalibrationError,
+    DesignError,
+    ExportError,
+    LonelyPSUError,
+    RatesError,
+)
+
+__all__ = [
+    "AgreementError",
+    "AnalysisError",
+    "CalibrationError",
+    "Design",
+    "DesignError",
+    "DomainEstimator",
+    "Estimate",
+    "ExportError",
+    "LonelyPSUError",
+    "RatesError",
+]

@@ -1,0 +1,457 @@
+"""A survey design over a DataFrame and its estimators, mirroring R's `survey::svydesign`.
+
+`Design(data, strata=, weights=, fpc=, ids=)` is R's `svydesign(id=, strata=, weights=, fpc=)` for a
+stratified one-stage design (elements or clusters). Every estimator returns its value with a
+linearisation standard error that equals R survey 4.x's; adjustments (`poststratify`, `rake`) return
+a new design whose variance accounts for them, as R's do.
+
+Choices, all R's unless said otherwise:
+
+- `fpc` holds N_h (or, with `ids`, the number of PSUs in the stratum); values ≤ 1 are read as sampling
+  fractions, as R does. No `fpc`: with-replacement variance. No weights: N_h/n_h when `fpc` is given,
+  else 1.
+- `ids` are taken as nested within strata (R's `nest=TRUE`).
+- Missing values of y are R's `na.rm=TRUE`: the rows drop out of the estimate but stay in the design
+  (a domain), so strata and PSUs keep their sizes.
+- Means, totals and ratios get normal-theory intervals (R's `confint(svymean(...))`); proportions get
+  t intervals with the design's degrees of freedom (R's `svyciprop`), see `analysis.intervals`.
+- Degrees of freedom: PSUs minus strata among the rows in scope (R's `degf`); for a domain, its own
+  PSUs and strata (what `svyby(..., svyciprop)` uses).
+- A stratum with one PSU raises `LonelyPSUError` unless `lonely_psu` says otherwise (R's
+  `options(survey.lonely.psu=)`: "remove"/"certainty" contribute nothing, "adjust" centres at the
+  grand mean, "average" scales the other strata's sum up).
+- `deff` is R's `deff=TRUE`: design variance over the variance of simple random sampling without
+  replacement of the same number of cases (NaN when the weights sum to less than n).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.errors import CalibrationError, DesignError
+from analysis.intervals import proportion_interval
+from analysis.variance import (
+    PostStratumStep,
+    RakingStep,
+    Structure,
+    check_lonely_rule,
+    domain_variance,
+    variance,
+)
+
+Values = str | pd.Series | np.ndarray | Sequence[float]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One design-based estimate with its standard error and confidence interval."""
+
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    deff: float
+    df: float
+    n: int
+    level: float = 0.95
+    method: str = "normal"
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: getattr(self, k) for k in ("estimate", "se", "ci_low", "ci_high", "deff", "df", "n")}
+
+
+def _column(data: pd.DataFrame, name: str | None, role: str) -> pd.Series | None:
+    if name is None:
+        return None
+    if name not in data.columns:
+        raise DesignError(
+            f"{role}={name!r}: no such column; the data has {', '.join(map(str, data.columns[:20]))}"
+        )
+    return data[name]
+
+
+def _codes(series: pd.Series, role: str) -> tuple[np.ndarray, np.ndarray]:
+    if series.isna().any():
+        row = series.index[series.isna().to_numpy()][0]
+        raise DesignError(f"{role} column {series.name!r} is empty at row {row}; every row needs one")
+    codes, labels = pd.factorize(series, sort=True)
+    return codes.astype(np.int64), np.asarray(labels)
+
+
+def _build_structure(
+    data: pd.DataFrame, strata: str | None, ids: str | None, fpc: str | None, lonely_psu: str
+) -> tuple[Structure, np.ndarray | None]:
+    n = len(data)
+    if strata is None:
+        stratum, labels = np.zeros(n, dtype=np.int64), np.array(["(all)"], dtype=object)
+    else:
+        stratum, labels = _codes(_column(data, strata, "strata"), "strata")
+    if ids is None:
+        psu = np.arange(n, dtype=np.int64)
+    else:
+        cluster, _ = _codes(_column(data, ids, "ids"), "ids")
+        psu, _ = pd.factorize(pd.MultiIndex.from_arrays([stratum, cluster]), sort=True)
+        psu = psu.astype(np.int64)
+    n_psus = int(psu.max()) + 1 if n else 0
+    psu_stratum = np.zeros(n_psus, dtype=np.int64)
+    psu_stratum[psu] = stratum
+    n_h = np.bincount(psu_stratum, minlength=len(labels))
+    fpc_factor = np.ones(len(labels))
+    population = None
+    if fpc is not None:
+        raw = pd.to_numeric(_column(data, fpc, "fpc"), errors="coerce").to_numpy(dtype=float)
+        if np.isnan(raw).any() or (raw <= 0).any():
+            row = data.index[np.isnan(raw) | (raw <= 0)][0]
+            raise DesignError(f"fpc column {fpc!r} at row {row} is not a positive number")
+        per_stratum = pd.Series(raw).groupby(stratum)
+        if (per_stratum.nunique() > 1).any():
+            bad = labels[int(np.flatnonzero((per_stratum.nunique() > 1).to_numpy())[0])]
+            raise DesignError(f"fpc column {fpc!r} differs within stratum {bad!r}; it must be constant")
+        value = per_stratum.first().to_numpy()
+        fraction = bool((raw <= 1).all())
+        population = n_h / value if fraction else value
+        if (population < n_h - 1e-9).any():
+            bad = int(np.flatnonzero(population < n_h - 1e-9)[0])
+            raise DesignError(
+                f"fpc column {fpc!r} says stratum {labels[bad]!r} has {population[bad]:g} units in the "
+                f"population but the sample has {n_h[bad]} PSUs there; fix the population sizes"
+            )
+        fpc_factor = (population - n_h) / population
+    structure = Structure(
+        stratum=stratum,
+        psu=psu,
+        psu_stratum=psu_stratum,
+        n_psu=n_h,
+        fpc_factor=fpc_factor,
+        stratum_labels=labels,
+        lonely_psu=check_lonely_rule(lonely_psu),
+    )
+    return structure, population
+
+
+class Design:
+    """A stratified one-stage survey design: R's `svydesign(id=, strata=, weights=, fpc=)`."""
+
+    def __init__(
+        self,
+        data: pd.DataFrame,
+        strata: str | None = None,
+        weights: str | None = None,
+        fpc: str | None = None,
+        ids: str | None = None,
+        *,
+        lonely_psu: str = "fail",
+    ) -> None:
+        if not isinstance(data, pd.DataFrame):
+            raise DesignError("data must be a pandas DataFrame with one row per responding case")
+        if len(data) == 0:
+            raise DesignError("data has no rows; a design needs at least one responding case")
+        self.data = data.reset_index(drop=True)
+        self.strata, self.ids, self.fpc = strata, ids, fpc
+        self.structure, population = _build_structure(self.data, strata, ids, fpc, lonely_psu)
+        if weights is not None:
+            w = pd.to_numeric(_column(self.data, weights, "weights"), errors="coerce").to_numpy(float)
+            bad = ~np.isfinite(w) | (w < 0)
+            if bad.any():
+                row = int(np.flatnonzero(bad)[0])
+                raise DesignError(f"weights column {weights!r} at row {row} is {w[row]!r}; need a number ≥ 0")
+        elif population is not None:
+            s = self.structure
+            w = (population / s.n_psu)[s.stratum].astype(float)
+        else:
+            w = np.ones(len(self.data))
+        self.weights_column = weights
+        self.weights = w
+        self.steps: tuple[PostStratumStep | RakingStep, ...] = ()
+
+    # ------------------------------------------------------------------ helpers
+    def _derive(self, weights: np.ndarray, step: PostStratumStep | RakingStep) -> Design:
+        new = object.__new__(Design)
+        new.__dict__.update(self.__dict__)
+        new.weights = weights
+        new.steps = (*self.steps, step)
+        return new
+
+    def values(self, y: Values, role: str = "y") -> np.ndarray:
+        """y as floats aligned with the data (a column name, a Series or an array); NaN = missing."""
+        if isinstance(y, str):
+            series = _column(self.data, y, role)
+        else:
+            series = pd.Series(np.asarray(y) if not isinstance(y, pd.Series) else y.to_numpy())
+            if len(series) != len(self.data):
+                raise DesignError(f"{role} has {len(series)} values but the design has {len(self.data)} rows")
+        if series.dtype == bool or str(series.dtype) == "boolean":
+            series = series.astype("Float64")
+        out = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        bad = np.isnan(out) & series.notna().to_numpy()
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise DesignError(
+                f"{role} {getattr(series, 'name', '')!r} at row {row} is {series.iloc[row]!r}, not a number"
+            )
+        return out
+
+    @property
+    def n(self) -> int:
+        return len(self.data)
+
+    def degf(self, scope: np.ndarray | None = None) -> int:
+        """PSUs minus strata among the rows in scope with positive weight (R's `degf`)."""
+        inset = self.weights != 0 if scope is None else (self.weights != 0) & scope
+        s = self.structure
+        return len(np.unique(s.psu[inset])) - len(np.unique(s.stratum[inset]))
+
+    def _variance(self, z: np.ndarray) -> float:
+        return float(variance(z, self.structure, self.steps)[0])
+
+    @staticmethod
+    def _normal(estimate: float, se: float, level: float) -> tuple[float, float]:
+        q = stats.norm.ppf(0.5 + level / 2)
+        return estimate - q * se, estimate + q * se
+
+    def _srs_variance_of_mean(self, y0: np.ndarray, w: np.ndarray, avg: float) -> float:
+        nobs = int((w != 0).sum())
+        psum = w.sum()
+        if psum < nobs or nobs < 2:
+            return np.nan
+        s2 = (w * (y0 - avg) ** 2).sum() / psum * nobs / (nobs - 1)
+        return s2 * (psum - nobs) / (psum * nobs)
+
+    # --------------------------------------------------------------- estimators
+    def mean(self, y: Values, level: float = 0.95) -> Estimate:
+        """Weighted mean of y (R's `svymean(~y, design, na.rm=TRUE, deff=TRUE)`)."""
+        yv = self.values(y)
+        ok = ~np.isnan(yv)
+        y0, w = np.where(ok, yv, 0.0), self.weights * ok
+        psum = w.sum()
+        if psum == 0:
+            raise DesignError(f"y {y if isinstance(y, str) else ''!r} has no non-missing value with weight")
+        avg = (w * y0).sum() / psum
+        se = np.sqrt(self._variance(w * (y0 - avg) / psum * ok))
+        low, high = self._normal(avg, se, level)
+        vsrs = self._srs_variance_of_mean(y0, w, avg)
+        return Estimate(avg, se, low, high, se**2 / vsrs, np.nan, int(ok.sum()), level)
+
+    def total(self, y: Values, level: float = 0.95) -> Estimate:
+        """Weighted total of y (R's `svytotal(~y, design, na.rm=TRUE, deff=TRUE)`)."""
+        yv = self.values(y)
+        ok = ~np.isnan(yv)
+        y0, w = np.where(ok, yv, 0.0), self.weights * ok
+        tot = (w * y0).sum()
+        se = np.sqrt(self._variance(w * y0))
+        low, high = self._normal(tot, se, level)
+        psum = w.sum()
+        vsrs = self._srs_variance_of_mean(y0, w, (w * y0).sum() / psum if psum else 0.0) * psum**2
+        return Estimate(tot, se, low, high, se**2 / vsrs, np.nan, int(ok.sum()), level)
+
+    def proportion(self, y: Values, ci: str = "logit", level: float = 0.95) -> Estimate:
+        """Proportion of y = 1 among non-missing y, with R `svyciprop`'s interval `ci`."""
+        yv = self.values(y)
+        if ((yv != 0) & (yv != 1) & ~np.isnan(yv)).any():
+            raise DesignError("proportion() needs y coded 0/1 or True/False (NaN for not applicable)")
+        est = self.mean(yv, level)
+        low, high = proportion_interval(est.estimate, est.se, self.degf(), self.n, ci, level)
+        return Estimate(
+            est.estimate, est.se, float(low[0]), float(high[0]), est.deff, self.degf(), est.n, level, ci
+        )
+
+    def ratio(self, y: Values, x: Values, level: float = 0.95) -> Estimate:
+        """Ratio of totals of y and x (R's `svyratio(~y, ~x, design, na.rm=TRUE)`)."""
+        yv, xv = self.values(y, "y"), self.values(x, "x")
+        ok = ~np.isnan(yv) & ~np.isnan(xv)
+        y0, x0, w = np.where(ok, yv, 0.0), np.where(ok, xv, 0.0), self.weights * ok
+        x_total = (w * x0).sum()
+        if x_total == 0:
+            raise DesignError("ratio(): the weighted total of x is zero")
+        r = (w * y0).sum() / x_total
+        resid = (y0 - r * x0) / x_total
+        se = np.sqrt(self._variance(w * resid))
+        low, high = self._normal(r, se, level)
+        psum = w.sum()
+        vsrs = self._srs_variance_of_mean(resid, w, (w * resid).sum() / psum) * psum**2
+        return Estimate(r, se, low, high, se**2 / vsrs, np.nan, int(ok.sum()), level)
+
+    def by(self, column: str) -> DomainEstimator:
+        """Estimates for every level of `column`, each a domain of this design (R's `svyby`)."""
+        return DomainEstimator(self, column)
+
+    # -------------------------------------------------------------- adjustments
+    def _cells(self, column: str | Sequence[str]) -> tuple[np.ndarray, list]:
+        columns = [column] if isinstance(column, str) else list(column)
+        frame = pd.DataFrame({c: _column(self.data, c, "post-stratum") for c in columns})
+        for c in columns:
+            if frame[c].isna().any():
+                row = int(np.flatnonzero(frame[c].isna().to_numpy())[0])
+                raise CalibrationError(f"calibration column {c!r} is empty at row {row}")
+        keys = list(frame.itertuples(index=False, name=None))
+        keys = [k[0] if len(columns) == 1 else k for k in keys]
+        codes, labels = pd.factorize(pd.Series(keys, dtype=object), sort=False)
+        return codes.astype(np.int64), list(labels)
+
+    def _poststratified_weights(self, weights: np.ndarray, cell: np.ndarray, labels: list, totals, what: str):
+        totals = dict(totals)
+        missing = [level for level in labels if level not in totals]
+        if missing:
+            raise CalibrationError(
+                f"{what}: level {missing[0]!r} occurs in the sample but has no population total; add it"
+            )
+        absent = [level for level, total in totals.items() if total and level not in labels]
+        if absent:
+            raise CalibrationError(
+                f"{what}: level {absent[0]!r} has a population total but no respondent; collapse it "
+                "with a neighbouring level before adjusting"
+            )
+        target = np.array([float(totals[level]) for level in labels])
+        current = np.bincount(cell, weights=weights, minlength=len(labels))
+        if (current == 0).any():
+            level = labels[int(np.flatnonzero(current == 0)[0])]
+            raise CalibrationError(f"{what}: level {level!r} has respondents but zero total weight")
+        return weights * (target / current)[cell]
+
+    def poststratify(self, column: str | Sequence[str], totals: Mapping) -> Design:
+        """A new design post-stratified to population `totals` by `column` (R's `postStratify`)."""
+        cell, labels = self._cells(column)
+        new = self._poststratified_weights(self.weights, cell, labels, totals, f"poststratify({column!r})")
+        return self._derive(new, PostStratumStep(cell, self.weights, new))
+
+    def rake(self, margins: Mapping[str, Mapping], max_iter: int = 100, tol: float = 1e-10) -> Design:
+        """A new design raked to the `margins` {column: {level: total}} (R's `rake`).
+
+        Convergence as R's: stop when no cell of the cross-classification of all margin columns
+        moves by more than `tol` (times the weight total when `tol` < 1) in a pass over the margins.
+        """
+        if not margins:
+            raise CalibrationError("rake() needs at least one margin {column: {level: total}}")
+        grand = [sum(float(v) for v in dict(t).values()) for t in margins.values()]
+        if max(grand) - min(grand) > 1e-8 * max(grand):
+            raise CalibrationError(
+                f"rake(): the margins add up to different totals ({', '.join(f'{g:g}' for g in grand)}); "
+                "they must describe the same population"
+            )
+        cells = {name: self._cells(name) for name in margins}
+        joint, _ = self._cells(list(margins))
+        w = self.weights
+        epsilon = tol * w.sum() if tol < 1 else tol
+        old = np.bincount(joint, weights=w)
+        converged, iterations = False, 0
+        after: list[np.ndarray] = []
+        while iterations < max_iter:
+            after = []
+            for name, totals in margins.items():
+                cell, labels = cells[name]
+                w = self._poststratified_weights(w, cell, labels, totals, f"rake() margin {name!r}")
+                after.append(w)
+            new = np.bincount(joint, weights=w)
+            if np.max(np.abs(old - new)) < epsilon:
+                converged = True
+                break
+            old = new
+            iterations += 1
+        if not converged:
+            warnings.warn(
+                f"rake() did not converge after {iterations} passes; the margins may be inconsistent "
+                "with each other (a cell empty in one margin but required by another)",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        step = RakingStep(tuple(cells[name][0] for name in margins), tuple(after))
+        return self._derive(w, step)
+
+
+class DomainEstimator:
+    """Domain estimates on the full design, vectorised over all levels of a column at once."""
+
+    def __init__(self, design: Design, column: str) -> None:
+        self.design = design
+        self.column = column
+        series = _column(design.data, column, "by")
+        codes, labels = pd.factorize(series, sort=True)
+        self.domain = codes.astype(np.int64)
+        self.labels = pd.Index(labels, name=column)
+        self.size = len(labels)
+
+    def _variances(self, z: np.ndarray) -> np.ndarray:
+        design = self.design
+        if not design.steps:
+            return domain_variance(z, self.domain, self.size, design.structure)
+        dense = np.zeros((len(z), self.size))
+        inside = self.domain >= 0
+        dense[np.flatnonzero(inside), self.domain[inside]] = z[inside]
+        return variance(dense, design.structure, design.steps)
+
+    def _df(self) -> np.ndarray:
+        s, w = self.design.structure, self.design.weights
+        inside = (self.domain >= 0) & (w != 0)
+        d = self.domain[inside]
+        psus = pd.DataFrame({"d": d, "p": s.psu[inside]}).drop_duplicates()["d"].value_counts()
+        strata = pd.DataFrame({"d": d, "h": s.stratum[inside]}).drop_duplicates()["d"].value_counts()
+        return (
+            psus.reindex(range(self.size), fill_value=0) - strata.reindex(range(self.size), fill_value=0)
+        ).to_numpy()
+
+    def _prepare(self, y: Values, x: Values | None = None):
+        design = self.design
+        yv = design.values(y)
+        ok = ~np.isnan(yv) & (self.domain >= 0)
+        if x is not None:
+            xv = design.values(x, "x")
+            ok &= ~np.isnan(xv)
+            return np.where(ok, yv, 0.0), np.where(ok, xv, 0.0), design.weights * ok, ok
+        return np.where(ok, yv, 0.0), design.weights * ok, ok
+
+    def _sum(self, values: np.ndarray) -> np.ndarray:
+        inside = self.domain >= 0
+        return np.bincount(self.domain[inside], weights=values[inside], minlength=self.size)
+
+    def _frame(self, est, var, ok, level, low=None, high=None, df=None) -> pd.DataFrame:
+        se = np.sqrt(var)
+        if low is None:
+            q = stats.norm.ppf(0.5 + level / 2)
+            low, high = est - q * se, est + q * se
+        n = self._sum(ok.astype(float)).astype(int)
+        frame = pd.DataFrame(
+            {"estimate": est, "se": se, "ci_low": low, "ci_high": high, "n": n}, index=self.labels
+        )
+        if df is not None:
+            frame["df"] = df
+        return frame[n > 0]
+
+    def mean(self, y: Values, level: float = 0.95) -> pd.DataFrame:
+        y0, w, ok = self._prepare(y)
+        wsum = self._sum(w)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            est = self._sum(w * y0) / wsum
+            z = np.where(ok, w * (y0 - est[self.domain]) / wsum[self.domain], 0.0)
+        return self._frame(est, self._variances(z), ok, level)
+
+    def total(self, y: Values, level: float = 0.95) -> pd.DataFrame:
+        y0, w, ok = self._prepare(y)
+        return self._frame(self._sum(w * y0), self._variances(w * y0), ok, level)
+
+    def ratio(self, y: Values, x: Values, level: float = 0.95) -> pd.DataFrame:
+        y0, x0, w, ok = self._prepare(y, x)
+        xsum = self._sum(w * x0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            est = self._sum(w * y0) / xsum
+            z = np.where(ok, w * (y0 - est[self.domain] * x0) / xsum[self.domain], 0.0)
+        return self._frame(est, self._variances(z), ok, level)
+
+    def proportion(self, y: Values, ci: str = "logit", level: float = 0.95) -> pd.DataFrame:
+        yv = self.design.values(y)
+        if ((yv != 0) & (yv != 1) & ~np.isnan(yv)).any():
+            raise DesignError("proportion() needs y coded 0/1 or True/False (NaN for not applicable)")
+        frame = self.mean(yv, level)
+        df = self._df()
+        rows = np.bincount(self.domain[self.domain >= 0], minlength=self.size)
+        keep = self._sum((~np.isnan(yv)).astype(float)) > 0
+        low, high = proportion_interval(
+            frame["estimate"].to_numpy(), frame["se"].to_numpy(), df[keep], rows[keep], ci, level
+        )
+        frame["ci_low"], frame["ci_high"], frame["df"] = low, high, df[keep]
+        return frame

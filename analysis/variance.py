@@ -1,0 +1,167 @@
+"""Linearisation variance of a stratified one-stage cluster design, as R survey's `svyrecvar`.
+
+Estimators hand over influence values z (one column per statistic); the variance is the sum over
+strata of  f_h · n_h/(n_h − 1) · Σ_PSU (t_hi − t̄_h)²  with t_hi the PSU totals of z and f_h = 1 − n_h/N_h
+(f_h = 1 without an fpc: sampling with replacement). Calibration steps first replace z by residuals,
+exactly as `svyrecvar` does for `postStratify` and `rake` designs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from analysis.errors import DesignError, LonelyPSUError
+
+#: How a stratum with a single PSU is treated (R's `options(survey.lonely.psu=)`).
+LONELY_PSU_CHOICES = ("fail", "remove", "certainty", "adjust", "average")
+
+
+@dataclass(frozen=True)
+class PostStratumStep:
+    """One post-stratification: cell of each row, weights before and after (R's `postStrata` entry)."""
+
+    cell: np.ndarray
+    old_weights: np.ndarray
+    new_weights: np.ndarray
+
+
+@dataclass(frozen=True)
+class RakingStep:
+    """Raking: per margin, the cell of each row and the weights right after that margin's pass."""
+
+    cells: tuple[np.ndarray, ...]
+    weights: tuple[np.ndarray, ...]
+
+
+@dataclass(frozen=True)
+class Structure:
+    """The fixed parts of a design that the variance needs, as integer codes."""
+
+    stratum: np.ndarray  # stratum code per row, 0..H-1
+    psu: np.ndarray  # PSU code per row, 0..P-1, unique across strata
+    psu_stratum: np.ndarray  # stratum code per PSU
+    n_psu: np.ndarray  # PSUs per stratum in the design (n_h)
+    fpc_factor: np.ndarray  # f_h = 1 - n_h/N_h per stratum (1 with replacement)
+    stratum_labels: np.ndarray
+    lonely_psu: str = "fail"
+
+
+def group_mean(values: np.ndarray, cell: np.ndarray, n_cells: int) -> np.ndarray:
+    """The unweighted mean of each column within each cell, returned per row (R's `ave`)."""
+    counts = np.bincount(cell, minlength=n_cells).astype(float)
+    sums = np.zeros((n_cells, values.shape[1]))
+    np.add.at(sums, cell, values)
+    return (sums / np.where(counts == 0, 1.0, counts)[:, None])[cell]
+
+
+def residualise(z: np.ndarray, steps: tuple[PostStratumStep | RakingStep, ...]) -> np.ndarray:
+    """Apply the calibration steps to influence values z (n × k) as `svyrecvar` does."""
+    for step in steps:
+        if isinstance(step, RakingStep):
+            sizes = [int(cell.max()) + 1 for cell in step.cells]
+            for _ in range(10):  # R makes exactly ten passes over the margins
+                for cell, psw, size in zip(step.cells, step.weights, sizes, strict=True):
+                    z = z - psw[:, None] * group_mean(z / psw[:, None], cell, size)
+        else:
+            psw = step.new_weights.copy()
+            oldw = step.old_weights
+            psw[(psw == 0) & (oldw == 0)] = 1.0
+            size = int(step.cell.max()) + 1
+            sums = np.zeros((size, z.shape[1]))
+            np.add.at(sums, step.cell, z * (oldw / psw)[:, None])
+            old_totals = np.bincount(step.cell, weights=oldw, minlength=size)
+            z = z - (sums / old_totals[:, None])[step.cell] * psw[:, None]
+    return z
+
+
+def psu_totals(z: np.ndarray, structure: Structure) -> np.ndarray:
+    """Totals of each column of z within each PSU (P × k)."""
+    totals = np.zeros((len(structure.psu_stratum), z.shape[1]))
+    np.add.at(totals, structure.psu, z)
+    return totals
+
+
+def stratified_variance(totals: np.ndarray, structure: Structure) -> np.ndarray:
+    """Variance of each column from PSU totals (P × k): the sum over strata of R's `onestrat`."""
+    h_of_psu = structure.psu_stratum
+    n_h = structure.n_psu
+    n_strata = len(n_h)
+    sums = np.zeros((n_strata, totals.shape[1]))
+    np.add.at(sums, h_of_psu, totals)
+    means = sums / n_h[:, None]
+    lonely = n_h == 1
+    deviations = totals - np.where(lonely[h_of_psu][:, None], 0.0, means[h_of_psu])
+    squares = np.zeros_like(sums)
+    np.add.at(squares, h_of_psu, deviations**2)
+    return combine_strata(squares, structure)
+
+
+def combine_strata(squares: np.ndarray, structure: Structure) -> np.ndarray:
+    """Scale each stratum's sum of squared PSU deviations and add up, applying the lonely-PSU rule.
+
+    `squares` holds, for lonely strata, the uncentred square of the single PSU total (deviation from
+    the grand mean, which is what R's "adjust" uses).
+    """
+    n_h = structure.n_psu.astype(float)
+    lonely = structure.n_psu == 1
+    scale = structure.fpc_factor * np.where(lonely, 1.0, n_h / np.where(lonely, 1.0, n_h - 1.0))
+    if lonely.any():
+        rule = structure.lonely_psu
+        if rule == "fail":
+            names = ", ".join(str(s) for s in structure.stratum_labels[lonely][:5])
+            raise LonelyPSUError(
+                f"stratum {names} has only one PSU, so its variance cannot be estimated; collapse it "
+                "with a similar stratum, or pass lonely_psu='certainty', 'remove', 'adjust' or 'average'"
+            )
+        if rule in ("remove", "certainty"):
+            scale = np.where(lonely, 0.0, scale)
+        elif rule == "average":
+            ok = ~lonely
+            if not ok.any():
+                raise LonelyPSUError("every stratum has a single PSU: 'average' has nothing to average")
+            return (squares[ok] * scale[ok, None]).sum(axis=0) * len(n_h) / ok.sum()
+    return (squares * scale[:, None]).sum(axis=0)
+
+
+def variance(z: np.ndarray, structure: Structure, steps: tuple = ()) -> np.ndarray:
+    """Variance of each column of the influence matrix z under the design."""
+    z = np.asarray(z, dtype=float)
+    if z.ndim == 1:
+        z = z[:, None]
+    if steps:
+        z = residualise(z, steps)
+    return stratified_variance(psu_totals(z, structure), structure)
+
+
+def check_lonely_rule(rule: str) -> str:
+    if rule not in LONELY_PSU_CHOICES:
+        raise DesignError(f"lonely_psu={rule!r} is not one of {', '.join(LONELY_PSU_CHOICES)}")
+    return rule
+
+
+def domain_variance(z: np.ndarray, domain: np.ndarray, n_domains: int, structure: Structure) -> np.ndarray:
+    """Variance of one influence vector per domain without building an n × D matrix.
+
+    `z` is non-zero only inside its row's domain (`domain` code, −1 for rows in no domain). PSUs of a
+    stratum that have no row in a domain count as zero totals, which is what zero-out domain
+    estimation (R's padding in `onestrat`) means.
+    """
+    n_strata = len(structure.n_psu)
+    keep = domain >= 0
+    key = structure.psu[keep].astype(np.int64) * n_domains + domain[keep]
+    cells, inverse = np.unique(key, return_inverse=True)
+    totals = np.bincount(inverse, weights=z[keep])
+    d_of_cell = cells % n_domains
+    h_of_cell = structure.psu_stratum[cells // n_domains]
+    flat = h_of_cell * n_domains + d_of_cell
+    size = n_strata * n_domains
+    sums = np.bincount(flat, weights=totals, minlength=size).reshape(n_strata, n_domains)
+    present = np.bincount(flat, minlength=size).reshape(n_strata, n_domains)
+    lonely = structure.n_psu == 1
+    means = np.where(lonely[:, None], 0.0, sums / structure.n_psu[:, None])
+    deviations = totals - means[h_of_cell, d_of_cell]
+    squares = np.bincount(flat, weights=deviations**2, minlength=size).reshape(n_strata, n_domains)
+    squares += (structure.n_psu[:, None] - present) * means**2
+    return combine_strata(squares, structure)
