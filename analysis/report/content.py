@@ -1,0 +1,321 @@
+"""Everything a report shows, as plain values: the renderer never asks the database or the statistics.
+
+An assembler (in the app) fills a `ReportContent` from a study; `render_pdf` turns it into bytes.
+Tables are pandas DataFrames whose columns are named in `*_COLUMNS` below; validation names the
+field and the missing column. Personal data (names, phone numbers) never belongs here, and a
+phone-number-like token anywhere in the content is rejected.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import math
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+
+from analysis.report.errors import ReportContentError
+
+Language = Literal["zh", "en"]
+Kind = Literal["full", "comparison"]
+
+EXCLUSION_COLUMNS = ("reason", "count")
+STRATA_COLUMNS = ("stratum", "N_h", "n_h", "released", "completes")
+DISPOSITION_COLUMNS = ("code", "label", "count")
+GROUP_COLUMNS = ("group", "estimate", "ci_low", "ci_high", "n")
+UNIT_COLUMNS = (
+    "unit",
+    "n",
+    "system_rate",
+    "third_party_rate",
+    "third_party_ci_low",
+    "third_party_ci_high",
+    "difference",
+    "diff_ci_low",
+    "diff_ci_high",
+    "p_value",
+    "q_value",
+    "shrunk_rate",
+    "rated_by_other",
+    "service_denied",
+    "flagged",
+)
+SURVEYOR_COLUMNS = (
+    "surveyor",
+    "interviews",
+    "median_minutes",
+    "dk_share",
+    "satisfied_rate",
+    "p_value",
+    "flagged",
+)
+AUDIT_ACTION_COLUMNS = ("action", "count")
+
+#: Headline metric keys, in the order the report prints them.
+HEADLINE_KEYS = ("satisfaction", "awareness", "first_choice")
+
+_PHONE_LIKE = re.compile(r"(?<![0-9A-Za-z])(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?![0-9A-Za-z])")
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A proportion (0..1) with its confidence interval and the number of answers behind it."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    n: int
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """A test statistic with degrees of freedom and p-value."""
+
+    statistic: float
+    df: int
+    p_value: float
+
+
+@dataclass(frozen=True)
+class StudyInfo:
+    """Who commissioned the study, who runs it, and the PIPL statements printed in the report."""
+
+    study_id: str
+    name: str
+    commissioning_body: str
+    surveyor_organisation: str
+    purpose: str
+    retention: str
+    safeguards: str
+
+
+@dataclass(frozen=True)
+class FrameInfo:
+    """The imported frame and its fingerprints; `exclusions` has columns `EXCLUSION_COLUMNS`."""
+
+    file_name: str
+    rows: int
+    eligible_rows: int
+    source_sha256: str
+    frame_sha256: str
+    exclusions: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class DesignInfo:
+    """The sample design; `strata` has columns `STRATA_COLUMNS`, one row per stratum."""
+
+    strata_description: str
+    allocation: str
+    seed: int
+    sample_sha256: str
+    strata: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class QuestionnaireInfo:
+    name: str
+    version: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class FieldworkInfo:
+    """Fieldwork dates, AAPOR dispositions (`DISPOSITION_COLUMNS`) and rates, in print order."""
+
+    start: dt.date
+    end: dt.date
+    dispositions: pd.DataFrame
+    rates: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class NonresponseCheck:
+    """System 满意率 among respondents and nonrespondents: known for every sampled case."""
+
+    respondents: int
+    nonrespondents: int
+    respondent_system_rate: float
+    nonrespondent_system_rate: float
+    p_value: float
+
+
+@dataclass(frozen=True)
+class MethodInfo:
+    frame: FrameInfo
+    design: DesignInfo
+    questionnaire: QuestionnaireInfo
+    fieldwork: FieldworkInfo
+    weighting: str
+    scale: str
+    satisfied_codes: tuple[str, ...]
+    confidence_level: float
+    nonresponse: NonresponseCheck
+
+
+@dataclass(frozen=True)
+class Results:
+    """Headline metrics keyed by `HEADLINE_KEYS`; group tables have columns `GROUP_COLUMNS`."""
+
+    headline: Mapping[str, Estimate]
+    by_district: pd.DataFrame
+    by_domain: pd.DataFrame
+    by_channel: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Agreement:
+    kappa: Estimate
+    weighted_kappa: Estimate
+    bowker: TestResult
+    stuart_maxwell: TestResult
+    mcnemar: TestResult
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """System ratings against the callback answers.
+
+    `paired` counts cases: index = system rating codes, columns = callback answer codes (incl. dk).
+    `units` has columns `UNIT_COLUMNS` (one row per unit tested, `flagged` for q ≤ fdr_level);
+    `surveyor_checks` has `SURVEYOR_COLUMNS`; `case_flags` maps a flag name to its case count.
+    """
+
+    unit_label: str
+    system_rate: float
+    third_party: Estimate
+    paired_difference: Estimate
+    paired: pd.DataFrame
+    agreement: Agreement
+    units: pd.DataFrame
+    fdr_level: float
+    small_unit_min_n: int
+    surveyor_checks: pd.DataFrame
+    case_flags: Mapping[str, int]
+
+    @property
+    def flagged_units(self) -> pd.DataFrame:
+        return self.units[self.units["flagged"].astype(bool)]
+
+
+@dataclass(frozen=True)
+class AuditSummary:
+    """The audit trail in brief; `by_action` has columns `AUDIT_ACTION_COLUMNS`."""
+
+    entries: int
+    by_action: pd.DataFrame
+    chain_head_sha256: str
+    first_entry: dt.datetime
+    last_entry: dt.datetime
+    answers_sha256: str
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    """Everything the report prints. Same content → byte-identical PDF."""
+
+    study: StudyInfo
+    generated_at: dt.datetime
+    language: Language
+    kind: Kind
+    method: MethodInfo
+    results: Results
+    comparison: Comparison
+    audit: AuditSummary
+    notes: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        validate_content(self)
+
+    @property
+    def verify_command(self) -> str:
+        return f"huifang verify {self.study.study_id}"
+
+
+def validate_content(content: ReportContent) -> None:
+    """Raise ReportContentError naming the first field that is missing, malformed or personal."""
+    if content.language not in ("zh", "en"):
+        raise ReportContentError(
+            "language", f"{content.language!r} is not a report language", "Use 'zh' or 'en'."
+        )
+    if content.kind not in ("full", "comparison"):
+        raise ReportContentError(
+            "kind", f"{content.kind!r} is not a report kind", "Use 'full' or 'comparison'."
+        )
+    tables = {
+        "method.frame.exclusions": (content.method.frame.exclusions, EXCLUSION_COLUMNS),
+        "method.design.strata": (content.method.design.strata, STRATA_COLUMNS),
+        "method.fieldwork.dispositions": (content.method.fieldwork.dispositions, DISPOSITION_COLUMNS),
+        "results.by_district": (content.results.by_district, GROUP_COLUMNS),
+        "results.by_domain": (content.results.by_domain, GROUP_COLUMNS),
+        "results.by_channel": (content.results.by_channel, GROUP_COLUMNS),
+        "comparison.units": (content.comparison.units, UNIT_COLUMNS),
+        "comparison.surveyor_checks": (content.comparison.surveyor_checks, SURVEYOR_COLUMNS),
+        "audit.by_action": (content.audit.by_action, AUDIT_ACTION_COLUMNS),
+    }
+    for name, (frame, columns) in tables.items():
+        if not isinstance(frame, pd.DataFrame):
+            raise ReportContentError(
+                name, f"is a {type(frame).__name__}, not a DataFrame", "Pass a DataFrame."
+            )
+        missing = [column for column in columns if column not in frame.columns]
+        if missing:
+            raise ReportContentError(
+                name, f"lacks column(s) {', '.join(missing)}", f"Give it columns {columns}."
+            )
+    missing_keys = [key for key in HEADLINE_KEYS if key not in content.results.headline]
+    if missing_keys:
+        raise ReportContentError(
+            "results.headline",
+            f"lacks {', '.join(missing_keys)}",
+            f"Give an Estimate for each of {HEADLINE_KEYS}.",
+        )
+    for path, value in _walk(content, "content"):
+        if isinstance(value, float) and math.isinf(value):
+            raise ReportContentError(path, "is infinite", "Give a finite number or NaN for 'not available'.")
+        if isinstance(value, str) and not path.endswith("sha256") and _PHONE_LIKE.search(value):
+            raise ReportContentError(
+                path, "holds what looks like a phone number", "Reports carry no personal data; remove it."
+            )
+
+
+def content_digest(content: ReportContent) -> str:
+    """SHA-256 over a canonical text of the content: seeds the PDF's document ID."""
+    digest = hashlib.sha256()
+    for path, value in _walk(content, "content"):
+        digest.update(f"{path}={_canonical(value)}\n".encode())
+    return digest.hexdigest()
+
+
+def _canonical(value: Any) -> str:
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _walk(value: Any, path: str) -> Iterator[tuple[str, Any]]:
+    """Every leaf value with its dotted path; DataFrames cell by cell, in a fixed order."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for item in dataclasses.fields(value):
+            yield from _walk(getattr(value, item.name), f"{path}.{item.name}")
+    elif isinstance(value, pd.DataFrame):
+        yield f"{path}.columns", ",".join(map(str, value.columns))
+        yield f"{path}.index", ",".join(map(str, value.index))
+        for column in value.columns:
+            for position, cell in enumerate(value[column].tolist()):
+                yield f"{path}[{position}].{column}", cell
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _walk(item, f"{path}[{key}]")
+    elif isinstance(value, tuple | list):
+        for position, item in enumerate(value):
+            yield from _walk(item, f"{path}[{position}]")
+    else:
+        yield path, value

@@ -1,0 +1,89 @@
+"""How the report prints numbers. Tests and the app use these same functions, so figures match."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+NOT_AVAILABLE = "–"
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def format_rate(value: float | None, decimals: int = 1) -> str:
+    """A proportion 0..1 as a percentage: 0.8734 → '87.3%'."""
+    if _missing(value):
+        return NOT_AVAILABLE
+    return f"{100 * value:.{decimals}f}%"
+
+
+def format_points(value: float | None, decimals: int = 1) -> str:
+    """A difference of proportions in percentage points, signed: 0.052 → '+5.2'."""
+    if _missing(value):
+        return NOT_AVAILABLE
+    text = f"{100 * value:+.{decimals}f}"
+    return "0.0" if text in ("+0.0", "-0.0") else text
+
+
+def format_ci(low: float | None, high: float | None, decimals: int = 1) -> str:
+    """A confidence interval of proportions: '[85.1%, 89.2%]'."""
+    if _missing(low) or _missing(high):
+        return NOT_AVAILABLE
+    return f"[{format_rate(low, decimals)}, {format_rate(high, decimals)}]"
+
+
+def format_points_ci(low: float | None, high: float | None, decimals: int = 1) -> str:
+    """A confidence interval of a difference in percentage points: '[+1.2, +8.9]'."""
+    if _missing(low) or _missing(high):
+        return NOT_AVAILABLE
+    return f"[{format_points(low, decimals)}, {format_points(high, decimals)}]"
+
+
+def format_count(value: int | float | None) -> str:
+    """A count with thousands separators: 5000 → '5,000'."""
+    if _missing(value):
+        return NOT_AVAILABLE
+    return f"{int(value):,}"
+
+
+def format_number(value: float | None, decimals: int = 3) -> str:
+    """A statistic such as kappa or chi-square: 0.61234 → '0.612'."""
+    if _missing(value):
+        return NOT_AVAILABLE
+    return f"{value:.{decimals}f}"
+
+
+def format_p(value: float | None) -> str:
+    """A p- or q-value: three decimals, '<0.001' below that."""
+    if _missing(value):
+        return NOT_AVAILABLE
+    if value < 0.001:
+        return "<0.001"
+    return f"{value:.3f}"
+
+
+def format_date(value: dt.date) -> str:
+    """ISO date: '2026-11-26'."""
+    return value.strftime("%Y-%m-%d")
+
+
+def format_datetime(value: dt.datetime) -> str:
+    """ISO date and time to the second, with the offset when the value has one."""
+    text = value.strftime("%Y-%m-%d %H:%M:%S")
+    offset = value.strftime("%z")
+    if offset:
+        text += f" {offset[:3]}:{offset[3:]}"
+    return text
+
+
+def format_hash(value: str) -> str:
+    """A SHA-256 in full, lower case: auditors compare every character."""
+    return value.strip().lower()
+
+
+def format_flag(value: bool, lang: str) -> str:
+    if lang == "zh":
+        return "是" if value else "否"
+    return "yes" if value else "no"
