@@ -1,0 +1,277 @@
+"""Built-in questionnaires. `justice-callback` is the bilingual callback of ARCHITECTURE.md.
+
+Item names and codes of `justice-callback` are a contract with `fixtures` and `analysis`: change
+wording freely, never names or codes.
+
+Flow: intro → identity (no: not the person, straight to closing) → received_service (no: the
+service never happened — a finding — straight to closing) → who_rated, staff_asked_rating (only when
+the service was received) → the seven rating items (received or can't say) → unsatisfied_reason
+(overall rating on the dissatisfied side) → awareness, first choice, comment → closing, which every
+path reaches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from questionnaires.model import Choice, Item, Questionnaire, Section, Settings
+from sampling.vocabulary import SCALES
+
+_RATING_ITEMS: tuple[tuple[str, str, str], ...] = (
+    ("sat_attitude", "服务态度", "staff attitude"),
+    ("sat_efficiency", "办事效率", "efficiency"),
+    ("sat_professional", "专业能力", "professional competence"),
+    ("sat_result", "办理结果", "the result"),
+    ("sat_environment", "办事环境和便捷程度", "the environment and convenience"),
+    ("sat_integrity", "清正廉洁", "integrity"),
+)
+
+IDENTIFIED = "${identity} = 'yes'"
+RECEIVED = "${received_service} = 'yes'"
+RECEIVED_OR_UNSURE = "${received_service} in ('yes', 'dk')"
+
+
+def _choices(*pairs: tuple[str, str, str]) -> tuple[Choice, ...]:
+    return tuple(Choice(code=code, label={"zh": zh, "en": en}) for code, zh, en in pairs)
+
+
+YES_NO = _choices(("yes", "是", "Yes"), ("no", "否", "No"))
+
+
+def justice_callback(scale: str = "justice3") -> Questionnaire:
+    """The callback questionnaire of the justice-service rating check, on the study's rating scale."""
+    if scale not in SCALES:
+        raise KeyError(f"unknown rating scale {scale!r}; known: {', '.join(SCALES)}")
+    dissatisfied = tuple(code for code in SCALES[scale].codes if "dissatisfied" in code)
+    unsatisfied_when = (
+        f"${{sat_overall}} = '{dissatisfied[0]}'"
+        if len(dissatisfied) == 1
+        else "${sat_overall} in (" + ", ".join(f"'{code}'" for code in dissatisfied) + ")"
+    )
+    opening = Section(
+        name="opening",
+        label={"zh": "开场与身份确认", "en": "Opening and identity"},
+        items=(
+            Item(
+                name="intro",
+                type="note",
+                label={
+                    "zh": "您好！我是受上海市司法局人事处委托开展第三方满意度调查的访员，工号${surveyor_no}。"
+                    "本次回访只用于了解公共法律服务的真实情况，大约需要3分钟，您的回答将严格保密。",
+                    "en": "Hello! I am an interviewer of an independent survey commissioned by the personnel "
+                    "office (人事处) of the Shanghai Municipal Bureau of Justice (上海市司法局), interviewer "
+                    "number ${surveyor_no}. This short call (about 3 minutes) is only about how public legal "
+                    "services really went; your answers are kept strictly confidential.",
+                },
+            ),
+            Item(
+                name="identity",
+                type="single",
+                label={
+                    "zh": "请问您是办理该项业务的当事人本人吗？",
+                    "en": "Are you the person who used this service yourself?",
+                },
+                hint={
+                    "zh": "如不是本人，感谢对方后结束访问。",
+                    "en": "If not, thank them and end the call.",
+                },
+                choices=_choices(("yes", "是本人", "Yes, it is me"), ("no", "不是本人", "No, not me")),
+                required=True,
+            ),
+        ),
+    )
+    verification = Section(
+        name="verification",
+        label={"zh": "服务与评价核实", "en": "Verification of the service and the rating"},
+        relevant=IDENTIFIED,
+        items=(
+            Item(
+                name="received_service",
+                type="single",
+                label={
+                    "zh": "请问您是否在${service_date}通过${channel}办理过${domain}相关业务？",
+                    "en": "Did you receive ${domain} service on ${service_date} via ${channel}?",
+                },
+                choices=YES_NO,
+                allow_dk=True,
+                required=True,
+            ),
+            Item(
+                name="who_rated",
+                type="single",
+                label={
+                    "zh": "这次服务结束后的满意度评价，是您本人做的，还是别人代您做的，或者您没有评价过？",
+                    "en": "After this service, did you rate it yourself, did someone else rate it for you, "
+                    "or did you not rate it at all?",
+                },
+                choices=_choices(
+                    ("self", "本人评价", "I rated it myself"),
+                    ("other", "他人代为评价", "Someone else rated it for me"),
+                    ("not_rated", "没有评价", "I did not rate it"),
+                ),
+                allow_dk=True,
+                relevant=RECEIVED,
+                required=True,
+            ),
+            Item(
+                name="staff_asked_rating",
+                type="single",
+                label={
+                    "zh": "办理过程中，工作人员是否要求或暗示您给出某种评价（例如“满意”）？",
+                    "en": "During the service, did staff ask or hint that you should give a particular "
+                    "rating (for example 'satisfied')?",
+                },
+                choices=YES_NO,
+                allow_dk=True,
+                relevant=RECEIVED,
+                required=True,
+            ),
+        ),
+    )
+    ratings = tuple(
+        Item(
+            name=name,
+            type="rating",
+            label={
+                "zh": f"您对这次${{domain}}服务的{zh}是否满意？",
+                "en": f"How satisfied are you with {en} of this ${{domain}} service?",
+            },
+            allow_dk=True,
+            relevant=RECEIVED_OR_UNSURE,
+            required=True,
+        )
+        for name, zh, en in _RATING_ITEMS
+    )
+    satisfaction = Section(
+        name="satisfaction",
+        label={"zh": "满意度", "en": "Satisfaction"},
+        relevant=IDENTIFIED,
+        items=(
+            *ratings,
+            Item(
+                name="sat_overall",
+                type="rating",
+                label={
+                    "zh": "总体来说，您对这次${domain}服务是否满意？",
+                    "en": "Overall, how satisfied are you with this ${domain} service?",
+                },
+                hint={
+                    "zh": "请逐一读出选项，包括“说不清”。",
+                    "en": "Read out every option, including 'can't say'.",
+                },
+                allow_dk=True,
+                relevant=RECEIVED_OR_UNSURE,
+                required=True,
+            ),
+            Item(
+                name="unsatisfied_reason",
+                type="single",
+                label={
+                    "zh": "您不满意的主要原因是什么？",
+                    "en": "What is the main reason you are not satisfied?",
+                },
+                choices=_choices(
+                    ("attitude", "服务态度不好", "Staff attitude"),
+                    ("efficiency", "办事效率低、拖延", "Slow or delayed"),
+                    ("professional", "专业能力不足", "Lack of competence"),
+                    ("result", "对办理结果不满意", "The result"),
+                    ("environment", "办事环境差或不方便", "Environment or inconvenience"),
+                    ("integrity", "存在不廉洁问题", "Integrity problems"),
+                    ("other", "其他原因", "Other"),
+                ),
+                allow_dk=True,
+                allow_refused=True,
+                relevant=unsatisfied_when,
+                required=True,
+            ),
+        ),
+    )
+    awareness = Section(
+        name="awareness",
+        label={"zh": "知晓与首选", "en": "Awareness and first choice"},
+        relevant=IDENTIFIED,
+        items=(
+            Item(
+                name="aware_12348",
+                type="single",
+                label={
+                    "zh": "您是否知道12348公共法律服务热线？",
+                    "en": "Do you know the 12348 public legal service hotline?",
+                },
+                choices=YES_NO,
+                relevant=RECEIVED_OR_UNSURE,
+                required=True,
+            ),
+            Item(
+                name="aware_public_legal",
+                type="single",
+                label={
+                    "zh": "您是否知道身边的公共法律服务中心（站、室）可以提供免费法律咨询？",
+                    "en": "Do you know that public legal service centres near you give free legal advice?",
+                },
+                choices=YES_NO,
+                relevant=RECEIVED_OR_UNSURE,
+                required=True,
+            ),
+            Item(
+                name="first_choice",
+                type="single",
+                label={
+                    "zh": "今后如果遇到法律问题，您首先会选择哪种途径？",
+                    "en": "If you have a legal problem in future, where will you turn first?",
+                },
+                choices=_choices(
+                    (
+                        "public_legal",
+                        "公共法律服务（12348热线、公共法律服务中心等）",
+                        "Public legal services",
+                    ),
+                    ("private_lawyer", "自行聘请律师", "A private lawyer"),
+                    ("other", "其他途径", "Other"),
+                ),
+                allow_dk=True,
+                relevant=RECEIVED_OR_UNSURE,
+                required=True,
+            ),
+        ),
+    )
+    closing = Section(
+        name="ending",
+        label={"zh": "意见与结束", "en": "Comment and closing"},
+        items=(
+            Item(
+                name="comment",
+                type="text",
+                label={
+                    "zh": "您对司法行政部门的公共法律服务还有什么意见或建议吗？",
+                    "en": "Do you have any comments or suggestions on public legal services?",
+                },
+                relevant=f"{IDENTIFIED} and {RECEIVED_OR_UNSURE}",
+            ),
+            Item(
+                name="closing",
+                type="note",
+                label={
+                    "zh": "访问到此结束，感谢您的支持，祝您生活愉快，再见！",
+                    "en": "That is all. Thank you for your help, and goodbye!",
+                },
+            ),
+        ),
+    )
+    return Questionnaire(
+        id="justice-callback",
+        version=1,
+        title={"zh": "司法行政服务满意度回访问卷", "en": "Justice service satisfaction callback"},
+        settings=Settings(default_language="zh", rating_scale=scale),
+        sections=(opening, verification, satisfaction, awareness, closing),
+    )
+
+
+TEMPLATES: dict[str, Callable[..., Questionnaire]] = {"justice-callback": justice_callback}
+
+
+def template(name: str, *, scale: str = "justice3") -> Questionnaire:
+    """A built-in questionnaire by name, e.g. template("justice-callback", scale="haochaping5")."""
+    if name not in TEMPLATES:
+        raise KeyError(f"unknown template {name!r}; known: {', '.join(TEMPLATES)}")
+    return TEMPLATES[name](scale)
