@@ -4,6 +4,8 @@ Plain data in, data out: pandas DataFrames and small result objects. Nothing her
 or the app.
 """
 
+from analysis.aapor import aapor_rates
+from analysis.agreement import Agreement, TestResult, agreement
 from analysis.design import Design, DomainEstimator, Estimate
 from analysis.errors import (
     AgreementError,
@@ -16,6 +18,7 @@ from analysis.errors import (
 )
 
 __all__ = [
+    "Agreement",
     "AgreementError",
     "AnalysisError",
     "CalibrationError",
@@ -26,4 +29,7 @@ __all__ = [
     "ExportError",
     "LonelyPSUError",
     "RatesError",
+    "TestResult",
+    "aapor_rates",
+    "agreement",
 ]

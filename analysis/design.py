@@ -216,12 +216,14 @@ class Design:
         return estimate - q * se, estimate + q * se
 
     def _srs_variance_of_mean(self, y0: np.ndarray, w: np.ndarray, avg: float) -> float:
+        """R's `svyvar(x) * (N - n)/(N n)`, the denominator of `deff`; NaN where undefined."""
         nobs = int((w != 0).sum())
         psum = w.sum()
         if psum < nobs or nobs < 2:
             return np.nan
         s2 = (w * (y0 - avg) ** 2).sum() / psum * nobs / (nobs - 1)
-        return s2 * (psum - nobs) / (psum * nobs)
+        vsrs = s2 * (psum - nobs) / (psum * nobs)
+        return vsrs if vsrs > 0 else np.nan
 
     # --------------------------------------------------------------- estimators
     def mean(self, y: Values, level: float = 0.95) -> Estimate:
