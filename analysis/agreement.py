@@ -102,7 +102,7 @@ def mcnemar(b: float, c: float) -> TestResult:
     if discordant == 0:
         return TestResult(0.0, 1, 1.0)
     statistic = (b - c) ** 2 / discordant
-    p_value = stats.binomtest(int(round(b)), int(round(discordant)), 0.5).pvalue
+    p_value = stats.binomtest(round(b), round(discordant), 0.5).pvalue
     return TestResult(float(statistic), 1, float(p_value))
 
 

@@ -38,7 +38,9 @@ def test_weighted_kappa_and_its_se_match_statsmodels(table, ours, theirs):
 def test_kappa_interval_is_normal_around_kappa(table):
     result = agreement(table)
     z = stats.norm.ppf(0.975)
-    assert result.kappa_ci == pytest.approx((result.kappa - z * result.kappa_se, result.kappa + z * result.kappa_se))
+    assert result.kappa_ci == pytest.approx(
+        (result.kappa - z * result.kappa_se, result.kappa + z * result.kappa_se)
+    )
 
 
 def test_bowker_matches_statsmodels_symmetry(table):

@@ -111,7 +111,7 @@ def test_unknown_lonely_psu_rule_is_rejected(lonely):
 
 
 def test_missing_design_column_is_named_with_the_available_ones(sample):
-    with pytest.raises(DesignError, match="strata='stratum_x'.*stratum"):
+    with pytest.raises(DesignError, match=r"strata='stratum_x'.*stratum"):
         Design(sample, strata="stratum_x")
 
 
