@@ -88,3 +88,10 @@ def users(db: Database) -> dict:
             made[role] = auth.create_user(session, None, role, f"password-{role}", role,
                                           surveyor_no=f"{number:03d}" if role == "surveyor" else None)
     return made
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test that uses a database is a `db` test, so the PostgreSQL pass cannot miss one."""
+    for item in items:
+        if {"db", "database_url"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.db)

@@ -50,10 +50,11 @@ def import_frame(
         raise InvalidState(f"Study {study.name} is closed; it takes no new frames.")
     path = Path(path)
     loaded = sampling.load_frame(path, mapping=mapping, encoding=encoding, scale=study.scale)
-    return store_frame(session, actor, study, loaded, filename=path.name)
+    return store_frame(session, actor, study, loaded, filename=path.name, source_path=str(path.resolve()))
 
 
-def store_frame(session: Session, actor: User, study: Study, loaded: Any, *, filename: str) -> Frame:
+def store_frame(session: Session, actor: User, study: Study, loaded: Any, *, filename: str,
+                source_path: str | None = None) -> Frame:
     """Store an already validated frame (what `sampling.load_frame` returned)."""
     require(actor, "researcher", "admin")
     data: pd.DataFrame = loaded.data

@@ -78,6 +78,7 @@ class Frame(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"), index=True)
     filename: Mapped[str] = mapped_column(String(512))
+    source_path: Mapped[str | None] = mapped_column(Text)
     source_sha256: Mapped[str] = mapped_column(String(64))
     frame_sha256: Mapped[str] = mapped_column(String(64))
     encoding: Mapped[str | None] = mapped_column(String(32))

@@ -71,6 +71,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('study_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('filename', sa.String(length=512), nullable=False),
+    sa.Column('source_path', sa.Text(), nullable=True),
     sa.Column('source_sha256', sa.String(length=64), nullable=False),
     sa.Column('frame_sha256', sa.String(length=64), nullable=False),
     sa.Column('encoding', sa.String(length=32), nullable=True),

@@ -1,0 +1,118 @@
+"""Huifang's Streamlit app: login, language, study choice and role-based navigation.
+
+Run with `huifang app` or `streamlit run survey_app/app/main.py`. The database comes from
+`HUIFANG_DATABASE_URL` (default `./huifang.db`). The menu shows a user only their role's pages
+(DESIGN.md §2); every page checks the role again on the server side, through the services.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+if __package__ in (None, ""):  # `streamlit run path/main.py` runs this file as a script
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from survey_app.app import state
+from survey_app.app.i18n import LANGUAGES
+from survey_app.app.state import tr
+from survey_app.services import auth, studies
+from survey_app.services.errors import AuthenticationFailed, HuifangError
+
+PAGES_DIR = Path(__file__).parent / "pages"
+
+#: role → its pages: (file under pages/, title key, url path). Order is the menu's order.
+ROLE_PAGES: dict[str, list[tuple[str, str, str]]] = {
+    "researcher": [
+        ("studies.py", "page.studies", "studies"),
+        ("frames.py", "page.frames", "frames"),
+        ("sample.py", "page.sample", "sample"),
+    ],
+    "surveyor": [
+        ("queue.py", "page.queue", "queue"),
+        ("interview.py", "page.interview", "interview"),
+    ],
+    "supervisor": [("progress.py", "page.progress", "progress")],
+    "reviewer": [("comparison.py", "page.comparison", "comparison")],
+    "auditor": [("reports.py", "page.reports", "reports")],
+    "admin": [("users.py", "page.users", "users")],
+}
+
+
+def _login_page() -> None:
+    st.title(tr("app.title"))
+    st.caption(tr("login.intro"))
+    with st.form("login"):
+        username = st.text_input(tr("login.username"), key="login_username")
+        password = st.text_input(tr("login.password"), type="password", key="login_password")
+        submitted = st.form_submit_button(tr("login.submit"))
+    if submitted:
+        try:
+            user = auth.login(state.database(), username.strip(), password)
+        except AuthenticationFailed:
+            st.error(tr("login.failed"))
+        else:
+            state.remember(user)
+            st.rerun()
+
+
+def _no_pages_page() -> None:
+    current = state.login()
+    st.error(tr("app.no_pages", role=current.role if current else "?"))
+
+
+def _sidebar(current: state.Login) -> None:
+    with st.sidebar:
+        role_label = auth.ROLE_LABELS.get(current.role, {}).get(state.lang(), current.role)
+        st.caption(tr("app.signed_in_as", name=current.display_name, role=role_label))
+        with state.database().session() as session:
+            listed = [(s.id, f"{s.id} · {s.name} ({s.state})") for s in studies.list_studies(session)]
+        if listed:
+            ids = [study_id for study_id, _ in listed]
+            labels = dict(listed)
+            chosen = st.session_state.get(state.STUDY_KEY)
+            if chosen not in ids:
+                fieldwork = [i for i, label in listed if label.endswith("(fieldwork)")]
+                st.session_state[state.STUDY_KEY] = (fieldwork or ids)[-1]
+            st.selectbox(tr("app.study"), ids, format_func=labels.__getitem__, key=state.STUDY_KEY)
+        else:
+            st.caption(tr("app.no_studies"))
+        if st.button(tr("app.logout"), key="logout"):
+            state.forget()
+            st.rerun()
+
+
+def _pages_for(role: str) -> list[st.Page]:
+    return [
+        st.Page(str(PAGES_DIR / filename), title=tr(title), url_path=url)
+        for filename, title, url in ROLE_PAGES.get(role, [])
+    ]
+
+
+def main() -> None:
+    st.set_page_config(page_title="Huifang 回访", layout="wide")
+    with st.sidebar:
+        st.selectbox(
+            tr("app.language"), list(LANGUAGES), format_func=LANGUAGES.__getitem__, key=state.LANG_KEY
+        )
+    try:
+        db = state.database()
+    except HuifangError as exc:
+        st.error(tr("app.database_error", error=exc))
+        st.stop()
+    st.sidebar.caption(tr("app.database", where=db.description))
+    current = state.login()
+    if current is None:
+        page = st.navigation([st.Page(_login_page, title=tr("login.title"), url_path="login")])
+    else:
+        _sidebar(current)
+        pages = _pages_for(current.role)
+        if not pages:
+            pages = [st.Page(_no_pages_page, title=tr("page.no_role"), url_path="no-pages")]
+        page = st.navigation(pages)
+    page.run()
+
+
+main()

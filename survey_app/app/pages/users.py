@@ -1,0 +1,78 @@
+"""Admin: list users, create one with a role, deactivate or activate, reset a password."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from survey_app.app import state
+from survey_app.app.queries import users_table
+from survey_app.app.state import tr
+from survey_app.services import auth
+from survey_app.storage.models import ROLES
+
+MIN_PASSWORD = 8
+
+state.guard("admin")
+st.header(tr("page.users"))
+
+with state.action() as session:
+    users = auth.list_users(session, state.actor(session))
+    rows = users_table(users, auth.ROLE_LABELS, state.lang())
+st.subheader(tr("users.list"))
+st.dataframe(rows, hide_index=True, use_container_width=True)
+
+
+def _role_label(role: str) -> str:
+    return auth.ROLE_LABELS[role][state.lang()]
+
+
+st.subheader(tr("users.create"))
+with st.form("create_user", clear_on_submit=True):
+    username = st.text_input(tr("users.username"), key="new_username")
+    display_name = st.text_input(tr("users.display_name"), key="new_display_name")
+    role = st.selectbox(tr("users.role"), ROLES, format_func=_role_label, key="new_role")
+    password = st.text_input(tr("users.password"), type="password", key="new_password")
+    surveyor_no = st.text_input(tr("users.surveyor_no"), key="new_surveyor_no")
+    create = st.form_submit_button(tr("users.submit"))
+if create:
+    if len(password) < MIN_PASSWORD:
+        st.error(tr("users.password_short"))
+    else:
+        with state.action() as session:
+            made = auth.create_user(
+                session,
+                state.actor(session),
+                username.strip(),
+                password,
+                role,
+                display_name=display_name.strip() or None,
+                surveyor_no=(surveyor_no.strip() or None) if role == "surveyor" else None,
+            )
+            st.success(tr("users.created", name=made.username))
+            st.rerun()
+
+st.subheader(tr("users.manage"))
+choices = {row["id"]: f"{row['username']} · {row['role']} · {'✓' if row['active'] else '✗'}" for row in rows}
+if choices:
+    picked = st.selectbox(tr("users.pick"), list(choices), format_func=choices.__getitem__, key="manage_user")
+    left, right = st.columns(2)
+    if left.button(tr("users.deactivate"), key="deactivate"):
+        with state.action() as session:
+            user = auth.set_active(session, state.actor(session), picked, False)
+            st.success(tr("users.done", name=user.username))
+            st.rerun()
+    if right.button(tr("users.activate"), key="activate"):
+        with state.action() as session:
+            user = auth.set_active(session, state.actor(session), picked, True)
+            st.success(tr("users.done", name=user.username))
+            st.rerun()
+    with st.form("reset_password", clear_on_submit=True):
+        new_password = st.text_input(tr("users.new_password"), type="password", key="reset_password_value")
+        reset = st.form_submit_button(tr("users.reset"))
+    if reset:
+        if len(new_password) < MIN_PASSWORD:
+            st.error(tr("users.password_short"))
+        else:
+            with state.action() as session:
+                auth.reset_password(session, state.actor(session), picked, new_password)
+                st.success(tr("users.done", name=choices[picked]))

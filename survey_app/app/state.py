@@ -1,0 +1,121 @@
+"""Session helpers: the database handle, who is logged in, the language, one DB session per action.
+
+Streamlit keeps `st.session_state` per browser tab and loses it on reload, so it holds only the
+login (user id), the language and the chosen study — never answers or positions, which live in the
+database. Every action opens its own short database session and re-reads the acting user there, so
+a user deactivated a minute ago cannot act, whatever the menu still shows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from survey_app.app.i18n import DEFAULT_LANGUAGE, t
+from survey_app.config import database_url
+from survey_app.services import auth
+from survey_app.services.errors import HuifangError, PermissionDenied
+from survey_app.storage import Database, open_database, upgrade
+from survey_app.storage.models import Study, User
+
+USER_KEY = "huifang_user"
+LANG_KEY = "lang"
+STUDY_KEY = "study_id"
+
+
+@dataclass(frozen=True)
+class Login:
+    """What the tab remembers of its user; the role is re-checked against the database on every action."""
+
+    user_id: int
+    username: str
+    display_name: str
+    role: str
+
+
+@st.cache_resource(show_spinner=False)
+def _database(url: str) -> Database:
+    db = open_database(url)
+    upgrade(db)
+    return db
+
+
+def database() -> Database:
+    """The app's database (opened and migrated once per process and URL)."""
+    return _database(database_url())
+
+
+def lang() -> str:
+    return st.session_state.get(LANG_KEY, DEFAULT_LANGUAGE)
+
+
+def tr(key: str, **values: object) -> str:
+    """`i18n.t` in the language chosen in this tab."""
+    return t(key, lang(), **values)
+
+
+def login() -> Login | None:
+    return st.session_state.get(USER_KEY)
+
+
+def remember(user: User) -> None:
+    st.session_state[USER_KEY] = Login(user.id, user.username, user.display_name, user.role)
+
+
+def forget() -> None:
+    for key in list(st.session_state.keys()):
+        if key not in (LANG_KEY,):
+            del st.session_state[key]
+
+
+def actor(session: Session) -> User:
+    """The logged-in user, read again in this session; PermissionDenied when gone or deactivated."""
+    current = login()
+    if current is None:
+        raise PermissionDenied(tr("app.session_ended"))
+    user = session.get(User, current.user_id)
+    if user is None or not user.active:
+        raise PermissionDenied(tr("app.session_ended"))
+    return user
+
+
+@contextlib.contextmanager
+def action() -> Iterator[Session]:
+    """One database session for one action; a HuifangError becomes a message, and the work rolls back."""
+    try:
+        with database().session() as session:
+            yield session
+    except HuifangError as exc:
+        st.error(str(exc))
+
+
+def guard(*roles: str) -> Login:
+    """Stop the page unless the logged-in user (as the database knows them now) has one of `roles`."""
+    try:
+        with database().session() as session:
+            user = actor(session)
+            auth.require(user, *roles)
+    except HuifangError as exc:
+        st.error(str(exc))
+        st.stop()
+    current = login()
+    assert current is not None
+    return current
+
+
+def study(session: Session) -> Study | None:
+    """The study chosen in the sidebar, read in this session."""
+    study_id = st.session_state.get(STUDY_KEY)
+    return session.get(Study, study_id) if study_id is not None else None
+
+
+def require_study(session: Session) -> Study:
+    chosen = study(session)
+    if chosen is None:
+        st.info(tr("app.choose_study"))
+        st.stop()
+    return chosen

@@ -1,0 +1,435 @@
+"""The `huifang` command: a thin layer that parses arguments and calls services and libraries.
+
+Commands that change a study act as a named user (`--user`, or HUIFANG_USER, with HUIFANG_PASSWORD or
+a prompt) so that the same role checks and audit entries apply as in the app. Reading and verifying
+commands need only access to the database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from survey_app.services.errors import HuifangError
+
+
+class _Context:
+    def __init__(self, db_url: str | None) -> None:
+        self.db_url = db_url
+        self._db = None
+
+    @property
+    def db(self):
+        if self._db is None:
+            from survey_app.storage import open_database, upgrade
+
+            self._db = open_database(self.db_url)
+            upgrade(self._db)
+        return self._db
+
+
+pass_ctx = click.make_pass_decorator(_Context)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn Huifang's and the libraries' own errors into a one-paragraph message and exit code 1."""
+    from analysis.errors import AnalysisError
+    from questionnaires.errors import QuestionnaireError
+    from sampling.errors import SamplingError
+
+    try:
+        yield
+    except (HuifangError, SamplingError, QuestionnaireError, AnalysisError) as exc:
+        click.secho(f"Error: {exc}", fg="red", err=True)
+        sys.exit(1)
+
+
+def _actor(ctx: _Context, user: str | None):
+    from survey_app.services.auth import login
+
+    name = user or os.environ.get("HUIFANG_USER")
+    if not name:
+        raise click.UsageError("This command acts as a user: give --user NAME (or set HUIFANG_USER).")
+    password = os.environ.get("HUIFANG_PASSWORD") or click.prompt(f"Password for {name}", hide_input=True)
+    return login(ctx.db, name, password)
+
+
+user_option = click.option("--user", "-u", help="Act as this user (default: $HUIFANG_USER).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "db_url", envvar="HUIFANG_DATABASE_URL",
+              help="Database URL or SQLite file (default: ./huifang.db, or $HUIFANG_DATABASE_URL).")
+@click.version_option(package_name="huifang")
+@click.pass_context
+def main(click_ctx: click.Context, db_url: str | None) -> None:
+    """Huifang (回访): independent callback surveys that check a rating system's satisfaction figures."""
+    click_ctx.obj = _Context(db_url)
+
+
+# --- database -------------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+@pass_ctx
+def db_upgrade(ctx: _Context) -> None:
+    """Apply every pending migration (also done automatically at every start)."""
+    from survey_app.storage import open_database, upgrade
+
+    with _errors():
+        database = open_database(ctx.db_url)
+        click.echo(f"Database: {database.description}")
+        before, after = upgrade(database)
+        click.echo(f"Schema at revision {after}" + (f" (was {before or 'empty'})" if before != after else " (current)"))
+
+
+# --- studies and users ------------------------------------------------------------------------------
+
+
+@main.command()
+@pass_ctx
+def studies(ctx: _Context) -> None:
+    """List the studies of the database: id, name, state."""
+    from survey_app.services.studies import list_studies
+
+    with _errors(), ctx.db.session() as session:
+        rows = list_studies(session)
+        if not rows:
+            click.echo("No studies yet. `huifang demo` builds one.")
+        for study in rows:
+            click.echo(f"{study.id}\t{study.name}\t{study.state}\t{study.title}")
+
+
+@main.group()
+def users() -> None:
+    """Users and roles."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(
+    ["researcher", "surveyor", "supervisor", "reviewer", "auditor", "admin"]))
+@click.option("--new-password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--surveyor-no")
+@user_option
+@pass_ctx
+def users_add(ctx: _Context, username: str, role: str, new_password: str, surveyor_no: str | None,
+              user: str | None) -> None:
+    """Create a user (as an admin; the very first user of an empty database needs no admin)."""
+    from sqlalchemy import func, select
+
+    from survey_app.services.auth import create_user
+    from survey_app.storage.models import User
+
+    with _errors():
+        with ctx.db.session() as session:
+            empty = session.scalar(select(func.count(User.id))) == 0
+        actor = None if empty else _actor(ctx, user)
+        with ctx.db.session() as session:
+            made = create_user(session, actor, username, new_password, role, surveyor_no=surveyor_no)
+            click.echo(f"Created {made.username} ({made.role}).")
+
+
+# --- synthetic data -----------------------------------------------------------------------------------
+
+
+@main.group("fixtures")
+def fixtures_group() -> None:
+    """Synthetic data: rating-system exports with planted faults."""
+
+
+@fixtures_group.command("frame")
+@click.option("--rows", default=50_000, show_default=True, type=click.IntRange(min=1))
+@click.option("--seed", default=20261126, show_default=True, type=int)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--encoding", default="utf-8", show_default=True,
+              type=click.Choice(["utf-8", "utf-8-sig", "gbk", "gb18030"]))
+@click.option("--format", "fmt", default="csv", show_default=True, type=click.Choice(["csv", "xlsx", "parquet"]))
+def fixtures_frame(rows: int, seed: int, out: Path, encoding: str, fmt: str) -> None:
+    """Write a synthetic export of the rating system, and its ground truth beside it."""
+    import fixtures
+
+    with _errors():
+        frame = fixtures.make_frame(rows, seed)
+        written = fixtures.write_frame(frame, out, encoding=encoding, format=fmt)
+        for path in _paths(written):
+            click.echo(f"wrote {path}")
+
+
+def _paths(written) -> list:
+    if isinstance(written, dict):
+        return list(written.values())
+    if isinstance(written, list | tuple):
+        return list(written)
+    return [written]
+
+
+# --- frames and samples ---------------------------------------------------------------------------------
+
+
+@main.group()
+def frame() -> None:
+    """Sampling frames: the rating system's exports."""
+
+
+@frame.command("import")
+@click.argument("study")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A saved header mapping (JSON: export header → Huifang field).")
+@click.option("--encoding", help="Force an encoding instead of detecting it.")
+@click.option("--rejected-out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the validation report (every rejected or repaired row) to this CSV.")
+@user_option
+@pass_ctx
+def frame_import(ctx: _Context, study: str, file: Path, mapping: Path | None, encoding: str | None,
+                 rejected_out: Path | None, user: str | None) -> None:
+    """Validate and import FILE as the frame of STUDY (id or name)."""
+    from survey_app.services import frames
+    from survey_app.services.studies import find_study
+
+    with _errors():
+        actor = _actor(ctx, user)
+        mapping_dict = json.loads(mapping.read_text(encoding="utf-8")) if mapping else None
+        with ctx.db.session() as session:
+            target = find_study(session, study)
+            stored = frames.import_frame(session, actor, target, file, mapping=mapping_dict, encoding=encoding)
+            issues = frames.frame_issues(session, stored)
+        click.echo(f"Imported {stored.row_count} rows from {file.name} ({stored.encoding}); "
+                   f"{stored.rejected_count} rejected, {len(issues)} issues reported.")
+        click.echo(f"source SHA-256 {stored.source_sha256}\nframe  SHA-256 {stored.frame_sha256}")
+        if rejected_out is not None:
+            issues.to_csv(rejected_out, index=False, encoding="utf-8-sig")
+            click.echo(f"Validation report: {rejected_out}")
+
+
+def _design_options(func):
+    options = [
+        click.option("--strata", default="district", show_default=True,
+                     help="Comma-separated frame columns that define the strata."),
+        click.option("--n", type=int, help="Cases to release (else computed from --margin)."),
+        click.option("--margin", type=float, default=0.03, show_default=True,
+                     help="Target margin of error for the overall 满意率."),
+        click.option("--method", default="neyman", show_default=True,
+                     type=click.Choice(["proportional", "equal", "neyman", "optimal"])),
+        click.option("--minimum", default=30, show_default=True, type=int, help="Minimum cases per stratum."),
+        click.option("--response-rate", default=0.5, show_default=True, type=float),
+        click.option("--reserve", default=0.2, show_default=True, type=float,
+                     help="Reserve share drawn as replicates to release later."),
+        click.option("--unit", default="person", show_default=True, type=click.Choice(["person", "event"])),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _params(strata: str, n: int | None, margin: float, method: str, minimum: int, response_rate: float,
+            reserve: float, unit: str, seed: int | None = None) -> dict:
+    params = {"strata": [s.strip() for s in strata.split(",") if s.strip()], "method": method,
+              "minimum": minimum, "response_rate": response_rate, "reserve": reserve, "unit": unit}
+    if n:
+        params["n"] = n
+    else:
+        params["margin"] = margin
+    if seed is not None:
+        params["seed"] = seed
+    return params
+
+
+@main.group()
+def sample() -> None:
+    """Sample designs: plan, draw, release reserves, verify."""
+
+
+@sample.command("plan")
+@click.argument("study")
+@_design_options
+@pass_ctx
+def sample_plan(ctx: _Context, study: str, **options) -> None:
+    """Show N_h, n_h and the expected margin of error per stratum, drawing nothing."""
+    from survey_app.services import frames, samples
+    from survey_app.services.studies import find_study
+
+    with _errors(), ctx.db.session() as session:
+        target = find_study(session, study)
+        data = frames.frame_records(session, frames.latest_frame(session, target))
+        table = samples.plan(data, target, _params(**options))
+        click.echo(table.to_string())
+        click.echo(f"total n = {int(table['n_h'].sum())} of N = {int(table['N_h'].sum())}")
+
+
+@sample.command("draw")
+@click.argument("study")
+@_design_options
+@click.option("--seed", required=True, type=int, help="Recorded, so anyone can re-draw the same sample.")
+@user_option
+@pass_ctx
+def sample_draw(ctx: _Context, study: str, user: str | None, **options) -> None:
+    """Draw the stratified sample of STUDY from its latest frame and store the cases."""
+    from survey_app.services import samples
+    from survey_app.services.studies import find_study
+
+    with _errors():
+        actor = _actor(ctx, user)
+        with ctx.db.session() as session:
+            design = samples.draw_sample(session, actor, find_study(session, study), _params(**options))
+            click.echo(f"Drew sample design {design.id} with seed {design.seed}; sample SHA-256 {design.sample_sha256}")
+
+
+@sample.command("release")
+@click.argument("study")
+@click.option("--replicate", required=True, type=int)
+@click.option("--stratum")
+@user_option
+@pass_ctx
+def sample_release(ctx: _Context, study: str, replicate: int, stratum: str | None, user: str | None) -> None:
+    """Release a reserve replicate (optionally in one stratum only)."""
+    from survey_app.services import samples
+    from survey_app.services.studies import find_study
+
+    with _errors():
+        actor = _actor(ctx, user)
+        with ctx.db.session() as session:
+            count = samples.release_replicate(session, actor, find_study(session, study), replicate, stratum)
+        click.echo(f"Released {count} cases of replicate {replicate}.")
+
+
+@sample.command("verify")
+@click.argument("study")
+@pass_ctx
+def sample_verify(ctx: _Context, study: str) -> None:
+    """Re-draw from the stored frame and seed and prove the stored sample identical."""
+    from survey_app.services import samples
+    from survey_app.services.studies import find_study
+
+    with _errors(), ctx.db.session() as session:
+        ok, message = samples.verify_sample(session, find_study(session, study))
+    click.secho(("OK    " if ok else "FAIL  ") + message, fg="green" if ok else "red")
+    sys.exit(0 if ok else 1)
+
+
+# --- analysis, reports, verification ------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("study")
+@pass_ctx
+def analyse(ctx: _Context, study: str) -> None:
+    """Print the study's headline figures and the units flagged as inflated."""
+    from survey_app.services import analysis_service
+    from survey_app.services.studies import find_study
+
+    with _errors(), ctx.db.session() as session:
+        result = analysis_service.analyse(session, find_study(session, study))
+    click.echo(analysis_service.summary_text(result))
+
+
+@main.command()
+@click.argument("study")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--lang", default="zh", show_default=True, type=click.Choice(["zh", "en"]))
+@click.option("--kind", default="full", show_default=True, type=click.Choice(["full", "comparison"]))
+@pass_ctx
+def report(ctx: _Context, study: str, out: Path, lang: str, kind: str) -> None:
+    """Write the study's PDF report (byte-identical for the same study state)."""
+    from survey_app.services import reports
+    from survey_app.services.studies import find_study
+
+    with _errors():
+        with ctx.db.session() as session:
+            pdf, digest = reports.build_report(session, find_study(session, study), lang=lang, kind=kind)
+        out.write_bytes(pdf)
+        click.echo(f"wrote {out} ({len(pdf):,} bytes), SHA-256 {digest}")
+
+
+@main.command()
+@click.argument("study")
+@pass_ctx
+def verify(ctx: _Context, study: str) -> None:
+    """Check, one by one, that the frame, sample, answers, audit log and report are untouched."""
+    from survey_app.services import verification
+    from survey_app.services.studies import find_study
+
+    with _errors():
+        with ctx.db.session() as session:
+            checks = verification.verify_study(session, find_study(session, study))
+        for check in checks:
+            click.secho(f"{'OK  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}",
+                        fg="green" if check.ok else "red")
+    sys.exit(0 if all(c.ok for c in checks) else 1)
+
+
+@main.group()
+def audit() -> None:
+    """The append-only, hash-chained audit log."""
+
+
+@audit.command("verify")
+@pass_ctx
+def audit_verify(ctx: _Context) -> None:
+    """Walk the hash chain and name the first edited, inserted or deleted entry."""
+    from survey_app.security.audit import verify_chain
+
+    with _errors(), ctx.db.session() as session:
+        result = verify_chain(session)
+    click.secho(result.describe(), fg="green" if result.ok else "red")
+    sys.exit(0 if result.ok else 1)
+
+
+# --- the main job and the app ---------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--rows", default=50_000, show_default=True, type=click.IntRange(min=1000))
+@click.option("--seed", default=20261126, show_default=True, type=int)
+@click.option("--out", "out_dir", default="huifang-demo", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder for the frame file and the PDF.")
+@click.option("--force", is_flag=True, help="Replace an existing demo SQLite database.")
+@pass_ctx
+def demo(ctx: _Context, rows: int, seed: int, out_dir: Path, force: bool) -> None:
+    """Build a demo database from scratch: users, a study, fieldwork, comparison and a PDF report."""
+    from survey_app.services import demo as demo_service
+
+    with _errors():
+        result = demo_service.build_demo(ctx.db_url, rows=rows, seed=seed, out_dir=out_dir, force=force,
+                                         echo=click.echo)
+        click.echo(demo_service.summary(result))
+
+
+@main.command()
+@click.option("--port", default=8501, show_default=True, type=int)
+@click.option("--headless/--browser", default=True, show_default=True)
+@pass_ctx
+def app(ctx: _Context, port: int, headless: bool) -> None:
+    """Start the Streamlit app on the database."""
+    import subprocess
+
+    from survey_app.config import database_url, describe
+    from survey_app.storage import open_database, upgrade
+
+    with _errors():
+        url = database_url(ctx.db_url)
+        upgrade(open_database(url))
+        click.echo(f"Database: {describe(url)}")
+        click.echo(f"Open http://localhost:{port} in a browser (Ctrl+C stops the app).")
+        script = Path(__file__).with_name("app") / "main.py"
+        env = {**os.environ, "HUIFANG_DATABASE_URL": url}
+        command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+                   "--server.headless", "true" if headless else "false", "--browser.gatherUsageStats", "false"]
+        sys.exit(subprocess.call(command, env=env))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

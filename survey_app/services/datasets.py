@@ -1,0 +1,72 @@
+"""The analysis dataset: one row per released case, with its design, disposition and answers.
+
+No personal data ever enters it (no names, no phone numbers): it is what analysts may export and what
+`analysis` computes from. The whole frame's ratings (a census, no personal fields) come separately.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey_app.services import dispositions
+from survey_app.services.frames import frame_records, latest_frame
+from survey_app.services.samples import current_design
+from survey_app.storage.models import Answer, Case, FrameRecord, Interview, Study, User
+
+CASE_FIELDS = ("record_id", "event_type", "domain", "channel", "district", "organisation_id", "organisation",
+               "staff_id", "service_date", "rating_time", "system_rating")
+
+
+def case_table(session: Session, study: Study) -> pd.DataFrame:
+    """Released cases with design variables, frame fields (no personal data) and final disposition."""
+    design = current_design(session, study)
+    columns = [Case.id.label("case_id"), Case.stratum, Case.replicate, Case.selection_order,
+               Case.inclusion_prob, Case.design_weight, Case.person_events, Case.state, Case.attempts,
+               Case.final_disposition] + [getattr(FrameRecord, c) for c in CASE_FIELDS]
+    result = session.execute(select(*columns).join(FrameRecord, FrameRecord.id == Case.frame_record_id)
+                             .where(Case.design_id == design.id, Case.state != "reserve")
+                             .order_by(Case.selection_order))
+    cases = pd.DataFrame(result.all(), columns=list(result.keys()))
+    # N_h: the stratum's population of sampling units, recovered exactly from the released n_h and π_h.
+    released = cases.groupby("stratum")["case_id"].transform("size")
+    cases["N_h"] = (released / cases["inclusion_prob"]).round().astype(int)
+    cases["disposition"] = cases["final_disposition"].fillna(dispositions.NOT_ATTEMPTED.code)
+    cases["aapor_group"] = cases["disposition"].map(lambda code: dispositions.get(code).group)
+    return cases
+
+
+def answer_table(session: Session, study: Study) -> pd.DataFrame:
+    """One row per interview: status, surveyor, duration, and one column per answered item."""
+    result = session.execute(
+        select(Interview.id.label("interview_id"), Interview.case_id, Interview.status, Interview.started_at,
+               Interview.ended_at, Interview.questionnaire_version_id, User.username.label("surveyor"),
+               Answer.item, Answer.value)
+        .join(Case, Case.id == Interview.case_id).join(User, User.id == Interview.surveyor_id)
+        .outerjoin(Answer, Answer.interview_id == Interview.id).where(Case.study_id == study.id)
+    )
+    long = pd.DataFrame(result.all(), columns=list(result.keys()))
+    keys = ["interview_id", "case_id", "status", "started_at", "ended_at", "questionnaire_version_id", "surveyor"]
+    if long.empty:
+        return pd.DataFrame(columns=keys)
+    meta = long[keys].drop_duplicates("interview_id").set_index("interview_id")
+    answered = long.dropna(subset=["item"])
+    wide = answered.pivot(index="interview_id", columns="item", values="value")
+    table = meta.join(wide).reset_index()
+    table["duration_minutes"] = (table["ended_at"] - table["started_at"]).dt.total_seconds() / 60
+    return table
+
+
+def analysis_dataset(session: Session, study: Study) -> pd.DataFrame:
+    """Cases joined with their interview (if any): the input of every estimate."""
+    cases = case_table(session, study)
+    answers = answer_table(session, study)
+    data = cases.merge(answers, on="case_id", how="left")
+    data["respondent"] = data["disposition"].isin(["1.1", "1.2"])
+    return data
+
+
+def frame_table(session: Session, study: Study) -> pd.DataFrame:
+    """The whole frame's ratings, without personal fields: the system's own census of ratings."""
+    return frame_records(session, latest_frame(session, study), personal=False)

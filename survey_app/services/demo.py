@@ -1,0 +1,290 @@
+"""`huifang demo`: a whole study from scratch, through the same services the app and CLI use.
+
+Synthetic frame (with planted inflation) → import → stratified draw → frozen questionnaire → simulated
+callbacks worked through the real call queue by five surveyors on a simulated clock → analysis →
+PDF report. A SQLite demo is built in a temporary file and moved into place only when complete, so an
+interrupted or failed run leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, inspect, select
+from sqlalchemy.engine import make_url
+
+import fixtures
+import questionnaires
+from survey_app.config import database_url, describe
+from survey_app.security.passwords import generate_password
+from survey_app.services import auth, fieldwork, frames, interviews, questionnaire_store, samples, studies
+from survey_app.services.errors import InvalidState
+from survey_app.storage import Database, open_database, upgrade
+from survey_app.storage.models import Case, FrameRecord, Study, User
+
+STUDY_NAME = "demo"
+DEMO_ROLES = ("researcher", "surveyor", "supervisor", "reviewer", "auditor", "admin")
+EXTRA_SURVEYORS = 4
+#: Fieldwork starts on a Monday at 09:00 in Shanghai (01:00 UTC).
+FIELDWORK_START = dt.datetime(2026, 11, 2, 1, 0)
+
+
+@dataclass
+class DemoResult:
+    database: str
+    passwords: dict[str, str]
+    frame_path: Path
+    report_path: Path | None = None
+    report_sha256: str | None = None
+    analysis: Any = None
+    timings: dict[str, float] = field(default_factory=dict)
+    released: int = 0
+
+
+def _existing_study_names(db: Database) -> list[str]:
+    if "studies" not in inspect(db.engine).get_table_names():
+        return []
+    with db.session() as session:
+        return [s for (s,) in session.execute(select(Study.name))]
+
+
+def _target(url: str | None, force: bool) -> tuple[str, Path | None]:
+    """The final URL, and for SQLite the final file path (built elsewhere, then moved)."""
+    resolved = database_url(url)
+    parsed = make_url(resolved)
+    if parsed.get_backend_name() != "sqlite":
+        db = open_database(resolved)
+        names = _existing_study_names(db)
+        db.dispose()
+        if names:
+            raise InvalidState(f"{describe(resolved)} already holds studies ({', '.join(names)}). The demo "
+                               "needs an empty database; nothing was changed.")
+        return resolved, None
+    path = Path(parsed.database)
+    if path.exists() and path.stat().st_size > 0:
+        db = open_database(resolved)  # refuses a corrupt file with a clear message
+        names = _existing_study_names(db)
+        db.dispose()
+        if names and not force:
+            raise InvalidState(f"{path} already holds a Huifang database with studies ({', '.join(names)}). "
+                               "Nothing was changed. Use `huifang demo --force` to replace it, or "
+                               "`huifang --db OTHER.db demo` to build another one.")
+    return resolved, path
+
+
+def build_demo(url: str | None = None, *, rows: int = 50_000, seed: int = 20261126,
+               out_dir: Path = Path("huifang-demo"), force: bool = False,
+               echo: Callable[[str], None] = print) -> DemoResult:
+    final_url, final_path = _target(url, force)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    building = final_path.with_name(f".{final_path.name}.building-{os.getpid()}") if final_path else None
+    build_url = f"sqlite:///{building}" if building else final_url
+    if building:
+        _remove_sqlite(building)
+    echo(f"Building the demo in {describe(final_url)}")
+    try:
+        db = open_database(build_url)
+        upgrade(db)
+        result = _build(db, rows=rows, seed=seed, out_dir=out_dir, echo=echo)
+        db.dispose()
+        if building:
+            _remove_sqlite(final_path)
+            os.replace(building, final_path)
+        result.database = describe(final_url)
+        return result
+    finally:
+        if building:
+            _remove_sqlite(building)
+
+
+def _remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _stage(result: DemoResult, name: str, echo: Callable[[str], None]):
+    class _Timer:
+        def __enter__(self):
+            self.start = time.perf_counter()
+            return self
+
+        def __exit__(self, *exc):
+            result.timings[name] = time.perf_counter() - self.start
+            if exc[0] is None:
+                echo(f"  {name:<28} {result.timings[name]:6.1f} s")
+
+    return _Timer()
+
+
+def _build(db: Database, *, rows: int, seed: int, out_dir: Path, echo: Callable[[str], None]) -> DemoResult:
+    from survey_app.services import analysis_service, reports
+
+    passwords: dict[str, str] = {}
+    result = DemoResult(database="", passwords=passwords, frame_path=out_dir / "demo-frame.csv")
+    with _stage(result, "users", echo), db.session() as session:
+        for number, role in enumerate(DEMO_ROLES, start=1):
+            passwords[role] = generate_password()
+            auth.create_user(session, None, role, passwords[role], role, display_name=f"demo {role}",
+                             surveyor_no=f"{number:03d}" if role == "surveyor" else None)
+        for extra in range(2, EXTRA_SURVEYORS + 2):
+            name = f"surveyor{extra}"
+            passwords[name] = generate_password()
+            auth.create_user(session, None, name, passwords[name], "surveyor", surveyor_no=f"1{extra:02d}")
+    researcher = _user(db, "researcher")
+    with _stage(result, "synthetic frame", echo):
+        synthetic = fixtures.make_frame(rows, seed)
+        fixtures.write_frame(synthetic, result.frame_path, encoding="gbk", format="csv")
+    with _stage(result, "frame import", echo), db.session() as session:
+        study = studies.create_study(session, researcher, STUDY_NAME, "上海市司法局法律服务满意度第三方回访（演示）")
+        frames.import_frame(session, researcher, study, result.frame_path)
+    with _stage(result, "stratified draw", echo), db.session() as session:
+        study = studies.find_study(session, STUDY_NAME)
+        design = samples.draw_sample(session, researcher, study, demo_design(seed))
+        result.released = session.scalar(select(func.count(Case.id)).where(Case.design_id == design.id,
+                                                                             Case.state == "pending"))
+    with _stage(result, "questionnaire", echo), db.session() as session:
+        study = studies.find_study(session, STUDY_NAME)
+        version = questionnaire_store.save_version(session, researcher, study,
+                                                   questionnaires.template("justice-callback"))
+        questionnaire_store.freeze(session, researcher, version.id)
+        studies.set_state(session, researcher, study, "fieldwork")
+    with _stage(result, "simulated fieldwork", echo):
+        simulate_fieldwork(db, synthetic.truth, seed=seed)
+    with _stage(result, "analysis", echo), db.session() as session:
+        study = studies.find_study(session, STUDY_NAME)
+        studies.set_state(session, _user(db, "supervisor"), study, "closed")
+        result.analysis = analysis_service.analyse(session, study)
+    with _stage(result, "PDF report", echo), db.session() as session:
+        study = studies.find_study(session, STUDY_NAME)
+        pdf, digest = reports.build_report(session, study, lang="zh", kind="full",
+                                           actor=_user(db, "auditor"))
+        result.report_path = out_dir / "demo-report.pdf"
+        result.report_path.write_bytes(pdf)
+        result.report_sha256 = digest
+    return result
+
+
+def demo_design(seed: int) -> dict[str, Any]:
+    """The demo's design: districts as strata, Neyman allocation from the system ratings."""
+    return {"strata": ["district"], "margin": 0.03, "method": "neyman", "minimum": 30,
+            "response_rate": 0.55, "reserve": 0.2, "unit": "person", "seed": seed}
+
+
+def _user(db: Database, username: str) -> User:
+    with db.session() as session:
+        return session.scalar(select(User).where(User.username == username))
+
+
+def _cases_for_simulation(db: Database) -> pd.DataFrame:
+    with db.session() as session:
+        result = session.execute(
+            select(Case.id.label("case_id"), FrameRecord.record_id, FrameRecord.phone, FrameRecord.domain,
+                   FrameRecord.channel, FrameRecord.district, FrameRecord.organisation_id,
+                   FrameRecord.staff_id, FrameRecord.service_date, FrameRecord.system_rating,
+                   Case.stratum, Case.replicate)
+            .join(FrameRecord, FrameRecord.id == Case.frame_record_id)
+            .join(Study, Study.id == Case.study_id).where(Study.name == STUDY_NAME)
+        )
+        return pd.DataFrame(result.all(), columns=list(result.keys()))
+
+
+def simulate_fieldwork(db: Database, truth: pd.DataFrame, *, seed: int, max_days: int = 21) -> None:
+    """Work the real queue with the simulator's outcomes, surveyor by surveyor, on a simulated clock."""
+    cases = _cases_for_simulation(db)
+    questionnaire = questionnaires.template("justice-callback")
+    script = fixtures.simulate_fieldwork(cases, truth, seed=seed, questionnaire=questionnaire)
+    plans = _scripts_by_case(script)
+    with db.session() as session:
+        surveyors = list(session.scalars(select(User).where(User.role == "surveyor").order_by(User.id)))
+    clock = FIELDWORK_START
+    end = FIELDWORK_START + dt.timedelta(days=max_days)
+    idle_rounds = 0
+    while clock < end:
+        worked = 0
+        for surveyor in surveyors:
+            with db.session() as session:
+                study = studies.find_study(session, STUDY_NAME)
+                allowed, _ = fieldwork.calling_allowed(study, clock)
+                if not allowed:
+                    break
+                case = fieldwork.next_case(session, surveyor, study, now=clock)
+                if case is None:
+                    continue
+                _work_case(session, surveyor, case, plans, clock)
+                worked += 1
+            clock += dt.timedelta(minutes=3)
+        if worked == 0:
+            idle_rounds += 1
+            clock = _next_window(db, clock + dt.timedelta(minutes=30))
+            if idle_rounds > 24 * 2 * max_days:
+                break
+        else:
+            idle_rounds = 0
+        if _all_finalised(db):
+            break
+
+
+def _next_window(db: Database, clock: dt.datetime) -> dt.datetime:
+    with db.session() as session:
+        study = studies.find_study(session, STUDY_NAME)
+        while not fieldwork.calling_allowed(study, clock)[0]:
+            clock += dt.timedelta(minutes=30)
+    return clock
+
+
+def _all_finalised(db: Database) -> bool:
+    with db.session() as session:
+        open_cases = session.scalar(select(func.count(Case.id)).join(Study, Study.id == Case.study_id)
+                                    .where(Study.name == STUDY_NAME, Case.state.in_(("pending", "held", "appointment"))))
+    return open_cases == 0
+
+
+def _scripts_by_case(script: Any) -> dict[int, dict[str, Any]]:
+    """{case_id: {"attempts": [code, ...], "answers": {...} | None}} from the simulator's output."""
+    attempts = script.attempts.sort_values(["case_id", "attempt_no"])
+    answers = script.answers
+    plans: dict[int, dict[str, Any]] = {}
+    for case_id, group in attempts.groupby("case_id", sort=False):
+        plans[int(case_id)] = {"attempts": list(group["disposition"]), "answers": answers.get(int(case_id))}
+    return plans
+
+
+def _work_case(session, surveyor: User, case: Case, plans: dict[int, dict[str, Any]], clock: dt.datetime) -> None:
+    plan = plans.get(case.id, {"attempts": [], "answers": None})
+    codes = plan["attempts"]
+    code = codes[case.attempts] if case.attempts < len(codes) else "3.13"
+    if code in ("1.1", "1.2") and plan["answers"] is not None:
+        minutes = 6 + (case.id % 7)
+        interviews.import_interview(session, surveyor, case.id, plan["answers"], started_at=clock,
+                                    ended_at=clock + dt.timedelta(minutes=minutes), code=code)
+        return
+    if code in ("1.1", "1.2"):
+        code = "2.12"
+    appointment = clock + dt.timedelta(days=1) if code == "2.21" else None
+    fieldwork.record_attempt(session, surveyor, case.id, code, appointment_at=appointment, now=clock)
+
+
+def summary(result: DemoResult) -> str:
+    from survey_app.services import analysis_service
+
+    lines = ["", f"Demo database: {result.database}", "Users (role: user name / password):"]
+    for name, password in result.passwords.items():
+        lines.append(f"  {name:<12} {password}")
+    lines.append(f"Frame file: {result.frame_path}")
+    lines.append(f"Cases released: {result.released}")
+    if result.analysis is not None:
+        lines.append(analysis_service.summary_text(result.analysis))
+    if result.report_path:
+        lines.append(f"PDF report: {result.report_path} (SHA-256 {result.report_sha256})")
+    lines.append(f"Total time: {sum(result.timings.values()):.1f} s")
+    lines.append("Next: `huifang app` and log in with one of the users above; "
+                 "`huifang verify demo` checks everything an auditor would.")
+    return "\n".join(lines)
