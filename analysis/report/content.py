@@ -12,11 +12,13 @@ import dataclasses
 import datetime as dt
 import hashlib
 import math
+import numbers
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from analysis.report.errors import ReportContentError
@@ -181,12 +183,14 @@ class Agreement:
 class Comparison:
     """System ratings against the callback answers.
 
+    `unit_level` names what a unit is: "organisation", "staff", "district" or "domain" (printed in
+    the report's language; another value is printed as given).
     `paired` counts cases: index = system rating codes, columns = callback answer codes (incl. dk).
     `units` has columns `UNIT_COLUMNS` (one row per unit tested, `flagged` for q ≤ fdr_level);
     `surveyor_checks` has `SURVEYOR_COLUMNS`; `case_flags` maps a flag name to its case count.
     """
 
-    unit_label: str
+    unit_level: str
     system_rate: float
     third_party: Estimate
     paired_difference: Estimate
@@ -293,8 +297,12 @@ def content_digest(content: ReportContent) -> str:
 
 
 def _canonical(value: Any) -> str:
-    if isinstance(value, float):
-        return repr(value)
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return repr(float(value))
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     return str(value)

@@ -151,6 +151,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "verify_text": "在 Huifang 中运行下面的命令。它重新计算抽样框指纹，按记录的种子重新抽样并比对，"
         "检查审计日志哈希链，依据存储的回答重新计算主要指标，重新生成本报告并比对其 SHA-256，"
         "逐项说明哪些核验通过、哪些未通过。",
+        "unit_organisation": "机构",
+        "unit_staff": "工作人员",
+        "unit_district": "区",
+        "unit_domain": "业务领域",
         "yes": "是",
         "no": "否",
         "na": "不适用",
@@ -308,6 +312,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "sample from the stored seed and compares it, checks the audit hash chain, recomputes the headline "
         "figures from the stored answers, rebuilds this report and compares its SHA-256, and says check by "
         "check what holds and what does not.",
+        "unit_organisation": "organisations",
+        "unit_staff": "staff members",
+        "unit_district": "districts",
+        "unit_domain": "service domains",
         "yes": "yes",
         "no": "no",
         "na": "n/a",
@@ -332,3 +340,8 @@ def group_name(name: str, lang: str) -> str:
 
 def flag_name(flag: str, lang: str) -> str:
     return STRINGS[lang].get(f"flag_{flag}", flag)
+
+
+def unit_name(level: str, lang: str) -> str:
+    """What a compared unit is ("organisation" → 机构), or the level as given when unknown."""
+    return STRINGS[lang].get(f"unit_{level}", level)

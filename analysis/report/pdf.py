@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import io
 import threading
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from xml.sax.saxutils import escape
 
 import pandas as pd
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -49,7 +50,7 @@ from analysis.report.formatting import (
     format_points_ci,
     format_rate,
 )
-from analysis.report.i18n import flag_name, group_name, text
+from analysis.report.i18n import flag_name, group_name, text, unit_name
 from sampling.vocabulary import DONT_KNOW, REFUSED, SCALES
 
 PAGE_SIZE = A4
@@ -142,7 +143,9 @@ def _numbered_canvas(font_name: str, lang: str, stamp: _FixedTimeStamp, digest: 
     class NumberedCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
+            # The clock (or SOURCE_DATE_EPOCH) has already seeded the ID signature: start it afresh.
             self._doc._timeStamp = stamp
+            self._doc.signature = hashlib.md5(b"huifang report", usedforsecurity=False)
             self._doc.signature.update(digest)
             self._held_pages: list[dict[str, Any]] = []
 
@@ -178,12 +181,15 @@ class _Story:
         self.body = base
         self.small = ParagraphStyle("small", parent=base, fontSize=8, leading=11)
         self.cell = ParagraphStyle("cell", parent=base, fontSize=7.5, leading=9.5)
+        self.cell_right = ParagraphStyle("cell_right", parent=self.cell, alignment=TA_RIGHT)
         self.cell_hash = ParagraphStyle("cell_hash", parent=self.cell, wordWrap="CJK")
         self.body_hash = ParagraphStyle("body_hash", parent=base, fontSize=8.5, wordWrap="CJK")
         self.title = ParagraphStyle("title", parent=base, fontSize=20, leading=28, alignment=TA_CENTER)
         self.subtitle = ParagraphStyle("subtitle", parent=base, fontSize=13, leading=20, alignment=TA_CENTER)
         self.h1 = ParagraphStyle("h1", parent=base, fontSize=15, leading=22, spaceBefore=6, spaceAfter=8)
-        self.h2 = ParagraphStyle("h2", parent=base, fontSize=11.5, leading=17, spaceBefore=8, spaceAfter=4)
+        self.h2 = ParagraphStyle(
+            "h2", parent=base, fontSize=11.5, leading=17, spaceBefore=8, spaceAfter=4, keepWithNext=1
+        )
         self.caption = ParagraphStyle(
             "caption", parent=base, fontSize=8.5, leading=12, spaceBefore=2, spaceAfter=6
         )
@@ -195,6 +201,10 @@ class _Story:
     def para(self, value: str, style: ParagraphStyle | None = None) -> Paragraph:
         return Paragraph(escape(value), style or self.body)
 
+    def heading(self, key: str, **values: object) -> Paragraph:
+        """A subsection heading; its style keeps it with what follows, never alone at a page's foot."""
+        return self.para(self.t(key, **values), self.h2)
+
     def table(
         self,
         header: Sequence[str],
@@ -205,7 +215,10 @@ class _Story:
         hash_columns: Sequence[int] = (),
     ) -> Table:
         """A table whose header row repeats on every page; text cells wrap, numbers align right."""
-        head = [Paragraph(escape(label), self.cell) for label in header]
+        head = [
+            Paragraph(escape(label), self.cell if column < numeric_from else self.cell_right)
+            for column, label in enumerate(header)
+        ]
         body = []
         for row in rows:
             cells: list[Any] = []
@@ -309,7 +322,7 @@ class _Story:
                 ],
             ),
             Spacer(1, 10 * mm),
-            self.para(self.t("cover_pipl"), self.h2),
+            self.heading("cover_pipl"),
             self.key_values(
                 [
                     (self.t("pipl_purpose"), study.purpose),
@@ -330,7 +343,7 @@ class _Story:
         method, comparison = self.content.method, self.content.comparison
         level = format_rate(method.confidence_level, 0)
         rate_name, rate = response_rate(self.content)
-        unit = comparison.unit_label
+        unit = unit_name(comparison.unit_level, self.lang)
         figures = [
             (self.t("system_rate"), format_rate(comparison.system_rate), "", ""),
             (
@@ -359,11 +372,11 @@ class _Story:
             self.para(self.t("summary"), self.h1),
             self.para(self.t("summary_intro", level=level)),
             Spacer(1, 3 * mm),
-            self.para(self.t("headline"), self.h2),
+            self.heading("headline"),
             self.table(header, self.headline_rows(), [4, 1.4, 2.4, 1.2]),
-            self.para(self.t("key_figures"), self.h2),
+            self.heading("key_figures"),
             self.table(header, figures, [4, 1.4, 2.4, 1.2]),
-            self.para(self.t("fingerprints"), self.h2),
+            self.heading("fingerprints"),
             self.key_values(
                 [
                     (self.t("frame_fingerprint"), format_hash(method.frame.frame_sha256)),
@@ -405,7 +418,7 @@ class _Story:
         )
         return [
             self.para(self.t("method"), self.h1),
-            self.para(self.t("frame"), self.h2),
+            self.heading("frame"),
             self.key_values(
                 [
                     (self.t("frame_file"), frame.file_name),
@@ -416,9 +429,9 @@ class _Story:
                 ],
                 hash_values=True,
             ),
-            self.para(self.t("exclusions"), self.h2),
+            self.heading("exclusions"),
             self.table([self.t("reason"), self.t("count")], exclusions, [5, 1]),
-            self.para(self.t("design"), self.h2),
+            self.heading("design"),
             self.key_values(
                 [
                     (self.t("strata"), design.strata_description),
@@ -434,7 +447,7 @@ class _Story:
                 strata,
                 [3, 1.2, 1.2, 1.2, 1.2],
             ),
-            self.para(self.t("questionnaire"), self.h2),
+            self.heading("questionnaire"),
             self.para(
                 self.t(
                     "questionnaire_line",
@@ -444,7 +457,7 @@ class _Story:
                 ),
                 self.body_hash,
             ),
-            self.para(self.t("fieldwork"), self.h2),
+            self.heading("fieldwork"),
             self.para(
                 self.t("fieldwork_dates", start=format_date(fieldwork.start), end=format_date(fieldwork.end))
             ),
@@ -452,11 +465,11 @@ class _Story:
             self.table(
                 [self.t("code"), self.t("label"), self.t("count")], dispositions, [1, 4, 1.2], numeric_from=2
             ),
-            self.para(self.t("aapor_rates"), self.h2),
+            self.heading("aapor_rates"),
             self.table([self.t("rate"), self.t("value")], rates, [3, 1.2]),
-            self.para(self.t("weighting"), self.h2),
+            self.heading("weighting"),
             self.para(method.weighting),
-            self.para(self.t("definition"), self.h2),
+            self.heading("definition"),
             self.para(self.t("definition_text", codes=codes, scale=scale)),
             PageBreak(),
         ]
@@ -481,29 +494,30 @@ class _Story:
         chart = charts.group_bar_chart(results.by_district, district_labels, FRAME_WIDTH, self.font.name)
         return [
             self.para(self.t("results"), self.h1),
-            self.para(self.t("headline"), self.h2),
+            self.heading("headline"),
             self.table(header, self.headline_rows(), [4, 1.4, 2.4, 1.2]),
+            Spacer(1, 4 * mm),
             KeepTogether([chart, self.para(self.t("chart_by_district"), self.caption)]),
-            self.para(self.t("by_district"), self.h2),
+            self.heading("by_district"),
             self.group_table(results.by_district),
-            self.para(self.t("by_domain"), self.h2),
+            self.heading("by_domain"),
             self.group_table(results.by_domain),
-            self.para(self.t("by_channel"), self.h2),
+            self.heading("by_channel"),
             self.group_table(results.by_channel),
             PageBreak(),
         ]
 
     def comparison(self) -> list[Any]:
         comparison = self.content.comparison
-        unit = comparison.unit_label
+        unit = unit_name(comparison.unit_level, self.lang)
         story: list[Any] = [
             self.para(self.t("comparison"), self.h1),
             self.para(self.t("comparison_intro")),
-            self.para(self.t("paired_table"), self.h2),
+            self.heading("paired_table"),
             self.paired_table(),
-            self.para(self.t("agreement"), self.h2),
+            self.heading("agreement"),
             self.agreement_table(),
-            self.para(self.t("flagged_table", unit=unit), self.h2),
+            self.heading("flagged_table", unit=unit),
         ]
         flagged = comparison.flagged_units.sort_values("q_value", kind="stable")
         if flagged.empty:
@@ -525,11 +539,11 @@ class _Story:
                 self.para(self.t("chart_units", number=number, unit=unit), self.caption),
             ]
         story += [
-            self.para(self.t("all_units", unit=unit), self.h2),
+            self.heading("all_units", unit=unit),
             self.unit_table(units, highlight_flagged=True),
-            self.para(self.t("surveyor_checks"), self.h2),
+            self.heading("surveyor_checks"),
             self.surveyor_table(),
-            self.para(self.t("case_flags"), self.h2),
+            self.heading("case_flags"),
             self.table(
                 [self.t("flag"), self.t("count")],
                 [
@@ -665,7 +679,7 @@ class _Story:
         actions = [[str(row.action), format_count(row.count)] for row in audit.by_action.itertuples()]
         return [
             self.para(self.t("appendix"), self.h1),
-            self.para(self.t("audit"), self.h2),
+            self.heading("audit"),
             self.key_values(
                 [
                     (self.t("audit_entries"), format_count(audit.entries)),
@@ -677,7 +691,7 @@ class _Story:
             ),
             Spacer(1, 3 * mm),
             self.table([self.t("action"), self.t("count")], actions, [4, 1.2]),
-            self.para(self.t("verification"), self.h2),
+            self.heading("verification"),
             self.key_values(
                 [
                     (self.t("fp_source"), format_hash(method.frame.source_sha256)),
@@ -689,7 +703,7 @@ class _Story:
                 ],
                 hash_values=True,
             ),
-            self.para(self.t("how_to_verify"), self.h2),
+            self.heading("how_to_verify"),
             self.para(self.t("verify_text")),
             Spacer(1, 2 * mm),
             self.para(self.content.verify_command, self.body_hash),
@@ -702,7 +716,7 @@ def limitation_paragraphs(content: ReportContent) -> list[str]:
     comparison = content.comparison
     check = content.method.nonresponse
     rate_name, rate = response_rate(content)
-    unit = comparison.unit_label
+    unit = unit_name(comparison.unit_level, lang)
     flagged = len(comparison.flagged_units)
     small = int((comparison.units["n"] < comparison.small_unit_min_n).sum())
     return [

@@ -203,9 +203,9 @@ def sample_content(
     ]
     unit_n = _split(interviews, rng.gamma(1.5, 1.0, n_units) + 0.05)
     inflated = rng.random(n_units) < 0.12
-    true_rate = np.where(inflated, rng.uniform(0.62, 0.78, n_units), rng.uniform(0.82, 0.93, n_units))
+    true_rate = np.where(inflated, rng.uniform(0.60, 0.75, n_units), rng.uniform(0.78, 0.90, n_units))
     system_rate = np.where(
-        inflated, rng.uniform(0.985, 1.0, n_units), np.clip(true_rate + rng.normal(0.04, 0.02, n_units), 0, 1)
+        inflated, rng.uniform(0.985, 1.0, n_units), np.clip(true_rate + rng.normal(0.05, 0.02, n_units), 0, 1)
     )
     satisfied = rng.binomial(unit_n, true_rate)
     third = np.divide(satisfied, unit_n, out=np.full(n_units, np.nan), where=unit_n > 0)
@@ -238,8 +238,8 @@ def sample_content(
     )
 
     # Paired table: system rating (rows) × callback answer (columns, with can't-say).
-    probabilities = np.array([[0.80, 0.10, 0.06, 0.04], [0.30, 0.50, 0.15, 0.05], [0.05, 0.15, 0.75, 0.05]])
-    row_totals = _split(interviews, np.array([0.90, 0.08, 0.02]))
+    probabilities = np.array([[0.70, 0.16, 0.10, 0.04], [0.30, 0.45, 0.20, 0.05], [0.10, 0.20, 0.65, 0.05]])
+    row_totals = _split(interviews, np.array([0.80, 0.10, 0.10]))
     paired_counts = np.vstack(
         [rng.multinomial(total, row) for total, row in zip(row_totals, probabilities, strict=True)]
     )
@@ -378,8 +378,8 @@ def sample_content(
             nonresponse=NonresponseCheck(
                 respondents=interviews,
                 nonrespondents=nonrespondents,
-                respondent_system_rate=0.972,
-                nonrespondent_system_rate=0.968,
+                respondent_system_rate=float(paired_counts[:2].sum() / interviews),
+                nonrespondent_system_rate=float(paired_counts[:2].sum() / interviews) - 0.006,
                 p_value=0.41,
             ),
         ),
@@ -394,7 +394,7 @@ def sample_content(
             by_channel=_group_table(list(CHANNELS), answered, rng, third_party.estimate),
         ),
         comparison=Comparison(
-            unit_label="机构" if zh else "organisation",
+            unit_level="organisation",
             system_rate=system_sat,
             third_party=third_party,
             paired_difference=Estimate(

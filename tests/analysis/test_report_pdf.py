@@ -1,0 +1,302 @@
+"""The PDF report: its text carries the content's figures, fonts are embedded, rebuilds are identical."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+import analysis.report.fonts as fonts
+from analysis.report import (
+    CJKFontFallbackWarning,
+    FontError,
+    ReportContent,
+    find_cjk_font,
+    limitation_paragraphs,
+    render_pdf,
+    response_rate,
+    sample_content,
+)
+from analysis.report.formatting import format_ci, format_count, format_hash, format_points, format_rate
+from analysis.report.i18n import group_name
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def content() -> ReportContent:
+    return sample_content(n_units=24, n_interviews=1500)
+
+
+@pytest.fixture(scope="module")
+def pdf_zh(content: ReportContent) -> bytes:
+    return render_pdf(content)
+
+
+@pytest.fixture(scope="module")
+def pdf_en(content: ReportContent) -> bytes:
+    return render_pdf(content, lang="en")
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    return [page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def flat(text: str) -> str:
+    """Text without whitespace: table cells and wrapped hashes may break anywhere."""
+    return re.sub(r"\s+", "", text)
+
+
+def all_text(pdf: bytes) -> str:
+    return flat("".join(page_texts(pdf)))
+
+
+def needs(tool: str) -> None:
+    if shutil.which(tool) is None:
+        pytest.skip(
+            f"{tool} (poppler-utils) is not installed; apt-get install poppler-utils to run this check"
+        )
+
+
+# -- the figures ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_headline_figures_appear_as_formatted(
+    content: ReportContent, pdf_zh: bytes, pdf_en: bytes, lang: str
+) -> None:
+    text = all_text(pdf_zh if lang == "zh" else pdf_en)
+    for metric in content.results.headline.values():
+        assert flat(format_rate(metric.estimate)) in text
+        assert flat(format_ci(metric.ci_low, metric.ci_high)) in text
+        assert format_count(metric.n) in text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_comparison_figures_appear(content: ReportContent, pdf_zh: bytes, pdf_en: bytes, lang: str) -> None:
+    text = all_text(pdf_zh if lang == "zh" else pdf_en)
+    comparison = content.comparison
+    assert format_rate(comparison.system_rate) in text
+    assert format_points(comparison.paired_difference.estimate) in text
+    for row in comparison.flagged_units.itertuples():
+        assert flat(row.unit) in text
+        assert format_points(row.difference) in text
+
+
+def test_every_group_estimate_appears_by_district_domain_and_channel(
+    content: ReportContent, pdf_en: bytes
+) -> None:
+    text = all_text(pdf_en)
+    for table in (content.results.by_district, content.results.by_domain, content.results.by_channel):
+        for row in table.itertuples():
+            assert flat(group_name(row.group, "en")) in text
+            assert flat(format_ci(row.ci_low, row.ci_high)) in text
+
+
+def test_method_figures_appear(content: ReportContent, pdf_zh: bytes) -> None:
+    text = all_text(pdf_zh)
+    method = content.method
+    assert str(method.design.seed) in text
+    assert format_count(int(method.design.strata["N_h"].sum())) in text
+    for value in method.fieldwork.rates.values():
+        assert format_rate(value) in text
+    for row in method.frame.exclusions.itertuples():
+        assert flat(row.reason) in text
+    assert method.questionnaire.version in text
+
+
+def test_fingerprints_and_verify_command_appear_in_full(content: ReportContent, pdf_zh: bytes) -> None:
+    text = all_text(pdf_zh)
+    for fingerprint in (
+        content.method.frame.frame_sha256,
+        content.method.frame.source_sha256,
+        content.method.design.sample_sha256,
+        content.method.questionnaire.sha256,
+        content.audit.answers_sha256,
+        content.audit.chain_head_sha256,
+    ):
+        assert format_hash(fingerprint) in text
+    assert flat(content.verify_command) in text
+
+
+def test_limitations_are_written_from_the_numbers(content: ReportContent, pdf_zh: bytes) -> None:
+    paragraphs = limitation_paragraphs(content)
+    small = int((content.comparison.units["n"] < content.comparison.small_unit_min_n).sum())
+    assert format_rate(response_rate(content)[1]) in paragraphs[0]
+    assert f"{small} 个机构" in paragraphs[1]
+    assert f"共检验 {len(content.comparison.units)} 个机构" in paragraphs[2]
+    text = all_text(pdf_zh)
+    for paragraph in paragraphs:
+        assert flat(paragraph) in text
+
+
+def test_english_report_uses_english_fixed_strings(pdf_en: bytes) -> None:
+    text = all_text(pdf_en)
+    assert "Limitations" in text and "Method" in text
+    assert "调查方法" not in text
+
+
+# -- pages and structure --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_page_says_page_x_of_y(pdf_zh: bytes, pdf_en: bytes, lang: str) -> None:
+    texts = page_texts(pdf_zh if lang == "zh" else pdf_en)
+    total = len(texts)
+    for number, page in enumerate(texts, start=1):
+        expected = f"第{number}页/共{total}页" if lang == "zh" else f"Page{number}of{total}"
+        assert expected in flat(page), f"page {number}"
+
+
+def test_a_long_table_repeats_its_header_on_every_page_it_spans() -> None:
+    content = sample_content(n_units=6, n_interviews=600, n_strata=200)
+    texts = page_texts(render_pdf(content))
+    strata = list(content.method.design.strata["stratum"])
+    first_pages = [i for i, page in enumerate(texts) if flat(strata[0]) in flat(page)]
+    last_pages = [i for i, page in enumerate(texts) if flat(strata[-1]) in flat(page)]
+    spanned = range(first_pages[0], last_pages[-1] + 1)
+    assert len(spanned) >= 3
+    for index in spanned:
+        assert "总体数N_h" in flat(texts[index]), f"page {index + 1} lacks the header row"
+
+
+def test_comparison_report_has_summary_comparison_and_limitations_only(
+    content: ReportContent, pdf_zh: bytes
+) -> None:
+    short = render_pdf(content, kind="comparison")
+    text = all_text(short)
+    assert "摘要" in text and "系统评价与回访结果比对" in text and "局限性说明" in text
+    assert "调查方法" not in text and "附录" not in text
+    assert len(page_texts(short)) < len(page_texts(pdf_zh))
+
+
+def test_charts_are_vector_drawings_not_images(pdf_zh: bytes) -> None:
+    for page in PdfReader(io.BytesIO(pdf_zh)).pages:
+        assert list(page.images) == []
+
+
+def test_pages_render_as_images(pdf_zh: bytes, tmp_path: Path) -> None:
+    needs("pdftoppm")
+    source = tmp_path / "report.pdf"
+    source.write_bytes(pdf_zh)
+    result = subprocess.run(
+        ["pdftoppm", "-r", "40", "-png", str(source), str(tmp_path / "page")], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert len(list(tmp_path.glob("page-*.png"))) == len(PdfReader(io.BytesIO(pdf_zh)).pages)
+
+
+# -- fonts ----------------------------------------------------------------------------------------
+
+
+def pdffonts_rows(pdf: bytes, tmp_path: Path) -> list[list[str]]:
+    needs("pdffonts")
+    source = tmp_path / "report.pdf"
+    source.write_bytes(pdf)
+    output = subprocess.run(["pdffonts", str(source)], capture_output=True, text=True, check=True).stdout
+    lines = output.splitlines()[2:]
+    return [line.split() for line in lines if line.strip()]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_font_is_embedded(pdf_zh: bytes, pdf_en: bytes, lang: str, tmp_path: Path) -> None:
+    if find_cjk_font() is None:
+        pytest.skip("no TrueType CJK font installed (apt-get install fonts-wqy-microhei)")
+    rows = pdffonts_rows(pdf_zh if lang == "zh" else pdf_en, tmp_path)
+    assert rows
+    for row in rows:
+        emb = row[-5]  # columns from the right: emb sub uni object-number generation
+        assert emb == "yes", f"font {row[0]} is not embedded"
+
+
+def test_without_a_truetype_font_the_report_warns_and_uses_the_cid_font(
+    content: ReportContent, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv(fonts.FONT_ENV, raising=False)
+    monkeypatch.setattr(fonts, "KNOWN_FONTS", ())
+    with pytest.warns(CJKFontFallbackWarning, match="NOT embedded"):
+        pdf = render_pdf(content)
+    reader = PdfReader(io.BytesIO(pdf))
+    assert "font-fallback:STSong-Light" in reader.metadata["/Keywords"]
+    assert "HUIFANG_CJK_FONT" in flat(reader.pages[0].extract_text())
+    assert [row[0] for row in pdffonts_rows(pdf, tmp_path)] == ["STSong-Light"]
+
+
+def test_a_cff_font_is_skipped_in_the_search() -> None:
+    cff = sorted(Path("/usr/share/fonts/opentype").rglob("*.otf"))
+    wqy = fonts.KNOWN_FONTS[0]
+    if not cff or not Path(wqy[0]).is_file():
+        pytest.skip("needs an .otf (CFF) font and WenQuanYi Micro Hei installed")
+    found = find_cjk_font(candidates=((str(cff[0]), 0), wqy))
+    assert found is not None and found.path == wqy[0] and found.embedded
+
+
+def test_a_cff_font_named_in_the_environment_is_refused_with_the_reason(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cff = sorted(Path("/usr/share/fonts/opentype").rglob("*.otf"))
+    if not cff:
+        pytest.skip("needs an .otf (CFF-outline) font installed")
+    monkeypatch.setenv(fonts.FONT_ENV, str(cff[0]))
+    with pytest.raises(FontError, match="PostScript \\(CFF\\) outlines"):
+        find_cjk_font()
+
+
+def test_a_missing_font_file_named_in_the_environment_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(fonts.FONT_ENV, str(tmp_path / "nope.ttf"))
+    with pytest.raises(FontError, match=r"nope\.ttf"):
+        find_cjk_font()
+
+
+# -- determinism ----------------------------------------------------------------------------------
+
+
+def test_rendering_twice_gives_identical_bytes(content: ReportContent, pdf_zh: bytes) -> None:
+    assert render_pdf(content) == pdf_zh
+
+
+def test_a_fresh_process_gives_identical_bytes(pdf_zh: bytes, tmp_path: Path) -> None:
+    out = tmp_path / "fresh.pdf"
+    script = (
+        "import sys; from analysis.report import render_pdf, sample_content; "
+        "open(sys.argv[1], 'wb').write(render_pdf(sample_content(n_units=24, n_interviews=1500)))"
+    )
+    environment = {
+        **os.environ,
+        "PYTHONHASHSEED": "12345",
+        "SOURCE_DATE_EPOCH": "1700000000",
+        "TZ": "America/Lima",
+    }
+    subprocess.run([sys.executable, "-c", script, str(out)], check=True, cwd=REPO, env=environment)
+    assert out.read_bytes() == pdf_zh
+
+
+def test_the_creation_date_is_the_contents_generated_at(content: ReportContent, pdf_zh: bytes) -> None:
+    info = PdfReader(io.BytesIO(pdf_zh)).metadata
+    assert info.creation_date == content.generated_at
+
+
+def test_other_content_gives_other_bytes(content: ReportContent, pdf_zh: bytes) -> None:
+    later = dataclasses.replace(content, generated_at=content.generated_at + dt.timedelta(seconds=1))
+    assert render_pdf(later) != pdf_zh
+
+
+def test_rendering_leaves_no_warning_with_the_truetype_font(content: ReportContent) -> None:
+    if find_cjk_font() is None:
+        pytest.skip("no TrueType CJK font installed")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        render_pdf(content, kind="comparison")
