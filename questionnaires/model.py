@@ -12,14 +12,22 @@ meaning. `dk` (说不清) and `refused` (拒答) are answers allowed per item by
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from sampling.vocabulary import DONT_KNOW, REFUSED, SCALES
 
+
+def _drop_empty(value: Any) -> Any:
+    """Texts keep only languages with something written: '' and None mean "not translated"."""
+    if isinstance(value, dict):
+        return {key: text for key, text in value.items() if text is not None and text != ""}
+    return value
+
+
 #: Language code → text. Huifang writes zh and en; other languages are kept as given.
-Text = dict[str, str]
+Text = Annotated[dict[str, str], BeforeValidator(_drop_empty)]
 
 ItemType = Literal[
     "single", "multiple", "rating", "yesno", "integer", "decimal", "date", "text", "note", "calculate"

@@ -40,6 +40,10 @@ def check_questionnaire(questionnaire: Questionnaire) -> None:
     for section in questionnaire.sections:
         if section.name:
             _check_name(section.name, seen, what="section")
+        elif section.label or section.relevant is not None:
+            raise DefinitionError(
+                "an ungrouped section (name '') has no label or relevant: give it a name", field="sections"
+            )
         if section.relevant is not None:
             check_expression(
                 questionnaire, section.relevant, item=section.name or None, field="relevant", earlier=earlier
