@@ -1,0 +1,97 @@
+"""Who may not be called: a do-not-call list, people called recently in another study, study rules.
+
+Each excluded record is listed with one reason, the first that applies in this order:
+``do_not_call``, ``called_recently``, ``rule:<column>`` (a yes/no frame column such as
+``complaint_open`` that is true). Phone lists are normalised like the frame's phones, so
+``138-1234-5678`` on a list matches ``13812345678`` in the frame.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sampling.errors import DesignError
+from sampling.phones import normalise_phones
+
+DO_NOT_CALL = "do_not_call"
+CALLED_RECENTLY = "called_recently"
+
+
+def phone_set(phones: Iterable[object]) -> set[str]:
+    normalised, _ = normalise_phones(pd.Series(list(phones), dtype="str"))
+    return set(normalised.dropna())
+
+
+def list_sha256(phones: Iterable[str]) -> str:
+    """Fingerprint of a phone list: sorted distinct normalised numbers, one per line."""
+    return hashlib.sha256("\n".join(sorted(phones)).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Exclusions:
+    """The exclusion inputs of one draw. ``as_of`` is the draw date the recent-call window counts back from."""
+
+    do_not_call: Iterable[object] | None = None
+    recent_calls: pd.DataFrame | None = None  # columns: phone, last_called
+    within_days: int = 0
+    rules: tuple[str, ...] = ("complaint_open",)
+    as_of: dt.date | None = None
+    _dnc: set[str] = field(init=False, repr=False, default_factory=set)
+    _recent: set[str] = field(init=False, repr=False, default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._dnc = phone_set(self.do_not_call) if self.do_not_call is not None else set()
+        if self.recent_calls is not None:
+            if not {"phone", "last_called"} <= set(self.recent_calls.columns):
+                raise DesignError("recent_calls needs the columns 'phone' and 'last_called'")
+            if self.within_days <= 0:
+                raise DesignError("recent_calls needs within_days > 0 (the respondent-burden window)")
+            if self.as_of is None:
+                raise DesignError("recent_calls needs as_of, the draw date the window counts back from")
+            last = pd.to_datetime(self.recent_calls["last_called"], errors="coerce")
+            if last.isna().any():
+                bad = int(last.isna().to_numpy().argmax())
+                raise DesignError(
+                    f"recent_calls row {bad + 1}: last_called {self.recent_calls['last_called'].iloc[bad]!r} is not a date"
+                )
+            cutoff = pd.Timestamp(self.as_of) - pd.Timedelta(days=self.within_days)
+            self._recent = phone_set(self.recent_calls.loc[(last > cutoff).to_numpy(), "phone"])
+
+    def config(self) -> dict[str, object]:
+        """What a design records: the parameters and fingerprints of the lists (never the numbers)."""
+        return {
+            "rules": list(self.rules),
+            "within_days": self.within_days,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "do_not_call_sha256": list_sha256(self._dnc) if self.do_not_call is not None else None,
+            "do_not_call_count": len(self._dnc),
+            "recent_calls_sha256": list_sha256(self._recent) if self.recent_calls is not None else None,
+            "recent_calls_count": len(self._recent),
+        }
+
+    def reasons(self, data: pd.DataFrame) -> pd.Series:
+        """The exclusion reason of every frame row (missing where the row may be called)."""
+        reason = np.full(len(data), None, dtype=object)
+        free = np.ones(len(data), dtype=bool)
+        checks: list[tuple[str, np.ndarray]] = []
+        if self._dnc:
+            checks.append((DO_NOT_CALL, data["phone"].isin(self._dnc).to_numpy(dtype=bool)))
+        if self._recent:
+            checks.append((CALLED_RECENTLY, data["phone"].isin(self._recent).to_numpy(dtype=bool)))
+        for rule in self.rules:
+            if rule not in data.columns:
+                continue
+            flags = data[rule]
+            flags = flags.astype("boolean").fillna(False).to_numpy(dtype=bool)
+            checks.append((f"rule:{rule}", flags))
+        for name, mask in checks:
+            hit = mask & free
+            reason[hit] = name
+            free &= ~hit
+        return pd.Series(reason, index=data.index, dtype="str")

@@ -1,0 +1,108 @@
+"""SHA-256 fingerprints of a normalised frame (and of any table of canonical fields).
+
+The fingerprint is defined on values, not on how pandas happens to hold them, so it stays the same
+across pandas, pyarrow and Huifang versions. Rows are taken **in frame order** (the order of the
+export; sorting ten million record ids would cost more than the whole draw), so a reordered export
+is a different frame — and, since the draw follows frame order, may give a different sample.
+
+Definition: ``sha256`` over, for each field of ``FRAME_FIELDS`` in that order,
+``b"field:" + name + b"\\n"`` followed by the column, encoded by kind:
+
+* text fields with few values (``validation.CATEGORICAL_FIELDS`` except ``service_date`` and
+  ``complaint_open``): ``b"dict\\n"``, the distinct values sorted by code point, each as UTF-8 length
+  (8-byte little-endian) + bytes, then one 4-byte little-endian index per row into that sorted list
+  (-1 for missing);
+* other text fields: ``b"text\\n"``, per row the UTF-8 length (8-byte little-endian, -1 for missing),
+  then all rows' bytes concatenated;
+* ``service_date``: days since 1970-01-01; ``rating_time``: microseconds since 1970-01-01T00:00
+  (8-byte little-endian each, the minimum int64 for missing);
+* ``complaint_open``: one byte per row, 1 yes, 0 no, 255 missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from sampling.vocabulary import FRAME_FIELDS
+
+_DICTIONARY_FIELDS = frozenset(
+    {
+        "event_type",
+        "domain",
+        "channel",
+        "district",
+        "district_code",
+        "organisation_id",
+        "organisation",
+        "staff_id",
+        "system_rating",
+    }
+)
+_NA_INT64 = np.iinfo(np.int64).min
+
+
+def _update_dictionary(digest: hashlib._Hash, column: pd.Series) -> None:
+    categorical = column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype("category")
+    values = [str(v) for v in categorical.cat.categories]
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    rank = np.empty(len(values) + 1, dtype="<i4")
+    rank[order] = np.arange(len(values), dtype="<i4")
+    rank[-1] = -1
+    digest.update(b"dict\n")
+    for i in order:
+        encoded = values[i].encode("utf-8")
+        digest.update(len(encoded).to_bytes(8, "little") + encoded)
+    digest.update(rank[categorical.cat.codes.to_numpy()].tobytes())
+
+
+def _update_text(digest: hashlib._Hash, column: pd.Series) -> None:
+    array = pa.array(column.astype("str"), type=pa.large_string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    offsets = np.frombuffer(array.buffers()[1], dtype="<i8")[array.offset : array.offset + len(array) + 1]
+    lengths = np.diff(offsets).astype("<i8")
+    if array.null_count:
+        lengths[array.is_null().to_numpy(zero_copy_only=False)] = -1
+    digest.update(b"text\n")
+    digest.update(lengths.tobytes())
+    data = array.buffers()[2]
+    if data is not None:
+        digest.update(memoryview(data)[offsets[0] : offsets[-1]])
+
+
+def _update_times(digest: hashlib._Hash, column: pd.Series, unit: str) -> None:
+    values = pd.to_datetime(column).astype("datetime64[us]").to_numpy().astype(f"datetime64[{unit}]")
+    ints = values.view("<i8").copy()
+    ints[np.isnat(values)] = _NA_INT64
+    digest.update(f"{unit}\n".encode())
+    digest.update(ints.tobytes())
+
+
+def _update_flags(digest: hashlib._Hash, column: pd.Series) -> None:
+    flags = column.astype("boolean")
+    out = np.where(flags.isna().to_numpy(), 255, flags.fillna(False).to_numpy(dtype=bool).astype(np.uint8))
+    digest.update(b"flag\n")
+    digest.update(out.astype(np.uint8).tobytes())
+
+
+def frame_sha256(data: pd.DataFrame) -> str:
+    """The fingerprint of a normalised frame (see the module docstring for the exact definition)."""
+    digest = hashlib.sha256()
+    for field in FRAME_FIELDS:
+        digest.update(b"field:" + field.encode() + b"\n")
+        column = data[field] if field in data.columns else pd.Series(pd.NA, index=data.index, dtype="str")
+        if field in _DICTIONARY_FIELDS:
+            _update_dictionary(digest, column)
+        elif field == "service_date":
+            _update_times(digest, column, "D")
+        elif field == "rating_time":
+            _update_times(digest, column, "us")
+        elif field == "complaint_open":
+            _update_flags(digest, column)
+        else:
+            _update_text(digest, column)
+    return digest.hexdigest()

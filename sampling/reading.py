@@ -1,0 +1,247 @@
+"""Turn a frame file (CSV, XLSX or Parquet) into a table of the export's own columns.
+
+The file type is recognised from its first bytes, not its name. A CSV's encoding is detected by
+charset-normalizer among the encodings Chinese exports use (UTF-8 with or without BOM, the GB family,
+Big5, UTF-16); a GB-family result is decoded as GB18030, the superset of GB2312 and GBK, so that a
+rare character outside GBK (for example in a name) still decodes. Nothing is guessed silently: an
+undecodable byte is an error naming the row.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import charset_normalizer
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from sampling.errors import EmptyFileError, EncodingError, FrameError, UnsupportedFileError
+
+#: Encodings charset-normalizer may choose between; a detector free to pick any code page calls short
+#: GBK files cp949 (Korean).
+CANDIDATE_ENCODINGS: tuple[str, ...] = ("utf_8", "gb18030", "big5", "utf_16")
+_GB_FAMILY = {"gb2312", "gbk", "gb18030", "cp936", "hz", "euc_cn", "ms936"}
+_DETECTION_SAMPLE_BYTES = 256 * 1024
+
+
+@dataclass
+class RawTable:
+    """The export as read: its own headers, values as text (or typed, from Parquet), spreadsheet rows."""
+
+    data: pd.DataFrame
+    rows: pd.Series  # spreadsheet row number of each data row (header = row 1)
+    kind: str  # "csv", "xlsx" or "parquet"
+    encoding: str | None
+    detected_encoding: str | None
+    source_sha256: str
+    unparsable: list[tuple[int | None, str, str]] = field(default_factory=list)  # (row, text, reason)
+
+
+def sniff_kind(head: bytes, path: Path) -> str:
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UnsupportedFileError(
+            path, "this is an old Excel .xls workbook", "Open it in Excel or WPS and save it as .xlsx or CSV."
+        )
+    return "csv"
+
+
+def codec_name(encoding: str) -> str:
+    """The Python codec Huifang decodes with: the whole GB family as GB18030."""
+    name = codecs.lookup(encoding).name
+    if name in _GB_FAMILY or encoding.lower().replace("-", "") in _GB_FAMILY:
+        return "gb18030"
+    return name
+
+
+def detect_encoding(raw: bytes, path: Path, whole: bool = False) -> str:
+    """Ask charset-normalizer which supported encoding the bytes are in (a BOM decides at once).
+
+    Detection looks at the first 256 KiB (cut at a line end) unless ``whole`` is set.
+    """
+    if raw.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    sample = raw
+    if len(raw) > _DETECTION_SAMPLE_BYTES and not whole:
+        cut = raw.rfind(b"\n", 0, _DETECTION_SAMPLE_BYTES)
+        sample = raw[: cut + 1] if cut > 0 else raw[:_DETECTION_SAMPLE_BYTES]
+    best = charset_normalizer.from_bytes(sample, cp_isolation=list(CANDIDATE_ENCODINGS)).best()
+    if best is None and sample is not raw:
+        best = charset_normalizer.from_bytes(raw, cp_isolation=list(CANDIDATE_ENCODINGS)).best()
+    if best is None or (b"\x00" in sample[:4096] and not best.encoding.startswith("utf_16")):
+        raise UnsupportedFileError(
+            path,
+            "this is neither text (CSV) nor an XLSX or Parquet file",
+            "Export the frame as CSV (UTF-8 or GBK), XLSX or Parquet.",
+        )
+    return codec_name(best.encoding)
+
+
+def _decode(raw: bytes, codec: str, path: Path) -> str:
+    try:
+        return raw.decode(codec)
+    except UnicodeDecodeError as exc:
+        row = raw.count(b"\n", 0, exc.start) + 1
+        raise EncodingError(
+            path,
+            f"row {row}: the bytes {raw[exc.start : exc.end + 1]!r} are not valid {codec}",
+            "Pass the file's encoding explicitly (encoding='gb18030' or 'utf-8'), or export it again as UTF-8.",
+        ) from exc
+
+
+def _unique_headers(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    unique = []
+    for header in headers:
+        count = seen.get(header, 0)
+        seen[header] = count + 1
+        unique.append(header if count == 0 else f"{header}.{count}")
+    return unique
+
+
+def _read_csv(raw: bytes, path: Path, encoding: str | None, dictionary_headers: set[str]) -> RawTable:
+    detected = None
+    if encoding is None:
+        detected = detect_encoding(raw, path)
+        try:
+            text = raw.decode(detected)
+        except UnicodeDecodeError:  # the sample was plain ASCII, or the file mixes encodings
+            detected = detect_encoding(raw, path, whole=True)
+            text = _decode(raw, detected, path)
+        codec = detected
+    else:
+        codec = (
+            "utf-8-sig"
+            if raw.startswith(codecs.BOM_UTF8) and codec_name(encoding) == "utf-8"
+            else codec_name(encoding)
+        )
+        text = _decode(raw, codec, path)
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise EmptyFileError(path)
+    header_line = next(csv.reader(io.StringIO(text[: text.find("\n") + 1] if "\n" in text else text)), [])
+    headers = _unique_headers([h.strip() for h in header_line])
+    if not any(headers):
+        raise FrameError(path, "row 1 (the header row) is empty", "Put the column names in the first row.")
+    utf8 = raw if codec == "utf-8" else text.encode("utf-8")
+    types = {
+        h: pa.dictionary(pa.int32(), pa.string()) if h in dictionary_headers else pa.string() for h in headers
+    }
+
+    def read(use_threads: bool) -> tuple[pa.Table, list[tuple[int | None, str, str]]]:
+        bad: list[tuple[int | None, str, str]] = []
+
+        def on_invalid(row: pacsv.InvalidRow) -> str:
+            reason = f"{row.actual_columns} columns where the header has {row.expected_columns}"
+            bad.append((row.number, row.text, reason))
+            return "skip"
+
+        table = pacsv.read_csv(
+            io.BytesIO(utf8),
+            read_options=pacsv.ReadOptions(column_names=headers, skip_rows=1, use_threads=use_threads),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False
+            ),
+        )
+        return table, bad
+
+    try:
+        table, bad = read(use_threads=True)
+        if bad:  # the parallel reader cannot number rows; re-read serially to tell the user where
+            table, bad = read(use_threads=False)
+    except pa.ArrowInvalid as exc:
+        raise FrameError(path, f"the CSV cannot be parsed ({exc})", "Check quoting and delimiters.") from exc
+    data = table.to_pandas()
+    rows = pd.Series(range(2, len(data) + 2), dtype="int64")
+    skipped = sorted(r for r, _, _ in bad if r is not None)
+    if skipped:
+        shift = pd.Series(0, index=rows.index, dtype="int64")
+        for r in skipped:
+            shift += (rows + shift >= r).astype("int64")
+        rows = rows + shift
+    return RawTable(data, rows, "csv", codec, detected, "", bad)
+
+
+def _read_xlsx(path: Path) -> RawTable:
+    try:
+        data = pd.read_excel(path, dtype=str, engine="openpyxl", keep_default_na=False)
+    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        raise FrameError(
+            path, f"the workbook cannot be read ({exc})", "Open it in Excel and save it again."
+        ) from exc
+    data.columns = _unique_headers([str(c).strip() for c in data.columns])
+    rows = pd.Series(range(2, len(data) + 2), dtype="int64")
+    return RawTable(data, rows, "xlsx", None, None, "")
+
+
+def _read_parquet(path: Path, dictionary_headers: set[str]) -> RawTable:
+    try:
+        schema = pq.read_schema(path)
+        wanted = [
+            f.name
+            for f in schema
+            if f.name in dictionary_headers
+            and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))
+        ]
+        table = pq.read_table(path, read_dictionary=wanted)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise FrameError(path, f"the Parquet file cannot be read ({exc})", "Write it again.") from exc
+    data = table.to_pandas()
+    data.columns = _unique_headers([str(c).strip() for c in data.columns])
+    rows = pd.Series(range(2, len(data) + 2), dtype="int64")
+    return RawTable(data, rows, "parquet", None, None, "")
+
+
+def read_headers(path: str | Path, encoding: str | None = None) -> list[str]:
+    """The export's headers, cheaply (used to build the mapping before the full read)."""
+    path = Path(path)
+    with path.open("rb") as fh:
+        head = fh.read(_DETECTION_SAMPLE_BYTES)
+    if not head:
+        raise EmptyFileError(path)
+    kind = sniff_kind(head[:8], path)
+    if kind == "parquet":
+        return [f.name for f in pq.read_schema(path)]
+    if kind == "xlsx":
+        return list(_read_xlsx(path).data.columns)
+    codec = codec_name(encoding) if encoding else detect_encoding(head, path)
+    text = head.decode(codec, errors="replace").removeprefix("\ufeff")
+    return [h.strip() for h in next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])]
+
+
+def read_table(
+    path: str | Path, encoding: str | None = None, dictionary_headers: set[str] | None = None
+) -> RawTable:
+    """Read the whole file; ``dictionary_headers`` are read as categoricals (few distinct values)."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise FrameError(path, f"cannot open the file ({exc.strerror})", "Check the path.") from exc
+    if not raw:
+        raise EmptyFileError(path)
+    digest = hashlib.sha256(raw).hexdigest()
+    kind = sniff_kind(raw[:8], path)
+    if kind == "parquet":
+        del raw
+        table = _read_parquet(path, dictionary_headers or set())
+    elif kind == "xlsx":
+        del raw
+        table = _read_xlsx(path)
+    else:
+        table = _read_csv(raw, path, encoding, dictionary_headers or set())
+    table.source_sha256 = digest
+    return table
