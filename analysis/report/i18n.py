@@ -324,6 +324,27 @@ STRINGS: dict[str, dict[str, str]] = {
 
 _GROUP_NAMES_EN = {**DISTRICT_EN, **DOMAINS, **CHANNELS}
 
+#: AAPOR final disposition codes for telephone surveys (Standard Definitions), used when the content
+#: leaves a disposition's label empty.
+AAPOR_LABELS: dict[str, tuple[str, str]] = {
+    "1.0": ("访问", "Interview"),
+    "1.1": ("完成访问", "Complete"),
+    "1.2": ("部分完成", "Partial"),
+    "2.0": ("符合资格、未访问", "Eligible, non-interview"),
+    "2.10": ("拒访与中断", "Refusal and break-off"),
+    "2.11": ("拒访", "Refusal"),
+    "2.12": ("中断", "Break-off"),
+    "2.20": ("未接触", "Non-contact"),
+    "2.30": ("其他", "Other"),
+    "3.0": ("资格未知", "Unknown eligibility"),
+    "3.10": ("资格未知（家户 / 号码）", "Unknown if housing unit / number"),
+    "3.20": ("资格未知（其他）", "Unknown, other"),
+    "4.0": ("不符合资格", "Not eligible"),
+    "4.10": ("不符合资格（号码或对象不符）", "Not eligible (wrong number or person)"),
+    "4.70": ("不符合资格（无合格对象）", "No eligible respondent"),
+    "4.90": ("不符合资格（其他）", "Not eligible, other"),
+}
+
 
 def text(key: str, lang: str, **values: object) -> str:
     """The fixed string `key` in `lang`, with template fields filled."""
@@ -345,3 +366,11 @@ def flag_name(flag: str, lang: str) -> str:
 def unit_name(level: str, lang: str) -> str:
     """What a compared unit is ("organisation" → 机构), or the level as given when unknown."""
     return STRINGS[lang].get(f"unit_{level}", level)
+
+
+def disposition_label(code: str, lang: str) -> str:
+    """AAPOR's meaning of a disposition code in `lang`, or the code itself when unknown."""
+    labels = AAPOR_LABELS.get(str(code))
+    if labels is None:
+        return str(code)
+    return labels[0] if lang == "zh" else labels[1]

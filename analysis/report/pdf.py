@@ -50,7 +50,7 @@ from analysis.report.formatting import (
     format_points_ci,
     format_rate,
 )
-from analysis.report.i18n import flag_name, group_name, text, unit_name
+from analysis.report.i18n import disposition_label, flag_name, group_name, text, unit_name
 from sampling.vocabulary import DONT_KNOW, REFUSED, SCALES
 
 PAGE_SIZE = A4
@@ -406,7 +406,7 @@ class _Story:
             ["Σ", *[format_count(totals[name]) for name in ("N_h", "n_h", "released", "completes")]]
         )
         dispositions = [
-            [str(row.code), str(row.label), format_count(row.count)]
+            [str(row.code), str(row.label) or disposition_label(row.code, self.lang), format_count(row.count)]
             for row in fieldwork.dispositions.itertuples()
         ]
         rates = [[name, format_rate(value)] for name, value in fieldwork.rates.items()]
@@ -636,7 +636,7 @@ class _Story:
             if highlight_flagged and bool(row.flagged):
                 highlight.append(index)
         return self.table(
-            header, rows, [2.2, 0.7, 1.0, 2.5, 2.4, 0.9, 0.9, 1.0, 0.9, 0.9], highlight=highlight
+            header, rows, [2.0, 0.6, 0.9, 2.4, 2.3, 0.8, 0.8, 0.9, 1.1, 1.2], highlight=highlight
         )
 
     def surveyor_table(self) -> Table:

@@ -300,3 +300,34 @@ def test_rendering_leaves_no_warning_with_the_truetype_font(content: ReportConte
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         render_pdf(content, kind="comparison")
+
+
+# -- edge cases -----------------------------------------------------------------------------------
+
+
+def test_a_study_with_no_flagged_unit_says_so(content: ReportContent) -> None:
+    units = content.comparison.units.assign(flagged=False)
+    calm = dataclasses.replace(content, comparison=dataclasses.replace(content.comparison, units=units))
+    assert "没有机构在BH校正后显著偏高" in all_text(render_pdf(calm, kind="comparison"))
+
+
+def test_a_group_without_answers_prints_a_dash_and_no_bar(content: ReportContent) -> None:
+    by_channel = content.results.by_channel.copy()
+    by_channel.loc[by_channel.index[0], ["estimate", "ci_low", "ci_high", "n"]] = [float("nan")] * 3 + [0]
+    empty = dataclasses.replace(content, results=dataclasses.replace(content.results, by_channel=by_channel))
+    text = all_text(render_pdf(empty))
+    assert f"{flat(by_channel['group'].iloc[0])}–" in text
+
+
+def test_markup_characters_in_study_text_print_literally(content: ReportContent) -> None:
+    study = dataclasses.replace(content.study, name="A & B <b>试点</b>")
+    text = all_text(render_pdf(dataclasses.replace(content, study=study), kind="comparison"))
+    assert flat("A & B <b>试点</b>") in text
+
+
+def test_an_empty_disposition_label_gets_aapors_meaning(content: ReportContent) -> None:
+    dispositions = content.method.fieldwork.dispositions.assign(label="")
+    fieldwork = dataclasses.replace(content.method.fieldwork, dispositions=dispositions)
+    method = dataclasses.replace(content.method, fieldwork=fieldwork)
+    text = all_text(render_pdf(dataclasses.replace(content, method=method), lang="en"))
+    assert "1.1Complete" in text and "2.20Non-contact" in text
