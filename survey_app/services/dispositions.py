@@ -5,17 +5,29 @@ them. Two choices are specific to a list of named service recipients (DESIGN.md 
 - a wrong or disconnected number tells us nothing about the named person's eligibility, so it is
   unknown eligibility (3.17, 3.18), not "not eligible" (AAPOR 4.x is for numbers, we sample people);
 - "I never received that service" (4.11) and "that is not me" (4.12) are not eligible, and are also
-  findings about the frame (possibly invented records) that the analysis reports.
+  findings about the frame (possibly invented records) that the analysis reports (`is_finding`).
 
-Final disposition of a case whose attempts are over (the rule reports print): the most informative
-outcome wins, in this order — an interview (1.1, then 1.2), not eligible (4.x), refusal or break-off
-(2.1x), other contact (2.2x, 2.3x), unknown eligibility (3.x, the last one); a released case never
-attempted is 3.11.
+Final disposition of a case whose attempts are over (the rule reports print, `FINAL_RULE`): the most
+informative outcome wins, in this order — complete interview (1.1), partial (1.2), not eligible (4.x),
+refusal or break-off (2.1x), other eligible non-interview (2.3x), non-contact with a known person
+(2.2x), unknown eligibility (3.x); within a group the last such outcome is kept. So eligibility, once
+a call established it, is never lost to later unanswered calls, and a refusal is not hidden by later
+non-contacts (AAPOR's guidance on temporary versus final codes). A released case never attempted is
+3.11.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from survey_app.services.errors import InvalidState
+
+#: The rule `final_of` applies, in words, for reports.
+FINAL_RULE = (
+    "Final disposition = the most informative outcome over all attempts: 1.1 > 1.2 > 4.x (not eligible) "
+    "> 2.1x (refusal, break-off) > 2.3x (other) > 2.2x (non-contact) > 3.x (unknown eligibility); "
+    "the last outcome within a group; never attempted = 3.11."
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +38,15 @@ class Disposition:
     zh: str
     en: str
     appointment: bool = False
+
+    @property
+    def contact(self) -> bool:
+        """Someone answered who could speak for the named person (AAPOR's contact rates count these)."""
+        return self.group in ("I", "P", "R", "O", "NE") or self.code in ("2.21", "2.22")
+
+    @property
+    def eligibility_known(self) -> bool:
+        return self.group not in ("UH", "UO")
 
     def label(self, lang: str = "zh") -> str:
         return self.zh if lang == "zh" else self.en
@@ -60,34 +81,49 @@ DISPOSITIONS: dict[str, Disposition] = {
 #: The disposition of a released case that no one has called.
 NOT_ATTEMPTED = Disposition("3.11", "UH", False, "尚未拨打", "Not attempted")
 
+#: Findings about the frame: the named person denies the service, or is not who answered.
+FINDINGS: frozenset[str] = frozenset({"4.11", "4.12"})
+
+GROUPS: tuple[str, ...] = ("I", "P", "R", "NC", "O", "UH", "UO", "NE")
+
 _PRECEDENCE = ("I", "P", "NE", "R", "O", "NC", "UO", "UH")
 
 
+class UnknownDisposition(InvalidState):
+    """A disposition code outside this study's scheme."""
+
+
 def get(code: str) -> Disposition:
+    """The disposition with this code; UnknownDisposition lists the valid codes otherwise."""
+    if code == NOT_ATTEMPTED.code:
+        return NOT_ATTEMPTED
     try:
-        return NOT_ATTEMPTED if code == NOT_ATTEMPTED.code else DISPOSITIONS[code]
-    except KeyError:
+        return DISPOSITIONS[code]
+    except (KeyError, TypeError):
         known = ", ".join(DISPOSITIONS)
-        raise KeyError(f"Unknown disposition code {code!r}; use one of {known}.") from None
+        raise UnknownDisposition(f"Unknown disposition code {code!r}; use one of {known}.") from None
+
+
+def is_finding(code: str) -> bool:
+    """Whether this outcome is itself a finding about the frame (reported, not just excluded)."""
+    return get(code).code in FINDINGS
 
 
 def final_of(codes: list[str]) -> str:
-    """The case's final disposition from its attempts' codes, in call order (rule in module doc)."""
+    """The case's final disposition from its attempts' codes, in call order (`FINAL_RULE`)."""
     if not codes:
         return NOT_ATTEMPTED.code
-    dispositions = [get(c) for c in codes]
+    outcomes = [get(c) for c in codes]
     for group in _PRECEDENCE:
-        matching = [d for d in dispositions if d.group == group]
+        matching = [d for d in outcomes if d.group == group]
         if matching:
-            if group in ("I", "P", "UH", "UO", "NC"):
-                return matching[-1].code if group != "I" else "1.1"
-            return matching[0].code
-    return dispositions[-1].code
+            return matching[-1].code
+    return outcomes[-1].code  # pragma: no cover - every code belongs to a group
 
 
 def group_counts(codes: list[str]) -> dict[str, int]:
     """Counts per AAPOR group, for `analysis.aapor_rates`."""
-    counts = dict.fromkeys(("I", "P", "R", "NC", "O", "UH", "UO", "NE"), 0)
+    counts = dict.fromkeys(GROUPS, 0)
     for code in codes:
         counts[get(code).group] += 1
     return counts

@@ -1,30 +1,64 @@
 """The call queue: hand each case to one surveyor, record attempts, reveal a number when dialling.
 
-A surveyor asks for the next case: their own held case first, then due appointments, then fresh
-released cases (priority, replicate, selection order), then retries whose gap has passed, and claims
-whose holder went quiet for longer than the study's claim timeout. On PostgreSQL the candidate row is
-taken with `FOR UPDATE SKIP LOCKED`, so concurrent surveyors never receive the same case; on SQLite
-every transaction is `BEGIN IMMEDIATE`, which serialises the claim. The surveyor never sees the
-case's system rating (blinding) and sees the phone number only through `reveal_phone`, which logs.
+A surveyor asks for the next case and gets, in this order: the case they already hold; a due
+appointment (earliest first); a fresh released case (higher priority, then lower replicate, then
+selection order); a retry whose gap has passed (earliest due first); a claim whose holder went quiet
+for longer than the study's claim timeout. Within each group, cases a supervisor assigned to this
+surveyor come before unassigned ones, and cases assigned to someone else are never offered.
+
+Concurrency: on PostgreSQL the candidate row is taken with `FOR UPDATE SKIP LOCKED`, so concurrent
+surveyors never receive the same case, and every action on a held case locks its row first, so a
+timed-out claim cannot be taken over while its old holder is writing to it. On SQLite every
+transaction is `BEGIN IMMEDIATE` (see `storage.db`), which serialises claims and writes.
+
+Calling rules (a study's `settings`, defaults in `DEFAULT_RULES`): calling hours and days in
+Asia/Shanghai, holidays, at most `max_attempts` attempts, at least `min_gap_minutes` between attempts,
+and retries spread over the times of day: after a non-final attempt the case waits for the earliest
+slot, at least the gap later, in the calling window (`call_windows`, e.g. morning / afternoon /
+evening) in which it has been tried least often. Appointments (预约回访) must fall inside the calling
+rules and are offered first once due.
+
+Blinding and privacy: a surveyor never sees a case's system rating, sees names and numbers masked,
+and sees a number only through `reveal_phone`, which is audited.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from survey_app.security import audit
 from survey_app.security.masking import mask_name, mask_phone
 from survey_app.services import dispositions
 from survey_app.services.auth import require
-from survey_app.services.errors import InvalidState, NotFound, PermissionDenied
-from survey_app.storage.models import CallAttempt, Case, FrameRecord, Study, User, utcnow
+from survey_app.services.errors import InvalidState, PermissionDenied
+from survey_app.storage.models import CallAttempt, Case, FrameRecord, Interview, Study, User, utcnow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+#: Calling rules used where a study's settings say nothing.
+DEFAULT_RULES: dict[str, Any] = {
+    "calling_hours": [9, 20],
+    "calling_days": [0, 1, 2, 3, 4, 5, 6],
+    "holidays": [],
+    "max_attempts": 5,
+    "min_gap_minutes": 120,
+    "claim_timeout_minutes": 30,
+    "appointment_lead_minutes": 0,
+    "call_windows": None,  # None: morning (<12:00), afternoon (12–17) and evening (≥17) within the hours
+}
+
+#: An interview status that must exist before an attempt may carry this code.
+_INTERVIEW_FOR_CODE = {"1.1": "complete", "1.2": "partial"}
+
+_SEARCH_DAYS = 60
 
 
 @dataclass(frozen=True)
@@ -49,47 +83,189 @@ class CaseView:
 
 
 def shanghai_time(now_utc: dt.datetime) -> dt.datetime:
+    """Naive UTC (how the database stores time) as an aware Asia/Shanghai time."""
     return now_utc.replace(tzinfo=dt.UTC).astimezone(SHANGHAI)
+
+
+def to_utc(local: dt.datetime) -> dt.datetime:
+    """An Asia/Shanghai wall-clock time (naive or aware) as naive UTC."""
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=SHANGHAI)
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _clock(value: Any, setting: str) -> dt.time:
+    """9, 9.5, "09:30" or "20:00" as a time of day; "24:00" / 24 is the end of the day."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        minutes = round(float(value) * 60)
+    elif isinstance(value, str) and ":" in value:
+        hours, _, mins = value.partition(":")
+        if not (hours.strip().isdigit() and mins.strip().isdigit()):
+            raise InvalidState(f"Study setting {setting}: {value!r} is not a time like 09:00.")
+        minutes = int(hours) * 60 + int(mins)
+    else:
+        raise InvalidState(f'Study setting {setting}: {value!r} is not an hour (9) or a time ("09:00").')
+    if not 0 <= minutes <= 24 * 60:
+        raise InvalidState(f"Study setting {setting}: {value!r} is outside 00:00–24:00.")
+    return dt.time.max if minutes == 24 * 60 else dt.time(minutes // 60, minutes % 60)
+
+
+@dataclass(frozen=True)
+class CallingRules:
+    """A study's calling rules, read and checked once from its settings."""
+
+    start: dt.time
+    end: dt.time
+    days: frozenset[int]
+    holidays: frozenset[dt.date]
+    max_attempts: int
+    min_gap: dt.timedelta
+    claim_timeout: dt.timedelta
+    appointment_lead: dt.timedelta
+    windows: tuple[tuple[dt.time, dt.time], ...]
+
+    @classmethod
+    def of(cls, study: Study) -> CallingRules:
+        """The study's rules; a setting that makes no sense raises InvalidState naming it."""
+        settings = {**DEFAULT_RULES, **{k: v for k, v in (study.settings or {}).items() if v is not None}}
+        hours = settings["calling_hours"]
+        if not isinstance(hours, list | tuple) or len(hours) != 2:
+            raise InvalidState(
+                f"Study setting calling_hours: {hours!r} should be [start, end], e.g. [9, 20]."
+            )
+        start, end = _clock(hours[0], "calling_hours"), _clock(hours[1], "calling_hours")
+        if start >= end:
+            raise InvalidState(
+                f"Study setting calling_hours: the start {hours[0]} is not before the end {hours[1]}."
+            )
+        days = frozenset(int(d) for d in settings["calling_days"])
+        if not days or not days <= set(range(7)):
+            raise InvalidState(
+                f"Study setting calling_days: {sorted(days)} should be weekdays 0 (Monday) … 6 (Sunday)."
+            )
+        try:
+            holidays = frozenset(dt.date.fromisoformat(str(d)) for d in settings["holidays"])
+        except ValueError as exc:
+            raise InvalidState(f"Study setting holidays: {exc}; write dates as YYYY-MM-DD.") from None
+        max_attempts = int(settings["max_attempts"])
+        if max_attempts < 1:
+            raise InvalidState(f"Study setting max_attempts: {max_attempts} should be at least 1.")
+        windows = _windows(settings["call_windows"], start, end)
+        return cls(
+            start,
+            end,
+            days,
+            holidays,
+            max_attempts,
+            dt.timedelta(minutes=float(settings["min_gap_minutes"])),
+            dt.timedelta(minutes=float(settings["claim_timeout_minutes"])),
+            dt.timedelta(minutes=float(settings["appointment_lead_minutes"])),
+            windows,
+        )
+
+    def allows(self, now_utc: dt.datetime) -> tuple[bool, str]:
+        """Whether a call may be made at `now_utc`, and why not when it may not."""
+        local = shanghai_time(now_utc)
+        if local.date() in self.holidays:
+            return False, f"{local.date()} is a public holiday in this study's calendar."
+        if local.weekday() not in self.days:
+            return False, f"No calls on {local.strftime('%A')} in this study."
+        if not (self.start <= local.time() < self.end):
+            return False, (
+                f"Calls only between {self.start:%H:%M} and {_end_label(self.end)} Asia/Shanghai "
+                f"(now {local:%H:%M})."
+            )
+        return True, ""
+
+    def window_of(self, at_utc: dt.datetime) -> int | None:
+        """The index of the calling window `at_utc` falls in (None outside every window)."""
+        moment = shanghai_time(at_utc).time()
+        for index, (start, end) in enumerate(self.windows):
+            if start <= moment < end:
+                return index
+        return None
+
+    def next_call_time(self, earliest_utc: dt.datetime, tried: Counter[int]) -> dt.datetime:
+        """The first allowed moment ≥ `earliest_utc` in the window tried least often (ties: earliest)."""
+        first_in_window: dict[int, dt.datetime] = {}
+        local = shanghai_time(earliest_utc)
+        for offset in range(_SEARCH_DAYS):
+            day = local.date() + dt.timedelta(days=offset)
+            if day in self.holidays or day.weekday() not in self.days:
+                continue
+            for index, (start, end) in enumerate(self.windows):
+                if index in first_in_window:
+                    continue
+                opens = dt.datetime.combine(day, start, SHANGHAI)
+                closes = dt.datetime.combine(day, end, SHANGHAI)
+                candidate = max(opens, local)
+                if candidate < closes:
+                    first_in_window[index] = candidate
+            if len(first_in_window) == len(self.windows):
+                break
+        if not first_in_window:
+            raise InvalidState(
+                f"This study's calling rules allow no call in the {_SEARCH_DAYS} days after {local:%Y-%m-%d}: "
+                "check calling_days and holidays."
+            )
+        best = min(first_in_window, key=lambda index: (tried[index], first_in_window[index]))
+        return to_utc(first_in_window[best])
+
+
+def _end_label(end: dt.time) -> str:
+    return "24:00" if end == dt.time.max else f"{end:%H:%M}"
+
+
+def _windows(setting: Any, start: dt.time, end: dt.time) -> tuple[tuple[dt.time, dt.time], ...]:
+    if setting:
+        windows = tuple((_clock(a, "call_windows"), _clock(b, "call_windows")) for a, b in setting)
+        for a, b in windows:
+            if not (start <= a < b <= end):
+                raise InvalidState(
+                    f"Study setting call_windows: {a:%H:%M}–{_end_label(b)} must lie within the calling hours "
+                    f"{start:%H:%M}–{_end_label(end)}."
+                )
+        return windows
+    cuts = [start, *(t for t in (dt.time(12), dt.time(17)) if start < t < end), end]
+    return tuple(itertools.pairwise(cuts))
 
 
 def calling_allowed(study: Study, now_utc: dt.datetime) -> tuple[bool, str]:
     """Whether the study's calling rules allow a call now, and why not when they do not."""
-    settings = study.settings or {}
-    local = shanghai_time(now_utc)
-    start, end = settings.get("calling_hours", [9, 20])
-    days = settings.get("calling_days", [0, 1, 2, 3, 4, 5, 6])
-    holidays = set(settings.get("holidays", []))
-    if local.date().isoformat() in holidays:
-        return False, f"{local.date()} is a public holiday in this study's calendar."
-    if local.weekday() not in days:
-        return False, f"No calls on {local.strftime('%A')} in this study."
-    if not (start <= local.hour < end):
-        return False, f"Calls only between {start:02d}:00 and {end:02d}:00 Asia/Shanghai (now {local:%H:%M})."
-    return True, ""
+    return CallingRules.of(study).allows(now_utc)
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def _held_case(session: Session, actor: User, study: Study) -> Case | None:
     return session.scalar(
-        select(Case).where(Case.study_id == study.id, Case.state == "held", Case.held_by == actor.id).limit(1)
+        select(Case)
+        .where(Case.study_id == study.id, Case.state == "held", Case.held_by == actor.id)
+        .order_by(Case.held_at)
+        .limit(1)
     )
 
 
-def _candidate_query(study: Study, actor: User, now: dt.datetime, timeout: dt.timedelta):
+def _candidate_queries(study: Study, actor: User, now: dt.datetime, rules: CallingRules) -> list[Select]:
+    """The four queue groups in the order they are served."""
     mine_or_unassigned = or_(Case.assigned_to.is_(None), Case.assigned_to == actor.id)
+    mine_first = Case.assigned_to.is_(None)  # False (assigned to me) sorts first
     base = select(Case).where(Case.study_id == study.id, mine_or_unassigned)
-    due_appointment = and_(Case.state == "appointment", Case.appointment_at <= now)
+    due_appointment = and_(Case.state == "appointment", Case.appointment_at <= now + rules.appointment_lead)
     fresh = and_(Case.state == "pending", Case.attempts == 0)
     retry = and_(
         Case.state == "pending",
         Case.attempts > 0,
         or_(Case.next_call_after.is_(None), Case.next_call_after <= now),
     )
-    abandoned = and_(Case.state == "held", Case.held_at < now - timeout)
+    abandoned = and_(Case.state == "held", Case.held_at < now - rules.claim_timeout)
     return [
-        base.where(due_appointment).order_by(Case.appointment_at, Case.id),
-        base.where(fresh).order_by(Case.priority.desc(), Case.replicate, Case.selection_order),
-        base.where(retry).order_by(Case.next_call_after, Case.attempts, Case.selection_order),
-        base.where(abandoned).order_by(Case.held_at),
+        base.where(due_appointment).order_by(mine_first, Case.appointment_at, Case.id),
+        base.where(fresh).order_by(mine_first, Case.priority.desc(), Case.replicate, Case.selection_order),
+        base.where(retry).order_by(mine_first, Case.next_call_after, Case.attempts, Case.selection_order),
+        base.where(abandoned).order_by(mine_first, Case.held_at, Case.id),
     ]
 
 
@@ -101,17 +277,21 @@ def next_case(
     if study.state != "fieldwork":
         raise InvalidState(f"Study {study.name} is in {study.state}, not fieldwork.")
     now = now or utcnow()
+    rules = CallingRules.of(study)
     if enforce_hours:
-        allowed, why = calling_allowed(study, now)
+        allowed, why = rules.allows(now)
         if not allowed:
             raise InvalidState(why)
+    postgres = _is_postgres(session)
+    if postgres:  # one claim at a time per surveyor, so nobody ends up holding two cases
+        session.execute(select(User.id).where(User.id == actor.id).with_for_update())
     held = _held_case(session, actor, study)
     if held is not None:
         return held
-    timeout = dt.timedelta(minutes=(study.settings or {}).get("claim_timeout_minutes", 30))
-    skip_locked = session.get_bind().dialect.name == "postgresql"
-    for query in _candidate_query(study, actor, now, timeout):
-        case = session.scalar(query.limit(1).with_for_update(skip_locked=skip_locked))
+    for query in _candidate_queries(study, actor, now, rules):
+        case = session.scalar(
+            query.limit(1).with_for_update(skip_locked=postgres).execution_options(populate_existing=True)
+        )
         if case is None:
             continue
         previous_holder = case.held_by if case.state == "held" else None
@@ -131,17 +311,21 @@ def next_case(
 
 
 def _own_case(session: Session, actor: User, case_id: int) -> Case:
-    """The case, if `actor` holds it; a surveyor never learns about cases that are not theirs."""
+    """The case, locked, if `actor` holds it.
+
+    A missing case and another surveyor's case give the same answer, so crafted ids reveal nothing.
+    """
     require(actor, "surveyor")
-    case = session.get(Case, case_id)
-    if case is None:
-        raise NotFound(f"No case {case_id}.")
-    if case.state != "held" or case.held_by != actor.id:
-        raise PermissionDenied(f"Case {case_id} is not held by {actor.username}.")
+    case = session.scalar(
+        select(Case).where(Case.id == case_id).with_for_update().execution_options(populate_existing=True)
+    )
+    if case is None or case.state != "held" or case.held_by != actor.id:
+        raise PermissionDenied(f"Case {case_id} is not a case you hold; ask for the next case instead.")
     return case
 
 
 def view_case(session: Session, actor: User, case_id: int) -> CaseView:
+    """The held case as its surveyor may see it."""
     case = _own_case(session, actor, case_id)
     record: FrameRecord = case.record
     return CaseView(
@@ -175,10 +359,31 @@ def reveal_phone(session: Session, actor: User, case_id: int) -> str:
 def release_claim(session: Session, actor: User, case_id: int) -> None:
     """Give a held case back to the queue without an attempt (e.g. the surveyor's shift ends)."""
     case = _own_case(session, actor, case_id)
-    case.state, case.held_by, case.held_at = ("appointment" if case.appointment_at else "pending"), None, None
+    case.state, case.held_by, case.held_at = _waiting_state(case), None, None
     audit.record(
         session, actor.username, "case.released", study_id=case.study_id, entity="case", entity_id=case.id
     )
+
+
+def _waiting_state(case: Case) -> str:
+    return "appointment" if case.appointment_at is not None else "pending"
+
+
+def _check_interview(session: Session, case: Case, code: str) -> None:
+    """An interview outcome needs the interview: nobody can mark a complete without answers."""
+    needed = _INTERVIEW_FOR_CODE.get(code)
+    if needed is None:
+        return
+    status = session.scalar(select(Interview.status).where(Interview.case_id == case.id))
+    if status != needed:
+        raise InvalidState(
+            f"Case {case.id}: disposition {code} needs a {needed} interview"
+            + (
+                f", but its interview is {status}."
+                if status
+                else ", and there is none; use the interview screen."
+            )
+        )
 
 
 def record_attempt(
@@ -191,15 +396,33 @@ def record_attempt(
     appointment_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> CallAttempt:
-    """Record one call attempt's outcome and move the case on (retry, appointment or final)."""
+    """Record one call attempt's outcome and move the case on (retry, appointment or final).
+
+    `appointment_at` is naive UTC, like every stored time (`to_utc` converts a Shanghai time).
+    """
     case = _own_case(session, actor, case_id)
     study = session.get(Study, case.study_id)
+    rules = CallingRules.of(study)
     disposition = dispositions.get(code)
     now = now or utcnow()
-    if disposition.appointment and appointment_at is None:
-        raise InvalidState("An appointment needs a date and time.")
-    if appointment_at is not None and appointment_at <= now:
-        raise InvalidState("An appointment must be in the future.")
+    if disposition.appointment:
+        if appointment_at is None:
+            raise InvalidState("An appointment needs a date and time.")
+        if appointment_at <= now:
+            raise InvalidState("An appointment must be in the future.")
+        allowed, why = rules.allows(appointment_at)
+        if not allowed:
+            raise InvalidState(f"The appointment falls outside the calling rules: {why}")
+    elif appointment_at is not None:
+        raise InvalidState(f"Disposition {code} ({disposition.en}) does not make an appointment.")
+    _check_interview(session, case, code)
+    earlier = list(
+        session.execute(
+            select(CallAttempt.disposition, CallAttempt.started_at)
+            .where(CallAttempt.case_id == case.id)
+            .order_by(CallAttempt.attempt_no)
+        ).all()
+    )
     case.attempts += 1
     attempt = CallAttempt(
         case_id=case.id,
@@ -210,23 +433,18 @@ def record_attempt(
         note=note,
     )
     session.add(attempt)
-    settings = study.settings or {}
-    max_attempts = int(settings.get("max_attempts", 5))
     case.held_by, case.held_at = None, None
-    if disposition.final or (case.attempts >= max_attempts and not disposition.appointment):
-        codes = list(
-            session.scalars(
-                select(CallAttempt.disposition)
-                .where(CallAttempt.case_id == case.id)
-                .order_by(CallAttempt.attempt_no)
-            )
-        )
-        case.state, case.final_disposition = "finalised", dispositions.final_of([*codes, code])
+    if disposition.final or (case.attempts >= rules.max_attempts and not disposition.appointment):
+        codes = [c for c, _ in earlier] + [code]
+        case.state, case.final_disposition = "finalised", dispositions.final_of(codes)
+        case.appointment_at, case.next_call_after = None, None
     elif disposition.appointment:
         case.state, case.appointment_at, case.appointment_note = "appointment", appointment_at, note
+        case.next_call_after = None
     else:
-        case.state = "pending"
-        case.next_call_after = now + dt.timedelta(minutes=int(settings.get("min_gap_minutes", 120)))
+        tried = Counter(w for w in (rules.window_of(t) for _, t in [*earlier, (code, now)]) if w is not None)
+        case.state, case.appointment_at = "pending", None
+        case.next_call_after = rules.next_call_time(now + rules.min_gap, tried)
     session.flush()
     audit.record(
         session,
@@ -238,6 +456,7 @@ def record_attempt(
         attempt=case.attempts,
         disposition=code,
         appointment_at=appointment_at.isoformat() if appointment_at else None,
+        final=case.final_disposition,
     )
     return attempt
 
@@ -248,10 +467,10 @@ def my_queue(
     """What waits for this surveyor: counts only, so nobody browses other people's cases."""
     require(actor, "surveyor")
     now = now or utcnow()
-    timeout = dt.timedelta(minutes=(study.settings or {}).get("claim_timeout_minutes", 30))
+    rules = CallingRules.of(study)
     names = ("appointments_due", "fresh", "retries_due", "abandoned_claims")
     counts = {}
-    for name, query in zip(names, _candidate_query(study, actor, now, timeout), strict=True):
-        counts[name] = len(session.scalars(query.with_only_columns(Case.id)).all())
+    for name, query in zip(names, _candidate_queries(study, actor, now, rules), strict=True):
+        counts[name] = session.scalar(query.order_by(None).with_only_columns(func.count(Case.id))) or 0
     counts["held"] = 1 if _held_case(session, actor, study) else 0
     return counts
