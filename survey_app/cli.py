@@ -65,8 +65,12 @@ user_option = click.option("--user", "-u", help="Act as this user (default: $HUI
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", "db_url", envvar="HUIFANG_DATABASE_URL",
-              help="Database URL or SQLite file (default: ./huifang.db, or $HUIFANG_DATABASE_URL).")
+@click.option(
+    "--db",
+    "db_url",
+    envvar="HUIFANG_DATABASE_URL",
+    help="Database URL or SQLite file (default: ./huifang.db, or $HUIFANG_DATABASE_URL).",
+)
 @click.version_option(package_name="huifang")
 @click.pass_context
 def main(click_ctx: click.Context, db_url: str | None) -> None:
@@ -92,7 +96,10 @@ def db_upgrade(ctx: _Context) -> None:
         database = open_database(ctx.db_url)
         click.echo(f"Database: {database.description}")
         before, after = upgrade(database)
-        click.echo(f"Schema at revision {after}" + (f" (was {before or 'empty'})" if before != after else " (current)"))
+        click.echo(
+            f"Schema at revision {after}"
+            + (f" (was {before or 'empty'})" if before != after else " (current)")
+        )
 
 
 # --- studies and users ------------------------------------------------------------------------------
@@ -119,14 +126,18 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(
-    ["researcher", "surveyor", "supervisor", "reviewer", "auditor", "admin"]))
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["researcher", "surveyor", "supervisor", "reviewer", "auditor", "admin"]),
+)
 @click.option("--new-password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--surveyor-no")
 @user_option
 @pass_ctx
-def users_add(ctx: _Context, username: str, role: str, new_password: str, surveyor_no: str | None,
-              user: str | None) -> None:
+def users_add(
+    ctx: _Context, username: str, role: str, new_password: str, surveyor_no: str | None, user: str | None
+) -> None:
     """Create a user (as an admin; the very first user of an empty database needs no admin)."""
     from sqlalchemy import func, select
 
@@ -154,9 +165,15 @@ def fixtures_group() -> None:
 @click.option("--rows", default=50_000, show_default=True, type=click.IntRange(min=1))
 @click.option("--seed", default=20261126, show_default=True, type=int)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--encoding", default="utf-8", show_default=True,
-              type=click.Choice(["utf-8", "utf-8-sig", "gbk", "gb18030"]))
-@click.option("--format", "fmt", default="csv", show_default=True, type=click.Choice(["csv", "xlsx", "parquet"]))
+@click.option(
+    "--encoding",
+    default="utf-8",
+    show_default=True,
+    type=click.Choice(["utf-8", "utf-8-sig", "gbk", "gb18030"]),
+)
+@click.option(
+    "--format", "fmt", default="csv", show_default=True, type=click.Choice(["csv", "xlsx", "parquet"])
+)
 def fixtures_frame(rows: int, seed: int, out: Path, encoding: str, fmt: str) -> None:
     """Write a synthetic export of the rating system, and its ground truth beside it."""
     import fixtures
@@ -187,15 +204,28 @@ def frame() -> None:
 @frame.command("import")
 @click.argument("study")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A saved header mapping (JSON: export header → Huifang field).")
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A saved header mapping (JSON: export header → Huifang field).",
+)
 @click.option("--encoding", help="Force an encoding instead of detecting it.")
-@click.option("--rejected-out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the validation report (every rejected or repaired row) to this CSV.")
+@click.option(
+    "--rejected-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the validation report (every rejected or repaired row) to this CSV.",
+)
 @user_option
 @pass_ctx
-def frame_import(ctx: _Context, study: str, file: Path, mapping: Path | None, encoding: str | None,
-                 rejected_out: Path | None, user: str | None) -> None:
+def frame_import(
+    ctx: _Context,
+    study: str,
+    file: Path,
+    mapping: Path | None,
+    encoding: str | None,
+    rejected_out: Path | None,
+    user: str | None,
+) -> None:
     """Validate and import FILE as the frame of STUDY (id or name)."""
     from survey_app.services import frames
     from survey_app.services.studies import find_study
@@ -205,10 +235,14 @@ def frame_import(ctx: _Context, study: str, file: Path, mapping: Path | None, en
         mapping_dict = json.loads(mapping.read_text(encoding="utf-8")) if mapping else None
         with ctx.db.session() as session:
             target = find_study(session, study)
-            stored = frames.import_frame(session, actor, target, file, mapping=mapping_dict, encoding=encoding)
+            stored = frames.import_frame(
+                session, actor, target, file, mapping=mapping_dict, encoding=encoding
+            )
             issues = frames.frame_issues(session, stored)
-        click.echo(f"Imported {stored.row_count} rows from {file.name} ({stored.encoding}); "
-                   f"{stored.rejected_count} rejected, {len(issues)} issues reported.")
+        click.echo(
+            f"Imported {stored.row_count} rows from {file.name} ({stored.encoding}); "
+            f"{stored.rejected_count} rejected, {len(issues)} issues reported."
+        )
         click.echo(f"source SHA-256 {stored.source_sha256}\nframe  SHA-256 {stored.frame_sha256}")
         if rejected_out is not None:
             issues.to_csv(rejected_out, index=False, encoding="utf-8-sig")
@@ -217,17 +251,35 @@ def frame_import(ctx: _Context, study: str, file: Path, mapping: Path | None, en
 
 def _design_options(func):
     options = [
-        click.option("--strata", default="district", show_default=True,
-                     help="Comma-separated frame columns that define the strata."),
+        click.option(
+            "--strata",
+            default="district",
+            show_default=True,
+            help="Comma-separated frame columns that define the strata.",
+        ),
         click.option("--n", type=int, help="Cases to release (else computed from --margin)."),
-        click.option("--margin", type=float, default=0.03, show_default=True,
-                     help="Target margin of error for the overall 满意率."),
-        click.option("--method", default="neyman", show_default=True,
-                     type=click.Choice(["proportional", "equal", "neyman", "optimal"])),
+        click.option(
+            "--margin",
+            type=float,
+            default=0.03,
+            show_default=True,
+            help="Target margin of error for the overall 满意率.",
+        ),
+        click.option(
+            "--method",
+            default="neyman",
+            show_default=True,
+            type=click.Choice(["proportional", "equal", "neyman", "optimal"]),
+        ),
         click.option("--minimum", default=30, show_default=True, type=int, help="Minimum cases per stratum."),
         click.option("--response-rate", default=0.5, show_default=True, type=float),
-        click.option("--reserve", default=0.2, show_default=True, type=float,
-                     help="Reserve share drawn as replicates to release later."),
+        click.option(
+            "--reserve",
+            default=0.2,
+            show_default=True,
+            type=float,
+            help="Reserve share drawn as replicates to release later.",
+        ),
         click.option("--unit", default="person", show_default=True, type=click.Choice(["person", "event"])),
     ]
     for option in reversed(options):
@@ -235,10 +287,25 @@ def _design_options(func):
     return func
 
 
-def _params(strata: str, n: int | None, margin: float, method: str, minimum: int, response_rate: float,
-            reserve: float, unit: str, seed: int | None = None) -> dict:
-    params = {"strata": [s.strip() for s in strata.split(",") if s.strip()], "method": method,
-              "minimum": minimum, "response_rate": response_rate, "reserve": reserve, "unit": unit}
+def _params(
+    strata: str,
+    n: int | None,
+    margin: float,
+    method: str,
+    minimum: int,
+    response_rate: float,
+    reserve: float,
+    unit: str,
+    seed: int | None = None,
+) -> dict:
+    params = {
+        "strata": [s.strip() for s in strata.split(",") if s.strip()],
+        "method": method,
+        "minimum": minimum,
+        "response_rate": response_rate,
+        "reserve": reserve,
+        "unit": unit,
+    }
     if n:
         params["n"] = n
     else:
@@ -285,7 +352,9 @@ def sample_draw(ctx: _Context, study: str, user: str | None, **options) -> None:
         actor = _actor(ctx, user)
         with ctx.db.session() as session:
             design = samples.draw_sample(session, actor, find_study(session, study), _params(**options))
-            click.echo(f"Drew sample design {design.id} with seed {design.seed}; sample SHA-256 {design.sample_sha256}")
+            click.echo(
+                f"Drew sample design {design.id} with seed {design.seed}; sample SHA-256 {design.sample_sha256}"
+            )
 
 
 @sample.command("release")
@@ -366,8 +435,10 @@ def verify(ctx: _Context, study: str) -> None:
         with ctx.db.session() as session:
             checks = verification.verify_study(session, find_study(session, study))
         for check in checks:
-            click.secho(f"{'OK  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}",
-                        fg="green" if check.ok else "red")
+            click.secho(
+                f"{'OK  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}",
+                fg="green" if check.ok else "red",
+            )
     sys.exit(0 if all(c.ok for c in checks) else 1)
 
 
@@ -394,8 +465,14 @@ def audit_verify(ctx: _Context) -> None:
 @main.command()
 @click.option("--rows", default=50_000, show_default=True, type=click.IntRange(min=1000))
 @click.option("--seed", default=20261126, show_default=True, type=int)
-@click.option("--out", "out_dir", default="huifang-demo", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Folder for the frame file and the PDF.")
+@click.option(
+    "--out",
+    "out_dir",
+    default="huifang-demo",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the frame file and the PDF.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing demo SQLite database.")
 @pass_ctx
 def demo(ctx: _Context, rows: int, seed: int, out_dir: Path, force: bool) -> None:
@@ -403,8 +480,9 @@ def demo(ctx: _Context, rows: int, seed: int, out_dir: Path, force: bool) -> Non
     from survey_app.services import demo as demo_service
 
     with _errors():
-        result = demo_service.build_demo(ctx.db_url, rows=rows, seed=seed, out_dir=out_dir, force=force,
-                                         echo=click.echo)
+        result = demo_service.build_demo(
+            ctx.db_url, rows=rows, seed=seed, out_dir=out_dir, force=force, echo=click.echo
+        )
         click.echo(demo_service.summary(result))
 
 
@@ -426,8 +504,19 @@ def app(ctx: _Context, port: int, headless: bool) -> None:
         click.echo(f"Open http://localhost:{port} in a browser (Ctrl+C stops the app).")
         script = Path(__file__).with_name("app") / "main.py"
         env = {**os.environ, "HUIFANG_DATABASE_URL": url}
-        command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-                   "--server.headless", "true" if headless else "false", "--browser.gatherUsageStats", "false"]
+        command = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(script),
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true" if headless else "false",
+            "--browser.gatherUsageStats",
+            "false",
+        ]
         sys.exit(subprocess.call(command, env=env))
 
 

@@ -9,6 +9,9 @@ fully migrated schema in milliseconds.
 from __future__ import annotations
 
 import os
+
+os.environ.setdefault("HUIFANG_ARGON2_PROFILE", "test")  # before survey_app is imported
+
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -85,8 +88,14 @@ def users(db: Database) -> dict:
     made = {}
     with db.session() as session:
         for number, role in enumerate(ROLES, start=1):
-            made[role] = auth.create_user(session, None, role, f"password-{role}", role,
-                                          surveyor_no=f"{number:03d}" if role == "surveyor" else None)
+            made[role] = auth.create_user(
+                session,
+                None,
+                role,
+                f"password-{role}",
+                role,
+                surveyor_no=f"{number:03d}" if role == "surveyor" else None,
+            )
     return made
 
 

@@ -80,7 +80,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "studies.state_changed": {"zh": "项目状态已改为 {state}。", "en": "The study is now in {state}."},
     "studies.no_versions": {"zh": "尚无问卷版本。", "en": "No questionnaire versions yet."},
     # frames
-    "frames.upload": {"zh": "上传评价系统导出文件（CSV / XLSX / Parquet）", "en": "Upload a rating-system export"},
+    "frames.upload": {
+        "zh": "上传评价系统导出文件（CSV / XLSX / Parquet）",
+        "en": "Upload a rating-system export",
+    },
     "frames.encoding": {"zh": "文件编码", "en": "Encoding"},
     "frames.encoding_auto": {"zh": "自动检测", "en": "Detect"},
     "frames.import": {"zh": "校验并导入", "en": "Validate and import"},
@@ -88,7 +91,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "已导入 {rows} 条记录，{rejected} 条被拒绝。",
         "en": "Imported {rows} records; {rejected} rejected.",
     },
-    "frames.import_failed": {"zh": "导入失败，未写入任何数据：{error}", "en": "Import failed, nothing stored: {error}"},
+    "frames.import_failed": {
+        "zh": "导入失败，未写入任何数据：{error}",
+        "en": "Import failed, nothing stored: {error}",
+    },
     "frames.list": {"zh": "已导入的抽样框", "en": "Imported frames"},
     "frames.none": {"zh": "本项目尚未导入抽样框。", "en": "This study has no frame yet."},
     "frames.report": {"zh": "校验报告（第 {id} 号抽样框）", "en": "Validation report (frame {id})"},
@@ -111,7 +117,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "sample.current": {"zh": "当前样本", "en": "Current sample"},
     "sample.none": {"zh": "尚未抽样。", "en": "No sample yet."},
     "sample.verify": {"zh": "重新抽样核验", "en": "Verify by re-drawing"},
-    "sample.release": {"zh": "释放后备样本（第 {replicate} 批）", "en": "Release reserve replicate {replicate}"},
+    "sample.release": {
+        "zh": "释放后备样本（第 {replicate} 批）",
+        "en": "Release reserve replicate {replicate}",
+    },
     "sample.released": {"zh": "已释放 {count} 个个案。", "en": "Released {count} cases."},
     # queue
     "queue.counts": {"zh": "待呼叫", "en": "Waiting"},
@@ -190,7 +199,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "comparison.unit": {"zh": "单位", "en": "Unit"},
     "comparison.flagged": {"zh": "疑似虚高单位", "en": "Units flagged as inflated"},
     "comparison.no_flags": {"zh": "没有单位被标记。", "en": "No unit is flagged."},
-    "comparison.no_data": {"zh": "尚无完成的访问，无法比较。", "en": "No completed interviews yet to compare."},
+    "comparison.no_data": {
+        "zh": "尚无完成的访问，无法比较。",
+        "en": "No completed interviews yet to compare.",
+    },
     "comparison.level": {"zh": "比较层级", "en": "Compare by"},
     "comparison.definition": {"zh": "满意率定义：{codes}", "en": "满意率 counts: {codes}"},
     # reports

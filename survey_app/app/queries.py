@@ -26,7 +26,9 @@ def held_case_id(session: Session, actor: User, study: Study) -> int | None:
     """The case this surveyor holds in the study, without claiming a new one."""
     require(actor, "surveyor")
     return session.scalar(
-        select(Case.id).where(Case.study_id == study.id, Case.state == "held", Case.held_by == actor.id).limit(1)
+        select(Case.id)
+        .where(Case.study_id == study.id, Case.state == "held", Case.held_by == actor.id)
+        .limit(1)
     )
 
 

@@ -93,6 +93,17 @@ def action() -> Iterator[Session]:
         st.error(str(exc))
 
 
+@contextlib.contextmanager
+def reading() -> Iterator[Session]:
+    """One database session to read what a page shows; on a HuifangError the page stops with the message."""
+    try:
+        with database().session() as session:
+            yield session
+    except HuifangError as exc:
+        st.error(str(exc))
+        st.stop()
+
+
 def guard(*roles: str) -> Login:
     """Stop the page unless the logged-in user (as the database knows them now) has one of `roles`."""
     try:
@@ -119,3 +130,17 @@ def require_study(session: Session) -> Study:
         st.info(tr("app.choose_study"))
         st.stop()
     return chosen
+
+
+FLASH_KEY = "flash"
+
+
+def flash(message: str) -> None:
+    """A success message to show after the next rerun (call `st.rerun()` after the action's block)."""
+    st.session_state[FLASH_KEY] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(FLASH_KEY, None)
+    if message:
+        st.success(message)

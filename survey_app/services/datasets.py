@@ -15,19 +15,42 @@ from survey_app.services.frames import frame_records, latest_frame
 from survey_app.services.samples import current_design
 from survey_app.storage.models import Answer, Case, FrameRecord, Interview, Study, User
 
-CASE_FIELDS = ("record_id", "event_type", "domain", "channel", "district", "organisation_id", "organisation",
-               "staff_id", "service_date", "rating_time", "system_rating")
+CASE_FIELDS = (
+    "record_id",
+    "event_type",
+    "domain",
+    "channel",
+    "district",
+    "organisation_id",
+    "organisation",
+    "staff_id",
+    "service_date",
+    "rating_time",
+    "system_rating",
+)
 
 
 def case_table(session: Session, study: Study) -> pd.DataFrame:
     """Released cases with design variables, frame fields (no personal data) and final disposition."""
     design = current_design(session, study)
-    columns = [Case.id.label("case_id"), Case.stratum, Case.replicate, Case.selection_order,
-               Case.inclusion_prob, Case.design_weight, Case.person_events, Case.state, Case.attempts,
-               Case.final_disposition] + [getattr(FrameRecord, c) for c in CASE_FIELDS]
-    result = session.execute(select(*columns).join(FrameRecord, FrameRecord.id == Case.frame_record_id)
-                             .where(Case.design_id == design.id, Case.state != "reserve")
-                             .order_by(Case.selection_order))
+    columns = [
+        Case.id.label("case_id"),
+        Case.stratum,
+        Case.replicate,
+        Case.selection_order,
+        Case.inclusion_prob,
+        Case.design_weight,
+        Case.person_events,
+        Case.state,
+        Case.attempts,
+        Case.final_disposition,
+    ] + [getattr(FrameRecord, c) for c in CASE_FIELDS]
+    result = session.execute(
+        select(*columns)
+        .join(FrameRecord, FrameRecord.id == Case.frame_record_id)
+        .where(Case.design_id == design.id, Case.state != "reserve")
+        .order_by(Case.selection_order)
+    )
     cases = pd.DataFrame(result.all(), columns=list(result.keys()))
     # N_h: the stratum's population of sampling units, recovered exactly from the released n_h and π_h.
     released = cases.groupby("stratum")["case_id"].transform("size")
@@ -40,14 +63,32 @@ def case_table(session: Session, study: Study) -> pd.DataFrame:
 def answer_table(session: Session, study: Study) -> pd.DataFrame:
     """One row per interview: status, surveyor, duration, and one column per answered item."""
     result = session.execute(
-        select(Interview.id.label("interview_id"), Interview.case_id, Interview.status, Interview.started_at,
-               Interview.ended_at, Interview.questionnaire_version_id, User.username.label("surveyor"),
-               Answer.item, Answer.value)
-        .join(Case, Case.id == Interview.case_id).join(User, User.id == Interview.surveyor_id)
-        .outerjoin(Answer, Answer.interview_id == Interview.id).where(Case.study_id == study.id)
+        select(
+            Interview.id.label("interview_id"),
+            Interview.case_id,
+            Interview.status,
+            Interview.started_at,
+            Interview.ended_at,
+            Interview.questionnaire_version_id,
+            User.username.label("surveyor"),
+            Answer.item,
+            Answer.value,
+        )
+        .join(Case, Case.id == Interview.case_id)
+        .join(User, User.id == Interview.surveyor_id)
+        .outerjoin(Answer, Answer.interview_id == Interview.id)
+        .where(Case.study_id == study.id)
     )
     long = pd.DataFrame(result.all(), columns=list(result.keys()))
-    keys = ["interview_id", "case_id", "status", "started_at", "ended_at", "questionnaire_version_id", "surveyor"]
+    keys = [
+        "interview_id",
+        "case_id",
+        "status",
+        "started_at",
+        "ended_at",
+        "questionnaire_version_id",
+        "surveyor",
+    ]
     if long.empty:
         return pd.DataFrame(columns=keys)
     meta = long[keys].drop_duplicates("interview_id").set_index("interview_id")

@@ -64,8 +64,10 @@ def _target(url: str | None, force: bool) -> tuple[str, Path | None]:
         names = _existing_study_names(db)
         db.dispose()
         if names:
-            raise InvalidState(f"{describe(resolved)} already holds studies ({', '.join(names)}). The demo "
-                               "needs an empty database; nothing was changed.")
+            raise InvalidState(
+                f"{describe(resolved)} already holds studies ({', '.join(names)}). The demo "
+                "needs an empty database; nothing was changed."
+            )
         return resolved, None
     path = Path(parsed.database)
     if path.exists() and path.stat().st_size > 0:
@@ -73,15 +75,23 @@ def _target(url: str | None, force: bool) -> tuple[str, Path | None]:
         names = _existing_study_names(db)
         db.dispose()
         if names and not force:
-            raise InvalidState(f"{path} already holds a Huifang database with studies ({', '.join(names)}). "
-                               "Nothing was changed. Use `huifang demo --force` to replace it, or "
-                               "`huifang --db OTHER.db demo` to build another one.")
+            raise InvalidState(
+                f"{path} already holds a Huifang database with studies ({', '.join(names)}). "
+                "Nothing was changed. Use `huifang demo --force` to replace it, or "
+                "`huifang --db OTHER.db demo` to build another one."
+            )
     return resolved, path
 
 
-def build_demo(url: str | None = None, *, rows: int = 50_000, seed: int = 20261126,
-               out_dir: Path = Path("huifang-demo"), force: bool = False,
-               echo: Callable[[str], None] = print) -> DemoResult:
+def build_demo(
+    url: str | None = None,
+    *,
+    rows: int = 50_000,
+    seed: int = 20261126,
+    out_dir: Path = Path("huifang-demo"),
+    force: bool = False,
+    echo: Callable[[str], None] = print,
+) -> DemoResult:
     final_url, final_path = _target(url, force)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -132,8 +142,15 @@ def _build(db: Database, *, rows: int, seed: int, out_dir: Path, echo: Callable[
     with _stage(result, "users", echo), db.session() as session:
         for number, role in enumerate(DEMO_ROLES, start=1):
             passwords[role] = generate_password()
-            auth.create_user(session, None, role, passwords[role], role, display_name=f"demo {role}",
-                             surveyor_no=f"{number:03d}" if role == "surveyor" else None)
+            auth.create_user(
+                session,
+                None,
+                role,
+                passwords[role],
+                role,
+                display_name=f"demo {role}",
+                surveyor_no=f"{number:03d}" if role == "surveyor" else None,
+            )
         for extra in range(2, EXTRA_SURVEYORS + 2):
             name = f"surveyor{extra}"
             passwords[name] = generate_password()
@@ -143,17 +160,21 @@ def _build(db: Database, *, rows: int, seed: int, out_dir: Path, echo: Callable[
         synthetic = fixtures.make_frame(rows, seed)
         fixtures.write_frame(synthetic, result.frame_path, encoding="gbk", format="csv")
     with _stage(result, "frame import", echo), db.session() as session:
-        study = studies.create_study(session, researcher, STUDY_NAME, "上海市司法局法律服务满意度第三方回访（演示）")
+        study = studies.create_study(
+            session, researcher, STUDY_NAME, "上海市司法局法律服务满意度第三方回访（演示）"
+        )
         frames.import_frame(session, researcher, study, result.frame_path)
     with _stage(result, "stratified draw", echo), db.session() as session:
         study = studies.find_study(session, STUDY_NAME)
         design = samples.draw_sample(session, researcher, study, demo_design(seed))
-        result.released = session.scalar(select(func.count(Case.id)).where(Case.design_id == design.id,
-                                                                             Case.state == "pending"))
+        result.released = session.scalar(
+            select(func.count(Case.id)).where(Case.design_id == design.id, Case.state == "pending")
+        )
     with _stage(result, "questionnaire", echo), db.session() as session:
         study = studies.find_study(session, STUDY_NAME)
-        version = questionnaire_store.save_version(session, researcher, study,
-                                                   questionnaires.template("justice-callback"))
+        version = questionnaire_store.save_version(
+            session, researcher, study, questionnaires.template("justice-callback")
+        )
         questionnaire_store.freeze(session, researcher, version.id)
         studies.set_state(session, researcher, study, "fieldwork")
     with _stage(result, "simulated fieldwork", echo):
@@ -164,8 +185,7 @@ def _build(db: Database, *, rows: int, seed: int, out_dir: Path, echo: Callable[
         result.analysis = analysis_service.analyse(session, study)
     with _stage(result, "PDF report", echo), db.session() as session:
         study = studies.find_study(session, STUDY_NAME)
-        pdf, digest = reports.build_report(session, study, lang="zh", kind="full",
-                                           actor=_user(db, "auditor"))
+        pdf, digest = reports.build_report(session, study, lang="zh", kind="full", actor=_user(db, "auditor"))
         result.report_path = out_dir / "demo-report.pdf"
         result.report_path.write_bytes(pdf)
         result.report_sha256 = digest
@@ -174,8 +194,16 @@ def _build(db: Database, *, rows: int, seed: int, out_dir: Path, echo: Callable[
 
 def demo_design(seed: int) -> dict[str, Any]:
     """The demo's design: districts as strata, Neyman allocation from the system ratings."""
-    return {"strata": ["district"], "margin": 0.03, "method": "neyman", "minimum": 30,
-            "response_rate": 0.55, "reserve": 0.2, "unit": "person", "seed": seed}
+    return {
+        "strata": ["district"],
+        "margin": 0.03,
+        "method": "neyman",
+        "minimum": 30,
+        "response_rate": 0.55,
+        "reserve": 0.2,
+        "unit": "person",
+        "seed": seed,
+    }
 
 
 def _user(db: Database, username: str) -> User:
@@ -186,12 +214,23 @@ def _user(db: Database, username: str) -> User:
 def _cases_for_simulation(db: Database) -> pd.DataFrame:
     with db.session() as session:
         result = session.execute(
-            select(Case.id.label("case_id"), FrameRecord.record_id, FrameRecord.phone, FrameRecord.domain,
-                   FrameRecord.channel, FrameRecord.district, FrameRecord.organisation_id,
-                   FrameRecord.staff_id, FrameRecord.service_date, FrameRecord.system_rating,
-                   Case.stratum, Case.replicate)
+            select(
+                Case.id.label("case_id"),
+                FrameRecord.record_id,
+                FrameRecord.phone,
+                FrameRecord.domain,
+                FrameRecord.channel,
+                FrameRecord.district,
+                FrameRecord.organisation_id,
+                FrameRecord.staff_id,
+                FrameRecord.service_date,
+                FrameRecord.system_rating,
+                Case.stratum,
+                Case.replicate,
+            )
             .join(FrameRecord, FrameRecord.id == Case.frame_record_id)
-            .join(Study, Study.id == Case.study_id).where(Study.name == STUDY_NAME)
+            .join(Study, Study.id == Case.study_id)
+            .where(Study.name == STUDY_NAME)
         )
         return pd.DataFrame(result.all(), columns=list(result.keys()))
 
@@ -242,8 +281,11 @@ def _next_window(db: Database, clock: dt.datetime) -> dt.datetime:
 
 def _all_finalised(db: Database) -> bool:
     with db.session() as session:
-        open_cases = session.scalar(select(func.count(Case.id)).join(Study, Study.id == Case.study_id)
-                                    .where(Study.name == STUDY_NAME, Case.state.in_(("pending", "held", "appointment"))))
+        open_cases = session.scalar(
+            select(func.count(Case.id))
+            .join(Study, Study.id == Case.study_id)
+            .where(Study.name == STUDY_NAME, Case.state.in_(("pending", "held", "appointment")))
+        )
     return open_cases == 0
 
 
@@ -257,14 +299,23 @@ def _scripts_by_case(script: Any) -> dict[int, dict[str, Any]]:
     return plans
 
 
-def _work_case(session, surveyor: User, case: Case, plans: dict[int, dict[str, Any]], clock: dt.datetime) -> None:
+def _work_case(
+    session, surveyor: User, case: Case, plans: dict[int, dict[str, Any]], clock: dt.datetime
+) -> None:
     plan = plans.get(case.id, {"attempts": [], "answers": None})
     codes = plan["attempts"]
     code = codes[case.attempts] if case.attempts < len(codes) else "3.13"
     if code in ("1.1", "1.2") and plan["answers"] is not None:
         minutes = 6 + (case.id % 7)
-        interviews.import_interview(session, surveyor, case.id, plan["answers"], started_at=clock,
-                                    ended_at=clock + dt.timedelta(minutes=minutes), code=code)
+        interviews.import_interview(
+            session,
+            surveyor,
+            case.id,
+            plan["answers"],
+            started_at=clock,
+            ended_at=clock + dt.timedelta(minutes=minutes),
+            code=code,
+        )
         return
     if code in ("1.1", "1.2"):
         code = "2.12"
@@ -285,6 +336,8 @@ def summary(result: DemoResult) -> str:
     if result.report_path:
         lines.append(f"PDF report: {result.report_path} (SHA-256 {result.report_sha256})")
     lines.append(f"Total time: {sum(result.timings.values()):.1f} s")
-    lines.append("Next: `huifang app` and log in with one of the users above; "
-                 "`huifang verify demo` checks everything an auditor would.")
+    lines.append(
+        "Next: `huifang app` and log in with one of the users above; "
+        "`huifang verify demo` checks everything an auditor would."
+    )
     return "\n".join(lines)

@@ -53,8 +53,9 @@ def import_frame(
     return store_frame(session, actor, study, loaded, filename=path.name, source_path=str(path.resolve()))
 
 
-def store_frame(session: Session, actor: User, study: Study, loaded: Any, *, filename: str,
-                source_path: str | None = None) -> Frame:
+def store_frame(
+    session: Session, actor: User, study: Study, loaded: Any, *, filename: str, source_path: str | None = None
+) -> Frame:
     """Store an already validated frame (what `sampling.load_frame` returned)."""
     require(actor, "researcher", "admin")
     data: pd.DataFrame = loaded.data

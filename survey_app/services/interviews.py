@@ -175,7 +175,7 @@ def save_answer(session: Session, actor: User, case_id: int, value: Any) -> ques
 
 def go_back(session: Session, actor: User, case_id: int) -> questionnaires.Interview:
     """Step back one item (the stored answers stay until an answer is changed)."""
-    interview, engine = open_interview(session, actor, case_id)
+    _, engine = open_interview(session, actor, case_id)
     engine.back()
     return engine
 

@@ -46,12 +46,20 @@ def _file_sha256(path: Path) -> str:
 def check_frame_file(session: Session, study: Study) -> Check:
     frame = latest_frame(session, study)
     if not frame.source_path or not Path(frame.source_path).exists():
-        return Check("frame file", False, f"{frame.filename} is not at {frame.source_path}: cannot re-check it "
-                                           f"here (recorded SHA-256 {frame.source_sha256})")
+        return Check(
+            "frame file",
+            False,
+            f"{frame.filename} is not at {frame.source_path}: cannot re-check it "
+            f"here (recorded SHA-256 {frame.source_sha256})",
+        )
     actual = _file_sha256(Path(frame.source_path))
     if actual != frame.source_sha256:
-        return Check("frame file", False, f"{frame.source_path} has SHA-256 {actual}, but {frame.source_sha256} "
-                                          "was imported: the file was changed after import")
+        return Check(
+            "frame file",
+            False,
+            f"{frame.source_path} has SHA-256 {actual}, but {frame.source_sha256} "
+            "was imported: the file was changed after import",
+        )
     return Check("frame file", True, f"{frame.filename} unchanged (SHA-256 {actual[:16]}…)")
 
 
@@ -60,8 +68,12 @@ def check_stored_frame(session: Session, study: Study) -> Check:
     data = frame_records(session, frame, personal=True).drop(columns=["frame_record_pk"])
     actual = frame_sha256(data)
     if actual != frame.frame_sha256:
-        return Check("stored frame", False, f"the {len(data)} stored records fingerprint to {actual}, "
-                                            f"not {frame.frame_sha256}: records were changed in the database")
+        return Check(
+            "stored frame",
+            False,
+            f"the {len(data)} stored records fingerprint to {actual}, "
+            f"not {frame.frame_sha256}: records were changed in the database",
+        )
     return Check("stored frame", True, f"{len(data)} records match fingerprint {actual[:16]}…")
 
 
@@ -79,10 +91,16 @@ def latest_answer_digests(session: Session, study: Study) -> dict[tuple[int, str
     """The digest the audit log last recorded for each (interview, item) of the study."""
     latest: dict[tuple[int, str], str | None] = {}
     entries = session.execute(
-        select(AuditEntry.entity_id, AuditEntry.details).where(
-            AuditEntry.study_id == study.id, AuditEntry.entity == "interview",
-            AuditEntry.action.in_(("answer.saved", "answer.changed", "interview.imported", "answer.corrected")))
-        .order_by(AuditEntry.id))
+        select(AuditEntry.entity_id, AuditEntry.details)
+        .where(
+            AuditEntry.study_id == study.id,
+            AuditEntry.entity == "interview",
+            AuditEntry.action.in_(
+                ("answer.saved", "answer.changed", "interview.imported", "answer.corrected")
+            ),
+        )
+        .order_by(AuditEntry.id)
+    )
     for entity_id, details in entries:
         for item, digest in json.loads(details).get("answers", {}).items():
             latest[(int(entity_id), item)] = digest
@@ -93,28 +111,41 @@ def check_answers(session: Session, study: Study) -> Check:
     recorded = latest_answer_digests(session, study)
     rows = session.execute(
         select(Answer.interview_id, Answer.item, Answer.value, Answer.questionnaire_version_id)
-        .join(Interview, Interview.id == Answer.interview_id).join(Case, Case.id == Interview.case_id)
-        .where(Case.study_id == study.id).order_by(Answer.interview_id, Answer.item))
+        .join(Interview, Interview.id == Answer.interview_id)
+        .join(Case, Case.id == Interview.case_id)
+        .where(Case.study_id == study.id)
+        .order_by(Answer.interview_id, Answer.item)
+    )
     seen = set()
     for interview_id, item, value, version_id in rows:
         key = (interview_id, item)
         seen.add(key)
         digest = answer_digest(interview_id, item, value, version_id)
         if recorded.get(key) != digest:
-            why = "was never recorded in the audit log" if key not in recorded else "differs from what was recorded"
+            why = (
+                "was never recorded in the audit log"
+                if key not in recorded
+                else "differs from what was recorded"
+            )
             return Check("answers", False, f"interview {interview_id}, item {item}: the stored answer {why}")
     missing = [k for k, d in recorded.items() if d is not None and k not in seen]
     if missing:
         interview_id, item = missing[0]
-        return Check("answers", False, f"interview {interview_id}, item {item}: an answer recorded in the audit "
-                                       f"log is missing from the database ({len(missing)} missing in all)")
+        return Check(
+            "answers",
+            False,
+            f"interview {interview_id}, item {item}: an answer recorded in the audit "
+            f"log is missing from the database ({len(missing)} missing in all)",
+        )
     return Check("answers", True, f"{len(seen)} stored answers match their audit-log digests")
 
 
 def last_report_entry(session: Session, study: Study) -> dict | None:
-    entry = session.scalar(select(AuditEntry).where(AuditEntry.study_id == study.id,
-                                                    AuditEntry.action == "report.built")
-                           .order_by(AuditEntry.id.desc()))
+    entry = session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.study_id == study.id, AuditEntry.action == "report.built")
+        .order_by(AuditEntry.id.desc())
+    )
     return json.loads(entry.details) if entry else None
 
 
@@ -122,11 +153,16 @@ def check_headline(session: Session, study: Study, recorded: dict | None) -> Che
     from survey_app.services import analysis_service
 
     if recorded is None:
-        return Check("headline figures", False, "no report was built yet, so there are no published figures to check")
+        return Check(
+            "headline figures", False, "no report was built yet, so there are no published figures to check"
+        )
     current = analysis_service.headline_figures(analysis_service.analyse(session, study))
     published = recorded.get("headline", {})
-    differences = [f"{key}: published {published.get(key)}, recomputed {value}"
-                   for key, value in current.items() if published.get(key) != value]
+    differences = [
+        f"{key}: published {published.get(key)}, recomputed {value}"
+        for key, value in current.items()
+        if published.get(key) != value
+    ]
     if differences:
         return Check("headline figures", False, "; ".join(differences))
     return Check("headline figures", True, ", ".join(f"{k} {v}" for k, v in current.items()))
@@ -137,18 +173,32 @@ def check_report(session: Session, study: Study, recorded: dict | None) -> Check
 
     if recorded is None:
         return Check("report", False, "no report was built yet")
-    _, digest = reports.build_report(session, study, lang=recorded["lang"], kind=recorded["kind"], record=False)
+    _, digest = reports.build_report(
+        session, study, lang=recorded["lang"], kind=recorded["kind"], record=False
+    )
     if digest != recorded["sha256"]:
-        return Check("report", False, f"rebuilding the {recorded['kind']} report ({recorded['lang']}) gives "
-                                      f"SHA-256 {digest}, not the published {recorded['sha256']}")
-    return Check("report", True, f"rebuilt {recorded['kind']} report ({recorded['lang']}) is byte-identical, "
-                                 f"SHA-256 {digest}")
+        return Check(
+            "report",
+            False,
+            f"rebuilding the {recorded['kind']} report ({recorded['lang']}) gives "
+            f"SHA-256 {digest}, not the published {recorded['sha256']}",
+        )
+    return Check(
+        "report",
+        True,
+        f"rebuilt {recorded['kind']} report ({recorded['lang']}) is byte-identical, SHA-256 {digest}",
+    )
 
 
 def verify_study(session: Session, study: Study) -> list[Check]:
     recorded = last_report_entry(session, study)
-    checks = [check_frame_file(session, study), check_stored_frame(session, study), check_sample(session, study),
-              check_chain(session), check_answers(session, study)]
+    checks = [
+        check_frame_file(session, study),
+        check_stored_frame(session, study),
+        check_sample(session, study),
+        check_chain(session),
+        check_answers(session, study),
+    ]
     for check in (check_headline, check_report):
         try:
             checks.append(check(session, study, recorded))

@@ -14,8 +14,9 @@ MIN_PASSWORD = 8
 
 state.guard("admin")
 st.header(tr("page.users"))
+state.show_flash()
 
-with state.action() as session:
+with state.reading() as session:
     users = auth.list_users(session, state.actor(session))
     rows = users_table(users, auth.ROLE_LABELS, state.lang())
 st.subheader(tr("users.list"))
@@ -48,7 +49,8 @@ if create:
                 display_name=display_name.strip() or None,
                 surveyor_no=(surveyor_no.strip() or None) if role == "surveyor" else None,
             )
-            st.success(tr("users.created", name=made.username))
+            state.flash(tr("users.created", name=made.username))
+        if st.session_state.get(state.FLASH_KEY):
             st.rerun()
 
 st.subheader(tr("users.manage"))
@@ -56,16 +58,13 @@ choices = {row["id"]: f"{row['username']} · {row['role']} · {'✓' if row['act
 if choices:
     picked = st.selectbox(tr("users.pick"), list(choices), format_func=choices.__getitem__, key="manage_user")
     left, right = st.columns(2)
-    if left.button(tr("users.deactivate"), key="deactivate"):
-        with state.action() as session:
-            user = auth.set_active(session, state.actor(session), picked, False)
-            st.success(tr("users.done", name=user.username))
-            st.rerun()
-    if right.button(tr("users.activate"), key="activate"):
-        with state.action() as session:
-            user = auth.set_active(session, state.actor(session), picked, True)
-            st.success(tr("users.done", name=user.username))
-            st.rerun()
+    for column, label, active in ((left, "users.deactivate", False), (right, "users.activate", True)):
+        if column.button(tr(label), key=label):
+            with state.action() as session:
+                user = auth.set_active(session, state.actor(session), picked, active)
+                state.flash(tr("users.done", name=user.username))
+            if st.session_state.get(state.FLASH_KEY):
+                st.rerun()
     with st.form("reset_password", clear_on_submit=True):
         new_password = st.text_input(tr("users.new_password"), type="password", key="reset_password_value")
         reset = st.form_submit_button(tr("users.reset"))

@@ -1,0 +1,121 @@
+"""Researcher: upload a rating-system export, validate and import it; the report and fingerprints."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+import sampling
+from sampling.errors import SamplingError
+from survey_app.app import state
+from survey_app.app.queries import study_frames
+from survey_app.app.state import tr
+from survey_app.security.masking import mask_name, mask_phone
+from survey_app.services import frames
+
+ENCODINGS = ["auto", "utf-8", "utf-8-sig", "gbk", "gb18030"]
+
+
+def _masked(issues: pd.DataFrame) -> pd.DataFrame:
+    """A researcher never sees phone numbers or names unmasked, not even in the rejected rows."""
+    issues = issues.copy()
+    for field, mask in (("phone", mask_phone), ("recipient_name", mask_name)):
+        rows = issues["field"] == field
+        issues.loc[rows, "value"] = issues.loc[rows, "value"].map(lambda v, m=mask: m(v) if v else v)
+    return issues
+
+
+state.guard("researcher", "admin")
+st.header(tr("page.frames"))
+state.show_flash()
+
+with state.reading() as session:
+    study = state.require_study(session)
+
+uploaded = st.file_uploader(tr("frames.upload"), type=["csv", "xlsx", "parquet"], key="frame_file")
+encoding = st.selectbox(
+    tr("frames.encoding"),
+    ENCODINGS,
+    format_func=lambda e: tr("frames.encoding_auto") if e == "auto" else e,
+    key="frame_encoding",
+)
+if uploaded is not None and st.button(tr("frames.import"), key="import_frame"):
+    if not hasattr(sampling, "load_frame"):
+        st.warning(tr("common.not_available", what="sampling.load_frame"))
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / Path(uploaded.name).name
+            path.write_bytes(uploaded.getvalue())
+            try:
+                with st.spinner(tr("frames.import")), state.action() as session:
+                    frame = frames.import_frame(
+                        session,
+                        state.actor(session),
+                        state.study(session),
+                        path,
+                        encoding=None if encoding == "auto" else encoding,
+                    )
+                    state.flash(tr("frames.imported", rows=frame.row_count, rejected=frame.rejected_count))
+            except (SamplingError, ValueError) as exc:
+                st.error(tr("frames.import_failed", error=exc))
+        if st.session_state.get(state.FLASH_KEY):
+            st.rerun()
+
+with state.reading() as session:
+    stored = study_frames(session, state.actor(session), study)
+    latest = stored[0] if stored else None
+    issues = _masked(frames.frame_issues(session, latest)) if latest else pd.DataFrame()
+    composition = (
+        frames.frame_records(session, latest).groupby(["domain", "district"]).size().rename("N").reset_index()
+        if latest
+        else pd.DataFrame()
+    )
+
+st.subheader(tr("frames.list"))
+if not stored:
+    st.info(tr("frames.none"))
+    st.stop()
+st.dataframe(
+    [
+        {
+            tr("common.id"): f.id,
+            "file": f.filename,
+            "encoding": f.encoding or "",
+            "rows": f.row_count,
+            "rejected": f.rejected_count,
+            tr("frames.source_sha"): f.source_sha256,
+            tr("frames.frame_sha"): f.frame_sha256,
+            tr("common.created"): f.imported_at.strftime("%Y-%m-%d %H:%M"),
+        }
+        for f in stored
+    ],
+    hide_index=True,
+    use_container_width=True,
+)
+
+st.subheader(tr("frames.report", id=latest.id))
+if issues.empty:
+    st.success(tr("frames.no_issues"))
+else:
+    st.dataframe(issues, hide_index=True, use_container_width=True)
+    st.download_button(
+        tr("frames.download_issues"),
+        issues.to_csv(index=False).encode("utf-8-sig"),
+        file_name=f"frame-{latest.id}-rejected.csv",
+        mime="text/csv",
+        key="download_issues",
+    )
+
+if not composition.empty:
+    import altair as alt
+
+    st.subheader(tr("frames.summary"))
+    chart = (
+        alt.Chart(composition)
+        .mark_bar()
+        .encode(x=alt.X("sum(N):Q", title="N"), y=alt.Y("district:N", sort="-x"), color="domain:N")
+    )
+    st.altair_chart(chart, use_container_width=True)
