@@ -127,12 +127,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "flag_not_rated": "本人未评价",
         "limitations": "局限性说明",
         "limit_nonresponse": "无应答：应答率 {rate_name} 为 {rate}。应答者的系统满意率为 {resp}（{n_resp} 例），"
-        "无应答者为 {nonresp}（{n_nonresp} 例），差异检验 p = {p}。"
-        "权重已在加权类别内调整无应答，但无法排除与未观测特征相关的偏差。",
+        "无应答者为 {nonresp}（{n_nonresp} 例），差异检验 p = {p}。{verdict}"
+        "可观测特征只能检查和调整部分无应答偏差，与未观测特征相关的偏差无法排除。",
+        "nonresponse_differs": "两者差异显著，估计可能受无应答影响。",
+        "nonresponse_similar": "两者未见显著差异。",
         "limit_small_units": "小样本：{small} 个{unit}的有效回答少于 {min_n} 个，其估计值不稳定，"
         "报告给出收缩估计，不宜据此排名。",
         "limit_multiple": "多重检验：共检验 {tests} 个{unit}，采用 Benjamini–Hochberg 方法将错误发现率控制在 "
-        "{fdr}；被标记的 {flagged} 个{unit}中，预期至多约 {expected} 个为误报。",
+        "{fdr}；被标记的 {flagged} 个{unit}中，预期误报不超过约 {expected} 个。",
+        "limit_multiple_none": "多重检验：共检验 {tests} 个{unit}，采用 Benjamini–Hochberg 方法将错误发现率控制在 "
+        "{fdr}；没有{unit}被标记。未被标记不等于没有问题：小样本单位的检验功效很低。",
         "appendix": "附录：审计与核验",
         "audit": "审计日志摘要",
         "audit_entries": "日志条目数",
@@ -286,13 +290,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "limitations": "Limitations",
         "limit_nonresponse": "Nonresponse: the response rate {rate_name} is {rate}. The system satisfaction "
         "rate is {resp} among respondents ({n_resp} cases) and {nonresp} among nonrespondents "
-        "({n_nonresp} cases), test p = {p}. Weights adjust for nonresponse within weighting classes, but "
-        "bias linked to unobserved characteristics cannot be ruled out.",
+        "({n_nonresp} cases), test p = {p}. {verdict}Observed characteristics can reveal and adjust only part "
+        "of any nonresponse bias; bias linked to unobserved characteristics cannot be ruled out.",
+        "nonresponse_differs": "The difference is significant: estimates may be affected by nonresponse. ",
+        "nonresponse_similar": "The two do not differ significantly. ",
         "limit_small_units": "Small units: {small} units ({unit}) have fewer than {min_n} answers; their "
         "estimates are unstable, the report gives shrunk estimates and they should not be ranked.",
         "limit_multiple": "Multiple testing: {tests} units ({unit}) were tested; the Benjamini–Hochberg "
         "procedure keeps the false discovery rate at {fdr}; of the {flagged} flagged units, about {expected} "
         "or fewer are expected to be false alarms.",
+        "limit_multiple_none": "Multiple testing: {tests} units ({unit}) were tested; the Benjamini–Hochberg "
+        "procedure keeps the false discovery rate at {fdr}; no unit was flagged. Not flagged is not the same "
+        "as sound: tests on small units have little power.",
         "appendix": "Appendix: audit and verification",
         "audit": "Audit trail summary",
         "audit_entries": "Entries",

@@ -636,7 +636,7 @@ class _Story:
             if highlight_flagged and bool(row.flagged):
                 highlight.append(index)
         return self.table(
-            header, rows, [2.0, 0.6, 0.9, 2.4, 2.3, 0.8, 0.8, 0.9, 1.1, 1.2], highlight=highlight
+            header, rows, [2.0, 0.6, 1.05, 2.3, 2.2, 0.8, 0.8, 1.05, 1.1, 1.2], highlight=highlight
         )
 
     def surveyor_table(self) -> Table:
@@ -730,12 +730,13 @@ def limitation_paragraphs(content: ReportContent) -> list[str]:
             nonresp=format_rate(check.nonrespondent_system_rate),
             n_nonresp=format_count(check.nonrespondents),
             p=format_p(check.p_value),
+            verdict=text("nonresponse_differs" if check.p_value < 0.05 else "nonresponse_similar", lang),
         ),
         text(
             "limit_small_units", lang, small=format_count(small), unit=unit, min_n=comparison.small_unit_min_n
         ),
         text(
-            "limit_multiple",
+            "limit_multiple" if flagged else "limit_multiple_none",
             lang,
             tests=format_count(len(comparison.units)),
             unit=unit,

@@ -140,6 +140,19 @@ def test_limitations_are_written_from_the_numbers(content: ReportContent, pdf_zh
         assert flat(paragraph) in text
 
 
+def test_a_significant_nonresponse_difference_is_called_out(content: ReportContent) -> None:
+    check = dataclasses.replace(content.method.nonresponse, p_value=0.002)
+    skewed = dataclasses.replace(content, method=dataclasses.replace(content.method, nonresponse=check))
+    assert "差异显著" in limitation_paragraphs(skewed)[0]
+    assert "未见显著差异" in limitation_paragraphs(content)[0]
+
+
+def test_with_no_flagged_unit_the_multiple_testing_note_warns_about_power(content: ReportContent) -> None:
+    units = content.comparison.units.assign(flagged=False)
+    calm = dataclasses.replace(content, comparison=dataclasses.replace(content.comparison, units=units))
+    assert "没有机构被标记" in limitation_paragraphs(calm)[2]
+
+
 def test_english_report_uses_english_fixed_strings(pdf_en: bytes) -> None:
     text = all_text(pdf_en)
     assert "Limitations" in text and "Method" in text
