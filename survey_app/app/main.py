@@ -21,6 +21,7 @@ from survey_app.app.state import tr
 from survey_app.services import auth, studies
 from survey_app.services.errors import AuthenticationFailed, HuifangError
 
+LANGUAGE_LABEL = "语言 / Language"  # the same in both languages, so switching keeps the widget
 PAGES_DIR = Path(__file__).parent / "pages"
 
 #: role → its pages: (file under pages/, title key, url path). Order is the menu's order.
@@ -75,8 +76,14 @@ def _sidebar(current: state.Login) -> None:
             chosen = st.session_state.get(state.STUDY_KEY)
             if chosen not in ids:
                 fieldwork = [i for i, label in listed if label.endswith("(fieldwork)")]
-                st.session_state[state.STUDY_KEY] = (fieldwork or ids)[-1]
-            st.selectbox(tr("app.study"), ids, format_func=labels.__getitem__, key=state.STUDY_KEY)
+                chosen = (fieldwork or ids)[-1]
+            st.session_state[state.STUDY_KEY] = st.selectbox(
+                tr("app.study"),
+                ids,
+                index=ids.index(chosen),
+                format_func=labels.__getitem__,
+                key="study_select",
+            )
         else:
             st.caption(tr("app.no_studies"))
         if st.button(tr("app.logout"), key="logout"):
@@ -94,8 +101,13 @@ def _pages_for(role: str) -> list[st.Page]:
 def main() -> None:
     st.set_page_config(page_title="Huifang 回访", layout="wide")
     with st.sidebar:
-        st.selectbox(
-            tr("app.language"), list(LANGUAGES), format_func=LANGUAGES.__getitem__, key=state.LANG_KEY
+        codes = list(LANGUAGES)
+        st.session_state[state.LANG_KEY] = st.selectbox(
+            LANGUAGE_LABEL,
+            codes,
+            index=codes.index(state.lang()),
+            format_func=LANGUAGES.__getitem__,
+            key="lang_select",
         )
     try:
         db = state.database()

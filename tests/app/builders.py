@@ -1,0 +1,148 @@
+"""A small study in fieldwork, built through the services exactly as a researcher would build one.
+
+Shared by the AppTest tests and the browser test: users (one per role, from the `users` fixture's
+convention: user name = role, password = 'password-<role>'), a study whose calling hours cover the
+whole day (so the tests do not depend on the clock), a 24-row frame written as a CSV with the
+rating system's Chinese headers, a stratified sample of 8 cases, the built-in callback questionnaire
+saved and frozen, and the study moved into fieldwork.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+import questionnaires
+from survey_app.services import auth, frames, questionnaire_store, samples, studies
+from survey_app.storage import Database
+from survey_app.storage.models import ROLES, User
+
+HEADERS = [
+    "记录编号",
+    "事项类型",
+    "业务领域",
+    "评价渠道",
+    "所属区",
+    "区划代码",
+    "机构编号",
+    "机构名称",
+    "工作人员编号",
+    "服务日期",
+    "评价时间",
+    "评价结果",
+    "服务对象姓名",
+    "联系电话",
+    "投诉未办结",
+]
+DISTRICTS = [("黄浦区", "310101"), ("徐汇区", "310104")]
+DOMAINS = ["公证", "律师"]
+RATINGS = ["满意", "基本满意", "不满意"]
+SURNAMES = "王李张刘陈杨"
+STUDY_NAME = "callback-test"
+SAMPLE_SIZE = 8
+
+
+def password(role: str) -> str:
+    return f"password-{role}"
+
+
+@dataclass(frozen=True)
+class BuiltStudy:
+    study_id: int
+    name: str
+    frame_path: Path
+    phones: tuple[str, ...]
+
+
+def write_frame_csv(path: Path, rows: int = 24) -> list[str]:
+    """A small export in the rating system's own Chinese headers; returns the phone numbers in it."""
+    today = dt.date.today()
+    phones = []
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADERS)
+        for i in range(rows):
+            district, code = DISTRICTS[i % 2]
+            domain = DOMAINS[(i // 2) % 2]
+            org = f"ORG{1 + i % 4:04d}"
+            service_day = today - dt.timedelta(days=10 + i % 7)
+            phone = f"1380013{i:04d}"
+            phones.append(phone)
+            writer.writerow(
+                [
+                    f"R{i:05d}",
+                    "服务",
+                    domain,
+                    "实体平台",
+                    district,
+                    code,
+                    org,
+                    f"{district}{domain}服务机构{org[-1]}",
+                    f"{org}-S{1 + i % 3:02d}",
+                    service_day.isoformat(),
+                    f"{service_day.isoformat()} 10:{i % 60:02d}:00",
+                    RATINGS[i % 3],
+                    f"{SURNAMES[i % 6]}小{'一二三四五六'[i % 6]}",
+                    phone,
+                    "否",
+                ]
+            )
+    return phones
+
+
+def ensure_users(db: Database) -> dict[str, User]:
+    """One user per role named after it (what the `users` fixture makes), created only if missing."""
+    made = {}
+    with db.session() as session:
+        for number, role in enumerate(ROLES, start=1):
+            user = session.scalar(select(User).where(User.username == role))
+            if user is None:
+                user = auth.create_user(
+                    session,
+                    None,
+                    role,
+                    password(role),
+                    role,
+                    surveyor_no=f"{number:03d}" if role == "surveyor" else None,
+                )
+            made[role] = user
+    return made
+
+
+def build_fieldwork_study(db: Database, folder: Path) -> BuiltStudy:
+    """Users, a study, its frame, sample and frozen questionnaire, in fieldwork (see the module doc)."""
+    people = ensure_users(db)
+    researcher = people["researcher"]
+    frame_path = folder / "评价导出.csv"
+    phones = write_frame_csv(frame_path)
+    with db.session() as session:
+        study = studies.create_study(
+            session,
+            researcher,
+            STUDY_NAME,
+            "回访测试",
+            settings={"calling_hours": [0, 24], "min_gap_minutes": 0},
+        )
+        frames.import_frame(session, researcher, study, frame_path)
+        samples.draw_sample(
+            session,
+            researcher,
+            study,
+            {
+                "strata": ["domain"],
+                "n": SAMPLE_SIZE,
+                "method": "proportional",
+                "seed": 20261126,
+                "unit": "event",
+            },
+        )
+        version = questionnaire_store.save_version(
+            session, researcher, study, questionnaires.template("justice-callback")
+        )
+        questionnaire_store.freeze(session, researcher, version.id)
+        studies.set_state(session, researcher, study, "fieldwork")
+        return BuiltStudy(study.id, study.name, frame_path, tuple(phones))
