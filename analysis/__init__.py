@@ -6,6 +6,7 @@ or the app.
 
 from analysis.aapor import aapor_rates
 from analysis.agreement import Agreement, TestResult, agreement
+from analysis.cases import CaseComparison, case_flags, compare_cases, paired_difference, paired_table
 from analysis.design import Design, DomainEstimator, Estimate
 from analysis.errors import (
     AgreementError,
@@ -16,20 +17,45 @@ from analysis.errors import (
     LonelyPSUError,
     RatesError,
 )
+from analysis.exports import analysis_dataset, default_value_labels, export_dataset
+from analysis.headline import definitions, headline
+from analysis.units import compare_units, surveyor_effects
+from analysis.weighting import (
+    NonresponseAdjustment,
+    frame_margins,
+    nonresponse_adjust,
+    nonresponse_bias_table,
+)
 
 __all__ = [
     "Agreement",
     "AgreementError",
     "AnalysisError",
     "CalibrationError",
+    "CaseComparison",
     "Design",
     "DesignError",
     "DomainEstimator",
     "Estimate",
     "ExportError",
     "LonelyPSUError",
+    "NonresponseAdjustment",
     "RatesError",
     "TestResult",
     "aapor_rates",
     "agreement",
+    "analysis_dataset",
+    "case_flags",
+    "compare_cases",
+    "compare_units",
+    "default_value_labels",
+    "definitions",
+    "export_dataset",
+    "frame_margins",
+    "headline",
+    "nonresponse_adjust",
+    "nonresponse_bias_table",
+    "paired_difference",
+    "paired_table",
+    "surveyor_effects",
 ]

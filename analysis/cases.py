@@ -1,0 +1,134 @@
+"""Case-level comparison: the system's rating against the callback answer on the same case.
+
+Flags per case (each needs the callback answers; a case without an interview gets no flags):
+
+- `rated_by_other`: `who_rated` is `other`, or `not_rated` while the system holds a rating (every
+  frame case does) — 代评.
+- `service_denied`: `received_service` = `no`, or `identity` = `no` (the named person says it was not
+  them) — 虚假评价.
+- `staff_asked`: `staff_asked_rating` = `yes` — coaching.
+- `contradicted`: system rating satisfied but callback answer on the dissatisfied side, or the reverse
+  (under the study's satisfied codes; dk/refused answers contradict nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.agreement import Agreement, agreement
+from analysis.design import Design, Estimate
+from analysis.errors import AnalysisError
+from sampling.vocabulary import DEFAULT_SATISFIED_CODES, SCALES
+
+FLAGS = ("rated_by_other", "service_denied", "staff_asked", "contradicted")
+
+
+def _text(cases: pd.DataFrame, column: str) -> pd.Series:
+    if column not in cases.columns:
+        return pd.Series(pd.NA, index=cases.index, dtype="string")
+    return cases[column].astype("string")
+
+
+def _is(series: pd.Series, *codes: str) -> pd.Series:
+    return series.isin(codes).fillna(False).astype(bool)
+
+
+def paired_table(
+    cases: pd.DataFrame,
+    scale: str = "justice3",
+    system_col: str = "system_rating",
+    answer_col: str = "sat_overall",
+) -> pd.DataFrame:
+    """Counts of system rating (rows) × callback answer (columns), both in the scale's order.
+
+    Answers off the scale (dk, refused, not asked) are left out; count them with `answer_col` itself.
+    """
+    if scale not in SCALES:
+        raise AnalysisError(f"scale {scale!r} is unknown; use one of {', '.join(SCALES)}")
+    for column in (system_col, answer_col):
+        if column not in cases.columns:
+            raise AnalysisError(f"cases lack the column {column!r}")
+    codes = SCALES[scale].codes
+    system = pd.Categorical(cases[system_col], categories=codes)
+    answer = pd.Categorical(cases[answer_col], categories=codes)
+    table = pd.crosstab(system, answer, dropna=False).reindex(index=codes, columns=codes, fill_value=0)
+    table.index.name, table.columns.name = system_col, answer_col
+    return table
+
+
+def case_flags(
+    cases: pd.DataFrame,
+    satisfied_codes: Sequence[str] = DEFAULT_SATISFIED_CODES,
+    scale: str = "justice3",
+    system_col: str = "system_rating",
+    answer_col: str = "sat_overall",
+) -> pd.DataFrame:
+    """The four flags per case (booleans) plus `any_flag`, indexed like `cases`."""
+    who = _text(cases, "who_rated")
+    has_rating = (
+        cases[system_col].notna() if system_col in cases.columns else pd.Series(True, index=cases.index)
+    )
+    codes = SCALES[scale].codes
+    satisfied = [c for c in codes if c in set(satisfied_codes)]
+    unsatisfied = [c for c in codes if c not in set(satisfied_codes)]
+    system = _text(cases, system_col)
+    answer = _text(cases, answer_col)
+    flags = pd.DataFrame(
+        {
+            "rated_by_other": _is(who, "other") | (_is(who, "not_rated") & has_rating),
+            "service_denied": _is(_text(cases, "received_service"), "no")
+            | _is(_text(cases, "identity"), "no"),
+            "staff_asked": _is(_text(cases, "staff_asked_rating"), "yes"),
+            "contradicted": (_is(system, *satisfied) & _is(answer, *unsatisfied))
+            | (_is(system, *unsatisfied) & _is(answer, *satisfied)),
+        },
+        index=cases.index,
+    )
+    flags["any_flag"] = flags[list(FLAGS)].any(axis=1)
+    return flags
+
+
+@dataclass(frozen=True)
+class CaseComparison:
+    table: pd.DataFrame  # paired counts, scale order
+    agreement: Agreement | None  # None when no case has both a rating and an on-scale answer
+    flags: pd.DataFrame  # per case
+    flag_counts: pd.Series  # cases flagged, per flag
+
+
+def compare_cases(
+    cases: pd.DataFrame,
+    satisfied_codes: Sequence[str] = DEFAULT_SATISFIED_CODES,
+    scale: str = "justice3",
+    weights: str = "linear",
+) -> CaseComparison:
+    """Paired table, agreement statistics and flags for interviewed cases."""
+    table = paired_table(cases, scale)
+    stats = agreement(table, weights=weights, satisfied=satisfied_codes) if table.to_numpy().sum() else None
+    flags = case_flags(cases, satisfied_codes, scale)
+    return CaseComparison(table, stats, flags, flags.sum().astype(int))
+
+
+def paired_difference(
+    design: Design,
+    satisfied_codes: Sequence[str] = DEFAULT_SATISFIED_CODES,
+    system_col: str = "system_rating",
+    answer_col: str = "sat_overall",
+    level: float = 0.95,
+) -> Estimate:
+    """Design-based mean of (system satisfied − callback satisfied) over cases with an on-scale answer.
+
+    "Are the ratings themselves inflated?": positive means the system says 满意 more often than the same
+    people do on the phone. Sharper than comparing two rates, because each case is its own control.
+    """
+    data = design.data
+    scale_codes = {code for scale in SCALES.values() for code in scale.codes}
+    answer = data[answer_col].astype("string")
+    on_scale = answer.isin(scale_codes).fillna(False).to_numpy() & data[system_col].notna().to_numpy()
+    sat = set(satisfied_codes)
+    difference = data[system_col].isin(sat).to_numpy(float) - answer.isin(sat).fillna(False).to_numpy(float)
+    return design.mean(np.where(on_scale, difference, np.nan), level=level)
