@@ -18,8 +18,10 @@ def answers():
             "domain": ["律师"] * 12,
             "channel": ["网络平台"] * 12,
             "w": [10.0] * 6 + [20.0] * 6,
-            "sat_overall": ["satisfied", "dk", "dissatisfied", "basically_satisfied", "refused", "satisfied"]
-            + ["dissatisfied", "satisfied", "satisfied", "dk", "basically_satisfied", "dissatisfied"],
+            "sat_overall": [
+                *("satisfied", "dk", "dissatisfied", "basically_satisfied", "refused", "satisfied"),
+                *("dissatisfied", "satisfied", "satisfied", "dk", "basically_satisfied", "dissatisfied"),
+            ],
             "aware_12348": ["yes", "no"] * 6,
             "first_choice": ["public_legal", "private_lawyer", "dk", "other"] * 3,
         }
