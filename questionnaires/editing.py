@@ -22,7 +22,7 @@ def _editable(questionnaire: Questionnaire) -> dict[str, Any]:
             f"questionnaire '{questionnaire.id}' version {questionnaire.version} is frozen because fieldwork "
             "started with it; edit a new version (new_version()) instead"
         )
-    return questionnaire.model_dump()
+    return questionnaire.model_dump(mode="json")
 
 
 def _rebuild(data: dict[str, Any]) -> Questionnaire:
@@ -35,7 +35,7 @@ def _rebuild(data: dict[str, Any]) -> Questionnaire:
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
-    return value.model_dump() if hasattr(value, "model_dump") else dict(value)
+    return value.model_dump(mode="json") if hasattr(value, "model_dump") else dict(value)
 
 
 def _find_item(data: dict[str, Any], name: str) -> tuple[int, int]:
