@@ -1,5 +1,13 @@
 """PDF reports: a plain content model, formatting shared with the app, and a deterministic renderer."""
 
+from analysis.report.adapters import (
+    agreement_of,
+    estimate_of,
+    headline_of,
+    rates_of,
+    surveyor_checks_of,
+    units_of,
+)
 from analysis.report.content import (
     Agreement,
     AuditSummary,
@@ -42,10 +50,16 @@ __all__ = [
     "Results",
     "StudyInfo",
     "TestResult",
+    "agreement_of",
     "content_digest",
+    "estimate_of",
     "find_cjk_font",
+    "headline_of",
     "limitation_paragraphs",
+    "rates_of",
     "render_pdf",
     "response_rate",
     "sample_content",
+    "surveyor_checks_of",
+    "units_of",
 ]

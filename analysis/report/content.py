@@ -79,7 +79,7 @@ class TestResult:
     """A test statistic with degrees of freedom and p-value."""
 
     statistic: float
-    df: int
+    df: float
     p_value: float
 
 

@@ -55,6 +55,13 @@ def format_number(value: float | None, decimals: int = 3) -> str:
     return f"{value:.{decimals}f}"
 
 
+def format_df(value: float | None) -> str:
+    """Degrees of freedom: whole numbers without decimals, others with one."""
+    if _missing(value):
+        return NOT_AVAILABLE
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
 def format_p(value: float | None) -> str:
     """A p- or q-value: three decimals, '<0.001' below that."""
     if _missing(value):

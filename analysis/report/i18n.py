@@ -125,6 +125,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "flag_rating_contradicted": "评价与回访矛盾",
         "flag_staff_asked_rating": "工作人员要求给出评价",
         "flag_not_rated": "本人未评价",
+        "flag_staff_asked": "工作人员要求给出评价",
+        "flag_contradicted": "评价与回访矛盾",
+        "flag_any_flag": "至少一项标记",
         "limitations": "局限性说明",
         "limit_nonresponse": "无应答：应答率 {rate_name} 为 {rate}。应答者的系统满意率为 {resp}（{n_resp} 例），"
         "无应答者为 {nonresp}（{n_nonresp} 例），差异检验 p = {p}。{verdict}"
@@ -287,6 +290,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "flag_rating_contradicted": "Rating contradicted",
         "flag_staff_asked_rating": "Staff asked for a rating",
         "flag_not_rated": "Did not rate",
+        "flag_staff_asked": "Staff asked for a rating",
+        "flag_contradicted": "Rating contradicted",
+        "flag_any_flag": "Any flag",
         "limitations": "Limitations",
         "limit_nonresponse": "Nonresponse: the response rate {rate_name} is {rate}. The system satisfaction "
         "rate is {resp} among respondents ({n_resp} cases) and {nonresp} among nonrespondents "

@@ -42,6 +42,7 @@ from analysis.report.formatting import (
     format_count,
     format_date,
     format_datetime,
+    format_df,
     format_flag,
     format_hash,
     format_number,
@@ -590,7 +591,7 @@ class _Story:
                 self.t(key),
                 format_number(value.statistic, 2),
                 "",
-                str(value.df),
+                format_df(value.df),
                 format_p(value.p_value),
             ]
 

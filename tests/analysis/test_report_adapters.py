@@ -1,0 +1,146 @@
+"""Adapters from `analysis` results to report content: columns map one to one, nothing is invented."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.report import ReportContentError, render_pdf, sample_content
+from analysis.report.adapters import (
+    agreement_of,
+    estimate_of,
+    headline_of,
+    rates_of,
+    surveyor_checks_of,
+    units_of,
+)
+from analysis.report.content import GROUP_COLUMNS, SURVEYOR_COLUMNS, UNIT_COLUMNS
+
+
+@dataclasses.dataclass
+class FakeEstimate:
+    estimate: float
+    ci_low: float
+    ci_high: float
+    n: int
+    se: float = 0.01
+
+
+def headline_table() -> pd.DataFrame:
+    """Shaped like `analysis.headline()`: one row per metric × group level."""
+    rows = []
+    for position, metric in enumerate(["满意率", "知晓率", "首选率"]):
+        rows.append(
+            [metric, "overall", "(all)", 0.8 - 0.1 * position, 0.75 - 0.1 * position, 0.85, 900 + position]
+        )
+    rows += [
+        ["满意率", "district", "黄浦区", 0.81, 0.7, 0.9, 120],
+        ["满意率", "district", "徐汇区", 0.79, 0.68, 0.88, 110],
+        ["满意率", "domain", "公证", 0.83, 0.7, 0.92, 90],
+        ["满意率", "channel", "热线平台", 0.77, 0.6, 0.88, 60],
+        ["知晓率", "district", "黄浦区", 0.61, 0.5, 0.7, 120],
+    ]
+    return pd.DataFrame(rows, columns=["metric", "group", "level", "estimate", "ci_low", "ci_high", "n"])
+
+
+def test_estimate_of_reads_the_four_fields() -> None:
+    assert estimate_of(FakeEstimate(0.8, 0.7, 0.9, 100)) == estimate_of(
+        {"estimate": 0.8, "ci_low": 0.7, "ci_high": 0.9, "n": 100}
+    )
+
+
+def test_a_result_without_a_field_is_refused_naming_it() -> None:
+    with pytest.raises(ReportContentError, match="has no 'ci_high'"):
+        estimate_of({"estimate": 0.8, "ci_low": 0.7, "n": 100})
+
+
+def test_headline_of_takes_overall_rows_and_satisfaction_by_group() -> None:
+    headline, groups = headline_of(headline_table())
+    assert headline["awareness"].estimate == pytest.approx(0.7)
+    assert headline["first_choice"].n == 902
+    assert list(groups["district"]["group"]) == ["黄浦区", "徐汇区"]
+    assert list(groups["district"].columns) == list(GROUP_COLUMNS)
+    assert groups["channel"]["n"].tolist() == [60]
+
+
+def test_units_of_maps_compare_units_columns_and_evidence() -> None:
+    table = pd.DataFrame(
+        {
+            "respondents": [40, 0],
+            "system_rate": [0.99, 0.95],
+            "third_party": [0.7, math.nan],
+            "ci_low": [0.55, math.nan],
+            "ci_high": [0.82, math.nan],
+            "difference": [0.29, math.nan],
+            "difference_low": [0.17, math.nan],
+            "difference_high": [0.44, math.nan],
+            "p_value": [0.0001, math.nan],
+            "p_adjusted": [0.0002, math.nan],
+            "shrunk_rate": [0.74, math.nan],
+            "flagged": [True, False],
+        },
+        index=pd.Index(["ORG0001", "ORG0002"], name="organisation_id"),
+    )
+    evidence = pd.DataFrame({"rated_by_other": [5], "service_denied": [2]}, index=["ORG0001"])
+    units = units_of(table, names={"ORG0001": "ORG0001 黄浦区公证处"}, evidence=evidence)
+    assert list(units.columns) == list(UNIT_COLUMNS)
+    assert units["unit"].tolist() == ["ORG0001 黄浦区公证处", "ORG0002"]
+    assert units["q_value"].iloc[0] == 0.0002
+    assert units["rated_by_other"].tolist() == [5, 0]
+    assert units["flagged"].tolist() == [True, False]
+
+
+def test_surveyor_checks_flag_either_test() -> None:
+    effects = pd.DataFrame(
+        {
+            "interviews": [120, 80],
+            "satisfied_rate": [0.9, 0.8],
+            "dk_refused_rate": [0.01, 0.12],
+            "satisfied_p_value": [0.4, 0.3],
+            "satisfied_flagged": [False, False],
+            "dk_refused_flagged": [False, True],
+        },
+        index=pd.Index(["S01", "S02"], name="surveyor_id"),
+    )
+    checks = surveyor_checks_of(effects, median_minutes={"S01": 6.5})
+    assert list(checks.columns) == list(SURVEYOR_COLUMNS)
+    assert checks["flagged"].tolist() == [False, True]
+    assert checks["median_minutes"].iloc[0] == 6.5 and math.isnan(checks["median_minutes"].iloc[1])
+
+
+def test_rates_of_keeps_only_the_rates_in_order() -> None:
+    rates = rates_of({"RR1": 0.4, "RR3": 0.5, "COOP1": 0.7, "e": 0.8, "e_estimated": True})
+    assert list(rates) == ["RR1", "RR3", "COOP1"]
+
+
+def test_adapted_parts_render() -> None:
+    content = sample_content(n_units=6, n_interviews=300)
+    headline, groups = headline_of(headline_table())
+    results = dataclasses.replace(
+        content.results,
+        headline=headline,
+        by_district=groups["district"],
+        by_domain=groups["domain"],
+        by_channel=groups["channel"],
+    )
+    pdf = render_pdf(dataclasses.replace(content, results=results))
+    assert pdf.startswith(b"%PDF")
+
+
+def test_agreement_of_reads_the_analysis_agreement_result() -> None:
+    analysis_agreement = pytest.importorskip("analysis.agreement")
+    table = pd.DataFrame(
+        np.array([[50, 10, 5], [8, 20, 6], [2, 4, 15]]),
+        index=["satisfied", "basically_satisfied", "dissatisfied"],
+        columns=["satisfied", "basically_satisfied", "dissatisfied"],
+    )
+    result = analysis_agreement.agreement(table)
+    adapted = agreement_of(result)
+    assert adapted.kappa.estimate == result.kappa
+    assert (adapted.weighted_kappa.ci_low, adapted.weighted_kappa.ci_high) == result.weighted_kappa_ci
+    assert adapted.bowker.p_value == result.bowker.p_value
+    assert adapted.kappa.n == 120
