@@ -95,3 +95,29 @@ def users_table(users: list[User], labels: dict[str, dict[str, str]], lang: str)
         }
         for u in users
     ]
+
+
+def provisional_dispositions(cases: pd.DataFrame, attempts: pd.DataFrame) -> pd.Series:
+    """Each released case's disposition so far: its final one, else what its attempts give (3.11 if none).
+
+    The same precedence rule as a finished case (`dispositions.final_of`), so the rates shown during
+    fieldwork are the rates the study would report if it closed now.
+    """
+    from survey_app.services import dispositions
+
+    codes = attempts.sort_values("started_at").groupby("case_id")["disposition"].agg(list)
+    provisional = cases["case_id"].map(lambda case: dispositions.final_of(codes.get(case, [])))
+    return cases["final_disposition"].fillna(provisional)
+
+
+def reserve_replicates(session: Session, actor: User, study: Study) -> list[int]:
+    """Reserve replicates that still have unreleased cases."""
+    require(actor, "supervisor", "researcher", "admin")
+    return list(
+        session.scalars(
+            select(Case.replicate)
+            .where(Case.study_id == study.id, Case.state == "reserve")
+            .distinct()
+            .order_by(Case.replicate)
+        )
+    )

@@ -146,3 +146,52 @@ def build_fieldwork_study(db: Database, folder: Path) -> BuiltStudy:
         questionnaire_store.freeze(session, researcher, version.id)
         studies.set_state(session, researcher, study, "fieldwork")
         return BuiltStudy(study.id, study.name, frame_path, tuple(phones))
+
+
+SATISFACTION = ("satisfied", "basically_satisfied", "dissatisfied")
+ASPECTS = ("sat_attitude", "sat_efficiency", "sat_professional", "sat_result", "sat_environment", "sat_integrity")
+
+
+def full_answers(number: int) -> dict[str, object]:
+    """A complete, valid set of answers to the justice-callback template; varied by `number`."""
+    overall = SATISFACTION[number % 3]
+    answers: dict[str, object] = {
+        "identity": "yes",
+        "received_service": "yes",
+        "who_rated": "self",
+        "staff_asked_rating": "no",
+        **dict.fromkeys(ASPECTS, overall),
+        "sat_overall": overall,
+        "aware_12348": "yes" if number % 2 else "no",
+        "aware_public_legal": "yes",
+        "first_choice": "public_legal",
+        "comment": None,
+    }
+    if overall == "dissatisfied":
+        answers["unsatisfied_reason"] = "efficiency"
+    return answers
+
+
+def complete_interviews(db: Database, count: int) -> list[int]:
+    """Let the surveyor take `count` cases and store a complete interview for each; their case ids."""
+    from survey_app.services import fieldwork, interviews
+    from survey_app.services.studies import find_study
+
+    done = []
+    with db.session() as session:
+        surveyor = session.scalar(select(User).where(User.username == "surveyor"))
+        study = find_study(session, STUDY_NAME)
+        for number in range(count):
+            case = fieldwork.next_case(session, surveyor, study)
+            assert case is not None, "the test study ran out of cases"
+            now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            interviews.import_interview(
+                session,
+                surveyor,
+                case.id,
+                full_answers(number),
+                started_at=now - dt.timedelta(minutes=4),
+                ended_at=now,
+            )
+            done.append(case.id)
+    return done

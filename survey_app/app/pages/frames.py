@@ -93,14 +93,14 @@ st.dataframe(
         for f in stored
     ],
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
 )
 
 st.subheader(tr("frames.report", id=latest.id))
 if issues.empty:
     st.success(tr("frames.no_issues"))
 else:
-    st.dataframe(issues, hide_index=True, use_container_width=True)
+    st.dataframe(issues, hide_index=True, width="stretch")
     st.download_button(
         tr("frames.download_issues"),
         issues.to_csv(index=False).encode("utf-8-sig"),
@@ -118,4 +118,4 @@ if not composition.empty:
         .mark_bar()
         .encode(x=alt.X("sum(N):Q", title="N"), y=alt.Y("district:N", sort="-x"), color="domain:N")
     )
-    st.altair_chart(chart, use_container_width=True)
+    st.altair_chart(chart, width="stretch")

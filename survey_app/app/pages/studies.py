@@ -31,7 +31,7 @@ with state.reading() as session:
     ]
 st.subheader(tr("studies.list"))
 if rows:
-    st.dataframe(rows, hide_index=True, use_container_width=True)
+    st.dataframe(rows, hide_index=True, width="stretch")
 else:
     st.info(tr("app.no_studies"))
 
@@ -77,7 +77,7 @@ with state.reading() as session:
         study_state = study.state
 if study is not None:
     if versions:
-        st.dataframe(versions, hide_index=True, use_container_width=True)
+        st.dataframe(versions, hide_index=True, width="stretch")
     else:
         st.caption(tr("studies.no_versions"))
     template = getattr(questionnaires, "template", None)

@@ -20,7 +20,7 @@ with state.reading() as session:
     users = auth.list_users(session, state.actor(session))
     rows = users_table(users, auth.ROLE_LABELS, state.lang())
 st.subheader(tr("users.list"))
-st.dataframe(rows, hide_index=True, use_container_width=True)
+st.dataframe(rows, hide_index=True, width="stretch")
 
 
 def _role_label(role: str) -> str:
