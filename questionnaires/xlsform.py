@@ -176,7 +176,7 @@ def _warn_unknown_columns(sheet: _Sheet, known: Any, warnings: list[ImportWarnin
                     sheet.name,
                     rows[0],
                     header,
-                    f"column '{header}' is not supported; its values in rows {shown} were not imported",
+                    f"column '{header}' is not supported; its values (rows {shown}) were not imported",
                 )
             )
 
@@ -298,9 +298,8 @@ class _Importer:
                 f"unknown rating scale {scale!r}; known: {', '.join(SCALES)}", "settings", row, "rating_scale"
             )
         form_id = record.get("form_id", "")
-        if not form_id:
+        if not form_id:  # as pyxform does: the file's name
             form_id = Path(self.path).stem if self.path else "form"
-            self.warn("settings", row, "form_id", f"no form_id: the questionnaire is called {form_id!r}")
         return {
             "id": form_id,
             "version": int(version_text),
