@@ -272,6 +272,14 @@ def validate_content(content: ReportContent) -> None:
             raise ReportContentError(
                 name, f"lacks column(s) {', '.join(missing)}", f"Give it columns {columns}."
             )
+    for name, frame in (
+        ("comparison.units", content.comparison.units),
+        ("comparison.surveyor_checks", content.comparison.surveyor_checks),
+    ):
+        if not pd.api.types.is_bool_dtype(frame["flagged"]):
+            raise ReportContentError(
+                f"{name}.flagged", "is not True/False for every row", "Fill missing flags with False."
+            )
     missing_keys = [key for key in HEADLINE_KEYS if key not in content.results.headline]
     if missing_keys:
         raise ReportContentError(

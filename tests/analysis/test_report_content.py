@@ -33,6 +33,13 @@ def test_a_table_without_a_required_column_is_refused_naming_field_and_column(co
         dataclasses.replace(content, comparison=comparison)
 
 
+def test_a_unit_flag_that_is_missing_is_refused_rather_than_read_as_true(content: ReportContent) -> None:
+    units = content.comparison.units.astype({"flagged": object})
+    units.loc[units.index[0], "flagged"] = None
+    with pytest.raises(ReportContentError, match=r"comparison\.units\.flagged: is not True/False"):
+        dataclasses.replace(content, comparison=dataclasses.replace(content.comparison, units=units))
+
+
 def test_a_missing_headline_metric_is_refused(content: ReportContent) -> None:
     headline = {key: value for key, value in content.results.headline.items() if key != "awareness"}
     with pytest.raises(ReportContentError, match=r"results\.headline: lacks awareness"):
