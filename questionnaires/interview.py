@@ -146,6 +146,11 @@ class Interview:
         return self._frontier() is None
 
     @property
+    def reviewing(self) -> bool:
+        """True after back()/go_to(): the current item already has an answer being reviewed."""
+        return self._cursor is not None
+
+    @property
     def can_go_back(self) -> bool:
         return self._previous_asked(self._position()) is not None
 
@@ -177,6 +182,13 @@ class Interview:
         value = self._normalise(item, value)
         self._check(item, value)
         name = item.name
+        saved = (
+            dict(self._answers),
+            dict(self._computed),
+            dict(self._relevant),
+            len(self.events),
+            self._cursor,
+        )
         if name in self._answers:
             old = self._answers[name]
             if old != value:
@@ -185,7 +197,16 @@ class Interview:
             self.events.append(Event(name, "answered", None, value))
         self._answers[name] = value
         self._cursor = None
-        self._refresh()
+        try:
+            self._refresh()
+        except ExpressionError as error:  # e.g. an answer so large that a later calculation overflows
+            self._answers, self._computed, self._relevant, events, self._cursor = saved
+            del self.events[events:]
+            raise AnswerError(
+                f"this answer makes item '{error.item}' fail ({error.message}); nothing was stored",
+                item=name,
+                value=value,
+            ) from None
         return self.current()
 
     def back(self) -> Question:
@@ -439,12 +460,16 @@ class Interview:
 
 
 def _normalise_case_value(value: Any) -> Any:
+    """Case fields as expressions expect them: missing as None, timestamps at midnight as dates."""
+    try:
+        if value != value:  # NaN, pandas NaT
+            return None
+    except (TypeError, ValueError):
+        return value
+    if hasattr(value, "to_pydatetime"):  # a pandas Timestamp
+        value = value.to_pydatetime()
     if isinstance(value, datetime):
         return value.date() if value.time() == datetime.min.time() else value
-    if hasattr(value, "to_pydatetime"):  # a pandas Timestamp
-        return _normalise_case_value(value.to_pydatetime())
-    if isinstance(value, float) and math.isnan(value):
-        return None
     return value
 
 

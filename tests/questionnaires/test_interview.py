@@ -299,3 +299,41 @@ def test_stored_answers_round_trip_through_json_text() -> None:
     iv = run(interview(), None, "apple", ["red"], 40, 70.5, "2025-01-31")
     stored = json.loads(json.dumps(iv.stored_answers()))
     assert Interview(FORM, CASE, stored, today=TODAY).answers == iv.answers
+
+
+def test_an_answer_that_breaks_a_later_calculation_is_refused_and_rolled_back() -> None:
+    form = Questionnaire.model_validate(
+        {
+            "id": "o",
+            "sections": [
+                {
+                    "name": "",
+                    "items": [
+                        {"name": "n", "type": "integer"},
+                        {"name": "big", "type": "calculate", "calculate": "${n} * ${n}"},
+                        {"name": "t", "type": "text"},
+                    ],
+                }
+            ],
+        }
+    )
+    iv = Interview(form)
+    with pytest.raises(AnswerError, match="item 'big' fail"):
+        iv.answer(10**12)
+    assert iv.answers == {} and iv.events == [] and iv.current().name == "n"
+    iv.answer(1000)
+    assert iv.computed["big"] == 1000 * 1000
+
+
+def test_a_missing_case_field_stays_visible_as_its_placeholder() -> None:
+    question = Interview(FORM, {"domain": "公证"}).current()
+    assert question.label == "您于${service_date}办理了公证业务。"
+
+
+def test_pandas_timestamps_and_missing_values_in_the_case_are_understood() -> None:
+    pandas = pytest.importorskip("pandas")
+    iv = Interview(
+        FORM, {"service_date": pandas.Timestamp("2025-01-06"), "domain": pandas.NA if False else float("nan")}
+    )
+    assert iv.case == {"service_date": date(2025, 1, 6), "domain": None}
+    assert Interview(FORM, {"service_date": pandas.NaT}).case == {"service_date": None}
