@@ -179,7 +179,7 @@ def load_frame(
     kept = data.loc[~rejected_mask].reset_index(drop=True)
     for name in v.CATEGORICAL_FIELDS:
         if isinstance(kept[name].dtype, pd.CategoricalDtype):
-            kept[name] = kept[name].cat.remove_unused_categories()
+            kept[name] = v.drop_unused(kept[name])
     if raw.unparsable:
         lines = pd.DataFrame(
             {

@@ -190,13 +190,18 @@ def _read_xlsx(path: Path) -> RawTable:
 def _read_parquet(path: Path, dictionary_headers: set[str]) -> RawTable:
     try:
         schema = pq.read_schema(path)
-        wanted = [
-            f.name
-            for f in schema
-            if f.name in dictionary_headers
-            and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))
-        ]
-        table = pq.read_table(path, read_dictionary=wanted)
+        fields = []
+        for f in schema:
+            if pa.types.is_string(f.type) or pa.types.is_large_string(f.type):
+                # dictionaries for few-valued fields; large_string for the rest, which pandas takes without a copy
+                kind = (
+                    pa.dictionary(pa.int32(), pa.string())
+                    if f.name in dictionary_headers
+                    else pa.large_string()
+                )
+                f = f.with_type(kind)
+            fields.append(f)
+        table = pq.read_table(path, schema=pa.schema(fields))
     except (pa.ArrowInvalid, OSError) as exc:
         raise FrameError(path, f"the Parquet file cannot be read ({exc})", "Write it again.") from exc
     data = table.to_pandas()
@@ -218,7 +223,11 @@ def read_headers(path: str | Path, encoding: str | None = None) -> list[str]:
     if kind == "xlsx":
         return list(_read_xlsx(path).data.columns)
     codec = codec_name(encoding) if encoding else detect_encoding(head, path)
-    text = head.decode(codec, errors="replace").removeprefix("\ufeff")
+    if codec.startswith("utf-16"):
+        text = head.decode(codec, errors="replace")
+    else:
+        text = _decode(head.split(b"\n", 1)[0], codec, path)
+    text = text.removeprefix("\ufeff")
     return [h.strip() for h in next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])]
 
 

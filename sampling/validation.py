@@ -8,10 +8,13 @@ reformatted phone number) changes the value and is reported.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sampling.phones import normalise_phones
 from sampling.vocabulary import DISTRICTS, REQUIRED_FIELDS, RatingScale, canonical_district
@@ -54,14 +57,24 @@ class Issues:
         return cls([], [], [], [], [])
 
     def add(
-        self, mask: np.ndarray, field: str, values: pd.Series, reason: pd.Series | str, action: str
+        self,
+        mask: np.ndarray,
+        field: str,
+        values: pd.Series,
+        reason: pd.Series | str,
+        action: str,
+        show: Callable[[str], str] | None = None,
     ) -> None:
+        """Record an issue on every row of ``mask``; values are rendered (``show``) only for those rows."""
         positions = np.flatnonzero(mask)
         if positions.size == 0:
             return
+        shown = values.iloc[positions].astype("str").reset_index(drop=True)
+        if show is not None:
+            shown = shown.map(show, na_action="ignore")
         self.positions.append(positions)
         self.fields.append(field)
-        self.values.append(values.iloc[positions].astype("str").reset_index(drop=True))
+        self.values.append(shown)
         self.reasons.append(
             reason if isinstance(reason, str) else reason.iloc[positions].reset_index(drop=True)
         )
@@ -101,6 +114,10 @@ class Issues:
         return mask
 
 
+def _codes_dtype(size: int) -> type:
+    return np.int8 if size < 127 else np.int16 if size < 32767 else np.int32
+
+
 def recode(column: pd.Series, new_names: list[str | None], categories: list[str] | None = None) -> pd.Series:
     """Rename each category of a categorical (None → missing), merging categories that get one name."""
     if categories is None:
@@ -108,8 +125,24 @@ def recode(column: pd.Series, new_names: list[str | None], categories: list[str]
         categories = list(uniques)
     else:
         remap = np.array([categories.index(n) if n is not None else -1 for n in new_names], dtype=np.int64)
-    codes = np.append(remap, -1)[column.cat.codes.to_numpy()]
-    return pd.Series(pd.Categorical.from_codes(codes, categories=categories), index=column.index)
+    lookup = np.append(remap, -1).astype(_codes_dtype(len(categories)))
+    codes = lookup[column.cat.codes.to_numpy()]
+    categorical = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories), validate=False)
+    return pd.Series(categorical, index=column.index)
+
+
+def drop_unused(column: pd.Series) -> pd.Series:
+    """``cat.remove_unused_categories`` without its sort of every code."""
+    codes = column.cat.codes.to_numpy()
+    used = np.bincount(codes[codes >= 0], minlength=len(column.cat.categories)) > 0
+    if used.all():
+        return column
+    categories = list(column.cat.categories)
+    return recode(
+        column,
+        [c if u else None for c, u in zip(categories, used, strict=True)],
+        categories=[c for c, u in zip(categories, used, strict=True) if u],
+    )
 
 
 def per_row(column: pd.Series, per_category: list[bool]) -> np.ndarray:
@@ -121,6 +154,8 @@ def as_text(column: pd.Series) -> pd.Series:
     """Stripped text, categorical where the column already is; empty strings become missing."""
     if isinstance(column.dtype, pd.CategoricalDtype):
         stripped = [str(c).strip() for c in column.cat.categories]
+        if stripped == list(column.cat.categories) and "" not in stripped:
+            return column
         return recode(column, [c if c else None for c in stripped])
     text = column.astype("str").str.strip()
     return text.mask(text == "")
@@ -165,7 +200,21 @@ def check_required(frame: pd.DataFrame, issues: Issues) -> None:
         issues.add(missing_mask(frame[field]), field, frame[field], "missing value", REJECTED)
 
 
+def _surely_unique(ids: pd.Series) -> bool:
+    """Cheap proofs of uniqueness first: most exports list record ids in increasing order."""
+    array = pa.array(ids)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if len(array) < 2:
+        return True
+    if array.null_count == 0 and pc.all(pc.greater(array.slice(1), array.slice(0, len(array) - 1))).as_py():
+        return True
+    return bool(pd.Index(ids.dropna()).is_unique)
+
+
 def check_record_ids(ids: pd.Series, rows: pd.Series, issues: Issues) -> None:
+    if _surely_unique(ids):
+        return
     present = ids.notna().to_numpy(dtype=bool)
     duplicate = ids.duplicated(keep="first").to_numpy(dtype=bool) & present
     if duplicate.any():
@@ -219,31 +268,35 @@ def normalise_ratings(ratings: pd.Series, scale: RatingScale, issues: Issues) ->
 
 def check_dates(column: pd.Series, field: str, as_of: dt.date, issues: Issues, whole_day: bool) -> pd.Series:
     parsed, bad = parse_datetimes(column)
-    shown = column.astype("str")
-    issues.add(bad, field, shown, "unparsable date (use YYYY-MM-DD)", REJECTED)
+    issues.add(bad, field, column, "unparsable date (use YYYY-MM-DD)", REJECTED)
     limit = pd.Timestamp(as_of) + pd.Timedelta(days=1)
     future = (parsed >= limit).to_numpy(dtype=bool)
-    issues.add(future, field, shown, f"date in the future (after {as_of.isoformat()})", REJECTED)
+    issues.add(future, field, column, f"date in the future (after {as_of.isoformat()})", REJECTED)
     return parsed.dt.normalize() if whole_day else parsed
 
 
 def normalise_phone_column(phones: pd.Series, issues: Issues) -> pd.Series:
     normalised, reasons = normalise_phones(phones)
-    masked = phones.astype("str").map(mask_phone, na_action="ignore")
     invalid = reasons.notna().to_numpy(dtype=bool)
-    issues.add(invalid, "phone", masked, "invalid phone number: " + reasons.fillna(""), REJECTED)
-    compact = phones.astype("str").str.strip()
-    changed = (normalised.notna() & (normalised != compact)).to_numpy(dtype=bool)
+    if invalid.any():
+        reason = pd.Series(pd.NA, index=phones.index, dtype="str")
+        reason[invalid] = "invalid phone number: " + reasons[invalid]
+        issues.add(invalid, "phone", phones, reason, REJECTED, show=mask_phone)
+    changed = (normalised.notna() & (normalised != phones.astype("str"))).to_numpy(dtype=bool)
     if changed.any():
-        reason = "normalised to " + normalised.fillna("").map(mask_phone)
-        issues.add(changed, "phone", masked, reason, REPAIRED)
+        reason = pd.Series(pd.NA, index=phones.index, dtype="str")
+        reason[changed] = "normalised to " + normalised[changed].map(mask_phone)
+        issues.add(changed, "phone", phones, reason, REPAIRED, show=mask_phone)
     return normalised
 
 
 def normalise_flags(flags: pd.Series, field: str, issues: Issues) -> pd.Series:
     """Yes/no values (是/否, true/false, 1/0); an empty value means no."""
-    text = as_text(flags).astype("str").str.lower()
-    yes = text.isin(list(_YES)).to_numpy(dtype=bool)
-    no = text.isin(list(_NO)).to_numpy(dtype=bool) | text.isna().to_numpy(dtype=bool)
-    issues.add(~yes & ~no, field, flags.astype("str"), "not a yes/no value (是/否)", REJECTED)
+    text = as_text(flags)
+    if not isinstance(text.dtype, pd.CategoricalDtype):
+        text = text.astype("category")
+    words = [str(c).lower() for c in text.cat.categories]
+    yes = per_row(text, [w in _YES for w in words])
+    unknown = per_row(text, [w not in _YES and w not in _NO for w in words])
+    issues.add(unknown, field, flags, "not a yes/no value (是/否)", REJECTED)
     return pd.Series(yes, index=flags.index, dtype="bool")
