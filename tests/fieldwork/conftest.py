@@ -150,3 +150,84 @@ def study_factory(db: Database) -> Callable[..., int]:
 @pytest.fixture
 def study_id(db: Database) -> int:
     return make_study(db)
+
+
+def add_interview(
+    db: Database,
+    case_id: int,
+    surveyor: User,
+    answers: dict[str, Any],
+    *,
+    minutes: float = 8.0,
+    status: str = "complete",
+    code: str = "1.1",
+) -> int:
+    """A finished interview with `answers`, stored directly (as `interviews.import_interview` would
+    leave it) and its case finalised; returns the interview id."""
+    from survey_app.services.interviews import answer_digest
+    from survey_app.storage.models import Answer, CallAttempt, Interview, QuestionnaireVersion
+
+    with db.session() as session:
+        version = session.scalar(select(QuestionnaireVersion).where(QuestionnaireVersion.name == "test"))
+        if version is None:
+            version = QuestionnaireVersion(
+                name="test", version=1, definition={}, sha256="0" * 64, frozen=True
+            )
+            session.add(version)
+            session.flush()
+        case = session.get(Case, case_id)
+        started = WEDNESDAY_10_SHANGHAI
+        interview = Interview(
+            case_id=case_id,
+            questionnaire_version_id=version.id,
+            surveyor_id=surveyor.id,
+            started_at=started,
+            ended_at=started + dt.timedelta(minutes=minutes),
+            status=status,
+        )
+        session.add(interview)
+        session.flush()
+        for item, value in answers.items():
+            session.add(
+                Answer(
+                    interview_id=interview.id,
+                    item=item,
+                    value=value,
+                    questionnaire_version_id=version.id,
+                    surveyor_id=surveyor.id,
+                    digest=answer_digest(interview.id, item, value, version.id),
+                )
+            )
+        case.attempts += 1
+        session.add(
+            CallAttempt(
+                case_id=case_id,
+                surveyor_id=surveyor.id,
+                attempt_no=case.attempts,
+                started_at=started,
+                disposition=code,
+            )
+        )
+        case.state, case.final_disposition, case.held_by = "finalised", code, None
+        return interview.id
+
+
+def satisfaction(overall: str, aspects: str | tuple[str, ...] = "basically_satisfied") -> dict[str, str]:
+    """Answers to the seven satisfaction items: `aspects` for the six aspects, `overall` for sat_overall."""
+    aspect_items = (
+        "sat_attitude",
+        "sat_efficiency",
+        "sat_professional",
+        "sat_result",
+        "sat_environment",
+        "sat_integrity",
+    )
+    values = (aspects,) * 6 if isinstance(aspects, str) else aspects
+    return {**dict(zip(aspect_items, values, strict=True)), "sat_overall": overall}
+
+
+def case_ids(db: Database, study_id: int) -> list[int]:
+    with db.session() as session:
+        return list(
+            session.scalars(select(Case.id).where(Case.study_id == study_id).order_by(Case.selection_order))
+        )

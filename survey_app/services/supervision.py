@@ -1,0 +1,493 @@
+"""Supervision: live progress and AAPOR rates, reassigning, reserve releases, quality flags, re-contacts.
+
+Progress counts every released case by its disposition so far: the final one once the case is
+closed, otherwise what `dispositions.final_of` makes of its attempts until now (3.11 if none), so the
+rates are "as if fieldwork stopped now". By surveyor, attempts and contacts count where each attempt
+was made, and a case's outcome counts for the surveyor of its last attempt.
+
+Quality flags follow the interviewer-falsification indicators of the AAPOR/ASA task force (2020):
+interviews shorter than a threshold, straight-lining across the satisfaction items, and surveyors
+whose share of 满意 on the headline item differs from their peers' on comparable cases (same strata)
+beyond chance — a Cochran–Mantel–Haenszel test per surveyor (surveyor vs peers × 满意 vs not,
+stratified by sample stratum), with Benjamini–Hochberg control of the false discovery rate across
+surveyors. Flagged interviews feed a seeded re-contact verification sub-sample, recorded in the audit
+log with its seed so anyone can re-draw it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import false_discovery_control
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from statsmodels.stats.contingency_tables import StratifiedTable
+
+from analysis import aapor_rates
+from survey_app.security import audit
+from survey_app.security.masking import mask_name, mask_phone
+from survey_app.services import dispositions, samples
+from survey_app.services.auth import require
+from survey_app.services.errors import InvalidState, NotFound
+from survey_app.storage.models import (
+    Answer,
+    AuditEntry,
+    CallAttempt,
+    Case,
+    FrameRecord,
+    Interview,
+    Study,
+    User,
+)
+
+#: Who may watch fieldwork (read-only for the auditor).
+WATCHERS = ("supervisor", "researcher", "auditor", "admin")
+#: Who may steer it.
+STEERERS = ("supervisor", "admin")
+
+SAT_ITEMS: tuple[str, ...] = (
+    "sat_attitude",
+    "sat_efficiency",
+    "sat_professional",
+    "sat_result",
+    "sat_environment",
+    "sat_integrity",
+    "sat_overall",
+)
+SPECIAL_ANSWERS = frozenset({"dk", "refused"})
+NOT_CALLED = "—"
+RATE_NAMES: tuple[str, ...] = (
+    *(f"RR{i}" for i in range(1, 7)),
+    *(f"COOP{i}" for i in range(1, 5)),
+    *(f"REF{i}" for i in range(1, 4)),
+    *(f"CON{i}" for i in range(1, 4)),
+)
+DEFAULT_MIN_INTERVIEW_MINUTES = 3.0
+
+
+# ---------------------------------------------------------------- progress
+
+
+def _case_outcomes(session: Session, study: Study) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Released cases with their disposition so far and last surveyor; and every attempt."""
+    cases = pd.DataFrame(
+        session.execute(
+            select(Case.id, Case.stratum, Case.replicate, Case.state, Case.final_disposition).where(
+                Case.study_id == study.id, Case.state != "reserve"
+            )
+        ).all(),
+        columns=["case_id", "stratum", "replicate", "state", "final_disposition"],
+    )
+    attempts = pd.DataFrame(
+        session.execute(
+            select(CallAttempt.case_id, CallAttempt.attempt_no, CallAttempt.disposition, User.username)
+            .join(Case, Case.id == CallAttempt.case_id)
+            .join(User, User.id == CallAttempt.surveyor_id)
+            .where(Case.study_id == study.id)
+            .order_by(CallAttempt.case_id, CallAttempt.attempt_no)
+        ).all(),
+        columns=["case_id", "attempt_no", "disposition", "surveyor"],
+    )
+    attempts["contact"] = [dispositions.get(c).contact for c in attempts["disposition"]]
+    codes = attempts.groupby("case_id")["disposition"].agg(list)
+    last_surveyor = attempts.groupby("case_id")["surveyor"].last()
+    cases["code"] = [
+        final if isinstance(final, str) else dispositions.final_of(codes.get(case_id, []))
+        for case_id, final in zip(cases["case_id"], cases["final_disposition"], strict=True)
+    ]
+    cases["group"] = [dispositions.get(c).group for c in cases["code"]]
+    cases["surveyor"] = [last_surveyor.get(case_id, NOT_CALLED) for case_id in cases["case_id"]]
+    attempts = attempts.merge(cases[["case_id", "stratum", "replicate"]], on="case_id", how="left")
+    return cases, attempts
+
+
+def _summary(cases: pd.DataFrame, attempts: pd.DataFrame) -> dict[str, Any]:
+    groups = cases["group"].value_counts().reindex(dispositions.GROUPS, fill_value=0)
+    rates = aapor_rates({g: int(n) for g, n in groups.items()})
+    return {
+        "cases": len(cases),
+        "attempted": int((cases["code"] != dispositions.NOT_ATTEMPTED.code).sum()),
+        "finalised": int((cases["state"] == "finalised").sum()),
+        "attempts": len(attempts),
+        "contacts": int(attempts["contact"].sum()),
+        "completes": int(groups["I"]),
+        "partials": int(groups["P"]),
+        "refusals": int(groups["R"]),
+        "findings": int(cases["code"].isin(dispositions.FINDINGS).sum()),
+        **{g: int(n) for g, n in groups.items()},
+        **{name: rates[name] for name in RATE_NAMES},
+        "e": rates["e"],
+    }
+
+
+def progress(session: Session, actor: User, study: Study, by: str = "stratum") -> pd.DataFrame:
+    """Progress per stratum, replicate or surveyor, with AAPOR rates; the last row, "(all)", totals."""
+    require(actor, *WATCHERS)
+    if by not in ("stratum", "replicate", "surveyor"):
+        raise InvalidState(f"Progress can be shown by stratum, replicate or surveyor, not {by!r}.")
+    cases, attempts = _case_outcomes(session, study)
+    rows = []
+    keys = sorted(set(cases[by]) | set(attempts[by]), key=str)
+    for key in keys:
+        rows.append({by: key, **_summary(cases[cases[by] == key], attempts[attempts[by] == key])})
+    rows.append({by: "(all)", **_summary(cases, attempts)})
+    return pd.DataFrame(rows)
+
+
+def case_table(session: Session, actor: User, study: Study) -> pd.DataFrame:
+    """The released cases with outcome, masked name and number: what may leave the app as a file.
+
+    Surveyors (and reviewers, who must not see personal data) cannot export at all.
+    """
+    require(actor, *WATCHERS)
+    cases, _ = _case_outcomes(session, study)
+    people = pd.DataFrame(
+        session.execute(
+            select(Case.id, FrameRecord.record_id, FrameRecord.recipient_name, FrameRecord.phone)
+            .join(FrameRecord, FrameRecord.id == Case.frame_record_id)
+            .where(Case.study_id == study.id)
+        ).all(),
+        columns=["case_id", "record_id", "name", "phone"],
+    )
+    people["name"] = people["name"].map(mask_name)
+    people["phone"] = people["phone"].map(mask_phone)
+    table = cases.merge(people, on="case_id", how="left")
+    audit.record(
+        session, actor.username, "cases.exported", study_id=study.id, entity="study", rows=len(table)
+    )
+    return table[
+        [
+            "case_id",
+            "record_id",
+            "stratum",
+            "replicate",
+            "state",
+            "code",
+            "group",
+            "surveyor",
+            "name",
+            "phone",
+        ]
+    ]
+
+
+# ---------------------------------------------------------------- steering
+
+
+def reassign_case(session: Session, actor: User, case_id: int, surveyor_id: int | None, reason: str) -> Case:
+    """Give a case to one surveyor (or back to everyone with None), with a reason in the audit log.
+
+    A held case is taken back from its holder; an interview already started continues under the new
+    surveyor, with every answer keeping who gave it.
+    """
+    require(actor, *STEERERS)
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise InvalidState("Reassigning a case needs a reason (it goes into the audit log).")
+    case = session.scalar(
+        select(Case).where(Case.id == case_id).with_for_update().execution_options(populate_existing=True)
+    )
+    if case is None:
+        raise NotFound(f"No case {case_id}.")
+    if case.state in ("finalised", "reserve"):
+        raise InvalidState(f"Case {case_id} is {case.state}; only cases in fieldwork can be reassigned.")
+    target = None
+    if surveyor_id is not None:
+        target = session.get(User, surveyor_id)
+        if target is None or target.role != "surveyor" or not target.active:
+            raise InvalidState(f"User {surveyor_id} is not an active surveyor.")
+    before = {"assigned_to": case.assigned_to, "held_by": case.held_by if case.state == "held" else None}
+    if case.state == "held":
+        case.state = "appointment" if case.appointment_at is not None else "pending"
+        case.held_by, case.held_at = None, None
+    case.assigned_to = surveyor_id
+    session.flush()
+    audit.record(
+        session,
+        actor.username,
+        "case.reassigned",
+        study_id=case.study_id,
+        entity="case",
+        entity_id=case.id,
+        reason=reason,
+        to=target.username if target else None,
+        **before,
+    )
+    return case
+
+
+def release_reserve(
+    session: Session, actor: User, study: Study, replicate: int, strata: list[str] | None = None
+) -> int:
+    """Release reserve replicates up to `replicate` (all strata or `strata`) through
+    `samples.release_replicate`, which redraws from the stored frame and recomputes the weights."""
+    require(actor, *STEERERS)
+    if study.state != "fieldwork":
+        raise InvalidState(f"Study {study.name} is in {study.state}; reserves are released during fieldwork.")
+    return samples.release_replicate(session, actor, study, replicate, strata)
+
+
+# ---------------------------------------------------------------- quality
+
+
+@dataclass(frozen=True)
+class QualityFlag:
+    kind: str  # "short", "straightlining" or "surveyor_effect"
+    surveyor: str
+    detail: str
+    case_id: int | None = None
+    interview_id: int | None = None
+
+
+def interview_paradata(session: Session, actor: User, study: Study) -> pd.DataFrame:
+    """One row per complete interview: surveyor, stratum, duration and the satisfaction answers."""
+    require(actor, *WATCHERS)
+    interviews = pd.DataFrame(
+        session.execute(
+            select(
+                Interview.id,
+                Interview.case_id,
+                Case.stratum,
+                User.username,
+                Interview.started_at,
+                Interview.ended_at,
+            )
+            .join(Case, Case.id == Interview.case_id)
+            .join(User, User.id == Interview.surveyor_id)
+            .where(Case.study_id == study.id, Interview.status == "complete")
+            .order_by(Interview.id)
+        ).all(),
+        columns=["interview_id", "case_id", "stratum", "surveyor", "started_at", "ended_at"],
+    )
+    answers = pd.DataFrame(
+        session.execute(
+            select(Answer.interview_id, Answer.item, Answer.value)
+            .join(Interview, Interview.id == Answer.interview_id)
+            .join(Case, Case.id == Interview.case_id)
+            .where(Case.study_id == study.id, Answer.item.in_(SAT_ITEMS))
+        ).all(),
+        columns=["interview_id", "item", "value"],
+    )
+    wide = answers.pivot(index="interview_id", columns="item", values="value").reindex(
+        columns=list(SAT_ITEMS)
+    )
+    table = interviews.merge(wide, left_on="interview_id", right_index=True, how="left")
+    table["minutes"] = (table["ended_at"] - table["started_at"]).dt.total_seconds() / 60
+    return table
+
+
+def _straightlined(row: pd.Series, min_items: int) -> str | None:
+    """The one answer given to every (at least `min_items`) substantive satisfaction item, if any."""
+    values = [
+        row[item] for item in SAT_ITEMS if isinstance(row[item], str) and row[item] not in SPECIAL_ANSWERS
+    ]
+    return values[0] if len(values) >= min_items and len(set(values)) == 1 else None
+
+
+def surveyor_effects(
+    session: Session,
+    actor: User,
+    study: Study,
+    *,
+    item: str = "sat_overall",
+    code: str = "satisfied",
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Each surveyor's share of `code` on `item` against peers in the same strata (CMH, BH-adjusted).
+
+    "dk" and "refused" are left out of both shares, as they are out of the 满意率 denominator.
+    """
+    require(actor, *WATCHERS)
+    data = interview_paradata(session, actor, study)
+    return effects_table(data, item=item, code=code, alpha=alpha)
+
+
+def effects_table(data: pd.DataFrame, *, item: str, code: str, alpha: float) -> pd.DataFrame:
+    """The CMH-per-surveyor table from paradata (a pure function, so it can be checked against R)."""
+    columns = ["surveyor", "n", "share", "peer_share", "odds_ratio", "cmh", "p", "p_bh", "flagged"]
+    answered = data[data[item].notna() & ~data[item].isin(SPECIAL_ANSWERS)]
+    rows = []
+    for surveyor in sorted(answered["surveyor"].unique()):
+        tables = []
+        mine_all = answered[answered["surveyor"] == surveyor]
+        for _stratum, group in answered.groupby("stratum"):
+            mine = group[group["surveyor"] == surveyor]
+            peers = group[group["surveyor"] != surveyor]
+            if mine.empty or peers.empty:
+                continue
+            a = int((mine[item] == code).sum())
+            c = int((peers[item] == code).sum())
+            tables.append(np.array([[a, len(mine) - a], [c, len(peers) - c]], dtype=float))
+        comparable = answered[
+            answered["stratum"].isin(mine_all["stratum"]) & (answered["surveyor"] != surveyor)
+        ]
+        row = {
+            "surveyor": surveyor,
+            "n": len(mine_all),
+            "share": float((mine_all[item] == code).mean()),
+            "peer_share": float((comparable[item] == code).mean()) if len(comparable) else math.nan,
+            "odds_ratio": math.nan,
+            "cmh": math.nan,
+            "p": math.nan,
+        }
+        if tables and _has_variance(tables):
+            stratified = StratifiedTable(tables)
+            test = stratified.test_null_odds(correction=False)
+            row.update(cmh=float(test.statistic), p=float(test.pvalue))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                row["odds_ratio"] = float(stratified.oddsratio_pooled)
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=columns[:-2])
+    table["p_bh"] = math.nan
+    tested = table["p"].notna()
+    if tested.any():
+        table.loc[tested, "p_bh"] = false_discovery_control(table.loc[tested, "p"].to_numpy(), method="bh")
+    table["flagged"] = table["p_bh"] < alpha
+    return table[columns]
+
+
+def _has_variance(tables: list[np.ndarray]) -> bool:
+    """CMH's variance is zero when no stratum has both outcomes and both groups."""
+    for t in tables:
+        n = t.sum()
+        if n > 1 and t[0].sum() and t[1].sum() and t[:, 0].sum() and t[:, 1].sum():
+            return True
+    return False
+
+
+def quality_flags(
+    session: Session,
+    actor: User,
+    study: Study,
+    *,
+    min_minutes: float | None = None,
+    min_straight_items: int = 6,
+    alpha: float = 0.05,
+) -> list[QualityFlag]:
+    """Short interviews, straight-lined satisfaction items, and surveyors unlike their peers."""
+    require(actor, *WATCHERS)
+    if min_minutes is None:
+        min_minutes = float(
+            (study.settings or {}).get("min_interview_minutes", DEFAULT_MIN_INTERVIEW_MINUTES)
+        )
+    data = interview_paradata(session, actor, study)
+    flags: list[QualityFlag] = []
+    for row in data.itertuples(index=False):
+        if row.minutes < min_minutes:
+            flags.append(
+                QualityFlag(
+                    "short",
+                    row.surveyor,
+                    f"{row.minutes:.1f} min, under the {min_minutes:g} min threshold",
+                    int(row.case_id),
+                    int(row.interview_id),
+                )
+            )
+    for _, row in data.iterrows():
+        same = _straightlined(row, min_straight_items)
+        if same is not None:
+            flags.append(
+                QualityFlag(
+                    "straightlining",
+                    row["surveyor"],
+                    f"the same answer ({same}) to every satisfaction item",
+                    int(row["case_id"]),
+                    int(row["interview_id"]),
+                )
+            )
+    effects = effects_table(data, item="sat_overall", code="satisfied", alpha=alpha)
+    for row in effects[effects["flagged"]].itertuples(index=False):
+        direction = "higher" if row.share > row.peer_share else "lower"
+        flags.append(
+            QualityFlag(
+                "surveyor_effect",
+                row.surveyor,
+                f"满意 share {row.share:.0%} vs peers {row.peer_share:.0%} in the same strata "
+                f"({direction}; CMH p={row.p:.2g}, BH-adjusted {row.p_bh:.2g}, n={row.n})",
+            )
+        )
+    return flags
+
+
+# ---------------------------------------------------------------- verification
+
+
+@dataclass(frozen=True)
+class VerificationSample:
+    seed: int
+    cases: tuple[tuple[int, str], ...]  # (case id, why it was chosen)
+
+    @property
+    def case_ids(self) -> list[int]:
+        return [case_id for case_id, _ in self.cases]
+
+
+def verification_subsample(
+    session: Session,
+    actor: User,
+    study: Study,
+    *,
+    seed: int,
+    share: float = 0.5,
+    per_surveyor: int = 1,
+    flags: list[QualityFlag] | None = None,
+) -> VerificationSample:
+    """Cases to re-contact: a `share` of the flagged interviews, plus `per_surveyor` random completes
+    of every surveyor (so nobody is exempt), drawn with `seed` and recorded in the audit log.
+
+    Interviews of a surveyor flagged as unlike their peers count as flagged.
+    """
+    require(actor, *STEERERS)
+    if not 0 <= share <= 1:
+        raise InvalidState(f"share={share} must be between 0 and 1.")
+    if per_surveyor < 0:
+        raise InvalidState(f"per_surveyor={per_surveyor} cannot be negative.")
+    flags = quality_flags(session, actor, study) if flags is None else flags
+    data = interview_paradata(session, actor, study)
+    flagged_surveyors = {f.surveyor for f in flags if f.kind == "surveyor_effect"}
+    flagged = {f.case_id for f in flags if f.case_id is not None}
+    flagged |= set(data.loc[data["surveyor"].isin(flagged_surveyors), "case_id"].astype(int))
+    rng = np.random.default_rng(seed)
+    pool = sorted(flagged)
+    take = math.ceil(share * len(pool))
+    chosen = [(int(c), "flagged") for c in sorted(rng.choice(pool, size=take, replace=False))] if take else []
+    taken = {c for c, _ in chosen}
+    for surveyor, group in data.groupby("surveyor", sort=True):
+        rest = sorted(int(c) for c in group["case_id"] if int(c) not in taken)
+        k = min(per_surveyor, len(rest))
+        if k:
+            chosen += [
+                (int(c), f"random check of {surveyor}")
+                for c in sorted(rng.choice(rest, size=k, replace=False))
+            ]
+    sample = VerificationSample(seed, tuple(chosen))
+    audit.record(
+        session,
+        actor.username,
+        "verification.subsample",
+        study_id=study.id,
+        entity="study",
+        entity_id=study.id,
+        seed=seed,
+        share=share,
+        per_surveyor=per_surveyor,
+        flagged=len(pool),
+        cases=[[c, why] for c, why in chosen],
+    )
+    return sample
+
+
+def verification_history(session: Session, actor: User, study: Study) -> list[dict[str, Any]]:
+    """Every verification sub-sample drawn for the study, as recorded in the audit log (oldest first)."""
+    require(actor, *WATCHERS)
+    entries = session.execute(
+        select(AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.details)
+        .where(AuditEntry.study_id == study.id, AuditEntry.action == "verification.subsample")
+        .order_by(AuditEntry.id)
+    ).all()
+    return [{"audit_id": i, "at": at, "by": who, **json.loads(details)} for i, at, who, details in entries]

@@ -1,0 +1,401 @@
+"""Supervision: progress with AAPOR rates, reassigning, reserves, quality flags and re-contacts."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import subprocess
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import chi2
+from sqlalchemy import select, update
+
+from survey_app.services import fieldwork, supervision
+from survey_app.services.errors import InvalidState
+from survey_app.storage.models import AuditEntry, Case
+from tests.fieldwork.conftest import (
+    WEDNESDAY_10_SHANGHAI,
+    add_interview,
+    add_surveyors,
+    case_ids,
+    make_study,
+    satisfaction,
+)
+from tests.fieldwork.helpers import act, act_on_study
+
+NOW = WEDNESDAY_10_SHANGHAI
+RSCRIPT = shutil.which("Rscript")
+
+
+def hold(db, case_id, surveyor):
+    with db.session() as session:
+        session.execute(
+            update(Case).where(Case.id == case_id).values(state="held", held_by=surveyor.id, held_at=NOW)
+        )
+
+
+def record(db, case_id, surveyor, code):
+    hold(db, case_id, surveyor)
+    act(db, fieldwork.record_attempt, surveyor, case_id, code, now=NOW)
+
+
+@pytest.fixture
+def six_outcomes(db, users):
+    """Six cases in two strata: 公证 complete / refusal / no answer; 律师 not eligible / disconnected /
+    never called. Surveyor A called c0, c1, c4; surveyor B c2, c3."""
+    study_id = make_study(db, cases=6, strata=("公证", "律师"))
+    a = users["surveyor"]
+    (b,) = add_surveyors(db, 1)
+    c = case_ids(db, study_id)
+    add_interview(db, c[0], a, satisfaction("satisfied"))
+    record(db, c[1], a, "4.11")
+    record(db, c[2], b, "2.11")
+    record(db, c[3], b, "3.17")
+    record(db, c[4], a, "3.13")
+    return study_id, a, b
+
+
+def row(table, column, key):
+    return table.set_index(column).loc[key]
+
+
+@pytest.mark.db
+def test_overall_progress_counts_and_rates_match_hand_computed_aapor_formulas(db, users, six_outcomes):
+    study_id, *_ = six_outcomes
+    total = row(act_on_study(db, supervision.progress, users["supervisor"], study_id), "stratum", "(all)")
+    # I=1, R=1, NE=1, UH=3 (3.17, 3.13, never called 3.11); e = (I+R)/(I+R+NE) = 2/3
+    expected = {
+        "RR1": Fraction(1, 5),
+        "RR3": Fraction(1, 1 + 1 + Fraction(2, 3) * 3),
+        "RR5": Fraction(1, 2),
+        "COOP1": Fraction(1, 2),
+        "REF1": Fraction(1, 5),
+        "REF2": Fraction(1, 4),
+        "CON1": Fraction(2, 5),
+        "CON3": Fraction(1, 1),
+    }
+    assert {k: total[k] for k in expected} == pytest.approx(
+        {k: float(v) for k, v in expected.items()}, abs=1e-12
+    )
+    assert (total["cases"], total["attempts"], total["contacts"], total["completes"], total["findings"]) == (
+        6,
+        5,
+        3,
+        1,
+        1,
+    )
+
+
+@pytest.mark.db
+def test_a_rate_with_no_denominator_is_nan_not_zero(db, users, six_outcomes):
+    study_id, *_ = six_outcomes
+    lawyers = row(act_on_study(db, supervision.progress, users["supervisor"], study_id), "stratum", "律师")
+    # 律师: NE=1, UH=2, no eligible case known, so e = 0 and RR3's denominator is 0
+    assert (lawyers["RR1"], lawyers["e"]) == (0.0, 0.0) and math.isnan(lawyers["RR3"])
+
+
+@pytest.mark.db
+def test_progress_by_surveyor_counts_attempts_where_they_were_made(db, users, six_outcomes):
+    study_id, a, b = six_outcomes
+    table = act_on_study(db, supervision.progress, users["supervisor"], study_id, by="surveyor")
+    got = {
+        name: (int(r["cases"]), int(r["attempts"]), int(r["contacts"]), int(r["completes"]))
+        for name, r in table.set_index("surveyor").iterrows()
+    }
+    assert got == {
+        a.username: (3, 3, 2, 1),
+        b.username: (2, 2, 1, 0),
+        "—": (1, 0, 0, 0),
+        "(all)": (6, 5, 3, 1),
+    }
+
+
+@pytest.mark.db
+def test_progress_by_replicate_leaves_unreleased_reserves_out(db, users):
+    study_id = make_study(db, cases=4, reserve=3)
+    table = act_on_study(db, supervision.progress, users["supervisor"], study_id, by="replicate")
+    assert list(table["replicate"]) == [0, "(all)"] and list(table["cases"]) == [4, 4]
+
+
+@pytest.mark.db
+def test_progress_by_an_unknown_dimension_is_refused(db, users):
+    study_id = make_study(db, cases=1)
+    with pytest.raises(InvalidState, match="by stratum, replicate or surveyor"):
+        act_on_study(db, supervision.progress, users["supervisor"], study_id, by="district")
+
+
+@pytest.mark.db
+def test_the_case_export_masks_names_and_numbers(db, users):
+    study_id = make_study(db, cases=2)
+    table = act_on_study(db, supervision.case_table, users["supervisor"], study_id)
+    assert list(table["phone"]) == ["138****0000", "138****0001"] and set(table["name"]) == {"张*丰"}
+
+
+@pytest.mark.db
+def test_reassigning_takes_a_held_case_back_and_gives_it_to_the_new_surveyor(db, users):
+    study_id = make_study(db, cases=2)
+    a = users["surveyor"]
+    (b,) = add_surveyors(db, 1)
+    case = act_on_study(db, fieldwork.next_case, a, study_id, now=NOW)
+    act(db, supervision.reassign_case, users["supervisor"], case.id, b.id, "A is ill today")
+    assert act_on_study(db, fieldwork.next_case, a, study_id, now=NOW).id != case.id
+    assert act_on_study(db, fieldwork.next_case, b, study_id, now=NOW).id == case.id
+
+
+@pytest.mark.db
+def test_a_reassignment_is_audited_with_its_reason(db, users):
+    study_id = make_study(db, cases=1)
+    (b,) = add_surveyors(db, 1)
+    (case_id,) = case_ids(db, study_id)
+    act(db, supervision.reassign_case, users["supervisor"], case_id, b.id, "speaks Shanghainese")
+    with db.session() as session:
+        entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "case.reassigned"))
+    assert (entry.actor, entry.entity_id, json.loads(entry.details)["reason"]) == (
+        "supervisor",
+        str(case_id),
+        "speaks Shanghainese",
+    )
+
+
+@pytest.mark.db
+@pytest.mark.parametrize("reason", ["", "   ", "ok"])
+def test_a_reassignment_without_a_reason_is_refused(db, users, reason):
+    study_id = make_study(db, cases=1)
+    (case_id,) = case_ids(db, study_id)
+    with pytest.raises(InvalidState, match="needs a reason"):
+        act(db, supervision.reassign_case, users["supervisor"], case_id, users["surveyor"].id, reason)
+
+
+@pytest.mark.db
+def test_a_case_can_only_be_reassigned_to_an_active_surveyor(db, users):
+    study_id = make_study(db, cases=1)
+    (case_id,) = case_ids(db, study_id)
+    with pytest.raises(InvalidState, match="not an active surveyor"):
+        act(db, supervision.reassign_case, users["supervisor"], case_id, users["researcher"].id, "wrong role")
+
+
+@pytest.mark.db
+def test_releasing_reserves_goes_through_the_sample_service(db, users, monkeypatch):
+    """The redraw and reweighting are `samples.release_replicate`'s job; supervision checks and delegates."""
+    calls = []
+    monkeypatch.setattr(
+        supervision.samples,
+        "release_replicate",
+        lambda s, actor, study, r, strata: calls.append((actor.username, study.id, r, strata)) or 7,
+    )
+    study_id = make_study(db, cases=2, reserve=2)
+    released = act_on_study(
+        db, supervision.release_reserve, users["supervisor"], study_id, replicate=1, strata=["公证"]
+    )
+    assert (released, calls) == (7, [("supervisor", study_id, 1, ["公证"])])
+
+
+@pytest.mark.db
+def test_reserves_are_released_only_during_fieldwork(db, users):
+    study_id = make_study(db, cases=2, reserve=2, state="closed")
+    with pytest.raises(InvalidState, match="during fieldwork"):
+        act_on_study(db, supervision.release_reserve, users["supervisor"], study_id, replicate=1)
+
+
+# ------------------------------------------------------------------ quality flags
+
+
+@pytest.mark.db
+def test_an_interview_shorter_than_the_threshold_is_flagged(db, users):
+    study_id = make_study(db, cases=2)
+    c = case_ids(db, study_id)
+    add_interview(
+        db, c[0], users["surveyor"], satisfaction("satisfied", ("satisfied", "dk") * 3), minutes=1.5
+    )
+    add_interview(db, c[1], users["surveyor"], satisfaction("satisfied", ("satisfied", "dk") * 3), minutes=9)
+    flags = act_on_study(db, supervision.quality_flags, users["supervisor"], study_id, min_minutes=3)
+    assert [(f.kind, f.case_id) for f in flags] == [("short", c[0])]
+
+
+@pytest.mark.db
+def test_the_same_answer_to_every_satisfaction_item_is_flagged_as_straight_lining(db, users):
+    study_id = make_study(db, cases=2)
+    c = case_ids(db, study_id)
+    add_interview(db, c[0], users["surveyor"], satisfaction("satisfied", "satisfied"))
+    add_interview(
+        db, c[1], users["surveyor"], satisfaction("satisfied", ("satisfied",) * 5 + ("basically_satisfied",))
+    )
+    flags = act_on_study(db, supervision.quality_flags, users["supervisor"], study_id)
+    assert [(f.kind, f.case_id) for f in flags] == [("straightlining", c[0])]
+
+
+@pytest.mark.db
+def test_dont_know_answers_do_not_count_towards_straight_lining(db, users):
+    study_id = make_study(db, cases=1)
+    (case_id,) = case_ids(db, study_id)
+    add_interview(db, case_id, users["surveyor"], satisfaction("satisfied", ("satisfied", "dk") * 3))
+    assert act_on_study(db, supervision.quality_flags, users["supervisor"], study_id) == []
+
+
+def paradata(counts: dict[tuple[str, str], tuple[int, int]], dk: int = 0) -> pd.DataFrame:
+    """Interviews per (surveyor, stratum): (满意, other) answers to sat_overall, plus `dk` don't-knows each."""
+    rows = []
+    for (surveyor, stratum), (sat, other) in counts.items():
+        answers = ["satisfied"] * sat + ["basically_satisfied"] * other + ["dk"] * dk
+        rows += [{"surveyor": surveyor, "stratum": stratum, "sat_overall": a} for a in answers]
+    return pd.DataFrame(rows)
+
+
+#: s1 reports far more 满意 than s2–s4 in both strata; s2–s4 differ only by chance.
+PLANTED = {
+    ("s1", "X"): (10, 0),
+    ("s2", "X"): (5, 5),
+    ("s3", "X"): (6, 4),
+    ("s4", "X"): (5, 5),
+    ("s1", "Y"): (9, 1),
+    ("s2", "Y"): (4, 6),
+    ("s3", "Y"): (5, 5),
+    ("s4", "Y"): (5, 5),
+}
+SURVEYORS = ("s1", "s2", "s3", "s4")
+
+
+def hand_cmh(counts, surveyor):
+    """Cochran–Mantel–Haenszel without continuity correction (Agresti, Categorical Data Analysis §6.3)."""
+    deviation = variance = 0.0
+    for stratum in sorted({s for _, s in counts}):
+        mine = counts[(surveyor, stratum)]
+        peers = [v for (who, s), v in counts.items() if s == stratum and who != surveyor]
+        a, n1 = mine[0], sum(mine)
+        c, n2 = sum(p[0] for p in peers), sum(sum(p) for p in peers)
+        m1, n = a + c, n1 + n2
+        m2 = n - m1
+        deviation += a - n1 * m1 / n
+        variance += n1 * n2 * m1 * m2 / (n**2 * (n - 1))
+    return deviation**2 / variance
+
+
+def test_the_surveyor_effect_test_matches_the_hand_cmh_formula():
+    table = supervision.effects_table(
+        paradata(PLANTED, dk=2), item="sat_overall", code="satisfied", alpha=0.05
+    )
+    for surveyor in SURVEYORS:
+        stat = hand_cmh(PLANTED, surveyor)
+        got = table.set_index("surveyor").loc[surveyor]
+        assert (got["cmh"], got["p"]) == pytest.approx((stat, chi2.sf(stat, 1)), rel=1e-12)
+
+
+def test_a_surveyor_far_above_peers_is_flagged_and_dont_knows_are_left_out():
+    table = supervision.effects_table(
+        paradata(PLANTED, dk=2), item="sat_overall", code="satisfied", alpha=0.05
+    )
+    s1 = table.set_index("surveyor").loc["s1"]
+    assert list(table.loc[table["flagged"], "surveyor"]) == ["s1"]
+    assert (s1["n"], s1["share"], s1["peer_share"]) == (20, 19 / 20, 30 / 60)
+
+
+def test_surveyors_like_their_peers_are_not_flagged():
+    alike = {(s, st): (6, 4) for s in SURVEYORS for st in ("X", "Y")}
+    table = supervision.effects_table(paradata(alike), item="sat_overall", code="satisfied", alpha=0.05)
+    assert not table["flagged"].any() and table["p"].to_numpy() == pytest.approx(1.0)
+
+
+@pytest.mark.r
+@pytest.mark.skipif(RSCRIPT is None, reason="Rscript is not installed")
+def test_surveyor_effects_match_r_mantelhaen_test_and_p_adjust(tmp_path):
+    surveyors = SURVEYORS
+    arrays = []
+    for surveyor in surveyors:
+        cells = []
+        for stratum in ("X", "Y"):
+            a, b = PLANTED[(surveyor, stratum)]
+            c = sum(v[0] for (w, s), v in PLANTED.items() if s == stratum and w != surveyor)
+            d = sum(v[1] for (w, s), v in PLANTED.items() if s == stratum and w != surveyor)
+            cells += [a, c, b, d]  # R fills column-major: [[a, b], [c, d]]
+        arrays.append(
+            f"mantelhaen.test(array(c({', '.join(map(str, cells))}), dim = c(2, 2, 2)), correct = FALSE)"
+        )
+    script = tmp_path / "cmh.R"
+    script.write_text(
+        f"tests <- list({', '.join(arrays)})\n"
+        "p <- sapply(tests, function(t) t$p.value)\n"
+        "s <- sapply(tests, function(t) t$statistic)\n"
+        "cat(sprintf('%.17g', c(s, p, p.adjust(p, method = 'BH'))), sep = '\\n')\n",
+        encoding="utf-8",
+    )
+    out = subprocess.run([RSCRIPT, str(script)], capture_output=True, text=True, check=True, timeout=120)
+    reference = np.array([float(x) for x in out.stdout.split()]).reshape(3, len(SURVEYORS))
+    table = supervision.effects_table(paradata(PLANTED), item="sat_overall", code="satisfied", alpha=0.05)
+    got = table.set_index("surveyor").loc[list(surveyors), ["cmh", "p", "p_bh"]].to_numpy().T
+    np.testing.assert_allclose(got, reference, rtol=1e-10)
+
+
+@pytest.mark.db
+def test_a_planted_surveyor_is_flagged_through_the_database(db, users):
+    study_id = make_study(db, cases=80, strata=("X", "Y"))
+    surveyors = [users["surveyor"], *add_surveyors(db, 3)]
+    by_name = dict(zip(SURVEYORS, surveyors, strict=True))
+    queue = {"X": iter(case_ids(db, study_id)[0::2]), "Y": iter(case_ids(db, study_id)[1::2])}
+    for (name, stratum), (sat, other) in PLANTED.items():
+        for answer in ["satisfied"] * sat + ["basically_satisfied"] * other:
+            add_interview(db, next(queue[stratum]), by_name[name], {"sat_overall": answer})
+    flags = act_on_study(db, supervision.quality_flags, users["supervisor"], study_id)
+    assert [(f.kind, f.surveyor) for f in flags] == [("surveyor_effect", surveyors[0].username)]
+
+
+# ------------------------------------------------------------------ verification sub-sample
+
+
+@pytest.fixture
+def flagged_study(db, users):
+    study_id = make_study(db, cases=12)
+    surveyors = [users["surveyor"], *add_surveyors(db, 1)]
+    for index, case_id in enumerate(case_ids(db, study_id)):
+        minutes = 1.0 if index < 6 else 10.0  # six short interviews
+        add_interview(db, case_id, surveyors[index % 2], {"sat_overall": "satisfied"}, minutes=minutes)
+    return study_id
+
+
+@pytest.mark.db
+def test_the_verification_subsample_is_the_same_for_the_same_seed(db, users, flagged_study):
+    draw = [
+        act_on_study(
+            db, supervision.verification_subsample, users["supervisor"], flagged_study, seed=20260304
+        )
+        for _ in range(2)
+    ]
+    assert draw[0] == draw[1]
+
+
+@pytest.mark.db
+def test_the_verification_subsample_takes_a_share_of_flagged_and_some_of_every_surveyor(
+    db, users, flagged_study
+):
+    sample = act_on_study(
+        db,
+        supervision.verification_subsample,
+        users["supervisor"],
+        flagged_study,
+        seed=7,
+        share=0.5,
+        per_surveyor=1,
+    )
+    flagged_cases = set(case_ids(db, flagged_study)[:6])
+    reasons = [why for _, why in sample.cases]
+    assert (
+        reasons.count("flagged") == 3 and {c for c, why in sample.cases if why == "flagged"} <= flagged_cases
+    )
+    assert sorted(why for why in reasons if why != "flagged") == [
+        "random check of surveyor",
+        "random check of surveyor2",
+    ]
+
+
+@pytest.mark.db
+def test_the_verification_subsample_is_recorded_in_the_audit_log_with_its_seed(db, users, flagged_study):
+    sample = act_on_study(db, supervision.verification_subsample, users["supervisor"], flagged_study, seed=99)
+    (history,) = act_on_study(db, supervision.verification_history, users["auditor"], flagged_study)
+    assert (history["seed"], [c for c, _ in history["cases"]], history["by"]) == (
+        99,
+        sample.case_ids,
+        "supervisor",
+    )
