@@ -41,7 +41,7 @@ from questionnaires.expressions import Context, Expression, evaluate, parse
 from questionnaires.files import XLSFormImportWarning, dump, from_dict, load, load_with_report, to_dict
 from questionnaires.interview import Event, Interview, Option, Question
 from questionnaires.model import CASE_FIELDS, Choice, Item, Questionnaire, Section, Settings
-from questionnaires.templates import template
+from questionnaires.templates import EXAMPLE_CASE, template
 from questionnaires.validation import check_expression
 from questionnaires.xlsform import ImportReport, ImportWarning, read_xlsform, to_workbook, write_xlsform
 
@@ -58,6 +58,7 @@ def new_version(questionnaire: Questionnaire) -> Questionnaire:
 
 __all__ = [
     "CASE_FIELDS",
+    "EXAMPLE_CASE",
     "AnswerError",
     "Change",
     "Choice",

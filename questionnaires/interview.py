@@ -383,6 +383,8 @@ class Interview:
             return value.strip()
         if item.type in ("single", "rating", "yesno"):
             codes = [choice.code for choice in self._options(item)]
+            if isinstance(value, int) and not isinstance(value, bool) and str(value) in codes:
+                value = str(value)  # numeric codes, common in CATI forms, given as numbers
             if not isinstance(value, str) or value not in codes:
                 raise AnswerError(
                     f"{value!r} is not one of the choices: {', '.join(codes)}", item=name, value=value
@@ -416,7 +418,9 @@ class Interview:
             raise AnswerError(
                 "a multiple choice answer is a list of choice codes", item=item.name, value=value
             )
-        given = list(given)
+        given = [
+            str(code) if isinstance(code, int) and not isinstance(code, bool) else code for code in given
+        ]
         specials = [code for code in given if code in item.specials]
         if specials:
             raise AnswerError(

@@ -13,6 +13,7 @@ path reaches.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from questionnaires.model import Choice, Item, Questionnaire, Section, Settings
 from sampling.vocabulary import SCALES
@@ -266,6 +267,17 @@ def justice_callback(scale: str = "justice3") -> Questionnaire:
         sections=(opening, verification, satisfaction, awareness, closing),
     )
 
+
+#: A plausible case for previews in the designer (no personal data).
+EXAMPLE_CASE: dict[str, object] = {
+    "domain": "公证",
+    "channel": "热线平台",
+    "event_type": "服务",
+    "service_date": date(2025, 4, 18),
+    "organisation": "上海市东方公证处",
+    "district": "黄浦区",
+    "surveyor_no": "S001",
+}
 
 TEMPLATES: dict[str, Callable[..., Questionnaire]] = {"justice-callback": justice_callback}
 

@@ -407,6 +407,7 @@ class _Importer:
                     continue
                 if not name:
                     raise self.error("a group needs a name", "survey", number, "name")
+                self.warn_group_columns(number, record, name)
                 group = {
                     "name": name,
                     "label": _texts(record, "label", default_language),
@@ -457,6 +458,18 @@ class _Importer:
                 f"group {group['name']!r} begun here has no end group", "survey", group_row, "type"
             )
         return sections
+
+    def warn_group_columns(self, number: int, record: dict[str, str], name: str) -> None:
+        """A group keeps its name, label and relevant; anything else on its row is reported."""
+        for header, value in record.items():
+            base = header.split("::", 1)[0].strip().lower()
+            if value and base not in ("type", "name", "label", "relevant") and _known_column(header):
+                self.warn(
+                    "survey",
+                    number,
+                    header,
+                    f"{header!r} on group {name!r} is not supported and was not imported",
+                )
 
     def read_item(
         self,

@@ -240,3 +240,13 @@ def test_the_number_of_paths_is_the_number_of_branch_combinations(
     overall = len(questionnaire.options(questionnaire.item("sat_overall")))
     # identity no; service not received; received yes or dk, each with every overall rating
     assert len(paths) == 1 + 1 + 2 * overall
+
+
+def test_the_example_case_fills_every_placeholder_of_the_template(questionnaire: Questionnaire) -> None:
+    from questionnaires import EXAMPLE_CASE
+
+    for steps, _ in all_paths(questionnaire):
+        interview = Interview(questionnaire, EXAMPLE_CASE)
+        for _name, value in steps:
+            assert "${" not in interview.current().label
+            interview.answer(value)

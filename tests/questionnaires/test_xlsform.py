@@ -365,3 +365,33 @@ def test_a_version_that_is_not_a_number(tmp_path: Path) -> None:
         write_xlsform(tmp_path / "b.xlsx", "| type | name |\n| text | a |", settings="| version |\n| v2 |")
     )
     assert (error.sheet, error.row, error.column) == ("settings", 2, "version")
+
+
+def test_columns_a_group_cannot_keep_are_reported(tmp_path: Path) -> None:
+    path = write_xlsform(
+        tmp_path / "g.xlsx",
+        """
+        | type        | name | hint::English (en) | required |
+        | begin group | g    | About you          |          |
+        | text        | t    |                    | yes      |
+        | end group   | g    |                    |          |
+        """,
+    )
+    report = load_with_report(path)
+    assert [(w.row, w.column) for w in report.warnings] == [(2, "hint::English (en)")]
+    assert report.questionnaire.item("t").required is True
+
+
+def test_numeric_choice_codes_are_kept_as_text(tmp_path: Path) -> None:
+    from questionnaires import Interview
+
+    path = write_xlsform(
+        tmp_path / "c.xlsx",
+        "| type | name |\n| select_one n | q |",
+        "| list_name | name | label |\n| n | 1 | 一 |\n| n | 2 | 二 |",
+    )
+    questionnaire = load(path)
+    assert [choice.code for choice in questionnaire.item("q").choices] == ["1", "2"]
+    interview = Interview(questionnaire)
+    interview.answer(2)
+    assert interview.answers == {"q": "2"}
