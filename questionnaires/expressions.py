@@ -32,6 +32,8 @@ from questionnaires.errors import ExpressionError
 
 MAX_LENGTH = 1000
 MAX_DEPTH = 32
+#: Depth of the parse tree: chains like `a or b or c …` nest one level per operand.
+MAX_TREE_DEPTH = 120
 MAX_LITERAL_DIGITS = 15
 MAX_STRING_LENGTH = 500
 MAX_MAGNITUDE = 1e15
@@ -283,12 +285,12 @@ def _check_tree_depth(tree: Tree, source: str) -> None:
     stack: list[tuple[Tree | Token, int]] = [(tree, 1)]
     while stack:
         node, depth = stack.pop()
-        if depth > MAX_DEPTH:
+        if depth > MAX_TREE_DEPTH:
             position = getattr(getattr(node, "meta", None), "start_pos", None)
             if isinstance(node, Token):
                 position = node.start_pos
             raise ExpressionError(
-                f"the expression is nested more than {MAX_DEPTH} levels deep; simplify it",
+                f"the expression is nested more than {MAX_TREE_DEPTH} levels deep; simplify it",
                 source=source,
                 position=(position or 0) + 1,
             )

@@ -154,3 +154,8 @@ def test_comparisons_agree_with_python(a: int, b: int) -> None:
     assert value("${a} < ${b}", a=a, b=b) is (a < b)
     assert value("${a} = ${b}", a=a, b=b) is (a == b)
     assert value("${a} >= ${b}", a=a, b=b) is (a >= b)
+
+
+def test_long_chains_of_alternatives_are_not_mistaken_for_deep_nesting() -> None:
+    source = " or ".join(f"${{a}} = {i}" for i in range(40))
+    assert value(source, a=39) is True
