@@ -26,6 +26,12 @@ on any machine, with any later numpy, pandas or Huifang):
 5. **Weights.** For the released cases of a stratum, π = m_h / N_h (m_h = cases released, N_h = units
    in the stratum after exclusions) and the design weight is 1/π.
 
+"The j-th output" of a stream keyed (seed, K): outputs come in blocks of four 64-bit words; block b
+(b = 1, 2, …) is Philox4x64-10 (Salmon et al. 2011, Random123) applied to the counter (b, 0, 0, 0)
+with the key (seed, K), and output j (0-based) is word j mod 4 of block j // 4 + 1. This is exactly
+numpy's ``Philox(key=[seed, K]).random_raw()``, a bit generator whose stream numpy keeps stable;
+``tests/sampling/test_reproducibility.py`` re-derives it in plain Python.
+
 Only integers and the Philox bit stream are involved: no floating-point key that can round into another
 stratum, no ``Generator`` method whose algorithm numpy may change, no hash deciding which units are kept.
 """
