@@ -53,8 +53,8 @@ def paired_table(
         if column not in cases.columns:
             raise AnalysisError(f"cases lack the column {column!r}")
     codes = SCALES[scale].codes
-    system = pd.Categorical(cases[system_col], categories=codes)
-    answer = pd.Categorical(cases[answer_col], categories=codes)
+    system = pd.Categorical(cases[system_col].where(cases[system_col].isin(codes)), categories=codes)
+    answer = pd.Categorical(cases[answer_col].where(cases[answer_col].isin(codes)), categories=codes)
     table = pd.crosstab(system, answer, dropna=False).reindex(index=codes, columns=codes, fill_value=0)
     table.index.name, table.columns.name = system_col, answer_col
     return table
@@ -90,6 +90,36 @@ def case_flags(
     )
     flags["any_flag"] = flags[list(FLAGS)].any(axis=1)
     return flags
+
+
+def not_own_rating(cases: pd.DataFrame, system_col: str = "system_rating") -> pd.Series:
+    """Cases whose system rating is not the citizen's own: rated by someone else, or service denied."""
+    flags = case_flags(cases, system_col=system_col)
+    return flags["rated_by_other"] | flags["service_denied"]
+
+
+def unsupported_rating(
+    cases: pd.DataFrame,
+    scale: str = "justice3",
+    system_col: str = "system_rating",
+    answer_col: str = "sat_overall",
+) -> pd.Series:
+    """Cases whose system rating the citizen does not back: rated by someone else, service denied,
+    or a system rating better than the citizen's own answer on the scale.
+
+    The unit-level integrity test counts these; in an honest unit they are rare (recall, a relative
+    who rated), in a unit that intercepts ratings they are common.
+    """
+    flags = case_flags(cases, scale=scale, system_col=system_col, answer_col=answer_col)
+    order = {code: i for i, code in enumerate(SCALES[scale].codes)}
+    system = (
+        cases[system_col].map(order) if system_col in cases.columns else pd.Series(np.nan, index=cases.index)
+    )
+    answer = (
+        cases[answer_col].map(order) if answer_col in cases.columns else pd.Series(np.nan, index=cases.index)
+    )
+    better = (system < answer).fillna(False).astype(bool)
+    return flags["rated_by_other"] | flags["service_denied"] | better
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,8 @@ def default_value_labels(data: pd.DataFrame) -> dict[str, dict[str, str]]:
     order = list(known)
     labels = {}
     for column in data.columns:
-        if data[column].dtype == object or str(data[column].dtype) in ("string", "category"):
+        series = data[column]
+        if pd.api.types.is_string_dtype(series) or isinstance(series.dtype, pd.CategoricalDtype):
             values = set(data[column].dropna().astype(str))
             if values and values <= set(known):
                 labels[column] = {code: known[code] for code in order if code in values}

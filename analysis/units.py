@@ -23,6 +23,16 @@ For each unit (organisation, staff member, district, domain):
 - Paired test (where the responses carry the system rating): on the unit's interviewed cases,
   b = system satisfied / callback not, c = the reverse; one-sided exact binomial P(B ≥ b | b + c, ½),
   BH-adjusted as well. Each case is its own control, so this is sharper than comparing two rates.
+- Integrity test ("are the ratings themselves the citizens'?", needs the callback items): among the
+  unit's interviews (`interviews`, by default the design's data; pass every started interview,
+  including those that ended because the service never happened), the count of unsupported ratings
+  (`analysis.cases.unsupported_rating`: rated by someone else, service denied, or the system rating
+  better than the citizen's answer) against the study-wide share p₀ of such cases (pooled over all
+  units, which includes the faulty ones and so errs on the cautious side): one-sided exact binomial
+  P(X ≥ k | n, p₀). Conditional on the interviewed cases and unweighted, like McNemar's test.
+- `flagged`: BH at `q` on the unit's evidence p-value, min(1, 2·min(p_rate, p_integrity))
+  (Bonferroni over the two tests, valid whatever their dependence); with no integrity data, the rate
+  test alone. `rate_flagged` is BH on the rate test alone.
 """
 
 from __future__ import annotations
@@ -34,6 +44,7 @@ import pandas as pd
 from scipy import special, stats
 from statsmodels.stats.multitest import multipletests
 
+from analysis.cases import not_own_rating
 from analysis.design import Design
 from analysis.errors import AnalysisError
 from analysis.headline import satisfaction_indicator
@@ -100,6 +111,8 @@ def compare_units(
     ci: str = "logit",
     level: float = 0.95,
     seed: int = 0,
+    interviews: pd.DataFrame | None = None,
+    scale: str = "justice3",
 ) -> pd.DataFrame:
     """One row per unit of the frame: system against third-party 满意率, tests, BH flags, shrinkage.
 
@@ -146,7 +159,7 @@ def compare_units(
     tested = n > 0
     p_values = binomial_lower_tail(x_eff[tested], n_eff[tested], result.loc[tested, "system_rate"])
     result["p_value"] = pd.Series(p_values, index=result.index[tested]).reindex(result.index)
-    result["p_adjusted"], result["flagged"] = _bh(result["p_value"], q)
+    result["p_adjusted"], result["rate_flagged"] = _bh(result["p_value"], q)
 
     if tested.sum() >= 1:
         post_mean, post_var, _, _ = shrink(x_eff[tested].to_numpy(), n_eff[tested].to_numpy())
@@ -181,7 +194,51 @@ def compare_units(
         p = pd.Series(stats.binom.sf(b - 1, discordant, 0.5), index=result.index).where(discordant > 0)
         result["paired_p_value"] = p
         result["paired_p_adjusted"], result["paired_flagged"] = _bh(p, q)
+    _integrity(result, data if interviews is None else interviews, unit, scale, system_col, item)
+    if "integrity_p_value" in result and result["integrity_p_value"].notna().any():
+        both = pd.concat([result["p_value"], result["integrity_p_value"]], axis=1)
+        evidence = (2 * both.min(axis=1, skipna=True)).clip(upper=1.0).where(both.notna().any(axis=1))
+    else:
+        evidence = result["p_value"]
+    result["evidence_p_value"] = evidence
+    result["evidence_p_adjusted"], result["flagged"] = _bh(evidence, q)
     return result.drop(columns=["df"]).rename(columns={"se": "third_party_se"})
+
+
+def _integrity(
+    result: pd.DataFrame, interviews: pd.DataFrame, unit: str, scale: str, system_col: str, item: str
+):
+    """Add the integrity test's columns when the interviews carry the callback items."""
+    if unit not in interviews.columns or not {"who_rated", system_col}.issubset(interviews.columns):
+        return
+    unsupported = not_own_rating(interviews, system_col=system_col)
+    counts = pd.DataFrame({"k": unsupported.to_numpy(), "n": 1}).groupby(interviews[unit].to_numpy()).sum()
+    k = counts["k"].reindex(result.index).fillna(0).astype(int)
+    n = counts["n"].reindex(result.index).fillna(0).astype(int)
+    p0 = counts["k"].sum() / counts["n"].sum() if counts["n"].sum() else np.nan
+    result["interviews"], result["unsupported"] = n, k
+    result["unsupported_background"] = p0
+    result["integrity_p_value"] = pd.Series(stats.binom.sf(k - 1, n, p0), index=result.index).where(n > 0)
+
+
+def _cmh(mine: np.ndarray, peers: np.ndarray, values: np.ndarray, strata: np.ndarray) -> tuple[float, float]:
+    """Mantel–Haenszel pooled odds ratio and CMH p-value of `mine` against `peers` over strata."""
+    from statsmodels.stats.contingency_tables import StratifiedTable
+
+    tables = []
+    for stratum in np.unique(strata):
+        s = strata == stratum
+        m, p, v = mine & s, peers & s, values
+        table = np.array(
+            [[(m & (v == 1)).sum(), (m & (v == 0)).sum()], [(p & (v == 1)).sum(), (p & (v == 0)).sum()]],
+            float,
+        )
+        if table[0].sum() and table[1].sum() and table[:, 0].sum() and table[:, 1].sum():
+            tables.append(table)
+    if not tables:
+        return np.nan, np.nan
+    st = StratifiedTable(tables)
+    return float(st.oddsratio_pooled), float(st.test_null_odds(correction=False).pvalue)
 
 
 def surveyor_effects(
@@ -191,51 +248,52 @@ def surveyor_effects(
     item: str = "sat_overall",
     satisfied_codes: Sequence[str] = DEFAULT_SATISFIED_CODES,
     q: float = 0.10,
+    max_rounds: int = 5,
 ) -> pd.DataFrame:
     """Each surveyor against their peers on comparable cases (the same strata).
 
-    Cochran–Mantel–Haenszel test over strata of surveyor-vs-peers × satisfied (statsmodels
+    Cochran–Mantel–Haenszel test over strata of surveyor-vs-peers × answer (statsmodels
     `StratifiedTable`), for the 满意率 and for the share of 说不清/拒答 answers, BH-adjusted across
-    surveyors. A surveyor far from peers within strata is worth a listen-back, not a verdict.
+    surveyors. Peers are the other surveyors not flagged in the previous round (at most `max_rounds`
+    rounds), so one deviant surveyor does not make everybody else look deviant. A surveyor far from
+    peers within strata is worth a listen-back, not a verdict.
     """
-    from statsmodels.stats.contingency_tables import StratifiedTable
-
     for column in (surveyor, strata, item):
         if column not in responses.columns:
             raise AnalysisError(f"responses lack the column {column!r}")
-    sat = satisfaction_indicator(responses[item], satisfied_codes)
-    special_answer = responses[item].astype("string").isin(["dk", "refused"]).fillna(False).to_numpy(float)
-    rows = []
-    for person in sorted(responses[surveyor].dropna().unique()):
-        mine = (responses[surveyor] == person).to_numpy()
-        row = {surveyor: person, "interviews": int(mine.sum())}
-        for name, values in (("satisfied", sat), ("dk_refused", special_answer)):
-            ok = ~np.isnan(values)
-            tables = []
-            for _, index in pd.Series(np.arange(len(responses))[ok]).groupby(
-                responses[strata].to_numpy()[ok]
-            ):
-                idx = index.to_numpy()
-                m, v = mine[idx], values[idx]
-                table = np.array(
-                    [
-                        [(m & (v == 1)).sum(), (m & (v == 0)).sum()],
-                        [(~m & (v == 1)).sum(), (~m & (v == 0)).sum()],
-                    ]
+    answers = responses[item].astype("string")
+    measures = {
+        "satisfied": satisfaction_indicator(responses[item], satisfied_codes),
+        "dk_refused": np.where(
+            answers.isna(), np.nan, answers.isin(["dk", "refused"]).fillna(False).to_numpy(float)
+        ),
+    }
+    who = responses[surveyor].to_numpy()
+    layer = responses[strata].to_numpy()
+    people = sorted(pd.unique(responses[surveyor].dropna()))
+    table = pd.DataFrame(index=pd.Index(people, name=surveyor))
+    table["interviews"] = [int((who == person).sum()) for person in people]
+    for name, values in measures.items():
+        ok = ~np.isnan(values)
+        flagged: set = set()
+        for _ in range(max_rounds):
+            rows = []
+            for person in people:
+                mine = (who == person) & ok
+                peers = (who != person) & ok & ~np.isin(who, list(flagged - {person}))
+                odds, p_value = _cmh(mine, peers, values, layer)
+                rows.append(
+                    (values[mine].mean() if mine.any() else np.nan, values[peers].mean(), odds, p_value)
                 )
-                if table[0].sum() and table[1].sum() and table[:, 0].sum() and table[:, 1].sum():
-                    tables.append(table)
-            row[f"{name}_rate"] = float(np.nanmean(values[mine])) if (mine & ok).any() else np.nan
-            row[f"{name}_peers"] = float(np.nanmean(values[~mine])) if (~mine & ok).any() else np.nan
-            if tables:
-                st = StratifiedTable([t.astype(float) for t in tables])
-                test = st.test_null_odds(correction=False)
-                row[f"{name}_odds_ratio"] = st.oddsratio_pooled
-                row[f"{name}_p_value"] = test.pvalue
-            else:
-                row[f"{name}_odds_ratio"] = row[f"{name}_p_value"] = np.nan
-        rows.append(row)
-    table = pd.DataFrame(rows).set_index(surveyor)
-    for name in ("satisfied", "dk_refused"):
-        table[f"{name}_p_adjusted"], table[f"{name}_flagged"] = _bh(table[f"{name}_p_value"], q)
+            current = pd.DataFrame(
+                rows, index=table.index, columns=["rate", "peers", "odds_ratio", "p_value"]
+            )
+            adjusted, flags = _bh(current["p_value"], q)
+            now = set(current.index[flags])
+            if now == flagged:
+                break
+            flagged = now
+        for column in current.columns:
+            table[f"{name}_{column}"] = current[column]
+        table[f"{name}_p_adjusted"], table[f"{name}_flagged"] = adjusted, flags
     return table

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from analysis.errors import DesignError, LonelyPSUError
 
@@ -48,11 +49,18 @@ class Structure:
     lonely_psu: str = "fail"
 
 
+def group_sum(values: np.ndarray, cell: np.ndarray, n_cells: int) -> np.ndarray:
+    """Column sums of values (n × k) within each cell (n_cells × k), through a sparse indicator."""
+    indicator = sparse.csr_matrix(
+        (np.ones(len(cell)), (cell, np.arange(len(cell)))), shape=(n_cells, len(cell))
+    )
+    return np.asarray(indicator @ values)
+
+
 def group_mean(values: np.ndarray, cell: np.ndarray, n_cells: int) -> np.ndarray:
     """The unweighted mean of each column within each cell, returned per row (R's `ave`)."""
     counts = np.bincount(cell, minlength=n_cells).astype(float)
-    sums = np.zeros((n_cells, values.shape[1]))
-    np.add.at(sums, cell, values)
+    sums = group_sum(values, cell, n_cells)
     return (sums / np.where(counts == 0, 1.0, counts)[:, None])[cell]
 
 
@@ -69,8 +77,7 @@ def residualise(z: np.ndarray, steps: tuple[PostStratumStep | RakingStep, ...]) 
             oldw = step.old_weights
             psw[(psw == 0) & (oldw == 0)] = 1.0
             size = int(step.cell.max()) + 1
-            sums = np.zeros((size, z.shape[1]))
-            np.add.at(sums, step.cell, z * (oldw / psw)[:, None])
+            sums = group_sum(z * (oldw / psw)[:, None], step.cell, size)
             old_totals = np.bincount(step.cell, weights=oldw, minlength=size)
             z = z - (sums / old_totals[:, None])[step.cell] * psw[:, None]
     return z
@@ -78,9 +85,7 @@ def residualise(z: np.ndarray, steps: tuple[PostStratumStep | RakingStep, ...]) 
 
 def psu_totals(z: np.ndarray, structure: Structure) -> np.ndarray:
     """Totals of each column of z within each PSU (P × k)."""
-    totals = np.zeros((len(structure.psu_stratum), z.shape[1]))
-    np.add.at(totals, structure.psu, z)
-    return totals
+    return group_sum(z, structure.psu, len(structure.psu_stratum))
 
 
 def stratified_variance(totals: np.ndarray, structure: Structure) -> np.ndarray:
@@ -88,13 +93,11 @@ def stratified_variance(totals: np.ndarray, structure: Structure) -> np.ndarray:
     h_of_psu = structure.psu_stratum
     n_h = structure.n_psu
     n_strata = len(n_h)
-    sums = np.zeros((n_strata, totals.shape[1]))
-    np.add.at(sums, h_of_psu, totals)
+    sums = group_sum(totals, h_of_psu, n_strata)
     means = sums / n_h[:, None]
     lonely = n_h == 1
     deviations = totals - np.where(lonely[h_of_psu][:, None], 0.0, means[h_of_psu])
-    squares = np.zeros_like(sums)
-    np.add.at(squares, h_of_psu, deviations**2)
+    squares = group_sum(deviations**2, h_of_psu, n_strata)
     return combine_strata(squares, structure)
 
 
@@ -105,8 +108,9 @@ def combine_strata(squares: np.ndarray, structure: Structure) -> np.ndarray:
     the grand mean, which is what R's "adjust" uses).
     """
     n_h = structure.n_psu.astype(float)
-    lonely = structure.n_psu == 1
-    scale = structure.fpc_factor * np.where(lonely, 1.0, n_h / np.where(lonely, 1.0, n_h - 1.0))
+    census = structure.fpc_factor < 1e-7  # R returns zero for these before looking at lonely PSUs
+    lonely = (structure.n_psu == 1) & ~census
+    scale = structure.fpc_factor * np.where(n_h > 1, n_h / np.where(n_h > 1, n_h - 1.0, 1.0), 1.0)
     if lonely.any():
         rule = structure.lonely_psu
         if rule == "fail":
@@ -122,6 +126,7 @@ def combine_strata(squares: np.ndarray, structure: Structure) -> np.ndarray:
             if not ok.any():
                 raise LonelyPSUError("every stratum has a single PSU: 'average' has nothing to average")
             return (squares[ok] * scale[ok, None]).sum(axis=0) * len(n_h) / ok.sum()
+    scale = np.where(census, 0.0, scale)
     return (squares * scale[:, None]).sum(axis=0)
 
 
