@@ -92,14 +92,15 @@ def _sidebar(current: state.Login) -> None:
 
 
 def _pages_for(role: str) -> list[st.Page]:
+    # url paths differ from the file names on purpose: a path equal to a file's stem in pages/ would
+    # let Streamlit run that file directly, without this script's login and sidebar
     return [
-        st.Page(str(PAGES_DIR / filename), title=tr(title), url_path=url)
+        st.Page(str(PAGES_DIR / filename), title=tr(title), url_path=f"{role}-{url}")
         for filename, title, url in ROLE_PAGES.get(role, [])
     ]
 
 
-def main() -> None:
-    st.set_page_config(page_title="Huifang 回访", layout="wide")
+def _language_switch() -> None:
     with st.sidebar:
         codes = list(LANGUAGES)
         st.session_state[state.LANG_KEY] = st.selectbox(
@@ -107,23 +108,32 @@ def main() -> None:
             codes,
             index=codes.index(state.lang()),
             format_func=LANGUAGES.__getitem__,
-            key="lang_select",
+            key=state.LANG_WIDGET,
         )
+
+
+def main() -> None:
+    st.set_page_config(page_title="Huifang 回访", layout="wide")
     try:
         db = state.database()
     except HuifangError as exc:
         st.error(tr("app.database_error", error=exc))
         st.stop()
-    st.sidebar.caption(tr("app.database", where=db.description))
     current = state.login()
     if current is None:
         page = st.navigation([st.Page(_login_page, title=tr("login.title"), url_path="login")])
     else:
-        _sidebar(current)
-        pages = _pages_for(current.role)
-        if not pages:
-            pages = [st.Page(_no_pages_page, title=tr("page.no_role"), url_path="no-pages")]
+        pages = _pages_for(current.role) or [
+            st.Page(_no_pages_page, title=tr("page.no_role"), url_path="no-pages")
+        ]
         page = st.navigation(pages)
+    # Widgets come after st.navigation: their identity includes the page, which is settled only now
+    # (before it, the first run after login would give the sidebar's buttons an identity that the
+    # next run does not recognise, and a click on them would be lost).
+    _language_switch()
+    st.sidebar.caption(tr("app.database", where=db.description))
+    if current is not None:
+        _sidebar(current)
     page.run()
 
 

@@ -24,6 +24,7 @@ from survey_app.storage.models import Study, User
 
 USER_KEY = "huifang_user"
 LANG_KEY = "lang"
+LANG_WIDGET = "lang_select"
 STUDY_KEY = "study_id"
 
 
@@ -50,11 +51,16 @@ def database() -> Database:
 
 
 def lang() -> str:
-    return st.session_state.get(LANG_KEY, DEFAULT_LANGUAGE)
+    """The tab's language: the switch's value when it has just changed, else the remembered one."""
+    return st.session_state.get(LANG_WIDGET) or st.session_state.get(LANG_KEY, DEFAULT_LANGUAGE)
 
 
 def tr(key: str, **values: object) -> str:
-    """`i18n.t` in the language chosen in this tab."""
+    """`i18n.t` in the language chosen in this tab.
+
+    Call it while the page renders, never later: a widget's `format_func` gets a dict's `__getitem__`
+    of labels made now, not a function that calls `tr` when Streamlit (or AppTest) formats a value.
+    """
     return t(key, lang(), **values)
 
 

@@ -44,6 +44,7 @@ RATINGS = ["满意", "基本满意", "不满意"]
 SURNAMES = "王李张刘陈杨"
 STUDY_NAME = "callback-test"
 SAMPLE_SIZE = 8
+BAD_PHONE = "19912345678901"
 
 
 def password(role: str) -> str:
@@ -91,6 +92,26 @@ def write_frame_csv(path: Path, rows: int = 24) -> list[str]:
                     "否",
                 ]
             )
+        # one row the import must reject (an impossible phone number), so the report has something
+        writer.writerow(
+            [
+                f"R{rows:05d}",
+                "服务",
+                "公证",
+                "实体平台",
+                "黄浦区",
+                "310101",
+                "ORG0001",
+                "黄浦区公证服务机构1",
+                "ORG0001-S01",
+                (today - dt.timedelta(days=12)).isoformat(),
+                "",
+                "满意",
+                "赵六",
+                BAD_PHONE,
+                "否",
+            ]
+        )
     return phones
 
 
@@ -149,7 +170,14 @@ def build_fieldwork_study(db: Database, folder: Path) -> BuiltStudy:
 
 
 SATISFACTION = ("satisfied", "basically_satisfied", "dissatisfied")
-ASPECTS = ("sat_attitude", "sat_efficiency", "sat_professional", "sat_result", "sat_environment", "sat_integrity")
+ASPECTS = (
+    "sat_attitude",
+    "sat_efficiency",
+    "sat_professional",
+    "sat_result",
+    "sat_environment",
+    "sat_integrity",
+)
 
 
 def full_answers(number: int) -> dict[str, object]:

@@ -19,7 +19,10 @@ state.guard("reviewer", "admin")
 st.header(tr("page.comparison"))
 
 level = st.selectbox(
-    tr("comparison.level"), UNIT_LEVELS, format_func=lambda c: tr(f"queue.{c}"), key="comparison_level"
+    tr("comparison.level"),
+    UNIT_LEVELS,
+    format_func={c: tr(f"queue.{c}") for c in UNIT_LEVELS}.__getitem__,
+    key="comparison_level",
 )
 with state.reading() as session:
     study = state.require_study(session)

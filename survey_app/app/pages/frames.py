@@ -24,7 +24,9 @@ def _masked(issues: pd.DataFrame) -> pd.DataFrame:
     issues = issues.copy()
     for field, mask in (("phone", mask_phone), ("recipient_name", mask_name)):
         rows = issues["field"] == field
-        issues.loc[rows, "value"] = issues.loc[rows, "value"].map(lambda v, m=mask: m(v) if v else v)
+        issues.loc[rows, "value"] = issues.loc[rows, "value"].map(
+            lambda v, m=mask: m(v) if v and "*" not in v else v  # the library may have masked it already
+        )
     return issues
 
 
@@ -39,7 +41,7 @@ uploaded = st.file_uploader(tr("frames.upload"), type=["csv", "xlsx", "parquet"]
 encoding = st.selectbox(
     tr("frames.encoding"),
     ENCODINGS,
-    format_func=lambda e: tr("frames.encoding_auto") if e == "auto" else e,
+    format_func={e: tr("frames.encoding_auto") if e == "auto" else e for e in ENCODINGS}.__getitem__,
     key="frame_encoding",
 )
 if uploaded is not None and st.button(tr("frames.import"), key="import_frame"):

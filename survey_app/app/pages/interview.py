@@ -108,7 +108,7 @@ def _widget() -> tuple[Any, bool]:
         special = st.radio(
             tr("interview.special"),
             [None, *specials],
-            format_func=lambda c: tr("interview.none") if c is None else _label(c),
+            format_func={None: tr("interview.none"), **{c: _label(c) for c in specials}}.__getitem__,
             key=f"{key}-special",
             horizontal=True,
         )

@@ -82,7 +82,12 @@ if st.button(tr("queue.start_interview"), type="primary", key="start_interview")
     st.switch_page("pages/interview.py")
 
 st.subheader(tr("queue.outcome"))
-code = st.selectbox(tr("queue.disposition"), CALL_CODES, format_func=_disposition_label, key="disposition")
+code = st.selectbox(
+    tr("queue.disposition"),
+    CALL_CODES,
+    format_func={c: _disposition_label(c) for c in CALL_CODES}.__getitem__,
+    key="disposition",
+)
 needs_appointment = dispositions.get(code).appointment
 with st.form("outcome"):
     tomorrow = fieldwork.shanghai_time(dt.datetime.now(dt.UTC).replace(tzinfo=None)) + dt.timedelta(days=1)

@@ -31,7 +31,9 @@ st.subheader(tr("users.create"))
 with st.form("create_user", clear_on_submit=True):
     username = st.text_input(tr("users.username"), key="new_username")
     display_name = st.text_input(tr("users.display_name"), key="new_display_name")
-    role = st.selectbox(tr("users.role"), ROLES, format_func=_role_label, key="new_role")
+    role = st.selectbox(
+        tr("users.role"), ROLES, format_func={r: _role_label(r) for r in ROLES}.__getitem__, key="new_role"
+    )
     password = st.text_input(tr("users.password"), type="password", key="new_password")
     surveyor_no = st.text_input(tr("users.surveyor_no"), key="new_surveyor_no")
     create = st.form_submit_button(tr("users.submit"))

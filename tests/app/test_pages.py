@@ -1,0 +1,225 @@
+"""Each role's page renders its content from the database (AppTest), and shows no more than it may."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import select
+
+from sampling.vocabulary import SCALES
+from survey_app.security.masking import mask_phone
+from survey_app.storage.models import AuditEntry, Case, Frame, SampleDesign, User
+from tests.app.builders import BAD_PHONE, STUDY_NAME, complete_interviews
+from tests.app.conftest import log_in, page_text
+
+pytestmark = pytest.mark.db
+
+
+def _held_case(db) -> Case:
+    with db.session() as session:
+        surveyor = session.scalar(select(User).where(User.username == "surveyor"))
+        case = session.scalar(select(Case).where(Case.held_by == surveyor.id))
+        _ = case.record  # loaded while the session is open
+        return case
+
+
+# --- researcher ------------------------------------------------------------------------------------
+
+
+def test_researcher_sees_the_studies_list(study):
+    app = log_in("researcher")
+    assert not app.exception
+    assert STUDY_NAME in app.dataframe[0].value.to_string()
+
+
+def test_researcher_creates_a_study(study):
+    app = log_in("researcher")
+    app.text_input(key="new_study_name").input("second")
+    app.text_input(key="new_study_title").input("第二次回访")
+    app.button(key="FormSubmitter:create_study-创建").click().run()
+    assert not app.exception
+    assert "second" in app.dataframe[0].value.to_string()
+    assert [s.value for s in app.success] == ["已创建调查项目 second。"]
+
+
+def test_researcher_gets_a_clear_message_for_a_duplicate_study_name(study):
+    app = log_in("researcher")
+    app.text_input(key="new_study_name").input(STUDY_NAME)
+    app.button(key="FormSubmitter:create_study-创建").click().run()
+    assert any("exists already" in e.value for e in app.error)
+
+
+def test_frames_page_shows_fingerprints_and_the_masked_validation_report(study, app_db):
+    with app_db.session() as session:
+        frame = session.scalar(select(Frame))
+    app = log_in("researcher")
+    app.switch_page("pages/frames.py").run()
+    assert not app.exception
+    text = page_text(app)
+    assert frame.source_sha256 in text and frame.frame_sha256 in text
+    assert f"{BAD_PHONE[:3]}****{BAD_PHONE[-4:]}" in text  # the rejected row is reported ...
+    assert BAD_PHONE not in text  # ... but its phone number stays masked
+    assert app.get("download_button")
+
+
+def test_sample_page_shows_the_drawn_design_and_verifies_it(study, app_db):
+    with app_db.session() as session:
+        design = session.scalar(select(SampleDesign))
+    app = log_in("researcher")
+    app.switch_page("pages/sample.py").run()
+    assert str(design.seed) in app.json[0].value
+    app.button(key="verify_sample").click().run()
+    assert not app.error
+    assert str(design.seed) in app.success[-1].value
+
+
+# --- surveyor --------------------------------------------------------------------------------------
+
+
+def test_surveyor_takes_the_next_case_and_sees_it_masked_and_blind(study, app_db):
+    app = log_in("surveyor")
+    app.button(key="next_case").click().run()
+    assert not app.exception
+    case = _held_case(app_db)
+    text = page_text(app)
+    assert mask_phone(case.record.phone) in text
+    assert case.record.phone not in text
+    assert case.record.recipient_name not in text
+    scale = SCALES["justice3"]
+    for label in [level.zh for level in scale.levels] + list(scale.codes):
+        assert label not in text, f"the system rating scale leaks onto the surveyor's page: {label}"
+
+
+def test_surveyor_reveal_shows_the_number_and_is_audited(study, app_db):
+    app = log_in("surveyor")
+    app.button(key="next_case").click().run()
+    app.button(key="reveal_phone").click().run()
+    case = _held_case(app_db)
+    assert case.record.phone in page_text(app)
+    with app_db.session() as session:
+        reveals = session.scalars(select(AuditEntry).where(AuditEntry.action == "phone.revealed")).all()
+    assert [(r.actor, r.entity_id) for r in reveals] == [("surveyor", str(case.id))]
+
+
+def test_surveyor_records_no_answer_and_the_case_waits_for_a_retry(study, app_db):
+    app = log_in("surveyor")
+    app.button(key="next_case").click().run()
+    case = _held_case(app_db)
+    app.selectbox(key="disposition").select("3.13").run()
+    app.button(key="FormSubmitter:outcome-保存结果").click().run()
+    assert not app.exception
+    with app_db.session() as session:
+        after = session.get(Case, case.id)
+    assert (after.state, after.attempts, after.held_by) == ("pending", 1, None)
+    assert any("3.13" in s.value for s in app.success)
+
+
+def test_surveyor_makes_an_appointment_with_date_and_time(study, app_db):
+    app = log_in("surveyor")
+    app.button(key="next_case").click().run()
+    case = _held_case(app_db)
+    app.selectbox(key="disposition").select("2.21").run()
+    app.time_input(key="appointment_time").set_value(dt.time(15, 30))
+    app.button(key="FormSubmitter:outcome-保存结果").click().run()
+    assert not app.exception
+    with app_db.session() as session:
+        after = session.get(Case, case.id)
+    assert after.state == "appointment"
+    assert after.appointment_at is not None
+    assert after.appointment_at.strftime("%H:%M") == "07:30"  # 15:30 in Shanghai is 07:30 UTC
+
+
+# --- supervisor, reviewer, auditor, admin ------------------------------------------------------------
+
+
+def test_supervisor_sees_progress_with_counts_and_rates(study, app_db):
+    complete_interviews(app_db, 2)
+    app = log_in("supervisor")
+    assert not app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["已释放个案"] == "8"
+    assert metrics["完成访问"] == "2"
+    rates = app.dataframe[0].value
+    assert rates["RR1"].iloc[0] == pytest.approx(2 / 8)
+    assert app.get("vega_lite_chart")
+
+
+def test_reviewer_sees_headline_figures_and_no_personal_data(study, app_db):
+    complete_interviews(app_db, 6)
+    app = log_in("reviewer")
+    assert not app.exception
+    assert [m.label for m in app.metric] == ["满意率", "知晓率", "首选率"]
+    assert all(re.fullmatch(r"\d+\.\d%", m.value) for m in app.metric)
+    text = page_text(app)
+    for phone in study.phones:
+        assert phone not in text and mask_phone(phone) not in text
+    assert app.get("vega_lite_chart")
+
+
+def test_reviewer_without_completed_interviews_gets_a_clear_message(study):
+    app = log_in("reviewer")
+    assert [i.value for i in app.info] == ["尚无完成的访问，无法比较。"]
+
+
+def test_auditor_runs_the_verification(study):
+    app = log_in("auditor")
+    app.button(key="run_verification").click().run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    checks = dict(zip(table["检查项"], table["结果"], strict=True))
+    assert checks["sample re-draw"] == "✅ 通过"
+    assert checks["audit chain"] == "✅ 通过"
+
+
+def test_admin_lists_users_without_password_hashes(study, app_db):
+    app = log_in("admin")
+    table = app.dataframe[0].value
+    assert set(table["username"]) == {"researcher", "surveyor", "supervisor", "reviewer", "auditor", "admin"}
+    assert "password_hash" not in table.columns
+    with app_db.session() as session:
+        hashes = session.scalars(select(User.password_hash)).all()
+    assert not any(h in page_text(app) for h in hashes)
+
+
+def test_admin_creates_a_surveyor(study, app_db):
+    app = log_in("admin")
+    app.text_input(key="new_username").input("fangyuan2")
+    app.selectbox(key="new_role").select("surveyor")
+    app.text_input(key="new_password").input("a-long-password")
+    app.text_input(key="new_surveyor_no").input("017")
+    app.button(key="FormSubmitter:create_user-创建用户").click().run()
+    assert not app.exception
+    with app_db.session() as session:
+        made = session.scalar(select(User).where(User.username == "fangyuan2"))
+    assert (made.role, made.surveyor_no, made.active) == ("surveyor", "017", True)
+    assert log_in("fangyuan2", "a-long-password").header[0].value == "我的呼叫队列"
+
+
+def test_admin_refuses_a_short_password(study, app_db):
+    app = log_in("admin")
+    app.text_input(key="new_username").input("short")
+    app.text_input(key="new_password").input("abc")
+    app.button(key="FormSubmitter:create_user-创建用户").click().run()
+    assert [e.value for e in app.error] == ["密码至少 8 个字符。"]
+
+
+def test_admin_deactivates_a_user_who_then_cannot_log_in(study, app_db):
+    app = log_in("admin")
+    with app_db.session() as session:
+        reviewer_id = session.scalar(select(User.id).where(User.username == "reviewer"))
+    app.selectbox(key="manage_user").select(reviewer_id).run()
+    app.button(key="users.deactivate").click().run()
+    assert not app.exception
+    assert [e.value for e in log_in("reviewer").error] == ["用户名或密码错误。"]
+
+
+def test_admin_resets_a_password(study, app_db):
+    app = log_in("admin")
+    with app_db.session() as session:
+        surveyor_id = session.scalar(select(User.id).where(User.username == "surveyor"))
+    app.selectbox(key="manage_user").select(surveyor_id).run()
+    app.text_input(key="reset_password_value").input("brand-new-secret")
+    app.button(key="FormSubmitter:reset_password-重置密码").click().run()
+    assert log_in("surveyor", "brand-new-secret").header[0].value == "我的呼叫队列"
