@@ -163,7 +163,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "您当前没有正在处理的个案，请先在“我的呼叫队列”领取。",
         "en": "You hold no case; take one from “My call queue” first.",
     },
-    "interview.progress": {"zh": "第 {done} 题已答 · 个案 {case}", "en": "{done} answered · case {case}"},
+    "interview.progress": {"zh": "已答 {done} 题 · 个案 {case}", "en": "{done} answered · case {case}"},
     "interview.next": {"zh": "下一题", "en": "Next"},
     "interview.continue": {"zh": "已读完，继续", "en": "Read out — continue"},
     "interview.back": {"zh": "上一题", "en": "Back"},

@@ -100,6 +100,18 @@ def _pages_for(role: str) -> list[st.Page]:
     ]
 
 
+def _login_pages() -> list[st.Page]:
+    """The login form, also under every page's address: a reload (which ends the tab's session) of
+    /surveyor-interview shows the login instead of "page not found", then lands on that page again."""
+    title = tr("login.title")
+    aliases = [
+        st.Page(_login_page, title=title, url_path=f"{role}-{url}")
+        for role, pages in ROLE_PAGES.items()
+        for _, _, url in pages
+    ]
+    return [st.Page(_login_page, title=title, url_path="login", default=True), *aliases]
+
+
 def _language_switch() -> None:
     with st.sidebar:
         codes = list(LANGUAGES)
@@ -121,7 +133,7 @@ def main() -> None:
         st.stop()
     current = state.login()
     if current is None:
-        page = st.navigation([st.Page(_login_page, title=tr("login.title"), url_path="login")])
+        page = st.navigation(_login_pages(), position="hidden")
     else:
         pages = _pages_for(current.role) or [
             st.Page(_no_pages_page, title=tr("page.no_role"), url_path="no-pages")
