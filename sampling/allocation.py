@@ -3,9 +3,11 @@
 Targets are computed in exact rational arithmetic (``fractions.Fraction``) so that ties are real
 ties and rounding never depends on floating-point noise. A stratum whose target exceeds its size is
 taken whole and the rest re-allocated among the others; a stratum whose target is below the minimum
-gets the minimum (or all its units, if it has fewer) and the rest is re-allocated; the loop ends when
-no stratum violates a bound. The free strata are then rounded by largest remainder: floor every
-target, then give +1 to the largest fractional parts, ties to the earlier stratum in ``sizes``' order.
+gets the minimum (or all its units, if it has fewer) and the rest is re-allocated. Both bounds are
+solved at once (t_h = clamp(λ·w_h, min_h, N_h), Σ t_h = n), because fixing one kind of violation
+first can make a feasible design look infeasible. The targets are then rounded by largest remainder:
+floor every target, then +1 to the largest fractional parts, ties to the earlier stratum in ``sizes``'
+order. No stratum can cross a bound in rounding: a target at a bound is a whole number.
 """
 
 from __future__ import annotations
@@ -58,6 +60,46 @@ def _weights(
     return weights
 
 
+def _clamp(x: Fraction, low: int, high: int) -> Fraction:
+    return min(max(x, Fraction(low)), Fraction(high))
+
+
+def _box_targets(
+    weights: list[Fraction], lower: list[int], upper: list[int], n: int, method: str
+) -> list[Fraction]:
+    """Exact targets t_h = clamp(λ·w_h, lower_h, upper_h) with Σ t_h = n.
+
+    Σ clamp(λ·w_h, …) grows piecewise linearly with λ, so λ is found exactly between two breakpoints.
+    Strata at their upper bound are "taken whole", those at the minimum keep it, the others share the
+    rest in proportion to their weights — the fixed point of re-allocating after each violation.
+    """
+
+    def total(lam: Fraction) -> Fraction:
+        return sum(
+            (_clamp(lam * w, lo, hi) for w, lo, hi in zip(weights, lower, upper, strict=True)), Fraction(0)
+        )
+
+    if n == sum(lower):
+        return [Fraction(lo) for lo in lower]
+    reachable = sum(hi if w > 0 else lo for w, lo, hi in zip(weights, lower, upper, strict=True))
+    if reachable < n:
+        raise DesignError(
+            f"{method} allocation cannot place {n - reachable} of the n = {n} cases: the strata that could take "
+            "them have weight 0 (for example S_h = 0); use proportional allocation or a minimum per stratum"
+        )
+    points = sorted(
+        {Fraction(b) / w for w, lo, hi in zip(weights, lower, upper, strict=True) if w > 0 for b in (lo, hi)}
+    )
+    previous = Fraction(0)
+    for point in points:
+        if total(point) >= n:
+            low, high = total(previous), total(point)
+            lam = previous + (point - previous) * (n - low) / (high - low)
+            return [_clamp(lam * w, lo, hi) for w, lo, hi in zip(weights, lower, upper, strict=True)]
+        previous = point
+    raise DesignError(f"{method} allocation found no solution for n = {n}; please report this")  # unreachable
+
+
 def allocate(
     sizes: pd.Series | Mapping,
     n: int,
@@ -99,43 +141,12 @@ def allocate(
     cost_values = _aligned(cost, sizes, "a cost per case c_h", method) if method == "optimal" else None
     weights = _weights(N, method, sd_values, cost_values)
 
-    fixed: dict[int, int] = {}
-    while True:
-        free = [h for h in range(len(N)) if h not in fixed]
-        remaining = n - sum(fixed.values())
-        total_weight = sum((weights[h] for h in free), Fraction(0))
-        if not free:
-            break
-        if total_weight == 0:
-            if remaining == sum(floor_h[h] for h in free):
-                fixed.update({h: floor_h[h] for h in free})
-                continue
-            raise DesignError(
-                f"{method} allocation cannot place {remaining} cases: the remaining strata all have weight 0 "
-                "(for example S_h = 0 everywhere); use proportional allocation or a minimum per stratum"
-            )
-        targets = {h: remaining * weights[h] / total_weight for h in free}
-        over = [h for h in free if targets[h] > N[h]]
-        if over:
-            fixed.update({h: N[h] for h in over})
-            continue
-        under = [h for h in free if targets[h] < floor_h[h]]
-        if under:
-            fixed.update({h: floor_h[h] for h in under})
-            continue
-        break
-
-    result = [0] * len(N)
-    for h, value in fixed.items():
-        result[h] = value
-    if free and total_weight != 0:
-        floors = {h: math.floor(targets[h]) for h in free}
-        for h in free:
-            result[h] = floors[h]
-        left = n - sum(result)
-        by_remainder = sorted(free, key=lambda h: (-(targets[h] - floors[h]), h))
-        for h in by_remainder[:left]:
-            result[h] += 1
+    targets = _box_targets(weights, floor_h, N, n, method)
+    floors = [math.floor(t) for t in targets]
+    result = list(floors)
+    by_remainder = sorted(range(len(N)), key=lambda h: (-(targets[h] - floors[h]), h))
+    for h in by_remainder[: n - sum(floors)]:
+        result[h] += 1
     if sum(result) != n:  # cannot happen unless the loop above is wrong; never return a wrong total
         raise DesignError(f"allocation failed to reach n = {n} (got {sum(result)}); please report this")
     return pd.Series(result, index=sizes.index, dtype="int64", name="n_h")

@@ -74,7 +74,9 @@ def detect_encoding(raw: bytes, path: Path, whole: bool = False) -> str:
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     sample = raw
-    if len(raw) > _DETECTION_SAMPLE_BYTES and not whole:
+    if (
+        len(raw) >= _DETECTION_SAMPLE_BYTES and not whole
+    ):  # a read of exactly the sample size may end mid-character
         cut = raw.rfind(b"\n", 0, _DETECTION_SAMPLE_BYTES)
         sample = raw[: cut + 1] if cut > 0 else raw[:_DETECTION_SAMPLE_BYTES]
     best = charset_normalizer.from_bytes(sample, cp_isolation=list(CANDIDATE_ENCODINGS)).best()

@@ -99,21 +99,20 @@ class Units:
 
 
 def _stratum_codes(data: pd.DataFrame, strata: list[str]) -> tuple[np.ndarray, list[str]]:
-    """Each row's stratum as an index into the code-point-sorted list of keys."""
+    """Each row's stratum as an index into the code-point-sorted list of keys (int16 when it fits)."""
     missing = [c for c in strata if c not in data.columns]
     if missing:
         raise DrawError(f"strata column(s) not in the frame: {', '.join(missing)}")
-    combined = np.zeros(len(data), dtype=np.int64)
+    combined: np.ndarray | None = None
     labels: list[list[str]] = []
     radix = 1
     for column in strata:
         values = data[column]
         if isinstance(values.dtype, pd.CategoricalDtype):
-            codes = values.cat.codes.to_numpy().astype(np.int64)
+            codes = values.cat.codes.to_numpy()
             names = [str(c) for c in values.cat.categories]
         else:
             codes, uniques = pd.factorize(values, sort=False)
-            codes = codes.astype(np.int64)
             names = [str(u) for u in uniques]
         if (codes < 0).any():
             row = int(np.flatnonzero(codes < 0)[0])
@@ -121,10 +120,13 @@ def _stratum_codes(data: pd.DataFrame, strata: list[str]) -> tuple[np.ndarray, l
                 f"strata column {column!r} is empty on {int((codes < 0).sum())} row(s) (first: record "
                 f"{data['record_id'].iloc[row] if 'record_id' in data.columns else row}); fill it or drop those rows"
             )
-        combined = combined * len(names) + codes if radix > 1 else codes
+        codes = codes.astype(np.int64)
+        combined = codes if combined is None else combined * len(names) + codes
         radix *= max(len(names), 1)
         labels.append(names)
-    present = np.unique(combined)
+    assert combined is not None
+    dense = radix <= 4 * len(data) + 1024  # few possible strata: count and look up instead of sorting
+    present = np.flatnonzero(np.bincount(combined, minlength=radix)) if dense else np.unique(combined)
     keys = []
     for code in present:
         parts = []
@@ -134,11 +136,16 @@ def _stratum_codes(data: pd.DataFrame, strata: list[str]) -> tuple[np.ndarray, l
             rest //= len(names)
         keys.append(SEPARATOR.join(reversed(parts)))
     order = sorted(range(len(keys)), key=lambda i: keys[i])
-    rank = np.empty(len(keys), dtype=np.int64)
-    rank[order] = np.arange(len(keys))
     sorted_keys = [keys[i] for i in order]
     if len(set(sorted_keys)) != len(sorted_keys):
         raise DrawError(f"two strata print the same key (a value contains {SEPARATOR!r}); rename the values")
+    dtype = np.int16 if len(keys) < 2**15 else np.int32  # 16-bit codes sort by radix, in linear time
+    rank = np.empty(len(keys), dtype=dtype)
+    rank[order] = np.arange(len(keys), dtype=dtype)
+    if dense:
+        lookup = np.zeros(radix, dtype=dtype)
+        lookup[present] = rank
+        return lookup[combined], sorted_keys
     return rank[np.searchsorted(present, combined)], sorted_keys
 
 
@@ -166,16 +173,16 @@ def prepare_units(
             "give at least one strata column (use a constant column for an unstratified sample)"
         )
     codes, keys = _stratum_codes(data, list(strata))
-    reasons = (
-        exclude.reasons(data) if exclude is not None else pd.Series(pd.NA, index=data.index, dtype="str")
-    )
-    eligible = reasons.isna().to_numpy(dtype=bool)
+    reasons = exclude.reasons(data) if exclude is not None else None
+    eligible = reasons.isna().to_numpy(dtype=bool) if reasons is not None else np.ones(len(data), dtype=bool)
     excluded_rows = np.flatnonzero(~eligible)
     excluded = pd.DataFrame(
         {
             "record_id": data["record_id"].iloc[excluded_rows].to_numpy() if len(excluded_rows) else [],
             "stratum": np.array(keys, dtype=object)[codes[excluded_rows]] if len(excluded_rows) else [],
-            "reason": reasons.iloc[excluded_rows].to_numpy() if len(excluded_rows) else [],
+            "reason": reasons.iloc[excluded_rows].to_numpy()
+            if reasons is not None and len(excluded_rows)
+            else [],
         }
     ).astype("str")
     if unit == "event":
@@ -190,8 +197,9 @@ def prepare_units(
     smallest = np.full(n_persons, _UINT64_MAX, dtype=np.uint64)
     np.minimum.at(smallest, person_of_eligible, draws)
     candidates = np.flatnonzero(draws == smallest[person_of_eligible])
-    _, first = np.unique(person_of_eligible[candidates], return_index=True)  # sorted by person number
-    rows = eligible_rows[candidates[first]]
+    first = np.full(n_persons, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, person_of_eligible[candidates], candidates)  # a tie (p = 2⁻⁶⁴) → earlier row
+    rows = eligible_rows[first]
     person = np.full(len(data), -1, dtype=np.int64)
     person[eligible_rows] = person_of_eligible
     n_events = np.bincount(person_of_eligible, minlength=n_persons)

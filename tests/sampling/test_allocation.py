@@ -153,3 +153,17 @@ def test_proportional_allocation_is_within_one_of_its_exact_target(sizes, share)
     result = allocate(series, n)
     targets = [Fraction(n * N, sum(sizes)) for N in sizes]
     assert all(abs(r - t) < 1 for r, t in zip(result, targets, strict=True))
+
+
+def test_caps_and_minimums_are_solved_together_when_only_one_allocation_fits():
+    # Neyman targets exceed the first and third strata; fixing those caps first would leave the second
+    # below its minimum and overshoot n. The only feasible allocation is (1, 2, 2).
+    sizes = pd.Series({"a": 1, "b": 2, "c": 3})
+    sd = pd.Series({"a": 1.0, "b": 0.25, "c": 1.0})
+    assert allocate(sizes, 5, method="neyman", sd=sd, minimum=2).tolist() == [1, 2, 2]
+
+
+def test_strata_with_weight_zero_keep_their_minimum_and_the_others_take_the_rest():
+    sizes = pd.Series({"uniform": 100, "mixed": 100})
+    sd = pd.Series({"uniform": 0.0, "mixed": 0.5})
+    assert allocate(sizes, 30, method="neyman", sd=sd, minimum=5).tolist() == [5, 25]
