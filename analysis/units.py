@@ -25,14 +25,16 @@ For each unit (organisation, staff member, district, domain):
   BH-adjusted as well. Each case is its own control, so this is sharper than comparing two rates.
 - Integrity test ("are the ratings themselves the citizens'?", needs the callback items): among the
   unit's interviews (`interviews`, by default the design's data; pass every started interview,
-  including those that ended because the service never happened), the count of unsupported ratings
-  (`analysis.cases.unsupported_rating`: rated by someone else, service denied, or the system rating
-  better than the citizen's answer) against the study-wide share p₀ of such cases (pooled over all
-  units, which includes the faulty ones and so errs on the cautious side): one-sided exact binomial
-  P(X ≥ k | n, p₀). Conditional on the interviewed cases and unweighted, like McNemar's test.
-- `flagged`: BH at `q` on the unit's evidence p-value, min(1, 2·min(p_rate, p_integrity))
-  (Bonferroni over the two tests, valid whatever their dependence); with no integrity data, the rate
-  test alone. `rate_flagged` is BH on the rate test alone.
+  including those that ended because the service never happened), the count k of ratings that are
+  not the citizen's own (`analysis.cases.not_own_rating`: rated by someone else, or service denied)
+  against the background share p₀ of such cases, one-sided exact binomial P(X ≥ k | n, p₀).
+  p₀ is pooled over the units not flagged (iterated from all units until the flags settle), since
+  honest units have a background too (relatives who rate, people who forget). Conditional on the
+  interviewed cases and unweighted, like McNemar's test.
+- `flagged`: BH at `q` on the unit's evidence p-value, Simes' combination of the two tests,
+  min(2·p₍₁₎, p₍₂₎) — valid when the tests are positively dependent, as two signs of the same
+  inflation are; with no integrity data, the rate test alone. `rate_flagged` is BH on the rate test
+  alone.
 """
 
 from __future__ import annotations
@@ -112,7 +114,6 @@ def compare_units(
     level: float = 0.95,
     seed: int = 0,
     interviews: pd.DataFrame | None = None,
-    scale: str = "justice3",
 ) -> pd.DataFrame:
     """One row per unit of the frame: system against third-party 满意率, tests, BH flags, shrinkage.
 
@@ -194,31 +195,55 @@ def compare_units(
         p = pd.Series(stats.binom.sf(b - 1, discordant, 0.5), index=result.index).where(discordant > 0)
         result["paired_p_value"] = p
         result["paired_p_adjusted"], result["paired_flagged"] = _bh(p, q)
-    _integrity(result, data if interviews is None else interviews, unit, scale, system_col, item)
-    if "integrity_p_value" in result and result["integrity_p_value"].notna().any():
-        both = pd.concat([result["p_value"], result["integrity_p_value"]], axis=1)
-        evidence = (2 * both.min(axis=1, skipna=True)).clip(upper=1.0).where(both.notna().any(axis=1))
-    else:
-        evidence = result["p_value"]
-    result["evidence_p_value"] = evidence
-    result["evidence_p_adjusted"], result["flagged"] = _bh(evidence, q)
+    _integrity_counts(result, data if interviews is None else interviews, unit, system_col)
+    _flag(result, q)
     return result.drop(columns=["df"]).rename(columns={"se": "third_party_se"})
 
 
-def _integrity(
-    result: pd.DataFrame, interviews: pd.DataFrame, unit: str, scale: str, system_col: str, item: str
-):
-    """Add the integrity test's columns when the interviews carry the callback items."""
+def simes(first: pd.Series, second: pd.Series) -> pd.Series:
+    """Simes' combination of two p-values, min(2·p₍₁₎, p₍₂₎); a lone p-value stands as it is."""
+    both = np.sort(np.column_stack([first.to_numpy(float), second.to_numpy(float)]), axis=1)  # NaN last
+    lone = np.isnan(both[:, 1])
+    combined = np.where(lone, both[:, 0], np.minimum(2 * both[:, 0], both[:, 1]))
+    return pd.Series(np.minimum(combined, 1.0), index=first.index)
+
+
+def _integrity_counts(result: pd.DataFrame, interviews: pd.DataFrame, unit: str, system_col: str) -> None:
+    """Interviews and ratings not the citizen's own per unit, when the interviews carry `who_rated`."""
     if unit not in interviews.columns or not {"who_rated", system_col}.issubset(interviews.columns):
         return
-    unsupported = not_own_rating(interviews, system_col=system_col)
-    counts = pd.DataFrame({"k": unsupported.to_numpy(), "n": 1}).groupby(interviews[unit].to_numpy()).sum()
-    k = counts["k"].reindex(result.index).fillna(0).astype(int)
-    n = counts["n"].reindex(result.index).fillna(0).astype(int)
-    p0 = counts["k"].sum() / counts["n"].sum() if counts["n"].sum() else np.nan
-    result["interviews"], result["unsupported"] = n, k
-    result["unsupported_background"] = p0
-    result["integrity_p_value"] = pd.Series(stats.binom.sf(k - 1, n, p0), index=result.index).where(n > 0)
+    not_own = not_own_rating(interviews, system_col=system_col)
+    counts = pd.DataFrame({"k": not_own.to_numpy(), "n": 1}).groupby(interviews[unit].to_numpy()).sum()
+    result["interviews"] = counts["n"].reindex(result.index).fillna(0).astype(int)
+    result["not_own"] = counts["k"].reindex(result.index).fillna(0).astype(int)
+
+
+def _flag(result: pd.DataFrame, q: float, max_rounds: int = 5) -> None:
+    """Integrity p-values against a background share estimated from the units not flagged, then BH.
+
+    Round one pools every unit; each later round pools the units not flagged in the round before,
+    until the flags stop changing (at most `max_rounds`), so that faulty units do not raise the
+    background they are measured against.
+    """
+    if "not_own" not in result or result["interviews"].sum() == 0:
+        result["evidence_p_value"] = result["p_value"]
+        result["evidence_p_adjusted"], result["flagged"] = _bh(result["p_value"], q)
+        return
+    k, n = result["not_own"], result["interviews"]
+    flagged = pd.Series(False, index=result.index)
+    for _ in range(max_rounds):
+        clean = ~flagged & (n > 0)
+        p0 = k[clean].sum() / n[clean].sum() if n[clean].sum() else k.sum() / n.sum()
+        integrity = pd.Series(stats.binom.sf(k - 1, n, p0), index=result.index).where(n > 0)
+        evidence = simes(result["p_value"], integrity)
+        adjusted, now = _bh(evidence, q)
+        if now.equals(flagged):
+            break
+        flagged = now
+    result["not_own_background"] = p0
+    result["integrity_p_value"] = integrity
+    result["evidence_p_value"] = evidence
+    result["evidence_p_adjusted"], result["flagged"] = adjusted, now
 
 
 def _cmh(mine: np.ndarray, peers: np.ndarray, values: np.ndarray, strata: np.ndarray) -> tuple[float, float]:

@@ -37,6 +37,28 @@ class RakingStep:
 
 
 @dataclass(frozen=True)
+class GregStep:
+    """GREG calibration on margin indicators: cells per margin, weights before, and g-weights.
+
+    Residuals as R's `greg_calibration` entry: x − g·w ⊙ X β with β the least-squares fit of x/g on
+    X with weights w (X the indicators of every margin level; its column space is R's model matrix's).
+    """
+
+    cells: tuple[np.ndarray, ...]
+    sizes: tuple[int, ...]
+    old_weights: np.ndarray
+    g: np.ndarray
+
+    def indicators(self) -> np.ndarray:
+        blocks = [np.eye(size)[cell] for cell, size in zip(self.cells, self.sizes, strict=True)]
+        return np.hstack(blocks)
+
+    def gram_inverse(self) -> np.ndarray:
+        x = self.indicators()
+        return np.linalg.pinv(x.T @ (x * self.old_weights[:, None]))
+
+
+@dataclass(frozen=True)
 class Structure:
     """The fixed parts of a design that the variance needs, as integer codes."""
 
@@ -47,6 +69,11 @@ class Structure:
     fpc_factor: np.ndarray  # f_h = 1 - n_h/N_h per stratum (1 with replacement)
     stratum_labels: np.ndarray
     lonely_psu: str = "fail"
+
+    @property
+    def rows_are_psus(self) -> bool:
+        """Element sampling: PSU i is row i, so PSU totals are the rows themselves."""
+        return len(self.psu) == len(self.psu_stratum) and bool((self.psu == np.arange(len(self.psu))).all())
 
 
 def group_sum(values: np.ndarray, cell: np.ndarray, n_cells: int) -> np.ndarray:
@@ -67,7 +94,11 @@ def group_mean(values: np.ndarray, cell: np.ndarray, n_cells: int) -> np.ndarray
 def residualise(z: np.ndarray, steps: tuple[PostStratumStep | RakingStep, ...]) -> np.ndarray:
     """Apply the calibration steps to influence values z (n × k) as `svyrecvar` does."""
     for step in steps:
-        if isinstance(step, RakingStep):
+        if isinstance(step, GregStep):
+            x = step.indicators()
+            beta = step.gram_inverse() @ (x.T @ (z / step.g[:, None]))
+            z = z - (step.g * step.old_weights)[:, None] * (x @ beta)
+        elif isinstance(step, RakingStep):
             sizes = [int(cell.max()) + 1 for cell in step.cells]
             for _ in range(10):  # R makes exactly ten passes over the margins
                 for cell, psw, size in zip(step.cells, step.weights, sizes, strict=True):
@@ -85,6 +116,8 @@ def residualise(z: np.ndarray, steps: tuple[PostStratumStep | RakingStep, ...]) 
 
 def psu_totals(z: np.ndarray, structure: Structure) -> np.ndarray:
     """Totals of each column of z within each PSU (P × k)."""
+    if structure.rows_are_psus:
+        return z
     return group_sum(z, structure.psu, len(structure.psu_stratum))
 
 
@@ -170,3 +203,93 @@ def domain_variance(z: np.ndarray, domain: np.ndarray, n_domains: int, structure
     squares = np.bincount(flat, weights=deviations**2, minlength=size).reshape(n_strata, n_domains)
     squares += (structure.n_psu[:, None] - present) * means**2
     return combine_strata(squares, structure)
+
+
+class _Residuals:
+    """Influence values of D domains after calibration, kept as z (one domain per row) plus terms.
+
+    Each calibration step subtracts u_i · C[cell_i, d] from every row i, so after all steps the
+    n × D matrix is  z·1[d = domain_i] + Σ_terms u ⊙ C[cell] — stored as the small C matrices
+    rather than n × D numbers. The arithmetic is exactly `residualise`'s, reordered.
+    """
+
+    def __init__(self, z: np.ndarray, domain: np.ndarray, n_domains: int) -> None:
+        self.z, self.domain, self.width = z, domain, n_domains
+        self.inside = domain >= 0
+        self.terms: list[list] = []  # [u, cell, size, C]
+
+    def project(self, g: np.ndarray, cell: np.ndarray, size: int) -> np.ndarray:
+        """Σ_i∈cell g_i · row_i of the current matrix, per cell (size × D)."""
+        keep = self.inside
+        flat = cell[keep] * self.width + self.domain[keep]
+        out = np.bincount(flat, weights=(g * self.z)[keep], minlength=size * self.width).reshape(
+            size, self.width
+        )
+        for u, other, other_size, coefficients in self.terms:
+            cross = np.bincount(cell * other_size + other, weights=g * u, minlength=size * other_size)
+            out += cross.reshape(size, other_size) @ coefficients
+        return out
+
+    def term(self, u: np.ndarray, cell: np.ndarray, size: int) -> np.ndarray:
+        self.terms.append([u, cell, size, np.zeros((size, self.width))])
+        return self.terms[-1][3]
+
+    def dense(self, columns: slice) -> np.ndarray:
+        width = columns.stop - columns.start
+        out = np.zeros((len(self.z), width))
+        rows = np.flatnonzero(self.inside & (self.domain >= columns.start) & (self.domain < columns.stop))
+        out[rows, self.domain[rows] - columns.start] = self.z[rows]
+        for u, cell, _, coefficients in self.terms:
+            out += u[:, None] * coefficients[cell, columns]
+        return out
+
+
+def calibrated_domain_variance(
+    z: np.ndarray, domain: np.ndarray, n_domains: int, structure: Structure, steps: tuple, chunk: int = 16
+) -> np.ndarray:
+    """`variance` of the n × D domain matrix of z under calibration steps, without building it whole."""
+    residuals = _Residuals(np.asarray(z, dtype=float), domain, n_domains)
+    for step in steps:
+        if isinstance(step, GregStep):
+            projected = np.vstack(
+                [
+                    residuals.project(1 / step.g, cell, size)
+                    for cell, size in zip(step.cells, step.sizes, strict=True)
+                ]
+            )
+            beta = step.gram_inverse() @ projected
+            start = 0
+            for cell, size in zip(step.cells, step.sizes, strict=True):
+                residuals.term(step.g * step.old_weights, cell, size)[:] = -beta[start : start + size]
+                start += size
+        elif isinstance(step, RakingStep):
+            sizes = [int(cell.max()) + 1 for cell in step.cells]
+            counts = [
+                np.bincount(cell, minlength=size).astype(float)
+                for cell, size in zip(step.cells, sizes, strict=True)
+            ]
+            coefficients = [
+                residuals.term(psw, cell, size)
+                for cell, psw, size in zip(step.cells, step.weights, sizes, strict=True)
+            ]
+            for _ in range(10):
+                for cell, psw, size, count, c in zip(
+                    step.cells, step.weights, sizes, counts, coefficients, strict=True
+                ):
+                    mean = residuals.project(1 / psw, cell, size) / np.where(count == 0, 1.0, count)[:, None]
+                    c -= mean
+        else:
+            psw = step.new_weights.copy()
+            oldw = step.old_weights
+            psw[(psw == 0) & (oldw == 0)] = 1.0
+            size = int(step.cell.max()) + 1
+            sums = residuals.project(oldw / psw, step.cell, size)
+            old_totals = np.bincount(step.cell, weights=oldw, minlength=size)
+            residuals.term(psw, step.cell, size)[:] = -sums / old_totals[:, None]
+    parts = [
+        stratified_variance(
+            psu_totals(residuals.dense(slice(start, min(n_domains, start + chunk))), structure), structure
+        )
+        for start in range(0, n_domains, chunk)
+    ]
+    return np.concatenate(parts)

@@ -65,6 +65,15 @@ p <- svyciprop(~sat, rk, method = "logit")
 emit("rake_prop", c(coef(p), SE(p), attr(p, "ci")))
 b <- svyby(~y, ~domain, rk, svymean)
 emit("rake_by_mean", c(coef(b), SE(b)))
+pop <- c(`(Intercept)` = 1350, sexm = 650, ageyoung = 750)
+for (fun in c("linear", "raking")) {
+  cal <- calibrate(fpc, ~sex + age, pop, calfun = fun, epsilon = 1e-13, maxit = 100)
+  emit(paste0("cal_", fun, "_weights"), weights(cal))
+  emit(paste0("cal_", fun, "_mean"), c(coef(svymean(~y, cal)), SE(svymean(~y, cal))))
+  emit(paste0("cal_", fun, "_total"), c(coef(svytotal(~y, cal)), SE(svytotal(~y, cal))))
+  b <- svyby(~y, ~domain, cal, svymean)
+  emit(paste0("cal_", fun, "_by_mean"), c(coef(b), SE(b)))
+}
 """
 
 
@@ -202,3 +211,33 @@ def test_raked_proportion_interval_matches_svyciprop(raked, r):
 def test_raked_domain_means_match_svyby(raked, r):
     table = raked.by("domain").mean("y")
     assert np.r_[table["estimate"], table["se"]] == pytest.approx(list(r["rake_by_mean"]), rel=REL)
+
+
+@pytest.fixture(scope="module", params=["linear", "raking"])
+def calibrated(request, sample):
+    design = Design(sample, strata="stratum", fpc="N").calibrate(MARGINS, calfun=request.param)
+    return request.param, design
+
+
+def test_calibrated_weights_match_calibrate(calibrated, r):
+    fun, design = calibrated
+    assert design.weights.tolist() == pytest.approx(list(r[f"cal_{fun}_weights"]), rel=REL)
+
+
+def test_calibrated_mean_and_total_match_calibrate(calibrated, r):
+    fun, design = calibrated
+    m, t = design.mean("y"), design.total("y")
+    expected = [*r[f"cal_{fun}_mean"], *r[f"cal_{fun}_total"]]
+    assert [m.estimate, m.se, t.estimate, t.se] == pytest.approx(expected, rel=REL)
+
+
+def test_calibrated_domain_means_match_svyby(calibrated, r):
+    fun, design = calibrated
+    table = design.by("domain").mean("y")
+    assert np.r_[table["estimate"], table["se"]] == pytest.approx(list(r[f"cal_{fun}_by_mean"]), rel=REL)
+
+
+def test_raking_variance_differs_from_calibrate_raking_as_r_says(raked, sample):
+    greg = Design(sample, strata="stratum", fpc="N").calibrate(MARGINS, calfun="raking")
+    assert greg.weights == pytest.approx(raked.weights, rel=1e-8)
+    assert greg.mean("y").se != pytest.approx(raked.mean("y").se, rel=1e-8)

@@ -108,3 +108,11 @@ def test_a_surveyor_who_records_more_satisfaction_than_peers_is_flagged():
     table = surveyor_effects(data)
     assert table.loc["P", "satisfied_flagged"]
     assert table["satisfied_flagged"].sum() == 1
+
+
+def test_simes_combination_is_twice_the_smaller_or_the_larger_p_value():
+    from analysis.units import simes
+
+    combined = simes(pd.Series([0.01, 0.04, 0.3, np.nan]), pd.Series([0.03, 0.01, np.nan, np.nan]))
+    assert combined.tolist()[:3] == pytest.approx([0.02, 0.02, 0.3])
+    assert np.isnan(combined.iloc[3])
