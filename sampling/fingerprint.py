@@ -8,15 +8,16 @@ is a different frame — and, since the draw follows frame order, may give a dif
 Definition: ``sha256`` over, for each field of ``FRAME_FIELDS`` in that order,
 ``b"field:" + name + b"\\n"`` followed by the column, encoded by kind:
 
-* text fields with few values (``validation.CATEGORICAL_FIELDS`` except ``service_date`` and
-  ``complaint_open``): ``b"dict\\n"``, the distinct values sorted by code point, each as UTF-8 length
-  (8-byte little-endian) + bytes, then one 4-byte little-endian index per row into that sorted list
-  (-1 for missing);
-* other text fields: ``b"text\\n"``, per row the UTF-8 length (8-byte little-endian, -1 for missing),
-  then all rows' bytes concatenated;
-* ``service_date``: days since 1970-01-01; ``rating_time``: microseconds since 1970-01-01T00:00
-  (8-byte little-endian each, the minimum int64 for missing);
-* ``complaint_open``: one byte per row, 1 yes, 0 no, 255 missing.
+* text fields with few values (``event_type`` … ``staff_id``, ``system_rating``): ``b"dict\n"``, the
+  distinct values sorted by code point, each as UTF-8 length (4-byte little-endian) + bytes, then one
+  index per row into that sorted list — 1 byte wide when there are fewer than 255 values, 2 bytes
+  when fewer than 65,535, else 4 (little-endian; all bits set for missing);
+* other text fields: ``b"text\n"``, per row the UTF-8 length (4-byte little-endian, all bits set for
+  missing), then all rows' bytes concatenated;
+* ``service_date``: ``b"D\n"`` and days since 1970-01-01 (4-byte little-endian signed);
+  ``rating_time``: ``b"us\n"`` and microseconds since 1970-01-01T00:00 (8-byte); the minimum
+  integer of that width for missing;
+* ``complaint_open``: ``b"flag\n"`` and one byte per row, 1 yes, 0 no, 255 missing.
 """
 
 from __future__ import annotations
@@ -45,17 +46,22 @@ _DICTIONARY_FIELDS = frozenset(
 _NA_INT64 = np.iinfo(np.int64).min
 
 
+def _index_dtype(count: int) -> str:
+    return "<u1" if count < 255 else "<u2" if count < 65535 else "<u4"
+
+
 def _update_dictionary(digest: hashlib._Hash, column: pd.Series) -> None:
     categorical = column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype("category")
     values = [str(v) for v in categorical.cat.categories]
     order = sorted(range(len(values)), key=lambda i: values[i])
-    rank = np.empty(len(values) + 1, dtype="<i4")
-    rank[order] = np.arange(len(values), dtype="<i4")
-    rank[-1] = -1
+    dtype = np.dtype(_index_dtype(len(values)))
+    rank = np.empty(len(values) + 1, dtype=dtype)
+    rank[order] = np.arange(len(values), dtype=dtype)
+    rank[-1] = np.iinfo(dtype).max  # code -1 (missing) picks the last entry
     digest.update(b"dict\n")
     for i in order:
         encoded = values[i].encode("utf-8")
-        digest.update(len(encoded).to_bytes(8, "little") + encoded)
+        digest.update(len(encoded).to_bytes(4, "little") + encoded)
     digest.update(rank[categorical.cat.codes.to_numpy()].tobytes())
 
 
@@ -64,9 +70,9 @@ def _update_text(digest: hashlib._Hash, column: pd.Series) -> None:
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     offsets = np.frombuffer(array.buffers()[1], dtype="<i8")[array.offset : array.offset + len(array) + 1]
-    lengths = np.diff(offsets).astype("<i8")
+    lengths = np.diff(offsets).astype("<u4")
     if array.null_count:
-        lengths[array.is_null().to_numpy(zero_copy_only=False)] = -1
+        lengths[array.is_null().to_numpy(zero_copy_only=False)] = np.iinfo(np.uint32).max
     digest.update(b"text\n")
     digest.update(lengths.tobytes())
     data = array.buffers()[2]
@@ -76,8 +82,9 @@ def _update_text(digest: hashlib._Hash, column: pd.Series) -> None:
 
 def _update_times(digest: hashlib._Hash, column: pd.Series, unit: str) -> None:
     values = pd.to_datetime(column).astype("datetime64[us]").to_numpy().astype(f"datetime64[{unit}]")
-    ints = values.view("<i8").copy()
-    ints[np.isnat(values)] = _NA_INT64
+    width = "<i4" if unit == "D" else "<i8"
+    ints = values.view("<i8").astype(width)
+    ints[np.isnat(values)] = np.iinfo(width).min
     digest.update(f"{unit}\n".encode())
     digest.update(ints.tobytes())
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -113,7 +114,9 @@ reps = []
 for seed in (1, 2, 3):
     a = time.perf_counter(); sampling.draw(frame, strata, table["n_h"], seed=seed, unit="event"); reps.append(("huifang", time.perf_counter() - a))
     a = time.perf_counter(); data.groupby(strata, observed=True).sample(frac=n / len(data), random_state=seed); reps.append(("pandas", time.perf_counter() - a))
-a = time.perf_counter(); persons = sampling.draw(frame, strata, sampling.plan(sampling.unit_sizes(frame, design.model_copy(update={"unit": "person"})), n=n)["n_h"], seed=7, unit="person"); t_person = time.perf_counter() - a
+a = time.perf_counter()
+persons = sampling.draw_design(frame, design.model_copy(update={"unit": "person", "seed": 7}))
+t_person = time.perf_counter() - a
 print(json.dumps({
     "rows_loaded": len(frame.data), "rows_rejected": len(frame.rejected), "strata": len(sizes),
     "load_s": t1 - t0, "plan_s": t2 - t1, "draw_s": t3 - t2, "total_s": t3 - t0, "peak_rss_gb": peak,
@@ -121,6 +124,7 @@ print(json.dumps({
     "draw_event_s": min(t for who, t in reps if who == "huifang"),
     "pandas_groupby_sample_s": min(t for who, t in reps if who == "pandas"),
     "person_unit_sizes_plan_draw_s": t_person, "person_cases": len(persons.cases),
+    "cpu_s": resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_SELF).ru_stime,
 }))
 """
 
@@ -147,6 +151,9 @@ def main() -> None:
     parser.add_argument("--csv-rows", type=int, default=1_000_000)
     parser.add_argument("--n", type=int, default=5_000)
     args = parser.parse_args()
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (other work on the machine slows every figure)"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         parquet = Path(tmp) / "frame.parquet"
         started = time.perf_counter()
@@ -168,7 +175,7 @@ def main() -> None:
             f" → ratio {ratio:.2f} (target ≤ 0.5; best of 3 each)"
         )
         print(
-            f"  person unit (unit sizes + plan + draw): {result['person_unit_sizes_plan_draw_s']:.2f} s, {result['person_cases']} cases"
+            f"  person unit (draw_design: dedupe + allocate + draw): {result['person_unit_sizes_plan_draw_s']:.2f} s, {result['person_cases']} cases"
         )
         parquet.unlink()
         csv_path = Path(tmp) / "frame_gbk.csv"
