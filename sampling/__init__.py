@@ -29,6 +29,7 @@ from sampling.fingerprint import frame_sha256
 from sampling.frame import Frame, load_frame
 from sampling.mapping import guess_mapping, load_mapping, resolve_mapping, save_mapping
 from sampling.phones import normalise_phones
+from sampling.reading import preview, read_headers
 from sampling.selection import ALGORITHM, Sample, release
 from sampling.size import expected_margin, plan, sample_size
 
@@ -59,6 +60,8 @@ __all__ = [
     "load_mapping",
     "normalise_phones",
     "plan",
+    "preview",
+    "read_headers",
     "release",
     "resolve_mapping",
     "sample_size",

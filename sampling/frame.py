@@ -7,6 +7,7 @@ spreadsheet row number and reasons), and every change or rejection is a line of 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -43,6 +44,14 @@ class Frame:
     as_of: dt.date
     detected_encoding: str | None = None
     unmapped: list[str] = field(default_factory=list)
+
+    def rejected_csv(self) -> bytes:
+        """The rejected rows as a UTF-8 CSV with BOM (opens correctly in Excel), for download."""
+        return self.rejected.to_csv(index=False).encode("utf-8-sig")
+
+    def report_csv(self) -> bytes:
+        """The validation report as a UTF-8 CSV with BOM (phones already masked)."""
+        return self.report.to_csv(index=False).encode("utf-8-sig")
 
     @property
     def summary(self) -> dict[str, object]:
@@ -148,14 +157,17 @@ def load_frame(
     *,
     scale: str = "justice3",
     as_of: dt.date | None = None,
+    progress: Callable[[str, float], None] | None = None,
 ) -> Frame:
     """Read, map, validate and fingerprint an export (CSV, XLSX or Parquet).
 
     ``mapping`` {export header: field} overrides the built-in header synonyms; ``encoding`` overrides
     detection; ``scale`` names the rating scale whose labels the export uses; dates after ``as_of``
     (default: today in Shanghai) are rejected as future dates. A missing required column raises
-    ``MissingColumnsError`` before anything is loaded; row problems go to the report.
+    ``MissingColumnsError`` before anything is loaded; row problems go to the report. ``progress``,
+    if given, is called with a stage name and the fraction done (0–1) for a progress bar.
     """
+    report_progress = progress or (lambda stage, done: None)
     path = Path(path)
     if scale not in SCALES:
         raise ValueError(f"unknown rating scale {scale!r}; choose one of {', '.join(SCALES)}")
@@ -166,7 +178,9 @@ def load_frame(
     if missing:
         raise MissingColumnsError(path, missing, headers)
     dictionary_headers = {h for h, name in resolved.items() if name in v.CATEGORICAL_FIELDS}
+    report_progress("reading", 0.0)
     raw = read_table(path, encoding, dictionary_headers)
+    report_progress("validating", 0.5)
     resolved = resolve_mapping(list(raw.data.columns), mapping)
     missing = [name for name in REQUIRED_FIELDS if name not in resolved.values()]
     if missing:
@@ -196,12 +210,15 @@ def load_frame(
             .sort_values("row", kind="stable")
             .reset_index(drop=True)
         )
+    report_progress("fingerprinting", 0.85)
+    fingerprint = frame_sha256(kept)
+    report_progress("done", 1.0)
     return Frame(
         data=kept,
         report=report,
         rejected=_rejected_rows(raw, rejected_mask, report),
         source_sha256=raw.source_sha256,
-        frame_sha256=frame_sha256(kept),
+        frame_sha256=fingerprint,
         mapping=resolved,
         encoding=raw.encoding,
         path=str(path),

@@ -256,3 +256,27 @@ def read_table(
         table = _read_csv(raw, path, encoding, dictionary_headers or set())
     table.source_sha256 = digest
     return table
+
+
+def preview(path: str | Path, rows: int = 20, encoding: str | None = None) -> tuple[pd.DataFrame, str | None]:
+    """The first ``rows`` rows as text with the export's own headers, and the encoding (for CSV).
+
+    Cheap on any file size: for the column-mapping step, before the whole file is read.
+    """
+    path = Path(path)
+    with path.open("rb") as fh:
+        head = fh.read(_DETECTION_SAMPLE_BYTES)
+    if not head:
+        raise EmptyFileError(path)
+    kind = sniff_kind(head[:8], path)
+    if kind == "parquet":
+        batch = next(pq.ParquetFile(path).iter_batches(batch_size=rows), None)
+        table = batch.to_pandas() if batch is not None else pd.DataFrame(columns=read_headers(path))
+        return table.astype("str"), None
+    if kind == "xlsx":
+        return pd.read_excel(path, dtype=str, engine="openpyxl", nrows=rows, keep_default_na=False), None
+    codec = codec_name(encoding) if encoding else detect_encoding(head, path)
+    cut = head.rfind(b"\n") if len(head) == _DETECTION_SAMPLE_BYTES else len(head)
+    text = _decode(head[: cut if cut > 0 else len(head)], codec, path).removeprefix("\ufeff")
+    table = pd.read_csv(io.StringIO(text), dtype=str, nrows=rows, keep_default_na=False, on_bad_lines="skip")
+    return table, codec

@@ -343,3 +343,36 @@ def test_a_byte_order_mark_is_found_by_detection_not_by_the_extension(tmp_path):
     path = tmp_path / "export.txt"
     path.write_bytes(codecs.BOM_UTF8 + export_frame(good_rows()).to_csv(index=False).encode("utf-8"))
     assert load(path).encoding == "utf-8-sig"
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx", "parquet"])
+def test_a_preview_shows_the_first_rows_with_the_exports_headers(tmp_path, suffix):
+    table = export_frame(good_rows(30))
+    path = tmp_path / f"f.{suffix}"
+    if suffix == "csv":
+        table.to_csv(path, index=False, encoding="gbk")
+    elif suffix == "xlsx":
+        table.to_excel(path, index=False)
+    else:
+        table.to_parquet(path, index=False)
+    head, encoding = sampling.preview(path, rows=5)
+    assert list(head.columns) == list(table.columns) and len(head) == 5
+    assert head["所属区"].tolist() == table["所属区"].head(5).tolist()
+    assert encoding == ("gb18030" if suffix == "csv" else None)
+
+
+def test_progress_is_reported_from_start_to_done(tmp_path):
+    stages = []
+    load(
+        write_csv(tmp_path / "f.csv", good_rows()), progress=lambda stage, done: stages.append((stage, done))
+    )
+    assert stages[0] == ("reading", 0.0) and stages[-1] == ("done", 1.0)
+    assert [done for _, done in stages] == sorted(done for _, done in stages)
+
+
+def test_rejected_rows_download_as_a_csv_excel_opens(tmp_path):
+    rows = good_rows()
+    rows[1]["district"] = "火星区"
+    frame = load(write_csv(tmp_path / "f.csv", rows))
+    data = frame.rejected_csv()
+    assert data.startswith(codecs.BOM_UTF8) and "火星区" in data.decode("utf-8-sig")
