@@ -6,7 +6,15 @@ or the app.
 
 from analysis.aapor import aapor_rates
 from analysis.agreement import Agreement, TestResult, agreement
-from analysis.cases import CaseComparison, case_flags, compare_cases, paired_difference, paired_table
+from analysis.cases import (
+    CaseComparison,
+    agreement_by_lag,
+    case_flags,
+    compare_cases,
+    not_own_rating,
+    paired_difference,
+    paired_table,
+)
 from analysis.design import Design, DomainEstimator, Estimate
 from analysis.errors import (
     AgreementError,
@@ -44,6 +52,7 @@ __all__ = [
     "TestResult",
     "aapor_rates",
     "agreement",
+    "agreement_by_lag",
     "analysis_dataset",
     "case_flags",
     "compare_cases",
@@ -55,6 +64,7 @@ __all__ = [
     "headline",
     "nonresponse_adjust",
     "nonresponse_bias_table",
+    "not_own_rating",
     "paired_difference",
     "paired_table",
     "surveyor_effects",

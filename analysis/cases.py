@@ -162,3 +162,38 @@ def paired_difference(
     sat = set(satisfied_codes)
     difference = data[system_col].isin(sat).to_numpy(float) - answer.isin(sat).fillna(False).to_numpy(float)
     return design.mean(np.where(on_scale, difference, np.nan), level=level)
+
+
+def agreement_by_lag(
+    cases: pd.DataFrame,
+    lag: str = "lag_days",
+    bins: Sequence[float] = (0, 7, 14, 30, 60, np.inf),
+    scale: str = "justice3",
+    satisfied_codes: Sequence[str] = DEFAULT_SATISFIED_CODES,
+) -> pd.DataFrame:
+    """Agreement of system rating and callback answer by days between service and callback.
+
+    Recall fades: if agreement falls with the lag, late callbacks measure memory as much as the
+    service. `lag` names a column of whole days (callback date − service date). One row per bin
+    [a, b): cases with an on-scale answer, exact agreement, kappa with its interval, contradicted share.
+    """
+    if lag not in cases.columns:
+        raise AnalysisError(f"cases lack the lag column {lag!r} (days between service and callback)")
+    groups = pd.cut(cases[lag], bins=list(bins), right=False)
+    rows = []
+    for interval, part in cases.groupby(groups, observed=False):
+        table = paired_table(part, scale)
+        n = int(table.to_numpy().sum())
+        row = {"lag": str(interval), "cases": n, "agreement": np.nan, "kappa": np.nan}
+        row.update({"kappa_low": np.nan, "kappa_high": np.nan, "contradicted": np.nan})
+        if n:
+            stats = agreement(table, satisfied=satisfied_codes)
+            row.update(
+                agreement=float(np.trace(table.to_numpy()) / n),
+                kappa=stats.kappa,
+                kappa_low=stats.kappa_ci[0],
+                kappa_high=stats.kappa_ci[1],
+                contradicted=float(case_flags(part, satisfied_codes, scale)["contradicted"].sum() / n),
+            )
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("lag")

@@ -74,3 +74,17 @@ def test_paired_difference_is_the_weighted_mean_of_system_minus_callback_satisfi
     estimate = paired_difference(Design(cases, weights="w"))
     # on-scale answers: rows 0, 1, 3, 4 → differences 0, 1, -1, 0 with weights 1, 2, 1, 3
     assert estimate.estimate == pytest.approx((0 + 2 - 1 + 0) / 7)
+
+
+def test_agreement_by_lag_reports_each_lag_band_separately():
+    from analysis.cases import agreement_by_lag
+
+    codes = ["satisfied", "basically_satisfied", "dissatisfied"]
+    early = pd.DataFrame({"system_rating": codes * 4, "sat_overall": codes * 4, "lag_days": 3})
+    late = pd.DataFrame(
+        {"system_rating": codes * 4, "sat_overall": codes[1:] + codes[:1] + codes * 3, "lag_days": 40}
+    )
+    table = agreement_by_lag(pd.concat([early, late], ignore_index=True), bins=(0, 7, 30, 90))
+    assert table["cases"].tolist() == [12, 0, 12]
+    assert table["agreement"].iloc[0] == 1.0
+    assert table["agreement"].iloc[2] == pytest.approx(9 / 12)
