@@ -66,9 +66,13 @@ def make_study(
     answers = sample["true_answer"].to_numpy().copy()
     answers[rng.random(len(sample)) < 0.05] = "dk"
     sample["sat_overall"] = np.where(sample["responded"], answers, None)
-    sample["aware_12348"] = np.where(sample["responded"], np.where(rng.random(len(sample)) < 0.4, "yes", "no"), None)
+    sample["aware_12348"] = np.where(
+        sample["responded"], np.where(rng.random(len(sample)) < 0.4, "yes", "no"), None
+    )
     choice = np.array(["public_legal", "private_lawyer", "other", "dk"])[rng.integers(0, 4, len(sample))]
     sample["first_choice"] = np.where(sample["responded"], choice, None)
     respondents = sample[sample["responded"]].reset_index(drop=True)
-    respondents["weight"] = respondents["N"] / respondents.groupby("organisation_id")["record_id"].transform("size")
+    respondents["weight"] = respondents["N"] / respondents.groupby("organisation_id")["record_id"].transform(
+        "size"
+    )
     return Study(frame, sample.reset_index(drop=True), respondents, set(names[bad]))

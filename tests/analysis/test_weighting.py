@@ -16,7 +16,9 @@ def sample():
     n = 600
     frame = pd.DataFrame(
         {
-            "system_rating": rng.choice(["satisfied", "basically_satisfied", "dissatisfied"], n, p=[0.7, 0.2, 0.1]),
+            "system_rating": rng.choice(
+                ["satisfied", "basically_satisfied", "dissatisfied"], n, p=[0.7, 0.2, 0.1]
+            ),
             "channel": rng.choice(["网络平台", "实体平台", "热线平台"], n),
             "design_weight": rng.uniform(5, 15, n),
         }
@@ -54,8 +56,12 @@ def test_a_class_with_too_few_respondents_collapses_to_its_coarser_class(sample)
 def test_ineligible_cases_take_no_part(sample):
     sample["eligible"] = True
     sample.loc[:9, "eligible"] = False
-    data = nonresponse_adjust(sample, "responded", ["system_rating"], eligible_col="eligible", min_respondents=5).data
-    assert data.loc[data["responded"], "nr_weight"].sum() == pytest.approx(sample.loc[10:, "design_weight"].sum())
+    data = nonresponse_adjust(
+        sample, "responded", ["system_rating"], eligible_col="eligible", min_respondents=5
+    ).data
+    assert data.loc[data["responded"], "nr_weight"].sum() == pytest.approx(
+        sample.loc[10:, "design_weight"].sum()
+    )
 
 
 def test_missing_class_column_is_named(sample):
@@ -70,7 +76,9 @@ def test_frame_margins_count_every_level(sample):
 
 def test_bias_table_tests_response_against_each_variable_with_pearsons_chi_square(sample):
     table = nonresponse_bias_table(sample, "responded", ["system_rating", "channel"])
-    expected = stats.chi2_contingency(pd.crosstab(sample["system_rating"], sample["responded"]), correction=False)
+    expected = stats.chi2_contingency(
+        pd.crosstab(sample["system_rating"], sample["responded"]), correction=False
+    )
     row = table[table["variable"] == "system_rating"].iloc[0]
     assert (row["chi2"], row["p_value"]) == pytest.approx((expected[0], expected[1]))
 
