@@ -331,7 +331,7 @@ def sample_plan(ctx: _Context, study: str, **options) -> None:
 
     with _errors(), ctx.db.session() as session:
         target = find_study(session, study)
-        data = frames.frame_records(session, frames.latest_frame(session, target))
+        data = frames.frame_records(session, frames.latest_frame(session, target), personal=True)
         table = samples.plan(data, target, _params(**options))
         click.echo(table.to_string())
         click.echo(f"total n = {int(table['n_h'].sum())} of N = {int(table['N_h'].sum())}")

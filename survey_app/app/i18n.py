@@ -191,6 +191,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "progress.dispositions": {"zh": "结果分布", "en": "Outcomes"},
     "progress.no_sample": {"zh": "本项目尚未抽样。", "en": "This study has no sample yet."},
     "progress.flags": {"zh": "质量提示", "en": "Quality flags"},
+    "progress.no_flags": {"zh": "没有质量提示。", "en": "No quality flags."},
     # comparison
     "comparison.headline": {"zh": "核心指标", "en": "Headline figures"},
     "comparison.system": {"zh": "系统满意率", "en": "System 满意率"},
@@ -205,6 +206,22 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "comparison.level": {"zh": "比较层级", "en": "Compare by"},
     "comparison.definition": {"zh": "满意率定义：{codes}", "en": "满意率 counts: {codes}"},
+    "comparison.census": {
+        "zh": "评价系统全部记录（普查，无抽样误差）",
+        "en": "all the rating system's records (a census, no sampling error)",
+    },
+    "comparison.paired": {
+        "zh": "同一批样本个案上，系统评价减第三方回答的满意率差：{estimate} 个百分点（95% CI {low} 至 {high}）",
+        "en": "On the same sampled cases, system minus callback 满意率: {estimate} points (95% CI {low} to {high})",
+    },
+    "comparison.chart_limit": {
+        "zh": "图中显示差值最大的 {shown} 个单位（共 {total} 个）。",
+        "en": "The chart shows the {shown} units with the largest differences (of {total}).",
+    },
+    "comparison.fdr": {
+        "zh": "单位标记按 Benjamini–Hochberg 方法控制错误发现率（q = {q}）。",
+        "en": "Units are flagged with the false discovery rate controlled by Benjamini–Hochberg (q = {q}).",
+    },
     # reports
     "reports.generate": {"zh": "生成 PDF 报告", "en": "Generate the PDF report"},
     "reports.download": {"zh": "下载报告", "en": "Download the report"},

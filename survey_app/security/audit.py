@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from survey_app.storage.models import AuditEntry, AuditHead, utcnow
@@ -55,35 +55,39 @@ def record(
     entity: str | None = None,
     entity_id: Any = None,
     **details: Any,
-) -> AuditEntry:
-    """Append one entry in the caller's transaction (so it commits or rolls back with the change)."""
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
-    entry_id = head.last_id + 1
+) -> str:
+    """Append one entry in the caller's transaction (so it commits or rolls back with the change).
+
+    Returns the entry's hash. Core statements, not the ORM's unit of work: this runs on every action.
+    """
+    last_id, last_hash = session.execute(
+        select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()
+    ).one()
+    entry_id = last_id + 1
     at = utcnow()
     details_json = canonical_json(details)
     entity_key = None if entity_id is None else str(entity_id)
-    digest = _entry_hash(
-        head.last_hash, entry_id, at, actor, action, study_id, entity, entity_key, details_json
+    digest = _entry_hash(last_hash, entry_id, at, actor, action, study_id, entity, entity_key, details_json)
+    session.execute(
+        insert(AuditEntry).values(
+            id=entry_id,
+            at=at,
+            actor=actor,
+            action=action,
+            study_id=study_id,
+            entity=entity,
+            entity_id=entity_key,
+            details=details_json,
+            prev_hash=last_hash,
+            hash=digest,
+        )
     )
-    entry = AuditEntry(
-        id=entry_id,
-        at=at,
-        actor=actor,
-        action=action,
-        study_id=study_id,
-        entity=entity,
-        entity_id=entity_key,
-        details=details_json,
-        prev_hash=head.last_hash,
-        hash=digest,
-    )
-    session.add(entry)
     session.execute(
         update(AuditHead)
         .where(AuditHead.id == 1)
-        .values(last_id=entry_id, last_hash=digest, count=head.count + 1)
+        .values(last_id=entry_id, last_hash=digest, count=AuditHead.count + 1)
     )
-    return entry
+    return digest
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,15 @@ import fixtures
 import questionnaires
 from survey_app.config import database_url, describe
 from survey_app.security.passwords import generate_password
-from survey_app.services import auth, fieldwork, frames, interviews, questionnaire_store, samples, studies
+from survey_app.services import (
+    auth,
+    fieldwork,
+    fieldwork_import,
+    frames,
+    questionnaire_store,
+    samples,
+    studies,
+)
 from survey_app.services.errors import InvalidState
 from survey_app.storage import Database, open_database, upgrade
 from survey_app.storage.models import Case, FrameRecord, Study, User
@@ -166,7 +174,7 @@ def _build(db: Database, *, rows: int, seed: int, out_dir: Path, echo: Callable[
         frames.import_frame(session, researcher, study, result.frame_path)
     with _stage(result, "stratified draw", echo), db.session() as session:
         study = studies.find_study(session, STUDY_NAME)
-        design = samples.draw_sample(session, researcher, study, demo_design(seed))
+        design = samples.draw_sample(session, researcher, study, demo_design(seed, rows))
         result.released = session.scalar(
             select(func.count(Case.id)).where(Case.design_id == design.id, Case.state == "pending")
         )
@@ -179,30 +187,36 @@ def _build(db: Database, *, rows: int, seed: int, out_dir: Path, echo: Callable[
         studies.set_state(session, researcher, study, "fieldwork")
     with _stage(result, "simulated fieldwork", echo):
         simulate_fieldwork(db, synthetic.truth, seed=seed)
+    supervisor, auditor = _user(db, "supervisor"), _user(db, "auditor")
     with _stage(result, "analysis", echo), db.session() as session:
         study = studies.find_study(session, STUDY_NAME)
-        studies.set_state(session, _user(db, "supervisor"), study, "closed")
+        studies.set_state(session, supervisor, study, "closed")
         result.analysis = analysis_service.analyse(session, study)
     with _stage(result, "PDF report", echo), db.session() as session:
         study = studies.find_study(session, STUDY_NAME)
-        pdf, digest = reports.build_report(session, study, lang="zh", kind="full", actor=_user(db, "auditor"))
+        pdf, digest = reports.build_report(session, study, lang="zh", kind="full", actor=auditor)
         result.report_path = out_dir / "demo-report.pdf"
         result.report_path.write_bytes(pdf)
         result.report_sha256 = digest
     return result
 
 
-def demo_design(seed: int) -> dict[str, Any]:
-    """The demo's design: districts as strata, Neyman allocation from the system ratings."""
+def demo_design(seed: int, rows: int = 50_000) -> dict[str, Any]:
+    """The demo's design: organisations whose system 满意率 looks too good (≥ 93% over ≥ 30 records) each
+    get a stratum of their own with at least 12 cases (risk-targeted oversampling, DESIGN.md §5); all
+    other records are stratified by district. Proportional allocation of 3% of the frame's rows (1,500
+    released cases for 50,000 rows), plus a 20% reserve. The weights (π = n_h / N_h) undo the
+    oversampling in every estimate."""
     return {
-        "strata": ["district"],
-        "margin": 0.03,
-        "method": "neyman",
-        "minimum": 30,
+        "strata": ["risk_stratum"],
+        "n": max(200, min(1500, rows * 3 // 100)),
+        "method": "proportional",
+        "minimum": 12,
         "response_rate": 0.55,
         "reserve": 0.2,
         "unit": "person",
         "seed": seed,
+        "risk": {"unit": "organisation_id", "min_records": 30, "min_rate": 0.93, "base": "district"},
     }
 
 
@@ -235,92 +249,60 @@ def _cases_for_simulation(db: Database) -> pd.DataFrame:
         return pd.DataFrame(result.all(), columns=list(result.keys()))
 
 
-def simulate_fieldwork(db: Database, truth: pd.DataFrame, *, seed: int, max_days: int = 21) -> None:
-    """Work the real queue with the simulator's outcomes, surveyor by surveyor, on a simulated clock."""
+def simulate_fieldwork(db: Database, truth: pd.DataFrame, *, seed: int) -> int:
+    """Work the real queue: five surveyors claim cases in queue order and upload each case's simulated
+    call history (times, outcomes, the interview's answers) as an external dialer would.
+
+    Returns the number of cases worked. Calling rules between attempts are the simulator's (it calls
+    within hours, spreads attempts over days and times of day); the live path enforces them itself.
+    """
     cases = _cases_for_simulation(db)
-    questionnaire = questionnaires.template("justice-callback")
-    script = fixtures.simulate_fieldwork(cases, truth, seed=seed, questionnaire=questionnaire)
+    script = fixtures.simulate_fieldwork(
+        cases,
+        truth,
+        seed=seed,
+        questionnaire=questionnaires.template("justice-callback"),
+        start=FIELDWORK_START + dt.timedelta(hours=8),
+    )
     plans = _scripts_by_case(script)
     with db.session() as session:
         surveyors = list(session.scalars(select(User).where(User.role == "surveyor").order_by(User.id)))
-    clock = FIELDWORK_START
-    end = FIELDWORK_START + dt.timedelta(days=max_days)
-    idle_rounds = 0
-    while clock < end:
-        worked = 0
+        study = studies.find_study(session, STUDY_NAME)
+    worked = 0
+    while True:
+        claimed = 0
         for surveyor in surveyors:
             with db.session() as session:
-                study = studies.find_study(session, STUDY_NAME)
-                allowed, _ = fieldwork.calling_allowed(study, clock)
-                if not allowed:
-                    break
-                case = fieldwork.next_case(session, surveyor, study, now=clock)
+                case = fieldwork.next_case(session, surveyor, study, now=FIELDWORK_START)
                 if case is None:
                     continue
-                _work_case(session, surveyor, case, plans, clock)
-                worked += 1
-            clock += dt.timedelta(minutes=3)
-        if worked == 0:
-            idle_rounds += 1
-            clock = _next_window(db, clock + dt.timedelta(minutes=30))
-            if idle_rounds > 24 * 2 * max_days:
-                break
-        else:
-            idle_rounds = 0
-        if _all_finalised(db):
-            break
-
-
-def _next_window(db: Database, clock: dt.datetime) -> dt.datetime:
-    with db.session() as session:
-        study = studies.find_study(session, STUDY_NAME)
-        while not fieldwork.calling_allowed(study, clock)[0]:
-            clock += dt.timedelta(minutes=30)
-    return clock
-
-
-def _all_finalised(db: Database) -> bool:
-    with db.session() as session:
-        open_cases = session.scalar(
-            select(func.count(Case.id))
-            .join(Study, Study.id == Case.study_id)
-            .where(Study.name == STUDY_NAME, Case.state.in_(("pending", "held", "appointment")))
-        )
-    return open_cases == 0
+                plan = plans[case.id]
+                fieldwork_import.import_call_history(
+                    session,
+                    surveyor,
+                    case.id,
+                    plan["calls"],
+                    answers=plan["answers"],
+                    interview_minutes=6 + case.id % 7,
+                )
+                claimed += 1
+        worked += claimed
+        if claimed == 0:
+            return worked
 
 
 def _scripts_by_case(script: Any) -> dict[int, dict[str, Any]]:
-    """{case_id: {"attempts": [code, ...], "answers": {...} | None}} from the simulator's output."""
+    """{case_id: {"calls": [(code, naive UTC time), ...], "answers": {...} | None}}."""
     attempts = script.attempts.sort_values(["case_id", "attempt_no"])
-    answers = script.answers
+    local = pd.to_datetime(attempts["called_at"]).dt.tz_localize(fieldwork.SHANGHAI)
+    attempts = attempts.assign(at=local.dt.tz_convert("UTC").dt.tz_localize(None))
     plans: dict[int, dict[str, Any]] = {}
     for case_id, group in attempts.groupby("case_id", sort=False):
-        plans[int(case_id)] = {"attempts": list(group["disposition"]), "answers": answers.get(int(case_id))}
+        calls = [
+            (code, at.to_pydatetime()) for code, at in zip(group["disposition"], group["at"], strict=True)
+        ]
+        plans[int(case_id)] = {"calls": calls, "answers": script.answers.get(int(case_id))}
     return plans
-
-
-def _work_case(
-    session, surveyor: User, case: Case, plans: dict[int, dict[str, Any]], clock: dt.datetime
-) -> None:
-    plan = plans.get(case.id, {"attempts": [], "answers": None})
-    codes = plan["attempts"]
-    code = codes[case.attempts] if case.attempts < len(codes) else "3.13"
-    if code in ("1.1", "1.2") and plan["answers"] is not None:
-        minutes = 6 + (case.id % 7)
-        interviews.import_interview(
-            session,
-            surveyor,
-            case.id,
-            plan["answers"],
-            started_at=clock,
-            ended_at=clock + dt.timedelta(minutes=minutes),
-            code=code,
-        )
-        return
-    if code in ("1.1", "1.2"):
-        code = "2.12"
-    appointment = clock + dt.timedelta(days=1) if code == "2.21" else None
-    fieldwork.record_attempt(session, surveyor, case.id, code, appointment_at=appointment, now=clock)
 
 
 def summary(result: DemoResult) -> str:

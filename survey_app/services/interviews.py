@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 import questionnaires
@@ -33,6 +33,16 @@ from survey_app.storage.models import (
 
 #: An interview that stops with the headline item answered counts as partial (1.2), else break-off.
 KEY_ITEM = "sat_overall"
+
+#: The interview's status for the disposition it ends with; 4.11/4.12 end the questionnaire early
+#: (service never happened, not that person) and are kept, since they are findings.
+INTERVIEW_STATUS = {
+    "1.1": "complete",
+    "1.2": "partial",
+    "2.12": "breakoff",
+    "4.11": "ineligible",
+    "4.12": "ineligible",
+}
 
 
 def answer_digest(interview_id: int, item: str, value: Any, version_id: int) -> str:
@@ -119,36 +129,39 @@ def _persist(
     action: str,
 ) -> None:
     """Write the difference between two answer sets, and log every digest that changed."""
-    changed: dict[str, str | None] = {}
-    for item in before.keys() - after.keys():
-        changed[item] = None
-    session.execute(
-        delete(Answer).where(
-            Answer.interview_id == interview.id, Answer.item.in_(list(before.keys() - after.keys()))
+    changed: dict[str, str | None] = dict.fromkeys(before.keys() - after.keys())
+    if changed:
+        session.execute(
+            delete(Answer).where(Answer.interview_id == interview.id, Answer.item.in_(list(changed)))
         )
-    )
     now = utcnow()
+    version_id = interview.questionnaire_version_id
+    new_rows = []
     for item, value in after.items():
         if item in before and before[item] == value:
             continue
-        digest = answer_digest(interview.id, item, value, interview.questionnaire_version_id)
-        row = session.scalar(select(Answer).where(Answer.interview_id == interview.id, Answer.item == item))
-        if row is None:
-            session.add(
-                Answer(
-                    interview_id=interview.id,
-                    item=item,
-                    value=value,
-                    digest=digest,
-                    questionnaire_version_id=interview.questionnaire_version_id,
-                    answered_at=now,
-                    surveyor_id=actor.id,
-                )
+        digest = answer_digest(interview.id, item, value, version_id)
+        changed[item] = digest
+        if item in before:
+            session.execute(
+                update(Answer)
+                .where(Answer.interview_id == interview.id, Answer.item == item)
+                .values(value=value, digest=digest, answered_at=now, surveyor_id=actor.id)
             )
         else:
-            row.value, row.digest, row.answered_at, row.surveyor_id = value, digest, now, actor.id
-        changed[item] = digest
-    session.flush()
+            new_rows.append(
+                {
+                    "interview_id": interview.id,
+                    "item": item,
+                    "value": value,
+                    "digest": digest,
+                    "questionnaire_version_id": version_id,
+                    "answered_at": now,
+                    "surveyor_id": actor.id,
+                }
+            )
+    if new_rows:
+        session.execute(insert(Answer), new_rows)
     if changed:
         audit.record(
             session,
@@ -210,7 +223,7 @@ def _finish(
     note: str | None = None,
     now: dt.datetime | None = None,
 ) -> None:
-    interview.status = {"1.1": "complete", "1.2": "partial"}.get(code, "breakoff")
+    interview.status = INTERVIEW_STATUS.get(code, "breakoff")
     interview.ended_at = now or utcnow()
     fieldwork.record_attempt(session, actor, case.id, code, note=note, now=interview.ended_at)
 
@@ -225,33 +238,53 @@ def import_interview(
     ended_at: dt.datetime,
     code: str = "1.1",
 ) -> Interview:
-    """Store a whole interview at once (the fieldwork simulator, or a CAPI/paper upload).
+    """Store a whole interview at once (a CAPI or paper upload) and record its call attempt."""
+    case = fieldwork._own_case(session, actor, case_id)
+    interview = store_interview(
+        session, actor, case, answers, started_at=started_at, ended_at=ended_at, code=code
+    )
+    fieldwork.record_attempt(session, actor, case.id, code, now=ended_at)
+    return interview
+
+
+def store_interview(
+    session: Session,
+    actor: User,
+    case: Case,
+    answers: dict[str, Any],
+    *,
+    started_at: dt.datetime,
+    ended_at: dt.datetime,
+    code: str,
+) -> Interview:
+    """Store a finished interview of a case the caller holds (no attempt is recorded here).
 
     The answers go through the same engine as a live interview, item by item in the engine's order,
     so skip logic and validation are enforced exactly as on the surveyor's screen.
     """
-    case = fieldwork._own_case(session, actor, case_id)
-    if session.scalar(select(Interview).where(Interview.case_id == case.id)) is not None:
-        raise InvalidState(f"Case {case_id} already has an interview.")
+    if code not in INTERVIEW_STATUS:
+        raise InvalidState(f"Disposition {code} does not end an interview.")
+    if session.scalar(select(Interview.id).where(Interview.case_id == case.id)) is not None:
+        raise InvalidState(f"Case {case.id} already has an interview.")
     version = study_questionnaire(session, session.get(Study, case.study_id))
     interview = Interview(
         case_id=case.id,
         questionnaire_version_id=version.id,
         surveyor_id=actor.id,
         started_at=started_at,
-        status="in_progress",
+        ended_at=ended_at,
+        status=INTERVIEW_STATUS[code],
     )
     session.add(interview)
     session.flush()
     engine = questionnaires.Interview(load_version(session, version.id), case=case_fields(case, actor))
     replay_answers(engine, answers)
-    if code == "1.1" and not engine.complete:
+    if code in ("1.1", "4.11", "4.12") and not engine.complete:
         raise InvalidState(
-            f"Case {case_id}: the answers do not complete the questionnaire "
+            f"Case {case.id}: the answers do not complete the questionnaire "
             f"(stopped at {engine.current().name})."
         )
     _persist(session, actor, interview, case, {}, dict(engine.answers), "interview.imported")
-    _finish(session, actor, interview, case, code, now=ended_at)
     return interview
 
 

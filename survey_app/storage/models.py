@@ -158,7 +158,7 @@ class Case(Base):
 
     __tablename__ = "cases"
     __table_args__ = (
-        UniqueConstraint("design_id", "selection_order"),
+        UniqueConstraint("design_id", "stratum", "selection_order"),
         Index("ix_cases_queue", "study_id", "state", "next_call_after"),
     )
 
@@ -169,8 +169,8 @@ class Case(Base):
     stratum: Mapped[str] = mapped_column(String(256))
     replicate: Mapped[int] = mapped_column(Integer, default=0)
     selection_order: Mapped[int] = mapped_column(Integer)
-    inclusion_prob: Mapped[float] = mapped_column(Float)
-    design_weight: Mapped[float] = mapped_column(Float)
+    inclusion_prob: Mapped[float | None] = mapped_column(Float)  # None until a reserve case is released
+    design_weight: Mapped[float | None] = mapped_column(Float)
     person_events: Mapped[int] = mapped_column(Integer, default=1)
     priority: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[str] = mapped_column(String(16), default="pending")

@@ -1,93 +1,148 @@
-"""Reviewer (personnel office): headline figures with intervals and system vs third-party 满意率 by unit.
+"""Reviewer (personnel office): headline figures with intervals; system vs third-party 满意率 by unit.
 
-Nothing on this page identifies a person: the inputs are the analysis dataset and the frame's
-ratings without personal fields.
+Everything comes from `services.analysis_service` (weights, intervals, false-discovery control of the
+unit flags); the page arranges it. Nothing here identifies a person: the analysis dataset and the
+frame's ratings carry no names or numbers, and no case-level table is shown.
 """
 
 from __future__ import annotations
+
+import importlib
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from survey_app.app import state
-from survey_app.app.comparison import UNIT_LEVELS, comparison_view
+from survey_app.app.queries import audit_head
 from survey_app.app.state import tr
 from survey_app.services.errors import NotFound
+
+CHART_UNITS = 40  # the chart shows the units with the largest system − third-party differences
+GROUPS = ("district", "domain", "channel")
 
 state.guard("reviewer", "admin")
 st.header(tr("page.comparison"))
 
-level = st.selectbox(
-    tr("comparison.level"),
-    UNIT_LEVELS,
-    format_func={c: tr(f"queue.{c}") for c in UNIT_LEVELS}.__getitem__,
-    key="comparison_level",
-)
+try:
+    analysis_service = importlib.import_module("survey_app.services.analysis_service")
+except ImportError:
+    st.warning(tr("common.not_available", what="survey_app.services.analysis_service"))
+    st.stop()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _analyse(url: str, study_id: int, head: str):
+    """The study's analysis, recomputed only when the audit chain moved (any change is audited)."""
+    with state.database().session() as session:
+        from survey_app.storage.models import Study
+
+        return analysis_service.analyse(session, session.get(Study, study_id))
+
+
 with state.reading() as session:
     study = state.require_study(session)
-    try:
-        view = comparison_view(session, state.actor(session), study, level)
-    except NotFound as exc:
-        st.info(str(exc))
-        st.stop()
-if view is None:
+    head = audit_head(session)
+try:
+    with st.spinner(tr("page.comparison")):
+        result = _analyse(state.database().url, study.id, head)
+except NotFound as exc:
+    st.info(str(exc))
+    st.stop()
+if result.third_party is None:
     st.info(tr("comparison.no_data"))
     st.stop()
 
-st.caption(
-    tr("comparison.definition", codes=" + ".join(study.satisfied_codes)) + f" · n = {view.respondents}"
-)
+definition = analysis_service.satisfied_definition(tuple(study.satisfied_codes), study.scale, state.lang())
+st.caption(tr("comparison.definition", codes=definition))
+
 st.subheader(tr("comparison.headline"))
-overall = view.headline[view.headline["group"] == "overall"]
-columns = st.columns(len(overall))
-for column, row in zip(columns, overall.itertuples(), strict=True):
-    column.metric(
-        row.metric, f"{row.estimate:.1%}", help=f"95% CI {row.ci_low:.1%} – {row.ci_high:.1%}, n = {row.n}"
+overall = result.headline[result.headline["group"] == "overall"]
+columns = st.columns(len(overall) + 1)
+columns[0].metric(tr("comparison.system"), f"{result.system_rate:.1%}", help=tr("comparison.census"))
+columns[0].caption(tr("comparison.census"))
+for column, row in zip(columns[1:], overall.itertuples(), strict=True):
+    column.metric(str(row.metric), f"{row.estimate:.1%}")
+    column.caption(f"95% CI {row.ci_low:.1%} – {row.ci_high:.1%} · n = {int(row.n)}")
+if result.paired_difference is not None:
+    paired = result.paired_difference
+    st.caption(
+        tr(
+            "comparison.paired",
+            estimate=f"{100 * paired.estimate:+.1f}",
+            low=f"{100 * paired.ci_low:+.1f}",
+            high=f"{100 * paired.ci_high:+.1f}",
+        )
     )
-    column.caption(f"95% CI {row.ci_low:.1%} – {row.ci_high:.1%}")
+
+group = st.selectbox(
+    tr("comparison.level"), GROUPS, format_func={g: tr(f"queue.{g}") for g in GROUPS}.__getitem__, key="group"
+)
+by_group = result.headline[result.headline["group"] == group]
+st.dataframe(
+    by_group[["metric", "level", "estimate", "ci_low", "ci_high", "n"]],
+    hide_index=True,
+    width="stretch",
+    column_config={
+        c: st.column_config.NumberColumn(format="percent") for c in ("estimate", "ci_low", "ci_high")
+    },
+)
 
 st.subheader(tr("comparison.by_unit"))
-units = view.units
+units = result.units.reset_index().rename(columns={result.units.index.name or "index": "unit_id"})
+shown = units.sort_values("difference", ascending=False).head(CHART_UNITS)
 long = pd.concat(
     [
-        units.assign(source=tr("comparison.system"), value=units["system"], low=None, high=None),
-        units.assign(
+        shown.assign(source=tr("comparison.system"), value=shown["system_rate"], low=None, high=None),
+        shown.assign(
             source=tr("comparison.third_party"),
-            value=units["third_party"],
-            low=units["ci_low"],
-            high=units["ci_high"],
+            value=shown["third_party"],
+            low=shown["ci_low"],
+            high=shown["ci_high"],
         ),
     ]
 )
 base = alt.Chart(long).encode(
-    y=alt.Y("unit:N", title=tr("comparison.unit"), sort=alt.SortField("value", order="descending")),
+    y=alt.Y("name:N", title=tr("comparison.unit"), sort=list(shown["name"])),
     color=alt.Color("source:N", title=None),
 )
-points = base.mark_point(filled=True, size=80).encode(
-    x=alt.X("value:Q", axis=alt.Axis(format="%"), title="满意率", scale=alt.Scale(zero=False)),
-    tooltip=["unit:N", "source:N", alt.Tooltip("value:Q", format=".1%"), "n:Q"],
+points = base.mark_point(filled=True, size=70).encode(
+    x=alt.X("value:Q", axis=alt.Axis(format="%"), title="满意率", scale=alt.Scale(domain=[0, 1])),
+    tooltip=["name:N", "source:N", alt.Tooltip("value:Q", format=".1%"), "respondents:Q"],
 )
-bars = base.mark_rule().encode(x="low:Q", x2="high:Q")
-st.altair_chart((bars + points).properties(height=max(200, 28 * len(units))), width="stretch")
-st.dataframe(
-    units.rename(
-        columns={
-            "unit": tr("comparison.unit"),
-            "system": tr("comparison.system"),
-            "third_party": tr("comparison.third_party"),
-        }
-    ),
-    hide_index=True,
-    width="stretch",
-)
+intervals = base.mark_rule().encode(x="low:Q", x2="high:Q")
+st.altair_chart((intervals + points).properties(height=max(220, 24 * len(shown))), width="stretch")
+if len(units) > CHART_UNITS:
+    st.caption(tr("comparison.chart_limit", shown=CHART_UNITS, total=len(units)))
 
 st.subheader(tr("comparison.flagged"))
-flagged = units[units["above"]]
+flagged = result.flagged_units.reset_index()
 if flagged.empty:
     st.success(tr("comparison.no_flags"))
 else:
+    evidence = [
+        c
+        for c in (
+            "name",
+            "system_rate",
+            "third_party",
+            "ci_low",
+            "ci_high",
+            "respondents",
+            "p_adjusted",
+            "paired_p_adjusted",
+            "not_own",
+            "evidence_p_adjusted",
+        )
+        if c in flagged.columns
+    ]
     st.dataframe(
-        flagged[["unit", "system", "third_party", "ci_low", "ci_high", "n"]], hide_index=True, width="stretch"
+        flagged[evidence],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            c: st.column_config.NumberColumn(format="percent")
+            for c in ("system_rate", "third_party", "ci_low", "ci_high")
+        },
     )
-st.caption(view.method)
+st.caption(tr("comparison.fdr", q=analysis_service.FDR_Q))

@@ -170,8 +170,8 @@ def upgrade() -> None:
     sa.Column('stratum', sa.String(length=256), nullable=False),
     sa.Column('replicate', sa.Integer(), nullable=False),
     sa.Column('selection_order', sa.Integer(), nullable=False),
-    sa.Column('inclusion_prob', sa.Float(), nullable=False),
-    sa.Column('design_weight', sa.Float(), nullable=False),
+    sa.Column('inclusion_prob', sa.Float(), nullable=True),
+    sa.Column('design_weight', sa.Float(), nullable=True),
     sa.Column('person_events', sa.Integer(), nullable=False),
     sa.Column('priority', sa.Integer(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
@@ -189,7 +189,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['held_by'], ['users.id'], ),
     sa.ForeignKeyConstraint(['study_id'], ['studies.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('design_id', 'selection_order')
+    sa.UniqueConstraint('design_id', 'stratum', 'selection_order')
     )
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index('ix_cases_queue', ['study_id', 'state', 'next_call_after'], unique=False)

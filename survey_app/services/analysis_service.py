@@ -1,0 +1,206 @@
+"""A study's analysis: the stored cases and answers through `analysis`, in one place.
+
+Weights: design weight × nonresponse adjustment within classes of stratum × system-satisfied
+(every released case has a system rating, so respondents and nonrespondents differ on it visibly);
+not-eligible cases (4.x) take no weight. Variance: stratified by the sampling strata with the finite
+population correction N_h, as `analysis.Design` (R's svydesign) computes it, taking the adjusted
+weights as given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+import analysis
+from sampling.vocabulary import SCALES
+from survey_app.services import datasets
+from survey_app.services import dispositions as dispo
+from survey_app.storage.models import Study
+
+#: False discovery rate at which units are flagged.
+FDR_Q = 0.10
+#: Unit level of the headline comparison.
+UNIT = "organisation_id"
+NONRESPONSE_CLASSES = ("stratum", "system_satisfied")
+#: `analysis.headline`'s metric names, and the keys the report uses for them.
+SATISFACTION, AWARENESS, FIRST_CHOICE = "满意率", "知晓率", "首选率"
+METRIC_KEYS = {SATISFACTION: "satisfaction", AWARENESS: "awareness", FIRST_CHOICE: "first_choice"}
+BIAS_VARIABLES = ("district", "domain", "channel", "event_type", "system_satisfied")
+
+
+@dataclass
+class StudyAnalysis:
+    study_id: int
+    study_name: str
+    satisfied_codes: tuple[str, ...]
+    cases: pd.DataFrame  # every released case, with weights and answers (no personal data)
+    frame: pd.DataFrame  # the whole frame's ratings (no personal data)
+    dispositions: pd.DataFrame  # code, group, label, count
+    rates: dict[str, float]
+    headline: pd.DataFrame
+    system_rate: float
+    third_party: analysis.Estimate | None
+    paired_difference: analysis.Estimate | None
+    cases_compared: Any  # analysis.CaseComparison
+    units: pd.DataFrame
+    surveyors: pd.DataFrame
+    nonresponse: pd.DataFrame
+    nonresponse_classes: pd.DataFrame
+
+    @property
+    def flagged_units(self) -> pd.DataFrame:
+        return self.units[self.units["flagged"].fillna(False).astype(bool)]
+
+
+def disposition_table(cases: pd.DataFrame) -> pd.DataFrame:
+    counts = cases["disposition"].value_counts().sort_index()
+    rows = [
+        {
+            "code": code,
+            "group": dispo.get(code).group,
+            "label": dispo.get(code).zh,
+            "label_en": dispo.get(code).en,
+            "count": int(n),
+        }
+        for code, n in counts.items()
+    ]
+    return pd.DataFrame(rows, columns=["code", "group", "label", "label_en", "count"])
+
+
+def _weights(cases: pd.DataFrame) -> pd.DataFrame:
+    cases = cases.copy()
+    cases["eligible"] = cases["aapor_group"] != "NE"
+    adjusted = analysis.nonresponse_adjust(
+        cases, "respondent", list(NONRESPONSE_CLASSES), weight_col="design_weight", eligible_col="eligible"
+    )
+    return adjusted
+
+
+def _respondent_design(cases: pd.DataFrame) -> analysis.Design | None:
+    respondents = cases[cases["respondent"] & (cases["nr_weight"] > 0)].reset_index(drop=True)
+    if respondents.empty:
+        return None
+    return analysis.Design(respondents, strata="stratum", weights="nr_weight", fpc="N_h", lonely_psu="adjust")
+
+
+def analyse(session: Session, study: Study) -> StudyAnalysis:
+    """Everything the reviewer, the report and `huifang analyse` show, from the stored study."""
+    satisfied = tuple(study.satisfied_codes)
+    cases = datasets.analysis_dataset(session, study)
+    frame = datasets.frame_table(session, study)
+    cases["system_satisfied"] = cases["system_rating"].isin(satisfied)
+    frame_satisfied = frame["system_rating"].isin(satisfied)
+    table = disposition_table(cases)
+    rates = analysis.aapor_rates(dispo.group_counts(list(cases["disposition"])))
+    adjusted = _weights(cases)
+    cases = adjusted.data
+    design = _respondent_design(cases)
+    interviewed = cases[cases["interview_id"].notna()]
+    empty_units = pd.DataFrame(columns=["name", "flagged"])
+    if design is None:
+        headline = pd.DataFrame(columns=["metric", "group", "level", "estimate", "ci_low", "ci_high", "n"])
+        third_party = paired = None
+        compared = analysis.compare_cases(interviewed, satisfied, scale=study.scale)
+        units, surveyors = empty_units, pd.DataFrame()
+    else:
+        headline = analysis.headline(design, satisfied_codes=satisfied)
+        overall = headline[(headline["metric"] == SATISFACTION) & (headline["group"] == "overall")]
+        third_party = analysis.Estimate(
+            **{k: float(overall.iloc[0][k]) for k in ("estimate", "se", "ci_low", "ci_high")},
+            deff=float("nan"),
+            df=float(overall.iloc[0]["df"]),
+            n=int(overall.iloc[0]["n"]),
+        )
+        paired = analysis.paired_difference(design, satisfied)
+        compared = analysis.compare_cases(design.data, satisfied, scale=study.scale)
+        units = analysis.compare_units(
+            frame, design, UNIT, satisfied_codes=satisfied, q=FDR_Q, interviews=interviewed, seed=study.id
+        )
+        names = frame.drop_duplicates(UNIT).set_index(UNIT)["organisation"]
+        units.insert(0, "name", units.index.map(names))
+        surveyors = analysis.surveyor_effects(
+            design.data, surveyor="surveyor", strata="stratum", satisfied_codes=satisfied, q=FDR_Q
+        )
+    nonresponse = analysis.nonresponse_bias_table(
+        cases[cases["eligible"]], "respondent", list(BIAS_VARIABLES)
+    )
+    return StudyAnalysis(
+        study.id,
+        study.name,
+        satisfied,
+        cases,
+        frame,
+        table,
+        rates,
+        headline,
+        float(frame_satisfied.mean()) if len(frame) else float("nan"),
+        third_party,
+        paired,
+        compared,
+        units,
+        surveyors,
+        nonresponse,
+        adjusted.classes,
+    )
+
+
+def satisfied_definition(codes: tuple[str, ...], scale: str = "justice3", lang: str = "zh") -> str:
+    labels = [SCALES[scale].label(code, lang) for code in codes]
+    return " + ".join(labels)
+
+
+def headline_figures(result: StudyAnalysis) -> dict[str, str]:
+    """The published headline numbers, rounded as printed (what `verify` compares)."""
+    figures = {"system_rate": f"{result.system_rate:.4f}"}
+    overall = result.headline[result.headline["group"] == "overall"]
+    for row in overall.itertuples():
+        figures[METRIC_KEYS.get(str(row.metric), str(row.metric))] = (
+            f"{row.estimate:.4f} [{row.ci_low:.4f}, {row.ci_high:.4f}] n={int(row.n)}"
+        )
+    figures["flagged_units"] = ",".join(sorted(map(str, result.flagged_units.index)))
+    return figures
+
+
+def _pct(x: float) -> str:
+    return "—" if x is None or not np.isfinite(x) else f"{100 * x:.1f}%"
+
+
+def summary_text(result: StudyAnalysis) -> str:
+    lines = []
+    released = len(result.cases)
+    completes = int((result.cases["disposition"] == "1.1").sum())
+    lines.append(
+        f"Study {result.study_name}: {released} cases released, {completes} complete interviews, "
+        f"AAPOR RR1 {_pct(result.rates.get('RR1'))}, RR3 {_pct(result.rates.get('RR3'))}"
+    )
+    definition = " + ".join(result.satisfied_codes)
+    lines.append(
+        f"满意率 ({definition}): system {_pct(result.system_rate)} over all {len(result.frame):,} "
+        "rated records (a census)"
+    )
+    if result.third_party is not None:
+        tp = result.third_party
+        lines.append(
+            f"        third-party {_pct(tp.estimate)} (95% CI {_pct(tp.ci_low)}–{_pct(tp.ci_high)}, n={tp.n})"
+        )
+    if result.paired_difference is not None:
+        pdiff = result.paired_difference
+        lines.append(
+            f"        paired difference system − callback on the same cases: "
+            f"{100 * pdiff.estimate:+.1f} points (95% CI {100 * pdiff.ci_low:+.1f} to "
+            f"{100 * pdiff.ci_high:+.1f})"
+        )
+    flagged = result.flagged_units
+    lines.append(f"Units flagged as inflated (organisations, BH q ≤ {FDR_Q}): {len(flagged)}")
+    for row in flagged.head(15).itertuples():
+        lines.append(
+            f"  {row.Index} {row.name}: system {_pct(row.system_rate)}, third-party "
+            f"{_pct(row.third_party)} (95% CI {_pct(row.ci_low)}–{_pct(row.ci_high)}, "
+            f"{int(row.respondents)} respondents)"
+        )
+    return "\n".join(lines)

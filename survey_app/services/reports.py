@@ -1,0 +1,341 @@
+"""The report assembler: a study's stored state → `analysis.report.ReportContent` → PDF bytes.
+
+Everything printed comes from the database, and the report's time is the study's last recorded
+fieldwork or closing event (never "now"), so the same study state gives a byte-identical PDF and
+`huifang verify` can rebuild it. Building a report is itself audited, with its SHA-256 and the
+headline figures it published.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from analysis import report as rpt
+from analysis.report import adapters
+from sampling.vocabulary import SCALES
+from survey_app.security import audit
+from survey_app.security.audit import canonical_json
+from survey_app.services import analysis_service, samples
+from survey_app.services.auth import require
+from survey_app.services.frames import frame_issues, latest_frame
+from survey_app.services.interviews import study_questionnaire
+from survey_app.storage.models import Answer, AuditEntry, AuditHead, CallAttempt, Case, Exclusion, Study, User
+
+STATE_ACTIONS = (
+    "study.state",
+    "sample.drawn",
+    "sample.released",
+    "attempt.recorded",
+    "interview.imported",
+    "answer.saved",
+    "answer.changed",
+    "frame.imported",
+)
+
+
+def _state_time(session: Session, study: Study) -> dt.datetime:
+    """When the study's state last changed (its last recorded action other than reading it)."""
+    at = session.scalar(
+        select(func.max(AuditEntry.at)).where(
+            AuditEntry.study_id == study.id, AuditEntry.action.in_(STATE_ACTIONS)
+        )
+    )
+    return (at or study.created_at).replace(tzinfo=dt.UTC)
+
+
+def _study_info(study: Study) -> rpt.StudyInfo:
+    settings = study.settings or {}
+    return rpt.StudyInfo(
+        study_id=str(study.id),
+        name=study.title or study.name,
+        commissioning_body=settings.get("commissioned_by", ""),
+        surveyor_organisation=settings.get("surveyor_organisation", ""),
+        purpose=settings.get("purpose", ""),
+        retention=f"{settings.get('retention_days', '')} 天 / days",
+        safeguards=settings.get("safeguards", ""),
+    )
+
+
+def _frame_info(session: Session, study: Study, result: analysis_service.StudyAnalysis) -> rpt.FrameInfo:
+    frame = latest_frame(session, study)
+    issues = frame_issues(session, frame)
+    rejected = (
+        issues[issues["action"] == "rejected"].groupby("reason").size()
+        if len(issues)
+        else pd.Series(dtype=int)
+    )
+    design = samples.current_design(session, study)
+    excluded = pd.Series(
+        dict(
+            session.execute(
+                select(Exclusion.reason, func.count())
+                .where(Exclusion.design_id == design.id)
+                .group_by(Exclusion.reason)
+            ).all()
+        ),
+        dtype=int,
+    )
+    table = pd.concat([rejected, excluded]).rename_axis("reason").reset_index(name="count")
+    return rpt.FrameInfo(
+        file_name=frame.filename,
+        rows=frame.row_count + frame.rejected_count,
+        eligible_rows=frame.row_count - int(excluded.sum()),
+        source_sha256=frame.source_sha256,
+        frame_sha256=frame.frame_sha256,
+        exclusions=table,
+    )
+
+
+def _design_info(session: Session, study: Study, result: analysis_service.StudyAnalysis) -> rpt.DesignInfo:
+    design = samples.current_design(session, study)
+    params = design.params["sampling"]
+    cases = result.cases
+    strata = cases.groupby("stratum").agg(
+        N_h=("N_h", "first"),
+        released=("case_id", "size"),
+        completes=("disposition", lambda d: int((d == "1.1").sum())),
+    )
+    drawn = pd.Series(design.allocation, name="n_h")
+    strata = strata.join(drawn, how="outer").fillna(0).reset_index(names="stratum")
+    strata = strata[["stratum", "N_h", "n_h", "released", "completes"]].astype(
+        {"N_h": int, "n_h": int, "released": int, "completes": int}
+    )
+    risk = design.params.get("risk")
+    description = " × ".join(params["strata"])
+    if risk:
+        description += (
+            f" (risk-targeted: {risk['unit']} with ≥ {risk['min_records']} records and system "
+            f"满意率 ≥ {risk['min_rate']:.0%} as own strata, others by {risk['base']})"
+        )
+    allocation = f"{params['method']}, minimum {params['minimum']} per stratum, unit {params['unit']}"
+    return rpt.DesignInfo(
+        strata_description=description,
+        allocation=allocation,
+        seed=int(design.seed),
+        sample_sha256=design.sample_sha256 or "",
+        strata=strata,
+    )
+
+
+def _fieldwork_info(
+    session: Session, study: Study, result: analysis_service.StudyAnalysis, lang: str
+) -> rpt.FieldworkInfo:
+    first, last = session.execute(
+        select(func.min(CallAttempt.started_at), func.max(CallAttempt.started_at))
+        .join(Case, Case.id == CallAttempt.case_id)
+        .where(Case.study_id == study.id)
+    ).one()
+    table = result.dispositions
+    labels = table["label"] if lang == "zh" else table["label_en"]
+    dispositions = pd.DataFrame({"code": table["code"], "label": labels, "count": table["count"]})
+    today = _state_time(session, study).date()
+    return rpt.FieldworkInfo(
+        start=(first or _state_time(session, study)).date(),
+        end=(last.date() if last else today),
+        dispositions=dispositions,
+        rates=adapters.rates_of(result.rates),
+    )
+
+
+def _nonresponse(result: analysis_service.StudyAnalysis) -> rpt.NonresponseCheck:
+    eligible = result.cases[result.cases["aapor_group"] != "NE"]
+    respondents = eligible[eligible["respondent"]]
+    others = eligible[~eligible["respondent"]]
+    table = result.nonresponse
+    row = table[table["variable"] == "system_satisfied"] if "variable" in table.columns else table.iloc[0:0]
+    p = float(row["p_value"].iloc[0]) if len(row) and "p_value" in row.columns else float("nan")
+    return rpt.NonresponseCheck(
+        respondents=len(respondents),
+        nonrespondents=len(others),
+        respondent_system_rate=float(respondents["system_satisfied"].mean()),
+        nonrespondent_system_rate=float(others["system_satisfied"].mean()),
+        p_value=p,
+    )
+
+
+def _weighting_text(lang: str) -> str:
+    if lang == "zh":
+        return (
+            "设计权数（1/入样概率）× 无回答调整：在“层 × 系统评价是否满意”的加权类内，以合格样本权数之和除以"
+            "应答者权数之和（应答者过少的类合并）；确认不合格（4.x）的样本权数为 0。方差按分层、"
+            "含有限总体校正（N_h）计算。"
+        )
+    return (
+        "Design weight (1/π) × nonresponse adjustment within classes of stratum × system-satisfied: "
+        "eligible weight over respondent weight per class (classes with too few respondents collapsed); "
+        "cases known to be ineligible (4.x) get weight 0. Stratified variance with finite population "
+        "correction (N_h)."
+    )
+
+
+def _comparison(result: analysis_service.StudyAnalysis, headline: dict) -> rpt.Comparison:
+    compared = result.cases_compared
+    paired = compared.table
+    interviewed = result.cases[result.cases["interview_id"].notna()]
+    evidence = None
+    if len(compared.flags):
+        flags = (
+            compared.flags.join(result.cases.loc[compared.flags.index, ["organisation_id"]])
+            if set(compared.flags.index) <= set(result.cases.index)
+            else None
+        )
+        if flags is not None:
+            evidence = flags.groupby("organisation_id")[["rated_by_other", "service_denied"]].sum()
+    labels = {unit: f"{unit} {name}" for unit, name in result.units["name"].items()}
+    units_table = result.units.drop(columns=["name"])
+    units = adapters.units_of(units_table[units_table["respondents"] > 0], names=labels, evidence=evidence)
+    median = interviewed.groupby("surveyor")["duration_minutes"].median()
+    surveyors = (
+        adapters.surveyor_checks_of(result.surveyors, median.to_dict())
+        if len(result.surveyors)
+        else pd.DataFrame(columns=rpt.content.SURVEYOR_COLUMNS)
+    )
+    agreement = adapters.agreement_of(compared.agreement)
+    return rpt.Comparison(
+        unit_level="organisation",
+        system_rate=result.system_rate,
+        third_party=headline["satisfaction"],
+        paired_difference=adapters.estimate_of(result.paired_difference),
+        paired=paired,
+        agreement=agreement,
+        units=units,
+        fdr_level=analysis_service.FDR_Q,
+        small_unit_min_n=10,
+        surveyor_checks=surveyors,
+        case_flags={k: int(v) for k, v in compared.flag_counts.items()},
+    )
+
+
+def answers_digest(session: Session, study: Study) -> str:
+    """SHA-256 over every stored answer's digest, in interview and item order."""
+    from survey_app.storage.models import Interview
+
+    digests = session.scalars(
+        select(Answer.digest)
+        .join(Interview, Interview.id == Answer.interview_id)
+        .join(Case, Case.id == Interview.case_id)
+        .where(Case.study_id == study.id)
+        .order_by(Answer.interview_id, Answer.item)
+    )
+    hasher = hashlib.sha256()
+    for digest in digests:
+        hasher.update(digest.encode("ascii"))
+    return hasher.hexdigest()
+
+
+def _audit_summary(session: Session, study: Study, upto: dt.datetime) -> rpt.AuditSummary:
+    """The study's audit trail up to the report's time (so that building the report does not change it)."""
+    naive = upto.replace(tzinfo=None)
+    scope = (AuditEntry.study_id == study.id, AuditEntry.at <= naive)
+    by_action = pd.DataFrame(
+        session.execute(
+            select(AuditEntry.action, func.count())
+            .where(*scope)
+            .group_by(AuditEntry.action)
+            .order_by(AuditEntry.action)
+        ).all(),
+        columns=["action", "count"],
+    )
+    first, last, count = session.execute(
+        select(func.min(AuditEntry.at), func.max(AuditEntry.at), func.count()).where(*scope)
+    ).one()
+    head_hash = session.scalar(
+        select(AuditEntry.hash).where(AuditEntry.at <= naive).order_by(AuditEntry.id.desc())
+    )
+    return rpt.AuditSummary(
+        entries=int(count),
+        by_action=by_action,
+        chain_head_sha256=head_hash or "",
+        first_entry=(first or naive).replace(tzinfo=dt.UTC),
+        last_entry=(last or naive).replace(tzinfo=dt.UTC),
+        answers_sha256=answers_digest(session, study),
+    )
+
+
+def build_content(
+    session: Session,
+    study: Study,
+    *,
+    lang: str = "zh",
+    kind: str = "full",
+    result: analysis_service.StudyAnalysis | None = None,
+) -> rpt.ReportContent:
+    result = result or analysis_service.analyse(session, study)
+    if result.third_party is None:
+        raise ValueError(f"Study {study.name} has no respondents yet: there is nothing to report.")
+    headline, groups = adapters.headline_of(result.headline)
+    version = study_questionnaire(session, study)
+    generated = _state_time(session, study)
+    method = rpt.MethodInfo(
+        frame=_frame_info(session, study, result),
+        design=_design_info(session, study, result),
+        questionnaire=rpt.QuestionnaireInfo(
+            name=version.name, version=str(version.version), sha256=version.sha256
+        ),
+        fieldwork=_fieldwork_info(session, study, result, lang),
+        weighting=_weighting_text(lang),
+        scale=study.scale,
+        satisfied_codes=tuple(study.satisfied_codes),
+        confidence_level=0.95,
+        nonresponse=_nonresponse(result),
+    )
+    results = rpt.Results(
+        headline=headline,
+        by_district=groups["district"],
+        by_domain=groups["domain"],
+        by_channel=groups["channel"],
+    )
+    scale_note = " + ".join(SCALES[study.scale].label(c, lang) for c in study.satisfied_codes)
+    return rpt.ReportContent(
+        study=_study_info(study),
+        generated_at=generated,
+        language=lang,
+        kind=kind,
+        method=method,
+        results=results,
+        comparison=_comparison(result, headline),
+        audit=_audit_summary(session, study, generated),
+        notes=(f"满意率 = {scale_note}",) if lang == "zh" else (f"Satisfaction = {scale_note}",),
+    )
+
+
+def build_report(
+    session: Session,
+    study: Study,
+    *,
+    lang: str = "zh",
+    kind: str = "full",
+    actor: User | None = None,
+    record: bool = True,
+) -> tuple[bytes, str]:
+    """The PDF bytes and their SHA-256; recorded in the audit log with the published headline figures."""
+    if actor is not None:
+        require(actor, "auditor", "reviewer", "researcher", "supervisor", "admin")
+    result = analysis_service.analyse(session, study)
+    content = build_content(session, study, lang=lang, kind=kind, result=result)
+    pdf = rpt.render_pdf(content)
+    digest = hashlib.sha256(pdf).hexdigest()
+    if record:
+        audit.record(
+            session,
+            actor.username if actor else "cli",
+            "report.built",
+            study_id=study.id,
+            entity="study",
+            entity_id=study.id,
+            sha256=digest,
+            lang=lang,
+            kind=kind,
+            headline=analysis_service.headline_figures(result),
+            content=hashlib.sha256(canonical_json(str(rpt.content_digest(content))).encode()).hexdigest(),
+        )
+    return pdf, digest
+
+
+def chain_head(session: Session) -> str:
+    return session.scalar(select(AuditHead.last_hash).where(AuditHead.id == 1)) or ""
