@@ -30,6 +30,7 @@ from analysis.headline import definitions, headline
 from analysis.units import compare_units, surveyor_effects
 from analysis.weighting import (
     NonresponseAdjustment,
+    calibrate_to_frame,
     frame_margins,
     nonresponse_adjust,
     nonresponse_bias_table,
@@ -54,6 +55,7 @@ __all__ = [
     "agreement",
     "agreement_by_lag",
     "analysis_dataset",
+    "calibrate_to_frame",
     "case_flags",
     "compare_cases",
     "compare_units",

@@ -182,3 +182,17 @@ def nonresponse_bias_table(
     table = pd.DataFrame(rows)
     table["difference"] = table["share_respondents"] - table["share_nonrespondents"]
     return table
+
+
+def calibrate_to_frame(design, frame: pd.DataFrame, columns: Sequence[str], method: str = "rake"):
+    """The design raked (R's `rake`) or GREG-calibrated (`"linear"`) to the frame's counts by `columns`.
+
+    The frame must count the same units as the weights (events, or persons when persons were
+    sampled); otherwise the calibrated weights estimate the wrong population.
+    """
+    margins = frame_margins(frame, columns)
+    if method == "rake":
+        return design.rake(margins)
+    if method == "linear":
+        return design.calibrate(margins, calfun="linear")
+    raise AnalysisError(f"method={method!r}: use 'rake' or 'linear'")

@@ -87,3 +87,18 @@ def test_bias_table_shares_sum_to_one_on_each_side(sample):
     table = nonresponse_bias_table(sample, "responded", ["channel"], weight_col="design_weight")
     assert table["share_respondents"].sum() == pytest.approx(1)
     assert table["share_nonrespondents"].sum() == pytest.approx(1)
+
+
+def test_calibration_to_the_frame_reproduces_the_frame_counts(sample):
+    from analysis import Design
+    from analysis.weighting import calibrate_to_frame
+
+    frame = sample.loc[sample.index.repeat(3)].reset_index(drop=True)
+    respondents = nonresponse_adjust(sample, "responded", ["system_rating"], min_respondents=5).data
+    respondents = respondents[respondents["responded"]]
+    design = Design(respondents, weights="nr_weight")
+    for method in ("rake", "linear"):
+        calibrated = calibrate_to_frame(design, frame, ["system_rating", "channel"], method=method)
+        for column in ("system_rating", "channel"):
+            totals = pd.Series(calibrated.weights).groupby(calibrated.data[column].to_numpy()).sum()
+            assert totals.to_dict() == pytest.approx(frame[column].value_counts().to_dict())
