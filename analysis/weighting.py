@@ -135,10 +135,14 @@ def _as_categories(values: pd.Series) -> pd.Series:
     return values.astype(str)
 
 
+#: Frame variables compared by default (those present in the sample are used).
+BIAS_VARIABLES = ("system_rating", "domain", "channel", "district", "event_type", "n_events")
+
+
 def nonresponse_bias_table(
     sample: pd.DataFrame,
     respondent_col: str,
-    variables: Sequence[str],
+    variables: Sequence[str] | None = None,
     weight_col: str | None = None,
 ) -> pd.DataFrame:
     """Respondents against nonrespondents on every frame variable, with a test per variable.
@@ -147,7 +151,10 @@ def nonresponse_bias_table(
     level on the released cases: once the sample is drawn, response is the random outcome, so the
     question "does response depend on this variable?" is a test of independence on the sample itself,
     whatever the sampling weights. Numeric variables with many values are cut into quintiles.
+    Without `variables`, every frame variable of `BIAS_VARIABLES` that the sample has is compared.
     """
+    if variables is None:
+        variables = [c for c in BIAS_VARIABLES if c in sample.columns]
     _check_columns(
         sample, [respondent_col, *variables, *([weight_col] if weight_col else [])], "nonresponse_bias_table"
     )

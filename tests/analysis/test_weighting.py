@@ -102,3 +102,8 @@ def test_calibration_to_the_frame_reproduces_the_frame_counts(sample):
         for column in ("system_rating", "channel"):
             totals = pd.Series(calibrated.weights).groupby(calibrated.data[column].to_numpy()).sum()
             assert totals.to_dict() == pytest.approx(frame[column].value_counts().to_dict())
+
+
+def test_bias_table_compares_every_frame_variable_present_by_default(sample):
+    table = nonresponse_bias_table(sample, "responded")
+    assert set(table["variable"]) == {"system_rating", "channel"}
