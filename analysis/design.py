@@ -170,10 +170,10 @@ class Design:
             w = np.ones(len(self.data))
         self.weights_column = weights
         self.weights = w
-        self.steps: tuple[PostStratumStep | RakingStep, ...] = ()
+        self.steps: tuple[PostStratumStep | RakingStep | GregStep, ...] = ()
 
     # ------------------------------------------------------------------ helpers
-    def _derive(self, weights: np.ndarray, step: PostStratumStep | RakingStep) -> Design:
+    def _derive(self, weights: np.ndarray, step: PostStratumStep | RakingStep | GregStep) -> Design:
         new = object.__new__(Design)
         new.__dict__.update(self.__dict__)
         new.weights = weights

@@ -91,7 +91,7 @@ def group_mean(values: np.ndarray, cell: np.ndarray, n_cells: int) -> np.ndarray
     return (sums / np.where(counts == 0, 1.0, counts)[:, None])[cell]
 
 
-def residualise(z: np.ndarray, steps: tuple[PostStratumStep | RakingStep, ...]) -> np.ndarray:
+def residualise(z: np.ndarray, steps: tuple) -> np.ndarray:
     """Apply the calibration steps to influence values z (n × k) as `svyrecvar` does."""
     for step in steps:
         if isinstance(step, GregStep):
