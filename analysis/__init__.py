@@ -4,7 +4,7 @@ Plain data in, data out: pandas DataFrames and small result objects. Nothing her
 or the app.
 """
 
-from analysis.aapor import aapor_rates
+from analysis.aapor import aapor_counts, aapor_rates
 from analysis.agreement import Agreement, TestResult, agreement
 from analysis.cases import (
     CaseComparison,
@@ -27,6 +27,7 @@ from analysis.errors import (
 )
 from analysis.exports import analysis_dataset, default_value_labels, export_dataset
 from analysis.headline import definitions, headline
+from analysis.respondents import RespondentDesign, respondent_design
 from analysis.units import compare_units, surveyor_effects
 from analysis.weighting import (
     NonresponseAdjustment,
@@ -50,7 +51,9 @@ __all__ = [
     "LonelyPSUError",
     "NonresponseAdjustment",
     "RatesError",
+    "RespondentDesign",
     "TestResult",
+    "aapor_counts",
     "aapor_rates",
     "agreement",
     "agreement_by_lag",
@@ -69,5 +72,6 @@ __all__ = [
     "not_own_rating",
     "paired_difference",
     "paired_table",
+    "respondent_design",
     "surveyor_effects",
 ]

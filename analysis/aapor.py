@@ -89,3 +89,11 @@ def aapor_rates(counts: Mapping[str, float], e: float | None = None) -> dict[str
         "e": e,
         "e_estimated": estimated,
     }
+
+
+def aapor_counts(codes) -> dict[str, int]:
+    """Counts per outcome group from final disposition codes (e.g. a Series of '1.1', '2.12', …)."""
+    counts = dict.fromkeys(GROUPS, 0)
+    for code in codes:
+        counts[disposition_group(code)] += 1
+    return counts

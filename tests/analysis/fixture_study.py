@@ -3,7 +3,8 @@
 The design is the study defaults for a unit-level comparison of organisations: organisations as
 strata (a verdict on a unit needs the unit's own sample), Neyman allocation with the default minimum
 of 30 cases per stratum (so n = 30 × strata and every organisation gets min(30, N_h)), persons as the
-sampling unit, nonresponse adjusted within stratum × system rating, and the variance with the fpc.
+sampling unit, nonresponse adjusted within stratum × system rating (`respondent_design`), and the
+variance with the fpc.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pandas as pd
 
 import fixtures
 import sampling
-from analysis import Design, compare_units, nonresponse_adjust
+from analysis import compare_units, respondent_design
 from sampling.vocabulary import EXPORT_HEADERS, SCALES
 
 
@@ -46,14 +47,7 @@ def run_study(seed: int, rows: int = 10_000, q: float = 0.10) -> FixtureStudy:
     answers = pd.DataFrame.from_dict(fieldwork.answers, orient="index")
     cases = released.merge(fieldwork.cases[["record_id", "disposition"]], on="record_id")
     cases = cases.merge(answers, left_on="record_id", right_index=True, how="left")
-    disposition = cases["disposition"].astype(str)
-    cases["eligible"] = ~disposition.str.startswith("4")
-    cases["responded"] = disposition.isin(["1.1", "1.2"])
-    adjusted = nonresponse_adjust(
-        cases, "responded", ["stratum", "system_rating"], eligible_col="eligible", min_respondents=10
-    ).data
-    respondents = adjusted[adjusted["responded"] & adjusted["eligible"]]
-    survey = Design(respondents, strata="stratum", weights="nr_weight", fpc="N_h", lonely_psu="adjust")
+    survey = respondent_design(cases, min_respondents=10).design
     interviews = cases[cases["record_id"].isin(answers.index)]
     comparison = compare_units(frame, survey, unit="organisation_id", interviews=interviews, q=q, seed=seed)
     units = synthetic.units

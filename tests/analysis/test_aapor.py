@@ -61,3 +61,10 @@ def test_negative_count_is_rejected():
 @pytest.mark.parametrize(("code", "group"), [("1.1", "I"), ("2.12", "R"), ("3.21", "UO"), ("4.31", "NE")])
 def test_disposition_codes_map_to_their_outcome_group(code, group):
     assert disposition_group(code) == group
+
+
+def test_counts_are_tallied_by_outcome_group():
+    from analysis import aapor_counts
+
+    counts = aapor_counts(["1.1", "1.1", "1.2", "2.11", "2.21", "3.13", "4.12"])
+    assert counts == {"I": 2, "P": 1, "R": 1, "NC": 1, "O": 0, "UH": 1, "UO": 0, "NE": 1}
