@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
 from sqlalchemy import select
 
 from sampling.vocabulary import SCALES
 from survey_app.security.masking import mask_phone
+from survey_app.services import analysis_service
+from survey_app.services.studies import find_study
 from survey_app.storage.models import AuditEntry, Case, Frame, SampleDesign, User
 from tests.app.builders import BAD_PHONE, STUDY_NAME, complete_interviews
 from tests.app.conftest import log_in, page_text
@@ -146,12 +147,24 @@ def test_supervisor_sees_progress_with_counts_and_rates(study, app_db):
     assert app.get("vega_lite_chart")
 
 
+def test_supervisor_sees_the_quality_flags_of_straight_lined_interviews(study, app_db):
+    cases = complete_interviews(app_db, 2)  # the builder answers every satisfaction item alike
+    app = log_in("supervisor")
+    flags = app.dataframe[-1].value
+    assert set(flags.loc[flags["kind"] == "straightlining", "case"]) == set(cases)
+
+
 def test_reviewer_sees_headline_figures_and_no_personal_data(study, app_db):
     complete_interviews(app_db, 6)
+    with app_db.session() as session:
+        expected = analysis_service.analyse(session, find_study(session, STUDY_NAME))
     app = log_in("reviewer")
     assert not app.exception
-    assert [m.label for m in app.metric] == ["满意率", "知晓率", "首选率"]
-    assert all(re.fullmatch(r"\d+\.\d%", m.value) for m in app.metric)
+    shown = {m.label: m.value for m in app.metric}
+    assert shown["系统满意率"] == f"{expected.system_rate:.1%}"
+    overall = expected.headline[expected.headline["group"] == "overall"].set_index("metric")
+    for metric in ("满意率", "知晓率", "首选率"):
+        assert shown[metric] == f"{overall.loc[metric, 'estimate']:.1%}"
     text = page_text(app)
     for phone in study.phones:
         assert phone not in text and mask_phone(phone) not in text

@@ -13,6 +13,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from analysis.errors import AnalysisError
 from survey_app.app import state
 from survey_app.app.queries import audit_head
 from survey_app.app.state import tr
@@ -48,6 +49,10 @@ try:
         result = _analyse(state.database().url, study.id, head)
 except NotFound as exc:
     st.info(str(exc))
+    st.stop()
+except AnalysisError as exc:  # e.g. no respondent yet: nothing to weight
+    st.info(tr("comparison.no_data"))
+    st.caption(str(exc))
     st.stop()
 if result.third_party is None:
     st.info(tr("comparison.no_data"))
