@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from sampling.vocabulary import SCALES
 from survey_app.security.masking import mask_phone
-from survey_app.services import analysis_service
+from survey_app.services import analysis_service, reports
 from survey_app.services.studies import find_study
 from survey_app.storage.models import AuditEntry, Case, Frame, SampleDesign, User
 from tests.app.builders import BAD_PHONE, STUDY_NAME, complete_interviews
@@ -236,3 +236,16 @@ def test_admin_resets_a_password(study, app_db):
     app.text_input(key="reset_password_value").input("brand-new-secret")
     app.button(key="FormSubmitter:reset_password-重置密码").click().run()
     assert log_in("surveyor", "brand-new-secret").header[0].value == "我的呼叫队列"
+
+
+def test_auditor_generates_the_pdf_report_on_click(study, app_db):
+    complete_interviews(app_db, 6)
+    app = log_in("auditor")
+    assert not app.get("download_button")  # nothing is built before the click
+    app.button(key="generate_report").click().run()
+    assert not app.exception
+    assert app.get("download_button")
+    with app_db.session() as session:
+        pdf, digest = reports.build_report(session, find_study(session, STUDY_NAME), lang="zh", kind="full")
+    assert pdf.startswith(b"%PDF")
+    assert f"报告 SHA-256：{digest}" in [c.value for c in app.caption]
