@@ -72,7 +72,7 @@ def main() -> None:
     print(f"huifang design + by().proportion    {whole * 1000:8.1f} ms")
     raked = design.rake({"stratum": data["stratum"].value_counts().to_dict(), "half": {0: 50_000, 1: 50_000}})
     calibrated = best_of(3, lambda: raked.by("domain").mean("y"))
-    print(f"huifang raked design, by().mean     {calibrated * 1000:8.1f} ms  (dense path, 10 raking passes)")
+    print(f"huifang raked design, by().mean     {calibrated * 1000:8.1f} ms  (raked: 10 residual passes)")
     rscript = shutil.which("Rscript")
     if rscript is None:
         print("R: Rscript not installed, no comparison")
