@@ -1,0 +1,337 @@
+"""Fieldwork under load: 20 surveyors at once through 2,000 cases, on PostgreSQL and on SQLite.
+
+Each simulated surveyor works like the app: one short database session per action. It asks for the
+next case, reveals the number, and records an outcome — no answer, an appointment (kept later), a
+refusal, a wrong number, "never received the service", or a full interview with the
+`justice-callback` template answered item by item through `interviews.save_answer` (a few are broken
+off). A simulated clock runs 60× real time, so retries and appointments come due during the run.
+
+Checked afterwards: no case was ever held by two surveyors (the serialised audit log shows every
+claim followed by its holder's own attempt or release before the next claim), no attempt recorded
+twice, no answer lost or duplicated (every answer a surveyor gave is stored exactly once, with its
+last value), the audit chain intact. Reported: p50/p95/p99 of next_case, save_answer and
+record_attempt at the service layer; the target (issue 5) is p95 < 50 ms on PostgreSQL on 2 cores.
+
+    python tests/benchmarks/bench_fieldwork.py                 # both databases, 20 threads
+    python tests/benchmarks/bench_fieldwork.py --db postgres --mode processes
+    HUIFANG_TEST_DATABASE_URL=postgresql+psycopg://… selects the PostgreSQL server (a throwaway
+    database is created on it and dropped afterwards).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import questionnaires
+from survey_app.security.audit import verify_chain
+from survey_app.services import auth, fieldwork, interviews, questionnaire_store
+from survey_app.storage import open_database, upgrade
+from survey_app.storage.models import Answer, AuditEntry, CallAttempt, Case, Interview, Study, User
+from tests.fieldwork.conftest import make_study
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:54329/postgres"
+BASE = dt.datetime(2026, 3, 4, 1, 0)  # 09:00 Shanghai
+SPEEDUP = 60.0  # simulated seconds per real second
+RULES = {
+    "calling_hours": [0, 24],
+    "call_windows": [[0, 24]],  # one window: spreading over the day would park retries for hours
+    "min_gap_minutes": 1,
+    "max_attempts": 4,
+    "claim_timeout_minutes": 600,
+}
+#: Outcome of a call attempt, with its probability. "interview" runs the questionnaire.
+OUTCOMES = (
+    ("3.13", 0.34),
+    ("2.21", 0.08),
+    ("2.11", 0.08),
+    ("3.17", 0.03),
+    ("4.11", 0.03),
+    ("interview", 0.44),
+)
+
+
+def sim_now(t0: float) -> dt.datetime:
+    return BASE + dt.timedelta(seconds=(time.perf_counter() - t0) * SPEEDUP)
+
+
+@dataclass
+class WorkerResult:
+    next_case_ms: list[float] = field(default_factory=list)
+    save_answer_ms: list[float] = field(default_factory=list)
+    record_attempt_ms: list[float] = field(default_factory=list)
+    attempts: list[tuple[int, int]] = field(default_factory=list)
+    answers: dict[int, dict[str, Any]] = field(default_factory=dict)  # case id → item → last value given
+    interviews: int = 0
+
+
+def _answer_for(question: Any, rng: np.random.Generator) -> Any:
+    if question.type == "note":
+        return None
+    if question.type == "text":
+        return "服务很好" if rng.random() < 0.3 else None
+    codes = [o.code for o in question.options]
+    if question.type == "multiple":
+        return [str(rng.choice(codes))]
+    weights = np.array([3.0 if c == "satisfied" else 1.0 for c in codes])
+    if question.name == "identity":
+        weights = np.array([20.0 if c == "yes" else 1.0 for c in codes])
+    if question.name == "received_service":
+        weights = np.array([20.0 if c == "yes" else 1.0 for c in codes])
+    return str(rng.choice(codes, p=weights / weights.sum()))
+
+
+def _interview(db: Any, user_id: int, case_id: int, rng: np.random.Generator, result: WorkerResult) -> None:
+    given: dict[str, Any] = {}
+    break_off_at = int(rng.integers(3, 12)) if rng.random() < 0.05 else None
+    steps = 0
+    while True:
+        with db.session() as session:
+            actor = session.get(User, user_id)
+            _, engine = interviews.open_interview(session, actor, case_id)
+            question = engine.current()
+        if question is None:
+            break
+        if break_off_at is not None and steps >= break_off_at:
+            with db.session() as session:
+                interviews.stop_interview(session, session.get(User, user_id), case_id, note="挂断")
+            break
+        value = _answer_for(question, rng)
+        start = time.perf_counter()
+        with db.session() as session:
+            engine = interviews.save_answer(session, session.get(User, user_id), case_id, value)
+        result.save_answer_ms.append((time.perf_counter() - start) * 1000)
+        given[question.name] = value
+        steps += 1
+        if engine.complete:
+            break
+    # what the engine keeps (answers that became irrelevant are cleared, and so are not "lost")
+    result.answers[case_id] = {k: v for k, v in given.items() if k in engine.answers}
+    result.interviews += 1
+
+
+def surveyor(url: str, study_id: int, user_id: int, seed: int, t0: float) -> WorkerResult:
+    """One surveyor's day: claim, reveal, call, record — until every case is final."""
+    rng = np.random.default_rng(seed)
+    db = open_database(url)
+    result = WorkerResult()
+    codes, probabilities = zip(*OUTCOMES, strict=True)
+    try:
+        while True:
+            start = time.perf_counter()
+            with db.session() as session:
+                actor = session.get(User, user_id)
+                case = fieldwork.next_case(session, actor, session.get(Study, study_id), now=sim_now(t0))
+                case_id = case.id if case else None
+            result.next_case_ms.append((time.perf_counter() - start) * 1000)
+            if case_id is None:
+                with db.session() as session:
+                    open_cases = session.scalar(
+                        select(func.count()).where(Case.study_id == study_id, Case.state != "finalised")
+                    )
+                if not open_cases:
+                    break
+                time.sleep(0.2)
+                continue
+            with db.session() as session:
+                fieldwork.reveal_phone(session, session.get(User, user_id), case_id)
+            outcome = str(rng.choice(codes, p=probabilities))
+            if outcome == "interview":
+                _interview(db, user_id, case_id, rng, result)
+                with db.session() as session:
+                    attempts = session.scalar(
+                        select(func.max(CallAttempt.attempt_no)).where(CallAttempt.case_id == case_id)
+                    )
+                result.attempts.append((case_id, int(attempts)))
+                continue
+            now = sim_now(t0)
+            appointment = now + dt.timedelta(minutes=float(rng.uniform(2, 6))) if outcome == "2.21" else None
+            start = time.perf_counter()
+            with db.session() as session:
+                attempt = fieldwork.record_attempt(
+                    session, session.get(User, user_id), case_id, outcome, appointment_at=appointment, now=now
+                )
+                result.attempts.append((case_id, attempt.attempt_no))
+            result.record_attempt_ms.append((time.perf_counter() - start) * 1000)
+    finally:
+        db.dispose()
+    return result
+
+
+def prepare(url: str, cases: int, surveyors: int) -> tuple[int, list[int]]:
+    from argon2 import PasswordHasher
+
+    from survey_app.security import passwords
+
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)  # setup only
+    db = open_database(url)
+    upgrade(db)
+    with db.session() as session:
+        researcher = auth.create_user(session, None, "researcher", "password-bench", "researcher")
+        ids = [
+            auth.create_user(
+                session, None, f"surveyor{i:02d}", "password-bench", "surveyor", surveyor_no=f"{i:03d}"
+            ).id
+            for i in range(1, surveyors + 1)
+        ]
+    study_id = make_study(db, cases=cases, strata=("公证", "律师", "人民调解", "法律援助"), settings=RULES)
+    with db.session() as session:
+        version = questionnaire_store.save_version(
+            session, researcher, session.get(Study, study_id), questionnaires.template("justice-callback")
+        )
+        questionnaire_store.freeze(session, researcher, version.id)
+    db.dispose()
+    return study_id, ids
+
+
+def check(url: str, study_id: int, results: list[WorkerResult]) -> dict[str, Any]:
+    db = open_database(url)
+    problems: dict[str, Any] = {}
+    with db.session() as session:
+        events = session.execute(
+            select(AuditEntry.action, AuditEntry.entity_id, AuditEntry.actor)
+            .where(AuditEntry.action.in_(["case.claimed", "attempt.recorded", "case.released"]))
+            .order_by(AuditEntry.id)
+        ).all()
+        holder: dict[str, str | None] = defaultdict(lambda: None)
+        double_held = wrong_holder = 0
+        for action, case_id, actor in events:
+            if action == "case.claimed":
+                double_held += holder[case_id] is not None
+                holder[case_id] = actor
+            else:
+                wrong_holder += holder[case_id] != actor
+                holder[case_id] = None
+        pairs = [p for r in results for p in r.attempts]
+        stored_attempts = session.scalar(select(func.count()).select_from(CallAttempt))
+        attempt_total = session.scalar(select(func.sum(Case.attempts)).where(Case.study_id == study_id))
+        stored = defaultdict(dict)
+        rows = session.execute(
+            select(Interview.case_id, Answer.item, Answer.value).join(
+                Answer, Answer.interview_id == Interview.id
+            )
+        ).all()
+        for case_id, item, value in rows:
+            stored[case_id][item] = value
+        expected = {case_id: a for r in results for case_id, a in r.answers.items()}
+        lost = sum(1 for c, a in expected.items() for item, v in a.items() if stored[c].get(item, "∅") != v)
+        extra = sum(1 for c, a in stored.items() for item in a if item not in expected.get(c, {}))
+        duplicate_rows = len(rows) - sum(len(a) for a in stored.values())
+        open_cases = session.scalar(
+            select(func.count()).where(Case.study_id == study_id, Case.state != "finalised")
+        )
+        chain = verify_chain(session)
+        completes = session.scalar(select(func.count()).where(Interview.status == "complete"))
+    problems.update(
+        double_held=double_held,
+        attempt_without_holding=wrong_holder,
+        duplicate_attempts=len(pairs) - len(set(pairs)),
+        attempts_recorded=stored_attempts,
+        attempts_counted_on_cases=attempt_total,
+        attempts_seen_by_surveyors=len(pairs),
+        answers_stored=len(rows),
+        answers_lost=lost,
+        answers_unexpected=extra,
+        answers_duplicated=duplicate_rows,
+        cases_not_final=open_cases,
+        complete_interviews=completes,
+        audit_entries=chain.entries,
+        audit_chain_ok=chain.ok,
+    )
+    db.dispose()
+    return problems
+
+
+def percentiles(values: list[float]) -> str:
+    if not values:
+        return "n=0"
+    p50, p95, p99 = np.percentile(values, [50, 95, 99])
+    return f"n={len(values):6d}  p50={p50:6.1f} ms  p95={p95:6.1f} ms  p99={p99:6.1f} ms  max={max(values):7.1f} ms"
+
+
+def run(kind: str, url: str, cases: int, surveyors: int, mode: str) -> bool:
+    study_id, user_ids = prepare(url, cases, surveyors)
+    t0 = time.perf_counter()
+    if mode == "threads":
+        pool = ThreadPoolExecutor(max_workers=surveyors)
+    else:
+        pool = ProcessPoolExecutor(max_workers=surveyors, mp_context=multiprocessing.get_context("spawn"))
+    with pool:
+        futures = [pool.submit(surveyor, url, study_id, uid, seed, t0) for seed, uid in enumerate(user_ids)]
+        results = [f.result() for f in futures]
+    wall = time.perf_counter() - t0
+    facts = check(url, study_id, results)
+    merged = {
+        k: [x for r in results for x in getattr(r, k)]
+        for k in ("next_case_ms", "save_answer_ms", "record_attempt_ms")
+    }
+    print(f"\n== {kind}: {surveyors} surveyors ({mode}), {cases} cases, wall {wall:.1f} s")
+    print(f"   next_case       {percentiles(merged['next_case_ms'])}")
+    print(f"   save_answer     {percentiles(merged['save_answer_ms'])}")
+    print(f"   record_attempt  {percentiles(merged['record_attempt_ms'])}")
+    for key, value in facts.items():
+        print(f"   {key:28s} {value}")
+    p95_next = float(np.percentile(merged["next_case_ms"], 95))
+    p95_save = float(np.percentile(merged["save_answer_ms"], 95)) if merged["save_answer_ms"] else 0.0
+    print(
+        f"   target (issue 5, PostgreSQL): p95 < 50 ms — next_case {p95_next:.1f} ms, save_answer {p95_save:.1f} ms"
+    )
+    ok = (
+        facts["double_held"] == facts["attempt_without_holding"] == facts["duplicate_attempts"] == 0
+        and facts["answers_lost"] == facts["answers_unexpected"] == facts["answers_duplicated"] == 0
+        and facts["attempts_recorded"]
+        == facts["attempts_counted_on_cases"]
+        == facts["attempts_seen_by_surveyors"]
+        and facts["cases_not_final"] == 0
+        and facts["audit_chain_ok"]
+    )
+    print("   integrity:", "OK" if ok else "FAILED")
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["both", "postgres", "sqlite"], default="both")
+    parser.add_argument("--cases", type=int, default=2000)
+    parser.add_argument("--surveyors", type=int, default=20)
+    parser.add_argument("--mode", choices=["threads", "processes"], default="threads")
+    args = parser.parse_args()
+    ok = True
+    if args.db in ("both", "postgres"):
+        server = os.environ.get("HUIFANG_TEST_DATABASE_URL", DEFAULT_PG)
+        name = f"huifang_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(make_url(server).set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            url = make_url(server).set(database=name).render_as_string(hide_password=False)
+            ok &= run("PostgreSQL", url, args.cases, args.surveyors, args.mode)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    if args.db in ("both", "sqlite"):
+        with tempfile.TemporaryDirectory() as folder:
+            ok &= run("SQLite (WAL)", f"sqlite:///{folder}/bench.db", args.cases, args.surveyors, args.mode)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
