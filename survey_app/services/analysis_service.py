@@ -178,7 +178,7 @@ def summary_text(result: StudyAnalysis) -> str:
         f"Study {result.study_name}: {released} cases released, {completes} complete interviews, "
         f"AAPOR RR1 {_pct(result.rates.get('RR1'))}, RR3 {_pct(result.rates.get('RR3'))}"
     )
-    definition = " + ".join(result.satisfied_codes)
+    definition = satisfied_definition(result.satisfied_codes)
     lines.append(
         f"满意率 ({definition}): system {_pct(result.system_rate)} over all {len(result.frame):,} "
         "rated records (a census)"

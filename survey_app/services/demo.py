@@ -209,9 +209,9 @@ def demo_design(seed: int, rows: int = 50_000) -> dict[str, Any]:
     oversampling in every estimate."""
     return {
         "strata": ["risk_stratum"],
-        "n": max(200, min(1500, rows * 3 // 100)),
+        "n": max(400, min(1500, rows * 3 // 100)),
         "method": "proportional",
-        "minimum": 12,
+        "minimum": 12 if rows >= 20_000 else 6,
         "response_rate": 0.55,
         "reserve": 0.2,
         "unit": "person",

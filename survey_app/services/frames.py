@@ -63,6 +63,7 @@ def store_frame(
     frame = Frame(
         study_id=study.id,
         filename=filename,
+        source_path=source_path,
         source_sha256=loaded.source_sha256,
         frame_sha256=loaded.frame_sha256,
         encoding=getattr(loaded, "encoding", None),

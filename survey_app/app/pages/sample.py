@@ -14,6 +14,7 @@ from survey_app.services.errors import NotFound
 STRATA_CHOICES = ["domain", "district", "channel", "event_type"]
 METHODS = ["proportional", "equal", "neyman", "optimal"]
 PLAN_KEY = "sample_plan"
+UNITS = ["person", "event"]
 
 state.guard("researcher", "admin")
 st.header(tr("page.sample"))
@@ -60,6 +61,12 @@ with st.form("design"):
     reserve = right.number_input(tr("sample.reserve"), 0.0, 1.0, 0.2, 0.05, key="design_reserve")
     response_rate = left.number_input(tr("sample.response_rate"), 0.05, 1.0, 0.5, 0.05, key="design_rr")
     seed = right.number_input(tr("sample.seed"), min_value=0, value=20261126, step=1, key="design_seed")
+    unit = left.selectbox(
+        tr("sample.unit"),
+        UNITS,
+        format_func={u: tr(f"sample.unit_{u}") for u in UNITS}.__getitem__,
+        key="design_unit",
+    )
     planned = st.form_submit_button(tr("sample.plan"))
 
 params = {
@@ -70,22 +77,29 @@ params = {
     "reserve": float(reserve),
     "response_rate": float(response_rate),
     "seed": int(seed),
+    "unit": unit,
 }
 if planned and strata:
     with state.action() as session:
-        data = frames.frame_records(session, frames.latest_frame(session, state.study(session)))
+        # phone numbers are read only so that the person unit can group events by number; the page
+        # shows nothing but the plan's counts
+        data = frames.frame_records(
+            session, frames.latest_frame(session, state.study(session)), personal=True
+        )
         try:
             table = samples.plan(data, state.study(session), params)
         except SamplingError as exc:
             st.error(str(exc))
         else:
-            st.session_state[PLAN_KEY] = (params, table.reset_index())
+            labels = [" | ".join(map(str, k if isinstance(k, tuple) else (k,))) for k in table.index]
+            st.session_state[PLAN_KEY] = (params, table.reset_index(drop=True).assign(stratum=labels))
 
 plan = st.session_state.get(PLAN_KEY)
 if plan is not None and plan[0] == params:
     table = plan[1]
-    table["stratum"] = table[strata].astype(str).agg(" | ".join, axis=1)
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(
+        table[["stratum", *[c for c in table.columns if c != "stratum"]]], hide_index=True, width="stretch"
+    )
     st.altair_chart(
         alt.Chart(table)
         .mark_bar()

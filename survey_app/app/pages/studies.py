@@ -24,7 +24,9 @@ with state.reading() as session:
             tr("common.title"): s.title,
             tr("common.state"): s.state,
             tr("studies.scale"): s.scale,
-            tr("studies.satisfied"): " + ".join(s.satisfied_codes),
+            tr("studies.satisfied"): " + ".join(
+                SCALES[s.scale].label(c, state.lang()) for c in s.satisfied_codes
+            ),
             tr("common.created"): s.created_at.strftime("%Y-%m-%d %H:%M"),
         }
         for s in studies.list_studies(session)

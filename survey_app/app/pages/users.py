@@ -20,7 +20,19 @@ with state.reading() as session:
     users = auth.list_users(session, state.actor(session))
     rows = users_table(users, auth.ROLE_LABELS, state.lang())
 st.subheader(tr("users.list"))
-st.dataframe(rows, hide_index=True, width="stretch")
+st.dataframe(
+    rows,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "id": tr("common.id"),
+        "username": tr("users.username"),
+        "display_name": tr("users.display_name"),
+        "role": tr("users.role"),
+        "surveyor_no": tr("users.surveyor_no"),
+        "active": tr("users.active"),
+    },
+)
 
 
 def _role_label(role: str) -> str:

@@ -1,0 +1,68 @@
+"""The PDF report of a stored study: its figures are analysis's, and a rebuild is byte-identical."""
+
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from analysis.report.formatting import format_ci, format_rate
+from survey_app.services import analysis_service, reports, studies
+from survey_app.storage.models import AuditEntry
+
+
+def _text(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_the_report_prints_the_headline_figures_analysis_computes(demo_db):
+    with demo_db.session() as session:
+        study = studies.find_study(session, "demo")
+        result = analysis_service.analyse(session, study)
+        pdf, _ = reports.build_report(session, study, record=False)
+    text = _text(pdf)
+    overall = result.headline[result.headline["group"] == "overall"]
+    for row in overall.itertuples():
+        assert format_rate(row.estimate) in text
+        assert format_ci(row.ci_low, row.ci_high) in text
+    assert format_rate(result.system_rate) in text
+
+
+def test_rebuilding_the_report_gives_identical_bytes(demo_db):
+    with demo_db.session() as session:
+        study = studies.find_study(session, "demo")
+        first, _ = reports.build_report(session, study, record=False)
+        second, _ = reports.build_report(session, study, record=False)
+    assert first == second
+
+
+def test_building_a_report_is_audited_with_its_hash(demo_db):
+    with demo_db.session() as session:
+        _, digest = reports.build_report(
+            session, studies.find_study(session, "demo"), lang="en", kind="comparison"
+        )
+    with demo_db.session() as session:
+        entry = session.scalar(
+            select(AuditEntry).where(AuditEntry.action == "report.built").order_by(AuditEntry.id.desc())
+        )
+    assert digest in entry.details and '"kind":"comparison"' in entry.details
+
+
+def test_the_english_comparison_report_is_shorter_than_the_full_one(demo_db):
+    with demo_db.session() as session:
+        study = studies.find_study(session, "demo")
+        full, _ = reports.build_report(session, study, lang="en", kind="full", record=False)
+        short, _ = reports.build_report(session, study, lang="en", kind="comparison", record=False)
+    assert len(PdfReader(io.BytesIO(short)).pages) < len(PdfReader(io.BytesIO(full)).pages)
+    assert "Page 1 of" in _text(short)
+
+
+def test_the_report_holds_no_phone_number_of_the_frame(demo_db):
+    from survey_app.storage.models import FrameRecord
+
+    with demo_db.session() as session:
+        phones = set(session.scalars(select(FrameRecord.phone)))
+        pdf, _ = reports.build_report(session, studies.find_study(session, "demo"), record=False)
+    text = _text(pdf)
+    assert not any(phone in text for phone in phones)

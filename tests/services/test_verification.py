@@ -1,0 +1,90 @@
+"""`huifang verify`: every check holds on an untouched study and each tampering is caught by its check."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select, text
+
+from survey_app.services import studies, verification
+from survey_app.storage.models import Answer, Case, Frame
+
+
+def _verify(db) -> dict[str, verification.Check]:
+    with db.session() as session:
+        return {c.name: c for c in verification.verify_study(session, studies.find_study(session, "demo"))}
+
+
+def _drop_audit_guards(db) -> None:
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER IF EXISTS audit_log_no_update"))
+        conn.execute(text("DROP TRIGGER IF EXISTS audit_log_no_delete"))
+
+
+def test_an_untouched_study_passes_every_check(demo_db):
+    checks = _verify(demo_db)
+    assert all(c.ok for c in checks.values()), {n: c.detail for n, c in checks.items() if not c.ok}
+    assert set(checks) == {
+        "frame file",
+        "stored frame",
+        "sample re-draw",
+        "audit chain",
+        "answers",
+        "headline figures",
+        "report",
+    }
+
+
+def test_an_answer_edited_in_the_database_is_caught(demo_db):
+    with demo_db.engine.begin() as conn:
+        answer_id, value = conn.execute(
+            text("SELECT id, value FROM answers WHERE item = 'sat_overall' ORDER BY id LIMIT 1")
+        ).one()
+        flipped = '"dissatisfied"' if json.loads(value) != "dissatisfied" else '"satisfied"'
+        conn.execute(text("UPDATE answers SET value = :v WHERE id = :i"), {"v": flipped, "i": answer_id})
+    checks = _verify(demo_db)
+    assert not checks["answers"].ok and "sat_overall" in checks["answers"].detail
+    assert checks["audit chain"].ok  # the chain itself was not touched: the answer check is what catches it
+
+
+def test_an_answer_deleted_from_the_database_is_caught(demo_db):
+    with demo_db.session() as session:
+        first = session.scalar(select(Answer).order_by(Answer.id))
+        session.delete(first)
+    assert not _verify(demo_db)["answers"].ok
+
+
+def test_a_changed_frame_file_is_caught(demo_db):
+    with demo_db.session() as session:
+        path = session.scalar(select(Frame.source_path))
+    with open(path, "ab") as handle:
+        handle.write(b"\n")
+    check = _verify(demo_db)["frame file"]
+    assert not check.ok and "changed after import" in check.detail
+
+
+def test_a_reordered_sample_is_caught(demo_db):
+    with demo_db.session() as session:
+        first, second = session.scalars(select(Case).where(Case.replicate == 0).order_by(Case.id).limit(2))
+        first.frame_record_id, second.frame_record_id = second.frame_record_id, first.frame_record_id
+    check = _verify(demo_db)["sample re-draw"]
+    assert not check.ok
+
+
+def test_a_deleted_audit_row_is_caught(demo_db):
+    _drop_audit_guards(demo_db)
+    with demo_db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_log WHERE id = 10"))
+    check = _verify(demo_db)["audit chain"]
+    assert not check.ok and "10" in check.detail
+
+
+def test_a_changed_frame_record_is_caught(demo_db):
+    with demo_db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE frame_records SET system_rating = 'satisfied' "
+                "WHERE id = (SELECT MIN(id) FROM frame_records WHERE system_rating = 'dissatisfied')"
+            )
+        )
+    assert not _verify(demo_db)["stored frame"].ok
