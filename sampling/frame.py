@@ -84,7 +84,7 @@ def _canonical_columns(raw: RawTable, mapping: dict[str, str]) -> pd.DataFrame:
         if name in v.CATEGORICAL_FIELDS and plain:
             column = column.astype("str").astype("category")
         columns[name] = column
-    return pd.DataFrame(columns, index=raw.data.index)
+    return pd.DataFrame(columns, index=raw.data.index, copy=False)
 
 
 def _normalise(
@@ -113,7 +113,7 @@ def _normalise(
     out["phone"] = v.normalise_phone_column(frame["phone"], issues)
     if "complaint_open" in frame.columns:
         out["complaint_open"] = v.normalise_flags(frame["complaint_open"], "complaint_open", issues)
-    data = pd.DataFrame(out, index=frame.index)
+    data = pd.DataFrame(out, index=frame.index, copy=False)
     for name in FRAME_FIELDS:
         if name not in data.columns:
             data[name] = pd.Series(
@@ -190,8 +190,10 @@ def load_frame(
     data = _normalise(_canonical_columns(raw, resolved), raw, scale, as_of, issues)
     report = issues.table(raw.rows, path.name)
     rejected_mask = issues.rejected_mask(len(data))
-    kept = data.loc[~rejected_mask].reset_index(drop=True)
-    for name in v.CATEGORICAL_FIELDS:
+    kept = data.loc[~rejected_mask].reset_index(drop=True) if rejected_mask.any() else data
+    for name in (
+        v.CATEGORICAL_FIELDS if rejected_mask.any() else ()
+    ):  # a rejected row may leave a value unused
         if isinstance(kept[name].dtype, pd.CategoricalDtype):
             kept[name] = v.drop_unused(kept[name])
     if raw.unparsable:

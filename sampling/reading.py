@@ -13,6 +13,7 @@ import codecs
 import csv
 import hashlib
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -192,18 +193,14 @@ def _read_xlsx(path: Path) -> RawTable:
 def _read_parquet(path: Path, dictionary_headers: set[str]) -> RawTable:
     try:
         schema = pq.read_schema(path)
-        fields = []
-        for f in schema:
-            if pa.types.is_string(f.type) or pa.types.is_large_string(f.type):
-                # dictionaries for few-valued fields; large_string for the rest, which pandas takes without a copy
-                kind = (
-                    pa.dictionary(pa.int32(), pa.string())
-                    if f.name in dictionary_headers
-                    else pa.large_string()
-                )
-                f = f.with_type(kind)
-            fields.append(f)
-        table = pq.read_table(path, schema=pa.schema(fields))
+        wanted = [
+            f.name
+            for f in schema
+            if f.name in dictionary_headers
+            and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))
+        ]
+        # few-valued fields straight into dictionaries (far cheaper than asking for them through a schema)
+        table = pq.read_table(path, read_dictionary=wanted)
     except (pa.ArrowInvalid, OSError) as exc:
         raise FrameError(path, f"the Parquet file cannot be read ({exc})", "Write it again.") from exc
     data = table.to_pandas()
@@ -244,17 +241,16 @@ def read_table(
         raise FrameError(path, f"cannot open the file ({exc.strerror})", "Check the path.") from exc
     if not raw:
         raise EmptyFileError(path)
-    digest = hashlib.sha256(raw).hexdigest()
     kind = sniff_kind(raw[:8], path)
-    if kind == "parquet":
-        del raw
-        table = _read_parquet(path, dictionary_headers or set())
-    elif kind == "xlsx":
-        del raw
-        table = _read_xlsx(path)
-    else:
-        table = _read_csv(raw, path, encoding, dictionary_headers or set())
-    table.source_sha256 = digest
+    with ThreadPoolExecutor(max_workers=1) as pool:  # hashlib lets go of the GIL: hash while parsing
+        digest = pool.submit(lambda: hashlib.sha256(raw).hexdigest())
+        if kind == "parquet":
+            table = _read_parquet(path, dictionary_headers or set())
+        elif kind == "xlsx":
+            table = _read_xlsx(path)
+        else:
+            table = _read_csv(raw, path, encoding, dictionary_headers or set())
+        table.source_sha256 = digest.result()
     return table
 
 
