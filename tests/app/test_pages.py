@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from sampling.vocabulary import SCALES
 from survey_app.security.masking import mask_phone
-from survey_app.services import analysis_service, reports
+from survey_app.services import analysis_service, frames, reports, studies
 from survey_app.services.studies import find_study
 from survey_app.storage.models import AuditEntry, Case, Frame, SampleDesign, User
 from tests.app.builders import BAD_PHONE, STUDY_NAME, complete_interviews
@@ -249,3 +249,28 @@ def test_auditor_generates_the_pdf_report_on_click(study, app_db):
         pdf, digest = reports.build_report(session, find_study(session, STUDY_NAME), lang="zh", kind="full")
     assert pdf.startswith(b"%PDF")
     assert f"报告 SHA-256：{digest}" in [c.value for c in app.caption]
+
+
+def test_researcher_plans_then_draws_a_sample_in_the_page(study, app_db, tmp_path):
+    with app_db.session() as session:
+        researcher = session.scalar(select(User).where(User.username == "researcher"))
+        second = studies.create_study(session, researcher, "second", "第二次回访")
+        frames.import_frame(session, researcher, second, study.frame_path)
+        second_id = second.id
+    app = log_in("researcher")
+    app.selectbox(key="study_select").select(second_id).run()
+    app.switch_page("pages/sample.py").run()
+    app.number_input(key="design_n").set_value(6)
+    app.number_input(key="design_reserve").set_value(0.0)
+    app.button(key="FormSubmitter:design-生成方案").click().run()
+    assert not app.exception
+    assert not app.error, [e.value for e in app.error]
+    plan = app.dataframe[0].value
+    assert plan["n_h"].sum() == 6
+    app.button(key="draw_sample").click().run()
+    assert not app.exception
+    with app_db.session() as session:
+        design = session.scalar(select(SampleDesign).where(SampleDesign.study_id == second_id))
+        drawn = session.scalars(select(Case).where(Case.design_id == design.id)).all()
+    assert len(drawn) == 6
+    assert str(design.seed) in app.json[0].value

@@ -106,7 +106,7 @@ if plan is not None and plan[0] == params:
         .encode(
             x=alt.X("n_h:Q"),
             y=alt.Y("stratum:N", sort="-x"),
-            tooltip=["stratum", "N_h", "n_h", "margin_of_error"],
+            tooltip=["stratum:N", "N_h:Q", "n_h:Q", "margin_of_error:Q"],
         ),
         width="stretch",
     )
