@@ -18,7 +18,9 @@ non-contacts (AAPOR's guidance on temporary versus final codes). A released case
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from survey_app.services.errors import InvalidState
 
@@ -107,6 +109,20 @@ def get(code: str) -> Disposition:
 def is_finding(code: str) -> bool:
     """Whether this outcome is itself a finding about the frame (reported, not just excluded)."""
     return get(code).code in FINDINGS
+
+
+def interview_outcome(answers: Mapping[str, Any]) -> str:
+    """The disposition of an interview that reached its end, from its screening answers.
+
+    "That is not me" (identity = no) is 4.12 and "I never received that service" (received_service =
+    no) is 4.11: both end the questionnaire early and are findings, not completes. Anything else that
+    reached the end is a complete interview (1.1).
+    """
+    if answers.get("identity") == "no":
+        return "4.12"
+    if answers.get("received_service") == "no":
+        return "4.11"
+    return "1.1"
 
 
 def final_of(codes: list[str]) -> str:

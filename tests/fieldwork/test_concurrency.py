@@ -16,9 +16,10 @@ import pytest
 from sqlalchemy import func, select
 
 from survey_app.security.audit import verify_chain
-from survey_app.storage.models import AuditEntry, CallAttempt, Case
+from survey_app.services.fieldwork import next_case
+from survey_app.storage.models import AuditEntry, CallAttempt, Case, Study
 from tests.fieldwork.conftest import add_surveyors, make_study
-from tests.fieldwork.workers import QUICK_RULES, surveyor_run
+from tests.fieldwork.workers import NOW, QUICK_RULES, surveyor_run
 
 pytestmark = pytest.mark.db
 
@@ -69,3 +70,18 @@ def test_eight_surveyor_threads_never_share_a_case(db, users):
 
 def test_four_surveyor_processes_never_share_a_case(db, users):
     run(db, users, ProcessPoolExecutor, 4, mp_context=multiprocessing.get_context("spawn"))
+
+
+def test_one_surveyor_asking_from_several_tabs_at_once_holds_one_case(db, users):
+    study_id = make_study(db, cases=10, settings=QUICK_RULES)
+
+    def ask(_):
+        with db.session() as session:
+            case = next_case(session, users["surveyor"], session.get(Study, study_id), now=NOW)
+            return case.id
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        handed = set(pool.map(ask, range(12)))
+    with db.session() as session:
+        held = session.scalars(select(Case.id).where(Case.state == "held")).all()
+    assert len(handed) == 1 and list(held) == list(handed)

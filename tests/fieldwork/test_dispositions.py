@@ -87,3 +87,18 @@ def test_the_final_disposition_does_not_depend_on_unknown_outcomes_after_a_known
     known = [c for c in codes if get(c).eligibility_known]
     if known:
         assert final_of(codes) == final_of(known)
+
+
+def test_an_interview_ended_by_not_me_is_not_eligible_not_complete():
+    assert dispositions.interview_outcome({"intro": None, "identity": "no", "closing": None}) == "4.12"
+
+
+def test_an_interview_ended_by_service_never_happened_is_not_eligible_not_complete():
+    assert dispositions.interview_outcome({"identity": "yes", "received_service": "no"}) == "4.11"
+
+
+def test_an_interview_that_ran_through_is_complete():
+    assert (
+        dispositions.interview_outcome({"identity": "yes", "received_service": "dk", "sat_overall": "dk"})
+        == "1.1"
+    )
