@@ -51,6 +51,7 @@ class StudyAnalysis:
     surveyors: pd.DataFrame
     nonresponse: pd.DataFrame
     nonresponse_classes: pd.DataFrame
+    respondents: pd.DataFrame  # the design's rows: eligible respondents with their final weights
 
     @property
     def flagged_units(self) -> pd.DataFrame:
@@ -72,22 +73,6 @@ def disposition_table(cases: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["code", "group", "label", "label_en", "count"])
 
 
-def _weights(cases: pd.DataFrame) -> pd.DataFrame:
-    cases = cases.copy()
-    cases["eligible"] = cases["aapor_group"] != "NE"
-    adjusted = analysis.nonresponse_adjust(
-        cases, "respondent", list(NONRESPONSE_CLASSES), weight_col="design_weight", eligible_col="eligible"
-    )
-    return adjusted
-
-
-def _respondent_design(cases: pd.DataFrame) -> analysis.Design | None:
-    respondents = cases[cases["respondent"] & (cases["nr_weight"] > 0)].reset_index(drop=True)
-    if respondents.empty:
-        return None
-    return analysis.Design(respondents, strata="stratum", weights="nr_weight", fpc="N_h", lonely_psu="adjust")
-
-
 def analyse(session: Session, study: Study) -> StudyAnalysis:
     """Everything the reviewer, the report and `huifang analyse` show, from the stored study."""
     satisfied = tuple(study.satisfied_codes)
@@ -97,9 +82,19 @@ def analyse(session: Session, study: Study) -> StudyAnalysis:
     frame_satisfied = frame["system_rating"].isin(satisfied)
     table = disposition_table(cases)
     rates = analysis.aapor_rates(dispo.group_counts(list(cases["disposition"])))
-    adjusted = _weights(cases)
-    cases = adjusted.data
-    design = _respondent_design(cases)
+    if cases["respondent"].any():
+        adjusted = analysis.respondent_design(cases, classes=list(NONRESPONSE_CLASSES))
+        design, adjustment = adjusted.design, adjusted.adjustment
+    else:
+        design = None
+        adjustment = analysis.nonresponse_adjust(
+            cases.assign(eligible=cases["aapor_group"] != "NE"),
+            "respondent",
+            list(NONRESPONSE_CLASSES),
+            eligible_col="eligible",
+        )
+    cases = adjustment.data
+    cases["eligible"] = cases["aapor_group"] != "NE"
     interviewed = cases[cases["interview_id"].notna()]
     empty_units = pd.DataFrame(columns=["name", "flagged"])
     if design is None:
@@ -145,7 +140,8 @@ def analyse(session: Session, study: Study) -> StudyAnalysis:
         units,
         surveyors,
         nonresponse,
-        adjusted.classes,
+        adjustment.classes,
+        design.data if design is not None else cases.iloc[0:0],
     )
 
 

@@ -179,13 +179,8 @@ def _comparison(result: analysis_service.StudyAnalysis, headline: dict) -> rpt.C
     interviewed = result.cases[result.cases["interview_id"].notna()]
     evidence = None
     if len(compared.flags):
-        flags = (
-            compared.flags.join(result.cases.loc[compared.flags.index, ["organisation_id"]])
-            if set(compared.flags.index) <= set(result.cases.index)
-            else None
-        )
-        if flags is not None:
-            evidence = flags.groupby("organisation_id")[["rated_by_other", "service_denied"]].sum()
+        flags = compared.flags.join(result.respondents[["organisation_id"]])
+        evidence = flags.groupby("organisation_id")[["rated_by_other", "service_denied"]].sum()
     labels = {unit: f"{unit} {name}" for unit, name in result.units["name"].items()}
     units_table = result.units.drop(columns=["name"])
     units = adapters.units_of(units_table[units_table["respondents"] > 0], names=labels, evidence=evidence)
