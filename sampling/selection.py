@@ -298,12 +298,15 @@ class Sample:
 
 
 def _weights(cases: pd.DataFrame, released_up_to: pd.Series) -> pd.DataFrame:
+    """Released flags, π = m_h / N_h and 1/π for the released cases (missing for the others)."""
     cases = cases.copy()
-    cases["released"] = cases["replicate"].to_numpy() <= released_up_to.reindex(cases["stratum"]).to_numpy()
-    m_h = cases.groupby("stratum", sort=False)["released"].transform("sum")
-    pi = (m_h / cases["N_h"]).where(cases["released"])
-    cases["inclusion_prob"] = pi.astype("float64")
-    cases["design_weight"] = (1.0 / pi).astype("float64")
+    codes, _ = pd.factorize(cases["stratum"], sort=False)
+    released = cases["replicate"].to_numpy() <= released_up_to.reindex(cases["stratum"]).to_numpy()
+    m_h = np.bincount(codes, weights=released, minlength=codes.max() + 1 if len(codes) else 0)[codes]
+    pi = np.where(released, m_h / cases["N_h"].to_numpy(), np.nan)
+    cases["released"] = released
+    cases["inclusion_prob"] = pi
+    cases["design_weight"] = 1.0 / pi
     return cases
 
 
