@@ -18,10 +18,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, text, update
 from sqlalchemy.engine import make_url
 
 from survey_app.storage import Database, open_database, upgrade
+from survey_app.storage.models import Frame
 
 PG_URL = os.environ.get("HUIFANG_TEST_DATABASE_URL")
 
@@ -97,6 +98,45 @@ def users(db: Database) -> dict:
                 surveyor_no=f"{number:03d}" if role == "surveyor" else None,
             )
     return made
+
+
+SMALL_ROWS = 6000
+SMALL_SEED = 11
+
+
+@pytest.fixture(scope="session")
+def _small_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, object]:
+    """A small demo study built once per session through every real service: (db, out folder, result)."""
+    from survey_app.services import demo
+
+    folder = tmp_path_factory.mktemp("small-demo")
+    result = demo.build_demo(
+        str(folder / "demo.db"),
+        rows=SMALL_ROWS,
+        seed=SMALL_SEED,
+        out_dir=folder / "out",
+        echo=lambda _line: None,
+    )
+    return folder / "demo.db", folder / "out", result
+
+
+@pytest.fixture
+def demo_db(_small_demo, tmp_path: Path) -> Database:
+    """A private copy of the small demo study (SQLite), free to tamper with."""
+    source, out, _ = _small_demo
+    target = tmp_path / "demo.db"
+    shutil.copy(source, target)
+    shutil.copytree(out, tmp_path / "out")
+    database = open_database(str(target))
+    with database.engine.begin() as conn:  # the copy's frame file is the copied one
+        conn.execute(update(Frame).values(source_path=str(tmp_path / "out" / "demo-frame.csv")))
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def demo_result(_small_demo):
+    return _small_demo[2]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

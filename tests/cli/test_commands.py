@@ -1,0 +1,140 @@
+"""The `huifang` command line: thin over the services, with plain errors and exit codes."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from survey_app.cli import main
+
+
+@pytest.fixture
+def demo_copy(demo_db):
+    """The URL of a private copy of the small demo study."""
+    return demo_db.url
+
+
+def run(*args: str, env: dict | None = None):
+    return CliRunner().invoke(main, list(args), env=env or {}, catch_exceptions=False)
+
+
+def test_studies_lists_id_name_and_state(demo_copy):
+    result = run("--db", demo_copy, "studies")
+    assert result.exit_code == 0 and "\tdemo\tclosed\t" in result.output
+
+
+def test_every_command_has_help_text():
+    for command in (
+        ["db", "upgrade"],
+        ["studies"],
+        ["frame", "import"],
+        ["sample", "plan"],
+        ["sample", "draw"],
+        ["sample", "release"],
+        ["sample", "verify"],
+        ["report"],
+        ["verify"],
+        ["audit", "verify"],
+        ["demo"],
+        ["app"],
+        ["fixtures", "frame"],
+        ["analyse"],
+        ["users", "add"],
+    ):
+        result = run(*command, "--help")
+        assert result.exit_code == 0 and "Usage:" in result.output and len(result.output) > 80, command
+
+
+def test_sample_verify_proves_the_stored_sample(demo_copy):
+    result = run("--db", demo_copy, "sample", "verify", "demo")
+    assert result.exit_code == 0 and "identical" in result.output
+
+
+def test_audit_verify_reports_an_intact_chain(demo_copy):
+    result = run("--db", demo_copy, "audit", "verify")
+    assert result.exit_code == 0 and "intact" in result.output
+
+
+def test_a_study_can_be_named_by_id(demo_copy):
+    assert run("--db", demo_copy, "sample", "verify", "1").exit_code == 0
+
+
+def test_an_unknown_study_is_a_clear_error_with_exit_code_1(demo_copy):
+    result = CliRunner().invoke(main, ["--db", demo_copy, "sample", "verify", "nope"])
+    assert result.exit_code == 1 and "No study with id or name 'nope'" in result.output
+
+
+def test_report_writes_a_pdf_and_prints_its_hash(demo_copy, tmp_path):
+    out = tmp_path / "r.pdf"
+    result = run(
+        "--db", demo_copy, "report", "demo", "--out", str(out), "--lang", "en", "--kind", "comparison"
+    )
+    assert result.exit_code == 0 and out.read_bytes().startswith(b"%PDF") and "SHA-256" in result.output
+
+
+def test_verify_prints_one_line_per_check_and_fails_when_one_fails(demo_copy, tmp_path):
+    (tmp_path / "out" / "demo-frame.csv").write_bytes(b"changed")
+    result = CliRunner().invoke(main, ["--db", demo_copy, "verify", "demo"])
+    assert result.exit_code == 1
+    assert "FAIL  frame file" in result.output and "OK    audit chain" in result.output
+
+
+def test_a_changing_command_needs_a_user(demo_copy, tmp_path):
+    result = CliRunner().invoke(
+        main, ["--db", demo_copy, "sample", "release", "demo", "--replicate", "1"], env={}
+    )
+    assert result.exit_code != 0 and "acts as a user" in result.output
+
+
+def test_a_wrong_password_is_refused(demo_copy):
+    result = CliRunner().invoke(
+        main,
+        ["--db", demo_copy, "sample", "release", "demo", "--replicate", "1"],
+        env={"HUIFANG_USER": "supervisor", "HUIFANG_PASSWORD": "wrong-password"},
+    )
+    assert result.exit_code == 1 and "Wrong user name or password" in result.output
+
+
+def test_a_database_url_that_does_not_connect_gets_a_plain_message():
+    result = CliRunner().invoke(
+        main, ["--db", "postgresql://nobody@127.0.0.1:1/x?connect_timeout=2", "studies"]
+    )
+    assert result.exit_code == 1 and "Cannot connect" in result.output and "Traceback" not in result.output
+
+
+def test_fixtures_frame_writes_a_gbk_export_and_its_truth(tmp_path):
+    out = tmp_path / "frame.csv"
+    result = run("fixtures", "frame", "--rows", "500", "--seed", "3", "--out", str(out), "--encoding", "gbk")
+    assert result.exit_code == 0
+    assert out.read_bytes().decode("gbk").startswith("记录编号")
+    assert (tmp_path / "frame.truth.csv").exists()
+
+
+def test_frame_import_plan_and_draw_as_a_researcher(tmp_path):
+    db = str(tmp_path / "new.db")
+    frame = tmp_path / "frame.csv"
+    run("fixtures", "frame", "--rows", "800", "--seed", "4", "--out", str(frame))
+    env = {"HUIFANG_USER": "r", "HUIFANG_PASSWORD": "password-r1"}
+    assert (
+        run(
+            "--db", db, "users", "add", "r", "--role", "researcher", "--new-password", "password-r1"
+        ).exit_code
+        == 0
+    )
+    from survey_app.services import studies
+    from survey_app.storage import open_database
+
+    database = open_database(db)
+    with database.session() as session:
+        from survey_app.services.auth import login
+
+        studies.create_study(session, login(database, "r", "password-r1"), "spring", "Spring")
+    imported = run("--db", db, "frame", "import", "spring", str(frame), env=env)
+    assert imported.exit_code == 0 and "Imported 800 rows" in imported.output
+    planned = run("--db", db, "sample", "plan", "spring", "--n", "100", "--minimum", "2")
+    assert planned.exit_code == 0 and "total n = 100" in planned.output
+    drawn = run(
+        "--db", db, "sample", "draw", "spring", "--n", "100", "--minimum", "2", "--seed", "9", env=env
+    )
+    assert drawn.exit_code == 0 and "seed 9" in drawn.output
+    assert run("--db", db, "sample", "verify", "spring").exit_code == 0
