@@ -209,6 +209,15 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "comparison.level": {"zh": "比较层级", "en": "Compare by"},
     "comparison.definition": {"zh": "满意率定义：{codes}", "en": "满意率 counts: {codes}"},
+    "comparison.metric": {"zh": "指标", "en": "Figure"},
+    "comparison.estimate": {"zh": "估计值", "en": "Estimate"},
+    "comparison.ci_low": {"zh": "95% 置信下限", "en": "95% CI low"},
+    "comparison.ci_high": {"zh": "95% 置信上限", "en": "95% CI high"},
+    "comparison.respondents": {"zh": "受访人数", "en": "Respondents"},
+    "comparison.p_adjusted": {"zh": "满意率差异 p（BH 校正）", "en": "Rate difference p (BH)"},
+    "comparison.paired_p_adjusted": {"zh": "配对比较 p（BH 校正）", "en": "Paired p (BH)"},
+    "comparison.not_own": {"zh": "非本人评价数", "en": "Not rated by the person"},
+    "comparison.evidence_p_adjusted": {"zh": "综合证据 p（BH 校正）", "en": "Combined evidence p (BH)"},
     "comparison.census": {
         "zh": "评价系统全部记录（普查，无抽样误差）",
         "en": "all the rating system's records (a census, no sampling error)",
@@ -218,8 +227,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "On the same sampled cases, system minus callback 满意率: {estimate} points (95% CI {low} to {high})",
     },
     "comparison.chart_limit": {
-        "zh": "图中显示差值最大的 {shown} 个单位（共 {total} 个）。",
-        "en": "The chart shows the {shown} units with the largest differences (of {total}).",
+        "zh": "图中先列被标记的单位，再按系统满意率高出收缩估计的幅度排列，显示 {shown} 个（共 {total} 个）。",
+        "en": "The chart lists flagged units first, then by how far the system rate exceeds the shrunken "
+        "estimate: {shown} of {total} units.",
     },
     "comparison.fdr": {
         "zh": "单位标记按 Benjamini–Hochberg 方法控制错误发现率（q = {q}）。",

@@ -163,8 +163,8 @@ def test_reviewer_sees_headline_figures_and_no_personal_data(study, app_db):
     shown = {m.label: m.value for m in app.metric}
     assert shown["系统满意率"] == f"{expected.system_rate:.1%}"
     overall = expected.headline[expected.headline["group"] == "overall"].set_index("metric")
-    for metric in ("满意率", "知晓率", "首选率"):
-        assert shown[metric] == f"{overall.loc[metric, 'estimate']:.1%}"
+    for metric, label in (("满意率", "第三方满意率"), ("知晓率", "知晓率"), ("首选率", "首选率")):
+        assert shown[label] == f"{overall.loc[metric, 'estimate']:.1%}"
     text = page_text(app)
     for phone in study.phones:
         assert phone not in text and mask_phone(phone) not in text

@@ -21,6 +21,7 @@ from survey_app.services.errors import NotFound
 
 CHART_UNITS = 40  # the chart shows the units with the largest system − third-party differences
 GROUPS = ("district", "domain", "channel")
+PERCENTS = ("estimate", "ci_low", "ci_high")
 
 state.guard("reviewer", "admin")
 st.header(tr("page.comparison"))
@@ -67,7 +68,8 @@ columns = st.columns(len(overall) + 1)
 columns[0].metric(tr("comparison.system"), f"{result.system_rate:.1%}", help=tr("comparison.census"))
 columns[0].caption(tr("comparison.census"))
 for column, row in zip(columns[1:], overall.itertuples(), strict=True):
-    column.metric(str(row.metric), f"{row.estimate:.1%}")
+    label = tr("comparison.third_party") if row.metric == "满意率" else str(row.metric)
+    column.metric(label, f"{row.estimate:.1%}")
     column.caption(f"95% CI {row.ci_low:.1%} – {row.ci_high:.1%} · n = {int(row.n)}")
 if result.paired_difference is not None:
     paired = result.paired_difference
@@ -89,13 +91,23 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     column_config={
-        c: st.column_config.NumberColumn(format="percent") for c in ("estimate", "ci_low", "ci_high")
+        "metric": tr("comparison.metric"),
+        "level": tr(f"queue.{group}"),
+        "n": "n",
+        **{c: st.column_config.NumberColumn(tr(f"comparison.{c}"), format="percent") for c in PERCENTS},
     },
 )
 
 st.subheader(tr("comparison.by_unit"))
 units = result.units.reset_index().rename(columns={result.units.index.name or "index": "unit_id"})
-shown = units.sort_values("difference", ascending=False).head(CHART_UNITS)
+# flagged units first, then by the gap to the shrunken (empirical-Bayes) estimate, so that a unit
+# with one unhappy respondent does not top the chart on noise alone
+gap = units["system_rate"] - units["shrunk_rate"] if "shrunk_rate" in units else units["difference"]
+shown = (
+    units.assign(_flag=units["flagged"].fillna(False).astype(bool), _gap=gap)
+    .sort_values(["_flag", "_gap"], ascending=False)
+    .head(CHART_UNITS)
+)
 long = pd.concat(
     [
         shown.assign(source=tr("comparison.system"), value=shown["system_rate"], low=None, high=None),
@@ -108,7 +120,7 @@ long = pd.concat(
     ]
 )
 base = alt.Chart(long).encode(
-    y=alt.Y("name:N", title=tr("comparison.unit"), sort=list(shown["name"])),
+    y=alt.Y("name:N", title=tr("comparison.unit"), sort=list(shown["name"]), axis=alt.Axis(labelLimit=260)),
     color=alt.Color("source:N", title=None),
 )
 points = base.mark_point(filled=True, size=70).encode(
@@ -146,8 +158,16 @@ else:
         hide_index=True,
         width="stretch",
         column_config={
-            c: st.column_config.NumberColumn(format="percent")
-            for c in ("system_rate", "third_party", "ci_low", "ci_high")
+            "name": tr("comparison.unit"),
+            "system_rate": st.column_config.NumberColumn(tr("comparison.system"), format="percent"),
+            "third_party": st.column_config.NumberColumn(tr("comparison.third_party"), format="percent"),
+            "ci_low": st.column_config.NumberColumn(tr("comparison.ci_low"), format="percent"),
+            "ci_high": st.column_config.NumberColumn(tr("comparison.ci_high"), format="percent"),
+            "respondents": tr("comparison.respondents"),
+            "p_adjusted": tr("comparison.p_adjusted"),
+            "paired_p_adjusted": tr("comparison.paired_p_adjusted"),
+            "not_own": tr("comparison.not_own"),
+            "evidence_p_adjusted": tr("comparison.evidence_p_adjusted"),
         },
     )
 st.caption(tr("comparison.fdr", q=analysis_service.FDR_Q))
