@@ -23,6 +23,7 @@ Definition: ``sha256`` over, for each field of ``FRAME_FIELDS`` in that order,
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -50,7 +51,7 @@ def _index_dtype(count: int) -> str:
     return "<u1" if count < 255 else "<u2" if count < 65535 else "<u4"
 
 
-def _update_dictionary(digest: hashlib._Hash, column: pd.Series) -> None:
+def _update_dictionary(digest: _Pipelined, column: pd.Series) -> None:
     categorical = column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype("category")
     values = [str(v) for v in categorical.cat.categories]
     order = sorted(range(len(values)), key=lambda i: values[i])
@@ -65,7 +66,7 @@ def _update_dictionary(digest: hashlib._Hash, column: pd.Series) -> None:
     digest.update(rank[categorical.cat.codes.to_numpy()].tobytes())
 
 
-def _update_text(digest: hashlib._Hash, column: pd.Series) -> None:
+def _update_text(digest: _Pipelined, column: pd.Series) -> None:
     array = pa.array(column.astype("str"), type=pa.large_string())
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
@@ -80,7 +81,7 @@ def _update_text(digest: hashlib._Hash, column: pd.Series) -> None:
         digest.update(memoryview(data)[offsets[0] : offsets[-1]])
 
 
-def _update_times(digest: hashlib._Hash, column: pd.Series, unit: str) -> None:
+def _update_times(digest: _Pipelined, column: pd.Series, unit: str) -> None:
     values = pd.to_datetime(column).astype("datetime64[us]").to_numpy().astype(f"datetime64[{unit}]")
     width = "<i4" if unit == "D" else "<i8"
     ints = values.view("<i8").astype(width)
@@ -89,16 +90,39 @@ def _update_times(digest: hashlib._Hash, column: pd.Series, unit: str) -> None:
     digest.update(ints.tobytes())
 
 
-def _update_flags(digest: hashlib._Hash, column: pd.Series) -> None:
+def _update_flags(digest: _Pipelined, column: pd.Series) -> None:
     flags = column.astype("boolean")
     out = np.where(flags.isna().to_numpy(), 255, flags.fillna(False).to_numpy(dtype=bool).astype(np.uint8))
     digest.update(b"flag\n")
     digest.update(out.astype(np.uint8).tobytes())
 
 
+class _Pipelined:
+    """A SHA-256 fed by one worker thread, in order, while the caller prepares the next bytes.
+
+    hashlib releases the GIL on large inputs, so hashing a column overlaps encoding the next one.
+    """
+
+    def __init__(self) -> None:
+        self._digest = hashlib.sha256()
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._pending: list[Future] = []
+
+    def update(self, data: bytes | memoryview) -> None:
+        self._pending.append(self._pool.submit(self._digest.update, data))
+        if len(self._pending) > 8:  # bound the bytes held in the queue
+            self._pending.pop(0).result()
+
+    def hexdigest(self) -> str:
+        for future in self._pending:
+            future.result()
+        self._pool.shutdown()
+        return self._digest.hexdigest()
+
+
 def frame_sha256(data: pd.DataFrame) -> str:
     """The fingerprint of a normalised frame (see the module docstring for the exact definition)."""
-    digest = hashlib.sha256()
+    digest = _Pipelined()
     for field in FRAME_FIELDS:
         digest.update(b"field:" + field.encode() + b"\n")
         column = data[field] if field in data.columns else pd.Series(pd.NA, index=data.index, dtype="str")

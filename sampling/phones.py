@@ -51,12 +51,15 @@ def _fast(cleaned: pd.Series) -> np.ndarray:
     return fast
 
 
-def normalise_phones(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+def normalise_phones(values: pd.Series, stripped: bool = False) -> tuple[pd.Series, pd.Series]:
     """Normalised numbers (NA where invalid or empty) and the reason for each invalid one (else NA).
 
     An empty value gets neither a number nor a reason: missing values are the caller's business.
+    ``stripped`` says the values have no surrounding spaces already (saves a pass over them).
     """
-    text = values.astype("str").str.strip()
+    text = values.astype("str")
+    if not stripped:
+        text = text.str.strip()
     fast = _fast(text)
     normalised = text.where(fast)
     reasons = pd.Series(pd.NA, index=values.index, dtype="str")

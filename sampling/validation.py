@@ -276,7 +276,7 @@ def check_dates(column: pd.Series, field: str, as_of: dt.date, issues: Issues, w
 
 
 def normalise_phone_column(phones: pd.Series, issues: Issues) -> pd.Series:
-    normalised, reasons = normalise_phones(phones)
+    normalised, reasons = normalise_phones(phones, stripped=True)
     invalid = reasons.notna().to_numpy(dtype=bool)
     if invalid.any():
         reason = pd.Series(pd.NA, index=phones.index, dtype="str")
