@@ -405,6 +405,30 @@ def analyse(ctx: _Context, study: str) -> None:
     click.echo(analysis_service.summary_text(result))
 
 
+@main.command("export")
+@click.argument("study")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A .csv, .xlsx, .sav (SPSS) or .dta (Stata) file; value labels travel with the last two.",
+)
+@user_option
+@pass_ctx
+def export(ctx: _Context, study: str, out: Path, user: str | None) -> None:
+    """Export the analysis dataset (weights, dispositions, answers; no personal data)."""
+    from survey_app.services import analysis_service
+    from survey_app.services.studies import find_study
+
+    with _errors():
+        actor = _actor(ctx, user)
+        with ctx.db.session() as session:
+            written = analysis_service.export_analysis_dataset(
+                session, actor, find_study(session, study), out
+            )
+        click.echo(f"wrote {written}")
+
+
 @main.command()
 @click.argument("study")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))

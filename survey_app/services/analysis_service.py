@@ -200,3 +200,30 @@ def summary_text(result: StudyAnalysis) -> str:
             f"{int(row.respondents)} respondents)"
         )
     return "\n".join(lines)
+
+
+EXPORT_COLUMNS_DROPPED = ("intro", "closing", "comment")
+
+
+def export_analysis_dataset(session: Session, actor, study: Study, path) -> Any:
+    """Write the analysis dataset (every released case, weights, dispositions, answers; no personal data
+    and no free-text comments) as CSV, Excel, SPSS .sav or Stata .dta, chosen by the suffix. Audited."""
+    from survey_app.security import audit
+    from survey_app.services.auth import require
+
+    require(actor, "researcher", "reviewer", "auditor", "admin")
+    result = analyse(session, study)
+    data = analysis.analysis_dataset(result.cases).drop(columns=list(EXPORT_COLUMNS_DROPPED), errors="ignore")
+    written = analysis.export_dataset(data, path, value_labels=analysis.default_value_labels(data))
+    audit.record(
+        session,
+        actor.username,
+        "dataset.exported",
+        study_id=study.id,
+        entity="study",
+        entity_id=study.id,
+        file=str(written),
+        rows=len(data),
+        columns=len(data.columns),
+    )
+    return written

@@ -138,3 +138,34 @@ def test_frame_import_plan_and_draw_as_a_researcher(tmp_path):
     )
     assert drawn.exit_code == 0 and "seed 9" in drawn.output
     assert run("--db", db, "sample", "verify", "spring").exit_code == 0
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".sav", ".dta"])
+def test_export_writes_the_analysis_dataset_without_personal_data(demo_copy, demo_db, tmp_path, suffix):
+    import pandas as pd
+    import pyreadstat
+    from sqlalchemy import select
+
+    from survey_app.storage.models import FrameRecord
+
+    out = tmp_path / f"data{suffix}"
+    env = {"HUIFANG_USER": "auditor", "HUIFANG_PASSWORD": "x"}
+    with demo_db.session() as session:  # the demo's passwords are random: give the auditor a known one
+        from survey_app.security.passwords import hash_password
+        from survey_app.storage.models import User
+
+        session.scalar(select(User).where(User.username == "auditor")).password_hash = hash_password(
+            "password-aud"
+        )
+        phones = set(session.scalars(select(FrameRecord.phone)))
+    env["HUIFANG_PASSWORD"] = "password-aud"
+    result = run("--db", demo_copy, "export", "demo", "--out", str(out), env=env)
+    assert result.exit_code == 0, result.output
+    data = (
+        pd.read_csv(out, dtype=str)
+        if suffix == ".csv"
+        else (pyreadstat.read_sav(out)[0] if suffix == ".sav" else pyreadstat.read_dta(out)[0])
+    )
+    assert "phone" not in data.columns and "recipient_name" not in data.columns
+    assert "nr_weight" in data.columns and len(data) > 0
+    assert not set(data.astype(str).to_numpy().ravel()) & phones
