@@ -48,12 +48,25 @@ top[3].metric(tr("progress.finalised"), int(total["finalised"]))
 st.subheader(tr("progress.rates"))
 st.dataframe(pd.DataFrame([{name: round(float(total[name]), 4) for name in RATES}]), hide_index=True)
 
+labels = {
+    "stratum": tr("progress.stratum"),
+    "replicate": tr("progress.replicate"),
+    "surveyor": tr("progress.surveyor"),
+    **{name: tr(f"progress.{name}") for name in COUNTS},
+}
 for by, label in (("stratum", "progress.by_stratum"), ("replicate", "progress.by_replicate")):
     st.subheader(tr(label))
-    st.dataframe(tables[by][[by, *COUNTS, "RR1", "COOP1"]], hide_index=True, width="stretch")
+    st.dataframe(
+        tables[by][[by, *COUNTS, "RR1", "COOP1"]], hide_index=True, width="stretch", column_config=labels
+    )
 
 st.subheader(tr("progress.by_surveyor"))
-st.dataframe(tables["surveyor"][["surveyor", *COUNTS, "RR1", "COOP1"]], hide_index=True, width="stretch")
+st.dataframe(
+    tables["surveyor"][["surveyor", *COUNTS, "RR1", "COOP1"]],
+    hide_index=True,
+    width="stretch",
+    column_config=labels,
+)
 
 st.subheader(tr("progress.dispositions"))
 per_stratum = tables["stratum"].iloc[:-1].melt(id_vars="stratum", value_vars=list(GROUPS), var_name="AAPOR")
@@ -61,7 +74,7 @@ st.altair_chart(
     alt.Chart(per_stratum)
     .mark_bar()
     .encode(
-        x=alt.X("sum(value):Q", title=tr("progress.released")),
+        x=alt.X("sum(value):Q", stack="normalize", axis=alt.Axis(format="%"), title=tr("progress.share")),
         y=alt.Y("stratum:N", title=None),
         color=alt.Color("AAPOR:N", sort=list(GROUPS)),
         order=alt.Order("AAPOR:N"),
