@@ -30,6 +30,7 @@ ROLE_PAGES: dict[str, list[tuple[str, str, str]]] = {
         ("studies.py", "page.studies", "studies"),
         ("frames.py", "page.frames", "frames"),
         ("sample.py", "page.sample", "sample"),
+        ("designer.py", "page.designer", "designer"),
     ],
     "surveyor": [
         ("queue.py", "page.queue", "queue"),
