@@ -99,7 +99,11 @@ def build_demo(
     out_dir: Path = Path("huifang-demo"),
     force: bool = False,
     echo: Callable[[str], None] = print,
+    frame_options: dict[str, Any] | None = None,
+    design: dict[str, Any] | None = None,
 ) -> DemoResult:
+    """Build the demo study; `frame_options` (for `fixtures.make_frame`) and `design` (sample design
+    parameters) let benchmarks build larger or differently shaped studies the same way."""
     final_url, final_path = _target(url, force)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -111,7 +115,15 @@ def build_demo(
     try:
         db = open_database(build_url)
         upgrade(db)
-        result = _build(db, rows=rows, seed=seed, out_dir=out_dir, echo=echo)
+        result = _build(
+            db,
+            rows=rows,
+            seed=seed,
+            out_dir=out_dir,
+            echo=echo,
+            frame_options=frame_options or {},
+            design=design,
+        )
         db.dispose()
         if building:
             _remove_sqlite(final_path)
@@ -142,7 +154,16 @@ def _stage(result: DemoResult, name: str, echo: Callable[[str], None]):
     return _Timer()
 
 
-def _build(db: Database, *, rows: int, seed: int, out_dir: Path, echo: Callable[[str], None]) -> DemoResult:
+def _build(
+    db: Database,
+    *,
+    rows: int,
+    seed: int,
+    out_dir: Path,
+    echo: Callable[[str], None],
+    frame_options: dict[str, Any],
+    design: dict[str, Any] | None,
+) -> DemoResult:
     from survey_app.services import analysis_service, reports
 
     passwords: dict[str, str] = {}
@@ -165,7 +186,7 @@ def _build(db: Database, *, rows: int, seed: int, out_dir: Path, echo: Callable[
             auth.create_user(session, None, name, passwords[name], "surveyor", surveyor_no=f"1{extra:02d}")
     researcher = _user(db, "researcher")
     with _stage(result, "synthetic frame", echo):
-        synthetic = fixtures.make_frame(rows, seed)
+        synthetic = fixtures.make_frame(rows, seed, **frame_options)
         fixtures.write_frame(synthetic, result.frame_path, encoding="gbk", format="csv")
     with _stage(result, "frame import", echo), db.session() as session:
         study = studies.create_study(
@@ -174,9 +195,9 @@ def _build(db: Database, *, rows: int, seed: int, out_dir: Path, echo: Callable[
         frames.import_frame(session, researcher, study, result.frame_path)
     with _stage(result, "stratified draw", echo), db.session() as session:
         study = studies.find_study(session, STUDY_NAME)
-        design = samples.draw_sample(session, researcher, study, demo_design(seed, rows))
+        drawn = samples.draw_sample(session, researcher, study, design or demo_design(seed, rows))
         result.released = session.scalar(
-            select(func.count(Case.id)).where(Case.design_id == design.id, Case.state == "pending")
+            select(func.count(Case.id)).where(Case.design_id == drawn.id, Case.state == "pending")
         )
     with _stage(result, "questionnaire", echo), db.session() as session:
         study = studies.find_study(session, STUDY_NAME)
