@@ -8,6 +8,7 @@ the page saves it through `services.questionnaire_store`; nothing here touches t
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -130,6 +131,17 @@ def checked_expression(
 # --- items -----------------------------------------------------------------------------------------
 
 
+def editor_key(version_id: int, part: Item | questionnaires.Choice, field: str) -> str:
+    """A widget key that changes with the item's (or choice's) content.
+
+    A widget keeps what was typed into it for as long as its key lives, whatever `value=` says; keyed
+    by content, the fields show the item afresh after it is applied, saved or its edits discarded.
+    """
+    digest = hashlib.sha256(part.model_dump_json().encode("utf-8")).hexdigest()[:10]
+    name = part.name if isinstance(part, Item) else part.code
+    return f"designer-{version_id}-{name}-{digest}-{field}"
+
+
 def item_rows(questionnaire: Questionnaire) -> list[dict[str, Any]]:
     return [
         {
@@ -174,9 +186,12 @@ def _type_changes(item: Item, new_type: str) -> dict[str, Any]:
     return changes
 
 
-def item_editor(questionnaire: Questionnaire, item: Item, prefix: str) -> tuple[dict[str, Any], bool]:
+def item_editor(questionnaire: Questionnaire, item: Item, version_id: int) -> tuple[dict[str, Any], bool]:
     """Fields of one item, each checked as entered: (changes to apply, every field valid)."""
-    key = f"{prefix}-{item.name}"
+
+    def key(field: str) -> str:
+        return editor_key(version_id, item, field)
+
     left, right = st.columns(2)
     texts: dict[str, dict[str, str]] = {"label": dict(item.label), "hint": dict(item.hint)}
     for column, language in ((left, "zh"), (right, "en")):
@@ -184,12 +199,12 @@ def item_editor(questionnaire: Questionnaire, item: Item, prefix: str) -> tuple[
             entered = column.text_area(
                 tr(f"designer.{field}_{language}"),
                 value=getattr(item, field).get(language, ""),
-                key=f"{key}-{field}-{language}",
+                key=key(f"{field}-{language}"),
                 height=80 if field == "label" else 68,
             )
             texts[field][language] = entered.strip()
     new_type = left.selectbox(
-        tr("designer.type"), ITEM_TYPES, index=ITEM_TYPES.index(item.type), key=f"{key}-type"
+        tr("designer.type"), ITEM_TYPES, index=ITEM_TYPES.index(item.type), key=key("type")
     )
     valid = True
     changes: dict[str, Any] = {}
@@ -201,7 +216,7 @@ def item_editor(questionnaire: Questionnaire, item: Item, prefix: str) -> tuple[
         changes.update(_type_changes(item, new_type))
     answered = new_type not in ("note", "calculate")
     relevant, ok = checked_expression(
-        questionnaire, item.name, "relevant", tr("designer.relevant"), item.relevant, f"{key}-relevant"
+        questionnaire, item.name, "relevant", tr("designer.relevant"), item.relevant, key("relevant")
     )
     valid &= ok
     if relevant != item.relevant:
@@ -213,26 +228,26 @@ def item_editor(questionnaire: Questionnaire, item: Item, prefix: str) -> tuple[
             "constraint",
             tr("designer.constraint"),
             item.constraint,
-            f"{key}-constraint",
+            key("constraint"),
         )
         valid &= ok
         if constraint != item.constraint:
             changes["constraint"] = constraint
-        always = right.checkbox(tr("designer.required"), value=item.required is True, key=f"{key}-required")
+        always = right.checkbox(tr("designer.required"), value=item.required is True, key=key("required"))
         condition, ok = checked_expression(
             questionnaire,
             item.name,
             "required",
             tr("designer.required_if"),
             item.required if isinstance(item.required, str) else None,
-            f"{key}-required-if",
+            key("required-if"),
         )
         valid &= ok
         required: bool | str = condition if condition else always
         if required != item.required:
             changes["required"] = required
         for flag in ("allow_dk", "allow_refused"):
-            chosen = right.checkbox(tr(f"designer.{flag}"), value=getattr(item, flag), key=f"{key}-{flag}")
+            chosen = right.checkbox(tr(f"designer.{flag}"), value=getattr(item, flag), key=key(flag))
             if chosen != getattr(item, flag):
                 changes[flag] = chosen
     if new_type in NUMBER_TYPES:
@@ -242,7 +257,7 @@ def item_editor(questionnaire: Questionnaire, item: Item, prefix: str) -> tuple[
                 right.text_input(
                     tr(f"designer.{bound}"),
                     value="" if current is None else str(current),
-                    key=f"{key}-{bound}",
+                    key=key(bound),
                 ),
                 tr(f"designer.{bound}"),
             )
@@ -256,7 +271,7 @@ def item_editor(questionnaire: Questionnaire, item: Item, prefix: str) -> tuple[
             "calculate",
             tr("designer.calculate"),
             item.calculate,
-            f"{key}-calculate",
+            key("calculate"),
         )
         valid &= ok
         if calculate != item.calculate:
@@ -309,7 +324,7 @@ def choice_rows(item: Item) -> list[dict[str, str]]:
     ]
 
 
-def choice_editor(questionnaire: Questionnaire, item: Item) -> Questionnaire | None:
+def choice_editor(questionnaire: Questionnaire, item: Item, version_id: int) -> Questionnaire | None:
     """Reorder, relabel, delete and add the choices of a single or multiple choice item."""
     st.markdown(f"**{tr('designer.choices', name=item.name)}**")
     st.dataframe(choice_rows(item), hide_index=True, width="stretch")
@@ -329,9 +344,16 @@ def choice_editor(questionnaire: Questionnaire, item: Item) -> Questionnaire | N
         if delete.button(tr("designer.delete_choice"), key="designer_choice_delete"):
             edited = try_edit(questionnaires.delete_choice, questionnaire, item.name, code)
         left, right = st.columns(2)
-        key = f"designer_choice-{item.name}-{code}"
-        zh = left.text_input(tr("designer.label_zh"), value=choice.label.get("zh", ""), key=f"{key}-zh")
-        en = right.text_input(tr("designer.label_en"), value=choice.label.get("en", ""), key=f"{key}-en")
+        zh = left.text_input(
+            tr("designer.label_zh"),
+            value=choice.label.get("zh", ""),
+            key=editor_key(version_id, choice, "zh"),
+        )
+        en = right.text_input(
+            tr("designer.label_en"),
+            value=choice.label.get("en", ""),
+            key=editor_key(version_id, choice, "en"),
+        )
         label = {language: text.strip() for language, text in (("zh", zh), ("en", en)) if text.strip()}
         if st.button(tr("designer.apply_choice"), key="designer_choice_apply") and label != choice.label:
             edited = try_edit(questionnaires.update_choice, questionnaire, item.name, code, label=label)

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from streamlit.testing.v1 import AppTest
 
 import questionnaires
-from survey_app.app.designer_widgets import export_bytes
+from survey_app.app.designer_widgets import editor_key, export_bytes
 from survey_app.services import questionnaire_store
 from survey_app.services.errors import InvalidState, PermissionDenied
 from survey_app.storage import Database
@@ -91,7 +91,7 @@ def test_an_invalid_relevance_shows_the_error_at_its_character_and_saves_nothing
         questionnaires.check_expression(before, source, item="who_rated", field="relevant")
     app = _designer()
     app.selectbox(key=f"designer_item-{draft}").select("who_rated").run()
-    app.text_input(key=f"designer-{draft}-who_rated-relevant").input(source).run()
+    app.text_input(key=editor_key(draft, before.item("who_rated"), "relevant")).input(source).run()
     errors = [e.value for e in app.error]
     assert any(expected.value.message in e and str(expected.value.position) in e for e in errors), errors
     caret = f"{source}\n{' ' * (expected.value.position - 1)}^"
@@ -100,6 +100,90 @@ def test_an_invalid_relevance_shows_the_error_at_its_character_and_saves_nothing
     app.button(key="designer_save").click().run()
     assert _stored(app_db, draft) == before
     assert _audit_actions(app_db) == audit_before
+
+
+def _errors(app: AppTest) -> list[str]:
+    return [e.value for e in app.error]
+
+
+def test_moving_an_item_down_past_its_section_end_puts_it_first_in_the_next_section(study, draft, app_db):
+    app = _designer()
+    app.selectbox(key=f"designer_item-{draft}").select("staff_asked_rating").run()
+    app.button(key="designer_item_down").click().run()
+    app.button(key="designer_save").click().run()
+    assert not _errors(app)
+    stored = _stored(app_db, draft)
+    assert stored.section_of("staff_asked_rating").items[0].name == "staff_asked_rating"
+    assert stored.section_of("staff_asked_rating").name == "satisfaction"
+
+
+def test_a_move_before_the_answer_an_item_depends_on_is_refused_with_the_reason(study, draft, app_db):
+    before = _stored(app_db, draft)
+    app = _designer()
+    app.selectbox(key=f"designer_item-{draft}").select("who_rated").run()
+    app.button(key="designer_item_up").click().run()  # above received_service, which its relevance reads
+    assert any("received_service" in e and "later" in e for e in _errors(app)), _errors(app)
+    assert not app.warning  # the working copy did not change: nothing unsaved
+    app.button(key="designer_save").click().run()
+    assert _stored(app_db, draft) == before
+
+
+def test_a_deleted_item_is_gone_from_the_stored_draft(study, draft, app_db):
+    app = _designer()
+    app.selectbox(key=f"designer_item-{draft}").select("comment").run()
+    app.button(key="designer_item_delete").click().run()
+    app.button(key="designer_save").click().run()
+    assert not _errors(app)
+    assert "comment" not in _stored(app_db, draft).item_names
+
+
+def test_a_choice_is_added_moved_up_and_relabelled(study, draft, app_db):
+    app = _designer()
+    app.selectbox(key=f"designer_item-{draft}").select("identity").run()
+    app.text_input(key="designer_new_choice_code-identity").input("unsure")
+    app.text_input(key="designer_new_choice_zh-identity").input("不确定")
+    app.button(key="FormSubmitter:designer_add_choice-identity-添加选项").click().run()
+    app.selectbox(key="designer_choice-identity").select("unsure").run()
+    app.button(key="designer_choice_up").click().run()
+    added = questionnaires.Choice(code="unsure", label={"zh": "不确定"})
+    app.text_input(key=editor_key(draft, added, "zh")).input("说不准是不是本人").run()
+    app.button(key="designer_choice_apply").click().run()
+    app.button(key="designer_save").click().run()
+    assert not _errors(app)
+    choices = _stored(app_db, draft).item("identity").choices
+    assert [c.code for c in choices] == ["yes", "unsure", "no"]
+    assert choices[1].label == {"zh": "说不准是不是本人"}
+
+
+def test_a_deleted_choice_is_gone_from_the_stored_draft(study, draft, app_db):
+    app = _designer()
+    app.selectbox(key=f"designer_item-{draft}").select("first_choice").run()
+    app.selectbox(key="designer_choice-first_choice").select("other").run()
+    app.button(key="designer_choice_delete").click().run()
+    app.button(key="designer_save").click().run()
+    assert not _errors(app)
+    assert "other" not in [c.code for c in _stored(app_db, draft).item("first_choice").choices]
+
+
+def test_an_applied_label_shows_as_unsaved_until_discarded(study, draft, app_db):
+    stored = _stored(app_db, draft)
+    app = _designer()
+    app.selectbox(key=f"designer_item-{draft}").select("comment").run()
+    app.text_area(key=editor_key(draft, stored.item("comment"), "label-zh")).input("还有别的意见吗？").run()
+    app.button(key="designer_apply").click().run()
+    assert app.warning[0].value == "有尚未保存的修改。"
+    app.button(key="designer_discard").click().run()
+    assert not app.warning
+    field = app.text_area(key=editor_key(draft, stored.item("comment"), "label-zh"))
+    assert field.value == stored.item("comment").label["zh"]
+    assert _stored(app_db, draft) == stored
+
+
+def test_the_designer_speaks_english_when_chosen(study, draft):
+    app = _designer()
+    app.selectbox(key="lang_select").select("en").run()
+    assert not app.exception
+    assert app.header[0].value == "Questionnaire designer"
 
 
 def test_a_frozen_version_refuses_edits_and_offers_a_new_version(study, app_db):

@@ -136,14 +136,14 @@ with edit_tab:
                 edited = widgets.moved(work, item_name, +1)
             if delete.button(tr("designer.delete_item"), key="designer_item_delete"):
                 edited = widgets.try_edit(questionnaires.delete_item, work, item_name)
-            changes, valid = widgets.item_editor(work, item, f"designer-{version_id}")
+            changes, valid = widgets.item_editor(work, item, version_id)
             if st.button(tr("designer.apply"), key="designer_apply"):
                 if not valid:
                     st.error(tr("designer.fix_first"))
                 elif changes:
                     edited = widgets.try_edit(questionnaires.update_item, work, item_name, **changes)
             if item.type in widgets.OWN_CHOICES:
-                edited = widgets.choice_editor(work, item) or edited
+                edited = widgets.choice_editor(work, item, version_id) or edited
         edited = widgets.add_item_form(work) or edited
         if edited is not None:
             widgets.keep(version_id, edited)
