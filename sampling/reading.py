@@ -167,7 +167,8 @@ def _read_csv(raw: bytes, path: Path, encoding: str | None, dictionary_headers: 
             table, bad = read(use_threads=False)
     except pa.ArrowInvalid as exc:
         raise FrameError(path, f"the CSV cannot be parsed ({exc})", "Check quoting and delimiters.") from exc
-    data = table.to_pandas()
+    data = table.to_pandas(split_blocks=True, self_destruct=True)  # no consolidation copy
+    del table
     rows = pd.Series(range(2, len(data) + 2), dtype="int64")
     skipped = sorted(r for r, _, _ in bad if r is not None)
     if skipped:
@@ -203,7 +204,8 @@ def _read_parquet(path: Path, dictionary_headers: set[str]) -> RawTable:
         table = pq.read_table(path, read_dictionary=wanted)
     except (pa.ArrowInvalid, OSError) as exc:
         raise FrameError(path, f"the Parquet file cannot be read ({exc})", "Write it again.") from exc
-    data = table.to_pandas()
+    data = table.to_pandas(split_blocks=True, self_destruct=True)  # no consolidation copy
+    del table
     data.columns = _unique_headers([str(c).strip() for c in data.columns])
     rows = pd.Series(range(2, len(data) + 2), dtype="int64")
     return RawTable(data, rows, "parquet", None, None, "")

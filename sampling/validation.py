@@ -158,7 +158,8 @@ def as_text(column: pd.Series) -> pd.Series:
             return column
         return recode(column, [c if c else None for c in stripped])
     text = column.astype("str").str.strip()
-    return text.mask(text == "")
+    empty = (text == "").fillna(False)
+    return text.mask(empty) if empty.any() else text
 
 
 def missing_mask(text: pd.Series) -> np.ndarray:

@@ -59,7 +59,10 @@ def test_an_empty_value_gets_neither_a_number_nor_a_reason():
 
 
 def is_valid_by_phonenumbers(digits: str) -> bool:
-    parsed = phonenumbers.parse(digits, "CN")
+    try:
+        parsed = phonenumbers.parse(digits, "CN")
+    except phonenumbers.NumberParseException:  # e.g. 11000008000: "too short" once "1" is read as a prefix
+        return False
     kind = phonenumbers.number_type(parsed)
     return phonenumbers.is_valid_number(parsed) and kind in (
         phonenumbers.PhoneNumberType.MOBILE,
