@@ -7,28 +7,11 @@ from sqlalchemy import select
 
 from survey_app.services import interviews
 from survey_app.storage.models import Answer, Case, User
-from tests.app.builders import build_fieldwork_study, password
+from tests.app.builders import build_fieldwork_study
+from tests.browser.helpers import click, log_in, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.db]
 TIMEOUT_MS = 30_000
-
-
-def _settle(page) -> None:
-    """Wait until the script run that the last action started has finished (as Streamlit's own e2e
-    tests do): a click made while a run is still going can land on an element about to be replaced."""
-    page.wait_for_timeout(200)
-    page.locator('[data-test-script-state="running"]').wait_for(state="detached")
-
-
-def _click(page, name: str) -> None:
-    page.get_by_role("button", name=name).click()
-    _settle(page)
-
-
-def _log_in(page, username: str) -> None:
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password(username))
-    _click(page, "登录")
 
 
 def _current_question(db) -> str:
@@ -46,16 +29,16 @@ def test_surveyor_interview_resumes_after_a_reload(db, database_url, tmp_path, s
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(url)
-    _settle(page)
+    settle(page)
 
-    _log_in(page, "surveyor")
-    _click(page, "下一个个案")
-    _click(page, "开始 / 继续访问")
-    _click(page, "已读完，继续")  # the opening script
+    log_in(page, "surveyor")
+    click(page, "下一个个案")
+    click(page, "开始 / 继续访问")
+    click(page, "已读完，继续")  # the opening script
     page.locator("h4", has_text="请问您是办理该项业务的当事人本人吗？").wait_for()
     page.get_by_text("是本人", exact=True).click()
-    _settle(page)
-    _click(page, "下一题")
+    settle(page)
+    click(page, "下一题")
     waiting = _current_question(db)
     page.locator("h4", has_text=waiting).wait_for()
     with db.session() as session:
@@ -65,8 +48,8 @@ def test_surveyor_interview_resumes_after_a_reload(db, database_url, tmp_path, s
         }
 
     page.reload()  # the tab's session is gone: log in again
-    _settle(page)
-    _log_in(page, "surveyor")
+    settle(page)
+    log_in(page, "surveyor")
     if not page.locator("h4", has_text=waiting).is_visible():
         page.get_by_role("link", name="访问").click()
     page.locator("h4", has_text=waiting).wait_for()

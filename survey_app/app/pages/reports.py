@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from survey_app.app import state
+from survey_app.app.i18n import LANGUAGES
 from survey_app.app.state import tr
 from survey_app.services import verification
 
@@ -28,7 +29,13 @@ except ImportError:
 if reports is None:
     st.warning(tr("common.not_available", what="survey_app.services.reports"))
 else:
-    language = st.radio(tr("reports.language"), ["zh", "en"], horizontal=True, key="report_lang")
+    language = st.radio(
+        tr("reports.language"),
+        list(LANGUAGES),
+        format_func=LANGUAGES.__getitem__,
+        horizontal=True,
+        key="report_lang",
+    )
     if st.button(tr("reports.generate"), type="primary", key="generate_report"):
         with st.spinner(tr("reports.generate")), state.action() as session:
             pdf, digest = reports.build_report(session, state.study(session), lang=language, kind="full")

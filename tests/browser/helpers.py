@@ -1,0 +1,23 @@
+"""Small steps the browser tests share: wait for a script run to finish, click, log in."""
+
+from __future__ import annotations
+
+from tests.app.builders import password
+
+
+def settle(page) -> None:
+    """Wait until the script run that the last action started has finished (as Streamlit's own e2e
+    tests do): a click made while a run is still going can land on an element about to be replaced."""
+    page.wait_for_timeout(200)
+    page.locator('[data-test-script-state="running"]').wait_for(state="detached")
+
+
+def click(page, name: str) -> None:
+    page.get_by_role("button", name=name).click()
+    settle(page)
+
+
+def log_in(page, username: str) -> None:
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password(username))
+    click(page, "登录")
