@@ -192,6 +192,12 @@ def prepare_units(
         raise DrawError("the person unit needs a 'phone' column")
     eligible_rows = np.flatnonzero(eligible)
     person_of_eligible = _phone_numbers(data["phone"].iloc[eligible_rows])
+    if (person_of_eligible < 0).any():
+        first = data["record_id"].iloc[eligible_rows[np.flatnonzero(person_of_eligible < 0)[0]]]
+        raise DrawError(
+            f"{int((person_of_eligible < 0).sum())} row(s) have no phone number (first: record {first}); "
+            "a person sample needs one on every row — load the frame with load_frame, or use unit='event'"
+        )
     n_persons = int(person_of_eligible.max()) + 1 if len(person_of_eligible) else 0
     draws = random_stream(seed, "event-choice", len(data))[eligible_rows]
     smallest = np.full(n_persons, _UINT64_MAX, dtype=np.uint64)

@@ -288,3 +288,10 @@ def test_a_loaded_frame_draws_by_person_by_default_and_records_its_fingerprint(t
     sample = draw(frame, ["domain"], {"律师": 2, "公证": 2}, 5)
     assert sample.design.unit == "person" and sample.design.frame_sha256 == frame.frame_sha256
     assert len(sample.fingerprint()) == 64
+
+
+def test_a_person_sample_refuses_rows_without_a_phone_number():
+    frame = event_frame(50)
+    frame.loc[7, "phone"] = None
+    with pytest.raises(DrawError, match=r"1 row\(s\) have no phone number \(first: record E00007\)"):
+        draw(frame, STRATA, {k: 0 for k in half(frame).index}, 1, unit="person")

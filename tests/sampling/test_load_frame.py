@@ -376,3 +376,14 @@ def test_rejected_rows_download_as_a_csv_excel_opens(tmp_path):
     frame = load(write_csv(tmp_path / "f.csv", rows))
     data = frame.rejected_csv()
     assert data.startswith(codecs.BOM_UTF8) and "火星区" in data.decode("utf-8-sig")
+
+
+def test_a_header_only_export_loads_an_empty_frame(tmp_path):
+    path = tmp_path / "header.csv"
+    path.write_text(",".join(EXPORT_HEADERS.values()) + "\n", encoding="utf-8")
+    frame = load(path)
+    assert (
+        frame.data.empty
+        and frame.summary["rows_read"] == 0
+        and list(frame.data.columns) == list(FRAME_FIELDS)
+    )
