@@ -102,3 +102,22 @@ def test_a_user_deactivated_while_logged_in_is_stopped_at_the_next_action(app_db
     app.run()
     assert not app.dataframe
     assert [e.value for e in app.error] == ["您的账号已停用或不存在，请重新登录。"]
+
+
+def test_a_corrupt_database_file_gets_a_clear_message(tmp_path, monkeypatch):
+    corrupt = tmp_path / "huifang.db"
+    corrupt.write_bytes(b"this is not a database" * 100)
+    monkeypatch.setenv("HUIFANG_DATABASE_URL", str(corrupt))
+    app = open_app()
+    assert not app.exception
+    assert len(app.error) == 1
+    assert app.error[0].value.startswith("无法打开数据库：")
+    assert "not a SQLite database" in app.error[0].value
+    assert corrupt.read_bytes() == b"this is not a database" * 100  # nothing written to it
+
+
+def test_a_database_folder_that_does_not_exist_gets_a_clear_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("HUIFANG_DATABASE_URL", str(tmp_path / "missing" / "huifang.db"))
+    app = open_app()
+    assert not app.exception
+    assert "does not exist" in app.error[0].value
