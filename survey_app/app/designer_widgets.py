@@ -19,6 +19,7 @@ import streamlit as st
 import questionnaires
 from questionnaires import ExpressionError, Item, Questionnaire, QuestionnaireError
 from questionnaires.model import NUMBER_TYPES
+from sampling.vocabulary import SCALES
 from survey_app.app import state
 from survey_app.app.state import tr
 
@@ -412,6 +413,86 @@ def add_item_form(questionnaire: Questionnaire) -> Questionnaire | None:
             return None
         section = new_section.strip()
     return try_edit(questionnaires.add_item, target, item, section=section)
+
+
+def settings_editor(questionnaire: Questionnaire, version_id: int) -> Questionnaire | None:
+    """The questionnaire's title (zh, en) and the rating scale of its rating items."""
+    left, right = st.columns(2)
+    digest = hashlib.sha256(
+        questionnaire.model_dump_json(include={"title", "settings"}).encode()
+    ).hexdigest()[:10]
+    key = f"designer-{version_id}-settings-{digest}"
+    zh = left.text_input(tr("designer.title_zh"), value=questionnaire.title.get("zh", ""), key=f"{key}-zh")
+    en = right.text_input(tr("designer.title_en"), value=questionnaire.title.get("en", ""), key=f"{key}-en")
+    scales = list(SCALES)
+    scale = left.selectbox(
+        tr("designer.rating_scale"),
+        scales,
+        index=scales.index(questionnaire.settings.rating_scale),
+        key=f"{key}-scale",
+    )
+    if not st.button(tr("designer.apply_settings"), key="designer_settings_apply"):
+        return None
+    title = {language: text.strip() for language, text in (("zh", zh), ("en", en)) if text.strip()}
+    return try_edit(
+        questionnaires.update_questionnaire, questionnaire, title=title, settings={"rating_scale": scale}
+    )
+
+
+def section_editor(questionnaire: Questionnaire, version_id: int) -> Questionnaire | None:
+    """A section's label and relevance (checked as entered), its place, or its removal with its items."""
+    names = [section.name for section in questionnaire.sections]
+    if not names:
+        return None
+    shown = {name: name or tr("designer.ungrouped") for name in names}
+    name = st.selectbox(
+        tr("designer.pick_section"),
+        names,
+        format_func=shown.__getitem__,
+        key=f"designer_section-{version_id}",
+    )
+    if name is None:
+        return None
+    index = names.index(name)
+    section = questionnaire.sections[index]
+    digest = hashlib.sha256(section.model_dump_json(exclude={"items"}).encode()).hexdigest()[:10]
+    key = f"designer-{version_id}-section-{name}-{digest}"
+    left, right = st.columns(2)
+    zh = left.text_input(tr("designer.section_zh"), value=section.label.get("zh", ""), key=f"{key}-zh")
+    en = right.text_input(tr("designer.section_en"), value=section.label.get("en", ""), key=f"{key}-en")
+    earlier = {item.name for before in questionnaire.sections[:index] for item in before.items}
+    source = st.text_input(
+        tr("designer.relevant"), value=section.relevant or "", key=f"{key}-relevant"
+    ).strip()
+    valid = True
+    if source:
+        try:
+            questionnaires.check_expression(
+                questionnaire, source, item=name or None, field="relevant", earlier=earlier
+            )
+        except ExpressionError as error:
+            show_expression_error(error)
+            valid = False
+    up, down, delete, apply = st.columns(4)
+    if up.button(tr("designer.move_up"), key="designer_section_up", disabled=index == 0):
+        return try_edit(questionnaires.move_section, questionnaire, name, index - 1)
+    if down.button(tr("designer.move_down"), key="designer_section_down", disabled=index == len(names) - 1):
+        return try_edit(questionnaires.move_section, questionnaire, name, index + 1)
+    confirm = st.checkbox(
+        tr("designer.confirm_delete_section", count=len(section.items)),
+        key=f"designer_section_confirm-{name}",
+    )
+    if delete.button(tr("designer.delete_section"), key="designer_section_delete", disabled=not confirm):
+        return try_edit(questionnaires.delete_section, questionnaire, name)
+    if apply.button(tr("designer.apply_section"), key="designer_section_apply"):
+        if not valid:
+            st.error(tr("designer.fix_first"))
+            return None
+        label = {language: text.strip() for language, text in (("zh", zh), ("en", en)) if text.strip()}
+        return try_edit(
+            questionnaires.update_section, questionnaire, name, label=label, relevant=source or None
+        )
+    return None
 
 
 # --- the live preview ------------------------------------------------------------------------------

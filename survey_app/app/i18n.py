@@ -399,6 +399,21 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Exports the saved {name} v{version} (unsaved changes are not included).",
     },
     "designer.download": {"zh": "下载 {format}", "en": "Download {format}"},
+    "designer.sections": {"zh": "部分（分组）", "en": "Sections"},
+    "designer.pick_section": {"zh": "选择部分", "en": "Section"},
+    "designer.section_zh": {"zh": "部分标题（中文）", "en": "Section title (Chinese)"},
+    "designer.section_en": {"zh": "部分标题（英文）", "en": "Section title (English)"},
+    "designer.apply_section": {"zh": "应用部分修改", "en": "Apply to the section"},
+    "designer.delete_section": {"zh": "删除部分", "en": "Delete the section"},
+    "designer.confirm_delete_section": {
+        "zh": "确认删除此部分及其 {count} 道题目",
+        "en": "Yes, delete this section and its {count} items",
+    },
+    "designer.settings": {"zh": "问卷标题与量表", "en": "Title and rating scale"},
+    "designer.title_zh": {"zh": "问卷标题（中文）", "en": "Title (Chinese)"},
+    "designer.title_en": {"zh": "问卷标题（英文）", "en": "Title (English)"},
+    "designer.rating_scale": {"zh": "评价题默认量表", "en": "Rating scale of rating items"},
+    "designer.apply_settings": {"zh": "应用标题与量表", "en": "Apply title and scale"},
 }
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from streamlit.testing.v1 import AppTest
 
 import questionnaires
+from sampling.vocabulary import SCALES
 from survey_app.app.designer_widgets import editor_key, export_bytes
 from survey_app.services import questionnaire_store
 from survey_app.services.errors import InvalidState, PermissionDenied
@@ -163,6 +164,27 @@ def test_a_deleted_choice_is_gone_from_the_stored_draft(study, draft, app_db):
     app.button(key="designer_save").click().run()
     assert not _errors(app)
     assert "other" not in [c.code for c in _stored(app_db, draft).item("first_choice").choices]
+
+
+def test_a_section_moved_up_is_stored_in_its_new_place(study, draft, app_db):
+    app = _designer()
+    app.selectbox(key=f"designer_section-{draft}").select("awareness").run()
+    app.button(key="designer_section_up").click().run()
+    app.button(key="designer_save").click().run()
+    assert not _errors(app)
+    names = [section.name for section in _stored(app_db, draft).sections]
+    assert names.index("awareness") == names.index("satisfaction") - 1
+
+
+def test_a_new_rating_scale_is_stored_in_the_settings(study, draft, app_db):
+    other = next(name for name in SCALES if name != _stored(app_db, draft).settings.rating_scale)
+    app = _designer()
+    select = next(s for s in app.selectbox if s.key and s.key.endswith("-scale"))
+    select.select(other).run()
+    app.button(key="designer_settings_apply").click().run()
+    app.button(key="designer_save").click().run()
+    assert not _errors(app)
+    assert _stored(app_db, draft).settings.rating_scale == other
 
 
 def test_an_applied_label_shows_as_unsaved_until_discarded(study, draft, app_db):

@@ -145,6 +145,10 @@ with edit_tab:
             if item.type in widgets.OWN_CHOICES:
                 edited = widgets.choice_editor(work, item, version_id) or edited
         edited = widgets.add_item_form(work) or edited
+        with st.expander(tr("designer.sections")):
+            edited = widgets.section_editor(work, version_id) or edited
+        with st.expander(tr("designer.settings")):
+            edited = widgets.settings_editor(work, version_id) or edited
         if edited is not None:
             widgets.keep(version_id, edited)
             st.rerun()
