@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select
 
 from sampling.vocabulary import SCALES
+from survey_app.app.i18n import STRINGS
 from survey_app.security.masking import mask_phone
 from survey_app.services import analysis_service, frames, reports, studies
 from survey_app.services.studies import find_study
@@ -274,3 +276,14 @@ def test_researcher_plans_then_draws_a_sample_in_the_page(study, app_db, tmp_pat
         drawn = session.scalars(select(Case).where(Case.design_id == design.id)).all()
     assert len(drawn) == 6
     assert str(design.seed) in app.json[0].value
+
+
+@pytest.mark.parametrize("role", ["researcher", "surveyor", "supervisor", "reviewer", "auditor", "admin"])
+def test_every_role_page_renders_in_english_without_untranslated_keys(study, app_db, role):
+    complete_interviews(app_db, 3)
+    app = log_in(role)
+    app.selectbox(key="lang_select").select("en").run()
+    assert not app.exception
+    text = page_text(app)
+    assert not [key for key in STRINGS if key in text]
+    assert not re.search(r"[\u4e00-\u9fff]", app.header[0].value)  # the page title is English too
