@@ -24,6 +24,7 @@ from survey_app.app import state
 from survey_app.app.state import tr
 
 WORK_KEY = "designer_work"  # (version id, the working copy) — unsaved edits of that version
+ITEM_NEXT = "designer_item_next"  # the item to select on the next run (one just added)
 PREVIEW_KEY = "designer_preview"  # {"answers": {...}, "cursor": item name or None}
 EXPORT_FORMATS = {".json": "application/json", ".yaml": "application/x-yaml", ".xlsx": None}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -251,6 +252,23 @@ def item_editor(questionnaire: Questionnaire, item: Item, version_id: int) -> tu
             chosen = right.checkbox(tr(f"designer.{flag}"), value=getattr(item, flag), key=key(flag))
             if chosen != getattr(item, flag):
                 changes[flag] = chosen
+    if new_type in OWN_CHOICES and not item.choices:
+        lines = st.text_area(tr("designer.choices_lines"), key=key("choices"), height=100)
+        changes["choices"] = parse_choices(lines)
+    if new_type == "rating":
+        options = ["", *SCALES]
+        shown = {"": tr("designer.scale_default", scale=questionnaire.settings.rating_scale)} | {
+            name: name for name in SCALES
+        }
+        scale = right.selectbox(
+            tr("designer.item_scale"),
+            options,
+            index=options.index(item.scale or ""),
+            format_func=shown.__getitem__,
+            key=key("scale"),
+        )
+        if (scale or None) != item.scale:
+            changes["scale"] = scale or None
     if new_type in NUMBER_TYPES:
         for bound in ("minimum", "maximum"):
             current = getattr(item, bound)
@@ -412,7 +430,10 @@ def add_item_form(questionnaire: Questionnaire) -> Questionnaire | None:
         if target is None:
             return None
         section = new_section.strip()
-    return try_edit(questionnaires.add_item, target, item, section=section)
+    added = try_edit(questionnaires.add_item, target, item, section=section)
+    if added is not None:
+        st.session_state[ITEM_NEXT] = item["name"]
+    return added
 
 
 def settings_editor(questionnaire: Questionnaire, version_id: int) -> Questionnaire | None:

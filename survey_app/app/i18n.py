@@ -414,6 +414,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "designer.title_en": {"zh": "问卷标题（英文）", "en": "Title (English)"},
     "designer.rating_scale": {"zh": "评价题默认量表", "en": "Rating scale of rating items"},
     "designer.apply_settings": {"zh": "应用标题与量表", "en": "Apply title and scale"},
+    "designer.item_scale": {"zh": "本题量表", "en": "Scale of this item"},
+    "designer.scale_default": {"zh": "问卷默认（{scale}）", "en": "The questionnaire's ({scale})"},
 }
 
 

@@ -76,6 +76,7 @@ def test_an_added_item_is_in_the_stored_draft_after_saving(study, draft, app_db)
     app.button(key="FormSubmitter:designer_add_item-添加").click().run()
     assert not app.error, [e.value for e in app.error]
     assert "follow_up" not in _stored(app_db, draft).item_names  # edited, not yet saved
+    assert app.selectbox(key=f"designer_item-{draft}").value == "follow_up"  # ready to be edited
     app.button(key="designer_save").click().run()
     assert not app.error, [e.value for e in app.error]
     stored = _stored(app_db, draft)
@@ -164,6 +165,24 @@ def test_a_deleted_choice_is_gone_from_the_stored_draft(study, draft, app_db):
     app.button(key="designer_save").click().run()
     assert not _errors(app)
     assert "other" not in [c.code for c in _stored(app_db, draft).item("first_choice").choices]
+
+
+def test_a_text_item_becomes_a_choice_item_with_the_choices_written_for_it(study, draft, app_db):
+    stored = _stored(app_db, draft)
+    app = _designer()
+    app.selectbox(key=f"designer_item-{draft}").select("comment").run()
+    app.selectbox(key=editor_key(draft, stored.item("comment"), "type")).select("single").run()
+    lines = "good 好 | Good\nbad 不好 | Bad"
+    app.text_area(key=editor_key(draft, stored.item("comment"), "choices")).input(lines).run()
+    app.button(key="designer_apply").click().run()
+    app.button(key="designer_save").click().run()
+    assert not _errors(app)
+    comment = _stored(app_db, draft).item("comment")
+    assert comment.type == "single"
+    assert [(c.code, c.label) for c in comment.choices] == [
+        ("good", {"zh": "好", "en": "Good"}),
+        ("bad", {"zh": "不好", "en": "Bad"}),
+    ]
 
 
 def test_a_section_moved_up_is_stored_in_its_new_place(study, draft, app_db):

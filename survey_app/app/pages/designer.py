@@ -121,6 +121,9 @@ with edit_tab:
     else:
         edited = None
         names = list(work.item_names)
+        added = st.session_state.pop(widgets.ITEM_NEXT, None)
+        if added in names:
+            st.session_state[f"designer_item-{version_id}"] = added
         item_name = st.selectbox(
             tr("designer.pick_item"),
             names,
