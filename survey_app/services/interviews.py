@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 import questionnaires
 from survey_app.security import audit
 from survey_app.security.audit import canonical_json
-from survey_app.services import fieldwork
+from survey_app.services import dispositions, fieldwork
 from survey_app.services.errors import InvalidState, NotFound
 from survey_app.services.questionnaire_store import load_version
 from survey_app.storage.models import (
@@ -182,7 +182,7 @@ def save_answer(session: Session, actor: User, case_id: int, value: Any) -> ques
     engine.answer(value)
     _persist(session, actor, interview, case, before, dict(engine.answers), "answer.saved")
     if engine.complete:
-        _finish(session, actor, interview, case, "1.1")
+        _finish(session, actor, interview, case, dispositions.interview_outcome(engine.answers))
     return engine
 
 
@@ -200,7 +200,8 @@ def change_answer(
     interview, engine = open_interview(session, actor, case_id)
     case = session.get(Case, case_id)
     before = dict(engine.answers)
-    engine.change(item, value)
+    engine.go_to(item)
+    engine.answer(value)
     _persist(session, actor, interview, case, before, dict(engine.answers), "answer.changed")
     return engine
 

@@ -58,11 +58,6 @@ def test_a_new_tab_resumes_at_the_same_item(study, app_db):
     assert reloaded.radio[0].options == first.radio[0].options
 
 
-@pytest.mark.xfail(
-    reason="services.interviews.change_answer calls Interview.change(), which questionnaires.Interview "
-    "does not have (it offers go_to + answer); integrator to fix the service",
-    strict=False,
-)
 def test_back_shows_the_previous_answer_and_changing_it_is_stored(study, app_db):
     app = _start_interview(log_in("surveyor"))
     app.button[0].click().run()

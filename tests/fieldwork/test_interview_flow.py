@@ -89,11 +89,6 @@ def test_a_complete_cannot_be_claimed_by_recording_the_code_by_hand(db, users, h
         act(db, fieldwork.record_attempt, users["surveyor"], held_case, "1.1", now=WEDNESDAY_10_SHANGHAI)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="interviews.save_answer finishes every completed interview as 1.1; it should use "
-    "dispositions.interview_outcome (identity=no → 4.12, received_service=no → 4.11). Reported to the integrator.",
-)
 def test_an_interview_ended_by_not_me_finalises_the_case_as_not_eligible(db, users, held_case):
     answer_all(db, users["surveyor"], held_case, [None, "no", None])
     with db.session() as session:
