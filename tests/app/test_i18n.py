@@ -27,7 +27,9 @@ def test_both_languages_take_the_same_placeholders():
 
 
 def test_every_key_the_app_uses_exists():
-    used = {key for path in APP.rglob("*.py") for key in LITERAL_KEY.findall(path.read_text(encoding="utf-8"))}
+    used = {
+        key for path in APP.rglob("*.py") for key in LITERAL_KEY.findall(path.read_text(encoding="utf-8"))
+    }
     assert used, "the pattern found no keys: the test would pass vacuously"
     assert sorted(used - STRINGS.keys()) == []
 
