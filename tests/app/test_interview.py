@@ -104,3 +104,18 @@ def test_the_interview_shows_in_english(study):
     _start_interview(app)
     app.button[0].click().run()
     assert _question(app) == "Are you the person who used this service yourself?"
+
+
+def test_not_the_named_person_ends_the_interview_as_not_eligible(study, app_db):
+    app = _start_interview(log_in("surveyor"))
+    app.button[0].click().run()  # the intro
+    app.radio[0].set_value("no")  # identity: not the named person
+    app.button[0].click().run()
+    assert app.button[0].label == "已读完，继续"  # skip logic goes straight to the closing script
+    app.button[0].click().run()
+    assert not app.exception
+    with app_db.session() as session:
+        interview = session.scalar(select(Interview))
+        case = session.get(Case, interview.case_id)
+    assert case.final_disposition == "4.12"
+    assert any("4.12" in s.value for s in app.success)

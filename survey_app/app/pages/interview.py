@@ -135,10 +135,15 @@ if submitted:
                     # the change may have completed nothing: the interview continues at the frontier
                     finished = False
                 else:
-                    finished = interviews.save_answer(session, actor, case_id, value).complete
+                    engine = interviews.save_answer(session, actor, case_id, value)
+                    finished = engine.complete
                 _set_cursor(case_id, None)
-                if finished:
-                    state.flash(tr("interview.complete"))
+                if finished:  # complete, or ended early as not eligible ("not me", "never happened")
+                    code = dispositions.interview_outcome(engine.answers)
+                    label = f"{code} {dispositions.get(code).label(state.lang())}"
+                    state.flash(
+                        tr("interview.complete") if code == "1.1" else tr("interview.ended_done", code=label)
+                    )
                 st.session_state["_answer_saved"] = True
         except QuestionnaireError as exc:
             st.error(tr("interview.invalid", error=exc))
