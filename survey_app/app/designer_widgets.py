@@ -397,7 +397,6 @@ def add_item_form(questionnaire: Questionnaire) -> Questionnaire | None:
     sections = [section.name for section in questionnaire.sections] or [""]
     shown = {name: name or tr("designer.ungrouped") for name in sections}
     with st.form("designer_add_item", clear_on_submit=True):
-        st.markdown(f"**{tr('designer.add_item')}**")
         left, right = st.columns(2)
         name = left.text_input(tr("designer.item_name"), key="designer_new_name")
         kind = right.selectbox(tr("designer.type"), ITEM_TYPES, key="designer_new_type")

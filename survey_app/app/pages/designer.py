@@ -127,7 +127,10 @@ with edit_tab:
         item_name = st.selectbox(
             tr("designer.pick_item"),
             names,
-            format_func={item.name: f"{item.name} · {item.type}" for item in work.items}.__getitem__,
+            format_func={
+                item.name: f"{item.name} · {item.type} · {item.label.get(state.lang(), '')[:30]}"
+                for item in work.items
+            }.__getitem__,
             key=f"designer_item-{version_id}",
         )
         if item_name is not None:
@@ -147,7 +150,8 @@ with edit_tab:
                     edited = widgets.try_edit(questionnaires.update_item, work, item_name, **changes)
             if item.type in widgets.OWN_CHOICES:
                 edited = widgets.choice_editor(work, item, version_id) or edited
-        edited = widgets.add_item_form(work) or edited
+        with st.expander(tr("designer.add_item")):
+            edited = widgets.add_item_form(work) or edited
         with st.expander(tr("designer.sections")):
             edited = widgets.section_editor(work, version_id) or edited
         with st.expander(tr("designer.settings")):
