@@ -60,7 +60,21 @@ def read_upload(filename: str, data: bytes) -> questionnaires.ImportReport:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(data)
-        return questionnaires.load_with_report(path)
+        try:
+            return questionnaires.load_with_report(path)
+        except UnicodeDecodeError as error:
+            raise questionnaires.FileFormatError(
+                f"not UTF-8 text (byte {error.start + 1}); save the file as UTF-8", path=filename
+            ) from None
+        except questionnaires.FileFormatError as error:  # name the user's file, not the temporary copy
+            raise questionnaires.FileFormatError(
+                error.message,
+                path=filename,
+                sheet=error.sheet,
+                row=error.row,
+                column=error.column,
+                position=error.position,
+            ) from None
 
 
 def download_buttons(questionnaire: Questionnaire, stem: str) -> None:
@@ -610,7 +624,11 @@ def answer_widget(question: questionnaires.Question, key: str) -> tuple[Any, boo
 def preview(questionnaire: Questionnaire) -> None:
     """The interview as a surveyor sees it, on the example case; answers stay in this tab only."""
     held = preview_state()
-    engine = preview_engine(questionnaire)
+    try:
+        engine = preview_engine(questionnaire)
+    except QuestionnaireError as error:  # e.g. a calculation that fails on the example case
+        st.error(tr("designer.preview_failed", error=error))
+        return
     case = ", ".join(f"{field}={value}" for field, value in questionnaires.EXAMPLE_CASE.items())
     st.caption(tr("designer.preview_case", case=case))
     question = engine.current()

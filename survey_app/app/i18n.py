@@ -416,6 +416,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "designer.apply_settings": {"zh": "应用标题与量表", "en": "Apply title and scale"},
     "designer.item_scale": {"zh": "本题量表", "en": "Scale of this item"},
     "designer.scale_default": {"zh": "问卷默认（{scale}）", "en": "The questionnaire's ({scale})"},
+    "designer.preview_failed": {"zh": "无法预览：{error}", "en": "Cannot preview: {error}"},
 }
 
 

@@ -316,6 +316,29 @@ def test_importing_an_xlsform_lists_the_unsupported_column_and_stores_a_new_vers
         assert questionnaire_store.load_version(session, newest.id).item_names == ("agree", "why")
 
 
+def _version_count(db: Database) -> int:
+    with db.session() as session:
+        return len(session.scalars(select(QuestionnaireVersion.id)).all())
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b'{"id": "broken", "sections": [', "not valid JSON"),
+        ('{"id": "问卷"}'.encode("gbk"), "not UTF-8"),
+    ],
+    ids=["broken-json", "not-utf8"],
+)
+def test_an_unreadable_upload_names_the_file_and_stores_nothing(study, app_db, content, expected):
+    count = _version_count(app_db)
+    app = _designer()
+    app.file_uploader(key="designer_upload").set_value(("问卷.json", content, "application/json")).run()
+    assert not app.exception
+    assert any(expected in e and "问卷.json" in e for e in _errors(app)), _errors(app)
+    assert not [b for b in app.button if b.key == "designer_import"]
+    assert _version_count(app_db) == count
+
+
 @pytest.mark.parametrize("suffix", [".json", ".yaml", ".xlsx"])
 def test_exported_bytes_load_back_as_the_same_questionnaire(suffix, tmp_path: Path):
     original = questionnaires.template(TEMPLATE)
