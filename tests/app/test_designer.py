@@ -248,6 +248,40 @@ def test_a_frozen_version_refuses_edits_and_offers_a_new_version(study, app_db):
     assert [b for b in app.button if b.key == "designer_apply"]
 
 
+def test_freezing_a_draft_makes_it_refuse_edits(study, draft, app_db):
+    app = _designer()
+    app.button(key="designer_freeze").click().run()
+    assert not _errors(app)
+    with app_db.session() as session:
+        assert session.get(QuestionnaireVersion, draft).frozen
+    assert _audit_actions(app_db)[-1] == "questionnaire.frozen"
+    assert app.button(key="designer_new_version")
+    assert not [b for b in app.button if b.key == "designer_save"]
+
+
+def test_unsaved_edits_must_be_saved_before_freezing(study, draft, app_db):
+    app = _designer()
+    app.selectbox(key=f"designer_item-{draft}").select("comment").run()
+    app.button(key="designer_item_delete").click().run()
+    app.button(key="designer_freeze").click().run()
+    assert _errors(app) == ["请先保存修改再冻结。"]
+    with app_db.session() as session:
+        assert not session.get(QuestionnaireVersion, draft).frozen
+
+
+def test_saving_as_a_new_version_leaves_the_draft_as_it_was(study, draft, app_db):
+    before = _stored(app_db, draft)
+    app = _designer()
+    app.selectbox(key=f"designer_item-{draft}").select("comment").run()
+    app.button(key="designer_item_delete").click().run()
+    app.button(key="designer_save_new").click().run()
+    assert not _errors(app)
+    newest = app.selectbox(key="designer_version").value
+    assert newest != draft
+    assert "comment" not in _stored(app_db, newest).item_names
+    assert _stored(app_db, draft) == before
+
+
 def test_the_preview_shows_the_first_item_with_the_case_filled_in_and_advances(study, draft, app_db):
     engine = questionnaires.Interview(_stored(app_db, draft), questionnaires.EXAMPLE_CASE, language="zh")
     first = engine.current()
