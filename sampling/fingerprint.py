@@ -63,7 +63,7 @@ def _update_dictionary(digest: _Pipelined, column: pd.Series) -> None:
     for i in order:
         encoded = values[i].encode("utf-8")
         digest.update(len(encoded).to_bytes(4, "little") + encoded)
-    digest.update(rank[categorical.cat.codes.to_numpy()].tobytes())
+    digest.update(rank[categorical.cat.codes.to_numpy()])  # contiguous arrays go to hashlib without a copy
 
 
 def _update_text(digest: _Pipelined, column: pd.Series) -> None:
@@ -75,7 +75,7 @@ def _update_text(digest: _Pipelined, column: pd.Series) -> None:
     if array.null_count:
         lengths[array.is_null().to_numpy(zero_copy_only=False)] = np.iinfo(np.uint32).max
     digest.update(b"text\n")
-    digest.update(lengths.tobytes())
+    digest.update(lengths)
     data = array.buffers()[2]
     if data is not None:
         digest.update(memoryview(data)[offsets[0] : offsets[-1]])
@@ -87,14 +87,14 @@ def _update_times(digest: _Pipelined, column: pd.Series, unit: str) -> None:
     ints = values.view("<i8").astype(width)
     ints[np.isnat(values)] = np.iinfo(width).min
     digest.update(f"{unit}\n".encode())
-    digest.update(ints.tobytes())
+    digest.update(ints)
 
 
 def _update_flags(digest: _Pipelined, column: pd.Series) -> None:
     flags = column.astype("boolean")
     out = np.where(flags.isna().to_numpy(), 255, flags.fillna(False).to_numpy(dtype=bool).astype(np.uint8))
     digest.update(b"flag\n")
-    digest.update(out.astype(np.uint8).tobytes())
+    digest.update(np.ascontiguousarray(out, dtype=np.uint8))
 
 
 class _Pipelined:
