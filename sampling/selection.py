@@ -11,9 +11,12 @@ on any machine, with any later numpy, pandas or Huifang):
    of the frame gets the i-th 64-bit output of Philox4x64-10 keyed ``(seed, K_event)``, and each person's
    event with the smallest output is chosen (ties → earlier row). The person belongs to the stratum of
    that event. Why: every person then has exactly one stratum, every event of theirs has the same chance
-   1/(their number of events) of being the one asked about (so event-level weights are simply
-   ``n_events / π``), and a person with events in several strata is not favoured over one with a single
-   event. The number of the person's events is recorded in ``n_events``.
+   1/(their number of events) of being the one asked about (a two-phase design: conditional on the
+   choices, π is that of stratified SRS, and an event-level weight is ``n_events / π``), and a person
+   with events in several strata is not favoured over one with a single event. The number of the
+   person's eligible events is recorded in ``n_events``. (Alternative rules — the latest event, the
+   stratum with most events — are deterministic but tie a person's stratum to how often they used a
+   service, which is itself what the callback is checking.)
 3. **Strata** are the distinct value combinations of the strata columns; a stratum's key is its values
    joined by ``|``. Each stratum draws from its own stream: Philox4x64-10 keyed ``(seed, K_h)`` where
    ``K_h`` is the first 8 bytes (little-endian) of SHA-256 of ``"stratum:" + key``. A stratum's sample
