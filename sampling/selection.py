@@ -14,9 +14,9 @@ on any machine, with any later numpy, pandas or Huifang):
    1/(their number of events) of being the one asked about (a two-phase design: conditional on the
    choices, π is that of stratified SRS, and an event-level weight is ``n_events / π``), and a person
    with events in several strata is not favoured over one with a single event. The number of the
-   person's eligible events is recorded in ``n_events``. (Alternative rules — the latest event, the
-   stratum with most events — are deterministic but tie a person's stratum to how often they used a
-   service, which is itself what the callback is checking.)
+   person's eligible events is recorded in ``n_events``. (The latest event, the obvious alternative,
+   would never ask about a frequent user's earlier events, so events would not all have a known,
+   non-zero chance of being checked.)
 3. **Strata** are the distinct value combinations of the strata columns; a stratum's key is its values
    joined by ``|``. Each stratum draws from its own stream: Philox4x64-10 keyed ``(seed, K_h)`` where
    ``K_h`` is the first 8 bytes (little-endian) of SHA-256 of ``"stratum:" + key``. A stratum's sample
