@@ -62,3 +62,14 @@ def reserve_replicates(session: Session, actor: User, study: Study) -> list[int]
 def audit_head(session: Session) -> str:
     """The audit chain's last hash: it changes with every recorded action, so it keys cached analyses."""
     return session.scalar(select(AuditHead.last_hash)) or ""
+
+
+def active_surveyors(session: Session, actor: User) -> list[tuple[int, str]]:
+    """(id, user name) of every active surveyor: what a supervisor picks from when reassigning."""
+    require(actor, "supervisor", "admin")
+    rows = session.execute(
+        select(User.id, User.username)
+        .where(User.role == "surveyor", User.active.is_(True))
+        .order_by(User.username)
+    )
+    return [(user_id, name) for user_id, name in rows.all()]

@@ -156,6 +156,36 @@ def test_supervisor_sees_the_quality_flags_of_straight_lined_interviews(study, a
     assert set(flags.loc[flags["kind"] == "straightlining", "case"]) == set(cases)
 
 
+def test_supervisor_reassigns_a_held_case_with_a_reason(study, app_db):
+    log_in("surveyor").button(key="next_case").click().run()
+    held = _held_case(app_db)
+    with app_db.session() as session:
+        surveyor_id = session.scalar(select(User.id).where(User.username == "surveyor"))
+    app = log_in("supervisor")
+    assert not app.exception
+    app.number_input(key="reassign_case").set_value(held.id)
+    app.selectbox(key="reassign_to").select(surveyor_id)
+    app.text_input(key="reassign_reason").input("surveyor asked for a callback later")
+    app.button(key="FormSubmitter:reassign-改派个案").click().run()
+    assert not app.exception
+    with app_db.session() as session:
+        after = session.get(Case, held.id)
+        logged = session.scalar(select(AuditEntry).where(AuditEntry.action == "case.reassigned"))
+    assert (after.state, after.held_by, after.assigned_to) == ("pending", None, surveyor_id)
+    assert "surveyor asked for a callback later" in logged.details
+
+
+def test_supervisor_reassignment_without_a_reason_is_refused(study, app_db):
+    log_in("surveyor").button(key="next_case").click().run()
+    held = _held_case(app_db)
+    app = log_in("supervisor")
+    app.number_input(key="reassign_case").set_value(held.id)
+    app.button(key="FormSubmitter:reassign-改派个案").click().run()
+    assert any("reason" in e.value for e in app.error)
+    with app_db.session() as session:
+        assert session.get(Case, held.id).state == "held"
+
+
 def test_reviewer_sees_headline_figures_and_no_personal_data(study, app_db):
     complete_interviews(app_db, 6)
     with app_db.session() as session:

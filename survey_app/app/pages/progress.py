@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from survey_app.app import state
-from survey_app.app.queries import reserve_replicates
+from survey_app.app.queries import active_surveyors, reserve_replicates
 from survey_app.app.state import tr
 from survey_app.services import samples, supervision
 from survey_app.services.errors import NotFound
@@ -35,8 +35,11 @@ with state.reading() as session:
     tables = {
         by: supervision.progress(session, actor, study, by=by) for by in ("stratum", "replicate", "surveyor")
     }
-    flags = supervision.quality_flags(session, actor, study)
+    # no complete interview yet, no quality flag (and supervision.interview_paradata fails on none)
+    completes = int(tables["stratum"].iloc[-1]["completes"])
+    flags = supervision.quality_flags(session, actor, study) if completes else []
     reserves = reserve_replicates(session, actor, study)
+    surveyors = active_surveyors(session, actor)
 
 total = tables["stratum"].iloc[-1]
 top = st.columns(4)
@@ -116,3 +119,19 @@ for replicate in reserves:
             state.flash(tr("sample.released", count=count))
         if st.session_state.get(state.FLASH_KEY):
             st.rerun()
+
+st.subheader(tr("progress.reassign"))
+choices = {None: tr("progress.anyone"), **dict(surveyors)}
+with st.form("reassign", clear_on_submit=True):
+    case_id = st.number_input(tr("progress.case_id"), min_value=1, step=1, value=None, key="reassign_case")
+    target = st.selectbox(
+        tr("progress.to"), list(choices), format_func=choices.__getitem__, key="reassign_to"
+    )
+    reason = st.text_input(tr("progress.reason"), key="reassign_reason")
+    reassign = st.form_submit_button(tr("progress.reassign"))
+if reassign and case_id is not None:
+    with state.action() as session:
+        supervision.reassign_case(session, state.actor(session), int(case_id), target, reason)
+        state.flash(tr("progress.reassigned", case=int(case_id), to=choices[target]))
+    if st.session_state.get(state.FLASH_KEY):
+        st.rerun()
