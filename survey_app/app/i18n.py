@@ -423,6 +423,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "designer.item_scale": {"zh": "本题量表", "en": "Scale of this item"},
     "designer.scale_default": {"zh": "问卷默认（{scale}）", "en": "The questionnaire's ({scale})"},
     "designer.preview_failed": {"zh": "无法预览：{error}", "en": "Cannot preview: {error}"},
+    "designer.pending": {
+        "zh": "本题有尚未应用的修改（{fields}）：请点击“应用修改”。",
+        "en": "This item has changes not applied yet ({fields}): press “Apply the changes”.",
+    },
 }
 
 

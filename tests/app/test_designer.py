@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 import questionnaires
 from sampling.vocabulary import SCALES
 from survey_app.app.designer_widgets import editor_key, export_bytes
+from survey_app.app.i18n import t
 from survey_app.services import questionnaire_store
 from survey_app.services.errors import InvalidState, PermissionDenied
 from survey_app.storage import Database
@@ -211,6 +212,7 @@ def test_an_applied_label_shows_as_unsaved_until_discarded(study, draft, app_db)
     app = _designer()
     app.selectbox(key=f"designer_item-{draft}").select("comment").run()
     app.text_area(key=editor_key(draft, stored.item("comment"), "label-zh")).input("还有别的意见吗？").run()
+    assert t("designer.pending", fields="label") in [c.value for c in app.caption]  # typed, not yet applied
     app.button(key="designer_apply").click().run()
     assert app.warning[0].value == "有尚未保存的修改。"
     app.button(key="designer_discard").click().run()

@@ -143,6 +143,8 @@ with edit_tab:
             if delete.button(tr("designer.delete_item"), key="designer_item_delete"):
                 edited = widgets.try_edit(questionnaires.delete_item, work, item_name)
             changes, valid = widgets.item_editor(work, item, version_id)
+            if changes and valid:
+                st.caption(tr("designer.pending", fields=", ".join(changes)))
             if st.button(tr("designer.apply"), key="designer_apply"):
                 if not valid:
                     st.error(tr("designer.fix_first"))
