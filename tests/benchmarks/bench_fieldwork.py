@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -87,6 +88,8 @@ class WorkerResult:
     attempts: list[tuple[int, int]] = field(default_factory=list)
     answers: dict[int, dict[str, Any]] = field(default_factory=dict)  # case id → item → last value given
     interviews: int = 0
+    lock_timeouts: int = 0
+    last_error: str = ""
 
 
 def _answer_for(question: Any, rng: np.random.Generator) -> Any:
@@ -105,6 +108,17 @@ def _answer_for(question: Any, rng: np.random.Generator) -> Any:
     return str(rng.choice(codes, p=weights / weights.sum()))
 
 
+def _retrying(result: WorkerResult, action: Any) -> Any:
+    """Run one action; a database that stays locked past its timeout rolled the action back, so the
+    surveyor simply tries again (counted: on SQLite this is writer starvation, worth knowing)."""
+    while True:
+        try:
+            return action()
+        except OperationalError as exc:
+            result.lock_timeouts += 1
+            result.last_error = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+
+
 def _pause(rng: np.random.Generator, think: float) -> None:
     """A surveyor's own time between two actions (listening, typing): exponential with mean `think`."""
     if think > 0:
@@ -117,22 +131,31 @@ def _interview(
     given: dict[str, Any] = {}
     break_off_at = int(rng.integers(3, 12)) if rng.random() < 0.05 else None
     steps = 0
-    while True:
+
+    def current() -> Any:
         with db.session() as session:
-            actor = session.get(User, user_id)
-            _, engine = interviews.open_interview(session, actor, case_id)
-            question = engine.current()
+            _, engine = interviews.open_interview(session, session.get(User, user_id), case_id)
+            return engine, engine.current()
+
+    def stop() -> None:
+        with db.session() as session:
+            interviews.stop_interview(session, session.get(User, user_id), case_id, note="挂断")
+
+    def save(value: Any) -> Any:
+        with db.session() as session:
+            return interviews.save_answer(session, session.get(User, user_id), case_id, value)
+
+    while True:
+        engine, question = _retrying(result, current)
         if question is None:
             break
         if break_off_at is not None and steps >= break_off_at:
-            with db.session() as session:
-                interviews.stop_interview(session, session.get(User, user_id), case_id, note="挂断")
+            _retrying(result, stop)
             break
         value = _answer_for(question, rng)
         _pause(rng, think)
         start = time.perf_counter()
-        with db.session() as session:
-            engine = interviews.save_answer(session, session.get(User, user_id), case_id, value)
+        engine = _retrying(result, lambda value=value: save(value))
         result.save_answer_ms.append((time.perf_counter() - start) * 1000)
         given[question.name] = value
         steps += 1
@@ -149,43 +172,67 @@ def surveyor(url: str, study_id: int, user_id: int, seed: int, t0: float, think:
     db = open_database(url)
     result = WorkerResult()
     codes, probabilities = zip(*OUTCOMES, strict=True)
+
+    def claim() -> int | None:
+        with db.session() as session:
+            case = fieldwork.next_case(
+                session, session.get(User, user_id), session.get(Study, study_id), now=sim_now(t0)
+            )
+            return case.id if case else None
+
+    def open_cases() -> int:
+        with db.session() as session:
+            return session.scalar(
+                select(func.count()).where(Case.study_id == study_id, Case.state != "finalised")
+            )
+
+    def reveal(case_id: int) -> None:
+        with db.session() as session:
+            fieldwork.reveal_phone(session, session.get(User, user_id), case_id)
+
+    def last_attempt(case_id: int) -> int:
+        with db.session() as session:
+            return session.scalar(
+                select(func.max(CallAttempt.attempt_no)).where(CallAttempt.case_id == case_id)
+            )
+
+    def record(case_id: int, outcome: str, appointment: dt.datetime | None) -> int:
+        with db.session() as session:
+            attempt = fieldwork.record_attempt(
+                session,
+                session.get(User, user_id),
+                case_id,
+                outcome,
+                appointment_at=appointment,
+                now=sim_now(t0),
+            )
+            return attempt.attempt_no
+
     try:
         while True:
             start = time.perf_counter()
-            with db.session() as session:
-                actor = session.get(User, user_id)
-                case = fieldwork.next_case(session, actor, session.get(Study, study_id), now=sim_now(t0))
-                case_id = case.id if case else None
+            case_id = _retrying(result, claim)
             result.next_case_ms.append((time.perf_counter() - start) * 1000)
             if case_id is None:
-                with db.session() as session:
-                    open_cases = session.scalar(
-                        select(func.count()).where(Case.study_id == study_id, Case.state != "finalised")
-                    )
-                if not open_cases:
+                if not _retrying(result, open_cases):
                     break
                 time.sleep(0.2)
                 continue
-            with db.session() as session:
-                fieldwork.reveal_phone(session, session.get(User, user_id), case_id)
+            _retrying(result, lambda case_id=case_id: reveal(case_id))
             outcome = str(rng.choice(codes, p=probabilities))
             if outcome == "interview":
                 _interview(db, user_id, case_id, rng, result, think)
-                with db.session() as session:
-                    attempts = session.scalar(
-                        select(func.max(CallAttempt.attempt_no)).where(CallAttempt.case_id == case_id)
-                    )
-                result.attempts.append((case_id, int(attempts)))
+                result.attempts.append(
+                    (case_id, int(_retrying(result, lambda case_id=case_id: last_attempt(case_id))))
+                )
                 continue
             _pause(rng, think)
-            now = sim_now(t0)
-            appointment = now + dt.timedelta(minutes=float(rng.uniform(2, 6))) if outcome == "2.21" else None
+            appointment = (
+                sim_now(t0) + dt.timedelta(minutes=float(rng.uniform(2, 6))) if outcome == "2.21" else None
+            )
             start = time.perf_counter()
-            with db.session() as session:
-                attempt = fieldwork.record_attempt(
-                    session, session.get(User, user_id), case_id, outcome, appointment_at=appointment, now=now
-                )
-                result.attempts.append((case_id, attempt.attempt_no))
+            number = _retrying(result, lambda c=case_id, o=outcome, a=appointment: record(c, o, a))
+            result.attempts.append((case_id, number))
             result.record_attempt_ms.append((time.perf_counter() - start) * 1000)
     finally:
         db.dispose()
@@ -271,6 +318,8 @@ def check(url: str, study_id: int, results: list[WorkerResult]) -> dict[str, Any
         complete_interviews=completes,
         audit_entries=chain.entries,
         audit_chain_ok=chain.ok,
+        lock_timeouts_retried=sum(r.lock_timeouts for r in results),
+        last_lock_error=next((r.last_error for r in results if r.last_error), ""),
     )
     db.dispose()
     return problems
