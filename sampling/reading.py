@@ -232,26 +232,38 @@ def read_headers(path: str | Path, encoding: str | None = None) -> list[str]:
     return [h.strip() for h in next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])]
 
 
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read in 1 MiB pieces (the file is never held in memory whole)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while piece := fh.read(1 << 20):
+            digest.update(piece)
+    return digest.hexdigest()
+
+
 def read_table(
     path: str | Path, encoding: str | None = None, dictionary_headers: set[str] | None = None
 ) -> RawTable:
     """Read the whole file; ``dictionary_headers`` are read as categoricals (few distinct values)."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as fh:
+            head = fh.read(8)
     except OSError as exc:
         raise FrameError(path, f"cannot open the file ({exc.strerror})", "Check the path.") from exc
-    if not raw:
+    if not head:
         raise EmptyFileError(path)
-    kind = sniff_kind(raw[:8], path)
+    kind = sniff_kind(head, path)
     with ThreadPoolExecutor(max_workers=1) as pool:  # hashlib lets go of the GIL: hash while parsing
-        digest = pool.submit(lambda: hashlib.sha256(raw).hexdigest())
-        if kind == "parquet":
-            table = _read_parquet(path, dictionary_headers or set())
-        elif kind == "xlsx":
-            table = _read_xlsx(path)
-        else:
+        if kind == "csv":
+            raw = path.read_bytes()  # the CSV is decoded from memory anyway
+            digest = pool.submit(lambda: hashlib.sha256(raw).hexdigest())
             table = _read_csv(raw, path, encoding, dictionary_headers or set())
+        else:
+            digest = pool.submit(file_sha256, path)
+            table = (
+                _read_parquet(path, dictionary_headers or set()) if kind == "parquet" else _read_xlsx(path)
+            )
         table.source_sha256 = digest.result()
     return table
 
