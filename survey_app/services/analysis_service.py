@@ -20,7 +20,8 @@ import analysis
 from sampling.vocabulary import SCALES
 from survey_app.services import datasets
 from survey_app.services import dispositions as dispo
-from survey_app.storage.models import Study
+from survey_app.services.auth import require
+from survey_app.storage.models import Study, User
 
 #: False discovery rate at which units are flagged.
 FDR_Q = 0.10
@@ -73,8 +74,16 @@ def disposition_table(cases: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["code", "group", "label", "label_en", "count"])
 
 
-def analyse(session: Session, study: Study) -> StudyAnalysis:
-    """Everything the reviewer, the report and `huifang analyse` show, from the stored study."""
+READER_ROLES = ("researcher", "supervisor", "reviewer", "auditor", "admin")
+
+
+def analyse(session: Session, study: Study, actor: User | None = None) -> StudyAnalysis:
+    """Everything the reviewer, the report and `huifang analyse` show, from the stored study.
+
+    With an `actor` (the app), the role is checked here; the command line acts with the database
+    file's own access rights and passes none. Surveyors never see results (blinding)."""
+    if actor is not None:
+        require(actor, *READER_ROLES)
     satisfied = tuple(study.satisfied_codes)
     cases = datasets.analysis_dataset(session, study)
     frame = datasets.frame_table(session, study)
@@ -82,25 +91,21 @@ def analyse(session: Session, study: Study) -> StudyAnalysis:
     frame_satisfied = frame["system_rating"].isin(satisfied)
     table = disposition_table(cases)
     rates = analysis.aapor_rates(dispo.group_counts(list(cases["disposition"])))
-    if cases["respondent"].any():
+    eligible_respondents = cases["respondent"] & (cases["aapor_group"] != "NE")
+    if eligible_respondents.any():
         adjusted = analysis.respondent_design(cases, classes=list(NONRESPONSE_CLASSES))
-        design, adjustment = adjusted.design, adjusted.adjustment
-    else:
-        design = None
-        adjustment = analysis.nonresponse_adjust(
-            cases.assign(eligible=cases["aapor_group"] != "NE"),
-            "respondent",
-            list(NONRESPONSE_CLASSES),
-            eligible_col="eligible",
-        )
-    cases = adjustment.data
+        design, classes = adjusted.design, adjusted.adjustment.classes
+        cases = adjusted.adjustment.data
+    else:  # nothing to estimate yet: report the fieldwork, leave every estimate empty
+        design, classes = None, pd.DataFrame()
+        cases = cases.assign(nr_weight=float("nan"))
     cases["eligible"] = cases["aapor_group"] != "NE"
     interviewed = cases[cases["interview_id"].notna()]
     empty_units = pd.DataFrame(columns=["name", "flagged"])
     if design is None:
         headline = pd.DataFrame(columns=["metric", "group", "level", "estimate", "ci_low", "ci_high", "n"])
         third_party = paired = None
-        compared = analysis.compare_cases(interviewed, satisfied, scale=study.scale)
+        compared = analysis.CaseComparison(pd.DataFrame(), None, pd.DataFrame(), pd.Series(dtype=int))
         units, surveyors = empty_units, pd.DataFrame()
     else:
         headline = analysis.headline(design, satisfied_codes=satisfied)
@@ -121,8 +126,10 @@ def analyse(session: Session, study: Study) -> StudyAnalysis:
         surveyors = analysis.surveyor_effects(
             design.data, surveyor="surveyor", strata="stratum", satisfied_codes=satisfied, q=FDR_Q
         )
-    nonresponse = analysis.nonresponse_bias_table(
-        cases[cases["eligible"]], "respondent", list(BIAS_VARIABLES)
+    nonresponse = (
+        analysis.nonresponse_bias_table(cases[cases["eligible"]], "respondent", list(BIAS_VARIABLES))
+        if design is not None
+        else pd.DataFrame()
     )
     return StudyAnalysis(
         study.id,
@@ -140,7 +147,7 @@ def analyse(session: Session, study: Study) -> StudyAnalysis:
         units,
         surveyors,
         nonresponse,
-        adjustment.classes,
+        classes,
         design.data if design is not None else cases.iloc[0:0],
     )
 

@@ -95,7 +95,8 @@ def answer_table(session: Session, study: Study) -> pd.DataFrame:
     answered = long.dropna(subset=["item"])
     wide = answered.pivot(index="interview_id", columns="item", values="value")
     table = meta.join(wide).reset_index()
-    table["duration_minutes"] = (table["ended_at"] - table["started_at"]).dt.total_seconds() / 60
+    ended, started = pd.to_datetime(table["ended_at"]), pd.to_datetime(table["started_at"])
+    table["duration_minutes"] = (ended - started).dt.total_seconds() / 60  # NaN while still in progress
     return table
 
 

@@ -109,13 +109,17 @@ def load_version(session: Session, version_id: int) -> Any:
     row = session.get(QuestionnaireVersion, version_id)
     if row is None:
         raise NotFound(f"No questionnaire version {version_id}.")
-    return _parse(row.sha256, canonical_json(row.definition))
+    return _parse(row.sha256, canonical_json(row.definition), row.frozen)
 
 
 @lru_cache(maxsize=64)
-def _parse(_sha256: str, definition_json: str) -> Any:
-    """Parsed questionnaires are immutable values; cache them by content so reruns stay fast."""
-    return questionnaires.Questionnaire.model_validate_json(definition_json)
+def _parse(_sha256: str, definition_json: str, frozen: bool) -> Any:
+    """Parsed questionnaires are immutable values; cache them by content so reruns stay fast.
+
+    The database row decides whether a version is frozen (freezing does not rewrite its stored JSON,
+    so the hash recorded when it was saved stays valid)."""
+    questionnaire = questionnaires.Questionnaire.model_validate_json(definition_json)
+    return questionnaires.freeze(questionnaire) if frozen and not questionnaire.frozen else questionnaire
 
 
 def versions(session: Session, study: Study) -> list[QuestionnaireVersion]:

@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session
 from sampling.fingerprint import frame_sha256
 from survey_app.security.audit import verify_chain
 from survey_app.services import samples
+from survey_app.services.auth import require
 from survey_app.services.frames import frame_records, latest_frame
 from survey_app.services.interviews import answer_digest
-from survey_app.storage.models import Answer, AuditEntry, Case, Interview, Study
+from survey_app.storage.models import Answer, AuditEntry, Case, Interview, Study, User
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,10 @@ def _guarded(name: str, check, *args) -> Check:
         return Check(name, False, f"could not be checked: {exc}")
 
 
-def verify_study(session: Session, study: Study) -> list[Check]:
+def verify_study(session: Session, study: Study, actor: User | None = None) -> list[Check]:
+    """Every check, in order; with an `actor` (the app), only an auditor, researcher or admin may run it."""
+    if actor is not None:
+        require(actor, "auditor", "researcher", "admin")
     recorded = last_report_entry(session, study)
     return [
         _guarded("frame file", check_frame_file, session, study),

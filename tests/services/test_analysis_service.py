@@ -1,0 +1,45 @@
+"""The study analysis service: honest about what it cannot estimate yet, and closed to surveyors."""
+
+from __future__ import annotations
+
+import pytest
+
+from survey_app.services import analysis_service, interviews, studies, verification
+from survey_app.services.errors import PermissionDenied
+from tests.app.builders import build_fieldwork_study, complete_interviews, ensure_users
+
+
+def test_a_study_without_interviews_reports_fieldwork_and_no_estimates(db, tmp_path):
+    build_fieldwork_study(db, tmp_path)
+    with db.session() as session:
+        result = analysis_service.analyse(session, studies.list_studies(session)[0])
+    assert result.third_party is None and result.headline.empty and len(result.cases) > 0
+    assert "Units flagged as inflated" in analysis_service.summary_text(result)
+
+
+def test_an_interview_still_in_progress_does_not_break_the_dataset(db, tmp_path):
+    built = build_fieldwork_study(db, tmp_path)
+    complete_interviews(db, 2)
+    users = ensure_users(db)
+    from survey_app.services import fieldwork
+
+    with db.session() as session:
+        study = studies.list_studies(session)[0]
+        case = fieldwork.next_case(session, users["surveyor"], study, enforce_hours=False)
+        interviews.open_interview(session, users["surveyor"], case.id)
+    with db.session() as session:
+        result = analysis_service.analyse(session, studies.list_studies(session)[0])
+    assert result.cases["status"].eq("in_progress").sum() == 1
+    assert built is not None
+
+
+@pytest.mark.parametrize("role", ["surveyor"])
+def test_a_surveyor_may_not_see_results_or_verification(db, tmp_path, role):
+    build_fieldwork_study(db, tmp_path)
+    users = ensure_users(db)
+    with db.session() as session:
+        study = studies.list_studies(session)[0]
+        with pytest.raises(PermissionDenied):
+            analysis_service.analyse(session, study, actor=users[role])
+        with pytest.raises(PermissionDenied):
+            verification.verify_study(session, study, actor=users[role])
