@@ -129,7 +129,7 @@ def _normalise(
 def _rejected_rows(raw: RawTable, rejected: np.ndarray, report: pd.DataFrame) -> pd.DataFrame:
     """The rejected rows as exported (original headers and values) with their row and reasons."""
     rows = raw.data.loc[rejected].astype("str")
-    row_numbers = raw.rows.to_numpy()[rejected]
+    row_numbers = np.asarray(raw.rows[np.flatnonzero(rejected)])
     reasons = (
         report[report["action"] == v.REJECTED]
         .assign(text=lambda r: r["field"] + ": " + r["reason"])

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import charset_normalizer
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -37,7 +38,7 @@ class RawTable:
     """The export as read: its own headers, values as text (or typed, from Parquet), spreadsheet rows."""
 
     data: pd.DataFrame
-    rows: pd.Series  # spreadsheet row number of each data row (header = row 1)
+    rows: pd.Index  # spreadsheet row number of each data row (header = row 1); a lazy range when regular
     kind: str  # "csv", "xlsx" or "parquet"
     encoding: str | None
     detected_encoding: str | None
@@ -169,13 +170,14 @@ def _read_csv(raw: bytes, path: Path, encoding: str | None, dictionary_headers: 
         raise FrameError(path, f"the CSV cannot be parsed ({exc})", "Check quoting and delimiters.") from exc
     data = table.to_pandas(split_blocks=True, self_destruct=True)  # no consolidation copy
     del table
-    rows = pd.Series(range(2, len(data) + 2), dtype="int64")
+    rows: pd.Index = pd.RangeIndex(2, len(data) + 2)
     skipped = sorted(r for r, _, _ in bad if r is not None)
     if skipped:
-        shift = pd.Series(0, index=rows.index, dtype="int64")
+        numbers = np.arange(2, len(data) + 2, dtype=np.int64)
+        shift = np.zeros(len(data), dtype=np.int64)
         for r in skipped:
-            shift += (rows + shift >= r).astype("int64")
-        rows = rows + shift
+            shift += (numbers + shift >= r).astype(np.int64)
+        rows = pd.Index(numbers + shift)
     return RawTable(data, rows, "csv", codec, detected, "", bad)
 
 
@@ -187,7 +189,7 @@ def _read_xlsx(path: Path) -> RawTable:
             path, f"the workbook cannot be read ({exc})", "Open it in Excel and save it again."
         ) from exc
     data.columns = _unique_headers([str(c).strip() for c in data.columns])
-    rows = pd.Series(range(2, len(data) + 2), dtype="int64")
+    rows = pd.RangeIndex(2, len(data) + 2)
     return RawTable(data, rows, "xlsx", None, None, "")
 
 
@@ -207,7 +209,7 @@ def _read_parquet(path: Path, dictionary_headers: set[str]) -> RawTable:
     data = table.to_pandas(split_blocks=True, self_destruct=True)  # no consolidation copy
     del table
     data.columns = _unique_headers([str(c).strip() for c in data.columns])
-    rows = pd.Series(range(2, len(data) + 2), dtype="int64")
+    rows = pd.RangeIndex(2, len(data) + 2)
     return RawTable(data, rows, "parquet", None, None, "")
 
 

@@ -80,7 +80,7 @@ class Issues:
         )
         self.actions.append(action)
 
-    def table(self, rows: pd.Series, file: str) -> pd.DataFrame:
+    def table(self, rows: pd.Index, file: str) -> pd.DataFrame:
         """The report: one line per issue, in row order."""
         parts = []
         for positions, field, values, reason, action in zip(
@@ -90,7 +90,7 @@ class Issues:
                 pd.DataFrame(
                     {
                         "position": positions,
-                        "row": rows.to_numpy()[positions],
+                        "row": np.asarray(rows[positions]),
                         "field": field,
                         "value": values.to_numpy(),
                         "reason": reason.to_numpy() if isinstance(reason, pd.Series) else reason,
@@ -213,7 +213,7 @@ def _surely_unique(ids: pd.Series) -> bool:
     return bool(pd.Index(ids.dropna()).is_unique)
 
 
-def check_record_ids(ids: pd.Series, rows: pd.Series, issues: Issues) -> None:
+def check_record_ids(ids: pd.Series, rows: pd.Index, issues: Issues) -> None:
     if _surely_unique(ids):
         return
     present = ids.notna().to_numpy(dtype=bool)
