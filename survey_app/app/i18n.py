@@ -212,6 +212,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "progress.no_flags": {"zh": "没有质量提示。", "en": "No quality flags."},
     # comparison
     "comparison.headline": {"zh": "核心指标", "en": "Headline figures"},
+    "comparison.report": {"zh": "对比报告（PDF）", "en": "Comparison report (PDF)"},
+    "comparison.report_generate": {"zh": "生成对比报告", "en": "Generate the comparison report"},
     "comparison.system": {"zh": "系统满意率", "en": "System 满意率"},
     "comparison.third_party": {"zh": "第三方满意率", "en": "Third-party 满意率"},
     "comparison.by_unit": {"zh": "分单位对比", "en": "By unit"},

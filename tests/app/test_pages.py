@@ -317,3 +317,18 @@ def test_every_role_page_renders_in_english_without_untranslated_keys(study, app
     text = page_text(app)
     assert not [key for key in STRINGS if key in text]
     assert not re.search(r"[\u4e00-\u9fff]", app.header[0].value)  # the page title is English too
+
+
+def test_reviewer_generates_the_shorter_comparison_report_on_click(study, app_db):
+    complete_interviews(app_db, 6)
+    app = log_in("reviewer")
+    assert not app.exception
+    app.button(key="generate_comparison_report").click().run()
+    assert not app.exception
+    assert app.get("download_button")
+    with app_db.session() as session:
+        pdf, digest = reports.build_report(
+            session, find_study(session, STUDY_NAME), lang="zh", kind="comparison"
+        )
+    assert pdf.startswith(b"%PDF")
+    assert f"报告 SHA-256：{digest}" in [c.value for c in app.caption]

@@ -7,8 +7,6 @@ frame's ratings carry no names or numbers, and no case-level table is shown.
 
 from __future__ import annotations
 
-import importlib
-
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -17,6 +15,7 @@ from analysis.errors import AnalysisError
 from survey_app.app import state
 from survey_app.app.queries import audit_head
 from survey_app.app.state import tr
+from survey_app.services import analysis_service, reports
 from survey_app.services.errors import NotFound
 
 CHART_UNITS = 40  # the chart shows the units with the largest system − third-party differences
@@ -26,11 +25,7 @@ PERCENTS = ("estimate", "ci_low", "ci_high")
 state.guard("reviewer", "admin")
 st.header(tr("page.comparison"))
 
-try:
-    analysis_service = importlib.import_module("survey_app.services.analysis_service")
-except ImportError:
-    st.warning(tr("common.not_available", what="survey_app.services.analysis_service"))
-    st.stop()
+COMPARISON_PDF_KEY = "comparison_pdf"
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -39,7 +34,7 @@ def _analyse(url: str, study_id: int, head: str):
     with state.database().session() as session:
         from survey_app.storage.models import Study
 
-        return analysis_service.analyse(session, session.get(Study, study_id))
+        return analysis_service.analyse(session, session.get(Study, study_id), actor=state.actor(session))
 
 
 with state.reading() as session:
@@ -171,3 +166,22 @@ else:
         },
     )
 st.caption(tr("comparison.fdr", q=analysis_service.FDR_Q))
+
+st.subheader(tr("comparison.report"))
+if st.button(tr("comparison.report_generate"), key="generate_comparison_report"):
+    with st.spinner(tr("comparison.report_generate")), state.action() as session:
+        pdf, digest = reports.build_report(
+            session, state.study(session), lang=state.lang(), kind="comparison", actor=state.actor(session)
+        )
+        st.session_state[COMPARISON_PDF_KEY] = (study.id, state.lang(), pdf, digest)
+built = st.session_state.get(COMPARISON_PDF_KEY)
+if built is not None and built[0] == study.id:
+    _, built_lang, pdf, digest = built
+    st.caption(tr("reports.sha", sha=digest))
+    st.download_button(
+        tr("reports.download"),
+        pdf,
+        file_name=f"huifang-{study.name}-comparison-{built_lang}.pdf",
+        mime="application/pdf",
+        key="download_comparison_report",
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib
 
 import pandas as pd
 import streamlit as st
@@ -11,7 +10,7 @@ import streamlit as st
 from survey_app.app import state
 from survey_app.app.i18n import LANGUAGES
 from survey_app.app.state import tr
-from survey_app.services import verification
+from survey_app.services import reports, verification
 
 REPORT_KEY = "report_pdf"
 
@@ -21,42 +20,36 @@ st.header(tr("page.reports"))
 with state.reading() as session:
     study = state.require_study(session)
 
-try:
-    reports = importlib.import_module("survey_app.services.reports")
-except ImportError:
-    reports = None
-
-if reports is None:
-    st.warning(tr("common.not_available", what="survey_app.services.reports"))
-else:
-    language = st.radio(
-        tr("reports.language"),
-        list(LANGUAGES),
-        format_func=LANGUAGES.__getitem__,
-        horizontal=True,
-        key="report_lang",
-    )
-    if st.button(tr("reports.generate"), type="primary", key="generate_report"):
-        with st.spinner(tr("reports.generate")), state.action() as session:
-            pdf, digest = reports.build_report(session, state.study(session), lang=language, kind="full")
-            st.session_state[REPORT_KEY] = (study.id, language, pdf, digest)
-    built = st.session_state.get(REPORT_KEY)
-    if built is not None and built[0] == study.id:
-        _, built_lang, pdf, digest = built
-        st.caption(tr("reports.sha", sha=digest or hashlib.sha256(pdf).hexdigest()))
-        st.download_button(
-            tr("reports.download"),
-            pdf,
-            file_name=f"huifang-{study.name}-{built_lang}.pdf",
-            mime="application/pdf",
-            key="download_report",
+language = st.radio(
+    tr("reports.language"),
+    list(LANGUAGES),
+    format_func=LANGUAGES.__getitem__,
+    horizontal=True,
+    key="report_lang",
+)
+if st.button(tr("reports.generate"), type="primary", key="generate_report"):
+    with st.spinner(tr("reports.generate")), state.action() as session:
+        pdf, digest = reports.build_report(
+            session, state.study(session), lang=language, kind="full", actor=state.actor(session)
         )
+        st.session_state[REPORT_KEY] = (study.id, language, pdf, digest)
+built = st.session_state.get(REPORT_KEY)
+if built is not None and built[0] == study.id:
+    _, built_lang, pdf, digest = built
+    st.caption(tr("reports.sha", sha=digest or hashlib.sha256(pdf).hexdigest()))
+    st.download_button(
+        tr("reports.download"),
+        pdf,
+        file_name=f"huifang-{study.name}-{built_lang}.pdf",
+        mime="application/pdf",
+        key="download_report",
+    )
 
 st.subheader(tr("reports.verify"))
 checks = None
 if st.button(tr("reports.verify"), key="run_verification"):
     with st.spinner(tr("reports.verify")), state.action() as session:
-        checks = verification.verify_study(session, state.study(session))
+        checks = verification.verify_study(session, state.study(session), actor=state.actor(session))
 if checks is not None:
     st.dataframe(
         pd.DataFrame(
