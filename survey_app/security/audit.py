@@ -90,6 +90,11 @@ def record(
     return digest
 
 
+def head_hash(session: Session) -> str:
+    """The chain's last hash: it changes with every recorded action, so it keys cached analyses."""
+    return session.scalar(select(AuditHead.last_hash).where(AuditHead.id == 1)) or ""
+
+
 @dataclass(frozen=True)
 class ChainCheck:
     ok: bool

@@ -124,3 +124,14 @@ def reset_password(session: Session, actor: User, user_id: int, password: str) -
     user = get_user(session, user_id)
     user.password_hash = hash_password(password)
     audit.record(session, actor.username, "user.password_reset", entity="user", entity_id=user.id)
+
+
+def active_surveyors(session: Session, actor: User) -> list[tuple[int, str]]:
+    """(id, user name) of every active surveyor: what a supervisor picks from when reassigning."""
+    require(actor, "supervisor", "admin")
+    rows = session.execute(
+        select(User.id, User.username)
+        .where(User.role == "surveyor", User.active.is_(True))
+        .order_by(User.username)
+    )
+    return [(user_id, name) for user_id, name in rows.all()]

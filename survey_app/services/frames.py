@@ -147,3 +147,9 @@ def frame_issues(session: Session, frame: Frame) -> pd.DataFrame:
         .order_by(FrameIssue.row, FrameIssue.id)
     )
     return pd.DataFrame(result.all(), columns=list(result.keys()))
+
+
+def study_frames(session: Session, actor: User, study: Study) -> list[Frame]:
+    """Every frame imported for the study, newest first (fingerprints and counts, no records)."""
+    require(actor, "researcher", "admin", "auditor")
+    return list(session.scalars(select(Frame).where(Frame.study_id == study.id).order_by(Frame.id.desc())))

@@ -24,7 +24,7 @@ from survey_app.services import analysis_service, samples
 from survey_app.services.auth import require
 from survey_app.services.frames import frame_issues, latest_frame
 from survey_app.services.interviews import study_questionnaire
-from survey_app.storage.models import Answer, AuditEntry, AuditHead, CallAttempt, Case, Exclusion, Study, User
+from survey_app.storage.models import Answer, AuditEntry, CallAttempt, Case, Exclusion, Study, User
 
 STATE_ACTIONS = (
     "study.state",
@@ -330,7 +330,3 @@ def build_report(
             content=hashlib.sha256(canonical_json(str(rpt.content_digest(content))).encode()).hexdigest(),
         )
     return pdf, digest
-
-
-def chain_head(session: Session) -> str:
-    return session.scalar(select(AuditHead.last_hash).where(AuditHead.id == 1)) or ""

@@ -250,3 +250,16 @@ def verify_sample(session: Session, study: Study) -> tuple[bool, str]:
     frame, sample_design = _redraw(session, study, design)
     result = sampling.verify_draw(frame, sample_design, stored_cases(session, design), exclusions_of(study))
     return bool(result.identical), result.message
+
+
+def reserve_replicates(session: Session, actor: User, study: Study) -> list[int]:
+    """Reserve replicates that still have unreleased cases."""
+    require(actor, "supervisor", "researcher", "admin")
+    return list(
+        session.scalars(
+            select(Case.replicate)
+            .where(Case.study_id == study.id, Case.state == "reserve")
+            .distinct()
+            .order_by(Case.replicate)
+        )
+    )

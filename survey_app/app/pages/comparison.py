@@ -13,8 +13,8 @@ import streamlit as st
 
 from analysis.errors import AnalysisError
 from survey_app.app import state
-from survey_app.app.queries import audit_head
 from survey_app.app.state import tr
+from survey_app.security import audit
 from survey_app.services import analysis_service, reports
 from survey_app.services.errors import NotFound
 
@@ -39,7 +39,7 @@ def _analyse(url: str, study_id: int, head: str):
 
 with state.reading() as session:
     study = state.require_study(session)
-    head = audit_head(session)
+    head = audit.head_hash(session)
 try:
     with st.spinner(tr("page.comparison")):
         result = _analyse(state.database().url, study.id, head)

@@ -11,7 +11,6 @@ import streamlit as st
 import sampling
 from sampling.errors import SamplingError
 from survey_app.app import state
-from survey_app.app.queries import study_frames
 from survey_app.app.state import tr
 from survey_app.security.masking import mask_name, mask_phone
 from survey_app.services import frames
@@ -67,7 +66,7 @@ if uploaded is not None and st.button(tr("frames.import"), key="import_frame"):
             st.rerun()
 
 with state.reading() as session:
-    stored = study_frames(session, state.actor(session), study)
+    stored = frames.study_frames(session, state.actor(session), study)
     latest = stored[0] if stored else None
     issues = _masked(frames.frame_issues(session, latest)) if latest else pd.DataFrame()
     composition = (

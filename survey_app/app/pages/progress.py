@@ -11,9 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from survey_app.app import state
-from survey_app.app.queries import active_surveyors, reserve_replicates
 from survey_app.app.state import tr
-from survey_app.services import samples, supervision
+from survey_app.services import auth, samples, supervision
 from survey_app.services.errors import NotFound
 
 RATES = ("RR1", "RR2", "RR3", "RR4", "RR5", "RR6", "COOP1", "REF1", "CON1")
@@ -38,8 +37,8 @@ with state.reading() as session:
     # no complete interview yet, no quality flag (and supervision.interview_paradata fails on none)
     completes = int(tables["stratum"].iloc[-1]["completes"])
     flags = supervision.quality_flags(session, actor, study) if completes else []
-    reserves = reserve_replicates(session, actor, study)
-    surveyors = active_surveyors(session, actor)
+    reserves = samples.reserve_replicates(session, actor, study)
+    surveyors = auth.active_surveyors(session, actor)
 
 total = tables["stratum"].iloc[-1]
 top = st.columns(4)
