@@ -212,6 +212,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "progress.no_flags": {"zh": "没有质量提示。", "en": "No quality flags."},
     # comparison
     "comparison.headline": {"zh": "核心指标", "en": "Headline figures"},
+    "frames.mapping_help": {
+        "zh": "核对列映射：每个导出列对应 Huifang 的哪个字段（已按列名与上次导入猜测）。",
+        "en": "Check the column mapping: which Huifang field each export column holds (guessed from the "
+        "headers and the last import).",
+    },
+    "frames.detected": {"zh": "检测到的编码：{encoding}", "en": "Detected encoding: {encoding}"},
+    "frames.header": {"zh": "导出列名", "en": "Export column"},
+    "frames.field": {"zh": "对应字段", "en": "Huifang field"},
+    "frames.preview": {"zh": "前 5 行预览（个人信息已脱敏）", "en": "First 5 rows (personal data masked)"},
     "comparison.report": {"zh": "对比报告（PDF）", "en": "Comparison report (PDF)"},
     "comparison.report_generate": {"zh": "生成对比报告", "en": "Generate the comparison report"},
     "comparison.system": {"zh": "系统满意率", "en": "System 满意率"},

@@ -6,6 +6,7 @@ not at all. The stored records are what the draw and an auditor's re-draw read b
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +44,16 @@ def import_frame(
     *,
     mapping: dict[str, str] | None = None,
     encoding: str | None = None,
+    progress: Callable[[str, float], None] | None = None,
 ) -> Frame:
     """Load, validate and store a frame file for `study`; returns the stored Frame."""
     require(actor, "researcher", "admin")
     if study.state == "closed":
         raise InvalidState(f"Study {study.name} is closed; it takes no new frames.")
     path = Path(path)
-    loaded = sampling.load_frame(path, mapping=mapping, encoding=encoding, scale=study.scale)
+    loaded = sampling.load_frame(
+        path, mapping=mapping, encoding=encoding, scale=study.scale, progress=progress
+    )
     return store_frame(session, actor, study, loaded, filename=path.name, source_path=str(path.resolve()))
 
 

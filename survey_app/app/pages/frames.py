@@ -10,6 +10,7 @@ import streamlit as st
 
 import sampling
 from sampling.errors import SamplingError
+from sampling.vocabulary import FRAME_FIELDS
 from survey_app.app import state
 from survey_app.app.state import tr
 from survey_app.security.masking import mask_name, mask_phone
@@ -29,6 +30,53 @@ def _masked(issues: pd.DataFrame) -> pd.DataFrame:
     return issues
 
 
+IGNORE = "—"
+
+
+def _previous_mapping() -> dict[str, str]:
+    """The mapping used for the study's last import: exports of one system keep their headers."""
+    with state.reading() as session:
+        stored = frames.study_frames(session, state.actor(session), state.require_study(session))
+    return dict(stored[0].mapping or {}) if stored else {}
+
+
+def _mapping_editor(uploaded, encoding: str | None) -> dict[str, str | None] | None:
+    """Show the detected encoding, the header → field mapping (editable) and a masked preview."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(uploaded.name).name
+        path.write_bytes(uploaded.getvalue())
+        try:
+            preview, detected = sampling.preview(path, rows=5, encoding=encoding)
+            headers = list(preview.columns)
+        except SamplingError as exc:
+            st.error(tr("frames.import_failed", error=exc))
+            return None
+    guessed = sampling.resolve_mapping(headers, _previous_mapping() or None)
+    fields = [IGNORE, *FRAME_FIELDS]
+    if detected:
+        st.caption(tr("frames.detected", encoding=detected))
+    st.caption(tr("frames.mapping_help"))
+    table = pd.DataFrame({"header": headers, "field": [guessed.get(h) or IGNORE for h in headers]})
+    edited = st.data_editor(
+        table,
+        hide_index=True,
+        disabled=["header"],
+        column_config={
+            "header": tr("frames.header"),
+            "field": st.column_config.SelectboxColumn(tr("frames.field"), options=fields, required=True),
+        },
+        key="frame_mapping",
+    )
+    chosen = {row.header: (None if row.field == IGNORE else row.field) for row in edited.itertuples()}
+    shown = preview.rename(columns={h: f for h, f in chosen.items() if f})
+    for field, mask in (("phone", mask_phone), ("recipient_name", mask_name)):
+        if field in shown.columns:
+            shown[field] = shown[field].astype(str).map(mask)
+    st.caption(tr("frames.preview"))
+    st.dataframe(shown, hide_index=True, width="stretch")
+    return chosen
+
+
 state.guard("researcher", "admin")
 st.header(tr("page.frames"))
 state.show_flash()
@@ -43,27 +91,32 @@ encoding = st.selectbox(
     format_func={e: tr("frames.encoding_auto") if e == "auto" else e for e in ENCODINGS}.__getitem__,
     key="frame_encoding",
 )
+mapping: dict[str, str | None] | None = None
+if uploaded is not None:
+    mapping = _mapping_editor(uploaded, None if encoding == "auto" else encoding)
 if uploaded is not None and st.button(tr("frames.import"), key="import_frame"):
-    if not hasattr(sampling, "load_frame"):
-        st.warning(tr("common.not_available", what="sampling.load_frame"))
-    else:
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / Path(uploaded.name).name
-            path.write_bytes(uploaded.getvalue())
-            try:
-                with st.spinner(tr("frames.import")), state.action() as session:
-                    frame = frames.import_frame(
-                        session,
-                        state.actor(session),
-                        state.study(session),
-                        path,
-                        encoding=None if encoding == "auto" else encoding,
-                    )
-                    state.flash(tr("frames.imported", rows=frame.row_count, rejected=frame.rejected_count))
-            except (SamplingError, ValueError) as exc:
-                st.error(tr("frames.import_failed", error=exc))
-        if st.session_state.get(state.FLASH_KEY):
-            st.rerun()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(uploaded.name).name
+        path.write_bytes(uploaded.getvalue())
+        try:
+            bar = st.progress(0.0, text=tr("frames.import"))
+            with state.action() as session:
+                frame = frames.import_frame(
+                    session,
+                    state.actor(session),
+                    state.study(session),
+                    path,
+                    mapping=mapping,
+                    encoding=None if encoding == "auto" else encoding,
+                    progress=lambda stage, done: bar.progress(
+                        min(1.0, done), text=f"{tr('frames.import')} · {stage}"
+                    ),
+                )
+                state.flash(tr("frames.imported", rows=frame.row_count, rejected=frame.rejected_count))
+        except (SamplingError, ValueError) as exc:
+            st.error(tr("frames.import_failed", error=exc))
+    if st.session_state.get(state.FLASH_KEY):
+        st.rerun()
 
 with state.reading() as session:
     stored = frames.study_frames(session, state.actor(session), study)
