@@ -7,19 +7,16 @@ to change item X" lives in the tab's state; losing it just returns to the first 
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-
 import streamlit as st
 
 from questionnaires.errors import QuestionnaireError
 from survey_app.app import state
+from survey_app.app.answer_widgets import answer_widget
 from survey_app.app.queries import held_case_id
 from survey_app.app.state import tr
 from survey_app.services import dispositions, interviews
 
 CURSOR_KEY = "interview_cursor"  # {case_id: item name} while an earlier answer is being changed
-CHOICE_TYPES = ("single", "rating", "yesno")
 
 state.guard("surveyor")
 st.header(tr("page.interview"))
@@ -56,69 +53,8 @@ if question.hint:
     st.caption(question.hint)
 
 
-def _label(code: str) -> str:
-    return next((o.label for o in question.options if o.code == code), code)
-
-
-def _widget() -> tuple[Any, bool]:
-    """The answer widget for the item's type: (value, chosen) where chosen is False for 'nothing given'."""
-    kind, key = question.type, f"answer-{case_id}-{question.name}"
-    codes = [o.code for o in question.options]
-    if kind == "note":
-        return None, True
-    if kind in CHOICE_TYPES:
-        index = codes.index(question.value) if question.answered and question.value in codes else None
-        value = st.radio(
-            question.label, codes, index=index, format_func=_label, key=key, label_visibility="collapsed"
-        )
-        return value, value is not None
-    if kind == "multiple":
-        value = st.multiselect(
-            question.label,
-            codes,
-            default=question.value or [],
-            format_func=_label,
-            key=key,
-            label_visibility="collapsed",
-        )
-        return value, bool(value)
-    specials = list(question.item.specials)
-    if kind in ("integer", "decimal"):
-        integer = kind == "integer"
-        value = st.number_input(
-            question.label,
-            min_value=question.minimum,
-            max_value=question.maximum,
-            value=question.value if question.answered and not isinstance(question.value, str) else None,
-            step=1 if integer else 0.1,
-            format="%d" if integer else "%.2f",
-            key=key,
-            label_visibility="collapsed",
-        )
-        value = None if value is None else (int(value) if integer else float(value))
-    elif kind == "date":
-        previous = question.value if isinstance(question.value, dt.date) else None
-        value = st.date_input(question.label, value=previous, key=key, label_visibility="collapsed")
-    else:
-        value = st.text_area(
-            question.label, value=question.value or "", key=key, label_visibility="collapsed"
-        )
-        value = value.strip() or None
-    if specials:
-        special = st.radio(
-            tr("interview.special"),
-            [None, *specials],
-            format_func={None: tr("interview.none"), **{c: _label(c) for c in specials}}.__getitem__,
-            key=f"{key}-special",
-            horizontal=True,
-        )
-        if special is not None:
-            return special, True
-    return value, value is not None
-
-
 with st.form(f"item-{case_id}-{question.name}"):
-    value, chosen = _widget()
+    value, chosen = answer_widget(question, f"answer-{case_id}-{question.name}")
     submit_label = tr("interview.continue") if question.type == "note" else tr("interview.next")
     submitted = st.form_submit_button(submit_label, type="primary")
 
