@@ -59,26 +59,27 @@ def _update_dictionary(digest: _Pipelined, column: pd.Series) -> None:
     rank = np.empty(len(values) + 1, dtype=dtype)
     rank[order] = np.arange(len(values), dtype=dtype)
     rank[-1] = np.iinfo(dtype).max  # code -1 (missing) picks the last entry
-    digest.update(b"dict\n")
-    for i in order:
-        encoded = values[i].encode("utf-8")
-        digest.update(len(encoded).to_bytes(4, "little") + encoded)
-    digest.update(rank[categorical.cat.codes.to_numpy()])  # contiguous arrays go to hashlib without a copy
+    encoded = [values[i].encode("utf-8") for i in order]
+    # one update for the whole sorted dictionary: a hashing task per value costs more than the hashing
+    digest.update(b"dict\n" + b"".join(len(e).to_bytes(4, "little") + e for e in encoded))
+    digest.update(rank[categorical.array.codes])  # contiguous arrays go to hashlib without a copy
 
 
 def _update_text(digest: _Pipelined, column: pd.Series) -> None:
-    array = pa.array(column.astype("str"), type=pa.large_string())
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    offsets = np.frombuffer(array.buffers()[1], dtype="<i8")[array.offset : array.offset + len(array) + 1]
-    lengths = np.diff(offsets).astype("<u4")
-    if array.null_count:
-        lengths[array.is_null().to_numpy(zero_copy_only=False)] = np.iinfo(np.uint32).max
+    array = pa.chunked_array(pa.array(column.astype("str")))
+    pieces = []
+    for chunk in array.chunks:  # chunk by chunk: no copy of the whole column into one buffer
+        wide = "<i8" if pa.types.is_large_string(chunk.type) else "<i4"
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=wide)[chunk.offset : chunk.offset + len(chunk) + 1]
+        lengths = np.diff(offsets).astype("<u4")
+        if chunk.null_count:
+            lengths[chunk.is_null().to_numpy(zero_copy_only=False)] = np.iinfo(np.uint32).max
+        pieces.append((lengths, chunk.buffers()[2], int(offsets[0]), int(offsets[-1])))
     digest.update(b"text\n")
-    digest.update(lengths)
-    data = array.buffers()[2]
-    if data is not None:
-        digest.update(memoryview(data)[offsets[0] : offsets[-1]])
+    digest.update(np.concatenate([lengths for lengths, _, _, _ in pieces]) if pieces else b"")
+    for _, data, start, end in pieces:
+        if data is not None and end > start:
+            digest.update(memoryview(data)[start:end])
 
 
 def _update_times(digest: _Pipelined, column: pd.Series, unit: str) -> None:

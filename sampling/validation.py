@@ -118,6 +118,11 @@ def _codes_dtype(size: int) -> type:
     return np.int8 if size < 127 else np.int16 if size < 32767 else np.int32
 
 
+def codes_of(column: pd.Series) -> np.ndarray:
+    """A categorical's codes without the copy ``.cat.codes`` makes (read-only)."""
+    return column.array.codes
+
+
 def recode(column: pd.Series, new_names: list[str | None], categories: list[str] | None = None) -> pd.Series:
     """Rename each category of a categorical (None → missing), merging categories that get one name."""
     if categories is None:
@@ -126,14 +131,14 @@ def recode(column: pd.Series, new_names: list[str | None], categories: list[str]
     else:
         remap = np.array([categories.index(n) if n is not None else -1 for n in new_names], dtype=np.int64)
     lookup = np.append(remap, -1).astype(_codes_dtype(len(categories)))
-    codes = lookup[column.cat.codes.to_numpy()]
+    codes = lookup[codes_of(column)]
     categorical = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories), validate=False)
     return pd.Series(categorical, index=column.index)
 
 
 def drop_unused(column: pd.Series) -> pd.Series:
     """``cat.remove_unused_categories`` without its sort of every code."""
-    codes = column.cat.codes.to_numpy()
+    codes = codes_of(column)
     used = np.bincount(codes[codes >= 0], minlength=len(column.cat.categories)) > 0
     if used.all():
         return column
@@ -147,7 +152,7 @@ def drop_unused(column: pd.Series) -> pd.Series:
 
 def per_row(column: pd.Series, per_category: list[bool]) -> np.ndarray:
     """A per-category flag spread to the rows (a missing value is never flagged)."""
-    return np.array([*per_category, False], dtype=bool)[column.cat.codes.to_numpy()]
+    return np.array([*per_category, False], dtype=bool)[codes_of(column)]
 
 
 def as_text(column: pd.Series) -> pd.Series:
@@ -179,9 +184,9 @@ def parse_datetimes(column: pd.Series) -> tuple[pd.Series, np.ndarray]:
     text = as_text(column)
     if isinstance(text.dtype, pd.CategoricalDtype):
         parsed_categories, bad_categories = parse_datetimes(pd.Series(text.cat.categories, dtype="str"))
-        codes = text.cat.codes.to_numpy()
+        codes = codes_of(text)
         lookup = np.append(parsed_categories.to_numpy(), np.datetime64("NaT", "us"))
-        parsed = pd.Series(lookup[codes], index=column.index)
+        parsed = pd.Series(lookup[codes], index=column.index, copy=False)
         bad = np.append(bad_categories, False)[codes]
         return parsed, bad
     parsed = pd.to_datetime(text, format="ISO8601", errors="coerce").astype("datetime64[us]")
@@ -245,7 +250,7 @@ def normalise_districts(districts: pd.Series, issues: Issues) -> pd.Series:
     renamed = [c is not None and c != name for c, name in zip(canonical, names, strict=True)]
     if any(renamed):
         reasons = pd.Series([f"old or short name mapped to {c}" for c in canonical] + [""], dtype="str")
-        reason = pd.Series(reasons.to_numpy()[districts.cat.codes.to_numpy()], index=districts.index)
+        reason = pd.Series(reasons.to_numpy()[codes_of(districts)], index=districts.index)
         issues.add(per_row(districts, renamed), "district", districts, reason, REPAIRED)
     return recode(districts, canonical, categories=[d for d in DISTRICTS if d in canonical])
 
@@ -268,9 +273,26 @@ def normalise_ratings(ratings: pd.Series, scale: RatingScale, issues: Issues) ->
 
 
 def check_dates(column: pd.Series, field: str, as_of: dt.date, issues: Issues, whole_day: bool) -> pd.Series:
+    limit = pd.Timestamp(as_of) + pd.Timedelta(days=1)
+    text = column if pd.api.types.is_datetime64_any_dtype(column) else as_text(column)
+    if isinstance(text.dtype, pd.CategoricalDtype):  # parse, check and normalise each distinct value once
+        parsed, bad = parse_datetimes(pd.Series(text.cat.categories, dtype="str"))
+        future = (parsed >= limit).to_numpy(dtype=bool)
+        if whole_day:
+            parsed = parsed.dt.normalize()
+        codes = codes_of(text)
+        issues.add(np.append(bad, False)[codes], field, column, "unparsable date (use YYYY-MM-DD)", REJECTED)
+        issues.add(
+            np.append(future, False)[codes],
+            field,
+            column,
+            f"date in the future (after {as_of.isoformat()})",
+            REJECTED,
+        )
+        values = np.append(parsed.to_numpy(), np.datetime64("NaT", "us"))[codes]
+        return pd.Series(values, index=column.index, copy=False)
     parsed, bad = parse_datetimes(column)
     issues.add(bad, field, column, "unparsable date (use YYYY-MM-DD)", REJECTED)
-    limit = pd.Timestamp(as_of) + pd.Timedelta(days=1)
     future = (parsed >= limit).to_numpy(dtype=bool)
     issues.add(future, field, column, f"date in the future (after {as_of.isoformat()})", REJECTED)
     return parsed.dt.normalize() if whole_day else parsed
