@@ -8,10 +8,16 @@ so a million rows take a second; anything else (+86, spaces, other area codes, m
 
 from __future__ import annotations
 
+import functools
+import re
+import re._parser as re_parser
+
 import numpy as np
 import pandas as pd
 import phonenumbers
 from phonenumbers import PhoneNumberType
+
+from sampling.arrowtext import digit_prefixes
 
 _CN = phonenumbers.PhoneMetadata.metadata_for_region("CN")
 MOBILE_PATTERN: str = _CN.mobile.national_number_pattern
@@ -40,14 +46,65 @@ def _normalise_one(text: str) -> tuple[str | None, str | None]:
     return None, "not a mobile or fixed-line number (a service or toll-free number cannot be called back)"
 
 
+def _branches(pattern: str) -> list[str]:
+    """The top-level alternatives of a regular expression."""
+    branches, depth, start, escaped = [], 0, 0, False
+    for i, char in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            branches.append(pattern[start:i])
+            start = i + 1
+    return [*branches, pattern[start:]]
+
+
+@functools.cache
+def mobile_prefixes() -> np.ndarray | None:
+    """For each 5-digit prefix, whether the 11-digit numbers that start with it are mobiles.
+
+    Exact when every alternative of ``MOBILE_PATTERN`` is a fixed-width head of at most 5 digits
+    followed by ``\\d{k}`` (true of phonenumbers' CN metadata): the rest of the number is then free.
+    None when the pattern has another shape; the regex then runs on every row.
+    """
+    for branch in _branches(MOBILE_PATTERN):
+        shape = re.fullmatch(r"(.*)\\d\{(\d+)\}", branch)
+        if shape is None:
+            return None
+        low, high = re_parser.parse(shape[1]).getwidth()
+        if low != high or high > 5 or high + int(shape[2]) != 11:
+            return None
+    mobile = re.compile(MOBILE_PATTERN)
+    return np.array([mobile.fullmatch(f"{p:05d}000000") is not None for p in range(100_000)], dtype=bool)
+
+
+def _mobiles(cleaned: pd.Series) -> np.ndarray:
+    """``cleaned.str.fullmatch(MOBILE_PATTERN)``, answered from the digits for plain 11-digit values."""
+    table = mobile_prefixes()
+    if table is None:
+        return cleaned.str.fullmatch(MOBILE_PATTERN).fillna(False).to_numpy(dtype=bool).copy()
+    prefix = digit_prefixes(cleaned, 11, 5)
+    fast = table[np.maximum(prefix, 0)] & (prefix >= 0)
+    other = np.flatnonzero((prefix < 0) & cleaned.notna().to_numpy(dtype=bool))
+    if other.size:  # anything else (full-width digits, stray characters) as the regex says
+        fast[other] = cleaned.iloc[other].str.fullmatch(MOBILE_PATTERN).fillna(False).to_numpy(dtype=bool)
+    return fast
+
+
 def _fast(cleaned: pd.Series) -> np.ndarray:
     """Plain mobiles and Shanghai fixed lines that phonenumbers' CN patterns accept."""
-    fast = cleaned.str.fullmatch(MOBILE_PATTERN).fillna(False).to_numpy(dtype=bool).copy()
-    shanghai = cleaned.str.startswith("021").fillna(False).to_numpy(dtype=bool) & ~fast
-    if shanghai.any():
-        local = cleaned[shanghai]
+    fast = _mobiles(cleaned)
+    others = np.flatnonzero(~fast & cleaned.notna().to_numpy(dtype=bool))
+    shanghai = others[cleaned.iloc[others].str.startswith("021").fillna(False).to_numpy(dtype=bool)]
+    if shanghai.size:
+        local = cleaned.iloc[shanghai]
         ok = local.str.fullmatch(r"021[0-9]{8}") & local.str.slice(1).str.fullmatch(FIXED_LINE_PATTERN)
-        fast[np.flatnonzero(shanghai)[ok.fillna(False).to_numpy(dtype=bool)]] = True
+        fast[shanghai[ok.fillna(False).to_numpy(dtype=bool)]] = True
     return fast
 
 

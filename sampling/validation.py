@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sampling.arrowtext import needs_strip
 from sampling.phones import normalise_phones
 from sampling.vocabulary import DISTRICTS, REQUIRED_FIELDS, RatingScale, canonical_district
 
@@ -162,6 +163,8 @@ def as_text(column: pd.Series) -> pd.Series:
         if stripped == list(column.cat.categories) and "" not in stripped:
             return column
         return recode(column, [c if c else None for c in stripped])
+    if not needs_strip(column):  # the usual export: nothing to strip, no empty strings (a byte-level check)
+        return column.astype("str")
     text = column.astype("str").str.strip()
     empty = (text == "").fillna(False)
     return text.mask(empty) if empty.any() else text
