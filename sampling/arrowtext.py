@@ -98,5 +98,12 @@ def digit_prefixes(column: pd.Series, length: int, width: int) -> np.ndarray:
 
 def _spell(matrix: np.ndarray, rows: np.ndarray, prefix: np.ndarray, powers: np.ndarray) -> None:
     digits = matrix - np.uint8(ord("0"))  # bytes below "0" wrap round to large values
-    ok = (digits <= 9).all(axis=1)
-    prefix[rows[ok]] = digits[ok, : len(powers)].astype(np.int32) @ powers
+    if digits.max(initial=0) <= 9:  # one flat pass decides the usual all-digit case
+        ok, kept = slice(None), digits
+    else:
+        ok = (digits <= 9).all(axis=1)
+        kept = digits[ok]
+    spelled = np.zeros(len(kept), dtype=np.int32)
+    for place, power in enumerate(powers):
+        spelled += kept[:, place] * power
+    prefix[rows[ok]] = spelled

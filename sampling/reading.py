@@ -21,6 +21,7 @@ import charset_normalizer
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -206,11 +207,57 @@ def _read_parquet(path: Path, dictionary_headers: set[str]) -> RawTable:
         table = pq.read_table(path, read_dictionary=wanted)
     except (pa.ArrowInvalid, OSError) as exc:
         raise FrameError(path, f"the Parquet file cannot be read ({exc})", "Write it again.") from exc
-    data = table.to_pandas(split_blocks=True, self_destruct=True)  # no consolidation copy
+    data = _to_pandas(table)
     del table
     data.columns = _unique_headers([str(c).strip() for c in data.columns])
     rows = pd.RangeIndex(2, len(data) + 2)
     return RawTable(data, rows, "parquet", None, None, "")
+
+
+def _categorical(column: pa.ChunkedArray) -> pd.Series | None:
+    """A dictionary-encoded text column as a pandas categorical, codes written once at their final width.
+
+    The same categories, in the same order, as ``to_pandas`` gives (dictionaries unified in chunk
+    order), without its int32 copy of every code. None for a dictionary this does not cover.
+    """
+    if not (pa.types.is_string(column.type.value_type) or pa.types.is_large_string(column.type.value_type)):
+        return None
+    unified = column.unify_dictionaries()
+    if unified.num_chunks == 0:
+        return None
+    dictionary = unified.chunk(0).dictionary
+    if dictionary.null_count or len(pc.unique(dictionary)) != len(dictionary):
+        return None
+    width = np.int8 if len(dictionary) < 127 else np.int16 if len(dictionary) < 32767 else np.int32
+    codes = np.empty(len(unified), dtype=width)
+    position = 0
+    for chunk in unified.chunks:
+        indices = chunk.indices if chunk.null_count == 0 else pc.fill_null(chunk.indices, -1)
+        codes[position : position + len(chunk)] = indices.to_numpy()
+        position += len(chunk)
+    categories = pd.Index(dictionary.to_pandas())
+    return pd.Series(
+        pd.Categorical.from_codes(
+            codes, dtype=pd.CategoricalDtype(categories, ordered=column.type.ordered), validate=False
+        )
+    )
+
+
+def _to_pandas(table: pa.Table) -> pd.DataFrame:
+    """``table.to_pandas()`` with dictionary-encoded text converted by ``_categorical``."""
+    names = table.column_names
+    converted = {
+        name: _categorical(table[name]) for name in names if pa.types.is_dictionary(table[name].type)
+    }
+    converted = {name: column for name, column in converted.items() if column is not None}
+    if not converted or len(set(names)) != len(names):
+        return table.to_pandas(split_blocks=True, self_destruct=True)  # no consolidation copy
+    plain = table.drop_columns(list(converted)).to_pandas(split_blocks=True, self_destruct=True)
+    order = [name for name in names if name in converted or name in plain.columns]  # index columns left out
+    columns = {
+        name: converted[name].set_axis(plain.index) if name in converted else plain[name] for name in order
+    }
+    return pd.DataFrame(columns, index=plain.index, copy=False)
 
 
 def read_headers(path: str | Path, encoding: str | None = None) -> list[str]:
