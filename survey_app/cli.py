@@ -371,7 +371,9 @@ def sample_release(ctx: _Context, study: str, replicate: int, stratum: str | Non
     with _errors():
         actor = _actor(ctx, user)
         with ctx.db.session() as session:
-            count = samples.release_replicate(session, actor, find_study(session, study), replicate, stratum)
+            count = samples.release_replicate(
+                session, actor, find_study(session, study), replicate, [stratum] if stratum else None
+            )
         click.echo(f"Released {count} cases of replicate {replicate}.")
 
 

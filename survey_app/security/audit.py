@@ -169,6 +169,15 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainCheck:
                 f"the newest entries {seen + 1}–{head.last_id} are missing (deleted)",
                 seen + 1,
             )
+        if head.last_id < seen:
+            return ChainCheck(
+                False,
+                seen,
+                prev_hash,
+                f"entries after {head.last_id} were added outside the app (the chain head ends at "
+                f"{head.last_id})",
+                head.last_id + 1,
+            )
         return ChainCheck(
             False, seen, prev_hash, "the chain head does not match the last entry", head.last_id
         )

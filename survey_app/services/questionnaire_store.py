@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -106,20 +105,37 @@ def update_draft(session: Session, actor: User, version_id: int, questionnaire: 
 
 
 def load_version(session: Session, version_id: int) -> Any:
-    row = session.get(QuestionnaireVersion, version_id)
-    if row is None:
+    """The parsed questionnaire of a stored version.
+
+    Parsed versions are immutable values, cached by content hash: a cache hit reads two small columns,
+    not the whole definition (the interview screen asks for its version on every answer). The
+    database row decides whether a version is frozen (freezing does not rewrite its stored JSON, so
+    the hash recorded when it was saved stays valid).
+    """
+    found = session.execute(
+        select(QuestionnaireVersion.sha256, QuestionnaireVersion.frozen).where(
+            QuestionnaireVersion.id == version_id
+        )
+    ).one_or_none()
+    if found is None:
         raise NotFound(f"No questionnaire version {version_id}.")
-    return _parse(row.sha256, canonical_json(row.definition), row.frozen)
+    key = (found.sha256, bool(found.frozen))
+    cached = _PARSED.get(key)
+    if cached is None:
+        definition = session.scalar(
+            select(QuestionnaireVersion.definition).where(QuestionnaireVersion.id == version_id)
+        )
+        questionnaire = questionnaires.Questionnaire.model_validate(definition)
+        if found.frozen and not questionnaire.frozen:
+            questionnaire = questionnaires.freeze(questionnaire)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.pop(next(iter(_PARSED)))
+        cached = _PARSED[key] = questionnaire
+    return cached
 
 
-@lru_cache(maxsize=64)
-def _parse(_sha256: str, definition_json: str, frozen: bool) -> Any:
-    """Parsed questionnaires are immutable values; cache them by content so reruns stay fast.
-
-    The database row decides whether a version is frozen (freezing does not rewrite its stored JSON,
-    so the hash recorded when it was saved stays valid)."""
-    questionnaire = questionnaires.Questionnaire.model_validate_json(definition_json)
-    return questionnaires.freeze(questionnaire) if frozen and not questionnaire.frozen else questionnaire
+_PARSED: dict[tuple[str, bool], Any] = {}
+_PARSED_MAX = 64
 
 
 def versions(session: Session, study: Study) -> list[QuestionnaireVersion]:

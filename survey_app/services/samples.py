@@ -207,6 +207,10 @@ def release_replicate(
     """Release reserve replicates 1..`replicate` (in `strata`, or all); π and weights are recomputed so
     that they again equal released m_h / N_h."""
     require(actor, "supervisor", "researcher", "admin")
+    if study.state == "closed":
+        raise InvalidState(
+            f"Study {study.name} is closed: releasing cases now would change its published weights."
+        )
     design = current_design(session, study)
     frame, sample_design = _redraw(session, study, design)
     redrawn = sampling.draw_design(frame, sample_design, exclusions_of(study))

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
@@ -29,6 +30,8 @@ class Database:
     url: str
     engine: Engine
     sessions: sessionmaker[Session]
+    #: SQLite: one writer at a time anyway; taking turns in the process is fairer than busy-wait retries.
+    _turn: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -40,8 +43,13 @@ class Database:
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
-        """A session whose transaction commits when the block ends and rolls back on any error."""
-        with self.sessions() as session, session.begin():
+        """A session whose transaction commits when the block ends and rolls back on any error.
+
+        On SQLite the threads of one process take turns (a fair lock) before `BEGIN IMMEDIATE`; other
+        processes still queue on SQLite's own busy timeout.
+        """
+        turn = self._turn if self.is_sqlite else contextlib.nullcontext()
+        with turn, self.sessions() as session, session.begin():
             yield session
 
     def dispose(self) -> None:
