@@ -234,3 +234,43 @@ def export_analysis_dataset(session: Session, actor, study: Study, path) -> Any:
         columns=len(data.columns),
     )
     return written
+
+
+#: What a reviewer may see of a unit's cases: design, disposition, system rating and the callback answers.
+DRILL_COLUMNS = (
+    "case_id",
+    "stratum",
+    "district",
+    "domain",
+    "channel",
+    "service_date",
+    "system_rating",
+    "disposition",
+    "identity",
+    "received_service",
+    "who_rated",
+    "staff_asked_rating",
+    "sat_overall",
+    "nr_weight",
+)
+
+
+def unit_cases(result: StudyAnalysis, unit_id: str) -> pd.DataFrame:
+    """The released cases of one organisation with their flags; no names, numbers or free text."""
+    cases = result.cases[result.cases[UNIT] == unit_id]
+    table = cases[[c for c in DRILL_COLUMNS if c in cases.columns]].copy()
+    flags = result.cases_compared.flags
+    if len(flags):
+        table = table.join(flags.reindex(table.index).fillna(False).astype(bool))
+    return table.reset_index(drop=True)
+
+
+def filter_units(result: StudyAnalysis, **levels: str | None) -> pd.DataFrame:
+    """The unit table restricted to organisations of the chosen district, domain or channel."""
+    frame = result.frame
+    mask = pd.Series(True, index=frame.index)
+    for column, level in levels.items():
+        if level:
+            mask &= frame[column] == level
+    keep = frame.loc[mask, UNIT].unique()
+    return result.units[result.units.index.isin(keep)]

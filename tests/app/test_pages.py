@@ -332,3 +332,23 @@ def test_reviewer_generates_the_shorter_comparison_report_on_click(study, app_db
         )
     assert pdf.startswith(b"%PDF")
     assert f"报告 SHA-256：{digest}" in [c.value for c in app.caption]
+
+
+def test_reviewer_drills_into_a_unit_and_sees_no_personal_data(study, app_db):
+    complete_interviews(app_db, 6)
+    app = log_in("reviewer")
+    unit = app.selectbox(key="drill_unit").options[1]
+    app.selectbox(key="drill_unit").select_index(1).run()
+    assert not app.exception
+    shown = app.dataframe[-1].value
+    assert len(shown) > 0 and "system_rating" in shown.columns
+    assert not {"phone", "recipient_name", "comment"} & set(shown.columns)
+    assert unit
+
+
+def test_reviewer_filters_units_by_district(study, app_db):
+    complete_interviews(app_db, 6)
+    app = log_in("reviewer")
+    districts = app.selectbox(key="filter_district").options
+    app.selectbox(key="filter_district").select_index(1).run()
+    assert not app.exception and len(districts) >= 2

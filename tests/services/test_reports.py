@@ -66,3 +66,42 @@ def test_the_report_holds_no_phone_number_of_the_frame(demo_db):
         pdf, _ = reports.build_report(session, studies.find_study(session, "demo"), record=False)
     text = _text(pdf)
     assert not any(phone in text for phone in phones)
+
+
+def test_every_font_of_the_study_report_is_embedded(demo_db, tmp_path):
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if shutil.which("pdffonts") is None:
+        pytest.skip("pdffonts (poppler-utils) is not installed")
+    with demo_db.session() as session:
+        pdf, _ = reports.build_report(session, studies.find_study(session, "demo"), record=False)
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    lines = subprocess.run(
+        ["pdffonts", str(path)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    fonts = lines[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts), lines
+
+
+def test_every_page_of_the_study_report_renders_as_an_image(demo_db, tmp_path):
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) is not installed")
+    with demo_db.session() as session:
+        pdf, _ = reports.build_report(session, studies.find_study(session, "demo"), record=False)
+    (tmp_path / "report.pdf").write_bytes(pdf)
+    done = subprocess.run(
+        ["pdftoppm", "-r", "30", "-png", str(tmp_path / "report.pdf"), str(tmp_path / "page")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0 and done.stderr == ""
+    assert len(list(tmp_path.glob("page-*.png"))) == len(PdfReader(io.BytesIO(pdf)).pages)

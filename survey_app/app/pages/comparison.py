@@ -94,7 +94,18 @@ st.dataframe(
 )
 
 st.subheader(tr("comparison.by_unit"))
-units = result.units.reset_index().rename(columns={result.units.index.name or "index": "unit_id"})
+filters = st.columns(len(GROUPS))
+chosen = {
+    column: filters[i].selectbox(
+        tr(f"queue.{column}"),
+        [None, *sorted(result.frame[column].dropna().unique())],
+        format_func=lambda v: tr("comparison.all") if v is None else str(v),
+        key=f"filter_{column}",
+    )
+    for i, column in enumerate(GROUPS)
+}
+filtered = analysis_service.filter_units(result, **chosen)
+units = filtered.reset_index().rename(columns={filtered.index.name or "index": "unit_id"})
 # flagged units first, then by the gap to the shrunken (empirical-Bayes) estimate, so that a unit
 # with one unhappy respondent does not top the chart on noise alone
 gap = units["system_rate"] - units["shrunk_rate"] if "shrunk_rate" in units else units["difference"]
@@ -166,6 +177,37 @@ else:
         },
     )
 st.caption(tr("comparison.fdr", q=analysis_service.FDR_Q))
+
+st.subheader(tr("comparison.drill"))
+options = list(result.flagged_units.index) + [
+    u for u in units["unit_id"] if u not in result.flagged_units.index
+]
+unit_id = st.selectbox(
+    tr("comparison.unit"),
+    [None, *options],
+    format_func=lambda u: "—" if u is None else f"{u} {result.units.loc[u, 'name']}",
+    key="drill_unit",
+)
+if unit_id is not None:
+    st.caption(tr("comparison.drill_help"))
+    st.dataframe(analysis_service.unit_cases(result, unit_id), hide_index=True, width="stretch")
+
+st.subheader(tr("comparison.exports"))
+export_columns = st.columns(2)
+export_columns[0].download_button(
+    tr("comparison.export_units"),
+    result.units.to_csv().encode("utf-8-sig"),
+    file_name=f"huifang-{study.name}-units.csv",
+    mime="text/csv",
+    key="export_units",
+)
+export_columns[1].download_button(
+    tr("comparison.export_headline"),
+    result.headline.to_csv(index=False).encode("utf-8-sig"),
+    file_name=f"huifang-{study.name}-headline.csv",
+    mime="text/csv",
+    key="export_headline",
+)
 
 st.subheader(tr("comparison.report"))
 if st.button(tr("comparison.report_generate"), key="generate_comparison_report"):
