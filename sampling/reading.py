@@ -226,7 +226,7 @@ def _categorical(column: pa.ChunkedArray) -> pd.Series | None:
     if unified.num_chunks == 0:
         return None
     dictionary = unified.chunk(0).dictionary
-    if dictionary.null_count or len(pc.unique(dictionary)) != len(dictionary):
+    if len(dictionary) == 0 or dictionary.null_count or len(pc.unique(dictionary)) != len(dictionary):
         return None
     width = np.int8 if len(dictionary) < 127 else np.int16 if len(dictionary) < 32767 else np.int32
     codes = np.empty(len(unified), dtype=width)
