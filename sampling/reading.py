@@ -239,7 +239,8 @@ def _categorical(column: pa.ChunkedArray) -> pd.Series | None:
     return pd.Series(
         pd.Categorical.from_codes(
             codes, dtype=pd.CategoricalDtype(categories, ordered=column.type.ordered), validate=False
-        )
+        ),
+        copy=False,
     )
 
 

@@ -211,9 +211,7 @@ def check_required(frame: pd.DataFrame, issues: Issues) -> None:
 
 def _surely_unique(ids: pd.Series) -> bool:
     """Cheap proofs of uniqueness first: most exports list record ids in increasing order."""
-    array = pa.array(ids)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
+    array = pa.chunked_array(pa.array(ids))  # chunk by chunk: no copy of the column into one buffer
     if len(array) < 2:
         return True
     if array.null_count == 0 and pc.all(pc.greater(array.slice(1), array.slice(0, len(array) - 1))).as_py():
