@@ -118,9 +118,12 @@ def normalise_phones(values: pd.Series, stripped: bool = False) -> tuple[pd.Seri
     if not stripped:
         text = text.str.strip()
     fast = _fast(text)
-    normalised = text.where(fast)
+    normalised = text if fast.all() else text.where(fast)  # the usual export: every number plain
     reasons = pd.Series(pd.NA, index=values.index, dtype="str")
-    rest = ~fast & text.notna().to_numpy(dtype=bool) & (text != "").fillna(False).to_numpy(dtype=bool)
+    others = np.flatnonzero(~fast)
+    some = text.iloc[others]
+    rest = np.zeros(len(text), dtype=bool)
+    rest[others] = some.notna().to_numpy(dtype=bool) & (some != "").fillna(False).to_numpy(dtype=bool)
     if not rest.any():
         return normalised, reasons
     odd = text[rest]

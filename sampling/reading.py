@@ -155,14 +155,15 @@ def _read_csv(raw: bytes, path: Path, encoding: str | None, dictionary_headers: 
             bad.append((row.number, row.text, reason))
             return "skip"
 
-        table = pacsv.read_csv(
-            io.BytesIO(utf8),
-            read_options=pacsv.ReadOptions(column_names=headers, skip_rows=1, use_threads=use_threads),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(
-                column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False
-            ),
-        )
+        with arrow_pool():
+            table = pacsv.read_csv(
+                io.BytesIO(utf8),
+                read_options=pacsv.ReadOptions(column_names=headers, skip_rows=1, use_threads=use_threads),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False
+                ),
+            )
         return table, bad
 
     try:
@@ -171,7 +172,7 @@ def _read_csv(raw: bytes, path: Path, encoding: str | None, dictionary_headers: 
             table, bad = read(use_threads=False)
     except pa.ArrowInvalid as exc:
         raise FrameError(path, f"the CSV cannot be parsed ({exc})", "Check quoting and delimiters.") from exc
-    data = table.to_pandas(split_blocks=True, self_destruct=True)  # no consolidation copy
+    data = _to_pandas(table)
     del table
     rows: pd.Index = pd.RangeIndex(2, len(data) + 2)
     skipped = sorted(r for r, _, _ in bad if r is not None)
