@@ -224,15 +224,15 @@ def _build(
 
 def demo_design(seed: int, rows: int = 50_000) -> dict[str, Any]:
     """The demo's design: organisations whose system 满意率 looks too good (≥ 93% over ≥ 30 records) each
-    get a stratum of their own with at least 12 cases (risk-targeted oversampling, DESIGN.md §5); all
-    other records are stratified by district. Proportional allocation of 3% of the frame's rows (1,500
+    get a stratum of their own with at least 20 cases (risk-targeted oversampling, DESIGN.md §5); all
+    other records are stratified by district. Proportional allocation of 4% of the frame's rows (2,000
     released cases for 50,000 rows), plus a 20% reserve. The weights (π = n_h / N_h) undo the
     oversampling in every estimate."""
     return {
         "strata": ["risk_stratum"],
-        "n": max(400, min(1500, rows * 3 // 100)),
+        "n": max(400, min(2000, rows * 4 // 100)),
         "method": "proportional",
-        "minimum": 12 if rows >= 20_000 else 6,
+        "minimum": 20 if rows >= 20_000 else 6,
         "response_rate": 0.55,
         "reserve": 0.2,
         "unit": "person",
