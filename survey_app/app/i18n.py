@@ -222,6 +222,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "frames.field": {"zh": "对应字段", "en": "Huifang field"},
     "frames.preview": {"zh": "前 5 行预览（个人信息已脱敏）", "en": "First 5 rows (personal data masked)"},
     "comparison.all": {"zh": "全部", "en": "All"},
+    "progress.release_strata": {
+        "zh": "只在这些层释放（不选则全部层）",
+        "en": "Release only in these strata (none chosen: all strata)",
+    },
     "comparison.drill": {"zh": "单位明细（已脱敏）", "en": "Unit detail (masked)"},
     "comparison.drill_help": {
         "zh": "该单位入样个案的系统评价与回访答案；不含姓名、电话与自由文本。",

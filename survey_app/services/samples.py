@@ -267,3 +267,16 @@ def reserve_replicates(session: Session, actor: User, study: Study) -> list[int]
             .order_by(Case.replicate)
         )
     )
+
+
+def reserve_strata(session: Session, actor: User, study: Study) -> list[str]:
+    """Strata that still have reserve cases (where a release can add cases)."""
+    require(actor, "supervisor", "researcher", "admin")
+    return list(
+        session.scalars(
+            select(Case.stratum)
+            .where(Case.study_id == study.id, Case.state == "reserve")
+            .distinct()
+            .order_by(Case.stratum)
+        )
+    )

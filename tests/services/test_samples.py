@@ -97,3 +97,14 @@ def test_a_second_draw_is_refused(demo_db):
         with pytest.raises(InvalidState):
             samples.draw_sample(session, researcher, study, {"strata": ["district"], "n": 10, "seed": 1})
     assert count > 0
+
+
+def test_reserve_strata_lists_where_a_release_can_add_cases(demo_db):
+    supervisor = _supervisor(demo_db)
+    with demo_db.session() as session:
+        study = studies.find_study(session, "demo")
+        before = samples.reserve_strata(session, supervisor, study)
+        samples.release_replicate(session, supervisor, study, 1, before[:1])
+    with demo_db.session() as session:
+        after = samples.reserve_strata(session, supervisor, studies.find_study(session, "demo"))
+    assert before[0] not in after and after == before[1:]

@@ -109,11 +109,17 @@ if flags:
 else:
     st.success(tr("progress.no_flags"))
 
+if reserves:
+    with state.reading() as session:
+        reserve_strata = samples.reserve_strata(session, state.actor(session), state.study(session))
+    release_strata = st.multiselect(
+        tr("progress.release_strata"), reserve_strata, key="release_strata", placeholder=tr("comparison.all")
+    )
 for replicate in reserves:
     if st.button(tr("sample.release", replicate=replicate), key=f"release_{replicate}"):
         with state.action() as session:
             count = supervision.release_reserve(
-                session, state.actor(session), state.study(session), replicate
+                session, state.actor(session), state.study(session), replicate, release_strata or None
             )
             state.flash(tr("sample.released", count=count))
         if st.session_state.get(state.FLASH_KEY):
