@@ -114,19 +114,28 @@ def normalise_phones(values: pd.Series, stripped: bool = False) -> tuple[pd.Seri
     An empty value gets neither a number nor a reason: missing values are the caller's business.
     ``stripped`` says the values have no surrounding spaces already (saves a pass over them).
     """
+    normalised, unusual, why = normalise_unusual(values, stripped)
+    reasons = pd.Series(pd.NA, index=values.index, dtype="str")
+    if unusual.size:
+        reasons.iloc[unusual] = why.to_numpy()
+    return normalised, reasons
+
+
+def normalise_unusual(values: pd.Series, stripped: bool = False) -> tuple[pd.Series, np.ndarray, pd.Series]:
+    """``normalise_phones`` for ten million rows: the normalised numbers, the positions of the values
+    that were not plain numbers (only these can be invalid or changed), and the reason (or NA) for each."""
     text = values.astype("str")
     if not stripped:
         text = text.str.strip()
     fast = _fast(text)
     normalised = text if fast.all() else text.where(fast)  # the usual export: every number plain
-    reasons = pd.Series(pd.NA, index=values.index, dtype="str")
     others = np.flatnonzero(~fast)
     some = text.iloc[others]
-    rest = np.zeros(len(text), dtype=bool)
-    rest[others] = some.notna().to_numpy(dtype=bool) & (some != "").fillna(False).to_numpy(dtype=bool)
-    if not rest.any():
-        return normalised, reasons
-    odd = text[rest]
+    rest = others[some.notna().to_numpy(dtype=bool) & (some != "").fillna(False).to_numpy(dtype=bool)]
+    if not rest.size:
+        return normalised, rest, pd.Series([], dtype="str")
+    odd = text.iloc[rest]
+    reasons = pd.Series(pd.NA, index=odd.index, dtype="str")
     cleaned = odd.str.replace(r"^([0-9]+)\.0$", r"\1", regex=True)  # a number that passed through Excel
     cleaned = cleaned.str.replace(_PUNCTUATION, "", regex=True)
     cleaned = cleaned.str.replace(r"^(?:\+86|0086|86)(1[0-9]{10})$", r"\1", regex=True)
@@ -140,4 +149,4 @@ def normalise_phones(values: pd.Series, stripped: bool = False) -> tuple[pd.Seri
     ]
     normalised.loc[slow.index] = [number for number, _ in results]
     reasons.loc[slow.index] = [reason for _, reason in results]
-    return normalised, reasons
+    return normalised, rest, reasons

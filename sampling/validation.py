@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sampling.arrowtext import needs_strip
-from sampling.phones import normalise_phones
+from sampling.phones import normalise_unusual
 from sampling.vocabulary import DISTRICTS, REQUIRED_FIELDS, RatingScale, canonical_district
 
 REJECTED = "rejected"
@@ -300,13 +300,20 @@ def check_dates(column: pd.Series, field: str, as_of: dt.date, issues: Issues, w
 
 
 def normalise_phone_column(phones: pd.Series, issues: Issues) -> pd.Series:
-    normalised, reasons = normalise_phones(phones, stripped=True)
-    invalid = reasons.notna().to_numpy(dtype=bool)
+    normalised, unusual, why = normalise_unusual(phones, stripped=True)
+    if not unusual.size:  # every number plain: nothing invalid, nothing changed
+        return normalised
+    invalid = np.zeros(len(phones), dtype=bool)
+    invalid[unusual[why.notna().to_numpy(dtype=bool)]] = True
     if invalid.any():
+        reasons = pd.Series(pd.NA, index=phones.index, dtype="str")
+        reasons.iloc[unusual] = why.to_numpy()
         reason = pd.Series(pd.NA, index=phones.index, dtype="str")
         reason[invalid] = "invalid phone number: " + reasons[invalid]
         issues.add(invalid, "phone", phones, reason, REJECTED, show=mask_phone)
-    changed = (normalised.notna() & (normalised != phones.astype("str"))).to_numpy(dtype=bool)
+    now, before = normalised.iloc[unusual], phones.astype("str").iloc[unusual]
+    changed = np.zeros(len(phones), dtype=bool)
+    changed[unusual[(now.notna() & (now != before)).to_numpy(dtype=bool)]] = True
     if changed.any():
         reason = pd.Series(pd.NA, index=phones.index, dtype="str")
         reason[changed] = "normalised to " + normalised[changed].map(mask_phone)
