@@ -77,33 +77,33 @@ def needs_strip(column: pd.Series) -> bool:
 def digit_prefixes(column: pd.Series, length: int, width: int) -> np.ndarray:
     """Per row, the number its first ``width`` digits spell when the value is exactly ``length`` ASCII
     digits; -1 for any other value (or a missing one)."""
-    out = []
-    powers = (10 ** np.arange(width - 1, -1, -1)).astype(np.int32)
+    prefix = np.full(len(column), -1, dtype=np.int32)
+    position = 0
     for chunk in string_chunks(column):
         offsets, data = _buffers(chunk)
         start = offsets[:-1]
         fits = (offsets[1:] - start == length) & _valid(chunk)
-        prefix = np.full(len(chunk), -1, dtype=np.int32)
+        out = prefix[position : position + len(chunk)]
         if len(chunk) and fits.all():  # the usual chunk: its bytes are one matrix, no gather
-            matrix = data[offsets[0] : offsets[-1]].reshape(-1, length)
-            _spell(matrix, np.arange(len(chunk)), prefix, powers)
+            _spell(data[offsets[0] : offsets[-1]].reshape(-1, length), np.arange(len(chunk)), out, width)
         else:
             rows = np.flatnonzero(fits)
             for block in range(0, rows.size, _BLOCK):
                 some = rows[block : block + _BLOCK]
-                _spell(data[start[some, None] + np.arange(length)], some, prefix, powers)
-        out.append(prefix)
-    return np.concatenate(out) if out else np.zeros(0, dtype=np.int32)
+                _spell(data[start[some, None] + np.arange(length)], some, out, width)
+        position += len(chunk)
+    return prefix
 
 
-def _spell(matrix: np.ndarray, rows: np.ndarray, prefix: np.ndarray, powers: np.ndarray) -> None:
-    digits = matrix - np.uint8(ord("0"))  # bytes below "0" wrap round to large values
-    if digits.max(initial=0) <= 9:  # one flat pass decides the usual all-digit case
-        ok, kept = slice(None), digits
+def _spell(matrix: np.ndarray, rows: np.ndarray, prefix: np.ndarray, width: int) -> None:
+    if matrix.size and matrix.min() >= ord("0") and matrix.max() <= ord("9"):  # the usual all-digit case
+        ok, kept = slice(None), matrix
     else:
-        ok = (digits <= 9).all(axis=1)
-        kept = digits[ok]
+        ok = ((matrix >= ord("0")) & (matrix <= ord("9"))).all(axis=1)
+        kept = matrix[ok]
     spelled = np.zeros(len(kept), dtype=np.int32)
-    for place, power in enumerate(powers):
-        spelled += kept[:, place] * power
+    for place in range(width):
+        spelled *= 10
+        spelled += kept[:, place]
+        spelled -= ord("0")
     prefix[rows[ok]] = spelled
