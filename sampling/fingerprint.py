@@ -83,11 +83,14 @@ def _update_text(digest: _Pipelined, column: pd.Series) -> None:
 
 
 def _update_times(digest: _Pipelined, column: pd.Series, unit: str) -> None:
-    values = pd.to_datetime(column).astype("datetime64[us]").to_numpy().astype(f"datetime64[{unit}]")
-    width = "<i4" if unit == "D" else "<i8"
-    ints = values.view("<i8").astype(width)
-    ints[np.isnat(values)] = np.iinfo(width).min
+    values = pd.to_datetime(column).astype("datetime64[us]").to_numpy()
     digest.update(f"{unit}\n".encode())
+    if unit == "us":  # NaT is the minimum int64 already: the array's own bytes, no copy
+        digest.update(np.ascontiguousarray(values).view("<i8"))
+        return
+    days = values.astype(f"datetime64[{unit}]")
+    ints = days.view("<i8").astype("<i4")
+    ints[np.isnat(days)] = np.iinfo("<i4").min
     digest.update(ints)
 
 
