@@ -281,6 +281,31 @@ def _design_options(func):
             help="Reserve share drawn as replicates to release later.",
         ),
         click.option("--unit", default="person", show_default=True, type=click.Choice(["person", "event"])),
+        click.option(
+            "--risk-unit",
+            help="Risk targeting: give units of this frame column (e.g. organisation_id) whose system 满意率 "
+            "is implausibly high a stratum of their own; use --strata risk_stratum with it.",
+        ),
+        click.option(
+            "--risk-min-rate",
+            default=0.93,
+            show_default=True,
+            type=float,
+            help="A unit is suspicious from this system 满意率 on.",
+        ),
+        click.option(
+            "--risk-min-records",
+            default=30,
+            show_default=True,
+            type=int,
+            help="…and with at least this many records.",
+        ),
+        click.option(
+            "--risk-base",
+            default="district",
+            show_default=True,
+            help="How records of other units are stratified.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -296,6 +321,10 @@ def _params(
     response_rate: float,
     reserve: float,
     unit: str,
+    risk_unit: str | None = None,
+    risk_min_rate: float = 0.93,
+    risk_min_records: int = 30,
+    risk_base: str = "district",
     seed: int | None = None,
 ) -> dict:
     params = {
@@ -312,6 +341,13 @@ def _params(
         params["margin"] = margin
     if seed is not None:
         params["seed"] = seed
+    if risk_unit:
+        params["risk"] = {
+            "unit": risk_unit,
+            "min_rate": risk_min_rate,
+            "min_records": risk_min_records,
+            "base": risk_base,
+        }
     return params
 
 
@@ -451,15 +487,21 @@ def report(ctx: _Context, study: str, out: Path, lang: str, kind: str) -> None:
 
 @main.command()
 @click.argument("study")
+@click.option(
+    "--frame",
+    "frame_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The frame file as the auditor received it (default: the path recorded at import).",
+)
 @pass_ctx
-def verify(ctx: _Context, study: str) -> None:
+def verify(ctx: _Context, study: str, frame_file: Path | None) -> None:
     """Check, one by one, that the frame, sample, answers, audit log and report are untouched."""
     from survey_app.services import verification
     from survey_app.services.studies import find_study
 
     with _errors():
         with ctx.db.session() as session:
-            checks = verification.verify_study(session, find_study(session, study))
+            checks = verification.verify_study(session, find_study(session, study), frame_file=frame_file)
         for check in checks:
             click.secho(
                 f"{'OK  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}",

@@ -44,21 +44,28 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def check_frame_file(session: Session, study: Study) -> Check:
+def check_frame_file(session: Session, study: Study, path: Path | None = None) -> Check:
+    """The frame file (the one given, else the path recorded at import) has the imported SHA-256."""
     frame = latest_frame(session, study)
-    if not frame.source_path or not Path(frame.source_path).exists():
+    if path is not None:
+        frame_path = Path(path)
+    elif frame.source_path:
+        frame_path = Path(frame.source_path)
+    else:
+        frame_path = None
+    if frame_path is None or not frame_path.exists():
         return Check(
             "frame file",
             False,
-            f"{frame.filename} is not at {frame.source_path}: cannot re-check it "
-            f"here (recorded SHA-256 {frame.source_sha256})",
+            f"{frame.filename} is not at {frame_path or frame.source_path}: cannot re-check it here "
+            f"(recorded SHA-256 {frame.source_sha256}; pass the file with --frame)",
         )
-    actual = _file_sha256(Path(frame.source_path))
+    actual = _file_sha256(frame_path)
     if actual != frame.source_sha256:
         return Check(
             "frame file",
             False,
-            f"{frame.source_path} has SHA-256 {actual}, but {frame.source_sha256} "
+            f"{frame_path} has SHA-256 {actual}, but {frame.source_sha256} "
             "was imported: the file was changed after import",
         )
     return Check("frame file", True, f"{frame.filename} unchanged (SHA-256 {actual[:16]}…)")
@@ -199,13 +206,15 @@ def _guarded(name: str, check, *args) -> Check:
         return Check(name, False, f"could not be checked: {exc}")
 
 
-def verify_study(session: Session, study: Study, actor: User | None = None) -> list[Check]:
+def verify_study(
+    session: Session, study: Study, actor: User | None = None, *, frame_file: Path | None = None
+) -> list[Check]:
     """Every check, in order; with an `actor` (the app), only an auditor, researcher or admin may run it."""
     if actor is not None:
         require(actor, "auditor", "researcher", "admin")
     recorded = last_report_entry(session, study)
     return [
-        _guarded("frame file", check_frame_file, session, study),
+        _guarded("frame file", check_frame_file, session, study, frame_file),
         _guarded("stored frame", check_stored_frame, session, study),
         _guarded("sample re-draw", check_sample, session, study),
         _guarded("audit chain", check_chain, session),

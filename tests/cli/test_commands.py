@@ -169,3 +169,33 @@ def test_export_writes_the_analysis_dataset_without_personal_data(demo_copy, dem
     assert "phone" not in data.columns and "recipient_name" not in data.columns
     assert "nr_weight" in data.columns and len(data) > 0
     assert not set(data.astype(str).to_numpy().ravel()) & phones
+
+
+def test_verify_checks_the_frame_file_the_auditor_was_given(demo_copy, tmp_path):
+    given = tmp_path / "as-received.csv"
+    given.write_bytes((tmp_path / "out" / "demo-frame.csv").read_bytes())
+    (tmp_path / "out" / "demo-frame.csv").unlink()
+    result = CliRunner().invoke(main, ["--db", demo_copy, "verify", "demo", "--frame", str(given)])
+    assert "OK    frame file" in result.output
+    given.write_bytes(given.read_bytes() + b"\n")
+    result = CliRunner().invoke(main, ["--db", demo_copy, "verify", "demo", "--frame", str(given)])
+    assert result.exit_code == 1 and "FAIL  frame file" in result.output
+
+
+def test_sample_plan_with_risk_targeting_gives_suspicious_units_their_own_strata(demo_copy):
+    result = run(
+        "--db",
+        demo_copy,
+        "sample",
+        "plan",
+        "demo",
+        "--strata",
+        "risk_stratum",
+        "--n",
+        "800",
+        "--minimum",
+        "5",
+        "--risk-unit",
+        "organisation_id",
+    )
+    assert result.exit_code == 0 and "risk:ORG" in result.output
