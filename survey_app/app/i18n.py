@@ -222,6 +222,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "frames.field": {"zh": "对应字段", "en": "Huifang field"},
     "frames.preview": {"zh": "前 5 行预览（个人信息已脱敏）", "en": "First 5 rows (personal data masked)"},
     "comparison.all": {"zh": "全部", "en": "All"},
+    "sample.risk": {
+        "zh": "风险导向抽样（疑似虚高机构单独成层）",
+        "en": "Risk targeting (suspicious organisations as own strata)",
+    },
+    "sample.risk_help": {
+        "zh": "系统满意率 ≥ 93% 且记录 ≥ 30 条的机构各自成层，其余记录按所选第一个分层变量分层；权数自动校正过度抽样。",
+        "en": "Organisations with a system 满意率 ≥ 93% over ≥ 30 records each get a stratum; other records are "
+        "stratified by the first chosen variable. The weights undo the oversampling.",
+    },
     "progress.release_strata": {
         "zh": "只在这些层释放（不选则全部层）",
         "en": "Release only in these strata (none chosen: all strata)",

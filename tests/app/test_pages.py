@@ -352,3 +352,21 @@ def test_reviewer_filters_units_by_district(study, app_db):
     districts = app.selectbox(key="filter_district").options
     app.selectbox(key="filter_district").select_index(1).run()
     assert not app.exception and len(districts) >= 2
+
+
+def test_researcher_plans_a_risk_targeted_sample(study, app_db):
+    with app_db.session() as session:
+        researcher = session.scalar(select(User).where(User.username == "researcher"))
+        second = studies.create_study(session, researcher, "risk", "风险导向")
+        frames.import_frame(session, researcher, second, study.frame_path)
+        second_id = second.id
+    app = log_in("researcher")
+    app.selectbox(key="study_select").select(second_id).run()
+    app.switch_page("pages/sample.py").run()
+    app.number_input(key="design_n").set_value(6)
+    app.number_input(key="design_reserve").set_value(0.0)
+    app.checkbox(key="design_risk").check()
+    app.button(key="FormSubmitter:design-生成方案").click().run()
+    assert not app.exception
+    assert not app.error, [e.value for e in app.error]
+    assert app.dataframe[0].value["n_h"].sum() == 6

@@ -67,6 +67,7 @@ with st.form("design"):
         format_func={u: tr(f"sample.unit_{u}") for u in UNITS}.__getitem__,
         key="design_unit",
     )
+    risk = right.checkbox(tr("sample.risk"), value=False, key="design_risk", help=tr("sample.risk_help"))
     planned = st.form_submit_button(tr("sample.plan"))
 
 params = {
@@ -79,6 +80,14 @@ params = {
     "seed": int(seed),
     "unit": unit,
 }
+if risk:  # suspicious organisations become strata of their own; the other records keep the chosen strata
+    params["risk"] = {
+        "unit": "organisation_id",
+        "min_records": 30,
+        "min_rate": 0.93,
+        "base": strata[0] if strata else "district",
+    }
+    params["strata"] = ["risk_stratum"]
 if planned and strata:
     with state.action() as session:
         # phone numbers are read only so that the person unit can group events by number; the page
