@@ -23,14 +23,31 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=120_000)
     parser.add_argument("--cases", type=int, default=9_000, help="cases released (about 57% complete)")
-    parser.add_argument("--org-volume", type=float, default=1_200.0, help="records per organisation (~100 units)")
+    parser.add_argument(
+        "--org-volume", type=float, default=1_200.0, help="records per organisation (~100 units)"
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="huifang-bench-report-"))
-    design = {"strata": ["district"], "n": args.cases, "method": "proportional", "minimum": 30,
-              "response_rate": 0.55, "reserve": 0.0, "unit": "person", "seed": 7}
+    design = {
+        "strata": ["district"],
+        "n": args.cases,
+        "method": "proportional",
+        "minimum": 30,
+        "response_rate": 0.55,
+        "reserve": 0.0,
+        "unit": "person",
+        "seed": 7,
+    }
     start = time.perf_counter()
-    demo.build_demo(str(folder / "bench.db"), rows=args.rows, seed=7, out_dir=folder / "out",
-                    frame_options={"org_volume": args.org_volume}, design=design, echo=print)
+    demo.build_demo(
+        str(folder / "bench.db"),
+        rows=args.rows,
+        seed=7,
+        out_dir=folder / "out",
+        frame_options={"org_volume": args.org_volume},
+        design=design,
+        echo=print,
+    )
     print(f"study built in {time.perf_counter() - start:.1f} s (not part of the target)")
     db = open_database(str(folder / "bench.db"))
     with db.session() as session:
@@ -49,8 +66,10 @@ def main() -> None:
         verification.verify_study(session, studies.find_study(session, "demo"))
         verify_time = time.perf_counter() - begin
     print(f"units (organisations): {units}; complete interviews: {interviews}; PDF {len(pdf):,} bytes")
-    print(f"full report (analysis + assembly + render), median of 3: {statistics.median(timings):.2f} s "
-          f"(target < 10 s; peer: none — R survey + a LaTeX report would be the usual alternative)")
+    print(
+        f"full report (analysis + assembly + render), median of 3: {statistics.median(timings):.2f} s "
+        f"(target < 10 s; peer: none — R survey + a LaTeX report would be the usual alternative)"
+    )
     print(f"huifang verify (re-draw, chain, answers, headline, report rebuild): {verify_time:.2f} s")
 
 
