@@ -61,7 +61,7 @@ def _study_info(study: Study) -> rpt.StudyInfo:
     )
 
 
-def _frame_info(session: Session, study: Study, result: analysis_service.StudyAnalysis) -> rpt.FrameInfo:
+def _frame_info(session: Session, study: Study) -> rpt.FrameInfo:
     frame = latest_frame(session, study)
     issues = frame_issues(session, frame)
     rejected = (
@@ -267,7 +267,7 @@ def build_content(
     version = study_questionnaire(session, study)
     generated = _state_time(session, study)
     method = rpt.MethodInfo(
-        frame=_frame_info(session, study, result),
+        frame=_frame_info(session, study),
         design=_design_info(session, study, result),
         questionnaire=rpt.QuestionnaireInfo(
             name=version.name, version=str(version.version), sha256=version.sha256
