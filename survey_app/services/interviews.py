@@ -19,6 +19,7 @@ import questionnaires
 from survey_app.security import audit
 from survey_app.security.audit import canonical_json
 from survey_app.services import dispositions, fieldwork
+from survey_app.services.auth import require
 from survey_app.services.errors import InvalidState, NotFound
 from survey_app.services.questionnaire_store import load_version
 from survey_app.storage.models import (
@@ -127,6 +128,7 @@ def _persist(
     before: dict[str, Any],
     after: dict[str, Any],
     action: str,
+    **details: Any,
 ) -> None:
     """Write the difference between two answer sets, and log every digest that changed."""
     changed: dict[str, str | None] = dict.fromkeys(before.keys() - after.keys())
@@ -171,6 +173,7 @@ def _persist(
             entity="interview",
             entity_id=interview.id,
             answers=changed,
+            **details,
         )
 
 
@@ -304,3 +307,39 @@ def replay_answers(engine: questionnaires.Interview, answers: dict[str, Any]) ->
     extra = set(answers) - set(engine.answers)
     if extra:
         raise InvalidState(f"Answers given for items the questionnaire did not ask: {sorted(extra)}.")
+
+
+def correct_answer(
+    session: Session, actor: User, interview_id: int, item: str, value: Any, reason: str
+) -> None:
+    """A supervisor's correction of a stored answer (e.g. after listening back), with its reason.
+
+    The corrected answer set goes through the engine (skip logic, validation, clearing) like a live
+    answer, and the new digests are chained in the audit log with the reason, so `verify` accepts it.
+    """
+    require(actor, "supervisor", "admin")
+    if not reason or not reason.strip():
+        raise InvalidState("A correction needs a reason (it is kept in the audit log).")
+    interview = session.get(Interview, interview_id)
+    if interview is None:
+        raise NotFound(f"No interview {interview_id}.")
+    case = session.get(Case, interview.case_id)
+    surveyor = session.get(User, interview.surveyor_id)
+    engine = questionnaires.Interview(
+        load_version(session, interview.questionnaire_version_id),
+        case=case_fields(case, surveyor),
+        answers=stored_answers(session, interview),
+    )
+    before = dict(engine.answers)
+    engine.go_to(item)
+    engine.answer(value)
+    _persist(
+        session,
+        actor,
+        interview,
+        case,
+        before,
+        dict(engine.answers),
+        "answer.corrected",
+        reason=reason.strip(),
+    )

@@ -34,7 +34,11 @@ STATE_ACTIONS = (
     "interview.imported",
     "answer.saved",
     "answer.changed",
+    "answer.corrected",
+    "calls.imported",
+    "interview.started",
     "frame.imported",
+    "questionnaire.frozen",
 )
 
 

@@ -88,3 +88,34 @@ def test_a_changed_frame_record_is_caught(demo_db):
             )
         )
     assert not _verify(demo_db)["stored frame"].ok
+
+
+def test_a_supervisors_audited_correction_still_verifies_but_a_silent_edit_does_not(demo_db):
+    from survey_app.services import interviews
+    from survey_app.storage.models import Interview, User
+
+    with demo_db.session() as session:
+        supervisor = session.scalar(select(User).where(User.username == "supervisor"))
+        interview_id = session.scalar(
+            select(Interview.id).where(Interview.status == "complete").order_by(Interview.id)
+        )
+    with demo_db.session() as session:
+        interviews.correct_answer(session, supervisor, interview_id, "comment", "复听后更正", "listen-back")
+    assert _verify(demo_db)["answers"].ok
+
+
+def test_a_correction_needs_a_reason_and_a_supervisor(demo_db):
+    import pytest
+
+    from survey_app.services import interviews
+    from survey_app.services.errors import InvalidState, PermissionDenied
+    from survey_app.storage.models import Interview, User
+
+    with demo_db.session() as session:
+        supervisor = session.scalar(select(User).where(User.username == "supervisor"))
+        surveyor = session.scalar(select(User).where(User.username == "surveyor"))
+        interview_id = session.scalar(select(Interview.id).order_by(Interview.id))
+        with pytest.raises(InvalidState, match="reason"):
+            interviews.correct_answer(session, supervisor, interview_id, "comment", "x", " ")
+        with pytest.raises(PermissionDenied):
+            interviews.correct_answer(session, surveyor, interview_id, "comment", "x", "because")
