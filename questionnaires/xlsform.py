@@ -48,12 +48,15 @@ METADATA_TYPES = {
     "start-geopoint",
     "background-geopoint",
 }
-TEXT_COLUMNS = ("label", "hint", "constraint_message")
-PLAIN_COLUMNS = (
+#: The survey sheet's columns in the order they are written; text columns get one column per language.
+SURVEY_COLUMN_ORDER = (
     "type",
     "name",
+    "label",
+    "hint",
     "relevant",
     "constraint",
+    "constraint_message",
     "required",
     "calculation",
     "min",
@@ -61,6 +64,8 @@ PLAIN_COLUMNS = (
     "allow_dk",
     "allow_refused",
 )
+TEXT_COLUMNS = ("label", "hint", "constraint_message")
+PLAIN_COLUMNS = tuple(column for column in SURVEY_COLUMN_ORDER if column not in TEXT_COLUMNS)
 EXPRESSION_COLUMNS = {
     "relevant": "relevant",
     "constraint": "constraint",
@@ -736,19 +741,13 @@ def to_workbook(questionnaire: Questionnaire) -> Workbook:
         if section.name:
             survey_rows.append({"type": "end group", "name": section.name})
     survey_headers = [
-        "type",
-        "name",
-        *(_language_header("label", language) for language in languages),
-        *(_language_header("hint", language) for language in languages),
-        "relevant",
-        "constraint",
-        *(_language_header("constraint_message", language) for language in languages),
-        "required",
-        "calculation",
-        "min",
-        "max",
-        "allow_dk",
-        "allow_refused",
+        header
+        for column in SURVEY_COLUMN_ORDER
+        for header in (
+            [_language_header(column, language) for language in languages]
+            if column in TEXT_COLUMNS
+            else [column]
+        )
     ]
     choice_rows: list[dict[str, Any]] = []
     written: set[str] = set()
