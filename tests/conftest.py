@@ -144,3 +144,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if {"db", "database_url"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)
+
+
+_MISSING_TOOL = ("not installed", "is missing")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """In CI (`HUIFANG_REQUIRE_TOOLS=1`) a test skipped for a missing tool fails instead.
+
+    Locally a missing chromium, Rscript or poppler only skips its tests; CI installs them all, so
+    a skip there would hide a broken set-up behind a green run.
+    """
+    outcome = yield
+    report = outcome.get_result()
+    if not (report.skipped and os.environ.get("HUIFANG_REQUIRE_TOOLS") == "1"):
+        return
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    if any(words in reason for words in _MISSING_TOOL):
+        report.outcome = "failed"
+        report.longrepr = f"required tool missing in CI: {reason}"
