@@ -29,8 +29,9 @@ Every run: 0 double-held cases, 0 duplicate attempts, 0 answers lost or duplicat
     python tests/benchmarks/bench_fieldwork.py                 # both databases, 20 threads, no pauses
     python tests/benchmarks/bench_fieldwork.py --think 0.3     # surveyors pause ~0.3 s between actions
     python tests/benchmarks/bench_fieldwork.py --db postgres --mode processes
-    HUIFANG_TEST_DATABASE_URL=postgresql+psycopg://… selects the PostgreSQL server (a throwaway
-    database is created on it and dropped afterwards).
+    For PostgreSQL, first `eval "$(bash .ci/start-postgres)"`: it starts a durable throwaway cluster
+    (fsync and synchronous_commit on, as a real deployment) and sets HUIFANG_TEST_DATABASE_URL; a
+    database is created on it and dropped afterwards.
 """
 
 from __future__ import annotations
@@ -63,7 +64,6 @@ from survey_app.storage import open_database, upgrade
 from survey_app.storage.models import Answer, AuditEntry, CallAttempt, Case, Interview, Study, User
 from tests.fieldwork.conftest import make_study
 
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:54329/postgres"
 BASE = dt.datetime(2026, 3, 4, 1, 0)  # 09:00 Shanghai
 SPEEDUP = 60.0  # simulated seconds per real second
 RULES = {
@@ -204,15 +204,18 @@ def surveyor(url: str, study_id: int, user_id: int, seed: int, t0: float, think:
                 select(func.max(CallAttempt.attempt_no)).where(CallAttempt.case_id == case_id)
             )
 
-    def record(case_id: int, outcome: str, appointment: dt.datetime | None) -> int:
+    def record(case_id: int, outcome: str, appointment_in: dt.timedelta | None) -> int:
+        # The appointment is set relative to the clock at the moment of recording: fixed before a
+        # retry or a slow lock, it would already lie in the past and be refused.
+        now = sim_now(t0)
         with db.session() as session:
             attempt = fieldwork.record_attempt(
                 session,
                 session.get(User, user_id),
                 case_id,
                 outcome,
-                appointment_at=appointment,
-                now=sim_now(t0),
+                appointment_at=None if appointment_in is None else now + appointment_in,
+                now=now,
             )
             return attempt.attempt_no
 
@@ -235,9 +238,7 @@ def surveyor(url: str, study_id: int, user_id: int, seed: int, t0: float, think:
                 )
                 continue
             _pause(rng, think)
-            appointment = (
-                sim_now(t0) + dt.timedelta(minutes=float(rng.uniform(2, 6))) if outcome == "2.21" else None
-            )
+            appointment = dt.timedelta(minutes=float(rng.uniform(2, 6))) if outcome == "2.21" else None
             start = time.perf_counter()
             number = _retrying(result, lambda c=case_id, o=outcome, a=appointment: record(c, o, a))
             result.attempts.append((case_id, number))
@@ -397,7 +398,9 @@ def main() -> int:
     args = parser.parse_args()
     ok = True
     if args.db in ("both", "postgres"):
-        server = os.environ.get("HUIFANG_TEST_DATABASE_URL", DEFAULT_PG)
+        server = os.environ.get("HUIFANG_TEST_DATABASE_URL")
+        if not server:
+            parser.error('PostgreSQL: run eval "$(bash .ci/start-postgres)" first, or pass --db sqlite')
         name = f"huifang_bench_{uuid.uuid4().hex[:8]}"
         admin = create_engine(make_url(server).set(database="postgres"), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
