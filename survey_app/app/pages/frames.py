@@ -19,14 +19,20 @@ from survey_app.services import frames
 ENCODINGS = ["auto", "utf-8", "utf-8-sig", "gbk", "gb18030"]
 
 
+def _mask_value(value: object, mask) -> str:
+    """Mask one reported value; an empty cell (None or NaN after storage) stays empty, and a value the
+    library masked already is left as it is."""
+    if not isinstance(value, str) or not value:
+        return ""
+    return value if "*" in value else mask(value)
+
+
 def _masked(issues: pd.DataFrame) -> pd.DataFrame:
     """A researcher never sees phone numbers or names unmasked, not even in the rejected rows."""
     issues = issues.copy()
     for field, mask in (("phone", mask_phone), ("recipient_name", mask_name)):
         rows = issues["field"] == field
-        issues.loc[rows, "value"] = issues.loc[rows, "value"].map(
-            lambda v, m=mask: m(v) if v and "*" not in v else v  # the library may have masked it already
-        )
+        issues.loc[rows, "value"] = issues.loc[rows, "value"].map(lambda v, m=mask: _mask_value(v, m))
     return issues
 
 

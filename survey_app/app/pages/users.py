@@ -40,7 +40,11 @@ def _role_label(role: str) -> str:
 
 
 st.subheader(tr("users.create"))
-with st.form("create_user", clear_on_submit=True):
+NEW_USER_KEYS = ("new_username", "new_display_name", "new_role", "new_password", "new_surveyor_no")
+
+# the form keeps what was typed until a user is made: a refused attempt (a short password, a taken
+# name) leaves every field, the role included, as the admin left it
+with st.form("create_user", clear_on_submit=False):
     username = st.text_input(tr("users.username"), key="new_username")
     display_name = st.text_input(tr("users.display_name"), key="new_display_name")
     role = st.selectbox(
@@ -65,6 +69,8 @@ if create:
             )
             state.flash(tr("users.created", name=made.username))
         if st.session_state.get(state.FLASH_KEY):
+            for key in NEW_USER_KEYS:
+                st.session_state.pop(key, None)
             st.rerun()
 
 st.subheader(tr("users.manage"))

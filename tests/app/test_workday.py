@@ -1,0 +1,56 @@
+"""The first-day stumbles of issue 13, each pinned by the page behaviour a user would meet."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from sqlalchemy import select
+
+from survey_app.services import frames, studies
+from survey_app.storage.models import User
+from tests.app.builders import HEADERS, STUDY_NAME, write_frame_csv
+from tests.app.conftest import log_in
+
+pytestmark = pytest.mark.db
+
+
+def test_frames_page_survives_a_rejected_row_with_an_empty_phone(study, app_db, tmp_path):
+    path = tmp_path / "missing-phone.csv"
+    write_frame_csv(path)
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    rows[1][HEADERS.index("联系电话")] = ""  # the export's first record has no phone number at all
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    with app_db.session() as session:
+        researcher = session.scalar(select(User).where(User.username == "researcher"))
+        frame = frames.import_frame(session, researcher, studies.find_study(session, STUDY_NAME), path)
+        assert frame.rejected_count >= 1
+    app = log_in("researcher")
+    app.switch_page("pages/frames.py").run()
+    assert not app.exception
+    issues = app.dataframe[1].value
+    empty_phone = issues[(issues.iloc[:, 1] == "phone") & (issues.iloc[:, 2] == "")]
+    assert len(empty_phone) == 1  # the rejected row is listed, its empty phone shown empty
+    assert app.get("download_button")
+
+
+def test_admin_form_keeps_what_was_typed_after_a_refused_password(study, app_db):
+    app = log_in("admin")
+    app.text_input(key="new_username").input("fangyuan9")
+    app.selectbox(key="new_role").select("surveyor")
+    app.text_input(key="new_password").input("short")
+    app.text_input(key="new_surveyor_no").input("019")
+    app.button(key="FormSubmitter:create_user-创建用户").click().run()
+    assert app.error
+    assert app.text_input(key="new_username").value == "fangyuan9"
+    assert app.selectbox(key="new_role").value == "surveyor"
+    assert app.text_input(key="new_surveyor_no").value == "019"
+    app.text_input(key="new_password").input("a-long-password-9")
+    app.button(key="FormSubmitter:create_user-创建用户").click().run()
+    assert not app.exception
+    with app_db.session() as session:
+        made = session.scalar(select(User).where(User.username == "fangyuan9"))
+    assert (made.role, made.surveyor_no) == ("surveyor", "019")
+    assert app.text_input(key="new_username").value == ""  # made: the form is empty for the next one
