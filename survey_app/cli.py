@@ -7,7 +7,6 @@ commands need only access to the database.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from survey_app.cli_errors import HuifangGroup, check_encoding, check_output
 from survey_app.services.errors import HuifangError
 
 
@@ -64,16 +64,17 @@ def _actor(ctx: _Context, user: str | None):
 user_option = click.option("--user", "-u", help="Act as this user (default: $HUIFANG_USER).")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=HuifangGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     "db_url",
     envvar="HUIFANG_DATABASE_URL",
     help="Database URL or SQLite file (default: ./huifang.db, or $HUIFANG_DATABASE_URL).",
 )
+@click.option("--debug", is_flag=True, help="Show the traceback of an error (for reporting a bug).")
 @click.version_option(package_name="huifang")
 @click.pass_context
-def main(click_ctx: click.Context, db_url: str | None) -> None:
+def main(click_ctx: click.Context, db_url: str | None, debug: bool = False) -> None:
     """Huifang (回访): independent callback surveys that check a rating system's satisfaction figures."""
     click_ctx.obj = _Context(db_url)
 
@@ -164,7 +165,7 @@ def fixtures_group() -> None:
 @fixtures_group.command("frame")
 @click.option("--rows", default=50_000, show_default=True, type=click.IntRange(min=1))
 @click.option("--seed", default=20261126, show_default=True, type=int)
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), callback=check_output)
 @click.option(
     "--encoding",
     default="utf-8",
@@ -209,10 +210,11 @@ def frame() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A saved header mapping (JSON: export header → Huifang field).",
 )
-@click.option("--encoding", help="Force an encoding instead of detecting it.")
+@click.option("--encoding", callback=check_encoding, help="Force an encoding instead of detecting it.")
 @click.option(
     "--rejected-out",
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=check_output,
     help="Write the validation report (every rejected or repaired row) to this CSV.",
 )
 @user_option
@@ -227,12 +229,13 @@ def frame_import(
     user: str | None,
 ) -> None:
     """Validate and import FILE as the frame of STUDY (id or name)."""
+    from sampling.mapping import load_mapping
     from survey_app.services import frames
     from survey_app.services.studies import find_study
 
     with _errors():
         actor = _actor(ctx, user)
-        mapping_dict = json.loads(mapping.read_text(encoding="utf-8")) if mapping else None
+        mapping_dict = load_mapping(mapping) if mapping else None
         with ctx.db.session() as session:
             target = find_study(session, study)
             stored = frames.import_frame(
@@ -257,10 +260,12 @@ def _design_options(func):
             show_default=True,
             help="Comma-separated frame columns that define the strata.",
         ),
-        click.option("--n", type=int, help="Cases to release (else computed from --margin)."),
+        click.option(
+            "--n", type=click.IntRange(min=1), help="Cases to release (else computed from --margin)."
+        ),
         click.option(
             "--margin",
-            type=float,
+            type=click.FloatRange(0, 1, min_open=True, max_open=True),
             default=0.03,
             show_default=True,
             help="Target margin of error for the overall 满意率.",
@@ -271,13 +276,24 @@ def _design_options(func):
             show_default=True,
             type=click.Choice(["proportional", "equal", "neyman", "optimal"]),
         ),
-        click.option("--minimum", default=30, show_default=True, type=int, help="Minimum cases per stratum."),
-        click.option("--response-rate", default=0.5, show_default=True, type=float),
+        click.option(
+            "--minimum",
+            default=30,
+            show_default=True,
+            type=click.IntRange(min=0),
+            help="Minimum cases per stratum.",
+        ),
+        click.option(
+            "--response-rate",
+            default=0.5,
+            show_default=True,
+            type=click.FloatRange(0, 1, min_open=True),
+        ),
         click.option(
             "--reserve",
             default=0.2,
             show_default=True,
-            type=float,
+            type=click.FloatRange(0, 1),
             help="Reserve share drawn as replicates to release later.",
         ),
         click.option("--unit", default="person", show_default=True, type=click.Choice(["person", "event"])),
@@ -290,14 +306,14 @@ def _design_options(func):
             "--risk-min-rate",
             default=0.93,
             show_default=True,
-            type=float,
+            type=click.FloatRange(0, 1),
             help="A unit is suspicious from this system 满意率 on.",
         ),
         click.option(
             "--risk-min-records",
             default=30,
             show_default=True,
-            type=int,
+            type=click.IntRange(min=1),
             help="…and with at least this many records.",
         ),
         click.option(
@@ -449,6 +465,7 @@ def analyse(ctx: _Context, study: str) -> None:
     "--out",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=check_output,
     help="A .csv, .xlsx, .sav (SPSS) or .dta (Stata) file; value labels travel with the last two.",
 )
 @user_option
@@ -469,7 +486,7 @@ def export(ctx: _Context, study: str, out: Path, user: str | None) -> None:
 
 @main.command()
 @click.argument("study")
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), callback=check_output)
 @click.option("--lang", default="zh", show_default=True, type=click.Choice(["zh", "en"]))
 @click.option("--kind", default="full", show_default=True, type=click.Choice(["full", "comparison"]))
 @pass_ctx
@@ -479,9 +496,9 @@ def report(ctx: _Context, study: str, out: Path, lang: str, kind: str) -> None:
     from survey_app.services.studies import find_study
 
     with _errors():
-        with ctx.db.session() as session:
+        with ctx.db.session() as session:  # the build is audited only if the PDF could be written
             pdf, digest = reports.build_report(session, find_study(session, study), lang=lang, kind=kind)
-        out.write_bytes(pdf)
+            out.write_bytes(pdf)
         click.echo(f"wrote {out} ({len(pdf):,} bytes), SHA-256 {digest}")
 
 
