@@ -4,7 +4,19 @@ from __future__ import annotations
 
 
 class HuifangError(Exception):
-    """Base of every error the app reports as a message rather than a traceback."""
+    """Base of every error the app reports as a message rather than a traceback.
+
+    The message is English (the command line's language); `zh` optionally carries the same sentence in
+    Chinese, which the app shows when its user reads Chinese (`text(lang)`).
+    """
+
+    def __init__(self, *args: object, zh: str | None = None) -> None:
+        super().__init__(*args)
+        self.zh = zh
+
+    def text(self, lang: str) -> str:
+        """The message in `lang` ("zh" or "en"); English when no Chinese sentence was given."""
+        return self.zh if lang == "zh" and self.zh else str(self)
 
 
 class DatabaseUnavailable(HuifangError):
