@@ -23,6 +23,10 @@ class DatabaseUnavailable(HuifangError):
     """The database cannot be reached, created or read."""
 
 
+class DatabaseWriteFailed(DatabaseUnavailable):
+    """A transaction the database could not complete (full disk, I/O error); it was rolled back."""
+
+
 class NotFound(HuifangError):
     """A study, case, user or version that does not exist (or that the actor may not know about)."""
 

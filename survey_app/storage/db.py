@@ -20,7 +20,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from survey_app.config import database_url, describe
-from survey_app.services.errors import DatabaseUnavailable
+from survey_app.services.errors import DatabaseUnavailable, DatabaseWriteFailed
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -49,11 +49,24 @@ class Database:
         processes still queue on SQLite's own busy timeout.
         """
         turn = self._turn if self.is_sqlite else contextlib.nullcontext()
-        with turn, self.sessions() as session, session.begin():
-            yield session
+        try:
+            with turn, self.sessions() as session, session.begin():
+                yield session
+        except OperationalError as exc:  # a full disk, an I/O error: rolled back, said in one sentence
+            raise DatabaseWriteFailed(_write_failure(exc)) from exc
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _write_failure(exc: OperationalError) -> str:
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
+    if "full" in reason.lower() or "no space" in reason.lower():
+        return (
+            f"The database could not be written ({reason}); nothing of this action was saved and the "
+            "database is as it was before. Free some disk space and try again."
+        )
+    return f"The database refused this action ({reason}); nothing of it was saved. Try again."
 
 
 def _configure_sqlite(engine: Engine) -> None:
