@@ -1,9 +1,12 @@
 """How many cases to release for a target margin of error, and the margin a given sample buys.
 
-For a proportion p with margin E at confidence 1-α (Cochran 1977, §4.4):
-``n0 = z² p (1-p) / E²``, finite population correction ``n = n0 / (1 + (n0 - 1)/N)``, then times the
-design effect and divided by the expected response rate, rounded up. ``expected_margin`` is the exact
-inverse: ``E = z √(deff · p(1-p)/n · (N-n)/(N-1))``.
+For a proportion p with margin E at confidence 1-α, in Kish's order (Kish 1965, §2.5 and §8.2): the
+simple-random-sampling size ``n0 = z² p (1-p) / E²`` is first multiplied by the design effect,
+``v = deff · n0``, and only then corrected for the finite population, ``n = v / (1 + (v - 1)/N)``; then
+divided by the expected response rate and rounded up. (Correcting before the design effect, as the
+first version did, can ask for more completes than the population holds and is not invertible.)
+``expected_margin`` is the exact inverse of the unrounded completes:
+``E = z √(deff · p(1-p)/n · (N-n)/(N-1))`` — solving it for n gives exactly ``v / (1 + (v - 1)/N)``.
 """
 
 from __future__ import annotations
@@ -37,16 +40,16 @@ def _check(p: float, deff: float, response_rate: float) -> None:
 def completes_needed(
     margin: float, confidence: float = 0.95, p: float = 0.5, population: int | None = None, deff: float = 1.0
 ) -> float:
-    """Completed interviews needed (not rounded): Cochran's n0 with FPC, times the design effect."""
+    """Completed interviews needed (not rounded): Cochran's n0 times the design effect, then the FPC."""
     if not margin > 0:
         raise DesignError(f"the margin of error must be positive (got {margin})")
     _check(p, deff, 1.0)
-    n = z_value(confidence) ** 2 * p * (1 - p) / margin**2
+    n = deff * z_value(confidence) ** 2 * p * (1 - p) / margin**2
     if population is not None:
         if population < 1:
             raise DesignError(f"the population size must be at least 1 (got {population})")
         n = n / (1 + (n - 1) / population)
-    return n * deff
+    return n
 
 
 def _ceil(x: float) -> int:

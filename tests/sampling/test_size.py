@@ -28,12 +28,34 @@ def test_sample_size_applies_the_finite_population_correction():
     assert sample_size(0.05, population=2000) == math.ceil(n0 / (1 + (n0 - 1) / 2000))
 
 
-def test_design_effect_and_response_rate_inflate_the_corrected_size():
-    n0 = z(0.90) ** 2 * 0.3 * 0.7 / 0.03**2
-    n = n0 / (1 + (n0 - 1) / 50_000) * 1.8 / 0.35
+def test_the_design_effect_comes_before_the_finite_population_correction_as_in_kish():
+    v = 1.8 * z(0.90) ** 2 * 0.3 * 0.7 / 0.03**2
+    n = v / (1 + (v - 1) / 50_000) / 0.35
     assert sample_size(
         0.03, confidence=0.90, p=0.3, population=50_000, deff=1.8, response_rate=0.35
     ) == math.ceil(n)
+
+
+def test_a_large_design_effect_never_asks_for_more_completes_than_the_population():
+    v = 4.0 * z(0.95) ** 2 * 0.25 / 0.02**2
+    assert sample_size(0.02, population=400, deff=4.0) == math.ceil(v / (1 + (v - 1) / 400)) <= 400
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    margin=st.floats(0.005, 0.3),
+    population=st.one_of(st.none(), st.integers(2, 10**7)),
+    p=st.floats(0.01, 0.99),
+    deff=st.floats(0.5, 6.0),
+    confidence=st.floats(0.5, 0.999),
+)
+def test_expected_margin_is_the_exact_inverse_of_the_completes_needed(
+    margin, population, p, deff, confidence
+):
+    from sampling.size import completes_needed
+
+    n = completes_needed(margin, confidence, p, population, deff)
+    assert expected_margin(n, population, confidence, p, deff) == pytest.approx(margin, rel=1e-9)
 
 
 def test_sample_size_never_exceeds_the_population():
@@ -49,12 +71,17 @@ def test_impossible_parameters_are_refused(bad):
 
 
 @settings(max_examples=100, deadline=None)
-@given(margin=st.floats(0.01, 0.2), population=st.integers(50, 10**6), p=st.floats(0.05, 0.95))
-def test_the_margin_of_the_computed_size_meets_the_target(margin, population, p):
-    n = sample_size(margin, p=p, population=population)
-    assert expected_margin(n, population, p=p) <= margin + 1e-12
-    if n > 1:
-        assert expected_margin(n - 1, population, p=p) > margin - 1e-12
+@given(
+    margin=st.floats(0.01, 0.2),
+    population=st.integers(50, 10**6),
+    p=st.floats(0.05, 0.95),
+    deff=st.floats(1, 4),
+)
+def test_the_margin_of_the_computed_size_meets_the_target(margin, population, p, deff):
+    n = sample_size(margin, p=p, population=population, deff=deff)
+    assert expected_margin(n, population, p=p, deff=deff) <= margin + 1e-12
+    if 1 < n < population:
+        assert expected_margin(n - 1, population, p=p, deff=deff) > margin - 1e-12
 
 
 def test_expected_margin_is_z_times_the_standard_error_with_fpc():
