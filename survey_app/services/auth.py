@@ -28,10 +28,14 @@ ROLE_LABELS: dict[str, dict[str, str]] = {
 def require(actor: User, *roles: str) -> None:
     """Raise PermissionDenied unless the actor is active and has one of `roles`."""
     if not actor.active:
-        raise PermissionDenied(f"User {actor.username} is deactivated.")
+        raise PermissionDenied(f"User {actor.username} is deactivated.", zh=f"用户 {actor.username} 已停用。")
     if actor.role not in roles:
         allowed = ", ".join(roles)
-        raise PermissionDenied(f"This action needs the role {allowed}; {actor.username} is a {actor.role}.")
+        raise PermissionDenied(
+            f"This action needs the role {allowed}; {actor.username} is a {actor.role}.",
+            zh=f"此操作需要以下角色之一：{'、'.join(ROLE_LABELS[r]['zh'] for r in roles if r in ROLE_LABELS)}；"
+            f"{actor.username} 的角色是{ROLE_LABELS.get(actor.role, {}).get('zh', actor.role)}。",
+        )
 
 
 def create_user(
@@ -49,7 +53,7 @@ def create_user(
     if role not in ROLES:
         raise InvalidState(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
     if session.scalar(select(User).where(User.username == username)) is not None:
-        raise InvalidState(f"A user named {username!r} exists already.")
+        raise InvalidState(f"A user named {username!r} exists already.", zh=f"用户名“{username}”已被使用。")
     user = User(
         username=username,
         display_name=display_name or username,

@@ -310,7 +310,10 @@ def next_case(
     """Claim the next case for `actor` (or return the one they already hold); None when none is due."""
     require(actor, "surveyor")
     if study.state != "fieldwork":
-        raise InvalidState(f"Study {study.name} is in {study.state}, not fieldwork.")
+        raise InvalidState(
+            f"Study {study.name} is in {study.state}, not fieldwork.",
+            zh=f"调查项目 {study.name} 当前不在实地调查阶段，请在左侧选择正在调查的项目。",
+        )
     now = now or utcnow()
     rules = CallingRules.of(study)
     if enforce_hours:

@@ -80,7 +80,10 @@ def draw_sample(session: Session, actor: User, study: Study, params: dict[str, A
     """Draw and store the sample for the study's latest frame; the main replicate is released."""
     require(actor, "researcher", "admin")
     if study.state != "design":
-        raise InvalidState(f"Study {study.name} is in {study.state}; the sample is drawn during design.")
+        raise InvalidState(
+            f"Study {study.name} is in {study.state}; the sample is drawn during design.",
+            zh=f"调查项目 {study.name} 已不在设计阶段，只能在设计阶段抽样。",
+        )
     if session.scalar(select(SampleDesign.id).where(SampleDesign.study_id == study.id)) is not None:
         raise InvalidState(f"Study {study.name} already has a sample; release reserves instead of redrawing.")
     if params.get("seed") is None:

@@ -38,14 +38,17 @@ def create_study(
 ) -> Study:
     require(actor, "researcher", "admin")
     if not name or name.isdigit():
-        raise InvalidState("A study name must be non-empty and not a number (numbers are study ids).")
+        raise InvalidState(
+            "A study name must be non-empty and not a number (numbers are study ids).",
+            zh="项目代号不能为空，也不能是纯数字（数字是项目编号）。",
+        )
     if scale not in SCALES:
         raise InvalidState(f"Unknown rating scale {scale!r}; choose one of {', '.join(SCALES)}.")
     unknown = set(satisfied_codes) - set(SCALES[scale].codes)
     if unknown:
         raise InvalidState(f"Satisfied codes {sorted(unknown)} are not on the {scale} scale.")
     if session.scalar(select(Study).where(Study.name == name)) is not None:
-        raise InvalidState(f"A study named {name!r} exists already.")
+        raise InvalidState(f"A study named {name!r} exists already.", zh=f"已有名为“{name}”的调查项目。")
     study = Study(
         name=name,
         title=title,
@@ -82,15 +85,88 @@ def find_study(session: Session, key: str | int) -> Study:
         study = session.scalar(select(Study).where(Study.name == text))
     if study is None:
         names = ", ".join(f"{s.id} {s.name}" for s in list_studies(session)) or "none yet"
-        raise NotFound(f"No study with id or name {text!r}. Studies: {names}.")
+        raise NotFound(
+            f"No study with id or name {text!r}. Studies: {names}.",
+            zh=f"没有编号或代号为“{text}”的调查项目。现有项目：{names}。",
+        )
     return study
 
 
+#: The lifecycle: design → fieldwork → closed, and closed → fieldwork again only through `reopen`.
+STATES = ("design", "fieldwork", "closed")
+STATE_LABELS: dict[str, dict[str, str]] = {
+    "design": {"zh": "设计中", "en": "design"},
+    "fieldwork": {"zh": "实地调查中", "en": "fieldwork"},
+    "closed": {"zh": "已结束", "en": "closed"},
+}
+
+
+def state_label(state: str, lang: str) -> str:
+    """The study state as its users read it (设计中 / 实地调查中 / 已结束)."""
+    return STATE_LABELS.get(state, {}).get(lang, state)
+
+
+def _frozen_versions(session: Session, study: Study) -> int:
+    from survey_app.storage.models import QuestionnaireVersion
+
+    return len(
+        session.scalars(
+            select(QuestionnaireVersion.id).where(
+                QuestionnaireVersion.study_id == study.id, QuestionnaireVersion.frozen.is_(True)
+            )
+        ).all()
+    )
+
+
 def set_state(session: Session, actor: User, study: Study, state: str) -> None:
+    """Move the study forward (design → fieldwork → closed), audited with the state before and after.
+
+    Fieldwork needs a frozen questionnaire: interviews must never run on a draft that can still change.
+    Going back from closed is `reopen`, which asks for a reason.
+    """
     require(actor, "researcher", "supervisor", "admin")
-    order = ["design", "fieldwork", "closed"]
-    if order.index(state) < order.index(study.state):
-        raise InvalidState(f"Study {study.name} is {study.state}; it cannot go back to {state}.")
+    if state not in STATES:
+        raise InvalidState(
+            f"Unknown study state {state!r}; choose one of {', '.join(STATES)}.",
+            zh=f"未知的项目状态“{state}”。",
+        )
+    if STATES.index(state) < STATES.index(study.state):
+        raise InvalidState(
+            f"Study {study.name} is {study.state}; it cannot go back to {state} (reopen it instead).",
+            zh=f"调查项目 {study.name} {state_label(study.state, 'zh')}，不能退回到“{state_label(state, 'zh')}”"
+            "（如需继续调查，请重新开启项目）。",
+        )
+    if state == "fieldwork" and study.state != "fieldwork" and _frozen_versions(session, study) == 0:
+        raise InvalidState(
+            f"Study {study.name} has no frozen questionnaire: freeze a version in the designer before "
+            "fieldwork starts (interviews never run on a draft).",
+            zh=f"调查项目 {study.name} 还没有已冻结的问卷：请先在问卷设计中冻结一个版本，再开始实地调查"
+            "（访问不能使用草稿）。",
+        )
+    _change(session, actor, study, state)
+
+
+def reopen(session: Session, actor: User, study: Study, reason: str) -> None:
+    """Reopen a closed study for more fieldwork (e.g. released reserves); the reason is audited.
+
+    Reports are dated by the last state change, so a report built after reopening carries the new date.
+    """
+    require(actor, "researcher", "supervisor", "admin")
+    if study.state != "closed":
+        raise InvalidState(
+            f"Study {study.name} is {study.state}; only a closed study can be reopened.",
+            zh=f"调查项目 {study.name} {state_label(study.state, 'zh')}，只有已结束的项目才能重新开启。",
+        )
+    if not reason.strip():
+        raise InvalidState(
+            "Give a reason for reopening the study; it goes into the audit log.",
+            zh="请填写重新开启项目的原因（将记入审计日志）。",
+        )
+    # audited as a state change like the others (reports date themselves by these), marked as a reopening
+    _change(session, actor, study, "fieldwork", reopened=True, reason=reason.strip())
+
+
+def _change(session: Session, actor: User, study: Study, state: str, **extra: Any) -> None:
     audit.record(
         session,
         actor.username,
@@ -100,5 +176,6 @@ def set_state(session: Session, actor: User, study: Study, state: str) -> None:
         entity_id=study.id,
         before=study.state,
         after=state,
+        **extra,
     )
     study.state = state

@@ -228,7 +228,10 @@ def release_reserve(
     `samples.release_replicate`, which redraws from the stored frame and recomputes the weights."""
     require(actor, *STEERERS)
     if study.state != "fieldwork":
-        raise InvalidState(f"Study {study.name} is in {study.state}; reserves are released during fieldwork.")
+        raise InvalidState(
+            f"Study {study.name} is in {study.state}; reserves are released during fieldwork.",
+            zh=f"调查项目 {study.name} 不在实地调查阶段，只能在实地调查期间释放后备样本。",
+        )
     return samples.release_replicate(session, actor, study, replicate, strata)
 
 
