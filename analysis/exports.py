@@ -4,6 +4,7 @@ No personal data leaves: `export_dataset` refuses a table that still has a perso
 (`sampling.vocabulary.PERSONAL_FIELDS`); `analysis_dataset` drops them. Coded answers keep their
 codes in CSV and Excel (with a `labels` sheet); in SPSS `.sav` and Stata `.dta` they become integer
 codes 1…k, in the scale's or questionnaire's order, with the Chinese labels as value labels.
+CSV and Excel cells that start like a formula are neutralised (`sampling.cells`, the OWASP rule).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import ExportError
+from sampling.cells import write_csv, xlsx_bytes
 from sampling.vocabulary import PERSONAL_FIELDS, SCALES
 
 #: Chinese labels of the justice-callback codes that are not scale levels.
@@ -89,18 +91,15 @@ def export_dataset(
     value_labels = default_value_labels(data) if value_labels is None else dict(value_labels)
     variable_labels = dict(variable_labels or {})
     if kind == "csv":
-        data.to_csv(path, index=False, encoding="utf-8-sig")
+        write_csv(data, path)
     elif kind == "xlsx":
         rows = [
             {"variable": column, "code": code, "label": label}
             for column, labels in value_labels.items()
             for code, label in labels.items()
         ]
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            data.to_excel(writer, sheet_name="data", index=False)
-            pd.DataFrame(rows, columns=["variable", "code", "label"]).to_excel(
-                writer, sheet_name="labels", index=False
-            )
+        labels_sheet = pd.DataFrame(rows, columns=["variable", "code", "label"])
+        path.write_bytes(xlsx_bytes({"data": data, "labels": labels_sheet}))
     else:
         coded, numeric_labels = _numeric_coded(data, value_labels)
         for column in coded.columns:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sampling import validation as v
+from sampling.cells import csv_bytes
 from sampling.errors import MissingColumnsError
 from sampling.fingerprint import frame_sha256
 from sampling.mapping import resolve_mapping
@@ -46,12 +47,12 @@ class Frame:
     unmapped: list[str] = field(default_factory=list)
 
     def rejected_csv(self) -> bytes:
-        """The rejected rows as a UTF-8 CSV with BOM (opens correctly in Excel), for download."""
-        return self.rejected.to_csv(index=False).encode("utf-8-sig")
+        """The rejected rows as a UTF-8 CSV with BOM (opens correctly in Excel; no cell runs as a formula)."""
+        return csv_bytes(self.rejected)
 
     def report_csv(self) -> bytes:
         """The validation report as a UTF-8 CSV with BOM (phones already masked)."""
-        return self.report.to_csv(index=False).encode("utf-8-sig")
+        return csv_bytes(self.report)
 
     @property
     def summary(self) -> dict[str, object]:

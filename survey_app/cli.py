@@ -248,7 +248,9 @@ def frame_import(
         )
         click.echo(f"source SHA-256 {stored.source_sha256}\nframe  SHA-256 {stored.frame_sha256}")
         if rejected_out is not None:
-            issues.to_csv(rejected_out, index=False, encoding="utf-8-sig")
+            from sampling.cells import write_csv
+
+            write_csv(issues, rejected_out)
             click.echo(f"Validation report: {rejected_out}")
 
 

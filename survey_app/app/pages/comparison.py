@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.errors import AnalysisError
+from sampling.cells import csv_bytes
 from survey_app.app import state
 from survey_app.app.state import tr
 from survey_app.security import audit
@@ -196,14 +197,14 @@ st.subheader(tr("comparison.exports"))
 export_columns = st.columns(2)
 export_columns[0].download_button(
     tr("comparison.export_units"),
-    result.units.to_csv().encode("utf-8-sig"),
+    csv_bytes(result.units, index=True),
     file_name=f"huifang-{study.name}-units.csv",
     mime="text/csv",
     key="export_units",
 )
 export_columns[1].download_button(
     tr("comparison.export_headline"),
-    result.headline.to_csv(index=False).encode("utf-8-sig"),
+    csv_bytes(result.headline),
     file_name=f"huifang-{study.name}-headline.csv",
     mime="text/csv",
     key="export_headline",

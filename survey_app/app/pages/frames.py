@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 import sampling
+from sampling.cells import csv_bytes
 from sampling.errors import SamplingError
 from sampling.vocabulary import FRAME_FIELDS
 from survey_app.app import state
@@ -163,7 +164,7 @@ else:
     st.dataframe(issues, hide_index=True, width="stretch")
     st.download_button(
         tr("frames.download_issues"),
-        issues.to_csv(index=False).encode("utf-8-sig"),
+        csv_bytes(issues),
         file_name=f"frame-{latest.id}-rejected.csv",
         mime="text/csv",
         key="download_issues",
