@@ -13,7 +13,15 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.report.content import UNIT_COLUMNS, Agreement, Estimate, TestResult
+from analysis.report.content import (
+    AREA_COLUMNS,
+    AREA_LEVELS,
+    REASON_COLUMNS,
+    UNIT_COLUMNS,
+    Agreement,
+    Estimate,
+    TestResult,
+)
 from analysis.report.errors import ReportContentError
 
 #: `analysis.headline()` metric names → ReportContent headline keys.
@@ -110,12 +118,17 @@ def headline_of(table: pd.DataFrame) -> tuple[dict[str, Estimate], dict[str, pd.
 
 
 def units_of(
-    table: pd.DataFrame, names: Mapping[Any, str] | None = None, evidence: pd.DataFrame | None = None
+    table: pd.DataFrame,
+    names: Mapping[Any, str] | None = None,
+    evidence: pd.DataFrame | None = None,
+    places: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """From `analysis.compare_units()` (indexed by unit id) to `UNIT_COLUMNS`.
 
     `names` maps a unit id to the label printed (e.g. "ORG0007 徐汇区公证处"); `evidence` is indexed by
-    unit id with `rated_by_other` and `service_denied` case counts (e.g. `case_flags` summed by unit).
+    unit id with `rated_by_other` and `service_denied` case counts (e.g. `case_flags` summed by unit);
+    `places` is indexed by unit id with `district` and `domain`, copied as the optional columns the
+    district pages read.
     """
     _columns(
         table,
@@ -133,7 +146,7 @@ def units_of(
             return [0] * len(ids)
         return [int(value) for value in counts[column].reindex(ids).fillna(0)]
 
-    return pd.DataFrame(
+    result = pd.DataFrame(
         {
             "unit": [str((names or {}).get(unit, unit)) for unit in ids],
             "n": table["respondents"].fillna(0).astype(int).to_numpy(),
@@ -153,6 +166,11 @@ def units_of(
         },
         columns=list(UNIT_COLUMNS),
     )
+    if places is not None:
+        _columns(places, ("district", "domain"), "unit places")
+        for column in ("district", "domain"):
+            result[column] = [str(value) for value in places[column].reindex(ids).fillna("")]
+    return result
 
 
 def surveyor_checks_of(
@@ -184,3 +202,63 @@ def surveyor_checks_of(
             ).to_numpy(),
         }
     )
+
+
+_AREA_METRICS = {"满意率": "", "知晓率": "awareness", "首选率": "first_choice"}
+
+
+def areas_of(headline: pd.DataFrame, system_rates: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """`AREA_COLUMNS` per district and domain, from `analysis.headline()` (by district and domain),
+    `system_rates` (`level`, `area`, `system_rate`: the census rate of the frame's records there) and
+    the report's `units` table with its `district`/`domain` columns (units tested and flagged there)."""
+    _columns(headline, ("metric", "group", "level", "estimate", "ci_low", "ci_high", "n"), "headline table")
+    _columns(system_rates, ("level", "area", "system_rate"), "system rates by area")
+    rows = []
+    for level in AREA_LEVELS:
+        part = headline[headline["group"] == level]
+        names = list(dict.fromkeys(part["level"].astype(str)))
+        census = system_rates[system_rates["level"] == level].set_index("area")["system_rate"]
+        tested = units[units["n"] > 0] if level in units.columns else units.iloc[0:0]
+        for name in names:
+            row: dict[str, Any] = {"level": level, "area": name}
+            row["system_rate"] = float(census.get(name, math.nan))
+            for metric, prefix in _AREA_METRICS.items():
+                found = part[(part["metric"] == metric) & (part["level"].astype(str) == name)]
+                values = found.iloc[0] if len(found) else None
+                key = prefix or "estimate"
+                row[key] = float(values["estimate"]) if values is not None else math.nan
+                row[f"{prefix}_ci_low" if prefix else "ci_low"] = (
+                    float(values["ci_low"]) if values is not None else math.nan
+                )
+                row[f"{prefix}_ci_high" if prefix else "ci_high"] = (
+                    float(values["ci_high"]) if values is not None else math.nan
+                )
+                if not prefix:
+                    row["n"] = int(values["n"]) if values is not None and not pd.isna(values["n"]) else 0
+            here = tested[tested[level].astype(str) == name] if len(tested) else tested
+            row["units_tested"] = len(here)
+            row["units_flagged"] = int(here["flagged"].astype(bool).sum()) if len(here) else 0
+            rows.append(row)
+    return pd.DataFrame(rows, columns=list(AREA_COLUMNS))
+
+
+def reasons_of(
+    answers: pd.DataFrame, labels: Mapping[str, str], item: str = "unsatisfied_reason"
+) -> pd.DataFrame:
+    """`REASON_COLUMNS`: respondents' reasons for dissatisfaction counted for the city, each district and
+    each domain (unweighted counts of people). Special answers (can't say, refused) are not reasons and
+    are left out; a code without a label prints as given."""
+    _columns(answers, (item, "district", "domain"), "answers")
+    given = answers[answers[item].notna() & answers[item].astype(str).isin(list(labels))]
+    rows: list[dict[str, Any]] = []
+
+    def add(level: str, area: str, part: pd.DataFrame) -> None:
+        counts = part[item].astype(str).value_counts()
+        for code, count in sorted(counts.items(), key=lambda pair: (-pair[1], list(labels).index(pair[0]))):
+            rows.append({"level": level, "area": area, "reason": labels[code], "count": int(count)})
+
+    add("city", "", given)
+    for level in AREA_LEVELS:
+        for area, part in given.groupby(level, sort=True):
+            add(level, str(area), part)
+    return pd.DataFrame(rows, columns=list(REASON_COLUMNS))

@@ -57,6 +57,32 @@ SURVEYOR_COLUMNS = (
     "flagged",
 )
 AUDIT_ACTION_COLUMNS = ("action", "count")
+#: Optional columns of `comparison.units`: where a unit belongs (district pages list their units) and,
+#: once the unit verdict model gives them, its status and a sentence explaining the verdict.
+UNIT_OPTIONAL_COLUMNS = ("district", "domain", "status", "explanation")
+#: One row per district or domain (`level` = "district" / "domain"): the census system 满意率, the
+#: weighted third-party 满意率, 知晓率 and 首选率 with intervals, and the units tested and flagged there.
+AREA_COLUMNS = (
+    "level",
+    "area",
+    "system_rate",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "n",
+    "awareness",
+    "awareness_ci_low",
+    "awareness_ci_high",
+    "first_choice",
+    "first_choice_ci_low",
+    "first_choice_ci_high",
+    "units_tested",
+    "units_flagged",
+)
+#: Reasons for dissatisfaction, counted (unweighted) among respondents: `level` = "city" (area ""),
+#: "district" or "domain"; `reason` is the label in the report's language.
+REASON_COLUMNS = ("level", "area", "reason", "count")
+AREA_LEVELS = ("district", "domain")
 
 #: Headline metric keys, in the order the report prints them.
 HEADLINE_KEYS = ("satisfaction", "awareness", "first_choice")
@@ -220,6 +246,26 @@ class AuditSummary:
 
 
 @dataclass(frozen=True)
+class Areas:
+    """Figures per district and domain (`table`: `AREA_COLUMNS`) and dissatisfaction reasons
+    (`reasons`: `REASON_COLUMNS`): the map, the district chart and the page per district."""
+
+    table: pd.DataFrame
+    reasons: pd.DataFrame
+
+    def rows(self, level: str) -> pd.DataFrame:
+        return self.table[self.table["level"] == level]
+
+    def row(self, level: str, area: str) -> pd.Series | None:
+        rows = self.table[(self.table["level"] == level) & (self.table["area"] == area)]
+        return None if rows.empty else rows.iloc[0]
+
+    def reasons_of(self, level: str, area: str = "") -> pd.DataFrame:
+        rows = self.reasons[(self.reasons["level"] == level) & (self.reasons["area"] == area)]
+        return rows.sort_values(["count", "reason"], ascending=[False, True], kind="stable")
+
+
+@dataclass(frozen=True)
 class ReportContent:
     """Everything the report prints. Same content → byte-identical PDF."""
 
@@ -232,6 +278,12 @@ class ReportContent:
     comparison: Comparison
     audit: AuditSummary
     notes: tuple[str, ...] = field(default=())
+    #: Per district/domain figures; without them the report has no map and no district pages.
+    areas: Areas | None = None
+    #: A variant printed alone: ((level, area), …), e.g. (("district", "浦东新区"),). Empty = whole report.
+    scope: tuple[tuple[str, str], ...] = field(default=())
+    #: Extra (label, value) lines for the verification appendix, e.g. a signing-key fingerprint.
+    attestations: tuple[tuple[str, str], ...] = field(default=())
 
     def __post_init__(self) -> None:
         validate_content(self)
@@ -279,6 +331,26 @@ def validate_content(content: ReportContent) -> None:
         if not pd.api.types.is_bool_dtype(frame["flagged"]):
             raise ReportContentError(
                 f"{name}.flagged", "is not True/False for every row", "Fill missing flags with False."
+            )
+    if content.areas is not None:
+        for name, (frame, columns) in {
+            "areas.table": (content.areas.table, AREA_COLUMNS),
+            "areas.reasons": (content.areas.reasons, REASON_COLUMNS),
+        }.items():
+            missing = [column for column in columns if column not in frame.columns]
+            if missing:
+                raise ReportContentError(
+                    name, f"lacks column(s) {', '.join(missing)}", f"Give it columns {columns}."
+                )
+    for level, area in content.scope:
+        if level not in AREA_LEVELS:
+            raise ReportContentError(
+                "scope", f"{level!r} is not a district or domain", "Use 'district' or 'domain'."
+            )
+        if content.areas is None or content.areas.row(level, area) is None:
+            known = "" if content.areas is None else "、".join(content.areas.rows(level)["area"].astype(str))
+            raise ReportContentError(
+                "scope", f"{level} {area!r} has no figures in this study", f"Choose one of: {known}."
             )
     missing_keys = [key for key in HEADLINE_KEYS if key not in content.results.headline]
     if missing_keys:

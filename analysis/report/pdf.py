@@ -36,6 +36,7 @@ from reportlab.platypus import (
 
 from analysis.report import charts
 from analysis.report.content import HEADLINE_KEYS, Estimate, ReportContent, TestResult, content_digest
+from analysis.report.findings import response_rate
 from analysis.report.fonts import CJKFont, report_font
 from analysis.report.formatting import (
     format_ci,
@@ -746,13 +747,3 @@ def limitation_paragraphs(content: ReportContent) -> list[str]:
             expected=format_number(flagged * comparison.fdr_level, 1),
         ),
     ]
-
-
-def response_rate(content: ReportContent) -> tuple[str, float]:
-    """The response rate the summary quotes: AAPOR RR3 when given, else RR1, else the first rate."""
-    rates = content.method.fieldwork.rates
-    for name in ("RR3", "RR1"):
-        if name in rates:
-            return name, rates[name]
-    name = next(iter(rates), "RR")
-    return name, rates.get(name, float("nan"))

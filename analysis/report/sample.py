@@ -15,7 +15,9 @@ import pandas as pd
 from scipy import stats
 
 from analysis.report.content import (
+    AREA_COLUMNS,
     Agreement,
+    Areas,
     AuditSummary,
     Comparison,
     DesignInfo,
@@ -83,6 +85,55 @@ def _group_table(names: list[str], n_total: int, rng: np.random.Generator, centr
     return pd.DataFrame(rows, columns=["group", "estimate", "ci_low", "ci_high", "n"])
 
 
+REASONS = (
+    ("办事效率低、拖延", "Slow or delayed"),
+    ("服务态度不好", "Staff attitude"),
+    ("对办理结果不满意", "The result"),
+    ("专业能力不足", "Lack of competence"),
+    ("办事环境差或不方便", "Environment or inconvenience"),
+    ("其他原因", "Other"),
+)
+
+
+def _areas(
+    results: dict[str, pd.DataFrame], units: pd.DataFrame, rng: np.random.Generator, zh: bool
+) -> Areas:
+    """Made-up but coherent area figures: each district's and domain's 满意率 row as in the group
+    tables, a system rate a few points above it, and the units tested and flagged there."""
+    rows, reasons = [], []
+    city_reasons = np.zeros(len(REASONS), dtype=int)
+    for level, table in results.items():
+        for group in table.itertuples():
+            n = int(group.n)
+            awareness = (
+                _estimate(int(rng.binomial(n, 0.62)), n) if n else Estimate(math.nan, math.nan, math.nan, 0)
+            )
+            first = (
+                _estimate(int(rng.binomial(n, 0.48)), n) if n else Estimate(math.nan, math.nan, math.nan, 0)
+            )
+            here = units[(units[level] == group.group) & (units["n"] > 0)]
+            system = float(np.clip(group.estimate + rng.normal(0.04, 0.03), 0, 1)) if n else math.nan
+            rows.append(
+                [level, group.group, system, group.estimate, group.ci_low, group.ci_high, n,
+                 awareness.estimate, awareness.ci_low, awareness.ci_high,
+                 first.estimate, first.ci_low, first.ci_high, len(here), int(here["flagged"].sum())]
+            )  # fmt: skip
+            unhappy = rng.multinomial(
+                int(n * (1 - group.estimate)) if n else 0, [0.3, 0.2, 0.2, 0.1, 0.1, 0.1]
+            )
+            if level == "district":
+                city_reasons += unhappy
+            for (label_zh, label_en), count in zip(REASONS, unhappy, strict=True):
+                if count:
+                    reasons.append([level, group.group, label_zh if zh else label_en, int(count)])
+    for (label_zh, label_en), count in zip(REASONS, city_reasons, strict=True):
+        reasons.append(["city", "", label_zh if zh else label_en, int(count)])
+    return Areas(
+        table=pd.DataFrame(rows, columns=list(AREA_COLUMNS)),
+        reasons=pd.DataFrame(reasons, columns=["level", "area", "reason", "count"]),
+    )
+
+
 def _agreement(paired: np.ndarray) -> Agreement:
     """Agreement statistics of the 3×3 (scale) part of the paired table."""
     table = paired[:, :3].astype(float)
@@ -121,10 +172,12 @@ def sample_content(
     lang: str = "zh",
     kind: str = "full",
     n_strata: int | None = None,
+    scope: tuple[tuple[str, str], ...] = (),
 ) -> ReportContent:
     """An example report content: `n_units` organisations, `n_interviews` completes, made-up numbers.
 
-    `n_strata` (default: district × domain, 153) sets the length of the strata table.
+    `n_strata` (default: district × domain, 153) sets the length of the strata table; `scope` makes it
+    a district or domain variant.
     """
     rng = np.random.default_rng(seed)
     zh = lang == "zh"
@@ -234,6 +287,8 @@ def sample_content(
             "rated_by_other": rng.binomial(unit_n, np.where(inflated, 0.14, 0.02)),
             "service_denied": rng.binomial(unit_n, np.where(inflated, 0.05, 0.008)),
             "flagged": q_values <= 0.05,
+            "district": [districts[k % len(districts)] for k in range(n_units)],
+            "domain": [list(DOMAINS)[k % len(DOMAINS)] for k in range(n_units)],
         }
     )
 
@@ -322,6 +377,10 @@ def sample_content(
         }
     )
     nonrespondents = total_released - interviews - ineligible
+    by_district = _group_table(districts, answered, rng, third_party.estimate)
+    by_domain = _group_table(list(DOMAINS), answered, rng, third_party.estimate)
+    by_channel = _group_table(list(CHANNELS), answered, rng, third_party.estimate)
+    areas = _areas({"district": by_district, "domain": by_domain}, units, np.random.default_rng(seed + 1), zh)
     return ReportContent(
         study=StudyInfo(
             study_id="HF-2026-04",
@@ -389,9 +448,9 @@ def sample_content(
                 "awareness": _estimate(int(rng.binomial(interviews, 0.62)), interviews),
                 "first_choice": _estimate(int(rng.binomial(interviews - 40, 0.48)), interviews - 40),
             },
-            by_district=_group_table(districts, answered, rng, third_party.estimate),
-            by_domain=_group_table(list(DOMAINS), answered, rng, third_party.estimate),
-            by_channel=_group_table(list(CHANNELS), answered, rng, third_party.estimate),
+            by_district=by_district,
+            by_domain=by_domain,
+            by_channel=by_channel,
         ),
         comparison=Comparison(
             unit_level="organisation",
@@ -422,4 +481,6 @@ def sample_content(
             last_entry=generated,
             answers_sha256=_sha(f"{seed}-answers"),
         ),
+        areas=areas,
+        scope=scope,
     )
