@@ -1,0 +1,136 @@
+"""Minimum detectable inflation and the audit-units design, against binomial sums written out here."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import norm
+
+from sampling.errors import DesignError
+from sampling.power import (
+    audit_allocation,
+    completes_for_inflation,
+    critical_count,
+    mdi_table,
+    minimum_detectable_inflation,
+    unit_alpha,
+)
+
+
+def lower_tail(c: int, m: int, p: float) -> float:
+    """P(X ≤ c) for X ~ Binomial(m, p), summed term by term."""
+    return sum(math.comb(m, k) * p**k * (1 - p) ** (m - k) for k in range(c + 1))
+
+
+@pytest.mark.parametrize(
+    ("p0", "m", "alpha"), [(0.95, 16, 0.004), (0.9, 16, 0.05), (0.8, 40, 0.01), (0.99, 7, 0.1)]
+)
+def test_the_critical_count_is_the_largest_count_significant_at_alpha(p0, m, alpha):
+    c = int(critical_count(np.array([m]), np.array([p0]), alpha)[0])
+    assert lower_tail(c, m, p0) <= alpha
+    assert lower_tail(c + 1, m, p0) > alpha
+
+
+@pytest.mark.parametrize(
+    ("p0", "m", "alpha"), [(0.95, 16, 0.004), (0.9, 30, 0.05), (0.8, 40, 0.01), (1.0, 16, 0.004)]
+)
+def test_at_the_minimum_detectable_inflation_the_exact_test_has_power_0_8(p0, m, alpha):
+    mdi = float(minimum_detectable_inflation(p0, m, alpha)[0])
+    c = int(critical_count(np.array([m]), np.array([p0]), alpha)[0])
+    assert lower_tail(c, m, p0 - mdi) == pytest.approx(0.8, abs=1e-9)
+
+
+def test_a_smaller_inflation_than_the_minimum_is_detected_with_less_than_the_power():
+    mdi = float(minimum_detectable_inflation(0.9, 30, 0.01)[0])
+    c = int(critical_count(np.array([30]), np.array([0.9]), 0.01)[0])
+    assert lower_tail(c, 30, 0.9 - mdi + 0.01) < 0.8
+
+
+def test_a_unit_whose_every_outcome_is_insignificant_cannot_be_audited():
+    # 3 interviews at p0 = 0.95: even 0 satisfied has probability 0.05³ = 1.25e-4 > α = 1e-4
+    assert math.isinf(minimum_detectable_inflation(0.95, 3, 1e-4)[0])
+
+
+def test_partial_interviews_are_rounded_down():
+    assert minimum_detectable_inflation(0.9, 16.9, 0.01)[0] == minimum_detectable_inflation(0.9, 16, 0.01)[0]
+
+
+def test_an_honest_gap_moves_the_null_down_by_the_gap():
+    with_gap = minimum_detectable_inflation(0.95, 50, 0.01, honest_gap=0.05)[0]
+    assert with_gap == pytest.approx(minimum_detectable_inflation(0.90, 50, 0.01)[0], abs=1e-12)
+
+
+def test_with_many_interviews_the_exact_mdi_approaches_the_normal_approximation():
+    p0, m, alpha = 0.9, 4000, 0.01
+    # solve p0 − δ: z_α √(p0(1−p0)/m) + z_β √(p1(1−p1)/m) = δ by fixed-point iteration
+    delta = 0.02
+    for _ in range(50):
+        p1 = p0 - delta
+        delta = (
+            norm.ppf(1 - alpha) * math.sqrt(p0 * (1 - p0)) + norm.ppf(0.8) * math.sqrt(p1 * (1 - p1))
+        ) / math.sqrt(m)
+    assert minimum_detectable_inflation(p0, m, alpha)[0] == pytest.approx(delta, abs=0.002)
+
+
+def test_completes_for_inflation_is_where_every_larger_sample_detects_the_inflation():
+    m = completes_for_inflation(0.9, 0.1, 0.01)
+    assert m is not None
+    after = minimum_detectable_inflation(np.full(400, 0.9), np.arange(m, m + 400), 0.01)
+    assert (after <= 0.1 + 1e-12).all()
+    assert minimum_detectable_inflation(0.9, m - 1, 0.01)[0] > 0.1
+
+
+def test_the_multiplicity_allowance_is_q_over_the_number_of_audited_units():
+    assert unit_alpha(0.1, 25) == pytest.approx(0.004)
+    with pytest.raises(DesignError, match="at least 1"):
+        unit_alpha(0.1, 0)
+
+
+def test_the_mdi_table_plans_at_q_over_k_and_records_it():
+    sizes = pd.Series({"a": 200, "b": 50})
+    table = mdi_table(
+        sizes, pd.Series({"a": 40, "b": 10}), pd.Series({"a": 0.9, "b": 0.95}), response_rate=0.5
+    )
+    assert table.attrs["alpha"] == pytest.approx(0.05)
+    assert list(table["planned_completes"]) == [20, 5]
+    assert table.loc["a", "mdi"] == minimum_detectable_inflation(0.9, 20, 0.05)[0]
+
+
+SIZES = pd.Series({"risk:A": 500, "risk:B": 300, "risk:C": 40, "rest": 5000})
+RATES = pd.Series({"risk:A": 0.95, "risk:B": 0.90, "risk:C": 0.97, "rest": 0.85})
+AUDITED = ["risk:A", "risk:B", "risk:C"]
+
+
+def test_funded_audit_units_detect_the_chosen_inflation_and_the_budget_is_spent_exactly():
+    table = audit_allocation(SIZES, RATES, 600, 0.10, audited=AUDITED, response_rate=0.6)
+    assert int(table["n_h"].sum()) == 600
+    funded = table[table["status"] == "funded"]
+    assert set(funded.index) == {"risk:A", "risk:B"}
+    assert (funded["mdi"] <= 0.10).all()
+
+
+def test_a_unit_too_small_even_for_a_census_is_reported_unreachable():
+    table = audit_allocation(SIZES, RATES, 600, 0.10, audited=AUDITED, response_rate=0.6)
+    assert table.loc["risk:C", "status"] == "unreachable"
+    assert table.loc["risk:C", "mdi"] > 0.10
+
+
+def test_when_the_budget_runs_out_the_units_left_over_are_named_over_budget():
+    table = audit_allocation(SIZES, RATES, 200, 0.10, audited=AUDITED, response_rate=0.6)
+    assert table.loc["risk:A", "status"] == "funded"  # the cheaper need is funded first
+    assert table.loc["risk:B", "status"] == "over budget"
+    assert table.loc["risk:B", "mdi"] > 0.10
+    assert int(table["n_h"].sum()) == 200
+
+
+def test_every_stratum_keeps_its_minimum_for_the_headline():
+    table = audit_allocation(SIZES, RATES, 200, 0.10, audited=AUDITED, response_rate=0.6, minimum=5)
+    assert (table["n_h"] >= 5).all()
+
+
+def test_a_budget_below_the_minimums_is_refused_in_one_sentence():
+    with pytest.raises(DesignError, match="cannot give every one of the 4 strata its minimum of 2"):
+        audit_allocation(SIZES, RATES, 7, 0.10)
