@@ -34,6 +34,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "login.password": {"zh": "密码", "en": "Password"},
     "login.submit": {"zh": "登录", "en": "Log in"},
     "login.failed": {"zh": "用户名或密码错误。", "en": "Wrong user name or password."},
+    "login.expired": {
+        "zh": "登录已过期或已失效，请重新登录。",
+        "en": "Your session has expired or is no longer valid; please log in again.",
+    },
     "login.intro": {
         "zh": "回访（Huifang）用于第三方电话回访核查司法行政服务评价的真实性。",
         "en": "Huifang checks the satisfaction ratings of justice services by independent callbacks.",
@@ -78,6 +82,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "studies.start_fieldwork": {"zh": "开始实地调查", "en": "Start fieldwork"},
     "studies.close": {"zh": "结束调查", "en": "Close the study"},
     "studies.state_changed": {"zh": "项目状态已改为 {state}。", "en": "The study is now in {state}."},
+    "studies.current_state": {"zh": "当前状态：{state}", "en": "Current state: {state}"},
+    "studies.reopen": {"zh": "重新开启调查", "en": "Reopen the study"},
+    "studies.reopen_reason": {
+        "zh": "重新开启的原因（记入审计日志）",
+        "en": "Why the study is reopened (goes into the audit log)",
+    },
     "studies.no_versions": {"zh": "尚无问卷版本。", "en": "No questionnaire versions yet."},
     # frames
     "frames.upload": {

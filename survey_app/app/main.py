@@ -46,6 +46,8 @@ ROLE_PAGES: dict[str, list[tuple[str, str, str]]] = {
 def _login_page() -> None:
     st.title(tr("app.title"))
     st.caption(tr("login.intro"))
+    if st.session_state.pop(state.EXPIRED_KEY, False):
+        st.info(tr("login.expired"))
     with st.form("login"):
         username = st.text_input(tr("login.username"), key="login_username")
         password = st.text_input(tr("login.password"), type="password", key="login_password")
@@ -70,13 +72,15 @@ def _sidebar(current: state.Login) -> None:
         role_label = auth.ROLE_LABELS.get(current.role, {}).get(state.lang(), current.role)
         st.caption(tr("app.signed_in_as", name=current.display_name, role=role_label))
         with state.database().session() as session:
-            listed = [(s.id, f"{s.id} · {s.name} ({s.state})") for s in studies.list_studies(session)]
+            found = [(s.id, s.name, s.state) for s in studies.list_studies(session)]
+        listed = [(i, f"{i} · {name}（{studies.state_label(st_, state.lang())}）") for i, name, st_ in found]
         if listed:
             ids = [study_id for study_id, _ in listed]
             labels = dict(listed)
             chosen = st.session_state.get(state.STUDY_KEY)
             if chosen not in ids:
-                fieldwork = [i for i, label in listed if label.endswith("(fieldwork)")]
+                # a surveyor (and everyone else) starts on the study being worked; else the newest
+                fieldwork = [i for i, _, st_ in found if st_ == "fieldwork"]
                 chosen = (fieldwork or ids)[-1]
             st.session_state[state.STUDY_KEY] = st.selectbox(
                 tr("app.study"),
@@ -132,7 +136,7 @@ def main() -> None:
     except HuifangError as exc:
         st.error(tr("app.database_error", error=exc))
         st.stop()
-    current = state.login()
+    current = state.resume()
     if current is None:
         page = st.navigation(_login_pages(), position="hidden")
     else:
@@ -144,8 +148,10 @@ def main() -> None:
     # (before it, the first run after login would give the sidebar's buttons an identity that the
     # next run does not recognise, and a click on them would be lost).
     _language_switch()
-    st.sidebar.caption(tr("app.database", where=db.description))
     if current is not None:
+        state.keep_token()
+        if current.role == "admin":  # where the data lives is the administrator's business only
+            st.sidebar.caption(tr("app.database", where=db.description))
         _sidebar(current)
     page.run()
 

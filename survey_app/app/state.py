@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from survey_app.app.i18n import DEFAULT_LANGUAGE, t
 from survey_app.config import database_url
-from survey_app.services import auth
+from survey_app.services import auth, sessions
 from survey_app.services.errors import HuifangError, PermissionDenied
 from survey_app.storage import Database, open_database, upgrade
 from survey_app.storage.models import Study, User
@@ -64,18 +64,52 @@ def tr(key: str, **values: object) -> str:
     return t(key, lang(), **values)
 
 
+TOKEN_PARAM = "s"
+TOKEN_KEY = "huifang_token"
+EXPIRED_KEY = "huifang_session_expired"
+
+
 def login() -> Login | None:
     return st.session_state.get(USER_KEY)
 
 
-def remember(user: User) -> None:
+def remember(user: User, token: str | None = None) -> None:
+    """Log the tab in and put a signed session token in the address, so a reload keeps the login."""
     st.session_state[USER_KEY] = Login(user.id, user.username, user.display_name, user.role)
+    st.session_state[TOKEN_KEY] = token or sessions.issue(user)
+    keep_token()
+
+
+def keep_token() -> None:
+    """Put the tab's token back in the address (a change of page clears the address's parameters)."""
+    token = st.session_state.get(TOKEN_KEY)
+    if token and st.query_params.get(TOKEN_PARAM) != token:
+        st.query_params[TOKEN_PARAM] = token
+
+
+def resume() -> Login | None:
+    """After a reload: the login the address's token proves (checked on the server), or None."""
+    current = login()
+    if current is not None:
+        return current
+    token = st.query_params.get(TOKEN_PARAM)
+    if not token:
+        return None
+    resumed = sessions.resume(database(), token)
+    if resumed is None:
+        del st.query_params[TOKEN_PARAM]
+        st.session_state[EXPIRED_KEY] = True
+        return None
+    remember(resumed.user, token)
+    return login()
 
 
 def forget() -> None:
     for key in list(st.session_state.keys()):
         if key not in (LANG_KEY,):
             del st.session_state[key]
+    if TOKEN_PARAM in st.query_params:
+        del st.query_params[TOKEN_PARAM]
 
 
 def actor(session: Session) -> User:
@@ -89,6 +123,11 @@ def actor(session: Session) -> User:
     return user
 
 
+def error_text(exc: HuifangError) -> str:
+    """A service's error in the tab's language (its Chinese sentence when it has one)."""
+    return exc.text(lang())
+
+
 @contextlib.contextmanager
 def action() -> Iterator[Session]:
     """One database session for one action; a HuifangError becomes a message, and the work rolls back."""
@@ -96,7 +135,7 @@ def action() -> Iterator[Session]:
         with database().session() as session:
             yield session
     except HuifangError as exc:
-        st.error(str(exc))
+        st.error(error_text(exc))
 
 
 @contextlib.contextmanager
@@ -106,7 +145,7 @@ def reading() -> Iterator[Session]:
         with database().session() as session:
             yield session
     except HuifangError as exc:
-        st.error(str(exc))
+        st.error(error_text(exc))
         st.stop()
 
 
@@ -117,7 +156,7 @@ def guard(*roles: str) -> Login:
             user = actor(session)
             auth.require(user, *roles)
     except HuifangError as exc:
-        st.error(str(exc))
+        st.error(error_text(exc))
         st.stop()
     current = login()
     assert current is not None

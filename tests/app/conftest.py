@@ -19,9 +19,13 @@ _SAMPLING_READY = all(hasattr(sampling, name) for name in ("load_frame", "draw",
 
 
 @pytest.fixture
-def app_db(db: Database, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Database:
-    """The test database, also named in HUIFANG_DATABASE_URL so that the app opens the same one."""
+def app_db(
+    db: Database, database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Database:
+    """The test database, also named in HUIFANG_DATABASE_URL so that the app opens the same one; the
+    server's keys (the session-signing key among them) in a folder of this test's own."""
     monkeypatch.setenv("HUIFANG_DATABASE_URL", database_url)
+    monkeypatch.setenv("HUIFANG_KEY_DIR", str(tmp_path_factory.mktemp("keys")))
     return db
 
 

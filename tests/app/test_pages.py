@@ -51,7 +51,7 @@ def test_researcher_gets_a_clear_message_for_a_duplicate_study_name(study):
     app = log_in("researcher")
     app.text_input(key="new_study_name").input(STUDY_NAME)
     app.button(key="FormSubmitter:create_study-创建").click().run()
-    assert any("exists already" in e.value for e in app.error)
+    assert [e.value for e in app.error] == [f"已有名为“{STUDY_NAME}”的调查项目。"]
 
 
 def test_frames_page_shows_fingerprints_and_the_masked_validation_report(study, app_db):

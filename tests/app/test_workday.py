@@ -54,3 +54,15 @@ def test_admin_form_keeps_what_was_typed_after_a_refused_password(study, app_db)
         made = session.scalar(select(User).where(User.username == "fangyuan9"))
     assert (made.role, made.surveyor_no) == ("surveyor", "019")
     assert app.text_input(key="new_username").value == ""  # made: the form is empty for the next one
+
+
+def test_researcher_closes_and_reopens_a_study_with_a_reason(study, app_db):
+    app = log_in("researcher")
+    assert "实地调查中" in app.dataframe[0].value.to_string()
+    app.button(key="advance_state").click().run()
+    assert [s.value for s in app.success] == ["项目状态已改为 已结束。"]
+    app.text_input(key="reopen_reason").input("再释放一批后备样本")
+    app.button(key="FormSubmitter:reopen_study-重新开启调查").click().run()
+    assert not app.exception
+    with app_db.session() as session:
+        assert studies.find_study(session, STUDY_NAME).state == "fieldwork"

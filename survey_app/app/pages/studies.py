@@ -22,7 +22,7 @@ with state.reading() as session:
             tr("common.id"): s.id,
             tr("common.name"): s.name,
             tr("common.title"): s.title,
-            tr("common.state"): s.state,
+            tr("common.state"): studies.state_label(s.state, state.lang()),
             tr("studies.scale"): s.scale,
             tr("studies.satisfied"): " + ".join(
                 SCALES[s.scale].label(c, state.lang()) for c in s.satisfied_codes
@@ -73,7 +73,13 @@ with state.reading() as session:
     if study is not None:
         st.subheader(f"{study.name} · {tr('studies.questionnaire')}")
         versions = [
-            {"id": v.id, "name": v.name, "version": v.version, "frozen": v.frozen, "sha256": v.sha256[:16]}
+            {
+                tr("common.id"): v.id,
+                tr("common.name"): v.name,
+                tr("designer.version"): v.version,
+                tr("common.state"): tr("designer.frozen") if v.frozen else tr("designer.draft"),
+                "SHA-256": v.sha256[:16],
+            }
             for v in questionnaire_store.versions(session, study)
         ]
         study_state = study.state
@@ -97,11 +103,23 @@ if study is not None:
         "design": ("fieldwork", "studies.start_fieldwork"),
         "fieldwork": ("closed", "studies.close"),
     }
+    st.caption(tr("studies.current_state", state=studies.state_label(study_state, state.lang())))
     if study_state in next_state:
         target, label = next_state[study_state]
         if st.button(tr(label), key="advance_state"):
             with state.action() as session:
                 studies.set_state(session, state.actor(session), state.study(session), target)
-                state.flash(tr("studies.state_changed", state=target))
+                state.flash(tr("studies.state_changed", state=studies.state_label(target, state.lang())))
+            if st.session_state.get(state.FLASH_KEY):
+                st.rerun()
+    elif study_state == "closed":
+        # more fieldwork after closing (a reserve released late, re-contacts): reopened with a reason
+        with st.form("reopen_study"):
+            reason = st.text_input(tr("studies.reopen_reason"), key="reopen_reason")
+            reopen = st.form_submit_button(tr("studies.reopen"))
+        if reopen:
+            with state.action() as session:
+                studies.reopen(session, state.actor(session), state.study(session), reason)
+                state.flash(tr("studies.state_changed", state=studies.state_label("fieldwork", state.lang())))
             if st.session_state.get(state.FLASH_KEY):
                 st.rerun()
