@@ -7,6 +7,7 @@ import math
 import pandas as pd
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, String
 from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from analysis.report.formatting import format_rate
 
@@ -20,9 +21,18 @@ THIRD_PARTY_COLOUR = colors.HexColor("#1f4e79")
 GRID_COLOUR = colors.HexColor("#d9d9d9")
 
 
-def _axis(drawing: Drawing, x0: float, x1: float, y: float, low: float, high: float, font: str) -> None:
-    """Ticks and percentage labels every 10 points along the bottom, with light grid lines above."""
-    top = drawing.height
+def _axis(
+    drawing: Drawing,
+    x0: float,
+    x1: float,
+    y: float,
+    low: float,
+    high: float,
+    font: str,
+    top: float | None = None,
+) -> None:
+    """Ticks and percentage labels every 10 points along the bottom, with light grid lines up to `top`."""
+    top = drawing.height if top is None else top
     drawing.add(Line(x0, y, x1, y, strokeColor=colors.black, strokeWidth=0.5))
     tick = low
     while tick <= high + 1e-9:
@@ -64,15 +74,52 @@ def group_bar_chart(table: pd.DataFrame, labels: list[str], width: float, font: 
     return drawing
 
 
-def unit_dot_chart(units: pd.DataFrame, labels: list[str], width: float, font: str, low: float) -> Drawing:
-    """Per unit: the system rate (diamond) and the third-party rate (dot) with its CI, from `low` to 100 %."""
+LEGEND_HEIGHT = 14.0
+
+
+def _diamond(x: float, y: float, size: float = 3.2) -> Polygon:
+    return Polygon(
+        [x, y + size, x + size, y, x, y - size, x - size, y], fillColor=SYSTEM_COLOUR, strokeColor=None
+    )
+
+
+def _legend(drawing: Drawing, x: float, y: float, labels: tuple[str, str], font: str) -> None:
+    """System rate (diamond) and third-party rate (dot with its interval), in one line at (x, y)."""
+    system, third = labels
+    drawing.add(_diamond(x + 4, y + 2.5))
+    drawing.add(String(x + 11, y, system, fontName=font, fontSize=FONT_SIZE))
+    offset = x + 18 + stringWidth(system, font, FONT_SIZE)
+    drawing.add(Line(offset, y + 2.5, offset + 16, y + 2.5, strokeColor=THIRD_PARTY_COLOUR, strokeWidth=0.8))
+    drawing.add(Circle(offset + 8, y + 2.5, 2.4, fillColor=THIRD_PARTY_COLOUR, strokeColor=None))
+    drawing.add(String(offset + 21, y, third, fontName=font, fontSize=FONT_SIZE))
+
+
+def unit_dot_chart(
+    units: pd.DataFrame,
+    labels: list[str],
+    width: float,
+    font: str,
+    low: float,
+    *,
+    legend: tuple[str, str] | None = None,
+    notes: list[str] | None = None,
+    label_width: float = LABEL_WIDTH,
+    notes_width: float = 0.0,
+) -> Drawing:
+    """Per unit: the system rate (diamond) and the third-party rate (dot) with its CI, from `low` to 100 %.
+
+    `legend` (system, third-party wording) adds a key above the rows; `notes` a text per row on the
+    right (e.g. a flagged unit's evidence) in a column `notes_width` wide."""
     rows = len(units)
-    height = AXIS_HEIGHT + rows * ROW_HEIGHT + 4
+    top = LEGEND_HEIGHT if legend else 0.0
+    height = AXIS_HEIGHT + rows * ROW_HEIGHT + 4 + top
     drawing = Drawing(width, height, initialFontName=font, initialFontSize=FONT_SIZE)
-    x0, x1 = LABEL_WIDTH, width - 10
-    _axis(drawing, x0, x1, AXIS_HEIGHT - 6, low, 1.0, font)
+    x0, x1 = label_width, width - 10 - notes_width
+    _axis(drawing, x0, x1, AXIS_HEIGHT - 6, low, 1.0, font, top=height - top)
+    if legend:
+        _legend(drawing, x0, height - LEGEND_HEIGHT + 3, legend, font)
     for position, (label, row) in enumerate(zip(labels, units.itertuples(index=False), strict=True)):
-        y = height - (position + 1) * ROW_HEIGHT + (ROW_HEIGHT - 4) / 2
+        y = height - top - (position + 1) * ROW_HEIGHT + (ROW_HEIGHT - 4) / 2
         flagged = bool(row.flagged)
         drawing.add(
             String(
@@ -85,6 +132,8 @@ def unit_dot_chart(units: pd.DataFrame, labels: list[str], width: float, font: s
                 fillColor=SYSTEM_COLOUR if flagged else colors.black,
             )
         )
+        if notes:
+            drawing.add(String(x1 + 8, y - 2.5, notes[position], fontName=font, fontSize=FONT_SIZE - 0.5))
         if not (math.isnan(row.third_party_ci_low) or math.isnan(row.third_party_ci_high)):
             ci_low = _scale(row.third_party_ci_low, low, 1.0, x0, x1)
             ci_high = _scale(row.third_party_ci_high, low, 1.0, x0, x1)
@@ -93,15 +142,22 @@ def unit_dot_chart(units: pd.DataFrame, labels: list[str], width: float, font: s
             x = _scale(row.third_party_rate, low, 1.0, x0, x1)
             drawing.add(Circle(x, y, 2.4, fillColor=THIRD_PARTY_COLOUR, strokeColor=None))
         if not math.isnan(row.system_rate):
-            x = _scale(row.system_rate, low, 1.0, x0, x1)
-            drawing.add(
-                Polygon(
-                    [x, y + 3.2, x + 3.2, y, x, y - 3.2, x - 3.2, y],
-                    fillColor=SYSTEM_COLOUR,
-                    strokeColor=None,
-                )
-            )
+            drawing.add(_diamond(_scale(row.system_rate, low, 1.0, x0, x1), y))
     return drawing
+
+
+def area_units(areas: pd.DataFrame) -> pd.DataFrame:
+    """Area rows (`AREA_COLUMNS`) in the shape `unit_dot_chart` reads; an area whose system rate is
+    above its interval is marked like a flagged unit."""
+    return pd.DataFrame(
+        {
+            "system_rate": areas["system_rate"].astype(float).to_numpy(),
+            "third_party_rate": areas["estimate"].astype(float).to_numpy(),
+            "third_party_ci_low": areas["ci_low"].astype(float).to_numpy(),
+            "third_party_ci_high": areas["ci_high"].astype(float).to_numpy(),
+            "flagged": (areas["system_rate"] > areas["ci_high"]).to_numpy(),
+        }
+    )
 
 
 def chart_floor(units: pd.DataFrame) -> float:

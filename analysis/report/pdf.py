@@ -36,7 +36,7 @@ from reportlab.platypus import (
 
 from analysis.report import charts
 from analysis.report.content import HEADLINE_KEYS, Estimate, ReportContent, TestResult, content_digest
-from analysis.report.findings import response_rate
+from analysis.report.findings import area_findings, executive_summary, response_rate
 from analysis.report.fonts import CJKFont, report_font
 from analysis.report.formatting import (
     format_ci,
@@ -53,6 +53,7 @@ from analysis.report.formatting import (
     format_rate,
 )
 from analysis.report.i18n import disposition_label, flag_name, group_name, text, unit_name
+from analysis.report.shanghai_map import shanghai_map
 from sampling.vocabulary import DONT_KNOW, REFUSED, SCALES
 
 PAGE_SIZE = A4
@@ -195,6 +196,21 @@ class _Story:
         self.caption = ParagraphStyle(
             "caption", parent=base, fontSize=8.5, leading=12, spaceBefore=2, spaceAfter=6
         )
+        self.note = ParagraphStyle(
+            "note", parent=base, fontSize=8.5, leading=12, spaceBefore=3, spaceAfter=4,
+            textColor=colors.HexColor("#333333"),
+        )  # fmt: skip
+        self.h2_area = ParagraphStyle("h2_area", parent=self.h1, fontSize=14, spaceBefore=0)
+        self.figures = 0
+
+    def figure(self, key: str, **values: object) -> Paragraph:
+        """A numbered figure caption (numbers run through the whole report)."""
+        self.figures += 1
+        return self.para(self.t(key, number=self.figures, **values), self.caption)
+
+    def notes(self, sentences: Sequence[str]) -> list[Paragraph]:
+        """Sentences interpreting the statistic just above them."""
+        return [self.para(sentence, self.note) for sentence in sentences]
 
     # -- helpers -------------------------------------------------------------------------------
     def t(self, key: str, **values: object) -> str:
@@ -296,13 +312,20 @@ class _Story:
 
     # -- sections ------------------------------------------------------------------------------
     def build(self) -> list[Any]:
+        if self.content.scope:
+            return self.scoped()
         story = self.cover() + self.summary()
         if self.content.kind == "full":
             story += self.method() + self.results()
-        story += self.comparison() + self.limitations()
-        if self.content.kind == "full":
-            story += self.appendix()
+        story += self.comparison() + self.area_chapter() + self.limitations() + self.appendix()
         return story
+
+    def scoped(self) -> list[Any]:
+        """A district or domain variant: its page(s), printable alone, then how to verify it."""
+        story: list[Any] = []
+        for level, area in self.content.scope:
+            story += self.area_page(level, area, standalone=True)
+        return story + self.appendix(short=True)
 
     def cover(self) -> list[Any]:
         study = self.content.study
@@ -320,7 +343,6 @@ class _Story:
                     (self.t("cover_surveyor"), study.surveyor_organisation),
                     (self.t("cover_generated"), format_datetime(self.content.generated_at)),
                     (self.t("cover_kind"), self.t(kind_key)),
-                    (self.t("cover_fingerprint"), self.digest),
                 ],
             ),
             Spacer(1, 10 * mm),
@@ -342,51 +364,91 @@ class _Story:
         return [*story, PageBreak()]
 
     def summary(self) -> list[Any]:
-        method, comparison = self.content.method, self.content.comparison
-        level = format_rate(method.confidence_level, 0)
-        rate_name, rate = response_rate(self.content)
-        unit = unit_name(comparison.unit_level, self.lang)
-        figures = [
-            (self.t("system_rate"), format_rate(comparison.system_rate), "", ""),
-            (
-                self.t("third_party_rate"),
-                format_rate(comparison.third_party.estimate),
-                format_ci(comparison.third_party.ci_low, comparison.third_party.ci_high),
-                format_count(comparison.third_party.n),
-            ),
-            (
-                self.t("paired_difference"),
-                format_points(comparison.paired_difference.estimate),
-                format_points_ci(comparison.paired_difference.ci_low, comparison.paired_difference.ci_high),
-                format_count(comparison.paired_difference.n),
-            ),
-            (
-                self.t("flagged_units", unit=unit, fdr=format_number(comparison.fdr_level, 2)),
-                format_count(len(comparison.flagged_units)),
-                "",
-                "",
-            ),
-            (self.t("units_tested", unit=unit), format_count(len(comparison.units)), "", ""),
-            (self.t("response_rate", name=rate_name), format_rate(rate), "", ""),
-        ]
-        header = [self.t("metric"), self.t("estimate"), self.t("ci"), self.t("n")]
-        return [
-            self.para(self.t("summary"), self.h1),
-            self.para(self.t("summary_intro", level=level)),
-            Spacer(1, 3 * mm),
-            self.heading("headline"),
-            self.table(header, self.headline_rows(), [4, 1.4, 2.4, 1.2]),
-            self.heading("key_figures"),
-            self.table(header, figures, [4, 1.4, 2.4, 1.2]),
-            self.heading("fingerprints"),
-            self.key_values(
+        """The executive summary: findings in sentences, the district pictures, the flagged units."""
+        findings = executive_summary(self.content)
+        story: list[Any] = [self.para(self.t("summary"), self.h1), self.heading("sum_headline")]
+        story += [self.para(sentence) for sentence in findings.headline]
+        story += self.pictures()
+        story.append(self.heading("sum_comparison"))
+        story += [self.para(sentence) for sentence in findings.comparison]
+        story.append(self.heading("sum_certainty"))
+        story += [self.para(sentence) for sentence in findings.certainty]
+        story += self.flagged_chart()
+        story.append(self.heading("sum_not_proved"))
+        story += [self.para(sentence) for sentence in findings.not_proved]
+        story.append(self.heading("sum_next"))
+        story += [self.para(f"{number}. {step}") for number, step in enumerate(findings.next_steps, start=1)]
+        return [*story, PageBreak()]
+
+    def pictures(self) -> list[Any]:
+        """System vs callback 满意率 by district beside the map of Shanghai coloured by the gap."""
+        if self.content.areas is None:
+            return []
+        districts = self.content.areas.rows("district")
+        districts = districts.assign(_gap=districts["system_rate"] - districts["estimate"]).sort_values(
+            ["_gap", "area"], ascending=[False, True], kind="stable", na_position="last"
+        )
+        chart_width, map_width = FRAME_WIDTH * 0.56, FRAME_WIDTH * 0.40
+        shown = charts.area_units(districts)
+        chart = charts.unit_dot_chart(
+            shown,
+            [group_name(str(name), self.lang) for name in districts["area"]],
+            chart_width,
+            self.font.name,
+            charts.chart_floor(shown),
+            legend=(self.t("legend_system"), self.t("legend_callback")),
+            label_width=62 if self.lang == "zh" else 78,
+        )
+        drawing = shanghai_map(districts, map_width, self.font.name, self.lang)
+        first = self.figure("chart_districts_compared")
+        second = self.figure("chart_map")
+        table = Table(
+            [[chart, drawing], [first, second]],
+            colWidths=[FRAME_WIDTH * 0.58, FRAME_WIDTH * 0.42],
+        )
+        table.setStyle(
+            TableStyle(
                 [
-                    (self.t("frame_fingerprint"), format_hash(method.frame.frame_sha256)),
-                    (self.t("sample_fingerprint"), format_hash(method.design.sample_sha256)),
-                ],
-                hash_values=True,
-            ),
-            PageBreak(),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+                ]
+            )
+        )
+        return [Spacer(1, 2 * mm), table]
+
+    def flagged_chart(self) -> list[Any]:
+        """The flagged units, each with its two rates and the callbacks' evidence beside it."""
+        comparison = self.content.comparison
+        flagged = comparison.flagged_units.sort_values(["difference", "unit"], ascending=[False, True])
+        if flagged.empty:
+            return []
+        flagged = flagged.head(UNITS_PER_CHART)
+        notes = [
+            self.t(
+                "flagged_evidence",
+                n=format_count(row.n),
+                other=format_count(row.rated_by_other),
+                denied=format_count(row.service_denied),
+            )
+            for row in flagged.itertuples()
+        ]
+        drawing = charts.unit_dot_chart(
+            flagged,
+            [str(name) for name in flagged["unit"]],
+            FRAME_WIDTH,
+            self.font.name,
+            charts.chart_floor(flagged),
+            legend=(self.t("legend_system"), self.t("legend_callback")),
+            notes=notes,
+            label_width=150,
+            notes_width=150,
+        )
+        unit = unit_name(comparison.unit_level, self.lang)
+        return [
+            CondPageBreak(drawing.height + 40),
+            drawing,
+            self.figure("chart_flagged", unit=unit),
         ]
 
     def method(self) -> list[Any]:
@@ -469,6 +531,7 @@ class _Story:
             ),
             self.heading("aapor_rates"),
             self.table([self.t("rate"), self.t("value")], rates, [3, 1.2]),
+            *self.rates_note(),
             self.heading("weighting"),
             self.para(method.weighting),
             self.heading("definition"),
@@ -489,25 +552,86 @@ class _Story:
         header = [self.t("group"), self.t("estimate"), self.t("ci"), self.t("n")]
         return self.table(header, rows, [3, 1.3, 2.4, 1.1])
 
+    def group_note(self, table: pd.DataFrame) -> list[Paragraph]:
+        answered = table[table["n"] > 0].dropna(subset=["estimate"])
+        if len(answered) < 2:
+            return []
+        ordered = answered.sort_values(["estimate", "group"], ascending=[False, True], kind="stable")
+        high, low = ordered.iloc[0], ordered.iloc[-1]
+        return self.notes(
+            [
+                self.t(
+                    "group_note",
+                    high=group_name(str(high["group"]), self.lang),
+                    high_rate=format_rate(high["estimate"]),
+                    low=group_name(str(low["group"]), self.lang),
+                    low_rate=format_rate(low["estimate"]),
+                )
+            ]
+        )
+
     def results(self) -> list[Any]:
         results = self.content.results
         header = [self.t("metric"), self.t("estimate"), self.t("ci"), self.t("n")]
         district_labels = [group_name(str(name), self.lang) for name in results.by_district["group"]]
         chart = charts.group_bar_chart(results.by_district, district_labels, FRAME_WIDTH, self.font.name)
+        level = format_rate(self.content.method.confidence_level, 0)
         return [
             self.para(self.t("results"), self.h1),
             self.heading("headline"),
             self.table(header, self.headline_rows(), [4, 1.4, 2.4, 1.2]),
+            *self.notes([self.t("headline_note", level=level)]),
             Spacer(1, 4 * mm),
-            KeepTogether([chart, self.para(self.t("chart_by_district"), self.caption)]),
+            KeepTogether([chart, self.figure("chart_by_district")]),
             self.heading("by_district"),
             self.group_table(results.by_district),
+            *self.group_note(results.by_district),
             self.heading("by_domain"),
             self.group_table(results.by_domain),
+            *self.group_note(results.by_domain),
             self.heading("by_channel"),
             self.group_table(results.by_channel),
+            *self.group_note(results.by_channel),
             PageBreak(),
         ]
+
+    def paired_note(self) -> list[Paragraph]:
+        """Satisfied in the system but not when called back (b), against the reverse (c)."""
+        paired = self.content.comparison.paired
+        satisfied = set(self.content.method.satisfied_codes)
+        answers = [code for code in paired.columns if str(code) not in (DONT_KNOW, REFUSED)]
+        rows_sat = [code for code in paired.index if str(code) in satisfied]
+        rows_not = [code for code in paired.index if str(code) not in satisfied]
+        cols_sat = [code for code in answers if str(code) in satisfied]
+        cols_not = [code for code in answers if str(code) not in satisfied]
+        b = int(paired.loc[rows_sat, cols_not].to_numpy().sum())
+        c = int(paired.loc[rows_not, cols_sat].to_numpy().sum())
+        total = int(paired[answers].to_numpy().sum())
+        mcnemar = self.content.comparison.agreement.mcnemar.p_value
+        key = "paired_note" if b > c and mcnemar < 0.05 else "paired_note_balanced"
+        return self.notes([self.t(key, total=format_count(total), b=format_count(b), c=format_count(c))])
+
+    def agreement_note(self) -> list[Paragraph]:
+        agreement = self.content.comparison.agreement
+        kappa = agreement.kappa.estimate
+        bands = ((0.0, "poor"), (0.2, "slight"), (0.4, "fair"), (0.6, "moderate"), (0.8, "substantial"))
+        band = "almost_perfect"
+        for upper, name in bands:
+            if kappa <= upper:
+                band = name
+                break
+        p = agreement.stuart_maxwell.p_value
+        verdict = self.t("agreement_differs" if p < 0.05 else "agreement_similar", p=_p_phrase(p))
+        return self.notes(
+            [
+                self.t(
+                    "agreement_note",
+                    kappa=format_number(kappa),
+                    band=self.t(f"kappa_{band}"),
+                    verdict=verdict,
+                )
+            ]
+        )
 
     def comparison(self) -> list[Any]:
         comparison = self.content.comparison
@@ -517,8 +641,9 @@ class _Story:
             self.para(self.t("comparison_intro")),
             self.heading("paired_table"),
             self.paired_table(),
+            *self.paired_note(),
             self.heading("agreement"),
-            self.agreement_table(),
+            *self.agreement_note(),
             self.heading("flagged_table", unit=unit),
         ]
         flagged = comparison.flagged_units.sort_values("q_value", kind="stable")
@@ -526,25 +651,31 @@ class _Story:
             story.append(self.para(self.t("no_flagged", unit=unit)))
         else:
             story.append(self.unit_table(flagged, highlight_flagged=False))
+            story += self.notes([self.t("flagged_note", fdr=format_number(comparison.fdr_level, 2))])
         units = comparison.units.sort_values(["difference", "unit"], ascending=[False, True], kind="stable")
         floor = charts.chart_floor(units)
         chunks = [
             units.iloc[start : start + UNITS_PER_CHART] for start in range(0, len(units), UNITS_PER_CHART)
         ]
-        first_number = 2 if self.content.kind == "full" else 1
-        for number, chunk in enumerate(chunks, start=first_number):
+        for chunk in chunks:
             labels = [str(name) for name in chunk["unit"]]
             drawing = charts.unit_dot_chart(chunk, labels, FRAME_WIDTH, self.font.name, floor)
             story += [
                 CondPageBreak(drawing.height + 30),
                 drawing,
-                self.para(self.t("chart_units", number=number, unit=unit), self.caption),
+                self.figure("chart_units", unit=unit),
             ]
+        checks = comparison.surveyor_checks
+        odd = int(checks["flagged"].astype(bool).sum())
         story += [
             self.heading("all_units", unit=unit),
             self.unit_table(units, highlight_flagged=True),
+            *self.notes([self.t("units_note", unit=unit, min_n=comparison.small_unit_min_n)]),
             self.heading("surveyor_checks"),
             self.surveyor_table(),
+            *self.notes(
+                [self.t("surveyor_note", k=format_count(odd)) if odd else self.t("surveyor_note_none")]
+            ),
             self.heading("case_flags"),
             self.table(
                 [self.t("flag"), self.t("count")],
@@ -554,6 +685,7 @@ class _Story:
                 ],
                 [4, 1.2],
             ),
+            *self.notes([self.t("case_flags_note")]),
             PageBreak(),
         ]
         return story
@@ -670,29 +802,208 @@ class _Story:
         highlight = [index for index, flagged in enumerate(checks["flagged"]) if bool(flagged)]
         return self.table(header, rows, [1.6, 1, 1.3, 1.2, 1.2, 1, 0.8], highlight=highlight)
 
+    def rates_note(self) -> list[Paragraph]:
+        name, rate = response_rate(self.content)
+        if rate != rate:  # NaN: no rate to explain
+            return []
+        return self.notes([self.t("rates_note", name=name, rate=format_rate(rate), per100=round(100 * rate))])
+
+    # -- districts and domains -------------------------------------------------------------------
+    def area_chapter(self) -> list[Any]:
+        """A page per district, each starting on a new page so that it prints alone."""
+        areas = self.content.areas
+        if areas is None or areas.rows("district").empty:
+            return []
+        story: list[Any] = []
+        for index, area in enumerate(areas.rows("district")["area"].astype(str)):
+            page = self.area_page("district", area, standalone=False)
+            if index == 0:
+                page = [
+                    self.para(self.t("areas"), self.h1),
+                    self.para(self.t("areas_intro"), self.note),
+                    *page,
+                ]
+            story += page
+        return story
+
+    def area_page(self, level: str, area: str, *, standalone: bool) -> list[Any]:
+        """One district's (or domain's) figures against the city, its units, flags and reasons."""
+        content = self.content
+        assert content.areas is not None  # validated: a scope needs areas
+        row = content.areas.row(level, area)
+        words = area_findings(content, level, area)
+        unit = unit_name(content.comparison.unit_level, self.lang)
+        level_word = self.t(f"level_{level}")
+        city = content.results.headline
+        story: list[Any] = [self.para(group_name(area, self.lang), self.h1 if standalone else self.h2_area)]
+        if standalone:
+            line = self.t(
+                "area_scope_line", study=content.study.name, generated=format_datetime(content.generated_at)
+            )
+            story.append(self.para(line, self.small))
+        story += [self.para(sentence) for sentence in words["rates"]]
+        header = [
+            self.t("area_metric"),
+            self.t("area_here", level=level_word),
+            self.t("ci"),
+            self.t("n"),
+            self.t("area_city"),
+        ]
+        third = content.comparison.third_party
+        system = content.comparison.system_rate
+        rows = [
+            [self.t("system_rate"), format_rate(row["system_rate"]), "", "", format_rate(system)],
+            [
+                self.t("third_party_rate"),
+                format_rate(row["estimate"]),
+                format_ci(row["ci_low"], row["ci_high"]),
+                format_count(row["n"]),
+                format_rate(third.estimate),
+            ],
+            [
+                self.t("area_gap"),
+                format_points(row["system_rate"] - row["estimate"]),
+                "",
+                "",
+                format_points(system - third.estimate),
+            ],
+        ]
+        for key in ("awareness", "first_choice"):
+            rows.append(
+                [
+                    self.t(f"metric_{key}"),
+                    format_rate(row[key]),
+                    format_ci(row[f"{key}_ci_low"], row[f"{key}_ci_high"]),
+                    "",
+                    format_rate(city[key].estimate),
+                ]
+            )
+        story += [
+            self.heading("area_figures", level=level_word),
+            self.table(header, rows, [3.4, 1.2, 2.2, 0.8, 1.2]),
+            self.heading("area_units", level=level_word, unit=unit),
+            *[self.para(sentence) for sentence in words["units"]],
+        ]
+        story += self.area_units(level, area, unit, level_word)
+        story += [self.heading("area_reasons"), *[self.para(sentence) for sentence in words["reasons"]]]
+        story += self.area_reasons(level, area)
+        return [*story, PageBreak()]
+
+    def area_units(self, level: str, area: str, unit: str, level_word: str) -> list[Any]:
+        """The area's units ranked (flagged first, then by gap) with intervals, and the flagged ones'
+        evidence."""
+        units = self.content.comparison.units
+        if level not in units.columns:
+            return []
+        here = units[(units[level].astype(str) == area) & (units["n"] > 0)]
+        if here.empty:
+            return []
+        ranked = here.assign(_flag=here["flagged"].astype(bool)).sort_values(
+            ["_flag", "difference", "unit"], ascending=[False, False, True], kind="stable"
+        )
+        drawing = charts.unit_dot_chart(
+            ranked,
+            [str(name) for name in ranked["unit"]],
+            FRAME_WIDTH,
+            self.font.name,
+            charts.chart_floor(ranked),
+            legend=(self.t("legend_system"), self.t("legend_callback")),
+            label_width=170,
+        )
+        story: list[Any] = [
+            drawing,
+            self.figure("chart_area_units", area=group_name(area, self.lang), unit=unit),
+        ]
+        flagged = ranked[ranked["_flag"]]
+        if len(flagged):
+            story += [
+                self.heading("area_flagged", level=level_word, unit=unit),
+                self.evidence_table(flagged),
+            ]
+        return story
+
+    def area_reasons(self, level: str, area: str) -> list[Any]:
+        """Reasons for dissatisfaction here, with their share against the city's."""
+        assert self.content.areas is not None
+        reasons = self.content.areas.reasons_of(level, area)
+        if reasons.empty:
+            return []
+        city = self.content.areas.reasons_of("city", "")
+        city_total = max(int(city["count"].sum()), 1)
+        city_share = dict(zip(city["reason"], city["count"] / city_total, strict=True))
+        total = int(reasons["count"].sum())
+        rows = [
+            [
+                str(item.reason),
+                format_count(item.count),
+                format_rate(item.count / total),
+                format_rate(city_share.get(item.reason, 0.0)),
+            ]
+            for item in reasons.itertuples()
+        ]
+        header = [self.t("reason"), self.t("count"), self.t("area_reason_share"), self.t("area_city_share")]
+        return [self.table(header, rows, [4, 1, 1.4, 1.4]), *self.notes([self.t("area_reasons_note")])]
+
+    def evidence_table(self, units: pd.DataFrame) -> Table:
+        """Flagged units with the figures and the callbacks' own evidence, for a district page."""
+        header = [
+            self.t("unit"),
+            self.t("n"),
+            self.t("system"),
+            self.t("third_party"),
+            self.t("difference_ci"),
+            self.t("rated_by_other"),
+            self.t("service_denied"),
+        ]
+        rows = [
+            [
+                str(row.unit),
+                format_count(row.n),
+                format_rate(row.system_rate),
+                f"{format_rate(row.third_party_rate)} {format_ci(row.third_party_ci_low, row.third_party_ci_high)}",
+                f"{format_points(row.difference)} {format_points_ci(row.diff_ci_low, row.diff_ci_high)}",
+                format_count(row.rated_by_other),
+                format_count(row.service_denied),
+            ]
+            for row in units.itertuples()
+        ]
+        return self.table(header, rows, [2.6, 0.6, 1.0, 2.3, 2.2, 1.1, 1.2])
+
     def limitations(self) -> list[Any]:
         story = [self.para(self.t("limitations"), self.h1)]
         for paragraph in limitation_paragraphs(self.content):
             story += [self.para(paragraph), Spacer(1, 2 * mm)]
-        return story if self.content.kind == "comparison" else [*story, PageBreak()]
+        return [*story, PageBreak()]
 
-    def appendix(self) -> list[Any]:
+    def appendix(self, short: bool = False) -> list[Any]:
+        """Technical detail: test statistics, the audit trail (full report), fingerprints, how to verify.
+
+        `short` (a district or domain printed alone) keeps the fingerprints and how to verify."""
         audit, method = self.content.audit, self.content.method
-        actions = [[str(row.action), format_count(row.count)] for row in audit.by_action.itertuples()]
-        return [
-            self.para(self.t("appendix"), self.h1),
-            self.heading("audit"),
-            self.key_values(
-                [
-                    (self.t("audit_entries"), format_count(audit.entries)),
-                    (self.t("audit_first"), format_datetime(audit.first_entry)),
-                    (self.t("audit_last"), format_datetime(audit.last_entry)),
-                    (self.t("audit_chain_head"), format_hash(audit.chain_head_sha256)),
-                ],
-                hash_values=True,
-            ),
-            Spacer(1, 3 * mm),
-            self.table([self.t("action"), self.t("count")], actions, [4, 1.2]),
+        story: list[Any] = [self.para(self.t("appendix"), self.h1)]
+        if not short:
+            story += [
+                self.heading("test_statistics"),
+                self.agreement_table(),
+                *self.notes([self.t("test_statistics_note")]),
+            ]
+        if self.content.kind == "full" and not short:
+            actions = [[str(row.action), format_count(row.count)] for row in audit.by_action.itertuples()]
+            story += [
+                self.heading("audit"),
+                self.key_values(
+                    [
+                        (self.t("audit_entries"), format_count(audit.entries)),
+                        (self.t("audit_first"), format_datetime(audit.first_entry)),
+                        (self.t("audit_last"), format_datetime(audit.last_entry)),
+                        (self.t("audit_chain_head"), format_hash(audit.chain_head_sha256)),
+                    ],
+                    hash_values=True,
+                ),
+                Spacer(1, 3 * mm),
+                self.table([self.t("action"), self.t("count")], actions, [4, 1.2]),
+            ]
+        story += [
             self.heading("verification"),
             self.key_values(
                 [
@@ -701,7 +1012,9 @@ class _Story:
                     (self.t("fp_sample"), format_hash(method.design.sample_sha256)),
                     (self.t("fp_answers"), format_hash(audit.answers_sha256)),
                     (self.t("fp_questionnaire"), format_hash(method.questionnaire.sha256)),
+                    (self.t("audit_chain_head"), format_hash(audit.chain_head_sha256)),
                     (self.t("fp_content"), self.digest),
+                    *self.content.attestations,
                 ],
                 hash_values=True,
             ),
@@ -710,6 +1023,13 @@ class _Story:
             Spacer(1, 2 * mm),
             self.para(self.content.verify_command, self.body_hash),
         ]
+        return story
+
+
+def _p_phrase(value: float) -> str:
+    """'< 0.001' or '= 0.042': a p-value inside a sentence."""
+    text = format_p(value)
+    return f"< {text[1:]}" if text.startswith("<") else f"= {text}"
 
 
 def limitation_paragraphs(content: ReportContent) -> list[str]:
