@@ -74,6 +74,8 @@ def serve(tmp_path: Path):
             "false",
             "--server.fileWatcherType",
             "none",
+            "--client.toolbarMode",
+            "minimal",
         ]
         handle = log.open("w")
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=handle, stderr=subprocess.STDOUT)
@@ -94,6 +96,8 @@ def serve(tmp_path: Path):
 @pytest.fixture
 def browser() -> Iterator:
     if not CHROMIUM.exists():
+        if os.environ.get("HUIFANG_REQUIRE_TOOLS"):  # CI: a missing browser is a failure, not a skip
+            pytest.fail(f"{CHROMIUM} is missing and HUIFANG_REQUIRE_TOOLS is set: install Debian's chromium")
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package to run the browser tests")
     from playwright.sync_api import sync_playwright
 
