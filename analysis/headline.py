@@ -22,6 +22,7 @@ import pandas as pd
 
 from analysis.design import Design
 from analysis.errors import AnalysisError
+from analysis.intervals import proportion_interval
 from sampling.vocabulary import DEFAULT_SATISFIED_CODES, DONT_KNOW, REFUSED, SCALES
 
 SPECIAL = (DONT_KNOW, REFUSED)
@@ -132,3 +133,107 @@ def headline(
         "definition",
     ]
     return pd.concat(parts, ignore_index=True)[columns]
+
+
+#: Sensitivity rows printed beside the headline 满意率 (overall only).
+DK_AS_DISSATISFIED, TOP_BOX = "满意率·说不清计为不满意", "满意率·仅最高一档"
+
+
+def sensitivity_definitions(top_codes: Sequence[str], item: str = "sat_overall") -> dict[str, str]:
+    return {
+        DK_AS_DISSATISFIED: f"{item} satisfied among answers on the scale or dk (dk counted as dissatisfied)",
+        TOP_BOX: f"{item} in ({' + '.join(top_codes)}) only (top box) among answers on the rating scale",
+    }
+
+
+def _metric_values(
+    answers: pd.DataFrame, satisfied_codes: Sequence[str], item: str, top_codes: Sequence[str]
+) -> dict[str, tuple[np.ndarray, np.ndarray, bool]]:
+    """metric → (0/1/NaN values, special-answer mask, reported by group)."""
+    needed = [item, "aware_12348", "first_choice"]
+    missing = [c for c in needed if c not in answers.columns]
+    if missing:
+        raise AnalysisError(
+            f"answers lack the questionnaire item {missing[0]!r} (justice-callback item names)"
+        )
+    text = {name: answers[name].astype("string") for name in needed}
+    special = {name: text[name].isin(SPECIAL).fillna(False).to_numpy() for name in needed}
+    sat = satisfaction_indicator(answers[item], satisfied_codes)
+    dk = text[item].eq(DONT_KNOW).fillna(False).to_numpy()
+    return {
+        "满意率": (sat, special[item], True),
+        "知晓率": (indicator(answers["aware_12348"], ["yes"], ["yes", "no"]), special["aware_12348"], True),
+        "首选率": (
+            indicator(answers["first_choice"], ["public_legal"], FIRST_CHOICE_OPTIONS),
+            special["first_choice"],
+            True,
+        ),
+        DK_AS_DISSATISFIED: (np.where(dk, 0.0, sat), special[item] & ~dk, False),
+        TOP_BOX: (satisfaction_indicator(answers[item], top_codes), special[item], False),
+    }
+
+
+def replicate_headline(
+    sample,
+    satisfied_codes: Sequence[str] = DEFAULT_SATISFIED_CODES,
+    item: str = "sat_overall",
+    by: Sequence[str] = ("district", "domain", "channel"),
+    ci: str = "logit",
+    level: float = 0.95,
+    top_codes: Sequence[str] = ("satisfied",),
+) -> pd.DataFrame:
+    """`headline`'s table from an `AdjustedSample`: weighted rates with jackknife standard errors.
+
+    Every replicate re-runs the calibration and the nonresponse adjustment (`AdjustedSample.
+    replicate_weights`), so the interval carries the uncertainty of the estimated weights. Intervals
+    are `ci` (logit by default) with the design's degrees of freedom (PSUs − strata among the rows of
+    each estimate). Two sensitivity rows follow the three metrics, overall only: 说不清 counted as
+    不满意, and the top box alone.
+    """
+    recipe = sample.adjustment.recipe
+    rows = np.flatnonzero(recipe.responded)
+    answers = sample.cases.iloc[rows].reset_index(drop=True)
+    missing_by = [c for c in by if c not in answers.columns]
+    if missing_by:
+        raise AnalysisError(f"by={missing_by[0]!r} is not a column of the cases")
+    metrics = _metric_values(answers, satisfied_codes, item, top_codes)
+    words = {**definitions(satisfied_codes, item), **sensitivity_definitions(top_codes, item)}
+    keys, numerators, denominators, specials = [], [], [], []
+    for metric, (values, special, grouped) in metrics.items():
+        ok = ~np.isnan(values)
+        y0 = np.where(ok, values, 0.0)
+        for group in (None, *(by if grouped else ())):
+            if group is None:
+                members = [("(all)", np.ones(len(answers), bool))]
+            else:
+                column = answers[group]
+                members = [
+                    (value, (column == value).to_numpy()) for value in sorted(column.dropna().unique())
+                ]
+            for value, inside in members:
+                keys.append((metric, group or "overall", value))
+                numerators.append(y0 * inside)
+                denominators.append(ok * inside)
+                specials.append(int((special & inside).sum()))
+    num = np.column_stack(numerators)
+    den = np.column_stack(denominators).astype(float)
+    final = sample.cases["nr_weight"].to_numpy(float)[rows]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        estimate = (num.T @ final) / (den.T @ final)
+        squares = np.zeros(len(keys))
+        for start, weights in sample.replicate_weights():
+            w = weights[rows]
+            theta = (num.T @ w) / (den.T @ w)
+            rscales = sample.jackknife.rscales[start : start + w.shape[1]]
+            squares += np.nansum((theta - estimate[:, None]) ** 2 * rscales[None, :], axis=1)
+    se = np.sqrt(squares)
+    jk = sample.jackknife
+    psu, stratum = jk.psu[rows], jk.stratum[rows]
+    df = np.array([len(np.unique(psu[d > 0])) - len(np.unique(stratum[d > 0])) for d in den.T], dtype=float)
+    n = den.sum(axis=0)
+    low, high = proportion_interval(estimate, se, df, n, ci, level)
+    table = pd.DataFrame(keys, columns=["metric", "group", "level"])
+    table["estimate"], table["se"], table["ci_low"], table["ci_high"] = estimate, se, low, high
+    table["n"], table["df"], table["excluded"] = n.astype(int), df, specials
+    table["definition"] = table["metric"].map(words)
+    return table[table["n"] > 0].reset_index(drop=True)
