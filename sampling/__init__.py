@@ -7,11 +7,13 @@ from sampling.allocation import allocate
 from sampling.design import (
     SampleDesign,
     Verification,
+    audit_plan,
     design_allocation,
     draw,
     draw_design,
     unit_sizes,
     verify_draw,
+    with_power,
 )
 from sampling.errors import (
     DesignError,
@@ -50,6 +52,7 @@ __all__ = [
     "UnsupportedFileError",
     "Verification",
     "allocate",
+    "audit_plan",
     "design_allocation",
     "draw",
     "draw_design",
@@ -68,4 +71,5 @@ __all__ = [
     "save_mapping",
     "unit_sizes",
     "verify_draw",
+    "with_power",
 ]

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,7 +20,17 @@ from sampling.allocation import allocate
 from sampling.errors import DesignError
 from sampling.exclusions import Exclusions
 from sampling.frame import Frame
-from sampling.selection import ALGORITHM, Sample, Units, check_seed, prepare_units, select, stratum_label
+from sampling.power import audit_allocation, mdi_table
+from sampling.selection import (
+    ALGORITHM,
+    Sample,
+    Units,
+    _stratum_codes,
+    check_seed,
+    prepare_units,
+    select,
+    stratum_label,
+)
 from sampling.size import plan
 from sampling.vocabulary import DEFAULT_SATISFIED_CODES
 
@@ -32,7 +43,7 @@ class SampleDesign(BaseModel):
     strata: list[str]
     seed: int = Field(ge=0, lt=2**64)
     unit: Literal["person", "event"] = "person"
-    method: Literal["proportional", "equal", "neyman", "optimal", "given"] = "proportional"
+    method: Literal["proportional", "equal", "neyman", "optimal", "audit", "given"] = "proportional"
     n: int | None = Field(default=None, ge=0)
     margin: float | None = Field(default=None, gt=0)
     per_stratum: bool = False
@@ -47,6 +58,12 @@ class SampleDesign(BaseModel):
     reserve_replicates: int = Field(default=1, ge=1)
     exclusions: dict[str, object] = Field(default_factory=dict)
     allocation: dict[str, int] | None = None
+    # method "audit" (sampling.power.audit_allocation): n is the budget; each audited stratum (all, or
+    # those listed) gets the cases that detect `inflation` with `power` at α = q / (audited units)
+    inflation: float | None = Field(default=None, gt=0, le=1)
+    power: float = Field(default=0.8, gt=0, lt=1)
+    q: float = Field(default=0.10, gt=0, lt=1)
+    audited: list[str] | None = None
     frame_sha256: str | None = None
     algorithm: str = ALGORITHM
 
@@ -112,6 +129,21 @@ def stratum_sd(data: pd.DataFrame, units: Units, satisfied_codes: list[str]) -> 
     return pd.Series([math.sqrt(v) for v in variance], index=sizes.index, name="S_h")
 
 
+def system_rates(
+    data: pd.DataFrame, units: Units, strata: list[str], satisfied_codes: list[str]
+) -> pd.Series:
+    """The system 满意率 per stratum key: a census over the stratum's eligible records (events)."""
+    eligible = units.rows if units.person is None else np.flatnonzero(units.person >= 0)
+    codes, _ = _stratum_codes(data, list(strata))
+    satisfied = data["system_rating"].astype("str").isin(satisfied_codes).to_numpy()[eligible]
+    k = len(units.keys)
+    count = np.bincount(codes[eligible], minlength=k)
+    hits = np.bincount(codes[eligible], weights=satisfied, minlength=k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(count > 0, hits / np.maximum(count, 1), np.nan)
+    return pd.Series(rate, index=pd.Index(units.keys, name="stratum"), name="system_rate")
+
+
 def unit_sizes(
     frame: Frame | pd.DataFrame, design: SampleDesign, exclude: Exclusions | None = None
 ) -> pd.Series:
@@ -127,6 +159,8 @@ def design_allocation(data: pd.DataFrame, units: Units, design: SampleDesign) ->
         if design.allocation is None:
             raise DesignError("a design with method 'given' needs its allocation")
         return pd.Series(design.allocation, dtype="int64")
+    if design.method == "audit":
+        return audit_table(data, units, design)["n_h"]
     sd = stratum_sd(data, units, design.satisfied_codes) if design.method in ("neyman", "optimal") else None
     cost = pd.Series(design.cost) if design.cost is not None else None
     if design.margin is not None or design.per_stratum:
@@ -148,6 +182,63 @@ def design_allocation(data: pd.DataFrame, units: Units, design: SampleDesign) ->
     if design.n is None:
         raise DesignError("the design needs either n or a target margin of error")
     return allocate(sizes, design.n, method=design.method, sd=sd, cost=cost, minimum=design.minimum)
+
+
+def audit_table(data: pd.DataFrame, units: Units, design: SampleDesign) -> pd.DataFrame:
+    """The audit-units allocation table (n_h, need, MDI, what did not fit) for a design with method 'audit'."""
+    if design.n is None or design.inflation is None:
+        raise DesignError("the audit design needs a budget n and the inflation to detect")
+    sizes = units.sizes()
+    return audit_allocation(
+        sizes,
+        system_rates(data, units, design.strata, design.satisfied_codes),
+        design.n,
+        design.inflation,
+        audited=design.audited,
+        response_rate=design.response_rate,
+        q=design.q,
+        power=design.power,
+        minimum=max(design.minimum, 2),
+    )
+
+
+def audit_plan(
+    frame: Frame | pd.DataFrame, design: SampleDesign, exclude: Exclusions | None = None
+) -> pd.DataFrame:
+    """The plan of an 'audit' design: N_h, n_h, expected completes, need, system rate, MDI, status."""
+    data, _ = _data_and_fingerprint(frame)
+    units = prepare_units(data, design.strata, design.seed, design.unit, exclude)
+    table = audit_table(data, units, design)
+    table.insert(2, "expected_completes", table["n_h"] * design.response_rate)
+    return table
+
+
+def with_power(
+    frame: Frame | pd.DataFrame, design: SampleDesign, table: pd.DataFrame, exclude: Exclusions | None = None
+) -> pd.DataFrame:
+    """A plan table with each stratum's system rate and minimum detectable inflation (strata as units).
+
+    The level is q / (number of strata), see ``sampling.power``; ``attrs['alpha']`` and ``attrs['power']``
+    record it.
+    """
+    data, _ = _data_and_fingerprint(frame)
+    units = prepare_units(data, design.strata, design.seed, design.unit, exclude)
+    rates = system_rates(data, units, design.strata, design.satisfied_codes)
+    keys = [stratum_label(k) for k in table.index]
+    mdi = mdi_table(
+        pd.Series(table["N_h"].to_numpy(), index=keys),
+        pd.Series(table["n_h"].to_numpy(), index=keys),
+        rates.reindex(keys),
+        response_rate=design.response_rate,
+        q=design.q,
+        power=design.power,
+    )
+    out = table.copy()
+    out["system_rate"] = mdi["system_rate"].to_numpy()
+    out["mdi"] = mdi["mdi"].to_numpy()
+    out.attrs.update(table.attrs)
+    out.attrs.update({"alpha": mdi.attrs["alpha"], "power": design.power})
+    return out
 
 
 def draw_design(
@@ -250,10 +341,13 @@ def verify_draw(
 __all__ = [
     "SampleDesign",
     "Verification",
+    "audit_plan",
     "design_allocation",
     "draw",
     "draw_design",
     "stratum_label",
+    "system_rates",
     "unit_sizes",
     "verify_draw",
+    "with_power",
 ]

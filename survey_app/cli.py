@@ -276,7 +276,15 @@ def _design_options(func):
             "--method",
             default="neyman",
             show_default=True,
-            type=click.Choice(["proportional", "equal", "neyman", "optimal"]),
+            type=click.Choice(["proportional", "equal", "neyman", "optimal", "audit"]),
+            help="audit: --n is the budget; each unit stratum gets the cases that detect --inflation.",
+        ),
+        click.option(
+            "--inflation",
+            type=click.FloatRange(0, 1, min_open=True),
+            default=0.10,
+            show_default=True,
+            help="Inflation (share, 0.10 = 10 points) an audit design must detect with power 0.8.",
         ),
         click.option(
             "--minimum",
@@ -344,6 +352,7 @@ def _params(
     risk_min_records: int = 30,
     risk_base: str = "district",
     seed: int | None = None,
+    inflation: float = 0.10,
 ) -> dict:
     params = {
         "strata": [s.strip() for s in strata.split(",") if s.strip()],
@@ -359,6 +368,10 @@ def _params(
         params["margin"] = margin
     if seed is not None:
         params["seed"] = seed
+    if method == "audit":
+        if not n:
+            raise click.UsageError("--method audit needs --n, the budget of cases to share among the units")
+        params["inflation"] = inflation
     if risk_unit:
         params["risk"] = {
             "unit": risk_unit,
@@ -389,6 +402,16 @@ def sample_plan(ctx: _Context, study: str, **options) -> None:
         table = samples.plan(data, target, _params(**options))
         click.echo(table.to_string())
         click.echo(f"total n = {int(table['n_h'].sum())} of N = {int(table['N_h'].sum())}")
+        click.echo(
+            f"mdi = minimum detectable inflation of a stratum audited as a unit: one-sided exact binomial "
+            f"at α = {table.attrs['alpha']:.3g} (q = 0.10 / the units audited), power "
+            f"{table.attrs['power']:.0%}, on ⌊n_h × response rate⌋ completes"
+        )
+        if "status" in table.columns:
+            for status in ("over budget", "unreachable"):
+                names = [str(k) for k in table.index[table["status"] == status]]
+                if names:
+                    click.echo(f"{status}: {len(names)} unit(s), e.g. {', '.join(names[:5])}")
 
 
 @sample.command("draw")
@@ -491,15 +514,21 @@ def export(ctx: _Context, study: str, out: Path, user: str | None) -> None:
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), callback=check_output)
 @click.option("--lang", default="zh", show_default=True, type=click.Choice(["zh", "en"]))
 @click.option("--kind", default="full", show_default=True, type=click.Choice(["full", "comparison"]))
+@click.option("--district", help="Print only this district's page (e.g. 浦东新区), for its assessment file.")
+@click.option("--domain", help="Print only this service domain's page (e.g. 公证); with --district, both.")
 @pass_ctx
-def report(ctx: _Context, study: str, out: Path, lang: str, kind: str) -> None:
+def report(
+    ctx: _Context, study: str, out: Path, lang: str, kind: str, district: str | None, domain: str | None
+) -> None:
     """Write the study's PDF report (byte-identical for the same study state)."""
     from survey_app.services import reports
     from survey_app.services.studies import find_study
 
     with _errors():
         with ctx.db.session() as session:  # the build is audited only if the PDF could be written
-            pdf, digest = reports.build_report(session, find_study(session, study), lang=lang, kind=kind)
+            pdf, digest = reports.build_report(
+                session, find_study(session, study), lang=lang, kind=kind, district=district, domain=domain
+            )
             out.write_bytes(pdf)
         click.echo(f"wrote {out} ({len(pdf):,} bytes), SHA-256 {digest}")
 
@@ -582,6 +611,7 @@ def app(ctx: _Context, port: int, headless: bool) -> None:
     import subprocess
 
     from survey_app.config import database_url, describe
+    from survey_app.serve import environment, streamlit_command
     from survey_app.storage import open_database, upgrade
 
     with _errors():
@@ -589,22 +619,60 @@ def app(ctx: _Context, port: int, headless: bool) -> None:
         upgrade(open_database(url))
         click.echo(f"Database: {describe(url)}")
         click.echo(f"Open http://localhost:{port} in a browser (Ctrl+C stops the app).")
-        script = Path(__file__).with_name("app") / "main.py"
-        env = {**os.environ, "HUIFANG_DATABASE_URL": url}
-        command = [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(script),
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true" if headless else "false",
-            "--browser.gatherUsageStats",
-            "false",
-        ]
-        sys.exit(subprocess.call(command, env=env))
+        command = streamlit_command(port, address=None, headless=headless)
+        sys.exit(subprocess.call(command, env=environment(url)))
+
+
+@main.command()
+@click.option("--instances", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--port", default=8500, show_default=True, type=click.IntRange(1, 65535), help="nginx's port.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address nginx listens on.")
+@click.option(
+    "--run-dir",
+    default="huifang-serve",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for nginx's configuration, logs and the app servers' logs.",
+)
+@pass_ctx
+def serve(ctx: _Context, instances: int, port: int, host: str, run_dir: Path) -> None:
+    """Run several app servers on one database behind nginx (sticky sessions, health checks).
+
+    For many surveyors at once use PostgreSQL (--db postgresql://…); see docs/deployment.md.
+    """
+    import signal
+    import time
+
+    from survey_app.config import database_url, describe
+    from survey_app.serve import Cluster, environment
+    from survey_app.storage import open_database, upgrade
+
+    def stop_on_term(signum: int, frame: object) -> None:  # systemd stops with SIGTERM
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop_on_term)
+
+    with _errors():
+        url = database_url(ctx.db_url)
+        upgrade(open_database(url))
+        cluster = Cluster(instances, port, run_dir, environment(url), host=host)
+        try:
+            cluster.start()
+        except RuntimeError as exc:
+            cluster.stop()
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"Database: {describe(url)}")
+        click.echo(f"{instances} app servers on ports {', '.join(map(str, cluster.backends))}")
+        click.echo(f"Open {cluster.url} in a browser (health: {cluster.url}/healthz; Ctrl+C stops all).")
+        try:
+            while True:
+                time.sleep(2)
+                for restarted in cluster.restart_dead():
+                    click.echo(f"app server on port {restarted} had stopped: started again", err=True)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            cluster.stop()
 
 
 if __name__ == "__main__":  # pragma: no cover

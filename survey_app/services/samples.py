@@ -26,10 +26,13 @@ _CHUNK = 5000
 
 def exclusions_of(study: Study) -> sampling.Exclusions:
     """The study's exclusion rules: its do-not-call list and records it rules out (open complaints)."""
+    from survey_app.security.fieldcrypto import person_keys
+
     settings = study.settings or {}
     return sampling.Exclusions(
         do_not_call=settings.get("do_not_call") or None,
         rules=tuple(settings.get("exclusion_rules", ("complaint_open",))),
+        match_key=person_keys,  # the stored frame's `phone` is each record's person key
     )
 
 
@@ -51,15 +54,19 @@ def with_risk(frame: pd.DataFrame, rule: RiskRule | None) -> pd.DataFrame:
 
 
 def plan(frame: pd.DataFrame, study: Study, params: dict[str, Any]) -> pd.DataFrame:
-    """The per-stratum plan (N_h, n_h, expected completes and margin of error), drawing nothing."""
+    """The per-stratum plan (N_h, n_h, expected completes, margin of error, system rate and the minimum
+    detectable inflation `mdi` of each stratum audited as a unit), drawing nothing."""
     design = design_of(study, {"seed": 0, **params})
-    frame = with_risk(frame, risk_rule_of(study, params))
+    rule = risk_rule_of(study, params)
+    frame = with_risk(frame, rule)
+    if design.method == "audit":
+        return sampling.audit_plan(frame, _audited(design, frame, rule, study), exclusions_of(study))
     sizes = sampling.unit_sizes(frame, design, exclusions_of(study))
     options = {k: getattr(design, k) for k in ("confidence", "p", "deff", "response_rate", "minimum")}
     sd = None
     if design.method in ("neyman", "optimal"):
         sd = _stratum_sd(frame, design)
-    return sampling.plan(
+    table = sampling.plan(
         sizes,
         margin=design.margin,
         n=design.n,
@@ -68,6 +75,17 @@ def plan(frame: pd.DataFrame, study: Study, params: dict[str, Any]) -> pd.DataFr
         sd=sd,
         **options,
     )
+    return sampling.with_power(frame, design, table, exclusions_of(study))
+
+
+def _audited(
+    design: sampling.SampleDesign, frame: pd.DataFrame, rule: RiskRule | None, study: Study
+) -> sampling.SampleDesign:
+    """An audit design with risk targeting audits the risk strata (the suspicious units) only."""
+    if design.method != "audit" or design.audited is not None or rule is None:
+        return design
+    keys = sampling.unit_sizes(frame, design, exclusions_of(study)).index
+    return design.model_copy(update={"audited": [str(k) for k in keys if str(k).startswith("risk:")]})
 
 
 def _stratum_sd(frame: pd.DataFrame, design: sampling.SampleDesign) -> pd.Series:
@@ -91,7 +109,9 @@ def draw_sample(session: Session, actor: User, study: Study, params: dict[str, A
     frame_row = latest_frame(session, study)
     rule = risk_rule_of(study, params)
     frame = with_risk(frame_records(session, frame_row, personal=True), rule)
-    drawn = sampling.draw_design(frame, design_of(study, params), exclusions_of(study))
+    drawn = sampling.draw_design(
+        frame, _audited(design_of(study, params), frame, rule, study), exclusions_of(study)
+    )
     stored_params = {
         "sampling": drawn.design.model_dump(mode="json"),
         "risk": rule.model_dump(mode="json") if rule else None,
