@@ -31,6 +31,24 @@ def _pg_admin_url(url: str) -> str:
     return make_url(url).set(database="postgres").render_as_string(hide_password=False)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _signing_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test run signs with its own throwaway key folder, never the developer's real keys."""
+    from survey_app.security import signing
+
+    folder = tmp_path_factory.mktemp("keys")
+    saved = {name: os.environ.get(name) for name in ("HUIFANG_KEY_DIR", "HUIFANG_WITNESS_FILE")}
+    os.environ["HUIFANG_KEY_DIR"] = str(folder / "keys")
+    os.environ["HUIFANG_WITNESS_FILE"] = str(folder / "witness.jsonl")
+    signing.init_key()
+    yield folder / "keys"
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture(scope="session")
 def _template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if PG_URL:

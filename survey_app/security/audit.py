@@ -6,6 +6,11 @@ that row; deleting the newest rows is caught by the one-row `audit_head`, which 
 hash and is updated in the same transaction as every append (on PostgreSQL its row lock also
 serialises concurrent appends, so the chain never forks). The database refuses UPDATE and DELETE on
 `audit_log` with triggers as well; the chain is what still catches someone who drops them.
+
+Whoever can write the database can still recompute every hash, so each entry is also signed with an
+Ed25519 key kept outside the database (`security/signing.py`): the signature covers the entry's id and
+hash, and so everything before it. `verify_signatures` checks them against trusted public keys;
+`security/state_log.py` adds a `state.changed` entry for every change to cases, users and studies.
 """
 
 from __future__ import annotations
@@ -19,9 +24,11 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from survey_app.security import signing
 from survey_app.storage.models import AuditEntry, AuditHead, utcnow
 
 GENESIS = "0" * 64
+ACTOR_KEY = "huifang_actor"  # session.info: who acted last in this transaction (for state.changed)
 
 
 def canonical_json(value: Any) -> str:
@@ -68,6 +75,8 @@ def record(
     details_json = canonical_json(details)
     entity_key = None if entity_id is None else str(entity_id)
     digest = _entry_hash(last_hash, entry_id, at, actor, action, study_id, entity, entity_key, details_json)
+    signer = signing.active_signer()
+    session.info[ACTOR_KEY] = actor
     session.execute(
         insert(AuditEntry).values(
             id=entry_id,
@@ -80,6 +89,8 @@ def record(
             details=details_json,
             prev_hash=last_hash,
             hash=digest,
+            key_id=signer.fingerprint if signer else None,
+            signature=signer.sign_entry(entry_id, digest) if signer else None,
         )
     )
     session.execute(
@@ -182,3 +193,83 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainCheck:
             False, seen, prev_hash, "the chain head does not match the last entry", head.last_id
         )
     return ChainCheck(True, seen, prev_hash)
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    ok: bool
+    entries: int
+    keys: tuple[str, ...]
+    problem: str | None = None
+    first_bad_id: int | None = None
+
+    def describe(self) -> str:
+        if self.ok:
+            used = ", ".join(f"{k[:16]}…" for k in self.keys) or "none"
+            return f"all {self.entries} entries signed by trusted Ed25519 keys (fingerprints {used})"
+        return f"entry {self.first_bad_id}: {self.problem}"
+
+
+def verify_signatures(session: Session, trusted: dict[str, Any], batch: int = 5000) -> SignatureCheck:
+    """Every entry must carry a valid signature by one of the `trusted` public keys (by fingerprint).
+
+    Run with `verify_chain`: the chain proves the entries are linked, the signatures that the links
+    were made by the key holder and not recomputed by someone who could only write the database.
+    """
+    if not trusted:
+        return SignatureCheck(
+            False,
+            0,
+            (),
+            "no trusted public key to check signatures with (give the published PDF with --pdf, or run "
+            "where the key folder is, see `huifang keys show`)",
+            None,
+        )
+    last_id, seen, used = 0, 0, set()
+    while True:
+        rows = session.execute(
+            select(AuditEntry.id, AuditEntry.hash, AuditEntry.key_id, AuditEntry.signature)
+            .where(AuditEntry.id > last_id)
+            .order_by(AuditEntry.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            break
+        for entry_id, entry_hash, key_id, signature in rows:
+            if not key_id or not signature:
+                return SignatureCheck(
+                    False,
+                    seen,
+                    tuple(sorted(used)),
+                    "is not signed (written without a signing key, or its signature was removed); "
+                    "run `huifang keys init` before recording anything",
+                    entry_id,
+                )
+            key = trusted.get(key_id)
+            if key is None:
+                return SignatureCheck(
+                    False,
+                    seen,
+                    tuple(sorted(used)),
+                    f"is signed by key {key_id[:16]}…, which is not a trusted key",
+                    entry_id,
+                )
+            if not signing.verify_entry(key, entry_id, entry_hash, signature):
+                return SignatureCheck(
+                    False,
+                    seen,
+                    tuple(sorted(used)),
+                    f"its signature does not match its content under key {key_id[:16]}… "
+                    "(the entry or an entry before it was rewritten)",
+                    entry_id,
+                )
+            used.add(key_id)
+            seen, last_id = seen + 1, entry_id
+    return SignatureCheck(True, seen, tuple(sorted(used)))
+
+
+def entry_at(session: Session, entry_id: int) -> AuditEntry | None:
+    return session.get(AuditEntry, entry_id)
+
+
+from survey_app.security import state_log as _state_log  # noqa: E402,F401  registers the Session hooks

@@ -1,0 +1,176 @@
+"""Every change to state that can change a verdict is written into the audit chain, wherever it is made.
+
+Why: the chain recorded actions, but a case's state, its final disposition, its weight, a user's role
+and a study's settings could be changed in the database without any entry (50 pending cases set to
+finalised / 3.18, a surveyor promoted to admin: all checks passed). Rather than trusting every service to
+remember, a Session hook notes each tracked row that a transaction inserts, updates or deletes (ORM
+objects, and `insert`/`update`/`delete` statements on the tracked tables), and just before the commit
+appends one `state.changed` entry with the rows' new values, read back from the database. `huifang
+verify` replays these entries and requires the database to hold exactly the values last recorded, so
+a change made behind Huifang's back (plain SQL, no Session) is named. Signed like every entry, these
+entries cannot be forged without the signing key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import event, inspect, or_, select
+from sqlalchemy.orm import Session
+
+from survey_app.storage.models import AuditEntry, Case, Study, User
+
+# kind → (model, the columns whose values are recorded). The values are listed in this order.
+TRACKED: dict[str, tuple[type, tuple[str, ...]]] = {
+    "cases": (
+        Case,
+        (
+            "study_id",
+            "state",
+            "final_disposition",
+            "inclusion_prob",
+            "design_weight",
+            "replicate",
+            "stratum",
+            "frame_record_id",
+        ),
+    ),
+    "users": (User, ("username", "role", "active")),
+    "studies": (Study, ("name", "state", "scale", "satisfied_codes", "settings")),
+}
+ACTION = "state.changed"
+_KIND_OF_TABLE = {model.__table__.name: kind for kind, (model, _) in TRACKED.items()}
+_TOUCHED = "huifang_touched"  # session.info key: kind → set of ids
+_SCOPES = "huifang_touched_studies"  # session.info key: kind → set of study ids (bulk inserts)
+
+
+def _touched(session: Session) -> dict[str, set[int]]:
+    return session.info.setdefault(_TOUCHED, defaultdict(set))
+
+
+def _scopes(session: Session) -> dict[str, set[int]]:
+    return session.info.setdefault(_SCOPES, defaultdict(set))
+
+
+@event.listens_for(Session, "after_flush")
+def _note_orm_changes(session: Session, _context) -> None:
+    touched = _touched(session)
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        kind = _KIND_OF_TABLE.get(getattr(type(obj), "__tablename__", ""))
+        if kind is None:
+            continue
+        attrs = inspect(obj).attrs
+        changed = any(attrs[c].history.has_changes() for c in TRACKED[kind][1])
+        if changed or obj in session.new or obj in session.deleted:
+            touched[kind].add(obj.id)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statements(orm_execute_state) -> None:
+    if not (orm_execute_state.is_insert or orm_execute_state.is_update or orm_execute_state.is_delete):
+        return
+    statement = orm_execute_state.statement
+    table = getattr(statement, "table", None)
+    kind = _KIND_OF_TABLE.get(getattr(table, "name", ""))
+    if kind is None:
+        return
+    session = orm_execute_state.session
+    model = TRACKED[kind][0]
+    if orm_execute_state.is_insert:
+        rows = orm_execute_state.parameters
+        rows = rows if isinstance(rows, list | tuple) else [rows or {}]
+        study_ids = {row.get("study_id") for row in rows}
+        if kind == "cases" and None not in study_ids:
+            _scopes(session)[kind].update(study_ids)
+        else:
+            _scopes(session)[kind].add(-1)  # every row of the table
+        return
+    where = statement.whereclause
+    query = select(model.id) if where is None else select(model.id).where(where)
+    _touched(session)[kind].update(session.execute(query).scalars())  # before the statement runs
+
+
+def _current(session: Session, kind: str, ids: set[int], study_ids: set[int]) -> dict[str, Any]:
+    model, columns = TRACKED[kind]
+    query = select(model.id, *(getattr(model, c) for c in columns))
+    if -1 not in study_ids:
+        conditions = []
+        if ids:
+            conditions.append(model.id.in_(sorted(ids)))
+        if study_ids:
+            conditions.append(model.study_id.in_(sorted(study_ids)))
+        if not conditions:
+            return {}
+        query = query.where(or_(*conditions))
+    values: dict[str, Any] = {str(i): None for i in ids}  # deleted rows stay None
+    for row in session.execute(query.order_by(model.id)):
+        values[str(row[0])] = list(row[1:])
+    return values
+
+
+@event.listens_for(Session, "before_commit")
+def _record_state(session: Session) -> None:
+    session.flush()
+    touched, scopes = session.info.pop(_TOUCHED, None), session.info.pop(_SCOPES, None)
+    if not touched and not scopes:
+        return
+    touched, scopes = touched or {}, scopes or {}
+    snapshot = {
+        kind: values
+        for kind in TRACKED
+        if (values := _current(session, kind, touched.get(kind, set()), scopes.get(kind, set())))
+    }
+    if not snapshot:
+        return
+    study_ids = {v[0] for v in snapshot.get("cases", {}).values() if v} | {
+        int(i) for i in snapshot.get("studies", {})
+    }
+    from survey_app.security import audit
+
+    audit.record(
+        session,
+        session.info.get(audit.ACTOR_KEY, "system"),
+        ACTION,
+        study_id=study_ids.pop() if len(study_ids) == 1 else None,
+        entity="state",
+        **snapshot,
+    )
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_TOUCHED, None)
+    session.info.pop(_SCOPES, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_actor(session: Session) -> None:
+    from survey_app.security import audit
+
+    session.info.pop(audit.ACTOR_KEY, None)
+
+
+def recorded_state(session: Session) -> dict[str, dict[str, Any]]:
+    """The last recorded values of every tracked row (kind → id → values, None if deleted)."""
+    latest: dict[str, dict[str, Any]] = {kind: {} for kind in TRACKED}
+    rows = session.execute(
+        select(AuditEntry.details).where(AuditEntry.action == ACTION).order_by(AuditEntry.id)
+    ).scalars()
+    for details in rows:
+        for kind, values in json.loads(details).items():
+            if kind in latest:
+                latest[kind].update(values)
+    return latest
+
+
+def current_state(session: Session, kind: str, study_id: int | None = None) -> dict[str, list[Any]]:
+    """The database's values of one tracked kind (cases: of one study), as recorded entries list them."""
+    model, columns = TRACKED[kind]
+    query = select(model.id, *(getattr(model, c) for c in columns)).order_by(model.id)
+    if kind == "cases" and study_id is not None:
+        query = query.where(model.study_id == study_id)
+    elif kind == "studies" and study_id is not None:
+        query = query.where(model.id == study_id)
+    return {str(row[0]): list(row[1:]) for row in session.execute(query)}
