@@ -2,14 +2,17 @@
 
 from analysis.report.adapters import (
     agreement_of,
+    areas_of,
     estimate_of,
     headline_of,
     rates_of,
+    reasons_of,
     surveyor_checks_of,
     units_of,
 )
 from analysis.report.content import (
     Agreement,
+    Areas,
     AuditSummary,
     Comparison,
     DesignInfo,
@@ -32,6 +35,7 @@ from analysis.report.sample import sample_content
 
 __all__ = [
     "Agreement",
+    "Areas",
     "AuditSummary",
     "CJKFont",
     "CJKFontFallbackWarning",
@@ -51,12 +55,14 @@ __all__ = [
     "StudyInfo",
     "TestResult",
     "agreement_of",
+    "areas_of",
     "content_digest",
     "estimate_of",
     "find_cjk_font",
     "headline_of",
     "limitation_paragraphs",
     "rates_of",
+    "reasons_of",
     "render_pdf",
     "response_rate",
     "sample_content",

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from analysis import report as rpt
 from analysis.report import adapters
-from sampling.vocabulary import SCALES
+from sampling.vocabulary import SCALES, canonical_district
 from survey_app.security import audit
 from survey_app.security.audit import canonical_json
-from survey_app.services import analysis_service, samples
+from survey_app.services import analysis_service, questionnaire_store, samples
 from survey_app.services.auth import require
 from survey_app.services.frames import frame_issues, latest_frame
 from survey_app.services.interviews import study_questionnaire
@@ -177,6 +177,44 @@ def _weighting_text(lang: str) -> str:
     )
 
 
+def _places(result: analysis_service.StudyAnalysis) -> pd.DataFrame:
+    """Each organisation's district and domain (its most frequent one in the frame)."""
+    frame = result.frame
+    if frame.empty:
+        return pd.DataFrame(columns=["district", "domain"])
+    return frame.groupby(analysis_service.UNIT)[["district", "domain"]].agg(
+        lambda values: values.value_counts().sort_index(kind="stable").idxmax()
+    )
+
+
+def _areas(
+    session: Session, study: Study, result: analysis_service.StudyAnalysis, units: pd.DataFrame, lang: str
+) -> rpt.Areas:
+    """Figures per district and domain for the map, the district chart and the district pages."""
+    frame = result.frame
+    satisfied = frame["system_rating"].isin(tuple(study.satisfied_codes))
+    system = pd.concat(
+        [
+            satisfied.groupby(frame[level]).mean().rename("system_rate").rename_axis("area").reset_index()
+            .assign(level=level)
+            for level in rpt.content.AREA_LEVELS
+        ],
+        ignore_index=True,
+    )  # fmt: skip
+    table = adapters.areas_of(result.headline, system, units)
+    item = questionnaire_store.load_version(session, study_questionnaire(session, study).id).item(
+        "unsatisfied_reason"
+    )
+    labels = {choice.code: choice.label.get(lang) or choice.code for choice in item.choices}
+    respondents = result.respondents
+    reasons = (
+        adapters.reasons_of(respondents, labels)
+        if "unsatisfied_reason" in respondents.columns
+        else pd.DataFrame(columns=list(rpt.content.REASON_COLUMNS))
+    )
+    return rpt.Areas(table=table, reasons=reasons)
+
+
 def _comparison(result: analysis_service.StudyAnalysis, headline: dict) -> rpt.Comparison:
     compared = result.cases_compared
     paired = compared.table
@@ -187,7 +225,9 @@ def _comparison(result: analysis_service.StudyAnalysis, headline: dict) -> rpt.C
         evidence = flags.groupby("organisation_id")[["rated_by_other", "service_denied"]].sum()
     labels = {unit: f"{unit} {name}" for unit, name in result.units["name"].items()}
     units_table = result.units.drop(columns=["name"])
-    units = adapters.units_of(units_table[units_table["respondents"] > 0], names=labels, evidence=evidence)
+    units = adapters.units_of(
+        units_table[units_table["respondents"] > 0], names=labels, evidence=evidence, places=_places(result)
+    )
     median = interviewed.groupby("surveyor")["duration_minutes"].median()
     surveyors = (
         adapters.surveyor_checks_of(result.surveyors, median.to_dict())
@@ -263,7 +303,10 @@ def build_content(
     lang: str = "zh",
     kind: str = "full",
     result: analysis_service.StudyAnalysis | None = None,
+    scope: tuple[tuple[str, str], ...] = (),
 ) -> rpt.ReportContent:
+    """The report's content from the stored study; `scope` (e.g. (("district", "浦东新区"),)) makes the
+    variant that prints those districts' or domains' pages alone."""
     result = result or analysis_service.analyse(session, study)
     if result.third_party is None:
         raise ValueError(f"Study {study.name} has no respondents yet: there is nothing to report.")
@@ -290,6 +333,7 @@ def build_content(
         by_channel=groups["channel"],
     )
     scale_note = " + ".join(SCALES[study.scale].label(c, lang) for c in study.satisfied_codes)
+    comparison = _comparison(result, headline)
     return rpt.ReportContent(
         study=_study_info(study),
         generated_at=generated,
@@ -297,10 +341,29 @@ def build_content(
         kind=kind,
         method=method,
         results=results,
-        comparison=_comparison(result, headline),
+        comparison=comparison,
         audit=_audit_summary(session, study, generated),
         notes=(f"满意率 = {scale_note}",) if lang == "zh" else (f"Satisfaction = {scale_note}",),
+        areas=_areas(session, study, result, comparison.units, lang),
+        scope=scope,
     )
+
+
+def scope_of(district: str | None = None, domain: str | None = None) -> tuple[tuple[str, str], ...]:
+    """The report variant for `--district` / `--domain` (both: the district's page, then the domain's);
+    a district may be spelt as exports spell it (浦东, 310115)."""
+    scope: list[tuple[str, str]] = []
+    if district:
+        scope.append(("district", canonical_district(district) or district))
+    if domain:
+        scope.append(("domain", domain))
+    return tuple(scope)
+
+
+def variant_of(recorded: dict) -> dict[str, str | None]:
+    """The variant a `report.built` entry records, as `build_report` keyword arguments (older entries
+    recorded none: the whole report)."""
+    return {"district": recorded.get("district"), "domain": recorded.get("domain")}
 
 
 def build_report(
@@ -311,12 +374,17 @@ def build_report(
     kind: str = "full",
     actor: User | None = None,
     record: bool = True,
+    district: str | None = None,
+    domain: str | None = None,
 ) -> tuple[bytes, str]:
-    """The PDF bytes and their SHA-256; recorded in the audit log with the published headline figures."""
+    """The PDF bytes and their SHA-256; recorded in the audit log with the published headline figures
+    and the variant (`district`, `domain`), so that `verify` rebuilds the same variant."""
     if actor is not None:
         require(actor, "auditor", "reviewer", "researcher", "supervisor", "admin")
     result = analysis_service.analyse(session, study)
-    content = build_content(session, study, lang=lang, kind=kind, result=result)
+    content = build_content(
+        session, study, lang=lang, kind=kind, result=result, scope=scope_of(district, domain)
+    )
     pdf = rpt.render_pdf(content)
     digest = hashlib.sha256(pdf).hexdigest()
     if record:
@@ -330,6 +398,8 @@ def build_report(
             sha256=digest,
             lang=lang,
             kind=kind,
+            district=district,
+            domain=domain,
             headline=analysis_service.headline_figures(result),
             content=hashlib.sha256(canonical_json(str(rpt.content_digest(content))).encode()).hexdigest(),
         )
