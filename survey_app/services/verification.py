@@ -182,7 +182,12 @@ def check_report(session: Session, study: Study, recorded: dict | None) -> Check
     if recorded is None:
         return Check("report", False, "no report was built yet")
     _, digest = reports.build_report(
-        session, study, lang=recorded["lang"], kind=recorded["kind"], record=False
+        session,
+        study,
+        lang=recorded["lang"],
+        kind=recorded["kind"],
+        record=False,
+        **reports.variant_of(recorded),
     )
     if digest != recorded["sha256"]:
         return Check(
