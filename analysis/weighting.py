@@ -270,8 +270,10 @@ def response_propensity(
     of its cases answering, say) would separate perfectly; the propensity only orders cases into
     classes, so a little shrinkage costs nothing.
     """
-    x = _design_matrix(data, variables)
     y = np.asarray(responded, dtype=float)
+    if y.min() == y.max():  # everyone (or no one) answered: nothing to model
+        return np.full(len(y), y.mean())
+    x = _design_matrix(data, variables)
     penalty = np.full(x.shape[1], ridge)
     penalty[0] = 0.0
     beta = np.zeros(x.shape[1])
@@ -280,7 +282,10 @@ def response_propensity(
         p = 1 / (1 + np.exp(-(x @ beta)))
         gradient = x.T @ (y - p) - penalty * beta
         hessian = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty)
-        step = np.linalg.solve(hessian, gradient)
+        try:
+            step = np.linalg.solve(hessian, gradient)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(hessian, gradient, rcond=None)[0]
         beta += step
         if np.max(np.abs(step)) < 1e-8:
             break
