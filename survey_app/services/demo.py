@@ -38,6 +38,10 @@ from survey_app.storage import Database, open_database, upgrade
 from survey_app.storage.models import Case, FrameRecord, Study, User
 
 STUDY_NAME = "demo"
+#: The second demo study, left in fieldwork so that a surveyor has cases the moment the demo is built.
+LIVE_STUDY = "live"
+LIVE_ROWS = 3_000
+LIVE_WORKED_SHARE = 0.4
 DEMO_ROLES = ("researcher", "surveyor", "supervisor", "reviewer", "auditor", "admin")
 EXTRA_SURVEYORS = 4
 #: Fieldwork starts on a Monday at 09:00 in Shanghai (01:00 UTC).
@@ -54,6 +58,7 @@ class DemoResult:
     analysis: Any = None
     timings: dict[str, float] = field(default_factory=dict)
     released: int = 0
+    live_waiting: int = 0
 
 
 def _existing_study_names(db: Database) -> list[str]:
@@ -219,7 +224,63 @@ def _build(
         result.report_path = out_dir / "demo-report.pdf"
         result.report_path.write_bytes(pdf)
         result.report_sha256 = digest
+    with _stage(result, "open study for surveyors", echo):
+        result.live_waiting = build_live_study(db, seed=seed + 1, out_dir=out_dir)
     return result
+
+
+def build_live_study(db: Database, *, seed: int, out_dir: Path) -> int:
+    """A second, smaller study left in fieldwork: 40% of its cases worked through the queue (so the
+    supervisor has rates, flags and interviews to re-contact), the rest waiting for the surveyors, and
+    a reserve replicate to release. Calling hours cover the whole day, so the demo can be tried at any
+    hour. Returns the number of released cases still waiting."""
+    researcher = _user(db, "researcher")
+    synthetic = fixtures.make_frame(LIVE_ROWS, seed)
+    path = out_dir / "live-frame.csv"
+    fixtures.write_frame(synthetic, path, encoding="utf-8", format="csv")
+    with db.session() as session:
+        study = studies.create_study(
+            session,
+            researcher,
+            LIVE_STUDY,
+            "上海市司法局法律服务满意度第三方回访（实地调查中，演示）",
+            settings={"calling_hours": [0, 24], "min_gap_minutes": 0},
+        )
+        frames.import_frame(session, researcher, study, path)
+        samples.draw_sample(
+            session,
+            researcher,
+            study,
+            {
+                "strata": ["district"],
+                "n": 150,
+                "method": "proportional",
+                "reserve": 0.3,
+                "response_rate": 0.55,
+                "unit": "person",
+                "seed": seed,
+            },
+        )
+        version = questionnaire_store.save_version(
+            session, researcher, study, questionnaires.template("justice-callback")
+        )
+        questionnaire_store.freeze(session, researcher, version.id)
+        studies.set_state(session, researcher, study, "fieldwork")
+    simulate_fieldwork(
+        db,
+        synthetic.truth,
+        seed=seed,
+        study_name=LIVE_STUDY,
+        share=LIVE_WORKED_SHARE,
+        start=FIELDWORK_START + dt.timedelta(days=14),
+    )
+    with db.session() as session:
+        study = studies.find_study(session, LIVE_STUDY)
+        return session.scalar(
+            select(func.count(Case.id)).where(
+                Case.study_id == study.id, Case.state == "pending", Case.attempts == 0
+            )
+        )
 
 
 def demo_design(seed: int, rows: int = 50_000) -> dict[str, Any]:
@@ -246,7 +307,7 @@ def _user(db: Database, username: str) -> User:
         return session.scalar(select(User).where(User.username == username))
 
 
-def _cases_for_simulation(db: Database) -> pd.DataFrame:
+def _cases_for_simulation(db: Database, study_name: str = STUDY_NAME) -> pd.DataFrame:
     with db.session() as session:
         result = session.execute(
             select(
@@ -265,36 +326,51 @@ def _cases_for_simulation(db: Database) -> pd.DataFrame:
             )
             .join(FrameRecord, FrameRecord.id == Case.frame_record_id)
             .join(Study, Study.id == Case.study_id)
-            .where(Study.name == STUDY_NAME)
+            .where(Study.name == study_name)
         )
         return pd.DataFrame(result.all(), columns=list(result.keys()))
 
 
-def simulate_fieldwork(db: Database, truth: pd.DataFrame, *, seed: int) -> int:
+def simulate_fieldwork(
+    db: Database,
+    truth: pd.DataFrame,
+    *,
+    seed: int,
+    study_name: str = STUDY_NAME,
+    share: float = 1.0,
+    start: dt.datetime = FIELDWORK_START,
+) -> int:
     """Work the real queue: five surveyors claim cases in queue order and upload each case's simulated
     call history (times, outcomes, the interview's answers) as an external dialer would.
 
-    Returns the number of cases worked. Calling rules between attempts are the simulator's (it calls
-    within hours, spreads attempts over days and times of day); the live path enforces them itself.
+    Stops when `share` of the released cases are worked. Returns the number of cases worked. Calling
+    rules between attempts are the simulator's (it calls within hours, spreads attempts over days and
+    times of day); the live path enforces them itself.
     """
-    cases = _cases_for_simulation(db)
+    cases = _cases_for_simulation(db, study_name)
     script = fixtures.simulate_fieldwork(
         cases,
         truth,
         seed=seed,
         questionnaire=questionnaires.template("justice-callback"),
-        start=FIELDWORK_START + dt.timedelta(hours=8),
+        start=start + dt.timedelta(hours=8),
     )
     plans = _scripts_by_case(script)
     with db.session() as session:
         surveyors = list(session.scalars(select(User).where(User.role == "surveyor").order_by(User.id)))
-        study = studies.find_study(session, STUDY_NAME)
+        study = studies.find_study(session, study_name)
+        released = session.scalar(
+            select(func.count(Case.id)).where(Case.study_id == study.id, Case.state == "pending")
+        )
+    limit = int(released * share) if share < 1 else None
     worked = 0
     while True:
         claimed = 0
         for surveyor in surveyors:
+            if limit is not None and worked + claimed >= limit:
+                return worked + claimed
             with db.session() as session:
-                case = fieldwork.next_case(session, surveyor, study, now=FIELDWORK_START)
+                case = fieldwork.next_case(session, surveyor, study, now=start)
                 if case is None:
                     continue
                 plan = plans[case.id]
@@ -334,6 +410,11 @@ def summary(result: DemoResult) -> str:
         lines.append(f"  {name:<12} {password}")
     lines.append(f"Frame file: {result.frame_path}")
     lines.append(f"Cases released: {result.released}")
+    if result.live_waiting:
+        lines.append(
+            f"Study `{LIVE_STUDY}` is in fieldwork with {result.live_waiting} cases waiting for the surveyors "
+            f"(study `{STUDY_NAME}` is closed and keeps its report)."
+        )
     if result.analysis is not None:
         lines.append(analysis_service.summary_text(result.analysis))
     if result.report_path:

@@ -74,3 +74,27 @@ def test_the_demo_runs_on_the_test_database_server_too(database_url, tmp_path):
         assert session.scalar(select(func.count(Answer.id))) > 0
     db.dispose()
     assert result.report_path.exists()
+
+
+def test_the_demo_leaves_a_study_in_fieldwork_with_cases_a_surveyor_can_take(demo_db):
+    from survey_app.services import fieldwork
+
+    with demo_db.session() as session:
+        live = session.scalar(select(Study).where(Study.name == demo.LIVE_STUDY))
+        surveyor = session.scalar(select(User).where(User.username == "surveyor"))
+        assert live.state == "fieldwork"
+        case = fieldwork.next_case(session, surveyor, live)
+        assert case is not None and case.study_id == live.id
+
+
+def test_the_open_demo_study_has_worked_cases_waiting_cases_and_a_reserve(demo_db, demo_result):
+    with demo_db.session() as session:
+        live = session.scalar(select(Study).where(Study.name == demo.LIVE_STUDY))
+        states = dict(
+            session.execute(
+                select(Case.state, func.count(Case.id)).where(Case.study_id == live.id).group_by(Case.state)
+            ).all()
+        )
+    assert states.get("finalised", 0) > 0  # the supervisor has rates and interviews to re-contact
+    assert demo_result.live_waiting > 0  # the surveyors have fresh cases
+    assert set(states) - {"finalised", "pending"}, states  # and the reserve is still to release
