@@ -202,6 +202,7 @@ def _parse_cached(source: str) -> Expression:
     _check_tree_depth(tree, source)
     builder = _Builder(source)
     root = builder.build(tree)
+    _check_constants(root, source)
     return Expression(
         source=source,
         root=root,
@@ -209,6 +210,36 @@ def _parse_cached(source: str) -> Expression:
         uses_current=builder.current_pos is not None,
         current_pos=builder.current_pos,
     )
+
+
+def _check_constants(root: Node, source: str) -> None:
+    """Evaluate every part that reads nothing (no item, no '.', no today()) once, at parse time.
+
+    A constant that cannot be computed (``pow(9, pow(9, 9))``, ``1 div 0``) would fail in every
+    interview; refusing it here means a questionnaire that loads can also run.
+    """
+    evaluator = _Evaluator(source, Context(values={}))
+
+    def constant(node: Node) -> bool:
+        if isinstance(node, Literal):
+            return True
+        if isinstance(node, Ref | Current):
+            return False
+        if isinstance(node, Unary):
+            children: tuple[Node, ...] = (node.operand,)
+        elif isinstance(node, Binary):
+            children = (node.left, node.right)
+        elif isinstance(node, Member):
+            children = (node.operand, *node.options)
+        else:
+            children = node.args
+        flags = [constant(child) for child in children]
+        if not all(flags) or (isinstance(node, Call) and node.name == "today"):
+            return False
+        evaluator.eval(node)  # raises the same ExpressionError the interview would
+        return True
+
+    constant(root)
 
 
 def _check_text(source: str) -> None:

@@ -8,6 +8,8 @@ returns them as a list for the app to show.
 from __future__ import annotations
 
 import json
+import os
+import stat
 import warnings
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,10 @@ from questionnaires.model import Questionnaire
 from questionnaires.xlsform import ImportReport, read_xlsform, write_xlsform
 
 SUFFIXES = (".json", ".yaml", ".yml", ".xlsx")
+#: A questionnaire file larger than this is refused unread (the longest real one is about 100 KB).
+MAX_FILE_BYTES = 5 << 20
+#: Deepest nesting of lists and mappings a questionnaire file may have (the model itself needs 6).
+MAX_NESTING = 20
 
 
 class XLSFormImportWarning(UserWarning):
@@ -37,6 +43,7 @@ def from_dict(data: Any, *, source: str | None = None) -> Questionnaire:
         raise FileFormatError(
             f"expected a questionnaire (a mapping), found {type(data).__name__}", path=source
         )
+    _check_nesting(data, source)
     try:
         return Questionnaire.model_validate(data)
     except ValidationError as error:
@@ -45,6 +52,68 @@ def from_dict(data: Any, *, source: str | None = None) -> Questionnaire:
         raise FileFormatError(f"{first['msg']} (field {field})", path=source, column=field) from None
     except (DefinitionError, ExpressionError) as error:
         raise FileFormatError(str(error), path=source) from None
+    except RecursionError:
+        raise FileFormatError(
+            f"nested more than {MAX_NESTING} levels deep; a questionnaire never is", path=source
+        ) from None
+
+
+def _check_nesting(data: Any, source: str | None) -> None:
+    """Refuse data nested deeper than MAX_NESTING (walked without recursion), naming the field."""
+    stack: list[tuple[Any, int, str]] = [(data, 1, "")]
+    while stack:
+        value, depth, where = stack.pop()
+        if depth > MAX_NESTING:
+            raise FileFormatError(
+                f"nested more than {MAX_NESTING} levels deep (at {where or 'the top'}); a questionnaire never is",
+                path=source,
+            )
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1, f"{where}.{k}" if where else str(k)) for k, v in value.items())
+        elif isinstance(value, list | tuple):
+            stack.extend((v, depth + 1, f"{where}[{i}]") for i, v in enumerate(value))
+
+
+def _read_text(path: Path) -> str:
+    """The file's text: a regular file within the size limit, in UTF-8 (an error names row and byte)."""
+    try:
+        info = os.stat(path)
+    except OSError as error:
+        raise FileFormatError(f"cannot open the file ({error.strerror})", path=str(path)) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise FileFormatError("not a regular file (a folder, named pipe or device)", path=str(path))
+    if info.st_size > MAX_FILE_BYTES:
+        raise FileFormatError(
+            f"the file is {info.st_size:,} bytes; a questionnaire file may have at most {MAX_FILE_BYTES:,}",
+            path=str(path),
+        )
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise FileFormatError(
+            f"not UTF-8 text (byte {error.start}, {raw[error.start : error.start + 2]!r}); save the file "
+            "as UTF-8 (an editor's 'Save with encoding' or 'UTF-8 without BOM')",
+            path=str(path),
+            row=raw.count(b"\n", 0, error.start) + 1,
+        ) from None
+
+
+def _depth_guard(text: str, path: Path) -> None:
+    """A cheap bound before parsing: more opening brackets in a row than MAX_NESTING is refused."""
+    depth = deepest = 0
+    for char in text if text.count("[") + text.count("{") > MAX_NESTING else ():
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > 4 * MAX_NESTING:
+                break
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+    if deepest > 4 * MAX_NESTING:
+        raise FileFormatError(
+            f"nested more than {MAX_NESTING} levels deep; a questionnaire never is", path=str(path)
+        )
 
 
 def _suffix(path: Path) -> str:
@@ -64,8 +133,15 @@ def load_with_report(path: str | Path) -> ImportReport:
     if not path.exists():
         raise FileFormatError("no such file", path=str(path))
     if suffix == ".xlsx":
+        try:
+            info = os.stat(path)
+        except OSError as error:
+            raise FileFormatError(f"cannot open the file ({error.strerror})", path=str(path)) from None
+        if not stat.S_ISREG(info.st_mode):
+            raise FileFormatError("not a regular file (a folder, named pipe or device)", path=str(path))
         return read_xlsform(path)
-    text = path.read_text(encoding="utf-8-sig")
+    text = _read_text(path)
+    _depth_guard(text, path)
     if suffix == ".json":
         try:
             data = json.loads(text)
@@ -73,9 +149,17 @@ def load_with_report(path: str | Path) -> ImportReport:
             raise FileFormatError(
                 f"not valid JSON: {error.msg}", path=str(path), row=error.lineno, position=error.colno
             ) from None
+        except RecursionError:
+            raise FileFormatError(
+                f"nested more than {MAX_NESTING} levels deep; a questionnaire never is", path=str(path)
+            ) from None
     else:
         try:
             data = yaml.safe_load(text)
+        except RecursionError:
+            raise FileFormatError(
+                f"nested more than {MAX_NESTING} levels deep; a questionnaire never is", path=str(path)
+            ) from None
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             raise FileFormatError(

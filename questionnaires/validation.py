@@ -6,11 +6,12 @@ so that a designer can validate what a researcher types before it becomes part o
 
 from __future__ import annotations
 
+import math
 import re
 from typing import TYPE_CHECKING
 
 from questionnaires.errors import DefinitionError, ExpressionError
-from questionnaires.expressions import Expression, parse
+from questionnaires.expressions import MAX_MAGNITUDE, Expression, parse
 from sampling.vocabulary import DONT_KNOW, REFUSED, SCALES
 
 if TYPE_CHECKING:
@@ -166,6 +167,13 @@ def _check_item_shape(questionnaire: Questionnaire, item: Item, number_types: fr
         raise DefinitionError("only rating items have a scale", item=name, field="scale")
     if item.type in number_types:
         low, high = item.minimum, item.maximum
+        for field, bound in (("minimum", low), ("maximum", high)):
+            if bound is not None and (not math.isfinite(bound) or abs(bound) > MAX_MAGNITUDE):
+                raise DefinitionError(
+                    f"{field} {bound} is not a finite number of at most {MAX_MAGNITUDE:.0e} in size",
+                    item=name,
+                    field=field,
+                )
         if low is not None and high is not None and low > high:
             raise DefinitionError(f"minimum {low} is larger than maximum {high}", item=name, field="minimum")
         if item.type == "integer":

@@ -17,9 +17,10 @@ import pandas as pd
 
 from sampling import validation as v
 from sampling.cells import csv_bytes
-from sampling.errors import MissingColumnsError
+from sampling.errors import FrameError, MissingColumnsError
 from sampling.fingerprint import frame_sha256
-from sampling.mapping import resolve_mapping
+from sampling.limits import DEFAULT_LIMITS, FrameLimits
+from sampling.mapping import normalise_header, resolve_mapping
 from sampling.reading import RawTable, read_headers, read_table
 from sampling.vocabulary import FRAME_FIELDS, REQUIRED_FIELDS, SCALES
 
@@ -45,6 +46,9 @@ class Frame:
     as_of: dt.date
     detected_encoding: str | None = None
     unmapped: list[str] = field(default_factory=list)
+    file_lines: int | None = None  # lines of a CSV / rows of the sheet, header included
+    blank_lines: int = 0  # blank lines or rows skipped (not records)
+    warnings: list[str] = field(default_factory=list)  # e.g. workbook sheets that were not read
 
     def rejected_csv(self) -> bytes:
         """The rejected rows as a UTF-8 CSV with BOM (opens correctly in Excel; no cell runs as a formula)."""
@@ -66,6 +70,9 @@ class Frame:
             "rows_loaded": len(self.data),
             "rows_rejected": len(self.rejected),
             "rows_repaired": int(repaired),
+            "file_lines": self.file_lines,
+            "blank_lines": self.blank_lines,
+            "warnings": list(self.warnings),
             "source_sha256": self.source_sha256,
             "frame_sha256": self.frame_sha256,
         }
@@ -89,12 +96,17 @@ def _canonical_columns(raw: RawTable, mapping: dict[str, str]) -> pd.DataFrame:
 
 
 def _normalise(
-    frame: pd.DataFrame, raw: RawTable, scale: str, as_of: dt.date, issues: v.Issues
+    frame: pd.DataFrame,
+    raw: RawTable,
+    scale: str,
+    as_of: dt.date,
+    issues: v.Issues,
+    limits: FrameLimits = DEFAULT_LIMITS,
 ) -> pd.DataFrame:
     out: dict[str, pd.Series] = {}
     for name in FRAME_FIELDS:
         if name in frame.columns and not pd.api.types.is_datetime64_any_dtype(frame[name]):
-            frame[name] = v.as_text(frame[name])
+            frame[name] = v.clean_text(frame[name], name, issues, limits.max_field_chars)
     v.check_required(frame, issues)
     v.check_record_ids(frame["record_id"], raw.rows, issues)
     out["record_id"] = frame["record_id"].astype("str")
@@ -102,12 +114,18 @@ def _normalise(
         if name in frame.columns:
             out[name] = frame[name]
     out["district"] = v.normalise_districts(frame["district"], issues)
+    if "district_code" in frame.columns:
+        v.check_district_codes(frame["district_code"], out["district"], issues)
     out["district_code"] = v.district_codes(out["district"])
-    out["service_date"] = v.check_dates(frame["service_date"], "service_date", as_of, issues, whole_day=True)
+    earliest = limits.earliest_date
+    out["service_date"] = v.check_dates(
+        frame["service_date"], "service_date", as_of, issues, whole_day=True, earliest=earliest
+    )
     if "rating_time" in frame.columns:
         out["rating_time"] = v.check_dates(
-            frame["rating_time"], "rating_time", as_of, issues, whole_day=False
+            frame["rating_time"], "rating_time", as_of, issues, whole_day=False, earliest=earliest
         )
+        v.check_rating_after_service(out["service_date"], out["rating_time"], frame["rating_time"], issues)
     out["system_rating"] = v.normalise_ratings(frame["system_rating"], SCALES[scale], issues)
     if "recipient_name" in frame.columns:
         out["recipient_name"] = frame["recipient_name"].astype("str")
@@ -159,6 +177,7 @@ def load_frame(
     scale: str = "justice3",
     as_of: dt.date | None = None,
     progress: Callable[[str, float], None] | None = None,
+    limits: FrameLimits | None = None,
 ) -> Frame:
     """Read, map, validate and fingerprint an export (CSV, XLSX or Parquet).
 
@@ -166,21 +185,24 @@ def load_frame(
     detection; ``scale`` names the rating scale whose labels the export uses; dates after ``as_of``
     (default: today in Shanghai) are rejected as future dates. A missing required column raises
     ``MissingColumnsError`` before anything is loaded; row problems go to the report. ``progress``,
-    if given, is called with a stage name and the fraction done (0–1) for a progress bar.
+    if given, is called with a stage name and the fraction done (0–1) for a progress bar. ``limits``
+    bounds the work a file may cause and the dates believed (see ``FrameLimits``).
     """
     report_progress = progress or (lambda stage, done: None)
     path = Path(path)
     if scale not in SCALES:
         raise ValueError(f"unknown rating scale {scale!r}; choose one of {', '.join(SCALES)}")
     as_of = as_of or _today()
-    headers = read_headers(path, encoding)
+    limits = limits or DEFAULT_LIMITS
+    headers = read_headers(path, encoding, limits)
     resolved = resolve_mapping(headers, mapping)
+    _refuse_duplicate_headers(path, headers, resolved)
     missing = [name for name in REQUIRED_FIELDS if name not in resolved.values()]
     if missing:
         raise MissingColumnsError(path, missing, headers)
     dictionary_headers = {h for h, name in resolved.items() if name in v.CATEGORICAL_FIELDS}
     report_progress("reading", 0.0)
-    raw = read_table(path, encoding, dictionary_headers)
+    raw = read_table(path, encoding, dictionary_headers, limits)
     report_progress("validating", 0.5)
     resolved = resolve_mapping(list(raw.data.columns), mapping)
     missing = [name for name in REQUIRED_FIELDS if name not in resolved.values()]
@@ -188,7 +210,8 @@ def load_frame(
         raise MissingColumnsError(path, missing, raw.data.columns)
     raw.data = raw.data.reset_index(drop=True)
     issues = v.Issues.empty()
-    data = _normalise(_canonical_columns(raw, resolved), raw, scale, as_of, issues)
+    _cell_issues(raw, resolved, issues)
+    data = _normalise(_canonical_columns(raw, resolved), raw, scale, as_of, issues, limits)
     report = issues.table(raw.rows, path.name)
     rejected_mask = issues.rejected_mask(len(data))
     kept = data.loc[~rejected_mask].reset_index(drop=True) if rejected_mask.any() else data
@@ -231,4 +254,39 @@ def load_frame(
         as_of=as_of,
         detected_encoding=raw.detected_encoding,
         unmapped=[h for h in raw.data.columns if h not in resolved],
+        file_lines=raw.lines,
+        blank_lines=raw.blank,
+        warnings=list(raw.warnings),
     )
+
+
+def _cell_issues(raw: RawTable, resolved: dict[str, str], issues: v.Issues) -> None:
+    """Cells the reader found wrong (rounded numbers, formulas without results, values beyond the
+    header): their rows are rejected when the cell belongs to a mapped field or to no column at all."""
+    groups: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    for position, header, value, why in raw.cell_issues:
+        if header in resolved or header == "":
+            groups.setdefault((header, why), []).append((position, value))
+    for (header, why), cells in groups.items():
+        at = np.zeros(len(raw.data), dtype=bool)
+        values = np.full(len(raw.data), "", dtype=object)
+        for position, value in cells:
+            at[position] = True
+            values[position] = value
+        issues.add(at, resolved.get(header, "(no header)"), pd.Series(values), why, v.REJECTED)
+
+
+def _refuse_duplicate_headers(path: Path, headers: list[str], resolved: dict[str, str]) -> None:
+    """Two columns with one (mapped) header: which one holds the field cannot be known."""
+    seen: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        key = normalise_header(header)
+        if not key:
+            continue
+        if key in seen and (header in resolved or headers[seen[key]] in resolved):
+            raise FrameError(
+                path,
+                f"the header {header!r} appears twice (columns {seen[key] + 1} and {index + 1})",
+                "Rename or delete one of the two columns, so that each field has one column.",
+            )
+        seen.setdefault(key, index)

@@ -56,6 +56,19 @@ def resolve_mapping(
     headers = [str(h) for h in headers]
     by_norm = {normalise_header(h): h for h in headers}
     resolved = guess_mapping(headers)
+    decided = {normalise_header(h) for h in (mapping or {})}
+    candidates: dict[str, list[str]] = {}
+    for header in headers:
+        field = _SYNONYM_TO_FIELD.get(normalise_header(header))
+        if field is not None and normalise_header(header) not in decided:
+            candidates.setdefault(field, []).append(header)
+    for field, names in candidates.items():
+        undecided = [h for h in names if not any(other == field for other in (mapping or {}).values())]
+        if len(undecided) > 1:
+            raise MappingError(
+                f"mapping: headers {' and '.join(repr(h) for h in undecided)} could each be {field!r}; say "
+                f"which one holds it (map the other to None), so that no column is dropped unseen."
+            )
     for given_header, field in (mapping or {}).items():
         if field is not None and field not in FRAME_FIELDS:
             raise MappingError(

@@ -4,7 +4,13 @@ The file type is recognised from its first bytes, not its name. A CSV's encoding
 charset-normalizer among the encodings Chinese exports use (UTF-8 with or without BOM, the GB family,
 Big5, UTF-16); a GB-family result is decoded as GB18030, the superset of GB2312 and GBK, so that a
 rare character outside GBK (for example in a name) still decodes. Nothing is guessed silently: an
-undecodable byte is an error naming the row.
+undecodable byte is an error naming the row and byte offset.
+
+Hostile files are refused before they cost anything (see ``limits.FrameLimits``): only regular files
+are opened (a named pipe would block), the file size, an .xlsx's declared unpacked size, the column
+count and the CSV line length are bounded. A CSV with quotes, blank lines or bare CR line ends is
+split by Python's csv module instead of Arrow's, so that every record keeps its true line number and
+a quote left open (which joins the following lines into one record) is named with the lines it joined.
 """
 
 from __future__ import annotations
@@ -12,8 +18,13 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import datetime as dt
 import hashlib
 import io
+import os
+import re
+import stat
+import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,6 +39,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from sampling.errors import EmptyFileError, EncodingError, FrameError, UnsupportedFileError
+from sampling.limits import DEFAULT_LIMITS, FrameLimits, megabytes
 
 #: Encodings charset-normalizer may choose between; a detector free to pick any code page calls short
 #: GBK files cp949 (Korean).
@@ -47,6 +59,12 @@ class RawTable:
     detected_encoding: str | None
     source_sha256: str
     unparsable: list[tuple[int | None, str, str]] = field(default_factory=list)  # (row, text, reason)
+    lines: int | None = None  # CSV: lines in the file (header included); xlsx: rows of the sheet
+    blank: int = 0  # blank lines or rows, skipped
+    warnings: list[str] = field(default_factory=list)  # e.g. sheets not read
+    cell_issues: list[tuple[int, str, str, str]] = field(
+        default_factory=list
+    )  # (position, header, value, why)
 
 
 def sniff_kind(head: bytes, path: Path) -> str:
@@ -55,10 +73,61 @@ def sniff_kind(head: bytes, path: Path) -> str:
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
+        if _is_encrypted_ooxml(path):
+            raise UnsupportedFileError(
+                path,
+                "this workbook is protected by a password (encrypted)",
+                "Open it in Excel or WPS, remove the password (File › Info › Protect Workbook) and save it "
+                "as .xlsx or CSV.",
+            )
         raise UnsupportedFileError(
             path, "this is an old Excel .xls workbook", "Open it in Excel or WPS and save it as .xlsx or CSV."
         )
     return "csv"
+
+
+_ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
+
+
+def _is_encrypted_ooxml(path: Path) -> bool:
+    """An OLE file holding an ``EncryptedPackage`` stream is a password-protected .xlsx, not an .xls."""
+    tail = b""
+    try:
+        with path.open("rb") as fh:
+            while piece := fh.read(1 << 20):
+                if _ENCRYPTED_MARK in tail + piece:
+                    return True
+                tail = piece[-len(_ENCRYPTED_MARK) :]
+    except OSError:
+        return False
+    return False
+
+
+def check_file(path: Path, limits: FrameLimits = DEFAULT_LIMITS) -> int:
+    """The file's size, after making sure it is a regular file within the size limit.
+
+    ``os.stat`` first: opening a named pipe or a device to read it could wait forever.
+    """
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise FrameError(path, f"cannot open the file ({exc.strerror})", "Check the path.") from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise FrameError(path, "this is a folder, not a file", "Give the path of the export file.")
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a named pipe" if stat.S_ISFIFO(info.st_mode) else "a device or socket"
+        raise FrameError(
+            path,
+            f"this is {kind}, not a regular file (reading it could wait forever)",
+            "Save the export as a file and give its path.",
+        )
+    if info.st_size > limits.max_file_bytes:
+        raise FrameError(
+            path,
+            f"the file is {megabytes(info.st_size)}, more than the limit of {megabytes(limits.max_file_bytes)}",
+            "Split the export, or raise FrameLimits.max_file_bytes if the file is genuine.",
+        )
+    return info.st_size
 
 
 def codec_name(encoding: str) -> str:
@@ -84,16 +153,82 @@ def detect_encoding(raw: bytes, path: Path, whole: bool = False) -> str:
     ):  # a read of exactly the sample size may end mid-character
         cut = raw.rfind(b"\n", 0, _DETECTION_SAMPLE_BYTES)
         sample = raw[: cut + 1] if cut > 0 else raw[:_DETECTION_SAMPLE_BYTES]
+    unmarked = _utf16_without_bom(sample)
+    if unmarked:
+        return unmarked
+    if b"\x00" in sample:
+        return _plain_utf8_or_refuse(raw, path)
     best = charset_normalizer.from_bytes(sample, cp_isolation=list(CANDIDATE_ENCODINGS)).best()
     if best is None and sample is not raw:
         best = charset_normalizer.from_bytes(raw, cp_isolation=list(CANDIDATE_ENCODINGS)).best()
-    if best is None or (b"\x00" in sample[:4096] and not best.encoding.startswith("utf_16")):
-        raise UnsupportedFileError(
-            path,
-            "this is neither text (CSV) nor an XLSX or Parquet file",
-            "Export the frame as CSV (UTF-8 or GBK), XLSX or Parquet.",
-        )
+    if best is None:
+        return _plain_utf8_or_refuse(raw, path)
     return codec_name(best.encoding)
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when the text is plainly UTF-16 without a byte-order mark.
+
+    Text in UTF-16 has a zero byte beside nearly every ASCII character (digits, commas, line ends),
+    always on the same side; a binary file's zero bytes fall anywhere.
+    """
+    probe = sample[:4096]
+    if len(probe) < 8 or len(probe) % 2:
+        probe = probe[: len(probe) - len(probe) % 2]
+    if len(probe) < 8:
+        return None
+    even, odd = probe[0::2], probe[1::2]
+    pairs = len(probe) // 2
+    for zeros, other, codec in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if zeros.count(0) >= 0.3 * pairs and other.count(0) == 0 and b"\n" in other:
+            try:
+                probe.decode(codec)
+            except UnicodeDecodeError:
+                continue
+            return codec
+    return None
+
+
+def _plain_utf8_or_refuse(raw: bytes, path: Path) -> str:
+    """'utf-8' for valid UTF-8 text the detector gave up on; else the most useful error: where, and what.
+
+    GB18030 is never assumed without the detector: it decodes most byte soup (UTF-8 Chinese included)
+    into wrong characters instead of failing.
+    """
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        row = raw.count(b"\n", 0, nul) + 1
+        probe = raw[:4096]
+        controls = sum(probe.count(bytes([c])) for c in (*range(9), *range(14, 32)))
+        if controls > max(4, len(probe) // 100):  # a text file has (almost) no control bytes
+            raise UnsupportedFileError(
+                path,
+                "this is neither text (CSV) nor an XLSX or Parquet file (it holds binary zero bytes)",
+                "Export the frame as CSV (UTF-8 or GBK), XLSX or Parquet.",
+            )
+        raise EncodingError(
+            path,
+            f"row {row} (byte {nul}): a zero byte (\\x00), which a text file does not contain",
+            "The file is damaged or not a CSV; export it again as UTF-8 CSV.",
+        )
+    failures = []
+    for codec in ("utf-8", "gb18030"):
+        try:
+            raw.decode(codec)
+        except UnicodeDecodeError as exc:
+            failures.append((exc.start, codec, exc))
+        else:
+            if codec == "utf-8":
+                return "utf-8"
+    start, codec, exc = max(failures, key=lambda f: f[0])
+    row = raw.count(b"\n", 0, start) + 1
+    ends = " (the file ends in the middle of a character)" if exc.end >= len(raw) else ""
+    raise EncodingError(
+        path,
+        f"row {row} (byte {start}): the bytes {raw[start : start + 4]!r} are not {codec.upper()} "
+        f"text{ends}, and no single encoding reads the whole file (it may mix encodings or be damaged)",
+        "Open it in a text editor or Excel and save it again as UTF-8 CSV, or pass its encoding.",
+    )
 
 
 def _decode(raw: bytes, codec: str, path: Path) -> str:
@@ -101,11 +236,34 @@ def _decode(raw: bytes, codec: str, path: Path) -> str:
         return raw.decode(codec)
     except UnicodeDecodeError as exc:
         row = raw.count(b"\n", 0, exc.start) + 1
+        ends = " (the file ends in the middle of a character)" if exc.end >= len(raw) else ""
         raise EncodingError(
             path,
-            f"row {row}: the bytes {raw[exc.start : exc.end + 1]!r} are not valid {codec}",
+            f"row {row} (byte {exc.start}): the bytes {raw[exc.start : exc.end + 1]!r} are not valid "
+            f"{codec}{ends}",
             "Pass the file's encoding explicitly (encoding='gb18030' or 'utf-8'), or export it again as UTF-8.",
         ) from exc
+
+
+def lookup_codec(encoding: str, path: Path) -> str:
+    """``codec_name`` for a user-given encoding, refusing an unknown one with a sentence."""
+    try:
+        return codec_name(encoding)
+    except LookupError:
+        raise EncodingError(
+            path,
+            f"{encoding!r} is not an encoding Huifang knows",
+            "Use utf-8, gbk, gb18030, big5 or utf-16 (or leave it out to detect it).",
+        ) from None
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def first_line(text: str) -> str:
+    """The header line, whatever the line ends (LF, CRLF or a bare CR)."""
+    match = _LINE_END.search(text)
+    return text[: match.start()] if match else text
 
 
 def _unique_headers(headers: list[str]) -> list[str]:
@@ -118,7 +276,98 @@ def _unique_headers(headers: list[str]) -> list[str]:
     return unique
 
 
-def _read_csv(raw: bytes, path: Path, encoding: str | None, dictionary_headers: set[str]) -> RawTable:
+def _headers_of(line: str, path: Path, limits: FrameLimits) -> list[str]:
+    try:
+        headers = [h.strip() for h in next(csv.reader([line]), [])]
+    except csv.Error as exc:
+        raise FrameError(
+            path, f"row 1 (the header row) cannot be split ({exc})", "Check its quotes."
+        ) from exc
+    if len(headers) > limits.max_columns:
+        raise FrameError(
+            path,
+            f"row 1 has {len(headers):,} columns, more than the limit of {limits.max_columns:,}",
+            "Export only the frame's columns, or raise FrameLimits.max_columns.",
+        )
+    return headers
+
+
+def _irregular(utf8: bytes) -> bool:
+    """Quotes, blank lines or bare CR line ends: Arrow's reader would number such records wrongly."""
+    body = utf8.rstrip(b"\r\n")
+    return b'"' in body or b"\n\n" in body or b"\n\r\n" in body or body.count(b"\r") != body.count(b"\r\n")
+
+
+def _line_count(utf8: bytes) -> int:
+    return utf8.count(b"\n") + (0 if utf8.endswith(b"\n") or not utf8 else 1)
+
+
+def _long_line(utf8: bytes, path: Path, limits: FrameLimits) -> None:
+    """Refuse a line longer than the limit, naming it (before a parser chokes on it)."""
+    if len(utf8) <= limits.max_line_bytes:
+        return
+    ends = np.flatnonzero(np.frombuffer(utf8, dtype=np.uint8) == 10)
+    bounds = np.concatenate(([-1], ends, [len(utf8)]))
+    lengths = np.diff(bounds) - 1
+    worst = int(np.argmax(lengths))
+    if lengths[worst] > limits.max_line_bytes:
+        raise FrameError(
+            path,
+            f"row {worst + 1} is {megabytes(int(lengths[worst]))} long, more than the limit of "
+            f"{megabytes(limits.max_line_bytes)} for one line",
+            "A value this long is not a frame field; check the row, or raise FrameLimits.max_line_bytes.",
+        )
+
+
+def _read_csv_python(text: str, headers: list[str], path: Path, codec: str, detected: str | None) -> RawTable:
+    """Split an irregular CSV with Python's csv module, keeping each record's first and last line."""
+    records: list[list[str]] = []
+    rows: list[int] = []
+    bad: list[tuple[int | None, str, str]] = []
+    blank = 0
+    reader = csv.reader(io.StringIO(text, newline=""))
+    previous = 0
+    width = len(headers)
+    try:
+        for record in reader:
+            first, last = previous + 1, reader.line_num
+            previous = last
+            if first == 1:
+                continue  # the header
+            if not record or record == [""]:
+                blank += 1
+                continue
+            if len(record) != width:
+                joined = last > first
+                reason = f"{len(record)} columns where the header has {width}"
+                if joined:
+                    reason += (
+                        f'; rows {first}–{last} were read as one row because a quote (") opened on row '
+                        f"{first} is not closed on its own line — fix the quote"
+                    )
+                bad.append((first, ",".join(record)[:500], reason))
+                continue
+            records.append(record)
+            rows.append(first)
+    except csv.Error as exc:
+        raise FrameError(
+            path, f"row {previous + 1} cannot be split into columns ({exc})", "Check quoting and delimiters."
+        ) from exc
+    columns = list(zip(*records, strict=True)) if records else [() for _ in headers]
+    data = pd.DataFrame({h: pd.Series(c, dtype="str") for h, c in zip(headers, columns, strict=True)})
+    table = RawTable(data, pd.Index(np.asarray(rows, dtype=np.int64)), "csv", codec, detected, "", bad)
+    table.lines = previous
+    table.blank = blank
+    return table
+
+
+def _read_csv(
+    raw: bytes,
+    path: Path,
+    encoding: str | None,
+    dictionary_headers: set[str],
+    limits: FrameLimits = DEFAULT_LIMITS,
+) -> RawTable:
     detected = None
     if encoding is None:
         detected = detect_encoding(raw, path)
@@ -126,26 +375,37 @@ def _read_csv(raw: bytes, path: Path, encoding: str | None, dictionary_headers: 
             text = raw.decode(detected)
         except UnicodeDecodeError:  # the sample was plain ASCII, or the file mixes encodings
             detected = detect_encoding(raw, path, whole=True)
-            text = _decode(raw, detected, path)
+            try:
+                text = raw.decode(detected)
+            except UnicodeDecodeError:
+                detected = _plain_utf8_or_refuse(raw, path)
+                text = raw.decode(detected)
         codec = detected
     else:
-        codec = (
-            "utf-8-sig"
-            if raw.startswith(codecs.BOM_UTF8) and codec_name(encoding) == "utf-8"
-            else codec_name(encoding)
-        )
+        codec = lookup_codec(encoding, path)
+        codec = "utf-8-sig" if raw.startswith(codecs.BOM_UTF8) and codec == "utf-8" else codec
         text = _decode(raw, codec, path)
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise EmptyFileError(path)
-    header_line = next(csv.reader(io.StringIO(text[: text.find("\n") + 1] if "\n" in text else text)), [])
-    headers = _unique_headers([h.strip() for h in header_line])
+    if "\x00" in text:
+        at = text.index("\x00")
+        raise EncodingError(
+            path,
+            f"row {text.count(chr(10), 0, at) + 1}: a zero byte (\\x00), which a text file does not contain",
+            "The file is damaged or not a CSV; export it again as UTF-8 CSV.",
+        )
+    headers = _unique_headers(_headers_of(first_line(text), path, limits))
     if not any(headers):
         raise FrameError(path, "row 1 (the header row) is empty", "Put the column names in the first row.")
     utf8 = raw if codec == "utf-8" else text.encode("utf-8")
+    _long_line(utf8, path, limits)
+    if _irregular(utf8):
+        return _read_csv_python(text, headers, path, codec, detected)
     types = {
         h: pa.dictionary(pa.int32(), pa.string()) if h in dictionary_headers else pa.string() for h in headers
     }
+    block = max(1 << 20, limits.max_line_bytes + 1)
 
     def read(use_threads: bool) -> tuple[pa.Table, list[tuple[int | None, str, str]]]:
         bad: list[tuple[int | None, str, str]] = []
@@ -158,7 +418,9 @@ def _read_csv(raw: bytes, path: Path, encoding: str | None, dictionary_headers: 
         with arrow_pool():
             table = pacsv.read_csv(
                 io.BytesIO(utf8),
-                read_options=pacsv.ReadOptions(column_names=headers, skip_rows=1, use_threads=use_threads),
+                read_options=pacsv.ReadOptions(
+                    column_names=headers, skip_rows=1, use_threads=use_threads, block_size=block
+                ),
                 parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
                 convert_options=pacsv.ConvertOptions(
                     column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False
@@ -182,19 +444,201 @@ def _read_csv(raw: bytes, path: Path, encoding: str | None, dictionary_headers: 
         for r in skipped:
             shift += (numbers + shift >= r).astype(np.int64)
         rows = pd.Index(numbers + shift)
-    return RawTable(data, rows, "csv", codec, detected, "", bad)
+    result = RawTable(data, rows, "csv", codec, detected, "", bad)
+    result.lines = _line_count(utf8)
+    return result
 
 
-def _read_xlsx(path: Path) -> RawTable:
+_EXACT_FLOAT = 2**53  # every integer below this is held exactly by a double (Excel's number type)
+_FORMULA_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>]*>((?:(?!</c>).){0,4000}?)</c>', re.S)
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + letter - 64
+    return index - 1
+
+
+def _cell_text(value: object) -> tuple[str, bool]:
+    """A cell as the text an export means by it, and whether Excel's number could not hold it exactly."""
+    if value is None:
+        return "", False
+    if isinstance(value, str):
+        return value, False
+    if isinstance(value, bool):
+        return ("TRUE" if value else "FALSE"), False
+    if isinstance(value, int):
+        return str(value), abs(value) >= _EXACT_FLOAT
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return str(value), True
+        if value.is_integer():
+            return str(int(value)), abs(value) >= _EXACT_FLOAT
+        return repr(value), False
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" "), False
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat(), False
+    return str(value), False
+
+
+def _open_workbook_zip(path: Path, limits: FrameLimits) -> zipfile.ZipFile:
+    """The workbook's zip, refused when its declared unpacked size is over the limit (before parsing)."""
     try:
-        data = pd.read_excel(path, dtype=str, engine="openpyxl", keep_default_na=False)
-    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        archive = zipfile.ZipFile(path)
+        members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise FrameError(
-            path, f"the workbook cannot be read ({exc})", "Open it in Excel and save it again."
+            path, f"the workbook is damaged ({exc})", "Open it in Excel and save it again."
         ) from exc
-    data.columns = _unique_headers([str(c).strip() for c in data.columns])
-    rows = pd.RangeIndex(2, len(data) + 2)
-    return RawTable(data, rows, "xlsx", None, None, "")
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > limits.max_xlsx_unpacked_bytes:
+        archive.close()
+        raise FrameError(
+            path,
+            f"the workbook unpacks to {megabytes(unpacked)}, more than the limit of "
+            f"{megabytes(limits.max_xlsx_unpacked_bytes)}",
+            "Export the frame as CSV, or raise FrameLimits.max_xlsx_unpacked_bytes if it is genuine.",
+        )
+    if "xl/workbook.xml" not in archive.namelist():
+        archive.close()
+        raise UnsupportedFileError(
+            path, "this zip file is not an Excel workbook", "Export the frame as CSV, XLSX or Parquet."
+        )
+    return archive
+
+
+def _formulas_without_values(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int, str]]:
+    """(row, column index, formula) of every formula cell the workbook holds no computed value for.
+
+    Such a cell reads as empty: a workbook written by a program that does not calculate (or saved
+    with calculation off) has formulas but no results.
+    """
+    try:
+        xml = archive.read(part)
+    except KeyError:
+        return []
+    if b"<f" not in xml:
+        return []
+    found = []
+    for match in _FORMULA_CELL.finditer(xml):
+        inner = match.group(3)
+        if b"<f" in inner and not re.search(rb"<v>[^<]", inner):
+            formula = re.search(rb"<f[^>]*>([^<]*)</f>", inner)
+            text = formula.group(1).decode("utf-8", "replace") if formula else "(shared formula)"
+            found.append((int(match.group(2)), _column_index(match.group(1)), text))
+    return found
+
+
+def _read_xlsx(path: Path, limits: FrameLimits = DEFAULT_LIMITS, *, nrows: int | None = None) -> RawTable:
+    """The first worksheet as text; other sheets that hold data are named in a warning, never dropped."""
+    import openpyxl
+
+    archive = _open_workbook_zip(path, limits)
+    try:
+        try:
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a damaged workbook
+            raise FrameError(
+                path, f"the workbook cannot be read ({exc})", "Open it in Excel and save it again."
+            ) from exc
+        try:
+            sheets = book.worksheets
+            if not sheets:
+                raise FrameError(path, "the workbook has no worksheet", "Put the frame on the first sheet.")
+            sheet = sheets[0]
+            rows_iter = sheet.iter_rows(values_only=True)
+            header_cells = next(rows_iter, None)
+            if header_cells is None or all(c is None or str(c).strip() == "" for c in header_cells):
+                raise FrameError(
+                    path, "row 1 (the header row) is empty", "Put the column names in the first row."
+                )
+            if len(header_cells) > limits.max_columns:
+                raise FrameError(
+                    path,
+                    f"row 1 has {len(header_cells):,} columns, more than the limit of {limits.max_columns:,}",
+                    "Export only the frame's columns, or raise FrameLimits.max_columns.",
+                )
+            headers = [_cell_text(c)[0].strip() for c in header_cells]
+            while headers and headers[-1] == "":
+                headers.pop()
+            width = len(headers)
+            values: list[list[str]] = [[] for _ in headers]
+            rows: list[int] = []
+            inexact: list[tuple[int, int, str]] = []
+            outside: list[tuple[int, str]] = []
+            blank = 0
+            number = 1
+            for cells in rows_iter:
+                number += 1
+                if nrows is not None and len(rows) >= nrows:
+                    break
+                texts = [_cell_text(c) for c in cells[:width]]
+                texts += [("", False)] * (width - len(texts))
+                extra = [c for c in cells[width:] if c is not None and str(c).strip() != ""]
+                if all(t == "" for t, _ in texts) and not extra:
+                    blank += 1
+                    continue
+                position = len(rows)
+                rows.append(number)
+                if extra:
+                    outside.append((position, _cell_text(extra[0])[0]))
+                for index, (text, lossy) in enumerate(texts):
+                    values[index].append(text)
+                    if lossy:
+                        inexact.append((position, index, text))
+            formulas = [] if nrows is not None else _formulas_without_values(archive, sheet._worksheet_path)
+            warnings = []
+            for other in sheets[1:] if nrows is None else ():
+                filled = sum(
+                    1
+                    for cells in other.iter_rows(values_only=True)
+                    if any(c not in (None, "") for c in cells)
+                )
+                if filled:
+                    warnings.append(
+                        f"sheet '{other.title}' ({filled} filled rows) was not read: only the first sheet "
+                        f"'{sheet.title}' is the frame; move the rows there (or export one CSV) if they belong "
+                        "to it"
+                    )
+        finally:
+            book.close()
+    finally:
+        archive.close()
+    unique = _unique_headers(headers)
+    data = pd.DataFrame({h: pd.Series(v, dtype="str") for h, v in zip(unique, values, strict=True)})
+    table = RawTable(data, pd.Index(np.asarray(rows, dtype=np.int64)), "xlsx", None, None, "")
+    table.lines = number
+    table.blank = blank
+    table.warnings = warnings
+    for position, index, text in inexact:
+        table.cell_issues.append(
+            (
+                position,
+                unique[index],
+                text,
+                "a number Excel cannot hold exactly (more than 15 digits, so it was rounded); format the "
+                "column as text in Excel and export again",
+            )
+        )
+    for position, text in outside:
+        table.cell_issues.append(
+            (position, "", text, f"a value in a column without a header (the header has {width} columns)")
+        )
+    where = {number: position for position, number in enumerate(rows)}
+    for row, index, formula in formulas:
+        if row in where and index < width:
+            table.cell_issues.append(
+                (
+                    where[row],
+                    unique[index],
+                    f"={formula}",
+                    "a formula without a saved result (the cell reads as empty); open the workbook in "
+                    "Excel, let it calculate and save it",
+                )
+            )
+    return table
 
 
 @contextlib.contextmanager
@@ -219,9 +663,30 @@ def arrow_pool() -> Iterator[None]:
         pa.set_memory_pool(previous)
 
 
-def _read_parquet(path: Path, dictionary_headers: set[str]) -> RawTable:
+def _parquet_schema(path: Path, limits: FrameLimits) -> pa.Schema:
     try:
         schema = pq.read_schema(path)
+    except Exception as exc:  # ArrowInvalid, OSError, … for a truncated or damaged file
+        raise FrameError(path, f"the Parquet file cannot be read ({exc})", "Write it again.") from exc
+    if len(schema) > limits.max_columns:
+        raise FrameError(
+            path,
+            f"the file has {len(schema):,} columns, more than the limit of {limits.max_columns:,}",
+            "Write only the frame's columns, or raise FrameLimits.max_columns.",
+        )
+    return schema
+
+
+def _read_parquet(path: Path, dictionary_headers: set[str], limits: FrameLimits = DEFAULT_LIMITS) -> RawTable:
+    schema = _parquet_schema(path, limits)
+    nested = [f.name for f in schema if pa.types.is_nested(f.type) or pa.types.is_binary(f.type)]
+    if nested:
+        raise FrameError(
+            path,
+            f"column(s) {', '.join(nested)} hold lists, structures or raw bytes, not values",
+            "Write each frame field as text, a number or a date.",
+        )
+    try:
         wanted = [
             f.name
             for f in schema
@@ -231,13 +696,44 @@ def _read_parquet(path: Path, dictionary_headers: set[str]) -> RawTable:
         # few-valued fields straight into dictionaries (far cheaper than asking for them through a schema)
         with arrow_pool():
             table = pq.read_table(path, read_dictionary=wanted)
-    except (pa.ArrowInvalid, OSError) as exc:
+        data = _to_pandas(table)
+    except Exception as exc:  # ArrowInvalid, OSError, out-of-range dates, … for a damaged file
         raise FrameError(path, f"the Parquet file cannot be read ({exc})", "Write it again.") from exc
-    data = _to_pandas(table)
     del table
     data.columns = _unique_headers([str(c).strip() for c in data.columns])
     rows = pd.RangeIndex(2, len(data) + 2)
-    return RawTable(data, rows, "parquet", None, None, "")
+    result = RawTable(data, rows, "parquet", None, None, "")
+    for header in data.columns:
+        if pd.api.types.is_float_dtype(data[header].dtype):
+            data[header], lossy = float_text(data[header])
+            for position in np.flatnonzero(lossy):
+                result.cell_issues.append(
+                    (
+                        int(position),
+                        header,
+                        repr(float(pd.to_numeric(data[header].iloc[position], errors="coerce"))),
+                        "a floating-point number that cannot hold this value exactly (more than 15 digits); "
+                        "write the column as text",
+                    )
+                )
+    return result
+
+
+def float_text(column: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """A float column as text, whole numbers without '.0', and a mask of values not held exactly."""
+    values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    finite = np.isfinite(values)
+    whole = finite & (np.mod(values, 1) == 0)
+    lossy = (finite & (np.abs(values) >= _EXACT_FLOAT)) | (~finite & ~np.isnan(values))
+    text = pd.Series(
+        [
+            str(int(v)) if w else (repr(v) if f else None)
+            for v, w, f in zip(values.tolist(), whole.tolist(), finite.tolist(), strict=True)
+        ],
+        index=column.index,
+        dtype="str",
+    )
+    return text, lossy
 
 
 def _categorical(column: pa.ChunkedArray) -> pd.Series | None:
@@ -287,25 +783,28 @@ def _to_pandas(table: pa.Table) -> pd.DataFrame:
     return pd.DataFrame(columns, index=plain.index, copy=False)
 
 
-def read_headers(path: str | Path, encoding: str | None = None) -> list[str]:
+def read_headers(
+    path: str | Path, encoding: str | None = None, limits: FrameLimits = DEFAULT_LIMITS
+) -> list[str]:
     """The export's headers, cheaply (used to build the mapping before the full read)."""
     path = Path(path)
+    check_file(path, limits)
     with path.open("rb") as fh:
         head = fh.read(_DETECTION_SAMPLE_BYTES)
     if not head:
         raise EmptyFileError(path)
     kind = sniff_kind(head[:8], path)
     if kind == "parquet":
-        return [f.name for f in pq.read_schema(path)]
+        return [f.name for f in _parquet_schema(path, limits)]
     if kind == "xlsx":
-        return list(_read_xlsx(path).data.columns)
-    codec = codec_name(encoding) if encoding else detect_encoding(head, path)
+        return list(_read_xlsx(path, limits, nrows=0).data.columns)
+    codec = lookup_codec(encoding, path) if encoding else detect_encoding(head, path)
     if codec.startswith("utf-16"):
-        text = head.decode(codec, errors="replace")
+        text = head[: len(head) - len(head) % 2].decode(codec, errors="replace")
     else:
-        text = _decode(head.split(b"\n", 1)[0], codec, path)
-    text = text.removeprefix("\ufeff")
-    return [h.strip() for h in next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])]
+        line = re.split(rb"\r\n|\r|\n", head, maxsplit=1)[0]
+        text = _decode(line, codec, path)
+    return _headers_of(first_line(text.removeprefix("\ufeff")), path, limits)
 
 
 def file_sha256(path: Path) -> str:
@@ -318,10 +817,14 @@ def file_sha256(path: Path) -> str:
 
 
 def read_table(
-    path: str | Path, encoding: str | None = None, dictionary_headers: set[str] | None = None
+    path: str | Path,
+    encoding: str | None = None,
+    dictionary_headers: set[str] | None = None,
+    limits: FrameLimits = DEFAULT_LIMITS,
 ) -> RawTable:
     """Read the whole file; ``dictionary_headers`` are read as categoricals (few distinct values)."""
     path = Path(path)
+    check_file(path, limits)
     try:
         with path.open("rb") as fh:
             head = fh.read(8)
@@ -334,11 +837,13 @@ def read_table(
         if kind == "csv":
             raw = path.read_bytes()  # the CSV is decoded from memory anyway
             digest = pool.submit(lambda: hashlib.sha256(raw).hexdigest())
-            table = _read_csv(raw, path, encoding, dictionary_headers or set())
+            table = _read_csv(raw, path, encoding, dictionary_headers or set(), limits)
         else:
             digest = pool.submit(file_sha256, path)
             table = (
-                _read_parquet(path, dictionary_headers or set()) if kind == "parquet" else _read_xlsx(path)
+                _read_parquet(path, dictionary_headers or set(), limits)
+                if kind == "parquet"
+                else _read_xlsx(path, limits)
             )
         table.source_sha256 = digest.result()
     return table
@@ -350,19 +855,29 @@ def preview(path: str | Path, rows: int = 20, encoding: str | None = None) -> tu
     Cheap on any file size: for the column-mapping step, before the whole file is read.
     """
     path = Path(path)
+    check_file(path)
     with path.open("rb") as fh:
         head = fh.read(_DETECTION_SAMPLE_BYTES)
     if not head:
         raise EmptyFileError(path)
     kind = sniff_kind(head[:8], path)
     if kind == "parquet":
-        batch = next(pq.ParquetFile(path).iter_batches(batch_size=rows), None)
-        table = batch.to_pandas() if batch is not None else pd.DataFrame(columns=read_headers(path))
+        _parquet_schema(path, DEFAULT_LIMITS)
+        try:
+            batch = next(pq.ParquetFile(path).iter_batches(batch_size=rows), None)
+            table = batch.to_pandas() if batch is not None else pd.DataFrame(columns=read_headers(path))
+        except Exception as exc:  # a damaged file
+            raise FrameError(path, f"the Parquet file cannot be read ({exc})", "Write it again.") from exc
         return table.astype("str"), None
     if kind == "xlsx":
-        return pd.read_excel(path, dtype=str, engine="openpyxl", nrows=rows, keep_default_na=False), None
-    codec = codec_name(encoding) if encoding else detect_encoding(head, path)
+        return _read_xlsx(path, nrows=rows).data, None
+    codec = lookup_codec(encoding, path) if encoding else detect_encoding(head, path)
     cut = head.rfind(b"\n") if len(head) == _DETECTION_SAMPLE_BYTES else len(head)
     text = _decode(head[: cut if cut > 0 else len(head)], codec, path).removeprefix("\ufeff")
-    table = pd.read_csv(io.StringIO(text), dtype=str, nrows=rows, keep_default_na=False, on_bad_lines="skip")
+    try:
+        table = pd.read_csv(
+            io.StringIO(text), dtype=str, nrows=rows, keep_default_na=False, on_bad_lines="skip"
+        )
+    except (ValueError, csv.Error) as exc:  # pandas' ParserError is a ValueError
+        raise FrameError(path, f"the CSV cannot be split into columns ({exc})", "Check its quotes.") from exc
     return table, codec

@@ -16,9 +16,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sampling.arrowtext import needs_strip
+from sampling import textclean
+from sampling.arrowtext import needs_strip, string_chunks
 from sampling.phones import normalise_unusual
 from sampling.vocabulary import DISTRICTS, REQUIRED_FIELDS, RatingScale, canonical_district
+
+SHANGHAI_TZ = "Asia/Shanghai"
+#: District codes of districts merged away, still found in old exports beside the old name.
+_OLD_DISTRICT_CODES = {"310103": "黄浦区", "310108": "静安区", "310225": "浦东新区", "310230": "崇明区"}
+_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
 
 REJECTED = "rejected"
 REPAIRED = "repaired"
@@ -182,6 +188,9 @@ def mask_phone(value: str) -> str:
 
 def parse_datetimes(column: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Parsed timestamps and a mask of values that are present but could not be parsed."""
+    if isinstance(column.dtype, pd.DatetimeTZDtype):  # an instant: the Shanghai wall-clock time it was
+        local = column.dt.tz_convert(SHANGHAI_TZ).dt.tz_localize(None)
+        return local.astype("datetime64[us]"), np.zeros(len(column), dtype=bool)
     if pd.api.types.is_datetime64_any_dtype(column):
         return column.astype("datetime64[us]"), np.zeros(len(column), dtype=bool)
     text = as_text(column)
@@ -192,7 +201,17 @@ def parse_datetimes(column: pd.Series) -> tuple[pd.Series, np.ndarray]:
         parsed = pd.Series(lookup[codes], index=column.index, copy=False)
         bad = np.append(bad_categories, False)[codes]
         return parsed, bad
-    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce").astype("datetime64[us]")
+    offset = text.str.contains(_OFFSET, regex=True, na=False).to_numpy(dtype=bool) if len(text) else None
+    if offset is not None and offset.any():  # times with a UTC offset: each the Shanghai time it was
+        parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+        zoned = pd.to_datetime(text[offset], format="ISO8601", errors="coerce", utc=True)
+        parsed[offset] = zoned.dt.tz_convert(SHANGHAI_TZ).dt.tz_localize(None).astype("datetime64[us]")
+        if (~offset).any():
+            parsed[~offset] = pd.to_datetime(text[~offset], format="ISO8601", errors="coerce").astype(
+                "datetime64[us]"
+            )
+    else:
+        parsed = _iso(text)
     retry = parsed.isna() & text.notna()
     if retry.any():
         alternative = text[retry].str.replace(r"[年月/.]", "-", regex=True).str.replace("日", "").str.strip()
@@ -202,6 +221,141 @@ def parse_datetimes(column: pd.Series) -> tuple[pd.Series, np.ndarray]:
                 break
             parsed[still] = pd.to_datetime(alternative[still[retry]], format=fmt, errors="coerce")
     return parsed, (parsed.isna() & text.notna()).to_numpy(dtype=bool)
+
+
+def _iso(text: pd.Series) -> pd.Series:
+    try:
+        return pd.to_datetime(text, format="ISO8601", errors="coerce").astype("datetime64[us]")
+    except (ValueError, OverflowError, TypeError):  # odd values pandas refuses as a whole: one at a time
+        return pd.Series(
+            [pd.to_datetime(value, format="ISO8601", errors="coerce") for value in text],
+            index=text.index,
+            dtype="datetime64[us]",
+        )
+
+
+def clean_text(column: pd.Series, field: str, issues: Issues, max_chars: int) -> pd.Series:
+    """``as_text``, then placeholders made missing and look-alike or invisible characters cleaned
+    (each a repair in the report); a value longer than ``max_chars`` rejects its row."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        names, notes, long = [], [], []
+        for category in column.cat.categories:
+            raw = str(category)
+            text = raw.strip()
+            if not text or textclean.is_placeholder(text):
+                names.append(None)
+                notes.append(f"placeholder {text!r} read as a missing value" if text else None)
+                long.append(False)
+                continue
+            cleaned = textclean.clean(text).strip()
+            names.append(cleaned or None)
+            notes.append(_UNICODE_NOTE if cleaned != text else None)
+            long.append(len(cleaned) > max_chars)
+        if any(n is not None for n in notes):
+            reasons = pd.Series([*(n or "" for n in notes), ""], dtype="str")
+            reason = pd.Series(reasons.to_numpy()[codes_of(column)], index=column.index)
+            issues.add(per_row(column, [n is not None for n in notes]), field, column, reason, REPAIRED)
+        if any(long):
+            issues.add(per_row(column, long), field, column, _too_long(max_chars), REJECTED, show=_shorten)
+        if names == [str(c) for c in column.cat.categories]:
+            return column
+        return recode(column, names)
+    text = as_text(column)
+    placeholders = textclean.placeholder_positions(text)
+    if placeholders.size:
+        mask = np.zeros(len(text), dtype=bool)
+        mask[placeholders] = True
+        reason = "placeholder '" + text.astype("str").str.strip() + "' read as a missing value"
+        issues.add(mask, field, text, reason, REPAIRED)
+        text = text.mask(mask)
+    suspects = textclean.suspects(text)
+    if suspects.size:
+        before = text.iloc[suspects]
+        after = before.map(lambda value: textclean.clean(value).strip() or None)
+        changed = (after != before).fillna(True).to_numpy(dtype=bool)
+        if changed.any():
+            mask = np.zeros(len(text), dtype=bool)
+            mask[suspects[changed]] = True
+            issues.add(
+                mask, field, text, _UNICODE_NOTE, REPAIRED, show=mask_phone if field == "phone" else None
+            )
+            text = text.copy()
+            text.iloc[suspects[changed]] = after.iloc[changed].to_numpy()
+    longest = max((pc.max(pc.utf8_length(chunk)).as_py() or 0 for chunk in string_chunks(text)), default=0)
+    if longest > max_chars:
+        issues.add(
+            (text.str.len() > max_chars).fillna(False).to_numpy(dtype=bool),
+            field,
+            text,
+            _too_long(max_chars),
+            REJECTED,
+            show=_shorten,
+        )
+    return text
+
+
+_UNICODE_NOTE = (
+    "characters cleaned (invisible or direction-changing characters removed, full-width or other-script "
+    "digits and letters made plain)"
+)
+
+
+def _too_long(limit: int) -> str:
+    return f"value longer than {limit:,} characters (FrameLimits.max_field_chars)"
+
+
+def _shorten(value: str) -> str:
+    return value if len(value) <= 60 else f"{value[:40]}… ({len(value):,} characters)"
+
+
+def check_district_codes(codes: pd.Series, districts: pd.Series, issues: Issues) -> None:
+    """A 区划代码 must be the district's code (or the old code of a merged district); else the row
+    is rejected: which of the two is wrong cannot be known."""
+    if not isinstance(codes.dtype, pd.CategoricalDtype):
+        codes = codes.astype("category")
+    known = list(DISTRICTS.values())
+    file_index = np.array(
+        [known.index(str(c).strip()) if str(c).strip() in known else -2 for c in codes.cat.categories] + [-1]
+    )[codes_of(codes)]
+    old = [_OLD_DISTRICT_CODES.get(str(c).strip()) for c in codes.cat.categories]
+    old_name = np.array([*(o or "" for o in old), ""], dtype=object)[codes_of(codes)]
+    names = list(districts.cat.categories)
+    own = np.array([known.index(DISTRICTS[n]) for n in names] + [-1])[codes_of(districts)]
+    own_name = np.array([*names, ""], dtype=object)[codes_of(districts)]
+    present = (file_index != -1) & (own != -1)
+    wrong = present & (file_index != own) & ~((file_index == -2) & (old_name == own_name) & (old_name != ""))
+    if not wrong.any():
+        return
+    reason = pd.Series(pd.NA, index=codes.index, dtype="str")
+    by_code = {code: name for name, code in DISTRICTS.items()}
+    texts = []
+    for position in np.flatnonzero(wrong):
+        code = str(codes.iloc[position]).strip()
+        said = by_code.get(code) or _OLD_DISTRICT_CODES.get(code)
+        texts.append(
+            f"district code {code} is {said}, but the district is {own_name[position]}"
+            if said
+            else f"unknown district code {code} (the district is {own_name[position]})"
+        )
+    reason.iloc[np.flatnonzero(wrong)] = texts
+    issues.add(wrong, "district_code", codes, reason, REJECTED)
+
+
+def check_rating_after_service(
+    service: pd.Series, rating: pd.Series, source: pd.Series, issues: Issues
+) -> None:
+    """A rating recorded before the service day is a contradiction: rejected, never guessed."""
+    day = rating.to_numpy(dtype="datetime64[us]").astype("datetime64[D]")
+    served = service.to_numpy(dtype="datetime64[us]").astype("datetime64[D]")
+    known = ~np.isnat(day) & ~np.isnat(served)
+    before = np.zeros(len(day), dtype=bool)
+    before[known] = day[known] < served[known]
+    if before.any():
+        reason = pd.Series(pd.NA, index=rating.index, dtype="str")
+        reason.iloc[np.flatnonzero(before)] = [
+            f"rating time before the service date ({np.datetime_as_string(d)})" for d in served[before]
+        ]
+        issues.add(before, "rating_time", source, reason, REJECTED)
 
 
 def check_required(frame: pd.DataFrame, issues: Issues) -> None:
@@ -273,12 +427,23 @@ def normalise_ratings(ratings: pd.Series, scale: RatingScale, issues: Issues) ->
     return recode(ratings, codes, categories=scale.codes)
 
 
-def check_dates(column: pd.Series, field: str, as_of: dt.date, issues: Issues, whole_day: bool) -> pd.Series:
+def check_dates(
+    column: pd.Series,
+    field: str,
+    as_of: dt.date,
+    issues: Issues,
+    whole_day: bool,
+    earliest: dt.date = dt.date(2015, 1, 1),
+) -> pd.Series:
     limit = pd.Timestamp(as_of) + pd.Timedelta(days=1)
+    first = pd.Timestamp(earliest)
+    too_early = f"implausible date (before {earliest.isoformat()}, when the rating system began)"
     text = column if pd.api.types.is_datetime64_any_dtype(column) else as_text(column)
     if isinstance(text.dtype, pd.CategoricalDtype):  # parse, check and normalise each distinct value once
         parsed, bad = parse_datetimes(pd.Series(text.cat.categories, dtype="str"))
         future = (parsed >= limit).to_numpy(dtype=bool)
+        early = (parsed < first).to_numpy(dtype=bool)
+        parsed = parsed.mask(future | early)
         if whole_day:
             parsed = parsed.dt.normalize()
         codes = codes_of(text)
@@ -290,12 +455,17 @@ def check_dates(column: pd.Series, field: str, as_of: dt.date, issues: Issues, w
             f"date in the future (after {as_of.isoformat()})",
             REJECTED,
         )
+        issues.add(np.append(early, False)[codes], field, column, too_early, REJECTED)
         values = np.append(parsed.to_numpy(), np.datetime64("NaT", "us"))[codes]
         return pd.Series(values, index=column.index, copy=False)
     parsed, bad = parse_datetimes(column)
     issues.add(bad, field, column, "unparsable date (use YYYY-MM-DD)", REJECTED)
     future = (parsed >= limit).to_numpy(dtype=bool)
     issues.add(future, field, column, f"date in the future (after {as_of.isoformat()})", REJECTED)
+    early = (parsed < first).to_numpy(dtype=bool)
+    issues.add(early, field, column, too_early, REJECTED)
+    if early.any() or future.any():  # rejected rows leave; their dates need not be stored or normalised
+        parsed = parsed.mask(early | future)
     return parsed.dt.normalize() if whole_day else parsed
 
 

@@ -93,7 +93,7 @@ def test_an_explicit_encoding_overrides_detection(tmp_path):
 
 def test_bytes_that_are_not_valid_in_the_given_encoding_name_the_row(tmp_path):
     path = write_csv(tmp_path / "f.csv", good_rows(), encoding="gbk")
-    with pytest.raises(EncodingError, match=r"row 1: .* not valid utf-8"):
+    with pytest.raises(EncodingError, match=r"row 1 \(byte 0\): .* not valid utf-8"):
         load(path, encoding="utf-8")
 
 

@@ -1,0 +1,96 @@
+"""Text as typed is not always text as meant: placeholders for "nothing", invisible and look-alike
+characters. Cleaned before any check, each change reported as a repair.
+
+* Placeholders an export writes for an empty cell (``NULL``, ``nan``, ``None``, ``#N/A``, ``N/A``,
+  ``-``, ``空``, Excel's error values) are missing values, never names or phone numbers.
+* NFKC folds full-width letters and digits to ASCII; every other decimal digit (Arabic-Indic, …)
+  becomes its ASCII digit; bidirectional controls, zero-width characters and soft hyphens are
+  removed (they make two equal names differ, or show a name reversed).
+
+Most values need none of this: a byte test on the UTF-8 data rules them out without a string per row
+(Chinese characters are three bytes led by E3–E9, which no character cleaned here begins with).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sampling.arrowtext import string_chunks
+
+PLACEHOLDERS: frozenset[str] = frozenset(
+    {
+        "null", "nul", "(null)", "nil", "none", "nan", "na", "n/a", "#n/a", "#na", "-", "--", "---", "—",
+        "空", "无数据", "#null!", "#value!", "#ref!", "#div/0!", "#name?", "#num!", "undefined",
+    }
+)  # fmt: skip
+_PLACEHOLDER_BYTES = max(len(p.encode("utf-8")) for p in PLACEHOLDERS)
+
+#: Characters removed outright: zero-width, bidirectional controls, soft hyphen, word joiners, BOM.
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+#: Lead bytes of every character ``clean`` may change (2-byte sequences, U+0800–U+2FFF, U+A000–U+FFFF,
+#: 4-byte sequences); E3–E9 (kana, CJK) are absent, so Chinese text is ruled out on its bytes.
+_SUSPECT_BYTE = np.zeros(256, dtype=bool)
+_SUSPECT_BYTE[[*range(0xC2, 0xE3), *range(0xEA, 0xF5)]] = True
+
+
+def _ascii_digits(text: str) -> str:
+    return "".join(
+        str(unicodedata.decimal(ch)) if not ch.isascii() and unicodedata.category(ch) == "Nd" else ch
+        for ch in text
+    )
+
+
+def clean(text: str) -> str:
+    """One value cleaned: invisible characters removed, NFKC, every decimal digit ASCII."""
+    return _ascii_digits(unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)))
+
+
+def is_placeholder(text: str) -> bool:
+    return text.strip().lower() in PLACEHOLDERS
+
+
+def suspects(column: pd.Series) -> np.ndarray:
+    """Positions of values that ``clean`` might change (a superset; missing values never)."""
+    found = []
+    position = 0
+    for chunk in string_chunks(column):
+        data = chunk.buffers()[2]
+        if data is not None and len(chunk):
+            wide = "<i8" if pa.types.is_large_string(chunk.type) else "<i4"
+            offsets = np.frombuffer(chunk.buffers()[1], dtype=wide)[
+                chunk.offset : chunk.offset + len(chunk) + 1
+            ]
+            raw = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
+            flagged = _SUSPECT_BYTE[raw]
+            if flagged.any():
+                counts = np.concatenate(([0], np.cumsum(flagged, dtype=np.int64)))
+                local = offsets - offsets[0]
+                hit = counts[local[1:]] - counts[local[:-1]] > 0
+                if chunk.null_count:
+                    hit &= chunk.is_valid().to_numpy(zero_copy_only=False)
+                found.append(np.flatnonzero(hit) + position)
+        position += len(chunk)
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+def placeholder_positions(column: pd.Series) -> np.ndarray:
+    """Positions of placeholder values (short values only are looked at)."""
+    found = []
+    position = 0
+    for chunk in string_chunks(column):
+        if len(chunk):
+            short = pc.fill_null(pc.less_equal(pc.binary_length(chunk), _PLACEHOLDER_BYTES), False)
+            candidates = np.flatnonzero(short.to_numpy(zero_copy_only=False))
+            if candidates.size:
+                values = pc.utf8_lower(pc.utf8_trim_whitespace(chunk.take(pa.array(candidates))))
+                hit = pc.fill_null(pc.is_in(values, value_set=pa.array(sorted(PLACEHOLDERS))), False)
+                found.append(candidates[hit.to_numpy(zero_copy_only=False)] + position)
+        position += len(chunk)
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
