@@ -257,7 +257,7 @@ class AuditEntry(Base):
     details: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
-    key_id: Mapped[str | None] = mapped_column(String(64))  # fingerprint of the Ed25519 key that signed
+    key_id: Mapped[str | None] = mapped_column(String(64))  # the Ed25519 public key (hex) that signed
     signature: Mapped[str | None] = mapped_column(String(128))  # over (id, hash); see security/signing.py
 
 
