@@ -67,6 +67,7 @@ def record(
 
     Returns the entry's hash. Core statements, not the ORM's unit of work: this runs on every action.
     """
+    signer = signing.active_signer()
     last_id, last_hash = session.execute(
         select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()
     ).one()
@@ -75,7 +76,6 @@ def record(
     details_json = canonical_json(details)
     entity_key = None if entity_id is None else str(entity_id)
     digest = _entry_hash(last_hash, entry_id, at, actor, action, study_id, entity, entity_key, details_json)
-    signer = signing.active_signer()
     session.info[ACTOR_KEY] = actor
     session.execute(
         insert(AuditEntry).values(
@@ -89,7 +89,7 @@ def record(
             details=details_json,
             prev_hash=last_hash,
             hash=digest,
-            key_id=signer.fingerprint if signer else None,
+            key_id=signer.public_key_hex if signer else None,
             signature=signer.sign_entry(entry_id, digest) if signer else None,
         )
     )
@@ -199,7 +199,7 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainCheck:
 class SignatureCheck:
     ok: bool
     entries: int
-    keys: tuple[str, ...]
+    keys: tuple[str, ...]  # fingerprints of the keys that signed
     problem: str | None = None
     first_bad_id: int | None = None
 
@@ -210,9 +210,11 @@ class SignatureCheck:
         return f"entry {self.first_bad_id}: {self.problem}"
 
 
-def verify_signatures(session: Session, trusted: dict[str, Any], batch: int = 5000) -> SignatureCheck:
-    """Every entry must carry a valid signature by one of the `trusted` public keys (by fingerprint).
+def verify_signatures(session: Session, trusted: set[str], batch: int = 5000) -> SignatureCheck:
+    """Every entry must carry a valid signature by a key whose fingerprint is `trusted`.
 
+    Each entry stores the public key that signed it (`key_id`); what makes it count is its fingerprint,
+    which must come from outside the database: the local keyring, the published PDF, a witness file.
     Run with `verify_chain`: the chain proves the entries are linked, the signatures that the links
     were made by the key holder and not recomputed by someone who could only write the database.
     """
@@ -225,7 +227,12 @@ def verify_signatures(session: Session, trusted: dict[str, Any], batch: int = 50
             "where the key folder is, see `huifang keys show`)",
             None,
         )
+    keys: dict[str, tuple[str, Any]] = {}  # public key hex → (fingerprint, key)
     last_id, seen, used = 0, 0, set()
+
+    def failed(entry_id: int, problem: str) -> SignatureCheck:
+        return SignatureCheck(False, seen, tuple(sorted(used)), problem, entry_id)
+
     while True:
         rows = session.execute(
             select(AuditEntry.id, AuditEntry.hash, AuditEntry.key_id, AuditEntry.signature)
@@ -235,35 +242,31 @@ def verify_signatures(session: Session, trusted: dict[str, Any], batch: int = 50
         ).all()
         if not rows:
             break
-        for entry_id, entry_hash, key_id, signature in rows:
-            if not key_id or not signature:
-                return SignatureCheck(
-                    False,
-                    seen,
-                    tuple(sorted(used)),
+        for entry_id, entry_hash, public_hex, signature in rows:
+            if not public_hex or not signature:
+                return failed(
+                    entry_id,
                     "is not signed (written without a signing key, or its signature was removed); "
                     "run `huifang keys init` before recording anything",
-                    entry_id,
                 )
-            key = trusted.get(key_id)
-            if key is None:
-                return SignatureCheck(
-                    False,
-                    seen,
-                    tuple(sorted(used)),
-                    f"is signed by key {key_id[:16]}…, which is not a trusted key",
-                    entry_id,
+            if public_hex not in keys:
+                try:
+                    key = signing.public_key_from_hex(public_hex)
+                    keys[public_hex] = (signing.fingerprint(key), key)
+                except ValueError:
+                    keys[public_hex] = ("", None)
+            fp, key = keys[public_hex]
+            if fp not in trusted:
+                return failed(
+                    entry_id, f"is signed by key {(fp or public_hex)[:16]}…, which is not a trusted key"
                 )
             if not signing.verify_entry(key, entry_id, entry_hash, signature):
-                return SignatureCheck(
-                    False,
-                    seen,
-                    tuple(sorted(used)),
-                    f"its signature does not match its content under key {key_id[:16]}… "
-                    "(the entry or an entry before it was rewritten)",
+                return failed(
                     entry_id,
+                    f"its signature does not match its content under key {fp[:16]}… "
+                    "(the entry or an entry before it was rewritten)",
                 )
-            used.add(key_id)
+            used.add(fp)
             seen, last_id = seen + 1, entry_id
     return SignatureCheck(True, seen, tuple(sorted(used)))
 

@@ -141,8 +141,8 @@ def _record_state(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
-    session.info.pop(_TOUCHED, None)
-    session.info.pop(_SCOPES, None)
+    for key in (_TOUCHED, _SCOPES):
+        session.info.pop(key, None)
 
 
 @event.listens_for(Session, "after_commit")

@@ -1,0 +1,80 @@
+"""The witness file: every report build appends the signed chain head to a file outside the database.
+
+Why: the database's own head row can be rewound by whoever writes the database; a line in a file the
+database cannot reach (`config.witness_file()`, best on another machine or an append-only share) cannot.
+`huifang verify STUDY --anchor FILE` checks every line against the database. Each line is one JSON
+object: the anchor (entry id, hash, key fingerprint, signature, public key), the study, the report's
+SHA-256 and, when a timestamp authority is configured, its RFC 3161 token (base64).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+from survey_app import config
+from survey_app.security import timestamping
+from survey_app.security.anchors import Anchor
+from survey_app.services.errors import HuifangError
+
+
+class WitnessError(HuifangError):
+    """A witness file that cannot be read; the message names the file and line."""
+
+
+def append(anchor: Anchor, *, study: str, report_sha256: str, path: Path | None = None) -> Path:
+    """Append one line for this report build (O_APPEND, mode 0600); returns the file's path."""
+    path = path or config.witness_file()
+    path.parent.mkdir(mode=config.PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    line = {
+        "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "study": study,
+        "report_sha256": report_sha256,
+        **anchor.as_dict(),
+    }
+    authority = timestamping.configured()
+    if authority is not None:
+        token = authority.timestamp(bytes.fromhex(anchor.hash))
+        line["rfc3161"] = base64.b64encode(token).decode("ascii")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, config.PRIVATE_FILE_MODE)
+    with os.fdopen(fd, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
+    return path
+
+
+def read(path: Path) -> list[Anchor]:
+    """Every anchor in a witness file, oldest first."""
+    anchors = []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise WitnessError(f"Cannot read the witness file {path}: {exc.strerror}.") from exc
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        try:
+            data = json.loads(text)
+            anchors.append(
+                Anchor(
+                    int(data["entry_id"]),
+                    str(data["hash"]),
+                    str(data.get("public_key", "")),
+                    str(data.get("signature", "")),
+                )
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise WitnessError(f"{path}, line {number}: not a witness line ({exc}).") from exc
+    return anchors
+
+
+def parse_head(text: str) -> Anchor:
+    """An anchor given on the command line: `ID:HASH` (as printed by `huifang report`)."""
+    entry, sep, digest = text.partition(":")
+    if not sep or not entry.isdigit() or len(digest) != 64:
+        raise WitnessError(
+            f"--anchor {text!r} is neither a witness file nor ENTRY:HASH (e.g. 5237:9f3a…, 64 hex digits)."
+        )
+    return Anchor(int(entry), digest.lower())
