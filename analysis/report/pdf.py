@@ -86,7 +86,7 @@ def render_pdf(
         title=f"{text(_title_key(content), content.language)} — {content.study.name}",
         author=content.study.surveyor_organisation,
         subject=f"{content.study.study_id} · {content.kind} · {content.language}",
-        keywords=_keywords(digest, font),
+        keywords=_keywords(digest, font, content.attestations),
         creator="Huifang",
         producer=PRODUCER,
         invariant=1,
@@ -106,10 +106,12 @@ def _title_key(content: ReportContent) -> str:
     return "title_full" if content.kind == "full" else "title_comparison"
 
 
-def _keywords(digest: str, font: CJKFont) -> str:
+def _keywords(digest: str, font: CJKFont, attestations: tuple[tuple[str, str], ...] = ()) -> str:
+    """Machine-readable facts; the attestations (signed chain head, key) as `label=value` for `verify --pdf`."""
     words = [f"content-sha256:{digest}", f"font:{font.name}"]
     if not font.embedded:
         words.append(f"font-fallback:{font.name} (CID, not embedded)")
+    words += [f"{label}={value}" for label, value in attestations]
     return "; ".join(words)
 
 
