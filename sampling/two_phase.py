@@ -1,0 +1,282 @@
+"""Two-phase adaptive sampling: phase 2 sends the rest of the budget where phase 1 could not clear a unit.
+
+**Phase 1** is the ordinary stratified draw (``sampling.selection``), each audited unit a stratum.
+After its fieldwork, each unit's evidence is its satisfied count x and answered count r among its m
+released phase-1 cases. **The rule** (``PhaseTwoRule``, stored with the design) *clears* a unit whose
+callbacks already rule out an inflation of ``inflation`` or more: P(X ≥ x | r, p_s − g − δ) ≤ γ, with
+p_s the unit's system rate (a census), g the honest gap and γ = ``level``. Every other unit —
+suspicious or inconclusive, including one with no answer yet — is *selected*. The rule is row-wise
+(a unit's decision depends on its own x and r only, everything else fixed), which the weights below
+need. Any function ``(x, r, evidence) → bool array`` with that property can replace it.
+
+**Phase-2 allocation**: each selected unit's need is fixed before phase 1 — the cases its planned
+completes lack to detect δ (``sampling.power``) — and the budget is shared in proportion to need
+among the selected units, at most the records the unit has left. So a unit's k_h depends on its own
+data only through being selected.
+
+**Phase-2 draw** (seeded, recorded): within each selected stratum, the units not drawn in phase 1
+(main sample and every reserve replicate) are ordered by Philox4x64-10 keyed (seed₂, K("phase2:" +
+key)) — the same construction as phase 1, so any machine re-draws it — and the first k_h are taken:
+an SRS of the unit's remaining records. π₂|₁ = k_h / (N_h − M_h), M_h = cases drawn in phase 1. The
+unreleased reserve of a phase-2 stratum can no longer be released (it would change phase 1).
+
+**Weights** (``rao_blackwell_weights``). Pooling both phases with π = (m + k)/N is *biased*: a unit
+is expanded when its phase-1 callbacks look low, and pooling then dilutes exactly those low phase-1
+results (E[pooled | s₁] = T + c(k)(N ȳ₁ − T), c(0) = 1 > c(k)), pushing estimates up.
+The phase-1 estimator N ȳ₁ is unbiased; its Rao–Blackwellisation given the final unordered sample
+and the decision is unbiased too and uses phase 2: given s = s₁ ∪ s₂ (n = m + k cases) and "the
+unit was selected", every split of s into an m-case phase 1 and a k-case phase 2 for which the rule
+selects is equally likely (phase 1 is SRS of U_h, phase 2 SRS of what is left). A case's weight is
+N_h/m × P(it was in phase 1 | s, selected), and by symmetry that probability depends only on its
+category — satisfied / answered not satisfied / no answer — computed exactly from the multivariate
+hypergeometric law of the split's counts restricted to selecting splits. The weights sum to N_h and
+give unbiased totals of every variable (not just 满意), assuming a case's outcome category does not
+depend on the phase it was called in. Strata not expanded keep N_h/m.
+
+**Unit verdicts after two phases** (``combination_p_values``): pooled counts would be anti-
+conservative (units were chosen because phase 1 looked low). The inverse-normal combination test
+(Lehmacher & Wassmer 1999) with weights fixed by the planned cases, w₁² = m/(m + k), w₂² = k/(m + k),
+of the two exact one-sided binomial p-values is valid whatever the rule did; a unit not expanded keeps
+p = 1 (cleared units are never flagged).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+from scipy import special, stats
+
+from sampling.allocation import allocate
+from sampling.errors import DesignError
+from sampling.power import completes_for_inflation, unit_alpha
+from sampling.selection import check_seed, random_stream
+
+PHASE2_STREAM = "phase2:"
+
+# a selection rule: satisfied counts, answered counts, the evidence table → selected (bool, row-wise)
+Rule = Callable[[np.ndarray, np.ndarray, pd.DataFrame], np.ndarray]
+
+
+class PhaseTwoRule(BaseModel):
+    """Which units phase 2 goes to, and how much each would need; stored with the design."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    inflation: float = Field(default=0.10, gt=0, le=1)  # δ: the inflation phase 2 must be able to find
+    level: float = Field(default=0.20, gt=0, lt=1)  # γ: a unit is cleared when inflation ≥ δ is rejected at γ
+    honest_gap: float = Field(default=0.0, ge=0, lt=1)  # g: honest system − callback gap
+    q: float = Field(default=0.10, gt=0, lt=1)  # FDR of the final verdicts, for the need (α = q / K)
+    power: float = Field(default=0.8, gt=0, lt=1)
+    response_rate: float = Field(default=0.6, gt=0, le=1)  # expected, for turning completes into cases
+
+    def selected(self, x: np.ndarray, r: np.ndarray, evidence: pd.DataFrame) -> np.ndarray:
+        """True = suspicious or inconclusive (phase 2), False = cleared. Row-wise in (x, r)."""
+        x, r = np.asarray(x, dtype=float), np.asarray(r, dtype=float)
+        p1 = np.clip(evidence["system_rate"].to_numpy(float) - self.honest_gap - self.inflation, 0.0, 1.0)
+        p1 = np.broadcast_to(p1, np.broadcast_shapes(x.shape, r.shape, p1.shape))
+        upper = stats.binom.sf(x - 1, r, p1)  # P(X ≥ x | r, p_s − g − δ)
+        return ~((r >= 1) & (upper <= self.level))
+
+
+def evidence_table(
+    cases: pd.DataFrame, system_rate: pd.Series, sizes: pd.Series, drawn: pd.Series
+) -> pd.DataFrame:
+    """Per stratum: N_h, M_h (drawn in phase 1), m (released), x (satisfied), r (answered), system_rate.
+
+    ``cases``: the released phase-1 cases with ``stratum`` and ``outcome`` ∈ {satisfied, unsatisfied,
+    none} (none = no valid answer: nonresponse, not eligible, 说不清, refused, still open).
+    """
+    bad = set(cases["outcome"].dropna().unique()) - {"satisfied", "unsatisfied", "none"}
+    if bad:
+        raise DesignError(f"unknown case outcome(s) {sorted(bad)}; use satisfied, unsatisfied or none")
+    grouped = cases.groupby("stratum")["outcome"]
+    table = pd.DataFrame(
+        {
+            "N_h": sizes,
+            "M_h": drawn.reindex(sizes.index).fillna(0).astype("int64"),
+            "m": grouped.size().reindex(sizes.index).fillna(0).astype("int64"),
+            "x": grouped.agg(lambda o: int((o == "satisfied").sum())).reindex(sizes.index).fillna(0),
+            "r": grouped.agg(lambda o: int(o.isin(["satisfied", "unsatisfied"]).sum()))
+            .reindex(sizes.index)
+            .fillna(0),
+            "system_rate": system_rate.reindex(sizes.index),
+        }
+    )
+    table[["x", "r"]] = table[["x", "r"]].astype("int64")
+    return table
+
+
+def planned_need(evidence: pd.DataFrame, rule: PhaseTwoRule, audited: list[str]) -> pd.Series:
+    """Cases each audited unit would need in phase 2, from the design alone (not from its callbacks):
+    cases to detect δ at α = q / K with the given power, minus the m cases of phase 1; 0 if unreachable."""
+    alpha = unit_alpha(rule.q, max(len(audited), 1))
+    need = pd.Series(0, index=evidence.index, dtype="int64")
+    for key in audited:
+        completes = completes_for_inflation(
+            float(evidence.at[key, "system_rate"]), rule.inflation, alpha, rule.power, rule.honest_gap
+        )
+        room = int(evidence.at[key, "N_h"] - evidence.at[key, "M_h"])
+        wanted = room if completes is None else math.ceil(round(completes / rule.response_rate, 9))
+        need[key] = max(0, min(room, wanted - int(evidence.at[key, "m"])))
+    return need
+
+
+def phase_two_allocation(
+    evidence: pd.DataFrame, selected: pd.Series, need: pd.Series, budget: int
+) -> pd.Series:
+    """k_h: the budget in proportion to need among the selected units, never more than a unit needs;
+    what the needs leave over goes to the selected units' remaining records in proportion to them."""
+    if budget < 0:
+        raise DesignError(f"the phase-2 budget must be ≥ 0 (got {budget})")
+    k = pd.Series(0, index=evidence.index, dtype="int64")
+    chosen = evidence.index[selected.reindex(evidence.index).fillna(False).to_numpy(bool)]
+    if len(chosen) == 0 or budget == 0:
+        return k
+    wants = need.reindex(chosen).fillna(0).astype("int64")
+    first = min(budget, int(wants.sum()))
+    if first > 0:
+        k[chosen] = allocate(wants, first, method="proportional")
+    room = (evidence.loc[chosen, "N_h"] - evidence.loc[chosen, "M_h"] - k[chosen]).clip(lower=0)
+    rest = min(budget - first, int(room.sum()))
+    if rest > 0:
+        k[chosen] += allocate(room.astype("int64"), rest, method="proportional")
+    return k
+
+
+def draw_phase_two(
+    members: dict[str, np.ndarray], drawn: dict[str, np.ndarray], allocation: pd.Series, seed: int
+) -> dict[str, np.ndarray]:
+    """Per stratum, the positions (into ``members[key]``, canonical order) of the k_h phase-2 cases.
+
+    ``members[key]``: the stratum's units in canonical order (any ids); ``drawn[key]``: the boolean
+    mask of those drawn in phase 1 (main and reserve). Returns positions in phase-2 selection order.
+    """
+    seed = check_seed(seed)
+    picked: dict[str, np.ndarray] = {}
+    for key, k in allocation.items():
+        k = int(k)
+        if k <= 0:
+            continue
+        mask = drawn[key]
+        candidates = np.flatnonzero(~mask)
+        if k > len(candidates):
+            raise DesignError(
+                f"stratum {key!r}: phase 2 asks for {k} cases but only {len(candidates)} records were not "
+                "drawn in phase 1"
+            )
+        draws = random_stream(seed, PHASE2_STREAM + str(key), len(mask))[candidates]
+        order = np.lexsort((candidates, draws))[:k]
+        picked[key] = candidates[order]
+    return picked
+
+
+def _split_probabilities(
+    counts: tuple[int, int, int], m: int, x_of: Callable[[np.ndarray, np.ndarray], np.ndarray]
+) -> tuple[np.ndarray, float]:
+    """E[phase-1 count of each category | the split selects] / category count, and P(selects).
+
+    ``counts`` = (satisfied, unsatisfied, none) in the final sample; ``x_of(a, r)`` the rule on a
+    phase-1 satisfied count a and answered count r (vectorised).
+    """
+    s, u, o = counts
+    a = np.arange(0, s + 1)[:, None]
+    b = np.arange(0, u + 1)[None, :]
+    c = m - a - b
+    valid = (c >= 0) & (c <= o)
+    c = np.where(valid, c, 0)
+    log_p = _log_comb(s, a) + _log_comb(u, b) + _log_comb(o, c) - _log_comb(s + u + o, np.array(m))
+    a_full, r_full = np.broadcast_to(a, c.shape), np.broadcast_to(a + b, c.shape)
+    prob = np.where(valid & x_of(a_full, r_full), np.exp(log_p), 0.0)
+    total = float(prob.sum())
+    if total <= 0:
+        return np.full(3, np.nan), 0.0
+    expected = np.array([(prob * a).sum(), (prob * b).sum(), (prob * c).sum()]) / total
+    present = np.array(counts, dtype=float)
+    share = np.divide(expected, present, out=np.full(3, np.nan), where=present > 0)
+    return share, total
+
+
+def _log_comb(n: int, k: np.ndarray) -> np.ndarray:
+    """log C(n, k) for whole k in 0..n."""
+    k = np.asarray(k, dtype=float)
+    return special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
+
+
+def rao_blackwell_weights(
+    cases: pd.DataFrame, evidence: pd.DataFrame, allocation: pd.Series, rule: Rule
+) -> pd.Series:
+    """Design weights of every released case after two phases (index of ``cases``).
+
+    ``cases``: stratum, phase (1 or 2), outcome (satisfied / unsatisfied / none). Strata without a
+    phase 2 get N_h/m; expanded strata the Rao–Blackwell weights of the module docstring.
+    """
+    weights = pd.Series(np.nan, index=cases.index, dtype=float)
+    for key, group in cases.groupby("stratum", sort=False):
+        N = float(evidence.at[key, "N_h"])
+        phase1 = group["phase"] == 1
+        m = int(phase1.sum())
+        if int(allocation.get(key, 0)) <= 0 or (group["phase"] == 2).sum() == 0:
+            weights[group.index] = N / m if m else np.nan
+            continue
+        counts = tuple(int((group["outcome"] == name).sum()) for name in ("satisfied", "unsatisfied", "none"))
+        row = evidence.loc[[key]]
+
+        def decides(a: np.ndarray, r: np.ndarray, row: pd.DataFrame = row) -> np.ndarray:
+            return np.asarray(rule(a.ravel(), r.ravel(), row), dtype=bool).reshape(a.shape)
+
+        share, total = _split_probabilities(counts, m, decides)
+        if total <= 0:
+            raise DesignError(
+                f"stratum {key!r}: no split of its cases selects it for phase 2; the rule changed?"
+            )
+        category = group["outcome"].map({"satisfied": 0, "unsatisfied": 1, "none": 2}).to_numpy()
+        weights[group.index] = N / m * share[category]
+    return weights
+
+
+def pooled_weights(cases: pd.DataFrame, evidence: pd.DataFrame) -> pd.Series:
+    """N_h / (m + k) for every released case: the naive weights (biased, see the module docstring)."""
+    released = cases.groupby("stratum")["stratum"].transform("size")
+    return evidence["N_h"].reindex(cases["stratum"]).to_numpy(float) / released
+
+
+def combination_p_values(
+    evidence: pd.DataFrame, phase2: pd.DataFrame, allocation: pd.Series, honest_gap: float = 0.0
+) -> pd.Series:
+    """One-sided p-value per unit for "the callback rate is below p_s − g", valid after the adaptive rule.
+
+    ``phase2``: per stratum x2 (satisfied), r2 (answered) of its phase-2 cases. Units not expanded get 1.
+    """
+    p0 = np.clip(evidence["system_rate"].to_numpy(float) - honest_gap, 0.0, 1.0)
+    x1, r1 = evidence["x"].to_numpy(float), evidence["r"].to_numpy(float)
+    x2 = phase2["x"].reindex(evidence.index).fillna(0).to_numpy(float)
+    r2 = phase2["r"].reindex(evidence.index).fillna(0).to_numpy(float)
+    p1 = np.where(r1 > 0, stats.binom.cdf(x1, r1, p0), 1.0)
+    p2 = np.where(r2 > 0, stats.binom.cdf(x2, r2, p0), 1.0)
+    m = evidence["m"].to_numpy(float)
+    k = allocation.reindex(evidence.index).fillna(0).to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w1 = np.sqrt(m / (m + k))
+        w2 = np.sqrt(k / (m + k))
+    z = w1 * stats.norm.isf(np.clip(p1, 1e-300, 1 - 1e-16)) + w2 * stats.norm.isf(
+        np.clip(p2, 1e-300, 1 - 1e-16)
+    )
+    p = np.where(k > 0, stats.norm.sf(z), 1.0)
+    return pd.Series(p, index=evidence.index, name="p_value")
+
+
+__all__ = [
+    "PHASE2_STREAM",
+    "PhaseTwoRule",
+    "combination_p_values",
+    "draw_phase_two",
+    "evidence_table",
+    "phase_two_allocation",
+    "planned_need",
+    "pooled_weights",
+    "rao_blackwell_weights",
+]
