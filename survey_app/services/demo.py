@@ -22,7 +22,8 @@ from sqlalchemy.engine import make_url
 
 import fixtures
 import questionnaires
-from survey_app.config import database_url, describe
+from survey_app.config import database_url, describe, witness_file
+from survey_app.security import signing, witness
 from survey_app.security.passwords import generate_password
 from survey_app.services import (
     auth,
@@ -55,6 +56,7 @@ class DemoResult:
     frame_path: Path
     report_path: Path | None = None
     report_sha256: str | None = None
+    report_anchor: Any = None  # the signed chain head of its `report.built` entry, also in the witness file
     analysis: Any = None
     timings: dict[str, float] = field(default_factory=dict)
     released: int = 0
@@ -171,6 +173,7 @@ def _build(
 ) -> DemoResult:
     from survey_app.services import analysis_service, reports
 
+    signing.ensure_key()  # every audit entry is signed; the key lives outside the database
     passwords: dict[str, str] = {}
     result = DemoResult(database="", passwords=passwords, frame_path=out_dir / "demo-frame.csv")
     with _stage(result, "users", echo), db.session() as session:
@@ -218,12 +221,15 @@ def _build(
         study = studies.find_study(session, STUDY_NAME)
         studies.set_state(session, supervisor, study, "closed")
         result.analysis = analysis_service.analyse(session, study)
-    with _stage(result, "PDF report", echo), db.session() as session:
-        study = studies.find_study(session, STUDY_NAME)
-        pdf, digest = reports.build_report(session, study, lang="zh", kind="full", actor=auditor)
-        result.report_path = out_dir / "demo-report.pdf"
-        result.report_path.write_bytes(pdf)
-        result.report_sha256 = digest
+    with _stage(result, "PDF report", echo):
+        with db.session() as session:  # audited only once the PDF is written
+            study = studies.find_study(session, STUDY_NAME)
+            built = reports.render_report(session, study, lang="zh", kind="full")
+            result.report_path = out_dir / "demo-report.pdf"
+            result.report_path.write_bytes(built.pdf)
+            result.report_anchor = reports.record_built(session, study, auditor, built)
+            result.report_sha256 = built.sha256
+        witness.append(result.report_anchor, study=STUDY_NAME, report_sha256=built.sha256)
     with _stage(result, "open study for surveyors", echo):
         result.live_waiting = build_live_study(db, seed=seed + 1, out_dir=out_dir)
     return result
@@ -419,6 +425,12 @@ def summary(result: DemoResult) -> str:
         lines.append(analysis_service.summary_text(result.analysis))
     if result.report_path:
         lines.append(f"PDF report: {result.report_path} (SHA-256 {result.report_sha256})")
+    if result.report_anchor is not None:
+        anchor = result.report_anchor
+        lines.append(
+            f"Signed chain head {anchor.entry_id}:{anchor.hash} (key {anchor.fingerprint[:16]}…), "
+            f"appended to the witness file {witness_file()}"
+        )
     lines.append(f"Total time: {sum(result.timings.values()):.1f} s")
     lines.append(
         "Next: `huifang app` and log in with one of the users above; "

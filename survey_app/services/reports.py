@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -18,10 +19,11 @@ from sqlalchemy.orm import Session
 from analysis import report as rpt
 from analysis.report import adapters
 from sampling.vocabulary import SCALES, canonical_district
-from survey_app.security import audit
+from survey_app.security import anchors, audit
 from survey_app.security.audit import canonical_json
 from survey_app.services import analysis_service, questionnaire_store, samples
 from survey_app.services.auth import require
+from survey_app.services.errors import HuifangError
 from survey_app.services.frames import frame_issues, latest_frame
 from survey_app.services.interviews import study_questionnaire
 from survey_app.storage.models import Answer, AuditEntry, CallAttempt, Case, Exclusion, Study, User
@@ -346,7 +348,20 @@ def build_content(
         notes=(f"满意率 = {scale_note}",) if lang == "zh" else (f"Satisfaction = {scale_note}",),
         areas=_areas(session, study, result, comparison.units, lang),
         scope=scope,
+        attestations=anchors.attestations(_anchor_at(session, generated), lang),
     )
+
+
+def _anchor_at(session: Session, upto: dt.datetime) -> anchors.Anchor | None:
+    """The newest audit entry at the report's time, with its signature: printed, so that the published
+    PDF pins the chain (its rebuild prints the same entry, so rebuilds stay byte-identical)."""
+    entry = session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.at <= upto.replace(tzinfo=None))
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
+    return anchors.anchor_of(entry)
 
 
 def scope_of(district: str | None = None, domain: str | None = None) -> tuple[tuple[str, str], ...]:
@@ -366,6 +381,76 @@ def variant_of(recorded: dict) -> dict[str, str | None]:
     return {"district": recorded.get("district"), "domain": recorded.get("domain")}
 
 
+@dataclass(frozen=True)
+class BuiltReport:
+    """A rendered report and what its `report.built` entry records."""
+
+    pdf: bytes
+    sha256: str
+    lang: str
+    kind: str
+    district: str | None
+    domain: str | None
+    headline: dict
+    content_sha256: str
+
+
+def render_report(
+    session: Session,
+    study: Study,
+    *,
+    lang: str = "zh",
+    kind: str = "full",
+    district: str | None = None,
+    domain: str | None = None,
+) -> BuiltReport:
+    """The PDF of the study's current state, not yet recorded anywhere."""
+    result = analysis_service.analyse(session, study)
+    content = build_content(
+        session, study, lang=lang, kind=kind, result=result, scope=scope_of(district, domain)
+    )
+    pdf = rpt.render_pdf(content)
+    return BuiltReport(
+        pdf=pdf,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        lang=lang,
+        kind=kind,
+        district=district,
+        domain=domain,
+        headline=analysis_service.headline_figures(result),
+        content_sha256=hashlib.sha256(canonical_json(str(rpt.content_digest(content))).encode()).hexdigest(),
+    )
+
+
+def record_built(session: Session, study: Study, actor: User | None, built: BuiltReport) -> anchors.Anchor:
+    """Audit a report that was delivered (written or handed out): its SHA-256, variant and headline
+    figures, as the named `actor`. Returns the signed anchor of that entry, for the witness file."""
+    if actor is None:
+        raise HuifangError(
+            "Building a report is recorded in the audit log, so it needs an identity: give --user NAME "
+            "(or set HUIFANG_USER)."
+        )
+    require(actor, "auditor", "reviewer", "researcher", "supervisor", "admin")
+    audit.record(
+        session,
+        actor.username,
+        "report.built",
+        study_id=study.id,
+        entity="study",
+        entity_id=study.id,
+        sha256=built.sha256,
+        lang=built.lang,
+        kind=built.kind,
+        district=built.district,
+        domain=built.domain,
+        headline=built.headline,
+        content=built.content_sha256,
+    )
+    anchor = anchors.anchor_of(session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)))
+    assert anchor is not None  # the entry just written
+    return anchor
+
+
 def build_report(
     session: Session,
     study: Study,
@@ -377,30 +462,12 @@ def build_report(
     district: str | None = None,
     domain: str | None = None,
 ) -> tuple[bytes, str]:
-    """The PDF bytes and their SHA-256; recorded in the audit log with the published headline figures
-    and the variant (`district`, `domain`), so that `verify` rebuilds the same variant."""
+    """The PDF bytes and their SHA-256; with `record`, audited as `actor` (required) with the published
+    headline figures and the variant (`district`, `domain`), so that `verify` rebuilds the same variant.
+    A caller that writes the PDF somewhere should use `render_report`, write it, then `record_built`."""
     if actor is not None:
         require(actor, "auditor", "reviewer", "researcher", "supervisor", "admin")
-    result = analysis_service.analyse(session, study)
-    content = build_content(
-        session, study, lang=lang, kind=kind, result=result, scope=scope_of(district, domain)
-    )
-    pdf = rpt.render_pdf(content)
-    digest = hashlib.sha256(pdf).hexdigest()
+    built = render_report(session, study, lang=lang, kind=kind, district=district, domain=domain)
     if record:
-        audit.record(
-            session,
-            actor.username if actor else "cli",
-            "report.built",
-            study_id=study.id,
-            entity="study",
-            entity_id=study.id,
-            sha256=digest,
-            lang=lang,
-            kind=kind,
-            district=district,
-            domain=domain,
-            headline=analysis_service.headline_figures(result),
-            content=hashlib.sha256(canonical_json(str(rpt.content_digest(content))).encode()).hexdigest(),
-        )
-    return pdf, digest
+        record_built(session, study, actor, built)
+    return built.pdf, built.sha256

@@ -6,7 +6,12 @@
 4. the audit log's hash chain is intact;
 5. every stored answer matches the digest the audit log recorded for it;
 6. the headline figures recomputed from the stored answers equal those of the last report;
-7. rebuilding the last report gives a PDF with the recorded SHA-256.
+7. rebuilding the last report gives a PDF with the recorded SHA-256;
+8. every audit entry is signed by a trusted key (fingerprint from the local keyring, the PDF or anchors);
+9. the study, its cases and every user hold the values the audit log last recorded (`state.changed`);
+10. with `pdf`: the published PDF was recorded as built, and the chain head it printed is intact;
+11. with anchors (witness file, ENTRY:HASH): each published chain position is still in the chain.
+Checks 8–11 consult what the database cannot change (`trust_checks`).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from sampling.fingerprint import frame_sha256
 from survey_app.security.audit import verify_chain
-from survey_app.services import samples
+from survey_app.services import samples, trust_checks
 from survey_app.services.auth import require
 from survey_app.services.frames import frame_records, latest_frame
 from survey_app.services.interviews import answer_digest
@@ -211,13 +216,42 @@ def _guarded(name: str, check, *args) -> Check:
         return Check(name, False, f"could not be checked: {exc}")
 
 
+def _trust_check(name: str, check, *args) -> Check:
+    ok, detail = check(*args)
+    return Check(name, ok, detail)
+
+
 def verify_study(
-    session: Session, study: Study, actor: User | None = None, *, frame_file: Path | None = None
+    session: Session,
+    study: Study,
+    actor: User | None = None,
+    *,
+    frame_file: Path | None = None,
+    published: trust_checks.Published | None = None,
 ) -> list[Check]:
-    """Every check, in order; with an `actor` (the app), only an auditor, researcher or admin may run it."""
+    """Every check, in order; with an `actor` (the app), only an auditor, researcher or admin may run it.
+    `published`: the PDF and anchors the auditor brings from outside the database."""
     if actor is not None:
         require(actor, "auditor", "researcher", "admin")
     recorded = last_report_entry(session, study)
+    published = published or trust_checks.Published()
+    outside = []
+    if published.pdf is not None:
+        outside.append(
+            _guarded(
+                "published PDF",
+                _trust_check,
+                "published PDF",
+                trust_checks.check_published_pdf,
+                session,
+                study,
+                published.pdf,
+            )
+        )
+    if published.anchors:
+        outside.append(
+            _guarded("anchors", _trust_check, "anchors", trust_checks.check_anchors, session, published)
+        )
     return [
         _guarded("frame file", check_frame_file, session, study, frame_file),
         _guarded("stored frame", check_stored_frame, session, study),
@@ -226,6 +260,23 @@ def verify_study(
         _guarded("answers", check_answers, session, study),
         _guarded("headline figures", check_headline, session, study, recorded),
         _guarded("report", check_report, session, study, recorded),
+        _guarded(
+            "audit signatures",
+            _trust_check,
+            "audit signatures",
+            trust_checks.check_signatures,
+            session,
+            published,
+        ),
+        _guarded(
+            "recorded state",
+            _trust_check,
+            "recorded state",
+            trust_checks.check_recorded_state,
+            session,
+            study,
+        ),
+        *outside,
     ]
 
 
