@@ -42,6 +42,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "回访（Huifang）用于第三方电话回访核查司法行政服务评价的真实性。",
         "en": "Huifang checks the satisfaction ratings of justice services by independent callbacks.",
     },
+    "tables.download": {"zh": "下载此表（CSV）", "en": "Download this table (CSV)"},
     # page titles
     "page.studies": {"zh": "调查项目", "en": "Studies"},
     "page.frames": {"zh": "抽样框导入", "en": "Frames"},
@@ -226,6 +227,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "核对列映射：每个导出列对应 Huifang 的哪个字段（已按列名与上次导入猜测）。",
         "en": "Check the column mapping: which Huifang field each export column holds (guessed from the "
         "headers and the last import).",
+    },
+    "frames.required_help": {
+        "zh": "带 * 的字段为必填：导出文件必须有对应的列。",
+        "en": "Fields marked * are required: the export must have a column for each.",
+    },
+    "frames.required_missing": {
+        "zh": "以下必填字段还没有对应的列：{fields}",
+        "en": "These required fields have no column yet: {fields}",
+    },
+    "frames.sha_help": {
+        "zh": "源文件指纹是上传文件逐字节的 SHA-256（可用 sha256sum 自行核对）；规范化抽样框指纹是校验、规范化后的记录内容的 SHA-256，与文件编码和列顺序无关。",
+        "en": "The source file SHA-256 is over the uploaded file's bytes (check it with sha256sum); the "
+        "normalised frame SHA-256 is over the validated, normalised records, whatever the file's encoding "
+        "or column order.",
     },
     "frames.detected": {"zh": "检测到的编码：{encoding}", "en": "Detected encoding: {encoding}"},
     "frames.header": {"zh": "导出列名", "en": "Export column"},

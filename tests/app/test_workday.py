@@ -31,7 +31,7 @@ def test_frames_page_survives_a_rejected_row_with_an_empty_phone(study, app_db, 
     app.switch_page("pages/frames.py").run()
     assert not app.exception
     issues = app.dataframe[1].value
-    empty_phone = issues[(issues.iloc[:, 1] == "phone") & (issues.iloc[:, 2] == "")]
+    empty_phone = issues[(issues["字段"] == "联系电话") & (issues["原值"] == "")]
     assert len(empty_phone) == 1  # the rejected row is listed, its empty phone shown empty
     assert app.get("download_button")
 

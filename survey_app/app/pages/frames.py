@@ -9,10 +9,9 @@ import pandas as pd
 import streamlit as st
 
 import sampling
-from sampling.cells import csv_bytes
 from sampling.errors import SamplingError
-from sampling.vocabulary import FRAME_FIELDS
-from survey_app.app import state
+from sampling.vocabulary import FRAME_FIELDS, REQUIRED_FIELDS
+from survey_app.app import state, tables, words
 from survey_app.app.state import tr
 from survey_app.security.masking import mask_name, mask_phone
 from survey_app.services import frames
@@ -31,6 +30,8 @@ def _mask_value(value: object, mask) -> str:
 def _masked(issues: pd.DataFrame) -> pd.DataFrame:
     """A researcher never sees phone numbers or names unmasked, not even in the rejected rows."""
     issues = issues.copy()
+    if issues.empty:
+        return issues
     for field, mask in (("phone", mask_phone), ("recipient_name", mask_name)):
         rows = issues["field"] == field
         issues.loc[rows, "value"] = issues.loc[rows, "value"].map(lambda v, m=mask: _mask_value(v, m))
@@ -38,6 +39,15 @@ def _masked(issues: pd.DataFrame) -> pd.DataFrame:
 
 
 IGNORE = "—"
+
+
+def _without_folder(error: Exception, folder: str) -> str:
+    """The error as the user should read it: the uploaded file's name, not the server's temporary folder."""
+    return str(error).replace(str(Path(folder)) + "/", "").replace(str(Path(folder)), "")
+
+
+def _reason_text(reason: object) -> str:
+    return words.reason_text(reason, state.lang())
 
 
 def _previous_mapping() -> dict[str, str]:
@@ -56,14 +66,19 @@ def _mapping_editor(uploaded, encoding: str | None) -> dict[str, str | None] | N
             preview, detected = sampling.preview(path, rows=5, encoding=encoding)
             headers = list(preview.columns)
         except SamplingError as exc:
-            st.error(tr("frames.import_failed", error=exc))
+            st.error(tr("frames.import_failed", error=_without_folder(exc, folder)))
             return None
     guessed = sampling.resolve_mapping(headers, _previous_mapping() or None)
-    fields = [IGNORE, *FRAME_FIELDS]
+    option = {field: words.field_option(field, state.lang()) for field in FRAME_FIELDS}
+    field_of = {label: field for field, label in option.items()}
+    fields = [IGNORE, *option.values()]
     if detected:
         st.caption(tr("frames.detected", encoding=detected))
     st.caption(tr("frames.mapping_help"))
-    table = pd.DataFrame({"header": headers, "field": [guessed.get(h) or IGNORE for h in headers]})
+    st.caption(tr("frames.required_help"))
+    table = pd.DataFrame(
+        {"header": headers, "field": [option.get(guessed.get(h) or "", IGNORE) for h in headers]}
+    )
     edited = st.data_editor(
         table,
         hide_index=True,
@@ -74,7 +89,10 @@ def _mapping_editor(uploaded, encoding: str | None) -> dict[str, str | None] | N
         },
         key="frame_mapping",
     )
-    chosen = {row.header: (None if row.field == IGNORE else row.field) for row in edited.itertuples()}
+    chosen = {row.header: field_of.get(row.field) for row in edited.itertuples()}
+    missing = [f for f in REQUIRED_FIELDS if f not in chosen.values()]
+    if missing:
+        st.warning(tr("frames.required_missing", fields="、".join(option[f] for f in missing)))
     shown = preview.rename(columns={h: f for h, f in chosen.items() if f})
     for field, mask in (("phone", mask_phone), ("recipient_name", mask_name)):
         if field in shown.columns:
@@ -121,7 +139,7 @@ if uploaded is not None and st.button(tr("frames.import"), key="import_frame"):
                 )
                 state.flash(tr("frames.imported", rows=frame.row_count, rejected=frame.rejected_count))
         except (SamplingError, ValueError) as exc:
-            st.error(tr("frames.import_failed", error=exc))
+            st.error(tr("frames.import_failed", error=_without_folder(exc, folder)))
     if st.session_state.get(state.FLASH_KEY):
         st.rerun()
 
@@ -139,35 +157,38 @@ st.subheader(tr("frames.list"))
 if not stored:
     st.info(tr("frames.none"))
     st.stop()
-st.dataframe(
+tables.show(
     [
         {
-            tr("common.id"): f.id,
+            "id": f.id,
             "file": f.filename,
             "encoding": f.encoding or "",
             "rows": f.row_count,
             "rejected": f.rejected_count,
-            tr("frames.source_sha"): f.source_sha256,
-            tr("frames.frame_sha"): f.frame_sha256,
-            tr("common.created"): f.imported_at.strftime("%Y-%m-%d %H:%M"),
+            "source_sha": f.source_sha256,
+            "frame_sha": f.frame_sha256,
+            "at": tables.shanghai(f.imported_at),
         }
         for f in stored
     ],
-    hide_index=True,
-    width="stretch",
+    key="frames",
+    file_name=f"{study.name}-frames.csv",
+    labels={"source_sha": tr("frames.source_sha"), "frame_sha": tr("frames.frame_sha")},
 )
+st.caption(tr("frames.sha_help"))
 
 st.subheader(tr("frames.report", id=latest.id))
 if issues.empty:
     st.success(tr("frames.no_issues"))
 else:
-    st.dataframe(issues, hide_index=True, width="stretch")
-    st.download_button(
-        tr("frames.download_issues"),
-        csv_bytes(issues),
+    tables.show(
+        issues.assign(
+            reason=issues["reason"].map(_reason_text),
+            field=issues["field"].map(lambda f: words.field_label(f, state.lang())),
+        ),
+        key="issues",
         file_name=f"frame-{latest.id}-rejected.csv",
-        mime="text/csv",
-        key="download_issues",
+        words=["action"],
     )
 
 if not composition.empty:

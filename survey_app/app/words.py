@@ -1,0 +1,99 @@
+"""The words of the libraries' reports in the reader's language: frame fields and validation reasons.
+
+`sampling` writes its validation reasons in English (the command line's language, and the words its
+tests pin). The app shows them in Chinese by pattern, keeping every number, code and masked value of
+the original; a reason no pattern knows is shown as it is, never dropped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sampling.vocabulary import REQUIRED_FIELDS
+
+FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "record_id": ("记录编号", "Record id"),
+    "event_type": ("事项类型", "Event type"),
+    "domain": ("业务领域", "Domain"),
+    "channel": ("评价渠道", "Channel"),
+    "district": ("所属区", "District"),
+    "district_code": ("区划代码", "District code"),
+    "organisation_id": ("机构编号", "Organisation id"),
+    "organisation": ("机构名称", "Organisation"),
+    "staff_id": ("工作人员编号", "Staff id"),
+    "service_date": ("服务日期", "Service date"),
+    "rating_time": ("评价时间", "Rating time"),
+    "system_rating": ("评价结果", "System rating"),
+    "recipient_name": ("服务对象姓名", "Recipient's name"),
+    "phone": ("联系电话", "Phone"),
+    "complaint_open": ("投诉未办结", "Open complaint"),
+    "row": ("整行", "Whole row"),
+}
+
+#: (pattern on the English reason, Chinese template with the pattern's groups)
+REASONS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p), zh)
+    for p, zh in (
+        (r"^missing value$", "缺少必填值"),
+        (r"^invalid phone number: not a phone number$", "电话号码无效：不是电话号码"),
+        (
+            r"^invalid phone number: not a mainland China number \((.+)\)$",
+            r"电话号码无效：不是中国大陆号码（\1）",
+        ),
+        (
+            r"^invalid phone number: not a valid mainland China number \(unassigned prefix or wrong length\)$",
+            "电话号码无效：号段未分配或位数不对",
+        ),
+        (
+            r"^invalid phone number: not a mobile or fixed-line number.*$",
+            "电话号码无效：服务号或免费号码无法回访",
+        ),
+        (r"^invalid phone number: (.+)$", r"电话号码无效：\1"),
+        (r"^normalised to (.+)$", r"已规范为 \1"),
+        (r"^placeholder (.+) read as a missing value$", r"占位符 \1 按缺失值处理"),
+        (r"^duplicate record id \(first seen on row (\d+)\)$", r"记录编号重复（首次出现在第 \1 行）"),
+        (r"^unknown district \(.*\)$", "未知的区（不是上海 16 个区或市局）"),
+        (r"^old or short name mapped to (.+)$", r"旧区名或简称，已改为 \1"),
+        (r"^district code (\S+) is (.+), but the district is (.+)$", r"区划代码 \1 对应\2，但所属区为 \3"),
+        (r"^unknown district code (\S+) \(the district is (.+)\)$", r"未知的区划代码 \1（所属区为 \2）"),
+        (r"^unknown rating label \(scale \S+: (.+)\)$", r"未知的评价结果（应为：\1）"),
+        (r"^rating time before the service date \((.+)\)$", r"评价时间早于服务日期（\1）"),
+        (r"^unparsable date \(use YYYY-MM-DD\)$", "无法识别的日期（请用 YYYY-MM-DD 格式）"),
+        (r"^date in the future \(after (.+)\)$", r"日期在未来（晚于 \1）"),
+        (r"^implausible date \(before (.+?),.*\)$", r"日期不合理（早于评价系统启用的 \1）"),
+        (r"^not a yes/no value \(是/否\)$", "不是“是/否”值"),
+        (r"^value longer than ([\d,]+) characters.*$", r"内容超过 \1 个字符"),
+        (
+            r"^characters cleaned.*$",
+            "已清理字符（删除不可见或改变方向的字符，全角或其他文字的数字和字母已改为半角）",
+        ),
+        (r"^row cannot be split into columns: (.+)$", r"该行无法拆分成列：\1"),
+    )
+]
+
+
+def field_label(field: str, lang: str) -> str:
+    """A frame field as its readers call it (联系电话 for phone); unknown names unchanged."""
+    texts = FIELD_LABELS.get(field)
+    if texts is None:
+        return field
+    return texts[0] if lang == "zh" else texts[1]
+
+
+def field_option(field: str, lang: str) -> str:
+    """A mapping target as offered in the mapping table: code, label, and * when the field is required."""
+    star = " *" if field in REQUIRED_FIELDS else ""
+    return f"{field_label(field, lang)} · {field}{star}"
+
+
+def reason_text(reason: object, lang: str) -> str:
+    """A validation reason in `lang`; the English original when no pattern knows it."""
+    if not isinstance(reason, str):
+        return ""
+    if lang != "zh":
+        return reason
+    for pattern, template in REASONS:
+        match = pattern.match(reason)
+        if match:
+            return match.expand(template)
+    return reason
