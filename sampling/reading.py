@@ -294,12 +294,14 @@ def _headers_of(line: str, path: Path, limits: FrameLimits) -> list[str]:
 
 def _irregular(utf8: bytes) -> bool:
     """Quotes, blank lines or bare CR line ends: Arrow's reader would number such records wrongly."""
-    body = utf8.rstrip(b"\r\n")
-    return b'"' in body or b"\n\n" in body or b"\n\r\n" in body or body.count(b"\r") != body.count(b"\r\n")
-
-
-def _line_count(utf8: bytes) -> int:
-    return utf8.count(b"\n") + (0 if utf8.endswith(b"\n") or not utf8 else 1)
+    end = len(utf8)
+    while end and utf8[end - 1] in b"\r\n":  # trailing line ends are not blank lines
+        end -= 1
+    if utf8.find(b'"', 0, end) >= 0 or utf8.find(b"\n\n", 0, end) >= 0:
+        return True
+    if utf8.find(b"\r", 0, end) < 0:
+        return False
+    return utf8.find(b"\n\r\n", 0, end) >= 0 or utf8.count(b"\r", 0, end) != utf8.count(b"\r\n", 0, end)
 
 
 def _long_line(utf8: bytes, path: Path, limits: FrameLimits) -> None:
@@ -399,13 +401,13 @@ def _read_csv(
     if not any(headers):
         raise FrameError(path, "row 1 (the header row) is empty", "Put the column names in the first row.")
     utf8 = raw if codec == "utf-8" else text.encode("utf-8")
-    _long_line(utf8, path, limits)
     if _irregular(utf8):
+        _long_line(utf8, path, limits)
         return _read_csv_python(text, headers, path, codec, detected)
     types = {
         h: pa.dictionary(pa.int32(), pa.string()) if h in dictionary_headers else pa.string() for h in headers
     }
-    block = max(1 << 20, limits.max_line_bytes + 1)
+    block = max(1 << 16, limits.max_line_bytes + 1)  # Arrow refuses a row longer than its block
 
     def read(use_threads: bool) -> tuple[pa.Table, list[tuple[int | None, str, str]]]:
         bad: list[tuple[int | None, str, str]] = []
@@ -433,6 +435,7 @@ def _read_csv(
         if bad:  # the parallel reader cannot number rows; re-read serially to tell the user where
             table, bad = read(use_threads=False)
     except pa.ArrowInvalid as exc:
+        _long_line(utf8, path, limits)
         raise FrameError(path, f"the CSV cannot be parsed ({exc})", "Check quoting and delimiters.") from exc
     data = _to_pandas(table)
     del table
@@ -445,7 +448,7 @@ def _read_csv(
             shift += (numbers + shift >= r).astype(np.int64)
         rows = pd.Index(numbers + shift)
     result = RawTable(data, rows, "csv", codec, detected, "", bad)
-    result.lines = _line_count(utf8)
+    result.lines = 1 + len(data) + len(bad)  # no blank lines or line breaks in values here
     return result
 
 

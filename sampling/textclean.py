@@ -31,6 +31,20 @@ PLACEHOLDERS: frozenset[str] = frozenset(
 )  # fmt: skip
 _PLACEHOLDER_BYTES = max(len(p.encode("utf-8")) for p in PLACEHOLDERS)
 
+
+def _first_pairs() -> np.ndarray:
+    """(first byte, second byte or 0) of every placeholder in any letter case: a cheap first test."""
+    table = np.zeros((256, 256), dtype=bool)
+    for placeholder in PLACEHOLDERS:
+        head = placeholder[:2]
+        for variant in {head, head.upper(), head.capitalize(), head.swapcase(), head.title()}:
+            data = variant.encode("utf-8")
+            table[data[0], data[1] if len(data) > 1 else 0] = True
+    return table
+
+
+_PAIRS = _first_pairs()
+
 #: Characters removed outright: zero-width, bidirectional controls, soft hyphen, word joiners, BOM.
 _INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
@@ -85,9 +99,19 @@ def placeholder_positions(column: pd.Series) -> np.ndarray:
     found = []
     position = 0
     for chunk in string_chunks(column):
-        if len(chunk):
-            short = pc.fill_null(pc.less_equal(pc.binary_length(chunk), _PLACEHOLDER_BYTES), False)
-            candidates = np.flatnonzero(short.to_numpy(zero_copy_only=False))
+        data = chunk.buffers()[2] if len(chunk) else None
+        if data is not None:
+            wide = "<i8" if pa.types.is_large_string(chunk.type) else "<i4"
+            offsets = np.frombuffer(chunk.buffers()[1], dtype=wide)[
+                chunk.offset : chunk.offset + len(chunk) + 1
+            ]
+            raw = np.frombuffer(data, dtype=np.uint8)
+            start, length = offsets[:-1], np.diff(offsets)
+            present = (length > 0) & (length <= _PLACEHOLDER_BYTES)
+            first = np.where(present, raw[np.minimum(start, max(len(raw) - 1, 0))] if len(raw) else 0, 0)
+            second_at = np.minimum(start + 1, max(len(raw) - 1, 0))
+            second = np.where(present & (length > 1), raw[second_at] if len(raw) else 0, 0)
+            candidates = np.flatnonzero(present & _PAIRS[first, second])
             if candidates.size:
                 values = pc.utf8_lower(pc.utf8_trim_whitespace(chunk.take(pa.array(candidates))))
                 hit = pc.fill_null(pc.is_in(values, value_set=pa.array(sorted(PLACEHOLDERS))), False)

@@ -237,28 +237,32 @@ def _iso(text: pd.Series) -> pd.Series:
 def clean_text(column: pd.Series, field: str, issues: Issues, max_chars: int) -> pd.Series:
     """``as_text``, then placeholders made missing and look-alike or invisible characters cleaned
     (each a repair in the report); a value longer than ``max_chars`` rejects its row."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        names, notes, long = [], [], []
-        for category in column.cat.categories:
-            raw = str(category)
-            text = raw.strip()
-            if not text or textclean.is_placeholder(text):
-                names.append(None)
-                notes.append(f"placeholder {text!r} read as a missing value" if text else None)
-                long.append(False)
-                continue
-            cleaned = textclean.clean(text).strip()
-            names.append(cleaned or None)
-            notes.append(_UNICODE_NOTE if cleaned != text else None)
-            long.append(len(cleaned) > max_chars)
+    if isinstance(column.dtype, pd.CategoricalDtype):  # each distinct value once
+        categories = pd.Series(column.cat.categories, dtype="str")
+        stripped = categories.str.strip()
+        unstripped = np.flatnonzero((stripped != categories).to_numpy(dtype=bool))
+        placeholders = textclean.placeholder_positions(stripped)
+        suspects = textclean.suspects(categories)
+        too_long = (categories.str.len() > max_chars).to_numpy(dtype=bool)
+        if not (unstripped.size or placeholders.size or suspects.size or too_long.any()):
+            return column  # the usual export: nothing to change in any distinct value
+        names: list[str | None] = categories.tolist()
+        notes: list[str | None] = [None] * len(names)
+        for i in unstripped:
+            names[i] = stripped.iloc[i] or None
+        for i in placeholders:
+            notes[i] = f"placeholder {names[i]!r} read as a missing value"
+            names[i] = None
+        for i in suspects:
+            if names[i] is not None and (cleaned := textclean.clean(names[i]).strip()) != names[i]:
+                names[i], notes[i] = cleaned or None, _UNICODE_NOTE
+        long = [name is not None and len(name) > max_chars for name in names]
         if any(n is not None for n in notes):
             reasons = pd.Series([*(n or "" for n in notes), ""], dtype="str")
             reason = pd.Series(reasons.to_numpy()[codes_of(column)], index=column.index)
             issues.add(per_row(column, [n is not None for n in notes]), field, column, reason, REPAIRED)
         if any(long):
             issues.add(per_row(column, long), field, column, _too_long(max_chars), REJECTED, show=_shorten)
-        if names == [str(c) for c in column.cat.categories]:
-            return column
         return recode(column, names)
     text = as_text(column)
     placeholders = textclean.placeholder_positions(text)
