@@ -4,13 +4,17 @@ Each excluded record is listed with one reason, the first that applies in this o
 ``do_not_call``, ``called_recently``, ``rule:<column>`` (a yes/no frame column such as
 ``complaint_open`` that is true). Phone lists are normalised like the frame's phones, so
 ``138-1234-5678`` on a list matches ``13812345678`` in the frame.
+
+When the frame's ``phone`` column holds keyed hashes instead of numbers (Huifang stores numbers
+encrypted and matches on an HMAC), give ``match_key``: the function that turns normalised numbers
+into those hashes. The lists are then compared as hashes; their fingerprints stay those of the numbers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,8 +46,11 @@ class Exclusions:
     within_days: int = 0
     rules: tuple[str, ...] = ("complaint_open",)
     as_of: dt.date | None = None
+    match_key: Callable[[Iterable[str]], Iterable[str]] | None = None
     _dnc: set[str] = field(init=False, repr=False, default_factory=set)
     _recent: set[str] = field(init=False, repr=False, default_factory=set)
+    _dnc_match: set[str] = field(init=False, repr=False, default_factory=set)
+    _recent_match: set[str] = field(init=False, repr=False, default_factory=set)
 
     def __post_init__(self) -> None:
         self._dnc = phone_set(self.do_not_call) if self.do_not_call is not None else set()
@@ -62,6 +69,9 @@ class Exclusions:
                 )
             cutoff = pd.Timestamp(self.as_of) - pd.Timedelta(days=self.within_days)
             self._recent = phone_set(self.recent_calls.loc[(last > cutoff).to_numpy(), "phone"])
+        keyed = self.match_key or (lambda phones: phones)
+        self._dnc_match = set(keyed(sorted(self._dnc)))
+        self._recent_match = set(keyed(sorted(self._recent)))
 
     def config(self) -> dict[str, object]:
         """What a design records: the parameters and fingerprints of the lists (never the numbers)."""
@@ -80,10 +90,10 @@ class Exclusions:
         reason = np.full(len(data), None, dtype=object)
         free = np.ones(len(data), dtype=bool)
         checks: list[tuple[str, np.ndarray]] = []
-        if self._dnc:
-            checks.append((DO_NOT_CALL, data["phone"].isin(self._dnc).to_numpy(dtype=bool)))
-        if self._recent:
-            checks.append((CALLED_RECENTLY, data["phone"].isin(self._recent).to_numpy(dtype=bool)))
+        if self._dnc_match:
+            checks.append((DO_NOT_CALL, data["phone"].isin(self._dnc_match).to_numpy(dtype=bool)))
+        if self._recent_match:
+            checks.append((CALLED_RECENTLY, data["phone"].isin(self._recent_match).to_numpy(dtype=bool)))
         for rule in self.rules:
             if rule not in data.columns:
                 continue

@@ -319,7 +319,7 @@ def _cases_for_simulation(db: Database, study_name: str = STUDY_NAME) -> pd.Data
             select(
                 Case.id.label("case_id"),
                 FrameRecord.record_id,
-                FrameRecord.phone,
+                FrameRecord.person_key.label("phone"),  # the keyed hash: the simulation only matches
                 FrameRecord.domain,
                 FrameRecord.channel,
                 FrameRecord.district,

@@ -362,10 +362,26 @@ def _own_case(session: Session, actor: User, case_id: int) -> Case:
     return case
 
 
+def _personal(session: Session, case: Case) -> tuple[str | None, str | None]:
+    """The case's (name, number), decrypted; InvalidState once the study's personal data was purged."""
+    from survey_app.security.fieldcrypto import KeyUnavailable
+    from survey_app.services.frames import open_personal
+
+    study = session.get(Study, case.study_id)
+    try:
+        return open_personal(session, study, case.record)
+    except KeyUnavailable:
+        raise InvalidState(
+            f"The personal data of study {study.name} was purged; case {case.id} can no longer be called.",
+            zh=f"调查项目 {study.name} 的个人信息已按保存期限删除，个案 {case.id} 无法再拨打。",
+        ) from None
+
+
 def view_case(session: Session, actor: User, case_id: int) -> CaseView:
-    """The held case as its surveyor may see it."""
+    """The held case as its surveyor may see it (name and number decrypted only to be masked)."""
     case = _own_case(session, actor, case_id)
     record: FrameRecord = case.record
+    name, phone = _personal(session, case)
     return CaseView(
         case.id,
         case.stratum,
@@ -376,8 +392,8 @@ def view_case(session: Session, actor: User, case_id: int) -> CaseView:
         record.district,
         record.organisation,
         record.service_date,
-        mask_name(record.recipient_name),
-        mask_phone(record.phone),
+        mask_name(name),
+        mask_phone(phone),
         case.attempts,
         case.state,
         case.appointment_at,
@@ -386,12 +402,13 @@ def view_case(session: Session, actor: User, case_id: int) -> CaseView:
 
 
 def reveal_phone(session: Session, actor: User, case_id: int) -> str:
-    """The full number, for the surveyor who holds the case; every reveal is in the audit log."""
+    """The full number, decrypted for the surveyor who holds the case; every reveal is in the audit log."""
     case = _own_case(session, actor, case_id)
+    _, phone = _personal(session, case)
     audit.record(
         session, actor.username, "phone.revealed", study_id=case.study_id, entity="case", entity_id=case.id
     )
-    return case.record.phone
+    return phone or ""
 
 
 def release_claim(session: Session, actor: User, case_id: int) -> None:

@@ -2,6 +2,10 @@
 
 The import is one transaction: the frame row, every record and every reported issue land together or
 not at all. The stored records are what the draw and an auditor's re-draw read back.
+
+Names and numbers are sealed on the way in (`security.fieldcrypto`, the study's data key) and each
+record gets the keyed hash of its number (`person_key`), which is all the draw needs: it stands in
+for the number wherever people are matched, so the sample never touches plaintext.
 """
 
 from __future__ import annotations
@@ -15,20 +19,51 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 import sampling
-from sampling.vocabulary import FRAME_FIELDS
-from survey_app.security import audit
+from sampling.fingerprint import frame_sha256
+from sampling.vocabulary import FRAME_FIELDS, PERSONAL_FIELDS
+from survey_app.security import audit, fieldcrypto
 from survey_app.services.auth import require
 from survey_app.services.errors import InvalidState, NotFound
 from survey_app.storage.models import Frame, FrameIssue, FrameRecord, Study, User
 
 RECORD_COLUMNS: tuple[str, ...] = tuple(f for f in FRAME_FIELDS)
+PLAIN_COLUMNS: tuple[str, ...] = tuple(f for f in FRAME_FIELDS if f not in PERSONAL_FIELDS)
+TABLE = "frame_records"
 _CHUNK = 5000
 
 
-def _records(data: pd.DataFrame, frame_id: int) -> list[dict[str, Any]]:
+def row_key(frame_id: int, record_id: str) -> str:
+    """What a record's ciphertexts are bound to (with table and column): its frame and record id."""
+    return f"{frame_id}|{record_id}"
+
+
+def study_cipher(session: Session, study: Study, *, create: bool = False) -> fieldcrypto.FieldCipher:
+    """The cipher of the study's personal data (its data key is made on the first frame import)."""
+    if study.data_key_id is None:
+        if not create:
+            raise fieldcrypto.KeyUnavailable(f"study {study.name} has no data key")
+        study.data_key_id = fieldcrypto.new_key_id()
+        session.flush()
+    return fieldcrypto.FieldCipher(fieldcrypto.data_key(study.data_key_id, create=create), TABLE)
+
+
+def _text_or_none(column: pd.Series) -> list[str | None]:
+    return [None if v is None or v is pd.NA or v != v else str(v) for v in column.astype(object)]
+
+
+def _records(data: pd.DataFrame, frame_id: int, cipher: fieldcrypto.FieldCipher) -> list[dict[str, Any]]:
     out = pd.DataFrame({"frame_id": frame_id}, index=data.index)
-    for column in RECORD_COLUMNS:
+    for column in PLAIN_COLUMNS:
         out[column] = data[column] if column in data.columns else None
+    rows = [row_key(frame_id, r) for r in data["record_id"].astype(str)]
+    names = _text_or_none(data["recipient_name"]) if "recipient_name" in data.columns else [None] * len(data)
+    phones = _text_or_none(data["phone"]) if "phone" in data.columns else [None] * len(data)
+    out["name_sealed"] = cipher.seal_many("recipient_name", names, rows)
+    out["phone_sealed"] = cipher.seal_many("phone", phones, rows)
+    out["person_key"] = [
+        None if p is None else k
+        for p, k in zip(phones, fieldcrypto.person_keys(p or "" for p in phones), strict=True)
+    ]
     out["service_date"] = pd.to_datetime(out["service_date"]).dt.date
     if out["rating_time"].notna().any():
         out["rating_time"] = pd.to_datetime(out["rating_time"]).dt.to_pydatetime()
@@ -76,9 +111,10 @@ def store_frame(
         rejected_count=len(getattr(loaded, "rejected", [])),
         imported_by=actor.id,
     )
+    frame.public_sha256 = frame_sha256(data.drop(columns=[c for c in PERSONAL_FIELDS if c in data.columns]))
     session.add(frame)
     session.flush()
-    rows = _records(data, frame.id)
+    rows = _records(data, frame.id, study_cipher(session, study, create=True))
     for start in range(0, len(rows), _CHUNK):
         session.execute(insert(FrameRecord), rows[start : start + _CHUNK])
     if len(issues):
@@ -105,6 +141,7 @@ def store_frame(
         filename=filename,
         source_sha256=frame.source_sha256,
         frame_sha256=frame.frame_sha256,
+        public_sha256=frame.public_sha256,
         rows=frame.row_count,
         rejected=frame.rejected_count,
         encoding=frame.encoding,
@@ -130,10 +167,15 @@ def latest_frame(session: Session, study: Study) -> Frame:
 
 
 def frame_records(session: Session, frame: Frame, *, personal: bool = False) -> pd.DataFrame:
-    """The stored frame as a DataFrame in canonical columns; personal fields only when asked."""
-    columns = [FrameRecord.id.label("frame_record_pk")] + [
-        getattr(FrameRecord, c) for c in RECORD_COLUMNS if personal or c not in ("recipient_name", "phone")
-    ]
+    """The stored frame as a DataFrame in canonical columns, without names and numbers.
+
+    `personal=True` adds the column `phone` holding each record's person key (the keyed hash of its
+    number): what the person sample and the do-not-call and recent-contact checks match on. No
+    plaintext; `decrypted_frame_records` is the one reader that opens the ciphertexts.
+    """
+    columns = [FrameRecord.id.label("frame_record_pk")] + [getattr(FrameRecord, c) for c in PLAIN_COLUMNS]
+    if personal:
+        columns.append(FrameRecord.person_key.label("phone"))
     result = session.execute(
         select(*columns).where(FrameRecord.frame_id == frame.id).order_by(FrameRecord.id)
     )
@@ -141,7 +183,38 @@ def frame_records(session: Session, frame: Frame, *, personal: bool = False) -> 
     if len(data):
         data["service_date"] = pd.to_datetime(data["service_date"])
         data["rating_time"] = pd.to_datetime(data["rating_time"])
+    if personal:
+        data = data[["frame_record_pk", *[c for c in RECORD_COLUMNS if c in data.columns]]]
     return data
+
+
+def decrypted_frame_records(session: Session, study: Study, frame: Frame) -> pd.DataFrame:
+    """The stored frame with names and numbers decrypted: only for re-checking its fingerprint.
+
+    Raises fieldcrypto.TamperedCiphertext naming the row whose ciphertext was altered or moved.
+    """
+    data = frame_records(session, frame)
+    sealed = session.execute(
+        select(FrameRecord.name_sealed, FrameRecord.phone_sealed)
+        .where(FrameRecord.frame_id == frame.id)
+        .order_by(FrameRecord.id)
+    ).all()
+    cipher = study_cipher(session, study)
+    rows = [row_key(frame.id, r) for r in data["record_id"].astype(str)]
+    data["recipient_name"] = pd.array(
+        cipher.open_many("recipient_name", [s[0] for s in sealed], rows), dtype="str"
+    )
+    data["phone"] = pd.array(cipher.open_many("phone", [s[1] for s in sealed], rows), dtype="str")
+    return data[["frame_record_pk", *RECORD_COLUMNS]]
+
+
+def open_personal(session: Session, study: Study, record: FrameRecord) -> tuple[str | None, str | None]:
+    """(name, phone) of one stored record, decrypted; callers check the role and audit the reveal."""
+    cipher = study_cipher(session, study)
+    key = row_key(record.frame_id, record.record_id)
+    return cipher.open("recipient_name", record.name_sealed, key), cipher.open(
+        "phone", record.phone_sealed, key
+    )
 
 
 def frame_issues(session: Session, frame: Frame) -> pd.DataFrame:

@@ -139,6 +139,36 @@ def progress(session: Session, actor: User, study: Study, by: str = "stratum") -
     return pd.DataFrame(rows)
 
 
+def masked_people(session: Session, study: Study) -> pd.DataFrame:
+    """case_id, record_id and the masked name and number of every case (empty once purged)."""
+    from survey_app.security.fieldcrypto import KeyUnavailable
+    from survey_app.services.frames import row_key, study_cipher
+
+    rows = session.execute(
+        select(
+            Case.id,
+            FrameRecord.frame_id,
+            FrameRecord.record_id,
+            FrameRecord.name_sealed,
+            FrameRecord.phone_sealed,
+        )
+        .join(FrameRecord, FrameRecord.id == Case.frame_record_id)
+        .where(Case.study_id == study.id)
+    ).all()
+    try:
+        cipher = study_cipher(session, study)
+    except KeyUnavailable:  # purged: nothing left to mask
+        cipher = None
+    names, phones = [], []
+    for _, frame_id, record_id, name, phone in rows:
+        key = row_key(frame_id, record_id)
+        names.append(mask_name(cipher.open("recipient_name", name, key)) if cipher else "")
+        phones.append(mask_phone(cipher.open("phone", phone, key)) if cipher else "")
+    return pd.DataFrame(
+        {"case_id": [r[0] for r in rows], "record_id": [r[2] for r in rows], "name": names, "phone": phones}
+    )
+
+
 def case_table(session: Session, actor: User, study: Study) -> pd.DataFrame:
     """The released cases with outcome, masked name and number: what may leave the app as a file.
 
@@ -146,16 +176,7 @@ def case_table(session: Session, actor: User, study: Study) -> pd.DataFrame:
     """
     require(actor, *WATCHERS)
     cases, _ = _case_outcomes(session, study)
-    people = pd.DataFrame(
-        session.execute(
-            select(Case.id, FrameRecord.record_id, FrameRecord.recipient_name, FrameRecord.phone)
-            .join(FrameRecord, FrameRecord.id == Case.frame_record_id)
-            .where(Case.study_id == study.id)
-        ).all(),
-        columns=["case_id", "record_id", "name", "phone"],
-    )
-    people["name"] = people["name"].map(mask_name)
-    people["phone"] = people["phone"].map(mask_phone)
+    people = masked_people(session, study)
     table = cases.merge(people, on="case_id", how="left")
     audit.record(
         session, actor.username, "cases.exported", study_id=study.id, entity="study", rows=len(table)

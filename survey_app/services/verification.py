@@ -29,7 +29,7 @@ from sampling.fingerprint import frame_sha256
 from survey_app.security.audit import verify_chain
 from survey_app.services import samples, trust_checks
 from survey_app.services.auth import require
-from survey_app.services.frames import frame_records, latest_frame
+from survey_app.services.frames import decrypted_frame_records, frame_records, latest_frame
 from survey_app.services.interviews import answer_digest
 from survey_app.storage.models import Answer, AuditEntry, Case, Interview, Study, User
 
@@ -77,8 +77,26 @@ def check_frame_file(session: Session, study: Study, path: Path | None = None) -
 
 
 def check_stored_frame(session: Session, study: Study) -> Check:
+    """The stored frame has its recorded fingerprint: names and numbers decrypted for it, or, once they
+    were purged, the fingerprint of everything else, recorded at import for exactly this (`public_sha256`)."""
     frame = latest_frame(session, study)
-    data = frame_records(session, frame, personal=True).drop(columns=["frame_record_pk"])
+    if study.personal_data_purged_at is not None:
+        data = frame_records(session, frame).drop(columns=["frame_record_pk"])
+        actual = frame_sha256(data)
+        if actual != frame.public_sha256:
+            return Check(
+                "stored frame",
+                False,
+                f"the {len(data)} stored records (personal data purged) fingerprint to {actual}, "
+                f"not {frame.public_sha256}: records were changed in the database",
+            )
+        return Check(
+            "stored frame",
+            True,
+            f"{len(data)} records match fingerprint {actual[:16]}… without names and numbers, purged on "
+            f"{study.personal_data_purged_at:%Y-%m-%d} (with them: {frame.frame_sha256[:16]}… at import)",
+        )
+    data = decrypted_frame_records(session, study, frame).drop(columns=["frame_record_pk"])
     actual = frame_sha256(data)
     if actual != frame.frame_sha256:
         return Check(

@@ -1,7 +1,8 @@
 """The study lifecycle as tables: users, studies, frames, samples, questionnaires, fieldwork, audit.
 
 Times are stored as naive UTC (`utcnow()`), the one convention SQLite and PostgreSQL both keep exactly.
-Personal data lives only in `frame_records.recipient_name` and `frame_records.phone`.
+Personal data lives only in `frame_records.name_sealed` and `frame_records.phone_sealed`, encrypted
+(`survey_app.security.fieldcrypto`); `person_key` is a keyed hash of the number, for matching.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -70,6 +72,9 @@ class Study(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # the name of the study's data key in the key folder (the key itself is never in the database)
+    data_key_id: Mapped[str | None] = mapped_column(String(32))
+    personal_data_purged_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class Frame(Base):
@@ -81,6 +86,8 @@ class Frame(Base):
     source_path: Mapped[str | None] = mapped_column(Text)
     source_sha256: Mapped[str] = mapped_column(String(64))
     frame_sha256: Mapped[str] = mapped_column(String(64))
+    # the fingerprint with the personal fields left out: what still verifies after a purge
+    public_sha256: Mapped[str | None] = mapped_column(String(64))
     encoding: Mapped[str | None] = mapped_column(String(32))
     mapping: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     row_count: Mapped[int] = mapped_column(Integer)
@@ -123,8 +130,9 @@ class FrameRecord(Base):
     service_date: Mapped[dt.date] = mapped_column(Date)
     rating_time: Mapped[dt.datetime | None] = mapped_column(DateTime)
     system_rating: Mapped[str] = mapped_column(String(32))
-    recipient_name: Mapped[str | None] = mapped_column(String(128))
-    phone: Mapped[str] = mapped_column(String(32))
+    name_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)  # AES-GCM, see security/fieldcrypto.py
+    phone_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    person_key: Mapped[str | None] = mapped_column(String(64))  # HMAC of the number: same number, same key
     complaint_open: Mapped[bool | None] = mapped_column(Boolean)
 
 
@@ -270,3 +278,14 @@ class AuditHead(Base):
     last_id: Mapped[int] = mapped_column(BigInteger, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
     count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class LoginThrottle(Base):
+    """Failed logins counted per user name and per client, each under a keyed hash (never what was typed)."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)

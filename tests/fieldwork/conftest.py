@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 
+from survey_app.security.fieldcrypto import person_keys
 from survey_app.services import auth
+from survey_app.services.frames import row_key, study_cipher
 from survey_app.storage import Database
 from survey_app.storage.models import Case, Frame, FrameRecord, SampleDesign, Study, User
 
@@ -62,6 +64,7 @@ def make_study(
         )
         session.add(frame)
         session.flush()
+        cipher = study_cipher(session, study, create=True)  # names and numbers are stored sealed
         session.execute(
             insert(FrameRecord),
             [
@@ -78,8 +81,9 @@ def make_study(
                     "staff_id": "ORG0001-S01",
                     "service_date": dt.date(2026, 2, 1),
                     "system_rating": RATINGS[i % 3],
-                    "recipient_name": "张三丰",
-                    "phone": f"138{i:08d}",
+                    "name_sealed": cipher.seal("recipient_name", "张三丰", row_key(frame.id, f"R{i:06d}")),
+                    "phone_sealed": cipher.seal("phone", f"138{i:08d}", row_key(frame.id, f"R{i:06d}")),
+                    "person_key": person_keys([f"138{i:08d}"])[0],
                 }
                 for i in range(total)
             ],
