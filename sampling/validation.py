@@ -240,7 +240,7 @@ def clean_text(column: pd.Series, field: str, issues: Issues, max_chars: int) ->
     if isinstance(column.dtype, pd.CategoricalDtype):  # each distinct value once
         categories = pd.Series(column.cat.categories, dtype="str")
         stripped = categories.str.strip()
-        unstripped = np.flatnonzero((stripped != categories).to_numpy(dtype=bool))
+        unstripped = np.flatnonzero(((stripped != categories) | (stripped == "")).to_numpy(dtype=bool))
         placeholders = textclean.placeholder_positions(stripped)
         suspects = textclean.suspects(categories)
         too_long = (categories.str.len() > max_chars).to_numpy(dtype=bool)
