@@ -26,8 +26,8 @@ from analysis.errors import (
     RatesError,
 )
 from analysis.exports import analysis_dataset, default_value_labels, export_dataset
-from analysis.headline import definitions, headline
-from analysis.respondents import RespondentDesign, respondent_design
+from analysis.headline import DK_AS_DISSATISFIED, TOP_BOX, definitions, headline, replicate_headline
+from analysis.respondents import AdjustedSample, RespondentDesign, adjusted_sample, respondent_design
 from analysis.units import compare_units, surveyor_effects
 from analysis.weighting import (
     NonresponseAdjustment,
@@ -38,6 +38,9 @@ from analysis.weighting import (
 )
 
 __all__ = [
+    "DK_AS_DISSATISFIED",
+    "TOP_BOX",
+    "AdjustedSample",
     "Agreement",
     "AgreementError",
     "AnalysisError",
@@ -55,6 +58,7 @@ __all__ = [
     "TestResult",
     "aapor_counts",
     "aapor_rates",
+    "adjusted_sample",
     "agreement",
     "agreement_by_lag",
     "analysis_dataset",
@@ -72,6 +76,7 @@ __all__ = [
     "not_own_rating",
     "paired_difference",
     "paired_table",
+    "replicate_headline",
     "respondent_design",
     "surveyor_effects",
 ]

@@ -1,10 +1,16 @@
 """A study's analysis: the stored cases and answers through `analysis`, in one place.
 
-Weights: design weight × nonresponse adjustment within classes of stratum × system-satisfied
-(every released case has a system rating, so respondents and nonrespondents differ on it visibly);
-not-eligible cases (4.x) take no weight. Variance: stratified by the sampling strata with the finite
-population correction N_h, as `analysis.Design` (R's svydesign) computes it, taking the adjusted
-weights as given.
+Like for like: both sides describe the same population and unit — rated *events* that remained
+eligible after the study's exclusions (open complaints, do-not-call…). The system 满意率 is the census
+of those events' ratings; the callback side weights each person by the events they stand for
+(design weight × n_events).
+
+Headline weights (`analysis.adjusted_sample`): released cases are calibrated to the eligible frame's
+counts per system rating; cases found not eligible (4.x) drop out; respondents are weighted up within
+response classes formed from a response-propensity model on frame variables, nested in system-rating
+groups (the system rating is never pooled away). Intervals: stratified jackknife (JKn) replicates that
+re-run the calibration and the adjustment, logit interval. Unit comparisons use the same final weights
+in a linearisation `Design`.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import analysis
@@ -21,16 +28,24 @@ from sampling.vocabulary import SCALES
 from survey_app.services import datasets
 from survey_app.services import dispositions as dispo
 from survey_app.services.auth import require
-from survey_app.storage.models import Study, User
+from survey_app.services.samples import current_design
+from survey_app.storage.models import Exclusion, Study, User
 
 #: False discovery rate at which units are flagged.
 FDR_Q = 0.10
 #: Unit level of the headline comparison.
 UNIT = "organisation_id"
-NONRESPONSE_CLASSES = ("stratum", "system_satisfied")
+#: Fewest respondents in a response class (classes never cross system-rating groups).
+MIN_CLASS_RESPONDENTS = 20
 #: `analysis.headline`'s metric names, and the keys the report uses for them.
 SATISFACTION, AWARENESS, FIRST_CHOICE = "满意率", "知晓率", "首选率"
-METRIC_KEYS = {SATISFACTION: "satisfaction", AWARENESS: "awareness", FIRST_CHOICE: "first_choice"}
+METRIC_KEYS = {
+    SATISFACTION: "satisfaction",
+    AWARENESS: "awareness",
+    FIRST_CHOICE: "first_choice",
+    analysis.DK_AS_DISSATISFIED: "satisfaction_dk_as_dissatisfied",
+    analysis.TOP_BOX: "satisfaction_top_box",
+}
 BIAS_VARIABLES = ("district", "domain", "channel", "event_type", "system_satisfied")
 
 
@@ -40,7 +55,7 @@ class StudyAnalysis:
     study_name: str
     satisfied_codes: tuple[str, ...]
     cases: pd.DataFrame  # every released case, with weights and answers (no personal data)
-    frame: pd.DataFrame  # the whole frame's ratings (no personal data)
+    frame: pd.DataFrame  # the frame's eligible events after the study's exclusions (no personal data)
     dispositions: pd.DataFrame  # code, group, label, count
     rates: dict[str, float]
     headline: pd.DataFrame
@@ -53,6 +68,7 @@ class StudyAnalysis:
     nonresponse: pd.DataFrame
     nonresponse_classes: pd.DataFrame
     respondents: pd.DataFrame  # the design's rows: eligible respondents with their final weights
+    excluded_events: int = 0  # frame events left out by the study's exclusions (not in either side)
 
     @property
     def flagged_units(self) -> pd.DataFrame:
@@ -77,6 +93,13 @@ def disposition_table(cases: pd.DataFrame) -> pd.DataFrame:
 READER_ROLES = ("researcher", "supervisor", "reviewer", "auditor", "admin")
 
 
+def eligible_frame(session: Session, study: Study, frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame's events that the sample represents: every record the study's exclusions left in."""
+    design = current_design(session, study)
+    excluded = set(session.scalars(select(Exclusion.record_id).where(Exclusion.design_id == design.id)))
+    return frame[~frame["record_id"].isin(excluded)].reset_index(drop=True)
+
+
 def analyse(session: Session, study: Study, actor: User | None = None) -> StudyAnalysis:
     """Everything the reviewer, the report and `huifang analyse` show, from the stored study.
 
@@ -86,16 +109,24 @@ def analyse(session: Session, study: Study, actor: User | None = None) -> StudyA
         require(actor, *READER_ROLES)
     satisfied = tuple(study.satisfied_codes)
     cases = datasets.analysis_dataset(session, study)
-    frame = datasets.frame_table(session, study)
+    whole = datasets.frame_table(session, study)
+    frame = eligible_frame(session, study, whole)
     cases["system_satisfied"] = cases["system_rating"].isin(satisfied)
     frame_satisfied = frame["system_rating"].isin(satisfied)
     table = disposition_table(cases)
     rates = analysis.aapor_rates(dispo.group_counts(list(cases["disposition"])))
     eligible_respondents = cases["respondent"] & (cases["aapor_group"] != "NE")
+    scale = SCALES[study.scale].codes
     if eligible_respondents.any():
-        adjusted = analysis.respondent_design(cases, classes=list(NONRESPONSE_CLASSES))
-        design, classes = adjusted.design, adjusted.adjustment.classes
-        cases = adjusted.adjustment.data
+        adjusted = analysis.adjusted_sample(
+            cases,
+            frame["system_rating"].value_counts().to_dict(),
+            events_col="person_events",
+            rating_order=scale,
+            min_respondents=MIN_CLASS_RESPONDENTS,
+        )
+        design, classes = adjusted.design(), adjusted.adjustment.classes
+        cases = adjusted.cases
     else:  # nothing to estimate yet: report the fieldwork, leave every estimate empty
         design, classes = None, pd.DataFrame()
         cases = cases.assign(nr_weight=float("nan"))
@@ -108,7 +139,7 @@ def analyse(session: Session, study: Study, actor: User | None = None) -> StudyA
         compared = analysis.CaseComparison(pd.DataFrame(), None, pd.DataFrame(), pd.Series(dtype=int))
         units, surveyors = empty_units, pd.DataFrame()
     else:
-        headline = analysis.headline(design, satisfied_codes=satisfied)
+        headline = analysis.replicate_headline(adjusted, satisfied_codes=satisfied, top_codes=scale[:1])
         overall = headline[(headline["metric"] == SATISFACTION) & (headline["group"] == "overall")]
         third_party = analysis.Estimate(
             **{k: float(overall.iloc[0][k]) for k in ("estimate", "se", "ci_low", "ci_high")},
@@ -149,6 +180,7 @@ def analyse(session: Session, study: Study, actor: User | None = None) -> StudyA
         nonresponse,
         classes,
         design.data if design is not None else cases.iloc[0:0],
+        len(whole) - len(frame),
     )
 
 
@@ -183,14 +215,26 @@ def summary_text(result: StudyAnalysis) -> str:
     )
     definition = satisfied_definition(result.satisfied_codes)
     lines.append(
-        f"满意率 ({definition}): system {_pct(result.system_rate)} over all {len(result.frame):,} "
-        "rated records (a census)"
+        f"满意率 ({definition}): system {_pct(result.system_rate)} over the {len(result.frame):,} "
+        f"eligible rated events (a census; {result.excluded_events:,} excluded by the study's rules)"
     )
     if result.third_party is not None:
         tp = result.third_party
         lines.append(
-            f"        third-party {_pct(tp.estimate)} (95% CI {_pct(tp.ci_low)}–{_pct(tp.ci_high)}, n={tp.n})"
+            f"        third-party {_pct(tp.estimate)} (95% CI {_pct(tp.ci_low)}–{_pct(tp.ci_high)}, n={tp.n}), "
+            "per event, jackknife interval"
         )
+        overall = result.headline[result.headline["group"] == "overall"].set_index("metric")
+        for metric, words in (
+            (analysis.DK_AS_DISSATISFIED, "说不清 counted as 不满意"),
+            (analysis.TOP_BOX, "top box"),
+        ):
+            if metric in overall.index:
+                row = overall.loc[metric]
+                lines.append(
+                    f"        sensitivity, {words}: {_pct(row['estimate'])} "
+                    f"(95% CI {_pct(row['ci_low'])}–{_pct(row['ci_high'])})"
+                )
     if result.paired_difference is not None:
         pdiff = result.paired_difference
         lines.append(

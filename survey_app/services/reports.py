@@ -167,15 +167,20 @@ def _nonresponse(result: analysis_service.StudyAnalysis) -> rpt.NonresponseCheck
 def _weighting_text(lang: str) -> str:
     if lang == "zh":
         return (
-            "设计权数（1/入样概率）× 无回答调整：在“层 × 系统评价是否满意”的加权类内，以合格样本权数之和除以"
-            "应答者权数之和（应答者过少的类合并）；确认不合格（4.x）的样本权数为 0。方差按分层、"
-            "含有限总体校正（N_h）计算。"
+            "以事件为单位（按人抽样时权数 × 该人的合格事件数），与系统满意率同一总体：剔除排除规则后的合格评价。"
+            "设计权数先按系统评价等级校准到抽样框的事件数；确认不合格（4.x）的样本权数为 0；再在无回答调整类内"
+            "以合格样本权数之和除以应答者权数之和。调整类由应答倾向模型（系统评价、业务领域、渠道、区、事项类型、"
+            "层、机构）的倾向分组形成，且始终嵌套在系统评价等级之内（应答者过少时只与相邻等级合并）。"
+            "置信区间：分层刀切法（JKn）复制权数，每个复制样本都重新校准和调整。"
         )
     return (
-        "Design weight (1/π) × nonresponse adjustment within classes of stratum × system-satisfied: "
-        "eligible weight over respondent weight per class (classes with too few respondents collapsed); "
-        "cases known to be ineligible (4.x) get weight 0. Stratified variance with finite population "
-        "correction (N_h)."
+        "Per event (when persons are sampled, the weight × the person's eligible events), over the same "
+        "population as the system rate: eligible ratings after the study's exclusions. Design weights are "
+        "calibrated to the frame's event counts per system rating; cases known to be ineligible (4.x) get "
+        "weight 0; respondents are weighted up within response classes — propensity groups from a model "
+        "of response on system rating, domain, channel, district, event type, stratum and organisation, "
+        "always nested in system-rating levels (a level with too few respondents joins its neighbour). "
+        "Intervals: stratified jackknife (JKn) replicates, each re-running the calibration and adjustment."
     )
 
 
