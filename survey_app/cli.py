@@ -516,21 +516,41 @@ def export(ctx: _Context, study: str, out: Path, user: str | None) -> None:
 @click.option("--kind", default="full", show_default=True, type=click.Choice(["full", "comparison"]))
 @click.option("--district", help="Print only this district's page (e.g. 浦东新区), for its assessment file.")
 @click.option("--domain", help="Print only this service domain's page (e.g. 公证); with --district, both.")
+@click.option(
+    "--user", "-u", "--as", "user", help="Build as this user (default: $HUIFANG_USER); it is audited."
+)
 @pass_ctx
 def report(
-    ctx: _Context, study: str, out: Path, lang: str, kind: str, district: str | None, domain: str | None
+    ctx: _Context,
+    study: str,
+    out: Path,
+    lang: str,
+    kind: str,
+    district: str | None,
+    domain: str | None,
+    user: str | None,
 ) -> None:
-    """Write the study's PDF report (byte-identical for the same study state)."""
+    """Write the study's PDF report (byte-identical for the same study state), audit the build once the
+    file is written, and append the signed chain head to the witness file."""
+    from survey_app.security import witness
     from survey_app.services import reports
     from survey_app.services.studies import find_study
 
     with _errors():
-        with ctx.db.session() as session:  # the build is audited only if the PDF could be written
-            pdf, digest = reports.build_report(
-                session, find_study(session, study), lang=lang, kind=kind, district=district, domain=domain
+        actor = _actor(ctx, user)
+        with ctx.db.session() as session:
+            found = find_study(session, study)
+            built = reports.render_report(
+                session, found, lang=lang, kind=kind, district=district, domain=domain
             )
-            out.write_bytes(pdf)
-        click.echo(f"wrote {out} ({len(pdf):,} bytes), SHA-256 {digest}")
+            out.write_bytes(built.pdf)  # an unwritable file ends here, before anything is audited
+            anchor = reports.record_built(session, found, actor, built)
+        witnessed = witness.append(anchor, study=study, report_sha256=built.sha256)
+        click.echo(f"wrote {out} ({len(built.pdf):,} bytes), SHA-256 {built.sha256}")
+        click.echo(
+            f"signed chain head {anchor.entry_id}:{anchor.hash} (key {anchor.fingerprint[:16]}…), "
+            f"appended to {witnessed}"
+        )
 
 
 @main.command()
@@ -541,15 +561,45 @@ def report(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="The frame file as the auditor received it (default: the path recorded at import).",
 )
+@click.option(
+    "--pdf",
+    "pdf_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The report PDF as it was published: its hash and the signed chain head it printed are checked.",
+)
+@click.option(
+    "--anchor",
+    "anchor_args",
+    multiple=True,
+    help="A witness file, or ENTRY:HASH as printed by `huifang report`; the chain must still hold it.",
+)
 @pass_ctx
-def verify(ctx: _Context, study: str, frame_file: Path | None) -> None:
-    """Check, one by one, that the frame, sample, answers, audit log and report are untouched."""
-    from survey_app.services import verification
+def verify(
+    ctx: _Context, study: str, frame_file: Path | None, pdf_file: Path | None, anchor_args: tuple[str, ...]
+) -> None:
+    """Check, one by one, that the frame, sample, answers, audit log and report are untouched, and (with
+    --pdf/--anchor) that the database still matches what was published."""
+    from survey_app.security import anchors, witness
+    from survey_app.services import trust_checks, verification
     from survey_app.services.studies import find_study
 
     with _errors():
+        published_anchors: list = []
+        for arg in anchor_args:
+            if Path(arg).is_file():
+                lines = witness.read(Path(arg))
+                published_anchors += [(f"{Path(arg).name} line {n}", a) for n, a in enumerate(lines, 1)]
+            else:
+                published_anchors.append((f"anchor {arg[:24]}…", witness.parse_head(arg)))
+        try:
+            pdf = anchors.published_anchor(pdf_file) if pdf_file else None
+        except anchors.PublishedPdfError as exc:
+            raise click.UsageError(str(exc)) from exc
+        published = trust_checks.Published(pdf=pdf, anchors=published_anchors)
         with ctx.db.session() as session:
-            checks = verification.verify_study(session, find_study(session, study), frame_file=frame_file)
+            checks = verification.verify_study(
+                session, find_study(session, study), frame_file=frame_file, published=published
+            )
         for check in checks:
             click.secho(
                 f"{'OK  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}",
@@ -566,13 +616,67 @@ def audit() -> None:
 @audit.command("verify")
 @pass_ctx
 def audit_verify(ctx: _Context) -> None:
-    """Walk the hash chain and name the first edited, inserted or deleted entry."""
-    from survey_app.security.audit import verify_chain
+    """Walk the hash chain and name the first edited, inserted or deleted entry; check every signature
+    against the local keyring."""
+    from survey_app.security import signing
+    from survey_app.security.audit import verify_chain, verify_signatures
 
     with _errors(), ctx.db.session() as session:
         result = verify_chain(session)
+        signed = verify_signatures(session, set(signing.trusted_keys()))
     click.secho(result.describe(), fg="green" if result.ok else "red")
-    sys.exit(0 if result.ok else 1)
+    click.secho(f"signatures: {signed.describe()}", fg="green" if signed.ok else "red")
+    sys.exit(0 if result.ok and signed.ok else 1)
+
+
+@main.group()
+def keys() -> None:
+    """The Ed25519 key that signs the audit log, kept outside the database ($HUIFANG_KEY_DIR)."""
+
+
+def _echo_key(info, label: str) -> None:
+    state = f"retired {info.retired}" if info.retired else label
+    click.echo(f"{info.fingerprint}  created {info.created}  {state}\n    public key {info.public_key}")
+
+
+@keys.command("init")
+def keys_init() -> None:
+    """Create the signing key (once); publish the fingerprint it prints."""
+    from survey_app import config
+    from survey_app.security import signing
+
+    with _errors():
+        info = signing.init_key()
+    click.echo(f"Signing key created in {config.key_dir()} (mode 0700; private key mode 0600).")
+    _echo_key(info, "active")
+    click.echo("Publish this fingerprint: auditors check the reports' signatures against it.")
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Replace the signing key; the old public key is kept, so old entries still verify."""
+    from survey_app.security import signing
+
+    with _errors():
+        info, retired = signing.rotate_key()
+    _echo_key(info, "active (new)")
+    if retired is not None:
+        _echo_key(retired, "retired")
+
+
+@keys.command("show")
+def keys_show() -> None:
+    """List every signing key ever used here (active and retired) and where the witness file is."""
+    from survey_app import config
+    from survey_app.security import signing
+
+    with _errors():
+        active, known = signing.read_keyring()
+    click.echo(f"Key folder: {config.key_dir()}\nWitness file: {config.witness_file()}")
+    if not known:
+        click.echo("No signing key yet: run `huifang keys init`.")
+    for info in known:
+        _echo_key(info, "active" if info.fingerprint == active else "")
 
 
 # --- the main job and the app ---------------------------------------------------------------------------------

@@ -35,6 +35,9 @@ def test_every_command_has_help_text():
         ["report"],
         ["verify"],
         ["audit", "verify"],
+        ["keys", "init"],
+        ["keys", "rotate"],
+        ["keys", "show"],
         ["demo"],
         ["app"],
         ["fixtures", "frame"],
@@ -64,10 +67,21 @@ def test_an_unknown_study_is_a_clear_error_with_exit_code_1(demo_copy):
     assert result.exit_code == 1 and "No study with id or name 'nope'" in result.output
 
 
-def test_report_writes_a_pdf_and_prints_its_hash(demo_copy, tmp_path):
+def test_report_writes_a_pdf_and_prints_its_hash(demo_copy, demo_result, tmp_path):
     out = tmp_path / "r.pdf"
+    auditor = {"HUIFANG_USER": "auditor", "HUIFANG_PASSWORD": demo_result.passwords["auditor"]}
     result = run(
-        "--db", demo_copy, "report", "demo", "--out", str(out), "--lang", "en", "--kind", "comparison"
+        "--db",
+        demo_copy,
+        "report",
+        "demo",
+        "--out",
+        str(out),
+        "--lang",
+        "en",
+        "--kind",
+        "comparison",
+        env=auditor,
     )
     assert result.exit_code == 0 and out.read_bytes().startswith(b"%PDF") and "SHA-256" in result.output
 
