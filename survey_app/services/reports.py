@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from analysis import report as rpt
 from analysis.report import adapters
 from sampling.vocabulary import SCALES, canonical_district
-from survey_app.security import anchors, audit
+from survey_app.security import anchors, audit, witness
 from survey_app.security.audit import canonical_json
 from survey_app.services import analysis_service, questionnaire_store, samples
 from survey_app.services.auth import require
@@ -429,7 +429,8 @@ def render_report(
 
 def record_built(session: Session, study: Study, actor: User | None, built: BuiltReport) -> anchors.Anchor:
     """Audit a report that was delivered (written or handed out): its SHA-256, variant and headline
-    figures, as the named `actor`. Returns the signed anchor of that entry, for the witness file."""
+    figures, as the named `actor`. Returns the signed anchor of that entry, which is appended to the
+    witness file once the transaction commits."""
     if actor is None:
         raise HuifangError(
             "Building a report is recorded in the audit log, so it needs an identity: give --user NAME "
@@ -453,6 +454,7 @@ def record_built(session: Session, study: Study, actor: User | None, built: Buil
     )
     anchor = anchors.anchor_of(session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)))
     assert anchor is not None  # the entry just written
+    witness.after_commit(session, anchor, study=study.name, report_sha256=built.sha256)
     return anchor
 
 
