@@ -221,6 +221,69 @@ STRINGS: dict[str, dict[str, str]] = {
     "progress.refusals": {"zh": "拒访/中断", "en": "Refusals"},
     "progress.flags": {"zh": "质量提示", "en": "Quality flags"},
     "progress.no_flags": {"zh": "没有质量提示。", "en": "No quality flags."},
+    "progress.rates_help": {
+        "zh": "按 AAPOR 标准定义（2023 年第 10 版）计算，视为调查此刻结束。I 完成，P 部分完成，R 拒访/中断，NC 未接触，O 其他，UH/UO 资格未知，e 为资格未知个案中估计合格的比例。",
+        "en": "AAPOR Standard Definitions (10th edition, 2023), as if fieldwork stopped now. I complete, P partial, "
+        "R refusal/break-off, NC non-contact, O other, UH/UO unknown eligibility, e the estimated eligible "
+        "share of the unknowns.",
+    },
+    "progress.rate": {"zh": "比率", "en": "Rate"},
+    "progress.rate_value": {"zh": "数值", "en": "Value"},
+    "progress.definition": {"zh": "定义", "en": "Definition"},
+    "aapor.RR1": {
+        "zh": "应答率1 = I ÷ (I+P+R+NC+O+UH+UO)，最保守",
+        "en": "Response rate 1 = I / (I+P+R+NC+O+UH+UO), the strictest",
+    },
+    "aapor.RR2": {
+        "zh": "应答率2 = (I+P) ÷ (I+P+R+NC+O+UH+UO)，部分完成也计入",
+        "en": "Response rate 2 = (I+P) / (I+P+R+NC+O+UH+UO), partials count",
+    },
+    "aapor.RR3": {
+        "zh": "应答率3 = I ÷ (I+P+R+NC+O+e·(UH+UO))",
+        "en": "Response rate 3 = I / (I+P+R+NC+O+e(UH+UO))",
+    },
+    "aapor.RR4": {
+        "zh": "应答率4 = (I+P) ÷ (I+P+R+NC+O+e·(UH+UO))",
+        "en": "Response rate 4 = (I+P) / (I+P+R+NC+O+e(UH+UO))",
+    },
+    "aapor.RR5": {
+        "zh": "应答率5 = I ÷ (I+P+R+NC+O)，假定资格未知者均不合格",
+        "en": "Response rate 5 = I / (I+P+R+NC+O), unknowns taken as ineligible",
+    },
+    "aapor.RR6": {"zh": "应答率6 = (I+P) ÷ (I+P+R+NC+O)", "en": "Response rate 6 = (I+P) / (I+P+R+NC+O)"},
+    "aapor.COOP1": {
+        "zh": "合作率1 = I ÷ (I+P+R+O)：接触到的合格者中完成访问的比例",
+        "en": "Cooperation rate 1 = I / (I+P+R+O): completes among those reached",
+    },
+    "aapor.REF1": {"zh": "拒访率1 = R ÷ (I+P+R+NC+O+UH+UO)", "en": "Refusal rate 1 = R / (I+P+R+NC+O+UH+UO)"},
+    "aapor.CON1": {
+        "zh": "接触率1 = (I+P+R+O) ÷ (I+P+R+NC+O+UH+UO)",
+        "en": "Contact rate 1 = (I+P+R+O) / (I+P+R+NC+O+UH+UO)",
+    },
+    "flag.short": {"zh": "访问过短", "en": "Short interview"},
+    "flag.straightlining": {"zh": "满意度题答案完全相同", "en": "Straight-lining"},
+    "flag.surveyor_effect": {"zh": "访员效应", "en": "Surveyor effect"},
+    "progress.flags_help": {
+        "zh": "质量提示只是线索，不是结论：请抽取回访核实子样本，记录核实结果。",
+        "en": "A quality flag is a lead, not a finding: draw a re-contact sub-sample and record what it finds.",
+    },
+    "progress.notes": {"zh": "访员拨打备注", "en": "Surveyors' call notes"},
+    "progress.no_notes": {"zh": "暂无拨打备注。", "en": "No call notes yet."},
+    "progress.attempt_no": {"zh": "第几次拨打", "en": "Attempt"},
+    "progress.recontact": {"zh": "回访核实（复核访问真实性）", "en": "Re-contact verification"},
+    "progress.recontact_help": {
+        "zh": "按种子抽取复核子样本：一半被标记的访问，另加每位访员随机一个完成访问；再致电核实并记录结论（记入审计日志）。",
+        "en": "Draw a seeded sub-sample — half the flagged interviews plus one random complete per surveyor — "
+        "call them back and record what you find (audited).",
+    },
+    "progress.recontact_draw": {"zh": "抽取复核子样本", "en": "Draw the re-contact sub-sample"},
+    "progress.recontact_drawn": {"zh": "已抽取复核子样本。", "en": "Re-contact sub-sample drawn."},
+    "progress.verdict": {"zh": "核实结论", "en": "Verdict"},
+    "progress.record_verdict": {"zh": "保存核实结论", "en": "Save the verdict"},
+    "progress.verdict_recorded": {
+        "zh": "已记录个案 {case} 的核实结论。",
+        "en": "Verdict for case {case} recorded.",
+    },
     # comparison
     "comparison.headline": {"zh": "核心指标", "en": "Headline figures"},
     "frames.mapping_help": {

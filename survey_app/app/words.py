@@ -97,3 +97,43 @@ def reason_text(reason: object, lang: str) -> str:
         if match:
             return match.expand(template)
     return reason
+
+
+FLAGS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p), zh)
+    for p, zh in (
+        (r"^([\d.]+) min, under the ([\d.]+) min threshold$", r"用时 \1 分钟，低于 \2 分钟的下限"),
+        (r"^the same answer \((\w+)\) to every satisfaction item$", r"所有满意度题都回答同一选项（\1）"),
+        (
+            r"^满意 share (\S+) vs peers (\S+) in the same strata \((higher|lower); CMH p=(\S+), "
+            r"BH-adjusted (\S+), n=(\d+)\)$",
+            r"“满意”占比 \1，同层其他访员 \2（\3；CMH 检验 p=\4，BH 校正后 \5，n=\6）",
+        ),
+    )
+]
+_DIRECTION = {"higher": "偏高", "lower": "偏低"}
+
+
+def flag_text(detail: str, lang: str) -> str:
+    """A quality flag's detail in `lang`; the original when no pattern knows it."""
+    if lang != "zh":
+        return detail
+    for pattern, template in FLAGS:
+        match = pattern.match(detail)
+        if match:
+            text = match.expand(template)
+            for english, chinese in _DIRECTION.items():
+                text = text.replace(f"（{english}；", f"（{chinese}；")
+            return text
+    return detail
+
+
+def why_text(why: str, lang: str) -> str:
+    """Why a case is in the re-contact sub-sample ("flagged", "random check of NAME") in `lang`."""
+    if lang != "zh":
+        return why
+    if why == "flagged":
+        return "被标记"
+    if why.startswith("random check of "):
+        return f"随机抽查访员 {why.removeprefix('random check of ')}"
+    return why

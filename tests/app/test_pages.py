@@ -144,16 +144,16 @@ def test_supervisor_sees_progress_with_counts_and_rates(study, app_db):
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["已释放个案"] == "8"
     assert metrics["完成访问"] == "2"
-    rates = app.dataframe[0].value
-    assert rates["RR1"].iloc[0] == pytest.approx(2 / 8)
+    rates = app.dataframe[0].value.set_index("比率")
+    assert rates.loc["RR1", "数值 (%)"] == pytest.approx(100 * 2 / 8)
     assert app.get("vega_lite_chart")
 
 
 def test_supervisor_sees_the_quality_flags_of_straight_lined_interviews(study, app_db):
     cases = complete_interviews(app_db, 2)  # the builder answers every satisfaction item alike
     app = log_in("supervisor")
-    flags = app.dataframe[-1].value
-    assert set(flags.loc[flags["kind"] == "straightlining", "case"]) == set(cases)
+    flags = next(t.value for t in app.dataframe if "类型" in t.value.columns)
+    assert set(flags.loc[flags["类型"] == "满意度题答案完全相同", "个案"]) == set(cases)
 
 
 def test_supervisor_reassigns_a_held_case_with_a_reason(study, app_db):

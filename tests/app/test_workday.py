@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from survey_app.services import frames, studies
 from survey_app.storage.models import User
-from tests.app.builders import HEADERS, STUDY_NAME, write_frame_csv
+from tests.app.builders import HEADERS, STUDY_NAME, complete_interviews, write_frame_csv
 from tests.app.conftest import log_in
 
 pytestmark = pytest.mark.db
@@ -66,3 +66,55 @@ def test_researcher_closes_and_reopens_a_study_with_a_reason(study, app_db):
     assert not app.exception
     with app_db.session() as session:
         assert studies.find_study(session, STUDY_NAME).state == "fieldwork"
+
+
+def _note_a_call(app_db, note: str) -> int:
+    from survey_app.services import fieldwork
+
+    with app_db.session() as session:
+        surveyor = session.scalar(select(User).where(User.username == "surveyor"))
+        case = fieldwork.next_case(session, surveyor, studies.find_study(session, STUDY_NAME))
+        fieldwork.record_attempt(session, surveyor, case.id, "3.13", note=note)
+        return case.id
+
+
+def test_supervisor_reads_rates_as_percentages_with_their_definitions(study, app_db):
+    complete_interviews(app_db, 3)
+    app = log_in("supervisor")
+    rates = app.dataframe[0].value
+    assert list(rates.columns) == ["比率", "数值 (%)", "定义"]
+    rr1 = rates[rates["比率"] == "RR1"].iloc[0]
+    assert 0 < rr1["数值 (%)"] <= 100 and rr1["定义"].startswith("应答率1 = I ÷")
+
+
+def test_supervisor_sees_the_surveyors_call_notes(study, app_db):
+    case_id = _note_a_call(app_db, "对方说晚上再打")
+    app = log_in("supervisor")
+    assert not app.exception
+    notes = next(t.value for t in app.dataframe if "备注" in t.value.columns)
+    assert notes[["个案编号", "备注"]].values.tolist() == [[case_id, "对方说晚上再打"]]
+
+
+def test_supervisor_draws_recontacts_and_records_a_verdict(study, app_db):
+    complete_interviews(app_db, 4)
+    app = log_in("supervisor")
+    app.button(key="FormSubmitter:recontact_draw-抽取复核子样本").click().run()
+    assert [s.value for s in app.success] == ["已抽取复核子样本。"]
+    case_id = app.selectbox(key="verdict_case").options[0]
+    app.radio(key="verdict").set_value("contradicted")
+    app.text_input(key="verdict_note").input("受访者说没有接过电话")
+    app.button(key="FormSubmitter:recontact_verdict-保存核实结论").click().run()
+    assert not app.exception
+    with app_db.session() as session:
+        from survey_app.services import recontacts
+
+        found = recontacts.verdicts(
+            session,
+            session.scalar(select(User).where(User.username == "supervisor")),
+            studies.find_study(session, STUDY_NAME),
+        )
+    assert found[["case_id", "verdict", "note"]].values.tolist() == [
+        [int(case_id), "contradicted", "受访者说没有接过电话"]
+    ]
+    shown = next(t.value for t in app.dataframe if "核实结论" in t.value.columns)
+    assert "不符：受访者否认接受访问或回答明显不同" in shown["核实结论"].tolist()

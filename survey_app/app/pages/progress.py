@@ -10,9 +10,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from survey_app.app import state
+from survey_app.app import state, tables, words
 from survey_app.app.state import tr
-from survey_app.services import auth, samples, supervision
+from survey_app.services import auth, recontacts, samples, supervision
 from survey_app.services.errors import NotFound
 
 RATES = ("RR1", "RR2", "RR3", "RR4", "RR5", "RR6", "COOP1", "REF1", "CON1")
@@ -31,16 +31,20 @@ with state.reading() as session:
     except NotFound:
         st.info(tr("progress.no_sample"))
         st.stop()
-    tables = {
+    progress_tables = {
         by: supervision.progress(session, actor, study, by=by) for by in ("stratum", "replicate", "surveyor")
     }
     # no complete interview yet, no quality flag (and supervision.interview_paradata fails on none)
-    completes = int(tables["stratum"].iloc[-1]["completes"])
+    completes = int(progress_tables["stratum"].iloc[-1]["completes"])
+    notes = recontacts.attempt_notes(session, actor, study)
+    drawn = supervision.verification_history(session, actor, study)
+    to_recontact = [(int(c), why) for c, why in drawn[-1]["cases"]] if drawn else []
+    found = recontacts.verdicts(session, actor, study)
     flags = supervision.quality_flags(session, actor, study) if completes else []
     reserves = samples.reserve_replicates(session, actor, study)
     surveyors = auth.active_surveyors(session, actor)
 
-total = tables["stratum"].iloc[-1]
+total = progress_tables["stratum"].iloc[-1]
 top = st.columns(4)
 top[0].metric(tr("progress.released"), int(total["cases"]))
 top[1].metric(tr("progress.attempts"), int(total["attempts"]))
@@ -48,7 +52,18 @@ top[2].metric(tr("progress.completes"), int(total["completes"]))
 top[3].metric(tr("progress.finalised"), int(total["finalised"]))
 
 st.subheader(tr("progress.rates"))
-st.dataframe(pd.DataFrame([{name: round(float(total[name]), 4) for name in RATES}]), hide_index=True)
+st.caption(tr("progress.rates_help"))
+tables.show(
+    [{"metric": name, "estimate": float(total[name]), "detail": tr(f"aapor.{name}")} for name in RATES],
+    key="rates",
+    file_name="aapor-rates.csv",
+    percent=["estimate"],
+    labels={
+        "metric": tr("progress.rate"),
+        "estimate": tr("progress.rate_value"),
+        "detail": tr("progress.definition"),
+    },
+)
 
 labels = {
     "stratum": tr("progress.stratum"),
@@ -56,22 +71,26 @@ labels = {
     "surveyor": tr("progress.surveyor"),
     **{name: tr(f"progress.{name}") for name in COUNTS},
 }
-for by, label in (("stratum", "progress.by_stratum"), ("replicate", "progress.by_replicate")):
+for by, label in (
+    ("stratum", "progress.by_stratum"),
+    ("replicate", "progress.by_replicate"),
+    ("surveyor", "progress.by_surveyor"),
+):
     st.subheader(tr(label))
-    st.dataframe(
-        tables[by][[by, *COUNTS, "RR1", "COOP1"]], hide_index=True, width="stretch", column_config=labels
+    shown = progress_tables[by][[by, *COUNTS, "RR1", "COOP1"]].astype({by: str})
+    tables.show(
+        shown,
+        key=f"by_{by}",
+        file_name=f"progress-by-{by}.csv",
+        labels=labels,
+        percent=["RR1", "COOP1"],
+        words=[by],
     )
 
-st.subheader(tr("progress.by_surveyor"))
-st.dataframe(
-    tables["surveyor"][["surveyor", *COUNTS, "RR1", "COOP1"]],
-    hide_index=True,
-    width="stretch",
-    column_config=labels,
-)
-
 st.subheader(tr("progress.dispositions"))
-per_stratum = tables["stratum"].iloc[:-1].melt(id_vars="stratum", value_vars=list(GROUPS), var_name="AAPOR")
+per_stratum = (
+    progress_tables["stratum"].iloc[:-1].melt(id_vars="stratum", value_vars=list(GROUPS), var_name="AAPOR")
+)
 st.altair_chart(
     alt.Chart(per_stratum)
     .mark_bar()
@@ -84,7 +103,7 @@ st.altair_chart(
     ),
     width="stretch",
 )
-per_surveyor = tables["surveyor"].iloc[:-1]
+per_surveyor = progress_tables["surveyor"].iloc[:-1]
 if len(per_surveyor):
     st.altair_chart(
         alt.Chart(per_surveyor)
@@ -99,15 +118,84 @@ if len(per_surveyor):
 
 st.subheader(tr("progress.flags"))
 if flags:
-    st.dataframe(
+    st.caption(tr("progress.flags_help"))
+    tables.show(
         pd.DataFrame(
-            [{"kind": f.kind, "surveyor": f.surveyor, "case": f.case_id, "detail": f.detail} for f in flags]
+            [
+                {
+                    "kind": tr(f"flag.{f.kind}"),
+                    "surveyor": f.surveyor,
+                    "case": f.case_id,
+                    "detail": words.flag_text(f.detail, state.lang()),
+                }
+                for f in flags
+            ]
         ),
-        hide_index=True,
-        width="stretch",
+        key="flags",
+        file_name="quality-flags.csv",
     )
 else:
     st.success(tr("progress.no_flags"))
+
+st.subheader(tr("progress.notes"))
+if notes.empty:
+    st.caption(tr("progress.no_notes"))
+else:
+    tables.show(
+        notes.assign(at=notes["at"].map(tables.shanghai)),
+        key="notes",
+        file_name="attempt-notes.csv",
+        labels={"attempt": tr("progress.attempt_no")},
+    )
+
+st.subheader(tr("progress.recontact"))
+st.caption(tr("progress.recontact_help"))
+if completes:
+    with st.form("recontact_draw"):
+        seed = st.number_input(tr("sample.seed"), min_value=0, value=20261201, step=1, key="recontact_seed")
+        draw = st.form_submit_button(tr("progress.recontact_draw"))
+    if draw:
+        with state.action() as session:
+            supervision.verification_subsample(
+                session, state.actor(session), state.study(session), seed=int(seed)
+            )
+            state.flash(tr("progress.recontact_drawn"))
+        if st.session_state.get(state.FLASH_KEY):
+            st.rerun()
+if to_recontact:
+    listed = pd.DataFrame(to_recontact, columns=["case_id", "why"])
+    listed = listed.merge(found, on="case_id", how="left")
+    tables.show(
+        listed.assign(
+            why=listed["why"].map(lambda why: words.why_text(why, state.lang())),
+            verdict=listed["verdict"].map(
+                lambda v: recontacts.VERDICTS[v][state.lang()] if v in recontacts.VERDICTS else ""
+            ),
+            at=listed["at"].map(tables.shanghai),
+        ).fillna(""),
+        key="recontacts",
+        file_name="recontacts.csv",
+    )
+    verdict_labels = {code: texts[state.lang()] for code, texts in recontacts.VERDICTS.items()}
+    with st.form("recontact_verdict", clear_on_submit=False):
+        case_pick = st.selectbox(tr("progress.case_id"), [c for c, _ in to_recontact], key="verdict_case")
+        verdict = st.radio(
+            tr("progress.verdict"),
+            list(verdict_labels),
+            format_func=verdict_labels.__getitem__,
+            key="verdict",
+        )
+        note = st.text_input(tr("queue.note"), key="verdict_note")
+        record = st.form_submit_button(tr("progress.record_verdict"))
+    if record:
+        with state.action() as session:
+            recontacts.record_verdict(
+                session, state.actor(session), state.study(session), int(case_pick), verdict, note
+            )
+            state.flash(tr("progress.verdict_recorded", case=int(case_pick)))
+        if st.session_state.get(state.FLASH_KEY):
+            st.session_state.pop("verdict_note", None)
+            st.rerun()
 
 if reserves:
     with state.reading() as session:
