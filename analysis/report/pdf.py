@@ -12,11 +12,12 @@ import datetime as dt
 import hashlib
 import io
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from xml.sax.saxutils import escape
 
 import pandas as pd
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -24,7 +25,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
-    CondPageBreak,
+    Flowable,
     KeepTogether,
     PageBreak,
     Paragraph,
@@ -59,12 +60,71 @@ from sampling.vocabulary import DONT_KNOW, REFUSED, SCALES
 PAGE_SIZE = A4
 MARGIN = 18 * mm
 FRAME_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
-UNITS_PER_CHART = 40
 PRODUCER = "Huifang report renderer (reportlab, invariant mode)"
 HEADER_FILL = colors.HexColor("#dde6f0")
 FLAG_FILL = colors.HexColor("#fbe3e1")
 
 _render_lock = threading.Lock()
+#: A row chart is not split into parts of fewer rows than this (it moves to the next page instead).
+MIN_CHART_ROWS = 4
+
+
+class Heading(Paragraph):
+    """A subsection heading that starts a new page unless `ROOM` points fit below it: never alone at a
+    page's foot, yet not tied to what follows, so a long table may start right under it."""
+
+    ROOM = 60.0
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        width, height = super().wrap(available_width, available_height)
+        return (width, height) if available_height >= height + self.ROOM else (width, available_height + 1)
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        return []
+
+
+class RowChart(Flowable):
+    """A chart of one row per unit that splits between pages by rows (each part with its axis), so a
+    long chart fills the page it starts on instead of leaving half of it empty."""
+
+    def __init__(self, build: Callable[[int, int], Drawing], start: int, stop: int) -> None:
+        super().__init__()
+        self.build, self.start, self.stop = build, start, stop
+        self.drawing = build(start, stop)
+        self.width, self.height = self.drawing.width, self.drawing.height
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        fixed = self.build(self.start, self.start).height
+        fit = int((available_height - fixed) // charts.ROW_HEIGHT)
+        if fit < MIN_CHART_ROWS or self.stop - self.start - fit < MIN_CHART_ROWS:
+            return []
+        middle = self.start + fit
+        return [RowChart(self.build, self.start, middle), RowChart(self.build, middle, self.stop)]
+
+    def draw(self) -> None:
+        self.drawing.drawOn(self.canv, 0, 0)
+
+
+def row_chart(units: pd.DataFrame, labels: list[str], width: float, font: str, **options: Any) -> RowChart:
+    """`charts.unit_dot_chart` over all `units` as one splittable flowable (a common axis floor)."""
+    floor = charts.chart_floor(units)
+    notes = options.pop("notes", None)
+
+    def build(start: int, stop: int) -> Drawing:
+        return charts.unit_dot_chart(
+            units.iloc[start:stop],
+            labels[start:stop],
+            width,
+            font,
+            floor,
+            notes=None if notes is None else notes[start:stop],
+            **options,
+        )
+
+    return RowChart(build, 0, len(units))
 
 
 def render_pdf(
@@ -192,9 +252,7 @@ class _Story:
         self.title = ParagraphStyle("title", parent=base, fontSize=20, leading=28, alignment=TA_CENTER)
         self.subtitle = ParagraphStyle("subtitle", parent=base, fontSize=13, leading=20, alignment=TA_CENTER)
         self.h1 = ParagraphStyle("h1", parent=base, fontSize=15, leading=22, spaceBefore=6, spaceAfter=8)
-        self.h2 = ParagraphStyle(
-            "h2", parent=base, fontSize=11.5, leading=17, spaceBefore=8, spaceAfter=4, keepWithNext=1
-        )
+        self.h2 = ParagraphStyle("h2", parent=base, fontSize=11.5, leading=17, spaceBefore=8, spaceAfter=4)
         self.caption = ParagraphStyle(
             "caption", parent=base, fontSize=8.5, leading=12, spaceBefore=2, spaceAfter=6
         )
@@ -222,8 +280,8 @@ class _Story:
         return Paragraph(escape(value), style or self.body)
 
     def heading(self, key: str, **values: object) -> Paragraph:
-        """A subsection heading; its style keeps it with what follows, never alone at a page's foot."""
-        return self.para(self.t(key, **values), self.h2)
+        """A subsection heading, never alone at a page's foot (see `Heading`)."""
+        return Heading(escape(self.t(key, **values)), self.h2)
 
     def table(
         self,
@@ -411,6 +469,7 @@ class _Story:
         table.setStyle(
             TableStyle(
                 [
+                    ("FONTNAME", (0, 0), (-1, -1), self.font.name),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                     ("LEFTPADDING", (0, 0), (-1, -1), 0),
                     ("RIGHTPADDING", (0, 0), (-1, -1), 4),
@@ -425,7 +484,6 @@ class _Story:
         flagged = comparison.flagged_units.sort_values(["difference", "unit"], ascending=[False, True])
         if flagged.empty:
             return []
-        flagged = flagged.head(UNITS_PER_CHART)
         notes = [
             self.t(
                 "flagged_evidence",
@@ -435,23 +493,18 @@ class _Story:
             )
             for row in flagged.itertuples()
         ]
-        drawing = charts.unit_dot_chart(
+        chart = row_chart(
             flagged,
             [str(name) for name in flagged["unit"]],
             FRAME_WIDTH,
             self.font.name,
-            charts.chart_floor(flagged),
             legend=(self.t("legend_system"), self.t("legend_callback")),
             notes=notes,
             label_width=150,
             notes_width=150,
         )
         unit = unit_name(comparison.unit_level, self.lang)
-        return [
-            CondPageBreak(drawing.height + 40),
-            drawing,
-            self.figure("chart_flagged", unit=unit),
-        ]
+        return [Spacer(1, 2 * mm), chart, self.figure("chart_flagged", unit=unit)]
 
     def method(self) -> list[Any]:
         method = self.content.method
@@ -655,16 +708,11 @@ class _Story:
             story.append(self.unit_table(flagged, highlight_flagged=False))
             story += self.notes([self.t("flagged_note", fdr=format_number(comparison.fdr_level, 2))])
         units = comparison.units.sort_values(["difference", "unit"], ascending=[False, True], kind="stable")
-        floor = charts.chart_floor(units)
-        chunks = [
-            units.iloc[start : start + UNITS_PER_CHART] for start in range(0, len(units), UNITS_PER_CHART)
-        ]
-        for chunk in chunks:
-            labels = [str(name) for name in chunk["unit"]]
-            drawing = charts.unit_dot_chart(chunk, labels, FRAME_WIDTH, self.font.name, floor)
+        if len(units):
+            labels = [str(name) for name in units["unit"]]
             story += [
-                CondPageBreak(drawing.height + 30),
-                drawing,
+                Spacer(1, 2 * mm),
+                row_chart(units, labels, FRAME_WIDTH, self.font.name),
                 self.figure("chart_units", unit=unit),
             ]
         checks = comparison.surveyor_checks
@@ -903,17 +951,16 @@ class _Story:
         ranked = here.assign(_flag=here["flagged"].astype(bool)).sort_values(
             ["_flag", "difference", "unit"], ascending=[False, False, True], kind="stable"
         )
-        drawing = charts.unit_dot_chart(
+        chart = row_chart(
             ranked,
             [str(name) for name in ranked["unit"]],
             FRAME_WIDTH,
             self.font.name,
-            charts.chart_floor(ranked),
             legend=(self.t("legend_system"), self.t("legend_callback")),
             label_width=170,
         )
         story: list[Any] = [
-            drawing,
+            chart,
             self.figure("chart_area_units", area=group_name(area, self.lang), unit=unit),
         ]
         flagged = ranked[ranked["_flag"]]

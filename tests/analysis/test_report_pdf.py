@@ -183,14 +183,29 @@ def test_a_long_table_repeats_its_header_on_every_page_it_spans() -> None:
         assert "总体数N_h" in flat(texts[index]), f"page {index + 1} lacks the header row"
 
 
-def test_comparison_report_has_summary_comparison_and_limitations_only(
+def test_comparison_report_has_no_method_chapter_and_no_audit_trail(
     content: ReportContent, pdf_zh: bytes
 ) -> None:
     short = render_pdf(content, kind="comparison")
     text = all_text(short)
-    assert "摘要" in text and "系统评价与回访结果比对" in text and "局限性说明" in text
-    assert "调查方法" not in text and "附录" not in text
+    assert "摘要" in text and "系统评价与回访结果比对" in text and "分区结果" in text and "局限性说明" in text
+    assert "调查方法" not in text and "审计日志摘要" not in text
+    assert "检验统计量" in text and format_hash(content.method.frame.frame_sha256) in text
     assert len(page_texts(short)) < len(page_texts(pdf_zh))
+
+
+def test_test_statistics_and_fingerprints_are_in_the_appendix_not_the_summary(
+    content: ReportContent, pdf_zh: bytes
+) -> None:
+    texts = [flat(text) for text in page_texts(pdf_zh)]
+    appendix = next(index for index, text in enumerate(texts) if text.startswith("附录"))
+    for index, text in enumerate(texts):
+        has_test = "Stuart–Maxwell" in text or "Bowker" in text
+        has_hash = format_hash(content.method.frame.frame_sha256) in text
+        if index < appendix:
+            assert not has_test, f"page {index + 1} prints test statistics before the appendix"
+            assert not (has_hash and index < 3), f"page {index + 1} prints a fingerprint in the summary"
+    assert "Bowker" in "".join(texts[appendix:])
 
 
 def test_charts_are_vector_drawings_not_images(pdf_zh: bytes) -> None:
@@ -243,7 +258,12 @@ def test_without_a_truetype_font_the_report_warns_and_uses_the_cid_font(
     reader = PdfReader(io.BytesIO(pdf))
     assert "font-fallback:STSong-Light" in reader.metadata["/Keywords"]
     assert "HUIFANG_CJK_FONT" in flat(reader.pages[0].extract_text())
-    assert [row[0] for row in pdffonts_rows(pdf, tmp_path)] == ["STSong-Light"]
+    fonts_used = {
+        str(font.get_object()["/BaseFont"])
+        for page in reader.pages
+        for font in page["/Resources"].get("/Font", {}).values()
+    }  # read with pypdf: pdffonts cannot list a CID font without poppler-data's language packs
+    assert fonts_used == {"/STSong-Light"}
 
 
 def test_a_cff_font_is_skipped_in_the_search() -> None:
