@@ -43,6 +43,15 @@ ROLE_PAGES: dict[str, list[tuple[str, str, str]]] = {
 }
 
 
+def _client() -> str | None:
+    """Who is knocking, for login throttling per client: the browser's address as Streamlit sees it."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # no request context (AppTest)
+        return None
+    return f"ip:{address}" if address else None
+
+
 def _login_page() -> None:
     st.title(tr("app.title"))
     st.caption(tr("login.intro"))
@@ -54,7 +63,9 @@ def _login_page() -> None:
         submitted = st.form_submit_button(tr("login.submit"))
     if submitted:
         try:
-            user = auth.login(state.database(), username.strip(), password)
+            user = auth.login(state.database(), username.strip(), password, client=_client())
+        except auth.LoginThrottled as exc:
+            st.error(state.error_text(exc))
         except AuthenticationFailed:
             st.error(tr("login.failed"))
         else:

@@ -127,6 +127,12 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def rehash(password: str) -> str:
+    """A fresh hash of a password that has just logged in, with today's parameters; no policy check,
+    so a password set before the policy tightened keeps working until it is changed."""
+    return _hasher.hash(password)
+
+
 def verify_password(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)

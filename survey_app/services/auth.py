@@ -6,14 +6,71 @@ navigation: a page that forgets to hide a button still cannot do what its user's
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey_app.security import audit
-from survey_app.security.passwords import hash_password, needs_rehash, verify_password
+from survey_app.security.passwords import (
+    PasswordPolicyError,
+    check_password,
+    hash_password,
+    needs_rehash,
+    password_problem,
+    rehash,
+    username_problem,
+    verify_password,
+)
+from survey_app.services import throttle
 from survey_app.services.errors import AuthenticationFailed, InvalidState, NotFound, PermissionDenied
 from survey_app.storage.db import Database
-from survey_app.storage.models import ROLES, User
+from survey_app.storage.models import ROLES, User, utcnow
+
+
+class WeakPassword(InvalidState):
+    """A password the policy refuses (`security.passwords`); `code` says why, for the app's own words."""
+
+    def __init__(self, error: PasswordPolicyError) -> None:
+        english, _, chinese = str(error).partition(" / ")
+        super().__init__(english, zh=chinese or None)
+        self.code = error.code
+
+
+class LoginThrottled(AuthenticationFailed):
+    """Too many failed logins for this name or from this client: refused until the lock ends."""
+
+    def __init__(self, until: dt.datetime, now: dt.datetime) -> None:
+        minutes = max(1, -(-int((until - now).total_seconds()) // 60))
+        super().__init__(
+            f"Too many failed logins; try again in {minutes} minute(s).",
+            zh=f"登录失败次数过多，请 {minutes} 分钟后再试。",
+        )
+        self.until = until
+
+
+def checked_password(password: str, username: str | None = None) -> str:
+    """`password` if the policy accepts it (WeakPassword otherwise)."""
+    try:
+        check_password(password, username)
+    except PasswordPolicyError as error:
+        raise WeakPassword(error) from None
+    return password
+
+
+def password_issue(password: str, username: str | None = None) -> str | None:
+    """The policy's objection code (short, long, common, username, repeated) or None: for forms."""
+    return password_problem(password, username)
+
+
+def check_username(username: str) -> str:
+    """`username` if it may be a user name (InvalidState naming the problem otherwise)."""
+    problem = username_problem(username)
+    if problem is not None:
+        english, _, chinese = problem.partition(" / ")
+        raise InvalidState(english, zh=chinese or None)
+    return username
+
 
 ROLE_LABELS: dict[str, dict[str, str]] = {
     "researcher": {"zh": "研究员", "en": "Researcher"},
@@ -52,6 +109,8 @@ def create_user(
         require(actor, "admin")
     if role not in ROLES:
         raise InvalidState(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
+    check_username(username)
+    checked_password(password, username)
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise InvalidState(f"A user named {username!r} exists already.", zh=f"用户名“{username}”已被使用。")
     user = User(
@@ -76,22 +135,68 @@ def create_user(
     return user
 
 
-def login(db: Database, username: str, password: str) -> User:
+def login(
+    db: Database, username: str, password: str, *, client: str | None = None, now: dt.datetime | None = None
+) -> User:
     """The user for these credentials, detached from any session.
 
-    The same message for an unknown name and a wrong password; the failed attempt is still logged.
+    The same message for an unknown name and a wrong password. Failures are counted per name and per
+    `client` (an IP address, or "cli@host") and lock both with a doubling back-off (`throttle`); while
+    locked, the password is not even checked. Every attempt is audited, but never with the name as
+    typed unless it is an existing user's: an unknown name is recorded as a keyed hash only (people
+    type their password into the name field).
     """
+    now = now or utcnow()
+    name_key = throttle.name_key(username)
+    keys = [name_key] + ([throttle.client_key(client)] if client else [])
     with db.session() as session:
-        user = session.scalar(select(User).where(User.username == username))
-        ok = user is not None and user.active and verify_password(user.password_hash, password)
-        if not ok:
-            audit.record(session, username[:64] or "?", "login.failed", entity="user")
+        user = session.scalar(select(User).where(User.username == username)) if len(username) <= 64 else None
+        who = user.username if user is not None else "unknown"
+        trace = {} if user is not None else {"name_hash": name_key[5:21]}
+        if client:
+            trace["client_hash"] = keys[1][7:23]
+        locked = throttle.locked_until(session, keys, now)
+        if locked is not None:
+            audit.record(
+                session,
+                who,
+                "login.throttled",
+                entity="user",
+                entity_id=user.id if user else None,
+                locked_until=locked.isoformat(timespec="seconds"),
+                **trace,
+            )
         else:
-            if needs_rehash(user.password_hash):
-                user.password_hash = hash_password(password)
-            audit.record(session, user.username, "login", entity="user", entity_id=user.id)
+            ok = user is not None and user.active and verify_password(user.password_hash, password)
+            if ok:
+                throttle.clear(session, name_key)
+                if needs_rehash(user.password_hash):
+                    user.password_hash = rehash(password)
+                audit.record(session, user.username, "login", entity="user", entity_id=user.id)
+            else:
+                by_name = throttle.record_failure(session, name_key, throttle.USER_FREE, now)
+                by_client = (
+                    throttle.record_failure(session, keys[1], throttle.CLIENT_FREE, now) if client else None
+                )
+                until = max(
+                    (f.locked_until for f in (by_name, by_client) if f and f.locked_until), default=None
+                )
+                audit.record(
+                    session,
+                    who,
+                    "login.failed",
+                    entity="user",
+                    entity_id=user.id if user else None,
+                    failures=by_name.failures,
+                    locked_until=until.isoformat(timespec="seconds") if until else None,
+                    **trace,
+                )
+    if locked is not None:
+        raise LoginThrottled(locked, now)
     if not ok:
-        raise AuthenticationFailed("Wrong user name or password. / 用户名或密码错误。")
+        raise AuthenticationFailed(
+            "Wrong user name or password. / 用户名或密码错误。", zh="用户名或密码错误。"
+        )
     return user
 
 
@@ -126,7 +231,7 @@ def set_active(session: Session, actor: User, user_id: int, active: bool) -> Use
 def reset_password(session: Session, actor: User, user_id: int, password: str) -> None:
     require(actor, "admin")
     user = get_user(session, user_id)
-    user.password_hash = hash_password(password)
+    user.password_hash = hash_password(checked_password(password, user.username))
     audit.record(session, actor.username, "user.password_reset", entity="user", entity_id=user.id)
 
 

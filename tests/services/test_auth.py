@@ -50,5 +50,6 @@ def test_an_unknown_role_is_refused(db, users):
 
 
 def test_a_short_password_is_refused(db, users):
-    with db.session() as session, pytest.raises(ValueError, match="8 characters"):
-        auth.create_user(session, users["admin"], "x", "short", "reviewer")
+    with db.session() as session, pytest.raises(auth.WeakPassword, match="12 characters") as caught:
+        auth.create_user(session, users["admin"], "xavier", "short", "reviewer")
+    assert caught.value.code == "short" and "12" in caught.value.text("zh")
