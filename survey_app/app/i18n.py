@@ -375,6 +375,18 @@ STRINGS: dict[str, dict[str, str]] = {
     "reports.generate": {"zh": "生成 PDF 报告", "en": "Generate the PDF report"},
     "reports.download": {"zh": "下载报告", "en": "Download the report"},
     "reports.sha": {"zh": "报告 SHA-256：{sha}", "en": "Report SHA-256: {sha}"},
+    "reports.sha_help": {
+        "zh": "这是下载的 PDF 文件本身的 SHA-256（可用 sha256sum 核对，发布时公布此值）。PDF 封面上的“内容指纹”是另一回事："
+        "它是报告所含数据与数字的指纹，与排版、字体无关，用于证明两份版式不同的报告内容一致。",
+        "en": "This is the SHA-256 of the PDF file itself (check it with sha256sum; publish this one). The "
+        "“content fingerprint” on the PDF's cover is different: it covers the data and figures the report "
+        "holds, whatever the layout or fonts, and shows that two differently typeset reports say the same.",
+    },
+    "reports.summary_ok": {"zh": "全部 {total} 项核验通过。", "en": "All {total} checks hold."},
+    "reports.summary_failed": {
+        "zh": "{total} 项核验中有 {failed} 项不通过，详见下表。",
+        "en": "{failed} of {total} checks fail; see the table.",
+    },
     "reports.verify": {"zh": "运行核验", "en": "Run the verification"},
     "reports.check": {"zh": "检查项", "en": "Check"},
     "reports.result": {"zh": "结果", "en": "Result"},
@@ -393,6 +405,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "users.submit": {"zh": "创建用户", "en": "Create the user"},
     "users.created": {"zh": "已创建用户 {name}。", "en": "User {name} created."},
     "users.active": {"zh": "启用", "en": "Active"},
+    "users.inactive": {"zh": "已停用", "en": "Deactivated"},
     "users.manage": {"zh": "停用 / 启用 / 重置密码", "en": "Deactivate, activate, reset password"},
     "users.pick": {"zh": "选择用户", "en": "User"},
     "users.deactivate": {"zh": "停用", "en": "Deactivate"},

@@ -137,3 +137,64 @@ def why_text(why: str, lang: str) -> str:
     if why.startswith("random check of "):
         return f"随机抽查访员 {why.removeprefix('random check of ')}"
     return why
+
+
+CHECK_NAMES: dict[str, str] = {
+    "frame file": "抽样框文件",
+    "stored frame": "已存储的抽样框",
+    "sample re-draw": "样本重抽核对",
+    "audit chain": "审计日志哈希链",
+    "answers": "访问答案",
+    "headline figures": "核心指标",
+    "report": "报告",
+}
+
+CHECKS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p), zh)
+    for p, zh in (
+        (r"^(.+) unchanged \(SHA-256 (\w+)…\)$", r"\1 未被改动（SHA-256 \2…）"),
+        (r"^(\d+) records match fingerprint (\w+)…$", r"\1 条记录与指纹 \2… 一致"),
+        (r"^(\d+) stored answers match their audit-log digests$", r"\1 个已存答案与审计日志中的摘要一致"),
+        (r"^no report was built yet.*$", "尚未生成报告，没有可核对的已发布数字"),
+        (
+            r"^(.+) is not at (.+): cannot re-check it here.*$",
+            r"\1 不在 \2，无法在此重新核对（请用 --frame 指定文件）",
+        ),
+        (
+            r"^(.+) has SHA-256 (\w+), but (\w+) was imported: the file was changed after import$",
+            r"\1 的 SHA-256 为 \2，导入时为 \3：文件在导入后被改动",
+        ),
+        (
+            r"^the (\d+) stored records fingerprint to (\w+), not (\w+): records were changed in the database$",
+            r"已存储的 \1 条记录指纹为 \2，而非 \3：数据库中的记录被改动",
+        ),
+        (
+            r"^interview (\d+), item (\w+): the stored answer was never recorded in the audit log$",
+            r"访问 \1 的题目 \2：该答案从未记入审计日志",
+        ),
+        (
+            r"^interview (\d+), item (\w+): the stored answer differs from what was recorded$",
+            r"访问 \1 的题目 \2：已存答案与记录不符",
+        ),
+        (
+            r"^rebuilding the (\w+) report \((\w+)\) gives SHA-256 (\w+), not the published (\w+)$",
+            r"重新生成报告得到 SHA-256 \3，与已发布的 \4 不同",
+        ),
+    )
+]
+
+
+def check_name(name: str, lang: str) -> str:
+    """A verification check's name in `lang`."""
+    return CHECK_NAMES.get(name, name) if lang == "zh" else name
+
+
+def check_text(detail: str, lang: str) -> str:
+    """A verification check's detail in `lang`; the original when no pattern knows it."""
+    if lang != "zh":
+        return detail
+    for pattern, template in CHECKS:
+        match = pattern.match(detail)
+        if match:
+            return match.expand(template)
+    return detail

@@ -214,14 +214,14 @@ def test_auditor_runs_the_verification(study):
     assert not app.exception
     table = app.dataframe[0].value
     checks = dict(zip(table["检查项"], table["结果"], strict=True))
-    assert checks["sample re-draw"] == "✅ 通过"
-    assert checks["audit chain"] == "✅ 通过"
+    assert checks["样本重抽核对"] == "通过"
+    assert checks["审计日志哈希链"] == "通过"
 
 
 def test_admin_lists_users_without_password_hashes(study, app_db):
     app = log_in("admin")
     table = app.dataframe[0].value
-    assert set(table["username"]) == {"researcher", "surveyor", "supervisor", "reviewer", "auditor", "admin"}
+    assert set(table["用户名"]) == {"researcher", "surveyor", "supervisor", "reviewer", "auditor", "admin"}
     assert "password_hash" not in table.columns
     with app_db.session() as session:
         hashes = session.scalars(select(User.password_hash)).all()
@@ -278,7 +278,10 @@ def test_auditor_generates_the_pdf_report_on_click(study, app_db):
     assert not app.exception
     assert app.get("download_button")
     with app_db.session() as session:
-        pdf, digest = reports.build_report(session, find_study(session, STUDY_NAME), lang="zh", kind="full")
+        auditor = session.scalar(select(User).where(User.username == "auditor"))
+        pdf, digest = reports.build_report(
+            session, find_study(session, STUDY_NAME), lang="zh", kind="full", actor=auditor
+        )
     assert pdf.startswith(b"%PDF")
     assert f"报告 SHA-256：{digest}" in [c.value for c in app.caption]
 

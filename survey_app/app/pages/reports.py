@@ -7,7 +7,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from survey_app.app import state
+from survey_app.app import state, tables, words
 from survey_app.app.i18n import LANGUAGES
 from survey_app.app.state import tr
 from survey_app.services import reports, verification
@@ -37,6 +37,7 @@ built = st.session_state.get(REPORT_KEY)
 if built is not None and built[0] == study.id:
     _, built_lang, pdf, digest = built
     st.caption(tr("reports.sha", sha=digest or hashlib.sha256(pdf).hexdigest()))
+    st.caption(tr("reports.sha_help"))
     st.download_button(
         tr("reports.download"),
         pdf,
@@ -51,19 +52,25 @@ if st.button(tr("reports.verify"), key="run_verification"):
     with st.spinner(tr("reports.verify")), state.action() as session:
         checks = verification.verify_study(session, state.study(session), actor=state.actor(session))
 if checks is not None:
-    st.dataframe(
+    # plain words, no emoji: a government desktop without an emoji font shows those as empty boxes
+    failed = [check for check in checks if not check.ok]
+    (st.error if failed else st.success)(
+        tr("reports.summary_failed", failed=len(failed), total=len(checks))
+        if failed
+        else tr("reports.summary_ok", total=len(checks))
+    )
+    tables.show(
         pd.DataFrame(
             [
                 {
-                    tr("reports.check"): check.name,
-                    tr("reports.result"): ("✅ " + tr("reports.ok"))
-                    if check.ok
-                    else ("❌ " + tr("reports.failed")),
-                    tr("reports.detail"): check.detail,
+                    "check": words.check_name(check.name, state.lang()),
+                    "result": tr("reports.ok") if check.ok else tr("reports.failed"),
+                    "detail": words.check_text(check.detail, state.lang()),
                 }
                 for check in checks
             ]
         ),
-        hide_index=True,
-        width="stretch",
+        key="verification",
+        file_name=f"huifang-{study.name}-verification.csv",
+        labels={"check": tr("reports.check"), "result": tr("reports.result"), "detail": tr("reports.detail")},
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from survey_app.app import state
+from survey_app.app import state, tables
 from survey_app.app.queries import users_table
 from survey_app.app.state import tr
 from survey_app.services import auth
@@ -20,18 +21,11 @@ with state.reading() as session:
     users = auth.list_users(session, state.actor(session))
     rows = users_table(users, auth.ROLE_LABELS, state.lang())
 st.subheader(tr("users.list"))
-st.dataframe(
-    rows,
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "id": tr("common.id"),
-        "username": tr("users.username"),
-        "display_name": tr("users.display_name"),
-        "role": tr("users.role"),
-        "surveyor_no": tr("users.surveyor_no"),
-        "active": tr("users.active"),
-    },
+tables.show(
+    pd.DataFrame(rows).astype({"active": str}),
+    key="users",
+    file_name="huifang-users.csv",
+    words=["active"],
 )
 
 
@@ -74,7 +68,12 @@ if create:
             st.rerun()
 
 st.subheader(tr("users.manage"))
-choices = {row["id"]: f"{row['username']} · {row['role']} · {'✓' if row['active'] else '✗'}" for row in rows}
+choices = {
+    row[
+        "id"
+    ]: f"{row['username']} · {row['role']} · {tr('users.active') if row['active'] else tr('users.inactive')}"
+    for row in rows
+}
 if choices:
     picked = st.selectbox(tr("users.pick"), list(choices), format_func=choices.__getitem__, key="manage_user")
     left, right = st.columns(2)
