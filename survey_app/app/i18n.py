@@ -135,6 +135,68 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "释放后备样本（第 {replicate} 批）",
         "en": "Release reserve replicate {replicate}",
     },
+    "sample.method_proportional": {"zh": "按比例分配", "en": "Proportional"},
+    "sample.method_equal": {"zh": "等额分配", "en": "Equal"},
+    "sample.method_neyman": {"zh": "奈曼最优分配", "en": "Neyman"},
+    "sample.method_optimal": {"zh": "考虑成本的最优分配", "en": "Optimal (with costs)"},
+    "sample.method_audit": {"zh": "单位审计分配", "en": "Audit units"},
+    "sample.method_given": {"zh": "指定分配", "en": "Given"},
+    "sample.drawn_at": {"zh": "抽样时间（上海）", "en": "Drawn (Shanghai)"},
+    "sample.fingerprint": {
+        "zh": "样本指纹 SHA-256：{sha}（第 {frame} 号抽样框）",
+        "en": "Sample SHA-256: {sha} (frame {frame})",
+    },
+    "sample.all_parameters": {"zh": "全部抽样参数（技术细节）", "en": "All design parameters (technical)"},
+    "sample.replan_info": {
+        "zh": "本项目已抽样，不能重新抽取（需要更多个案时请在实地进度页释放后备样本）。下面仍可试算其他方案，供下一轮调查参考。",
+        "en": "This study's sample is drawn and cannot be redrawn (release reserves on the progress page for "
+        "more cases). You can still plan other designs below, for the next round.",
+    },
+    "sample.plan_help": {
+        "zh": "N_h：层内可抽单位数；n_h：释放样本数；预期误差：按预期应答率估计的 95% 置信区间半宽（百分点）。",
+        "en": "N_h: units in the stratum; n_h: cases released; expected margin: half-width of the 95% confidence "
+        "interval at the expected response rate (percentage points).",
+    },
+    "sample.few_completes": {
+        "zh": "{total} 个层中有 {count} 个层预期完成访问不足 {least} 个（最大预期误差 {worst}）：这些层单独的估计不可靠。请减少分层变量、合并小层或增加样本量。",
+        "en": "{count} of {total} strata expect fewer than {least} completes (largest expected margin {worst}): "
+        "their own estimates are unreliable. Use fewer strata variables, merge small strata or raise n.",
+    },
+    "sample.chart_limit": {
+        "zh": "图中显示样本量最大的 {shown} 个层（共 {total} 个），完整列表见上表。",
+        "en": "The chart shows the {shown} largest of {total} strata; the table lists them all.",
+    },
+    "sample.cost": {"zh": "每个个案成本", "en": "Cost per case"},
+    "sample.cost_help": {
+        "zh": "考虑成本的最优分配：n_h ∝ N_h·S_h/√c_h。请填写各层每个个案的相对成本（如外区回访成本更高），再点“按成本重新计算”。",
+        "en": "Optimal allocation: n_h ∝ N_h·S_h/√c_h. Give each stratum's relative cost per case, then press "
+        "“Recompute with these costs”.",
+    },
+    "sample.cost_apply": {"zh": "按成本重新计算", "en": "Recompute with these costs"},
+    "sample.cost_applied": {
+        "zh": "已采用这些成本：请再点“生成方案”。",
+        "en": "Costs taken: press “Plan” again.",
+    },
+    "sample.cost_one_variable": {
+        "zh": "考虑成本的最优分配在页面上只支持一个分层变量；多个分层变量请改用命令行。",
+        "en": "Optimal allocation with costs takes one strata variable in the app; use the command line for more.",
+    },
+    "sample.do_not_call": {"zh": "免打扰名单", "en": "Do-not-call list"},
+    "sample.do_not_call_help": {
+        "zh": "名单中的电话号码不会被抽中，后备样本释放时也会排除。每行一个号码；保存会替换整个名单，审计日志只记录数量和指纹。",
+        "en": "Numbers on the list are never drawn or released. One number a line; saving replaces the whole "
+        "list; the audit log records only its size and fingerprint.",
+    },
+    "sample.do_not_call_count": {
+        "zh": "当前名单共 {count} 个号码。",
+        "en": "The list holds {count} numbers.",
+    },
+    "sample.do_not_call_numbers": {"zh": "电话号码（每行一个）", "en": "Phone numbers (one a line)"},
+    "sample.do_not_call_save": {"zh": "保存名单", "en": "Save the list"},
+    "sample.do_not_call_saved": {
+        "zh": "免打扰名单已保存，共 {count} 个号码。",
+        "en": "Do-not-call list saved: {count} numbers.",
+    },
     "sample.released": {"zh": "已释放 {count} 个个案。", "en": "Released {count} cases."},
     # queue
     "queue.counts": {"zh": "待呼叫", "en": "Waiting"},

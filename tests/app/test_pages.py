@@ -301,7 +301,7 @@ def test_researcher_plans_then_draws_a_sample_in_the_page(study, app_db, tmp_pat
     assert not app.exception
     assert not app.error, [e.value for e in app.error]
     plan = app.dataframe[0].value
-    assert plan["n_h"].sum() == 6
+    assert plan["释放样本 n_h"].sum() == 6
     app.button(key="draw_sample").click().run()
     assert not app.exception
     with app_db.session() as session:
@@ -372,4 +372,4 @@ def test_researcher_plans_a_risk_targeted_sample(study, app_db):
     app.button(key="FormSubmitter:design-生成方案").click().run()
     assert not app.exception
     assert not app.error, [e.value for e in app.error]
-    assert app.dataframe[0].value["n_h"].sum() == 6
+    assert app.dataframe[0].value["释放样本 n_h"].sum() == 6

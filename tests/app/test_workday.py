@@ -118,3 +118,52 @@ def test_supervisor_draws_recontacts_and_records_a_verdict(study, app_db):
     ]
     shown = next(t.value for t in app.dataframe if "核实结论" in t.value.columns)
     assert "不符：受访者否认接受访问或回答明显不同" in shown["核实结论"].tolist()
+
+
+def _second_study(app_db, frame_path) -> int:
+    with app_db.session() as session:
+        researcher = session.scalar(select(User).where(User.username == "researcher"))
+        second = studies.create_study(session, researcher, "second", "第二次回访")
+        frames.import_frame(session, researcher, second, frame_path)
+        return second.id
+
+
+def test_sample_plan_warns_about_strata_too_small_to_estimate(study, app_db):
+    second_id = _second_study(app_db, study.frame_path)
+    app = log_in("researcher")
+    app.selectbox(key="study_select").select(second_id).run()
+    app.switch_page("pages/sample.py").run()
+    app.number_input(key="design_n").set_value(6)
+    app.button(key="FormSubmitter:design-生成方案").click().run()
+    assert not app.exception
+    assert any("预期完成访问不足 30 个" in w.value for w in app.warning)
+
+
+def test_after_the_draw_the_page_summarises_the_sample_and_still_plans(study, app_db):
+    app = log_in("researcher")
+    app.switch_page("pages/sample.py").run()
+    assert not app.exception
+    assert {m.label for m in app.metric} >= {"随机种子", "分配方法", "抽样时间（上海）"}
+    assert app.number_input(key="design_n")  # a re-plan for the next round ...
+    app.button(key="FormSubmitter:design-生成方案").click().run()
+    assert not app.exception and not [b for b in app.button if b.key == "draw_sample"]  # ... without a redraw
+
+
+def test_researcher_keeps_a_do_not_call_list_whose_numbers_stay_out_of_the_audit_log(study, app_db):
+    import json
+
+    from survey_app.storage.models import AuditEntry
+
+    second_id = _second_study(app_db, study.frame_path)
+    app = log_in("researcher")
+    app.selectbox(key="study_select").select(second_id).run()
+    app.switch_page("pages/sample.py").run()
+    app.text_area(key="dnc_numbers").input(f"{study.phones[0]}\n\n{study.phones[1]}\n")
+    app.button(key="FormSubmitter:do_not_call-保存名单").click().run()
+    assert [s.value for s in app.success] == ["免打扰名单已保存，共 2 个号码。"]
+    with app_db.session() as session:
+        assert sorted(studies.find_study(session, "second").settings["do_not_call"]) == sorted(
+            study.phones[:2]
+        )
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "study.do_not_call")).one()
+    assert json.loads(entry.details)["numbers"] == 2 and study.phones[0] not in entry.details

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from sampling.errors import SamplingError
-from survey_app.app import state
+from survey_app.app import state, tables
 from survey_app.app.state import tr
-from survey_app.services import frames, samples
+from survey_app.services import frames, samples, studies
 from survey_app.services.errors import NotFound
 
 STRATA_CHOICES = ["domain", "district", "channel", "event_type"]
 METHODS = ["proportional", "equal", "neyman", "optimal"]
 PLAN_KEY = "sample_plan"
+COST_KEY = "sample_costs"
 UNITS = ["person", "event"]
+#: a stratum expecting fewer completes than this gives no estimate of its own worth reading
+FEW_COMPLETES = 30
+CHART_STRATA = 40
 
 state.guard("researcher", "admin")
 st.header(tr("page.sample"))
@@ -34,29 +39,54 @@ with state.reading() as session:
 
 if design is not None:
     st.subheader(tr("sample.current"))
-    st.json(
-        {
-            "seed": design.seed,
-            "params": design.params,
-            "sample_sha256": design.sample_sha256,
-            "frame_id": design.frame_id,
-            "drawn_at": design.drawn_at.isoformat(timespec="seconds"),
-        }
-    )
-    st.dataframe(
-        [{"stratum": k, "n_h": v} for k, v in design.allocation.items()], hide_index=True, width="stretch"
+    drawn_with = (design.params or {}).get("sampling", {})
+    facts = st.columns(4)
+    facts[0].metric(tr("sample.seed"), str(design.seed))
+    facts[1].metric(tr("sample.method"), tr(f"sample.method_{drawn_with.get('method', 'given')}"))
+    facts[2].metric(tr("sample.n"), sum(int(v) for v in design.allocation.values()))
+    facts[3].metric(tr("sample.drawn_at"), tables.shanghai(design.drawn_at))
+    st.caption(tr("sample.fingerprint", sha=design.sample_sha256, frame=design.frame_id))
+    with st.expander(tr("sample.all_parameters")):
+        st.json(design.params, expanded=False)
+    tables.show(
+        [{"stratum": k, "n_h": v} for k, v in design.allocation.items()],
+        key="allocation",
+        file_name="sample-allocation.csv",
     )
     if st.button(tr("sample.verify"), key="verify_sample"):
         with state.action() as session:
             ok, message = samples.verify_sample(session, state.study(session))
             (st.success if ok else st.error)(message)
-    st.stop()
+    st.info(tr("sample.replan_info"))
+
+with st.expander(tr("sample.do_not_call"), expanded=False):
+    st.caption(tr("sample.do_not_call_help"))
+    with state.reading() as session:
+        listed = len((state.study(session).settings or {}).get("do_not_call") or [])
+    st.caption(tr("sample.do_not_call_count", count=listed))
+    with st.form("do_not_call"):
+        numbers = st.text_area(tr("sample.do_not_call_numbers"), key="dnc_numbers", height=120)
+        replace = st.form_submit_button(tr("sample.do_not_call_save"))
+    if replace:
+        with state.action() as session:
+            count = studies.set_do_not_call(
+                session, state.actor(session), state.study(session), numbers.splitlines()
+            )
+            state.flash(tr("sample.do_not_call_saved", count=count))
+        if st.session_state.get(state.FLASH_KEY):
+            st.session_state.pop("dnc_numbers", None)
+            st.rerun()
 
 with st.form("design"):
     strata = st.multiselect(tr("sample.strata"), STRATA_CHOICES, default=["domain"], key="design_strata")
     left, right = st.columns(2)
     n = left.number_input(tr("sample.n"), min_value=1, value=min(400, frame_row.row_count), key="design_n")
-    method = right.selectbox(tr("sample.method"), METHODS, key="design_method")
+    method = right.selectbox(
+        tr("sample.method"),
+        METHODS,
+        format_func={m: tr(f"sample.method_{m}") for m in METHODS}.__getitem__,
+        key="design_method",
+    )
     minimum = left.number_input(tr("sample.minimum"), min_value=0, value=0, key="design_minimum")
     reserve = right.number_input(tr("sample.reserve"), 0.0, 1.0, 0.2, 0.05, key="design_reserve")
     response_rate = left.number_input(tr("sample.response_rate"), 0.05, 1.0, 0.5, 0.05, key="design_rr")
@@ -88,6 +118,12 @@ if risk:  # suspicious organisations become strata of their own; the other recor
         "base": strata[0] if strata else "district",
     }
     params["strata"] = ["risk_stratum"]
+costs = st.session_state.get(COST_KEY, {})
+if method == "optimal":
+    if len(params["strata"]) == 1:
+        params["cost"] = costs or None
+    else:
+        st.warning(tr("sample.cost_one_variable"))
 if planned and strata:
     with state.action() as session:
         # phone numbers are read only so that the person unit can group events by number; the page
@@ -106,20 +142,62 @@ if planned and strata:
 plan = st.session_state.get(PLAN_KEY)
 if plan is not None and plan[0] == params:
     table = plan[1]
-    st.dataframe(
-        table[["stratum", *[c for c in table.columns if c != "stratum"]]], hide_index=True, width="stretch"
+    ordered = table[["stratum", *[c for c in table.columns if c != "stratum"]]]
+    tables.show(
+        ordered,
+        key="plan",
+        file_name="sample-plan.csv",
+        percent=[c for c in ("margin_of_error", "system_rate") if c in ordered.columns],
     )
+    st.caption(tr("sample.plan_help"))
+    if "expected_completes" in table.columns:
+        few = table[table["expected_completes"] < FEW_COMPLETES]
+        if len(few):
+            worst = float(few["margin_of_error"].max()) if "margin_of_error" in few.columns else float("nan")
+            st.warning(
+                tr(
+                    "sample.few_completes",
+                    count=len(few),
+                    total=len(table),
+                    least=FEW_COMPLETES,
+                    worst=f"{worst:.0%}",
+                )
+            )
+    shown = table.sort_values("n_h", ascending=False).head(CHART_STRATA)
+    if len(table) > CHART_STRATA:
+        st.caption(tr("sample.chart_limit", shown=CHART_STRATA, total=len(table)))
     st.altair_chart(
-        alt.Chart(table)
+        alt.Chart(shown)
         .mark_bar()
         .encode(
-            x=alt.X("n_h:Q"),
-            y=alt.Y("stratum:N", sort="-x"),
-            tooltip=["stratum:N", "N_h:Q", "n_h:Q", "margin_of_error:Q"],
-        ),
+            x=alt.X("n_h:Q", title="n_h"),
+            y=alt.Y("stratum:N", sort="-x", title=tr("progress.stratum")),
+            tooltip=["stratum:N", "N_h:Q", "n_h:Q", alt.Tooltip("margin_of_error:Q", format=".1%")],
+        )
+        .properties(height=min(600, 18 * len(shown) + 40)),
         width="stretch",
     )
-    if st.button(tr("sample.draw"), type="primary", key="draw_sample"):
+    if method == "optimal" and len(params["strata"]) == 1:
+        st.caption(tr("sample.cost_help"))
+        edited = st.data_editor(
+            pd.DataFrame(
+                {"stratum": table["stratum"], "cost": [costs.get(k, 1.0) for k in table["stratum"]]}
+            ),
+            hide_index=True,
+            disabled=["stratum"],
+            column_config={
+                "stratum": tr("progress.stratum"),
+                "cost": st.column_config.NumberColumn(tr("sample.cost"), min_value=0.01, step=0.5),
+            },
+            key="cost_editor",
+        )
+        if st.button(tr("sample.cost_apply"), key="apply_costs"):
+            st.session_state[COST_KEY] = dict(
+                zip(edited["stratum"], edited["cost"].astype(float), strict=True)
+            )
+            st.session_state.pop(PLAN_KEY, None)
+            st.info(tr("sample.cost_applied"))
+    if design is None and st.button(tr("sample.draw"), type="primary", key="draw_sample"):
         with state.action() as session:
             try:
                 drawn = samples.draw_sample(session, state.actor(session), state.study(session), params)
