@@ -396,6 +396,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "comparison.report": {"zh": "对比报告（PDF）", "en": "Comparison report (PDF)"},
     "comparison.report_generate": {"zh": "生成对比报告", "en": "Generate the comparison report"},
     "comparison.system": {"zh": "系统满意率", "en": "System 满意率"},
+    "comparison.third_party_estimate": {"zh": "第三方回访估计", "en": "Third-party estimate"},
+    "comparison.by_group_help": {
+        "zh": "系统满意率为评价系统全部记录（普查，无抽样误差）；第三方估计为加权回访结果及其 95% 置信区间。知晓率与首选率没有系统对应值。",
+        "en": "The system 满意率 is over all the rating system's records (a census, no sampling error); the "
+        "third-party estimate is the weighted callback result with its 95% confidence interval. 知晓率 and "
+        "首选率 have no system counterpart.",
+    },
     "comparison.third_party": {"zh": "第三方满意率", "en": "Third-party 满意率"},
     "comparison.by_unit": {"zh": "分单位对比", "en": "By unit"},
     "comparison.unit": {"zh": "单位", "en": "Unit"},

@@ -330,8 +330,9 @@ def test_reviewer_generates_the_shorter_comparison_report_on_click(study, app_db
     assert not app.exception
     assert app.get("download_button")
     with app_db.session() as session:
+        reviewer = session.scalar(select(User).where(User.username == "reviewer"))
         pdf, digest = reports.build_report(
-            session, find_study(session, STUDY_NAME), lang="zh", kind="comparison"
+            session, find_study(session, STUDY_NAME), lang="zh", kind="comparison", actor=reviewer
         )
     assert pdf.startswith(b"%PDF")
     assert f"报告 SHA-256：{digest}" in [c.value for c in app.caption]

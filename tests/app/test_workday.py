@@ -167,3 +167,15 @@ def test_researcher_keeps_a_do_not_call_list_whose_numbers_stay_out_of_the_audit
         )
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "study.do_not_call")).one()
     assert json.loads(entry.details)["numbers"] == 2 and study.phones[0] not in entry.details
+
+
+def test_reviewer_sees_the_system_rate_beside_the_callback_rate_per_district(study, app_db):
+    complete_interviews(app_db, 6)
+    app = log_in("reviewer")
+    app.selectbox(key="group").select("district").run()
+    assert not app.exception
+    table = next(t.value for t in app.dataframe if "系统满意率 (%)" in t.value.columns)
+    satisfaction = table[table["指标"] == "满意率"]
+    assert set(satisfaction["所属区"]) == {"黄浦区", "徐汇区"}
+    # the builder's frame rates 满意, 基本满意, 不满意 in turn: two thirds count as satisfied
+    assert satisfaction["系统满意率 (%)"].between(60, 72).all()

@@ -13,7 +13,7 @@ import streamlit as st
 
 from analysis.errors import AnalysisError
 from sampling.cells import csv_bytes
-from survey_app.app import state
+from survey_app.app import state, tables
 from survey_app.app.state import tr
 from survey_app.security import audit
 from survey_app.services import analysis_service, reports
@@ -82,17 +82,29 @@ group = st.selectbox(
     tr("comparison.level"), GROUPS, format_func={g: tr(f"queue.{g}") for g in GROUPS}.__getitem__, key="group"
 )
 by_group = result.headline[result.headline["group"] == group]
-st.dataframe(
-    by_group[["metric", "level", "estimate", "ci_low", "ci_high", "n"]],
-    hide_index=True,
-    width="stretch",
-    column_config={
+# the system's own 满意率 of each level beside the callback's (a census of the frame: no interval)
+system_by_level = (
+    result.frame.assign(_sat=result.frame["system_rating"].isin(result.satisfied_codes))
+    .groupby(group)["_sat"]
+    .mean()
+)
+by_group = by_group.assign(
+    system=by_group["level"].map(system_by_level).where(by_group["metric"] == analysis_service.SATISFACTION)
+)
+tables.show(
+    by_group[["metric", "level", "system", "estimate", "ci_low", "ci_high", "n"]],
+    key=f"headline_{group}",
+    file_name=f"huifang-{study.name}-by-{group}.csv",
+    percent=["system", *PERCENTS],
+    labels={
         "metric": tr("comparison.metric"),
         "level": tr(f"queue.{group}"),
-        "n": "n",
-        **{c: st.column_config.NumberColumn(tr(f"comparison.{c}"), format="percent") for c in PERCENTS},
+        "system": tr("comparison.system"),
+        "estimate": tr("comparison.third_party_estimate"),
+        "n": tr("comparison.respondents"),
     },
 )
+st.caption(tr("comparison.by_group_help"))
 
 st.subheader(tr("comparison.by_unit"))
 filters = st.columns(len(GROUPS))
@@ -191,7 +203,9 @@ unit_id = st.selectbox(
 )
 if unit_id is not None:
     st.caption(tr("comparison.drill_help"))
-    st.dataframe(analysis_service.unit_cases(result, unit_id), hide_index=True, width="stretch")
+    tables.show(
+        analysis_service.unit_cases(result, unit_id), key="drill", file_name=f"unit-{unit_id}-cases.csv"
+    )
 
 st.subheader(tr("comparison.exports"))
 export_columns = st.columns(2)
