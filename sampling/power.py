@@ -106,12 +106,19 @@ def completes_for_inflation(
     """Smallest m from which on every m' ≥ m (up to ``limit``) detects ``inflation``; None if none does."""
     if not 0 < inflation <= 1:
         raise DesignError(f"the inflation to detect must be in (0, 1] (got {inflation})")
-    m = np.arange(1, limit + 1)
-    mdi = minimum_detectable_inflation(np.full(limit, system_rate), m, alpha, power, honest_gap)
+    # search up to three times the normal-approximation size (the exact saw-tooth is long gone by then)
+    p0 = min(max(system_rate - honest_gap, 0.0), 1.0)
+    p1 = max(p0 - inflation, 0.0)
+    spread = stats.norm.isf(alpha) * math.sqrt(p0 * (1 - p0)) + stats.norm.isf(1 - power) * math.sqrt(
+        p1 * (1 - p1)
+    )
+    top = int(min(limit, 3 * (spread / inflation) ** 2 + 200))
+    m = np.arange(1, top + 1)
+    mdi = minimum_detectable_inflation(np.full(top, system_rate), m, alpha, power, honest_gap)
     failing = np.flatnonzero(mdi > inflation + 1e-12)
     if len(failing) == 0:
         return 1
-    if failing[-1] == limit - 1:
+    if failing[-1] == top - 1:
         return None
     return int(failing[-1]) + 2
 
