@@ -17,10 +17,10 @@ import pandas as pd
 
 from sampling import validation as v
 from sampling.cells import csv_bytes
-from sampling.errors import FrameError, MissingColumnsError
+from sampling.errors import FrameError, MappingError, MissingColumnsError
 from sampling.fingerprint import frame_sha256
 from sampling.limits import DEFAULT_LIMITS, FrameLimits
-from sampling.mapping import normalise_header, resolve_mapping
+from sampling.mapping import SYNONYM_TO_FIELD, normalise_header, resolve_mapping
 from sampling.reading import RawTable, read_headers, read_table
 from sampling.vocabulary import FRAME_FIELDS, REQUIRED_FIELDS, SCALES
 
@@ -195,8 +195,8 @@ def load_frame(
     as_of = as_of or _today()
     limits = limits or DEFAULT_LIMITS
     headers = read_headers(path, encoding, limits)
-    resolved = resolve_mapping(headers, mapping)
-    _refuse_duplicate_headers(path, headers, resolved)
+    _refuse_duplicate_headers(path, headers, mapping)
+    resolved = _resolve(path, headers, mapping)
     missing = [name for name in REQUIRED_FIELDS if name not in resolved.values()]
     if missing:
         raise MissingColumnsError(path, missing, headers)
@@ -204,7 +204,7 @@ def load_frame(
     report_progress("reading", 0.0)
     raw = read_table(path, encoding, dictionary_headers, limits)
     report_progress("validating", 0.5)
-    resolved = resolve_mapping(list(raw.data.columns), mapping)
+    resolved = _resolve(path, list(raw.data.columns), mapping)
     missing = [name for name in REQUIRED_FIELDS if name not in resolved.values()]
     if missing:
         raise MissingColumnsError(path, missing, raw.data.columns)
@@ -276,14 +276,23 @@ def _cell_issues(raw: RawTable, resolved: dict[str, str], issues: v.Issues) -> N
         issues.add(at, resolved.get(header, "(no header)"), pd.Series(values), why, v.REJECTED)
 
 
-def _refuse_duplicate_headers(path: Path, headers: list[str], resolved: dict[str, str]) -> None:
-    """Two columns with one (mapped) header: which one holds the field cannot be known."""
+def _resolve(path: Path, headers: list[str], mapping: dict[str, str | None] | None) -> dict[str, str]:
+    try:
+        return resolve_mapping(headers, mapping)
+    except MappingError as exc:
+        raise MappingError(f"{path}: {exc}") from exc
+
+
+def _refuse_duplicate_headers(path: Path, headers: list[str], mapping: dict[str, str | None] | None) -> None:
+    """Two columns with one header that names a field: which one holds the field cannot be known."""
+    given = {normalise_header(h): f for h, f in (mapping or {}).items()}
     seen: dict[str, int] = {}
     for index, header in enumerate(headers):
         key = normalise_header(header)
         if not key:
             continue
-        if key in seen and (header in resolved or headers[seen[key]] in resolved):
+        names_a_field = given.get(key) is not None or (key not in given and key in SYNONYM_TO_FIELD)
+        if key in seen and names_a_field:
             raise FrameError(
                 path,
                 f"the header {header!r} appears twice (columns {seen[key] + 1} and {index + 1})",

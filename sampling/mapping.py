@@ -12,17 +12,19 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from sampling.errors import MappingError
+from sampling.textclean import clean
 from sampling.vocabulary import FRAME_FIELDS, HEADER_SYNONYMS
 
 MAPPING_FORMAT_VERSION = 1
 
 
 def normalise_header(header: object) -> str:
-    """Headers compare without case, BOM or surrounding and doubled spaces."""
-    return " ".join(str(header).replace("\ufeff", "").strip().lower().split())
+    """Headers compare without case, invisible characters, full-width forms or surrounding and doubled
+    spaces."""
+    return " ".join(clean(str(header)).strip().lower().split())
 
 
-_SYNONYM_TO_FIELD: dict[str, str] = {
+SYNONYM_TO_FIELD: dict[str, str] = {
     normalise_header(name): field for field, names in HEADER_SYNONYMS.items() for name in names
 }
 
@@ -36,7 +38,7 @@ def guess_mapping(headers: Iterable[object]) -> dict[str, str]:
     """Map the headers that match a built-in synonym; when two match one field the better synonym wins."""
     best: dict[str, str] = {}
     for header in headers:
-        field = _SYNONYM_TO_FIELD.get(normalise_header(header))
+        field = SYNONYM_TO_FIELD.get(normalise_header(header))
         if field is None:
             continue
         current = best.get(field)
@@ -59,7 +61,7 @@ def resolve_mapping(
     decided = {normalise_header(h) for h in (mapping or {})}
     candidates: dict[str, list[str]] = {}
     for header in headers:
-        field = _SYNONYM_TO_FIELD.get(normalise_header(header))
+        field = SYNONYM_TO_FIELD.get(normalise_header(header))
         if field is not None and normalise_header(header) not in decided:
             candidates.setdefault(field, []).append(header)
     for field, names in candidates.items():

@@ -276,7 +276,7 @@ def _unique_headers(headers: list[str]) -> list[str]:
     return unique
 
 
-def _headers_of(line: str, path: Path, limits: FrameLimits) -> list[str]:
+def _headers_of(line: str, path: Path, limits: FrameLimits, complete: bool = True) -> list[str]:
     try:
         headers = [h.strip() for h in next(csv.reader([line]), [])]
     except csv.Error as exc:
@@ -286,7 +286,8 @@ def _headers_of(line: str, path: Path, limits: FrameLimits) -> list[str]:
     if len(headers) > limits.max_columns:
         raise FrameError(
             path,
-            f"row 1 has {len(headers):,} columns, more than the limit of {limits.max_columns:,}",
+            f"row 1 has {'' if complete else 'at least '}{len(headers):,} columns, more than the limit of "
+            f"{limits.max_columns:,}",
             "Export only the frame's columns, or raise FrameLimits.max_columns.",
         )
     return headers
@@ -401,13 +402,15 @@ def _read_csv(
     if not any(headers):
         raise FrameError(path, "row 1 (the header row) is empty", "Put the column names in the first row.")
     utf8 = raw if codec == "utf-8" else text.encode("utf-8")
-    if _irregular(utf8):
+    irregular = _irregular(utf8)
+    if irregular or limits.max_line_bytes < (1 << 20):  # else Arrow's block size finds a long line
         _long_line(utf8, path, limits)
+    if irregular:
         return _read_csv_python(text, headers, path, codec, detected)
     types = {
         h: pa.dictionary(pa.int32(), pa.string()) if h in dictionary_headers else pa.string() for h in headers
     }
-    block = max(1 << 16, limits.max_line_bytes + 1)  # Arrow refuses a row longer than its block
+    block = max(1 << 20, limits.max_line_bytes + 1)  # Arrow refuses a row longer than its block
 
     def read(use_threads: bool) -> tuple[pa.Table, list[tuple[int | None, str, str]]]:
         bad: list[tuple[int | None, str, str]] = []
@@ -807,7 +810,14 @@ def read_headers(
     else:
         line = re.split(rb"\r\n|\r|\n", head, maxsplit=1)[0]
         text = _decode(line, codec, path)
-    return _headers_of(first_line(text.removeprefix("\ufeff")), path, limits)
+    text = text.removeprefix("\ufeff")
+    if not text.strip() and not head.strip(b" \t\r\n\x00"):
+        raise EmptyFileError(path)
+    complete = len(head) < _DETECTION_SAMPLE_BYTES or re.search(rb"[\r\n]", head) is not None
+    headers = _headers_of(first_line(text), path, limits, complete)
+    if not any(headers):
+        raise FrameError(path, "row 1 (the header row) is empty", "Put the column names in the first row.")
+    return headers
 
 
 def file_sha256(path: Path) -> str:

@@ -48,10 +48,13 @@ _PAIRS = _first_pairs()
 #: Characters removed outright: zero-width, bidirectional controls, soft hyphen, word joiners, BOM.
 _INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
-#: Lead bytes of every character ``clean`` may change (2-byte sequences, U+0800–U+2FFF, U+A000–U+FFFF,
-#: 4-byte sequences); E3–E9 (kana, CJK) are absent, so Chinese text is ruled out on its bytes.
+#: Control bytes and the lead bytes of every character ``clean`` may change (2-byte sequences,
+#: U+0800–U+2FFF, U+A000–U+FFFF, 4-byte sequences); E3–E9 (kana, CJK) are absent, so Chinese text is
+#: ruled out on its bytes.
 _SUSPECT_BYTE = np.zeros(256, dtype=bool)
-_SUSPECT_BYTE[[*range(0xC2, 0xE3), *range(0xEA, 0xF5)]] = True
+_SUSPECT_BYTE[[*range(0x20), 0x7F, *range(0xC2, 0xE3), *range(0xEA, 0xF5)]] = True
+#: Control characters left after cleaning: a line break inside a value comes from a quote left open.
+CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 def _ascii_digits(text: str) -> str:

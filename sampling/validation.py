@@ -256,6 +256,9 @@ def clean_text(column: pd.Series, field: str, issues: Issues, max_chars: int) ->
         for i in suspects:
             if names[i] is not None and (cleaned := textclean.clean(names[i]).strip()) != names[i]:
                 names[i], notes[i] = cleaned or None, _UNICODE_NOTE
+        control = [name is not None and bool(textclean.CONTROL.search(name)) for name in names]
+        if any(control):
+            issues.add(per_row(column, control), field, column, _CONTROL_NOTE, REJECTED, show=_shorten)
         long = [name is not None and len(name) > max_chars for name in names]
         if any(n is not None for n in notes):
             reasons = pd.Series([*(n or "" for n in notes), ""], dtype="str")
@@ -285,6 +288,11 @@ def clean_text(column: pd.Series, field: str, issues: Issues, max_chars: int) ->
             )
             text = text.copy()
             text.iloc[suspects[changed]] = after.iloc[changed].to_numpy()
+        control = text.iloc[suspects].str.contains(textclean.CONTROL, na=False).to_numpy(dtype=bool)
+        if control.any():
+            mask = np.zeros(len(text), dtype=bool)
+            mask[suspects[control]] = True
+            issues.add(mask, field, text, _CONTROL_NOTE, REJECTED, show=_shorten)
     longest = max((pc.max(pc.utf8_length(chunk)).as_py() or 0 for chunk in string_chunks(text)), default=0)
     if longest > max_chars:
         issues.add(
@@ -302,6 +310,9 @@ _UNICODE_NOTE = (
     "characters cleaned (invisible or direction-changing characters removed, full-width or other-script "
     "digits and letters made plain)"
 )
+
+
+_CONTROL_NOTE = "a line break or control character inside the value (a quote left open joins lines)"
 
 
 def _too_long(limit: int) -> str:
