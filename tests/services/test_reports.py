@@ -105,3 +105,55 @@ def test_every_page_of_the_study_report_renders_as_an_image(demo_db, tmp_path):
     )
     assert done.returncode == 0 and done.stderr == ""
     assert len(list(tmp_path.glob("page-*.png"))) == len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def _reviewer(session):
+    from survey_app.storage.models import User
+
+    return session.scalar(select(User).where(User.role == "reviewer").order_by(User.id))
+
+
+def test_a_district_report_prints_that_district_alone(demo_db):
+    with demo_db.session() as session:
+        pdf, _ = reports.build_report(
+            session, studies.find_study(session, "demo"), district="浦东", record=False
+        )
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    assert pages[0].startswith("浦东新区")
+    assert "本区与全市" in pages[0]
+    assert not any(page.startswith("摘要") for page in pages)
+    assert pages[-1].startswith("附录")
+
+
+def test_the_district_variant_is_recorded_and_verify_rebuilds_it(demo_db):
+    from survey_app.services import verification
+
+    with demo_db.session() as session:
+        study = studies.find_study(session, "demo")
+        _, digest = reports.build_report(
+            session, study, district="浦东新区", domain="公证", actor=_reviewer(session)
+        )
+    with demo_db.session() as session:
+        study = studies.find_study(session, "demo")
+        recorded = verification.last_report_entry(session, study)
+        check = verification.check_report(session, study, recorded)
+    assert (recorded["district"], recorded["domain"], recorded["sha256"]) == ("浦东新区", "公证", digest)
+    assert check.ok, check.detail
+
+
+def test_a_district_report_differs_from_the_whole_report_and_rebuilds_identically(demo_db):
+    with demo_db.session() as session:
+        study = studies.find_study(session, "demo")
+        whole, _ = reports.build_report(session, study, record=False)
+        first, _ = reports.build_report(session, study, district="黄浦区", record=False)
+        second, _ = reports.build_report(session, study, district="黄浦区", record=False)
+    assert first == second and first != whole
+
+
+def test_an_unknown_district_is_refused_with_the_districts_one_may_choose(demo_db):
+    import pytest
+
+    from analysis.report import ReportContentError
+
+    with demo_db.session() as session, pytest.raises(ReportContentError, match="浦东新区"):
+        reports.build_report(session, studies.find_study(session, "demo"), district="南京区", record=False)
