@@ -407,6 +407,18 @@ STRINGS: dict[str, dict[str, str]] = {
     "comparison.by_unit": {"zh": "分单位对比", "en": "By unit"},
     "comparison.unit": {"zh": "单位", "en": "Unit"},
     "comparison.flagged": {"zh": "疑似虚高单位", "en": "Units flagged as inflated"},
+    "comparison.districts": {"zh": "分区对比：系统与回访", "en": "Districts: system against callbacks"},
+    "comparison.districts_chart": {
+        "zh": "各区系统满意率（红色菱形）与回访满意率（蓝点，含 95% 置信区间），按差距排序。",
+        "en": "System 满意率 (red diamond) and callback 满意率 (blue dot, with 95% CI) by district, largest gap first.",
+    },
+    "comparison.districts_map": {
+        "zh": "颜色 = 系统满意率 − 回访满意率（百分点）：绿 ≤ 0，黄 0–3，橙 3–6，红 > 6，灰 = 无回访回答；"
+        "粗黑框 = 系统满意率超出该区回访区间上限。与 PDF 报告中的地图相同。",
+        "en": "Colour = system minus callback 满意率 (points): green ≤ 0, yellow 0–3, orange 3–6, red > 6, grey = "
+        "no callback answers; thick border = system rate above the district's callback interval. The same map "
+        "as in the PDF report.",
+    },
     "comparison.no_flags": {"zh": "没有单位被标记。", "en": "No unit is flagged."},
     "comparison.no_data": {
         "zh": "尚无完成的访问，无法比较。",
@@ -541,9 +553,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "designer.label_en": {"zh": "题目文字（英文）", "en": "Text (English)"},
     "designer.hint_zh": {"zh": "提示（中文）", "en": "Hint (Chinese)"},
     "designer.hint_en": {"zh": "提示（英文）", "en": "Hint (English)"},
-    "designer.relevant": {"zh": "显示条件（relevant）", "en": "Relevance"},
+    "designer.relevant": {"zh": "显示条件", "en": "Relevance"},
     "designer.constraint": {
-        "zh": "答案约束（constraint，用 . 表示本题答案）",
+        "zh": "答案约束（用 . 表示本题答案）",
         "en": "Constraint (. is the answer)",
     },
     "designer.required": {"zh": "必答", "en": "Required"},

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from analysis import report as rpt
-from analysis.report import adapters
+from analysis.report import adapters, shanghai_map
 from sampling.vocabulary import SCALES, canonical_district
 from survey_app.security import anchors, audit, witness
 from survey_app.security.audit import canonical_json
@@ -222,19 +222,48 @@ def _areas(
     return rpt.Areas(table=table, reasons=reasons)
 
 
-def _comparison(result: analysis_service.StudyAnalysis, headline: dict) -> rpt.Comparison:
+def _report_units(result: analysis_service.StudyAnalysis) -> pd.DataFrame:
+    """The units the report compares (`UNIT_COLUMNS` + district and domain), with their evidence."""
     compared = result.cases_compared
-    paired = compared.table
-    interviewed = result.cases[result.cases["interview_id"].notna()]
     evidence = None
     if len(compared.flags):
         flags = compared.flags.join(result.respondents[["organisation_id"]])
         evidence = flags.groupby("organisation_id")[["rated_by_other", "service_denied"]].sum()
     labels = {unit: f"{unit} {name}" for unit, name in result.units["name"].items()}
     units_table = result.units.drop(columns=["name"])
-    units = adapters.units_of(
+    return adapters.units_of(
         units_table[units_table["respondents"] > 0], names=labels, evidence=evidence, places=_places(result)
     )
+
+
+def district_overview(result: analysis_service.StudyAnalysis, lang: str = "zh") -> pd.DataFrame:
+    """The report's district pictures as data, for the reviewer's page: per district the system rate,
+    the callback estimate and interval, the gap in points, whether the system rate lies beyond the
+    interval, the units tested and flagged, and the map tile (`column`, `row`, `width`, `height`,
+    `label`, `colour`: the same layout and colour bins as the PDF's map)."""
+    frame = result.frame
+    satisfied = frame["system_rating"].isin(result.satisfied_codes)
+    system = (
+        satisfied.groupby(frame["district"]).mean().rename("system_rate").rename_axis("area").reset_index()
+        .assign(level="district")
+    )  # fmt: skip
+    table = adapters.areas_of(result.headline, system, _report_units(result))
+    table = table[table["level"] == "district"].drop(columns=["level"]).rename(columns={"area": "district"})
+    table["gap_points"] = 100 * (table["system_rate"] - table["estimate"])
+    table["beyond_interval"] = table["system_rate"] > table["ci_high"]
+    tiles = shanghai_map.tile_layout()
+    table = tiles.merge(table, on="district", how="left")
+    table["label"] = [shanghai_map.short_name(name, lang) for name in table["district"]]
+    table["colour"] = [shanghai_map.gap_colour(gap / 100) for gap in table["gap_points"]]
+    table["beyond_interval"] = table["beyond_interval"].fillna(False).astype(bool)
+    return table
+
+
+def _comparison(result: analysis_service.StudyAnalysis, headline: dict) -> rpt.Comparison:
+    compared = result.cases_compared
+    paired = compared.table
+    interviewed = result.cases[result.cases["interview_id"].notna()]
+    units = _report_units(result)
     median = interviewed.groupby("surveyor")["duration_minutes"].median()
     surveyors = (
         adapters.surveyor_checks_of(result.surveyors, median.to_dict())

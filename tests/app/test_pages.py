@@ -203,6 +203,21 @@ def test_reviewer_sees_headline_figures_and_no_personal_data(study, app_db):
     assert app.get("vega_lite_chart")
 
 
+def test_reviewer_sees_the_reports_district_chart_and_map(study, app_db):
+    import json
+
+    complete_interviews(app_db, 6)
+    app = log_in("reviewer")
+    assert not app.exception
+    assert "分区对比：系统与回访" in [header.value for header in app.subheader]
+    specs = json.dumps(
+        [json.loads(chart.proto.spec) for chart in app.get("vega_lite_chart")], ensure_ascii=False
+    )
+    assert '"diamond"' in specs, "no district chart with the system rate as diamonds"
+    assert '"rect"' in specs and '"colour"' in specs, "no tile map coloured by the gap"
+    assert any("粗黑框" in caption.value for caption in app.caption)
+
+
 def test_reviewer_without_completed_interviews_gets_a_clear_message(study):
     app = log_in("reviewer")
     assert [i.value for i in app.info] == ["尚无完成的访问，无法比较。"]

@@ -78,6 +78,53 @@ if result.paired_difference is not None:
         )
     )
 
+st.subheader(tr("comparison.districts"))
+overview = reports.district_overview(result, state.lang())  # the PDF's district chart and map, as data
+chart_column, map_column = st.columns([3, 2])
+answered = overview.dropna(subset=["estimate"]).sort_values("gap_points", ascending=False)
+rows = alt.Chart(answered).encode(y=alt.Y("label:N", sort=list(answered["label"]), title=None))
+chart_column.altair_chart(
+    rows.mark_rule(color="#1f4e79").encode(
+        x=alt.X("ci_low:Q", axis=alt.Axis(format="%"), title="满意率", scale=alt.Scale(zero=False)),
+        x2="ci_high:Q",
+    )
+    + rows.mark_circle(color="#1f4e79", size=45).encode(
+        x="estimate:Q",
+        tooltip=["district:N", alt.Tooltip("estimate:Q", format=".1%"), alt.Tooltip("ci_low:Q", format=".1%"),
+                 alt.Tooltip("ci_high:Q", format=".1%"), "n:Q"],
+    )
+    + rows.mark_point(shape="diamond", filled=True, color="#c0392b", size=60).encode(
+        x="system_rate:Q", tooltip=["district:N", alt.Tooltip("system_rate:Q", format=".1%")]
+    ),
+    width="stretch",
+)  # fmt: skip
+chart_column.caption(tr("comparison.districts_chart"))
+tiles = overview.assign(
+    x2=overview["column"] + overview["width"],
+    y2=overview["row"] + overview["height"],
+    x_mid=overview["column"] + overview["width"] / 2,
+    y_mid=overview["row"] + overview["height"] / 2,
+    text=[
+        f"{label} {gap:+.1f}" if gap == gap else f"{label} –"
+        for label, gap in zip(overview["label"], overview["gap_points"], strict=True)
+    ],
+)
+grid = {"axis": None, "scale": alt.Scale(domain=[0, 5])}
+map_column.altair_chart(
+    alt.Chart(tiles).mark_rect(stroke="black").encode(
+        x=alt.X("column:Q", **grid), x2="x2:Q",
+        y=alt.Y("row:Q", axis=None, scale=alt.Scale(domain=[5, 0])), y2="y2:Q",
+        color=alt.Color("colour:N", scale=None),
+        strokeWidth=alt.condition("datum.beyond_interval", alt.value(3), alt.value(0.3)),
+        tooltip=["district:N", alt.Tooltip("gap_points:Q", format="+.1f"), "units_flagged:Q"],
+    )
+    + alt.Chart(tiles).mark_text(fontSize=11).encode(
+        x=alt.X("x_mid:Q", **grid), y=alt.Y("y_mid:Q", axis=None, scale=alt.Scale(domain=[5, 0])), text="text:N"
+    ),
+    width="stretch",
+)  # fmt: skip
+map_column.caption(tr("comparison.districts_map"))
+
 group = st.selectbox(
     tr("comparison.level"), GROUPS, format_func={g: tr(f"queue.{g}") for g in GROUPS}.__getitem__, key="group"
 )
