@@ -40,8 +40,11 @@ class Login:
 
 @st.cache_resource(show_spinner=False)
 def _database(url: str) -> Database:
+    from survey_app.services.retention import purge_due
+
     db = open_database(url)
     upgrade(db)
+    purge_due(db)  # the retention check on every start (audited; nothing to do on most days)
     return db
 
 

@@ -256,6 +256,20 @@ def summary_text(result: StudyAnalysis) -> str:
 EXPORT_COLUMNS_DROPPED = ("intro", "closing", "comment")
 
 
+def pseudonymised(data: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """`data` with `record_id` (which leads back to the person in the rating system) replaced by a
+    study-specific pseudonym: a keyed hash, stable within the study, unlinkable without the match key."""
+    from survey_app.security.fieldcrypto import match_key, pseudonym
+
+    if "record_id" not in data.columns:
+        return data
+    key = match_key()
+    position = list(data.columns).index("record_id")
+    out = data.drop(columns=["record_id"])
+    out.insert(position, "pseudonym", [pseudonym(study.id, str(r), key) for r in data["record_id"]])
+    return out
+
+
 def export_analysis_dataset(session: Session, actor, study: Study, path) -> Any:
     """Write the analysis dataset (every released case, weights, dispositions, answers; no personal data
     and no free-text comments) as CSV, Excel, SPSS .sav or Stata .dta, chosen by the suffix. Audited."""
@@ -265,6 +279,7 @@ def export_analysis_dataset(session: Session, actor, study: Study, path) -> Any:
     require(actor, "researcher", "reviewer", "auditor", "admin")
     result = analyse(session, study)
     data = analysis.analysis_dataset(result.cases).drop(columns=list(EXPORT_COLUMNS_DROPPED), errors="ignore")
+    data = pseudonymised(data, study)
     written = analysis.export_dataset(data, path, value_labels=analysis.default_value_labels(data))
     audit.record(
         session,

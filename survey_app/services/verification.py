@@ -96,7 +96,12 @@ def check_stored_frame(session: Session, study: Study) -> Check:
             f"{len(data)} records match fingerprint {actual[:16]}… without names and numbers, purged on "
             f"{study.personal_data_purged_at:%Y-%m-%d} (with them: {frame.frame_sha256[:16]}… at import)",
         )
-    data = decrypted_frame_records(session, study, frame).drop(columns=["frame_record_pk"])
+    from survey_app.security.fieldcrypto import TamperedCiphertext
+
+    try:
+        data = decrypted_frame_records(session, study, frame).drop(columns=["frame_record_pk"])
+    except TamperedCiphertext as exc:
+        return Check("stored frame", False, f"{exc}: personal data was changed in the database")
     actual = frame_sha256(data)
     if actual != frame.frame_sha256:
         return Check(
