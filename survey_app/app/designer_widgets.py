@@ -19,7 +19,7 @@ import questionnaires
 from questionnaires import ExpressionError, Item, Questionnaire, QuestionnaireError
 from questionnaires.model import NUMBER_TYPES
 from sampling.vocabulary import SCALES
-from survey_app.app import state
+from survey_app.app import state, words
 from survey_app.app.answer_widgets import answer_widget
 from survey_app.app.state import tr
 
@@ -41,6 +41,26 @@ ITEM_TYPES = (
     "calculate",
 )
 OWN_CHOICES = ("single", "multiple")
+TYPE_LABELS: dict[str, tuple[str, str]] = {
+    "single": ("单选", "single choice"),
+    "multiple": ("多选", "multiple choice"),
+    "rating": ("评价", "rating"),
+    "yesno": ("是/否", "yes/no"),
+    "integer": ("整数", "integer"),
+    "decimal": ("小数", "decimal"),
+    "date": ("日期", "date"),
+    "text": ("文本", "text"),
+    "note": ("说明（只读）", "note"),
+    "calculate": ("计算", "calculate"),
+}
+
+
+def type_label(kind: str) -> str:
+    """An item type as the designer's reader calls it (单选 for single)."""
+    texts = TYPE_LABELS.get(kind)
+    if texts is None:
+        return kind
+    return texts[0] if state.lang() == "zh" else texts[1]
 
 
 # --- files in and out ------------------------------------------------------------------------------
@@ -123,7 +143,14 @@ def try_edit(edit: Callable[..., Questionnaire], *args: Any, **changes: Any) -> 
 def show_expression_error(error: ExpressionError) -> None:
     """The message and, under the expression, a caret at the character it names."""
     where = tr("designer.at_character", position=error.position) if error.position else ""
-    st.error(tr("designer.expression_error", field=error.field or "", message=error.message, where=where))
+    st.error(
+        tr(
+            "designer.expression_error",
+            field=words.expression_field(error.field, state.lang()),
+            message=words.expression_text(error.message, state.lang()),
+            where=where,
+        )
+    )
     if error.position:
         st.code(f"{error.source}\n{' ' * (error.position - 1)}^", language=None)
 
@@ -163,7 +190,7 @@ def item_rows(questionnaire: Questionnaire) -> list[dict[str, Any]]:
             "#": number,
             tr("designer.section"): section.name,
             tr("designer.item_name"): item.name,
-            tr("designer.type"): item.type,
+            tr("designer.type"): type_label(item.type),
             tr("designer.label_zh"): item.label.get("zh", ""),
             tr("designer.relevant"): item.relevant or "",
         }
@@ -219,7 +246,11 @@ def item_editor(questionnaire: Questionnaire, item: Item, version_id: int) -> tu
             )
             texts[field][language] = entered.strip()
     new_type = left.selectbox(
-        tr("designer.type"), ITEM_TYPES, index=ITEM_TYPES.index(item.type), key=key("type")
+        tr("designer.type"),
+        ITEM_TYPES,
+        index=ITEM_TYPES.index(item.type),
+        format_func={t: type_label(t) for t in ITEM_TYPES}.__getitem__,
+        key=key("type"),
     )
     valid = True
     changes: dict[str, Any] = {}
@@ -412,7 +443,12 @@ def add_item_form(questionnaire: Questionnaire) -> Questionnaire | None:
     with st.form("designer_add_item", clear_on_submit=True):
         left, right = st.columns(2)
         name = left.text_input(tr("designer.item_name"), key="designer_new_name")
-        kind = right.selectbox(tr("designer.type"), ITEM_TYPES, key="designer_new_type")
+        kind = right.selectbox(
+            tr("designer.type"),
+            ITEM_TYPES,
+            format_func={t: type_label(t) for t in ITEM_TYPES}.__getitem__,
+            key="designer_new_type",
+        )
         section = left.selectbox(
             tr("designer.section"),
             sections,

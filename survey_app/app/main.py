@@ -162,7 +162,12 @@ def main() -> None:
     if current is not None:
         state.keep_token()
         if current.role == "admin":  # where the data lives is the administrator's business only
-            st.sidebar.caption(tr("app.database", where=db.description))
+            where = (
+                db.description.replace("SQLite file", "SQLite 文件")
+                if state.lang() == "zh"
+                else db.description
+            )
+            st.sidebar.caption(tr("app.database", where=where))
         _sidebar(current)
     page.run()
 

@@ -127,6 +127,9 @@ def localise(
     for column in words:
         if column in frame.columns:
             frame[column] = frame[column].map(word)
+    for column in frame.columns:  # an empty text cell shows empty, not "None"
+        if frame[column].dtype == object:
+            frame[column] = frame[column].where(frame[column].notna(), "")
     names = {}
     for column in frame.columns:
         name = (labels or {}).get(column) or header(column)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from sampling.vocabulary import REQUIRED_FIELDS
+from sampling.vocabulary import REQUIRED_FIELDS, SCALES
 
 FIELD_LABELS: dict[str, tuple[str, str]] = {
     "record_id": ("记录编号", "Record id"),
@@ -122,6 +122,9 @@ def flag_text(detail: str, lang: str) -> str:
         match = pattern.match(detail)
         if match:
             text = match.expand(template)
+            text = re.sub(
+                r"同一选项（(\w+)）", lambda m: f"同一选项（{rating_code(m.group(1), lang)}）", text
+            )
             for english, chinese in _DIRECTION.items():
                 text = text.replace(f"（{english}；", f"（{chinese}；")
             return text
@@ -198,3 +201,87 @@ def check_text(detail: str, lang: str) -> str:
         if match:
             return match.expand(template)
     return detail
+
+
+EXPRESSION_FIELDS: dict[str, str] = {
+    "relevant": "显示条件",
+    "constraint": "答案约束",
+    "required": "必答条件",
+    "required_if": "必答条件",
+    "calculate": "计算表达式",
+}
+
+EXPRESSIONS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p), zh)
+    for p, zh in (
+        (r"^the expression is empty$", "表达式为空"),
+        (r"^the expression ends too early.*$", "表达式提前结束（缺少运算对象或右括号？）"),
+        (r"^powers are written pow\(x, y\)$", "乘方请写作 pow(x, y)"),
+        (r"^the text starting here has no closing (.)$", r"从这里开始的文字缺少结尾的 \1"),
+        (r"^'\$\{' has no closing '\}'$", "“${” 缺少结尾的 “}”"),
+        (
+            r"^unexpected word '(.+)': refer to answers and case fields as \$\{(.+)\}$",
+            r"无法识别的词“\1”：引用答案或个案字段请写成 ${\2}",
+        ),
+        (r"^unexpected character (.+)$", r"无法识别的字符 \1"),
+        (r"^unexpected (.+)$", r"此处不应出现 \1"),
+        (
+            r"^\$\{(.+)\} is this item itself: use '\.' for the item's own answer$",
+            r"${\1} 就是本题：引用本题答案请用 “.”",
+        ),
+        (
+            r"^\$\{(.+)\} is this item itself: an item cannot depend on itself$",
+            r"${\1} 就是本题：题目不能依赖自身",
+        ),
+        (
+            r"^\$\{(.+)\} comes later in the questionnaire; expressions can only use earlier answers$",
+            r"${\1} 在问卷中位于本题之后；表达式只能引用前面题目的答案",
+        ),
+        (
+            r"^\$\{(.+)\} is neither an earlier item nor a case field \((.+)\)$",
+            r"${\1} 既不是前面的题目，也不是个案字段（\2）",
+        ),
+        (
+            r"^'\.' \(the current answer\) can only be used in a constraint$",
+            "“.”（本题答案）只能用在答案约束中",
+        ),
+        (r"^unknown function '(.+)'; the functions are: (.+)$", r"未知函数“\1”；可用函数：\2"),
+        (r"^(\w+)\(\) takes (.+) argument\(s\), not (\d+)$", r"\1() 需要 \2 个参数，而不是 \3 个"),
+        (r"^names with double underscores are not allowed \((.+)\)$", r"名称中不能有双下划线（\1）"),
+    )
+]
+
+
+def expression_field(field: str | None, lang: str) -> str:
+    """Which expression of an item (relevant, constraint, …) in `lang`."""
+    if not field:
+        return ""
+    return EXPRESSION_FIELDS.get(field, field) if lang == "zh" else field
+
+
+def expression_text(message: str, lang: str) -> str:
+    """An expression error's message in `lang`; the original when no pattern knows it."""
+    if lang != "zh":
+        return message
+    for pattern, template in EXPRESSIONS:
+        match = pattern.match(message)
+        if match:
+            return match.expand(template)
+    return message
+
+
+def scale_label(name: str, lang: str) -> str:
+    """A rating scale by its levels (满意 / 基本满意 / 不满意), the way its users know it."""
+    scale = SCALES.get(name)
+    if scale is None:
+        return name
+    levels = " / ".join(scale.label(code, lang) for code in scale.codes)
+    return f"{len(scale.codes)} 级：{levels}" if lang == "zh" else f"{len(scale.codes)} levels: {levels}"
+
+
+def rating_code(code: str, lang: str) -> str:
+    """A rating code (satisfied) as its label (满意) on the scale that knows it; other codes unchanged."""
+    for scale in SCALES.values():
+        if code in scale.codes:
+            return scale.label(code, lang)
+    return code

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 import questionnaires
 from sampling.vocabulary import SCALES
+from survey_app.app import words
 from survey_app.app.designer_widgets import editor_key, export_bytes
 from survey_app.app.i18n import t
 from survey_app.services import questionnaire_store
@@ -96,7 +97,9 @@ def test_an_invalid_relevance_shows_the_error_at_its_character_and_saves_nothing
     app.selectbox(key=f"designer_item-{draft}").select("who_rated").run()
     app.text_input(key=editor_key(draft, before.item("who_rated"), "relevant")).input(source).run()
     errors = [e.value for e in app.error]
-    assert any(expected.value.message in e and str(expected.value.position) in e for e in errors), errors
+    message = words.expression_text(expected.value.message, "zh")  # the Chinese UI's words for it
+    assert message != expected.value.message
+    assert any(message in e and str(expected.value.position) in e for e in errors), errors
     caret = f"{source}\n{' ' * (expected.value.position - 1)}^"
     assert caret in [code.value for code in app.code]
     app.button(key="designer_apply").click().run()

@@ -128,7 +128,7 @@ with edit_tab:
             tr("designer.pick_item"),
             names,
             format_func={
-                item.name: f"{item.name} · {item.type} · {item.label.get(state.lang(), '')[:30]}"
+                item.name: f"{item.name} · {widgets.type_label(item.type)} · {item.label.get(state.lang(), '')[:30]}"
                 for item in work.items
             }.__getitem__,
             key=f"designer_item-{version_id}",

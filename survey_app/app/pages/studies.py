@@ -6,7 +6,7 @@ import streamlit as st
 
 import questionnaires
 from sampling.vocabulary import DEFAULT_SATISFIED_CODES, SCALES
-from survey_app.app import state
+from survey_app.app import state, tables, words
 from survey_app.app.state import tr
 from survey_app.services import questionnaire_store, studies
 
@@ -23,22 +23,27 @@ with state.reading() as session:
             tr("common.name"): s.name,
             tr("common.title"): s.title,
             tr("common.state"): studies.state_label(s.state, state.lang()),
-            tr("studies.scale"): s.scale,
+            tr("studies.scale"): words.scale_label(s.scale, state.lang()),
             tr("studies.satisfied"): " + ".join(
                 SCALES[s.scale].label(c, state.lang()) for c in s.satisfied_codes
             ),
-            tr("common.created"): s.created_at.strftime("%Y-%m-%d %H:%M"),
+            tr("common.created"): tables.shanghai(s.created_at),
         }
         for s in studies.list_studies(session)
     ]
 st.subheader(tr("studies.list"))
 if rows:
-    st.dataframe(rows, hide_index=True, width="stretch")
+    tables.show(rows, key="studies", file_name="huifang-studies.csv")
 else:
     st.info(tr("app.no_studies"))
 
 st.subheader(tr("studies.create"))
-scale = st.selectbox(tr("studies.scale"), list(SCALES), key="new_study_scale")
+scale = st.selectbox(
+    tr("studies.scale"),
+    list(SCALES),
+    format_func={name: words.scale_label(name, state.lang()) for name in SCALES}.__getitem__,
+    key="new_study_scale",
+)
 with st.form("create_study", clear_on_submit=True):
     name = st.text_input(tr("studies.name"), key="new_study_name")
     title = st.text_input(tr("studies.title_field"), key="new_study_title")
@@ -85,7 +90,7 @@ with state.reading() as session:
         study_state = study.state
 if study is not None:
     if versions:
-        st.dataframe(versions, hide_index=True, width="stretch")
+        tables.show(versions, key="versions", file_name=f"{study.name}-questionnaire-versions.csv")
     else:
         st.caption(tr("studies.no_versions"))
     template = getattr(questionnaires, "template", None)
