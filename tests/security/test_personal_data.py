@@ -283,3 +283,45 @@ def test_a_purged_case_can_no_longer_be_revealed(demo_db):
         case.state, case.held_by = "held", admin.id
         with pytest.raises(InvalidState, match="purged"):
             fieldwork._personal(session, case)
+
+
+# ---------------------------------------------------------------- the command
+
+
+def _cli(*args: str, env: dict | None = None):
+    from click.testing import CliRunner
+
+    from survey_app.cli import main
+
+    return CliRunner().invoke(main, list(args), env=env or {}, catch_exceptions=False)
+
+
+def _admin_password(db) -> dict[str, str]:
+    from survey_app.security.passwords import hash_password
+
+    with db.session() as session:
+        admin = session.scalar(select(User).where(User.role == "admin"))
+        admin.password_hash = hash_password("purge-test-admin-pass")
+        return {"HUIFANG_USER": admin.username, "HUIFANG_PASSWORD": "purge-test-admin-pass"}
+
+
+def test_huifang_purge_check_lists_when_each_study_is_purged(demo_db):
+    result = _cli("--db", demo_db.url, "purge", "--check")
+    assert result.exit_code == 0
+    assert "demo: kept until" in result.output and "live: kept while the study is open" in result.output
+
+
+def test_huifang_purge_needs_a_user_and_refuses_before_the_period_ends(demo_db):
+    assert _cli("--db", demo_db.url, "purge", "demo").exit_code != 0  # no identity
+    refused = _cli("--db", demo_db.url, "purge", "demo", env=_admin_password(demo_db))
+    assert refused.exit_code == 1 and "retention period" in refused.output
+
+
+def test_huifang_purge_early_with_a_reason_purges_and_verify_still_passes(demo_db):
+    env = _admin_password(demo_db)
+    result = _cli("--db", demo_db.url, "purge", "demo", "--early", "study cancelled", env=env)
+    assert result.exit_code == 0 and "data key destroyed" in result.output
+    assert "demo: purged" in _cli("--db", demo_db.url, "purge", "--check").output
+    with demo_db.session() as session:
+        checks = verification.verify_study(session, studies.find_study(session, "demo"))
+    assert all(c.ok for c in checks), {c.name: c.detail for c in checks if not c.ok}
