@@ -166,6 +166,11 @@ def units_of(
         },
         columns=list(UNIT_COLUMNS),
     )
+    for column in ("inflation", "inflation_low", "inflation_high", "prob_inflated"):
+        if column in table.columns:  # the unit verdict model's estimates, when it gives them
+            result[column] = table[column].astype(float).to_numpy()
+    if "status" in table.columns:
+        result["status"] = table["status"].fillna("").astype(str).to_numpy()
     if places is not None:
         _columns(places, ("district", "domain"), "unit places")
         for column in ("district", "domain"):

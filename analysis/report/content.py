@@ -58,8 +58,17 @@ SURVEYOR_COLUMNS = (
 )
 AUDIT_ACTION_COLUMNS = ("action", "count")
 #: Optional columns of `comparison.units`: where a unit belongs (district pages list their units) and,
-#: once the unit verdict model gives them, its status and a sentence explaining the verdict.
-UNIT_OPTIONAL_COLUMNS = ("district", "domain", "status", "explanation")
+#: when the unit verdict model gives them, its verdict (`status`: flagged / no_evidence /
+#: insufficient_evidence), the inflation it estimates (0..1, with interval) and the probability of it.
+UNIT_OPTIONAL_COLUMNS = (
+    "district",
+    "domain",
+    "status",
+    "inflation",
+    "inflation_low",
+    "inflation_high",
+    "prob_inflated",
+)
 #: One row per district or domain (`level` = "district" / "domain"): the census system 满意率, the
 #: weighted third-party 满意率, 知晓率 and 首选率 with intervals, and the units tested and flagged there.
 AREA_COLUMNS = (

@@ -103,6 +103,20 @@ _T: dict[str, tuple[str, str]] = {
         "(false discovery rate controlled at {fdr}). The largest gaps: {names}.",
     ),
     "unit_gap": ("{name}（系统 {sys}，回访 {tp}）", "{name} (system {sys}, callbacks {tp})"),
+    "unit_gap_inflation": (
+        "{name}（系统 {sys}，回访 {tp}，估计虚高 {inf} 个百分点）",
+        "{name} (system {sys}, callbacks {tp}, estimated inflation {inf} points)",
+    ),
+    "insufficient": (
+        "另有 {small} {mw}{unit}证据不足（回答太少，或检验能力不足以发现明显虚高）：既未被标记，也不能认为没有问题。",
+        "Another {small} {unit} have insufficient evidence (too few answers, or too little power to detect a "
+        "clear inflation): they are neither flagged nor cleared.",
+    ),
+    "step_insufficient": (
+        "对证据不足的 {small} {mw}{unit}，在下一轮回访中增加样本，以便得出结论。",
+        "Sample more in the next round for the {small} {unit} with insufficient evidence, so that they can "
+        "be judged.",
+    ),
     "evidence": (
         "在被标记{unit}的受访者中，{other} 人表示评价不是本人作出的，{denied} 人表示没有接受过这项服务。",
         "Among the flagged {unit}' respondents, {other} said someone else gave the rating and {denied} said "
@@ -308,20 +322,21 @@ class _Words:
     def unit_gaps(self, units: pd.DataFrame, figures: bool = True) -> str:
         """The units with the largest gaps, named (with their two rates when `figures`)."""
         ordered = units.sort_values(["difference", "unit"], ascending=[False, True], kind="stable")
-        return _join(
-            [
-                self.t(
-                    "unit_gap",
-                    name=str(row.unit),
-                    sys=format_rate(row.system_rate),
-                    tp=format_rate(row.third_party_rate),
-                )
-                if figures
-                else str(row.unit)
-                for row in ordered.head(NAMED).itertuples()
-            ],
-            self.lang,
-        )
+        named = []
+        for row in ordered.head(NAMED).to_dict("records"):
+            inflation = row.get("inflation", math.nan)
+            values = {
+                "name": str(row["unit"]),
+                "sys": format_rate(row["system_rate"]),
+                "tp": format_rate(row["third_party_rate"]),
+            }
+            if not figures:
+                named.append(values["name"])
+            elif inflation == inflation:  # the verdict model's estimate, when given
+                named.append(self.t("unit_gap_inflation", inf=format_points(inflation), **values))
+            else:
+                named.append(self.t("unit_gap", **values))
+        return _join(named, self.lang)
 
     def reasons(self, level: str, area: str) -> tuple[int, str]:
         if self.content.areas is None:
@@ -371,6 +386,15 @@ def executive_summary(content: ReportContent) -> Findings:
         )
 
     units = comparison.units[comparison.units["n"] > 0]
+    # With the unit verdict model's `status`, only units it could test count as tested; the others are
+    # "insufficient evidence" (neither flagged nor cleared). Without it, small units are those below the
+    # study's minimum number of answers.
+    verdicts = "status" in units.columns
+    if verdicts:
+        small = int((units["status"] == "insufficient_evidence").sum())
+        units = units[units["status"].isin(["flagged", "no_evidence"]) | units["flagged"]]
+    else:
+        small = int((units["n"] < comparison.small_unit_min_n).sum())
     flagged = comparison.flagged_units
     fdr = format_number(comparison.fdr_level, 2)
     count_key = "flagged_none" if flagged.empty else "flagged_one" if len(flagged) == 1 else "flagged_many"
@@ -405,11 +429,14 @@ def executive_summary(content: ReportContent) -> Findings:
             found.append(words.t("areas_above", k=format_count(len(above)), names=_join(names, words.lang)))
 
     rate_name, rate = response_rate(content)
-    small = int((units["n"] < comparison.small_unit_min_n).sum())
     check = content.method.nonresponse
     certainty = [
         words.t(
-            "basis", n=format_count(third.n), rate_name=rate_name, rate=format_rate(rate), level=words.level
+            "basis",
+            n=format_count(check.respondents),
+            rate_name=rate_name,
+            rate=format_rate(rate),
+            level=words.level,
         )
     ]
     if len(flagged):
@@ -422,7 +449,9 @@ def executive_summary(content: ReportContent) -> Findings:
                 **words.mw,
             )
         )
-    if small:
+    if small and verdicts:
+        certainty.append(words.t("insufficient", small=format_count(small), **words.mw))
+    elif small:
         certainty.append(
             words.t("small_units", small=format_count(small), min_n=comparison.small_unit_min_n, **words.mw)
         )
@@ -450,9 +479,8 @@ def executive_summary(content: ReportContent) -> Findings:
     if total:
         steps.append(words.t("step_reasons", reasons=reasons))
     if small:
-        steps.append(
-            words.t("step_small", small=format_count(small), min_n=comparison.small_unit_min_n, **words.mw)
-        )
+        key = "step_insufficient" if verdicts else "step_small"
+        steps.append(words.t(key, small=format_count(small), min_n=comparison.small_unit_min_n, **words.mw))
     if flagged.empty:
         steps.append(words.t("step_routine", unit=words.unit))
     if content.areas is not None and len(content.areas.rows("district")):

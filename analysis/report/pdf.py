@@ -484,15 +484,20 @@ class _Story:
         flagged = comparison.flagged_units.sort_values(["difference", "unit"], ascending=[False, True])
         if flagged.empty:
             return []
-        notes = [
-            self.t(
-                "flagged_evidence",
-                n=format_count(row.n),
-                other=format_count(row.rated_by_other),
-                denied=format_count(row.service_denied),
-            )
-            for row in flagged.itertuples()
-        ]
+        notes = []
+        for row in flagged.to_dict("records"):
+            values = {
+                "n": format_count(row["n"]),
+                "other": format_count(row["rated_by_other"]),
+                "denied": format_count(row["service_denied"]),
+            }
+            inflation = row.get("inflation", float("nan"))
+            if inflation == inflation:  # the unit verdict model's estimate, when given
+                notes.append(
+                    self.t("flagged_evidence_inflation", inflation=format_points(inflation), **values)
+                )
+            else:
+                notes.append(self.t("flagged_evidence", **values))
         chart = row_chart(
             flagged,
             [str(name) for name in flagged["unit"]],

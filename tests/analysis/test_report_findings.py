@@ -240,3 +240,38 @@ def test_reasons_are_ranked_by_count_within_an_area(base: ReportContent) -> None
     table = base.areas.reasons_of("city")
     assert table["count"].tolist() == sorted(table["count"], reverse=True)
     assert isinstance(table, pd.DataFrame)
+
+
+# -- the unit verdict model's columns, when given ------------------------------------------------------
+
+
+def with_verdicts(content: ReportContent, flagged: int, insufficient: int) -> ReportContent:
+    """`flagged` units flagged with an estimated inflation, the `insufficient` smallest without a verdict."""
+    units = with_flags(content, flagged).comparison.units.copy()
+    small = set(units[~units["flagged"]].sort_values(["n", "unit"]).index[:insufficient])
+    units["status"] = [
+        "flagged" if flag else "insufficient_evidence" if index in small else "no_evidence"
+        for index, flag in zip(units.index, units["flagged"], strict=True)
+    ]
+    units["inflation"] = (units["difference"] * 0.8).where(units["flagged"])
+    comparison = dataclasses.replace(content.comparison, units=units)
+    return dataclasses.replace(content, comparison=comparison)
+
+
+def test_with_verdicts_only_units_the_model_could_test_count_as_tested(base: ReportContent) -> None:
+    content = with_verdicts(base, flagged=3, insufficient=8)
+    units = content.comparison.units
+    testable = int(units["status"].isin(["flagged", "no_evidence"]).sum())
+    findings = executive_summary(content)
+    assert findings.comparison[0].startswith(f"在 {format_count(testable)} 家机构中，有 3 家")
+    assert any(
+        s.startswith("另有 8 家机构证据不足") and "既未被标记，也不能认为没有问题" in s
+        for s in findings.certainty
+    )
+    assert any(s.startswith("对证据不足的 8 家机构") for s in findings.next_steps)
+
+
+def test_with_verdicts_the_estimated_inflation_is_named_with_the_unit(base: ReportContent) -> None:
+    content = with_verdicts(base, flagged=1, insufficient=0)
+    unit = content.comparison.flagged_units.iloc[0]
+    assert f"估计虚高 {format_points(unit['inflation'])} 个百分点" in executive_summary(content).comparison[0]
