@@ -51,9 +51,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from scipy import special, stats
 
 from sampling.allocation import allocate
+from sampling.design import SampleDesign, draw_design
 from sampling.errors import DesignError
+from sampling.exclusions import Exclusions
 from sampling.power import completes_for_inflation, unit_alpha
-from sampling.selection import check_seed, random_stream
+from sampling.selection import check_seed, prepare_units, random_stream
 
 PHASE2_STREAM = "phase2:"
 
@@ -174,6 +176,58 @@ def draw_phase_two(
     return picked
 
 
+def phase_two_cases(
+    frame: pd.DataFrame,
+    design: SampleDesign,
+    allocation: pd.Series,
+    seed: int,
+    exclude: Exclusions | None = None,
+) -> pd.DataFrame:
+    """The phase-2 cases of a drawn design, re-derivable by anyone from the frame, design and seed₂.
+
+    Units and strata are those of phase 1 (same seed, so a person keeps the event and stratum phase 1
+    gave them); phase 1's draw (main and all reserve) is re-made to know which units it took. Columns:
+    the frame's fields plus stratum, selection_order (M_h + 1, M_h + 2, …), N_h, M_h, pi2 = k/(N_h − M_h)
+    and, for persons, n_events.
+    """
+    given = design.model_copy(update={"method": "given"}) if design.allocation else design
+    units = prepare_units(frame, design.strata, design.seed, design.unit, exclude)
+    first = draw_design(frame, given, exclude)
+    taken = set(first.cases["record_id"].astype(str))
+    record_ids = frame["record_id"].astype(str).to_numpy()
+    order = np.argsort(units.stratum, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(units.stratum, minlength=len(units.keys)))])
+    position = {key: h for h, key in enumerate(units.keys)}
+    unknown = [str(k) for k, v in allocation.items() if int(v) > 0 and str(k) not in position]
+    if unknown:
+        raise DesignError(f"phase 2 names strata the design does not have: {', '.join(unknown[:5])}")
+    members: dict[str, np.ndarray] = {}
+    drawn: dict[str, np.ndarray] = {}
+    for key, k in allocation.items():
+        if int(k) <= 0:
+            continue
+        h = position[str(key)]
+        members[str(key)] = order[bounds[h] : bounds[h + 1]]
+        drawn[str(key)] = np.isin(record_ids[units.rows[members[str(key)]]], list(taken))
+    picked = draw_phase_two(members, drawn, pd.Series({str(k): int(v) for k, v in allocation.items()}), seed)
+    parts = []
+    for key, positions in picked.items():
+        unit_numbers = members[key][positions]
+        part = frame.iloc[units.rows[unit_numbers]].reset_index(drop=True)
+        size, before = len(members[key]), int(drawn[key].sum())
+        part.insert(0, "stratum", key)
+        part.insert(1, "selection_order", np.arange(before + 1, before + 1 + len(positions)))
+        part.insert(2, "N_h", size)
+        part.insert(3, "M_h", before)
+        part["pi2"] = len(positions) / (size - before)
+        if units.n_events is not None:
+            part["n_events"] = units.n_events[unit_numbers]
+        parts.append(part)
+    if not parts:
+        return frame.iloc[0:0].assign(stratum="", selection_order=0, N_h=0, M_h=0, pi2=0.0)
+    return pd.concat(parts, ignore_index=True)
+
+
 def _split_probabilities(
     counts: tuple[int, int, int], m: int, x_of: Callable[[np.ndarray, np.ndarray], np.ndarray]
 ) -> tuple[np.ndarray, float]:
@@ -276,6 +330,7 @@ __all__ = [
     "draw_phase_two",
     "evidence_table",
     "phase_two_allocation",
+    "phase_two_cases",
     "planned_need",
     "pooled_weights",
     "rao_blackwell_weights",

@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey_app.services import dispositions
+from survey_app.services import dispositions, phase_two
 from survey_app.services.frames import frame_records, latest_frame
 from survey_app.services.samples import current_design
 from survey_app.storage.models import Answer, Case, FrameRecord, Interview, Study, User
@@ -106,6 +106,10 @@ def analysis_dataset(session: Session, study: Study) -> pd.DataFrame:
     answers = answer_table(session, study)
     data = cases.merge(answers, on="case_id", how="left")
     data["respondent"] = data["disposition"].isin(["1.1", "1.2"])
+    two_phase = phase_two.weights(data, current_design(session, study), list(study.satisfied_codes))
+    if two_phase is not None:  # after phase 2: Rao–Blackwell weights replace the provisional pooled ones
+        data["pooled_weight"] = data["design_weight"]
+        data["design_weight"] = two_phase
     return data
 
 

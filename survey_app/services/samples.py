@@ -224,6 +224,13 @@ def _redraw(
     return frame, sampling.SampleDesign.model_validate(design.params["sampling"])
 
 
+def redraw_inputs(
+    session: Session, study: Study, design: SampleDesign
+) -> tuple[pd.DataFrame, sampling.SampleDesign]:
+    """The stored frame (with its risk strata) and the stored sampling design, as a re-draw needs them."""
+    return _redraw(session, study, design)
+
+
 def release_replicate(
     session: Session, actor: User, study: Study, replicate: int, strata: list[str] | None = None
 ) -> int:
@@ -235,6 +242,11 @@ def release_replicate(
             f"Study {study.name} is closed: releasing cases now would change its published weights."
         )
     design = current_design(session, study)
+    if (design.params or {}).get("phase2"):
+        raise InvalidState(
+            f"Study {study.name} has a phase 2: releasing reserve cases now would change phase 1's sample, "
+            "on which phase 2's weights rest."
+        )
     frame, sample_design = _redraw(session, study, design)
     redrawn = sampling.draw_design(frame, sample_design, exclusions_of(study))
     released = sampling.release(redrawn, replicate, strata)
@@ -273,10 +285,19 @@ def release_replicate(
 
 def verify_sample(session: Session, study: Study) -> tuple[bool, str]:
     """Re-draw from the stored frame, design and seed and compare with the stored cases, case by case."""
+    from survey_app.services import phase_two
+
     design = current_design(session, study)
     frame, sample_design = _redraw(session, study, design)
-    result = sampling.verify_draw(frame, sample_design, stored_cases(session, design), exclusions_of(study))
-    return bool(result.identical), result.message
+    stored = stored_cases(session, design)
+    record = phase_two.phase_two_of(design)
+    if record is not None:  # phase 1 is compared without the phase-2 cases, which are re-drawn on their own
+        stored = stored[stored["replicate"] != record["replicate"]]
+    result = sampling.verify_draw(frame, sample_design, stored, exclusions_of(study))
+    if record is None or not result.identical:
+        return bool(result.identical), result.message
+    ok, message = phase_two.verify_phase_two(session, study, design)
+    return ok, f"{result.message}; {message}"
 
 
 def reserve_replicates(session: Session, actor: User, study: Study) -> list[int]:

@@ -1,0 +1,110 @@
+"""Phase 2 on the stored demo study: decided from phase 1, stored with the design, re-drawn by verify."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, update
+
+from survey_app.services import datasets, phase_two, samples, studies
+from survey_app.services.errors import InvalidState
+from survey_app.storage.models import Case, FrameRecord, SampleDesign, Study, User
+
+
+@pytest.fixture(autouse=True)
+def _in_fieldwork(demo_db):
+    """The demo ends closed with every phase-1 case finalised; phase 2 is drawn during fieldwork."""
+    with demo_db.engine.begin() as conn:
+        conn.execute(update(Study).values(state="fieldwork"))
+
+
+def _researcher(db) -> User:
+    with db.session() as session:
+        return session.scalar(select(User).where(User.username == "researcher"))
+
+
+def _phase_two(db, budget: int = 60, seed: int = 11) -> dict:
+    with db.session() as session:
+        return phase_two.draw_phase_two(
+            session, _researcher(db), studies.find_study(session, "demo"), budget, seed
+        )
+
+
+def test_phase_two_adds_the_budget_to_units_phase_one_did_not_clear(demo_db):
+    record = _phase_two(demo_db)
+    with demo_db.session() as session:
+        added = session.scalar(
+            select(func.count()).select_from(Case).where(Case.replicate == record["replicate"])
+        )
+    assert added == sum(record["allocation"].values()) == 60
+    assert set(record["allocation"]) <= set(record["selected"]) <= set(record["audited"])
+
+
+def test_the_stored_design_and_its_phase_two_verify_identical(demo_db):
+    _phase_two(demo_db)
+    with demo_db.session() as session:
+        ok, message = samples.verify_sample(session, studies.find_study(session, "demo"))
+    assert ok, message
+    assert "phase 2 identical: 60 cases re-drawn from seed 11" in message
+
+
+def test_verify_names_a_phase_two_case_whose_record_was_swapped(demo_db):
+    record = _phase_two(demo_db)
+    with demo_db.engine.begin() as conn:
+        case_id, stratum, order = conn.execute(
+            select(Case.id, Case.stratum, Case.selection_order)
+            .where(Case.replicate == record["replicate"])
+            .order_by(Case.stratum, Case.selection_order)
+        ).first()
+        unused = conn.execute(
+            select(FrameRecord.id).where(FrameRecord.id.not_in(select(Case.frame_record_id))).limit(1)
+        ).scalar()
+        conn.execute(update(Case).where(Case.id == case_id).values(frame_record_id=unused))
+    with demo_db.session() as session:
+        ok, message = samples.verify_sample(session, studies.find_study(session, "demo"))
+    assert not ok
+    assert f"phase 2 different: first at stratum {stratum!r}, position {order}" in message
+
+
+def test_verify_notices_a_stored_allocation_the_rule_and_evidence_do_not_give(demo_db):
+    record = _phase_two(demo_db)
+    key = next(iter(record["allocation"]))
+    with demo_db.session() as session:
+        design = session.scalar(select(SampleDesign))
+        changed = {**record, "allocation": {**record["allocation"], key: record["allocation"][key] + 1}}
+        design.params = {**design.params, "phase2": changed}
+    with demo_db.session() as session:
+        ok, message = samples.verify_sample(session, studies.find_study(session, "demo"))
+    assert not ok and f"stratum {key!r}" in message
+
+
+def test_a_second_phase_two_is_refused(demo_db):
+    _phase_two(demo_db)
+    with pytest.raises(InvalidState, match="already has a phase 2"):
+        _phase_two(demo_db, seed=12)
+
+
+def test_phase_two_waits_for_every_phase_one_case_to_be_final(demo_db):
+    with demo_db.engine.begin() as conn:
+        first = conn.execute(select(Case.id).where(Case.state == "finalised").limit(1)).scalar()
+        conn.execute(update(Case).where(Case.id == first).values(state="pending"))
+    with pytest.raises(InvalidState, match="finish or finalise the open phase-1 cases"):
+        _phase_two(demo_db)
+
+
+def test_after_phase_two_reserve_releases_are_refused(demo_db):
+    _phase_two(demo_db)
+    with demo_db.session() as session:
+        supervisor = session.scalar(select(User).where(User.username == "supervisor"))
+        with pytest.raises(InvalidState, match="would change phase 1's sample"):
+            samples.release_replicate(session, supervisor, studies.find_study(session, "demo"), 1)
+
+
+def test_the_analysis_weights_of_each_expanded_unit_sum_to_its_population(demo_db):
+    record = _phase_two(demo_db)
+    with demo_db.session() as session:
+        data = datasets.analysis_dataset(session, studies.find_study(session, "demo"))
+    expanded = data[data["stratum"].isin(record["allocation"])]
+    sums = expanded.groupby("stratum")["design_weight"].sum()
+    population = expanded.groupby("stratum")["N_h"].first()
+    assert sums.to_numpy() == pytest.approx(population.to_numpy(), rel=1e-12)
+    assert "pooled_weight" in data.columns
