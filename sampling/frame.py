@@ -20,7 +20,7 @@ from sampling.cells import csv_bytes
 from sampling.errors import FrameError, MappingError, MissingColumnsError
 from sampling.fingerprint import frame_sha256
 from sampling.limits import DEFAULT_LIMITS, FrameLimits
-from sampling.mapping import SYNONYM_TO_FIELD, normalise_header, resolve_mapping
+from sampling.mapping import SYNONYM_TO_FIELD, ambiguous_headers, normalise_header, resolve_mapping
 from sampling.reading import RawTable, read_headers, read_table
 from sampling.vocabulary import FRAME_FIELDS, REQUIRED_FIELDS, SCALES
 
@@ -196,6 +196,11 @@ def load_frame(
     limits = limits or DEFAULT_LIMITS
     headers = read_headers(path, encoding, limits)
     _refuse_duplicate_headers(path, headers, mapping)
+    for field_name, names in ambiguous_headers(headers, mapping).items():
+        raise MappingError(
+            f"{path}: headers {' and '.join(repr(h) for h in names)} could each be {field_name!r}; say which "
+            "one holds it (map the other to None), so that no column is dropped unseen."
+        )
     resolved = _resolve(path, headers, mapping)
     missing = [name for name in REQUIRED_FIELDS if name not in resolved.values()]
     if missing:

@@ -47,6 +47,25 @@ def guess_mapping(headers: Iterable[object]) -> dict[str, str]:
     return {header: field for field, header in best.items()}
 
 
+def ambiguous_headers(
+    headers: Iterable[object], mapping: Mapping[str, str | None] | None = None
+) -> dict[str, list[str]]:
+    """Fields that two or more headers could hold by their names, where ``mapping`` does not decide.
+
+    ``resolve_mapping`` takes the better synonym; loading a file refuses to guess (a column would be
+    dropped unseen), while the app's mapping step shows the guess for the researcher to confirm.
+    """
+    given = {normalise_header(h): f for h, f in (mapping or {}).items()}
+    chosen = {f for f in given.values() if f is not None}
+    candidates: dict[str, list[str]] = {}
+    for header in (str(h) for h in headers):
+        key = normalise_header(header)
+        field = SYNONYM_TO_FIELD.get(key)
+        if field is not None and key not in given and field not in chosen:
+            candidates.setdefault(field, []).append(header)
+    return {field: names for field, names in candidates.items() if len(names) > 1}
+
+
 def resolve_mapping(
     headers: Iterable[object], mapping: Mapping[str, str | None] | None = None
 ) -> dict[str, str]:
@@ -58,19 +77,6 @@ def resolve_mapping(
     headers = [str(h) for h in headers]
     by_norm = {normalise_header(h): h for h in headers}
     resolved = guess_mapping(headers)
-    decided = {normalise_header(h) for h in (mapping or {})}
-    candidates: dict[str, list[str]] = {}
-    for header in headers:
-        field = SYNONYM_TO_FIELD.get(normalise_header(header))
-        if field is not None and normalise_header(header) not in decided:
-            candidates.setdefault(field, []).append(header)
-    for field, names in candidates.items():
-        undecided = [h for h in names if not any(other == field for other in (mapping or {}).values())]
-        if len(undecided) > 1:
-            raise MappingError(
-                f"mapping: headers {' and '.join(repr(h) for h in undecided)} could each be {field!r}; say "
-                f"which one holds it (map the other to None), so that no column is dropped unseen."
-            )
     for given_header, field in (mapping or {}).items():
         if field is not None and field not in FRAME_FIELDS:
             raise MappingError(
