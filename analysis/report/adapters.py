@@ -224,6 +224,8 @@ def areas_of(headline: pd.DataFrame, system_rates: pd.DataFrame, units: pd.DataF
         names = list(dict.fromkeys(part["level"].astype(str)))
         census = system_rates[system_rates["level"] == level].set_index("area")["system_rate"]
         tested = units[units["n"] > 0] if level in units.columns else units.iloc[0:0]
+        if "status" in tested.columns:  # the verdict model's: only the units it could test
+            tested = tested[tested["status"].isin(["flagged", "no_evidence"]) | tested["flagged"]]
         for name in names:
             row: dict[str, Any] = {"level": level, "area": name}
             row["system_rate"] = float(census.get(name, math.nan))

@@ -144,3 +144,83 @@ def test_agreement_of_reads_the_analysis_agreement_result() -> None:
     assert (adapted.weighted_kappa.ci_low, adapted.weighted_kappa.ci_high) == result.weighted_kappa_ci
     assert adapted.bowker.p_value == result.bowker.p_value
     assert adapted.kappa.n == 120
+
+
+def _headline_rows() -> pd.DataFrame:
+    rows = []
+    for metric, base in (("满意率", 0.80), ("知晓率", 0.60), ("首选率", 0.50)):
+        for level, offset in (("浦东新区", 0.0), ("黄浦区", 0.05)):
+            estimate = base + offset
+            rows.append([metric, "district", level, estimate, estimate - 0.04, estimate + 0.04, 100])
+        rows.append([metric, "domain", "公证", base, base - 0.03, base + 0.03, 150])
+    return pd.DataFrame(rows, columns=["metric", "group", "level", "estimate", "ci_low", "ci_high", "n"])
+
+
+def _report_units() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "unit": ["A", "B", "C", "D"],
+            "n": [12, 0, 30, 4],
+            "flagged": [True, False, False, False],
+            "district": ["浦东新区", "浦东新区", "浦东新区", "黄浦区"],
+            "domain": ["公证", "公证", "律师", "公证"],
+        }
+    )
+
+
+def test_areas_carry_each_metric_with_its_interval_and_the_census_system_rate() -> None:
+    from analysis.report.adapters import areas_of
+
+    system = pd.DataFrame(
+        {
+            "level": ["district", "district", "domain"],
+            "area": ["浦东新区", "黄浦区", "公证"],
+            "system_rate": [0.9, 0.8, 0.85],
+        }
+    )
+    table = areas_of(_headline_rows(), system, _report_units()).set_index(["level", "area"])
+    pudong = table.loc[("district", "浦东新区")]
+    assert (pudong["system_rate"], pudong["estimate"], pudong["ci_low"], pudong["n"]) == (
+        0.9,
+        0.80,
+        0.76,
+        100,
+    )
+    assert (pudong["awareness"], pudong["first_choice_ci_high"]) == (0.60, 0.54)
+    assert (pudong["units_tested"], pudong["units_flagged"]) == (2, 1)  # B has no answers
+    assert table.loc[("domain", "公证"), "units_tested"] == 2
+
+
+def test_with_verdicts_an_area_counts_only_the_units_the_model_could_test() -> None:
+    from analysis.report.adapters import areas_of
+
+    units = _report_units().assign(status=["flagged", "not_surveyed", "no_evidence", "insufficient_evidence"])
+    system = pd.DataFrame({"level": ["district"], "area": ["黄浦区"], "system_rate": [0.8]})
+    table = areas_of(_headline_rows(), system, units).set_index(["level", "area"])
+    assert table.loc[("district", "黄浦区"), "units_tested"] == 0
+    assert table.loc[("district", "浦东新区"), "units_tested"] == 2
+    assert math.isnan(table.loc[("domain", "公证"), "system_rate"])
+
+
+def test_reasons_are_counted_for_the_city_each_district_and_domain_without_special_answers() -> None:
+    from analysis.report.adapters import reasons_of
+
+    answers = pd.DataFrame(
+        {
+            "unsatisfied_reason": ["attitude", "attitude", "result", "dk", None, "refused"],
+            "district": ["浦东新区", "黄浦区", "浦东新区", "浦东新区", "黄浦区", "黄浦区"],
+            "domain": ["公证", "公证", "律师", "公证", "律师", "律师"],
+        }
+    )
+    table = reasons_of(answers, {"attitude": "服务态度不好", "result": "对办理结果不满意"})
+    city = table[table["level"] == "city"]
+    assert list(zip(city["reason"], city["count"], strict=True)) == [
+        ("服务态度不好", 2),
+        ("对办理结果不满意", 1),
+    ]
+    pudong = table[(table["level"] == "district") & (table["area"] == "浦东新区")]
+    assert dict(zip(pudong["reason"], pudong["count"], strict=True)) == {
+        "服务态度不好": 1,
+        "对办理结果不满意": 1,
+    }
+    assert table["count"].sum() == 3 * 3  # each reason counted once per city, district and domain
