@@ -632,10 +632,12 @@ def verify(
         published_anchors: list = []
         for arg in anchor_args:
             if Path(arg).is_file():
-                lines = witness.read(Path(arg))
-                published_anchors += [(f"{Path(arg).name} line {n}", a) for n, a in enumerate(lines, 1)]
+                published_anchors += [
+                    (f"{Path(arg).name} line {line.number}", line.anchor, line.chain)
+                    for line in witness.read(Path(arg))
+                ]
             else:
-                published_anchors.append((f"anchor {arg[:24]}…", witness.parse_head(arg)))
+                published_anchors.append((f"anchor {arg[:24]}…", witness.parse_head(arg), None))
         try:
             pdf = anchors.published_anchor(pdf_file) if pdf_file else None
         except anchors.PublishedPdfError as exc:
