@@ -2,9 +2,10 @@
 
 Why: the database's own head row can be rewound by whoever writes the database; a line in a file the
 database cannot reach (`config.witness_file()`, best on another machine or an append-only share) cannot.
-`huifang verify STUDY --anchor FILE` checks every line against the database. Each line is one JSON
-object: the anchor (entry id, hash, key fingerprint, signature, public key), the study, the report's
-SHA-256 and, when a timestamp authority is configured, its RFC 3161 token (base64).
+Each line is one JSON object: the anchor (entry id, hash, key fingerprint, signature, public key), the
+study, the chain (hash of its first entry: one file serves every database on the server), the report's
+SHA-256 and, when a timestamp authority is configured, its RFC 3161 token (base64). `huifang verify
+STUDY --anchor FILE` checks every line of this database's chain.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import base64
 import datetime as dt
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import event
@@ -31,16 +33,23 @@ class WitnessError(HuifangError):
 _PENDING = "huifang_witness"  # session.info: anchors to append once the transaction has committed
 
 
-def after_commit(session: Session, anchor: Anchor, *, study: str, report_sha256: str) -> None:
+@dataclass(frozen=True)
+class WitnessLine:
+    number: int
+    chain: str  # the hash of the chain's first entry: which database the line belongs to
+    anchor: Anchor
+
+
+def after_commit(session: Session, anchor: Anchor, *, study: str, report_sha256: str, chain: str) -> None:
     """Append this anchor to the witness file when (and only if) the session's transaction commits, so
     the file never names an entry the database never held."""
-    session.info.setdefault(_PENDING, []).append((anchor, study, report_sha256))
+    session.info.setdefault(_PENDING, []).append((anchor, study, report_sha256, chain))
 
 
 @event.listens_for(Session, "after_commit")
 def _append_pending(session: Session) -> None:
-    for anchor, study, report_sha256 in session.info.pop(_PENDING, []):
-        append(anchor, study=study, report_sha256=report_sha256)
+    for anchor, study, report_sha256, chain in session.info.pop(_PENDING, []):
+        append(anchor, study=study, report_sha256=report_sha256, chain=chain)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -48,13 +57,15 @@ def _drop_pending(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
-def append(anchor: Anchor, *, study: str, report_sha256: str, path: Path | None = None) -> Path:
-    """Append one line for this report build (O_APPEND, mode 0600); returns the file's path."""
+def append(anchor: Anchor, *, study: str, report_sha256: str, chain: str, path: Path | None = None) -> Path:
+    """Append one line for this report build (O_APPEND, mode 0600); returns the file's path. `chain` is
+    the hash of the chain's first entry, so one file can serve several databases."""
     path = path or config.witness_file()
     path.parent.mkdir(mode=config.PRIVATE_DIR_MODE, parents=True, exist_ok=True)
     line = {
         "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "study": study,
+        "chain": chain,
         "report_sha256": report_sha256,
         **anchor.as_dict(),
     }
@@ -68,8 +79,8 @@ def append(anchor: Anchor, *, study: str, report_sha256: str, path: Path | None 
     return path
 
 
-def read(path: Path) -> list[Anchor]:
-    """Every anchor in a witness file, oldest first."""
+def read(path: Path) -> list[WitnessLine]:
+    """Every line of a witness file, oldest first."""
     anchors = []
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
@@ -80,14 +91,13 @@ def read(path: Path) -> list[Anchor]:
             continue
         try:
             data = json.loads(text)
-            anchors.append(
-                Anchor(
-                    int(data["entry_id"]),
-                    str(data["hash"]),
-                    str(data.get("public_key", "")),
-                    str(data.get("signature", "")),
-                )
+            anchor = Anchor(
+                int(data["entry_id"]),
+                str(data["hash"]),
+                str(data.get("public_key", "")),
+                str(data.get("signature", "")),
             )
+            anchors.append(WitnessLine(number, str(data.get("chain", "")), anchor))
         except (ValueError, KeyError, TypeError) as exc:
             raise WitnessError(f"{path}, line {number}: not a witness line ({exc}).") from exc
     return anchors

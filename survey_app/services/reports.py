@@ -483,7 +483,8 @@ def record_built(session: Session, study: Study, actor: User | None, built: Buil
     )
     anchor = anchors.anchor_of(session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)))
     assert anchor is not None  # the entry just written
-    witness.after_commit(session, anchor, study=study.name, report_sha256=built.sha256)
+    chain = session.scalar(select(AuditEntry.hash).where(AuditEntry.id == 1)) or ""
+    witness.after_commit(session, anchor, study=study.name, report_sha256=built.sha256, chain=chain)
     return anchor
 
 

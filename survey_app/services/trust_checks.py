@@ -27,11 +27,13 @@ class Published:
     """What an auditor brings from outside the database: the published PDF and/or anchors."""
 
     pdf: PublishedReport | None = None
-    anchors: Sequence[tuple[str, Anchor]] = field(default=())  # (where it came from, anchor)
+    #: (where it came from, anchor, chain): chain is the hash of the first entry of the chain a witness
+    #: line belongs to, None for an anchor given as ENTRY:HASH (always checked)
+    anchors: Sequence[tuple[str, Anchor, str | None]] = field(default=())
 
     def fingerprints(self) -> set[str]:
         """Fingerprints vouched for by a published, self-consistent anchor."""
-        found = [a for _, a in self.anchors]
+        found = [a for _, a, _ in self.anchors]
         if self.pdf is not None and self.pdf.anchor is not None:
             found.append(self.pdf.anchor)
         return {a.fingerprint for a in found if a.signed and a.self_consistent()}
@@ -127,10 +129,21 @@ def check_published_pdf(session: Session, study: Study, pdf: PublishedReport) ->
 
 
 def check_anchors(session: Session, published: Published) -> tuple[bool, str]:
-    """Every published anchor (witness-file line or ENTRY:HASH) is still in the chain."""
-    for source, anchor in published.anchors:
+    """Every published anchor of this database's chain (witness lines naming its first entry, and every
+    ENTRY:HASH given) is still in the chain. A witness file with no line of this chain is a failure:
+    either the wrong file, or the chain was rewritten from its very first entry."""
+    first = session.scalar(select(AuditEntry.hash).where(AuditEntry.id == 1)) or ""
+    mine = [(source, anchor) for source, anchor, chain in published.anchors if chain in (None, first)]
+    others = len(published.anchors) - len(mine)
+    if not mine:
+        return False, (
+            f"none of the {others} witness lines belongs to this database's chain (first entry "
+            f"{first[:16]}…): the wrong witness file, or the chain was rewritten from its first entry"
+        )
+    for source, anchor in mine:
         ok, detail = check_anchor(session, anchor, source)
         if not ok:
             return False, detail
-    last = max(a.entry_id for _, a in published.anchors)
-    return True, f"{len(published.anchors)} published anchors are in the chain (the newest at entry {last})"
+    last = max(a.entry_id for _, a in mine)
+    skipped = f"; {others} lines of other databases skipped" if others else ""
+    return True, f"{len(mine)} published anchors are in the chain (the newest at entry {last}{skipped})"

@@ -176,13 +176,13 @@ def test_the_witness_line_is_written_only_when_the_transaction_commits(db, admin
     anchor = anchors.Anchor(1, "a" * 64)
     with pytest.raises(RuntimeError), db.session() as session:
         session.execute(text("SELECT 1"))
-        witness.after_commit(session, anchor, study="s", report_sha256="b" * 64)
+        witness.after_commit(session, anchor, study="s", report_sha256="b" * 64, chain="c" * 64)
         raise RuntimeError("the build failed")
     assert not path.exists()
     with db.session() as session:
         session.execute(text("SELECT 1"))
-        witness.after_commit(session, anchor, study="s", report_sha256="b" * 64)
-    assert witness.read(path) == [anchor]
+        witness.after_commit(session, anchor, study="s", report_sha256="b" * 64, chain="c" * 64)
+    assert witness.read(path) == [witness.WitnessLine(1, "c" * 64, anchor)]
 
 
 def test_an_anchor_beyond_the_end_of_the_chain_means_entries_were_deleted(db, admin):

@@ -29,7 +29,7 @@ def published(demo_db, demo_result, tmp_path):
     """What the auditor holds from before the attack: the PDF as published and the witness anchor."""
     pdf = tmp_path / "out" / "demo-report.pdf"
     return trust_checks.Published(
-        pdf=anchors.published_anchor(pdf), anchors=[("witness", demo_result.report_anchor)]
+        pdf=anchors.published_anchor(pdf), anchors=[("witness", demo_result.report_anchor, None)]
     )
 
 
@@ -175,6 +175,12 @@ def test_a_pdf_with_one_byte_flipped_is_not_the_published_report(demo_db, demo_r
     assert "never recorded as built" in checks["published PDF"].detail
 
 
+def test_a_witness_file_of_another_chain_only_is_a_failure(demo_db, demo_result):
+    line = ("witness line 1", demo_result.report_anchor, "f" * 64)
+    checks = verdicts(demo_db, trust_checks.Published(anchors=[line]))
+    assert "none of the 1 witness lines belongs to this database's chain" in checks["anchors"].detail
+
+
 def test_signatures_made_before_a_key_rotation_still_verify(demo_db, tmp_path, monkeypatch, published):
     folder = tmp_path / "rotated"
     shutil.copytree(_key_folder(), folder)
@@ -195,12 +201,16 @@ def test_signatures_made_before_a_key_rotation_still_verify(demo_db, tmp_path, m
 def test_the_verify_command_takes_the_pdf_and_the_witness_file(demo_db, demo_result, tmp_path):
     pdf = tmp_path / "out" / "demo-report.pdf"
     file = tmp_path / "witness.jsonl"
-    witness.append(
-        demo_result.report_anchor, study="demo", report_sha256=demo_result.report_sha256, path=file
-    )
+    with demo_db.session() as session:
+        chain = session.scalar(select(AuditEntry.hash).where(AuditEntry.id == 1))
+    other = anchors.Anchor(3, "c" * 64)  # a line of another database sharing the file
+    witness.append(other, study="demo", report_sha256="d" * 64, chain="e" * 64, path=file)
+    anchor = demo_result.report_anchor
+    witness.append(anchor, study="demo", report_sha256=demo_result.report_sha256, chain=chain, path=file)
     args = ["--db", demo_db.url, "verify", "demo", "--pdf", str(pdf), "--anchor", str(file)]
     ok = CliRunner().invoke(main, args)
     assert ok.exit_code == 0 and "OK    published PDF" in ok.output and "OK    anchors" in ok.output
+    assert "1 lines of other databases skipped" in ok.output
     Attacker(demo_db).truncate_after(demo_result.report_anchor.entry_id - 1)
     caught = CliRunner().invoke(main, args)
     assert caught.exit_code == 1 and "FAIL  anchors" in caught.output
