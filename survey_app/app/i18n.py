@@ -141,6 +141,22 @@ STRINGS: dict[str, dict[str, str]] = {
     "sample.method_optimal": {"zh": "考虑成本的最优分配", "en": "Optimal (with costs)"},
     "sample.method_audit": {"zh": "单位审计分配", "en": "Audit units"},
     "sample.method_given": {"zh": "指定分配", "en": "Given"},
+    "sample.inflation": {"zh": "需能检出的虚高（百分点）", "en": "Inflation to detect (points)"},
+    "sample.inflation_help": {
+        "zh": "仅用于「单位审计分配」：样本量 n 为总预算，每个审计单位分到以 80% 把握检出该幅度虚高所需的个案；放不下的单位会列出。",
+        "en": "Audit units only: n is the budget; each audited unit gets the cases that detect this inflation "
+        "with 80% power; units that do not fit are listed.",
+    },
+    "sample.mdi_help": {
+        "zh": "最小可检出虚高（mdi）：把该层作为一个单位审计时，以 80% 把握能检出的系统满意率虚高幅度（单侧精确二项检验，α = 0.10 ÷ 审计单位数，按预期完成数计算）。",
+        "en": "Minimum detectable inflation (mdi): the inflation of the system 满意率 a stratum audited as a unit "
+        "would reveal with 80% power (one-sided exact binomial test, α = 0.10 ÷ units audited, at the "
+        "expected completes).",
+    },
+    "sample.phase2_done": {
+        "zh": "第二阶段（种子 {seed}）：{selected} 个单位未能在第一阶段排除，{units} 个单位追加 {cases} 个个案。",
+        "en": "Phase 2 (seed {seed}): {selected} units not cleared by phase 1; {cases} cases added in {units} units.",
+    },
     "sample.drawn_at": {"zh": "抽样时间（上海）", "en": "Drawn (Shanghai)"},
     "sample.fingerprint": {
         "zh": "样本指纹 SHA-256：{sha}（第 {frame} 号抽样框）",

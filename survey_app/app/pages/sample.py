@@ -13,7 +13,7 @@ from survey_app.services import frames, samples, studies
 from survey_app.services.errors import NotFound
 
 STRATA_CHOICES = ["domain", "district", "channel", "event_type"]
-METHODS = ["proportional", "equal", "neyman", "optimal"]
+METHODS = ["proportional", "equal", "neyman", "optimal", "audit"]
 PLAN_KEY = "sample_plan"
 COST_KEY = "sample_costs"
 UNITS = ["person", "event"]
@@ -46,6 +46,17 @@ if design is not None:
     facts[2].metric(tr("sample.n"), sum(int(v) for v in design.allocation.values()))
     facts[3].metric(tr("sample.drawn_at"), tables.shanghai(design.drawn_at))
     st.caption(tr("sample.fingerprint", sha=design.sample_sha256, frame=design.frame_id))
+    phase2 = (design.params or {}).get("phase2")
+    if phase2:
+        st.caption(
+            tr(
+                "sample.phase2_done",
+                seed=phase2["seed"],
+                selected=len(phase2["selected"]),
+                units=len(phase2["allocation"]),
+                cases=sum(phase2["allocation"].values()),
+            )
+        )
     with st.expander(tr("sample.all_parameters")):
         st.json(design.params, expanded=False)
     tables.show(
@@ -98,6 +109,9 @@ with st.form("design"):
         key="design_unit",
     )
     risk = right.checkbox(tr("sample.risk"), value=False, key="design_risk", help=tr("sample.risk_help"))
+    inflation = left.number_input(
+        tr("sample.inflation"), 1, 50, 10, 1, key="design_inflation", help=tr("sample.inflation_help")
+    )
     planned = st.form_submit_button(tr("sample.plan"))
 
 params = {
@@ -118,6 +132,8 @@ if risk:  # suspicious organisations become strata of their own; the other recor
         "base": strata[0] if strata else "district",
     }
     params["strata"] = ["risk_stratum"]
+if method == "audit":
+    params["inflation"] = inflation / 100
 costs = st.session_state.get(COST_KEY, {})
 if method == "optimal":
     if len(params["strata"]) == 1:
@@ -147,9 +163,11 @@ if plan is not None and plan[0] == params:
         ordered,
         key="plan",
         file_name="sample-plan.csv",
-        percent=[c for c in ("margin_of_error", "system_rate") if c in ordered.columns],
+        percent=[c for c in ("margin_of_error", "system_rate", "mdi") if c in ordered.columns],
     )
     st.caption(tr("sample.plan_help"))
+    if "mdi" in table.columns:
+        st.caption(tr("sample.mdi_help"))
     if "expected_completes" in table.columns:
         few = table[table["expected_completes"] < FEW_COMPLETES]
         if len(few):
