@@ -128,10 +128,10 @@ def test_frame_import_plan_and_draw_as_a_researcher(tmp_path):
     db = str(tmp_path / "new.db")
     frame = tmp_path / "frame.csv"
     run("fixtures", "frame", "--rows", "800", "--seed", "4", "--out", str(frame))
-    env = {"HUIFANG_USER": "r", "HUIFANG_PASSWORD": "password-r1"}
+    env = {"HUIFANG_USER": "r", "HUIFANG_PASSWORD": "password-researcher-1"}
     assert (
         run(
-            "--db", db, "users", "add", "r", "--role", "researcher", "--new-password", "password-r1"
+            "--db", db, "users", "add", "r", "--role", "researcher", "--new-password", "password-researcher-1"
         ).exit_code
         == 0
     )
@@ -142,7 +142,7 @@ def test_frame_import_plan_and_draw_as_a_researcher(tmp_path):
     with database.session() as session:
         from survey_app.services.auth import login
 
-        studies.create_study(session, login(database, "r", "password-r1"), "spring", "Spring")
+        studies.create_study(session, login(database, "r", "password-researcher-1"), "spring", "Spring")
     imported = run("--db", db, "frame", "import", "spring", str(frame), env=env)
     assert imported.exit_code == 0 and "Imported 800 rows" in imported.output
     planned = run("--db", db, "sample", "plan", "spring", "--n", "100", "--minimum", "2")
@@ -160,8 +160,6 @@ def test_export_writes_the_analysis_dataset_without_personal_data(demo_copy, dem
     import pyreadstat
     from sqlalchemy import select
 
-    from survey_app.storage.models import FrameRecord
-
     out = tmp_path / f"data{suffix}"
     env = {"HUIFANG_USER": "auditor", "HUIFANG_PASSWORD": "x"}
     with demo_db.session() as session:  # the demo's passwords are random: give the auditor a known one
@@ -171,7 +169,12 @@ def test_export_writes_the_analysis_dataset_without_personal_data(demo_copy, dem
         session.scalar(select(User).where(User.username == "auditor")).password_hash = hash_password(
             "password-aud"
         )
-        phones = set(session.scalars(select(FrameRecord.phone)))
+        from survey_app.services import frames, studies
+
+        demo = studies.find_study(session, "demo")
+        phones = set(
+            frames.decrypted_frame_records(session, demo, frames.latest_frame(session, demo))["phone"]
+        )
     env["HUIFANG_PASSWORD"] = "password-aud"
     result = run("--db", demo_copy, "export", "demo", "--out", str(out), env=env)
     assert result.exit_code == 0, result.output
