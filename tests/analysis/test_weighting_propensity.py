@@ -49,7 +49,10 @@ def test_response_classes_never_mix_system_ratings_even_with_one_small_stratum_p
 
 def test_a_rating_level_with_too_few_respondents_joins_its_neighbour_on_the_scale(cases):
     few = cases[(cases["system_rating"] != "dissatisfied") | (cases.index % 10 == 0)]
-    result = propensity_adjust(few, "responded", "eligible", "w", rating_order=ORDER, min_respondents=20)
+    assert (few["responded"] & (few["system_rating"] == "dissatisfied")).sum() < 5
+    result = propensity_adjust(
+        few, "responded", "eligible", "w", rating_order=ORDER, min_rating_respondents=5
+    )
     assert set(result.classes["rating_group"]) == {"satisfied", "basically_satisfied+dissatisfied"}
 
 
@@ -76,9 +79,13 @@ def test_respondent_weights_add_up_to_each_class_eligible_weight(cases):
     assert (result.data.loc[~result.data["responded"], "nr_weight"] == 0).all()
 
 
-def test_every_class_has_the_minimum_of_respondents(cases):
+def test_propensity_groups_have_the_minimum_of_respondents_and_a_small_rating_level_stays_one_class(cases):
     result = propensity_adjust(cases, "responded", "eligible", "w", rating_order=ORDER, min_respondents=25)
-    assert (result.classes["respondents"] >= 25).all()
+    classes = result.classes
+    split = classes.groupby("rating_group")["respondents"].transform("size") > 1
+    assert (classes.loc[split, "respondents"] >= 25).all()
+    small = classes.groupby("rating_group")["respondents"].sum() < 2 * 25
+    assert (classes.groupby("rating_group").size()[small] == 1).all() and small.any()
 
 
 def test_the_recipe_applied_to_a_matrix_repeats_it_column_by_column(cases):

@@ -1,6 +1,7 @@
 """Simulation: bias, RMSE and 95% CI coverage of the headline 满意率 under nonresponse, new vs old method.
 
-Run on demand: `python tests/benchmarks/bench_headline.py [studies]` (default 500 per scenario).
+Run on demand: `python tests/benchmarks/bench_headline.py [studies] [scenario numbers…]` (default 500
+studies per scenario, every scenario; give numbers 1–4 to run some, e.g. one process per scenario).
 Each scenario draws `studies` samples (1,200 released events, stratified by unit as risk-targeted
 designs are) from one synthetic population of 30,000 rated events (see
 `tests/analysis/nonresponse_sim.py`), simulates who responds, and estimates the headline 满意率 with
@@ -39,13 +40,15 @@ SCENARIOS = (
 )
 
 
-def main(studies: int = 500) -> None:
+def main(studies: int = 500, chosen: list[int] | None = None) -> None:
     print(f"headline 满意率, {studies} simulated studies per scenario (bias and RMSE in points)")
-    for label, scenario, options in SCENARIOS:
+    for number, (label, scenario, options) in enumerate(SCENARIOS, start=1):
+        if chosen and number not in chosen:
+            continue
         start = time.perf_counter()
         table = simulate(scenario, studies, strata="organisation_id", **options)
         seconds = time.perf_counter() - start
-        print(f"\n{label} — truth {100 * table.attrs['truth']:.2f}%  ({seconds:.0f} s)")
+        print(f"\n{number}. {label} — truth {100 * table.attrs['truth']:.2f}%  ({seconds:.0f} s)")
         for method, row in table.iterrows():
             print(
                 f"  {method:>3}: bias {row['bias']:+6.2f}  RMSE {row['rmse']:5.2f}  coverage {100 * row['coverage']:5.1f}%"
@@ -54,4 +57,4 @@ def main(studies: int = 500) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 500)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 500, [int(a) for a in sys.argv[2:]])
