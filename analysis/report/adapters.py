@@ -23,6 +23,7 @@ from analysis.report.content import (
     TestResult,
 )
 from analysis.report.errors import ReportContentError
+from sampling.vocabulary import DISTRICTS, DOMAINS
 
 #: `analysis.headline()` metric names → ReportContent headline keys.
 HEADLINE_METRICS = {"满意率": "satisfaction", "知晓率": "awareness", "首选率": "first_choice"}
@@ -246,7 +247,15 @@ def areas_of(headline: pd.DataFrame, system_rates: pd.DataFrame, units: pd.DataF
             row["units_tested"] = len(here)
             row["units_flagged"] = int(here["flagged"].astype(bool).sum()) if len(here) else 0
             rows.append(row)
-    return pd.DataFrame(rows, columns=list(AREA_COLUMNS))
+    table = pd.DataFrame(rows, columns=list(AREA_COLUMNS))
+    order = {name: position for position, name in enumerate([*DISTRICTS, *DOMAINS])}
+    rank = table["area"].map(lambda name: order.get(name, len(order)))
+    return (
+        table.assign(_rank=rank)
+        .sort_values(["level", "_rank", "area"], kind="stable")
+        .drop(columns=["_rank"])
+        .reset_index(drop=True)
+    )
 
 
 def reasons_of(

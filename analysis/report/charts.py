@@ -19,6 +19,8 @@ BAR_COLOUR = colors.HexColor("#4a78b5")
 SYSTEM_COLOUR = colors.HexColor("#c0392b")
 THIRD_PARTY_COLOUR = colors.HexColor("#1f4e79")
 GRID_COLOUR = colors.HexColor("#d9d9d9")
+#: Label colour of a unit with insufficient evidence (neither flagged nor cleared).
+MUTED_COLOUR = colors.HexColor("#8a8a8a")
 
 
 def _axis(
@@ -107,6 +109,7 @@ def unit_dot_chart(
     notes_width: float = 0.0,
 ) -> Drawing:
     """Per unit: the system rate (diamond) and the third-party rate (dot) with its CI, from `low` to 100 %.
+    Flagged units' names are red; with a `status` column, "insufficient evidence" names are grey.
 
     `legend` (system, third-party wording) adds a key above the rows; `notes` a text per row on the
     right (e.g. a flagged unit's evidence) in a column `notes_width` wide."""
@@ -121,6 +124,7 @@ def unit_dot_chart(
     for position, (label, row) in enumerate(zip(labels, units.itertuples(index=False), strict=True)):
         y = height - top - (position + 1) * ROW_HEIGHT + (ROW_HEIGHT - 4) / 2
         flagged = bool(row.flagged)
+        muted = getattr(row, "status", "") == "insufficient_evidence"
         drawing.add(
             String(
                 x0 - 4,
@@ -129,7 +133,7 @@ def unit_dot_chart(
                 fontName=font,
                 fontSize=FONT_SIZE,
                 textAnchor="end",
-                fillColor=SYSTEM_COLOUR if flagged else colors.black,
+                fillColor=SYSTEM_COLOUR if flagged else MUTED_COLOUR if muted else colors.black,
             )
         )
         if notes:

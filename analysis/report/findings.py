@@ -222,6 +222,10 @@ _T: dict[str, tuple[str, str]] = {
         "{metric}为 {est}（区间 {low}–{high}），全市为 {city}；{relation}",
         "{metric} is {est} (interval {low}–{high}) against {city} for the city; {relation}",
     ),
+    "area_insufficient": (
+        "另有 {small} {mw}证据不足（图中灰色），既未被标记，也不能认为没有问题。",
+        "Another {small} have insufficient evidence (grey in the chart): neither flagged nor cleared.",
+    ),
     "area_units_none": (
         "本{level}没有可检验的{unit}（没有回访回答）。",
         "No {unit} here could be tested (no callback answers).",
@@ -545,6 +549,15 @@ def area_findings(content: ReportContent, level: str, area: str) -> dict[str, tu
         units = words.t(
             key, level=level_word, tested=format_count(tested), flagged=format_count(flagged), **words.mw
         )
+    all_units = content.comparison.units
+    if "status" in all_units.columns and level in all_units.columns:
+        here = all_units[(all_units[level].astype(str) == area) & (all_units["n"] > 0)]
+        insufficient = int((here["status"] == "insufficient_evidence").sum())
+        if insufficient:
+            units = _sentences(
+                [units, words.t("area_insufficient", small=format_count(insufficient), **words.mw)],
+                words.lang,
+            )
     total, reasons = words.reasons(level, area)
     reason = (
         words.t("area_reasons", total=format_count(total), reasons=reasons)

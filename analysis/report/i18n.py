@@ -110,7 +110,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "area_reason_share": "占说明原因者",
         "area_city_share": "全市占比",
         "area_reasons_note": "原因为受访者人数（未加权）；“说不清”和“拒答”不计入。",
-        "chart_area_units": "图 {number}  {area}各{unit}：系统满意率（◆）与回访满意率（●，含置信区间）；红色：被标记",
+        "chart_area_units": "图 {number}  {area}各{unit}：系统满意率（◆）与回访满意率（●，含置信区间）；"
+        "红色：被标记；灰色：证据不足",
         "level_district": "区",
         "level_domain": "领域",
         "paired_note": "在 {total} 个同时有系统评价和回访评价的案例中，系统为满意而本人回答不满意的有 {b} 个，"
@@ -334,7 +335,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "area_city_share": "City share",
         "area_reasons_note": "Counts of respondents (unweighted); 'can't say' and 'refused' are left out.",
         "chart_area_units": "Figure {number}  {unit} in {area}: system rate (◆) and callback rate (●, with CI); "
-        "red: flagged",
+        "red: flagged; grey: insufficient evidence",
         "level_district": "district",
         "level_domain": "domain",
         "paired_note": "Of {total} cases with both a system rating and a callback answer, {b} were satisfied in "

@@ -275,3 +275,12 @@ def test_with_verdicts_the_estimated_inflation_is_named_with_the_unit(base: Repo
     content = with_verdicts(base, flagged=1, insufficient=0)
     unit = content.comparison.flagged_units.iloc[0]
     assert f"估计虚高 {format_points(unit['inflation'])} 个百分点" in executive_summary(content).comparison[0]
+
+
+def test_with_verdicts_a_district_page_counts_its_units_without_a_verdict(base: ReportContent) -> None:
+    content = with_verdicts(base, flagged=0, insufficient=30)
+    units = content.comparison.units
+    here = units[(units["district"] == "浦东新区") & (units["n"] > 0)]
+    insufficient = int((here["status"] == "insufficient_evidence").sum())
+    sentence = area_findings(content, "district", "浦东新区")["units"][0]
+    assert f"另有 {insufficient} 家证据不足（图中灰色）" in sentence
