@@ -241,6 +241,19 @@ def load_frame(
             .sort_values("row", kind="stable")
             .reset_index(drop=True)
         )
+    notes = _file_notes(raw)
+    if notes:
+        lines = pd.DataFrame(
+            {
+                "file": path.name,
+                "row": 1,
+                "field": FILE_FIELD,
+                "value": [value for value, _, _ in notes],
+                "reason": [reason for _, reason, _ in notes],
+                "action": [action for _, _, action in notes],
+            }
+        )
+        report = pd.concat([lines, report], ignore_index=True).astype({"row": "int64"})
     report_progress("fingerprinting", 0.85)
     fingerprint = frame_sha256(kept)
     report_progress("done", 1.0)
@@ -263,6 +276,29 @@ def load_frame(
         blank_lines=raw.blank,
         warnings=list(raw.warnings),
     )
+
+
+#: The report's "field" for what concerns the whole file (on row 1): sheets not read, lines skipped.
+FILE_FIELD = "(file)"
+WARNING = "warning"
+NOTE = "note"
+
+
+def _file_notes(raw: RawTable) -> list[tuple[str, str, str]]:
+    """(value, reason, action) lines about the whole file: workbook sheets that were not read, and how
+    the file's lines became records when that is not one line per record."""
+    notes = [("", warning, WARNING) for warning in raw.warnings]
+    records = len(raw.data) + len(raw.unparsable)
+    if raw.lines is not None and raw.lines != 1 + records:
+        joined = raw.lines - 1 - records - raw.blank
+        unit = "rows" if raw.kind == "xlsx" else "lines"
+        parts = [f"the header and {records} records"]
+        if raw.blank:
+            parts.append(f"{raw.blank} blank {unit} skipped")
+        if joined > 0:
+            parts.append(f"{joined} {unit} joined to the record before them (quoted line breaks)")
+        notes.append((f"{raw.lines} {unit}", f"{raw.lines} {unit} in the file: " + ", ".join(parts), NOTE))
+    return notes
 
 
 def _cell_issues(raw: RawTable, resolved: dict[str, str], issues: v.Issues) -> None:
