@@ -324,3 +324,34 @@ def reserve_strata(session: Session, actor: User, study: Study) -> list[str]:
             .order_by(Case.stratum)
         )
     )
+
+
+def detectable_inflation(session: Session, study: Study) -> pd.DataFrame:
+    """Per stratum of the drawn design, as a unit audit: system rate and the minimum detectable inflation
+    planned (n_h × expected response rate) and achieved (valid 满意 answers so far); for the report.
+
+    ``attrs``: alpha (q / strata), power. See `sampling.power`.
+    """
+    from survey_app.services import datasets, phase_two
+
+    design = current_design(session, study)
+    frame, sample_design = _redraw(session, study, design)
+    units = sampling.selection.prepare_units(
+        frame, sample_design.strata, sample_design.seed, sample_design.unit, exclusions_of(study)
+    )
+    rates = sampling.design.system_rates(frame, units, sample_design.strata, sample_design.satisfied_codes)
+    data = datasets.analysis_dataset(session, study)
+    answered = phase_two.outcomes(data, list(study.satisfied_codes)) != "none"
+    released = data.groupby("stratum").size()
+    achieved = answered.groupby(data["stratum"]).sum()
+    sizes = units.sizes()
+    planned = sampling.power.mdi_table(
+        sizes, released.reindex(sizes.index).fillna(0), rates, response_rate=sample_design.response_rate
+    )
+    table = planned.rename(columns={"mdi": "mdi_planned"})
+    table["respondents"] = achieved.reindex(sizes.index).fillna(0).astype("int64")
+    table["mdi_achieved"] = sampling.power.minimum_detectable_inflation(
+        rates.to_numpy(), table["respondents"].to_numpy(), planned.attrs["alpha"]
+    )
+    table.attrs.update(planned.attrs)
+    return table
