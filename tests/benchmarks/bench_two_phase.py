@@ -186,7 +186,7 @@ def sweep(seeds: int) -> None:
     rule = PhaseTwoRule(inflation=DELTA, level=0.4, response_rate=RESPONSE)
     for per_unit in (27, 60, 120, 200):
         PER_UNIT = per_unit
-        m = int(round(per_unit * 0.45))
+        m = round(per_unit * 0.45)
         r = verdicts(seeds, m, rule)
         print(
             f"+10%, {per_unit:3d} cases per unit ({UNITS * per_unit} in all): one phase recall {r['one_recall']:.3f} "
