@@ -246,6 +246,11 @@ def frame_import(
             f"Imported {stored.row_count} rows from {file.name} ({stored.encoding}); "
             f"{stored.rejected_count} rejected, {len(issues)} issues reported."
         )
+        for line in issues[issues["action"].isin(["warning", "note"])].itertuples():
+            click.secho(
+                f"{line.action.capitalize()}: {line.reason}",
+                fg="yellow" if line.action == "warning" else None,
+            )
         click.echo(f"source SHA-256 {stored.source_sha256}\nframe  SHA-256 {stored.frame_sha256}")
         if rejected_out is not None:
             from sampling.cells import write_csv

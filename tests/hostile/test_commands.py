@@ -120,6 +120,15 @@ def test_a_frame_with_bare_cr_line_ends_imports_through_the_command(study, tmp_p
     assert "Imported 5 rows" in result.output
 
 
+def test_the_import_says_how_the_files_lines_became_records(study, tmp_path):
+    frame = tmp_path / "blank.csv"
+    lines = csv_text(rows()).split("\n")
+    frame.write_text("\n".join([*lines[:3], "", *lines[3:]]), encoding="utf-8")
+    result = run("--db", study, "frame", "import", "hostile", str(frame), env=ADMIN_ENV)
+    assert result.exit_code == 0, result.output
+    assert "Note: 7 lines in the file: the header and 5 records, 1 blank lines skipped" in result.output
+
+
 def test_an_undecodable_frame_names_row_and_byte(study, tmp_path):
     frame = tmp_path / "mixed.csv"
     good = csv_text(rows()).encode("utf-8")
