@@ -40,13 +40,26 @@ def test_rebuilding_the_report_gives_identical_bytes(demo_db):
 def test_building_a_report_is_audited_with_its_hash(demo_db):
     with demo_db.session() as session:
         _, digest = reports.build_report(
-            session, studies.find_study(session, "demo"), lang="en", kind="comparison"
+            session,
+            studies.find_study(session, "demo"),
+            lang="en",
+            kind="comparison",
+            actor=_reviewer(session),
         )
     with demo_db.session() as session:
         entry = session.scalar(
             select(AuditEntry).where(AuditEntry.action == "report.built").order_by(AuditEntry.id.desc())
         )
     assert digest in entry.details and '"kind":"comparison"' in entry.details
+
+
+def test_a_recorded_build_needs_an_identity(demo_db):
+    import pytest
+
+    from survey_app.services.errors import HuifangError
+
+    with demo_db.session() as session, pytest.raises(HuifangError, match="needs an identity"):
+        reports.build_report(session, studies.find_study(session, "demo"), lang="en", kind="comparison")
 
 
 def test_the_english_comparison_report_is_shorter_than_the_full_one(demo_db):
