@@ -29,6 +29,7 @@ from sampling.errors import (
 from sampling.exclusions import Exclusions
 from sampling.fingerprint import frame_sha256
 from sampling.frame import Frame, load_frame
+from sampling.limits import FrameLimits
 from sampling.mapping import guess_mapping, load_mapping, resolve_mapping, save_mapping
 from sampling.phones import normalise_phones
 from sampling.reading import preview, read_headers
@@ -44,6 +45,7 @@ __all__ = [
     "Exclusions",
     "Frame",
     "FrameError",
+    "FrameLimits",
     "MappingError",
     "MissingColumnsError",
     "Sample",
