@@ -29,6 +29,8 @@ from survey_app.storage.models import AuditEntry, AuditHead, utcnow
 
 GENESIS = "0" * 64
 ACTOR_KEY = "huifang_actor"  # session.info: who acted last in this transaction (for state.changed)
+ROTATION_KEY = "huifang_rotation"  # session.info: a key.rotated entry written in this transaction
+ROTATED = "key.rotated"
 
 
 def canonical_json(value: Any) -> str:
@@ -68,6 +70,17 @@ def record(
     Returns the entry's hash. Core statements, not the ORM's unit of work: this runs on every action.
     """
     signer = signing.active_signer()
+    if signer is not None and signer.endorsement and _rotation_unrecorded(session, signer):
+        session.info[ROTATION_KEY] = signer.fingerprint
+        record(
+            session,
+            "system",
+            ROTATED,
+            entity="signing_key",
+            entity_id=signer.fingerprint,
+            previous_public_key=signer.previous_public_key,
+            endorsement=signer.endorsement,
+        )
     last_id, last_hash = session.execute(
         select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()
     ).one()
@@ -99,6 +112,63 @@ def record(
         .values(last_id=entry_id, last_hash=digest, count=AuditHead.count + 1)
     )
     return digest
+
+
+_rotations_recorded: set[tuple[str, str]] = set()  # (database URL, new key fingerprint), committed
+
+
+def _rotation_unrecorded(session: Session, signer: signing.Signer) -> bool:
+    """Whether this database's chain still lacks the `key.rotated` entry of the active key (written once
+    per database, signed by the new key, carrying the retired key's endorsement of it)."""
+    known = (str(session.get_bind().url), signer.fingerprint)
+    if known in _rotations_recorded or session.info.get(ROTATION_KEY) == signer.fingerprint:
+        return False
+    found = session.scalar(
+        select(AuditEntry.id)
+        .where(AuditEntry.action == ROTATED, AuditEntry.entity_id == signer.fingerprint)
+        .limit(1)
+    )
+    if found is not None:
+        _rotations_recorded.add(known)
+    return found is None
+
+
+def _rotation_links(session: Session) -> list[tuple[str, str]]:
+    """(previous fingerprint, new fingerprint) of every genuine `key.rotated` entry: signed by the new
+    key, and carrying the previous key's endorsement of it."""
+    links = []
+    rows = session.execute(
+        select(AuditEntry.id, AuditEntry.hash, AuditEntry.key_id, AuditEntry.signature, AuditEntry.details)
+        .where(AuditEntry.action == ROTATED)
+        .order_by(AuditEntry.id)
+    )
+    for entry_id, entry_hash, public_hex, signature, details in rows:
+        data = json.loads(details)
+        previous, endorsement = data.get("previous_public_key") or "", data.get("endorsement") or ""
+        try:
+            new_key = signing.public_key_from_hex(public_hex or "")
+            old_key = signing.public_key_from_hex(previous)
+        except ValueError:
+            continue
+        if signing.verify_entry(new_key, entry_id, entry_hash, signature or "") and signing.verify_rotation(
+            previous, public_hex, endorsement
+        ):
+            links.append((signing.fingerprint(old_key), signing.fingerprint(new_key)))
+    return links
+
+
+def extend_trust(session: Session, trusted: set[str]) -> set[str]:
+    """`trusted` plus every key linked to a trusted one through genuine rotations, in both directions."""
+    trusted = set(trusted)
+    links = _rotation_links(session)
+    changed = True
+    while changed:
+        changed = False
+        for old, new in links:
+            if (old in trusted) != (new in trusted):
+                trusted |= {old, new}
+                changed = True
+    return trusted
 
 
 def head_hash(session: Session) -> str:
@@ -227,6 +297,7 @@ def verify_signatures(session: Session, trusted: set[str], batch: int = 5000) ->
             "where the key folder is, see `huifang keys show`)",
             None,
         )
+    trusted = extend_trust(session, trusted)
     keys: dict[str, tuple[str, Any]] = {}  # public key hex → (fingerprint, key)
     last_id, seen, used = 0, 0, set()
 

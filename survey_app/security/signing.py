@@ -7,7 +7,9 @@ recomputed that way. The folder (`config.key_dir()`, mode 0700) holds:
 - `signing-<fingerprint[:16]>.key`: the active private key (PKCS#8 PEM, mode 0600);
 - `keyring.json`: every public key ever used here (hex), with its creation and retirement time, and
   which one is active. Rotation retires the old key and deletes its private half, but keeps its public
-  half, so entries signed before the rotation still verify.
+  half, so entries signed before the rotation still verify; the retiring key signs the new public key
+  (an endorsement), which the first entry signed by the new key in each database records
+  (`key.rotated`), so that an auditor who trusts either key (e.g. from an older PDF) trusts both.
 
 A key's fingerprint is the SHA-256 of its 32 raw public-key bytes, in hex.
 """
@@ -31,6 +33,7 @@ from survey_app.services.errors import HuifangError
 
 KEYRING = "keyring.json"
 DOMAIN = b"huifang-audit-v1\n"
+ROTATION_DOMAIN = b"huifang-key-rotation-v1\n"
 
 
 class KeyFolderError(HuifangError):
@@ -47,6 +50,21 @@ def public_bytes(public_key: Ed25519PublicKey) -> bytes:
 
 def public_key_from_hex(value: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(bytes.fromhex(value))
+
+
+def rotation_message(new_public_hex: str) -> bytes:
+    """What the retiring key signs at a rotation: the new key's raw public bytes."""
+    return ROTATION_DOMAIN + bytes.fromhex(new_public_hex)
+
+
+def verify_rotation(previous_public_hex: str, new_public_hex: str, endorsement_hex: str) -> bool:
+    """The previous key endorsed the new one."""
+    try:
+        key = public_key_from_hex(previous_public_hex)
+        key.verify(bytes.fromhex(endorsement_hex), rotation_message(new_public_hex))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
 def entry_message(entry_id: int, entry_hash: str) -> bytes:
@@ -68,6 +86,10 @@ class KeyInfo:
     public_key: str  # hex of the 32 raw bytes
     created: str
     retired: str | None = None
+    #: after a rotation: the previous key's public key (hex) and its signature over this key
+    #: (`rotation_message`), so that trust in either key extends to the other
+    previous_public_key: str | None = None
+    endorsement: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +98,8 @@ class Signer:
 
     key: Ed25519PrivateKey
     fingerprint: str
+    previous_public_key: str | None = None
+    endorsement: str | None = None
 
     def sign_entry(self, entry_id: int, entry_hash: str) -> str:
         return self.key.sign(entry_message(entry_id, entry_hash)).hex()
@@ -161,6 +185,14 @@ def rotate_key(folder: Path | None = None) -> tuple[KeyInfo, KeyInfo | None]:
     folder = config.private_dir(_folder(folder))
     active, keys = read_keyring(folder)
     info = _new_key(folder)
+    previous = next((k for k in keys if k.fingerprint == active), None)
+    old_path = _private_path(folder, active) if active else None
+    if previous is not None and old_path is not None and old_path.exists():
+        old_key = serialization.load_pem_private_key(old_path.read_bytes(), password=None)
+        endorsement = old_key.sign(rotation_message(info.public_key)).hex()
+        info = KeyInfo(
+            info.fingerprint, info.public_key, info.created, None, previous.public_key, endorsement
+        )
     now = info.created
     retired = None
     updated = []
@@ -210,7 +242,9 @@ def active_signer(folder: Path | None = None) -> Signer | None:
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey) or fingerprint(key.public_key()) != active:
         raise KeyFolderError(f"{path} is not the Ed25519 key {active[:16]}… the keyring names as active.")
-    signer = Signer(key, active)
+    _, keys = read_keyring(folder)
+    info = next(k for k in keys if k.fingerprint == active)
+    signer = Signer(key, active, info.previous_public_key, info.endorsement)
     _cache.clear()
     _cache[(str(folder), version)] = signer
     return signer

@@ -141,7 +141,9 @@ def _record_state(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
-    for key in (_TOUCHED, _SCOPES):
+    from survey_app.security import audit
+
+    for key in (_TOUCHED, _SCOPES, audit.ROTATION_KEY):
         session.info.pop(key, None)
 
 
@@ -150,6 +152,7 @@ def _forget_actor(session: Session) -> None:
     from survey_app.security import audit
 
     session.info.pop(audit.ACTOR_KEY, None)
+    session.info.pop(audit.ROTATION_KEY, None)
 
 
 def recorded_state(session: Session) -> dict[str, dict[str, Any]]:

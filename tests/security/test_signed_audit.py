@@ -109,6 +109,34 @@ def test_signatures_need_a_trusted_fingerprint_from_outside_the_database(db, adm
     assert not result.ok and "no trusted public key" in result.problem
 
 
+def test_after_a_rotation_trust_in_either_key_extends_to_the_other(db, tmp_path, monkeypatch):
+    monkeypatch.setenv("HUIFANG_KEY_DIR", str(tmp_path / "keys"))
+    old = signing.init_key()
+    with db.session() as session:
+        auth.create_user(session, None, "root", PASSWORD, "admin")
+    new, _ = signing.rotate_key()
+    with db.session() as session:
+        auth.create_user(session, None, "sue", PASSWORD, "surveyor")
+    assert [e["previous_public_key"] for e in entries(db, audit.ROTATED)] == [old.public_key]
+    with db.session() as session:  # an auditor holding only an older PDF, or only a newer one
+        assert audit.verify_signatures(session, {old.fingerprint}).ok
+        assert audit.verify_signatures(session, {new.fingerprint}).ok
+
+
+def test_a_rotation_entry_without_the_old_keys_endorsement_extends_no_trust(db, admin, tmp_path, monkeypatch):
+    trusted = signing.active_signer()
+    signing.init_key(tmp_path / "mallory")
+    mallory = signing.active_signer(tmp_path / "mallory")
+    forged = signing.Signer(mallory.key, mallory.fingerprint, trusted.public_key_hex, "00" * 64)
+    monkeypatch.setattr(signing, "active_signer", lambda folder=None: forged)
+    with db.session() as session:
+        audit.record(session, "mallory", "user.promoted", entity="user", entity_id=admin.id)
+    monkeypatch.undo()
+    with db.session() as session:
+        result = audit.verify_signatures(session, {trusted.fingerprint})
+    assert not result.ok and "not a trusted key" in result.problem
+
+
 # --- state log ------------------------------------------------------------------------------------------------
 
 
