@@ -601,6 +601,13 @@ def report(
             f"signed chain head {anchor.entry_id}:{anchor.hash} (key {anchor.fingerprint[:16]}…), "
             f"appended to {config.witness_file()}"
         )
+        if not anchor.signed:
+            click.secho(
+                "Warning: no signing key, so this build and the report's chain head are unsigned and "
+                "`huifang verify` will say so. Run `huifang keys init` once on this server.",
+                fg="yellow",
+                err=True,
+            )
 
 
 @main.command()
