@@ -1,8 +1,9 @@
 """Every change to state that can change a verdict is written into the audit chain, wherever it is made.
 
 Why: the chain recorded actions, but a case's state, its final disposition, its weight, a user's role
-and a study's settings could be changed in the database without any entry (50 pending cases set to
-finalised / 3.18, a surveyor promoted to admin: all checks passed). Rather than trusting every service to
+(or password hash, recorded as its SHA-256 only) and a study's settings could be changed in the database
+without any entry (50 pending cases set to finalised / 3.18, a surveyor promoted to admin: all checks
+passed). Rather than trusting every service to
 remember, a Session hook notes each tracked row that a transaction inserts, updates or deletes (ORM
 objects, and `insert`/`update`/`delete` statements on the tracked tables), and just before the commit
 appends one `state.changed` entry with the rows' new values, read back from the database. `huifang
@@ -13,6 +14,7 @@ entries cannot be forged without the signing key.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from typing import Any
@@ -37,9 +39,11 @@ TRACKED: dict[str, tuple[type, tuple[str, ...]]] = {
             "frame_record_id",
         ),
     ),
-    "users": (User, ("username", "role", "active")),
+    "users": (User, ("username", "role", "active", "password_hash")),
     "studies": (Study, ("name", "state", "scale", "satisfied_codes", "settings")),
 }
+# values recorded as a digest, never in clear (a password hash must not reach the audit log)
+DIGESTED = {("users", "password_hash")}
 ACTION = "state.changed"
 _KIND_OF_TABLE = {model.__table__.name: kind for kind, (model, _) in TRACKED.items()}
 _TOUCHED = "huifang_touched"  # session.info key: kind → set of ids
@@ -106,8 +110,16 @@ def _current(session: Session, kind: str, ids: set[int], study_ids: set[int]) ->
         query = query.where(or_(*conditions))
     values: dict[str, Any] = {str(i): None for i in ids}  # deleted rows stay None
     for row in session.execute(query.order_by(model.id)):
-        values[str(row[0])] = list(row[1:])
+        values[str(row[0])] = _recorded_values(kind, row[1:])
     return values
+
+
+def _recorded_values(kind: str, row) -> list[Any]:
+    columns = TRACKED[kind][1]
+    return [
+        hashlib.sha256(str(value).encode()).hexdigest() if (kind, name) in DIGESTED and value else value
+        for name, value in zip(columns, row, strict=True)
+    ]
 
 
 @event.listens_for(Session, "before_commit")
@@ -176,4 +188,4 @@ def current_state(session: Session, kind: str, study_id: int | None = None) -> d
         query = query.where(model.study_id == study_id)
     elif kind == "studies" and study_id is not None:
         query = query.where(model.id == study_id)
-    return {str(row[0]): list(row[1:]) for row in session.execute(query)}
+    return {str(row[0]): _recorded_values(kind, row[1:]) for row in session.execute(query)}

@@ -146,8 +146,8 @@ def test_a_role_change_made_through_the_orm_is_recorded_with_its_actor(db, admin
     with db.session() as session:
         session.get(User, user.id).role = "supervisor"
         audit.record(session, "root", "user.role_changed", entity="user", entity_id=user.id)
-    last = entries(db, state_log.ACTION)[-1]
-    assert last["users"] == {str(user.id): ["sue", "supervisor", True]}
+    recorded = entries(db, state_log.ACTION)[-1]["users"][str(user.id)]
+    assert recorded[:3] == ["sue", "supervisor", True]
     with db.session() as session:
         actor = session.scalar(select(AuditEntry.actor).order_by(AuditEntry.id.desc()).limit(1))
     assert actor == "root"
@@ -193,6 +193,22 @@ def test_a_case_changed_with_plain_sql_is_named_by_the_recorded_state_check(db, 
         conn.execute(text("UPDATE cases SET final_disposition = '1.1' WHERE id = :i"), {"i": case_id})
     ok, detail = recorded_state_check(db, name)
     assert not ok and f'case {case_id}: final_disposition null → "1.1"' in detail
+
+
+def test_a_password_hash_replaced_in_the_database_is_named_but_never_recorded_in_clear(db, admin):
+    from tests.fieldwork.conftest import make_study
+
+    study_id = make_study(db, cases=1)
+    with db.session() as session:
+        name = session.scalar(text("SELECT name FROM studies WHERE id = :i"), {"i": study_id})
+        genuine = session.get(User, admin.id).password_hash
+    assert all(genuine not in json.dumps(e) for e in entries(db, state_log.ACTION))
+    with db.engine.begin() as conn:  # the attacker sets a password they know
+        conn.execute(
+            text("UPDATE users SET password_hash = :h WHERE id = :i"), {"h": genuine + "x", "i": admin.id}
+        )
+    ok, detail = recorded_state_check(db, name)
+    assert not ok and f"user {admin.id}: password_hash" in detail
 
 
 # --- anchors and the witness file -----------------------------------------------------------------------------
