@@ -127,6 +127,10 @@ _T: dict[str, tuple[str, str]] = {
         "By district, {k} districts have a system rate above the upper end of their callback interval: "
         "{names}.",
     ),
+    "areas_above_one": (
+        "分区看，{k} 个区的系统满意率高于本区回访结果的区间上限：{names}。",
+        "By district, 1 district has a system rate above the upper end of its callback interval: {names}.",
+    ),
     "areas_none": (
         "分区看，没有一个区的系统满意率超出本区回访结果的置信区间上限。",
         "By district, no district has a system rate above the upper end of its callback interval.",
@@ -430,7 +434,8 @@ def executive_summary(content: ReportContent) -> Findings:
                 words.t("area_gap", name=group_name(str(row.area), words.lang), gap=format_points(row.gap))
                 for row in above.head(NAMED).itertuples()
             ]
-            found.append(words.t("areas_above", k=format_count(len(above)), names=_join(names, words.lang)))
+            key = "areas_above" if len(above) > 1 or words.lang == "zh" else "areas_above_one"
+            found.append(words.t(key, k=format_count(len(above)), names=_join(names, words.lang)))
 
     rate_name, rate = response_rate(content)
     check = content.method.nonresponse

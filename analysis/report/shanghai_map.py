@@ -18,6 +18,7 @@ import math
 import pandas as pd
 from reportlab.graphics.shapes import Drawing, Rect, String
 from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from analysis.report.formatting import format_points
 from sampling.vocabulary import DISTRICT_EN, DISTRICTS
@@ -80,7 +81,7 @@ _LEGEND = {
 def short_name(district: str, lang: str) -> str:
     """The name printed on a tile: 浦东新区 → 浦东, 黄浦区 → 黄浦; English names as in the vocabulary."""
     if lang == "en":
-        return DISTRICT_EN.get(district, district)
+        return "Municipal" if district == MUNICIPAL else DISTRICT_EN.get(district, district)
     return district.removesuffix("新区").removesuffix("区")
 
 
@@ -131,11 +132,9 @@ def shanghai_map(districts: pd.DataFrame, width: float, font: str, lang: str) ->
         drawing.add(rect)
         middle = x + w / 2
         centre = y + h / 2
-        drawing.add(
-            String(
-                middle, centre + 1.5, short_name(name, lang), fontName=font, fontSize=8, textAnchor="middle"
-            )
-        )
+        label = short_name(name, lang)
+        size = min(8.0, 8.0 * (w - 4) / max(stringWidth(label, font, 8.0), 1e-9))  # shrink a long name to fit
+        drawing.add(String(middle, centre + 1.5, label, fontName=font, fontSize=size, textAnchor="middle"))
         drawing.add(
             String(
                 middle,
