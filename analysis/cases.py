@@ -2,8 +2,10 @@
 
 Flags per case (each needs the callback answers; a case without an interview gets no flags):
 
-- `rated_by_other`: `who_rated` is `other`, or `not_rated` while the system holds a rating (every
-  frame case does) — 代评.
+- `rated_by_other`: `who_rated` is `other` — someone else rated (代评).
+- `not_rated`: `who_rated` is `not_rated` while the system holds a rating (every frame case does). Kept
+  apart from `rated_by_other`: people forget that they rated, so honest units have a sizeable
+  background of it (a default rating when the window closes is another cause).
 - `service_denied`: `received_service` = `no`, or `identity` = `no` (the named person says it was not
   them) — 虚假评价.
 - `staff_asked`: `staff_asked_rating` = `yes` — coaching.
@@ -24,7 +26,7 @@ from analysis.design import Design, Estimate
 from analysis.errors import AnalysisError
 from sampling.vocabulary import DEFAULT_SATISFIED_CODES, SCALES
 
-FLAGS = ("rated_by_other", "service_denied", "staff_asked", "contradicted")
+FLAGS = ("rated_by_other", "not_rated", "service_denied", "staff_asked", "contradicted")
 
 
 def _text(cases: pd.DataFrame, column: str) -> pd.Series:
@@ -67,7 +69,7 @@ def case_flags(
     system_col: str = "system_rating",
     answer_col: str = "sat_overall",
 ) -> pd.DataFrame:
-    """The four flags per case (booleans) plus `any_flag`, indexed like `cases`."""
+    """The five flags per case (booleans) plus `any_flag`, indexed like `cases`."""
     who = _text(cases, "who_rated")
     has_rating = (
         cases[system_col].notna() if system_col in cases.columns else pd.Series(True, index=cases.index)
@@ -79,7 +81,8 @@ def case_flags(
     answer = _text(cases, answer_col)
     flags = pd.DataFrame(
         {
-            "rated_by_other": _is(who, "other") | (_is(who, "not_rated") & has_rating),
+            "rated_by_other": _is(who, "other"),
+            "not_rated": _is(who, "not_rated") & has_rating,
             "service_denied": _is(_text(cases, "received_service"), "no")
             | _is(_text(cases, "identity"), "no"),
             "staff_asked": _is(_text(cases, "staff_asked_rating"), "yes"),

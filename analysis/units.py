@@ -1,40 +1,40 @@
-"""Unit-level comparison: is a unit's published 满意率 above what its own service users say?
+"""Unit-level verdicts: does a unit's published 满意率 hold up against its own service users?
 
-For each unit (organisation, staff member, district, domain):
+The contract (one row per unit of the frame, indexed by the unit id; the reviewer page, the report and
+`analysis.verdicts.explain_unit` read these columns):
 
-- `system_rate`: the share of the unit's frame records rated satisfied — a census of the system's
-  ratings, so it carries no sampling error.
-- `third_party`: the weighted callback 满意率 of the unit's respondents, a domain estimate on the full
-  design (`Design.by`), with its interval (`ci`, logit by default); `difference` = system − third
-  party with the interval carried over (the system side has no variance).
-- `p_value`: one-sided, H1 "the unit's true rate is below its system rate". A score-type test with
-  the null variance: the respondent count is deflated to an effective size n* = n / deff_Kish
-  (× 1/(1 − n/N) for a design with an fpc, N = the unit's frame records), and p = P(X ≤ n*·p̂) for
-  X ~ Binomial(n*, system_rate) through the regularised incomplete beta function. Unlike a Wald test
-  it stays honest when every respondent of a small unit gave the same answer.
-- `p_adjusted` / `flagged`: Benjamini–Hochberg across the tested units at false discovery rate `q`
-  (statsmodels `multipletests(method="fdr_bh")`).
-- Shrinkage for small units (display and ranking only; flags come from the test): normal–normal
-  empirical Bayes on the logit scale. Each unit's empirical logit ỹ = logit((x* + ½)/(n* + 1)) with
-  variance 1/(n* p̃(1 − p̃)); the prior mean and variance τ² by DerSimonian–Laird moments; posterior
-  mean B·μ + (1 − B)·ỹ with B = s²/(s² + τ²). `prob_below_system` is the posterior probability that
-  the true rate is below the system rate; units are ranked by it (1 = most suspicious) and
-  `rank_low`–`rank_high` is the central 95% range of that rank over posterior draws (seeded).
-- Paired test (where the responses carry the system rating): on the unit's interviewed cases,
-  b = system satisfied / callback not, c = the reverse; one-sided exact binomial P(B ≥ b | b + c, ½),
-  BH-adjusted as well. Each case is its own control, so this is sharper than comparing two rates.
-- Integrity test ("are the ratings themselves the citizens'?", needs the callback items): among the
-  unit's interviews (`interviews`, by default the design's data; pass every started interview,
-  including those that ended because the service never happened), the count k of ratings that are
-  not the citizen's own (`analysis.cases.not_own_rating`: rated by someone else, or service denied)
-  against the background share p₀ of such cases, one-sided exact binomial P(X ≥ k | n, p₀).
-  p₀ is pooled over the units not flagged (iterated from all units until the flags settle), since
-  honest units have a background too (relatives who rate, people who forget). Conditional on the
-  interviewed cases and unweighted, like McNemar's test.
-- `flagged`: BH at `q` on the unit's evidence p-value, Simes' combination of the two tests,
-  min(2·p₍₁₎, p₍₂₎) — valid when the tests are positively dependent, as two signs of the same
-  inflation are; with no integrity data, the rate test alone. `rate_flagged` is BH on the rate test
-  alone.
+| column | meaning |
+|---|---|
+| `domain` | the unit's null group (its most frequent `null_by` value in the frame) |
+| `frame_records`, `system_satisfied` | N and S: the unit's rated records and those rated satisfied |
+| `system_rate` | S / N — a census of the unit's ratings (exact, but with few events a small number) |
+| `respondents`, `third_party`, `third_party_se`, `ci_low`, `ci_high` | the weighted callback 满意率, a domain estimate on the full design (`Design.by`) |
+| `difference`, `difference_low`, `difference_high` | system − third party, with the third party's interval carried over |
+| `n_eff`, `x_eff` | Kish effective respondents n / deff (no finite-population blow-up) and satisfied among them |
+| `shrunk_rate`, `shrunk_low`, `shrunk_high` | callback 满意率 shrunk toward the unit's domain (beta-binomial empirical Bayes) |
+| `prob_below_system`, `rank`, `rank_low`, `rank_high` | posterior P(callback rate < system rate), rank by it, 95% rank range (seeded draws) |
+| `honest_gap` | the domain's honest system/callback gap, log odds ratio (estimated, never assumed zero) |
+| `expected_honest` | the system rate an honest unit with these callback answers would publish |
+| `inflation`, `inflation_low`, `inflation_high` | points of the published rate the honest gap does not explain, with interval |
+| `min_detectable` | smallest inflation (0–1) the rate test finds with 80% power at one-sided α = 0.01 |
+| `interviews`, `rated_by_other`, `not_rated`, `service_denied`, `staff_asked` | started interviews and the signs among them |
+| `not_own`, `not_own_background` | rated by someone else or service denied; its honest share in the domain |
+| `p_value`, `p_adjusted`, `rate_flagged` | the rate test (exact, against the honest gap), BH on it alone |
+| `integrity_p_value` | the weighted integrity-signs test against the domain backgrounds |
+| `evidence_p_value`, `evidence_p_adjusted`, `flagged` | Simes' combination of the two, BH at `q` across tested units |
+| `lfdr`, `prob_inflated` | local false discovery rate (beta-uniform mixture) and 1 − lfdr |
+| `driver` | the evidence that drives the verdict: rate_gap, rated_by_other, not_rated, service_denied, staff_asked |
+| `status` | `flagged`, `no_evidence`, `insufficient_evidence` (never flagged, never cleared), `not_surveyed` |
+| `paired_b`, `paired_c`, `paired_p_value`, … | the descriptive paired table (system vs callback on the same cases) |
+
+Why this shape (see `analysis.unit_model` for the statistics): the honest gap is estimated per domain
+from the units themselves and every unit is tested against it with an exact conditional test, so a
+mode effect, domain differences or a 5-event unit at 100% accuse nobody; the integrity signs are
+tested against per-domain weighted backgrounds with between-unit over-dispersion; both are combined
+into one p-value per unit, and the null is re-estimated without the flagged units until the flags
+settle. A unit whose rate test could not find even a `max_detectable` inflation, or with fewer than
+`min_respondents` answers, is "insufficient evidence": it is not tested, so it is neither flagged
+nor cleared.
 """
 
 from __future__ import annotations
@@ -46,56 +46,37 @@ import pandas as pd
 from scipy import special, stats
 from statsmodels.stats.multitest import multipletests
 
-from analysis.cases import not_own_rating
+from analysis import unit_model as um
+from analysis.cases import case_flags
 from analysis.design import Design
 from analysis.errors import AnalysisError
 from analysis.headline import satisfaction_indicator
 from sampling.vocabulary import DEFAULT_SATISFIED_CODES
 
+SIGNS = ("rated_by_other", "not_rated", "service_denied", "staff_asked")
+STATUSES = ("flagged", "no_evidence", "insufficient_evidence", "not_surveyed")
+#: A unit whose own p-value on a piece of evidence is below this leaves that evidence's null estimate
+#: (robustness against the faulty units it is measured against; an honest unit is trimmed 1 time in 100).
+TRIM = 0.01
 
-def _bh(p_values: pd.Series, q: float) -> tuple[pd.Series, pd.Series]:
+
+def _bh(p_values: pd.Series, q: float, method: str = "fdr_bh") -> tuple[pd.Series, pd.Series]:
     tested = p_values.dropna()
     adjusted = pd.Series(np.nan, index=p_values.index)
     flagged = pd.Series(False, index=p_values.index)
     if len(tested):
-        reject, p_adj, _, _ = multipletests(tested.to_numpy(), alpha=q, method="fdr_bh")
+        reject, p_adj, _, _ = multipletests(tested.to_numpy(), alpha=q, method=method)
         adjusted[tested.index] = p_adj
         flagged[tested.index] = reject
     return adjusted, flagged
 
 
-def binomial_lower_tail(x: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """P(X ≤ x) for X ~ Binomial(n, p), continuous in x and n (regularised incomplete beta)."""
-    x, n, p = (np.asarray(a, dtype=float) for a in (x, n, p))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        inner = special.betainc(np.maximum(n - x, 1e-300), x + 1, 1 - p)
-    out = np.where(x >= n, 1.0, inner)
-    out = np.where(p >= 1, np.where(x >= n, 1.0, 0.0), out)
-    return np.where(p <= 0, 1.0, out)
-
-
-def shrink(x_eff: np.ndarray, n_eff: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """Posterior means and variances on the logit scale, plus the prior mean and τ² (DerSimonian–Laird)."""
-    p_tilde = (x_eff + 0.5) / (n_eff + 1)
-    y = np.log(p_tilde / (1 - p_tilde))
-    s2 = 1 / (n_eff * p_tilde * (1 - p_tilde))
-    w = 1 / s2
-    mu_fixed = (w * y).sum() / w.sum()
-    q_stat = (w * (y - mu_fixed) ** 2).sum()
-    k = len(y)
-    tau2 = max(0.0, (q_stat - (k - 1)) / (w.sum() - (w**2).sum() / w.sum())) if k > 1 else 0.0
-    w_re = 1 / (s2 + tau2)
-    mu = (w_re * y).sum() / w_re.sum()
-    b = s2 / (s2 + tau2) if tau2 > 0 else np.ones_like(s2)
-    return b * mu + (1 - b) * y, (1 - b) * s2 + (b**2) / w_re.sum(), mu, tau2
-
-
-def _ranks(mean: np.ndarray, var: np.ndarray, threshold: np.ndarray, seed: int, draws: int = 2000):
-    rng = np.random.default_rng(seed)
-    sample = mean + np.sqrt(var) * rng.standard_normal((draws, len(mean)))
-    gap = threshold - sample  # larger = truth further below the system
-    order = (-gap).argsort(axis=1).argsort(axis=1) + 1
-    return np.percentile(order, 2.5, axis=0), np.percentile(order, 97.5, axis=0)
+def _modal(values: pd.Series, groups: pd.Series) -> pd.Series:
+    """The most frequent value of `values` per group (ties: the first in sorted order)."""
+    table = pd.DataFrame({"g": groups.to_numpy(), "v": values.astype(str).to_numpy()})
+    counts = table.groupby(["g", "v"]).size().reset_index(name="k")
+    counts = counts.sort_values(["g", "k", "v"], ascending=[True, False, True])
+    return counts.drop_duplicates("g").set_index("g")["v"]
 
 
 def compare_units(
@@ -114,11 +95,22 @@ def compare_units(
     level: float = 0.95,
     seed: int = 0,
     interviews: pd.DataFrame | None = None,
+    interview_weights: str | None = None,
+    null_by: str = "domain",
+    min_respondents: int = 5,
+    max_detectable: float = 0.50,
+    max_rounds: int = 6,
+    combine: str = "simes",
+    fdr: str = "fdr_bh",
 ) -> pd.DataFrame:
-    """One row per unit of the frame: system against third-party 满意率, tests, BH flags, shrinkage.
+    """One row per unit of the frame with its verdict (see the module docstring for the columns).
 
     `responses` is a `Design` over the interviewed cases (or a DataFrame with `strata`, `weights`,
-    `fpc` to build one); its data must carry `unit` and `item`. `seed` drives the rank intervals.
+    `fpc` to build one); its data must carry `unit` and `item`. `interviews` are every started
+    interview (those that ended because the service never happened or the person was not the client
+    included; default: the design's data), optionally weighted by the column `interview_weights` for
+    the domain backgrounds. `null_by` names the frame column whose levels get their own honest gap and
+    backgrounds. `seed` drives the rank intervals and is recorded in `attrs["seed"]`.
     """
     design = responses if isinstance(responses, Design) else Design(responses, strata, weights, fpc)
     data = design.data
@@ -134,15 +126,18 @@ def compare_units(
     system = (
         pd.DataFrame({"unit": frame[unit].to_numpy(), "s": sat_system})
         .groupby("unit")["s"]
-        .agg(["mean", "count"])
+        .agg(["mean", "count", "sum"])
     )
-    result = pd.DataFrame(
-        {"frame_records": frame.groupby(unit).size(), "system_rate": system["mean"]}
-    ).rename_axis(unit)
+    result = pd.DataFrame(index=pd.Index(sorted(frame[unit].dropna().unique()), name=unit))
+    groups = frame[null_by] if null_by in frame.columns else pd.Series("all", index=frame.index)
+    result["domain"] = _modal(groups, frame[unit]).reindex(result.index)
+    result["frame_records"] = frame.groupby(unit).size().reindex(result.index)
+    result["system_satisfied"] = system["sum"].reindex(result.index).fillna(0).astype(int)
+    result["system_rate"] = system["mean"].reindex(result.index)
     y = satisfaction_indicator(data[item], satisfied_codes)
     estimates = design.by(unit).proportion(y, ci=ci, level=level)
     result["respondents"] = estimates["n"].reindex(result.index).fillna(0).astype(int)
-    for column in ("estimate", "se", "ci_low", "ci_high", "df"):
+    for column in ("estimate", "se", "ci_low", "ci_high"):
         result[column if column != "estimate" else "third_party"] = estimates[column].reindex(result.index)
     result["difference"] = result["system_rate"] - result["third_party"]
     result["difference_low"] = result["system_rate"] - result["ci_high"]
@@ -150,54 +145,254 @@ def compare_units(
 
     answered = ~np.isnan(y)
     w = pd.Series(design.weights * answered)
-    kish = (w**2).groupby(data[unit].to_numpy()).sum() / w.groupby(data[unit].to_numpy()).sum() ** 2
+    by_unit = data[unit].to_numpy()
+    kish = (w**2).groupby(by_unit).sum() / w.groupby(by_unit).sum() ** 2
     n = result["respondents"].astype(float)
-    n_eff = n / (n * kish.reindex(result.index)).where(n > 0)
-    if design.fpc is not None:
-        n_eff = n_eff / (1 - n / result["frame_records"]).clip(lower=1e-9)
-    result["n_eff"] = n_eff
-    x_eff = result["third_party"] * n_eff
-    tested = n > 0
-    p_values = binomial_lower_tail(x_eff[tested], n_eff[tested], result.loc[tested, "system_rate"])
-    result["p_value"] = pd.Series(p_values, index=result.index[tested]).reindex(result.index)
-    result["p_adjusted"], result["rate_flagged"] = _bh(result["p_value"], q)
-
-    if tested.sum() >= 1:
-        post_mean, post_var, _, _ = shrink(x_eff[tested].to_numpy(), n_eff[tested].to_numpy())
-        z = stats.norm.ppf(0.5 + level / 2)
-        expit = special.expit
-        threshold = special.logit(result.loc[tested, "system_rate"].clip(1e-9, 1 - 1e-9)).to_numpy()
-        sd = np.sqrt(post_var)
-        result.loc[tested, "shrunk_rate"] = expit(post_mean)
-        result.loc[tested, "shrunk_low"] = expit(post_mean - z * sd)
-        result.loc[tested, "shrunk_high"] = expit(post_mean + z * sd)
-        prob = stats.norm.cdf((threshold - post_mean) / sd)
-        result.loc[tested, "prob_below_system"] = prob
-        result.loc[tested, "rank"] = pd.Series(prob).rank(ascending=False, method="min").to_numpy()
-        low, high = _ranks(post_mean, post_var, threshold, seed)
-        result.loc[tested, "rank_low"], result.loc[tested, "rank_high"] = low, high
+    result["n_eff"] = (1 / kish.reindex(result.index)).where(n > 0).clip(upper=n)
+    result["x_eff"] = result["third_party"] * result["n_eff"]
+    result = result.rename(columns={"se": "third_party_se"})
+    _shrink(result, level, seed)
+    _paired(result, data, unit, system_col, satisfied_codes, y)
+    _signs(result, data if interviews is None else interviews, unit, system_col, interview_weights)
+    _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, combine, fdr)
     result.attrs["seed"] = seed
+    result.attrs["q"] = q
+    return result
 
-    if system_col in data.columns:
-        sat = set(satisfied_codes)
-        on_scale = answered & data[system_col].notna().to_numpy()
-        sys_sat = data[system_col].isin(sat).to_numpy()
-        ans_sat = y == 1
-        pairs = (
-            pd.DataFrame({"b": on_scale & sys_sat & ~ans_sat, "c": on_scale & ~sys_sat & ans_sat})
-            .groupby(data[unit].to_numpy())
-            .sum()
+
+def _shrink(result: pd.DataFrame, level: float, seed: int) -> None:
+    """Beta-binomial empirical Bayes of the callback rate toward the unit's domain mean."""
+    tested = result["n_eff"] > 0
+    x, m = result["x_eff"].where(tested), result["n_eff"].where(tested)
+    rates = (x / m).dropna()
+    overall_mean = float((x.sum() + 0.5) / (m.sum() + 1))
+    prior = {}
+    for domain, idx in rates.groupby(result.loc[rates.index, "domain"]).groups.items():
+        k, mm = x[idx], m[idx]
+        mean = float((k.sum() + 20 * overall_mean) / (mm.sum() + 20))
+        # method of moments for the prior strength a + b (between-unit spread of true rates)
+        spread = float(np.average((k / mm - mean) ** 2, weights=mm)) if len(idx) > 1 else 0.0
+        binomial = mean * (1 - mean) * float(np.mean(1 / mm))
+        between = max(spread - binomial, 1e-4 * mean * (1 - mean))
+        strength = float(np.clip(mean * (1 - mean) / between - 1, 1.0, 1e4))
+        prior[domain] = (mean * strength, (1 - mean) * strength)
+    a = result["domain"].map(lambda d: prior.get(d, (overall_mean * 10, (1 - overall_mean) * 10))[0])
+    b = result["domain"].map(lambda d: prior.get(d, (overall_mean * 10, (1 - overall_mean) * 10))[1])
+    post_a, post_b = (a + x).where(tested), (b + m - x).where(tested)
+    tail = (1 - level) / 2
+    result["shrunk_rate"] = post_a / (post_a + post_b)
+    result["shrunk_low"] = stats.beta.ppf(tail, post_a, post_b)
+    result["shrunk_high"] = stats.beta.ppf(1 - tail, post_a, post_b)
+    result["prob_below_system"] = stats.beta.cdf(result["system_rate"], post_a, post_b)
+    result["rank"] = result["prob_below_system"].rank(ascending=False, method="min")
+    if tested.any():
+        rng = np.random.default_rng(seed)
+        draws = rng.beta(post_a[tested].to_numpy(), post_b[tested].to_numpy(), (2000, int(tested.sum())))
+        gap = result.loc[tested, "system_rate"].to_numpy() - draws
+        order = (-gap).argsort(axis=1).argsort(axis=1) + 1
+        result.loc[tested, "rank_low"] = np.percentile(order, 2.5, axis=0)
+        result.loc[tested, "rank_high"] = np.percentile(order, 97.5, axis=0)
+
+
+def _paired(result, data, unit, system_col, satisfied_codes, y) -> None:
+    """Descriptive paired counts on interviewed cases that carry the system rating (b: system satisfied,
+    callback not; c: the reverse) with the exact sign-test p-value. Not part of the verdict."""
+    if system_col not in data.columns:
+        return
+    sat = set(satisfied_codes)
+    on_scale = ~np.isnan(y) & data[system_col].notna().to_numpy()
+    sys_sat = data[system_col].isin(sat).to_numpy()
+    pairs = (
+        pd.DataFrame({"b": on_scale & sys_sat & (y != 1), "c": on_scale & ~sys_sat & (y == 1)})
+        .groupby(data[unit].to_numpy())
+        .sum()
+    )
+    b = pairs["b"].reindex(result.index).fillna(0).astype(int)
+    c = pairs["c"].reindex(result.index).fillna(0).astype(int)
+    result["paired_b"], result["paired_c"] = b, c
+    discordant = b + c
+    result["paired_p_value"] = pd.Series(stats.binom.sf(b - 1, discordant, 0.5), index=result.index).where(
+        discordant > 0
+    )
+
+
+def _signs(result, interviews, unit, system_col, weight_col) -> None:
+    """Per unit: started interviews, the four integrity signs, and their weighted totals."""
+    result["interviews"] = 0
+    for sign in SIGNS:
+        result[sign] = 0
+        result[f"_w_{sign}"] = 0.0
+    result["_w"] = 0.0
+    if unit not in interviews.columns or not len(interviews):
+        return
+    flags = case_flags(interviews, system_col=system_col) if "who_rated" in interviews.columns else None
+    if flags is None:
+        return
+    weight = (
+        interviews[weight_col].fillna(0).to_numpy(float)
+        if weight_col and weight_col in interviews.columns
+        else np.ones(len(interviews))
+    )
+    table = pd.DataFrame({s: flags[s].to_numpy(int) for s in SIGNS})
+    table["interviews"] = 1
+    for s in SIGNS:
+        table[f"_w_{s}"] = weight * table[s]
+    table["_w"] = weight
+    sums = table.groupby(interviews[unit].to_numpy()).sum().reindex(result.index).fillna(0)
+    for column in table.columns:
+        result[column] = sums[column].astype(int if not column.startswith("_w") else float)
+    result["not_own"] = result["rated_by_other"] + result["service_denied"]
+
+
+def _rate_inputs(result: pd.DataFrame, level: float) -> pd.DataFrame:
+    n = result["n_eff"].fillna(0).round().clip(lower=0)
+    n = n.where((n > 0) | (result["respondents"] == 0), 1)
+    x = (result["third_party"].fillna(0) * n).round()
+    table = pd.DataFrame(
+        {
+            "domain": result["domain"].astype(str),
+            "S": result["system_satisfied"].astype(int),
+            "N": result["frame_records"].fillna(0).astype(int),
+            "x": x.astype(int),
+            "n": n.astype(int),
+        },
+        index=result.index,
+    )
+    intervals = {
+        key: um.odds_ratio_interval(row.S, row.N, row.x, row.n, level)
+        for key, row in table[table["n"] > 0].iterrows()
+    }
+    ends = pd.DataFrame.from_dict(intervals, orient="index", columns=["log_or", "log_or_low", "log_or_high"])
+    return table.join(ends)
+
+
+def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, combine, fdr) -> None:
+    counts = _rate_inputs(result, level)
+    surveyed = result["respondents"] > 0
+    candidates = surveyed & (result["respondents"] >= min_respondents)
+    # sufficiency from the design alone: could sampling error by itself hide a `max_detectable` inflation?
+    floor = pd.Series(np.nan, index=result.index)
+    for key in result.index[candidates]:
+        row = counts.loc[key]
+        floor[key] = um.minimum_detectable_inflation(row["S"], row["N"], row["n"], 0.0, 0.0)
+    tested = candidates & (floor <= max_detectable)
+    has_signs = result["interviews"].sum() > 0
+    flagged = pd.Series(False, index=result.index)
+    rate_p = integrity_p = pd.Series(np.nan, index=result.index)
+    sign_p = {s: pd.Series(np.nan, index=result.index) for s in SIGNS}
+    previous = None
+    for _ in range(max_rounds):
+        # the null from tested units that are neither flagged nor extreme on that evidence themselves
+        clear = tested & ~flagged
+        null = um.estimate_rate_null(counts[clear & ~(rate_p < TRIM)])
+        backgrounds = {}
+        if has_signs:
+            for s in SIGNS:
+                ref = clear & ~(sign_p[s] < TRIM)
+                backgrounds[s] = um.estimate_background(
+                    result.loc[ref, s],
+                    result.loc[ref, "interviews"],
+                    result.loc[ref, "domain"].astype(str),
+                    pd.DataFrame({"wk": result.loc[ref, f"_w_{s}"], "w": result.loc[ref, "_w"]}),
+                    dispersion=False,
+                )
+        rate_p = pd.Series(np.nan, index=result.index)
+        for key in result.index[tested]:
+            gap, spread = null.for_domain(counts.at[key, "domain"])
+            row = counts.loc[key]
+            rate_p[key] = um.rate_p_value(row["S"], row["N"], row["x"], row["n"], gap, spread)
+        integrity_p = pd.Series(np.nan, index=result.index)
+        sign_p = {s: pd.Series(np.nan, index=result.index) for s in SIGNS}
+        laws, ratios = {}, {}
+        for key in result.index[tested & (result["interviews"] > 0)] if has_signs else []:
+            m, domain = int(result.at[key, "interviews"]), counts.at[key, "domain"]
+            laws[key] = um.integrity_law(m, domain, backgrounds)
+            mean, var = um.score_moments(laws[key])
+            score = um.integrity_score({s: result.at[key, s] for s in SIGNS})
+            ratios[key] = (score - mean) ** 2 / max(var, 1e-12)
+            for s in SIGNS:
+                sign_p[s][key] = float(backgrounds[s].law(domain, m)[int(result.at[key, s]) :].sum())
+        dispersion = um.robust_dispersion(np.array([ratios[k] for k in ratios if clear[k]]))
+        for key, law in laws.items():
+            score = um.integrity_score({s: result.at[key, s] for s in SIGNS})
+            integrity_p[key] = um.integrity_p_value(score, law, dispersion)
+        evidence = pd.Series(um.combine(rate_p, integrity_p, combine), index=result.index).where(tested)
+        adjusted, flagged = _bh(evidence, q, fdr)
+        state = (tuple(flagged), tuple(rate_p < TRIM), tuple(integrity_p < TRIM))
+        if state == previous:
+            break
+        previous = state
+    now = flagged
+    result["p_value"] = rate_p
+    result["p_adjusted"], result["rate_flagged"] = _bh(rate_p, q)
+    result["integrity_p_value"] = integrity_p
+    for s in SIGNS:
+        result[f"{s}_p_value"] = sign_p[s]
+    if has_signs:
+        result["not_own_background"] = (
+            result["domain"]
+            .astype(str)
+            .map(
+                lambda d: (
+                    backgrounds["rated_by_other"].share.get(d, backgrounds["rated_by_other"].overall)
+                    + backgrounds["service_denied"].share.get(d, backgrounds["service_denied"].overall)
+                )
+            )
         )
-        b = pairs["b"].reindex(result.index).fillna(0).astype(int)
-        c = pairs["c"].reindex(result.index).fillna(0).astype(int)
-        result["paired_b"], result["paired_c"] = b, c
-        discordant = b + c
-        p = pd.Series(stats.binom.sf(b - 1, discordant, 0.5), index=result.index).where(discordant > 0)
-        result["paired_p_value"] = p
-        result["paired_p_adjusted"], result["paired_flagged"] = _bh(p, q)
-    _integrity_counts(result, data if interviews is None else interviews, unit, system_col)
-    _flag(result, q)
-    return result.drop(columns=["df"]).rename(columns={"se": "third_party_se"})
+    result["evidence_p_value"] = evidence
+    result["evidence_p_adjusted"], result["flagged"] = adjusted, now
+    result["lfdr"] = pd.Series(um.local_fdr(evidence.to_numpy()), index=result.index)
+    result["prob_inflated"] = 1 - result["lfdr"]
+    mdi = pd.Series(np.nan, index=result.index)
+    for key in result.index[surveyed]:
+        gap, spread = null.for_domain(counts.at[key, "domain"])
+        row = counts.loc[key]
+        mdi[key] = um.minimum_detectable_inflation(row["S"], row["N"], row["n"], gap, spread)
+    result["min_detectable"] = mdi
+    _inflation(result, counts, null, level)
+    _driver(result, rate_p, sign_p)
+    result["status"] = np.select(
+        [result["flagged"], tested, surveyed],
+        ["flagged", "no_evidence", "insufficient_evidence"],
+        "not_surveyed",
+    )
+    for column in [c for c in result.columns if c.startswith("_w")]:
+        del result[column]
+
+
+def _inflation(result: pd.DataFrame, counts: pd.DataFrame, null: um.RateNull, level: float) -> None:
+    """Points of the published rate the honest gap does not explain: S/N − expit(logit(S/N) − Δ), where
+    Δ = log ψ̂ − gap is the unit's excess log odds ratio; the interval widens the exact conditional
+    interval of log ψ by the honest spread (in quadrature)."""
+    z = stats.norm.ppf(0.5 + level / 2)
+    rows = {}
+    for key in result.index[result["respondents"] > 0]:
+        row = counts.loc[key]
+        gap, spread = null.for_domain(row["domain"])
+        estimate, low, high = row["log_or"], row["log_or_low"], row["log_or_high"]
+        big_n = max(row["N"], 1)
+        rate = float(np.clip(row["S"] / big_n, 0.5 / big_n, 1 - 0.5 / big_n))
+        callback = float(np.clip(row["x"] / row["n"], 0.5 / row["n"], 1 - 0.5 / row["n"]))
+        excess = special.logit(rate) - special.logit(callback) - gap
+        ends = [
+            excess - np.hypot(estimate - low if np.isfinite(low) else np.inf, z * spread),
+            excess,
+            excess + np.hypot(high - estimate if np.isfinite(high) else np.inf, z * spread),
+        ]
+        real = row["S"] / big_n
+        low_, mid, high_ = (real - float(special.expit(special.logit(rate) - e)) for e in ends)
+        rows[key] = (gap, float(special.expit(special.logit(callback) + gap)), mid, low_, high_)
+    columns = ["honest_gap", "expected_honest", "inflation", "inflation_low", "inflation_high"]
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=columns).reindex(result.index)
+    for column in columns:
+        result[column] = table[column]
+
+
+def _driver(result: pd.DataFrame, rate_p: pd.Series, sign_p: dict[str, pd.Series]) -> None:
+    """The single strongest piece of evidence per unit (smallest p-value), '' where nothing was tested."""
+    table = pd.DataFrame({"rate_gap": rate_p, **sign_p})
+    best = table.fillna(np.inf).idxmin(axis=1)
+    result["driver"] = best.where(table.notna().any(axis=1), "")
 
 
 def simes(first: pd.Series, second: pd.Series) -> pd.Series:
@@ -206,44 +401,6 @@ def simes(first: pd.Series, second: pd.Series) -> pd.Series:
     lone = np.isnan(both[:, 1])
     combined = np.where(lone, both[:, 0], np.minimum(2 * both[:, 0], both[:, 1]))
     return pd.Series(np.minimum(combined, 1.0), index=first.index)
-
-
-def _integrity_counts(result: pd.DataFrame, interviews: pd.DataFrame, unit: str, system_col: str) -> None:
-    """Interviews and ratings not the citizen's own per unit, when the interviews carry `who_rated`."""
-    if unit not in interviews.columns or not {"who_rated", system_col}.issubset(interviews.columns):
-        return
-    not_own = not_own_rating(interviews, system_col=system_col)
-    counts = pd.DataFrame({"k": not_own.to_numpy(), "n": 1}).groupby(interviews[unit].to_numpy()).sum()
-    result["interviews"] = counts["n"].reindex(result.index).fillna(0).astype(int)
-    result["not_own"] = counts["k"].reindex(result.index).fillna(0).astype(int)
-
-
-def _flag(result: pd.DataFrame, q: float, max_rounds: int = 5) -> None:
-    """Integrity p-values against a background share estimated from the units not flagged, then BH.
-
-    Round one pools every unit; each later round pools the units not flagged in the round before,
-    until the flags stop changing (at most `max_rounds`), so that faulty units do not raise the
-    background they are measured against.
-    """
-    if "not_own" not in result or result["interviews"].sum() == 0:
-        result["evidence_p_value"] = result["p_value"]
-        result["evidence_p_adjusted"], result["flagged"] = _bh(result["p_value"], q)
-        return
-    k, n = result["not_own"], result["interviews"]
-    flagged = pd.Series(False, index=result.index)
-    for _ in range(max_rounds):
-        clean = ~flagged & (n > 0)
-        p0 = k[clean].sum() / n[clean].sum() if n[clean].sum() else k.sum() / n.sum()
-        integrity = pd.Series(stats.binom.sf(k - 1, n, p0), index=result.index).where(n > 0)
-        evidence = simes(result["p_value"], integrity)
-        adjusted, now = _bh(evidence, q)
-        if now.equals(flagged):
-            break
-        flagged = now
-    result["not_own_background"] = p0
-    result["integrity_p_value"] = integrity
-    result["evidence_p_value"] = evidence
-    result["evidence_p_adjusted"], result["flagged"] = adjusted, now
 
 
 def _cmh(mine: np.ndarray, peers: np.ndarray, values: np.ndarray, strata: np.ndarray) -> tuple[float, float]:

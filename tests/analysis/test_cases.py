@@ -39,8 +39,12 @@ def test_paired_table_counts_on_scale_answers_in_scale_order(cases):
     assert table.to_numpy().sum() == 4  # dk and the unanswered case are left out
 
 
-def test_someone_else_rating_or_no_rating_flags_rated_by_other(cases):
-    assert case_flags(cases)["rated_by_other"].tolist() == [False, True, False, True, False, False]
+def test_only_someone_else_rating_flags_rated_by_other(cases):
+    assert case_flags(cases)["rated_by_other"].tolist() == [False, True, False, False, False, False]
+
+
+def test_not_rated_is_its_own_flag_apart_from_rated_by_other(cases):
+    assert case_flags(cases)["not_rated"].tolist() == [False, False, False, True, False, False]
 
 
 def test_service_denied_flags_a_case_whose_service_never_happened(cases):
@@ -61,13 +65,13 @@ def test_contradiction_follows_the_declared_satisfied_codes(cases):
 
 
 def test_unsupported_rating_includes_a_system_rating_better_than_the_answer(cases):
-    assert unsupported_rating(cases).tolist() == [False, True, False, True, True, True]
+    assert unsupported_rating(cases).tolist() == [False, True, False, False, True, True]
 
 
 def test_compare_cases_bundles_table_agreement_and_flag_counts(cases):
     result = compare_cases(cases)
     assert result.agreement.n == 4
-    assert result.flag_counts["rated_by_other"] == 2
+    assert result.flag_counts["rated_by_other"] == 1
 
 
 def test_paired_difference_is_the_weighted_mean_of_system_minus_callback_satisfied(cases):

@@ -1,0 +1,404 @@
+"""The honest-unit null: what an honest unit's system rate, callback answers and integrity answers look like.
+
+Why: a unit must not be accused for the honest gap every unit shows (telephone mode, recall, rating at
+the window with staff present), for belonging to a domain with a different background, or for being
+small. So the null is estimated from the units themselves, per domain, and every test is exact.
+
+Rate evidence — an exact conditional test. A unit's system side is a census of its N ratings, S of them
+satisfied; its callback side has n (effective) answers, x satisfied. Both are draws from the unit's own
+propensities, so the 2×2 table (S, N − S; x, n − x) given its margins follows Fisher's noncentral
+hypergeometric law in the odds ratio ψ = odds(system) / odds(callback). An honest unit's log ψ is its
+domain's honest gap γ_d plus a unit deviation ε ~ N(0, τ²); the p-value is P(S' ≥ S | margins)
+averaged over that null (Gauss–Hermite), so a 5-event unit at 100% is weak evidence, as it should be.
+γ_d: Mantel–Haenszel common odds ratio over the domain's reference units, shrunk toward the overall
+gap by DerSimonian–Laird across domains; τ²: DerSimonian–Laird over the reference units' log odds
+ratios around their domain gap. Reference units = tested units not flagged (iterated by the caller).
+
+Integrity evidence — an exact weighted-count test. Per interview four signs that a rating is not the
+citizen's own: someone else rated (`who_rated` = other), no rating given though the system holds one
+(`not_rated`, kept apart: people forget), service never happened or not me (4.11/4.12), staff asked
+for a rating. Each sign's honest background is a per-domain weighted share (shrunk toward the overall
+share); the unit statistic is the integer-weighted
+sum Σ w_t K_t (weights ≈ log likelihood ratios of a typical interception against the background) and
+its exact null distribution is the convolution of the four binomial laws, with one between-unit
+over-dispersion φ for the score (quasi-likelihood), estimated over the reference units.
+
+Decision helpers: Simes' combination of the two p-values, the beta-uniform mixture local fdr
+(Pounds & Morris 2003) and the minimum detectable inflation of the rate test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special
+
+#: Integer weights of the integrity signs (≈ log likelihood ratio of interception vs background):
+#: someone else rated ~20% vs ~1.5%, service denied ~10% vs ~1%, not rated ~12% vs ~4%, asked ~20% vs ~6%.
+INTEGRITY_WEIGHTS: Mapping[str, int] = {
+    "rated_by_other": 3,
+    "service_denied": 2,
+    "not_rated": 1,
+    "staff_asked": 1,
+}
+_NODES, _NODE_WEIGHTS = np.polynomial.hermite_e.hermegauss(24)
+_NODE_WEIGHTS = _NODE_WEIGHTS / _NODE_WEIGHTS.sum()
+#: Pseudo-interviews of the overall share mixed into a domain's background share.
+BACKGROUND_PRIOR = 50.0
+
+
+# ------------------------------------------------------------------ exact conditional rate test
+def _log_choose(n: np.ndarray, k: np.ndarray) -> np.ndarray:
+    return special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
+
+
+def _lse(values: np.ndarray, axis: int = -1) -> np.ndarray:
+    top = np.max(values, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):
+        return np.squeeze(top, axis=axis) + np.log(np.exp(values - top).sum(axis=axis))
+
+
+def conditional_upper_tail(s: int, big_n: int, x: int, n: int, log_psi: np.ndarray) -> np.ndarray:
+    """P(S' ≥ s | S' + X' = s + x) under Fisher's noncentral hypergeometric law, for each log ψ given.
+
+    S' ~ Bin(big_n, θ), X' ~ Bin(n, π), ψ = odds(θ)/odds(π).
+    """
+    log_psi = np.atleast_1d(np.asarray(log_psi, dtype=float))
+    total = s + x
+    support = np.arange(max(0, total - n), min(big_n, total) + 1)
+    base = _log_choose(float(big_n), support) + _log_choose(float(n), total - support)
+    logp = base[None, :] + log_psi[:, None] * support[None, :]
+    return np.exp(_lse(logp[:, support >= s]) - _lse(logp))
+
+
+def conditional_mid_p(s: int, big_n: int, x: int, n: int, log_psi: np.ndarray) -> np.ndarray:
+    """Lancaster's mid-p: P(S' > s | margins) + ½ P(S' = s | margins), for each log ψ given."""
+    log_psi = np.atleast_1d(np.asarray(log_psi, dtype=float))
+    total = s + x
+    support = np.arange(max(0, total - n), min(big_n, total) + 1)
+    base = _log_choose(float(big_n), support) + _log_choose(float(n), total - support)
+    logp = base[None, :] + log_psi[:, None] * support[None, :]
+    weight = np.where(support > s, 1.0, np.where(support == s, 0.5, 0.0))
+    top = logp.max(axis=1, keepdims=True)
+    mass = np.exp(logp - top)
+    return (mass * weight).sum(axis=1) / mass.sum(axis=1)
+
+
+def rate_p_value(s: int, big_n: int, x: int, n: int, gap: float, spread: float) -> float:
+    """Conditional mid-p value of "the system side is above the callback by more than the honest gap",
+    averaged over log ψ ~ N(gap, spread²). Mid-p, because the exact tail on a support of n + 1 points
+    is far below its nominal size (1% of honest units at p ≤ 0.05 in the simulations)."""
+    if n <= 0 or big_n <= 0:
+        return float("nan")
+    nodes = gap + spread * _NODES if spread > 0 else np.array([gap])
+    weights = _NODE_WEIGHTS if spread > 0 else np.array([1.0])
+    return float(np.clip((weights * conditional_mid_p(s, big_n, x, n, nodes)).sum(), 0.0, 1.0))
+
+
+_GRID = np.linspace(-15.0, 15.0, 1501)
+
+
+def _crossing(values: np.ndarray, target: float) -> float:
+    """log ψ where the increasing `values` (on `_GRID`) cross `target`, linear between grid points."""
+    above = np.flatnonzero(values >= target)
+    if above.size == 0:
+        return np.inf
+    i = int(above[0])
+    if i == 0:
+        return -np.inf
+    lo, hi = values[i - 1], values[i]
+    return float(_GRID[i - 1] + (_GRID[i] - _GRID[i - 1]) * (target - lo) / max(hi - lo, 1e-300))
+
+
+def odds_ratio_interval(
+    s: int, big_n: int, x: int, n: int, level: float = 0.95
+) -> tuple[float, float, float]:
+    """Conditional MLE of log ψ and its exact (Cornfield) interval on a grid of step 0.02; ±inf where
+    the table is at the edge of its support."""
+    if n <= 0 or big_n <= 0:
+        return (np.nan, np.nan, np.nan)
+    alpha = (1 - level) / 2
+    total = s + x
+    support = np.arange(max(0, total - n), min(big_n, total) + 1)
+    base = _log_choose(float(big_n), support) + _log_choose(float(n), total - support)
+    logp = base[None, :] + _GRID[:, None] * support[None, :]
+    logp -= special.logsumexp(logp, axis=1, keepdims=True)
+    prob = np.exp(logp)
+    at_least = prob[:, support >= s].sum(axis=1)  # rises with ψ
+    more = prob[:, support > s].sum(axis=1)  # P(S' > s) = 1 − P(S' ≤ s), rises with ψ
+    mean = prob @ support
+    estimate = -np.inf if s == support[0] else (np.inf if s == support[-1] else _crossing(mean, s))
+    low = -np.inf if s == support[0] else _crossing(at_least, alpha)
+    high = np.inf if s == support[-1] else _crossing(more, 1 - alpha)
+    return (estimate, low, high)
+
+
+def mantel_haenszel(s, big_n, x, n) -> tuple[float, float]:
+    """log of the Mantel–Haenszel common odds ratio over units and its Robins–Breslow–Greenland variance."""
+    a, b, c, d = (np.asarray(v, dtype=float) for v in (s, big_n - s, x, n - x))
+    m = a + b + c + d
+    r, q = a * d / m, b * c / m
+    if r.sum() <= 0 or q.sum() <= 0:
+        return (np.nan, np.nan)
+    p_, q_ = (a + d) / m, (b + c) / m
+    var = (p_ * r).sum() / (2 * r.sum() ** 2) + ((p_ * q + q_ * r).sum()) / (2 * r.sum() * q.sum())
+    var += (q_ * q).sum() / (2 * q.sum() ** 2)
+    return (float(np.log(r.sum() / q.sum())), float(var))
+
+
+def haldane_log_or(s, big_n, x, n) -> tuple[np.ndarray, np.ndarray]:
+    """Empirical log odds ratios with ½ added to every cell, and their variances."""
+    a, b, c, d = (np.asarray(v, dtype=float) + 0.5 for v in (s, big_n - s, x, n - x))
+    return np.log(a * d / (b * c)), 1 / a + 1 / b + 1 / c + 1 / d
+
+
+@dataclass(frozen=True)
+class RateNull:
+    """The honest gap per domain (log odds ratio system/callback), its uncertainty, and τ² between units."""
+
+    gap: dict[str, float]
+    gap_var: dict[str, float]
+    overall: float
+    between_domains: float
+    tau2: float
+
+    def for_domain(self, domain: str) -> tuple[float, float]:
+        """(gap, spread) of an honest unit's log ψ in `domain`."""
+        gap = self.gap.get(domain, self.overall)
+        var = self.gap_var.get(domain, self.between_domains)
+        return gap, float(np.sqrt(self.tau2 + var))
+
+
+#: Conditional MLEs at the edge of their support (±inf) count as this in the medians.
+LOG_OR_BOUND = 5.0
+#: Pseudo-units of the overall gap mixed into a domain's gap (a domain of a few units borrows strength).
+GAP_PRIOR_UNITS = 5.0
+
+
+def estimate_rate_null(units: pd.DataFrame) -> RateNull:
+    """From reference units with columns domain, S, N, x, n and `log_or` (the conditional MLE of each
+    unit's log ψ, ±inf at the edge of its support): the honest-gap model.
+
+    The gap is a median — of the units' conditional MLEs, per domain, mixed with the overall median by
+    `GAP_PRIOR_UNITS` — so that up to half of a domain's units may inflate without moving it; its
+    variance is that of a median, (π/2)·MAD²/k. τ², the honest units' own spread, is robust too: the
+    units' empirical log odds ratios (½ added to every cell) standardised around their domain's gap
+    have scale σ (1.4826·MAD); τ² = (σ² − 1)·median sampling variance, at least 0.
+    """
+    rows = units[(units["n"] > 0) & (units["N"] > 0)]
+    if not len(rows):
+        return RateNull({}, {}, 0.0, 1.0, 0.0)
+    mle = np.clip(rows["log_or"].to_numpy(float), -LOG_OR_BOUND, LOG_OR_BOUND)
+    overall = float(np.median(mle))
+    spread_all = 1.4826 * float(np.median(np.abs(mle - overall))) or 1.0
+    overall_var = np.pi / 2 * spread_all**2 / len(mle)
+    gap, gap_var = {}, {}
+    for domain, part in rows.groupby(rows["domain"].astype(str)):
+        values = np.clip(part["log_or"].to_numpy(float), -LOG_OR_BOUND, LOG_OR_BOUND)
+        k = len(values)
+        median = float(np.median(values))
+        if not np.isfinite(median):
+            median = overall
+        gap[domain] = (k * median + GAP_PRIOR_UNITS * overall) / (k + GAP_PRIOR_UNITS)
+        mad = 1.4826 * float(np.median(np.abs(values - median))) or spread_all
+        own = np.pi / 2 * mad**2 / k
+        share = k / (k + GAP_PRIOR_UNITS)
+        gap_var[domain] = share**2 * own + (1 - share) ** 2 * overall_var
+    y, v = haldane_log_or(rows["S"], rows["N"], rows["x"], rows["n"])
+    centre = rows["domain"].astype(str).map(gap).fillna(overall).to_numpy()
+    z = (y - centre) / np.sqrt(v)
+    scale = 1.4826 * float(np.median(np.abs(z - np.median(z)))) if len(z) > 4 else 1.0
+    tau2 = max(0.0, (scale**2 - 1.0) * float(np.median(v)))
+    return RateNull(gap, gap_var, overall, float(overall_var), float(tau2))
+
+
+# ------------------------------------------------------------------ integrity signs
+@dataclass(frozen=True)
+class Background:
+    """One integrity sign's honest share per domain and its between-unit over-dispersion ρ."""
+
+    share: dict[str, float]
+    overall: float
+    rho: float
+
+    def law(self, domain: str, m: int) -> np.ndarray:
+        """pmf of the sign's count among m interviews of an honest unit in `domain`."""
+        mu = float(np.clip(self.share.get(domain, self.overall), 1e-6, 1 - 1e-6))
+        k = np.arange(m + 1)
+        if self.rho <= 1e-9:
+            return np.exp(_log_choose(float(m), k) + k * np.log(mu) + (m - k) * np.log1p(-mu))
+        scale = (1 - self.rho) / self.rho
+        a, b = mu * scale, (1 - mu) * scale
+        log_beta = special.betaln(k + a, m - k + b) - special.betaln(a, b)
+        return np.exp(_log_choose(float(m), k) + log_beta)
+
+
+def estimate_background(
+    counts: pd.Series,
+    interviews: pd.Series,
+    domains: pd.Series,
+    weighted_share: pd.DataFrame,
+    dispersion: bool = True,
+) -> Background:
+    """Per-domain share (weighted, shrunk toward the overall share) and ρ by Pearson moments.
+
+    `weighted_share` has per unit the weighted sign total `wk` and weight total `w` (equal to counts
+    and interviews when the interviews carry no weights). `dispersion=False` fits a plain binomial: the
+    caller's first round, before the units whose counts are extreme have been set aside (a Pearson ρ
+    over units that include faulty ones is so large that nothing would ever look extreme).
+    """
+    keep = interviews > 0
+    wk, w = weighted_share["wk"][keep], weighted_share["w"][keep]
+    overall = float((wk.sum() + 0.5) / (w.sum() + 1.0))
+    share = {}
+    for domain, idx in domains[keep].groupby(domains[keep]).groups.items():
+        scale = interviews[idx].sum() / max(w[idx].sum(), 1e-12)  # weighted totals in interview units
+        share[str(domain)] = float(
+            (scale * wk[idx].sum() + BACKGROUND_PRIOR * overall) / (interviews[idx].sum() + BACKGROUND_PRIOR)
+        )
+    k, m = counts[keep].to_numpy(float), interviews[keep].to_numpy(float)
+    mu = domains[keep].astype(str).map(share).to_numpy(float)
+    rho = 0.0
+    if dispersion and len(k) > 2 and m.mean() > 1:
+        chi2 = ((k - m * mu) ** 2 / (m * mu * (1 - mu))).sum()
+        phi = chi2 / (len(k) - 1)
+        m_bar = (m**2).sum() / m.sum()
+        rho = float(np.clip((phi - 1) / max(m_bar - 1, 1e-9), 0.0, 0.5))
+    return Background(share, overall, rho)
+
+
+def integrity_law(
+    m: int, domain: str, backgrounds: Mapping[str, Background], weights: Mapping[str, int] = INTEGRITY_WEIGHTS
+) -> np.ndarray:
+    """pmf of the weighted sign score W = Σ w_t K_t of an honest unit with m interviews: the exact
+    convolution of the signs' laws (taken as independent given the unit; `dispersion` corrects that)."""
+    law = np.array([1.0])
+    for sign, weight in weights.items():
+        if sign in backgrounds:
+            spread = np.zeros(weight * m + 1)
+            spread[::weight] = backgrounds[sign].law(domain, m)
+            law = np.convolve(law, spread)
+    return law
+
+
+def integrity_score(counts: Mapping[str, int], weights: Mapping[str, int] = INTEGRITY_WEIGHTS) -> int:
+    return int(sum(weight * int(counts.get(sign, 0)) for sign, weight in weights.items()))
+
+
+def score_moments(law: np.ndarray) -> tuple[float, float]:
+    values = np.arange(law.size)
+    mean = float((law * values).sum())
+    return mean, float((law * (values - mean) ** 2).sum())
+
+
+#: Share of the largest standardised squared deviations left out of the dispersion estimate. Zero:
+#: with 0.2 (robust to faulty units, recall for 30% proxy rating 0.33 instead of 0.08) honest studies
+#: had a false flag in 2 of 12 simulations, because honest units' heterogeneity has a heavier tail
+#: than χ²₁; not accusing honest units comes first.
+DISPERSION_TRIM = 0.0
+
+
+def robust_dispersion(ratios: np.ndarray, trim: float = DISPERSION_TRIM) -> float:
+    """φ ≥ 1 from units' (W − E)²/Var: the mean of the smallest (1 − trim) share, divided by what that
+    trimmed mean is for a χ²₁ variable, E[X | X < c] = F_χ²₃(c)/(1 − trim) with c its (1 − trim)
+    quantile. Faulty units (up to about `trim` of them) then do not widen the honest units' null."""
+    ratios = np.sort(np.asarray(ratios, float))
+    if ratios.size < 5:
+        return 1.0
+    if trim <= 0:
+        return max(1.0, float(ratios.mean()))
+    keep = ratios[: max(1, int(np.floor((1 - trim) * ratios.size)))]
+    cut = special.chdtri(1, trim)  # upper-tail inverse: the (1 − trim) quantile of χ²₁
+    expected = special.chdtr(3, cut) / (1 - trim)
+    return max(1.0, float(keep.mean() / expected))
+
+
+def integrity_p_value(score: int, law: np.ndarray, dispersion: float = 1.0) -> float:
+    """Mid-p P(W > w) + ½ P(W = w) of the weighted sign score, with between-unit over-dispersion φ ≥ 1
+    taken in quasi-likelihood fashion: the score is moved to E + (w − E)/√φ before the tail is read
+    (linearly between whole scores). φ is shared by the signs, so signs that rise together in honest
+    units (relatives who rate also leave ratings undone) do not add up to false evidence."""
+    if law.size <= 1:
+        return float("nan")
+    mean, _ = score_moments(law)
+    point = mean + (score - mean) / np.sqrt(max(dispersion, 1.0))
+    upper = np.concatenate([np.cumsum(law[::-1])[::-1][1:], [0.0]])  # P(W > w)
+    tail = upper + 0.5 * law
+    position = float(np.clip(point, 0, law.size - 1))
+    low = int(np.floor(position))
+    high = min(low + 1, law.size - 1)
+    value = tail[low] + (tail[high] - tail[low]) * (position - low)
+    return float(np.clip(value, 0.0, 1.0))
+
+
+# ------------------------------------------------------------------ decisions
+def simes_pair(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Simes' combination min(2·p₍₁₎, p₍₂₎) of two p-values; a lone p-value stands as it is."""
+    both = np.sort(np.column_stack([np.asarray(first, float), np.asarray(second, float)]), axis=1)
+    lone = np.isnan(both[:, 1])
+    return np.minimum(np.where(lone, both[:, 0], np.minimum(2 * both[:, 0], both[:, 1])), 1.0)
+
+
+def combine(first: np.ndarray, second: np.ndarray, method: str = "simes") -> np.ndarray:
+    """One p-value from two: Simes' min(2·p₍₁₎, p₍₂₎) (valid under positive dependence) or Fisher's
+    −2Σlog p ~ χ²₄ (valid under independence); a lone p-value stands as it is."""
+    if method == "simes":
+        return simes_pair(first, second)
+    if method != "fisher":
+        raise ValueError(f"combine={method!r}: use 'simes' or 'fisher'")
+    a, b = np.asarray(first, float), np.asarray(second, float)
+    both = ~np.isnan(a) & ~np.isnan(b)
+    with np.errstate(divide="ignore"):
+        statistic = -2 * (np.log(np.where(both, a, 1.0)) + np.log(np.where(both, b, 1.0)))
+    fisher = special.chdtrc(4, statistic)
+    return np.where(both, fisher, np.where(np.isnan(a), b, a))
+
+
+def local_fdr(p_values: np.ndarray) -> np.ndarray:
+    """Local false discovery rate from the beta-uniform mixture f(p) = λ + (1 − λ)·a·p^(a−1)
+    (Pounds & Morris 2003): lfdr(p) = (λ + (1 − λ)a) / f(p), at most 1. NaN stays NaN."""
+    p = np.asarray(p_values, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = np.isfinite(p)
+    if ok.sum() < 3:
+        out[ok] = 1.0
+        return out
+    pv = np.clip(p[ok], 1e-12, 1.0)
+
+    def nll(params: np.ndarray) -> float:
+        lam, a = special.expit(params[0]), special.expit(params[1])
+        return -np.log(lam + (1 - lam) * a * pv ** (a - 1)).sum()
+
+    fit = optimize.minimize(nll, np.array([1.0, 0.0]), method="Nelder-Mead")
+    lam, a = special.expit(fit.x[0]), special.expit(fit.x[1])
+    pi0 = lam + (1 - lam) * a
+    out[ok] = np.minimum(1.0, pi0 / (lam + (1 - lam) * a * pv ** (a - 1)))
+    return out
+
+
+def minimum_detectable_inflation(
+    s: int, big_n: int, n: int, gap: float, spread: float, alpha: float = 0.01, power: float = 0.8
+) -> float:
+    """Smallest inflation (points of the system rate, 0–1) the rate test finds with `power` at level `alpha`.
+
+    An inflated unit publishes S/N while its honest system rate would be S/N − δ, so its callback
+    answers x ~ Bin(n, π_δ) with logit π_δ = logit(S/N − δ) − gap. NaN when even δ = S/N is not enough.
+    """
+    if n <= 0 or big_n <= 0:
+        return float("nan")
+    p_of_x = np.array([rate_p_value(s, big_n, x, n, gap, spread) for x in range(n + 1)])
+    rejects = p_of_x <= alpha
+    if not rejects.any():
+        return float("nan")
+    rate = s / big_n
+    deltas = np.arange(0.0, rate + 1e-9, 0.005)
+    honest = np.clip(rate - deltas, 1e-6, 1 - 1e-6)
+    pi = special.expit(special.logit(honest) - gap)
+    k = np.arange(n + 1)
+    log_pmf = _log_choose(float(n), k)[None, :] + k * np.log(pi)[:, None] + (n - k) * np.log1p(-pi)[:, None]
+    reached = np.flatnonzero(np.exp(log_pmf)[:, rejects].sum(axis=1) >= power)
+    return float(round(deltas[reached[0]], 3)) if reached.size else float("nan")

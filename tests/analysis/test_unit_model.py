@@ -1,0 +1,119 @@
+"""The honest-unit null's statistics against independent references (scipy, statsmodels, enumeration)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from scipy.stats.contingency import odds_ratio
+from statsmodels.stats.contingency_tables import StratifiedTable
+
+from analysis import unit_model as um
+
+
+@pytest.mark.parametrize(("s", "big_n", "x", "n"), [(8, 10, 5, 8), (190, 200, 12, 16), (3, 5, 4, 4)])
+def test_conditional_tail_at_odds_ratio_one_is_the_hypergeometric_tail(s, big_n, x, n):
+    reference = stats.hypergeom(big_n + n, big_n, s + x).sf(s - 1)
+    assert um.conditional_upper_tail(s, big_n, x, n, [0.0])[0] == pytest.approx(reference, rel=1e-10)
+
+
+@pytest.mark.parametrize("log_psi", [-1.0, 0.4, 2.0])
+def test_conditional_mid_p_is_scipys_noncentral_hypergeometric_mid_p(log_psi):
+    s, big_n, x, n = 40, 50, 11, 16
+    law = stats.nchypergeom_fisher(big_n + n, big_n, s + x, np.exp(log_psi))
+    reference = law.sf(s) + 0.5 * law.pmf(s)
+    assert um.conditional_mid_p(s, big_n, x, n, [log_psi])[0] == pytest.approx(reference, rel=1e-8)
+
+
+def test_exact_odds_ratio_interval_is_scipys_conditional_interval():
+    s, big_n, x, n = 90, 100, 10, 16
+    reference = odds_ratio([[s, big_n - s], [x, n - x]], kind="conditional")
+    low, high = reference.confidence_interval(0.95)
+    estimate, ours_low, ours_high = um.odds_ratio_interval(s, big_n, x, n)
+    assert estimate == pytest.approx(np.log(reference.statistic), abs=2e-3)
+    assert (ours_low, ours_high) == pytest.approx((np.log(low), np.log(high)), abs=2e-3)
+
+
+def test_mantel_haenszel_gap_and_variance_equal_statsmodels():
+    s, big_n, x, n = (
+        np.array([90, 40, 160]),
+        np.array([100, 50, 200]),
+        np.array([12, 9, 13]),
+        np.array([16, 14, 17]),
+    )
+    tables = [np.array([[a, b - a], [c, d - c]], float) for a, b, c, d in zip(s, big_n, x, n, strict=True)]
+    reference = StratifiedTable(tables)
+    estimate, variance = um.mantel_haenszel(s, big_n, x, n)
+    assert estimate == pytest.approx(reference.logodds_pooled, rel=1e-12)
+    assert np.sqrt(variance) == pytest.approx(reference.logodds_pooled_se, rel=1e-12)
+
+
+def test_the_gap_is_a_median_so_a_minority_of_faulty_units_does_not_move_it():
+    honest = pd.DataFrame(
+        {"domain": "a", "S": 85, "N": 100, "x": 13, "n": 16, "log_or": 0.3}, index=range(10)
+    )
+    faulty = honest.iloc[:3].assign(log_or=3.0)
+    assert um.estimate_rate_null(pd.concat([honest, faulty])).gap["a"] == pytest.approx(0.3)
+
+
+def test_integrity_law_is_the_enumerated_distribution_of_the_weighted_score():
+    backgrounds = {
+        "rated_by_other": um.Background({"a": 0.1}, 0.1, 0.0),
+        "not_rated": um.Background({"a": 0.2}, 0.2, 0.0),
+    }
+    weights = {"rated_by_other": 3, "not_rated": 1}
+    m = 3
+    law = um.integrity_law(m, "a", backgrounds, weights)
+    enumerated = np.zeros(law.size)
+    for k1, k2 in itertools.product(range(m + 1), repeat=2):
+        enumerated[3 * k1 + k2] += stats.binom.pmf(k1, m, 0.1) * stats.binom.pmf(k2, m, 0.2)
+    assert law == pytest.approx(enumerated, abs=1e-15)
+
+
+def test_integrity_p_value_is_the_mid_p_of_the_score_and_shrinks_with_dispersion():
+    law = um.integrity_law(10, "a", {"rated_by_other": um.Background({}, 0.05, 0.0)}, {"rated_by_other": 1})
+    expected = stats.binom.sf(3, 10, 0.05) + 0.5 * stats.binom.pmf(3, 10, 0.05)
+    assert um.integrity_p_value(3, law) == pytest.approx(expected, rel=1e-10)
+    assert um.integrity_p_value(3, law, dispersion=2.0) > um.integrity_p_value(3, law)
+
+
+def test_background_share_is_weighted_and_per_domain():
+    counts = pd.Series([1, 0, 4, 0])
+    interviews = pd.Series([10, 10, 10, 10])
+    domains = pd.Series(["a", "a", "b", "b"])
+    weighted = pd.DataFrame({"wk": [3.0, 0.0, 4.0, 0.0], "w": [30.0, 10.0, 10.0, 10.0]})
+    background = um.estimate_background(counts, interviews, domains, weighted)
+    overall = (7.0 + 0.5) / (60.0 + 1.0)
+    share_a = (20 * 3.0 / 40.0 + um.BACKGROUND_PRIOR * overall) / (20 + um.BACKGROUND_PRIOR)
+    assert background.share["a"] == pytest.approx(share_a)
+    assert background.share["b"] > background.share["a"]
+
+
+def test_local_fdr_is_near_one_for_uniform_p_values_and_falls_with_p():
+    rng = np.random.default_rng(0)
+    uniform = um.local_fdr(rng.random(300))
+    assert np.nanmedian(uniform) > 0.9
+    mixed = np.concatenate([rng.random(270), rng.beta(0.1, 5, 30)])
+    lfdr = um.local_fdr(mixed)
+    order = np.argsort(mixed)
+    assert np.all(np.diff(lfdr[order]) >= -1e-12)
+    assert lfdr[order][0] < 0.5
+
+
+def test_minimum_detectable_inflation_has_the_stated_power_and_falls_with_more_respondents():
+    s, big_n, gap = 180, 200, 0.3
+    small = um.minimum_detectable_inflation(s, big_n, 16, gap, 0.0)
+    large = um.minimum_detectable_inflation(s, big_n, 64, gap, 0.0)
+    assert large < small
+    rejects = np.array([um.rate_p_value(s, big_n, x, 16, gap, 0.0) <= 0.01 for x in range(17)])
+    from scipy.special import expit, logit
+
+    pi = expit(logit(s / big_n - small) - gap)
+    assert stats.binom.pmf(np.arange(17), 16, pi)[rejects].sum() >= 0.8
+
+
+def test_simes_pair_leaves_a_lone_p_value_as_it_is():
+    assert um.simes_pair(np.array([0.03, 0.01]), np.array([np.nan, 0.2])) == pytest.approx([0.03, 0.02])

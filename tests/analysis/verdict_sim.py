@@ -1,0 +1,199 @@
+"""Simulated studies for unit verdicts: honest units with realistic honest gaps, and planted faults.
+
+Why: the verdicts must be judged where the truth is known, under conditions normal in this field —
+small units, domains that really differ, a telephone-mode effect, recall noise, nonresponse tied to
+dissatisfaction — and against each kind of fault: inflation of +5/+10/+20 points by coaching
+(staff ask, citizens rate 满意 and say otherwise on the phone), by interception (someone else rates,
+or a default rating where the citizen gave none), silent inflation (no sign but the rate), and proxy
+rating of a share of all events. Vectorised and independent of `fixtures`, so many seeds run in
+seconds. `tests/benchmarks/bench_verdicts.py` prints recall and FDP per scenario over many seeds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analysis import Design, compare_units
+
+DOMAINS = ("律师", "公证", "人民调解", "法律援助")
+WHO = ("self", "dk", "not_rated", "other")
+#: What citizens answer to who_rated, given who really rated (as in fixtures.simulate).
+WHO_ANSWERS = {
+    "self": (0.88, 0.07, 0.04, 0.01),
+    "other": (0.05, 0.10, 0.25, 0.60),
+    "not_rated": (0.05, 0.15, 0.75, 0.05),
+}
+MECHANISMS = ("coached", "proxy", "unrated")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One simulated situation; all rates are shares (0–1), `inflation` in points of the system rate."""
+
+    name: str
+    units: int = 60
+    events: tuple[int, int] = (40, 400)
+    small_share: float = 0.0  # share of units with only 5–10 rated events
+    domain_rates: tuple[float, ...] = (0.85, 0.85, 0.85, 0.85)
+    spread: float = 40.0  # Beta concentration of unit rates around their domain's rate
+    mode_effect: tuple[float, ...] = (0.0, 0.0, 0.0, 0.0)  # callback − system, honest, per domain
+    recall_flip: float = 0.03  # honest answers flipped to the other side, either way
+    dissatisfied_response: float = 1.0  # response odds of the dissatisfied relative to the satisfied
+    inflated_share: float = 0.0
+    inflation: float = 0.0
+    mechanisms: tuple[str, ...] = MECHANISMS
+    proxy_share: float = 0.0  # proxy scenario: share of an inflated unit's events rated by staff
+    sample_per_unit: int = 32
+    response_rate: float = 0.5
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SimulatedStudy:
+    frame: pd.DataFrame
+    design: Design
+    interviews: pd.DataFrame
+    inflated: set[str]
+
+
+def simulate(scenario: Scenario, seed: int) -> SimulatedStudy:
+    """Frame, callback design and interviews of one simulated study (see the module docstring)."""
+    rng = np.random.default_rng(seed)
+    k = scenario.units
+    names = np.array([f"U{i:03d}" for i in range(k)])
+    domain_of = np.arange(k) % len(DOMAINS)
+    small = rng.random(k) < scenario.small_share
+    size = np.where(small, rng.integers(5, 11, k), rng.integers(*scenario.events, k))
+    base = np.asarray(scenario.domain_rates)[domain_of]
+    p_true = rng.beta(base * scenario.spread, (1 - base) * scenario.spread)
+    bad = ~small & (rng.random(k) < scenario.inflated_share)
+    if scenario.inflated_share > 0 and not bad.any():
+        bad[rng.choice(np.flatnonzero(~small))] = True
+    mechanism = np.array(scenario.mechanisms)[rng.integers(0, len(scenario.mechanisms), k)]
+    # inflating units are no better than others and leave room for the inflation planted
+    p_true = np.where(bad, np.minimum(p_true, 0.97 - scenario.inflation), p_true)
+    unit_of = np.repeat(np.arange(k), size)
+    e = unit_of.size
+    true_sat = rng.random(e) < p_true[unit_of]
+    system_sat = true_sat.copy()
+    rated_by = np.full(e, "self", dtype=object)
+    background = rng.gamma(4.0, 0.25, k)  # honest units differ in how often others rate for them
+    u = rng.random(e)
+    rated_by[u < 0.015 * background[unit_of]] = "other"
+    rated_by[(u >= 0.015 * background[unit_of]) & (u < 0.025 * background[unit_of])] = "not_rated"
+    ask = rng.beta(0.06 * 30, 0.94 * 30, k)
+    if scenario.proxy_share > 0:
+        proxied = bad[unit_of] & (rng.random(e) < scenario.proxy_share)
+        rated_by[proxied] = "other"
+        system_sat[proxied] = True
+    else:
+        lift = np.clip(scenario.inflation / np.maximum(1 - p_true, 1e-9), 0, 1)
+        turned = bad[unit_of] & ~true_sat & (rng.random(e) < lift[unit_of])
+        system_sat[turned] = True
+        how = mechanism[unit_of]
+        rated_by[turned & (how == "proxy")] = "other"
+        rated_by[turned & (how == "unrated")] = "not_rated"
+        ask[bad & (mechanism == "coached")] = 0.3
+    frame = pd.DataFrame(
+        {
+            "record_id": [f"R{i:07d}" for i in range(e)],
+            "organisation_id": names[unit_of],
+            "domain": np.array(DOMAINS)[domain_of][unit_of],
+            "system_rating": np.where(system_sat, "satisfied", "dissatisfied"),
+        }
+    )
+    # callback answer: the true opinion, after the honest mode effect and recall noise
+    mode = np.asarray(scenario.mode_effect)[domain_of][unit_of]
+    p_flip_down = np.clip(-mode / np.maximum(p_true[unit_of], 1e-9), 0, 1)
+    p_flip_up = np.clip(mode / np.maximum(1 - p_true[unit_of], 1e-9), 0, 1)
+    callback_sat = np.where(true_sat, rng.random(e) >= p_flip_down, rng.random(e) < p_flip_up)
+    flip = rng.random(e) < scenario.recall_flip
+    callback_sat = np.where(flip, ~callback_sat, callback_sat)
+    # sample: simple random sample of each unit's events, then response
+    order = pd.Series(rng.random(e)).groupby(unit_of).rank(method="first").to_numpy()
+    sampled = order <= scenario.sample_per_unit
+    odds = scenario.response_rate / (1 - scenario.response_rate)
+    odds = np.where(callback_sat, odds, odds * scenario.dissatisfied_response)
+    responded = sampled & (rng.random(e) < odds / (1 + odds))
+    cases = frame[sampled].assign(
+        responded=responded[sampled], callback_sat=callback_sat[sampled], unit_index=unit_of[sampled]
+    )
+    n_h = cases.groupby("organisation_id")["record_id"].transform("size")
+    cases["design_weight"] = size[cases["unit_index"]] / n_h
+    cls = [cases["organisation_id"], cases["system_rating"]]
+    eligible = cases.groupby(cls)["design_weight"].transform("sum")
+    resp_w = (cases["design_weight"] * cases["responded"]).groupby(cls).transform("sum")
+    unit_eligible = cases.groupby("organisation_id")["design_weight"].transform("sum")
+    unit_resp = (
+        (cases["design_weight"] * cases["responded"]).groupby(cases["organisation_id"]).transform("sum")
+    )
+    factor = np.where(
+        resp_w > 0, eligible / resp_w.where(resp_w > 0, 1), unit_eligible / unit_resp.clip(lower=1e-9)
+    )
+    cases["weight"] = cases["design_weight"] * factor
+    interviews = cases[cases["responded"]].copy()
+    m = len(interviews)
+    answer = np.where(interviews["callback_sat"], "satisfied", "dissatisfied")
+    interviews["sat_overall"] = np.where(rng.random(m) < 0.03, "dk", answer)
+    truth_who = rated_by[sampled][cases["responded"].to_numpy()]
+    draws = rng.random(m)
+    who = np.empty(m, dtype=object)
+    for real, probabilities in WHO_ANSWERS.items():
+        mine = truth_who == real
+        who[mine] = np.array(WHO)[np.searchsorted(np.cumsum(probabilities), draws[mine] * 0.999999)]
+    interviews["who_rated"] = who
+    interviews["received_service"] = np.where(rng.random(m) < 0.01, "no", "yes")
+    interviews["identity"] = "yes"
+    asked = rng.random(m) < ask[interviews["unit_index"].to_numpy()]
+    interviews["staff_asked_rating"] = np.where(asked, "yes", "no")
+    interviews = interviews.reset_index(drop=True)
+    design = Design(interviews, strata="organisation_id", weights="weight", lonely_psu="adjust")
+    return SimulatedStudy(frame, design, interviews, set(names[bad]))
+
+
+def verdicts(study: SimulatedStudy, q: float = 0.10, **options) -> pd.DataFrame:
+    """`compare_units` on the simulated study, as the analysis service calls it."""
+    return compare_units(
+        study.frame, study.design, interviews=study.interviews, q=q, interview_weights="weight", **options
+    )
+
+
+def recall_and_fdp(study: SimulatedStudy, table: pd.DataFrame) -> tuple[float, float, int]:
+    """(recall over the planted units or NaN, false discovery proportion, false flags)."""
+    flagged = set(table.index[table["flagged"]])
+    false = len(flagged - study.inflated)
+    recall = len(flagged & study.inflated) / len(study.inflated) if study.inflated else float("nan")
+    return recall, (false / len(flagged) if flagged else 0.0), false
+
+
+HONEST_DOMAINS = (0.80, 0.95, 0.85, 0.45)
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        Scenario("honest"),
+        Scenario("honest_small_units", small_share=0.4),
+        Scenario("honest_domains_differ", domain_rates=HONEST_DOMAINS),
+        Scenario("honest_mode_-3", mode_effect=(-0.03,) * 4),
+        Scenario("honest_mode_by_domain", domain_rates=HONEST_DOMAINS, mode_effect=(-0.01, -0.02, -0.04, -0.06)),
+        Scenario("honest_nonresponse", dissatisfied_response=0.5, mode_effect=(-0.03,) * 4),
+        Scenario(
+            "honest_all", small_share=0.3, domain_rates=HONEST_DOMAINS, mode_effect=(-0.03,) * 4,
+            dissatisfied_response=0.5,
+        ),
+        Scenario("inflate_+5", inflated_share=0.15, inflation=0.05, mode_effect=(-0.03,) * 4),
+        Scenario("inflate_+10", inflated_share=0.15, inflation=0.10, mode_effect=(-0.03,) * 4),
+        Scenario("inflate_+20", inflated_share=0.15, inflation=0.20, mode_effect=(-0.03,) * 4),
+        Scenario(
+            "inflate_+20_silent", inflated_share=0.15, inflation=0.20, mode_effect=(-0.03,) * 4,
+            mechanisms=("silent",),
+        ),
+        Scenario("proxy_30%", inflated_share=0.15, proxy_share=0.30, mode_effect=(-0.03,) * 4),
+        Scenario(
+            "mixture", small_share=0.3, domain_rates=HONEST_DOMAINS, mode_effect=(-0.03,) * 4,
+            dissatisfied_response=0.5, inflated_share=0.15, inflation=0.15,
+        ),
+    )
+}  # fmt: skip
