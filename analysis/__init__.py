@@ -29,6 +29,7 @@ from analysis.exports import analysis_dataset, default_value_labels, export_data
 from analysis.headline import DK_AS_DISSATISFIED, TOP_BOX, definitions, headline, replicate_headline
 from analysis.respondents import AdjustedSample, RespondentDesign, adjusted_sample, respondent_design
 from analysis.units import compare_units, surveyor_effects
+from analysis.verdicts import explain_unit, explain_units
 from analysis.weighting import (
     NonresponseAdjustment,
     calibrate_to_frame,
@@ -68,6 +69,8 @@ __all__ = [
     "compare_units",
     "default_value_labels",
     "definitions",
+    "explain_unit",
+    "explain_units",
     "export_dataset",
     "frame_margins",
     "headline",

@@ -1,0 +1,163 @@
+"""Plain-language explanation of a unit's verdict, in Chinese and English.
+
+Why: a flag feeds into the assessment of real people, so the reviewer page and the PDF must say for
+every unit which evidence the verdict rests on, how strong it is, what the design could have found
+(the minimum detectable inflation), and what a flag does not prove. One function, used by both, so the
+two never word the same verdict differently. Input: one row of `analysis.compare_units` (a Series with
+its columns, see `analysis.units`); output: a list of sentences.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+SIGN_LABELS: Mapping[str, Mapping[str, str]] = {
+    "rate_gap": {"zh": "系统满意率高于回访满意率（已扣除诚实差距）", "en": "system rate above the callback rate (beyond the honest gap)"},
+    "rated_by_other": {"zh": "受访者说由他人代评", "en": "respondents say someone else rated"},
+    "not_rated": {"zh": "受访者说本人未评价", "en": "respondents say they never rated"},
+    "service_denied": {"zh": "受访者说未接受服务或并非本人", "en": "respondents say the service never happened or was not theirs"},
+    "staff_asked": {"zh": "受访者说工作人员要求给出评价", "en": "respondents say staff asked them for a rating"},
+}  # fmt: skip
+
+STRENGTH: Mapping[str, Mapping[str, str]] = {
+    "very_strong": {"zh": "很强", "en": "very strong"},
+    "strong": {"zh": "强", "en": "strong"},
+    "moderate": {"zh": "中等", "en": "moderate"},
+    "weak": {"zh": "弱", "en": "weak"},
+}
+
+
+def _pct(value: Any, digits: int = 1) -> str:
+    return "—" if value is None or not _finite(value) else f"{100 * float(value):.{digits}f}%"
+
+
+def _points(value: Any) -> str:
+    return "—" if value is None or not _finite(value) else f"{100 * float(value):+.1f}"
+
+
+def _finite(value: Any) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _p(value: Any) -> str:
+    if not _finite(value):
+        return "—"
+    return "< 0.001" if float(value) < 0.001 else f"{float(value):.3f}"
+
+
+def strength(adjusted_p: Any) -> str:
+    """Verbal strength of the combined evidence from its BH-adjusted p-value (key of `STRENGTH`)."""
+    if not _finite(adjusted_p):
+        return "weak"
+    p = float(adjusted_p)
+    return "very_strong" if p < 0.01 else "strong" if p < 0.05 else "moderate" if p <= 0.10 else "weak"
+
+
+def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float = 0.10) -> list[str]:
+    """Sentences explaining one unit's verdict: status, rate evidence, integrity signs, driving evidence,
+    minimum detectable inflation, and — for a flag — what it does not prove. `lang` is "zh" or "en"."""
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang={lang!r}: use 'zh' or 'en'")
+    r = dict(row)
+    zh = lang == "zh"
+    status = str(r.get("status", ""))
+    n, big_n = int(r.get("respondents", 0) or 0), int(r.get("frame_records", 0) or 0)
+    lines: list[str] = []
+    if status == "not_surveyed":
+        return [
+            "本单位没有回访受访者，无法比较。"
+            if zh
+            else "No callback respondents in this unit: nothing to compare."
+        ]
+    if status == "insufficient_evidence":
+        lines.append(
+            f"证据不足：只有 {n} 位回访受访者、{big_n} 条系统评价，抽样误差本身就可能掩盖很大的虚高。"
+            "本单位既不标记，也不认定为没有问题。"
+            if zh
+            else f"Insufficient evidence: only {n} callback respondents and {big_n} system ratings, so "
+            "sampling error alone could hide a large inflation. The unit is neither flagged nor cleared."
+        )
+    elif status == "flagged":
+        lines.append(
+            f"标记为疑似虚高：在错误发现率 q = {q:.2f} 下，综合证据校正后 p = {_p(r.get('evidence_p_adjusted'))}"
+            f"（证据强度：{STRENGTH[strength(r.get('evidence_p_adjusted'))]['zh']}；"
+            f"虚高的后验概率约 {_pct(r.get('prob_inflated'), 0)}）。"
+            if zh
+            else f"Flagged as possibly inflated at false discovery rate q = {q:.2f}: combined evidence, "
+            f"adjusted p = {_p(r.get('evidence_p_adjusted'))} ({STRENGTH[strength(r.get('evidence_p_adjusted'))]['en']}; "
+            f"probability of inflation about {_pct(r.get('prob_inflated'), 0)})."
+        )
+    else:
+        lines.append(
+            f"未发现虚高的证据（综合证据校正后 p = {_p(r.get('evidence_p_adjusted'))}）。"
+            if zh
+            else f"No evidence of inflation (combined evidence, adjusted p = {_p(r.get('evidence_p_adjusted'))})."
+        )
+    lines.append(
+        f"系统满意率 {_pct(r.get('system_rate'))}（{big_n} 条评价，全数统计）；回访满意率 {_pct(r.get('third_party'))}"
+        f"（{n} 位受访者，95% 置信区间 {_pct(r.get('ci_low'))}–{_pct(r.get('ci_high'))}）。"
+        f"本领域诚实单位在电话回访中也会略低（方式、回忆等），按此差距，这些回访答案对应的系统满意率约为 "
+        f"{_pct(r.get('expected_honest'))}；估计虚高 {_points(r.get('inflation'))} 个百分点"
+        f"（95% 区间 {_points(r.get('inflation_low'))} 至 {_points(r.get('inflation_high'))}），该项 p = {_p(r.get('p_value'))}。"
+        if zh
+        else f"System rate {_pct(r.get('system_rate'))} ({big_n} ratings, a census); callback rate "
+        f"{_pct(r.get('third_party'))} ({n} respondents, 95% CI {_pct(r.get('ci_low'))}–{_pct(r.get('ci_high'))}). "
+        "Honest units in this domain also score a little lower on the phone (mode, recall); with that gap "
+        f"these answers correspond to a system rate of about {_pct(r.get('expected_honest'))}, so the "
+        f"estimated inflation is {_points(r.get('inflation'))} points (95% interval "
+        f"{_points(r.get('inflation_low'))} to {_points(r.get('inflation_high'))}), p = {_p(r.get('p_value'))}."
+    )
+    interviews = int(r.get("interviews", 0) or 0)
+    if interviews:
+        counts = {
+            s: int(r.get(s, 0) or 0) for s in ("rated_by_other", "not_rated", "service_denied", "staff_asked")
+        }
+        lines.append(
+            f"{interviews} 次访谈中：{counts['rated_by_other']} 人说由他人代评，{counts['not_rated']} 人说本人未评价，"
+            f"{counts['service_denied']} 人说未接受服务或并非本人，{counts['staff_asked']} 人说工作人员要求评价；"
+            f"与本领域诚实背景相比，该项 p = {_p(r.get('integrity_p_value'))}。"
+            if zh
+            else f"Of {interviews} interviews: {counts['rated_by_other']} say someone else rated, "
+            f"{counts['not_rated']} say they never rated, {counts['service_denied']} say the service never "
+            f"happened or was not theirs, {counts['staff_asked']} say staff asked for a rating; against the "
+            f"domain's honest background, p = {_p(r.get('integrity_p_value'))}."
+        )
+    driver = str(r.get("driver", "") or "")
+    if status == "flagged" and driver in SIGN_LABELS:
+        lines.append(
+            f"主要证据：{SIGN_LABELS[driver]['zh']}。"
+            if zh
+            else f"Main evidence: {SIGN_LABELS[driver]['en']}."
+        )
+    mdi = r.get("min_detectable")
+    if _finite(mdi):
+        lines.append(
+            f"按本单位的样本量，能以 80% 把握检出的最小虚高约为 {100 * float(mdi):.0f} 个百分点；更小的虚高可能存在而未被发现。"
+            if zh
+            else f"With this unit's sample, the smallest inflation found with 80% power is about "
+            f"{100 * float(mdi):.0f} points; a smaller inflation may exist unseen."
+        )
+    if status == "flagged":
+        lines.append(
+            "标记是统计证据，不是违规的证明：认定前须核查原始评价记录、回访录音并由当事人确认；"
+            "差距也可能来自本单位特殊的服务对象、回访时机或少数受访者的误记。"
+            if zh
+            else "A flag is statistical evidence, not proof of misconduct: check the original rating records "
+            "and the call recordings and hear the people concerned before concluding; the gap may also come "
+            "from the unit's particular clients, the timing of the callbacks or a few respondents' recall."
+        )
+    return lines
+
+
+def explain_units(table: pd.DataFrame, lang: str = "zh", q: float = 0.10) -> pd.Series:
+    """`explain_unit` for every row of a `compare_units` table, joined into one paragraph per unit."""
+    return pd.Series(
+        {key: " ".join(explain_unit(row, lang, q)) for key, row in table.iterrows()}, dtype=object
+    )
