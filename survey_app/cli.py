@@ -31,7 +31,21 @@ class _Context:
 
             self._db = open_database(self.db_url)
             upgrade(self._db)
+            _purge_due(self._db)
         return self._db
+
+
+def _purge_due(db) -> None:
+    """The retention check on every start: purge what is due, and say so."""
+    from survey_app.services.retention import purge_due
+
+    for done in purge_due(db):
+        click.secho(
+            f"Retention: the personal data of study {done.study} ({done.records} records) was purged, "
+            f"its key {'destroyed' if done.key_destroyed else 'already gone'}.",
+            fg="yellow",
+            err=True,
+        )
 
 
 pass_ctx = click.make_pass_decorator(_Context)
@@ -58,7 +72,10 @@ def _actor(ctx: _Context, user: str | None):
     if not name:
         raise click.UsageError("This command acts as a user: give --user NAME (or set HUIFANG_USER).")
     password = os.environ.get("HUIFANG_PASSWORD") or click.prompt(f"Password for {name}", hide_input=True)
-    return login(ctx.db, name, password)
+    import getpass
+    import socket
+
+    return login(ctx.db, name, password, client=f"cli:{getpass.getuser()}@{socket.gethostname()}")
 
 
 user_option = click.option("--user", "-u", help="Act as this user (default: $HUIFANG_USER).")
@@ -665,6 +682,47 @@ def verify(
                 fg="green" if check.ok else "red",
             )
     sys.exit(0 if all(c.ok for c in checks) else 1)
+
+
+@main.command()
+@click.argument("study", required=False)
+@click.option(
+    "--early", "early_reason", help="Purge before the retention period ends (admin), for this reason."
+)
+@click.option("--check", is_flag=True, help="Only list each study's retention end; purge nothing.")
+@user_option
+@pass_ctx
+def purge(ctx: _Context, study: str | None, early_reason: str | None, check: bool, user: str | None) -> None:
+    """Remove STUDY's names and numbers and destroy its data key once its retention period has ended.
+
+    Every start already purges what is due; this purges one study on demand (or early, with --early)
+    and, with --check, lists when each study's personal data will be removed.
+    """
+    from sqlalchemy import select
+
+    from survey_app.services import retention
+    from survey_app.storage.models import Study
+
+    with _errors():
+        if check or study is None:
+            with ctx.db.session() as session:
+                for row in session.scalars(select(Study).order_by(Study.id)):
+                    ends = retention.purge_date(session, row)
+                    state = (
+                        f"purged {row.personal_data_purged_at:%Y-%m-%d}"
+                        if row.personal_data_purged_at
+                        else f"kept until {ends:%Y-%m-%d}"
+                        if ends
+                        else "kept while the study is open"
+                    )
+                    click.echo(f"{row.name}: {state}")
+            return
+        actor = _actor(ctx, user)
+        done = retention.purge(ctx.db, actor, study, early_reason=early_reason)
+        click.echo(
+            f"Purged the personal data of study {done.study}: {done.records} records; "
+            f"data key {'destroyed' if done.key_destroyed else 'was already gone'}."
+        )
 
 
 @main.group()
