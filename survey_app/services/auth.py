@@ -63,6 +63,14 @@ def password_issue(password: str, username: str | None = None) -> str | None:
     return password_problem(password, username)
 
 
+def password_advice(code: str, lang: str) -> str:
+    """The policy's sentence for an objection code, in `lang` ("zh" or "en")."""
+    from survey_app.security.passwords import PROBLEMS
+
+    english, _, chinese = PROBLEMS[code].partition(" / ")
+    return chinese if lang == "zh" and chinese else english
+
+
 def check_username(username: str) -> str:
     """`username` if it may be a user name (InvalidState naming the problem otherwise)."""
     problem = username_problem(username)

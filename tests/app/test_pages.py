@@ -262,7 +262,7 @@ def test_admin_refuses_a_short_password(study, app_db):
     app.text_input(key="new_username").input("short")
     app.text_input(key="new_password").input("abc")
     app.button(key="FormSubmitter:create_user-创建用户").click().run()
-    assert [e.value for e in app.error] == ["密码至少 8 个字符。"]
+    assert [e.value for e in app.error] == ["密码至少 12 个字符，或由 4 个以上词语组成的口令。"]
 
 
 def test_admin_deactivates_a_user_who_then_cannot_log_in(study, app_db):

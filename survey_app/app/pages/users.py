@@ -11,8 +11,6 @@ from survey_app.app.state import tr
 from survey_app.services import auth
 from survey_app.storage.models import ROLES
 
-MIN_PASSWORD = 8
-
 state.guard("admin")
 st.header(tr("page.users"))
 state.show_flash()
@@ -48,8 +46,9 @@ with st.form("create_user", clear_on_submit=False):
     surveyor_no = st.text_input(tr("users.surveyor_no"), key="new_surveyor_no")
     create = st.form_submit_button(tr("users.submit"))
 if create:
-    if len(password) < MIN_PASSWORD:
-        st.error(tr("users.password_short"))
+    problem = auth.password_issue(password, username.strip())
+    if problem:  # the policy's own sentence, before anything is sent to the database
+        st.error(auth.password_advice(problem, state.lang()))
     else:
         with state.action() as session:
             made = auth.create_user(
@@ -88,8 +87,9 @@ if choices:
         new_password = st.text_input(tr("users.new_password"), type="password", key="reset_password_value")
         reset = st.form_submit_button(tr("users.reset"))
     if reset:
-        if len(new_password) < MIN_PASSWORD:
-            st.error(tr("users.password_short"))
+        problem = auth.password_issue(new_password)
+        if problem:
+            st.error(auth.password_advice(problem, state.lang()))
         else:
             with state.action() as session:
                 auth.reset_password(session, state.actor(session), picked, new_password)
