@@ -69,3 +69,14 @@ def witness_file() -> Path:
 def timestamp_authority() -> str | None:
     """`module:factory` of an RFC 3161 timestamp client (`security.timestamping`); unset = off."""
     return os.environ.get(ENV_TIMESTAMP_AUTHORITY) or None
+
+
+# --- sign-in through an authenticating reverse proxy (issue 11 part B) ------------------------------------
+ENV_TRUSTED_USER_HEADER = "HUIFANG_TRUSTED_USER_HEADER"
+
+
+def trusted_user_header() -> str | None:
+    """The request header an authenticating reverse proxy sets to the signed-in user name (e.g.
+    `X-Remote-User`); unset = off. Only safe when the app is reachable through that proxy alone and the
+    proxy overwrites the header on every request (see ARCHITECTURE.md)."""
+    return os.environ.get(ENV_TRUSTED_USER_HEADER) or None

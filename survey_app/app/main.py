@@ -52,11 +52,36 @@ def _client() -> str | None:
     return f"ip:{address}" if address else None
 
 
+def _proxy_sign_in() -> bool:
+    """Sign in the user an authenticating reverse proxy names in its header (off unless configured)."""
+    from survey_app.config import trusted_user_header
+
+    header = trusted_user_header()
+    if header is None:
+        return False
+    try:
+        name = st.context.headers.get(header)
+    except Exception:  # no request context (AppTest)
+        return False
+    if not name:
+        return False
+    try:
+        user = auth.login_trusted(state.database(), name, via=header, client=_client())
+    except AuthenticationFailed as exc:
+        st.error(state.error_text(exc))
+        return True
+    state.remember(user)
+    st.rerun()
+    return True
+
+
 def _login_page() -> None:
     st.title(tr("app.title"))
     st.caption(tr("login.intro"))
     if st.session_state.pop(state.EXPIRED_KEY, False):
         st.info(tr("login.expired"))
+    if _proxy_sign_in():
+        return
     with st.form("login"):
         username = st.text_input(tr("login.username"), key="login_username")
         password = st.text_input(tr("login.password"), type="password", key="login_password")

@@ -195,3 +195,33 @@ def test_a_ten_thousand_character_name_fails_like_any_other(db, users):
     _fail(db, name="n" * 10_000)
     with db.session() as session:
         assert session.scalar(select(AuditEntry.actor).order_by(AuditEntry.id.desc())) == "unknown"
+
+
+# ---------------------------------------------------------------- sign-in through a reverse proxy
+
+
+def test_proxy_sign_in_is_off_unless_a_header_is_configured(monkeypatch):
+    from survey_app import config
+
+    monkeypatch.delenv(config.ENV_TRUSTED_USER_HEADER, raising=False)
+    assert config.trusted_user_header() is None
+    monkeypatch.setenv(config.ENV_TRUSTED_USER_HEADER, "X-Remote-User")
+    assert config.trusted_user_header() == "X-Remote-User"
+
+
+def test_the_proxys_user_is_signed_in_without_a_password_and_audited(db, users):
+    user = auth.login_trusted(db, "reviewer", via="X-Remote-User")
+    assert user.role == "reviewer"
+    with db.session() as session:
+        entry = session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()))
+    assert (entry.action, entry.actor) == ("login.proxy", "reviewer") and "X-Remote-User" in entry.details
+
+
+def test_a_name_the_proxy_vouches_for_must_be_an_active_user(db, users):
+    with db.session() as session:
+        auth.set_active(session, users["admin"], users["auditor"].id, False)
+    for name in ("auditor", "nobody-here"):
+        with pytest.raises(AuthenticationFailed):
+            auth.login_trusted(db, name, via="X-Remote-User")
+    with db.session() as session:
+        assert session.scalar(select(AuditEntry.actor).order_by(AuditEntry.id.desc())) == "unknown"
