@@ -85,6 +85,9 @@ def suspects(column: pd.Series) -> np.ndarray:
                 chunk.offset : chunk.offset + len(chunk) + 1
             ]
             raw = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
+            if not raw.size or _plain_bytes(raw):
+                position += len(chunk)
+                continue
             flagged = _SUSPECT_BYTE[raw]
             if flagged.any():
                 counts = np.concatenate(([0], np.cumsum(flagged, dtype=np.int64)))
@@ -95,6 +98,19 @@ def suspects(column: pd.Series) -> np.ndarray:
                 found.append(np.flatnonzero(hit) + position)
         position += len(chunk)
     return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+def _plain_bytes(raw: np.ndarray) -> bool:
+    """No byte of a character ``clean`` may change: ASCII text, or text of CJK and ASCII only.
+
+    A histogram is one cheap pass; the common ASCII-only column is decided by its smallest and largest
+    byte, without it.
+    """
+    low, high = int(raw.min()), int(raw.max())
+    if low >= 0x20 and high < 0x7F:
+        return True
+    counts = np.bincount(raw, minlength=256)
+    return not counts[_SUSPECT_BYTE].any()
 
 
 def placeholder_positions(column: pd.Series) -> np.ndarray:
@@ -110,11 +126,10 @@ def placeholder_positions(column: pd.Series) -> np.ndarray:
             ]
             raw = np.frombuffer(data, dtype=np.uint8)
             start, length = offsets[:-1], np.diff(offsets)
-            present = (length > 0) & (length <= _PLACEHOLDER_BYTES)
-            first = np.where(present, raw[np.minimum(start, max(len(raw) - 1, 0))] if len(raw) else 0, 0)
-            second_at = np.minimum(start + 1, max(len(raw) - 1, 0))
-            second = np.where(present & (length > 1), raw[second_at] if len(raw) else 0, 0)
-            candidates = np.flatnonzero(present & _PAIRS[first, second])
+            short = np.flatnonzero((length > 0) & (length <= _PLACEHOLDER_BYTES))
+            first = raw[start[short]]
+            second = np.where(length[short] > 1, raw[np.minimum(start[short] + 1, len(raw) - 1)], 0)
+            candidates = short[_PAIRS[first, second]]
             if candidates.size:
                 values = pc.utf8_lower(pc.utf8_trim_whitespace(chunk.take(pa.array(candidates))))
                 hit = pc.fill_null(pc.is_in(values, value_set=pa.array(sorted(PLACEHOLDERS))), False)

@@ -325,34 +325,36 @@ def _shorten(value: str) -> str:
 
 def check_district_codes(codes: pd.Series, districts: pd.Series, issues: Issues) -> None:
     """A 区划代码 must be the district's code (or the old code of a merged district); else the row
-    is rejected: which of the two is wrong cannot be known."""
+    is rejected: which of the two is wrong cannot be known. Decided once per (code, district) pair."""
     if not isinstance(codes.dtype, pd.CategoricalDtype):
         codes = codes.astype("category")
-    known = list(DISTRICTS.values())
-    file_index = np.array(
-        [known.index(str(c).strip()) if str(c).strip() in known else -2 for c in codes.cat.categories] + [-1]
-    )[codes_of(codes)]
-    old = [_OLD_DISTRICT_CODES.get(str(c).strip()) for c in codes.cat.categories]
-    old_name = np.array([*(o or "" for o in old), ""], dtype=object)[codes_of(codes)]
-    names = list(districts.cat.categories)
-    own = np.array([known.index(DISTRICTS[n]) for n in names] + [-1])[codes_of(districts)]
-    own_name = np.array([*names, ""], dtype=object)[codes_of(districts)]
-    present = (file_index != -1) & (own != -1)
-    wrong = present & (file_index != own) & ~((file_index == -2) & (old_name == own_name) & (old_name != ""))
-    if not wrong.any():
-        return
-    reason = pd.Series(pd.NA, index=codes.index, dtype="str")
+    code_names = [str(c).strip() for c in codes.cat.categories]
+    district_names = [str(d) for d in districts.cat.categories]
+    width = len(district_names) + 1
+    pair = (codes_of(codes).astype(np.int64) + 1) * width + (codes_of(districts).astype(np.int64) + 1)
+    present = np.flatnonzero(np.bincount(pair, minlength=(len(code_names) + 1) * width))
     by_code = {code: name for name, code in DISTRICTS.items()}
-    texts = []
-    for position in np.flatnonzero(wrong):
-        code = str(codes.iloc[position]).strip()
+    reasons: dict[int, str] = {}
+    for value in present:
+        code_index, district_index = divmod(int(value), width)
+        if code_index == 0 or district_index == 0:
+            continue  # a missing code or district: nothing to compare
+        code, district = code_names[code_index - 1], district_names[district_index - 1]
+        if DISTRICTS.get(district) == code or _OLD_DISTRICT_CODES.get(code) == district:
+            continue
         said = by_code.get(code) or _OLD_DISTRICT_CODES.get(code)
-        texts.append(
-            f"district code {code} is {said}, but the district is {own_name[position]}"
+        reasons[int(value)] = (
+            f"district code {code} is {said}, but the district is {district}"
             if said
-            else f"unknown district code {code} (the district is {own_name[position]})"
+            else f"unknown district code {code} (the district is {district})"
         )
-    reason.iloc[np.flatnonzero(wrong)] = texts
+    if not reasons:
+        return
+    lookup = np.zeros((len(code_names) + 1) * width, dtype=bool)
+    lookup[list(reasons)] = True
+    wrong = lookup[pair]
+    reason = pd.Series(pd.NA, index=codes.index, dtype="str")
+    reason.iloc[np.flatnonzero(wrong)] = [reasons[int(v)] for v in pair[wrong]]
     issues.add(wrong, "district_code", codes, reason, REJECTED)
 
 
@@ -360,15 +362,13 @@ def check_rating_after_service(
     service: pd.Series, rating: pd.Series, source: pd.Series, issues: Issues
 ) -> None:
     """A rating recorded before the service day is a contradiction: rejected, never guessed."""
-    day = rating.to_numpy(dtype="datetime64[us]").astype("datetime64[D]")
-    served = service.to_numpy(dtype="datetime64[us]").astype("datetime64[D]")
-    known = ~np.isnat(day) & ~np.isnat(served)
-    before = np.zeros(len(day), dtype=bool)
-    before[known] = day[known] < served[known]
+    # the service date is a day's midnight: a rating before it is a rating on an earlier day (NaT: False)
+    before = rating.to_numpy(dtype="datetime64[us]") < service.to_numpy(dtype="datetime64[us]")
     if before.any():
         reason = pd.Series(pd.NA, index=rating.index, dtype="str")
+        served = service.to_numpy(dtype="datetime64[us]")[before].astype("datetime64[D]")
         reason.iloc[np.flatnonzero(before)] = [
-            f"rating time before the service date ({np.datetime_as_string(d)})" for d in served[before]
+            f"rating time before the service date ({np.datetime_as_string(d)})" for d in served
         ]
         issues.add(before, "rating_time", source, reason, REJECTED)
 
