@@ -150,7 +150,14 @@ def analyse(session: Session, study: Study, actor: User | None = None) -> StudyA
         paired = analysis.paired_difference(design, satisfied)
         compared = analysis.compare_cases(design.data, satisfied, scale=study.scale)
         units = analysis.compare_units(
-            frame, design, UNIT, satisfied_codes=satisfied, q=FDR_Q, interviews=interviewed, seed=study.id
+            frame,
+            design,
+            UNIT,
+            satisfied_codes=satisfied,
+            q=FDR_Q,
+            interviews=interviewed,
+            interview_weights="design_weight" if "design_weight" in interviewed.columns else None,
+            seed=study.id,
         )
         names = frame.drop_duplicates(UNIT).set_index(UNIT)["organisation"]
         units.insert(0, "name", units.index.map(names))
@@ -322,6 +329,13 @@ def unit_cases(result: StudyAnalysis, unit_id: str) -> pd.DataFrame:
     if len(flags):
         table = table.join(flags.reindex(table.index).fillna(False).astype(bool))
     return table.reset_index(drop=True)
+
+
+def unit_explanation(result: StudyAnalysis, unit_id: str, lang: str = "zh") -> list[str]:
+    """The plain-language explanation of one organisation's verdict (`analysis.explain_unit`)."""
+    if unit_id not in result.units.index:
+        raise KeyError(f"unit {unit_id!r} is not in study {result.study_name!r}")
+    return analysis.explain_unit(result.units.loc[unit_id], lang, q=FDR_Q)
 
 
 def filter_units(result: StudyAnalysis, **levels: str | None) -> pd.DataFrame:

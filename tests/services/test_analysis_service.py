@@ -43,3 +43,16 @@ def test_a_surveyor_may_not_see_results_or_verification(db, tmp_path, role):
             analysis_service.analyse(session, study, actor=users[role])
         with pytest.raises(PermissionDenied):
             verification.verify_study(session, study, actor=users[role])
+
+
+def test_every_unit_gets_a_verdict_status_and_a_plain_explanation(db, tmp_path):
+    build_fieldwork_study(db, tmp_path)
+    complete_interviews(db, 4)
+    with db.session() as session:
+        result = analysis_service.analyse(session, studies.list_studies(session)[0])
+    assert (
+        result.units["status"].isin(["flagged", "no_evidence", "insufficient_evidence", "not_surveyed"]).all()
+    )
+    surveyed = result.units.index[result.units["respondents"] > 0][0]
+    assert "回访满意率" in " ".join(analysis_service.unit_explanation(result, surveyed, "zh"))
+    assert "callback rate" in " ".join(analysis_service.unit_explanation(result, surveyed, "en"))
