@@ -107,6 +107,7 @@ def unit_dot_chart(
     notes: list[str] | None = None,
     label_width: float = LABEL_WIDTH,
     notes_width: float = 0.0,
+    row_height: float = ROW_HEIGHT,
 ) -> Drawing:
     """Per unit: the system rate (diamond) and the third-party rate (dot) with its CI, from `low` to 100 %.
     Flagged units' names are red; with a `status` column, "insufficient evidence" names are grey.
@@ -115,14 +116,15 @@ def unit_dot_chart(
     right (e.g. a flagged unit's evidence) in a column `notes_width` wide."""
     rows = len(units)
     top = LEGEND_HEIGHT if legend else 0.0
-    height = AXIS_HEIGHT + rows * ROW_HEIGHT + 4 + top
+    height = AXIS_HEIGHT + rows * row_height + 4 + top
+    size = min(FONT_SIZE, row_height - 2.5)
     drawing = Drawing(width, height, initialFontName=font, initialFontSize=FONT_SIZE)
     x0, x1 = label_width, width - 10 - notes_width
     _axis(drawing, x0, x1, AXIS_HEIGHT - 6, low, 1.0, font, top=height - top)
     if legend:
         _legend(drawing, x0, height - LEGEND_HEIGHT + 3, legend, font)
     for position, (label, row) in enumerate(zip(labels, units.itertuples(index=False), strict=True)):
-        y = height - top - (position + 1) * ROW_HEIGHT + (ROW_HEIGHT - 4) / 2
+        y = height - top - (position + 1) * row_height + (row_height - 4) / 2
         flagged = bool(row.flagged)
         muted = getattr(row, "status", "") == "insufficient_evidence"
         drawing.add(
@@ -131,13 +133,13 @@ def unit_dot_chart(
                 y - 2.5,
                 label,
                 fontName=font,
-                fontSize=FONT_SIZE,
+                fontSize=size,
                 textAnchor="end",
                 fillColor=SYSTEM_COLOUR if flagged else MUTED_COLOUR if muted else colors.black,
             )
         )
         if notes:
-            drawing.add(String(x1 + 8, y - 2.5, notes[position], fontName=font, fontSize=FONT_SIZE - 0.5))
+            drawing.add(String(x1 + 8, y - 2.5, notes[position], fontName=font, fontSize=size - 0.5))
         if not (math.isnan(row.third_party_ci_low) or math.isnan(row.third_party_ci_high)):
             ci_low = _scale(row.third_party_ci_low, low, 1.0, x0, x1)
             ci_high = _scale(row.third_party_ci_high, low, 1.0, x0, x1)

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import io
+import math
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -60,6 +61,10 @@ from sampling.vocabulary import DONT_KNOW, REFUSED, SCALES
 PAGE_SIZE = A4
 MARGIN = 18 * mm
 FRAME_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
+#: The height a page's frame holds (margins and the frame's 6 pt paddings taken off).
+FRAME_HEIGHT = PAGE_SIZE[1] - MARGIN - (MARGIN + 6 * mm) - 12
+#: A district's units chart is pressed to rows no thinner than this to keep its page on one sheet.
+MIN_ROW_HEIGHT = 9.5
 PRODUCER = "Huifang report renderer (reportlab, invariant mode)"
 HEADER_FILL = colors.HexColor("#dde6f0")
 FLAG_FILL = colors.HexColor("#fbe3e1")
@@ -98,7 +103,8 @@ class RowChart(Flowable):
 
     def split(self, available_width: float, available_height: float) -> list[Flowable]:
         fixed = self.build(self.start, self.start).height
-        fit = int((available_height - fixed) // charts.ROW_HEIGHT)
+        pitch = self.build(self.start, self.start + 1).height - fixed
+        fit = int((available_height - fixed) // pitch)
         if fit < MIN_CHART_ROWS or self.stop - self.start - fit < MIN_CHART_ROWS:
             return []
         middle = self.start + fit
@@ -939,12 +945,38 @@ class _Story:
             self.heading("area_units", level=level_word, unit=unit),
             *[self.para(sentence) for sentence in words["units"]],
         ]
-        story += self.area_units(level, area, unit, level_word)
-        story += [self.heading("area_reasons"), *[self.para(sentence) for sentence in words["reasons"]]]
-        story += self.area_reasons(level, area)
-        return [*story, PageBreak()]
+        rest = [self.heading("area_reasons"), *[self.para(sentence) for sentence in words["reasons"]]]
+        rest += self.area_reasons(level, area)
+        numbered = self.figures
+        units = self.area_units(level, area, unit, level_word)
+        pressed = self.pressed_row_height([*story, *units, *rest])
+        if pressed is not None:  # a little too long for one page: thinner chart rows keep it on one
+            self.figures = numbered  # the same figure, drawn again
+            units = self.area_units(level, area, unit, level_word, row_height=pressed)
+        return [*story, *units, *rest, PageBreak()]
 
-    def area_units(self, level: str, area: str, unit: str, level_word: str) -> list[Any]:
+    def pressed_row_height(self, page: list[Any]) -> float | None:
+        """The chart row height that fits `page` on one sheet, if thinner rows (≥ MIN_ROW_HEIGHT) can."""
+        charts_on_page = [flowable for flowable in page if isinstance(flowable, RowChart)]
+        if len(charts_on_page) != 1:
+            return None
+        chart = charts_on_page[0]
+        others = 0.0
+        for flowable in page:
+            if flowable is chart:
+                continue
+            others += flowable.wrap(FRAME_WIDTH, FRAME_HEIGHT)[1]
+            others += flowable.getSpaceBefore() + flowable.getSpaceAfter()
+        fixed = chart.build(0, 0).height
+        rows = chart.stop - chart.start
+        room = FRAME_HEIGHT - others - fixed - 6
+        if rows == 0 or chart.height + others <= FRAME_HEIGHT - 6 or room / rows < MIN_ROW_HEIGHT:
+            return None
+        return math.floor(10 * room / rows) / 10
+
+    def area_units(
+        self, level: str, area: str, unit: str, level_word: str, row_height: float = charts.ROW_HEIGHT
+    ) -> list[Any]:
         """The area's units ranked (flagged first, then by gap) with intervals, and the flagged ones'
         evidence."""
         units = self.content.comparison.units
@@ -963,6 +995,7 @@ class _Story:
             self.font.name,
             legend=(self.t("legend_system"), self.t("legend_callback")),
             label_width=170,
+            row_height=row_height,
         )
         story: list[Any] = [
             chart,

@@ -15,7 +15,8 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from analysis.report import ReportContent, ReportContentError, render_pdf, sample_content
+import analysis.report.pdf as pdf_module
+from analysis.report import ReportContent, ReportContentError, charts, render_pdf, sample_content
 from analysis.report.i18n import text
 from analysis.report.shanghai_map import BINS
 
@@ -170,3 +171,18 @@ def test_the_chinese_report_prints_no_english_outside_the_allow_list(
     whole = re.sub(r"\b[a-z_]+(?:\.[a-z_]+)+\b", "", whole)  # audit action codes, e.g. frame.imported
     words = set(re.findall(r"[A-Za-z]+", whole))
     assert words <= ALLOWED_LATIN, f"English in the zh report: {sorted(words - ALLOWED_LATIN)}"
+
+
+def test_a_district_page_a_little_too_long_is_pressed_onto_one_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    content = sample_content(n_units=17 * 20, n_interviews=2500, scope=(("district", "浦东新区"),))
+    pages = texts(render_pdf(content))
+    assert len(pages) == 2 and pages[0].startswith("浦东新区") and "不满意的主要原因" in pages[0]
+    monkeypatch.setattr(pdf_module, "MIN_ROW_HEIGHT", charts.ROW_HEIGHT + 0.1)  # never press
+    assert len(texts(render_pdf(content))) == 3, "at the usual row height the page would have spilled"
+
+
+def test_a_district_with_many_units_continues_its_chart_on_the_next_page() -> None:
+    content = sample_content(n_units=17 * 70, n_interviews=5000, scope=(("district", "浦东新区"),))
+    pages = texts(render_pdf(content))
+    assert len(pages) >= 3 and pages[-1].startswith("附录")
+    assert "不满意的主要原因" in "".join(pages[1:-1])
