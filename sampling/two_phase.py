@@ -78,10 +78,20 @@ class PhaseTwoRule(BaseModel):
     def selected(self, x: np.ndarray, r: np.ndarray, evidence: pd.DataFrame) -> np.ndarray:
         """True = suspicious or inconclusive (phase 2), False = cleared. Row-wise in (x, r)."""
         x, r = np.asarray(x, dtype=float), np.asarray(r, dtype=float)
-        p1 = np.clip(evidence["system_rate"].to_numpy(float) - self.honest_gap - self.inflation, 0.0, 1.0)
+        p1 = np.clip(honest_rate(evidence, self.honest_gap) - self.inflation, 0.0, 1.0)
         p1 = np.broadcast_to(p1, np.broadcast_shapes(x.shape, r.shape, p1.shape))
         upper = stats.binom.sf(x - 1, r, p1)  # P(X ≥ x | r, p_s − g − δ)
         return ~((r >= 1) & (upper <= self.level))
+
+
+def honest_rate(evidence: pd.DataFrame, honest_gap: float = 0.0) -> np.ndarray:
+    """The callback rate an honest unit would show: the ``honest_rate`` column where the evidence has one
+    (e.g. from the unit model's per-domain honest gap, fixed before phase 2), else p_s − ``honest_gap``."""
+    if "honest_rate" in evidence.columns:
+        given = evidence["honest_rate"].to_numpy(float)
+        fallback = evidence["system_rate"].to_numpy(float) - honest_gap
+        return np.clip(np.where(np.isnan(given), fallback, given), 0.0, 1.0)
+    return np.clip(evidence["system_rate"].to_numpy(float) - honest_gap, 0.0, 1.0)
 
 
 def evidence_table(
@@ -304,8 +314,9 @@ def combination_p_values(
     """One-sided p-value per unit for "the callback rate is below p_s − g", valid after the adaptive rule.
 
     ``phase2``: per stratum x2 (satisfied), r2 (answered) of its phase-2 cases. Units not expanded get 1.
+    The null is ``honest_rate`` where the evidence has that column (see ``honest_rate``).
     """
-    p0 = np.clip(evidence["system_rate"].to_numpy(float) - honest_gap, 0.0, 1.0)
+    p0 = honest_rate(evidence, honest_gap)
     x1, r1 = evidence["x"].to_numpy(float), evidence["r"].to_numpy(float)
     x2 = phase2["x"].reindex(evidence.index).fillna(0).to_numpy(float)
     r2 = phase2["r"].reindex(evidence.index).fillna(0).to_numpy(float)
@@ -329,6 +340,7 @@ __all__ = [
     "combination_p_values",
     "draw_phase_two",
     "evidence_table",
+    "honest_rate",
     "phase_two_allocation",
     "phase_two_cases",
     "planned_need",

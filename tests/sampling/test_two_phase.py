@@ -12,6 +12,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from sampling.errors import DesignError
 from sampling.two_phase import (
@@ -191,3 +192,14 @@ def test_the_combination_test_is_valid_under_the_null_whatever_the_rule_did():
     allocation = pd.Series(np.where(selected, k, 0))
     p = combination_p_values(evidence, pd.DataFrame({"x": x2, "r": k}), allocation)
     assert (p <= 0.05).mean() <= 0.05
+
+
+def test_a_per_unit_honest_rate_moves_what_counts_as_cleared():
+    rule = PhaseTwoRule(inflation=0.10, level=0.20)
+    # 11 of 12 at system rate 0.95: P(X ≥ 11 | 12, 0.85) = 0.44, not cleared; with an honest callback
+    # rate of 0.80 (a −15-point mode effect) the inflated rate is 0.70 and P(X ≥ 11 | 12, 0.70) = 0.085
+    evidence = pd.DataFrame({"system_rate": [0.95, 0.95], "honest_rate": [np.nan, 0.80]}, index=["a", "b"])
+    decided = rule.selected(np.array([11, 11]), np.array([12, 12]), evidence)
+    assert decided[0] == (stats.binom.sf(10, 12, 0.85) > 0.20)
+    assert decided[1] == (stats.binom.sf(10, 12, 0.70) > 0.20)
+    assert decided[0] and not decided[1]
