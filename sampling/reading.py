@@ -62,6 +62,7 @@ class RawTable:
     lines: int | None = None  # CSV: lines in the file (header included); xlsx: rows of the sheet
     blank: int = 0  # blank lines or rows, skipped
     warnings: list[str] = field(default_factory=list)  # e.g. sheets not read
+    headers: list[str] = field(default_factory=list)  # as written (xlsx; before renaming repeats)
     cell_issues: list[tuple[int, str, str, str]] = field(
         default_factory=list
     )  # (position, header, value, why)
@@ -618,6 +619,7 @@ def _read_xlsx(path: Path, limits: FrameLimits = DEFAULT_LIMITS, *, nrows: int |
     table.lines = number
     table.blank = blank
     table.warnings = warnings
+    table.headers = headers
     for position, index, text in inexact:
         table.cell_issues.append(
             (
@@ -803,7 +805,7 @@ def read_headers(
     if kind == "parquet":
         return [f.name for f in _parquet_schema(path, limits)]
     if kind == "xlsx":
-        return list(_read_xlsx(path, limits, nrows=0).data.columns)
+        return _read_xlsx(path, limits, nrows=0).headers
     codec = lookup_codec(encoding, path) if encoding else detect_encoding(head, path)
     if codec.startswith("utf-16"):
         text = head[: len(head) - len(head) % 2].decode(codec, errors="replace")

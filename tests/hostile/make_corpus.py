@@ -615,6 +615,7 @@ def _xlsx() -> list[Case]:
 
     return [
         Case("clean.xlsx", "xlsx", xlsx({"frame": good}), Loaded(5, 0)),
+        Case("duplicate_phone_header.xlsx", "xlsx", xlsx({"frame": [[h if h != "服务对象姓名" else "联系电话" for h in HEADERS], *good[1:]]}), Refused(FrameError, "'联系电话' appears twice")),
         Case("second_sheet.xlsx", "xlsx", xlsx({"frame": good[:3], "续表": good[3:]}), Loaded(2, 0, (Line(1, "(file)", "warning", "sheet '续表' (3 filled rows) was not read"),), check=warns)),
         Case("empty_second_sheet.xlsx", "xlsx", xlsx({"frame": good, "Sheet2": []}), Loaded(5, 0, check=lambda f: _no_warnings(f))),
         Case("blank_rows.xlsx", "xlsx", xlsx({"frame": with_blank}), Loaded(5, 0, (Line(1, "(file)", "note", "8 rows in the file: the header and 5 records, 2 blank rows skipped"),), check=lambda f: _blank(f, 2))),
