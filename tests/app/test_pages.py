@@ -365,6 +365,15 @@ def test_reviewer_drills_into_a_unit_and_sees_no_personal_data(study, app_db):
     assert unit
 
 
+def test_reviewer_reads_the_plain_explanation_of_a_units_verdict(study, app_db):
+    complete_interviews(app_db, 6)
+    app = log_in("reviewer")
+    app.selectbox(key="drill_unit").select_index(1).run()
+    assert not app.exception
+    text = " ".join(m.value for m in app.markdown)
+    assert "系统满意率" in text and "回访满意率" in text
+
+
 def test_reviewer_filters_units_by_district(study, app_db):
     complete_interviews(app_db, 6)
     app = log_in("reviewer")

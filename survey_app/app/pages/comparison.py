@@ -249,6 +249,8 @@ unit_id = st.selectbox(
     key="drill_unit",
 )
 if unit_id is not None:
+    for sentence in analysis_service.unit_explanation(result, unit_id, state.lang()):
+        st.markdown(sentence)
     st.caption(tr("comparison.drill_help"))
     tables.show(
         analysis_service.unit_cases(result, unit_id), key="drill", file_name=f"unit-{unit_id}-cases.csv"
