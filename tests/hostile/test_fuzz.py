@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import questionnaires
 from questionnaires.errors import QuestionnaireError
-from sampling import load_frame
+from sampling import load_frame, preview
 from sampling.errors import SamplingError
 from sampling.vocabulary import FRAME_FIELDS
 
@@ -73,6 +73,11 @@ def _load(data: bytes, suffix: str = ".csv"):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"fuzz{suffix}"
         path.write_bytes(data)
+        try:  # the app's mapping step reads a preview first
+            table, _ = preview(path, rows=5)
+            assert isinstance(table, pd.DataFrame)
+        except SamplingError as error:
+            assert str(error), "an error must say something"
         try:
             frame = load_frame(path, as_of=AS_OF)
         except SamplingError as error:
