@@ -138,6 +138,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "headline_note": "以上为加权估计；区间为 {level} 置信区间，n 为计入分母的有效回答数。",
         "rates_note": "应答率 {name} 为 {rate}：在可能合格的样本中，约每 100 个有 {per100} 个完成了访问。",
         "test_statistics": "检验统计量",
+        "exclusions_note": "被排除的记录不参与抽样，也不计入系统满意率。",
+        "strata_note": "共 {k} 层，发放 {released} 个样本，完成 {completes} 个访问（{share}）。"
+        "完成数很少的层，其估计不确定性较大。",
+        "dispositions_note": "发放的 {total} 个样本中，完成访问 {complete} 个，确认不符合资格 {ineligible} 个"
+        "（号码错误、非本人或否认接受过服务）；其余为拒访、未接通或资格未知。",
         "test_statistics_note": "kappa 衡量系统评价与回访回答的一致程度（1 = 完全一致，0 = 与随机一致）；Bowker 与 Stuart–Maxwell "
         "检验两者的分布是否相同，McNemar 检验“满意 / 不满意”的两类不一致是否一样多。",
         "attestations": "签名与附加核验",
@@ -371,6 +376,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "rates_note": "Response rate {name} is {rate}: of every 100 sampled cases likely to be eligible, about "
         "{per100} completed the interview.",
         "test_statistics": "Test statistics",
+        "exclusions_note": "Excluded records are neither sampled nor counted in the system rate.",
+        "strata_note": "{k} strata; {released} cases released and {completes} interviews completed ({share}). "
+        "Strata with few completes have uncertain estimates.",
+        "dispositions_note": "Of the {total} cases released, {complete} completed the interview and {ineligible} "
+        "were found not eligible (wrong number, not the person, or the service never happened); the rest "
+        "refused, were not reached or are of unknown eligibility.",
         "test_statistics_note": "Kappa measures agreement between system ratings and callback answers (1 = "
         "perfect, 0 = chance); Bowker and Stuart–Maxwell test whether the two distributions are the same, "
         "McNemar whether both kinds of satisfied/not disagreement are equally common.",

@@ -561,6 +561,7 @@ class _Story:
             ),
             self.heading("exclusions"),
             self.table([self.t("reason"), self.t("count")], exclusions, [5, 1]),
+            *self.notes([self.t("exclusions_note")]),
             self.heading("design"),
             self.key_values(
                 [
@@ -577,6 +578,7 @@ class _Story:
                 strata,
                 [3, 1.2, 1.2, 1.2, 1.2],
             ),
+            *self.strata_note(),
             self.heading("questionnaire"),
             self.para(
                 self.t(
@@ -595,6 +597,7 @@ class _Story:
             self.table(
                 [self.t("code"), self.t("label"), self.t("count")], dispositions, [1, 4, 1.2], numeric_from=2
             ),
+            *self.dispositions_note(),
             self.heading("aapor_rates"),
             self.table([self.t("rate"), self.t("value")], rates, [3, 1.2]),
             *self.rates_note(),
@@ -862,6 +865,38 @@ class _Story:
         ]
         highlight = [index for index, flagged in enumerate(checks["flagged"]) if bool(flagged)]
         return self.table(header, rows, [1.6, 1, 1.3, 1.2, 1.2, 1, 0.8], highlight=highlight)
+
+    def strata_note(self) -> list[Paragraph]:
+        strata = self.content.method.design.strata
+        released, completes = int(strata["released"].sum()), int(strata["completes"].sum())
+        return self.notes(
+            [
+                self.t(
+                    "strata_note",
+                    k=format_count(len(strata)),
+                    released=format_count(released),
+                    completes=format_count(completes),
+                    share=format_rate(completes / released if released else float("nan")),
+                )
+            ]
+        )
+
+    def dispositions_note(self) -> list[Paragraph]:
+        table = self.content.method.fieldwork.dispositions
+        codes = table["code"].astype(str)
+        total = int(table["count"].sum())
+        complete = int(table.loc[codes.isin(["1.0", "1.1"]), "count"].sum())
+        ineligible = int(table.loc[codes.str.startswith("4"), "count"].sum())
+        return self.notes(
+            [
+                self.t(
+                    "dispositions_note",
+                    total=format_count(total),
+                    complete=format_count(complete),
+                    ineligible=format_count(ineligible),
+                )
+            ]
+        )
 
     def rates_note(self) -> list[Paragraph]:
         name, rate = response_rate(self.content)

@@ -186,3 +186,25 @@ def test_a_district_with_many_units_continues_its_chart_on_the_next_page() -> No
     pages = texts(render_pdf(content))
     assert len(pages) >= 3 and pages[-1].startswith("附录")
     assert "不满意的主要原因" in "".join(pages[1:-1])
+
+
+def test_statistics_are_interpreted_in_a_sentence_with_their_own_numbers(
+    content: ReportContent, pdf: bytes
+) -> None:
+    from analysis.report.formatting import format_count, format_number, format_rate
+
+    whole = "".join(texts(pdf))
+    dispositions = content.method.fieldwork.dispositions
+    complete = int(dispositions.loc[dispositions["code"] == "1.1", "count"].sum())
+    assert (
+        f"发放的{format_count(dispositions['count'].sum())}个样本中，完成访问{format_count(complete)}个"
+        in whole
+    )
+    rr3 = content.method.fieldwork.rates["RR3"]
+    assert (
+        f"应答率RR3为{format_rate(rr3)}：在可能合格的样本中，约每100个有{round(100 * rr3)}个完成了访问"
+        in whole
+    )
+    kappa = format_number(content.comparison.agreement.kappa.estimate)
+    assert f"系统评价与本人回答的一致程度为kappa={kappa}" in whole
+    assert "表中q值为经Benjamini–Hochberg校正的p值" in whole
