@@ -217,18 +217,13 @@ def check_report(session: Session, study: Study, recorded: dict | None) -> Check
         record=False,
         **reports.variant_of(recorded),
     )
+    pages = ", ".join(value for value in reports.variant_of(recorded).values() if value)
+    what = f"{recorded['kind']} report ({recorded['lang']}{', pages of ' + pages if pages else ''})"
     if digest != recorded["sha256"]:
         return Check(
-            "report",
-            False,
-            f"rebuilding the {recorded['kind']} report ({recorded['lang']}) gives "
-            f"SHA-256 {digest}, not the published {recorded['sha256']}",
+            "report", False, f"rebuilding the {what} gives SHA-256 {digest}, not the published {recorded['sha256']}"
         )
-    return Check(
-        "report",
-        True,
-        f"rebuilt {recorded['kind']} report ({recorded['lang']}) is byte-identical, SHA-256 {digest}",
-    )
+    return Check("report", True, f"rebuilt {what} is byte-identical, SHA-256 {digest}")
 
 
 def _guarded(name: str, check, *args) -> Check:
