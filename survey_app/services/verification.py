@@ -221,7 +221,9 @@ def check_report(session: Session, study: Study, recorded: dict | None) -> Check
     what = f"{recorded['kind']} report ({recorded['lang']}{', pages of ' + pages if pages else ''})"
     if digest != recorded["sha256"]:
         return Check(
-            "report", False, f"rebuilding the {what} gives SHA-256 {digest}, not the published {recorded['sha256']}"
+            "report",
+            False,
+            f"rebuilding the {what} gives SHA-256 {digest}, not the published {recorded['sha256']}",
         )
     return Check("report", True, f"rebuilt {what} is byte-identical, SHA-256 {digest}")
 
