@@ -428,12 +428,12 @@ def propensity_adjust(
     responded = data[respondent_col].astype(bool).to_numpy() & eligible
     if not responded.any():
         raise AnalysisError("no eligible respondent in the sample: nothing to adjust to")
-    rating = data[rating_col].astype(str)
-    if rating.isna().any() or (data[rating_col].isna()).any():
+    if data[rating_col].isna().any():
         row = int(np.flatnonzero(data[rating_col].isna().to_numpy())[0])
         raise AnalysisError(
             f"{rating_col!r} is empty at row {row}; every released case needs its system rating"
         )
+    rating = data[rating_col].astype(str)
     observed = list(dict.fromkeys(rating))
     totals_keys = list(rating_totals) if rating_totals is not None else []
     order = [c for c in rating_order if c in observed or c in totals_keys]
