@@ -485,6 +485,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{failed} of {total} checks fail; see the table.",
     },
     "reports.verify": {"zh": "运行核验", "en": "Run the verification"},
+    "reports.published_pdf": {
+        "zh": "已发布的报告 PDF（可选）：核对其哈希及其印出的已签名链末端",
+        "en": "The published report PDF (optional): its hash and the signed chain head it printed are checked",
+    },
     "reports.check": {"zh": "检查项", "en": "Check"},
     "reports.result": {"zh": "结果", "en": "Result"},
     "reports.detail": {"zh": "说明", "en": "Detail"},

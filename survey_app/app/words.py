@@ -150,12 +150,21 @@ CHECK_NAMES: dict[str, str] = {
     "answers": "访问答案",
     "headline figures": "核心指标",
     "report": "报告",
+    "audit signatures": "审计日志签名",
+    "recorded state": "已记录的状态",
+    "published PDF": "已发布的报告 PDF",
+    "anchors": "已发布的链锚点",
 }
 
 CHECKS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p), zh)
     for p, zh in (
         (r"^(.+) unchanged \(SHA-256 (\w+)…\)$", r"\1 未被改动（SHA-256 \2…）"),
+        (
+            r"^identical: (\d+) cases re-drawn from seed (\d+) match the stored sample$",
+            r"一致：按种子 \2 重新抽取的 \1 个个案与已存样本相同",
+        ),
+        (r"^audit chain intact: (\d+) entries, head (\w+)…$", r"审计日志哈希链完整：共 \1 条记录，链端 \2…"),
         (r"^(\d+) records match fingerprint (\w+)…$", r"\1 条记录与指纹 \2… 一致"),
         (r"^(\d+) stored answers match their audit-log digests$", r"\1 个已存答案与审计日志中的摘要一致"),
         (r"^no report was built yet.*$", "尚未生成报告，没有可核对的已发布数字"),
@@ -178,6 +187,28 @@ CHECKS: list[tuple[re.Pattern[str], str]] = [
         (
             r"^interview (\d+), item (\w+): the stored answer differs from what was recorded$",
             r"访问 \1 的题目 \2：已存答案与记录不符",
+        ),
+        (
+            r"^all (\d+) entries signed by trusted Ed25519 keys \(fingerprints ([^)]+)\)(?: \(keys trusted from .+\))?$",
+            r"全部 \1 条记录均由受信任的 Ed25519 密钥签名（指纹 \2）",
+        ),
+        (
+            r"^the study, its (\d+) cases \(state, final disposition, weights\) and (\d+) users \(role, active\) "
+            r"are as the audit log last recorded them$",
+            r"项目、其 \1 个样本（状态、最终结果、权数）和 \2 个用户（角色、启用）与审计日志最后记录一致",
+        ),
+        (r"^changed outside Huifang: (.+)$", r"在 Huifang 之外被改动：\1"),
+        (
+            r"^entry (\d+): is not signed.*$",
+            r"第 \1 条记录没有签名（写入时没有签名密钥，或签名被删除）；请先运行 huifang keys init",
+        ),
+        (
+            r"^entry (\d+): its signature does not match its content.*$",
+            r"第 \1 条记录的签名与内容不符（该记录或其之前的记录被改写）",
+        ),
+        (
+            r"^entry (\d+): is signed by key (\w+)…, which is not a trusted key$",
+            r"第 \1 条记录由不受信任的密钥 \2… 签名",
         ),
         (
             r"^rebuilding the (\w+) report \((\w+)\) gives SHA-256 (\w+), not the published (\w+)$",

@@ -103,10 +103,14 @@ class PublishedReport:
 
 def published_anchor(path: Path) -> PublishedReport:
     """The PDF's SHA-256 and the anchor it printed (read from its keywords)."""
+    return published_from_bytes(Path(path).read_bytes(), Path(path))
+
+
+def published_from_bytes(data: bytes, path: Path) -> PublishedReport:
+    """As `published_anchor`, for a PDF already in memory (an upload); `path` names it in messages."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
-    data = Path(path).read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     try:
         metadata = PdfReader(io.BytesIO(data)).metadata or {}

@@ -39,6 +39,16 @@ class Published:
         return {a.fingerprint for a in found if a.signed and a.self_consistent()}
 
 
+def published_pdf(data: bytes, name: str) -> Published:
+    """What an auditor uploads in the app: the published report PDF (raises PublishedPdfError, whose
+    message names the file, when it is not a PDF)."""
+    from pathlib import Path
+
+    from survey_app.security.anchors import published_from_bytes
+
+    return Published(pdf=published_from_bytes(data, Path(name)))
+
+
 def trusted_fingerprints(published: Published) -> tuple[set[str], str]:
     """The fingerprints signatures are checked against, and a phrase saying where they came from."""
     local = set(signing.trusted_keys())  # a damaged keyring is this check's verdict, not ignored

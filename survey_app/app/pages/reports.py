@@ -10,7 +10,8 @@ import streamlit as st
 from survey_app.app import state, tables, words
 from survey_app.app.i18n import LANGUAGES
 from survey_app.app.state import tr
-from survey_app.services import reports, verification
+from survey_app.security.anchors import PublishedPdfError
+from survey_app.services import reports, trust_checks, verification
 
 REPORT_KEY = "report_pdf"
 
@@ -48,9 +49,17 @@ if built is not None and built[0] == study.id:
 
 st.subheader(tr("reports.verify"))
 checks = None
+upload = st.file_uploader(tr("reports.published_pdf"), type=["pdf"], key="published_pdf")
 if st.button(tr("reports.verify"), key="run_verification"):
+    try:
+        published = trust_checks.published_pdf(upload.getvalue(), upload.name) if upload else None
+    except PublishedPdfError as exc:
+        st.error(str(exc))
+        st.stop()
     with st.spinner(tr("reports.verify")), state.action() as session:
-        checks = verification.verify_study(session, state.study(session), actor=state.actor(session))
+        checks = verification.verify_study(
+            session, state.study(session), actor=state.actor(session), published=published
+        )
 if checks is not None:
     # plain words, no emoji: a government desktop without an emoji font shows those as empty boxes
     failed = [check for check in checks if not check.ok]
