@@ -147,15 +147,23 @@ def _overall(table: pd.DataFrame, metric: str = "满意率") -> pd.Series:
 ORDER = ("satisfied", "basically_satisfied", "dissatisfied")
 
 
-def estimate_both(cases: pd.DataFrame, totals: dict) -> dict[str, tuple[float, float, float]]:
-    """(estimate, ci_low, ci_high) of the new and the old method."""
-    new = replicate_headline(adjusted_sample(cases, totals, rating_order=ORDER), by=())
+def estimate_new(cases: pd.DataFrame, totals: dict) -> pd.Series:
+    """The headline row of the new method (propensity classes in rating groups, JKn replicates)."""
+    return _overall(replicate_headline(adjusted_sample(cases, totals, rating_order=ORDER), by=()))
+
+
+def estimate_old(cases: pd.DataFrame) -> pd.Series:
+    """The headline row of the first version: classes stratum × system-satisfied (min 20), weights fixed."""
     cases = cases.assign(system_satisfied=cases["system_rating"] != "dissatisfied")
     old_design = respondent_design(cases, classes=("stratum", "system_satisfied"), min_respondents=20).design
-    old = headline(old_design, by=())
+    return _overall(headline(old_design, by=()))
+
+
+def estimate_both(cases: pd.DataFrame, totals: dict) -> dict[str, tuple[float, float, float]]:
+    """(estimate, ci_low, ci_high) of the new and the old method."""
     return {
         name: (float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"]))
-        for name, row in (("new", _overall(new)), ("old", _overall(old)))
+        for name, row in (("new", estimate_new(cases, totals)), ("old", estimate_old(cases)))
     }
 
 
@@ -166,12 +174,15 @@ def simulate(
     n: int = 1200,
     events: int = 30_000,
     strata: str = "district",
+    progress: bool = False,
     **population_options: float,
 ) -> pd.DataFrame:
     """Bias, RMSE (points) and 95% coverage of both methods over `studies` samples of one population."""
     population = make_population(seed, events=events, **population_options)
     rows = []
     for k in range(studies):
+        if progress and k and k % 100 == 0:
+            print(f"  … {k} studies", flush=True)
         cases, totals = draw_study(population, seed * 100_003 + k, scenario, n, strata)
         for method, (estimate, low, high) in estimate_both(cases, totals).items():
             rows.append((method, estimate - population.truth, low <= population.truth <= high))

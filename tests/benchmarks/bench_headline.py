@@ -2,8 +2,8 @@
 
 Run on demand: `python tests/benchmarks/bench_headline.py [studies] [scenario numbers…]` (default 500
 studies per scenario, every scenario; give numbers 1–4 to run some, e.g. one process per scenario).
-Each scenario draws `studies` samples (1,200 released events, stratified by unit as risk-targeted
-designs are) from one synthetic population of 30,000 rated events (see
+Each scenario draws `studies` samples (600 released events, stratified by unit as risk-targeted
+designs are: 60 units, ~10 cases each) from one synthetic population of 15,000 rated events (see
 `tests/analysis/nonresponse_sim.py`), simulates who responds, and estimates the headline 满意率 with
 
 - **new**: frame calibration by system rating + propensity classes nested in system-rating groups,
@@ -46,7 +46,17 @@ def main(studies: int = 500, chosen: list[int] | None = None) -> None:
         if chosen and number not in chosen:
             continue
         start = time.perf_counter()
-        table = simulate(scenario, studies, strata="organisation_id", **options)
+        table = simulate(
+            scenario,
+            studies,
+            n=600,
+            events=15_000,
+            strata="organisation_id",
+            units=60,
+            districts=8,
+            progress=True,
+            **options,
+        )
         seconds = time.perf_counter() - start
         print(f"\n{number}. {label} — truth {100 * table.attrs['truth']:.2f}%  ({seconds:.0f} s)")
         for method, row in table.iterrows():
