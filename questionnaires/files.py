@@ -11,6 +11,7 @@ import json
 import os
 import stat
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,10 @@ SUFFIXES = (".json", ".yaml", ".yml", ".xlsx")
 MAX_FILE_BYTES = 5 << 20
 #: Deepest nesting of lists and mappings a questionnaire file may have (the model itself needs 6).
 MAX_NESTING = 20
+#: Most lists, mappings and values a questionnaire file may expand to.
+MAX_NODES = 200_000
+#: Largest total an XLSForm workbook may unpack to (declared in its zip directory, checked first).
+MAX_XLSX_UNPACKED_BYTES = 50 << 20
 
 
 class XLSFormImportWarning(UserWarning):
@@ -61,8 +66,16 @@ def from_dict(data: Any, *, source: str | None = None) -> Questionnaire:
 def _check_nesting(data: Any, source: str | None) -> None:
     """Refuse data nested deeper than MAX_NESTING (walked without recursion), naming the field."""
     stack: list[tuple[Any, int, str]] = [(data, 1, "")]
+    seen = 0
     while stack:
         value, depth, where = stack.pop()
+        seen += 1
+        if seen > MAX_NODES:  # YAML aliases can make a small file a huge tree ("billion laughs")
+            raise FileFormatError(
+                f"more than {MAX_NODES:,} values (YAML aliases repeating one part?); a questionnaire has far "
+                "fewer",
+                path=source,
+            )
         if depth > MAX_NESTING:
             raise FileFormatError(
                 f"nested more than {MAX_NESTING} levels deep (at {where or 'the top'}); a questionnaire never is",
@@ -74,14 +87,20 @@ def _check_nesting(data: Any, source: str | None) -> None:
             stack.extend((v, depth + 1, f"{where}[{i}]") for i, v in enumerate(value))
 
 
-def _read_text(path: Path) -> str:
-    """The file's text: a regular file within the size limit, in UTF-8 (an error names row and byte)."""
+def _regular_file(path: Path) -> os.stat_result:
+    """``os.stat`` before opening: a named pipe or device could block a read forever."""
     try:
         info = os.stat(path)
     except OSError as error:
         raise FileFormatError(f"cannot open the file ({error.strerror})", path=str(path)) from None
     if not stat.S_ISREG(info.st_mode):
         raise FileFormatError("not a regular file (a folder, named pipe or device)", path=str(path))
+    return info
+
+
+def _read_text(path: Path) -> str:
+    """The file's text: a regular file within the size limit, in UTF-8 (an error names row and byte)."""
+    info = _regular_file(path)
     if info.st_size > MAX_FILE_BYTES:
         raise FileFormatError(
             f"the file is {info.st_size:,} bytes; a questionnaire file may have at most {MAX_FILE_BYTES:,}",
@@ -97,6 +116,21 @@ def _read_text(path: Path) -> str:
             path=str(path),
             row=raw.count(b"\n", 0, error.start) + 1,
         ) from None
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """An .xlsx is a zip: refuse one that would unpack to more than MAX_XLSX_UNPACKED_BYTES."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # read_xlsform says what is wrong with it
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise FileFormatError(
+            f"the workbook unpacks to {unpacked:,} bytes; an XLSForm may unpack to at most "
+            f"{MAX_XLSX_UNPACKED_BYTES:,}",
+            path=str(path),
+        )
 
 
 def _depth_guard(text: str, path: Path) -> None:
@@ -133,12 +167,8 @@ def load_with_report(path: str | Path) -> ImportReport:
     if not path.exists():
         raise FileFormatError("no such file", path=str(path))
     if suffix == ".xlsx":
-        try:
-            info = os.stat(path)
-        except OSError as error:
-            raise FileFormatError(f"cannot open the file ({error.strerror})", path=str(path)) from None
-        if not stat.S_ISREG(info.st_mode):
-            raise FileFormatError("not a regular file (a folder, named pipe or device)", path=str(path))
+        _regular_file(path)
+        _check_unpacked_size(path)
         return read_xlsform(path)
     text = _read_text(path)
     _depth_guard(text, path)
