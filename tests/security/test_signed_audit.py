@@ -5,9 +5,11 @@ The tamper suite (test_tamper_suite.py) attacks a whole published study; these t
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import stat
+from typing import ClassVar
 
 import pytest
 from sqlalchemy import select, text, update
@@ -256,3 +258,50 @@ def test_an_anchor_argument_must_be_entry_colon_hash():
     assert witness.parse_head("12:" + "A" * 64) == anchors.Anchor(12, "a" * 64)
     with pytest.raises(witness.WitnessError, match="ENTRY:HASH"):
         witness.parse_head("12:abc")
+
+
+def test_a_file_that_is_not_a_pdf_is_named():
+    with pytest.raises(anchors.PublishedPdfError, match=r"notes\.txt"):
+        trust_checks.published_pdf(b"hello, not a PDF", "notes.txt")
+
+
+class RecordingAuthority:
+    """A stand-in timestamp authority: returns a fixed token and remembers what it was asked to stamp."""
+
+    asked: ClassVar[list[bytes]] = []
+
+    def timestamp(self, digest: bytes) -> bytes:
+        RecordingAuthority.asked.append(digest)
+        return b"token-over-" + digest[:4]
+
+
+def test_a_configured_timestamp_authority_stamps_each_witness_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("HUIFANG_TIMESTAMP_AUTHORITY", f"{__name__}:RecordingAuthority")
+    anchor = anchors.Anchor(4, "ab" * 32)
+    path = witness.append(
+        anchor, study="s", report_sha256="c" * 64, chain="d" * 64, path=tmp_path / "w.jsonl"
+    )
+    line = json.loads(path.read_text(encoding="utf-8"))
+    assert RecordingAuthority.asked[-1] == bytes.fromhex(anchor.hash)
+    assert base64.b64decode(line["rfc3161"]) == b"token-over-" + bytes.fromhex(anchor.hash)[:4]
+
+
+def test_without_a_timestamp_authority_no_token_is_requested(tmp_path, monkeypatch):
+    monkeypatch.delenv("HUIFANG_TIMESTAMP_AUTHORITY", raising=False)
+    path = witness.append(
+        anchors.Anchor(4, "ab" * 32),
+        study="s",
+        report_sha256="c" * 64,
+        chain="d" * 64,
+        path=tmp_path / "w.jsonl",
+    )
+    assert "rfc3161" not in json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_a_misnamed_timestamp_authority_is_a_clear_error(monkeypatch):
+    from survey_app.security import timestamping
+    from survey_app.services.errors import HuifangError
+
+    monkeypatch.setenv("HUIFANG_TIMESTAMP_AUTHORITY", "no.such.module")
+    with pytest.raises(HuifangError, match="module:factory"):
+        timestamping.configured()
