@@ -22,6 +22,11 @@ def _researcher(db) -> User:
         return session.scalar(select(User).where(User.username == "researcher"))
 
 
+def _demo_design_id(db) -> int:
+    with db.session() as session:
+        return samples.current_design(session, studies.find_study(session, "demo")).id
+
+
 def _phase_two(db, budget: int = 60, seed: int = 11) -> dict:
     with db.session() as session:
         return phase_two.draw_phase_two(
@@ -33,7 +38,9 @@ def test_phase_two_adds_the_budget_to_units_phase_one_did_not_clear(demo_db):
     record = _phase_two(demo_db)
     with demo_db.session() as session:
         added = session.scalar(
-            select(func.count()).select_from(Case).where(Case.replicate == record["replicate"])
+            select(func.count())
+            .select_from(Case)
+            .where(Case.design_id == _demo_design_id(demo_db), Case.replicate == record["replicate"])
         )
     assert added == sum(record["allocation"].values()) == 60
     assert set(record["allocation"]) <= set(record["selected"]) <= set(record["audited"])
@@ -49,10 +56,11 @@ def test_the_stored_design_and_its_phase_two_verify_identical(demo_db):
 
 def test_verify_names_a_phase_two_case_whose_record_was_swapped(demo_db):
     record = _phase_two(demo_db)
+    design_id = _demo_design_id(demo_db)
     with demo_db.engine.begin() as conn:
         case_id, stratum, order = conn.execute(
             select(Case.id, Case.stratum, Case.selection_order)
-            .where(Case.replicate == record["replicate"])
+            .where(Case.design_id == design_id, Case.replicate == record["replicate"])
             .order_by(Case.stratum, Case.selection_order)
         ).first()
         unused = conn.execute(
@@ -69,7 +77,7 @@ def test_verify_notices_a_stored_allocation_the_rule_and_evidence_do_not_give(de
     record = _phase_two(demo_db)
     key = next(iter(record["allocation"]))
     with demo_db.session() as session:
-        design = session.scalar(select(SampleDesign))
+        design = session.get(SampleDesign, _demo_design_id(demo_db))
         changed = {**record, "allocation": {**record["allocation"], key: record["allocation"][key] + 1}}
         design.params = {**design.params, "phase2": changed}
     with demo_db.session() as session:
@@ -84,8 +92,11 @@ def test_a_second_phase_two_is_refused(demo_db):
 
 
 def test_phase_two_waits_for_every_phase_one_case_to_be_final(demo_db):
+    design_id = _demo_design_id(demo_db)
     with demo_db.engine.begin() as conn:
-        first = conn.execute(select(Case.id).where(Case.state == "finalised").limit(1)).scalar()
+        first = conn.execute(
+            select(Case.id).where(Case.design_id == design_id, Case.state == "finalised").limit(1)
+        ).scalar()
         conn.execute(update(Case).where(Case.id == first).values(state="pending"))
     with pytest.raises(InvalidState, match="finish or finalise the open phase-1 cases"):
         _phase_two(demo_db)
