@@ -118,6 +118,9 @@ def _sidebar(current: state.Login) -> None:
                 # a surveyor (and everyone else) starts on the study being worked; else the newest
                 fieldwork = [i for i, _, st_ in found if st_ == "fieldwork"]
                 chosen = (fieldwork or ids)[-1]
+            switched = st.session_state.pop(state.STUDY_SWITCH, None)
+            if switched in ids:
+                st.session_state[state.STUDY_WIDGET] = switched
             st.session_state[state.STUDY_KEY] = st.selectbox(
                 tr("app.study"),
                 ids,

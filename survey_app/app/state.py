@@ -180,6 +180,17 @@ def require_study(session: Session) -> Study:
     return chosen
 
 
+STUDY_SWITCH = "study_switch"
+STUDY_WIDGET = "study_select"
+
+
+def switch_study(study_id: int) -> None:
+    """Make `study_id` the chosen study from the next run on (a page just created it): the sidebar's
+    select box, drawn before the page, takes it over then (its value cannot change once drawn)."""
+    st.session_state[STUDY_KEY] = study_id
+    st.session_state[STUDY_SWITCH] = study_id
+
+
 FLASH_KEY = "flash"
 
 

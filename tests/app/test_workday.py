@@ -179,3 +179,15 @@ def test_reviewer_sees_the_system_rate_beside_the_callback_rate_per_district(stu
     assert set(satisfaction["所属区"]) == {"黄浦区", "徐汇区"}
     # the builder's frame rates 满意, 基本满意, 不满意 in turn: two thirds count as satisfied
     assert satisfaction["系统满意率 (%)"].between(60, 72).all()
+
+
+def test_a_study_just_created_becomes_the_study_the_sidebar_works_on(study, app_db):
+    app = log_in("researcher")
+    app.text_input(key="new_study_name").input("autumn")
+    app.button(key="FormSubmitter:create_study-创建").click().run()
+    with app_db.session() as session:
+        made = studies.find_study(session, "autumn").id
+    assert app.selectbox(key="study_select").value == made
+    app.switch_page("pages/frames.py").run()  # the next page works on it too
+    assert app.selectbox(key="study_select").value == made
+    assert not app.exception

@@ -107,3 +107,50 @@ def browser() -> Iterator:
         )
         yield launched
         launched.close()
+
+
+@pytest.fixture(scope="session")
+def _browser_demo(tmp_path_factory: pytest.TempPathFactory):
+    """A small demo (every real service: the closed study `demo` with its report, the open study `live`)
+    built once per run with keys of its own; each test works on a copy of it."""
+    from survey_app.services import demo
+
+    folder = tmp_path_factory.mktemp("browser-demo")
+    keys = folder / "keys"
+    saved = os.environ.get("HUIFANG_KEY_DIR")
+    os.environ["HUIFANG_KEY_DIR"] = str(keys)
+    try:
+        result = demo.build_demo(
+            str(folder / "demo.db"), rows=6000, seed=11, out_dir=folder / "out", echo=lambda _line: None
+        )
+    finally:
+        if saved is None:
+            os.environ.pop("HUIFANG_KEY_DIR", None)
+        else:
+            os.environ["HUIFANG_KEY_DIR"] = saved
+    return folder, result
+
+
+@pytest.fixture
+def demo_site(_browser_demo, tmp_path: Path, serve, monkeypatch: pytest.MonkeyPatch):
+    """(base URL, the demo's passwords, the copy's database URL) of an app server on a private copy of
+    the browser demo, and its out folder (the frame file the auditor verifies against)."""
+    import shutil
+
+    folder, result = _browser_demo
+    shutil.copy(folder / "demo.db", tmp_path / "demo.db")
+    shutil.copytree(folder / "keys", tmp_path / "keys")
+    shutil.copytree(folder / "out", tmp_path / "out")
+    monkeypatch.setenv("HUIFANG_KEY_DIR", str(tmp_path / "keys"))
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    from sqlalchemy import select
+
+    from survey_app.storage import open_database
+    from survey_app.storage.models import Frame
+
+    db = open_database(url)
+    with db.session() as session:  # the copy's frame files are the copied ones
+        for frame in session.scalars(select(Frame)):
+            frame.source_path = str(tmp_path / "out" / Path(frame.source_path or "").name)
+    db.dispose()
+    return serve(url), result.passwords, url, tmp_path / "out"

@@ -163,7 +163,11 @@ if plan is not None and plan[0] == params:
         ordered,
         key="plan",
         file_name="sample-plan.csv",
-        percent=[c for c in ("margin_of_error", "system_rate", "mdi") if c in ordered.columns],
+        percent=[
+            c
+            for c in ("margin_of_error", "expected_margin", "sampling_fraction", "system_rate", "mdi")
+            if c in ordered.columns
+        ],
     )
     st.caption(tr("sample.plan_help"))
     if "mdi" in table.columns:
@@ -171,7 +175,8 @@ if plan is not None and plan[0] == params:
     if "expected_completes" in table.columns:
         few = table[table["expected_completes"] < FEW_COMPLETES]
         if len(few):
-            worst = float(few["margin_of_error"].max()) if "margin_of_error" in few.columns else float("nan")
+            margin = next((c for c in ("expected_margin", "margin_of_error") if c in few.columns), None)
+            worst = float(few[margin].max()) if margin else float("nan")
             st.warning(
                 tr(
                     "sample.few_completes",
@@ -190,7 +195,7 @@ if plan is not None and plan[0] == params:
         .encode(
             x=alt.X("n_h:Q", title="n_h"),
             y=alt.Y("stratum:N", sort="-x", title=tr("progress.stratum")),
-            tooltip=["stratum:N", "N_h:Q", "n_h:Q", alt.Tooltip("margin_of_error:Q", format=".1%")],
+            tooltip=["stratum:N", "N_h:Q", "n_h:Q"],
         )
         .properties(height=min(600, 18 * len(shown) + 40)),
         width="stretch",

@@ -67,7 +67,7 @@ if create:
             scale=scale,
             satisfied_codes=tuple(satisfied),
         )
-        st.session_state[state.STUDY_KEY] = made.id
+        state.switch_study(made.id)
         state.flash(tr("studies.created", name=made.name))
     if st.session_state.get(state.FLASH_KEY):
         st.rerun()

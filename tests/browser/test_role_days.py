@@ -1,0 +1,216 @@
+"""Each role's working day on the demo database, in Debian's chromium, in Chinese.
+
+Every step checks that no exception box appeared. The demo is built once (small), and every test
+works on its own copy behind its own app server.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from survey_app.storage import open_database
+from survey_app.storage.models import User
+from tests.browser.day import (
+    choose,
+    choose_nth,
+    choose_study,
+    go,
+    in_table,
+    no_exception,
+    open_page,
+    screenshot,
+    sign_in,
+)
+from tests.browser.helpers import click, settle
+
+pytestmark = [pytest.mark.browser, pytest.mark.db]
+
+
+def test_admin_creates_a_surveyor_after_a_failed_attempt(demo_site, browser, tmp_path):
+    url, passwords, db_url, _ = demo_site
+    page = open_page(browser, url)
+    sign_in(page, "admin", passwords["admin"])
+    page.get_by_role("heading", name="用户管理").wait_for()
+    page.get_by_label("用户名", exact=True).last.fill("fangyuan7")
+    page.get_by_label("显示名").fill("方圆")
+    choose(page, "角色", "访员")
+    page.get_by_label("初始密码").fill("short")
+    page.get_by_label("访员工号（仅访员）").fill("207")
+    click(page, "创建用户")
+    no_exception(page)
+    page.get_by_text("密码至少").first.wait_for()
+    # the refused attempt kept what was typed, the role included; only the password is retyped
+    assert page.get_by_label("用户名", exact=True).last.input_value() == "fangyuan7"
+    page.get_by_label("初始密码").fill("a-long-enough-password-7")
+    click(page, "创建用户")
+    no_exception(page)
+    page.get_by_text("已创建用户 fangyuan7。").wait_for()
+    db = open_database(db_url)
+    with db.session() as session:
+        made = session.scalar(select(User).where(User.username == "fangyuan7"))
+        assert (made.role, made.surveyor_no) == ("surveyor", "207")
+    db.dispose()
+    screenshot(page, "admin", tmp_path)
+
+
+def test_surveyor_works_three_cases_with_an_appointment_and_a_reload_mid_interview(
+    demo_site, browser, tmp_path
+):
+    url, passwords, _, _ = demo_site
+    page = open_page(browser, url)
+    sign_in(page, "surveyor", passwords["surveyor"])
+    page.get_by_role("heading", name="我的呼叫队列").wait_for()
+    screenshot(page, "surveyor", tmp_path)
+
+    # case 1: the person asks to be called back tomorrow at 10:00
+    click(page, "下一个个案")
+    no_exception(page)
+    choose(page, "结果（AAPOR 代码）", "2.21 · 本人暂不方便，预约回访")
+    page.get_by_label("备注").fill("本人在开会，明早再打")
+    click(page, "保存结果")
+    no_exception(page)
+    page.get_by_text("已记录：2.21").wait_for()
+
+    # case 2: the interview starts, the browser reloads in the middle, the interview resumes
+    click(page, "下一个个案")
+    click(page, "开始 / 继续访问")
+    no_exception(page)
+    click(page, "已读完，继续")
+    page.get_by_text("是本人", exact=True).click()
+    settle(page)
+    click(page, "下一题")
+    no_exception(page)
+    asked = page.locator("h4").first.inner_text()
+    page.reload()
+    settle(page)
+    no_exception(page)
+    assert page.get_by_label("用户名").count() == 0  # still logged in: the address's token held
+    page.locator("h4", has_text=asked).wait_for()
+    click(page, "受访者结束通话")
+    no_exception(page)
+    page.get_by_text("访问已结束").wait_for()
+
+    # case 3: nobody answers
+    go(page, "我的呼叫队列")
+    click(page, "下一个个案")
+    choose(page, "结果（AAPOR 代码）", "3.13 · 无人接听")
+    click(page, "保存结果")
+    no_exception(page)
+    page.get_by_text("已记录：3.13").wait_for()
+
+
+def test_supervisor_reads_rates_releases_a_reserve_and_records_a_recontact_verdict(
+    demo_site, browser, tmp_path
+):
+    url, passwords, _, _ = demo_site
+    page = open_page(browser, url)
+    sign_in(page, "supervisor", passwords["supervisor"])
+    page.get_by_role("heading", name="实地进度").wait_for()
+    in_table(page, "应答率1 = I ÷ (I+P+R+NC+O+UH+UO)，最保守")  # rates come with their definitions
+    screenshot(page, "supervisor", tmp_path)
+    page.get_by_role("button", name="释放后备样本").first.click()
+    settle(page)
+    no_exception(page)
+    page.get_by_text("已释放").first.wait_for()
+    click(page, "抽取复核子样本")
+    no_exception(page)
+    page.get_by_text("已抽取复核子样本。").wait_for()
+    page.get_by_text("不符：受访者否认接受访问或回答明显不同").click()
+    page.get_by_label("备注").last.fill("受访者说从未接到回访电话")
+    click(page, "保存核实结论")
+    no_exception(page)
+    page.get_by_text("的核实结论").first.wait_for()
+
+
+def test_reviewer_filters_by_district_and_drills_into_a_unit(demo_site, browser, tmp_path):
+    url, passwords, _, _ = demo_site
+    page = open_page(browser, url)
+    sign_in(page, "reviewer", passwords["reviewer"])
+    choose_study(page, "1 · demo")
+    page.get_by_role("heading", name="评价对比").wait_for()
+    in_table(page, "满意率")
+    screenshot(page, "reviewer", tmp_path)
+    district = choose_nth(page, "所属区", 1)  # the first district after “all”
+    assert district.endswith("区")
+    choose_nth(page, "单位", 1)  # the first unit: flagged units come first
+    page.get_by_text("该单位入样个案的系统评价与回访答案").wait_for()
+
+
+def test_auditor_downloads_the_report_and_verifies_the_study(demo_site, browser, tmp_path):
+    url, passwords, _, _ = demo_site
+    page = open_page(browser, url)
+    sign_in(page, "auditor", passwords["auditor"])
+    choose_study(page, "1 · demo")
+    page.get_by_role("heading", name="报告与核验").wait_for()
+    click(page, "生成 PDF 报告")
+    no_exception(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="下载报告").click()
+    saved = tmp_path / "report.pdf"
+    download.value.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF")
+    import hashlib
+
+    page.get_by_text(f"报告 SHA-256：{hashlib.sha256(saved.read_bytes()).hexdigest()}").wait_for()
+    page.get_by_text("PDF 封面上的“内容指纹”是另一回事").wait_for()  # which hash is which
+    click(page, "运行核验")
+    no_exception(page)
+    page.get_by_text("项核验通过").or_(page.get_by_text("项不通过")).first.wait_for()
+    in_table(page, "审计日志哈希链")
+    screenshot(page, "auditor", tmp_path)
+
+
+VENDOR_EXPORT = (
+    "记录编号,事项类型,业务类型,服务渠道,所属区,区划代码,机构编号,机构名称,工作人员工号,服务日期,评价时间,"
+    "评价结果,姓名,联系电话\n"
+)
+
+
+def _vendor_export(path, rows: int = 60) -> None:
+    """A vendor's export: headers the rating system does not use (业务类型, 服务渠道, 工作人员工号,
+    姓名), and two bad rows (a missing phone, an unknown rating)."""
+    lines = [VENDOR_EXPORT]
+    districts = [("黄浦区", "310101"), ("徐汇区", "310104"), ("静安区", "310106")]
+    for i in range(rows):
+        district, code = districts[i % 3]
+        phone = "" if i == 5 else f"139{i:08d}"
+        rating = "很好" if i == 7 else ["满意", "基本满意", "不满意"][i % 3]
+        lines.append(
+            f"V{i:05d},服务,{['公证', '律师'][i % 2]},网络平台,{district},{code},ORG{i % 6:04d},"
+            f"{district}服务机构{i % 6},ORG{i % 6:04d}-S01,2026-10-{1 + i % 28:02d},"
+            f"2026-10-{1 + i % 28:02d} 10:00:00,{rating},王{i},{phone}\n"
+        )
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def test_researcher_imports_a_vendor_export_with_bad_rows_plans_and_draws(demo_site, browser, tmp_path):
+    url, passwords, _, _ = demo_site
+    export = tmp_path / "vendor-export.csv"
+    _vendor_export(export)
+    page = open_page(browser, url)
+    sign_in(page, "researcher", passwords["researcher"])
+    page.get_by_role("heading", name="调查项目").first.wait_for()
+    screenshot(page, "researcher", tmp_path)
+    page.get_by_label("项目代号（字母、数字，不可为纯数字）").fill("spring")
+    page.get_by_label("项目标题").fill("春季回访")
+    click(page, "创建")
+    no_exception(page)
+    page.get_by_text("已创建调查项目 spring。").wait_for()
+    go(page, "抽样框导入")
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(export))
+    settle(page)
+    no_exception(page)
+    page.get_by_text("前 5 行预览").wait_for()  # headers guessed, the mapping shown for checking
+    assert page.get_by_text("以下必填字段还没有对应的列").count() == 0
+    click(page, "校验并导入")
+    no_exception(page)
+    page.get_by_text("已导入").first.wait_for()
+    in_table(page, "缺少必填值")  # the report names the bad rows, in Chinese
+    go(page, "样本设计与抽取")
+    page.get_by_label("样本量（释放个案数）").fill("20")
+    click(page, "生成方案")
+    no_exception(page)
+    click(page, "按此方案抽样")
+    no_exception(page)
+    page.get_by_text("已抽取样本").wait_for()
