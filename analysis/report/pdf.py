@@ -274,6 +274,13 @@ class _Story:
         self.figures += 1
         return self.para(self.t(key, number=self.figures, **values), self.caption)
 
+    def unit_chart(self, units: pd.DataFrame, **options: Any) -> RowChart:
+        """Units' system rate (◆) against their callback rate (● with interval), with the legend, split
+        between pages by rows when long."""
+        legend = (self.t("legend_system"), self.t("legend_callback"))
+        labels = [str(name) for name in units["unit"]]
+        return row_chart(units, labels, FRAME_WIDTH, self.font.name, legend=legend, **options)
+
     def notes(self, sentences: Sequence[str]) -> list[Paragraph]:
         """Sentences interpreting the statistic just above them."""
         return [self.para(sentence, self.note) for sentence in sentences]
@@ -504,16 +511,7 @@ class _Story:
                 )
             else:
                 notes.append(self.t("flagged_evidence", **values))
-        chart = row_chart(
-            flagged,
-            [str(name) for name in flagged["unit"]],
-            FRAME_WIDTH,
-            self.font.name,
-            legend=(self.t("legend_system"), self.t("legend_callback")),
-            notes=notes,
-            label_width=150,
-            notes_width=150,
-        )
+        chart = self.unit_chart(flagged, notes=notes, label_width=150, notes_width=150)
         unit = unit_name(comparison.unit_level, self.lang)
         return [Spacer(1, 2 * mm), chart, self.figure("chart_flagged", unit=unit)]
 
@@ -718,12 +716,7 @@ class _Story:
             story += self.notes([self.t("flagged_note", fdr=format_number(comparison.fdr_level, 2))])
         units = comparison.units.sort_values(["difference", "unit"], ascending=[False, True], kind="stable")
         if len(units):
-            labels = [str(name) for name in units["unit"]]
-            story += [
-                Spacer(1, 2 * mm),
-                row_chart(units, labels, FRAME_WIDTH, self.font.name),
-                self.figure("chart_units", unit=unit),
-            ]
+            story += [Spacer(1, 2 * mm), self.unit_chart(units), self.figure("chart_units", unit=unit)]
         checks = comparison.surveyor_checks
         odd = int(checks["flagged"].astype(bool).sum())
         story += [
@@ -1018,15 +1011,7 @@ class _Story:
         ranked = here.assign(_flag=here["flagged"].astype(bool)).sort_values(
             ["_flag", "difference", "unit"], ascending=[False, False, True], kind="stable"
         )
-        chart = row_chart(
-            ranked,
-            [str(name) for name in ranked["unit"]],
-            FRAME_WIDTH,
-            self.font.name,
-            legend=(self.t("legend_system"), self.t("legend_callback")),
-            label_width=170,
-            row_height=row_height,
-        )
+        chart = self.unit_chart(ranked, label_width=170, row_height=row_height)
         story: list[Any] = [
             chart,
             self.figure("chart_area_units", area=group_name(area, self.lang), unit=unit),
