@@ -54,7 +54,7 @@ def _state_time(session: Session, study: Study) -> dt.datetime:
     return (at or study.created_at).replace(tzinfo=dt.UTC)
 
 
-def _study_info(study: Study) -> rpt.StudyInfo:
+def _study_info(study: Study, lang: str = "zh") -> rpt.StudyInfo:
     settings = study.settings or {}
     return rpt.StudyInfo(
         study_id=str(study.id),
@@ -62,12 +62,12 @@ def _study_info(study: Study) -> rpt.StudyInfo:
         commissioning_body=settings.get("commissioned_by", ""),
         surveyor_organisation=settings.get("surveyor_organisation", ""),
         purpose=settings.get("purpose", ""),
-        retention=f"{settings.get('retention_days', '')} 天 / days",
+        retention=f"{settings.get('retention_days', '')} {'天' if lang == 'zh' else 'days'}",
         safeguards=settings.get("safeguards", ""),
     )
 
 
-def _frame_info(session: Session, study: Study) -> rpt.FrameInfo:
+def _frame_info(session: Session, study: Study, lang: str = "zh") -> rpt.FrameInfo:
     frame = latest_frame(session, study)
     issues = frame_issues(session, frame)
     rejected = (
@@ -87,6 +87,7 @@ def _frame_info(session: Session, study: Study) -> rpt.FrameInfo:
         dtype=int,
     )
     table = pd.concat([rejected, excluded]).rename_axis("reason").reset_index(name="count")
+    table["reason"] = [_exclusion_word(str(reason), lang) for reason in table["reason"]]
     return rpt.FrameInfo(
         file_name=frame.filename,
         rows=frame.row_count + frame.rejected_count,
@@ -97,7 +98,66 @@ def _frame_info(session: Session, study: Study) -> rpt.FrameInfo:
     )
 
 
-def _design_info(session: Session, study: Study, result: analysis_service.StudyAnalysis) -> rpt.DesignInfo:
+#: Words for the design's stored names, so that a Chinese report prints Chinese (unknown names as stored).
+_DESIGN_WORDS = {
+    "district": ("区", "district"),
+    "domain": ("业务领域", "domain"),
+    "channel": ("评价渠道", "channel"),
+    "event_type": ("事项类型", "event type"),
+    "organisation_id": ("机构", "organisation"),
+    "staff_id": ("工作人员", "staff member"),
+    "risk_stratum": ("重点分层", "risk stratum"),
+    "proportional": ("比例分配", "proportional"),
+    "equal": ("等额分配", "equal"),
+    "neyman": ("Neyman 分配", "Neyman"),
+    "optimal": ("最优分配", "optimal"),
+    "audit": ("核查分配", "audit"),
+    "person": ("服务对象", "person"),
+    "record": ("评价记录", "record"),
+}
+_EXCLUSION_WORDS = {
+    "do_not_call": ("免打扰名单", "Do-not-call list"),
+    "called_recently": ("近期已回访", "Called recently"),
+    "rule:complaint_open": ("投诉未办结", "Open complaint"),
+}
+
+
+def _word(name: object, lang: str) -> str:
+    words = _DESIGN_WORDS.get(str(name))
+    return str(name) if words is None else words[0 if lang == "zh" else 1]
+
+
+def _exclusion_word(reason: str, lang: str) -> str:
+    words = _EXCLUSION_WORDS.get(reason)
+    if words is not None:
+        return words[0 if lang == "zh" else 1]
+    if reason.startswith("rule:"):
+        return ("研究规则：" if lang == "zh" else "study rule: ") + _word(reason.removeprefix("rule:"), lang)
+    return reason
+
+
+def _design_words(params: dict, risk: dict | None, lang: str) -> tuple[str, str]:
+    """The stratification and the allocation in the report's language."""
+    description = " × ".join(_word(name, lang) for name in params["strata"])
+    method, minimum, unit = (_word(params[key], lang) for key in ("method", "minimum", "unit"))
+    if lang == "zh":
+        if risk:
+            description += (
+                f"（重点单位单独成层：评价记录 ≥ {risk['min_records']} 条且系统满意率 ≥ {risk['min_rate']:.0%} "
+                f"的{_word(risk['unit'], lang)}各自成层，其余按{_word(risk['base'], lang)}分层）"
+            )
+        return description, f"{method}，每层至少 {minimum} 个，抽样单位：{unit}"
+    if risk:
+        description += (
+            f" (risk-targeted: {_word(risk['unit'], lang)} with ≥ {risk['min_records']} records and system "
+            f"满意率 ≥ {risk['min_rate']:.0%} as own strata, others by {_word(risk['base'], lang)})"
+        )
+    return description, f"{method}, minimum {minimum} per stratum, unit {unit}"
+
+
+def _design_info(
+    session: Session, study: Study, result: analysis_service.StudyAnalysis, lang: str = "zh"
+) -> rpt.DesignInfo:
     design = samples.current_design(session, study)
     params = design.params["sampling"]
     cases = result.cases
@@ -111,14 +171,7 @@ def _design_info(session: Session, study: Study, result: analysis_service.StudyA
     strata = strata[["stratum", "N_h", "n_h", "released", "completes"]].astype(
         {"N_h": int, "n_h": int, "released": int, "completes": int}
     )
-    risk = design.params.get("risk")
-    description = " × ".join(params["strata"])
-    if risk:
-        description += (
-            f" (risk-targeted: {risk['unit']} with ≥ {risk['min_records']} records and system "
-            f"满意率 ≥ {risk['min_rate']:.0%} as own strata, others by {risk['base']})"
-        )
-    allocation = f"{params['method']}, minimum {params['minimum']} per stratum, unit {params['unit']}"
+    description, allocation = _design_words(params, design.params.get("risk"), lang)
     return rpt.DesignInfo(
         strata_description=description,
         allocation=allocation,
@@ -350,8 +403,8 @@ def build_content(
     version = study_questionnaire(session, study)
     generated = _state_time(session, study)
     method = rpt.MethodInfo(
-        frame=_frame_info(session, study),
-        design=_design_info(session, study, result),
+        frame=_frame_info(session, study, lang),
+        design=_design_info(session, study, result, lang),
         questionnaire=rpt.QuestionnaireInfo(
             name=version.name, version=str(version.version), sha256=version.sha256
         ),
@@ -371,7 +424,7 @@ def build_content(
     scale_note = " + ".join(SCALES[study.scale].label(c, lang) for c in study.satisfied_codes)
     comparison = _comparison(result, headline)
     return rpt.ReportContent(
-        study=_study_info(study),
+        study=_study_info(study, lang),
         generated_at=generated,
         language=lang,
         kind=kind,
