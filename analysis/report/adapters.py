@@ -123,13 +123,14 @@ def units_of(
     names: Mapping[Any, str] | None = None,
     evidence: pd.DataFrame | None = None,
     places: pd.DataFrame | None = None,
+    explanations: Mapping[Any, str] | None = None,
 ) -> pd.DataFrame:
     """From `analysis.compare_units()` (indexed by unit id) to `UNIT_COLUMNS`.
 
     `names` maps a unit id to the label printed (e.g. "ORG0007 徐汇区公证处"); `evidence` is indexed by
     unit id with `rated_by_other` and `service_denied` case counts (e.g. `case_flags` summed by unit);
     `places` is indexed by unit id with `district` and `domain`, copied as the optional columns the
-    district pages read.
+    district pages read; `explanations` maps a unit id to the sentences explaining its verdict.
     """
     _columns(
         table,
@@ -172,6 +173,8 @@ def units_of(
             result[column] = table[column].astype(float).to_numpy()
     if "status" in table.columns:
         result["status"] = table["status"].fillna("").astype(str).to_numpy()
+    if explanations is not None:
+        result["explanation"] = [str(explanations.get(unit, "") or "") for unit in ids]
     if places is not None:
         _columns(places, ("district", "domain"), "unit places")
         for column in ("district", "domain"):

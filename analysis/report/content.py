@@ -59,7 +59,8 @@ SURVEYOR_COLUMNS = (
 AUDIT_ACTION_COLUMNS = ("action", "count")
 #: Optional columns of `comparison.units`: where a unit belongs (district pages list their units) and,
 #: when the unit verdict model gives them, its verdict (`status`: flagged / no_evidence /
-#: insufficient_evidence), the inflation it estimates (0..1, with interval) and the probability of it.
+#: insufficient_evidence), the inflation it estimates (0..1, with interval), the probability of it, and
+#: `analysis.explain_unit`'s sentences on a flagged unit's verdict ("" where none).
 UNIT_OPTIONAL_COLUMNS = (
     "district",
     "domain",
@@ -68,6 +69,7 @@ UNIT_OPTIONAL_COLUMNS = (
     "inflation_low",
     "inflation_high",
     "prob_inflated",
+    "explanation",
 )
 #: One row per district or domain (`level` = "district" / "domain"): the census system 满意率, the
 #: weighted third-party 满意率, 知晓率 and 首选率 with intervals, and the units tested and flagged there.

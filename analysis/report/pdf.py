@@ -713,6 +713,7 @@ class _Story:
             story.append(self.para(self.t("no_flagged", unit=unit)))
         else:
             story.append(self.unit_table(flagged, highlight_flagged=False))
+            story += self.explanations(flagged)
             story += self.notes([self.t("flagged_note", fdr=format_number(comparison.fdr_level, 2))])
         units = comparison.units.sort_values(["difference", "unit"], ascending=[False, True], kind="stable")
         if len(units):
@@ -1021,8 +1022,18 @@ class _Story:
             story += [
                 self.heading("area_flagged", level=level_word, unit=unit),
                 self.evidence_table(flagged),
+                *self.explanations(flagged),
             ]
         return story
+
+    def explanations(self, units: pd.DataFrame) -> list[Paragraph]:
+        """The verdict model's sentences on each unit that has them, named."""
+        if "explanation" not in units.columns:
+            return []
+        colon = "：" if self.lang == "zh" else ": "
+        return self.notes(
+            [f"{row['unit']}{colon}{row['explanation']}" for _, row in units.iterrows() if row["explanation"]]
+        )
 
     def area_reasons(self, level: str, area: str) -> list[Any]:
         """Reasons for dissatisfaction here, with their share against the city's."""

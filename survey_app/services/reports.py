@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+import analysis
 from analysis import report as rpt
 from analysis.report import adapters, shanghai_map
 from sampling.vocabulary import SCALES, canonical_district
@@ -275,8 +276,9 @@ def _areas(
     return rpt.Areas(table=table, reasons=reasons)
 
 
-def _report_units(result: analysis_service.StudyAnalysis) -> pd.DataFrame:
-    """The units the report compares (`UNIT_COLUMNS` + district and domain), with their evidence."""
+def _report_units(result: analysis_service.StudyAnalysis, lang: str = "zh") -> pd.DataFrame:
+    """The units the report compares (`UNIT_COLUMNS` + district and domain), with their evidence and,
+    for flagged units, `analysis.explain_units`' sentences on the verdict."""
     compared = result.cases_compared
     evidence = None
     if len(compared.flags):
@@ -284,8 +286,18 @@ def _report_units(result: analysis_service.StudyAnalysis) -> pd.DataFrame:
         evidence = flags.groupby("organisation_id")[["rated_by_other", "service_denied"]].sum()
     labels = {unit: f"{unit} {name}" for unit, name in result.units["name"].items()}
     units_table = result.units.drop(columns=["name"])
+    flagged = result.units[result.units["flagged"].fillna(False).astype(bool)]
+    explanations = (
+        analysis.explain_units(flagged, lang, q=analysis_service.FDR_Q).to_dict()
+        if "status" in flagged.columns and len(flagged)
+        else None
+    )
     return adapters.units_of(
-        units_table[units_table["respondents"] > 0], names=labels, evidence=evidence, places=_places(result)
+        units_table[units_table["respondents"] > 0],
+        names=labels,
+        evidence=evidence,
+        places=_places(result),
+        explanations=explanations,
     )
 
 
@@ -300,7 +312,7 @@ def district_overview(result: analysis_service.StudyAnalysis, lang: str = "zh") 
         satisfied.groupby(frame["district"]).mean().rename("system_rate").rename_axis("area").reset_index()
         .assign(level="district")
     )  # fmt: skip
-    table = adapters.areas_of(result.headline, system, _report_units(result))
+    table = adapters.areas_of(result.headline, system, _report_units(result, lang))
     table = table[table["level"] == "district"].drop(columns=["level"]).rename(columns={"area": "district"})
     table["gap_points"] = 100 * (table["system_rate"] - table["estimate"])
     table["beyond_interval"] = table["system_rate"] > table["ci_high"]
@@ -312,11 +324,11 @@ def district_overview(result: analysis_service.StudyAnalysis, lang: str = "zh") 
     return table
 
 
-def _comparison(result: analysis_service.StudyAnalysis, headline: dict) -> rpt.Comparison:
+def _comparison(result: analysis_service.StudyAnalysis, headline: dict, lang: str = "zh") -> rpt.Comparison:
     compared = result.cases_compared
     paired = compared.table
     interviewed = result.cases[result.cases["interview_id"].notna()]
-    units = _report_units(result)
+    units = _report_units(result, lang)
     median = interviewed.groupby("surveyor")["duration_minutes"].median()
     surveyors = (
         adapters.surveyor_checks_of(result.surveyors, median.to_dict())
@@ -422,7 +434,7 @@ def build_content(
         by_channel=groups["channel"],
     )
     scale_note = " + ".join(SCALES[study.scale].label(c, lang) for c in study.satisfied_codes)
-    comparison = _comparison(result, headline)
+    comparison = _comparison(result, headline, lang)
     return rpt.ReportContent(
         study=_study_info(study, lang),
         generated_at=generated,

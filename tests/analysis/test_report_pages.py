@@ -208,3 +208,17 @@ def test_statistics_are_interpreted_in_a_sentence_with_their_own_numbers(
     kappa = format_number(content.comparison.agreement.kappa.estimate)
     assert f"系统评价与本人回答的一致程度为kappa={kappa}" in whole
     assert "表中q值为经Benjamini–Hochberg校正的p值" in whole
+
+
+def test_a_flagged_units_verdict_explanation_is_printed_under_its_evidence() -> None:
+    import dataclasses
+
+    content = sample_content(n_units=40, n_interviews=1500, scope=(("district", "浦东新区"),))
+    units = content.comparison.units.copy()
+    units.loc[units["district"] == "浦东新区", "flagged"] = True
+    units["explanation"] = ["标记为疑似虚高：证据很强。" if flag else "" for flag in units["flagged"]]
+    comparison = dataclasses.replace(content.comparison, units=units)
+    pages = texts(render_pdf(dataclasses.replace(content, comparison=comparison)))
+    named = units[(units["district"] == "浦东新区") & (units["n"] > 0)]["unit"]
+    for name in named:
+        assert re.sub(r"\s+", "", f"{name}：标记为疑似虚高：证据很强。") in "".join(pages)
