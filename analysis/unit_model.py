@@ -11,7 +11,7 @@ hypergeometric law in the odds ratio ψ = odds(system) / odds(callback). An hone
 domain's honest gap γ_d plus a unit deviation ε ~ N(0, τ²); the p-value is P(S' ≥ S | margins)
 averaged over that null (Gauss–Hermite), so a 5-event unit at 100% is weak evidence, as it should be.
 γ_d: Mantel–Haenszel common odds ratio over the domain's reference units, shrunk toward the overall
-gap by DerSimonian–Laird across domains; τ²: DerSimonian–Laird over the reference units' log odds
+gap by DerSimonian–Laird across domains; τ²: robust (MAD) spread of the reference units' log odds
 ratios around their domain gap. Reference units = tested units not flagged (iterated by the caller).
 
 Integrity evidence — an exact weighted-count test. Per interview four signs that a rating is not the
@@ -173,47 +173,52 @@ class RateNull:
         return gap, float(np.sqrt(self.tau2 + var))
 
 
-#: Conditional MLEs at the edge of their support (±inf) count as this in the medians.
-LOG_OR_BOUND = 5.0
-#: Pseudo-units of the overall gap mixed into a domain's gap (a domain of a few units borrows strength).
-GAP_PRIOR_UNITS = 5.0
-
-
 def estimate_rate_null(units: pd.DataFrame) -> RateNull:
-    """From reference units with columns domain, S, N, x, n and `log_or` (the conditional MLE of each
-    unit's log ψ, ±inf at the edge of its support): the honest-gap model.
+    """From reference units with columns domain, S, N, x, n (integers): the honest-gap model.
 
-    The gap is a median — of the units' conditional MLEs, per domain, mixed with the overall median by
-    `GAP_PRIOR_UNITS` — so that up to half of a domain's units may inflate without moving it; its
-    variance is that of a median, (π/2)·MAD²/k. τ², the honest units' own spread, is robust too: the
-    units' empirical log odds ratios (½ added to every cell) standardised around their domain's gap
-    have scale σ (1.4826·MAD); τ² = (σ² − 1)·median sampling variance, at least 0.
+    γ_d: the Mantel–Haenszel common log odds ratio of the domain's units (pooled, so the many units
+    whose callback answers are all satisfied count as they should), shrunk toward the overall gap by
+    the DerSimonian–Laird variance between domains. Faulty units among the reference raise it, which
+    makes the tests conservative; the caller drops flagged and extreme units and re-estimates. τ², the
+    honest units' own spread, is robust: their empirical log odds ratios (½ added to every cell)
+    standardised around their domain's gap have scale σ (1.4826·MAD); τ² = (σ² − 1)·median sampling
+    variance, at least 0.
     """
     rows = units[(units["n"] > 0) & (units["N"] > 0)]
-    if not len(rows):
-        return RateNull({}, {}, 0.0, 1.0, 0.0)
-    mle = np.clip(rows["log_or"].to_numpy(float), -LOG_OR_BOUND, LOG_OR_BOUND)
-    overall = float(np.median(mle))
-    spread_all = 1.4826 * float(np.median(np.abs(mle - overall))) or 1.0
-    overall_var = np.pi / 2 * spread_all**2 / len(mle)
-    gap, gap_var = {}, {}
+    overall, overall_var = mantel_haenszel(rows["S"], rows["N"], rows["x"], rows["n"])
+    if not (np.isfinite(overall) and np.isfinite(overall_var)):
+        overall, overall_var = 0.0, 1.0
+    estimates = {}
     for domain, part in rows.groupby(rows["domain"].astype(str)):
-        values = np.clip(part["log_or"].to_numpy(float), -LOG_OR_BOUND, LOG_OR_BOUND)
-        k = len(values)
-        median = float(np.median(values))
-        if not np.isfinite(median):
-            median = overall
-        gap[domain] = (k * median + GAP_PRIOR_UNITS * overall) / (k + GAP_PRIOR_UNITS)
-        mad = 1.4826 * float(np.median(np.abs(values - median))) or spread_all
-        own = np.pi / 2 * mad**2 / k
-        share = k / (k + GAP_PRIOR_UNITS)
-        gap_var[domain] = share**2 * own + (1 - share) ** 2 * overall_var
+        g, v = mantel_haenszel(part["S"], part["N"], part["x"], part["n"])
+        if np.isfinite(g) and np.isfinite(v) and v > 0:
+            estimates[domain] = (g, v)
+    between = 0.0
+    if len(estimates) > 1:
+        g = np.array([e[0] for e in estimates.values()])
+        v = np.array([e[1] for e in estimates.values()])
+        w = 1 / v
+        mean = (w * g).sum() / w.sum()
+        q_stat = (w * (g - mean) ** 2).sum()
+        between = max(0.0, (q_stat - (len(g) - 1)) / (w.sum() - (w**2).sum() / w.sum()))
+        w_re = 1 / (v + between)
+        overall, overall_var = float((w_re * g).sum() / w_re.sum()), float(1 / w_re.sum())
+    gap, gap_var = {}, {}
+    for domain, (g, v) in estimates.items():
+        if between > 0:
+            precision = 1 / v + 1 / between
+            gap[domain] = (g / v + overall / between) / precision
+            gap_var[domain] = 1 / precision
+        else:
+            gap[domain], gap_var[domain] = overall, overall_var
+    if not len(rows):
+        return RateNull(gap, gap_var, overall, overall_var, 0.0)
     y, v = haldane_log_or(rows["S"], rows["N"], rows["x"], rows["n"])
     centre = rows["domain"].astype(str).map(gap).fillna(overall).to_numpy()
     z = (y - centre) / np.sqrt(v)
     scale = 1.4826 * float(np.median(np.abs(z - np.median(z)))) if len(z) > 4 else 1.0
     tau2 = max(0.0, (scale**2 - 1.0) * float(np.median(v)))
-    return RateNull(gap, gap_var, overall, float(overall_var), float(tau2))
+    return RateNull(gap, gap_var, float(overall), float(max(between, overall_var)), float(tau2))
 
 
 # ------------------------------------------------------------------ integrity signs

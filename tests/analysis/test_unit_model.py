@@ -51,12 +51,11 @@ def test_mantel_haenszel_gap_and_variance_equal_statsmodels():
     assert np.sqrt(variance) == pytest.approx(reference.logodds_pooled_se, rel=1e-12)
 
 
-def test_the_gap_is_a_median_so_a_minority_of_faulty_units_does_not_move_it():
-    honest = pd.DataFrame(
-        {"domain": "a", "S": 85, "N": 100, "x": 13, "n": 16, "log_or": 0.3}, index=range(10)
-    )
-    faulty = honest.iloc[:3].assign(log_or=3.0)
-    assert um.estimate_rate_null(pd.concat([honest, faulty])).gap["a"] == pytest.approx(0.3)
+def test_a_domain_whose_callbacks_are_all_satisfied_keeps_a_finite_gap():
+    units = pd.DataFrame({"domain": "公证", "S": 190, "N": 200, "x": 16, "n": 16}, index=range(8))
+    units.loc[0, "x"] = 14
+    null = um.estimate_rate_null(units)
+    assert np.isfinite(null.gap["公证"]) and null.gap["公证"] < 0
 
 
 def test_integrity_law_is_the_enumerated_distribution_of_the_weighted_score():
