@@ -61,6 +61,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "common.state": {"zh": "状态", "en": "State"},
     "common.created": {"zh": "创建时间", "en": "Created"},
     "common.saved": {"zh": "已保存。", "en": "Saved."},
+    "common.choose": {"zh": "请选择", "en": "Choose"},
     "common.not_available": {
         "zh": "此功能尚不可用：{what}",
         "en": "Not available yet: {what}",

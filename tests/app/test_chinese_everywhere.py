@@ -63,6 +63,11 @@ def _visible_text(app: AppTest) -> str:
         for widget in getattr(app, kind):
             parts.append(str(widget.label))
     parts.extend(str(widget.label) for widget in app.get("download_button"))
+    for widget in app.multiselect:  # the chosen values' chips
+        parts.extend(str(widget.format_func(v)) for v in widget.value)
+    for widget in app.selectbox:
+        if widget.value is not None:
+            parts.append(str(widget.format_func(widget.value)))
     return "\n".join(parts)
 
 

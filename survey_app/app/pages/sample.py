@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from sampling.errors import SamplingError
-from survey_app.app import state, tables
+from survey_app.app import state, tables, words
 from survey_app.app.state import tr
 from survey_app.services import frames, samples, studies
 from survey_app.services.errors import NotFound
@@ -89,7 +89,14 @@ with st.expander(tr("sample.do_not_call"), expanded=False):
             st.rerun()
 
 with st.form("design"):
-    strata = st.multiselect(tr("sample.strata"), STRATA_CHOICES, default=["domain"], key="design_strata")
+    strata = st.multiselect(
+        tr("sample.strata"),
+        STRATA_CHOICES,
+        default=["domain"],
+        format_func={c: words.field_label(c, state.lang()) for c in STRATA_CHOICES}.__getitem__,
+        placeholder=tr("common.choose"),
+        key="design_strata",
+    )
     left, right = st.columns(2)
     n = left.number_input(tr("sample.n"), min_value=1, value=min(400, frame_row.row_count), key="design_n")
     method = right.selectbox(

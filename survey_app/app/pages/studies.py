@@ -54,6 +54,7 @@ with st.form("create_study", clear_on_submit=True):
         list(label_of),
         default=[c for c in DEFAULT_SATISFIED_CODES if c in label_of],
         format_func=label_of.__getitem__,
+        placeholder=tr("common.choose"),
         key="new_study_satisfied",
     )
     create = st.form_submit_button(tr("studies.submit"))
