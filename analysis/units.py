@@ -282,8 +282,10 @@ def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, com
     sign_p = {s: pd.Series(np.nan, index=result.index) for s in SIGNS}
     previous = None
     for _ in range(max_rounds):
-        # the null from tested units that are neither flagged nor extreme on that evidence themselves
-        clear = tested & ~flagged
+        # the null from every surveyed unit (small ones too: pooled tables and counts carry their
+        # information, and with risk-targeted strata the tested units are the suspicious ones) that is
+        # neither flagged nor extreme on that evidence itself
+        clear = surveyed & ~flagged
         null = um.estimate_rate_null(counts[clear & ~(rate_p < TRIM)])
         backgrounds = {}
         if has_signs:
@@ -304,7 +306,7 @@ def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, com
         integrity_p = pd.Series(np.nan, index=result.index)
         sign_p = {s: pd.Series(np.nan, index=result.index) for s in SIGNS}
         laws, ratios = {}, {}
-        for key in result.index[tested & (result["interviews"] > 0)] if has_signs else []:
+        for key in result.index[surveyed & (result["interviews"] > 0)] if has_signs else []:
             m, domain = int(result.at[key, "interviews"]), counts.at[key, "domain"]
             laws[key] = um.integrity_law(m, domain, backgrounds)
             mean, var = um.score_moments(laws[key])
@@ -314,6 +316,8 @@ def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, com
                 sign_p[s][key] = float(backgrounds[s].law(domain, m)[int(result.at[key, s]) :].sum())
         dispersion = um.robust_dispersion(np.array([ratios[k] for k in ratios if clear[k]]))
         for key, law in laws.items():
+            if not tested[key]:
+                continue
             score = um.integrity_score({s: result.at[key, s] for s in SIGNS})
             integrity_p[key] = um.integrity_p_value(score, law, dispersion)
         evidence = pd.Series(um.combine(rate_p, integrity_p, combine), index=result.index).where(tested)
@@ -351,6 +355,7 @@ def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, com
     result["min_detectable"] = mdi
     _inflation(result, counts, null, level)
     _driver(result, rate_p, sign_p)
+    result.loc[~tested, "driver"] = ""
     result["status"] = np.select(
         [result["flagged"], tested, surveyed],
         ["flagged", "no_evidence", "insufficient_evidence"],

@@ -48,8 +48,8 @@ def _finite(value: Any) -> bool:
 
 def _p(value: Any) -> str:
     if not _finite(value):
-        return "—"
-    return "< 0.001" if float(value) < 0.001 else f"{float(value):.3f}"
+        return "= —"
+    return "< 0.001" if float(value) < 0.001 else f"= {float(value):.3f}"
 
 
 def strength(adjusted_p: Any) -> str:
@@ -86,33 +86,33 @@ def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float 
         )
     elif status == "flagged":
         lines.append(
-            f"标记为疑似虚高：在错误发现率 q = {q:.2f} 下，综合证据校正后 p = {_p(r.get('evidence_p_adjusted'))}"
+            f"标记为疑似虚高：在错误发现率 q = {q:.2f} 下，综合证据校正后 p {_p(r.get('evidence_p_adjusted'))}"
             f"（证据强度：{STRENGTH[strength(r.get('evidence_p_adjusted'))]['zh']}；"
             f"虚高的后验概率约 {_pct(r.get('prob_inflated'), 0)}）。"
             if zh
             else f"Flagged as possibly inflated at false discovery rate q = {q:.2f}: combined evidence, "
-            f"adjusted p = {_p(r.get('evidence_p_adjusted'))} ({STRENGTH[strength(r.get('evidence_p_adjusted'))]['en']}; "
+            f"adjusted p {_p(r.get('evidence_p_adjusted'))} ({STRENGTH[strength(r.get('evidence_p_adjusted'))]['en']}; "
             f"probability of inflation about {_pct(r.get('prob_inflated'), 0)})."
         )
     else:
         lines.append(
-            f"未发现虚高的证据（综合证据校正后 p = {_p(r.get('evidence_p_adjusted'))}）。"
+            f"未发现虚高的证据（综合证据校正后 p {_p(r.get('evidence_p_adjusted'))}）。"
             if zh
-            else f"No evidence of inflation (combined evidence, adjusted p = {_p(r.get('evidence_p_adjusted'))})."
+            else f"No evidence of inflation (combined evidence, adjusted p {_p(r.get('evidence_p_adjusted'))})."
         )
     lines.append(
         f"系统满意率 {_pct(r.get('system_rate'))}（{big_n} 条评价，全数统计）；回访满意率 {_pct(r.get('third_party'))}"
         f"（{n} 位受访者，95% 置信区间 {_pct(r.get('ci_low'))}–{_pct(r.get('ci_high'))}）。"
         f"本领域诚实单位在电话回访中也会略低（方式、回忆等），按此差距，这些回访答案对应的系统满意率约为 "
         f"{_pct(r.get('expected_honest'))}；估计虚高 {_points(r.get('inflation'))} 个百分点"
-        f"（95% 区间 {_points(r.get('inflation_low'))} 至 {_points(r.get('inflation_high'))}），该项 p = {_p(r.get('p_value'))}。"
+        f"（95% 区间 {_points(r.get('inflation_low'))} 至 {_points(r.get('inflation_high'))}），该项 p {_p(r.get('p_value'))}。"
         if zh
         else f"System rate {_pct(r.get('system_rate'))} ({big_n} ratings, a census); callback rate "
         f"{_pct(r.get('third_party'))} ({n} respondents, 95% CI {_pct(r.get('ci_low'))}–{_pct(r.get('ci_high'))}). "
         "Honest units in this domain also score a little lower on the phone (mode, recall); with that gap "
         f"these answers correspond to a system rate of about {_pct(r.get('expected_honest'))}, so the "
         f"estimated inflation is {_points(r.get('inflation'))} points (95% interval "
-        f"{_points(r.get('inflation_low'))} to {_points(r.get('inflation_high'))}), p = {_p(r.get('p_value'))}."
+        f"{_points(r.get('inflation_low'))} to {_points(r.get('inflation_high'))}), p {_p(r.get('p_value'))}."
     )
     interviews = int(r.get("interviews", 0) or 0)
     if interviews:
@@ -122,12 +122,12 @@ def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float 
         lines.append(
             f"{interviews} 次访谈中：{counts['rated_by_other']} 人说由他人代评，{counts['not_rated']} 人说本人未评价，"
             f"{counts['service_denied']} 人说未接受服务或并非本人，{counts['staff_asked']} 人说工作人员要求评价；"
-            f"与本领域诚实背景相比，该项 p = {_p(r.get('integrity_p_value'))}。"
+            f"与本领域诚实背景相比，该项 p {_p(r.get('integrity_p_value'))}。"
             if zh
             else f"Of {interviews} interviews: {counts['rated_by_other']} say someone else rated, "
             f"{counts['not_rated']} say they never rated, {counts['service_denied']} say the service never "
             f"happened or was not theirs, {counts['staff_asked']} say staff asked for a rating; against the "
-            f"domain's honest background, p = {_p(r.get('integrity_p_value'))}."
+            f"domain's honest background, p {_p(r.get('integrity_p_value'))}."
         )
     driver = str(r.get("driver", "") or "")
     if status == "flagged" and driver in SIGN_LABELS:
