@@ -105,9 +105,13 @@ class RowChart(Flowable):
         fixed = self.build(self.start, self.start).height
         pitch = self.build(self.start, self.start + 1).height - fixed
         fit = int((available_height - fixed) // pitch)
-        if fit < MIN_CHART_ROWS or self.stop - self.start - fit < MIN_CHART_ROWS:
+        rows = self.stop - self.start
+        if fit < MIN_CHART_ROWS or fit >= rows:
             return []
-        middle = self.start + fit
+        # leave the next part at least MIN_CHART_ROWS rows when that still fills this part
+        middle = self.start + (
+            fit if rows - fit >= MIN_CHART_ROWS else max(MIN_CHART_ROWS, rows - MIN_CHART_ROWS)
+        )
         return [RowChart(self.build, self.start, middle), RowChart(self.build, middle, self.stop)]
 
     def draw(self) -> None:

@@ -222,3 +222,25 @@ def test_a_flagged_units_verdict_explanation_is_printed_under_its_evidence() -> 
     named = units[(units["district"] == "浦东新区") & (units["n"] > 0)]["unit"]
     for name in named:
         assert re.sub(r"\s+", "", f"{name}：标记为疑似虚高：证据很强。") in "".join(pages)
+
+
+@pytest.mark.parametrize("rows", [47, 48, 49, 50, 51, 52, 95, 96, 97])
+def test_a_unit_chart_of_any_length_splits_without_a_layout_error(rows: int) -> None:
+    from analysis.report.pdf import FRAME_HEIGHT, row_chart
+
+    content = sample_content(n_units=rows, n_interviews=800)
+    units = content.comparison.units
+    chart = row_chart(units, list(units["unit"].astype(str)), 480, "Helvetica")
+    parts, height, pieces = [chart], FRAME_HEIGHT, []
+    while parts:
+        part = parts.pop(0)
+        if part.wrap(480, height)[1] <= height:
+            pieces.append(part)
+            height = FRAME_HEIGHT
+            continue
+        split = part.split(480, height)
+        if not split:
+            assert height == FRAME_HEIGHT, "a part that does not fit a fresh page was not split"
+            raise AssertionError(f"{part.stop - part.start} rows fit no page")
+        parts = [*split, *parts]
+    assert sum(piece.stop - piece.start for piece in pieces) == rows
