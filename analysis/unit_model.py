@@ -11,8 +11,8 @@ hypergeometric law in the odds ratio ψ = odds(system) / odds(callback). An hone
 domain's honest gap γ_d plus a unit deviation ε ~ N(0, τ²); the p-value is P(S' ≥ S | margins)
 averaged over that null (Gauss–Hermite), so a 5-event unit at 100% is weak evidence, as it should be.
 γ_d: Mantel–Haenszel common odds ratio over the domain's reference units, shrunk toward the overall
-gap by DerSimonian–Laird across domains; τ²: robust (MAD) spread of the reference units' log odds
-ratios around their domain gap. Reference units = tested units not flagged (iterated by the caller).
+gap by DerSimonian–Laird across domains; τ²: a median-based Paule–Mandel estimate over the reference
+units' log odds ratios around their domain gap. Reference units = tested units not flagged (iterated by the caller).
 
 Integrity evidence — an exact weighted-count test. Per interview four signs that a rating is not the
 citizen's own: someone else rated (`who_rated` = other), no rating given though the system holds one
@@ -173,16 +173,39 @@ class RateNull:
         return gap, float(np.sqrt(self.tau2 + var))
 
 
-def estimate_rate_null(units: pd.DataFrame) -> RateNull:
-    """From reference units with columns domain, S, N, x, n (integers): the honest-gap model.
+#: Median of χ²₁: what the median of (y − γ)²/(v + τ²) is when τ² is right.
+_CHI2_MEDIAN = float(special.chdtri(1, 0.5))
+
+
+def robust_tau2(squares: np.ndarray, variances: np.ndarray) -> float:
+    """τ² such that the median of (y − γ)²/(v + τ²) over units is the median of χ²₁ — a median-based
+    Paule–Mandel estimator: robust to a minority of faulty units, and right for units of any size (a
+    small unit's large v makes its share of τ² small instead of diluting the estimate)."""
+    if squares.size < 5:
+        return 0.0
+
+    def excess(tau2: float) -> float:
+        return float(np.median(squares / (variances + tau2))) - _CHI2_MEDIAN
+
+    if excess(0.0) <= 0:
+        return 0.0
+    high = 1.0
+    while excess(high) > 0 and high < 1e4:
+        high *= 4
+    return float(optimize.brentq(excess, 0.0, high)) if excess(high) <= 0 else high
+
+
+def estimate_rate_null(units: pd.DataFrame, spread_units: pd.DataFrame | None = None) -> RateNull:
+    """From reference units with columns domain, S, N, x, n (integers): the honest-gap model. The gaps
+    come from `units`, τ² from `spread_units` (default: the same units) — units too small to show a
+    spread of their own would only dilute it.
 
     γ_d: the Mantel–Haenszel common log odds ratio of the domain's units (pooled, so the many units
     whose callback answers are all satisfied count as they should), shrunk toward the overall gap by
     the DerSimonian–Laird variance between domains. Faulty units among the reference raise it, which
     makes the tests conservative; the caller drops flagged and extreme units and re-estimates. τ², the
-    honest units' own spread, is robust: their empirical log odds ratios (½ added to every cell)
-    standardised around their domain's gap have scale σ (1.4826·MAD); τ² = (σ² − 1)·median sampling
-    variance, at least 0.
+    honest units' own spread, is robust: `robust_tau2` over their empirical log odds ratios (½ added to
+    every cell) around their domain's gap.
     """
     rows = units[(units["n"] > 0) & (units["N"] > 0)]
     overall, overall_var = mantel_haenszel(rows["S"], rows["N"], rows["x"], rows["n"])
@@ -211,13 +234,12 @@ def estimate_rate_null(units: pd.DataFrame) -> RateNull:
             gap_var[domain] = 1 / precision
         else:
             gap[domain], gap_var[domain] = overall, overall_var
-    if not len(rows):
+    spread = rows if spread_units is None else spread_units[(spread_units["n"] > 0) & (spread_units["N"] > 0)]
+    if not len(spread):
         return RateNull(gap, gap_var, overall, overall_var, 0.0)
-    y, v = haldane_log_or(rows["S"], rows["N"], rows["x"], rows["n"])
-    centre = rows["domain"].astype(str).map(gap).fillna(overall).to_numpy()
-    z = (y - centre) / np.sqrt(v)
-    scale = 1.4826 * float(np.median(np.abs(z - np.median(z)))) if len(z) > 4 else 1.0
-    tau2 = max(0.0, (scale**2 - 1.0) * float(np.median(v)))
+    y, v = haldane_log_or(spread["S"], spread["N"], spread["x"], spread["n"])
+    centre = spread["domain"].astype(str).map(gap).fillna(overall).to_numpy()
+    tau2 = robust_tau2((y - centre) ** 2, v)
     return RateNull(gap, gap_var, float(overall), float(max(between, overall_var)), float(tau2))
 
 
@@ -305,6 +327,16 @@ def score_moments(law: np.ndarray) -> tuple[float, float]:
 #: had a false flag in 2 of 12 simulations, because honest units' heterogeneity has a heavier tail
 #: than χ²₁; not accusing honest units comes first.
 DISPERSION_TRIM = 0.0
+
+
+def intra_unit_correlation(ratios: np.ndarray, interviews: np.ndarray) -> float:
+    """ρ ≥ 0 of the sign score between units: a beta-binomial-like unit of m interviews has variance
+    inflated by φ(m) = 1 + (m − 1)ρ, so ρ = Σ(r_u − 1) / Σ(m_u − 1) from the units' (W − E)²/Var.
+    Units of every size count, each in proportion to what it can show."""
+    ratios, interviews = np.asarray(ratios, float), np.asarray(interviews, float)
+    if ratios.size < 5 or (interviews - 1).sum() <= 0:
+        return 0.0
+    return float(np.clip((ratios - 1).sum() / (interviews - 1).sum(), 0.0, 0.5))
 
 
 def robust_dispersion(ratios: np.ndarray, trim: float = DISPERSION_TRIM) -> float:

@@ -284,7 +284,7 @@ def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, com
     for _ in range(max_rounds):
         # the null from every surveyed unit (small ones too: pooled tables and counts carry their
         # information, and with risk-targeted strata the tested units are the suspicious ones) that is
-        # neither flagged nor extreme on that evidence itself
+        # neither flagged nor extreme on that evidence itself; spreads (τ², ρ) weigh each unit by size
         clear = surveyed & ~flagged
         null = um.estimate_rate_null(counts[clear & ~(rate_p < TRIM)])
         backgrounds = {}
@@ -314,11 +314,15 @@ def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, com
             ratios[key] = (score - mean) ** 2 / max(var, 1e-12)
             for s in SIGNS:
                 sign_p[s][key] = float(backgrounds[s].law(domain, m)[int(result.at[key, s]) :].sum())
-        dispersion = um.robust_dispersion(np.array([ratios[k] for k in ratios if clear[k]]))
+        keys = [k for k in ratios if clear[k]]
+        rho = um.intra_unit_correlation(
+            np.array([ratios[k] for k in keys]), result.loc[keys, "interviews"].to_numpy(float)
+        )
         for key, law in laws.items():
             if not tested[key]:
                 continue
             score = um.integrity_score({s: result.at[key, s] for s in SIGNS})
+            dispersion = 1 + (result.at[key, "interviews"] - 1) * rho
             integrity_p[key] = um.integrity_p_value(score, law, dispersion)
         evidence = pd.Series(um.combine(rate_p, integrity_p, combine), index=result.index).where(tested)
         adjusted, flagged = _bh(evidence, q, fdr)

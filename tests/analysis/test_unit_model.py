@@ -116,3 +116,17 @@ def test_minimum_detectable_inflation_has_the_stated_power_and_falls_with_more_r
 
 def test_simes_pair_leaves_a_lone_p_value_as_it_is():
     assert um.simes_pair(np.array([0.03, 0.01]), np.array([np.nan, 0.2])) == pytest.approx([0.03, 0.02])
+
+
+def test_robust_tau2_recovers_the_between_unit_variance_and_resists_a_faulty_minority():
+    rng = np.random.default_rng(1)
+    v = rng.uniform(0.1, 1.0, 4000)
+    y = rng.normal(0, np.sqrt(v + 0.25))
+    assert um.robust_tau2(y**2, v) == pytest.approx(0.25, abs=0.05)
+    y[:400] += 4.0  # a tenth of the units far off: the moment estimate mean(y² − v) jumps by 1.6
+    assert um.robust_tau2(y**2, v) < 0.25 + 0.3 < np.mean(y**2 - v) - 1.0
+
+
+def test_intra_unit_correlation_is_the_moment_estimate_over_unit_sizes():
+    ratios, interviews = np.array([1.0, 2.0, 3.0, 1.0, 1.0]), np.array([1, 11, 21, 5, 5])
+    assert um.intra_unit_correlation(ratios, interviews) == pytest.approx(3.0 / 38.0)
