@@ -20,8 +20,8 @@ citizen's own: someone else rated (`who_rated` = other), no rating given though 
 for a rating. Each sign's honest background is a per-domain weighted share (shrunk toward the overall
 share); the unit statistic is the integer-weighted
 sum Σ w_t K_t (weights ≈ log likelihood ratios of a typical interception against the background) and
-its exact null distribution is the convolution of the four binomial laws, with one between-unit
-over-dispersion φ for the score (quasi-likelihood), estimated over the reference units.
+its exact null distribution is the convolution of the four binomial laws, widened (quasi-likelihood)
+by the between-unit over-dispersion of the score, φ = 1 + (m − 1)ρ for a unit of m interviews.
 
 Decision helpers: Simes' combination of the two p-values, the beta-uniform mixture local fdr
 (Pounds & Morris 2003) and the minimum detectable inflation of the rate test.
@@ -320,38 +320,6 @@ def score_moments(law: np.ndarray) -> tuple[float, float]:
     values = np.arange(law.size)
     mean = float((law * values).sum())
     return mean, float((law * (values - mean) ** 2).sum())
-
-
-#: Share of the largest standardised squared deviations left out of the dispersion estimate. Zero:
-#: with 0.2 (robust to faulty units, recall for 30% proxy rating 0.33 instead of 0.08) honest studies
-#: had a false flag in 2 of 12 simulations, because honest units' heterogeneity has a heavier tail
-#: than χ²₁; not accusing honest units comes first.
-DISPERSION_TRIM = 0.0
-
-
-def intra_unit_correlation(ratios: np.ndarray, interviews: np.ndarray) -> float:
-    """ρ ≥ 0 of the sign score between units: a beta-binomial-like unit of m interviews has variance
-    inflated by φ(m) = 1 + (m − 1)ρ, so ρ = Σ(r_u − 1) / Σ(m_u − 1) from the units' (W − E)²/Var.
-    Units of every size count, each in proportion to what it can show."""
-    ratios, interviews = np.asarray(ratios, float), np.asarray(interviews, float)
-    if ratios.size < 5 or (interviews - 1).sum() <= 0:
-        return 0.0
-    return float(np.clip((ratios - 1).sum() / (interviews - 1).sum(), 0.0, 0.5))
-
-
-def robust_dispersion(ratios: np.ndarray, trim: float = DISPERSION_TRIM) -> float:
-    """φ ≥ 1 from units' (W − E)²/Var: the mean of the smallest (1 − trim) share, divided by what that
-    trimmed mean is for a χ²₁ variable, E[X | X < c] = F_χ²₃(c)/(1 − trim) with c its (1 − trim)
-    quantile. Faulty units (up to about `trim` of them) then do not widen the honest units' null."""
-    ratios = np.sort(np.asarray(ratios, float))
-    if ratios.size < 5:
-        return 1.0
-    if trim <= 0:
-        return max(1.0, float(ratios.mean()))
-    keep = ratios[: max(1, int(np.floor((1 - trim) * ratios.size)))]
-    cut = special.chdtri(1, trim)  # upper-tail inverse: the (1 − trim) quantile of χ²₁
-    expected = special.chdtr(3, cut) / (1 - trim)
-    return max(1.0, float(keep.mean() / expected))
 
 
 def integrity_p_value(score: int, law: np.ndarray, dispersion: float = 1.0) -> float:
