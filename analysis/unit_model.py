@@ -322,6 +322,16 @@ def score_moments(law: np.ndarray) -> tuple[float, float]:
     return mean, float((law * (values - mean) ** 2).sum())
 
 
+def intra_unit_correlation(ratios: np.ndarray, interviews: np.ndarray) -> float:
+    """ρ ≥ 0 of the sign score between units: a beta-binomial-like unit of m interviews has variance
+    inflated by φ(m) = 1 + (m − 1)ρ, so ρ = Σ(r_u − 1) / Σ(m_u − 1) from the units' (W − E)²/Var.
+    Units of every size count, each in proportion to what it can show."""
+    ratios, interviews = np.asarray(ratios, float), np.asarray(interviews, float)
+    if ratios.size < 5 or (interviews - 1).sum() <= 0:
+        return 0.0
+    return float(np.clip((ratios - 1).sum() / (interviews - 1).sum(), 0.0, 0.5))
+
+
 def integrity_p_value(score: int, law: np.ndarray, dispersion: float = 1.0) -> float:
     """Mid-p P(W > w) + ½ P(W = w) of the weighted sign score, with between-unit over-dispersion φ ≥ 1
     taken in quasi-likelihood fashion: the score is moved to E + (w − E)/√φ before the tail is read
