@@ -148,7 +148,7 @@ if method == "optimal":
     else:
         st.warning(tr("sample.cost_one_variable"))
 if planned and strata:
-    with state.action() as session:
+    with st.spinner(tr("sample.plan")), state.action() as session:
         # phone numbers are read only so that the person unit can group events by number; the page
         # shows nothing but the plan's counts
         data = frames.frame_records(
@@ -228,7 +228,7 @@ if plan is not None and plan[0] == params:
             st.session_state.pop(PLAN_KEY, None)
             st.info(tr("sample.cost_applied"))
     if design is None and st.button(tr("sample.draw"), type="primary", key="draw_sample"):
-        with state.action() as session:
+        with st.spinner(tr("sample.draw")), state.action() as session:
             try:
                 drawn = samples.draw_sample(session, state.actor(session), state.study(session), params)
             except SamplingError as exc:
