@@ -11,6 +11,18 @@ import re
 
 from sampling.vocabulary import REQUIRED_FIELDS, SCALES
 
+Patterns = list[tuple[re.Pattern[str], str]]
+
+
+def _translated(text: str, patterns: Patterns) -> str | None:
+    """`text` rewritten by the first pattern that matches it in full, or None."""
+    for pattern, template in patterns:
+        match = pattern.match(text)
+        if match:
+            return match.expand(template)
+    return None
+
+
 FIELD_LABELS: dict[str, tuple[str, str]] = {
     "record_id": ("记录编号", "Record id"),
     "event_type": ("事项类型", "Event type"),
@@ -31,7 +43,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
 }
 
 #: (pattern on the English reason, Chinese template with the pattern's groups)
-REASONS: list[tuple[re.Pattern[str], str]] = [
+REASONS: Patterns = [
     (re.compile(p), zh)
     for p, zh in (
         (r"^missing value$", "缺少必填值"),
@@ -92,14 +104,10 @@ def reason_text(reason: object, lang: str) -> str:
         return ""
     if lang != "zh":
         return reason
-    for pattern, template in REASONS:
-        match = pattern.match(reason)
-        if match:
-            return match.expand(template)
-    return reason
+    return _translated(reason, REASONS) or reason
 
 
-FLAGS: list[tuple[re.Pattern[str], str]] = [
+FLAGS: Patterns = [
     (re.compile(p), zh)
     for p, zh in (
         (r"^([\d.]+) min, under the ([\d.]+) min threshold$", r"用时 \1 分钟，低于 \2 分钟的下限"),
@@ -118,17 +126,13 @@ def flag_text(detail: str, lang: str) -> str:
     """A quality flag's detail in `lang`; the original when no pattern knows it."""
     if lang != "zh":
         return detail
-    for pattern, template in FLAGS:
-        match = pattern.match(detail)
-        if match:
-            text = match.expand(template)
-            text = re.sub(
-                r"同一选项（(\w+)）", lambda m: f"同一选项（{rating_code(m.group(1), lang)}）", text
-            )
-            for english, chinese in _DIRECTION.items():
-                text = text.replace(f"（{english}；", f"（{chinese}；")
-            return text
-    return detail
+    text = _translated(detail, FLAGS)
+    if text is None:
+        return detail
+    text = re.sub(r"同一选项（(\w+)）", lambda m: f"同一选项（{rating_code(m.group(1), lang)}）", text)
+    for english, chinese in _DIRECTION.items():
+        text = text.replace(f"（{english}；", f"（{chinese}；")
+    return text
 
 
 def why_text(why: str, lang: str) -> str:
@@ -156,7 +160,7 @@ CHECK_NAMES: dict[str, str] = {
     "anchors": "已发布的链锚点",
 }
 
-CHECKS: list[tuple[re.Pattern[str], str]] = [
+CHECKS: Patterns = [
     (re.compile(p), zh)
     for p, zh in (
         (r"^(.+) unchanged \(SHA-256 (\w+)…\)$", r"\1 未被改动（SHA-256 \2…）"),
@@ -227,11 +231,7 @@ def check_text(detail: str, lang: str) -> str:
     """A verification check's detail in `lang`; the original when no pattern knows it."""
     if lang != "zh":
         return detail
-    for pattern, template in CHECKS:
-        match = pattern.match(detail)
-        if match:
-            return match.expand(template)
-    return detail
+    return _translated(detail, CHECKS) or detail
 
 
 EXPRESSION_FIELDS: dict[str, str] = {
@@ -242,7 +242,7 @@ EXPRESSION_FIELDS: dict[str, str] = {
     "calculate": "计算表达式",
 }
 
-EXPRESSIONS: list[tuple[re.Pattern[str], str]] = [
+EXPRESSIONS: Patterns = [
     (re.compile(p), zh)
     for p, zh in (
         (r"^the expression is empty$", "表达式为空"),
@@ -294,11 +294,7 @@ def expression_text(message: str, lang: str) -> str:
     """An expression error's message in `lang`; the original when no pattern knows it."""
     if lang != "zh":
         return message
-    for pattern, template in EXPRESSIONS:
-        match = pattern.match(message)
-        if match:
-            return match.expand(template)
-    return message
+    return _translated(message, EXPRESSIONS) or message
 
 
 def scale_label(name: str, lang: str) -> str:
