@@ -9,7 +9,12 @@ import sampling
 
 @pytest.mark.parametrize(
     ("header", "field"),
-    [("业务类型", "domain"), ("服务渠道", "channel"), ("工作人员工号", "staff_id"), ("姓名", "recipient_name")],
+    [
+        ("业务类型", "domain"),
+        ("服务渠道", "channel"),
+        ("工作人员工号", "staff_id"),
+        ("姓名", "recipient_name"),
+    ],
 )
 def test_a_vendor_header_is_guessed(header, field):
     assert sampling.resolve_mapping([header], None) == {header: field}
