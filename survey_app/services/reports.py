@@ -238,6 +238,30 @@ def _weighting_text(lang: str) -> str:
     )
 
 
+def _sensitivity_text(headline: pd.DataFrame, lang: str) -> str:
+    """The headline 满意率's sensitivity rows (dk as dissatisfied, top box), as printed beside the method."""
+    from analysis.report.formatting import format_ci, format_rate
+
+    overall = headline[headline["group"] == "overall"].set_index("metric")
+    words = {
+        analysis.DK_AS_DISSATISFIED: ("说不清计为不满意", "dk counted as dissatisfied"),
+        analysis.TOP_BOX: ("仅最高一档", "top box only"),
+    }
+    parts = [
+        f"{zh if lang == 'zh' else en} {format_rate(overall.loc[m, 'estimate'])} "
+        f"{format_ci(overall.loc[m, 'ci_low'], overall.loc[m, 'ci_high'])}"
+        for m, (zh, en) in words.items()
+        if m in overall.index
+    ]
+    if not parts:
+        return ""
+    return (
+        (" 敏感性分析：" + "；".join(parts) + "。")
+        if lang == "zh"
+        else (" Sensitivity: " + "; ".join(parts) + ".")
+    )
+
+
 def _places(result: analysis_service.StudyAnalysis) -> pd.DataFrame:
     """Each organisation's district and domain (its most frequent one in the frame)."""
     frame = result.frame
@@ -421,7 +445,7 @@ def build_content(
             name=version.name, version=str(version.version), sha256=version.sha256
         ),
         fieldwork=_fieldwork_info(session, study, result, lang),
-        weighting=_weighting_text(lang),
+        weighting=_weighting_text(lang) + _sensitivity_text(result.headline, lang),
         scale=study.scale,
         satisfied_codes=tuple(study.satisfied_codes),
         confidence_level=0.95,
