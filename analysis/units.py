@@ -174,7 +174,8 @@ def _shrink(result: pd.DataFrame, level: float, seed: int) -> None:
         spread = float(np.average((k / mm - mean) ** 2, weights=mm)) if len(idx) > 1 else 0.0
         binomial = mean * (1 - mean) * float(np.mean(1 / mm))
         between = max(spread - binomial, 1e-4 * mean * (1 - mean))
-        strength = float(np.clip(mean * (1 - mean) / between - 1, 1.0, 1e4))
+        # at most 100 pseudo-respondents: a moment estimate of zero spread would pool units completely
+        strength = float(np.clip(mean * (1 - mean) / between - 1, 1.0, 100.0))
         prior[domain] = (mean * strength, (1 - mean) * strength)
     a = result["domain"].map(lambda d: prior.get(d, (overall_mean * 10, (1 - overall_mean) * 10))[0])
     b = result["domain"].map(lambda d: prior.get(d, (overall_mean * 10, (1 - overall_mean) * 10))[1])
