@@ -32,6 +32,8 @@ def test_an_untouched_study_passes_every_check(demo_db):
         "answers",
         "headline figures",
         "report",
+        "audit signatures",
+        "recorded state",
     }
 
 
