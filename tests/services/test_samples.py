@@ -24,9 +24,13 @@ def _supervisor(db) -> User:
 
 
 def _cases(db) -> pd.DataFrame:
+    """The demo study's cases (the demo also leaves a second study, `live`, in fieldwork)."""
     with db.session() as session:
+        demo = studies.find_study(session, "demo")
         rows = session.execute(
-            select(Case.stratum, Case.state, Case.inclusion_prob, Case.design_weight)
+            select(Case.stratum, Case.state, Case.inclusion_prob, Case.design_weight).where(
+                Case.study_id == demo.id
+            )
         ).all()
     return pd.DataFrame(rows, columns=["stratum", "state", "pi", "weight"])
 
