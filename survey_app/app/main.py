@@ -191,7 +191,7 @@ def main() -> None:
         state.keep_token()
         if current.role == "admin":  # where the data lives is the administrator's business only
             where = (
-                db.description.replace("SQLite file", "SQLite 文件")
+                db.description.replace("SQLite file", "SQLite 文件").replace(" database ", " 数据库 ")
                 if state.lang() == "zh"
                 else db.description
             )

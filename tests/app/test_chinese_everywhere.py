@@ -28,6 +28,8 @@ ALLOWED = {
     *("SHA-256", "SHA", "CSV", "PDF", "JSON", "YAML", "XLSForm", "XLSX", "Parquet", "SPSS", "Stata"),
     *("UTF-8", "GBK", "BOM", "CI", "N_h", "n_h", "sha256sum", "YYYY-MM-DD"),
     *("utf-8", "utf-8-sig", "gbk", "gb18030"),
+    # the parts of a PostgreSQL URL the administrator sees (driver and server names are codes)
+    *("postgresql", "psycopg", "postgres"),
     # AAPOR's disposition groups, and pandas' mark for an empty number (shown empty in the browser)
     *("NC", "UH", "UO", "NaN"),
     # proper names; the language switch's label is bilingual on purpose
