@@ -289,3 +289,13 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+# Each capability of issue 14 keeps its tables in a module of its own; importing them here registers
+# them on `Base.metadata` wherever the models are loaded (the app, migrations, tests).
+from survey_app.storage import (  # noqa: E402, F401
+    models_coding,
+    models_recordings,
+    models_referrals,
+    models_web,
+)
