@@ -673,3 +673,17 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
         return key
     text = entry.get(lang) or entry[DEFAULT_LANGUAGE]
     return text.format(**values) if values else text
+
+
+def _merge_capability_strings() -> None:
+    """Each issue-14 capability keeps its strings in a module of its own; a key defined twice is a bug."""
+    from survey_app.app import i18n_coding, i18n_recordings, i18n_referrals, i18n_web
+
+    for module in (i18n_web, i18n_referrals, i18n_coding, i18n_recordings):
+        clash = STRINGS.keys() & module.STRINGS.keys()
+        if clash:
+            raise RuntimeError(f"{module.__name__} defines keys already in i18n.STRINGS: {sorted(clash)}")
+        STRINGS.update(module.STRINGS)
+
+
+_merge_capability_strings()
