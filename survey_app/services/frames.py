@@ -83,8 +83,7 @@ def import_frame(
 ) -> Frame:
     """Load, validate and store a frame file for `study`; returns the stored Frame."""
     require(actor, "researcher", "admin")
-    if study.state == "closed":
-        raise InvalidState(f"Study {study.name} is closed; it takes no new frames.")
+    refuse_unless_design(study)
     path = Path(path)
     loaded = sampling.load_frame(
         path, mapping=mapping, encoding=encoding, scale=study.scale, progress=progress
@@ -92,11 +91,30 @@ def import_frame(
     return store_frame(session, actor, study, loaded, filename=path.name, source_path=str(path.resolve()))
 
 
+def refuse_unless_design(study: Study) -> None:
+    """A frame is imported only while the study is in design.
+
+    Once fieldwork has started, the drawn sample, its seed and every case point at the frame they were
+    drawn from; a newer frame would become the one the sample page, the re-draw and `verify` read, and
+    the cases would no longer match it. Raises InvalidState with one sentence in zh and en.
+    """
+    if study.state == "design":
+        return
+    label = {"fieldwork": ("is in fieldwork", "正在实地调查"), "closed": ("is closed", "已结束")}
+    en, zh = label.get(study.state, (f"is {study.state}", study.state))
+    raise InvalidState(
+        f"Study {study.name} {en}: a new frame can only be imported while the study is in design, "
+        "because its sample was drawn from the current frame.",
+        zh=f"调查项目 {study.name} {zh}：只有处于设计中的项目才能导入新的抽样框，因为样本已从当前抽样框抽取。",
+    )
+
+
 def store_frame(
     session: Session, actor: User, study: Study, loaded: Any, *, filename: str, source_path: str | None = None
 ) -> Frame:
     """Store an already validated frame (what `sampling.load_frame` returned)."""
     require(actor, "researcher", "admin")
+    refuse_unless_design(study)
     data: pd.DataFrame = loaded.data
     issues = _issues_frame(loaded)
     frame = Frame(

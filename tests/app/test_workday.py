@@ -25,9 +25,12 @@ def test_frames_page_survives_a_rejected_row_with_an_empty_phone(study, app_db, 
         csv.writer(handle).writerows(rows)
     with app_db.session() as session:
         researcher = session.scalar(select(User).where(User.username == "researcher"))
-        frame = frames.import_frame(session, researcher, studies.find_study(session, STUDY_NAME), path)
+        second = studies.create_study(session, researcher, "second", "第二次回访")
+        frame = frames.import_frame(session, researcher, second, path)
         assert frame.rejected_count >= 1
+        second_id = second.id
     app = log_in("researcher")
+    app.selectbox(key="study_select").select(second_id).run()
     app.switch_page("pages/frames.py").run()
     assert not app.exception
     issues = app.dataframe[1].value
@@ -191,3 +194,12 @@ def test_a_study_just_created_becomes_the_study_the_sidebar_works_on(study, app_
     app.switch_page("pages/frames.py").run()  # the next page works on it too
     assert app.selectbox(key="study_select").value == made
     assert not app.exception
+
+
+def test_frames_page_of_a_study_in_fieldwork_says_why_it_takes_no_new_frame(study, app_db):
+    app = log_in("researcher")
+    app.switch_page("pages/frames.py").run()
+    assert not app.exception
+    assert not app.get("file_uploader")
+    assert [i.value for i in app.info][0].startswith(f"调查项目 {STUDY_NAME} 正在实地调查：只有处于设计中的项目")
+    assert app.dataframe  # the imported frame and its report are still shown

@@ -15,6 +15,7 @@ from survey_app.app import state, tables, words
 from survey_app.app.state import tr
 from survey_app.security.masking import mask_name, mask_phone
 from survey_app.services import frames
+from survey_app.services.errors import InvalidState
 
 ENCODINGS = ["auto", "utf-8", "utf-8-sig", "gbk", "gb18030"]
 
@@ -109,13 +110,19 @@ state.show_flash()
 with state.reading() as session:
     study = state.require_study(session)
 
-uploaded = st.file_uploader(tr("frames.upload"), type=["csv", "xlsx", "parquet"], key="frame_file")
-encoding = st.selectbox(
-    tr("frames.encoding"),
-    ENCODINGS,
-    format_func={e: tr("frames.encoding_auto") if e == "auto" else e for e in ENCODINGS}.__getitem__,
-    key="frame_encoding",
-)
+try:  # a study past design takes no new frame: say why once, instead of offering a doomed upload
+    frames.refuse_unless_design(study)
+except InvalidState as refused:
+    st.info(state.error_text(refused))
+    uploaded = None
+else:
+    uploaded = st.file_uploader(tr("frames.upload"), type=["csv", "xlsx", "parquet"], key="frame_file")
+    encoding = st.selectbox(
+        tr("frames.encoding"),
+        ENCODINGS,
+        format_func={e: tr("frames.encoding_auto") if e == "auto" else e for e in ENCODINGS}.__getitem__,
+        key="frame_encoding",
+    )
 mapping: dict[str, str | None] | None = None
 if uploaded is not None:
     mapping = _mapping_editor(uploaded, None if encoding == "auto" else encoding)
