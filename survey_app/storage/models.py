@@ -232,6 +232,8 @@ class Interview(Base):
     started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     status: Mapped[str] = mapped_column(String(16), default="in_progress")
+    # how the answers were given: "cati" (a surveyor on the phone) or "web" (the respondent by link)
+    mode: Mapped[str] = mapped_column(String(8), default="cati", server_default="cati")
 
 
 class Answer(Base):
