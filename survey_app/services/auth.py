@@ -87,6 +87,7 @@ ROLE_LABELS: dict[str, dict[str, str]] = {
     "reviewer": {"zh": "人事处审阅", "en": "Reviewer (personnel office)"},
     "auditor": {"zh": "审计", "en": "Auditor"},
     "admin": {"zh": "管理员", "en": "Administrator"},
+    "remediation": {"zh": "整改责任单位", "en": "Responsible office (remediation)"},
 }
 
 
@@ -111,14 +112,25 @@ def create_user(
     role: str,
     display_name: str | None = None,
     surveyor_no: str | None = None,
+    organisation_id: str | None = None,
 ) -> User:
-    """Create a user. `actor` None is reserved for bootstrap (the first admin, the demo)."""
+    """Create a user. `actor` None is reserved for bootstrap (the first admin, the demo).
+
+    A `remediation` user (整改责任单位) needs the `organisation_id` whose referrals they follow up;
+    the other roles have none.
+    """
     if actor is not None:
         require(actor, "admin")
     if role not in ROLES:
         raise InvalidState(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
     check_username(username)
     checked_password(password, username)
+    organisation_id = ((organisation_id or "").strip() or None) if role == "remediation" else None
+    if role == "remediation" and organisation_id is None:
+        raise InvalidState(
+            "A remediation user needs the organisation (organisation_id) whose referrals they follow up.",
+            zh="整改责任单位用户必须指定所属机构编号。",
+        )
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise InvalidState(f"A user named {username!r} exists already.", zh=f"用户名“{username}”已被使用。")
     user = User(
@@ -127,6 +139,7 @@ def create_user(
         role=role,
         password_hash=hash_password(password),
         surveyor_no=surveyor_no,
+        organisation_id=organisation_id,
         active=True,
     )
     session.add(user)
@@ -139,6 +152,7 @@ def create_user(
         entity_id=user.id,
         username=username,
         role=role,
+        **({"organisation_id": organisation_id} if organisation_id else {}),
     )
     return user
 

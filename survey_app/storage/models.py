@@ -27,7 +27,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-ROLES: tuple[str, ...] = ("researcher", "surveyor", "supervisor", "reviewer", "auditor", "admin")
+ROLES: tuple[str, ...] = (
+    "researcher",
+    "surveyor",
+    "supervisor",
+    "reviewer",
+    "auditor",
+    "admin",
+    "remediation",  # the responsible office (整改责任单位): its own organisation's referrals only
+)
 
 STUDY_STATES: tuple[str, ...] = ("design", "fieldwork", "closed")
 
@@ -56,6 +64,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(256))
     surveyor_no: Mapped[str | None] = mapped_column(String(16))
+    # the organisation (frame `organisation_id`) a `remediation` user answers for (migration 0005)
+    organisation_id: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
