@@ -169,6 +169,25 @@ class FieldCipher:
     def open_many(self, column: str, sealed: Sequence[bytes | None], rows: Sequence[str]) -> list[str | None]:
         return [self.open(column, s, r) for s, r in zip(sealed, rows, strict=True)]
 
+    def seal_bytes(self, column: str, data: bytes, row: str) -> bytes:
+        """`seal` for binary content (a call recording): the same stored form and associated data."""
+        nonce = os.urandom(NONCE_BYTES)
+        return VERSION + nonce + self._aead.encrypt(nonce, data, associated_data(self._table, column, row))
+
+    def open_bytes(self, column: str, sealed: bytes, row: str) -> bytes:
+        """The binary content of `seal_bytes`; TamperedCiphertext if it was altered or moved."""
+        sealed = bytes(sealed)
+        if sealed[:1] != VERSION or len(sealed) < 1 + NONCE_BYTES + 16:
+            raise TamperedCiphertext(f"{self._table}.{column} of row {row}: not a Huifang ciphertext")
+        nonce, body = sealed[1 : 1 + NONCE_BYTES], sealed[1 + NONCE_BYTES :]
+        try:
+            return self._aead.decrypt(nonce, body, associated_data(self._table, column, row))
+        except Exception as exc:  # cryptography raises InvalidTag
+            raise TamperedCiphertext(
+                f"{self._table}.{column} of row {row} does not open under its key: it was altered, "
+                "or copied from another row"
+            ) from exc
+
 
 # ---------------------------------------------------------------- keyed hashes
 
