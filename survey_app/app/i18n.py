@@ -677,9 +677,9 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
 
 def _merge_capability_strings() -> None:
     """Each issue-14 capability keeps its strings in a module of its own; a key defined twice is a bug."""
-    from survey_app.app import i18n_coding, i18n_recordings, i18n_referrals, i18n_web
+    from survey_app.app import i18n_coding, i18n_day, i18n_recordings, i18n_referrals, i18n_web
 
-    for module in (i18n_web, i18n_referrals, i18n_coding, i18n_recordings):
+    for module in (i18n_web, i18n_referrals, i18n_coding, i18n_recordings, i18n_day):
         clash = STRINGS.keys() & module.STRINGS.keys()
         if clash:
             raise RuntimeError(f"{module.__name__} defines keys already in i18n.STRINGS: {sorted(clash)}")
