@@ -1,0 +1,98 @@
+"""Code suggestions for a comment from Chinese word segmentation (jieba) and the codebook's keyword rules.
+
+Why segmentation and not substring search: "满意" is inside "不满意" and "专业" inside "不专业"; jieba
+splits a clause into words, so a one-word rule matches a whole word only, and not when a negation
+(不, 没, 没有, 未, 无, 别) stands right before it. A rule of several words ("收费 不 透明") matches
+when each of its words is, or is part of, a word of the same clause (clauses end at punctuation), so
+"收费很不透明" and "收费不透明" both match. Suggestions are only suggestions: a coder accepts or
+rejects each one, and only what the coder accepts is stored as a coding.
+
+jieba's dictionary loads once per process (about a second; cached in jieba's temporary file); the
+codebook's keywords are added to it so each segments as one word.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass
+
+from analysis.comments.codebook import Codebook
+
+NEGATIONS = frozenset({"不", "没", "没有", "未", "无", "别", "不太", "不是", "并不"})
+_NEGATION_CHARS = frozenset("不没未无别")
+_CLAUSE_END = re.compile(r"[，,。.！!？?；;：:\s、…~～（）()\[\]【】“”\"']+")
+_lock = threading.Lock()
+_tokenizer = None
+
+
+def tokenizer():
+    """The process's jieba tokenizer, initialised on first use."""
+    global _tokenizer
+    with _lock:
+        if _tokenizer is None:
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            instance = jieba.Tokenizer()
+            instance.initialize()
+            _tokenizer = instance
+        return _tokenizer
+
+
+def clauses(text: str) -> list[list[str]]:
+    """The text's clauses, each as its jieba words (punctuation and spaces dropped)."""
+    cut = tokenizer().lcut
+    return [[w for w in cut(part) if w.strip()] for part in _CLAUSE_END.split(text or "") if part.strip()]
+
+
+def _contains(token: str, word: str) -> bool:
+    """`word` is `token` or part of it, but not the positive part of a negated token ("好" in "不好")."""
+    if word not in token:
+        return False
+    return token == word or token[0] not in _NEGATION_CHARS or word[0] in _NEGATION_CHARS
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    code: str
+    keywords: tuple[str, ...]  # the rules that matched, as written in the codebook
+
+
+class Suggester:
+    """Suggests codes of `codebook` for comments; one instance serves many comments."""
+
+    def __init__(self, codebook: Codebook) -> None:
+        self.codebook = codebook
+        self.rules: list[tuple[str, str, tuple[str, ...]]] = []
+        jieba = tokenizer()
+        for code in codebook.codes:
+            if not code.assignable:
+                continue
+            for rule in code.keywords:
+                words = tuple(rule.split())
+                self.rules.append((code.code, rule, words))
+                for word in words:
+                    if len(word) > 1:
+                        jieba.add_word(word)
+
+    @staticmethod
+    def _matches(words: tuple[str, ...], clause: list[str]) -> bool:
+        if len(words) == 1:
+            word = words[0]
+            return any(
+                token == word and (i == 0 or clause[i - 1] not in NEGATIONS) for i, token in enumerate(clause)
+            )
+        return all(any(_contains(token, word) for token in clause) for word in words)
+
+    def suggest(self, text: str) -> list[Suggestion]:
+        """The codes whose rules match `text`, in codebook order, each with the rules that matched."""
+        parts = clauses(text)
+        found: dict[str, list[str]] = {}
+        for code, rule, words in self.rules:
+            if any(self._matches(words, clause) for clause in parts):
+                found.setdefault(code, []).append(rule)
+        return [
+            Suggestion(code, tuple(found[code])) for code in self.codebook.assignable_codes if code in found
+        ]
