@@ -6,8 +6,9 @@ wording freely, never names or codes.
 Flow: intro → identity (no: not the person, straight to closing) → received_service (no: the
 service never happened — a finding — straight to closing) → who_rated, staff_asked_rating (only when
 the service was received) → the seven rating items (received or can't say) → unsatisfied_reason
-(overall rating on the dissatisfied side) → awareness, first choice, comment → closing, which every
-path reaches.
+(overall rating on the dissatisfied side) → referral_consent and, on yes, referral_problem (overall
+rating below 满意: may the responsible organisation contact them, and about what) → awareness, first
+choice, comment → closing, which every path reaches.
 """
 
 from __future__ import annotations
@@ -143,6 +144,9 @@ def justice_callback(scale: str = "justice3") -> Questionnaire:
         )
         for name, zh, en in _RATING_ITEMS
     )
+    codes = SCALES[scale].codes
+    not_fully = codes[codes.index("satisfied") + 1 :] if "satisfied" in codes else dissatisfied
+    referral_when = "${sat_overall} in (" + ", ".join(f"'{code}'" for code in not_fully) + ")"
     satisfaction = Section(
         name="satisfaction",
         label={"zh": "满意度", "en": "Satisfaction"},
@@ -184,6 +188,30 @@ def justice_callback(scale: str = "justice3") -> Questionnaire:
                 allow_refused=True,
                 relevant=unsatisfied_when,
                 required=True,
+            ),
+            Item(
+                name="referral_consent",
+                type="single",
+                label={
+                    "zh": "您是否同意我们把您反映的问题转给${organisation}，由他们就此问题与您联系？",
+                    "en": "May we pass your problem on to ${organisation}, so that they contact you about it?",
+                },
+                hint={
+                    "zh": "只转交联系方式、所办事项和您对问题的描述，不转交您的评价和其他回答。",
+                    "en": "Only your contact details, the service and your description of the problem are "
+                    "passed on, never your ratings or other answers.",
+                },
+                choices=YES_NO,
+                relevant=referral_when,
+            ),
+            Item(
+                name="referral_problem",
+                type="text",
+                label={
+                    "zh": "请您简要说说遇到的问题，我们会原话转给责任单位。",
+                    "en": "Please describe the problem briefly; we pass it on in your words.",
+                },
+                relevant="${referral_consent} = 'yes'",
             ),
         ),
     )
@@ -278,6 +306,9 @@ EXAMPLE_CASE: dict[str, object] = {
     "district": "黄浦区",
     "surveyor_no": "S001",
 }
+
+#: The items a referral is made from; they stay out of every analysis export (the identity firewall).
+REFERRAL_ITEMS: tuple[str, ...] = ("referral_consent", "referral_problem")
 
 TEMPLATES: dict[str, Callable[..., Questionnaire]] = {"justice-callback": justice_callback}
 

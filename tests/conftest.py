@@ -114,6 +114,7 @@ def users(db: Database) -> dict:
                 f"password-{role}",
                 role,
                 surveyor_no=f"{number:03d}" if role == "surveyor" else None,
+                organisation_id="ORG0001" if role == "remediation" else None,
             )
     return made
 

@@ -1,7 +1,8 @@
 """The analysis dataset: one row per released case, with its design, disposition and answers.
 
-No personal data ever enters it (no names, no phone numbers): it is what analysts may export and what
-`analysis` computes from. The whole frame's ratings (a census, no personal fields) come separately.
+No personal data ever enters it (no names, no phone numbers), nor the referral items (consent to be
+contacted, the problem in the respondent's words): it is what analysts may export and what `analysis`
+computes from. The whole frame's ratings (a census, no personal fields) come separately.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from questionnaires.templates import REFERRAL_ITEMS
 from survey_app.services import dispositions, phase_two
 from survey_app.services.frames import frame_records, latest_frame
 from survey_app.services.samples import current_design
@@ -93,6 +95,8 @@ def answer_table(session: Session, study: Study) -> pd.DataFrame:
         return pd.DataFrame(columns=keys)
     meta = long[keys].drop_duplicates("interview_id").set_index("interview_id")
     answered = long.dropna(subset=["item"])
+    # the identity firewall: what a referral is made from never enters evaluation data
+    answered = answered[~answered["item"].isin(REFERRAL_ITEMS)]
     wide = answered.pivot(index="interview_id", columns="item", values="value")
     table = meta.join(wide).reset_index()
     ended, started = pd.to_datetime(table["ended_at"]), pd.to_datetime(table["started_at"])

@@ -293,12 +293,15 @@ def store_interview(
 
 
 def replay_answers(engine: questionnaires.Interview, answers: dict[str, Any]) -> None:
-    """Feed answers to the engine in its own order; notes are acknowledged, unknown items refused."""
+    """Feed answers to the engine in its own order; notes are acknowledged, unknown items refused.
+
+    An optional item the upload leaves out counts as not answered (a file made before the item was
+    added to the questionnaire, e.g. `referral_consent`, still loads)."""
     while not engine.complete:
         item = engine.current()
         if item is None:
             break
-        if item.type == "note":
+        if item.type == "note" or (item.name not in answers and item.required is False):
             engine.answer(None)
             continue
         if item.name not in answers:

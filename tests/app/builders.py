@@ -129,6 +129,7 @@ def ensure_users(db: Database) -> dict[str, User]:
                     password(role),
                     role,
                     surveyor_no=f"{number:03d}" if role == "surveyor" else None,
+                    organisation_id="ORG0001" if role == "remediation" else None,
                 )
             made[role] = user
     return made

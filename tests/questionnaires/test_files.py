@@ -90,7 +90,8 @@ def test_wrong_field_type_names_the_field(tmp_path: Path) -> None:
 def test_inconsistent_questionnaire_in_a_file_names_the_item(tmp_path: Path) -> None:
     data = to_dict(template("justice-callback"))
     broken = "${sat_overall} = = 'x'"
-    data["sections"][2]["items"][-1]["relevant"] = broken
+    reason = next(item for item in data["sections"][2]["items"] if item["name"] == "unsatisfied_reason")
+    reason["relevant"] = broken
     path = tmp_path / "q.yaml"
     path.write_text(json.dumps(data), encoding="utf-8")
     second_equals = broken.rindex("=") + 1

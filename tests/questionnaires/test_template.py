@@ -44,6 +44,8 @@ CONTRACT = {
     "staff_asked_rating": ("single", ["yes", "no", "dk"]),
     **{name: ("rating", [*SCALES["justice3"].codes, "dk"]) for name in SAT_ITEMS},
     "unsatisfied_reason": ("single", None),
+    "referral_consent": ("single", ["yes", "no"]),
+    "referral_problem": ("text", None),
     "aware_12348": ("single", ["yes", "no"]),
     "aware_public_legal": ("single", ["yes", "no"]),
     "first_choice": ("single", ["public_legal", "private_lawyer", "other", "dk"]),
@@ -64,6 +66,10 @@ def expected_items(answers: dict[str, object], dissatisfied: tuple[str, ...]) ->
             asked += SAT_ITEMS
             if answers.get("sat_overall") in dissatisfied:
                 asked.append("unsatisfied_reason")
+            if answers.get("sat_overall") in ("basically_satisfied", *dissatisfied):
+                asked.append("referral_consent")  # below 满意: may the responsible office call back?
+                if answers.get("referral_consent") == "yes":
+                    asked.append("referral_problem")
             asked += ["aware_12348", "aware_public_legal", "first_choice", "comment"]
     asked.append("closing")
     return asked
@@ -238,8 +244,9 @@ def test_the_number_of_paths_is_the_number_of_branch_combinations(
     paths, questionnaire: Questionnaire
 ) -> None:
     overall = len(questionnaire.options(questionnaire.item("sat_overall")))
-    # identity no; service not received; received yes or dk, each with every overall rating
-    assert len(paths) == 1 + 1 + 2 * overall
+    # identity no; service not received; received yes or dk, each with every overall rating, and the
+    # two ratings below 满意 (basically satisfied, dissatisfied) once more for consent yes / no
+    assert len(paths) == 1 + 1 + 2 * overall + 2 * 2
 
 
 def test_the_example_case_fills_every_placeholder_of_the_template(questionnaire: Questionnaire) -> None:
