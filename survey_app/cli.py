@@ -726,6 +726,80 @@ def purge(ctx: _Context, study: str | None, early_reason: str | None, check: boo
 
 
 @main.group()
+def recordings() -> None:
+    """Call recordings: attach a PBX's recordings to attempts, verify them."""
+
+
+@recordings.command("match")
+@click.argument("study")
+@click.option(
+    "--cdr",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The PBX's call-detail records (CSV: start, number, file; optional end or duration).",
+)
+@click.option(
+    "--folder",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The folder holding the recordings the CDR names.",
+)
+@click.option(
+    "--tolerance",
+    default=120,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Seconds an attempt may lie outside the call's start-to-end span.",
+)
+@user_option
+@pass_ctx
+def recordings_match(
+    ctx: _Context, study: str, cdr: Path, folder: Path, tolerance: float, user: str | None
+) -> None:
+    """Attach each CDR row's recording to the one attempt on the same number within the tolerance.
+
+    Numbers are compared as keyed hashes; rows with no attempt or more than one are listed by row
+    number and nothing is attached for them. The PBX must play the study's consent script (录音告知).
+    """
+    from survey_app.services import recording_cdr
+    from survey_app.services.studies import find_study
+
+    with _errors():
+        actor = _actor(ctx, user)
+        with ctx.db.session() as session:
+            report = recording_cdr.match(
+                session, actor, find_study(session, study), cdr, folder, tolerance=tolerance
+            )
+    for line in report.lines():
+        click.echo(line)
+    click.echo(
+        f"{len(report.matched)} attached, {len(report.unmatched)} unmatched, {len(report.ambiguous)} ambiguous."
+    )
+
+
+@recordings.command("verify")
+@click.argument("study")
+@user_option
+@pass_ctx
+def recordings_verify(ctx: _Context, study: str, user: str | None) -> None:
+    """Decrypt every recording of STUDY and check its SHA-256 against the row and the audit log."""
+    from survey_app.services import recordings as service
+    from survey_app.services.studies import find_study
+
+    with _errors():
+        actor = _actor(ctx, user)
+        with ctx.db.session() as session:
+            checks = service.verify(session, actor, find_study(session, study))
+    for check in checks:
+        click.secho(
+            f"{'OK  ' if check.ok else 'FAIL'}  recording {check.recording_id}: {check.detail}",
+            fg="green" if check.ok else "red",
+        )
+    click.echo(f"{len(checks)} recordings checked.")
+    sys.exit(0 if all(c.ok for c in checks) else 1)
+
+
+@main.group()
 def audit() -> None:
     """The append-only, hash-chained audit log."""
 

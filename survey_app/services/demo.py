@@ -230,6 +230,10 @@ def _build(
         result.report_sha256 = built.sha256
     with _stage(result, "open study for surveyors", echo):
         result.live_waiting = build_live_study(db, seed=seed + 1, out_dir=out_dir)
+    with _stage(result, "a call recording", echo):  # one live attempt to listen back to (issue 14)
+        from survey_app.services.recording_demo import attach_demo_recording
+
+        attach_demo_recording(db, LIVE_STUDY, seed=seed)
     return result
 
 

@@ -3,6 +3,7 @@
 The period (`settings.retention_days`, printed in every report) runs from the day the study was
 closed. `huifang purge` and a check on every start (`purge_due`) then, in one transaction: remove every
 ciphertext of the study's names and numbers and the names and numbers in its validation report,
+null the sealed audio of its call recordings (`services/recordings.py`),
 replace each record's person key by a keyed hash under a random key that is thrown away at once (the
 same people stay the same people, so the sample still re-draws, but nobody can link them to a
 number again), mark the study purged and audit it. After the commit the study's data key file is
@@ -30,6 +31,7 @@ from survey_app.security import audit, fieldcrypto
 from survey_app.services.auth import require
 from survey_app.services.errors import InvalidState
 from survey_app.services.frames import frame_records
+from survey_app.services.recordings import purge_audio
 from survey_app.storage.db import Database
 from survey_app.storage.models import AuditEntry, Frame, FrameIssue, FrameRecord, Study, User, utcnow
 
@@ -110,6 +112,7 @@ def purge_study(
         .where(FrameIssue.frame_id.in_(frame_ids), FrameIssue.field.in_(PERSONAL_FIELDS))
         .values(value=None)
     )
+    recordings = purge_audio(session, study.id, now)
     study.personal_data_purged_at = now
     audit.record(
         session,
@@ -119,6 +122,7 @@ def purge_study(
         entity="study",
         entity_id=study.id,
         records=records,
+        recordings=recordings,
         retention_days=(study.settings or {}).get("retention_days"),
         due=due.isoformat(timespec="seconds") if due else None,
         early_reason=early_reason.strip() if early_reason and (due is None or due > now) else None,
