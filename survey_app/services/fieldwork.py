@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from survey_app.security import audit
@@ -40,6 +40,7 @@ from survey_app.services import dispositions
 from survey_app.services.auth import require
 from survey_app.services.errors import InvalidState, PermissionDenied
 from survey_app.storage.models import CallAttempt, Case, FrameRecord, Interview, Study, User, utcnow
+from survey_app.storage.models_web import WebInvitation
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -255,7 +256,8 @@ def _groups(study: Study, actor: User, now: dt.datetime, rules: CallingRules) ->
         "appointments_due": and_(
             Case.state == "appointment", Case.appointment_at <= now + rules.appointment_lead
         ),
-        "fresh": and_(Case.state == "pending", Case.attempts == 0),
+        # a case invited to answer by link waits for the web until its link expires (web_invites)
+        "fresh": and_(Case.state == "pending", Case.attempts == 0, ~_awaiting_web(now)),
         "retries_due": and_(
             Case.state == "pending",
             Case.attempts > 0,
@@ -263,6 +265,11 @@ def _groups(study: Study, actor: User, now: dt.datetime, rules: CallingRules) ->
         ),
         "abandoned_claims": and_(Case.state == "held", Case.held_at < now - rules.claim_timeout),
     }
+
+
+def _awaiting_web(now: dt.datetime) -> Any:
+    """A correlated condition, no extra query: the case's web invitation link still runs."""
+    return exists().where(WebInvitation.case_id == Case.id, WebInvitation.expires_at > now)
 
 
 def _offerable(study: Study, actor: User) -> Select:
