@@ -1,0 +1,539 @@
+"""Open comments coded into findings: the codebook, coders' decisions, double coding, adjudication.
+
+Who: coding is the researcher's work (DESIGN.md §2: the researcher designs the instruments and the
+analysis; open comments are analysis material, and the researcher already works with the data without
+personal fields). Supervisors watch fieldwork, not its content. Coders, the second (blind) coder and
+the adjudicator are therefore researchers — different user accounts of that role; the results (kappa,
+frequencies) are also shown to every role that reads results.
+
+What a coder sees: the comment scrubbed by `analysis.comments.anonymise` (with the respondent's own
+name from the frame, decrypted only for scrubbing, never shown), jieba's suggestions, and their own
+codes. The second coder never sees the first coder's codes (`coding_of` returns only the actor's own).
+
+Comments: every non-empty `comment` answer, and `unsatisfied_reason` answers that are free text (a
+value that is not a choice code: choice codes are lower-case ASCII identifiers).
+
+Final codes of a comment: the first coder's, except on double-coded comments, where codes both coders
+gave stand, a disagreement settled by adjudication follows the adjudication, and an unsettled one
+follows the first coder (so the frequencies never wait for adjudication).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from analysis.comments import Codebook, Suggester, Suggestion, anonymise, default_codebook, parse_codebook
+from analysis.comments import kappa_per_code as _kappa_per_code
+from analysis.comments import theme_frequencies as _theme_frequencies
+from analysis.design import Design
+from survey_app.security import audit, fieldcrypto
+from survey_app.services.auth import require
+from survey_app.services.errors import InvalidState, NotFound
+from survey_app.services.frames import row_key, study_cipher
+from survey_app.storage.models import Answer, Case, FrameRecord, Interview, Study, User
+from survey_app.storage.models_coding import (
+    QUESTIONS,
+    Adjudication,
+    CodebookVersion,
+    CodingSample,
+    CommentCode,
+    CommentCoding,
+)
+
+CODER_ROLES = ("researcher",)
+RESULT_ROLES = ("researcher", "supervisor", "reviewer", "auditor", "admin")
+#: Share of comments drawn for double coding unless asked otherwise.
+DOUBLE_SHARE = 0.2
+_CHOICE_CODE = re.compile(r"^[a-z0-9_]+$")
+
+Key = tuple[int, str]  # (interview id, question)
+
+
+@dataclass(frozen=True)
+class Comment:
+    interview_id: int
+    question: str
+    text: str  # anonymised
+
+
+# ------------------------------------------------------------------------------------------ codebook
+def _sha(definition: dict) -> str:
+    return hashlib.sha256(json.dumps(definition, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def current_codebook(session: Session, study: Study) -> tuple[CodebookVersion | None, Codebook]:
+    """The study's newest stored codebook, or the shipped default when none was stored yet."""
+    stored = session.scalars(
+        select(CodebookVersion)
+        .where(CodebookVersion.study_id == study.id)
+        .order_by(CodebookVersion.version.desc())
+    ).first()
+    if stored is None:
+        return None, default_codebook()
+    return stored, parse_codebook(stored.definition, f"codebook v{stored.version} of study {study.name}")
+
+
+def save_codebook(
+    session: Session, actor: User, study: Study, codebook: Codebook | None = None
+) -> CodebookVersion:
+    """Store `codebook` (default: the shipped one) as the study's next version, unless it is unchanged."""
+    require(actor, *CODER_ROLES)
+    definition = (codebook or default_codebook()).as_dict()
+    stored, _ = current_codebook(session, study)
+    if stored is not None and stored.sha256 == _sha(definition):
+        return stored
+    version = CodebookVersion(
+        study_id=study.id,
+        version=(stored.version + 1) if stored else 1,
+        name=definition["name"],
+        definition=definition,
+        sha256=_sha(definition),
+        created_by=actor.id,
+    )
+    session.add(version)
+    session.flush()
+    audit.record(
+        session, actor.username, "coding.codebook", study_id=study.id, entity="codebook_version",
+        entity_id=version.id, version=version.version, sha256=version.sha256,
+    )  # fmt: skip
+    return version
+
+
+def _stored_codebook(session: Session, actor: User, study: Study) -> tuple[CodebookVersion, Codebook]:
+    stored, codebook = current_codebook(session, study)
+    if stored is None:
+        stored = save_codebook(session, actor, study, codebook)
+    return stored, codebook
+
+
+@lru_cache(maxsize=8)
+def _suggester(definition_json: str) -> Suggester:
+    return Suggester(parse_codebook(json.loads(definition_json)))
+
+
+def suggester_for(codebook: Codebook) -> Suggester:
+    """A (cached) suggester for `codebook`: jieba loads once per process."""
+    return _suggester(json.dumps(codebook.as_dict(), ensure_ascii=False, sort_keys=True))
+
+
+# ------------------------------------------------------------------------------------------ comments
+def _is_free_text(question: str, value: object) -> bool:
+    if not isinstance(value, str) or not value.strip():
+        return False
+    return question == "comment" or not _CHOICE_CODE.match(value.strip())
+
+
+def _raw_comments(session: Session, study: Study) -> pd.DataFrame:
+    """interview_id, question, text, name_sealed, frame_id, record_id — for scrubbing only, never shown."""
+    rows = session.execute(
+        select(
+            Answer.interview_id, Answer.item, Answer.value, FrameRecord.name_sealed, FrameRecord.frame_id,
+            FrameRecord.record_id,
+        )
+        .join(Interview, Interview.id == Answer.interview_id)
+        .join(Case, Case.id == Interview.case_id)
+        .join(FrameRecord, FrameRecord.id == Case.frame_record_id)
+        .where(Case.study_id == study.id, Answer.item.in_(QUESTIONS))
+        .order_by(Answer.interview_id, Answer.item)
+    ).all()  # fmt: skip
+    kept = [r for r in rows if _is_free_text(r.item, r.value)]
+    return pd.DataFrame(
+        [(r.interview_id, r.item, r.value.strip(), r.name_sealed, r.frame_id, r.record_id) for r in kept],
+        columns=["interview_id", "question", "text", "name_sealed", "frame_id", "record_id"],
+    )
+
+
+def _scrubbed(session: Session, study: Study, raw: pd.DataFrame) -> list[Comment]:
+    try:
+        cipher = study_cipher(session, study)
+    except fieldcrypto.KeyUnavailable:
+        cipher = None
+    out = []
+    for row in raw.itertuples(index=False):
+        names: list[str] = []
+        if cipher is not None and row.name_sealed is not None:
+            name = cipher.open("recipient_name", row.name_sealed, row_key(row.frame_id, row.record_id))
+            names = [name] if name else []
+        out.append(Comment(int(row.interview_id), row.question, anonymise(row.text, names)))
+    return out
+
+
+def comments(session: Session, actor: User, study: Study) -> list[Comment]:
+    """Every codable comment of the study, anonymised, in interview order."""
+    require(actor, *CODER_ROLES)
+    return _scrubbed(session, study, _raw_comments(session, study))
+
+
+def comment(session: Session, actor: User, study: Study, interview_id: int, question: str) -> Comment:
+    require(actor, *CODER_ROLES)
+    raw = _raw_comments(session, study)
+    raw = raw[(raw["interview_id"] == interview_id) & (raw["question"] == question)]
+    if raw.empty:
+        raise NotFound(
+            f"interview {interview_id} of study {study.name} has no {question} text to code",
+            zh=f"项目 {study.name} 的访问 {interview_id} 没有可编码的{question}文本",
+        )
+    return _scrubbed(session, study, raw)[0]
+
+
+def suggestions(session: Session, study: Study, text: str) -> list[Suggestion]:
+    """jieba's suggestions for `text` under the study's current codebook."""
+    return suggester_for(current_codebook(session, study)[1]).suggest(text)
+
+
+# ------------------------------------------------------------------------------------------- codings
+def _codings(session: Session, study: Study) -> pd.DataFrame:
+    """interview_id, question, coder_id, coding_pass, codes (frozenset) of every stored coding."""
+    rows = session.execute(
+        select(CommentCoding.id, CommentCoding.interview_id, CommentCoding.question, CommentCoding.coder_id,
+               CommentCoding.coding_pass)
+        .where(CommentCoding.study_id == study.id)
+        .order_by(CommentCoding.id)
+    ).all()  # fmt: skip
+    codes: dict[int, set[str]] = {}
+    for coding_id, code in session.execute(
+        select(CommentCode.coding_id, CommentCode.code)
+        .join(CommentCoding, CommentCoding.id == CommentCode.coding_id)
+        .where(CommentCoding.study_id == study.id)
+    ):
+        codes.setdefault(coding_id, set()).add(code)
+    return pd.DataFrame(
+        [
+            (r.interview_id, r.question, r.coder_id, r.coding_pass, frozenset(codes.get(r.id, ())))
+            for r in rows
+        ],
+        columns=["interview_id", "question", "coder_id", "coding_pass", "codes"],
+    )
+
+
+def coding_of(
+    session: Session, actor: User, study: Study, interview_id: int, question: str
+) -> set[str] | None:
+    """The actor's own codes for a comment (None: not coded by them). Never another coder's."""
+    require(actor, *CODER_ROLES)
+    coding = session.scalars(
+        select(CommentCoding).where(
+            CommentCoding.interview_id == interview_id,
+            CommentCoding.question == question,
+            CommentCoding.coder_id == actor.id,
+        )
+    ).first()
+    if coding is None:
+        return None
+    return set(session.scalars(select(CommentCode.code).where(CommentCode.coding_id == coding.id)))
+
+
+def _sample(session: Session, study: Study) -> CodingSample | None:
+    return session.scalars(
+        select(CodingSample).where(CodingSample.study_id == study.id).order_by(CodingSample.id.desc())
+    ).first()
+
+
+def sample_members(session: Session, study: Study) -> list[Key]:
+    sample = _sample(session, study)
+    return [] if sample is None else [(int(i), str(q)) for i, q in sample.members]
+
+
+def save_coding(
+    session: Session,
+    actor: User,
+    study: Study,
+    interview_id: int,
+    question: str,
+    codes: Iterable[str],
+    suggested: Iterable[str] = (),
+) -> CommentCoding:
+    """Store (or replace) the actor's codes for one comment; `suggested` marks accepted suggestions.
+
+    The pass follows from who coded before: the first coder of a comment codes the first pass; another
+    researcher may code it only when it is in the double-coding sample (the second pass)."""
+    require(actor, *CODER_ROLES)
+    if question not in QUESTIONS:
+        raise InvalidState(f"{question!r} is not a coded question; use one of {', '.join(QUESTIONS)}")
+    comment(session, actor, study, interview_id, question)  # exists, and belongs to the study
+    stored, codebook = _stored_codebook(session, actor, study)
+    chosen = sorted(set(codes))
+    for code in chosen:
+        if code not in codebook.assignable_codes:
+            raise InvalidState(
+                f"code {code!r} is not an assignable code of codebook {codebook.name} v{codebook.version}",
+                zh=f"代码 {code!r} 不是编码簿 {codebook.name} 第 {codebook.version} 版中可用的代码",
+            )
+    existing = session.scalars(
+        select(CommentCoding).where(
+            CommentCoding.interview_id == interview_id, CommentCoding.question == question
+        )
+    ).all()
+    mine = next((c for c in existing if c.coder_id == actor.id), None)
+    if mine is None:
+        if not existing:
+            coding_pass = "first"
+        elif (interview_id, question) in sample_members(session, study) and len(existing) == 1:
+            coding_pass = "second"
+        else:
+            raise InvalidState(
+                f"interview {interview_id}'s {question} is already coded and not (or no longer) open for a "
+                "second coder",
+                zh=f"访问 {interview_id} 的{question}已经编码，且不在（或已完成）双重编码样本中",
+            )
+        mine = CommentCoding(
+            study_id=study.id, codebook_id=stored.id, interview_id=interview_id, question=question,
+            coder_id=actor.id, coding_pass=coding_pass,
+        )  # fmt: skip
+        session.add(mine)
+        session.flush()
+    else:
+        session.execute(delete(CommentCode).where(CommentCode.coding_id == mine.id))
+        mine.codebook_id = stored.id
+    accepted = set(suggested)
+    session.add_all(
+        [CommentCode(coding_id=mine.id, code=code, suggested=code in accepted) for code in chosen]
+    )
+    session.flush()
+    audit.record(
+        session, actor.username, "coding.saved", study_id=study.id, entity="comment_coding", entity_id=mine.id,
+        interview_id=interview_id, question=question, coding_pass=mine.coding_pass, codes=chosen,
+        accepted_suggestions=sorted(accepted & set(chosen)),
+    )  # fmt: skip
+    return mine
+
+
+def queue(session: Session, actor: User, study: Study, coding_pass: str = "first") -> list[Comment]:
+    """The comments waiting for the actor: uncoded ones (first pass) or, in the second pass, the sample's
+    comments another researcher coded first and nobody coded second."""
+    require(actor, *CODER_ROLES)
+    codings = _codings(session, study)
+    done: dict[Key, list[int]] = {}
+    for row in codings.itertuples(index=False):
+        done.setdefault((int(row.interview_id), row.question), []).append(int(row.coder_id))
+    all_comments = comments(session, actor, study)
+    if coding_pass == "first":
+        return [c for c in all_comments if (c.interview_id, c.question) not in done]
+    members = set(sample_members(session, study))
+    return [
+        c
+        for c in all_comments
+        if (key := (c.interview_id, c.question)) in members
+        and len(done.get(key, [])) == 1
+        and done[key][0] != actor.id
+    ]
+
+
+def draw_double_sample(
+    session: Session, actor: User, study: Study, *, seed: int, share: float = DOUBLE_SHARE
+) -> CodingSample:
+    """Draw `share` of the comments (at least one) for double coding, with `seed`, and record both.
+
+    A new draw replaces the old one only while no comment of it has been coded a second time."""
+    require(actor, *CODER_ROLES)
+    if not 0 < share <= 1:
+        raise InvalidState(
+            f"share {share} must be above 0 and at most 1", zh=f"抽取比例 {share} 须大于 0 且不超过 1"
+        )
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InvalidState(
+            f"seed {seed!r} must be a whole number ≥ 0", zh=f"随机种子 {seed!r} 须为不小于 0 的整数"
+        )
+    codings = _codings(session, study)
+    if (codings["coding_pass"] == "second").any():
+        raise InvalidState(
+            "the double-coding sample already has second codings; it cannot be redrawn",
+            zh="双重编码样本已有第二编码，不能重新抽取",
+        )
+    keys = sorted(
+        {
+            (int(i), str(q))
+            for i, q in _raw_comments(session, study)[["interview_id", "question"]].itertuples(index=False)
+        }
+    )
+    if not keys:
+        raise InvalidState(
+            f"study {study.name} has no comments to double-code", zh=f"项目 {study.name} 没有可编码的意见"
+        )
+    size = max(1, math.ceil(share * len(keys)))
+    picked = np.random.default_rng(seed).choice(len(keys), size=size, replace=False)
+    members = [list(keys[i]) for i in sorted(picked)]
+    sample = CodingSample(study_id=study.id, seed=seed, share=share, members=members, drawn_by=actor.id)
+    session.add(sample)
+    session.flush()
+    audit.record(
+        session, actor.username, "coding.sample_drawn", study_id=study.id, entity="coding_sample",
+        entity_id=sample.id, seed=seed, share=share, comments=len(keys), drawn=len(members),
+    )  # fmt: skip
+    return sample
+
+
+# ----------------------------------------------------------------------------- agreement, adjudication
+def _pairs(session: Session, study: Study) -> tuple[dict[Key, frozenset], dict[Key, frozenset]]:
+    codings = _codings(session, study)
+    first = {
+        (int(r.interview_id), r.question): r.codes for r in codings.itertuples() if r.coding_pass == "first"
+    }
+    second = {
+        (int(r.interview_id), r.question): r.codes for r in codings.itertuples() if r.coding_pass == "second"
+    }
+    return first, second
+
+
+def kappa_table(session: Session, actor: User, study: Study, lang: str = "zh") -> pd.DataFrame:
+    """Cohen's kappa per assignable code over the double-coded comments (`KAPPA_COLUMNS` + label)."""
+    require(actor, *RESULT_ROLES)
+    first, second = _pairs(session, study)
+    if not set(first) & set(second):
+        raise InvalidState(
+            f"no comment of study {study.name} has been coded by two coders yet",
+            zh=f"项目 {study.name} 还没有由两名编码员编码的意见",
+        )
+    codebook = current_codebook(session, study)[1]
+    table = _kappa_per_code(first, second, codebook.assignable_codes)
+    table.insert(1, "label", [codebook.label(code, lang) for code in table["code"]])
+    return table
+
+
+def disagreements(session: Session, actor: User, study: Study) -> pd.DataFrame:
+    """One row per (double-coded comment, code) the coders disagree on: first, second, adjudicated."""
+    require(actor, *CODER_ROLES)
+    first, second = _pairs(session, study)
+    settled = {
+        (a.interview_id, a.question, a.code): a.applies
+        for a in session.scalars(select(Adjudication).where(Adjudication.study_id == study.id))
+    }
+    rows = []
+    for key in sorted(set(first) & set(second)):
+        for code in sorted(first[key] ^ second[key]):
+            rows.append((*key, code, code in first[key], code in second[key], settled.get((*key, code))))
+    return pd.DataFrame(rows, columns=["interview_id", "question", "code", "first", "second", "applies"])
+
+
+def adjudicate(
+    session: Session, actor: User, study: Study, interview_id: int, question: str, code: str, applies: bool,
+    note: str | None = None,
+) -> Adjudication:  # fmt: skip
+    """Settle whether `code` applies to a double-coded comment the coders disagreed on (re-settling
+    replaces the decision; both are audited)."""
+    require(actor, *CODER_ROLES)
+    open_ = disagreements(session, actor, study)
+    match = open_[
+        (open_["interview_id"] == interview_id) & (open_["question"] == question) & (open_["code"] == code)
+    ]
+    if match.empty:
+        raise InvalidState(
+            f"the coders do not disagree on {code!r} for interview {interview_id}'s {question}",
+            zh=f"两名编码员对访问 {interview_id} 的{question}的代码 {code!r} 没有分歧",
+        )
+    decision = session.scalars(
+        select(Adjudication).where(
+            Adjudication.interview_id == interview_id,
+            Adjudication.question == question,
+            Adjudication.code == code,
+        )
+    ).first()
+    if decision is None:
+        decision = Adjudication(
+            study_id=study.id, interview_id=interview_id, question=question, code=code, applies=applies,
+            note=note, adjudicator_id=actor.id,
+        )  # fmt: skip
+        session.add(decision)
+    else:
+        decision.applies, decision.note, decision.adjudicator_id = applies, note, actor.id
+    session.flush()
+    audit.record(
+        session, actor.username, "coding.adjudicated", study_id=study.id, entity="coding_adjudication",
+        entity_id=decision.id, interview_id=interview_id, question=question, code=code, applies=applies,
+    )  # fmt: skip
+    return decision
+
+
+def final_codes(session: Session, study: Study) -> dict[Key, frozenset[str]]:
+    """Each coded comment's codes as the findings use them (see the module docstring)."""
+    first, second = _pairs(session, study)
+    settled = {
+        (a.interview_id, a.question, a.code): a.applies
+        for a in session.scalars(select(Adjudication).where(Adjudication.study_id == study.id))
+    }
+    final: dict[Key, frozenset[str]] = {}
+    for key, codes in first.items():
+        if key not in second:
+            final[key] = codes
+            continue
+        kept = set(codes & second[key])
+        for code in codes ^ second[key]:
+            if settled.get((*key, code), code in codes):
+                kept.add(code)
+        final[key] = frozenset(kept)
+    return final
+
+
+# ------------------------------------------------------------------------------------- frequencies
+def respondent_codes(
+    respondents: pd.DataFrame, final: dict[Key, frozenset[str]]
+) -> list[frozenset[str] | None]:
+    """Per respondent row, the union of its coded comments' codes, or None without a coded comment."""
+    by_interview: dict[int, set[str]] = {}
+    for (interview_id, _), codes in final.items():
+        by_interview.setdefault(interview_id, set()).update(codes)
+    out: list[frozenset[str] | None] = []
+    for value in respondents["interview_id"]:
+        key = None if pd.isna(value) else int(value)
+        out.append(frozenset(by_interview[key]) if key in by_interview else None)
+    return out
+
+
+def theme_frequencies(
+    session: Session, actor: User, study: Study, result=None, *, by: str | None = None, lang: str = "zh"
+) -> pd.DataFrame:
+    """Weighted theme frequencies (`analysis.comments.FREQUENCY_COLUMNS`) over the respondents with
+    the headline's final weights; `by` a respondent column such as `organisation_id` or `district`.
+    `result`: the study's `analysis_service.analyse` result when the caller has it already."""
+    require(actor, *RESULT_ROLES)
+    from survey_app.services import analysis_service
+
+    if result is None:
+        result = analysis_service.analyse(session, study)
+    respondents = result.respondents
+    codebook = current_codebook(session, study)[1]
+    if respondents.empty:
+        return pd.DataFrame(
+            columns=["group", "theme", "label", "mentions", "comments", "estimate", "ci_low", "ci_high"]
+        )
+    design = Design(respondents, strata="stratum", weights="nr_weight", fpc="N_h", lonely_psu="adjust")
+    codes = respondent_codes(respondents, final_codes(session, study))
+    return _theme_frequencies(design, codes, codebook, by=by, lang=lang)
+
+
+def progress(session: Session, actor: User, study: Study) -> dict[str, int]:
+    """Counts for the page: comments, coded (first pass), in the sample, coded twice, disagreements open."""
+    require(actor, *RESULT_ROLES)
+    first, second = _pairs(session, study)
+    members = sample_members(session, study)
+    total = len(_raw_comments(session, study))
+    open_ = 0
+    if set(first) & set(second):
+        settled = {
+            (a.interview_id, a.question, a.code)
+            for a in session.scalars(select(Adjudication).where(Adjudication.study_id == study.id))
+        }
+        open_ = sum(
+            1
+            for key in set(first) & set(second)
+            for code in first[key] ^ second[key]
+            if (*key, code) not in settled
+        )
+    return {
+        "comments": total,
+        "coded": len(first),
+        "sample": len(members),
+        "double_coded": len(set(first) & set(second)),
+        "open_disagreements": open_,
+    }
