@@ -23,6 +23,7 @@ from survey_app.services.errors import AuthenticationFailed, HuifangError
 
 LANGUAGE_LABEL = "语言 / Language"  # the same in both languages, so switching keeps the widget
 PAGES_DIR = Path(__file__).parent / "pages"
+RESPOND_PARAM = "r"  # = services.web_invites.TOKEN_PARAM (not imported: the login page stays light)
 
 #: role → its pages: (file under pages/, title key, url path). Order is the menu's order.
 ROLE_PAGES: dict[str, list[tuple[str, str, str]]] = {
@@ -36,7 +37,10 @@ ROLE_PAGES: dict[str, list[tuple[str, str, str]]] = {
         ("queue.py", "page.queue", "queue"),
         ("interview.py", "page.interview", "interview"),
     ],
-    "supervisor": [("progress.py", "page.progress", "progress")],
+    "supervisor": [
+        ("progress.py", "page.progress", "progress"),
+        ("recordings.py", "recording.page", "recordings"),
+    ],
     "reviewer": [("comparison.py", "page.comparison", "comparison")],
     "auditor": [("reports.py", "page.reports", "reports")],
     "admin": [("users.py", "page.users", "users")],
@@ -175,6 +179,12 @@ def main() -> None:
     except HuifangError as exc:
         st.error(tr("app.database_error", error=exc))
         st.stop()
+    if st.query_params.get(RESPOND_PARAM):  # a respondent's one-time link: no login (pages/respond.py)
+        respond = st.Page(
+            str(PAGES_DIR / "respond.py"), title=tr("web.title"), url_path="web-respond", default=True
+        )
+        st.navigation([respond], position="hidden").run()
+        return
     current = state.resume()
     if current is None:
         page = st.navigation(_login_pages(), position="hidden")

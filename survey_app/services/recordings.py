@@ -302,6 +302,7 @@ def recordings_table(session: Session, actor: User, study: Study) -> pd.DataFram
             CallRecording.sha256,
             CallRecording.attached_at,
             CallRecording.purged_at,
+            CallRecording.consent_script,
         )
         .outerjoin(CallAttempt, _attempt_join())
         .outerjoin(caller, caller.id == CallAttempt.surveyor_id)
@@ -325,6 +326,7 @@ def recordings_table(session: Session, actor: User, study: Study) -> pd.DataFram
         "sha256",
         "attached_at",
         "purged_at",
+        "consent_script",
     ]
     table = pd.DataFrame([tuple(r) for r in rows], columns=columns)
     table["status"] = [

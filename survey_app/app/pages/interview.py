@@ -13,6 +13,7 @@ from questionnaires.errors import QuestionnaireError
 from survey_app.app import state
 from survey_app.app.answer_widgets import answer_widget
 from survey_app.app.queries import held_case_id
+from survey_app.app.recording_widgets import call_panel
 from survey_app.app.state import tr
 from survey_app.services import dispositions, interviews
 
@@ -100,3 +101,5 @@ if right.button(tr("interview.ended"), key="interview_ended"):
         state.flash(tr("interview.ended_done", code=f"{code} {dispositions.get(code).label(state.lang())}"))
     _set_cursor(case_id, None)
     st.rerun()
+
+call_panel(case_id, expanded=answered == 0)  # dial link, consent script (录音告知), the call's recording

@@ -12,10 +12,10 @@ import streamlit as st
 
 from survey_app.app import state
 from survey_app.app.queries import held_case_id
+from survey_app.app.recording_widgets import REVEALED_KEY, dial_link
 from survey_app.app.state import tr
 from survey_app.services import dispositions, fieldwork
 
-REVEALED_KEY = "revealed_phone"
 #: Interview outcomes come from the interview page; the rest are recorded here.
 CALL_CODES = [code for code in dispositions.DISPOSITIONS if not code.startswith("1.")]
 
@@ -55,6 +55,7 @@ revealed = st.session_state.get(REVEALED_KEY, {}).get(view.case_id)
 left, right = st.columns(2)
 left.markdown(f"**{tr('queue.recipient')}**: {view.name_masked}")
 left.markdown(f"**{tr('queue.phone')}**: `{revealed or view.phone_masked}`")
+dial_link(left, revealed)  # click-to-dial (tel:), only after the audited reveal
 if revealed is None and left.button(tr("queue.reveal"), key="reveal_phone"):
     with state.action() as session:
         phone = fieldwork.reveal_phone(session, state.actor(session), view.case_id)
