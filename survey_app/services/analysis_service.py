@@ -287,7 +287,10 @@ def export_analysis_dataset(session: Session, actor, study: Study, path) -> Any:
     result = analyse(session, study)
     data = analysis.analysis_dataset(result.cases).drop(columns=list(EXPORT_COLUMNS_DROPPED), errors="ignore")
     data = pseudonymised(data, study)
-    written = analysis.export_dataset(data, path, value_labels=analysis.default_value_labels(data))
+    from survey_app.services.export_labels import study_labels
+
+    value_labels, variable_labels = study_labels(session, study, data)
+    written = analysis.export_dataset(data, path, value_labels=value_labels, variable_labels=variable_labels)
     audit.record(
         session,
         actor.username,

@@ -7,6 +7,7 @@ import pyreadstat
 import pytest
 
 from analysis import ExportError, analysis_dataset, export_dataset
+from analysis.exports import VARIABLE_LABELS, fitted_label, ordered_code_labels
 
 
 @pytest.fixture
@@ -65,3 +66,32 @@ def test_excel_has_a_labels_sheet(dataset, tmp_path):
 def test_unknown_format_is_rejected(dataset, tmp_path):
     with pytest.raises(ExportError, match="format"):
         export_dataset(analysis_dataset(dataset), tmp_path / "out.json")
+
+
+@pytest.mark.parametrize("suffix", ["sav", "dta"])
+def test_known_columns_get_chinese_variable_labels_when_none_are_given(dataset, tmp_path, suffix):
+    path = export_dataset(analysis_dataset(dataset), tmp_path / f"out.{suffix}")
+    reader = pyreadstat.read_sav if suffix == "sav" else pyreadstat.read_dta
+    _, meta = reader(str(path))
+    labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
+    assert labels["system_rating"] == VARIABLE_LABELS["system_rating"]
+    assert labels["district"] == VARIABLE_LABELS["district"]
+
+
+@pytest.mark.parametrize("suffix", ["sav", "dta"])
+def test_a_label_longer_than_the_format_stores_is_cut_with_an_ellipsis(dataset, tmp_path, suffix):
+    long = "您对这次服务的办事环境和便捷程度是否满意" * 10
+    path = export_dataset(
+        analysis_dataset(dataset), tmp_path / f"out.{suffix}", variable_labels={"weight": long}
+    )
+    reader = pyreadstat.read_sav if suffix == "sav" else pyreadstat.read_dta
+    _, meta = reader(str(path))
+    label = dict(zip(meta.column_names, meta.column_labels, strict=True))["weight"]
+    assert label.endswith("…") and long.startswith(label[:-1])
+    assert label == fitted_label(long, suffix, "variable")
+
+
+def test_dotted_codes_are_ordered_as_numbers_and_keep_their_code_in_the_label():
+    ordered = ordered_code_labels({"3.18": "错号", "2.11": "拒访", "1.1": "完成访问", "2.2": "未接触"})
+    assert list(ordered) == ["1.1", "2.2", "2.11", "3.18"]
+    assert ordered["2.11"] == "2.11 拒访"
