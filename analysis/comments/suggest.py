@@ -1,10 +1,11 @@
 """Code suggestions for a comment from Chinese word segmentation (jieba) and the codebook's keyword rules.
 
 Why segmentation and not substring search: "满意" is inside "不满意" and "专业" inside "不专业"; jieba
-splits a clause into words, so a one-word rule matches a whole word only, and not when a negation
-(不, 没, 没有, 未, 无, 别) stands right before it. A rule of several words ("收费 不 透明") matches
-when each of its words is, or is part of, a word of the same clause (clauses end at punctuation), so
-"收费很不透明" and "收费不透明" both match. Suggestions are only suggestions: a coder accepts or
+splits a clause into words, and a rule's word matches a word of the clause that is it or contains it
+("热情" in "热情周到") — but not a negated word ("好" in "不好", "满意" in "不满意"), and a one-word
+rule not when a negation (不, 没, 没有, 未, 无, 不用…) stands right before it ("不 耐心", "不用 排队").
+A rule of several words ("收费 不 透明") matches when each of its words matches in the same clause
+(clauses end at punctuation), so "收费很不透明" and "收费不透明" both match. Suggestions are only suggestions: a coder accepts or
 rejects each one, and only what the coder accepts is stored as a coding.
 
 jieba's dictionary loads once per process (about a second; cached in jieba's temporary file); the
@@ -20,7 +21,9 @@ from dataclasses import dataclass
 
 from analysis.comments.codebook import Codebook
 
-NEGATIONS = frozenset({"不", "没", "没有", "未", "无", "别", "不太", "不是", "并不"})
+NEGATIONS = frozenset(
+    {"不", "没", "没有", "未", "无", "别", "不太", "不是", "并不", "不用", "无需", "不必", "不会"}
+)
 _NEGATION_CHARS = frozenset("不没未无别")
 _CLAUSE_END = re.compile(r"[，,。.！!？?；;：:\s、…~～（）()\[\]【】“”\"']+")
 _lock = threading.Lock()
@@ -82,7 +85,8 @@ class Suggester:
         if len(words) == 1:
             word = words[0]
             return any(
-                token == word and (i == 0 or clause[i - 1] not in NEGATIONS) for i, token in enumerate(clause)
+                _contains(token, word) and (i == 0 or clause[i - 1] not in NEGATIONS)
+                for i, token in enumerate(clause)
             )
         return all(any(_contains(token, word) for token in clause) for word in words)
 
