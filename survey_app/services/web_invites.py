@@ -526,12 +526,6 @@ def answer(
     return engine
 
 
-def go_back(session: Session, token: str, *, now: dt.datetime | None = None) -> str | None:
-    """The item before the current one (None at the first): the page shows it for changing."""
-    _, engine = open_web_interview(session, token, now=now)
-    return engine.back().name if engine.can_go_back else None
-
-
 def _submit(session: Session, interview: Interview, case: Case, code: str, now: dt.datetime) -> None:
     """Finish the web interview and the case (AAPOR final code over all attempts), close the links."""
     actor = web_user(session)
