@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.report.errors import ReportContentError
+from analysis.report.referrals import ReferralSummary
 
 Language = Literal["zh", "en"]
 Kind = Literal["full", "comparison"]
@@ -295,6 +296,8 @@ class ReportContent:
     scope: tuple[tuple[str, str], ...] = field(default=())
     #: Extra (label, value) lines for the verification appendix, e.g. a signing-key fingerprint.
     attestations: tuple[tuple[str, str], ...] = field(default=())
+    #: Referral and remediation counts at the report's date (`analysis.report.referrals`); None: no section.
+    referrals: ReferralSummary | None = None
 
     def __post_init__(self) -> None:
         validate_content(self)

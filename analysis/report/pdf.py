@@ -55,6 +55,7 @@ from analysis.report.formatting import (
     format_rate,
 )
 from analysis.report.i18n import disposition_label, flag_name, group_name, text, unit_name
+from analysis.report.referrals import referral_section
 from analysis.report.shanghai_map import shanghai_map
 from sampling.vocabulary import DONT_KNOW, REFUSED, SCALES
 
@@ -394,8 +395,27 @@ class _Story:
         story = self.cover() + self.summary()
         if self.content.kind == "full":
             story += self.method() + self.results()
-        story += self.comparison() + self.area_chapter() + self.limitations() + self.appendix()
+        story += (
+            self.comparison() + self.referrals() + self.area_chapter() + self.limitations() + self.appendix()
+        )
         return story
+
+    def referrals(self) -> list[Any]:
+        """Referral and remediation in totals (`analysis.report.referrals`), in the full report only."""
+        summary = self.content.referrals
+        if summary is None or self.content.kind != "full":
+            return []
+        return [
+            *referral_section(
+                summary,
+                self.lang,
+                para=self.para,
+                heading_style=self.h1,
+                note_style=self.note,
+                table=self.table,
+            ),
+            PageBreak(),
+        ]
 
     def scoped(self) -> list[Any]:
         """A district or domain variant: its page(s), printable alone, then how to verify it."""

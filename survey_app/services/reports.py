@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 import analysis
 from analysis import report as rpt
 from analysis.report import adapters, shanghai_map
+from analysis.report.referrals import ReferralSummary
 from sampling.vocabulary import SCALES, canonical_district
 from survey_app.security import anchors, audit, witness
 from survey_app.security.audit import canonical_json
@@ -472,7 +473,16 @@ def build_content(
         areas=_areas(session, study, result, comparison.units, lang),
         scope=scope,
         attestations=anchors.attestations(_anchor_at(session, generated), lang),
+        referrals=_referrals(session, study, generated),
     )
+
+
+def _referrals(session: Session, study: Study, generated: dt.datetime) -> ReferralSummary | None:
+    """Referral totals at the report's date; None (no section) for a study that made no referral."""
+    from survey_app.services import referrals
+
+    summary = referrals.summary(session, study, as_of=generated.replace(tzinfo=None))
+    return summary if summary.referred else None
 
 
 def _anchor_at(session: Session, upto: dt.datetime) -> anchors.Anchor | None:
