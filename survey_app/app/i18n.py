@@ -366,9 +366,9 @@ STRINGS: dict[str, dict[str, str]] = {
     # comparison
     "comparison.headline": {"zh": "核心指标", "en": "Headline figures"},
     "frames.mapping_help": {
-        "zh": "核对列映射：每个导出列对应 Huifang 的哪个字段（已按列名与上次导入猜测）。",
-        "en": "Check the column mapping: which Huifang field each export column holds (guessed from the "
-        "headers and the last import).",
+        "zh": "核对列映射：每个 Huifang 字段取自导出文件的哪一列（已按列名与上次导入猜测；不用的选“—”）。",
+        "en": "Check the column mapping: which export column each Huifang field comes from (guessed from "
+        "the headers and the last import; “—” for none).",
     },
     "frames.required_help": {
         "zh": "带 * 的字段为必填：导出文件必须有对应的列。",
@@ -385,8 +385,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "or column order.",
     },
     "frames.detected": {"zh": "检测到的编码：{encoding}", "en": "Detected encoding: {encoding}"},
-    "frames.header": {"zh": "导出列名", "en": "Export column"},
-    "frames.field": {"zh": "对应字段", "en": "Huifang field"},
     "frames.preview": {"zh": "前 5 行预览（个人信息已脱敏）", "en": "First 5 rows (personal data masked)"},
     "comparison.all": {"zh": "全部", "en": "All"},
     "sample.risk": {

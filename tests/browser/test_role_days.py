@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from survey_app.storage import open_database
-from survey_app.storage.models import User
+from survey_app.storage.models import Frame, User
 from tests.browser.day import (
     choose,
     choose_nth,
@@ -165,13 +165,14 @@ def test_auditor_downloads_the_report_and_verifies_the_study(demo_site, browser,
 
 VENDOR_EXPORT = (
     "记录编号,事项类型,业务类型,服务渠道,所属区,区划代码,机构编号,机构名称,工作人员工号,服务日期,评价时间,"
-    "评价结果,姓名,联系电话\n"
+    "群众评价,姓名,回访号码\n"
 )
 
 
 def _vendor_export(path, rows: int = 60) -> None:
     """A vendor's export: headers the rating system does not use (业务类型, 服务渠道, 工作人员工号,
-    姓名), and two bad rows (a missing phone, an unknown rating)."""
+    姓名, guessed), two no guess knows (群众评价, 回访号码: mapped by hand), and two bad rows (a missing
+    phone, an unknown rating)."""
     lines = [VENDOR_EXPORT]
     districts = [("黄浦区", "310101"), ("徐汇区", "310104"), ("静安区", "310106")]
     for i in range(rows):
@@ -187,7 +188,7 @@ def _vendor_export(path, rows: int = 60) -> None:
 
 
 def test_researcher_imports_a_vendor_export_with_bad_rows_plans_and_draws(demo_site, browser, tmp_path):
-    url, passwords, _, _ = demo_site
+    url, passwords, db_url, _ = demo_site
     export = tmp_path / "vendor-export.csv"
     _vendor_export(export)
     page = open_page(browser, url)
@@ -204,10 +205,19 @@ def test_researcher_imports_a_vendor_export_with_bad_rows_plans_and_draws(demo_s
     settle(page)
     no_exception(page)
     page.get_by_text("前 5 行预览").wait_for()  # headers guessed, the mapping shown for checking
-    assert page.get_by_text("以下必填字段还没有对应的列").count() == 0
+    page.get_by_text("以下必填字段还没有对应的列").wait_for()  # 群众评价 and 回访号码 are not guessed
+    choose(page, "评价结果 · system_rating *", "群众评价")
+    choose(page, "联系电话 · phone *", "回访号码")
+    page.get_by_text("以下必填字段还没有对应的列").wait_for(state="detached")
+    screenshot(page, "researcher-frames", tmp_path)
     click(page, "校验并导入")
     no_exception(page)
     page.get_by_text("已导入").first.wait_for()
+    db = open_database(db_url)
+    with db.session() as session:
+        stored = session.scalar(select(Frame).order_by(Frame.id.desc()))
+        assert (stored.mapping["群众评价"], stored.mapping["回访号码"]) == ("system_rating", "phone")
+    db.dispose()
     in_table(page, "缺少必填值")  # the report names the bad rows, in Chinese
     go(page, "样本设计与抽取")
     page.get_by_label("样本量（释放个案数）").fill("20")

@@ -10,8 +10,8 @@ import streamlit as st
 
 import sampling
 from sampling.errors import SamplingError
-from sampling.vocabulary import FRAME_FIELDS, REQUIRED_FIELDS
-from survey_app.app import state, tables, words
+from sampling.vocabulary import REQUIRED_FIELDS
+from survey_app.app import mapping_form, state, tables, words
 from survey_app.app.state import tr
 from survey_app.security.masking import mask_name, mask_phone
 from survey_app.services import frames
@@ -37,9 +37,6 @@ def _masked(issues: pd.DataFrame) -> pd.DataFrame:
         rows = issues["field"] == field
         issues.loc[rows, "value"] = issues.loc[rows, "value"].map(lambda v, m=mask: _mask_value(v, m))
     return issues
-
-
-IGNORE = "—"
 
 
 def _without_folder(error: Exception, folder: str) -> str:
@@ -70,30 +67,21 @@ def _mapping_editor(uploaded, encoding: str | None) -> dict[str, str | None] | N
             st.error(tr("frames.import_failed", error=_without_folder(exc, folder)))
             return None
     guessed = sampling.resolve_mapping(headers, _previous_mapping() or None)
-    option = {field: words.field_option(field, state.lang()) for field in FRAME_FIELDS}
-    field_of = {label: field for field, label in option.items()}
-    fields = [IGNORE, *option.values()]
     if detected:
         st.caption(tr("frames.detected", encoding=detected))
     st.caption(tr("frames.mapping_help"))
     st.caption(tr("frames.required_help"))
-    table = pd.DataFrame(
-        {"header": headers, "field": [option.get(guessed.get(h) or "", IGNORE) for h in headers]}
-    )
-    edited = st.data_editor(
-        table,
-        hide_index=True,
-        disabled=["header"],
-        column_config={
-            "header": tr("frames.header"),
-            "field": st.column_config.SelectboxColumn(tr("frames.field"), options=fields, required=True),
-        },
-        key="frame_mapping",
-    )
-    chosen = {row.header: field_of.get(row.field) for row in edited.itertuples()}
+    chosen = mapping_form.mapping_form(headers, guessed)
+    if chosen is None:
+        return None
     missing = [f for f in REQUIRED_FIELDS if f not in chosen.values()]
     if missing:
-        st.warning(tr("frames.required_missing", fields="、".join(option[f] for f in missing)))
+        st.warning(
+            tr(
+                "frames.required_missing",
+                fields="、".join(words.field_option(f, state.lang()) for f in missing),
+            )
+        )
     shown = preview.rename(columns={h: f for h, f in chosen.items() if f})
     for field, mask in (("phone", mask_phone), ("recipient_name", mask_name)):
         if field in shown.columns:
@@ -126,7 +114,7 @@ else:
 mapping: dict[str, str | None] | None = None
 if uploaded is not None:
     mapping = _mapping_editor(uploaded, None if encoding == "auto" else encoding)
-if uploaded is not None and st.button(tr("frames.import"), key="import_frame"):
+if uploaded is not None and st.button(tr("frames.import"), key="import_frame", disabled=mapping is None):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / Path(uploaded.name).name
         path.write_bytes(uploaded.getvalue())
