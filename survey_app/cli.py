@@ -725,6 +725,54 @@ def purge(ctx: _Context, study: str | None, early_reason: str | None, check: boo
         )
 
 
+@main.command()
+@click.argument("study")
+@click.option(
+    "--reminder", is_flag=True, help="Send a fresh link to everyone invited who has not answered yet."
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Invite at most this many cases now.")
+@user_option
+@pass_ctx
+def invite(ctx: _Context, study: str, reminder: bool, limit: int | None, user: str | None) -> None:
+    """Invite a web-first study's fresh cases by SMS (to the file outbox unless a gateway is configured)."""
+    from survey_app.services import web_invites
+    from survey_app.services.studies import find_study
+
+    with _errors():
+        actor = _actor(ctx, user)
+        with ctx.db.session() as session:
+            found = find_study(session, study)
+            if reminder:
+                done = web_invites.remind(session, actor, found)
+            else:
+                done = web_invites.invite(session, actor, found, limit=limit)
+        what = "reminders" if reminder else "invitations"
+        click.echo(
+            f"{done.sent} {what} sent through the {done.gateway} gateway; {done.undeliverable} undeliverable, "
+            f"{done.no_mobile} without a mobile number, {done.failed} failed (run again to retry)."
+        )
+
+
+@main.group()
+def sms() -> None:
+    """SMS: what the default file outbox holds (nothing is sent unless a gateway is configured)."""
+
+
+@sms.command("outbox")
+@click.option("--last", type=click.IntRange(min=1), help="Only the newest N messages.")
+def sms_outbox(last: int | None) -> None:
+    """List the messages written to the outbox, numbers masked."""
+    from survey_app.security.masking import mask_phone
+    from survey_app.services import sms as sms_service
+
+    messages = sms_service.read_outbox()
+    if last:
+        messages = messages[-last:]
+    click.echo(f"{len(messages)} message(s) in {sms_service.outbox_dir() / sms_service.OUTBOX_FILE}")
+    for message in messages:
+        click.echo(f"{mask_phone(message['to'])}  {message['text']}")
+
+
 @main.group()
 def recordings() -> None:
     """Call recordings: attach a PBX's recordings to attempts, verify them."""
