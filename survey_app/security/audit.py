@@ -4,7 +4,15 @@ Each entry's hash is SHA-256 over the previous entry's hash and the entry's own 
 time, actor, action, study, entity, details). Editing, inserting or deleting a row breaks the chain at
 that row; deleting the newest rows is caught by the one-row `audit_head`, which holds the last id and
 hash and is updated in the same transaction as every append (on PostgreSQL its row lock also
-serialises concurrent appends, so the chain never forks). The database refuses UPDATE and DELETE on
+serialises concurrent appends, so the chain never forks).
+
+Appends are batched per transaction (issue 15): `record` only notes the entry; just before the commit
+(after `state_log` has added its `state.changed` entry) every noted entry is chained, signed and
+written with the head in one statement — a `WITH … UPDATE audit_head` CTE on PostgreSQL, an insert
+into the `audit_append` view (migration 0008) on SQLite — after one read of the head (`FOR UPDATE`).
+So the head's lock is held only for that statement and the commit, the entries still commit or roll
+back with the change they describe, and the chain is exactly as if each had been written at once.
+Reading the audit tables through the session first writes what is pending (read-your-writes). The database refuses UPDATE and DELETE on
 `audit_log` with triggers as well; the chain is what still catches someone who drops them.
 
 Whoever can write the database can still recompute every hash, so each entry is also signed with an
@@ -21,7 +29,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+import sqlalchemy as sa
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
 from survey_app.security import signing
@@ -31,6 +40,9 @@ GENESIS = "0" * 64
 ACTOR_KEY = "huifang_actor"  # session.info: who acted last in this transaction (for state.changed)
 ROTATION_KEY = "huifang_rotation"  # session.info: a key.rotated entry written in this transaction
 ROTATED = "key.rotated"
+PENDING_KEY = "huifang_audit_pending"  # session.info: entries recorded in this transaction, not yet chained
+HEAD_KEY = "huifang_audit_head"  # session.info: (last_id, last_hash) read under SQLite's write lock
+_SAVEPOINTS = "huifang_audit_savepoints"  # session.info: nested transaction → pending count at its start
 
 
 def canonical_json(value: Any) -> str:
@@ -64,10 +76,11 @@ def record(
     entity: str | None = None,
     entity_id: Any = None,
     **details: Any,
-) -> str:
+) -> None:
     """Append one entry in the caller's transaction (so it commits or rolls back with the change).
 
-    Returns the entry's hash. Core statements, not the ORM's unit of work: this runs on every action.
+    The entry is chained and written just before the commit, with every other entry of the
+    transaction, in one statement (`write_pending`); its id and hash are known from then on.
     """
     signer = signing.active_signer()
     if signer is not None and signer.endorsement and _rotation_unrecorded(session, signer):
@@ -81,37 +94,120 @@ def record(
             previous_public_key=signer.previous_public_key,
             endorsement=signer.endorsement,
         )
-    last_id, last_hash = session.execute(
-        select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()
-    ).one()
-    entry_id = last_id + 1
-    at = utcnow()
-    details_json = canonical_json(details)
-    entity_key = None if entity_id is None else str(entity_id)
-    digest = _entry_hash(last_hash, entry_id, at, actor, action, study_id, entity, entity_key, details_json)
     session.info[ACTOR_KEY] = actor
-    session.execute(
-        insert(AuditEntry).values(
-            id=entry_id,
-            at=at,
-            actor=actor,
-            action=action,
-            study_id=study_id,
-            entity=entity,
-            entity_id=entity_key,
-            details=details_json,
-            prev_hash=last_hash,
-            hash=digest,
-            key_id=signer.public_key_hex if signer else None,
-            signature=signer.sign_entry(entry_id, digest) if signer else None,
-        )
+    entity_key = None if entity_id is None else str(entity_id)
+    session.info.setdefault(PENDING_KEY, []).append(
+        (actor, action, study_id, entity, entity_key, canonical_json(details))
     )
-    session.execute(
+
+
+def note_head(session: Session, last_id: int, last_hash: str) -> None:
+    """Hand over the head read in an action's own first statement, saving the append its read.
+
+    Only sound on SQLite, where `BEGIN IMMEDIATE` holds the database's write lock from the first
+    statement, so the head cannot move before the commit; on PostgreSQL the head is read `FOR UPDATE`
+    at the append, and this is ignored.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.info[HEAD_KEY] = (int(last_id), str(last_hash))
+
+
+def head_columns() -> tuple[Any, Any]:
+    """Scalar subqueries for the head's last id and hash, to add to a statement (see `note_head`)."""
+    head = select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1).subquery()
+    return (
+        select(head.c.last_id).scalar_subquery().label("audit_last_id"),
+        select(head.c.last_hash).scalar_subquery().label("audit_last_hash"),
+    )
+
+
+#: SQLite's one-statement append: inserting here inserts into audit_log and moves the head (0008).
+_APPEND_VIEW = sa.table(
+    "audit_append",
+    *(sa.column(name) for name in AuditEntry.__table__.columns.keys()),  # noqa: SIM118
+)
+
+
+def write_pending(session: Session) -> None:
+    """Chain, sign and write every entry recorded in this transaction: one read of the head, one write.
+
+    Runs just before the commit (and before the audit tables are read in the same transaction).
+    """
+    pending = session.info.pop(PENDING_KEY, None)
+    session.info.pop(_SAVEPOINTS, None)
+    if not pending:
+        return
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    head = session.info.pop(HEAD_KEY, None) if sqlite else None
+    if head is None:
+        head = connection.execute(
+            select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()
+        ).one()
+    last_id, last_hash = head
+    signer = signing.active_signer()
+    at = utcnow()
+    rows = []
+    for actor, action, study_id, entity, entity_key, details_json in pending:
+        last_id += 1
+        digest = _entry_hash(
+            last_hash, last_id, at, actor, action, study_id, entity, entity_key, details_json
+        )
+        rows.append(
+            {
+                "id": last_id,
+                "at": at,
+                "actor": actor,
+                "action": action,
+                "study_id": study_id,
+                "entity": entity,
+                "entity_id": entity_key,
+                "details": details_json,
+                "prev_hash": last_hash,
+                "hash": digest,
+                "key_id": signer.public_key_hex if signer else None,
+                "signature": signer.sign_entry(last_id, digest) if signer else None,
+            }
+        )
+        last_hash = digest
+    if sqlite:
+        connection.execute(insert(_APPEND_VIEW).values(rows))
+        return
+    moved = (
         update(AuditHead)
         .where(AuditHead.id == 1)
-        .values(last_id=entry_id, last_hash=digest, count=AuditHead.count + 1)
+        .values(last_id=last_id, last_hash=last_hash, count=AuditHead.count + len(rows))
+        .returning(AuditHead.id)
+        .cte("head_moved")
     )
-    return digest
+    connection.execute(insert(AuditEntry).values(rows).add_cte(moved))
+
+
+def _read_your_writes(orm_execute_state) -> None:
+    """A read of the audit tables in a transaction that recorded entries sees them: write them first."""
+    session = orm_execute_state.session
+    if not session.info.get(PENDING_KEY) or not orm_execute_state.is_select:
+        return
+    if any(m.class_ in (AuditEntry, AuditHead) for m in orm_execute_state.all_mappers):
+        write_pending(session)
+
+
+def _mark_savepoint(session: Session, transaction) -> None:
+    if transaction.nested:
+        session.info.setdefault(_SAVEPOINTS, {})[id(transaction)] = len(session.info.get(PENDING_KEY, ()))
+
+
+def _undo_savepoint(session: Session, previous_transaction) -> None:
+    """Entries recorded inside a savepoint that rolled back are dropped with it."""
+    if previous_transaction.nested:
+        mark = session.info.get(_SAVEPOINTS, {}).pop(id(previous_transaction), None)
+        if mark is not None and PENDING_KEY in session.info:
+            del session.info[PENDING_KEY][mark:]
+
+
+def _forget_pending(session: Session) -> None:
+    for key in (PENDING_KEY, HEAD_KEY, _SAVEPOINTS):
+        session.info.pop(key, None)
 
 
 _rotations_recorded: set[tuple[str, str]] = set()  # (database URL, new key fingerprint), committed
@@ -347,3 +443,11 @@ def entry_at(session: Session, entry_id: int) -> AuditEntry | None:
 
 
 from survey_app.security import state_log as _state_log  # noqa: E402,F401  registers the Session hooks
+
+# Registered after state_log's hooks, so its state.changed entry is among those written at the commit.
+event.listen(Session, "before_commit", write_pending)
+event.listen(Session, "do_orm_execute", _read_your_writes)
+event.listen(Session, "after_transaction_create", _mark_savepoint)
+event.listen(Session, "after_soft_rollback", _undo_savepoint)
+event.listen(Session, "after_rollback", _forget_pending)
+event.listen(Session, "after_commit", _forget_pending)
