@@ -216,6 +216,10 @@ def _build(
         studies.set_state(session, researcher, study, "fieldwork")
     with _stage(result, "simulated fieldwork", echo):
         simulate_fieldwork(db, synthetic.truth, seed=seed)
+    with _stage(result, "referrals", echo):  # issue 14: the consenting dissatisfied referred, some closed
+        from survey_app.services.referral_demo import build_demo_referrals
+
+        build_demo_referrals(db, STUDY_NAME, passwords, start=FIELDWORK_START + dt.timedelta(days=8))
     supervisor, auditor = _user(db, "supervisor"), _user(db, "auditor")
     with _stage(result, "analysis", echo), db.session() as session:
         study = studies.find_study(session, STUDY_NAME)
