@@ -33,6 +33,7 @@ import yaml
 from analysis.errors import AnalysisError
 
 DEFAULT_CODEBOOK = Path(__file__).with_name("legal_services.yaml")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when libyaml is there
 _CODE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")
 
 
@@ -187,7 +188,7 @@ def load_codebook(path: str | Path) -> Codebook:
     except OSError as exc:
         raise CodebookError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.load(text, Loader=_LOADER)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise CodebookError(

@@ -8,15 +8,17 @@ A rule of several words ("收费 不 透明") matches when each of its words mat
 (clauses end at punctuation), so "收费很不透明" and "收费不透明" both match. Suggestions are only suggestions: a coder accepts or
 rejects each one, and only what the coder accepts is stored as a coding.
 
-jieba's dictionary loads once per process (about a second; cached in jieba's temporary file); the
-codebook's keywords are added to it so each segments as one word.
+jieba segments with a dictionary of the codebook's own words (see `tokenizer`), so each rule word is
+one word wherever it occurs, and its HMM splits the rest.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
-import threading
+import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from analysis.comments.codebook import Codebook
@@ -26,27 +28,32 @@ NEGATIONS = frozenset(
 )
 _NEGATION_CHARS = frozenset("不没未无别")
 _CLAUSE_END = re.compile(r"[，,。.！!？?；;：:\s、…~～（）()\[\]【】“”\"']+")
-_lock = threading.Lock()
-_tokenizer = None
 
 
-def tokenizer():
-    """The process's jieba tokenizer, initialised on first use."""
-    global _tokenizer
-    with _lock:
-        if _tokenizer is None:
-            import jieba
+def tokenizer(words: Iterable[str]):
+    """A jieba tokenizer whose dictionary is `words` (and the negations), with jieba's HMM for the rest.
 
-            jieba.setLogLevel(logging.WARNING)
-            instance = jieba.Tokenizer()
-            instance.initialize()
-            _tokenizer = instance
-        return _tokenizer
+    Why not jieba's own 350,000-word dictionary: it takes a second or more to load in every process,
+    and its segmentation changes with jieba's releases; the codebook's words are the only ones a rule
+    can match, so a dictionary of them gives the same suggestions for the same codebook everywhere, at
+    once."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    entries = sorted({w for w in (*words, *NEGATIONS) if len(w) > 1})
+    handle, path = tempfile.mkstemp(prefix="huifang-codebook-", suffix=".txt")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write("".join(f"{word} 1000\n" for word in entries))
+    try:
+        instance = jieba.Tokenizer(dictionary=path)
+        instance.initialize()
+    finally:
+        os.unlink(path)
+    return instance
 
 
-def clauses(text: str) -> list[list[str]]:
-    """The text's clauses, each as its jieba words (punctuation and spaces dropped)."""
-    cut = tokenizer().lcut
+def clauses(text: str, cut: Callable[[str], list[str]]) -> list[list[str]]:
+    """The text's clauses, each as its words by `cut` (punctuation and spaces dropped)."""
     return [[w for w in cut(part) if w.strip()] for part in _CLAUSE_END.split(text or "") if part.strip()]
 
 
@@ -69,16 +76,12 @@ class Suggester:
     def __init__(self, codebook: Codebook) -> None:
         self.codebook = codebook
         self.rules: list[tuple[str, str, tuple[str, ...]]] = []
-        jieba = tokenizer()
         for code in codebook.codes:
             if not code.assignable:
                 continue
             for rule in code.keywords:
-                words = tuple(rule.split())
-                self.rules.append((code.code, rule, words))
-                for word in words:
-                    if len(word) > 1:
-                        jieba.add_word(word)
+                self.rules.append((code.code, rule, tuple(rule.split())))
+        self._cut = tokenizer(word for _, _, words in self.rules for word in words).lcut
 
     @staticmethod
     def _matches(words: tuple[str, ...], clause: list[str]) -> bool:
@@ -92,7 +95,7 @@ class Suggester:
 
     def suggest(self, text: str) -> list[Suggestion]:
         """The codes whose rules match `text`, in codebook order, each with the rules that matched."""
-        parts = clauses(text)
+        parts = clauses(text, self._cut)
         found: dict[str, list[str]] = {}
         for code, rule, words in self.rules:
             if any(self._matches(words, clause) for clause in parts):

@@ -80,8 +80,20 @@ def current_codebook(session: Session, study: Study) -> tuple[CodebookVersion | 
         .order_by(CodebookVersion.version.desc())
     ).first()
     if stored is None:
-        return None, default_codebook()
-    return stored, parse_codebook(stored.definition, f"codebook v{stored.version} of study {study.name}")
+        return None, _default()
+    return stored, _parsed(
+        stored.sha256, json.dumps(stored.definition, ensure_ascii=False), f"codebook v{stored.version}"
+    )
+
+
+@lru_cache(maxsize=1)
+def _default() -> Codebook:
+    return default_codebook()
+
+
+@lru_cache(maxsize=16)
+def _parsed(sha256: str, definition_json: str, source: str) -> Codebook:
+    return parse_codebook(json.loads(definition_json), source)
 
 
 def save_codebook(
@@ -89,7 +101,7 @@ def save_codebook(
 ) -> CodebookVersion:
     """Store `codebook` (default: the shipped one) as the study's next version, unless it is unchanged."""
     require(actor, *CODER_ROLES)
-    definition = (codebook or default_codebook()).as_dict()
+    definition = (codebook or _default()).as_dict()
     stored, _ = current_codebook(session, study)
     if stored is not None and stored.sha256 == _sha(definition):
         return stored
@@ -123,7 +135,7 @@ def _suggester(definition_json: str) -> Suggester:
 
 
 def suggester_for(codebook: Codebook) -> Suggester:
-    """A (cached) suggester for `codebook`: jieba loads once per process."""
+    """A (cached) suggester for `codebook`."""
     return _suggester(json.dumps(codebook.as_dict(), ensure_ascii=False, sort_keys=True))
 
 
@@ -134,9 +146,10 @@ def _is_free_text(question: str, value: object) -> bool:
     return question == "comment" or not _CHOICE_CODE.match(value.strip())
 
 
-def _raw_comments(session: Session, study: Study) -> pd.DataFrame:
-    """interview_id, question, text, name_sealed, frame_id, record_id — for scrubbing only, never shown."""
-    rows = session.execute(
+def _raw_comments(session: Session, study: Study, key: Key | None = None) -> pd.DataFrame:
+    """interview_id, question, text, name_sealed, frame_id, record_id — for scrubbing only, never shown.
+    All the study's comments, or the one of `key`."""
+    query = (
         select(
             Answer.interview_id, Answer.item, Answer.value, FrameRecord.name_sealed, FrameRecord.frame_id,
             FrameRecord.record_id,
@@ -146,7 +159,10 @@ def _raw_comments(session: Session, study: Study) -> pd.DataFrame:
         .join(FrameRecord, FrameRecord.id == Case.frame_record_id)
         .where(Case.study_id == study.id, Answer.item.in_(QUESTIONS))
         .order_by(Answer.interview_id, Answer.item)
-    ).all()  # fmt: skip
+    )  # fmt: skip
+    if key is not None:
+        query = query.where(Answer.interview_id == key[0], Answer.item == key[1])
+    rows = session.execute(query).all()
     kept = [r for r in rows if _is_free_text(r.item, r.value)]
     return pd.DataFrame(
         [(r.interview_id, r.item, r.value.strip(), r.name_sealed, r.frame_id, r.record_id) for r in kept],
@@ -177,14 +193,17 @@ def comments(session: Session, actor: User, study: Study) -> list[Comment]:
 
 def comment(session: Session, actor: User, study: Study, interview_id: int, question: str) -> Comment:
     require(actor, *CODER_ROLES)
-    raw = _raw_comments(session, study)
-    raw = raw[(raw["interview_id"] == interview_id) & (raw["question"] == question)]
+    return _scrubbed(session, study, _one_comment(session, study, interview_id, question))[0]
+
+
+def _one_comment(session: Session, study: Study, interview_id: int, question: str) -> pd.DataFrame:
+    raw = _raw_comments(session, study, (interview_id, question))
     if raw.empty:
         raise NotFound(
             f"interview {interview_id} of study {study.name} has no {question} text to code",
             zh=f"项目 {study.name} 的访问 {interview_id} 没有可编码的{question}文本",
         )
-    return _scrubbed(session, study, raw)[0]
+    return raw
 
 
 def suggestions(session: Session, study: Study, text: str) -> list[Suggestion]:
@@ -245,6 +264,16 @@ def sample_members(session: Session, study: Study) -> list[Key]:
     return [] if sample is None else [(int(i), str(q)) for i, q in sample.members]
 
 
+@dataclass(frozen=True)
+class Decision:
+    """A coder's codes for one comment; `suggested`: the suggestions shown (those kept are marked)."""
+
+    interview_id: int
+    question: str
+    codes: frozenset[str]
+    suggested: frozenset[str] = frozenset()
+
+
 def save_coding(
     session: Session,
     actor: User,
@@ -258,55 +287,72 @@ def save_coding(
 
     The pass follows from who coded before: the first coder of a comment codes the first pass; another
     researcher may code it only when it is in the double-coding sample (the second pass)."""
+    decision = Decision(interview_id, question, frozenset(codes), frozenset(suggested))
+    return save_codings(session, actor, study, [decision])[0]
+
+
+def save_codings(
+    session: Session, actor: User, study: Study, decisions: Iterable[Decision]
+) -> list[CommentCoding]:
+    """`save_coding` for many comments at once (checks and lookups done once), each audited."""
     require(actor, *CODER_ROLES)
-    if question not in QUESTIONS:
-        raise InvalidState(f"{question!r} is not a coded question; use one of {', '.join(QUESTIONS)}")
-    comment(session, actor, study, interview_id, question)  # exists, and belongs to the study
+    decisions = list(decisions)
     stored, codebook = _stored_codebook(session, actor, study)
-    chosen = sorted(set(codes))
-    for code in chosen:
-        if code not in codebook.assignable_codes:
-            raise InvalidState(
-                f"code {code!r} is not an assignable code of codebook {codebook.name} v{codebook.version}",
-                zh=f"代码 {code!r} 不是编码簿 {codebook.name} 第 {codebook.version} 版中可用的代码",
-            )
-    existing = session.scalars(
-        select(CommentCoding).where(
-            CommentCoding.interview_id == interview_id, CommentCoding.question == question
-        )
-    ).all()
-    mine = next((c for c in existing if c.coder_id == actor.id), None)
-    if mine is None:
-        if not existing:
-            coding_pass = "first"
-        elif (interview_id, question) in sample_members(session, study) and len(existing) == 1:
-            coding_pass = "second"
-        else:
-            raise InvalidState(
-                f"interview {interview_id}'s {question} is already coded and not (or no longer) open for a "
-                "second coder",
-                zh=f"访问 {interview_id} 的{question}已经编码，且不在（或已完成）双重编码样本中",
-            )
-        mine = CommentCoding(
-            study_id=study.id, codebook_id=stored.id, interview_id=interview_id, question=question,
-            coder_id=actor.id, coding_pass=coding_pass,
-        )  # fmt: skip
-        session.add(mine)
-        session.flush()
-    else:
-        session.execute(delete(CommentCode).where(CommentCode.coding_id == mine.id))
-        mine.codebook_id = stored.id
-    accepted = set(suggested)
-    session.add_all(
-        [CommentCode(coding_id=mine.id, code=code, suggested=code in accepted) for code in chosen]
+    known = set(
+        _raw_comments(session, study)[["interview_id", "question"]].itertuples(index=False, name=None)
     )
+    members = set(sample_members(session, study))
+    existing: dict[Key, list[CommentCoding]] = {}
+    for coding in session.scalars(select(CommentCoding).where(CommentCoding.study_id == study.id)):
+        existing.setdefault((coding.interview_id, coding.question), []).append(coding)
+    saved = []
+    for decision in decisions:
+        key = (decision.interview_id, decision.question)
+        if decision.question not in QUESTIONS:
+            raise InvalidState(
+                f"{decision.question!r} is not a coded question; use one of {', '.join(QUESTIONS)}"
+            )
+        if key not in known:
+            _one_comment(session, study, *key)  # raises NotFound naming it
+        unknown = sorted(set(decision.codes) - set(codebook.assignable_codes))
+        if unknown:
+            raise InvalidState(
+                f"code {unknown[0]!r} is not an assignable code of codebook {codebook.name} v{codebook.version}",
+                zh=f"代码 {unknown[0]!r} 不是编码簿 {codebook.name} 第 {codebook.version} 版中可用的代码",
+            )
+        others = existing.get(key, [])
+        mine = next((c for c in others if c.coder_id == actor.id), None)
+        if mine is None:
+            if others and not (key in members and len(others) == 1):
+                raise InvalidState(
+                    f"interview {key[0]}'s {key[1]} is already coded and not (or no longer) open for a second coder",
+                    zh=f"访问 {key[0]} 的{key[1]}已经编码，且不在（或已完成）双重编码样本中",
+                )
+            mine = CommentCoding(
+                study_id=study.id, codebook_id=stored.id, interview_id=key[0], question=key[1],
+                coder_id=actor.id, coding_pass="second" if others else "first",
+            )  # fmt: skip
+            session.add(mine)
+            session.flush()
+            existing.setdefault(key, []).append(mine)
+        else:
+            session.execute(delete(CommentCode).where(CommentCode.coding_id == mine.id))
+            mine.codebook_id = stored.id
+        chosen = sorted(decision.codes)
+        session.add_all(
+            [
+                CommentCode(coding_id=mine.id, code=code, suggested=code in decision.suggested)
+                for code in chosen
+            ]
+        )
+        audit.record(
+            session, actor.username, "coding.saved", study_id=study.id, entity="comment_coding",
+            entity_id=mine.id, interview_id=key[0], question=key[1], coding_pass=mine.coding_pass, codes=chosen,
+            accepted_suggestions=sorted(decision.suggested & decision.codes),
+        )  # fmt: skip
+        saved.append(mine)
     session.flush()
-    audit.record(
-        session, actor.username, "coding.saved", study_id=study.id, entity="comment_coding", entity_id=mine.id,
-        interview_id=interview_id, question=question, coding_pass=mine.coding_pass, codes=chosen,
-        accepted_suggestions=sorted(accepted & set(chosen)),
-    )  # fmt: skip
-    return mine
+    return saved
 
 
 def queue(session: Session, actor: User, study: Study, coding_pass: str = "first") -> list[Comment]:
@@ -537,3 +583,35 @@ def progress(session: Session, actor: User, study: Study) -> dict[str, int]:
         "double_coded": len(set(first) & set(second)),
         "open_disagreements": open_,
     }
+
+
+# ---------------------------------------------------------------------------------------------- demo
+def demo_coding(session: Session, first: User, second: User, study: Study, *, seed: int) -> dict[str, int]:
+    """The demo's coding: `first` accepts jieba's suggestions on every comment, a seeded fifth is drawn
+    for double coding, `second` codes it blind (accepting suggestions, with a seeded slip now and then:
+    a suggestion dropped or a code added), and `first` adjudicates the first few disagreements."""
+    rng = np.random.default_rng(seed)
+    _, codebook = _stored_codebook(session, first, study)
+    suggester = suggester_for(codebook)
+    todo = comments(session, first, study)
+    decisions = []
+    for item in todo:
+        found = frozenset(s.code for s in suggester.suggest(item.text))
+        decisions.append(Decision(item.interview_id, item.question, found, found))
+    save_codings(session, first, study, decisions)
+    if not todo:
+        return {"coded": 0, "double_coded": 0, "adjudicated": 0}
+    draw_double_sample(session, first, study, seed=seed, share=DOUBLE_SHARE)
+    blind = queue(session, second, study, "second")
+    decisions = []
+    for item in blind:
+        found = [s.code for s in suggester.suggest(item.text)]
+        kept = {code for code in found if rng.random() > 0.15}
+        if rng.random() < 0.1:
+            kept.add(str(rng.choice(codebook.assignable_codes)))
+        decisions.append(Decision(item.interview_id, item.question, frozenset(kept), frozenset(found)))
+    save_codings(session, second, study, decisions)
+    disputed = disagreements(session, first, study).head(5)
+    for row in disputed.itertuples(index=False):
+        adjudicate(session, first, study, int(row.interview_id), row.question, row.code, bool(row.second))
+    return {"coded": len(todo), "double_coded": len(blind), "adjudicated": len(disputed)}
