@@ -225,6 +225,19 @@ def _build(
         study = studies.find_study(session, STUDY_NAME)
         studies.set_state(session, supervisor, study, "closed")
         result.analysis = analysis_service.analyse(session, study)
+    with _stage(result, "comment coding", echo), db.session() as session:  # issue 14: coded comments
+        from survey_app.services import coding
+
+        passwords["researcher2"] = generate_password()  # the second, blind coder
+        second = auth.create_user(
+            session,
+            None,
+            "researcher2",
+            passwords["researcher2"],
+            "researcher",
+            display_name="demo researcher 2",
+        )
+        coding.demo_coding(session, researcher, second, studies.find_study(session, STUDY_NAME), seed=seed)
     with _stage(result, "PDF report", echo), db.session() as session:  # audited once the PDF is written
         study = studies.find_study(session, STUDY_NAME)
         built = reports.render_report(session, study, lang="zh", kind="full")
@@ -411,6 +424,10 @@ def _scripts_by_case(script: Any) -> dict[int, dict[str, Any]]:
             (code, at.to_pydatetime()) for code, at in zip(group["disposition"], group["at"], strict=True)
         ]
         plans[int(case_id)] = {"calls": calls, "answers": script.answers.get(int(case_id))}
+    from fixtures.comments import realistic_comments  # varied texts to code (issue 14)
+
+    for case_id, text in realistic_comments(script).items():
+        plans[int(case_id)]["answers"]["comment"] = text
     return plans
 
 
