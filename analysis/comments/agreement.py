@@ -1,7 +1,7 @@
 """Inter-coder agreement on multi-label codings: Cohen's kappa per code.
 
 Each code is treated as its own yes/no question over the comments both coders coded: did the coder
-assign it? Kappa and its large-sample standard error come from `analysis.agreement.kappa_with_se` on
+assign it? Kappa and its large-sample standard error (normal interval, clipped to [−1, 1]) come from `analysis.agreement.kappa_with_se` on
 that 2×2 table (the same statistic as statsmodels' `cohens_kappa`). A code neither coder used, or one
 both used on every comment, has no chance-corrected agreement: its kappa is NaN, with the raw
 agreement still given.
@@ -67,7 +67,7 @@ def code_agreement(
         return CodeAgreement(code, table, float("nan"), float("nan"), (float("nan"), float("nan")))
     kappa, se = kappa_with_se(table, np.eye(2))
     q = stats.norm.ppf(0.5 + level / 2)
-    return CodeAgreement(code, table, kappa, se, (kappa - q * se, kappa + q * se))
+    return CodeAgreement(code, table, kappa, se, (max(kappa - q * se, -1.0), min(kappa + q * se, 1.0)))
 
 
 def kappa_per_code(

@@ -55,7 +55,7 @@ _ADDRESS = re.compile(
     rf"|{_CN_NUM}\s*(?:号楼|号|栋|幢)\s*{_CN_NUM}\s*(?:单元|室|楼)(?:\s*{_CN_NUM}\s*(?:室|楼))*"
     rf"|{_CN_NUM}\s*室"
 )
-_TITLED = re.compile(rf"(?<![\u4e00-\u9fa5]{{2}}){_SURNAME}(?=(?:{'|'.join(TITLES)}))")
+_TITLED = re.compile(rf"{_SURNAME}(?=(?:{'|'.join(TITLES)}))")
 _FAMILIAR = re.compile(
     rf"(?<![\u4e00-\u9fa5])[小老]{_SURNAME}(?![\u4e00-\u9fa5]{{2}})|(?<=[，,。\s])[小老]{_SURNAME}"
 )

@@ -159,6 +159,13 @@ def test_a_code_nobody_used_has_no_kappa_but_full_agreement():
     assert np.isnan(row["kappa"]) and row["agreement"] == 1.0
 
 
+def test_kappa_intervals_stay_within_minus_one_and_one():
+    first = {i: ({"a"} if i < 2 else set()) for i in range(5)}
+    second = {i: ({"a"} if i < 1 else set()) for i in range(5)}
+    row = kappa_per_code(first, second, ["a"]).iloc[0]
+    assert -1 <= row["ci_low"] <= row["kappa"] <= row["ci_high"] <= 1
+
+
 def test_no_double_coded_comment_is_one_sentence():
     with pytest.raises(ValueError, match="no comment was coded by both coders"):
         kappa_per_code({1: {"a"}}, {2: {"a"}}, ["a"])
@@ -226,6 +233,7 @@ def test_labels_follow_the_language(codebook, respondents):
         ("我是张伟，对结果不满意", "我是〔姓名〕，对结果不满意"),
         ("姓陈的工作人员很负责", "姓某的工作人员很负责"),
         ("欧阳调解员很耐心", "某调解员很耐心"),
+        ("接待我的吴老师很负责", "接待我的某老师很负责"),
     ],
 )
 def test_personal_identifiers_are_scrubbed(text, scrubbed):
