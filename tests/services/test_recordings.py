@@ -216,3 +216,39 @@ def test_the_recording_time_is_stored_as_naive_utc(db, users, study_id):
         attached = session.get(CallRecording, recording_id).attached_at
     assert attached.tzinfo is None
     assert abs(attached - dt.datetime.now(dt.UTC).replace(tzinfo=None)) < dt.timedelta(minutes=5)
+
+
+def test_after_huifang_purge_a_backed_up_ciphertext_can_no_longer_be_opened(db, users, study_id):
+    from survey_app.security import fieldcrypto
+
+    _, recording_id = _recorded_call(db, users, study_id)
+    with db.engine.connect() as connection:  # what a backup taken before the purge holds
+        backup = bytes(
+            connection.execute(
+                text("SELECT audio_sealed FROM call_recordings WHERE id = :i"), {"i": recording_id}
+            ).scalar_one()
+        )
+    with db.session() as session:
+        key_id = session.get(Study, study_id).data_key_id
+        cipher = fieldcrypto.FieldCipher(fieldcrypto.data_key(key_id), recordings.TABLE)
+        case_id, attempt = session.get(CallRecording, recording_id).case_id, 1
+    assert cipher.open_bytes(recordings.COLUMN, backup, recordings.row_key(case_id, attempt)) == WAV
+    done = retention.purge(db, users["admin"], "callback-2026", early_reason="the study was cancelled")
+    assert done.key_destroyed
+    with pytest.raises(fieldcrypto.KeyUnavailable):
+        fieldcrypto.data_key(key_id)
+
+
+def test_the_start_up_retention_check_purges_recordings_with_the_personal_data(db, users, study_id):
+    from survey_app.services.studies import set_state
+
+    _, recording_id = _recorded_call(db, users, study_id)
+    with db.session() as session:
+        study = session.get(Study, study_id)
+        study.settings = {**study.settings, "retention_days": 30}
+        set_state(session, users["supervisor"], study, "closed")
+    later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=31)
+    assert [p.study for p in retention.purge_due(db, now=later)] == ["callback-2026"]
+    with db.session() as session:
+        assert session.get(CallRecording, recording_id).purged_at == later
+        assert session.get(CallRecording, recording_id).audio_sealed is None
