@@ -40,10 +40,12 @@ ROLE_PAGES: dict[str, list[tuple[str, str, str]]] = {
     "supervisor": [
         ("progress.py", "page.progress", "progress"),
         ("recordings.py", "recording.page", "recordings"),
+        ("referrals.py", "referral.page", "referrals"),
     ],
     "reviewer": [("comparison.py", "page.comparison", "comparison")],
     "auditor": [("reports.py", "page.reports", "reports")],
     "admin": [("users.py", "page.users", "users")],
+    "remediation": [("referrals.py", "referral.page", "referrals")],
 }
 
 

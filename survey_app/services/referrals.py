@@ -82,6 +82,7 @@ class ReferralView:
     overdue: bool
     recallback_rating: str | None
     recallback_at: dt.datetime | None
+    scale: str  # the study's rating scale: what the re-callback may answer
 
 
 def below_satisfied(scale: str) -> tuple[str, ...]:
@@ -209,7 +210,9 @@ def _get(session: Session, actor: User, referral_id: int) -> Referral:
     return referral
 
 
-def _view(referral: Referral, cipher: fieldcrypto.FieldCipher | None, now: dt.datetime) -> ReferralView:
+def _view(
+    referral: Referral, cipher: fieldcrypto.FieldCipher | None, scale: str, now: dt.datetime
+) -> ReferralView:
     name = phone = ""
     if cipher is not None:
         name = mask_name(cipher.open("name", referral.name_sealed, referral.ref_no))
@@ -236,6 +239,7 @@ def _view(referral: Referral, cipher: fieldcrypto.FieldCipher | None, now: dt.da
         overdue=referral.status != "closed" and referral.due_at < now,
         recallback_rating=referral.recallback_rating,
         recallback_at=referral.recallback_at,
+        scale=scale,
     )
 
 
@@ -261,12 +265,13 @@ def list_referrals(
     ciphers: dict[int, fieldcrypto.FieldCipher | None] = {}
     views = []
     for referral in referrals:
+        study_row = session.get(Study, referral.study_id)
         if referral.study_id not in ciphers:
             try:
-                ciphers[referral.study_id] = _cipher(session.get(Study, referral.study_id))
+                ciphers[referral.study_id] = _cipher(study_row)
             except InvalidState:
                 ciphers[referral.study_id] = None  # purged: the referral stays, its contact is gone
-        views.append(_view(referral, ciphers[referral.study_id], now))
+        views.append(_view(referral, ciphers[referral.study_id], study_row.scale, now))
     return views
 
 

@@ -84,7 +84,7 @@ def _english(text: str, data: set[str]) -> set[str]:
 def test_every_page_of_every_role_is_chinese(study, app_db, role):
     complete_interviews(app_db, 4)
     data = {STUDY_NAME, *STUDY_NAME.split("-"), "researcher", "surveyor", "supervisor", "reviewer"}
-    data |= {"auditor", "admin"}
+    data |= {"auditor", "admin", "remediation"}
     if role == "researcher":  # the designer shows the questionnaire's codes: names, choices, expressions
         data |= _questionnaire_codes()
     app = log_in(role)

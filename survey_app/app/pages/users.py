@@ -32,7 +32,14 @@ def _role_label(role: str) -> str:
 
 
 st.subheader(tr("users.create"))
-NEW_USER_KEYS = ("new_username", "new_display_name", "new_role", "new_password", "new_surveyor_no")
+NEW_USER_KEYS = (
+    "new_username",
+    "new_display_name",
+    "new_role",
+    "new_password",
+    "new_surveyor_no",
+    "new_organisation_id",
+)
 
 # the form keeps what was typed until a user is made: a refused attempt (a short password, a taken
 # name) leaves every field, the role included, as the admin left it
@@ -44,6 +51,7 @@ with st.form("create_user", clear_on_submit=False):
     )
     password = st.text_input(tr("users.password"), type="password", key="new_password")
     surveyor_no = st.text_input(tr("users.surveyor_no"), key="new_surveyor_no")
+    organisation_id = st.text_input(tr("referral.organisation_id"), key="new_organisation_id")
     create = st.form_submit_button(tr("users.submit"))
 if create:
     problem = auth.password_issue(password, username.strip())
@@ -59,6 +67,7 @@ if create:
                 role,
                 display_name=display_name.strip() or None,
                 surveyor_no=(surveyor_no.strip() or None) if role == "surveyor" else None,
+                organisation_id=organisation_id.strip() or None,  # kept for a responsible office only
             )
             state.flash(tr("users.created", name=made.username))
         if st.session_state.get(state.FLASH_KEY):
