@@ -67,6 +67,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "recording.col.attempt": {"zh": "呼叫次序", "en": "Attempt"},
     "recording.col.disposition": {"zh": "呼叫结果", "en": "Outcome"},
     "recording.col.surveyor": {"zh": "访员", "en": "Surveyor"},
+    "recording.col.attached_by": {"zh": "上传人", "en": "Attached by"},
     "recording.col.source": {"zh": "来源", "en": "Source"},
     "recording.col.consent": {"zh": "录音告知", "en": "Consent"},
     "recording.col.seconds": {"zh": "时长（秒）", "en": "Seconds"},

@@ -14,7 +14,17 @@ from survey_app.app.state import tr
 from survey_app.services import recordings
 
 PLAYING_KEY = "recording_playing"
-SHOWN = ("recording", "case_id", "attempt", "disposition", "surveyor", "source", "consent", "seconds")
+SHOWN = (
+    "recording",
+    "case_id",
+    "attempt",
+    "disposition",
+    "surveyor",
+    "attached_by",
+    "source",
+    "consent",
+    "seconds",
+)
 
 state.guard("supervisor")
 st.header(tr("recording.page"))
