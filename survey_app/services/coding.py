@@ -253,14 +253,14 @@ def coding_of(
     return set(session.scalars(select(CommentCode.code).where(CommentCode.coding_id == coding.id)))
 
 
-def _sample(session: Session, study: Study) -> CodingSample | None:
+def current_sample(session: Session, study: Study) -> CodingSample | None:
     return session.scalars(
         select(CodingSample).where(CodingSample.study_id == study.id).order_by(CodingSample.id.desc())
     ).first()
 
 
 def sample_members(session: Session, study: Study) -> list[Key]:
-    sample = _sample(session, study)
+    sample = current_sample(session, study)
     return [] if sample is None else [(int(i), str(q)) for i, q in sample.members]
 
 
