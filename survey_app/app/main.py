@@ -32,6 +32,7 @@ ROLE_PAGES: dict[str, list[tuple[str, str, str]]] = {
         ("frames.py", "page.frames", "frames"),
         ("sample.py", "page.sample", "sample"),
         ("designer.py", "page.designer", "designer"),
+        ("coding.py", "coding.page", "coding"),
     ],
     "surveyor": [
         ("queue.py", "page.queue", "queue"),
