@@ -154,17 +154,7 @@ class FieldCipher:
         """The plaintext of one stored value; TamperedCiphertext if it was altered or moved."""
         if sealed is None:
             return None
-        sealed = bytes(sealed)
-        if sealed[:1] != VERSION or len(sealed) < 1 + NONCE_BYTES + 16:
-            raise TamperedCiphertext(f"{self._table}.{column} of row {row}: not a Huifang ciphertext")
-        nonce, body = sealed[1 : 1 + NONCE_BYTES], sealed[1 + NONCE_BYTES :]
-        try:
-            return self._aead.decrypt(nonce, body, associated_data(self._table, column, row)).decode("utf-8")
-        except Exception as exc:  # cryptography raises InvalidTag
-            raise TamperedCiphertext(
-                f"{self._table}.{column} of row {row} does not open under its key: it was altered, "
-                "or copied from another row"
-            ) from exc
+        return self.open_bytes(column, sealed, row).decode("utf-8")
 
     def open_many(self, column: str, sealed: Sequence[bytes | None], rows: Sequence[str]) -> list[str | None]:
         return [self.open(column, s, r) for s, r in zip(sealed, rows, strict=True)]
