@@ -216,3 +216,41 @@ def test_the_command_prints_each_row_and_a_summary(db, users, study_id, tmp_path
     assert f"row 2: case {case_id} attempt 1 — recording attached" in result.output
     assert "row 3: unmatched — no attempt on this number" in result.output
     assert "1 attached, 1 unmatched, 0 ambiguous." in result.output
+
+
+def test_the_command_refuses_a_cdr_without_a_number_column_in_one_sentence(
+    db, users, study_id, tmp_path, database_url
+):
+    cdr = _cdr(tmp_path, "2026-03-04 09:59:00,a.wav", header="calldate,recordingfile\n")
+    result = CliRunner().invoke(
+        main,
+        [
+            "--db",
+            database_url,
+            "recordings",
+            "match",
+            "callback-2026",
+            "--cdr",
+            str(cdr),
+            "--folder",
+            str(_folder(tmp_path)),
+        ],
+        env={"HUIFANG_USER": "supervisor", "HUIFANG_PASSWORD": "password-supervisor"},
+    )
+    assert result.exit_code == 1
+    assert result.output.strip().startswith("Error: cdr.csv: the CDR file has no column for number")
+    assert "Traceback" not in result.output
+
+
+def test_the_verify_command_checks_every_matched_recording(db, users, study_id, tmp_path, database_url):
+    case_id = _attempt(db, users["surveyor"], study_id, WEDNESDAY_10_SHANGHAI)
+    cdr = _cdr(tmp_path, f"2026-03-04 09:59:00,{_phone(db, case_id)},30,a.wav")
+    _match(db, users, study_id, cdr, _folder(tmp_path, "a.wav"))
+    result = CliRunner().invoke(
+        main,
+        ["--db", database_url, "recordings", "verify", "callback-2026"],
+        env={"HUIFANG_USER": "auditor", "HUIFANG_PASSWORD": "password-auditor"},
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("OK    recording 1: SHA-256 ")
+    assert "1 recordings checked." in result.output
