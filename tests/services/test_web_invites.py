@@ -227,3 +227,22 @@ def test_a_bad_mode_design_names_the_setting(db, tmp_path, outbox):
         study.settings = {**study.settings, "mode_design": "web_only"}
         with pytest.raises(InvalidState, match="mode_design"):
             web_invites.mode_design(study)
+
+
+def test_answers_posted_together_go_through_the_engine_and_submit_at_the_end(web_study, outbox):
+    _invite(web_study, limit=1)
+    number, token = _tokens(outbox)[0]
+    _verified(web_study, number, token)
+    with web_study.session() as session:
+        engine = web_invites.answer_many(session, token, full_answers(0))
+    assert engine.complete
+    with web_study.session() as session, pytest.raises(web_invites.LinkClosed):
+        web_invites.open_link(session, token)
+
+
+def test_answers_to_items_the_questionnaire_did_not_ask_are_refused(web_study, outbox):
+    _invite(web_study, limit=1)
+    number, token = _tokens(outbox)[0]
+    _verified(web_study, number, token)
+    with web_study.session() as session, pytest.raises(InvalidState, match="did not ask"):
+        web_invites.answer_many(session, token, {**full_answers(0), "unsatisfied_reason": "efficiency"})
