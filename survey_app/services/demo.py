@@ -251,6 +251,10 @@ def _build(
         from survey_app.services.recording_demo import attach_demo_recording
 
         attach_demo_recording(db, LIVE_STUDY, seed=seed)
+    with _stage(result, "web invitations", echo):  # issue 14: the live study mixed-mode, some web answers
+        from survey_app.services.web_demo import build_web_demo
+
+        result.live_waiting -= build_web_demo(db, LIVE_STUDY, seed=seed, out_dir=out_dir).invited
     return result
 
 
