@@ -69,6 +69,15 @@ def _match(db, users, study_id, cdr, folder, tolerance=120):
         )
 
 
+def _huifang(database_url: str, role: str, *args: str):
+    """Run `huifang --db URL ARGS…` as the test user of `role`."""
+    return CliRunner().invoke(
+        main,
+        ["--db", database_url, *args],
+        env={"HUIFANG_USER": role, "HUIFANG_PASSWORD": f"password-{role}"},
+    )
+
+
 def test_a_call_that_ended_shortly_before_the_attempt_was_saved_is_matched(db, users, study_id, tmp_path):
     case_id = _attempt(db, users["surveyor"], study_id, WEDNESDAY_10_SHANGHAI)
     # the call ran 09:58:30–09:59:30; the outcome was saved at 10:00:00, 30 s later
@@ -197,20 +206,16 @@ def test_the_command_prints_each_row_and_a_summary(db, users, study_id, tmp_path
         "2026-03-04 09:59:00,13999999999,30,b.wav",
     )
     folder = _folder(tmp_path, "a.wav", "b.wav")
-    result = CliRunner().invoke(
-        main,
-        [
-            "--db",
-            database_url,
-            "recordings",
-            "match",
-            "callback-2026",
-            "--cdr",
-            str(cdr),
-            "--folder",
-            str(folder),
-        ],
-        env={"HUIFANG_USER": "supervisor", "HUIFANG_PASSWORD": "password-supervisor"},
+    result = _huifang(
+        database_url,
+        "supervisor",
+        "recordings",
+        "match",
+        "callback-2026",
+        "--cdr",
+        str(cdr),
+        "--folder",
+        str(folder),
     )
     assert result.exit_code == 0, result.output
     assert f"row 2: case {case_id} attempt 1 — recording attached" in result.output
@@ -222,20 +227,17 @@ def test_the_command_refuses_a_cdr_without_a_number_column_in_one_sentence(
     db, users, study_id, tmp_path, database_url
 ):
     cdr = _cdr(tmp_path, "2026-03-04 09:59:00,a.wav", header="calldate,recordingfile\n")
-    result = CliRunner().invoke(
-        main,
-        [
-            "--db",
-            database_url,
-            "recordings",
-            "match",
-            "callback-2026",
-            "--cdr",
-            str(cdr),
-            "--folder",
-            str(_folder(tmp_path)),
-        ],
-        env={"HUIFANG_USER": "supervisor", "HUIFANG_PASSWORD": "password-supervisor"},
+    folder = _folder(tmp_path)
+    result = _huifang(
+        database_url,
+        "supervisor",
+        "recordings",
+        "match",
+        "callback-2026",
+        "--cdr",
+        str(cdr),
+        "--folder",
+        str(folder),
     )
     assert result.exit_code == 1
     assert result.output.strip().startswith("Error: cdr.csv: the CDR file has no column for number")
@@ -246,11 +248,7 @@ def test_the_verify_command_checks_every_matched_recording(db, users, study_id, 
     case_id = _attempt(db, users["surveyor"], study_id, WEDNESDAY_10_SHANGHAI)
     cdr = _cdr(tmp_path, f"2026-03-04 09:59:00,{_phone(db, case_id)},30,a.wav")
     _match(db, users, study_id, cdr, _folder(tmp_path, "a.wav"))
-    result = CliRunner().invoke(
-        main,
-        ["--db", database_url, "recordings", "verify", "callback-2026"],
-        env={"HUIFANG_USER": "auditor", "HUIFANG_PASSWORD": "password-auditor"},
-    )
+    result = _huifang(database_url, "auditor", "recordings", "verify", "callback-2026")
     assert result.exit_code == 0, result.output
     assert result.output.startswith("OK    recording 1: SHA-256 ")
     assert "1 recordings checked." in result.output
