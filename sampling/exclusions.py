@@ -8,6 +8,11 @@ Each excluded record is listed with one reason, the first that applies in this o
 When the frame's ``phone`` column holds keyed hashes instead of numbers (Huifang stores numbers
 encrypted and matches on an HMAC), give ``match_key``: the function that turns normalised numbers
 into those hashes. The lists are then compared as hashes; their fingerprints stay those of the numbers.
+
+A caller that finds recently contacted people itself (Huifang matches person keys across its studies'
+call histories) gives their frame rows as ``recent_records`` with ``within_days`` and ``as_of``; the
+design then records the window and date, and the rows are kept with their reason where the draw's
+exclusions are kept.
 """
 
 from __future__ import annotations
@@ -47,10 +52,14 @@ class Exclusions:
     rules: tuple[str, ...] = ("complaint_open",)
     as_of: dt.date | None = None
     match_key: Callable[[Iterable[str]], Iterable[str]] | None = None
+    #: frame record ids whose person was contacted within `within_days` before `as_of` (the caller found
+    #: them by matching people across studies); excluded as ``called_recently``, matched on `record_id`
+    recent_records: Iterable[object] | None = None
     _dnc: set[str] = field(init=False, repr=False, default_factory=set)
     _recent: set[str] = field(init=False, repr=False, default_factory=set)
     _dnc_match: set[str] = field(init=False, repr=False, default_factory=set)
     _recent_match: set[str] = field(init=False, repr=False, default_factory=set)
+    _recent_records: set[str] = field(init=False, repr=False, default_factory=set)
 
     def __post_init__(self) -> None:
         self._dnc = phone_set(self.do_not_call) if self.do_not_call is not None else set()
@@ -69,6 +78,8 @@ class Exclusions:
                 )
             cutoff = pd.Timestamp(self.as_of) - pd.Timedelta(days=self.within_days)
             self._recent = phone_set(self.recent_calls.loc[(last > cutoff).to_numpy(), "phone"])
+        if self.recent_records is not None:
+            self._recent_records = {str(r) for r in self.recent_records}
         keyed = self.match_key or (lambda phones: phones)
         self._dnc_match = set(keyed(sorted(self._dnc)))
         self._recent_match = set(keyed(sorted(self._recent)))
@@ -92,8 +103,13 @@ class Exclusions:
         checks: list[tuple[str, np.ndarray]] = []
         if self._dnc_match:
             checks.append((DO_NOT_CALL, data["phone"].isin(self._dnc_match).to_numpy(dtype=bool)))
+        recent = np.zeros(len(data), dtype=bool)
         if self._recent_match:
-            checks.append((CALLED_RECENTLY, data["phone"].isin(self._recent_match).to_numpy(dtype=bool)))
+            recent |= data["phone"].isin(self._recent_match).to_numpy(dtype=bool)
+        if self._recent_records:
+            recent |= data["record_id"].astype(str).isin(self._recent_records).to_numpy(dtype=bool)
+        if self._recent_match or self._recent_records:
+            checks.append((CALLED_RECENTLY, recent))
         for rule in self.rules:
             if rule not in data.columns:
                 continue

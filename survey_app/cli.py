@@ -452,20 +452,38 @@ def sample() -> None:
     """Sample designs: plan, draw, release reserves, verify."""
 
 
+_recent_option = click.option(
+    "--exclude-recent-days",
+    "recent_days",
+    type=click.IntRange(0, 730),
+    help="Leave out people another study reached in the last N days (matched by person key; 0 = off). "
+    "The draw keeps it as the study's rule.",
+)
+
+
 @sample.command("plan")
 @click.argument("study")
 @_design_options
+@_recent_option
 @pass_ctx
-def sample_plan(ctx: _Context, study: str, **options) -> None:
+def sample_plan(ctx: _Context, study: str, recent_days: int | None, **options) -> None:
     """Show N_h, n_h and the expected margin of error per stratum, drawing nothing."""
-    from survey_app.services import frames, samples
+    from survey_app.services import frames, recent_contacts, samples
     from survey_app.services.studies import find_study
 
     with _errors(), ctx.db.session() as session:
         target = find_study(session, study)
+        if recent_days is not None:  # for this plan only: rolled back below, the study keeps its rule
+            target.settings = {**(target.settings or {}), recent_contacts.SETTING: recent_days}
         data = frames.frame_records(session, frames.latest_frame(session, target), personal=True)
         table = samples.plan(data, target, _params(**options))
+        left_out = len(recent_contacts.exclusion_args(target).get("recent_records", []))
+        session.rollback()
         click.echo(table.to_string())
+        if recent_days:
+            click.echo(
+                f"left out: {left_out} record(s) of people other studies reached in the last {recent_days} days"
+            )
         click.echo(f"total n = {int(table['n_h'].sum())} of N = {int(table['N_h'].sum())}")
         click.echo(
             f"mdi = minimum detectable inflation of a stratum audited as a unit: one-sided exact binomial "
@@ -483,17 +501,21 @@ def sample_plan(ctx: _Context, study: str, **options) -> None:
 @click.argument("study")
 @_design_options
 @click.option("--seed", required=True, type=int, help="Recorded, so anyone can re-draw the same sample.")
+@_recent_option
 @user_option
 @pass_ctx
-def sample_draw(ctx: _Context, study: str, user: str | None, **options) -> None:
+def sample_draw(ctx: _Context, study: str, user: str | None, recent_days: int | None, **options) -> None:
     """Draw the stratified sample of STUDY from its latest frame and store the cases."""
-    from survey_app.services import samples
+    from survey_app.services import recent_contacts, samples
     from survey_app.services.studies import find_study
 
     with _errors():
         actor = _actor(ctx, user)
         with ctx.db.session() as session:
-            design = samples.draw_sample(session, actor, find_study(session, study), _params(**options))
+            target = find_study(session, study)
+            if recent_days is not None:
+                recent_contacts.set_days(session, actor, target, recent_days)
+            design = samples.draw_sample(session, actor, target, _params(**options))
             click.echo(
                 f"Drew sample design {design.id} with seed {design.seed}; sample SHA-256 {design.sample_sha256}"
             )

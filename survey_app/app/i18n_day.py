@@ -8,4 +8,28 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "导出列“{column}”被同时选为多个字段（{fields}）：一列只能对应一个字段。",
         "en": "The export column “{column}” is chosen for several fields ({fields}): a column holds one field.",
     },
+    "sample.recent": {"zh": "近期已联系人员排除", "en": "People contacted recently"},
+    "sample.recent_help": {
+        "zh": "排除在抽样日之前 N 天内已被其他调查项目联系过的人（按号码的密钥哈希匹配，不读取号码），"
+        "以减轻受访者负担。0 表示不排除。抽样后规则固定，重新抽验时沿用抽样时的名单。",
+        "en": "Leave out people another study reached in the N days before the draw (matched by the keyed "
+        "hash of their number, never the number), to spare respondents. 0 turns it off. Once the sample is "
+        "drawn the rule and its list stay as drawn, for every re-draw.",
+    },
+    "sample.recent_days": {"zh": "排除天数 N", "en": "Days N"},
+    "sample.recent_save": {"zh": "保存排除规则", "en": "Save the rule"},
+    "sample.recent_saved": {
+        "zh": "已保存：排除近 {days} 天内已被联系的人。",
+        "en": "Saved: people contacted in the last {days} days are left out.",
+    },
+    "sample.recent_now": {
+        "zh": "按当前规则（近 {days} 天），抽样框中有 {count} 条记录的服务对象已被其他项目联系，将被排除。",
+        "en": "With the current rule ({days} days), {count} frame records belong to people other studies "
+        "reached; they are left out.",
+    },
+    "sample.recent_off": {"zh": "当前不排除近期已联系的人。", "en": "Nobody is left out for recent contact."},
+    "sample.recent_drawn": {
+        "zh": "抽样时（{as_of}）排除了近 {days} 天内已被联系的 {count} 条记录。",
+        "en": "The draw ({as_of}) left out {count} records of people reached in the {days} days before.",
+    },
 }

@@ -203,3 +203,31 @@ def test_frames_page_of_a_study_in_fieldwork_says_why_it_takes_no_new_frame(stud
     assert not app.get("file_uploader")
     assert [i.value for i in app.info][0].startswith(f"调查项目 {STUDY_NAME} 正在实地调查：只有处于设计中的项目")
     assert app.dataframe  # the imported frame and its report are still shown
+
+
+def test_researcher_leaves_out_people_another_study_reached_recently(study, app_db):
+    import datetime as dt
+
+    from survey_app.storage.models import CallAttempt, Case
+
+    with app_db.session() as session:  # the study in fieldwork reached one of its people an hour ago
+        case = session.scalars(select(Case).order_by(Case.id)).first()
+        surveyor = session.scalar(select(User).where(User.username == "surveyor"))
+        session.add(
+            CallAttempt(
+                case_id=case.id,
+                surveyor_id=surveyor.id,
+                attempt_no=1,
+                started_at=dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(hours=1),
+                disposition="1.1",
+            )
+        )
+    second_id = _second_study(app_db, study.frame_path)
+    app = log_in("researcher")
+    app.selectbox(key="study_select").select(second_id).run()
+    app.switch_page("pages/sample.py").run()
+    assert "当前不排除近期已联系的人。" in [c.value for c in app.caption]
+    app.number_input(key="recent_days").set_value(30)
+    app.button(key="FormSubmitter:recent_contact-保存排除规则").click().run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    assert any("（近 30 天），抽样框中有 1 条记录" in c.value for c in app.caption)

@@ -9,7 +9,7 @@ import streamlit as st
 from sampling.errors import SamplingError
 from survey_app.app import state, tables, words
 from survey_app.app.state import tr
-from survey_app.services import frames, samples, studies
+from survey_app.services import frames, recent_contacts, samples, studies
 from survey_app.services.errors import NotFound
 
 STRATA_CHOICES = ["domain", "district", "channel", "event_type"]
@@ -87,6 +87,46 @@ with st.expander(tr("sample.do_not_call"), expanded=False):
         if st.session_state.get(state.FLASH_KEY):
             st.session_state.pop("dnc_numbers", None)
             st.rerun()
+
+with st.expander(tr("sample.recent"), expanded=False):
+    st.caption(tr("sample.recent_help"))
+    with state.reading() as session:
+        recent = recent_contacts.exclusion_args(state.study(session))
+        days_now = int((state.study(session).settings or {}).get(recent_contacts.SETTING) or 0)
+    if design is not None:
+        if recent:
+            st.caption(
+                tr(
+                    "sample.recent_drawn",
+                    as_of=recent["as_of"].isoformat(),
+                    days=recent["within_days"],
+                    count=len(recent["recent_records"]),
+                )
+            )
+        else:
+            st.caption(tr("sample.recent_off"))
+    else:
+        if recent:
+            st.caption(
+                tr("sample.recent_now", days=recent["within_days"], count=len(recent["recent_records"]))
+            )
+        else:
+            st.caption(tr("sample.recent_off"))
+        with st.form("recent_contact"):
+            days = st.number_input(
+                tr("sample.recent_days"),
+                min_value=0,
+                max_value=recent_contacts.MAX_DAYS,
+                value=days_now,
+                key="recent_days",
+            )
+            save_days = st.form_submit_button(tr("sample.recent_save"))
+        if save_days:
+            with state.action() as session:
+                recent_contacts.set_days(session, state.actor(session), state.study(session), int(days))
+                state.flash(tr("sample.recent_saved", days=int(days)))
+            if st.session_state.get(state.FLASH_KEY):
+                st.rerun()
 
 with st.form("design"):
     strata = st.multiselect(
