@@ -17,11 +17,15 @@ units' log odds ratios around their domain gap. Reference units = tested units n
 Integrity evidence — an exact weighted-count test. Per interview four signs that a rating is not the
 citizen's own: someone else rated (`who_rated` = other), no rating given though the system holds one
 (`not_rated`, kept apart: people forget), service never happened or not me (4.11/4.12), staff asked
-for a rating. Each sign's honest background is a per-domain weighted share (shrunk toward the overall
-share); the unit statistic is the integer-weighted
-sum Σ w_t K_t (weights ≈ log likelihood ratios of a typical interception against the background) and
-its exact null distribution is the convolution of the four binomial laws, widened (quasi-likelihood)
-by the between-unit over-dispersion of the score, φ = 1 + (m − 1)ρ for a unit of m interviews.
+for a rating. Each sign's honest law is a beta-binomial per domain (`fit_background`): share μ_d and
+over-dispersion ρ fitted on the units themselves by maximum likelihood truncated at each unit's upper
+5% point, so the faulty units among them cannot carry the background off; domains are pooled as far
+as their shares differ no more than chance (DerSimonian–Laird). The unit statistic is the
+integer-weighted sum Σ w_t K_t (weights ≈ log likelihood ratios of a typical interception against the
+background) and its exact null law the convolution of the four beta-binomial laws.
+(The first version fitted the share by moments and one over-dispersion φ of the whole score over the
+units not flagged: eight proxy-rating units of sixty doubled the "someone else rated" background and
+gave φ ≈ 2.8 — proxy recall 0.11.)
 
 Decision helpers: Simes' combination of the two p-values, the beta-uniform mixture local fdr
 (Pounds & Morris 2003) and the minimum detectable inflation of the rate test.
@@ -46,7 +50,7 @@ INTEGRITY_WEIGHTS: Mapping[str, int] = {
 }
 _NODES, _NODE_WEIGHTS = np.polynomial.hermite_e.hermegauss(24)
 _NODE_WEIGHTS = _NODE_WEIGHTS / _NODE_WEIGHTS.sum()
-#: Pseudo-interviews of the overall share mixed into a domain's background share.
+#: Least pseudo-interviews of the overall share mixed into a domain's background share.
 BACKGROUND_PRIOR = 50.0
 
 
@@ -264,38 +268,139 @@ class Background:
         return np.exp(_log_choose(float(m), k) + log_beta)
 
 
-def estimate_background(
+#: Upper-tail level at which a unit leaves a sign's background fit (its count is then "not honest-looking";
+#: the fit's likelihood is truncated at the same point, so honest units are not under-represented).
+BACKGROUND_TRIM = 0.05
+#: A unit is never cut from a sign's background for a count this low (see `fit_background`).
+MIN_CUTOFF = 2
+#: 2 × log likelihood ratio that lets ρ leave 0: the 5% point of ½χ²₀ + ½χ²₁.
+RHO_EVIDENCE = float(special.chdtri(1, 0.10))
+
+
+def _beta_binomial_logpmf(k: np.ndarray, m: np.ndarray, mu: np.ndarray, rho: float) -> np.ndarray:
+    """log pmf of Beta-binomial(m, mean μ, intra-unit correlation ρ) at k (binomial when ρ ≈ 0)."""
+    k, m, mu = np.broadcast_arrays(np.asarray(k, float), np.asarray(m, float), np.asarray(mu, float))
+    if rho <= 1e-9:
+        return _log_choose(m, k) + special.xlogy(k, mu) + special.xlog1py(m - k, -mu)
+    scale = (1 - rho) / rho
+    a, b = mu * scale, (1 - mu) * scale
+    return _log_choose(m, k) + special.betaln(k + a, m - k + b) - special.betaln(a, b)
+
+
+def fit_background(
     counts: pd.Series,
     interviews: pd.Series,
     domains: pd.Series,
-    weighted_share: pd.DataFrame,
-    dispersion: bool = True,
+    trim: float = BACKGROUND_TRIM,
+    prior: float = BACKGROUND_PRIOR,
+    rounds: int = 20,
 ) -> Background:
-    """Per-domain share (weighted, shrunk toward the overall share) and ρ by Pearson moments.
+    """One integrity sign's honest law: per-domain share μ_d and over-dispersion ρ of a beta-binomial,
+    fitted by maximum likelihood truncated at each unit's upper `trim` point.
 
-    `weighted_share` has per unit the weighted sign total `wk` and weight total `w` (equal to counts
-    and interviews when the interviews carry no weights). `dispersion=False` fits a plain binomial: the
-    caller's first round, before the units whose counts are extreme have been set aside (a Pearson ρ
-    over units that include faulty ones is so large that nothing would ever look extreme).
+    Why truncated: the units themselves include the faulty ones, and a few of them dominate every
+    moment (eight proxy-rating units of 60, each with ~3 "someone else rated" of 16 against a
+    background of 0.3, tripled the share and made ρ so large that nothing looked extreme — proxy
+    recall 0.11). A unit whose count lies beyond its own upper `trim` point under the current fit
+    leaves the fit, and the likelihood of the units kept is that of the law truncated at the same
+    point — so the fit stays consistent when every unit is honest (an honest unit beyond the point is
+    accounted for, not lost). Iterated until the set of units kept settles: first with ρ = 0, then
+    with ρ free from there (started from the raw moments, the fit settles where ρ has absorbed the
+    faulty units and nothing is trimmed). μ_d is shrunk toward the overall share by a Beta prior
+    worth `prior` interviews. Counts are per interview, unweighted: the test reads a unit's count of
+    its own interviews, whose honest law is what is fitted.
     """
-    keep = interviews > 0
-    wk, w = weighted_share["wk"][keep], weighted_share["w"][keep]
-    overall = float((wk.sum() + 0.5) / (w.sum() + 1.0))
-    share = {}
-    for domain, idx in domains[keep].groupby(domains[keep]).groups.items():
-        scale = interviews[idx].sum() / max(w[idx].sum(), 1e-12)  # weighted totals in interview units
-        share[str(domain)] = float(
-            (scale * wk[idx].sum() + BACKGROUND_PRIOR * overall) / (interviews[idx].sum() + BACKGROUND_PRIOR)
-        )
-    k, m = counts[keep].to_numpy(float), interviews[keep].to_numpy(float)
-    mu = domains[keep].astype(str).map(share).to_numpy(float)
+    keep = (interviews > 0).to_numpy()
+    k = counts.to_numpy(float)[keep]
+    m = interviews.to_numpy(float)[keep]
+    names, index = np.unique(domains.astype(str).to_numpy()[keep], return_inverse=True)
+    if not k.size:
+        return Background({}, 0.5, 0.0)
+    grid = np.arange(int(m.max()) + 1)
+    valid = grid[None, :] <= m[:, None]
+    overall = float((k.sum() + 0.5) / (m.sum() + 1.0))
+    share = np.array(
+        [(k[index == j].sum() + prior * overall) / (m[index == j].sum() + prior) for j in range(len(names))]
+    )
     rho = 0.0
-    if dispersion and len(k) > 2 and m.mean() > 1:
-        chi2 = ((k - m * mu) ** 2 / (m * mu * (1 - mu))).sum()
-        phi = chi2 / (len(k) - 1)
-        m_bar = (m**2).sum() / m.sum()
-        rho = float(np.clip((phi - 1) / max(m_bar - 1, 1e-9), 0.0, 0.5))
-    return Background(share, overall, rho)
+    for free in (False, True):
+        kept = None
+        for _ in range(rounds):
+            law = np.exp(_beta_binomial_logpmf(grid[None, :], m[:, None], share[index][:, None], rho))
+            upper = np.cumsum(np.where(valid, law, 0.0)[:, ::-1], axis=1)[:, ::-1]  # P(K ≥ t)
+            # never below 1: a cutoff at 0 keeps only units that say nothing about μ, and the fit then
+            # spirals down (a rare sign's share ran to a tenth of its value)
+            cutoff = np.maximum(np.where(valid & (upper > trim), grid[None, :], -1).max(axis=1), MIN_CUTOFF)
+            now = k <= cutoff
+            if kept is not None and np.array_equal(now, kept):
+                break
+            args = (k[now], m[now], index[now], cutoff[now], grid)
+            if free and kept is None:
+                # ρ > 0 only where the units kept show it (likelihood ratio against ρ = 0, the boundary's
+                # ½χ²₀ + ½χ²₁ at 5%): a rare sign's 0/1 counts cannot tell ρ from μ, and a ρ let drift
+                # there reopens the cutoffs to the faulty units
+                strength = _domain_prior(k[now], m[now], index[now], len(names), rho, prior)
+                fixed = _truncated_fit(*args, share, 0.0, False, strength)
+                trial = _truncated_fit(*args, share, rho, True, strength)
+                if 2 * (fixed[3] - trial[3]) < RHO_EVIDENCE:
+                    break
+            kept = now
+            strength = _domain_prior(k[now], m[now], index[now], len(names), rho, prior)
+            share, rho, overall, _ = _truncated_fit(*args, share, rho, free, strength)
+    return Background(
+        {str(d): float(v) for d, v in zip(names, share, strict=True)}, float(overall), float(rho)
+    )
+
+
+def _domain_prior(k, m, index, domains, rho, floor):
+    """Prior strength (pseudo-interviews) pulling domain shares toward the overall one: μ(1 − μ)/τ² − 1,
+    τ² the DerSimonian–Laird moment of the domains' shares beyond their sampling (and ρ) variance;
+    complete pooling (1e9) when the domains differ no more than sampling explains — a rare sign's
+    per-domain share from a handful of events was a quarter of the truth in some honest studies and
+    accused units with two such answers. Never below `floor`."""
+    if domains < 2 or not k.size:
+        return floor
+    mu = (k.sum() + 0.5) / (m.sum() + 1.0)
+    kd = np.bincount(index, k, domains)
+    md = np.bincount(index, m, domains)
+    inflate = np.bincount(index, m * (1 + (m - 1) * rho), domains) / np.maximum(md, 1e-12)
+    ok = md > 0
+    var = mu * (1 - mu) * inflate[ok] / md[ok]
+    share = kd[ok] / md[ok]
+    w = 1 / var
+    q_stat = float((w * (share - mu) ** 2).sum())
+    excess = q_stat - (ok.sum() - 1)
+    if excess <= 0:
+        return 1e9
+    tau2 = excess / float(w.sum() - (w**2).sum() / w.sum())
+    return float(max(mu * (1 - mu) / tau2 - 1, floor))
+
+
+def _truncated_fit(k, m, index, cutoff, grid, share, rho, free, prior):
+    """Maximum likelihood of (μ_d, ρ) from the units kept, each unit's law truncated at its cutoff."""
+    if not k.size:
+        return share, rho, float(share.mean()), 0.0
+    grid = grid[: int(cutoff.max()) + 1]  # the truncated law needs the counts up to each cutoff only
+    inside = (grid[None, :] <= cutoff[:, None]) & (grid[None, :] <= m[:, None])
+    base = float((k.sum() + 0.5) / (m.sum() + 1.0))
+
+    def loss(theta: np.ndarray) -> float:
+        mu_d = special.expit(theta[: share.size])
+        r = 0.5 * float(special.expit(theta[-1])) if free else 0.0
+        mu = mu_d[index]
+        full = np.exp(_beta_binomial_logpmf(grid[None, :], m[:, None], mu[:, None], r))
+        mass = np.clip(np.where(inside, full, 0.0).sum(axis=1), 1e-300, None)
+        log_prior = prior * (base * np.log(mu_d) + (1 - base) * np.log1p(-mu_d))
+        return -float(_beta_binomial_logpmf(k, m, mu, r).sum() - np.log(mass).sum() + log_prior.sum())
+
+    start = special.logit(np.clip(share, 1e-5, 0.5))
+    bounds = [(-12.0, 0.0)] * share.size
+    if free:
+        start = np.append(start, special.logit(max(2 * rho, 1e-3)))
+        bounds.append((-12.0, 6.0))
+    fit = optimize.minimize(loss, start, method="L-BFGS-B", bounds=bounds)
+    new_rho = 0.5 * float(special.expit(fit.x[-1])) if free else 0.0
+    return special.expit(fit.x[: share.size]), (0.0 if new_rho < 1e-5 else new_rho), base, float(fit.fun)
 
 
 def integrity_law(
@@ -320,16 +425,6 @@ def score_moments(law: np.ndarray) -> tuple[float, float]:
     values = np.arange(law.size)
     mean = float((law * values).sum())
     return mean, float((law * (values - mean) ** 2).sum())
-
-
-def intra_unit_correlation(ratios: np.ndarray, interviews: np.ndarray) -> float:
-    """ρ ≥ 0 of the sign score between units: a beta-binomial-like unit of m interviews has variance
-    inflated by φ(m) = 1 + (m − 1)ρ, so ρ = Σ(r_u − 1) / Σ(m_u − 1) from the units' (W − E)²/Var.
-    Units of every size count, each in proportion to what it can show."""
-    ratios, interviews = np.asarray(ratios, float), np.asarray(interviews, float)
-    if ratios.size < 5 or (interviews - 1).sum() <= 0:
-        return 0.0
-    return float(np.clip((ratios - 1).sum() / (interviews - 1).sum(), 0.0, 0.5))
 
 
 def integrity_p_value(score: int, law: np.ndarray, dispersion: float = 1.0) -> float:

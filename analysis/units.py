@@ -16,11 +16,11 @@ The contract (one row per unit of the frame, indexed by the unit id; the reviewe
 | `honest_gap` | the domain's honest system/callback gap, log odds ratio (estimated, never assumed zero) |
 | `expected_honest` | the system rate an honest unit with these callback answers would publish |
 | `inflation`, `inflation_low`, `inflation_high` | points of the published rate the honest gap does not explain, with interval |
-| `min_detectable` | smallest inflation (0–1) the rate test finds with 80% power at one-sided α = 0.01 |
+| `min_detectable` | smallest inflation (0–1) the rate test finds with 80% power at one-sided α = q / K (K = units tested): `sampling.power`'s definition, as in the plan |
 | `interviews`, `rated_by_other`, `not_rated`, `service_denied`, `staff_asked` | started interviews and the signs among them |
 | `not_own`, `not_own_background` | rated by someone else or service denied; its honest share in the domain |
 | `p_value`, `p_adjusted`, `rate_flagged` | the rate test (exact, against the honest gap), BH on it alone |
-| `integrity_p_value` | the weighted integrity-signs test against the domain backgrounds |
+| `integrity_p_value` | the weighted integrity-signs test against the domain backgrounds (exact, beta-binomial) |
 | `evidence_p_value`, `evidence_p_adjusted`, `flagged` | Simes' combination of the two, BH at `q` across tested units |
 | `lfdr`, `prob_inflated` | local false discovery rate (beta-uniform mixture) and 1 − lfdr |
 | `driver` | the evidence that drives the verdict: rate_gap, rated_by_other, not_rated, service_denied, staff_asked |
@@ -30,7 +30,7 @@ The contract (one row per unit of the frame, indexed by the unit id; the reviewe
 Why this shape (see `analysis.unit_model` for the statistics): the honest gap is estimated per domain
 from the units themselves and every unit is tested against it with an exact conditional test, so a
 mode effect, domain differences or a 5-event unit at 100% accuse nobody; the integrity signs are
-tested against per-domain weighted backgrounds with between-unit over-dispersion; both are combined
+tested against per-domain beta-binomial backgrounds fitted robustly (truncated likelihood); both are combined
 into one p-value per unit, and the null is re-estimated without the flagged units until the flags
 settle. A unit whose rate test could not find even a `max_detectable` inflation, or with fewer than
 `min_respondents` answers, is "insufficient evidence": it is not tested, so it is neither flagged
@@ -51,6 +51,7 @@ from analysis.cases import case_flags
 from analysis.design import Design
 from analysis.errors import AnalysisError
 from analysis.headline import satisfaction_indicator
+from sampling.power import unit_alpha
 from sampling.vocabulary import DEFAULT_SATISFIED_CODES
 
 SIGNS = ("rated_by_other", "not_rated", "service_denied", "staff_asked")
@@ -279,55 +280,41 @@ def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, com
     tested = candidates & (floor <= max_detectable)
     has_signs = result["interviews"].sum() > 0
     flagged = pd.Series(False, index=result.index)
-    rate_p = integrity_p = pd.Series(np.nan, index=result.index)
+    rate_p = pd.Series(np.nan, index=result.index)
     sign_p = {s: pd.Series(np.nan, index=result.index) for s in SIGNS}
     previous = None
+    # integrity backgrounds: a beta-binomial per sign and domain, fitted on every surveyed unit with the
+    # likelihood truncated at each unit's upper tail (`unit_model.fit_background`) — robust to the faulty
+    # units among them by construction, so it does not depend on which units are flagged
+    backgrounds = {}
+    if has_signs:
+        pool = surveyed & (result["interviews"] > 0)
+        for s in SIGNS:
+            backgrounds[s] = um.fit_background(
+                result.loc[pool, s], result.loc[pool, "interviews"], result.loc[pool, "domain"].astype(str)
+            )
+    integrity_p = pd.Series(np.nan, index=result.index)
+    for key in result.index[surveyed & (result["interviews"] > 0)] if has_signs else []:
+        m, domain = int(result.at[key, "interviews"]), counts.at[key, "domain"]
+        for s in SIGNS:
+            sign_p[s][key] = float(backgrounds[s].law(domain, m)[int(result.at[key, s]) :].sum())
+        if tested[key]:
+            score = um.integrity_score({s: result.at[key, s] for s in SIGNS})
+            integrity_p[key] = um.integrity_p_value(score, um.integrity_law(m, domain, backgrounds))
     for _ in range(max_rounds):
-        # the null from every surveyed unit (small ones too: pooled tables and counts carry their
-        # information, and with risk-targeted strata the tested units are the suspicious ones) that is
-        # neither flagged nor extreme on that evidence itself; spreads (τ², ρ) weigh each unit by size
+        # the rate null from every surveyed unit (small ones too: pooled tables carry their information,
+        # and with risk-targeted strata the tested units are the suspicious ones) that is neither
+        # flagged nor extreme on the rate itself; τ² weighs each unit by size
         clear = surveyed & ~flagged
         null = um.estimate_rate_null(counts[clear & ~(rate_p < TRIM)])
-        backgrounds = {}
-        if has_signs:
-            for s in SIGNS:
-                ref = clear & ~(sign_p[s] < TRIM)
-                backgrounds[s] = um.estimate_background(
-                    result.loc[ref, s],
-                    result.loc[ref, "interviews"],
-                    result.loc[ref, "domain"].astype(str),
-                    pd.DataFrame({"wk": result.loc[ref, f"_w_{s}"], "w": result.loc[ref, "_w"]}),
-                    dispersion=False,
-                )
         rate_p = pd.Series(np.nan, index=result.index)
         for key in result.index[tested]:
             gap, spread = null.for_domain(counts.at[key, "domain"])
             row = counts.loc[key]
             rate_p[key] = um.rate_p_value(row["S"], row["N"], row["x"], row["n"], gap, spread)
-        integrity_p = pd.Series(np.nan, index=result.index)
-        sign_p = {s: pd.Series(np.nan, index=result.index) for s in SIGNS}
-        laws, ratios = {}, {}
-        for key in result.index[surveyed & (result["interviews"] > 0)] if has_signs else []:
-            m, domain = int(result.at[key, "interviews"]), counts.at[key, "domain"]
-            laws[key] = um.integrity_law(m, domain, backgrounds)
-            mean, var = um.score_moments(laws[key])
-            score = um.integrity_score({s: result.at[key, s] for s in SIGNS})
-            ratios[key] = (score - mean) ** 2 / max(var, 1e-12)
-            for s in SIGNS:
-                sign_p[s][key] = float(backgrounds[s].law(domain, m)[int(result.at[key, s]) :].sum())
-        keys = [k for k in ratios if clear[k]]
-        rho = um.intra_unit_correlation(
-            np.array([ratios[k] for k in keys]), result.loc[keys, "interviews"].to_numpy(float)
-        )
-        for key, law in laws.items():
-            if not tested[key]:
-                continue
-            score = um.integrity_score({s: result.at[key, s] for s in SIGNS})
-            dispersion = 1 + (result.at[key, "interviews"] - 1) * rho
-            integrity_p[key] = um.integrity_p_value(score, law, dispersion)
         evidence = pd.Series(um.combine(rate_p, integrity_p, combine), index=result.index).where(tested)
         adjusted, flagged = _bh(evidence, q, fdr)
-        state = (tuple(flagged), tuple(rate_p < TRIM), tuple(integrity_p < TRIM))
+        state = (tuple(flagged), tuple(rate_p < TRIM))
         if state == previous:
             break
         previous = state
@@ -352,11 +339,13 @@ def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, com
     result["evidence_p_adjusted"], result["flagged"] = adjusted, now
     result["lfdr"] = pd.Series(um.local_fdr(evidence.to_numpy()), index=result.index)
     result["prob_inflated"] = 1 - result["lfdr"]
+    # the plan's definition (`sampling.power`): power 0.8 at one-sided α = q / K, K = the units tested
+    alpha = unit_alpha(q, max(int(tested.sum()), 1))
     mdi = pd.Series(np.nan, index=result.index)
     for key in result.index[surveyed]:
         gap, spread = null.for_domain(counts.at[key, "domain"])
         row = counts.loc[key]
-        mdi[key] = um.minimum_detectable_inflation(row["S"], row["N"], row["n"], gap, spread)
+        mdi[key] = um.minimum_detectable_inflation(row["S"], row["N"], row["n"], gap, spread, alpha=alpha)
     result["min_detectable"] = mdi
     _inflation(result, counts, null, level)
     _driver(result, rate_p, sign_p)

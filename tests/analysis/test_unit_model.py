@@ -79,16 +79,43 @@ def test_integrity_p_value_is_the_mid_p_of_the_score_and_shrinks_with_dispersion
     assert um.integrity_p_value(3, law, dispersion=2.0) > um.integrity_p_value(3, law)
 
 
-def test_background_share_is_weighted_and_per_domain():
-    counts = pd.Series([1, 0, 4, 0])
-    interviews = pd.Series([10, 10, 10, 10])
-    domains = pd.Series(["a", "a", "b", "b"])
-    weighted = pd.DataFrame({"wk": [3.0, 0.0, 4.0, 0.0], "w": [30.0, 10.0, 10.0, 10.0]})
-    background = um.estimate_background(counts, interviews, domains, weighted)
-    overall = (7.0 + 0.5) / (60.0 + 1.0)
-    share_a = (20 * 3.0 / 40.0 + um.BACKGROUND_PRIOR * overall) / (20 + um.BACKGROUND_PRIOR)
-    assert background.share["a"] == pytest.approx(share_a)
-    assert background.share["b"] > background.share["a"]
+def _beta_binomial_units(rng, units, share, rho, interviews=16):
+    scale = (1 - rho) / rho
+    rates = rng.beta(share * scale, (1 - share) * scale, units)
+    return pd.Series(rng.binomial(interviews, rates)), pd.Series(np.full(units, interviews))
+
+
+def test_background_fit_recovers_an_honest_beta_binomial_share_and_spread():
+    rng = np.random.default_rng(0)
+    counts, interviews = _beta_binomial_units(rng, 800, 0.06, 0.03)
+    fit = um.fit_background(counts, interviews, pd.Series("a", index=counts.index))
+    assert fit.share["a"] == pytest.approx(0.06, abs=0.006)
+    assert fit.rho == pytest.approx(0.03, abs=0.015)
+
+
+def test_background_fit_is_not_carried_off_by_a_faulty_minority():
+    # 52 honest units at 2% and 8 proxy-rating units at 19% (the simulation's who-rated answers):
+    # the raw share doubles, the fitted share stays near the honest one
+    rng = np.random.default_rng(4)
+    shares = np.where(np.arange(600) % 60 < 8, 0.19, 0.02)
+    counts = pd.Series(rng.binomial(16, shares))
+    interviews = pd.Series(np.full(600, 16))
+    fit = um.fit_background(counts, interviews, pd.Series("a", index=counts.index))
+    raw = counts.sum() / interviews.sum()
+    # what remains is the proxy units whose counts look honest (2 or fewer of 16: 4 in 10 of them)
+    assert fit.share["a"] - 0.02 < (raw - 0.02) / 2
+
+
+def test_background_pools_domains_that_differ_no_more_than_chance_and_keeps_real_differences():
+    rng = np.random.default_rng(5)
+    domains = pd.Series(np.repeat(["a", "b", "c", "d"], 15))
+    same = pd.Series(rng.binomial(16, 0.02, 60))
+    interviews = pd.Series(np.full(60, 16))
+    pooled = um.fit_background(same, interviews, domains)
+    assert len({round(v, 6) for v in pooled.share.values()}) == 1
+    differ = pd.Series(rng.binomial(16, np.repeat([0.02, 0.02, 0.02, 0.25], 15)))
+    split = um.fit_background(differ, interviews, domains)
+    assert split.share["d"] > 3 * split.share["a"]
 
 
 def test_local_fdr_is_near_one_for_uniform_p_values_and_falls_with_p():
@@ -125,8 +152,3 @@ def test_robust_tau2_recovers_the_between_unit_variance_and_resists_a_faulty_min
     assert um.robust_tau2(y**2, v) == pytest.approx(0.25, abs=0.05)
     y[:400] += 4.0  # a tenth of the units far off: the moment estimate mean(y² − v) jumps by 1.6
     assert um.robust_tau2(y**2, v) < 0.25 + 0.3 < np.mean(y**2 - v) - 1.0
-
-
-def test_intra_unit_correlation_is_the_moment_estimate_over_unit_sizes():
-    ratios, interviews = np.array([1.0, 2.0, 3.0, 1.0, 1.0]), np.array([1, 11, 21, 5, 5])
-    assert um.intra_unit_correlation(ratios, interviews) == pytest.approx(3.0 / 38.0)

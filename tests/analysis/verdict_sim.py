@@ -57,6 +57,7 @@ class SimulatedStudy:
     design: Design
     interviews: pd.DataFrame
     inflated: set[str]
+    truth: pd.DataFrame | None = None  # per unit: what only the simulation knows (see `oracle_p_values`)
 
 
 def simulate(scenario: Scenario, seed: int) -> SimulatedStudy:
@@ -151,7 +152,121 @@ def simulate(scenario: Scenario, seed: int) -> SimulatedStudy:
     interviews["staff_asked_rating"] = np.where(asked, "yes", "no")
     interviews = interviews.reset_index(drop=True)
     design = Design(interviews, strata="organisation_id", weights="weight", lonely_psu="adjust")
-    return SimulatedStudy(frame, design, interviews, set(names[bad]))
+    truth = pd.DataFrame(
+        {
+            "background": background,
+            "true_rate": pd.Series(true_sat).groupby(unit_of).mean().reindex(range(k)).to_numpy(),
+            "mode": np.asarray(scenario.mode_effect)[domain_of],
+            "inflated": bad,
+        },
+        index=pd.Index(names, name="organisation_id"),
+    )
+    return SimulatedStudy(frame, design, interviews, set(names[bad]), truth)
+
+
+def honest_callback_rate(rate: np.ndarray, mode: np.ndarray, scenario: Scenario) -> np.ndarray:
+    """The respondents' expected 满意率 of a unit whose events are satisfied at `rate`: the simulation's
+    honest mode effect, recall flips and satisfaction-dependent response, in that order."""
+    rate = np.clip(np.asarray(rate, float), 1e-9, 1 - 1e-9)
+    down = np.clip(-mode / rate, 0, 1)
+    up = np.clip(mode / (1 - rate), 0, 1)
+    c = rate * (1 - down) + (1 - rate) * up
+    c = c * (1 - scenario.recall_flip) + (1 - c) * scenario.recall_flip
+    return c / (c + (1 - c) * scenario.dissatisfied_response)
+
+
+def _who_shares(background: np.ndarray, proxy: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit, P(answer "someone else rated") and P(answer "not rated") when a share `proxy` of its
+    events is rated by staff on top of its honest background."""
+    other_real = proxy + (1 - proxy) * 0.015 * background
+    unrated_real = (1 - proxy) * 0.010 * background
+    self_real = 1 - other_real - unrated_real
+    answers = {real: np.asarray(p) for real, p in WHO_ANSWERS.items()}
+    share = [
+        self_real * answers["self"][j]
+        + other_real * answers["other"][j]
+        + unrated_real * answers["not_rated"][j]
+        for j in (3, 2)
+    ]
+    return share[0], share[1]
+
+
+def oracle_p_values(study: SimulatedStudy, scenario: Scenario) -> pd.Series:
+    """p-values of a test that knows everything the simulation does except which units are faulty —
+    an upper bound on what any valid test can find in these data (BH on them gives the oracle recall).
+
+    Inflation scenarios: the exact one-sided binomial test of the unit's satisfied callbacks x of n
+    (说不清 left out) against the honest callback rate its system census S/N implies (the known mode
+    effect, recall flips and response). Proxy-rating scenario: the Neyman–Pearson test of "honest" against
+    "a share `proxy_share` of the events rated by staff" on everything that differs — the callbacks
+    against the census, and the counts of "someone else rated" and "not rated" answers (the unit's own
+    known background) — with its exact null law by enumeration.
+    """
+    from scipy import stats
+
+    truth = study.truth
+    system = study.frame.groupby("organisation_id")["system_rating"].agg(
+        S=lambda v: int((v == "satisfied").sum()), N="size"
+    )
+    answers = study.interviews.groupby("organisation_id")
+    n = answers["sat_overall"].agg(lambda v: int((v != "dk").sum())).reindex(truth.index).fillna(0)
+    x = answers["sat_overall"].agg(lambda v: int((v == "satisfied").sum())).reindex(truth.index).fillna(0)
+    rate = (system["S"] / system["N"]).reindex(truth.index).to_numpy()
+    null_cb = honest_callback_rate(rate, truth["mode"].to_numpy(), scenario)
+    if scenario.proxy_share <= 0:
+        p = stats.binom.cdf(x.to_numpy(), n.to_numpy(), null_cb)
+        return pd.Series(np.where(n > 0, p, np.nan), index=truth.index)
+    proxy = scenario.proxy_share
+    alt_cb = honest_callback_rate(
+        np.clip((rate - proxy) / (1 - proxy), 0, 1), truth["mode"].to_numpy(), scenario
+    )
+    o0, r0 = _who_shares(truth["background"].to_numpy(), 0.0)
+    o1, r1 = _who_shares(truth["background"].to_numpy(), proxy)
+    m = answers.size().reindex(truth.index).fillna(0).astype(int)
+    k_other = answers["who_rated"].agg(lambda v: int((v == "other").sum())).reindex(truth.index).fillna(0)
+    k_unrated = (
+        answers["who_rated"].agg(lambda v: int((v == "not_rated").sum())).reindex(truth.index).fillna(0)
+    )
+    out = pd.Series(np.nan, index=truth.index)
+    for i, unit in enumerate(truth.index):
+        if m.iloc[i] == 0 or n.iloc[i] == 0:
+            continue
+        mm, nn = int(m.iloc[i]), int(n.iloc[i])
+        ko, kr = np.meshgrid(np.arange(mm + 1), np.arange(mm + 1), indexing="ij")
+        ok = ko + kr <= mm
+        rest = np.where(ok, mm - ko - kr, 0)
+
+        who0 = np.where(ok, _trinomial(ko, kr, rest, mm, o0[i], r0[i]), -np.inf)
+        who1 = np.where(ok, _trinomial(ko, kr, rest, mm, o1[i], r1[i]), -np.inf)
+        xs = np.arange(nn + 1)
+        cb0 = stats.binom.logpmf(xs, nn, null_cb[i])
+        cb1 = stats.binom.logpmf(xs, nn, alt_cb[i])
+        score = (who1 - who0)[:, :, None] + (cb1 - cb0)[None, None, :]
+        null = np.exp(who0[:, :, None] + cb0[None, None, :])
+        observed = score[int(k_other.iloc[i]), int(k_unrated.iloc[i]), int(x.iloc[i])]
+        out[unit] = float(null[np.where(ok[:, :, None], score >= observed - 1e-9, False)].sum())
+    return out
+
+
+def _trinomial(ko, kr, rest, m, po, pr):
+    """log pmf of the trinomial (ko, kr, rest) with probabilities (po, pr, 1 − po − pr)."""
+    from scipy.special import gammaln, xlogy
+
+    return (
+        gammaln(m + 1) - gammaln(ko + 1) - gammaln(kr + 1) - gammaln(rest + 1)
+        + xlogy(ko, po) + xlogy(kr, pr) + xlogy(rest, 1 - po - pr)
+    )  # fmt: skip
+
+
+def oracle_recall(study: SimulatedStudy, scenario: Scenario, q: float = 0.10) -> float:
+    """Recall of BH at `q` on `oracle_p_values` over the units with respondents."""
+    from statsmodels.stats.multitest import multipletests
+
+    p = oracle_p_values(study, scenario).dropna()
+    if not study.inflated or not len(p):
+        return float("nan")
+    flagged = set(p.index[multipletests(p.to_numpy(), alpha=q, method="fdr_bh")[0]])
+    return len(flagged & study.inflated) / len(study.inflated)
 
 
 def verdicts(study: SimulatedStudy, q: float = 0.10, **options) -> pd.DataFrame:
