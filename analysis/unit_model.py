@@ -500,10 +500,18 @@ def minimum_detectable_inflation(
     """
     if n <= 0 or big_n <= 0:
         return float("nan")
-    p_of_x = np.array([rate_p_value(s, big_n, x, n, gap, spread) for x in range(n + 1)])
-    rejects = p_of_x <= alpha
-    if not rejects.any():
+    # the p-value rises with x (a larger total shifts the conditional law of S' up), so the rejection
+    # region is x ≤ c: find c by bisection
+    if rate_p_value(s, big_n, 0, n, gap, spread) > alpha:
         return float("nan")
+    low, high = 0, n + 1  # p(low) ≤ α; p(high) > α or past the end
+    while high - low > 1:
+        middle = (low + high) // 2
+        if rate_p_value(s, big_n, middle, n, gap, spread) <= alpha:
+            low = middle
+        else:
+            high = middle
+    rejects = np.arange(n + 1) <= low
     rate = s / big_n
     deltas = np.arange(0.0, rate + 1e-9, 0.005)
     honest = np.clip(rate - deltas, 1e-6, 1 - 1e-6)
