@@ -4,7 +4,7 @@ Each code is treated as its own yes/no question over the comments both coders co
 assign it? Kappa and its large-sample standard error (normal interval, clipped to [−1, 1]) come from `analysis.agreement.kappa_with_se` on
 that 2×2 table (the same statistic as statsmodels' `cohens_kappa`). A code neither coder used, or one
 both used on every comment, has no chance-corrected agreement: its kappa is NaN, with the raw
-agreement still given.
+agreement still given; a code one coder never (or always) used has kappa 0 and no interval.
 """
 
 from __future__ import annotations
@@ -66,6 +66,9 @@ def code_agreement(
     if np.isclose(p_e, 1.0):
         return CodeAgreement(code, table, float("nan"), float("nan"), (float("nan"), float("nan")))
     kappa, se = kappa_with_se(table, np.eye(2))
+    if (table.sum(axis=0) == 0).any() or (table.sum(axis=1) == 0).any():
+        # one coder never (or always) used the code: kappa is 0 by construction, its SE degenerate
+        return CodeAgreement(code, table, kappa, float("nan"), (float("nan"), float("nan")))
     q = stats.norm.ppf(0.5 + level / 2)
     return CodeAgreement(code, table, kappa, se, (max(kappa - q * se, -1.0), min(kappa + q * se, 1.0)))
 

@@ -21,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from analysis.report.comment_findings import CommentFindings
 from analysis.report.errors import ReportContentError
 from analysis.report.referrals import ReferralSummary
 
@@ -298,6 +299,8 @@ class ReportContent:
     attestations: tuple[tuple[str, str], ...] = field(default=())
     #: Referral and remediation counts at the report's date (`analysis.report.referrals`); None: no section.
     referrals: ReferralSummary | None = None
+    #: The coded open comments (`analysis.report.comment_findings`); None: no section.
+    comments: CommentFindings | None = None
 
     def __post_init__(self) -> None:
         validate_content(self)

@@ -37,6 +37,7 @@ from reportlab.platypus import (
 )
 
 from analysis.report import charts
+from analysis.report.comment_findings import comment_section
 from analysis.report.content import HEADLINE_KEYS, Estimate, ReportContent, TestResult, content_digest
 from analysis.report.findings import area_findings, executive_summary, response_rate
 from analysis.report.fonts import CJKFont, report_font
@@ -394,7 +395,7 @@ class _Story:
             return self.scoped()
         story = self.cover() + self.summary()
         if self.content.kind == "full":
-            story += self.method() + self.results()
+            story += self.method() + self.results() + self.comments()
         story += (
             self.comparison() + self.referrals() + self.area_chapter() + self.limitations() + self.appendix()
         )
@@ -416,6 +417,19 @@ class _Story:
             ),
             PageBreak(),
         ]
+
+    def comments(self) -> list[Any]:
+        """The coded open comments (`analysis.report.comment_findings`), in the full report only."""
+        findings = self.content.comments
+        if findings is None:
+            return []
+        return [
+            *comment_section(
+                findings, self.lang, para=self.para, heading_style=self.h1,
+                subheading=lambda title: Heading(escape(title), self.h2), note_style=self.note, table=self.table,
+            ),
+            PageBreak(),
+        ]  # fmt: skip
 
     def scoped(self) -> list[Any]:
         """A district or domain variant: its page(s), printable alone, then how to verify it."""

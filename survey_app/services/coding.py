@@ -30,7 +30,7 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from analysis.comments import Codebook, Suggester, Suggestion, anonymise, default_codebook, parse_codebook
@@ -615,3 +615,75 @@ def demo_coding(session: Session, first: User, second: User, study: Study, *, se
     for row in disputed.itertuples(index=False):
         adjudicate(session, first, study, int(row.interview_id), row.question, row.code, bool(row.second))
     return {"coded": len(todo), "double_coded": len(blind), "adjudicated": len(disputed)}
+
+
+# -------------------------------------------------------------------------------------------- report
+#: Units in the report's comment section when none is flagged (those with the most commenters), the
+#: themes shown per unit, and the themes quoted with how many quotes each.
+REPORT_UNITS, REPORT_UNIT_THEMES, QUOTED_THEMES, QUOTES_PER_THEME = 3, 3, 4, 2
+
+
+def report_findings(session: Session, study: Study, result, lang: str = "zh"):
+    """The report's `CommentFindings` from the study's codings and its analysis `result` (None when no
+    comment is coded). The report is built as the study stands: coding actions are state actions, so
+    the report's date and its rebuild follow them."""
+    from analysis.report.comment_findings import CommentFindings, quote
+
+    final = final_codes(session, study)
+    respondents = result.respondents
+    if not final or respondents.empty:
+        return None
+    stored, codebook = current_codebook(session, study)
+    design = Design(respondents, strata="stratum", weights="nr_weight", fpc="N_h", lonely_psu="adjust")
+    codes = respondent_codes(respondents, final)
+    if all(c is None for c in codes):
+        return None
+    themes = _theme_frequencies(design, codes, codebook, lang=lang)
+    by_unit = _theme_frequencies(design, codes, codebook, by="organisation_id", lang=lang)
+    flagged = [str(u) for u in result.flagged_units.index]
+    chosen = [u for u in flagged if u in set(by_unit["group"])]
+    if not chosen:
+        commenters = by_unit.drop_duplicates("group").sort_values(
+            ["comments", "group"], ascending=[False, True]
+        )
+        chosen = list(commenters["group"].head(REPORT_UNITS))
+    names = result.units["name"] if "name" in result.units.columns else pd.Series(dtype=str)
+    units = (
+        by_unit[by_unit["group"].isin(chosen) & (by_unit["mentions"] > 0)]
+        .sort_values(["group", "estimate"], ascending=[True, False], kind="stable")
+        .groupby("group", sort=False)
+        .head(REPORT_UNIT_THEMES)
+    )
+    units = units.assign(unit=[str(names.get(g, g)) for g in units["group"]])
+    first, second = _pairs(session, study)
+    if set(first) & set(second):
+        kappa = _kappa_per_code(first, second, codebook.assignable_codes)
+        kappa = kappa[(kappa["both"] + kappa["first_only"] + kappa["second_only"]) > 0]
+        kappa = kappa.assign(label=[codebook.label(code, lang) for code in kappa["code"]])
+    else:
+        kappa = pd.DataFrame(columns=["label", "n", "agreement", "kappa", "ci_low", "ci_high"])
+    texts = {
+        (c.interview_id, c.question): c.text for c in _scrubbed(session, study, _raw_comments(session, study))
+    }
+    quotes: list[tuple[str, str]] = []
+    used: set[Key] = set()
+    for theme in themes[themes["mentions"] > 0]["theme"].head(QUOTED_THEMES):
+        candidates = sorted(
+            (key for key, codes_ in final.items() if key in texts and key not in used
+             and any(codebook.theme_of(code) == theme for code in codes_)),
+            key=lambda key: (len(texts[key]), key),
+        )[:QUOTES_PER_THEME]  # fmt: skip
+        for key in candidates:
+            used.add(key)
+            quotes.append((codebook.get(theme).label(lang), quote(texts[key])))
+    adjudicated = session.scalar(select(func.count(Adjudication.id)).where(Adjudication.study_id == study.id))
+    return CommentFindings(
+        codebook=f"{codebook.name} v{stored.version if stored else codebook.version}",
+        comments=len(final),
+        double_coded=len(set(first) & set(second)),
+        adjudicated=int(adjudicated or 0),
+        themes=themes.reset_index(drop=True),
+        units=units.reset_index(drop=True),
+        kappa=kappa.reset_index(drop=True),
+        quotes=tuple(quotes),
+    )

@@ -43,6 +43,11 @@ STATE_ACTIONS = (
     "interview.started",
     "frame.imported",
     "questionnaire.frozen",
+    # the coded comments are findings of the report (issue 14)
+    "coding.codebook",
+    "coding.saved",
+    "coding.sample_drawn",
+    "coding.adjudicated",
 )
 
 
@@ -474,7 +479,15 @@ def build_content(
         scope=scope,
         attestations=anchors.attestations(_anchor_at(session, generated), lang),
         referrals=_referrals(session, study, generated),
+        comments=_comment_findings(session, study, result, lang),
     )
+
+
+def _comment_findings(session: Session, study: Study, result, lang: str):
+    """The coded open comments' section (None when nothing is coded)."""
+    from survey_app.services import coding
+
+    return coding.report_findings(session, study, result, lang)
 
 
 def _referrals(session: Session, study: Study, generated: dt.datetime) -> ReferralSummary | None:

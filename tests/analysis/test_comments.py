@@ -166,6 +166,12 @@ def test_kappa_intervals_stay_within_minus_one_and_one():
     assert -1 <= row["ci_low"] <= row["kappa"] <= row["ci_high"] <= 1
 
 
+def test_a_code_only_one_coder_used_has_kappa_zero_and_no_interval():
+    table = kappa_per_code({1: {"a"}, 2: set(), 3: set()}, {1: set(), 2: set(), 3: set()}, ["a"])
+    row = table.iloc[0]
+    assert row["kappa"] == 0 and np.isnan(row["ci_low"]) and row["first_only"] == 1
+
+
 def test_no_double_coded_comment_is_one_sentence():
     with pytest.raises(ValueError, match="no comment was coded by both coders"):
         kappa_per_code({1: {"a"}}, {2: {"a"}}, ["a"])
