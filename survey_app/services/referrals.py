@@ -29,7 +29,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from analysis.report.referrals import ReferralSummary
@@ -429,3 +429,17 @@ def summary(session: Session, study: Study, *, as_of: dt.datetime) -> ReferralSu
         recall_top=sum(r.recallback_rating in top for r in rated),
         due_days=_due_days(study),
     )
+
+
+def purge_referrals(session: Session, study_id: int) -> int:
+    """The retention purge's part (`services.retention`): the referred people's sealed name and number
+    and their words are removed; the referral's progress and the report's totals stay. Returns how
+    many referrals held personal data."""
+    result = session.execute(
+        update(Referral)
+        .where(
+            Referral.study_id == study_id, Referral.phone_sealed.is_not(None) | Referral.problem.is_not(None)
+        )
+        .values(name_sealed=None, phone_sealed=None, problem=None)
+    )
+    return result.rowcount or 0

@@ -32,6 +32,7 @@ from survey_app.services.auth import require
 from survey_app.services.errors import InvalidState
 from survey_app.services.frames import frame_records
 from survey_app.services.recordings import purge_audio
+from survey_app.services.referrals import purge_referrals
 from survey_app.storage.db import Database
 from survey_app.storage.models import AuditEntry, Frame, FrameIssue, FrameRecord, Study, User, utcnow
 
@@ -113,6 +114,7 @@ def purge_study(
         .values(value=None)
     )
     recordings = purge_audio(session, study.id, now)
+    referred = purge_referrals(session, study.id)  # issue 14: the referred people's contact and words
     study.personal_data_purged_at = now
     audit.record(
         session,
@@ -123,6 +125,7 @@ def purge_study(
         entity_id=study.id,
         records=records,
         recordings=recordings,
+        referrals=referred,
         retention_days=(study.settings or {}).get("retention_days"),
         due=due.isoformat(timespec="seconds") if due else None,
         early_reason=early_reason.strip() if early_reason and (due is None or due > now) else None,

@@ -231,3 +231,16 @@ def test_the_analysis_dataset_carries_no_referral_item(db, study):
         data = datasets.analysis_dataset(session, session.scalar(select(Study)))
     assert "sat_overall" in data.columns
     assert not {"referral_consent", "referral_problem"} & set(data.columns)
+
+
+def test_the_retention_purge_removes_the_referred_peoples_contact_and_words(db, study):
+    from survey_app.services import retention
+
+    _create(db)
+    with db.session() as session:
+        retention.purge_study(
+            session, _user(session, "admin"), session.scalar(select(Study)), early_reason="test"
+        )
+    kept = _referrals(db)
+    assert len(kept) == len(REFERRED)  # progress and totals stay
+    assert all(r.name_sealed is None and r.phone_sealed is None and r.problem is None for r in kept)
