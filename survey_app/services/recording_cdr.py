@@ -49,6 +49,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("start", "number", "file")
 DEFAULT_TOLERANCE = 120
+_CHUNK = 5000
 
 
 class CdrError(InvalidState):
@@ -170,14 +171,18 @@ def match(
     calls, bad = read_cdr(cdr)
     report = MatchReport(unmatched=list(bad))
     attempts = defaultdict(list)
-    rows = session.execute(
-        select(CallAttempt.case_id, CallAttempt.attempt_no, CallAttempt.started_at, FrameRecord.person_key)
-        .join(Case, Case.id == CallAttempt.case_id)
-        .join(FrameRecord, FrameRecord.id == Case.frame_record_id)
-        .where(Case.study_id == study.id, FrameRecord.person_key.in_({c.person_key for c in calls}))
-    ).all()
-    for case_id, attempt_no, at, key in rows:
-        attempts[key].append((case_id, attempt_no, at))
+    keys = sorted({c.person_key for c in calls})
+    for start in range(0, len(keys), _CHUNK):  # SQLite allows at most 32,766 bound values
+        rows = session.execute(
+            select(
+                CallAttempt.case_id, CallAttempt.attempt_no, CallAttempt.started_at, FrameRecord.person_key
+            )
+            .join(Case, Case.id == CallAttempt.case_id)
+            .join(FrameRecord, FrameRecord.id == Case.frame_record_id)
+            .where(Case.study_id == study.id, FrameRecord.person_key.in_(keys[start : start + _CHUNK]))
+        ).all()
+        for case_id, attempt_no, at, key in rows:
+            attempts[key].append((case_id, attempt_no, at))
     recorded = set(
         session.execute(
             select(CallRecording.case_id, CallRecording.attempt_no).where(CallRecording.study_id == study.id)

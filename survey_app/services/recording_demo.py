@@ -45,7 +45,7 @@ def attach_demo_recording(db: Database, study_name: str, *, seed: int = 0) -> in
     with db.session() as session:
         study: Study = find_study(session, study_name)
         first = session.execute(
-            select(CallAttempt.case_id, CallAttempt.attempt_no, CallAttempt.surveyor_id)
+            select(CallAttempt.case_id, CallAttempt.attempt_no)
             .join(Case, Case.id == CallAttempt.case_id)
             .where(Case.study_id == study.id, CallAttempt.disposition == "1.1")
             .order_by(CallAttempt.case_id)
@@ -53,10 +53,11 @@ def attach_demo_recording(db: Database, study_name: str, *, seed: int = 0) -> in
         ).first()
         if first is None:
             return None
-        case_id, attempt_no, surveyor_id = first
+        case_id, attempt_no = first
+        supervisor = session.scalar(select(User).where(User.role == "supervisor").order_by(User.id).limit(1))
         recording = recordings.attach(
             session,
-            session.get(User, surveyor_id),
+            supervisor,  # who runs the PBX match; None (the system) when the study has no supervisor
             study,
             case_id,
             attempt_no,

@@ -392,9 +392,11 @@ def play(session: Session, actor: User, study: Study, recording_id: int) -> Play
 def interview_beside(
     session: Session, actor: User, study: Study, recording_id: int, lang: str
 ) -> list[dict[str, Any]]:
-    """The interview of the recording's case, item by item (label and answer), to read while listening."""
-    from questionnaires.model import text_in
-    from survey_app.services.interviews import stored_answers
+    """The interview of the recording's case as its surveyor saw it (question texts with the case's
+    fields filled in, answers by their labels), item by item, to read while listening."""
+    import questionnaires
+    from questionnaires.errors import QuestionnaireError
+    from survey_app.services.interviews import case_fields, stored_answers
     from survey_app.services.questionnaire_store import load_version
 
     require(actor, *PLAYERS)
@@ -403,15 +405,26 @@ def interview_beside(
     if interview is None:
         return []
     answers = stored_answers(session, interview)
-    questionnaire = load_version(session, interview.questionnaire_version_id)
+    case = session.get(Case, recording.case_id)
+    engine = questionnaires.Interview(
+        load_version(session, interview.questionnaire_version_id),
+        case=case_fields(case, session.get(User, interview.surveyor_id)),
+        answers=answers,
+        language=lang,
+    )
     rows = []
-    for item in questionnaire.items:
-        if item.name not in answers:
+    for item in engine.questionnaire.items:
+        if item.name not in answers or item.type in ("note", "calculate"):
             continue
+        try:
+            question = engine.go_to(item.name)
+        except QuestionnaireError:  # answered, then made irrelevant by a later change: not asked
+            continue
+        labels = {option.code: option.label for option in question.options}
         value = answers[item.name]
-        labels = {c.code: text_in(c.label, lang) for c in item.choices}
-        shown = ", ".join(labels.get(str(v), str(v)) for v in value) if isinstance(value, list) else value
-        rows.append({"item": text_in(item.label, lang) or item.name, "answer": labels.get(str(value), shown)})
+        values = value if isinstance(value, list) else [value]
+        shown = "、".join(labels.get(str(v), "" if v is None else str(v)) for v in values)
+        rows.append({"item": question.label, "answer": shown})
     return rows
 
 

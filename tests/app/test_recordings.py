@@ -75,3 +75,16 @@ def test_the_supervisor_plays_a_recording_beside_the_interview_and_the_playback_
     assert [e["sha256"] for e in _audited(app_db, "recording.played")] == [sha256]
     interview = app.dataframe[-1].value
     assert list(interview.columns) == ["题目", "回答"] and len(interview) > 5
+
+
+def test_the_supervisor_page_with_a_recording_playing_is_chinese(study, app_db):
+    from tests.app.test_chinese_everywhere import _english, _visible_text
+
+    complete_interviews(app_db, 1)
+    attach_demo_recording(app_db, STUDY_NAME)
+    app = log_in("supervisor")
+    app.switch_page("pages/recordings.py").run()
+    app.button(key="play_recording").click().run()
+    assert not app.exception
+    data = {STUDY_NAME, *STUDY_NAME.split("-"), "surveyor", "supervisor"}
+    assert _english(_visible_text(app), data) == set()
