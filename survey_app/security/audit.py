@@ -101,20 +101,23 @@ def record(
     )
 
 
-def note_head(session: Session, last_id: int, last_hash: str) -> None:
-    """Hand over the head read in an action's own first statement, saving the append its read.
+def note_head(session: Session, last_id: int, last_hash: str, *, locked: bool = False) -> None:
+    """Hand over the head read by one of the action's own statements, saving the append its read.
 
-    Only sound on SQLite, where `BEGIN IMMEDIATE` holds the database's write lock from the first
-    statement, so the head cannot move before the commit; on PostgreSQL the head is read `FOR UPDATE`
-    at the append, and this is ignored.
+    Sound on SQLite, where `BEGIN IMMEDIATE` holds the database's write lock from the first statement
+    so the head cannot move before the commit, and on PostgreSQL only when the head was read with its
+    row lock (`head_columns(lock=True)`), which is then held until the commit; otherwise ignored.
     """
-    if session.get_bind().dialect.name == "sqlite":
+    if locked or session.get_bind().dialect.name == "sqlite":
         session.info[HEAD_KEY] = (int(last_id), str(last_hash))
 
 
-def head_columns() -> tuple[Any, Any]:
-    """Scalar subqueries for the head's last id and hash, to add to a statement (see `note_head`)."""
-    head = select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1).subquery()
+def head_columns(*, lock: bool = False) -> tuple[Any, Any]:
+    """Scalar subqueries for the head's last id and hash, to add to an action's statement (its select
+    list or RETURNING) and hand to `note_head`. With `lock` the head is read `FOR UPDATE` in a CTE:
+    use it in the action's last write, so the lock is held no longer than a separate read would."""
+    query = select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1)
+    head = query.with_for_update().cte("audit_head_locked") if lock else query.subquery()
     return (
         select(head.c.last_id).scalar_subquery().label("audit_last_id"),
         select(head.c.last_hash).scalar_subquery().label("audit_last_hash"),
@@ -139,7 +142,7 @@ def write_pending(session: Session) -> None:
         return
     connection = session.connection()
     sqlite = connection.dialect.name == "sqlite"
-    head = session.info.pop(HEAD_KEY, None) if sqlite else None
+    head = session.info.pop(HEAD_KEY, None)
     if head is None:
         head = connection.execute(
             select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()

@@ -48,6 +48,10 @@ ACTION = "state.changed"
 _KIND_OF_TABLE = {model.__table__.name: kind for kind, (model, _) in TRACKED.items()}
 _TOUCHED = "huifang_touched"  # session.info key: kind → set of ids
 _SCOPES = "huifang_touched_studies"  # session.info key: kind → set of study ids (bulk inserts)
+_KNOWN = "huifang_written_state"  # session.info key: kind → id → values returned by the writing statement
+#: Execution option of a statement whose caller hands the written rows over (`note_written`), read back
+#: by the statement itself (RETURNING): no SELECT of the rows before it runs.
+REPORTED = "huifang_state_reported"
 
 
 def _touched(session: Session) -> dict[str, set[int]]:
@@ -58,9 +62,33 @@ def _scopes(session: Session) -> dict[str, set[int]]:
     return session.info.setdefault(_SCOPES, defaultdict(set))
 
 
+def _mark(session: Session, kind: str, ids: Any) -> None:
+    """Note rows as touched; values handed over for them earlier are stale from now on."""
+    ids = set(ids)
+    _touched(session)[kind].update(ids)
+    known = session.info.get(_KNOWN, {}).get(kind)
+    for row_id in ids if known else ():
+        known.pop(row_id, None)
+
+
+def note_written(session: Session, kind: str, rows: list[Any]) -> None:
+    """Rows of `kind` that a statement run with the `REPORTED` option wrote, as it returned them (ORM
+    objects loaded from its RETURNING): recorded as they are, without reading them back at the commit.
+
+    The hot paths of the call queue use this to keep their statement count (issue 15); a later change
+    to the same row through the ORM or a statement marks it touched again, and it is read back.
+    """
+    known = session.info.setdefault(_KNOWN, defaultdict(dict))
+    columns = TRACKED[kind][1]
+    for row in rows:
+        known[kind][row.id] = _recorded_values(kind, [getattr(row, c) for c in columns])
+        touched = session.info.get(_TOUCHED, {}).get(kind)
+        if touched:
+            touched.discard(row.id)
+
+
 @event.listens_for(Session, "after_flush")
 def _note_orm_changes(session: Session, _context) -> None:
-    touched = _touched(session)
     for obj in (*session.new, *session.dirty, *session.deleted):
         kind = _KIND_OF_TABLE.get(getattr(type(obj), "__tablename__", ""))
         if kind is None:
@@ -68,7 +96,7 @@ def _note_orm_changes(session: Session, _context) -> None:
         attrs = inspect(obj).attrs
         changed = any(attrs[c].history.has_changes() for c in TRACKED[kind][1])
         if changed or obj in session.new or obj in session.deleted:
-            touched[kind].add(obj.id)
+            _mark(session, kind, [obj.id])
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -81,6 +109,8 @@ def _note_statements(orm_execute_state) -> None:
     if kind is None:
         return
     session = orm_execute_state.session
+    if orm_execute_state.execution_options.get(REPORTED):
+        return
     model = TRACKED[kind][0]
     if orm_execute_state.is_insert:
         rows = orm_execute_state.parameters
@@ -93,7 +123,7 @@ def _note_statements(orm_execute_state) -> None:
         return
     where = statement.whereclause
     query = select(model.id) if where is None else select(model.id).where(where)
-    _touched(session)[kind].update(session.execute(query).scalars())  # before the statement runs
+    _mark(session, kind, session.execute(query).scalars())  # before the statement runs
 
 
 def _current(session: Session, kind: str, ids: set[int], study_ids: set[int]) -> dict[str, Any]:
@@ -126,14 +156,21 @@ def _recorded_values(kind: str, row) -> list[Any]:
 def _record_state(session: Session) -> None:
     session.flush()
     touched, scopes = session.info.pop(_TOUCHED, None), session.info.pop(_SCOPES, None)
-    if not touched and not scopes:
+    known = session.info.pop(_KNOWN, None) or {}
+    if not touched and not scopes and not any(known.values()):
         return
     touched, scopes = touched or {}, scopes or {}
     snapshot = {
         kind: values
         for kind in TRACKED
-        if (values := _current(session, kind, touched.get(kind, set()), scopes.get(kind, set())))
+        if (
+            values := {
+                **known.get(kind, {}),
+                **_current(session, kind, touched.get(kind, set()), scopes.get(kind, set())),
+            }
+        )
     }
+    snapshot = {kind: {str(k): v for k, v in values.items()} for kind, values in snapshot.items()}
     if not snapshot:
         return
     study_ids = {v[0] for v in snapshot.get("cases", {}).values() if v} | {
@@ -155,7 +192,7 @@ def _record_state(session: Session) -> None:
 def _forget(session: Session) -> None:
     from survey_app.security import audit
 
-    for key in (_TOUCHED, _SCOPES, audit.ROTATION_KEY):
+    for key in (_TOUCHED, _SCOPES, _KNOWN, audit.ROTATION_KEY):
         session.info.pop(key, None)
 
 

@@ -9,7 +9,15 @@ surveyor come before unassigned ones, and cases assigned to someone else are nev
 Concurrency: on PostgreSQL the candidate row is taken with `FOR UPDATE SKIP LOCKED`, so concurrent
 surveyors never receive the same case, and every action on a held case locks its row first, so a
 timed-out claim cannot be taken over while its old holder is writing to it. On SQLite every
-transaction is `BEGIN IMMEDIATE` (see `storage.db`), which serialises claims and writes.
+transaction is `BEGIN IMMEDIATE` (see `storage.db`), which serialises claims and writes. A unique
+index (migration 0008) keeps a surveyor from holding two cases of a study.
+
+Lean write path (issue 15, statements counted in tests/fieldwork/test_statement_counts.py): a claim
+is one statement on PostgreSQL (`UPDATE … FROM (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`, with the
+surveyor's row locked in a CTE first) and a read plus an `UPDATE … RETURNING` on SQLite, where the
+read also takes the audit head (stable under the write lock). An attempt is one locking read of the
+case with its study, interview and earlier attempts, one insert and one `UPDATE … RETURNING`; the
+audit entries of either are chained and written at the commit in one statement (`security.audit`).
 
 Calling rules (a study's `settings`, defaults in `DEFAULT_RULES`): calling hours and days in
 Asia/Shanghai, holidays, at most `max_attempts` attempts, at least `min_gap_minutes` between attempts,
@@ -31,10 +39,11 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, literal, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from survey_app.security import audit
+from survey_app.security import audit, state_log
 from survey_app.security.masking import mask_name, mask_phone
 from survey_app.services import dispositions
 from survey_app.services.auth import require
@@ -327,32 +336,86 @@ def next_case(
         allowed, why = rules.allows(now)
         if not allowed:
             raise InvalidState(why)
-    postgres = _is_postgres(session)
-    if postgres:  # one claim at a time per surveyor, so nobody ends up holding two cases
-        session.execute(select(User.id).where(User.id == actor.id).with_for_update())
-    case_ = session.scalar(
-        _queue_query(study, actor, now, rules)
-        .limit(1)
-        .with_for_update(skip_locked=postgres)
-        .execution_options(populate_existing=True)
-    )
-    if case_ is None:
-        return None
-    if case_.state == "held" and case_.held_by == actor.id:
-        return case_
-    previous_holder = case_.held_by if case_.state == "held" else None
-    case_.state, case_.held_by, case_.held_at = "held", actor.id, now
-    session.flush()
+    query = _queue_query(study, actor, now, rules)
+    try:
+        if _is_postgres(session):
+            claimed, previous_state, previous_holder = _claim_postgres(session, actor, query, now)
+        else:
+            claimed, previous_state, previous_holder = _claim_sqlite(session, actor, query, now)
+    except IntegrityError:  # uq_cases_one_held_per_surveyor: another window claimed for this surveyor
+        raise InvalidState(
+            "Another window of yours claimed a case at the same moment; ask for the next case again.",
+            zh="您在另一个窗口同时领取了个案，请重新点击“下一个个案”。",
+        ) from None
+    if claimed is None or (previous_state == "held" and previous_holder == actor.id):
+        return claimed
+    state_log.note_written(session, "cases", [claimed])
     audit.record(
         session,
         actor.username,
         "case.claimed",
         study_id=study.id,
         entity="case",
-        entity_id=case_.id,
-        previous_holder=previous_holder,
+        entity_id=claimed.id,
+        previous_holder=previous_holder if previous_state == "held" else None,
     )
-    return case_
+    return claimed
+
+
+#: A hot-path UPDATE … RETURNING: the returned rows refresh the session, and are handed to state_log.
+_REPORTED = {"populate_existing": True, "synchronize_session": False, state_log.REPORTED: True}
+
+
+def _claim_postgres(
+    session: Session, actor: User, query: Select, now: dt.datetime
+) -> tuple[Case | None, str | None, int | None]:
+    """Lock the surveyor's row, pick, lock and claim the first case: one statement.
+
+    The surveyor's row lock (a CTE, the pick's one-time filter) makes two windows of one surveyor take
+    turns, so the second is handed the case the first claimed; the pick skips cases other surveyors
+    are claiming. The case this surveyor already holds ranks first and keeps its claim time.
+    """
+    me = select(User.id).where(User.id == actor.id).with_for_update().cte("me")
+    pick = (
+        query.with_only_columns(Case.id, Case.state.label("old_state"), Case.held_by.label("old_holder"))
+        .where(select(me.c.id).exists())
+        .limit(1)
+        .with_for_update(of=Case, skip_locked=True)
+        .subquery("pick")
+    )
+    mine = and_(pick.c.old_state == "held", pick.c.old_holder == actor.id)
+    row = session.execute(
+        update(Case)
+        .where(Case.id == pick.c.id)
+        .values(state="held", held_by=actor.id, held_at=case((mine, Case.held_at), else_=literal(now)))
+        .returning(Case, pick.c.old_state, pick.c.old_holder),
+        execution_options=_REPORTED,
+    ).first()
+    return (None, None, None) if row is None else (row[0], row[1], row[2])
+
+
+def _claim_sqlite(
+    session: Session, actor: User, query: Select, now: dt.datetime
+) -> tuple[Case | None, str | None, int | None]:
+    """Under `BEGIN IMMEDIATE` nobody else writes: read the first case (and the audit head), claim it."""
+    row = session.execute(
+        query.add_columns(*audit.head_columns()).limit(1).execution_options(populate_existing=True)
+    ).first()
+    if row is None:
+        return None, None, None
+    found, last_id, last_hash = row
+    audit.note_head(session, last_id, last_hash)
+    previous_state, previous_holder = found.state, found.held_by
+    if previous_state == "held" and previous_holder == actor.id:
+        return found, previous_state, previous_holder
+    claimed = session.scalars(
+        update(Case)
+        .where(Case.id == found.id)
+        .values(state="held", held_by=actor.id, held_at=now)
+        .returning(Case),
+        execution_options=_REPORTED,
+    ).one()
+    return claimed, previous_state, previous_holder
 
 
 def _own_case(session: Session, actor: User, case_id: int) -> Case:
@@ -431,12 +494,11 @@ def _waiting_state(case: Case) -> str:
     return "appointment" if case.appointment_at is not None else "pending"
 
 
-def _check_interview(session: Session, case: Case, code: str) -> None:
+def _check_interview(case: Case, status: str | None, code: str) -> None:
     """An interview outcome needs the interview: nobody can mark a complete without answers."""
     needed = _INTERVIEW_FOR_CODE.get(code)
     if needed is None:
         return
-    status = session.scalar(select(Interview.status).where(Interview.case_id == case.id))
     if status != needed:
         raise InvalidState(
             f"Case {case.id}: disposition {code} needs a {needed} interview"
@@ -446,6 +508,55 @@ def _check_interview(session: Session, case: Case, code: str) -> None:
                 else ", and there is none; use the interview screen."
             )
         )
+
+
+@dataclass(frozen=True)
+class _AttemptContext:
+    """What recording an attempt reads, in one locking statement."""
+
+    case: Case
+    study: Study
+    interview_status: str | None
+    earlier: list[tuple[str, dt.datetime]]  # (disposition, started_at) of earlier attempts, in order
+
+
+def _attempt_context(session: Session, actor: User, case_id: int) -> _AttemptContext:
+    """The held case, locked, with its study, its interview's status and its earlier attempts.
+
+    One statement (a row per earlier attempt); on SQLite it also reads the audit head.
+    """
+    require(actor, "surveyor")
+    sqlite = not _is_postgres(session)
+    rows = session.execute(
+        select(Case, Study, Interview.status, CallAttempt.disposition, CallAttempt.started_at)
+        .add_columns(*(audit.head_columns() if sqlite else ()))
+        .join(Study, Study.id == Case.study_id)
+        .outerjoin(Interview, Interview.case_id == Case.id)
+        .outerjoin(CallAttempt, CallAttempt.case_id == Case.id)
+        .where(Case.id == case_id)
+        .order_by(CallAttempt.attempt_no)
+        .with_for_update(of=Case)
+        .execution_options(populate_existing=True)
+    ).all()
+    if not rows or rows[0][0].state != "held" or rows[0][0].held_by != actor.id:
+        raise PermissionDenied(f"Case {case_id} is not a case you hold; ask for the next case instead.")
+    if sqlite:
+        audit.note_head(session, rows[0][5], rows[0][6])
+    earlier = [(row[3], row[4]) for row in rows if row[3] is not None]
+    return _AttemptContext(rows[0][0], rows[0][1], rows[0][2], earlier)
+
+
+def _update_case(session: Session, case_id: int, values: dict[str, Any]) -> Case:
+    """`UPDATE … RETURNING` the case, handed to state_log; on PostgreSQL it also locks the audit head
+    (the action's last write, so the lock lasts only for the append and the commit)."""
+    statement = update(Case).where(Case.id == case_id).values(**values)
+    if not _is_postgres(session):
+        return session.scalars(statement.returning(Case), execution_options=_REPORTED).one()
+    row = session.execute(
+        statement.returning(Case, *audit.head_columns(lock=True)), execution_options=_REPORTED
+    ).one()
+    audit.note_head(session, row[1], row[2], locked=True)
+    return row[0]
 
 
 def record_attempt(
@@ -461,9 +572,11 @@ def record_attempt(
     """Record one call attempt's outcome and move the case on (retry, appointment or final).
 
     `appointment_at` is naive UTC, like every stored time (`to_utc` converts a Shanghai time).
+    Statements: the locking read, the attempt's insert and the case's `UPDATE … RETURNING`; the audit
+    entries follow at the commit.
     """
-    case = _own_case(session, actor, case_id)
-    study = session.get(Study, case.study_id)
+    context = _attempt_context(session, actor, case_id)
+    case, study = context.case, context.study
     rules = CallingRules.of(study)
     disposition = dispositions.get(code)
     now = now or utcnow()
@@ -477,37 +590,37 @@ def record_attempt(
             raise InvalidState(f"The appointment falls outside the calling rules: {why}")
     elif appointment_at is not None:
         raise InvalidState(f"Disposition {code} ({disposition.en}) does not make an appointment.")
-    _check_interview(session, case, code)
-    earlier = list(
-        session.execute(
-            select(CallAttempt.disposition, CallAttempt.started_at)
-            .where(CallAttempt.case_id == case.id)
-            .order_by(CallAttempt.attempt_no)
-        ).all()
-    )
-    case.attempts += 1
+    _check_interview(case, context.interview_status, code)
+    earlier = context.earlier
+    attempt_no = case.attempts + 1
     attempt = CallAttempt(
         case_id=case.id,
         surveyor_id=actor.id,
-        attempt_no=case.attempts,
+        attempt_no=attempt_no,
         started_at=now,
         disposition=code,
         note=note,
     )
     session.add(attempt)
-    case.held_by, case.held_at = None, None
-    if disposition.final or (case.attempts >= rules.max_attempts and not disposition.appointment):
+    session.flush()
+    values: dict[str, Any] = {"attempts": attempt_no, "held_by": None, "held_at": None}
+    if disposition.final or (attempt_no >= rules.max_attempts and not disposition.appointment):
         codes = [c for c, _ in earlier] + [code]
-        case.state, case.final_disposition = "finalised", dispositions.final_of(codes)
-        case.appointment_at, case.next_call_after = None, None
+        final = dispositions.final_of(codes)
+        values.update(state="finalised", final_disposition=final, appointment_at=None, next_call_after=None)
     elif disposition.appointment:
-        case.state, case.appointment_at, case.appointment_note = "appointment", appointment_at, note
-        case.next_call_after = None
+        values.update(
+            state="appointment", appointment_at=appointment_at, appointment_note=note, next_call_after=None
+        )
     else:
         tried = Counter(w for w in (rules.window_of(t) for _, t in [*earlier, (code, now)]) if w is not None)
-        case.state, case.appointment_at = "pending", None
-        case.next_call_after = rules.next_call_time(now + rules.min_gap, tried)
-    session.flush()
+        values.update(
+            state="pending",
+            appointment_at=None,
+            next_call_after=rules.next_call_time(now + rules.min_gap, tried),
+        )
+    case = _update_case(session, case.id, values)
+    state_log.note_written(session, "cases", [case])
     audit.record(
         session,
         actor.username,

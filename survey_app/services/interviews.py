@@ -10,21 +10,26 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import case as sa_case
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, aliased
 
 import questionnaires
 from survey_app.security import audit
 from survey_app.security.audit import canonical_json
 from survey_app.services import dispositions, fieldwork
 from survey_app.services.auth import require
-from survey_app.services.errors import InvalidState, NotFound
-from survey_app.services.questionnaire_store import load_version
+from survey_app.services.errors import InvalidState, NotFound, PermissionDenied
+from survey_app.services.questionnaire_store import load_version, parsed_version
 from survey_app.storage.models import (
     Answer,
     Case,
+    FrameRecord,
     Interview,
     QuestionnaireVersion,
     Study,
@@ -178,15 +183,225 @@ def _persist(
 
 
 def save_answer(session: Session, actor: User, case_id: int, value: Any) -> questionnaires.Interview:
-    """Answer the current item; raises the engine's clear error on an invalid answer (nothing saved)."""
-    interview, engine = open_interview(session, actor, case_id)
-    case = session.get(Case, case_id)
+    """Answer the current item; raises the engine's clear error on an invalid answer (nothing saved).
+
+    The hot path of an interview (issue 15): one locking read of the case with its frame record,
+    interview, questionnaire version and answers; the answers' write (with the interview's insert on
+    the first answer); the audit entries follow at the commit. The answer that completes the
+    interview also records its call attempt (`fieldwork.record_attempt`).
+    """
+    context = _answer_context(session, actor, case_id)
+    engine = context.engine
     before = dict(engine.answers)
     engine.answer(value)
-    _persist(session, actor, interview, case, before, dict(engine.answers), "answer.saved")
+    after = dict(engine.answers)
+    interview_id = context.interview_id
+    version_id = context.version_id
+    postgres = session.get_bind().dialect.name == "postgresql"
+    started = None
+    if interview_id is None:
+        started = {
+            "case_id": case_id,
+            "questionnaire_version_id": version_id,
+            "surveyor_id": actor.id,
+            "started_at": utcnow(),
+            "status": "in_progress",
+        }
+        if postgres:  # the id was drawn in the read; the insert rides with the answers' write
+            interview_id = started["id"] = context.next_interview_id
+        else:
+            interview_id = session.execute(
+                insert(Interview).values(**started).returning(Interview.id)
+            ).scalar_one()
+        audit.record(
+            session,
+            actor.username,
+            "interview.started",
+            study_id=context.study_id,
+            entity="interview",
+            entity_id=interview_id,
+            case_id=case_id,
+            questionnaire_version=version_id,
+        )
+    changed = _write_answers(
+        session, actor, interview_id, version_id, before, after, started=started if postgres else None
+    )
+    if changed:
+        audit.record(
+            session,
+            actor.username,
+            "answer.saved",
+            study_id=context.study_id,
+            entity="interview",
+            entity_id=interview_id,
+            answers=changed,
+        )
     if engine.complete:
-        _finish(session, actor, interview, case, dispositions.interview_outcome(engine.answers))
+        code = dispositions.interview_outcome(engine.answers)
+        ended_at = utcnow()
+        session.execute(
+            update(Interview)
+            .where(Interview.id == interview_id)
+            .values(status=INTERVIEW_STATUS.get(code, "breakoff"), ended_at=ended_at)
+        )
+        fieldwork.record_attempt(session, actor, case_id, code, now=ended_at)
     return engine
+
+
+@dataclass(frozen=True)
+class _AnswerContext:
+    study_id: int
+    interview_id: int | None  # None: the first answer starts the interview
+    version_id: int
+    next_interview_id: int | None  # PostgreSQL, first answer: the id drawn for the new interview
+    engine: questionnaires.Interview
+
+
+def _answer_context(session: Session, actor: User, case_id: int) -> _AnswerContext:
+    """The held case, locked, with everything an answer needs, in one statement (a row per answer).
+
+    The questionnaire version is the interview's, or for a new interview the study's latest frozen
+    one; its parsed form comes from the cache (`questionnaire_store.parsed_version`). On SQLite the
+    statement also reads the audit head; on PostgreSQL it draws the new interview's id when needed.
+    """
+    require(actor, "surveyor")
+    postgres = session.get_bind().dialect.name == "postgresql"
+    frozen = aliased(QuestionnaireVersion)
+    latest_frozen = (
+        select(frozen.id)
+        .where(frozen.study_id == Case.study_id, frozen.frozen.is_(True))
+        .order_by(frozen.version.desc())
+        .limit(1)
+        .correlate(Case)
+        .scalar_subquery()
+    )
+    version_id = func.coalesce(Interview.questionnaire_version_id, latest_frozen)
+    extra: tuple[Any, ...] = audit.head_columns()
+    if postgres:
+        sequence = func.pg_get_serial_sequence("interviews", "id")
+        extra = (sa_case((Interview.id.is_(None), func.nextval(sequence)), else_=None),)
+    rows = session.execute(
+        select(
+            Case.study_id,
+            Case.state,
+            Case.held_by,
+            FrameRecord.domain,
+            FrameRecord.channel,
+            FrameRecord.event_type,
+            FrameRecord.service_date,
+            FrameRecord.organisation,
+            FrameRecord.district,
+            Interview.id,
+            Interview.status,
+            QuestionnaireVersion.id,
+            QuestionnaireVersion.sha256,
+            QuestionnaireVersion.frozen,
+            Answer.item,
+            Answer.value,
+            *extra,
+        )
+        .join(FrameRecord, FrameRecord.id == Case.frame_record_id)
+        .outerjoin(Interview, Interview.case_id == Case.id)
+        .outerjoin(QuestionnaireVersion, QuestionnaireVersion.id == version_id)
+        .outerjoin(Answer, Answer.interview_id == Interview.id)
+        .where(Case.id == case_id)
+        .with_for_update(of=Case)
+    ).all()
+    if not rows or rows[0].state != "held" or rows[0].held_by != actor.id:
+        raise PermissionDenied(f"Case {case_id} is not a case you hold; ask for the next case instead.")
+    first = rows[0]
+    if first[10] is not None and first[10] != "in_progress":
+        raise InvalidState(f"The interview of case {case_id} is {first[10]}.")
+    if first[11] is None:
+        study = session.get(Study, first.study_id)
+        raise NotFound(
+            f"Study {study.name} has no frozen questionnaire version; attach one before fieldwork."
+        )
+    if not postgres:
+        audit.note_head(session, first[16], first[17])
+    fields = {
+        "domain": first.domain,
+        "channel": first.channel,
+        "event_type": first.event_type,
+        "service_date": first.service_date.isoformat(),
+        "organisation": first.organisation,
+        "district": first.district,
+        "surveyor_no": actor.surveyor_no or "",
+    }
+    answers = {row[14]: row[15] for row in rows if row[14] is not None}
+    questionnaire = parsed_version(session, first[11], first[12], bool(first[13]))
+    return _AnswerContext(
+        study_id=first.study_id,
+        interview_id=first[9],
+        version_id=first[11],
+        next_interview_id=first[16] if postgres else None,
+        engine=questionnaires.Interview(questionnaire, case=fields, answers=answers),
+    )
+
+
+def _write_answers(
+    session: Session,
+    actor: User,
+    interview_id: int,
+    version_id: int,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    *,
+    started: dict[str, Any] | None = None,
+) -> dict[str, str | None]:
+    """Write the difference between two answer sets as an upsert (and a delete of cleared items);
+    on PostgreSQL one statement, with `started` (a new interview's row) inserted in a CTE. Returns
+    item → new digest (None: cleared), as the audit entry records it."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    changed: dict[str, str | None] = dict.fromkeys(sorted(before.keys() - after.keys()))
+    now = utcnow()
+    rows = []
+    for item, value in after.items():
+        if item in before and before[item] == value:
+            continue
+        digest = answer_digest(interview_id, item, value, version_id)
+        changed[item] = digest
+        rows.append(
+            {
+                "interview_id": interview_id,
+                "item": item,
+                "value": value,
+                "digest": digest,
+                "questionnaire_version_id": version_id,
+                "answered_at": now,
+                "surveyor_id": actor.id,
+            }
+        )
+    cleared = [item for item, digest in changed.items() if digest is None]
+    removal = delete(Answer).where(Answer.interview_id == interview_id, Answer.item.in_(cleared))
+    ctes = []
+    if started is not None:
+        ctes.append(insert(Interview).values(**started).returning(Interview.id).cte("started"))
+    if cleared and (not postgres or not rows):
+        session.execute(removal)
+    elif cleared:
+        ctes.append(removal.returning(Answer.id).cte("cleared"))
+    if rows:
+        upsert = (postgresql_insert if postgres else sqlite_insert)(Answer).values(rows)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[Answer.interview_id, Answer.item],
+            set_={
+                "value": upsert.excluded.value,
+                "digest": upsert.excluded.digest,
+                "answered_at": upsert.excluded.answered_at,
+                "surveyor_id": upsert.excluded.surveyor_id,
+            },
+        )
+        if ctes:
+            upsert = upsert.add_cte(*ctes)
+        if postgres:  # the head's lock rides with the last write (held to the commit, as a read would be)
+            head = session.execute(upsert.returning(*audit.head_columns(lock=True))).first()
+            audit.note_head(session, head[0], head[1], locked=True)
+        else:
+            session.execute(upsert)
+    elif started is not None:
+        session.execute(insert(Interview).values(**started))
+    return changed
 
 
 def go_back(session: Session, actor: User, case_id: int) -> questionnaires.Interview:

@@ -119,14 +119,20 @@ def load_version(session: Session, version_id: int) -> Any:
     ).one_or_none()
     if found is None:
         raise NotFound(f"No questionnaire version {version_id}.")
-    key = (found.sha256, bool(found.frozen))
+    return parsed_version(session, version_id, found.sha256, bool(found.frozen))
+
+
+def parsed_version(session: Session, version_id: int, sha256: str, frozen: bool) -> Any:
+    """The parsed questionnaire of a version whose hash and frozen flag the caller already read (in
+    its own statement, as the interview's hot path does): the definition is read only on a cache miss."""
+    key = (sha256, bool(frozen))
     cached = _PARSED.get(key)
     if cached is None:
         definition = session.scalar(
             select(QuestionnaireVersion.definition).where(QuestionnaireVersion.id == version_id)
         )
         questionnaire = questionnaires.Questionnaire.model_validate(definition)
-        if found.frozen and not questionnaire.frozen:
+        if frozen and not questionnaire.frozen:
             questionnaire = questionnaires.freeze(questionnaire)
         if len(_PARSED) >= _PARSED_MAX:
             _PARSED.pop(next(iter(_PARSED)))
