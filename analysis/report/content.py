@@ -23,6 +23,7 @@ import pandas as pd
 
 from analysis.report.comment_findings import CommentFindings
 from analysis.report.errors import ReportContentError
+from analysis.report.modes_section import ModeSummary
 from analysis.report.referrals import ReferralSummary
 
 Language = Literal["zh", "en"]
@@ -301,6 +302,8 @@ class ReportContent:
     referrals: ReferralSummary | None = None
     #: The coded open comments (`analysis.report.comment_findings`); None: no section.
     comments: CommentFindings | None = None
+    #: Web and telephone answers and the mode-adjusted 满意率 (`analysis.report.modes_section`); None: no section.
+    modes: ModeSummary | None = None
 
     def __post_init__(self) -> None:
         validate_content(self)

@@ -56,6 +56,7 @@ from analysis.report.formatting import (
     format_rate,
 )
 from analysis.report.i18n import disposition_label, flag_name, group_name, text, unit_name
+from analysis.report.modes_section import mode_section
 from analysis.report.referrals import referral_section
 from analysis.report.shanghai_map import shanghai_map
 from sampling.vocabulary import DONT_KNOW, REFUSED, SCALES
@@ -395,7 +396,7 @@ class _Story:
             return self.scoped()
         story = self.cover() + self.summary()
         if self.content.kind == "full":
-            story += self.method() + self.results() + self.comments()
+            story += self.method() + self.results() + self.modes() + self.comments()
         story += (
             self.comparison() + self.referrals() + self.area_chapter() + self.limitations() + self.appendix()
         )
@@ -417,6 +418,16 @@ class _Story:
             ),
             PageBreak(),
         ]
+
+    def modes(self) -> list[Any]:
+        """A mixed-mode study's answers by mode and mode-adjusted 满意率 (`analysis.report.modes_section`)."""
+        summary = self.content.modes
+        if summary is None:
+            return []
+        section = mode_section(
+            summary, self.lang, para=self.para, heading_style=self.h1, note_style=self.note, table=self.table
+        )
+        return [*section, PageBreak()]
 
     def comments(self) -> list[Any]:
         """The coded open comments (`analysis.report.comment_findings`), in the full report only."""

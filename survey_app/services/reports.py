@@ -480,6 +480,16 @@ def build_content(
         attestations=anchors.attestations(_anchor_at(session, generated), lang),
         referrals=_referrals(session, study, generated),
         comments=_comment_findings(session, study, result, lang),
+        modes=_modes(session, study, result, lang, generated),
+    )
+
+
+def _modes(session: Session, study: Study, result, lang: str, generated: dt.datetime):
+    """The mixed-mode section (None for a CATI-only study without web interviews)."""
+    from survey_app.services import mode_report
+
+    return mode_report.mode_summary(
+        session, study, result.respondents, lang=lang, as_of=generated.replace(tzinfo=None)
     )
 
 

@@ -589,16 +589,20 @@ def _submit(session: Session, interview: Interview, case: Case, code: str, now: 
 
 
 def web_disposition(invitation: WebInvitation, answered: set[str], now: dt.datetime) -> str | None:
-    """The invitation's AAPOR internet-survey code, or None while its link still runs unanswered.
+    """The invitation's AAPOR internet-survey code as it stood at `now`, or None while its link still
+    ran unanswered (and for an invitation made later).
 
     Submitted → its interview's code (1.1, or 4.11/4.12 when the screening ended it); no mobile
     number → 3.11; refused by the gateway → 3.30; expired: never opened → 3.19, opened but no item
-    answered → 2.1121, the headline item answered → 1.2, some items → 2.12 (break-off)."""
-    if invitation.disposition is not None:
+    answered → 2.1121, the headline item answered → 1.2, some items → 2.12 (break-off). Only what had
+    happened by `now` counts, so a report rebuilt for the same date prints the same outcomes."""
+    if invitation.created_at > now:
+        return None
+    if invitation.disposition is not None and (invitation.submitted_at or invitation.created_at) <= now:
         return invitation.disposition
     if invitation.expires_at > now:
         return None
-    if invitation.opened_at is None:
+    if invitation.opened_at is None or invitation.opened_at > now:
         return "3.19"
     substantive = answered - {"intro"}
     if not substantive:
@@ -607,16 +611,20 @@ def web_disposition(invitation: WebInvitation, answered: set[str], now: dt.datet
 
 
 def web_outcomes(session: Session, study: Study, *, now: dt.datetime | None = None) -> dict[str, int]:
-    """Invitations per web disposition code ("pending" while the link runs), for the report."""
+    """Invitations made by `now` per web disposition code at `now` ("pending" while the link runs)."""
     now = now or utcnow()
-    rows = list(session.scalars(select(WebInvitation).where(WebInvitation.study_id == study.id)))
+    rows = list(
+        session.scalars(
+            select(WebInvitation).where(WebInvitation.study_id == study.id, WebInvitation.created_at <= now)
+        )
+    )
     answered_by_case: dict[int, set[str]] = {}
     if rows:
         for case_id, item in session.execute(
             select(Interview.case_id, Answer.item)
             .join(Answer, Answer.interview_id == Interview.id)
             .join(WebInvitation, WebInvitation.case_id == Interview.case_id)
-            .where(WebInvitation.study_id == study.id, Interview.mode == "web")
+            .where(WebInvitation.study_id == study.id, Interview.mode == "web", Answer.answered_at <= now)
         ):
             answered_by_case.setdefault(case_id, set()).add(item)
     counts: Counter[str] = Counter()
