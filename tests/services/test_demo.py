@@ -14,7 +14,7 @@ from survey_app.storage.models import Answer, Case, Study, User
 def test_the_demo_creates_one_user_per_role(demo_db):
     with demo_db.session() as session:
         roles = set(session.scalars(select(User.role)))
-    assert roles == {"researcher", "surveyor", "supervisor", "reviewer", "auditor", "admin"}
+    assert roles == {"researcher", "surveyor", "supervisor", "reviewer", "auditor", "admin", "remediation"}
 
 
 def test_the_demo_study_is_closed_with_answers_stored(demo_db):
