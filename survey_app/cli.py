@@ -742,9 +742,10 @@ def verify(
                 session, find_study(session, study), frame_file=frame_file, published=published
             )
         for check in checks:
+            mark = "N/A " if not check.applicable else "OK  " if check.ok else "FAIL"
             click.secho(
-                f"{'OK  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}",
-                fg="green" if check.ok else "red",
+                f"{mark}  {check.name}: {check.detail}",
+                fg=None if not check.applicable else "green" if check.ok else "red",
             )
     sys.exit(0 if all(c.ok for c in checks) else 1)
 
@@ -1202,7 +1203,9 @@ def coding_frequencies(
                 session, actor, find_study(session, study), by=by, lang=lang
             )
         if out:
-            table.to_csv(out, index=False, encoding="utf-8-sig")
+            from sampling.cells import csv_bytes  # text cells neutralised against spreadsheet formulas
+
+            out.write_bytes(csv_bytes(table))
             click.echo(f"Wrote {len(table)} row(s) to {out}.")
         else:
             click.echo(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))

@@ -32,4 +32,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "抽样时（{as_of}）排除了近 {days} 天内已被联系的 {count} 条记录。",
         "en": "The draw ({as_of}) left out {count} records of people reached in the {days} days before.",
     },
+    "reports.not_applicable": {"zh": "不适用", "en": "not applicable"},
+    "reports.not_applicable_help": {
+        "zh": "另有 {count} 项不适用：尚未生成报告，没有已发布的数字和报告可核对；不计为不通过。",
+        "en": "{count} more checks do not apply: no report was built yet, so nothing published can be "
+        "checked; they do not count as failures.",
+    },
 }

@@ -172,6 +172,7 @@ CHECKS: Patterns = [
         (r"^(\d+) records match fingerprint (\w+)…$", r"\1 条记录与指纹 \2… 一致"),
         (r"^(\d+) stored answers match their audit-log digests$", r"\1 个已存答案与审计日志中的摘要一致"),
         (r"^no report was built yet.*$", "尚未生成报告，没有可核对的已发布数字"),
+        (r"^not applicable \(no report built yet\)$", "不适用（尚未生成报告）"),
         (
             r"^(.+) is not at (.+): cannot re-check it here.*$",
             r"\1 不在 \2，无法在此重新核对（请用 --frame 指定文件）",

@@ -6,7 +6,8 @@
 4. the audit log's hash chain is intact;
 5. every stored answer matches the digest the audit log recorded for it;
 6. the headline figures recomputed from the stored answers equal those of the last report;
-7. rebuilding the last report gives a PDF with the recorded SHA-256;
+7. rebuilding the last report gives a PDF with the recorded SHA-256 (6 and 7 are "not applicable",
+   not failed, while no report was built: a study in fieldwork has nothing published to check);
 8. every audit entry is signed by a trusted key (fingerprint from the local keyring, the PDF or anchors);
 9. the study, its cases and every user hold the values the audit log last recorded (`state.changed`);
 10. with `pdf`: the published PDF was recorded as built, and the chain head it printed is intact;
@@ -36,9 +37,16 @@ from survey_app.storage.models import Answer, AuditEntry, Case, Interview, Study
 
 @dataclass(frozen=True)
 class Check:
+    """One check's verdict. A check that does not apply yet (no report built) is not a failure:
+    `applicable` is False, `ok` True, and the detail says why."""
+
     name: str
     ok: bool
     detail: str
+    applicable: bool = True
+
+
+NO_REPORT_YET = "not applicable (no report built yet)"
 
 
 def _file_sha256(path: Path) -> str:
@@ -189,9 +197,7 @@ def check_headline(session: Session, study: Study, recorded: dict | None) -> Che
     from survey_app.services import analysis_service
 
     if recorded is None:
-        return Check(
-            "headline figures", False, "no report was built yet, so there are no published figures to check"
-        )
+        return Check("headline figures", True, NO_REPORT_YET, applicable=False)
     current = analysis_service.headline_figures(analysis_service.analyse(session, study))
     published = recorded.get("headline", {})
     differences = [
@@ -208,7 +214,7 @@ def check_report(session: Session, study: Study, recorded: dict | None) -> Check
     from survey_app.services import reports
 
     if recorded is None:
-        return Check("report", False, "no report was built yet")
+        return Check("report", True, NO_REPORT_YET, applicable=False)
     _, digest = reports.build_report(
         session,
         study,
@@ -301,4 +307,6 @@ def verify_study(
 
 
 def as_table(checks: list[Check]) -> pd.DataFrame:
-    return pd.DataFrame([{"check": c.name, "ok": c.ok, "detail": c.detail} for c in checks])
+    return pd.DataFrame(
+        [{"check": c.name, "ok": c.ok, "applicable": c.applicable, "detail": c.detail} for c in checks]
+    )

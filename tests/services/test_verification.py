@@ -121,3 +121,26 @@ def test_a_correction_needs_a_reason_and_a_supervisor(demo_db):
             interviews.correct_answer(session, supervisor, interview_id, "comment", "x", " ")
         with pytest.raises(PermissionDenied):
             interviews.correct_answer(session, surveyor, interview_id, "comment", "x", "because")
+
+
+def test_a_study_without_a_report_has_nothing_published_to_check_and_does_not_fail(demo_db):
+    with demo_db.session() as session:
+        checks = {c.name: c for c in verification.verify_study(session, studies.find_study(session, "live"))}
+    for name in ("headline figures", "report"):
+        assert (checks[name].ok, checks[name].applicable) == (True, False)
+        assert checks[name].detail == "not applicable (no report built yet)"
+    assert all(c.applicable for n, c in checks.items() if n not in ("headline figures", "report"))
+
+
+def test_verify_of_a_study_in_fieldwork_prints_not_applicable_and_exits_0(demo_db):
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from survey_app.cli import main
+
+    live_frame = Path(demo_db.url.removeprefix("sqlite:///")).parent / "out" / "live-frame.csv"
+    result = CliRunner().invoke(main, ["--db", demo_db.url, "verify", "live", "--frame", str(live_frame)])
+    assert result.exit_code == 0, result.output
+    assert "N/A   report: not applicable (no report built yet)" in result.output
+    assert "FAIL" not in result.output

@@ -63,17 +63,24 @@ if st.button(tr("reports.verify"), key="run_verification"):
 if checks is not None:
     # plain words, no emoji: a government desktop without an emoji font shows those as empty boxes
     failed = [check for check in checks if not check.ok]
+    applicable = [check for check in checks if check.applicable]
     (st.error if failed else st.success)(
-        tr("reports.summary_failed", failed=len(failed), total=len(checks))
+        tr("reports.summary_failed", failed=len(failed), total=len(applicable))
         if failed
-        else tr("reports.summary_ok", total=len(checks))
+        else tr("reports.summary_ok", total=len(applicable))
     )
+    if len(applicable) < len(checks):
+        st.caption(tr("reports.not_applicable_help", count=len(checks) - len(applicable)))
     tables.show(
         pd.DataFrame(
             [
                 {
                     "check": words.check_name(check.name, state.lang()),
-                    "result": tr("reports.ok") if check.ok else tr("reports.failed"),
+                    "result": tr("reports.not_applicable")
+                    if not check.applicable
+                    else tr("reports.ok")
+                    if check.ok
+                    else tr("reports.failed"),
                     "detail": words.check_text(check.detail, state.lang()),
                 }
                 for check in checks
