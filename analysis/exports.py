@@ -67,6 +67,7 @@ VARIABLE_LABELS: dict[str, str] = {
     "started_at": "访问开始时间（UTC）",
     "ended_at": "访问结束时间（UTC）",
     "questionnaire_version_id": "问卷版本编号",
+    "mode": "作答方式（cati 电话回访 / web 网上自填）",
     "surveyor": "访员",
     "duration_minutes": "访问时长（分钟）",
     "respondent": "是否完成访问（1.1 或 1.2）",

@@ -161,8 +161,9 @@ def analyse(session: Session, study: Study, actor: User | None = None) -> StudyA
         )
         names = frame.drop_duplicates(UNIT).set_index(UNIT)["organisation"]
         units.insert(0, "name", units.index.map(names))
+        by_phone = design.data[design.data["mode"] != "web"]  # web answers have no surveyor to check
         surveyors = analysis.surveyor_effects(
-            design.data, surveyor="surveyor", strata="stratum", satisfied_codes=satisfied, q=FDR_Q
+            by_phone, surveyor="surveyor", strata="stratum", satisfied_codes=satisfied, q=FDR_Q
         )
     nonresponse = (
         analysis.nonresponse_bias_table(cases[cases["eligible"]], "respondent", list(BIAS_VARIABLES))

@@ -72,6 +72,7 @@ def answer_table(session: Session, study: Study) -> pd.DataFrame:
             Interview.started_at,
             Interview.ended_at,
             Interview.questionnaire_version_id,
+            Interview.mode,
             User.username.label("surveyor"),
             Answer.item,
             Answer.value,
@@ -89,6 +90,7 @@ def answer_table(session: Session, study: Study) -> pd.DataFrame:
         "started_at",
         "ended_at",
         "questionnaire_version_id",
+        "mode",
         "surveyor",
     ]
     if long.empty:
