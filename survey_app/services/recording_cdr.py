@@ -29,6 +29,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sampling.errors import SamplingError
 from sampling.phones import normalise_phones
 from sampling.reading import detect_encoding
 from survey_app.security import audit, fieldcrypto
@@ -109,11 +110,24 @@ def _time(text: str) -> dt.datetime:
 def read_cdr(path: Path) -> tuple[list[CdrCall], list[tuple[int, str]]]:
     """The usable calls of a CDR CSV and, for every other row, its row number and why it is unusable."""
     raw = path.read_bytes()
-    text = raw.decode(detect_encoding(raw, path) if raw else "utf-8")
+    try:
+        text = raw.decode(detect_encoding(raw, path) if raw else "utf-8")
+    except (SamplingError, UnicodeDecodeError):
+        raise CdrError(
+            f"{path.name}: the CDR file is not CSV text in UTF-8 or GBK.",
+            zh=f"{path.name}：通话记录文件不是 UTF-8 或 GBK 编码的 CSV 文本。",
+        ) from None
     reader = csv.DictReader(io.StringIO(text))
-    columns = _header_map(list(reader.fieldnames or []), path)
+    try:
+        columns = _header_map(list(reader.fieldnames or []), path)
+        records = list(reader)
+    except csv.Error as exc:
+        raise CdrError(
+            f"{path.name}: the CSV cannot be read after line {reader.line_num} ({exc}).",
+            zh=f"{path.name}：第 {reader.line_num} 行之后的 CSV 无法读取（{exc}）。",
+        ) from None
     parsed, bad = [], []
-    for row, record in enumerate(reader, start=2):
+    for row, record in enumerate(records, start=2):
         value = {name: (record.get(header) or "").strip() for name, header in columns.items()}
         try:
             start = _time(value["start"])

@@ -252,3 +252,10 @@ def test_the_verify_command_checks_every_matched_recording(db, users, study_id, 
     assert result.exit_code == 0, result.output
     assert result.output.startswith("OK    recording 1: SHA-256 ")
     assert "1 recordings checked." in result.output
+
+
+def test_a_cdr_that_is_not_text_is_refused_in_one_sentence(db, users, study_id, tmp_path):
+    cdr = tmp_path / "cdr.csv"
+    cdr.write_bytes(bytes(range(256)) * 8)
+    with pytest.raises(CdrError, match=r"^cdr\.csv: the CDR file is not CSV text in UTF-8 or GBK\.$"):
+        _match(db, users, study_id, cdr, _folder(tmp_path))
