@@ -129,7 +129,7 @@ def web_user(session: Session) -> User:
     if user is None:
         user = User(
             username=WEB_USERNAME,
-            display_name="网上自填 / web self-completion",
+            display_name="网上自填（系统账号，不能登录）",
             role="surveyor",
             password_hash="!",  # matches no password
             active=False,
