@@ -73,3 +73,37 @@ def test_the_surveyor_dials_by_link_only_after_revealing_the_number(demo_site, b
     href = link.get_attribute("href")
     assert href[4:].isdigit() and len(href) >= 11
     assert len(_audited(db_url, "phone.revealed")) == revealed_before + 1
+
+
+def test_the_surveyor_uploads_the_calls_recording_after_confirming_the_consent_script(demo_site, browser):
+    from survey_app.services.recording_demo import synthetic_wav
+    from survey_app.storage.models_recordings import CallRecording
+
+    url, passwords, db_url, _ = demo_site
+    page = open_page(browser, url)
+    sign_in(page, "surveyor", passwords["surveyor"])
+    page.get_by_role("heading", name="我的呼叫队列").wait_for()
+    click(page, "下一个个案")
+    click(page, "开始 / 继续访问")
+    no_exception(page)
+    page.get_by_text("为保证回访质量，本次通话将被录音").wait_for()  # the consent script, shown open
+    recording = {"name": "通话.wav", "mimeType": "audio/wav", "buffer": synthetic_wav(2.0, seed=4)}
+
+    page.locator('input[type="file"]').set_input_files(files=[recording])
+    page.get_by_text("通话.wav").wait_for()
+    click(page, "上传录音")
+    page.get_by_text("请先确认已向受访者宣读录音告知").wait_for()  # not confirmed: refused
+
+    page.get_by_text("我已向受访者宣读录音告知").click()
+    page.locator('input[type="file"]').set_input_files(files=[recording])
+    page.get_by_text("通话.wav").wait_for()
+    click(page, "上传录音")
+    no_exception(page)
+    page.get_by_text("录音已加密保存").wait_for()
+    db = open_database(db_url)
+    try:
+        with db.session() as session:
+            stored = session.scalars(select(CallRecording).where(CallRecording.source == "upload")).all()
+            assert [(r.consent_source, r.audio_format) for r in stored] == [("surveyor", "wav")]
+    finally:
+        db.dispose()
