@@ -13,9 +13,11 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import make_url
@@ -393,41 +395,66 @@ def simulate_fieldwork(
         )
     limit = int(released * share) if share < 1 else None
     worked = 0
-    while True:
-        claimed = 0
-        for surveyor in surveyors:
-            if limit is not None and worked + claimed >= limit:
-                return worked + claimed
-            with db.session() as session:
-                case = fieldwork.next_case(session, surveyor, study, now=start)
-                if case is None:
-                    continue
-                plan = plans[case.id]
-                fieldwork_import.import_call_history(
-                    session,
-                    surveyor,
-                    case.id,
-                    plan["calls"],
-                    answers=plan["answers"],
-                    interview_minutes=6 + case.id % 7,
-                )
-                claimed += 1
+    while limit is None or worked < limit:
+        size = BATCH if limit is None else min(BATCH, limit - worked)
+        with db.session() as session:  # one transaction (one commit, one audit append) per batch
+            claimed = _work_batch(session, surveyors, study, plans, start, size)
         worked += claimed
         if claimed == 0:
-            return worked
+            break
+    return worked
+
+
+#: Cases claimed and uploaded per transaction by the simulated surveyors. Each case still goes through
+#: `next_case` and `import_call_history` (its own claim, checks and audit entries); the batch only
+#: shares the commit, so the audit chain is appended once per batch instead of once per case.
+BATCH = 100
+
+
+def _work_batch(
+    session: Any,
+    surveyors: list[User],
+    study: Study,
+    plans: dict[int, dict[str, Any]],
+    start: dt.datetime,
+    size: int,
+) -> int:
+    """The surveyors take turns claiming the next case and uploading its history; returns cases worked."""
+    claimed = misses = turn = 0
+    while claimed < size and misses < len(surveyors):  # stop once every surveyor found nothing due
+        surveyor = surveyors[turn % len(surveyors)]
+        turn += 1
+        case = fieldwork.next_case(session, surveyor, study, now=start)
+        if case is None:
+            misses += 1
+            continue
+        misses = 0
+        plan = plans[case.id]
+        fieldwork_import.import_call_history(
+            session,
+            surveyor,
+            case.id,
+            plan["calls"],
+            answers=plan["answers"],
+            interview_minutes=6 + case.id % 7,
+        )
+        claimed += 1
+    return claimed
 
 
 def _scripts_by_case(script: Any) -> dict[int, dict[str, Any]]:
     """{case_id: {"calls": [(code, naive UTC time), ...], "answers": {...} | None}}."""
     attempts = script.attempts.sort_values(["case_id", "attempt_no"])
     local = pd.to_datetime(attempts["called_at"]).dt.tz_localize(fieldwork.SHANGHAI)
-    attempts = attempts.assign(at=local.dt.tz_convert("UTC").dt.tz_localize(None))
+    times = local.dt.tz_convert("UTC").dt.tz_localize(None).dt.to_pydatetime()  # once, not per row
+    calls = list(zip(attempts["disposition"].tolist(), times.tolist(), strict=True))
+    case_ids = attempts["case_id"].to_numpy()
+    bounds = [0, *(np.flatnonzero(case_ids[1:] != case_ids[:-1]) + 1).tolist(), len(case_ids)]
     plans: dict[int, dict[str, Any]] = {}
-    for case_id, group in attempts.groupby("case_id", sort=False):
-        calls = [
-            (code, at.to_pydatetime()) for code, at in zip(group["disposition"], group["at"], strict=True)
-        ]
-        plans[int(case_id)] = {"calls": calls, "answers": script.answers.get(int(case_id))}
+    for begin, end in pairwise(bounds):
+        if begin < end:
+            case_id = int(case_ids[begin])
+            plans[case_id] = {"calls": calls[begin:end], "answers": script.answers.get(case_id)}
     from fixtures.comments import realistic_comments  # varied texts to code (issue 14)
 
     for case_id, text in realistic_comments(script).items():
