@@ -38,4 +38,39 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{count} more checks do not apply: no report was built yet, so nothing published can be "
         "checked; they do not count as failures.",
     },
+    "comparison.calibration": {
+        "zh": "加权方法敏感性：事后分层与迭代比例调整（raking）",
+        "en": "Weighting sensitivity: post-stratification and raking",
+    },
+    "comparison.calibration_help": {
+        "zh": "核心指标的权数已按系统评价校准并做了无应答调整。这里再让受访者在所选变量上与抽样框的合格事件数一致，"
+        "看满意率是否随之变化；区间为线性化方法。这是敏感性分析，不替代核心指标。",
+        "en": "The headline's weights are already calibrated to the system ratings and adjusted for nonresponse. "
+        "Here the respondents are also made to match the frame's eligible events on the chosen variables, to "
+        "see whether 满意率 moves; intervals by linearisation. A sensitivity check, not a replacement.",
+    },
+    "comparison.calibration_method": {"zh": "方法", "en": "Method"},
+    "comparison.calibration_poststratify": {
+        "zh": "事后分层（一个变量）",
+        "en": "Post-stratify (one variable)",
+    },
+    "comparison.calibration_rake": {
+        "zh": "迭代比例调整 raking（一个或多个变量）",
+        "en": "Rake (one or more variables)",
+    },
+    "comparison.calibration_variables": {"zh": "与抽样框对齐的变量", "en": "Variables matched to the frame"},
+    "comparison.calibration_run": {"zh": "计算", "en": "Compute"},
+    "comparison.calibration_headline": {
+        "zh": "核心指标（倾向调整，JKn 区间）",
+        "en": "Headline (propensity, JKn)",
+    },
+    "comparison.calibration_uncalibrated": {
+        "zh": "同一权数，线性化区间（未再校准）",
+        "en": "Same weights, linearised (not calibrated further)",
+    },
+    "comparison.calibration_weights": {"zh": "权数", "en": "Weights"},
+    "comparison.calibration_result": {
+        "zh": "按{variables}{method}后，满意率为 {estimate}（95% 置信区间 {low}–{high}），与核心指标相差 {points} 个百分点。",
+        "en": "{method} to {variables}: 满意率 {estimate} (95% CI {low}–{high}), {points} points from the headline.",
+    },
 }

@@ -201,7 +201,9 @@ def test_frames_page_of_a_study_in_fieldwork_says_why_it_takes_no_new_frame(stud
     app.switch_page("pages/frames.py").run()
     assert not app.exception
     assert not app.get("file_uploader")
-    assert [i.value for i in app.info][0].startswith(f"调查项目 {STUDY_NAME} 正在实地调查：只有处于设计中的项目")
+    assert next(i.value for i in app.info).startswith(
+        f"调查项目 {STUDY_NAME} 正在实地调查：只有处于设计中的项目"
+    )
     assert app.dataframe  # the imported frame and its report are still shown
 
 
@@ -231,3 +233,30 @@ def test_researcher_leaves_out_people_another_study_reached_recently(study, app_
     app.button(key="FormSubmitter:recent_contact-保存排除规则").click().run()
     assert not app.exception and not app.error, [e.value for e in app.error]
     assert any("（近 30 天），抽样框中有 1 条记录" in c.value for c in app.caption)
+
+
+def test_reviewer_rakes_the_respondents_to_the_frame_beside_the_headline(study, app_db):
+    from survey_app.services import analysis_service, calibration
+    from tests.app.builders import complete_interviews
+
+    complete_interviews(app_db, 8)
+    with app_db.session() as session:
+        expected = calibration.calibrated_satisfaction(
+            analysis_service.analyse(session, studies.find_study(session, STUDY_NAME)), "rake", ["domain"]
+        )
+    app = log_in("reviewer")
+    app.radio(key="calibration_method").set_value("rake")
+    app.multiselect(key="calibration_variables").set_value(["domain"])
+    app.button(key="FormSubmitter:calibration-计算").click().run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    table = next(t.value for t in app.dataframe if "权数" in t.value.columns)
+    assert list(table["权数"]) == [
+        "核心指标（倾向调整，JKn 区间）",
+        "同一权数，线性化区间（未再校准）",
+        "迭代比例调整 raking（一个或多个变量）",
+    ]
+    assert any(
+        f"按业务领域迭代比例调整 raking（一个或多个变量）后，满意率为 {expected.estimate.estimate:.1%}"
+        in m.value
+        for m in app.markdown
+    )

@@ -13,11 +13,11 @@ import streamlit as st
 
 from analysis.errors import AnalysisError
 from sampling.cells import csv_bytes
-from survey_app.app import state, tables
+from survey_app.app import state, tables, words
 from survey_app.app.state import tr
 from survey_app.security import audit
-from survey_app.services import analysis_service, reports
-from survey_app.services.errors import NotFound
+from survey_app.services import analysis_service, calibration, reports
+from survey_app.services.errors import InvalidState, NotFound
 
 CHART_UNITS = 40  # the chart shows the units with the largest system − third-party differences
 GROUPS = ("district", "domain", "channel")
@@ -77,6 +77,61 @@ if result.paired_difference is not None:
             high=f"{100 * paired.ci_high:+.1f}",
         )
     )
+
+with st.expander(tr("comparison.calibration")):
+    st.caption(tr("comparison.calibration_help"))
+    with st.form("calibration"):
+        method = st.radio(
+            tr("comparison.calibration_method"),
+            calibration.METHODS,
+            format_func=lambda m: tr(f"comparison.calibration_{m}"),
+            horizontal=True,
+            key="calibration_method",
+        )
+        variables = st.multiselect(
+            tr("comparison.calibration_variables"),
+            calibration.VARIABLES,
+            default=["district"],
+            format_func=lambda v: words.field_label(v, state.lang()),
+            placeholder=tr("common.choose"),
+            key="calibration_variables",
+        )
+        run = st.form_submit_button(tr("comparison.calibration_run"))
+    if run:
+        try:
+            calibrated = calibration.calibrated_satisfaction(result, method, variables)
+        except InvalidState as exc:
+            st.error(state.error_text(exc))
+        else:
+            label = {
+                "headline": tr("comparison.calibration_headline"),
+                "uncalibrated": tr("comparison.calibration_uncalibrated"),
+                method: tr(f"comparison.calibration_{method}"),
+            }
+            table = calibration.as_table(calibrated, result)
+            tables.show(
+                table.assign(weights=table["weights"].map(label)),
+                key="calibration",
+                file_name=f"huifang-{study.name}-calibration.csv",
+                percent=list(PERCENTS),
+                labels={
+                    "weights": tr("comparison.calibration_weights"),
+                    "estimate": tr("comparison.third_party_estimate"),
+                    "n": tr("comparison.respondents"),
+                },
+            )
+            shift = 100 * (calibrated.estimate.estimate - result.third_party.estimate)
+            st.markdown(
+                tr(
+                    "comparison.calibration_result",
+                    variables="、".join(words.field_label(v, state.lang()) for v in variables),
+                    method=tr(f"comparison.calibration_{method}"),
+                    estimate=f"{calibrated.estimate.estimate:.1%}",
+                    low=f"{calibrated.estimate.ci_low:.1%}",
+                    high=f"{calibrated.estimate.ci_high:.1%}",
+                    points=f"{shift:+.1f}",
+                )
+            )
 
 st.subheader(tr("comparison.districts"))
 overview = reports.district_overview(result, state.lang())  # the PDF's district chart and map, as data
