@@ -329,6 +329,7 @@ def recordings_table(session: Session, actor: User, study: Study) -> pd.DataFram
         "consent_script",
     ]
     table = pd.DataFrame([tuple(r) for r in rows], columns=columns)
+    table["seconds"] = pd.to_numeric(table["seconds"]).astype(float)  # NaN where the format does not tell
     table["status"] = [
         "purged" if purged is not None else "pending" if disposition is None else "attached"
         for purged, disposition in zip(table["purged_at"], table["disposition"], strict=True)

@@ -252,3 +252,13 @@ def test_the_start_up_retention_check_purges_recordings_with_the_personal_data(d
     with db.session() as session:
         assert session.get(CallRecording, recording_id).purged_at == later
         assert session.get(CallRecording, recording_id).audio_sealed is None
+
+
+def test_a_recording_of_unknown_length_lists_its_seconds_as_missing(db, users, study_id):
+    case_id = _claim(db, users["surveyor"], study_id)
+    _upload(
+        db, users["surveyor"], case_id, data=b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(200), name="call.mp3"
+    )
+    with db.session() as session:
+        table = recordings.recordings_table(session, users["supervisor"], session.get(Study, study_id))
+    assert table["seconds"].isna().all() and table["seconds"].dtype == float
