@@ -14,17 +14,21 @@ from sqlalchemy.exc import DBAPIError
 
 from survey_app.security import audit
 from survey_app.security.audit import verify_chain
+from survey_app.storage.models import ROLES
 
 pytestmark = pytest.mark.db
+
+#: the `state.changed` entry after one `user.created` entry per role: the chain's last entry
+LAST = len(ROLES) + 1
 
 
 @pytest.fixture
 def chained(db, users):
-    """Six users made = six `user.created` entries (ids 1–6) and the `state.changed` entry that records
-    the new rows (id 7), chain intact."""
+    """One user per role made = one `user.created` entry each (ids 1 … LAST − 1) and the `state.changed`
+    entry that records the new rows (id LAST), chain intact."""
     with db.session() as session:
         check = verify_chain(session)
-    assert check.ok and check.entries == 7
+    assert check.ok and check.entries == LAST
     return db
 
 
@@ -95,32 +99,34 @@ def test_deleting_the_newest_rows_is_caught_by_the_head(chained):
     drop_append_only_triggers(chained)
     tamper(chained, "DELETE FROM audit_log WHERE id >= 5")
     result = check(chained)
-    assert (result.ok, result.first_bad_id) == (False, 5) and "5–7" in result.problem
+    assert (result.ok, result.first_bad_id) == (False, 5) and f"5–{LAST}" in result.problem
 
 
 def test_a_row_inserted_with_a_made_up_hash_is_named(chained):
     with chained.session() as session:
-        last = session.get(audit.AuditEntry, 7)
+        last = session.get(audit.AuditEntry, LAST)
     tamper(
         chained,
         "INSERT INTO audit_log (id, at, actor, action, details, prev_hash, hash) "
-        "VALUES (8, :at, 'mallory', 'login', '{}', :prev, :h)",
+        "VALUES (:id, :at, 'mallory', 'login', '{}', :prev, :h)",
+        id=LAST + 1,
         at=last.at,
         prev=last.hash,
         h=hashlib.sha256(b"forged").hexdigest(),
     )
     result = check(chained)
-    assert (result.ok, result.first_bad_id) == (False, 8) and "edited" in result.problem
+    assert (result.ok, result.first_bad_id) == (False, LAST + 1) and "edited" in result.problem
 
 
 def test_a_row_inserted_with_a_correctly_chained_hash_is_still_caught(chained):
     with chained.session() as session:
-        last = session.get(audit.AuditEntry, 7)
-    forged = audit._entry_hash(last.hash, 8, last.at, "mallory", "login", None, None, None, "{}")
+        last = session.get(audit.AuditEntry, LAST)
+    forged = audit._entry_hash(last.hash, LAST + 1, last.at, "mallory", "login", None, None, None, "{}")
     tamper(
         chained,
         "INSERT INTO audit_log (id, at, actor, action, details, prev_hash, hash) "
-        "VALUES (8, :at, 'mallory', 'login', '{}', :prev, :h)",
+        "VALUES (:id, :at, 'mallory', 'login', '{}', :prev, :h)",
+        id=LAST + 1,
         at=last.at,
         prev=last.hash,
         h=forged,
@@ -131,7 +137,7 @@ def test_a_row_inserted_with_a_correctly_chained_hash_is_still_caught(chained):
 
 def test_a_row_inserted_out_of_sequence_is_caught_at_the_gap(chained):
     with chained.session() as session:
-        last = session.get(audit.AuditEntry, 7)
+        last = session.get(audit.AuditEntry, LAST)
     tamper(
         chained,
         "INSERT INTO audit_log (id, at, actor, action, details, prev_hash, hash) "
@@ -140,7 +146,7 @@ def test_a_row_inserted_out_of_sequence_is_caught_at_the_gap(chained):
         prev=last.hash,
     )
     result = check(chained)
-    assert (result.ok, result.first_bad_id) == (False, 8)
+    assert (result.ok, result.first_bad_id) == (False, LAST + 1)
 
 
 def test_an_edited_chain_head_is_caught(chained):
