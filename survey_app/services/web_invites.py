@@ -521,7 +521,7 @@ def answer(
     interviews._persist(
         session, actor, interview, case, before, dict(engine.answers), "answer.saved", mode="web"
     )
-    if engine.complete and item is None:
+    if engine.complete:  # also when a changed answer ended the questionnaire early
         _submit(session, interview, case, dispositions.interview_outcome(engine.answers), now)
     return engine
 

@@ -246,3 +246,17 @@ def test_answers_to_items_the_questionnaire_did_not_ask_are_refused(web_study, o
     _verified(web_study, number, token)
     with web_study.session() as session, pytest.raises(InvalidState, match="did not ask"):
         web_invites.answer_many(session, token, {**full_answers(0), "unsatisfied_reason": "efficiency"})
+
+
+def test_changing_an_earlier_answer_can_end_the_questionnaire_early_as_not_eligible(web_study, outbox):
+    _invite(web_study, limit=1)
+    number, token = _tokens(outbox)[0]
+    _verified(web_study, number, token)
+    _answer_until(web_study, token, stop_before="sat_overall")
+    with web_study.session() as session:  # "I never received that service"
+        engine = web_invites.answer(session, token, "no", item="received_service")
+    assert "sat_attitude" not in engine.answers  # answers that became irrelevant are cleared
+    _answer_until(web_study, token)  # only the closing note is left
+    with web_study.session() as session:
+        case = session.scalar(select(Case).where(Case.state == "finalised"))
+    assert case.final_disposition == "4.11"

@@ -97,6 +97,9 @@ try:
 except web_invites.LinkClosed as exc:
     _closed(exc)
 
+if question is None:  # nothing left to ask: the questionnaire was submitted with the last answer
+    st.success(tr("web.thanks"))
+    st.stop()
 st.caption(tr("web.progress", done=answered))
 if cursor:
     st.info(tr("web.changing"))
@@ -117,7 +120,7 @@ if submitted:
         try:
             with state.database().session() as session:
                 engine = web_invites.answer(session, token, value, item=cursor)
-                finished = engine.complete and cursor is None
+                finished = engine.complete
             saved = True
         except web_invites.LinkClosed as exc:
             _closed(exc)
