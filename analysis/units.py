@@ -109,8 +109,9 @@ def compare_units(
     `responses` is a `Design` over the interviewed cases (or a DataFrame with `strata`, `weights`,
     `fpc` to build one); its data must carry `unit` and `item`. `interviews` are every started
     interview (those that ended because the service never happened or the person was not the client
-    included; default: the design's data), optionally weighted by the column `interview_weights` for
-    the domain backgrounds. `null_by` names the frame column whose levels get their own honest gap and
+    included; default: the design's data). `interview_weights` is accepted and no longer used: the
+    integrity backgrounds are laws of a unit's own interview counts, fitted unweighted
+    (`unit_model.fit_background`). `null_by` names the frame column whose levels get their own honest gap and
     backgrounds. `seed` drives the rank intervals and is recorded in `attrs["seed"]`.
     """
     design = responses if isinstance(responses, Design) else Design(responses, strata, weights, fpc)
@@ -154,7 +155,7 @@ def compare_units(
     result = result.rename(columns={"se": "third_party_se"})
     _shrink(result, level, seed)
     _paired(result, data, unit, system_col, satisfied_codes, y)
-    _signs(result, data if interviews is None else interviews, unit, system_col, interview_weights)
+    _signs(result, data if interviews is None else interviews, unit, system_col)
     _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, combine, fdr)
     result.attrs["seed"] = seed
     result.attrs["q"] = q
@@ -218,31 +219,21 @@ def _paired(result, data, unit, system_col, satisfied_codes, y) -> None:
     )
 
 
-def _signs(result, interviews, unit, system_col, weight_col) -> None:
-    """Per unit: started interviews, the four integrity signs, and their weighted totals."""
+def _signs(result, interviews, unit, system_col) -> None:
+    """Per unit: started interviews and the four integrity signs among them."""
     result["interviews"] = 0
     for sign in SIGNS:
         result[sign] = 0
-        result[f"_w_{sign}"] = 0.0
-    result["_w"] = 0.0
     if unit not in interviews.columns or not len(interviews):
         return
     flags = case_flags(interviews, system_col=system_col) if "who_rated" in interviews.columns else None
     if flags is None:
         return
-    weight = (
-        interviews[weight_col].fillna(0).to_numpy(float)
-        if weight_col and weight_col in interviews.columns
-        else np.ones(len(interviews))
-    )
     table = pd.DataFrame({s: flags[s].to_numpy(int) for s in SIGNS})
     table["interviews"] = 1
-    for s in SIGNS:
-        table[f"_w_{s}"] = weight * table[s]
-    table["_w"] = weight
     sums = table.groupby(interviews[unit].to_numpy()).sum().reindex(result.index).fillna(0)
     for column in table.columns:
-        result[column] = sums[column].astype(int if not column.startswith("_w") else float)
+        result[column] = sums[column].astype(int)
     result["not_own"] = result["rated_by_other"] + result["service_denied"]
 
 
@@ -355,8 +346,6 @@ def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, com
         ["flagged", "no_evidence", "insufficient_evidence"],
         "not_surveyed",
     )
-    for column in [c for c in result.columns if c.startswith("_w")]:
-        del result[column]
 
 
 def _inflation(result: pd.DataFrame, counts: pd.DataFrame, null: um.RateNull, level: float) -> None:

@@ -60,8 +60,13 @@ def main(studies: int = 500, chosen: list[int] | None = None) -> None:
         seconds = time.perf_counter() - start
         print(f"\n{number}. {label} — truth {100 * table.attrs['truth']:.2f}%  ({seconds:.0f} s)")
         for method, row in table.iterrows():
+            # Monte Carlo standard errors: of the coverage, √(c(1 − c)/studies); of the bias, RMSE-based
+            # √((RMSE² − bias²)/studies) (the spread of the estimates around their mean)
+            cover_se = 100 * (row["coverage"] * (1 - row["coverage"]) / studies) ** 0.5
+            bias_se = max(row["rmse"] ** 2 - row["bias"] ** 2, 0.0) ** 0.5 / studies**0.5
             print(
-                f"  {method:>3}: bias {row['bias']:+6.2f}  RMSE {row['rmse']:5.2f}  coverage {100 * row['coverage']:5.1f}%"
+                f"  {method:>3}: bias {row['bias']:+6.2f} (MC SE {bias_se:.2f})  RMSE {row['rmse']:5.2f}  "
+                f"coverage {100 * row['coverage']:5.1f}% (MC SE {cover_se:.1f})"
             )
         sys.stdout.flush()
 
