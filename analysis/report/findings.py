@@ -26,7 +26,14 @@ from typing import Literal
 import pandas as pd
 
 from analysis.report.content import Estimate, ReportContent
-from analysis.report.formatting import format_count, format_number, format_p, format_points, format_rate
+from analysis.report.formatting import (
+    format_count,
+    format_number,
+    format_p,
+    format_points,
+    format_rate,
+    plural,
+)
 from analysis.report.i18n import group_name, unit_name
 
 Position = Literal["above", "within", "below", "unknown"]
@@ -109,8 +116,8 @@ _T: dict[str, tuple[str, str]] = {
     ),
     "insufficient": (
         "另有 {small} {mw}{unit}证据不足（回答太少，或检验能力不足以发现明显虚高）：既未被标记，也不能认为没有问题。",
-        "Another {small} {unit} have insufficient evidence (too few answers, or too little power to detect a "
-        "clear inflation): they are neither flagged nor cleared.",
+        "Another {small} {unit} {have} insufficient evidence (too few answers, or too little power to detect "
+        "a clear inflation): neither flagged nor cleared.",
     ),
     "step_insufficient": (
         "对证据不足的 {small} {mw}{unit}，在下一轮回访中增加样本，以便得出结论。",
@@ -119,8 +126,8 @@ _T: dict[str, tuple[str, str]] = {
     ),
     "evidence": (
         "在被标记{unit}的受访者中，{other} 人表示评价不是本人作出的，{denied} 人表示没有接受过这项服务。",
-        "Among the flagged {unit}' respondents, {other} said someone else gave the rating and {denied} said "
-        "they never received the service.",
+        "Among the flagged {possessive} respondents, {other} said someone else gave the rating and {denied} "
+        "said they never received the service.",
     ),
     "areas_above": (
         "分区看，{k} 个区的系统满意率高于本区回访结果的区间上限：{names}。",
@@ -155,8 +162,8 @@ _T: dict[str, tuple[str, str]] = {
     ),
     "small_units": (
         "{small} {mw}{unit}的有效回答少于 {min_n} 个，其结果不确定性很大，不能据此排名。",
-        "{small} {unit} have fewer than {min_n} answers; their results are very uncertain and must not be "
-        "used to rank them.",
+        "{small} {unit} {have} fewer than {min_n} answers; such results are very uncertain and must not be "
+        "used for ranking.",
     ),
     "nonresponse_differs": (
         "应答者与未应答者的系统满意率差异显著（p = {p}），结果可能受无应答影响。",
@@ -188,8 +195,8 @@ _T: dict[str, tuple[str, str]] = {
     ),
     "step_proxy": (
         "针对 {other} 例“他人代评”和 {asked} 例“工作人员要求给出评价”，重申评价须由服务对象本人自愿作出。",
-        "Following {other} cases rated by someone else and {asked} cases where staff asked for the rating, "
-        "restate that ratings must be given freely by the service user.",
+        "Following {other} {other_cases} rated by someone else and {asked} {asked_cases} where staff asked for "
+        "the rating, restate that ratings must be given freely by the service user.",
     ),
     "step_reasons": (
         "针对不满意的主要原因（{reasons}）制定整改措施，并在下一轮回访中复查。",
@@ -228,7 +235,7 @@ _T: dict[str, tuple[str, str]] = {
     ),
     "area_insufficient": (
         "另有 {small} {mw}证据不足（图中灰色），既未被标记，也不能认为没有问题。",
-        "Another {small} have insufficient evidence (grey in the chart): neither flagged nor cleared.",
+        "Another {small} {have} insufficient evidence (grey in the chart): neither flagged nor cleared.",
     ),
     "area_units_none": (
         "本{level}没有可检验的{unit}（没有回访回答）。",
@@ -236,16 +243,17 @@ _T: dict[str, tuple[str, str]] = {
     ),
     "area_flagged_none": (
         "本{level}检验了 {tested} {mw}{unit}，没有一{mw1}的系统满意率明显高于回访结果。",
-        "{tested} {unit} were tested here; none has a system rate clearly above its callback results.",
+        "{tested} {unit} {were} tested here; none has a system rate clearly above its callback results.",
     ),
     "area_flagged": (
         "本{level}检验了 {tested} {mw}{unit}，其中 {flagged} {mw}的系统满意率明显高于回访结果，证据见下表。",
-        "{tested} {unit} were tested here; {flagged} have a system rate clearly above their callback "
-        "results, with the evidence below.",
+        "{tested} {unit} {were} tested here; {flagged} {flagged_have} a system rate clearly above "
+        "{flagged_their} callback results, with the evidence below.",
     ),
     "area_reasons": (
         "说明了不满意原因的 {total} 位受访者中，最常提到的是：{reasons}。",
-        "Of the {total} respondents who gave a reason for dissatisfaction, the most common were: {reasons}.",
+        "Of the {total} {respondents} who gave a reason for dissatisfaction, the most common {were}: "
+        "{reasons}.",
     ),
     "area_reasons_none": (
         "本{level}没有受访者说明不满意的原因。",
@@ -260,6 +268,13 @@ _T: dict[str, tuple[str, str]] = {
 
 #: Chinese measure words for counting units: 家 organisations, 名 staff, 个 districts and domains.
 _MEASURE = {"organisation": "家", "staff": "名"}
+#: one compared unit in English (`unit_name` gives the plural)
+_SINGULAR = {
+    "organisation": "organisation",
+    "staff": "staff member",
+    "district": "district",
+    "domain": "service domain",
+}
 
 
 def _t(key: str, lang: str, **values: object) -> str:
@@ -311,11 +326,26 @@ class _Words:
         self.level = format_rate(content.method.confidence_level, 0)
         unit_level = content.comparison.unit_level
         self.unit = unit_name(unit_level, self.lang)
+        self.unit_one = _SINGULAR.get(unit_level, self.unit)
         measure = _MEASURE.get(unit_level, "个")
         self.mw = {"mw": measure, "mw1": measure, "unit": self.unit}
 
     def t(self, key: str, **values: object) -> str:
         return _t(key, self.lang, **values)
+
+    def counted(self, count: int) -> dict[str, str]:
+        """The words that go with `count` units: measure words in Chinese, number agreement in English
+        ("1 organisation was", "2 organisations were")."""
+        if self.lang == "zh":
+            return dict(self.mw)
+        unit = plural(count, self.unit_one, self.unit)
+        return {
+            **self.mw,
+            "unit": unit,
+            "have": plural(count, "has", "have"),
+            "were": plural(count, "was", "were"),
+            "possessive": unit + ("'s" if count == 1 else "'"),
+        }
 
     def estimate(self, key: str, value: Estimate) -> str:
         return self.t(
@@ -413,13 +443,18 @@ def executive_summary(content: ReportContent) -> Findings:
             flagged=format_count(len(flagged)),
             fdr=fdr,
             names=words.unit_gaps(flagged),
-            **words.mw,
+            **words.counted(len(units)),
         )
     ]
     other, denied = int(flagged["rated_by_other"].sum()), int(flagged["service_denied"].sum())
     if len(flagged) and other + denied:
         found.append(
-            words.t("evidence", other=format_count(other), denied=format_count(denied), unit=words.unit)
+            words.t(
+                "evidence",
+                other=format_count(other),
+                denied=format_count(denied),
+                **words.counted(len(flagged)),
+            )
         )
     if content.areas is not None:
         districts = content.areas.rows("district")
@@ -455,14 +490,19 @@ def executive_summary(content: ReportContent) -> Findings:
                 "false_alarms" if expected >= 1 else "false_alarms_few",
                 flagged=format_count(len(flagged)),
                 expected=format_number(expected, 1),
-                **words.mw,
+                **words.counted(len(flagged)),
             )
         )
     if small and verdicts:
-        certainty.append(words.t("insufficient", small=format_count(small), **words.mw))
+        certainty.append(words.t("insufficient", small=format_count(small), **words.counted(small)))
     elif small:
         certainty.append(
-            words.t("small_units", small=format_count(small), min_n=comparison.small_unit_min_n, **words.mw)
+            words.t(
+                "small_units",
+                small=format_count(small),
+                min_n=comparison.small_unit_min_n,
+                **words.counted(small),
+            )
         )
     if not math.isnan(check.p_value):
         key = "nonresponse_differs" if check.p_value < 0.05 else "nonresponse_similar"
@@ -477,19 +517,29 @@ def executive_summary(content: ReportContent) -> Findings:
                 "step_audit",
                 flagged=format_count(len(flagged)),
                 names=words.unit_gaps(flagged, figures=False),
-                **words.mw,
+                **words.counted(len(flagged)),
             )
         )
     proxies = int(comparison.case_flags.get("rated_by_other", 0))
     asked = int(comparison.case_flags.get("staff_asked_rating", comparison.case_flags.get("staff_asked", 0)))
     if proxies + asked:
-        steps.append(words.t("step_proxy", other=format_count(proxies), asked=format_count(asked)))
+        steps.append(
+            words.t(
+                "step_proxy",
+                other=format_count(proxies),
+                asked=format_count(asked),
+                other_cases=plural(proxies, "case"),
+                asked_cases=plural(asked, "case"),
+            )
+        )
     total, reasons = words.reasons("city", "")
     if total:
         steps.append(words.t("step_reasons", reasons=reasons))
     if small:
         key = "step_insufficient" if verdicts else "step_small"
-        steps.append(words.t(key, small=format_count(small), min_n=comparison.small_unit_min_n, **words.mw))
+        steps.append(
+            words.t(key, small=format_count(small), min_n=comparison.small_unit_min_n, **words.counted(small))
+        )
     if flagged.empty:
         steps.append(words.t("step_routine", unit=words.unit))
     if content.areas is not None and len(content.areas.rows("district")):
@@ -552,7 +602,13 @@ def area_findings(content: ReportContent, level: str, area: str) -> dict[str, tu
     else:
         key = "area_flagged" if flagged else "area_flagged_none"
         units = words.t(
-            key, level=level_word, tested=format_count(tested), flagged=format_count(flagged), **words.mw
+            key,
+            level=level_word,
+            tested=format_count(tested),
+            flagged=format_count(flagged),
+            flagged_have=plural(flagged, "has", "have"),
+            flagged_their=plural(flagged, "its", "their"),
+            **words.counted(tested),
         )
     all_units = content.comparison.units
     if "status" in all_units.columns and level in all_units.columns:
@@ -560,12 +616,23 @@ def area_findings(content: ReportContent, level: str, area: str) -> dict[str, tu
         insufficient = int((here["status"] == "insufficient_evidence").sum())
         if insufficient:
             units = _sentences(
-                [units, words.t("area_insufficient", small=format_count(insufficient), **words.mw)],
+                [
+                    units,
+                    words.t(
+                        "area_insufficient", small=format_count(insufficient), **words.counted(insufficient)
+                    ),
+                ],
                 words.lang,
             )
     total, reasons = words.reasons(level, area)
     reason = (
-        words.t("area_reasons", total=format_count(total), reasons=reasons)
+        words.t(
+            "area_reasons",
+            total=format_count(total),
+            reasons=reasons,
+            respondents=plural(total, "respondent"),
+            were=plural(total, "was", "were"),
+        )
         if total
         else words.t("area_reasons_none", level=level_word)
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 
 NOT_AVAILABLE = "–"
 
@@ -94,3 +95,26 @@ def format_flag(value: bool, lang: str) -> str:
     if lang == "zh":
         return "是" if value else "否"
     return "yes" if value else "no"
+
+
+#: how `sampling.risk` names a suspicious unit's own stratum, and how `sampling.selection` joins strata
+RISK_PREFIX = "risk:"
+STRATA_SEPARATOR = "|"
+
+
+def format_stratum(stratum: object, lang: str, names: Mapping[str, str] | None = None) -> str:
+    """A stratum key in words: "risk:ORG0057" → "重点单位：ORG0057 某调解委员会" (en "risk unit: …"), with
+    the unit's name when `names` knows it; strata of several variables "浦东新区|公证" → "浦东新区 × 公证"."""
+    text = str(stratum)
+    if text.startswith(RISK_PREFIX):
+        unit = text.removeprefix(RISK_PREFIX)
+        name = (names or {}).get(unit)
+        label = f"{unit} {name}" if name else unit
+        return f"重点单位：{label}" if lang == "zh" else f"risk unit: {label}"
+    return " × ".join(text.split(STRATA_SEPARATOR))
+
+
+def plural(count: float, singular: str, plural: str | None = None) -> str:
+    """The English word for `count` of something: 1 → `singular`, any other count → `plural`
+    (default: `singular` + "s"). Chinese needs none: it counts with measure words."""
+    return singular if count == 1 else (plural if plural is not None else singular + "s")

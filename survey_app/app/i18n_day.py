@@ -39,7 +39,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "checked; they do not count as failures.",
     },
     "comparison.calibration": {
-        "zh": "加权方法敏感性：事后分层与迭代比例调整（raking）",
+        "zh": "加权方法敏感性：事后分层与迭代比例调整",
         "en": "Weighting sensitivity: post-stratification and raking",
     },
     "comparison.calibration_help": {
@@ -55,7 +55,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Post-stratify (one variable)",
     },
     "comparison.calibration_rake": {
-        "zh": "迭代比例调整 raking（一个或多个变量）",
+        "zh": "迭代比例调整（一个或多个变量）",
         "en": "Rake (one or more variables)",
     },
     "comparison.calibration_variables": {"zh": "与抽样框对齐的变量", "en": "Variables matched to the frame"},
@@ -73,4 +73,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "按{variables}{method}后，满意率为 {estimate}（95% 置信区间 {low}–{high}），与核心指标相差 {points} 个百分点。",
         "en": "{method} to {variables}: 满意率 {estimate} (95% CI {low}–{high}), {points} points from the headline.",
     },
+    "comparison.calibration_short_poststratify": {"zh": "事后分层", "en": "Post-stratified"},
+    "comparison.calibration_short_rake": {"zh": "迭代比例调整", "en": "Raked"},
 }

@@ -72,7 +72,7 @@ def calibrated_satisfaction(result: StudyAnalysis, method: str, columns: Sequenc
     if method == "poststratify" and len(columns) != 1:
         raise InvalidState(
             "Post-stratification takes one variable; rake to several.",
-            zh="事后分层只能按一个变量进行；多个变量请选择 raking（迭代比例调整）。",
+            zh="事后分层只能按一个变量进行；多个变量请选择迭代比例调整。",
         )
     if result.third_party is None or result.respondents.empty:
         raise InvalidState("There are no respondents to weight yet.", zh="还没有可加权的受访者。")

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 import analysis
 from analysis import report as rpt
 from analysis.report import adapters, shanghai_map
+from analysis.report.formatting import format_stratum
 from analysis.report.referrals import ReferralSummary
 from sampling.vocabulary import SCALES, canonical_district
 from survey_app.security import anchors, audit, witness
@@ -178,6 +179,8 @@ def _design_info(
     strata = strata[["stratum", "N_h", "n_h", "released", "completes"]].astype(
         {"N_h": int, "n_h": int, "released": int, "completes": int}
     )
+    names = result.frame.drop_duplicates("organisation_id").set_index("organisation_id")["organisation"]
+    strata["stratum"] = [format_stratum(s, lang, names.astype(str).to_dict()) for s in strata["stratum"]]
     description, allocation = _design_words(params, design.params.get("risk"), lang)
     return rpt.DesignInfo(
         strata_description=description,

@@ -11,7 +11,14 @@ import pytest
 from analysis.report import ReportContent, sample_content
 from analysis.report.content import Estimate
 from analysis.report.findings import area_findings, executive_summary, position, relation
-from analysis.report.formatting import format_count, format_number, format_points, format_rate
+from analysis.report.formatting import (
+    format_count,
+    format_number,
+    format_points,
+    format_rate,
+    format_stratum,
+    plural,
+)
 
 
 @pytest.fixture(scope="module")
@@ -284,3 +291,49 @@ def test_with_verdicts_a_district_page_counts_its_units_without_a_verdict(base: 
     insufficient = int((here["status"] == "insufficient_evidence").sum())
     sentence = area_findings(content, "district", "浦东新区")["units"][0]
     assert f"另有 {insufficient} 家证据不足（图中灰色）" in sentence
+
+
+# -- English number agreement -----------------------------------------------------------------------------
+
+
+def test_english_sentences_agree_with_a_count_of_one() -> None:
+    english = sample_content(n_units=30, n_interviews=1500, lang="en")
+    content = with_verdicts(english, flagged=1, insufficient=1)
+    findings = executive_summary(content)
+    text = " ".join([*findings.comparison, *findings.certainty, *findings.next_steps])
+    assert "Another 1 organisation has insufficient evidence" in text
+    assert "for the 1 organisation with insufficient evidence" in text
+    assert "of the 1 flagged organisation is expected" in text
+    assert "1 organisations" not in text and "1 respondents" not in text
+
+
+def test_an_english_district_page_with_one_tested_unit_and_one_reason_is_singular() -> None:
+    english = sample_content(n_units=30, n_interviews=1500, lang="en")
+    areas = english.areas
+    one_reason = areas.reasons[
+        (areas.reasons["level"] == "district") & (areas.reasons["area"] == "浦东新区")
+    ].head(1)
+    content = dataclasses.replace(
+        english, areas=dataclasses.replace(areas, reasons=one_reason.assign(count=1))
+    )
+    sentence = area_findings(content, "district", "浦东新区")["reasons"][0]
+    assert sentence.startswith(
+        "Of the 1 respondent who gave a reason for dissatisfaction, the most common was:"
+    )
+
+
+def test_plural_takes_the_singular_only_for_exactly_one() -> None:
+    assert [plural(n, "case") for n in (0, 1, 2)] == ["cases", "case", "cases"]
+    assert plural(1, "staff member", "staff members") == "staff member"
+    assert plural(3, "has", "have") == "have"
+
+
+# -- strata in words ---------------------------------------------------------------------------------------
+
+
+def test_a_risk_stratum_is_named_in_words_with_its_organisation() -> None:
+    names = {"ORG0057": "闵行区航泾街道人民调解委员会"}
+    assert format_stratum("risk:ORG0057", "zh", names) == "重点单位：ORG0057 闵行区航泾街道人民调解委员会"
+    assert format_stratum("risk:ORG0099", "en", names) == "risk unit: ORG0099"
+    assert format_stratum("浦东新区|公证", "zh") == "浦东新区 × 公证"
+    assert format_stratum("浦东新区", "en") == "浦东新区"

@@ -253,10 +253,10 @@ def test_reviewer_rakes_the_respondents_to_the_frame_beside_the_headline(study, 
     assert list(table["权数"]) == [
         "核心指标（倾向调整，JKn 区间）",
         "同一权数，线性化区间（未再校准）",
-        "迭代比例调整 raking（一个或多个变量）",
+        "迭代比例调整（一个或多个变量）",
     ]
     assert any(
-        f"按业务领域迭代比例调整 raking（一个或多个变量）后，满意率为 {expected.estimate.estimate:.1%}"
+        f"按业务领域迭代比例调整后，满意率为 {expected.estimate.estimate:.1%}"
         in m.value
         for m in app.markdown
     )

@@ -173,3 +173,13 @@ def test_an_unknown_district_is_refused_with_the_districts_one_may_choose(demo_d
 
     with demo_db.session() as session, pytest.raises(ReportContentError, match="浦东新区"):
         reports.build_report(session, studies.find_study(session, "demo"), district="南京区", record=False)
+
+
+def test_the_design_table_names_risk_strata_in_words_not_codes(demo_db):
+    with demo_db.session() as session:
+        study = studies.find_study(session, "demo")
+        strata = reports.build_content(session, study, lang="zh").method.design.strata["stratum"]
+    risk = [s for s in strata if s.startswith("重点单位：")]
+    assert risk, "the demo's design has risk strata"
+    assert not any(str(s).startswith("risk:") for s in strata)
+    assert all(len(s.split(" ", 1)) == 2 for s in risk)  # code and the organisation's name

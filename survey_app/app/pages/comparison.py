@@ -125,7 +125,7 @@ with st.expander(tr("comparison.calibration")):
                 tr(
                     "comparison.calibration_result",
                     variables="、".join(words.field_label(v, state.lang()) for v in variables),
-                    method=tr(f"comparison.calibration_{method}"),
+                    method=tr(f"comparison.calibration_short_{method}"),
                     estimate=f"{calibrated.estimate.estimate:.1%}",
                     low=f"{calibrated.estimate.ci_low:.1%}",
                     high=f"{calibrated.estimate.ci_high:.1%}",
