@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 import questionnaires
 from survey_app.security import audit
-from survey_app.security.fieldcrypto import keyed_hash
+from survey_app.security.fieldcrypto import KeyUnavailable, keyed_hash
 from survey_app.services import dispositions, frames, interviews, sms, throttle
 from survey_app.services.auth import require
 from survey_app.services.dispositions import Disposition
@@ -233,7 +233,13 @@ def invite(
     cases = list(session.scalars(query.limit(limit) if limit else query))
     counts: Counter[str] = Counter()
     expires = now + dt.timedelta(days=design.web_days)
-    cipher = frames.study_cipher(session, study)
+    try:
+        cipher = frames.study_cipher(session, study)
+    except KeyUnavailable:
+        raise InvalidState(
+            f"The personal data of study {study.name} was purged; nobody can be invited any more.",
+            zh=f"调查项目 {study.name} 的个人信息已删除，无法再发送邀请。",
+        ) from None
     for case in cases:
         record = case.record
         phone = cipher.open("phone", record.phone_sealed, frames.row_key(record.frame_id, record.record_id))
@@ -395,6 +401,8 @@ def _invitation(session: Session, token: str, now: dt.datetime) -> tuple[WebInvi
     case = session.get(Case, invitation.case_id)
     if case.state != "pending":  # a surveyor holds or finalised it: one mode at a time
         raise LinkClosed("closed")
+    if session.get(Study, invitation.study_id).personal_data_purged_at is not None:
+        raise LinkClosed("closed")  # the number to check against no longer exists
     return invitation, case
 
 

@@ -260,3 +260,18 @@ def test_changing_an_earlier_answer_can_end_the_questionnaire_early_as_not_eligi
     with web_study.session() as session:
         case = session.scalar(select(Case).where(Case.state == "finalised"))
     assert case.final_disposition == "4.11"
+
+
+def test_after_a_purge_nobody_can_be_invited_and_open_links_close(web_study, outbox):
+    from survey_app.security import fieldcrypto
+
+    _invite(web_study, limit=1)
+    _, token = _tokens(outbox)[0]
+    with web_study.session() as session:
+        study = find_study(session, STUDY_NAME)
+        fieldcrypto.destroy_data_key(study.data_key_id)
+        study.personal_data_purged_at = utcnow()
+    with pytest.raises(InvalidState, match="purged"):
+        _invite(web_study)
+    with web_study.session() as session, pytest.raises(web_invites.LinkClosed):
+        web_invites.open_link(session, token)
