@@ -38,4 +38,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Your answers are submitted. Thank you! This link no longer works.",
     },
     "web.no_link": {"zh": "该链接无效。", "en": "This link is not valid."},
+    "web.outcomes_title": {"zh": "网上邀请结果", "en": "Web invitations"},
+    "web.outcomes_help": {
+        "zh": "AAPOR 网络调查结果代码；链接 {days} 天内有效，逾期未答的个案进入电话回访队列。",
+        "en": "AAPOR internet-survey outcome codes; links run {days} days, then unanswered cases join the call queue.",
+    },
+    "web.code": {"zh": "代码", "en": "Code"},
+    "web.outcome": {"zh": "结果", "en": "Outcome"},
+    "web.count": {"zh": "数量", "en": "Count"},
+    "web.outcome_waiting": {"zh": "链接仍有效，等待作答", "en": "Link still open, waiting"},
 }

@@ -71,3 +71,12 @@ def test_wrong_digits_are_refused(link):
 def test_an_unknown_link_says_it_is_not_valid(app_db):
     app = _open("not-a-token")
     assert [box.value for box in app.info] == ["该链接无效。"]
+
+
+def test_the_supervisor_sees_the_web_invitations_by_outcome(link):
+    from tests.app.conftest import log_in
+
+    app = log_in("supervisor")
+    assert not app.exception
+    table = next(t.value for t in app.dataframe if "结果" in t.value.columns)
+    assert table.to_dict("records") == [{"代码": "—", "结果": "链接仍有效，等待作答", "数量": 1}]

@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from survey_app.app import state, tables, words
+from survey_app.app import state, tables, web_progress, words
 from survey_app.app.state import tr
 from survey_app.services import auth, recontacts, samples, supervision
 from survey_app.services.errors import NotFound
@@ -64,6 +64,8 @@ tables.show(
         "detail": tr("progress.definition"),
     },
 )
+
+web_progress.section()  # a web-first study's invitations by AAPOR internet code (issue 14)
 
 labels = {
     "stratum": tr("progress.stratum"),
