@@ -4,7 +4,8 @@ Honest scenarios must not accuse: at most one of eight simulated studies has a f
 units (5–10 events), a −3-point telephone-mode effect, and everything honest at once (small units,
 domains from 45% to 95%, mode effect, the dissatisfied refusing twice as often). The
 recall floors guard against regressions; they are below the issue's targets (0.9 for +20 points, 0.8
-for 30% proxy rating), which ~16 respondents a unit do not reach — see the benchmark's figures.
+for 30% proxy rating), which no valid test reaches with ~16 respondents a unit — the benchmark prints
+the oracle recall beside ours. About 1 s of CPU per simulated study.
 """
 
 from __future__ import annotations
@@ -35,5 +36,12 @@ def test_honest_units_are_falsely_flagged_in_at_most_one_study_in_eight(scenario
 
 def test_most_units_inflating_by_20_points_through_coaching_or_interception_are_found_without_false_flags():
     measured = _measure("inflate_+20")
+    assert measured[:, 0].mean() >= 0.35
+    assert measured[:, 1].mean() <= 0.10
+
+
+def test_about_half_the_units_whose_staff_rate_30_percent_of_events_are_found_without_false_flags():
+    # the "someone else rated" background is fitted robustly, so the proxy units do not hide in it
+    measured = _measure("proxy_30%")
     assert measured[:, 0].mean() >= 0.35
     assert measured[:, 1].mean() <= 0.10

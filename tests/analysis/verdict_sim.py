@@ -192,8 +192,8 @@ def _who_shares(background: np.ndarray, proxy: float) -> tuple[np.ndarray, np.nd
 
 
 def oracle_p_values(study: SimulatedStudy, scenario: Scenario) -> pd.Series:
-    """p-values of a test that knows everything the simulation does except which units are faulty —
-    an upper bound on what any valid test can find in these data (BH on them gives the oracle recall).
+    """p-values of a test that knows everything the simulation does except which units are faulty
+    (BH on them gives the oracle recall): what a valid test on the same evidence can reach.
 
     Inflation scenarios: the exact one-sided binomial test of the unit's satisfied callbacks x of n
     (说不清 left out) against the honest callback rate its system census S/N implies (the known mode
@@ -201,6 +201,11 @@ def oracle_p_values(study: SimulatedStudy, scenario: Scenario) -> pd.Series:
     "a share `proxy_share` of the events rated by staff" on everything that differs — the callbacks
     against the census, and the counts of "someone else rated" and "not rated" answers (the unit's own
     known background) — with its exact null law by enumeration.
+
+    Not a bound on everything: the inflation oracle reads the callback count alone, non-randomised,
+    while the unit model also uses which respondents the system holds as satisfied (its callback rate
+    is post-stratified by system rating) and mid-p values — it can exceed this oracle; the mid-p
+    version of the oracle is a fairer yardstick (the benchmark's ARCHITECTURE notes give both).
     """
     from scipy import stats
 
