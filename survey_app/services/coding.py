@@ -305,8 +305,8 @@ def save_codings(
     existing: dict[Key, list[CommentCoding]] = {}
     for coding in session.scalars(select(CommentCoding).where(CommentCoding.study_id == study.id)):
         existing.setdefault((coding.interview_id, coding.question), []).append(coding)
-    saved = []
-    for decision in decisions:
+    saved: list[tuple[Decision, CommentCoding]] = []
+    for decision in decisions:  # check every decision and make its coding row
         key = (decision.interview_id, decision.question)
         if decision.question not in QUESTIONS:
             raise InvalidState(
@@ -333,11 +333,13 @@ def save_codings(
                 coder_id=actor.id, coding_pass="second" if others else "first",
             )  # fmt: skip
             session.add(mine)
-            session.flush()
             existing.setdefault(key, []).append(mine)
         else:
             session.execute(delete(CommentCode).where(CommentCode.coding_id == mine.id))
             mine.codebook_id = stored.id
+        saved.append((decision, mine))
+    session.flush()  # one flush gives every new coding its id
+    for decision, mine in saved:
         chosen = sorted(decision.codes)
         session.add_all(
             [
@@ -347,12 +349,11 @@ def save_codings(
         )
         audit.record(
             session, actor.username, "coding.saved", study_id=study.id, entity="comment_coding",
-            entity_id=mine.id, interview_id=key[0], question=key[1], coding_pass=mine.coding_pass, codes=chosen,
-            accepted_suggestions=sorted(decision.suggested & decision.codes),
+            entity_id=mine.id, interview_id=mine.interview_id, question=mine.question,
+            coding_pass=mine.coding_pass, codes=chosen, accepted_suggestions=sorted(decision.suggested & decision.codes),
         )  # fmt: skip
-        saved.append(mine)
     session.flush()
-    return saved
+    return [mine for _, mine in saved]
 
 
 def queue(session: Session, actor: User, study: Study, coding_pass: str = "first") -> list[Comment]:
