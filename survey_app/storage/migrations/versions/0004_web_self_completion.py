@@ -18,9 +18,7 @@ _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
-    op.add_column(
-        "interviews", sa.Column("mode", sa.String(8), nullable=False, server_default="cati")
-    )
+    op.add_column("interviews", sa.Column("mode", sa.String(8), nullable=False, server_default="cati"))
     op.create_table(
         "web_invitations",
         sa.Column("id", _ID, primary_key=True),
