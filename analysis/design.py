@@ -43,6 +43,7 @@ from analysis.variance import (
     Structure,
     calibrated_domain_variance,
     check_lonely_rule,
+    distinct_pairs_per_group,
     domain_variance,
     variance,
 )
@@ -429,11 +430,11 @@ class DomainEstimator:
         s, w = self.design.structure, self.design.weights
         inside = (self.domain >= 0) & (w != 0)
         d = self.domain[inside]
-        psus = pd.DataFrame({"d": d, "p": s.psu[inside]}).drop_duplicates()["d"].value_counts()
-        strata = pd.DataFrame({"d": d, "h": s.stratum[inside]}).drop_duplicates()["d"].value_counts()
-        return (
-            psus.reindex(range(self.size), fill_value=0) - strata.reindex(range(self.size), fill_value=0)
-        ).to_numpy()
+        if s.rows_are_psus:  # every row is its own PSU
+            psus = np.bincount(d, minlength=self.size)
+        else:
+            psus = distinct_pairs_per_group(d, s.psu[inside], self.size)
+        return psus - distinct_pairs_per_group(d, s.stratum[inside], self.size)
 
     def _prepare(self, y: Values, x: Values | None = None):
         design = self.design

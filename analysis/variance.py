@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 
 from analysis.errors import DesignError, LonelyPSUError
@@ -188,11 +189,17 @@ def domain_variance(z: np.ndarray, domain: np.ndarray, n_domains: int, structure
     """
     n_strata = len(structure.n_psu)
     keep = domain >= 0
-    key = structure.psu[keep].astype(np.int64) * n_domains + domain[keep]
-    cells, inverse = np.unique(key, return_inverse=True)
-    totals = np.bincount(inverse, weights=z[keep])
-    d_of_cell = cells % n_domains
-    h_of_cell = structure.psu_stratum[cells // n_domains]
+    everywhere = bool(keep.all())
+    if structure.rows_are_psus:  # one row per PSU: every row is its own cell, already in order
+        totals = np.asarray(z, dtype=float) if everywhere else z[keep].astype(float)
+        d_of_cell = domain if everywhere else domain[keep]
+        h_of_cell = structure.stratum if everywhere else structure.stratum[keep]
+    else:
+        key = structure.psu[keep].astype(np.int64) * n_domains + domain[keep]
+        cells, inverse = _sorted_cells(key)
+        totals = np.bincount(inverse, weights=z[keep])
+        d_of_cell = cells % n_domains
+        h_of_cell = structure.psu_stratum[cells // n_domains]
     flat = h_of_cell * n_domains + d_of_cell
     size = n_strata * n_domains
     sums = np.bincount(flat, weights=totals, minlength=size).reshape(n_strata, n_domains)
@@ -203,6 +210,25 @@ def domain_variance(z: np.ndarray, domain: np.ndarray, n_domains: int, structure
     squares = np.bincount(flat, weights=deviations**2, minlength=size).reshape(n_strata, n_domains)
     squares += (structure.n_psu[:, None] - present) * means**2
     return combine_strata(squares, structure)
+
+
+def _sorted_cells(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`np.unique(key, return_inverse=True)` by hashing: linear in the rows, sorting only the distinct
+    keys (the same cells in the same order, so every sum is added up exactly as before)."""
+    codes, uniques = pd.factorize(key, sort=False)
+    order = np.argsort(uniques, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return uniques[order], rank[codes]
+
+
+def distinct_pairs_per_group(group: np.ndarray, other: np.ndarray, n_groups: int) -> np.ndarray:
+    """How many distinct `other` codes (≥ 0) each group code 0..n_groups-1 has, in linear time."""
+    if len(group) == 0:
+        return np.zeros(n_groups, dtype=np.int64)
+    span = int(other.max()) + 1
+    pairs = pd.unique(group.astype(np.int64) * span + other)
+    return np.bincount(pairs // span, minlength=n_groups)
 
 
 class _Residuals:

@@ -4,6 +4,12 @@ Run on demand: `python tests/benchmarks/bench_analysis.py`. Prints the time of `
 mean and a proportion with its logit interval, and — where Rscript is installed — the time R takes for
 `svyby(~y, ~domain, design, svymean)` on the same CSV, timed inside R (loading excluded), plus the
 largest relative difference between the two sets of standard errors.
+
+Also (issue 15): the numpy floor — the fewest numpy passes that give the same domain means and
+standard errors for this element design (weighted sums per domain, one bincount per stratum × domain
+for the sums and sums of squares of the influence values) — timed in the same run at 100,000 and
+1,000,000 rows, with Huifang's ratio to it (target ≤ 2×) and Huifang's growth from 100k to 1M (target:
+no worse than n log n, i.e. ≤ 12× for 10× the rows).
 """
 
 from __future__ import annotations
@@ -25,28 +31,66 @@ from analysis import Design
 ROWS, DOMAINS, STRATA = 100_000, 112, 17
 
 
-def make_data(seed: int = 1) -> pd.DataFrame:
+def make_data(seed: int = 1, rows: int = ROWS) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    stratum = rng.integers(0, STRATA, ROWS)
-    sizes = rng.integers(20_000, 200_000, STRATA)
+    stratum = rng.integers(0, STRATA, rows)
+    sizes = rng.integers(20_000, 200_000, STRATA) * max(1, rows // ROWS)
     data = pd.DataFrame(
         {
             "stratum": stratum,
             "N": sizes[stratum],
-            "domain": rng.integers(0, DOMAINS, ROWS),
-            "y": (rng.random(ROWS) < 0.85).astype(float),
-            "half": rng.integers(0, 2, ROWS),
+            "domain": rng.integers(0, DOMAINS, rows),
+            "y": (rng.random(rows) < 0.85).astype(float),
+            "half": rng.integers(0, 2, rows),
         }
     )
     return data
 
 
-def best_of(repeats: int, func) -> float:
+def numpy_floor(stratum: np.ndarray, fpc_n: np.ndarray, domain: np.ndarray, y: np.ndarray):
+    """Domain means and SEs of a stratified element sample with fpc (weights N_h / n_h), numpy only."""
+    n_h = np.bincount(stratum, minlength=STRATA)
+    w = fpc_n / n_h[stratum]
+    wsum = np.bincount(domain, weights=w, minlength=DOMAINS)
+    est = np.bincount(domain, weights=w * y, minlength=DOMAINS) / wsum
+    z = w * (y - est[domain]) / wsum[domain]
+    cell = stratum * DOMAINS + domain
+    sums = np.bincount(cell, weights=z, minlength=STRATA * DOMAINS).reshape(STRATA, DOMAINS)
+    squares = np.bincount(cell, weights=z * z, minlength=STRATA * DOMAINS).reshape(STRATA, DOMAINS)
+    f_h = 1.0 - n_h / np.bincount(stratum, weights=fpc_n, minlength=STRATA) * n_h  # 1 - n_h / N_h
+    scale = f_h * n_h / (n_h - 1.0)
+    return est, np.sqrt(((squares - sums**2 / n_h[:, None]) * scale[:, None]).sum(axis=0))
+
+
+def floor_comparison() -> None:
+    """Huifang's domain mean and proportion against the numpy floor, at 100k and 1M rows (best CPU time)."""
+    ours_by_rows = {}
+    for rows in (ROWS, 10 * ROWS):
+        data = make_data(2, rows)
+        design = Design(data, strata="stratum", fpc="N")
+        parts = [data[c].to_numpy() for c in ("stratum", "N", "domain", "y")]
+        cpu = time.process_time  # single-threaded numpy: CPU time, steadier than wall on a shared machine
+        floor = best_of(7, lambda parts=parts: numpy_floor(*parts), cpu)
+        mean = best_of(7, lambda design=design: design.by("domain").mean("y"), cpu)
+        prop = best_of(7, lambda design=design: design.by("domain").proportion("y"), cpu)
+        est, se = numpy_floor(*parts)
+        ours = design.by("domain").mean("y")
+        assert np.allclose(ours["estimate"], est, rtol=1e-12) and np.allclose(ours["se"], se, rtol=1e-9)
+        ours_by_rows[rows] = mean
+        print(
+            f"{rows:>9,} rows: numpy floor {floor * 1000:7.1f} ms | by().mean {mean * 1000:7.1f} ms "
+            f"({mean / floor:4.2f}× floor) | by().proportion {prop * 1000:7.1f} ms ({prop / floor:4.2f}× floor)"
+        )
+    growth = ours_by_rows[10 * ROWS] / ours_by_rows[ROWS]
+    print(f"growth of by().mean from 100k to 1M rows: {growth:.1f}× (n log n would be ≤ 12×)")
+
+
+def best_of(repeats: int, func, clock=time.perf_counter) -> float:
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = clock()
         func()
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return min(times)
 
 
@@ -73,6 +117,7 @@ def main() -> None:
     raked = design.rake({"stratum": data["stratum"].value_counts().to_dict(), "half": {0: 50_000, 1: 50_000}})
     calibrated = best_of(3, lambda: raked.by("domain").mean("y"))
     print(f"huifang raked design, by().mean     {calibrated * 1000:8.1f} ms  (raked: 10 residual passes)")
+    floor_comparison()
     rscript = shutil.which("Rscript")
     if rscript is None:
         print("R: Rscript not installed, no comparison")
