@@ -128,3 +128,20 @@ def test_the_weighted_theme_frequencies_are_shown_and_downloadable(commented, ap
     fees = table[table["主题"] == "收费"].iloc[0]
     assert fees["加权占比"] == 100.0 and fees["有意见人数"] == 3
     assert app.get("download_button")[0].label == "下载主题频数表（CSV）"
+
+
+def test_the_page_with_kappa_and_disagreements_is_chinese(commented, app_db):
+    from tests.app.test_chinese_everywhere import _english, _visible_text
+
+    with app_db.session() as session:
+        first = session.scalar(select(User).where(User.username == "researcher"))
+        second = session.scalar(select(User).where(User.username == "researcher2"))
+        found = find_study(session, STUDY_NAME)
+        items = coding.comments(session, first, found)
+        for item in items:
+            coding.save_coding(session, first, found, item.interview_id, item.question, ["fees.high"])
+        coding.draw_double_sample(session, first, found, seed=1, share=1.0)
+        for item in items:
+            coding.save_coding(session, second, found, item.interview_id, item.question, ["attitude.poor"])
+    app = _coding_page()
+    assert _english(_visible_text(app), {"researcher", "callback", "test", STUDY_NAME}) == set()
