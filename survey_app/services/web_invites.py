@@ -297,6 +297,11 @@ def remind(
 ) -> SendSummary:
     """Send a fresh link to every invited case that has neither submitted nor expired."""
     require(actor, "researcher", "supervisor", "admin")
+    if study.state != "fieldwork":
+        raise InvalidState(
+            f"Study {study.name} is in {study.state}, not fieldwork: no reminders.",
+            zh=f"调查项目 {study.name} 当前不在实地调查阶段，不发送提醒。",
+        )
     now = now or utcnow()
     gateway = gateway or sms.gateway(sms.load_config(study.settings))
     waiting = list(

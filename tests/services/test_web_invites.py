@@ -275,3 +275,13 @@ def test_after_a_purge_nobody_can_be_invited_and_open_links_close(web_study, out
         _invite(web_study)
     with web_study.session() as session, pytest.raises(web_invites.LinkClosed):
         web_invites.open_link(session, token)
+
+
+def test_a_closed_study_sends_no_reminders(web_study, outbox):
+    _invite(web_study, limit=1)
+    with web_study.session() as session:
+        study = find_study(session, STUDY_NAME)
+        study.state = "closed"
+        with pytest.raises(InvalidState, match="not fieldwork"):
+            web_invites.remind(session, _user(session, "researcher"), study)
+    assert len(sms.read_outbox(outbox)) == 1
