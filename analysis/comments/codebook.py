@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -200,7 +200,3 @@ def load_codebook(path: str | Path) -> Codebook:
 def default_codebook() -> Codebook:
     """The shipped codebook for public legal services (waiting, attitude, fees, professionalism…)."""
     return load_codebook(DEFAULT_CODEBOOK)
-
-
-def codes_of(codebook: Codebook, codes: Iterable[str]) -> list[Code]:
-    return [codebook.get(code) for code in codes]

@@ -191,11 +191,6 @@ def comments(session: Session, actor: User, study: Study) -> list[Comment]:
     return _scrubbed(session, study, _raw_comments(session, study))
 
 
-def comment(session: Session, actor: User, study: Study, interview_id: int, question: str) -> Comment:
-    require(actor, *CODER_ROLES)
-    return _scrubbed(session, study, _one_comment(session, study, interview_id, question))[0]
-
-
 def _one_comment(session: Session, study: Study, interview_id: int, question: str) -> pd.DataFrame:
     raw = _raw_comments(session, study, (interview_id, question))
     if raw.empty:
