@@ -75,4 +75,6 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "comparison.calibration_short_poststratify": {"zh": "事后分层", "en": "Post-stratified"},
     "comparison.calibration_short_rake": {"zh": "迭代比例调整", "en": "Raked"},
+    "upload.button": {"zh": "选择文件", "en": "Upload"},
+    "upload.limit": {"zh": "单个文件不超过 200MB", "en": "200MB per file"},
 }

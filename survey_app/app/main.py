@@ -15,7 +15,7 @@ import streamlit as st
 if __package__ in (None, ""):  # `streamlit run path/main.py` runs this file as a script
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from survey_app.app import state
+from survey_app.app import state, streamlit_texts
 from survey_app.app.i18n import LANGUAGES
 from survey_app.app.state import tr
 from survey_app.services import auth, studies
@@ -200,6 +200,7 @@ def main() -> None:
     # (before it, the first run after login would give the sidebar's buttons an identity that the
     # next run does not recognise, and a click on them would be lost).
     _language_switch()
+    streamlit_texts.localise()
     if current is not None:
         state.keep_token()
         if current.role == "admin":  # where the data lives is the administrator's business only

@@ -90,3 +90,11 @@ def choose_study(page, name: str) -> None:
     page.get_by_role("option").filter(has_text=name).first.click()
     settle(page)
     no_exception(page)
+
+
+def replaced_text(locator) -> tuple[str, str]:
+    """(font size, ::after content) of an element whose own text a style sheet replaced."""
+    size, content = locator.evaluate(
+        "e => [getComputedStyle(e).fontSize, getComputedStyle(e, '::after').content]"
+    )
+    return size, content

@@ -19,6 +19,7 @@ from tests.browser.day import (
     in_table,
     no_exception,
     open_page,
+    replaced_text,
     screenshot,
     sign_in,
 )
@@ -201,6 +202,12 @@ def test_researcher_imports_a_vendor_export_with_bad_rows_plans_and_draws(demo_s
     no_exception(page)
     page.get_by_text("已创建调查项目 spring。").wait_for()
     go(page, "抽样框导入")
+    # Streamlit's own English ("Upload", "200MB per file • …") is replaced by Chinese in the zh UI
+    dropzone = page.locator('[data-testid="stFileUploaderDropzone"]')
+    button_text = dropzone.locator('[data-testid="stBaseButton-secondary"] p')
+    limit_text = dropzone.locator('[data-testid="stFileUploaderDropzoneInstructions"] span')
+    assert replaced_text(button_text) == ("0px", '"选择文件"')
+    assert replaced_text(limit_text) == ("0px", '"单个文件不超过 200MB"')
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(export))
     settle(page)
     no_exception(page)
