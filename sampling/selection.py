@@ -190,7 +190,7 @@ def prepare_units(
     ).astype("str")
     if unit == "event":
         rows = np.flatnonzero(eligible)
-        return Units(rows, codes[rows], keys, None, None, excluded)
+        return Units(rows, codes if len(rows) == len(codes) else codes[rows], keys, None, None, excluded)
     if "phone" not in data.columns:
         raise DrawError("the person unit needs a 'phone' column")
     eligible_rows = np.flatnonzero(eligible)
@@ -366,10 +366,14 @@ def select(
         "stratum"
     )
     strata["released_replicates"] = 0
-    cases = _weights(cases, strata["released_replicates"])
-    strata["released"] = (
-        cases.groupby("stratum")["released"].sum().reindex(strata.index).fillna(0).astype("int64")
-    )
+    # what `_weights` gives with nothing released beyond the main sample, from the stratum codes at hand
+    released = cases["replicate"].to_numpy() <= 0
+    m_h = np.bincount(h_of, weights=released, minlength=len(units.keys))
+    pi = np.where(released, m_h[h_of] / cases["N_h"].to_numpy(), np.nan)
+    cases["released"] = released
+    cases["inclusion_prob"] = pi
+    cases["design_weight"] = 1.0 / pi
+    strata["released"] = m_h.astype("int64")
     events = None
     if units.person is not None:
         drawn_person = np.full(len(units.rows), -1, dtype=np.int64)
