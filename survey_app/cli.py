@@ -373,6 +373,14 @@ def _design_options(func):
         ),
         click.option("--unit", default="person", show_default=True, type=click.Choice(["person", "event"])),
         click.option(
+            "--cost",
+            "costs",
+            multiple=True,
+            metavar="STRATUM=COST",
+            help="--method optimal: the cost of a case in STRATUM relative to others (repeat per stratum; "
+            "a stratum not given costs 1).",
+        ),
+        click.option(
             "--risk-unit",
             help="Risk targeting: give units of this frame column (e.g. organisation_id) whose system 满意率 "
             "is implausibly high a stratum of their own; use --strata risk_stratum with it.",
@@ -418,6 +426,7 @@ def _params(
     risk_base: str = "district",
     seed: int | None = None,
     inflation: float = 0.10,
+    costs: tuple[str, ...] = (),
 ) -> dict:
     params = {
         "strata": [s.strip() for s in strata.split(",") if s.strip()],
@@ -437,6 +446,18 @@ def _params(
         if not n:
             raise click.UsageError("--method audit needs --n, the budget of cases to share among the units")
         params["inflation"] = inflation
+    if costs:
+        if method != "optimal":
+            raise click.UsageError("--cost is for --method optimal")
+        params["cost"] = {}
+        for given in costs:
+            stratum, _, value = given.rpartition("=")
+            try:
+                params["cost"][stratum] = float(value)
+            except ValueError:
+                raise click.UsageError(f"--cost {given!r}: write STRATUM=COST, e.g. 浦东新区=2.5") from None
+            if not stratum or not params["cost"][stratum] > 0:
+                raise click.UsageError(f"--cost {given!r}: write STRATUM=COST with a cost above 0")
     if risk_unit:
         params["risk"] = {
             "unit": risk_unit,

@@ -45,6 +45,16 @@ def design_of(study: Study, params: dict[str, Any]) -> sampling.SampleDesign:
     return sampling.SampleDesign(**{**plain, "satisfied_codes": list(study.satisfied_codes)})
 
 
+def with_costs(design: sampling.SampleDesign, frame: pd.DataFrame, study: Study) -> sampling.SampleDesign:
+    """An optimal design with a cost per case for every stratum: one not given costs 1, as much as a
+    case anywhere else (equal costs make optimal allocation Neyman's). Other methods are unchanged."""
+    if design.method != "optimal":
+        return design
+    keys = sampling.unit_sizes(frame, design, exclusions_of(study)).index
+    given = {str(k): float(v) for k, v in (design.cost or {}).items()}
+    return design.model_copy(update={"cost": {str(k): given.get(str(k), 1.0) for k in keys}})
+
+
 def risk_rule_of(study: Study, params: dict[str, Any]) -> RiskRule | None:
     """The risk-targeting rule, if the design asks for one (its strata then include `risk_stratum`)."""
     if not params.get("risk"):
@@ -64,6 +74,7 @@ def plan(frame: pd.DataFrame, study: Study, params: dict[str, Any]) -> pd.DataFr
     frame = with_risk(frame, rule)
     if design.method == "audit":
         return sampling.audit_plan(frame, _audited(design, frame, rule, study), exclusions_of(study))
+    design = with_costs(design, frame, study)
     sizes = sampling.unit_sizes(frame, design, exclusions_of(study))
     options = {k: getattr(design, k) for k in ("confidence", "p", "deff", "response_rate", "minimum")}
     sd = None
@@ -76,6 +87,7 @@ def plan(frame: pd.DataFrame, study: Study, params: dict[str, Any]) -> pd.DataFr
         method=design.method,
         per_stratum=design.per_stratum,
         sd=sd,
+        cost=pd.Series(design.cost) if design.cost else None,
         **options,
     )
     return sampling.with_power(frame, design, table, exclusions_of(study))
@@ -113,7 +125,9 @@ def draw_sample(session: Session, actor: User, study: Study, params: dict[str, A
     rule = risk_rule_of(study, params)
     frame = with_risk(frame_records(session, frame_row, personal=True), rule)
     drawn = sampling.draw_design(
-        frame, _audited(design_of(study, params), frame, rule, study), exclusions_of(study)
+        frame,
+        with_costs(_audited(design_of(study, params), frame, rule, study), frame, study),
+        exclusions_of(study),
     )
     stored_params = {
         "sampling": drawn.design.model_dump(mode="json"),

@@ -260,3 +260,17 @@ def test_reviewer_rakes_the_respondents_to_the_frame_beside_the_headline(study, 
         in m.value
         for m in app.markdown
     )
+
+
+def test_researcher_plans_optimal_allocation_and_then_edits_its_costs(study, app_db):
+    second_id = _second_study(app_db, study.frame_path)
+    app = log_in("researcher")
+    app.selectbox(key="study_select").select(second_id).run()
+    app.switch_page("pages/sample.py").run()
+    app.number_input(key="design_n").set_value(6)
+    app.number_input(key="design_reserve").set_value(0.0)
+    app.selectbox(key="design_method").select("optimal")
+    app.button(key="FormSubmitter:design-生成方案").click().run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    assert app.dataframe[0].value["释放样本 n_h"].sum() == 6
+    assert app.get("arrow_data_editor") or app.button(key="apply_costs")  # the costs can be edited now
