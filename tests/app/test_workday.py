@@ -256,8 +256,7 @@ def test_reviewer_rakes_the_respondents_to_the_frame_beside_the_headline(study, 
         "迭代比例调整（一个或多个变量）",
     ]
     assert any(
-        f"按业务领域迭代比例调整后，满意率为 {expected.estimate.estimate:.1%}"
-        in m.value
+        f"按业务领域迭代比例调整后，满意率为 {expected.estimate.estimate:.1%}" in m.value
         for m in app.markdown
     )
 
