@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -159,6 +160,70 @@ print(json.dumps({"import_s": t1 - t0, "encoding": frame.encoding, "rows_loaded"
 )
 
 
+def numpy_floor_draw(data, strata: list[str], n_h: dict, seed: int) -> np.ndarray:
+    """The least work any huifang-philox-v1 event draw needs: stratum codes, units grouped by stratum
+    in frame order, one Philox output per unit, the n_h smallest per stratum (the frame rows drawn)."""
+    from sampling.selection import random_stream
+
+    codes, names = None, []
+    for column in strata:
+        c, u = pd.factorize(data[column], sort=False)
+        names.append([str(v) for v in u])
+        codes = c.astype(np.int64) if codes is None else codes * len(u) + c
+    counts = np.bincount(codes)
+    present = np.flatnonzero(counts)
+    lookup = np.zeros(len(counts), dtype=np.int16)
+    lookup[present] = np.arange(len(present))
+    order = np.argsort(lookup[codes], kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(counts[present])])
+    picked = []
+    for h, code in enumerate(present):
+        parts, rest = [], int(code)
+        for labels in reversed(names):
+            parts.append(labels[rest % len(labels)])
+            rest //= len(labels)
+        key = "|".join(reversed(parts))
+        members = order[bounds[h] : bounds[h + 1]]
+        draws = random_stream(seed, "stratum:" + key, len(members))
+        m = min(int(n_h.get(key, 0)), len(members))
+        if m:
+            picked.append(members[np.argpartition(draws, m - 1)[:m]])
+    return np.concatenate(picked)
+
+
+def floor_comparison(rows: int, n: int) -> None:
+    """`sampling.draw` (event unit, no reserve) against `numpy_floor_draw` on the same frame (CPU time)."""
+    import sampling
+
+    data = synthetic_table(rows).to_pandas().rename(columns={v: k for k, v in EXPORT_HEADERS.items()})
+    for column in ("domain", "district"):
+        data[column] = data[column].astype("str")
+    strata = ["domain", "district"]
+    sizes = data.groupby(strata, observed=True).size()
+    n_h = (sizes * n / len(data)).round().astype(int)
+    n_h.index = ["|".join(map(str, k)) for k in n_h.index]
+    allocation = n_h.to_dict()
+    units = sampling.selection.prepare_units(data, strata, 1, unit="event")
+
+    def best(action) -> float:
+        times = []
+        for _ in range(3):
+            start = time.process_time()
+            action()
+            times.append(time.process_time() - start)
+        return min(times)
+
+    floor = best(lambda: numpy_floor_draw(data, strata, allocation, 1))
+    prepare = best(lambda: sampling.selection.prepare_units(data, strata, 1, unit="event"))
+    selected = best(lambda: sampling.selection.select(data, units, allocation, 1))
+    ours = prepare + selected
+    print(
+        f"draw at {rows:,} rows, {len(allocation)} strata, CPU time: numpy floor {floor * 1000:.0f} ms | huifang "
+        f"prepare_units {prepare * 1000:.0f} ms + select {selected * 1000:.0f} ms = {ours * 1000:.0f} ms "
+        f"({ours / floor:.2f}× the floor, target ≤ 1.3×)"
+    )
+
+
 def run_child(code: str, *args: str) -> dict:
     out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -169,7 +234,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--csv-rows", type=int, default=1_000_000)
     parser.add_argument("--n", type=int, default=5_000)
+    parser.add_argument("--floor-rows", type=int, default=1_000_000, help="rows for the numpy-floor draw")
     args = parser.parse_args()
+    if args.floor_rows:
+        floor_comparison(args.floor_rows, args.n)
     print(
         f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (other work on the machine slows every figure)"
     )
