@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import event, insert, select, text
 from sqlalchemy.orm import Session
 
 from survey_app.security import signing
@@ -173,17 +173,24 @@ def write_pending(session: Session) -> None:
             }
         )
         last_hash = digest
-    if sqlite:
-        connection.execute(insert(_APPEND_VIEW).values(rows))
+    if sqlite:  # one prepared statement for every row (its compiled form is cached, unlike a VALUES list)
+        connection.execute(insert(_APPEND_VIEW), rows)
         return
-    moved = (
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(last_id=last_id, last_hash=last_hash, count=AuditHead.count + len(rows))
-        .returning(AuditHead.id)
-        .cte("head_moved")
-    )
-    connection.execute(insert(AuditEntry).values(rows).add_cte(moved))
+    columns = {name: [row[name] for row in rows] for name in _APPEND_COLUMNS}
+    connection.execute(_PG_APPEND, {**columns, "last_id": last_id, "last_hash": last_hash, "n": len(rows)})
+
+
+_APPEND_COLUMNS = tuple(AuditEntry.__table__.columns.keys())
+_PG_TYPES = {"id": "bigint", "at": "timestamp", "study_id": "integer"}
+#: PostgreSQL's one-statement append: the head moves in a CTE, the rows come as one array per column,
+#: so the statement's text (and its compiled and prepared form) is the same for any number of entries.
+_PG_APPEND = text(
+    "WITH head_moved AS (UPDATE audit_head SET last_id = :last_id, last_hash = :last_hash, "
+    "count = count + :n WHERE id = 1 RETURNING id) "
+    f"INSERT INTO audit_log ({', '.join(_APPEND_COLUMNS)}) SELECT * FROM unnest("
+    + ", ".join(f"CAST(:{name} AS {_PG_TYPES.get(name, 'text')}[])" for name in _APPEND_COLUMNS)
+    + ")"
+)
 
 
 def _read_your_writes(orm_execute_state) -> None:

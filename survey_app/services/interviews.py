@@ -382,7 +382,10 @@ def _write_answers(
     elif cleared:
         ctes.append(removal.returning(Answer.id).cte("cleared"))
     if rows:
-        upsert = (postgresql_insert if postgres else sqlite_insert)(Answer).values(rows)
+        # one row (the usual answer) as plain values: its compiled form is cached, a VALUES list's is not
+        upsert = (postgresql_insert if postgres else sqlite_insert)(Answer).values(
+            rows[0] if len(rows) == 1 else rows
+        )
         upsert = upsert.on_conflict_do_update(
             index_elements=[Answer.interview_id, Answer.item],
             set_={
