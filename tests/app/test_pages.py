@@ -259,7 +259,9 @@ def test_before_any_report_the_report_checks_are_not_applicable_and_not_failures
 def test_admin_lists_users_without_password_hashes(study, app_db):
     app = log_in("admin")
     table = app.dataframe[0].value
-    assert set(table["用户名"]) == {"researcher", "surveyor", "supervisor", "reviewer", "auditor", "admin"}
+    assert set(table["用户名"]) == {
+        *("researcher", "surveyor", "supervisor", "reviewer", "auditor", "admin", "remediation")
+    }
     assert "password_hash" not in table.columns
     with app_db.session() as session:
         hashes = session.scalars(select(User.password_hash)).all()
