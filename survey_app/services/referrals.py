@@ -39,7 +39,7 @@ from survey_app.security import audit, fieldcrypto
 from survey_app.security.masking import mask_name, mask_phone
 from survey_app.services.auth import require
 from survey_app.services.errors import InvalidState, NotFound, PermissionDenied
-from survey_app.services.frames import open_personal
+from survey_app.services.frames import row_key, study_cipher
 from survey_app.storage.models import Answer, Case, FrameRecord, Interview, Study, User, utcnow
 from survey_app.storage.models_referrals import REFERRAL_ACTIONS, REFERRAL_STATUSES, Referral
 
@@ -144,14 +144,21 @@ def create_referrals(session: Session, actor: User, study: Study, *, now: dt.dat
     keys = {interview_id: _source_key(study.id, interview_id) for interview_id in wanted}
     made_already = set(session.scalars(select(Referral.source_key).where(Referral.study_id == study.id)))
     cipher = _cipher(study)
+    todo = sorted(i for i in wanted if keys[i] not in made_already)
+    found = session.execute(
+        select(Case.id, FrameRecord)
+        .join(FrameRecord, FrameRecord.id == Case.frame_record_id)
+        .where(Case.id.in_([case_of[i] for i in todo]))
+    )
+    records: dict[int, FrameRecord] = {case_id: record for case_id, record in found}
+    source = study_cipher(session, study)  # the frame's ciphertexts (`_cipher` checked the key exists)
     due = now + dt.timedelta(days=_due_days(study))
     made: list[str] = []
-    for interview_id in sorted(wanted):
-        if keys[interview_id] in made_already:
-            continue
-        case = session.get(Case, case_of[interview_id])
-        record: FrameRecord = case.record
-        name, phone = open_personal(session, study, record)  # the key exists: `_cipher` checked it
+    for interview_id in todo:
+        record = records[case_of[interview_id]]
+        row = row_key(record.frame_id, record.record_id)
+        name = source.open("recipient_name", record.name_sealed, row)
+        phone = source.open("phone", record.phone_sealed, row)
         ref_no = secrets.token_hex(6)
         problem = wanted[interview_id].get(PROBLEM_ITEM)
         session.add(
