@@ -13,7 +13,7 @@ Who sees what:
   records the action taken (延续服务 / 补充服务 / other) and closes with a note.
 - `supervisor` / `admin`: creates referrals in a batch (`create_referrals`, `huifang referrals create
   STUDY`), sees every referral (masked), and with the `surveyor` records the re-callback after
-  remediation (`record_recallback`: satisfaction asked again).
+  remediation (`record_recallback`: satisfaction asked again); a surveyor sees closed referrals only.
 - Every reveal of a name and number is audited (`referral.contact_revealed`), as a surveyor's is.
 - Evaluation roles (researcher, reviewer, auditor) have no referral function at all.
 
@@ -206,6 +206,8 @@ def _visible(actor: User):
                 f"{actor.username} is bound to no organisation.", zh=f"{actor.username} 未绑定机构。"
             )
         query = query.where(Referral.organisation_id == actor.organisation_id)
+    elif actor.role == "surveyor":  # a surveyor only calls back: closed referrals, nothing still at work
+        query = query.where(Referral.status == "closed")
     return query
 
 

@@ -194,7 +194,7 @@ def test_the_re_callback_comes_after_closure_and_takes_a_scale_code(db, study):
     with db.session() as session:
         office, surveyor = _office(session, referral.organisation_id), _user(session, "surveyor")
         with pytest.raises(InvalidState):
-            referrals.record_recallback(session, surveyor, referral.id, "satisfied")
+            referrals.record_recallback(session, _user(session, "supervisor"), referral.id, "satisfied")
         referrals.close_referral(session, office, referral.id, "已办结", action="other")
         with pytest.raises(InvalidState):
             referrals.record_recallback(session, surveyor, referral.id, "very_good")
@@ -244,3 +244,17 @@ def test_the_retention_purge_removes_the_referred_peoples_contact_and_words(db, 
     kept = _referrals(db)
     assert len(kept) == len(REFERRED)  # progress and totals stay
     assert all(r.name_sealed is None and r.phone_sealed is None and r.problem is None for r in kept)
+
+
+def test_a_surveyor_sees_only_closed_referrals_the_ones_to_call_back(db, study):
+    _create(db)
+    first = _referrals(db)[0]
+    with db.session() as session:
+        surveyor = _user(session, "surveyor")
+        assert referrals.list_referrals(session, surveyor) == []
+        with pytest.raises(NotFound):
+            referrals.reveal_contact(session, surveyor, first.id)
+        referrals.close_referral(
+            session, _office(session, first.organisation_id), first.id, "已办结", action="other"
+        )
+        assert [v.id for v in referrals.list_referrals(session, surveyor)] == [first.id]
