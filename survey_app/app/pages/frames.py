@@ -87,6 +87,9 @@ def _mapping_editor(uploaded, encoding: str | None) -> dict[str, str | None] | N
         if field in shown.columns:
             shown[field] = shown[field].astype(str).map(mask)
     st.caption(tr("frames.preview"))
+    labels = {f: words.field_label(f, state.lang()) for f in chosen.values() if f}
+    # headers in words, unless an ignored column already bears that name (a table needs unique headers)
+    shown = shown.rename(columns={f: label for f, label in labels.items() if label not in shown.columns})
     st.dataframe(shown, hide_index=True, width="stretch")
     return chosen
 
