@@ -93,15 +93,7 @@ def test_the_sample_still_verifies_after_later_calls_reach_more_people(db, users
     with db.session() as session:  # spring reaches another person today, after autumn's draw
         spring = studies.find_study(session, "spring")
         case = session.scalars(select(Case).where(Case.study_id == spring.id).order_by(Case.id)).all()[3]
-        session.add(
-            CallAttempt(
-                case_id=case.id,
-                surveyor_id=users["surveyor"].id,
-                attempt_no=1,
-                started_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                disposition="1.1",
-            )
-        )
+        _called(session, case, users["surveyor"], "1.1", 0)
     with db.session() as session:
         identical, message = samples.verify_sample(session, session.get(studies.Study, autumn_id))
     assert identical, message
