@@ -442,12 +442,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "of any nonresponse bias; bias linked to unobserved characteristics cannot be ruled out.",
         "nonresponse_differs": "The difference is significant: estimates may be affected by nonresponse. ",
         "nonresponse_similar": "The two do not differ significantly. ",
-        "limit_small_units": "Small units: {small} units ({unit}) have fewer than {min_n} answers; their "
-        "estimates are unstable, the report gives shrunk estimates and they should not be ranked.",
-        "limit_multiple": "Multiple testing: {tests} units ({unit}) were tested; the Benjamini–Hochberg "
-        "procedure keeps the false discovery rate at {fdr}; of the {flagged} flagged units, about {expected} "
-        "or fewer are expected to be false alarms.",
-        "limit_multiple_none": "Multiple testing: {tests} units ({unit}) were tested; the Benjamini–Hochberg "
+        "limit_small_units": "Small units: {small} {small_units} ({unit}) {small_have} fewer than {min_n} "
+        "answers; such estimates are unstable, the report gives shrunk estimates and they should not be ranked.",
+        "limit_multiple": "Multiple testing: {tests} {tested_units} ({unit}) {tested_were} tested; the "
+        "Benjamini–Hochberg procedure keeps the false discovery rate at {fdr}; of the {flagged} flagged "
+        "{flagged_units}, about {expected} or fewer are expected to be false alarms.",
+        "limit_multiple_none": "Multiple testing: {tests} {tested_units} ({unit}) {tested_were} tested; the "
+        "Benjamini–Hochberg "
         "procedure keeps the false discovery rate at {fdr}; no unit was flagged. Not flagged is not the same "
         "as sound: tests on small units have little power.",
         "appendix": "Appendix: audit and verification",

@@ -54,6 +54,7 @@ from analysis.report.formatting import (
     format_points,
     format_points_ci,
     format_rate,
+    plural,
 )
 from analysis.report.i18n import disposition_label, flag_name, group_name, text, unit_name
 from analysis.report.modes_section import mode_section
@@ -1217,7 +1218,13 @@ def limitation_paragraphs(content: ReportContent) -> list[str]:
             verdict=text("nonresponse_differs" if check.p_value < 0.05 else "nonresponse_similar", lang),
         ),
         text(
-            "limit_small_units", lang, small=format_count(small), unit=unit, min_n=comparison.small_unit_min_n
+            "limit_small_units",
+            lang,
+            small=format_count(small),
+            unit=unit,
+            min_n=comparison.small_unit_min_n,
+            small_units=plural(small, "unit"),
+            small_have=plural(small, "has", "have"),
         ),
         text(
             "limit_multiple" if flagged else "limit_multiple_none",
@@ -1227,5 +1234,8 @@ def limitation_paragraphs(content: ReportContent) -> list[str]:
             fdr=format_number(comparison.fdr_level, 2),
             flagged=format_count(flagged),
             expected=format_number(flagged * comparison.fdr_level, 1),
+            tested_units=plural(len(comparison.units), "unit"),
+            tested_were=plural(len(comparison.units), "was", "were"),
+            flagged_units=plural(flagged, "unit"),
         ),
     ]

@@ -337,3 +337,18 @@ def test_a_risk_stratum_is_named_in_words_with_its_organisation() -> None:
     assert format_stratum("risk:ORG0099", "en", names) == "risk unit: ORG0099"
     assert format_stratum("浦东新区|公证", "zh") == "浦东新区 × 公证"
     assert format_stratum("浦东新区", "en") == "浦东新区"
+
+
+def test_the_english_limitations_agree_with_one_flagged_and_one_small_unit() -> None:
+    from analysis.report.pdf import limitation_paragraphs
+
+    english = sample_content(n_units=30, n_interviews=1500, lang="en")
+    units = english.comparison.units.copy()
+    units["flagged"] = [i == 0 for i in range(len(units))]
+    units["n"] = [
+        1 if i == 1 else max(int(n), english.comparison.small_unit_min_n) for i, n in enumerate(units["n"])
+    ]
+    content = dataclasses.replace(english, comparison=dataclasses.replace(english.comparison, units=units))
+    text = " ".join(limitation_paragraphs(content))
+    assert "Small units: 1 unit (organisations) has fewer than" in text
+    assert "of the 1 flagged unit, about" in text
