@@ -146,13 +146,20 @@ Node = Literal | Ref | Current | Unary | Binary | Member | Call
 
 @dataclass(frozen=True)
 class Expression:
-    """A parsed expression: its source, its AST and the names it reads."""
+    """A parsed expression: its source, its AST and the names it reads.
+
+    `reads` (each name once, in order of appearance) and `volatile` (it calls `today()`) are its
+    dependencies: given the same values for `reads`, the same `current` and the same `today`, it
+    evaluates to the same result, which lets the interview engine skip re-evaluating it.
+    """
 
     source: str
     root: Node
     refs: tuple[tuple[str, int], ...]
     uses_current: bool
     current_pos: int | None
+    reads: tuple[str, ...] = ()
+    volatile: bool = False
 
     @property
     def names(self) -> set[str]:
@@ -209,6 +216,8 @@ def _parse_cached(source: str) -> Expression:
         refs=tuple(builder.refs),
         uses_current=builder.current_pos is not None,
         current_pos=builder.current_pos,
+        reads=tuple(dict.fromkeys(name for name, _ in builder.refs)),
+        volatile=builder.volatile,
     )
 
 
@@ -336,6 +345,7 @@ class _Builder:
         self.source = source
         self.refs: list[tuple[str, int]] = []
         self.current_pos: int | None = None
+        self.volatile = False  # calls today(): its value depends on the clock
 
     def error(self, message: str, position: int) -> ExpressionError:
         return ExpressionError(message, source=self.source, position=position + 1)
@@ -424,6 +434,7 @@ class _Builder:
         args: tuple[Node, ...] = ()
         if len(children) > 1:
             args = tuple(self.build(child) for child in children[1].children)
+        self.volatile = self.volatile or name == "today"
         low, high = FUNCTIONS[name]
         if not low <= len(args) <= high:
             wanted = str(low) if low == high else f"{low} to {high}"

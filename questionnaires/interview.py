@@ -23,6 +23,13 @@ interview continues at the first relevant unanswered item. Whenever an answer ch
 that became irrelevant are removed, and `events` records every step as (item, action, old, new)
 with action one of "answered", "changed", "cleared" — the app persists both. Calculate items are
 recomputed after every change and are found in `computed` (and `values`).
+
+Refreshing after an answer walks the questionnaire in order as before, but an expression (a section's
+or item's relevance, a calculation) is re-evaluated only when a value it reads (`Expression.reads`)
+differs from the last time — so an answer re-evaluates just the expressions that read it, and those
+that read calculations it changed. "Differs" is strict (type, float sign, datetime identity), the
+memo keeps only immutable results, and expressions calling `today()` without a fixed `today` are
+always re-evaluated, so the outcome is exactly that of a full re-evaluation (issue 15).
 """
 
 from __future__ import annotations
@@ -82,6 +89,10 @@ class Question:
 class Interview:
     """One respondent's interview over one questionnaire version (see the module docstring)."""
 
+    #: Re-evaluate an expression only when what it reads has changed (False: the full refresh,
+    #: kept as the reference that tests and benchmarks compare against).
+    _memoise: bool = True
+
     def __init__(
         self,
         questionnaire: Questionnaire,
@@ -104,6 +115,7 @@ class Interview:
         self._answers: dict[str, Any] = {}
         self._computed: dict[str, Any] = {}
         self._relevant: dict[str, bool] = {}
+        self._memo: dict[tuple[str, str], tuple[str, tuple[Any, ...], date | None, Any]] = {}
         self._cursor: int | None = None
         for name, value in (answers or {}).items():
             if name not in self._index:
@@ -278,6 +290,26 @@ class Interview:
         except ExpressionError as error:
             raise error.at(item, field) from None
 
+    def _eval_memo(self, source: str, env: Mapping[str, Any], owner: str, field: str) -> Any:
+        """`_eval` without `current`, skipped when the values the expression reads are unchanged."""
+        if not self._memoise:
+            return self._eval(source, env, owner, field)
+        try:
+            expression = parse(source)
+        except ExpressionError as error:
+            raise error.at(owner, field) from None
+        if expression.volatile and self.today is None:
+            return self._eval(source, env, owner, field)
+        key = tuple([_memo_key(env.get(name)) for name in expression.reads])
+        slot = (owner, field)
+        known = self._memo.get(slot)
+        if known is not None and known[0] == source and known[1] == key and known[2] == self.today:
+            return known[3]
+        result = self._eval(source, env, owner, field)
+        if type(result) in _IMMUTABLE_RESULTS:
+            self._memo[slot] = (source, key, self.today, result)
+        return result
+
     def _env(self) -> dict[str, Any]:
         env = dict(self.case)
         for item in self._items:
@@ -291,16 +323,19 @@ class Interview:
         env = dict(self.case)
         for section in self.questionnaire.sections:
             section_relevant = section.relevant is None or truthy(
-                self._eval(section.relevant, env, section.name, "relevant")
+                self._eval_memo(section.relevant, env, section.name, "relevant")
             )
             for item in section.items:
                 relevant = section_relevant and (
-                    item.relevant is None or truthy(self._eval(item.relevant, env, item.name, "relevant"))
+                    item.relevant is None
+                    or truthy(self._eval_memo(item.relevant, env, item.name, "relevant"))
                 )
                 self._relevant[item.name] = relevant
                 if item.type in SILENT_TYPES:
                     value = (
-                        self._eval(item.calculate or "", env, item.name, "calculate") if relevant else None
+                        self._eval_memo(item.calculate or "", env, item.name, "calculate")
+                        if relevant
+                        else None
                     )
                     self._computed[item.name] = value
                     env[item.name] = value
@@ -461,6 +496,43 @@ class Interview:
                 item=item.name,
                 value=value,
             )
+
+
+#: Results the memo may hand out again: values that cannot be changed in place.
+_IMMUTABLE_RESULTS = frozenset({type(None), bool, int, float, str, date})
+_PLAIN_VALUES = frozenset({type(None), bool, int, str, date})
+
+
+class _Same:
+    """A value of a type the memo does not know, compared by identity (held, so its id is not reused)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.value is self.value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+
+def _memo_key(value: Any) -> Any:
+    """What an expression can tell apart about a value: equal keys give equal results.
+
+    Stricter than `==`: 1, 1.0 and True differ (string-length() tells them apart), so do 0.0 and -0.0;
+    lists are copied (an answer list changed in place is a change); datetimes and unknown types
+    compare by identity.
+    """
+    kind = type(value)
+    if kind in _PLAIN_VALUES:
+        return (kind, value)
+    if kind is float:
+        return (kind, value, math.copysign(1.0, value))
+    if kind is list or kind is tuple:
+        return (kind, tuple([_memo_key(part) for part in value]))
+    return _Same(value)
 
 
 def _normalise_case_value(value: Any) -> Any:
