@@ -42,7 +42,7 @@ from datetime import date, datetime
 from typing import Any
 
 from questionnaires.errors import AnswerError, ExpressionError, InterviewError
-from questionnaires.expressions import Context, evaluate, parse, truthy
+from questionnaires.expressions import Context, Expression, evaluate, parse, truthy
 from questionnaires.model import SILENT_TYPES, Choice, Item, Questionnaire, text_in
 from sampling.vocabulary import CHANNELS, DISTRICT_EN, DOMAINS, EVENT_TYPES
 
@@ -115,7 +115,7 @@ class Interview:
         self._answers: dict[str, Any] = {}
         self._computed: dict[str, Any] = {}
         self._relevant: dict[str, bool] = {}
-        self._memo: dict[tuple[str, str], tuple[str, tuple[Any, ...], date | None, Any]] = {}
+        self._memo: dict[tuple[str, str, str], _Memo] = {}
         self._cursor: int | None = None
         for name, value in (answers or {}).items():
             if name not in self._index:
@@ -290,24 +290,34 @@ class Interview:
         except ExpressionError as error:
             raise error.at(item, field) from None
 
-    def _eval_memo(self, source: str, env: Mapping[str, Any], owner: str, field: str) -> Any:
-        """`_eval` without `current`, skipped when the values the expression reads are unchanged."""
+    def _eval_memo(self, source: str, env: Mapping[str, Any], slot: tuple[str, str, str]) -> Any:
+        """`_eval` without `current` for `slot` (kind, owner, field), skipped when what it reads is unchanged."""
+        _, owner, field = slot
         if not self._memoise:
             return self._eval(source, env, owner, field)
-        try:
-            expression = parse(source)
-        except ExpressionError as error:
-            raise error.at(owner, field) from None
+        memo = self._memo.get(slot)
+        if memo is None or memo.source != source:
+            try:
+                memo = self._memo[slot] = _Memo(source, parse(source))
+            except ExpressionError as error:
+                raise error.at(owner, field) from None
+        expression = memo.expression
         if expression.volatile and self.today is None:
             return self._eval(source, env, owner, field)
-        key = tuple([_memo_key(env.get(name)) for name in expression.reads])
-        slot = (owner, field)
-        known = self._memo.get(slot)
-        if known is not None and known[0] == source and known[1] == key and known[2] == self.today:
-            return known[3]
-        result = self._eval(source, env, owner, field)
+        values = tuple(map(env.get, expression.reads))
+        kinds = tuple(map(type, values))
+        if _PLAIN_VALUES.issuperset(kinds):
+            key: tuple[Any, ...] = ("plain", values, kinds)
+        else:
+            key = ("strict", tuple([_memo_key(value) for value in values]))
+        if memo.filled and memo.key == key and memo.today == self.today:
+            return memo.result
+        try:
+            result = evaluate(expression, self._context(env))
+        except ExpressionError as error:
+            raise error.at(owner, field) from None
         if type(result) in _IMMUTABLE_RESULTS:
-            self._memo[slot] = (source, key, self.today, result)
+            memo.key, memo.today, memo.result, memo.filled = key, self.today, result, True
         return result
 
     def _env(self) -> dict[str, Any]:
@@ -323,17 +333,17 @@ class Interview:
         env = dict(self.case)
         for section in self.questionnaire.sections:
             section_relevant = section.relevant is None or truthy(
-                self._eval_memo(section.relevant, env, section.name, "relevant")
+                self._eval_memo(section.relevant, env, ("section", section.name, "relevant"))
             )
             for item in section.items:
                 relevant = section_relevant and (
                     item.relevant is None
-                    or truthy(self._eval_memo(item.relevant, env, item.name, "relevant"))
+                    or truthy(self._eval_memo(item.relevant, env, ("item", item.name, "relevant")))
                 )
                 self._relevant[item.name] = relevant
                 if item.type in SILENT_TYPES:
                     value = (
-                        self._eval_memo(item.calculate or "", env, item.name, "calculate")
+                        self._eval_memo(item.calculate or "", env, ("item", item.name, "calculate"))
                         if relevant
                         else None
                     )
@@ -345,13 +355,12 @@ class Interview:
                     self.events.append(Event(item.name, "cleared", old, None))
                 env[item.name] = self._answers.get(item.name)
 
-    def _required(self, item: Item, env: Mapping[str, Any]) -> bool:
+    def _required(self, item: Item) -> bool:
         if isinstance(item.required, bool):
-            return item.required
-        return truthy(self._eval(item.required, env, item.name, "required"))
+            return item.required  # most items: no need to build the values expressions see
+        return truthy(self._eval(item.required, self._env(), item.name, "required"))
 
     def _question(self, item: Item) -> Question:
-        env = self._env()
         language = self.language
         fallback = self.questionnaire.settings.default_language
         options = tuple(
@@ -363,7 +372,7 @@ class Interview:
             label=self.fill(text_in(item.label, language, fallback)),
             hint=self.fill(text_in(item.hint, language, fallback)),
             options=options,
-            required=self._required(item, env),
+            required=self._required(item),
             answered=item.name in self._answers,
             value=self._answers.get(item.name),
             minimum=item.minimum,
@@ -475,15 +484,14 @@ class Interview:
 
     def _check(self, item: Item, value: Any) -> None:
         """Required-ness and the constraint, which depend on the other answers."""
-        env = self._env()
         if value is None:
-            if item.type != "note" and self._required(item, env):
+            if item.type != "note" and self._required(item):
                 raise AnswerError("an answer is required", item=item.name, value=value)
             return
         if item.constraint is None or value in item.specials:
             return
         try:
-            ok = truthy(evaluate(parse(item.constraint), self._context(env, value)))
+            ok = truthy(evaluate(parse(item.constraint), self._context(self._env(), value)))
         except ExpressionError as error:
             raise AnswerError(
                 f"the answer cannot be checked: {error.message}", item=item.name, value=value
@@ -501,6 +509,20 @@ class Interview:
 #: Results the memo may hand out again: values that cannot be changed in place.
 _IMMUTABLE_RESULTS = frozenset({type(None), bool, int, float, str, date})
 _PLAIN_VALUES = frozenset({type(None), bool, int, str, date})
+
+
+class _Memo:
+    """One expression slot's parsed expression and its last inputs and result (`filled` once known)."""
+
+    __slots__ = ("expression", "filled", "key", "result", "source", "today")
+
+    def __init__(self, source: str, expression: Expression) -> None:
+        self.source = source
+        self.expression = expression
+        self.filled = False
+        self.key: tuple[Any, ...] = ()
+        self.today: date | None = None
+        self.result: Any = None
 
 
 class _Same:

@@ -3,7 +3,9 @@
 Run: python tests/benchmarks/bench_interview.py
 Measures: answering the justice-callback template start to end; answering a 300-item
 questionnaire (every item with a relevant); rebuilding an interview from stored answers (what
-the app does after a reload); parsing fresh expressions; XLSForm export and import.
+the app does after a reload); parsing fresh expressions; XLSForm export and import; and the
+incremental refresh against the full one (every expression re-evaluated after every answer, the
+engine before issue 15): expression evaluations and time per interview, with the ratio.
 Compared against: a 10 ms per-answer budget (a surveyor's screen must never wait on the engine;
 Streamlit's own rerun costs tens of milliseconds) and a 1 s budget for importing a 300-item form.
 """
@@ -14,6 +16,7 @@ import io
 import time
 from datetime import date
 
+import questionnaires.interview as engine_module
 from questionnaires import Interview, Questionnaire, parse, read_xlsform, template, write_xlsform
 
 CASE = {"surveyor_no": "S1", "domain": "律师", "channel": "网络平台", "service_date": date(2025, 2, 3)}
@@ -54,6 +57,49 @@ def large(n: int) -> Questionnaire:
     return Questionnaire.model_validate({"id": "large", "sections": [{"name": "s", "items": items}]})
 
 
+class FullRefresh(Interview):
+    """The engine before issue 15: every expression re-evaluated after every answer."""
+
+    _memoise = False
+
+
+def counted_run(
+    engine: type[Interview], questionnaire: Questionnaire, case: dict, rounds: int
+) -> tuple[int, float]:
+    """Expression evaluations and seconds per interview answered start to end by `engine`."""
+    calls = 0
+    real = engine_module.evaluate
+
+    def counting(expression, context):
+        nonlocal calls
+        calls += 1
+        return real(expression, context)
+
+    engine_module.evaluate = counting
+    try:
+        engine(questionnaire, case)  # one untimed interview: parse cache warm, as in a running app
+        calls = 0
+        start = time.perf_counter()
+        for _ in range(rounds):
+            interview = engine(questionnaire, case)
+            while (question := interview.current()) is not None:
+                interview.answer(first_option(question))
+        seconds = time.perf_counter() - start
+    finally:
+        engine_module.evaluate = real
+    return calls // rounds, seconds / rounds
+
+
+def incremental_against_full(name: str, questionnaire: Questionnaire, case: dict, rounds: int) -> None:
+    before_calls, before = counted_run(FullRefresh, questionnaire, case, rounds)
+    after_calls, after = counted_run(Interview, questionnaire, case, rounds)
+    print(
+        f"{name} per interview: full refresh {before_calls} evaluations {before * 1000:.2f} ms, "
+        f"incremental {after_calls} evaluations {after * 1000:.2f} ms "
+        f"(evaluations ÷{before_calls / max(after_calls, 1):.1f}, time ÷{before / after:.2f})"
+    )
+
+
 def main() -> None:
     questionnaire = template("justice-callback")
     run_through(questionnaire, CASE)  # warm the parse cache, as a running app would be
@@ -84,6 +130,9 @@ def main() -> None:
     print(
         f"300 items: {answers} answers, {seconds / answers * 1000:.3f} ms per answer (budget {PER_ANSWER_BUDGET_MS} ms)"
     )
+
+    incremental_against_full("justice-callback", questionnaire, CASE, rounds)
+    incremental_against_full("300 items", big, {}, 3)
 
     sources = [
         f"${{a{i}}} in ('x', 'y') and count-selected(${{m}}) > {i} or not (${{b}} = {i})" for i in range(500)
