@@ -116,6 +116,7 @@ class Interview:
         self._computed: dict[str, Any] = {}
         self._relevant: dict[str, bool] = {}
         self._memo: dict[tuple[str, str, str], _Memo] = {}
+        self._choices: dict[str, tuple[Item, tuple[Choice, ...]]] = {}
         self._cursor: int | None = None
         for name, value in (answers or {}).items():
             if name not in self._index:
@@ -382,7 +383,11 @@ class Interview:
         )
 
     def _options(self, item: Item) -> tuple[Choice, ...]:
-        return self.questionnaire.options(item)
+        """The item's options, built once per interview (they are pydantic models: not free to build)."""
+        known = self._choices.get(item.name)
+        if known is None or known[0] is not item:
+            known = self._choices[item.name] = (item, self.questionnaire.options(item))
+        return known[1]
 
     def fill(self, text: str) -> str:
         """A text with `${name}` replaced by case fields and answers, shown in the interview's language."""
