@@ -10,7 +10,7 @@ Checked afterwards: no case was ever held by two surveyors (the serialised audit
 claim followed by its holder's own attempt or release before the next claim), no attempt recorded
 twice, no answer lost or duplicated (every answer a surveyor gave is stored exactly once, with its
 last value), the audit chain intact. Reported: p50/p95/p99 of next_case, save_answer and
-record_attempt at the service layer; the target (issue 5) is p95 < 50 ms on PostgreSQL on 2 cores.
+record_attempt at the service layer; the target (issue 15) is p95 ≤ 50 ms on a durable PostgreSQL on 2 cores.
 
 Layouts (`--mode`): `threads` (one process), `processes` (one process per surveyor), `apps` (`--apps`
 app processes, default 4, each running its share of the surveyors as threads over one engine and
@@ -33,6 +33,13 @@ Measured 2026-11-26 on the shared 2-core build machine (load average 3–10 from
   SQLite WAL,    2,000 cases, think 0.2 s:     next_case p95  24 ms, save_answer p95 111 ms
   SQLite WAL,    2,000 cases, no think time:   a writer waited > 30 s for BEGIN IMMEDIATE (starvation)
 Every run: 0 double-held cases, 0 duplicate attempts, 0 answers lost or duplicated, audit chain intact.
+
+Measured 2026-12-01 after the lean write path (issue 15), durable cluster (fsync, synchronous_commit on),
+same machine at load average 6–26 (details and floors in docs/deployment.md):
+  PostgreSQL, 20 processes, 60 cases, think 0.2 s: next_case p95 580 ms, save_answer p95 518 ms;
+    floor p95 44 ms (own row) / 20 ms (shared row): 12–30× — CPU per action, not statements, limits it.
+  PostgreSQL, 40 surveyors over 4 app processes, think 0.2 s: next_case p95 321 ms, save_answer 1135 ms.
+  Integrity 0 / 0 / 0 and the chain intact in every run.
 
     python tests/benchmarks/bench_fieldwork.py                 # both databases, 20 threads, no pauses
     python tests/benchmarks/bench_fieldwork.py --think 0.3     # surveyors pause ~0.3 s between actions
