@@ -418,6 +418,12 @@ def _claim_sqlite(
     return claimed, previous_state, previous_holder
 
 
+def not_held(case_id: int) -> PermissionDenied:
+    """The one answer for a case the actor does not hold (missing or someone else's: crafted ids reveal
+    nothing)."""
+    return PermissionDenied(f"Case {case_id} is not a case you hold; ask for the next case instead.")
+
+
 def _own_case(session: Session, actor: User, case_id: int) -> Case:
     """The case, locked, if `actor` holds it.
 
@@ -428,7 +434,7 @@ def _own_case(session: Session, actor: User, case_id: int) -> Case:
         select(Case).where(Case.id == case_id).with_for_update().execution_options(populate_existing=True)
     )
     if case is None or case.state != "held" or case.held_by != actor.id:
-        raise PermissionDenied(f"Case {case_id} is not a case you hold; ask for the next case instead.")
+        raise not_held(case_id)
     return case
 
 
@@ -539,7 +545,7 @@ def _attempt_context(session: Session, actor: User, case_id: int) -> _AttemptCon
         .execution_options(populate_existing=True)
     ).all()
     if not rows or rows[0][0].state != "held" or rows[0][0].held_by != actor.id:
-        raise PermissionDenied(f"Case {case_id} is not a case you hold; ask for the next case instead.")
+        raise not_held(case_id)
     if sqlite:
         audit.note_head(session, rows[0][5], rows[0][6])
     earlier = [(row[3], row[4]) for row in rows if row[3] is not None]

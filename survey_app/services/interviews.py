@@ -24,7 +24,7 @@ from survey_app.security import audit
 from survey_app.security.audit import canonical_json
 from survey_app.services import dispositions, fieldwork
 from survey_app.services.auth import require
-from survey_app.services.errors import InvalidState, NotFound, PermissionDenied
+from survey_app.services.errors import InvalidState, NotFound
 from survey_app.services.questionnaire_store import load_version, parsed_version
 from survey_app.storage.models import (
     Answer,
@@ -308,7 +308,7 @@ def _answer_context(session: Session, actor: User, case_id: int) -> _AnswerConte
         .with_for_update(of=Case)
     ).all()
     if not rows or rows[0].state != "held" or rows[0].held_by != actor.id:
-        raise PermissionDenied(f"Case {case_id} is not a case you hold; ask for the next case instead.")
+        raise fieldwork.not_held(case_id)
     first = rows[0]
     if first[10] is not None and first[10] != "in_progress":
         raise InvalidState(f"The interview of case {case_id} is {first[10]}.")
