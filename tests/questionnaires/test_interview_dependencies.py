@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import questionnaires.interview as engine_module
-from questionnaires import Interview, Questionnaire, template
+from questionnaires import Interview, Questionnaire, parse, template
 
 CASE = {"surveyor_no": "S1", "domain": "律师", "channel": "网络平台", "service_date": date(2025, 2, 3)}
 
@@ -64,6 +64,12 @@ def evaluated(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(engine_module, "evaluate", recording)
     return seen
+
+
+def test_an_expression_reads_each_name_once_in_order_and_knows_when_it_reads_the_clock() -> None:
+    assert parse("${b} + ${a} * ${b} > 0 and selected(${m}, 'x')").reads == ("b", "a", "m")
+    assert parse("if(${due} < today(), 1, 0)").volatile
+    assert not parse("${due} < date('2025-01-01')").volatile
 
 
 def test_an_answer_re_evaluates_the_expressions_that_read_it_and_their_dependents(evaluated) -> None:
