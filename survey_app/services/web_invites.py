@@ -58,21 +58,36 @@ WEB_ACTOR = "web"
 CHECK_FREE = 5
 MOBILE = re.compile(r"^1\d{10}$")
 
-#: AAPOR Standard Definitions, internet surveys of specifically named persons (the codes Huifang uses).
+#: AAPOR Standard Definitions (7th edition, 2011), Table 4 "Final Disposition Codes for Internet Surveys
+#: of Specifically Named Persons": the codes Huifang uses, with AAPOR's meaning in the English label.
+#: 4.11 and 4.12 are not in Table 4: they are Huifang's subcodes of its 4.10 "selected respondent screened
+#: out of sample" (the same numbers as in the telephone scheme, `dispositions.FINDINGS`).
 WEB_DISPOSITIONS: dict[str, Disposition] = {
     d.code: d
     for d in (
         Disposition("1.1", "I", True, "网上完成", "Complete (web)"),
         Disposition("1.2", "P", True, "网上部分完成", "Partial (web)"),
         Disposition("2.1121", "R", True, "已打开链接，未作答任何题目", "Logged on, completed no items"),
-        Disposition("2.12", "R", True, "网上中途中断", "Break-off (web)"),
+        Disposition(
+            "2.12",
+            "R",
+            True,
+            "网上中途中断（信息不足）",
+            "Break-off or partial with insufficient information",
+        ),
         Disposition("3.11", "UH", True, "未发送邀请（无手机号码）", "No invitation sent (no mobile number)"),
         Disposition("3.19", "UH", True, "邀请未获回应", "Nothing ever returned (no response to invitation)"),
         Disposition("3.30", "UO", True, "邀请无法送达", "Invitation returned undelivered"),
         Disposition(
-            "4.11", "NE", True, "本人表示未办理过该服务", "Respondent says the service never happened"
+            "4.11",
+            "NE",
+            True,
+            "筛选排除：本人表示未办理过该服务",
+            "Screened out (4.10): respondent says the service never happened",
         ),
-        Disposition("4.12", "NE", True, "作答者不是本人", "Not the named person"),
+        Disposition(
+            "4.12", "NE", True, "筛选排除：作答者不是本人", "Screened out (4.10): not the named person"
+        ),
     )
 }
 
