@@ -3,7 +3,9 @@
 The period (`settings.retention_days`, printed in every report) runs from the day the study was
 closed. `huifang purge` and a check on every start (`purge_due`) then, in one transaction: remove every
 ciphertext of the study's names and numbers and the names and numbers in its validation report,
-null the sealed audio of its call recordings (`services/recordings.py`),
+null the sealed audio of its call recordings (`services/recordings.py`), remove its messages from the
+SMS outbox file (`web_invites.purge_outbox`: numbers and links; an atomic rewrite, done before the commit
+because a rolled-back purge loses only copies of messages already written),
 replace each record's person key by a keyed hash under a random key that is thrown away at once (the
 same people stay the same people, so the sample still re-draws, but nobody can link them to a
 number again), mark the study purged and audit it. After the commit the study's data key file is
@@ -33,6 +35,7 @@ from survey_app.services.errors import InvalidState
 from survey_app.services.frames import frame_records
 from survey_app.services.recordings import purge_audio
 from survey_app.services.referrals import purge_referrals
+from survey_app.services.web_invites import purge_outbox
 from survey_app.storage.db import Database
 from survey_app.storage.models import AuditEntry, Frame, FrameIssue, FrameRecord, Study, User, utcnow
 
@@ -115,6 +118,7 @@ def purge_study(
     )
     recordings = purge_audio(session, study.id, now)
     referred = purge_referrals(session, study.id)  # issue 14: the referred people's contact and words
+    outbox_lines = purge_outbox(session, study)  # issue 14: invitations' numbers and links in the outbox
     study.personal_data_purged_at = now
     audit.record(
         session,
@@ -126,6 +130,7 @@ def purge_study(
         records=records,
         recordings=recordings,
         referrals=referred,
+        sms_outbox_lines=outbox_lines,
         retention_days=(study.settings or {}).get("retention_days"),
         due=due.isoformat(timespec="seconds") if due else None,
         early_reason=early_reason.strip() if early_reason and (due is None or due > now) else None,

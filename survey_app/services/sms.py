@@ -17,18 +17,23 @@ Configuration (environment first, the study's settings for what is not secret):
 The HTTP adapter POSTs one JSON object per message, `{"to": number, "text": text, "sender": sender}`,
 with `Authorization: Basic …` when a user is set; a 2xx answer is sent (its JSON `id`, if any, is the
 reference), a 4xx answer is the gateway refusing this number (undeliverable), anything else or no answer
-is a failure to retry later. The outbox appends the same object as one JSON line to `outbox.jsonl` in a
-folder of mode 0700 (the lines hold numbers and links: personal data).
+is a failure to retry later. The outbox appends the same object, tagged with the study it was sent for
+(`"study"`), as one JSON line to `outbox.jsonl` in a folder of mode 0700 (the lines hold numbers and
+links: personal data). The study's retention purge removes its lines (`remove_from_outbox`, an atomic
+rewrite); writers and the rewrite take the same lock (`outbox.lock`), so no message is lost to a purge.
 """
 
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
+import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -38,6 +43,7 @@ from survey_app.services.errors import InvalidState
 
 GATEWAYS = ("outbox", "http")
 OUTBOX_FILE = "outbox.jsonl"
+OUTBOX_LOCK = "outbox.lock"
 TIMEOUT_SECONDS = 15
 
 
@@ -98,25 +104,41 @@ def load_config(settings: Mapping[str, Any] | None = None, env: Mapping[str, str
     )
 
 
+@contextmanager
+def _outbox_locked(folder: Path) -> Iterator[Path]:
+    """Hold the outbox's lock (appends and the purge's rewrite never interleave); yields the file's path."""
+    config.private_dir(folder)
+    descriptor = os.open(folder / OUTBOX_LOCK, os.O_WRONLY | os.O_CREAT, config.PRIVATE_FILE_MODE)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield folder / OUTBOX_FILE
+    finally:
+        os.close(descriptor)  # releases the lock
+
+
 class OutboxGateway:
-    """Appends each message to a private JSON-lines file; sends nothing anywhere."""
+    """Appends each message, tagged with its study, to a private JSON-lines file; sends nothing anywhere."""
 
     name = "outbox"
 
-    def __init__(self, folder: Path | None = None, sender: str = "Huifang") -> None:
+    def __init__(self, folder: Path | None = None, sender: str = "Huifang", study: str | None = None) -> None:
         self.folder = folder or outbox_dir()
         self.sender = sender
+        self.study = study
 
     @property
     def path(self) -> Path:
         return self.folder / OUTBOX_FILE
 
     def send(self, to: str, text: str) -> SmsResult:
-        config.private_dir(self.folder)
-        line = json.dumps({"to": to, "text": text, "sender": self.sender}, ensure_ascii=False)
-        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, config.PRIVATE_FILE_MODE)
-        with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
+        message = {"to": to, "text": text, "sender": self.sender}
+        if self.study is not None:
+            message["study"] = self.study
+        line = json.dumps(message, ensure_ascii=False)
+        with _outbox_locked(self.folder) as path:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, config.PRIVATE_FILE_MODE)
+            with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
+                handle.write(line + "\n")
         return SmsResult("sent", reference=f"outbox:{self.path.name}")
 
 
@@ -162,11 +184,12 @@ def _reference(answer: bytes) -> str | None:
     return str(reference)[:128] if reference is not None else None
 
 
-def gateway(settings: SmsConfig) -> Gateway:
-    """The gateway the configuration names (the outbox unless `http` is asked for)."""
+def gateway(settings: SmsConfig, study: str | None = None) -> Gateway:
+    """The gateway the configuration names (the outbox unless `http` is asked for); the outbox tags each
+    line with `study`."""
     if settings.gateway == "http":
         return HttpGateway(settings)
-    return OutboxGateway(settings.outbox_dir, settings.sender)
+    return OutboxGateway(settings.outbox_dir, settings.sender, study)
 
 
 def read_outbox(folder: Path | None = None) -> list[dict[str, str]]:
@@ -175,3 +198,27 @@ def read_outbox(folder: Path | None = None) -> list[dict[str, str]]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def remove_from_outbox(belongs: Callable[[dict[str, Any]], bool], folder: Path | None = None) -> int:
+    """Remove the outbox lines `belongs` picks (a study's, at its retention purge) by an atomic rewrite:
+    a reader sees the old file or the new one, never half of either. Returns how many lines went."""
+    folder = folder or outbox_dir()
+    if not (folder / OUTBOX_FILE).exists():
+        return 0
+    with _outbox_locked(folder) as path:
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        kept = [line for line in lines if not (line.strip() and belongs(json.loads(line)))]
+        removed = len(lines) - len(kept)
+        if removed:
+            descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".outbox-", suffix=".tmp")
+            try:
+                with os.fdopen(descriptor, "w", encoding="utf-8") as handle:  # mkstemp: mode 0600
+                    handle.writelines(kept)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(temporary, path)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+    return removed

@@ -80,7 +80,11 @@ def build_web_demo(db: Database, study_name: str, *, seed: int, out_dir: Path) -
         study.settings = {**(study.settings or {}), "mode_design": "web_first", "web_days": WEB_DAYS}
         researcher = session.scalar(select(User).where(User.username == "researcher"))
         done = web_invites.invite(
-            session, researcher, study, limit=INVITED, gateway=sms.OutboxGateway(outbox, "回访中心")
+            session,
+            researcher,
+            study,
+            limit=INVITED,
+            gateway=sms.OutboxGateway(outbox, "回访中心", study.name),
         )
         param = f"?{web_invites.TOKEN_PARAM}="
         links = [(m["to"], m["text"].split(param)[1].split()[0]) for m in sms.read_outbox(outbox)]

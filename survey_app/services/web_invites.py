@@ -30,6 +30,7 @@ import re
 import secrets
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -236,7 +237,7 @@ def invite(
             zh=f"调查项目 {study.name} 当前不在实地调查阶段。",
         )
     now = now or utcnow()
-    gateway = gateway or sms.gateway(sms.load_config(study.settings))
+    gateway = gateway or sms.gateway(sms.load_config(study.settings), study.name)
     invited = select(WebInvitation.case_id).where(WebInvitation.study_id == study.id)
     query = (
         select(Case)
@@ -318,7 +319,7 @@ def remind(
             zh=f"调查项目 {study.name} 当前不在实地调查阶段，不发送提醒。",
         )
     now = now or utcnow()
-    gateway = gateway or sms.gateway(sms.load_config(study.settings))
+    gateway = gateway or sms.gateway(sms.load_config(study.settings), study.name)
     waiting = list(
         session.scalars(
             select(WebInvitation).where(
@@ -611,6 +612,27 @@ def _submit(session: Session, interview: Interview, case: Case, code: str, now: 
         disposition=code,
         final=case.final_disposition,
     )
+
+
+def purge_outbox(session: Session, study: Study, folder: Path | None = None) -> int:
+    """Remove the study's messages from the SMS outbox (its retention purge): the lines tagged with the
+    study, and untagged ones (written before lines were tagged) whose link is one of the study's."""
+    hashes = set(
+        session.scalars(
+            select(WebLink.token_sha256)
+            .join(WebInvitation, WebInvitation.id == WebLink.invitation_id)
+            .where(WebInvitation.study_id == study.id)
+        )
+    )
+    link = re.compile(rf"[?&]{TOKEN_PARAM}=([A-Za-z0-9_-]+)")
+
+    def belongs(message: dict[str, Any]) -> bool:
+        if message.get("study") is not None:
+            return message["study"] == study.name
+        found = link.search(str(message.get("text", "")))
+        return found is not None and token_hash(found.group(1)) in hashes
+
+    return sms.remove_from_outbox(belongs, folder)
 
 
 # ---------------------------------------------------------------- outcomes
