@@ -71,6 +71,23 @@ def password_advice(code: str, lang: str) -> str:
     return chinese if lang == "zh" and chinese else english
 
 
+#: The system account web self-completion answers are stored under (`services.web_invites`): inactive,
+#: with a password hash no password matches. An admin may not reactivate it, give it a password or
+#: create a user of that name: whoever could log in as it could write answers as "the respondent".
+WEB_SYSTEM_USERNAME = "web-self-completion"
+SYSTEM_USERNAMES: frozenset[str] = frozenset({WEB_SYSTEM_USERNAME})
+
+
+def refuse_system_account(username: str) -> None:
+    """InvalidState, in one sentence, when `username` is a system account (no admin may change it)."""
+    if username in SYSTEM_USERNAMES:
+        raise InvalidState(
+            f"{username} is the system account web self-completion answers are stored under; it cannot "
+            "be activated, created, given a password or changed.",
+            zh=f"{username} 是网上自填答案所记的系统账号，不能启用、新建、设置密码或修改。",
+        )
+
+
 def check_username(username: str) -> str:
     """`username` if it may be a user name (InvalidState naming the problem otherwise)."""
     problem = username_problem(username)
@@ -124,6 +141,7 @@ def create_user(
     if role not in ROLES:
         raise InvalidState(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
     check_username(username)
+    refuse_system_account(username)
     checked_password(password, username)
     organisation_id = ((organisation_id or "").strip() or None) if role == "remediation" else None
     if role == "remediation" and organisation_id is None:
@@ -263,6 +281,7 @@ def list_users(session: Session, actor: User) -> list[User]:
 def set_active(session: Session, actor: User, user_id: int, active: bool) -> User:
     require(actor, "admin")
     user = get_user(session, user_id)
+    refuse_system_account(user.username)
     if user.id == actor.id and not active:
         raise InvalidState("You cannot deactivate yourself.")
     user.active = active
@@ -279,6 +298,7 @@ def set_active(session: Session, actor: User, user_id: int, active: bool) -> Use
 def reset_password(session: Session, actor: User, user_id: int, password: str) -> None:
     require(actor, "admin")
     user = get_user(session, user_id)
+    refuse_system_account(user.username)
     user.password_hash = hash_password(checked_password(password, user.username))
     audit.record(session, actor.username, "user.password_reset", entity="user", entity_id=user.id)
 

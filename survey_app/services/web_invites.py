@@ -40,7 +40,7 @@ import questionnaires
 from survey_app.security import audit
 from survey_app.security.fieldcrypto import KeyUnavailable, keyed_hash
 from survey_app.services import dispositions, frames, interviews, sms, throttle
-from survey_app.services.auth import require
+from survey_app.services.auth import WEB_SYSTEM_USERNAME, require
 from survey_app.services.dispositions import Disposition
 from survey_app.services.errors import InvalidState
 from survey_app.services.questionnaire_store import load_version
@@ -53,7 +53,7 @@ TOKEN_BYTES = 32
 MODE_DESIGNS = ("cati_only", "web_first")
 DEFAULT_WEB_DAYS = 7
 #: the system account web answers are stored under (inactive: it can never log in)
-WEB_USERNAME = "web-self-completion"
+WEB_USERNAME = WEB_SYSTEM_USERNAME
 WEB_ACTOR = "web"
 #: identity-check failures allowed per invitation before each further one locks it (doubling)
 CHECK_FREE = 5
