@@ -489,7 +489,10 @@ def reveal_phone(session: Session, actor: User, case_id: int) -> str:
 
 def release_claim(session: Session, actor: User, case_id: int) -> None:
     """Give a held case back to the queue without an attempt (e.g. the surveyor's shift ends)."""
+    from survey_app.services.recordings import discard_pending  # not on the lean claim/answer path
+
     case = _own_case(session, actor, case_id)
+    discard_pending(session, actor, case, "released")  # its upload is for a call never recorded
     case.state, case.held_by, case.held_at = _waiting_state(case), None, None
     audit.record(
         session, actor.username, "case.released", study_id=case.study_id, entity="case", entity_id=case.id

@@ -13,7 +13,11 @@ nulls the audio (`purge_audio`) in the purge's transaction, and destroying the d
 makes the ciphertext in any backup unreadable as well.
 
 Nothing here adds a statement to `fieldwork.record_attempt` or `interviews.save_answer`: recordings are
-joined to attempts by (case, attempt number) when they are read.
+joined to attempts by (case, attempt number) when they are read. An upload belongs to its uploader's
+call only: it is joined to the attempt only if that surveyor recorded it (`_attempt_join`), it is pending
+only for them (`pending_recording`), and releasing the case or a supervisor taking it back discards it
+(`discard_pending`, audited). So a recording left behind on a released case never passes to the next
+surveyor's attempt, even when the hold lapsed and someone else claimed the case (no release to hook).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from pathlib import PurePath
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from survey_app.security import audit, fieldcrypto
@@ -275,8 +279,12 @@ def upload(
 
 
 def _attempt_join():
+    """A recording belongs to the attempt with its number on its case, and an upload only to an attempt
+    its uploader recorded (one left behind on a released case is not the next surveyor's call)."""
     return and_(
-        CallAttempt.case_id == CallRecording.case_id, CallAttempt.attempt_no == CallRecording.attempt_no
+        CallAttempt.case_id == CallRecording.case_id,
+        CallAttempt.attempt_no == CallRecording.attempt_no,
+        or_(CallRecording.source != "upload", CallRecording.attached_by == CallAttempt.surveyor_id),
     )
 
 
@@ -507,5 +515,35 @@ def pending_recording(session: Session, actor: User, case_id: int) -> CallRecord
             Case.held_by == actor.id,
             Case.state == "held",
             CallRecording.attempt_no == Case.attempts + 1,
+            CallRecording.attached_by == actor.id,
         )
     )
+
+
+def discard_pending(session: Session, actor: User, case: Case, reason: str) -> int:
+    """Delete the uploads waiting for the case's next attempt (the case is being released or taken back
+    without an outcome, so that call will never be recorded), each audited with its SHA-256."""
+    waiting = session.execute(
+        select(CallRecording.id, CallRecording.sha256, CallRecording.attached_by).where(
+            CallRecording.case_id == case.id,
+            CallRecording.attempt_no == case.attempts + 1,
+            CallRecording.source == "upload",
+        )
+    ).all()
+    for recording_id, sha256, uploader in waiting:
+        audit.record(
+            session,
+            actor.username,
+            "recording.discarded",
+            study_id=case.study_id,
+            entity="call_recording",
+            entity_id=recording_id,
+            case_id=case.id,
+            attempt=case.attempts + 1,
+            sha256=sha256,
+            uploaded_by=uploader,
+            reason=reason,
+        )
+    if waiting:
+        session.execute(delete(CallRecording).where(CallRecording.id.in_([row[0] for row in waiting])))
+    return len(waiting)

@@ -224,6 +224,10 @@ def reassign_case(session: Session, actor: User, case_id: int, surveyor_id: int 
             raise InvalidState(f"User {surveyor_id} is not an active surveyor.")
     before = {"assigned_to": case.assigned_to, "held_by": case.held_by if case.state == "held" else None}
     if case.state == "held":
+        from survey_app.services.recordings import discard_pending
+
+        # the holder's upload is for a call that will never be recorded
+        discard_pending(session, actor, case, "reassigned")
         case.state = "appointment" if case.appointment_at is not None else "pending"
         case.held_by, case.held_at = None, None
     case.assigned_to = surveyor_id
