@@ -185,6 +185,11 @@ class NonresponseCheck:
     respondent_system_rate: float
     nonrespondent_system_rate: float
     p_value: float
+    # the headline 满意率 if nonrespondents' odds of being satisfied were refusal_gamma times lower / higher
+    # than respondents' of the same response class (`analysis.sensitivity`); None: not computed
+    refusal_gamma: float = float("nan")
+    refusal_low: Estimate | None = None
+    refusal_high: Estimate | None = None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ import pandas as pd
 
 from analysis.report.content import Estimate, ReportContent
 from analysis.report.formatting import (
+    format_ci,
     format_count,
     format_number,
     format_p,
@@ -173,6 +174,13 @@ _T: dict[str, tuple[str, str]] = {
     "nonresponse_similar": (
         "应答者与未应答者的系统满意率未见显著差异（p = {p}）。",
         "Respondents and nonrespondents do not differ significantly in their system rate (p = {p}).",
+    ),
+    "refusal_range": (
+        "若未应答者满意的几率（odds）在同一调整类应答者的 1/{gamma} 到 {gamma} 倍之间（即拒访与是否满意有关），"
+        "满意率在 {low} {low_ci} 到 {high} {high_ci} 之间；这是敏感性分析，不是估计值。",
+        "If nonrespondents' odds of being satisfied lie between 1/{gamma} and {gamma} times those of respondents "
+        "in the same weighting class (refusal tied to satisfaction itself), the 满意率 lies between {low} "
+        "{low_ci} and {high} {high_ci}; a sensitivity range, not an estimate.",
     ),
     "not_proof": (
         "回访结果与系统评价不一致，说明系统数字可能偏高，但不能证明评价被篡改或由工作人员代评，"
@@ -507,6 +515,18 @@ def executive_summary(content: ReportContent) -> Findings:
     if not math.isnan(check.p_value):
         key = "nonresponse_differs" if check.p_value < 0.05 else "nonresponse_similar"
         certainty.append(words.t(key, p=format_p(check.p_value)))
+    if check.refusal_low is not None and check.refusal_high is not None:
+        low, high = check.refusal_low, check.refusal_high
+        certainty.append(
+            words.t(
+                "refusal_range",
+                gamma=f"{check.refusal_gamma:g}",
+                low=format_rate(low.estimate),
+                low_ci=format_ci(low.ci_low, low.ci_high),
+                high=format_rate(high.estimate),
+                high_ci=format_ci(high.ci_low, high.ci_high),
+            )
+        )
 
     not_proved = [words.t("not_proof"), words.t("not_flagged_not_sound", unit=words.unit), words.t("recall")]
 

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import analysis
+from analysis.sensitivity import DEFAULT_GAMMA, REFUSAL_HIGH, REFUSAL_LOW, refusal_sensitivity
 from sampling.vocabulary import SCALES
 from survey_app.services import datasets
 from survey_app.services import dispositions as dispo
@@ -35,6 +36,9 @@ from survey_app.storage.models import Exclusion, Study, User
 FDR_Q = 0.10
 #: Unit level of the headline comparison.
 UNIT = "organisation_id"
+#: Γ of the refusal range beside the headline: nonrespondents' odds of being satisfied up to Γ times
+#: lower or higher than respondents' of the same response class (`analysis.sensitivity`).
+REFUSAL_GAMMA = DEFAULT_GAMMA
 #: Fewest respondents in a response class (classes never cross system-rating groups).
 MIN_CLASS_RESPONDENTS = 20
 #: `analysis.headline`'s metric names, and the keys the report uses for them.
@@ -45,6 +49,8 @@ METRIC_KEYS = {
     FIRST_CHOICE: "first_choice",
     analysis.DK_AS_DISSATISFIED: "satisfaction_dk_as_dissatisfied",
     analysis.TOP_BOX: "satisfaction_top_box",
+    REFUSAL_LOW: "satisfaction_refusal_low",
+    REFUSAL_HIGH: "satisfaction_refusal_high",
 }
 BIAS_VARIABLES = ("district", "domain", "channel", "event_type", "system_satisfied")
 
@@ -140,6 +146,8 @@ def analyse(session: Session, study: Study, actor: User | None = None) -> StudyA
         units, surveyors = empty_units, pd.DataFrame()
     else:
         headline = analysis.replicate_headline(adjusted, satisfied_codes=satisfied, top_codes=scale[:1])
+        refusal = refusal_sensitivity(adjusted, REFUSAL_GAMMA, satisfied_codes=satisfied)
+        headline = pd.concat([headline, refusal], ignore_index=True)
         overall = headline[(headline["metric"] == SATISFACTION) & (headline["group"] == "overall")]
         third_party = analysis.Estimate(
             **{k: float(overall.iloc[0][k]) for k in ("estimate", "se", "ci_low", "ci_high")},
@@ -243,6 +251,13 @@ def summary_text(result: StudyAnalysis) -> str:
                     f"        sensitivity, {words}: {_pct(row['estimate'])} "
                     f"(95% CI {_pct(row['ci_low'])}–{_pct(row['ci_high'])})"
                 )
+        if REFUSAL_LOW in overall.index and REFUSAL_HIGH in overall.index:
+            low, high = overall.loc[REFUSAL_LOW], overall.loc[REFUSAL_HIGH]
+            lines.append(
+                f"        sensitivity, nonrespondents' odds of being satisfied up to {REFUSAL_GAMMA:g}× lower/"
+                f"higher: {_pct(low['estimate'])}–{_pct(high['estimate'])} "
+                f"(95% CI {_pct(low['ci_low'])}–{_pct(high['ci_high'])})"
+            )
     if result.paired_difference is not None:
         pdiff = result.paired_difference
         lines.append(
