@@ -142,6 +142,8 @@ else:
 
 action_labels = {code: _action(code) for code in REFERRAL_ACTIONS}
 if office and view.status != "closed":
+    # One form for the action and the closure: a select box in another form would not be sent with
+    # the closing click, and the closure would record the default action instead of the chosen one.
     with st.form("referral_action"):
         st.markdown(f"**{tr('referral.action_form')}**")
         action = st.selectbox(
@@ -155,16 +157,15 @@ if office and view.status != "closed":
             tr("referral.action_note"), value=view.action_note or "", key="referral_action_note"
         )
         save = st.form_submit_button(tr("referral.save_action"))
+        st.markdown(f"**{tr('referral.close_form')}**")
+        closure = st.text_area(tr("referral.closure_note"), key="referral_closure_note")
+        close = st.form_submit_button(tr("referral.close"))
     if save:
         with state.action() as session:
             referrals.record_action(session, state.actor(session), view.id, action, note)
             state.flash(tr("referral.action_saved", ref_no=view.ref_no))
         if st.session_state.get(state.FLASH_KEY):
             st.rerun()
-    with st.form("referral_close"):
-        st.markdown(f"**{tr('referral.close_form')}**")
-        closure = st.text_area(tr("referral.closure_note"), key="referral_closure_note")
-        close = st.form_submit_button(tr("referral.close"))
     if close:
         with state.action() as session:
             referrals.close_referral(session, state.actor(session), view.id, closure, action=action)
