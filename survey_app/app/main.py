@@ -50,15 +50,6 @@ ROLE_PAGES: dict[str, list[tuple[str, str, str]]] = {
 }
 
 
-def _client() -> str | None:
-    """Who is knocking, for login throttling per client: the browser's address as Streamlit sees it."""
-    try:
-        address = st.context.ip_address
-    except Exception:  # no request context (AppTest)
-        return None
-    return f"ip:{address}" if address else None
-
-
 def _proxy_sign_in() -> bool:
     """Sign in the user an authenticating reverse proxy names in its header (off unless configured)."""
     from survey_app.config import trusted_user_header
@@ -73,7 +64,7 @@ def _proxy_sign_in() -> bool:
     if not name:
         return False
     try:
-        user = auth.login_trusted(state.database(), name, via=header, client=_client())
+        user = auth.login_trusted(state.database(), name, via=header, client=state.client())
     except AuthenticationFailed as exc:
         st.error(state.error_text(exc))
         return True
@@ -95,7 +86,7 @@ def _login_page() -> None:
         submitted = st.form_submit_button(tr("login.submit"))
     if submitted:
         try:
-            user = auth.login(state.database(), username.strip(), password, client=_client())
+            user = auth.login(state.database(), username.strip(), password, client=state.client())
         except auth.LoginThrottled as exc:
             st.error(state.error_text(exc))
         except AuthenticationFailed:

@@ -115,6 +115,16 @@ def forget() -> None:
         del st.query_params[TOKEN_PARAM]
 
 
+def client() -> str | None:
+    """Who is knocking, for throttling per client (kept only as a keyed hash): the browser's address
+    as Streamlit sees it; None without a request context (AppTest)."""
+    try:
+        address = st.context.ip_address
+    except Exception:
+        return None
+    return f"ip:{address}" if address else None
+
+
 def actor(session: Session) -> User:
     """The logged-in user, read again in this session; PermissionDenied when gone or deactivated."""
     current = login()

@@ -42,15 +42,6 @@ if st.session_state.get(DONE_KEY) == web_invites.token_hash(token):
     st.stop()
 
 
-def _client() -> str | None:
-    """The browser's address for throttling per client (stored only as a keyed hash)."""
-    try:
-        address = st.context.ip_address
-    except Exception:  # no request context (AppTest)
-        return None
-    return f"ip:{address}" if address else None
-
-
 def _closed(exc: web_invites.LinkClosed) -> None:
     if exc.reason == "submitted":
         st.success(state.error_text(exc))
@@ -75,7 +66,7 @@ if not verified:
     if confirmed:
         try:
             with state.database().session() as session:
-                passed = web_invites.verify_identity(session, token, digits, client=_client())
+                passed = web_invites.verify_identity(session, token, digits, client=state.client())
         except web_invites.LinkClosed as exc:
             _closed(exc)
         except HuifangError as exc:  # locked after too many wrong answers
