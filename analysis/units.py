@@ -96,7 +96,6 @@ def compare_units(
     level: float = 0.95,
     seed: int = 0,
     interviews: pd.DataFrame | None = None,
-    interview_weights: str | None = None,
     null_by: str = "domain",
     min_respondents: int = 5,
     max_detectable: float = 0.50,
@@ -109,9 +108,8 @@ def compare_units(
     `responses` is a `Design` over the interviewed cases (or a DataFrame with `strata`, `weights`,
     `fpc` to build one); its data must carry `unit` and `item`. `interviews` are every started
     interview (those that ended because the service never happened or the person was not the client
-    included; default: the design's data). `interview_weights` is accepted and no longer used: the
-    integrity backgrounds are laws of a unit's own interview counts, fitted unweighted
-    (`unit_model.fit_background`). `null_by` names the frame column whose levels get their own honest gap and
+    included; default: the design's data). The integrity backgrounds are laws of a unit's own
+    interview counts, fitted unweighted (`unit_model.fit_background`). `null_by` names the frame column whose levels get their own honest gap and
     backgrounds. `seed` drives the rank intervals and is recorded in `attrs["seed"]`.
     """
     design = responses if isinstance(responses, Design) else Design(responses, strata, weights, fpc)

@@ -164,7 +164,6 @@ def analyse(session: Session, study: Study, actor: User | None = None) -> StudyA
             satisfied_codes=satisfied,
             q=FDR_Q,
             interviews=interviewed,
-            interview_weights="design_weight" if "design_weight" in interviewed.columns else None,
             seed=study.id,
         )
         names = frame.drop_duplicates(UNIT).set_index(UNIT)["organisation"]

@@ -276,9 +276,7 @@ def oracle_recall(study: SimulatedStudy, scenario: Scenario, q: float = 0.10) ->
 
 def verdicts(study: SimulatedStudy, q: float = 0.10, **options) -> pd.DataFrame:
     """`compare_units` on the simulated study, as the analysis service calls it."""
-    return compare_units(
-        study.frame, study.design, interviews=study.interviews, q=q, interview_weights="weight", **options
-    )
+    return compare_units(study.frame, study.design, interviews=study.interviews, q=q, **options)
 
 
 def recall_and_fdp(study: SimulatedStudy, table: pd.DataFrame) -> tuple[float, float, int]:
