@@ -25,6 +25,10 @@ def sign_in(page, username: str, password: str) -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     click(page, "登录")
+    # under load the first run after signing in can still be drawing the page when settle() returns:
+    # wait until the login form is gone and that run has finished, or a field filled next is redrawn empty
+    page.get_by_role("button", name="登录", exact=True).wait_for(state="detached")
+    settle(page)
     no_exception(page)
 
 
