@@ -51,16 +51,34 @@ def _purge_due(db) -> None:
 pass_ctx = click.make_pass_decorator(_Context)
 
 
+#: The libraries' own error classes, by module: looked up only among loaded modules (an instance of
+#: one means its module is loaded), so entering a command imports no library (`sampling` pulls in
+#: pandas and scipy).
+_LIBRARY_ERRORS = (
+    ("analysis.errors", "AnalysisError"),
+    ("questionnaires.errors", "QuestionnaireError"),
+    ("sampling.errors", "SamplingError"),
+)
+
+
+def _is_known_error(exc: Exception) -> bool:
+    if isinstance(exc, HuifangError):
+        return True
+    for module, name in _LIBRARY_ERRORS:
+        loaded = sys.modules.get(module)
+        if loaded is not None and isinstance(exc, getattr(loaded, name)):
+            return True
+    return False
+
+
 @contextmanager
 def _errors() -> Iterator[None]:
     """Turn Huifang's and the libraries' own errors into a one-paragraph message and exit code 1."""
-    from analysis.errors import AnalysisError
-    from questionnaires.errors import QuestionnaireError
-    from sampling.errors import SamplingError
-
     try:
         yield
-    except (HuifangError, SamplingError, QuestionnaireError, AnalysisError) as exc:
+    except Exception as exc:
+        if not _is_known_error(exc):
+            raise
         click.secho(f"Error: {exc}", fg="red", err=True)
         sys.exit(1)
 
