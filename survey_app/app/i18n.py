@@ -207,14 +207,23 @@ STRINGS: dict[str, dict[str, str]] = {
     "sample.do_not_call_count": {
         "zh": "当前名单共 {count} 个号码。",
         "en": "The list holds {count} numbers.",
+        "en_one": "The list holds {count} number.",
+        "plural": "count",
     },
     "sample.do_not_call_numbers": {"zh": "电话号码（每行一个）", "en": "Phone numbers (one a line)"},
     "sample.do_not_call_save": {"zh": "保存名单", "en": "Save the list"},
     "sample.do_not_call_saved": {
         "zh": "免打扰名单已保存，共 {count} 个号码。",
         "en": "Do-not-call list saved: {count} numbers.",
+        "en_one": "Do-not-call list saved: {count} number.",
+        "plural": "count",
     },
-    "sample.released": {"zh": "已释放 {count} 个个案。", "en": "Released {count} cases."},
+    "sample.released": {
+        "zh": "已释放 {count} 个个案。",
+        "en": "Released {count} cases.",
+        "en_one": "Released {count} case.",
+        "plural": "count",
+    },
     # queue
     "queue.counts": {"zh": "待呼叫", "en": "Waiting"},
     "queue.appointments_due": {"zh": "到期预约", "en": "Appointments due"},
@@ -648,6 +657,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "designer.confirm_delete_section": {
         "zh": "确认删除此部分及其 {count} 道题目",
         "en": "Yes, delete this section and its {count} items",
+        "en_one": "Yes, delete this section and its {count} item",
+        "plural": "count",
     },
     "designer.settings": {"zh": "问卷标题与量表", "en": "Title and rating scale"},
     "designer.title_zh": {"zh": "问卷标题（中文）", "en": "Title (Chinese)"},
@@ -665,11 +676,17 @@ STRINGS: dict[str, dict[str, str]] = {
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
-    """The string `key` in `lang` (Chinese when missing), with `{name}` placeholders filled."""
+    """The string `key` in `lang` (Chinese when missing), with `{name}` placeholders filled.
+
+    Chinese has no plural; English does. An entry whose English depends on a number names that
+    placeholder under "plural" and gives the singular as "en_one" ("Released 1 case.", not "1 cases").
+    """
     entry = STRINGS.get(key)
     if entry is None:
         return key
     text = entry.get(lang) or entry[DEFAULT_LANGUAGE]
+    if lang == "en" and "plural" in entry and values.get(entry["plural"]) == 1:
+        text = entry["en_one"]
     return text.format(**values) if values else text
 
 

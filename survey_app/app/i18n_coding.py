@@ -50,10 +50,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "coding.sample_drawn": {
         "zh": "已用随机种子 {seed} 抽取 {n} 条意见用于双重编码。",
         "en": "Drew {n} comments for double coding with seed {seed}.",
+        "en_one": "Drew {n} comment for double coding with seed {seed}.",
+        "plural": "n",
     },
     "coding.sample_current": {
         "zh": "当前样本：{n} 条意见，随机种子 {seed}。",
         "en": "Current sample: {n} comments, seed {seed}.",
+        "en_one": "Current sample: {n} comment, seed {seed}.",
+        "plural": "n",
     },
     "coding.no_kappa": {
         "zh": "还没有由两名编码员编码的意见，无法计算一致性。",

@@ -18,7 +18,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Refers every respondent below 'satisfied' who agreed to be contacted; referrals made before "
         "are not made again.",
     },
-    "referral.created": {"zh": "已生成 {count} 张转办单。", "en": "{count} referral(s) created."},
+    "referral.created": {
+        "zh": "已生成 {count} 张转办单。",
+        "en": "{count} referrals created.",
+        "en_one": "{count} referral created.",
+        "plural": "count",
+    },
     "referral.none": {"zh": "暂无转办单。", "en": "No referrals yet."},
     "referral.list": {"zh": "转办单", "en": "Referrals"},
     "referral.counts": {

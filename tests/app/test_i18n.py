@@ -37,3 +37,21 @@ def test_every_key_the_app_uses_exists():
 def test_a_missing_english_text_falls_back_to_chinese_and_a_missing_key_shows_itself():
     assert t("login.title", "fr") == STRINGS["login.title"]["zh"]
     assert t("no.such.key", "en") == "no.such.key"
+
+
+def test_english_says_one_case_and_two_cases_while_chinese_has_one_form():
+    assert t("sample.released", "en", count=1) == "Released 1 case."
+    assert t("sample.released", "en", count=2) == "Released 2 cases."
+    assert t("sample.released", "zh", count=1) == "已释放 1 个个案。"
+
+
+def test_every_plural_entry_names_a_placeholder_its_singular_takes():
+    plural = {key: texts for key, texts in STRINGS.items() if "plural" in texts}
+    assert plural, "no entry has a plural form: the test would pass vacuously"
+    broken = [
+        key
+        for key, texts in plural.items()
+        if texts["plural"] not in PLACEHOLDER.findall(texts["en"])
+        or set(PLACEHOLDER.findall(texts["en_one"])) != set(PLACEHOLDER.findall(texts["en"]))
+    ]
+    assert broken == []
