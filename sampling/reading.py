@@ -38,6 +38,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from sampling.csvstream import BLOCK_BYTES, DictionaryColumn, Utf8Feed, codes_dtype
 from sampling.errors import EmptyFileError, EncodingError, FrameError, UnsupportedFileError
 from sampling.limits import DEFAULT_LIMITS, FrameLimits, megabytes
 
@@ -45,7 +46,7 @@ from sampling.limits import DEFAULT_LIMITS, FrameLimits, megabytes
 #: GBK files cp949 (Korean).
 CANDIDATE_ENCODINGS: tuple[str, ...] = ("utf_8", "gb18030", "big5", "utf_16")
 _GB_FAMILY = {"gb2312", "gbk", "gb18030", "cp936", "hz", "euc_cn", "ms936"}
-_DETECTION_SAMPLE_BYTES = 256 * 1024
+DETECTION_SAMPLE_BYTES = 256 * 1024
 
 
 @dataclass
@@ -144,26 +145,40 @@ def detect_encoding(raw: bytes, path: Path, whole: bool = False) -> str:
 
     Detection looks at the first 256 KiB (cut at a line end) unless ``whole`` is set.
     """
+    found = _detect(raw, whole=whole, complete=True)
+    return found if found is not None else _plain_utf8_or_refuse(raw, path)
+
+
+def encoding_from_head(head: bytes, complete: bool) -> str | None:
+    """``detect_encoding``'s answer for a file that begins with ``head`` (at least its first 256 KiB,
+    or all of it: ``complete``) when the head decides it; None when the whole file would be looked at."""
+    return _detect(head, whole=False, complete=complete)
+
+
+def _detect(raw: bytes, whole: bool, complete: bool) -> str | None:
+    """The encoding, or None where the whole file (``raw`` when ``complete``) must decide."""
     if raw.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     sample = raw
     if (
-        len(raw) >= _DETECTION_SAMPLE_BYTES and not whole
+        len(raw) >= DETECTION_SAMPLE_BYTES and not whole
     ):  # a read of exactly the sample size may end mid-character
-        cut = raw.rfind(b"\n", 0, _DETECTION_SAMPLE_BYTES)
-        sample = raw[: cut + 1] if cut > 0 else raw[:_DETECTION_SAMPLE_BYTES]
+        cut = raw.rfind(b"\n", 0, DETECTION_SAMPLE_BYTES)
+        sample = raw[: cut + 1] if cut > 0 else raw[:DETECTION_SAMPLE_BYTES]
     unmarked = _utf16_without_bom(sample)
     if unmarked:
         return unmarked
     if b"\x00" in sample:
-        return _plain_utf8_or_refuse(raw, path)
+        return None
     best = charset_normalizer.from_bytes(sample, cp_isolation=list(CANDIDATE_ENCODINGS)).best()
     if best is None and sample is not raw:
+        if not complete:
+            return None
         best = charset_normalizer.from_bytes(raw, cp_isolation=list(CANDIDATE_ENCODINGS)).best()
     if best is None:
-        return _plain_utf8_or_refuse(raw, path)
+        return None
     return codec_name(best.encoding)
 
 
@@ -365,6 +380,126 @@ def _read_csv_python(text: str, headers: list[str], path: Path, codec: str, dete
     return table
 
 
+def _read_csv_streamed(
+    path: Path,
+    encoding: str | None,
+    dictionary_headers: set[str],
+    limits: FrameLimits = DEFAULT_LIMITS,
+    block: int = BLOCK_BYTES,
+) -> RawTable | None:
+    """``_read_csv`` a block at a time (``csvstream``): the same table, without the file's bytes, text
+    and a UTF-8 copy in memory at once. None where the whole-file reader must decide, so that it names
+    the row and byte as always: an encoding not told by the first 256 KiB, bytes the codec refuses, a
+    zero byte, a quote, a blank line, a bare CR, a line over the limit, a file without records."""
+    with path.open("rb") as fh:
+        head = fh.read(DETECTION_SAMPLE_BYTES + 1)
+    if encoding is None:
+        codec = encoding_from_head(head, complete=len(head) <= DETECTION_SAMPLE_BYTES)
+        if codec is None:
+            return None
+        detected: str | None = codec
+    else:
+        codec = lookup_codec(encoding, path)
+        codec = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) and codec == "utf-8" else codec
+        detected = None
+    table = _stream_csv(path, codec, dictionary_headers, limits, block, use_threads=True)
+    if table is not None and any(row is None for row, _, _ in table.unparsable):
+        # the parallel reader cannot number rows; re-read serially to tell the user where
+        table = _stream_csv(path, codec, dictionary_headers, limits, block, use_threads=False)
+    if table is not None:
+        table.detected_encoding = detected
+    return table
+
+
+def _stream_csv(
+    path: Path, codec: str, dictionary_headers: set[str], limits: FrameLimits, block: int, use_threads: bool
+) -> RawTable | None:
+    arrow_block = max(1 << 20, limits.max_line_bytes + 1)  # Arrow refuses a row longer than its block
+    bad: list[tuple[int | None, str, str]] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        bad.append(
+            (
+                row.number,
+                row.text,
+                f"{row.actual_columns} columns where the header has {row.expected_columns}",
+            )
+        )
+        return "skip"
+
+    with path.open("rb") as fh:
+        max_line = limits.max_line_bytes if limits.max_line_bytes < (1 << 20) else None  # else Arrow's block
+        feed = Utf8Feed(fh, codec, block=block, max_line=max_line)
+        line = feed.first_line(arrow_block)
+        if line is None:
+            return None
+        try:
+            headers = _unique_headers(_headers_of(line, path, limits))
+        except FrameError:  # a zero byte further on is named first by the whole-file reader
+            return None
+        if not any(headers):
+            return None
+        plain: dict[str, list[pa.Array]] = {h: [] for h in headers if h not in dictionary_headers}
+        dictionaries = {h: DictionaryColumn() for h in headers if h in dictionary_headers}
+        types = {
+            h: pa.dictionary(pa.int32(), pa.string()) if h in dictionary_headers else pa.string()
+            for h in headers
+        }
+        try:
+            with arrow_pool():
+                reader = pacsv.open_csv(
+                    feed,
+                    read_options=pacsv.ReadOptions(
+                        column_names=headers, skip_rows=1, use_threads=use_threads, block_size=arrow_block
+                    ),
+                    parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+                    convert_options=pacsv.ConvertOptions(
+                        column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False
+                    ),
+                )
+                for batch in reader:
+                    for header, column in zip(headers, batch.columns, strict=True):
+                        if header in dictionaries:
+                            dictionaries[header].add(column)
+                        else:
+                            plain[header].append(column)
+        except pa.ArrowInvalid:
+            return None
+    if not feed.finished or not plain:
+        return None
+    converted = {}
+    for header, column in dictionaries.items():
+        if column.dictionary is None or not _plain_dictionary(column.dictionary):
+            return None  # no records (or a dictionary pandas cannot hold): read whole
+        converted[header] = _categorical_series(column.dictionary, column.codes())
+    with arrow_pool():
+        table = pa.table({h: _one_chunk(plain.pop(h)) for h in list(plain)})
+    if table.num_rows == 0:
+        return None
+    data = _with_categoricals(table, converted, headers)
+    del table
+    result = RawTable(data, _row_numbers(len(data), bad), "csv", codec, None, feed.sha256(), bad)
+    result.lines = 1 + len(data) + len(bad)  # no blank lines or line breaks in values here
+    return result
+
+
+def _one_chunk(chunks: list[pa.Array]) -> pa.Array:
+    """A column's batches as one large_string array (what pandas holds; ``take`` on a chunked column
+    concatenates every chunk first, a copy of the column for each look-up of a few rows)."""
+    combined = pa.concat_arrays([chunk.cast(pa.large_string()) for chunk in chunks])
+    chunks.clear()
+    return combined
+
+
+def _row_numbers(records: int, bad: list[tuple[int | None, str, str]]) -> pd.Index:
+    """Each record's line (the header is line 1) when the ``bad`` lines were skipped."""
+    skipped = np.array(sorted(r for r, _, _ in bad if r is not None), dtype=np.int64)
+    if not skipped.size:
+        return pd.RangeIndex(2, records + 2)
+    numbers = np.arange(2, records + skipped.size + 2, dtype=np.int64)
+    return pd.Index(numbers[~np.isin(numbers, skipped)][:records])
+
+
 def _read_csv(
     raw: bytes,
     path: Path,
@@ -443,15 +578,7 @@ def _read_csv(
         raise FrameError(path, f"the CSV cannot be parsed ({exc})", "Check quoting and delimiters.") from exc
     data = _to_pandas(table)
     del table
-    rows: pd.Index = pd.RangeIndex(2, len(data) + 2)
-    skipped = sorted(r for r, _, _ in bad if r is not None)
-    if skipped:
-        numbers = np.arange(2, len(data) + 2, dtype=np.int64)
-        shift = np.zeros(len(data), dtype=np.int64)
-        for r in skipped:
-            shift += (numbers + shift >= r).astype(np.int64)
-        rows = pd.Index(numbers + shift)
-    result = RawTable(data, rows, "csv", codec, detected, "", bad)
+    result = RawTable(data, _row_numbers(len(data), bad), "csv", codec, detected, "", bad)
     result.lines = 1 + len(data) + len(bad)  # no blank lines or line breaks in values here
     return result
 
@@ -756,19 +883,29 @@ def _categorical(column: pa.ChunkedArray) -> pd.Series | None:
     if unified.num_chunks == 0:
         return None
     dictionary = unified.chunk(0).dictionary
-    if len(dictionary) == 0 or dictionary.null_count or len(pc.unique(dictionary)) != len(dictionary):
+    if not _plain_dictionary(dictionary):
         return None
-    width = np.int8 if len(dictionary) < 127 else np.int16 if len(dictionary) < 32767 else np.int32
-    codes = np.empty(len(unified), dtype=width)
+    codes = np.empty(len(unified), dtype=codes_dtype(len(dictionary)))
     position = 0
     for chunk in unified.chunks:
         indices = chunk.indices if chunk.null_count == 0 else pc.fill_null(chunk.indices, -1)
         codes[position : position + len(chunk)] = indices.to_numpy()
         position += len(chunk)
+    return _categorical_series(dictionary, codes, column.type.ordered)
+
+
+def _plain_dictionary(dictionary: pa.Array) -> bool:
+    """Distinct values, none missing: what a pandas categorical's categories may be."""
+    return (
+        bool(len(dictionary)) and not dictionary.null_count and len(pc.unique(dictionary)) == len(dictionary)
+    )
+
+
+def _categorical_series(dictionary: pa.Array, codes: np.ndarray, ordered: bool = False) -> pd.Series:
     categories = pd.Index(dictionary.to_pandas())
     return pd.Series(
         pd.Categorical.from_codes(
-            codes, dtype=pd.CategoricalDtype(categories, ordered=column.type.ordered), validate=False
+            codes, dtype=pd.CategoricalDtype(categories, ordered=ordered), validate=False
         ),
         copy=False,
     )
@@ -783,12 +920,19 @@ def _to_pandas(table: pa.Table) -> pd.DataFrame:
     converted = {name: column for name, column in converted.items() if column is not None}
     if not converted or len(set(names)) != len(names):
         return table.to_pandas(split_blocks=True, self_destruct=True)  # no consolidation copy
-    plain = table.drop_columns(list(converted)).to_pandas(split_blocks=True, self_destruct=True)
-    order = [name for name in names if name in converted or name in plain.columns]  # index columns left out
+    return _with_categoricals(table.drop_columns(list(converted)), converted, names)
+
+
+def _with_categoricals(plain: pa.Table, converted: dict[str, pd.Series], names: list[str]) -> pd.DataFrame:
+    """The plain columns converted by pandas, and the categoricals, in the order of ``names``."""
+    data = plain.to_pandas(split_blocks=True, self_destruct=True)  # no consolidation copy
+    if not converted:
+        return data
+    order = [name for name in names if name in converted or name in data.columns]  # index columns left out
     columns = {
-        name: converted[name].set_axis(plain.index) if name in converted else plain[name] for name in order
+        name: converted[name].set_axis(data.index) if name in converted else data[name] for name in order
     }
-    return pd.DataFrame(columns, index=plain.index, copy=False)
+    return pd.DataFrame(columns, index=data.index, copy=False)
 
 
 def read_headers(
@@ -798,7 +942,7 @@ def read_headers(
     path = Path(path)
     check_file(path, limits)
     with path.open("rb") as fh:
-        head = fh.read(_DETECTION_SAMPLE_BYTES)
+        head = fh.read(DETECTION_SAMPLE_BYTES)
     if not head:
         raise EmptyFileError(path)
     kind = sniff_kind(head[:8], path)
@@ -815,7 +959,7 @@ def read_headers(
     text = text.removeprefix("\ufeff")
     if not text.strip() and not head.strip(b" \t\r\n\x00"):
         raise EmptyFileError(path)
-    complete = len(head) < _DETECTION_SAMPLE_BYTES or re.search(rb"[\r\n]", head) is not None
+    complete = len(head) < DETECTION_SAMPLE_BYTES or re.search(rb"[\r\n]", head) is not None
     headers = _headers_of(first_line(text), path, limits, complete)
     if not any(headers):
         raise FrameError(path, "row 1 (the header row) is empty", "Put the column names in the first row.")
@@ -848,9 +992,13 @@ def read_table(
     if not head:
         raise EmptyFileError(path)
     kind = sniff_kind(head, path)
+    if kind == "csv":
+        table = _read_csv_streamed(path, encoding, dictionary_headers or set(), limits)
+        if table is not None:
+            return table
     with ThreadPoolExecutor(max_workers=1) as pool:  # hashlib lets go of the GIL: hash while parsing
-        if kind == "csv":
-            raw = path.read_bytes()  # the CSV is decoded from memory anyway
+        if kind == "csv":  # irregular, or a problem to name by row and byte: read whole
+            raw = path.read_bytes()
             digest = pool.submit(lambda: hashlib.sha256(raw).hexdigest())
             table = _read_csv(raw, path, encoding, dictionary_headers or set(), limits)
         else:
@@ -872,7 +1020,7 @@ def preview(path: str | Path, rows: int = 20, encoding: str | None = None) -> tu
     path = Path(path)
     check_file(path)
     with path.open("rb") as fh:
-        head = fh.read(_DETECTION_SAMPLE_BYTES)
+        head = fh.read(DETECTION_SAMPLE_BYTES)
     if not head:
         raise EmptyFileError(path)
     kind = sniff_kind(head[:8], path)
@@ -887,7 +1035,7 @@ def preview(path: str | Path, rows: int = 20, encoding: str | None = None) -> tu
     if kind == "xlsx":
         return _read_xlsx(path, nrows=rows).data, None
     codec = lookup_codec(encoding, path) if encoding else detect_encoding(head, path)
-    cut = head.rfind(b"\n") if len(head) == _DETECTION_SAMPLE_BYTES else len(head)
+    cut = head.rfind(b"\n") if len(head) == DETECTION_SAMPLE_BYTES else len(head)
     text = _decode(head[: cut if cut > 0 else len(head)], codec, path).removeprefix("\ufeff")
     try:
         table = pd.read_csv(
