@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+import re._parser as re_parser
+
 import pandas as pd
 import phonenumbers
 import pytest
@@ -9,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sampling import normalise_phones
+from sampling.phones import _digit_classes, _matched_prefixes, mobile_prefixes
 
 
 def one(value: str) -> tuple[object, object]:
@@ -85,3 +90,24 @@ def test_a_column_gives_the_same_answers_as_one_value_at_a_time(values):
     assert [None if pd.isna(n) else n for n in numbers] == [
         None if pd.isna(one(v)[0]) else one(v)[0] for v in values
     ]
+
+
+def test_the_mobile_prefix_table_spelled_from_the_pattern_is_the_table_the_regex_gives():
+    """Spelled out from the pattern's digit classes (no 100,000 regex matches per process), and exact."""
+    assert (mobile_prefixes() == _matched_prefixes()).all()
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [r"1(?:3\d|4[57]|5[0-35-9])", r"1(?:610\d|740[0-5])", r"(?:13|14)[2-4]\d{2}", r"9[^0-8]", r"1(?:a|2)"],
+)
+def test_digit_classes_spell_exactly_the_digit_strings_a_pattern_matches(pattern):
+    """Each spelling is one set of digits per place; together they match what the regex matches."""
+    spellings = _digit_classes(list(re_parser.parse(pattern)))
+    width = re_parser.parse(pattern).getwidth()[0]
+    by_regex = {f"{n:0{width}d}" for n in range(10**width) if re.fullmatch(pattern, f"{n:0{width}d}")}
+    if spellings is None:  # a negated class: left to the regex
+        assert "^" in pattern
+        return
+    spelled = {"".join(map(str, digits)) for places in spellings for digits in itertools.product(*places)}
+    assert spelled == by_regex
