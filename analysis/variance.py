@@ -9,6 +9,7 @@ exactly as `svyrecvar` does for `postStratify` and `rake` designs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -71,7 +72,7 @@ class Structure:
     stratum_labels: np.ndarray
     lonely_psu: str = "fail"
 
-    @property
+    @cached_property
     def rows_are_psus(self) -> bool:
         """Element sampling: PSU i is row i, so PSU totals are the rows themselves."""
         return len(self.psu) == len(self.psu_stratum) and bool((self.psu == np.arange(len(self.psu))).all())
@@ -180,35 +181,58 @@ def check_lonely_rule(rule: str) -> str:
     return rule
 
 
-def domain_variance(z: np.ndarray, domain: np.ndarray, n_domains: int, structure: Structure) -> np.ndarray:
-    """Variance of one influence vector per domain without building an n × D matrix.
+@dataclass(frozen=True)
+class DomainCells:
+    """The PSU × domain cells that a domain's variance sums over, fixed by the design and the domain
+    column alone: found once per `Design.by(...)`, used by every estimate and its degrees of freedom.
 
-    `z` is non-zero only inside its row's domain (`domain` code, −1 for rows in no domain). PSUs of a
-    stratum that have no row in a domain count as zero totals, which is what zero-out domain
-    estimation (R's padding in `onestrat`) means.
+    Element designs (one row per PSU) use the rows themselves as cells (`inverse` is None).
     """
-    n_strata = len(structure.n_psu)
+
+    keep: np.ndarray | None  # rows in some domain (None: every row)
+    inverse: np.ndarray | None  # cell of each kept row (None: the kept rows are the cells, in order)
+    domain: np.ndarray  # domain code of each cell
+    flat: np.ndarray  # stratum × domain code of each cell (h · D + d)
+    present: np.ndarray  # cells in each stratum × domain (H × D)
+
+
+def domain_cells(domain: np.ndarray, n_domains: int, structure: Structure) -> DomainCells:
+    """The cells of `domain` codes (−1 for rows in no domain) under the design `structure`."""
     keep = domain >= 0
     everywhere = bool(keep.all())
-    if structure.rows_are_psus:  # one row per PSU: every row is its own cell, already in order
-        totals = np.asarray(z, dtype=float) if everywhere else z[keep].astype(float)
+    if structure.rows_are_psus:
+        inverse = None
         d_of_cell = domain if everywhere else domain[keep]
         h_of_cell = structure.stratum if everywhere else structure.stratum[keep]
     else:
         key = structure.psu[keep].astype(np.int64) * n_domains + domain[keep]
         cells, inverse = _sorted_cells(key)
-        totals = np.bincount(inverse, weights=z[keep])
         d_of_cell = cells % n_domains
         h_of_cell = structure.psu_stratum[cells // n_domains]
     flat = h_of_cell * n_domains + d_of_cell
+    present = np.bincount(flat, minlength=len(structure.n_psu) * n_domains)
+    return DomainCells(None if everywhere else keep, inverse, d_of_cell, flat, present.reshape(-1, n_domains))
+
+
+def domain_variance(z: np.ndarray, cells: DomainCells, structure: Structure) -> np.ndarray:
+    """Variance of one influence vector per domain without building an n × D matrix.
+
+    `z` is non-zero only inside its row's domain. PSUs of a stratum that have no row in a domain count
+    as zero totals, which is what zero-out domain estimation (R's padding in `onestrat`) means.
+    """
+    inside = z if cells.keep is None else z[cells.keep]
+    if cells.inverse is None:  # one row per PSU: every row is its own cell, already in order
+        totals = np.asarray(inside, dtype=float)
+    else:
+        totals = np.bincount(cells.inverse, weights=inside)
+    n_strata, n_domains = cells.present.shape
     size = n_strata * n_domains
-    sums = np.bincount(flat, weights=totals, minlength=size).reshape(n_strata, n_domains)
-    present = np.bincount(flat, minlength=size).reshape(n_strata, n_domains)
+    sums = np.bincount(cells.flat, weights=totals, minlength=size).reshape(n_strata, n_domains)
     lonely = structure.n_psu == 1
     means = np.where(lonely[:, None], 0.0, sums / structure.n_psu[:, None])
-    deviations = totals - means[h_of_cell, d_of_cell]
-    squares = np.bincount(flat, weights=deviations**2, minlength=size).reshape(n_strata, n_domains)
-    squares += (structure.n_psu[:, None] - present) * means**2
+    deviations = totals - means.ravel()[cells.flat]
+    squares = np.bincount(cells.flat, weights=deviations**2, minlength=size).reshape(n_strata, n_domains)
+    squares += (structure.n_psu[:, None] - cells.present) * means**2
     return combine_strata(squares, structure)
 
 
