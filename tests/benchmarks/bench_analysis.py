@@ -9,12 +9,15 @@ Also (issue 15): the numpy floor — the fewest numpy passes that give the same 
 standard errors for this element design (weighted sums per domain, one bincount per stratum × domain
 for the sums and sums of squares of the influence values) — timed in the same run at 100,000 and
 1,000,000 rows, with Huifang's ratio to it (target ≤ 2×) and Huifang's growth from 100k to 1M (target:
-no worse than n log n, i.e. ≤ 12× for 10× the rows).
+no worse than n log n, i.e. ≤ 12× for 10× the rows): medians of CPU time over interleaved rounds.
+`python tests/benchmarks/bench_analysis.py --floor` runs only that comparison.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -62,27 +65,47 @@ def numpy_floor(stratum: np.ndarray, fpc_n: np.ndarray, domain: np.ndarray, y: n
     return est, np.sqrt(((squares - sums**2 / n_h[:, None]) * scale[:, None]).sum(axis=0))
 
 
-def floor_comparison() -> None:
-    """Huifang's domain mean and proportion against the numpy floor, at 100k and 1M rows (best CPU time)."""
-    ours_by_rows = {}
+def floor_comparison(repeats: int = 9) -> None:
+    """Huifang's domain mean and proportion against the numpy floor, at 100k and 1M rows.
+
+    CPU time of the process (single-threaded numpy: steadier than wall time on a shared machine),
+    ``repeats`` rounds interleaving the three so that load hits each alike; median and best per figure,
+    ratios of medians, and the load average at the start and end.
+    """
+    clock = time.process_time
+    medians: dict[int, dict[str, float]] = {}
+    print(f"numpy floor comparison, CPU time, {repeats} rounds; load average {os.getloadavg()[0]:.2f}")
     for rows in (ROWS, 10 * ROWS):
         data = make_data(2, rows)
         design = Design(data, strata="stratum", fpc="N")
         parts = [data[c].to_numpy() for c in ("stratum", "N", "domain", "y")]
-        cpu = time.process_time  # single-threaded numpy: CPU time, steadier than wall on a shared machine
-        floor = best_of(7, lambda parts=parts: numpy_floor(*parts), cpu)
-        mean = best_of(7, lambda design=design: design.by("domain").mean("y"), cpu)
-        prop = best_of(7, lambda design=design: design.by("domain").proportion("y"), cpu)
         est, se = numpy_floor(*parts)
         ours = design.by("domain").mean("y")
         assert np.allclose(ours["estimate"], est, rtol=1e-12) and np.allclose(ours["se"], se, rtol=1e-9)
-        ours_by_rows[rows] = mean
+        runs = {
+            "numpy floor": lambda parts=parts: numpy_floor(*parts),
+            "by().mean": lambda design=design: design.by("domain").mean("y"),
+            "by().proportion": lambda design=design: design.by("domain").proportion("y"),
+        }
+        times: dict[str, list[float]] = {name: [] for name in runs}
+        for _ in range(repeats):
+            for name, func in runs.items():
+                times[name].append(best_of(1, func, clock))
+        medians[rows] = {name: statistics.median(t) for name, t in times.items()}
+        floor = medians[rows]["numpy floor"]
         print(
-            f"{rows:>9,} rows: numpy floor {floor * 1000:7.1f} ms | by().mean {mean * 1000:7.1f} ms "
-            f"({mean / floor:4.2f}× floor) | by().proportion {prop * 1000:7.1f} ms ({prop / floor:4.2f}× floor)"
+            f"{rows:>9,} rows: "
+            + " | ".join(
+                f"{name} {medians[rows][name] * 1000:6.1f} ms (best {min(times[name]) * 1000:6.1f}"
+                + ("" if name == "numpy floor" else f"; {medians[rows][name] / floor:4.2f}× floor")
+                + ")"
+                for name in runs
+            )
         )
-    growth = ours_by_rows[10 * ROWS] / ours_by_rows[ROWS]
-    print(f"growth of by().mean from 100k to 1M rows: {growth:.1f}× (n log n would be ≤ 12×)")
+    for name in ("by().mean", "by().proportion"):
+        growth = medians[10 * ROWS][name] / medians[ROWS][name]
+        print(f"growth of {name} from 100k to 1M rows: {growth:.1f}× (n log n would be ≤ 12×)")
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 
 def best_of(repeats: int, func, clock=time.perf_counter) -> float:
@@ -105,6 +128,9 @@ cat("se", sprintf("%.17g", SE(b)), "\\n")
 
 
 def main() -> None:
+    if "--floor" in sys.argv[1:]:
+        floor_comparison()
+        return
     data = make_data()
     design = Design(data, strata="stratum", fpc="N")
     ours_mean = best_of(5, lambda: design.by("domain").mean("y"))
