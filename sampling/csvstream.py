@@ -88,19 +88,28 @@ class Utf8Feed(io.RawIOBase):
             self._more()
 
     def read(self, size: int | None = -1) -> bytes:
-        while not self._queue and not self._eof:
-            self._more()
-        if not self._queue:
-            return b""
-        piece = self._queue[0]
-        if size is None or size < 0 or size >= len(piece) - self._offset:
-            self._queue.popleft()
-            out = piece[self._offset :] if self._offset else piece
-            self._offset = 0
-            return out
-        out = piece[self._offset : self._offset + size]
-        self._offset += size
-        return out
+        """Up to ``size`` bytes, fewer only at the end (Arrow takes its first read as the first block)."""
+        if size is None or size < 0:
+            size = 1 << 62
+        parts: list[bytes] = []
+        wanted = size
+        while wanted > 0:
+            while not self._queue and not self._eof:
+                self._more()
+            if not self._queue:
+                break
+            piece = self._queue[0]
+            left = len(piece) - self._offset
+            if wanted >= left:
+                self._queue.popleft()
+                parts.append(piece[self._offset :] if self._offset else piece)
+                self._offset = 0
+                wanted -= left
+            else:
+                parts.append(piece[self._offset : self._offset + wanted])
+                self._offset += wanted
+                wanted = 0
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         out = self.read(len(buffer))

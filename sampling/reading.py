@@ -38,7 +38,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from sampling.csvstream import BLOCK_BYTES, DictionaryColumn, Utf8Feed, codes_dtype
+from sampling import csvstream
+from sampling.csvstream import DictionaryColumn, Utf8Feed, codes_dtype
 from sampling.errors import EmptyFileError, EncodingError, FrameError, UnsupportedFileError
 from sampling.limits import DEFAULT_LIMITS, FrameLimits, megabytes
 
@@ -47,6 +48,8 @@ from sampling.limits import DEFAULT_LIMITS, FrameLimits, megabytes
 CANDIDATE_ENCODINGS: tuple[str, ...] = ("utf_8", "gb18030", "big5", "utf_16")
 _GB_FAMILY = {"gb2312", "gbk", "gb18030", "cp936", "hz", "euc_cn", "ms936"}
 DETECTION_SAMPLE_BYTES = 256 * 1024
+#: Least bytes Arrow's CSV reader parses at a time (a block holds at least one whole line).
+ARROW_BLOCK_BYTES = 1 << 20
 
 
 @dataclass
@@ -385,7 +388,6 @@ def _read_csv_streamed(
     encoding: str | None,
     dictionary_headers: set[str],
     limits: FrameLimits = DEFAULT_LIMITS,
-    block: int = BLOCK_BYTES,
 ) -> RawTable | None:
     """``_read_csv`` a block at a time (``csvstream``): the same table, without the file's bytes, text
     and a UTF-8 copy in memory at once. None where the whole-file reader must decide, so that it names
@@ -402,19 +404,20 @@ def _read_csv_streamed(
         codec = lookup_codec(encoding, path)
         codec = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) and codec == "utf-8" else codec
         detected = None
-    table = _stream_csv(path, codec, dictionary_headers, limits, block, use_threads=True)
+    table = _stream_csv(path, codec, dictionary_headers, limits, use_threads=True)
     if table is not None and any(row is None for row, _, _ in table.unparsable):
         # the parallel reader cannot number rows; re-read serially to tell the user where
-        table = _stream_csv(path, codec, dictionary_headers, limits, block, use_threads=False)
+        table = _stream_csv(path, codec, dictionary_headers, limits, use_threads=False)
     if table is not None:
         table.detected_encoding = detected
     return table
 
 
 def _stream_csv(
-    path: Path, codec: str, dictionary_headers: set[str], limits: FrameLimits, block: int, use_threads: bool
+    path: Path, codec: str, dictionary_headers: set[str], limits: FrameLimits, use_threads: bool
 ) -> RawTable | None:
-    arrow_block = max(1 << 20, limits.max_line_bytes + 1)  # Arrow refuses a row longer than its block
+    # Arrow refuses a row longer than its block
+    arrow_block = max(ARROW_BLOCK_BYTES, limits.max_line_bytes + 1)
     bad: list[tuple[int | None, str, str]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -429,7 +432,7 @@ def _stream_csv(
 
     with path.open("rb") as fh:
         max_line = limits.max_line_bytes if limits.max_line_bytes < (1 << 20) else None  # else Arrow's block
-        feed = Utf8Feed(fh, codec, block=block, max_line=max_line)
+        feed = Utf8Feed(fh, codec, block=csvstream.BLOCK_BYTES, max_line=max_line)
         line = feed.first_line(arrow_block)
         if line is None:
             return None

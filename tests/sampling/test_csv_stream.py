@@ -1,0 +1,246 @@
+"""A CSV read a block at a time gives the frame the whole-file reader gives, row numbers included.
+
+Block sizes here are a few bytes (decoding) and a few hundred (Arrow's batches), so that a small file
+crosses many block boundaries: a character split between two blocks, an error in a later batch, a
+line end split from its CR.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import sampling
+from sampling import reading
+from sampling.csvstream import DictionaryColumn, Utf8Feed
+from sampling.limits import FrameLimits
+
+from .conftest import AS_OF, good_rows, write_csv
+
+#: Lines are under 400 bytes; Arrow then parses 401 bytes at a time.
+SMALL_LINES = FrameLimits(max_line_bytes=400)
+
+
+@pytest.fixture
+def tiny_blocks(monkeypatch):
+    """Decode 5 bytes at a time, parse the least Arrow may; the whole-file reader must not be used."""
+    monkeypatch.setattr(sampling.csvstream, "BLOCK_BYTES", 5)
+    monkeypatch.setattr(reading, "ARROW_BLOCK_BYTES", 1)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the whole-file reader was used")
+
+    monkeypatch.setattr(reading, "_read_csv", refuse)
+
+
+def load(path, **kwargs):
+    return sampling.load_frame(path, as_of=AS_OF, limits=SMALL_LINES, **kwargs)
+
+
+def line_of(path: Path, text: str, encoding: str) -> int:
+    """The 1-based line of the file that holds ``text``."""
+    lines = path.read_bytes().decode(encoding).splitlines()
+    return next(number for number, line in enumerate(lines, start=1) if text in line)
+
+
+def test_an_error_in_a_later_batch_names_its_row_in_the_file(tmp_path, tiny_blocks):
+    rows = good_rows(60)
+    rows[47]["district"] = "火星区"
+    path = write_csv(tmp_path / "late.csv", rows, encoding="gbk")
+    frame = load(path)
+    issue = frame.report[frame.report["field"] == "district"].iloc[0]
+    assert issue["row"] == line_of(path, "火星区", "gbk") and issue["file"] == "late.csv"
+    assert frame.rejected["row"].tolist() == [issue["row"]]
+
+
+def test_rows_after_a_line_that_cannot_be_split_keep_their_numbers_across_batches(tmp_path, tiny_blocks):
+    rows = good_rows(60)
+    rows[52]["district"] = "火星区"
+    path = write_csv(tmp_path / "split.csv", rows, encoding="gbk")
+    lines = path.read_bytes().split(b"\n")
+    lines[20] = lines[20] + b",extra"  # line 21: one cell too many
+    path.write_bytes(b"\n".join(lines))
+    frame = load(path)
+    district = frame.report[frame.report["field"] == "district"].iloc[0]
+    assert district["row"] == line_of(path, "火星区", "gbk")
+    unsplit = frame.report[frame.report["field"] == ""].iloc[0]
+    assert unsplit["row"] == 21 and "16 columns where the header has 15" in unsplit["reason"]
+    assert frame.rows_read == 60 and len(frame.data) + len(frame.rejected) == 60
+
+
+def test_a_gbk_character_split_between_two_blocks_decodes_whole(tmp_path, monkeypatch):
+    rows = good_rows(12)
+    rows[5]["recipient_name"] = "欧阳娜娜"
+    path = write_csv(tmp_path / "gbk.csv", rows, encoding="gbk")
+    expected = load(write_csv(tmp_path / "utf8.csv", rows)).data
+    monkeypatch.setattr(reading, "_read_csv", lambda *a, **k: pytest.fail("read whole"))
+    for size in (1, 2, 3, 7):  # odd sizes cut two-byte characters at every position
+        monkeypatch.setattr(sampling.csvstream, "BLOCK_BYTES", size)
+        pd.testing.assert_frame_equal(load(path).data, expected)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 5])
+def test_a_four_byte_gb18030_character_decodes_whichever_byte_a_block_ends_on(size):
+    text = "姓名\n王𠀀,欧阳\n"
+    raw = ("\ufeff" + text).encode("gb18030")  # a BOM too: it is not text
+    feed = Utf8Feed(io.BytesIO(raw), "gb18030", block=size)
+    assert feed.read() + feed.read() + _rest(feed) == text.encode("utf-8")
+    assert feed.finished and feed.sha256() == __import__("hashlib").sha256(raw).hexdigest()
+
+
+def _rest(feed: Utf8Feed) -> bytes:
+    out = b""
+    while piece := feed.read(3):
+        out += piece
+    return out
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ('a,b\n1,"x"\n', "a quote"),
+        ("a,b\n1,2\n\n3,4\n", "a blank line or a bare CR"),
+        ("a,b\n1,2\r3,4\n", "a blank line or a bare CR"),
+        ("a,b\r\n1,2\r\n\r\n3,4\r\n", "a blank line or a bare CR"),
+        ("a,b\n1,\x002\n", "a zero byte"),
+    ],
+)
+@pytest.mark.parametrize("size", [1, 2, 64])
+def test_the_feed_stops_where_only_the_whole_file_reader_may_decide(text, why, size):
+    feed = Utf8Feed(io.BytesIO(text.encode("utf-8")), "utf-8", block=size)
+    _rest(feed)
+    assert feed.stopped == why and not feed.finished
+
+
+@pytest.mark.parametrize("text", ["a,b\n1,2\n\n\n", "a,b\r\n1,2\r\n\r\n", "a,b\r\n1,2\r"])
+def test_line_ends_at_the_end_of_the_file_are_not_blank_lines(text):
+    for size in (1, 2, 3, 64):
+        feed = Utf8Feed(io.BytesIO(text.encode()), "utf-8", block=size)
+        assert _rest(feed) == text.encode() and feed.finished
+
+
+def test_bytes_the_encoding_refuses_stop_the_feed_even_in_the_last_character():
+    feed = Utf8Feed(io.BytesIO("a,b\n1,王".encode("gb18030")[:-1]), "gb18030", block=2)
+    _rest(feed)
+    assert feed.stopped == "bytes the encoding does not read"
+
+
+def test_a_line_over_the_limit_stops_the_feed_wherever_the_blocks_cut_it():
+    text = b"a,b\n" + b"1," + b"x" * 30 + b"\n2,3\n"
+    for size in (1, 4, 7, 100):
+        feed = Utf8Feed(io.BytesIO(text), "utf-8", block=size, max_line=20)
+        _rest(feed)
+        assert feed.stopped == "a line over the limit"
+        fits = Utf8Feed(io.BytesIO(text), "utf-8", block=size, max_line=32)
+        assert _rest(fits) == text and fits.finished
+
+
+def test_batches_with_another_dictionary_keep_codes_in_order_of_first_appearance():
+    batches = [pa.array(["b", "a", "b"]).dictionary_encode(), pa.array(["c", "a", "d"]).dictionary_encode()]
+    column = DictionaryColumn()
+    for batch in batches:
+        column.add(batch)
+    unified = pa.chunked_array(batches).unify_dictionaries()
+    assert column.dictionary.to_pylist() == unified.chunk(0).dictionary.to_pylist() == ["b", "a", "c", "d"]
+    assert column.codes().tolist() == [0, 1, 0, 2, 1, 3]
+
+
+# ---- the streamed read against the whole-file read, on small exports with every kind of fault
+
+
+def _export_rows(faults: list[int], count: int) -> list[dict[str, str]]:
+    rows = good_rows(count)
+    for i, fault in enumerate(faults[:count]):
+        row = rows[i]
+        match fault:
+            case 1:
+                row["district"] = "火星区"
+            case 2:
+                row["district"] = "闸北区"
+            case 3:
+                row["phone"] = f"+86 138 0000 {i:04d}"
+            case 4:
+                row["phone"] = "14012345678"
+            case 5:
+                row["record_id"] = rows[0]["record_id"]
+            case 6:
+                row["system_rating"] = "很好"
+            case 7:
+                row["recipient_name"] = "王𠀀" if i % 2 else "ＡＢＣ"
+            case 8:
+                row["rating_time"] = "2024-02-30 10:00:00"
+            case 9:
+                row["service_date"] = "2024年3月5日"
+            case 10:
+                row["recipient_name"] = "NULL"
+    return rows
+
+
+def _whole(monkeypatch, path: Path, **kwargs) -> sampling.Frame:
+    with monkeypatch.context() as patch:
+        patch.setattr(reading, "_read_csv_streamed", lambda *a, **k: None)
+        return load(path, **kwargs)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    faults=st.lists(st.integers(0, 10), min_size=1, max_size=40),
+    count=st.integers(1, 40),
+    unsplit=st.lists(st.integers(0, 40), max_size=3),
+    block=st.integers(1, 9),
+    encoding=st.sampled_from(["gb18030", "utf-8", "utf-8-sig"]),
+)
+def test_the_streamed_read_gives_the_frame_report_and_fingerprint_of_the_whole_file_read(
+    monkeypatch, faults, count, unsplit, block, encoding
+):
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_csv(Path(folder) / "export.csv", _export_rows(faults, count), encoding=encoding)
+        if unsplit:  # lines with a cell too many or too few
+            lines = path.read_bytes().split(b"\n")
+            for number in unsplit:
+                if 0 < number < len(lines) - 1:
+                    lines[number] = lines[number] + b",x" if number % 2 else lines[number].rsplit(b",", 1)[0]
+            path.write_bytes(b"\n".join(lines))
+        expected = _whole(monkeypatch, path)
+        unsplittable = expected.rejected["reasons"].str.startswith("row cannot be split").sum()
+        with monkeypatch.context() as patch:
+            patch.setattr(sampling.csvstream, "BLOCK_BYTES", block)
+            patch.setattr(reading, "ARROW_BLOCK_BYTES", 1)
+            if expected.rows_read > unsplittable:  # a file without one good line is read whole
+                patch.setattr(reading, "_read_csv", lambda *a, **k: pytest.fail("read whole"))
+            streamed = load(path)
+    pd.testing.assert_frame_equal(streamed.data, expected.data)
+    pd.testing.assert_frame_equal(streamed.report, expected.report)
+    pd.testing.assert_frame_equal(streamed.rejected, expected.rejected)
+    assert streamed.frame_sha256 == expected.frame_sha256
+    assert streamed.source_sha256 == expected.source_sha256
+    assert streamed.summary == expected.summary
+
+
+def test_an_irregular_file_is_read_whole_and_names_its_rows_as_before(tmp_path):
+    rows = good_rows(8)
+    rows[3]["recipient_name"] = '张"三'  # a quote: only Python's csv module numbers the records right
+    path = write_csv(tmp_path / "quoted.csv", rows)
+    assert reading._read_csv_streamed(path, None, set()) is None
+    frame = load(path)
+    assert len(frame.data) == 8 and frame.data["recipient_name"].iloc[3] == '张"三'
+
+
+def test_the_file_fingerprint_of_a_streamed_read_is_the_sha256_of_the_file(tmp_path, tiny_blocks):
+    path = write_csv(tmp_path / "f.csv", good_rows(30), encoding="gbk")
+    assert load(path).source_sha256 == __import__("hashlib").sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_bom_decided_encoding_is_streamed_without_the_bom(tmp_path, tiny_blocks):
+    path = write_csv(tmp_path / "bom.csv", good_rows(10), encoding="utf-8-sig")
+    assert path.read_bytes().startswith(codecs.BOM_UTF8)
+    frame = load(path)
+    assert frame.encoding == "utf-8-sig" and "记录编号" in frame.mapping
