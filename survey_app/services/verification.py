@@ -8,6 +8,8 @@
 6. the headline figures recomputed from the stored answers equal those of the last report;
 7. rebuilding the last report gives a PDF with the recorded SHA-256 (6 and 7 are "not applicable",
    not failed, while no report was built: a study in fieldwork has nothing published to check);
+   the content is rebuilt from the database every time; only the PDF rendering of a content this
+   process already rendered is skipped (`_rendered_sha256`, keyed on the whole content);
 8. every audit entry is signed by a trusted key (fingerprint from the local keyring, the PDF or anchors);
 9. the study, its cases and every user hold the values the audit log last recorded (`state.changed`);
 10. with `pdf`: the published PDF was recorded as built, and the chain head it printed is intact;
@@ -19,13 +21,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from analysis import report as rpt
+from analysis.report.fonts import report_font
 from sampling.fingerprint import frame_sha256
 from survey_app.security.audit import verify_chain
 from survey_app.services import samples, trust_checks
@@ -33,6 +41,10 @@ from survey_app.services.auth import require
 from survey_app.services.frames import decrypted_frame_records, frame_records, latest_frame
 from survey_app.services.interviews import answer_digest
 from survey_app.storage.models import Answer, AuditEntry, Case, Interview, Study, User
+
+if TYPE_CHECKING:
+    from analysis.report import CJKFont, ReportContent
+    from survey_app.services.analysis_service import StudyAnalysis
 
 
 @dataclass(frozen=True)
@@ -193,12 +205,17 @@ def last_report_entry(session: Session, study: Study) -> dict | None:
     return json.loads(entry.details) if entry else None
 
 
-def check_headline(session: Session, study: Study, recorded: dict | None) -> Check:
+def check_headline(
+    session: Session, study: Study, recorded: dict | None, result: StudyAnalysis | None = None
+) -> Check:
+    """`result`: the study's analysis when the caller already made it (`verify_study` shares one)."""
     from survey_app.services import analysis_service
 
     if recorded is None:
         return Check("headline figures", True, NO_REPORT_YET, applicable=False)
-    current = analysis_service.headline_figures(analysis_service.analyse(session, study))
+    current = analysis_service.headline_figures(
+        result if result is not None else analysis_service.analyse(session, study)
+    )
     published = recorded.get("headline", {})
     differences = [
         f"{key}: published {published.get(key)}, recomputed {value}"
@@ -210,19 +227,74 @@ def check_headline(session: Session, study: Study, recorded: dict | None) -> Che
     return Check("headline figures", True, ", ".join(f"{k} {v}" for k, v in current.items()))
 
 
-def check_report(session: Session, study: Study, recorded: dict | None) -> Check:
-    from survey_app.services import reports
+#: (renderer, SHA-256) of each PDF this process rendered for `check_report`, by `_render_key` of what it
+#: rendered; the renderer is kept so that its `id` in the key cannot be reused by another function
+_rendered: OrderedDict[str, tuple[object, str]] = OrderedDict()
+_rendered_lock = threading.Lock()
+RENDERED_KEPT = 32
+
+
+def _render_key(content: ReportContent, font: CJKFont, renderer: object) -> str:
+    """SHA-256 of everything the PDF renderer reads: the whole content pickled (every field, cell,
+    dtype and index), the font (file, size, modification time) and the renderer function itself."""
+    font_file = Path(font.path).stat() if font.path else None
+    digest = hashlib.sha256(pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL))
+    digest.update(
+        repr(
+            (
+                font.name,
+                font.path,
+                font.subfont_index,
+                font.embedded,
+                font_file and (font_file.st_size, font_file.st_mtime_ns),
+                renderer.__module__,
+                renderer.__qualname__,
+                id(renderer),
+            )
+        ).encode()
+    )
+    return digest.hexdigest()
+
+
+def _rendered_sha256(content: ReportContent) -> str:
+    """The SHA-256 of `content` rendered as PDF. A content this process rendered before (same key) is
+    not rendered again: the renderer is deterministic (what this check relies on), so the same key
+    gives the same bytes. The cache lives in this process's memory only, never in the database or a
+    file, and the content itself is rebuilt from the database on every check: any change to what the
+    report prints changes the key (ARCHITECTURE.md, "Verification's rendering cache")."""
+    font = report_font()
+    renderer = rpt.render_pdf
+    key = _render_key(content, font, renderer)
+    with _rendered_lock:
+        if key in _rendered and _rendered[key][0] is renderer:
+            _rendered.move_to_end(key)
+            return _rendered[key][1]
+    digest = hashlib.sha256(renderer(content, font=font)).hexdigest()
+    with _rendered_lock:
+        _rendered[key] = (renderer, digest)
+        while len(_rendered) > RENDERED_KEPT:
+            _rendered.popitem(last=False)
+    return digest
+
+
+def check_report(
+    session: Session, study: Study, recorded: dict | None, result: StudyAnalysis | None = None
+) -> Check:
+    """Rebuild the recorded report variant from the database, as `reports.render_report` builds it
+    (analysis, content, PDF), and compare its SHA-256; `result` as in `check_headline`."""
+    from survey_app.services import analysis_service, reports
 
     if recorded is None:
         return Check("report", True, NO_REPORT_YET, applicable=False)
-    _, digest = reports.build_report(
+    content = reports.build_content(
         session,
         study,
         lang=recorded["lang"],
         kind=recorded["kind"],
-        record=False,
-        **reports.variant_of(recorded),
+        result=result if result is not None else analysis_service.analyse(session, study),
+        scope=reports.scope_of(**reports.variant_of(recorded)),
     )
+    digest = _rendered_sha256(content)
     pages = ", ".join(value for value in reports.variant_of(recorded).values() if value)
     what = f"{recorded['kind']} report ({recorded['lang']}{', pages of ' + pages if pages else ''})"
     if digest != recorded["sha256"]:
@@ -240,6 +312,17 @@ def _guarded(name: str, check, *args) -> Check:
         return check(*args)
     except Exception as exc:  # a tampered study must still yield a verdict for every check
         return Check(name, False, f"could not be checked: {exc}")
+
+
+def _analysis_once(session: Session, study: Study) -> StudyAnalysis | None:
+    """The study's analysis, made once for the headline and report checks (both read the same stored
+    state in one session); None if it fails, so that each of them runs it again and names the error."""
+    from survey_app.services import analysis_service
+
+    try:
+        return analysis_service.analyse(session, study)
+    except Exception:  # the two checks' own verdicts say why
+        return None
 
 
 def _trust_check(name: str, check, *args) -> Check:
@@ -260,6 +343,7 @@ def verify_study(
     if actor is not None:
         require(actor, "auditor", "researcher", "admin")
     recorded = last_report_entry(session, study)
+    result = _analysis_once(session, study) if recorded is not None else None
     published = published or trust_checks.Published()
     outside = []
     if published.pdf is not None:
@@ -284,8 +368,8 @@ def verify_study(
         _guarded("sample re-draw", check_sample, session, study),
         _guarded("audit chain", check_chain, session),
         _guarded("answers", check_answers, session, study),
-        _guarded("headline figures", check_headline, session, study, recorded),
-        _guarded("report", check_report, session, study, recorded),
+        _guarded("headline figures", check_headline, session, study, recorded, result),
+        _guarded("report", check_report, session, study, recorded, result),
         _guarded(
             "audit signatures",
             _trust_check,
