@@ -25,6 +25,7 @@ from survey_app.security import fieldcrypto
 from survey_app.services import fieldwork, frames, retention, studies, verification
 from survey_app.services.errors import InvalidState
 from survey_app.storage.models import Case, Frame, FrameIssue, FrameRecord, Study, User
+from tests.security.bytesearch import occurring
 
 PG_DUMP = "/usr/lib/postgresql/15/bin/pg_dump"
 
@@ -38,7 +39,8 @@ def _people(frame_file) -> tuple[list[str], list[str]]:
 
 
 def _found(blob: bytes, values: list[str]) -> list[str]:
-    return [v for v in values if v.encode("utf-8") in blob]
+    """The values whose UTF-8 bytes are anywhere in `blob` (one pass: `tests/security/bytesearch.py`)."""
+    return occurring(blob, values)
 
 
 def _study(db, name="demo") -> tuple[Study, User]:
