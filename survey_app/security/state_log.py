@@ -19,7 +19,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import event, inspect, or_, select
+from sqlalchemy import Float, event, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from survey_app.storage.models import AuditEntry, Case, Study, User
@@ -52,6 +52,13 @@ _KNOWN = "huifang_written_state"  # session.info key: kind → id → values ret
 #: Execution option of a statement whose caller hands the written rows over (`note_written`), read back
 #: by the statement itself (RETURNING): no SELECT of the rows before it runs.
 REPORTED = "huifang_state_reported"
+#: kind → its recorded columns of a floating-point type. SQLite's RETURNING hands back an integral REAL
+#: as an integer (a design weight of 2.0 comes back as 2, where any SELECT reads 2.0), so values handed
+#: over are recorded as the database holds them, or `verify` would see a change that never happened.
+_FLOATS = {
+    kind: {c for c in columns if isinstance(model.__table__.c[c].type, Float)}
+    for kind, (model, columns) in TRACKED.items()
+}
 
 
 def _touched(session: Session) -> dict[str, set[int]]:
@@ -79,9 +86,13 @@ def note_written(session: Session, kind: str, rows: list[Any]) -> None:
     to the same row through the ORM or a statement marks it touched again, and it is read back.
     """
     known = session.info.setdefault(_KNOWN, defaultdict(dict))
-    columns = TRACKED[kind][1]
+    columns, floats = TRACKED[kind][1], _FLOATS[kind]
     for row in rows:
-        known[kind][row.id] = _recorded_values(kind, [getattr(row, c) for c in columns])
+        values = [getattr(row, c) for c in columns]
+        values = [
+            float(v) if v is not None and c in floats else v for c, v in zip(columns, values, strict=True)
+        ]
+        known[kind][row.id] = _recorded_values(kind, values)
         touched = session.info.get(_TOUCHED, {}).get(kind)
         if touched:
             touched.discard(row.id)

@@ -197,6 +197,26 @@ def test_a_case_changed_with_plain_sql_is_named_by_the_recorded_state_check(db, 
     assert not ok and f'case {case_id}: final_disposition null → "1.1"' in detail
 
 
+def test_a_claim_returning_a_whole_number_weight_is_recorded_as_the_database_holds_it(db, admin):
+    """SQLite's RETURNING gives a REAL of 2.0 back as 2; the claim hands its row to the state log."""
+    import datetime as dt
+
+    from survey_app.services import fieldwork
+    from tests.fieldwork.conftest import make_study
+
+    study_id = make_study(db, cases=2)  # design weights 2.0
+    with db.session() as session:
+        surveyor = auth.create_user(session, None, "sue", PASSWORD, "surveyor")
+    with db.session() as session:
+        study = studies.find_study(session, str(study_id))
+        claimed = fieldwork.next_case(session, surveyor, study, now=dt.datetime(2026, 3, 2, 3))
+        name = study.name
+    recorded = entries(db, state_log.ACTION)[-1]["cases"][str(claimed.id)]
+    assert recorded[1] == "held" and isinstance(recorded[4], float)
+    ok, detail = recorded_state_check(db, name)
+    assert ok, detail
+
+
 def test_a_password_hash_replaced_in_the_database_is_named_but_never_recorded_in_clear(db, admin):
     from tests.fieldwork.conftest import make_study
 
