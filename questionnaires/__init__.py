@@ -10,40 +10,93 @@ Public API:
     to_dict(q) / from_dict(data)                        for storing versions in a database
     add_item, update_item, move_item, delete_item, add_choice, …   edits returning a new version
     freeze(q) / new_version(q) / diff(a, b)             versions
+
+Names load on first use (`sampling.lazy`): importing the package or one of its submodules costs
+nothing until a name that needs pandas or scipy is used.
 """
 
-from questionnaires.diff import Change, diff
-from questionnaires.editing import (
-    add_choice,
-    add_item,
-    add_section,
-    delete_choice,
-    delete_item,
-    delete_section,
-    move_choice,
-    move_item,
-    move_section,
-    update_choice,
-    update_item,
-    update_questionnaire,
-    update_section,
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sampling.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from questionnaires.model import Questionnaire
+
+__getattr__, __dir__, _exported = lazy_exports(
+    globals(),
+    {
+        "questionnaires.diff": (
+            "Change",
+            "diff",
+        ),
+        "questionnaires.editing": (
+            "add_choice",
+            "add_item",
+            "add_section",
+            "delete_choice",
+            "delete_item",
+            "delete_section",
+            "move_choice",
+            "move_item",
+            "move_section",
+            "update_choice",
+            "update_item",
+            "update_questionnaire",
+            "update_section",
+        ),
+        "questionnaires.errors": (
+            "AnswerError",
+            "DefinitionError",
+            "ExpressionError",
+            "FileFormatError",
+            "FrozenError",
+            "InterviewError",
+            "QuestionnaireError",
+        ),
+        "questionnaires.expressions": (
+            "Context",
+            "Expression",
+            "evaluate",
+            "parse",
+        ),
+        "questionnaires.files": (
+            "XLSFormImportWarning",
+            "dump",
+            "from_dict",
+            "load",
+            "load_with_report",
+            "to_dict",
+        ),
+        "questionnaires.interview": (
+            "Event",
+            "Interview",
+            "Option",
+            "Question",
+        ),
+        "questionnaires.model": (
+            "CASE_FIELDS",
+            "Choice",
+            "Item",
+            "Questionnaire",
+            "Section",
+            "Settings",
+        ),
+        "questionnaires.templates": (
+            "EXAMPLE_CASE",
+            "template",
+        ),
+        "questionnaires.validation": ("check_expression",),
+        "questionnaires.xlsform": (
+            "ImportReport",
+            "ImportWarning",
+            "read_xlsform",
+            "to_workbook",
+            "write_xlsform",
+        ),
+    },
 )
-from questionnaires.errors import (
-    AnswerError,
-    DefinitionError,
-    ExpressionError,
-    FileFormatError,
-    FrozenError,
-    InterviewError,
-    QuestionnaireError,
-)
-from questionnaires.expressions import Context, Expression, evaluate, parse
-from questionnaires.files import XLSFormImportWarning, dump, from_dict, load, load_with_report, to_dict
-from questionnaires.interview import Event, Interview, Option, Question
-from questionnaires.model import CASE_FIELDS, Choice, Item, Questionnaire, Section, Settings
-from questionnaires.templates import EXAMPLE_CASE, template
-from questionnaires.validation import check_expression
-from questionnaires.xlsform import ImportReport, ImportWarning, read_xlsform, to_workbook, write_xlsform
 
 
 def freeze(questionnaire: Questionnaire) -> Questionnaire:
@@ -56,57 +109,4 @@ def new_version(questionnaire: Questionnaire) -> Questionnaire:
     return questionnaire.new_version()
 
 
-__all__ = [
-    "CASE_FIELDS",
-    "EXAMPLE_CASE",
-    "AnswerError",
-    "Change",
-    "Choice",
-    "Context",
-    "DefinitionError",
-    "Event",
-    "Expression",
-    "ExpressionError",
-    "FileFormatError",
-    "FrozenError",
-    "ImportReport",
-    "ImportWarning",
-    "Interview",
-    "InterviewError",
-    "Item",
-    "Option",
-    "Question",
-    "Questionnaire",
-    "QuestionnaireError",
-    "Section",
-    "Settings",
-    "XLSFormImportWarning",
-    "add_choice",
-    "add_item",
-    "add_section",
-    "check_expression",
-    "delete_choice",
-    "delete_item",
-    "delete_section",
-    "diff",
-    "dump",
-    "evaluate",
-    "freeze",
-    "from_dict",
-    "load",
-    "load_with_report",
-    "move_choice",
-    "move_item",
-    "move_section",
-    "new_version",
-    "parse",
-    "read_xlsform",
-    "template",
-    "to_dict",
-    "to_workbook",
-    "update_choice",
-    "update_item",
-    "update_questionnaire",
-    "update_section",
-    "write_xlsform",
-]
+__all__ = sorted([*_exported, "freeze", "new_version"])

@@ -27,15 +27,10 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from sampling.fingerprint import frame_sha256
 from sampling.vocabulary import PERSONAL_FIELDS
 from survey_app.security import audit, fieldcrypto
 from survey_app.services.auth import require
 from survey_app.services.errors import InvalidState
-from survey_app.services.frames import frame_records
-from survey_app.services.recordings import purge_audio
-from survey_app.services.referrals import purge_referrals
-from survey_app.services.web_invites import purge_outbox
 from survey_app.storage.db import Database
 from survey_app.storage.models import AuditEntry, Frame, FrameIssue, FrameRecord, Study, User, utcnow
 
@@ -84,6 +79,13 @@ def purge_study(
     """Remove the study's personal data in this transaction; the caller destroys the key after commit
     (`destroy_key`). `actor` None is the start-up check. Before the period ends only an admin may purge,
     with a reason (a study cancelled, a data subject's request)."""
+    # Imported here: `purge_due` runs at every `huifang` start, and these pull in pandas and scipy.
+    from sampling.fingerprint import frame_sha256
+    from survey_app.services.frames import frame_records
+    from survey_app.services.recordings import purge_audio
+    from survey_app.services.referrals import purge_referrals
+    from survey_app.services.web_invites import purge_outbox
+
     now = now or utcnow()
     if actor is not None:
         require(actor, "admin", "researcher")

@@ -113,3 +113,10 @@ def test_version_through_click_imports_no_data_library():
 def test_entering_a_command_imports_no_data_library():
     code = "from survey_app.cli import _errors\nwith _errors():\n    pass"
     assert _modules_after(code) == ["click", "survey_app.cli"]
+
+
+def test_a_database_command_starts_without_pandas_or_scipy(tmp_path):
+    """The retention check and the study list run on every start: SQLAlchemy only, no data library."""
+    database = str(tmp_path / "huifang.db")
+    code = f"from survey_app.cli import main\ntry:\n    main(['--db', {database!r}, 'studies'])\nexcept SystemExit:\n    pass"
+    assert _modules_after(code) == ["click", "sqlalchemy", "survey_app.cli"]
