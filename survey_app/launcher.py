@@ -7,11 +7,11 @@ fixed, so click renders all of it once — the exact text it prints for each of 
 the launcher replays it from `survey_app/__pycache__/huifang-pages.txt` afterwards.
 
 The cache's first line is its key: the program name, click's help width, the interpreter, and the
-mtime/size of every file the text depends on (the command table, its error group, the package's
-`__version__`, this file and click's own modules). A miss, a stale key, a damaged file or an unwritable
+mtime/size of every file the text depends on (the command table `cli.py`, the command modules in
+`commands/`, the error group, the package's `__version__`, this file and click's own modules). A miss, a stale key, a damaged file or an unwritable
 folder renders through click again, so the cache can only ever be skipped, never wrong. Every other
-command line goes to `survey_app.cli:main`, whose commands import their heavy libraries inside the
-command function.
+command line goes to `survey_app.cli:main`, which imports only the module of the command it runs, and
+whose commands import their heavy libraries inside the command function.
 """
 
 from __future__ import annotations
@@ -101,7 +101,9 @@ def _refresh(prog: str) -> dict[tuple[str, ...], str]:
     import click
 
     click_dir = os.path.dirname(os.path.abspath(click.__file__))
+    commands = os.path.join(_PACKAGE, "commands")
     files = [os.path.join(_PACKAGE, name) for name in _SOURCES]
+    files += sorted(entry.path for entry in os.scandir(commands) if entry.name.endswith(".py"))
     files += [os.path.join(click_dir, name) for name in _CLICK_SOURCES]
     try:
         key = _context(prog) + [f"{path}{_STAMP}{_stamp(path)}" for path in files]

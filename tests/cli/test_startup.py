@@ -120,3 +120,12 @@ def test_a_database_command_starts_without_pandas_or_scipy(tmp_path):
     database = str(tmp_path / "huifang.db")
     code = f"from survey_app.cli import main\ntry:\n    main(['--db', {database!r}, 'studies'])\nexcept SystemExit:\n    pass"
     assert _modules_after(code) == ["click", "sqlalchemy", "survey_app.cli"]
+
+
+def test_a_command_loads_only_its_own_module():
+    code = "from survey_app.cli import main\ntry:\n    main(['db', '--help'])\nexcept SystemExit:\n    pass"
+    probe = (
+        f"{code}\nimport sys\nprint(sorted(m for m in sys.modules if m.startswith('survey_app.commands.')))"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
+    assert run.stdout.splitlines()[-1] == "['survey_app.commands.database']"

@@ -1,0 +1,101 @@
+"""`huifang referrals`, `huifang studies`, `huifang users`: studies, users and referrals.
+
+Loaded only when one of these commands runs or its help is rendered (`survey_app.cli.COMMANDS`).
+"""
+
+from __future__ import annotations
+
+import click
+
+from survey_app.cli import _actor, _Context, _errors, pass_ctx, user_option
+
+
+@click.command()
+@pass_ctx
+def studies(ctx: _Context) -> None:
+    """List the studies of the database: id, name, state."""
+    from survey_app.services.studies import list_studies
+
+    with _errors(), ctx.db.session() as session:
+        rows = list_studies(session)
+        if not rows:
+            click.echo("No studies yet. `huifang demo` builds one.")
+        for study in rows:
+            click.echo(f"{study.id}\t{study.name}\t{study.state}\t{study.title}")
+
+
+@click.group()
+def users() -> None:
+    """Users and roles."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(
+        ["researcher", "surveyor", "supervisor", "reviewer", "auditor", "admin", "remediation"]
+    ),
+)
+@click.option("--new-password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--surveyor-no")
+@click.option(
+    "--organisation",
+    "organisation_id",
+    help="The organisation id (e.g. ORG0001) a remediation user (整改责任单位) follows up; required for that role.",
+)
+@user_option
+@pass_ctx
+def users_add(
+    ctx: _Context,
+    username: str,
+    role: str,
+    new_password: str,
+    surveyor_no: str | None,
+    organisation_id: str | None,
+    user: str | None,
+) -> None:
+    """Create a user (as an admin; the very first user of an empty database needs no admin)."""
+    from sqlalchemy import func, select
+
+    from survey_app.services.auth import create_user
+    from survey_app.storage.models import User
+
+    with _errors():
+        with ctx.db.session() as session:
+            empty = session.scalar(select(func.count(User.id))) == 0
+        actor = None if empty else _actor(ctx, user)
+        with ctx.db.session() as session:
+            made = create_user(
+                session,
+                actor,
+                username,
+                new_password,
+                role,
+                surveyor_no=surveyor_no,
+                organisation_id=organisation_id,
+            )
+            click.echo(f"Created {made.username} ({made.role}).")
+
+
+@click.group()
+def referrals() -> None:
+    """Referral of the dissatisfied to the responsible organisation (整改), behind an identity firewall."""
+
+
+@referrals.command("create")
+@click.argument("study")
+@user_option
+@pass_ctx
+def referrals_create(ctx: _Context, study: str, user: str | None) -> None:
+    """Refer every consenting respondent below 满意 not referred yet (as a supervisor or admin)."""
+    from survey_app.services import referrals as referral_service
+    from survey_app.services.studies import find_study
+
+    with _errors():
+        actor = _actor(ctx, user)
+        with ctx.db.session() as session:
+            found = find_study(session, study)
+            made = referral_service.create_referrals(session, actor, found)
+            click.echo(f"Created {made} referral(s) for study {found.name}.")
