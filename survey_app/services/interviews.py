@@ -514,17 +514,16 @@ def replay_answers(engine: questionnaires.Interview, answers: dict[str, Any]) ->
     """Feed answers to the engine in its own order; notes are acknowledged, unknown items refused.
 
     An optional item the upload leaves out counts as not answered (a file made before the item was
-    added to the questionnaire, e.g. `referral_consent`, still loads)."""
-    while not engine.complete:
-        item = engine.current()
-        if item is None:
-            break
+    added to the questionnaire, e.g. `referral_consent`, still loads). Each step takes the next item
+    from the answer it gives (`answer` returns it), so no question is built twice."""
+    item = None if engine.complete else engine.current()
+    while item is not None:
         if item.type == "note" or (item.name not in answers and item.required is False):
-            engine.answer(None)
-            continue
-        if item.name not in answers:
+            item = engine.answer(None)
+        elif item.name in answers:
+            item = engine.answer(answers[item.name])
+        else:
             break
-        engine.answer(answers[item.name])
     extra = set(answers) - set(engine.answers)
     if extra:
         raise InvalidState(f"Answers given for items the questionnaire did not ask: {sorted(extra)}.")
