@@ -1,23 +1,207 @@
 """Uploading a case's whole call history at once: an external dialer's log, or the demo's simulator.
 
 The surveyor still claims the case from the real queue (`fieldwork.next_case`); then every attempt
-with its own time, and the interview if one took place, is stored in one transaction with one audit
-entry. The codes and the final-disposition rule are the live path's (`dispositions`), and the
-answers go through the questionnaire engine exactly as on the interview screen.
+with its own time, and the interview if one took place, is stored with the case's audit entries
+(`interview.imported` with the answers' digests, `calls.imported`). The codes and the final-disposition
+rule are the live path's (`dispositions`), and the answers go through the questionnaire engine exactly
+as on the interview screen (`interviews.replay_answers`).
+
+Many uploads in one transaction (`CallHistories`, issue 15): each case is checked, its interview
+validated and numbered, and the case finalised the moment it is added — so its surveyor can claim the
+next one — while the answers and attempts of all of them are inserted together when the batch is
+written, and the questionnaire version is read and parsed once per batch, not once per case.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Integer, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from survey_app.security import audit
+import questionnaires
+from survey_app.security import audit, state_log
 from survey_app.services import dispositions, fieldwork, interviews
 from survey_app.services.errors import InvalidState
-from survey_app.storage.models import CallAttempt, User
+from survey_app.services.questionnaire_store import load_version
+from survey_app.storage.models import Answer, CallAttempt, Case, Interview, Study, User, utcnow
+
+#: The finalising UPDATE returns the row it wrote, which refreshes the session and is handed to the
+#: state log (no read-back at the commit).
+_RETURNED = {"populate_existing": True, "synchronize_session": False, state_log.REPORTED: True}
+
+
+@functools.cache
+def _statements() -> tuple[Any, Any, Any]:
+    """(an interview of the case?, the interview's insert, the case's finalising update), built once
+    per process: a case's upload pays neither their construction nor their cache key."""
+    case_id = bindparam("case_id", type_=Integer())
+    has_interview = select(Interview.id).where(Interview.case_id == case_id)
+    insert_interview = insert(Interview).returning(Interview.id)
+    finalise = (
+        update(Case)
+        .where(Case.id == case_id)
+        .values(
+            attempts=bindparam("attempts"),
+            held_by=None,
+            held_at=None,
+            appointment_at=None,
+            next_call_after=None,
+            state="finalised",
+            final_disposition=bindparam("final"),
+        )
+        .returning(Case)
+    )
+    return has_interview, insert_interview, finalise
+
+
+class CallHistories:
+    """Call histories of cases claimed in this transaction, for one study; `write()` before the commit."""
+
+    def __init__(self, session: Session, study: Study) -> None:
+        self.session = session
+        self.study_id = study.id
+        self._study = study
+        self._version: Any = None  # (version id, parsed questionnaire), read at the first interview
+        self._answers: list[dict[str, Any]] = []
+        self._attempts: list[dict[str, Any]] = []
+
+    def add(
+        self,
+        actor: User,
+        case: Case,
+        calls: list[tuple[str, dt.datetime]],
+        *,
+        answers: dict[str, Any] | None = None,
+        interview_minutes: float = 8.0,
+    ) -> str:
+        """Store `calls` [(code, time), …] for `case`, which `actor` holds, as `fieldwork.next_case`
+        returned it in this transaction (the claim locked its row); returns the final disposition.
+
+        Only the last call may carry a final code; an interview code needs `answers`.
+        """
+        if case.study_id != self.study_id or case.state != "held" or case.held_by != actor.id:
+            raise fieldwork.not_held(case.id)
+        if case.attempts:
+            raise InvalidState(f"Case {case.id} already has {case.attempts} attempts; upload only new cases.")
+        if not calls:
+            raise InvalidState(f"Case {case.id}: an upload needs at least one call.")
+        codes = [code for code, _ in calls]
+        for code in codes[:-1]:
+            if dispositions.get(code).final:
+                raise InvalidState(f"Case {case.id}: call outcome {code} is final but more calls follow it.")
+        times = [at for _, at in calls]
+        if times != sorted(times):
+            raise InvalidState(f"Case {case.id}: the calls are not in time order.")
+        last_code, last_at = calls[-1]
+        if last_code in interviews.INTERVIEW_STATUS and answers is not None:
+            self._interview(
+                actor, case, answers, last_code, last_at, last_at + dt.timedelta(minutes=interview_minutes)
+            )
+        elif last_code in ("1.1", "1.2"):
+            raise InvalidState(f"Case {case.id}: outcome {last_code} needs the interview's answers.")
+        self._attempts.extend(
+            {
+                "case_id": case.id,
+                "surveyor_id": actor.id,
+                "attempt_no": number,
+                "started_at": at,
+                "disposition": code,
+            }
+            for number, (code, at) in enumerate(calls, start=1)
+        )
+        final = dispositions.final_of(codes)
+        finalised = self.session.scalars(
+            _statements()[2],
+            {"case_id": case.id, "attempts": len(calls), "final": final},
+            execution_options=_RETURNED,
+        ).one()
+        state_log.note_written(self.session, "cases", [finalised])
+        audit.record(
+            self.session,
+            actor.username,
+            "calls.imported",
+            study_id=case.study_id,
+            entity="case",
+            entity_id=case.id,
+            calls=[[code, at.isoformat()] for code, at in calls],
+            final=final,
+        )
+        return final
+
+    def _interview(
+        self,
+        actor: User,
+        case: Case,
+        answers: dict[str, Any],
+        code: str,
+        started_at: dt.datetime,
+        ended_at: dt.datetime,
+    ) -> None:
+        """Check the answers through the engine, number the interview and audit its answers' digests
+        (as `interviews.store_interview` does); the answers themselves are inserted by `write`."""
+        session = self.session
+        has_interview, insert_interview, _ = _statements()
+        connection = session.connection()  # plain rows: no ORM objects are read or written here
+        if connection.execute(has_interview, {"case_id": case.id}).first() is not None:
+            raise InvalidState(f"Case {case.id} already has an interview.")
+        if self._version is None:
+            version = interviews.study_questionnaire(session, self._study)
+            self._version = (version.id, load_version(session, version.id))
+        version_id, questionnaire = self._version
+        engine = questionnaires.Interview(questionnaire, case=interviews.case_fields(case, actor))
+        interviews.replay_answers(engine, answers)
+        if code in ("1.1", "4.11", "4.12") and not engine.complete:
+            raise InvalidState(
+                f"Case {case.id}: the answers do not complete the questionnaire "
+                f"(stopped at {engine.current().name})."
+            )
+        interview_id = connection.execute(
+            insert_interview,
+            {
+                "case_id": case.id,
+                "questionnaire_version_id": version_id,
+                "surveyor_id": actor.id,
+                "started_at": started_at,
+                "ended_at": ended_at,
+                "status": interviews.INTERVIEW_STATUS[code],
+                "mode": "cati",
+            },
+        ).scalar_one()
+        now = utcnow()
+        digests = {}
+        for item, value in engine.answers.items():
+            digests[item] = digest = interviews.answer_digest(interview_id, item, value, version_id)
+            self._answers.append(
+                {
+                    "interview_id": interview_id,
+                    "item": item,
+                    "value": value,
+                    "digest": digest,
+                    "questionnaire_version_id": version_id,
+                    "answered_at": now,
+                    "surveyor_id": actor.id,
+                }
+            )
+        audit.record(
+            session,
+            actor.username,
+            "interview.imported",
+            study_id=case.study_id,
+            entity="interview",
+            entity_id=interview_id,
+            answers=digests,
+        )
+
+    def write(self) -> None:
+        """Insert the answers and attempts added so far (two statements however many cases)."""
+        if self._answers:
+            self.session.execute(insert(Answer), self._answers)
+        if self._attempts:
+            self.session.execute(insert(CallAttempt), self._attempts)
+        self._answers, self._attempts = [], []
 
 
 def import_call_history(
@@ -29,60 +213,10 @@ def import_call_history(
     answers: dict[str, Any] | None = None,
     interview_minutes: float = 8.0,
 ) -> str:
-    """Store `calls` [(code, time), …] for a case `actor` holds; returns the final disposition.
-
-    Only the last call may carry a final code; an interview code needs `answers`.
-    """
+    """Store `calls` [(code, time), …] for one case `actor` holds (read and locked here); returns the
+    final disposition. Only the last call may carry a final code; an interview code needs `answers`."""
     case = fieldwork._own_case(session, actor, case_id)
-    if case.attempts:
-        raise InvalidState(f"Case {case_id} already has {case.attempts} attempts; upload only new cases.")
-    if not calls:
-        raise InvalidState(f"Case {case_id}: an upload needs at least one call.")
-    codes = [code for code, _ in calls]
-    for code in codes[:-1]:
-        if dispositions.get(code).final:
-            raise InvalidState(f"Case {case_id}: call outcome {code} is final but more calls follow it.")
-    times = [at for _, at in calls]
-    if times != sorted(times):
-        raise InvalidState(f"Case {case_id}: the calls are not in time order.")
-    last_code, last_at = calls[-1]
-    if last_code in interviews.INTERVIEW_STATUS and answers is not None:
-        interviews.store_interview(
-            session,
-            actor,
-            case,
-            answers,
-            started_at=last_at,
-            ended_at=last_at + dt.timedelta(minutes=interview_minutes),
-            code=last_code,
-        )
-    elif last_code in ("1.1", "1.2"):
-        raise InvalidState(f"Case {case_id}: outcome {last_code} needs the interview's answers.")
-    session.execute(
-        insert(CallAttempt),
-        [
-            {
-                "case_id": case.id,
-                "surveyor_id": actor.id,
-                "attempt_no": number,
-                "started_at": at,
-                "disposition": code,
-            }
-            for number, (code, at) in enumerate(calls, start=1)
-        ],
-    )
-    case.attempts = len(calls)
-    case.held_by = case.held_at = None
-    case.appointment_at = case.next_call_after = None
-    case.state, case.final_disposition = "finalised", dispositions.final_of(codes)
-    audit.record(
-        session,
-        actor.username,
-        "calls.imported",
-        study_id=case.study_id,
-        entity="case",
-        entity_id=case.id,
-        calls=[[code, at.isoformat()] for code, at in calls],
-        final=case.final_disposition,
-    )
-    return case.final_disposition
+    uploads = CallHistories(session, session.get(Study, case.study_id))
+    final = uploads.add(actor, case, calls, answers=answers, interview_minutes=interview_minutes)
+    uploads.write()
+    return final

@@ -577,9 +577,15 @@ def render_report(
     kind: str = "full",
     district: str | None = None,
     domain: str | None = None,
+    result: analysis_service.StudyAnalysis | None = None,
 ) -> BuiltReport:
-    """The PDF of the study's current state, not yet recorded anywhere."""
-    result = analysis_service.analyse(session, study)
+    """The PDF of the study's current state, not yet recorded anywhere.
+
+    A caller that has just analysed the same state (`analysis_service.analyse`, nothing written to the
+    cases, answers or frame since) may pass its `result` instead of paying for a second analysis; the
+    PDF is the same, and `verify` rebuilds it from a fresh analysis to prove it."""
+    if result is None:
+        result = analysis_service.analyse(session, study)
     content = build_content(
         session, study, lang=lang, kind=kind, result=result, scope=scope_of(district, domain)
     )

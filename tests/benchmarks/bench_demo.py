@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 TARGET_S = 20.0
-STAGE = re.compile(r"^  (\S.*?)\s{2,}(\d+\.\d) s$")
+STAGE = re.compile(r"^  (\S.*?)\s{2,}(\d+\.\d) s  \(CPU\s+(\d+\.\d) s\)$")
 
 
 def main() -> None:
@@ -46,8 +46,8 @@ def main() -> None:
         sys.exit(f"huifang demo failed:\n{done.stderr or done.stdout}")
     stages = [m.groups() for line in done.stdout.splitlines() if (m := STAGE.match(line))]
     print(f"load average before {load_before[0]:.2f} / after {load_after[0]:.2f} (1 min), 2 cores")
-    for name, seconds in stages:
-        print(f"  {name:<30} {float(seconds):6.1f} s")
+    for name, seconds, cpu_seconds in stages:
+        print(f"  {name:<30} wall {float(seconds):6.1f} s   CPU {float(cpu_seconds):6.1f} s")
     print(
         f"huifang demo wall time {wall:6.1f} s — target {TARGET_S:.0f} s ({wall / TARGET_S:.2f}× the target)"
     )
