@@ -156,36 +156,60 @@ class Utf8Feed(io.RawIOBase):
         self._queue.append(out)
 
     def _watch(self, out: bytes) -> str | None:
-        """Why the whole-file reader must take over, from this piece of UTF-8 (None: read on)."""
+        """Why the whole-file reader must take over, from this piece of UTF-8 (None: read on).
+
+        Every run of line ends followed by text must be one LF or CRLF; the runs that end the file are
+        not blank lines, so a piece's trailing run waits for the next piece. No copy of the piece.
+        """
         if b"\x00" in out:
             return "a zero byte"
         if b'"' in out:
             return "a quote"
-        body = len(out.rstrip(_LINE_ENDS))
-        if body:  # the line ends held back are followed by text: one LF or CRLF, else irregular
-            interior = self._pending + out[:body]
-            if any(pair in interior for pair in _IRREGULAR_PAIRS) or interior.count(b"\r") != interior.count(
-                b"\r\n"
-            ):
-                return "a blank line or a bare CR"
-            self._pending = out[body:]
-        else:
-            self._pending += out
-        self._pending = self._pending[:3]  # three line ends are irregular whatever follows them
         if self._max_line is not None and self._line_too_long(out):
             return "a line over the limit"
+        body = len(out)
+        while body and out[body - 1] in _LINE_ENDS:
+            body -= 1
+        if not body:
+            self._pending = (self._pending + out)[:3]  # three line ends are irregular whatever follows
+            return None
+        lead = 0
+        while lead < 3 and out[lead] in _LINE_ENDS:
+            lead += 1
+        joined = self._pending + out[:lead]
+        if joined not in (b"", b"\n", b"\r\n") or out.find(b"\n\n", 0, body) >= 0:
+            return "a blank line or a bare CR"
+        if out.find(b"\r", 0, body) >= 0 and (
+            any(out.find(pair, 0, body) >= 0 for pair in _IRREGULAR_PAIRS)
+            or out.count(b"\r", 0, body) != out.count(b"\r\n", 0, body)
+        ):
+            return "a blank line or a bare CR"
+        self._pending = out[body:][:3]
         return None
 
     def _line_too_long(self, out: bytes) -> bool:
-        ends = np.flatnonzero(np.frombuffer(out, dtype=np.uint8) == 10)
-        if not ends.size:
-            self._line += len(out)
-            return self._line > self._max_line
-        longest = self._line + int(ends[0])
-        if ends.size > 1:
-            longest = max(longest, int((np.diff(ends) - 1).max()))
-        self._line = len(out) - int(ends[-1]) - 1
-        return max(longest, self._line) > self._max_line
+        """Whether a line (bytes between two LFs) in this piece, or one it continues, is over the limit.
+
+        A few searches per limit's worth of bytes, not one per line: from the start of a line, the last
+        LF within the next ``limit`` + 1 bytes starts a line again; none there means a line too long.
+        """
+        limit = self._max_line
+        size = len(out)
+        end = out.find(b"\n", 0, limit - self._line + 1)  # the line carried over must end in time
+        if end < 0:
+            if size > limit - self._line:
+                return True
+            self._line += size
+            return False
+        start = end + 1
+        while size - start > limit:
+            end = out.rfind(b"\n", start, start + limit + 1)
+            if end < 0:
+                return True
+            start = end + 1
+        last = out.rfind(b"\n", start)
+        self._line = size - (last + 1 if last >= 0 else start)
+        return False
 
 
 class DictionaryColumn:

@@ -48,8 +48,9 @@ from sampling.limits import DEFAULT_LIMITS, FrameLimits, megabytes
 CANDIDATE_ENCODINGS: tuple[str, ...] = ("utf_8", "gb18030", "big5", "utf_16")
 _GB_FAMILY = {"gb2312", "gbk", "gb18030", "cp936", "hz", "euc_cn", "ms936"}
 DETECTION_SAMPLE_BYTES = 256 * 1024
-#: Least bytes Arrow's CSV reader parses at a time (a block holds at least one whole line).
-ARROW_BLOCK_BYTES = 1 << 20
+#: Least bytes Arrow's CSV reader parses at a time when it streams (a block holds at least one whole
+#: line); each block is a batch with a dictionary of its own, so few large blocks cost less.
+ARROW_BLOCK_BYTES = 16 << 20
 
 
 @dataclass
@@ -431,8 +432,7 @@ def _stream_csv(
         return "skip"
 
     with path.open("rb") as fh:
-        max_line = limits.max_line_bytes if limits.max_line_bytes < (1 << 20) else None  # else Arrow's block
-        feed = Utf8Feed(fh, codec, block=csvstream.BLOCK_BYTES, max_line=max_line)
+        feed = Utf8Feed(fh, codec, block=csvstream.BLOCK_BYTES, max_line=limits.max_line_bytes)
         line = feed.first_line(arrow_block)
         if line is None:
             return None

@@ -244,3 +244,21 @@ def test_a_bom_decided_encoding_is_streamed_without_the_bom(tmp_path, tiny_block
     assert path.read_bytes().startswith(codecs.BOM_UTF8)
     frame = load(path)
     assert frame.encoding == "utf-8-sig" and "记录编号" in frame.mapping
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet="a\n\r", max_size=60), limit=st.integers(0, 12), block=st.integers(1, 16))
+def test_the_feed_stops_exactly_at_a_line_over_the_limit_or_a_blank_line_or_bare_cr(text, limit, block):
+    """Against the whole-file checks, whatever the blocks cut."""
+    data = ("h\n" + text).encode()
+    feed = Utf8Feed(io.BytesIO(data), "utf-8", block=block, max_line=limit)
+    out = _rest(feed)
+    reasons = set()
+    if max(len(line) for line in data.split(b"\n")) > limit:
+        reasons.add("a line over the limit")
+    if reading._irregular(data):
+        reasons.add("a blank line or a bare CR")
+    if reasons:  # whichever the feed meets first
+        assert feed.stopped in reasons
+    else:
+        assert feed.finished and out == data
