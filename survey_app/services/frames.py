@@ -132,10 +132,10 @@ def store_frame(
     frame.public_sha256 = frame_sha256(data.drop(columns=[c for c in PERSONAL_FIELDS if c in data.columns]))
     session.add(frame)
     session.flush()
-    rows = _records(data, frame.id, study_cipher(session, study, create=True))
-    for start in range(0, len(rows), _CHUNK):
-        session.execute(insert(FrameRecord), rows[start : start + _CHUNK])
-    if len(issues):
+    cipher = study_cipher(session, study, create=True)
+    for start in range(0, len(data), _CHUNK):  # a chunk's records at a time: never every row as a dict
+        session.execute(insert(FrameRecord), _records(data.iloc[start : start + _CHUNK], frame.id, cipher))
+    for start in range(0, len(issues), _CHUNK):
         issue_rows = [
             {
                 "frame_id": frame.id,
@@ -145,10 +145,9 @@ def store_frame(
                 "reason": str(r["reason"]),
                 "action": str(r["action"]),
             }
-            for r in issues.to_dict("records")
+            for r in issues.iloc[start : start + _CHUNK].to_dict("records")
         ]
-        for start in range(0, len(issue_rows), _CHUNK):
-            session.execute(insert(FrameIssue), issue_rows[start : start + _CHUNK])
+        session.execute(insert(FrameIssue), issue_rows)
     audit.record(
         session,
         actor.username,
