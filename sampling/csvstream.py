@@ -57,7 +57,6 @@ class Utf8Feed(io.RawIOBase):
         self._pending = b""  # line ends not yet followed by text: blank lines only if text follows
         self._line = 0  # length of the line not yet ended (when lines are measured)
         self._digest = hashlib.sha256()
-        self.bytes_read = 0
         #: Why the feed stopped before the end of the file (None while it has not).
         self.stopped: str | None = None
 
@@ -125,7 +124,6 @@ class Utf8Feed(io.RawIOBase):
     def _more(self) -> None:
         """Decode the next block into the queue (or reach the end, or stop)."""
         raw = self._fh.read(self._block)
-        self.bytes_read += len(raw)
         self._digest.update(raw)
         try:
             text = self._decoder.decode(raw, final=not raw)

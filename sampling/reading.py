@@ -384,6 +384,35 @@ def _read_csv_python(text: str, headers: list[str], path: Path, codec: str, dete
     return table
 
 
+def _arrow_options(
+    headers: list[str],
+    dictionary_headers: set[str],
+    block: int,
+    use_threads: bool,
+    bad: list[tuple[int | None, str, str]],
+) -> dict[str, object]:
+    """Arrow's CSV options for an export: every value text (few-valued fields as dictionaries), the
+    header line skipped for ``headers``, each line that does not split into them appended to ``bad``."""
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        reason = f"{row.actual_columns} columns where the header has {row.expected_columns}"
+        bad.append((row.number, row.text, reason))
+        return "skip"
+
+    types = {
+        h: pa.dictionary(pa.int32(), pa.string()) if h in dictionary_headers else pa.string() for h in headers
+    }
+    return {
+        "read_options": pacsv.ReadOptions(
+            column_names=headers, skip_rows=1, use_threads=use_threads, block_size=block
+        ),
+        "parse_options": pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+        "convert_options": pacsv.ConvertOptions(
+            column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False
+        ),
+    }
+
+
 def _read_csv_streamed(
     path: Path,
     encoding: str | None,
@@ -420,17 +449,6 @@ def _stream_csv(
     # Arrow refuses a row longer than its block
     arrow_block = max(ARROW_BLOCK_BYTES, limits.max_line_bytes + 1)
     bad: list[tuple[int | None, str, str]] = []
-
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        bad.append(
-            (
-                row.number,
-                row.text,
-                f"{row.actual_columns} columns where the header has {row.expected_columns}",
-            )
-        )
-        return "skip"
-
     with path.open("rb") as fh:
         feed = Utf8Feed(fh, codec, block=csvstream.BLOCK_BYTES, max_line=limits.max_line_bytes)
         line = feed.first_line(arrow_block)
@@ -444,21 +462,10 @@ def _stream_csv(
             return None
         plain: dict[str, list[pa.Array]] = {h: [] for h in headers if h not in dictionary_headers}
         dictionaries = {h: DictionaryColumn() for h in headers if h in dictionary_headers}
-        types = {
-            h: pa.dictionary(pa.int32(), pa.string()) if h in dictionary_headers else pa.string()
-            for h in headers
-        }
         try:
             with arrow_pool():
                 reader = pacsv.open_csv(
-                    feed,
-                    read_options=pacsv.ReadOptions(
-                        column_names=headers, skip_rows=1, use_threads=use_threads, block_size=arrow_block
-                    ),
-                    parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
-                    convert_options=pacsv.ConvertOptions(
-                        column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False
-                    ),
+                    feed, **_arrow_options(headers, dictionary_headers, arrow_block, use_threads, bad)
                 )
                 for batch in reader:
                     for header, column in zip(headers, batch.columns, strict=True):
@@ -546,29 +553,13 @@ def _read_csv(
         _long_line(utf8, path, limits)
     if irregular:
         return _read_csv_python(text, headers, path, codec, detected)
-    types = {
-        h: pa.dictionary(pa.int32(), pa.string()) if h in dictionary_headers else pa.string() for h in headers
-    }
     block = max(1 << 20, limits.max_line_bytes + 1)  # Arrow refuses a row longer than its block
 
     def read(use_threads: bool) -> tuple[pa.Table, list[tuple[int | None, str, str]]]:
         bad: list[tuple[int | None, str, str]] = []
-
-        def on_invalid(row: pacsv.InvalidRow) -> str:
-            reason = f"{row.actual_columns} columns where the header has {row.expected_columns}"
-            bad.append((row.number, row.text, reason))
-            return "skip"
-
         with arrow_pool():
             table = pacsv.read_csv(
-                io.BytesIO(utf8),
-                read_options=pacsv.ReadOptions(
-                    column_names=headers, skip_rows=1, use_threads=use_threads, block_size=block
-                ),
-                parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
-                convert_options=pacsv.ConvertOptions(
-                    column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False
-                ),
+                io.BytesIO(utf8), **_arrow_options(headers, dictionary_headers, block, use_threads, bad)
             )
         return table, bad
 
