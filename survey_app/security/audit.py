@@ -43,6 +43,7 @@ ROTATED = "key.rotated"
 PENDING_KEY = "huifang_audit_pending"  # session.info: entries recorded in this transaction, not yet chained
 HEAD_KEY = "huifang_audit_head"  # session.info: (last_id, last_hash) read under SQLite's write lock
 _SAVEPOINTS = "huifang_audit_savepoints"  # session.info: nested transaction → pending count at its start
+_SIGNER = "huifang_audit_signer"  # session.info: the signing key of this transaction (looked up once)
 
 
 def canonical_json(value: Any) -> str:
@@ -82,7 +83,7 @@ def record(
     The entry is chained and written just before the commit, with every other entry of the
     transaction, in one statement (`write_pending`); its id and hash are known from then on.
     """
-    signer = signing.active_signer()
+    signer = _signer(session)
     if signer is not None and signer.endorsement and _rotation_unrecorded(session, signer):
         session.info[ROTATION_KEY] = signer.fingerprint
         record(
@@ -99,6 +100,14 @@ def record(
     session.info.setdefault(PENDING_KEY, []).append(
         (actor, action, study_id, entity, entity_key, canonical_json(details))
     )
+
+
+def _signer(session: Session) -> signing.Signer | None:
+    """The active signing key, looked up once per transaction (finding it resolves the key folder's
+    path and reads the keyring's time stamp, which is not free on every entry of a hot path)."""
+    if _SIGNER not in session.info:
+        session.info[_SIGNER] = signing.active_signer()
+    return session.info[_SIGNER]
 
 
 def note_head(session: Session, last_id: int, last_hash: str, *, locked: bool = False) -> None:
@@ -148,7 +157,8 @@ def write_pending(session: Session) -> None:
             select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()
         ).one()
     last_id, last_hash = head
-    signer = signing.active_signer()
+    signer = _signer(session)
+    public_hex = signer.public_key_hex if signer else None
     at = utcnow()
     rows = []
     for actor, action, study_id, entity, entity_key, details_json in pending:
@@ -168,7 +178,7 @@ def write_pending(session: Session) -> None:
                 "details": details_json,
                 "prev_hash": last_hash,
                 "hash": digest,
-                "key_id": signer.public_key_hex if signer else None,
+                "key_id": public_hex,
                 "signature": signer.sign_entry(last_id, digest) if signer else None,
             }
         )
@@ -216,7 +226,7 @@ def _undo_savepoint(session: Session, previous_transaction) -> None:
 
 
 def _forget_pending(session: Session) -> None:
-    for key in (PENDING_KEY, HEAD_KEY, _SAVEPOINTS):
+    for key in (PENDING_KEY, HEAD_KEY, _SAVEPOINTS, _SIGNER):
         session.info.pop(key, None)
 
 

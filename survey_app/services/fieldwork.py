@@ -33,15 +33,30 @@ and sees a number only through `reveal_phone`, which is audited.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, exists, func, literal, or_, select, update
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from survey_app.security import audit, state_log
 from survey_app.security.masking import mask_name, mask_phone
@@ -138,7 +153,12 @@ class CallingRules:
     @classmethod
     def of(cls, study: Study) -> CallingRules:
         """The study's rules; a setting that makes no sense raises InvalidState naming it."""
-        settings = {**DEFAULT_RULES, **{k: v for k, v in (study.settings or {}).items() if v is not None}}
+        return cls.from_settings(study.settings)
+
+    @classmethod
+    def from_settings(cls, study_settings: dict[str, Any] | None) -> CallingRules:
+        """The rules of a study's `settings` (read without loading the study: `record_attempt`)."""
+        settings = {**DEFAULT_RULES, **{k: v for k, v in (study_settings or {}).items() if v is not None}}
         hours = settings["calling_hours"]
         if not isinstance(hours, list | tuple) or len(hours) != 2:
             raise InvalidState(
@@ -246,6 +266,14 @@ def calling_allowed(study: Study, now_utc: dt.datetime) -> tuple[bool, str]:
     return CallingRules.of(study).allows(now_utc)
 
 
+def flushed_connection(session: Session) -> Connection:
+    """The session's connection, for a hot-path statement built once and run as Core (without the ORM's
+    per-statement work), after writing what the session holds pending, as an ORM statement would."""
+    if session.autoflush:
+        session.flush()
+    return session.connection()
+
+
 def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
@@ -259,12 +287,13 @@ def _held_case(session: Session, actor: User, study: Study) -> Case | None:
     )
 
 
-def _groups(study: Study, actor: User, now: dt.datetime, rules: CallingRules) -> dict[str, Any]:
-    """The conditions of the four queue groups, in the order they are served."""
+def _groups(now: Any, due_until: Any, stale_before: Any) -> dict[str, Any]:
+    """The conditions of the four queue groups, in the order they are served.
+
+    `now`, `due_until` (now + the appointment lead) and `stale_before` (now − the claim timeout) are
+    values or, in the statements built once (`_claim_statements`), bind parameters."""
     return {
-        "appointments_due": and_(
-            Case.state == "appointment", Case.appointment_at <= now + rules.appointment_lead
-        ),
+        "appointments_due": and_(Case.state == "appointment", Case.appointment_at <= due_until),
         # a case invited to answer by link waits for the web until its link expires (web_invites)
         "fresh": and_(Case.state == "pending", Case.attempts == 0, ~_awaiting_web(now)),
         "retries_due": and_(
@@ -272,29 +301,29 @@ def _groups(study: Study, actor: User, now: dt.datetime, rules: CallingRules) ->
             Case.attempts > 0,
             or_(Case.next_call_after.is_(None), Case.next_call_after <= now),
         ),
-        "abandoned_claims": and_(Case.state == "held", Case.held_at < now - rules.claim_timeout),
+        "abandoned_claims": and_(Case.state == "held", Case.held_at < stale_before),
     }
 
 
-def _awaiting_web(now: dt.datetime) -> Any:
+def _awaiting_web(now: Any) -> Any:
     """A correlated condition, no extra query: the case's web invitation link still runs."""
     return exists().where(WebInvitation.case_id == Case.id, WebInvitation.expires_at > now)
 
 
-def _offerable(study: Study, actor: User) -> Select:
-    mine_or_unassigned = or_(Case.assigned_to.is_(None), Case.assigned_to == actor.id)
-    return select(Case).where(Case.study_id == study.id, mine_or_unassigned)
+def _offerable(study_id: Any, actor_id: Any) -> Select:
+    mine_or_unassigned = or_(Case.assigned_to.is_(None), Case.assigned_to == actor_id)
+    return select(Case).where(Case.study_id == study_id, mine_or_unassigned)
 
 
-def _queue_query(study: Study, actor: User, now: dt.datetime, rules: CallingRules) -> Select:
+def _queue_query(study_id: Any, actor_id: Any, now: Any, due_until: Any, stale_before: Any) -> Select:
     """One query for the whole queue: the case this surveyor holds, then each group in turn.
 
     One round trip instead of five matters under load; the order within a group is: assigned to me
     first, then the group's time (appointment, retry due, claim), then priority, replicate and
     selection order (fresh cases have no time, so priority leads there).
     """
-    groups = _groups(study, actor, now, rules)
-    held_by_me = and_(Case.state == "held", Case.held_by == actor.id)
+    groups = _groups(now, due_until, stale_before)
+    held_by_me = and_(Case.state == "held", Case.held_by == actor_id)
     rank = case(
         (held_by_me, 0),
         *((condition, index) for index, condition in enumerate(groups.values(), start=1)),
@@ -306,7 +335,7 @@ def _queue_query(study: Study, actor: User, now: dt.datetime, rules: CallingRule
         else_=func.coalesce(Case.next_call_after, _EPOCH),
     )
     return (
-        _offerable(study, actor)
+        _offerable(study_id, actor_id)
         .where(or_(held_by_me, *groups.values()))
         .order_by(
             rank,
@@ -336,12 +365,18 @@ def next_case(
         allowed, why = rules.allows(now)
         if not allowed:
             raise InvalidState(why)
-    query = _queue_query(study, actor, now, rules)
+    parameters = {
+        "of_study": study.id,
+        "actor_id": actor.id,
+        "now": now,
+        "due_until": now + rules.appointment_lead,
+        "stale_before": now - rules.claim_timeout,
+    }
     try:
         if _is_postgres(session):
-            claimed, previous_state, previous_holder = _claim_postgres(session, actor, query, now)
+            claimed, previous_state, previous_holder = _claim_postgres(session, parameters)
         else:
-            claimed, previous_state, previous_holder = _claim_sqlite(session, actor, query, now)
+            claimed, previous_state, previous_holder = _claim_sqlite(session, actor, parameters)
     except IntegrityError:  # uq_cases_one_held_per_surveyor: another window claimed for this surveyor
         raise InvalidState(
             "Another window of yours claimed a case at the same moment; ask for the next case again.",
@@ -366,16 +401,38 @@ def next_case(
 _REPORTED = {"populate_existing": True, "synchronize_session": False, state_log.REPORTED: True}
 
 
-def _claim_postgres(
-    session: Session, actor: User, query: Select, now: dt.datetime
-) -> tuple[Case | None, str | None, int | None]:
-    """Lock the surveyor's row, pick, lock and claim the first case: one statement.
+_INT, _TIME = Integer(), DateTime()
 
-    The surveyor's row lock (a CTE, the pick's one-time filter) makes two windows of one surveyor take
-    turns, so the second is handed the case the first claimed; the pick skips cases other surveyors
-    are claiming. The case this surveyor already holds ranks first and keeps its claim time.
+
+@functools.cache
+def _claim_statements(postgres: bool) -> tuple[Any, ...]:
+    """The claim's statements, built once per process and dialect (a call pays neither their
+    construction nor their cache key); parameters: of_study, actor_id, now, due_until, stale_before.
+
+    PostgreSQL: one statement. The surveyor's row lock (a CTE, the pick's one-time filter) makes two
+    windows of one surveyor take turns, so the second is handed the case the first claimed; the pick
+    skips cases other surveyors are claiming; the case this surveyor already holds ranks first and
+    keeps its claim time. SQLite (under `BEGIN IMMEDIATE` nobody else writes): the read of the first
+    case with the audit head, and the claim.
     """
-    me = select(User.id).where(User.id == actor.id).with_for_update().cte("me")
+    actor_id = bindparam("actor_id", type_=_INT)
+    now = bindparam("now", type_=_TIME)
+    query = _queue_query(
+        bindparam("of_study", type_=_INT),
+        actor_id,
+        now,
+        bindparam("due_until", type_=_TIME),
+        bindparam("stale_before", type_=_TIME),
+    )
+    if not postgres:
+        claim = (
+            update(Case)
+            .where(Case.id == bindparam("claimed_id", type_=_INT))
+            .values(state="held", held_by=actor_id, held_at=now)
+            .returning(Case)
+        )
+        return query.add_columns(*audit.head_columns()).limit(1), claim
+    me = select(User.id).where(User.id == actor_id).with_for_update().cte("me")
     pick = (
         query.with_only_columns(Case.id, Case.state.label("old_state"), Case.held_by.label("old_holder"))
         .where(select(me.c.id).exists())
@@ -383,24 +440,31 @@ def _claim_postgres(
         .with_for_update(of=Case, skip_locked=True)
         .subquery("pick")
     )
-    mine = and_(pick.c.old_state == "held", pick.c.old_holder == actor.id)
-    row = session.execute(
+    mine = and_(pick.c.old_state == "held", pick.c.old_holder == actor_id)
+    claim = (
         update(Case)
         .where(Case.id == pick.c.id)
-        .values(state="held", held_by=actor.id, held_at=case((mine, Case.held_at), else_=literal(now)))
-        .returning(Case, pick.c.old_state, pick.c.old_holder),
-        execution_options=_REPORTED,
-    ).first()
+        .values(state="held", held_by=actor_id, held_at=case((mine, Case.held_at), else_=now))
+        .returning(Case, pick.c.old_state, pick.c.old_holder)
+    )
+    return (claim,)
+
+
+def _claim_postgres(
+    session: Session, parameters: dict[str, Any]
+) -> tuple[Case | None, str | None, int | None]:
+    """Lock the surveyor's row, pick, lock and claim the first case: one statement."""
+    (claim,) = _claim_statements(True)
+    row = session.execute(claim, parameters, execution_options=_REPORTED).first()
     return (None, None, None) if row is None else (row[0], row[1], row[2])
 
 
 def _claim_sqlite(
-    session: Session, actor: User, query: Select, now: dt.datetime
+    session: Session, actor: User, parameters: dict[str, Any]
 ) -> tuple[Case | None, str | None, int | None]:
     """Under `BEGIN IMMEDIATE` nobody else writes: read the first case (and the audit head), claim it."""
-    row = session.execute(
-        query.add_columns(*audit.head_columns()).limit(1).execution_options(populate_existing=True)
-    ).first()
+    read, claim = _claim_statements(False)
+    row = session.execute(read, parameters, execution_options={"populate_existing": True}).first()
     if row is None:
         return None, None, None
     found, last_id, last_hash = row
@@ -409,11 +473,7 @@ def _claim_sqlite(
     if previous_state == "held" and previous_holder == actor.id:
         return found, previous_state, previous_holder
     claimed = session.scalars(
-        update(Case)
-        .where(Case.id == found.id)
-        .values(state="held", held_by=actor.id, held_at=now)
-        .returning(Case),
-        execution_options=_REPORTED,
+        claim, {**parameters, "claimed_id": found.id}, execution_options=_REPORTED
     ).one()
     return claimed, previous_state, previous_holder
 
@@ -447,10 +507,14 @@ def _personal(session: Session, case: Case) -> tuple[str | None, str | None]:
     try:
         return open_personal(session, study, case.record)
     except KeyUnavailable:
-        raise InvalidState(
-            f"The personal data of study {study.name} was purged; case {case.id} can no longer be called.",
-            zh=f"调查项目 {study.name} 的个人信息已按保存期限删除，个案 {case.id} 无法再拨打。",
-        ) from None
+        raise _purged(study.name, case.id) from None
+
+
+def _purged(study_name: str, case_id: int) -> InvalidState:
+    return InvalidState(
+        f"The personal data of study {study_name} was purged; case {case_id} can no longer be called.",
+        zh=f"调查项目 {study_name} 的个人信息已按保存期限删除，个案 {case_id} 无法再拨打。",
+    )
 
 
 def view_case(session: Session, actor: User, case_id: int) -> CaseView:
@@ -477,12 +541,52 @@ def view_case(session: Session, actor: User, case_id: int) -> CaseView:
     )
 
 
+@functools.cache
+def _reveal_statement(sqlite: bool) -> Select:
+    """The held case, locked, with what decrypting its number needs (and on SQLite the audit head):
+    one statement, built once per process and dialect."""
+    statement = (
+        select(
+            Case.state,
+            Case.held_by,
+            Case.study_id,
+            Study.name,
+            Study.data_key_id,
+            FrameRecord.frame_id,
+            FrameRecord.record_id,
+            FrameRecord.phone_sealed,
+        )
+        .join(Study, Study.id == Case.study_id)
+        .join(FrameRecord, FrameRecord.id == Case.frame_record_id)
+        .where(Case.id == bindparam("case_id", type_=_INT))
+        .with_for_update(of=Case)
+    )
+    return statement.add_columns(*audit.head_columns()) if sqlite else statement
+
+
 def reveal_phone(session: Session, actor: User, case_id: int) -> str:
-    """The full number, decrypted for the surveyor who holds the case; every reveal is in the audit log."""
-    case = _own_case(session, actor, case_id)
-    _, phone = _personal(session, case)
+    """The full number, decrypted for the surveyor who holds the case; every reveal is in the audit log.
+
+    Statements: the locking read (`_reveal_statement`); the audit entry follows at the commit."""
+    from survey_app.security import fieldcrypto
+    from survey_app.services.frames import TABLE, row_key
+
+    require(actor, "surveyor")
+    sqlite = not _is_postgres(session)
+    row = flushed_connection(session).execute(_reveal_statement(sqlite), {"case_id": case_id}).first()
+    if row is None or row.state != "held" or row.held_by != actor.id:
+        raise not_held(case_id)
+    if sqlite:
+        audit.note_head(session, row[-2], row[-1])
+    try:
+        if row.data_key_id is None:
+            raise fieldcrypto.KeyUnavailable(f"study {row.name} has no data key")
+        cipher = fieldcrypto.FieldCipher(fieldcrypto.data_key(row.data_key_id), TABLE)
+        phone = cipher.open("phone", row.phone_sealed, row_key(row.frame_id, row.record_id))
+    except fieldcrypto.KeyUnavailable:
+        raise _purged(row.name, case_id) from None
     audit.record(
-        session, actor.username, "phone.revealed", study_id=case.study_id, entity="case", entity_id=case.id
+        session, actor.username, "phone.revealed", study_id=row.study_id, entity="case", entity_id=case_id
     )
     return phone or ""
 
@@ -503,14 +607,14 @@ def _waiting_state(case: Case) -> str:
     return "appointment" if case.appointment_at is not None else "pending"
 
 
-def _check_interview(case: Case, status: str | None, code: str) -> None:
+def _check_interview(case_id: int, status: str | None, code: str) -> None:
     """An interview outcome needs the interview: nobody can mark a complete without answers."""
     needed = _INTERVIEW_FOR_CODE.get(code)
     if needed is None:
         return
     if status != needed:
         raise InvalidState(
-            f"Case {case.id}: disposition {code} needs a {needed} interview"
+            f"Case {case_id}: disposition {code} needs a {needed} interview"
             + (
                 f", but its interview is {status}."
                 if status
@@ -523,47 +627,82 @@ def _check_interview(case: Case, status: str | None, code: str) -> None:
 class _AttemptContext:
     """What recording an attempt reads, in one locking statement."""
 
-    case: Case
-    study: Study
+    attempts: int
+    study_id: int
+    settings: dict[str, Any] | None
     interview_status: str | None
     earlier: list[tuple[str, dt.datetime]]  # (disposition, started_at) of earlier attempts, in order
 
 
-def _attempt_context(session: Session, actor: User, case_id: int) -> _AttemptContext:
-    """The held case, locked, with its study, its interview's status and its earlier attempts.
-
-    One statement (a row per earlier attempt); on SQLite it also reads the audit head.
-    """
-    require(actor, "surveyor")
-    sqlite = not _is_postgres(session)
-    rows = session.execute(
-        select(Case, Study, Interview.status, CallAttempt.disposition, CallAttempt.started_at)
-        .add_columns(*(audit.head_columns() if sqlite else ()))
+@functools.cache
+def _attempt_statement(sqlite: bool) -> Select:
+    """The held case, locked, with its study's settings, its interview's status and its earlier
+    attempts (a row each), and on SQLite the audit head: built once per process and dialect."""
+    statement = (
+        select(
+            Case.state,
+            Case.held_by,
+            Case.attempts,
+            Case.study_id,
+            Study.settings,
+            Interview.status,
+            CallAttempt.disposition,
+            CallAttempt.started_at,
+        )
         .join(Study, Study.id == Case.study_id)
         .outerjoin(Interview, Interview.case_id == Case.id)
         .outerjoin(CallAttempt, CallAttempt.case_id == Case.id)
-        .where(Case.id == case_id)
+        .where(Case.id == bindparam("case_id", type_=_INT))
         .order_by(CallAttempt.attempt_no)
         .with_for_update(of=Case)
-        .execution_options(populate_existing=True)
-    ).all()
-    if not rows or rows[0][0].state != "held" or rows[0][0].held_by != actor.id:
+    )
+    return statement.add_columns(*audit.head_columns()) if sqlite else statement
+
+
+def _attempt_context(session: Session, actor: User, case_id: int) -> _AttemptContext:
+    """The held case's `_AttemptContext`: one statement (a row per earlier attempt)."""
+    require(actor, "surveyor")
+    sqlite = not _is_postgres(session)
+    rows = flushed_connection(session).execute(_attempt_statement(sqlite), {"case_id": case_id}).all()
+    if not rows or rows[0].state != "held" or rows[0].held_by != actor.id:
         raise not_held(case_id)
+    first = rows[0]
     if sqlite:
-        audit.note_head(session, rows[0][5], rows[0][6])
-    earlier = [(row[3], row[4]) for row in rows if row[3] is not None]
-    return _AttemptContext(rows[0][0], rows[0][1], rows[0][2], earlier)
+        audit.note_head(session, first[-2], first[-1])
+    earlier = [(row.disposition, row.started_at) for row in rows if row.disposition is not None]
+    return _AttemptContext(first.attempts, first.study_id, first.settings, first.status, earlier)
+
+
+@functools.cache
+def _attempt_insert() -> Any:
+    return insert(CallAttempt).returning(CallAttempt.id)
+
+
+@functools.cache
+def _case_update(postgres: bool, names: tuple[str, ...]) -> Any:
+    """`UPDATE … RETURNING` of a case's `names` (parameters `new_<name>`, the case `updated_id`),
+    built once per set of names; on PostgreSQL it also locks and returns the audit head (the action's
+    last write, so the lock lasts only for the append and the commit)."""
+    columns = Case.__table__.c
+    statement = (
+        update(Case)
+        .where(Case.id == bindparam("updated_id", type_=_INT))
+        .values({name: bindparam(f"new_{name}", type_=columns[name].type) for name in names})
+    )
+    return (
+        statement.returning(Case, *audit.head_columns(lock=True)) if postgres else statement.returning(Case)
+    )
 
 
 def _update_case(session: Session, case_id: int, values: dict[str, Any]) -> Case:
-    """`UPDATE … RETURNING` the case, handed to state_log; on PostgreSQL it also locks the audit head
-    (the action's last write, so the lock lasts only for the append and the commit)."""
-    statement = update(Case).where(Case.id == case_id).values(**values)
-    if not _is_postgres(session):
-        return session.scalars(statement.returning(Case), execution_options=_REPORTED).one()
-    row = session.execute(
-        statement.returning(Case, *audit.head_columns(lock=True)), execution_options=_REPORTED
-    ).one()
+    """`UPDATE … RETURNING` the case, handed to state_log (and on PostgreSQL the audit head's lock)."""
+    postgres = _is_postgres(session)
+    parameters = {f"new_{name}": value for name, value in values.items()}
+    parameters["updated_id"] = case_id
+    statement = _case_update(postgres, tuple(values))
+    if not postgres:
+        return session.scalars(statement, parameters, execution_options=_REPORTED).one()
+    row = session.execute(statement, parameters, execution_options=_REPORTED).one()
     audit.note_head(session, row[1], row[2], locked=True)
     return row[0]
 
@@ -581,12 +720,11 @@ def record_attempt(
     """Record one call attempt's outcome and move the case on (retry, appointment or final).
 
     `appointment_at` is naive UTC, like every stored time (`to_utc` converts a Shanghai time).
-    Statements: the locking read, the attempt's insert and the case's `UPDATE … RETURNING`; the audit
-    entries follow at the commit.
+    Statements (each built once per process): the locking read, the attempt's insert and the case's
+    `UPDATE … RETURNING`; the audit entries follow at the commit.
     """
     context = _attempt_context(session, actor, case_id)
-    case, study = context.case, context.study
-    rules = CallingRules.of(study)
+    rules = CallingRules.from_settings(context.settings)
     disposition = dispositions.get(code)
     now = now or utcnow()
     if disposition.appointment:
@@ -599,19 +737,22 @@ def record_attempt(
             raise InvalidState(f"The appointment falls outside the calling rules: {why}")
     elif appointment_at is not None:
         raise InvalidState(f"Disposition {code} ({disposition.en}) does not make an appointment.")
-    _check_interview(case, context.interview_status, code)
+    _check_interview(case_id, context.interview_status, code)
     earlier = context.earlier
-    attempt_no = case.attempts + 1
+    attempt_no = context.attempts + 1
+    fields = {
+        "case_id": case_id,
+        "surveyor_id": actor.id,
+        "attempt_no": attempt_no,
+        "started_at": now,
+        "disposition": code,
+        "note": note,
+    }
     attempt = CallAttempt(
-        case_id=case.id,
-        surveyor_id=actor.id,
-        attempt_no=attempt_no,
-        started_at=now,
-        disposition=code,
-        note=note,
+        id=flushed_connection(session).execute(_attempt_insert(), fields).scalar_one(), **fields
     )
+    make_transient_to_detached(attempt)  # written above: known to the session, not inserted again
     session.add(attempt)
-    session.flush()
     values: dict[str, Any] = {"attempts": attempt_no, "held_by": None, "held_at": None}
     if disposition.final or (attempt_no >= rules.max_attempts and not disposition.appointment):
         codes = [c for c, _ in earlier] + [code]
@@ -628,7 +769,7 @@ def record_attempt(
             appointment_at=None,
             next_call_after=rules.next_call_time(now + rules.min_gap, tried),
         )
-    case = _update_case(session, case.id, values)
+    case = _update_case(session, case_id, values)
     state_log.note_written(session, "cases", [case])
     audit.record(
         session,
@@ -653,8 +794,8 @@ def my_queue(
     now = now or utcnow()
     rules = CallingRules.of(study)
     counts = {}
-    for name, condition in _groups(study, actor, now, rules).items():
-        query = _offerable(study, actor).where(condition).with_only_columns(func.count(Case.id))
+    for name, condition in _groups(now, now + rules.appointment_lead, now - rules.claim_timeout).items():
+        query = _offerable(study.id, actor.id).where(condition).with_only_columns(func.count(Case.id))
         counts[name] = session.scalar(query) or 0
     counts["held"] = 1 if _held_case(session, actor, study) else 0
     return counts

@@ -9,12 +9,13 @@ so an answer edited in the database later no longer matches the chain (`huifang 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Select, bindparam, delete, func, insert, select, update
 from sqlalchemy import case as sa_case
-from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
@@ -182,19 +183,34 @@ def _persist(
         )
 
 
+def resume_interview(session: Session, actor: User, case_id: int) -> questionnaires.Interview:
+    """The held case's interview where it stopped, for the interview screen: one read, no lock.
+
+    The screen reads on every run (Streamlit reruns the page after each answer), so this is as hot as
+    `save_answer` (issue 15): one unlocked statement, which on PostgreSQL also leaves the transaction
+    without a write to flush at the commit. An interview not started yet is started by `open_interview`
+    (once per interview: its row and its audit entry).
+    """
+    context = _answer_context(session, actor, case_id, write=False)
+    if context.interview_id is None:
+        return open_interview(session, actor, case_id)[1]
+    return context.engine
+
+
 def save_answer(session: Session, actor: User, case_id: int, value: Any) -> questionnaires.Interview:
     """Answer the current item; raises the engine's clear error on an invalid answer (nothing saved).
 
     The hot path of an interview (issue 15): one locking read of the case with its frame record,
     interview, questionnaire version and answers; the answers' write (with the interview's insert on
     the first answer); the audit entries follow at the commit. The answer that completes the
-    interview also records its call attempt (`fieldwork.record_attempt`).
+    interview also records its call attempt (`fieldwork.record_attempt`). Every statement is built
+    once per process (`_context_statement`, `_answer_upsert`).
     """
-    context = _answer_context(session, actor, case_id)
+    context = _answer_context(session, actor, case_id, write=True)
     engine = context.engine
-    before = dict(engine.answers)
+    before = engine.answers
     engine.answer(value)
-    after = dict(engine.answers)
+    after = engine.answers
     interview_id = context.interview_id
     version_id = context.version_id
     postgres = session.get_bind().dialect.name == "postgresql"
@@ -210,9 +226,9 @@ def save_answer(session: Session, actor: User, case_id: int, value: Any) -> ques
         if postgres:  # the id was drawn in the read; the insert rides with the answers' write
             interview_id = started["id"] = context.next_interview_id
         else:
-            interview_id = session.execute(
-                insert(Interview).values(**started).returning(Interview.id)
-            ).scalar_one()
+            interview_id = (
+                fieldwork.flushed_connection(session).execute(_interview_insert(), started).scalar_one()
+            )
         audit.record(
             session,
             actor.username,
@@ -239,10 +255,13 @@ def save_answer(session: Session, actor: User, case_id: int, value: Any) -> ques
     if engine.complete:
         code = dispositions.interview_outcome(engine.answers)
         ended_at = utcnow()
-        session.execute(
-            update(Interview)
-            .where(Interview.id == interview_id)
-            .values(status=INTERVIEW_STATUS.get(code, "breakoff"), ended_at=ended_at)
+        fieldwork.flushed_connection(session).execute(
+            _interview_end(),
+            {
+                "ended_id": interview_id,
+                "status": INTERVIEW_STATUS.get(code, "breakoff"),
+                "ended_at": ended_at,
+            },
         )
         fieldwork.record_attempt(session, actor, case_id, code, now=ended_at)
     return engine
@@ -257,15 +276,21 @@ class _AnswerContext:
     engine: questionnaires.Interview
 
 
-def _answer_context(session: Session, actor: User, case_id: int) -> _AnswerContext:
-    """The held case, locked, with everything an answer needs, in one statement (a row per answer).
+#: What `_context_statement` reads, by position: the case, its interview and version, one answer per
+#: row, the frame record's fields an interview may show, and what a write needs (`_EXTRA` on).
+_STUDY, _STATE, _HOLDER, _INTERVIEW, _STATUS, _VERSION, _SHA256, _FROZEN, _ITEM, _VALUE = range(10)
+_RECORD_FIELDS = ("domain", "channel", "event_type", "service_date", "organisation", "district")
+_EXTRA = 10 + len(_RECORD_FIELDS)
+
+
+@functools.cache
+def _context_statement(postgres: bool, write: bool) -> Select:
+    """The one statement an answer (`write`: locked) or the interview screen reads; built once per
+    process and dialect, so a call pays neither its construction nor its cache key.
 
     The questionnaire version is the interview's, or for a new interview the study's latest frozen
-    one; its parsed form comes from the cache (`questionnaire_store.parsed_version`). On SQLite the
-    statement also reads the audit head; on PostgreSQL it draws the new interview's id when needed.
+    one. A write on SQLite also reads the audit head; on PostgreSQL it draws a new interview's id.
     """
-    require(actor, "surveyor")
-    postgres = session.get_bind().dialect.name == "postgresql"
     frozen = aliased(QuestionnaireVersion)
     latest_frozen = (
         select(frozen.id)
@@ -276,21 +301,17 @@ def _answer_context(session: Session, actor: User, case_id: int) -> _AnswerConte
         .scalar_subquery()
     )
     version_id = func.coalesce(Interview.questionnaire_version_id, latest_frozen)
-    extra: tuple[Any, ...] = audit.head_columns()
-    if postgres:
+    extra: tuple[Any, ...] = ()
+    if write and postgres:
         sequence = func.pg_get_serial_sequence("interviews", "id")
         extra = (sa_case((Interview.id.is_(None), func.nextval(sequence)), else_=None),)
-    rows = session.execute(
+    elif write:
+        extra = audit.head_columns()
+    statement = (
         select(
             Case.study_id,
             Case.state,
             Case.held_by,
-            FrameRecord.domain,
-            FrameRecord.channel,
-            FrameRecord.event_type,
-            FrameRecord.service_date,
-            FrameRecord.organisation,
-            FrameRecord.district,
             Interview.id,
             Interview.status,
             QuestionnaireVersion.id,
@@ -298,45 +319,98 @@ def _answer_context(session: Session, actor: User, case_id: int) -> _AnswerConte
             QuestionnaireVersion.frozen,
             Answer.item,
             Answer.value,
+            *(getattr(FrameRecord, name) for name in _RECORD_FIELDS),
             *extra,
         )
         .join(FrameRecord, FrameRecord.id == Case.frame_record_id)
         .outerjoin(Interview, Interview.case_id == Case.id)
         .outerjoin(QuestionnaireVersion, QuestionnaireVersion.id == version_id)
         .outerjoin(Answer, Answer.interview_id == Interview.id)
-        .where(Case.id == case_id)
-        .with_for_update(of=Case)
-    ).all()
-    if not rows or rows[0].state != "held" or rows[0].held_by != actor.id:
+        .where(Case.id == bindparam("case_id"))
+    )
+    return statement.with_for_update(of=Case) if write else statement
+
+
+def _answer_context(session: Session, actor: User, case_id: int, *, write: bool) -> _AnswerContext:
+    """The held case with everything an answer (or the screen) needs, in one statement (a row per
+    answer); its parsed questionnaire comes from the cache (`questionnaire_store.parsed_version`)."""
+    require(actor, "surveyor")
+    postgres = session.get_bind().dialect.name == "postgresql"
+    rows = (
+        fieldwork.flushed_connection(session)
+        .execute(_context_statement(postgres, write), {"case_id": case_id})
+        .all()
+    )
+    if not rows or rows[0][_STATE] != "held" or rows[0][_HOLDER] != actor.id:
         raise fieldwork.not_held(case_id)
     first = rows[0]
-    if first[10] is not None and first[10] != "in_progress":
-        raise InvalidState(f"The interview of case {case_id} is {first[10]}.")
-    if first[11] is None:
-        study = session.get(Study, first.study_id)
+    if first[_STATUS] is not None and first[_STATUS] != "in_progress":
+        raise InvalidState(f"The interview of case {case_id} is {first[_STATUS]}.")
+    if first[_VERSION] is None:
+        study = session.get(Study, first[_STUDY])
         raise NotFound(
             f"Study {study.name} has no frozen questionnaire version; attach one before fieldwork."
         )
-    if not postgres:
-        audit.note_head(session, first[16], first[17])
-    fields = {
-        "domain": first.domain,
-        "channel": first.channel,
-        "event_type": first.event_type,
-        "service_date": first.service_date.isoformat(),
-        "organisation": first.organisation,
-        "district": first.district,
-        "surveyor_no": actor.surveyor_no or "",
-    }
-    answers = {row[14]: row[15] for row in rows if row[14] is not None}
-    questionnaire = parsed_version(session, first[11], first[12], bool(first[13]))
+    if write and not postgres:
+        audit.note_head(session, first[_EXTRA], first[_EXTRA + 1])
+    fields = dict(zip(_RECORD_FIELDS, first[_EXTRA - len(_RECORD_FIELDS) : _EXTRA], strict=True))
+    fields["service_date"] = fields["service_date"].isoformat()
+    fields["surveyor_no"] = actor.surveyor_no or ""
+    answers = {row[_ITEM]: row[_VALUE] for row in rows if row[_ITEM] is not None}
+    questionnaire = parsed_version(session, first[_VERSION], first[_SHA256], bool(first[_FROZEN]))
     return _AnswerContext(
-        study_id=first.study_id,
-        interview_id=first[9],
-        version_id=first[11],
-        next_interview_id=first[16] if postgres else None,
+        study_id=first[_STUDY],
+        interview_id=first[_INTERVIEW],
+        version_id=first[_VERSION],
+        next_interview_id=first[_EXTRA] if write and postgres else None,
         engine=questionnaires.Interview(questionnaire, case=fields, answers=answers),
     )
+
+
+def _bound(table: Any, prefix: str, *names: str) -> dict[str, Any]:
+    """column → a typed bind parameter named `prefix` + column, for a statement built once."""
+    return {name: bindparam(prefix + name, type_=table.c[name].type) for name in names}
+
+
+_ANSWER_COLUMNS = (
+    "interview_id",
+    "item",
+    "value",
+    "digest",
+    "questionnaire_version_id",
+    "answered_at",
+    "surveyor_id",
+)
+_STARTED_COLUMNS = ("id", "case_id", "questionnaire_version_id", "surveyor_id", "started_at", "status")
+
+
+@functools.cache
+def _answer_upsert(postgres: bool, starts: bool) -> Any:
+    """One answer's upsert, built once: parameters `a_<column>` (and `i_<column>` for the interview it
+    starts, inserted in a CTE: PostgreSQL only); on PostgreSQL it also locks and returns the audit head
+    (the action's last write, so the lock is held only for the append and the commit)."""
+    upsert = (postgresql_insert if postgres else sqlite_insert)(Answer).values(
+        _bound(Answer.__table__, "a_", *_ANSWER_COLUMNS)
+    )
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[Answer.interview_id, Answer.item],
+        set_={name: upsert.excluded[name] for name in ("value", "digest", "answered_at", "surveyor_id")},
+    )
+    if starts:
+        started = insert(Interview).values(_bound(Interview.__table__, "i_", *_STARTED_COLUMNS))
+        upsert = upsert.add_cte(started.returning(Interview.id).cte("started"))
+    return upsert.returning(*audit.head_columns(lock=True)) if postgres else upsert
+
+
+@functools.cache
+def _interview_insert() -> Any:
+    """SQLite's insert of a new interview (PostgreSQL's rides with the first answer's upsert)."""
+    return insert(Interview).returning(Interview.id)
+
+
+@functools.cache
+def _interview_end() -> Any:
+    return update(Interview).where(Interview.id == bindparam("ended_id"))
 
 
 def _write_answers(
@@ -372,6 +446,17 @@ def _write_answers(
                 "surveyor_id": actor.id,
             }
         )
+    if len(rows) == 1 and len(changed) == 1:  # the usual answer: one new value, nothing cleared
+        parameters = {f"a_{name}": value for name, value in rows[0].items()}
+        if started is not None:
+            parameters.update({f"i_{name}": value for name, value in started.items()})
+        result = fieldwork.flushed_connection(session).execute(
+            _answer_upsert(postgres, started is not None), parameters
+        )
+        if postgres:
+            head = result.one()
+            audit.note_head(session, head[0], head[1], locked=True)
+        return changed
     cleared = [item for item, digest in changed.items() if digest is None]
     removal = delete(Answer).where(Answer.interview_id == interview_id, Answer.item.in_(cleared))
     ctes = []
@@ -382,10 +467,7 @@ def _write_answers(
     elif cleared:
         ctes.append(removal.returning(Answer.id).cte("cleared"))
     if rows:
-        # one row (the usual answer) as plain values: its compiled form is cached, a VALUES list's is not
-        upsert = (postgresql_insert if postgres else sqlite_insert)(Answer).values(
-            rows[0] if len(rows) == 1 else rows
-        )
+        upsert = (postgresql_insert if postgres else sqlite_insert)(Answer).values(rows)
         upsert = upsert.on_conflict_do_update(
             index_elements=[Answer.interview_id, Answer.item],
             set_={
