@@ -158,11 +158,25 @@ def demo_result(_small_demo):
     return _small_demo[2]
 
 
+#: Folders (space-separated, e.g. "tests/sampling/") whose tests that need no database CI runs in its
+#: PostgreSQL pass instead of the SQLite pass, to even out the two side-by-side passes (`.ci/test`).
+SECOND_PASS = tuple(os.environ.get("HUIFANG_SECOND_PASS", "").split())
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "second_pass: needs no database and is in HUIFANG_SECOND_PASS (CI runs it in pass 2)"
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Every test that uses a database is a `db` test, so the PostgreSQL pass cannot miss one."""
+    """Every test that uses a database is a `db` test, so the PostgreSQL pass cannot miss one; a test
+    under a `SECOND_PASS` folder that is not one is `second_pass`."""
     for item in items:
         if {"db", "database_url"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)
+        elif SECOND_PASS and item.nodeid.startswith(SECOND_PASS) and item.get_closest_marker("db") is None:
+            item.add_marker(pytest.mark.second_pass)
 
 
 _MISSING_TOOL = ("not installed", "is missing")
