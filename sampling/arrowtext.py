@@ -107,3 +107,52 @@ def _spell(matrix: np.ndarray, rows: np.ndarray, prefix: np.ndarray, width: int)
         spelled += kept[:, place]
         spelled -= ord("0")
     prefix[rows[ok]] = spelled
+
+
+_STAMP = b"0000-00-00 00:00:00"  # YYYY-MM-DD HH:MM:SS, as the rating system writes times
+_STAMP_DIGITS = np.array([i for i, byte in enumerate(_STAMP) if byte == ord("0")])
+_STAMP_MARKS = np.array([i for i, byte in enumerate(_STAMP) if byte != ord("0")])
+_STAMP_MARK_BYTES = np.frombuffer(_STAMP, dtype=np.uint8)[_STAMP_MARKS]
+
+
+def plain_timestamps(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(datetime64[us] per row, which rows those are): the values spelled exactly YYYY-MM-DD HH:MM:SS
+    that name a real time in 1900–2199, read from their bytes; every other row NaT and False, for the
+    general parser. Exact for those rows: the time any ISO 8601 parser reads there."""
+    stamps = np.full(len(column), np.datetime64("NaT", "us"))
+    ok = np.zeros(len(column), dtype=bool)
+    width = len(_STAMP)
+    position = 0
+    for chunk in string_chunks(column):
+        offsets, data = _buffers(chunk)
+        start = offsets[:-1]
+        fits = (offsets[1:] - start == width) & _valid(chunk)
+        if len(chunk) and fits.all():  # the usual chunk: its bytes are one matrix, no gather
+            matrix = data[offsets[0] : offsets[-1]].reshape(-1, width)
+            for block in range(0, len(chunk), _BLOCK):
+                rows = np.arange(block, min(block + _BLOCK, len(chunk)))
+                _read_stamps(matrix[block : block + _BLOCK], rows + position, stamps, ok)
+        else:
+            rows = np.flatnonzero(fits)
+            for block in range(0, rows.size, _BLOCK):
+                some = rows[block : block + _BLOCK]
+                _read_stamps(data[start[some, None] + np.arange(width)], some + position, stamps, ok)
+        position += len(chunk)
+    return stamps, ok
+
+
+def _read_stamps(matrix: np.ndarray, rows: np.ndarray, stamps: np.ndarray, ok: np.ndarray) -> None:
+    digits = matrix[:, _STAMP_DIGITS] - np.uint8(ord("0"))  # a byte below "0" wraps above 9
+    good = (digits <= 9).all(axis=1) & (matrix[:, _STAMP_MARKS] == _STAMP_MARK_BYTES).all(axis=1)
+    pairs = digits[:, 0::2].astype(np.int32) * 10 + digits[:, 1::2]  # YY YY MM DD hh mm ss
+    year = pairs[:, 0] * 100 + pairs[:, 1]
+    month, day, hour, minute, second = (pairs[:, i] for i in range(2, 7))
+    good &= (year >= 1900) & (year < 2200) & (month >= 1) & (month <= 12) & (day >= 1)
+    good &= (hour < 24) & (minute < 60) & (second < 60)
+    first = ((np.where(good, year, 1970) - 1970) * 12 + np.where(good, month, 1) - 1).astype("datetime64[M]")
+    first_day = first.astype("datetime64[D]")
+    good &= day <= ((first + 1).astype("datetime64[D]") - first_day).astype(np.int32)
+    seconds = ((day.astype(np.int64) - 1) * 24 + hour) * 3600 + minute * 60 + second
+    when = first_day.astype("datetime64[us]") + seconds * 1_000_000
+    stamps[rows[good]] = when[good]
+    ok[rows[good]] = True

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sampling import textclean
-from sampling.arrowtext import needs_strip, string_chunks
+from sampling.arrowtext import needs_strip, plain_timestamps, string_chunks
 from sampling.phones import normalise_unusual
 from sampling.vocabulary import DISTRICTS, REQUIRED_FIELDS, RatingScale, canonical_district
 
@@ -201,6 +201,19 @@ def parse_datetimes(column: pd.Series) -> tuple[pd.Series, np.ndarray]:
         parsed = pd.Series(lookup[codes], index=column.index, copy=False)
         bad = np.append(bad_categories, False)[codes]
         return parsed, bad
+    stamps, plain = plain_timestamps(text)  # the usual YYYY-MM-DD HH:MM:SS from its bytes
+    rest = np.flatnonzero(~plain & text.notna().to_numpy(dtype=bool))
+    if rest.size == len(text):
+        parsed = _parse_text(text)
+    else:
+        parsed = pd.Series(stamps, index=text.index, copy=False)
+        if rest.size:  # every other spelling as the general parser reads it, value by value
+            parsed.iloc[rest] = _parse_text(text.iloc[rest]).to_numpy()
+    return parsed, (parsed.isna() & text.notna()).to_numpy(dtype=bool)
+
+
+def _parse_text(text: pd.Series) -> pd.Series:
+    """ISO 8601 (a UTC offset taken to Shanghai time), then the other spellings exports use."""
     offset = text.str.contains(_OFFSET, regex=True, na=False).to_numpy(dtype=bool) if len(text) else None
     if offset is not None and offset.any():  # times with a UTC offset: each the Shanghai time it was
         parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
@@ -220,7 +233,7 @@ def parse_datetimes(column: pd.Series) -> tuple[pd.Series, np.ndarray]:
             if not still.any():
                 break
             parsed[still] = pd.to_datetime(alternative[still[retry]], format=fmt, errors="coerce")
-    return parsed, (parsed.isna() & text.notna()).to_numpy(dtype=bool)
+    return parsed
 
 
 def _iso(text: pd.Series) -> pd.Series:

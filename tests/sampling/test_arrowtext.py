@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sampling.arrowtext import digit_prefixes, needs_strip
 from sampling.phones import MOBILE_PATTERN, _mobiles, mobile_prefixes
 from sampling.reading import _to_pandas
+from sampling.validation import _parse_text, as_text, parse_datetimes
 
 # ASCII, digits, CJK, full-width digits and every kind of white space the strip may meet
 CHARACTERS = st.sampled_from(
@@ -87,3 +88,43 @@ def test_dictionary_columns_convert_as_to_pandas_converts_them(chunks):
     table = pa.table({"业务领域": column, "记录编号": ids})
     expected = table.to_pandas()  # first: _to_pandas frees the table's buffers as it converts them
     pd.testing.assert_frame_equal(_to_pandas(table), expected, check_exact=True)
+
+
+def _stamp(digits: list[int]) -> str:
+    text = "".join(map(str, digits))
+    return f"{text[:4]}-{text[4:6]}-{text[6:8]} {text[8:10]}:{text[10:12]}:{text[12:14]}"
+
+
+# times as the rating system writes them (any digits: Feb 30, hour 24, year 0000 …) and other spellings
+TIMES = st.one_of(
+    st.lists(st.integers(0, 9), min_size=14, max_size=14).map(_stamp),
+    st.sampled_from(
+        [
+            "2024-02-29 23:59:59",
+            "2023-02-29 10:00:00",
+            "2024-03-01 24:00:00",
+            "1899-12-31 23:59:59",
+            "2199-12-31 23:59:59",
+            "2024-03-01T10:00:00",
+            "2024-03-01 10:00:00+08:00",
+            "2024-03-01 10:00:00Z",
+            "2024/03/01 10:00:00",
+            "2024年3月1日",
+            "2024-03-01 10:00",
+            "２０２４-03-01 10:00:00",
+            "",
+        ]
+    ),
+    st.none(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TIMES, max_size=8), st.integers(0, 8))
+def test_times_read_from_their_bytes_are_the_times_the_general_parser_reads(values, cut):
+    column = chunked(values, cut)
+    parsed, bad = parse_datetimes(column)
+    text = as_text(column)
+    expected = _parse_text(text)
+    pd.testing.assert_series_equal(parsed, expected, check_names=False)
+    assert bad.tolist() == (expected.isna() & text.notna()).tolist()
