@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, aliased
 import questionnaires
 from survey_app.security import audit
 from survey_app.security.audit import canonical_json
-from survey_app.services import dispositions, fieldwork
+from survey_app.services import dispositions, engine_cache, fieldwork
 from survey_app.services.auth import require
 from survey_app.services.errors import InvalidState, NotFound
 from survey_app.services.questionnaire_store import load_version, parsed_version
@@ -252,7 +252,10 @@ def save_answer(session: Session, actor: User, case_id: int, value: Any) -> ques
             entity_id=interview_id,
             answers=changed,
         )
-    if engine.complete:
+    if not engine.complete:
+        engine_cache.keep(context.kept, context.fields, engine)  # for the screen and the next answer
+    else:
+        engine_cache.forget(context.kept)
         code = dispositions.interview_outcome(engine.answers)
         ended_at = utcnow()
         fieldwork.flushed_connection(session).execute(
@@ -273,7 +276,9 @@ class _AnswerContext:
     interview_id: int | None  # None: the first answer starts the interview
     version_id: int
     next_interview_id: int | None  # PostgreSQL, first answer: the id drawn for the new interview
-    engine: questionnaires.Interview
+    engine: questionnaires.Interview  # built, or copied from the one the last action left (engine_cache)
+    kept: tuple[int, str, bool]  # its key in engine_cache
+    fields: dict[str, Any]  # the case's fields it was built with
 
 
 #: What `_context_statement` reads, by position: the case, its interview and version, one answer per
@@ -358,12 +363,15 @@ def _answer_context(session: Session, actor: User, case_id: int, *, write: bool)
     fields["surveyor_no"] = actor.surveyor_no or ""
     answers = {row[_ITEM]: row[_VALUE] for row in rows if row[_ITEM] is not None}
     questionnaire = parsed_version(session, first[_VERSION], first[_SHA256], bool(first[_FROZEN]))
+    kept = (case_id, first[_SHA256], bool(first[_FROZEN]))
     return _AnswerContext(
         study_id=first[_STUDY],
         interview_id=first[_INTERVIEW],
         version_id=first[_VERSION],
         next_interview_id=first[_EXTRA] if write and postgres else None,
-        engine=questionnaires.Interview(questionnaire, case=fields, answers=answers),
+        engine=engine_cache.engine(questionnaire, kept, fields, answers),
+        kept=kept,
+        fields=fields,
     )
 
 

@@ -159,7 +159,7 @@ def _interview(
 
     def current() -> Any:
         with db.session() as session:
-            _, engine = interviews.open_interview(session, session.get(User, user_id), case_id)
+            engine = interviews.resume_interview(session, session.get(User, user_id), case_id)
             return engine, engine.current()
 
     def stop() -> None:

@@ -4,11 +4,11 @@ finalised by how the interview ended (questionnaire: the `justice-callback` temp
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 import questionnaires
 from survey_app.services import fieldwork, interviews, questionnaire_store
-from survey_app.storage.models import Answer, CallAttempt, Case, Study
+from survey_app.storage.models import Answer, CallAttempt, Case, Interview, Study
 from tests.fieldwork.conftest import WEDNESDAY_10_SHANGHAI, make_study
 from tests.fieldwork.helpers import act, act_on_study
 
@@ -93,3 +93,30 @@ def test_an_interview_ended_by_not_me_finalises_the_case_as_not_eligible(db, use
     answer_all(db, users["surveyor"], held_case, [None, "no", None])
     with db.session() as session:
         assert session.get(Case, held_case).final_disposition == "4.12"
+
+
+def test_the_first_screen_of_a_case_starts_its_interview(db, users, held_case):
+    engine = act(db, interviews.resume_interview, users["surveyor"], held_case)
+    with db.session() as session:
+        started = session.scalars(select(Interview.status).where(Interview.case_id == held_case)).all()
+    assert engine.current().name == "intro" and started == ["in_progress"]
+
+
+def test_the_screen_shows_the_stored_answers_even_when_they_changed_behind_the_kept_engine(
+    db, users, held_case
+):
+    answer_all(db, users["surveyor"], held_case, OPENING + SATISFACTION[:2])
+    with db.session() as session:  # e.g. another app server, or an edit straight in the database
+        session.execute(delete(Answer).where(Answer.item == "sat_efficiency"))
+    engine = act(db, interviews.resume_interview, users["surveyor"], held_case)
+    assert engine.current().name == "sat_efficiency" and "sat_efficiency" not in engine.answers
+
+
+def test_an_answer_saved_after_a_change_behind_the_kept_engine_keeps_the_stored_answers(db, users, held_case):
+    answer_all(db, users["surveyor"], held_case, OPENING + SATISFACTION[:2])
+    with db.session() as session:
+        session.execute(
+            update(Answer).where(Answer.item == "sat_attitude").values(value="basically_satisfied")
+        )
+    engine = act(db, interviews.save_answer, users["surveyor"], held_case, SATISFACTION[2])
+    assert engine.answers["sat_attitude"] == "basically_satisfied"

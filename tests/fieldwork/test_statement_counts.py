@@ -9,7 +9,9 @@ parsed once per process (its cache is warmed first here).
 
 Budgets: `next_case` ≤ 3 (claim, audit head, audit append), `save_answer` ≤ 4, `record_attempt` ≤ 4.
 The answer that completes an interview also records its call attempt in the same transaction, so its
-budget is the two together less the shared lock and append: ≤ 7.
+budget is the two together less the shared lock and append: ≤ 7. The interview screen
+(`resume_interview`, read on every run of the page) is one statement without a row lock, so on
+PostgreSQL its transaction writes nothing the commit must flush.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from tests.fieldwork.helpers import act
 
 pytestmark = pytest.mark.db
 
-NEXT_CASE, SAVE_ANSWER, RECORD_ATTEMPT, COMPLETING_ANSWER = 3, 4, 4, 7
+NEXT_CASE, SAVE_ANSWER, RECORD_ATTEMPT, COMPLETING_ANSWER, SCREEN = 3, 4, 4, 7, 1
 _TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK")
 
 #: The justice-callback template answered to the end (as in test_interview_flow).
@@ -46,7 +48,7 @@ def counted(db) -> Iterator[list[str]]:
 
     def note(_conn, _cursor, statement, _parameters, _context, _many) -> None:
         if not statement.lstrip().upper().startswith(_TRANSACTION_CONTROL):
-            seen.append(" ".join(statement.split())[:160])
+            seen.append(" ".join(statement.split()))
 
     event.listen(db.engine, "before_cursor_execute", note)
     try:
@@ -56,7 +58,7 @@ def counted(db) -> Iterator[list[str]]:
 
 
 def within(statements: list[str], limit: int, action: str) -> None:
-    listing = "\n  ".join(statements)
+    listing = "\n  ".join(statement[:160] for statement in statements)
     assert len(statements) <= limit, f"{action}: {len(statements)} statements (limit {limit}):\n  {listing}"
 
 
@@ -127,6 +129,16 @@ def test_the_answer_that_completes_the_interview_also_records_its_attempt_within
         engine = act(db, interviews.save_answer, users["surveyor"], case_id, answers[-1])
     assert engine.complete
     within(statements, COMPLETING_ANSWER, "save_answer (completes the interview)")
+
+
+def test_the_interview_screen_reads_in_one_statement_and_locks_nothing(db, users, study_id):
+    case_id = claim(db, users, study_id)
+    act(db, interviews.save_answer, users["surveyor"], case_id, OPENING[0])
+    with counted(db) as statements:
+        engine = act(db, interviews.resume_interview, users["surveyor"], case_id)
+    assert engine.current().name == "identity"
+    within(statements, SCREEN, "resume_interview")
+    assert "FOR UPDATE" not in statements[0].upper()
 
 
 @pytest.mark.parametrize(

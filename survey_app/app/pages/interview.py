@@ -39,7 +39,7 @@ with state.reading() as session:
     if case_id is None:
         st.info(tr("interview.no_case"))
         st.stop()
-    _, engine = interviews.open_interview(session, actor, case_id)
+    engine = interviews.resume_interview(session, actor, case_id)  # one unlocked read per run
     engine.language = state.lang()
     cursor = _cursor(case_id)
     question = engine.go_to(cursor) if cursor else engine.current()
