@@ -11,6 +11,10 @@ are opened (a named pipe would block), the file size, an .xlsx's declared unpack
 count and the CSV line length are bounded. A CSV with quotes, blank lines or bare CR line ends is
 split by Python's csv module instead of Arrow's, so that every record keeps its true line number and
 a quote left open (which joins the following lines into one record) is named with the lines it joined.
+
+Any other CSV is read a block at a time (``_read_csv_streamed``, ``csvstream``): the same table as the
+whole-file read, without the file, its text and a UTF-8 copy in memory at once. Whatever that read
+cannot decide alone (an odd byte, a quote, a long line, …) sends the file to the whole-file read.
 """
 
 from __future__ import annotations
