@@ -119,7 +119,7 @@ TIMES = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(TIMES, max_size=8), st.integers(0, 8))
 def test_times_read_from_their_bytes_are_the_times_the_general_parser_reads(values, cut):
     column = chunked(values, cut)
