@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Integer, bindparam, insert, select, update
@@ -26,23 +27,43 @@ from survey_app.security import audit, state_log
 from survey_app.services import dispositions, fieldwork, interviews
 from survey_app.services.errors import InvalidState
 from survey_app.services.questionnaire_store import load_version
-from survey_app.storage.models import Answer, CallAttempt, Case, Interview, Study, User, utcnow
-
-#: The finalising UPDATE returns the row it wrote, which refreshes the session and is handed to the
-#: state log (no read-back at the commit).
-_RETURNED = {"populate_existing": True, "synchronize_session": False, state_log.REPORTED: True}
+from survey_app.storage.models import (
+    Answer,
+    CallAttempt,
+    Case,
+    FrameRecord,
+    Interview,
+    Study,
+    User,
+    utcnow,
+)
 
 
 @functools.cache
 def _statements() -> tuple[Any, Any, Any]:
     """(an interview of the case?, the interview's insert, the case's finalising update), built once
-    per process: a case's upload pays neither their construction nor their cache key."""
+    per process: a case's upload pays neither their construction nor their cache key. The update
+    returns the columns the state log records, which it is handed (no read-back at the commit)."""
     case_id = bindparam("case_id", type_=Integer())
-    has_interview = select(Interview.id).where(Interview.case_id == case_id)
+    # the case's frame record with what `interviews.case_fields` reads, and its interview if any
+    has_interview = (
+        select(
+            FrameRecord.domain,
+            FrameRecord.channel,
+            FrameRecord.event_type,
+            FrameRecord.service_date,
+            FrameRecord.organisation,
+            FrameRecord.district,
+            Interview.id.label("interview_id"),
+        )
+        .outerjoin(Interview, Interview.case_id == case_id)
+        .where(FrameRecord.id == bindparam("record_id", type_=Integer()))
+    )
     insert_interview = insert(Interview).returning(Interview.id)
+    cases = Case.__table__
     finalise = (
-        update(Case)
-        .where(Case.id == case_id)
+        update(cases)
+        .where(cases.c.id == case_id)
         .values(
             attempts=bindparam("attempts"),
             held_by=None,
@@ -52,7 +73,7 @@ def _statements() -> tuple[Any, Any, Any]:
             state="finalised",
             final_disposition=bindparam("final"),
         )
-        .returning(Case)
+        .returning(cases.c.id, *(cases.c[name] for name in state_log.TRACKED["cases"][1]))
     )
     return has_interview, insert_interview, finalise
 
@@ -113,22 +134,23 @@ class CallHistories:
             for number, (code, at) in enumerate(calls, start=1)
         )
         final = dispositions.final_of(codes)
-        finalised = self.session.scalars(
-            _statements()[2],
-            {"case_id": case.id, "attempts": len(calls), "final": final},
-            execution_options=_RETURNED,
-        ).one()
+        finalised = (
+            self.session.connection()
+            .execute(_statements()[2], {"case_id": case.id, "attempts": len(calls), "final": final})
+            .one()
+        )
         state_log.note_written(self.session, "cases", [finalised])
         audit.record(
             self.session,
             actor.username,
             "calls.imported",
-            study_id=case.study_id,
+            study_id=finalised.study_id,
             entity="case",
-            entity_id=case.id,
+            entity_id=finalised.id,
             calls=[[code, at.isoformat()] for code, at in calls],
             final=final,
         )
+        self.session.expire(case)  # the session's copy still says held: read again if it is used
         return final
 
     def _interview(
@@ -145,13 +167,17 @@ class CallHistories:
         session = self.session
         has_interview, insert_interview, _ = _statements()
         connection = session.connection()  # plain rows: no ORM objects are read or written here
-        if connection.execute(has_interview, {"case_id": case.id}).first() is not None:
+        record = connection.execute(
+            has_interview, {"case_id": case.id, "record_id": case.frame_record_id}
+        ).one()
+        if record.interview_id is not None:
             raise InvalidState(f"Case {case.id} already has an interview.")
         if self._version is None:
             version = interviews.study_questionnaire(session, self._study)
             self._version = (version.id, load_version(session, version.id))
         version_id, questionnaire = self._version
-        engine = questionnaires.Interview(questionnaire, case=interviews.case_fields(case, actor))
+        fields = interviews.case_fields(SimpleNamespace(record=record), actor)  # the row, not a lazy load
+        engine = questionnaires.Interview(questionnaire, case=fields)
         interviews.replay_answers(engine, answers)
         if code in ("1.1", "4.11", "4.12") and not engine.complete:
             raise InvalidState(
@@ -196,11 +222,13 @@ class CallHistories:
         )
 
     def write(self) -> None:
-        """Insert the answers and attempts added so far (two statements however many cases)."""
+        """Insert the answers and attempts added so far (two statements however many cases; plain
+        executemany, as neither table has ORM objects in play here)."""
+        connection = self.session.connection()
         if self._answers:
-            self.session.execute(insert(Answer), self._answers)
+            connection.execute(insert(Answer.__table__), self._answers)
         if self._attempts:
-            self.session.execute(insert(CallAttempt), self._attempts)
+            connection.execute(insert(CallAttempt.__table__), self._attempts)
         self._answers, self._attempts = [], []
 
 
