@@ -18,6 +18,9 @@ surveyor's row locked in a CTE first) and a read plus an `UPDATE … RETURNING` 
 read also takes the audit head (stable under the write lock). An attempt is one locking read of the
 case with its study, interview and earlier attempts, one insert and one `UPDATE … RETURNING`; the
 audit entries of either are chained and written at the commit in one statement (`security.audit`).
+Every hot-path statement is built once per process and dialect with bind parameters (`functools.cache`)
+and, where no ORM object is needed, run as Core on `flushed_connection`: after the statement counts,
+Python CPU per action was what limited the queue under load (ARCHITECTURE, issue 15).
 
 Calling rules (a study's `settings`, defaults in `DEFAULT_RULES`): calling hours and days in
 Asia/Shanghai, holidays, at most `max_attempts` attempts, at least `min_gap_minutes` between attempts,

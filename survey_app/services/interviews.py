@@ -1,7 +1,9 @@
 """Interviews: every answer is stored the moment it is given, so a reload resumes at the same item.
 
-The questionnaire engine (`questionnaires.Interview`) is rebuilt from the stored answers on every
-action; it decides the next item, validates, and clears answers that became irrelevant. Each stored
+The questionnaire engine (`questionnaires.Interview`) is the one of the stored answers on every
+action: rebuilt from them, or copied from the engine the last action of this process left when the
+answers read match it exactly (`engine_cache`); it decides the next item, validates, and clears answers
+that became irrelevant. The screen reads with `resume_interview` (no lock), an answer with `save_answer`. Each stored
 answer carries a digest over (interview, item, value, version), and the audit log records that digest,
 so an answer edited in the database later no longer matches the chain (`huifang verify`).
 """

@@ -46,6 +46,12 @@ same machine at load average 6–26 (details and floors in docs/deployment.md):
     python tests/benchmarks/bench_fieldwork.py --db postgres --mode processes
     python tests/benchmarks/bench_fieldwork.py --db postgres --mode processes --think 0.2 --floor-actions 40
     python tests/benchmarks/bench_fieldwork.py --db postgres --mode apps --apps 4 --surveyors 200 --think 0.2
+    python tests/benchmarks/bench_fieldwork.py --cpu 40        # CPU per action, one surveyor, 40 cases
+
+`--cpu N` replaces the load test by one surveyor working N cases sequentially and prints the mean CPU
+of each action (this process, and on a local PostgreSQL the serving backend's, from /proc): with 20
+surveyors pausing 0.2 s, the CPU per interview step (screen + answer) times 20 / 0.2 s is the share of
+the 2 cores the load test needs before anyone else's work — the figure that decides its latencies.
     For PostgreSQL, first `eval "$(bash .ci/start-postgres)"`: it starts a durable throwaway cluster
     (fsync and synchronous_commit on, as a real deployment) and sets HUIFANG_TEST_DATABASE_URL; a
     database is created on it and dropped afterwards.
@@ -55,6 +61,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import multiprocessing
 import os
 import sys
@@ -498,7 +505,92 @@ def durability(url: str) -> str:
     return ", ".join(f"{k}={v}" for k, v in values.items())
 
 
+# --- CPU per action: one surveyor, sequential, no other load from this benchmark ---------------------
+
+CPU_ACTIONS = ("floor", "next_case", "reveal_phone", "interview_screen", "save_answer", "record_attempt")
+
+
+def _backend_cpu(pid: int | None) -> float:
+    """CPU seconds the PostgreSQL backend serving this connection has used (local server only)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_per_action(url: str, cases: int) -> dict[str, tuple[int, float, float]]:
+    """Mean CPU of each action over `cases` cases worked by one surveyor (every other case a full
+    interview, the rest a refusal): action → (count, client µs, server µs). `floor` is a session that
+    reads the user and runs `SELECT 1`: what any action of the app pays at least."""
+    study_id, (user_id,) = prepare(url, cases, 1)
+    db = open_database(url)
+    pid = None
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as conn:  # the pool hands this one connection back to every action
+            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+    totals: dict[str, list[float]] = {kind: [0, 0.0, 0.0] for kind in CPU_ACTIONS}
+    rng = np.random.default_rng(1)
+
+    def timed(kind: str, action: Any, *args: Any, **kwargs: Any) -> Any:
+        client, server = time.process_time(), _backend_cpu(pid)
+        try:
+            return action(*args, **kwargs)
+        finally:
+            entry = totals[kind]
+            entry[0] += 1
+            entry[1] += time.process_time() - client
+            entry[2] += _backend_cpu(pid) - server
+
+    def in_session(service: Any, *args: Any, **kwargs: Any) -> Any:
+        with db.session() as session:
+            return service(session, session.get(User, user_id), *args, **kwargs)
+
+    def floor() -> None:
+        with db.session() as session:
+            session.get(User, user_id)
+            session.connection().exec_driver_sql("SELECT 1").all()
+
+    def claim(now: dt.datetime) -> int | None:
+        with db.session() as session:
+            study = session.get(Study, study_id)
+            case = fieldwork.next_case(session, session.get(User, user_id), study, now=now)
+            return case.id if case else None
+
+    for number in itertools.count():
+        now = BASE + dt.timedelta(minutes=number)
+        case_id = timed("next_case", claim, now)
+        if case_id is None:
+            break
+        timed("reveal_phone", in_session, fieldwork.reveal_phone, case_id)
+        timed("floor", floor)
+        if number % 2:
+            timed("record_attempt", in_session, fieldwork.record_attempt, case_id, "2.11", now=now)
+            continue
+        while True:
+            engine = timed("interview_screen", in_session, interviews.resume_interview, case_id)
+            question = engine.current()
+            if question is None:
+                break
+            value = _answer_for(question, rng)
+            if timed("save_answer", in_session, interviews.save_answer, case_id, value).complete:
+                break
+    db.dispose()
+    return {kind: (int(n), c / n * 1e6, s / n * 1e6) for kind, (n, c, s) in totals.items() if n}
+
+
+def report_cpu(kind: str, url: str, cases: int) -> None:
+    figures = cpu_per_action(url, cases)
+    print(f"\n== {kind}: CPU per action, one surveyor, {cases} cases ({load_average()})")
+    for action, (n, client, server) in figures.items():
+        server_part = f"  server {server:7.0f} µs" if kind == "PostgreSQL" else ""
+        print(f"   {action:17s} n={n:5d}  client {client:7.0f} µs{server_part}")
+
+
 def run(kind: str, url: str, args: argparse.Namespace) -> bool:
+    if args.cpu:
+        report_cpu(kind, url, args.cpu)
+        return True
     cases, surveyors, mode, apps, think = args.cases, args.surveyors, args.mode, args.apps, args.think
     study_id, user_ids = prepare(url, cases, surveyors)
     load_before = load_average()
@@ -574,6 +666,12 @@ def main() -> int:
         type=int,
         default=0,
         help="PostgreSQL: also time this many bare UPDATE…RETURNING + INSERT transactions per surveyor",
+    )
+    parser.add_argument(
+        "--cpu",
+        type=int,
+        default=0,
+        help="instead of the load test: CPU per action of one surveyor working this many cases",
     )
     args = parser.parse_args()
     ok = True
