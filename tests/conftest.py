@@ -167,15 +167,24 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "second_pass: needs no database and is in HUIFANG_SECOND_PASS (CI runs it in pass 2)"
     )
+    config.addinivalue_line(
+        "markers",
+        "server_free: marked `db` but uses neither the `db` nor the `database_url` fixture (a demo copy, "
+        "a browser on a SQLite demo): the same run whatever server HUIFANG_TEST_DATABASE_URL names",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test that uses a database is a `db` test, so the PostgreSQL pass cannot miss one; a test
-    under a `SECOND_PASS` folder that is not one is `second_pass`."""
+    marked `db` by hand that uses no server is also `server_free`; a test under a `SECOND_PASS` folder
+    that is neither is `second_pass`."""
     for item in items:
-        if {"db", "database_url"} & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if {"db", "database_url"} & fixtures:
             item.add_marker(pytest.mark.db)
-        elif SECOND_PASS and item.nodeid.startswith(SECOND_PASS) and item.get_closest_marker("db") is None:
+        elif item.get_closest_marker("db") is not None:
+            item.add_marker(pytest.mark.server_free)
+        elif SECOND_PASS and item.nodeid.startswith(SECOND_PASS):
             item.add_marker(pytest.mark.second_pass)
 
 
