@@ -264,7 +264,10 @@ def _rendered_sha256(content: ReportContent) -> str:
     report prints changes the key (ARCHITECTURE.md, "Verification's rendering cache")."""
     font = report_font()
     renderer = rpt.render_pdf
-    key = _render_key(content, font, renderer)
+    try:
+        key = _render_key(content, font, renderer)
+    except (pickle.PicklingError, TypeError, AttributeError):  # a content pickle cannot hold: no cache
+        return hashlib.sha256(renderer(content, font=font)).hexdigest()
     with _rendered_lock:
         if key in _rendered and _rendered[key][0] is renderer:
             _rendered.move_to_end(key)

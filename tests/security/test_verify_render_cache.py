@@ -82,3 +82,14 @@ def test_the_key_changes_with_one_printed_cell_the_font_or_the_renderer(demo_db)
     assert verification._render_key(content, other_font, rpt.render_pdf) != key
     assert verification._render_key(content, font, lambda c, **k: b"") != key
     assert verification._render_key(content, font, rpt.render_pdf) == key
+
+
+def test_a_content_that_cannot_be_pickled_is_rendered_every_time(demo_db, renders, monkeypatch):
+    def refuse(*_args, **_kwargs):
+        raise TypeError("cannot pickle this content")
+
+    with demo_db.session() as session:
+        content = reports.build_content(session, find_study(session, "demo"))
+    monkeypatch.setattr(verification.pickle, "dumps", refuse)
+    digests = {verification._rendered_sha256(content) for _ in range(2)}
+    assert len(renders) == 2 and len(digests) == 1
