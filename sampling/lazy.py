@@ -8,9 +8,27 @@ imports `sampling.size` the first time it is used; the public names and `__all__
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from importlib import import_module
+from types import ModuleType
 from typing import Any
+
+
+class _Package(ModuleType):
+    """A package whose re-exported name is also a submodule's (`analysis.headline`, the function).
+
+    Importing a submodule sets it as an attribute of its package. The eager `__init__` re-bound the
+    name to the function afterwards; a lazy one cannot, so that `setattr` is refused here, and
+    `from analysis import headline` gives the function whichever module was imported first.
+    """
+
+    _shadowed: frozenset[str] = frozenset()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self._shadowed and isinstance(value, ModuleType):
+            return
+        super().__setattr__(name, value)
 
 
 def lazy_exports(
@@ -24,6 +42,11 @@ def lazy_exports(
     """
     package = namespace["__name__"]
     module_of = {name: module for module, names in exports.items() for name in names}
+    shadowed = frozenset(name for name in module_of if f"{package}.{name}" in exports)
+    if shadowed:
+        module = sys.modules[package]
+        module.__class__ = _Package
+        object.__setattr__(module, "_shadowed", shadowed)
 
     def __getattr__(name: str) -> Any:
         module = module_of.get(name)
