@@ -20,8 +20,9 @@ The contract (one row per unit of the frame, indexed by the unit id; the reviewe
 | `interviews`, `rated_by_other`, `not_rated`, `service_denied`, `staff_asked` | started interviews and the signs among them |
 | `not_own`, `not_own_background` | rated by someone else or service denied; its honest share in the domain |
 | `p_value`, `p_adjusted`, `rate_flagged` | the rate test (exact, against the honest gap), BH on it alone |
-| `integrity_p_value` | the weighted integrity-signs test against the domain backgrounds (exact, beta-binomial) |
-| `evidence_p_value`, `evidence_p_adjusted`, `flagged` | Simes' combination of the two, BH at `q` across tested units |
+| `integrity_p_value` | the proxy signs (someone else rated, not rated, service never happened or not me): one score with likelihood-ratio weights against its exact beta-binomial null per domain |
+| `staff_asked_mid_p` | staff asked for a rating, against its own over-dispersed domain background (mid-p); beside the verdict, not in it (see `unit_model.PROXY_SIGNS`) |
+| `evidence_p_value`, `evidence_p_adjusted`, `flagged` | Simes' combination of the rate test and the proxy-signs test, BH at `q` across tested units |
 | `lfdr`, `prob_inflated` | local false discovery rate (beta-uniform mixture) and 1 − lfdr |
 | `driver` | the evidence that drives the verdict: rate_gap, rated_by_other, not_rated, service_denied, staff_asked |
 | `status` | `flagged`, `no_evidence`, `insufficient_evidence` (never flagged, never cleared), `not_surveyed` |
@@ -280,16 +281,23 @@ def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, com
         pool = surveyed & (result["interviews"] > 0)
         for s in SIGNS:
             backgrounds[s] = um.fit_background(
-                result.loc[pool, s], result.loc[pool, "interviews"], result.loc[pool, "domain"].astype(str)
+                result.loc[pool, s],
+                result.loc[pool, "interviews"],
+                result.loc[pool, "domain"].astype(str),
+                method="truncated" if s in um.PROXY_SIGNS else "divergence",
             )
     integrity_p = pd.Series(np.nan, index=result.index)
+    asked_p = pd.Series(np.nan, index=result.index)
     for key in result.index[surveyed & (result["interviews"] > 0)] if has_signs else []:
         m, domain = int(result.at[key, "interviews"]), counts.at[key, "domain"]
+        laws = {s: backgrounds[s].law(domain, m) for s in SIGNS}
         for s in SIGNS:
-            sign_p[s][key] = float(backgrounds[s].law(domain, m)[int(result.at[key, s]) :].sum())
+            sign_p[s][key] = float(laws[s][int(result.at[key, s]) :].sum())
         if tested[key]:
-            score = um.integrity_score({s: result.at[key, s] for s in SIGNS})
-            integrity_p[key] = um.integrity_p_value(score, um.integrity_law(m, domain, backgrounds))
+            weights = um.likelihood_ratio_weights(backgrounds, domain)
+            score = um.integrity_score({s: result.at[key, s] for s in SIGNS}, weights)
+            integrity_p[key] = um.integrity_p_value(score, um.integrity_law(m, domain, backgrounds, weights))
+            asked_p[key] = um.sign_mid_p(int(result.at[key, "staff_asked"]), laws["staff_asked"])
     for _ in range(max_rounds):
         # the rate null from every surveyed unit (small ones too: pooled tables carry their information,
         # and with risk-targeted strata the tested units are the suspicious ones) that is neither
@@ -301,7 +309,8 @@ def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, com
             gap, spread = null.for_domain(counts.at[key, "domain"])
             row = counts.loc[key]
             rate_p[key] = um.rate_p_value(row["S"], row["N"], row["x"], row["n"], gap, spread)
-        evidence = pd.Series(um.combine(rate_p, integrity_p, combine), index=result.index).where(tested)
+        evidence = pd.Series(um.combine(rate_p, integrity_p, method=combine), index=result.index)
+        evidence = evidence.where(tested)
         adjusted, flagged = _bh(evidence, q, fdr)
         state = (tuple(flagged), tuple(rate_p < TRIM))
         if state == previous:
@@ -310,7 +319,7 @@ def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, com
     now = flagged
     result["p_value"] = rate_p
     result["p_adjusted"], result["rate_flagged"] = _bh(rate_p, q)
-    result["integrity_p_value"] = integrity_p
+    result["integrity_p_value"], result["staff_asked_mid_p"] = integrity_p, asked_p
     for s in SIGNS:
         result[f"{s}_p_value"] = sign_p[s]
     if has_signs:
@@ -409,6 +418,12 @@ def _cmh(mine: np.ndarray, peers: np.ndarray, values: np.ndarray, strata: np.nda
     return float(st.oddsratio_pooled), float(st.test_null_odds(correction=False).pvalue)
 
 
+def _share(values: np.ndarray, rows: np.ndarray) -> float:
+    """Mean of `values` over `rows`; NaN when there are none (a lone surveyor has no peers to compare with,
+    and a surveyor whose interviews all lack the answer has no rate) — said, not warned about."""
+    return float(values[rows].mean()) if rows.any() else np.nan
+
+
 def surveyor_effects(
     responses: pd.DataFrame,
     surveyor: str = "surveyor_id",
@@ -450,9 +465,7 @@ def surveyor_effects(
                 mine = (who == person) & ok
                 peers = (who != person) & ok & ~np.isin(who, list(flagged - {person}))
                 odds, p_value = _cmh(mine, peers, values, layer)
-                rows.append(
-                    (values[mine].mean() if mine.any() else np.nan, values[peers].mean(), odds, p_value)
-                )
+                rows.append((_share(values, mine), _share(values, peers), odds, p_value))
             current = pd.DataFrame(
                 rows, index=table.index, columns=["rate", "peers", "odds_ratio", "p_value"]
             )

@@ -3,6 +3,8 @@ the unit table's contract: rates, intervals, n_eff, shrinkage toward domain mean
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -207,3 +209,17 @@ def test_simes_combination_is_twice_the_smaller_or_the_larger_p_value():
     combined = simes(pd.Series([0.01, 0.04, 0.3, np.nan]), pd.Series([0.03, 0.01, np.nan, np.nan]))
     assert combined.tolist()[:3] == pytest.approx([0.02, 0.02, 0.3])
     assert np.isnan(combined.iloc[3])
+
+
+def test_a_lone_surveyor_has_no_peer_rate_and_no_warning():
+    data = pd.DataFrame(
+        {
+            "stratum": ["a", "a", "b"],
+            "surveyor_id": ["P"] * 3,
+            "sat_overall": ["satisfied", "dk", "satisfied"],
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = surveyor_effects(data)
+    assert np.isnan(table.loc["P", "satisfied_peers"]) and table.loc["P", "satisfied_rate"] == 1.0
