@@ -4,9 +4,16 @@ Reading ten million rows whole held the file's bytes, its decoded text and a UTF
 (7 GB for a 1.5 GB GBK export). ``Utf8Feed`` decodes one block at a time instead (an incremental
 decoder: a character split between two blocks is completed by the next), hashes the raw bytes as
 they pass, and watches for what only the whole-file reader may decide: bytes the codec refuses, a
-zero byte, a quote, a blank line or a bare CR (which Arrow would number wrongly), a line over the
-limit. At the first of these it stops, reading as the end of the file, and says why
-(``stopped``); the caller then reads the file whole, which names the row and byte as before.
+zero byte, a blank line or a bare CR (which Arrow would number wrongly), a line over the limit, a
+quote that is not part of a whole quoted field on one line (``QuoteCheck``). At the first of these it
+stops, reading as the end of the file, and says why (``stopped``); the caller then reads the file
+whole, which names the row and byte as before.
+
+Quoted fields are streamed when every quote opens a field (after a comma or a line start), closes one
+(before a comma or a line end) or is doubled inside one, and no line end falls inside quotes: then a
+line is a record and Arrow's reader splits it as Python's csv module does (the whole-file reader's
+splitter for any file with a quote). Anything else (a quoted line break, a stray quote in a field,
+text after a closing quote) stops the feed.
 
 ``DictionaryColumn`` keeps the batches of a few-valued column as narrow codes into one dictionary
 in order of first appearance, as ``unify_dictionaries`` would, without holding every batch's copy
@@ -57,6 +64,7 @@ class Utf8Feed(io.RawIOBase):
         self._pending = b""  # line ends not yet followed by text: blank lines only if text follows
         self._line = 0  # length of the line not yet ended (when lines are measured)
         self._digest = hashlib.sha256()
+        self.quotes = QuoteCheck()
         #: Why the feed stopped before the end of the file (None while it has not).
         self.stopped: str | None = None
 
@@ -134,6 +142,10 @@ class Utf8Feed(io.RawIOBase):
             self._eof = True
             if text:  # never for these codecs; an incomplete character raises above
                 self._stop("text left in the decoder")
+            elif self.quotes.open:
+                self._stop("a quote not closed")
+            elif self.quotes.seen and self._pending not in (b"", b"\n", b"\r\n"):
+                self._stop("line ends after the last line of a file with quotes")  # csv counts blank lines
             return
         if not self._started and text:
             self._started = True
@@ -161,8 +173,9 @@ class Utf8Feed(io.RawIOBase):
         """
         if b"\x00" in out:
             return "a zero byte"
-        if b'"' in out:
-            return "a quote"
+        why = self.quotes.check(out)
+        if why:
+            return why
         if self._max_line is not None and self._line_too_long(out):
             return "a line over the limit"
         body = len(out)
@@ -208,6 +221,53 @@ class Utf8Feed(io.RawIOBase):
         last = out.rfind(b"\n", start)
         self._line = size - (last + 1 if last >= 0 else start)
         return False
+
+
+_QUOTE, _COMMA, _CR, _LF = 0x22, 0x2C, 0x0D, 0x0A
+
+
+class QuoteCheck:
+    """Whether the quotes of a file, seen a piece at a time, are whole quoted fields on one line each.
+
+    Counting quotes from the start of a line, an odd count means inside quotes. A quote that makes the
+    count odd must open a field (after a comma, a line start or the quote it doubles); one that makes it
+    even must close it (before a comma, a line end or the quote that doubles it); every line end must
+    come at an even count. Numpy over the piece, not a loop over its bytes; the count's parity, the last
+    byte and a closing quote at the piece's end carry over to the next piece.
+    """
+
+    def __init__(self) -> None:
+        self.seen = False  #: a quote met (the whole-file reader then splits with Python's csv module)
+        self.open = False  #: inside quotes at the end of the last piece
+        self._closing = False  # the last piece ended on a closing quote: the next byte must allow it
+        self._last = _LF  # the byte before the piece (the start of the file starts a line)
+
+    def check(self, out: bytes) -> str | None:
+        """Why this piece of UTF-8 (after the pieces before it) cannot be streamed; None: read on."""
+        last, self._last = self._last, out[-1]
+        if not (self.open or self._closing or b'"' in out):
+            return None
+        self.seen = True
+        data = np.frombuffer(out, dtype=np.uint8)
+        if self._closing and data[0] not in (_COMMA, _QUOTE, _CR, _LF):
+            return "text after a closing quote"
+        quotes = np.flatnonzero(data == _QUOTE)
+        start = int(self.open)
+        ends = np.flatnonzero(data == _LF)
+        if ends.size and ((np.searchsorted(quotes, ends) + start) & 1).any():
+            return "a line break inside quotes"
+        openers, closers = quotes[start::2], quotes[1 - start :: 2]
+        before = data[openers[openers > 0] - 1]
+        if (openers.size and openers[0] == 0 and last not in (_COMMA, _QUOTE, _LF)) or not np.isin(
+            before, (_COMMA, _QUOTE, _LF)
+        ).all():
+            return "a quote inside a field that is not quoted"
+        inside = closers[closers < len(out) - 1]
+        if not np.isin(data[inside + 1], (_COMMA, _QUOTE, _CR, _LF)).all():
+            return "text after a closing quote"
+        self.open = bool((start + quotes.size) & 1)
+        self._closing = bool(closers.size) and int(closers[-1]) == len(out) - 1
+        return None
 
 
 class DictionaryColumn:

@@ -14,7 +14,9 @@ a quote left open (which joins the following lines into one record) is named wit
 
 Any other CSV is read a block at a time (``_read_csv_streamed``, ``csvstream``): the same table as the
 whole-file read, without the file, its text and a UTF-8 copy in memory at once. Whatever that read
-cannot decide alone (an odd byte, a quote, a long line, …) sends the file to the whole-file read.
+cannot decide alone (an odd byte, a quoted line break or a stray quote, a long line, …) sends the file
+to the whole-file read. Whole quoted fields on one line are streamed and read as the csv module reads
+them (``_as_python_csv``).
 """
 
 from __future__ import annotations
@@ -426,7 +428,8 @@ def _read_csv_streamed(
     """``_read_csv`` a block at a time (``csvstream``): the same table, without the file's bytes, text
     and a UTF-8 copy in memory at once. None where the whole-file reader must decide, so that it names
     the row and byte as always: an encoding not told by the first 256 KiB, bytes the codec refuses, a
-    zero byte, a quote, a blank line, a bare CR, a line over the limit, a file without records."""
+    zero byte, a quote that is not a whole quoted field on one line (``csvstream.QuoteCheck``), a blank
+    line, a bare CR, a line over the limit, a file without records."""
     with path.open("rb") as fh:
         head = fh.read(DETECTION_SAMPLE_BYTES + 1)
     if encoding is None:
@@ -481,11 +484,16 @@ def _stream_csv(
             return None
     if not feed.finished or not plain:
         return None
+    if feed.quotes.seen and not _as_python_csv(bad, headers, plain, dictionaries, limits):
+        return None
     converted = {}
     for header, column in dictionaries.items():
         if column.dictionary is None or not _plain_dictionary(column.dictionary):
             return None  # no records (or a dictionary pandas cannot hold): read whole
-        converted[header] = _categorical_series(column.dictionary, column.codes())
+        series = _categorical_series(column.dictionary, column.codes())
+        if feed.quotes.seen:  # the csv module's text columns become categoricals of sorted categories
+            series = series.cat.reorder_categories(series.cat.categories.sort_values())
+        converted[header] = series
     with arrow_pool():
         table = pa.table({h: _one_chunk(plain.pop(h)) for h in list(plain)})
     if table.num_rows == 0:
@@ -495,6 +503,40 @@ def _stream_csv(
     result = RawTable(data, _row_numbers(len(data), bad), "csv", codec, None, feed.sha256(), bad)
     result.lines = 1 + len(data) + len(bad)  # no blank lines or line breaks in values here
     return result
+
+
+def _as_python_csv(
+    bad: list[tuple[int | None, str, str]],
+    headers: list[str],
+    plain: dict[str, list[pa.Array]],
+    dictionaries: dict[str, DictionaryColumn],
+    limits: FrameLimits,
+) -> bool:
+    """Make a streamed file with quotes read as ``_read_csv_python`` reads it; False where it cannot.
+
+    The whole-file reader splits such a file with Python's csv module: a line that splits into one empty
+    field (``""``) is a blank line to it, a field over ``csv.field_size_limit()`` characters an error,
+    and a line that does not split into the header's columns is reported as its fields joined by commas
+    (quotes gone, 500 characters at most). Rewrites ``bad`` in place.
+    """
+    if len(headers) == 1:
+        return False  # a line ``""`` would be a record to Arrow, a blank line to csv
+    for position, (row, text, why) in enumerate(bad):
+        if text == '""':
+            return False
+        try:
+            fields = next(csv.reader([text]))
+        except csv.Error:  # a field over the limit
+            return False
+        bad[position] = (row, ",".join(fields)[:500], why)
+    limit = csv.field_size_limit()
+    if limits.max_line_bytes <= limit:
+        return True
+    columns = [chunk for chunks in plain.values() for chunk in chunks]
+    columns += [c.dictionary for c in dictionaries.values() if c.dictionary is not None]
+    return all(
+        not len(column) or (pc.max(pc.utf8_length(column)).as_py() or 0) <= limit for column in columns
+    )
 
 
 def _one_chunk(chunks: list[pa.Array]) -> pa.Array:

@@ -8,6 +8,7 @@ line end split from its CR.
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 import tempfile
 from pathlib import Path
@@ -23,7 +24,7 @@ from sampling import reading
 from sampling.csvstream import DictionaryColumn, Utf8Feed
 from sampling.limits import FrameLimits
 
-from .conftest import AS_OF, good_rows, write_csv
+from .conftest import AS_OF, export_frame, good_rows, write_csv
 
 #: Lines are under 400 bytes; Arrow then parses 401 bytes at a time.
 SMALL_LINES = FrameLimits(max_line_bytes=400)
@@ -106,7 +107,12 @@ def _rest(feed: Utf8Feed) -> bytes:
 @pytest.mark.parametrize(
     ("text", "why"),
     [
-        ('a,b\n1,"x"\n', "a quote"),
+        ('a,b\n1,"x\ny"\n', "a line break inside quotes"),
+        ('a,b\n1,x"y"\n', "a quote inside a field that is not quoted"),
+        ('a,b\n1,"x"y\n', "text after a closing quote"),
+        ('a,b\n1,"x""\n', "a line break inside quotes"),
+        ('a,b\n1,"x', "a quote not closed"),
+        ('a,b\n1,"x"\n\n', "line ends after the last line of a file with quotes"),
         ("a,b\n1,2\n\n3,4\n", "a blank line or a bare CR"),
         ("a,b\n1,2\r3,4\n", "a blank line or a bare CR"),
         ("a,b\r\n1,2\r\n\r\n3,4\r\n", "a blank line or a bare CR"),
@@ -118,6 +124,16 @@ def test_the_feed_stops_where_only_the_whole_file_reader_may_decide(text, why, s
     feed = Utf8Feed(io.BytesIO(text.encode("utf-8")), "utf-8", block=size)
     _rest(feed)
     assert feed.stopped == why and not feed.finished
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['"a","b"\n"1","x"\n', 'a,b\r\n"",""\r\n"x""y","""z"""\r\n', 'a,b\n1,"王,五"', 'a,b\n"1",""""\n2,3\n'],
+)
+def test_whole_quoted_fields_on_one_line_stream_wherever_the_blocks_cut_their_quotes(text):
+    for size in range(1, 9):
+        feed = Utf8Feed(io.BytesIO(text.encode("gb18030")), "gb18030", block=size)
+        assert _rest(feed) == text.encode() and feed.finished and feed.quotes.seen
 
 
 @pytest.mark.parametrize("text", ["a,b\n1,2\n\n\n", "a,b\r\n1,2\r\n\r\n", "a,b\r\n1,2\r"])
@@ -181,6 +197,10 @@ def _export_rows(faults: list[int], count: int) -> list[dict[str, str]]:
                 row["service_date"] = "2024年3月5日"
             case 10:
                 row["recipient_name"] = "NULL"
+            case 11:  # a doubled quote once quoted
+                row["recipient_name"] = '张"三' if i % 2 else '"王五"'
+            case 12:  # a comma: quoted even where the export quotes only what it must
+                row["organisation"] = "机构,一"
     return rows
 
 
@@ -192,22 +212,30 @@ def _whole(monkeypatch, path: Path, **kwargs) -> sampling.Frame:
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    faults=st.lists(st.integers(0, 10), min_size=1, max_size=40),
+    faults=st.lists(st.integers(0, 12), min_size=1, max_size=40),
     count=st.integers(1, 40),
     unsplit=st.lists(st.integers(0, 40), max_size=3),
     block=st.integers(1, 9),
     encoding=st.sampled_from(["gb18030", "utf-8", "utf-8-sig"]),
+    quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]),
 )
 def test_the_streamed_read_gives_the_frame_report_and_fingerprint_of_the_whole_file_read(
-    monkeypatch, faults, count, unsplit, block, encoding
+    monkeypatch, faults, count, unsplit, block, encoding, quoting
 ):
+    """Every field quoted, or only those with a comma or a quote; cut into blocks of 1 to 9 bytes."""
     with tempfile.TemporaryDirectory() as folder:
-        path = write_csv(Path(folder) / "export.csv", _export_rows(faults, count), encoding=encoding)
+        path = Path(folder) / "export.csv"
+        export_frame(_export_rows(faults, count)).to_csv(
+            path, index=False, encoding=encoding, quoting=quoting
+        )
         if unsplit:  # lines with a cell too many or too few
             lines = path.read_bytes().split(b"\n")
             for number in unsplit:
                 if 0 < number < len(lines) - 1:
-                    lines[number] = lines[number] + b",x" if number % 2 else lines[number].rsplit(b",", 1)[0]
+                    # the last field never holds a comma: cutting it off leaves the quotes whole
+                    lines[number] = (
+                        lines[number] + b',"x"' if number % 2 else lines[number].rsplit(b",", 1)[0]
+                    )
             path.write_bytes(b"\n".join(lines))
         expected = _whole(monkeypatch, path)
         unsplittable = expected.rejected["reasons"].str.startswith("row cannot be split").sum()
@@ -225,13 +253,36 @@ def test_the_streamed_read_gives_the_frame_report_and_fingerprint_of_the_whole_f
     assert streamed.summary == expected.summary
 
 
-def test_an_irregular_file_is_read_whole_and_names_its_rows_as_before(tmp_path):
+def test_a_quoted_line_break_is_read_whole_and_later_rows_keep_their_line_numbers(tmp_path):
     rows = good_rows(8)
-    rows[3]["recipient_name"] = '张"三'  # a quote: only Python's csv module numbers the records right
-    path = write_csv(tmp_path / "quoted.csv", rows)
-    assert reading._read_csv_streamed(path, None, set()) is None
+    rows[3]["recipient_name"] = "张\n三"  # one record on two lines: only Python's csv module numbers it
+    rows[6]["district"] = "火星区"
+    path = write_csv(tmp_path / "quoted.csv", rows, encoding="gbk")
+    assert reading._read_csv_streamed(path, None, set(), SMALL_LINES) is None
     frame = load(path)
-    assert len(frame.data) == 8 and frame.data["recipient_name"].iloc[3] == '张"三'
+    assert frame.rejected["row"].tolist() == [5, line_of(path, "火星区", "gbk")] == [5, 9]
+    assert "a line break" in frame.rejected["reasons"].iloc[0] and frame.file_lines == 10
+
+
+def test_a_line_of_one_empty_quoted_field_is_left_to_the_whole_file_reader(tmp_path):
+    """Python's csv module reads ``""`` as a blank line, Arrow as a row of one empty value."""
+    path = write_csv(tmp_path / "f.csv", good_rows(4))
+    path.write_bytes(path.read_bytes() + b'""\n' + b"R9," * 14 + b'"x"\n')
+    assert reading._read_csv_streamed(path, None, set(), SMALL_LINES) is None
+    assert load(path).blank_lines == 1
+
+
+def test_a_quoted_field_over_the_csv_modules_limit_is_left_to_the_whole_file_reader(tmp_path):
+    rows = good_rows(4)
+    rows[2]["recipient_name"] = "王" * 60
+    path = Path(tmp_path / "f.csv")
+    export_frame(rows).to_csv(path, index=False, quoting=csv.QUOTE_ALL)
+    previous = csv.field_size_limit(50)
+    try:
+        assert reading._read_csv_streamed(path, None, set(), SMALL_LINES) is None
+    finally:
+        csv.field_size_limit(previous)
+    assert reading._read_csv_streamed(path, None, set(), SMALL_LINES) is not None
 
 
 def test_the_file_fingerprint_of_a_streamed_read_is_the_sha256_of_the_file(tmp_path, tiny_blocks):
