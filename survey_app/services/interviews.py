@@ -391,6 +391,7 @@ _ANSWER_COLUMNS = (
     "answered_at",
     "surveyor_id",
 )
+_REANSWERED = ("value", "digest", "answered_at", "surveyor_id")  # what an answer given again replaces
 _STARTED_COLUMNS = ("id", "case_id", "questionnaire_version_id", "surveyor_id", "started_at", "status")
 
 
@@ -404,7 +405,7 @@ def _answer_upsert(postgres: bool, starts: bool) -> Any:
     )
     upsert = upsert.on_conflict_do_update(
         index_elements=[Answer.interview_id, Answer.item],
-        set_={name: upsert.excluded[name] for name in ("value", "digest", "answered_at", "surveyor_id")},
+        set_={name: upsert.excluded[name] for name in _REANSWERED},
     )
     if starts:
         started = insert(Interview).values(_bound(Interview.__table__, "i_", *_STARTED_COLUMNS))
@@ -480,12 +481,7 @@ def _write_answers(
         upsert = (postgresql_insert if postgres else sqlite_insert)(Answer).values(rows)
         upsert = upsert.on_conflict_do_update(
             index_elements=[Answer.interview_id, Answer.item],
-            set_={
-                "value": upsert.excluded.value,
-                "digest": upsert.excluded.digest,
-                "answered_at": upsert.excluded.answered_at,
-                "surveyor_id": upsert.excluded.surveyor_id,
-            },
+            set_={name: upsert.excluded[name] for name in _REANSWERED},
         )
         if ctes:
             upsert = upsert.add_cte(*ctes)
