@@ -385,7 +385,8 @@ def _inflation(result: pd.DataFrame, counts: pd.DataFrame, null: um.RateNull, le
 
 def _driver(result: pd.DataFrame, rate_p: pd.Series, sign_p: dict[str, pd.Series]) -> None:
     """The single strongest piece of evidence per unit (smallest p-value), '' where nothing was tested."""
-    table = pd.DataFrame({"rate_gap": rate_p, **sign_p})
+    # the evidence in the verdict only: staff asked is reported beside it (`unit_model.PROXY_SIGNS`)
+    table = pd.DataFrame({"rate_gap": rate_p, **{s: sign_p[s] for s in um.PROXY_SIGNS}})
     best = table.fillna(np.inf).idxmin(axis=1)
     result["driver"] = best.where(table.notna().any(axis=1), "")
 

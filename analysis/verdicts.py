@@ -121,13 +121,15 @@ def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float 
         }
         lines.append(
             f"{interviews} 次访谈中：{counts['rated_by_other']} 人说由他人代评，{counts['not_rated']} 人说本人未评价，"
-            f"{counts['service_denied']} 人说未接受服务或并非本人，{counts['staff_asked']} 人说工作人员要求评价；"
-            f"与本领域诚实背景相比，该项 p {_p(r.get('integrity_p_value'))}。"
+            f"{counts['service_denied']} 人说未接受服务或并非本人——与本领域诚实背景相比，p {_p(r.get('integrity_p_value'))}；"
+            f"另有 {counts['staff_asked']} 人说工作人员要求评价（p {_p(r.get('staff_asked_mid_p'))}，"
+            "诚实单位之间此项差别很大，仅供参考，不计入判定）。"
             if zh
             else f"Of {interviews} interviews: {counts['rated_by_other']} say someone else rated, "
             f"{counts['not_rated']} say they never rated, {counts['service_denied']} say the service never "
-            f"happened or was not theirs, {counts['staff_asked']} say staff asked for a rating; against the "
-            f"domain's honest background, p {_p(r.get('integrity_p_value'))}."
+            f"happened or was not theirs — against the domain's honest background, p "
+            f"{_p(r.get('integrity_p_value'))}; {counts['staff_asked']} say staff asked for a rating (p "
+            f"{_p(r.get('staff_asked_mid_p'))}; honest units differ widely in this, so it is shown, not counted)."
         )
     driver = str(r.get("driver", "") or "")
     if status == "flagged" and driver in SIGN_LABELS:
