@@ -450,6 +450,12 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "comparison.level": {"zh": "比较层级", "en": "Compare by"},
     "comparison.definition": {"zh": "满意率定义：{codes}", "en": "满意率 counts: {codes}"},
+    "comparison.refusal_range": {
+        "zh": "拒访敏感性范围（Γ = {gamma}：未应答者满意的几率至多比同类应答者低或高 {gamma} 倍）："
+        "{low} – {high}，含置信区间 {ci_low} – {ci_high}。",
+        "en": "Refusal range (Γ = {gamma}: nonrespondents' odds of being satisfied up to {gamma} times lower "
+        "or higher than respondents' of their class): {low} – {high}, with intervals {ci_low} – {ci_high}.",
+    },
     "comparison.metric": {"zh": "指标", "en": "Figure"},
     "comparison.estimate": {"zh": "估计值", "en": "Estimate"},
     "comparison.ci_low": {"zh": "95% 置信下限", "en": "95% CI low"},

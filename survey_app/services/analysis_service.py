@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 import analysis
 from analysis.sensitivity import DEFAULT_GAMMA, REFUSAL_HIGH, REFUSAL_LOW, refusal_sensitivity
 from sampling.vocabulary import SCALES
-from survey_app.services import datasets
+from survey_app.services import datasets, studies
 from survey_app.services import dispositions as dispo
 from survey_app.services.auth import require
 from survey_app.services.samples import current_design
@@ -36,8 +36,8 @@ from survey_app.storage.models import Exclusion, Study, User
 FDR_Q = 0.10
 #: Unit level of the headline comparison.
 UNIT = "organisation_id"
-#: Γ of the refusal range beside the headline: nonrespondents' odds of being satisfied up to Γ times
-#: lower or higher than respondents' of the same response class (`analysis.sensitivity`).
+#: Γ of the refusal range of a study without the setting (`studies.refusal_gamma`): nonrespondents' odds
+#: of being satisfied up to Γ times lower or higher than respondents' of the same response class.
 REFUSAL_GAMMA = DEFAULT_GAMMA
 #: Fewest respondents in a response class (classes never cross system-rating groups).
 MIN_CLASS_RESPONDENTS = 20
@@ -75,6 +75,7 @@ class StudyAnalysis:
     nonresponse_classes: pd.DataFrame
     respondents: pd.DataFrame  # the design's rows: eligible respondents with their final weights
     excluded_events: int = 0  # frame events left out by the study's exclusions (not in either side)
+    refusal_gamma: float = REFUSAL_GAMMA  # the study's Γ of the refusal range (`studies.refusal_gamma`)
 
     @property
     def flagged_units(self) -> pd.DataFrame:
@@ -114,6 +115,7 @@ def analyse(session: Session, study: Study, actor: User | None = None) -> StudyA
     if actor is not None:
         require(actor, *READER_ROLES)
     satisfied = tuple(study.satisfied_codes)
+    gamma = studies.refusal_gamma(study)
     cases = datasets.analysis_dataset(session, study)
     whole = datasets.frame_table(session, study)
     frame = eligible_frame(session, study, whole)
@@ -146,7 +148,7 @@ def analyse(session: Session, study: Study, actor: User | None = None) -> StudyA
         units, surveyors = empty_units, pd.DataFrame()
     else:
         headline = analysis.replicate_headline(adjusted, satisfied_codes=satisfied, top_codes=scale[:1])
-        refusal = refusal_sensitivity(adjusted, REFUSAL_GAMMA, satisfied_codes=satisfied)
+        refusal = refusal_sensitivity(adjusted, gamma, satisfied_codes=satisfied)
         headline = pd.concat([headline, refusal], ignore_index=True)
         overall = headline[(headline["metric"] == SATISFACTION) & (headline["group"] == "overall")]
         third_party = analysis.Estimate(
@@ -196,6 +198,7 @@ def analyse(session: Session, study: Study, actor: User | None = None) -> StudyA
         classes,
         design.data if design is not None else cases.iloc[0:0],
         len(whole) - len(frame),
+        gamma,
     )
 
 
@@ -253,7 +256,7 @@ def summary_text(result: StudyAnalysis) -> str:
         if REFUSAL_LOW in overall.index and REFUSAL_HIGH in overall.index:
             low, high = overall.loc[REFUSAL_LOW], overall.loc[REFUSAL_HIGH]
             lines.append(
-                f"        sensitivity, nonrespondents' odds of being satisfied up to {REFUSAL_GAMMA:g}× lower/"
+                f"        sensitivity, nonrespondents' odds of being satisfied up to {result.refusal_gamma:g}× lower/"
                 f"higher: {_pct(low['estimate'])}–{_pct(high['estimate'])} "
                 f"(95% CI {_pct(low['ci_low'])}–{_pct(high['ci_high'])})"
             )

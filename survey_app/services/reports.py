@@ -224,11 +224,11 @@ def _nonresponse(result: analysis_service.StudyAnalysis) -> rpt.NonresponseCheck
         respondent_system_rate=float(respondents["system_satisfied"].mean()),
         nonrespondent_system_rate=float(others["system_satisfied"].mean()),
         p_value=p,
-        **_refusal_range(result.headline),
+        **_refusal_range(result.headline, result.refusal_gamma),
     )
 
 
-def _refusal_range(headline: pd.DataFrame) -> dict:
+def _refusal_range(headline: pd.DataFrame, gamma: float) -> dict:
     """The Γ-bounded refusal range beside the headline (`analysis.sensitivity`), when it was computed."""
     overall = headline[headline["group"] == "overall"].set_index("metric")
     ends = (analysis_service.REFUSAL_LOW, analysis_service.REFUSAL_HIGH)
@@ -236,7 +236,7 @@ def _refusal_range(headline: pd.DataFrame) -> dict:
         return {}
     low, high = (overall.loc[end].to_dict() for end in ends)
     return {
-        "refusal_gamma": float(analysis_service.REFUSAL_GAMMA),
+        "refusal_gamma": float(gamma),
         "refusal_low": adapters.estimate_of(low, "refusal range, low end"),
         "refusal_high": adapters.estimate_of(high, "refusal range, high end"),
     }

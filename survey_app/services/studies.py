@@ -23,7 +23,13 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "max_attempts": 5,
     "min_gap_minutes": 120,
     "claim_timeout_minutes": 30,
+    "refusal_gamma": 2.0,
 }
+#: The study setting that bounds the refusal range beside the headline (`analysis.sensitivity`): the
+#: nonrespondents' odds of being satisfied up to Γ times lower or higher than respondents' of their class.
+REFUSAL_GAMMA = "refusal_gamma"
+#: Γ of studies created before the setting existed (= `analysis.sensitivity.DEFAULT_GAMMA`).
+DEFAULT_REFUSAL_GAMMA = 2.0
 
 
 def create_study(
@@ -208,3 +214,35 @@ def set_do_not_call(session: Session, actor: User, study: Study, phones: list[st
         sha256=hashlib.sha256("\n".join(kept).encode()).hexdigest(),
     )
     return len(kept)
+
+
+def refusal_gamma(study: Study) -> float:
+    """The study's Γ for the refusal range (default 2)."""
+    return float((study.settings or {}).get(REFUSAL_GAMMA, DEFAULT_REFUSAL_GAMMA))
+
+
+def set_refusal_gamma(session: Session, actor: User, study: Study, gamma: float) -> None:
+    """Set the study's Γ (a number from 1 to 10): every later analysis, report and `verify` uses it.
+    Audited with the value before and after, so a published range can be traced to its Γ."""
+    require(actor, "researcher", "admin")
+    try:
+        value = float(gamma)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not 1.0 <= value <= 10.0:
+        raise InvalidState(
+            f"Refusal range Γ={gamma!r}: give a number from 1 to 10 (1 = no range, 2 = the default).",
+            zh=f"拒访敏感性范围 Γ={gamma!r}：请填写 1 到 10 之间的数（1 表示不设范围，默认 2）。",
+        )
+    before = refusal_gamma(study)
+    study.settings = {**(study.settings or {}), REFUSAL_GAMMA: value}
+    audit.record(
+        session,
+        actor.username,
+        "study.refusal_gamma",
+        study_id=study.id,
+        entity="study",
+        entity_id=study.id,
+        before=before,
+        after=value,
+    )

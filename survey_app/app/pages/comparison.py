@@ -60,6 +60,10 @@ st.caption(tr("comparison.definition", codes=definition))
 
 st.subheader(tr("comparison.headline"))
 overall = result.headline[result.headline["group"] == "overall"]
+refusal_ends = overall.set_index("metric").reindex(
+    [analysis_service.REFUSAL_LOW, analysis_service.REFUSAL_HIGH]
+)
+overall = overall[~overall["metric"].isin(refusal_ends.index)]
 columns = st.columns(len(overall) + 1)
 columns[0].metric(tr("comparison.system"), f"{result.system_rate:.1%}", help=tr("comparison.census"))
 columns[0].caption(tr("comparison.census"))
@@ -67,6 +71,18 @@ for column, row in zip(columns[1:], overall.itertuples(), strict=True):
     label = tr("comparison.third_party") if row.metric == "满意率" else str(row.metric)
     column.metric(label, f"{row.estimate:.1%}")
     column.caption(f"95% CI {row.ci_low:.1%} – {row.ci_high:.1%} · n = {int(row.n)}")
+if refusal_ends["estimate"].notna().all():  # the Γ range: how far refusal tied to the answer could move it
+    low_end, high_end = refusal_ends.iloc[0], refusal_ends.iloc[1]
+    st.caption(
+        tr(
+            "comparison.refusal_range",
+            gamma=f"{result.refusal_gamma:g}",
+            low=f"{low_end['estimate']:.1%}",
+            high=f"{high_end['estimate']:.1%}",
+            ci_low=f"{low_end['ci_low']:.1%}",
+            ci_high=f"{high_end['ci_high']:.1%}",
+        )
+    )
 if result.paired_difference is not None:
     paired = result.paired_difference
     st.caption(
