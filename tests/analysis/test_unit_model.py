@@ -152,3 +152,36 @@ def test_robust_tau2_recovers_the_between_unit_variance_and_resists_a_faulty_min
     assert um.robust_tau2(y**2, v) == pytest.approx(0.25, abs=0.05)
     y[:400] += 4.0  # a tenth of the units far off: the moment estimate mean(y² − v) jumps by 1.6
     assert um.robust_tau2(y**2, v) < 0.25 + 0.3 < np.mean(y**2 - v) - 1.0
+
+
+def test_combine_is_simes_over_the_p_values_available_in_each_row():
+    first, second, third = (
+        np.array([0.01, 0.04, np.nan]),
+        np.array([0.03, np.nan, np.nan]),
+        np.array([0.2] * 3),
+    )
+    combined = um.combine(first, second, third)
+    assert combined == pytest.approx([min(3 * 0.01, 1.5 * 0.03, 0.2), min(2 * 0.04, 0.2), 0.2])
+    assert np.isnan(um.combine(np.array([np.nan]), np.array([np.nan]))[0])
+
+
+def test_likelihood_ratio_weights_grow_as_a_sign_gets_rarer_in_honest_units():
+    backgrounds = {
+        "rated_by_other": um.Background({"a": 0.02, "b": 0.005}, 0.01, 0.0),
+        "not_rated": um.Background({}, 0.05, 0.0),
+    }
+    a, b = um.likelihood_ratio_weights(backgrounds, "a"), um.likelihood_ratio_weights(backgrounds, "b")
+    assert set(a) == {"rated_by_other", "not_rated"}
+    assert b["rated_by_other"] > a["rated_by_other"] > a["not_rated"] >= 1
+    assert a["rated_by_other"] == round(2 * np.log(0.20 * 0.98 / (0.02 * 0.80)))
+
+
+def test_the_divergence_fit_keeps_an_honest_over_dispersion():
+    # staff asked for a rating: ~6% of interviews, honest units differing widely (ρ ≈ 0.03), 60 units
+    rng = np.random.default_rng(3)
+    counts, interviews = _beta_binomial_units(rng, 60, 0.06, 0.03, interviews=60)
+    divergence = um.fit_background(
+        counts, interviews, pd.Series("a", index=counts.index), method="divergence"
+    )
+    assert divergence.rho > 0.01
+    assert divergence.share["a"] == pytest.approx(0.06, abs=0.015)
