@@ -49,7 +49,7 @@ unlocked interview screen, kept engines), load average 9–26 from other work, b
   PostgreSQL, 20 processes, 60 cases, think 0.2 s: next_case p95 1052 ms, save_answer p95 910 ms; floor
     p95 54 ms (own row) / 180 ms (shared row) in the same run — the load rose from 9 to 25 during it.
     Again at 15:30 (load 7 → 20): next_case p50 31 / p95 650 ms, save_answer p50 67 / p95 315 ms; floor
-    p95 12 / 9 ms. The tails (record_attempt p95 3.5 s) are lock-holder preemption: an action keeps the
+    p95 12 / 9 ms. The tails (record_attempt p95 3.5 s) are most likely lock-holder preemption: an action keeps the
     chain head's row lock from its last write through hashing, signing, the append and the durable
     commit, and a descheduled holder (nice 10 among ~20 runnable processes) stalls every surveyor.
   PostgreSQL, 40 surveyors over 4 app processes: next_case p95 1377 ms, save_answer 755 ms (p50 39 /
