@@ -14,15 +14,15 @@ averaged over that null (Gauss–Hermite), so a 5-event unit at 100% is weak evi
 gap by DerSimonian–Laird across domains; τ²: a median-based Paule–Mandel estimate over the reference
 units' log odds ratios around their domain gap. Reference units = tested units not flagged (iterated by the caller).
 
-Integrity evidence — an exact weighted-count test. Per interview four signs that a rating is not the
+Integrity evidence — an exact weighted-count test. Per interview three signs that a rating is not the
 citizen's own: someone else rated (`who_rated` = other), no rating given though the system holds one
-(`not_rated`, kept apart: people forget), service never happened or not me (4.11/4.12), staff asked
-for a rating. Each sign's honest law is a beta-binomial per domain (`fit_background`): share μ_d and
-over-dispersion ρ fitted on the units themselves by maximum likelihood truncated at each unit's upper
-5% point, so the faulty units among them cannot carry the background off; domains are pooled as far
-as their shares differ no more than chance (DerSimonian–Laird). The unit statistic is the
-integer-weighted sum Σ w_t K_t (weights ≈ log likelihood ratios of a typical interception against the
-background) and its exact null law the convolution of the four beta-binomial laws.
+(`not_rated`, kept apart: people forget), service never happened or not me (4.11/4.12). Each sign's
+honest law is a beta-binomial per domain (`fit_background`), fitted on the units themselves so that the
+faulty units among them cannot carry it off; domains are pooled as far as their shares differ no more
+than chance (DerSimonian–Laird). The unit statistic is the integer-weighted sum Σ w_t K_t (likelihood-
+ratio weights against proxy rating, `likelihood_ratio_weights`) and its exact null law the convolution
+of the three laws. "Staff asked for a rating" has its own over-dispersed law and mid-p, reported beside
+the verdict (see `PROXY_SIGNS`).
 (The first version fitted the share by moments and one over-dispersion φ of the whole score over the
 units not flagged: eight proxy-rating units of sixty doubled the "someone else rated" background and
 gave φ ≈ 2.8 — proxy recall 0.11.)
