@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 import analysis
 from analysis.sensitivity import DEFAULT_GAMMA, REFUSAL_HIGH, REFUSAL_LOW, refusal_sensitivity
+from analysis.verdicts import SIGN_LABELS
 from sampling.vocabulary import SCALES
 from survey_app.services import datasets, studies
 from survey_app.services import dispositions as dispo
@@ -34,6 +35,7 @@ from survey_app.storage.models import Exclusion, Study, User
 
 #: False discovery rate at which units are flagged.
 FDR_Q = 0.10
+FLAGGED_SHOWN = 15  # the summary's list; the report and the comparison page have every unit
 #: Unit level of the headline comparison.
 UNIT = "organisation_id"
 #: Γ of the refusal range of a study without the setting (`studies.refusal_gamma`): nonrespondents' odds
@@ -269,11 +271,17 @@ def summary_text(result: StudyAnalysis) -> str:
         )
     flagged = result.flagged_units
     lines.append(f"Units flagged as inflated (organisations, BH q ≤ {FDR_Q}): {len(flagged)}")
-    for row in flagged.head(15).itertuples():
+    shown = flagged.head(FLAGGED_SHOWN)
+    for row in shown.itertuples():
+        driver = SIGN_LABELS.get(str(getattr(row, "driver", "") or ""))
         lines.append(
             f"  {row.Index} {row.name}: system {_pct(row.system_rate)}, third-party "
             f"{_pct(row.third_party)} (95% CI {_pct(row.ci_low)}–{_pct(row.ci_high)}, "
-            f"{int(row.respondents)} respondents)"
+            f"{int(row.respondents)} respondents)" + (f"; main evidence: {driver['en']}" if driver else "")
+        )
+    if len(flagged) > len(shown):
+        lines.append(
+            f"  … and {len(flagged) - len(shown)} more: the report and the comparison page list every unit"
         )
     return "\n".join(lines)
 
