@@ -67,6 +67,9 @@ def _answer_one(page, db, token: str) -> bool:
     if item is None:
         return False
     page.locator("h4", has_text=item.label).wait_for()
+    # the new item's heading shows while that run still draws the page and the last item's form is on
+    # screen too (stale): wait for the run to finish, or "下一题" names two buttons
+    settle(page)
     if label:
         page.get_by_text(label, exact=True).first.click()
     click(page, "继续" if item.type == "note" else "下一题")
