@@ -338,6 +338,22 @@ def fit_background(
     raise ValueError(f"method={method!r}: use 'truncated' or 'divergence'")
 
 
+def _surveyed(
+    counts: pd.Series, interviews: pd.Series, domains: pd.Series
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Both fits' inputs over the units with interviews: counts k, interviews m, domain names and each
+    unit's domain index, the count grid 0..max m and which grid points each unit can reach; None if no
+    unit has an interview."""
+    keep = (interviews > 0).to_numpy()
+    k = counts.to_numpy(float)[keep]
+    m = interviews.to_numpy(float)[keep]
+    if not k.size:
+        return None
+    names, index = np.unique(domains.astype(str).to_numpy()[keep], return_inverse=True)
+    grid = np.arange(int(m.max()) + 1)
+    return k, m, names, index, grid, grid[None, :] <= m[:, None]
+
+
 def _fit_divergence(
     counts: pd.Series,
     interviews: pd.Series,
@@ -363,14 +379,10 @@ def _fit_divergence(
     is never below ½ / (interviews + 1): a sign nobody showed is not proof against the first who does.
     Counts are per interview, unweighted: the test reads a unit's count of its own interviews.
     """
-    keep = (interviews > 0).to_numpy()
-    k = counts.to_numpy(float)[keep]
-    m = interviews.to_numpy(float)[keep]
-    names, index = np.unique(domains.astype(str).to_numpy()[keep], return_inverse=True)
-    if not k.size:
+    surveyed = _surveyed(counts, interviews, domains)
+    if surveyed is None:
         return Background({}, 0.5, 0.0)
-    grid = np.arange(int(m.max()) + 1)
-    valid = grid[None, :] <= m[:, None]
+    k, m, names, index, grid, valid = surveyed
     floor = 0.5 / (m.sum() + 1.0)
     raw = float(np.clip((k.sum() + 0.5) / (m.sum() + 1.0), 1e-5, 0.5))
 
@@ -445,14 +457,10 @@ def _fit_truncated(
     worth `prior` interviews. Counts are per interview, unweighted: the test reads a unit's count of
     its own interviews, whose honest law is what is fitted.
     """
-    keep = (interviews > 0).to_numpy()
-    k = counts.to_numpy(float)[keep]
-    m = interviews.to_numpy(float)[keep]
-    names, index = np.unique(domains.astype(str).to_numpy()[keep], return_inverse=True)
-    if not k.size:
+    surveyed = _surveyed(counts, interviews, domains)
+    if surveyed is None:
         return Background({}, 0.5, 0.0)
-    grid = np.arange(int(m.max()) + 1)
-    valid = grid[None, :] <= m[:, None]
+    k, m, names, index, grid, valid = surveyed
     overall = float((k.sum() + 0.5) / (m.sum() + 1.0))
     share = np.array(
         [(k[index == j].sum() + prior * overall) / (m[index == j].sum() + prior) for j in range(len(names))]
