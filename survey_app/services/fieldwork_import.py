@@ -199,18 +199,9 @@ class CallHistories:
         now = utcnow()
         digests = {}
         for item, value in engine.answers.items():
-            digests[item] = digest = interviews.answer_digest(interview_id, item, value, version_id)
-            self._answers.append(
-                {
-                    "interview_id": interview_id,
-                    "item": item,
-                    "value": value,
-                    "digest": digest,
-                    "questionnaire_version_id": version_id,
-                    "answered_at": now,
-                    "surveyor_id": actor.id,
-                }
-            )
+            row = interviews.answer_row(interview_id, item, value, version_id, now, actor.id)
+            digests[item] = row["digest"]
+            self._answers.append(row)
         audit.record(
             session,
             actor.username,

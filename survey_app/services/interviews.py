@@ -59,6 +59,21 @@ def answer_digest(interview_id: int, item: str, value: Any, version_id: int) -> 
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+def answer_row(
+    interview_id: int, item: str, value: Any, version_id: int, answered_at: Any, surveyor_id: int
+) -> dict[str, Any]:
+    """An `answers` row with its digest, as both the live interview and an upload insert it."""
+    return {
+        "interview_id": interview_id,
+        "item": item,
+        "value": value,
+        "digest": answer_digest(interview_id, item, value, version_id),
+        "questionnaire_version_id": version_id,
+        "answered_at": answered_at,
+        "surveyor_id": surveyor_id,
+    }
+
+
 def case_fields(case: Case, surveyor: User | None) -> dict[str, Any]:
     """The case's fields an interview may show or test (never the system rating: blinding)."""
     record = case.record
@@ -150,8 +165,8 @@ def _persist(
     for item, value in after.items():
         if item in before and before[item] == value:
             continue
-        digest = answer_digest(interview.id, item, value, version_id)
-        changed[item] = digest
+        row = answer_row(interview.id, item, value, version_id, now, actor.id)
+        changed[item] = digest = row["digest"]
         if item in before:
             session.execute(
                 update(Answer)
@@ -159,17 +174,7 @@ def _persist(
                 .values(value=value, digest=digest, answered_at=now, surveyor_id=actor.id)
             )
         else:
-            new_rows.append(
-                {
-                    "interview_id": interview.id,
-                    "item": item,
-                    "value": value,
-                    "digest": digest,
-                    "questionnaire_version_id": version_id,
-                    "answered_at": now,
-                    "surveyor_id": actor.id,
-                }
-            )
+            new_rows.append(row)
     if new_rows:
         session.execute(insert(Answer), new_rows)
     if changed:
@@ -444,19 +449,9 @@ def _write_answers(
     for item, value in after.items():
         if item in before and before[item] == value:
             continue
-        digest = answer_digest(interview_id, item, value, version_id)
-        changed[item] = digest
-        rows.append(
-            {
-                "interview_id": interview_id,
-                "item": item,
-                "value": value,
-                "digest": digest,
-                "questionnaire_version_id": version_id,
-                "answered_at": now,
-                "surveyor_id": actor.id,
-            }
-        )
+        row = answer_row(interview_id, item, value, version_id, now, actor.id)
+        changed[item] = row["digest"]
+        rows.append(row)
     if len(rows) == 1 and len(changed) == 1:  # the usual answer: one new value, nothing cleared
         parameters = {f"a_{name}": value for name, value in rows[0].items()}
         if started is not None:
