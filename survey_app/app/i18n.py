@@ -27,6 +27,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "您的账号已停用或不存在，请重新登录。",
         "en": "Your account is deactivated or no longer exists; please log in again.",
     },
+    "app.organisation_changed": {
+        "zh": "您所属的机构已变更，请重新登录。",
+        "en": "Your organisation has changed; please log in again.",
+    },
     "app.choose_study": {"zh": "请先在左侧选择调查项目。", "en": "Choose a study in the sidebar first."},
     # login
     "login.title": {"zh": "登录", "en": "Log in"},

@@ -30,12 +30,14 @@ STUDY_KEY = "study_id"
 
 @dataclass(frozen=True)
 class Login:
-    """What the tab remembers of its user; the role is re-checked against the database on every action."""
+    """What the tab remembers of its user; the role is re-checked against the database on every action,
+    and so is the organisation a responsible office answers for (a move ends the tab's login at once)."""
 
     user_id: int
     username: str
     display_name: str
     role: str
+    organisation_id: str | None = None
 
 
 @st.cache_resource(show_spinner=False)
@@ -78,7 +80,9 @@ def login() -> Login | None:
 
 def remember(user: User, token: str | None = None) -> None:
     """Log the tab in and put a signed session token in the address, so a reload keeps the login."""
-    st.session_state[USER_KEY] = Login(user.id, user.username, user.display_name, user.role)
+    st.session_state[USER_KEY] = Login(
+        user.id, user.username, user.display_name, user.role, user.organisation_id
+    )
     st.session_state[TOKEN_KEY] = token or sessions.issue(user)
     keep_token()
 
@@ -126,13 +130,16 @@ def client() -> str | None:
 
 
 def actor(session: Session) -> User:
-    """The logged-in user, read again in this session; PermissionDenied when gone or deactivated."""
+    """The logged-in user, read again in this session; PermissionDenied when gone or deactivated, or
+    when moved to another organisation since logging in (the signed token ends with the move too)."""
     current = login()
     if current is None:
         raise PermissionDenied(tr("app.session_ended"))
     user = session.get(User, current.user_id)
     if user is None or not user.active:
         raise PermissionDenied(tr("app.session_ended"))
+    if user.organisation_id != current.organisation_id:
+        raise PermissionDenied(tr("app.organisation_changed"))
     return user
 
 

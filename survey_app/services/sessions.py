@@ -1,10 +1,11 @@
 """Signed, expiring session tokens: a login that survives a browser reload or a typed address.
 
 Streamlit forgets a tab's state on reload, so the app keeps a token in the page address (`?s=…`).
-The token names the user, when it expires and a fingerprint of the user's password hash, signed with
-HMAC-SHA256 under a key kept outside the database (`session.key` in the key folder, `config.key_dir`).
-It is checked on the server on every resume: a forged or edited token, an expired one, a deactivated
-user, a changed role or a reset password all send the user back to the login form. The key never leaves
+The token names the user, when it expires and a fingerprint of the user's password hash, role and
+organisation, signed with HMAC-SHA256 under a key kept outside the database (`session.key` in the key
+folder, `config.key_dir`). It is checked on the server on every resume: a forged or edited token, an
+expired one, a deactivated user, a changed role, a reset password or a responsible office moved to
+another organisation all send the user back to the login form. The key never leaves
 the server; deleting `session.key` logs everybody out.
 """
 
@@ -60,8 +61,11 @@ def _key() -> bytes:
 
 
 def _fingerprint(user: User) -> str:
-    """Changes when the password or the role changes, which ends every token issued before."""
-    return hashlib.sha256(f"{user.password_hash}|{user.role}".encode()).hexdigest()[:16]
+    """Changes when the password, the role or the organisation changes, which ends every token issued
+    before: a responsible office moved to another organisation keeps no way back to the old one's
+    referrals."""
+    state = f"{user.password_hash}|{user.role}|{user.organisation_id or ''}"
+    return hashlib.sha256(state.encode()).hexdigest()[:16]
 
 
 def _sign(payload: str, key: bytes) -> str:
