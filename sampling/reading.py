@@ -11,6 +11,9 @@ are opened (a named pipe would block), the file size, an .xlsx's declared unpack
 count and the CSV line length are bounded. A CSV with quotes, blank lines or bare CR line ends is
 split by Python's csv module instead of Arrow's, so that every record keeps its true line number and
 a quote left open (which joins the following lines into one record) is named with the lines it joined.
+The module reads strictly (``quotes``): a record with text after a closing quote is rejected with its
+field named, and a quote never closed refuses the file, instead of ``"x"y`` silently read as ``xy``
+and the rest of the file swallowed into one value.
 
 Any other CSV is read a block at a time (``_read_csv_streamed``, ``csvstream``): the same table as the
 whole-file read, without the file, its text and a UTF-8 copy in memory at once. Whatever that read
@@ -44,7 +47,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from sampling import csvstream
+from sampling import csvstream, quotes
 from sampling.csvstream import DictionaryColumn, Utf8Feed, codes_dtype
 from sampling.errors import EmptyFileError, EncodingError, FrameError, UnsupportedFileError
 from sampling.limits import DEFAULT_LIMITS, FrameLimits, megabytes
@@ -348,40 +351,70 @@ def _long_line(utf8: bytes, path: Path, limits: FrameLimits) -> None:
         )
 
 
+#: The csv module's strict-mode complaints about quotes (``quotes.fault`` then says where).
+_QUOTE_ERRORS = re.compile(r"expected after|unexpected end of data")
+
+
 def _read_csv_python(text: str, headers: list[str], path: Path, codec: str, detected: str | None) -> RawTable:
-    """Split an irregular CSV with Python's csv module, keeping each record's first and last line."""
+    """Split an irregular CSV with Python's csv module, keeping each record's first and last line.
+
+    The module's strict rules: text after a closing quote (``"x"y``, which the lenient rules would
+    read as ``xy``) rejects the record (its lines as written, the field named), and the reader starts
+    again on the next line; a quote still open at the end of the file refuses the file (``quotes``).
+    """
     records: list[list[str]] = []
     rows: list[int] = []
     bad: list[tuple[int | None, str, str]] = []
     blank = 0
-    reader = csv.reader(io.StringIO(text, newline=""))
+    pending: list[str] = []  # the lines of the record being read, as written
+
+    def lines() -> Iterator[str]:
+        for line in io.StringIO(text, newline=""):
+            pending.append(line)
+            yield line
+
+    reader = csv.reader(lines(), strict=True)
     previous = 0
     width = len(headers)
-    try:
-        for record in reader:
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
             first, last = previous + 1, reader.line_num
+            written = "".join(pending)
+            pending.clear()
+            fault = quotes.fault(written) if _QUOTE_ERRORS.search(str(exc)) else None
+            if fault is None:  # a field over csv.field_size_limit()
+                raise FrameError(
+                    path, f"row {first} cannot be split into columns ({exc})", "Check quoting and delimiters."
+                ) from exc
+            if fault.kind == quotes.NOT_CLOSED or first == 1:
+                raise FrameError(path, *quotes.refusal(fault, first, last, headers)) from exc
             previous = last
-            if first == 1:
-                continue  # the header
-            if not record or record == [""]:
-                blank += 1
-                continue
-            if len(record) != width:
-                joined = last > first
-                reason = f"{len(record)} columns where the header has {width}"
-                if joined:
-                    reason += (
-                        f'; rows {first}–{last} were read as one row because a quote (") opened on row '
-                        f"{first} is not closed on its own line — fix the quote"
-                    )
-                bad.append((first, ",".join(record)[:500], reason))
-                continue
-            records.append(record)
-            rows.append(first)
-    except csv.Error as exc:
-        raise FrameError(
-            path, f"row {previous + 1} cannot be split into columns ({exc})", "Check quoting and delimiters."
-        ) from exc
+            bad.append((first, written.rstrip("\r\n")[:500], quotes.rejection(fault, first, last, headers)))
+            continue
+        pending.clear()
+        first, last = previous + 1, reader.line_num
+        previous = last
+        if first == 1:
+            continue  # the header
+        if not record or record == [""]:
+            blank += 1
+            continue
+        if len(record) != width:
+            joined = last > first
+            reason = f"{len(record)} columns where the header has {width}"
+            if joined:
+                reason += (
+                    f'; rows {first}–{last} were read as one row because a quote (") opened on row '
+                    f"{first} is not closed on its own line — fix the quote"
+                )
+            bad.append((first, ",".join(record)[:500], reason))
+            continue
+        records.append(record)
+        rows.append(first)
     columns = list(zip(*records, strict=True)) if records else [() for _ in headers]
     data = pd.DataFrame({h: pd.Series(c, dtype="str") for h, c in zip(headers, columns, strict=True)})
     table = RawTable(data, pd.Index(np.asarray(rows, dtype=np.int64)), "csv", codec, detected, "", bad)

@@ -245,6 +245,14 @@ def _structure() -> list[Case]:
     closed_later = csv_text(thirty).split("\n")
     closed_later[4] = closed_later[4].replace("机构", '"机构', 1)
     closed_later[9] = closed_later[9].replace("机构", '机构"', 1)
+    open_quote_last = csv_text(thirty).split("\n")
+    open_quote_last[2] = open_quote_last[2][:-1] + '"' + open_quote_last[2][-1]
+    open_last_line = csv_text(thirty).split("\n")
+    open_last_line[-2] = open_last_line[-2].replace("张", '"张', 1)
+    after_quote = csv_text(records).split("\n")
+    after_quote[3] = after_quote[3].replace("机构", '"机构"', 1)
+    after_then_break = csv_text(records).split("\n")
+    after_then_break[2] = after_then_break[2].replace("机构", '"机构"', 1) + ',"多\n余"'
     quoted_newline = csv_text(records).split("\n")
     quoted_newline[1] = quoted_newline[1].replace("机构1", '"机构\n1"', 1)
     extra_column = csv_text(records).split("\n")
@@ -290,14 +298,25 @@ def _structure() -> list[Case]:
             "open_quote_to_end.csv",
             "quotes",
             write_text("\n".join(open_quote)),
-            Loaded(
-                3,
-                1,
-                (
-                    Line(1, "(file)", "note", "31 lines in the file: the header and 4 records, 26 lines joined"),
-                    Line(5, "", "rejected", "rows 5–31 were read as one row"),
-                ),
-            ),
+            Refused(FrameError, r"row 5, field '机构名称' \(column 8\): a quote \(\"\) opens a value that is never closed, so rows 5–31"),
+        ),
+        Case(
+            "open_quote_in_last_field_to_end.csv",  # the lenient csv module read this as one good record
+            "quotes",
+            write_text("\n".join(open_quote_last)),
+            Refused(FrameError, r"row 3, field '投诉未办结' \(column 15\): .* never closed, so rows 3–31"),
+        ),
+        Case(
+            "open_quote_to_end_gbk.csv",
+            "quotes",
+            write_text("\n".join(open_quote), "gbk"),
+            Refused(FrameError, r"row 5, field '机构名称' .* never closed"),
+        ),
+        Case(
+            "open_quote_on_last_line.csv",
+            "quotes",
+            write_text("\n".join(open_last_line)),
+            Refused(FrameError, r"row 31, field '服务对象姓名' \(column 13\): .* never closed, so the rest of the line"),
         ),
         Case(
             "open_quote_closed_later.csv",
@@ -308,10 +327,34 @@ def _structure() -> list[Case]:
                 1,
                 (
                     Line(1, "(file)", "note", "5 lines joined to the record before them"),
-                    Line(5, "organisation", "rejected", "line break"),
-                    Line(5, "organisation", "rejected", "longer than 500 characters"),
+                    Line(5, "", "rejected", "'机构名称' (column 8) has text after its closing quote on row 10; a quote inside a value must be doubled"),
                 ),
             ),
+        ),
+        Case(
+            "text_after_closing_quote.csv",  # the lenient csv module read "机构"1 as 机构1
+            "quotes",
+            write_text("\n".join(after_quote)),
+            Loaded(4, 1, (Line(4, "", "rejected", "field '机构名称' (column 8) has text after its closing quote on row 4"),)),
+        ),
+        Case(
+            "text_after_closing_quote_then_quoted_break.csv",  # the reader starts again on the next line
+            "quotes",
+            write_text("\n".join(after_then_break)),
+            Loaded(
+                4,
+                2,
+                (
+                    Line(3, "", "rejected", "field '机构名称' (column 8) has text after its closing quote"),
+                    Line(4, "", "rejected", "1 columns where the header has 15"),
+                ),
+            ),
+        ),
+        Case(
+            "text_after_closing_quote_in_header.csv",
+            "quotes",
+            write_text(text.replace("机构名称", '"机构"名称', 1)),
+            Refused(FrameError, r"row 1 \(the header row\)"),
         ),
         Case(
             "quoted_line_break.csv",
