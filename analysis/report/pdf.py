@@ -36,7 +36,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from analysis.report import charts
+from analysis.report import charts, version
 from analysis.report.comment_findings import comment_section
 from analysis.report.content import HEADLINE_KEYS, Estimate, ReportContent, TestResult, content_digest
 from analysis.report.findings import area_findings, executive_summary, response_rate
@@ -182,7 +182,7 @@ def _title_key(content: ReportContent) -> str:
 
 def _keywords(digest: str, font: CJKFont, attestations: tuple[tuple[str, str], ...] = ()) -> str:
     """Machine-readable facts; the attestations (signed chain head, key) as `label=value` for `verify --pdf`."""
-    words = [f"content-sha256:{digest}", f"font:{font.name}"]
+    words = [f"content-sha256:{digest}", f"font:{font.name}", *version.keywords()]
     if not font.embedded:
         words.append(f"font-fallback:{font.name} (CID, not embedded)")
     words += [f"{label}={value}" for label, value in attestations]

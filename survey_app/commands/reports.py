@@ -123,12 +123,25 @@ def report(
     multiple=True,
     help="A witness file, or ENTRY:HASH as printed by `huifang report`; the chain must still hold it.",
 )
+@click.option(
+    "--user",
+    "-u",
+    help="Open the study's call recordings as this user (default: $HUIFANG_USER); it is audited. "
+    "Asked for only when the study has recordings.",
+)
 @pass_ctx
 def verify(
-    ctx: _Context, study: str, frame_file: Path | None, pdf_file: Path | None, anchor_args: tuple[str, ...]
+    ctx: _Context,
+    study: str,
+    frame_file: Path | None,
+    pdf_file: Path | None,
+    anchor_args: tuple[str, ...],
+    user: str | None,
 ) -> None:
-    """Check, one by one, that the frame, sample, answers, audit log and report are untouched, and (with
-    --pdf/--anchor) that the database still matches what was published."""
+    """Check, one by one, that the frame, sample, answers, call recordings, audit log and report are
+    untouched, and (with --pdf/--anchor) that the database still matches what was published."""
+    import os
+
     from survey_app.security import anchors, witness
     from survey_app.services import trust_checks, verification
     from survey_app.services.studies import find_study
@@ -148,9 +161,16 @@ def verify(
         except anchors.PublishedPdfError as exc:
             raise click.UsageError(str(exc)) from exc
         published = trust_checks.Published(pdf=pdf, anchors=published_anchors)
+        with ctx.db.session() as session:  # a login of its own, outside the verification's transaction
+            has_recordings = verification.recording_count(session, find_study(session, study)) > 0
+        opener = _actor(ctx, user) if has_recordings and (user or os.environ.get("HUIFANG_USER")) else None
         with ctx.db.session() as session:
             checks = verification.verify_study(
-                session, find_study(session, study), frame_file=frame_file, published=published
+                session,
+                find_study(session, study),
+                frame_file=frame_file,
+                published=published,
+                recordings_as=opener,
             )
         for check in checks:
             mark = "N/A " if not check.applicable else "OK  " if check.ok else "FAIL"

@@ -2,8 +2,9 @@
 
 Everything printed comes from the database, and the report's time is the study's last recorded
 fieldwork or closing event (never "now"), so the same study state gives a byte-identical PDF and
-`huifang verify` can rebuild it. Building a report is itself audited, with its SHA-256 and the
-headline figures it published.
+`huifang verify` can rebuild it. Building a report is itself audited, with its SHA-256, the
+headline figures it published and what made its bytes (the content and renderer versions, reportlab,
+the font file: `analysis.report.version`), so that a later release knows whether it can rebuild it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from sqlalchemy.orm import Session
 
 import analysis
 from analysis import report as rpt
-from analysis.report import adapters, shanghai_map
+from analysis.report import adapters, shanghai_map, version
+from analysis.report.fonts import report_font
 from analysis.report.formatting import format_stratum
 from analysis.report.referrals import ReferralSummary
 from sampling.vocabulary import SCALES, canonical_district
@@ -567,6 +569,9 @@ class BuiltReport:
     domain: str | None
     headline: dict
     content_sha256: str
+    #: what made the bytes (`analysis.report.version.build_stamp`): recorded so that a later release
+    #: knows whether it can still rebuild them
+    build: dict
 
 
 def render_report(
@@ -589,7 +594,8 @@ def render_report(
     content = build_content(
         session, study, lang=lang, kind=kind, result=result, scope=scope_of(district, domain)
     )
-    pdf = rpt.render_pdf(content)
+    font = report_font()
+    pdf = rpt.render_pdf(content, font=font)
     return BuiltReport(
         pdf=pdf,
         sha256=hashlib.sha256(pdf).hexdigest(),
@@ -598,8 +604,14 @@ def render_report(
         district=district,
         domain=domain,
         headline=analysis_service.headline_figures(result),
-        content_sha256=hashlib.sha256(canonical_json(str(rpt.content_digest(content))).encode()).hexdigest(),
+        content_sha256=recorded_content_digest(content),
+        build=version.build_stamp(font),
     )
+
+
+def recorded_content_digest(content: rpt.ReportContent) -> str:
+    """The content's fingerprint as `report.built` records it (`content`)."""
+    return hashlib.sha256(canonical_json(str(rpt.content_digest(content))).encode()).hexdigest()
 
 
 def record_built(session: Session, study: Study, actor: User | None, built: BuiltReport) -> anchors.Anchor:
@@ -626,6 +638,7 @@ def record_built(session: Session, study: Study, actor: User | None, built: Buil
         domain=built.domain,
         headline=built.headline,
         content=built.content_sha256,
+        build=built.build,
     )
     anchor = anchors.anchor_of(session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)))
     assert anchor is not None  # the entry just written

@@ -29,10 +29,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from sqlalchemy import select
+import reportlab
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from analysis import report as rpt
+from analysis.report import version
 from analysis.report.fonts import report_font
 from sampling.fingerprint import frame_sha256
 from survey_app.security.audit import verify_chain
@@ -196,12 +198,19 @@ def check_answers(session: Session, study: Study) -> Check:
     return Check("answers", True, f"{len(seen)} stored answers match their audit-log digests")
 
 
-def last_report_entry(session: Session, study: Study) -> dict | None:
-    entry = session.scalar(
+def last_report_built(session: Session, study: Study) -> AuditEntry | None:
+    """The study's newest `report.built` entry."""
+    return session.scalar(
         select(AuditEntry)
         .where(AuditEntry.study_id == study.id, AuditEntry.action == "report.built")
         .order_by(AuditEntry.id.desc())
+        .limit(1)
     )
+
+
+def last_report_entry(session: Session, study: Study) -> dict | None:
+    """What the newest `report.built` entry recorded (SHA-256, variant, headline, build stamp)."""
+    entry = last_report_built(session, study)
     return json.loads(entry.details) if entry else None
 
 
@@ -236,7 +245,8 @@ RENDERED_KEPT = 32
 
 def _render_key(content: ReportContent, font: CJKFont, renderer: object) -> str:
     """SHA-256 of everything the PDF renderer reads: the whole content pickled (every field, cell,
-    dtype and index), the font (file, size, modification time) and the renderer function itself."""
+    dtype and index), the font (file, size, modification time), the renderer function itself and the
+    versions it stamps into the PDF (`analysis.report.version`, read now: a bumped version is a new key)."""
     font_file = Path(font.path).stat() if font.path else None
     digest = hashlib.sha256(pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL))
     digest.update(
@@ -250,6 +260,8 @@ def _render_key(content: ReportContent, font: CJKFont, renderer: object) -> str:
                 renderer.__module__,
                 renderer.__qualname__,
                 id(renderer),
+                version.keywords(),
+                reportlab.Version,
             )
         ).encode()
     )
@@ -281,32 +293,171 @@ def _rendered_sha256(content: ReportContent) -> str:
 
 
 def check_report(
-    session: Session, study: Study, recorded: dict | None, result: StudyAnalysis | None = None
+    session: Session,
+    study: Study,
+    recorded: dict | None,
+    result: StudyAnalysis | None = None,
+    published: trust_checks.Published | None = None,
 ) -> Check:
     """Rebuild the recorded report variant from the database, as `reports.render_report` builds it
-    (analysis, content, PDF), and compare its SHA-256; `result` as in `check_headline`."""
+    (analysis, content, PDF), and compare its SHA-256; `result` as in `check_headline`.
+
+    A build this release cannot reproduce (another content or renderer version, reportlab or font file:
+    its recorded `build` stamp) is not rebuilt byte for byte: with the same content version its
+    content is rebuilt and compared with the recorded content digest, and in any case the signed
+    `report.built` entry must still check (`_signed_build`, keys trusted as in `published`). Its
+    detail then says, in one sentence, which version built it and that its signed fingerprint checks."""
     from survey_app.services import analysis_service, reports
 
     if recorded is None:
         return Check("report", True, NO_REPORT_YET, applicable=False)
-    content = reports.build_content(
-        session,
-        study,
-        lang=recorded["lang"],
-        kind=recorded["kind"],
-        result=result if result is not None else analysis_service.analyse(session, study),
-        scope=reports.scope_of(**reports.variant_of(recorded)),
-    )
-    digest = _rendered_sha256(content)
     pages = ", ".join(value for value in reports.variant_of(recorded).values() if value)
     what = f"{recorded['kind']} report ({recorded['lang']}{', pages of ' + pages if pages else ''})"
-    if digest != recorded["sha256"]:
-        return Check(
-            "report",
-            False,
-            f"rebuilding the {what} gives SHA-256 {digest}, not the published {recorded['sha256']}",
+    stamp = recorded.get("build")
+    content_version, renderer_version = version.versions_of(stamp)
+    same_content = content_version == version.CONTENT_VERSION
+    same_versions = same_content and renderer_version == version.RENDERER_VERSION
+    lacking = version.missing_environment(stamp, version.build_stamp(report_font()))
+    content = None
+    if same_content:
+        content = reports.build_content(
+            session,
+            study,
+            lang=recorded["lang"],
+            kind=recorded["kind"],
+            result=result if result is not None else analysis_service.analyse(session, study),
+            scope=reports.scope_of(**reports.variant_of(recorded)),
         )
-    return Check("report", True, f"rebuilt {what} is byte-identical, SHA-256 {digest}")
+    if same_versions and not lacking:
+        digest = _rendered_sha256(content)
+        if digest != recorded["sha256"]:
+            return Check(
+                "report",
+                False,
+                f"rebuilding the {what} gives SHA-256 {digest}, not the published {recorded['sha256']}",
+            )
+        return Check("report", True, f"rebuilt {what} is byte-identical, SHA-256 {digest}")
+    if content is not None and "content" in recorded:
+        rebuilt = reports.recorded_content_digest(content)
+        if rebuilt != recorded["content"]:
+            return Check(
+                "report",
+                False,
+                f"rebuilding the {what}'s content gives digest {rebuilt}, not the published "
+                f"{recorded['content']}: what the report printed was changed in the database",
+            )
+    signed_ok, signed = _signed_build(session, study, published or trust_checks.Published())
+    if not signed_ok:
+        return Check("report", False, signed)
+    same = "; its content rebuilt from the database is identical" if content is not None else ""
+    if same_versions:
+        why = f"built with {'; '.join(lacking)}, which this installation lacks to rebuild its bytes"
+    else:
+        why = (
+            f"built by renderer version {renderer_version} (content version {content_version}"
+            f"{'' if stamp is not None else ', before reports recorded their versions'}), which this "
+            f"release (renderer {version.RENDERER_VERSION}, content {version.CONTENT_VERSION}) cannot reproduce"
+        )
+    return Check(
+        "report", True, f"this {what} was {why}; its signed fingerprint still checks ({signed}){same}"
+    )
+
+
+def _signed_build(session: Session, study: Study, published: trust_checks.Published) -> tuple[bool, str]:
+    """The newest `report.built` entry is as it was signed: its hash recomputes from its content and
+    its link, and its signature verifies under a trusted key (the keyring, the published PDF or
+    anchors, and keys linked to those by genuine rotations)."""
+    from survey_app.security import signing
+    from survey_app.security.audit import GENESIS, _entry_hash, extend_trust
+
+    entry = last_report_built(session, study)
+    assert entry is not None  # the caller read its details
+    previous = GENESIS
+    if entry.id > 1:
+        previous = session.scalar(select(AuditEntry.hash).where(AuditEntry.id == entry.id - 1)) or ""
+    recomputed = _entry_hash(
+        entry.prev_hash,
+        entry.id,
+        entry.at,
+        entry.actor,
+        entry.action,
+        entry.study_id,
+        entry.entity,
+        entry.entity_id,
+        entry.details,
+    )
+    if entry.prev_hash != previous or recomputed != entry.hash:
+        return False, (
+            f"the record of this build (entry {entry.id}) no longer matches its hash: it was rewritten "
+            "in the database, so the report cannot be vouched for"
+        )
+    trusted, source = trust_checks.trusted_fingerprints(published)
+    key = None
+    try:
+        key = signing.public_key_from_hex(entry.key_id) if entry.key_id and entry.signature else None
+    except ValueError:
+        key = None
+    if key is None or signing.fingerprint(key) not in extend_trust(session, trusted):
+        return False, (
+            f"the record of this build (entry {entry.id}) is not signed by a key trusted from {source}, "
+            "so the report cannot be vouched for"
+        )
+    if not signing.verify_entry(key, entry.id, entry.hash, entry.signature):
+        return False, (
+            f"the signature of this build's record (entry {entry.id}) does not match its content: "
+            "it was rewritten in the database"
+        )
+    sha256 = json.loads(entry.details).get("sha256", "")
+    return True, f"entry {entry.id}, SHA-256 {sha256[:16]}…, key {signing.fingerprint(key)[:16]}…"
+
+
+NO_RECORDINGS = "not applicable (the study has no call recordings)"
+
+
+def recording_count(session: Session, study: Study) -> int:
+    """How many call recordings the study holds (purged ones included)."""
+    from survey_app.storage.models_recordings import CallRecording
+
+    return session.scalar(
+        select(func.count()).select_from(CallRecording).where(CallRecording.study_id == study.id)
+    )
+
+
+def check_recordings(session: Session, study: Study, actor: User | None) -> Check:
+    """Every recording opens and has the SHA-256 recorded when it was attached (`recordings.verify`,
+    which decrypts the audio and is audited as `actor`: without one the check cannot run here)."""
+    from survey_app.services import recordings
+    from survey_app.storage.models_recordings import CallRecording
+
+    count = recording_count(session, study)
+    if not count:
+        return Check("recordings", True, NO_RECORDINGS, applicable=False)
+    if actor is None:
+        return Check(
+            "recordings",
+            False,
+            f"the {count} call recordings were not checked: opening them is audited, so it needs an "
+            "identity (give --user NAME, or set HUIFANG_USER)",
+        )
+    checks = recordings.verify(session, actor, study)
+    failed = [check for check in checks if not check.ok]
+    if not failed:
+        return Check(
+            "recordings",
+            True,
+            f"{len(checks)} call recordings match the SHA-256 recorded when they were attached",
+        )
+    first = failed[0]
+    where = session.execute(
+        select(CallRecording.case_id, CallRecording.attempt_no).where(CallRecording.id == first.recording_id)
+    ).one()
+    more = f" ({len(failed) - 1} more of {len(checks)} failed)" if len(failed) > 1 else ""
+    return Check(
+        "recordings",
+        False,
+        f"recording {first.recording_id} (case {where.case_id}, attempt {where.attempt_no}): "
+        f"{first.detail}{more}",
+    )
 
 
 def _guarded(name: str, check, *args) -> Check:
@@ -340,9 +491,12 @@ def verify_study(
     *,
     frame_file: Path | None = None,
     published: trust_checks.Published | None = None,
+    recordings_as: User | None = None,
 ) -> list[Check]:
     """Every check, in order; with an `actor` (the app), only an auditor, researcher or admin may run it.
-    `published`: the PDF and anchors the auditor brings from outside the database."""
+    `published`: the PDF and anchors the auditor brings from outside the database. The recordings are
+    opened as `recordings_as` (default `actor`; the CLI logs in only for a study with recordings):
+    their check runs last, since it records its own audit entry, and is listed after the answers."""
     if actor is not None:
         require(actor, "auditor", "researcher", "admin")
     recorded = last_report_entry(session, study)
@@ -365,14 +519,14 @@ def verify_study(
         outside.append(
             _guarded("anchors", _trust_check, "anchors", trust_checks.check_anchors, session, published)
         )
-    return [
+    checks = [
         _guarded("frame file", check_frame_file, session, study, frame_file),
         _guarded("stored frame", check_stored_frame, session, study),
         _guarded("sample re-draw", check_sample, session, study),
         _guarded("audit chain", check_chain, session),
         _guarded("answers", check_answers, session, study),
         _guarded("headline figures", check_headline, session, study, recorded, result),
-        _guarded("report", check_report, session, study, recorded, result),
+        _guarded("report", check_report, session, study, recorded, result, published),
         _guarded(
             "audit signatures",
             _trust_check,
@@ -391,6 +545,8 @@ def verify_study(
         ),
         *outside,
     ]
+    recorded_audio = _guarded("recordings", check_recordings, session, study, recordings_as or actor)
+    return [*checks[:5], recorded_audio, *checks[5:]]
 
 
 def as_table(checks: list[Check]) -> pd.DataFrame:
