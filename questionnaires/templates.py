@@ -9,6 +9,13 @@ the service was received) → the seven rating items (received or can't say) →
 (overall rating on the dissatisfied side) → referral_consent and, on yes, referral_problem (overall
 rating below 满意: may the responsible organisation contact them, and about what) → awareness, first
 choice, comment → closing, which every path reaches.
+
+Versions: a built-in version is never edited in place once published (fieldwork may have frozen it);
+each later version is the one before it, frozen, `new_version()`ed and edited with `editing`'s
+functions (`_VERSIONS`), so every earlier version can still be built (`template(..., version=1)`):
+1 the callback above; 2 adds "其他（请注明）" to `unsatisfied_reason` with the open text item
+`unsatisfied_reason_other`, asked only when it is chosen (issue 14: a reason in the person's words to
+code).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+from questionnaires.editing import add_item, update_choice
 from questionnaires.model import Choice, Item, Questionnaire, Section, Settings
 from sampling.vocabulary import SCALES
 
@@ -40,8 +48,20 @@ def _choices(*pairs: tuple[str, str, str]) -> tuple[Choice, ...]:
 YES_NO = _choices(("yes", "是", "Yes"), ("no", "否", "No"))
 
 
-def justice_callback(scale: str = "justice3") -> Questionnaire:
-    """The callback questionnaire of the justice-service rating check, on the study's rating scale."""
+def justice_callback(scale: str = "justice3", version: int | None = None) -> Questionnaire:
+    """The callback questionnaire of the justice-service rating check, on the study's rating scale: the
+    latest version, or an earlier one by number (each built from the one before, see the docstring)."""
+    wanted = LATEST_VERSION if version is None else version
+    if not 1 <= wanted <= LATEST_VERSION:
+        raise KeyError(f"justice-callback has no version {version!r}; versions 1–{LATEST_VERSION}")
+    questionnaire = _first_version(scale)
+    for edit in _VERSIONS[: wanted - 1]:
+        questionnaire = edit(questionnaire.freeze().new_version())
+    return questionnaire
+
+
+def _first_version(scale: str) -> Questionnaire:
+    """Version 1, as published (never edit it: a later version is an edit in `_VERSIONS`)."""
     if scale not in SCALES:
         raise KeyError(f"unknown rating scale {scale!r}; known: {', '.join(SCALES)}")
     dissatisfied = tuple(code for code in SCALES[scale].codes if "dissatisfied" in code)
@@ -296,6 +316,40 @@ def justice_callback(scale: str = "justice3") -> Questionnaire:
     )
 
 
+def _other_please_specify(questionnaire: Questionnaire) -> Questionnaire:
+    """Version 2: "other" reason becomes "other, please specify", followed by the reason in the
+    person's words — free text for comment coding, asked only when "other" is chosen."""
+    edited = update_choice(
+        questionnaire,
+        "unsatisfied_reason",
+        "other",
+        label={"zh": "其他（请注明）", "en": "Other (please specify)"},
+    )
+    section = edited.section_of("unsatisfied_reason")
+    position = [item.name for item in section.items].index("unsatisfied_reason") + 1
+    specify = Item(
+        name=OTHER_REASON_ITEM,
+        type="text",
+        label={
+            "zh": "请您具体说说是什么原因让您不满意。",
+            "en": "Please tell us in your own words what made you dissatisfied.",
+        },
+        hint={
+            "zh": "请按受访者原话记录。",
+            "en": "Write down the respondent's own words.",
+        },
+        relevant="${unsatisfied_reason} = 'other'",
+    )
+    return add_item(edited, specify, section=section.name, position=position)
+
+
+#: The open text behind "其他（请注明）" of `unsatisfied_reason` (version 2 on).
+OTHER_REASON_ITEM = "unsatisfied_reason_other"
+
+#: Each later version as an edit of the one before it: index 0 makes version 2.
+_VERSIONS: tuple[Callable[[Questionnaire], Questionnaire], ...] = (_other_please_specify,)
+LATEST_VERSION = 1 + len(_VERSIONS)
+
 #: A plausible case for previews in the designer (no personal data).
 EXAMPLE_CASE: dict[str, object] = {
     "domain": "公证",
@@ -313,8 +367,9 @@ REFERRAL_ITEMS: tuple[str, ...] = ("referral_consent", "referral_problem")
 TEMPLATES: dict[str, Callable[..., Questionnaire]] = {"justice-callback": justice_callback}
 
 
-def template(name: str, *, scale: str = "justice3") -> Questionnaire:
-    """A built-in questionnaire by name, e.g. template("justice-callback", scale="haochaping5")."""
+def template(name: str, *, scale: str = "justice3", version: int | None = None) -> Questionnaire:
+    """A built-in questionnaire by name, e.g. template("justice-callback", scale="haochaping5"): its
+    latest version, or an earlier published one with `version=`."""
     if name not in TEMPLATES:
         raise KeyError(f"unknown template {name!r}; known: {', '.join(TEMPLATES)}")
-    return TEMPLATES[name](scale)
+    return TEMPLATES[name](scale, version)

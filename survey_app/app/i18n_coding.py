@@ -33,6 +33,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "coding.choose": {"zh": "选择意见（共 {n} 条待编码）", "en": "Choose a comment ({n} waiting)"},
     "coding.question_comment": {"zh": "意见建议", "en": "Comment"},
     "coding.question_unsatisfied_reason": {"zh": "不满意原因", "en": "Reason for dissatisfaction"},
+    "coding.question_unsatisfied_reason_other": {
+        "zh": "不满意的其他原因",
+        "en": "Other reason for dissatisfaction",
+    },
     "coding.item": {"zh": "访问 {interview} · {question}", "en": "Interview {interview} · {question}"},
     "coding.suggestions": {"zh": "分词建议（勾选即采纳）", "en": "Suggestions (tick to accept)"},
     "coding.no_suggestions": {"zh": "没有分词建议。", "en": "No suggestion."},

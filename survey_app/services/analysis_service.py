@@ -286,7 +286,9 @@ def summary_text(result: StudyAnalysis) -> str:
     return "\n".join(lines)
 
 
-EXPORT_COLUMNS_DROPPED = ("intro", "closing", "comment")
+#: Notes, and free text (the person's own words may name people or places; coded, they reach the report
+#: only as themes and scrubbed quotes).
+EXPORT_COLUMNS_DROPPED = ("intro", "closing", "comment", "unsatisfied_reason_other")
 
 
 def pseudonymised(data: pd.DataFrame, study: Study) -> pd.DataFrame:

@@ -10,8 +10,9 @@ What a coder sees: the comment scrubbed by `analysis.comments.anonymise` (with t
 name from the frame, decrypted only for scrubbing, never shown), jieba's suggestions, and their own
 codes. The second coder never sees the first coder's codes (`coding_of` returns only the actor's own).
 
-Comments: every non-empty `comment` answer, and `unsatisfied_reason` answers that are free text (a
-value that is not a choice code: choice codes are lower-case ASCII identifiers).
+Comments: every non-empty `comment` and `unsatisfied_reason_other` ("其他（请注明）", template version 2)
+answer, and `unsatisfied_reason` answers that are free text (a value that is not a choice code: choice
+codes are lower-case ASCII identifiers).
 
 Final codes of a comment: the first coder's, except on double-coded comments, where codes both coders
 gave stand, a disagreement settled by adjudication follows the adjudication, and an unsettled one
@@ -43,6 +44,7 @@ from survey_app.services.errors import InvalidState, NotFound
 from survey_app.services.frames import row_key, study_cipher
 from survey_app.storage.models import Answer, Case, FrameRecord, Interview, Study, User
 from survey_app.storage.models_coding import (
+    FREE_TEXT_QUESTIONS,
     QUESTIONS,
     Adjudication,
     CodebookVersion,
@@ -143,7 +145,7 @@ def suggester_for(codebook: Codebook) -> Suggester:
 def _is_free_text(question: str, value: object) -> bool:
     if not isinstance(value, str) or not value.strip():
         return False
-    return question == "comment" or not _CHOICE_CODE.match(value.strip())
+    return question in FREE_TEXT_QUESTIONS or not _CHOICE_CODE.match(value.strip())
 
 
 def _raw_comments(session: Session, study: Study, key: Key | None = None) -> pd.DataFrame:

@@ -1,7 +1,7 @@
 """Tables of open-comment coding: codebook versions, codings, the double-coding sample, adjudications.
 
-A comment is one answer: (interview, question), the question being `comment` or a free-text
-`unsatisfied_reason`. A coder's decision on a comment is a `CommentCoding` (which pass, when) with its
+A comment is one answer: (interview, question), the question being `comment`,
+`unsatisfied_reason_other` ("其他（请注明）") or a free-text `unsatisfied_reason`. A coder's decision on a comment is a `CommentCoding` (which pass, when) with its
 codes as `CommentCode` rows; a coding with no codes is a decision too ("none of these"), which kappa
 needs. The double-coding sample is drawn with a recorded seed; a second coder codes its comments
 blind to the first. An `Adjudication` settles one code of one comment where the two coders disagreed.
@@ -28,7 +28,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from survey_app.storage.models import Base, Id, utcnow
 
-QUESTIONS: tuple[str, ...] = ("comment", "unsatisfied_reason")
+#: The answers coded: the comment, a reason typed where the template had a choice (version 1 allowed a
+#: free-text reason), and the reason behind "其他（请注明）" (template version 2 on).
+QUESTIONS: tuple[str, ...] = ("comment", "unsatisfied_reason", "unsatisfied_reason_other")
+#: Of those, the questions whose every answer is free text (the others only when not a choice code).
+FREE_TEXT_QUESTIONS: tuple[str, ...] = ("comment", "unsatisfied_reason_other")
 PASSES: tuple[str, ...] = ("first", "second")
 
 

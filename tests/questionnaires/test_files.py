@@ -28,7 +28,7 @@ def test_dump_then_load_gives_the_same_questionnaire(tmp_path: Path, suffix: str
 
 
 def test_frozen_flag_and_version_survive_json(tmp_path: Path) -> None:
-    questionnaire = template("justice-callback").new_version().freeze()
+    questionnaire = template("justice-callback", version=1).new_version().freeze()
     loaded = load(dump(questionnaire, tmp_path / "q.json"))
     assert (loaded.version, loaded.frozen) == (2, True)
 

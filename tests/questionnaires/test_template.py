@@ -44,6 +44,7 @@ CONTRACT = {
     "staff_asked_rating": ("single", ["yes", "no", "dk"]),
     **{name: ("rating", [*SCALES["justice3"].codes, "dk"]) for name in SAT_ITEMS},
     "unsatisfied_reason": ("single", None),
+    "unsatisfied_reason_other": ("text", None),
     "referral_consent": ("single", ["yes", "no"]),
     "referral_problem": ("text", None),
     "aware_12348": ("single", ["yes", "no"]),
@@ -66,6 +67,8 @@ def expected_items(answers: dict[str, object], dissatisfied: tuple[str, ...]) ->
             asked += SAT_ITEMS
             if answers.get("sat_overall") in dissatisfied:
                 asked.append("unsatisfied_reason")
+                if answers.get("unsatisfied_reason") == "other":
+                    asked.append("unsatisfied_reason_other")  # other, please specify
             if answers.get("sat_overall") in ("basically_satisfied", *dissatisfied):
                 asked.append("referral_consent")  # below 满意: may the responsible office call back?
                 if answers.get("referral_consent") == "yes":
@@ -244,9 +247,11 @@ def test_the_number_of_paths_is_the_number_of_branch_combinations(
     paths, questionnaire: Questionnaire
 ) -> None:
     overall = len(questionnaire.options(questionnaire.item("sat_overall")))
-    # identity no; service not received; received yes or dk, each with every overall rating, and the
-    # two ratings below 满意 (basically satisfied, dissatisfied) once more for consent yes / no
-    assert len(paths) == 1 + 1 + 2 * overall + 2 * 2
+    reasons = len(questionnaire.options(questionnaire.item("unsatisfied_reason")))
+    # identity no; service not received; received yes or dk, each with every overall rating, the two
+    # ratings below 满意 (basically satisfied, dissatisfied) once more for consent yes / no, and
+    # 不满意 once more for every further reason (the reason branches on "other, please specify")
+    assert len(paths) == 1 + 1 + 2 * (overall + 2 + 2 * (reasons - 1))
 
 
 def test_the_example_case_fills_every_placeholder_of_the_template(questionnaire: Questionnaire) -> None:
@@ -257,3 +262,40 @@ def test_the_example_case_fills_every_placeholder_of_the_template(questionnaire:
         for _name, value in steps:
             assert "${" not in interview.current().label
             interview.answer(value)
+
+
+def test_version_one_is_still_built_as_published() -> None:
+    first = template("justice-callback", version=1)
+    assert first.version == 1 and "unsatisfied_reason_other" not in first.item_names
+    other = next(c for c in first.item("unsatisfied_reason").choices if c.code == "other")
+    assert other.label == {"zh": "其他原因", "en": "Other"}
+
+
+def test_version_two_is_version_one_plus_other_please_specify_and_nothing_else() -> None:
+    from questionnaires import diff
+
+    changes = {
+        (c.where, c.field, c.kind)
+        for c in diff(template("justice-callback", version=1), template("justice-callback"))
+    }
+    assert changes == {
+        ("questionnaire", "version", "changed"),
+        ("item unsatisfied_reason", "choice 'other' label.zh", "changed"),
+        ("item unsatisfied_reason", "choice 'other' label.en", "changed"),
+        ("item unsatisfied_reason_other", None, "added"),
+    }
+
+
+def test_other_please_specify_is_asked_after_other_and_only_then(questionnaire: Questionnaire) -> None:
+    before = {"intro": None, "identity": "yes", "received_service": "yes", "who_rated": "self"}
+    answers = {**before, "staff_asked_rating": "no", **dict.fromkeys(SAT_ITEMS, "dissatisfied")}
+    other = Interview(questionnaire, CASE, {**answers, "unsatisfied_reason": "other"}).current()
+    assert (other.name, other.type) == ("unsatisfied_reason_other", "text")
+    assert other.label == "请您具体说说是什么原因让您不满意。"
+    named = Interview(questionnaire, CASE, {**answers, "unsatisfied_reason": "efficiency"}).current()
+    assert named.name == "referral_consent"
+
+
+def test_an_unknown_version_is_refused() -> None:
+    with pytest.raises(KeyError, match="no version 9"):
+        template("justice-callback", version=9)
