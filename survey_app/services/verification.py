@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from analysis import report as rpt
 from analysis.report import version
 from analysis.report.fonts import report_font
+from analysis.report.formatting import plural
 from sampling.fingerprint import frame_sha256
 from survey_app.security.audit import verify_chain
 from survey_app.services import samples, trust_checks
@@ -436,8 +437,8 @@ def check_recordings(session: Session, study: Study, actor: User | None) -> Chec
         return Check(
             "recordings",
             False,
-            f"the {count} call recordings were not checked: opening them is audited, so it needs an "
-            "identity (give --user NAME, or set HUIFANG_USER)",
+            f"{count} call {plural(count, 'recording')} not checked: opening them is audited, so it needs "
+            "an identity (give --user NAME, or set HUIFANG_USER)",
         )
     checks = recordings.verify(session, actor, study)
     failed = [check for check in checks if not check.ok]
@@ -445,7 +446,8 @@ def check_recordings(session: Session, study: Study, actor: User | None) -> Chec
         return Check(
             "recordings",
             True,
-            f"{len(checks)} call recordings match the SHA-256 recorded when they were attached",
+            f"{len(checks)} call {plural(len(checks), 'recording matches', 'recordings match')} the SHA-256 "
+            "recorded when attached",
         )
     first = failed[0]
     where = session.execute(
