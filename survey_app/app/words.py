@@ -158,6 +158,7 @@ CHECK_NAMES: dict[str, str] = {
     "recorded state": "已记录的状态",
     "published PDF": "已发布的报告 PDF",
     "anchors": "已发布的链锚点",
+    "recordings": "通话录音",
 }
 
 CHECKS: Patterns = [
@@ -218,6 +219,59 @@ CHECKS: Patterns = [
         (
             r"^rebuilding the (\w+) report \((\w+)\) gives SHA-256 (\w+), not the published (\w+)$",
             r"重新生成报告得到 SHA-256 \3，与已发布的 \4 不同",
+        ),
+        # huifang verify's recordings line and the report of a build this release cannot reproduce
+        (r"^not applicable \(the study has no call recordings\)$", "不适用（本项目没有通话录音）"),
+        (
+            r"^(\d+) call recordings? match(?:es)? the SHA-256 recorded when attached$",
+            r"\1 条通话录音与附加时记录的 SHA-256 一致",
+        ),
+        (
+            r"^(\d+) call recordings? not checked: .*$",
+            r"\1 条通话录音未核对：打开录音会记入审计日志，需要用户身份（请用 --user 指定用户，或设置 HUIFANG_USER）",
+        ),
+        (r"^recording (\d+) \(case (\d+), attempt (\d+)\): (.+)$", r"录音 \1（个案 \2，第 \3 次拨打）：\4"),
+        (
+            r"^rebuilt (\w+) report \(([^)]*)\) is byte-identical, SHA-256 (\w+)$",
+            r"重新生成的报告与已发布的逐字节一致，SHA-256 \3",
+        ),
+        (
+            r"^this \w+ report \([^)]*\) was built by renderer version (\d+) \(content version (\d+)[^)]*\), "
+            r"which this release \(renderer (\d+), content (\d+)\) cannot reproduce; its signed fingerprint still checks "
+            r"\(entry (\d+), SHA-256 (\w+)…, key (\w+)…\)"
+            r"; its content rebuilt from the database is identical$",
+            r"该报告由第 \1 版渲染程序（内容第 \2 版）生成，本版本（渲染程序第 \3 版、内容第 \4 版）无法重现；"
+            r"其签名指纹仍核对无误（第 \5 条记录，SHA-256 \6…，密钥 \7…）；按数据库重新生成的报告内容与之相同",
+        ),
+        (
+            r"^this \w+ report \([^)]*\) was built by renderer version (\d+) \(content version (\d+)[^)]*\), "
+            r"which this release \(renderer (\d+), content (\d+)\) cannot reproduce; its signed fingerprint still checks "
+            r"\(entry (\d+), SHA-256 (\w+)…, key (\w+)…\)$",
+            r"该报告由第 \1 版渲染程序（内容第 \2 版）生成，本版本（渲染程序第 \3 版、内容第 \4 版）无法重现；"
+            r"其签名指纹仍核对无误（第 \5 条记录，SHA-256 \6…，密钥 \7…）",
+        ),
+        (
+            r"^this \w+ report \([^)]*\) was built with (.+), which this installation lacks to rebuild its "
+            r"bytes; its signed fingerprint still checks "
+            r"\(entry (\d+), SHA-256 (\w+)…, key (\w+)…\)(; its content rebuilt from the database is identical)?$",
+            r"该报告生成时使用的 \1 本机没有，无法在此重新生成其字节；"
+            r"其签名指纹仍核对无误（第 \2 条记录，SHA-256 \3…，密钥 \4…）",
+        ),
+        (
+            r"^rebuilding the \w+ report \([^)]*\)'s content gives digest (\w+), not the published (\w+): .*$",
+            r"按数据库重新生成的报告内容摘要为 \1，与已发布的 \2 不同：报告所印内容在数据库中被改动",
+        ),
+        (
+            r"^the record of this build \(entry (\d+)\) no longer matches its hash.*$",
+            r"该报告的生成记录（第 \1 条）与其哈希不符：它在数据库中被改写，无法为报告作证",
+        ),
+        (
+            r"^the record of this build \(entry (\d+)\) is not signed by a key trusted from .*$",
+            r"该报告的生成记录（第 \1 条）没有受信任密钥的签名，无法为报告作证",
+        ),
+        (
+            r"^the signature of this build's record \(entry (\d+)\) does not match its content.*$",
+            r"该报告生成记录（第 \1 条）的签名与内容不符：它在数据库中被改写",
         ),
     )
 ]

@@ -5,11 +5,15 @@
 3. re-drawing from the stored frame and seed reproduces the stored sample, case by case;
 4. the audit log's hash chain is intact;
 5. every stored answer matches the digest the audit log recorded for it;
+   then every call recording opens with the SHA-256 recorded when it was attached (`recordings.verify`,
+   audited: it runs last, needs an identity, and is "not applicable" for a study without recordings);
 6. the headline figures recomputed from the stored answers equal those of the last report;
 7. rebuilding the last report gives a PDF with the recorded SHA-256 (6 and 7 are "not applicable",
    not failed, while no report was built: a study in fieldwork has nothing published to check);
    the content is rebuilt from the database every time; only the PDF rendering of a content this
-   process already rendered is skipped (`_rendered_sha256`, keyed on the whole content);
+   process already rendered is skipped (`_rendered_sha256`, keyed on the whole content). A report
+   whose recorded build (`analysis.report.version`) this release cannot reproduce is judged by its
+   content digest (same content version) and its signed `report.built` entry instead, and says so;
 8. every audit entry is signed by a trusted key (fingerprint from the local keyring, the PDF or anchors);
 9. the study, its cases and every user hold the values the audit log last recorded (`state.changed`);
 10. with `pdf`: the published PDF was recorded as built, and the chain head it printed is intact;

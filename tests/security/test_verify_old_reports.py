@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from analysis import report as rpt
 from analysis.report import version
+from survey_app.app import words
 from survey_app.security import anchors, audit
 from survey_app.services import reports, trust_checks, verification
 from survey_app.services.studies import find_study
@@ -91,6 +92,12 @@ def test_a_report_of_an_older_renderer_is_vouched_for_by_its_signed_record(demo_
     )
     assert "its content rebuilt from the database is identical" in detail
     assert renders == []  # nothing to compare bytes with: no PDF is rendered
+
+
+def test_the_auditor_page_says_it_in_chinese(demo_db, next_renderer):
+    detail = verdicts(demo_db)["report"].detail
+    said = words.check_text(detail, "zh")
+    assert said.startswith(f"该报告由第 {next_renderer - 1} 版渲染程序") and "签名指纹仍核对无误" in said
 
 
 def test_a_report_of_an_older_content_is_vouched_for_without_rebuilding_it(demo_db, next_content):

@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text, update
 
+from survey_app.app import words
 from survey_app.cli import main
 from survey_app.services import fieldwork, recordings, verification
 from survey_app.services.recording_demo import synthetic_wav
@@ -46,6 +47,8 @@ def check(db, study_id, actor) -> verification.Check:
 def test_a_study_without_recordings_is_not_applicable(db, users, study_id):
     result = check(db, study_id, users["auditor"])
     assert (result.applicable, result.ok, result.detail) == (False, True, verification.NO_RECORDINGS)
+    assert words.check_name(result.name, "zh") == "通话录音"
+    assert words.check_text(result.detail, "zh") == "不适用（本项目没有通话录音）"
 
 
 def test_untouched_recordings_pass_and_the_check_is_audited(db, users, study_id):
@@ -54,6 +57,7 @@ def test_untouched_recordings_pass_and_the_check_is_audited(db, users, study_id)
     result = check(db, study_id, users["auditor"])
     assert result.ok and result.applicable
     assert result.detail == "2 call recordings match the SHA-256 recorded when attached"
+    assert words.check_text(result.detail, "zh") == "2 条通话录音与附加时记录的 SHA-256 一致"
     with db.session() as session:
         actions = (
             session.execute(text("SELECT actor FROM audit_log WHERE action = 'recordings.verified'"))
@@ -79,6 +83,9 @@ def test_a_changed_ciphertext_fails_naming_the_case_and_attempt(db, users, study
     result = check(db, study_id, users["auditor"])
     assert not result.ok
     assert result.detail.startswith(f"recording {recording_id} (case {case_id}, attempt {attempt}): ")
+    assert words.check_text(result.detail, "zh").startswith(
+        f"录音 {recording_id}（个案 {case_id}，第 {attempt} 次拨打）"
+    )
 
 
 def test_a_changed_stored_hash_fails_naming_the_recording(db, users, study_id):
