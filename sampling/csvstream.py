@@ -5,15 +5,17 @@ Reading ten million rows whole held the file's bytes, its decoded text and a UTF
 decoder: a character split between two blocks is completed by the next), hashes the raw bytes as
 they pass, and watches for what only the whole-file reader may decide: bytes the codec refuses, a
 zero byte, a blank line or a bare CR (which Arrow would number wrongly), a line over the limit, a
-quote that is not part of a whole quoted field on one line (``QuoteCheck``). At the first of these it
-stops, reading as the end of the file, and says why (``stopped``); the caller then reads the file
-whole, which names the row and byte as before.
+quote that is not part of a whole quoted field (``QuoteCheck``), a quote still open at the end. At the
+first of these it stops, reading as the end of the file, and says why (``stopped``); the caller then
+reads the file whole, which names the row and byte as before.
 
 Quoted fields are streamed when every quote opens a field (after a comma or a line start), closes one
-(before a comma or a line end) or is doubled inside one, and no line end falls inside quotes: then a
-line is a record and Arrow's reader splits it as Python's csv module does (the whole-file reader's
-splitter for any file with a quote). Anything else (a quoted line break, a stray quote in a field,
-text after a closing quote) stops the feed.
+(before a comma or a line end) or is doubled inside one: then Arrow's reader splits the records as
+Python's csv module does (the whole-file reader's splitter for any file with a quote). A line break
+inside quotes (LF or CRLF, blank lines included) is a value's text: ``QuoteCheck.joins`` records which
+record it belongs to, so that the caller numbers each record by the line it begins on, as the csv
+module does. Anything else (a stray quote in a field, text after a closing quote, a bare CR anywhere,
+a blank line outside quotes) stops the feed.
 
 ``DictionaryColumn`` keeps the batches of a few-valued column as narrow codes into one dictionary
 in order of first appearance, as ``unify_dictionaries`` would, without holding every batch's copy
@@ -61,7 +63,10 @@ class Utf8Feed(io.RawIOBase):
         self._offset = 0  # bytes of the queue's first piece already handed out
         self._started = False
         self._eof = False
-        self._pending = b""  # line ends not yet followed by text: blank lines only if text follows
+        #: line ends not yet followed by text: blank lines only if text follows (None once quotes are seen)
+        self._pending: bytes | None = b""
+        self._after_lf = False  # (once quotes are seen) the last piece ended on an LF outside quotes
+        self._after_cr = False  # (once quotes are seen) the last piece ended on a CR
         self._line = 0  # length of the line not yet ended (when lines are measured)
         self._digest = hashlib.sha256()
         self.quotes = QuoteCheck()
@@ -144,7 +149,7 @@ class Utf8Feed(io.RawIOBase):
                 self._stop("text left in the decoder")
             elif self.quotes.open:
                 self._stop("a quote not closed")
-            elif self.quotes.seen and self._pending not in (b"", b"\n", b"\r\n"):
+            elif self.quotes.seen and (self._after_cr or self._pending not in (None, b"", b"\n", b"\r\n")):
                 self._stop("line ends after the last line of a file with quotes")  # csv counts blank lines
             return
         if not self._started and text:
@@ -178,6 +183,8 @@ class Utf8Feed(io.RawIOBase):
             return why
         if self._max_line is not None and self._line_too_long(out):
             return "a line over the limit"
+        if self.quotes.seen:
+            return self._watch_quoted(out)
         body = len(out)
         while body and out[body - 1] in _LINE_ENDS:
             body -= 1
@@ -196,6 +203,34 @@ class Utf8Feed(io.RawIOBase):
         ):
             return "a blank line or a bare CR"
         self._pending = out[body:][:3]
+        return None
+
+    def _watch_quoted(self, out: bytes) -> str | None:
+        """``_watch`` once the file has shown a quote: line ends inside quotes are a value's text (any
+        run of them), those outside must each be one LF or CRLF, and a CR anywhere must begin a CRLF
+        (Python's csv module counts a bare CR as a line, Arrow's reader does not inside quotes)."""
+        if self._pending is not None:  # the first piece with a quote: the line ends before it
+            if self._pending not in (b"", b"\n", b"\r\n", b"\r"):
+                return "a blank line or a bare CR"
+            self._after_lf, self._after_cr = self._pending.endswith(b"\n"), self._pending == b"\r"
+            self._pending = None
+        first = out[0]
+        if (self._after_cr and first != _LF) or (self._after_lf and first in (_LF, _CR)):
+            return "a blank line or a bare CR"
+        crs = out.count(b"\r")
+        if crs and crs != out.count(b"\r\n") + (out[-1] == _CR):
+            return "a blank line or a bare CR"
+        outside = self.quotes.outside
+        if outside is None:  # no quote in the piece: every LF is outside quotes
+            if out.find(b"\n\n") >= 0 or out.find(b"\n\r") >= 0:
+                return "a blank line or a bare CR"
+            self._after_lf = out[-1] == _LF
+        else:
+            inner = outside[outside < len(out) - 1]
+            if inner.size and np.isin(np.frombuffer(out, dtype=np.uint8)[inner + 1], (_LF, _CR)).any():
+                return "a blank line or a bare CR"
+            self._after_lf = bool(outside.size) and int(outside[-1]) == len(out) - 1
+        self._after_cr = out[-1] == _CR
         return None
 
     def _line_too_long(self, out: bytes) -> bool:
@@ -227,25 +262,37 @@ _QUOTE, _COMMA, _CR, _LF = 0x22, 0x2C, 0x0D, 0x0A
 
 
 class QuoteCheck:
-    """Whether the quotes of a file, seen a piece at a time, are whole quoted fields on one line each.
+    """Whether the quotes of a file, seen a piece at a time, are whole quoted fields, and which records
+    span several lines (a line break inside quotes).
 
-    Counting quotes from the start of a line, an odd count means inside quotes. A quote that makes the
+    Counting quotes from the start of the file, an odd count means inside quotes. A quote that makes the
     count odd must open a field (after a comma, a line start or the quote it doubles); one that makes it
-    even must close it (before a comma, a line end or the quote that doubles it); every line end must
-    come at an even count. Numpy over the piece, not a loop over its bytes; the count's parity, the last
-    byte and a closing quote at the piece's end carry over to the next piece.
+    even must close it (before a comma, a line end or the quote that doubles it). An LF at an even count
+    ends a record; one at an odd count joins the next line to the record (``joins``). Numpy over the
+    piece, not a loop over its bytes; the count's parity, the last byte and a closing quote at the
+    piece's end carry over to the next piece.
     """
 
     def __init__(self) -> None:
         self.seen = False  #: a quote met (the whole-file reader then splits with Python's csv module)
         self.open = False  #: inside quotes at the end of the last piece
+        self.records = 0  #: LFs outside quotes so far: the records ended (the header is record 0)
+        #: LFs outside quotes in the last piece checked; None when it held no quote (every LF is outside)
+        self.outside: np.ndarray | None = None
+        self._joins: list[np.ndarray] = []  # for each LF inside quotes, the record it belongs to
         self._closing = False  # the last piece ended on a closing quote: the next byte must allow it
         self._last = _LF  # the byte before the piece (the start of the file starts a line)
+
+    def joins(self) -> np.ndarray:
+        """The record (0 = the header) of every line end inside quotes so far, in order."""
+        return np.concatenate(self._joins) if self._joins else np.empty(0, dtype=np.int64)
 
     def check(self, out: bytes) -> str | None:
         """Why this piece of UTF-8 (after the pieces before it) cannot be streamed; None: read on."""
         last, self._last = self._last, out[-1]
+        self.outside = None
         if not (self.open or self._closing or b'"' in out):
+            self.records += out.count(b"\n")
             return None
         self.seen = True
         data = np.frombuffer(out, dtype=np.uint8)
@@ -253,9 +300,6 @@ class QuoteCheck:
             return "text after a closing quote"
         quotes = np.flatnonzero(data == _QUOTE)
         start = int(self.open)
-        ends = np.flatnonzero(data == _LF)
-        if ends.size and ((np.searchsorted(quotes, ends) + start) & 1).any():
-            return "a line break inside quotes"
         openers, closers = quotes[start::2], quotes[1 - start :: 2]
         before = data[openers[openers > 0] - 1]
         if (openers.size and openers[0] == 0 and last not in (_COMMA, _QUOTE, _LF)) or not np.isin(
@@ -265,6 +309,15 @@ class QuoteCheck:
         inside = closers[closers < len(out) - 1]
         if not np.isin(data[inside + 1], (_COMMA, _QUOTE, _CR, _LF)).all():
             return "text after a closing quote"
+        ends = np.flatnonzero(data == _LF)
+        if ends.size:
+            quoted = ((np.searchsorted(quotes, ends) + start) & 1).astype(bool)
+            self.outside = ends[~quoted]
+            if quoted.any():
+                self._joins.append(self.records + np.cumsum(~quoted)[quoted])
+            self.records += int(self.outside.size)
+        else:
+            self.outside = ends
         self.open = bool((start + quotes.size) & 1)
         self._closing = bool(closers.size) and int(closers[-1]) == len(out) - 1
         return None

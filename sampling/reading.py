@@ -17,9 +17,9 @@ and the rest of the file swallowed into one value.
 
 Any other CSV is read a block at a time (``_read_csv_streamed``, ``csvstream``): the same table as the
 whole-file read, without the file, its text and a UTF-8 copy in memory at once. Whatever that read
-cannot decide alone (an odd byte, a quoted line break or a stray quote, a long line, …) sends the file
-to the whole-file read. Whole quoted fields on one line are streamed and read as the csv module reads
-them (``_as_python_csv``).
+cannot decide alone (an odd byte, a stray or broken quote, a long line, …) sends the file to the
+whole-file read. Whole quoted fields are streamed, line breaks inside them included, and read as the
+csv module reads them (``_as_python_csv``; a record on several lines is numbered by its first line).
 """
 
 from __future__ import annotations
@@ -461,8 +461,9 @@ def _read_csv_streamed(
     """``_read_csv`` a block at a time (``csvstream``): the same table, without the file's bytes, text
     and a UTF-8 copy in memory at once. None where the whole-file reader must decide, so that it names
     the row and byte as always: an encoding not told by the first 256 KiB, bytes the codec refuses, a
-    zero byte, a quote that is not a whole quoted field on one line (``csvstream.QuoteCheck``), a blank
-    line, a bare CR, a line over the limit, a file without records."""
+    zero byte, a quote that is not a whole quoted field (``csvstream.QuoteCheck``) or is never closed, a
+    blank line outside quotes, a bare CR, a line over the limit, a header on several lines, a file
+    without records."""
     with path.open("rb") as fh:
         head = fh.read(DETECTION_SAMPLE_BYTES + 1)
     if encoding is None:
@@ -498,7 +499,7 @@ def _stream_csv(
             headers = _unique_headers(_headers_of(line, path, limits))
         except FrameError:  # a zero byte further on is named first by the whole-file reader
             return None
-        if not any(headers):
+        if not any(headers) or line.count('"') % 2:  # a header on more than one line: read whole
             return None
         plain: dict[str, list[pa.Array]] = {h: [] for h in headers if h not in dictionary_headers}
         dictionaries = {h: DictionaryColumn() for h in headers if h in dictionary_headers}
@@ -533,9 +534,36 @@ def _stream_csv(
         return None
     data = _with_categoricals(table, converted, headers)
     del table
-    result = RawTable(data, _row_numbers(len(data), bad), "csv", codec, None, feed.sha256(), bad)
-    result.lines = 1 + len(data) + len(bad)  # no blank lines or line breaks in values here
+    records = _row_numbers(len(data), bad)
+    joins = feed.quotes.joins()
+    if joins.size:  # records on several lines: Arrow numbers records, the report numbers lines
+        records = pd.Index(_first_lines(np.asarray(records), joins))
+        _number_bad_by_line(bad, joins)
+    result = RawTable(data, records, "csv", codec, None, feed.sha256(), bad)
+    result.lines = 1 + len(data) + len(bad) + len(joins)  # no blank lines here
     return result
+
+
+def _first_lines(ordinals: np.ndarray, joins: np.ndarray) -> np.ndarray:
+    """The line each record begins on, from its place among the records (the header = 1) and the
+    record of every line end inside quotes (``QuoteCheck.joins``, in file order)."""
+    return ordinals + np.searchsorted(joins, ordinals - 1, side="left")
+
+
+def _number_bad_by_line(bad: list[tuple[int | None, str, str]], joins: np.ndarray) -> None:
+    """Arrow's record numbers of the lines that do not split, as the lines they begin on; a record on
+    several lines says so as ``_read_csv_python`` does. Rewrites ``bad`` in place."""
+    for position, (row, text, why) in enumerate(bad):
+        if row is None:
+            continue
+        first = int(_first_lines(np.array([row]), joins)[0])
+        last = first + int(np.searchsorted(joins, row, side="left") - np.searchsorted(joins, row - 1))
+        if last > first:
+            why += (
+                f'; rows {first}–{last} were read as one row because a quote (") opened on row '
+                f"{first} is not closed on its own line — fix the quote"
+            )
+        bad[position] = (first, text, why)
 
 
 def _as_python_csv(

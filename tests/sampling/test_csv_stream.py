@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import tempfile
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from hypothesis import strategies as st
 import sampling
 from sampling import reading
 from sampling.csvstream import DictionaryColumn, Utf8Feed
+from sampling.errors import FrameError
 from sampling.limits import FrameLimits
 
 from .conftest import AS_OF, export_frame, good_rows, write_csv
@@ -107,12 +109,16 @@ def _rest(feed: Utf8Feed) -> bytes:
 @pytest.mark.parametrize(
     ("text", "why"),
     [
-        ('a,b\n1,"x\ny"\n', "a line break inside quotes"),
         ('a,b\n1,x"y"\n', "a quote inside a field that is not quoted"),
         ('a,b\n1,"x"y\n', "text after a closing quote"),
-        ('a,b\n1,"x""\n', "a line break inside quotes"),
+        ('a,b\n1,"x\ny"z\n', "text after a closing quote"),
+        ('a,b\n1,"x""\n', "a quote not closed"),
         ('a,b\n1,"x', "a quote not closed"),
-        ('a,b\n1,"x"\n\n', "line ends after the last line of a file with quotes"),
+        ('a,b\n1,"x\ny\n2,3\n', "a quote not closed"),
+        ('a,b\n1,"x"\n\n', "a blank line or a bare CR"),
+        ('a,b\n1,"x"\r', "line ends after the last line of a file with quotes"),
+        ('a,b\n1,"x\ry"\n', "a blank line or a bare CR"),
+        ('a,b\n"1\n2",x\n\n3,4\n', "a blank line or a bare CR"),
         ("a,b\n1,2\n\n3,4\n", "a blank line or a bare CR"),
         ("a,b\n1,2\r3,4\n", "a blank line or a bare CR"),
         ("a,b\r\n1,2\r\n\r\n3,4\r\n", "a blank line or a bare CR"),
@@ -134,6 +140,21 @@ def test_whole_quoted_fields_on_one_line_stream_wherever_the_blocks_cut_their_qu
     for size in range(1, 9):
         feed = Utf8Feed(io.BytesIO(text.encode("gb18030")), "gb18030", block=size)
         assert _rest(feed) == text.encode() and feed.finished and feed.quotes.seen
+
+
+@pytest.mark.parametrize(
+    ("text", "joins"),
+    [
+        ('a,b\n1,"x\ny"\n2,3\n', [1]),
+        ('a,b\r\n"1\r\n\r\n2","x\ny"\r\n3,4\r\n"5\n"\n', [1, 1, 1, 3]),
+        ('a,b\n1,"""\n"""\n2,"\n,""\n"', [1, 2, 2]),
+    ],
+)
+def test_line_breaks_inside_quotes_stream_and_say_which_record_they_join(text, joins):
+    for size in range(1, 9):
+        feed = Utf8Feed(io.BytesIO(text.encode("gb18030")), "gb18030", block=size)
+        assert _rest(feed) == text.encode() and feed.finished
+        assert feed.quotes.joins().tolist() == joins
 
 
 @pytest.mark.parametrize("text", ["a,b\n1,2\n\n\n", "a,b\r\n1,2\r\n\r\n", "a,b\r\n1,2\r"])
@@ -201,7 +222,36 @@ def _export_rows(faults: list[int], count: int) -> list[dict[str, str]]:
                 row["recipient_name"] = '张"三' if i % 2 else '"王五"'
             case 12:  # a comma: quoted even where the export quotes only what it must
                 row["organisation"] = "机构,一"
+            case 13:  # a line break inside a value (LF, CRLF or a blank line): one record on several lines
+                row["recipient_name"] = ("张\n三", "张\r\n三", "张\n\n三", '"张"\n')[i % 4]
+            case 14:  # a bad row on several lines
+                row["organisation"] = "机构\n一"
+                row["district"] = "火星区"
+            case 15 | 16:  # broken quotes, written by ``_break_quotes``
+                row["recipient_name"] = f"BROKEN{fault}"
     return rows
+
+
+#: Text after a closing quote; a quote never closed (which may also close at a later quote).
+_BROKEN = {b"BROKEN15": b'"\xe7\x8e\x8b"x', b"BROKEN16": b'"\xe7\x8e\x8b'}
+
+
+def _break_quotes(path: Path) -> bool:
+    """Write the broken quotes of faults 15 and 16 into the export; whether there were any."""
+    data = path.read_bytes()
+    broken = re.sub(rb'"?(BROKEN1[56])"?', lambda m: _BROKEN[m.group(1)], data)
+    path.write_bytes(broken)
+    return broken != data
+
+
+def _whole_records(lines: list[bytes]) -> list[int]:
+    """The lines that are whole records (no line end inside quotes before or after them)."""
+    whole, quotes = [], 0
+    for number, line in enumerate(lines):
+        if quotes % 2 == 0 and (quotes + line.count(b'"')) % 2 == 0:
+            whole.append(number)
+        quotes += line.count(b'"')
+    return whole
 
 
 def _whole(monkeypatch, path: Path, **kwargs) -> sampling.Frame:
@@ -212,7 +262,7 @@ def _whole(monkeypatch, path: Path, **kwargs) -> sampling.Frame:
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    faults=st.lists(st.integers(0, 12), min_size=1, max_size=40),
+    faults=st.lists(st.integers(0, 16), min_size=1, max_size=40),
     count=st.integers(1, 40),
     unsplit=st.lists(st.integers(0, 40), max_size=3),
     block=st.integers(1, 9),
@@ -222,27 +272,40 @@ def _whole(monkeypatch, path: Path, **kwargs) -> sampling.Frame:
 def test_the_streamed_read_gives_the_frame_report_and_fingerprint_of_the_whole_file_read(
     monkeypatch, faults, count, unsplit, block, encoding, quoting
 ):
-    """Every field quoted, or only those with a comma or a quote; cut into blocks of 1 to 9 bytes."""
+    """Every field quoted, or only those with a comma, a quote or a line break; values on several lines;
+    broken quotes (read whole, or refused, alike); cut into blocks of 1 to 9 bytes."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "export.csv"
         export_frame(_export_rows(faults, count)).to_csv(
             path, index=False, encoding=encoding, quoting=quoting
         )
+        broken = encoding != "gb18030" and _break_quotes(path)  # the marks are UTF-8
         if unsplit:  # lines with a cell too many or too few
             lines = path.read_bytes().split(b"\n")
+            whole = set(_whole_records(lines))
             for number in unsplit:
-                if 0 < number < len(lines) - 1:
+                if 0 < number < len(lines) - 1 and number in whole:
                     # the last field never holds a comma: cutting it off leaves the quotes whole
                     lines[number] = (
                         lines[number] + b',"x"' if number % 2 else lines[number].rsplit(b",", 1)[0]
                     )
             path.write_bytes(b"\n".join(lines))
-        expected = _whole(monkeypatch, path)
+        try:
+            expected = _whole(monkeypatch, path)
+        except FrameError as refused:
+            assert broken
+            with monkeypatch.context() as patch:
+                patch.setattr(sampling.csvstream, "BLOCK_BYTES", block)
+                patch.setattr(reading, "ARROW_BLOCK_BYTES", 1)
+                with pytest.raises(FrameError) as again:
+                    load(path)
+            assert str(again.value) == str(refused)
+            return
         unsplittable = expected.rejected["reasons"].str.startswith("row cannot be split").sum()
         with monkeypatch.context() as patch:
             patch.setattr(sampling.csvstream, "BLOCK_BYTES", block)
             patch.setattr(reading, "ARROW_BLOCK_BYTES", 1)
-            if expected.rows_read > unsplittable:  # a file without one good line is read whole
+            if expected.rows_read > unsplittable and not broken:  # a file without one good line is read whole
                 patch.setattr(reading, "_read_csv", lambda *a, **k: pytest.fail("read whole"))
             streamed = load(path)
     pd.testing.assert_frame_equal(streamed.data, expected.data)
@@ -253,15 +316,27 @@ def test_the_streamed_read_gives_the_frame_report_and_fingerprint_of_the_whole_f
     assert streamed.summary == expected.summary
 
 
-def test_a_quoted_line_break_is_read_whole_and_later_rows_keep_their_line_numbers(tmp_path):
+def test_a_quoted_line_break_is_streamed_and_later_rows_keep_their_line_numbers(tmp_path, tiny_blocks):
     rows = good_rows(8)
-    rows[3]["recipient_name"] = "张\n三"  # one record on two lines: only Python's csv module numbers it
+    rows[3]["recipient_name"] = "张\n三"  # one record on two lines
     rows[6]["district"] = "火星区"
     path = write_csv(tmp_path / "quoted.csv", rows, encoding="gbk")
-    assert reading._read_csv_streamed(path, None, set(), SMALL_LINES) is None
     frame = load(path)
     assert frame.rejected["row"].tolist() == [5, line_of(path, "火星区", "gbk")] == [5, 9]
     assert "a line break" in frame.rejected["reasons"].iloc[0] and frame.file_lines == 10
+
+
+def test_a_line_that_does_not_split_after_a_quoted_line_break_is_named_by_its_line(tmp_path, tiny_blocks):
+    rows = good_rows(8)
+    rows[2]["organisation"] = "机构\r\n\r\n一"  # a blank line inside a value
+    path = write_csv(tmp_path / "quoted.csv", rows, encoding="gbk")
+    lines = path.read_bytes().split(b"\n")
+    lines[7] += b',"x\ny"'  # line 8: a cell too many, itself on two lines
+    path.write_bytes(b"\n".join(lines))
+    frame = load(path)
+    unsplit = frame.report[frame.report["field"] == ""].iloc[0]
+    assert unsplit["row"] == 8 and "rows 8–9 were read as one row" in unsplit["reason"]
+    assert frame.file_lines == 12 and frame.rows_read == 8
 
 
 def test_a_line_of_one_empty_quoted_field_is_left_to_the_whole_file_reader(tmp_path):
