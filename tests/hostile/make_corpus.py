@@ -253,6 +253,9 @@ def _structure() -> list[Case]:
     after_quote[3] = after_quote[3].replace("机构", '"机构"', 1)
     after_then_break = csv_text(records).split("\n")
     after_then_break[2] = after_then_break[2].replace("机构", '"机构"', 1) + ',"多\n余"'
+    breaks = changed(2, organisation="机构\r\n\r\n二")  # a blank line inside a value
+    breaks[3]["phone"] = "12345"
+    breaks_crlf = csv_text(breaks, newline="\r\n")
     quoted_newline = csv_text(records).split("\n")
     quoted_newline[1] = quoted_newline[1].replace("机构1", '"机构\n1"', 1)
     extra_column = csv_text(records).split("\n")
@@ -366,6 +369,20 @@ def _structure() -> list[Case]:
                 (
                     Line(1, "(file)", "note", "1 lines joined to the record before them"),
                     Line(2, "organisation", "rejected", "line break"),
+                ),
+            ),
+        ),
+        Case(
+            "quoted_line_breaks_gbk_crlf.csv",  # streamed: each record numbered by the line it begins on
+            "quotes",
+            write_text(breaks_crlf, "gbk"),
+            Loaded(
+                3,
+                2,
+                (
+                    Line(1, "(file)", "note", "8 lines in the file: the header and 5 records, 2 lines joined"),
+                    Line(3, "organisation", "rejected", "line break"),
+                    Line(7, "phone", "rejected", "invalid phone"),
                 ),
             ),
         ),
