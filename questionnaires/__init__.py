@@ -77,11 +77,13 @@ __getattr__, __dir__, _exported = lazy_exports(
         ),
         "questionnaires.model": (
             "CASE_FIELDS",
+            "MODES",
             "Choice",
             "Item",
             "Questionnaire",
             "Section",
             "Settings",
+            "Wording",
         ),
         "questionnaires.templates": (
             "EXAMPLE_CASE",

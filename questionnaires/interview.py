@@ -18,6 +18,11 @@ acknowledged with `answer(None)`. Wherever an item allows them, `"dk"` and `"ref
 Key presence in `answers` means "asked and answered"; the value None means acknowledged or left
 empty.
 
+`mode` ("cati", "web" or None) picks an item's wording for that interview mode where the item has one
+(`Item.modes`: the web page shows a self-completion intro, the surveyor the call script); None, or a
+mode the item does not word, shows the item's own label and hint. Only texts differ: the items asked,
+their options and the answers are the same in every mode.
+
 `back()` moves to the previous answered item; answering there replaces the answer, then the
 interview continues at the first relevant unanswered item. Whenever an answer changes, answers
 that became irrelevant are removed, and `events` records every step as (item, action, old, new)
@@ -43,7 +48,7 @@ from typing import Any
 
 from questionnaires.errors import AnswerError, ExpressionError, InterviewError
 from questionnaires.expressions import Context, Expression, evaluate, parse, truthy
-from questionnaires.model import SILENT_TYPES, Choice, Item, Questionnaire, text_in
+from questionnaires.model import MODES, SILENT_TYPES, Choice, Item, Questionnaire, Text, text_in
 from sampling.vocabulary import CHANNELS, DISTRICT_EN, DOMAINS, EVENT_TYPES
 
 MAX_TEXT_LENGTH = 5000
@@ -101,9 +106,13 @@ class Interview:
         *,
         language: str | None = None,
         today: date | None = None,
+        mode: str | None = None,
     ) -> None:
+        if mode is not None and mode not in MODES:
+            raise InterviewError(f"unknown interview mode {mode!r}; known: {', '.join(MODES)}")
         self.questionnaire = questionnaire
         self.language = language or questionnaire.settings.default_language
+        self.mode = mode
         self.today = today
         self.case: dict[str, Any] = {key: _normalise_case_value(value) for key, value in (case or {}).items()}
         self.events: list[Event] = []
@@ -389,17 +398,25 @@ class Interview:
             return item.required  # most items: no need to build the values expressions see
         return truthy(self._eval(item.required, self._env(), item.name, "required"))
 
+    def _texts(self, item: Item) -> tuple[Text, Text]:
+        """The label and hint for this interview's mode: the mode's wording where it has one."""
+        wording = item.modes.get(self.mode) if self.mode is not None and item.modes else None
+        if wording is None:
+            return item.label, item.hint
+        return wording.label or item.label, wording.hint or item.hint
+
     def _question(self, item: Item) -> Question:
         language = self.language
         fallback = self.questionnaire.settings.default_language
+        label, hint = self._texts(item)
         options = tuple(
             Option(choice.code, text_in(choice.label, language, fallback)) for choice in self._options(item)
         )
         return Question(
             name=item.name,
             type=item.type,
-            label=self.fill(text_in(item.label, language, fallback)),
-            hint=self.fill(text_in(item.hint, language, fallback)),
+            label=self.fill(text_in(label, language, fallback)),
+            hint=self.fill(text_in(hint, language, fallback)),
             options=options,
             required=self._required(item),
             answered=item.name in self._answers,

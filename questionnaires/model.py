@@ -61,6 +61,10 @@ YESNO_LABELS: dict[str, Text] = {
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
+#: Interview modes an item's texts can be worded for (the interview's `mode`): the surveyor's call and
+#: the respondent's own completion by link.
+MODES: tuple[str, ...] = ("cati", "web")
+
 
 class Choice(BaseModel):
     """One answer option of a single or multiple choice item; `code` is what gets stored."""
@@ -71,12 +75,23 @@ class Choice(BaseModel):
     label: Text = Field(default_factory=dict)
 
 
+class Wording(BaseModel):
+    """An item's label and hint as worded for one interview mode; an empty text keeps the item's own."""
+
+    model_config = _FROZEN
+
+    label: Text = Field(default_factory=dict)
+    hint: Text = Field(default_factory=dict)
+
+
 class Item(BaseModel):
     """One question, note or computed value.
 
     `required` is true, false or an expression; `relevant` decides whether the item is asked at all;
     `constraint` checks the answer (`.` is the answer); `calculate` computes a calculate item's value.
-    `minimum`/`maximum` bound integer and decimal answers.
+    `minimum`/`maximum` bound integer and decimal answers. `modes` words the label or hint for one
+    interview mode (`MODES`): a self-completion intro instead of the call script for `web`; the item's
+    own label and hint serve every mode without one.
     """
 
     model_config = _FROZEN
@@ -96,6 +111,7 @@ class Item(BaseModel):
     constraint_message: Text = Field(default_factory=dict)
     required: bool | str = False
     calculate: str | None = None
+    modes: dict[str, Wording] = Field(default_factory=dict)
 
     @property
     def specials(self) -> tuple[str, ...]:

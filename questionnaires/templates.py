@@ -15,7 +15,9 @@ each later version is the one before it, frozen, `new_version()`ed and edited wi
 functions (`_VERSIONS`), so every earlier version can still be built (`template(..., version=1)`):
 1 the callback above; 2 adds "其他（请注明）" to `unsatisfied_reason` with the open text item
 `unsatisfied_reason_other`, asked only when it is chosen (issue 14: a reason in the person's words to
-code).
+code); 3 words the texts a surveyor reads aloud or follows for the web (`Item.modes`): a
+self-completion intro and closing, and hints addressed to the respondent instead of the surveyor.
+The items' own texts stay the call script.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from questionnaires.editing import add_item, update_choice
+from questionnaires.editing import add_item, update_choice, update_item
 from questionnaires.model import Choice, Item, Questionnaire, Section, Settings
 from sampling.vocabulary import SCALES
 
@@ -343,11 +345,58 @@ def _other_please_specify(questionnaire: Questionnaire) -> Questionnaire:
     return add_item(edited, specify, section=section.name, position=position)
 
 
+#: Version 3: what the respondent reads on the web page where the surveyor reads a call script.
+WEB_WORDING: dict[str, dict[str, dict[str, str]]] = {
+    "intro": {
+        "label": {
+            "zh": "您好！这是受上海市司法局人事处委托开展的第三方满意度调查。本问卷只用于了解公共法律服务的"
+            "真实情况，大约需要3分钟，您的回答将严格保密。请根据您本人的亲身经历作答。",
+            "en": "Hello! This is an independent survey commissioned by the personnel office (人事处) of "
+            "the Shanghai Municipal Bureau of Justice (上海市司法局). It is only about how public legal "
+            "services really went, takes about 3 minutes, and your answers are kept strictly "
+            "confidential. Please answer from your own experience.",
+        },
+    },
+    "identity": {
+        "hint": {
+            "zh": "如果您不是办理该项业务的当事人，请选择“不是本人”，问卷随即结束。",
+            "en": "If you are not the person who used this service, choose 'No, not me' and the "
+            "questionnaire ends.",
+        },
+    },
+    "sat_overall": {
+        "hint": {
+            "zh": "如果难以评价，可以选择“说不清”。",
+            "en": "If you cannot say, choose 'Can't say'.",
+        },
+    },
+    "unsatisfied_reason_other": {
+        "hint": {"zh": "请用您自己的话填写。", "en": "Please write it in your own words."},
+    },
+    "closing": {
+        "label": {
+            "zh": "问卷到此结束，感谢您的支持！请点击下方按钮提交问卷。",
+            "en": "That is all. Thank you for your help! Press the button below to submit the questionnaire.",
+        },
+    },
+}
+
+
+def _worded_for_the_web(questionnaire: Questionnaire) -> Questionnaire:
+    """Version 3: the web page's own wording of the call script's texts (`WEB_WORDING`)."""
+    for name, wording in WEB_WORDING.items():
+        questionnaire = update_item(questionnaire, name, modes={"web": wording})
+    return questionnaire
+
+
 #: The open text behind "其他（请注明）" of `unsatisfied_reason` (version 2 on).
 OTHER_REASON_ITEM = "unsatisfied_reason_other"
 
 #: Each later version as an edit of the one before it: index 0 makes version 2.
-_VERSIONS: tuple[Callable[[Questionnaire], Questionnaire], ...] = (_other_please_specify,)
+_VERSIONS: tuple[Callable[[Questionnaire], Questionnaire], ...] = (
+    _other_please_specify,
+    _worded_for_the_web,
+)
 LATEST_VERSION = 1 + len(_VERSIONS)
 
 #: A plausible case for previews in the designer (no personal data).

@@ -52,6 +52,7 @@ def check_questionnaire(questionnaire: Questionnaire) -> None:
         for item in section.items:
             _check_name(item.name, seen, what="item")
             _check_item_shape(questionnaire, item, NUMBER_TYPES)
+            _check_modes(item)
             for field in EXPRESSION_FIELDS:
                 source = getattr(item, field)
                 if isinstance(source, str):
@@ -126,6 +127,18 @@ def _check_name(name: str, seen: set[str], *, what: str) -> None:
             f"the name {name!r} is used twice; names must be unique", item=name, field="name"
         )
     seen.add(name)
+
+
+def _check_modes(item: Item) -> None:
+    from questionnaires.model import MODES
+
+    for mode in item.modes:
+        if mode not in MODES:
+            raise DefinitionError(
+                f"unknown interview mode {mode!r} in the item's wording; known: {', '.join(MODES)}",
+                item=item.name,
+                field="modes",
+            )
 
 
 def _check_item_shape(questionnaire: Questionnaire, item: Item, number_types: frozenset[str]) -> None:

@@ -3,7 +3,9 @@
 Sheets `survey`, `choices` and `settings`. Survey types: `select_one L`, `select_multiple L`,
 `integer`, `decimal`, `date`, `text`, `note`, `calculate`, `begin group`/`end group` (sections).
 Columns: `type`, `name`, `label::Chinese (zh)` and other languages, `hint::…`, `relevant`,
-`constraint`, `constraint_message::…`, `required`, `calculation`.
+`constraint`, `constraint_message::…`, `required`, `calculation`; Huifang's `label_web::…`,
+`hint_web::…` (and `_cati`) word an item for one interview mode (`Item.modes`), written only when some
+item has such wording.
 
 Huifang's own meaning is carried by conventions ODK also accepts: a `select_one` of the list
 `yesno` (codes yes, no) is a yes/no item; a `select_one` of a list named after a rating scale
@@ -27,7 +29,7 @@ from openpyxl import Workbook, load_workbook
 from pydantic import ValidationError
 
 from questionnaires.errors import DefinitionError, ExpressionError, FileFormatError
-from questionnaires.model import SPECIAL_LABELS, YESNO_LABELS, Choice, Questionnaire, Text
+from questionnaires.model import MODES, SPECIAL_LABELS, YESNO_LABELS, Choice, Questionnaire, Text
 from sampling.vocabulary import DONT_KNOW, REFUSED, SCALES
 
 LANGUAGE_NAMES: dict[str, str] = {"zh": "Chinese", "en": "English"}
@@ -49,11 +51,14 @@ METADATA_TYPES = {
     "background-geopoint",
 }
 #: The survey sheet's columns in the order they are written; text columns get one column per language.
+#: An item's texts for one interview mode: label_web, hint_web, label_cati, hint_cati.
+MODE_COLUMNS = tuple(f"{text}_{mode}" for mode in MODES for text in ("label", "hint"))
 SURVEY_COLUMN_ORDER = (
     "type",
     "name",
     "label",
     "hint",
+    *MODE_COLUMNS,
     "relevant",
     "constraint",
     "constraint_message",
@@ -64,7 +69,7 @@ SURVEY_COLUMN_ORDER = (
     "allow_dk",
     "allow_refused",
 )
-TEXT_COLUMNS = ("label", "hint", "constraint_message")
+TEXT_COLUMNS = ("label", "hint", *MODE_COLUMNS, "constraint_message")
 PLAIN_COLUMNS = tuple(column for column in SURVEY_COLUMN_ORDER if column not in TEXT_COLUMNS)
 EXPRESSION_COLUMNS = {
     "relevant": "relevant",
@@ -519,6 +524,14 @@ class _Importer:
             "allow_dk": self.read_flag(record, "allow_dk", number),
             "allow_refused": self.read_flag(record, "allow_refused", number),
         }
+        worded = {
+            mode: {
+                "label": _texts(record, f"label_{mode}", default_language),
+                "hint": _texts(record, f"hint_{mode}", default_language),
+            }
+            for mode in MODES
+        }
+        item["modes"] = {mode: texts for mode, texts in worded.items() if texts["label"] or texts["hint"]}
         if base in ("select_one", "select_multiple"):
             self.read_select(item, number, words, base, lists)
         else:
@@ -640,6 +653,8 @@ def _languages(questionnaire: Questionnaire) -> list[str]:
         found.update(section.label)
         for item in section.items:
             found.update(item.label, item.hint, item.constraint_message)
+            for wording in item.modes.values():
+                found.update(wording.label, wording.hint)
             for choice in item.choices:
                 found.update(choice.label)
     ordered = [
@@ -727,6 +742,12 @@ def to_workbook(questionnaire: Questionnaire) -> Workbook:
                     "name": item.name,
                     **texts("label", item.label),
                     **texts("hint", item.hint),
+                    **{
+                        header: value
+                        for mode, wording in item.modes.items()
+                        for text in ("label", "hint")
+                        for header, value in texts(f"{text}_{mode}", getattr(wording, text)).items()
+                    },
                     "relevant": item.relevant,
                     "constraint": item.constraint,
                     **texts("constraint_message", item.constraint_message),
@@ -740,9 +761,11 @@ def to_workbook(questionnaire: Questionnaire) -> Workbook:
             )
         if section.name:
             survey_rows.append({"type": "end group", "name": section.name})
+    worded = any(item.modes for item in questionnaire.items)
     survey_headers = [
         header
         for column in SURVEY_COLUMN_ORDER
+        if worded or column not in MODE_COLUMNS
         for header in (
             [_language_header(column, language) for language in languages]
             if column in TEXT_COLUMNS

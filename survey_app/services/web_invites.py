@@ -530,6 +530,7 @@ def open_web_interview(
         load_version(session, interview.questionnaire_version_id),
         case=_web_fields(case),
         answers=interviews.stored_answers(session, interview),
+        mode="web",  # the respondent reads the web's wording, not the surveyor's call script
     )
     return interview, engine
 

@@ -59,6 +59,28 @@ def test_the_right_digits_open_the_first_item_in_chinese(link):
     assert set(LATIN_WORD.findall(text)) <= {"English"}  # the language switch names itself
 
 
+def _verified(link) -> AppTest:
+    number, token = link
+    app = _open(token)
+    app.text_input(key="web_last_four").input(number[-4:])
+    app.button[0].click()
+    app.run()
+    return app
+
+
+def test_the_first_item_is_the_self_completion_intro_not_the_call_script(link):
+    shown = page_text(_verified(link))
+    assert "这是受上海市司法局人事处委托开展的第三方满意度调查" in shown
+    assert "访员" not in shown and "工号" not in shown
+
+
+def test_the_self_completion_intro_reads_in_english_too(link):
+    app = _verified(link)
+    app.radio(key="web_lang_select").set_value("en").run()
+    shown = page_text(app)
+    assert "Hello! This is an independent survey" in shown and "interviewer" not in shown
+
+
 def test_wrong_digits_are_refused(link):
     number, token = link
     app = _open(token)

@@ -159,3 +159,34 @@ def test_check_expression_validates_a_draft_against_the_items_before() -> None:
     with pytest.raises(ExpressionError) as error:
         check_expression(questionnaire, "${sat_overal} = 'x'", item="aware_12348", field="relevant")
     assert (error.value.item, error.value.position) == ("aware_12348", 1)
+
+
+def test_wording_for_an_unknown_interview_mode_is_refused() -> None:
+    from questionnaires import DefinitionError, template, update_item
+
+    with pytest.raises(DefinitionError, match="unknown interview mode 'sms'") as error:
+        update_item(template("justice-callback"), "intro", modes={"sms": {"label": {"zh": "短信"}}})
+    assert (error.value.item, error.value.field) == ("intro", "modes")
+
+
+def test_an_interview_in_an_unknown_mode_is_refused() -> None:
+    from questionnaires import Interview, InterviewError, template
+
+    with pytest.raises(InterviewError, match="unknown interview mode 'fax'"):
+        Interview(template("justice-callback"), mode="fax")
+
+
+def test_a_mode_without_wording_shows_the_items_own_texts() -> None:
+    from questionnaires import Interview, template, update_item
+
+    plain = update_item(template("justice-callback"), "intro", modes={})
+    case = {"surveyor_no": "S017"}
+    assert Interview(plain, case, mode="web").current().label == Interview(plain, case).current().label
+
+
+def test_mode_wording_survives_json() -> None:
+    from questionnaires import from_dict, template, to_dict
+
+    questionnaire = template("justice-callback")
+    assert from_dict(to_dict(questionnaire)) == questionnaire
+    assert from_dict(to_dict(questionnaire)).item("intro").modes["web"].label

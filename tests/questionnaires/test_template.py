@@ -175,6 +175,9 @@ def test_verification_asks_about_domain_date_and_channel(questionnaire: Question
 def test_every_text_is_bilingual(questionnaire: Questionnaire) -> None:
     for item in questionnaire.items:
         assert item.label.keys() == {"zh", "en"}, item.name
+        for mode, wording in item.modes.items():
+            for texts in (wording.label, wording.hint):
+                assert texts.keys() in ({"zh", "en"}, set()), (item.name, mode)
         for choice in item.choices:
             assert choice.label.keys() == {"zh", "en"}, (item.name, choice.code)
 
@@ -276,7 +279,7 @@ def test_version_two_is_version_one_plus_other_please_specify_and_nothing_else()
 
     changes = {
         (c.where, c.field, c.kind)
-        for c in diff(template("justice-callback", version=1), template("justice-callback"))
+        for c in diff(template("justice-callback", version=1), template("justice-callback", version=2))
     }
     assert changes == {
         ("questionnaire", "version", "changed"),
@@ -299,3 +302,48 @@ def test_other_please_specify_is_asked_after_other_and_only_then(questionnaire: 
 def test_an_unknown_version_is_refused() -> None:
     with pytest.raises(KeyError, match="no version 9"):
         template("justice-callback", version=9)
+
+
+def test_version_three_only_words_texts_for_the_web() -> None:
+    from questionnaires import diff
+
+    changes = diff(template("justice-callback", version=2), template("justice-callback", version=3))
+    fields = {c.field for c in changes if c.where != "questionnaire"}
+    assert fields and all(field.startswith("modes.web.") for field in fields)
+    assert {c.where for c in changes} - {"questionnaire"} == {
+        "item intro",
+        "item identity",
+        "item sat_overall",
+        "item unsatisfied_reason_other",
+        "item closing",
+    }
+
+
+def test_the_web_opens_with_a_self_completion_intro_and_the_call_with_the_script(
+    questionnaire: Questionnaire,
+) -> None:
+    web = Interview(questionnaire, CASE, mode="web").current().label
+    call = Interview(questionnaire, CASE, mode="cati").current().label
+    assert "访员" not in web and "S017" not in web and "问卷" in web
+    assert "访员" in call and "S017" in call
+    assert Interview(questionnaire, CASE).current().label == call  # no mode: the call script
+    english = Interview(questionnaire, CASE, mode="web", language="en").current().label
+    assert english.startswith("Hello! This is an independent survey") and "interviewer" not in english
+
+
+def test_web_hints_speak_to_the_respondent_not_the_surveyor(questionnaire: Questionnaire) -> None:
+    before = {"intro": None, "identity": "yes", "received_service": "yes", "who_rated": "self"}
+    answers = {**before, "staff_asked_rating": "no", **dict.fromkeys(SAT_ITEMS[:-1], "satisfied")}
+    web = Interview(questionnaire, CASE, answers, mode="web").current()
+    call = Interview(questionnaire, CASE, answers, mode="cati").current()
+    assert web.name == call.name == "sat_overall" and web.label == call.label
+    assert (web.hint, call.hint) == ("如果难以评价，可以选择“说不清”。", "请逐一读出选项，包括“说不清”。")
+
+
+def test_every_mode_asks_the_same_items(paths, questionnaire: Questionnaire) -> None:
+    for steps, interview in paths:
+        web = Interview(questionnaire, CASE, mode="web")
+        for name, value in steps:
+            assert web.current().name == name
+            web.answer(value)
+        assert web.complete and web.answers == interview.answers

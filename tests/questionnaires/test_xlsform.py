@@ -395,3 +395,13 @@ def test_numeric_choice_codes_are_kept_as_text(tmp_path: Path) -> None:
     interview = Interview(questionnaire)
     interview.answer(2)
     assert interview.answers == {"q": "2"}
+
+
+def test_mode_wording_has_its_own_columns_written_only_when_used(tmp_path: Path) -> None:
+    worded = [
+        c.value for c in load_workbook(dump(template("justice-callback"), tmp_path / "w.xlsx"))["survey"][1]
+    ]
+    plain_file = dump(template("justice-callback", version=2), tmp_path / "p.xlsx")
+    plain = [c.value for c in load_workbook(plain_file)["survey"][1]]
+    assert {"label_web::Chinese (zh)", "hint_web::English (en)"} <= set(worded)
+    assert not [header for header in plain if "_web" in header or "_cati" in header]
