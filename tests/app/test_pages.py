@@ -248,12 +248,16 @@ def test_before_any_report_the_report_checks_are_not_applicable_and_not_failures
     assert not app.exception
     table = app.dataframe[0].value
     shown = table.set_index("检查项")
-    assert set(shown.loc[shown["结果"] == "不适用", "说明"]) == {"不适用（尚未生成报告）"}
-    assert len(shown[shown["结果"] == "不适用"]) == 2
-    counted = len(table) - 2  # the summary counts only the checks that apply
+    # the report's two checks, and the recordings: this study has none
+    assert set(shown.loc[shown["结果"] == "不适用", "说明"]) == {
+        "不适用（尚未生成报告）",
+        "不适用（本项目没有通话录音）",
+    }
+    assert len(shown[shown["结果"] == "不适用"]) == 3
+    counted = len(table) - 3  # the summary counts only the checks that apply
     summary = next(m.value for m in (*app.success, *app.error))
     assert summary.startswith((f"全部 {counted} 项", f"{counted} 项核验中"))
-    assert any("另有 2 项不适用" in c.value for c in app.caption)
+    assert any("另有 3 项不适用" in c.value for c in app.caption)
 
 
 def test_admin_lists_users_without_password_hashes(study, app_db):

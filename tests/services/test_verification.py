@@ -30,6 +30,7 @@ def test_an_untouched_study_passes_every_check(demo_db):
         "sample re-draw",
         "audit chain",
         "answers",
+        "recordings",
         "headline figures",
         "report",
         "audit signatures",
@@ -132,7 +133,7 @@ def test_a_study_without_a_report_has_nothing_published_to_check_and_does_not_fa
     assert all(c.applicable for n, c in checks.items() if n not in ("headline figures", "report"))
 
 
-def test_verify_of_a_study_in_fieldwork_prints_not_applicable_and_exits_0(demo_db):
+def test_verify_of_a_study_in_fieldwork_prints_not_applicable_and_exits_0(demo_db, demo_result):
     from pathlib import Path
 
     from click.testing import CliRunner
@@ -140,7 +141,12 @@ def test_verify_of_a_study_in_fieldwork_prints_not_applicable_and_exits_0(demo_d
     from survey_app.cli import main
 
     live_frame = Path(demo_db.url.removeprefix("sqlite:///")).parent / "out" / "live-frame.csv"
-    result = CliRunner().invoke(main, ["--db", demo_db.url, "verify", "live", "--frame", str(live_frame)])
+    auditor = {"HUIFANG_USER": "auditor", "HUIFANG_PASSWORD": demo_result.passwords["auditor"]}
+    result = CliRunner(env=auditor).invoke(
+        main, ["--db", demo_db.url, "verify", "live", "--frame", str(live_frame)]
+    )
     assert result.exit_code == 0, result.output
     assert "N/A   report: not applicable (no report built yet)" in result.output
+    # the demo's live call, opened as the auditor
+    assert "OK    recordings: 1 call recording matches" in result.output
     assert "FAIL" not in result.output
