@@ -14,6 +14,8 @@ A row with no such attempt is reported unmatched, a row with two or more (or an 
 ambiguous, each with its CSV row number (the header is row 1) and nothing attached for it. Files are
 checked like uploads (`recordings.check_audio`) and must lie inside the folder. The consent of a PBX
 recording is the study's consent script played as the PBX's announcement (`consent_source="pbx"`).
+An attempt with a confirmed recording is reported ("already has a recording"); an upload left behind
+on it by a surveyor who did not make that call is replaced (`recordings.left_behind`, audited).
 """
 
 from __future__ import annotations
@@ -197,9 +199,11 @@ def match(
         ).all()
         for case_id, attempt_no, at, key in rows:
             attempts[key].append((case_id, attempt_no, at))
-    recorded = set(
+    recorded = set(  # confirmed recordings only: a left-behind upload joins no attempt, and is replaced
         session.execute(
-            select(CallRecording.case_id, CallRecording.attempt_no).where(CallRecording.study_id == study.id)
+            select(CallRecording.case_id, CallRecording.attempt_no)
+            .join(CallAttempt, recordings.attempt_join())
+            .where(CallRecording.study_id == study.id)
         ).all()
     )
     chosen: dict[int, tuple[int, int]] = {}

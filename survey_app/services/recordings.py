@@ -14,10 +14,13 @@ makes the ciphertext in any backup unreadable as well.
 
 Nothing here adds a statement to `fieldwork.record_attempt` or `interviews.save_answer`: recordings are
 joined to attempts by (case, attempt number) when they are read. An upload belongs to its uploader's
-call only: it is joined to the attempt only if that surveyor recorded it (`_attempt_join`), it is pending
+call only: it is joined to the attempt only if that surveyor recorded it (`attempt_join`), it is pending
 only for them (`pending_recording`), and releasing the case or a supervisor taking it back discards it
 (`discard_pending`, audited). So a recording left behind on a released case never passes to the next
 surveyor's attempt, even when the hold lapsed and someone else claimed the case (no release to hook).
+A PBX match for that attempt replaces such a left-behind upload (audited with the upload's SHA-256
+and uploader); a confirmed recording — a PBX match, or an upload its uploader's own attempt joined —
+is never replaced.
 """
 
 from __future__ import annotations
@@ -199,23 +202,35 @@ def attach(
     call_started_at: dt.datetime | None = None,
 ) -> CallRecording:
     """Seal `data` (already checked as `audio`) and store it as the recording of the case's attempt
-    `attempt_no`, replacing one attached before while that attempt is not yet recorded; audited with
-    the SHA-256. The callers check roles and ownership."""
+    `attempt_no`, replacing one attached before while that attempt is not yet recorded, or — for a PBX
+    match — an upload left behind by a surveyor who did not record the attempt; audited with the
+    SHA-256 (and the replaced one's). The callers check roles and ownership."""
     sealed = _cipher(study).seal_bytes(COLUMN, data, row_key(case_id, attempt_no))
     existing = session.scalar(
         select(CallRecording).where(CallRecording.case_id == case_id, CallRecording.attempt_no == attempt_no)
     )
-    replaced = None
+    replaced: dict[str, Any] = {}
     if existing is not None:
-        recorded = session.scalar(
-            select(CallAttempt.id).where(CallAttempt.case_id == case_id, CallAttempt.attempt_no == attempt_no)
+        caller = session.scalar(
+            select(CallAttempt.surveyor_id).where(
+                CallAttempt.case_id == case_id, CallAttempt.attempt_no == attempt_no
+            )
         )
-        if recorded is not None:
+        if caller is None:
+            why = "pending"  # the call is not recorded yet: a new upload replaces the last one
+        elif source == "pbx" and left_behind(existing, caller):
+            why = "left_behind"
+        else:
             raise InvalidState(
                 f"Attempt {attempt_no} of case {case_id} already has a recording.",
                 zh=f"个案 {case_id} 的第 {attempt_no} 次呼叫已有录音。",
             )
-        replaced = existing.sha256
+        replaced = {
+            "replaced_sha256": existing.sha256,
+            "replaced_source": existing.source,
+            "replaced_uploader": existing.attached_by,
+            "replaced_because": why,
+        }
         recording = existing
     else:
         recording = CallRecording(study_id=study.id, case_id=case_id, attempt_no=attempt_no)
@@ -242,9 +257,17 @@ def attach(
         format=audio.audio_format,
         size=audio.size_bytes,
         sha256=audio.sha256,
-        replaced_sha256=replaced,
+        replaced_sha256=replaced.get("replaced_sha256"),
+        **{key: value for key, value in replaced.items() if key != "replaced_sha256"},
     )
     return recording
+
+
+def left_behind(recording: CallRecording, caller_id: int | None) -> bool:
+    """An upload whose attempt was recorded by someone other than its uploader (the uploader's hold
+    lapsed and another surveyor made that call): never the attempt's recording, so a PBX match may
+    take its place."""
+    return recording.source == "upload" and caller_id is not None and recording.attached_by != caller_id
 
 
 def upload(
@@ -278,7 +301,7 @@ def upload(
 # ---------------------------------------------------------------- reading and playing
 
 
-def _attempt_join():
+def attempt_join():
     """A recording belongs to the attempt with its number on its case, and an upload only to an attempt
     its uploader recorded (one left behind on a released case is not the next surveyor's call)."""
     return and_(
@@ -312,7 +335,7 @@ def recordings_table(session: Session, actor: User, study: Study) -> pd.DataFram
             CallRecording.purged_at,
             CallRecording.consent_script,
         )
-        .outerjoin(CallAttempt, _attempt_join())
+        .outerjoin(CallAttempt, attempt_join())
         .outerjoin(caller, caller.id == CallAttempt.surveyor_id)
         .outerjoin(uploader, uploader.id == CallRecording.attached_by)
         .where(CallRecording.study_id == study.id)
