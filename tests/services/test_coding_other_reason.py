@@ -80,3 +80,17 @@ def test_the_exported_dataset_leaves_the_words_out(db, study, tmp_path):
     written = path.read_text(encoding="utf-8-sig")
     assert OTHER not in written and REASON[:6] not in written
     assert "unsatisfied_reason" in written  # the choice itself stays
+
+
+def test_the_demo_has_other_reasons_in_words_and_codes_them(demo_db):
+    from survey_app.services import studies
+    from survey_app.storage.models_coding import CommentCoding
+
+    with demo_db.session() as session:
+        researcher = _researcher(session)
+        demo = studies.find_study(session, "demo")
+        reasons = [c for c in coding.comments(session, researcher, demo) if c.question == OTHER]
+        coded = session.scalars(
+            select(CommentCoding.interview_id).where(CommentCoding.question == OTHER)
+        ).all()
+    assert reasons and {c.interview_id for c in reasons} <= set(coded)
