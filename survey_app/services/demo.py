@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pickle
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -39,6 +42,8 @@ from survey_app.services import (
 from survey_app.services.errors import InvalidState
 from survey_app.storage import Database, open_database, upgrade
 from survey_app.storage.models import Case, FrameRecord, Study, User
+
+T = TypeVar("T")
 
 STUDY_NAME = "demo"
 #: The second demo study, left in fieldwork so that a surveyor has cases the moment the demo is built.
@@ -177,31 +182,20 @@ def _build(
     frame_options: dict[str, Any],
     design: dict[str, Any] | None,
 ) -> DemoResult:
-    from survey_app.services import analysis_service, reports
-
     signing.ensure_key()  # every audit entry is signed; the key lives outside the database
     passwords: dict[str, str] = {}
     result = DemoResult(database="", passwords=passwords, frame_path=out_dir / "demo-frame.csv")
-    with _stage(result, "users", echo), db.session() as session:
-        for number, role in enumerate(DEMO_ROLES, start=1):
-            passwords[role] = generate_password()
-            auth.create_user(
-                session,
-                None,
-                role,
-                passwords[role],
-                role,
-                display_name=f"demo {role}",
-                surveyor_no=f"{number:03d}" if role == "surveyor" else None,
-            )
-        for extra in range(2, EXTRA_SURVEYORS + 2):
-            name = f"surveyor{extra}"
-            passwords[name] = generate_password()
-            auth.create_user(session, None, name, passwords[name], "surveyor", surveyor_no=f"1{extra:02d}")
-    researcher = _user(db, "researcher")
-    with _stage(result, "synthetic frame", echo):
+    # The users' production-cost Argon2 hashes are computed in C without the GIL: a worker thread creates
+    # the users while this thread generates the frame and imports the analysis and report libraries
+    # (nothing here touches the database until the users exist).
+    with _stage(result, "users + synthetic frame", echo), ThreadPoolExecutor(1) as worker:
+        users = worker.submit(_create_users, db, passwords)
         synthetic = fixtures.make_frame(rows, seed, **frame_options)
         fixtures.write_frame(synthetic, result.frame_path, encoding="gbk", format="csv")
+        from survey_app.services import analysis_service, reports
+
+        users.result()  # re-raises a failure of the worker
+    researcher = _user(db, "researcher")
     with _stage(result, "frame import", echo), db.session() as session:
         study = studies.create_study(
             session, researcher, STUDY_NAME, "上海市司法局法律服务满意度第三方回访（演示）"
@@ -244,25 +238,92 @@ def _build(
             display_name="demo researcher 2",
         )
         coding.demo_coding(session, researcher, second, studies.find_study(session, STUDY_NAME), seed=seed)
-    with _stage(result, "PDF report", echo), db.session() as session:  # audited once the PDF is written
+    with _stage(result, "PDF content", echo), db.session() as session:
         study = studies.find_study(session, STUDY_NAME)
         # the analysis stage's result: nothing it reads changed since (coding touches only codes)
-        built = reports.render_report(session, study, lang="zh", kind="full", result=result.analysis)
+        content = reports.build_content(session, study, lang="zh", kind="full", result=result.analysis)
+    # The PDF is rendered (no database) in a child process while this one builds the live study, which
+    # changes nothing of study `demo`; the report is written and audited once both are done.
+    rendering = _elsewhere(lambda: reports.render_content(content, result.analysis, lang="zh", kind="full"))
+    try:
+        with _stage(result, "open study for surveyors", echo):
+            result.live_waiting = build_live_study(db, seed=seed + 1, out_dir=out_dir)
+        with _stage(result, "a call recording", echo):  # one live attempt to listen back to (issue 14)
+            from survey_app.services.recording_demo import attach_demo_recording
+
+            attach_demo_recording(db, LIVE_STUDY, seed=seed)
+        with _stage(result, "web invitations", echo):  # issue 14: the live study mixed-mode, web answers
+            from survey_app.services.web_demo import build_web_demo
+
+            result.live_waiting -= build_web_demo(db, LIVE_STUDY, seed=seed, out_dir=out_dir).invited
+    finally:
+        built = rendering()  # also collects the child when a stage above failed
+    with _stage(result, "PDF report", echo), db.session() as session:  # audited once the PDF is written
+        study = studies.find_study(session, STUDY_NAME)
         result.report_path = out_dir / "demo-report.pdf"
         result.report_path.write_bytes(built.pdf)
         result.report_anchor = reports.record_built(session, study, auditor, built)
         result.report_sha256 = built.sha256
-    with _stage(result, "open study for surveyors", echo):
-        result.live_waiting = build_live_study(db, seed=seed + 1, out_dir=out_dir)
-    with _stage(result, "a call recording", echo):  # one live attempt to listen back to (issue 14)
-        from survey_app.services.recording_demo import attach_demo_recording
-
-        attach_demo_recording(db, LIVE_STUDY, seed=seed)
-    with _stage(result, "web invitations", echo):  # issue 14: the live study mixed-mode, some web answers
-        from survey_app.services.web_demo import build_web_demo
-
-        result.live_waiting -= build_web_demo(db, LIVE_STUDY, seed=seed, out_dir=out_dir).invited
     return result
+
+
+def _elsewhere(work: Callable[[], T]) -> Callable[[], T]:
+    """Start `work` (pure computation: no database, no output) in a forked child process, so that it
+    uses the second core while this process goes on; returns the function that waits for its result.
+
+    Runs `work` in this process instead where fork is missing or unsafe (another thread is running, as
+    under a browser test) and when the child fails for any reason (the error, if real, then shows
+    here). The child ends with `os._exit`: it closes none of the parent's database connections and
+    flushes none of its buffered output."""
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        return _here(work)
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child, which reports through the pipe
+        status = 1
+        try:
+            os.close(read)
+            with os.fdopen(write, "wb") as pipe:
+                pipe.write(pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL))
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write)
+
+    def collect() -> T:
+        with os.fdopen(read, "rb") as pipe:
+            payload = pipe.read()
+        _, status = os.waitpid(child, 0)
+        if status == 0 and payload:
+            return pickle.loads(payload)
+        return work()
+
+    return collect
+
+
+def _here(work: Callable[[], T]) -> Callable[[], T]:
+    value = work()
+    return lambda: value
+
+
+def _create_users(db: Database, passwords: dict[str, str]) -> None:
+    """One user per role and four more surveyors, their generated passwords put into `passwords`."""
+    with db.session() as session:
+        for number, role in enumerate(DEMO_ROLES, start=1):
+            passwords[role] = generate_password()
+            auth.create_user(
+                session,
+                None,
+                role,
+                passwords[role],
+                role,
+                display_name=f"demo {role}",
+                surveyor_no=f"{number:03d}" if role == "surveyor" else None,
+            )
+        for extra in range(2, EXTRA_SURVEYORS + 2):
+            name = f"surveyor{extra}"
+            passwords[name] = generate_password()
+            auth.create_user(session, None, name, passwords[name], "surveyor", surveyor_no=f"1{extra:02d}")
 
 
 def build_live_study(db: Database, *, seed: int, out_dir: Path) -> int:
@@ -344,6 +405,8 @@ def _user(db: Database, username: str) -> User:
 
 
 def _cases_for_simulation(db: Database, study_name: str = STUDY_NAME) -> pd.DataFrame:
+    """The cases the queue can hand out (released, pending); the reserve is never worked, so it is not
+    simulated (each case's simulation draws from its own seeded stream: the others are unchanged)."""
     with db.session() as session:
         result = session.execute(
             select(
@@ -362,7 +425,7 @@ def _cases_for_simulation(db: Database, study_name: str = STUDY_NAME) -> pd.Data
             )
             .join(FrameRecord, FrameRecord.id == Case.frame_record_id)
             .join(Study, Study.id == Case.study_id)
-            .where(Study.name == study_name)
+            .where(Study.name == study_name, Case.state == "pending")
         )
         return pd.DataFrame(result.all(), columns=list(result.keys()))
 

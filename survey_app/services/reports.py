@@ -594,6 +594,21 @@ def render_report(
     content = build_content(
         session, study, lang=lang, kind=kind, result=result, scope=scope_of(district, domain)
     )
+    return render_content(content, result, lang=lang, kind=kind, district=district, domain=domain)
+
+
+def render_content(
+    content: rpt.ReportContent,
+    result: analysis_service.StudyAnalysis,
+    *,
+    lang: str = "zh",
+    kind: str = "full",
+    district: str | None = None,
+    domain: str | None = None,
+) -> BuiltReport:
+    """`render_report` once `build_content` has read the database: the PDF of `content` (built from
+    `result` with these variant arguments). Reads no database, so a caller may run it elsewhere (the
+    demo renders in a child process while it builds its second study)."""
     font = report_font()
     pdf = rpt.render_pdf(content, font=font)
     return BuiltReport(

@@ -1,0 +1,70 @@
+"""What lets `huifang demo` use both cores (issue 15) without changing what it builds: the PDF rendered
+in a forked child, and the fieldwork simulated for the cases the queue can hand out only."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+import fixtures
+from survey_app.services import demo
+from tests.fixtures.conftest import canonical
+
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this platform")
+
+
+@needs_fork
+def test_work_started_elsewhere_runs_in_a_child_and_hands_back_its_result():
+    parent = os.getpid()
+    collect = demo._elsewhere(lambda: {"pid": os.getpid(), "pdf": b"%PDF-1.4 ..."})
+    result = collect()
+    assert result["pid"] != parent
+    assert result["pdf"] == b"%PDF-1.4 ..."
+
+
+@needs_fork
+def test_work_that_fails_in_the_child_is_done_again_here():
+    parent = os.getpid()
+
+    def only_here() -> int:
+        if os.getpid() != parent:
+            raise RuntimeError("the child cannot do this")
+        return 42
+
+    assert demo._elsewhere(only_here)() == 42
+
+
+def test_an_error_of_the_work_itself_shows_in_this_process():
+    def broken() -> int:
+        raise ValueError("no such report variant")
+
+    with pytest.raises(ValueError, match="no such report variant"):
+        demo._elsewhere(broken)()
+
+
+def test_with_another_thread_running_the_work_stays_in_this_process():
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert demo._elsewhere(os.getpid)() == os.getpid()
+    finally:
+        release.set()
+        other.join()
+
+
+def test_simulating_only_the_released_cases_leaves_each_of_them_as_before():
+    """Each case draws from its own seeded stream, so leaving the reserve out changes no worked case."""
+    frame = fixtures.make_frame(2_000, 3)
+    cases = canonical(frame.export).iloc[:400].reset_index(drop=True)
+    cases.insert(0, "case_id", range(1, len(cases) + 1))
+    released = cases.iloc[::3]
+    everything = fixtures.simulate_fieldwork(cases, frame.truth, seed=7)
+    some = fixtures.simulate_fieldwork(released, frame.truth, seed=7)
+    kept = everything.attempts[everything.attempts["case_id"].isin(released["case_id"])]
+    assert len(some.attempts) > len(released) // 2 and some.answers
+    assert some.attempts.reset_index(drop=True).equals(kept.reset_index(drop=True))
+    assert some.answers == {key: value for key, value in everything.answers.items() if key in some.answers}
+    assert set(some.answers) == set(everything.answers) & set(released["case_id"])
