@@ -18,6 +18,9 @@ surveyor's row locked in a CTE first) and a read plus an `UPDATE … RETURNING` 
 read also takes the audit head (stable under the write lock). An attempt is one locking read of the
 case with its study, interview and earlier attempts, one insert and one `UPDATE … RETURNING`; the
 audit entries of either are chained and written at the commit in one statement (`security.audit`).
+The claim reads the queue through five limited lookups on partial indexes (migration 0009,
+`_lookups`) instead of sorting every waiting case of the study; `_queue_query` is that full sort, kept
+as the specification the lookups are tested against (tests/fieldwork/test_queue_lookup.py).
 Every hot-path statement is built once per process and dialect with bind parameters (`functools.cache`)
 and, where no ORM object is needed, run as Core on `flushed_connection`: after the statement counts,
 Python CPU per action was what limited the queue under load (ARCHITECTURE, issue 15).
@@ -53,8 +56,10 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal_column,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.engine import Connection
@@ -294,18 +299,27 @@ def _groups(now: Any, due_until: Any, stale_before: Any) -> dict[str, Any]:
     """The conditions of the four queue groups, in the order they are served.
 
     `now`, `due_until` (now + the appointment lead) and `stale_before` (now − the claim timeout) are
-    values or, in the statements built once (`_claim_statements`), bind parameters."""
+    values or, in the statements built once (`_claim_statements`), bind parameters. Constants are
+    literals (`_sql`): fewer parameters per claim, and SQLite matches them to partial indexes."""
     return {
-        "appointments_due": and_(Case.state == "appointment", Case.appointment_at <= due_until),
+        "appointments_due": and_(Case.state == _APPOINTMENT, Case.appointment_at <= due_until),
         # a case invited to answer by link waits for the web until its link expires (web_invites)
-        "fresh": and_(Case.state == "pending", Case.attempts == 0, ~_awaiting_web(now)),
+        "fresh": and_(Case.state == _PENDING, Case.attempts == _ZERO, ~_awaiting_web(now)),
         "retries_due": and_(
-            Case.state == "pending",
-            Case.attempts > 0,
+            Case.state == _PENDING,
+            Case.attempts > _ZERO,
             or_(Case.next_call_after.is_(None), Case.next_call_after <= now),
         ),
-        "abandoned_claims": and_(Case.state == "held", Case.held_at < stale_before),
+        "abandoned_claims": and_(Case.state == _HELD, Case.held_at < stale_before),
     }
+
+
+def _sql(value: str) -> Any:
+    """A literal in the statement, not a bind parameter."""
+    return literal_column(value)
+
+
+_PENDING, _HELD, _APPOINTMENT, _ZERO = _sql("'pending'"), _sql("'held'"), _sql("'appointment'"), _sql("0")
 
 
 def _awaiting_web(now: Any) -> Any:
@@ -319,37 +333,98 @@ def _offerable(study_id: Any, actor_id: Any) -> Select:
 
 
 def _queue_query(study_id: Any, actor_id: Any, now: Any, due_until: Any, stale_before: Any) -> Select:
-    """One query for the whole queue: the case this surveyor holds, then each group in turn.
+    """The queue's order as one full sort: the case this surveyor holds, then each group in turn.
 
-    One round trip instead of five matters under load; the order within a group is: assigned to me
-    first, then the group's time (appointment, retry due, claim), then priority, replicate and
-    selection order (fresh cases have no time, so priority leads there).
+    Within a group: assigned to me first, then the group's time (appointment, retry due, claim), then
+    priority, replicate, attempts, selection order and the case id (fresh cases have no time, so
+    priority leads there). This is the specification; `next_case` reads the same first case through
+    `_lookups`, and tests/fieldwork/test_queue_lookup.py holds the two equal.
     """
     groups = _groups(now, due_until, stale_before)
-    held_by_me = and_(Case.state == "held", Case.held_by == actor_id)
-    rank = case(
-        (held_by_me, 0),
-        *((condition, index) for index, condition in enumerate(groups.values(), start=1)),
-        else_=9,
-    )
-    timing = case(
-        (Case.state == "appointment", Case.appointment_at),
-        (Case.state == "held", Case.held_at),
-        else_=func.coalesce(Case.next_call_after, _EPOCH),
-    )
+    held_by_me = and_(Case.state == _HELD, Case.held_by == actor_id)
     return (
         _offerable(study_id, actor_id)
         .where(or_(held_by_me, *groups.values()))
-        .order_by(
-            rank,
-            Case.assigned_to.is_(None),  # False (assigned to me) sorts first
-            timing,
-            Case.priority.desc(),
-            Case.replicate,
-            Case.attempts,
-            Case.selection_order,
-        )
+        .order_by(_rank(held_by_me, groups), Case.assigned_to.is_(None), _timing(), *_TIES)
     )
+
+
+def _rank(held_by_me: Any, groups: dict[str, Any]) -> Any:
+    """0 for the case I hold, then each group's number (1–4)."""
+    return case(
+        (held_by_me, _ZERO),
+        *((condition, _sql(str(index))) for index, condition in enumerate(groups.values(), start=1)),
+        else_=_sql("9"),
+    )
+
+
+def _timing() -> Any:
+    return case(
+        (Case.state == _APPOINTMENT, Case.appointment_at),
+        (Case.state == _HELD, Case.held_at),
+        else_=func.coalesce(Case.next_call_after, _EPOCH),
+    )
+
+
+#: The order within a group after its time.
+_TIES = (Case.priority.desc(), Case.replicate, Case.attempts, Case.selection_order, Case.id)
+
+#: The WHERE of migration 0009's partial indexes, term by term: SQLite uses a partial index only when
+#: the query repeats its terms as written.
+_UNASSIGNED_OPEN = (Case.state.in_([_PENDING, _HELD]), Case.assigned_to.is_(None))
+_FRESH_TERMS = (*_UNASSIGNED_OPEN, Case.attempts == _ZERO)
+_RETRY_TERMS = (*_UNASSIGNED_OPEN, Case.attempts > _ZERO)
+
+
+def _lookups(
+    study_id: Any, actor_id: Any, now: Any, due_until: Any, stale_before: Any
+) -> list[tuple[int, Select]]:
+    """The queue as five limited lookups, each cut at one row: (position, lookup). A case's position
+    orders it among the lookups; a lookup matters only if no earlier one found a case at a smaller one.
+
+    1. The few: the case I hold, the cases assigned to me (`ix_cases_assigned`), appointments and
+       claims (`ix_cases_queue`, `uq_cases_one_held_per_surveyor`) — small sets, sorted in the full
+       order; position group × 10, + 5 when unassigned (mine come first within a group).
+    2. The many, unassigned fresh cases and retries, each a range of migration 0009's partial indexes
+       read in the group's order: fresh (26) and due retries (36), each split by whether its time is
+       unset (NULL, the full order's 1970, first) or set (27, 37), so that each part is one ordered
+       range on either database (NULL sorts first on SQLite, last on PostgreSQL).
+
+    The unassigned lookups also match a case held by me: in the snapshot none is (the first lookup
+    would have found it), but on PostgreSQL a case my other window claimed after this statement began
+    is re-read when it is locked, and is then handed to this window too, as the full sort did.
+    """
+    held_by_me = and_(Case.state == _HELD, Case.held_by == actor_id)
+    groups = _groups(now, due_until, stale_before)
+    mine = Case.assigned_to == actor_id
+    position = (_rank(held_by_me, groups) * _sql("10") + case((mine, _ZERO), else_=_sql("5"))).label("p")
+    columns = (Case.id, Case.state.label("s"), Case.held_by.label("h"))
+    few = (
+        select(*columns, position)
+        .where(
+            or_(Case.assigned_to.is_(None), mine),
+            or_(Case.state.in_([_APPOINTMENT, _HELD]), mine),
+            or_(held_by_me, *groups.values()),
+        )
+        .order_by(position, _timing(), *_TIES)
+    )
+    nca = Case.next_call_after
+    fresh = or_(and_(Case.state == _PENDING, ~_awaiting_web(now)), held_by_me)
+    retry = or_(Case.state == _PENDING, held_by_me)
+    many = [
+        (26, [*_FRESH_TERMS, nca.is_(None), fresh]),
+        (27, [*_FRESH_TERMS, nca.is_not(None), fresh]),
+        (36, [*_RETRY_TERMS, nca.is_(None), retry]),
+        (37, [*_RETRY_TERMS, nca <= now, retry]),
+    ]
+    lookups = [
+        (1, few),
+        *(
+            (p, select(*columns, _sql(str(p)).label("p")).where(*where).order_by(nca, *_TIES))
+            for p, where in many
+        ),
+    ]
+    return [(p, query.where(Case.study_id == study_id).limit(_sql("1"))) for p, query in lookups]
 
 
 def next_case(
@@ -412,21 +487,41 @@ def _claim_statements(postgres: bool) -> tuple[Any, ...]:
     """The claim's statements, built once per process and dialect (a call pays neither their
     construction nor their cache key); parameters: of_study, actor_id, now, due_until, stale_before.
 
-    PostgreSQL: one statement. The surveyor's row lock (a CTE, the pick's one-time filter) makes two
-    windows of one surveyor take turns, so the second is handed the case the first claimed; the pick
-    skips cases other surveyors are claiming; the case this surveyor already holds ranks first and
-    keeps its claim time. SQLite (under `BEGIN IMMEDIATE` nobody else writes): the read of the first
-    case with the audit head, and the claim.
+    The first case comes from `_lookups`, so a claim reads a few index entries instead of sorting every
+    waiting case of the study (issue 15). On PostgreSQL each lookup is a CTE gated on no earlier one
+    having found a case before it (an uncorrelated `NOT EXISTS`, evaluated once and only when
+    reached), so a lookup that cannot matter neither reads nor locks; SQLite (which would run a CTE
+    again for every reference to it) runs each lookup once, and the smallest position wins.
+
+    PostgreSQL: one statement. The surveyor's row lock (a CTE every lookup waits for) makes two
+    windows of one surveyor take turns, so the second is handed the case the first claimed; each
+    lookup skips cases other surveyors are claiming (`FOR UPDATE SKIP LOCKED` on its ordered range,
+    as the full sort skipped them); the case this surveyor already holds comes first and keeps its
+    claim time. SQLite (under `BEGIN IMMEDIATE` nobody else writes): the read of the first case with
+    the audit head, and the claim.
     """
     actor_id = bindparam("actor_id", type_=_INT)
     now = bindparam("now", type_=_TIME)
-    query = _queue_query(
+    lookups = _lookups(
         bindparam("of_study", type_=_INT),
         actor_id,
         now,
         bindparam("due_until", type_=_TIME),
         bindparam("stale_before", type_=_TIME),
     )
+    found: list[Any] = []
+    if postgres:
+        me = select(User.id).where(User.id == actor_id).with_for_update().cte("me")
+        for number, (position, lookup) in enumerate(lookups):
+            earlier = (
+                ~select(_sql("1")).select_from(e).where(e.c.p < _sql(str(position))).exists() for e in found
+            )
+            gated = lookup.where(select(me.c.id).exists(), *earlier).with_for_update(skip_locked=True)
+            found.append(gated.cte(f"l{number}"))
+    else:  # SQLite would evaluate a CTE again for every reference: each lookup once, ungated
+        found = [lookup.subquery(f"l{number}") for number, (_, lookup) in enumerate(lookups)]
+    first = union_all(*(select(f.c.id, f.c.s, f.c.h, f.c.p) for f in found)).subquery("candidates")
+    pick = select(first).order_by(first.c.p).limit(_sql("1"))
     if not postgres:
         claim = (
             update(Case)
@@ -434,21 +529,17 @@ def _claim_statements(postgres: bool) -> tuple[Any, ...]:
             .values(state="held", held_by=actor_id, held_at=now)
             .returning(Case)
         )
-        return query.add_columns(*audit.head_columns()).limit(1), claim
-    me = select(User.id).where(User.id == actor_id).with_for_update().cte("me")
-    pick = (
-        query.with_only_columns(Case.id, Case.state.label("old_state"), Case.held_by.label("old_holder"))
-        .where(select(me.c.id).exists())
-        .limit(1)
-        .with_for_update(of=Case, skip_locked=True)
-        .subquery("pick")
-    )
-    mine = and_(pick.c.old_state == "held", pick.c.old_holder == actor_id)
+        read = select(Case, *audit.head_columns()).where(
+            Case.id == select(pick.subquery().c.id).scalar_subquery()
+        )
+        return read, claim
+    picked = pick.subquery("pick")
+    was_mine = and_(picked.c.s == _HELD, picked.c.h == actor_id)
     claim = (
         update(Case)
-        .where(Case.id == pick.c.id)
-        .values(state="held", held_by=actor_id, held_at=case((mine, Case.held_at), else_=now))
-        .returning(Case, pick.c.old_state, pick.c.old_holder)
+        .where(Case.id == picked.c.id)
+        .values(state="held", held_by=actor_id, held_at=case((was_mine, Case.held_at), else_=now))
+        .returning(Case, picked.c.s, picked.c.h)
     )
     return (claim,)
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -202,6 +203,49 @@ class Case(Base):
     final_disposition: Mapped[str | None] = mapped_column(String(8))
 
     record: Mapped[FrameRecord] = relationship()
+
+
+#: The call queue's limited lookups (migration 0009, `fieldwork._lookups`): fresh cases and retries
+#: not assigned to anyone, each in its group's order, so a claim reads the first entries of a range
+#: instead of sorting the study's waiting cases; held cases stay in them so a claim my other window
+#: made meanwhile is found again (see `fieldwork._lookups`). Cases assigned to a surveyor are few and
+#: read through `ix_cases_assigned`.
+#: name → (WHERE, key): the key is the group's order; fresh cases all have no attempt, so theirs leaves
+#: `attempts` out (SQLite would otherwise sort what follows it).
+QUEUE_INDEXES = {
+    "ix_cases_fresh": (
+        "state IN ('pending', 'held') AND assigned_to IS NULL AND attempts = 0",
+        (
+            Case.study_id,
+            Case.next_call_after,
+            Case.priority.desc(),
+            Case.replicate,
+            Case.selection_order,
+            Case.id,
+        ),
+    ),
+    "ix_cases_retries": (
+        "state IN ('pending', 'held') AND assigned_to IS NULL AND attempts > 0",
+        (
+            Case.study_id,
+            Case.next_call_after,
+            Case.priority.desc(),
+            Case.replicate,
+            Case.attempts,
+            Case.selection_order,
+            Case.id,
+        ),
+    ),
+}
+for _name, (_where, _key) in QUEUE_INDEXES.items():
+    Index(_name, *_key, sqlite_where=text(_where), postgresql_where=text(_where))
+Index(
+    "ix_cases_assigned",
+    Case.assigned_to,
+    Case.study_id,
+    sqlite_where=text("assigned_to IS NOT NULL"),
+    postgresql_where=text("assigned_to IS NOT NULL"),
+)
 
 
 class QuestionnaireVersion(Base):
