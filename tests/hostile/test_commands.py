@@ -137,6 +137,27 @@ def test_an_undecodable_frame_names_row_and_byte(study, tmp_path):
     assert result.exit_code == 1 and "row 7 (byte" in one_error_line(result)
 
 
+def test_a_quote_never_closed_refuses_the_frame_naming_row_and_field(study, tmp_path):
+    frame = tmp_path / "open.csv"
+    lines = csv_text(rows()).split("\n")
+    lines[3] = lines[3].replace("机构", '"机构', 1)
+    frame.write_text("\n".join(lines), encoding="gbk")
+    result = run("--db", study, "frame", "import", "hostile", str(frame), env=ADMIN_ENV)
+    error = one_error_line(result)
+    assert result.exit_code == 1 and "open.csv: row 4, field '机构名称' (column 8)" in error
+    assert "never closed" in error
+
+
+def test_text_after_a_closing_quote_rejects_its_row_and_imports_the_others(study, tmp_path):
+    frame = tmp_path / "after.csv"
+    lines = csv_text(rows()).split("\n")
+    lines[3] = lines[3].replace("机构", '"机构"', 1)
+    frame.write_text("\n".join(lines), encoding="utf-8")
+    result = run("--db", study, "frame", "import", "hostile", str(frame), env=ADMIN_ENV)
+    assert result.exit_code == 0, result.output
+    assert "Imported 4 rows from after.csv (utf-8); 1 rejected" in result.output
+
+
 @click.command(cls=HuifangGroup)
 @click.option("--debug", is_flag=True)
 def _broken(debug: bool) -> None:
