@@ -90,4 +90,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "所属机构编号（整改责任单位必填，如 ORG0001）",
         "en": "Organisation id (required for a responsible office, e.g. ORG0001)",
     },
+    "referral.move_organisation": {"zh": "更改所属机构", "en": "Move to another organisation"},
+    "referral.new_organisation": {"zh": "新的所属机构编号", "en": "New organisation id"},
+    "referral.moved": {
+        "zh": "{name} 现属机构 {organisation}；此前的登录已全部失效，只能看到新机构的转办单。",
+        "en": "{name} now answers for {organisation}; every earlier login has ended, and only the new "
+        "organisation's referrals are visible.",
+    },
 }

@@ -295,6 +295,37 @@ def set_active(session: Session, actor: User, user_id: int, active: bool) -> Use
     return user
 
 
+def move_organisation(session: Session, actor: User, user_id: int, organisation_id: str) -> User:
+    """Bind a responsible office (`remediation`) to another organisation; audited with before and after.
+    Its session tokens end with the move (`sessions` signs the organisation), so from its next action
+    on it sees only the new organisation's referrals."""
+    require(actor, "admin")
+    user = get_user(session, user_id)
+    if user.role != "remediation":
+        raise InvalidState(
+            f"{user.username} is not a responsible office (remediation); only those have an organisation.",
+            zh=f"{user.username} 不是整改责任单位用户，只有整改责任单位用户绑定机构。",
+        )
+    after = (organisation_id or "").strip()
+    if not after:
+        raise InvalidState(
+            "A remediation user needs the organisation (organisation_id) whose referrals they follow up.",
+            zh="整改责任单位用户必须指定所属机构编号。",
+        )
+    before, user.organisation_id = user.organisation_id, after
+    if before != after:
+        audit.record(
+            session,
+            actor.username,
+            "user.organisation_changed",
+            entity="user",
+            entity_id=user.id,
+            before=before,
+            after=after,
+        )
+    return user
+
+
 def reset_password(session: Session, actor: User, user_id: int, password: str) -> None:
     require(actor, "admin")
     user = get_user(session, user_id)

@@ -8,8 +8,9 @@ from sqlalchemy import select, update
 from streamlit.testing.v1 import AppTest
 
 from survey_app.app.state import TOKEN_PARAM
-from survey_app.services import sessions
-from survey_app.storage.models import User
+from survey_app.services import auth, sessions
+from survey_app.services.errors import InvalidState
+from survey_app.storage.models import AuditEntry, User
 from survey_app.storage.models_referrals import Referral
 from tests.app import conftest as app_fixtures
 from tests.app.conftest import log_in, page_text
@@ -76,3 +77,38 @@ def test_logging_in_again_shows_the_new_organisation_only(app_db, office):
     app = log_in(name, PASSWORD)
     assert "本单位：ORG9999" in [c.value for c in app.caption]
     assert not any(ref_no in page_text(app) for ref_no in own)
+
+
+def _user_id(app_db, username: str) -> int:
+    with app_db.session() as session:
+        return session.scalar(select(User.id).where(User.username == username))
+
+
+def test_the_admin_moves_an_office_on_the_users_page_and_its_open_tab_loses_the_old_referrals(app_db, office):
+    name, own = office
+    office_tab = log_in(name, PASSWORD)
+    admin = log_in("admin")
+    admin.selectbox(key="manage_user").set_value(_user_id(app_db, name)).run()
+    admin.text_input(key="move_organisation_value").input(" ORG9999 ")
+    admin.button(key="FormSubmitter:move_organisation-更改所属机构").click().run()
+    assert not admin.exception and not admin.error
+    assert f"{name} 现属机构 ORG9999" in page_text(admin)
+    with app_db.session() as session:
+        entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "user.organisation_changed"))
+        moved = session.scalar(select(User).where(User.username == name))
+    assert moved.organisation_id == "ORG9999" and entry.actor == "admin"
+    office_tab.run()
+    assert not any(ref_no in page_text(office_tab) for ref_no in own)
+
+
+def test_only_a_responsible_office_can_be_moved_and_only_to_an_organisation(app_db, office):
+    name, _ = office
+    with app_db.session() as session:
+        admin = session.scalar(select(User).where(User.username == "admin"))
+        reviewer = session.scalar(select(User).where(User.username == "reviewer"))
+        with pytest.raises(InvalidState, match="not a responsible office"):
+            auth.move_organisation(session, admin, reviewer.id, "ORG0001")
+        with pytest.raises(InvalidState, match="needs the organisation"):
+            auth.move_organisation(
+                session, admin, session.scalar(select(User.id).where(User.username == name)), "  "
+            )

@@ -1,4 +1,5 @@
-"""Admin: list users, create one with a role, deactivate or activate, reset a password."""
+"""Admin: list users, create one with a role, deactivate or activate, reset a password, move a
+responsible office to another organisation."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ state.show_flash()
 with state.reading() as session:
     users = auth.list_users(session, state.actor(session))
     rows = users_table(users, auth.ROLE_LABELS, state.lang())
+    offices = {u.id: u.organisation_id or "" for u in users if u.role == "remediation"}
 st.subheader(tr("users.list"))
 tables.show(
     pd.DataFrame(rows).astype({"active": str}),
@@ -90,6 +92,17 @@ if choices:
             with state.action() as session:
                 user = auth.set_active(session, state.actor(session), picked, active)
                 state.flash(tr("users.done", name=user.username))
+            if st.session_state.get(state.FLASH_KEY):
+                st.rerun()
+    if picked in offices:  # a responsible office: move it to another organisation (its logins end)
+        with st.form("move_organisation", clear_on_submit=True):
+            st.caption(tr("referral.organisation_of", organisation=offices[picked]))
+            new_organisation = st.text_input(tr("referral.new_organisation"), key="move_organisation_value")
+            move = st.form_submit_button(tr("referral.move_organisation"))
+        if move:
+            with state.action() as session:
+                moved = auth.move_organisation(session, state.actor(session), picked, new_organisation)
+                state.flash(tr("referral.moved", name=moved.username, organisation=moved.organisation_id))
             if st.session_state.get(state.FLASH_KEY):
                 st.rerun()
     with st.form("reset_password", clear_on_submit=True):
