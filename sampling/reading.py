@@ -351,10 +351,6 @@ def _long_line(utf8: bytes, path: Path, limits: FrameLimits) -> None:
         )
 
 
-#: The csv module's strict-mode complaints about quotes (``quotes.fault`` then says where).
-_QUOTE_ERRORS = re.compile(r"expected after|unexpected end of data")
-
-
 def _read_csv_python(text: str, headers: list[str], path: Path, codec: str, detected: str | None) -> RawTable:
     """Split an irregular CSV with Python's csv module, keeping each record's first and last line.
 
@@ -385,13 +381,14 @@ def _read_csv_python(text: str, headers: list[str], path: Path, codec: str, dete
             first, last = previous + 1, reader.line_num
             written = "".join(pending)
             pending.clear()
-            fault = quotes.fault(written) if _QUOTE_ERRORS.search(str(exc)) else None
-            if fault is None:  # a field over csv.field_size_limit()
+            too_long = "field larger than field limit" in str(exc)
+            fault = quotes.fault(written, csv.field_size_limit() if too_long else None)
+            if fault is None:
                 raise FrameError(
                     path, f"row {first} cannot be split into columns ({exc})", "Check quoting and delimiters."
                 ) from exc
             if fault.kind == quotes.NOT_CLOSED or first == 1:
-                raise FrameError(path, *quotes.refusal(fault, first, last, headers)) from exc
+                raise FrameError(path, *quotes.refusal(fault, first, last, headers, too_long)) from exc
             previous = last
             bad.append((first, written.rstrip("\r\n")[:500], quotes.rejection(fault, first, last, headers)))
             continue

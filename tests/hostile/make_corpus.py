@@ -247,6 +247,10 @@ def _structure() -> list[Case]:
     closed_later[9] = closed_later[9].replace("机构", '机构"', 1)
     open_quote_last = csv_text(thirty).split("\n")
     open_quote_last[2] = open_quote_last[2][:-1] + '"' + open_quote_last[2][-1]
+    open_quote_large = csv_text(rows(1500)).split("\n")
+    open_quote_large[4] = open_quote_large[4].replace("机构", '"机构', 1)
+    long_quoted = csv_text(changed(2, recipient_name="王" * 140_000)).split("\n")
+    long_quoted[2] = long_quoted[2].replace("王" * 140_000, '"' + "王" * 140_000 + '"')
     open_last_line = csv_text(thirty).split("\n")
     open_last_line[-2] = open_last_line[-2].replace("张", '"张', 1)
     after_quote = csv_text(records).split("\n")
@@ -320,6 +324,18 @@ def _structure() -> list[Case]:
             "quotes",
             write_text("\n".join(open_last_line)),
             Refused(FrameError, r"row 31, field '服务对象姓名' \(column 13\): .* never closed, so the rest of the line"),
+        ),
+        Case(
+            "open_quote_in_a_large_file.csv",  # the csv module's field limit comes before the end
+            "quotes",
+            write_text("\n".join(open_quote_large), "gbk"),
+            Refused(FrameError, r"row 5, field '机构名称' \(column 8\): a quote \(\"\) opens a value that is still open after 131,072 characters"),
+        ),
+        Case(
+            "quoted_value_over_the_csv_field_limit.csv",
+            "quotes",
+            write_text("\n".join(long_quoted)),
+            Loaded(4, 1, (Line(3, "", "rejected", "field '服务对象姓名' (column 13) has a value longer than 131,072 characters"),)),
         ),
         Case(
             "open_quote_closed_later.csv",

@@ -44,3 +44,13 @@ def test_the_refusal_names_the_row_and_header_of_the_open_quote():
     problem, fix = quotes.refusal(found, 7, 10, ["编号", "姓名", "电话", "机构"])
     assert problem.startswith("row 8, field '机构' (column 4): a quote") and "rows 8–10" in problem
     assert "double it" in fix
+
+
+def test_past_the_field_limit_a_quoted_value_over_line_ends_is_a_quote_never_closed():
+    record = '1,"x\n' + "2,3\n" * 10
+    assert quotes.fault(record, limit=12) == quotes.Fault(quotes.NOT_CLOSED, 1, 0)
+
+
+@pytest.mark.parametrize("record", ['1,"' + "x" * 20 + '",3\n', "1," + "x" * 20 + ",3\n"])
+def test_past_the_field_limit_a_value_on_one_line_is_too_long(record):
+    assert quotes.fault(record, limit=12) == quotes.Fault(quotes.TOO_LONG, 1, 0)
