@@ -461,6 +461,24 @@ STRINGS: dict[str, dict[str, str]] = {
         "or higher than respondents' of their class): {low} – {high}, with intervals {ci_low} – {ci_high}.",
     },
     "comparison.metric": {"zh": "指标", "en": "Figure"},
+    "gamma.title": {"zh": "拒访敏感性范围 Γ", "en": "Refusal range Γ"},
+    "gamma.label": {"zh": "Γ（1 到 10）", "en": "Γ (1 to 10)"},
+    "gamma.help": {
+        "zh": "未应答者满意的几率至多比同类应答者低或高 Γ 倍时，总体满意率的范围。1 表示不设范围，默认 2。"
+        "修改会记入审计日志，之后的分析、报告和核验都使用新值。",
+        "en": "The headline 满意率 if nonrespondents' odds of being satisfied were up to Γ times lower or higher "
+        "than respondents' of their class. 1 = no range, 2 = the default. A change is audited; later "
+        "analyses, reports and verification use the new value.",
+    },
+    "gamma.save": {"zh": "保存 Γ", "en": "Save Γ"},
+    "gamma.saved": {
+        "zh": "拒访敏感性范围 Γ 已由 {before} 改为 {after}。",
+        "en": "Refusal range Γ changed from {before} to {after}.",
+    },
+    "gamma.who": {
+        "zh": "Γ 是调查项目的设置，由研究人员在“调查项目”页修改。",
+        "en": "Γ is a study setting; a researcher changes it on the Studies page.",
+    },
     "comparison.estimate": {"zh": "估计值", "en": "Estimate"},
     "comparison.ci_low": {"zh": "95% 置信下限", "en": "95% CI low"},
     "comparison.ci_high": {"zh": "95% 置信上限", "en": "95% CI high"},

@@ -10,18 +10,41 @@ import click
 from survey_app.cli import _actor, _Context, _errors, pass_ctx, user_option
 
 
-@click.command()
-@pass_ctx
-def studies(ctx: _Context) -> None:
-    """List the studies of the database: id, name, state."""
+@click.group(invoke_without_command=True)
+@click.pass_context
+def studies(click_ctx: click.Context) -> None:
+    """List the studies of the database: id, name, state (a subcommand changes a study's settings)."""
+    if click_ctx.invoked_subcommand is not None:
+        return
     from survey_app.services.studies import list_studies
 
+    ctx = click_ctx.find_object(_Context)
     with _errors(), ctx.db.session() as session:
         rows = list_studies(session)
         if not rows:
             click.echo("No studies yet. `huifang demo` builds one.")
         for study in rows:
             click.echo(f"{study.id}\t{study.name}\t{study.state}\t{study.title}")
+
+
+@studies.command("set-gamma")
+@click.argument("study")
+@click.argument("gamma")
+@user_option
+@pass_ctx
+def studies_set_gamma(ctx: _Context, study: str, gamma: str, user: str | None) -> None:
+    """Set the study's refusal-range Γ, 1 to 10 (as a researcher or admin; audited): later analyses,
+    reports and `verify` show the headline 满意率 if nonrespondents' odds of being satisfied were up to
+    Γ times lower or higher."""
+    from survey_app.services.studies import find_study, refusal_gamma, set_refusal_gamma
+
+    with _errors():
+        actor = _actor(ctx, user)
+        with ctx.db.session() as session:
+            found = find_study(session, study)
+            before = refusal_gamma(found)
+            set_refusal_gamma(session, actor, found, gamma)
+            click.echo(f"Study {found.name}: refusal range Γ {before:g} → {refusal_gamma(found):g}.")
 
 
 @click.group()

@@ -30,6 +30,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 REFUSAL_GAMMA = "refusal_gamma"
 #: Γ of studies created before the setting existed (= `analysis.sensitivity.DEFAULT_GAMMA`).
 DEFAULT_REFUSAL_GAMMA = 2.0
+#: The roles that may change a study's analysis settings (Γ); the pages show the control to them only.
+SETTINGS_ROLES = ("researcher", "admin")
 
 
 def create_study(
@@ -224,7 +226,7 @@ def refusal_gamma(study: Study) -> float:
 def set_refusal_gamma(session: Session, actor: User, study: Study, gamma: float) -> None:
     """Set the study's Γ (a number from 1 to 10): every later analysis, report and `verify` uses it.
     Audited with the value before and after, so a published range can be traced to its Γ."""
-    require(actor, "researcher", "admin")
+    require(actor, *SETTINGS_ROLES)
     try:
         value = float(gamma)
     except (TypeError, ValueError):

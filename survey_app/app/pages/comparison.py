@@ -14,6 +14,7 @@ import streamlit as st
 from analysis.errors import AnalysisError
 from sampling.cells import csv_bytes
 from survey_app.app import state, tables, words
+from survey_app.app.refusal_gamma import refusal_gamma_control
 from survey_app.app.state import tr
 from survey_app.security import audit
 from survey_app.services import analysis_service, calibration, reports
@@ -83,6 +84,7 @@ if refusal_ends["estimate"].notna().all():  # the Γ range: how far refusal tied
             ci_high=f"{high_end['ci_high']:.1%}",
         )
     )
+refusal_gamma_control(result.refusal_gamma)  # reviewers read who sets Γ; the roles that may, change it
 if result.paired_difference is not None:
     paired = result.paired_difference
     st.caption(

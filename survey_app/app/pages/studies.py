@@ -7,6 +7,7 @@ import streamlit as st
 import questionnaires
 from sampling.vocabulary import DEFAULT_SATISFIED_CODES, SCALES
 from survey_app.app import state, tables, words
+from survey_app.app.refusal_gamma import refusal_gamma_control
 from survey_app.app.state import tr
 from survey_app.services import questionnaire_store, studies
 
@@ -73,7 +74,7 @@ if create:
     if st.session_state.get(state.FLASH_KEY):
         st.rerun()
 
-study, versions, study_state = None, [], None
+study, versions, study_state, gamma = None, [], None, studies.DEFAULT_REFUSAL_GAMMA
 with state.reading() as session:
     study = state.study(session)
     if study is not None:
@@ -89,6 +90,7 @@ with state.reading() as session:
             for v in questionnaire_store.versions(session, study)
         ]
         study_state = study.state
+        gamma = studies.refusal_gamma(study)
 if study is not None:
     if versions:
         tables.show(versions, key="versions", file_name=f"{study.name}-questionnaire-versions.csv")
@@ -109,6 +111,8 @@ if study is not None:
         "design": ("fieldwork", "studies.start_fieldwork"),
         "fieldwork": ("closed", "studies.close"),
     }
+    st.subheader(tr("gamma.title"))
+    refusal_gamma_control(gamma)
     st.caption(tr("studies.current_state", state=studies.state_label(study_state, state.lang())))
     if study_state in next_state:
         target, label = next_state[study_state]
