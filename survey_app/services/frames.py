@@ -133,8 +133,12 @@ def store_frame(
     session.add(frame)
     session.flush()
     cipher = study_cipher(session, study, create=True)
-    for start in range(0, len(data), _CHUNK):  # a chunk's records at a time: never every row as a dict
-        session.execute(insert(FrameRecord), _records(data.iloc[start : start + _CHUNK], frame.id, cipher))
+    # a chunk's records at a time (never every row as a dict); a plain Core executemany, as no ORM object
+    # of these rows is in play and none of them is tracked (ORM bulk insert cost ~15% more CPU)
+    connection = session.connection()
+    for start in range(0, len(data), _CHUNK):
+        rows = _records(data.iloc[start : start + _CHUNK], frame.id, cipher)
+        connection.execute(insert(FrameRecord.__table__), rows)
     for start in range(0, len(issues), _CHUNK):
         issue_rows = [
             {
