@@ -285,10 +285,10 @@ def test_the_streamed_read_gives_the_frame_report_and_fingerprint_of_the_whole_f
             whole = set(_whole_records(lines))
             for number in unsplit:
                 if 0 < number < len(lines) - 1 and number in whole:
-                    # the last field never holds a comma: cutting it off leaves the quotes whole
-                    lines[number] = (
-                        lines[number] + b',"x"' if number % 2 else lines[number].rsplit(b",", 1)[0]
-                    )
+                    # the last field never holds a comma: cutting it off leaves the quotes whole; a cell
+                    # too many may itself be on two lines
+                    extra = b',"x"' if number % 4 == 1 else b',"x\r\ny"'
+                    lines[number] = lines[number] + extra if number % 2 else lines[number].rsplit(b",", 1)[0]
             path.write_bytes(b"\n".join(lines))
         try:
             expected = _whole(monkeypatch, path)
@@ -345,6 +345,12 @@ def test_a_line_of_one_empty_quoted_field_is_left_to_the_whole_file_reader(tmp_p
     path.write_bytes(path.read_bytes() + b'""\n' + b"R9," * 14 + b'"x"\n')
     assert reading._read_csv_streamed(path, None, set(), SMALL_LINES) is None
     assert load(path).blank_lines == 1
+
+
+def test_a_header_on_two_lines_is_left_to_the_whole_file_reader(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text('"a\nb",c\n1,2\n', encoding="utf-8")
+    assert reading._read_csv_streamed(path, None, set(), SMALL_LINES) is None
 
 
 def test_a_quoted_field_over_the_csv_modules_limit_is_left_to_the_whole_file_reader(tmp_path):
