@@ -401,13 +401,7 @@ def _read_csv_python(text: str, headers: list[str], path: Path, codec: str, dete
             blank += 1
             continue
         if len(record) != width:
-            joined = last > first
-            reason = f"{len(record)} columns where the header has {width}"
-            if joined:
-                reason += (
-                    f'; rows {first}–{last} were read as one row because a quote (") opened on row '
-                    f"{first} is not closed on its own line — fix the quote"
-                )
+            reason = f"{len(record)} columns where the header has {width}" + _joined(first, last)
             bad.append((first, ",".join(record)[:500], reason))
             continue
         records.append(record)
@@ -555,12 +549,17 @@ def _number_bad_by_line(bad: list[tuple[int | None, str, str]], joins: np.ndarra
             continue
         first = int(_first_lines(np.array([row]), joins)[0])
         last = first + int(np.searchsorted(joins, row, side="left") - np.searchsorted(joins, row - 1))
-        if last > first:
-            why += (
-                f'; rows {first}–{last} were read as one row because a quote (") opened on row '
-                f"{first} is not closed on its own line — fix the quote"
-            )
-        bad[position] = (first, text, why)
+        bad[position] = (first, text, why + _joined(first, last))
+
+
+def _joined(first: int, last: int) -> str:
+    """What an unsplittable record on lines ``first``–``last`` adds to its reason ("" on one line)."""
+    if last == first:
+        return ""
+    return (
+        f'; rows {first}–{last} were read as one row because a quote (") opened on row {first} is not '
+        "closed on its own line — fix the quote"
+    )
 
 
 def _as_python_csv(
