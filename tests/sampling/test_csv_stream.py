@@ -14,8 +14,10 @@ import re
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -394,3 +396,48 @@ def test_the_feed_stops_exactly_at_a_line_over_the_limit_or_a_blank_line_or_bare
         assert feed.stopped in reasons
     else:
         assert feed.finished and out == data
+
+
+_PLAIN = st.sampled_from(["", "a", "王"])
+_QUOTED = st.lists(st.sampled_from(["a", "王", ",", '""', "\n", "\r\n"]), max_size=4).map(
+    lambda parts: '"' + "".join(parts) + '"'
+)
+_RECORDS = st.lists(st.lists(st.one_of(_PLAIN, _QUOTED), min_size=1, max_size=3), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    records=_RECORDS,
+    line_end=st.sampled_from(["\n", "\r\n"]),
+    damage=st.lists(st.tuples(st.integers(0, 200), st.sampled_from(['"', "\r", "\n", "a"])), max_size=2),
+    block=st.integers(1, 9),
+)
+def test_whatever_the_feed_lets_through_arrow_splits_as_the_strict_csv_module_numbered_by_first_line(
+    records, line_end, damage, block
+):
+    """Records of plain and quoted cells (quotes, commas and line breaks inside), some damaged by a stray
+    quote or line end: when the feed finishes, Arrow's records (numbered through ``QuoteCheck.joins``)
+    are the csv module's, and the module reads the text without complaint."""
+    body = "".join(",".join(cells) + line_end for cells in records)
+    for at, char in damage:
+        body = body[:at] + char + body[at:]
+    text = "h1,h2\n" + body
+    feed = Utf8Feed(io.BytesIO(text.encode("gb18030")), "gb18030", block=block)
+    bad: list[tuple[int | None, str, str]] = []
+    options = reading._arrow_options(["h1", "h2"], set(), 1 << 16, False, bad)
+    try:
+        table = pacsv.open_csv(feed, **options).read_all()
+    except pa.ArrowInvalid:
+        table = None
+    if not feed.finished:
+        return
+    assert table is not None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    expected, previous = [], 0
+    for record in reader:
+        first, previous = previous + 1, reader.line_num
+        if first > 1 and len(record) == 2:
+            expected.append((first, record))
+    numbers = reading._row_numbers(table.num_rows, bad)
+    firsts = reading._first_lines(np.asarray(numbers), feed.quotes.joins()).tolist()
+    assert list(zip(firsts, [list(r.values()) for r in table.to_pylist()], strict=True)) == expected
