@@ -125,7 +125,13 @@ SMALL_SEED = 11
 
 @pytest.fixture(scope="session")
 def _small_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, object]:
-    """A small demo study built once per session through every real service: (db, out folder, result)."""
+    """A small demo study built once per session through every real service: (db, out folder, result).
+
+    Signed with the session's keys; a copy of that key folder as it was right after the build is kept
+    beside it (`keys`), so the browser tests' app servers run on private copies of the study and of the
+    keys that signed it (tests/browser/conftest.py) without building the demo a second time.
+    """
+    from survey_app import config
     from survey_app.services import demo
 
     folder = tmp_path_factory.mktemp("small-demo")
@@ -136,6 +142,7 @@ def _small_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, o
         out_dir=folder / "out",
         echo=lambda _line: None,
     )
+    shutil.copytree(config.key_dir(), folder / "keys")  # the keys that signed it
     return folder / "demo.db", folder / "out", result
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -49,52 +51,72 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
     )
 
 
+def _start(
+    database_url: str, folder: Path, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, str]:
+    """`streamlit run` of the app on a free port against `database_url` (its log in `folder`), once it
+    answers its health check: (process, base URL)."""
+    port = _free_port()
+    log = folder / f"streamlit-{port}.log"
+    env = {**os.environ, **(env or {}), "HUIFANG_DATABASE_URL": database_url, "PYTHONPATH": str(REPO)}
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        "--client.toolbarMode",
+        "minimal",
+    ]
+    handle = log.open("w")
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=handle, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process, log)
+    except BaseException:
+        _stop(process)
+        raise
+    return process, url
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 @pytest.fixture
 def serve(tmp_path: Path):
     """Start `streamlit run` on a free port against `database_url`; yields the base URL."""
     started: list[subprocess.Popen] = []
 
     def start(database_url: str) -> str:
-        port = _free_port()
-        log = tmp_path / f"streamlit-{port}.log"
-        env = {**os.environ, "HUIFANG_DATABASE_URL": database_url, "PYTHONPATH": str(REPO)}
-        command = [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(APP),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-            "--client.toolbarMode",
-            "minimal",
-        ]
-        handle = log.open("w")
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=handle, stderr=subprocess.STDOUT)
+        process, url = _start(database_url, tmp_path)
         started.append(process)
-        url = f"http://127.0.0.1:{port}"
-        _wait_healthy(url, process, log)
         return url
 
     yield start
     for process in started:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process)
 
 
-@pytest.fixture
-def browser() -> Iterator:
+@pytest.fixture(scope="module")
+def _chromium() -> Iterator:
+    """Debian's chromium, launched once per test module (a launch costs seconds); its tests share it, not
+    pages. Not once per run: while Playwright's sync API is open, asyncio sees a running event loop in
+    this thread, and the tests after the browser folder must not (asyncio.run would refuse)."""
     if not CHROMIUM.exists():
         if os.environ.get("HUIFANG_REQUIRE_TOOLS"):  # CI: a missing browser is a failure, not a skip
             pytest.fail(f"{CHROMIUM} is missing and HUIFANG_REQUIRE_TOOLS is set: install Debian's chromium")
@@ -109,48 +131,69 @@ def browser() -> Iterator:
         launched.close()
 
 
-@pytest.fixture(scope="session")
-def _browser_demo(tmp_path_factory: pytest.TempPathFactory):
-    """A small demo (every real service: the closed study `demo` with its report, the open study `live`)
-    built once per run with keys of its own; each test works on a copy of it."""
-    from survey_app.services import demo
-
-    folder = tmp_path_factory.mktemp("browser-demo")
-    keys = folder / "keys"
-    saved = os.environ.get("HUIFANG_KEY_DIR")
-    os.environ["HUIFANG_KEY_DIR"] = str(keys)
-    try:
-        result = demo.build_demo(
-            str(folder / "demo.db"), rows=6000, seed=11, out_dir=folder / "out", echo=lambda _line: None
-        )
-    finally:
-        if saved is None:
-            os.environ.pop("HUIFANG_KEY_DIR", None)
-        else:
-            os.environ["HUIFANG_KEY_DIR"] = saved
-    return folder, result
-
-
 @pytest.fixture
-def demo_site(_browser_demo, tmp_path: Path, serve, monkeypatch: pytest.MonkeyPatch):
-    """(base URL, the demo's passwords, the copy's database URL) of an app server on a private copy of
-    the browser demo, and its out folder (the frame file the auditor verifies against)."""
-    import shutil
+def browser(_chromium) -> Iterator:
+    """The shared chromium; every page a test opens is in a context of its own (`new_page` and
+    `new_context` make one: no cookie or storage is shared), closed when the test ends."""
+    yield _chromium
+    for context in _chromium.contexts:
+        context.close()
 
-    folder, result = _browser_demo
-    shutil.copy(folder / "demo.db", tmp_path / "demo.db")
-    shutil.copytree(folder / "keys", tmp_path / "keys")
-    shutil.copytree(folder / "out", tmp_path / "out")
-    monkeypatch.setenv("HUIFANG_KEY_DIR", str(tmp_path / "keys"))
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
+
+@pytest.fixture(scope="session")
+def _browser_demo(_small_demo):
+    """The session's small demo (tests/conftest.py: every real service, the closed study `demo` with its
+    report, the open study `live`, and the keys that signed it), built once per run for every test that
+    needs it; each browser test works on a copy of it."""
+    database, _, result = _small_demo
+    return database.parent, result
+
+
+def _restore(pristine: Path, live: Path) -> None:
+    """Make `live` a page-for-page copy of `pristine` through SQLite's backup API, which writes under
+    SQLite's own locks: an app server holding `live` open reads the restored study on its next query."""
+    source, target = sqlite3.connect(pristine), sqlite3.connect(live, timeout=60)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+
+
+@pytest.fixture(scope="module")
+def _demo_server(_browser_demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """One app server per test module on a private copy of the browser demo (study, keys, frame files):
+    (base URL, folder). `demo.db` is what it serves; `pristine.db` the copy each test starts from."""
     from sqlalchemy import select
 
     from survey_app.storage import open_database
     from survey_app.storage.models import Frame
 
-    db = open_database(url)
+    folder, _ = _browser_demo
+    site = tmp_path_factory.mktemp("demo-site")
+    shutil.copy(folder / "demo.db", site / "pristine.db")
+    shutil.copytree(folder / "keys", site / "keys")
+    shutil.copytree(folder / "out", site / "out")
+    db = open_database(f"sqlite:///{site / 'pristine.db'}")
     with db.session() as session:  # the copy's frame files are the copied ones
         for frame in session.scalars(select(Frame)):
-            frame.source_path = str(tmp_path / "out" / Path(frame.source_path or "").name)
+            frame.source_path = str(site / "out" / Path(frame.source_path or "").name)
     db.dispose()
-    return serve(url), result.passwords, url, tmp_path / "out"
+    _restore(site / "pristine.db", site / "demo.db")
+    process, url = _start(f"sqlite:///{site / 'demo.db'}", site, {"HUIFANG_KEY_DIR": str(site / "keys")})
+    yield url, site
+    _stop(process)
+
+
+@pytest.fixture
+def demo_site(_demo_server, _browser_demo, monkeypatch: pytest.MonkeyPatch):
+    """(base URL, the demo's passwords, the copy's database URL) of an app server on a private copy of
+    the browser demo, and its out folder (the frame file the auditor verifies against).
+
+    The server is the module's (`_demo_server`: starting one costs seconds); the study is this test's
+    own: the database is restored to the untouched copy before the test, so no test sees another's
+    changes. The keys and frame files are the module's (no browser test changes them)."""
+    url, site = _demo_server
+    _restore(site / "pristine.db", site / "demo.db")
+    monkeypatch.setenv("HUIFANG_KEY_DIR", str(site / "keys"))
+    return url, _browser_demo[1].passwords, f"sqlite:///{site / 'demo.db'}", site / "out"
