@@ -20,6 +20,16 @@ through psycopg — once on each surveyor's own row, once on one shared row (the
 serialises every Huifang action the same way) — and prints the p95 ratio of each action to them.
 The load average is printed with the figures: on a shared 2-core machine it decides them.
 
+A surveyor with nothing due behaves as the queue page lets them: "next case" answers "no case is due
+now" and the page shows the queue's counts (`my_queue`, timed as `queue_page`); the page neither
+refreshes by itself nor says when the next case comes due, so the surveyor presses again after a pause
+of their own — exponential, mean `--idle` (default 2 s, i.e. 2 simulated minutes at 60×). Until
+2026-12-01 an idle surveyor asked again every 0.2 s, five presses a second, which no surveyor does: in
+the 200-surveyor run 18,600 of 20,256 claims found nothing. Each surveyor's first claim runs in a fresh
+process (connection, first compiles) and is reported apart ("first claims"). The run prints the CPU it
+used (its own processes, and PostgreSQL's postmaster with every backend it reaped, from /proc) per call
+attempt and per timed action, and its average share of the 2 cores.
+
 Without `--think` every surveyor fires its next action the moment the last one returns: a stress test
 whose latencies are mostly queueing for the CPU (20 threads of one Python process on 2 cores). Real
 surveyors spend seconds between actions; `--think` models that with an exponential pause, which is
@@ -79,9 +89,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import itertools
 import multiprocessing
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -108,6 +118,8 @@ from tests.fieldwork.conftest import make_study
 
 BASE = dt.datetime(2026, 3, 4, 1, 0)  # 09:00 Shanghai
 SPEEDUP = 60.0  # simulated seconds per real second
+#: A surveyor told "no case is due now" presses again after this many seconds on average (see `work`).
+IDLE = 2.0
 RULES = {
     "calling_hours": [0, 24],
     "call_windows": [[0, 24]],  # one window: spreading over the day would park retries for hours
@@ -135,6 +147,9 @@ class WorkerResult:
     next_case_ms: list[float] = field(default_factory=list)
     save_answer_ms: list[float] = field(default_factory=list)
     record_attempt_ms: list[float] = field(default_factory=list)
+    queue_page_ms: list[float] = field(default_factory=list)
+    first_claim_ms: list[float] = field(default_factory=list)  # a fresh process: connection, first compiles
+    empty_claims: int = 0
     attempts: list[tuple[int, int]] = field(default_factory=list)
     answers: dict[int, dict[str, Any]] = field(default_factory=dict)  # case id → item → last value given
     interviews: int = 0
@@ -216,17 +231,25 @@ def _interview(
     result.interviews += 1
 
 
-def surveyor(url: str, study_id: int, user_id: int, seed: int, t0: float, think: float = 0.0) -> WorkerResult:
+def surveyor(
+    url: str, study_id: int, user_id: int, seed: int, t0: float, think: float = 0.0, idle: float = IDLE
+) -> WorkerResult:
     """One surveyor in a process (or thread) of their own, with their own engine."""
     db = open_database(url)
     try:
-        return work(db, study_id, user_id, seed, t0, think)
+        return work(db, study_id, user_id, seed, t0, think, idle)
     finally:
         db.dispose()
 
 
 def app_server(
-    url: str, study_id: int, user_ids: list[int], seeds: list[int], t0: float, think: float
+    url: str,
+    study_id: int,
+    user_ids: list[int],
+    seeds: list[int],
+    t0: float,
+    think: float,
+    idle: float = IDLE,
 ) -> list[WorkerResult]:
     """One app server process (as `huifang serve --instances N` runs them): its surveyors are threads
     sharing one engine and its connection pool, like the sessions of one Streamlit server."""
@@ -234,7 +257,7 @@ def app_server(
     try:
         with ThreadPoolExecutor(max_workers=len(user_ids)) as pool:
             futures = [
-                pool.submit(work, db, study_id, uid, seed, t0, think)
+                pool.submit(work, db, study_id, uid, seed, t0, think, idle)
                 for uid, seed in zip(user_ids, seeds, strict=True)
             ]
             return [f.result() for f in futures]
@@ -242,8 +265,15 @@ def app_server(
         db.dispose()
 
 
-def work(db: Any, study_id: int, user_id: int, seed: int, t0: float, think: float = 0.0) -> WorkerResult:
-    """One surveyor's day: claim, reveal, call, record — until every case is final."""
+def work(
+    db: Any, study_id: int, user_id: int, seed: int, t0: float, think: float = 0.0, idle: float = IDLE
+) -> WorkerResult:
+    """One surveyor's day: claim, reveal, call, record — until every case is final.
+
+    With nothing due, the surveyor does what the queue page allows: the page answers "no case is due
+    now" and shows the queue's counts (`my_queue`, timed as `queue_page`); it neither refreshes by
+    itself nor says when the next case comes due, so the surveyor presses "next case" again after a
+    pause of their own (exponential, mean `idle`)."""
     rng = np.random.default_rng(seed)
     result = WorkerResult()
     codes, probabilities = zip(*OUTCOMES, strict=True)
@@ -254,6 +284,12 @@ def work(db: Any, study_id: int, user_id: int, seed: int, t0: float, think: floa
                 session, session.get(User, user_id), session.get(Study, study_id), now=sim_now(t0)
             )
             return case.id if case else None
+
+    def queue_page() -> dict[str, int]:
+        with db.session() as session:
+            return fieldwork.my_queue(
+                session, session.get(User, user_id), session.get(Study, study_id), now=sim_now(t0)
+            )
 
     def open_cases() -> int:
         with db.session() as session:
@@ -289,11 +325,16 @@ def work(db: Any, study_id: int, user_id: int, seed: int, t0: float, think: floa
     while True:
         start = time.perf_counter()
         case_id = _retrying(result, claim)
-        result.next_case_ms.append((time.perf_counter() - start) * 1000)
+        elapsed = (time.perf_counter() - start) * 1000
+        (result.next_case_ms if result.first_claim_ms else result.first_claim_ms).append(elapsed)
         if case_id is None:
-            if not _retrying(result, open_cases):
+            result.empty_claims += 1
+            start = time.perf_counter()
+            _retrying(result, queue_page)
+            result.queue_page_ms.append((time.perf_counter() - start) * 1000)
+            if not _retrying(result, open_cases):  # the benchmark's own end of the day, not the app's
                 break
-            time.sleep(0.2)
+            _pause(rng, idle)
             continue
         _retrying(result, lambda case_id=case_id: reveal(case_id))
         outcome = str(rng.choice(codes, p=probabilities))
@@ -425,7 +466,7 @@ def _split(items: list[Any], parts: int) -> list[list[Any]]:
 
 
 def run_surveyors(
-    url: str, study_id: int, user_ids: list[int], mode: str, apps: int, think: float
+    url: str, study_id: int, user_ids: list[int], mode: str, apps: int, think: float, idle: float = IDLE
 ) -> tuple[list[WorkerResult], float]:
     """Every surveyor works the study: one thread or process each, or `apps` app processes of threads."""
     t0 = time.perf_counter()
@@ -433,14 +474,14 @@ def run_surveyors(
     if mode == "apps":
         with _pool("processes", apps) as pool:
             futures = [
-                pool.submit(app_server, url, study_id, ids, part, t0, think)
+                pool.submit(app_server, url, study_id, ids, part, t0, think, idle)
                 for ids, part in zip(_split(user_ids, apps), _split(seeds, apps), strict=True)
             ]
             results = [r for f in futures for r in f.result()]
     else:
         with _pool(mode, len(user_ids)) as pool:
             futures = [
-                pool.submit(surveyor, url, study_id, uid, seed, t0, think)
+                pool.submit(surveyor, url, study_id, uid, seed, t0, think, idle)
                 for seed, uid in zip(seeds, user_ids, strict=True)
             ]
             results = [f.result() for f in futures]
@@ -513,6 +554,25 @@ def run_floor(
         return [t for f in futures for t in f.result()]
 
 
+def run_cpu() -> tuple[float, float]:
+    """CPU seconds so far of this benchmark's finished child processes and of the local PostgreSQL
+    (its postmaster with every backend it reaped; `HUIFANG_PG_DIR` from .ci/start-postgres)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    client = children.ru_utime + children.ru_stime + own.ru_utime + own.ru_stime
+    folder = os.environ.get("HUIFANG_PG_DIR")
+    server = 0.0
+    if folder:
+        time.sleep(0.5)  # let the postmaster reap the backends of the connections just closed
+        try:
+            pid = int(Path(folder, "postmaster.pid").read_text().split()[0])
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            server = sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            server = 0.0
+    return client, server
+
+
 def durability(url: str) -> str:
     engine = create_engine(url)
     with engine.connect() as conn:
@@ -537,11 +597,12 @@ def _backend_cpu(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def cpu_per_action(url: str, cases: int) -> dict[str, tuple[int, float, float]]:
+def cpu_per_action(url: str, cases: int, study_cases: int) -> dict[str, tuple[int, float, float]]:
     """Mean CPU of each action over `cases` cases worked by one surveyor (every other case a full
-    interview, the rest a refusal): action → (count, client µs, server µs). `floor` is a session that
-    reads the user and runs `SELECT 1`: what any action of the app pays at least."""
-    study_id, (user_id,) = prepare(url, cases, 1)
+    interview, the rest a refusal) out of a study of `study_cases` released cases (the queue lookup's
+    cost may grow with the cases waiting): action → (count, client µs, server µs). `floor` is a session
+    that reads the user and runs `SELECT 1`: what any action of the app pays at least."""
+    study_id, (user_id,) = prepare(url, max(cases, study_cases), 1)
     db = open_database(url)
     pid = None
     if db.engine.dialect.name == "postgresql":
@@ -575,7 +636,7 @@ def cpu_per_action(url: str, cases: int) -> dict[str, tuple[int, float, float]]:
             case = fieldwork.next_case(session, session.get(User, user_id), study, now=now)
             return case.id if case else None
 
-    for number in itertools.count():
+    for number in range(cases):
         now = BASE + dt.timedelta(minutes=number)
         case_id = timed("next_case", claim, now)
         if case_id is None:
@@ -597,9 +658,12 @@ def cpu_per_action(url: str, cases: int) -> dict[str, tuple[int, float, float]]:
     return {kind: (int(n), c / n * 1e6, s / n * 1e6) for kind, (n, c, s) in totals.items() if n}
 
 
-def report_cpu(kind: str, url: str, cases: int) -> None:
-    figures = cpu_per_action(url, cases)
-    print(f"\n== {kind}: CPU per action, one surveyor, {cases} cases ({load_average()})")
+def report_cpu(kind: str, url: str, cases: int, study_cases: int) -> None:
+    figures = cpu_per_action(url, cases, study_cases)
+    print(
+        f"\n== {kind}: CPU per action, one surveyor, {cases} cases worked of {max(cases, study_cases)} "
+        f"released ({load_average()})"
+    )
     for action, (n, client, server) in figures.items():
         server_part = f"  server {server:7.0f} µs" if kind == "PostgreSQL" else ""
         print(f"   {action:17s} n={n:5d}  client {client:7.0f} µs{server_part}")
@@ -607,17 +671,19 @@ def report_cpu(kind: str, url: str, cases: int) -> None:
 
 def run(kind: str, url: str, args: argparse.Namespace) -> bool:
     if args.cpu:
-        report_cpu(kind, url, args.cpu)
+        report_cpu(kind, url, args.cpu, args.cpu_study)
         return True
     cases, surveyors, mode, apps, think = args.cases, args.surveyors, args.mode, args.apps, args.think
     study_id, user_ids = prepare(url, cases, surveyors)
     load_before = load_average()
-    results, wall = run_surveyors(url, study_id, user_ids, mode, apps, think)
+    cpu_before = run_cpu()
+    results, wall = run_surveyors(url, study_id, user_ids, mode, apps, think, args.idle)
+    cpu_after = run_cpu()
     load_after = load_average()
     facts = check(url, study_id, results)
     merged = {
         k: [x for r in results for x in getattr(r, k)]
-        for k in ("next_case_ms", "save_answer_ms", "record_attempt_ms")
+        for k in ("next_case_ms", "save_answer_ms", "record_attempt_ms", "queue_page_ms")
     }
     pacing = (
         f"think time {think:g} s (exponential mean) between actions" if think else "no think time (stress)"
@@ -631,6 +697,22 @@ def run(kind: str, url: str, args: argparse.Namespace) -> bool:
     print(f"   next_case       {percentiles(merged['next_case_ms'])}")
     print(f"   save_answer     {percentiles(merged['save_answer_ms'])}")
     print(f"   record_attempt  {percentiles(merged['record_attempt_ms'])}")
+    first = [x for r in results for x in r.first_claim_ms]
+    print(f"   first claims    {percentiles(first)}  (one per surveyor, cold: not in next_case above)")
+    empty = sum(r.empty_claims for r in results)
+    print(
+        f"   queue_page      {percentiles(merged['queue_page_ms'])}  (after the {empty} claims that found nothing due)"
+    )
+    calls = sum(len(r.attempts) for r in results)
+    steps = sum(len(merged[k]) for k in merged)
+    client_cpu, server_cpu = cpu_after[0] - cpu_before[0], cpu_after[1] - cpu_before[1]
+    total_cpu = client_cpu + server_cpu
+    print(
+        f"   CPU: surveyor/app processes {client_cpu:.1f} s + PostgreSQL {server_cpu:.1f} s = "
+        f"{total_cpu / max(calls, 1) * 1000:.0f} ms per call attempt ({calls}), "
+        f"{total_cpu / max(steps, 1) * 1000:.1f} ms per timed action ({steps}); "
+        f"{total_cpu / wall:.2f} of the 2 cores on average over {wall:.0f} s"
+    )
     if kind == "PostgreSQL" and args.floor_actions:
         for shared, label in ((False, "own row"), (True, "one shared row, like the chain head")):
             floor = run_floor(url, surveyors, mode, apps, think, args.floor_actions, shared)
@@ -680,6 +762,12 @@ def main() -> int:
         "--think", type=float, default=0.0, help="mean seconds a surveyor spends between actions (0: stress)"
     )
     parser.add_argument(
+        "--idle",
+        type=float,
+        default=IDLE,
+        help="mean seconds a surveyor with nothing due waits before pressing 'next case' again",
+    )
+    parser.add_argument(
         "--floor-actions",
         type=int,
         default=0,
@@ -690,6 +778,12 @@ def main() -> int:
         type=int,
         default=0,
         help="instead of the load test: CPU per action of one surveyor working this many cases",
+    )
+    parser.add_argument(
+        "--cpu-study",
+        type=int,
+        default=0,
+        help="with --cpu: release this many cases in the study (default: just the cases worked)",
     )
     args = parser.parse_args()
     ok = True
