@@ -8,6 +8,9 @@ Each excluded record is listed with one reason, the first that applies in this o
 When the frame's ``phone`` column holds keyed hashes instead of numbers (Huifang stores numbers
 encrypted and matches on an HMAC), give ``match_key``: the function that turns normalised numbers
 into those hashes. The lists are then compared as hashes; their fingerprints stay those of the numbers.
+A caller that keeps its do-not-call list only as those hashes (Huifang never stores the numbers) gives
+``do_not_call_keys`` instead of ``do_not_call``, with the fingerprint it recorded for the list
+(``do_not_call_sha256``; by default the fingerprint of the sorted hashes).
 
 A caller that finds recently contacted people itself (Huifang matches person keys across its studies'
 call histories) gives their frame rows as ``recent_records`` with ``within_days`` and ``as_of``; the
@@ -55,6 +58,10 @@ class Exclusions:
     #: frame record ids whose person was contacted within `within_days` before `as_of` (the caller found
     #: them by matching people across studies); excluded as ``called_recently``, matched on `record_id`
     recent_records: Iterable[object] | None = None
+    #: the do-not-call list as keyed hashes already (matched as they are, never through `match_key`)
+    do_not_call_keys: Iterable[str] | None = None
+    #: the recorded fingerprint of `do_not_call_keys`' list (default: `list_sha256` of the hashes)
+    do_not_call_sha256: str | None = None
     _dnc: set[str] = field(init=False, repr=False, default_factory=set)
     _recent: set[str] = field(init=False, repr=False, default_factory=set)
     _dnc_match: set[str] = field(init=False, repr=False, default_factory=set)
@@ -62,6 +69,8 @@ class Exclusions:
     _recent_records: set[str] = field(init=False, repr=False, default_factory=set)
 
     def __post_init__(self) -> None:
+        if self.do_not_call is not None and self.do_not_call_keys is not None:
+            raise DesignError("give the do-not-call list as numbers or as keyed hashes, not both")
         self._dnc = phone_set(self.do_not_call) if self.do_not_call is not None else set()
         if self.recent_calls is not None:
             if not {"phone", "last_called"} <= set(self.recent_calls.columns):
@@ -82,6 +91,8 @@ class Exclusions:
             self._recent_records = {str(r) for r in self.recent_records}
         keyed = self.match_key or (lambda phones: phones)
         self._dnc_match = set(keyed(sorted(self._dnc)))
+        if self.do_not_call_keys is not None:
+            self._dnc_match = {str(k) for k in self.do_not_call_keys}
         self._recent_match = set(keyed(sorted(self._recent)))
 
     def config(self) -> dict[str, object]:
@@ -90,11 +101,16 @@ class Exclusions:
             "rules": list(self.rules),
             "within_days": self.within_days,
             "as_of": self.as_of.isoformat() if self.as_of else None,
-            "do_not_call_sha256": list_sha256(self._dnc) if self.do_not_call is not None else None,
-            "do_not_call_count": len(self._dnc),
+            "do_not_call_sha256": self._dnc_sha256(),
+            "do_not_call_count": len(self._dnc_match if self.do_not_call_keys is not None else self._dnc),
             "recent_calls_sha256": list_sha256(self._recent) if self.recent_calls is not None else None,
             "recent_calls_count": len(self._recent),
         }
+
+    def _dnc_sha256(self) -> str | None:
+        if self.do_not_call_keys is not None:
+            return self.do_not_call_sha256 or list_sha256(self._dnc_match)
+        return list_sha256(self._dnc) if self.do_not_call is not None else None
 
     def reasons(self, data: pd.DataFrame) -> pd.Series:
         """The exclusion reason of every frame row (missing where the row may be called)."""

@@ -36,6 +36,7 @@ class _Context:
 
             self._db = open_database(self.db_url)
             upgrade(self._db)
+            _seal_do_not_call_lists(self._db)  # first: a purge then finds keyed hashes to re-key
             _purge_due(self._db)
         return self._db
 
@@ -50,6 +51,16 @@ def _purge_due(db) -> None:
             f"its key {'destroyed' if done.key_destroyed else 'already gone'}.",
             fg="yellow",
             err=True,
+        )
+
+
+def _seal_do_not_call_lists(db) -> None:
+    """An older release's do-not-call list kept in clear becomes keyed hashes on the first start."""
+    from survey_app.services.do_not_call import seal_plain_lists
+
+    for name in seal_plain_lists(db):
+        click.secho(
+            f"Study {name}: its do-not-call list is now kept as keyed hashes only.", fg="yellow", err=True
         )
 
 

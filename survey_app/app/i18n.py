@@ -204,10 +204,17 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "sample.do_not_call": {"zh": "免打扰名单", "en": "Do-not-call list"},
     "sample.do_not_call_help": {
-        "zh": "名单中的电话号码不会被抽中，后备样本释放时也会排除。每行一个号码；保存会替换整个名单，审计日志只记录数量和指纹。",
-        "en": "Numbers on the list are never drawn or released. One number a line; saving replaces the whole "
-        "list; the audit log records only its size and fingerprint.",
+        "zh": "名单中的电话号码不会被抽中，后备样本释放时也会排除。每行一个号码，或上传文本/CSV 文件（每行一个号码）；"
+        "保存会替换整个名单。数据库只保存号码的带密钥散列值和数量，审计日志只记录数量和指纹。",
+        "en": "Numbers on the list are never drawn or released. One number a line, or upload a text/CSV file "
+        "(one number a line); saving replaces the whole list. The database keeps only keyed hashes of the "
+        "numbers and their count; the audit log records only the count and a fingerprint.",
     },
+    "sample.do_not_call_file": {
+        "zh": "或上传号码文件（.txt / .csv）",
+        "en": "Or upload a file of numbers (.txt / .csv)",
+    },
+    "sample.do_not_call_masked": {"zh": "（{numbers}）", "en": " ({numbers})"},
     "sample.do_not_call_count": {
         "zh": "当前名单共 {count} 个号码。",
         "en": "The list holds {count} numbers.",

@@ -42,10 +42,12 @@ class Login:
 
 @st.cache_resource(show_spinner=False)
 def _database(url: str) -> Database:
+    from survey_app.services.do_not_call import seal_plain_lists
     from survey_app.services.retention import purge_due
 
     db = open_database(url)
     upgrade(db)
+    seal_plain_lists(db)  # an older release's do-not-call list in clear becomes keyed hashes
     purge_due(db)  # the retention check on every start (audited; nothing to do on most days)
     return db
 

@@ -20,6 +20,7 @@ the study's state).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import secrets
 from dataclasses import dataclass
@@ -112,7 +113,7 @@ def purge_study(
             frame.public_sha256 = frame_sha256(data)
         public[str(frame.id)] = frame.public_sha256
     frame_ids = [f.id for f in frames]
-    records = _forget_people(session, frame_ids)
+    records = _forget_people(session, frame_ids, study)
     session.execute(
         update(FrameIssue)
         .where(FrameIssue.frame_id.in_(frame_ids), FrameIssue.field.in_(PERSONAL_FIELDS))
@@ -142,14 +143,18 @@ def purge_study(
     return Purge(study.name, records, key_destroyed=False)
 
 
-def _forget_people(session: Session, frame_ids: list[int]) -> int:
-    """Null the ciphertexts; re-key person keys under a key that is never stored (same partition)."""
+def _forget_people(session: Session, frame_ids: list[int], study: Study) -> int:
+    """Null the ciphertexts; re-key person keys, and the do-not-call list's, under a key that is never
+    stored (same partition, same matches: the sample still re-draws)."""
+    from survey_app.services import do_not_call
+
     throwaway = secrets.token_bytes(fieldcrypto.KEY_BYTES)
     rows = session.execute(
         select(FrameRecord.id, FrameRecord.person_key).where(FrameRecord.frame_id.in_(frame_ids))
     ).all()
     ids = [r[0] for r in rows]
     keys = fieldcrypto.keyed_hashes("forgotten", [r[1] or "" for r in rows], throwaway)
+    do_not_call.rekey(study, functools.partial(fieldcrypto.keyed_hashes, "forgotten", key=throwaway))
     del throwaway
     for start in range(0, len(rows), _CHUNK):
         session.execute(

@@ -28,11 +28,11 @@ def exclusions_of(study: Study) -> sampling.Exclusions:
     """The study's exclusion rules: its do-not-call list, people other studies contacted recently
     (`recent_contacts`) and records it rules out (open complaints)."""
     from survey_app.security.fieldcrypto import person_keys
-    from survey_app.services import recent_contacts
+    from survey_app.services import do_not_call, recent_contacts
 
     settings = study.settings or {}
     return sampling.Exclusions(
-        do_not_call=settings.get("do_not_call") or None,
+        **do_not_call.exclusion_args(study),  # keyed hashes, matched as the frame's `phone` keys
         rules=tuple(settings.get("exclusion_rules", ("complaint_open",))),
         match_key=person_keys,  # the stored frame's `phone` is each record's person key
         **recent_contacts.exclusion_args(study),

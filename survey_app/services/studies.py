@@ -192,10 +192,12 @@ def _change(session: Session, actor: User, study: Study, state: str, **extra: An
 def set_do_not_call(session: Session, actor: User, study: Study, phones: list[str]) -> int:
     """Replace the study's do-not-call list (numbers as typed, one per entry; blanks dropped).
 
-    The draw and every reserve release leave these people out. The audit log records how many numbers
-    the list holds and its SHA-256, never the numbers. Returns the number of entries kept.
+    The draw and every reserve release leave these people out. Only the numbers' keyed hashes are
+    kept (`services.do_not_call`); the audit log records how many there are and the keyed fingerprint,
+    never the numbers. A line that is no phone number is refused and nothing changes. Returns the
+    number of distinct numbers kept.
     """
-    import hashlib
+    from survey_app.services import do_not_call
 
     require(actor, "researcher", "supervisor", "admin")
     if study.state == "closed":
@@ -203,8 +205,7 @@ def set_do_not_call(session: Session, actor: User, study: Study, phones: list[st
             f"Study {study.name} is closed; reopen it before changing its do-not-call list.",
             zh=f"调查项目 {study.name} 已结束；请先重新开启，再修改免打扰名单。",
         )
-    kept = sorted({p.strip() for p in phones if p and p.strip()})
-    study.settings = {**(study.settings or {}), "do_not_call": kept}
+    form = do_not_call.replace(study, do_not_call.normalised(phones))
     audit.record(
         session,
         actor.username,
@@ -212,10 +213,10 @@ def set_do_not_call(session: Session, actor: User, study: Study, phones: list[st
         study_id=study.id,
         entity="study",
         entity_id=study.id,
-        numbers=len(kept),
-        sha256=hashlib.sha256("\n".join(kept).encode()).hexdigest(),
+        numbers=form[do_not_call.COUNT],
+        sha256=form[do_not_call.SHA256],
     )
-    return len(kept)
+    return form[do_not_call.COUNT]
 
 
 def refusal_gamma(study: Study) -> float:

@@ -22,9 +22,9 @@ import fixtures
 import sampling
 from survey_app import config
 from survey_app.security import fieldcrypto
-from survey_app.services import fieldwork, frames, retention, studies, verification
+from survey_app.services import fieldwork, frames, retention, samples, studies, verification
 from survey_app.services.errors import InvalidState
-from survey_app.storage.models import Case, Frame, FrameIssue, FrameRecord, Study, User
+from survey_app.storage.models import Case, Exclusion, Frame, FrameIssue, FrameRecord, Study, User
 from tests.security.bytesearch import occurring
 
 PG_DUMP = "/usr/lib/postgresql/15/bin/pg_dump"
@@ -85,11 +85,18 @@ def test_a_frame_imported_into_any_database_keeps_no_plaintext_in_its_dump(db, u
             paths.export,
         )
     phones, names = _people(tmp_path / "frame.csv")
+    dump = _dump(db)
+    assert len(phones) > 300
+    assert _found(dump, phones) == [] and _found(dump, names) == []
+
+
+def _dump(db) -> bytes:
+    """Every byte the database keeps: the SQLite file, or PostgreSQL's pg_dump."""
     url = make_url(db.url)
     if url.get_backend_name() == "postgresql":
         if not os.path.exists(PG_DUMP):
             pytest.skip("pg_dump is missing")
-        dump = subprocess.run(
+        return subprocess.run(
             [
                 PG_DUMP,
                 "--no-owner",
@@ -105,11 +112,39 @@ def test_a_frame_imported_into_any_database_keeps_no_plaintext_in_its_dump(db, u
             check=True,
             env={**os.environ, "PGPASSWORD": url.password or ""},
         ).stdout
-    else:
-        db.dispose()
-        dump = Path(url.database).read_bytes()
-    assert len(phones) > 300
-    assert _found(dump, phones) == [] and _found(dump, names) == []
+    db.dispose()
+    return Path(url.database).read_bytes()
+
+
+def test_a_do_not_call_list_leaves_no_number_in_the_database_and_still_excludes(db, users, tmp_path):
+    """Whoever holds the database file (or a dump) learns neither the numbers on the list nor any
+    fingerprint of them he could brute-force; the draw still leaves them out and re-draws the same."""
+    synthetic = fixtures.make_frame(600, seed=6)
+    paths = fixtures.write_frame(synthetic, tmp_path / "frame.csv", encoding="gb18030")
+    phones, _ = _people(tmp_path / "frame.csv")
+    listed = phones[:25]
+    typed = [f"+86 {p[:3]} {p[3:7]} {p[7:]}" for p in listed[:5]] + listed[5:] + ["13900000000"]
+    with db.session() as session:
+        study = studies.create_study(session, users["researcher"], "dnc", "免打扰测试")
+        frames.import_frame(session, users["researcher"], study, paths.export)
+        studies.set_do_not_call(session, users["researcher"], study, typed)
+        design = samples.draw_sample(
+            session,
+            users["researcher"],
+            study,
+            {"strata": ["district"], "n": 120, "method": "proportional", "seed": 3, "unit": "person"},
+        )
+        excluded = session.scalar(
+            select(func.count()).where(Exclusion.design_id == design.id, Exclusion.reason == "do_not_call")
+        )
+        ok, message = samples.verify_sample(session, study)
+    data = sampling.load_frame(tmp_path / "frame.csv").data
+    assert excluded == data.loc[data["phone"].astype(str).isin(listed), "record_id"].nunique() > 0
+    assert ok and "differ" not in message, message
+    dump = _dump(db)
+    assert _found(dump, [*listed, "13900000000", *typed]) == []
+    fingerprint = sampling.exclusions.list_sha256([*listed, "13900000000"]).encode()
+    assert fingerprint not in dump  # the unkeyed fingerprint, brute-forceable for a short list
 
 
 def test_each_value_is_bound_to_its_row_so_a_swapped_ciphertext_is_caught(demo_db):

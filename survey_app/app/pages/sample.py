@@ -9,7 +9,7 @@ import streamlit as st
 from sampling.errors import SamplingError
 from survey_app.app import state, tables, words
 from survey_app.app.state import tr
-from survey_app.services import frames, recent_contacts, samples, studies
+from survey_app.services import do_not_call, frames, recent_contacts, samples, studies
 from survey_app.services.errors import NotFound
 
 STRATA_CHOICES = ["domain", "district", "channel", "event_type"]
@@ -73,17 +73,20 @@ if design is not None:
 with st.expander(tr("sample.do_not_call"), expanded=False):
     st.caption(tr("sample.do_not_call_help"))
     with state.reading() as session:
-        listed = len((state.study(session).settings or {}).get("do_not_call") or [])
+        listed = do_not_call.count(state.study(session))
     st.caption(tr("sample.do_not_call_count", count=listed))
     with st.form("do_not_call"):
         numbers = st.text_area(tr("sample.do_not_call_numbers"), key="dnc_numbers", height=120)
+        upload = st.file_uploader(tr("sample.do_not_call_file"), type=["txt", "csv"], key="dnc_file")
         replace = st.form_submit_button(tr("sample.do_not_call_save"))
     if replace:
+        lines = numbers.splitlines() + (do_not_call.file_lines(upload.getvalue()) if upload else [])
         with state.action() as session:
-            count = studies.set_do_not_call(
-                session, state.actor(session), state.study(session), numbers.splitlines()
+            count = studies.set_do_not_call(session, state.actor(session), state.study(session), lines)
+            state.flash(
+                tr("sample.do_not_call_saved", count=count)
+                + (tr("sample.do_not_call_masked", numbers=do_not_call.masked(lines)) if count else "")
             )
-            state.flash(tr("sample.do_not_call_saved", count=count))
         if st.session_state.get(state.FLASH_KEY):
             st.session_state.pop("dnc_numbers", None)
             st.rerun()
