@@ -80,3 +80,13 @@ def trusted_user_header() -> str | None:
     `X-Remote-User`); unset = off. Only safe when the app is reachable through that proxy alone and the
     proxy overwrites the header on every request (see ARCHITECTURE.md)."""
     return os.environ.get(ENV_TRUSTED_USER_HEADER) or None
+
+
+# --- the client's address behind a reverse proxy (throttling per client) -----------------------------------
+ENV_TRUSTED_PROXIES = "HUIFANG_TRUSTED_PROXIES"
+
+
+def trusted_proxies_text() -> str:
+    """The proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated); unset =
+    none: served directly, the TCP peer is the client. `huifang serve` sets it to its local nginx."""
+    return os.environ.get(ENV_TRUSTED_PROXIES, "")

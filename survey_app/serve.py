@@ -215,10 +215,23 @@ class Cluster:
         self.stop()
 
 
-def environment(database_url: str) -> dict[str, str]:
+def environment(database_url: str, *, local_proxy: bool = False) -> dict[str, str]:
     """The shared configuration every app server gets: one database, the same key folder, and one
     Streamlit cookie secret (its XSRF and sign-in cookies then stay valid when a browser is moved to
-    another server because its own stopped)."""
-    env = {**os.environ, "HUIFANG_DATABASE_URL": database_url}
+    another server because its own stopped).
+
+    And which proxies' X-Forwarded-For is believed (`security.client_address`): those in
+    `HUIFANG_TRUSTED_PROXIES`, plus the local nginx when `local_proxy` (`huifang serve`). Uvicorn, under
+    Streamlit, rewrites the peer address from that header for the proxies in `FORWARDED_ALLOW_IPS`
+    (loopback by default): it is given the same list, so both layers agree, and none when none is trusted.
+    ValueError naming a malformed entry.
+    """
+    from survey_app.config import ENV_TRUSTED_PROXIES, trusted_proxies_text
+    from survey_app.security.client_address import LOCAL_PROXY, parse_trusted
+
+    text = trusted_proxies_text() + (f", {LOCAL_PROXY}" if local_proxy else "")
+    trusted = ",".join(dict.fromkeys(str(n) for n in parse_trusted(text)))
+    env = {**os.environ, "HUIFANG_DATABASE_URL": database_url, ENV_TRUSTED_PROXIES: trusted}
+    env["FORWARDED_ALLOW_IPS"] = trusted
     env.setdefault("STREAMLIT_SERVER_COOKIE_SECRET", secrets.token_hex(32))
     return env

@@ -122,13 +122,25 @@ def forget() -> None:
 
 
 def client() -> str | None:
-    """Who is knocking, for throttling per client (kept only as a keyed hash): the browser's address
-    as Streamlit sees it; None without a request context (AppTest)."""
+    """Who is knocking, for throttling per client (kept only as a keyed hash): the peer's address, or
+    behind a trusted proxy (`HUIFANG_TRUSTED_PROXIES`) the right-most untrusted X-Forwarded-For entry
+    (`security.client_address`); None without a request (AppTest)."""
+    from survey_app import config
+    from survey_app.security.client_address import client_address, parse_trusted
+
     try:
-        address = st.context.ip_address
+        headers = st.context.headers
+        peer = st.context.ip_address
     except Exception:
         return None
-    return f"ip:{address}" if address else None
+    if not headers:
+        return None
+    try:
+        trusted = parse_trusted(config.trusted_proxies_text())
+    except ValueError:  # the launchers refuse it in one sentence; here: believe no proxy
+        trusted = []
+    # Streamlit gives no address for a loopback peer (a local browser, or the local nginx)
+    return "ip:" + client_address(peer or "127.0.0.1", headers.get_all("X-Forwarded-For"), trusted)
 
 
 def actor(session: Session) -> User:

@@ -55,7 +55,11 @@ def app(ctx: _Context, port: int, headless: bool) -> None:
         click.echo(f"Database: {describe(url)}")
         click.echo(f"Open http://localhost:{port} in a browser (Ctrl+C stops the app).")
         command = streamlit_command(port, address=None, headless=headless)
-        sys.exit(subprocess.call(command, env=environment(url)))
+        try:
+            env = environment(url)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        sys.exit(subprocess.call(command, env=env))
 
 
 @click.command()
@@ -90,7 +94,11 @@ def serve(ctx: _Context, instances: int, port: int, host: str, run_dir: Path) ->
     with _errors():
         url = database_url(ctx.db_url)
         upgrade(open_database(url))
-        cluster = Cluster(instances, port, run_dir, environment(url), host=host)
+        try:
+            env = environment(url, local_proxy=True)  # its own nginx: the clients' addresses from it
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        cluster = Cluster(instances, port, run_dir, env, host=host)
         try:
             cluster.start()
         except RuntimeError as exc:
