@@ -1112,10 +1112,15 @@ def read_table(
 def preview(path: str | Path, rows: int = 20, encoding: str | None = None) -> tuple[pd.DataFrame, str | None]:
     """The first ``rows`` rows as text with the export's own headers, and the encoding (for CSV).
 
-    Cheap on any file size: for the column-mapping step, before the whole file is read.
+    Cheap on any file size: for the column-mapping step, before the whole file is read. A CSV is read
+    by the import's own rules (``_read_csv`` on its first 256 KiB, cut at a line end outside quotes,
+    ``_preview_text``): a file the import refuses is refused with the same sentence, and a row the
+    import rejects is not silently dropped or mangled but listed in ``table.attrs["unparsable"]`` as
+    (row, text, reason), the reason the import's report gives it. The CSV table's index holds each
+    row's number in the file (the header is row 1).
     """
     path = Path(path)
-    check_file(path)
+    size = check_file(path)
     with path.open("rb") as fh:
         head = fh.read(DETECTION_SAMPLE_BYTES)
     if not head:
@@ -1132,12 +1137,38 @@ def preview(path: str | Path, rows: int = 20, encoding: str | None = None) -> tu
     if kind == "xlsx":
         return _read_xlsx(path, nrows=rows).data, None
     codec = lookup_codec(encoding, path) if encoding else detect_encoding(head, path)
-    cut = head.rfind(b"\n") if len(head) == DETECTION_SAMPLE_BYTES else len(head)
-    text = _decode(head[: cut if cut > 0 else len(head)], codec, path).removeprefix("\ufeff")
+    text = _preview_text(head, codec, path, complete=size <= len(head))
+    raw = _read_csv(text.encode("utf-8"), path, "utf-8", set())
+    shown = raw.data.iloc[:rows].set_axis(raw.rows[:rows])
+    last = int(raw.rows[rows - 1]) if len(raw.rows) > rows else None
+    shown.attrs["unparsable"] = [
+        (row, line, why) for row, line, why in raw.unparsable if last is None or (row or 0) <= last
+    ]
+    return shown, codec
+
+
+def _preview_text(head: bytes, codec: str, path: Path, complete: bool) -> str:
+    """The decoded text of a CSV's first bytes, for the preview: all of it when it is the whole file,
+    else up to the last line end outside quotes, so that no record is cut short and no quote left open
+    by the cut. A quote open longer than the csv module's field limit is left open: the import refuses
+    that file, and so does the preview."""
+    if complete:
+        return _decode(head, codec, path).removeprefix("\ufeff")
     try:
-        table = pd.read_csv(
-            io.StringIO(text), dtype=str, nrows=rows, keep_default_na=False, on_bad_lines="skip"
-        )
-    except (ValueError, csv.Error) as exc:  # pandas' ParserError is a ValueError
-        raise FrameError(path, f"the CSV cannot be split into columns ({exc})", "Check its quotes.") from exc
-    return table, codec
+        text = codecs.getincrementaldecoder(codec)().decode(head, final=False)
+    except UnicodeDecodeError:
+        _decode(head, codec, path)  # raises the error naming the row and byte
+        raise
+    text = text.removeprefix("\ufeff")
+    last = cut = -1
+    quoted = False
+    for match in re.finditer(r'"|\r\n|\r|\n', text):
+        if match.group() == '"':
+            quoted = not quoted
+            continue
+        last = match.end()
+        if not quoted:
+            cut = last
+    if cut < 0 or (last > cut and len(text) - cut > csv.field_size_limit()):
+        cut = last
+    return text[:cut] if cut > 0 else text

@@ -406,6 +406,10 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "frames.detected": {"zh": "检测到的编码：{encoding}", "en": "Detected encoding: {encoding}"},
     "frames.preview": {"zh": "前 5 行预览（个人信息已脱敏）", "en": "First 5 rows (personal data masked)"},
+    "frames.preview_broken": {
+        "zh": "第 {row} 行无法拆分成列，导入时会被拒绝：{reason}",
+        "en": "Row {row} cannot be split into columns; the import will reject it: {reason}",
+    },
     "comparison.all": {"zh": "全部", "en": "All"},
     "sample.risk": {
         "zh": "风险导向抽样（疑似虚高机构单独成层）",

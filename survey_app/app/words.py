@@ -40,6 +40,8 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "phone": ("联系电话", "Phone"),
     "complaint_open": ("投诉未办结", "Open complaint"),
     "row": ("整行", "Whole row"),
+    "(file)": ("整个文件", "Whole file"),
+    "(no header)": ("无表头的列", "Column without a header"),
 }
 
 #: (pattern on the English reason, Chinese template with the pattern's groups)
@@ -79,7 +81,6 @@ REASONS: Patterns = [
             r"^characters cleaned.*$",
             "已清理字符（删除不可见或改变方向的字符，全角或其他文字的数字和字母已改为半角）",
         ),
-        (r"^row cannot be split into columns: (.+)$", r"该行无法拆分成列：\1"),
     )
 ]
 
@@ -104,7 +105,273 @@ def reason_text(reason: object, lang: str) -> str:
         return ""
     if lang != "zh":
         return reason
-    return _translated(reason, REASONS) or reason
+    return _translated(reason, REASONS) or loader_text(reason, lang)
+
+
+#: The frame loader's sentences (``sampling.reading``, ``quotes``, ``frame``, ``errors``): the reasons a
+#: row is rejected or a cell flagged, and the problem and fix of a refused file. A group is itself
+#: looked up here (a field named inside a reason, the tail added when a quote joined rows), so a
+#: sentence built of parts is translated part by part; a group no pattern knows (a value, a number, a
+#: library's own message) is kept as it is. tests/app/test_loader_words.py holds every sentence the
+#: loader's source can write against these patterns.
+LOADER: Patterns = [
+    (re.compile(p), zh)
+    for p, zh in (
+        # rows that cannot be split into columns, and the fields they name
+        (r"row cannot be split into columns: (.+)", r"该行无法拆分成列：\1"),
+        (r"(\d+) columns where the header has (\d+)(.*)", r"\1 列，而表头有 \2 列\3"),
+        (
+            r"; rows (\d+)–(\d+) were read as one row because a quote \(\"\) opened on row (\d+) is not closed "
+            r"on its own line — fix the quote",
+            r'；第 \1–\2 行被读成了一行，因为第 \3 行开始的引号（"）没有在该行闭合——请修正该引号',
+        ),
+        (
+            r"(.+) has text after its closing quote on row (\d+); a quote inside a value must be doubled "
+            r"\(\"\"\) and the whole value quoted(.*)",
+            r'\1在第 \2 行的结尾引号之后还有文字；值中的引号须写成两个（""），并给整个值加上引号\3',
+        ),
+        (
+            r"; rows (\d+)–(\d+) were read as one row because of that quote — fix the quote",
+            r"；第 \1–\2 行因这个引号被读成了一行——请修正该引号",
+        ),
+        (
+            r"(.+) has a value longer than ([\d,]+) characters, which no frame field holds",
+            r"\1的值超过 \2 个字符，抽样框中没有这么长的字段",
+        ),
+        (r"field '(.*)' \(column (\d+)\)", r"字段“\1”（第 \2 列）"),
+        (r"column (\d+) \(beyond the header's (\d+) columns\)", r"第 \1 列（超出表头的 \2 列）"),
+        # files refused for their quotes
+        (
+            r"row (\d+), (.+?): a quote \(\"\) opens a value that is still open after ([\d,]+) characters "
+            r"\(rows (\d+)–(\d+)\), so the lines after it would be read as one value",
+            r'第 \1 行，\2：引号（"）开始的值在 \3 个字符之后仍未闭合（第 \4–\5 行），其后各行会被读成一个值',
+        ),
+        (
+            r"row (\d+), (.+?): a quote \(\"\) opens a value that is never closed, so (.+) would be read as "
+            r"one value",
+            r'第 \1 行，\2：引号（"）开始的值始终没有闭合，\3会被读成一个值',
+        ),
+        (r"rows (\d+)–(\d+) \(the rest of the file\)", r"第 \1–\2 行（文件的其余部分）"),
+        (r"the rest of the line", "该行的其余部分"),
+        (
+            r"Close the quote, or double it \(\"\"\) if it is part of the value, and export again\.",
+            '请闭合该引号；如果引号是值的一部分，请写成两个（""），然后重新导出。',
+        ),
+        (r"row (\d+) \(the header row\), (.+?): (.+)", r"第 \1 行（表头行），\2：\3"),
+        (r"text after a closing quote", "结尾引号之后还有文字"),
+        (r"a quote not closed", "引号没有闭合"),
+        (r"a value too long", "值太长"),
+        (
+            r"Fix the header's quotes \(a quote inside a name is doubled: \"\"\)\.",
+            '请修正表头中的引号（名称中的引号须写成两个：""）。',
+        ),
+        # what kind of file it is
+        (r"the file is empty", "文件是空的"),
+        (r"Export the frame again; it must have a header row\.", "请重新导出抽样框；文件须有表头行。"),
+        (r"this workbook is protected by a password \(encrypted\)", "该工作簿设有密码（已加密）"),
+        (
+            r"Open it in Excel or WPS, remove the password \(File › Info › Protect Workbook\) and save it as "
+            r"\.xlsx or CSV\.",
+            "请在 Excel 或 WPS 中打开，取消密码（文件 › 信息 › 保护工作簿）后另存为 .xlsx 或 CSV。",
+        ),
+        (r"this is an old Excel \.xls workbook", "这是旧版 Excel 的 .xls 工作簿"),
+        (
+            r"Open it in Excel or WPS and save it as \.xlsx or CSV\.",
+            "请在 Excel 或 WPS 中打开并另存为 .xlsx 或 CSV。",
+        ),
+        (r"cannot open the file \((.+)\)", r"无法打开文件（\1）"),
+        (r"Check the path\.", "请检查路径。"),
+        (r"this is a folder, not a file", "这是文件夹，不是文件"),
+        (r"Give the path of the export file\.", "请给出导出文件的路径。"),
+        (
+            r"this is (.+), not a regular file \(reading it could wait forever\)",
+            r"这是\1，不是普通文件（读取它可能无限等待）",
+        ),
+        (r"a named pipe", "命名管道"),
+        (r"a device or socket", "设备或套接字"),
+        (r"Save the export as a file and give its path\.", "请把导出内容保存为文件，并给出它的路径。"),
+        (r"the file is (.+), more than the limit of (.+)", r"文件大小为 \1，超过上限 \2"),
+        (
+            r"Split the export, or raise FrameLimits\.max_file_bytes if the file is genuine\.",
+            "请拆分导出文件；如果文件确实无误，可调高 FrameLimits.max_file_bytes。",
+        ),
+        (
+            r"this is neither text \(CSV\) nor an XLSX or Parquet file \(it holds binary zero bytes\)",
+            "这既不是文本（CSV），也不是 XLSX 或 Parquet 文件（其中有二进制零字节）",
+        ),
+        (
+            r"Export the frame as CSV \(UTF-8 or GBK\), XLSX or Parquet\.",
+            "请将抽样框导出为 CSV（UTF-8 或 GBK）、XLSX 或 Parquet。",
+        ),
+        (r"Export the frame as CSV, XLSX or Parquet\.", "请将抽样框导出为 CSV、XLSX 或 Parquet。"),
+        # encodings
+        (
+            r"row (\d+)(?: \(byte (\d+)\))?: a zero byte \(\\x00\), which a text file does not contain",
+            r"第 \1 行：零字节（\x00），文本文件中不应有这种字节",
+        ),
+        (
+            r"The file is damaged or not a CSV; export it again as UTF-8 CSV\.",
+            "文件已损坏或不是 CSV；请重新导出为 UTF-8 CSV。",
+        ),
+        (
+            r"row (\d+) \(byte (\d+)\): the bytes (.+) are not (\S+) text(.*), and no single encoding reads the "
+            r"whole file \(it may mix encodings or be damaged\)",
+            r"第 \1 行（第 \2 字节）：字节 \3 不是 \4 文本\5，也没有一种编码能读通整个文件（文件可能混用了编码，或已损坏）",
+        ),
+        (
+            r"row (\d+) \(byte (\d+)\): the bytes (.+) are not valid (\S+?)(| \(.*\))",
+            r"第 \1 行（第 \2 字节）：字节 \3 不是有效的 \4\5",
+        ),
+        (r" \(the file ends in the middle of a character\)", "（文件在一个字符中间结束）"),
+        (
+            r"Open it in a text editor or Excel and save it again as UTF-8 CSV, or pass its encoding\.",
+            "请在文本编辑器或 Excel 中打开，另存为 UTF-8 CSV，或指定文件的编码。",
+        ),
+        (
+            r"Pass the file's encoding explicitly \(encoding='gb18030' or 'utf-8'\), or export it again as "
+            r"UTF-8\.",
+            "请明确指定文件的编码（gb18030 或 utf-8），或重新导出为 UTF-8。",
+        ),
+        (r"(.+) is not an encoding Huifang knows", r"\1 不是 Huifang 支持的编码"),
+        (
+            r"Use utf-8, gbk, gb18030, big5 or utf-16 \(or leave it out to detect it\)\.",
+            "请使用 utf-8、gbk、gb18030、big5 或 utf-16（或不指定，由系统识别）。",
+        ),
+        # the header, the columns and the lines
+        (r"row 1 \(the header row\) cannot be split \((.+)\)", r"第 1 行（表头行）无法拆分（\1）"),
+        (r"Check its quotes\.", "请检查其中的引号。"),
+        (r"row 1 \(the header row\) is empty", "第 1 行（表头行）是空的"),
+        (r"Put the column names in the first row\.", "请在第一行写上列名。"),
+        (
+            r"row 1 has (at least )?([\d,]+) columns, more than the limit of ([\d,]+)",
+            r"第 1 行有 \2 列，超过上限 \3 列",
+        ),
+        (r"the file has ([\d,]+) columns, more than the limit of ([\d,]+)", r"文件有 \1 列，超过上限 \2 列"),
+        (
+            r"Export only the frame's columns, or raise FrameLimits\.max_columns\.",
+            "请只导出抽样框的列，或调高 FrameLimits.max_columns。",
+        ),
+        (
+            r"Write only the frame's columns, or raise FrameLimits\.max_columns\.",
+            "请只写出抽样框的列，或调高 FrameLimits.max_columns。",
+        ),
+        (
+            r"row (\d+) is (.+) long, more than the limit of (.+) for one line",
+            r"第 \1 行长 \2，超过单行上限 \3",
+        ),
+        (
+            r"A value this long is not a frame field; check the row, or raise FrameLimits\.max_line_bytes\.",
+            "这么长的值不会是抽样框字段；请检查该行，或调高 FrameLimits.max_line_bytes。",
+        ),
+        (r"row (\d+) cannot be split into columns \((.+)\)", r"第 \1 行无法拆分成列（\2）"),
+        (r"the CSV cannot be parsed \((.+)\)", r"无法解析该 CSV（\1）"),
+        (r"Check quoting and delimiters\.", "请检查引号和分隔符。"),
+        (
+            r"the header (.+) appears twice \(columns (\d+) and (\d+)\)",
+            r"表头 \1 出现了两次（第 \2 列和第 \3 列）",
+        ),
+        (
+            r"Rename or delete one of the two columns, so that each field has one column\.",
+            "请重命名或删除其中一列，使每个字段只有一列。",
+        ),
+        (
+            r"(.+): headers (.+) could each be '(.+)'; say which one holds it \(map the other to None\), so that "
+            r"no column is dropped unseen\.",
+            r"\1：表头 \2 都可能是字段 \3；请指明哪一列是该字段（把另一列映射为“不导入”），以免有列被悄悄丢掉。",
+        ),
+        (r"('.+') and ('.+')", r"\1 和 \2"),
+        (r"unknown rating scale (.+); choose one of (.+)", r"未知的评价量表 \1；可选：\2"),
+        (r"required field\(s\) missing: (.+)", r"缺少必填字段：\1"),
+        (
+            r"The file's headers are: (.*)\. Rename a column or pass a mapping \{export header: field\} for each "
+            r"missing field\.",
+            r"文件的表头为：\1。请重命名列，或为每个缺少的字段指定映射（导出表头 → 字段）。",
+        ),
+        # workbooks and Parquet files
+        (r"the workbook is damaged \((.+)\)", r"工作簿已损坏（\1）"),
+        (r"the workbook cannot be read \((.+)\)", r"无法读取工作簿（\1）"),
+        (r"Open it in Excel and save it again\.", "请在 Excel 中打开并重新保存。"),
+        (r"the workbook unpacks to (.+), more than the limit of (.+)", r"工作簿解压后为 \1，超过上限 \2"),
+        (
+            r"Export the frame as CSV, or raise FrameLimits\.max_xlsx_unpacked_bytes if it is genuine\.",
+            "请将抽样框导出为 CSV；如果工作簿确实无误，可调高 FrameLimits.max_xlsx_unpacked_bytes。",
+        ),
+        (r"this zip file is not an Excel workbook", "这个压缩文件不是 Excel 工作簿"),
+        (r"the workbook has no worksheet", "工作簿中没有工作表"),
+        (r"Put the frame on the first sheet\.", "请把抽样框放在第一个工作表。"),
+        (
+            r"sheet '(.+)' \((\d+) filled rows\) was not read: only the first sheet '(.+)' is the frame; move the "
+            r"rows there \(or export one CSV\) if they belong to it",
+            r"工作表“\1”（\2 行有内容）没有读取：只有第一个工作表“\3”是抽样框；如果这些行属于抽样框，请移到该表（或导出为一个 CSV）",
+        ),
+        (
+            r"a number Excel cannot hold exactly \(more than 15 digits, so it was rounded\); format the column as "
+            r"text in Excel and export again",
+            "Excel 无法精确保存的数字（超过 15 位，已被四舍五入）；请在 Excel 中把该列设为文本格式后重新导出",
+        ),
+        (
+            r"a value in a column without a header \(the header has (\d+) columns\)",
+            r"没有表头的列中有值（表头只有 \1 列）",
+        ),
+        (
+            r"a formula without a saved result \(the cell reads as empty\); open the workbook in Excel, let it "
+            r"calculate and save it",
+            "公式没有保存计算结果（单元格读作空）；请在 Excel 中打开工作簿，计算后保存",
+        ),
+        (r"the Parquet file cannot be read \((.+)\)", r"无法读取该 Parquet 文件（\1）"),
+        (r"Write it again\.", "请重新写出该文件。"),
+        (
+            r"column\(s\) (.+) hold lists, structures or raw bytes, not values",
+            r"列 \1 存放的是列表、结构或原始字节，不是值",
+        ),
+        (r"Write each frame field as text, a number or a date\.", "请把每个抽样框字段写成文本、数字或日期。"),
+        (
+            r"a floating-point number that cannot hold this value exactly \(more than 15 digits\); write the "
+            r"column as text",
+            "浮点数无法精确保存这个值（超过 15 位）；请把该列写成文本",
+        ),
+        # how the file's lines became records (the report's line about the whole file)
+        (r"(\d+) (?:lines|rows) in the file: (.+)", r"文件共 \1 行：\2"),
+        (r"(\d+) (?:lines|rows)", r"\1 行"),
+        (r"the header and (\d+) records(.*)", r"表头和 \1 条记录\2"),
+        (r", (\d+) blank (?:lines|rows) skipped(.*)", r"，跳过 \1 个空行\2"),
+        (
+            r", (\d+) (?:lines|rows) joined to the record before them \(quoted line breaks\)",
+            r"，\1 行并入前一条记录（引号内的换行）",
+        ),
+    )
+]
+_GROUP = re.compile(r"\\(\d+)")
+
+
+def loader_text(text: str, lang: str, depth: int = 0) -> str:
+    """A sentence of the frame loader in `lang`, part by part (``LOADER``); the original when no pattern
+    knows it."""
+    if lang != "zh" or depth > 4:
+        return text
+    for pattern, template in LOADER:
+        match = pattern.fullmatch(text)
+        if match:
+            parts = [loader_text(g, lang, depth + 1) if g else "" for g in match.groups()]
+            return _GROUP.sub(lambda m, parts=parts: parts[int(m.group(1)) - 1], template)
+    return text
+
+
+def frame_error_text(error: Exception, lang: str) -> str:
+    """A refused frame file (``FrameError``: path, problem, fix) or mapping in `lang`, in the same one
+    sentence as the English; the missing required fields by their labels."""
+    from sampling.errors import FrameError, MissingColumnsError
+
+    if lang != "zh":
+        return str(error)
+    if isinstance(error, MissingColumnsError):
+        missing = "、".join(f"{field_label(f, lang)}（{f}）" for f in error.missing)
+        headers = "、".join(error.headers)
+        fix = f"文件的表头为：{headers}。请重命名列，或为每个缺少的字段指定映射（导出表头 → 字段）。"
+        return f"{error.path}：缺少必填字段：{missing}。{fix}"
+    if isinstance(error, FrameError):
+        return f"{error.path}：{loader_text(error.problem, lang)}。{loader_text(error.fix, lang)}"
+    return loader_text(str(error), lang)
 
 
 FLAGS: Patterns = [

@@ -10,6 +10,7 @@ import streamlit as st
 
 import sampling
 from sampling.errors import SamplingError
+from sampling.frame import FILE_FIELD
 from sampling.vocabulary import REQUIRED_FIELDS
 from survey_app.app import mapping_form, state, tables, words
 from survey_app.app.state import tr
@@ -40,8 +41,10 @@ def _masked(issues: pd.DataFrame) -> pd.DataFrame:
 
 
 def _without_folder(error: Exception, folder: str) -> str:
-    """The error as the user should read it: the uploaded file's name, not the server's temporary folder."""
-    return str(error).replace(str(Path(folder)) + "/", "").replace(str(Path(folder)), "")
+    """The error as the user should read it, in the tab's language: the uploaded file's name, not the
+    server's temporary folder."""
+    text = words.frame_error_text(error, state.lang())
+    return text.replace(str(Path(folder)) + "/", "").replace(str(Path(folder)), "")
 
 
 def _reason_text(reason: object) -> str:
@@ -66,6 +69,8 @@ def _mapping_editor(uploaded, encoding: str | None) -> dict[str, str | None] | N
         except SamplingError as exc:
             st.error(tr("frames.import_failed", error=_without_folder(exc, folder)))
             return None
+    for row, _text, why in preview.attrs.get("unparsable", []):  # what the import will reject
+        st.warning(tr("frames.preview_broken", row=row, reason=words.loader_text(why, state.lang())))
     guessed = sampling.resolve_mapping(headers, _previous_mapping() or None)
     if detected:
         st.caption(tr("frames.detected", encoding=detected))
@@ -183,6 +188,12 @@ else:
         issues.assign(
             reason=issues["reason"].map(_reason_text),
             field=issues["field"].map(lambda f: words.field_label(f, state.lang())),
+            value=issues["value"].where(
+                issues["field"] != FILE_FIELD,  # "12 lines": what the whole file holds
+                issues["value"].map(
+                    lambda v: words.loader_text(v, state.lang()) if isinstance(v, str) else v
+                ),
+            ),
         ),
         key="issues",
         file_name=f"frame-{latest.id}-rejected.csv",
