@@ -330,6 +330,11 @@ LOADER: Patterns = [
             r"column as text",
             "浮点数无法精确保存这个值（超过 15 位）；请把该列写成文本",
         ),
+        (
+            r"a line break or control character inside the value \(a quote left open joins lines\)",
+            "值中有换行符或控制字符（没有闭合的引号会把多行连在一起）",
+        ),
+        (r"(.+)… \(([\d,]+) characters\)", r"\1…（共 \2 个字符）"),
         # how the file's lines became records (the report's line about the whole file)
         (r"(\d+) (?:lines|rows) in the file: (.+)", r"文件共 \1 行：\2"),
         (r"(\d+) (?:lines|rows)", r"\1 行"),
@@ -352,9 +357,16 @@ def loader_text(text: str, lang: str, depth: int = 0) -> str:
     for pattern, template in LOADER:
         match = pattern.fullmatch(text)
         if match:
-            parts = [loader_text(g, lang, depth + 1) if g else "" for g in match.groups()]
+            parts = [_loader_part(g, lang, depth + 1) for g in match.groups()]
             return _GROUP.sub(lambda m, parts=parts: parts[int(m.group(1)) - 1], template)
     return text
+
+
+def _loader_part(group: str | None, lang: str, depth: int) -> str:
+    """A part of a loader sentence: a frame field's code by its label, else looked up in turn."""
+    if not group:
+        return ""
+    return field_label(group, lang) if group in FIELD_LABELS else loader_text(group, lang, depth)
 
 
 def frame_error_text(error: Exception, lang: str) -> str:
@@ -365,7 +377,7 @@ def frame_error_text(error: Exception, lang: str) -> str:
     if lang != "zh":
         return str(error)
     if isinstance(error, MissingColumnsError):
-        missing = "、".join(f"{field_label(f, lang)}（{f}）" for f in error.missing)
+        missing = "、".join(field_label(f, lang) for f in error.missing)
         headers = "、".join(error.headers)
         fix = f"文件的表头为：{headers}。请重命名列，或为每个缺少的字段指定映射（导出表头 → 字段）。"
         return f"{error.path}：缺少必填字段：{missing}。{fix}"

@@ -189,7 +189,8 @@ else:
             reason=issues["reason"].map(_reason_text),
             field=issues["field"].map(lambda f: words.field_label(f, state.lang())),
             value=issues["value"].where(
-                issues["field"] != FILE_FIELD,  # "12 lines": what the whole file holds
+                # "12 lines" (what the whole file holds), "a long value… (9,000 characters)"
+                (issues["field"] != FILE_FIELD) & ~issues["value"].astype("str").str.endswith(" characters)"),
                 issues["value"].map(
                     lambda v: words.loader_text(v, state.lang()) if isinstance(v, str) else v
                 ),
