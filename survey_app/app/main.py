@@ -129,7 +129,7 @@ def _sidebar(current: state.Login) -> None:
         else:
             st.caption(tr("app.no_studies"))
         if st.button(tr("app.logout"), key="logout"):
-            state.forget()
+            state.log_out()  # revokes the token: a copy of the address no longer logs in
             st.rerun()
 
 

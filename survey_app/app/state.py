@@ -38,6 +38,8 @@ class Login:
     display_name: str
     role: str
     organisation_id: str | None = None
+    #: the user's session generation at login: a logout elsewhere raises it and ends this tab's login too
+    session_generation: int = 0
 
 
 @st.cache_resource(show_spinner=False)
@@ -83,7 +85,12 @@ def login() -> Login | None:
 def remember(user: User, token: str | None = None) -> None:
     """Log the tab in and put a signed session token in the address, so a reload keeps the login."""
     st.session_state[USER_KEY] = Login(
-        user.id, user.username, user.display_name, user.role, user.organisation_id
+        user.id,
+        user.username,
+        user.display_name,
+        user.role,
+        user.organisation_id,
+        user.session_generation or 0,
     )
     st.session_state[TOKEN_KEY] = token or sessions.issue(user)
     keep_token()
@@ -111,6 +118,14 @@ def resume() -> Login | None:
         return None
     remember(resumed.user, token)
     return login()
+
+
+def log_out() -> None:
+    """The logout button: revoke every token of the user (`sessions.end`), then forget the tab's login."""
+    current = login()
+    if current is not None:
+        sessions.end(database(), current.user_id)
+    forget()
 
 
 def forget() -> None:
@@ -150,8 +165,8 @@ def actor(session: Session) -> User:
     if current is None:
         raise PermissionDenied(tr("app.session_ended"))
     user = session.get(User, current.user_id)
-    if user is None or not user.active:
-        raise PermissionDenied(tr("app.session_ended"))
+    if user is None or not user.active or (user.session_generation or 0) != current.session_generation:
+        raise PermissionDenied(tr("app.session_ended"))  # gone, deactivated, or logged out elsewhere
     if user.organisation_id != current.organisation_id:
         raise PermissionDenied(tr("app.organisation_changed"))
     return user

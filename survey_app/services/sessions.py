@@ -7,6 +7,12 @@ folder, `config.key_dir`). It is checked on the server on every resume: a forged
 expired one, a deactivated user, a changed role, a reset password or a responsible office moved to
 another organisation all send the user back to the login form. The key never leaves
 the server; deleting `session.key` logs everybody out.
+
+Logging out revokes (`end`): the fingerprint covers the user's session generation
+(`users.session_generation`), which a logout raises by one, so a token copied from the address before
+the logout no longer resumes, on any device; other users' tokens are untouched. No list of revoked
+tokens grows, and a database holder learns nothing from the number. Generation 0 leaves the fingerprint
+as it was before generations existed (tokens issued before the upgrade stay valid).
 """
 
 from __future__ import annotations
@@ -61,10 +67,12 @@ def _key() -> bytes:
 
 
 def _fingerprint(user: User) -> str:
-    """Changes when the password, the role or the organisation changes, which ends every token issued
-    before: a responsible office moved to another organisation keeps no way back to the old one's
-    referrals."""
+    """Changes when the password, the role or the organisation changes, or the user logs out, which
+    ends every token issued before: a responsible office moved to another organisation keeps no way
+    back to the old one's referrals."""
     state = f"{user.password_hash}|{user.role}|{user.organisation_id or ''}"
+    if user.session_generation:
+        state += f"|{user.session_generation}"
     return hashlib.sha256(state.encode()).hexdigest()[:16]
 
 
@@ -104,3 +112,15 @@ def resume(db: Database, token: str, *, now: dt.datetime | None = None) -> Resum
     except HuifangError:
         return None
     return Resumed(user, expires)
+
+
+def end(db: Database, user_id: int) -> None:
+    """Log out: every token issued to the user so far stops resuming (audited as `logout`)."""
+    from survey_app.security import audit
+
+    with db.session() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            return
+        user.session_generation = User.session_generation + 1  # atomic: two tabs logging out at once
+        audit.record(session, user.username, "logout", entity="user", entity_id=user.id)

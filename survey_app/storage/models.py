@@ -69,6 +69,8 @@ class User(Base):
     organisation_id: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # raised at each logout: part of the session tokens' signed fingerprint (migration 0010)
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Study(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from unittest.mock import patch
 
 import pytest
 from sqlalchemy import select, update
@@ -10,7 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from survey_app.app.state import TOKEN_PARAM
 from survey_app.services import sessions
-from survey_app.storage.models import User
+from survey_app.services.errors import PermissionDenied
+from survey_app.storage.models import AuditEntry, User
 from tests.app.conftest import APP, TIMEOUT, log_in
 
 pytestmark = pytest.mark.db
@@ -77,3 +79,52 @@ def test_a_password_reset_ends_the_tokens_issued_before(app_db, users):
     with app_db.session() as session:
         session.execute(update(User).where(User.id == user.id).values(password_hash="$argon2id$changed"))
     assert sessions.resume(app_db, token) is None
+
+
+def test_after_logout_a_copied_address_no_longer_logs_in(app_db, users):
+    app = log_in("supervisor")
+    copied = _token(app)  # someone copied the address (a shared screen, a browser history)
+    app.button(key="logout").click().run()
+    stolen = _reload(copied)
+    assert not stolen.header and stolen.text_input(key="login_username")
+    assert [i.value for i in stolen.info] == ["登录已过期或已失效，请重新登录。"]
+
+
+def test_a_logout_leaves_other_users_tokens_valid(app_db, users):
+    others = {name: _token(log_in(name)) for name in ("reviewer", "auditor")}
+    log_in("supervisor").button(key="logout").click().run()
+    for name, token in others.items():
+        assert _reload(token).header, name
+
+
+def test_a_logout_ends_the_users_other_tabs_at_their_next_action_and_logging_in_again_works(app_db, users):
+    other_tab = log_in("researcher")
+    with app_db.session() as session:
+        assert _actor_of(other_tab, session).username == "researcher"
+    log_in("researcher").button(key="logout").click().run()
+    with app_db.session() as session, pytest.raises(PermissionDenied):
+        _actor_of(other_tab, session)
+    again = _token(log_in("researcher"))
+    assert sessions.resume(app_db, again) is not None
+
+
+def _actor_of(app: AppTest, session):
+    """`state.actor` as the tab would call it on its next action, with the tab's remembered login."""
+    from survey_app.app import state
+
+    login = app.session_state[state.USER_KEY]
+    with patch.object(state, "login", return_value=login):
+        return state.actor(session)
+
+
+def test_the_logout_is_audited_and_a_token_issued_before_an_upgrade_still_resumes(app_db, users):
+    with app_db.session() as session:
+        user = session.scalar(select(User).where(User.username == "surveyor"))
+    token = sessions.issue(user)  # generation 0: the fingerprint tokens had before generations
+    assert sessions.resume(app_db, token) is not None
+    sessions.end(app_db, user.id)
+    assert sessions.resume(app_db, token) is None
+    with app_db.session() as session:
+        assert session.scalar(select(User.session_generation).where(User.id == user.id)) == 1
+        logged = session.scalars(select(AuditEntry.actor).where(AuditEntry.action == "logout")).all()
+    assert logged == ["surveyor"]
