@@ -372,7 +372,7 @@ def _signed_build(session: Session, study: Study, published: trust_checks.Publis
     """The newest `report.built` entry is as it was signed: its hash recomputes from its content and
     its link, and its signature verifies under a trusted key (the keyring, the published PDF or
     anchors, and keys linked to those by genuine rotations)."""
-    from survey_app.security import signing
+    from survey_app.security import anchors
     from survey_app.security.audit import GENESIS, _entry_hash, extend_trust
 
     entry = last_report_built(session, study)
@@ -396,24 +396,20 @@ def _signed_build(session: Session, study: Study, published: trust_checks.Publis
             f"the record of this build (entry {entry.id}) no longer matches its hash: it was rewritten "
             "in the database, so the report cannot be vouched for"
         )
+    anchor = anchors.anchor_of(entry)
     trusted, source = trust_checks.trusted_fingerprints(published)
-    key = None
-    try:
-        key = signing.public_key_from_hex(entry.key_id) if entry.key_id and entry.signature else None
-    except ValueError:
-        key = None
-    if key is None or signing.fingerprint(key) not in extend_trust(session, trusted):
+    if not anchor.signed or anchor.fingerprint not in extend_trust(session, trusted):
         return False, (
             f"the record of this build (entry {entry.id}) is not signed by a key trusted from {source}, "
             "so the report cannot be vouched for"
         )
-    if not signing.verify_entry(key, entry.id, entry.hash, entry.signature):
+    if not anchor.self_consistent():
         return False, (
             f"the signature of this build's record (entry {entry.id}) does not match its content: "
             "it was rewritten in the database"
         )
     sha256 = json.loads(entry.details).get("sha256", "")
-    return True, f"entry {entry.id}, SHA-256 {sha256[:16]}…, key {signing.fingerprint(key)[:16]}…"
+    return True, f"entry {entry.id}, SHA-256 {sha256[:16]}…, key {anchor.fingerprint[:16]}…"
 
 
 NO_RECORDINGS = "not applicable (the study has no call recordings)"
