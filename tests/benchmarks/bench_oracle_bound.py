@@ -7,6 +7,7 @@ it is measured, so a run cut short still gives a table over the studies it finis
   proxy rating at 32, 64, 128 cases a unit, i.e. ~16, ~31, ~57 respondents; +20 points at 16, 24, 32,
   48, 64, 96, 128): recall and FDP of Huifang (`analysis.compare_units`, BH at q) and the oracles on
   the same study;
+- `… oracles OUT.csv [FIRST:LAST] [SCENARIO:CASES …]` — the same without Huifang (a tenth of the CPU);
 - `… two-phase OUT.csv [FIRST:LAST]` — +10 points with 1,920 cases in all (32 a unit) spent in one
   phase or in two (see below);
 - `… summary OUT.csv …` — the tables (mean ± Monte-Carlo SE, studies per point) and the respondents
@@ -68,19 +69,22 @@ def _cell(values: list[float]) -> str:
     return f"{mean:.3f} ± {se:.3f}"
 
 
-def measure(name: str, cases: int, seed: int) -> dict[str, float]:
-    """One simulated study: respondents a unit, then recall and FDP of Huifang and of each oracle."""
+def measure(name: str, cases: int, seed: int, huifang: bool = True) -> dict[str, float]:
+    """One simulated study: respondents a unit, then recall and FDP of Huifang (unless `huifang` is
+    False: the oracles alone cost a tenth) and of each oracle."""
     scenario = dataclasses.replace(SCENARIOS[name], sample_per_unit=cases)
     study = simulate(scenario, seed)
-    table = verdicts(study, q=Q)
-    surveyed = table["respondents"] > 0
-    figures = {"respondents": float(table.loc[surveyed, "respondents"].mean())}
-    figures["huifang"], figures["huifang fdp"] = vo.recall_and_fdp(table["flagged"], study.inflated)
+    answered = study.interviews.groupby("organisation_id").size()
+    figures = {"respondents": float(answered.mean()), "huifang": np.nan, "huifang fdp": np.nan}
+    if huifang:
+        table = verdicts(study, q=Q)
+        figures["huifang"], figures["huifang fdp"] = vo.recall_and_fdp(table["flagged"], study.inflated)
     counts = vo.unit_counts(study)
     for label, options in ORACLES.items():
         flags = vo.sun_cai_flags(vo.oracle_lfdr(study, scenario, counts, **options), Q)
         figures[label], figures[f"{label} fdp"] = vo.recall_and_fdp(flags, study.inflated)
-    if scenario.proxy_share <= 0 or cases <= 32:  # the proxy BH oracle enumerates (m+1)² (n+1) outcomes
+    figures["BH oracle"] = np.nan  # the proxy BH oracle enumerates (m+1)² (n+1) outcomes: small n only
+    if scenario.proxy_share <= 0 or cases <= 32:
         figures["BH oracle"] = oracle_recall(study, scenario, Q)
     return figures
 
@@ -97,13 +101,13 @@ def _append(path: Path, row: dict) -> None:
     frame.to_csv(path, mode="a", header=not path.exists(), index=False)
 
 
-def run(path: Path, seeds: range, points: list[str]) -> None:
+def run(path: Path, seeds: range, points: list[str], huifang: bool = True) -> None:
     """Seed by seed over the points, one CSV row per study (so every point has as many studies)."""
     for seed in seeds:
         for point in points:
             name, cases = point.rsplit(":", 1)
             start = time.process_time()
-            figures = measure(name, int(cases), seed)
+            figures = measure(name, int(cases), seed, huifang)
             _append(
                 path,
                 {
@@ -306,9 +310,6 @@ if __name__ == "__main__":
             for row in two_phase_study(seed):
                 rows = pd.DataFrame([row])
                 rows.to_csv(out, mode="a", header=not out.exists(), index=False)
-    else:
-        run(
-            Path(rest[0]),
-            _seeds(rest[1:]),
-            [a for a in rest[1:] if a.split(":")[0] in SCENARIOS] or DEFAULT_POINTS,
-        )
+    else:  # run, or oracles (the oracles alone, for many more studies)
+        points = [a for a in rest[1:] if a.split(":")[0] in SCENARIOS] or DEFAULT_POINTS
+        run(Path(rest[0]), _seeds(rest[1:]), points, huifang=command != "oracles")
