@@ -47,6 +47,27 @@ def studies_set_gamma(ctx: _Context, study: str, gamma: str, user: str | None) -
             click.echo(f"Study {found.name}: refusal range Γ {before:g} → {refusal_gamma(found):g}.")
 
 
+@studies.command("do-not-call")
+@click.argument("study")
+@click.argument("numbers_file", metavar="FILE", type=click.File("rb"))
+@user_option
+@pass_ctx
+def studies_do_not_call(ctx: _Context, study: str, numbers_file, user: str | None) -> None:
+    """Replace the study's do-not-call list with the numbers in FILE (one a line, or a CSV's first
+    column; `-` reads standard input). Only keyed hashes of the numbers are stored; audited."""
+    from survey_app.services import do_not_call
+    from survey_app.services.studies import find_study, set_do_not_call
+
+    with _errors():
+        actor = _actor(ctx, user)
+        lines = do_not_call.file_lines(numbers_file.read())
+        with ctx.db.session() as session:
+            found = find_study(session, study)
+            count = set_do_not_call(session, actor, found, lines)
+        shown = f" ({do_not_call.masked(lines)})" if count else ""
+        click.echo(f"Study {found.name}: do-not-call list of {count} numbers{shown}.")
+
+
 @click.group()
 def users() -> None:
     """Users and roles."""

@@ -44,24 +44,28 @@ def normalised(lines: list[str]) -> list[str]:
     from survey_app.security.masking import mask_phone
 
     typed = [(i, line.strip()) for i, line in enumerate(lines, start=1) if line and line.strip()]
-    numbers, reasons = normalise_phones(pd.Series([t for _, t in typed], dtype="str"), stripped=True)
-    for (line, text), number, reason in zip(typed, numbers, reasons, strict=True):
+    numbers, _ = normalise_phones(pd.Series([t for _, t in typed], dtype="str"), stripped=True)
+    for (line, text), number in zip(typed, numbers, strict=True):
         if number is None or number is pd.NA or number != number:
             shown = mask_phone(text) or "*" * len(text)
             raise InvalidState(
-                f"Do-not-call list, line {line} ({shown}): not a phone number ({reason}); nothing was saved.",
+                f"Do-not-call list, line {line} ({shown}): not a phone number; nothing was saved.",
                 zh=f"免打扰名单第 {line} 行（{shown}）不是有效的电话号码，名单未保存。",
             )
     return sorted(set(numbers))
 
 
 def file_lines(data: bytes) -> list[str]:
-    """The numbers of an uploaded list: one a line (UTF-8 or GB18030); of a CSV line, its first field."""
+    """The numbers of an uploaded list: one a line (UTF-8 or GB18030); of a CSV line, its first field.
+    A first line without a digit is a header and is dropped."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("gb18030", errors="replace")
-    return [line.split(",")[0].strip().strip('"') for line in text.splitlines()]
+    lines = [line.split(",")[0].strip().strip('"') for line in text.splitlines()]
+    if lines and not any(ch.isdigit() for ch in lines[0]):
+        lines[0] = ""  # blank, so later lines keep their numbers in messages
+    return lines
 
 
 def masked(lines: list[str], shown: int = 5) -> str:

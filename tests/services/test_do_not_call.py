@@ -85,9 +85,9 @@ def test_a_line_that_is_no_number_is_refused_naming_its_line_and_nothing_changes
     assert "第 2 行" in refused.value.zh
 
 
-def test_an_uploaded_file_gives_one_number_a_line_first_field_of_a_csv():
-    data = "号码,备注\n13800130001,拒访\n\ufeff\n".encode("gb18030")
-    assert do_not_call.file_lines(data)[1] == "13800130001"
+def test_an_uploaded_file_gives_one_number_a_line_first_field_of_a_csv_without_its_header():
+    data = "号码,备注\n13800130001,拒访\n\n".encode("gb18030")
+    assert do_not_call.normalised(do_not_call.file_lines(data)) == ["13800130001"]
 
 
 def test_the_confirmation_shows_the_numbers_masked():
