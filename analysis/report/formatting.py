@@ -5,8 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
+from zoneinfo import ZoneInfo
 
 NOT_AVAILABLE = "–"
+
+#: where the report's readers are: every time in a report is shown in this zone (+08:00)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _missing(value: float | None) -> bool:
@@ -78,7 +82,14 @@ def format_date(value: dt.date) -> str:
 
 
 def format_datetime(value: dt.datetime) -> str:
-    """ISO date and time to the second, with the offset when the value has one."""
+    """ISO date and time to the second, with the offset when the value has one.
+
+    An aware time is shown in Beijing time (+08:00): the report's readers are in Shanghai, and the app
+    shows every time the same way, so a time in the PDF and on the auditor's page can be compared at a
+    glance. The offset is printed, so nothing is ambiguous.
+    """
+    if value.tzinfo is not None:
+        value = value.astimezone(SHANGHAI)
     text = value.strftime("%Y-%m-%d %H:%M:%S")
     offset = value.strftime("%z")
     if offset:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 
 import pytest
@@ -14,6 +15,7 @@ from analysis.report.content import HEADLINE_KEYS, UNIT_COLUMNS
 from analysis.report.formatting import (
     format_ci,
     format_count,
+    format_datetime,
     format_p,
     format_points,
     format_points_ci,
@@ -132,6 +134,15 @@ def test_a_difference_prints_signed_in_points() -> None:
 
 def test_small_p_values_print_as_below_one_in_a_thousand() -> None:
     assert (format_p(0.00049), format_p(0.0123)) == ("<0.001", "0.012")
+
+
+def test_times_print_in_beijing_time_with_their_offset() -> None:
+    stored = dt.datetime(2026, 12, 1, 17, 27, 35, tzinfo=dt.UTC)
+    assert format_datetime(stored) == "2026-12-02 01:27:35 +08:00"
+
+
+def test_a_time_without_a_zone_prints_as_given() -> None:
+    assert format_datetime(dt.datetime(2026, 12, 1, 9, 0, 0)) == "2026-12-01 09:00:00"
 
 
 def test_counts_print_with_thousands_separators() -> None:
