@@ -8,10 +8,11 @@ from sqlalchemy import select
 from survey_app.services import frames, studies
 from survey_app.storage.models import Frame, User
 from tests.app.builders import build_fieldwork_study, complete_interviews, ensure_users, write_frame_csv
+from tests.browser import day
 from tests.browser.helpers import click, log_in, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.db]
-TIMEOUT_MS = 60_000
+TIMEOUT_MS = day.TIMEOUT_MS  # one patience for every browser test: CI runs two passes on 2 cores
 
 
 def test_researcher_uploads_a_frame_and_sees_the_validation_report(

@@ -14,6 +14,7 @@ from survey_app.serve import HEALTH_PATH, NODE_COOKIE, UPSTREAM_HEADER, Cluster,
 from survey_app.services import auth
 from survey_app.storage.models import Case, User
 from tests.app.builders import build_fieldwork_study, password
+from tests.browser import day
 from tests.browser.helpers import click, log_in, settle
 
 pytestmark = [
@@ -23,7 +24,7 @@ pytestmark = [
         shutil.which("nginx", path="/usr/sbin:/usr/bin") is None, reason="nginx is not installed"
     ),
 ]
-TIMEOUT_MS = 30_000
+TIMEOUT_MS = day.TIMEOUT_MS  # one patience for every browser test: CI runs two passes on 2 cores
 SURVEYORS = ("surveyor", "surveyor-b", "surveyor-c", "surveyor-d")
 
 

@@ -8,10 +8,11 @@ from sqlalchemy import select
 from survey_app.services import interviews
 from survey_app.storage.models import Answer, Case, User
 from tests.app.builders import build_fieldwork_study
+from tests.browser import day
 from tests.browser.helpers import click, log_in, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.db]
-TIMEOUT_MS = 30_000
+TIMEOUT_MS = day.TIMEOUT_MS  # one patience for every browser test: CI runs two passes on 2 cores
 
 
 def _current_question(db) -> str:

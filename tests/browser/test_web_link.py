@@ -12,11 +12,12 @@ from survey_app.services import sms, web_invites
 from survey_app.services.studies import find_study
 from survey_app.storage.models import Interview
 from tests.app.builders import STUDY_NAME, build_fieldwork_study, full_answers
+from tests.browser import day
 from tests.browser.helpers import click, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.db]
 PHONE = {"width": 390, "height": 844}
-TIMEOUT_MS = 30_000
+TIMEOUT_MS = day.TIMEOUT_MS  # one patience for every browser test: CI runs two passes on 2 cores
 
 
 def _invite(db, outbox) -> tuple[str, str]:
