@@ -286,15 +286,6 @@ def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _held_case(session: Session, actor: User, study: Study) -> Case | None:
-    return session.scalar(
-        select(Case)
-        .where(Case.study_id == study.id, Case.state == "held", Case.held_by == actor.id)
-        .order_by(Case.held_at)
-        .limit(1)
-    )
-
-
 def _groups(now: Any, due_until: Any, stale_before: Any) -> dict[str, Any]:
     """The conditions of the four queue groups, in the order they are served.
 
@@ -883,13 +874,41 @@ def record_attempt(
 def my_queue(
     session: Session, actor: User, study: Study, *, now: dt.datetime | None = None
 ) -> dict[str, int]:
-    """What waits for this surveyor: counts only, so nobody browses other people's cases."""
+    """What waits for this surveyor: counts only, so nobody browses other people's cases.
+
+    One statement (the queue page reads it on every run, and idle surveyors look at it most): one pass
+    over the study's cases counting each group (`count … FILTER`), and whether I hold a case."""
     require(actor, "surveyor")
     now = now or utcnow()
     rules = CallingRules.of(study)
-    counts = {}
-    for name, condition in _groups(now, now + rules.appointment_lead, now - rules.claim_timeout).items():
-        query = _offerable(study.id, actor.id).where(condition).with_only_columns(func.count(Case.id))
-        counts[name] = session.scalar(query) or 0
-    counts["held"] = 1 if _held_case(session, actor, study) else 0
+    parameters = {
+        "of_study": study.id,
+        "actor_id": actor.id,
+        "now": now,
+        "due_until": now + rules.appointment_lead,
+        "stale_before": now - rules.claim_timeout,
+    }
+    row = session.execute(_counts_statement(), parameters).one()
+    counts = dict(zip(_COUNTED, row, strict=True))
+    counts["held"] = min(counts["held"], 1)
     return counts
+
+
+_COUNTED = ("appointments_due", "fresh", "retries_due", "abandoned_claims", "held")
+
+
+@functools.cache
+def _counts_statement() -> Select:
+    """`my_queue`'s one statement, built once per process."""
+    actor_id = bindparam("actor_id", type_=_INT)
+    groups = _groups(
+        bindparam("now", type_=_TIME),
+        bindparam("due_until", type_=_TIME),
+        bindparam("stale_before", type_=_TIME),
+    )
+    offerable = or_(Case.assigned_to.is_(None), Case.assigned_to == actor_id)
+    held_by_me = and_(Case.state == _HELD, Case.held_by == actor_id)
+    counts = [func.count(Case.id).filter(and_(offerable, groups[name])) for name in _COUNTED[:-1]]
+    return select(*counts, func.count(Case.id).filter(held_by_me)).where(
+        Case.study_id == bindparam("of_study", type_=_INT)
+    )

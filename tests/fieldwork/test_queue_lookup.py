@@ -5,7 +5,8 @@
 indexes (migration 0009). Over many random queues — every state, attempts, retry times with ties,
 appointments due and not, claims fresh and stale, cases assigned to me and to others, running and
 expired web links, priorities and replicates — each surveyor in turn must be handed the full sort's
-first case (or none when it has none). Runs on SQLite and, in CI, on PostgreSQL.
+first case (or none when it has none), and the queue page's counts (`my_queue`, now one statement)
+must equal the group-by-group counts. Runs on SQLite and, in CI, on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
-from survey_app.services.fieldwork import CallingRules, _queue_query, next_case
+from survey_app.services.fieldwork import CallingRules, _groups, _offerable, _queue_query, my_queue, next_case
 from survey_app.storage.models import Case, Study
 from survey_app.storage.models_web import WebInvitation
 from tests.fieldwork.conftest import WEDNESDAY_10_SHANGHAI, add_surveyors, make_study
@@ -82,7 +83,21 @@ def full_sort_first(session, study: Study, actor_id: int) -> int | None:
     return session.scalar(query.with_only_columns(Case.id).limit(1))
 
 
-def test_each_claim_hands_out_the_case_the_full_sort_puts_first(db, users):
+def counted_group_by_group(session, study: Study, actor_id: int) -> dict[str, int]:
+    """The queue page's counts as `my_queue` read them before issue 15: one count per group."""
+    rules = CallingRules.of(study)
+    groups = _groups(NOW, NOW + rules.appointment_lead, NOW - rules.claim_timeout)
+    counts = {
+        name: session.scalar(_offerable(study.id, actor_id).where(condition).with_only_columns(func.count()))
+        for name, condition in groups.items()
+    }
+    held = select(func.count()).where(
+        Case.study_id == study.id, Case.state == "held", Case.held_by == actor_id
+    )
+    return {**counts, "held": min(session.scalar(held), 1)}
+
+
+def test_each_claim_hands_out_the_case_the_full_sort_puts_first_and_the_page_counts_agree(db, users):
     study_id = make_study(db, cases=CASES, strata=("公证", "律师", "仲裁"))
     everyone = [users["surveyor"], *add_surveyors(db, 7)]
     surveyors, ids = everyone[:4], [s.id for s in everyone]  # four ask; all eight may hold or be assigned
@@ -97,6 +112,8 @@ def test_each_claim_hands_out_the_case_the_full_sort_puts_first(db, users):
             with db.session() as session:
                 study = session.get(Study, study_id)
                 expected = full_sort_first(session, study, surveyor.id)
+                page = my_queue(session, surveyor, study, now=NOW)
+                assert page == counted_group_by_group(session, study, surveyor.id), f"queue {queue}"
             with db.session() as session:
                 claimed = next_case(session, surveyor, session.get(Study, study_id), now=NOW)
                 got = claimed.id if claimed else None
