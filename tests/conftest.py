@@ -98,6 +98,16 @@ def db(database_url: str) -> Iterator[Database]:
     database.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _built_study_copies(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The builders' fieldwork study is built once per run and database kind, then copied per test
+    (tests/app/study_copies.py); its snapshot databases are dropped at the end."""
+    from tests.app import study_copies
+
+    with study_copies.keeping(tmp_path_factory.mktemp("built-study")):
+        yield
+
+
 @pytest.fixture
 def users(db: Database) -> dict:
     """One active user per role, named after the role (password: 'password-<role>')."""

@@ -5,6 +5,9 @@ convention: user name = role, password = 'password-<role>'), a study whose calli
 whole day (so the tests do not depend on the clock), a 24-row frame written as a CSV with the
 rating system's Chinese headers, a stratified sample of 8 cases, the built-in callback questionnaire
 saved and frozen, and the study moved into fieldwork.
+
+Built once per test session and database kind; later tests get a private copy of that build (database,
+frame file, key files; see tests/app/study_copies.py). `build_fieldwork_study_afresh` always builds.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import questionnaires
 from survey_app.services import auth, frames, questionnaire_store, samples, studies
 from survey_app.storage import Database
 from survey_app.storage.models import ROLES, User
+from tests.app import study_copies
 
 HEADERS = [
     "记录编号",
@@ -136,6 +140,12 @@ def ensure_users(db: Database) -> dict[str, User]:
 
 
 def build_fieldwork_study(db: Database, folder: Path) -> BuiltStudy:
+    """Users, a study, its frame (written into `folder`), sample and frozen questionnaire, in fieldwork:
+    a copy of this session's first build when `db` is pristine and the key folder fits, else built."""
+    return study_copies.copy_or_build(db, folder, lambda: build_fieldwork_study_afresh(db, folder))
+
+
+def build_fieldwork_study_afresh(db: Database, folder: Path) -> BuiltStudy:
     """Users, a study, its frame, sample and frozen questionnaire, in fieldwork (see the module doc)."""
     people = ensure_users(db)
     researcher = people["researcher"]
