@@ -27,6 +27,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "您的账号已停用或不存在，请重新登录。",
         "en": "Your account is deactivated or no longer exists; please log in again.",
     },
+    "app.logged_out_elsewhere": {
+        "zh": "您已在其他窗口或设备上退出登录，请重新登录。",
+        "en": "You logged out in another tab or on another device; please log in again.",
+    },
     "app.organisation_changed": {
         "zh": "您所属的机构已变更，请重新登录。",
         "en": "Your organisation has changed; please log in again.",

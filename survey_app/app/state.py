@@ -165,8 +165,10 @@ def actor(session: Session) -> User:
     if current is None:
         raise PermissionDenied(tr("app.session_ended"))
     user = session.get(User, current.user_id)
-    if user is None or not user.active or (user.session_generation or 0) != current.session_generation:
-        raise PermissionDenied(tr("app.session_ended"))  # gone, deactivated, or logged out elsewhere
+    if user is None or not user.active:
+        raise PermissionDenied(tr("app.session_ended"))
+    if (user.session_generation or 0) != current.session_generation:
+        raise PermissionDenied(tr("app.logged_out_elsewhere"))  # the logout revoked this tab's login too
     if user.organisation_id != current.organisation_id:
         raise PermissionDenied(tr("app.organisation_changed"))
     return user

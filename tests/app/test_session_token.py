@@ -102,7 +102,7 @@ def test_a_logout_ends_the_users_other_tabs_at_their_next_action_and_logging_in_
     with app_db.session() as session:
         assert _actor_of(other_tab, session).username == "researcher"
     log_in("researcher").button(key="logout").click().run()
-    with app_db.session() as session, pytest.raises(PermissionDenied):
+    with app_db.session() as session, pytest.raises(PermissionDenied, match="您已在其他窗口或设备上退出登录"):
         _actor_of(other_tab, session)
     again = _token(log_in("researcher"))
     assert sessions.resume(app_db, again) is not None
