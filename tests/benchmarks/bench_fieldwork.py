@@ -69,7 +69,7 @@ unlocked interview screen, kept engines), load average 9–26 from other work, b
   ~9 cores; besides, every action holds the chain head's row lock through its durable commit, so the
   shared-row floor (54–180 ms p95 here) already exceeds 50 ms whenever fsync is slow.
 
-Measured 2026-12-01 17:30–18:16, durable cluster, run plainly (no nice; details and the arithmetic in
+Measured 2026-12-01 17:30–18:40, durable cluster, run plainly (no nice; details and the arithmetic in
 docs/deployment.md):
   Lead, 17:30, before the queue lookup, quiet machine (load 0.7 → ~9, the run's own processes):
     20 processes, 400 cases, think 0.2 s: next_case p50 6.5 / p95 25.3 / p99 712 ms, save_answer p95
@@ -85,6 +85,11 @@ docs/deployment.md):
     next_case 294 / 2,517 ms (7,735 claims, 6,307 found nothing; 20,256 with the old 0.2 s polling),
     save_answer 2,093 / 8,697 ms, record_attempt p95 7,126 ms; floor p95 77 / 2,268 ms. CPU 223 s + 146 s
     = 13.7 ms per timed action (227 ms per call attempt); the run got 1.0 of the 2 cores.
+  Again at 18:28 / 18:35 (load 15–27), first claims apart, the queue page in one statement:
+    20 processes: next_case 180 / 789 / p99 1,121 ms (first claims p50 4.0 s), save_answer 189 / 717 ms,
+    21.0 ms CPU per timed action, 0.46 of the cores; 200 surveyors: next_case 89 / 2,749 ms (3,993
+    claims, 2,559 found nothing), save_answer 1,666 / 5,504 ms, queue_page p95 106 ms (937 with five
+    counts), 15.8 ms per timed action, 1.32 of the cores; floor p95 112 / 1,325 ms.
   Integrity 0 and the chain intact in every run. At this pace an interviewing surveyor asks for
   5 actions/s × ~14 ms ≈ 0.07 core: 2 cores at ≤ 65 % carry ~18 (20 is met only on a quiet machine);
   200 need ~14 cores of work, ~21 cores for the latency target — not a code question on 2 cores.
