@@ -418,6 +418,17 @@ def _lookups(
     return [(p, query.where(Case.study_id == study_id).limit(_sql("1"))) for p, query in lookups]
 
 
+def _queue_parameters(study: Study, actor: User, now: dt.datetime, rules: CallingRules) -> dict[str, Any]:
+    """The bound values the claim's lookups and the queue page's counts share: who asks, and when."""
+    return {
+        "of_study": study.id,
+        "actor_id": actor.id,
+        "now": now,
+        "due_until": now + rules.appointment_lead,
+        "stale_before": now - rules.claim_timeout,
+    }
+
+
 def next_case(
     session: Session, actor: User, study: Study, *, now: dt.datetime | None = None, enforce_hours: bool = True
 ) -> Case | None:
@@ -434,13 +445,7 @@ def next_case(
         allowed, why = rules.allows(now)
         if not allowed:
             raise InvalidState(why)
-    parameters = {
-        "of_study": study.id,
-        "actor_id": actor.id,
-        "now": now,
-        "due_until": now + rules.appointment_lead,
-        "stale_before": now - rules.claim_timeout,
-    }
+    parameters = _queue_parameters(study, actor, now, rules)
     try:
         if _is_postgres(session):
             claimed, previous_state, previous_holder = _claim_postgres(session, parameters)
@@ -881,13 +886,7 @@ def my_queue(
     require(actor, "surveyor")
     now = now or utcnow()
     rules = CallingRules.of(study)
-    parameters = {
-        "of_study": study.id,
-        "actor_id": actor.id,
-        "now": now,
-        "due_until": now + rules.appointment_lead,
-        "stale_before": now - rules.claim_timeout,
-    }
+    parameters = _queue_parameters(study, actor, now, rules)
     row = session.execute(_counts_statement(), parameters).one()
     counts = dict(zip(_COUNTED, row, strict=True))
     counts["held"] = min(counts["held"], 1)
