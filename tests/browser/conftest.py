@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from survey_app.serve import free_ports, streamlit_command
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -25,14 +25,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 REPO = Path(__file__).resolve().parents[2]
-APP = REPO / "survey_app" / "app" / "main.py"
 STARTUP_SECONDS = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
@@ -56,28 +49,10 @@ def _start(
 ) -> tuple[subprocess.Popen, str]:
     """`streamlit run` of the app on a free port against `database_url` (its log in `folder`), once it
     answers its health check: (process, base URL)."""
-    port = _free_port()
+    (port,) = free_ports(1)
     log = folder / f"streamlit-{port}.log"
     env = {**os.environ, **(env or {}), "HUIFANG_DATABASE_URL": database_url, "PYTHONPATH": str(REPO)}
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(APP),
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-        "--client.toolbarMode",
-        "minimal",
-    ]
+    command = streamlit_command(port)  # the production server's own command line
     handle = log.open("w")
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=handle, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
