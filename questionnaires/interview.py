@@ -34,7 +34,11 @@ or item's relevance, a calculation) is re-evaluated only when a value it reads (
 differs from the last time — so an answer re-evaluates just the expressions that read it, and those
 that read calculations it changed. "Differs" is strict (type, float sign, datetime identity), the
 memo keeps only immutable results, and expressions calling `today()` without a fixed `today` are
-always re-evaluated, so the outcome is exactly that of a full re-evaluation (issue 15).
+always re-evaluated, so the outcome is exactly that of a full re-evaluation (issue 15). An answer's
+refresh starts at the item answered: an expression reads only case fields and the items before its
+own, so nothing earlier can change (unless an expression reads the clock, when the walk starts at
+the top). What depends only on the questionnaire — its items in order, their sections and options, the
+parsed expressions' clock reading — is found once per questionnaire (`_Shape`), not per interview.
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ from typing import Any
 
 from questionnaires.errors import AnswerError, ExpressionError, InterviewError
 from questionnaires.expressions import Context, Expression, evaluate, parse, truthy
-from questionnaires.model import MODES, SILENT_TYPES, Choice, Item, Questionnaire, Text, text_in
+from questionnaires.model import MODES, SILENT_TYPES, Choice, Item, Questionnaire, Text, derived, text_in
 from sampling.vocabulary import CHANNELS, DISTRICT_EN, DOMAINS, EVENT_TYPES
 
 MAX_TEXT_LENGTH = 5000
@@ -116,16 +120,14 @@ class Interview:
         self.today = today
         self.case: dict[str, Any] = {key: _normalise_case_value(value) for key, value in (case or {}).items()}
         self.events: list[Event] = []
-        self._items: tuple[Item, ...] = questionnaire.items
-        self._index = {item.name: index for index, item in enumerate(self._items)}
-        self._section = {
-            item.name: section.name for section in questionnaire.sections for item in section.items
-        }
+        self._shape = _Shape.of(questionnaire)
+        self._items: tuple[Item, ...] = self._shape.items
+        self._index = self._shape.index
+        self._section = self._shape.section
         self._answers: dict[str, Any] = {}
         self._computed: dict[str, Any] = {}
         self._relevant: dict[str, bool] = {}
         self._memo: dict[tuple[str, str, str], _Memo] = {}
-        self._choices: dict[str, tuple[Item, tuple[Choice, ...]]] = {}
         self._cursor: int | None = None
         for name, value in (answers or {}).items():
             if name not in self._index:
@@ -192,7 +194,6 @@ class Interview:
         twin._computed = dict(self._computed)
         twin._relevant = dict(self._relevant)
         twin._memo = {slot: memo.copy() for slot, memo in self._memo.items()}
-        twin._choices = dict(self._choices)
         return twin
 
     def resumed(self) -> Interview:
@@ -221,10 +222,28 @@ class Interview:
             return None
         return self._question(self._items[index])
 
+    def current_item(self) -> Item | None:
+        """The definition of the item to ask now (None when complete): `current()` without filling
+        its texts and building its options, for callers that need only its name or type."""
+        index = self._position()
+        if index is None or index >= len(self._items):
+            return None
+        return self._items[index]
+
+    def is_required(self, name: str) -> bool:
+        """Whether an answer to item `name` is required now (its `required` expression evaluated)."""
+        return self._required(self._items[self._index[name]])
+
     # --- acting ----------------------------------------------------------------------------
 
     def answer(self, value: Any) -> Question | None:
         """Check and store the answer to the current item, then move on; returns the next question."""
+        self.advance(value)
+        return self.current()
+
+    def advance(self, value: Any) -> Item | None:
+        """`answer` returning the next item's definition instead of its question (`current_item`):
+        the same checks, storing and events, for replaying answers that no one reads on a screen."""
         index = self._position()
         if index is None or index >= len(self._items):
             raise InterviewError("the interview is complete: there is nothing to answer")
@@ -248,7 +267,7 @@ class Interview:
         self._answers[name] = value
         self._cursor = None
         try:
-            self._refresh()
+            self._refresh(start=index)
         except ExpressionError as error:  # e.g. an answer so large that a later calculation overflows
             self._answers, self._computed, self._relevant, events, self._cursor = saved
             del self.events[events:]
@@ -257,7 +276,7 @@ class Interview:
                 item=name,
                 value=value,
             ) from None
-        return self.current()
+        return self.current_item()
 
     def back(self) -> Question:
         """Move to the previous answered item (its answer stays until it is answered again)."""
@@ -366,14 +385,39 @@ class Interview:
             )
         return env
 
-    def _refresh(self) -> None:
-        """Recompute relevance and calculations in order, clearing answers that became irrelevant."""
+    def _refresh(self, start: int = 0) -> None:
+        """Recompute relevance and calculations in order, clearing answers that became irrelevant.
+
+        From item `start` on (after an answer to it): the items before it read nothing that changed
+        and keep their state; their values only enter what later expressions see. From the top for
+        the reference engine and when an expression reads the clock."""
+        if not self._memoise or (self._shape.volatile and self.today is None):
+            start = 0
         env = dict(self.case)
+        position = 0
         for section in self.questionnaire.sections:
+            if start >= position + len(section.items):  # wholly before `start`: unchanged
+                for item in section.items:
+                    env[item.name] = (
+                        self._computed.get(item.name)
+                        if item.type in SILENT_TYPES
+                        else self._answers.get(item.name)
+                    )
+                position += len(section.items)
+                continue
             section_relevant = section.relevant is None or truthy(
                 self._eval_memo(section.relevant, env, ("section", section.name, "relevant"))
             )
             for item in section.items:
+                if position < start:  # before `start` in this section: unchanged
+                    position += 1
+                    env[item.name] = (
+                        self._computed.get(item.name)
+                        if item.type in SILENT_TYPES
+                        else self._answers.get(item.name)
+                    )
+                    continue
+                position += 1
                 relevant = section_relevant and (
                     item.relevant is None
                     or truthy(self._eval_memo(item.relevant, env, ("item", item.name, "relevant")))
@@ -428,11 +472,8 @@ class Interview:
         )
 
     def _options(self, item: Item) -> tuple[Choice, ...]:
-        """The item's options, built once per interview (they are pydantic models: not free to build)."""
-        known = self._choices.get(item.name)
-        if known is None or known[0] is not item:
-            known = self._choices[item.name] = (item, self.questionnaire.options(item))
-        return known[1]
+        """The item's options (built once per questionnaire: `Questionnaire.options`)."""
+        return self.questionnaire.options(item)
 
     def fill(self, text: str) -> str:
         """A text with `${name}` replaced by case fields and answers, shown in the interview's language."""
@@ -559,6 +600,41 @@ class Interview:
 #: Results the memo may hand out again: values that cannot be changed in place.
 _IMMUTABLE_RESULTS = frozenset({type(None), bool, int, float, str, date})
 _PLAIN_VALUES = frozenset({type(None), bool, int, str, date})
+
+
+class _Shape:
+    """What every interview of one questionnaire shares: its items in order, their positions and
+    sections, and whether any expression reads the clock. Found once per questionnaire object
+    (`model.derived`; questionnaires are immutable)."""
+
+    __slots__ = ("index", "items", "section", "volatile")
+
+    def __init__(self, questionnaire: Questionnaire) -> None:
+        self.items: tuple[Item, ...] = questionnaire.items
+        self.index = {item.name: index for index, item in enumerate(self.items)}
+        self.section = {
+            item.name: section.name for section in questionnaire.sections for item in section.items
+        }
+        sources = [section.relevant for section in questionnaire.sections]
+        sources += [source for item in self.items for source in (item.relevant, item.calculate)]
+        self.volatile = any(_reads_clock(source) for source in sources if source)
+
+    @staticmethod
+    def of(questionnaire: Questionnaire) -> _Shape:
+        table = derived(questionnaire)
+        shape = table.get("interview")
+        if shape is None:
+            shape = table["interview"] = _Shape(questionnaire)
+        return shape
+
+
+def _reads_clock(source: str) -> bool:
+    """Whether an expression calls today() (True where it does not parse: its error shows when it is
+    evaluated, and the refresh then walks every item, as before)."""
+    try:
+        return parse(source).volatile
+    except ExpressionError:
+        return True
 
 
 class _Memo:

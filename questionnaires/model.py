@@ -12,6 +12,7 @@ meaning. `dk` (说不清) and `refused` (拒答) are answers allowed per item by
 
 from __future__ import annotations
 
+import weakref
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -189,7 +190,20 @@ class Questionnaire(BaseModel):
         return item.scale or self.settings.rating_scale
 
     def options(self, item: Item) -> tuple[Choice, ...]:
-        """Every answer option an item offers, specials last: what a surveyor can pick from."""
+        """Every answer option an item offers, specials last: what a surveyor can pick from.
+
+        Built once per questionnaire and item (they are pydantic models: not free to build, and every
+        interview asks for them); an item that is not this questionnaire's own is built afresh."""
+        known = derived(self).setdefault("options", {})
+        cached = known.get(item.name)
+        if cached is not None and cached[0] is item:
+            return cached[1]
+        options = self._build_options(item)
+        if any(own is item for own in self.items):
+            known[item.name] = (item, options)
+        return options
+
+    def _build_options(self, item: Item) -> tuple[Choice, ...]:
         if item.type == "rating":
             scale = SCALES[self.scale_of(item)]
             base = tuple(
@@ -209,6 +223,28 @@ class Questionnaire(BaseModel):
     def new_version(self) -> Questionnaire:
         """An editable copy numbered version + 1 (the way to change a frozen questionnaire)."""
         return self.model_copy(update={"frozen": False, "version": self.version + 1})
+
+
+#: id(model) → (a weak reference to it, what was derived from it): see `derived`.
+_DERIVED: dict[int, tuple[weakref.ref[Any], dict[str, Any]]] = {}
+
+
+def derived(model: BaseModel) -> dict[str, Any]:
+    """A table for values computed from an immutable `model` (a questionnaire's options, the interview
+    engine's index of it), kept while the model lives. Not a model attribute: pydantic compares and
+    copies those, and a copy made by `model_copy(update=...)` must not inherit what it may change."""
+    key = id(model)
+    entry = _DERIVED.get(key)
+    if entry is not None and entry[0]() is model:
+        return entry[1]
+    table: dict[str, Any] = {}
+
+    def forget(reference: weakref.ref[Any]) -> None:
+        if _DERIVED.get(key, (None,))[0] is reference:
+            del _DERIVED[key]
+
+    _DERIVED[key] = (weakref.ref(model, forget), table)
+    return table
 
 
 def text_in(texts: Text, language: str, fallback: str = "zh") -> str:

@@ -598,13 +598,13 @@ def replay_answers(engine: questionnaires.Interview, answers: dict[str, Any]) ->
 
     An optional item the upload leaves out counts as not answered (a file made before the item was
     added to the questionnaire, e.g. `referral_consent`, still loads). Each step takes the next item
-    from the answer it gives (`answer` returns it), so no question is built twice."""
-    item = None if engine.complete else engine.current()
+    from the answer it gives (`advance` returns it), and no question is built: nobody reads its texts."""
+    item = engine.current_item()
     while item is not None:
-        if item.type == "note" or (item.name not in answers and item.required is False):
-            item = engine.answer(None)
+        if item.type == "note" or (item.name not in answers and not engine.is_required(item.name)):
+            item = engine.advance(None)
         elif item.name in answers:
-            item = engine.answer(answers[item.name])
+            item = engine.advance(answers[item.name])
         else:
             break
     extra = set(answers) - set(engine.answers)
