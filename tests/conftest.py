@@ -51,21 +51,16 @@ def _signing_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _component_scan_once() -> Iterator[None]:
-    """Every new AppTest scans the metadata of every installed distribution for Streamlit components
-    (~0.3 s of CPU, most of a short app test, and an app test opens one per tab and reload). The
-    installed packages do not change during a run, so the scan runs once and each AppTest gets its
-    result. Only when a collected test module imported Streamlit (a pure-library run stays light)."""
+def _streamlit_once() -> Iterator[None]:
+    """AppTests share one component scan and one compiled copy of each script (tests/streamlit_once.py);
+    only when a collected test module imported Streamlit (a pure-library run stays light)."""
     if "streamlit" not in sys.modules:
         yield
         return
-    from streamlit.components.v2 import manifest_scanner
+    from tests import streamlit_once
 
-    original = manifest_scanner.scan_component_manifests
-    found = original()
-    manifest_scanner.scan_component_manifests = lambda *_args, **_kwargs: list(found)
-    yield
-    manifest_scanner.scan_component_manifests = original
+    with streamlit_once.shared():
+        yield
 
 
 @pytest.fixture(scope="session")
