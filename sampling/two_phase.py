@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -55,6 +56,7 @@ from sampling.design import SampleDesign, draw_design
 from sampling.errors import DesignError
 from sampling.exclusions import Exclusions
 from sampling.power import completes_for_inflation, unit_alpha
+from sampling.screening import EvidenceConstants, category_scores, level_offset, top_thresholds, unit_scores
 from sampling.selection import check_seed, prepare_units, random_stream
 
 PHASE2_STREAM = "phase2:"
@@ -75,8 +77,62 @@ class PhaseTwoRule(BaseModel):
     power: float = Field(default=0.8, gt=0, lt=1)
     response_rate: float = Field(default=0.6, gt=0, le=1)  # expected, for turning completes into cases
 
+    # which rule: "rate" clears on the phase-1 rate alone (the first rule, the default of stored designs);
+    # "evidence" screens on all the phase-1 evidence (``sampling.screening``)
+    kind: Literal["rate", "evidence"] = "rate"
+    constants: EvidenceConstants = Field(default_factory=EvidenceConstants)  # the evidence rule's nuisances
+    select: Literal["top", "threshold"] = (
+        "top"  # evidence rule: the `top` highest scores, or score ≥ `threshold`
+    )
+    top: int = Field(default=12, ge=1)
+    threshold: float = 2.0  # nats of log likelihood ratio
+
+    def decide(self, evidence: pd.DataFrame, counts: pd.DataFrame | None, audited: list[str]) -> pd.DataFrame:
+        """Per stratum: ``selected`` (phase 2 or not) and, for the evidence rule, ``score`` and the
+        unit's ``threshold`` (selected ⇔ score ≥ threshold; a function of the other units' scores under
+        ``select="top"``). ``counts``: strata × ``screening.CATEGORIES`` (evidence rule only)."""
+        audit = pd.Series(evidence.index.isin(audited), index=evidence.index)
+        if self.kind == "rate":
+            chosen = self.selected(evidence["x"], evidence["r"], evidence)
+            return pd.DataFrame({"selected": chosen & audit.to_numpy()}, index=evidence.index)
+        if counts is None:
+            raise DesignError("the evidence rule needs each unit's phase-1 counts by category")
+        scores = unit_scores(counts, evidence, self.constants, self.inflation)
+        if self.select == "top":
+            thresholds = top_thresholds(scores, audit, self.top)
+        else:
+            fixed = math.ceil(round(self.threshold / self.constants.step, 9))
+            thresholds = pd.Series(np.where(audit, fixed, np.iinfo(np.int64).max // 4), index=evidence.index)
+        return pd.DataFrame(
+            {
+                "selected": audit & (scores >= thresholds),
+                "score": scores,
+                "threshold": thresholds.astype("int64"),
+            }
+        )
+
+    def category_scores(self, evidence_row: pd.Series) -> dict[str, int]:
+        """The evidence rule's integer score of each category for one stratum (its domain, system rate)."""
+        domain = evidence_row.get("domain")
+        return category_scores(
+            self.constants,
+            None if domain is None else str(domain),
+            evidence_row["system_rate"],
+            self.inflation,
+        )
+
+    def level_offset(self, evidence_row: pd.Series) -> int:
+        """The evidence rule's score of a unit before any callback (its published level), in steps."""
+        domain = evidence_row.get("domain")
+        return level_offset(
+            self.constants,
+            None if domain is None else str(domain),
+            evidence_row["system_rate"],
+            self.inflation,
+        )
+
     def selected(self, x: np.ndarray, r: np.ndarray, evidence: pd.DataFrame) -> np.ndarray:
-        """True = suspicious or inconclusive (phase 2), False = cleared. Row-wise in (x, r)."""
+        """The rate rule: True = suspicious or inconclusive (phase 2), False = cleared. Row-wise in (x, r)."""
         x, r = np.asarray(x, dtype=float), np.asarray(r, dtype=float)
         p1 = np.clip(honest_rate(evidence, self.honest_gap) - self.inflation, 0.0, 1.0)
         p1 = np.broadcast_to(p1, np.broadcast_shapes(x.shape, r.shape, p1.shape))
@@ -238,46 +294,119 @@ def phase_two_cases(
     return pd.concat(parts, ignore_index=True)
 
 
-def _split_probabilities(
-    counts: tuple[int, int, int], m: int, x_of: Callable[[np.ndarray, np.ndarray], np.ndarray]
+def split_shares(
+    counts: np.ndarray | list[int], m: int, selects: Callable[[np.ndarray], np.ndarray]
 ) -> tuple[np.ndarray, float]:
-    """E[phase-1 count of each category | the split selects] / category count, and P(selects).
+    """P(a case of each category was in phase 1 | final sample, the rule selects), and P(selects).
 
-    ``counts`` = (satisfied, unsatisfied, none) in the final sample; ``x_of(a, r)`` the rule on a
-    phase-1 satisfied count a and answered count r (vectorised).
+    Any finite set of categories: ``counts`` are the final sample's counts by category (n = Σ counts),
+    phase 1 an SRS of m of them, and ``selects(a)`` the rule on a matrix of phase-1 count vectors (one
+    row each, vectorised). Every phase-1 count vector is enumerated with its multivariate
+    hypergeometric probability — exact for any rule that is a function of the phase-1 counts; the
+    number of vectors grows fast with categories, so a rule on an additive integer score should use
+    ``score_split_shares`` (a dynamic programme).
     """
-    s, u, o = counts
-    a = np.arange(0, s + 1)[:, None]
-    b = np.arange(0, u + 1)[None, :]
-    c = m - a - b
-    valid = (c >= 0) & (c <= o)
-    c = np.where(valid, c, 0)
-    log_p = _log_comb(s, a) + _log_comb(u, b) + _log_comb(o, c) - _log_comb(s + u + o, np.array(m))
-    a_full, r_full = np.broadcast_to(a, c.shape), np.broadcast_to(a + b, c.shape)
-    prob = np.where(valid & x_of(a_full, r_full), np.exp(log_p), 0.0)
+    counts = np.asarray(counts, dtype=np.int64)
+    vectors = np.zeros((1, 0), dtype=np.int64)
+    left = int(counts.sum())
+    for n_c in counts:
+        left -= int(n_c)
+        taken = vectors.sum(axis=1)
+        a = np.arange(0, min(int(n_c), m) + 1)
+        grown = np.concatenate(
+            [np.repeat(vectors, len(a), axis=0), np.tile(a, len(vectors))[:, None]], axis=1
+        )
+        total = np.repeat(taken, len(a)) + np.tile(a, len(vectors))
+        vectors = grown[(total <= m) & (total + left >= m)]
+    log_p = _log_comb(counts[None, :], vectors).sum(axis=1) - _log_comb(int(counts.sum()), np.array(m))
+    prob = np.where(np.asarray(selects(vectors), dtype=bool), np.exp(log_p), 0.0)
     total = float(prob.sum())
     if total <= 0:
-        return np.full(3, np.nan), 0.0
-    expected = np.array([(prob * a).sum(), (prob * b).sum(), (prob * c).sum()]) / total
-    present = np.array(counts, dtype=float)
-    share = np.divide(expected, present, out=np.full(3, np.nan), where=present > 0)
+        return np.full(len(counts), np.nan), 0.0
+    expected = (prob[:, None] * vectors).sum(axis=0) / total
+    share = np.divide(expected, counts, out=np.full(len(counts), np.nan), where=counts > 0)
     return share, total
 
 
-def _log_comb(n: int, k: np.ndarray) -> np.ndarray:
+def score_split_shares(
+    counts: np.ndarray | list[int], scores: np.ndarray | list[int], m: int, threshold: int
+) -> tuple[np.ndarray, float]:
+    """``split_shares`` for the rule "Σ_c scores_c a_c ≥ threshold" (integer scores), by dynamic
+    programming over the categories: T[j, s] = the number of j-case subsets with score s. P(a given
+    case of category c is in phase 1 | selects) = #(m-subsets holding it that select) / #(selecting
+    m-subsets), the numerator the same count over the other n − 1 cases with m − 1 places and the
+    threshold lowered by scores_c. Exact (counts are whole numbers below 2⁵³ up to n ≈ 60, and keep
+    16 significant digits beyond); cost ~ categories² × n × m × score range.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    scores = np.asarray(scores, dtype=np.int64)
+    selecting = _at_least(_subset_counts(counts, scores, m), m, threshold)
+    if selecting <= 0:
+        return np.full(len(counts), np.nan), 0.0
+    share = np.full(len(counts), np.nan)
+    for c in np.flatnonzero(counts > 0):
+        fewer = counts.copy()
+        fewer[c] -= 1
+        share[c] = (
+            _at_least(_subset_counts(fewer, scores, m - 1), m - 1, threshold - int(scores[c])) / selecting
+        )
+    total = selecting / math.comb(int(counts.sum()), m)
+    return share, total
+
+
+def _subset_counts(counts: np.ndarray, scores: np.ndarray, m: int) -> tuple[np.ndarray, int]:
+    """T[j, s − low]: the number of j-case subsets (j ≤ m) with score s, and the offset low."""
+    present = scores[counts > 0]
+    low = m * min(int(present.min(initial=0)), 0)  # at most m cases: the reachable scores
+    high = m * max(int(present.max(initial=0)), 0)
+    width = high - low + 1
+    table = np.zeros((m + 1, width))
+    table[0, -low] = 1.0
+    for n_c, w in zip(counts, scores, strict=True):
+        if n_c == 0:
+            continue
+        grown = np.zeros_like(table)
+        for a in range(0, min(int(n_c), m) + 1):
+            shift = int(a * w)
+            part = math.comb(int(n_c), a) * table[: m + 1 - a]
+            if shift >= 0:
+                grown[a:, shift:] += part[:, : width - shift]
+            else:
+                grown[a:, :shift] += part[:, -shift:]
+        table = grown
+    return table, low
+
+
+def _at_least(table: tuple[np.ndarray, int], j: int, threshold: int) -> float:
+    counts, low = table
+    if j < 0:
+        return 0.0
+    start = max(int(threshold) - low, 0)
+    return float(counts[j, start:].sum())
+
+
+def _log_comb(n: int | np.ndarray, k: np.ndarray) -> np.ndarray:
     """log C(n, k) for whole k in 0..n."""
     k = np.asarray(k, dtype=float)
-    return special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
+    return (
+        special.gammaln(np.asarray(n) + 1) - special.gammaln(k + 1) - special.gammaln(np.asarray(n) - k + 1)
+    )
 
 
 def rao_blackwell_weights(
-    cases: pd.DataFrame, evidence: pd.DataFrame, allocation: pd.Series, rule: Rule
+    cases: pd.DataFrame, evidence: pd.DataFrame, allocation: pd.Series, rule: Rule | PhaseTwoRule
 ) -> pd.Series:
     """Design weights of every released case after two phases (index of ``cases``).
 
-    ``cases``: stratum, phase (1 or 2), outcome (satisfied / unsatisfied / none). Strata without a
-    phase 2 get N_h/m; expanded strata the Rao–Blackwell weights of the module docstring.
+    ``cases``: stratum, phase (1 or 2), outcome (satisfied / unsatisfied / none) and, for the
+    evidence rule, ``category``. ``rule``: a ``PhaseTwoRule`` or a row-wise rate rule ``(x, r,
+    evidence) → selected``. Strata without a phase 2 get N_h/m; expanded strata the Rao–Blackwell
+    weights of the module docstring. For the evidence rule the cases' categories enter through their
+    integer scores (cases of equal score are exchangeable for the rule) and the unit's threshold is
+    ``evidence["threshold"]``.
     """
+    scored = isinstance(rule, PhaseTwoRule) and rule.kind == "evidence"
+    rate_rule = rule.selected if isinstance(rule, PhaseTwoRule) else rule
     weights = pd.Series(np.nan, index=cases.index, dtype=float)
     for key, group in cases.groupby("stratum", sort=False):
         N = float(evidence.at[key, "N_h"])
@@ -286,18 +415,28 @@ def rao_blackwell_weights(
         if int(allocation.get(key, 0)) <= 0 or (group["phase"] == 2).sum() == 0:
             weights[group.index] = N / m if m else np.nan
             continue
-        counts = tuple(int((group["outcome"] == name).sum()) for name in ("satisfied", "unsatisfied", "none"))
-        row = evidence.loc[[key]]
+        if scored:
+            table = rule.category_scores(evidence.loc[key])
+            case_scores = group["category"].map(table).to_numpy(np.int64)
+            classes, category = np.unique(case_scores, return_inverse=True)
+            counts = np.bincount(category, minlength=len(classes))
+            cut = int(evidence.at[key, "threshold"]) - rule.level_offset(evidence.loc[key])
+            share, total = score_split_shares(counts, classes, m, cut)
+        else:
+            names = ("satisfied", "unsatisfied", "none")
+            counts = np.array([int((group["outcome"] == name).sum()) for name in names])
+            row = evidence.loc[[key]]
 
-        def decides(a: np.ndarray, r: np.ndarray, row: pd.DataFrame = row) -> np.ndarray:
-            return np.asarray(rule(a.ravel(), r.ravel(), row), dtype=bool).reshape(a.shape)
+            def decides(a: np.ndarray, row: pd.DataFrame = row) -> np.ndarray:
+                x, r = a[:, 0], a[:, 0] + a[:, 1]
+                return np.asarray(rate_rule(x, r, row), dtype=bool)
 
-        share, total = _split_probabilities(counts, m, decides)
+            share, total = split_shares(counts, m, decides)
+            category = group["outcome"].map({name: i for i, name in enumerate(names)}).to_numpy()
         if total <= 0:
             raise DesignError(
                 f"stratum {key!r}: no split of its cases selects it for phase 2; the rule changed?"
             )
-        category = group["outcome"].map({"satisfied": 0, "unsatisfied": 1, "none": 2}).to_numpy()
         weights[group.index] = N / m * share[category]
     return weights
 

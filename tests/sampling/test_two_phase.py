@@ -15,6 +15,7 @@ import pytest
 from scipy import stats
 
 from sampling.errors import DesignError
+from sampling.screening import top_thresholds
 from sampling.two_phase import (
     PhaseTwoRule,
     combination_p_values,
@@ -24,6 +25,8 @@ from sampling.two_phase import (
     planned_need,
     pooled_weights,
     rao_blackwell_weights,
+    score_split_shares,
+    split_shares,
 )
 
 # ten people of one unit: outcome category and some other answer (e.g. 知晓 12348) to estimate
@@ -203,3 +206,190 @@ def test_a_per_unit_honest_rate_moves_what_counts_as_cleared():
     assert decided[0] == (stats.binom.sf(10, 12, 0.85) > 0.20)
     assert decided[1] == (stats.binom.sf(10, 12, 0.70) > 0.20)
     assert decided[0] and not decided[1]
+
+
+# --- the evidence rule: any number of categories, a score on all of phase 1's evidence -----------------
+
+
+def brute_force_shares(categories: np.ndarray, m: int, selects) -> tuple[np.ndarray, float]:
+    """P(a case of each category is in phase 1 | selects) and P(selects), over every m-subset."""
+    n = len(categories)
+    hits, inside = 0, np.zeros(n)
+    for subset in itertools.combinations(range(n), m):
+        vector = np.bincount(categories[list(subset)], minlength=categories.max() + 1)
+        if selects(vector[None, :])[0]:
+            hits += 1
+            inside[list(subset)] += 1
+    subsets = len(list(itertools.combinations(range(n), m)))
+    share = np.array([inside[categories == c].mean() / hits for c in range(categories.max() + 1)])
+    return share, hits / subsets
+
+
+def test_the_split_enumeration_is_exact_for_any_rule_on_five_categories():
+    categories = np.array([0, 0, 0, 1, 1, 2, 3, 3, 4])
+    counts = np.bincount(categories)
+
+    def uneven(v: np.ndarray) -> np.ndarray:  # not a score: a product and a maximum
+        return (v[:, 1] * v[:, 3] >= 1) | (v.max(axis=1) >= 3)
+
+    share, total = split_shares(counts, 4, uneven)
+    expected_share, expected_total = brute_force_shares(categories, 4, uneven)
+    assert total == pytest.approx(expected_total, abs=1e-12)
+    assert share == pytest.approx(expected_share, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_score_programme_equals_every_subset_counted_one_by_one(seed):
+    rng = np.random.default_rng(seed)
+    categories = rng.integers(0, 6, 11)
+    categories = np.unique(categories, return_inverse=True)[1]
+    scores = rng.integers(-7, 12, categories.max() + 1)
+    threshold = int(rng.integers(-5, 15))
+
+    def scored(v: np.ndarray) -> np.ndarray:
+        return v @ scores >= threshold
+
+    share, total = score_split_shares(np.bincount(categories), scores, 5, threshold)
+    expected_share, expected_total = brute_force_shares(categories, 5, scored)
+    assert total == pytest.approx(expected_total, abs=1e-12)
+    if expected_total > 0:
+        assert share == pytest.approx(expected_share, abs=1e-12)
+
+
+# two small units; each case: its category (system rating / answer / sign / staff asked)
+UNIT_CASES = {
+    "a": ["S/sat/-/-", "S/unsat/other/asked", "S/unsat/-/-", "s/unsat/-/-", "S/dk/not_rated/-", "S/none/-/-"],
+    "b": ["S/sat/-/-", "S/sat/-/asked", "S/unsat/-/-", "s/sat/-/-", "S/sat/absent/-"],
+}
+UNIT_M = {"a": 3, "b": 2}
+
+
+def unit_evidence() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "N_h": [6, 5],
+            "M_h": [3, 2],
+            "m": [3, 2],
+            "system_rate": [0.9, 0.8],
+            "domain": ["律师", "公证"],
+        },
+        index=["a", "b"],
+    )
+
+
+def enumerate_two_units(rule: PhaseTwoRule) -> dict[str, tuple[float, float]]:
+    """Exact E[Σ w·satisfied] and E[Σ w·(case number)] per unit over every phase-1 draw of both units
+    and every phase-2 draw of the selected one, with the rule, allocation and weights of the library
+    (each computed once per distinct multiset of categories: the draws only differ in which cases)."""
+    from functools import cache
+
+    from sampling.screening import category_counts
+
+    evidence = unit_evidence()
+
+    @cache
+    def decide(labels_a: tuple[str, ...], labels_b: tuple[str, ...]) -> tuple[pd.Series, pd.Series]:
+        phase1 = pd.DataFrame(
+            {"stratum": ["a"] * len(labels_a) + ["b"] * len(labels_b), "category": labels_a + labels_b}
+        )
+        decision = rule.decide(evidence, category_counts(phase1, evidence.index), ["a", "b"])
+        k = phase_two_allocation(evidence, decision["selected"], pd.Series({"a": 2, "b": 2}), 2)
+        return decision["threshold"], k
+
+    @cache
+    def weights(unit: str, first: tuple[str, ...], second: tuple[str, ...], threshold: int, k: int) -> dict:
+        labels = first + second
+        cases = pd.DataFrame(
+            {
+                "stratum": unit,
+                "phase": [1] * len(first) + [2] * len(second),
+                "category": labels,
+                "outcome": ["satisfied" if "/sat/" in c else "none" for c in labels],
+            }
+        )
+        ev = evidence.assign(threshold=threshold)
+        w = rao_blackwell_weights(cases, ev, pd.Series({unit: k}), rule)
+        return dict(zip(labels, w, strict=True))  # equal categories, equal weights
+
+    value = {u: np.arange(1.0, len(c) + 1) for u, c in UNIT_CASES.items()}
+    expected = {u: [0.0, 0.0] for u in UNIT_CASES}
+    firsts = {u: list(itertools.combinations(range(len(c)), UNIT_M[u])) for u, c in UNIT_CASES.items()}
+    for first_a, first_b in itertools.product(firsts["a"], firsts["b"]):
+        first = {"a": first_a, "b": first_b}
+        p_first = 1 / (len(firsts["a"]) * len(firsts["b"]))
+        labels = {u: tuple(sorted(UNIT_CASES[u][i] for i in first[u])) for u in first}
+        thresholds, k = decide(labels["a"], labels["b"])
+        for u in first:
+            rest = [i for i in range(len(UNIT_CASES[u])) if i not in first[u]]
+            seconds = list(itertools.combinations(rest, int(k[u])))
+            for second in seconds:
+                chosen = list(first[u]) + list(second)
+                later = tuple(sorted(UNIT_CASES[u][i] for i in second))
+                w = weights(u, labels[u], later, int(thresholds[u]), int(k[u]))
+                p = p_first / len(seconds)
+                expected[u][0] += p * sum(w[UNIT_CASES[u][i]] for i in chosen if "/sat/" in UNIT_CASES[u][i])
+                expected[u][1] += p * sum(w[UNIT_CASES[u][i]] * value[u][i] for i in chosen)
+    return {u: (e[0], e[1]) for u, e in expected.items()}
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"select": "top", "top": 1}, {"select": "threshold", "threshold": 0.5}],
+    ids=["the most suspicious unit", "a fixed threshold"],
+)
+def test_the_evidence_rule_weights_estimate_every_total_without_bias_exactly(options):
+    rule = PhaseTwoRule(kind="evidence", **options)
+    expected = enumerate_two_units(rule)
+    for unit, cases in UNIT_CASES.items():
+        satisfied = sum("/sat/" in c for c in cases)
+        assert expected[unit][0] == pytest.approx(satisfied, abs=1e-12)
+        assert expected[unit][1] == pytest.approx(len(cases) * (len(cases) + 1) / 2, abs=1e-12)
+
+
+def test_the_evidence_rule_expands_a_unit_in_some_draws_and_not_in_others():
+    """The exactness test above is not vacuous: the rule's decision varies with the phase-1 draw."""
+    from sampling.screening import category_counts
+
+    rule = PhaseTwoRule(kind="evidence", select="top", top=1)
+    decisions = set()
+    for first in itertools.combinations(range(len(UNIT_CASES["a"])), 3):
+        phase1 = pd.DataFrame(
+            [{"stratum": "a", "category": UNIT_CASES["a"][i]} for i in first]
+            + [{"stratum": "b", "category": UNIT_CASES["b"][i]} for i in (0, 1)]
+        )
+        decision = rule.decide(unit_evidence(), category_counts(phase1, unit_evidence().index), ["a", "b"])
+        decisions.add(tuple(decision["selected"]))
+    assert decisions == {(True, False), (False, True)}
+
+
+def test_a_unit_is_among_the_top_j_exactly_when_its_score_reaches_a_threshold_set_by_the_others():
+    scores = pd.Series({"a": 5, "b": 3, "c": 3, "d": 7, "e": 3}, dtype="int64")
+    candidates = pd.Series(True, index=scores.index)
+    for unit in scores.index:
+        thresholds = []
+        for own in range(0, 10):
+            trial = scores.copy()
+            trial[unit] = own
+            ranked = sorted(trial.index, key=lambda k: (-trial[k], k))[:3]
+            thresholds.append(top_thresholds(trial, candidates, 3)[unit])
+            assert (unit in ranked) == (own >= top_thresholds(trial, candidates, 3)[unit])
+        assert len(set(thresholds)) == 1  # the threshold does not move with the unit's own score
+
+
+def test_a_discordant_answer_with_a_sign_and_staff_asking_weighs_towards_inflation():
+    scores = PhaseTwoRule(kind="evidence").category_scores(pd.Series({"system_rate": 0.9, "domain": "律师"}))
+    assert scores["S/unsat/other/asked"] > scores["S/unsat/-/-"] > 0 > scores["S/sat/-/-"]
+    assert scores["S/none/-/-"] == 0 and scores["s/none/-/-"] == 0
+
+
+def test_a_published_rate_honest_units_of_its_domain_rarely_reach_raises_the_score_before_any_callback():
+    from sampling.screening import EvidenceConstants, level_offset
+
+    constants = EvidenceConstants(level_prior={"律师": (0.85, 40.0)})
+    assert level_offset(constants, "律师", 0.97, 0.10) > 0 > level_offset(constants, "律师", 0.80, 0.10)
+    assert level_offset(constants, "公证", 0.97, 0.10) == 0  # no law for that domain: no level evidence
+
+
+def test_a_rule_stored_before_the_evidence_rule_still_reads_as_the_rate_rule():
+    stored = {"inflation": 0.1, "level": 0.2, "honest_gap": 0.0, "q": 0.1, "power": 0.8, "response_rate": 0.6}
+    assert PhaseTwoRule.model_validate(stored).kind == "rate"
