@@ -275,28 +275,31 @@ def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, com
     previous = None
     # integrity backgrounds: a beta-binomial per sign and domain, fitted on every surveyed unit with the
     # likelihood truncated at each unit's upper tail (`unit_model.fit_background`) — robust to the faulty
-    # units among them by construction, so it does not depend on which units are flagged
-    backgrounds = {}
+    # units among them by construction, so it does not depend on which units are flagged; each unit is
+    # tested against its domain's background fitted without it (`unit_model.held_out_backgrounds`)
+    backgrounds, held_out = {}, {}
     if has_signs:
         pool = surveyed & (result["interviews"] > 0)
         for s in SIGNS:
-            backgrounds[s] = um.fit_background(
+            held_out[s] = um.held_out_backgrounds(
                 result.loc[pool, s],
                 result.loc[pool, "interviews"],
                 result.loc[pool, "domain"].astype(str),
                 method="truncated" if s in um.PROXY_SIGNS else "divergence",
             )
+            backgrounds[s] = held_out[s].full
     integrity_p = pd.Series(np.nan, index=result.index)
     asked_p = pd.Series(np.nan, index=result.index)
     for key in result.index[surveyed & (result["interviews"] > 0)] if has_signs else []:
         m, domain = int(result.at[key, "interviews"]), counts.at[key, "domain"]
-        laws = {s: backgrounds[s].law(domain, m) for s in SIGNS}
+        mine = {s: held_out[s][key] for s in SIGNS}
+        laws = {s: mine[s].law(domain, m) for s in SIGNS}
         for s in SIGNS:
             sign_p[s][key] = float(laws[s][int(result.at[key, s]) :].sum())
         if tested[key]:
-            weights = um.likelihood_ratio_weights(backgrounds, domain)
+            weights = um.likelihood_ratio_weights(mine, domain)
             score = um.integrity_score({s: result.at[key, s] for s in SIGNS}, weights)
-            integrity_p[key] = um.integrity_p_value(score, um.integrity_law(m, domain, backgrounds, weights))
+            integrity_p[key] = um.integrity_p_value(score, um.integrity_law(m, domain, mine, weights))
             asked_p[key] = um.sign_mid_p(int(result.at[key, "staff_asked"]), laws["staff_asked"])
     for _ in range(max_rounds):
         # the rate null from every surveyed unit (small ones too: pooled tables carry their information,
