@@ -74,6 +74,13 @@ def simulate(scenario: Scenario, seed: int) -> SimulatedStudy:
     if scenario.inflated_share > 0 and not bad.any():
         bad[rng.choice(np.flatnonzero(~small))] = True
     mechanism = np.array(scenario.mechanisms)[rng.integers(0, len(scenario.mechanisms), k)]
+    # misspecifications no model assumes, from streams of their own (the other draws stay as they were):
+    # a share of honest units from a second, high-rate component; honest gaps that vary by unit
+    extra_rng = np.random.default_rng([seed, 1])
+    high = ~bad & (extra_rng.random(k) < scenario.extra.get("high_share", 0.0))
+    high_rate = scenario.extra.get("high_rate", 0.97)
+    p_true = np.where(high, extra_rng.beta(high_rate * 100, (1 - high_rate) * 100, k), p_true)
+    unit_mode = extra_rng.normal(0.0, scenario.extra.get("unit_mode_sd", 0.0), k)
     # inflating units are no better than others and leave room for the inflation planted
     p_true = np.where(bad, np.minimum(p_true, 0.97 - scenario.inflation), p_true)
     unit_of = np.repeat(np.arange(k), size)
@@ -107,7 +114,7 @@ def simulate(scenario: Scenario, seed: int) -> SimulatedStudy:
         }
     )
     # callback answer: the true opinion, after the honest mode effect and recall noise
-    mode = np.asarray(scenario.mode_effect)[domain_of][unit_of]
+    mode = (np.asarray(scenario.mode_effect)[domain_of] + unit_mode)[unit_of]
     p_flip_down = np.clip(-mode / np.maximum(p_true[unit_of], 1e-9), 0, 1)
     p_flip_up = np.clip(mode / np.maximum(1 - p_true[unit_of], 1e-9), 0, 1)
     callback_sat = np.where(true_sat, rng.random(e) >= p_flip_down, rng.random(e) < p_flip_up)
@@ -156,7 +163,7 @@ def simulate(scenario: Scenario, seed: int) -> SimulatedStudy:
         {
             "background": background,
             "true_rate": pd.Series(true_sat).groupby(unit_of).mean().reindex(range(k)).to_numpy(),
-            "mode": np.asarray(scenario.mode_effect)[domain_of],
+            "mode": np.asarray(scenario.mode_effect)[domain_of] + unit_mode,
             "inflated": bad,
         },
         index=pd.Index(names, name="organisation_id"),
@@ -301,6 +308,11 @@ SCENARIOS: dict[str, Scenario] = {
             "honest_all", small_share=0.3, domain_rates=HONEST_DOMAINS, mode_effect=(-0.03,) * 4,
             dissatisfied_response=0.5,
         ),
+        # misspecified honest worlds (`extra`): offices that rate at the window with staff present have
+        # larger honest gaps (unit mode effects sd 4 points), and a fifth of the units come from a
+        # second component of rates near 97%
+        Scenario("honest_unit_gaps", mode_effect=(-0.03,) * 4, extra={"unit_mode_sd": 0.04}),
+        Scenario("honest_high_rate_units", domain_rates=HONEST_DOMAINS, extra={"high_share": 0.2, "high_rate": 0.97}),
         Scenario("inflate_+5", inflated_share=0.15, inflation=0.05, mode_effect=(-0.03,) * 4),
         Scenario("inflate_+10", inflated_share=0.15, inflation=0.10, mode_effect=(-0.03,) * 4),
         Scenario("inflate_+20", inflated_share=0.15, inflation=0.20, mode_effect=(-0.03,) * 4),

@@ -1,0 +1,774 @@
+"""Empirical-Bayes posterior of unit inflation: each unit's probability of being honest (local fdr),
+its inflation with a credible interval, and which evidence drives it — issue 10, the hierarchical model.
+
+Why: the empirical-null tests of `analysis.units` are valid but read each piece of evidence on its own
+and throw away how the pieces fit together (a dissatisfied answer *and* "someone else rated" on the
+same record; a published rate that only an inflating unit of the domain reaches). The Bayes oracle
+(`tests/analysis/verdict_oracle.py`) that knows the data-generating model finds twice as many inflating
+units at the same FDR. This module is that oracle with every known parameter replaced by an estimate
+from the study's own units (Efron-style g-modelling):
+
+- **Honest unit of domain d.** True rate p ~ Beta(m_d κ, (1 − m_d) κ) (per-domain mean, one
+  concentration); the census S of N ~ Bin(N, p); the system rating is the truth. A respondent whose
+  record is rated satisfied answers not satisfied with the unit's own probability e ~ Beta(μ_d, κ_e)
+  (the honest gap: mode, recall, rating at the window — varying by unit), dk with dk1_d; a record
+  rated not satisfied carries no evidence (the same law in every model). `who_rated` is answered
+  self / dk / not_rated / other with per-domain shares, the last two scaled by the unit's own
+  multiplier b ~ Gamma(κ_b, 1/κ_b) (honest units differ in how often others rate for them). "Staff
+  asked for a rating" and "service never happened / not me" are beta-binomial backgrounds
+  (`analysis.unit_model.fit_background`: minimum divergence and truncated likelihood, robust to the
+  inflating minority).
+- **Inflating unit** — a component per mechanism and size: truly unsatisfied records turned to
+  satisfied so that the published rate rises by δ (`coached`: citizens coached, staff ask at a raised
+  rate or not at all ("silent"); `proxy`: turned records rated by someone else; `unrated`: a default
+  rating where none was given), δ on `DELTAS`; `proxy_share`: a share φ of all events rated by staff.
+  A turned record's callback answer is that of a truly unsatisfied client; its `who_rated` answer
+  follows `TURNED_WHO` (the fixtures' and field's figures — an assumption about the alternative).
+- **Mixing weights** over the components and the honest share π0 by EM (NPMLE on the grid of
+  components); the honest nuisance parameters are re-fitted with each unit weighted by its posterior
+  probability of being honest, so the inflating units do not widen the honest laws. π0 is then
+  raised to the largest value the data do not reject (one-sided profile likelihood at `pi0_level`):
+  a conservative π0, never below what the data support.
+- **Per unit**: lfdr = P(honest | data), Sun & Cai's rule (flag the smallest lfdr while their mean
+  ≤ q), the posterior mean inflation (points of the published rate) and a credible interval, and the
+  log Bayes factors of each piece of evidence against the unit's most probable inflating component
+  (`bf_*` columns; `driver` is the largest).
+
+`census_level` decides whether the published rate itself is evidence (a rate honest units of the
+domain rarely reach). With it off, every likelihood is conditioned on the census: a unit is suspect
+only for what its callbacks and signs say given its rate. Either way a unit is never flagged on the
+level alone — the callbacks decide (`tests/analysis/test_unit_posterior.py`).
+
+Insufficient evidence (fewer than `min_respondents` answering respondents, or at most `min_events`
+rated events) is neither flagged nor cleared: lfdr NaN. Everything is vectorised over a grid of
+(p, e, b) per domain; a 60-unit study takes about a second of CPU.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special, stats
+
+from analysis.errors import AnalysisError
+from analysis.headline import satisfaction_indicator
+from analysis.unit_model import Background, fit_background
+from sampling.vocabulary import DEFAULT_SATISFIED_CODES
+
+ANSWERS = ("sat", "not", "none")
+WHO = ("self", "dk", "not_rated", "other")
+#: What a citizen answers to `who_rated` when someone else rated / when nobody rated and the system
+#: holds a default (self, dk, not_rated, other): `fixtures.simulate.WHO_RATED_ANSWERS`, the field's
+#: figures. The alternative's shape — a wrong one costs power, it is not what the honest null rests on.
+TURNED_WHO = {"proxy": (0.05, 0.10, 0.25, 0.60), "unrated": (0.05, 0.15, 0.75, 0.05)}
+#: Inflation sizes (points of the published rate) of the turned-record mechanisms.
+DELTAS = (0.05, 0.10, 0.15, 0.20, 0.30)
+#: Shares of all events rated by staff (proxy rating, 代评).
+PROXY_SHARES = (0.10, 0.20, 0.30, 0.50)
+#: "Staff asked for a rating" in a coaching unit (besides "silent": at the honest rate).
+COACHED_ASK = (0.15, 0.30, 0.50)
+#: A turned (intercepted or default) record's interview says "service never happened / not me" this
+#: much more often than an honest one (`analysis.unit_model.INTERCEPTED`).
+TURNED_DENIED = 0.03
+#: Pseudo-observations of the overall share mixed into each domain's share of an answer.
+DOMAIN_PRIOR = 50.0
+#: The true rate's grid: fine for the census (a 400-record census resolves about 0.02), coarse for the
+#: interviews, whose likelihood is smooth in p (interpolated between the coarse points).
+P_GRID = np.linspace(0.0025, 0.9975, 200)
+P_COARSE = np.linspace(0.0025, 0.9975, 34)
+_LEFT = np.clip(np.searchsorted(P_COARSE, P_GRID, side="right") - 1, 0, P_COARSE.size - 2)
+_FRACTION = (P_GRID - P_COARSE[_LEFT]) / (P_COARSE[_LEFT + 1] - P_COARSE[_LEFT])
+E_NODES, B_NODES = 6, 8
+#: Least over-dispersion of the who_rated multiplier b ~ Gamma(κ_b, 1/κ_b): κ_b ≤ this (CV ≥ 0.2).
+WHO_SHAPE_MAX = 25.0
+EVIDENCE = ("level", "rate_gap", "rated_by_other", "not_rated", "staff_asked", "service_denied")
+
+
+# ------------------------------------------------------------------------------------------- evidence
+def unit_evidence(
+    frame: pd.DataFrame,
+    interviews: pd.DataFrame,
+    unit: str = "organisation_id",
+    *,
+    domain: str = "domain",
+    item: str = "sat_overall",
+    system_col: str = "system_rating",
+    satisfied_codes: Sequence[str] = DEFAULT_SATISFIED_CODES,
+) -> pd.DataFrame:
+    """Per unit of the frame: its domain, census (N, S), and its interviews' counts — respondents whose
+    record is rated satisfied by answer (sat/not/none) × who_rated cell (`s1_<a>_<w>`), the others by
+    who_rated (`s0_<w>`), started interviews, staff asked, service never happened or not me.
+
+    `interviews` are every started interview, each with the unit, its record's `system_col`, the answer
+    `item` and (where the questionnaire has them) `who_rated`, `staff_asked_rating`,
+    `received_service`, `identity`. Unweighted: the model reads each unit's own interviews."""
+    for name, table, columns in (
+        ("frame", frame, (unit, system_col)),
+        ("interviews", interviews, (unit, system_col, item)),
+    ):
+        missing = [c for c in columns if c not in table.columns]
+        if missing:
+            raise AnalysisError(f"{name} lacks the column {missing[0]!r}")
+    unknown = set(interviews[unit].dropna()) - set(frame[unit].dropna())
+    if unknown:
+        raise AnalysisError(f"unit {sorted(map(str, unknown))[0]!r} has interviews but no frame records")
+    units = pd.Index(sorted(frame[unit].dropna().unique()), name=unit)
+    out = pd.DataFrame(index=units)
+    if domain in frame.columns:
+        modal = frame.groupby([unit, domain]).size().reset_index(name="k")
+        modal = modal.sort_values([unit, "k", domain], ascending=[True, False, True]).drop_duplicates(unit)
+        out["domain"] = modal.set_index(unit)[domain].astype(str).reindex(units)
+    else:
+        out["domain"] = "all"
+    system = pd.Series(satisfaction_indicator(frame[system_col], satisfied_codes) == 1, index=frame.index)
+    out["N"] = frame.groupby(unit).size().reindex(units).fillna(0).astype(int)
+    out["S"] = system.groupby(frame[unit]).sum().reindex(units).fillna(0).astype(int)
+    iv = interviews[interviews[unit].notna()]
+    row = units.get_indexer(iv[unit])
+    s = satisfaction_indicator(iv[system_col], satisfied_codes) == 1
+    y = satisfaction_indicator(iv[item], satisfied_codes)
+    a = np.where(y == 1, 0, np.where(y == 0, 1, 2))
+    who = iv["who_rated"].astype("string") if "who_rated" in iv.columns else pd.Series(pd.NA, index=iv.index)
+    w = pd.Categorical(who, categories=WHO).codes
+    w = np.where(w < 0, WHO.index("dk"), w)  # a missing answer says as little as "dk"
+    cells = np.zeros((len(units), len(ANSWERS) * len(WHO) + len(WHO)), dtype=int)
+    column = np.where(s, a * len(WHO) + w, len(ANSWERS) * len(WHO) + w)
+    np.add.at(cells, (row, column), 1)
+    names = [f"s1_{x}_{v}" for x in ANSWERS for v in WHO] + [f"s0_{v}" for v in WHO]
+    for j, name in enumerate(names):
+        out[name] = cells[:, j]
+    answers0 = np.zeros((len(units), len(ANSWERS)), dtype=int)
+    np.add.at(answers0, (row[~s], a[~s]), 1)
+    for j, name in enumerate(ANSWERS):  # records rated not satisfied: the answers of the truly unsatisfied
+        out[f"s0_{name}"] = answers0[:, j]
+
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(row, weights=mask.astype(float), minlength=len(units)).astype(int)
+
+    def said(col: str, value: str) -> np.ndarray:
+        return (
+            (iv[col].astype("string") == value).fillna(False).to_numpy()
+            if col in iv.columns
+            else np.zeros(len(iv), bool)
+        )
+
+    out["interviews"] = count(np.ones(len(iv), bool))
+    out["respondents"] = count(~np.isnan(y))
+    out["staff_asked"] = count(said("staff_asked_rating", "yes"))
+    out["service_denied"] = count(said("received_service", "no") | said("identity", "no"))
+    out["has_who"] = "who_rated" in iv.columns
+    return out
+
+
+CELL_COLUMNS = [f"s1_{x}_{v}" for x in ANSWERS for v in WHO] + [f"s0_{v}" for v in WHO]
+
+
+# ------------------------------------------------------------------------------------------ the model
+@dataclass(frozen=True)
+class Component:
+    """One inflating (or the honest) component of the mixture."""
+
+    mechanism: str  # honest, silent, coached, proxy, unrated, proxy_share
+    size: float = 0.0  # δ (turned mechanisms) or φ (proxy_share)
+    ask: float = float("nan")  # coached: the share of interviews where staff asked
+
+    @property
+    def label(self) -> str:
+        if self.mechanism == "honest":
+            return "honest"
+        ask = f", ask {self.ask:.2f}" if self.mechanism == "coached" else ""
+        return f"{self.mechanism} {self.size:.2f}{ask}"
+
+
+def components() -> list[Component]:
+    """The honest component first, then every inflating one (see the module docstring)."""
+    out = [Component("honest")]
+    for delta in DELTAS:
+        out += [Component("silent", delta), Component("proxy", delta), Component("unrated", delta)]
+        out += [Component("coached", delta, ask) for ask in COACHED_ASK]
+    out += [Component("proxy_share", phi) for phi in PROXY_SHARES]
+    return out
+
+
+@dataclass
+class Honest:
+    """The honest laws, per domain (dicts keyed by domain) and shared concentrations."""
+
+    rate_mean: dict[str, float]
+    rate_conc: float
+    gap_mean: dict[str, float]  # e: P(not satisfied | record rated satisfied, answered)
+    gap_conc: float
+    dk1: dict[str, float]
+    sat0: dict[str, float]  # P(satisfied | truly not satisfied, answered)
+    dk0: dict[str, float]
+    who: dict[str, tuple[float, float, float]]  # dk, not_rated, other
+    who_shape: float
+    asked: Background | None = None
+    denied: Background | None = None
+
+
+def _weighted_share(num: np.ndarray, den: np.ndarray, weight: np.ndarray, domains: np.ndarray) -> dict:
+    overall = (weight @ num + 0.5) / (weight @ den + 1.0)
+    out = {}
+    for d in np.unique(domains):
+        mine = domains == d
+        out[str(d)] = float(
+            (weight[mine] @ num[mine] + DOMAIN_PRIOR * overall) / (weight[mine] @ den[mine] + DOMAIN_PRIOR)
+        )
+    return out
+
+
+def _fit_beta_binomial(k, n, weight, domains, low=2.0, high=5000.0) -> tuple[dict[str, float], float]:
+    """Weighted maximum likelihood of per-domain means and one concentration of a beta-binomial."""
+    names, index = np.unique(domains, return_inverse=True)
+    use = (n > 0) & (weight > 0)
+    k, n, weight, index = k[use], n[use], weight[use], index[use]
+    raw = np.array(
+        [
+            (weight[index == j] @ k[index == j] + 0.5) / (weight[index == j] @ n[index == j] + 1.0)
+            for j in range(len(names))
+        ]
+    )
+
+    def loss(theta):
+        mu = special.expit(theta[:-1])[index]
+        kappa = np.exp(theta[-1])
+        ll = stats.betabinom.logpmf(k, n, mu * kappa, (1 - mu) * kappa)
+        return -float(weight @ ll)
+
+    start = np.append(special.logit(np.clip(raw, 1e-4, 1 - 1e-4)), np.log(50.0))
+    bounds = [(-9.0, 9.0)] * len(names) + [(np.log(low), np.log(high))]
+    fit = optimize.minimize(loss, start, method="L-BFGS-B", bounds=bounds)
+    means = special.expit(fit.x[:-1])
+    return {str(d): float(v) for d, v in zip(names, means, strict=True)}, float(np.exp(fit.x[-1]))
+
+
+def _gamma_nodes(shape: float, count: int = B_NODES) -> np.ndarray:
+    nodes = stats.gamma.ppf((np.arange(count) + 0.5) / count, shape, scale=1 / shape)
+    return nodes / nodes.mean()
+
+
+def _who_probs(shares: tuple[float, float, float], b: np.ndarray) -> np.ndarray:
+    """P(self, dk, not_rated, other | multiplier b), shape (4, len(b))."""
+    dk, nr, other = shares
+    b = np.minimum(b, (0.9 - dk) / max(nr + other, 1e-9))
+    return np.array([1 - dk - (nr + other) * b, dk + 0 * b, nr * b, other * b])
+
+
+def _who_counts(table: pd.DataFrame) -> np.ndarray:
+    """Per unit, interviews answering who_rated self / dk / not_rated / other (any system rating)."""
+    counts = np.column_stack([table[[f"s1_{a}_{w}" for a in ANSWERS]].sum(axis=1) for w in WHO])
+    return counts + table[[f"s0_{w}" for w in WHO]].to_numpy()
+
+
+def _fit_who(table: pd.DataFrame, weight: np.ndarray, signs: dict[str, Background]) -> tuple[dict, float]:
+    """Per-domain who_rated shares and the shape κ_b of the units' shared multiplier b.
+
+    The rare shares (not rated, someone else) are `fit_background`'s truncated fits (robust, domains
+    pooled unless they differ beyond chance); dk is the honest-weighted share. κ_b is the smallest of
+    the honest-weighted maximum likelihood given those shares, the backgrounds' own over-dispersion
+    (μ/(ρ(1 − μ)) of either sign) and `WHO_SHAPE_MAX`: sixty units barely show an over-dispersion that
+    moves the upper tail at larger samples (`analysis.unit_model._fit_truncated`), so the model assumes
+    at least this much."""
+    counts = _who_counts(table)
+    domains = table["domain"].to_numpy()
+    names, index = np.unique(domains, return_inverse=True)
+    dk = _weighted_share(counts[:, 1], counts.sum(axis=1), weight, domains)
+    shares = {
+        str(d): (
+            dk[str(d)],
+            signs["not_rated"].share.get(str(d), signs["not_rated"].overall),
+            signs["rated_by_other"].share.get(str(d), signs["rated_by_other"].overall),
+        )
+        for d in names
+    }
+    logs = {str(d): None for d in names}
+
+    def loss(log_shape: float) -> float:
+        b = _gamma_nodes(float(np.exp(log_shape)))
+        value = 0.0
+        for j, d in enumerate(names):
+            mine = index == j
+            logs[str(d)] = np.log(np.clip(_who_probs(shares[str(d)], b), 1e-300, None))
+            value -= float(weight[mine] @ (_lse(counts[mine] @ logs[str(d)], 1) - np.log(b.size)))
+        return value
+
+    fitted = float(
+        np.exp(optimize.minimize_scalar(loss, bounds=(np.log(0.3), np.log(200.0)), method="bounded").x)
+    )
+    implied = [
+        sign.overall / (sign.rho * (1 - sign.overall)) if sign.rho > 1e-9 else np.inf
+        for sign in signs.values()
+    ]
+    return shares, float(min(fitted, *implied, WHO_SHAPE_MAX))
+
+
+def fit_honest(table: pd.DataFrame, weight: np.ndarray, signs: dict[str, Background]) -> Honest:
+    """The honest laws from the units, each weighted by its probability of being honest; `signs` are
+    the robust backgrounds of "not rated" and "someone else rated" (`fit_background`)."""
+    domains = table["domain"].to_numpy()
+    weight = np.asarray(weight, float)
+    rate_mean, rate_conc = _fit_beta_binomial(table["S"].to_numpy(), table["N"].to_numpy(), weight, domains)
+    sat1 = table[[f"s1_sat_{w}" for w in WHO]].sum(axis=1).to_numpy()
+    not1 = table[[f"s1_not_{w}" for w in WHO]].sum(axis=1).to_numpy()
+    none1 = table[[f"s1_none_{w}" for w in WHO]].sum(axis=1).to_numpy()
+    gap_mean, gap_conc = _fit_beta_binomial(not1, sat1 + not1, weight, domains, low=5.0, high=1e4)
+    dk1 = _weighted_share(none1, sat1 + not1 + none1, weight, domains)
+    # a record rated not satisfied is the same in every model: its answers come from all units alike
+    ones = np.ones(len(table))
+    sat0, not0, none0 = (table[f"s0_{a}"].to_numpy() for a in ANSWERS)
+    sat0_share = _weighted_share(sat0, sat0 + not0, ones, domains)
+    dk0 = _weighted_share(none0, sat0 + not0 + none0, ones, domains)
+    who, who_shape = _fit_who(table, weight, signs)
+    return Honest(rate_mean, rate_conc, gap_mean, gap_conc, dk1, sat0_share, dk0, who, who_shape)
+
+
+def _lse(values: np.ndarray, axis: int) -> np.ndarray:
+    """log Σ exp along `axis` (scipy's logsumexp costs more than the sums here)."""
+    top = values.max(axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    return np.squeeze(top, axis=axis) + np.log(np.exp(values - top).sum(axis=axis))
+
+
+@dataclass(frozen=True)
+class _Nodes:
+    """One domain's integration nodes: the honest gap e (Beta quantiles) and the who multiplier b."""
+
+    e: np.ndarray
+    b: np.ndarray
+
+    @classmethod
+    def of(cls, h: Honest, d: str) -> _Nodes:
+        mu, kappa = h.gap_mean[d], h.gap_conc
+        e = stats.beta.ppf((np.arange(E_NODES) + 0.5) / E_NODES, mu * kappa, (1 - mu) * kappa)
+        return cls(e, _gamma_nodes(h.who_shape))
+
+
+def _cell_logs(h: Honest, d: str, c: Component, nodes: _Nodes, groups: np.ndarray | None) -> np.ndarray:
+    """log P(interview cell | p, e, b) of the 16 cells (or of `groups` of them) on the coarse p grid,
+    shape (cells, P_COARSE · E · B)."""
+    p = P_COARSE[:, None, None]
+    e = nodes.e[None, :, None]
+    who_b = _who_probs(h.who[d], nodes.b)[:, None, None, :]  # (4, 1, 1, B)
+    dk1, f0, dk0 = h.dk1[d], h.sat0[d], h.dk0[d]
+    c1 = np.stack(np.broadcast_arrays((1 - dk1) * (1 - e), (1 - dk1) * e, dk1 + 0 * e))  # (3, 1, E, 1)
+    c0 = np.array([(1 - dk0) * f0, (1 - dk0) * (1 - f0), dk0])[:, None, None, None]
+    if c.mechanism == "honest":
+        tau, answer_turned, who_turned = 0 * p, c0, who_b
+    elif c.mechanism == "proxy_share":
+        tau = c.size / (c.size + (1 - c.size) * p)
+        answer_turned = p[None] * c1 + (1 - p[None]) * c0
+        who_turned = np.asarray(TURNED_WHO["proxy"])[:, None, None, None]
+    else:
+        tau = c.size / (p + c.size)
+        answer_turned = c0
+        who_turned = (
+            np.asarray(TURNED_WHO[c.mechanism])[:, None, None, None] if c.mechanism in TURNED_WHO else who_b
+        )
+    shape = (P_COARSE.size, nodes.e.size, nodes.b.size)
+    s1 = (1 - tau) * c1[:, None] * who_b[None] + tau * answer_turned[:, None] * who_turned[None]
+    s1 = np.broadcast_to(s1, (3, 4, *shape)).reshape(12, -1)
+    s0 = np.broadcast_to(who_b, (4, *shape)).reshape(4, -1)
+    cells = np.concatenate([s1, s0])
+    if groups is not None:
+        cells = groups.T @ cells
+    return np.log(np.clip(cells, 1e-300, None))
+
+
+def _census_logs(h: Honest, d: str, c: Component, S: np.ndarray, N: np.ndarray) -> np.ndarray:
+    """log P(S of N | p) + log prior(p) on the fine p grid, shape (units, P): the census under c."""
+    rm, rc = h.rate_mean[d], h.rate_conc
+    log_prior = stats.beta.logpdf(P_GRID, rm * rc, (1 - rm) * rc)
+    if c.mechanism == "honest":
+        q = P_GRID
+    elif c.mechanism == "proxy_share":
+        q = c.size + (1 - c.size) * P_GRID
+    else:
+        log_prior = np.where(P_GRID + c.size <= 1, log_prior, -np.inf)  # room for δ
+        q = np.minimum(P_GRID + c.size, 1 - 1e-12)
+    log_prior = log_prior - _lse(log_prior[None, :], 1)[0]
+    census = special.xlogy(S[:, None], q[None, :]) + special.xlog1py(N[:, None] - S[:, None], -q[None, :])
+    return census + log_prior[None, :]
+
+
+def _turned_share(c: Component, table: pd.DataFrame) -> np.ndarray:
+    """Expected share of a unit's interviews on turned (or proxied) records under component c."""
+    rate = (table["S"] / table["N"].clip(lower=1)).to_numpy()
+    s1 = table[CELL_COLUMNS[:12]].sum(axis=1).to_numpy()
+    m = table["interviews"].clip(lower=1).to_numpy()
+    if c.mechanism == "honest":
+        return 0 * rate
+    # both δ/(p + δ) and φ/(φ + (1 − φ)p) are the size over the published rate
+    return np.clip(c.size / np.maximum(rate, c.size), 0, 1) * s1 / m
+
+
+def _betabinom(k, m, mu, rho) -> np.ndarray:
+    mu = np.clip(mu, 1e-6, 1 - 1e-6)
+    if rho <= 1e-9:
+        return stats.binom.logpmf(k, m, mu)
+    scale = (1 - rho) / rho
+    return stats.betabinom.logpmf(k, m, mu * scale, (1 - mu) * scale)
+
+
+def _sign_loglik(h: Honest, c: Component, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """log P(staff asked count), log P(service denied count) of every unit under component c."""
+    m = table["interviews"].to_numpy()
+    domains = table["domain"].to_numpy()
+    out = []
+    for background, column in ((h.asked, "staff_asked"), (h.denied, "service_denied")):
+        if background is None:
+            out.append(np.zeros(len(table)))
+            continue
+        mu = np.array([background.share.get(d, background.overall) for d in domains])
+        if column == "staff_asked" and c.mechanism == "coached":
+            mu = np.maximum(mu, c.ask)
+        if column == "service_denied" and c.mechanism in ("proxy", "unrated", "proxy_share"):
+            mu = mu + (1 - mu) * TURNED_DENIED * _turned_share(c, table)
+        out.append(_betabinom(table[column].to_numpy(), m, mu, background.rho))
+    return out[0], out[1]
+
+
+def _unit_loglik(
+    h: Honest,
+    comps: Sequence[Component],
+    table: pd.DataFrame,
+    census_level: bool,
+    groups: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(L, C): log marginal likelihood of every unit under every component, shape (units, K) — the
+    interview cells (grouped by `groups`, a 16 × g 0/1 matrix, when given) with the census, conditioned
+    on the census when `census_level` is off — and the census's own log marginal C.
+
+    The interviews' likelihood depends on the true rate p only through the share of turned records, a
+    smooth function: it is computed on a coarse p grid and interpolated onto the census's fine grid."""
+    counts = table[CELL_COLUMNS].to_numpy(float)
+    if groups is not None:
+        counts = counts @ groups
+    S, N = table["S"].to_numpy(float), table["N"].to_numpy(float)
+    L = np.zeros((len(table), len(comps)))
+    C = np.zeros((len(table), len(comps)))
+    domains = table["domain"].to_numpy()
+    for d in np.unique(domains):
+        rows = np.flatnonzero(domains == d)
+        nodes = _Nodes.of(h, str(d))
+        for k, c in enumerate(comps):
+            census = _census_logs(h, str(d), c, S[rows], N[rows])
+            C[rows, k] = _lse(census, 1)
+            grid = (counts[rows] @ _cell_logs(h, str(d), c, nodes, groups)).reshape(
+                len(rows), P_COARSE.size, -1
+            )
+            inner = _lse(grid, 2) - np.log(grid.shape[2])
+            fine = inner[:, _LEFT] * (1 - _FRACTION) + inner[:, _LEFT + 1] * _FRACTION
+            L[rows, k] = _lse(fine + census, 1)
+    if not census_level:
+        L = L - C
+    return L, C
+
+
+def _em_weights(L: np.ndarray, pi0: float | None = None, rounds: int = 500) -> tuple[np.ndarray, float]:
+    """NPMLE mixing weights of the components by EM (the honest one fixed at `pi0` when given) and the
+    log likelihood at them."""
+    k = L.shape[1]
+    w = np.full(k, 0.1 / (k - 1))
+    w[0] = 0.9 if pi0 is None else pi0
+    if pi0 is not None:
+        w[1:] = (1 - pi0) / (k - 1)
+    top = L.max(axis=1, keepdims=True)
+    lik = np.exp(L - top)
+    for _ in range(rounds):
+        mix = lik @ w
+        post = lik * w[None, :] / mix[:, None]
+        new = post.mean(axis=0)
+        if pi0 is not None:
+            rest = new[1:].sum()
+            new[1:] = (1 - pi0) * (new[1:] / rest if rest > 0 else 1 / (k - 1))
+            new[0] = pi0
+        if np.abs(new - w).max() < 1e-7:
+            w = new
+            break
+        w = new
+    return w, float(np.log(lik @ w).sum() + top.sum())
+
+
+def _conservative_pi0(L: np.ndarray, w: np.ndarray, level: float) -> np.ndarray:
+    """Raise π0 to the largest value whose profile log likelihood is within the one-sided `level` bound."""
+    _, best = _em_weights(L)
+    drop = stats.chi2.ppf(2 * level - 1, 1) / 2 if level > 0.5 else 0.0
+    chosen = w
+    for t in np.linspace(w[0], 1.0, 41)[1:]:
+        if t >= 1.0:
+            ll = float(L[:, 0].sum())
+            if best - ll <= drop:
+                chosen = np.zeros_like(w)
+                chosen[0] = 1.0
+            break
+        cand, ll = _em_weights(L, pi0=float(t))
+        if best - ll > drop:
+            break
+        chosen = cand
+    return chosen
+
+
+@dataclass
+class PosteriorFit:
+    """What `fit` estimated: the honest laws, the components and their weights, π0 before and after
+    the conservative step, and the rounds the EM took."""
+
+    honest: Honest
+    components: list[Component]
+    weights: np.ndarray
+    pi0_mle: float
+    census_level: bool
+    eligible: pd.Series
+    log_lik: np.ndarray
+    weights_mle: np.ndarray
+
+    def with_pi0_level(self, level: float) -> PosteriorFit:
+        """The same fit with π0 raised at another one-sided `level` (no refit)."""
+        rows = self.eligible.to_numpy()
+        weights = _conservative_pi0(self.log_lik[rows], self.weights_mle, level)
+        return dataclasses.replace(self, weights=weights)
+
+    def lfdr(self) -> pd.Series:
+        """Posterior P(honest) of every surveyed unit; NaN where evidence is insufficient."""
+        post = _posterior(self.log_lik, self.weights)[:, 0]
+        return pd.Series(post, index=self.eligible.index).where(self.eligible)
+
+    @property
+    def pi0(self) -> float:
+        return float(self.weights[0])
+
+
+def fit(
+    table: pd.DataFrame,
+    *,
+    census_level: bool = True,
+    min_respondents: int = 5,
+    min_events: int = 10,
+    rounds: int = 4,
+    pi0_level: float = 0.9,
+) -> PosteriorFit:
+    """Fit the mixture on `unit_evidence`'s table: the honest laws (weighted by the honest posterior),
+    the components' weights by EM, π0 raised conservatively (see the module docstring)."""
+    surveyed = table[table["interviews"] > 0]
+    if surveyed.empty:
+        raise AnalysisError("no unit has an interview: nothing to fit")
+    eligible = (surveyed["respondents"] >= min_respondents) & (surveyed["N"] > min_events)
+    comps = components()
+    weight = np.ones(len(surveyed))
+    asked = denied = None
+    m = surveyed["interviews"]
+    dom = surveyed["domain"]
+    if surveyed["staff_asked"].sum() > 0:
+        asked = fit_background(surveyed["staff_asked"], m, dom, method="divergence")
+    if surveyed["service_denied"].sum() > 0:
+        denied = fit_background(surveyed["service_denied"], m, dom, method="truncated")
+    if asked is None:
+        comps = [c for c in comps if c.mechanism != "coached"]
+    who = _who_counts(surveyed)
+    signs = {
+        name: fit_background(
+            pd.Series(who[:, WHO.index(code)], index=surveyed.index), m, dom, method="truncated"
+        )
+        for name, code in (("not_rated", "not_rated"), ("rated_by_other", "other"))
+    }
+    w = None
+    for _ in range(rounds):
+        honest = fit_honest(surveyed, weight, signs)
+        honest.asked, honest.denied = asked, denied
+        L, _ = _unit_loglik(honest, comps, surveyed, census_level)
+        L_fit = L[eligible.to_numpy()]
+        w, _ = _em_weights(L_fit)
+        post = _posterior(L, w)
+        new = np.where(eligible, post[:, 0], 1.0)
+        if np.abs(new - weight).max() < 1e-3:
+            weight = new
+            break
+        weight = new
+    pi0_mle = float(w[0])
+    raised = _conservative_pi0(L[eligible.to_numpy()], w, pi0_level)
+    return PosteriorFit(honest, comps, raised, pi0_mle, census_level, eligible, L, w)
+
+
+def _posterior(L: np.ndarray, w: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        log = L + np.log(w)[None, :]
+    return np.exp(log - _lse(log, 1)[:, None])
+
+
+def sun_cai(lfdr: pd.Series, q: float = 0.10) -> pd.Series:
+    """Flag the units with the smallest lfdr, as many as keep their mean ≤ q (Sun & Cai 2007); NaN
+    (insufficient evidence) is never flagged."""
+    tested = lfdr.dropna().sort_values(kind="stable")
+    running = tested.cumsum().to_numpy() / np.arange(1, len(tested) + 1)
+    count = int(np.flatnonzero(running <= q)[-1] + 1) if (running <= q).any() else 0
+    flags = pd.Series(False, index=lfdr.index)
+    flags[tested.index[:count]] = True
+    return flags
+
+
+def _inflation_sizes(comps: Sequence[Component], table: pd.DataFrame) -> np.ndarray:
+    """Points of the published rate each component adds, per unit: δ, or for proxy rating of a share φ
+    of all events φ(1 − p) with p = (r − φ)/(1 − φ) the unit's rate before it."""
+    rate = (table["S"] / table["N"].clip(lower=1)).to_numpy()[:, None]
+    out = np.zeros((len(table), len(comps)))
+    for k, c in enumerate(comps):
+        if c.mechanism == "proxy_share":
+            out[:, k] = np.clip(c.size * (1 - rate[:, 0]) / (1 - c.size), 0, c.size)
+        else:
+            out[:, k] = c.size
+    return out
+
+
+def _group_matrix(kind: str) -> np.ndarray:
+    """16 × g matrices that keep only part of an interview's cells (for the evidence's Bayes factors)."""
+    if kind == "answer":  # record rated satisfied: answer only; the others: one cell
+        g = np.zeros((16, 4))
+        for j in range(12):
+            g[j, j // 4] = 1
+        g[12:, 3] = 1
+        return g
+    target = WHO.index(kind)  # "other" or "not_rated": that answer against the rest
+    g = np.zeros((16, 2))
+    for j in range(16):
+        w = j % 4 if j < 12 else j - 12
+        g[j, 0 if w == target else 1] = 1
+    return g
+
+
+def posterior_table(
+    table: pd.DataFrame, result: PosteriorFit, q: float = 0.10, level: float = 0.95
+) -> pd.DataFrame:
+    """Per unit: lfdr, flag, posterior inflation with its interval, the evidence's log Bayes factors
+    and driver, status (see `posterior`)."""
+    surveyed = table[table["interviews"] > 0]
+    out = pd.DataFrame(index=table.index)
+    comps, w = result.components, result.weights
+    post = _posterior(result.log_lik, w)
+    lfdr = pd.Series(np.nan, index=table.index)
+    eligible = result.eligible.reindex(table.index).fillna(False).astype(bool)
+    lfdr[surveyed.index] = post[:, 0]
+    lfdr[~eligible] = np.nan
+    out["lfdr"] = lfdr
+    out["prob_inflated"] = 1 - lfdr
+    out["flagged"] = sun_cai(lfdr, q)
+    sizes = _inflation_sizes(comps, surveyed)
+    mean = (post * sizes).sum(axis=1)
+    low, high = [], []
+    for i in range(len(surveyed)):
+        order = np.argsort(sizes[i], kind="stable")
+        cdf = np.cumsum(post[i, order])
+        values = sizes[i, order]
+        low.append(values[min(np.searchsorted(cdf, (1 - level) / 2), len(values) - 1)])
+        high.append(values[min(np.searchsorted(cdf, 1 - (1 - level) / 2), len(values) - 1)])
+    for name, values in (("inflation", mean), ("inflation_low", low), ("inflation_high", high)):
+        out[name] = pd.Series(np.asarray(values, float), index=surveyed.index).reindex(table.index)
+        out.loc[~eligible, name] = np.nan
+    best = 1 + np.argmax(post[:, 1:], axis=1)
+    out["mechanism"] = pd.Series([comps[k].label for k in best], index=surveyed.index).reindex(table.index)
+    bf = _bayes_factors(surveyed, result, best)
+    for column in EVIDENCE:
+        out[f"bf_{column}"] = bf[column].reindex(table.index)
+    bf_table = bf[list(EVIDENCE)]
+    if not result.census_level:
+        bf_table = bf_table.drop(columns="level")
+    driver = bf_table.idxmax(axis=1).where(bf_table.max(axis=1) > 0, "")
+    out["driver"] = driver.reindex(table.index).where(eligible, "")
+    out["status"] = np.select(
+        [out["flagged"], eligible, table["interviews"] > 0],
+        ["flagged", "no_evidence", "insufficient_evidence"],
+        "not_surveyed",
+    )
+    out.attrs.update(
+        {"q": q, "pi0": result.pi0, "pi0_mle": result.pi0_mle, "census_level": result.census_level}
+    )
+    return out
+
+
+def _bayes_factors(table: pd.DataFrame, result: PosteriorFit, best: np.ndarray) -> pd.DataFrame:
+    """log Bayes factor of each piece of evidence, the unit's most probable inflating component against
+    honest: the published level (census marginal), the callback answers given the census (rate gap),
+    "someone else rated" and "not rated" given the census, staff asked, service denied."""
+    h = result.honest
+    used = np.unique(np.append(best, 0))  # the honest component and each unit's best: nothing else
+    comps = [result.components[k] for k in used]
+    best = np.searchsorted(used, best)
+    rows = np.arange(len(table))
+    out = pd.DataFrame(index=table.index)
+    _, census = _unit_loglik(h, comps, table, True, _group_matrix("answer"))
+    out["level"] = census[rows, best] - census[:, 0]
+    for name, kind in (("rate_gap", "answer"), ("rated_by_other", "other"), ("not_rated", "not_rated")):
+        L, _ = _unit_loglik(h, comps, table, False, _group_matrix(kind))
+        out[name] = L[rows, best] - L[:, 0]
+    asked = np.zeros((len(table), len(comps)))
+    denied = np.zeros_like(asked)
+    for k, c in enumerate(comps):
+        asked[:, k], denied[:, k] = _sign_loglik(h, c, table)
+    out["staff_asked"] = asked[rows, best] - asked[:, 0]
+    out["service_denied"] = denied[rows, best] - denied[:, 0]
+    return out
+
+
+def posterior(
+    frame: pd.DataFrame,
+    interviews: pd.DataFrame,
+    unit: str = "organisation_id",
+    *,
+    domain: str = "domain",
+    item: str = "sat_overall",
+    system_col: str = "system_rating",
+    satisfied_codes: Sequence[str] = DEFAULT_SATISFIED_CODES,
+    q: float = 0.10,
+    census_level: bool = True,
+    min_respondents: int = 5,
+    min_events: int = 10,
+    pi0_level: float = 0.9,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """One row per unit of the frame: `lfdr` (posterior P(honest), NaN = insufficient evidence),
+    `prob_inflated`, `flagged` (Sun & Cai at `q`), `inflation` with `inflation_low`/`inflation_high`
+    (posterior mean and equal-tailed `level` credible interval, points of the published rate),
+    `mechanism` (most probable inflating component), `bf_<evidence>` (log Bayes factors), `driver`,
+    `status` (flagged / no_evidence / insufficient_evidence / not_surveyed). `attrs` carry q, π0 and
+    its maximum-likelihood value."""
+    table = unit_evidence(
+        frame,
+        interviews,
+        unit,
+        domain=domain,
+        item=item,
+        system_col=system_col,
+        satisfied_codes=satisfied_codes,
+    )
+    result = fit(
+        table,
+        census_level=census_level,
+        min_respondents=min_respondents,
+        min_events=min_events,
+        pi0_level=pi0_level,
+    )
+    return posterior_table(table, result, q, level)
+
+
+def screening_lfdr(
+    interviews: pd.DataFrame,
+    frame: pd.DataFrame,
+    unit: str = "organisation_id",
+    *,
+    census_level: bool = True,
+    **options,
+) -> pd.Series:
+    """Each unit's posterior probability of being honest after the interviews so far, for steering a
+    second phase (send cases to the units with the smallest lfdr that are not yet decided).
+
+    `interviews`: every started interview of phase 1, one row each, with the unit column, the record's
+    `system_rating` (as in the frame), `sat_overall` and, where asked, `who_rated`,
+    `staff_asked_rating`, `received_service`, `identity`. `frame`: every rated record of the study
+    (unit, `domain`, `system_rating`) — the census. Returns a Series indexed by unit; NaN where the unit
+    has too little evidence yet (fewer than 5 answers or at most 10 events) — those are the units a
+    phase 2 should also consider. `options` go to `posterior` (domain, item, system_col, …)."""
+    return posterior(frame, interviews, unit, census_level=census_level, **options)["lfdr"]

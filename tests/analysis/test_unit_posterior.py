@@ -1,0 +1,152 @@
+"""The empirical-Bayes posterior unit model (`analysis.unit_posterior`), piece by piece."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import unit_posterior as up
+from analysis.errors import AnalysisError
+from tests.analysis.verdict_sim import SCENARIOS, simulate
+
+
+@pytest.fixture(scope="module")
+def plus20():
+    study = simulate(SCENARIOS["inflate_+20"], 0)
+    return study, up.posterior(study.frame, study.interviews)
+
+
+def test_evidence_counts_each_interview_in_its_cell_of_system_rating_answer_and_who_rated():
+    frame = pd.DataFrame(
+        {
+            "organisation_id": ["A", "A", "A", "B"],
+            "domain": ["d", "d", "d", "d"],
+            "system_rating": ["satisfied", "satisfied", "dissatisfied", "satisfied"],
+        }
+    )
+    interviews = pd.DataFrame(
+        {
+            "organisation_id": ["A", "A", "A"],
+            "system_rating": ["satisfied", "satisfied", "dissatisfied"],
+            "sat_overall": ["dissatisfied", "satisfied", "dk"],
+            "who_rated": ["other", "self", "not_rated"],
+            "staff_asked_rating": ["yes", "no", "no"],
+            "received_service": ["yes", "yes", "no"],
+        }
+    )
+    table = up.unit_evidence(frame, interviews)
+    a = table.loc["A"]
+    assert (a["N"], a["S"], a["interviews"], a["respondents"]) == (3, 2, 3, 2)
+    assert a["s1_not_other"] == 1 and a["s1_sat_self"] == 1 and a["s0_not_rated"] == 1 and a["s0_none"] == 1
+    assert a[up.CELL_COLUMNS].sum() == 3
+    assert (a["staff_asked"], a["service_denied"]) == (1, 1)
+    assert table.loc["B", "interviews"] == 0
+
+
+def test_interviews_of_a_unit_missing_from_the_frame_are_refused_in_one_sentence():
+    frame = pd.DataFrame({"organisation_id": ["A"], "system_rating": ["satisfied"]})
+    interviews = pd.DataFrame(
+        {"organisation_id": ["Z"], "system_rating": ["satisfied"], "sat_overall": ["satisfied"]}
+    )
+    with pytest.raises(AnalysisError, match="'Z' has interviews but no frame records"):
+        up.unit_evidence(frame, interviews)
+
+
+def test_sun_cai_flags_the_most_units_whose_mean_lfdr_stays_within_q_and_never_an_insufficient_one():
+    lfdr = pd.Series([0.9, 0.01, 0.2, 0.05, np.nan], index=list("abcde"))
+    assert list(up.sun_cai(lfdr, 0.10)) == [False, True, True, True, False]
+
+
+def test_em_recovers_the_share_of_a_clearly_separated_inflating_component():
+    rng = np.random.default_rng(1)
+    bad = rng.random(400) < 0.2
+    # log likelihoods: each unit 6 nats more likely under its own component than under the other
+    L = np.column_stack([np.where(bad, -6.0, 0.0), np.where(bad, 0.0, -6.0)])
+    weights, _ = up._em_weights(L)
+    assert abs(weights[1] - bad.mean()) < 0.02
+
+
+def test_the_conservative_pi0_is_never_below_the_estimate_and_is_one_when_nothing_points_to_inflation():
+    rng = np.random.default_rng(2)
+    honest = np.column_stack([np.zeros(60), rng.normal(-1.0, 0.3, 60)])
+    w, _ = up._em_weights(honest)
+    assert up._conservative_pi0(honest, w, 0.9)[0] == 1.0
+    mixed = honest.copy()
+    mixed[:8, 1] = 5.0
+    w, _ = up._em_weights(mixed)
+    assert w[0] <= up._conservative_pi0(mixed, w, 0.9)[0] < 1.0
+
+
+def test_the_honest_laws_are_fitted_near_the_simulated_ones(plus20):
+    study, _ = plus20
+    fitted = up.fit(up.unit_evidence(study.frame, study.interviews))
+    # simulated: unit rates Beta around 85% with concentration 40; "someone else rated" answered by ~2%
+    assert all(abs(m - 0.85) < 0.05 for m in fitted.honest.rate_mean.values())
+    assert 15 < fitted.honest.rate_conc < 120
+    assert all(0.005 < shares[2] < 0.04 for shares in fitted.honest.who.values())
+
+
+def test_flagged_units_are_mostly_the_inflating_ones_and_their_inflation_is_estimated_near_20_points(plus20):
+    study, table = plus20
+    flagged = table.index[table["flagged"]]
+    assert len(set(flagged) & study.inflated) >= 0.7 * len(study.inflated)
+    planted = table.loc[list(set(flagged) & study.inflated)]
+    assert 0.12 <= planted["inflation"].mean() <= 0.28
+    assert (planted["inflation_low"] <= planted["inflation_high"]).all()
+    covered = (planted["inflation_low"] <= 0.20 + 1e-9) & (0.20 - 1e-9 <= planted["inflation_high"])
+    assert covered.mean() >= 0.7
+
+
+def test_every_flag_names_the_evidence_that_drives_it(plus20):
+    _, table = plus20
+    flagged = table[table["flagged"]]
+    assert flagged["driver"].isin(up.EVIDENCE).all()
+    best = flagged[[f"bf_{e}" for e in up.EVIDENCE]].to_numpy().max(axis=1)
+    assert (best > 0).all()
+
+
+def test_units_with_too_little_evidence_are_neither_flagged_nor_cleared():
+    study = simulate(SCENARIOS["honest_small_units"], 0)
+    table = up.posterior(study.frame, study.interviews)
+    small = table.index[study.frame.groupby("organisation_id").size().reindex(table.index) <= 10]
+    assert len(small) > 0
+    assert table.loc[small, "lfdr"].isna().all()
+    assert (table.loc[small, "status"] == "insufficient_evidence").all()
+    assert not table.loc[small, "flagged"].any()
+
+
+def test_an_honest_unit_with_a_genuinely_high_rate_and_callbacks_that_agree_is_not_flagged_on_its_level():
+    # an honest unit of an 85% domain publishes 98% of 300 ratings; its 30 respondents all rated themselves and
+    # say satisfied — the level alone points to inflation, the callbacks say it is real
+    study = simulate(SCENARIOS["inflate_+20"], 0)
+    unit = sorted(set(study.truth.index) - study.inflated)[0]
+    frame = study.frame[study.frame["organisation_id"] != unit]
+    records = pd.DataFrame(
+        {
+            "record_id": [f"X{i:04d}" for i in range(300)],
+            "organisation_id": unit,
+            "domain": study.frame.loc[study.frame["organisation_id"] == unit, "domain"].iloc[0],
+            "system_rating": ["satisfied"] * 294 + ["dissatisfied"] * 6,
+        }
+    )
+    answers = records.iloc[:30].assign(
+        sat_overall="satisfied",
+        who_rated="self",
+        received_service="yes",
+        identity="yes",
+        staff_asked_rating="no",
+    )
+    interviews = pd.concat([study.interviews[study.interviews["organisation_id"] != unit], answers])
+    table = up.posterior(pd.concat([frame, records]), interviews, census_level=True)
+    assert table.at[unit, "bf_level"] > 0  # the level is evidence …
+    assert not table.at[unit, "flagged"]  # … but the callbacks decide
+    assert table.at[unit, "lfdr"] > 0.5
+
+
+def test_screening_lfdr_gives_each_unit_its_posterior_probability_of_being_honest(plus20):
+    study, table = plus20
+    lfdr = up.screening_lfdr(study.interviews, study.frame)
+    assert lfdr.index.equals(table.index)
+    pd.testing.assert_series_equal(lfdr, table["lfdr"], check_names=False)
+    assert lfdr.dropna().between(0, 1).all()

@@ -1,0 +1,170 @@
+"""Benchmark: the empirical-Bayes posterior unit model (`analysis.unit_posterior`) beside Huifang's
+empirical-null tests and the Bayes oracle, on the same simulated studies.
+
+Run on demand with `nice -n 10` (every study appends one CSV row as soon as it is measured, so a run
+cut short still gives a table over the studies it finished):
+- `python tests/benchmarks/bench_posterior.py run OUT.csv [FIRST:LAST] SCENARIO:CASES … [--huifang] [--oracle]`
+  — seeds FIRST … LAST − 1 (default 0:40): per study, the posterior's flags (Sun & Cai at q = 0.10)
+  with and without the census level, at two conservative π0 levels (0.9 and 0.975), the number of
+  false flags, recall, and the lfdr calibration counts (units and honest units per lfdr bin); with
+  `--huifang` `analysis.compare_units` (BH on its empirical-null p-values), with `--oracle` the Bayes
+  oracle and its "no level" version (`tests/analysis/verdict_oracle.py`; only where response does
+  not depend on satisfaction);
+- `… summary OUT.csv …` — per scenario and size: studies, respondents a unit, and for each method
+  recall, FDP and the share of studies with a false flag (mean ± Monte-Carlo SE); then the lfdr
+  calibration table (units in each lfdr bin and the share of them honest).
+
+Scenarios are `tests/analysis/verdict_sim.py`'s (60 units, q = 0.10); CASES is cases a unit (32 ≈ 16
+respondents, 64 ≈ 31, 128 ≈ 57).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from analysis import unit_posterior as up
+from tests.analysis import verdict_oracle as vo
+from tests.analysis.verdict_sim import SCENARIOS, simulate, verdicts
+
+Q = 0.10
+BINS = (0.0, 0.05, 0.2, 0.5, 0.8, 0.95, 1.0 + 1e-9)
+PI0_LEVELS = (0.9, 0.975)
+
+
+def _method_figures(label: str, flags: pd.Series, inflated: set[str]) -> dict[str, float]:
+    recall, fdp = vo.recall_and_fdp(flags, inflated)
+    false = int(flags[~flags.index.isin(list(inflated))].sum())
+    return {label: recall, f"{label} fdp": fdp, f"{label} false": false}
+
+
+def _calibration(label: str, lfdr: pd.Series, inflated: set[str]) -> dict[str, float]:
+    lf = lfdr.dropna()
+    honest = ~lf.index.isin(list(inflated))
+    out = {}
+    for j in range(len(BINS) - 1):
+        mine = (lf >= BINS[j]) & (lf < BINS[j + 1])
+        out[f"{label} bin{j} units"] = int(mine.sum())
+        out[f"{label} bin{j} honest"] = int((mine & honest).sum())
+        out[f"{label} bin{j} lfdr"] = float(lf[mine].sum())
+    return out
+
+
+def measure(
+    name: str, cases: int, seed: int, huifang: bool = False, oracle: bool = False
+) -> dict[str, float]:
+    scenario = dataclasses.replace(SCENARIOS[name], sample_per_unit=cases)
+    study = simulate(scenario, seed)
+    figures: dict[str, float] = {
+        "respondents": float(study.interviews.groupby("organisation_id").size().mean())
+    }
+    evidence = up.unit_evidence(study.frame, study.interviews)
+    for census_level in (True, False):
+        start = time.process_time()
+        result = up.fit(evidence, census_level=census_level)
+        tag = "posterior" if census_level else "posterior no level"
+        figures[f"{tag} cpu"] = time.process_time() - start
+        figures[f"{tag} pi0 mle"] = result.pi0_mle
+        for level in PI0_LEVELS:
+            fitted = result.with_pi0_level(level)
+            lfdr = fitted.lfdr()
+            label = f"{tag} {level}"
+            figures.update(_method_figures(label, up.sun_cai(lfdr, Q), study.inflated))
+            figures[f"{label} pi0"] = fitted.pi0
+            if level == PI0_LEVELS[0]:
+                figures.update(_calibration(tag, lfdr, study.inflated))
+    if huifang:
+        start = time.process_time()
+        table = verdicts(study, q=Q)
+        figures["huifang cpu"] = time.process_time() - start
+        figures.update(_method_figures("huifang", table["flagged"], study.inflated))
+    if oracle and scenario.dissatisfied_response == 1 and scenario.inflated_share > 0:
+        counts = vo.unit_counts(study)
+        for label, options in (("oracle", {}), ("oracle no level", {"census_level": False})):
+            lfdr = vo.oracle_lfdr(study, scenario, counts, **options)
+            figures.update(_method_figures(label, vo.sun_cai_flags(lfdr, Q), study.inflated))
+    return figures
+
+
+def run(path: Path, seeds: range, points: list[str], huifang: bool, oracle: bool) -> None:
+    for seed in seeds:
+        for point in points:
+            name, cases = point.rsplit(":", 1)
+            start = time.process_time()
+            row = {"scenario": name, "cases": int(cases), "seed": seed}
+            row.update(measure(name, int(cases), seed, huifang, oracle))
+            row["cpu"] = time.process_time() - start
+            frame = pd.DataFrame([row])
+            frame.to_csv(path, mode="a", header=not path.exists(), index=False)
+
+
+def _cell(values: pd.Series) -> str:
+    v = values.dropna().to_numpy(float)
+    if not len(v):
+        return "—"
+    se = v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else float("nan")
+    return f"{v.mean():.3f} ± {se:.3f}"
+
+
+METHODS = (
+    *(f"posterior {level}" for level in PI0_LEVELS),
+    *(f"posterior no level {level}" for level in PI0_LEVELS),
+    "huifang",
+    "oracle",
+    "oracle no level",
+)
+
+
+def summary(paths: list[Path]) -> None:
+    rows = pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
+    rows = rows.drop_duplicates(["scenario", "cases", "seed"])
+    print(f"q = {Q}; mean ± Monte-Carlo SE over the studies; 'any' = share of studies with a false flag")
+    print("scenario | cases | resp. | studies | method | recall | FDP | any false flag")
+    for (name, cases), r in rows.groupby(["scenario", "cases"], sort=True):
+        for method in METHODS:
+            if method not in r.columns or r[method + " fdp"].isna().all():
+                continue
+            any_false = (r[method + " false"] > 0).astype(float)
+            print(
+                f"{name} | {cases} | {r['respondents'].mean():.1f} | {len(r)} | {method} | "
+                f"{_cell(r[method])} | {_cell(r[method + ' fdp'])} | {_cell(any_false)}"
+            )
+    print("\nlfdr calibration (posterior, π0 level 0.9; all studies in the files)")
+    print("method | lfdr bin | units | mean lfdr | share honest ± binomial SE")
+    for tag in ("posterior", "posterior no level"):
+        for j in range(len(BINS) - 1):
+            units = rows[f"{tag} bin{j} units"].sum()
+            if not units:
+                continue
+            honest = rows[f"{tag} bin{j} honest"].sum() / units
+            mean = rows[f"{tag} bin{j} lfdr"].sum() / units
+            se = np.sqrt(honest * (1 - honest) / units)
+            print(
+                f"{tag} | [{BINS[j]:.2f}, {min(BINS[j + 1], 1):.2f}) | {units} | {mean:.3f} | {honest:.3f} ± {se:.3f}"
+            )
+
+
+def _seeds(arguments: list[str]) -> range:
+    for a in arguments:
+        if ":" in a and a.replace(":", "").isdigit():
+            first, last = a.split(":")
+            return range(int(first), int(last))
+    return range(40)
+
+
+if __name__ == "__main__":
+    warnings.simplefilter("ignore")
+    command, *rest = sys.argv[1:] or ["summary"]
+    if command == "summary":
+        summary([Path(a) for a in rest])
+    else:
+        points = [a for a in rest[1:] if ":" in a and a.split(":")[0] in SCENARIOS]
+        run(Path(rest[0]), _seeds(rest[1:]), points, "--huifang" in rest, "--oracle" in rest)
