@@ -559,7 +559,7 @@ def _claim_statements(postgres: bool) -> tuple[Any, ...]:
             .values(state="held", held_by=actor_id, held_at=now)
             .returning(Case)
         )
-        read = select(Case, *audit.head_columns()).where(
+        read = select(Case.id, Case.state, Case.held_by, *audit.head_columns()).where(
             Case.id == select(pick.subquery().c.id).scalar_subquery()
         )
         return read, claim
@@ -586,18 +586,20 @@ def _claim_postgres(
 def _claim_sqlite(
     session: Session, actor: User, parameters: dict[str, Any]
 ) -> tuple[Case | None, str | None, int | None]:
-    """Under `BEGIN IMMEDIATE` nobody else writes: read the first case (and the audit head), claim it."""
+    """Under `BEGIN IMMEDIATE` nobody else writes: read the first case (and the audit head), claim it.
+
+    The read is Core (the case's id, state and holder): the claim's UPDATE … RETURNING loads the case
+    into the session; the case the surveyor already holds is loaded by a second read."""
     read, claim = _claim_statements(False)
-    row = session.execute(read, parameters, execution_options={"populate_existing": True}).first()
+    row = flushed_connection(session).execute(read, parameters).first()
     if row is None:
         return None, None, None
-    found, last_id, last_hash = row
+    found_id, previous_state, previous_holder, last_id, last_hash = row
     audit.note_head(session, last_id, last_hash)
-    previous_state, previous_holder = found.state, found.held_by
     if previous_state == "held" and previous_holder == actor.id:
-        return found, previous_state, previous_holder
+        return session.get(Case, found_id, populate_existing=True), previous_state, previous_holder
     claimed = session.scalars(
-        claim, {**parameters, "claimed_id": found.id}, execution_options=_REPORTED
+        claim, {**parameters, "claimed_id": found_id}, execution_options=_REPORTED
     ).one()
     return claimed, previous_state, previous_holder
 
