@@ -351,15 +351,52 @@ def sample_verify(ctx: _Context, study: str) -> None:
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
     help="…at this one-sided level; the other units are suspicious or inconclusive and get phase 2.",
 )
+@click.option(
+    "--rule",
+    "kind",
+    type=click.Choice(["rate", "evidence"]),
+    default="rate",
+    show_default=True,
+    help="rate: clear on the phase-1 rate; evidence: screen on all phase-1 evidence (answers beside the "
+    "system rating, signs, staff asked, the published level).",
+)
+@click.option("--top", type=click.IntRange(min=1), help="Evidence rule: the J units with the highest scores.")
+@click.option("--threshold", type=float, help="Evidence rule: every unit whose score reaches this (nats).")
+@click.option(
+    "--constants-from",
+    metavar="STUDY",
+    help="Evidence rule: estimate its constants from this previous study (default: built-in constants).",
+)
+@click.option("--no-level", is_flag=True, help="Evidence rule: the published level is no evidence.")
 @user_option
 @pass_ctx
 def sample_phase2(
-    ctx: _Context, study: str, budget: int, seed: int, inflation: float, level: float, user: str | None
+    ctx: _Context,
+    study: str,
+    budget: int,
+    seed: int,
+    inflation: float,
+    level: float,
+    kind: str,
+    top: int | None,
+    threshold: float | None,
+    constants_from: str | None,
+    no_level: bool,
+    user: str | None,
 ) -> None:
     """Two-phase sampling: send BUDGET more cases to the units phase 1 could not clear."""
     from survey_app.services import phase_two
     from survey_app.services.studies import find_study
 
+    if kind == "rate" and (top or threshold is not None or constants_from or no_level):
+        raise click.UsageError("--top, --threshold, --constants-from and --no-level go with --rule evidence.")
+    if top and threshold is not None:
+        raise click.UsageError("give --top or --threshold, not both.")
+    rule: dict = {"inflation": inflation, "level": level, "kind": kind}
+    if threshold is not None:
+        rule.update(select="threshold", threshold=threshold)
+    elif top:
+        rule.update(select="top", top=top)
     with _errors():
         actor = _actor(ctx, user)
         with ctx.db.session() as session:
@@ -369,11 +406,14 @@ def sample_phase2(
                 find_study(session, study),
                 budget,
                 seed,
-                {"inflation": inflation, "level": level},
+                rule,
+                constants_from=constants_from,
+                level_from_census=not no_level,
             )
         added = sum(record["allocation"].values())
+        decided = "selected by their evidence" if kind == "evidence" else "not cleared"
         click.echo(
             f"Phase 2 (seed {record['seed']}): {len(record['selected'])} of {len(record['audited'])} audited units "
-            f"not cleared; {added} cases added in {len(record['allocation'])} units "
+            f"{decided}; {added} cases added in {len(record['allocation'])} units "
             f"({budget - added} of the budget unused); phase-2 SHA-256 {record['sha256']}"
         )

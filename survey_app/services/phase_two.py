@@ -18,6 +18,14 @@ from sqlalchemy.orm import Session
 
 import sampling
 from sampling.design import system_rates
+from sampling.screening import (
+    CATEGORIES,
+    EvidenceConstants,
+    case_categories,
+    category_counts,
+    estimate_constants,
+    level_prior,
+)
 from sampling.selection import prepare_units
 from sampling.two_phase import (
     PhaseTwoRule,
@@ -62,10 +70,53 @@ def _audited(design: SampleDesign, sample_design: sampling.SampleDesign, keys: l
     return keys
 
 
+def stratum_domains(frame: pd.DataFrame, units: Any) -> pd.Series:
+    """Each stratum's domain: the most frequent ``domain`` among its units' records (one, for a unit
+    stratum); the evidence rule's per-domain constants and level law use it."""
+    keys = pd.Index(units.keys, name="stratum")
+    if "domain" not in frame.columns:
+        return pd.Series("", index=keys, dtype="object")
+    domains = frame["domain"].astype("str").to_numpy()[units.rows]
+    table = pd.DataFrame({"stratum": np.asarray(units.keys)[units.stratum], "domain": domains})
+    modal = table.groupby("stratum")["domain"].agg(lambda v: v.value_counts().sort_index().idxmax())
+    return modal.reindex(keys).fillna("")
+
+
+def previous_constants(session: Session, name: str) -> EvidenceConstants:
+    """The evidence rule's constants estimated from a previous study's cases (``screening.estimate_constants``)."""
+    from survey_app.services import datasets, studies
+
+    previous = studies.find_study(session, name)
+    data = datasets.analysis_dataset(session, previous)
+    sampling_params = samples_params(session, previous)
+    data["category"] = case_categories(
+        data, list(previous.satisfied_codes), list(sampling_params.satisfied_codes)
+    )
+    return estimate_constants(data, source=f"study {previous.name}")
+
+
+def samples_params(session: Session, study: Study) -> sampling.SampleDesign:
+    from survey_app.services import samples
+
+    return sampling.SampleDesign.model_validate(samples.current_design(session, study).params["sampling"])
+
+
 def draw_phase_two(
-    session: Session, actor: User, study: Study, budget: int, seed: int, rule: dict[str, Any] | None = None
+    session: Session,
+    actor: User,
+    study: Study,
+    budget: int,
+    seed: int,
+    rule: dict[str, Any] | None = None,
+    *,
+    constants_from: str | None = None,
+    level_from_census: bool = True,
 ) -> dict[str, Any]:
-    """Decide, draw and store phase 2; returns the stored record (allocation, selected units, counts)."""
+    """Decide, draw and store phase 2; returns the stored record (allocation, selected units, counts).
+
+    ``rule``: ``PhaseTwoRule`` fields (``kind="evidence"`` for the evidence rule). For the evidence rule
+    the constants are the rule's (defaults), or estimated from the study named by ``constants_from``;
+    the level law is fitted to this frame's census unless ``level_from_census`` is False."""
     from survey_app.services import datasets, samples
 
     require(actor, "researcher", "admin")
@@ -99,8 +150,20 @@ def draw_phase_two(
         drawn,
     )
     audited = _audited(design, sample_design, [str(k) for k in sizes.index])
-    selected = pd.Series(rules.selected(evidence["x"], evidence["r"], evidence), index=evidence.index)
-    selected &= evidence.index.isin(audited)
+    counts = None
+    if rules.kind == "evidence":
+        evidence["domain"] = stratum_domains(frame, units).reindex(evidence.index).to_numpy()
+        constants = previous_constants(session, constants_from) if constants_from else rules.constants
+        if level_from_census and not constants.level_prior:
+            rates = evidence.loc[evidence.index.isin(audited), "system_rate"]
+            constants = constants.model_copy(update={"level_prior": level_prior(rates, evidence["domain"])})
+        rules = rules.model_copy(update={"constants": constants})
+        data["category"] = case_categories(
+            data, list(study.satisfied_codes), list(sample_design.satisfied_codes)
+        )
+        counts = category_counts(data[["stratum", "category"]], evidence.index)
+    decision = rules.decide(evidence, counts, audited)
+    selected = decision["selected"]
     allocation = phase_two_allocation(evidence, selected, planned_need(evidence, rules, audited), budget)
     record = {
         "seed": int(sampling.selection.check_seed(seed)),
@@ -113,6 +176,15 @@ def draw_phase_two(
         "system_rates": {str(k): float(evidence.at[k, "system_rate"]) for k in evidence.index[selected]},
         "replicate": replicate_of(sample_design),
     }
+    if counts is not None:  # the evidence rule: what its decision and the weights rest on
+        record["system_rates"] = {str(k): float(evidence.at[k, "system_rate"]) for k in audited}
+        record["domains"] = {str(k): str(evidence.at[k, "domain"]) for k in audited}
+        record["categories"] = {
+            str(k): {label: int(n) for label, n in counts.loc[k].items() if n} for k in audited
+        }
+        record["scores"] = {str(k): int(decision.at[k, "score"]) for k in audited}
+        record["thresholds"] = {str(k): int(decision.at[k, "threshold"]) for k in evidence.index[selected]}
+        record["system_codes"] = list(sample_design.satisfied_codes)
     cases = phase_two_cases(
         frame, sample_design, pd.Series(record["allocation"], dtype="int64"), seed, exclude
     )
@@ -207,9 +279,19 @@ def verify_phase_two(session: Session, study: Study, design: SampleDesign) -> tu
         .to_numpy(),
     )
     rules = PhaseTwoRule.model_validate(record["rule"])
-    selected = pd.Series(rules.selected(full["x"], full["r"], full), index=full.index) & full.index.isin(
-        record["audited"]
-    )
+    counts = None
+    if rules.kind == "evidence":
+        full["domain"] = stratum_domains(frame, units).reindex(full.index).to_numpy()
+        counts = stored_category_counts(record, full.index)
+    decision = rules.decide(full, counts, record["audited"])
+    selected = decision["selected"]
+    chosen = [str(k) for k in full.index[selected]]
+    if sorted(chosen) != sorted(record["selected"]):
+        first = sorted(set(chosen) ^ set(record["selected"]))[0]
+        return False, (
+            f"phase 2 different: the stored rule and evidence {'select' if first in chosen else 'clear'} "
+            f"stratum {first!r}, the stored decision does not"
+        )
     allocation = phase_two_allocation(
         full, selected, planned_need(full, rules, record["audited"]), record["budget"]
     )
@@ -245,6 +327,12 @@ def verify_phase_two(session: Session, study: Study, design: SampleDesign) -> tu
     )
 
 
+def stored_category_counts(record: dict[str, Any], strata: pd.Index) -> pd.DataFrame:
+    """The phase-1 counts by category stored with an evidence-rule phase 2, strata × categories."""
+    table = pd.DataFrame.from_dict(record.get("categories", {}), orient="index")
+    return table.reindex(index=strata, columns=list(CATEGORIES)).fillna(0).astype("int64")
+
+
 def weights(data: pd.DataFrame, design: SampleDesign, satisfied_codes: list[str]) -> pd.Series | None:
     """Rao–Blackwell design weights of the released cases after phase 2 (None without a phase 2).
 
@@ -268,6 +356,8 @@ def weights(data: pd.DataFrame, design: SampleDesign, satisfied_codes: list[str]
     evidence = evidence.assign(
         N_h=sizes.reindex(evidence.index).to_numpy(), system_rate=rates.reindex(evidence.index).to_numpy()
     )
-    return rao_blackwell_weights(
-        cases, evidence, pd.Series(record["allocation"], dtype="int64"), rule.selected
-    )
+    if rule.kind == "evidence":
+        cases["category"] = case_categories(data, satisfied_codes, list(record["system_codes"]))
+        evidence["domain"] = pd.Series(record["domains"]).reindex(evidence.index).to_numpy()
+        evidence["threshold"] = pd.Series(record["thresholds"]).reindex(evidence.index).to_numpy()
+    return rao_blackwell_weights(cases, evidence, pd.Series(record["allocation"], dtype="int64"), rule)

@@ -27,11 +27,25 @@ def _demo_design_id(db) -> int:
         return samples.current_design(session, studies.find_study(session, "demo")).id
 
 
-def _phase_two(db, budget: int = 60, seed: int = 11) -> dict:
+def _phase_two(db, budget: int = 60, seed: int = 11, rule: dict | None = None, **options) -> dict:
     with db.session() as session:
         return phase_two.draw_phase_two(
-            session, _researcher(db), studies.find_study(session, "demo"), budget, seed
+            session, _researcher(db), studies.find_study(session, "demo"), budget, seed, rule, **options
         )
+
+
+EVIDENCE = {"kind": "evidence", "select": "top", "top": 5}
+
+
+def _verify(db) -> tuple[bool, str]:
+    with db.session() as session:
+        return samples.verify_sample(session, studies.find_study(session, "demo"))
+
+
+def _store_phase_two(db, record: dict) -> None:
+    with db.session() as session:
+        design = session.get(SampleDesign, _demo_design_id(db))
+        design.params = {**design.params, "phase2": record}
 
 
 def test_phase_two_adds_the_budget_to_units_phase_one_did_not_clear(demo_db):
@@ -119,3 +133,88 @@ def test_the_analysis_weights_of_each_expanded_unit_sum_to_its_population(demo_d
     population = expanded.groupby("stratum")["N_h"].first()
     assert sums.to_numpy() == pytest.approx(population.to_numpy(), rel=1e-12)
     assert "pooled_weight" in data.columns
+
+
+def test_the_evidence_rule_sends_phase_two_to_the_units_with_the_highest_scores(demo_db):
+    record = _phase_two(demo_db, rule=EVIDENCE)
+    assert len(record["selected"]) == 5 and set(record["allocation"]) <= set(record["selected"])
+    lowest_selected = min(record["scores"][k] for k in record["selected"])
+    others = [v for k, v in record["scores"].items() if k not in record["selected"]]
+    assert all(score <= lowest_selected for score in others)
+    assert record["rule"]["constants"]["level_prior"]  # the level law fitted to the frame's census
+
+
+def test_an_evidence_rule_phase_two_verifies_identical(demo_db):
+    _phase_two(demo_db, rule=EVIDENCE)
+    ok, message = _verify(demo_db)
+    assert ok, message
+    assert "phase 2 identical: 60 cases re-drawn from seed 11" in message
+
+
+def test_verify_notices_stored_phase_one_evidence_that_would_select_another_unit(demo_db):
+    record = _phase_two(demo_db, rule=EVIDENCE)
+    cleared = next(k for k in record["audited"] if k not in record["selected"])
+    damning = {"S/unsat/other/asked": 12}
+    _store_phase_two(demo_db, {**record, "categories": {**record["categories"], cleared: damning}})
+    ok, message = _verify(demo_db)
+    assert not ok and f"select stratum {cleared!r}" in message
+
+
+def test_the_evidence_rule_weights_of_each_expanded_unit_sum_to_its_population(demo_db):
+    record = _phase_two(demo_db, rule=EVIDENCE)
+    with demo_db.session() as session:
+        data = datasets.analysis_dataset(session, studies.find_study(session, "demo"))
+    expanded = data[data["stratum"].isin(record["allocation"])]
+    sums = expanded.groupby("stratum")["design_weight"].sum()
+    population = expanded.groupby("stratum")["N_h"].first()
+    assert sums.to_numpy() == pytest.approx(population.to_numpy(), rel=1e-12)
+    phase_one = expanded[expanded["replicate"] != record["replicate"]]
+    assert (
+        phase_one["design_weight"].nunique() > phase_one["stratum"].nunique()
+    )  # by category, not one per unit
+
+
+def test_a_phase_two_stored_before_the_evidence_rule_still_verifies(demo_db):
+    record = _phase_two(demo_db)
+    first_rule = {
+        k: record["rule"][k] for k in ("inflation", "level", "honest_gap", "q", "power", "response_rate")
+    }
+    _store_phase_two(demo_db, {**record, "rule": first_rule})
+    ok, message = _verify(demo_db)
+    assert ok, message
+
+
+def test_the_evidence_rule_takes_its_constants_from_a_named_previous_study(demo_db):
+    record = _phase_two(demo_db, rule=EVIDENCE, constants_from="demo")
+    constants = record["rule"]["constants"]
+    assert constants["source"] == "study demo"
+    assert constants["background"]  # per-domain sign shares estimated from that study's interviews
+
+
+def test_the_command_line_draws_an_evidence_phase_two_that_sample_verify_proves(demo_db):
+    from click.testing import CliRunner
+
+    from survey_app.cli import main
+    from survey_app.security.passwords import hash_password
+
+    with demo_db.session() as session:  # the demo's passwords are random: give the researcher a known one
+        researcher = session.scalar(select(User).where(User.username == "researcher"))
+        researcher.password_hash = hash_password("password-res-2")
+    env = {"HUIFANG_USER": "researcher", "HUIFANG_PASSWORD": "password-res-2"}
+    args = ["--db", demo_db.url, "sample", "phase2", "demo", "--budget", "40", "--seed", "5"]
+    drawn = CliRunner().invoke(main, [*args, "--rule", "evidence", "--top", "4"], env=env)
+    assert drawn.exit_code == 0, drawn.output
+    assert "4 of" in drawn.output and "selected by their evidence" in drawn.output
+    verified = CliRunner().invoke(main, ["--db", demo_db.url, "sample", "verify", "demo"], env={})
+    assert verified.exit_code == 0 and "phase 2 identical: 40 cases" in verified.output
+
+
+def test_evidence_options_without_the_evidence_rule_are_refused():
+    from click.testing import CliRunner
+
+    from survey_app.cli import main
+
+    result = CliRunner().invoke(
+        main, ["sample", "phase2", "demo", "--budget", "1", "--seed", "1", "--top", "3"], env={}
+    )
+    assert result.exit_code == 2 and "go with --rule evidence" in result.output
