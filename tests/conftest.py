@@ -14,22 +14,16 @@ os.environ.setdefault("HUIFANG_ARGON2_PROFILE", "test")  # before survey_app is 
 
 import shutil
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import update
 
 from survey_app.storage import Database, open_database, upgrade
 from survey_app.storage.models import Frame
 
 PG_URL = os.environ.get("HUIFANG_TEST_DATABASE_URL")
-
-
-def _pg_admin_url(url: str) -> str:
-    return make_url(url).set(database="postgres").render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -64,20 +58,14 @@ def _streamlit_once() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def _template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def _template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The migrated template every test database copies: a SQLite file, or on PostgreSQL the server's
+    test databases (tests/pg_databases.py: file copies, dropped in batches)."""
     if PG_URL:
-        name = f"huifang_tpl_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(_pg_admin_url(PG_URL), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-        db = open_database(url)
-        upgrade(db)
-        db.dispose()
-        yield name
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        from tests import pg_databases
+
+        with pg_databases.server(PG_URL) as server:
+            yield server
     else:
         path = tmp_path_factory.mktemp("template") / "template.db"
         db = open_database(str(path))
@@ -87,17 +75,12 @@ def _template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def database_url(_template: str, tmp_path: Path) -> Iterator[str]:
+def database_url(_template, tmp_path: Path) -> Iterator[str]:
     """The URL of a fresh, migrated, empty database for this test."""
     if PG_URL:
-        name = f"huifang_t_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(_pg_admin_url(PG_URL), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_template}"'))
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        url = _template.create()
+        yield url
+        _template.finished(url)
     else:
         path = tmp_path / "huifang.db"
         shutil.copy(_template, path)
