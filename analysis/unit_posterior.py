@@ -237,7 +237,8 @@ def _fit_beta_binomial(k, n, weight, domains, low=2.0, high=5000.0) -> tuple[dic
     def loss(theta):
         mu = special.expit(theta[:-1])[index]
         kappa = np.exp(theta[-1])
-        ll = stats.betabinom.logpmf(k, n, mu * kappa, (1 - mu) * kappa)
+        a, b = mu * kappa, (1 - mu) * kappa
+        ll = special.betaln(k + a, n - k + b) - special.betaln(a, b)  # the binomial coefficient is constant
         return -float(weight @ ll)
 
     start = np.append(special.logit(np.clip(raw, 1e-4, 1 - 1e-4)), np.log(50.0))
@@ -444,7 +445,9 @@ def _unit_loglik(
     on the census when `census_level` is off — and the census's own log marginal C.
 
     The interviews' likelihood depends on the true rate p only through the share of turned records, a
-    smooth function: it is computed on a coarse p grid and interpolated onto the census's fine grid."""
+    smooth function: it is computed on a coarse p grid and interpolated onto the census's fine grid.
+    Without `groups` the signs' counts (staff asked, service denied) are in L too. Components that
+    differ only in the signs (coached at several asking rates) share their grid computation."""
     counts = table[CELL_COLUMNS].to_numpy(float)
     if groups is not None:
         counts = counts @ groups
@@ -455,28 +458,42 @@ def _unit_loglik(
     for d in np.unique(domains):
         rows = np.flatnonzero(domains == d)
         nodes = _Nodes.of(h, str(d))
+        done: dict[tuple, tuple[float, float]] = {}
         for k, c in enumerate(comps):
-            census = _census_logs(h, str(d), c, S[rows], N[rows])
-            C[rows, k] = _lse(census, 1)
-            grid = (counts[rows] @ _cell_logs(h, str(d), c, nodes, groups)).reshape(
-                len(rows), P_COARSE.size, -1
-            )
-            inner = _lse(grid, 2) - np.log(grid.shape[2])
-            fine = inner[:, _LEFT] * (1 - _FRACTION) + inner[:, _LEFT + 1] * _FRACTION
-            L[rows, k] = _lse(fine + census, 1)
+            key = ("silent" if c.mechanism == "coached" else c.mechanism, c.size)
+            if key not in done:
+                census = _census_logs(h, str(d), c, S[rows], N[rows])
+                grid = (counts[rows] @ _cell_logs(h, str(d), c, nodes, groups)).reshape(
+                    len(rows), P_COARSE.size, -1
+                )
+                inner = _lse(grid, 2) - np.log(grid.shape[2])
+                fine = inner[:, _LEFT] * (1 - _FRACTION) + inner[:, _LEFT + 1] * _FRACTION
+                done[key] = (_lse(fine + census, 1), _lse(census, 1))
+            L[rows, k], C[rows, k] = done[key]
     if not census_level:
         L = L - C
+    if groups is None:
+        for k, c in enumerate(comps):
+            asked, denied = _sign_loglik(h, c, table)
+            L[:, k] += asked + denied
     return L, C
 
 
-def _em_weights(L: np.ndarray, pi0: float | None = None, rounds: int = 500) -> tuple[np.ndarray, float]:
-    """NPMLE mixing weights of the components by EM (the honest one fixed at `pi0` when given) and the
-    log likelihood at them."""
+def _em_weights(
+    L: np.ndarray, pi0: float | None = None, rounds: int = 500, start: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
+    """NPMLE mixing weights of the components by EM (the honest one fixed at `pi0` when given; from
+    `start` when given) and the log likelihood at them."""
     k = L.shape[1]
     w = np.full(k, 0.1 / (k - 1))
-    w[0] = 0.9 if pi0 is None else pi0
+    w[0] = 0.9
+    if start is not None:
+        w = np.maximum(np.asarray(start, float), 1e-6 / k)
+        w = w / w.sum()
     if pi0 is not None:
-        w[1:] = (1 - pi0) / (k - 1)
+        rest = w[1:].sum()
+        w[1:] = (1 - pi0) * w[1:] / rest
+        w[0] = pi0
     top = L.max(axis=1, keepdims=True)
     lik = np.exp(L - top)
     for _ in range(rounds):
@@ -487,7 +504,7 @@ def _em_weights(L: np.ndarray, pi0: float | None = None, rounds: int = 500) -> t
             rest = new[1:].sum()
             new[1:] = (1 - pi0) * (new[1:] / rest if rest > 0 else 1 / (k - 1))
             new[0] = pi0
-        if np.abs(new - w).max() < 1e-7:
+        if np.abs(new - w).max() < 1e-6:
             w = new
             break
         w = new
@@ -496,17 +513,17 @@ def _em_weights(L: np.ndarray, pi0: float | None = None, rounds: int = 500) -> t
 
 def _conservative_pi0(L: np.ndarray, w: np.ndarray, level: float) -> np.ndarray:
     """Raise π0 to the largest value whose profile log likelihood is within the one-sided `level` bound."""
-    _, best = _em_weights(L)
+    _, best = _em_weights(L, start=w)
     drop = stats.chi2.ppf(2 * level - 1, 1) / 2 if level > 0.5 else 0.0
     chosen = w
-    for t in np.linspace(w[0], 1.0, 41)[1:]:
+    for t in np.linspace(w[0], 1.0, 26)[1:]:
         if t >= 1.0:
             ll = float(L[:, 0].sum())
             if best - ll <= drop:
                 chosen = np.zeros_like(w)
                 chosen[0] = 1.0
             break
-        cand, ll = _em_weights(L, pi0=float(t))
+        cand, ll = _em_weights(L, pi0=float(t), start=chosen)
         if best - ll > drop:
             break
         chosen = cand
@@ -549,7 +566,7 @@ def fit(
     census_level: bool = True,
     min_respondents: int = 5,
     min_events: int = 10,
-    rounds: int = 4,
+    rounds: int = 3,
     pi0_level: float = 0.9,
 ) -> PosteriorFit:
     """Fit the mixture on `unit_evidence`'s table: the honest laws (weighted by the honest posterior),
@@ -582,7 +599,7 @@ def fit(
         honest.asked, honest.denied = asked, denied
         L, _ = _unit_loglik(honest, comps, surveyed, census_level)
         L_fit = L[eligible.to_numpy()]
-        w, _ = _em_weights(L_fit)
+        w, _ = _em_weights(L_fit, start=w)
         post = _posterior(L, w)
         new = np.where(eligible, post[:, 0], 1.0)
         if np.abs(new - weight).max() < 1e-3:
@@ -674,8 +691,9 @@ def posterior_table(
     for column in EVIDENCE:
         out[f"bf_{column}"] = bf[column].reindex(table.index)
     bf_table = bf[list(EVIDENCE)]
-    if not result.census_level:
+    if not result.census_level:  # the level is no evidence: not reported as any
         bf_table = bf_table.drop(columns="level")
+        out["bf_level"] = np.nan
     driver = bf_table.idxmax(axis=1).where(bf_table.max(axis=1) > 0, "")
     out["driver"] = driver.reindex(table.index).where(eligible, "")
     out["status"] = np.select(

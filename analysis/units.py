@@ -26,6 +26,8 @@ The contract (one row per unit of the frame, indexed by the unit id; the reviewe
 | `lfdr`, `prob_inflated` | local false discovery rate (beta-uniform mixture) and 1 − lfdr |
 | `driver` | the evidence that drives the verdict: rate_gap, rated_by_other, not_rated, service_denied, staff_asked |
 | `status` | `flagged`, `no_evidence`, `insufficient_evidence` (never flagged, never cleared), `not_surveyed` |
+| `verdict_method` | `empirical_null` (these tests, BH) or `posterior` (`analysis.unit_posterior`, Sun & Cai on its lfdr) |
+| `posterior_inflation`, `posterior_inflation_low`, `posterior_inflation_high`, `posterior_mechanism`, `bf_<evidence>` | `method="posterior"` only: posterior mean inflation with its credible interval, the most probable inflating mechanism, log Bayes factors of each piece of evidence |
 | `paired_b`, `paired_c`, `paired_p_value`, … | the descriptive paired table (system vs callback on the same cases) |
 
 Why this shape (see `analysis.unit_model` for the statistics): the honest gap is estimated per domain
@@ -103,8 +105,16 @@ def compare_units(
     max_rounds: int = 6,
     combine: str = "simes",
     fdr: str = "fdr_bh",
+    method: str = "empirical_null",
+    census_level: bool = True,
 ) -> pd.DataFrame:
     """One row per unit of the frame with its verdict (see the module docstring for the columns).
+
+    `method="posterior"` takes the verdict (`flagged`, `status`, `lfdr`, `prob_inflated`, `driver`)
+    from the empirical-Bayes posterior model (`analysis.unit_posterior`, Sun & Cai at `q`; the published
+    level is evidence when `census_level`) and adds its columns `posterior_inflation`,
+    `posterior_inflation_low`, `posterior_inflation_high`, `posterior_mechanism` and `bf_<evidence>`;
+    the empirical-null tests' p-values stay beside it. `verdict_method` names the method in every row.
 
     `responses` is a `Design` over the interviewed cases (or a DataFrame with `strata`, `weights`,
     `fpc` to build one); its data must carry `unit` and `item`. `interviews` are every started
@@ -156,7 +166,16 @@ def compare_units(
     _paired(result, data, unit, system_col, satisfied_codes, y)
     _signs(result, data if interviews is None else interviews, unit, system_col)
     _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, combine, fdr)
+    result["verdict_method"] = method
+    if method == "posterior":
+        _posterior_verdict(
+            result, frame, data if interviews is None else interviews, unit, null_by, item, system_col,
+            satisfied_codes, q, census_level, min_respondents, level,
+        )  # fmt: skip
+    elif method != "empirical_null":
+        raise AnalysisError(f"method={method!r}: use 'empirical_null' or 'posterior'")
     result.attrs["seed"] = seed
+    result.attrs["method"] = method
     result.attrs["q"] = q
     return result
 
@@ -256,6 +275,39 @@ def _rate_inputs(result: pd.DataFrame, level: float) -> pd.DataFrame:
     }
     ends = pd.DataFrame.from_dict(intervals, orient="index", columns=["log_or", "log_or_low", "log_or_high"])
     return table.join(ends)
+
+
+def _posterior_verdict(
+    result,
+    frame,
+    interviews,
+    unit,
+    null_by,
+    item,
+    system_col,
+    satisfied_codes,
+    q,
+    census_level,
+    min_respondents,
+    level,
+) -> None:
+    """The posterior model's verdict in place of the empirical null's (see `compare_units`)."""
+    from analysis import unit_posterior
+
+    table = unit_posterior.posterior(
+        frame, interviews, unit, domain=null_by, item=item, system_col=system_col,
+        satisfied_codes=satisfied_codes, q=q, census_level=census_level, min_respondents=min_respondents,
+        level=level,
+    ).reindex(result.index)  # fmt: skip
+    for column in ("flagged", "status", "lfdr", "prob_inflated", "driver"):
+        result[column] = table[column]
+    result["flagged"] = result["flagged"].fillna(False).astype(bool)
+    for column in ("inflation", "inflation_low", "inflation_high", "mechanism"):
+        result[f"posterior_{column}"] = table[column]
+    for column in table.columns[table.columns.str.startswith("bf_")]:
+        result[column] = table[column]
+    result.attrs["pi0"] = table.attrs["pi0"]
+    result.attrs["census_level"] = census_level
 
 
 def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, combine, fdr) -> None:

@@ -21,7 +21,87 @@ SIGN_LABELS: Mapping[str, Mapping[str, str]] = {
     "not_rated": {"zh": "受访者说本人未评价", "en": "respondents say they never rated"},
     "service_denied": {"zh": "受访者说未接受服务或并非本人", "en": "respondents say the service never happened or was not theirs"},
     "staff_asked": {"zh": "受访者说工作人员要求给出评价", "en": "respondents say staff asked them for a rating"},
+    "level": {"zh": "公布的满意率高到本领域诚实单位少有", "en": "a published rate honest units of the domain rarely reach"},
 }  # fmt: skip
+
+#: The posterior model's inflating mechanisms (`analysis.unit_posterior.Component.mechanism`).
+MECHANISM_LABELS: Mapping[str, Mapping[str, str]] = {
+    "silent": {"zh": "不满意的评价被改为满意，没有其他迹象", "en": "unsatisfied ratings turned to satisfied, with no other sign"},
+    "coached": {"zh": "工作人员引导或要求给出满意评价", "en": "staff coaching or asking for a satisfied rating"},
+    "proxy": {"zh": "不满意的事件由他人代为评价", "en": "unsatisfied events rated by someone else"},
+    "unrated": {"zh": "当事人未评价，系统却记为满意", "en": "no rating given, a satisfied one recorded"},
+    "proxy_share": {"zh": "部分事件由工作人员代评", "en": "staff rating a share of all events"},
+}  # fmt: skip
+
+
+def bayes_strength(log_bf: Any) -> str:
+    """Verbal strength of a log Bayes factor (Kass & Raftery 1995: 3, 20, 150; key of `STRENGTH`)."""
+    if not _finite(log_bf):
+        return "weak"
+    b = float(log_bf)
+    return (
+        "very_strong"
+        if b > math.log(150)
+        else "strong"
+        if b > math.log(20)
+        else "moderate"
+        if b > math.log(3)
+        else "weak"
+    )
+
+
+def _posterior_lines(r: Mapping[str, Any], zh: bool, q: float) -> list[str]:
+    """The posterior model's verdict (`compare_units(method="posterior")`): probability, inflation, the
+    evidence by its Bayes factor, and — where the published level counts — that it never decides alone."""
+    status = str(r.get("status", ""))
+    lfdr = r.get("lfdr")
+    lines = []
+    if status == "flagged":
+        mechanism = str(r.get("posterior_mechanism", "") or "").split(" ")[0]
+        how = MECHANISM_LABELS.get(mechanism, {"zh": "—", "en": "—"})
+        lines.append(
+            f"标记为疑似虚高（综合全部证据的层级模型）：本单位属于诚实单位的后验概率约 {_pct(lfdr, 1)}，"
+            f"虚高的概率约 {_pct(r.get('prob_inflated'), 0)}；被标记单位的平均误判概率不超过 q = {q:.2f}。"
+            f"估计虚高 {_points(r.get('posterior_inflation'))} 个百分点（95% 可信区间 "
+            f"{_points(r.get('posterior_inflation_low'))} 至 {_points(r.get('posterior_inflation_high'))}），"
+            f"最符合的方式：{how['zh']}。"
+            if zh
+            else f"Flagged as possibly inflated (hierarchical model of all the evidence): the posterior "
+            f"probability that the unit is honest is about {_pct(lfdr, 1)}, of inflation about "
+            f"{_pct(r.get('prob_inflated'), 0)}; the flagged units' mean probability of being honest is at most "
+            f"q = {q:.2f}. Estimated inflation {_points(r.get('posterior_inflation'))} points (95% credible "
+            f"interval {_points(r.get('posterior_inflation_low'))} to {_points(r.get('posterior_inflation_high'))}); "
+            f"the mechanism that fits best: {how['en']}."
+        )
+    elif status == "no_evidence":
+        lines.append(
+            f"未发现足够的虚高证据：本单位属于诚实单位的后验概率约 {_pct(lfdr, 1)}。"
+            if zh
+            else f"Not enough evidence of inflation: the posterior probability that the unit is honest is about {_pct(lfdr, 1)}."
+        )
+    evidence = []
+    for key in ("level", "rate_gap", "rated_by_other", "not_rated", "staff_asked", "service_denied"):
+        value = r.get(f"bf_{key}")
+        if key in SIGN_LABELS and _finite(value) and float(value) > math.log(3):
+            factor = math.exp(min(float(value), 50.0))
+            word = STRENGTH[bayes_strength(value)]["zh" if zh else "en"]
+            evidence.append(
+                f"{SIGN_LABELS[key]['zh']}（贝叶斯因子约 {factor:,.0f}，{word}）"
+                if zh
+                else f"{SIGN_LABELS[key]['en']} (Bayes factor about {factor:,.0f}, {word})"
+            )
+    if status == "flagged" and evidence:
+        lines.append(
+            ("主要证据：" + "；".join(evidence) + "。") if zh else ("Evidence: " + "; ".join(evidence) + ".")
+        )
+    if status == "flagged" and _finite(r.get("bf_level")) and float(r.get("bf_level")) > 0:
+        lines.append(
+            "公布的满意率偏高本身不足以标记：只有回访答案和其他迹象也指向虚高时才会标记。"
+            if zh
+            else "A high published rate alone never flags a unit: the callbacks and the other signs must point the same way."
+        )
+    return lines
+
 
 STRENGTH: Mapping[str, Mapping[str, str]] = {
     "very_strong": {"zh": "很强", "en": "very strong"},
@@ -84,6 +164,8 @@ def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float 
             else f"Insufficient evidence: only {n} callback respondents and {big_n} system ratings, so "
             "sampling error alone could hide a large inflation. The unit is neither flagged nor cleared."
         )
+    elif str(r.get("verdict_method", "")) == "posterior":
+        lines.extend(_posterior_lines(r, zh, q))
     elif status == "flagged":
         lines.append(
             f"标记为疑似虚高：在错误发现率 q = {q:.2f} 下，综合证据校正后 p {_p(r.get('evidence_p_adjusted'))}"
@@ -132,7 +214,7 @@ def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float 
             f"{_p(r.get('staff_asked_mid_p'))}; honest units differ widely in this, so it is shown, not counted)."
         )
     driver = str(r.get("driver", "") or "")
-    if status == "flagged" and driver in SIGN_LABELS:
+    if status == "flagged" and driver in SIGN_LABELS and str(r.get("verdict_method", "")) != "posterior":
         lines.append(
             f"主要证据：{SIGN_LABELS[driver]['zh']}。"
             if zh

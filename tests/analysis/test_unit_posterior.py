@@ -94,7 +94,7 @@ def test_flagged_units_are_mostly_the_inflating_ones_and_their_inflation_is_esti
     planted = table.loc[list(set(flagged) & study.inflated)]
     assert 0.12 <= planted["inflation"].mean() <= 0.28
     assert (planted["inflation_low"] <= planted["inflation_high"]).all()
-    covered = (planted["inflation_low"] <= 0.20 + 1e-9) & (0.20 - 1e-9 <= planted["inflation_high"])
+    covered = (planted["inflation_low"] <= 0.20 + 1e-9) & (planted["inflation_high"] >= 0.20 - 1e-9)
     assert covered.mean() >= 0.7
 
 
@@ -150,3 +150,46 @@ def test_screening_lfdr_gives_each_unit_its_posterior_probability_of_being_hones
     assert lfdr.index.equals(table.index)
     pd.testing.assert_series_equal(lfdr, table["lfdr"], check_names=False)
     assert lfdr.dropna().between(0, 1).all()
+
+
+@pytest.fixture(scope="module")
+def compared():
+    from tests.analysis.verdict_sim import verdicts
+
+    study = simulate(SCENARIOS["inflate_+20"], 0)
+    return study, verdicts(study, method="posterior")
+
+
+def test_compare_units_can_take_its_verdict_from_the_posterior_model(compared, plus20):
+    _, table = compared
+    _, posterior = plus20
+    assert (table["verdict_method"] == "posterior").all()
+    pd.testing.assert_series_equal(table["flagged"], posterior["flagged"], check_names=False)
+    pd.testing.assert_series_equal(table["posterior_inflation"], posterior["inflation"], check_names=False)
+    assert {"p_value", "evidence_p_value", "bf_rate_gap", "posterior_mechanism"} <= set(table.columns)
+
+
+def test_an_unknown_verdict_method_is_refused_in_one_sentence():
+    from analysis import compare_units
+
+    study = simulate(SCENARIOS["honest"], 0)
+    with pytest.raises(AnalysisError, match="method='bayes': use 'empirical_null' or 'posterior'"):
+        compare_units(study.frame, study.design, interviews=study.interviews, method="bayes")
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("zh", ("后验概率", "贝叶斯因子", "不是违规的证明")),
+        ("en", ("posterior probability", "Bayes factor", "not proof")),
+    ],
+)
+def test_a_posterior_flag_is_explained_by_its_probability_its_evidence_and_what_it_does_not_prove(
+    compared, lang, words
+):
+    from analysis import explain_unit
+
+    _, table = compared
+    row = table[table["flagged"]].iloc[0]
+    text = " ".join(explain_unit(row, lang))
+    assert all(word in text for word in words), text
