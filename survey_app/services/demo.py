@@ -192,7 +192,7 @@ def _build(
         users = worker.submit(_create_users, db, passwords)
         synthetic = fixtures.make_frame(rows, seed, **frame_options)
         fixtures.write_frame(synthetic, result.frame_path, encoding="gbk", format="csv")
-        from survey_app.services import analysis_service, reports
+        from survey_app.services import analysis_service, reports  # noqa: F401 - loaded while it hashes
 
         users.result()  # re-raises a failure of the worker
     researcher = _user(db, "researcher")
@@ -221,31 +221,28 @@ def _build(
 
         build_demo_referrals(db, STUDY_NAME, passwords, start=FIELDWORK_START + dt.timedelta(days=8))
     supervisor, auditor = _user(db, "supervisor"), _user(db, "auditor")
-    with _stage(result, "analysis", echo), db.session() as session:
-        study = studies.find_study(session, STUDY_NAME)
-        studies.set_state(session, supervisor, study, "closed")
-        result.analysis = analysis_service.analyse(session, study)
-    with _stage(result, "comment coding", echo), db.session() as session:  # issue 14: coded comments
-        from survey_app.services import coding
-
-        passwords["researcher2"] = generate_password()  # the second, blind coder
-        second = auth.create_user(
-            session,
-            None,
-            "researcher2",
-            passwords["researcher2"],
-            "researcher",
-            display_name="demo researcher 2",
-        )
-        coding.demo_coding(session, researcher, second, studies.find_study(session, STUDY_NAME), seed=seed)
-    with _stage(result, "PDF content", echo), db.session() as session:
-        study = studies.find_study(session, STUDY_NAME)
-        # the analysis stage's result: nothing it reads changed since (coding touches only codes)
-        content = reports.build_content(session, study, lang="zh", kind="full", result=result.analysis)
-    # The PDF is rendered (no database) in a child process while this one builds the live study, which
-    # changes nothing of study `demo`; the report is written and audited once both are done.
-    rendering = _elsewhere(lambda: reports.render_content(content, result.analysis, lang="zh", kind="full"))
+    with _stage(result, "closing the study", echo), db.session() as session:
+        studies.set_state(session, supervisor, studies.find_study(session, STUDY_NAME), "closed")
+    # The closed study is analysed in a child process (its own read-only connection) while this one
+    # codes the comments (nothing `analyse` reads), builds the live study (another study) and loads
+    # the report's font; the PDF's content needs both the analysis and the codes.
+    analysing = _elsewhere(lambda: _analyse_apart(db, STUDY_NAME))
     try:
+        with _stage(result, "comment coding", echo), db.session() as session:  # issue 14
+            from survey_app.services import coding
+
+            passwords["researcher2"] = generate_password()  # the second, blind coder
+            second = auth.create_user(
+                session,
+                None,
+                "researcher2",
+                passwords["researcher2"],
+                "researcher",
+                display_name="demo researcher 2",
+            )
+            coding.demo_coding(
+                session, researcher, second, studies.find_study(session, STUDY_NAME), seed=seed
+            )
         with _stage(result, "open study for surveyors", echo):
             result.live_waiting = build_live_study(db, seed=seed + 1, out_dir=out_dir)
         with _stage(result, "a call recording", echo):  # one live attempt to listen back to (issue 14)
@@ -256,8 +253,18 @@ def _build(
             from survey_app.services.web_demo import build_web_demo
 
             result.live_waiting -= build_web_demo(db, LIVE_STUDY, seed=seed, out_dir=out_dir).invited
+        with _stage(result, "report font", echo):  # found and parsed once, here while the child works
+            from analysis.report.fonts import report_font
+
+            report_font()
     finally:
-        built = rendering()  # also collects the child when a stage above failed
+        with _stage(result, "analysis (waited for)", echo):  # also collects the child after a failure
+            result.analysis = analysing()
+    with _stage(result, "PDF content", echo), db.session() as session:
+        study = studies.find_study(session, STUDY_NAME)
+        content = reports.build_content(session, study, lang="zh", kind="full", result=result.analysis)
+    with _stage(result, "PDF rendering", echo):
+        built = reports.render_content(content, result.analysis, lang="zh", kind="full")
     with _stage(result, "PDF report", echo), db.session() as session:  # audited once the PDF is written
         study = studies.find_study(session, STUDY_NAME)
         result.report_path = out_dir / "demo-report.pdf"
@@ -299,6 +306,41 @@ def _elsewhere(work: Callable[[], T]) -> Callable[[], T]:
         return work()
 
     return collect
+
+
+def _analyse_apart(db: Database, study_name: str) -> Any:
+    """The study's analysis through a connection of its own, for a forked child (which must not use
+    the parent's pooled connections). On SQLite the connection is read-only and its transaction
+    deferred: a WAL snapshot that does not hold the write lock the parent's `BEGIN IMMEDIATE` needs."""
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.orm import Session
+    from sqlalchemy.pool import NullPool
+
+    from survey_app.services import analysis_service
+
+    if db.is_sqlite:
+        path = Path(make_url(db.url).database).resolve()
+        engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true", poolclass=NullPool)
+
+        @event.listens_for(engine, "connect")
+        def _manual(dbapi_connection, _record) -> None:  # pragma: no cover - driver callback
+            dbapi_connection.isolation_level = None  # BEGIN is ours: one snapshot for every read
+
+        @event.listens_for(engine, "begin")
+        def _snapshot(connection) -> None:  # pragma: no cover - driver callback
+            connection.exec_driver_sql("BEGIN")
+
+        try:
+            with Session(engine) as session, session.begin():
+                return analysis_service.analyse(session, studies.find_study(session, study_name))
+        finally:
+            engine.dispose()
+    own = open_database(db.url, check=False)
+    try:
+        with own.session() as session:
+            return analysis_service.analyse(session, studies.find_study(session, study_name))
+    finally:
+        own.dispose()
 
 
 def _here(work: Callable[[], T]) -> Callable[[], T]:

@@ -1,5 +1,7 @@
-"""What lets `huifang demo` use both cores (issue 15) without changing what it builds: the PDF rendered
-in a forked child, and the fieldwork simulated for the cases the queue can hand out only."""
+"""What lets `huifang demo` use both cores (issue 15) without changing what it builds: the closed
+study analysed in a forked child (through a read-only connection of its own) while the parent codes
+comments and builds the live study, and the fieldwork simulated for the cases the queue can hand out
+only."""
 
 from __future__ import annotations
 
@@ -7,9 +9,11 @@ import os
 import threading
 
 import pytest
+from sqlalchemy import func, select
 
 import fixtures
-from survey_app.services import demo
+from survey_app.services import analysis_service, demo, studies
+from survey_app.storage.models import User
 from tests.fixtures.conftest import canonical
 
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this platform")
@@ -68,3 +72,27 @@ def test_simulating_only_the_released_cases_leaves_each_of_them_as_before():
     assert some.attempts.reset_index(drop=True).equals(kept.reset_index(drop=True))
     assert some.answers == {key: value for key, value in everything.answers.items() if key in some.answers}
     assert set(some.answers) == set(everything.answers) & set(released["case_id"])
+
+
+def test_the_study_analysed_apart_is_the_study_analysed_here(demo_db):
+    apart = demo._analyse_apart(demo_db, demo.STUDY_NAME)
+    with demo_db.session() as session:
+        here = analysis_service.analyse(session, studies.find_study(session, demo.STUDY_NAME))
+    assert analysis_service.summary_text(apart) == analysis_service.summary_text(here)
+    assert apart.units.equals(here.units)
+
+
+def test_analysing_apart_reads_one_snapshot_and_leaves_the_write_lock_to_others(demo_db, monkeypatch):
+    """The parent writes (`BEGIN IMMEDIATE`) while the child reads; the child sees none of it."""
+
+    def analyse_while_the_parent_writes(session, study):
+        before = session.scalar(select(func.count(User.id)))
+        with demo_db.session() as writer:  # would wait out the busy timeout behind a write lock
+            writer.add(User(username="meanwhile", display_name="m", password_hash="x", role="surveyor"))
+        return before, session.scalar(select(func.count(User.id)))
+
+    monkeypatch.setattr(analysis_service, "analyse", analyse_while_the_parent_writes)
+    before, after = demo._analyse_apart(demo_db, demo.STUDY_NAME)
+    assert before == after
+    with demo_db.session() as session:
+        assert session.scalar(select(func.count(User.id))) == before + 1
