@@ -393,3 +393,36 @@ def test_a_published_rate_honest_units_of_its_domain_rarely_reach_raises_the_sco
 def test_a_rule_stored_before_the_evidence_rule_still_reads_as_the_rate_rule():
     stored = {"inflation": 0.1, "level": 0.2, "honest_gap": 0.0, "q": 0.1, "power": 0.8, "response_rate": 0.6}
     assert PhaseTwoRule.model_validate(stored).kind == "rate"
+
+
+def test_the_combination_test_stays_valid_when_the_evidence_rule_picks_the_units():
+    """Honest units only, 150 studies of 20 units, phase 2 to the 5 highest evidence scores (which read
+    the same phase-1 answers the test does): P(p ≤ 0.05) ≤ 0.05 (Monte Carlo SE ≈ 0.004)."""
+    from sampling.screening import category_counts
+
+    rng = np.random.default_rng(11)
+    rule = PhaseTwoRule(kind="evidence", select="top", top=5)
+    studies, units, m, k = 150, 20, 10, 20
+    honest = 0.9 * 0.94 + 0.1 * 0.05  # P(callback 满意): system 满意 at 0.9, honest discordances
+    p_values = []
+    for _ in range(studies):
+        index = [f"u{i:02d}" for i in range(units)]
+        system = rng.random((units, m)) < 0.9
+        satisfied = np.where(system, rng.random((units, m)) >= 0.06, rng.random((units, m)) < 0.05)
+        sign = rng.choice(["-", "other", "not_rated", "absent"], size=(units, m), p=[0.93, 0.02, 0.04, 0.01])
+        asked = np.where(rng.random((units, m)) < 0.06, "asked", "-")
+        labels = [
+            f"{'S' if s else 's'}/{'sat' if y else 'unsat'}/{g}/{a}"
+            for s, y, g, a in zip(system.ravel(), satisfied.ravel(), sign.ravel(), asked.ravel(), strict=True)
+        ]
+        phase1 = pd.DataFrame({"stratum": np.repeat(index, m), "category": labels})
+        evidence = pd.DataFrame(
+            {"system_rate": 0.9, "honest_rate": honest, "x": satisfied.sum(axis=1), "r": m, "m": m},
+            index=index,
+        )
+        decision = rule.decide(evidence, category_counts(phase1, evidence.index), index)
+        allocation = pd.Series(np.where(decision["selected"], k, 0), index=index)
+        second = pd.DataFrame({"x": rng.binomial(k, honest, units), "r": k}, index=index)
+        p_values.append(combination_p_values(evidence, second, allocation).to_numpy())
+    p = np.concatenate(p_values)
+    assert (p <= 0.05).mean() <= 0.05
