@@ -8,6 +8,13 @@ p_s the unit's system rate (a census), g the honest gap and γ = ``level``. Ever
 suspicious or inconclusive, including one with no answer yet — is *selected*. The rule is row-wise
 (a unit's decision depends on its own x and r only, everything else fixed), which the weights below
 need. Any function ``(x, r, evidence) → bool array`` with that property can replace it.
+**The evidence rule** (``kind="evidence"``, ``sampling.screening``) screens on all of phase 1 instead:
+each unit's integer score from its own phase-1 counts by category (system rating × answer × sign ×
+staff asked) and its published level, with design-fixed constants; it selects every audited unit whose
+score reaches ``threshold``, or the ``top`` J highest scores. Under "top J" unit h is selected ⇔ its
+score ≥ t_h, t_h set by the other units' scores and the key order (``screening.top_thresholds``), and
+given h selected the selected set is h and the top J − 1 of the others — so both h's selection rule
+and its k_h are fixed by the other units' data, independent of h's own sample.
 
 **Phase-2 allocation**: each selected unit's need is fixed before phase 1 — the cases its planned
 completes lack to detect δ (``sampling.power``) — and the budget is shared in proportion to need
@@ -28,8 +35,11 @@ and the decision is unbiased too and uses phase 2: given s = s₁ ∪ s₂ (n = 
 unit was selected", every split of s into an m-case phase 1 and a k-case phase 2 for which the rule
 selects is equally likely (phase 1 is SRS of U_h, phase 2 SRS of what is left). A case's weight is
 N_h/m × P(it was in phase 1 | s, selected), and by symmetry that probability depends only on its
-category — satisfied / answered not satisfied / no answer — computed exactly from the multivariate
-hypergeometric law of the split's counts restricted to selecting splits. The weights sum to N_h and
+category — any finite set of them, as long as the rule is a function of the phase-1 counts by
+category: satisfied / answered not satisfied / no answer for the rate rule, the score class for the
+evidence rule — computed exactly from the multivariate hypergeometric law of the split's counts
+restricted to selecting splits (``split_shares`` enumerates the count vectors; ``score_split_shares``
+counts subsets by score with a dynamic programme, milliseconds for 40 cases in 12 classes). The weights sum to N_h and
 give unbiased totals of every variable (not just 满意), assuming a case's outcome category does not
 depend on the phase it was called in. Strata not expanded keep N_h/m.
 
@@ -86,6 +96,8 @@ class PhaseTwoRule(BaseModel):
     )
     top: int = Field(default=12, ge=1)
     threshold: float = 2.0  # nats of log likelihood ratio
+    # evidence rule: a unit whose score already reaches this (nats) is decided and gets no phase 2
+    ceiling: float | None = None
 
     def decide(self, evidence: pd.DataFrame, counts: pd.DataFrame | None, audited: list[str]) -> pd.DataFrame:
         """Per stratum: ``selected`` (phase 2 or not) and, for the evidence rule, ``score`` and the
@@ -98,18 +110,25 @@ class PhaseTwoRule(BaseModel):
         if counts is None:
             raise DesignError("the evidence rule needs each unit's phase-1 counts by category")
         scores = unit_scores(counts, evidence, self.constants, self.inflation)
+        candidates = audit & (scores < self.ceiling_steps())
         if self.select == "top":
-            thresholds = top_thresholds(scores, audit, self.top)
+            thresholds = top_thresholds(scores, candidates, self.top)
         else:
             fixed = math.ceil(round(self.threshold / self.constants.step, 9))
             thresholds = pd.Series(np.where(audit, fixed, np.iinfo(np.int64).max // 4), index=evidence.index)
         return pd.DataFrame(
             {
-                "selected": audit & (scores >= thresholds),
+                "selected": candidates & (scores >= thresholds),
                 "score": scores,
                 "threshold": thresholds.astype("int64"),
             }
         )
+
+    def ceiling_steps(self) -> int:
+        """The evidence rule's ceiling in whole score steps (a unit at or above it is decided)."""
+        if self.ceiling is None:
+            return int(np.iinfo(np.int64).max // 4)
+        return math.ceil(round(self.ceiling / self.constants.step, 9))
 
     def category_scores(self, evidence_row: pd.Series) -> dict[str, int]:
         """The evidence rule's integer score of each category for one stratum (its domain, system rate)."""
@@ -329,9 +348,13 @@ def split_shares(
 
 
 def score_split_shares(
-    counts: np.ndarray | list[int], scores: np.ndarray | list[int], m: int, threshold: int
+    counts: np.ndarray | list[int],
+    scores: np.ndarray | list[int],
+    m: int,
+    threshold: int,
+    ceiling: int | None = None,
 ) -> tuple[np.ndarray, float]:
-    """``split_shares`` for the rule "Σ_c scores_c a_c ≥ threshold" (integer scores), by dynamic
+    """``split_shares`` for the rule "threshold ≤ Σ_c scores_c a_c (< ceiling)" (integer scores), by dynamic
     programming over the categories: T[j, s] = the number of j-case subsets with score s. P(a given
     case of category c is in phase 1 | selects) = #(m-subsets holding it that select) / #(selecting
     m-subsets), the numerator the same count over the other n − 1 cases with m − 1 places and the
@@ -340,7 +363,7 @@ def score_split_shares(
     """
     counts = np.asarray(counts, dtype=np.int64)
     scores = np.asarray(scores, dtype=np.int64)
-    selecting = _at_least(_subset_counts(counts, scores, m), m, threshold)
+    selecting = _in_band(_subset_counts(counts, scores, m), m, threshold, ceiling)
     if selecting <= 0:
         return np.full(len(counts), np.nan), 0.0
     share = np.full(len(counts), np.nan)
@@ -348,7 +371,13 @@ def score_split_shares(
         fewer = counts.copy()
         fewer[c] -= 1
         share[c] = (
-            _at_least(_subset_counts(fewer, scores, m - 1), m - 1, threshold - int(scores[c])) / selecting
+            _in_band(
+                _subset_counts(fewer, scores, m - 1),
+                m - 1,
+                threshold - int(scores[c]),
+                None if ceiling is None else ceiling - int(scores[c]),
+            )
+            / selecting
         )
     total = selecting / math.comb(int(counts.sum()), m)
     return share, total
@@ -375,6 +404,12 @@ def _subset_counts(counts: np.ndarray, scores: np.ndarray, m: int) -> tuple[np.n
                 grown[a:, :shift] += part[:, -shift:]
         table = grown
     return table, low
+
+
+def _in_band(table: tuple[np.ndarray, int], j: int, threshold: int, ceiling: int | None) -> float:
+    """The number of j-subsets whose score s has threshold ≤ s (< ceiling)."""
+    above = _at_least(table, j, ceiling) if ceiling is not None else 0.0
+    return _at_least(table, j, threshold) - above
 
 
 def _at_least(table: tuple[np.ndarray, int], j: int, threshold: int) -> float:
@@ -420,8 +455,10 @@ def rao_blackwell_weights(
             case_scores = group["category"].map(table).to_numpy(np.int64)
             classes, category = np.unique(case_scores, return_inverse=True)
             counts = np.bincount(category, minlength=len(classes))
-            cut = int(evidence.at[key, "threshold"]) - rule.level_offset(evidence.loc[key])
-            share, total = score_split_shares(counts, classes, m, cut)
+            offset = rule.level_offset(evidence.loc[key])
+            cut = int(evidence.at[key, "threshold"]) - offset
+            ceiling = None if rule.ceiling is None else rule.ceiling_steps() - offset
+            share, total = score_split_shares(counts, classes, m, cut, ceiling)
         else:
             names = ("satisfied", "unsatisfied", "none")
             counts = np.array([int((group["outcome"] == name).sum()) for name in names])

@@ -335,6 +335,8 @@ EVIDENCE_DESIGNS = {  # label: (rule options, the published level in the score)
     "evidence rule, top J = 12": ({"kind": "evidence", "select": "top", "top": 12}, True),
     "evidence rule, top J = 18": ({"kind": "evidence", "select": "top", "top": 18}, True),
     "evidence rule, score ≥ 2 nats": ({"kind": "evidence", "select": "threshold", "threshold": 2.0}, True),
+    "evidence rule, top J = 18 below 6 nats": ({"kind": "evidence", "top": 18, "ceiling": 6.0}, True),
+    "evidence rule, top J = 18 below 9 nats": ({"kind": "evidence", "top": 18, "ceiling": 9.0}, True),
 }
 
 
@@ -347,8 +349,8 @@ def _rule(options: dict, with_level: bool, evidence: pd.DataFrame, response_rate
     )
 
 
-def evidence_study(seed: int) -> list[dict]:
-    """One study, every design: one row per (design, verdict)."""
+def evidence_study(seed: int, only: str | None = None) -> list[dict]:
+    """One study, every design (or those whose label contains `only`): one row per (design, verdict)."""
     import time
 
     from tests.analysis import verdict_oracle as vo
@@ -387,6 +389,9 @@ def evidence_study(seed: int) -> list[dict]:
         study, order, {u: [(1, (0, min(EVIDENCE_PER_UNIT, int(evidence.at[u, "N_h"]))))] for u in units}
     )
     one_resp = study.interviews[study.interviews["record_id"].isin(one.loc[one["respondent"], "record_id"])]
+    if only is not None:
+        _designs_only(study, scenario, order, evidence, only, record)
+        return rows
     record("one phase", "oracle", _oracle_flags(study, scenario, one_resp))
     grouped = one.groupby("stratum")["outcome"]
     x = grouped.agg(lambda o: int((o == "satisfied").sum())).reindex(units).fillna(0)
@@ -503,6 +508,26 @@ def evidence_extras(seed: int) -> list[dict]:
     return rows
 
 
+def _designs_only(study, scenario, order, evidence, only: str, record) -> None:
+    import time
+
+    _, counts = _phase_one(study, order, evidence)
+    units = evidence.index
+    budget = len(units) * EVIDENCE_PER_UNIT - int(evidence["m"].sum())
+    for label, (options, with_level) in EVIDENCE_DESIGNS.items():
+        if only not in label:
+            continue
+        start = time.process_time()
+        rule = _rule(options, with_level, evidence, scenario.response_rate * 0.97)
+        flags_oracle, flags_test, _, _, decision = _run_design(
+            study, scenario, order, evidence, counts, rule, budget
+        )
+        chosen = set(units[decision["selected"].to_numpy()])
+        cpu = time.process_time() - start
+        record(label, "oracle", flags_oracle, len(chosen), len(chosen & study.inflated), cpu)
+        record(label, "combination test, BH", flags_test, len(chosen), len(chosen & study.inflated), cpu)
+
+
 def evidence_summary(paths: list[Path]) -> None:
     rows = pd.concat([pd.read_csv(p) for p in paths], ignore_index=True).drop_duplicates(
         ["seed", "design", "verdict"]
@@ -570,10 +595,16 @@ def evidence_bias(samples: int, seed: int = 0, options: dict | None = None) -> N
         for name in estimates:
             estimates[name].append(rate(cases, name))
             totals[name].append(float((cases[name] * (cases["outcome"] == "satisfied")).sum()))
+        if (i + 1) % 50 == 0 or i + 1 == samples:  # a run cut short still reports
+            _print_bias(i + 1, seed, rule, truth, sat, estimates, totals, time.process_time() - start)
+
+
+def _print_bias(samples, seed, rule, truth, sat, estimates, totals, cpu) -> None:
     print(
         f"headline 满意率 over {samples} two-phase samples of one +10-point population (seed {seed}; "
         f"{rule.kind} rule, {rule.select} {rule.top if rule.select == 'top' else rule.threshold}); truth {truth:.4f}; "
-        f"CPU {time.process_time() - start:.0f} s:"
+        f"CPU {cpu:.0f} s:",
+        flush=True,
     )
     for name, label in (
         ("rb", "Rao–Blackwell weights"),
@@ -583,7 +614,8 @@ def evidence_bias(samples: int, seed: int = 0, options: dict | None = None) -> N
         v, t = np.array(estimates[name]), np.array(totals[name])
         print(
             f"  {label:24s} 满意率 bias {(v.mean() - truth) * 100:+.3f} ± {v.std(ddof=1) / np.sqrt(len(v)) * 100:.3f} points;"
-            f" total satisfied bias {(t.mean() / sat - 1) * 100:+.3f}% ± {t.std(ddof=1) / np.sqrt(len(t)) / sat * 100:.3f}%"
+            f" total satisfied bias {(t.mean() / sat - 1) * 100:+.3f}% ± {t.std(ddof=1) / np.sqrt(len(t)) / sat * 100:.3f}%",
+            flush=True,
         )
 
 
@@ -602,8 +634,11 @@ def main() -> None:
         warnings.simplefilter("ignore")
         rest = sys.argv[sys.argv.index("--evidence") + 1 :]
         out = Path(rest[0])
+        only = rest[rest.index("--only") + 1] if "--only" in rest else None
         for seed in _seed_range(rest[1:]):
-            pd.DataFrame(evidence_study(seed)).to_csv(out, mode="a", header=not out.exists(), index=False)
+            pd.DataFrame(evidence_study(seed, only)).to_csv(
+                out, mode="a", header=not out.exists(), index=False
+            )
         return
     if "--extras" in sys.argv:
         import warnings

@@ -221,6 +221,8 @@ def brute_force_shares(categories: np.ndarray, m: int, selects) -> tuple[np.ndar
             hits += 1
             inside[list(subset)] += 1
     subsets = len(list(itertools.combinations(range(n), m)))
+    if hits == 0:
+        return np.full(categories.max() + 1, np.nan), 0.0
     share = np.array([inside[categories == c].mean() / hits for c in range(categories.max() + 1)])
     return share, hits / subsets
 
@@ -251,6 +253,16 @@ def test_the_score_programme_equals_every_subset_counted_one_by_one(seed):
 
     share, total = score_split_shares(np.bincount(categories), scores, 5, threshold)
     expected_share, expected_total = brute_force_shares(categories, 5, scored)
+    assert total == pytest.approx(expected_total, abs=1e-12)
+    if expected_total > 0:
+        assert share == pytest.approx(expected_share, abs=1e-12)
+    ceiling = threshold + 6
+
+    def banded(v: np.ndarray) -> np.ndarray:
+        return (v @ scores >= threshold) & (v @ scores < ceiling)
+
+    share, total = score_split_shares(np.bincount(categories), scores, 5, threshold, ceiling)
+    expected_share, expected_total = brute_force_shares(categories, 5, banded)
     assert total == pytest.approx(expected_total, abs=1e-12)
     if expected_total > 0:
         assert share == pytest.approx(expected_share, abs=1e-12)
@@ -334,8 +346,12 @@ def enumerate_two_units(rule: PhaseTwoRule) -> dict[str, tuple[float, float]]:
 
 @pytest.mark.parametrize(
     "options",
-    [{"select": "top", "top": 1}, {"select": "threshold", "threshold": 0.5}],
-    ids=["the most suspicious unit", "a fixed threshold"],
+    [
+        {"select": "top", "top": 1},
+        {"select": "threshold", "threshold": 0.5},
+        {"select": "top", "top": 1, "ceiling": 1.5},
+    ],
+    ids=["the most suspicious unit", "a fixed threshold", "the most suspicious undecided unit"],
 )
 def test_the_evidence_rule_weights_estimate_every_total_without_bias_exactly(options):
     rule = PhaseTwoRule(kind="evidence", **options)
