@@ -363,6 +363,11 @@ def sample_verify(ctx: _Context, study: str) -> None:
 @click.option("--top", type=click.IntRange(min=1), help="Evidence rule: the J units with the highest scores.")
 @click.option("--threshold", type=float, help="Evidence rule: every unit whose score reaches this (nats).")
 @click.option(
+    "--ceiling",
+    type=float,
+    help="Evidence rule: a unit whose score reaches this (nats) is decided: no phase 2.",
+)
+@click.option(
     "--constants-from",
     metavar="STUDY",
     help="Evidence rule: estimate its constants from this previous study (default: built-in constants).",
@@ -380,6 +385,7 @@ def sample_phase2(
     kind: str,
     top: int | None,
     threshold: float | None,
+    ceiling: float | None,
     constants_from: str | None,
     no_level: bool,
     user: str | None,
@@ -388,8 +394,10 @@ def sample_phase2(
     from survey_app.services import phase_two
     from survey_app.services.studies import find_study
 
-    if kind == "rate" and (top or threshold is not None or constants_from or no_level):
-        raise click.UsageError("--top, --threshold, --constants-from and --no-level go with --rule evidence.")
+    if kind == "rate" and (top or threshold is not None or ceiling is not None or constants_from or no_level):
+        raise click.UsageError(
+            "--top, --threshold, --ceiling, --constants-from and --no-level go with --rule evidence."
+        )
     if top and threshold is not None:
         raise click.UsageError("give --top or --threshold, not both.")
     rule: dict = {"inflation": inflation, "level": level, "kind": kind}
@@ -397,6 +405,8 @@ def sample_phase2(
         rule.update(select="threshold", threshold=threshold)
     elif top:
         rule.update(select="top", top=top)
+    if ceiling is not None:
+        rule["ceiling"] = ceiling
     with _errors():
         actor = _actor(ctx, user)
         with ctx.db.session() as session:

@@ -202,7 +202,7 @@ def test_the_command_line_draws_an_evidence_phase_two_that_sample_verify_proves(
         researcher.password_hash = hash_password("password-res-2")
     env = {"HUIFANG_USER": "researcher", "HUIFANG_PASSWORD": "password-res-2"}
     args = ["--db", demo_db.url, "sample", "phase2", "demo", "--budget", "40", "--seed", "5"]
-    drawn = CliRunner().invoke(main, [*args, "--rule", "evidence", "--top", "4"], env=env)
+    drawn = CliRunner().invoke(main, [*args, "--rule", "evidence", "--top", "4", "--ceiling", "40"], env=env)
     assert drawn.exit_code == 0, drawn.output
     assert "4 of" in drawn.output and "selected by their evidence" in drawn.output
     verified = CliRunner().invoke(main, ["--db", demo_db.url, "sample", "verify", "demo"], env={})
