@@ -236,7 +236,7 @@ def case_categories(
 
 def category_counts(cases: pd.DataFrame, strata: pd.Index) -> pd.DataFrame:
     """Strata × category labels: counts of ``cases`` (``stratum``, ``category``)."""
-    codes = pd.Categorical(cases["category"], categories=CATEGORIES).codes
+    codes = pd.Index(CATEGORIES).get_indexer(cases["category"])
     if (codes < 0).any():
         unknown = sorted(set(cases["category"][codes < 0].astype(str)))
         raise ValueError(f"unknown case categor{'y' if len(unknown) == 1 else 'ies'} {unknown[:3]}")
