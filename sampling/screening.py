@@ -252,7 +252,8 @@ def estimate_constants(
     """Constants from a previous study's cases (``category`` and ``domain`` columns): the honest
     discordances, the sign shares per domain and the staff-asked share, each a pooled share of that
     study's interviews (its inflating units included, which only makes the screening milder). The turned
-    record's shares and the inflating staff-asked share stay at their defaults: no study observes them."""
+    record's shares stay at their defaults and the inflating staff-asked share at least twice the honest
+    one: no study observes them."""
     parts = data["category"].str.split("/", expand=True)
     parts.columns = ["system", "answer", "sign", "asked"]
     interviewed = parts["answer"] != "none"
@@ -272,6 +273,7 @@ def estimate_constants(
                 for g, d in zip(SIGNS[1:], defaults.default_background, strict=True)
             )
     every = interviewed
+    asked = share(parts["asked"] == "asked", every, defaults.asked_honest)
     return EvidenceConstants(
         discordance_satisfied=share(
             parts["answer"] == "unsat", answered & (parts["system"] == "S"), defaults.discordance_satisfied
@@ -284,7 +286,8 @@ def estimate_constants(
             share(parts["sign"] == g, every, d)
             for g, d in zip(SIGNS[1:], defaults.default_background, strict=True)
         ),
-        asked_honest=share(parts["asked"] == "asked", every, defaults.asked_honest),
+        asked_honest=asked,
+        asked_inflating=min(max(defaults.asked_inflating, 2 * asked), 0.9),  # always above the honest share
         source=source,
     )
 
