@@ -29,6 +29,7 @@ from sampling.screening import (
 from sampling.selection import prepare_units
 from sampling.two_phase import (
     PhaseTwoRule,
+    combination_p_values,
     evidence_table,
     phase_two_allocation,
     phase_two_cases,
@@ -361,3 +362,30 @@ def weights(data: pd.DataFrame, design: SampleDesign, satisfied_codes: list[str]
         evidence["domain"] = pd.Series(record["domains"]).reindex(evidence.index).to_numpy()
         evidence["threshold"] = pd.Series(record["thresholds"]).reindex(evidence.index).to_numpy()
     return rao_blackwell_weights(cases, evidence, pd.Series(record["allocation"], dtype="int64"), rule)
+
+
+def combination_p_values_of(
+    data: pd.DataFrame, design: SampleDesign, satisfied_codes: list[str]
+) -> pd.Series | None:
+    """Per stratum after phase 2: the inverse-normal combination p-value of "the callback rate is below
+    the honest rate" (``two_phase.combination_p_values``), valid whatever the rule selected; 1 for a
+    stratum without phase 2; None without a phase 2. Phase 1's counts are the stored evidence, phase 2's
+    are read from ``data`` (the analysis dataset). What a verdict after two phases should test with,
+    instead of the pooled counts."""
+    record = phase_two_of(design)
+    if record is None:
+        return None
+    rule = PhaseTwoRule.model_validate(record["rule"])
+    evidence = pd.DataFrame.from_dict(record["evidence"], orient="index", columns=["m", "x", "r"])
+    rates = pd.Series(record.get("system_rates", {}), dtype=float)
+    evidence["system_rate"] = rates.reindex(evidence.index).to_numpy()
+    second = data[data["replicate"] == record["replicate"]]
+    outcome = outcomes(second, satisfied_codes)
+    phase2 = pd.DataFrame(
+        {
+            "x": (outcome == "satisfied").groupby(second["stratum"].astype(str)).sum(),
+            "r": (outcome != "none").groupby(second["stratum"].astype(str)).sum(),
+        }
+    )
+    allocation = pd.Series(record["allocation"], dtype="int64")
+    return combination_p_values(evidence, phase2, allocation, rule.honest_gap)
