@@ -216,18 +216,21 @@ def _build(
         studies.set_state(session, researcher, study, "fieldwork")
     with _stage(result, "simulated fieldwork", echo):
         simulate_fieldwork(db, synthetic.truth, seed=seed)
-    with _stage(result, "referrals", echo):  # issue 14: the consenting dissatisfied referred, some closed
-        from survey_app.services.referral_demo import build_demo_referrals
-
-        build_demo_referrals(db, STUDY_NAME, passwords, start=FIELDWORK_START + dt.timedelta(days=8))
-    supervisor, auditor = _user(db, "supervisor"), _user(db, "auditor")
-    with _stage(result, "closing the study", echo), db.session() as session:
-        studies.set_state(session, supervisor, studies.find_study(session, STUDY_NAME), "closed")
-    # The closed study is analysed in a child process (its own read-only connection) while this one
-    # codes the comments (nothing `analyse` reads), builds the live study (another study) and loads
-    # the report's font; the PDF's content needs both the analysis and the codes.
+    # Fieldwork is over: the study is analysed in a child process (its own read-only connection)
+    # while this one makes the referrals, closes the study, codes the comments, builds the live study
+    # and loads the report's font — none of which `analyse` reads (referrals are kept apart from
+    # evaluation data, the study's state and codes enter only the report). The PDF's content needs
+    # the analysis, the referrals and the codes.
     analysing = _elsewhere(lambda: _analyse_apart(db, STUDY_NAME))
     try:
+        with _stage(result, "referrals", echo):  # issue 14: the consenting dissatisfied referred
+            from survey_app.services.referral_demo import build_demo_referrals
+
+            start = FIELDWORK_START + dt.timedelta(days=8)
+            build_demo_referrals(db, STUDY_NAME, passwords, start=start)
+        supervisor, auditor = _user(db, "supervisor"), _user(db, "auditor")
+        with _stage(result, "closing the study", echo), db.session() as session:
+            studies.set_state(session, supervisor, studies.find_study(session, STUDY_NAME), "closed")
         with _stage(result, "comment coding", echo), db.session() as session:  # issue 14
             from survey_app.services import coding
 
@@ -489,13 +492,7 @@ def simulate_fieldwork(
     times of day); the live path enforces them itself.
     """
     cases = _cases_for_simulation(db, study_name)
-    script = fixtures.simulate_fieldwork(
-        cases,
-        truth,
-        seed=seed,
-        questionnaire=questionnaires.template("justice-callback"),
-        start=start + dt.timedelta(hours=8),
-    )
+    script = _simulated(cases, truth, seed=seed, start=start + dt.timedelta(hours=8))
     plans = _scripts_by_case(script)
     with db.session() as session:
         surveyors = list(session.scalars(select(User).where(User.role == "surveyor").order_by(User.id)))
@@ -513,6 +510,33 @@ def simulate_fieldwork(
         if claimed == 0:
             break
     return worked
+
+
+#: Below this many cases the simulation runs in one process (a fork costs more than half of it).
+SPLIT_FROM = 400
+
+
+def _simulated(cases: pd.DataFrame, truth: pd.DataFrame, *, seed: int, start: dt.datetime) -> Any:
+    """`fixtures.simulate_fieldwork` of the cases, the second half simulated in a forked child (both
+    cores). Each case draws from its own seeded stream, so the halves put together — attempts and
+    summary rows in case order, answers inserted in case order — are the simulation of the whole."""
+    questionnaire = questionnaires.template("justice-callback")
+
+    def simulate(part: pd.DataFrame) -> Any:
+        return fixtures.simulate_fieldwork(part, truth, seed=seed, questionnaire=questionnaire, start=start)
+
+    if len(cases) < SPLIT_FROM:
+        return simulate(cases)
+    middle = len(cases) // 2
+    second = _elsewhere(lambda: simulate(cases.iloc[middle:]))
+    first = simulate(cases.iloc[:middle])
+    rest = second()
+    return fixtures.Fieldwork(
+        pd.concat([first.attempts, rest.attempts], ignore_index=True),
+        {**first.answers, **rest.answers},
+        pd.concat([first.cases, rest.cases], ignore_index=True),
+        first.parameters,
+    )
 
 
 #: Cases claimed and uploaded per transaction by the simulated surveyors. Each case still goes through

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 import fixtures
+import questionnaires
 from survey_app.services import analysis_service, demo, studies
 from survey_app.storage.models import User
 from tests.fixtures.conftest import canonical
@@ -72,6 +73,21 @@ def test_simulating_only_the_released_cases_leaves_each_of_them_as_before():
     assert some.attempts.reset_index(drop=True).equals(kept.reset_index(drop=True))
     assert some.answers == {key: value for key, value in everything.answers.items() if key in some.answers}
     assert set(some.answers) == set(everything.answers) & set(released["case_id"])
+
+
+def test_the_simulation_in_two_halves_is_the_simulation_of_the_whole():
+    frame = fixtures.make_frame(3_000, 5)
+    cases = canonical(frame.export).iloc[: demo.SPLIT_FROM + 51].reset_index(drop=True)
+    cases.insert(0, "case_id", range(1, len(cases) + 1))
+    start = demo.FIELDWORK_START
+    whole = fixtures.simulate_fieldwork(
+        cases, frame.truth, seed=11, questionnaire=questionnaires.template("justice-callback"), start=start
+    )
+    halves = demo._simulated(cases, frame.truth, seed=11, start=start)
+    assert halves.attempts.equals(whole.attempts)
+    assert halves.cases.equals(whole.cases)
+    assert list(halves.answers.items()) == list(whole.answers.items())  # the same order too
+    assert halves.parameters == whole.parameters
 
 
 def test_the_study_analysed_apart_is_the_study_analysed_here(demo_db):
