@@ -4,12 +4,12 @@ Why: `builders.build_fieldwork_study` (users with argon2 hashes, a frame import,
 questionnaire) ran afresh in some 80 tests, a large share of CI's time. The first build of a session
 on each database kind is kept as a snapshot; every later test whose database is still pristine gets a
 copy of it instead, which is what a fresh build would have left (same ids, rows and audit chain). On
-SQLite only for now (`COPY_ON_POSTGRESQL` says why):
+both database kinds (`COPY_ON_POSTGRESQL` says what it costs on PostgreSQL):
 
 - the database: SQLite through the backup API into the test's own file; PostgreSQL by dropping the
-  test's database and creating it again under the same name with `CREATE DATABASE … TEMPLATE` from the
-  snapshot database (made from the first built one once its engine was disposed: a template must have
-  no open connection);
+  test's database and creating it again under the same name with `CREATE DATABASE … TEMPLATE` (a file
+  copy, `STRATEGY FILE_COPY`) from the snapshot database (made from the first built one once its engine
+  was disposed: a template must have no open connection);
 - the frame file, into the test's own folder, and the frame row's `source_path` pointed at that copy;
 - the key files the stored data depends on (the match key and the study's data key), copied into the
   test's key folder where they are missing, so a test with a key folder of its own gets its own copies
@@ -43,11 +43,12 @@ from survey_app.storage.models import Frame, Study
 
 #: Tables that a freshly migrated database already fills.
 MIGRATION_ROWS = frozenset({"alembic_version", "audit_head"})
-#: Off: measured on PostgreSQL 15 (HUIFANG_PG_FAST), a copy cost ~0.46 s of server CPU, more than the
-#: build it saves (a second DROP DATABASE per test forces a checkpoint; WAL_LOG copies every page), so
-#: there every test builds afresh. The PostgreSQL path works (its tests pass with it on) and is kept for
-#: a cheaper restore (e.g. rows copied into the pristine database instead of replacing it).
-COPY_ON_POSTGRESQL = False
+#: On since the copies are file copies (STRATEGY FILE_COPY) and the test databases are dropped in batches
+#: (tests/pg_databases.py): measured on PostgreSQL 15 (HUIFANG_PG_FAST), 30 tests with a built study took
+#: 16.2-17.2 s of CPU (client + server) copied against 19.7-20.3 s built afresh, ~0.11 s per test (the
+#: copy's drop still forces a checkpoint: +0.09 s on the server, -0.19 s in the test). With the WAL_LOG
+#: copy and a drop per test a copy had cost ~0.46 s of server CPU, more than the build, so it was off.
+COPY_ON_POSTGRESQL = True
 
 
 class Built(Protocol):
@@ -72,6 +73,7 @@ class _Store:
     snapshots: dict[tuple[str, str | None], Snapshot] = dataclasses.field(default_factory=dict)
     admins: dict[str, Engine] = dataclasses.field(default_factory=dict)
     templates: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (admin url, name)
+    strategies: dict[str, str] = dataclasses.field(default_factory=dict)  # admin url → copy clause
 
     def admin(self, url: str) -> tuple[str, Engine]:
         """The URL of the server's `postgres` database and an AUTOCOMMIT engine on it (CREATE/DROP DATABASE)."""
@@ -79,6 +81,16 @@ class _Store:
         if admin_url not in self.admins:
             self.admins[admin_url] = create_engine(admin_url, isolation_level="AUTOCOMMIT")
         return admin_url, self.admins[admin_url]
+
+    def copy_clause(self, url: str) -> str:
+        """`STRATEGY FILE_COPY` on PostgreSQL 15 and later (a copy of the files, not of every page through
+        the WAL and shared buffers: tests/pg_databases.py); older servers copy files anyway."""
+        admin_url, admin = self.admin(url)
+        if admin_url not in self.strategies:
+            with admin.connect() as conn:
+                version = int(conn.execute(text("SHOW server_version_num")).scalar_one())
+            self.strategies[admin_url] = " STRATEGY FILE_COPY" if version >= 150000 else ""
+        return self.strategies[admin_url]
 
     def close(self) -> None:
         for admin_url, name in self.templates:
@@ -170,7 +182,12 @@ def _take(store: _Store, db: Database, result: Built) -> Snapshot:
         source = f"huifang_built_{uuid.uuid4().hex[:10]}"
         admin_url, admin = store.admin(db.url)
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{source}" TEMPLATE "{make_url(db.url).database}"'))
+            conn.execute(
+                text(
+                    f'CREATE DATABASE "{source}" TEMPLATE "{make_url(db.url).database}"'
+                    + store.copy_clause(db.url)
+                )
+            )
         store.templates.append((admin_url, source))
     return Snapshot(source, folder, key_files, result)
 
@@ -188,9 +205,10 @@ def _restore(store: _Store, db: Database, folder: Path, snapshot: Snapshot) -> B
         _backup(snapshot.source, make_url(db.url).database)
     else:
         name = make_url(db.url).database
+        clause = store.copy_clause(db.url)
         with store.admin(db.url)[1].connect() as conn:
             conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{snapshot.source}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{snapshot.source}"{clause}'))
     frame_path = folder / snapshot.result.frame_path.name
     shutil.copy2(snapshot.folder / frame_path.name, frame_path)
     with db.engine.begin() as conn:  # not a tracked table, not in the audit details: as a build leaves it
