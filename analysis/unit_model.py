@@ -599,6 +599,8 @@ def _domain_prior(k, m, index, domains, rho, floor):
     md = np.bincount(index, m, domains)
     inflate = np.bincount(index, m * (1 + (m - 1) * rho), domains) / np.maximum(md, 1e-12)
     ok = md > 0
+    if ok.sum() < 2:  # one domain with interviews (a unit left out may leave just one): nothing to compare
+        return floor
     var = mu * (1 - mu) * inflate[ok] / md[ok]
     share = kd[ok] / md[ok]
     w = 1 / var

@@ -60,7 +60,11 @@ def test_with_about_57_respondents_a_unit_honest_units_keep_valid_p_values_and_a
         table = verdicts(study)
         p_values.extend(table["evidence_p_value"].dropna())
         false_flags.append(recall_and_fdp(study, table)[2])
-    share = np.mean(np.array(p_values) <= 0.05)
-    noise = 2.5 * np.sqrt(0.05 * 0.95 / len(p_values))
-    assert share <= 0.05 + noise, f"{share:.3f} of {len(p_values)} honest units at p ≤ 0.05"
+    # each unit's signs are tested against a background fitted without it (`held_out_backgrounds`): its
+    # own count no longer raises its background, so the tails rest on the predictive law alone (40
+    # studies: 3.6% at p ≤ 0.05 and 0.9% at p ≤ 0.01, MC SE 0.4% and 0.2%)
+    for level in (0.05, 0.01):
+        share = np.mean(np.array(p_values) <= level)
+        noise = 2.5 * np.sqrt(level * (1 - level) / len(p_values))
+        assert share <= level + noise, f"{share:.3f} of {len(p_values)} honest units at p ≤ {level}"
     assert sum(f > 0 for f in false_flags) <= 2  # BH at q = 0.10 allows about one study in ten
