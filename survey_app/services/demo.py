@@ -194,6 +194,7 @@ def _build(
         fixtures.write_frame(synthetic, result.frame_path, encoding="gbk", format="csv")
         from survey_app.services import analysis_service, reports  # noqa: F401 - loaded while it hashes
 
+        _load_analysis()
         users.result()  # re-raises a failure of the worker
     researcher = _user(db, "researcher")
     with _stage(result, "frame import", echo), db.session() as session:
@@ -309,6 +310,15 @@ def _elsewhere(work: Callable[[], T]) -> Callable[[], T]:
         return work()
 
     return collect
+
+
+def _load_analysis() -> None:
+    """Import what `analysis` loads on first use (statsmodels, polars, the unit models), here while
+    the worker hashes, not in the analysis child, which is the demo's longest stage."""
+    import analysis
+
+    for name in analysis.__all__:
+        getattr(analysis, name)
 
 
 def _analyse_apart(db: Database, study_name: str) -> Any:
