@@ -313,14 +313,21 @@ def fit_honest(table: pd.DataFrame, weight: np.ndarray, signs: dict[str, Backgro
     the robust backgrounds of "not rated" and "someone else rated" (`fit_background`)."""
     domains = table["domain"].to_numpy()
     weight = np.asarray(weight, float)
+    # the concentrations (how far honest units spread) are never above the plain fit's over every unit:
+    # weighting by the honest posterior alone lets the inflating components take the honest tail
+    # (units with a large honest gap or a high rate), and the honest law then narrows on itself
+    ones = np.ones(len(table))
     rate_mean, rate_conc = _fit_beta_binomial(table["S"].to_numpy(), table["N"].to_numpy(), weight, domains)
+    rate_conc = min(
+        rate_conc, _fit_beta_binomial(table["S"].to_numpy(), table["N"].to_numpy(), ones, domains)[1]
+    )
     sat1 = table[[f"s1_sat_{w}" for w in WHO]].sum(axis=1).to_numpy()
     not1 = table[[f"s1_not_{w}" for w in WHO]].sum(axis=1).to_numpy()
     none1 = table[[f"s1_none_{w}" for w in WHO]].sum(axis=1).to_numpy()
     gap_mean, gap_conc = _fit_beta_binomial(not1, sat1 + not1, weight, domains, low=5.0, high=1e4)
+    gap_conc = min(gap_conc, _fit_beta_binomial(not1, sat1 + not1, ones, domains, low=5.0, high=1e4)[1])
     dk1 = _weighted_share(none1, sat1 + not1 + none1, weight, domains)
     # a record rated not satisfied is the same in every model: its answers come from all units alike
-    ones = np.ones(len(table))
     sat0, not0, none0 = (table[f"s0_{a}"].to_numpy() for a in ANSWERS)
     sat0_share = _weighted_share(sat0, sat0 + not0, ones, domains)
     dk0 = _weighted_share(none0, sat0 + not0 + none0, ones, domains)
