@@ -193,3 +193,11 @@ def test_a_posterior_flag_is_explained_by_its_probability_its_evidence_and_what_
     row = table[table["flagged"]].iloc[0]
     text = " ".join(explain_unit(row, lang))
     assert all(word in text for word in words), text
+
+
+def test_a_questionnaire_without_the_integrity_items_still_gets_verdicts_from_the_rates():
+    study = simulate(SCENARIOS["inflate_+20"], 1)
+    interviews = study.interviews[["organisation_id", "system_rating", "sat_overall"]]
+    table = up.posterior(study.frame, interviews)
+    assert table["lfdr"].notna().sum() > 50
+    assert (table[["bf_rated_by_other", "bf_not_rated", "bf_staff_asked"]].fillna(0).abs() < 1e-6).all().all()
