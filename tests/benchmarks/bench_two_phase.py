@@ -351,7 +351,6 @@ def _rule(options: dict, with_level: bool, evidence: pd.DataFrame, response_rate
 
 def evidence_study(seed: int, only: str | None = None) -> list[dict]:
     """One study, every design (or those whose label contains `only`): one row per (design, verdict)."""
-    import time
 
     from tests.analysis import verdict_oracle as vo
     from tests.benchmarks.bench_oracle_bound import _oracle_flags
@@ -398,18 +397,7 @@ def evidence_study(seed: int, only: str | None = None) -> list[dict]:
     r = grouped.agg(lambda o: int((o != "none").sum())).reindex(units).fillna(0)
     p = np.where(r > 0, stats.binom.cdf(x, r, evidence["honest_rate"]), 1.0)
     record("one phase", "rate test, BH", pd.Series(bh(p), index=units))
-    _, counts = _phase_one(study, order, evidence)
-    budget = total - int(evidence["m"].sum())
-    for label, (options, with_level) in EVIDENCE_DESIGNS.items():
-        start = time.process_time()
-        rule = _rule(options, with_level, evidence, scenario.response_rate * 0.97)
-        flags_oracle, flags_test, _, _, decision = _run_design(
-            study, scenario, order, evidence, counts, rule, budget
-        )
-        chosen = set(units[decision["selected"].to_numpy()])
-        cpu = time.process_time() - start
-        record(label, "oracle", flags_oracle, len(chosen), len(chosen & study.inflated), cpu)
-        record(label, "combination test, BH", flags_test, len(chosen), len(chosen & study.inflated), cpu)
+    _designs_only(study, scenario, order, evidence, "", record)  # every design ("" is in every label)
     from tests.benchmarks.bench_oracle_bound import two_phase_study
 
     for row in two_phase_study(seed, spreads=(12, 18)):  # the oracle-steered designs on the same study

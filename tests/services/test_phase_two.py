@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from sqlalchemy import func, select, update
 
@@ -124,15 +125,19 @@ def test_after_phase_two_reserve_releases_are_refused(demo_db):
             samples.release_replicate(session, supervisor, studies.find_study(session, "demo"), 1)
 
 
-def test_the_analysis_weights_of_each_expanded_unit_sum_to_its_population(demo_db):
-    record = _phase_two(demo_db)
-    with demo_db.session() as session:
+def _expanded(db, record: dict) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """The analysis dataset's cases of the expanded units, their weights' sums and their N_h."""
+    with db.session() as session:
         data = datasets.analysis_dataset(session, studies.find_study(session, "demo"))
     expanded = data[data["stratum"].isin(record["allocation"])]
     sums = expanded.groupby("stratum")["design_weight"].sum()
-    population = expanded.groupby("stratum")["N_h"].first()
+    return expanded, sums, expanded.groupby("stratum")["N_h"].first()
+
+
+def test_the_analysis_weights_of_each_expanded_unit_sum_to_its_population(demo_db):
+    expanded, sums, population = _expanded(demo_db, _phase_two(demo_db))
     assert sums.to_numpy() == pytest.approx(population.to_numpy(), rel=1e-12)
-    assert "pooled_weight" in data.columns
+    assert "pooled_weight" in expanded.columns
 
 
 def test_the_evidence_rule_sends_phase_two_to_the_units_with_the_highest_scores(demo_db):
@@ -162,11 +167,7 @@ def test_verify_notices_stored_phase_one_evidence_that_would_select_another_unit
 
 def test_the_evidence_rule_weights_of_each_expanded_unit_sum_to_its_population(demo_db):
     record = _phase_two(demo_db, rule=EVIDENCE)
-    with demo_db.session() as session:
-        data = datasets.analysis_dataset(session, studies.find_study(session, "demo"))
-    expanded = data[data["stratum"].isin(record["allocation"])]
-    sums = expanded.groupby("stratum")["design_weight"].sum()
-    population = expanded.groupby("stratum")["N_h"].first()
+    expanded, sums, population = _expanded(demo_db, record)
     assert sums.to_numpy() == pytest.approx(population.to_numpy(), rel=1e-12)
     phase_one = expanded[expanded["replicate"] != record["replicate"]]
     assert (
