@@ -11,7 +11,8 @@ need. Any function ``(x, r, evidence) → bool array`` with that property can re
 **The evidence rule** (``kind="evidence"``, ``sampling.screening``) screens on all of phase 1 instead:
 each unit's integer score from its own phase-1 counts by category (system rating × answer × sign ×
 staff asked) and its published level, with design-fixed constants; it selects every audited unit whose
-score reaches ``threshold``, or the ``top`` J highest scores. Under "top J" unit h is selected ⇔ its
+score reaches ``threshold``, or the ``top`` J highest scores (an optional ``ceiling`` spares the units
+already decided: a band of scores, still a function of the counts). Under "top J" unit h is selected ⇔ its
 score ≥ t_h, t_h set by the other units' scores and the key order (``screening.top_thresholds``), and
 given h selected the selected set is h and the top J − 1 of the others — so both h's selection rule
 and its k_h are fixed by the other units' data, independent of h's own sample.
