@@ -9,6 +9,7 @@ interrupted or failed run leaves nothing half-written.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import pickle
 import threading
@@ -145,6 +146,7 @@ def build_demo(
         result.database = describe(final_url)
         return result
     finally:
+        gc.unfreeze()  # `_build` froze what existed after its first stage (the caller may live on)
         if building:
             _remove_sqlite(building)
 
@@ -196,6 +198,9 @@ def _build(
 
         _load_analysis()
         users.result()  # re-raises a failure of the worker
+    # What exists now (the libraries just imported: most of the process's objects) lives until the
+    # end: the collector's full passes, here and in the forked children, stop walking it again.
+    gc.freeze()
     researcher = _user(db, "researcher")
     with _stage(result, "frame import", echo), db.session() as session:
         study = studies.create_study(

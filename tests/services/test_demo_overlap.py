@@ -5,6 +5,7 @@ only."""
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 
@@ -112,3 +113,9 @@ def test_analysing_apart_reads_one_snapshot_and_leaves_the_write_lock_to_others(
     assert before == after
     with demo_db.session() as session:
         assert session.scalar(select(func.count(User.id))) == before + 1
+
+
+def test_the_demo_leaves_no_objects_frozen_for_the_collector(demo_result):
+    """`_build` freezes what exists after its first stage (cheaper full collections) and thaws it."""
+    assert demo_result.report_sha256
+    assert gc.get_freeze_count() == 0
