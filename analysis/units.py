@@ -349,7 +349,9 @@ def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, com
         for s in SIGNS:
             sign_p[s][key] = float(laws[s][int(result.at[key, s]) :].sum())
         if tested[key]:
-            weights = um.likelihood_ratio_weights(mine, domain)
+            # the weights choose the statistic: from the fit on all units, so a unit's own counts do not
+            # pick the sign they weigh most (held-out weights: honest units at p ≤ 0.05 5.35% against 4.75%)
+            weights = um.likelihood_ratio_weights(backgrounds, domain)
             score = um.integrity_score({s: result.at[key, s] for s in SIGNS}, weights)
             integrity_p[key] = um.integrity_p_value(score, um.integrity_law(m, domain, mine, weights))
             asked_p[key] = um.sign_mid_p(int(result.at[key, "staff_asked"]), laws["staff_asked"])
