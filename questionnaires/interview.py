@@ -380,10 +380,12 @@ class Interview:
     def _env(self) -> dict[str, Any]:
         env = dict(self.case)
         for item in self._items:
-            env[item.name] = (
-                self._computed.get(item.name) if item.type in SILENT_TYPES else self._answers.get(item.name)
-            )
+            env[item.name] = self._value(item)
         return env
+
+    def _value(self, item: Item) -> Any:
+        """What expressions see for an item: its computed value or its answer (None when neither)."""
+        return self._computed.get(item.name) if item.type in SILENT_TYPES else self._answers.get(item.name)
 
     def _refresh(self, start: int = 0) -> None:
         """Recompute relevance and calculations in order, clearing answers that became irrelevant.
@@ -398,11 +400,7 @@ class Interview:
         for section in self.questionnaire.sections:
             if start >= position + len(section.items):  # wholly before `start`: unchanged
                 for item in section.items:
-                    env[item.name] = (
-                        self._computed.get(item.name)
-                        if item.type in SILENT_TYPES
-                        else self._answers.get(item.name)
-                    )
+                    env[item.name] = self._value(item)
                 position += len(section.items)
                 continue
             section_relevant = section.relevant is None or truthy(
@@ -411,11 +409,7 @@ class Interview:
             for item in section.items:
                 if position < start:  # before `start` in this section: unchanged
                     position += 1
-                    env[item.name] = (
-                        self._computed.get(item.name)
-                        if item.type in SILENT_TYPES
-                        else self._answers.get(item.name)
-                    )
+                    env[item.name] = self._value(item)
                     continue
                 position += 1
                 relevant = section_relevant and (
@@ -482,7 +476,7 @@ class Interview:
     def _display(self, name: str, placeholder: str) -> str:
         if name in self._index:
             item = self._items[self._index[name]]
-            value = self._computed.get(name) if item.type in SILENT_TYPES else self._answers.get(name)
+            value = self._value(item)
             if value is None:
                 return ""
             labels = {option.code: option.label for option in self._options(item)}
