@@ -37,7 +37,10 @@ from the study's own units (Efron-style g-modelling):
 `census_level` decides whether the published rate itself is evidence (a rate honest units of the
 domain rarely reach). With it off, every likelihood is conditioned on the census: a unit is suspect
 only for what its callbacks and signs say given its rate. Either way a unit is never flagged on the
-level alone — the callbacks decide (`tests/analysis/test_unit_posterior.py`).
+level alone — the callbacks decide (`tests/analysis/test_unit_posterior.py`). Defaults: off for
+verdicts (`posterior`, `compare_units(method="posterior")` — the level doubles the recall at +10/+20
+points but, where honest rates are not one Beta per domain, accuses honest high-rate units), on for
+steering a second phase (`screening_lfdr`: a wrong suspicion there costs interviews, not a person).
 
 Insufficient evidence (fewer than `min_respondents` answering respondents, or at most `min_events`
 rated events) is neither flagged nor cleared: lfdr NaN. Everything is vectorised over a grid of
@@ -748,7 +751,7 @@ def posterior(
     system_col: str = "system_rating",
     satisfied_codes: Sequence[str] = DEFAULT_SATISFIED_CODES,
     q: float = 0.10,
-    census_level: bool = True,
+    census_level: bool = False,
     min_respondents: int = 5,
     min_events: int = 10,
     pi0_level: float = 0.9,

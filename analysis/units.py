@@ -106,7 +106,7 @@ def compare_units(
     combine: str = "simes",
     fdr: str = "fdr_bh",
     method: str = "empirical_null",
-    census_level: bool = True,
+    census_level: bool = False,
 ) -> pd.DataFrame:
     """One row per unit of the frame with its verdict (see the module docstring for the columns).
 

@@ -14,7 +14,7 @@ from tests.analysis.verdict_sim import SCENARIOS, simulate
 @pytest.fixture(scope="module")
 def plus20():
     study = simulate(SCENARIOS["inflate_+20"], 0)
-    return study, up.posterior(study.frame, study.interviews)
+    return study, up.posterior(study.frame, study.interviews, census_level=True)
 
 
 def test_evidence_counts_each_interview_in_its_cell_of_system_rating_answer_and_who_rated():
@@ -80,7 +80,7 @@ def test_the_conservative_pi0_is_never_below_the_estimate_and_is_one_when_nothin
 
 def test_the_honest_laws_are_fitted_near_the_simulated_ones(plus20):
     study, _ = plus20
-    fitted = up.fit(up.unit_evidence(study.frame, study.interviews))
+    fitted = up.fit(up.unit_evidence(study.frame, study.interviews), census_level=True)
     # simulated: unit rates Beta around 85% with concentration 40; "someone else rated" answered by ~2%
     assert all(abs(m - 0.85) < 0.05 for m in fitted.honest.rate_mean.values())
     assert 15 < fitted.honest.rate_conc < 120
@@ -146,7 +146,7 @@ def test_an_honest_unit_with_a_genuinely_high_rate_and_callbacks_that_agree_is_n
 
 def test_screening_lfdr_gives_each_unit_its_posterior_probability_of_being_honest(plus20):
     study, table = plus20
-    lfdr = up.screening_lfdr(study.interviews, study.frame)
+    lfdr = up.screening_lfdr(study.interviews, study.frame)  # the level counts by default in screening
     assert lfdr.index.equals(table.index)
     pd.testing.assert_series_equal(lfdr, table["lfdr"], check_names=False)
     assert lfdr.dropna().between(0, 1).all()
@@ -157,7 +157,7 @@ def compared():
     from tests.analysis.verdict_sim import verdicts
 
     study = simulate(SCENARIOS["inflate_+20"], 0)
-    return study, verdicts(study, method="posterior")
+    return study, verdicts(study, method="posterior", census_level=True)
 
 
 def test_compare_units_can_take_its_verdict_from_the_posterior_model(compared, plus20):

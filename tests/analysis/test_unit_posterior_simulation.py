@@ -15,9 +15,9 @@ from tests.analysis.verdict_sim import SCENARIOS, simulate
 pytestmark = pytest.mark.slow
 
 
-def _posterior(name: str, seed: int):
+def _posterior(name: str, seed: int, census_level: bool = False):
     study = simulate(SCENARIOS[name], seed)
-    return study, up.posterior(study.frame, study.interviews)
+    return study, up.posterior(study.frame, study.interviews, census_level=census_level)
 
 
 @pytest.mark.parametrize(

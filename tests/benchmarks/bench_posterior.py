@@ -81,6 +81,8 @@ def measure(
             figures[f"{label} pi0"] = fitted.pi0
             if level == PI0_LEVELS[0]:
                 figures.update(_calibration(tag, lfdr, study.inflated))
+    for label in ("huifang", "oracle", "oracle no level"):  # every row has every column (appended CSVs)
+        figures.update({label: np.nan, f"{label} fdp": np.nan, f"{label} false": np.nan})
     if huifang:
         start = time.process_time()
         table = verdicts(study, q=Q)
@@ -123,8 +125,36 @@ METHODS = (
 )
 
 
+ORACLE_COLUMNS = [
+    f"{label}{part}" for label in ("oracle", "oracle no level") for part in ("", " fdp", " false")
+]
+
+
+def _read(path: Path) -> pd.DataFrame:
+    """One run's rows; rows of a first version that wrote the oracle's columns only where it ran (before
+    `cpu`) are read with or without them (NaN)."""
+    import csv
+
+    with path.open() as handle:
+        lines = list(csv.reader(handle))
+    header, body = lines[0], lines[1:]
+    layouts = {
+        len(h): h
+        for h in (
+            header,
+            [c for c in header if c not in ORACLE_COLUMNS],
+            header[:-1] + [c for c in ORACLE_COLUMNS if c not in header] + header[-1:],
+        )
+    }
+    records = [dict(zip(layouts[len(r)], r, strict=True)) for r in body if len(r) in layouts]
+    frame = pd.DataFrame(records).replace("", np.nan)
+    numbers = [c for c in frame.columns if c != "scenario"]
+    frame[numbers] = frame[numbers].apply(pd.to_numeric)
+    return frame
+
+
 def summary(paths: list[Path]) -> None:
-    rows = pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
+    rows = pd.concat([_read(p) for p in paths], ignore_index=True)
     rows = rows.drop_duplicates(["scenario", "cases", "seed"])
     print(f"q = {Q}; mean ± Monte-Carlo SE over the studies; 'any' = share of studies with a false flag")
     print("scenario | cases | resp. | studies | method | recall | FDP | any false flag")
