@@ -605,11 +605,13 @@ def _print_bias(samples, seed, rule, truth, sat, estimates, totals, cpu) -> None
             f" total satisfied bias {(t.mean() / sat - 1) * 100:+.3f}% ± {t.std(ddof=1) / np.sqrt(len(t)) / sat * 100:.3f}%",
             flush=True,
         )
-    rb = np.array(estimates["rb"])
+    rb, rb_total = np.array(estimates["rb"]), np.array(totals["rb"])
     for name in ("pooled", "phase1"):  # paired over the same samples: far smaller Monte-Carlo error
         d = (np.array(estimates[name]) - rb) * 100
+        t = (np.array(totals[name]) - rb_total) / sat * 100
         print(
-            f"  {name} − Rao–Blackwell, paired: {d.mean():+.3f} ± {d.std(ddof=1) / np.sqrt(len(d)):.3f} points",
+            f"  {name} − Rao–Blackwell, paired: {d.mean():+.3f} ± {d.std(ddof=1) / np.sqrt(len(d)):.3f} points; "
+            f"total satisfied {t.mean():+.3f}% ± {t.std(ddof=1) / np.sqrt(len(t)):.3f}%",
             flush=True,
         )
 
@@ -647,8 +649,9 @@ def main() -> None:
     if "--summary" in sys.argv:
         evidence_summary([Path(a) for a in sys.argv[sys.argv.index("--summary") + 1 :]])
         return
-    if "--bias" in sys.argv:
-        evidence_bias(int(sys.argv[-1]) if sys.argv[-1].isdigit() else 200)
+    if "--bias" in sys.argv:  # --bias SAMPLES [POPULATION_SEED]
+        rest = [a for a in sys.argv[sys.argv.index("--bias") + 1 :] if a.isdigit()]
+        evidence_bias(int(rest[0]) if rest else 200, int(rest[1]) if len(rest) > 1 else 0)
         return
     if "--sweep" in sys.argv:
         sweep(int(sys.argv[-1]) if sys.argv[-1].isdigit() else 20)
