@@ -31,23 +31,24 @@ def test_honest_units_are_falsely_flagged_in_at_most_one_study_in_six(scenario):
     assert sum(f > 0 for f in false) <= 1, false
 
 
-def test_most_units_inflating_by_20_points_are_found_at_16_respondents_a_unit():
+def test_with_the_level_most_units_inflating_by_20_points_are_found_at_16_respondents_a_unit():
     # Huifang's empirical-null tests find 0.46 of them (40 studies), the Bayes oracle 0.94
-    measured = [
-        recall_and_fdp(t["flagged"], s.inflated) for s, t in (_posterior("inflate_+20", x) for x in range(4))
-    ]
+    studies = (_posterior("inflate_+20", x, census_level=True) for x in range(4))
+    measured = [recall_and_fdp(t["flagged"], s.inflated) for s, t in studies]
     recall, fdp = np.mean(measured, axis=0)
     assert recall >= 0.65
     assert fdp <= 0.15
 
 
 def test_the_posterior_probabilities_of_inflating_add_up_to_the_units_that_inflate():
-    # calibration, with π0 at its maximum-likelihood value: over studies Σ (1 − lfdr) has the number of
+    # calibration (with the level), with π0 at its maximum-likelihood value: over studies Σ (1 − lfdr) has the number of
     # inflating units as its expectation and variance Σ lfdr (1 − lfdr)
     expected, planted, variance = 0.0, 0, 0.0
     for seed in range(4):
         study = simulate(SCENARIOS["proxy_30%"], seed)
-        fitted = up.fit(up.unit_evidence(study.frame, study.interviews)).with_pi0_level(0.5)
+        fitted = up.fit(up.unit_evidence(study.frame, study.interviews), census_level=True).with_pi0_level(
+            0.5
+        )
         lfdr = fitted.lfdr().dropna()
         expected += float((1 - lfdr).sum())
         variance += float((lfdr * (1 - lfdr)).sum())
