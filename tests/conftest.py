@@ -172,14 +172,14 @@ def demo_result(_small_demo):
     return _small_demo[2]
 
 
-#: Folders (space-separated, e.g. "tests/sampling/") whose tests that need no database CI runs in its
-#: PostgreSQL pass instead of the SQLite pass, to even out the two side-by-side passes (`.ci/test`).
+#: Folders (space-separated, e.g. "tests/sampling/") whose tests that use no database server CI runs in
+#: its PostgreSQL pass instead of the SQLite pass, to even out the two side-by-side passes (`.ci/test`).
 SECOND_PASS = tuple(os.environ.get("HUIFANG_SECOND_PASS", "").split())
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "second_pass: needs no database and is in HUIFANG_SECOND_PASS (CI runs it in pass 2)"
+        "markers", "second_pass: uses no database server and is in HUIFANG_SECOND_PASS (CI runs it in pass 2)"
     )
     config.addinivalue_line(
         "markers",
@@ -191,14 +191,15 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test that uses a database is a `db` test, so the PostgreSQL pass cannot miss one; a test
     marked `db` by hand that uses no server is also `server_free`; a test under a `SECOND_PASS` folder
-    that is neither is `second_pass`."""
+    that uses no server (server-free or not marked `db`) is `second_pass`: CI runs it once, in pass 2."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if {"db", "database_url"} & fixtures:
             item.add_marker(pytest.mark.db)
-        elif item.get_closest_marker("db") is not None:
+            continue
+        if item.get_closest_marker("db") is not None:
             item.add_marker(pytest.mark.server_free)
-        elif SECOND_PASS and item.nodeid.startswith(SECOND_PASS):
+        if SECOND_PASS and item.nodeid.startswith(SECOND_PASS):
             item.add_marker(pytest.mark.second_pass)
 
 
