@@ -41,6 +41,8 @@ level alone — the callbacks decide (`tests/analysis/test_unit_posterior.py`). 
 verdicts (`posterior`, `compare_units(method="posterior")` — the level doubles the recall at +10/+20
 points but, where honest rates are not one Beta per domain, accuses honest high-rate units), on for
 steering a second phase (`screening_lfdr`: a wrong suspicion there costs interviews, not a person).
+Likewise π0 is raised at the 97.5% profile bound for verdicts and at 90% for screening
+(ARCHITECTURE.md, "Unit verdicts by posterior", has the figures behind both choices).
 
 Insufficient evidence (fewer than `min_respondents` answering respondents, or at most `min_events`
 rated events) is neither flagged nor cleared: lfdr NaN. Everything is vectorised over a grid of
@@ -754,7 +756,7 @@ def posterior(
     census_level: bool = False,
     min_respondents: int = 5,
     min_events: int = 10,
-    pi0_level: float = 0.9,
+    pi0_level: float = 0.975,
     level: float = 0.95,
 ) -> pd.DataFrame:
     """One row per unit of the frame: `lfdr` (posterior P(honest), NaN = insufficient evidence),
@@ -799,4 +801,5 @@ def screening_lfdr(
     (unit, `domain`, `system_rating`) — the census. Returns a Series indexed by unit; NaN where the unit
     has too little evidence yet (fewer than 5 answers or at most 10 events) — those are the units a
     phase 2 should also consider. `options` go to `posterior` (domain, item, system_col, …)."""
+    options.setdefault("pi0_level", 0.9)
     return posterior(frame, interviews, unit, census_level=census_level, **options)["lfdr"]
