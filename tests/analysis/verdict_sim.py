@@ -327,3 +327,12 @@ SCENARIOS: dict[str, Scenario] = {
         ),
     )
 }  # fmt: skip
+
+
+def seed_range(arguments: list[str], default: int = 40) -> range:
+    """The seeds a benchmark's command line names as FIRST:LAST (the first such argument), else 0 … default − 1."""
+    for a in arguments:
+        if ":" in a and a.replace(":", "").isdigit():
+            first, last = a.split(":")
+            return range(int(first), int(last))
+    return range(default)

@@ -47,7 +47,14 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.analysis import verdict_oracle as vo
-from tests.analysis.verdict_sim import SCENARIOS, honest_callback_rate, oracle_recall, simulate, verdicts
+from tests.analysis.verdict_sim import (
+    SCENARIOS,
+    honest_callback_rate,
+    oracle_recall,
+    seed_range,
+    simulate,
+    verdicts,
+)
 
 Q = 0.10
 SIZES = (32, 64, 128)
@@ -291,14 +298,6 @@ def _two_phase_summary(rows: pd.DataFrame) -> None:
         print(f"{label} | {_cell(list(r['recall']))} | {_cell(list(r['fdp']))}")
 
 
-def _seeds(arguments: list[str]) -> range:
-    for a in arguments:
-        if ":" in a and a.replace(":", "").isdigit():
-            first, last = a.split(":")
-            return range(int(first), int(last))
-    return range(40)
-
-
 if __name__ == "__main__":
     warnings.simplefilter("ignore")
     command, *rest = sys.argv[1:] or ["summary"]
@@ -306,10 +305,10 @@ if __name__ == "__main__":
         summary([Path(a) for a in rest])
     elif command == "two-phase":
         out = Path(rest[0])
-        for seed in _seeds(rest[1:]):
+        for seed in seed_range(rest[1:]):
             for row in two_phase_study(seed):
                 rows = pd.DataFrame([row])
                 rows.to_csv(out, mode="a", header=not out.exists(), index=False)
     else:  # run, or oracles (the oracles alone, for many more studies)
         points = [a for a in rest[1:] if a.split(":")[0] in SCENARIOS] or DEFAULT_POINTS
-        run(Path(rest[0]), _seeds(rest[1:]), points, huifang=command != "oracles")
+        run(Path(rest[0]), seed_range(rest[1:]), points, huifang=command != "oracles")

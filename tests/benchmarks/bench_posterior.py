@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from analysis import unit_posterior as up
 from tests.analysis import verdict_oracle as vo
-from tests.analysis.verdict_sim import SCENARIOS, simulate, verdicts
+from tests.analysis.verdict_sim import SCENARIOS, seed_range, simulate, verdicts
 
 Q = 0.10
 BINS = (0.0, 0.05, 0.2, 0.5, 0.8, 0.95, 1.0 + 1e-9)
@@ -182,14 +182,6 @@ def summary(paths: list[Path]) -> None:
             )
 
 
-def _seeds(arguments: list[str]) -> range:
-    for a in arguments:
-        if ":" in a and a.replace(":", "").isdigit():
-            first, last = a.split(":")
-            return range(int(first), int(last))
-    return range(40)
-
-
 if __name__ == "__main__":
     warnings.simplefilter("ignore")
     command, *rest = sys.argv[1:] or ["summary"]
@@ -197,4 +189,4 @@ if __name__ == "__main__":
         summary([Path(a) for a in rest])
     else:
         points = [a for a in rest[1:] if ":" in a and a.split(":")[0] in SCENARIOS]
-        run(Path(rest[0]), _seeds(rest[1:]), points, "--huifang" in rest, "--oracle" in rest)
+        run(Path(rest[0]), seed_range(rest[1:]), points, "--huifang" in rest, "--oracle" in rest)

@@ -616,15 +616,9 @@ def _print_bias(samples, seed, rule, truth, sat, estimates, totals, cpu) -> None
         )
 
 
-def _seed_range(arguments: list[str]) -> range:
-    for a in arguments:
-        if ":" in a and a.replace(":", "").isdigit():
-            first, last = a.split(":")
-            return range(int(first), int(last))
-    return range(40)
-
-
 def main() -> None:
+    from tests.analysis.verdict_sim import seed_range
+
     if "--evidence" in sys.argv:
         import warnings
 
@@ -632,7 +626,7 @@ def main() -> None:
         rest = sys.argv[sys.argv.index("--evidence") + 1 :]
         out = Path(rest[0])
         only = rest[rest.index("--only") + 1] if "--only" in rest else None
-        for seed in _seed_range(rest[1:]):
+        for seed in seed_range(rest[1:]):
             pd.DataFrame(evidence_study(seed, only)).to_csv(
                 out, mode="a", header=not out.exists(), index=False
             )
@@ -643,7 +637,7 @@ def main() -> None:
         warnings.simplefilter("ignore")
         rest = sys.argv[sys.argv.index("--extras") + 1 :]
         out = Path(rest[0])
-        for seed in _seed_range(rest[1:]):
+        for seed in seed_range(rest[1:]):
             pd.DataFrame(evidence_extras(seed)).to_csv(out, mode="a", header=not out.exists(), index=False)
         return
     if "--summary" in sys.argv:
