@@ -47,6 +47,26 @@ def studies_set_gamma(ctx: _Context, study: str, gamma: str, user: str | None) -
             click.echo(f"Study {found.name}: refusal range Γ {before:g} → {refusal_gamma(found):g}.")
 
 
+@studies.command("set-verdict")
+@click.argument("study")
+@click.argument("method", type=click.Choice(["posterior", "empirical-null", "default"]))
+@user_option
+@pass_ctx
+def studies_set_verdict(ctx: _Context, study: str, method: str, user: str | None) -> None:
+    """Set how the study's units are judged (as a researcher or admin; audited): later analyses, reports
+    and `verify` use it. `default` clears it (the empirical null; a phase 2 always takes the posterior)."""
+    from survey_app.services.studies import find_study, set_verdict_method, verdict_method
+
+    with _errors():
+        actor = _actor(ctx, user)
+        with ctx.db.session() as session:
+            found = find_study(session, study)
+            before = verdict_method(found) or "default"
+            set_verdict_method(session, actor, found, method)
+            after = verdict_method(found) or "default"
+            click.echo(f"Study {found.name}: unit verdict method {before} → {after}.")
+
+
 @studies.command("do-not-call")
 @click.argument("study")
 @click.argument("numbers_file", metavar="FILE", type=click.File("rb"))

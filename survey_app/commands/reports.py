@@ -17,14 +17,20 @@ from survey_app.cli_errors import check_output
 
 @click.command()
 @click.argument("study")
+@click.option(
+    "--verdict",
+    type=click.Choice(["posterior", "empirical-null"]),
+    help="How units are judged in this analysis (default: the study's setting; the empirical null for a "
+    "one-phase study, always the posterior after a phase 2).",
+)
 @pass_ctx
-def analyse(ctx: _Context, study: str) -> None:
+def analyse(ctx: _Context, study: str, verdict: str | None) -> None:
     """Print the study's headline figures and the units flagged as inflated."""
     from survey_app.services import analysis_service
     from survey_app.services.studies import find_study
 
     with _errors(), ctx.db.session() as session:
-        result = analysis_service.analyse(session, find_study(session, study))
+        result = analysis_service.analyse(session, find_study(session, study), verdict=verdict)
     click.echo(analysis_service.summary_text(result))
 
 

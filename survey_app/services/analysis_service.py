@@ -11,6 +11,13 @@ response classes formed from a response-propensity model on frame variables, nes
 groups (the system rating is never pooled away). Intervals: stratified jackknife (JKn) replicates that
 re-run the calibration and the adjustment, logit interval. Unit comparisons use the same final weights
 in a linearisation `Design`.
+
+Unit verdicts (`resolve_verdict`): the empirical null's tests with BH, or the empirical-Bayes posterior
+(`compare_units(method="posterior")`). After a phase 2 the verdict is always the posterior: phase 2 went
+to units *because* their phase-1 answers looked bad, so tests on their pooled interviews are
+anti-conservative, while the posterior's likelihood is unaffected by a selection that read only data it
+reads too; the inverse-normal combination p-values of the rate gap (`phase_two.combination_p_values_of`,
+valid whatever the rule did) are shown beside it.
 """
 
 from __future__ import annotations
@@ -22,16 +29,18 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from statsmodels.stats.multitest import multipletests
 
 import analysis
 from analysis.sensitivity import DEFAULT_GAMMA, REFUSAL_HIGH, REFUSAL_LOW, refusal_sensitivity
 from analysis.verdicts import SIGN_LABELS
 from sampling.vocabulary import SCALES
-from survey_app.services import datasets, studies
+from survey_app.services import datasets, phase_two, studies
 from survey_app.services import dispositions as dispo
 from survey_app.services.auth import require
+from survey_app.services.errors import InvalidState
 from survey_app.services.samples import current_design
-from survey_app.storage.models import Exclusion, Study, User
+from survey_app.storage.models import Exclusion, SampleDesign, Study, User
 
 #: False discovery rate at which units are flagged.
 FDR_Q = 0.10
@@ -55,6 +64,9 @@ METRIC_KEYS = {
     REFUSAL_HIGH: "satisfaction_refusal_high",
 }
 BIAS_VARIABLES = ("district", "domain", "channel", "event_type", "system_satisfied")
+#: Why a verdict method was used (`resolve_verdict`): asked for this analysis, the study's setting,
+#: forced by a phase 2, or the default of a one-phase study.
+VERDICT_SOURCES = ("requested", "setting", "phase2", "default")
 
 
 @dataclass
@@ -78,6 +90,9 @@ class StudyAnalysis:
     respondents: pd.DataFrame  # the design's rows: eligible respondents with their final weights
     excluded_events: int = 0  # frame events left out by the study's exclusions (not in either side)
     refusal_gamma: float = REFUSAL_GAMMA  # the study's Γ of the refusal range (`studies.refusal_gamma`)
+    verdict_method: str = studies.EMPIRICAL_NULL  # how the unit verdicts were reached (`resolve_verdict`)
+    verdict_source: str = "default"  # why that method (`VERDICT_SOURCES`)
+    two_phase: bool = False  # the design has a phase 2 (`units` then has `combination_p_value`)
 
     @property
     def flagged_units(self) -> pd.DataFrame:
@@ -109,16 +124,74 @@ def eligible_frame(session: Session, study: Study, frame: pd.DataFrame) -> pd.Da
     return frame[~frame["record_id"].isin(excluded)].reset_index(drop=True)
 
 
-def analyse(session: Session, study: Study, actor: User | None = None) -> StudyAnalysis:
+def resolve_verdict(study: Study, two_phase: bool, requested: str | None = None) -> tuple[str, str]:
+    """(method, source): the verdict method of this analysis and why (`VERDICT_SOURCES`).
+
+    `requested` (one analysis: `huifang analyse --verdict`, the reviewer page's choice) beats the study's
+    setting (`studies.verdict_method`), which beats the default, the empirical null. After a phase 2 the
+    posterior is the only valid verdict: asking for the empirical null then is refused in one sentence,
+    and a setting made before phase 2 gives way to it."""
+    if requested is not None:
+        method = studies.verdict_method_name(requested)
+        if two_phase and method == studies.EMPIRICAL_NULL:
+            raise InvalidState(
+                f"Study {study.name} has a phase 2: the empirical null pools both phases, which is not valid "
+                "for the units phase 2 chose because their phase-1 answers looked bad; use the posterior.",
+                zh=f"调查 {study.name} 有第二阶段抽样：经验零分布检验合并两个阶段的回访，对因第一阶段回答不佳而被"
+                "第二阶段选中的单位并不成立；请使用后验模型。",
+            )
+        return method, "requested"
+    if two_phase:
+        return studies.POSTERIOR, "phase2"
+    stored = studies.verdict_method(study)
+    if stored is not None:
+        return stored, "setting"
+    return studies.EMPIRICAL_NULL, "default"
+
+
+def combination_by_unit(
+    cases: pd.DataFrame, design: SampleDesign, satisfied: tuple[str, ...]
+) -> pd.DataFrame:
+    """After a phase 2, per unit of a one-unit stratum that phase 2 expanded: its phase-2 cases, the
+    inverse-normal combination p-value of the rate gap (`phase_two.combination_p_values_of`) and that
+    p-value BH-adjusted over every audited stratum (the others count with p = 1, which they are).
+    Empty without a phase 2."""
+    columns = ["phase2_cases", "combination_p_value", "combination_p_adjusted"]
+    record = phase_two.phase_two_of(design)
+    p = phase_two.combination_p_values_of(cases, design, list(satisfied))
+    if record is None or p is None or p.empty:
+        return pd.DataFrame(columns=columns)
+    adjusted = pd.Series(multipletests(p.to_numpy(float), alpha=FDR_Q, method="fdr_bh")[1], index=p.index)
+    allocation = pd.Series(record["allocation"], dtype="int64")
+    owners = cases.groupby(cases["stratum"].astype(str))[UNIT].unique()
+    strata = [k for k in allocation.index[allocation > 0] if k in owners.index and len(owners[k]) == 1]
+    return pd.DataFrame(
+        {
+            "phase2_cases": allocation.reindex(strata).to_numpy(),
+            "combination_p_value": p.reindex(strata).to_numpy(float),
+            "combination_p_adjusted": adjusted.reindex(strata).to_numpy(float),
+        },
+        index=pd.Index([owners[k][0] for k in strata], name=UNIT),
+    )
+
+
+def analyse(
+    session: Session, study: Study, actor: User | None = None, verdict: str | None = None
+) -> StudyAnalysis:
     """Everything the reviewer, the report and `huifang analyse` show, from the stored study.
 
     With an `actor` (the app), the role is checked here; the command line acts with the database
-    file's own access rights and passes none. Surveyors never see results (blinding)."""
+    file's own access rights and passes none. Surveyors never see results (blinding). `verdict` asks
+    for a unit verdict method for this analysis only (`resolve_verdict`; reports use the study's)."""
     if actor is not None:
         require(actor, *READER_ROLES)
     satisfied = tuple(study.satisfied_codes)
     gamma = studies.refusal_gamma(study)
+    sample_design = current_design(session, study)
+    two_phase = phase_two.phase_two_of(sample_design) is not None
+    method, source = resolve_verdict(study, two_phase, verdict)
     cases = datasets.analysis_dataset(session, study)
+    combination = combination_by_unit(cases, sample_design, satisfied) if two_phase else None
     whole = datasets.frame_table(session, study)
     frame = eligible_frame(session, study, whole)
     cases["system_satisfied"] = cases["system_rating"].isin(satisfied)
@@ -169,7 +242,10 @@ def analyse(session: Session, study: Study, actor: User | None = None) -> StudyA
             q=FDR_Q,
             interviews=interviewed,
             seed=study.id,
+            method=method,
         )
+        if combination is not None:  # the rate gap's valid test after phase 2, beside the verdict
+            units = units.join(combination)
         names = frame.drop_duplicates(UNIT).set_index(UNIT)["organisation"]
         units.insert(0, "name", units.index.map(names))
         by_phone = design.data[design.data["mode"] != "web"]  # web answers have no surveyor to check
@@ -201,6 +277,9 @@ def analyse(session: Session, study: Study, actor: User | None = None) -> StudyA
         design.data if design is not None else cases.iloc[0:0],
         len(whole) - len(frame),
         gamma,
+        method,
+        source,
+        two_phase,
     )
 
 
@@ -223,6 +302,76 @@ def headline_figures(result: StudyAnalysis) -> dict[str, str]:
 
 def _pct(x: float) -> str:
     return "—" if x is None or not np.isfinite(x) else f"{100 * x:.1f}%"
+
+
+#: The verdict methods and their sources as the summary and the pages word them.
+VERDICT_WORDS = {
+    studies.EMPIRICAL_NULL: {
+        "en": "empirical null (each unit's exact tests against its domain's honest gap and backgrounds, BH)",
+        "zh": "经验零分布（按本领域诚实差距与背景逐单位精确检验，BH 校正）",
+    },
+    studies.POSTERIOR: {
+        "en": "posterior (empirical-Bayes model of all the evidence; flags while the flagged units' mean "
+        "probability of being honest stays ≤ q)",
+        "zh": "后验模型（综合全部证据的经验贝叶斯模型；被标记单位属于诚实单位的平均概率不超过 q）",
+    },
+}
+SOURCE_WORDS = {
+    "requested": {"en": "chosen for this analysis", "zh": "本次分析选定"},
+    "setting": {"en": "the study's setting", "zh": "本调查的设置"},
+    "phase2": {
+        "en": "the study has a phase 2: pooled tests would be anti-conservative for the units it chose",
+        "zh": "本调查有第二阶段抽样：合并两阶段的检验对其选中的单位偏于宽松",
+    },
+    "default": {"en": "the default of a one-phase study", "zh": "单阶段调查的默认方法"},
+}
+
+
+def verdict_line(result: StudyAnalysis, lang: str = "en") -> str:
+    """One line naming the unit verdict method and why it was used."""
+    method = VERDICT_WORDS[result.verdict_method][lang]
+    source = SOURCE_WORDS[result.verdict_source][lang]
+    return (
+        f"单位判定方法：{method}（{source}）" if lang == "zh" else f"Unit verdict method: {method} ({source})"
+    )
+
+
+def posterior_words(row: pd.Series, lang: str = "zh") -> tuple[str, str]:
+    """A posterior verdict's likeliest mechanism and its driving evidence with the Bayes factor's
+    strength, in `lang` ("" where the row has none): what the page and the report print beside a unit."""
+    from analysis.verdicts import MECHANISM_LABELS, SIGN_LABELS, STRENGTH, bayes_strength
+
+    label = MECHANISM_LABELS.get(str(row.get("posterior_mechanism", "") or "").split(" ")[0])
+    driver = str(row.get("driver", "") or "")
+    if driver not in SIGN_LABELS:
+        return (label[lang] if label else ""), ""
+    strength = STRENGTH[bayes_strength(row.get(f"bf_{driver}"))][lang]
+    evidence = (
+        f"{SIGN_LABELS[driver][lang]}（{strength}）"
+        if lang == "zh"
+        else f"{SIGN_LABELS[driver][lang]} ({strength})"
+    )
+    return (label[lang] if label else ""), evidence
+
+
+def _posterior_words(row: Any) -> str:
+    """A flagged unit's posterior figures for the summary line."""
+    from analysis.verdicts import MECHANISM_LABELS
+
+    mechanism = MECHANISM_LABELS.get(str(getattr(row, "posterior_mechanism", "") or "").split(" ")[0])
+    low, high = (
+        getattr(row, "posterior_inflation_low", np.nan),
+        getattr(row, "posterior_inflation_high", np.nan),
+    )
+    return (
+        f"; P(inflated) {_pct(getattr(row, 'prob_inflated', np.nan))}, inflation "
+        f"{_points(getattr(row, 'posterior_inflation', np.nan))} points (95% credible interval {_points(low)} to "
+        f"{_points(high)})" + (f", likeliest: {mechanism['en']}" if mechanism else "")
+    )
+
+
+def _points(x: float) -> str:
+    return "—" if x is None or not np.isfinite(x) else f"{100 * x:+.1f}"
 
 
 def summary_text(result: StudyAnalysis) -> str:
@@ -270,14 +419,33 @@ def summary_text(result: StudyAnalysis) -> str:
             f"{100 * pdiff.ci_high:+.1f})"
         )
     flagged = result.flagged_units
-    lines.append(f"Units flagged as inflated (organisations, BH q ≤ {FDR_Q}): {len(flagged)}")
+    posterior = result.verdict_method == studies.POSTERIOR
+    lines.append(verdict_line(result))
+    if "status" in result.units.columns:
+        insufficient = int((result.units["status"] == "insufficient_evidence").sum())
+        lines.append(f"Insufficient evidence (never flagged, never cleared): {insufficient} units")
+    if "combination_p_value" in result.units.columns:
+        expanded = result.units.dropna(subset=["combination_p_value"])
+        lines.append(
+            f"Phase 2 expanded {len(expanded)} units; their rate gap by the two-phase combination test "
+            "(valid whatever phase 2 chose; p, BH-adjusted over the audited units):"
+        )
+        for row in expanded.sort_values("combination_p_value").head(FLAGGED_SHOWN).itertuples():
+            lines.append(
+                f"  {row.Index} {row.name}: +{int(row.phase2_cases)} cases, p {row.combination_p_value:.3g}, "
+                f"adjusted {row.combination_p_adjusted:.3g}"
+            )
+    rule = "Sun & Cai: mean lfdr of the flagged" if posterior else "BH q"
+    lines.append(f"Units flagged as inflated (organisations, {rule} ≤ {FDR_Q}): {len(flagged)}")
     shown = flagged.head(FLAGGED_SHOWN)
     for row in shown.itertuples():
         driver = SIGN_LABELS.get(str(getattr(row, "driver", "") or ""))
         lines.append(
             f"  {row.Index} {row.name}: system {_pct(row.system_rate)}, third-party "
             f"{_pct(row.third_party)} (95% CI {_pct(row.ci_low)}–{_pct(row.ci_high)}, "
-            f"{int(row.respondents)} respondents)" + (f"; main evidence: {driver['en']}" if driver else "")
+            f"{int(row.respondents)} respondents)"
+            + (_posterior_words(row) if posterior else "")
+            + (f"; main evidence: {driver['en']}" if driver else "")
         )
     if len(flagged) > len(shown):
         lines.append(

@@ -32,6 +32,12 @@ REFUSAL_GAMMA = "refusal_gamma"
 DEFAULT_REFUSAL_GAMMA = 2.0
 #: The roles that may change a study's analysis settings (Γ); the pages show the control to them only.
 SETTINGS_ROLES = ("researcher", "admin")
+#: The study setting that names how unit verdicts are reached (`analysis.compare_units(method=...)`);
+#: absent = the default (the empirical null for a one-phase study; a phase 2 always takes the posterior,
+#: `analysis_service.resolve_verdict`).
+VERDICT_METHOD = "verdict_method"
+EMPIRICAL_NULL, POSTERIOR = "empirical_null", "posterior"
+VERDICT_METHODS = (EMPIRICAL_NULL, POSTERIOR)
 
 
 def create_study(
@@ -222,6 +228,44 @@ def set_do_not_call(session: Session, actor: User, study: Study, phones: list[st
 def refusal_gamma(study: Study) -> float:
     """The study's Γ for the refusal range (default 2)."""
     return float((study.settings or {}).get(REFUSAL_GAMMA, DEFAULT_REFUSAL_GAMMA))
+
+
+def verdict_method_name(name: str) -> str:
+    """`name` as a verdict method ("empirical-null" is spelt as the command line spells it), or a
+    one-sentence refusal."""
+    method = str(name).strip().lower().replace("-", "_")
+    if method not in VERDICT_METHODS:
+        raise InvalidState(
+            f"Verdict method {name!r}: use posterior or empirical-null.",
+            zh=f"判定方法 {name!r}：请使用 posterior（后验模型）或 empirical-null（经验零分布）。",
+        )
+    return method
+
+
+def verdict_method(study: Study) -> str | None:
+    """The study's chosen unit verdict method, None when it has chosen none (the default applies)."""
+    value = (study.settings or {}).get(VERDICT_METHOD)
+    return str(value) if value else None
+
+
+def set_verdict_method(session: Session, actor: User, study: Study, method: str | None) -> None:
+    """Set (or, with None / "default", clear) the study's unit verdict method: every later analysis,
+    report and `verify` uses it. Audited with the value before and after."""
+    require(actor, *SETTINGS_ROLES)
+    value = None if method in (None, "", "default") else verdict_method_name(str(method))
+    before = verdict_method(study)
+    settings = {k: v for k, v in (study.settings or {}).items() if k != VERDICT_METHOD}
+    study.settings = settings if value is None else {**settings, VERDICT_METHOD: value}
+    audit.record(
+        session,
+        actor.username,
+        "study.verdict_method",
+        study_id=study.id,
+        entity="study",
+        entity_id=study.id,
+        before=before,
+        after=value,
+    )
 
 
 def set_refusal_gamma(session: Session, actor: User, study: Study, gamma: float) -> None:

@@ -1,0 +1,132 @@
+"""Which method judges the units, and why: the study's setting, a per-analysis choice, and after a
+phase 2 always the posterior (pooled tests are anti-conservative for the units phase 2 chose)."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select, update
+
+from survey_app.cli import main
+from survey_app.security.passwords import hash_password
+from survey_app.services import analysis_service, phase_two, studies
+from survey_app.services.errors import InvalidState
+from survey_app.storage.models import AuditEntry, Study, User
+
+pytestmark = pytest.mark.db
+
+EVIDENCE_TOP_5 = {"kind": "evidence", "select": "top", "top": 5}
+
+
+def _user(db, name: str) -> User:
+    with db.session() as session:
+        return session.scalar(select(User).where(User.username == name))
+
+
+def _set_verdict(db, username: str, method: str) -> None:
+    actor = _user(db, username)
+    with db.session() as session:
+        studies.set_verdict_method(session, actor, studies.find_study(session, "demo"), method)
+
+
+def _draw_phase_two(db) -> dict:
+    with db.engine.begin() as conn:  # the demo ends closed; phase 2 is drawn during fieldwork
+        conn.execute(update(Study).values(state="fieldwork"))
+    with db.session() as session:
+        return phase_two.draw_phase_two(
+            session, _user(db, "researcher"), studies.find_study(session, "demo"), 60, 11, EVIDENCE_TOP_5
+        )
+
+
+def _analyse(db, verdict: str | None = None) -> analysis_service.StudyAnalysis:
+    with db.session() as session:
+        return analysis_service.analyse(session, studies.find_study(session, "demo"), verdict=verdict)
+
+
+def test_a_one_phase_study_is_judged_by_the_empirical_null_by_default(demo_db):
+    result = _analyse(demo_db)
+    assert (result.verdict_method, result.verdict_source, result.two_phase) == (
+        "empirical_null",
+        "default",
+        False,
+    )
+    assert (result.units["verdict_method"] == "empirical_null").all()
+    assert "Unit verdict method: empirical null" in analysis_service.summary_text(result)
+
+
+def test_after_a_phase_two_the_verdict_is_the_posterior_and_the_result_says_why(demo_db):
+    _draw_phase_two(demo_db)
+    result = _analyse(demo_db)
+    assert (result.verdict_method, result.verdict_source, result.two_phase) == ("posterior", "phase2", True)
+    assert (result.units["verdict_method"] == "posterior").all()
+    tested = result.units[result.units["lfdr"].notna()]
+    assert len(tested) and (tested["prob_inflated"] == 1 - tested["lfdr"]).all()
+    text = analysis_service.summary_text(result)
+    assert "Unit verdict method: posterior" in text and "the study has a phase 2" in text
+    assert "Sun & Cai: mean lfdr of the flagged ≤ 0.1" in text
+
+
+def test_after_a_phase_two_its_units_carry_the_two_phase_combination_p_value(demo_db):
+    record = _draw_phase_two(demo_db)
+    units = _analyse(demo_db).units
+    expanded = units.dropna(subset=["combination_p_value"])
+    assert sorted(f"risk:{u}" for u in expanded.index) == sorted(
+        k for k, v in record["allocation"].items() if v
+    )
+    assert (expanded["phase2_cases"] > 0).all()
+    assert ((expanded["combination_p_value"] > 0) & (expanded["combination_p_value"] <= 1)).all()
+    assert (expanded["combination_p_adjusted"] >= expanded["combination_p_value"]).all()
+
+
+def test_asking_for_the_empirical_null_after_a_phase_two_is_refused_in_one_sentence(demo_db):
+    _draw_phase_two(demo_db)
+    with pytest.raises(InvalidState, match="has a phase 2: the empirical null pools both phases"):
+        _analyse(demo_db, verdict="empirical-null")
+
+
+def test_the_study_setting_chooses_the_posterior_and_the_change_is_audited(demo_db):
+    _set_verdict(demo_db, "researcher", "posterior")
+    result = _analyse(demo_db)
+    assert (result.verdict_method, result.verdict_source) == ("posterior", "setting")
+    with demo_db.session() as session:
+        entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "study.verdict_method"))
+    assert (
+        entry.actor == "researcher"
+        and '"before":null' in entry.details
+        and '"after":"posterior"' in entry.details
+    )
+
+
+def test_a_choice_for_one_analysis_beats_the_study_setting(demo_db):
+    _set_verdict(demo_db, "admin", "posterior")
+    result = _analyse(demo_db, verdict="empirical-null")
+    assert (result.verdict_method, result.verdict_source) == ("empirical_null", "requested")
+
+
+def test_an_unknown_verdict_method_is_refused_naming_the_choices(demo_db):
+    with pytest.raises(InvalidState, match="use posterior or empirical-null"):
+        _set_verdict(demo_db, "researcher", "bayes")
+
+
+def test_huifang_analyse_verdict_posterior_prints_the_method_and_the_posterior_figures(demo_db):
+    result = CliRunner().invoke(
+        main, ["--db", demo_db.url, "analyse", "demo", "--verdict", "posterior"], env={}
+    )
+    assert result.exit_code == 0, result.output
+    assert "Unit verdict method: posterior" in result.output and "(chosen for this analysis)" in result.output
+    assert "Insufficient evidence (never flagged, never cleared):" in result.output
+
+
+def test_huifang_studies_set_verdict_stores_the_method_for_later_analyses(demo_db):
+    with demo_db.session() as session:
+        session.scalar(select(User).where(User.username == "researcher")).password_hash = hash_password(
+            "password-res-2"
+        )
+    env = {"HUIFANG_USER": "researcher", "HUIFANG_PASSWORD": "password-res-2"}
+    out = CliRunner().invoke(
+        main, ["--db", demo_db.url, "studies", "set-verdict", "demo", "posterior"], env=env
+    )
+    assert out.exit_code == 0, out.output
+    assert "unit verdict method default → posterior" in out.output
+    with demo_db.session() as session:
+        assert studies.verdict_method(studies.find_study(session, "demo")) == "posterior"
