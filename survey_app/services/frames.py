@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ from sampling.vocabulary import FRAME_FIELDS, PERSONAL_FIELDS
 from survey_app.security import audit, fieldcrypto
 from survey_app.services.auth import require
 from survey_app.services.errors import InvalidState, NotFound
+from survey_app.storage.columnar import insert_columns, read_frame
 from survey_app.storage.models import Frame, FrameIssue, FrameRecord, Study, User
 
 RECORD_COLUMNS: tuple[str, ...] = tuple(f for f in FRAME_FIELDS)
@@ -51,24 +53,37 @@ def _text_or_none(column: pd.Series) -> list[str | None]:
     return [None if v is None or v is pd.NA or v != v else str(v) for v in column.astype(object)]
 
 
-def _records(data: pd.DataFrame, frame_id: int, cipher: fieldcrypto.FieldCipher) -> list[dict[str, Any]]:
-    out = pd.DataFrame({"frame_id": frame_id}, index=data.index)
-    for column in PLAIN_COLUMNS:
-        out[column] = data[column] if column in data.columns else None
+def _python_values(column: pd.Series) -> list[Any]:
+    """`column`'s values as Python objects, missing ones as None: what `astype(object)` then
+    `where(notna(), None)` gives, read straight from the codes for a categorical column."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        labels = np.append(column.cat.categories.astype(object).to_numpy(), None)
+        return labels[column.cat.codes.to_numpy()].tolist()  # code -1 (missing) picks the None
+    return column.astype(object).where(column.notna(), None).tolist()
+
+
+def _records(data: pd.DataFrame, frame_id: int, cipher: fieldcrypto.FieldCipher) -> dict[str, list[Any]]:
+    """The stored values of `data`'s records, column by column (no row dicts, no DataFrame of them)."""
+    size = len(data)
+    present = {
+        c: data[c] if c in data.columns else pd.Series([None] * size, dtype=object) for c in FRAME_FIELDS
+    }
+    present["service_date"] = pd.to_datetime(present["service_date"]).dt.date
+    if present["rating_time"].notna().any():
+        present["rating_time"] = pd.Series(
+            pd.to_datetime(present["rating_time"]).dt.to_pydatetime(), dtype=object
+        )
+    columns: dict[str, list[Any]] = {"frame_id": [frame_id] * size}
+    columns.update((c, _python_values(present[c])) for c in PLAIN_COLUMNS)
     rows = [row_key(frame_id, r) for r in data["record_id"].astype(str)]
-    names = _text_or_none(data["recipient_name"]) if "recipient_name" in data.columns else [None] * len(data)
-    phones = _text_or_none(data["phone"]) if "phone" in data.columns else [None] * len(data)
-    out["name_sealed"] = cipher.seal_many("recipient_name", names, rows)
-    out["phone_sealed"] = cipher.seal_many("phone", phones, rows)
-    out["person_key"] = [
+    names, phones = _text_or_none(present["recipient_name"]), _text_or_none(present["phone"])
+    columns["name_sealed"] = cipher.seal_many("recipient_name", names, rows)
+    columns["phone_sealed"] = cipher.seal_many("phone", phones, rows)
+    columns["person_key"] = [
         None if p is None else k
         for p, k in zip(phones, fieldcrypto.person_keys(p or "" for p in phones), strict=True)
     ]
-    out["service_date"] = pd.to_datetime(out["service_date"]).dt.date
-    if out["rating_time"].notna().any():
-        out["rating_time"] = pd.to_datetime(out["rating_time"]).dt.to_pydatetime()
-    out = out.astype(object).where(out.notna(), None)
-    return out.to_dict("records")
+    return columns
 
 
 def import_frame(
@@ -133,12 +148,14 @@ def store_frame(
     session.add(frame)
     session.flush()
     cipher = study_cipher(session, study, create=True)
-    # a chunk's records at a time (never every row as a dict); a plain Core executemany, as no ORM object
-    # of these rows is in play and none of them is tracked (ORM bulk insert cost ~15% more CPU)
+    # a chunk's records at a time, column by column (never every row as a dict); a plain executemany, as
+    # no ORM object of these rows is in play and none of them is tracked (ORM bulk insert cost ~15% more
+    # CPU, building row dicts from a DataFrame and binding them row by row about as much again)
     connection = session.connection()
     for start in range(0, len(data), _CHUNK):
-        rows = _records(data.iloc[start : start + _CHUNK], frame.id, cipher)
-        connection.execute(insert(FrameRecord.__table__), rows)
+        insert_columns(
+            connection, FrameRecord.__table__, _records(data.iloc[start : start + _CHUNK], frame.id, cipher)
+        )
     for start in range(0, len(issues), _CHUNK):
         issue_rows = [
             {
@@ -197,10 +214,8 @@ def frame_records(session: Session, frame: Frame, *, personal: bool = False) -> 
     columns = [FrameRecord.id.label("frame_record_pk")] + [getattr(FrameRecord, c) for c in PLAIN_COLUMNS]
     if personal:
         columns.append(FrameRecord.person_key.label("phone"))
-    result = session.execute(
-        select(*columns).where(FrameRecord.frame_id == frame.id).order_by(FrameRecord.id)
-    )
-    data = pd.DataFrame(result.all(), columns=list(result.keys()))
+    statement = select(*columns).where(FrameRecord.frame_id == frame.id).order_by(FrameRecord.id)
+    data = read_frame(session.connection(), statement)  # column by column, not a Row per record
     if len(data):
         data["service_date"] = pd.to_datetime(data["service_date"])
         data["rating_time"] = pd.to_datetime(data["rating_time"])
