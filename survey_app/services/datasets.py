@@ -15,6 +15,7 @@ from questionnaires.templates import REFERRAL_ITEMS
 from survey_app.services import dispositions, phase_two
 from survey_app.services.frames import frame_records, latest_frame
 from survey_app.services.samples import current_design
+from survey_app.storage.columnar import read_frame
 from survey_app.storage.models import Answer, Case, FrameRecord, Interview, Study, User
 
 CASE_FIELDS = (
@@ -47,13 +48,13 @@ def case_table(session: Session, study: Study) -> pd.DataFrame:
         Case.attempts,
         Case.final_disposition,
     ] + [getattr(FrameRecord, c) for c in CASE_FIELDS]
-    result = session.execute(
+    statement = (
         select(*columns)
         .join(FrameRecord, FrameRecord.id == Case.frame_record_id)
         .where(Case.design_id == design.id, Case.state != "reserve")
         .order_by(Case.selection_order)
     )
-    cases = pd.DataFrame(result.all(), columns=list(result.keys()))
+    cases = read_frame(session.connection(), statement)  # column by column, not a Row per case
     # N_h: the stratum's population of sampling units, recovered exactly from the released n_h and π_h.
     released = cases.groupby("stratum")["case_id"].transform("size")
     cases["N_h"] = (released / cases["inclusion_prob"]).round().astype(int)
@@ -64,7 +65,7 @@ def case_table(session: Session, study: Study) -> pd.DataFrame:
 
 def answer_table(session: Session, study: Study) -> pd.DataFrame:
     """One row per interview: status, surveyor, duration, and one column per answered item."""
-    result = session.execute(
+    statement = (
         select(
             Interview.id.label("interview_id"),
             Interview.case_id,
@@ -82,7 +83,7 @@ def answer_table(session: Session, study: Study) -> pd.DataFrame:
         .outerjoin(Answer, Answer.interview_id == Interview.id)
         .where(Case.study_id == study.id)
     )
-    long = pd.DataFrame(result.all(), columns=list(result.keys()))
+    long = read_frame(session.connection(), statement)  # column by column, not a Row per answer
     keys = [
         "interview_id",
         "case_id",

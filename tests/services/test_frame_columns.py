@@ -13,7 +13,7 @@ from sqlalchemy import insert, select
 import sampling
 from survey_app.services import frames, studies
 from survey_app.storage.columnar import frame_of, read_frame
-from survey_app.storage.models import Frame, FrameRecord
+from survey_app.storage.models import Answer, Case, Frame, FrameRecord, Interview
 from tests.app.builders import DISTRICTS, HEADERS, RATINGS, SURNAMES
 
 pytestmark = pytest.mark.db
@@ -173,3 +173,31 @@ def test_an_empty_read_has_the_columns_and_dtypes_of_no_row_tuples(db, stored):
             pd.DataFrame([], columns=["id", "record_id", "service_date"]),
         )
     assert frame_of({}).empty
+
+
+@pytest.mark.server_free
+def test_a_columnwise_read_of_cases_interviews_and_answers_equals_the_row_tuples(demo_db):
+    """Integers, floats, text, times, NULLs and JSON answers, through joins (the analysis dataset's reads)."""
+    statement = (
+        select(
+            Case.id,
+            Case.inclusion_prob,
+            Case.final_disposition,
+            Interview.started_at,
+            Interview.ended_at,
+            Answer.item,
+            Answer.value,
+            FrameRecord.service_date,
+            FrameRecord.rating_time,
+        )
+        .join(FrameRecord, FrameRecord.id == Case.frame_record_id)
+        .outerjoin(Interview, Interview.case_id == Case.id)
+        .outerjoin(Answer, Answer.interview_id == Interview.id)
+        .order_by(Case.id, Answer.id)
+    )
+    with demo_db.session() as session:
+        result = session.execute(statement)
+        expected = pd.DataFrame(result.all(), columns=list(result.keys()))
+        columnwise = read_frame(session.connection(), statement)
+    assert expected["value"].notna().any() and expected["started_at"].isna().any()
+    pd.testing.assert_frame_equal(columnwise, expected)
