@@ -519,6 +519,77 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "单位标记按 Benjamini–Hochberg 方法控制错误发现率（q = {q}）。",
         "en": "Units are flagged with the false discovery rate controlled by Benjamini–Hochberg (q = {q}).",
     },
+    # unit verdict method (analysis_service.resolve_verdict)
+    "verdict.label": {"zh": "单位判定方法", "en": "Unit verdict method"},
+    "verdict.study": {"zh": "本调查的方法（{method}）", "en": "The study's method ({method})"},
+    "verdict.empirical_null": {"zh": "经验零分布检验", "en": "Empirical null"},
+    "verdict.posterior": {"zh": "后验模型", "en": "Posterior model"},
+    "verdict.help": {
+        "zh": "经验零分布：逐单位与本领域诚实单位比较的精确检验，按 BH 控制错误发现率。后验模型：综合回访满意率、"
+        "他人代评、未评价、工作人员要求评价、未接受服务等全部证据的经验贝叶斯模型，给出每个单位虚高的概率。"
+        "选择只影响本页显示；报告采用本调查设置的方法。",
+        "en": "Empirical null: exact tests of each unit against its domain's honest units, with the false "
+        "discovery rate controlled by BH. Posterior: an empirical-Bayes model of all the evidence (callback "
+        "rate, rated by someone else, not rated, staff asked, service denied) giving each unit's probability "
+        "of inflation. The choice changes this page only; reports use the study's method.",
+    },
+    "verdict.phase2": {
+        "zh": "本调查有第二阶段抽样：第二阶段选中的是第一阶段回答不佳的单位，合并两阶段的检验会偏于宽松，"
+        "因此判定只用后验模型。",
+        "en": "This study has a phase 2: it went to units whose phase-1 answers looked bad, so tests on the "
+        "pooled phases would be anti-conservative; the verdict uses the posterior model only.",
+    },
+    "verdict.used": {"zh": "本页判定方法：{method}（{source}）。", "en": "Verdicts on this page: {method} ({source})."},
+    "verdict.source_requested": {"zh": "本页选定", "en": "chosen on this page"},
+    "verdict.source_setting": {"zh": "本调查的设置", "en": "the study's setting"},
+    "verdict.source_phase2": {"zh": "因有第二阶段抽样", "en": "because of the phase 2"},
+    "verdict.source_default": {"zh": "单阶段调查的默认方法", "en": "the default of a one-phase study"},
+    "verdict.default": {
+        "zh": "默认（单阶段用经验零分布，有第二阶段时用后验模型）",
+        "en": "Default (empirical null for one phase, posterior after a phase 2)",
+    },
+    "verdict.setting_help": {
+        "zh": "此后的分析、报告与核验都采用此方法。有第二阶段抽样时总是采用后验模型。",
+        "en": "Later analyses, reports and verification use this method. After a phase 2 the posterior model is always used.",
+    },
+    "verdict.setting_save": {"zh": "保存判定方法", "en": "Save the verdict method"},
+    "verdict.saved": {"zh": "本调查的判定方法已改为：{method}", "en": "The study's verdict method is now: {method}"},
+    "verdict.who": {
+        "zh": "报告采用本调查设置的判定方法，由研究人员在“调查项目”页修改。",
+        "en": "Reports use the study's verdict method; a researcher changes it on the Studies page.",
+    },
+    "verdict.rule": {
+        "zh": "后验模型按被标记单位属于诚实单位的平均后验概率不超过 q = {q} 标记；证据不足的单位既不标记也不认定为没有问题。",
+        "en": "The posterior model flags units while the flagged units' mean posterior probability of being "
+        "honest stays at most q = {q}; units with insufficient evidence are neither flagged nor cleared.",
+    },
+    "verdict.table": {"zh": "各单位判定（后验模型）", "en": "Unit verdicts (posterior model)"},
+    "verdict.status": {"zh": "判定", "en": "Verdict"},
+    "verdict.status_flagged": {"zh": "疑似虚高", "en": "flagged"},
+    "verdict.status_no_evidence": {"zh": "未发现足够证据", "en": "not enough evidence"},
+    "verdict.status_insufficient_evidence": {"zh": "证据不足", "en": "insufficient evidence"},
+    "verdict.status_not_surveyed": {"zh": "未回访", "en": "not surveyed"},
+    "verdict.prob_inflated": {"zh": "虚高概率", "en": "Probability of inflation"},
+    "verdict.inflation": {"zh": "估计虚高（百分点）", "en": "Estimated inflation (points)"},
+    "verdict.interval": {"zh": "95% 可信区间", "en": "95% credible interval"},
+    "verdict.mechanism": {"zh": "最可能的方式", "en": "Likeliest mechanism"},
+    "verdict.evidence": {"zh": "主要证据（强度）", "en": "Main evidence (strength)"},
+    "verdict.explanation": {"zh": "说明", "en": "Explanation"},
+    "verdict.insufficient": {
+        "zh": "证据不足的单位：{count} 个（回访太少，既不标记也不认定为没有问题）。",
+        "en": "Units with insufficient evidence: {count} (too few callbacks; neither flagged nor cleared).",
+    },
+    "verdict.combination": {"zh": "第二阶段单位的满意率差距检验", "en": "Phase-2 units: the rate gap's test"},
+    "verdict.combination_help": {
+        "zh": "两阶段合并检验（逆正态合并，不论第二阶段如何选中单位都成立），原假设为回访满意率等于系统满意率减去"
+        "抽样规则设定的诚实差距；与判定并列，仅供参考。",
+        "en": "The two-phase combination test (inverse-normal, valid whatever phase 2 chose), against a "
+        "callback rate equal to the system rate minus the phase-2 rule's honest gap; shown beside the "
+        "verdict, not in it.",
+    },
+    "verdict.phase2_cases": {"zh": "第二阶段个案", "en": "Phase-2 cases"},
+    "verdict.combination_p": {"zh": "合并检验 p", "en": "Combination p"},
+    "verdict.combination_p_adjusted": {"zh": "合并检验 p（BH 校正）", "en": "Combination p (BH)"},
     # reports
     "reports.generate": {"zh": "生成 PDF 报告", "en": "Generate the PDF report"},
     "reports.download": {"zh": "下载报告", "en": "Download the report"},

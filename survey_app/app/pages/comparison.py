@@ -13,7 +13,7 @@ import streamlit as st
 
 from analysis.errors import AnalysisError
 from sampling.cells import csv_bytes
-from survey_app.app import state, tables, words
+from survey_app.app import state, tables, verdict_view, words
 from survey_app.app.refusal_gamma import refusal_gamma_control
 from survey_app.app.state import tr
 from survey_app.security import audit
@@ -31,20 +31,25 @@ COMPARISON_PDF_KEY = "comparison_pdf"
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _analyse(url: str, study_id: int, head: str):
-    """The study's analysis, recomputed only when the audit chain moved (any change is audited)."""
+def _analyse(url: str, study_id: int, head: str, verdict: str | None = None):
+    """The study's analysis, recomputed only when the audit chain moved (any change is audited) or
+    another verdict method is asked for."""
     with state.database().session() as session:
         from survey_app.storage.models import Study
 
-        return analysis_service.analyse(session, session.get(Study, study_id), actor=state.actor(session))
+        return analysis_service.analyse(
+            session, session.get(Study, study_id), actor=state.actor(session), verdict=verdict
+        )
 
 
 with state.reading() as session:
     study = state.require_study(session)
     head = audit.head_hash(session)
+    two_phase = verdict_view.has_phase_two(session, study)
+verdict = verdict_view.choice(study, two_phase)  # this page only; reports use the study's method
 try:
     with st.spinner(tr("page.comparison")):
-        result = _analyse(state.database().url, study.id, head)
+        result = _analyse(state.database().url, study.id, head, verdict)
 except NotFound as exc:
     st.info(str(exc))
     st.stop()
@@ -273,9 +278,10 @@ if len(units) > CHART_UNITS:
 
 st.subheader(tr("comparison.flagged"))
 flagged = result.flagged_units.reset_index()
+verdict_view.show(result, study.name)
 if flagged.empty:
     st.success(tr("comparison.no_flags"))
-else:
+elif result.verdict_method != "posterior":
     evidence = [
         c
         for c in (
@@ -309,7 +315,8 @@ else:
             "evidence_p_adjusted": tr("comparison.evidence_p_adjusted"),
         },
     )
-st.caption(tr("comparison.fdr", q=analysis_service.FDR_Q))
+if result.verdict_method != "posterior":
+    st.caption(tr("comparison.fdr", q=analysis_service.FDR_Q))
 
 st.subheader(tr("comparison.drill"))
 options = list(result.flagged_units.index) + [

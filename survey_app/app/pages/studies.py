@@ -9,6 +9,7 @@ from sampling.vocabulary import DEFAULT_SATISFIED_CODES, SCALES
 from survey_app.app import state, tables, words
 from survey_app.app.refusal_gamma import refusal_gamma_control
 from survey_app.app.state import tr
+from survey_app.app.verdict_setting import verdict_setting_control
 from survey_app.services import questionnaire_store, studies
 
 TEMPLATE = "justice-callback"
@@ -74,7 +75,7 @@ if create:
     if st.session_state.get(state.FLASH_KEY):
         st.rerun()
 
-study, versions, study_state, gamma = None, [], None, studies.DEFAULT_REFUSAL_GAMMA
+study, versions, study_state, gamma, verdict = None, [], None, studies.DEFAULT_REFUSAL_GAMMA, None
 with state.reading() as session:
     study = state.study(session)
     if study is not None:
@@ -91,6 +92,7 @@ with state.reading() as session:
         ]
         study_state = study.state
         gamma = studies.refusal_gamma(study)
+        verdict = studies.verdict_method(study)
 if study is not None:
     if versions:
         tables.show(versions, key="versions", file_name=f"{study.name}-questionnaire-versions.csv")
@@ -113,6 +115,7 @@ if study is not None:
     }
     st.subheader(tr("gamma.title"))
     refusal_gamma_control(gamma)
+    verdict_setting_control(verdict)
     st.caption(tr("studies.current_state", state=studies.state_label(study_state, state.lang())))
     if study_state in next_state:
         target, label = next_state[study_state]

@@ -1,0 +1,171 @@
+"""The unit verdict on the reviewer's comparison page: which method judged the units, and the
+posterior model's figures per unit where it did.
+
+Why a module of its own: the comparison page (shared by several engineers) only calls `choice` before
+it analyses and `show` after; the wording and the table live here and are tested here. The method
+comes from `analysis_service.resolve_verdict`: a choice made on the page changes the page only,
+reports use the study's setting (`survey_app.app.verdict_setting`, on the studies page), and after a
+phase 2 the posterior is the only choice offered.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from analysis.verdicts import explain_unit
+from survey_app.app import state, tables
+from survey_app.app.state import tr
+from survey_app.services import analysis_service, phase_two, samples, studies
+from survey_app.services.errors import NotFound
+
+CHOICE_KEY = "verdict_method"
+STUDY = "study"  # the radio's option that means "the study's own method"
+
+
+def has_phase_two(session: Any, study: Any) -> bool:
+    """Whether the study's current design has a phase 2 (False before any design is drawn)."""
+    try:
+        design = samples.current_design(session, study)
+    except NotFound:
+        return False
+    return phase_two.phase_two_of(design) is not None
+
+
+def choice(study: Any, two_phase: bool) -> str | None:
+    """The verdict method asked for on this page (None = the study's own): a radio for one-phase studies,
+    a sentence after a phase 2 (only the posterior is valid then)."""
+    if two_phase:
+        st.caption(tr("verdict.phase2"))
+        return None
+    own = studies.verdict_method(study) or studies.EMPIRICAL_NULL
+    options = [STUDY, *studies.VERDICT_METHODS]
+    picked = st.radio(
+        tr("verdict.label"),
+        options,
+        format_func={
+            m: tr("verdict.study", method=tr(f"verdict.{own}")) if m == STUDY else tr(f"verdict.{m}")
+            for m in options
+        }.__getitem__,  # worded at run time
+        horizontal=True,
+        help=tr("verdict.help"),
+        key=CHOICE_KEY,
+    )
+    return None if picked == STUDY else str(picked)
+
+
+def posterior_table(units: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Per surveyed unit, flagged first then by probability: verdict, probability of inflation (1 − lfdr),
+    estimated inflation in points with its 95% credible interval, likeliest mechanism, driving evidence
+    with its strength, and `analysis.explain_unit`'s sentences — all in `lang`, no code words."""
+    surveyed = units[units["status"].astype(str) != "not_surveyed"].copy()
+    surveyed["_flag"] = surveyed["flagged"].fillna(False).astype(bool)
+    surveyed["_p"] = surveyed["prob_inflated"].fillna(-1.0)
+    surveyed = surveyed.sort_values(["_flag", "_p"], ascending=False, kind="stable")
+
+    def points(value: Any) -> str:
+        return "" if value is None or not np.isfinite(float(value)) else f"{100 * float(value):+.1f}"
+
+    rows = []
+    for key, row in surveyed.iterrows():
+        tested = np.isfinite(float(row.get("lfdr", np.nan)))
+        mechanism, evidence = analysis_service.posterior_words(row, lang) if tested else ("", "")
+        rows.append(
+            {
+                "unit": f"{key} {row.get('name', '')}".strip(),
+                "status": tr(f"verdict.status_{row['status']}"),
+                "prob_inflated": row["prob_inflated"] if tested else np.nan,
+                "inflation": points(row.get("posterior_inflation")) if tested else "",
+                "interval": (
+                    f"{points(row.get('posterior_inflation_low'))} – {points(row.get('posterior_inflation_high'))}"
+                    if tested
+                    else ""
+                ),
+                "mechanism": mechanism,
+                "evidence": evidence,
+                "explanation": " ".join(explain_unit(row, lang, q=analysis_service.FDR_Q)),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "unit",
+            "status",
+            "prob_inflated",
+            "inflation",
+            "interval",
+            "mechanism",
+            "evidence",
+            "explanation",
+        ],
+    )
+
+
+def combination_table(units: pd.DataFrame) -> pd.DataFrame:
+    """The units phase 2 expanded with their two-phase combination p-values (empty without a phase 2)."""
+    if "combination_p_value" not in units.columns:
+        return pd.DataFrame()
+    expanded = units.dropna(subset=["combination_p_value"]).sort_values("combination_p_value", kind="stable")
+    return pd.DataFrame(
+        {
+            "unit": [f"{key} {name}" for key, name in expanded["name"].items()],
+            "phase2_cases": expanded["phase2_cases"].astype(int).to_numpy(),
+            "combination_p_value": expanded["combination_p_value"].round(4).to_numpy(),
+            "combination_p_adjusted": expanded["combination_p_adjusted"].round(4).to_numpy(),
+        }
+    )
+
+
+def show(result: analysis_service.StudyAnalysis, study_name: str) -> None:
+    """The method line, the save control, and under the posterior its per-unit table, the count of units
+    with insufficient evidence and, after a phase 2, the combination test of the expanded units."""
+    lang = state.lang()
+    st.caption(
+        tr(
+            "verdict.used",
+            method=tr(f"verdict.{result.verdict_method}"),
+            source=tr(f"verdict.source_{result.verdict_source}"),
+        )
+    )
+    st.caption(tr("verdict.who"))
+    units = result.units
+    if "status" not in units.columns or units.empty:
+        return
+    st.caption(tr("verdict.insufficient", count=int((units["status"] == "insufficient_evidence").sum())))
+    if result.verdict_method == studies.POSTERIOR:
+        st.markdown(f"**{tr('verdict.table')}**")
+        tables.show(
+            posterior_table(units, lang),
+            key="posterior_verdicts",
+            file_name=f"huifang-{study_name}-verdicts.csv",
+            percent=["prob_inflated"],
+            labels={
+                "unit": tr("comparison.unit"),
+                "status": tr("verdict.status"),
+                "prob_inflated": tr("verdict.prob_inflated"),
+                "inflation": tr("verdict.inflation"),
+                "interval": tr("verdict.interval"),
+                "mechanism": tr("verdict.mechanism"),
+                "evidence": tr("verdict.evidence"),
+                "explanation": tr("verdict.explanation"),
+            },
+        )
+        st.caption(tr("verdict.rule", q=analysis_service.FDR_Q))
+    combination = combination_table(units)
+    if len(combination):
+        st.markdown(f"**{tr('verdict.combination')}**")
+        tables.show(
+            combination,
+            key="combination_p",
+            file_name=f"huifang-{study_name}-phase2-combination.csv",
+            labels={
+                "unit": tr("comparison.unit"),
+                "phase2_cases": tr("verdict.phase2_cases"),
+                "combination_p_value": tr("verdict.combination_p"),
+                "combination_p_adjusted": tr("verdict.combination_p_adjusted"),
+            },
+        )
+        st.caption(tr("verdict.combination_help"))

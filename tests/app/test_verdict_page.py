@@ -1,0 +1,85 @@
+"""The reviewer's comparison page says which method judged the units and, under the posterior, shows
+each unit's probability, inflation with its credible interval, mechanism, evidence and explanation."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from survey_app.services import studies
+from survey_app.services.studies import find_study
+from survey_app.storage.models import AuditEntry
+from tests.app.builders import STUDY_NAME, complete_interviews
+from tests.app.conftest import log_in, page_text
+from tests.app.test_chinese_everywhere import _english, _visible_text
+
+pytestmark = pytest.mark.db
+
+
+def _reviewer_with_posterior(app_db, lang: str = "zh"):
+    complete_interviews(app_db, 6)
+    app = log_in("reviewer")
+    app.radio(key="verdict_method").set_value("posterior").run()
+    if lang != "zh":
+        app.selectbox(key="lang_select").select(lang).run()
+    assert not app.exception
+    return app
+
+
+def test_the_page_names_the_default_method_of_a_one_phase_study(study, app_db):
+    complete_interviews(app_db, 6)
+    app = log_in("reviewer")
+    assert not app.exception
+    assert "本页判定方法：经验零分布检验（单阶段调查的默认方法）。" in page_text(app)
+
+
+def test_a_reviewer_who_picks_the_posterior_sees_every_surveyed_units_verdict_in_chinese(study, app_db):
+    app = _reviewer_with_posterior(app_db)
+    text = page_text(app)
+    assert "本页判定方法：后验模型（本页选定）。" in text
+    table = next(t.value for t in app.dataframe if "虚高概率 (%)" in t.value.columns)
+    assert {"判定", "估计虚高（百分点）", "95% 可信区间", "最可能的方式", "主要证据（强度）", "说明"} <= set(
+        table.columns
+    )
+    assert len(table) and table["判定"].isin(["疑似虚高", "未发现足够证据", "证据不足"]).all()
+    assert table["说明"].str.len().gt(0).all()  # analysis.explain_unit's sentences, one paragraph a unit
+    assert "证据不足的单位：" in text
+    assert _english(_visible_text(app), {STUDY_NAME, *STUDY_NAME.split("-"), "reviewer"}) == set()
+
+
+def test_the_posterior_view_speaks_english_when_the_tab_does(study, app_db):
+    app = _reviewer_with_posterior(app_db, "en")
+    text = page_text(app)
+    assert "Verdicts on this page: Posterior model (chosen on this page)." in text
+    table = next(t.value for t in app.dataframe if "Probability of inflation (%)" in t.value.columns)
+    assert {"Verdict", "Estimated inflation (points)", "95% credible interval", "Explanation"} <= set(
+        table.columns
+    )
+
+
+def test_a_reviewer_reads_who_sets_the_study_method(study, app_db):
+    app = _reviewer_with_posterior(app_db)
+    assert "报告采用本调查设置的判定方法，由研究人员在“调查项目”页修改。" in page_text(app)
+
+
+def test_a_researcher_sets_the_study_method_on_the_studies_page_and_it_is_audited(study, app_db):
+    app = log_in("researcher")
+    app.selectbox(key="verdict_setting_value").select("posterior")
+    app.button(key="FormSubmitter:verdict_setting-保存判定方法").click().run()
+    assert not app.exception
+    assert [s.value for s in app.success] == ["本调查的判定方法已改为：后验模型"]
+    with app_db.session() as session:
+        assert studies.verdict_method(find_study(session, STUDY_NAME)) == "posterior"
+        entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "study.verdict_method"))
+    assert entry.actor == "researcher" and '"after":"posterior"' in entry.details
+
+
+def test_the_reviewers_page_then_judges_by_the_study_setting(study, app_db):
+    complete_interviews(app_db, 6)
+    researcher = log_in("researcher")
+    researcher.selectbox(key="verdict_setting_value").select("posterior")
+    researcher.button(key="FormSubmitter:verdict_setting-保存判定方法").click().run()
+    reviewer = log_in("reviewer")
+    assert not reviewer.exception
+    text = page_text(reviewer)
+    assert "本页判定方法：后验模型（本调查的设置）。" in text and "各单位判定（后验模型）" in text
