@@ -66,7 +66,49 @@ _POOLED = 1e8
 
 # ------------------------------------------------------------------ exact conditional rate test
 def _log_choose(n: np.ndarray, k: np.ndarray) -> np.ndarray:
-    return special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
+    """log C(n, k), broadcast. Whole n and k read gammaln from a table: the fits call this in every
+    step of their optimisers, and a lookup gives the very values gammaln would (inf at 0 and below)."""
+    n, k = np.asarray(n, dtype=float), np.asarray(k, dtype=float)
+    key = (n.shape, k.shape, n.tobytes(), k.tobytes())
+    known = _CHOSEN.get(key)
+    if known is not None:
+        return known
+    if _whole(n) and _whole(k):
+        whole_n, whole_k = n.astype(np.int64), k.astype(np.int64)
+        table = _gammaln_table(int(max(whole_n.max(), whole_k.max(), whole_n.max() - whole_k.min())) + 2)
+        value = (
+            table[np.maximum(whole_n + 1, 0)]
+            - table[np.maximum(whole_k + 1, 0)]
+            - table[np.maximum(whole_n - whole_k + 1, 0)]
+        )
+    else:
+        value = special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False  # shared by every later call with these n and k
+    if len(_CHOSEN) >= 64:
+        _CHOSEN.clear()
+    _CHOSEN[key] = value
+    return value
+
+
+#: `_log_choose` by (shapes, n, k): an optimiser evaluates its loss at one set of counts again and again.
+_CHOSEN: dict[tuple, np.ndarray] = {}
+
+
+def _whole(values: np.ndarray) -> bool:
+    """Every value a finite whole number (and at least one value)."""
+    return bool(values.size) and bool(np.isfinite(values).all()) and bool((np.floor(values) == values).all())
+
+
+_GAMMALN = special.gammaln(np.arange(1024.0))  # gammaln(0) = inf, gammaln(1), gammaln(2), …
+
+
+def _gammaln_table(size: int) -> np.ndarray:
+    """gammaln(0), …, gammaln(size − 1) at least (grown by doubling; the values are gammaln's own)."""
+    global _GAMMALN
+    if size > _GAMMALN.size:
+        _GAMMALN = special.gammaln(np.arange(float(max(size, 2 * _GAMMALN.size))))
+    return _GAMMALN
 
 
 def _lse(values: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -294,7 +336,10 @@ BACKGROUND_TRIM = 0.01
 
 def _beta_binomial_logpmf(k: np.ndarray, m: np.ndarray, mu: np.ndarray, rho: float) -> np.ndarray:
     """log pmf of Beta-binomial(m, mean μ, intra-unit correlation ρ) at k (binomial when ρ ≈ 0)."""
-    k, m, mu = np.broadcast_arrays(np.asarray(k, float), np.asarray(m, float), np.asarray(mu, float))
+    # not broadcast to one shape first: log C(m, k) and B(a, b) are computed at each distinct (m, k) and
+    # μ only (the same values, spread out by the arithmetic), the fits' grids are units × counts
+    # (k, m and μ each enter both terms, so the result has their broadcast shape)
+    k, m, mu = np.asarray(k, float), np.asarray(m, float), np.asarray(mu, float)
     if rho <= 1e-9:
         return _log_choose(m, k) + special.xlogy(k, mu) + special.xlog1py(m - k, -mu)
     scale = (1 - rho) / rho
