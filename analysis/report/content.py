@@ -62,8 +62,11 @@ SURVEYOR_COLUMNS = (
 AUDIT_ACTION_COLUMNS = ("action", "count")
 #: Optional columns of `comparison.units`: where a unit belongs (district pages list their units) and,
 #: when the unit verdict model gives them, its verdict (`status`: flagged / no_evidence /
-#: insufficient_evidence), the inflation it estimates (0..1, with interval), the probability of it, and
-#: `analysis.explain_unit`'s sentences on a flagged unit's verdict ("" where none).
+#: insufficient_evidence), the inflation it estimates (0..1, with interval: the credible interval under
+#: the posterior verdict), the probability of it, and `analysis.explain_unit`'s sentences on a flagged
+#: unit's verdict ("" where none). Under the posterior verdict also the likeliest `mechanism` and the
+#: driving `evidence` with its Bayes-factor strength, in the report's language ("" where none); after a
+#: phase 2 the expanded units' `phase2_cases` and the rate gap's `combination_p_value` (NaN elsewhere).
 UNIT_OPTIONAL_COLUMNS = (
     "district",
     "domain",
@@ -73,7 +76,15 @@ UNIT_OPTIONAL_COLUMNS = (
     "inflation_high",
     "prob_inflated",
     "explanation",
+    "mechanism",
+    "evidence",
+    "phase2_cases",
+    "combination_p_value",
 )
+#: How units were judged (`Comparison.verdict_method`): the empirical null's tests with BH, or the
+#: empirical-Bayes posterior (Sun & Cai on its local fdr); and why (`Comparison.verdict_source`).
+VERDICT_METHODS = ("empirical_null", "posterior")
+VERDICT_SOURCES = ("requested", "setting", "phase2", "default")
 #: One row per district or domain (`level` = "district" / "domain"): the census system 满意率, the
 #: weighted third-party 满意率, 知晓率 and 首选率 with intervals, and the units tested and flagged there.
 AREA_COLUMNS = (
@@ -231,8 +242,10 @@ class Comparison:
     `unit_level` names what a unit is: "organisation", "staff", "district" or "domain" (printed in
     the report's language; another value is printed as given).
     `paired` counts cases: index = system rating codes, columns = callback answer codes (incl. dk).
-    `units` has columns `UNIT_COLUMNS` (one row per unit tested, `flagged` for q ≤ fdr_level);
+    `units` has columns `UNIT_COLUMNS` (one row per unit tested, `flagged` for q ≤ fdr_level, or under
+    the posterior verdict for the flagged units' mean lfdr ≤ fdr_level);
     `surveyor_checks` has `SURVEYOR_COLUMNS`; `case_flags` maps a flag name to its case count.
+    `verdict_method` / `verdict_source`: `VERDICT_METHODS` / `VERDICT_SOURCES`.
     """
 
     unit_level: str
@@ -246,6 +259,8 @@ class Comparison:
     small_unit_min_n: int
     surveyor_checks: pd.DataFrame
     case_flags: Mapping[str, int]
+    verdict_method: str = "empirical_null"
+    verdict_source: str = "default"
 
     @property
     def flagged_units(self) -> pd.DataFrame:
@@ -377,6 +392,18 @@ def validate_content(content: ReportContent) -> None:
             raise ReportContentError(
                 "scope", f"{level} {area!r} has no figures in this study", f"Choose one of: {known}."
             )
+    if content.comparison.verdict_method not in VERDICT_METHODS:
+        raise ReportContentError(
+            "comparison.verdict_method",
+            f"{content.comparison.verdict_method!r} is not a verdict method",
+            f"Use one of {VERDICT_METHODS}.",
+        )
+    if content.comparison.verdict_source not in VERDICT_SOURCES:
+        raise ReportContentError(
+            "comparison.verdict_source",
+            f"{content.comparison.verdict_source!r} is not a reason for a verdict method",
+            f"Use one of {VERDICT_SOURCES}.",
+        )
     missing_keys = [key for key in HEADLINE_KEYS if key not in content.results.headline]
     if missing_keys:
         raise ReportContentError(

@@ -133,6 +133,31 @@ STRINGS: dict[str, dict[str, str]] = {
         "flagged_note": "表中 q 值为经 Benjamini–Hochberg 校正的 p 值，q ≤ {fdr} 即被标记；“他人代评”“否认接受服务”为回访中"
         "受访者本人的说法，是评价可能不真实的直接证据。",
         "units_note": "红色行为被标记的{unit}。回答少于 {min_n} 个的{unit}区间很宽，其排名没有意义。",
+        "verdict_method": "单位判定方法：{method}（{source}）。",
+        "verdict_empirical_null": "经验零分布检验（逐单位与本领域诚实单位比较的精确检验，Benjamini–Hochberg 校正）",
+        "verdict_posterior": "后验模型（综合回访满意率与各项迹象的经验贝叶斯模型，给出每个单位虚高的概率）",
+        "verdict_source_requested": "本次分析选定",
+        "verdict_source_setting": "本调查的设置",
+        "verdict_source_phase2": "本调查有第二阶段抽样，合并两阶段的检验对其选中的单位偏于宽松，故只用后验模型",
+        "verdict_source_default": "单阶段调查的默认方法",
+        "no_flagged_posterior": "后验模型没有标记任何{unit}。",
+        "posterior_note": "后验模型按被标记单位属于诚实单位的平均后验概率不超过 {fdr} 标记；虚高概率 = 1 − 属于诚实单位的后验"
+        "概率；估计虚高为后验均值，方括号内为 95% 可信区间；证据强度按贝叶斯因子（Kass–Raftery）划分。",
+        "verdict_status": "判定",
+        "status_flagged": "疑似虚高",
+        "status_no_evidence": "未发现足够证据",
+        "status_insufficient_evidence": "证据不足",
+        "status_not_surveyed": "未回访",
+        "prob_inflated": "虚高概率",
+        "inflation_cri": "估计虚高 [95% 可信区间]",
+        "mechanism": "最可能的方式",
+        "evidence": "主要证据（强度）",
+        "insufficient_note": "{k} 个{unit}证据不足（回访太少）：既不标记，也不认定为没有问题。",
+        "phase2_heading": "第二阶段单位的满意率差距检验",
+        "phase2_cases": "第二阶段个案",
+        "combination_p": "合并检验 p",
+        "phase2_note": "两阶段逆正态合并检验：不论第二阶段如何选中单位都成立，原假设为回访满意率等于系统满意率减去抽样规则设定的"
+        "诚实差距；与判定并列，不计入判定。",
         "surveyor_note_none": "没有访员的满意率或“说不清”比例与同层其他访员明显不同：回访结果不像是由个别访员造成的。",
         "surveyor_note": "{k} 名访员的满意率或“说不清”比例与同层其他访员明显不同，应复听其录音后再使用其访问。",
         "case_flags_note": "每个数字为回访中出现该情况的案例数；一个案例可有多项标记。",
@@ -367,6 +392,38 @@ STRINGS: dict[str, dict[str, str]] = {
         "rating may not be true.",
         "units_note": "Red rows are flagged {unit}. {unit} with fewer than {min_n} answers have wide "
         "intervals; their rank means nothing.",
+        "verdict_method": "Unit verdict method: {method} ({source}).",
+        "verdict_empirical_null": "empirical null (exact tests of each unit against its domain's honest units, "
+        "Benjamini–Hochberg correction)",
+        "verdict_posterior": "posterior model (an empirical-Bayes model of the callback rate and every sign, "
+        "giving each unit's probability of inflation)",
+        "verdict_source_requested": "chosen for this analysis",
+        "verdict_source_setting": "the study's setting",
+        "verdict_source_phase2": "the study has a phase 2, and tests on the pooled phases would be "
+        "anti-conservative for the units it chose, so only the posterior model is used",
+        "verdict_source_default": "the default of a one-phase study",
+        "no_flagged_posterior": "The posterior model flags no unit ({unit}).",
+        "posterior_note": "The posterior model flags units while the flagged units' mean posterior probability "
+        "of being honest stays at most {fdr}; probability of inflation = 1 − the posterior probability of being "
+        "honest; the estimated inflation is the posterior mean with its 95% credible interval in brackets; the "
+        "strength of evidence follows the Bayes factor (Kass–Raftery).",
+        "verdict_status": "Verdict",
+        "status_flagged": "flagged",
+        "status_no_evidence": "not enough evidence",
+        "status_insufficient_evidence": "insufficient evidence",
+        "status_not_surveyed": "not surveyed",
+        "prob_inflated": "P(inflated)",
+        "inflation_cri": "Inflation [95% CrI]",
+        "mechanism": "Likeliest mechanism",
+        "evidence": "Main evidence (strength)",
+        "insufficient_note": "{k} units ({unit}) had insufficient evidence (too few callbacks): neither flagged "
+        "nor cleared.",
+        "phase2_heading": "Phase-2 units: the rate gap's test",
+        "phase2_cases": "Phase-2 cases",
+        "combination_p": "Combination p",
+        "phase2_note": "The two-phase inverse-normal combination test, valid whatever phase 2 chose, against a "
+        "callback rate equal to the system rate minus the phase-2 rule's honest gap; shown beside the verdict, "
+        "not in it.",
         "surveyor_note_none": "No surveyor's satisfaction rate or 'can't say' share differs clearly from their "
         "peers in the same strata: the results do not look like the work of one surveyor.",
         "surveyor_note": "{k} surveyors differ clearly from their peers in satisfaction rate or 'can't say' "

@@ -751,6 +751,13 @@ class _Story:
         story: list[Any] = [
             self.para(self.t("comparison"), self.h1),
             self.para(self.t("comparison_intro")),
+            self.para(
+                self.t(
+                    "verdict_method",
+                    method=self.t(f"verdict_{comparison.verdict_method}"),
+                    source=self.t(f"verdict_source_{comparison.verdict_source}"),
+                )
+            ),
             self.heading("paired_table"),
             self.paired_table(),
             *self.paired_note(),
@@ -758,13 +765,22 @@ class _Story:
             *self.agreement_note(),
             self.heading("flagged_table", unit=unit),
         ]
-        flagged = comparison.flagged_units.sort_values("q_value", kind="stable")
+        posterior = comparison.verdict_method == "posterior"
+        flagged = (
+            comparison.flagged_units.sort_values(
+                ["prob_inflated", "unit"], ascending=[False, True], kind="stable"
+            )
+            if posterior
+            else comparison.flagged_units.sort_values("q_value", kind="stable")
+        )
+        fdr = format_number(comparison.fdr_level, 2)
         if flagged.empty:
-            story.append(self.para(self.t("no_flagged", unit=unit)))
+            story.append(self.para(self.t("no_flagged_posterior" if posterior else "no_flagged", unit=unit)))
         else:
-            story.append(self.unit_table(flagged, highlight_flagged=False))
+            table = self.posterior_table if posterior else self.unit_table
+            story.append(table(flagged, highlight_flagged=False))
             story += self.explanations(flagged)
-            story += self.notes([self.t("flagged_note", fdr=format_number(comparison.fdr_level, 2))])
+            story += self.notes([self.t("posterior_note" if posterior else "flagged_note", fdr=fdr)])
         units = comparison.units.sort_values(["difference", "unit"], ascending=[False, True], kind="stable")
         if len(units):
             story += [Spacer(1, 2 * mm), self.unit_chart(units), self.figure("chart_units", unit=unit)]
@@ -772,8 +788,10 @@ class _Story:
         odd = int(checks["flagged"].astype(bool).sum())
         story += [
             self.heading("all_units", unit=unit),
-            self.unit_table(units, highlight_flagged=True),
+            (self.posterior_table if posterior else self.unit_table)(units, highlight_flagged=True),
             *self.notes([self.t("units_note", unit=unit, min_n=comparison.small_unit_min_n)]),
+            *self.insufficient_note(units, unit),
+            *self.phase_two_table(units),
             self.heading("surveyor_checks"),
             self.surveyor_table(),
             *self.notes(
@@ -875,6 +893,71 @@ class _Story:
         return self.table(
             header, rows, [2.0, 0.6, 1.05, 2.3, 2.2, 0.8, 0.8, 1.05, 1.1, 1.2], highlight=highlight
         )
+
+    def posterior_table(self, units: pd.DataFrame, highlight_flagged: bool) -> Table:
+        """Units under the posterior verdict: its status, likeliest mechanism and driving evidence (with
+        its strength) as wrapped text, then the rates, the probability of inflation and the estimated
+        inflation with its 95% credible interval."""
+        header = [
+            self.t("unit"),
+            self.t("verdict_status"),
+            self.t("mechanism"),
+            self.t("evidence"),
+            self.t("n"),
+            self.t("system"),
+            self.t("third_party"),
+            self.t("prob_inflated"),
+            self.t("inflation_cri"),
+        ]
+        rows, highlight = [], []
+        for index, row in enumerate(units.to_dict("records")):
+            tested = row.get("status", "") in ("flagged", "no_evidence")
+            interval = format_points_ci(row.get("inflation_low"), row.get("inflation_high"))
+            rows.append(
+                [
+                    str(row["unit"]),
+                    self.t(f"status_{row.get('status') or 'not_surveyed'}"),
+                    str(row.get("mechanism", "") or ""),
+                    str(row.get("evidence", "") or ""),
+                    format_count(row["n"]),
+                    format_rate(row["system_rate"]),
+                    format_rate(row["third_party_rate"]),
+                    format_rate(row.get("prob_inflated")) if tested else "",
+                    f"{format_points(row.get('inflation'))} {interval}" if tested else "",
+                ]
+            )
+            if highlight_flagged and bool(row["flagged"]):
+                highlight.append(index)
+        widths = [2.0, 1.1, 2.0, 2.3, 0.6, 0.9, 0.9, 0.9, 1.8]
+        return self.table(header, rows, widths, numeric_from=4, highlight=highlight)
+
+    def insufficient_note(self, units: pd.DataFrame, unit: str) -> list[Paragraph]:
+        """How many units had too little evidence to be judged (never flagged, never cleared)."""
+        if "status" not in units.columns:
+            return []
+        count = int((units["status"] == "insufficient_evidence").sum())
+        return self.notes([self.t("insufficient_note", k=format_count(count), unit=unit)]) if count else []
+
+    def phase_two_table(self, units: pd.DataFrame) -> list[Any]:
+        """After a phase 2: its units' rate gap by the two-phase combination test, beside the verdict."""
+        if "combination_p_value" not in units.columns:
+            return []
+        expanded = units[units["combination_p_value"].notna()].sort_values(
+            ["combination_p_value", "unit"], kind="stable"
+        )
+        if expanded.empty:
+            return []
+        rows = [
+            [str(row.unit), format_count(row.phase2_cases), format_p(row.combination_p_value)]
+            for row in expanded.itertuples()
+        ]
+        return [
+            self.heading("phase2_heading"),
+            self.table(
+                [self.t("unit"), self.t("phase2_cases"), self.t("combination_p")], rows, [4, 1.4, 1.4]
+            ),
+            *self.notes([self.t("phase2_note")]),
+        ]
 
     def surveyor_table(self) -> Table:
         checks = self.content.comparison.surveyor_checks

@@ -342,13 +342,37 @@ def _report_units(result: analysis_service.StudyAnalysis, lang: str = "zh") -> p
         if "status" in flagged.columns and len(flagged)
         else None
     )
-    return adapters.units_of(
-        units_table[units_table["respondents"] > 0],
+    surveyed = units_table[units_table["respondents"] > 0]
+    table = adapters.units_of(
+        surveyed,
         names=labels,
         evidence=evidence,
         places=_places(result),
         explanations=explanations,
     )
+    return _verdict_columns(table, surveyed, lang)
+
+
+def _verdict_columns(table: pd.DataFrame, units: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The report's unit rows with the posterior verdict's figures in place of the empirical null's
+    (inflation and its credible interval, the likeliest mechanism and the driving evidence in words),
+    and after a phase 2 the expanded units' combination p-values."""
+    if "combination_p_value" in units.columns:
+        table["phase2_cases"] = units["phase2_cases"].fillna(0).astype(int).to_numpy()
+        table["combination_p_value"] = units["combination_p_value"].astype(float).to_numpy()
+    if not len(units) or str(units["verdict_method"].iloc[0]) != "posterior":
+        return table
+    tested = units["lfdr"].notna().to_numpy()
+    for column in ("inflation", "inflation_low", "inflation_high"):
+        table[column] = units[f"posterior_{column}"].astype(float).where(tested).to_numpy()
+
+    words = [
+        analysis_service.posterior_words(row, lang) if t else ("", "")
+        for (_, row), t in zip(units.iterrows(), tested, strict=True)
+    ]
+    table["mechanism"] = [mechanism for mechanism, _ in words]
+    table["evidence"] = [evidence for _, evidence in words]
+    return table
 
 
 def district_overview(result: analysis_service.StudyAnalysis, lang: str = "zh") -> pd.DataFrame:
@@ -398,6 +422,8 @@ def _comparison(result: analysis_service.StudyAnalysis, headline: dict, lang: st
         small_unit_min_n=10,
         surveyor_checks=surveyors,
         case_flags={k: int(v) for k, v in compared.flag_counts.items()},
+        verdict_method=result.verdict_method,
+        verdict_source=result.verdict_source,
     )
 
 

@@ -130,3 +130,18 @@ def test_huifang_studies_set_verdict_stores_the_method_for_later_analyses(demo_d
     assert "unit verdict method default → posterior" in out.output
     with demo_db.session() as session:
         assert studies.verdict_method(studies.find_study(session, "demo")) == "posterior"
+
+
+def test_the_report_after_a_phase_two_carries_the_posterior_verdict_and_its_figures(demo_db):
+    from survey_app.services import reports
+
+    _draw_phase_two(demo_db)
+    with demo_db.session() as session:
+        comparison = reports.build_content(
+            session, studies.find_study(session, "demo"), kind="comparison"
+        ).comparison
+    assert (comparison.verdict_method, comparison.verdict_source) == ("posterior", "phase2")
+    tested = comparison.units[comparison.units["status"].isin(["flagged", "no_evidence"])]
+    assert len(tested) and tested["prob_inflated"].between(0, 1).all()
+    assert (tested["inflation_low"] <= tested["inflation_high"]).all()
+    assert comparison.units["combination_p_value"].notna().sum() == 5

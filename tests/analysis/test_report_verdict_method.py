@@ -1,0 +1,113 @@
+"""The PDF says which method judged the units and why; under the posterior it prints each unit's
+verdict, probability of inflation, inflation with its credible interval, mechanism and evidence, the
+units with insufficient evidence, and after a phase 2 the combination test beside the verdict."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from analysis.report import ReportContent, render_pdf, sample_content
+from analysis.report.errors import ReportContentError
+from analysis.report.formatting import format_points, format_points_ci, format_rate
+from tests.analysis.test_report_pdf import all_text, flat
+
+MECHANISM = {"zh": "工作人员引导或要求给出满意评价", "en": "staff coaching or asking for a satisfied rating"}
+EVIDENCE = {
+    "zh": "受访者说工作人员要求给出评价（强）",
+    "en": "respondents say staff asked them for a rating (strong)",
+}
+
+
+def _posterior_content(lang: str, phase_two: bool = False) -> ReportContent:
+    """The sample report's units judged by the posterior: its flagged units with their figures, the
+    smallest units insufficient, the rest without enough evidence."""
+    content = sample_content(n_units=24, n_interviews=1500, lang=lang)
+    units = content.comparison.units.copy()
+    flagged = units["flagged"].to_numpy()
+    small = ~flagged & (units["n"].to_numpy() < units["n"].quantile(0.25))
+    units["status"] = np.select([flagged, small], ["flagged", "insufficient_evidence"], "no_evidence")
+    units["prob_inflated"] = np.where(flagged, 0.97, 0.04)
+    units["inflation"] = np.where(flagged, 0.12, 0.0)
+    units["inflation_low"] = np.where(flagged, 0.05, 0.0)
+    units["inflation_high"] = np.where(flagged, 0.20, 0.05)
+    units["mechanism"] = np.where(flagged, MECHANISM[lang], "")
+    units["evidence"] = np.where(flagged, EVIDENCE[lang], "")
+    units["explanation"] = np.where(
+        flagged, "标记是统计证据，不是违规的证明。" if lang == "zh" else "A flag is not proof.", ""
+    )
+    if phase_two:
+        units["phase2_cases"] = np.where(flagged, 20, 0)
+        units["combination_p_value"] = np.where(flagged, 0.0123, np.nan)
+    comparison = dataclasses.replace(
+        content.comparison,
+        units=units,
+        verdict_method="posterior",
+        verdict_source="phase2" if phase_two else "setting",
+    )
+    return dataclasses.replace(content, comparison=comparison)
+
+
+@pytest.fixture(scope="module")
+def posterior_zh() -> tuple[ReportContent, str]:
+    content = _posterior_content("zh", phase_two=True)
+    return content, all_text(render_pdf(content))
+
+
+def test_the_report_names_the_empirical_null_as_the_default_of_a_one_phase_study():
+    content = sample_content(n_units=24, n_interviews=1500)
+    text = all_text(render_pdf(content, lang="en"))
+    assert (
+        flat("Unit verdict method: empirical null") in text
+        and flat("the default of a one-phase study") in text
+    )
+
+
+def test_the_report_says_the_posterior_judged_the_units_because_of_the_phase_two(posterior_zh):
+    _, text = posterior_zh
+    assert flat("单位判定方法：后验模型") in text
+    assert flat("本调查有第二阶段抽样，合并两阶段的检验对其选中的单位偏于宽松，故只用后验模型") in text
+    assert flat("被标记单位属于诚实单位的平均后验概率不超过") in text
+
+
+def test_each_flagged_unit_prints_its_probability_inflation_interval_mechanism_and_evidence(posterior_zh):
+    content, text = posterior_zh
+    for header in ("虚高概率", "估计虚高[95%可信区间]", "最可能的方式", "主要证据（强度）"):
+        assert flat(header) in text
+    flagged = content.comparison.flagged_units
+    assert len(flagged)
+    for row in flagged.itertuples():
+        assert (
+            flat(f"{format_points(row.inflation)} {format_points_ci(row.inflation_low, row.inflation_high)}")
+            in text
+        )
+        assert flat(format_rate(row.prob_inflated)) in text
+    assert flat(MECHANISM["zh"]) in text and flat(EVIDENCE["zh"]) in text
+
+
+def test_units_with_insufficient_evidence_are_counted_and_marked_as_neither_flagged_nor_cleared(posterior_zh):
+    content, text = posterior_zh
+    count = int((content.comparison.units["status"] == "insufficient_evidence").sum())
+    assert count and flat(f"{count} 个") in text and flat("既不标记，也不认定为没有问题") in text
+    assert flat("证据不足") in text
+
+
+def test_after_a_phase_two_the_combination_test_is_printed_beside_the_verdict(posterior_zh):
+    _, text = posterior_zh
+    assert flat("第二阶段单位的满意率差距检验") in text and "0.012" in text
+
+
+def test_the_english_report_words_the_posterior_verdict_in_english():
+    text = all_text(render_pdf(_posterior_content("en"), lang="en"))
+    assert flat("Unit verdict method: posterior model") in text and flat("the study's setting") in text
+    assert flat(MECHANISM["en"]) in text and flat("insufficient evidence") in text
+
+
+def test_an_unknown_verdict_method_is_refused_naming_the_field():
+    content = sample_content(n_units=6, n_interviews=200)
+    with pytest.raises(ReportContentError, match=r"comparison\.verdict_method"):
+        dataclasses.replace(
+            content, comparison=dataclasses.replace(content.comparison, verdict_method="vote")
+        )
