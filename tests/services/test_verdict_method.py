@@ -145,3 +145,18 @@ def test_the_report_after_a_phase_two_carries_the_posterior_verdict_and_its_figu
     assert len(tested) and tested["prob_inflated"].between(0, 1).all()
     assert (tested["inflation_low"] <= tested["inflation_high"]).all()
     assert comparison.units["combination_p_value"].notna().sum() == 5
+
+
+def test_a_setting_made_before_phase_two_gives_way_to_the_posterior():
+    study = Study(name="s", settings={studies.VERDICT_METHOD: "empirical_null"})
+    assert analysis_service.resolve_verdict(study, two_phase=True) == ("posterior", "phase2")
+    assert analysis_service.resolve_verdict(study, two_phase=False) == ("empirical_null", "setting")
+
+
+def test_huifang_analyse_refuses_the_empirical_null_after_a_phase_two_in_one_sentence(demo_db):
+    _draw_phase_two(demo_db)
+    args = ["--db", demo_db.url, "analyse", "demo", "--verdict", "empirical-null"]
+    result = CliRunner().invoke(main, args, env={})
+    assert result.exit_code != 0
+    assert "has a phase 2: the empirical null pools both phases" in result.output
+    assert "Traceback" not in result.output
