@@ -42,10 +42,11 @@ class _Context:
 
 
 def _purge_due(db) -> None:
-    """The retention check on every start: purge what is due, and say so."""
-    from survey_app.services.retention import purge_due
+    """The retention check on every start: purge what is due, and say so (a process that runs several
+    commands, as tests do, checks each database at most hourly: `retention.purge_when_due`)."""
+    from survey_app.services.retention import purge_when_due
 
-    for done in purge_due(db):
+    for done in purge_when_due(db) or []:
         click.secho(
             f"Retention: the personal data of study {done.study} ({done.records} records) was purged, "
             f"its key {'destroyed' if done.key_destroyed else 'already gone'}.",

@@ -45,18 +45,22 @@ class Login:
 @st.cache_resource(show_spinner=False)
 def _database(url: str) -> Database:
     from survey_app.services.do_not_call import seal_plain_lists
-    from survey_app.services.retention import purge_due
 
     db = open_database(url)
-    upgrade(db)
+    upgrade(db)  # one query when the schema is already at the head (`storage.migrate.at_head`)
     seal_plain_lists(db)  # an older release's do-not-call list in clear becomes keyed hashes
-    purge_due(db)  # the retention check on every start (audited; nothing to do on most days)
     return db
 
 
 def database() -> Database:
-    """The app's database (opened and migrated once per process and URL)."""
-    return _database(database_url())
+    """The app's database (opened and migrated once per process and URL); the retention check runs at
+    the first action and then at least hourly while the server runs (`retention.purge_when_due`:
+    audited, nothing to do on most days)."""
+    from survey_app.services.retention import purge_when_due
+
+    db = _database(database_url())
+    purge_when_due(db)
+    return db
 
 
 def lang() -> str:

@@ -23,6 +23,9 @@ import datetime as dt
 import functools
 import json
 import secrets
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -207,3 +210,34 @@ def purge_due(db: Database, now: dt.datetime | None = None) -> list[Purge]:
             result = purge_study(session, None, study, now=now)
         done.append(Purge(result.study, result.records, destroy_key(study)))
     return done
+
+
+#: How often a running process re-checks retention for a database it keeps open (`purge_when_due`):
+#: the app server checks at its first action on a database and then at least this often, so a study
+#: whose period ends while the server runs is purged within the hour, not at the next restart.
+PURGE_CHECK_INTERVAL = 3600.0  # seconds
+
+# database URL → time.monotonic() when this process last started `purge_due` on it
+_last_checked: dict[str, float] = {}
+_checked_lock = threading.Lock()
+
+
+def purge_when_due(
+    db: Database, interval: float = PURGE_CHECK_INTERVAL, clock: Callable[[], float] = time.monotonic
+) -> list[Purge] | None:
+    """`purge_due` on `db` if this process has not run it there in the last `interval` seconds, else
+    None (a dictionary look-up: callers may ask on every action). A check that fails is not counted,
+    so the next call tries again."""
+    now = clock()
+    with _checked_lock:
+        last = _last_checked.get(db.url)
+        if last is not None and now - last < interval:
+            return None
+        _last_checked[db.url] = now  # other threads skip while this one checks
+    try:
+        return purge_due(db)
+    except BaseException:
+        with _checked_lock:
+            if _last_checked.get(db.url) == now:
+                del _last_checked[db.url]
+        raise

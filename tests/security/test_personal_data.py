@@ -24,6 +24,7 @@ from survey_app import config
 from survey_app.security import fieldcrypto
 from survey_app.services import fieldwork, frames, retention, samples, studies, verification
 from survey_app.services.errors import InvalidState
+from survey_app.storage import open_database, upgrade
 from survey_app.storage.models import Case, Exclusion, Frame, FrameIssue, FrameRecord, Study, User
 from tests.security.bytesearch import occurring
 
@@ -295,6 +296,38 @@ def test_the_start_up_check_purges_a_study_whose_retention_period_has_ended(demo
 def test_the_start_up_check_leaves_a_study_within_its_period_alone(demo_db):
     _close_long_ago(demo_db, 10)
     assert retention.purge_due(demo_db, now=dt.datetime(2026, 1, 11)) == []
+
+
+def test_a_running_server_checks_retention_at_its_first_action_and_then_every_hour(demo_db):
+    clock = [0.0]
+    assert retention.purge_when_due(demo_db, clock=lambda: clock[0]) == []  # checked: nothing due yet
+    _close_long_ago(demo_db, 181)  # the period ends while the server runs
+    clock[0] = retention.PURGE_CHECK_INTERVAL / 2
+    assert retention.purge_when_due(demo_db, clock=lambda: clock[0]) is None  # not checked again yet
+    assert _study(demo_db)[0].personal_data_purged_at is None
+    clock[0] = retention.PURGE_CHECK_INTERVAL
+    assert [d.study for d in retention.purge_when_due(demo_db, clock=lambda: clock[0])] == ["demo"]
+    assert _study(demo_db)[0].personal_data_purged_at is not None
+
+
+def test_each_database_has_its_own_retention_schedule(demo_db, tmp_path):
+    other = open_database(str(tmp_path / "other.db"))
+    upgrade(other)
+    assert retention.purge_when_due(other, clock=lambda: 0.0) == []
+    other.dispose()
+    _close_long_ago(demo_db, 181)
+    assert [d.study for d in retention.purge_when_due(demo_db, clock=lambda: 0.0)] == ["demo"]
+
+
+def test_a_failed_retention_check_is_tried_again_at_the_next_action(db, monkeypatch):
+    def failing(_db):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(retention, "purge_due", failing)
+    with pytest.raises(OSError, match="No space"):
+        retention.purge_when_due(db, clock=lambda: 0.0)
+    monkeypatch.undo()
+    assert retention.purge_when_due(db, clock=lambda: 1.0) == []
 
 
 def test_a_purge_is_audited_with_what_still_verifies(demo_db):
