@@ -354,19 +354,14 @@ def posterior_words(row: pd.Series, lang: str = "zh") -> tuple[str, str]:
     return (label[lang] if label else ""), evidence
 
 
-def _posterior_words(row: Any) -> str:
+def _posterior_summary(row: pd.Series) -> str:
     """A flagged unit's posterior figures for the summary line."""
-    from analysis.verdicts import MECHANISM_LABELS
-
-    mechanism = MECHANISM_LABELS.get(str(getattr(row, "posterior_mechanism", "") or "").split(" ")[0])
-    low, high = (
-        getattr(row, "posterior_inflation_low", np.nan),
-        getattr(row, "posterior_inflation_high", np.nan),
-    )
+    mechanism, _ = posterior_words(row, "en")
+    low, high = row.get("posterior_inflation_low", np.nan), row.get("posterior_inflation_high", np.nan)
     return (
-        f"; P(inflated) {_pct(getattr(row, 'prob_inflated', np.nan))}, inflation "
-        f"{_points(getattr(row, 'posterior_inflation', np.nan))} points (95% credible interval {_points(low)} to "
-        f"{_points(high)})" + (f", likeliest: {mechanism['en']}" if mechanism else "")
+        f"; P(inflated) {_pct(row.get('prob_inflated', np.nan))}, inflation "
+        f"{_points(row.get('posterior_inflation', np.nan))} points (95% credible interval {_points(low)} to "
+        f"{_points(high)})" + (f", likeliest: {mechanism}" if mechanism else "")
     )
 
 
@@ -444,7 +439,7 @@ def summary_text(result: StudyAnalysis) -> str:
             f"  {row.Index} {row.name}: system {_pct(row.system_rate)}, third-party "
             f"{_pct(row.third_party)} (95% CI {_pct(row.ci_low)}–{_pct(row.ci_high)}, "
             f"{int(row.respondents)} respondents)"
-            + (_posterior_words(row) if posterior else "")
+            + (_posterior_summary(flagged.loc[row.Index]) if posterior else "")
             + (f"; main evidence: {driver['en']}" if driver else "")
         )
     if len(flagged) > len(shown):

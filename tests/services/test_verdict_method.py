@@ -3,6 +3,8 @@ phase 2 always the posterior (pooled tests are anti-conservative for the units p
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, update
@@ -160,3 +162,24 @@ def test_huifang_analyse_refuses_the_empirical_null_after_a_phase_two_in_one_sen
     assert result.exit_code != 0
     assert "has a phase 2: the empirical null pools both phases" in result.output
     assert "Traceback" not in result.output
+
+
+def test_under_the_posterior_each_flagged_unit_in_the_summary_gives_its_probability_interval_and_mechanism(
+    demo_db,
+):
+    result = _analyse(demo_db, verdict="posterior")
+    units = result.units.copy()
+    first = units.index[units["lfdr"].notna()][0]
+    figures = {"posterior_inflation": 0.12, "posterior_inflation_low": 0.05, "posterior_inflation_high": 0.2}
+    units.loc[first, ["flagged", "prob_inflated", "posterior_mechanism", *figures]] = [
+        True,
+        0.97,
+        "coached 30%",
+        *figures.values(),
+    ]  # fmt: skip  (the small demo flags none: the wording is what is tested)
+    line = next(
+        x for x in analysis_service.summary_text(dataclasses.replace(result, units=units)).splitlines()
+        if x.startswith(f"  {first} ")
+    )  # fmt: skip
+    assert "P(inflated) 97.0%, inflation +12.0 points (95% credible interval +5.0 to +20.0)" in line
+    assert "likeliest: staff coaching or asking for a satisfied rating" in line
