@@ -3,14 +3,19 @@ each unit's probability, inflation with its credible interval, mechanism, eviden
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import select
+import shutil
 
-from survey_app.services import studies
+import pytest
+from sqlalchemy import select, update
+from streamlit.testing.v1 import AppTest
+
+from survey_app import config
+from survey_app.security.passwords import hash_password
+from survey_app.services import phase_two, studies
 from survey_app.services.studies import find_study
-from survey_app.storage.models import AuditEntry
+from survey_app.storage.models import AuditEntry, Study, User
 from tests.app.builders import STUDY_NAME, complete_interviews
-from tests.app.conftest import log_in, page_text
+from tests.app.conftest import APP, log_in, page_text
 from tests.app.test_chinese_everywhere import _english, _visible_text
 
 pytestmark = pytest.mark.db
@@ -83,3 +88,37 @@ def test_the_reviewers_page_then_judges_by_the_study_setting(study, app_db):
     assert not reviewer.exception
     text = page_text(reviewer)
     assert "本页判定方法：后验模型（本调查的设置）。" in text and "各单位判定（后验模型）" in text
+
+
+def test_after_a_phase_two_the_page_offers_no_choice_and_shows_the_combination_test(
+    demo_db, monkeypatch, tmp_path
+):
+    """The small demo with a phase 2 drawn: the posterior judges, the page says why, and the expanded
+    units' combination p-values stand beside the verdict."""
+    with demo_db.engine.begin() as conn:
+        conn.execute(update(Study).where(Study.name == "demo").values(state="fieldwork"))
+    with demo_db.session() as session:
+        demo_id = find_study(session, "demo").id
+        researcher = session.scalar(select(User).where(User.username == "researcher"))
+        reviewer = session.scalar(select(User).where(User.username == "reviewer"))
+        reviewer.password_hash = hash_password("password-rev-2")
+        rule = {"kind": "evidence", "select": "top", "top": 5}
+        phase_two.draw_phase_two(session, researcher, find_study(session, "demo"), 60, 11, rule)
+    keys = tmp_path / "keys"  # the keys that sealed the demo, in a folder of this test's own
+    shutil.copytree(config.key_dir(), keys)
+    monkeypatch.setenv("HUIFANG_KEY_DIR", str(keys))
+    monkeypatch.setenv("HUIFANG_DATABASE_URL", demo_db.url)
+    app = AppTest.from_file(str(APP), default_timeout=180)
+    app.run()
+    app.text_input(key="login_username").input("reviewer")
+    app.text_input(key="login_password").input("password-rev-2")
+    app.button[0].click()
+    app.run()
+    app.selectbox(key="study_select").select(demo_id).run()
+    assert not app.exception
+    text = page_text(app)
+    assert "本调查有第二阶段抽样：第二阶段选中的是第一阶段回答不佳的单位" in text
+    assert "本页判定方法：后验模型（因有第二阶段抽样）。" in text
+    assert not [r for r in app.radio if r.key == "verdict_method"]
+    combination = next(t.value for t in app.dataframe if "合并检验 p" in t.value.columns)
+    assert len(combination) == 5 and combination["第二阶段个案"].sum() == 60
