@@ -5,6 +5,7 @@ Loaded only when one of these commands runs or its help is rendered (`survey_app
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -28,6 +29,9 @@ from survey_app.cli import _Context, _errors, pass_ctx
 @pass_ctx
 def demo(ctx: _Context, rows: int, seed: int, out_dir: Path, force: bool) -> None:
     """Build a demo database from scratch: users, a study, fieldwork, comparison and a PDF report."""
+    # Before numpy loads OpenBLAS: its idle threads sleep after 2^4 cycles instead of spinning for 2^28
+    # (the demo runs two processes on two cores; the same partition of the work, so the same results).
+    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
     from survey_app.services import demo as demo_service
 
     with _errors():
