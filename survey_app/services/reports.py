@@ -182,7 +182,8 @@ def _design_info(
         {"N_h": int, "n_h": int, "released": int, "completes": int}
     )
     names = result.frame.drop_duplicates("organisation_id").set_index("organisation_id")["organisation"]
-    strata["stratum"] = [format_stratum(s, lang, names.astype(str).to_dict()) for s in strata["stratum"]]
+    names = names.astype(str).to_dict()  # once, not once per stratum
+    strata["stratum"] = [format_stratum(s, lang, names) for s in strata["stratum"]]
     description, allocation = _design_words(params, design.params.get("risk"), lang)
     return rpt.DesignInfo(
         strata_description=description,
@@ -293,9 +294,12 @@ def _places(result: analysis_service.StudyAnalysis) -> pd.DataFrame:
     frame = result.frame
     if frame.empty:
         return pd.DataFrame(columns=["district", "domain"])
-    return frame.groupby(analysis_service.UNIT)[["district", "domain"]].agg(
-        lambda values: values.value_counts().sort_index(kind="stable").idxmax()
-    )
+    places = {}
+    for column in ("district", "domain"):  # counted per (unit, value), not one value_counts per unit
+        counts = frame.groupby([analysis_service.UNIT, column]).size()  # values in sorted order
+        most = counts.groupby(level=0).idxmax()  # the first most frequent: a tie goes to the lowest
+        places[column] = pd.Series([value for _, value in most], most.index, frame[column].dtype, column)
+    return pd.DataFrame(places)
 
 
 def _areas(
