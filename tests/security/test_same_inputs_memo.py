@@ -1,0 +1,42 @@
+"""The security tests' memo of the unit comparison (conftest.py) cannot hide a change: it answers only
+byte-for-byte identical arguments, computes anything else afresh, and never shares a result object."""
+
+from __future__ import annotations
+
+import threading
+
+import pandas as pd
+
+from tests.security.conftest import SameInputsSameResult
+
+
+def _comparison(frame: pd.DataFrame, *, seed: int = 0) -> pd.DataFrame:
+    return frame.assign(flagged=frame["rate"] > 0.5 + seed / 100)
+
+
+def test_identical_arguments_are_computed_once_and_each_caller_gets_its_own_copy():
+    memo = SameInputsSameResult(_comparison)
+    frame = pd.DataFrame({"rate": [0.2, 0.9]})
+    first = memo(frame, seed=1)
+    first.loc[0, "flagged"] = True  # a caller changing what it received
+    again = memo(frame.copy(), seed=1)
+    assert memo.computed == 1
+    assert again["flagged"].tolist() == [False, True]
+
+
+def test_one_changed_value_or_keyword_is_computed_afresh():
+    memo = SameInputsSameResult(_comparison)
+    frame = pd.DataFrame({"rate": [0.2, 0.9]})
+    memo(frame, seed=1)
+    changed = frame.copy()
+    changed.loc[0, "rate"] = 0.2000000001
+    assert memo(changed, seed=1)["flagged"].tolist() == [False, True]
+    assert memo(frame, seed=50)["flagged"].tolist() == [False, False]
+    assert memo.computed == 3
+
+
+def test_arguments_that_cannot_be_pickled_are_computed_every_time():
+    memo = SameInputsSameResult(lambda lock, value: value * 2)
+    lock = threading.Lock()
+    assert [memo(lock, 3), memo(lock, 3)] == [6, 6]
+    assert memo.computed == 2 and memo.kept == {}
