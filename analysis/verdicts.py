@@ -140,13 +140,72 @@ def strength(adjusted_p: Any) -> str:
     return "very_strong" if p < 0.01 else "strong" if p < 0.05 else "moderate" if p <= 0.10 else "weak"
 
 
+def _sign_counts(r: Mapping[str, Any]) -> dict[str, int]:
+    """How many interviews gave each integrity sign."""
+    return {
+        s: int(r.get(s, 0) or 0) for s in ("rated_by_other", "not_rated", "service_denied", "staff_asked")
+    }
+
+
+def _posterior_data_lines(r: Mapping[str, Any], zh: bool) -> list[str]:
+    """Under the posterior, the unit's data and the posterior's inflation, without the empirical null's
+    estimate, interval or p-values (after a phase 2 those are the pooled, anti-conservative ones)."""
+    status, n, big_n = (
+        str(r.get("status", "")),
+        int(r.get("respondents", 0) or 0),
+        int(r.get("frame_records", 0) or 0),
+    )
+    lines = [
+        f"系统满意率 {_pct(r.get('system_rate'))}（{big_n} 条评价，全数统计）；回访满意率 {_pct(r.get('third_party'))}（{n} 位受访者）。"
+        if zh
+        else f"System rate {_pct(r.get('system_rate'))} ({big_n} ratings, a census); callback rate "
+        f"{_pct(r.get('third_party'))} ({n} respondents)."
+    ]
+    if status == "no_evidence" and _finite(r.get("posterior_inflation")):
+        lines.append(
+            f"估计虚高 {_points(r.get('posterior_inflation'))} 个百分点（95% 可信区间 {_points(r.get('posterior_inflation_low'))} 至 "
+            f"{_points(r.get('posterior_inflation_high'))}），虚高的概率约 {_pct(r.get('prob_inflated'), 0)}。"
+            if zh
+            else f"Estimated inflation {_points(r.get('posterior_inflation'))} points (95% credible interval "
+            f"{_points(r.get('posterior_inflation_low'))} to {_points(r.get('posterior_inflation_high'))}), "
+            f"probability of inflation about {_pct(r.get('prob_inflated'), 0)}."
+        )
+    interviews = int(r.get("interviews", 0) or 0)
+    if interviews:
+        counts = _sign_counts(r)
+        lines.append(
+            f"{interviews} 次访谈中：{counts['rated_by_other']} 人说由他人代评，{counts['not_rated']} 人说本人未评价，"
+            f"{counts['service_denied']} 人说未接受服务或并非本人，{counts['staff_asked']} 人说工作人员要求评价。"
+            if zh
+            else f"Of {interviews} interviews: {counts['rated_by_other']} say someone else rated, "
+            f"{counts['not_rated']} say they never rated, {counts['service_denied']} say the service never "
+            f"happened or was not theirs, {counts['staff_asked']} say staff asked for a rating."
+        )
+    mdi = r.get("min_detectable")
+    if _finite(mdi):
+        lines.append(
+            f"按抽样方案的口径（仅就满意率差距而言），本单位样本的最小可检出虚高约为 {100 * float(mdi):.0f} 个百分点；"
+            "更小的虚高可能存在而未被发现。"
+            if zh
+            else f"The sampling plan's minimum detectable inflation for this unit's sample (the rate gap alone) is "
+            f"about {100 * float(mdi):.0f} points; a smaller inflation may exist unseen."
+        )
+    return lines
+
+
 def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float = 0.10) -> list[str]:
     """Sentences explaining one unit's verdict: status, rate evidence, integrity signs, driving evidence,
-    minimum detectable inflation, and — for a flag — what it does not prove. `lang` is "zh" or "en"."""
+    minimum detectable inflation, and — for a flag — what it does not prove. `lang` is "zh" or "en".
+
+    A verdict of the posterior (`verdict_method == "posterior"`) is explained by the posterior's figures
+    alone (probability of inflation, inflation with its credible interval, likeliest mechanism, evidence
+    by Bayes factor): the empirical null's estimate and p-values, which the row still carries, are not
+    quoted beside them (after a phase 2 they pool both phases and are anti-conservative)."""
     if lang not in ("zh", "en"):
         raise ValueError(f"lang={lang!r}: use 'zh' or 'en'")
     r = dict(row)
     zh = lang == "zh"
+    posterior = str(r.get("verdict_method", "")) == "posterior"
     status = str(r.get("status", ""))
     n, big_n = int(r.get("respondents", 0) or 0), int(r.get("frame_records", 0) or 0)
     lines: list[str] = []
@@ -164,7 +223,7 @@ def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float 
             else f"Insufficient evidence: only {n} callback respondents and {big_n} system ratings, so "
             "sampling error alone could hide a large inflation. The unit is neither flagged nor cleared."
         )
-    elif str(r.get("verdict_method", "")) == "posterior":
+    elif posterior:
         lines.extend(_posterior_lines(r, zh, q))
     elif status == "flagged":
         lines.append(
@@ -182,6 +241,8 @@ def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float 
             if zh
             else f"No evidence of inflation (combined evidence, adjusted p {_p(r.get('evidence_p_adjusted'))})."
         )
+    if posterior:
+        return lines + _posterior_data_lines(r, zh) + _not_proof(status, zh)
     lines.append(
         f"系统满意率 {_pct(r.get('system_rate'))}（{big_n} 条评价，全数统计）；回访满意率 {_pct(r.get('third_party'))}"
         f"（{n} 位受访者，95% 置信区间 {_pct(r.get('ci_low'))}–{_pct(r.get('ci_high'))}）。"
@@ -198,9 +259,7 @@ def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float 
     )
     interviews = int(r.get("interviews", 0) or 0)
     if interviews:
-        counts = {
-            s: int(r.get(s, 0) or 0) for s in ("rated_by_other", "not_rated", "service_denied", "staff_asked")
-        }
+        counts = _sign_counts(r)
         lines.append(
             f"{interviews} 次访谈中：{counts['rated_by_other']} 人说由他人代评，{counts['not_rated']} 人说本人未评价，"
             f"{counts['service_denied']} 人说未接受服务或并非本人——与本领域诚实背景相比，p {_p(r.get('integrity_p_value'))}；"
@@ -214,7 +273,7 @@ def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float 
             f"{_p(r.get('staff_asked_mid_p'))}; honest units differ widely in this, so it is shown, not counted)."
         )
     driver = str(r.get("driver", "") or "")
-    if status == "flagged" and driver in SIGN_LABELS and str(r.get("verdict_method", "")) != "posterior":
+    if status == "flagged" and driver in SIGN_LABELS:
         lines.append(
             f"主要证据：{SIGN_LABELS[driver]['zh']}。"
             if zh
@@ -228,16 +287,21 @@ def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float 
             else f"With this unit's sample, the smallest inflation found with 80% power is about "
             f"{100 * float(mdi):.0f} points; a smaller inflation may exist unseen."
         )
-    if status == "flagged":
-        lines.append(
-            "标记是统计证据，不是违规的证明：认定前须核查原始评价记录、回访录音并由当事人确认；"
-            "差距也可能来自本单位特殊的服务对象、回访时机或少数受访者的误记。"
-            if zh
-            else "A flag is statistical evidence, not proof of misconduct: check the original rating records "
-            "and the call recordings and hear the people concerned before concluding; the gap may also come "
-            "from the unit's particular clients, the timing of the callbacks or a few respondents' recall."
-        )
-    return lines
+    return lines + _not_proof(status, zh)
+
+
+def _not_proof(status: str, zh: bool) -> list[str]:
+    """What a flag does not prove (nothing for a unit that is not flagged)."""
+    if status != "flagged":
+        return []
+    return [
+        "标记是统计证据，不是违规的证明：认定前须核查原始评价记录、回访录音并由当事人确认；"
+        "差距也可能来自本单位特殊的服务对象、回访时机或少数受访者的误记。"
+        if zh
+        else "A flag is statistical evidence, not proof of misconduct: check the original rating records "
+        "and the call recordings and hear the people concerned before concluding; the gap may also come "
+        "from the unit's particular clients, the timing of the callbacks or a few respondents' recall."
+    ]
 
 
 def explain_units(table: pd.DataFrame, lang: str = "zh", q: float = 0.10) -> pd.Series:
