@@ -16,7 +16,7 @@ from survey_app.services import dispositions, phase_two
 from survey_app.services.frames import frame_records, latest_frame
 from survey_app.services.samples import current_design
 from survey_app.storage.columnar import read_frame
-from survey_app.storage.models import Answer, Case, FrameRecord, Interview, Study, User
+from survey_app.storage.models import Answer, Case, Frame, FrameRecord, Interview, Study, User
 
 CASE_FIELDS = (
     "record_id",
@@ -122,4 +122,25 @@ def analysis_dataset(session: Session, study: Study) -> pd.DataFrame:
 
 def frame_table(session: Session, study: Study) -> pd.DataFrame:
     """The whole frame's ratings, without personal fields: the system's own census of ratings."""
-    return frame_records(session, latest_frame(session, study), personal=False)
+    frame = latest_frame(session, study)
+    ahead = _READ_AHEAD.pop(_frame_key(session, frame), None)
+    return ahead if ahead is not None else frame_records(session, frame, personal=False)
+
+
+def read_frame_table_ahead(session: Session, study: Study) -> None:
+    """Read the study's frame table now, for this process's next `frame_table` of the same frame.
+
+    Why: a frame's records never change once imported, and the demo's analysis child reads them while
+    the parent still works the queue (its second core is idle then), before the analysis needs them.
+    The table is handed over once (then read afresh), and only for the same database, frame id and
+    fingerprint: a newer frame of the study is read as usual."""
+    frame = latest_frame(session, study)
+    _READ_AHEAD.clear()
+    _READ_AHEAD[_frame_key(session, frame)] = frame_records(session, frame, personal=False)
+
+
+_READ_AHEAD: dict[tuple[str, int, str], pd.DataFrame] = {}
+
+
+def _frame_key(session: Session, frame: Frame) -> tuple[str, int, str]:
+    return (str(session.get_bind().url), frame.id, frame.frame_sha256)

@@ -14,8 +14,9 @@ import os
 import pickle
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -220,14 +221,36 @@ def _build(
         )
         questionnaire_store.freeze(session, researcher, version.id)
         studies.set_state(session, researcher, study, "fieldwork")
-    with _stage(result, "simulated fieldwork", echo):
-        simulate_fieldwork(db, synthetic.truth, seed=seed)
-    # Fieldwork is over: the study is analysed in a child process (its own read-only connection)
-    # while this one makes the referrals, closes the study, codes the comments, builds the live study
-    # and loads the report's font — none of which `analyse` reads (referrals are kept apart from
-    # evaluation data, the study's state and codes enter only the report). The PDF's content needs
-    # the analysis, the referrals and the codes.
-    analysing = _elsewhere(lambda: _analyse_apart(db, STUDY_NAME))
+    # The study is analysed in a child process (its own read-only connection), forked now and waiting
+    # for its cues: while this process works the queue (the fieldwork simulation is done, the second
+    # core idle) it reads the frame table ahead (the frame no longer changes); once fieldwork is over
+    # it analyses the study while this one makes the referrals, closes the study, codes the comments,
+    # builds the live study and loads the report's font — none of which `analyse` reads (referrals are
+    # kept apart from evaluation data, the study's state and codes enter only the report). The PDF's
+    # content needs the analysis, the referrals and the codes.
+    analysing = _Standby(lambda: _read_ahead(db, STUDY_NAME), lambda: _analyse_apart(db, STUDY_NAME))
+    try:
+        with _stage(result, "simulated fieldwork", echo):
+            simulate_fieldwork(db, synthetic.truth, seed=seed, before_queue=analysing.warm)
+        analysing.start()
+        return _after_fieldwork(db, result, analysing, passwords, researcher, seed, out_dir, echo)
+    finally:
+        analysing.close()  # a child still waiting for its cue (fieldwork failed) ends and is reaped
+
+
+def _after_fieldwork(
+    db: Database,
+    result: DemoResult,
+    analysing: _Standby,
+    passwords: dict[str, str],
+    researcher: User,
+    seed: int,
+    out_dir: Path,
+    echo: Callable[[str], None],
+) -> DemoResult:
+    """Referrals, closing, coding, the live study and the report, while and after the child analyses."""
+    from survey_app.services import reports  # loaded in the first stage
+
     try:
         with _stage(result, "referrals", echo):  # issue 14: the consenting dissatisfied referred
             from survey_app.services.referral_demo import build_demo_referrals
@@ -268,7 +291,7 @@ def _build(
             report_font()
     finally:
         with _stage(result, "analysis (waited for)", echo):  # also collects the child after a failure
-            result.analysis = analysing()
+            result.analysis = analysing.collect()
     with _stage(result, "PDF content", echo), db.session() as session:
         study = studies.find_study(session, STUDY_NAME)
         content = reports.build_content(session, study, lang="zh", kind="full", result=result.analysis)
@@ -317,6 +340,88 @@ def _elsewhere(work: Callable[[], T]) -> Callable[[], T]:
     return collect
 
 
+class _Standby:
+    """A forked child that waits for its cues: `warm()` has it run `prepare` (reads that do not depend
+    on what this process is still writing), `start()` has it run `work` (pure computation and reads,
+    no output), `collect()` waits for and returns the work's result.
+
+    Like `_elsewhere`, where fork is missing or unsafe (another thread is running) everything happens
+    in this process: `warm()` does nothing and `start()` does the work at once; when the child fails
+    for any reason `collect()` does the work here (the error, if real, then shows here). `prepare` is
+    only a head start: its failure is ignored. `close()` ends a child still waiting (EOF on its cues)
+    and reaps it."""
+
+    def __init__(self, prepare: Callable[[], Any], work: Callable[[], T]) -> None:
+        self.prepare, self.work = prepare, work
+        self.child: int | None = None
+        self.done: list[T] = []
+        if not hasattr(os, "fork") or threading.active_count() > 1:
+            return
+        cues_read, self.cues = os.pipe()
+        self.results, results_write = os.pipe()
+        child = os.fork()
+        if child == 0:  # pragma: no cover - runs in the child, which reports through the pipe
+            status = 1
+            try:
+                os.close(self.cues)
+                os.close(self.results)
+                status = self._serve(cues_read, results_write)
+            finally:
+                os._exit(status)
+        os.close(cues_read)
+        os.close(results_write)
+        self.child = child
+
+    def _serve(self, cues: int, results: int) -> int:  # pragma: no cover - the child's loop
+        with os.fdopen(cues, "rb", buffering=0) as cue_pipe, os.fdopen(results, "wb") as pipe:
+            while cue := cue_pipe.read(1):
+                if cue == b"p":
+                    with suppress(Exception):  # a head start only: the work reads what it needs
+                        self.prepare()
+                elif cue == b"g":
+                    pipe.write(pickle.dumps(self.work(), protocol=pickle.HIGHEST_PROTOCOL))
+                    return 0
+        return 1  # the parent closed the cues without starting the work
+
+    def _cue(self, cue: bytes) -> None:
+        with suppress(OSError):  # the child is gone: `collect` does the work here
+            os.write(self.cues, cue)
+
+    def warm(self) -> None:
+        if self.child is not None:
+            self._cue(b"p")
+
+    def start(self) -> None:
+        if self.child is None:
+            self.done.append(self.work())
+        else:
+            self._cue(b"g")
+
+    def collect(self) -> T:
+        if self.child is None:
+            return self.done[0] if self.done else self.work()
+        os.close(self.cues)
+        with os.fdopen(self.results, "rb") as pipe:
+            payload = pipe.read()
+        _, status = os.waitpid(self.child, 0)
+        self.child = None
+        if status == 0 and payload:
+            value = pickle.loads(payload)
+            self.done.append(value)
+            return value
+        value = self.work()
+        self.done.append(value)
+        return value
+
+    def close(self) -> None:
+        if self.child is None:
+            return
+        os.close(self.cues)
+        os.close(self.results)
+        os.waitpid(self.child, 0)
+        self.child = None
+
+
 def _load_analysis() -> None:
     """Import what `analysis` loads on first use (statsmodels, polars, the unit models), here while
     the worker hashes, not in the analysis child, which is the demo's longest stage."""
@@ -327,14 +432,30 @@ def _load_analysis() -> None:
 
 
 def _analyse_apart(db: Database, study_name: str) -> Any:
-    """The study's analysis through a connection of its own, for a forked child (which must not use
-    the parent's pooled connections). On SQLite the connection is read-only and its transaction
+    """The study's analysis through a connection of its own (`_reading`), for a forked child."""
+    from survey_app.services import analysis_service
+
+    with _reading(db) as session:
+        return analysis_service.analyse(session, studies.find_study(session, study_name))
+
+
+def _read_ahead(db: Database, study_name: str) -> None:
+    """The study's frame table read ahead of its analysis (`datasets.read_frame_table_ahead`), in the
+    analysis child while the parent still works the queue."""
+    from survey_app.services import datasets
+
+    with _reading(db) as session:
+        datasets.read_frame_table_ahead(session, studies.find_study(session, study_name))
+
+
+@contextmanager
+def _reading(db: Database) -> Iterator[Any]:
+    """A session on a connection of its own, for a forked child (which must not use the parent's
+    pooled connections), in one transaction. On SQLite the connection is read-only and its transaction
     deferred: a WAL snapshot that does not hold the write lock the parent's `BEGIN IMMEDIATE` needs."""
     from sqlalchemy import create_engine, event
     from sqlalchemy.orm import Session
     from sqlalchemy.pool import NullPool
-
-    from survey_app.services import analysis_service
 
     if db.is_sqlite:
         path = Path(make_url(db.url).database).resolve()
@@ -350,13 +471,14 @@ def _analyse_apart(db: Database, study_name: str) -> Any:
 
         try:
             with Session(engine) as session, session.begin():
-                return analysis_service.analyse(session, studies.find_study(session, study_name))
+                yield session
         finally:
             engine.dispose()
+        return
     own = open_database(db.url, check=False)
     try:
         with own.session() as session:
-            return analysis_service.analyse(session, studies.find_study(session, study_name))
+            yield session
     finally:
         own.dispose()
 
@@ -498,17 +620,21 @@ def simulate_fieldwork(
     study_name: str = STUDY_NAME,
     share: float = 1.0,
     start: dt.datetime = FIELDWORK_START,
+    before_queue: Callable[[], None] | None = None,
 ) -> int:
     """Work the real queue: five surveyors claim cases in queue order and upload each case's simulated
     call history (times, outcomes, the interview's answers) as an external dialer would.
 
     Stops when `share` of the released cases are worked. Returns the number of cases worked. Calling
     rules between attempts are the simulator's (it calls within hours, spreads attempts over days and
-    times of day); the live path enforces them itself.
+    times of day); the live path enforces them itself. `before_queue` is called once the histories are
+    simulated, before the queue is worked.
     """
     cases = _cases_for_simulation(db, study_name)
     script = _simulated(cases, truth, seed=seed, start=start + dt.timedelta(hours=8))
     plans = _scripts_by_case(script)
+    if before_queue is not None:
+        before_queue()
     with db.session() as session:
         surveyors = list(session.scalars(select(User).where(User.role == "surveyor").order_by(User.id)))
         study = studies.find_study(session, study_name)
