@@ -562,10 +562,43 @@ def check_name(name: str, lang: str) -> str:
 
 
 def check_text(detail: str, lang: str) -> str:
-    """A verification check's detail in `lang`; the original when no pattern knows it."""
+    """A verification check's detail in `lang`; the original when no pattern knows it. The report
+    check's closing sentence on the settings it rebuilt with (`verification.SETTINGS_SAID`) is
+    translated on its own, after whichever sentence precedes it."""
     if lang != "zh":
         return detail
-    return _translated(detail, CHECKS) or detail
+    from survey_app.services.verification import SETTINGS_SAID
+
+    detail, marked, settings = detail.partition(SETTINGS_SAID)
+    said = _settings_text(settings) if marked else ""
+    return (_translated(detail, CHECKS) or detail) + said
+
+
+#: `verification.settings_phrase`'s words for a verdict method and why it was used.
+SETTINGS_WORDS = {
+    "the empirical null": "经验零分布",
+    "the posterior": "后验模型",
+    "chosen for that report": "该报告生成时选定",
+    "the study's setting": "本调查的设置",
+    "the study has a phase 2": "本调查有第二阶段抽样",
+    "the default": "默认",
+}
+_SETTINGS_PHRASE = re.compile(r"^Γ = (\S+), unit verdicts by (.+) \((.+)\)$")
+
+
+def _settings_text(settings: str) -> str:
+    """The report check's settings sentence in Chinese (`verification._settings_said`)."""
+
+    def phrase(text: str) -> str:
+        match = _SETTINGS_PHRASE.match(text)
+        if match is None:
+            return text
+        gamma, method, source = match.groups()
+        return f"Γ = {gamma}，单位判定方法：{SETTINGS_WORDS.get(method, method)}（{SETTINGS_WORDS.get(source, source)}）"
+
+    recorded, _, now = settings.partition("; the study's settings are now ")
+    said = "；按报告记录的设置重新生成：" + phrase(recorded)
+    return said + ("；本调查现在的设置为 " + phrase(now) if now else "")
 
 
 EXPRESSION_FIELDS: dict[str, str] = {

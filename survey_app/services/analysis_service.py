@@ -69,6 +69,40 @@ BIAS_VARIABLES = ("district", "domain", "channel", "event_type", "system_satisfi
 VERDICT_SOURCES = ("requested", "setting", "phase2", "default")
 
 
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """The study settings an analysis printed: Γ of the refusal range and the unit verdict method with
+    why it was used. A report records them in its signed `report.built` entry (`as_record`), and
+    `verify` rebuilds the report with exactly these (`analyse(settings=...)`), not with whatever the
+    study's settings say by then: a researcher may change Γ or the method after publication, and the
+    published report must still verify (ARCHITECTURE.md, "Old reports stay verifiable")."""
+
+    refusal_gamma: float
+    verdict_method: str
+    verdict_source: str
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "refusal_gamma": float(self.refusal_gamma),
+            "verdict_method": self.verdict_method,
+            "verdict_source": self.verdict_source,
+        }
+
+    @classmethod
+    def from_record(cls, recorded: dict[str, Any]) -> AnalysisSettings:
+        """The settings a `report.built` entry recorded, or a one-sentence ValueError naming the field."""
+        try:
+            gamma = float(recorded["refusal_gamma"])
+            method, source = str(recorded["verdict_method"]), str(recorded["verdict_source"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"the recorded analysis settings {recorded!r} lack a valid {exc}") from None
+        if method not in studies.VERDICT_METHODS or source not in VERDICT_SOURCES:
+            raise ValueError(
+                f"the recorded analysis settings {recorded!r} name an unknown verdict method or source"
+            )
+        return cls(gamma, method, source)
+
+
 @dataclass
 class StudyAnalysis:
     study_id: int
@@ -97,6 +131,11 @@ class StudyAnalysis:
     @property
     def flagged_units(self) -> pd.DataFrame:
         return self.units[self.units["flagged"].fillna(False).astype(bool)]
+
+    @property
+    def settings(self) -> AnalysisSettings:
+        """The study settings this analysis was made with (what a report of it records)."""
+        return AnalysisSettings(float(self.refusal_gamma), self.verdict_method, self.verdict_source)
 
 
 def disposition_table(cases: pd.DataFrame) -> pd.DataFrame:
@@ -149,6 +188,12 @@ def resolve_verdict(study: Study, two_phase: bool, requested: str | None = None)
     return studies.EMPIRICAL_NULL, "default"
 
 
+def study_settings(session: Session, study: Study) -> AnalysisSettings:
+    """The settings an analysis of the study uses today when nothing is asked for (`analyse`)."""
+    two_phase = phase_two.phase_two_of(current_design(session, study)) is not None
+    return AnalysisSettings(studies.refusal_gamma(study), *resolve_verdict(study, two_phase))
+
+
 def combination_by_unit(
     cases: pd.DataFrame, design: SampleDesign, satisfied: tuple[str, ...]
 ) -> pd.DataFrame:
@@ -176,20 +221,30 @@ def combination_by_unit(
 
 
 def analyse(
-    session: Session, study: Study, actor: User | None = None, verdict: str | None = None
+    session: Session,
+    study: Study,
+    actor: User | None = None,
+    verdict: str | None = None,
+    settings: AnalysisSettings | None = None,
 ) -> StudyAnalysis:
     """Everything the reviewer, the report and `huifang analyse` show, from the stored study.
 
     With an `actor` (the app), the role is checked here; the command line acts with the database
     file's own access rights and passes none. Surveyors never see results (blinding). `verdict` asks
-    for a unit verdict method for this analysis only (`resolve_verdict`; reports use the study's)."""
+    for a unit verdict method for this analysis only (`resolve_verdict`; reports use the study's).
+    `settings` replaces the study's settings altogether: `verify` passes those a report recorded."""
     if actor is not None:
         require(actor, *READER_ROLES)
+    if settings is not None and verdict is not None:
+        raise ValueError("analyse: give either recorded settings or a verdict method, not both")
     satisfied = tuple(study.satisfied_codes)
     gamma = studies.refusal_gamma(study)
     sample_design = current_design(session, study)
     two_phase = phase_two.phase_two_of(sample_design) is not None
-    method, source = resolve_verdict(study, two_phase, verdict)
+    if settings is None:
+        method, source = resolve_verdict(study, two_phase, verdict)
+    else:
+        gamma, method, source = settings.refusal_gamma, settings.verdict_method, settings.verdict_source
     cases = datasets.analysis_dataset(session, study)
     combination = combination_by_unit(cases, sample_design, satisfied) if two_phase else None
     whole = datasets.frame_table(session, study)

@@ -3,8 +3,9 @@
 Everything printed comes from the database, and the report's time is the study's last recorded
 fieldwork or closing event (never "now"), so the same study state gives a byte-identical PDF and
 `huifang verify` can rebuild it. Building a report is itself audited, with its SHA-256, the
-headline figures it published and what made its bytes (the content and renderer versions, reportlab,
-the font file: `analysis.report.version`), so that a later release knows whether it can rebuild it.
+headline figures it published, the study settings it printed (Γ, the unit verdict method and why:
+`settings_of`) and what made its bytes (the content and renderer versions, reportlab, the font file:
+`analysis.report.version`), so that a later release knows whether it can rebuild it.
 """
 
 from __future__ import annotations
@@ -581,6 +582,13 @@ def scope_of(district: str | None = None, domain: str | None = None) -> tuple[tu
     return tuple(scope)
 
 
+def settings_of(recorded: dict) -> analysis_service.AnalysisSettings | None:
+    """The study settings a `report.built` entry records, None for a build recorded before reports
+    recorded them (`verify` then rebuilds it with the study's settings of the day, as it always did)."""
+    settings = recorded.get("settings")
+    return None if settings is None else analysis_service.AnalysisSettings.from_record(settings)
+
+
 def variant_of(recorded: dict) -> dict[str, str | None]:
     """The variant a `report.built` entry records, as `build_report` keyword arguments (older entries
     recorded none: the whole report)."""
@@ -602,6 +610,9 @@ class BuiltReport:
     #: what made the bytes (`analysis.report.version.build_stamp`): recorded so that a later release
     #: knows whether it can still rebuild them
     build: dict
+    #: the study settings the report printed (`analysis_service.AnalysisSettings.as_record`): `verify`
+    #: rebuilds with these, not with the study's settings of the day
+    settings: dict
 
 
 def render_report(
@@ -651,6 +662,7 @@ def render_content(
         headline=analysis_service.headline_figures(result),
         content_sha256=recorded_content_digest(content),
         build=version.build_stamp(font),
+        settings=result.settings.as_record(),
     )
 
 
@@ -684,6 +696,7 @@ def record_built(session: Session, study: Study, actor: User | None, built: Buil
         headline=built.headline,
         content=built.content_sha256,
         build=built.build,
+        settings=built.settings,
     )
     anchor = anchors.anchor_of(session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)))
     assert anchor is not None  # the entry just written

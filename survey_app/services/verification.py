@@ -14,6 +14,9 @@
    process already rendered is skipped (`_rendered_sha256`, keyed on the whole content). A report
    whose recorded build (`analysis.report.version`) this release cannot reproduce is judged by its
    content digest (same content version) and its signed `report.built` entry instead, and says so;
+   6 and 7 analyse the study with the settings the report recorded (Γ, the verdict method: `reports.
+   settings_of`), not today's, and say which; a record whose settings differ from today's must be
+   signed by a trusted key, since the rebuild then depends on it;
 8. every audit entry is signed by a trusted key (fingerprint from the local keyring, the PDF or anchors);
 9. the study, its cases and every user hold the values the audit log last recorded (`state.changed`);
 10. with `pdf`: the published PDF was recorded as built, and the chain head it printed is intact;
@@ -51,7 +54,7 @@ from survey_app.storage.models import Answer, AuditEntry, Case, Interview, Study
 
 if TYPE_CHECKING:
     from analysis.report import CJKFont, ReportContent
-    from survey_app.services.analysis_service import StudyAnalysis
+    from survey_app.services.analysis_service import AnalysisSettings, StudyAnalysis
 
 
 @dataclass(frozen=True)
@@ -228,7 +231,7 @@ def check_headline(
     if recorded is None:
         return Check("headline figures", True, NO_REPORT_YET, applicable=False)
     current = analysis_service.headline_figures(
-        result if result is not None else analysis_service.analyse(session, study)
+        result if result is not None else recorded_analysis(session, study, recorded)
     )
     published = recorded.get("headline", {})
     differences = [
@@ -316,6 +319,16 @@ def check_report(
 
     if recorded is None:
         return Check("report", True, NO_REPORT_YET, applicable=False)
+    published = published or trust_checks.Published()
+    used = reports.settings_of(recorded)
+    now = analysis_service.study_settings(session, study) if used is not None else None
+    said = _settings_said(used, now)
+    vouched = None  # (ok, sentence) of `_signed_build`, once asked
+    if used is not None and used != now:
+        # the rebuild takes its settings from the record, not the database: the record must be genuine
+        vouched = _signed_build(session, study, published)
+        if not vouched[0]:
+            return Check("report", False, vouched[1] + said)
     pages = ", ".join(value for value in reports.variant_of(recorded).values() if value)
     what = f"{recorded['kind']} report ({recorded['lang']}{', pages of ' + pages if pages else ''})"
     stamp = recorded.get("build")
@@ -330,7 +343,7 @@ def check_report(
             study,
             lang=recorded["lang"],
             kind=recorded["kind"],
-            result=result if result is not None else analysis_service.analyse(session, study),
+            result=result if result is not None else recorded_analysis(session, study, recorded),
             scope=reports.scope_of(**reports.variant_of(recorded)),
         )
     if same_versions and not lacking:
@@ -339,9 +352,10 @@ def check_report(
             return Check(
                 "report",
                 False,
-                f"rebuilding the {what} gives SHA-256 {digest}, not the published {recorded['sha256']}",
+                f"rebuilding the {what} gives SHA-256 {digest}, not the published {recorded['sha256']}"
+                + said,
             )
-        return Check("report", True, f"rebuilt {what} is byte-identical, SHA-256 {digest}")
+        return Check("report", True, f"rebuilt {what} is byte-identical, SHA-256 {digest}" + said)
     if content is not None and "content" in recorded:
         rebuilt = reports.recorded_content_digest(content)
         if rebuilt != recorded["content"]:
@@ -349,11 +363,11 @@ def check_report(
                 "report",
                 False,
                 f"rebuilding the {what}'s content gives digest {rebuilt}, not the published "
-                f"{recorded['content']}: what the report printed was changed in the database",
+                f"{recorded['content']}: what the report printed was changed in the database" + said,
             )
-    signed_ok, signed = _signed_build(session, study, published or trust_checks.Published())
+    signed_ok, signed = vouched or _signed_build(session, study, published)
     if not signed_ok:
-        return Check("report", False, signed)
+        return Check("report", False, signed + said)
     same = "; its content rebuilt from the database is identical" if content is not None else ""
     if same_versions:
         why = f"built with {'; '.join(lacking)}, which this installation lacks to rebuild its bytes"
@@ -364,8 +378,48 @@ def check_report(
             f"release (renderer {version.RENDERER_VERSION}, content {version.CONTENT_VERSION}) cannot reproduce"
         )
     return Check(
-        "report", True, f"this {what} was {why}; its signed fingerprint still checks ({signed}){same}"
+        "report", True, f"this {what} was {why}; its signed fingerprint still checks ({signed}){same}{said}"
     )
+
+
+#: How `verify` names a verdict method and its source in the settings it rebuilt with.
+METHOD_NAMES = {"empirical_null": "the empirical null", "posterior": "the posterior"}
+SOURCE_NAMES = {
+    "requested": "chosen for that report",
+    "setting": "the study's setting",
+    "phase2": "the study has a phase 2",
+    "default": "the default",
+}
+#: Where the settings sentence starts in a report check's detail (`words.check_text` splits it there).
+SETTINGS_SAID = "; rebuilt with the settings it recorded: "
+
+
+def settings_phrase(settings: AnalysisSettings) -> str:
+    """The settings in words: Γ = 2, unit verdicts by the posterior (the study's setting)."""
+    return (
+        f"Γ = {settings.refusal_gamma:g}, unit verdicts by {METHOD_NAMES[settings.verdict_method]} "
+        f"({SOURCE_NAMES[settings.verdict_source]})"
+    )
+
+
+def _settings_said(used: AnalysisSettings | None, now: AnalysisSettings | None) -> str:
+    """The report check's last sentence: the recorded settings it rebuilt with, and the study's of
+    today where they differ; "" for a build recorded before reports recorded their settings."""
+    if used is None:
+        return ""
+    said = SETTINGS_SAID + settings_phrase(used)
+    if now is not None and now != used:
+        said += f"; the study's settings are now {settings_phrase(now)}"
+    return said
+
+
+def recorded_analysis(session: Session, study: Study, recorded: dict | None) -> StudyAnalysis:
+    """The study analysed with the settings the report recorded (`reports.settings_of`); a build
+    recorded before reports recorded their settings, or none, is analysed with today's settings."""
+    from survey_app.services import analysis_service, reports
+
+    settings = reports.settings_of(recorded) if recorded is not None else None
+    return analysis_service.analyse(session, study, settings=settings)
 
 
 def _signed_build(session: Session, study: Study, published: trust_checks.Published) -> tuple[bool, str]:
@@ -470,13 +524,12 @@ def _guarded(name: str, check, *args) -> Check:
         return Check(name, False, f"could not be checked: {exc}")
 
 
-def _analysis_once(session: Session, study: Study) -> StudyAnalysis | None:
-    """The study's analysis, made once for the headline and report checks (both read the same stored
-    state in one session); None if it fails, so that each of them runs it again and names the error."""
-    from survey_app.services import analysis_service
-
+def _analysis_once(session: Session, study: Study, recorded: dict | None) -> StudyAnalysis | None:
+    """The study's analysis with the report's recorded settings (`recorded_analysis`), made once for
+    the headline and report checks (both read the same stored state in one session); None if it fails,
+    so that each of them runs it again and names the error."""
     try:
-        return analysis_service.analyse(session, study)
+        return recorded_analysis(session, study, recorded)
     except Exception:  # the two checks' own verdicts say why
         return None
 
@@ -502,7 +555,7 @@ def verify_study(
     if actor is not None:
         require(actor, "auditor", "researcher", "admin")
     recorded = last_report_entry(session, study)
-    result = _analysis_once(session, study) if recorded is not None else None
+    result = _analysis_once(session, study, recorded) if recorded is not None else None
     published = published or trust_checks.Published()
     outside = []
     if published.pdf is not None:
