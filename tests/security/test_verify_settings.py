@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from survey_app.app import words
@@ -21,6 +22,9 @@ from survey_app.services.studies import find_study
 from survey_app.storage.models import User
 from tests.security.tamper import Attacker
 from tests.security.test_tamper_suite import failed, verdicts
+
+# every verify here re-runs the analysis; identical unit-comparison inputs are computed once (conftest.py)
+pytestmark = pytest.mark.usefixtures("same_inputs_same_units")
 
 PRINTED = "rebuilt with the settings it recorded: Γ = 2, unit verdicts by the empirical null (the default)"
 
