@@ -172,6 +172,24 @@ def demo_result(_small_demo):
     return _small_demo[2]
 
 
+@pytest.fixture(scope="session")
+def _unit_comparisons():
+    import analysis
+    from tests.same_inputs import SameInputsSameResult
+
+    return SameInputsSameResult(analysis.compare_units)
+
+
+@pytest.fixture
+def same_inputs_same_units(_small_demo, _unit_comparisons, monkeypatch: pytest.MonkeyPatch):
+    """`analysis.compare_units` answers byte-identical arguments from the run's memo, installed after
+    the small demo's build (tests/same_inputs.py: why, and which modules may opt in)."""
+    import analysis
+
+    monkeypatch.setattr(analysis, "compare_units", _unit_comparisons)
+    return _unit_comparisons
+
+
 #: Folders (space-separated, e.g. "tests/sampling/") whose tests that use no database server CI runs in
 #: its PostgreSQL pass instead of the SQLite pass, to even out the two side-by-side passes (`.ci/test`).
 SECOND_PASS = tuple(os.environ.get("HUIFANG_SECOND_PASS", "").split())

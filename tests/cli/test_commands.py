@@ -9,8 +9,9 @@ from survey_app.cli import main
 
 
 @pytest.fixture
-def demo_copy(demo_db):
-    """The URL of a private copy of the small demo study."""
+def demo_copy(demo_db, same_inputs_same_units):
+    """The URL of a private copy of the small demo study (its unit comparisons of identical inputs are
+    computed once per run: tests/same_inputs.py)."""
     return demo_db.url
 
 

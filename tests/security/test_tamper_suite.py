@@ -23,7 +23,7 @@ from survey_app.services.studies import find_study
 from survey_app.storage.models import AuditEntry, Case, User
 from tests.security.tamper import Attacker
 
-# every verify here re-runs the analysis; identical unit-comparison inputs are computed once (conftest.py)
+# every verify here re-runs the analysis; identical unit-comparison inputs are computed once (tests/same_inputs.py)
 pytestmark = pytest.mark.usefixtures("same_inputs_same_units")
 
 

@@ -1,4 +1,4 @@
-"""The security tests' memo of the unit comparison (conftest.py) cannot hide a change: it answers only
+"""The tests' memo of the unit comparison (tests/same_inputs.py) cannot hide a change: it answers only
 byte-for-byte identical arguments, computes anything else afresh, and never shares a result object."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import threading
 
 import pandas as pd
 
-from tests.security.conftest import SameInputsSameResult
+from tests.same_inputs import SameInputsSameResult
 
 
 def _comparison(frame: pd.DataFrame, *, seed: int = 0) -> pd.DataFrame:
