@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from sqlalchemy import select, text
 
 from survey_app.services import studies, verification
 from survey_app.storage.models import Answer, Case, Frame
-
-# every verify here re-runs the analysis; identical unit-comparison inputs are computed once (tests/same_inputs.py)
-pytestmark = pytest.mark.usefixtures("same_inputs_same_units")
 
 
 def _verify(db) -> dict[str, verification.Check]:
