@@ -15,7 +15,11 @@ cut short still gives a table over the studies it finished):
   recall, FDP and the share of studies with a false flag (mean ± Monte-Carlo SE); then the lfdr
   calibration table (units in each lfdr bin and the share of them honest, SE clustered by study) for
   the worlds with inflation, the honest worlds and both pooled — kept apart because pooling them
-  measures the mix of worlds run: every unit of an honest world is honest whatever its lfdr.
+  measures the mix of worlds run: every unit of an honest world is honest whatever its lfdr;
+- `… swap OUT.csv [FIRST:LAST]` — which estimate costs the posterior its recall against the oracle: on
+  +20, +10 and proxy 30% (~16 respondents, no level) the fit again with one estimated piece replaced by
+  the simulation's truth at a time (`SWAPS`), recall and false flags at the verdicts' π0 (97.5% bound)
+  and at the true share of inflating units; `… swap-summary OUT.csv` prints the paired differences.
 
 Scenarios are `tests/analysis/verdict_sim.py`'s (60 units, q = 0.10); CASES is cases a unit (32 ≈ 16
 respondents, 64 ≈ 31, 128 ≈ 57).
@@ -23,6 +27,7 @@ respondents, 64 ≈ 31, 128 ≈ 57).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import sys
 import time
@@ -97,6 +102,79 @@ def measure(
             lfdr = vo.oracle_lfdr(study, scenario, counts, **options)
             figures.update(_method_figures(label, vo.sun_cai_flags(lfdr, Q), study.inflated))
     return figures
+
+
+#: What `swap` replaces by the truth: the inflating components (the scenario's own mechanisms and size),
+#: the honest gap's spread between units (none: these worlds' honest gap varies only with the rate), the
+#: who_rated multiplier's shape (16: the simulated background's CV of 0.5 seen through the answers'
+#: noise in "someone else rated"), and all three.
+SWAPS = ("estimated", "alternative", "gap_spread", "who_shape", "all")
+
+
+@contextlib.contextmanager
+def _swapped(kind: str, scenario):
+    """`unit_posterior` with the `kind` piece of the fit replaced by the simulation's truth."""
+    saved = {name: getattr(up, name) for name in ("components", "fit_honest", "_fit_who")}
+    if kind in ("alternative", "all"):
+        if scenario.proxy_share > 0:
+            truth = [up.Component("honest"), up.Component("proxy_share", scenario.proxy_share)]
+        else:
+            truth = [up.Component("honest"), up.Component("coached", scenario.inflation, 0.3)]
+            truth += [up.Component(m, scenario.inflation) for m in ("proxy", "unrated")]
+        up.components = lambda: list(truth)
+    if kind in ("gap_spread", "all"):
+
+        def fit_honest(*args):
+            honest = saved["fit_honest"](*args)
+            honest.gap_conc = 1e4
+            return honest
+
+        up.fit_honest = fit_honest
+    if kind in ("who_shape", "all"):
+        up._fit_who = lambda *args: (saved["_fit_who"](*args)[0], 16.0)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(up, name, value)
+
+
+def swap(path: Path, seeds: range) -> None:
+    for seed in seeds:
+        for name in ("inflate_+20", "inflate_+10", "proxy_30%"):
+            scenario = dataclasses.replace(SCENARIOS[name], sample_per_unit=32)
+            study = simulate(scenario, seed)
+            evidence = up.unit_evidence(study.frame, study.interviews)
+            row: dict = {"scenario": name, "seed": seed}
+            for kind in SWAPS:
+                with _swapped(kind, scenario):
+                    result = up.fit(evidence, census_level=False)
+                rows = result.eligible.to_numpy()
+                share = float(result.eligible[result.eligible].index.isin(list(study.inflated)).mean())
+                weights, _ = up._em_weights(result.log_lik[rows], pi0=1 - share, start=result.weights_mle)
+                for label, fitted in (
+                    ("0.975", result.with_pi0_level(0.975)),
+                    ("true pi0", dataclasses.replace(result, weights=weights)),
+                ):
+                    row.update(
+                        _method_figures(f"{kind} {label}", up.sun_cai(fitted.lfdr(), Q), study.inflated)
+                    )
+            pd.DataFrame([row]).to_csv(path, mode="a", header=not path.exists(), index=False)
+
+
+def swap_summary(path: Path) -> None:
+    rows = pd.read_csv(path).drop_duplicates(["scenario", "seed"])
+    print(
+        "scenario | studies | fit | π0 | recall | minus estimated at π0 97.5% (paired) | false flags (all studies)"
+    )
+    for name, r in rows.groupby("scenario"):
+        for kind in SWAPS:
+            for label in ("0.975", "true pi0"):
+                column = f"{kind} {label}"
+                print(
+                    f"{name} | {len(r)} | {kind} | {label} | {_cell(r[column])} | "
+                    f"{_cell(r[column] - r['estimated 0.975'])} | {int(r[column + ' false'].sum())}"
+                )
 
 
 def run(path: Path, seeds: range, points: list[str], huifang: bool, oracle: bool, level: bool = True) -> None:
@@ -209,6 +287,10 @@ if __name__ == "__main__":
     command, *rest = sys.argv[1:] or ["summary"]
     if command == "summary":
         summary([Path(a) for a in rest])
+    elif command == "swap":
+        swap(Path(rest[0]), seed_range(rest[1:]))
+    elif command == "swap-summary":
+        swap_summary(Path(rest[0]))
     else:
         points = [a for a in rest[1:] if ":" in a and a.split(":")[0] in SCENARIOS]
         run(
