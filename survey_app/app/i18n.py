@@ -543,10 +543,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "verdict.source_requested": {"zh": "本页选定", "en": "chosen on this page"},
     "verdict.source_setting": {"zh": "本调查的设置", "en": "the study's setting"},
     "verdict.source_phase2": {"zh": "因有第二阶段抽样", "en": "because of the phase 2"},
-    "verdict.source_default": {"zh": "单阶段调查的默认方法", "en": "the default of a one-phase study"},
+    "verdict.source_default": {"zh": "默认方法", "en": "the default"},
     "verdict.default": {
-        "zh": "默认（单阶段用经验零分布，有第二阶段时用后验模型）",
-        "en": "Default (empirical null for one phase, posterior after a phase 2)",
+        "zh": "默认（后验模型）",
+        "en": "Default (posterior model)",
     },
     "verdict.setting_help": {
         "zh": "此后的分析、报告与核验都采用此方法。有第二阶段抽样时总是采用后验模型。",

@@ -41,7 +41,7 @@ def choice(study: Any, two_phase: bool) -> str | None:
     if two_phase:
         st.caption(tr("verdict.phase2"))
         return None
-    own = studies.verdict_method(study) or studies.EMPIRICAL_NULL
+    own = studies.verdict_method(study) or analysis_service.DEFAULT_VERDICT
     options = [STUDY, *studies.VERDICT_METHODS]
     picked = st.radio(
         tr("verdict.label"),

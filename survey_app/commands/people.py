@@ -54,7 +54,7 @@ def studies_set_gamma(ctx: _Context, study: str, gamma: str, user: str | None) -
 @pass_ctx
 def studies_set_verdict(ctx: _Context, study: str, method: str, user: str | None) -> None:
     """Set how the study's units are judged (as a researcher or admin; audited): later analyses, reports
-    and `verify` use it. `default` clears it (the empirical null; a phase 2 always takes the posterior)."""
+    and `verify` use it. `default` clears it (the default is the posterior for every study)."""
     from survey_app.services.studies import find_study, set_verdict_method, verdict_method
 
     with _errors():

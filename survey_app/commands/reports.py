@@ -20,8 +20,8 @@ from survey_app.cli_errors import check_output
 @click.option(
     "--verdict",
     type=click.Choice(["posterior", "empirical-null"]),
-    help="How units are judged in this analysis (default: the study's setting; the empirical null for a "
-    "one-phase study, always the posterior after a phase 2).",
+    help="How units are judged in this analysis (default: the study's setting, else the posterior; "
+    "always the posterior after a phase 2).",
 )
 @pass_ctx
 def analyse(ctx: _Context, study: str, verdict: str | None) -> None:

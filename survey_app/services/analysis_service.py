@@ -12,8 +12,10 @@ groups (the system rating is never pooled away). Intervals: stratified jackknife
 re-run the calibration and the adjustment, logit interval. Unit comparisons use the same final weights
 in a linearisation `Design`.
 
-Unit verdicts (`resolve_verdict`): the empirical null's tests with BH, or the empirical-Bayes posterior
-(`compare_units(method="posterior")`). After a phase 2 the verdict is always the posterior: phase 2 went
+Unit verdicts (`resolve_verdict`): by default the empirical-Bayes posterior (`compare_units(method=
+"posterior")`) for every study; a one-phase study may choose the empirical null's tests with BH instead
+(its p-values stay beside the posterior's verdict either way). After a phase 2 the verdict is always the
+posterior: phase 2 went
 to units *because* their phase-1 answers looked bad, so tests on their pooled interviews are
 anti-conservative, while the posterior's likelihood is unaffected by a selection that read only data it
 reads too; the inverse-normal combination p-values of the rate gap (`phase_two.combination_p_values_of`,
@@ -67,6 +69,14 @@ BIAS_VARIABLES = ("district", "domain", "channel", "event_type", "system_satisfi
 #: Why a verdict method was used (`resolve_verdict`): asked for this analysis, the study's setting,
 #: forced by a phase 2, or the default of a one-phase study.
 VERDICT_SOURCES = ("requested", "setting", "phase2", "default")
+#: The unit verdict when neither the analysis nor the study chooses one: the posterior, for every study
+#: (issue 10; on simulated studies it keeps P(any false flag) ≤ 0.075 in every honest world and its
+#: recall is at or above the empirical null's in every inflation scenario: ARCHITECTURE.md, "Unit
+#: verdicts by posterior").
+DEFAULT_VERDICT = studies.POSTERIOR
+#: The default until then: a report whose `report.built` entry records no settings was built with it
+#: (`settings_before_recording`).
+EARLIER_DEFAULT_VERDICT = studies.EMPIRICAL_NULL
 
 
 @dataclass(frozen=True)
@@ -124,7 +134,7 @@ class StudyAnalysis:
     respondents: pd.DataFrame  # the design's rows: eligible respondents with their final weights
     excluded_events: int = 0  # frame events left out by the study's exclusions (not in either side)
     refusal_gamma: float = REFUSAL_GAMMA  # the study's Γ of the refusal range (`studies.refusal_gamma`)
-    verdict_method: str = studies.EMPIRICAL_NULL  # how the unit verdicts were reached (`resolve_verdict`)
+    verdict_method: str = DEFAULT_VERDICT  # how the unit verdicts were reached (`resolve_verdict`)
     verdict_source: str = "default"  # why that method (`VERDICT_SOURCES`)
     two_phase: bool = False  # the design has a phase 2 (`units` then has `combination_p_value`)
 
@@ -163,11 +173,14 @@ def eligible_frame(session: Session, study: Study, frame: pd.DataFrame) -> pd.Da
     return frame[~frame["record_id"].isin(excluded)].reset_index(drop=True)
 
 
-def resolve_verdict(study: Study, two_phase: bool, requested: str | None = None) -> tuple[str, str]:
+def resolve_verdict(
+    study: Study, two_phase: bool, requested: str | None = None, default: str = DEFAULT_VERDICT
+) -> tuple[str, str]:
     """(method, source): the verdict method of this analysis and why (`VERDICT_SOURCES`).
 
     `requested` (one analysis: `huifang analyse --verdict`, the reviewer page's choice) beats the study's
-    setting (`studies.verdict_method`), which beats the default, the empirical null. After a phase 2 the
+    setting (`studies.verdict_method`), which beats `default` (`DEFAULT_VERDICT`, the posterior; `verify`
+    passes `EARLIER_DEFAULT_VERDICT` for reports built before the default changed). After a phase 2 the
     posterior is the only valid verdict: asking for the empirical null then is refused in one sentence,
     and a setting made before phase 2 gives way to it."""
     if requested is not None:
@@ -185,13 +198,23 @@ def resolve_verdict(study: Study, two_phase: bool, requested: str | None = None)
     stored = studies.verdict_method(study)
     if stored is not None:
         return stored, "setting"
-    return studies.EMPIRICAL_NULL, "default"
+    return default, "default"
 
 
-def study_settings(session: Session, study: Study) -> AnalysisSettings:
-    """The settings an analysis of the study uses today when nothing is asked for (`analyse`)."""
+def study_settings(session: Session, study: Study, default: str = DEFAULT_VERDICT) -> AnalysisSettings:
+    """The settings an analysis of the study uses today when nothing is asked for (`analyse`), with
+    `default` as the verdict method when the study chose none (`resolve_verdict`)."""
     two_phase = phase_two.phase_two_of(current_design(session, study)) is not None
-    return AnalysisSettings(studies.refusal_gamma(study), *resolve_verdict(study, two_phase))
+    return AnalysisSettings(studies.refusal_gamma(study), *resolve_verdict(study, two_phase, default=default))
+
+
+def settings_before_recording(session: Session, study: Study) -> AnalysisSettings:
+    """The settings of a report whose `report.built` entry records none (built before reports recorded
+    their settings, which was also before the posterior became the default): Γ of today, as `verify`
+    always rebuilt such reports, and the verdict method of its time — the study's setting, the
+    posterior after a phase 2, else `EARLIER_DEFAULT_VERDICT`, the empirical null. Rebuilt with today's
+    default instead, its unit verdicts would differ from the published ones and it would fail."""
+    return study_settings(session, study, default=EARLIER_DEFAULT_VERDICT)
 
 
 def combination_by_unit(
@@ -378,7 +401,10 @@ SOURCE_WORDS = {
         "en": "the study has a phase 2: pooled tests would be anti-conservative for the units it chose",
         "zh": "本调查有第二阶段抽样：合并两阶段的检验对其选中的单位偏于宽松",
     },
-    "default": {"en": "the default of a one-phase study", "zh": "单阶段调查的默认方法"},
+    "default": {
+        "en": "the default: neither the study nor this analysis chose a method",
+        "zh": "默认方法：本调查与本次分析均未选定方法",
+    },
 }
 
 

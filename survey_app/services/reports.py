@@ -584,7 +584,8 @@ def scope_of(district: str | None = None, domain: str | None = None) -> tuple[tu
 
 def settings_of(recorded: dict) -> analysis_service.AnalysisSettings | None:
     """The study settings a `report.built` entry records, None for a build recorded before reports
-    recorded them (`verify` then rebuilds it with the study's settings of the day, as it always did)."""
+    recorded them (`verify` then rebuilds it with the settings of its time:
+    `verification.rebuild_settings`)."""
     settings = recorded.get("settings")
     return None if settings is None else analysis_service.AnalysisSettings.from_record(settings)
 

@@ -33,8 +33,8 @@ DEFAULT_REFUSAL_GAMMA = 2.0
 #: The roles that may change a study's analysis settings (Γ); the pages show the control to them only.
 SETTINGS_ROLES = ("researcher", "admin")
 #: The study setting that names how unit verdicts are reached (`analysis.compare_units(method=...)`);
-#: absent = the default (the empirical null for a one-phase study; a phase 2 always takes the posterior,
-#: `analysis_service.resolve_verdict`).
+#: absent = the default, the posterior (`analysis_service.DEFAULT_VERDICT`); a one-phase study may set
+#: the empirical null; a phase 2 always takes the posterior (`analysis_service.resolve_verdict`).
 VERDICT_METHOD = "verdict_method"
 EMPIRICAL_NULL, POSTERIOR = "empirical_null", "posterior"
 VERDICT_METHODS = (EMPIRICAL_NULL, POSTERIOR)

@@ -415,11 +415,23 @@ def _settings_said(used: AnalysisSettings | None, now: AnalysisSettings | None) 
 
 def recorded_analysis(session: Session, study: Study, recorded: dict | None) -> StudyAnalysis:
     """The study analysed with the settings the report recorded (`reports.settings_of`); a build
-    recorded before reports recorded their settings, or none, is analysed with today's settings."""
+    recorded before reports recorded their settings with those of its time (`rebuild_settings`); without
+    a report, with today's settings."""
+    from survey_app.services import analysis_service
+
+    settings = rebuild_settings(session, study, recorded) if recorded is not None else None
+    return analysis_service.analyse(session, study, settings=settings)
+
+
+def rebuild_settings(session: Session, study: Study, recorded: dict) -> AnalysisSettings:
+    """The settings a report is rebuilt with: those its `report.built` entry recorded
+    (`reports.settings_of`); for an entry of an earlier release, which records none, those of its time
+    (`analysis_service.settings_before_recording`: the study's verdict setting, else the empirical null,
+    the default before the posterior), so that a report published then still verifies."""
     from survey_app.services import analysis_service, reports
 
-    settings = reports.settings_of(recorded) if recorded is not None else None
-    return analysis_service.analyse(session, study, settings=settings)
+    printed = reports.settings_of(recorded)
+    return printed if printed is not None else analysis_service.settings_before_recording(session, study)
 
 
 def _signed_build(session: Session, study: Study, published: trust_checks.Published) -> tuple[bool, str]:

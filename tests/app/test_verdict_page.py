@@ -35,7 +35,7 @@ def test_the_page_names_the_default_method_of_a_one_phase_study(study, app_db):
     complete_interviews(app_db, 6)
     app = log_in("reviewer")
     assert not app.exception
-    assert "本页判定方法：经验零分布检验（单阶段调查的默认方法）。" in page_text(app)
+    assert "本页判定方法：后验模型（默认方法）。" in page_text(app)
 
 
 def test_a_reviewer_who_picks_the_posterior_sees_every_surveyed_units_verdict_in_chinese(study, app_db):

@@ -5,7 +5,7 @@ either afterwards (audited, and rightly so). The report's signed `report.built` 
 settings it was built with, and `verify` rebuilds with exactly those and says which. Changing the record
 itself is tampering: its hash and signature no longer check.
 
-The study is the small demo, whose report was published with the defaults (Γ = 2, the empirical null).
+The study is the small demo, whose report was published with the defaults (Γ = 2, the posterior).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from survey_app.app import words
 from survey_app.security import audit
-from survey_app.services import reports, studies, verification
+from survey_app.services import analysis_service, reports, studies, verification
+from survey_app.services.analysis_service import AnalysisSettings
 from survey_app.services.studies import find_study
 from survey_app.storage.models import User
 from tests.security.tamper import Attacker
@@ -26,7 +27,7 @@ from tests.security.test_tamper_suite import failed, verdicts
 # every verify here re-runs the analysis; identical unit-comparison inputs are computed once (conftest.py)
 pytestmark = pytest.mark.usefixtures("same_inputs_same_units")
 
-PRINTED = "rebuilt with the settings it recorded: Γ = 2, unit verdicts by the empirical null (the default)"
+PRINTED = "rebuilt with the settings it recorded: Γ = 2, unit verdicts by the posterior (the default)"
 
 
 def report_entry(db) -> tuple[int, dict]:
@@ -47,28 +48,29 @@ def test_a_report_records_the_settings_it_printed_in_its_signed_entry(demo_db):
     _, recorded = report_entry(demo_db)
     assert recorded["settings"] == {
         "refusal_gamma": 2.0,
-        "verdict_method": studies.EMPIRICAL_NULL,
+        "verdict_method": studies.POSTERIOR,
         "verdict_source": "default",
     }
 
 
 def test_settings_changed_after_publication_do_not_fail_the_published_report(demo_db):
-    change_settings_as_researcher(demo_db, 3.0, studies.POSTERIOR)
+    change_settings_as_researcher(demo_db, 3.0, studies.EMPIRICAL_NULL)
     checks = verdicts(demo_db)
     assert failed(checks) == set()
     detail = checks["report"].detail
     assert "is byte-identical" in detail and PRINTED in detail
     assert (
-        "the study's settings are now Γ = 3, unit verdicts by the posterior (the study's setting)" in detail
+        "the study's settings are now Γ = 3, unit verdicts by the empirical null (the study's setting)"
+        in detail
     )
 
 
 def test_the_settings_it_rebuilt_with_are_said_in_chinese(demo_db):
-    change_settings_as_researcher(demo_db, 3.0, studies.POSTERIOR)
+    change_settings_as_researcher(demo_db, 3.0, studies.EMPIRICAL_NULL)
     said = words.check_text(verdicts(demo_db)["report"].detail, "zh")
     assert said.startswith("重新生成的报告与已发布的逐字节一致")
-    assert "；按报告记录的设置重新生成：Γ = 2，单位判定方法：经验零分布（默认）" in said
-    assert said.endswith("；本调查现在的设置为 Γ = 3，单位判定方法：后验模型（本调查的设置）")
+    assert "；按报告记录的设置重新生成：Γ = 2，单位判定方法：后验模型（默认）" in said
+    assert said.endswith("；本调查现在的设置为 Γ = 3，单位判定方法：经验零分布（本调查的设置）")
 
 
 def test_an_untouched_study_names_the_recorded_settings_alone(demo_db):
@@ -92,7 +94,7 @@ def test_recorded_settings_edited_in_the_database_fail_the_report(demo_db):
 def test_recorded_settings_rewritten_with_a_rebuilt_chain_fail_the_signatures(demo_db):
     """The same edit with every later hash recomputed (Huifang's own functions, no key): the chain
     checks again, but the record's signature does not."""
-    change_settings_as_researcher(demo_db, 3.0, studies.EMPIRICAL_NULL)
+    change_settings_as_researcher(demo_db, 3.0, studies.POSTERIOR)
     entry_id, recorded = report_entry(demo_db)
     recorded["settings"]["refusal_gamma"] = 3.0
     attacker = Attacker(demo_db)
@@ -103,11 +105,13 @@ def test_recorded_settings_rewritten_with_a_rebuilt_chain_fail_the_signatures(de
     assert {"report", "audit signatures"} <= failed(checks)
 
 
-def test_a_build_recorded_before_settings_were_is_rebuilt_with_the_settings_of_the_day(demo_db):
-    """An entry of an earlier release records no settings: verify rebuilds it as it always did."""
-    with demo_db.session() as session:
+def record_build_without_settings(db, settings: AnalysisSettings) -> str:
+    """Build the demo's report with `settings` and record it as an earlier release did: a
+    `report.built` entry without `settings`. Returns the PDF's SHA-256."""
+    with db.session() as session:
         study = find_study(session, "demo")
-        built = reports.render_report(session, study)
+        result = analysis_service.analyse(session, study, settings=settings)
+        built = reports.render_report(session, study, result=result)
         auditor = session.scalar(select(User).where(User.username == "auditor"))
         audit.record(
             session,
@@ -125,6 +129,19 @@ def test_a_build_recorded_before_settings_were_is_rebuilt_with_the_settings_of_t
             content=built.content_sha256,
             build=built.build,
         )
+    return built.sha256
+
+
+#: The settings of a one-phase study without a verdict setting before the posterior became the default.
+EARLIER_DEFAULTS = AnalysisSettings(
+    refusal_gamma=2.0, verdict_method=studies.EMPIRICAL_NULL, verdict_source="default"
+)
+
+
+def test_a_build_recorded_before_settings_were_is_rebuilt_with_the_settings_of_its_time(demo_db):
+    """An entry of an earlier release records no settings: verify rebuilds it with those it was built
+    with then (Γ of the day, the verdict method of its time) and names none."""
+    record_build_without_settings(demo_db, EARLIER_DEFAULTS)
     assert reports.settings_of(report_entry(demo_db)[1]) is None
     checks = verdicts(demo_db)
     assert failed(checks) == set()

@@ -45,15 +45,25 @@ def _analyse(db, verdict: str | None = None) -> analysis_service.StudyAnalysis:
         return analysis_service.analyse(session, studies.find_study(session, "demo"), verdict=verdict)
 
 
-def test_a_one_phase_study_is_judged_by_the_empirical_null_by_default(demo_db):
+def test_a_one_phase_study_is_judged_by_the_posterior_by_default(demo_db):
     result = _analyse(demo_db)
-    assert (result.verdict_method, result.verdict_source, result.two_phase) == (
-        "empirical_null",
-        "default",
-        False,
-    )
+    assert (result.verdict_method, result.verdict_source, result.two_phase) == ("posterior", "default", False)
+    assert (result.units["verdict_method"] == "posterior").all()
+    text = analysis_service.summary_text(result)
+    assert "Unit verdict method: posterior" in text and "(the default: neither the study nor" in text
+
+
+def test_under_the_default_the_empirical_nulls_p_values_stay_beside_the_posterior(demo_db):
+    units = _analyse(demo_db).units
+    tested = units[units["lfdr"].notna()]
+    assert len(tested) and tested["evidence_p_value"].between(0, 1).all()
+
+
+def test_a_one_phase_study_may_set_the_empirical_null_instead(demo_db):
+    _set_verdict(demo_db, "researcher", "empirical-null")
+    result = _analyse(demo_db)
+    assert (result.verdict_method, result.verdict_source) == ("empirical_null", "setting")
     assert (result.units["verdict_method"] == "empirical_null").all()
-    assert "Unit verdict method: empirical null" in analysis_service.summary_text(result)
 
 
 def test_after_a_phase_two_the_verdict_is_the_posterior_and_the_result_says_why(demo_db):
