@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from statsmodels.stats.multitest import multipletests
 
 import analysis
+from analysis.numeric import ONE_BLAS_THREAD, numeric_mode
 from analysis.sensitivity import DEFAULT_GAMMA, REFUSAL_HIGH, REFUSAL_LOW, refusal_sensitivity
 from analysis.verdicts import SIGN_LABELS
 from sampling.vocabulary import SCALES
@@ -137,6 +138,7 @@ class StudyAnalysis:
     verdict_method: str = DEFAULT_VERDICT  # how the unit verdicts were reached (`resolve_verdict`)
     verdict_source: str = "default"  # why that method (`VERDICT_SOURCES`)
     two_phase: bool = False  # the design has a phase 2 (`units` then has `combination_p_value`)
+    numeric: str = ONE_BLAS_THREAD  # how its linear algebra ran (`analysis.numeric`; a report records it)
 
     @property
     def flagged_units(self) -> pd.DataFrame:
@@ -249,13 +251,29 @@ def analyse(
     actor: User | None = None,
     verdict: str | None = None,
     settings: AnalysisSettings | None = None,
+    numeric: str = ONE_BLAS_THREAD,
 ) -> StudyAnalysis:
     """Everything the reviewer, the report and `huifang analyse` show, from the stored study.
 
     With an `actor` (the app), the role is checked here; the command line acts with the database
     file's own access rights and passes none. Surveyors never see results (blinding). `verdict` asks
     for a unit verdict method for this analysis only (`resolve_verdict`; reports use the study's).
-    `settings` replaces the study's settings altogether: `verify` passes those a report recorded."""
+    `settings` replaces the study's settings altogether: `verify` passes those a report recorded.
+    `numeric` is how the linear algebra runs (`analysis.numeric`): on one BLAS thread, so that the
+    figures do not follow the machine's core count; `verify` passes the mode a report recorded."""
+    with numeric_mode(numeric):
+        return _analysed(session, study, actor, verdict, settings, numeric)
+
+
+def _analysed(
+    session: Session,
+    study: Study,
+    actor: User | None,
+    verdict: str | None,
+    settings: AnalysisSettings | None,
+    numeric: str,
+) -> StudyAnalysis:
+    """`analyse` inside its numeric mode."""
     if actor is not None:
         require(actor, *READER_ROLES)
     if settings is not None and verdict is not None:
@@ -358,6 +376,7 @@ def analyse(
         method,
         source,
         two_phase,
+        numeric,
     )
 
 

@@ -4,7 +4,8 @@ Everything printed comes from the database, and the report's time is the study's
 fieldwork or closing event (never "now"), so the same study state gives a byte-identical PDF and
 `huifang verify` can rebuild it. Building a report is itself audited, with its SHA-256, the
 headline figures it published, the study settings it printed (Γ, the unit verdict method and why:
-`settings_of`) and what made its bytes (the content and renderer versions, reportlab, the font file:
+`settings_of`), how its analysis ran its linear algebra (one BLAS thread: `numeric_of`) and what
+made its bytes (the content and renderer versions, reportlab, the font file:
 `analysis.report.version`), so that a later release knows whether it can rebuild it.
 """
 
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 import analysis
 from analysis import report as rpt
+from analysis.numeric import BLAS_AS_LOADED, NUMERIC_MODES, ONE_BLAS_THREAD
 from analysis.report import adapters, shanghai_map, version
 from analysis.report.fonts import report_font
 from analysis.report.formatting import format_stratum
@@ -590,6 +592,19 @@ def settings_of(recorded: dict) -> analysis_service.AnalysisSettings | None:
     return None if settings is None else analysis_service.AnalysisSettings.from_record(settings)
 
 
+def numeric_of(recorded: dict) -> str:
+    """How the analysis of a `report.built` entry's report ran its linear algebra (`analysis.numeric`):
+    a build recorded before reports recorded it ran with BLAS's threads as loaded, and `verify` rebuilds
+    it so, as it always did. An unknown mode is a one-sentence ValueError."""
+    mode = recorded.get("numeric", BLAS_AS_LOADED)
+    if mode not in NUMERIC_MODES:
+        raise ValueError(
+            f"the report's record names an unknown numeric mode {mode!r} (expected one of "
+            f"{', '.join(NUMERIC_MODES)})"
+        )
+    return mode
+
+
 def variant_of(recorded: dict) -> dict[str, str | None]:
     """The variant a `report.built` entry records, as `build_report` keyword arguments (older entries
     recorded none: the whole report)."""
@@ -614,6 +629,8 @@ class BuiltReport:
     #: the study settings the report printed (`analysis_service.AnalysisSettings.as_record`): `verify`
     #: rebuilds with these, not with the study's settings of the day
     settings: dict
+    #: how the analysis ran its linear algebra (`analysis.numeric`): `verify` rebuilds in the same mode
+    numeric: str = ONE_BLAS_THREAD
 
 
 def render_report(
@@ -664,6 +681,7 @@ def render_content(
         content_sha256=recorded_content_digest(content),
         build=version.build_stamp(font),
         settings=result.settings.as_record(),
+        numeric=result.numeric,
     )
 
 
@@ -698,6 +716,7 @@ def record_built(session: Session, study: Study, actor: User | None, built: Buil
         content=built.content_sha256,
         build=built.build,
         settings=built.settings,
+        numeric=built.numeric,
     )
     anchor = anchors.anchor_of(session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)))
     assert anchor is not None  # the entry just written

@@ -16,7 +16,8 @@
    content digest (same content version) and its signed `report.built` entry instead, and says so;
    6 and 7 analyse the study with the settings the report recorded (Γ, the verdict method: `reports.
    settings_of`), not today's, and say which; a record whose settings differ from today's must be
-   signed by a trusted key, since the rebuild then depends on it;
+   signed by a trusted key, since the rebuild then depends on it; and in the numeric mode it recorded
+   (one BLAS thread, so the rebuild does not follow the auditor's core count: `reports.numeric_of`);
 8. every audit entry is signed by a trusted key (fingerprint from the local keyring, the PDF or anchors);
 9. the study, its cases and every user hold the values the audit log last recorded (`state.changed`);
 10. with `pdf`: the published PDF was recorded as built, and the chain head it printed is intact;
@@ -353,6 +354,7 @@ def check_report(
                 "report",
                 False,
                 f"rebuilding the {what} gives SHA-256 {digest}, not the published {recorded['sha256']}"
+                + _thread_count_caveat(recorded)
                 + said,
             )
         return Check("report", True, f"rebuilt {what} is byte-identical, SHA-256 {digest}" + said)
@@ -413,14 +415,39 @@ def _settings_said(used: AnalysisSettings | None, now: AnalysisSettings | None) 
     return said
 
 
-def recorded_analysis(session: Session, study: Study, recorded: dict | None) -> StudyAnalysis:
-    """The study analysed with the settings the report recorded (`reports.settings_of`); a build
-    recorded before reports recorded their settings with those of its time (`rebuild_settings`); without
-    a report, with today's settings."""
-    from survey_app.services import analysis_service
+def _thread_count_caveat(recorded: dict) -> str:
+    """For a build analysed before analyses ran on one BLAS thread (`analysis.numeric`), the sentence
+    that says its last digits follow the BLAS thread count of the machine that built it; "" otherwise."""
+    from analysis.numeric import BLAS_AS_LOADED
+    from survey_app.services import reports
 
-    settings = rebuild_settings(session, study, recorded) if recorded is not None else None
-    return analysis_service.analyse(session, study, settings=settings)
+    if reports.numeric_of(recorded) != BLAS_AS_LOADED:
+        return ""
+    from threadpoolctl import threadpool_info
+
+    threads = max((lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"), default=1)
+    return (
+        f"; it was analysed before analyses ran on one BLAS thread, so its last digits follow the BLAS "
+        f"thread count of the machine that built it (this rebuild ran on {threads}): rebuild it with "
+        "OPENBLAS_NUM_THREADS set to that machine's core count before taking this for tampering"
+    )
+
+
+def recorded_analysis(session: Session, study: Study, recorded: dict | None) -> StudyAnalysis:
+    """The study analysed with the settings and in the numeric mode the report recorded
+    (`reports.settings_of`, `reports.numeric_of`); a build recorded before reports recorded their
+    settings with those of its time (`rebuild_settings`), one recorded before the numeric mode with BLAS's threads
+    as loaded, as they always were; without a report, as today."""
+    from survey_app.services import analysis_service, reports
+
+    if recorded is None:
+        return analysis_service.analyse(session, study)
+    return analysis_service.analyse(
+        session,
+        study,
+        settings=rebuild_settings(session, study, recorded),
+        numeric=reports.numeric_of(recorded),
+    )
 
 
 def rebuild_settings(session: Session, study: Study, recorded: dict) -> AnalysisSettings:
