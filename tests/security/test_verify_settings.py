@@ -15,6 +15,7 @@ import json
 import pytest
 from sqlalchemy import select
 
+from analysis.numeric import BLAS_AS_LOADED
 from survey_app.app import words
 from survey_app.security import audit
 from survey_app.services import analysis_service, reports, studies, verification
@@ -106,11 +107,12 @@ def test_recorded_settings_rewritten_with_a_rebuilt_chain_fail_the_signatures(de
 
 
 def record_build_without_settings(db, settings: AnalysisSettings) -> str:
-    """Build the demo's report with `settings` and record it as an earlier release did: a
-    `report.built` entry without `settings`. Returns the PDF's SHA-256."""
+    """Build the demo's report with `settings` and record it as an earlier release did: analysed with
+    BLAS's threads as loaded, and a `report.built` entry without `settings` (nor `numeric`). Returns the
+    PDF's SHA-256."""
     with db.session() as session:
         study = find_study(session, "demo")
-        result = analysis_service.analyse(session, study, settings=settings)
+        result = analysis_service.analyse(session, study, settings=settings, numeric=BLAS_AS_LOADED)
         built = reports.render_report(session, study, result=result)
         auditor = session.scalar(select(User).where(User.username == "auditor"))
         audit.record(
