@@ -436,8 +436,8 @@ def _thread_count_caveat(recorded: dict) -> str:
 def recorded_analysis(session: Session, study: Study, recorded: dict | None) -> StudyAnalysis:
     """The study analysed with the settings and in the numeric mode the report recorded
     (`reports.settings_of`, `reports.numeric_of`); a build recorded before reports recorded their
-    settings with those of its time (`rebuild_settings`), one recorded before the numeric mode with BLAS's threads
-    as loaded, as they always were; without a report, as today."""
+    settings with those of its time (`rebuild_settings`), one recorded before the numeric mode with
+    BLAS's threads as loaded, as it always was; without a report, as today."""
     from survey_app.services import analysis_service, reports
 
     if recorded is None:
