@@ -30,7 +30,7 @@ from the study's own units (Efron-style g-modelling):
   raised to the largest value the data do not reject (one-sided profile likelihood at `pi0_level`):
   a conservative π0, never below what the data support.
 - **Per unit**: lfdr = P(honest | data), Sun & Cai's rule (flag the smallest lfdr while their mean
-  ≤ q), the posterior mean inflation (points of the published rate) and a credible interval, and the
+  ≤ q), the posterior median inflation (points of the published rate) and a credible interval, and the
   log Bayes factors of each piece of evidence against the unit's most probable inflating component
   (`bf_*` columns; `driver` is the largest).
 
@@ -686,17 +686,18 @@ def posterior_table(
     out["prob_inflated"] = 1 - lfdr
     out["flagged"] = sun_cai(lfdr, q)
     sizes = _inflation_sizes(comps, surveyed)
-    mean = (post * sizes).sum(axis=1)
-    low, high = [], []
-    for i in range(len(surveyed)):
+    quantiles = np.array([[(1 - level) / 2, 0.5, 1 - (1 - level) / 2]] * len(surveyed))
+    for i in range(len(surveyed)):  # the posterior over inflation is discrete: its quantiles are sizes
         order = np.argsort(sizes[i], kind="stable")
         cdf = np.cumsum(post[i, order])
-        values = sizes[i, order]
-        low.append(values[min(np.searchsorted(cdf, (1 - level) / 2), len(values) - 1)])
-        high.append(values[min(np.searchsorted(cdf, 1 - (1 - level) / 2), len(values) - 1)])
-    for name, values in (("inflation", mean), ("inflation_low", low), ("inflation_high", high)):
-        out[name] = pd.Series(np.asarray(values, float), index=surveyed.index).reindex(table.index)
+        at = np.minimum(np.searchsorted(cdf, quantiles[i]), len(order) - 1)
+        quantiles[i] = sizes[i, order][at]
+    low, median, high = quantiles.T
+    for name, values in (("inflation", median), ("inflation_low", low), ("inflation_high", high)):
+        out[name] = pd.Series(values, index=surveyed.index).reindex(table.index)
         out.loc[~eligible, name] = np.nan
+    capped = pd.Series(high >= sizes.max(axis=1) - 1e-12, index=surveyed.index)
+    out["inflation_capped"] = capped.reindex(table.index, fill_value=False) & eligible
     best = 1 + np.argmax(post[:, 1:], axis=1)
     out["mechanism"] = pd.Series([comps[k].label for k in best], index=surveyed.index).reindex(table.index)
     bf = _bayes_factors(surveyed, result, best)
@@ -761,7 +762,10 @@ def posterior(
 ) -> pd.DataFrame:
     """One row per unit of the frame: `lfdr` (posterior P(honest), NaN = insufficient evidence),
     `prob_inflated`, `flagged` (Sun & Cai at `q`), `inflation` with `inflation_low`/`inflation_high`
-    (posterior mean and equal-tailed `level` credible interval, points of the published rate),
+    (posterior median and equal-tailed `level` credible interval, points of the published rate; the
+    posterior is discrete — a mixture over the components' sizes — so its mean can fall outside its own
+    interval, its median never does), `inflation_capped` (the interval's upper end is the largest
+    inflation any component allows for the unit: open-ended, to be read "that or more"),
     `mechanism` (most probable inflating component), `bf_<evidence>` (log Bayes factors), `driver`,
     `status` (flagged / no_evidence / insufficient_evidence / not_surveyed). `attrs` carry q, π0 and
     its maximum-likelihood value."""

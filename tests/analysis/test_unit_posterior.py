@@ -98,6 +98,29 @@ def test_flagged_units_are_mostly_the_inflating_ones_and_their_inflation_is_esti
     assert covered.mean() >= 0.7
 
 
+def test_the_inflation_estimate_lies_within_its_own_credible_interval_for_every_unit(plus20):
+    # the posterior over inflation is discrete (the components' sizes): its mean could fall outside the
+    # equal-tailed interval (the demo's "+1.6 (95% CI +1.5 to +1.5)"), its median cannot
+    _, table = plus20
+    rated = table.dropna(subset=["lfdr"])
+    assert len(rated) > 40
+    assert (
+        (rated["inflation_low"] <= rated["inflation"]) & (rated["inflation"] <= rated["inflation_high"])
+    ).all()
+
+
+def test_an_interval_whose_upper_end_is_the_largest_inflation_the_components_allow_is_open_ended(plus20):
+    # rates near 85% here: no proxy share adds more than the largest turned share, 30 points
+    _, table = plus20
+    rated = table.dropna(subset=["lfdr"])
+    largest = max(c.size for c in up.components() if c.mechanism != "proxy_share")
+    capped = rated["inflation_capped"]
+    assert capped.any() and not capped.all()
+    assert (rated.loc[capped, "inflation_high"] == largest).all()
+    assert (rated.loc[~capped, "inflation_high"] < largest).all()
+    assert not table.loc[table["lfdr"].isna(), "inflation_capped"].any()
+
+
 def test_every_flag_names_the_evidence_that_drives_it(plus20):
     _, table = plus20
     flagged = table[table["flagged"]]
