@@ -30,7 +30,7 @@ from the study's own units (Efron-style g-modelling):
   raised to the largest value the data do not reject (one-sided profile likelihood at `pi0_level`):
   a conservative π0, never below what the data support.
 - **Per unit**: lfdr = P(honest | data), Sun & Cai's rule (flag the smallest lfdr while their mean
-  ≤ q), the posterior median inflation (points of the published rate) and a credible interval, and the
+  ≤ q) with a per-unit floor (`LFDR_FLOOR`: only units with lfdr ≤ 0.5), the posterior median inflation (points of the published rate) and a credible interval, and the
   log Bayes factors of each piece of evidence against the unit's most probable inflating component
   (`bf_*` columns; `driver` is the largest).
 
@@ -629,15 +629,23 @@ def _posterior(L: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.exp(log - _lse(log, 1)[:, None])
 
 
-def sun_cai(lfdr: pd.Series, q: float = 0.10) -> pd.Series:
-    """Flag the units with the smallest lfdr, as many as keep their mean ≤ q (Sun & Cai 2007); NaN
-    (insufficient evidence) is never flagged."""
+#: A verdict's per-unit floor: of Sun & Cai's set, flag only a unit more likely inflating than honest
+#: (lfdr ≤ 0.5). Sun & Cai bounds only the flagged units' *mean* lfdr, so next to near-certain units
+#: it lets in one that is probably honest (the demo: P(inflated) = 0.19), and a verdict feeds a
+#: person's assessment. Dropping the largest lfdr of the set keeps its mean ≤ q; it can only unflag.
+LFDR_FLOOR = 0.5
+
+
+def sun_cai(lfdr: pd.Series, q: float = 0.10, max_lfdr: float = 1.0) -> pd.Series:
+    """Flag the units with the smallest lfdr, as many as keep their mean ≤ q (Sun & Cai 2007), and of
+    those only the units with lfdr ≤ `max_lfdr` (the verdicts pass `LFDR_FLOOR`); NaN (insufficient
+    evidence) is never flagged."""
     tested = lfdr.dropna().sort_values(kind="stable")
     running = tested.cumsum().to_numpy() / np.arange(1, len(tested) + 1)
     count = int(np.flatnonzero(running <= q)[-1] + 1) if (running <= q).any() else 0
     flags = pd.Series(False, index=lfdr.index)
     flags[tested.index[:count]] = True
-    return flags
+    return flags & (lfdr <= max_lfdr)
 
 
 def _inflation_sizes(comps: Sequence[Component], table: pd.DataFrame) -> np.ndarray:
@@ -670,10 +678,14 @@ def _group_matrix(kind: str) -> np.ndarray:
 
 
 def posterior_table(
-    table: pd.DataFrame, result: PosteriorFit, q: float = 0.10, level: float = 0.95
+    table: pd.DataFrame,
+    result: PosteriorFit,
+    q: float = 0.10,
+    level: float = 0.95,
+    max_lfdr: float = LFDR_FLOOR,
 ) -> pd.DataFrame:
-    """Per unit: lfdr, flag, posterior inflation with its interval, the evidence's log Bayes factors
-    and driver, status (see `posterior`)."""
+    """Per unit: lfdr, flag (Sun & Cai at `q`, only lfdr ≤ `max_lfdr`), posterior inflation with its
+    interval, the evidence's log Bayes factors and driver, status (see `posterior`)."""
     surveyed = table[table["interviews"] > 0]
     out = pd.DataFrame(index=table.index)
     comps, w = result.components, result.weights
@@ -684,7 +696,7 @@ def posterior_table(
     lfdr[~eligible] = np.nan
     out["lfdr"] = lfdr
     out["prob_inflated"] = 1 - lfdr
-    out["flagged"] = sun_cai(lfdr, q)
+    out["flagged"] = sun_cai(lfdr, q, max_lfdr)
     sizes = _inflation_sizes(comps, surveyed)
     quantiles = np.array([[(1 - level) / 2, 0.5, 1 - (1 - level) / 2]] * len(surveyed))
     for i in range(len(surveyed)):  # the posterior over inflation is discrete: its quantiles are sizes
@@ -715,7 +727,13 @@ def posterior_table(
         "not_surveyed",
     )
     out.attrs.update(
-        {"q": q, "pi0": result.pi0, "pi0_mle": result.pi0_mle, "census_level": result.census_level}
+        {
+            "q": q,
+            "max_lfdr": max_lfdr,
+            "pi0": result.pi0,
+            "pi0_mle": result.pi0_mle,
+            "census_level": result.census_level,
+        }
     )
     return out
 
@@ -759,16 +777,18 @@ def posterior(
     min_events: int = 10,
     pi0_level: float = 0.975,
     level: float = 0.95,
+    max_lfdr: float = LFDR_FLOOR,
 ) -> pd.DataFrame:
     """One row per unit of the frame: `lfdr` (posterior P(honest), NaN = insufficient evidence),
-    `prob_inflated`, `flagged` (Sun & Cai at `q`), `inflation` with `inflation_low`/`inflation_high`
+    `prob_inflated`, `flagged` (Sun & Cai at `q`, and of those only units with lfdr ≤ `max_lfdr`:
+    more likely inflating than honest, `LFDR_FLOOR`), `inflation` with `inflation_low`/`inflation_high`
     (posterior median and equal-tailed `level` credible interval, points of the published rate; the
     posterior is discrete — a mixture over the components' sizes — so its mean can fall outside its own
     interval, its median never does), `inflation_capped` (the interval's upper end is the largest
     inflation any component allows for the unit: open-ended, to be read "that or more"),
     `mechanism` (most probable inflating component), `bf_<evidence>` (log Bayes factors), `driver`,
-    `status` (flagged / no_evidence / insufficient_evidence / not_surveyed). `attrs` carry q, π0 and
-    its maximum-likelihood value."""
+    `status` (flagged / no_evidence / insufficient_evidence / not_surveyed). `attrs` carry q,
+    max_lfdr, π0 and its maximum-likelihood value."""
     table = unit_evidence(
         frame,
         interviews,
@@ -785,7 +805,7 @@ def posterior(
         min_events=min_events,
         pi0_level=pi0_level,
     )
-    return posterior_table(table, result, q, level)
+    return posterior_table(table, result, q, level, max_lfdr)
 
 
 def screening_lfdr(

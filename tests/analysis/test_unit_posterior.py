@@ -58,6 +58,20 @@ def test_sun_cai_flags_the_most_units_whose_mean_lfdr_stays_within_q_and_never_a
     assert list(up.sun_cai(lfdr, 0.10)) == [False, True, True, True, False]
 
 
+def test_with_the_floor_a_unit_more_likely_honest_than_not_is_never_flagged_beside_near_certain_ones():
+    # nine near-certain units let a tenth at lfdr 0.6 into Sun & Cai's set (mean 0.069 ≤ 0.10)
+    lfdr = pd.Series([0.01] * 9 + [0.6], index=[f"u{i}" for i in range(10)])
+    assert up.sun_cai(lfdr, 0.10).all()
+    floored = up.sun_cai(lfdr, 0.10, max_lfdr=up.LFDR_FLOOR)
+    assert floored.iloc[:9].all() and not floored.iloc[9]
+
+
+def test_the_posterior_verdict_flags_only_units_more_likely_inflating_than_honest(plus20):
+    _, table = plus20
+    assert table.attrs["max_lfdr"] == up.LFDR_FLOOR == 0.5
+    assert (table.loc[table["flagged"], "lfdr"] <= up.LFDR_FLOOR).all()
+
+
 def test_em_recovers_the_share_of_a_clearly_separated_inflating_component():
     rng = np.random.default_rng(1)
     bad = rng.random(400) < 0.2

@@ -46,6 +46,7 @@ from tests.analysis.verdict_sim import SCENARIOS, seed_range, simulate, verdicts
 Q = 0.10
 BINS = (0.0, 0.05, 0.2, 0.5, 0.8, 0.95, 1.0 + 1e-9)
 PI0_LEVELS = (0.9, 0.975)
+LFDR_FLOOR = 0.5  # `unit_posterior.LFDR_FLOOR`, the verdicts' per-unit floor
 
 
 def _method_figures(label: str, flags: pd.Series, inflated: set[str]) -> dict[str, float]:
@@ -85,7 +86,11 @@ def measure(
             fitted = result.with_pi0_level(pi0_level)
             lfdr = fitted.lfdr()
             label = f"{tag} {pi0_level}"
-            figures.update(_method_figures(label, up.sun_cai(lfdr, Q), study.inflated))
+            flags = up.sun_cai(lfdr, Q)
+            figures.update(_method_figures(label, flags, study.inflated))
+            # the verdicts' per-unit floor (only units more likely inflating than honest), same fit
+            floored = flags & (lfdr <= LFDR_FLOOR)
+            figures.update(_method_figures(f"{label} floor", floored, study.inflated))
             figures[f"{label} pi0"] = fitted.pi0
             # calibration at the screening level (column names of the first runs) and at the verdicts'
             figures.update(_calibration(tag if pi0_level == PI0_LEVELS[0] else label, lfdr, study.inflated))
@@ -200,6 +205,7 @@ def _cell(values: pd.Series) -> str:
 METHODS = (
     *(f"posterior {level}" for level in PI0_LEVELS),
     *(f"posterior no level {level}" for level in PI0_LEVELS),
+    *(f"posterior no level {level} floor" for level in PI0_LEVELS),
     "huifang",
     "oracle",
     "oracle no level",
