@@ -6,7 +6,8 @@ cut short still gives a table over the studies it finished):
 - `python tests/benchmarks/bench_posterior.py run OUT.csv [FIRST:LAST] SCENARIO:CASES … [--huifang] [--oracle]
   [--no-level]` — seeds FIRST … LAST − 1 (default 0:40): per study, the posterior's flags (Sun & Cai at
   q = 0.10) with and without the census level (`--no-level`: only without, the verdicts' setting, at
-  half the CPU), at two conservative π0 levels (0.9 and 0.975), the number of false flags, recall, and
+  half the CPU), at two conservative π0 levels (0.9 and 0.975), each also with the verdicts' per-unit
+  floor (`unit_posterior.LFDR_FLOOR`, columns "… floor", same fit), the number of false flags, recall, and
   the lfdr calibration counts at both levels (units, honest units and Σ lfdr per lfdr bin); with
   `--huifang` `analysis.compare_units` (BH on its empirical-null p-values), with `--oracle` the Bayes
   oracle and its "no level" version (`tests/analysis/verdict_oracle.py`; only where response does
@@ -46,7 +47,6 @@ from tests.analysis.verdict_sim import SCENARIOS, seed_range, simulate, verdicts
 Q = 0.10
 BINS = (0.0, 0.05, 0.2, 0.5, 0.8, 0.95, 1.0 + 1e-9)
 PI0_LEVELS = (0.9, 0.975)
-LFDR_FLOOR = 0.5  # `unit_posterior.LFDR_FLOOR`, the verdicts' per-unit floor
 
 
 def _method_figures(label: str, flags: pd.Series, inflated: set[str]) -> dict[str, float]:
@@ -89,7 +89,7 @@ def measure(
             flags = up.sun_cai(lfdr, Q)
             figures.update(_method_figures(label, flags, study.inflated))
             # the verdicts' per-unit floor (only units more likely inflating than honest), same fit
-            floored = flags & (lfdr <= LFDR_FLOOR)
+            floored = up.sun_cai(lfdr, Q, max_lfdr=up.LFDR_FLOOR)
             figures.update(_method_figures(f"{label} floor", floored, study.inflated))
             figures[f"{label} pi0"] = fitted.pi0
             # calibration at the screening level (column names of the first runs) and at the verdicts'
