@@ -539,7 +539,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "This study has a phase 2: it went to units whose phase-1 answers looked bad, so tests on the "
         "pooled phases would be anti-conservative; the verdict uses the posterior model only.",
     },
-    "verdict.used": {"zh": "本页判定方法：{method}（{source}）。", "en": "Verdicts on this page: {method} ({source})."},
+    "verdict.used": {
+        "zh": "本页判定方法：{method}（{source}）。",
+        "en": "Verdicts on this page: {method} ({source}).",
+    },
     "verdict.source_requested": {"zh": "本页选定", "en": "chosen on this page"},
     "verdict.source_setting": {"zh": "本调查的设置", "en": "the study's setting"},
     "verdict.source_phase2": {"zh": "因有第二阶段抽样", "en": "because of the phase 2"},
@@ -553,7 +556,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Later analyses, reports and verification use this method. After a phase 2 the posterior model is always used.",
     },
     "verdict.setting_save": {"zh": "保存判定方法", "en": "Save the verdict method"},
-    "verdict.saved": {"zh": "本调查的判定方法已改为：{method}", "en": "The study's verdict method is now: {method}"},
+    "verdict.saved": {
+        "zh": "本调查的判定方法已改为：{method}",
+        "en": "The study's verdict method is now: {method}",
+    },
     "verdict.who": {
         "zh": "报告采用本调查设置的判定方法，由研究人员在“调查项目”页修改。",
         "en": "Reports use the study's verdict method; a researcher changes it on the Studies page.",
