@@ -27,7 +27,7 @@ The contract (one row per unit of the frame, indexed by the unit id; the reviewe
 | `driver` | the evidence that drives the verdict: rate_gap, rated_by_other, not_rated, service_denied, staff_asked |
 | `status` | `flagged`, `no_evidence`, `insufficient_evidence` (never flagged, never cleared), `not_surveyed` |
 | `verdict_method` | `empirical_null` (these tests, BH) or `posterior` (`analysis.unit_posterior`, Sun & Cai on its lfdr) |
-| `posterior_inflation`, `posterior_inflation_low`, `posterior_inflation_high`, `posterior_mechanism`, `bf_<evidence>` | `method="posterior"` only: posterior mean inflation with its credible interval, the most probable inflating mechanism, log Bayes factors of each piece of evidence |
+| `posterior_inflation`, `posterior_inflation_low`, `posterior_inflation_high`, `posterior_inflation_capped`, `posterior_mechanism`, `bf_<evidence>` | `method="posterior"` only: posterior median inflation with its equal-tailed credible interval (capped: its upper end is the largest inflation the model's components allow, so the interval is open above), the most probable inflating mechanism, log Bayes factors of each piece of evidence |
 | `paired_b`, `paired_c`, `paired_p_value`, … | the descriptive paired table (system vs callback on the same cases) |
 
 Why this shape (see `analysis.unit_model` for the statistics): the honest gap is estimated per domain
@@ -113,7 +113,8 @@ def compare_units(
     `method="posterior"` takes the verdict (`flagged`, `status`, `lfdr`, `prob_inflated`, `driver`)
     from the empirical-Bayes posterior model (`analysis.unit_posterior`, Sun & Cai at `q`; the published
     level is evidence when `census_level`) and adds its columns `posterior_inflation`,
-    `posterior_inflation_low`, `posterior_inflation_high`, `posterior_mechanism` and `bf_<evidence>`;
+    `posterior_inflation_low`, `posterior_inflation_high`, `posterior_inflation_capped`, `posterior_mechanism`
+    and `bf_<evidence>`;
     the empirical-null tests' p-values stay beside it. `verdict_method` names the method in every row.
 
     `responses` is a `Design` over the interviewed cases (or a DataFrame with `strata`, `weights`,
@@ -302,7 +303,7 @@ def _posterior_verdict(
     for column in ("flagged", "status", "lfdr", "prob_inflated", "driver"):
         result[column] = table[column]
     result["flagged"] = result["flagged"].fillna(False).astype(bool)
-    for column in ("inflation", "inflation_low", "inflation_high", "mechanism"):
+    for column in ("inflation", "inflation_low", "inflation_high", "inflation_capped", "mechanism"):
         result[f"posterior_{column}"] = table[column]
     for column in table.columns[table.columns.str.startswith("bf_")]:
         result[column] = table[column]

@@ -63,14 +63,14 @@ def _posterior_lines(r: Mapping[str, Any], zh: bool, q: float) -> list[str]:
             f"标记为疑似虚高（综合全部证据的层级模型）：本单位属于诚实单位的后验概率约 {_pct(lfdr, 1)}，"
             f"虚高的概率约 {_pct(r.get('prob_inflated'), 0)}；被标记单位的平均误判概率不超过 q = {q:.2f}。"
             f"估计虚高 {_points(r.get('posterior_inflation'))} 个百分点（95% 可信区间 "
-            f"{_points(r.get('posterior_inflation_low'))} 至 {_points(r.get('posterior_inflation_high'))}），"
+            f"{posterior_interval(r, 'zh')}），"
             f"最符合的方式：{how['zh']}。"
             if zh
             else f"Flagged as possibly inflated (hierarchical model of all the evidence): the posterior "
             f"probability that the unit is honest is about {_pct(lfdr, 1)}, of inflation about "
             f"{_pct(r.get('prob_inflated'), 0)}; the flagged units' mean probability of being honest is at most "
             f"q = {q:.2f}. Estimated inflation {_points(r.get('posterior_inflation'))} points (95% credible "
-            f"interval {_points(r.get('posterior_inflation_low'))} to {_points(r.get('posterior_inflation_high'))}); "
+            f"interval {posterior_interval(r, 'en')}); "
             f"the mechanism that fits best: {how['en']}."
         )
     elif status == "no_evidence":
@@ -113,6 +113,18 @@ STRENGTH: Mapping[str, Mapping[str, str]] = {
 
 def _pct(value: Any, digits: int = 1) -> str:
     return "—" if value is None or not _finite(value) else f"{100 * float(value):.{digits}f}%"
+
+
+def posterior_interval(r: Any, lang: str = "zh") -> str:
+    """A posterior inflation interval in words, "low 至 high" / "low to high" in points; an interval whose
+    upper end is the largest inflation the model's components allow (`posterior_inflation_capped`) is
+    open above, and says so ("或更高" / "or more") instead of implying the inflation stops there."""
+    low, high = _points(r.get("posterior_inflation_low")), _points(r.get("posterior_inflation_high"))
+    flag = r.get("posterior_inflation_capped")
+    capped = flag is not None and not (isinstance(flag, float) and math.isnan(flag)) and bool(flag)
+    if lang == "zh":
+        return f"{low} 至 {high}" + (" 或更高" if capped else "")
+    return f"{low} to {high}" + (" or more" if capped else "")
 
 
 def _points(value: Any) -> str:
@@ -163,11 +175,11 @@ def _posterior_data_lines(r: Mapping[str, Any], zh: bool) -> list[str]:
     ]
     if status == "no_evidence" and _finite(r.get("posterior_inflation")):
         lines.append(
-            f"估计虚高 {_points(r.get('posterior_inflation'))} 个百分点（95% 可信区间 {_points(r.get('posterior_inflation_low'))} 至 "
-            f"{_points(r.get('posterior_inflation_high'))}），虚高的概率约 {_pct(r.get('prob_inflated'), 0)}。"
+            f"估计虚高 {_points(r.get('posterior_inflation'))} 个百分点（95% 可信区间 "
+            f"{posterior_interval(r, 'zh')}），虚高的概率约 {_pct(r.get('prob_inflated'), 0)}。"
             if zh
             else f"Estimated inflation {_points(r.get('posterior_inflation'))} points (95% credible interval "
-            f"{_points(r.get('posterior_inflation_low'))} to {_points(r.get('posterior_inflation_high'))}), "
+            f"{posterior_interval(r, 'en')}), "
             f"probability of inflation about {_pct(r.get('prob_inflated'), 0)}."
         )
     interviews = int(r.get("interviews", 0) or 0)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from analysis.verdicts import explain_unit
+from analysis.verdicts import explain_unit, posterior_interval
 from survey_app.app import state, tables
 from survey_app.app.state import tr
 from survey_app.services import analysis_service, phase_two, samples, studies
@@ -79,11 +79,7 @@ def posterior_table(units: pd.DataFrame, lang: str) -> pd.DataFrame:
                 "status": tr(f"verdict.status_{row['status']}"),
                 "prob_inflated": row["prob_inflated"] if tested else np.nan,
                 "inflation": points(row.get("posterior_inflation")) if tested else "",
-                "interval": (
-                    f"{points(row.get('posterior_inflation_low'))} – {points(row.get('posterior_inflation_high'))}"
-                    if tested
-                    else ""
-                ),
+                "interval": posterior_interval(row, lang) if tested else "",
                 "mechanism": mechanism,
                 "evidence": evidence,
                 "explanation": " ".join(explain_unit(row, lang, q=analysis_service.FDR_Q)),

@@ -36,7 +36,7 @@ from statsmodels.stats.multitest import multipletests
 import analysis
 from analysis.numeric import ONE_BLAS_THREAD, numeric_mode
 from analysis.sensitivity import DEFAULT_GAMMA, REFUSAL_HIGH, REFUSAL_LOW, refusal_sensitivity
-from analysis.verdicts import SIGN_LABELS
+from analysis.verdicts import SIGN_LABELS, posterior_interval
 from sampling.vocabulary import SCALES
 from survey_app.services import datasets, phase_two, studies
 from survey_app.services import dispositions as dispo
@@ -457,11 +457,10 @@ def posterior_words(row: pd.Series, lang: str = "zh") -> tuple[str, str]:
 def _posterior_summary(row: pd.Series) -> str:
     """A flagged unit's posterior figures for the summary line."""
     mechanism, _ = posterior_words(row, "en")
-    low, high = row.get("posterior_inflation_low", np.nan), row.get("posterior_inflation_high", np.nan)
     return (
         f"; P(inflated) {_pct(row.get('prob_inflated', np.nan))}, inflation "
-        f"{_points(row.get('posterior_inflation', np.nan))} points (95% credible interval {_points(low)} to "
-        f"{_points(high)})" + (f", likeliest: {mechanism}" if mechanism else "")
+        f"{_points(row.get('posterior_inflation', np.nan))} points (95% credible interval "
+        f"{posterior_interval(row, 'en')})" + (f", likeliest: {mechanism}" if mechanism else "")
     )
 
 

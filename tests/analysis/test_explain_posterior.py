@@ -87,3 +87,20 @@ def test_the_empirical_null_still_quotes_its_estimate_and_p_values(study):
     text = " ".join(explain_unit(row, "en"))
     assert f"estimated inflation is {_points(row['inflation'])} points" in text
     assert f"p {_p(row['p_value'])}" in text and f"adjusted p {_p(row['evidence_p_adjusted'])}" in text
+
+
+@pytest.mark.parametrize(("lang", "open_above"), [("zh", "或更高"), ("en", "or more")])
+def test_a_capped_credible_interval_is_worded_as_open_above(posterior, lang, open_above):
+    """An interval that reaches the largest inflation the model allows does not say the inflation stops
+    there; one below it does not say "or more"."""
+    row = first(posterior, "flagged")
+    capped = " ".join(explain_unit(row.where(row.index != "posterior_inflation_capped", True), lang))
+    uncapped = " ".join(explain_unit(row.where(row.index != "posterior_inflation_capped", False), lang))
+    assert open_above in capped
+    assert open_above not in uncapped
+
+
+def test_compare_units_hands_the_capped_flag_to_the_explanation(posterior):
+    assert "posterior_inflation_capped" in posterior.columns
+    tested = posterior[posterior["lfdr"].notna()]
+    assert tested["posterior_inflation_capped"].isin([True, False]).all()
