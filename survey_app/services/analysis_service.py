@@ -36,6 +36,7 @@ from statsmodels.stats.multitest import multipletests
 import analysis
 from analysis.numeric import ONE_BLAS_THREAD, numeric_mode
 from analysis.sensitivity import DEFAULT_GAMMA, REFUSAL_HIGH, REFUSAL_LOW, refusal_sensitivity
+from analysis.unit_posterior import LFDR_FLOOR
 from analysis.verdicts import SIGN_LABELS, posterior_interval
 from sampling.vocabulary import SCALES
 from survey_app.services import datasets, phase_two, studies
@@ -529,8 +530,12 @@ def summary_text(result: StudyAnalysis) -> str:
                 f"  {row.Index} {row.name}: +{int(row.phase2_cases)} cases, p {row.combination_p_value:.3g}, "
                 f"adjusted {row.combination_p_adjusted:.3g}"
             )
-    rule = "Sun & Cai: mean lfdr of the flagged" if posterior else "BH q"
-    lines.append(f"Units flagged as inflated (organisations, {rule} ≤ {FDR_Q}): {len(flagged)}")
+    rule = (
+        f"Sun & Cai: mean lfdr of the flagged ≤ {FDR_Q}, each unit's ≤ {LFDR_FLOOR}"
+        if posterior
+        else f"BH q ≤ {FDR_Q}"
+    )
+    lines.append(f"Units flagged as inflated (organisations, {rule}): {len(flagged)}")
     shown = flagged.head(FLAGGED_SHOWN)
     for row in shown.itertuples():
         driver = SIGN_LABELS.get(str(getattr(row, "driver", "") or ""))

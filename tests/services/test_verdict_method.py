@@ -77,7 +77,7 @@ def test_after_a_phase_two_the_verdict_is_the_posterior_and_the_result_says_why(
     assert len(tested) and (tested["prob_inflated"] == 1 - tested["lfdr"]).all()
     text = analysis_service.summary_text(result)
     assert "Unit verdict method: posterior" in text and "the study has a phase 2" in text
-    assert "Sun & Cai: mean lfdr of the flagged ≤ 0.1" in text
+    assert "Sun & Cai: mean lfdr of the flagged ≤ 0.1, each unit's ≤ 0.5" in text
 
 
 def test_after_a_phase_two_its_units_carry_the_two_phase_combination_p_value(demo_db):
