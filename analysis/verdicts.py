@@ -34,6 +34,19 @@ MECHANISM_LABELS: Mapping[str, Mapping[str, str]] = {
 }  # fmt: skip
 
 
+#: The posterior model version of a report build that recorded none (made before it was numbered).
+UNRECORDED_MODEL = 1
+
+
+def posterior_model_version() -> int:
+    """The version of the posterior unit model this release runs (`analysis.unit_posterior.MODEL_VERSION`,
+    `UNRECORDED_MODEL` while the module does not number it). A report's `report.built` entry records it:
+    a release whose model differs cannot rebuild that report's posterior verdicts, and says so."""
+    from analysis import unit_posterior
+
+    return int(getattr(unit_posterior, "MODEL_VERSION", UNRECORDED_MODEL))
+
+
 def bayes_strength(log_bf: Any) -> str:
     """Verbal strength of a log Bayes factor (Kass & Raftery 1995: 3, 20, 150; key of `STRENGTH`)."""
     if not _finite(log_bf):
@@ -50,13 +63,96 @@ def bayes_strength(log_bf: Any) -> str:
     )
 
 
+#: The `who_rated` answers that say a rating was not the client's own (`bf_*` columns, `driver`).
+WHO_RATED_EVIDENCE = ("rated_by_other", "not_rated")
+#: Below this many points, the rise of the published rate a flag implies is called small.
+SMALL_RISE = 0.02
+
+
+def who_rated_flag(row: Mapping[str, Any] | pd.Series) -> bool:
+    """Whether a posterior flag rests on who rated, not on the rate gap: the unit is flagged, its driving
+    evidence is "someone else rated" or "never rated", and the rate gap by itself is at most weak evidence
+    (Bayes factor ≤ 3). Such a unit — staff rating (nearly) all events themselves, like the demo's
+    ORG0219 — may have an inflation estimate near 0 (its published rate is near 100% either way), so
+    "flagged, inflation +0.0" would misstate it: every printed verdict words it for what it is."""
+    r = dict(row)
+    if str(r.get("status", "")) != "flagged" or str(r.get("driver", "") or "") not in WHO_RATED_EVIDENCE:
+        return False
+    gap = r.get("bf_rate_gap")
+    return not (_finite(gap) and float(gap) > math.log(3))
+
+
+def _factor(log_bf: Any) -> str:
+    """A Bayes factor from its log, as printed: "291", "1,250", "0.5"."""
+    factor = math.exp(min(float(log_bf), 50.0))
+    return f"{factor:,.0f}" if factor >= 10 else f"{factor:.1f}"
+
+
+def _evidence_phrases(r: Mapping[str, Any], zh: bool, keys: tuple[str, ...]) -> list[str]:
+    """Each piece of evidence among `keys` with its Bayes factor and strength: those above 3 (at least
+    moderate), and for a flag always its driver, however weak, so that a flag never lacks its reason."""
+    driver = str(r.get("driver", "") or "") if str(r.get("status", "")) == "flagged" else ""
+    phrases = []
+    for key in keys:
+        value = r.get(f"bf_{key}")
+        if key in SIGN_LABELS and _finite(value) and (float(value) > math.log(3) or key == driver):
+            word = STRENGTH[bayes_strength(value)]["zh" if zh else "en"]
+            phrases.append(
+                f"{SIGN_LABELS[key]['zh']}（贝叶斯因子约 {_factor(value)}，{word}）"
+                if zh
+                else f"{SIGN_LABELS[key]['en']} (Bayes factor about {_factor(value)}, {word})"
+            )
+    return phrases
+
+
+def _who_rated_lines(r: Mapping[str, Any], zh: bool, q: float) -> list[str]:
+    """A flag that rests on who rated (`who_rated_flag`): the evidence named first, the rate gap said to
+    be no evidence, and the rise of the published rate given as what those ratings imply — small where
+    the unit's ratings are nearly all satisfied anyway, which does not clear it."""
+    lfdr = r.get("lfdr")
+    mechanism = str(r.get("posterior_mechanism", "") or "").split(" ")[0]
+    how = MECHANISM_LABELS.get(mechanism, {"zh": "—", "en": "—"})
+    evidence = _evidence_phrases(r, zh, WHO_RATED_EVIDENCE)
+    gap = r.get("bf_rate_gap")
+    gap_factor = _factor(gap) if _finite(gap) else "—"
+    rise = r.get("posterior_inflation")
+    small = _finite(rise) and float(rise) < SMALL_RISE
+    if zh:
+        return [
+            f"标记为疑似非本人评价（综合全部证据的层级模型）：本单位属于诚实单位的后验概率约 {_pct(lfdr, 1)}；"
+            f"被标记单位的平均误判概率不超过 q = {q:.2f}。",
+            "依据是“谁作的评价”，不是满意率差距：" + "；".join(evidence)
+            + f"；满意率差距本身不构成证据（贝叶斯因子约 {gap_factor}）。",
+            f"若这些评价不是服务对象本人作出的，它们使公布的满意率抬高约 {_points(rise)} 个百分点（95% 可信区间 "
+            f"{posterior_interval(r, 'zh')}）"
+            + ("——抬高很小，是因为本单位的评价本来几乎都是满意；抬高小不等于没有问题：他人代作的评价不是服务对象本人的意见"
+               if small else "")
+            + f"。最符合的方式：{how['zh']}。",
+        ]  # fmt: skip
+    return [
+        f"Flagged for ratings that may not be the clients' own (hierarchical model of all the evidence): "
+        f"the posterior probability that the unit is honest is about {_pct(lfdr, 1)}; the flagged units' "
+        f"mean probability of being honest is at most q = {q:.2f}.",
+        "The evidence is who rated, not the rate gap: " + "; ".join(evidence)
+        + f"; the rate gap by itself is no evidence (Bayes factor about {gap_factor}).",
+        f"If those ratings were not the clients' own, they raise the published rate by about {_points(rise)} "
+        f"points (95% credible interval {posterior_interval(r, 'en')})"
+        + (" — little, because nearly all of the unit's ratings are satisfied anyway; a small rise does not "
+           "clear the unit: a rating given by someone else is not the client's own view" if small else "")
+        + f". The mechanism that fits best: {how['en']}.",
+    ]  # fmt: skip
+
+
 def _posterior_lines(r: Mapping[str, Any], zh: bool, q: float) -> list[str]:
     """The posterior model's verdict (`compare_units(method="posterior")`): probability, inflation, the
-    evidence by its Bayes factor, and — where the published level counts — that it never decides alone."""
+    evidence by its Bayes factor, and — where the published level counts — that it never decides alone.
+    A flag that rests on who rated, not on the rate gap, is worded for that (`_who_rated_lines`)."""
     status = str(r.get("status", ""))
     lfdr = r.get("lfdr")
     lines = []
-    if status == "flagged":
+    if who_rated_flag(r):
+        lines.extend(_who_rated_lines(r, zh, q))
+    elif status == "flagged":
         mechanism = str(r.get("posterior_mechanism", "") or "").split(" ")[0]
         how = MECHANISM_LABELS.get(mechanism, {"zh": "—", "en": "—"})
         lines.append(
@@ -73,26 +169,20 @@ def _posterior_lines(r: Mapping[str, Any], zh: bool, q: float) -> list[str]:
             f"interval {posterior_interval(r, 'en')}); "
             f"the mechanism that fits best: {how['en']}."
         )
+        evidence = _evidence_phrases(
+            r, zh, ("level", "rate_gap", "rated_by_other", "not_rated", "staff_asked", "service_denied")
+        )
+        if evidence:
+            lines.append(
+                ("主要证据：" + "；".join(evidence) + "。")
+                if zh
+                else ("Evidence: " + "; ".join(evidence) + ".")
+            )
     elif status == "no_evidence":
         lines.append(
             f"未发现足够的虚高证据：本单位属于诚实单位的后验概率约 {_pct(lfdr, 1)}。"
             if zh
             else f"Not enough evidence of inflation: the posterior probability that the unit is honest is about {_pct(lfdr, 1)}."
-        )
-    evidence = []
-    for key in ("level", "rate_gap", "rated_by_other", "not_rated", "staff_asked", "service_denied"):
-        value = r.get(f"bf_{key}")
-        if key in SIGN_LABELS and _finite(value) and float(value) > math.log(3):
-            factor = math.exp(min(float(value), 50.0))
-            word = STRENGTH[bayes_strength(value)]["zh" if zh else "en"]
-            evidence.append(
-                f"{SIGN_LABELS[key]['zh']}（贝叶斯因子约 {factor:,.0f}，{word}）"
-                if zh
-                else f"{SIGN_LABELS[key]['en']} (Bayes factor about {factor:,.0f}, {word})"
-            )
-    if status == "flagged" and evidence:
-        lines.append(
-            ("主要证据：" + "；".join(evidence) + "。") if zh else ("Evidence: " + "; ".join(evidence) + ".")
         )
     if status == "flagged" and _finite(r.get("bf_level")) and float(r.get("bf_level")) > 0:
         lines.append(
@@ -254,7 +344,7 @@ def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float 
             else f"No evidence of inflation (combined evidence, adjusted p {_p(r.get('evidence_p_adjusted'))})."
         )
     if posterior:
-        return lines + _posterior_data_lines(r, zh) + _not_proof(status, zh)
+        return lines + _posterior_data_lines(r, zh) + _not_proof(status, zh, who_rated_flag(r))
     lines.append(
         f"系统满意率 {_pct(r.get('system_rate'))}（{big_n} 条评价，全数统计）；回访满意率 {_pct(r.get('third_party'))}"
         f"（{n} 位受访者，95% 置信区间 {_pct(r.get('ci_low'))}–{_pct(r.get('ci_high'))}）。"
@@ -302,10 +392,20 @@ def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float 
     return lines + _not_proof(status, zh)
 
 
-def _not_proof(status: str, zh: bool) -> list[str]:
-    """What a flag does not prove (nothing for a unit that is not flagged)."""
+def _not_proof(status: str, zh: bool, who_rated: bool = False) -> list[str]:
+    """What a flag does not prove (nothing for a unit that is not flagged); for a flag that rests on who
+    rated (`who_rated_flag`), the other innocent reading is the respondents' own, not a rate gap."""
     if status != "flagged":
         return []
+    if who_rated:
+        return [
+            "标记是统计证据，不是违规的证明：认定前须核查原始评价记录、回访录音并由当事人确认；"
+            "受访者也可能记错或误解是谁作的评价（例如由家人代为操作）。"
+            if zh
+            else "A flag is statistical evidence, not proof of misconduct: check the original rating records "
+            "and the call recordings and hear the people concerned before concluding; respondents may also "
+            "misremember or misread who gave the rating (a relative who did it for them, say)."
+        ]
     return [
         "标记是统计证据，不是违规的证明：认定前须核查原始评价记录、回访录音并由当事人确认；"
         "差距也可能来自本单位特殊的服务对象、回访时机或少数受访者的误记。"

@@ -67,6 +67,9 @@ AUDIT_ACTION_COLUMNS = ("action", "count")
 #: unit's verdict ("" where none). Under the posterior verdict also the likeliest `mechanism` and the
 #: driving `evidence` with its Bayes-factor strength, in the report's language ("" where none); after a
 #: phase 2 the expanded units' `phase2_cases` and the rate gap's `combination_p_value` (NaN elsewhere).
+#: Under the posterior also `inflation_capped` (bool: the credible interval reaches the largest inflation
+#: the model allows, printed open above) and `who_rated_flag` (bool: the flag rests on who rated, not on the
+#: rate gap: `analysis.verdicts.who_rated_flag`, printed as such).
 UNIT_OPTIONAL_COLUMNS = (
     "district",
     "domain",
@@ -78,6 +81,8 @@ UNIT_OPTIONAL_COLUMNS = (
     "explanation",
     "mechanism",
     "evidence",
+    "inflation_capped",
+    "who_rated_flag",
     "phase2_cases",
     "combination_p_value",
 )

@@ -110,7 +110,23 @@ _T: dict[str, tuple[str, str]] = {
         "Of the {tested} {unit} tested, {flagged} have a system rate clearly above their callback results "
         "(false discovery rate controlled at {fdr}). The largest gaps: {names}.",
     ),
+    "flagged_one_posterior": (
+        "在 {tested} {mw}{unit}中，后验模型标记了 1 {mw}（被标记单位属于诚实单位的平均后验概率不超过 {fdr}）：{names}。",
+        "Of the {tested} {unit} tested, the posterior model flags 1 (the flagged units' mean posterior "
+        "probability of being honest at most {fdr}): {names}.",
+    ),
+    "flagged_many_posterior": (
+        "在 {tested} {mw}{unit}中，后验模型标记了 {flagged} {mw}（被标记单位属于诚实单位的平均后验概率不超过 {fdr}）。"
+        "差距最大的是：{names}。",
+        "Of the {tested} {unit} tested, the posterior model flags {flagged} (the flagged units' mean "
+        "posterior probability of being honest at most {fdr}). The largest gaps: {names}.",
+    ),
     "unit_gap": ("{name}（系统 {sys}，回访 {tp}）", "{name} (system {sys}, callbacks {tp})"),
+    "unit_gap_who_rated": (
+        "{name}（系统 {sys}，回访 {tp}；依据是受访者说评价不是本人作出的，不是满意率差距）",
+        "{name} (system {sys}, callbacks {tp}; flagged because respondents say the ratings were not their "
+        "own, not for the rate gap)",
+    ),
     "unit_gap_inflation": (
         "{name}（系统 {sys}，回访 {tp}，估计虚高 {inf} 个百分点）",
         "{name} (system {sys}, callbacks {tp}, estimated inflation {inf} points)",
@@ -378,6 +394,8 @@ class _Words:
             }
             if not figures:
                 named.append(values["name"])
+            elif bool(row.get("who_rated_flag", False)):  # its evidence is who rated: no rate inflation
+                named.append(self.t("unit_gap_who_rated", **values))
             elif inflation == inflation:  # the verdict model's estimate, when given
                 named.append(self.t("unit_gap_inflation", inf=format_points(inflation), **values))
             else:
@@ -444,6 +462,8 @@ def executive_summary(content: ReportContent) -> Findings:
     flagged = comparison.flagged_units
     fdr = format_number(comparison.fdr_level, 2)
     count_key = "flagged_none" if flagged.empty else "flagged_one" if len(flagged) == 1 else "flagged_many"
+    if comparison.verdict_method == "posterior" and not flagged.empty:  # flags are not rate gaps alone
+        count_key += "_posterior"
     found = [
         words.t(
             count_key,

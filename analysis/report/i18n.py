@@ -141,10 +141,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "verdict_source_phase2": "本调查有第二阶段抽样，合并两阶段的检验对其选中的单位偏于宽松，故只用后验模型",
         "verdict_source_default": "单阶段调查的默认方法",
         "no_flagged_posterior": "后验模型没有标记任何{unit}。",
-        "posterior_note": "后验模型按被标记单位属于诚实单位的平均后验概率不超过 {fdr} 标记；虚高概率 = 1 − 属于诚实单位的后验"
-        "概率；估计虚高为后验均值，方括号内为 95% 可信区间；证据强度按贝叶斯因子（Kass–Raftery）划分。",
+        "posterior_note": "后验模型按被标记单位属于诚实单位的平均后验概率不超过 {fdr}、且每个被标记单位都更可能虚高而非诚实来标记；"
+        "虚高概率 = 1 − 属于诚实单位的后验概率；估计虚高为后验中位数，方括号内为 95% 可信区间；“主要证据”为贝叶斯因子最大的一项，"
+        "强度按贝叶斯因子（Kass–Raftery）划分：大于 3 为中等，大于 20 为强，大于 150 为很强。各被标记单位的说明给出其全部证据、"
+        "本单位样本的最小可检出虚高（更小的虚高可能存在而未被发现），以及标记不能证明什么：标记是统计证据，不是违规的证明。",
+        "capped_note": "“或更高”：可信区间达到模型允许的最大虚高，真实的虚高可能更大。",
+        "who_rated_note": "“疑似非本人评价”：标记的依据是受访者说评价由他人作出或本人未评价，不是满意率差距；表中的估计虚高是这些评价"
+        "使公布的满意率抬高的幅度，本单位的评价本来几乎都是满意时接近 0，但抬高小不等于没有问题。",
+        "or_more": "或更高",
         "verdict_status": "判定",
         "status_flagged": "疑似虚高",
+        "status_flagged_who_rated": "疑似非本人评价",
         "status_no_evidence": "未发现足够证据",
         "status_insufficient_evidence": "证据不足",
         "status_not_surveyed": "未回访",
@@ -404,11 +411,23 @@ STRINGS: dict[str, dict[str, str]] = {
         "verdict_source_default": "the default of a one-phase study",
         "no_flagged_posterior": "The posterior model flags no unit ({unit}).",
         "posterior_note": "The posterior model flags units while the flagged units' mean posterior probability "
-        "of being honest stays at most {fdr}; probability of inflation = 1 − the posterior probability of being "
-        "honest; the estimated inflation is the posterior mean with its 95% credible interval in brackets; the "
-        "strength of evidence follows the Bayes factor (Kass–Raftery).",
+        "of being honest stays at most {fdr}, and only units more likely inflating than honest; probability of "
+        "inflation = 1 − the posterior probability of being honest; the estimated inflation is the posterior "
+        "median with its 95% credible interval in brackets; the main evidence is the piece with the largest "
+        "Bayes factor, its strength by the Bayes factor (Kass–Raftery): above 3 moderate, above 20 strong, above "
+        "150 very strong. Each flagged unit's explanation gives all its evidence, the minimum detectable "
+        "inflation of its sample (a smaller inflation may exist unseen) and what a flag does not prove: it is "
+        "statistical evidence, not proof of misconduct.",
+        "capped_note": "“or more”: the credible interval reaches the largest inflation the model allows; the "
+        "true inflation may be larger.",
+        "who_rated_note": "“flagged: ratings not the clients' own”: the flag rests on respondents saying someone "
+        "else rated or they never rated, not on the rate gap; the estimated inflation is how much those ratings "
+        "raise the published rate, near 0 where the unit's ratings are nearly all satisfied anyway — a small "
+        "rise does not clear the unit.",
+        "or_more": "or more",
         "verdict_status": "Verdict",
         "status_flagged": "flagged",
+        "status_flagged_who_rated": "flagged: ratings not the clients' own",
         "status_no_evidence": "not enough evidence",
         "status_insufficient_evidence": "insufficient evidence",
         "status_not_surveyed": "not surveyed",

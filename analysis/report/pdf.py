@@ -326,6 +326,8 @@ class _Story:
                     cells.append(Paragraph(escape(str(value)), self.cell_hash))
                 elif column < numeric_from:
                     cells.append(Paragraph(escape(str(value)), self.cell))
+                elif isinstance(value, Paragraph):  # a numeric cell that may wrap, already styled
+                    cells.append(value)
                 else:
                     cells.append(str(value))
             body.append(cells)
@@ -780,7 +782,11 @@ class _Story:
             table = self.posterior_table if posterior else self.unit_table
             story.append(table(flagged, highlight_flagged=False))
             story += self.explanations(flagged)
-            story += self.notes([self.t("posterior_note" if posterior else "flagged_note", fdr=fdr)])
+            story += self.notes(
+                [self.t("posterior_note", fdr=fdr), *self.posterior_notes(flagged)]
+                if posterior
+                else [self.t("flagged_note", fdr=fdr)]
+            )
         units = comparison.units.sort_values(["difference", "unit"], ascending=[False, True], kind="stable")
         if len(units):
             story += [Spacer(1, 2 * mm), self.unit_chart(units), self.figure("chart_units", unit=unit)]
@@ -789,7 +795,12 @@ class _Story:
         story += [
             self.heading("all_units", unit=unit),
             (self.posterior_table if posterior else self.unit_table)(units, highlight_flagged=True),
-            *self.notes([self.t("units_note", unit=unit, min_n=comparison.small_unit_min_n)]),
+            *self.notes(
+                [
+                    self.t("units_note", unit=unit, min_n=comparison.small_unit_min_n),
+                    *(self.posterior_notes(units) if posterior else []),
+                ]
+            ),
             *self.insufficient_note(units, unit),
             *self.phase_two_table(units),
             self.heading("surveyor_checks"),
@@ -912,24 +923,43 @@ class _Story:
         rows, highlight = [], []
         for index, row in enumerate(units.to_dict("records")):
             tested = row.get("status", "") in ("flagged", "no_evidence")
-            interval = format_points_ci(row.get("inflation_low"), row.get("inflation_high"))
+            status = "flagged_who_rated" if _true(row.get("who_rated_flag")) else row.get("status")
+            inflation = f"{format_points(row.get('inflation'))} {self.credible_interval(row)}"
             rows.append(
                 [
                     str(row["unit"]),
-                    self.t(f"status_{row.get('status') or 'not_surveyed'}"),
+                    self.t(f"status_{status or 'not_surveyed'}"),
                     str(row.get("mechanism", "") or ""),
                     str(row.get("evidence", "") or ""),
                     format_count(row["n"]),
                     format_rate(row["system_rate"]),
                     format_rate(row["third_party_rate"]),
                     format_rate(row.get("prob_inflated")) if tested else "",
-                    f"{format_points(row.get('inflation'))} {interval}" if tested else "",
+                    Paragraph(escape(inflation), self.cell_right) if tested else "",
                 ]
             )
             if highlight_flagged and bool(row["flagged"]):
                 highlight.append(index)
         widths = [2.0, 1.1, 2.0, 2.3, 0.6, 0.9, 0.9, 0.9, 1.8]
         return self.table(header, rows, widths, numeric_from=4, highlight=highlight)
+
+    def credible_interval(self, row: dict) -> str:
+        """A posterior inflation interval, '[+5.0, +30.0]'; one that reaches the largest inflation the
+        model allows (`inflation_capped`) is open above: '[+5.0, +30.0 或更高]' / '[+5.0, +30.0 or more]',
+        as `analysis.verdicts.posterior_interval` words it for the page and the explanations."""
+        interval = format_points_ci(row.get("inflation_low"), row.get("inflation_high"))
+        if not _true(row.get("inflation_capped")) or not interval.startswith("["):
+            return interval
+        return f"{interval[:-1]} {self.t('or_more')}]"
+
+    def posterior_notes(self, units: pd.DataFrame) -> list[str]:
+        """The notes a posterior unit table needs beyond the rule: what "or more" means, when an interval
+        is open above, and what a flag on who rated is, when the table has one."""
+        notes = []
+        for column, key in (("inflation_capped", "capped_note"), ("who_rated_flag", "who_rated_note")):
+            if column in units.columns and units[column].map(_true).any():
+                notes.append(self.t(key))
+        return notes
 
     def insufficient_note(self, units: pd.DataFrame, unit: str) -> list[Paragraph]:
         """How many units had too little evidence to be judged (never flagged, never cleared)."""
@@ -1322,3 +1352,8 @@ def limitation_paragraphs(content: ReportContent) -> list[str]:
             flagged_units=plural(flagged, "unit"),
         ),
     ]
+
+
+def _true(value: Any) -> bool:
+    """A content flag cell as a bool: True only for a true value (NaN, None and "" are False)."""
+    return value is not None and not (isinstance(value, float) and math.isnan(value)) and bool(value)

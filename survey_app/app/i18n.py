@@ -572,6 +572,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "verdict.table": {"zh": "各单位判定（后验模型）", "en": "Unit verdicts (posterior model)"},
     "verdict.status": {"zh": "判定", "en": "Verdict"},
     "verdict.status_flagged": {"zh": "疑似虚高", "en": "flagged"},
+    "verdict.status_flagged_who_rated": {
+        "zh": "疑似非本人评价",
+        "en": "flagged: ratings not the clients' own",
+    },
     "verdict.status_no_evidence": {"zh": "未发现足够证据", "en": "not enough evidence"},
     "verdict.status_insufficient_evidence": {"zh": "证据不足", "en": "insufficient evidence"},
     "verdict.status_not_surveyed": {"zh": "未回访", "en": "not surveyed"},

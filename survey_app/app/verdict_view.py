@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from analysis.verdicts import explain_unit, posterior_interval
+from analysis.verdicts import explain_unit, posterior_interval, who_rated_flag
 from survey_app.app import state, tables
 from survey_app.app.state import tr
 from survey_app.services import analysis_service, phase_two, samples, studies
@@ -58,9 +58,11 @@ def choice(study: Any, two_phase: bool) -> str | None:
 
 
 def posterior_table(units: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Per surveyed unit, flagged first then by probability: verdict, probability of inflation (1 − lfdr),
-    estimated inflation in points with its 95% credible interval, likeliest mechanism, driving evidence
-    with its strength, and `analysis.explain_unit`'s sentences — all in `lang`, no code words."""
+    """Per surveyed unit, flagged first then by probability: verdict (a flag that rests on who rated, not
+    on the rate gap, said to be one: `analysis.verdicts.who_rated_flag`), probability of inflation
+    (1 − lfdr), estimated inflation in points with its 95% credible interval (open above where capped),
+    likeliest mechanism, driving evidence with its strength, and `analysis.explain_unit`'s sentences —
+    all in `lang`, no code words."""
     surveyed = units[units["status"].astype(str) != "not_surveyed"].copy()
     surveyed["_flag"] = surveyed["flagged"].fillna(False).astype(bool)
     surveyed["_p"] = surveyed["prob_inflated"].fillna(-1.0)
@@ -76,7 +78,11 @@ def posterior_table(units: pd.DataFrame, lang: str) -> pd.DataFrame:
         rows.append(
             {
                 "unit": f"{key} {row.get('name', '')}".strip(),
-                "status": tr(f"verdict.status_{row['status']}"),
+                "status": tr(
+                    "verdict.status_flagged_who_rated"
+                    if who_rated_flag(row)
+                    else f"verdict.status_{row['status']}"
+                ),
                 "prob_inflated": row["prob_inflated"] if tested else np.nan,
                 "inflation": points(row.get("posterior_inflation")) if tested else "",
                 "interval": posterior_interval(row, lang) if tested else "",

@@ -536,6 +536,21 @@ CHECKS: Patterns = [
             r"该报告生成时使用的 \1 本机没有，无法在此重新生成其字节；"
             r"其签名指纹仍核对无误（第 \2 条记录，SHA-256 \3…，密钥 \4…）",
         ),
+        # a report whose units a posterior model this release no longer runs judged (verification.MODEL_SAID)
+        (
+            r"^this \w+ report \([^)]*\): its units were judged by posterior model version (\d+), which this "
+            r"release \(model (\d+)\) no longer runs, so its unit verdicts and the pages that print them cannot "
+            r"be rebuilt; its signed fingerprint still checks \(entry (\d+), SHA-256 (\w+)…, key (\w+)…\)$",
+            r"该报告的单位由第 \1 版后验模型判定，本版本（模型第 \2 版）已不再运行该模型，因此无法重新生成其单位判定"
+            r"及印有判定的页面；其签名指纹仍核对无误（第 \3 条记录，SHA-256 \4…，密钥 \5…）",
+        ),
+        (
+            r"^(.+); its units were judged by posterior model version (\d+), which this release \(model (\d+)\) "
+            r"no longer runs, so the flagged units it published \(([^)]*)\) are not recomputed: its signed record "
+            r"vouches for them \(entry (\d+), SHA-256 (\w+)…, key (\w+)…\)$",
+            r"\1；其单位由第 \2 版后验模型判定，本版本（模型第 \3 版）已不再运行该模型，因此不重新计算其公布的被标记单位"
+            r"（\4）：由签名的生成记录作证（第 \5 条记录，SHA-256 \6…，密钥 \7…）",
+        ),
         (
             r"^rebuilding the \w+ report \([^)]*\)'s content gives digest (\w+), not the published (\w+): .*$",
             r"按数据库重新生成的报告内容摘要为 \1，与已发布的 \2 不同：报告所印内容在数据库中被改动",

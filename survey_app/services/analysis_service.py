@@ -37,7 +37,7 @@ import analysis
 from analysis.numeric import ONE_BLAS_THREAD, numeric_mode
 from analysis.sensitivity import DEFAULT_GAMMA, REFUSAL_HIGH, REFUSAL_LOW, refusal_sensitivity
 from analysis.unit_posterior import LFDR_FLOOR
-from analysis.verdicts import SIGN_LABELS, posterior_interval
+from analysis.verdicts import SIGN_LABELS, posterior_interval, who_rated_flag
 from sampling.vocabulary import SCALES
 from survey_app.services import datasets, phase_two, studies
 from survey_app.services import dispositions as dispo
@@ -458,6 +458,13 @@ def posterior_words(row: pd.Series, lang: str = "zh") -> tuple[str, str]:
 def _posterior_summary(row: pd.Series) -> str:
     """A flagged unit's posterior figures for the summary line."""
     mechanism, _ = posterior_words(row, "en")
+    if who_rated_flag(row):  # the evidence is who rated, not the rate gap: said first, the rise after
+        return (
+            f"; P(inflated) {_pct(row.get('prob_inflated', np.nan))}, flagged on who rated, not the rate gap; "
+            f"those ratings raise the published rate by "
+            f"{_points(row.get('posterior_inflation', np.nan))} points (95% credible interval "
+            f"{posterior_interval(row, 'en')})" + (f", likeliest: {mechanism}" if mechanism else "")
+        )
     return (
         f"; P(inflated) {_pct(row.get('prob_inflated', np.nan))}, inflation "
         f"{_points(row.get('posterior_inflation', np.nan))} points (95% credible interval "

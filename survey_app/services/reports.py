@@ -4,8 +4,8 @@ Everything printed comes from the database, and the report's time is the study's
 fieldwork or closing event (never "now"), so the same study state gives a byte-identical PDF and
 `huifang verify` can rebuild it. Building a report is itself audited, with its SHA-256, the
 headline figures it published, the study settings it printed (Γ, the unit verdict method and why:
-`settings_of`), how its analysis ran its linear algebra (one BLAS thread: `numeric_of`) and what
-made its bytes (the content and renderer versions, reportlab, the font file:
+`settings_of`), how its analysis ran its linear algebra (one BLAS thread: `numeric_of`), the version of
+the posterior unit model that judged its units (`model_of`) and what made its bytes (the content and renderer versions, reportlab, the font file:
 `analysis.report.version`), so that a later release knows whether it can rebuild it.
 """
 
@@ -26,6 +26,7 @@ from analysis.report import adapters, shanghai_map, version
 from analysis.report.fonts import report_font
 from analysis.report.formatting import format_stratum
 from analysis.report.referrals import ReferralSummary
+from analysis.verdicts import UNRECORDED_MODEL, posterior_model_version, who_rated_flag
 from sampling.vocabulary import SCALES, canonical_district
 from survey_app.security import anchors, audit, witness
 from survey_app.security.audit import canonical_json
@@ -362,7 +363,8 @@ def _report_units(result: analysis_service.StudyAnalysis, lang: str = "zh") -> p
 
 def _verdict_columns(table: pd.DataFrame, units: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The report's unit rows with the posterior verdict's figures in place of the empirical null's
-    (inflation and its credible interval, the likeliest mechanism and the driving evidence in words),
+    (inflation and its credible interval, whether that interval is open above, whether the flag rests on
+    who rated rather than the rate gap, the likeliest mechanism and the driving evidence in words),
     and after a phase 2 the expanded units' combination p-values."""
     if "combination_p_value" in units.columns:
         table["phase2_cases"] = units["phase2_cases"].fillna(0).astype(int).to_numpy()
@@ -372,6 +374,9 @@ def _verdict_columns(table: pd.DataFrame, units: pd.DataFrame, lang: str) -> pd.
     tested = units["lfdr"].notna().to_numpy()
     for column in ("inflation", "inflation_low", "inflation_high"):
         table[column] = units[f"posterior_{column}"].astype(float).where(tested).to_numpy()
+    capped = units.get("posterior_inflation_capped", pd.Series(False, index=units.index))
+    table["inflation_capped"] = capped.eq(True).to_numpy() & tested
+    table["who_rated_flag"] = [who_rated_flag(row) for _, row in units.iterrows()]
 
     words = [
         analysis_service.posterior_words(row, lang) if t else ("", "")
@@ -605,6 +610,16 @@ def numeric_of(recorded: dict) -> str:
     return mode
 
 
+def model_of(recorded: dict) -> int:
+    """The posterior unit model version (`analysis.verdicts.posterior_model_version`) a `report.built`
+    entry records: a build recorded before reports recorded it ran `UNRECORDED_MODEL` (version 1). An
+    entry that names no integer is a one-sentence ValueError."""
+    model = recorded.get("posterior_model", UNRECORDED_MODEL)
+    if isinstance(model, bool) or not isinstance(model, int):
+        raise ValueError(f"the report's record names an unknown posterior model version {model!r}")
+    return model
+
+
 def variant_of(recorded: dict) -> dict[str, str | None]:
     """The variant a `report.built` entry records, as `build_report` keyword arguments (older entries
     recorded none: the whole report)."""
@@ -631,6 +646,9 @@ class BuiltReport:
     settings: dict
     #: how the analysis ran its linear algebra (`analysis.numeric`): `verify` rebuilds in the same mode
     numeric: str = ONE_BLAS_THREAD
+    #: the posterior unit model's version (`analysis.verdicts.posterior_model_version`): a release that runs
+    #: another cannot rebuild the report's posterior verdicts, and `verify` says so
+    posterior_model: int = UNRECORDED_MODEL
 
 
 def render_report(
@@ -682,6 +700,7 @@ def render_content(
         build=version.build_stamp(font),
         settings=result.settings.as_record(),
         numeric=result.numeric,
+        posterior_model=posterior_model_version(),
     )
 
 
@@ -717,6 +736,7 @@ def record_built(session: Session, study: Study, actor: User | None, built: Buil
         build=built.build,
         settings=built.settings,
         numeric=built.numeric,
+        posterior_model=built.posterior_model,
     )
     anchor = anchors.anchor_of(session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)))
     assert anchor is not None  # the entry just written

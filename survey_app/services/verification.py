@@ -18,6 +18,9 @@
    settings_of`), not today's, and say which; a record whose settings differ from today's must be
    signed by a trusted key, since the rebuild then depends on it; and in the numeric mode it recorded
    (one BLAS thread, so the rebuild does not follow the auditor's core count: `reports.numeric_of`);
+   a report whose units were judged by a posterior model version this release does not run
+   (`reports.model_of`, `posterior_model_gap`) is not rebuilt: its signed record vouches for it and for
+   the flagged units it published, and both lines say so in one sentence;
 8. every audit entry is signed by a trusted key (fingerprint from the local keyring, the PDF or anchors);
 9. the study, its cases and every user hold the values the audit log last recorded (`state.changed`);
 10. with `pdf`: the published PDF was recorded as built, and the chain head it printed is intact;
@@ -224,9 +227,17 @@ def last_report_entry(session: Session, study: Study) -> dict | None:
 
 
 def check_headline(
-    session: Session, study: Study, recorded: dict | None, result: StudyAnalysis | None = None
+    session: Session,
+    study: Study,
+    recorded: dict | None,
+    result: StudyAnalysis | None = None,
+    published: trust_checks.Published | None = None,
 ) -> Check:
-    """`result`: the study's analysis when the caller already made it (`verify_study` shares one)."""
+    """`result`: the study's analysis when the caller already made it (`verify_study` shares one).
+
+    The published flagged units of a report whose posterior verdicts came from a model this release
+    does not run (`posterior_model_gap`) are not recomputed: the other figures are, and the flag list is
+    vouched for by the signed `report.built` entry (`_signed_build`, keys trusted as in `published`)."""
     from survey_app.services import analysis_service
 
     if recorded is None:
@@ -234,15 +245,55 @@ def check_headline(
     current = analysis_service.headline_figures(
         result if result is not None else recorded_analysis(session, study, recorded)
     )
-    published = recorded.get("headline", {})
+    printed = recorded.get("headline", {})
+    gap = posterior_model_gap(session, study, recorded)
+    if gap is not None:
+        current.pop(FLAGGED_FIGURE, None)
     differences = [
-        f"{key}: published {published.get(key)}, recomputed {value}"
+        f"{key}: published {printed.get(key)}, recomputed {value}"
         for key, value in current.items()
-        if published.get(key) != value
+        if printed.get(key) != value
     ]
     if differences:
         return Check("headline figures", False, "; ".join(differences))
-    return Check("headline figures", True, ", ".join(f"{k} {v}" for k, v in current.items()))
+    figures = ", ".join(f"{k} {v}" for k, v in current.items())
+    if gap is None:
+        return Check("headline figures", True, figures)
+    signed_ok, signed = _signed_build(session, study, published or trust_checks.Published())
+    if not signed_ok:
+        return Check("headline figures", False, signed)
+    flagged = printed.get(FLAGGED_FIGURE) or "none"
+    return Check(
+        "headline figures",
+        True,
+        f"{figures}; {MODEL_SAID.format(old=gap[0], new=gap[1])} the flagged units it published "
+        f"({flagged}) are not recomputed: its signed record vouches for them ({signed})",
+    )
+
+
+#: The headline figure that a posterior model's verdicts make (`analysis_service.headline_figures`).
+FLAGGED_FIGURE = "flagged_units"
+#: The clause, shared by the headline and report checks, on a report whose posterior model this release
+#: does not run (`words.CHECKS` translates both lines).
+MODEL_SAID = (
+    "its units were judged by posterior model version {old}, which this release (model {new}) no longer "
+    "runs, so"
+)
+
+
+def posterior_model_gap(session: Session, study: Study, recorded: dict) -> tuple[int, int] | None:
+    """(recorded, running) versions of the posterior unit model when the report's unit verdicts came from
+    a posterior model this release does not run (`reports.model_of`, `analysis.verdicts.
+    posterior_model_version`); None when they can be rebuilt: the same model, or verdicts by the empirical
+    null, which no posterior model touches (a build that recorded no settings is judged by the method of
+    its time, `rebuild_settings`)."""
+    from analysis.verdicts import posterior_model_version
+    from survey_app.services import reports, studies
+
+    old, new = reports.model_of(recorded), posterior_model_version()
+    if old == new or rebuild_settings(session, study, recorded).verdict_method != studies.POSTERIOR:
+        return None
+    return old, new
 
 
 #: (renderer, SHA-256) of each PDF this process rendered for `check_report`, by `_render_key` of what it
@@ -332,6 +383,17 @@ def check_report(
             return Check("report", False, vouched[1] + said)
     pages = ", ".join(value for value in reports.variant_of(recorded).values() if value)
     what = f"{recorded['kind']} report ({recorded['lang']}{', pages of ' + pages if pages else ''})"
+    gap = posterior_model_gap(session, study, recorded)
+    if gap is not None:  # its verdicts need a model this release does not run: nothing to rebuild
+        signed_ok, signed = vouched or _signed_build(session, study, published)
+        if not signed_ok:
+            return Check("report", False, signed + said)
+        return Check(
+            "report",
+            True,
+            f"this {what}: {MODEL_SAID.format(old=gap[0], new=gap[1])} its unit verdicts and the pages that "
+            f"print them cannot be rebuilt; its signed fingerprint still checks ({signed}){said}",
+        )
     stamp = recorded.get("build")
     content_version, renderer_version = version.versions_of(stamp)
     same_content = content_version == version.CONTENT_VERSION
@@ -619,7 +681,7 @@ def verify_study(
         _guarded("sample re-draw", check_sample, session, study),
         _guarded("audit chain", check_chain, session),
         _guarded("answers", check_answers, session, study),
-        _guarded("headline figures", check_headline, session, study, recorded, result),
+        _guarded("headline figures", check_headline, session, study, recorded, result, published),
         _guarded("report", check_report, session, study, recorded, result, published),
         _guarded(
             "audit signatures",
