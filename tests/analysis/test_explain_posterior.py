@@ -4,16 +4,19 @@ The `compare_units` row of a posterior verdict still carries the empirical null'
 its interval and p-values (after a phase 2 those pool both phases and are anti-conservative for the
 units phase 2 chose). `explain_unit` must not print them beside the posterior's probability of
 inflation, inflation with its credible interval, mechanism and Bayes factors — in zh and in en — and
-must word an empirical-null verdict as before.
+must word an empirical-null verdict as before. Every flag says which evidence drives it with its Bayes
+factor and strength, the minimum detectable inflation and what a flag does not prove; a flag that rests on
+who rated, not on the rate gap (the demo's ORG0219 kind: inflation +0.0), is worded as that.
 """
 
 from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
-from analysis.verdicts import _p, _points, explain_unit
+from analysis.verdicts import SIGN_LABELS, STRENGTH, _p, _points, bayes_strength, explain_unit, who_rated_flag
 from tests.analysis.verdict_sim import SCENARIOS, simulate, verdicts
 
 #: Any p-value, as explain_unit prints one ("p = 0.071", "p < 0.001", "该项 p = …").
@@ -104,3 +107,116 @@ def test_compare_units_hands_the_capped_flag_to_the_explanation(posterior):
     assert "posterior_inflation_capped" in posterior.columns
     tested = posterior[posterior["lfdr"].notna()]
     assert tested["posterior_inflation_capped"].isin([True, False]).all()
+
+
+def proxy_row(**changes) -> dict:
+    """A unit like the demo's ORG0219: staff rate nearly all its events themselves, so its published rate
+    is near 100% either way; flagged because respondents say someone else rated, not for its rate gap."""
+    row = {
+        "verdict_method": "posterior",
+        "status": "flagged",
+        "flagged": True,
+        "lfdr": 0.004,
+        "prob_inflated": 0.996,
+        "posterior_inflation": 0.0,
+        "posterior_inflation_low": 0.0,
+        "posterior_inflation_high": 0.003,
+        "posterior_inflation_capped": False,
+        "posterior_mechanism": "proxy_share 0.50",
+        "driver": "rated_by_other",
+        "bf_level": float("nan"),
+        "bf_rate_gap": 0.05,
+        "bf_rated_by_other": 6.0,
+        "bf_not_rated": 0.2,
+        "bf_staff_asked": 0.0,
+        "bf_service_denied": -0.1,
+        "system_rate": 1.0,
+        "third_party": 0.92,
+        "respondents": 12,
+        "frame_records": 40,
+        "interviews": 12,
+        "rated_by_other": 7,
+        "min_detectable": 0.31,
+    }
+    return {**row, **changes}
+
+
+#: What a flag on who rated says, and what it must not say (the rate gap is not its evidence).
+WHO_RATED_WORDS = {
+    "zh": ("标记为疑似非本人评价", "依据是“谁作的评价”，不是满意率差距", "满意率差距本身不构成证据", "抬高小不等于没有问题"),
+    "en": (
+        "Flagged for ratings that may not be the clients' own",
+        "The evidence is who rated, not the rate gap",
+        "the rate gap by itself is no evidence",
+        "a small rise does not clear the unit",
+    ),
+}  # fmt: skip
+INFLATION_WORDS = {"zh": ("标记为疑似虚高", "估计虚高 +0.0"), "en": ("Flagged as possibly inflated", "Estimated inflation +0.0")}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_flag_on_who_rated_is_worded_as_that_not_as_an_inflation_of_zero(lang):
+    assert who_rated_flag(proxy_row())
+    text = " ".join(explain_unit(proxy_row(), lang))
+    assert all(words in text for words in WHO_RATED_WORDS[lang])
+    assert not any(words in text for words in INFLATION_WORDS[lang])
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_flag_whose_rate_gap_is_itself_evidence_is_worded_as_an_inflation(lang):
+    row = proxy_row(bf_rate_gap=4.0, posterior_inflation=0.15, posterior_inflation_high=0.2)
+    assert not who_rated_flag(row)
+    text = " ".join(explain_unit(row, lang))
+    assert INFLATION_WORDS[lang][0] in text and WHO_RATED_WORDS[lang][1] not in text
+
+
+def test_a_larger_rise_from_proxy_ratings_is_not_called_small():
+    text = " ".join(explain_unit(proxy_row(posterior_inflation=0.09, posterior_inflation_high=0.12), "en"))
+    assert WHO_RATED_WORDS["en"][1] in text and "+9.0 points" in text
+    assert "little, because" not in text
+
+
+def test_the_summary_line_of_a_flag_on_who_rated_names_who_rated_first():
+    from survey_app.services.analysis_service import _posterior_summary
+
+    line = _posterior_summary(pd.Series(proxy_row()))
+    assert "flagged on who rated, not the rate gap" in line and ", inflation +0.0" not in line
+
+
+#: For every flag, in each language: its evidence with the Bayes factor, the strength in words, the
+#: minimum detectable inflation, and what a flag does not prove.
+EVERY_FLAG = {
+    "zh": ("贝叶斯因子约", "最小可检出虚高约为", "不是违规的证明"),
+    "en": ("Bayes factor about", "minimum detectable inflation", "not proof of misconduct"),
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("kind", ["rate_gap", "who_rated"])
+def test_every_flag_says_its_evidence_how_strong_the_minimum_detectable_inflation_and_what_it_does_not_prove(
+    posterior, kind, lang
+):
+    row = first(posterior, "flagged") if kind == "rate_gap" else pd.Series(proxy_row())
+    text = " ".join(explain_unit(row, lang))
+    assert all(words in text for words in EVERY_FLAG[lang])
+    driver = str(row["driver"])
+    strength = STRENGTH[bayes_strength(row[f"bf_{driver}"])][lang]
+    assert f"{SIGN_LABELS[driver][lang]}{'（' if lang == 'zh' else ' ('}" in text and strength in text
+    assert f"{100 * float(row['min_detectable']):.0f}" in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"), [("zh", "（贝叶斯因子约 2.2，弱）"), ("en", " (Bayes factor about 2.2, weak)")]
+)
+def test_a_flag_names_its_driver_even_when_that_evidence_alone_is_weak(lang, said):
+    row = proxy_row(driver="staff_asked", bf_staff_asked=0.8, bf_rated_by_other=0.5, bf_rate_gap=0.6)
+    text = " ".join(explain_unit(row, lang))
+    assert SIGN_LABELS["staff_asked"][lang] + said in text
+
+
+def test_in_a_simulated_study_with_proxy_rating_its_proxy_flags_are_worded_for_who_rated():
+    table = verdicts(simulate(SCENARIOS["proxy_30%"], seed=2), method="posterior")
+    on_who = [row for _, row in table[table["status"] == "flagged"].iterrows() if who_rated_flag(row)]
+    assert on_who, "the proxy-rating study has a flag that rests on who rated"
+    for row in on_who:
+        assert WHO_RATED_WORDS["zh"][1] in " ".join(explain_unit(row, "zh"))

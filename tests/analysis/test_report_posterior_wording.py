@@ -1,0 +1,123 @@
+"""The PDF words a posterior verdict as the page and the explanations do: an interval that reaches the
+largest inflation the model allows is open above, a flag that rests on who rated (not on the rate gap) is
+printed as that, in the unit tables and the findings, and the notes say how strong the evidence is, what
+the minimum detectable inflation means and what a flag does not prove — in zh and en.
+
+The content is the sample report's, judged by the posterior (`test_report_verdict_method`), with one
+flagged unit like the demo's ORG0219 (staff rating nearly all events: inflation +0.0) and one whose
+interval is capped; `reports._verdict_columns` is checked on rows of `compare_units`' shape.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from analysis.report import ReportContent, render_pdf
+from analysis.report.findings import executive_summary
+from survey_app.services import reports
+from tests.analysis.test_explain_posterior import proxy_row
+from tests.analysis.test_report_pdf import all_text, flat
+from tests.analysis.test_report_verdict_method import _posterior_content
+
+
+def _worded_content(lang: str) -> tuple[ReportContent, str, str]:
+    """The posterior sample content with its flagged unit of the largest gap (the findings name it)
+    flagged on who rated (inflation +0.0) and the next with an interval open above; returns (content,
+    that unit, this unit)."""
+    content = _posterior_content(lang)
+    units = content.comparison.units.copy()
+    flagged = units[units["flagged"].astype(bool)].sort_values("difference", ascending=False).index
+    assert len(flagged) >= 2, "the sample report flags at least two units"
+    units["who_rated_flag"] = False
+    units["inflation_capped"] = False
+    who, capped = flagged[0], flagged[1]
+    units.loc[who, ["inflation", "inflation_low", "inflation_high"]] = [0.0, 0.0, 0.003]
+    units.loc[who, "who_rated_flag"] = True
+    units.loc[capped, ["inflation", "inflation_low", "inflation_high"]] = [0.2, 0.1, 0.3]
+    units.loc[capped, "inflation_capped"] = True
+    comparison = dataclasses.replace(content.comparison, units=units)
+    content = dataclasses.replace(content, comparison=comparison)
+    return content, str(units.loc[who, "unit"]), str(units.loc[capped, "unit"])
+
+
+@pytest.fixture(scope="module", params=["zh", "en"])
+def worded(request) -> tuple[str, ReportContent, str, str, str]:
+    lang = request.param
+    content, who, capped = _worded_content(lang)
+    return lang, content, all_text(render_pdf(content, lang=lang)), who, capped
+
+
+OPEN_ABOVE = {"zh": "+20.0[+10.0,+30.0或更高]", "en": "+20.0[+10.0,+30.0ormore]"}
+WHO_STATUS = {"zh": "疑似非本人评价", "en": "flagged:ratingsnottheclients'own"}
+
+
+def test_a_capped_interval_prints_open_above_in_the_unit_tables(worded):
+    lang, _, text, _, _ = worded
+    assert text.count(OPEN_ABOVE[lang]) == 2  # the flagged units' table and the table of all units
+    note = {"zh": "“或更高”：可信区间达到模型允许的最大虚高", "en": "“ormore”:thecredibleintervalreaches"}
+    assert flat(note[lang]) in text
+
+
+def test_an_uncapped_interval_prints_closed(worded):
+    _, _, text, _, _ = worded
+    assert "+12.0[+5.0,+20.0]" in text  # the other flagged units
+    assert "+12.0[+5.0,+20.0或更高]" not in text and "+12.0[+5.0,+20.0ormore]" not in text
+
+
+def test_a_flag_on_who_rated_prints_as_that_in_the_tables_with_a_note(worded):
+    lang, _, text, _, _ = worded
+    assert text.count(WHO_STATUS[lang]) >= 2 + 1  # two tables, and the note that explains it
+    note = {
+        "zh": "标记的依据是受访者说评价由他人作出或本人未评价，不是满意率差距",
+        "en": "the flag rests on respondents saying someone else rated or they never rated, not on the rate gap",
+    }
+    assert flat(note[lang]) in text
+
+
+def test_the_findings_name_a_flag_on_who_rated_without_an_inflation(worded):
+    lang, content, _, who, _ = worded
+    summary = " ".join(" ".join(part) for part in dataclasses.astuple(executive_summary(content)))
+    said = {
+        "zh": f"{who}（系统",
+        "en": f"{who} (system",
+    }
+    assert said[lang] in summary
+    basis = {"zh": "依据是受访者说评价不是本人作出的，不是满意率差距", "en": "not for the rate gap"}
+    assert basis[lang] in summary
+    assert ("后验模型标记了" if lang == "zh" else "the posterior model flags") in summary
+
+
+#: The posterior note: how strong (the Bayes factor's scale), the minimum detectable inflation, what a
+#: flag does not prove, and that the estimate is the median.
+NOTE = {
+    "zh": ("大于3为中等，大于20为强，大于150为很强", "最小可检出虚高", "不是违规的证明", "后验中位数"),
+    "en": ("above3moderate,above20strong,above150verystrong", "minimumdetectable", "notproofofmisconduct",
+           "posteriormedian"),
+}  # fmt: skip
+
+
+def test_the_note_under_the_flagged_units_explains_strength_power_and_what_a_flag_does_not_prove(worded):
+    lang, _, text, _, _ = worded
+    assert all(words in text for words in NOTE[lang])
+
+
+def _compare_units_rows() -> pd.DataFrame:
+    """Two units as `compare_units(method="posterior")` gives them: one flagged on who rated, one with
+    an interval open above."""
+    capped = proxy_row(
+        driver="rate_gap", bf_rate_gap=5.0, bf_rated_by_other=0.1, posterior_mechanism="silent 0.30",
+        posterior_inflation=0.3, posterior_inflation_low=0.2, posterior_inflation_high=0.3,
+        posterior_inflation_capped=True,
+    )  # fmt: skip
+    return pd.DataFrame([proxy_row(), capped], index=["ORG0219", "ORG0001"])
+
+
+def test_the_report_carries_who_rated_and_capped_from_the_verdict_to_its_tables():
+    units = _compare_units_rows()
+    table = reports._verdict_columns(pd.DataFrame(index=range(2)), units, "zh")
+    assert table["who_rated_flag"].tolist() == [True, False]
+    assert table["inflation_capped"].tolist() == [False, True]
+    assert table["evidence"].iloc[0] == "受访者说由他人代评（很强）"
