@@ -25,6 +25,15 @@ constants, the J highest scores or a fixed threshold); by the oracle's phase-1 l
 as in `bench_oracle_bound`). `--bias` draws phase 1 and 2 again and again from one simulated population
 and prints the headline's bias under the Rao–Blackwell weights of the evidence rule, the pooled
 π = (m + k)/N and phase 1 alone.
+
+**The allocation grid** (`--grid OUT.csv [FIRST:LAST] [--scenario NAME] [--designs M/J,…]`, then
+`--grid-summary OUT.csv …`): the same +10 studies (or any `verdict_sim` scenario, e.g. an honest one),
+1,920 cases in all; one phase, and the evidence rule for each phase-1 size m (cases a unit) and J (units
+phase 2 goes to). Per design four verdicts on the same cases: Huifang's posterior (phases pooled, π0 at
+its 97.5% bound, no level: the verdict a study with a phase 2 gets), the same fit with π0 at its
+maximum-likelihood value (what the bound costs), the Bayes oracle, and the oracle without the level
+(the ceiling of a verdict that, like Huifang's, does not read the published rate as evidence); and how
+many inflating units phase 2 reached and how many of those each verdict flagged — where recall is lost.
 """
 
 from __future__ import annotations
@@ -231,14 +240,14 @@ def sweep(seeds: int) -> None:
 EVIDENCE_FIRST, EVIDENCE_PER_UNIT = 14, 32
 
 
-def _evidence_world(seed: int):
-    """One +10-point study with every record simulated, and each unit's call order (the order
-    `bench_oracle_bound.two_phase_study` uses for the same seed)."""
+def _evidence_world(seed: int, name: str = "inflate_+10"):
+    """One study of `verdict_sim`'s scenario `name` (+10 points by default) with every record simulated,
+    and each unit's call order (the order `bench_oracle_bound.two_phase_study` uses for the same seed)."""
     import dataclasses
 
     from tests.analysis.verdict_sim import SCENARIOS, simulate
 
-    scenario = dataclasses.replace(SCENARIOS["inflate_+10"], sample_per_unit=10**6)
+    scenario = dataclasses.replace(SCENARIOS[name], sample_per_unit=10**6)
     study = simulate(scenario, seed)
     rng = np.random.default_rng(50_000 + seed)
     records = study.frame.groupby("organisation_id")["record_id"].agg(list)
@@ -496,6 +505,103 @@ def evidence_extras(seed: int) -> list[dict]:
     return rows
 
 
+GRID_FIRST, GRID_TOP = (10, 14, 20), (6, 9, 12)  # phase-1 cases a unit × units sent to phase 2
+
+
+def _posterior_variants(study, cases: pd.DataFrame) -> dict[str, pd.Series]:
+    """Huifang's posterior verdict on the called cases (phases pooled) and, from the same fit, the
+    verdict with π0 at its maximum-likelihood value (what the verdicts' conservative π0 bound costs)."""
+    import dataclasses
+
+    from analysis.unit_posterior import fit, posterior_table, unit_evidence
+
+    called = study.interviews[study.interviews["record_id"].isin(cases.loc[cases["respondent"], "record_id"])]
+    table = unit_evidence(study.frame, called)
+    result = fit(table, census_level=False, pi0_level=0.975)
+    mle = dataclasses.replace(result, weights=result.weights_mle)
+    units = study.truth.index
+    return {
+        name: posterior_table(table, r, Q)["flagged"].reindex(units).fillna(False).astype(bool)
+        for name, r in (("posterior", result), ("posterior, π0 at its MLE", mle))
+    }
+
+
+def design_grid(
+    seed: int, name: str = "inflate_+10", grid: list[tuple[int, int]] | None = None
+) -> list[dict]:
+    """One +10 study, 1,920 cases in all: one phase (32 a unit) and the evidence rule (top J) for every
+    phase-1 size m and J of the grid; per design the oracle's and the posterior's recall and FDP, the
+    units phase 2 went to and the inflating ones among them, and the posterior's hits among those."""
+    import time
+
+    from tests.analysis import verdict_oracle as vo
+
+    scenario, study, order = _evidence_world(seed, name)
+    units = study.truth.index
+    total = len(units) * EVIDENCE_PER_UNIT
+    rows: list[dict] = []
+
+    def verdicts(design: str, m: int, top: int, cases: pd.DataFrame, chosen: set, start: float) -> None:
+        responded = study.interviews[
+            study.interviews["record_id"].isin(cases.loc[cases["respondent"], "record_id"])
+        ]
+        flags = _posterior_variants(study, cases)
+        if study.inflated:  # the oracles' ceiling (an honest world has no recall to bound)
+            counts = vo.unit_counts(study, responded)
+            flags["oracle"] = vo.sun_cai_flags(vo.oracle_lfdr(study, scenario, counts), Q)
+            flags["oracle, no level"] = vo.sun_cai_flags(
+                vo.oracle_lfdr(study, scenario, counts, census_level=False), Q
+            )
+        cpu = time.process_time() - start
+        for verdict, f in flags.items():
+            recall, fdp = vo.recall_and_fdp(f, study.inflated)
+            hits = set(units[f.reindex(units).fillna(False).to_numpy(bool)]) & study.inflated
+            rows.append(
+                {"seed": seed, "scenario": name, "cases": total, "design": design, "m": m, "top": top, "verdict": verdict,
+                 "recall": recall, "fdp": fdp, "inflating": len(study.inflated), "selected": len(chosen),
+                 "selected_inflating": len(chosen & study.inflated), "hits_selected": len(hits & chosen),
+                 "cpu": cpu}
+            )  # fmt: skip
+
+    start = time.process_time()
+    one = _called_cases(study, order, {u: [(1, (0, EVIDENCE_PER_UNIT))] for u in units})
+    verdicts("one phase", EVIDENCE_PER_UNIT, 0, one, set(), start)
+    grid = grid or [(m, top) for m in GRID_FIRST for top in GRID_TOP]
+    for m in sorted({m for m, _ in grid}):
+        evidence = _design_evidence(study, scenario, order, m)
+        _, counts = _phase_one(study, order, evidence)
+        budget = total - int(evidence["m"].sum())
+        for top in [t for g, t in grid if g == m]:
+            start = time.process_time()
+            rule = _rule(
+                {"kind": "evidence", "select": "top", "top": top},
+                True,
+                evidence,
+                scenario.response_rate * 0.97,
+            )
+            _, _, cases, _, decision = _run_design(study, scenario, order, evidence, counts, rule, budget)
+            chosen = set(units[decision["selected"].to_numpy()])
+            verdicts(f"evidence rule, m = {m}, top J = {top}", m, top, cases, chosen, start)
+    return rows
+
+
+def grid_summary(paths: list[Path]) -> None:
+    rows = pd.concat([pd.read_csv(p) for p in paths], ignore_index=True).drop_duplicates(
+        ["seed", "design", "verdict"]
+    )
+    print(
+        f"+10 points, {rows['cases'].iloc[0]} cases in all, {rows['seed'].nunique()} studies; q = {Q}; mean ± MC SE"
+    )
+    print("design | verdict | recall | FDP | phase 2 units (inflating; flagged of those) | CPU s")
+    se = lambda v: v.std(ddof=1) / np.sqrt(len(v))  # noqa: E731
+    for (design, verdict), r in rows.groupby(["design", "verdict"], sort=False):
+        print(
+            f"{design} | {verdict} | {r['recall'].mean():.3f} ± {se(r['recall']):.3f} | {r['fdp'].mean():.3f}"
+            f" | {r['selected'].mean():.1f} ({r['selected_inflating'].mean():.1f}; {r['hits_selected'].mean():.1f})"
+            f" | {r['cpu'].mean():.1f}"
+        )
+
+
 def _designs_only(study, scenario, order, evidence, only: str, record) -> None:
     import time
 
@@ -639,6 +745,24 @@ def main() -> None:
         out = Path(rest[0])
         for seed in seed_range(rest[1:]):
             pd.DataFrame(evidence_extras(seed)).to_csv(out, mode="a", header=not out.exists(), index=False)
+        return
+    if "--grid" in sys.argv:  # --grid OUT.csv FIRST:LAST
+        import warnings
+
+        warnings.simplefilter("ignore")
+        rest = sys.argv[sys.argv.index("--grid") + 1 :]  # [--scenario NAME] [--designs M/J,M/J]
+        out = Path(rest[0])
+        name = rest[rest.index("--scenario") + 1] if "--scenario" in rest else "inflate_+10"
+        grid = None
+        if "--designs" in rest:
+            grid = [tuple(int(v) for v in d.split("/")) for d in rest[rest.index("--designs") + 1].split(",")]
+        for seed in seed_range(rest[1:]):
+            pd.DataFrame(design_grid(seed, name, grid)).to_csv(
+                out, mode="a", header=not out.exists(), index=False
+            )
+        return
+    if "--grid-summary" in sys.argv:
+        grid_summary([Path(a) for a in sys.argv[sys.argv.index("--grid-summary") + 1 :]])
         return
     if "--summary" in sys.argv:
         evidence_summary([Path(a) for a in sys.argv[sys.argv.index("--summary") + 1 :]])
