@@ -96,6 +96,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "chart_flagged": "图 {number}  被标记的{unit}：系统满意率（◆）与回访满意率（●，含置信区间），右侧为证据",
         "flagged_evidence": "{n} 个回答 · 他人代评 {other} · 否认服务 {denied}",
         "flagged_evidence_inflation": "{n} 个回答 · 估计虚高 {inflation} 点 · 他人代评 {other} · 否认服务 {denied}",
+        "flagged_evidence_who_rated": "{n} 个回答 · 疑似非本人评价 · 他人代评 {other} · 否认服务 {denied}",
         "legend_callback": "回访满意率及置信区间",
         "areas": "分区结果",
         "areas_intro": "每个区一页，可单独打印存入该区考核档案。区间为 95% 置信区间；“全市”为全市回访结果。",
@@ -358,6 +359,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "evidence on the right",
         "flagged_evidence": "n={n} · rated by other {other} · denied {denied}",
         "flagged_evidence_inflation": "n={n} · inflation {inflation} · by other {other} · denied {denied}",
+        "flagged_evidence_who_rated": "n={n} · not the clients' own ratings · by other {other} · denied {denied}",
         "legend_callback": "Callback rate with CI",
         "areas": "Results by district",
         "areas_intro": "One page per district, printable alone for the district's assessment file. Intervals "

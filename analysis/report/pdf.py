@@ -557,7 +557,9 @@ class _Story:
                 "denied": format_count(row["service_denied"]),
             }
             inflation = row.get("inflation", float("nan"))
-            if inflation == inflation:  # the unit verdict model's estimate, when given
+            if _true(row.get("who_rated_flag")):  # flagged on who rated: its inflation is not the point
+                notes.append(self.t("flagged_evidence_who_rated", **values))
+            elif inflation == inflation:  # the unit verdict model's estimate, when given
                 notes.append(
                     self.t("flagged_evidence_inflation", inflation=format_points(inflation), **values)
                 )

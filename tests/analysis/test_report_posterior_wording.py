@@ -77,6 +77,13 @@ def test_a_flag_on_who_rated_prints_as_that_in_the_tables_with_a_note(worded):
     assert flat(note[lang]) in text
 
 
+def test_the_flagged_units_chart_labels_a_flag_on_who_rated_without_an_inflation(worded):
+    lang, _, text, _, _ = worded
+    label = {"zh": "个回答·疑似非本人评价·他人代评", "en": "·nottheclients'ownratings·byother"}
+    zero = {"zh": "估计虚高+0.0点", "en": "inflation+0.0·"}
+    assert label[lang] in text and zero[lang] not in text
+
+
 def test_the_findings_name_a_flag_on_who_rated_without_an_inflation(worded):
     lang, content, _, who, _ = worded
     summary = " ".join(" ".join(part) for part in dataclasses.astuple(executive_summary(content)))
