@@ -474,7 +474,9 @@ def _cmh(mine: np.ndarray, peers: np.ndarray, values: np.ndarray, strata: np.nda
     if not tables:
         return np.nan, np.nan
     st = StratifiedTable(tables)
-    return float(st.oddsratio_pooled), float(st.test_null_odds(correction=False).pvalue)
+    with np.errstate(divide="ignore", invalid="ignore"):  # b·c = 0 in every stratum: +inf, said not warned
+        pooled = float(st.oddsratio_pooled)
+    return pooled, float(st.test_null_odds(correction=False).pvalue)
 
 
 def _share(values: np.ndarray, rows: np.ndarray) -> float:
