@@ -189,20 +189,63 @@ def _build(
     passwords: dict[str, str] = {}
     result = DemoResult(database="", passwords=passwords, frame_path=out_dir / "demo-frame.csv")
     # The users' production-cost Argon2 hashes are computed in C without the GIL: a worker thread creates
-    # the users while this thread generates the frame and imports the analysis and report libraries
-    # (nothing here touches the database until the users exist).
+    # the users while this thread generates the frame (nothing here touches the database until the
+    # users exist) and imports what the frame import and the draw need (scipy.stats: the analysis child
+    # forked next inherits it). The analysis and report libraries are not imported here: the analysis
+    # child loads its own while this process imports the frame and draws, this process its own while
+    # the child analyses (`_after_fieldwork`) — each where the other core would otherwise wait.
     with _stage(result, "users + synthetic frame", echo), ThreadPoolExecutor(1) as worker:
         users = worker.submit(_create_users, db, passwords)
         synthetic = fixtures.make_frame(rows, seed, **frame_options)
         fixtures.write_frame(synthetic, result.frame_path, encoding="gbk", format="csv")
-        from survey_app.services import analysis_service, reports  # noqa: F401 - loaded while it hashes
-
-        _load_analysis()
+        _load_sampling()
         users.result()  # re-raises a failure of the worker
     # What exists now (the libraries just imported: most of the process's objects) lives until the
     # end: the collector's full passes, here and in the forked children, stop walking it again.
     gc.freeze()
-    researcher = _user(db, "researcher")
+    # The study is analysed in a child process (its own read-only connection), forked now and waiting
+    # for its cues: it imports the analysis libraries at once (while this process imports the frame and
+    # draws); while this process works the queue (the fieldwork simulation is done, the second core
+    # idle) it reads the frame table ahead (the frame no longer changes); once fieldwork is over it
+    # analyses the study while this one makes the referrals, closes the study, codes the comments,
+    # builds the live study, imports the report libraries and loads the report's font — none of which
+    # `analyse` reads (referrals are kept apart from evaluation data, the study's state and codes enter
+    # only the report). The PDF's content needs the analysis, the referrals and the codes.
+    analysing = _Standby(
+        lambda: _read_ahead(db, STUDY_NAME), lambda: _analyse_apart(db, STUDY_NAME), load=_load_analysis
+    )
+    try:
+        return _fieldwork_on(
+            db,
+            result,
+            analysing,
+            synthetic,
+            researcher=_user(db, "researcher"),
+            seed=seed,
+            rows=rows,
+            design=design,
+            out_dir=out_dir,
+            echo=echo,
+        )
+    finally:
+        analysing.close()  # a child still waiting for its cue (a stage failed) ends and is reaped
+
+
+def _fieldwork_on(
+    db: Database,
+    result: DemoResult,
+    analysing: _Standby,
+    synthetic: Any,
+    *,
+    researcher: User,
+    seed: int,
+    rows: int,
+    design: dict[str, Any] | None,
+    out_dir: Path,
+    echo: Callable[[str], None],
+) -> DemoResult:
+    """The demo study from its frame to the end of fieldwork, then `_after_fieldwork`."""
+    passwords = result.passwords
     with _stage(result, "frame import", echo), db.session() as session:
         study = studies.create_study(
             session, researcher, STUDY_NAME, "上海市司法局法律服务满意度第三方回访（演示）"
@@ -221,21 +264,10 @@ def _build(
         )
         questionnaire_store.freeze(session, researcher, version.id)
         studies.set_state(session, researcher, study, "fieldwork")
-    # The study is analysed in a child process (its own read-only connection), forked now and waiting
-    # for its cues: while this process works the queue (the fieldwork simulation is done, the second
-    # core idle) it reads the frame table ahead (the frame no longer changes); once fieldwork is over
-    # it analyses the study while this one makes the referrals, closes the study, codes the comments,
-    # builds the live study and loads the report's font — none of which `analyse` reads (referrals are
-    # kept apart from evaluation data, the study's state and codes enter only the report). The PDF's
-    # content needs the analysis, the referrals and the codes.
-    analysing = _Standby(lambda: _read_ahead(db, STUDY_NAME), lambda: _analyse_apart(db, STUDY_NAME))
-    try:
-        with _stage(result, "simulated fieldwork", echo):
-            simulate_fieldwork(db, synthetic.truth, seed=seed, before_queue=analysing.warm)
-        analysing.start()
-        return _after_fieldwork(db, result, analysing, passwords, researcher, seed, out_dir, echo)
-    finally:
-        analysing.close()  # a child still waiting for its cue (fieldwork failed) ends and is reaped
+    with _stage(result, "simulated fieldwork", echo):
+        simulate_fieldwork(db, synthetic.truth, seed=seed, before_queue=analysing.warm)
+    analysing.start()
+    return _after_fieldwork(db, result, analysing, passwords, researcher, seed, out_dir, echo)
 
 
 def _after_fieldwork(
@@ -249,8 +281,6 @@ def _after_fieldwork(
     echo: Callable[[str], None],
 ) -> DemoResult:
     """Referrals, closing, coding, the live study and the report, while and after the child analyses."""
-    from survey_app.services import reports  # loaded in the first stage
-
     try:
         with _stage(result, "referrals", echo):  # issue 14: the consenting dissatisfied referred
             from survey_app.services.referral_demo import build_demo_referrals
@@ -285,10 +315,13 @@ def _after_fieldwork(
             from survey_app.services.web_demo import build_web_demo
 
             result.live_waiting -= build_web_demo(db, LIVE_STUDY, seed=seed, out_dir=out_dir).invited
-        with _stage(result, "report font", echo):  # found and parsed once, here while the child works
+        with _stage(result, "report libraries and font", echo):  # here while the child analyses
+            _load_analysis()
             from analysis.report.fonts import report_font
+            from survey_app.services import reports  # for the PDF stages below
 
-            report_font()
+            report_font()  # found and parsed once
+            gc.freeze()  # like the libraries frozen after the first stage: they live to the end
     finally:
         with _stage(result, "analysis (waited for)", echo):  # also collects the child after a failure
             result.analysis = analysing.collect()
@@ -341,18 +374,22 @@ def _elsewhere(work: Callable[[], T]) -> Callable[[], T]:
 
 
 class _Standby:
-    """A forked child that waits for its cues: `warm()` has it run `prepare` (reads that do not depend
-    on what this process is still writing), `start()` has it run `work` (pure computation and reads,
-    no output), `collect()` waits for and returns the work's result.
+    """A forked child that waits for its cues: it runs `load` at once (imports the work needs, while
+    this process goes on), `warm()` has it run `prepare` (reads that do not depend on what this
+    process is still writing), `start()` has it run `work` (pure computation and reads, no output),
+    `collect()` waits for and returns the work's result.
 
     Like `_elsewhere`, where fork is missing or unsafe (another thread is running) everything happens
     in this process: `warm()` does nothing and `start()` does the work at once; when the child fails
-    for any reason `collect()` does the work here (the error, if real, then shows here). `prepare` is
-    only a head start: its failure is ignored. `close()` ends a child still waiting (EOF on its cues)
-    and reaps it."""
+    for any reason `collect()` does the work here (the error, if real, then shows here). `load` and
+    `prepare` are only a head start: their failures are ignored. `close()` ends a child still waiting
+    (EOF on its cues) and reaps it.
+    """
 
-    def __init__(self, prepare: Callable[[], Any], work: Callable[[], T]) -> None:
-        self.prepare, self.work = prepare, work
+    def __init__(
+        self, prepare: Callable[[], Any], work: Callable[[], T], *, load: Callable[[], Any] | None = None
+    ) -> None:
+        self.prepare, self.work, self.load = prepare, work, load
         self.child: int | None = None
         self.done: list[T] = []
         if not hasattr(os, "fork") or threading.active_count() > 1:
@@ -373,6 +410,10 @@ class _Standby:
         self.child = child
 
     def _serve(self, cues: int, results: int) -> int:  # pragma: no cover - the child's loop
+        if self.load is not None:
+            with suppress(Exception):  # a head start only, like `prepare`
+                self.load()
+            gc.freeze()  # what it loaded lives as long as the child
         with os.fdopen(cues, "rb", buffering=0) as cue_pipe, os.fdopen(results, "wb") as pipe:
             while cue := cue_pipe.read(1):
                 if cue == b"p":
@@ -422,10 +463,19 @@ class _Standby:
         self.child = None
 
 
+def _load_sampling() -> None:
+    """Import what the frame import and the draw load (`sampling`'s reading and design modules, with
+    scipy.stats), in the first stage beside the users' hashes rather than in the draw's own time."""
+    import sampling.design
+    import sampling.reading  # noqa: F401 - imported to be ready
+
+
 def _load_analysis() -> None:
-    """Import what `analysis` loads on first use (statsmodels, polars, the unit models), here while
-    the worker hashes, not in the analysis child, which is the demo's longest stage."""
+    """Import the analysis service and what `analysis` loads on first use (statsmodels, polars, the
+    unit models): in the analysis child before its cue, so that the analysis — the demo's longest
+    stage after fieldwork — does not start with them, and here while that child analyses."""
     import analysis
+    from survey_app.services import analysis_service  # noqa: F401 - imported to be ready
 
     for name in analysis.__all__:
         getattr(analysis, name)

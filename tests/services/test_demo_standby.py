@@ -1,6 +1,6 @@
-"""The demo's analysis child is forked before fieldwork and waits for its cues (issue 15): it reads the
-frame table ahead while the parent works the queue, analyses once fieldwork is over, and the study it
-analyses is the study analysed here."""
+"""The demo's analysis child is forked before the frame import and waits for its cues (issue 15): it
+imports the analysis libraries at once, reads the frame table ahead while the parent works the queue,
+analyses once fieldwork is over, and the study it analyses is the study analysed here."""
 
 from __future__ import annotations
 
@@ -32,6 +32,40 @@ def test_the_child_prepares_on_its_first_cue_and_works_on_the_second():
     result = standby.collect()
     assert result["pid"] != os.getpid() and result["prepared"] == [result["pid"]]
     assert _PREPARED == []  # nothing ran here
+
+
+_LOADED: list[int] = []
+
+
+def _load() -> None:
+    _LOADED.append(os.getpid())
+
+
+def _report_loaded() -> dict:
+    return {"pid": os.getpid(), "loaded": list(_LOADED), "prepared": list(_PREPARED)}
+
+
+@needs_fork
+def test_the_child_loads_at_once_before_its_first_cue():
+    """Its imports overlap what this process does next (the demo: the frame import and the draw)."""
+    _LOADED.clear()
+    _PREPARED.clear()
+    standby = demo._Standby(_prepare, _report_loaded, load=_load)
+    standby.warm()
+    standby.start()
+    result = standby.collect()
+    assert result["loaded"] == [result["pid"]] == result["prepared"]
+    assert _LOADED == [] and result["pid"] != os.getpid()  # nothing ran here
+
+
+@needs_fork
+def test_a_failing_load_does_not_stop_the_work():
+    def broken() -> None:
+        raise ImportError("no such library")
+
+    standby = demo._Standby(_prepare, _report, load=broken)
+    standby.start()
+    assert standby.collect()["pid"] != os.getpid()
 
 
 @needs_fork
