@@ -70,16 +70,18 @@ SMALL_RISE = 0.02
 
 
 def who_rated_flag(row: Mapping[str, Any] | pd.Series) -> bool:
-    """Whether a posterior flag rests on who rated, not on the rate gap: the unit is flagged, its driving
-    evidence is "someone else rated" or "never rated", and the rate gap by itself is at most weak evidence
-    (Bayes factor ≤ 3). Such a unit — staff rating (nearly) all events themselves, like the demo's
-    ORG0219 — may have an inflation estimate near 0 (its published rate is near 100% either way), so
-    "flagged, inflation +0.0" would misstate it: every printed verdict words it for what it is."""
+    """Whether a posterior flag rests mainly on who rated, not on the rate gap: the unit is flagged, its
+    driving (largest) evidence is "someone else rated" or "never rated", and either the rate gap by itself
+    is at most weak evidence (Bayes factor ≤ 3) or the rise of the published rate it implies is small
+    (< `SMALL_RISE`). Such a unit — staff rating (nearly) all events themselves, like the demo's ORG0219 —
+    may have an inflation estimate near 0 (its published rate is near 100% either way), so "flagged,
+    inflation +0.0" would misstate it: every printed verdict words it for what it is."""
     r = dict(row)
     if str(r.get("status", "")) != "flagged" or str(r.get("driver", "") or "") not in WHO_RATED_EVIDENCE:
         return False
-    gap = r.get("bf_rate_gap")
-    return not (_finite(gap) and float(gap) > math.log(3))
+    gap, rise = r.get("bf_rate_gap"), r.get("posterior_inflation")
+    weak_gap = not (_finite(gap) and float(gap) > math.log(3))
+    return weak_gap or (_finite(rise) and float(rise) < SMALL_RISE)
 
 
 def _factor(log_bf: Any) -> str:
@@ -106,23 +108,26 @@ def _evidence_phrases(r: Mapping[str, Any], zh: bool, keys: tuple[str, ...]) -> 
 
 
 def _who_rated_lines(r: Mapping[str, Any], zh: bool, q: float) -> list[str]:
-    """A flag that rests on who rated (`who_rated_flag`): the evidence named first, the rate gap said to
-    be no evidence, and the rise of the published rate given as what those ratings imply — small where
-    the unit's ratings are nearly all satisfied anyway, which does not clear it."""
+    """A flag that rests mainly on who rated (`who_rated_flag`): that evidence named first, the rate gap's
+    own (none, or weaker), and the rise of the published rate given as what those ratings imply — small
+    where the unit's ratings are nearly all satisfied anyway, which does not clear it."""
     lfdr = r.get("lfdr")
     mechanism = str(r.get("posterior_mechanism", "") or "").split(" ")[0]
     how = MECHANISM_LABELS.get(mechanism, {"zh": "—", "en": "—"})
     evidence = _evidence_phrases(r, zh, WHO_RATED_EVIDENCE)
     gap = r.get("bf_rate_gap")
     gap_factor = _factor(gap) if _finite(gap) else "—"
+    gap_word = STRENGTH[bayes_strength(gap)]["zh" if zh else "en"]
+    gap_counts = _finite(gap) and float(gap) > math.log(3)
     rise = r.get("posterior_inflation")
     small = _finite(rise) and float(rise) < SMALL_RISE
     if zh:
         return [
             f"标记为疑似非本人评价（综合全部证据的层级模型）：本单位属于诚实单位的后验概率约 {_pct(lfdr, 1)}；"
             f"被标记单位的平均误判概率不超过 q = {q:.2f}。",
-            "依据是“谁作的评价”，不是满意率差距：" + "；".join(evidence)
-            + f"；满意率差距本身不构成证据（贝叶斯因子约 {gap_factor}）。",
+            "主要依据是“谁作的评价”，而非满意率差距：" + "；".join(evidence)
+            + (f"；满意率差距也指向虚高，但证据较弱（贝叶斯因子约 {gap_factor}，{gap_word}）。" if gap_counts
+               else f"；满意率差距本身不构成证据（贝叶斯因子约 {gap_factor}）。"),
             f"若这些评价不是服务对象本人作出的，它们使公布的满意率抬高约 {_points(rise)} 个百分点（95% 可信区间 "
             f"{posterior_interval(r, 'zh')}）"
             + ("——抬高很小，是因为本单位的评价本来几乎都是满意；抬高小不等于没有问题：他人代作的评价不是服务对象本人的意见"
@@ -133,8 +138,9 @@ def _who_rated_lines(r: Mapping[str, Any], zh: bool, q: float) -> list[str]:
         f"Flagged for ratings that may not be the clients' own (hierarchical model of all the evidence): "
         f"the posterior probability that the unit is honest is about {_pct(lfdr, 1)}; the flagged units' "
         f"mean probability of being honest is at most q = {q:.2f}.",
-        "The evidence is who rated, not the rate gap: " + "; ".join(evidence)
-        + f"; the rate gap by itself is no evidence (Bayes factor about {gap_factor}).",
+        "The evidence is mainly who rated, not the rate gap: " + "; ".join(evidence)
+        + (f"; the rate gap points the same way, more weakly (Bayes factor about {gap_factor}, {gap_word})."
+           if gap_counts else f"; the rate gap by itself is no evidence (Bayes factor about {gap_factor})."),
         f"If those ratings were not the clients' own, they raise the published rate by about {_points(rise)} "
         f"points (95% credible interval {posterior_interval(r, 'en')})"
         + (" — little, because nearly all of the unit's ratings are satisfied anyway; a small rise does not "

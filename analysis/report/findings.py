@@ -123,9 +123,9 @@ _T: dict[str, tuple[str, str]] = {
     ),
     "unit_gap": ("{name}（系统 {sys}，回访 {tp}）", "{name} (system {sys}, callbacks {tp})"),
     "unit_gap_who_rated": (
-        "{name}（系统 {sys}，回访 {tp}；依据是受访者说评价不是本人作出的，不是满意率差距）",
-        "{name} (system {sys}, callbacks {tp}; flagged because respondents say the ratings were not their "
-        "own, not for the rate gap)",
+        "{name}（系统 {sys}，回访 {tp}；主要依据是受访者说评价不是本人作出的，而非满意率差距）",
+        "{name} (system {sys}, callbacks {tp}; flagged mainly because respondents say the ratings were not "
+        "their own, not for the rate gap)",
     ),
     "unit_gap_inflation": (
         "{name}（系统 {sys}，回访 {tp}，估计虚高 {inf} 个百分点）",

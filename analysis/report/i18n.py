@@ -147,7 +147,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "强度按贝叶斯因子（Kass–Raftery）划分：大于 3 为中等，大于 20 为强，大于 150 为很强。各被标记单位的说明给出其全部证据、"
         "本单位样本的最小可检出虚高（更小的虚高可能存在而未被发现），以及标记不能证明什么：标记是统计证据，不是违规的证明。",
         "capped_note": "“或更高”：可信区间达到模型允许的最大虚高，真实的虚高可能更大。",
-        "who_rated_note": "“疑似非本人评价”：标记的依据是受访者说评价由他人作出或本人未评价，不是满意率差距；表中的估计虚高是这些评价"
+        "who_rated_note": "“疑似非本人评价”：标记的主要依据是受访者说评价由他人作出或本人未评价，而非满意率差距；表中的估计虚高是这些评价"
         "使公布的满意率抬高的幅度，本单位的评价本来几乎都是满意时接近 0，但抬高小不等于没有问题。",
         "or_more": "或更高",
         "verdict_status": "判定",
@@ -422,8 +422,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "statistical evidence, not proof of misconduct.",
         "capped_note": "“or more”: the credible interval reaches the largest inflation the model allows; the "
         "true inflation may be larger.",
-        "who_rated_note": "“flagged: ratings not the clients' own”: the flag rests on respondents saying someone "
-        "else rated or they never rated, not on the rate gap; the estimated inflation is how much those ratings "
+        "who_rated_note": "“flagged: ratings not the clients' own”: the flag rests mainly on respondents saying "
+        "someone else rated or they never rated, not on the rate gap; the estimated inflation is how much those ratings "
         "raise the published rate, near 0 where the unit's ratings are nearly all satisfied anyway — a small "
         "rise does not clear the unit.",
         "or_more": "or more",

@@ -460,7 +460,7 @@ def _posterior_summary(row: pd.Series) -> str:
     mechanism, _ = posterior_words(row, "en")
     if who_rated_flag(row):  # the evidence is who rated, not the rate gap: said first, the rise after
         return (
-            f"; P(inflated) {_pct(row.get('prob_inflated', np.nan))}, flagged on who rated, not the rate gap; "
+            f"; P(inflated) {_pct(row.get('prob_inflated', np.nan))}, flagged mainly on who rated, not the rate gap; "
             f"those ratings raise the published rate by "
             f"{_points(row.get('posterior_inflation', np.nan))} points (95% credible interval "
             f"{posterior_interval(row, 'en')})" + (f", likeliest: {mechanism}" if mechanism else "")

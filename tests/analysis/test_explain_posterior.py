@@ -143,10 +143,10 @@ def proxy_row(**changes) -> dict:
 
 #: What a flag on who rated says, and what it must not say (the rate gap is not its evidence).
 WHO_RATED_WORDS = {
-    "zh": ("标记为疑似非本人评价", "依据是“谁作的评价”，不是满意率差距", "满意率差距本身不构成证据", "抬高小不等于没有问题"),
+    "zh": ("标记为疑似非本人评价", "主要依据是“谁作的评价”，而非满意率差距", "满意率差距本身不构成证据", "抬高小不等于没有问题"),
     "en": (
         "Flagged for ratings that may not be the clients' own",
-        "The evidence is who rated, not the rate gap",
+        "The evidence is mainly who rated, not the rate gap",
         "the rate gap by itself is no evidence",
         "a small rise does not clear the unit",
     ),
@@ -170,6 +170,21 @@ def test_a_flag_whose_rate_gap_is_itself_evidence_is_worded_as_an_inflation(lang
     assert INFLATION_WORDS[lang][0] in text and WHO_RATED_WORDS[lang][1] not in text
 
 
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("zh", "满意率差距也指向虚高，但证据较弱（贝叶斯因子约 3.3，中等）"),
+     ("en", "the rate gap points the same way, more weakly (Bayes factor about 3.3, moderate)")],
+)  # fmt: skip
+def test_a_flag_on_who_rated_with_a_small_rise_says_the_weaker_rate_gap_points_the_same_way(lang, said):
+    """The full demo's ORG0149 kind: driven by "someone else rated", the rate gap moderate evidence too,
+    but the rise it implies +1.3 points: still a flag on who rated, and the gap is not called none."""
+    row = proxy_row(bf_rate_gap=1.19, posterior_inflation=0.013, posterior_inflation_high=0.015)
+    assert who_rated_flag(row)
+    text = " ".join(explain_unit(row, lang))
+    assert WHO_RATED_WORDS[lang][1] in text and said in text
+    assert WHO_RATED_WORDS[lang][2] not in text
+
+
 def test_a_larger_rise_from_proxy_ratings_is_not_called_small():
     text = " ".join(explain_unit(proxy_row(posterior_inflation=0.09, posterior_inflation_high=0.12), "en"))
     assert WHO_RATED_WORDS["en"][1] in text and "+9.0 points" in text
@@ -180,7 +195,7 @@ def test_the_summary_line_of_a_flag_on_who_rated_names_who_rated_first():
     from survey_app.services.analysis_service import _posterior_summary
 
     line = _posterior_summary(pd.Series(proxy_row()))
-    assert "flagged on who rated, not the rate gap" in line and ", inflation +0.0" not in line
+    assert "flagged mainly on who rated, not the rate gap" in line and ", inflation +0.0" not in line
 
 
 #: For every flag, in each language: its evidence with the Bayes factor, the strength in words, the

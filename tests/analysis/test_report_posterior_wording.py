@@ -71,8 +71,8 @@ def test_a_flag_on_who_rated_prints_as_that_in_the_tables_with_a_note(worded):
     lang, _, text, _, _ = worded
     assert text.count(WHO_STATUS[lang]) >= 2 + 1  # two tables, and the note that explains it
     note = {
-        "zh": "标记的依据是受访者说评价由他人作出或本人未评价，不是满意率差距",
-        "en": "the flag rests on respondents saying someone else rated or they never rated, not on the rate gap",
+        "zh": "标记的主要依据是受访者说评价由他人作出或本人未评价，而非满意率差距",
+        "en": "the flag rests mainly on respondents saying someone else rated or they never rated, not on the rate gap",
     }
     assert flat(note[lang]) in text
 
@@ -92,7 +92,7 @@ def test_the_findings_name_a_flag_on_who_rated_without_an_inflation(worded):
         "en": f"{who} (system",
     }
     assert said[lang] in summary
-    basis = {"zh": "依据是受访者说评价不是本人作出的，不是满意率差距", "en": "not for the rate gap"}
+    basis = {"zh": "主要依据是受访者说评价不是本人作出的，而非满意率差距", "en": "not for the rate gap"}
     assert basis[lang] in summary
     assert ("后验模型标记了" if lang == "zh" else "the posterior model flags") in summary
 
