@@ -14,14 +14,16 @@ from the study's own units (Efron-style g-modelling):
   (the honest gap: mode, recall, rating at the window — varying by unit), dk with dk1_d; a record
   rated not satisfied carries no evidence (the same law in every model). `who_rated` is answered
   self / dk / not_rated / other with per-domain shares, the last two scaled by the unit's own
-  multiplier b ~ Gamma(κ_b, 1/κ_b) (honest units differ in how often others rate for them). "Staff
-  asked for a rating" and "service never happened / not me" are beta-binomial backgrounds
-  (`analysis.unit_model.fit_background`: minimum divergence and truncated likelihood, robust to the
-  inflating minority).
+  multiplier b ~ Gamma(κ_b, 1/κ_b) (honest units differ in how often others rate for them; one
+  multiplier for both answers — two independent ones were measured and cost proxy recall, see
+  ARCHITECTURE.md — on Gauss–Laguerre nodes, `WHO_NODES`). "Staff asked for a rating" and "service
+  never happened / not me" are beta-binomial backgrounds (`analysis.unit_model.fit_background`:
+  minimum divergence and truncated likelihood, robust to the inflating minority).
 - **Inflating unit** — a component per mechanism and size: truly unsatisfied records turned to
   satisfied so that the published rate rises by δ (`coached`: citizens coached, staff ask at a raised
   rate or not at all ("silent"); `proxy`: turned records rated by someone else; `unrated`: a default
-  rating where none was given), δ on `DELTAS`; `proxy_share`: a share φ of all events rated by staff.
+  rating where none was given), δ on `DELTAS` (every 5 points up to 50); `proxy_share`: a share φ of
+  all events rated by staff.
   A turned record's callback answer is that of a truly unsatisfied client; its `who_rated` answer
   follows `TURNED_WHO` (the fixtures' and field's figures — an assumption about the alternative).
 - **Mixing weights** over the components and the honest share π0 by EM (NPMLE on the grid of
@@ -30,7 +32,9 @@ from the study's own units (Efron-style g-modelling):
   raised to the largest value the data do not reject (one-sided profile likelihood at `pi0_level`):
   a conservative π0, never below what the data support.
 - **Per unit**: lfdr = P(honest | data), Sun & Cai's rule (flag the smallest lfdr while their mean
-  ≤ q) with a per-unit floor (`LFDR_FLOOR`: only units with lfdr ≤ 0.5), the posterior median inflation (points of the published rate) and a credible interval, and the
+  ≤ q) with a per-unit floor (`LFDR_FLOOR`: only units with lfdr ≤ 0.5), the posterior median inflation
+  (points of the published rate) and a credible interval — read off a continuous law: each component's
+  mass spread over the stretch of sizes its grid point stands for (`_inflation_cells`) — and the
   log Bayes factors of each piece of evidence against the unit's most probable inflating component
   (`bf_*` columns; `driver` is the largest).
 
@@ -46,7 +50,12 @@ Likewise π0 is raised at the 97.5% profile bound for verdicts and at 90% for sc
 
 Insufficient evidence (fewer than `min_respondents` answering respondents, or at most `min_events`
 rated events) is neither flagged nor cleared: lfdr NaN. Everything is vectorised over a grid of
-(p, e, b) per domain; a 60-unit study takes about a second of CPU.
+(p, e, b) per domain (components whose records all answer who_rated as honest ones integrate the
+answers and who_rated apart); a 60-unit study takes 1–2 s of CPU on one BLAS thread.
+
+`MODEL_VERSION` numbers the model's output for the same data; a report's build records it, so a later
+release knows which verdicts it can rebuild (2: the who_rated multiplier on Gauss–Laguerre nodes,
+sizes up to 50 points and the continuous median and interval).
 """
 
 from __future__ import annotations
@@ -71,7 +80,9 @@ WHO = ("self", "dk", "not_rated", "other")
 #: figures. The alternative's shape — a wrong one costs power, it is not what the honest null rests on.
 TURNED_WHO = {"proxy": (0.05, 0.10, 0.25, 0.60), "unrated": (0.05, 0.15, 0.75, 0.05)}
 #: Inflation sizes (points of the published rate) of the turned-record mechanisms.
-DELTAS = (0.05, 0.10, 0.15, 0.20, 0.30)
+#: Every 5 points up to 50: the demo plants inflation of 18–45 points, which a grid ending at 30 could
+#: only call "30 or more"; each size stands for the cell halfway to its neighbours (`_inflation_cells`).
+DELTAS = (0.05, 0.10, 0.15, 0.20, 0.25, 0.30, 0.35, 0.40, 0.45, 0.50)
 #: Shares of all events rated by staff (proxy rating, 代评).
 PROXY_SHARES = (0.10, 0.20, 0.30, 0.50)
 #: "Staff asked for a rating" in a coaching unit (besides "silent": at the honest rate).
@@ -87,9 +98,17 @@ P_GRID = np.linspace(0.0025, 0.9975, 200)
 P_COARSE = np.linspace(0.0025, 0.9975, 34)
 _LEFT = np.clip(np.searchsorted(P_COARSE, P_GRID, side="right") - 1, 0, P_COARSE.size - 2)
 _FRACTION = (P_GRID - P_COARSE[_LEFT]) / (P_COARSE[_LEFT + 1] - P_COARSE[_LEFT])
-E_NODES, B_NODES = 6, 8
+E_NODES = 6
+#: Gauss–Laguerre nodes of the who_rated multiplier. The 8 equal-probability quantile nodes it had miss
+#: the Gamma's upper tail: they put the honest likelihood of a unit with many "someone else rated"
+#: answers too low (log −0.3 at 5 such answers of 16 with κ = 5, −2.0 at 10), which the generalised
+#: Gauss–Laguerre rule, exact for the Gamma's moments up to the 11th with 6 nodes, gets right to 0.02.
+WHO_NODES = 6
 #: Least over-dispersion of the who_rated multiplier b ~ Gamma(κ_b, 1/κ_b): κ_b ≤ this (CV ≥ 0.2).
 WHO_SHAPE_MAX = 25.0
+#: The version of this model's output for the same data (recorded with a report's build). 2: the who_rated
+#: multiplier on Gauss–Laguerre nodes; inflation sizes every 5 points up to 50, read continuously.
+MODEL_VERSION = 2
 EVIDENCE = ("level", "rate_gap", "rated_by_other", "not_rated", "staff_asked", "service_denied")
 
 
@@ -253,9 +272,15 @@ def _fit_beta_binomial(k, n, weight, domains, low=2.0, high=5000.0) -> tuple[dic
     return {str(d): float(v) for d, v in zip(names, means, strict=True)}, float(np.exp(fit.x[-1]))
 
 
-def _gamma_nodes(shape: float, count: int = B_NODES) -> np.ndarray:
-    nodes = stats.gamma.ppf((np.arange(count) + 0.5) / count, shape, scale=1 / shape)
-    return nodes / nodes.mean()
+def _gamma_nodes(shape: float, count: int = WHO_NODES) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and log weights of the generalised Gauss–Laguerre rule for b ~ Gamma(shape, 1/shape), by
+    Golub–Welsch (the eigen-decomposition of the Laguerre polynomials' Jacobi matrix: what
+    `scipy.special.roots_genlaguerre` computes, at a hundredth of its cost for four nodes)."""
+    i = np.arange(count)
+    jacobi = np.diag(2.0 * i + shape) + np.diag(np.sqrt(i[1:] * (i[1:] + shape - 1.0)), 1)
+    x, vectors = np.linalg.eigh(jacobi, UPLO="U")
+    w = vectors[0] ** 2
+    return x / shape, np.log(w / w.sum())
 
 
 def _who_probs(shares: tuple[float, float, float], b: np.ndarray) -> np.ndarray:
@@ -292,15 +317,14 @@ def _fit_who(table: pd.DataFrame, weight: np.ndarray, signs: dict[str, Backgroun
         )
         for d in names
     }
-    logs = {str(d): None for d in names}
 
     def loss(log_shape: float) -> float:
-        b = _gamma_nodes(float(np.exp(log_shape)))
+        b, log_w = _gamma_nodes(float(np.exp(log_shape)))
         value = 0.0
         for j, d in enumerate(names):
             mine = index == j
-            logs[str(d)] = np.log(np.clip(_who_probs(shares[str(d)], b), 1e-300, None))
-            value -= float(weight[mine] @ (_lse(counts[mine] @ logs[str(d)], 1) - np.log(b.size)))
+            logs = np.log(np.clip(_who_probs(shares[str(d)], b), 1e-300, None))
+            value -= float(weight[mine] @ _lse(counts[mine] @ logs + log_w[None, :], 1))
         return value
 
     fitted = float(
@@ -349,16 +373,20 @@ def _lse(values: np.ndarray, axis: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Nodes:
-    """One domain's integration nodes: the honest gap e (Beta quantiles) and the who multiplier b."""
+    """One domain's integration nodes: the honest gap e (Beta quantiles, equal weights) and the who
+    multiplier b (Gauss–Laguerre); `log_weight` is that of every (e, b) node in the order of
+    `_cell_logs`' columns."""
 
     e: np.ndarray
     b: np.ndarray
+    log_weight: np.ndarray
 
     @classmethod
     def of(cls, h: Honest, d: str) -> _Nodes:
         mu, kappa = h.gap_mean[d], h.gap_conc
         e = stats.beta.ppf((np.arange(E_NODES) + 0.5) / E_NODES, mu * kappa, (1 - mu) * kappa)
-        return cls(e, _gamma_nodes(h.who_shape))
+        b, log_w = _gamma_nodes(h.who_shape)
+        return cls(e, b, np.tile(log_w, e.size) - np.log(e.size))
 
 
 def _cell_logs(h: Honest, d: str, c: Component, nodes: _Nodes, groups: np.ndarray | None) -> np.ndarray:
@@ -392,10 +420,36 @@ def _cell_logs(h: Honest, d: str, c: Component, nodes: _Nodes, groups: np.ndarra
     return np.log(np.clip(cells, 1e-300, None))
 
 
+#: Components whose every record answers who_rated with the unit's own (honest) shares: given (p, e, b)
+#: an interview's likelihood is (answer | p, e) × (who_rated | b), so the integral over the nodes is a
+#: product of two small ones.
+SEPARABLE = ("honest", "silent", "coached")
+
+
+def _separable_inner(h: Honest, d: str, c: Component, nodes: _Nodes, counts: np.ndarray) -> np.ndarray:
+    """`_cell_logs`' integral over (e, b) for a `SEPARABLE` component, shape (units, P_COARSE):
+    log E_e[P(answers | p, e)] + log E_b[P(who_rated answers | b)] — equal to the joint grid's, at a
+    fraction of its cost."""
+    p = P_COARSE[:, None]
+    e = nodes.e[None, :]
+    dk1, f0, dk0 = h.dk1[d], h.sat0[d], h.dk0[d]
+    c1 = np.stack(np.broadcast_arrays((1 - dk1) * (1 - e), (1 - dk1) * e, dk1 + 0 * e))  # (3, 1, E)
+    c0 = np.array([(1 - dk0) * f0, (1 - dk0) * (1 - f0), dk0])[:, None, None]
+    tau = 0 * p if c.mechanism == "honest" else c.size / (p + c.size)
+    answers = np.log(np.clip((1 - tau) * c1 + tau * c0, 1e-300, None)).reshape(3, -1)  # (3, P · E)
+    by_answer = counts[:, :12].reshape(len(counts), 3, 4).sum(axis=2)
+    inner = _lse((by_answer @ answers).reshape(len(counts), P_COARSE.size, -1), 2) - np.log(e.size)
+    by_who = counts[:, :12].reshape(len(counts), 3, 4).sum(axis=1) + counts[:, 12:]
+    who = np.log(np.clip(_who_probs(h.who[d], nodes.b), 1e-300, None))
+    b_weight = nodes.log_weight[: nodes.b.size] + np.log(e.size)
+    return inner + _lse(by_who @ who + b_weight[None, :], 1)[:, None]
+
+
 def _census_logs(h: Honest, d: str, c: Component, S: np.ndarray, N: np.ndarray) -> np.ndarray:
     """log P(S of N | p) + log prior(p) on the fine p grid, shape (units, P): the census under c."""
     rm, rc = h.rate_mean[d], h.rate_conc
-    log_prior = stats.beta.logpdf(P_GRID, rm * rc, (1 - rm) * rc)
+    # the Beta density up to its constant (normalised on the grid below)
+    log_prior = special.xlogy(rm * rc - 1, P_GRID) + special.xlog1py((1 - rm) * rc - 1, -P_GRID)
     if c.mechanism == "honest":
         q = P_GRID
     elif c.mechanism == "proxy_share":
@@ -459,7 +513,9 @@ def _unit_loglik(
     The interviews' likelihood depends on the true rate p only through the share of turned records, a
     smooth function: it is computed on a coarse p grid and interpolated onto the census's fine grid.
     Without `groups` the signs' counts (staff asked, service denied) are in L too. Components that
-    differ only in the signs (coached at several asking rates) share their grid computation."""
+    differ only in the signs (coached at several asking rates) share their grid computation; those
+    whose records all answer who_rated by the unit's own multipliers (`SEPARABLE`) integrate the
+    answers over e and who_rated over the multipliers apart (`_separable_inner`)."""
     counts = table[CELL_COLUMNS].to_numpy(float)
     if groups is not None:
         counts = counts @ groups
@@ -475,10 +531,13 @@ def _unit_loglik(
             key = ("silent" if c.mechanism == "coached" else c.mechanism, c.size)
             if key not in done:
                 census = _census_logs(h, str(d), c, S[rows], N[rows])
-                grid = (counts[rows] @ _cell_logs(h, str(d), c, nodes, groups)).reshape(
-                    len(rows), P_COARSE.size, -1
-                )
-                inner = _lse(grid, 2) - np.log(grid.shape[2])
+                if groups is None and c.mechanism in SEPARABLE:
+                    inner = _separable_inner(h, str(d), c, nodes, counts[rows])
+                else:
+                    grid = (counts[rows] @ _cell_logs(h, str(d), c, nodes, groups)).reshape(
+                        len(rows), P_COARSE.size, -1
+                    )
+                    inner = _lse(grid + nodes.log_weight, 2)
                 fine = inner[:, _LEFT] * (1 - _FRACTION) + inner[:, _LEFT + 1] * _FRACTION
                 done[key] = (_lse(fine + census, 1), _lse(census, 1))
             L[rows, k], C[rows, k] = done[key]
@@ -648,17 +707,68 @@ def sun_cai(lfdr: pd.Series, q: float = 0.10, max_lfdr: float = 1.0) -> pd.Serie
     return flags & (lfdr <= max_lfdr)
 
 
-def _inflation_sizes(comps: Sequence[Component], table: pd.DataFrame) -> np.ndarray:
-    """Points of the published rate each component adds, per unit: δ, or for proxy rating of a share φ
-    of all events φ(1 − p) with p = (r − φ)/(1 − φ) the unit's rate before it."""
-    rate = (table["S"] / table["N"].clip(lower=1)).to_numpy()[:, None]
-    out = np.zeros((len(table), len(comps)))
+def _proxy_points(phi: np.ndarray | float, rate: np.ndarray) -> np.ndarray:
+    """Points of the published rate `rate` that proxy rating of a share φ of all events adds: φ(1 − p)
+    with p = (r − φ)/(1 − φ) the unit's rate before it."""
+    return np.clip(phi * (1 - rate) / (1 - phi), 0, phi)
+
+
+def _cell_edges(grid: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """The stretch of sizes each point of a grid stands for: halfway to its neighbours (the first from
+    halfway to zero), the last ending at the grid's largest — nothing beyond what the model allows."""
+    g = np.asarray(grid, float)
+    mids = (g[1:] + g[:-1]) / 2
+    return np.append(g[0] / 2, mids), np.append(mids, g[-1])
+
+
+def _inflation_cells(comps: Sequence[Component], table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(low, high), shape (units, K): the stretch of inflation (points of the published rate) each
+    component stands for per unit — its grid point's cell (`_cell_edges`) of δ, or of φ mapped through
+    `_proxy_points`; the honest component is the point 0. The components are a grid over a continuous
+    law of inflation (the NPMLE's), so a component's posterior mass is spread evenly over its cell:
+    the posterior median and interval are read off a continuous distribution, not the grid's points."""
+    rate = (table["S"] / table["N"].clip(lower=1)).to_numpy()
+    low, high = np.zeros((len(table), len(comps))), np.zeros((len(table), len(comps)))
+    edges = {
+        "delta": dict(zip(DELTAS, zip(*_cell_edges(DELTAS), strict=True), strict=True)),
+        "phi": dict(zip(PROXY_SHARES, zip(*_cell_edges(PROXY_SHARES), strict=True), strict=True)),
+    }
     for k, c in enumerate(comps):
+        if c.mechanism == "honest":
+            continue
         if c.mechanism == "proxy_share":
-            out[:, k] = np.clip(c.size * (1 - rate[:, 0]) / (1 - c.size), 0, c.size)
+            lo, hi = edges["phi"].get(c.size, (c.size, c.size))
+            low[:, k], high[:, k] = _proxy_points(lo, rate), _proxy_points(hi, rate)
         else:
-            out[:, k] = c.size
-    return out
+            low[:, k], high[:, k] = edges["delta"].get(c.size, (c.size, c.size))
+    return low, high
+
+
+def _mixture_quantiles(
+    mass: np.ndarray, low: np.ndarray, high: np.ndarray, probs: Sequence[float]
+) -> np.ndarray:
+    """Quantiles `probs` of a mixture of uniform laws on [low, high] (points where low = high) with
+    weights `mass` (summing to one): its CDF is piecewise linear between the cells' ends, with a jump
+    at each point."""
+    width = high - low
+    points = width <= 1e-12
+    ends = np.unique(np.concatenate([low, high]))
+
+    def cdf(x: np.ndarray, inclusive: bool) -> np.ndarray:
+        inside = np.clip((x[:, None] - low[None, :]) / np.where(points, 1.0, width)[None, :], 0, 1)
+        at = (x[:, None] >= low[None, :]) if inclusive else (x[:, None] > low[None, :])
+        return np.where(points[None, :], at, inside) @ mass
+
+    after, before = cdf(ends, True), cdf(ends, False)  # at each end with and without its point mass
+    out = []
+    for q in probs:  # the first end the CDF reaches q at; before it, the CDF rises linearly
+        j = min(int(np.searchsorted(after, q - 1e-12)), len(ends) - 1)
+        if j == 0 or q > before[j] or before[j] <= after[j - 1]:
+            out.append(ends[j])
+            continue
+        share = np.clip((q - after[j - 1]) / (before[j] - after[j - 1]), 0.0, 1.0)
+        out.append(ends[j - 1] + share * (ends[j] - ends[j - 1]))
+    return np.array(out)
 
 
 def _group_matrix(kind: str) -> np.ndarray:
@@ -697,18 +807,22 @@ def posterior_table(
     out["lfdr"] = lfdr
     out["prob_inflated"] = 1 - lfdr
     out["flagged"] = sun_cai(lfdr, q, max_lfdr)
-    sizes = _inflation_sizes(comps, surveyed)
-    quantiles = np.array([[(1 - level) / 2, 0.5, 1 - (1 - level) / 2]] * len(surveyed))
-    for i in range(len(surveyed)):  # the posterior over inflation is discrete: its quantiles are sizes
-        order = np.argsort(sizes[i], kind="stable")
-        cdf = np.cumsum(post[i, order])
-        at = np.minimum(np.searchsorted(cdf, quantiles[i]), len(order) - 1)
-        quantiles[i] = sizes[i, order][at]
+    cell_low, cell_high = _inflation_cells(comps, surveyed)
+    probs = ((1 - level) / 2, 0.5, 1 - (1 - level) / 2)
+    quantiles = np.array(
+        [_mixture_quantiles(post[i], cell_low[i], cell_high[i], probs) for i in range(len(surveyed))]
+    ).reshape(len(surveyed), 3)
     low, median, high = quantiles.T
+    # capped: the interval reaches the cell of the largest inflation any component allows the unit, so
+    # the data do not bound it below that largest; its upper end is then that largest, read "or more"
+    top = np.argmax(cell_high, axis=1)
+    rows = np.arange(len(surveyed))
+    reach = high >= np.minimum(cell_low[rows, top], cell_high[rows, top] - 1e-9) - 1e-12
+    high = np.where(reach, cell_high[rows, top], high)
     for name, values in (("inflation", median), ("inflation_low", low), ("inflation_high", high)):
         out[name] = pd.Series(values, index=surveyed.index).reindex(table.index)
         out.loc[~eligible, name] = np.nan
-    capped = pd.Series(high >= sizes.max(axis=1) - 1e-12, index=surveyed.index)
+    capped = pd.Series(reach, index=surveyed.index)
     out["inflation_capped"] = capped.reindex(table.index, fill_value=False) & eligible
     best = 1 + np.argmax(post[:, 1:], axis=1)
     out["mechanism"] = pd.Series([comps[k].label for k in best], index=surveyed.index).reindex(table.index)

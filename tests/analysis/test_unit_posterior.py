@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import integrate, special, stats
 
 from analysis import unit_posterior as up
 from analysis.errors import AnalysisError
@@ -123,16 +124,94 @@ def test_the_inflation_estimate_lies_within_its_own_credible_interval_for_every_
     ).all()
 
 
-def test_an_interval_whose_upper_end_is_the_largest_inflation_the_components_allow_is_open_ended(plus20):
-    # rates near 85% here: no proxy share adds more than the largest turned share, 30 points
-    _, table = plus20
+def test_an_interval_that_reaches_the_largest_inflation_the_components_allow_is_open_ended(monkeypatch):
+    # with sizes only up to 10 points, a unit inflating by 20 has its interval reach the top size's cell:
+    # the data do not bound it below the model's largest, so its upper end is that largest, "or more"
+    monkeypatch.setattr(up, "DELTAS", (0.05, 0.10))
+    study = simulate(SCENARIOS["inflate_+20"], 0)
+    table = up.posterior(study.frame, study.interviews, census_level=True)
     rated = table.dropna(subset=["lfdr"])
-    largest = max(c.size for c in up.components() if c.mechanism != "proxy_share")
     capped = rated["inflation_capped"]
     assert capped.any() and not capped.all()
-    assert (rated.loc[capped, "inflation_high"] == largest).all()
-    assert (rated.loc[~capped, "inflation_high"] < largest).all()
+    # the largest any component allows each unit: 10 points, or proxy rating of half its events
+    evidence = up.unit_evidence(study.frame, study.interviews).loc[rated.index]
+    low, high = up._inflation_cells(up.components(), evidence)
+    top = np.argmax(high, axis=1)
+    largest = pd.Series(high.max(axis=1), index=rated.index)
+    top_cell = pd.Series(low[np.arange(len(top)), top], index=rated.index)
+    assert (rated.loc[capped, "inflation_high"] == largest[capped]).all()
+    assert (rated.loc[~capped, "inflation_high"] < top_cell[~capped]).all()
     assert not table.loc[table["lfdr"].isna(), "inflation_capped"].any()
+
+
+def test_the_inflation_sizes_reach_the_largest_the_demo_plants_in_steps_of_at_most_five_points():
+    # the demo plants 18–45 points; a grid that stopped at 30 could only say "30 or more"
+    assert max(up.DELTAS) >= 0.45
+    assert np.diff((0.0, *up.DELTAS)).max() <= 0.05 + 1e-12
+
+
+def test_each_size_stands_for_the_stretch_halfway_to_its_neighbours_and_none_beyond_the_largest():
+    low, high = up._cell_edges((0.05, 0.10, 0.20))
+    np.testing.assert_allclose(low, [0.025, 0.075, 0.15])
+    np.testing.assert_allclose(high, [0.075, 0.15, 0.20])
+
+
+def test_quantiles_of_the_inflation_posterior_are_read_off_a_continuous_law_with_a_point_at_zero():
+    # half the mass honest (0), half spread evenly over 10–20 points
+    mass, low, high = np.array([0.5, 0.5]), np.array([0.0, 0.10]), np.array([0.0, 0.20])
+    np.testing.assert_allclose(
+        up._mixture_quantiles(mass, low, high, (0.25, 0.5, 0.75, 0.975)), [0, 0, 0.15, 0.195]
+    )
+    # all of it in one cell: the interval is the middle 95% of that cell, not one point
+    np.testing.assert_allclose(
+        up._mixture_quantiles(
+            np.array([0.0, 1.0]), np.array([0.0, 0.275]), np.array([0.0, 0.30]), (0.025, 0.5, 0.975)
+        ),
+        [0.275625, 0.2875, 0.299375],
+    )
+
+
+@pytest.mark.parametrize("shape", [0.3, 1.0, 5.0, 25.0, 200.0])
+def test_the_who_rated_multipliers_nodes_integrate_the_gamma_moments_exactly(shape):
+    # n generalised Gauss–Laguerre nodes are exact for the moments E[b^k], k < 2n, of Gamma(κ, 1/κ)
+    nodes, log_weights = up._gamma_nodes(shape)
+    weights = np.exp(log_weights)
+    for k in range(2 * up.WHO_NODES):
+        exact = np.exp(special.gammaln(shape + k) - special.gammaln(shape) - k * np.log(shape))
+        assert np.isclose(weights @ nodes**k, exact, rtol=1e-8), k
+
+
+def test_a_gamma_multipliers_nodes_reach_its_upper_tail_where_equal_probability_quantiles_did_not():
+    # the honest likelihood of 5 "someone else rated" answers of 16 at a 2% share, κ = 5: the eight
+    # quantile nodes the model had put it e^0.28 too low, so honest units with many such answers looked
+    # more suspect than they are
+    shape, m, k, share = 5.0, 16, 5, 0.02
+
+    def likelihood(b):
+        b = np.minimum(b, 40.0)
+        return np.exp(special.xlogy(k, share * b) + special.xlog1py(m - k, -share * b))
+
+    def density(b):
+        return likelihood(b) * stats.gamma.pdf(b, shape, scale=1 / shape)
+
+    exact = integrate.quad(density, 0, 60, limit=500, points=[0.01, 0.1, 1, 3])[0]
+    nodes, log_weights = up._gamma_nodes(shape)
+    assert abs(np.log(np.exp(log_weights) @ likelihood(nodes) / exact)) < 0.01
+    quantiles = stats.gamma.ppf((np.arange(8) + 0.5) / 8, shape, scale=1 / shape)
+    assert np.log(likelihood(quantiles / quantiles.mean()).mean() / exact) < -0.2
+
+
+def test_components_whose_records_answer_who_rated_as_honest_ones_integrate_apart_to_the_same_likelihood(
+    plus20, monkeypatch
+):
+    study, _ = plus20
+    evidence = up.unit_evidence(study.frame, study.interviews)
+    fitted = up.fit(evidence, census_level=False)
+    surveyed = evidence[evidence["interviews"] > 0]
+    apart, _ = up._unit_loglik(fitted.honest, fitted.components, surveyed, False)
+    monkeypatch.setattr(up, "SEPARABLE", ())
+    joint, _ = up._unit_loglik(fitted.honest, fitted.components, surveyed, False)
+    np.testing.assert_allclose(apart, joint, rtol=0, atol=1e-9)
 
 
 def test_every_flag_names_the_evidence_that_drives_it(plus20):
