@@ -153,16 +153,23 @@ def _small_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, o
     return folder / "demo.db", folder / "out", result
 
 
+def copy_small_demo(small_demo: tuple[Path, Path, object], folder: Path) -> Database:
+    """A copy of the small demo (`_small_demo`) in `folder`: its database and out folder, the copy's frame
+    file the copied one. A module that only reads the study may share one (a module-scoped fixture)."""
+    source, out, _ = small_demo
+    target = folder / "demo.db"
+    shutil.copy(source, target)
+    shutil.copytree(out, folder / "out")
+    database = open_database(str(target))
+    with database.engine.begin() as conn:
+        conn.execute(update(Frame).values(source_path=str(folder / "out" / "demo-frame.csv")))
+    return database
+
+
 @pytest.fixture
 def demo_db(_small_demo, tmp_path: Path) -> Database:
     """A private copy of the small demo study (SQLite), free to tamper with."""
-    source, out, _ = _small_demo
-    target = tmp_path / "demo.db"
-    shutil.copy(source, target)
-    shutil.copytree(out, tmp_path / "out")
-    database = open_database(str(target))
-    with database.engine.begin() as conn:  # the copy's frame file is the copied one
-        conn.execute(update(Frame).values(source_path=str(tmp_path / "out" / "demo-frame.csv")))
+    database = copy_small_demo(_small_demo, tmp_path)
     yield database
     database.dispose()
 
