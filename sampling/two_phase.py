@@ -19,8 +19,8 @@ and its k_h are fixed by the other units' data, independent of h's own sample.
 
 **Phase-2 allocation**: each selected unit's need is fixed before phase 1 — the cases its planned
 completes lack to detect δ (``sampling.power``) — and the budget is shared in proportion to need
-among the selected units, at most the records the unit has left. So a unit's k_h depends on its own
-data only through being selected.
+among the selected units, at most the records the unit has left; or (``allocation="equal"``) in equal
+parts, at most the records left. So a unit's k_h depends on its own data only through being selected.
 
 **Phase-2 draw** (seeded, recorded): within each selected stratum, the units not drawn in phase 1
 (main sample and every reserve replicate) are ordered by Philox4x64-10 keyed (seed₂, K("phase2:" +
@@ -99,6 +99,9 @@ class PhaseTwoRule(BaseModel):
     threshold: float = 2.0  # nats of log likelihood ratio
     # evidence rule: a unit whose score already reaches this (nats) is decided and gets no phase 2
     ceiling: float | None = None
+    # how the budget is shared among the selected units: in proportion to their planned need (the
+    # first rule's; stored designs without the field), or in equal parts (capped by the records left)
+    allocation: Literal["need", "equal"] = "need"
 
     def decide(self, evidence: pd.DataFrame, counts: pd.DataFrame | None, audited: list[str]) -> pd.DataFrame:
         """Per stratum: ``selected`` (phase 2 or not) and, for the evidence rule, ``score`` and the
@@ -214,16 +217,23 @@ def planned_need(evidence: pd.DataFrame, rule: PhaseTwoRule, audited: list[str])
 
 
 def phase_two_allocation(
-    evidence: pd.DataFrame, selected: pd.Series, need: pd.Series, budget: int
+    evidence: pd.DataFrame,
+    selected: pd.Series,
+    need: pd.Series,
+    budget: int,
+    share: Literal["need", "equal"] = "need",
 ) -> pd.Series:
     """k_h: the budget in proportion to need among the selected units, never more than a unit needs;
-    what the needs leave over goes to the selected units' remaining records in proportion to them."""
+    what the needs leave over goes to the selected units' remaining records in proportion to them.
+    ``share="equal"``: equal parts instead (``equal_allocation``; ``need`` is not read)."""
     if budget < 0:
         raise DesignError(f"the phase-2 budget must be ≥ 0 (got {budget})")
     k = pd.Series(0, index=evidence.index, dtype="int64")
     chosen = evidence.index[selected.reindex(evidence.index).fillna(False).to_numpy(bool)]
     if len(chosen) == 0 or budget == 0:
         return k
+    if share == "equal":
+        return equal_allocation(evidence, chosen, budget)
     wants = need.reindex(chosen).fillna(0).astype("int64")
     first = min(budget, int(wants.sum()))
     if first > 0:
@@ -232,6 +242,31 @@ def phase_two_allocation(
     rest = min(budget - first, int(room.sum()))
     if rest > 0:
         k[chosen] += allocate(room.astype("int64"), rest, method="proportional")
+    return k
+
+
+def equal_allocation(evidence: pd.DataFrame, chosen: pd.Index, budget: int) -> pd.Series:
+    """k_h: the budget in equal parts among the ``chosen`` strata, none above the records it has left
+    (N_h − M_h); what a full stratum cannot take is shared equally by the others, and the last few cases
+    go one each in stratum order. Why: the need-proportional share gives the fewest cases to the units
+    with the highest published rates — the ones an inflating unit's census makes high — so a design whose
+    verdict reads every unit's answers can prefer equal parts. Like the need, k_h depends on a unit's own
+    phase-1 answers only through its being chosen (the Rao–Blackwell weights need that)."""
+    k = pd.Series(0, index=evidence.index, dtype="int64")
+    room = (evidence.loc[chosen, "N_h"] - evidence.loc[chosen, "M_h"]).clip(lower=0).astype("int64")
+    left = int(budget)
+    active = [key for key in chosen if room[key] > 0]
+    while left > 0 and active:
+        each = left // len(active)
+        if each == 0:
+            for key in active[:left]:
+                k[key] += 1
+            break
+        for key in active:
+            add = min(each, int(room[key] - k[key]))
+            k[key] += add
+            left -= add
+        active = [key for key in active if k[key] < room[key]]
     return k
 
 
@@ -516,6 +551,7 @@ __all__ = [
     "PhaseTwoRule",
     "combination_p_values",
     "draw_phase_two",
+    "equal_allocation",
     "evidence_table",
     "honest_rate",
     "phase_two_allocation",

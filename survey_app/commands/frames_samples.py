@@ -373,6 +373,13 @@ def sample_verify(ctx: _Context, study: str) -> None:
     help="Evidence rule: estimate its constants from this previous study (default: built-in constants).",
 )
 @click.option("--no-level", is_flag=True, help="Evidence rule: the published level is no evidence.")
+@click.option(
+    "--allocation",
+    type=click.Choice(["need", "equal"]),
+    default="need",
+    show_default=True,
+    help="Share the budget among the selected units in proportion to their planned need, or equally.",
+)
 @user_option
 @pass_ctx
 def sample_phase2(
@@ -388,6 +395,7 @@ def sample_phase2(
     ceiling: float | None,
     constants_from: str | None,
     no_level: bool,
+    allocation: str,
     user: str | None,
 ) -> None:
     """Two-phase sampling: send BUDGET more cases to the units phase 1 could not clear."""
@@ -400,7 +408,7 @@ def sample_phase2(
         )
     if top and threshold is not None:
         raise click.UsageError("give --top or --threshold, not both.")
-    rule: dict = {"inflation": inflation, "level": level, "kind": kind}
+    rule: dict = {"inflation": inflation, "level": level, "kind": kind, "allocation": allocation}
     if threshold is not None:
         rule.update(select="threshold", threshold=threshold)
     elif top:

@@ -165,7 +165,9 @@ def draw_phase_two(
         counts = category_counts(data[["stratum", "category"]], evidence.index)
     decision = rules.decide(evidence, counts, audited)
     selected = decision["selected"]
-    allocation = phase_two_allocation(evidence, selected, planned_need(evidence, rules, audited), budget)
+    allocation = phase_two_allocation(
+        evidence, selected, planned_need(evidence, rules, audited), budget, rules.allocation
+    )
     record = {
         "seed": int(sampling.selection.check_seed(seed)),
         "budget": int(budget),
@@ -294,7 +296,7 @@ def verify_phase_two(session: Session, study: Study, design: SampleDesign) -> tu
             f"stratum {first!r}, the stored decision does not"
         )
     allocation = phase_two_allocation(
-        full, selected, planned_need(full, rules, record["audited"]), record["budget"]
+        full, selected, planned_need(full, rules, record["audited"]), record["budget"], rules.allocation
     )
     derived = {str(k): int(v) for k, v in allocation.items() if v > 0}
     if derived != record["allocation"]:

@@ -26,7 +26,7 @@ as in `bench_oracle_bound`). `--bias` draws phase 1 and 2 again and again from o
 and prints the headline's bias under the Rao–Blackwell weights of the evidence rule, the pooled
 π = (m + k)/N and phase 1 alone.
 
-**The allocation grid** (`--grid OUT.csv [FIRST:LAST] [--scenario NAME] [--designs M/J,…]`, then
+**The allocation grid** (`--grid OUT.csv [FIRST:LAST] [--scenario NAME] [--designs M/J[/equal],…]`, then
 `--grid-summary OUT.csv …`): the same +10 studies (or any `verdict_sim` scenario, e.g. an honest one),
 1,920 cases in all; one phase, and the evidence rule for each phase-1 size m (cases a unit) and J (units
 phase 2 goes to). Per design four verdicts on the same cases: Huifang's posterior (phases pooled, π0 at
@@ -313,7 +313,7 @@ def _run_design(study, scenario, order, evidence, counts, rule: PhaseTwoRule, bu
     units = evidence.index
     decision = rule.decide(evidence, counts, list(units))
     need = planned_need(evidence, rule, list(units))
-    k = phase_two_allocation(evidence, decision["selected"], need, budget)
+    k = phase_two_allocation(evidence, decision["selected"], need, budget, rule.allocation)
     take = {
         u: [
             (1, (0, int(evidence.at[u, "m"]))),
@@ -526,9 +526,7 @@ def _posterior_variants(study, cases: pd.DataFrame) -> dict[str, pd.Series]:
     }
 
 
-def design_grid(
-    seed: int, name: str = "inflate_+10", grid: list[tuple[int, int]] | None = None
-) -> list[dict]:
+def design_grid(seed: int, name: str = "inflate_+10", grid: list[tuple] | None = None) -> list[dict]:
     """One +10 study, 1,920 cases in all: one phase (32 a unit) and the evidence rule (top J) for every
     phase-1 size m and J of the grid; per design the oracle's and the posterior's recall and FDP, the
     units phase 2 went to and the inflating ones among them, and the posterior's hits among those."""
@@ -566,22 +564,21 @@ def design_grid(
     start = time.process_time()
     one = _called_cases(study, order, {u: [(1, (0, EVIDENCE_PER_UNIT))] for u in units})
     verdicts("one phase", EVIDENCE_PER_UNIT, 0, one, set(), start)
-    grid = grid or [(m, top) for m in GRID_FIRST for top in GRID_TOP]
-    for m in sorted({m for m, _ in grid}):
+    grid = (
+        [(*g, "need")[:3] for g in grid] if grid else [(m, t, "need") for m in GRID_FIRST for t in GRID_TOP]
+    )
+    for m in sorted({g[0] for g in grid}):
         evidence = _design_evidence(study, scenario, order, m)
         _, counts = _phase_one(study, order, evidence)
         budget = total - int(evidence["m"].sum())
-        for top in [t for g, t in grid if g == m]:
+        for _, top, share in [g for g in grid if g[0] == m]:
             start = time.process_time()
-            rule = _rule(
-                {"kind": "evidence", "select": "top", "top": top},
-                True,
-                evidence,
-                scenario.response_rate * 0.97,
-            )
+            options = {"kind": "evidence", "select": "top", "top": top, "allocation": share}
+            rule = _rule(options, True, evidence, scenario.response_rate * 0.97)
             _, _, cases, _, decision = _run_design(study, scenario, order, evidence, counts, rule, budget)
             chosen = set(units[decision["selected"].to_numpy()])
-            verdicts(f"evidence rule, m = {m}, top J = {top}", m, top, cases, chosen, start)
+            label = f"evidence rule, m = {m}, top J = {top}" + (", equal parts" if share == "equal" else "")
+            verdicts(label, m, top, cases, chosen, start)
     return rows
 
 
@@ -755,7 +752,10 @@ def main() -> None:
         name = rest[rest.index("--scenario") + 1] if "--scenario" in rest else "inflate_+10"
         grid = None
         if "--designs" in rest:
-            grid = [tuple(int(v) for v in d.split("/")) for d in rest[rest.index("--designs") + 1].split(",")]
+            grid = [  # M/J or M/J/equal
+                tuple(int(v) if v.isdigit() else v for v in d.split("/"))
+                for d in rest[rest.index("--designs") + 1].split(",")
+            ]
         for seed in seed_range(rest[1:]):
             pd.DataFrame(design_grid(seed, name, grid)).to_csv(
                 out, mode="a", header=not out.exists(), index=False

@@ -20,6 +20,7 @@ from sampling.two_phase import (
     PhaseTwoRule,
     combination_p_values,
     draw_phase_two,
+    equal_allocation,
     evidence_table,
     phase_two_allocation,
     planned_need,
@@ -163,6 +164,26 @@ def test_a_budget_larger_than_the_needs_fills_the_selected_units_records():
     selected = pd.Series({"a": True, "b": False, "c": True})
     k = phase_two_allocation(evidence, selected, pd.Series({"a": 10, "b": 0, "c": 10}), 100)
     assert int(k.sum()) == 100 and k["b"] == 0 and k["a"] >= 10 and k["c"] >= 10
+
+
+def test_equal_parts_split_the_budget_evenly_whatever_the_units_need():
+    evidence = allocation_evidence()
+    selected = pd.Series({"a": True, "b": True, "c": False})
+    k = phase_two_allocation(evidence, selected, pd.Series({"a": 200, "b": 10, "c": 50}), 101, "equal")
+    assert k.to_dict() == {"a": 51, "b": 50, "c": 0}  # the odd case goes to the first in stratum order
+
+
+def test_equal_parts_give_a_nearly_exhausted_unit_its_records_and_the_rest_to_the_others():
+    evidence = allocation_evidence()  # c has 80 records left, a and b 280 each
+    k = equal_allocation(evidence, pd.Index(["a", "b", "c"]), 300)
+    assert k.to_dict() == {"a": 110, "b": 110, "c": 80}
+    assert int(equal_allocation(evidence, pd.Index(["a", "c"]), 10_000).sum()) == 280 + 80
+
+
+def test_a_rule_stored_without_an_allocation_shares_in_proportion_to_need():
+    stored = PhaseTwoRule(response_rate=0.6).model_dump(mode="json")
+    del stored["allocation"]
+    assert PhaseTwoRule.model_validate(stored).allocation == "need"
 
 
 def test_the_phase_two_draw_takes_only_records_not_drawn_in_phase_one_and_repeats_with_its_seed():

@@ -156,6 +156,22 @@ def test_an_evidence_rule_phase_two_verifies_identical(demo_db):
     assert "phase 2 identical: 60 cases re-drawn from seed 11" in message
 
 
+def test_a_phase_two_in_equal_parts_is_stored_with_its_rule_and_verifies_identical(demo_db):
+    record = _phase_two(demo_db, rule={**EVIDENCE, "allocation": "equal"})
+    assert record["rule"]["allocation"] == "equal"
+    assert max(record["allocation"].values()) - min(record["allocation"].values()) <= 1  # 60 over 5
+    ok, message = _verify(demo_db)
+    assert ok, message
+    assert "phase 2 identical: 60 cases re-drawn from seed 11" in message
+
+
+def test_verify_notices_an_allocation_stored_with_the_other_sharing(demo_db):
+    record = _phase_two(demo_db, rule={**EVIDENCE, "allocation": "equal"})
+    _store_phase_two(demo_db, {**record, "rule": {**record["rule"], "allocation": "need"}})
+    ok, message = _verify(demo_db)
+    assert not ok and "the stored rule and evidence give stratum" in message
+
+
 def test_verify_notices_stored_phase_one_evidence_that_would_select_another_unit(demo_db):
     record = _phase_two(demo_db, rule=EVIDENCE)
     cleared = next(k for k in record["audited"] if k not in record["selected"])
@@ -206,6 +222,26 @@ def test_the_command_line_draws_an_evidence_phase_two_that_sample_verify_proves(
     drawn = CliRunner().invoke(main, [*args, "--rule", "evidence", "--top", "4", "--ceiling", "40"], env=env)
     assert drawn.exit_code == 0, drawn.output
     assert "4 of" in drawn.output and "selected by their evidence" in drawn.output
+    verified = CliRunner().invoke(main, ["--db", demo_db.url, "sample", "verify", "demo"], env={})
+    assert verified.exit_code == 0 and "phase 2 identical: 40 cases" in verified.output
+
+
+def test_the_command_line_shares_phase_two_equally_when_asked_and_sample_verify_proves_it(demo_db):
+    from click.testing import CliRunner
+
+    from survey_app.cli import main
+    from survey_app.security.passwords import hash_password
+
+    with demo_db.session() as session:
+        researcher = session.scalar(select(User).where(User.username == "researcher"))
+        researcher.password_hash = hash_password("password-res-2")
+    env = {"HUIFANG_USER": "researcher", "HUIFANG_PASSWORD": "password-res-2"}
+    args = ["--db", demo_db.url, "sample", "phase2", "demo", "--budget", "40", "--seed", "5"]
+    drawn = CliRunner().invoke(
+        main, [*args, "--rule", "evidence", "--top", "4", "--allocation", "equal"], env=env
+    )
+    assert drawn.exit_code == 0, drawn.output
+    assert "40 cases added in 4 units" in drawn.output
     verified = CliRunner().invoke(main, ["--db", demo_db.url, "sample", "verify", "demo"], env={})
     assert verified.exit_code == 0 and "phase 2 identical: 40 cases" in verified.output
 
