@@ -65,6 +65,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from survey_app.security import audit, state_log
 from survey_app.security.masking import mask_name, mask_phone
@@ -552,12 +553,13 @@ def _claim_statements(postgres: bool) -> tuple[Any, ...]:
         found = [lookup.subquery(f"l{number}") for number, (_, lookup) in enumerate(lookups)]
     first = union_all(*(select(f.c.id, f.c.s, f.c.h, f.c.p) for f in found)).subquery("candidates")
     pick = select(first).order_by(first.c.p).limit(_sql("1"))
-    if not postgres:
+    if not postgres:  # Core: its row becomes the session's case in `_loaded` (no ORM statement)
+        cases = Case.__table__
         claim = (
-            update(Case)
-            .where(Case.id == bindparam("claimed_id", type_=_INT))
+            update(cases)
+            .where(cases.c.id == bindparam("claimed_id", type_=_INT))
             .values(state="held", held_by=actor_id, held_at=now)
-            .returning(Case)
+            .returning(*_LOADED_COLUMNS)
         )
         read = select(Case.id, Case.state, Case.held_by, *audit.head_columns()).where(
             Case.id == select(pick.subquery().c.id).scalar_subquery()
@@ -598,10 +600,32 @@ def _claim_sqlite(
     audit.note_head(session, last_id, last_hash)
     if previous_state == "held" and previous_holder == actor.id:
         return session.get(Case, found_id, populate_existing=True), previous_state, previous_holder
-    claimed = session.scalars(
-        claim, {**parameters, "claimed_id": found_id}, execution_options=_REPORTED
-    ).one()
-    return claimed, previous_state, previous_holder
+    row = flushed_connection(session).execute(claim, {**parameters, "claimed_id": found_id}).one()
+    return _loaded(session, row), previous_state, previous_holder
+
+
+#: Every mapped column of a case, in the order `_loaded` reads a RETURNING row of them.
+_LOADED_ATTRIBUTES = tuple(prop.key for prop in Case.__mapper__.column_attrs)
+_LOADED_COLUMNS = tuple(Case.__mapper__.column_attrs[key].columns[0] for key in _LOADED_ATTRIBUTES)
+
+
+def _loaded(session: Session, row: Any) -> Case:
+    """The case a Core `UPDATE … RETURNING` of `_LOADED_COLUMNS` wrote, as the session's object — what
+    the ORM statement with `populate_existing` gave, without its per-statement work (issue 15): the
+    object the session already holds refreshed from the row, or a new one known to the session as
+    loaded (nothing pending: not written again)."""
+    values = dict(zip(_LOADED_ATTRIBUTES, row, strict=True))
+    held = session.identity_map.get(Case.__mapper__.identity_key_from_primary_key((values["id"],)))
+    if held is not None:
+        for key, value in values.items():
+            set_committed_value(held, key, value)
+        return held
+    case = Case.__mapper__.class_manager.new_instance()
+    for key, value in values.items():
+        set_committed_value(case, key, value)
+    make_transient_to_detached(case)
+    session.add(case)
+    return case
 
 
 def not_held(case_id: int) -> PermissionDenied:
