@@ -39,12 +39,12 @@ UNRECORDED_MODEL = 1
 
 
 def posterior_model_version() -> int:
-    """The version of the posterior unit model this release runs (`analysis.unit_posterior.MODEL_VERSION`,
-    `UNRECORDED_MODEL` while the module does not number it). A report's `report.built` entry records it:
-    a release whose model differs cannot rebuild that report's posterior verdicts, and says so."""
+    """The version of the posterior unit model this release runs (`analysis.unit_posterior.MODEL_VERSION`;
+    builds recorded before reports recorded it are `UNRECORDED_MODEL`). A report's `report.built` entry
+    records it: a release whose model differs cannot rebuild that report's posterior verdicts, and says so."""
     from analysis import unit_posterior
 
-    return int(getattr(unit_posterior, "MODEL_VERSION", UNRECORDED_MODEL))
+    return int(unit_posterior.MODEL_VERSION)
 
 
 def bayes_strength(log_bf: Any) -> str:

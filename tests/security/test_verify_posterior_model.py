@@ -77,7 +77,7 @@ def record_build_of_an_earlier_model(db, model: int | None) -> str:
 def next_model(monkeypatch) -> int:
     """This release runs a posterior model one version newer than the one that built the report."""
     newer = posterior_model_version() + 1
-    monkeypatch.setattr(unit_posterior, "MODEL_VERSION", newer, raising=False)
+    monkeypatch.setattr(unit_posterior, "MODEL_VERSION", newer)
     return newer
 
 
@@ -87,8 +87,11 @@ def test_a_build_records_its_posterior_model_version_in_its_signed_entry(demo_db
     assert reports.model_of(recorded) == posterior_model_version()
 
 
-def test_an_entry_of_a_release_before_models_were_numbered_names_the_first():
+def test_an_entry_of_a_release_before_models_were_numbered_names_the_first_which_is_not_todays():
+    """Reports built before reports recorded the model ran models that have changed since (the median, the
+    finer grid): taken as model 1, never as the model running now."""
     assert reports.model_of({"sha256": "…"}) == UNRECORDED_MODEL == 1
+    assert posterior_model_version() > UNRECORDED_MODEL
 
 
 def test_a_report_of_an_earlier_posterior_model_is_vouched_for_by_its_signed_record_in_en_and_zh(
@@ -120,7 +123,7 @@ def test_a_report_of_an_earlier_posterior_model_is_vouched_for_by_its_signed_rec
 def test_an_entry_without_a_model_version_is_taken_as_the_first_model(demo_db, monkeypatch):
     """An entry of a release before reports recorded the model: built by model 1, so a release running
     model 2 does not rebuild it either."""
-    monkeypatch.setattr(unit_posterior, "MODEL_VERSION", UNRECORDED_MODEL + 1, raising=False)
+    monkeypatch.setattr(unit_posterior, "MODEL_VERSION", UNRECORDED_MODEL + 1)
     record_build_of_an_earlier_model(demo_db, None)
     checks = verdicts(demo_db)
     assert failed(checks) == set()
