@@ -6,8 +6,9 @@ load average before and after is printed because the machine is shared and the f
 ``--profile`` writes a cProfile of the run (``demo.prof``) for finding the next hot spot.
 
 Some stages overlap (the users' hashes with the frame; half the fieldwork simulation and the whole
-analysis in forked children — the analysis beside referrals, coding and the live study, its stage
-`analysis (waited for)` only the wait): a stage's printed CPU is its own process's, the total CPU
+analysis in forked children — the analysis child importing its libraries beside the frame import and
+the draw, analysing beside referrals, coding, the live study and the parent's own report imports, its
+stage `analysis (waited for)` only the wait): a stage's printed CPU is its own process's, the total CPU
 (user + system) includes the children's, so on a quiet 2-core machine the wall time can come out below
 the CPU time. ``--old PATH`` runs a checkout of the code before a change (``PYTHONPATH=PATH``, e.g. a
 ``git worktree add --detach``) right before this one, for a comparison at the same load.
