@@ -26,9 +26,9 @@ from typing import Any
 
 
 class SameInputsSameResult:
-    """A pure function's results kept by the SHA-256 of its pickled arguments; every call gets its own
-    copy (unpickled), so no caller can change what another receives. Arguments that cannot be pickled
-    are computed every time."""
+    """A pure function's results kept by the SHA-256 of its pickled arguments; every call, the first
+    included, gets its own copy (unpickled), so no caller can change what another receives and every
+    caller receives the same objects. Arguments that cannot be pickled are computed every time."""
 
     def __init__(self, function: Callable[..., Any]) -> None:
         self.function = function
@@ -48,6 +48,10 @@ class SameInputsSameResult:
             return pickle.loads(self.kept[key])
         self.computed += 1
         result = self.function(*args, **kwargs)
-        if key is not None:
-            self.kept[key] = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-        return result
+        if key is None:
+            return result
+        self.kept[key] = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        # the first caller gets a copy too: an equal fresh result can pickle to other bytes than its copy
+        # (objects shared otherwise), and so would what a caller builds from it (verification's rendering
+        # key, a pickle of the report's content: a second verify of the same study missed its cache)
+        return pickle.loads(self.kept[key])

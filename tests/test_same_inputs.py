@@ -3,6 +3,7 @@ byte-for-byte identical arguments, computes anything else afresh, and never shar
 
 from __future__ import annotations
 
+import pickle
 import threading
 
 import pandas as pd
@@ -22,6 +23,18 @@ def test_identical_arguments_are_computed_once_and_each_caller_gets_its_own_copy
     again = memo(frame.copy(), seed=1)
     assert memo.computed == 1
     assert again["flagged"].tolist() == [False, True]
+
+
+UNIT_NAME = "上海市某某区公证处（演示）" * 4  # one string object, as a module constant is
+
+
+def test_the_first_caller_gets_a_copy_too_so_what_callers_build_from_it_pickles_alike():
+    """A fresh result may share an object with what its caller also holds (here the constant); its copy
+    does not, so without a copy for the first call a pickle of the same content would differ (as
+    verification's rendering key did between two verifies of one study)."""
+    memo = SameInputsSameResult(lambda: [UNIT_NAME])
+    built = [pickle.dumps((memo(), UNIT_NAME), protocol=pickle.HIGHEST_PROTOCOL) for _ in range(2)]
+    assert built[0] == built[1]
 
 
 def test_one_changed_value_or_keyword_is_computed_afresh():
