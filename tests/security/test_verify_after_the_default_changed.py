@@ -17,8 +17,9 @@ from survey_app.storage.models import User
 from tests.security.test_tamper_suite import failed, verdicts
 from tests.security.test_verify_settings import EARLIER_DEFAULTS, record_build_without_settings, report_entry
 
-# every verify here re-runs the analysis; identical unit-comparison inputs are computed once (conftest.py)
-pytestmark = pytest.mark.usefixtures("same_inputs_same_units")
+# every verify here re-runs the analysis; identical unit-comparison inputs are computed once (conftest.py);
+# builds recorded as an earlier release's, and their rebuilds, run on one BLAS thread (security/conftest.py)
+pytestmark = pytest.mark.usefixtures("same_inputs_same_units", "blas_on_one_thread")
 
 
 def test_a_report_built_under_the_old_default_still_verifies_after_the_default_changed(demo_db):

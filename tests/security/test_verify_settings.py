@@ -25,8 +25,9 @@ from survey_app.storage.models import User
 from tests.security.tamper import Attacker
 from tests.security.test_tamper_suite import failed, verdicts
 
-# every verify here re-runs the analysis; identical unit-comparison inputs are computed once (conftest.py)
-pytestmark = pytest.mark.usefixtures("same_inputs_same_units")
+# every verify here re-runs the analysis; identical unit-comparison inputs are computed once (conftest.py);
+# builds recorded as an earlier release's, and their rebuilds, run on one BLAS thread (security/conftest.py)
+pytestmark = pytest.mark.usefixtures("same_inputs_same_units", "blas_on_one_thread")
 
 PRINTED = "rebuilt with the settings it recorded: Γ = 2, unit verdicts by the posterior (the default)"
 
