@@ -582,10 +582,11 @@ def check_text(detail: str, lang: str) -> str:
     translated on its own, after whichever sentence precedes it."""
     if lang != "zh":
         return detail
-    from survey_app.services.verification import SETTINGS_SAID
+    from survey_app.services.verification import SETTINGS_RECORDED, SETTINGS_SAID
 
-    detail, marked, settings = detail.partition(SETTINGS_SAID)
-    said = _settings_text(settings) if marked else ""
+    rebuilt = SETTINGS_SAID in detail
+    detail, marked, settings = detail.partition(SETTINGS_SAID if rebuilt else SETTINGS_RECORDED)
+    said = _settings_text(settings, rebuilt) if marked else ""
     return (_translated(detail, CHECKS) or detail) + said
 
 
@@ -601,8 +602,9 @@ SETTINGS_WORDS = {
 _SETTINGS_PHRASE = re.compile(r"^Γ = (\S+), unit verdicts by (.+) \((.+)\)$")
 
 
-def _settings_text(settings: str) -> str:
-    """The report check's settings sentence in Chinese (`verification._settings_said`)."""
+def _settings_text(settings: str, rebuilt: bool = True) -> str:
+    """The report check's settings sentence in Chinese (`verification._settings_said`); `rebuilt`
+    False where the check rebuilt nothing with them (`verification.SETTINGS_RECORDED`)."""
 
     def phrase(text: str) -> str:
         match = _SETTINGS_PHRASE.match(text)
@@ -612,7 +614,7 @@ def _settings_text(settings: str) -> str:
         return f"Γ = {gamma}，单位判定方法：{SETTINGS_WORDS.get(method, method)}（{SETTINGS_WORDS.get(source, source)}）"
 
     recorded, _, now = settings.partition("; the study's settings are now ")
-    said = "；按报告记录的设置重新生成：" + phrase(recorded)
+    said = ("；按报告记录的设置重新生成：" if rebuilt else "；报告记录的设置：") + phrase(recorded)
     return said + ("；本调查现在的设置为 " + phrase(now) if now else "")
 
 

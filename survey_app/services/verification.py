@@ -392,7 +392,8 @@ def check_report(
             "report",
             True,
             f"this {what}: {MODEL_SAID.format(old=gap[0], new=gap[1])} its unit verdicts and the pages that "
-            f"print them cannot be rebuilt; its signed fingerprint still checks ({signed}){said}",
+            f"print them cannot be rebuilt; its signed fingerprint still checks ({signed})"
+            + _unrebuilt(said),
         )
     stamp = recorded.get("build")
     content_version, renderer_version = version.versions_of(stamp)
@@ -442,7 +443,10 @@ def check_report(
             f"release (renderer {version.RENDERER_VERSION}, content {version.CONTENT_VERSION}) cannot reproduce"
         )
     return Check(
-        "report", True, f"this {what} was {why}; its signed fingerprint still checks ({signed}){same}{said}"
+        "report",
+        True,
+        f"this {what} was {why}; its signed fingerprint still checks ({signed}){same}"
+        + (said if content is not None else _unrebuilt(said)),
     )
 
 
@@ -456,6 +460,8 @@ SOURCE_NAMES = {
 }
 #: Where the settings sentence starts in a report check's detail (`words.check_text` splits it there).
 SETTINGS_SAID = "; rebuilt with the settings it recorded: "
+#: The same sentence where nothing was rebuilt with them (another content version or posterior model).
+SETTINGS_RECORDED = "; the settings it recorded: "
 
 
 def settings_phrase(settings: AnalysisSettings) -> str:
@@ -475,6 +481,12 @@ def _settings_said(used: AnalysisSettings | None, now: AnalysisSettings | None) 
     if now is not None and now != used:
         said += f"; the study's settings are now {settings_phrase(now)}"
     return said
+
+
+def _unrebuilt(said: str) -> str:
+    """`_settings_said` for a check that rebuilt nothing: it names the recorded settings without
+    claiming a rebuild with them."""
+    return said.replace(SETTINGS_SAID, SETTINGS_RECORDED, 1)
 
 
 def _thread_count_caveat(recorded: dict) -> str:

@@ -110,6 +110,9 @@ def test_a_report_of_an_earlier_posterior_model_is_vouched_for_by_its_signed_rec
         f"{recorded['sha256'][:16]}…"
     )
     assert "byte-identical" not in report and "changed in the database" not in report
+    # nothing was rebuilt, so the settings are named as recorded, not as "rebuilt with"
+    assert "; the settings it recorded: Γ = " in report and "rebuilt with the settings" not in report
+    assert "；报告记录的设置：Γ = " in words.check_text(report, "zh")
     assert f"the flagged units it published ({flagged}) are not recomputed" in headline
     assert f"system_rate {recorded['headline']['system_rate']}" in headline  # the other figures are
     assert words.check_text(report, "zh").startswith(  # the auditor page
