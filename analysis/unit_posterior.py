@@ -16,7 +16,7 @@ from the study's own units (Efron-style g-modelling):
   self / dk / not_rated / other with per-domain shares, the last two scaled by the unit's own
   multiplier b ~ Gamma(κ_b, 1/κ_b) (honest units differ in how often others rate for them; one
   multiplier for both answers — two independent ones were measured and cost proxy recall, see
-  ARCHITECTURE.md — on Gauss–Laguerre nodes, `WHO_NODES`). "Staff asked for a rating" and "service
+  ARCHITECTURE.md). "Staff asked for a rating" and "service
   never happened / not me" are beta-binomial backgrounds (`analysis.unit_model.fit_background`:
   minimum divergence and truncated likelihood, robust to the inflating minority).
 - **Inflating unit** — a component per mechanism and size: truly unsatisfied records turned to
@@ -54,8 +54,8 @@ rated events) is neither flagged nor cleared: lfdr NaN. Everything is vectorised
 answers and who_rated apart); a 60-unit study takes 1–2 s of CPU on one BLAS thread.
 
 `MODEL_VERSION` numbers the model's output for the same data; a report's build records it, so a later
-release knows which verdicts it can rebuild (2: the who_rated multiplier on Gauss–Laguerre nodes,
-sizes up to 50 points and the continuous median and interval).
+release knows which verdicts it can rebuild (2: sizes up to 50 points, the continuous median and
+interval).
 """
 
 from __future__ import annotations
@@ -99,15 +99,14 @@ P_COARSE = np.linspace(0.0025, 0.9975, 34)
 _LEFT = np.clip(np.searchsorted(P_COARSE, P_GRID, side="right") - 1, 0, P_COARSE.size - 2)
 _FRACTION = (P_GRID - P_COARSE[_LEFT]) / (P_COARSE[_LEFT + 1] - P_COARSE[_LEFT])
 E_NODES = 6
-#: Gauss–Laguerre nodes of the who_rated multiplier. The 8 equal-probability quantile nodes it had miss
-#: the Gamma's upper tail: they put the honest likelihood of a unit with many "someone else rated"
-#: answers too low (log −0.3 at 5 such answers of 16 with κ = 5, −2.0 at 10), which the generalised
-#: Gauss–Laguerre rule, exact for the Gamma's moments up to the 11th with 6 nodes, gets right to 0.02.
-WHO_NODES = 6
+#: Equal-probability quantile nodes of the who_rated multiplier. They cut the Gamma's upper tail (the
+#: honest likelihood of 5 "someone else rated" answers of 16 at κ = 5 comes out e^−0.3 low); the exact
+#: generalised Gauss–Laguerre rule was measured and cost proxy recall (ARCHITECTURE.md, model 2).
+WHO_NODES = 8
 #: Least over-dispersion of the who_rated multiplier b ~ Gamma(κ_b, 1/κ_b): κ_b ≤ this (CV ≥ 0.2).
 WHO_SHAPE_MAX = 25.0
-#: The version of this model's output for the same data (recorded with a report's build). 2: the who_rated
-#: multiplier on Gauss–Laguerre nodes; inflation sizes every 5 points up to 50, read continuously.
+#: The version of this model's output for the same data (recorded with a report's build). 2: inflation
+#: sizes every 5 points up to 50, the median and interval read off a continuous law.
 MODEL_VERSION = 2
 EVIDENCE = ("level", "rate_gap", "rated_by_other", "not_rated", "staff_asked", "service_denied")
 
@@ -273,14 +272,10 @@ def _fit_beta_binomial(k, n, weight, domains, low=2.0, high=5000.0) -> tuple[dic
 
 
 def _gamma_nodes(shape: float, count: int = WHO_NODES) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes and log weights of the generalised Gauss–Laguerre rule for b ~ Gamma(shape, 1/shape), by
-    Golub–Welsch (the eigen-decomposition of the Laguerre polynomials' Jacobi matrix: what
-    `scipy.special.roots_genlaguerre` computes, at a hundredth of its cost for four nodes)."""
-    i = np.arange(count)
-    jacobi = np.diag(2.0 * i + shape) + np.diag(np.sqrt(i[1:] * (i[1:] + shape - 1.0)), 1)
-    x, vectors = np.linalg.eigh(jacobi, UPLO="U")
-    w = vectors[0] ** 2
-    return x / shape, np.log(w / w.sum())
+    """Nodes (equal-probability quantiles, scaled to mean 1) and their equal log weights for
+    b ~ Gamma(shape, 1/shape)."""
+    nodes = stats.gamma.ppf((np.arange(count) + 0.5) / count, shape, scale=1 / shape)
+    return nodes / nodes.mean(), np.full(count, -np.log(count))
 
 
 def _who_probs(shares: tuple[float, float, float], b: np.ndarray) -> np.ndarray:
@@ -373,9 +368,8 @@ def _lse(values: np.ndarray, axis: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Nodes:
-    """One domain's integration nodes: the honest gap e (Beta quantiles, equal weights) and the who
-    multiplier b (Gauss–Laguerre); `log_weight` is that of every (e, b) node in the order of
-    `_cell_logs`' columns."""
+    """One domain's integration nodes: the honest gap e and the who multiplier b (quantiles, equal
+    weights); `log_weight` is that of every (e, b) node in the order of `_cell_logs`' columns."""
 
     e: np.ndarray
     b: np.ndarray
@@ -771,6 +765,25 @@ def _mixture_quantiles(
     return np.array(out)
 
 
+#: Share of the inflating components' weight spread evenly over them for a unit's inflation (not its
+#: lfdr): the NPMLE puts its weight on a few sizes, so each unit's posterior over inflation sat in one
+#: size's cell and its 95% interval covered the planted inflation for 64% of the flagged inflating
+#: units at +20 points (22 units, 5 studies, ~16 respondents); half spread evenly: 100%, +10: 80 →
+#: 90%, proxy 30%: 88% either way, medians unchanged (ARCHITECTURE.md, "Unit verdicts by posterior").
+MAGNITUDE_SMOOTHING = 0.5
+
+
+def _magnitude_posterior(L: np.ndarray, w: np.ndarray, lfdr: np.ndarray) -> np.ndarray:
+    """Per unit, the posterior mass of each component for its inflation: the honest one at the unit's
+    lfdr (so the estimate agrees with the verdict), the rest shared as under weights `w` with
+    `MAGNITUDE_SMOOTHING` of their total spread evenly over the inflating components."""
+    smoothed = w.copy()
+    smoothed[1:] = (1 - MAGNITUDE_SMOOTHING) * w[1:] + MAGNITUDE_SMOOTHING * w[1:].sum() / (len(w) - 1)
+    inflating = _posterior(L, smoothed)[:, 1:]
+    inflating = inflating / np.maximum(inflating.sum(axis=1, keepdims=True), 1e-300)
+    return np.column_stack([lfdr, (1 - lfdr)[:, None] * inflating])
+
+
 def _group_matrix(kind: str) -> np.ndarray:
     """16 × g matrices that keep only part of an interview's cells (for the evidence's Bayes factors)."""
     if kind == "answer":  # record rated satisfied: answer only; the others: one cell
@@ -809,8 +822,9 @@ def posterior_table(
     out["flagged"] = sun_cai(lfdr, q, max_lfdr)
     cell_low, cell_high = _inflation_cells(comps, surveyed)
     probs = ((1 - level) / 2, 0.5, 1 - (1 - level) / 2)
+    mass = _magnitude_posterior(result.log_lik, w, post[:, 0])
     quantiles = np.array(
-        [_mixture_quantiles(post[i], cell_low[i], cell_high[i], probs) for i in range(len(surveyed))]
+        [_mixture_quantiles(mass[i], cell_low[i], cell_high[i], probs) for i in range(len(surveyed))]
     ).reshape(len(surveyed), 3)
     low, median, high = quantiles.T
     # capped: the interval reaches the cell of the largest inflation any component allows the unit, so

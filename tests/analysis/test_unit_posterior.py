@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import integrate, special, stats
 
 from analysis import unit_posterior as up
 from analysis.errors import AnalysisError
@@ -169,36 +168,6 @@ def test_quantiles_of_the_inflation_posterior_are_read_off_a_continuous_law_with
         ),
         [0.275625, 0.2875, 0.299375],
     )
-
-
-@pytest.mark.parametrize("shape", [0.3, 1.0, 5.0, 25.0, 200.0])
-def test_the_who_rated_multipliers_nodes_integrate_the_gamma_moments_exactly(shape):
-    # n generalised Gauss–Laguerre nodes are exact for the moments E[b^k], k < 2n, of Gamma(κ, 1/κ)
-    nodes, log_weights = up._gamma_nodes(shape)
-    weights = np.exp(log_weights)
-    for k in range(2 * up.WHO_NODES):
-        exact = np.exp(special.gammaln(shape + k) - special.gammaln(shape) - k * np.log(shape))
-        assert np.isclose(weights @ nodes**k, exact, rtol=1e-8), k
-
-
-def test_a_gamma_multipliers_nodes_reach_its_upper_tail_where_equal_probability_quantiles_did_not():
-    # the honest likelihood of 5 "someone else rated" answers of 16 at a 2% share, κ = 5: the eight
-    # quantile nodes the model had put it e^0.28 too low, so honest units with many such answers looked
-    # more suspect than they are
-    shape, m, k, share = 5.0, 16, 5, 0.02
-
-    def likelihood(b):
-        b = np.minimum(b, 40.0)
-        return np.exp(special.xlogy(k, share * b) + special.xlog1py(m - k, -share * b))
-
-    def density(b):
-        return likelihood(b) * stats.gamma.pdf(b, shape, scale=1 / shape)
-
-    exact = integrate.quad(density, 0, 60, limit=500, points=[0.01, 0.1, 1, 3])[0]
-    nodes, log_weights = up._gamma_nodes(shape)
-    assert abs(np.log(np.exp(log_weights) @ likelihood(nodes) / exact)) < 0.01
-    quantiles = stats.gamma.ppf((np.arange(8) + 0.5) / 8, shape, scale=1 / shape)
-    assert np.log(likelihood(quantiles / quantiles.mean()).mean() / exact) < -0.2
 
 
 def test_components_whose_records_answer_who_rated_as_honest_ones_integrate_apart_to_the_same_likelihood(
