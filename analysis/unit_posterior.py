@@ -559,6 +559,8 @@ def _em_weights(
         rest = w[1:].sum()
         w[1:] = (1 - pi0) * w[1:] / rest
         w[0] = pi0
+    if L.shape[0] == 0:  # no unit with enough evidence: the data say nothing about the mixture
+        return w, 0.0
     top = L.max(axis=1, keepdims=True)
     lik = np.exp(L - top)
     for _ in range(rounds):

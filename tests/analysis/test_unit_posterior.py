@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -90,6 +92,17 @@ def test_the_conservative_pi0_is_never_below_the_estimate_and_is_one_when_nothin
     mixed[:8, 1] = 5.0
     w, _ = up._em_weights(mixed)
     assert w[0] <= up._conservative_pi0(mixed, w, 0.9)[0] < 1.0
+
+
+def test_with_no_unit_of_enough_evidence_the_fit_takes_every_unit_as_honest_without_nan_weights():
+    study = simulate(SCENARIOS["honest_small_units"], 0)
+    table = up.unit_evidence(study.frame, study.interviews)
+    with warnings.catch_warnings():  # the empty EM once averaged an empty slice into NaN weights
+        warnings.simplefilter("error", RuntimeWarning)
+        result = up.fit(table, min_respondents=10_000)
+    assert not result.eligible.any()
+    assert np.isfinite(result.weights).all() and result.weights[0] == 1.0
+    assert result.lfdr().isna().all()
 
 
 def test_the_honest_laws_are_fitted_near_the_simulated_ones(plus20):
