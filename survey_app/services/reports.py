@@ -709,16 +709,21 @@ def recorded_content_digest(content: rpt.ReportContent) -> str:
     return hashlib.sha256(canonical_json(str(rpt.content_digest(content))).encode()).hexdigest()
 
 
-def record_built(session: Session, study: Study, actor: User | None, built: BuiltReport) -> anchors.Anchor:
-    """Audit a report that was delivered (written or handed out): its SHA-256, variant and headline
-    figures, as the named `actor`. Returns the signed anchor of that entry, which is appended to the
-    witness file once the transaction commits."""
+def _require_recorder(actor: User | None) -> None:
+    """A build that is audited needs a named user of a role that may publish reports."""
     if actor is None:
         raise HuifangError(
             "Building a report is recorded in the audit log, so it needs an identity: give --user NAME "
             "(or set HUIFANG_USER)."
         )
     require(actor, "auditor", "reviewer", "researcher", "supervisor", "admin")
+
+
+def record_built(session: Session, study: Study, actor: User | None, built: BuiltReport) -> anchors.Anchor:
+    """Audit a report that was delivered (written or handed out): its SHA-256, variant and headline
+    figures, as the named `actor`. Returns the signed anchor of that entry, which is appended to the
+    witness file once the transaction commits."""
+    _require_recorder(actor)
     audit.record(
         session,
         actor.username,
@@ -759,7 +764,9 @@ def build_report(
     """The PDF bytes and their SHA-256; with `record`, audited as `actor` (required) with the published
     headline figures and the variant (`district`, `domain`), so that `verify` rebuilds the same variant.
     A caller that writes the PDF somewhere should use `render_report`, write it, then `record_built`."""
-    if actor is not None:
+    if record:  # refused before the PDF is rendered, not after
+        _require_recorder(actor)
+    elif actor is not None:
         require(actor, "auditor", "reviewer", "researcher", "supervisor", "admin")
     built = render_report(session, study, lang=lang, kind=kind, district=district, domain=domain)
     if record:

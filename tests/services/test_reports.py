@@ -80,11 +80,14 @@ def test_building_a_report_is_audited_with_its_hash(demo_db):
     assert digest in entry.details and '"kind":"comparison"' in entry.details
 
 
-def test_a_recorded_build_needs_an_identity(demo_db):
+def test_a_recorded_build_needs_an_identity_and_is_refused_before_anything_is_rendered(demo_db, monkeypatch):
     from survey_app.services.errors import HuifangError
 
+    rendered = []
+    monkeypatch.setattr(reports, "render_report", lambda *args, **kwargs: rendered.append(args))
     with demo_db.session() as session, pytest.raises(HuifangError, match="needs an identity"):
         reports.build_report(session, studies.find_study(session, "demo"), lang="en", kind="comparison")
+    assert rendered == []
 
 
 def test_the_english_comparison_report_is_shorter_than_the_full_one(full_report):
