@@ -27,6 +27,13 @@ class DatabaseWriteFailed(DatabaseUnavailable):
     """A transaction the database could not complete (full disk, I/O error); it was rolled back."""
 
 
+class ReadOnlySessionWrite(HuifangError):
+    """Work in a read-only session (`Database.reading()`) tried to write; the database refused it.
+
+    A fault in Huifang's code, not the user's: the caller should have used `Database.session()`.
+    """
+
+
 class NotFound(HuifangError):
     """A study, case, user or version that does not exist (or that the actor may not know about)."""
 

@@ -1,8 +1,17 @@
 """Engine and sessions: one engine per database URL, one short session per action.
 
-SQLite runs in WAL mode with a busy timeout, and every transaction starts with `BEGIN IMMEDIATE`, so
-two writers queue instead of failing half-way (a deferred transaction that later writes can fail with
-SQLITE_BUSY that no timeout cures). PostgreSQL uses row locks where the services need them.
+Two kinds of session (ARCHITECTURE, "Storage"):
+
+- `Database.session()` for anything that may write — and an audited read (a reveal, a recorded
+  build, an export) writes its audit entry. On SQLite (WAL mode, busy timeout) its transaction starts
+  with `BEGIN IMMEDIATE`, so two writers queue instead of failing half-way (a deferred transaction
+  that later writes can fail with SQLITE_BUSY that no timeout cures). PostgreSQL uses row locks where
+  the services need them.
+- `Database.reading()` for work that only reads (pages, dashboards, analyses, checks). On SQLite a
+  deferred `BEGIN` under `PRAGMA query_only`: one WAL snapshot, never the write lock, so it waits
+  neither for a writer nor for another reader. On PostgreSQL `REPEATABLE READ, READ ONLY`: one
+  snapshot for every statement, as on SQLite. Either database refuses a write in it, which surfaces
+  as `ReadOnlySessionWrite` (one sentence), never as a silent wait for the write lock.
 """
 
 from __future__ import annotations
@@ -16,13 +25,19 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from survey_app.config import database_url, describe
-from survey_app.services.errors import DatabaseUnavailable, DatabaseWriteFailed
+from survey_app.services.errors import DatabaseUnavailable, DatabaseWriteFailed, ReadOnlySessionWrite
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+#: Execution option marking the connections of `Database.reading()` (their transaction begins deferred).
+READING = "huifang_reading"
+#: connection-record flag: this SQLite connection is under `PRAGMA query_only` (reset when returned).
+_QUERY_ONLY = "huifang_query_only"
+#: How long a SQLite connection waits for another's lock before giving up (seconds).
+BUSY_TIMEOUT = 30.0
 
 
 @dataclass
@@ -32,6 +47,14 @@ class Database:
     sessions: sessionmaker[Session]
     #: SQLite: one writer at a time anyway; taking turns in the process is fairer than busy-wait retries.
     _turn: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    #: sessions of `reading()`: the same pool, connections marked `READING` (and read-only on PostgreSQL)
+    _readers: sessionmaker[Session] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        options: dict[str, object] = {READING: True}
+        if not self.is_sqlite:  # connection characteristics, reset when the connection is returned
+            options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        self._readers = sessionmaker(self.engine.execution_options(**options), expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -55,6 +78,25 @@ class Database:
         except OperationalError as exc:  # a full disk, an I/O error: rolled back, said in one sentence
             raise DatabaseWriteFailed(_write_failure(exc)) from exc
 
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session that only reads: one consistent snapshot, no write lock, no turn to wait for.
+
+        SQLite: deferred `BEGIN` under `PRAGMA query_only` (WAL: readers never wait for the writer or
+        each other). PostgreSQL: `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`. A write through it —
+        an ORM flush, a Core statement, an audit entry at the commit — is refused by the database and
+        raised as `ReadOnlySessionWrite`; nothing is written. Use `session()` for anything audited.
+        """
+        try:
+            with self._readers() as session, session.begin():
+                yield session
+        except DBAPIError as exc:
+            if _refused_as_read_only(exc):
+                raise _read_only_refusal(exc) from exc
+            if isinstance(exc, OperationalError):
+                raise DatabaseWriteFailed(_write_failure(exc)) from exc
+            raise
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -69,20 +111,51 @@ def _write_failure(exc: OperationalError) -> str:
     return f"The database refused this action ({reason}); nothing of it was saved. Try again."
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _refused_as_read_only(exc: DBAPIError) -> bool:
+    """Whether the database refused a statement because the transaction is read-only."""
+    if getattr(exc.orig, "sqlstate", None) == "25006":  # PostgreSQL: read_only_sql_transaction
+        return True
+    return "readonly database" in str(exc.orig)  # SQLite under PRAGMA query_only: SQLITE_READONLY
+
+
+def _read_only_refusal(exc: DBAPIError) -> ReadOnlySessionWrite:
+    words = (exc.statement or "").split()
+    tried = " ".join(words[:3]) if words else "a write"
+    return ReadOnlySessionWrite(
+        f"A read-only database session tried to write ({tried}); the database refused it and nothing "
+        "was written — work that writes, or records an audit entry, needs Database.session().",
+        zh=f"只读数据库会话试图写入（{tried}），数据库已拒绝，未写入任何内容——写入或记审计的操作须使用 Database.session()。",
+    )
+
+
+def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # pragma: no cover - driver callback
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:  # pragma: no cover - driver callback
+        record = connection.connection
+        if connection.get_execution_options().get(READING):
+            # deferred: the first read takes a WAL snapshot and no lock a writer waits for
+            record.driver_connection.execute("PRAGMA query_only=ON")
+            record.info[_QUERY_ONLY] = True
+            connection.exec_driver_sql("BEGIN")
+            return
+        if record.info.pop(_QUERY_ONLY, False):  # returned without its check-in reset (not expected)
+            record.driver_connection.execute("PRAGMA query_only=OFF")
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection, record) -> None:  # pragma: no cover - pool callback
+        if record.info.pop(_QUERY_ONLY, False) and dbapi_connection is not None:
+            dbapi_connection.execute("PRAGMA query_only=OFF")  # the pool's next user may write
 
 
 def _check_sqlite_file(path: Path) -> None:
@@ -111,9 +184,12 @@ def _check_sqlite_file(path: Path) -> None:
         )
 
 
-def open_database(url: str | None = None, *, check: bool = True) -> Database:
+def open_database(
+    url: str | None = None, *, check: bool = True, busy_timeout: float = BUSY_TIMEOUT
+) -> Database:
     """Open (not yet migrate) the database named by `url`, `HUIFANG_DATABASE_URL` or `./huifang.db`.
 
+    `busy_timeout` (seconds, SQLite only): how long a statement waits for another connection's lock.
     Raises `DatabaseUnavailable` with a plain explanation when it cannot be reached or is corrupt.
     """
     resolved = database_url(url)
@@ -124,8 +200,8 @@ def open_database(url: str | None = None, *, check: bool = True) -> Database:
             if not path.parent.exists():
                 raise DatabaseUnavailable(f"Cannot create {path}: the folder {path.parent} does not exist.")
             _check_sqlite_file(path)
-        engine = create_engine(resolved, connect_args={"check_same_thread": False, "timeout": 30})
-        _configure_sqlite(engine)
+        engine = create_engine(resolved, connect_args={"check_same_thread": False, "timeout": busy_timeout})
+        _configure_sqlite(engine, busy_timeout)
     else:
         if parsed.drivername == "postgresql":
             resolved = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
