@@ -355,6 +355,7 @@ def _elsewhere(work: Callable[[], T]) -> Callable[[], T]:
         status = 1
         try:
             os.close(read)
+            _without_collector()
             with os.fdopen(write, "wb") as pipe:
                 pipe.write(pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL))
             status = 0
@@ -414,6 +415,7 @@ class _Standby:
             with suppress(Exception):  # a head start only, like `prepare`
                 self.load()
             gc.freeze()  # what it loaded lives as long as the child
+        _without_collector()
         with os.fdopen(cues, "rb", buffering=0) as cue_pipe, os.fdopen(results, "wb") as pipe:
             while cue := cue_pipe.read(1):
                 if cue == b"p":
@@ -531,6 +533,14 @@ def _reading(db: Database) -> Iterator[Any]:
             yield session
     finally:
         own.dispose()
+
+
+def _without_collector() -> None:
+    """In a forked child: no cyclic garbage collection. The child does one piece of work and ends with
+    `os._exit`, which returns all its memory at once; the collector's passes over the analysis's
+    DataFrames (~0.5 s of the analysis child's CPU) would free nothing that matters meanwhile (the
+    demo's analysis child peaks at the same resident size either way)."""
+    gc.disable()
 
 
 def _here(work: Callable[[], T]) -> Callable[[], T]:
