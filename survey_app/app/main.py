@@ -105,7 +105,7 @@ def _sidebar(current: state.Login) -> None:
     with st.sidebar:
         role_label = auth.ROLE_LABELS.get(current.role, {}).get(state.lang(), current.role)
         st.caption(tr("app.signed_in_as", name=current.display_name, role=role_label))
-        with state.database().session() as session:
+        with state.database().reading() as session:
             found = [(s.id, s.name, s.state) for s in studies.list_studies(session)]
         listed = [(i, f"{i} · {name}（{studies.state_label(st_, state.lang())}）") for i, name, st_ in found]
         if listed:

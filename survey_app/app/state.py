@@ -195,9 +195,10 @@ def action() -> Iterator[Session]:
 
 @contextlib.contextmanager
 def reading() -> Iterator[Session]:
-    """One database session to read what a page shows; on a HuifangError the page stops with the message."""
+    """One read-only database session (`Database.reading()`: a snapshot, no write lock) to read what a
+    page shows; on a HuifangError the page stops with the message. Anything audited goes in `action()`."""
     try:
-        with database().session() as session:
+        with database().reading() as session:
             yield session
     except HuifangError as exc:
         st.error(error_text(exc))
@@ -207,7 +208,7 @@ def reading() -> Iterator[Session]:
 def guard(*roles: str) -> Login:
     """Stop the page unless the logged-in user (as the database knows them now) has one of `roles`."""
     try:
-        with database().session() as session:
+        with database().reading() as session:
             user = actor(session)
             auth.require(user, *roles)
     except HuifangError as exc:

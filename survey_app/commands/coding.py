@@ -49,7 +49,7 @@ def coding_suggest(ctx: _Context, study: str, everything: bool, limit: int | Non
 
     with _errors():
         actor = _actor(ctx, user)
-        with ctx.db.session() as session:
+        with ctx.db.reading() as session:
             found = find_study(session, study)
             shown = (coding_service.comments if everything else coding_service.queue)(session, actor, found)
             for item in shown[:limit]:
@@ -90,7 +90,7 @@ def coding_kappa(ctx: _Context, study: str, lang: str, user: str | None) -> None
 
     with _errors():
         actor = _actor(ctx, user)
-        with ctx.db.session() as session:
+        with ctx.db.reading() as session:
             table = coding_service.kappa_table(session, actor, find_study(session, study), lang=lang)
         columns = [
             "code",
@@ -123,7 +123,7 @@ def coding_frequencies(
 
     with _errors():
         actor = _actor(ctx, user)
-        with ctx.db.session() as session:
+        with ctx.db.reading() as session:
             table = coding_service.theme_frequencies(
                 session, actor, find_study(session, study), by=by, lang=lang
             )

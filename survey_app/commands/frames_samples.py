@@ -327,7 +327,7 @@ def sample_verify(ctx: _Context, study: str) -> None:
     from survey_app.services import samples
     from survey_app.services.studies import find_study
 
-    with _errors(), ctx.db.session() as session:
+    with _errors(), ctx.db.reading() as session:
         ok, message = samples.verify_sample(session, find_study(session, study))
     click.secho(("OK    " if ok else "FAIL  ") + message, fg="green" if ok else "red")
     sys.exit(0 if ok else 1)

@@ -19,7 +19,7 @@ def studies(click_ctx: click.Context) -> None:
     from survey_app.services.studies import list_studies
 
     ctx = click_ctx.find_object(_Context)
-    with _errors(), ctx.db.session() as session:
+    with _errors(), ctx.db.reading() as session:
         rows = list_studies(session)
         if not rows:
             click.echo("No studies yet. `huifang demo` builds one.")

@@ -29,7 +29,7 @@ def analyse(ctx: _Context, study: str, verdict: str | None) -> None:
     from survey_app.services import analysis_service
     from survey_app.services.studies import find_study
 
-    with _errors(), ctx.db.session() as session:
+    with _errors(), ctx.db.reading() as session:  # no actor, nothing audited: a snapshot, no write lock
         result = analysis_service.analyse(session, find_study(session, study), verdict=verdict)
     click.echo(analysis_service.summary_text(result))
 
@@ -167,10 +167,11 @@ def verify(
         except anchors.PublishedPdfError as exc:
             raise click.UsageError(str(exc)) from exc
         published = trust_checks.Published(pdf=pdf, anchors=published_anchors)
-        with ctx.db.session() as session:  # a login of its own, outside the verification's transaction
+        with ctx.db.reading() as session:  # a login of its own, outside the verification's transaction
             has_recordings = verification.recording_count(session, find_study(session, study)) > 0
         opener = _actor(ctx, user) if has_recordings and (user or os.environ.get("HUIFANG_USER")) else None
-        with ctx.db.session() as session:
+        # opening recordings is audited (a write); without an opener every check only reads
+        with ctx.db.session() if opener is not None else ctx.db.reading() as session:
             checks = verification.verify_study(
                 session,
                 find_study(session, study),
@@ -363,7 +364,7 @@ def audit_verify(ctx: _Context) -> None:
     from survey_app.security import signing
     from survey_app.security.audit import verify_chain, verify_signatures
 
-    with _errors(), ctx.db.session() as session:
+    with _errors(), ctx.db.reading() as session:
         result = verify_chain(session)
         signed = verify_signatures(session, set(signing.trusted_keys()))
     click.secho(result.describe(), fg="green" if result.ok else "red")

@@ -190,17 +190,20 @@ def _persist(
         )
 
 
-def resume_interview(session: Session, actor: User, case_id: int) -> questionnaires.Interview:
+def resume_interview(
+    session: Session, actor: User, case_id: int, *, open_new: bool = True
+) -> questionnaires.Interview | None:
     """The held case's interview where it stopped, for the interview screen: one read, no lock.
 
     The screen reads on every run (Streamlit reruns the page after each answer), so this is as hot as
     `save_answer` (issue 15): one unlocked statement, which on PostgreSQL also leaves the transaction
     without a write to flush at the commit. An interview not started yet is started by `open_interview`
-    (once per interview: its row and its audit entry).
+    (once per interview: its row and its audit entry) — or, with `open_new=False` (a read-only session,
+    `Database.reading()`), None is returned and the caller opens it in a writing session.
     """
     context = _answer_context(session, actor, case_id, write=False)
     if context.interview_id is None:
-        return open_interview(session, actor, case_id)[1]
+        return open_interview(session, actor, case_id)[1] if open_new else None
     return context.engine
 
 

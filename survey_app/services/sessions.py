@@ -104,7 +104,7 @@ def resume(db: Database, token: str, *, now: dt.datetime | None = None) -> Resum
     if (now or _now()) >= expires:
         return None
     try:
-        with db.session() as session:
+        with db.reading() as session:  # only reads: no write lock on every reload
             user = auth.get_user(session, int(parts[0]))
             auth.require(user, user.role)  # an active user, checked where every action checks it
             if not hmac.compare_digest(parts[2], _fingerprint(user)):

@@ -148,7 +148,7 @@ with code_tab:
 # ----------------------------------------------------------------------------------------- agreement
 with agreement_tab:
     try:
-        with state.database().session() as session:
+        with state.database().reading() as session:
             kappa = coding.kappa_table(session, state.actor(session), session.get(Study, study.id), lang=lang)
     except HuifangError:
         st.info(tr("coding.no_kappa"))
@@ -214,7 +214,7 @@ with adjudicate_tab:
 @st.cache_data(show_spinner=False, max_entries=8)
 def _frequencies(url: str, study_id: int, head: str, by: str, lang: str) -> pd.DataFrame:
     """Weighted theme frequencies, recomputed only when the audit chain moved (every coding is audited)."""
-    with state.database().session() as session:
+    with state.database().reading() as session:
         column = {"organisation": "organisation", "district": "district", "domain": "domain"}.get(by)
         return coding.theme_frequencies(
             session, state.actor(session), session.get(Study, study_id), by=column, lang=lang

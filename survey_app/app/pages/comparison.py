@@ -33,8 +33,8 @@ COMPARISON_PDF_KEY = "comparison_pdf"
 @st.cache_data(show_spinner=False, max_entries=8)
 def _analyse(url: str, study_id: int, head: str, verdict: str | None = None):
     """The study's analysis, recomputed only when the audit chain moved (any change is audited) or
-    another verdict method is asked for."""
-    with state.database().session() as session:
+    another verdict method is asked for. Read-only: the analysis reads one snapshot and holds no lock."""
+    with state.database().reading() as session:
         from survey_app.storage.models import Study
 
         return analysis_service.analyse(

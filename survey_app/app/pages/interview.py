@@ -39,12 +39,17 @@ with state.reading() as session:
     if case_id is None:
         st.info(tr("interview.no_case"))
         st.stop()
-    engine = interviews.resume_interview(session, actor, case_id)  # one unlocked read per run
-    engine.language = state.lang()
-    cursor = _cursor(case_id)
-    question = engine.go_to(cursor) if cursor else engine.current()
-    answered = len(engine.answers)
-    can_go_back = engine.can_go_back
+    engine = interviews.resume_interview(session, actor, case_id, open_new=False)  # one unlocked read per run
+if engine is None:  # the interview's first screen opens it (its row and audit entry): a write, once
+    with state.action() as session:
+        engine = interviews.open_interview(session, state.actor(session), case_id)[1]
+    if engine is None:  # the action failed and said why
+        st.stop()
+engine.language = state.lang()
+cursor = _cursor(case_id)
+question = engine.go_to(cursor) if cursor else engine.current()
+answered = len(engine.answers)
+can_go_back = engine.can_go_back
 
 st.caption(tr("interview.progress", done=answered, case=case_id))
 if cursor:
