@@ -42,7 +42,7 @@ nor cleared.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -107,6 +107,7 @@ def compare_units(
     fdr: str = "fdr_bh",
     method: str = "empirical_null",
     census_level: bool = False,
+    start: Callable[[Callable[[], pd.DataFrame]], Callable[[], pd.DataFrame]] | None = None,
 ) -> pd.DataFrame:
     """One row per unit of the frame with its verdict (see the module docstring for the columns).
 
@@ -123,6 +124,11 @@ def compare_units(
     included; default: the design's data). The integrity backgrounds are laws of a unit's own
     interview counts, fitted unweighted (`unit_model.fit_background`). `null_by` names the frame column whose levels get their own honest gap and
     backgrounds. `seed` drives the rank intervals and is recorded in `attrs["seed"]`.
+
+    `start` runs the posterior model (`method="posterior"`, which reads only the frame and the
+    interviews): it is given the model as a function of no arguments and returns the function that
+    waits for its table. The default runs it here, after the rest; the demo starts it in a forked
+    process first, so that it runs beside the rest (the same inputs, so the same table).
     """
     design = responses if isinstance(responses, Design) else Design(responses, strata, weights, fpc)
     data = design.data
@@ -134,6 +140,15 @@ def compare_units(
     unknown = set(data[unit].dropna()) - set(frame[unit].dropna())
     if unknown:
         raise AnalysisError(f"unit {sorted(map(str, unknown))[0]!r} has responses but no frame records")
+    if method not in ("posterior", "empirical_null"):
+        raise AnalysisError(f"method={method!r}: use 'empirical_null' or 'posterior'")
+    posterior_table = None
+    if method == "posterior":
+        model = _posterior_model(
+            frame, data if interviews is None else interviews, unit, null_by, item, system_col,
+            satisfied_codes, q, census_level, min_respondents, level,
+        )  # fmt: skip
+        posterior_table = start(model) if start is not None else model
     sat_system = satisfaction_indicator(frame[system_col], satisfied_codes)
     system = (
         pd.DataFrame({"unit": frame[unit].to_numpy(), "s": sat_system})
@@ -168,13 +183,8 @@ def compare_units(
     _signs(result, data if interviews is None else interviews, unit, system_col)
     _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, combine, fdr)
     result["verdict_method"] = method
-    if method == "posterior":
-        _posterior_verdict(
-            result, frame, data if interviews is None else interviews, unit, null_by, item, system_col,
-            satisfied_codes, q, census_level, min_respondents, level,
-        )  # fmt: skip
-    elif method != "empirical_null":
-        raise AnalysisError(f"method={method!r}: use 'empirical_null' or 'posterior'")
+    if posterior_table is not None:
+        _posterior_verdict(result, posterior_table(), census_level)
     result.attrs["seed"] = seed
     result.attrs["method"] = method
     result.attrs["q"] = q
@@ -278,8 +288,7 @@ def _rate_inputs(result: pd.DataFrame, level: float) -> pd.DataFrame:
     return table.join(ends)
 
 
-def _posterior_verdict(
-    result,
+def _posterior_model(
     frame,
     interviews,
     unit,
@@ -291,15 +300,25 @@ def _posterior_verdict(
     census_level,
     min_respondents,
     level,
-) -> None:
-    """The posterior model's verdict in place of the empirical null's (see `compare_units`)."""
+) -> Callable[[], pd.DataFrame]:
+    """The posterior model of the units (`analysis.unit_posterior.posterior`) as a function of no
+    arguments, for `compare_units` to run where its `start` says."""
     from analysis import unit_posterior
 
-    table = unit_posterior.posterior(
-        frame, interviews, unit, domain=null_by, item=item, system_col=system_col,
-        satisfied_codes=satisfied_codes, q=q, census_level=census_level, min_respondents=min_respondents,
-        level=level,
-    ).reindex(result.index)  # fmt: skip
+    def model() -> pd.DataFrame:
+        return unit_posterior.posterior(
+            frame, interviews, unit, domain=null_by, item=item, system_col=system_col,
+            satisfied_codes=satisfied_codes, q=q, census_level=census_level,
+            min_respondents=min_respondents, level=level,
+        )  # fmt: skip
+
+    return model
+
+
+def _posterior_verdict(result: pd.DataFrame, table: pd.DataFrame, census_level: bool) -> None:
+    """The posterior model's verdict (its `table`) in place of the empirical null's (see
+    `compare_units`)."""
+    table = table.reindex(result.index)
     for column in ("flagged", "status", "lfdr", "prob_inflated", "driver"):
         result[column] = table[column]
     result["flagged"] = result["flagged"].fillna(False).astype(bool)

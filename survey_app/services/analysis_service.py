@@ -24,6 +24,7 @@ valid whatever the rule did) are shown beside it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -253,6 +254,7 @@ def analyse(
     verdict: str | None = None,
     settings: AnalysisSettings | None = None,
     numeric: str = ONE_BLAS_THREAD,
+    start: Callable[[Callable[[], Any]], Callable[[], Any]] | None = None,
 ) -> StudyAnalysis:
     """Everything the reviewer, the report and `huifang analyse` show, from the stored study.
 
@@ -261,9 +263,11 @@ def analyse(
     for a unit verdict method for this analysis only (`resolve_verdict`; reports use the study's).
     `settings` replaces the study's settings altogether: `verify` passes those a report recorded.
     `numeric` is how the linear algebra runs (`analysis.numeric`): on one BLAS thread, so that the
-    figures do not follow the machine's core count; `verify` passes the mode a report recorded."""
+    figures do not follow the machine's core count; `verify` passes the mode a report recorded.
+    `start` runs the posterior unit model elsewhere (`analysis.compare_units`; the demo's forked
+    analysis forks it again, so that it runs beside the rest of the analysis)."""
     with numeric_mode(numeric):
-        return _analysed(session, study, actor, verdict, settings, numeric)
+        return _analysed(session, study, actor, verdict, settings, numeric, start)
 
 
 def _analysed(
@@ -273,6 +277,7 @@ def _analysed(
     verdict: str | None,
     settings: AnalysisSettings | None,
     numeric: str,
+    start: Callable[[Callable[[], Any]], Callable[[], Any]] | None = None,
 ) -> StudyAnalysis:
     """`analyse` inside its numeric mode."""
     if actor is not None:
@@ -340,6 +345,7 @@ def _analysed(
             interviews=interviewed,
             seed=study.id,
             method=method,
+            start=start,
         )
         if combination is not None:  # the rate gap's valid test after phase 2, beside the verdict
             units = units.join(combination)

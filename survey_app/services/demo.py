@@ -484,11 +484,13 @@ def _load_analysis() -> None:
 
 
 def _analyse_apart(db: Database, study_name: str) -> Any:
-    """The study's analysis through a connection of its own (`_reading`), for a forked child."""
+    """The study's analysis through a connection of its own (`_reading`), for a forked child. Its
+    posterior unit model (about half of it) runs in a child of its own (`_elsewhere`), beside the rest
+    of the analysis: the parent's stages meanwhile take only part of the other core."""
     from survey_app.services import analysis_service
 
     with _reading(db) as session:
-        return analysis_service.analyse(session, studies.find_study(session, study_name))
+        return analysis_service.analyse(session, studies.find_study(session, study_name), start=_elsewhere)
 
 
 def _read_ahead(db: Database, study_name: str) -> None:

@@ -102,7 +102,7 @@ def test_the_study_analysed_apart_is_the_study_analysed_here(demo_db):
 def test_analysing_apart_reads_one_snapshot_and_leaves_the_write_lock_to_others(demo_db, monkeypatch):
     """The parent writes (`BEGIN IMMEDIATE`) while the child reads; the child sees none of it."""
 
-    def analyse_while_the_parent_writes(session, study):
+    def analyse_while_the_parent_writes(session, study, **_options):
         before = session.scalar(select(func.count(User.id)))
         with demo_db.session() as writer:  # would wait out the busy timeout behind a write lock
             writer.add(User(username="meanwhile", display_name="m", password_hash="x", role="surveyor"))
