@@ -634,14 +634,15 @@ def not_held(case_id: int) -> PermissionDenied:
     return PermissionDenied(f"Case {case_id} is not a case you hold; ask for the next case instead.")
 
 
-def _own_case(session: Session, actor: User, case_id: int) -> Case:
-    """The case, locked, if `actor` holds it.
+def _own_case(session: Session, actor: User, case_id: int, *, lock: bool = True) -> Case:
+    """The case, locked (unless `lock` is False: a view, e.g. in a read-only session), if `actor` holds it.
 
     A missing case and another surveyor's case give the same answer, so crafted ids reveal nothing.
     """
     require(actor, "surveyor")
+    query = select(Case).where(Case.id == case_id)
     case = session.scalar(
-        select(Case).where(Case.id == case_id).with_for_update().execution_options(populate_existing=True)
+        (query.with_for_update() if lock else query).execution_options(populate_existing=True)
     )
     if case is None or case.state != "held" or case.held_by != actor.id:
         raise not_held(case_id)
@@ -668,8 +669,9 @@ def _purged(study_name: str, case_id: int) -> InvalidState:
 
 
 def view_case(session: Session, actor: User, case_id: int) -> CaseView:
-    """The held case as its surveyor may see it (name and number decrypted only to be masked)."""
-    case = _own_case(session, actor, case_id)
+    """The held case as its surveyor may see it (name and number decrypted only to be masked). Reads
+    without locking the case (the queue page shows it from a read-only session, `Database.reading()`)."""
+    case = _own_case(session, actor, case_id, lock=False)
     record: FrameRecord = case.record
     name, phone = _personal(session, case)
     return CaseView(
