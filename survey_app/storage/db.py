@@ -32,10 +32,6 @@ from survey_app.config import database_url, describe
 from survey_app.services.errors import DatabaseUnavailable, DatabaseWriteFailed, ReadOnlySessionWrite
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
-#: Execution option marking the connections of `Database.reading()` (their transaction begins deferred).
-READING = "huifang_reading"
-#: connection-record flag: this SQLite connection is under `PRAGMA query_only` (reset when returned).
-_QUERY_ONLY = "huifang_query_only"
 #: How long a SQLite connection waits for another's lock before giving up (seconds).
 BUSY_TIMEOUT = 30.0
 
@@ -47,14 +43,19 @@ class Database:
     sessions: sessionmaker[Session]
     #: SQLite: one writer at a time anyway; taking turns in the process is fairer than busy-wait retries.
     _turn: threading.RLock = field(default_factory=threading.RLock, repr=False)
-    #: sessions of `reading()`: the same pool, connections marked `READING` (and read-only on PostgreSQL)
+    #: SQLite file: the pool of `reading()`, connections under `PRAGMA query_only` for their whole life
+    #: (switching it per transaction would expire every prepared statement of the connection)
+    reader_engine: Engine | None = None
     _readers: sessionmaker[Session] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        options: dict[str, object] = {READING: True}
-        if not self.is_sqlite:  # connection characteristics, reset when the connection is returned
-            options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
-        self._readers = sessionmaker(self.engine.execution_options(**options), expire_on_commit=False)
+        if self.reader_engine is not None:
+            bind = self.reader_engine
+        elif self.is_sqlite:  # in-memory (one database per connection): reading() is session()
+            bind = self.engine
+        else:  # PostgreSQL: connection characteristics, reset when the connection goes back to the pool
+            bind = self.engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        self._readers = sessionmaker(bind, expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -99,6 +100,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.reader_engine is not None:
+            self.reader_engine.dispose()
 
 
 def _write_failure(exc: OperationalError) -> str:
@@ -128,7 +131,13 @@ def _read_only_refusal(exc: DBAPIError) -> ReadOnlySessionWrite:
     )
 
 
-def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
+def _sqlite_engine(url: str, busy_timeout: float, *, reading: bool = False) -> Engine:
+    """A SQLite engine whose transactions begin `BEGIN IMMEDIATE`, or with `reading` a deferred `BEGIN`
+    on connections under `PRAGMA query_only` (the first read takes a WAL snapshot; no lock is taken
+    that a writer waits for, and any write is refused with SQLITE_READONLY)."""
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout})
+    begin = "BEGIN" if reading else "BEGIN IMMEDIATE"
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # pragma: no cover - driver callback
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
@@ -137,25 +146,15 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if reading:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:  # pragma: no cover - driver callback
-        record = connection.connection
-        if connection.get_execution_options().get(READING):
-            # deferred: the first read takes a WAL snapshot and no lock a writer waits for
-            record.driver_connection.execute("PRAGMA query_only=ON")
-            record.info[_QUERY_ONLY] = True
-            connection.exec_driver_sql("BEGIN")
-            return
-        if record.info.pop(_QUERY_ONLY, False):  # returned without its check-in reset (not expected)
-            record.driver_connection.execute("PRAGMA query_only=OFF")
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(begin)
 
-    @event.listens_for(engine, "checkin")
-    def _on_checkin(dbapi_connection, record) -> None:  # pragma: no cover - pool callback
-        if record.info.pop(_QUERY_ONLY, False) and dbapi_connection is not None:
-            dbapi_connection.execute("PRAGMA query_only=OFF")  # the pool's next user may write
+    return engine
 
 
 def _check_sqlite_file(path: Path) -> None:
@@ -200,9 +199,11 @@ def open_database(
             if not path.parent.exists():
                 raise DatabaseUnavailable(f"Cannot create {path}: the folder {path.parent} does not exist.")
             _check_sqlite_file(path)
-        engine = create_engine(resolved, connect_args={"check_same_thread": False, "timeout": busy_timeout})
-        _configure_sqlite(engine, busy_timeout)
+        engine = _sqlite_engine(resolved, busy_timeout)
+        in_memory = not parsed.database or parsed.database == ":memory:"
+        reader = None if in_memory else _sqlite_engine(resolved, busy_timeout, reading=True)
     else:
+        reader = None
         if parsed.drivername == "postgresql":
             resolved = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
         try:
@@ -217,4 +218,4 @@ def open_database(
             engine.dispose()
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             raise DatabaseUnavailable(f"Cannot connect to {describe(resolved)}: {reason}") from exc
-    return Database(resolved, engine, sessionmaker(engine, expire_on_commit=False))
+    return Database(resolved, engine, sessionmaker(engine, expire_on_commit=False), reader_engine=reader)
