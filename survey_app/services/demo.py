@@ -207,10 +207,11 @@ def _build(
     # for its cues: it imports the analysis libraries at once (while this process imports the frame and
     # draws); while this process works the queue (the fieldwork simulation is done, the second core
     # idle) it reads the frame table ahead (the frame no longer changes); once fieldwork is over it
-    # analyses the study while this one makes the referrals, closes the study, codes the comments,
-    # builds the live study, imports the report libraries and loads the report's font — none of which
-    # `analyse` reads (referrals are kept apart from evaluation data, the study's state and codes enter
-    # only the report). The PDF's content needs the analysis, the referrals and the codes.
+    # analyses the study (its posterior unit model in a child of its own, `_analyse_apart`) while this
+    # one makes the referrals, closes the study, codes the comments, imports the report libraries and
+    # loads the report's font — none of which `analyse` reads (referrals are kept apart from evaluation
+    # data, the study's state and codes enter only the report). The PDF's content needs the analysis,
+    # the referrals and the codes; a child renders it while this process builds the live study.
     analysing = _Standby(
         lambda: _read_ahead(db, STUDY_NAME), lambda: _analyse_apart(db, STUDY_NAME), load=_load_analysis
     )
@@ -280,7 +281,8 @@ def _after_fieldwork(
     out_dir: Path,
     echo: Callable[[str], None],
 ) -> DemoResult:
-    """Referrals, closing, coding, the live study and the report, while and after the child analyses."""
+    """Referrals, closing and coding while the child analyses; then the report's content, and the live
+    study while a child renders the PDF (`render_content` reads no database)."""
     try:
         with _stage(result, "referrals", echo):  # issue 14: the consenting dissatisfied referred
             from survey_app.services.referral_demo import build_demo_referrals
@@ -305,16 +307,6 @@ def _after_fieldwork(
             coding.demo_coding(
                 session, researcher, second, studies.find_study(session, STUDY_NAME), seed=seed
             )
-        with _stage(result, "open study for surveyors", echo):
-            result.live_waiting = build_live_study(db, seed=seed + 1, out_dir=out_dir)
-        with _stage(result, "a call recording", echo):  # one live attempt to listen back to (issue 14)
-            from survey_app.services.recording_demo import attach_demo_recording
-
-            attach_demo_recording(db, LIVE_STUDY, seed=seed)
-        with _stage(result, "web invitations", echo):  # issue 14: the live study mixed-mode, web answers
-            from survey_app.services.web_demo import build_web_demo
-
-            result.live_waiting -= build_web_demo(db, LIVE_STUDY, seed=seed, out_dir=out_dir).invited
         with _stage(result, "report libraries and font", echo):  # here while the child analyses
             _load_analysis()
             from analysis.report.fonts import report_font
@@ -328,8 +320,15 @@ def _after_fieldwork(
     with _stage(result, "PDF content", echo), db.session() as session:
         study = studies.find_study(session, STUDY_NAME)
         content = reports.build_content(session, study, lang="zh", kind="full", result=result.analysis)
-    with _stage(result, "PDF rendering", echo):
-        built = reports.render_content(content, result.analysis, lang="zh", kind="full")
+    # The content is fixed now: it reads the audit trail up to the demo study's last state change, which
+    # the live study's entries (all later) do not enter — the same content as when the live study was
+    # built first, and `report.built` still follows the live study's entries in the chain.
+    rendering = _elsewhere(lambda: reports.render_content(content, result.analysis, lang="zh", kind="full"))
+    try:
+        _live_study(db, result, seed, out_dir, echo)
+    finally:
+        with _stage(result, "PDF rendering (waited for)", echo):  # also reaps the child after a failure
+            built = rendering()
     with _stage(result, "PDF report", echo), db.session() as session:  # audited once the PDF is written
         study = studies.find_study(session, STUDY_NAME)
         result.report_path = out_dir / "demo-report.pdf"
@@ -337,6 +336,22 @@ def _after_fieldwork(
         result.report_anchor = reports.record_built(session, study, auditor, built)
         result.report_sha256 = built.sha256
     return result
+
+
+def _live_study(
+    db: Database, result: DemoResult, seed: int, out_dir: Path, echo: Callable[[str], None]
+) -> None:
+    """The second study, left in fieldwork, with a call recording and web invitations (issue 14)."""
+    with _stage(result, "open study for surveyors", echo):
+        result.live_waiting = build_live_study(db, seed=seed + 1, out_dir=out_dir)
+    with _stage(result, "a call recording", echo):  # one live attempt to listen back to (issue 14)
+        from survey_app.services.recording_demo import attach_demo_recording
+
+        attach_demo_recording(db, LIVE_STUDY, seed=seed)
+    with _stage(result, "web invitations", echo):  # issue 14: the live study mixed-mode, web answers
+        from survey_app.services.web_demo import build_web_demo
+
+        result.live_waiting -= build_web_demo(db, LIVE_STUDY, seed=seed, out_dir=out_dir).invited
 
 
 def _elsewhere(work: Callable[[], T]) -> Callable[[], T]:
