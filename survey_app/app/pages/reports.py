@@ -56,7 +56,12 @@ if st.button(tr("reports.verify"), key="run_verification"):
     except PublishedPdfError as exc:
         st.error(str(exc))
         st.stop()
-    with st.spinner(tr("reports.verify")), state.action() as session:
+    with state.reading() as session:
+        audited = verification.recording_count(session, state.study(session)) > 0
+    # opening the recordings is audited (a write); without any, every check only reads and takes no write
+    # lock for the seconds a verification lasts (a recording attached meanwhile fails this verification
+    # at its commit, ReadOnlySessionWrite: its opening is never left unaudited)
+    with st.spinner(tr("reports.verify")), state.action() if audited else state.reading() as session:
         checks = verification.verify_study(
             session, state.study(session), actor=state.actor(session), published=published
         )
