@@ -81,20 +81,25 @@ def report(
     user: str | None,
 ) -> None:
     """Write the study's PDF report (byte-identical for the same study state), audit the build once the
-    file is written, and append the signed chain head to the witness file."""
+    file is written, and append the signed chain head to the witness file. The report is built from one
+    read-only snapshot without holding the write lock (surveyors keep saving meanwhile); a study that
+    changed before the record is refused, and no file is written."""
     from survey_app import config
     from survey_app.services import reports
-    from survey_app.services.studies import find_study
 
     with _errors():
         actor = _actor(ctx, user)
-        with ctx.db.session() as session:
-            found = find_study(session, study)
-            built = reports.render_report(
-                session, found, lang=lang, kind=kind, district=district, domain=domain
-            )
-            out.write_bytes(built.pdf)  # an unwritable file ends here, before anything is audited
-            anchor = reports.record_built(session, found, actor, built)
+        built, anchor = reports.build_and_record(
+            ctx.db,
+            study,
+            actor,
+            lang=lang,
+            kind=kind,
+            district=district,
+            domain=domain,
+            # an unwritable file ends here, in the record's session, before anything is audited
+            deliver=lambda built: out.write_bytes(built.pdf),
+        )
         click.echo(f"wrote {out} ({len(built.pdf):,} bytes), SHA-256 {built.sha256}")
         click.echo(
             f"signed chain head {anchor.entry_id}:{anchor.hash} (key {anchor.fingerprint[:16]}…), "

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -30,12 +32,15 @@ from analysis.verdicts import UNRECORDED_MODEL, posterior_model_version, who_rat
 from sampling.vocabulary import SCALES, canonical_district
 from survey_app.security import anchors, audit, witness
 from survey_app.security.audit import canonical_json
-from survey_app.services import analysis_service, questionnaire_store, samples
+from survey_app.services import analysis_service, questionnaire_store, samples, studies
 from survey_app.services.auth import require
-from survey_app.services.errors import HuifangError
+from survey_app.services.errors import HuifangError, InvalidState
 from survey_app.services.frames import frame_issues, latest_frame
 from survey_app.services.interviews import study_questionnaire
-from survey_app.storage.models import Answer, AuditEntry, CallAttempt, Case, Exclusion, Study, User
+from survey_app.storage.models import Answer, AuditEntry, AuditHead, CallAttempt, Case, Exclusion, Study, User
+
+if TYPE_CHECKING:
+    from survey_app.storage import Database
 
 STATE_ACTIONS = (
     "study.state",
@@ -750,6 +755,91 @@ def record_built(session: Session, study: Study, actor: User | None, built: Buil
     return anchor
 
 
+#: What else moves a report's content than `STATE_ACTIONS`: the study settings it prints and records.
+SETTINGS_ACTIONS = ("study.refusal_gamma", "study.verdict_method")
+
+
+class ReportSourceMoved(InvalidState):
+    """The study changed between the snapshot a report was built from and the build's record."""
+
+
+def source_stamp(session: Session, study: Study) -> str:
+    """What a report of `study` is built from, in one short string: the id of the study's newest audit
+    entry that changes what a report prints (`STATE_ACTIONS`: answers, calls, state, frame, coding; and
+    `SETTINGS_ACTIONS`) and a digest of the study row it prints. Every such change is audited in the
+    transaction that makes it, so a commit after a snapshot moves the stamp (`build_and_record`)."""
+    last = session.scalar(
+        select(func.max(AuditEntry.id)).where(
+            AuditEntry.study_id == study.id, AuditEntry.action.in_(STATE_ACTIONS + SETTINGS_ACTIONS)
+        )
+    )
+    row = canonical_json(
+        [study.name, study.title, study.state, study.scale, study.satisfied_codes, study.settings or {}]
+    )
+    return f"{last or 0}:{hashlib.sha256(row.encode()).hexdigest()[:16]}"
+
+
+def _hold_the_chain(session: Session) -> None:
+    """Hold the audit chain's head until this writing session ends, so that no audited change can commit
+    between the freshness check and the `report.built` entry. SQLite's `BEGIN IMMEDIATE` already excludes
+    every other writer; PostgreSQL: the head's row lock, which every audited commit takes
+    (`audit.write_pending`), handed to the append so it is not read twice."""
+    if session.get_bind().dialect.name == "sqlite":
+        return
+    last_id, last_hash = session.execute(
+        select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()
+    ).one()
+    audit.note_head(session, last_id, last_hash, locked=True)
+
+
+def _moved(study: Study) -> ReportSourceMoved:
+    return ReportSourceMoved(
+        f"Study {study.name} changed while its report was being built (answers, calls, its state or its "
+        "settings were saved after the report read it), so this report was neither recorded nor handed "
+        "out: build it again — a report to publish is best built once fieldwork is closed.",
+        zh=f"研究 {study.name} 在生成报告期间发生了变化（报告读取数据之后又保存了回答、通话、状态或设置），"
+        "因此本次报告既未登记也未交付：请重新生成——正式发布的报告宜在调查结束（研究关闭）后生成。",
+    )
+
+
+def build_and_record(
+    db: Database,
+    study: str | int,
+    actor: User | None,
+    *,
+    lang: str = "zh",
+    kind: str = "full",
+    district: str | None = None,
+    domain: str | None = None,
+    deliver: Callable[[BuiltReport], None] | None = None,
+) -> tuple[BuiltReport, anchors.Anchor]:
+    """Build the study's report (name or id) and record it as `actor`, without holding the write lock
+    while it is built: the analysis and content from one read-only snapshot (`db.reading()`), the PDF
+    outside any transaction, then one short writing session that holds the audit chain, checks that the
+    study has not moved since the snapshot (`source_stamp`), hands the report to `deliver` (e.g. writes
+    the file; an error there records nothing) and records it (`record_built`). A study that moved is
+    refused with `ReportSourceMoved` and nothing is recorded or delivered. The refusal of a build without
+    an identity comes before anything is read."""
+    _require_recorder(actor)
+    with db.reading() as session:
+        found = studies.find_study(session, study)
+        stamp = source_stamp(session, found)
+        result = analysis_service.analyse(session, found)
+        content = build_content(
+            session, found, lang=lang, kind=kind, result=result, scope=scope_of(district, domain)
+        )
+    built = render_content(content, result, lang=lang, kind=kind, district=district, domain=domain)
+    with db.session() as session:
+        _hold_the_chain(session)
+        found = studies.find_study(session, study)
+        if source_stamp(session, found) != stamp:
+            raise _moved(found)
+        if deliver is not None:
+            deliver(built)
+        anchor = record_built(session, found, actor, built)
+    return built, anchor
+
+
 def build_report(
     session: Session,
     study: Study,
@@ -763,7 +853,8 @@ def build_report(
 ) -> tuple[bytes, str]:
     """The PDF bytes and their SHA-256; with `record`, audited as `actor` (required) with the published
     headline figures and the variant (`district`, `domain`), so that `verify` rebuilds the same variant.
-    A caller that writes the PDF somewhere should use `render_report`, write it, then `record_built`."""
+    It reads, renders and records in the caller's session: a caller that records a build should use
+    `build_and_record`, which holds no write lock while the report is built."""
     if record:  # refused before the PDF is rendered, not after
         _require_recorder(actor)
     elif actor is not None:

@@ -12,6 +12,7 @@ from survey_app.app.i18n import LANGUAGES
 from survey_app.app.state import tr
 from survey_app.security.anchors import PublishedPdfError
 from survey_app.services import reports, trust_checks, verification
+from survey_app.services.errors import HuifangError
 
 REPORT_KEY = "report_pdf"
 
@@ -29,11 +30,17 @@ language = st.radio(
     key="report_lang",
 )
 if st.button(tr("reports.generate"), type="primary", key="generate_report"):
-    with st.spinner(tr("reports.generate")), state.action() as session:
-        pdf, digest = reports.build_report(
-            session, state.study(session), lang=language, kind="full", actor=state.actor(session)
-        )
-        st.session_state[REPORT_KEY] = (study.id, language, pdf, digest)
+    with state.reading() as session:
+        auditor = state.actor(session)
+    # built from a snapshot and recorded in a short writing session (no write lock while it renders); a
+    # study that changed meanwhile is refused in one sentence and nothing is recorded or shown
+    try:
+        with st.spinner(tr("reports.generate")):
+            built_now, _ = reports.build_and_record(state.database(), study.id, auditor, lang=language)
+    except HuifangError as exc:
+        st.error(state.error_text(exc))
+    else:
+        st.session_state[REPORT_KEY] = (study.id, language, built_now.pdf, built_now.sha256)
 built = st.session_state.get(REPORT_KEY)
 if built is not None and built[0] == study.id:
     _, built_lang, pdf, digest = built
