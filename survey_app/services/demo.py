@@ -128,6 +128,11 @@ def build_demo(
     if building:
         _remove_sqlite(building)
     echo(f"Building the demo in {describe(final_url)}")
+    # No cyclic collection while building: the demo leaves little cyclic garbage (~15,000 objects in all,
+    # freed at the end), but the collector ran ~1,700 times over it, ~0.4 s of this process's CPU on the
+    # demo's critical path. Restored (with the objects frozen by `_build` thawed) when the build ends.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         db = open_database(build_url)
         upgrade(db)
@@ -148,6 +153,8 @@ def build_demo(
         return result
     finally:
         gc.unfreeze()  # `_build` froze what existed after its first stage (the caller may live on)
+        if collecting:
+            gc.enable()
         if building:
             _remove_sqlite(building)
 

@@ -119,3 +119,9 @@ def test_the_demo_leaves_no_objects_frozen_for_the_collector(demo_result):
     """`_build` freezes what exists after its first stage (cheaper full collections) and thaws it."""
     assert demo_result.report_sha256
     assert gc.get_freeze_count() == 0
+
+
+def test_the_demo_builds_without_the_collector_and_turns_it_back_on(demo_result):
+    """`build_demo` disables cyclic collection while it builds and restores it when it returns."""
+    assert demo_result.report_sha256
+    assert gc.isenabled()
