@@ -18,7 +18,7 @@ from survey_app.app.refusal_gamma import refusal_gamma_control
 from survey_app.app.state import tr
 from survey_app.security import audit
 from survey_app.services import analysis_service, calibration, reports
-from survey_app.services.errors import InvalidState, NotFound
+from survey_app.services.errors import HuifangError, InvalidState, NotFound
 
 CHART_UNITS = 40  # the chart shows the units with the largest system − third-party differences
 GROUPS = ("district", "domain", "channel")
@@ -355,11 +355,17 @@ export_columns[1].download_button(
 
 st.subheader(tr("comparison.report"))
 if st.button(tr("comparison.report_generate"), key="generate_comparison_report"):
-    with st.spinner(tr("comparison.report_generate")), state.action() as session:
-        pdf, digest = reports.build_report(
-            session, state.study(session), lang=state.lang(), kind="comparison", actor=state.actor(session)
-        )
-        st.session_state[COMPARISON_PDF_KEY] = (study.id, state.lang(), pdf, digest)
+    with state.reading() as session:
+        reviewer = state.actor(session)
+    try:  # from a snapshot, recorded in a short writing session (`reports.build_and_record`)
+        with st.spinner(tr("comparison.report_generate")):
+            built_now, _ = reports.build_and_record(
+                state.database(), study.id, reviewer, lang=state.lang(), kind="comparison"
+            )
+    except HuifangError as exc:
+        st.error(state.error_text(exc))
+    else:
+        st.session_state[COMPARISON_PDF_KEY] = (study.id, state.lang(), built_now.pdf, built_now.sha256)
 built = st.session_state.get(COMPARISON_PDF_KEY)
 if built is not None and built[0] == study.id:
     _, built_lang, pdf, digest = built
