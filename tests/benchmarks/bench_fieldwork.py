@@ -223,10 +223,13 @@ def _interview(
     break_off_at = int(rng.integers(3, 12)) if rng.random() < 0.05 else None
     steps = 0
 
-    def current() -> Any:
-        with db.session() as session:
-            engine = interviews.resume_interview(session, session.get(User, user_id), case_id)
-            return engine, engine.current()
+    def current() -> Any:  # as the interview page: the screen read-only, the first one opens it (a write)
+        with db.reading() as session:
+            engine = interviews.resume_interview(session, session.get(User, user_id), case_id, open_new=False)
+        if engine is None:
+            with db.session() as session:
+                engine = interviews.open_interview(session, session.get(User, user_id), case_id)[1]
+        return engine, engine.current()
 
     def stop() -> None:
         with db.session() as session:
@@ -311,14 +314,14 @@ def work(
             )
             return case.id if case else None
 
-    def queue_page() -> dict[str, int]:
-        with db.session() as session:
+    def queue_page() -> dict[str, int]:  # the page's display block: a read-only session, as in the app
+        with db.reading() as session:
             return fieldwork.my_queue(
                 session, session.get(User, user_id), session.get(Study, study_id), now=sim_now(t0)
             )
 
     def open_cases() -> int:
-        with db.session() as session:
+        with db.reading() as session:
             return session.scalar(
                 select(func.count()).where(Case.study_id == study_id, Case.state != "finalised")
             )
@@ -328,7 +331,7 @@ def work(
             fieldwork.reveal_phone(session, session.get(User, user_id), case_id)
 
     def last_attempt(case_id: int) -> int:
-        with db.session() as session:
+        with db.reading() as session:
             return session.scalar(
                 select(func.max(CallAttempt.attempt_no)).where(CallAttempt.case_id == case_id)
             )
@@ -651,6 +654,16 @@ def cpu_per_action(url: str, cases: int, study_cases: int) -> dict[str, tuple[in
         with db.session() as session:
             return service(session, session.get(User, user_id), *args, **kwargs)
 
+    def screen(case_id: int) -> Any:  # the interview page's read (it opens the interview once, writing)
+        with db.reading() as session:
+            actor = session.get(User, user_id)
+            engine = interviews.resume_interview(session, actor, case_id, open_new=False)
+        if engine is None:
+            engine = in_session(
+                lambda session, actor, case: interviews.open_interview(session, actor, case)[1], case_id
+            )
+        return engine
+
     def floor() -> None:
         with db.session() as session:
             session.get(User, user_id)
@@ -673,7 +686,7 @@ def cpu_per_action(url: str, cases: int, study_cases: int) -> dict[str, tuple[in
             timed("record_attempt", in_session, fieldwork.record_attempt, case_id, "2.11", now=now)
             continue
         while True:
-            engine = timed("interview_screen", in_session, interviews.resume_interview, case_id)
+            engine = timed("interview_screen", screen, case_id)
             question = engine.current()
             if question is None:
                 break
