@@ -58,6 +58,29 @@ def _streamlit_once() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
+def blas_threads_as_loaded() -> int:
+    """The most threads a BLAS library of this process started with (one per core, or
+    `OPENBLAS_NUM_THREADS`), before `_one_blas_thread` limited them: tests about thread counts skip below 2."""
+    import scipy.linalg  # noqa: F401  scipy's own OpenBLAS, loaded now so that it is counted and limited too
+    from threadpoolctl import threadpool_info
+
+    return max((pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"), default=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_blas_thread(blas_threads_as_loaded: int) -> Iterator[None]:
+    """Every test runs with BLAS on one thread, as every analysis does (`analysis.numeric`). OpenBLAS's idle
+    threads spin while they wait, and CI's two passes already fill the two cores: tests/analysis/ cost 467 s
+    of CPU on two threads and 195 s on one, tests/security/ 234 and 120 s (niced, load 7-9, 2 Dec 2026).
+    Tests about thread counts raise the limit themselves (`threadpool_limits(2)`: the threads started at
+    load stay); processes a test starts (app servers, CLI runs) keep BLAS's threads as loaded."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+@pytest.fixture(scope="session")
 def _template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """The migrated template every test database copies: a SQLite file, or on PostgreSQL the server's
     test databases (tests/pg_databases.py: file copies, dropped in batches)."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_limits
 
 from analysis.numeric import BLAS_AS_LOADED, ONE_BLAS_THREAD
 from survey_app.services import analysis_service, demo, reports, verification
@@ -36,11 +36,6 @@ THREADS_SHOW_ROWS = 8000
 def recorded_entry(db) -> dict:
     with db.session() as session:
         return json.loads(verification.last_report_built(session, find_study(session, "demo")).details)
-
-
-def blas_threads() -> int:
-    """The most threads any loaded BLAS library runs on (its count as loaded)."""
-    return max((pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"), default=1)
 
 
 @pytest.fixture(scope="module")
@@ -70,14 +65,16 @@ def unpinned_content_digest(db: Database, threads: int) -> str:
 
 
 @pytest.mark.slow
-def test_on_this_study_two_blas_threads_would_change_the_published_report(threads_show_demo):
+def test_on_this_study_two_blas_threads_would_change_the_published_report(
+    threads_show_demo, blas_threads_as_loaded
+):
     """Without this the tests below could pass with the pinning gone: the study's products would be too
     small for OpenBLAS to split among threads, or its last bits would not reach a printed figure.
 
     Whether they do is a property of OpenBLAS's kernel for this CPU: where one and two unpinned threads
     give the report the same bits, the effect cannot be shown and the test skips (the one-thread rebuild
     below still runs); where they differ, a published report equal to the two-thread one fails it."""
-    if blas_threads() < 2:
+    if blas_threads_as_loaded < 2:
         pytest.skip("BLAS runs on one thread here: this machine cannot show the thread count's effect")
     published = recorded_entry(threads_show_demo)
     assert reports.numeric_of(published) == ONE_BLAS_THREAD
