@@ -115,7 +115,9 @@ def test_a_surveyor_saves_promptly_while_a_report_renders(fieldwork_db, surveyor
     assert _builds(fieldwork_db) == 1
 
 
-def test_a_build_recorded_beside_a_surveyors_claim_still_verifies(fieldwork_db, surveyor_db, monkeypatch, tmp_path):
+def test_a_build_recorded_beside_a_surveyors_claim_still_verifies(
+    fieldwork_db, surveyor_db, monkeypatch, tmp_path
+):
     held = HeldRendering(monkeypatch)
     build = Build(fieldwork_db.url, tmp_path / "report.pdf")
     _start(build, held)
@@ -173,7 +175,7 @@ def test_a_change_committed_between_snapshot_and_record_is_refused_in_one_senten
     def build() -> None:
         try:
             outcome["built"] = reports.build_and_record(fieldwork_db, STUDY_NAME, auditor, lang="zh")
-        except Exception as exc:  # noqa: BLE001 - handed to the test thread
+        except Exception as exc:  # handed to the test thread
             outcome["error"] = exc
 
     worker = threading.Thread(target=build, daemon=True)
