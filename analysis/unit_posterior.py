@@ -16,7 +16,7 @@ from the study's own units (Efron-style g-modelling):
   self / dk / not_rated / other with per-domain shares, the last two scaled by the unit's own
   multiplier b ~ Gamma(κ_b, 1/κ_b) (honest units differ in how often others rate for them; one
   multiplier for both answers — two independent ones were measured and cost proxy recall, see
-  ARCHITECTURE.md). "Staff asked for a rating" and "service
+  ARCHITECTURE.md; κ_b by a penalised marginal likelihood, `WHO_SHAPE_PRIOR`). "Staff asked for a rating" and "service
   never happened / not me" are beta-binomial backgrounds (`analysis.unit_model.fit_background`:
   minimum divergence and truncated likelihood, robust to the inflating minority).
 - **Inflating unit** — a component per mechanism and size: truly unsatisfied records turned to
@@ -55,7 +55,8 @@ answers and who_rated apart); a 60-unit study takes 1–2 s of CPU on one BLAS t
 
 `MODEL_VERSION` numbers the model's output for the same data; a report's build records it, so a later
 release knows which verdicts it can rebuild (2: sizes up to 50 points, the continuous median and
-interval).
+interval; 3: the who_rated multiplier's shape by a penalised likelihood, no longer capped by the
+truncated backgrounds' over-dispersion).
 """
 
 from __future__ import annotations
@@ -105,9 +106,15 @@ E_NODES = 6
 WHO_NODES = 8
 #: Least over-dispersion of the who_rated multiplier b ~ Gamma(κ_b, 1/κ_b): κ_b ≤ this (CV ≥ 0.2).
 WHO_SHAPE_MAX = 25.0
+#: Weakly-informative prior on log κ_b: normal with median κ = 10 (honest units' rate of "someone else
+#: rated / not rated" differs by about a third between units) and sd 1.2 (95% of its mass on
+#: κ ∈ [0.95, 105], a CV of 0.1 to 1). Sixty units of ~16 interviews show one or two such answers each:
+#: their likelihood is nearly flat in κ, so without a prior the estimate went where the noise put it.
+WHO_SHAPE_PRIOR = (float(np.log(10.0)), 1.2)
 #: The version of this model's output for the same data (recorded with a report's build). 2: inflation
-#: sizes every 5 points up to 50, the median and interval read off a continuous law.
-MODEL_VERSION = 2
+#: sizes every 5 points up to 50, the median and interval read off a continuous law. 3: κ_b by the
+#: penalised likelihood (`WHO_SHAPE_PRIOR`), no longer capped by the truncated backgrounds' ρ.
+MODEL_VERSION = 3
 EVIDENCE = ("level", "rate_gap", "rated_by_other", "not_rated", "staff_asked", "service_denied")
 
 
@@ -295,11 +302,19 @@ def _fit_who(table: pd.DataFrame, weight: np.ndarray, signs: dict[str, Backgroun
     """Per-domain who_rated shares and the shape κ_b of the units' shared multiplier b.
 
     The rare shares (not rated, someone else) are `fit_background`'s truncated fits (robust, domains
-    pooled unless they differ beyond chance); dk is the honest-weighted share. κ_b is the smallest of
-    the honest-weighted maximum likelihood given those shares, the backgrounds' own over-dispersion
-    (μ/(ρ(1 − μ)) of either sign) and `WHO_SHAPE_MAX`: sixty units barely show an over-dispersion that
-    moves the upper tail at larger samples (`analysis.unit_model._fit_truncated`), so the model assumes
-    at least this much."""
+    pooled unless they differ beyond chance); dk is the honest-weighted share. κ_b maximises the
+    honest-weighted marginal likelihood of every unit's four who_rated counts given those shares plus
+    the log density of `WHO_SHAPE_PRIOR` (a penalised likelihood, one shape for all domains), and is at
+    most `WHO_SHAPE_MAX`.
+
+    Why penalised: sixty units of ~16 interviews show one or two such answers each, and their
+    likelihood barely tells κ = 2 from κ = 200; where honest units really differ (a CV of 1) it does,
+    and the data outweigh the prior (`tests/analysis/test_unit_posterior_who_spread.py`). Model 2 took
+    the smallest of this fit without the prior, `WHO_SHAPE_MAX` and the over-dispersion the truncated
+    backgrounds imply (μ/(ρ(1 − μ)), `analysis.unit_model._fit_truncated`): that ρ, fitted on counts of
+    0–2 below each unit's cutoff, swung between ~0 and 0.04–0.08 from study to study and put κ_b at
+    0.3–1 in about a third of them — an honest law far wider than the units show, which cost proxy
+    recall (ARCHITECTURE.md, model 3)."""
     counts = _who_counts(table)
     domains = table["domain"].to_numpy()
     names, index = np.unique(domains, return_inverse=True)
@@ -322,14 +337,15 @@ def _fit_who(table: pd.DataFrame, weight: np.ndarray, signs: dict[str, Backgroun
             value -= float(weight[mine] @ _lse(counts[mine] @ logs + log_w[None, :], 1))
         return value
 
+    centre, sd = WHO_SHAPE_PRIOR
+
+    def penalised(log_shape: float) -> float:
+        return loss(log_shape) + 0.5 * ((log_shape - centre) / sd) ** 2
+
     fitted = float(
-        np.exp(optimize.minimize_scalar(loss, bounds=(np.log(0.3), np.log(200.0)), method="bounded").x)
+        np.exp(optimize.minimize_scalar(penalised, bounds=(np.log(0.3), np.log(200.0)), method="bounded").x)
     )
-    implied = [
-        sign.overall / (sign.rho * (1 - sign.overall)) if sign.rho > 1e-9 else np.inf
-        for sign in signs.values()
-    ]
-    return shares, float(min(fitted, *implied, WHO_SHAPE_MAX))
+    return shares, float(min(fitted, WHO_SHAPE_MAX))
 
 
 def fit_honest(table: pd.DataFrame, weight: np.ndarray, signs: dict[str, Background]) -> Honest:
