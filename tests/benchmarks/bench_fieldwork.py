@@ -94,6 +94,12 @@ docs/deployment.md):
   5 actions/s × ~14 ms ≈ 0.07 core: 2 cores at ≤ 65 % carry ~18 (20 is met only on a quiet machine);
   200 need ~14 cores of work, ~21 cores for the latency target — not a code question on 2 cores.
 
+Measured 2026-12-02 on a quiet machine (load 1–4; the benchmark in its own autogroup at the highest
+priority), durable cluster: 20 processes, 400 cases, think 0.2 s: next_case p95 34.4 ms, save_answer
+p95 25.7 ms (met); 200 surveyors over 4 app processes, 1,000 cases, think 5 s, idle 10 s: next_case p95
+19.8 ms, save_answer p95 17.1 ms (≤ 150 ms met at a surveyor's pace; 0.30 of the 2 cores). Integrity 0
+and the chain intact in both; the table in docs/deployment.md.
+
     python tests/benchmarks/bench_fieldwork.py                 # both databases, 20 threads, no pauses
     python tests/benchmarks/bench_fieldwork.py --think 0.3     # surveyors pause ~0.3 s between actions
     python tests/benchmarks/bench_fieldwork.py --db postgres --mode processes
