@@ -29,12 +29,13 @@ Figures: ARCHITECTURE.md, "Storage" (measured at the commit that added this file
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
 import resource
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -148,6 +149,30 @@ def reader(
     return times
 
 
+@contextlib.contextmanager
+def saving_surveyors(
+    url: str, study_id: int, writer_ids: list[int], seed: int, think: float
+) -> Iterator[list[dict[str, Any]]]:
+    """Surveyor processes (`writer`, seeds `seed` + i) saving answers for as long as the block runs; each
+    has claimed its first case when the block starts. The yielded list holds their results once it ends."""
+    written: list[dict[str, Any]] = []
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager:
+        ready, stop = manager.Queue(), manager.Event()
+        with ProcessPoolExecutor(max_workers=len(writer_ids), mp_context=context) as pool:
+            futures = [
+                pool.submit(writer, url, study_id, uid, seed + i, think, ready, stop)
+                for i, uid in enumerate(writer_ids)
+            ]
+            for _ in writer_ids:
+                ready.get(timeout=300)
+            try:
+                yield written
+            finally:
+                stop.set()
+                written.extend(future.result() for future in futures)
+
+
 def figures(values: list[float]) -> tuple[float, float, float]:
     p50, p95, p99 = np.percentile(values, [50, 95, 99]) if values else (float("nan"),) * 3
     return float(p50), float(p95), float(p99)
@@ -193,41 +218,30 @@ def main() -> None:
         )
         print("before:", load_average())
         cpu_before = _cpu(resource.RUSAGE_SELF)
-        context = multiprocessing.get_context("spawn")
-        with context.Manager() as manager:
-            ready, stop = manager.Queue(), manager.Event()
-            with ProcessPoolExecutor(max_workers=args.writers, mp_context=context) as pool:
-                writers = [
-                    pool.submit(writer, url, study_id, uid, args.seed + i, args.think, ready, stop)
-                    for i, uid in enumerate(writer_ids)
-                ]
-                for _ in writer_ids:
-                    ready.get(timeout=300)
-                time.sleep(1.0)  # every writer past its first claim
-                db = open_database(url)
-                clock = Clock()
-                results: list[dict[str, list[float]]] = []
+        with saving_surveyors(url, study_id, writer_ids, args.seed, args.think) as written:
+            time.sleep(1.0)  # every writer past its first claim
+            db = open_database(url)
+            clock = Clock()
+            results: list[dict[str, list[float]]] = []
 
-                def run(uid: int, seed: int) -> None:
-                    results.append(reader(db, clock, args.page, uid, study_id, seed, args.reader_think))
+            def run(uid: int, seed: int) -> None:
+                results.append(reader(db, clock, args.page, uid, study_id, seed, args.reader_think))
 
-                threads = [
-                    threading.Thread(target=run, args=(uid, args.seed + 1000 + i))
-                    for i, uid in enumerate(reader_ids)
-                ]
-                for thread in threads:
-                    thread.start()
-                for index in range(args.slices):  # before, after, before, …: the same load for both
-                    clock.mode = MODES[index % 2]
-                    begun = time.time()
-                    time.sleep(args.slice)
-                    clock.windows.append((begun, time.time(), clock.mode))
-                clock.done.set()
-                for thread in threads:
-                    thread.join()
-                stop.set()
-                written = [future.result() for future in writers]
-                db.dispose()
+            threads = [
+                threading.Thread(target=run, args=(uid, args.seed + 1000 + i))
+                for i, uid in enumerate(reader_ids)
+            ]
+            for thread in threads:
+                thread.start()
+            for index in range(args.slices):  # before, after, before, …: the same load for both
+                clock.mode = MODES[index % 2]
+                begun = time.time()
+                time.sleep(args.slice)
+                clock.windows.append((begun, time.time(), clock.mode))
+            clock.done.set()
+            for thread in threads:
+                thread.join()
+            db.dispose()
         cpu_readers = _cpu(resource.RUSAGE_SELF) - cpu_before
         print("after: ", load_average())
 

@@ -22,12 +22,10 @@ Figures: ARCHITECTURE.md, "Storage" (measured at the commit that added this file
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import resource
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 MODES = ("session", "snapshot")  # before, after
@@ -103,7 +101,7 @@ def main() -> None:
     import numpy as np
 
     from tests.benchmarks.bench_fieldwork import load_average
-    from tests.benchmarks.bench_reading import line, writer
+    from tests.benchmarks.bench_reading import line, saving_surveyors
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=6000, help="the demo's frame rows")
@@ -125,27 +123,16 @@ def main() -> None:
             f"seeds {args.seed}+i); {args.builds} builds each way, alternating, {args.gap} s apart"
         )
         print("before:", load_average())
-        context = multiprocessing.get_context("spawn")
         windows: list[tuple[float, float, str]] = []
         builds: dict[str, list[tuple[float, float, str]]] = {mode: [] for mode in MODES}
-        with context.Manager() as manager:
-            ready, stop = manager.Queue(), manager.Event()
-            with ProcessPoolExecutor(max_workers=args.writers, mp_context=context) as pool:
-                writers = [
-                    pool.submit(writer, url, study_id, uid, args.seed + i, args.think, ready, stop)
-                    for i, uid in enumerate(writer_ids)
-                ]
-                for _ in writer_ids:
-                    ready.get(timeout=300)
+        with saving_surveyors(url, study_id, writer_ids, args.seed, args.think) as written:
+            time.sleep(args.gap)
+            for index in range(2 * args.builds):
+                mode = MODES[index % 2]
+                begun = time.time()
+                builds[mode].append(build(url, mode))
+                windows.append((begun, time.time(), mode))
                 time.sleep(args.gap)
-                for index in range(2 * args.builds):
-                    mode = MODES[index % 2]
-                    begun = time.time()
-                    builds[mode].append(build(url, mode))
-                    windows.append((begun, time.time(), mode))
-                    time.sleep(args.gap)
-                stop.set()
-                written = [future.result() for future in writers]
         print("after: ", load_average())
 
     saves: dict[str, list[float]] = {mode: [] for mode in (*MODES, "between")}
