@@ -5,7 +5,8 @@ small units, domains that really differ, a telephone-mode effect, recall noise, 
 dissatisfaction — and against each kind of fault: inflation of +5/+10/+20 points by coaching
 (staff ask, citizens rate 满意 and say otherwise on the phone), by interception (someone else rates,
 or a default rating where the citizen gave none), silent inflation (no sign but the rate), and proxy
-rating of a share of all events. Vectorised and independent of `fixtures`, so many seeds run in
+rating of a share of all events or, as the demo's inflated units do, of a share of the satisfied events
+and most of the unsatisfied ones. Vectorised and independent of `fixtures`, so many seeds run in
 seconds. `tests/benchmarks/bench_verdicts.py` prints recall and FDP per scenario over many seeds.
 """
 
@@ -46,6 +47,9 @@ class Scenario:
     inflation: float = 0.0
     mechanisms: tuple[str, ...] = MECHANISMS
     proxy_share: float = 0.0  # proxy scenario: share of an inflated unit's events rated by staff
+    # with it, the share of an inflated unit's truly *unsatisfied* events rated by staff (`proxy_share`
+    # is then the share of its satisfied ones): the demo's law (`fixtures.faults.intercepted`)
+    proxy_unsatisfied: float | None = None
     sample_per_unit: int = 32
     response_rate: float = 0.5
     extra: dict = field(default_factory=dict)
@@ -94,7 +98,10 @@ def simulate(scenario: Scenario, seed: int) -> SimulatedStudy:
     rated_by[(u >= 0.015 * background[unit_of]) & (u < 0.025 * background[unit_of])] = "not_rated"
     ask = rng.beta(0.06 * 30, 0.94 * 30, k)
     if scenario.proxy_share > 0:
-        proxied = bad[unit_of] & (rng.random(e) < scenario.proxy_share)
+        unsatisfied = (
+            scenario.proxy_share if scenario.proxy_unsatisfied is None else scenario.proxy_unsatisfied
+        )
+        proxied = bad[unit_of] & (rng.random(e) < np.where(true_sat, scenario.proxy_share, unsatisfied))
         rated_by[proxied] = "other"
         system_sat[proxied] = True
     else:
@@ -216,6 +223,8 @@ def oracle_p_values(study: SimulatedStudy, scenario: Scenario) -> pd.Series:
     """
     from scipy import stats
 
+    if scenario.proxy_unsatisfied is not None:
+        raise ValueError("oracle_p_values knows proxy rating of a random share of events only")
     truth = study.truth
     system = study.frame.groupby("organisation_id")["system_rating"].agg(
         S=lambda v: int((v == "satisfied").sum()), N="size"
@@ -271,9 +280,12 @@ def _trinomial(ko, kr, rest, m, po, pr):
 
 
 def oracle_recall(study: SimulatedStudy, scenario: Scenario, q: float = 0.10) -> float:
-    """Recall of BH at `q` on `oracle_p_values` over the units with respondents."""
+    """Recall of BH at `q` on `oracle_p_values` over the units with respondents (NaN where that oracle
+    does not know the world: staff rating the unsatisfied events more often)."""
     from statsmodels.stats.multitest import multipletests
 
+    if scenario.proxy_unsatisfied is not None:
+        return float("nan")
     p = oracle_p_values(study, scenario).dropna()
     if not study.inflated or not len(p):
         return float("nan")
@@ -321,6 +333,12 @@ SCENARIOS: dict[str, Scenario] = {
             mechanisms=("silent",),
         ),
         Scenario("proxy_30%", inflated_share=0.15, proxy_share=0.30, mode_effect=(-0.03,) * 4),
+        # staff rate a share of the events, more often the unsatisfied ones (30% of the satisfied, 90%
+        # of the unsatisfied, as the demo's inflated units do): the published rate rises by 0.9 (1 − p)
+        Scenario(
+            "proxy_dependent", inflated_share=0.15, proxy_share=0.30, proxy_unsatisfied=0.90,
+            mode_effect=(-0.03,) * 4,
+        ),
         Scenario(
             "mixture", small_share=0.3, domain_rates=HONEST_DOMAINS, mode_effect=(-0.03,) * 4,
             dissatisfied_response=0.5, inflated_share=0.15, inflation=0.15,

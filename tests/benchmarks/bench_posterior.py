@@ -7,13 +7,16 @@ cut short still gives a table over the studies it finished):
   [--no-level]` — seeds FIRST … LAST − 1 (default 0:40): per study, the posterior's flags (Sun & Cai at
   q = 0.10) with and without the census level (`--no-level`: only without, the verdicts' setting, at
   half the CPU), at two conservative π0 levels (0.9 and 0.975), each also with the verdicts' per-unit
-  floor (`unit_posterior.LFDR_FLOOR`, columns "… floor", same fit), the number of false flags, recall, and
-  the lfdr calibration counts at both levels (units, honest units and Σ lfdr per lfdr bin); with
+  floor (`unit_posterior.LFDR_FLOOR`, columns "… floor", same fit), the number of false flags, recall,
+  the lfdr calibration counts at both levels (units, honest units and Σ lfdr per lfdr bin), and for the
+  verdicts' flags (no level, 97.5%, floor) whether each flagged inflating unit's 95% credible interval
+  covers the rise planted (columns "interval …"); with
   `--huifang` `analysis.compare_units` (BH on its empirical-null p-values), with `--oracle` the Bayes
   oracle and its "no level" version (`tests/analysis/verdict_oracle.py`; only where response does
   not depend on satisfaction);
 - `… summary OUT.csv …` — per scenario and size: studies, respondents a unit, and for each method
-  recall, FDP and the share of studies with a false flag (mean ± Monte-Carlo SE); then the lfdr
+  recall, FDP and the share of studies with a false flag (mean ± Monte-Carlo SE); the intervals'
+  coverage of the planted rise, the median's error and the width; then the lfdr
   calibration table (units in each lfdr bin and the share of them honest, SE clustered by study) for
   the worlds with inflation, the honest worlds and both pooled — kept apart because pooling them
   measures the mix of worlds run: every unit of an honest world is honest whatever its lfdr;
@@ -67,11 +70,30 @@ def _calibration(label: str, lfdr: pd.Series, inflated: set[str]) -> dict[str, f
     return out
 
 
+def _interval_figures(evidence: pd.DataFrame, fitted, study) -> dict[str, float]:
+    """The verdicts' flagged inflating units (`posterior_table`: the per-unit floor): how many, how many
+    95% credible intervals cover the rise planted (published − true rate of the unit's events), the
+    median's error and the intervals' width (sums over those units, points as shares)."""
+    table = up.posterior_table(evidence, fitted, Q)
+    found = table[table["flagged"] & table.index.isin(list(study.inflated))]
+    published = evidence["S"] / evidence["N"].clip(lower=1)
+    rise = (published - study.truth["true_rate"]).reindex(found.index)
+    covered = (found["inflation_low"] <= rise + 1e-9) & (rise <= found["inflation_high"] + 1e-9)
+    return {
+        "interval units": len(found),
+        "interval covered": int(covered.sum()),
+        "interval error": float((found["inflation"] - rise).sum()),
+        "interval abs error": float((found["inflation"] - rise).abs().sum()),
+        "interval width": float((found["inflation_high"] - found["inflation_low"]).sum()),
+    }
+
+
 def measure(
     name: str, cases: int, seed: int, huifang: bool = False, oracle: bool = False, level: bool = True
 ) -> dict[str, float]:
     scenario = dataclasses.replace(SCENARIOS[name], sample_per_unit=cases)
     study = simulate(scenario, seed)
+    dependent = getattr(scenario, "proxy_unsatisfied", None) is not None  # the oracle knows no such world
     figures: dict[str, float] = {
         "respondents": float(study.interviews.groupby("organisation_id").size().mean())
     }
@@ -91,6 +113,8 @@ def measure(
             # the verdicts' per-unit floor (only units more likely inflating than honest), same fit
             floored = up.sun_cai(lfdr, Q, max_lfdr=up.LFDR_FLOOR)
             figures.update(_method_figures(f"{label} floor", floored, study.inflated))
+            if not census_level and pi0_level == PI0_LEVELS[-1]:  # the verdicts' setting
+                figures.update(_interval_figures(evidence, fitted, study))
             figures[f"{label} pi0"] = fitted.pi0
             # calibration at the screening level (column names of the first runs) and at the verdicts'
             figures.update(_calibration(tag if pi0_level == PI0_LEVELS[0] else label, lfdr, study.inflated))
@@ -101,7 +125,7 @@ def measure(
         table = verdicts(study, q=Q)
         figures["huifang cpu"] = time.process_time() - start
         figures.update(_method_figures("huifang", table["flagged"], study.inflated))
-    if oracle and scenario.dissatisfied_response == 1 and scenario.inflated_share > 0:
+    if oracle and scenario.dissatisfied_response == 1 and scenario.inflated_share > 0 and not dependent:
         counts = vo.unit_counts(study)
         for label, options in (("oracle", {}), ("oracle no level", {"census_level": False})):
             lfdr = vo.oracle_lfdr(study, scenario, counts, **options)
@@ -254,6 +278,19 @@ def summary(paths: list[Path]) -> None:
                 f"{name} | {cases} | {r['respondents'].mean():.1f} | {len(r)} | {method} | "
                 f"{_cell(r[method])} | {_cell(r[method + ' fdp'])} | {_cell(any_false)}"
             )
+    print("\nthe verdicts' flagged inflating units (no level, π0 at 97.5%, floor): the 95% credible interval")
+    print("against the rise planted (published − true rate); SE clustered by study")
+    print("scenario | cases | studies | units | coverage ± SE | median's error | mean |error| | mean width")
+    for (name, cases), r in rows.groupby(["scenario", "cases"], sort=True):
+        if "interval units" not in r.columns or not r["interval units"].sum():
+            continue
+        units = r["interval units"]
+        total = units.sum()
+        print(
+            f"{name} | {cases} | {len(r)} | {int(total)} | {r['interval covered'].sum() / total:.3f} ± "
+            f"{_ratio_se(r['interval covered'], units):.3f} | {r['interval error'].sum() / total:+.3f} | "
+            f"{r['interval abs error'].sum() / total:.3f} | {r['interval width'].sum() / total:.3f}"
+        )
     print("\nlfdr calibration (SE clustered by study). In an honest world every unit is honest, so its")
     print(
         "units say only how often an honest unit gets a small lfdr; calibration proper is within the worlds"
