@@ -23,9 +23,15 @@ from the study's own units (Efron-style g-modelling):
   satisfied so that the published rate rises by δ (`coached`: citizens coached, staff ask at a raised
   rate or not at all ("silent"); `proxy`: turned records rated by someone else; `unrated`: a default
   rating where none was given), δ on `DELTAS` (every 5 points up to 50); `proxy_share`: a share φ of
-  all events rated by staff.
-  A turned record's callback answer is that of a truly unsatisfied client; its `who_rated` answer
-  follows `TURNED_WHO` (the fixtures' and field's figures — an assumption about the alternative).
+  all events rated by staff; `proxy_selective`: staff rate a share φ_s (`SATISFIED_SHARES`) of the
+  truly satisfied events besides the unsatisfied ones that raise the rate by δ — the demo's law, more
+  often the worse the client's opinion. In terms of the shares φ_s of satisfied and φ_u of
+  unsatisfied events rated by staff, `proxy` is φ_s = 0 and `proxy_share` φ_s = φ_u; `proxy_selective`
+  is read by δ = (1 − p) φ_u, the published minus the true rate, like every turned mechanism (φ_u ≥ φ_s
+  is not imposed: it would truncate p per component; `proxy_share` covers φ_u = φ_s).
+  A turned record's callback answer is that of a truly unsatisfied client, an intercepted satisfied
+  one's that of a satisfied client; an intercepted record's `who_rated` answer follows `TURNED_WHO`
+  (the fixtures' and field's figures — an assumption about the alternative).
 - **Mixing weights** over the components and the honest share π0 by EM (NPMLE on the grid of
   components); the honest nuisance parameters are re-fitted with each unit weighted by its posterior
   probability of being honest, so the inflating units do not widen the honest laws. π0 is then
@@ -56,7 +62,7 @@ answers and who_rated apart); a 60-unit study takes 1–2 s of CPU on one BLAS t
 `MODEL_VERSION` numbers the model's output for the same data; a report's build records it, so a later
 release knows which verdicts it can rebuild (2: sizes up to 50 points, the continuous median and
 interval; 3: the who_rated multiplier's shape by a penalised likelihood, no longer capped by the
-truncated backgrounds' over-dispersion).
+truncated backgrounds' over-dispersion, and the selective proxy components).
 """
 
 from __future__ import annotations
@@ -86,6 +92,16 @@ TURNED_WHO = {"proxy": (0.05, 0.10, 0.25, 0.60), "unrated": (0.05, 0.15, 0.75, 0
 DELTAS = (0.05, 0.10, 0.15, 0.20, 0.25, 0.30, 0.35, 0.40, 0.45, 0.50)
 #: Shares of all events rated by staff (proxy rating, 代评).
 PROXY_SHARES = (0.10, 0.20, 0.30, 0.50)
+#: The selective mechanisms' share φ_s of the truly *satisfied* events intercepted besides the unsatisfied
+#: ones that raise the rate by δ (φ_s = 0 is `proxy`): the demo's inflated units intercept 30% of 满意,
+#: 60% of 基本满意 and 90% of 不满意 events (`fixtures.faults.intercepted`).
+SATISFIED_SHARES = (0.20, 0.40)
+#: The selective mechanisms and the mechanism whose `TURNED_WHO` their intercepted records answer by. Only
+#: proxy rating: a selective `unrated` (a share of the satisfied events left without a rating, hardly any
+#: rise) is what honest units with many "not rated" answers look like — honest respondents say it ~5%
+#: of the time, unevenly between units — and doubled the honest worlds' studies with a false flag
+#: (8 → 16 of 360, ARCHITECTURE.md, model 3).
+SELECTIVE = {"proxy_selective": "proxy"}
 #: "Staff asked for a rating" in a coaching unit (besides "silent": at the honest rate).
 COACHED_ASK = (0.15, 0.30, 0.50)
 #: A turned (intercepted or default) record's interview says "service never happened / not me" this
@@ -113,7 +129,8 @@ WHO_SHAPE_MAX = 25.0
 WHO_SHAPE_PRIOR = (float(np.log(10.0)), 1.2)
 #: The version of this model's output for the same data (recorded with a report's build). 2: inflation
 #: sizes every 5 points up to 50, the median and interval read off a continuous law. 3: κ_b by the
-#: penalised likelihood (`WHO_SHAPE_PRIOR`), no longer capped by the truncated backgrounds' ρ.
+#: penalised likelihood (`WHO_SHAPE_PRIOR`), no longer capped by the truncated backgrounds' ρ, and the
+#: selective proxy components (`SELECTIVE`; model 3 was not released without them).
 MODEL_VERSION = 3
 EVIDENCE = ("level", "rate_gap", "rated_by_other", "not_rated", "staff_asked", "service_denied")
 
@@ -202,16 +219,28 @@ CELL_COLUMNS = [f"s1_{x}_{v}" for x in ANSWERS for v in WHO] + [f"s0_{v}" for v 
 class Component:
     """One inflating (or the honest) component of the mixture."""
 
-    mechanism: str  # honest, silent, coached, proxy, unrated, proxy_share
-    size: float = 0.0  # δ (turned mechanisms) or φ (proxy_share)
+    mechanism: str  # honest, silent, coached, proxy, unrated, proxy_share, proxy_selective
+    size: float = 0.0  # δ (turned mechanisms: published − true rate) or φ (proxy_share)
     ask: float = float("nan")  # coached: the share of interviews where staff asked
+    share: float = 0.0  # selective: φ_s, the share of the truly satisfied events intercepted too
 
     @property
     def label(self) -> str:
         if self.mechanism == "honest":
             return "honest"
         ask = f", ask {self.ask:.2f}" if self.mechanism == "coached" else ""
-        return f"{self.mechanism} {self.size:.2f}{ask}"
+        share = f", satisfied {self.share:.2f}" if self.mechanism in SELECTIVE else ""
+        return f"{self.mechanism} {self.size:.2f}{ask}{share}"
+
+    @property
+    def intercepting(self) -> str:
+        """The `TURNED_WHO` key of the records this component intercepts ('' for none: honest, silent,
+        coached; "proxy" for proxy_share)."""
+        if self.mechanism in SELECTIVE:
+            return SELECTIVE[self.mechanism]
+        if self.mechanism == "proxy_share":
+            return "proxy"
+        return self.mechanism if self.mechanism in TURNED_WHO else ""
 
 
 def components() -> list[Component]:
@@ -221,6 +250,8 @@ def components() -> list[Component]:
         out += [Component("silent", delta), Component("proxy", delta), Component("unrated", delta)]
         out += [Component("coached", delta, ask) for ask in COACHED_ASK]
     out += [Component("proxy_share", phi) for phi in PROXY_SHARES]
+    for mechanism in SELECTIVE:
+        out += [Component(mechanism, delta, share=share) for share in SATISFIED_SHARES for delta in DELTAS]
     return out
 
 
@@ -414,6 +445,10 @@ def _cell_logs(h: Honest, d: str, c: Component, nodes: _Nodes, groups: np.ndarra
         tau = c.size / (c.size + (1 - c.size) * p)
         answer_turned = p[None] * c1 + (1 - p[None]) * c0
         who_turned = np.asarray(TURNED_WHO["proxy"])[:, None, None, None]
+    elif c.mechanism in SELECTIVE:  # of the records rated satisfied, p + δ: δ turned, φ_s p intercepted
+        tau = (c.size + c.share * p) / (p + c.size)
+        answer_turned = (c.share * p[None] * c1 + c.size * c0) / (c.size + c.share * p[None])
+        who_turned = np.asarray(TURNED_WHO[c.intercepting])[:, None, None, None]
     else:
         tau = c.size / (p + c.size)
         answer_turned = c0
@@ -472,15 +507,15 @@ def _census_logs(h: Honest, d: str, c: Component, S: np.ndarray, N: np.ndarray) 
     return census + log_prior[None, :]
 
 
-def _turned_share(c: Component, table: pd.DataFrame) -> np.ndarray:
-    """Expected share of a unit's interviews on turned (or proxied) records under component c."""
-    rate = (table["S"] / table["N"].clip(lower=1)).to_numpy()
-    s1 = table[CELL_COLUMNS[:12]].sum(axis=1).to_numpy()
-    m = table["interviews"].clip(lower=1).to_numpy()
+def _turned_share(c: Component, rate: np.ndarray, s1_share: np.ndarray) -> np.ndarray:
+    """Expected share of a unit's interviews on turned (or proxied) records under component c, from the
+    unit's published rate and the share of its interviews on records rated satisfied."""
     if c.mechanism == "honest":
         return 0 * rate
-    # both δ/(p + δ) and φ/(φ + (1 − φ)p) are the size over the published rate
-    return np.clip(c.size / np.maximum(rate, c.size), 0, 1) * s1 / m
+    # both δ/(p + δ) and φ/(φ + (1 − φ)p) are the size over the published rate; the selective ones add
+    # the intercepted satisfied events, φ_s p with p = r − δ
+    turned = c.size + c.share * np.maximum(rate - c.size, 0)
+    return np.clip(turned / np.maximum(rate, c.size), 0, 1) * s1_share
 
 
 def _betabinom(k, m, mu, rho) -> np.ndarray:
@@ -491,21 +526,37 @@ def _betabinom(k, m, mu, rho) -> np.ndarray:
     return stats.betabinom.logpmf(k, m, mu * scale, (1 - mu) * scale)
 
 
-def _sign_loglik(h: Honest, c: Component, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """log P(staff asked count), log P(service denied count) of every unit under component c."""
+def _sign_loglik(h: Honest, comps: Sequence[Component], table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """log P(staff asked count), log P(service denied count) of every unit under every component, each
+    shape (units, K); components with the same law of a sign share its computation."""
     m = table["interviews"].to_numpy()
     domains = table["domain"].to_numpy()
+    rate = (table["S"] / table["N"].clip(lower=1)).to_numpy()
+    s1_share = table[CELL_COLUMNS[:12]].sum(axis=1).to_numpy() / table["interviews"].clip(lower=1).to_numpy()
     out = []
     for background, column in ((h.asked, "staff_asked"), (h.denied, "service_denied")):
+        values = np.zeros((len(table), len(comps)))
+        out.append(values)
         if background is None:
-            out.append(np.zeros(len(table)))
             continue
-        mu = np.array([background.share.get(d, background.overall) for d in domains])
-        if column == "staff_asked" and c.mechanism == "coached":
-            mu = np.maximum(mu, c.ask)
-        if column == "service_denied" and c.mechanism in ("proxy", "unrated", "proxy_share"):
-            mu = mu + (1 - mu) * TURNED_DENIED * _turned_share(c, table)
-        out.append(_betabinom(table[column].to_numpy(), m, mu, background.rho))
+        base = np.array([background.share.get(d, background.overall) for d in domains])
+        k = table[column].to_numpy()
+        done: dict[tuple, np.ndarray] = {}
+        for j, c in enumerate(comps):
+            if column == "staff_asked" and c.mechanism == "coached":
+                key: tuple = ("ask", c.ask)
+            elif column == "service_denied" and c.intercepting:
+                key = ("turned", c.mechanism, c.size, c.share)
+            else:
+                key = ("honest",)
+            if key not in done:
+                mu = base
+                if key[0] == "ask":
+                    mu = np.maximum(base, c.ask)
+                elif key[0] == "turned":
+                    mu = base + (1 - base) * TURNED_DENIED * _turned_share(c, rate, s1_share)
+                done[key] = _betabinom(k, m, mu, background.rho)
+            values[:, j] = done[key]
     return out[0], out[1]
 
 
@@ -523,9 +574,10 @@ def _unit_loglik(
     The interviews' likelihood depends on the true rate p only through the share of turned records, a
     smooth function: it is computed on a coarse p grid and interpolated onto the census's fine grid.
     Without `groups` the signs' counts (staff asked, service denied) are in L too. Components that
-    differ only in the signs (coached at several asking rates) share their grid computation; those
-    whose records all answer who_rated by the unit's own multipliers (`SEPARABLE`) integrate the
-    answers over e and who_rated over the multipliers apart (`_separable_inner`)."""
+    differ only in the signs (coached at several asking rates) share their grid computation, and those
+    whose published rate follows p alike (p + δ at one δ) their census's; those whose records all
+    answer who_rated by the unit's own multipliers (`SEPARABLE`) integrate the answers over e and
+    who_rated over the multipliers apart (`_separable_inner`)."""
     counts = table[CELL_COLUMNS].to_numpy(float)
     if groups is not None:
         counts = counts @ groups
@@ -537,10 +589,16 @@ def _unit_loglik(
         rows = np.flatnonzero(domains == d)
         nodes = _Nodes.of(h, str(d))
         done: dict[tuple, tuple[float, float]] = {}
+        censuses: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         for k, c in enumerate(comps):
-            key = ("silent" if c.mechanism == "coached" else c.mechanism, c.size)
+            key = ("silent" if c.mechanism == "coached" else c.mechanism, c.size, c.share)
             if key not in done:
-                census = _census_logs(h, str(d), c, S[rows], N[rows])
+                # the census depends only on how the published rate follows p: honest, p + δ, φ + (1 − φ)p
+                kind = (c.mechanism if c.mechanism in ("honest", "proxy_share") else "delta", c.size)
+                if kind not in censuses:
+                    census = _census_logs(h, str(d), c, S[rows], N[rows])
+                    censuses[kind] = (census, _lse(census, 1))
+                census, census_marginal = censuses[kind]
                 if groups is None and c.mechanism in SEPARABLE:
                     inner = _separable_inner(h, str(d), c, nodes, counts[rows])
                 else:
@@ -549,14 +607,13 @@ def _unit_loglik(
                     )
                     inner = _lse(grid + nodes.log_weight, 2)
                 fine = inner[:, _LEFT] * (1 - _FRACTION) + inner[:, _LEFT + 1] * _FRACTION
-                done[key] = (_lse(fine + census, 1), _lse(census, 1))
+                done[key] = (_lse(fine + census, 1), census_marginal)
             L[rows, k], C[rows, k] = done[key]
     if not census_level:
         L = L - C
     if groups is None:
-        for k, c in enumerate(comps):
-            asked, denied = _sign_loglik(h, c, table)
-            L[:, k] += asked + denied
+        asked, denied = _sign_loglik(h, comps, table)
+        L = L + asked + denied
     return L, C
 
 
@@ -899,10 +956,7 @@ def _bayes_factors(table: pd.DataFrame, result: PosteriorFit, best: np.ndarray) 
     for name, kind in (("rate_gap", "answer"), ("rated_by_other", "other"), ("not_rated", "not_rated")):
         L, _ = _unit_loglik(h, comps, table, False, _group_matrix(kind))
         out[name] = L[rows, best] - L[:, 0]
-    asked = np.zeros((len(table), len(comps)))
-    denied = np.zeros_like(asked)
-    for k, c in enumerate(comps):
-        asked[:, k], denied[:, k] = _sign_loglik(h, c, table)
+    asked, denied = _sign_loglik(h, comps, table)
     out["staff_asked"] = asked[rows, best] - asked[:, 0]
     out["service_denied"] = denied[rows, best] - denied[:, 0]
     return out

@@ -31,6 +31,7 @@ MECHANISM_LABELS: Mapping[str, Mapping[str, str]] = {
     "proxy": {"zh": "不满意的事件由他人代为评价", "en": "unsatisfied events rated by someone else"},
     "unrated": {"zh": "当事人未评价，系统却记为满意", "en": "no rating given, a satisfied one recorded"},
     "proxy_share": {"zh": "部分事件由工作人员代评", "en": "staff rating a share of all events"},
+    "proxy_selective": {"zh": "部分事件由工作人员代评，不满意的事件居多", "en": "staff rating a share of the events, mostly the unsatisfied ones"},
 }  # fmt: skip
 
 

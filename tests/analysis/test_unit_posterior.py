@@ -200,6 +200,18 @@ def test_components_whose_records_answer_who_rated_as_honest_ones_integrate_apar
     np.testing.assert_allclose(apart, joint, rtol=0, atol=1e-9)
 
 
+def test_selective_proxy_rating_that_intercepts_no_satisfied_event_is_proxy_rating(plus20):
+    # the two shares of events staff rate, φ_s of the satisfied and φ_u of the unsatisfied: `proxy` is
+    # the edge φ_s = 0 of `proxy_selective`'s plane, the same likelihood for every unit
+    study, _ = plus20
+    evidence = up.unit_evidence(study.frame, study.interviews)
+    fitted = up.fit(evidence, census_level=False)
+    surveyed = evidence[evidence["interviews"] > 0]
+    comps = [up.Component("proxy", 0.20), up.Component("proxy_selective", 0.20, share=0.0)]
+    L, _ = up._unit_loglik(fitted.honest, comps, surveyed, False)
+    np.testing.assert_allclose(L[:, 1], L[:, 0], rtol=0, atol=1e-9)
+
+
 def test_every_flag_names_the_evidence_that_drives_it(plus20):
     _, table = plus20
     flagged = table[table["flagged"]]

@@ -40,23 +40,53 @@ def test_with_the_level_most_units_inflating_by_20_points_are_found_at_16_respon
     assert fdp <= 0.15
 
 
-@pytest.mark.parametrize(
-    ("scenario", "planted", "share"), [("inflate_+20", 0.20, 0.8), ("inflate_+10", 0.10, 0.7)]
-)
-def test_the_inflation_interval_of_a_flagged_inflating_unit_covers_what_was_planted(scenario, planted, share):
+def _rise(study, units):
+    """Each unit's rise planted: its published rate minus the true rate of its events."""
+    published = study.frame.groupby("organisation_id")["system_rating"].agg(
+        lambda v: (v == "satisfied").mean()
+    )
+    return (published - study.truth["true_rate"]).reindex(units)
+
+
+def _intervals_against_the_rise(scenario: str, seeds: range) -> tuple[list[bool], list[float]]:
+    """Of the flagged inflating units of `scenario`'s studies: whether each 95% interval covers the rise
+    planted, and the median's error."""
+    covered, errors = [], []
+    for seed in seeds:
+        study, table = _posterior(scenario, seed)
+        found = table[table["flagged"] & table.index.isin(list(study.inflated))]
+        rise = _rise(study, found.index)
+        covered += list((found["inflation_low"] <= rise) & (rise <= found["inflation_high"]))
+        errors += list(found["inflation"] - rise)
+    return covered, errors
+
+
+@pytest.mark.parametrize(("scenario", "share"), [("inflate_+20", 0.8), ("inflate_+10", 0.7)])
+def test_the_inflation_interval_of_a_flagged_inflating_unit_covers_what_was_planted(scenario, share):
     # the verdicts' setting (no level): 95% intervals read off a continuous law; measured over five
     # studies 100% (+20, 22 units) and 90% (+10, 10 units) — with the NPMLE's weights alone 64% / 80%;
     # at +10 over seeds 0–9 model 2 covered 11 of 14 found units, model 3 11 of 15 (the one more is a
-    # unit model 2 did not find, planted +10, realised +15, interval 22–34 points)
-    covered, errors = [], []
-    for seed in range(4):
-        study, table = _posterior(scenario, seed)
-        found = table[table["flagged"] & table.index.isin(list(study.inflated))]
-        covered += list((found["inflation_low"] <= planted) & (planted <= found["inflation_high"]))
-        errors += list(found["inflation"] - planted)
+    # unit model 2 did not find, planted +10, realised +15, interval 22–34 points). What was planted is
+    # each unit's own rise (published − true rate), not the scenario's nominal size: against +10 the
+    # selective proxy components' model 3 covers 4 of 7 here (two lower ends at 10.6 and 10.9 points,
+    # above the nominal size, not above those units' own rise), against each unit's rise 5 of 7 as before
+    # them; over 40 studies (tests/benchmarks/bench_posterior.py) 77% → 78% (+10), 87% → 88% (+20)
+    covered, errors = _intervals_against_the_rise(scenario, range(4))
     assert len(covered) >= 5
     assert np.mean(covered) >= share, covered
     assert abs(np.mean(errors)) <= 0.08, errors
+
+
+def test_the_interval_of_a_unit_whose_staff_rate_mostly_its_unsatisfied_events_covers_the_rise_planted():
+    # staff rate 30% of the satisfied and 90% of the unsatisfied events (the demo's law). Without the
+    # selective proxy components such a unit read as proxy rating of a random share, its rise put near
+    # φ(1 − p): over these four studies 11 of 25 covered, median 5.6 points low; with them 21 of 25,
+    # +0.1. Over 40 studies 42% → 85% (287 units), and no block of four seeds below 68% or beyond 4.7
+    # points (tests/benchmarks/bench_posterior.py)
+    covered, errors = _intervals_against_the_rise("proxy_dependent", range(4))
+    assert len(covered) >= 10
+    assert np.mean(covered) >= 0.7, covered
+    assert abs(np.mean(errors)) <= 0.03, errors
 
 
 def test_the_posterior_probabilities_of_inflating_add_up_to_the_units_that_inflate():
