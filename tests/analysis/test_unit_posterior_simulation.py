@@ -70,7 +70,8 @@ def test_the_inflation_interval_of_a_flagged_inflating_unit_covers_what_was_plan
     # each unit's own rise (published − true rate), not the scenario's nominal size: against +10 the
     # selective proxy components' model 3 covers 4 of 7 here (two lower ends at 10.6 and 10.9 points,
     # above the nominal size, not above those units' own rise), against each unit's rise 5 of 7 as before
-    # them; over 40 studies (tests/benchmarks/bench_posterior.py) 77% → 78% (+10), 87% → 88% (+20)
+    # them; over 40 studies (tests/benchmarks/bench_posterior.py) 77% → 78% (+10), 87% → 88% (+20); with
+    # the inflating weight spread over the mechanisms and the wider tails 94% / 98% (here 7 of 7, 16 of 16)
     covered, errors = _intervals_against_the_rise(scenario, range(4))
     assert len(covered) >= 5
     assert np.mean(covered) >= share, covered
@@ -82,10 +83,25 @@ def test_the_interval_of_a_unit_whose_staff_rate_mostly_its_unsatisfied_events_c
     # selective proxy components such a unit read as proxy rating of a random share, its rise put near
     # φ(1 − p): over these four studies 11 of 25 covered, median 5.6 points low; with them 21 of 25,
     # +0.1. Over 40 studies 42% → 85% (287 units), and no block of four seeds below 68% or beyond 4.7
-    # points (tests/benchmarks/bench_posterior.py)
+    # points (tests/benchmarks/bench_posterior.py); with the spread over mechanisms and the wider tails
+    # 93% over 40 studies, 25 of 25 here
     covered, errors = _intervals_against_the_rise("proxy_dependent", range(4))
     assert len(covered) >= 10
     assert np.mean(covered) >= 0.7, covered
+    assert abs(np.mean(errors)) <= 0.03, errors
+
+
+def test_a_95_percent_interval_covers_the_rise_of_about_95_percent_of_the_flagged_inflating_units():
+    # plug-in empirical Bayes reads each unit's inflation under the NPMLE's mixing weights as if known;
+    # with half of them spread evenly over the components and the nominal tails (model 3 at 7dacd6d)
+    # these six proxy-rating studies covered 23 of 32 units, over 40 studies 0.78–0.88 in the five
+    # inflation worlds. Three quarters spread evenly over the mechanisms and the tails read at 0.6 of the
+    # nominal (`MAGNITUDE_SMOOTHING`, `INTERVAL_TAILS`, chosen on seeds 40–79): 32 of 32 here, over seeds
+    # 0–39 0.93–0.98 in every inflation world (tests/benchmarks/bench_posterior.py, ARCHITECTURE.md);
+    # the median moves little (here +2.4 points on average, over 40 studies +2.0 → +2.1)
+    covered, errors = _intervals_against_the_rise("proxy_30%", range(6))
+    assert len(covered) >= 20
+    assert np.mean(covered) >= 0.9, covered
     assert abs(np.mean(errors)) <= 0.03, errors
 
 
