@@ -526,34 +526,12 @@ def _read_ahead(db: Database, study_name: str) -> None:
 
 @contextmanager
 def _reading(db: Database) -> Iterator[Any]:
-    """A session on a connection of its own, for a forked child (which must not use the parent's
-    pooled connections), in one transaction. On SQLite the connection is read-only and its transaction
-    deferred: a WAL snapshot that does not hold the write lock the parent's `BEGIN IMMEDIATE` needs."""
-    from sqlalchemy import create_engine, event
-    from sqlalchemy.orm import Session
-    from sqlalchemy.pool import NullPool
-
-    if db.is_sqlite:
-        path = Path(make_url(db.url).database).resolve()
-        engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true", poolclass=NullPool)
-
-        @event.listens_for(engine, "connect")
-        def _manual(dbapi_connection, _record) -> None:  # pragma: no cover - driver callback
-            dbapi_connection.isolation_level = None  # BEGIN is ours: one snapshot for every read
-
-        @event.listens_for(engine, "begin")
-        def _snapshot(connection) -> None:  # pragma: no cover - driver callback
-            connection.exec_driver_sql("BEGIN")
-
-        try:
-            with Session(engine) as session, session.begin():
-                yield session
-        finally:
-            engine.dispose()
-        return
+    """A read-only session (`Database.reading`: one snapshot, no write lock the parent's writes would wait
+    for) on a database opened anew, for a forked child, which must not use the parent's pooled
+    connections."""
     own = open_database(db.url, check=False)
     try:
-        with own.session() as session:
+        with own.reading() as session:
             yield session
     finally:
         own.dispose()
