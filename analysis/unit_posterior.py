@@ -1,5 +1,5 @@
 """Empirical-Bayes posterior of unit inflation: each unit's probability of being honest (local fdr),
-its inflation with a credible interval, and which evidence drives it — issue 10, the hierarchical model.
+its inflation with an interval, and which evidence drives it — issue 10, the hierarchical model.
 
 Why: the empirical-null tests of `analysis.units` are valid but read each piece of evidence on its own
 and throw away how the pieces fit together (a dissatisfied answer *and* "someone else rated" on the
@@ -39,7 +39,7 @@ from the study's own units (Efron-style g-modelling):
   a conservative π0, never below what the data support.
 - **Per unit**: lfdr = P(honest | data), Sun & Cai's rule (flag the smallest lfdr while their mean
   ≤ q) with a per-unit floor (`LFDR_FLOOR`: only units with lfdr ≤ 0.5), the posterior median inflation
-  (points of the published rate) and a credible interval — read off a continuous law: each component's
+  (points of the published rate) and a 95% interval — read off a continuous law: each component's
   mass spread over the stretch of sizes its grid point stands for (`_inflation_cells`), the mixing
   weights smoothed toward equal shares of the mechanisms (`MAGNITUDE_SMOOTHING`) and the interval's
   tails read wider than nominal (`INTERVAL_TAILS`), so that a 95% interval covers the unit's rise about

@@ -27,7 +27,7 @@ The contract (one row per unit of the frame, indexed by the unit id; the reviewe
 | `driver` | the evidence that drives the verdict: rate_gap, rated_by_other, not_rated, service_denied, staff_asked |
 | `status` | `flagged`, `no_evidence`, `insufficient_evidence` (never flagged, never cleared), `not_surveyed` |
 | `verdict_method` | `empirical_null` (these tests, BH) or `posterior` (`analysis.unit_posterior`, Sun & Cai on its lfdr) |
-| `posterior_inflation`, `posterior_inflation_low`, `posterior_inflation_high`, `posterior_inflation_capped`, `posterior_mechanism`, `bf_<evidence>` | `method="posterior"` only: posterior median inflation with its equal-tailed credible interval (capped: its upper end is the largest inflation the model's components allow, so the interval is open above), the most probable inflating mechanism, log Bayes factors of each piece of evidence |
+| `posterior_inflation`, `posterior_inflation_low`, `posterior_inflation_high`, `posterior_inflation_capped`, `posterior_mechanism`, `bf_<evidence>` | `method="posterior"` only: posterior median inflation with its 95% interval, the law's quantiles with tails widened by `unit_posterior.INTERVAL_TAILS` (calibrated by simulation; capped: its upper end is the largest inflation the model's components allow, so the interval is open above), the most probable inflating mechanism, log Bayes factors of each piece of evidence |
 | `paired_b`, `paired_c`, `paired_p_value`, … | the descriptive paired table (system vs callback on the same cases) |
 
 Why this shape (see `analysis.unit_model` for the statistics): the honest gap is estimated per domain

@@ -129,7 +129,7 @@ def _who_rated_lines(r: Mapping[str, Any], zh: bool, q: float) -> list[str]:
             "主要依据是“谁作的评价”，而非满意率差距：" + "；".join(evidence)
             + (f"；满意率差距也指向虚高，但证据较弱（贝叶斯因子约 {gap_factor}，{gap_word}）。" if gap_counts
                else f"；满意率差距本身不构成证据（贝叶斯因子约 {gap_factor}）。"),
-            f"若这些评价不是服务对象本人作出的，它们使公布的满意率抬高约 {_points(rise)} 个百分点（95% 可信区间 "
+            f"若这些评价不是服务对象本人作出的，它们使公布的满意率抬高约 {_points(rise)} 个百分点（95% 后验区间 "
             f"{posterior_interval(r, 'zh')}）"
             + ("——抬高很小，是因为本单位的评价本来几乎都是满意；抬高小不等于没有问题：他人代作的评价不是服务对象本人的意见"
                if small else "")
@@ -143,7 +143,7 @@ def _who_rated_lines(r: Mapping[str, Any], zh: bool, q: float) -> list[str]:
         + (f"; the rate gap points the same way, more weakly (Bayes factor about {gap_factor}, {gap_word})."
            if gap_counts else f"; the rate gap by itself is no evidence (Bayes factor about {gap_factor})."),
         f"If those ratings were not the clients' own, they raise the published rate by about {_points(rise)} "
-        f"points (95% credible interval {posterior_interval(r, 'en')})"
+        f"points (95% posterior interval {posterior_interval(r, 'en')})"
         + (" — little, because nearly all of the unit's ratings are satisfied anyway; a small rise does not "
            "clear the unit: a rating given by someone else is not the client's own view" if small else "")
         + f". The mechanism that fits best: {how['en']}.",
@@ -165,15 +165,15 @@ def _posterior_lines(r: Mapping[str, Any], zh: bool, q: float) -> list[str]:
         lines.append(
             f"标记为疑似虚高（综合全部证据的层级模型）：本单位属于诚实单位的后验概率约 {_pct(lfdr, 1)}，"
             f"虚高的概率约 {_pct(r.get('prob_inflated'), 0)}；被标记单位的平均误判概率不超过 q = {q:.2f}。"
-            f"估计虚高 {_points(r.get('posterior_inflation'))} 个百分点（95% 可信区间 "
+            f"估计虚高 {_points(r.get('posterior_inflation'))} 个百分点（95% 后验区间 "
             f"{posterior_interval(r, 'zh')}），"
             f"最符合的方式：{how['zh']}。"
             if zh
             else f"Flagged as possibly inflated (hierarchical model of all the evidence): the posterior "
             f"probability that the unit is honest is about {_pct(lfdr, 1)}, of inflation about "
             f"{_pct(r.get('prob_inflated'), 0)}; the flagged units' mean probability of being honest is at most "
-            f"q = {q:.2f}. Estimated inflation {_points(r.get('posterior_inflation'))} points (95% credible "
-            f"interval {posterior_interval(r, 'en')}); "
+            f"q = {q:.2f}. Estimated inflation {_points(r.get('posterior_inflation'))} points (95% posterior interval "
+            f"{posterior_interval(r, 'en')}); "
             f"the mechanism that fits best: {how['en']}."
         )
         evidence = _evidence_phrases(
@@ -272,10 +272,10 @@ def _posterior_data_lines(r: Mapping[str, Any], zh: bool) -> list[str]:
     ]
     if status == "no_evidence" and _finite(r.get("posterior_inflation")):
         lines.append(
-            f"估计虚高 {_points(r.get('posterior_inflation'))} 个百分点（95% 可信区间 "
+            f"估计虚高 {_points(r.get('posterior_inflation'))} 个百分点（95% 后验区间 "
             f"{posterior_interval(r, 'zh')}），虚高的概率约 {_pct(r.get('prob_inflated'), 0)}。"
             if zh
-            else f"Estimated inflation {_points(r.get('posterior_inflation'))} points (95% credible interval "
+            else f"Estimated inflation {_points(r.get('posterior_inflation'))} points (95% posterior interval "
             f"{posterior_interval(r, 'en')}), "
             f"probability of inflation about {_pct(r.get('prob_inflated'), 0)}."
         )
@@ -307,7 +307,7 @@ def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float 
     minimum detectable inflation, and — for a flag — what it does not prove. `lang` is "zh" or "en".
 
     A verdict of the posterior (`verdict_method == "posterior"`) is explained by the posterior's figures
-    alone (probability of inflation, inflation with its credible interval, likeliest mechanism, evidence
+    alone (probability of inflation, inflation with its 95% posterior interval, likeliest mechanism, evidence
     by Bayes factor): the empirical null's estimate and p-values, which the row still carries, are not
     quoted beside them (after a phase 2 they pool both phases and are anti-conservative)."""
     if lang not in ("zh", "en"):

@@ -62,12 +62,12 @@ SURVEYOR_COLUMNS = (
 AUDIT_ACTION_COLUMNS = ("action", "count")
 #: Optional columns of `comparison.units`: where a unit belongs (district pages list their units) and,
 #: when the unit verdict model gives them, its verdict (`status`: flagged / no_evidence /
-#: insufficient_evidence), the inflation it estimates (0..1, with interval: the credible interval under
+#: insufficient_evidence), the inflation it estimates (0..1, with interval: the posterior's widened interval under
 #: the posterior verdict), the probability of it, and `analysis.explain_unit`'s sentences on a flagged
 #: unit's verdict ("" where none). Under the posterior verdict also the likeliest `mechanism` and the
 #: driving `evidence` with its Bayes-factor strength, in the report's language ("" where none); after a
 #: phase 2 the expanded units' `phase2_cases` and the rate gap's `combination_p_value` (NaN elsewhere).
-#: Under the posterior also `inflation_capped` (bool: the credible interval reaches the largest inflation
+#: Under the posterior also `inflation_capped` (bool: the interval reaches the largest inflation
 #: the model allows, printed open above) and `who_rated_flag` (bool: the flag rests on who rated, not on the
 #: rate gap: `analysis.verdicts.who_rated_flag`, printed as such).
 UNIT_OPTIONAL_COLUMNS = (

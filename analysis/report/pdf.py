@@ -910,7 +910,7 @@ class _Story:
     def posterior_table(self, units: pd.DataFrame, highlight_flagged: bool) -> Table:
         """Units under the posterior verdict: its status, likeliest mechanism and driving evidence (with
         its strength) as wrapped text, then the rates, the probability of inflation and the estimated
-        inflation with its 95% credible interval."""
+        inflation with its 95% interval."""
         header = [
             self.t("unit"),
             self.t("verdict_status"),
@@ -926,7 +926,7 @@ class _Story:
         for index, row in enumerate(units.to_dict("records")):
             tested = row.get("status", "") in ("flagged", "no_evidence")
             status = "flagged_who_rated" if _true(row.get("who_rated_flag")) else row.get("status")
-            inflation = f"{format_points(row.get('inflation'))} {self.credible_interval(row)}"
+            inflation = f"{format_points(row.get('inflation'))} {self.inflation_interval(row)}"
             rows.append(
                 [
                     str(row["unit"]),
@@ -945,7 +945,7 @@ class _Story:
         widths = [2.0, 1.1, 2.0, 2.3, 0.6, 0.9, 0.9, 0.9, 1.8]
         return self.table(header, rows, widths, numeric_from=4, highlight=highlight)
 
-    def credible_interval(self, row: dict) -> str:
+    def inflation_interval(self, row: dict) -> str:
         """A posterior inflation interval, '[+5.0, +30.0]'; one that reaches the largest inflation the
         model allows (`inflation_capped`) is open above: '[+5.0, +30.0 或更高]' / '[+5.0, +30.0 or more]',
         as `analysis.verdicts.posterior_interval` words it for the page and the explanations."""

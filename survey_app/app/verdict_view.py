@@ -60,7 +60,7 @@ def choice(study: Any, two_phase: bool) -> str | None:
 def posterior_table(units: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Per surveyed unit, flagged first then by probability: verdict (a flag that rests on who rated, not
     on the rate gap, said to be one: `analysis.verdicts.who_rated_flag`), probability of inflation
-    (1 − lfdr), estimated inflation in points with its 95% credible interval (open above where capped),
+    (1 − lfdr), estimated inflation in points with its 95% interval (open above where capped),
     likeliest mechanism, driving evidence with its strength, and `analysis.explain_unit`'s sentences —
     all in `lang`, no code words."""
     surveyed = units[units["status"].astype(str) != "not_surveyed"].copy()

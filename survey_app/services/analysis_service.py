@@ -468,12 +468,12 @@ def _posterior_summary(row: pd.Series) -> str:
         return (
             f"; P(inflated) {_pct(row.get('prob_inflated', np.nan))}, flagged mainly on who rated, not the rate gap; "
             f"those ratings raise the published rate by "
-            f"{_points(row.get('posterior_inflation', np.nan))} points (95% credible interval "
+            f"{_points(row.get('posterior_inflation', np.nan))} points (95% posterior interval "
             f"{posterior_interval(row, 'en')})" + (f", likeliest: {mechanism}" if mechanism else "")
         )
     return (
         f"; P(inflated) {_pct(row.get('prob_inflated', np.nan))}, inflation "
-        f"{_points(row.get('posterior_inflation', np.nan))} points (95% credible interval "
+        f"{_points(row.get('posterior_inflation', np.nan))} points (95% posterior interval "
         f"{posterior_interval(row, 'en')})" + (f", likeliest: {mechanism}" if mechanism else "")
     )
 

@@ -368,7 +368,7 @@ def _report_units(result: analysis_service.StudyAnalysis, lang: str = "zh") -> p
 
 def _verdict_columns(table: pd.DataFrame, units: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The report's unit rows with the posterior verdict's figures in place of the empirical null's
-    (inflation and its credible interval, whether that interval is open above, whether the flag rests on
+    (inflation and its 95% interval, whether that interval is open above, whether the flag rests on
     who rated rather than the rate gap, the likeliest mechanism and the driving evidence in words),
     and after a phase 2 the expanded units' combination p-values."""
     if "combination_p_value" in units.columns:

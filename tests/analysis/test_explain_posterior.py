@@ -3,7 +3,7 @@
 The `compare_units` row of a posterior verdict still carries the empirical null's inflation estimate,
 its interval and p-values (after a phase 2 those pool both phases and are anti-conservative for the
 units phase 2 chose). `explain_unit` must not print them beside the posterior's probability of
-inflation, inflation with its credible interval, mechanism and Bayes factors — in zh and in en — and
+inflation, inflation with its 95% interval, mechanism and Bayes factors — in zh and in en — and
 must word an empirical-null verdict as before. Every flag says which evidence drives it with its Bayes
 factor and strength, the minimum detectable inflation and what a flag does not prove; a flag that rests on
 who rated, not on the rate gap (the demo's ORG0219 kind: inflation +0.0), is worded as that.
@@ -51,10 +51,16 @@ def test_a_posterior_flag_quotes_no_p_value_and_no_empirical_null_estimate(poste
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("zh", ("可信区间", "最符合的方式", "贝叶斯因子", "虚高的概率", "不是违规的证明")),
+        ("zh", ("95% 后验区间", "最符合的方式", "贝叶斯因子", "虚高的概率", "不是违规的证明")),
         (
             "en",
-            ("credible interval", "mechanism that fits best", "Bayes factor", "of inflation", "not proof"),
+            (
+                "95% posterior interval",
+                "mechanism that fits best",
+                "Bayes factor",
+                "of inflation",
+                "not proof",
+            ),
         ),
     ],
 )
@@ -67,11 +73,11 @@ def test_a_posterior_flag_gives_the_posteriors_figures_and_what_it_does_not_prov
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_a_unit_the_posterior_does_not_flag_gets_its_credible_interval_not_a_p_value(posterior, lang):
+def test_a_unit_the_posterior_does_not_flag_gets_its_posterior_interval_not_a_p_value(posterior, lang):
     row = first(posterior, "no_evidence")
     text = " ".join(explain_unit(row, lang))
     assert not P_VALUE.search(text)
-    assert ("95% 可信区间" if lang == "zh" else "95% credible interval") in text
+    assert ("95% 后验区间" if lang == "zh" else "95% posterior interval") in text
     assert _points(row["posterior_inflation"]) in text
     assert ("不是违规的证明" if lang == "zh" else "not proof") not in text
 
@@ -93,7 +99,7 @@ def test_the_empirical_null_still_quotes_its_estimate_and_p_values(study):
 
 
 @pytest.mark.parametrize(("lang", "open_above"), [("zh", "或更高"), ("en", "or more")])
-def test_a_capped_credible_interval_is_worded_as_open_above(posterior, lang, open_above):
+def test_a_capped_interval_is_worded_as_open_above(posterior, lang, open_above):
     """An interval that reaches the largest inflation the model allows does not say the inflation stops
     there; one below it does not say "or more"."""
     row = first(posterior, "flagged")

@@ -1,5 +1,5 @@
 """The PDF says which method judged the units and why; under the posterior it prints each unit's
-verdict, probability of inflation, inflation with its credible interval, mechanism and evidence, the
+verdict, probability of inflation, inflation with its 95% interval, mechanism and evidence, the
 units with insufficient evidence, and after a phase 2 the combination test beside the verdict."""
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def test_the_report_says_the_posterior_judged_the_units_because_of_the_phase_two
 
 def test_each_flagged_unit_prints_its_probability_inflation_interval_mechanism_and_evidence(posterior_zh):
     content, text = posterior_zh
-    for header in ("虚高概率", "估计虚高[95%可信区间]", "最可能的方式", "主要证据（强度）"):
+    for header in ("虚高概率", "估计虚高[95%后验区间]", "最可能的方式", "主要证据（强度）"):
         assert flat(header) in text
     flagged = content.comparison.flagged_units
     assert len(flagged)

@@ -129,7 +129,7 @@ def test_flagged_units_are_mostly_the_inflating_ones_and_their_inflation_is_esti
     assert covered.mean() >= 0.7
 
 
-def test_the_inflation_estimate_lies_within_its_own_credible_interval_for_every_unit(plus20):
+def test_the_inflation_estimate_lies_within_its_own_interval_for_every_unit(plus20):
     # the posterior over inflation is discrete (the components' sizes): its mean could fall outside the
     # equal-tailed interval (the demo's "+1.6 (95% CI +1.5 to +1.5)"), its median cannot
     _, table = plus20

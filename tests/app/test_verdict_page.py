@@ -1,5 +1,5 @@
 """The reviewer's comparison page says which method judged the units and, under the posterior, shows
-each unit's probability, inflation with its credible interval, mechanism, evidence and explanation."""
+each unit's probability, inflation with its 95% interval, mechanism, evidence and explanation."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def test_a_reviewer_who_picks_the_posterior_sees_every_surveyed_units_verdict_in
     text = page_text(app)
     assert "本页判定方法：后验模型（本页选定）。" in text
     table = next(t.value for t in app.dataframe if "虚高概率 (%)" in t.value.columns)
-    assert {"判定", "估计虚高（百分点）", "95% 可信区间", "最可能的方式", "主要证据（强度）", "说明"} <= set(
+    assert {"判定", "估计虚高（百分点）", "95% 后验区间", "最可能的方式", "主要证据（强度）", "说明"} <= set(
         table.columns
     )
     assert len(table) and table["判定"].isin(["疑似虚高", "未发现足够证据", "证据不足"]).all()
@@ -57,7 +57,7 @@ def test_the_posterior_view_speaks_english_when_the_tab_does(study, app_db):
     text = page_text(app)
     assert "Verdicts on this page: Posterior model (chosen on this page)." in text
     table = next(t.value for t in app.dataframe if "Probability of inflation (%)" in t.value.columns)
-    assert {"Verdict", "Estimated inflation (points)", "95% credible interval", "Explanation"} <= set(
+    assert {"Verdict", "Estimated inflation (points)", "95% posterior interval", "Explanation"} <= set(
         table.columns
     )
 

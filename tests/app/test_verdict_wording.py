@@ -48,7 +48,7 @@ def _table(lang: str):
 WORDS = {
     "zh": {
         "status": "判定",
-        "interval": "95% 可信区间",
+        "interval": "95% 后验区间",
         "explanation": "说明",
         "who": "疑似非本人评价",
         "who_said": "主要依据是“谁作的评价”，而非满意率差距",
@@ -57,7 +57,7 @@ WORDS = {
     },
     "en": {
         "status": "Verdict",
-        "interval": "95% credible interval",
+        "interval": "95% posterior interval",
         "explanation": "Explanation",
         "who": "flagged: ratings not the clients' own",
         "who_said": "The evidence is mainly who rated, not the rate gap",

@@ -9,7 +9,7 @@ cut short still gives a table over the studies it finished):
   half the CPU), at two conservative π0 levels (0.9 and 0.975), each also with the verdicts' per-unit
   floor (`unit_posterior.LFDR_FLOOR`, columns "… floor", same fit), the number of false flags, recall,
   the lfdr calibration counts at both levels (units, honest units and Σ lfdr per lfdr bin), and for the
-  verdicts' flags (no level, 97.5%, floor) whether each flagged inflating unit's 95% credible interval
+  verdicts' flags (no level, 97.5%, floor) whether each flagged inflating unit's 95% interval
   covers the rise planted (columns "interval …"); with
   `--huifang` `analysis.compare_units` (BH on its empirical-null p-values), with `--oracle` the Bayes
   oracle and its "no level" version (`tests/analysis/verdict_oracle.py`; only where response does
@@ -72,7 +72,7 @@ def _calibration(label: str, lfdr: pd.Series, inflated: set[str]) -> dict[str, f
 
 def _interval_figures(evidence: pd.DataFrame, fitted, study) -> dict[str, float]:
     """The verdicts' flagged inflating units (`posterior_table`: the per-unit floor): how many, how many
-    95% credible intervals cover the rise planted (published − true rate of the unit's events), the
+    95% intervals cover the rise planted (published − true rate of the unit's events), the
     median's error and the intervals' width (sums over those units, points as shares)."""
     table = up.posterior_table(evidence, fitted, Q)
     found = table[table["flagged"] & table.index.isin(list(study.inflated))]
@@ -278,7 +278,7 @@ def summary(paths: list[Path]) -> None:
                 f"{name} | {cases} | {r['respondents'].mean():.1f} | {len(r)} | {method} | "
                 f"{_cell(r[method])} | {_cell(r[method + ' fdp'])} | {_cell(any_false)}"
             )
-    print("\nthe verdicts' flagged inflating units (no level, π0 at 97.5%, floor): the 95% credible interval")
+    print("\nthe verdicts' flagged inflating units (no level, π0 at 97.5%, floor): the 95% interval")
     print("against the rise planted (published − true rate); SE clustered by study")
     print("scenario | cases | studies | units | coverage ± SE | median's error | mean |error| | mean width")
     for (name, cases), r in rows.groupby(["scenario", "cases"], sort=True):

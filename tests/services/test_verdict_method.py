@@ -193,5 +193,5 @@ def test_under_the_posterior_each_flagged_unit_in_the_summary_gives_its_probabil
         x for x in analysis_service.summary_text(dataclasses.replace(result, units=units)).splitlines()
         if x.startswith(f"  {first} ")
     )  # fmt: skip
-    assert "P(inflated) 97.0%, inflation +12.0 points (95% credible interval +5.0 to +20.0)" in line
+    assert "P(inflated) 97.0%, inflation +12.0 points (95% posterior interval +5.0 to +20.0)" in line
     assert "likeliest: staff coaching or asking for a satisfied rating" in line
