@@ -14,6 +14,7 @@ The contract (one row per unit of the frame, indexed by the unit id; the reviewe
 | `shrunk_rate`, `shrunk_low`, `shrunk_high` | callback 满意率 shrunk toward the unit's domain (beta-binomial empirical Bayes) |
 | `prob_below_system`, `rank`, `rank_low`, `rank_high` | posterior P(callback rate < system rate), rank by it, 95% rank range (seeded draws) |
 | `honest_gap` | the domain's honest system/callback gap, log odds ratio (estimated, never assumed zero) |
+| `honest_spread` | the sd of an honest unit's log odds ratio around `honest_gap` (the units' own spread and the gap's uncertainty) |
 | `expected_honest` | the system rate an honest unit with these callback answers would publish |
 | `inflation`, `inflation_low`, `inflation_high` | points of the published rate the honest gap does not explain, with interval |
 | `min_detectable` | smallest inflation (0–1) the rate test finds with 80% power at one-sided α = q / K (K = units tested): `sampling.power`'s definition, as in the plan |
@@ -453,8 +454,15 @@ def _inflation(result: pd.DataFrame, counts: pd.DataFrame, null: um.RateNull, le
         ]
         real = row["S"] / big_n
         low_, mid, high_ = (real - float(special.expit(special.logit(rate) - e)) for e in ends)
-        rows[key] = (gap, float(special.expit(special.logit(callback) + gap)), mid, low_, high_)
-    columns = ["honest_gap", "expected_honest", "inflation", "inflation_low", "inflation_high"]
+        rows[key] = (gap, spread, float(special.expit(special.logit(callback) + gap)), mid, low_, high_)
+    columns = [
+        "honest_gap",
+        "honest_spread",
+        "expected_honest",
+        "inflation",
+        "inflation_low",
+        "inflation_high",
+    ]
     table = pd.DataFrame.from_dict(rows, orient="index", columns=columns).reindex(result.index)
     for column in columns:
         result[column] = table[column]

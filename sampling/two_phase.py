@@ -44,11 +44,9 @@ counts subsets by score with a dynamic programme, milliseconds for 40 cases in 1
 give unbiased totals of every variable (not just 满意), assuming a case's outcome category does not
 depend on the phase it was called in. Strata not expanded keep N_h/m.
 
-**Unit verdicts after two phases** (``combination_p_values``): pooled counts would be anti-
-conservative (units were chosen because phase 1 looked low). The inverse-normal combination test
-(Lehmacher & Wassmer 1999) with weights fixed by the planned cases, w₁² = m/(m + k), w₂² = k/(m + k),
-of the two exact one-sided binomial p-values is valid whatever the rule did; a unit not expanded keeps
-p = 1 (cleared units are never flagged).
+**Unit verdicts after two phases** are the analysis's (``analysis.phase_two_test``): the rate test on
+both phases' answers of a unit phase 2 expanded, p = 1 for one it passed over — valid because a unit is
+never tested on phase 1 alone (a binding futility stop).
 """
 
 from __future__ import annotations
@@ -520,36 +518,9 @@ def pooled_weights(cases: pd.DataFrame, evidence: pd.DataFrame) -> pd.Series:
     return evidence["N_h"].reindex(cases["stratum"]).to_numpy(float) / released
 
 
-def combination_p_values(
-    evidence: pd.DataFrame, phase2: pd.DataFrame, allocation: pd.Series, honest_gap: float = 0.0
-) -> pd.Series:
-    """One-sided p-value per unit for "the callback rate is below p_s − g", valid after the adaptive rule.
-
-    ``phase2``: per stratum x2 (satisfied), r2 (answered) of its phase-2 cases. Units not expanded get 1.
-    The null is ``honest_rate`` where the evidence has that column (see ``honest_rate``).
-    """
-    p0 = honest_rate(evidence, honest_gap)
-    x1, r1 = evidence["x"].to_numpy(float), evidence["r"].to_numpy(float)
-    x2 = phase2["x"].reindex(evidence.index).fillna(0).to_numpy(float)
-    r2 = phase2["r"].reindex(evidence.index).fillna(0).to_numpy(float)
-    p1 = np.where(r1 > 0, stats.binom.cdf(x1, r1, p0), 1.0)
-    p2 = np.where(r2 > 0, stats.binom.cdf(x2, r2, p0), 1.0)
-    m = evidence["m"].to_numpy(float)
-    k = allocation.reindex(evidence.index).fillna(0).to_numpy(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        w1 = np.sqrt(m / (m + k))
-        w2 = np.sqrt(k / (m + k))
-    z = w1 * stats.norm.isf(np.clip(p1, 1e-300, 1 - 1e-16)) + w2 * stats.norm.isf(
-        np.clip(p2, 1e-300, 1 - 1e-16)
-    )
-    p = np.where(k > 0, stats.norm.sf(z), 1.0)
-    return pd.Series(p, index=evidence.index, name="p_value")
-
-
 __all__ = [
     "PHASE2_STREAM",
     "PhaseTwoRule",
-    "combination_p_values",
     "draw_phase_two",
     "equal_allocation",
     "evidence_table",

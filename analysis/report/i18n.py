@@ -139,7 +139,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "verdict_posterior": "后验模型（综合回访满意率与各项迹象的经验贝叶斯模型，给出每个单位虚高的概率）",
         "verdict_source_requested": "本次分析选定",
         "verdict_source_setting": "本调查的设置",
-        "verdict_source_phase2": "本调查有第二阶段抽样，合并两阶段的检验对其选中的单位偏于宽松，故只用后验模型",
+        "verdict_source_phase2": "本调查有第二阶段抽样：经验零分布还会仅凭第一阶段回答检验第二阶段未选中的单位，合起来可能偏于宽松，故只用后验模型",
         "verdict_source_default": "单阶段调查的默认方法",
         "no_flagged_posterior": "后验模型没有标记任何{unit}。",
         "posterior_note": "后验模型按被标记单位属于诚实单位的平均后验概率不超过 {fdr}、且每个被标记单位都更可能虚高而非诚实来标记；"
@@ -163,9 +163,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "insufficient_note": "{k} 个{unit}证据不足（回访太少）：既不标记，也不认定为没有问题。",
         "phase2_heading": "第二阶段单位的满意率差距检验",
         "phase2_cases": "第二阶段个案",
-        "combination_p": "合并检验 p",
-        "phase2_note": "两阶段逆正态合并检验：不论第二阶段如何选中单位都成立，原假设为回访满意率等于系统满意率减去抽样规则设定的"
-        "诚实差距；与判定并列，不计入判定。",
+        "combination_p": "两阶段检验 p",
+        "phase2_note": "两阶段检验：合并第二阶段扩充单位两个阶段的全部回答，与本领域估计的诚实差距（及诚实单位之间的离散）比较；"
+        "第二阶段未选中的单位视为已排除（p = 1），因此尽管第二阶段选中的是第一阶段回答不佳的单位，检验仍然成立。与判定并列，不计入判定。",
         "surveyor_note_none": "没有访员的满意率或“说不清”比例与同层其他访员明显不同：回访结果不像是由个别访员造成的。",
         "surveyor_note": "{k} 名访员的满意率或“说不清”比例与同层其他访员明显不同，应复听其录音后再使用其访问。",
         "case_flags_note": "每个数字为回访中出现该情况的案例数；一个案例可有多项标记。",
@@ -408,8 +408,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "giving each unit's probability of inflation)",
         "verdict_source_requested": "chosen for this analysis",
         "verdict_source_setting": "the study's setting",
-        "verdict_source_phase2": "the study has a phase 2, and tests on the pooled phases would be "
-        "anti-conservative for the units it chose, so only the posterior model is used",
+        "verdict_source_phase2": "the study has a phase 2, and the empirical null would also test the units "
+        "phase 2 passed over on their phase-1 answers alone, which together can be anti-conservative, so only "
+        "the posterior model is used",
         "verdict_source_default": "the default of a one-phase study",
         "no_flagged_posterior": "The posterior model flags no unit ({unit}).",
         "posterior_note": "The posterior model flags units while the flagged units' mean posterior probability "
@@ -444,10 +445,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "nor cleared.",
         "phase2_heading": "Phase-2 units: the rate gap's test",
         "phase2_cases": "Phase-2 cases",
-        "combination_p": "Combination p",
-        "phase2_note": "The two-phase inverse-normal combination test, valid whatever phase 2 chose, against a "
-        "callback rate equal to the system rate minus the phase-2 rule's honest gap; shown beside the verdict, "
-        "not in it.",
+        "combination_p": "Two-phase p",
+        "phase2_note": "The two-phase test: all answers of both phases of a unit phase 2 expanded, against the "
+        "domain's estimated honest gap (and honest units' spread); a unit phase 2 passed over counts as cleared "
+        "(p = 1), which keeps the test valid although phase 2 chose units whose phase-1 answers looked bad. "
+        "Shown beside the verdict, not in it.",
         "surveyor_note_none": "No surveyor's satisfaction rate or 'can't say' share differs clearly from their "
         "peers in the same strata: the results do not look like the work of one surveyor.",
         "surveyor_note": "{k} surveyors differ clearly from their peers in satisfaction rate or 'can't say' "

@@ -971,7 +971,7 @@ class _Story:
         return self.notes([self.t("insufficient_note", k=format_count(count), unit=unit)]) if count else []
 
     def phase_two_table(self, units: pd.DataFrame) -> list[Any]:
-        """After a phase 2: its units' rate gap by the two-phase combination test, beside the verdict."""
+        """After a phase 2: its units' rate gap by the two-phase test (`analysis.phase_two_test`), beside the verdict."""
         if "combination_p_value" not in units.columns:
             return []
         expanded = units[units["combination_p_value"].notna()].sort_values(

@@ -534,10 +534,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "of inflation. The choice changes this page only; reports use the study's method.",
     },
     "verdict.phase2": {
-        "zh": "本调查有第二阶段抽样：第二阶段选中的是第一阶段回答不佳的单位，合并两阶段的检验会偏于宽松，"
+        "zh": "本调查有第二阶段抽样：经验零分布还会仅凭第一阶段回答检验第二阶段未选中的单位，合起来可能偏于宽松，"
         "因此判定只用后验模型。",
-        "en": "This study has a phase 2: it went to units whose phase-1 answers looked bad, so tests on the "
-        "pooled phases would be anti-conservative; the verdict uses the posterior model only.",
+        "en": "This study has a phase 2: the empirical null would also test the units phase 2 passed over on "
+        "their phase-1 answers alone, which together can be anti-conservative; the verdict uses the posterior "
+        "model only.",
     },
     "verdict.used": {
         "zh": "本页判定方法：{method}（{source}）。",
@@ -594,15 +595,15 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "verdict.combination": {"zh": "第二阶段单位的满意率差距检验", "en": "Phase-2 units: the rate gap's test"},
     "verdict.combination_help": {
-        "zh": "两阶段合并检验（逆正态合并，不论第二阶段如何选中单位都成立），原假设为回访满意率等于系统满意率减去"
-        "抽样规则设定的诚实差距；与判定并列，仅供参考。",
-        "en": "The two-phase combination test (inverse-normal, valid whatever phase 2 chose), against a "
-        "callback rate equal to the system rate minus the phase-2 rule's honest gap; shown beside the "
-        "verdict, not in it.",
+        "zh": "两阶段检验：合并第二阶段扩充单位两个阶段的全部回答，与本领域估计的诚实差距（及诚实单位之间的离散）比较；"
+        "未被选中的单位视为已排除（p = 1），因此检验仍然成立。与判定并列，仅供参考。",
+        "en": "The two-phase test: all answers of both phases of a unit phase 2 expanded, against the domain's "
+        "estimated honest gap (and honest units' spread); a unit phase 2 passed over counts as cleared "
+        "(p = 1), which keeps the test valid. Shown beside the verdict, not in it.",
     },
     "verdict.phase2_cases": {"zh": "第二阶段个案", "en": "Phase-2 cases"},
-    "verdict.combination_p": {"zh": "合并检验 p", "en": "Combination p"},
-    "verdict.combination_p_adjusted": {"zh": "合并检验 p（BH 校正）", "en": "Combination p (BH)"},
+    "verdict.combination_p": {"zh": "两阶段检验 p", "en": "Two-phase p"},
+    "verdict.combination_p_adjusted": {"zh": "两阶段检验 p（BH 校正）", "en": "Two-phase p (BH)"},
     # reports
     "reports.generate": {"zh": "生成 PDF 报告", "en": "Generate the PDF report"},
     "reports.download": {"zh": "下载报告", "en": "Download the report"},

@@ -107,7 +107,7 @@ def posterior_table(units: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def combination_table(units: pd.DataFrame) -> pd.DataFrame:
-    """The units phase 2 expanded with their two-phase combination p-values (empty without a phase 2)."""
+    """The units phase 2 expanded with their two-phase test p-values (empty without a phase 2)."""
     if "combination_p_value" not in units.columns:
         return pd.DataFrame()
     expanded = units.dropna(subset=["combination_p_value"]).sort_values("combination_p_value", kind="stable")
@@ -123,7 +123,7 @@ def combination_table(units: pd.DataFrame) -> pd.DataFrame:
 
 def show(result: analysis_service.StudyAnalysis, study_name: str) -> None:
     """The method line, the save control, and under the posterior its per-unit table, the count of units
-    with insufficient evidence and, after a phase 2, the combination test of the expanded units."""
+    with insufficient evidence and, after a phase 2, the two-phase test of the expanded units."""
     lang = state.lang()
     st.caption(
         tr(

@@ -15,11 +15,11 @@ in a linearisation `Design`.
 Unit verdicts (`resolve_verdict`): by default the empirical-Bayes posterior (`compare_units(method=
 "posterior")`) for every study; a one-phase study may choose the empirical null's tests with BH instead
 (its p-values stay beside the posterior's verdict either way). After a phase 2 the verdict is always the
-posterior: phase 2 went
-to units *because* their phase-1 answers looked bad, so tests on their pooled interviews are
-anti-conservative, while the posterior's likelihood is unaffected by a selection that read only data it
-reads too; the inverse-normal combination p-values of the rate gap (`phase_two.combination_p_values_of`,
-valid whatever the rule did) are shown beside it.
+posterior: the empirical null would also test the units phase 2 passed over on their phase-1 answers
+alone, which together with the expanded units' pooled tests can be anti-conservative, while the
+posterior's likelihood is unaffected by a selection that read only data it reads too. The expanded
+units' rate test on both phases (`analysis.phase_two_test`, valid because a unit phase 2 passed over is
+cleared, p = 1; `combination_by_unit`) is shown beside it.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from statsmodels.stats.multitest import multipletests
 
 import analysis
 from analysis.numeric import ONE_BLAS_THREAD, numeric_mode
+from analysis.phase_two_test import expanded_unit_p_values
 from analysis.sensitivity import DEFAULT_GAMMA, REFUSAL_HIGH, REFUSAL_LOW, refusal_sensitivity
 from analysis.unit_posterior import LFDR_FLOOR
 from analysis.verdicts import SIGN_LABELS, posterior_interval, who_rated_flag
@@ -222,28 +223,44 @@ def settings_before_recording(session: Session, study: Study) -> AnalysisSetting
 
 
 def combination_by_unit(
-    cases: pd.DataFrame, design: SampleDesign, satisfied: tuple[str, ...]
+    cases: pd.DataFrame, design: SampleDesign, satisfied: tuple[str, ...], units: pd.DataFrame
 ) -> pd.DataFrame:
     """After a phase 2, per unit of a one-unit stratum that phase 2 expanded: its phase-2 cases, the
-    inverse-normal combination p-value of the rate gap (`phase_two.combination_p_values_of`) and that
-    p-value BH-adjusted over every audited stratum (the others count with p = 1, which they are).
-    Empty without a phase 2."""
+    rate test on both phases' answers against its domain's estimated honest gap and spread
+    (`analysis.phase_two_test`; ``units``: `compare_units`' table) and that p-value BH-adjusted over
+    every audited stratum (the others count with p = 1: phase 2 cleared them, or, holding several
+    units, they have no unit's test). Empty without a phase 2."""
     columns = ["phase2_cases", "combination_p_value", "combination_p_adjusted"]
     record = phase_two.phase_two_of(design)
-    p = phase_two.combination_p_values_of(cases, design, list(satisfied))
-    if record is None or p is None or p.empty:
+    counts = phase_two.expanded_counts_of(cases, design, list(satisfied))
+    if record is None or counts is None:
         return pd.DataFrame(columns=columns)
-    adjusted = pd.Series(multipletests(p.to_numpy(float), alpha=FDR_Q, method="fdr_bh")[1], index=p.index)
-    allocation = pd.Series(record["allocation"], dtype="int64")
     owners = cases.groupby(cases["stratum"].astype(str))[UNIT].unique()
-    strata = [k for k in allocation.index[allocation > 0] if k in owners.index and len(owners[k]) == 1]
+    strata = [k for k in counts.index if k in owners.index and len(owners[k]) == 1]
+    unit_of = pd.Series({k: owners[k][0] for k in strata}, dtype=object)
+    null = units.reindex(unit_of.to_numpy())
+    table = pd.DataFrame(
+        {
+            "S": null["system_satisfied"].to_numpy(),
+            "N": null["frame_records"].to_numpy(),
+            "x": counts["x"].reindex(strata).to_numpy(),
+            "n": counts["n"].reindex(strata).to_numpy(),
+            "gap": null["honest_gap"].to_numpy(),
+            "spread": null["honest_spread"].to_numpy(),
+            "expanded": True,
+        },
+        index=pd.Index(strata),
+    ).fillna({"S": 0, "N": 0, "x": 0, "n": 0})
+    p = expanded_unit_p_values(table).to_numpy(float)
+    others = np.ones(max(len(record["evidence"]) - len(strata), 0))  # every other audited stratum
+    adjusted = multipletests(np.concatenate([p, others]), alpha=FDR_Q, method="fdr_bh")[1][: len(strata)]
     return pd.DataFrame(
         {
-            "phase2_cases": allocation.reindex(strata).to_numpy(),
-            "combination_p_value": p.reindex(strata).to_numpy(float),
-            "combination_p_adjusted": adjusted.reindex(strata).to_numpy(float),
+            "phase2_cases": counts["phase2_cases"].reindex(strata).to_numpy(),
+            "combination_p_value": p,
+            "combination_p_adjusted": adjusted,
         },
-        index=pd.Index([owners[k][0] for k in strata], name=UNIT),
+        index=pd.Index(unit_of.to_numpy(), name=UNIT),
     )
 
 
@@ -293,7 +310,7 @@ def _analysed(
     else:
         gamma, method, source = settings.refusal_gamma, settings.verdict_method, settings.verdict_source
     cases = datasets.analysis_dataset(session, study)
-    combination = combination_by_unit(cases, sample_design, satisfied) if two_phase else None
+    expanded_cases = cases  # before the nonresponse adjustment replaces them
     whole = datasets.frame_table(session, study)
     frame = eligible_frame(session, study, whole)
     cases["system_satisfied"] = cases["system_rating"].isin(satisfied)
@@ -347,8 +364,8 @@ def _analysed(
             method=method,
             start=start,
         )
-        if combination is not None:  # the rate gap's valid test after phase 2, beside the verdict
-            units = units.join(combination)
+        if two_phase:  # the rate gap's valid test after phase 2, beside the verdict
+            units = units.join(combination_by_unit(expanded_cases, sample_design, satisfied, units))
         names = frame.drop_duplicates(UNIT).set_index(UNIT)["organisation"]
         units.insert(0, "name", units.index.map(names))
         by_phone = design.data[design.data["mode"] != "web"]  # web answers have no surveyor to check
@@ -424,8 +441,9 @@ SOURCE_WORDS = {
     "requested": {"en": "chosen for this analysis", "zh": "本次分析选定"},
     "setting": {"en": "the study's setting", "zh": "本调查的设置"},
     "phase2": {
-        "en": "the study has a phase 2: pooled tests would be anti-conservative for the units it chose",
-        "zh": "本调查有第二阶段抽样：合并两阶段的检验对其选中的单位偏于宽松",
+        "en": "the study has a phase 2: the empirical null would also test the units it passed over on their "
+        "phase-1 answers alone, which together can be anti-conservative",
+        "zh": "本调查有第二阶段抽样：经验零分布还会仅凭第一阶段回答检验第二阶段未选中的单位，合起来可能偏于宽松",
     },
     "default": {
         "en": "the default: neither the study nor this analysis chose a method",
@@ -535,8 +553,8 @@ def summary_text(result: StudyAnalysis) -> str:
     if "combination_p_value" in result.units.columns:
         expanded = result.units.dropna(subset=["combination_p_value"])
         lines.append(
-            f"Phase 2 expanded {len(expanded)} units; their rate gap by the two-phase combination test "
-            "(valid whatever phase 2 chose; p, BH-adjusted over the audited units):"
+            f"Phase 2 expanded {len(expanded)} units; their rate gap by the two-phase test (both phases' "
+            "answers against the domain's honest gap; p, BH-adjusted over the audited units):"
         )
         for row in expanded.sort_values("combination_p_value").head(FLAGGED_SHOWN).itertuples():
             lines.append(

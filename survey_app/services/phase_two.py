@@ -29,7 +29,6 @@ from sampling.screening import (
 from sampling.selection import prepare_units
 from sampling.two_phase import (
     PhaseTwoRule,
-    combination_p_values,
     evidence_table,
     phase_two_allocation,
     phase_two_cases,
@@ -366,28 +365,26 @@ def weights(data: pd.DataFrame, design: SampleDesign, satisfied_codes: list[str]
     return rao_blackwell_weights(cases, evidence, pd.Series(record["allocation"], dtype="int64"), rule)
 
 
-def combination_p_values_of(
+def expanded_counts_of(
     data: pd.DataFrame, design: SampleDesign, satisfied_codes: list[str]
-) -> pd.Series | None:
-    """Per stratum after phase 2: the inverse-normal combination p-value of "the callback rate is below
-    the honest rate" (``two_phase.combination_p_values``), valid whatever the rule selected; 1 for a
-    stratum without phase 2; None without a phase 2. Phase 1's counts are the stored evidence, phase 2's
-    are read from ``data`` (the analysis dataset). What a verdict after two phases should test with,
-    instead of the pooled counts."""
+) -> pd.DataFrame | None:
+    """Per stratum phase 2 expanded: its phase-2 cases (``phase2_cases``) and, over the released cases
+    of both phases, the satisfied (``x``) and answered (``n``) — what the rate test of an expanded unit
+    reads (``analysis.phase_two_test``). None without a phase 2. ``data``: the analysis dataset."""
     record = phase_two_of(design)
     if record is None:
         return None
-    rule = PhaseTwoRule.model_validate(record["rule"])
-    evidence = pd.DataFrame.from_dict(record["evidence"], orient="index", columns=["m", "x", "r"])
-    rates = pd.Series(record.get("system_rates", {}), dtype=float)
-    evidence["system_rate"] = rates.reindex(evidence.index).to_numpy()
-    second = data[data["replicate"] == record["replicate"]]
-    outcome = outcomes(second, satisfied_codes)
-    phase2 = pd.DataFrame(
-        {
-            "x": (outcome == "satisfied").groupby(second["stratum"].astype(str)).sum(),
-            "r": (outcome != "none").groupby(second["stratum"].astype(str)).sum(),
-        }
-    )
     allocation = pd.Series(record["allocation"], dtype="int64")
-    return combination_p_values(evidence, phase2, allocation, rule.honest_gap)
+    expanded = allocation[allocation > 0]
+    strata = data["stratum"].astype(str)
+    mine = data[strata.isin(expanded.index)]
+    outcome = outcomes(mine, satisfied_codes)
+    by = mine["stratum"].astype(str)
+    return pd.DataFrame(
+        {
+            "phase2_cases": expanded,
+            "x": (outcome == "satisfied").groupby(by).sum().reindex(expanded.index).fillna(0).astype(int),
+            "n": (outcome != "none").groupby(by).sum().reindex(expanded.index).fillna(0).astype(int),
+        },
+        index=expanded.index,
+    )

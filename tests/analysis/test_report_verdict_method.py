@@ -1,6 +1,6 @@
 """The PDF says which method judged the units and why; under the posterior it prints each unit's
 verdict, probability of inflation, inflation with its 95% interval, mechanism and evidence, the
-units with insufficient evidence, and after a phase 2 the combination test beside the verdict."""
+units with insufficient evidence, and after a phase 2 the two-phase test beside the verdict."""
 
 from __future__ import annotations
 
@@ -68,7 +68,12 @@ def test_the_report_names_the_empirical_null_as_the_default_of_a_one_phase_study
 def test_the_report_says_the_posterior_judged_the_units_because_of_the_phase_two(posterior_zh):
     _, text = posterior_zh
     assert flat("单位判定方法：后验模型") in text
-    assert flat("本调查有第二阶段抽样，合并两阶段的检验对其选中的单位偏于宽松，故只用后验模型") in text
+    assert (
+        flat(
+            "本调查有第二阶段抽样：经验零分布还会仅凭第一阶段回答检验第二阶段未选中的单位，合起来可能偏于宽松，故只用后验模型"
+        )
+        in text
+    )
     assert flat("被标记单位属于诚实单位的平均后验概率不超过") in text
 
 

@@ -117,8 +117,8 @@ def test_after_a_phase_two_the_page_offers_no_choice_and_shows_the_combination_t
     app.selectbox(key="study_select").select(demo_id).run()
     assert not app.exception
     text = page_text(app)
-    assert "本调查有第二阶段抽样：第二阶段选中的是第一阶段回答不佳的单位" in text
+    assert "本调查有第二阶段抽样：经验零分布还会仅凭第一阶段回答检验第二阶段未选中的单位" in text
     assert "本页判定方法：后验模型（因有第二阶段抽样）。" in text
     assert not [r for r in app.radio if r.key == "verdict_method"]
-    combination = next(t.value for t in app.dataframe if "合并检验 p" in t.value.columns)
+    combination = next(t.value for t in app.dataframe if "两阶段检验 p" in t.value.columns)
     assert len(combination) == 5 and combination["第二阶段个案"].sum() == 60

@@ -28,8 +28,8 @@ Two phases: each study is simulated with every record sampled, and a design call
 each unit's records (the respondents among them answer as simulated). Phase 1 calls 14 a unit; the
 remaining cases go (a) by the oracle's phase-1 lfdr to the J most suspicious undecided units, equal
 shares, J tuned (the best J is the oracle two-phase design); (b) by Huifang's own rule
-(`sampling.two_phase`, γ = 0.4, with the honest rate *given* to it), verdicts by its combination test
-and BH; (c) a genie that knows the inflating units sends them all of phase 2 (the loose bound of
+(`sampling.two_phase`, γ = 0.4, with the honest rate *given* to it), verdicts by the rate test of
+expanded units (`analysis.phase_two_test`) and BH; (c) a genie that knows the inflating units sends them all of phase 2 (the loose bound of
 `bench_two_phase.py`).
 """
 
@@ -197,7 +197,8 @@ def _oracle_flags(study, scenario, interviews: pd.DataFrame) -> pd.Series:
 def _huifang_rule(study, scenario, order, first: int, budget: int) -> pd.Series:
     from statsmodels.stats.multitest import multipletests
 
-    from sampling.two_phase import PhaseTwoRule, combination_p_values, phase_two_allocation, planned_need
+    from sampling.two_phase import PhaseTwoRule, phase_two_allocation, planned_need
+    from tests.benchmarks.bench_two_phase import expanded_p
 
     units = study.truth.index
     size = study.frame.groupby("organisation_id").size().reindex(units)
@@ -232,7 +233,7 @@ def _huifang_rule(study, scenario, order, first: int, budget: int) -> pd.Series:
             "r": grouped.agg(lambda v: int((v != "dk").sum())),
         }
     )
-    p = combination_p_values(evidence, phase2, k)
+    p = expanded_p(evidence, phase2, k)
     return pd.Series(multipletests(p.to_numpy(), alpha=Q, method="fdr_bh")[0], index=units)
 
 

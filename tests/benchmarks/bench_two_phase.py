@@ -19,12 +19,18 @@ the setting of `bench_oracle_bound.py two-phase` — 1,920 cases in all (32 a un
 14 a unit, the same studies and the same per-unit call order, so its figures sit beside these. Per
 design, recall and FDP under two verdicts: the Bayes oracle's (Sun & Cai on its lfdr from every
 answer: what the design's cases *could* show) and Huifang's valid two-phase verdict (BH on
-`combination_p_values`, the rate test against the known honest rate). Designs: one phase; phase 2 by
+`analysis.phase_two_test` on both phases' answers, against the known honest rate). Designs: one phase; phase 2 by
 the rate rule (γ = 0.4, honest rate given); by the evidence rule (`sampling.screening`, default
 constants, the J highest scores or a fixed threshold); by the oracle's phase-1 lfdr (J most suspicious,
 as in `bench_oracle_bound`). `--bias` draws phase 1 and 2 again and again from one simulated population
 and prints the headline's bias under the Rao–Blackwell weights of the evidence rule, the pooled
 π = (m + k)/N and phase 1 alone.
+
+**The rate test of expanded units** (`--expanded-test OUT.csv [FIRST:LAST] [WORLD …]`, then
+`--expanded-summary OUT.csv`): in every `verdict_sim` world (default: the nine honest ones, +10, +20,
+proxy 30% and the mixture), phase 2 by the evidence rule (m = 14, top 12); Huifang's test
+(`analysis.phase_two_test`, null estimated as `compare_units` does) against the inverse-normal
+combination it replaced, with the honest gap 0, the true honest rate and the estimated null.
 
 **The allocation grid** (`--grid OUT.csv [FIRST:LAST] [--scenario NAME] [--designs M/J[/equal],…]`, then
 `--grid-summary OUT.csv …`): the same +10 studies (or any `verdict_sim` scenario, e.g. an honest one),
@@ -49,9 +55,10 @@ from statsmodels.stats.multitest import multipletests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from analysis.phase_two_test import expanded_unit_p_values
 from sampling.two_phase import (
     PhaseTwoRule,
-    combination_p_values,
+    honest_rate,
     phase_two_allocation,
     planned_need,
     pooled_weights,
@@ -90,6 +97,30 @@ def outcome(pop: Population, unit: int, rows: np.ndarray) -> np.ndarray:
 
 def bh(p: np.ndarray) -> np.ndarray:
     return multipletests(p, alpha=Q, method="fdr_bh")[0]
+
+
+def expanded_p(evidence: pd.DataFrame, phase2: pd.DataFrame, k: pd.Series) -> pd.Series:
+    """The analysis's test of the units phase 2 expanded (`analysis.phase_two_test`: both phases pooled,
+    p = 1 for a unit passed over) against the simulation's known honest rate (`honest_rate`, else the
+    system rate): the honest log odds ratio known exactly, spread 0."""
+    big_n = evidence["N_h"].to_numpy(float)
+    edge = 0.5 / big_n
+    system = np.clip(evidence["system_rate"].to_numpy(float), edge, 1 - edge)
+    honest = np.clip(honest_rate(evidence), edge, 1 - edge)
+    second = phase2.reindex(evidence.index).fillna(0)
+    table = pd.DataFrame(
+        {
+            "S": np.round(evidence["system_rate"].to_numpy(float) * big_n),
+            "N": big_n,
+            "x": evidence["x"].to_numpy(float) + second["x"].to_numpy(float),
+            "n": evidence["r"].to_numpy(float) + second["r"].to_numpy(float),
+            "gap": stats.logistic.ppf(system) - stats.logistic.ppf(honest),
+            "spread": 0.0,
+            "expanded": k.reindex(evidence.index).fillna(0).to_numpy() > 0,
+        },
+        index=evidence.index,
+    )
+    return expanded_unit_p_values(table)
 
 
 def one_phase(pop: Population, rng: np.random.Generator) -> tuple[np.ndarray, pd.DataFrame]:
@@ -139,7 +170,7 @@ def two_phase(pop: Population, rng: np.random.Generator, m: int, rule: PhaseTwoR
             "r": [int((out2[u] != "none").sum()) if u in out2 else 0 for u in range(UNITS)],
         }
     )
-    flagged = bh(combination_p_values(evidence, phase2, k).to_numpy())
+    flagged = bh(expanded_p(evidence, phase2, k).to_numpy())
     cases2 = pd.DataFrame(
         {
             "stratum": np.concatenate([np.full(len(r), u) for u, r in second.items()]) if second else [],
@@ -307,7 +338,7 @@ def _phase_one(study, order, evidence: pd.DataFrame) -> pd.DataFrame:
 
 
 def _run_design(study, scenario, order, evidence, counts, rule: PhaseTwoRule, budget: int):
-    """Phase 2 by `rule`; returns (oracle flags, combination-test flags, all called cases, allocation, decision)."""
+    """Phase 2 by `rule`; returns (oracle flags, expanded-unit test flags, all called cases, allocation, decision)."""
     from tests.benchmarks.bench_oracle_bound import _oracle_flags
 
     units = evidence.index
@@ -333,7 +364,7 @@ def _run_design(study, scenario, order, evidence, counts, rule: PhaseTwoRule, bu
             "r": second.agg(lambda o: int((o != "none").sum())),
         }
     )
-    p = combination_p_values(evidence, phase2, k)
+    p = expanded_p(evidence, phase2, k)
     flags_test = pd.Series(bh(p.to_numpy()), index=units)
     return flags_oracle, flags_test, cases, k, decision
 
@@ -616,7 +647,14 @@ def _designs_only(study, scenario, order, evidence, only: str, record) -> None:
         chosen = set(units[decision["selected"].to_numpy()])
         cpu = time.process_time() - start
         record(label, "oracle", flags_oracle, len(chosen), len(chosen & study.inflated), cpu)
-        record(label, "combination test, BH", flags_test, len(chosen), len(chosen & study.inflated), cpu)
+        record(
+            label,
+            "rate test of expanded units, BH",
+            flags_test,
+            len(chosen),
+            len(chosen & study.inflated),
+            cpu,
+        )
 
 
 def evidence_summary(paths: list[Path]) -> None:
@@ -719,6 +757,137 @@ def _print_bias(samples, seed, rule, truth, sat, estimates, totals, cpu) -> None
         )
 
 
+# --- the rate test of expanded units against its peers ----------------------------------------------
+EXPANDED_WORLDS = (
+    "honest", "honest_small_units", "honest_domains_differ", "honest_mode_-3", "honest_mode_by_domain",
+    "honest_nonresponse", "honest_all", "honest_unit_gaps", "honest_high_rate_units",
+    "inflate_+10", "inflate_+20", "proxy_30%", "mixture",
+)  # fmt: skip
+
+
+def _estimated_null(counts: pd.DataFrame):
+    """The honest-gap null as `compare_units` estimates it (Mantel–Haenszel per domain, robust τ²),
+    re-estimated without the units at p < 0.05 until it settles (3 rounds)."""
+    from analysis import unit_model as um
+
+    null = um.estimate_rate_null(counts)
+    for _ in range(3):
+        p = pd.Series(
+            {u: um.rate_p_value(r.S, r.N, r.x, r.n, *null.for_domain(r.domain)) for u, r in counts.iterrows()}
+        )
+        null = um.estimate_rate_null(counts[~(p < 0.05)])
+    return null
+
+
+def _inverse_normal(p1: np.ndarray, p2: np.ndarray, m: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """The inverse-normal combination (Lehmacher & Wassmer) the test replaced: weights by planned cases."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.sqrt(m / (m + k)) * stats.norm.isf(np.clip(p1, 1e-300, 1 - 1e-16)) + np.sqrt(
+            k / (m + k)
+        ) * stats.norm.isf(np.clip(p2, 1e-300, 1 - 1e-16))
+    return np.where(k > 0, stats.norm.sf(z), 1.0)
+
+
+def expanded_test_study(seed: int, name: str, m: int = 14, top: int = 12) -> list[dict]:
+    """One `verdict_sim` study of world `name`, phase 2 by the evidence rule (m a unit first, the top
+    J, 1,920 cases in all); per test of the expanded units, BH at q: recall, FDP and honest units flagged.
+    Tests: Huifang's (`analysis.phase_two_test`, the null estimated from the pooled counts) and, as
+    peers, the inverse-normal combination against the rule's honest gap 0 (what the app printed before),
+    against the simulation's true honest rate, and against the same estimated null."""
+    import tests.benchmarks.bench_oracle_bound as oracle_bound
+    from analysis import unit_model as um
+    from tests.analysis import verdict_oracle as vo
+
+    scenario, study, order = _evidence_world(seed, name)
+    evidence = _design_evidence(study, scenario, order, m)
+    _, counts = _phase_one(study, order, evidence)
+    units = evidence.index
+    budget = len(units) * EVIDENCE_PER_UNIT - int(evidence["m"].sum())
+    rule = _rule(
+        {"kind": "evidence", "select": "top", "top": top}, True, evidence, scenario.response_rate * 0.97
+    )
+    keep = oracle_bound._oracle_flags
+    oracle_bound._oracle_flags = lambda study, scenario, answers: pd.Series(False, index=study.truth.index)
+    try:  # the oracle is not needed here, and refuses worlds where response follows satisfaction
+        _, _, cases, k, _ = _run_design(study, scenario, order, evidence, counts, rule, budget)
+    finally:
+        oracle_bound._oracle_flags = keep
+
+    def tally(part: pd.DataFrame) -> pd.DataFrame:
+        g = part.groupby("stratum")["outcome"]
+        table = pd.DataFrame(
+            {
+                "x": g.agg(lambda o: int((o == "satisfied").sum())),
+                "n": g.agg(lambda o: int((o != "none").sum())),
+            }
+        )
+        return table.reindex(units).fillna(0).astype(int)
+
+    first, second, both = tally(cases[cases["phase"] == 1]), tally(cases[cases["phase"] == 2]), tally(cases)
+    frame = study.frame.groupby("organisation_id")
+    pooled = pd.DataFrame(
+        {
+            "domain": evidence["domain"].astype(str),
+            "S": frame["system_rating"].agg(lambda v: int((v == "satisfied").sum())).reindex(units),
+            "N": frame.size().reindex(units),
+            "x": both["x"],
+            "n": both["n"],
+        }
+    )
+    null = _estimated_null(pooled)
+    gap_spread = np.array([null.for_domain(d) for d in pooled["domain"]])
+    table = pooled.assign(
+        gap=gap_spread[:, 0], spread=gap_spread[:, 1], expanded=k.reindex(units).to_numpy() > 0
+    )
+
+    def marginal(part: pd.DataFrame) -> np.ndarray:
+        return np.array(
+            [
+                um.rate_p_value(int(r.S), int(r.N), int(c.x), int(c.n), r.gap, r.spread) if c.n > 0 else 1.0
+                for (_, r), (_, c) in zip(table.iterrows(), part.iterrows(), strict=True)
+            ]
+        )
+
+    m_, k_ = evidence["m"].to_numpy(float), k.reindex(units).fillna(0).to_numpy(float)
+
+    def binomial(part: pd.DataFrame, rate: np.ndarray) -> np.ndarray:
+        return np.where(part["n"] > 0, stats.binom.cdf(part["x"], part["n"], rate), 1.0)
+
+    system = evidence["system_rate"].to_numpy(float)
+    tests_ = {
+        "rate test of expanded units (Huifang)": expanded_unit_p_values(table).to_numpy(),
+        "inverse-normal, honest gap 0": _inverse_normal(
+            binomial(first, system), binomial(second, system), m_, k_
+        ),
+        "inverse-normal, true honest rate": _inverse_normal(
+            binomial(first, honest_rate(evidence)), binomial(second, honest_rate(evidence)), m_, k_
+        ),
+        "inverse-normal, estimated null": _inverse_normal(marginal(first), marginal(second), m_, k_),
+    }
+    rows = []
+    for label, p in tests_.items():
+        flags = pd.Series(bh(p), index=units)
+        recall, fdp = vo.recall_and_fdp(flags, study.inflated)
+        false = int((flags & ~units.isin(list(study.inflated))).sum())
+        rows.append(
+            {"seed": seed, "scenario": name, "test": label, "recall": recall, "fdp": fdp, "false": false}
+        )
+    return rows
+
+
+def expanded_summary(paths: list[Path]) -> None:
+    rows = pd.concat([pd.read_csv(p) for p in paths], ignore_index=True).drop_duplicates(
+        ["seed", "scenario", "test"]
+    )
+    print(f"phase 2 by the evidence rule (m = 14, top 12), 1,920 cases; BH at q = {Q}; mean over studies")
+    print("world | test | studies | P(any honest unit flagged) | FDP | recall")
+    for (world, test), r in rows.groupby(["scenario", "test"], sort=False):
+        print(
+            f"{world} | {test} | {len(r)} | {(r['false'] > 0).mean():.3f} | {r['fdp'].mean():.3f}"
+            f" | {r['recall'].mean():.3f}"
+        )
+
+
 def main() -> None:
     from tests.analysis.verdict_sim import seed_range
 
@@ -733,6 +902,21 @@ def main() -> None:
             pd.DataFrame(evidence_study(seed, only)).to_csv(
                 out, mode="a", header=not out.exists(), index=False
             )
+        return
+    if "--expanded-test" in sys.argv:  # --expanded-test OUT.csv FIRST:LAST [WORLD ...]
+        import warnings
+
+        warnings.simplefilter("ignore")
+        rest = sys.argv[sys.argv.index("--expanded-test") + 1 :]
+        out = Path(rest[0])
+        for world in rest[2:] or EXPANDED_WORLDS:
+            for seed in seed_range(rest[1:2]):
+                pd.DataFrame(expanded_test_study(seed, world)).to_csv(
+                    out, mode="a", header=not out.exists(), index=False
+                )
+        return
+    if "--expanded-summary" in sys.argv:
+        expanded_summary([Path(a) for a in sys.argv[sys.argv.index("--expanded-summary") + 1 :]])
         return
     if "--extras" in sys.argv:
         import warnings

@@ -257,13 +257,19 @@ def test_evidence_options_without_the_evidence_rule_are_refused():
     assert result.exit_code == 2 and "go with --rule evidence" in result.output
 
 
-def test_after_phase_two_each_unit_has_a_combination_p_value_and_the_others_keep_one(demo_db):
+def test_after_phase_two_each_expanded_stratum_counts_the_answers_of_both_phases(demo_db):
     record = _phase_two(demo_db, rule=EVIDENCE)
     with demo_db.session() as session:
         study = studies.find_study(session, "demo")
         data = datasets.analysis_dataset(session, study)
         design = samples.current_design(session, study)
-        p = phase_two.combination_p_values_of(data, design, list(study.satisfied_codes))
-    expanded = p[p.index.isin(record["allocation"])]
-    assert len(expanded) == len(record["allocation"]) and ((expanded > 0) & (expanded <= 1)).all()
-    assert (p[~p.index.isin(record["allocation"])] == 1).all()
+        counts = phase_two.expanded_counts_of(data, design, list(study.satisfied_codes))
+    assert sorted(counts.index) == sorted(record["allocation"])
+    assert counts["phase2_cases"].to_dict() == record["allocation"]
+    for key, row in counts.iterrows():
+        mine = data[data["stratum"].astype(str) == key]
+        outcome = phase_two.outcomes(mine, list(study.satisfied_codes))
+        assert len(set(mine["replicate"])) >= 2 and record["replicate"] in set(
+            mine["replicate"]
+        )  # both phases
+        assert (row["x"], row["n"]) == ((outcome == "satisfied").sum(), (outcome != "none").sum())

@@ -1,5 +1,5 @@
 """Which method judges the units, and why: the study's setting, a per-analysis choice, and after a
-phase 2 always the posterior (pooled tests are anti-conservative for the units phase 2 chose)."""
+phase 2 always the posterior (the empirical null would also test the units phase 2 passed over on phase 1 alone)."""
 
 from __future__ import annotations
 

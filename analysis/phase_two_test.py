@@ -1,0 +1,55 @@
+"""The rate test of the units a phase 2 expanded, valid although phase 2 chose them for looking bad.
+
+Why pooling both phases is valid here: phase 2 goes to a unit only on its phase-1 answers, and a unit
+it passes over is *cleared* (p = 1), never tested on phase 1 alone. Let A be the event that the exact
+test on the unit's m + k cases rejects, k being the cases phase 2 gives the unit if it selects it (set
+by the rule and the other units' answers, not by the unit's own). The m + k cases are a simple random
+sample of the unit's records whether or not phase 2 happened, so under the null P(A) ≤ α; the unit is
+rejected only on "selected and A", whose probability is at most P(A). This is a binding futility stop:
+selection can only make the test conservative. The test is the empirical null's rate test
+(`unit_model.rate_p_value`: conditional mid-p against the domain's estimated honest gap, averaged over
+the honest units' spread), so a mode effect or honest units that differ accuse nobody.
+
+The earlier inverse-normal combination (Lehmacher & Wassmer) of the two phases' p-values was tested
+against p_s − g with the rule's g (0 unless the researcher set one). With an honest −3-point mode gap,
+32% of honest studies had a unit flagged (BH, q = 0.10); with p-values against the estimated null, its
+phase-2 p-value is not valid given phase 1 when honest units differ (phase 1 says which way the unit's
+own gap lies): 16% against 11% for this test in `verdict_sim`'s unit-gaps world (ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis import unit_model as um
+
+COLUMNS = ("S", "N", "x", "n", "gap", "spread", "expanded")
+
+
+def expanded_unit_p_values(counts: pd.DataFrame) -> pd.Series:
+    """One p-value per unit for "the callbacks lie below what an honest unit's would".
+
+    ``counts``: per unit S, N (the unit's system census: satisfied, rated), x, n (satisfied and
+    answered among the callbacks of both phases), gap, spread (the honest log odds ratio's centre and
+    spread in the unit's domain, `unit_model.RateNull.for_domain`) and expanded (phase 2 gave it cases).
+    A unit phase 2 did not expand gets 1 (cleared); one without an answer gets 1 (nothing to test).
+    """
+    missing = [c for c in COLUMNS if c not in counts.columns]
+    if missing:
+        raise ValueError(f"expanded_unit_p_values needs the columns {missing}")
+    p = pd.Series(1.0, index=counts.index, name="p_value")
+    for key, row in counts[counts["expanded"].astype(bool) & (counts["n"] > 0)].iterrows():
+        value = um.rate_p_value(
+            int(row["S"]),
+            int(row["N"]),
+            int(row["x"]),
+            int(row["n"]),
+            float(row["gap"]),
+            float(row["spread"]),
+        )
+        p[key] = value if np.isfinite(value) else 1.0
+    return p
+
+
+__all__ = ["expanded_unit_p_values"]
