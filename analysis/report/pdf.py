@@ -937,7 +937,8 @@ class _Story:
                     format_rate(row["system_rate"]),
                     format_rate(row["third_party_rate"]),
                     format_rate(row.get("prob_inflated")) if tested else "",
-                    Paragraph(escape(inflation), self.cell_right) if tested else "",
+                    # a unit not flagged gets no estimate (`analysis.verdicts.UNFLAGGED_ESTIMATE`)
+                    Paragraph(escape(inflation), self.cell_right) if bool(row["flagged"]) else "",
                 ]
             )
             if highlight_flagged and bool(row["flagged"]):
@@ -956,11 +957,17 @@ class _Story:
 
     def posterior_notes(self, units: pd.DataFrame) -> list[str]:
         """The notes a posterior unit table needs beyond the rule: what "or more" means, when an interval
-        is open above, and what a flag on who rated is, when the table has one."""
+        is open above, what a flag on who rated is, and why a unit not flagged has no estimate, when the
+        table has one."""
         notes = []
+        flagged = (
+            units["flagged"].map(_true) if "flagged" in units.columns else pd.Series(True, index=units.index)
+        )
         for column, key in (("inflation_capped", "capped_note"), ("who_rated_flag", "who_rated_note")):
-            if column in units.columns and units[column].map(_true).any():
+            if column in units.columns and units.loc[flagged, column].map(_true).any():
                 notes.append(self.t(key))
+        if "status" in units.columns and (units["status"] == "no_evidence").any():
+            notes.append(self.t("unflagged_note"))
         return notes
 
     def insufficient_note(self, units: pd.DataFrame, unit: str) -> list[Paragraph]:

@@ -60,7 +60,8 @@ def choice(study: Any, two_phase: bool) -> str | None:
 def posterior_table(units: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Per surveyed unit, flagged first then by probability: verdict (a flag that rests on who rated, not
     on the rate gap, said to be one: `analysis.verdicts.who_rated_flag`), probability of inflation
-    (1 − lfdr), estimated inflation in points with its 95% interval (open above where capped),
+    (1 − lfdr), for a flagged unit its estimated inflation in points with its 95% posterior interval
+    (open above where capped; none for the others, `analysis.verdicts.UNFLAGGED_ESTIMATE`),
     likeliest mechanism, driving evidence with its strength, and `analysis.explain_unit`'s sentences —
     all in `lang`, no code words."""
     surveyed = units[units["status"].astype(str) != "not_surveyed"].copy()
@@ -74,6 +75,7 @@ def posterior_table(units: pd.DataFrame, lang: str) -> pd.DataFrame:
     rows = []
     for key, row in surveyed.iterrows():
         tested = np.isfinite(float(row.get("lfdr", np.nan)))
+        flagged = tested and bool(row["_flag"])
         mechanism, evidence = analysis_service.posterior_words(row, lang) if tested else ("", "")
         rows.append(
             {
@@ -84,8 +86,9 @@ def posterior_table(units: pd.DataFrame, lang: str) -> pd.DataFrame:
                     else f"verdict.status_{row['status']}"
                 ),
                 "prob_inflated": row["prob_inflated"] if tested else np.nan,
-                "inflation": points(row.get("posterior_inflation")) if tested else "",
-                "interval": posterior_interval(row, lang) if tested else "",
+                # a unit not flagged gets no estimate (`analysis.verdicts.UNFLAGGED_ESTIMATE`)
+                "inflation": points(row.get("posterior_inflation")) if flagged else "",
+                "interval": posterior_interval(row, lang) if flagged else "",
                 "mechanism": mechanism,
                 "evidence": evidence,
                 "explanation": " ".join(explain_unit(row, lang, q=analysis_service.FDR_Q)),

@@ -73,12 +73,23 @@ def test_a_posterior_flag_gives_the_posteriors_figures_and_what_it_does_not_prov
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_a_unit_the_posterior_does_not_flag_gets_its_posterior_interval_not_a_p_value(posterior, lang):
+def test_a_unit_the_posterior_does_not_flag_gets_its_probability_and_no_estimate_that_would_clear_it(
+    posterior, lang
+):
     row = first(posterior, "no_evidence")
     text = " ".join(explain_unit(row, lang))
     assert not P_VALUE.search(text)
-    assert ("95% 后验区间" if lang == "zh" else "95% posterior interval") in text
-    assert _points(row["posterior_inflation"]) in text
+    assert ("95% 后验区间" if lang == "zh" else "95% posterior interval") not in text
+    assert _points(row["posterior_inflation"]) not in text
+    said = {
+        "zh": ("虚高的概率约", "未被标记不等于没有虚高", "最小可检出虚高"),
+        "en": (
+            "Probability of inflation about",
+            "not flagged is not cleared",
+            "minimum detectable inflation",
+        ),
+    }
+    assert all(words in text for words in said[lang])
     assert ("不是违规的证明" if lang == "zh" else "not proof") not in text
 
 

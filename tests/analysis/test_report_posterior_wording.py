@@ -138,3 +138,15 @@ def test_the_posterior_note_says_how_the_95_percent_interval_was_calibrated(word
         "studies it covered the true rise of 93–99% of the flagged inflating units",
     }
     assert flat(said[lang]) in text
+
+
+def test_units_not_flagged_get_no_inflation_estimate_and_a_note_says_why(worded):
+    lang, _, text, _, _ = worded
+    assert "[0.0,+5.0]" not in text  # the sample's units without enough evidence printed "0.0 [0.0, +5.0]"
+    note = {
+        "zh": "未被标记的单位不给出估计虚高：在模拟研究中，确有虚高却未被标记的单位，其后验区间只覆盖了 40%–77%",
+        "en": "A unit not flagged gets no inflation estimate: in simulated studies, for units that did inflate "
+        "but were not flagged, the posterior interval covered only 40–77% of the true rises; not flagged is not "
+        "cleared.",
+    }
+    assert flat(note[lang]) in text

@@ -5,7 +5,8 @@ flag's explanation gives its evidence with the Bayes factor and strength, the mi
 inflation and what a flag does not prove.
 
 The page's verdict section (`verdict_view.show`) is run on its own (AppTest.from_function) with two
-flagged units shaped as `compare_units(method="posterior")` gives them; no database is needed.
+flagged units and one not flagged, shaped as `compare_units(method="posterior")` gives them; no database
+is needed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from streamlit.testing.v1 import AppTest
 
 
 def _verdict_section() -> None:
-    """The comparison page's verdict section on two flagged units (run by AppTest in its own script)."""
+    """The comparison page's verdict section on two flagged units and one not flagged (run by AppTest in
+    its own script)."""
     from types import SimpleNamespace
 
     import pandas as pd
@@ -28,8 +30,12 @@ def _verdict_section() -> None:
         posterior_inflation=0.3, posterior_inflation_low=0.2, posterior_inflation_high=0.3,
         posterior_inflation_capped=True,
     )  # fmt: skip
-    units = pd.DataFrame([proxy_row(), capped], index=["ORG0219", "ORG0001"])
-    units["name"] = ["代评单位", "虚高单位"]
+    unflagged = proxy_row(
+        status="no_evidence", flagged=False, lfdr=0.83, prob_inflated=0.17, driver="", posterior_inflation=0.02,
+        posterior_inflation_low=0.0, posterior_inflation_high=0.05, rated_by_other=0,
+    )  # fmt: skip
+    units = pd.DataFrame([proxy_row(), capped, unflagged], index=["ORG0219", "ORG0001", "ORG0188"])
+    units["name"] = ["代评单位", "虚高单位", "未标记单位"]
     result = SimpleNamespace(units=units, verdict_method="posterior", verdict_source="default")
     verdict_view.show(result, "demo")
 
@@ -39,7 +45,7 @@ def _table(lang: str):
     app.session_state["lang"] = lang
     app.run()
     assert not app.exception
-    return next(t.value for t in app.dataframe if len(t.value) == 2).set_index(
+    return next(t.value for t in app.dataframe if len(t.value) == 3).set_index(
         "单位" if lang == "zh" else "Unit"
     )
 
@@ -84,5 +90,21 @@ def test_the_reviewer_reads_a_capped_interval_as_open_above(lang):
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_flag_on_the_page_explains_evidence_strength_power_and_what_it_does_not_prove(lang):
     table, words = _table(lang), WORDS[lang]
-    for explanation in table[words["explanation"]]:
+    flagged = table[table[words["status"]] != ("未发现足够证据" if lang == "zh" else "not enough evidence")]
+    assert len(flagged) == 2
+    for explanation in flagged[words["explanation"]]:
         assert all(said in explanation for said in words["every"])
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_unit_not_flagged_shows_its_probability_but_no_estimate_that_would_clear_it(lang):
+    table, words = _table(lang), WORDS[lang]
+    row = table.loc["ORG0188 未标记单位"]
+    assert (
+        row[words["interval"]] == ""
+        and row["估计虚高（百分点）" if lang == "zh" else "Estimated inflation (points)"] == ""
+    )
+    assert row["虚高概率 (%)" if lang == "zh" else "Probability of inflation (%)"] > 0
+    assert ("未被标记不等于没有虚高" if lang == "zh" else "not flagged is not cleared") in row[
+        words["explanation"]
+    ]

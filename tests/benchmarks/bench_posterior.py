@@ -10,7 +10,9 @@ cut short still gives a table over the studies it finished):
   floor (`unit_posterior.LFDR_FLOOR`, columns "… floor", same fit), the number of false flags, recall,
   the lfdr calibration counts at both levels (units, honest units and Σ lfdr per lfdr bin), and for the
   verdicts' flags (no level, 97.5%, floor) whether each flagged inflating unit's 95% interval
-  covers the rise planted (columns "interval …"); with
+  covers the rise planted (columns "interval …"), and the same for the units the verdict judged but did
+  not flag: inflating ones against their planted rise, honest ones against 0 ("interval missed …",
+  "interval honest …"); with
   `--huifang` `analysis.compare_units` (BH on its empirical-null p-values), with `--oracle` the Bayes
   oracle and its "no level" version (`tests/analysis/verdict_oracle.py`; only where response does
   not depend on satisfaction);
@@ -79,13 +81,26 @@ def _interval_figures(evidence: pd.DataFrame, fitted, study) -> dict[str, float]
     published = evidence["S"] / evidence["N"].clip(lower=1)
     rise = (published - study.truth["true_rate"]).reindex(found.index)
     covered = (found["inflation_low"] <= rise + 1e-9) & (rise <= found["inflation_high"] + 1e-9)
-    return {
+    figures = {
         "interval units": len(found),
         "interval covered": int(covered.sum()),
         "interval error": float((found["inflation"] - rise).sum()),
         "interval abs error": float((found["inflation"] - rise).abs().sum()),
         "interval width": float((found["inflation_high"] - found["inflation_low"]).sum()),
     }
+    # every other unit the verdict judged (its interval is printed too): inflating units it did not flag
+    # (their planted rise) and honest units (a rise of 0)
+    judged = table[table["status"].isin(["flagged", "no_evidence"]) & ~table["flagged"]]
+    inflating = judged.index.isin(list(study.inflated))
+    truth = (published - study.truth["true_rate"]).reindex(judged.index).where(inflating, 0.0)
+    inside = (judged["inflation_low"] <= truth + 1e-9) & (truth <= judged["inflation_high"] + 1e-9)
+    for label, rows in (("missed", inflating), ("honest", ~inflating)):
+        figures[f"interval {label} units"] = int(rows.sum())
+        figures[f"interval {label} covered"] = int(inside[rows].sum())
+        figures[f"interval {label} width"] = float(
+            (judged["inflation_high"] - judged["inflation_low"])[rows].sum()
+        )
+    return figures
 
 
 def measure(
@@ -291,6 +306,26 @@ def summary(paths: list[Path]) -> None:
             f"{_ratio_se(r['interval covered'], units):.3f} | {r['interval error'].sum() / total:+.3f} | "
             f"{r['interval abs error'].sum() / total:.3f} | {r['interval width'].sum() / total:.3f}"
         )
+    print(
+        "\nthe other judged units' intervals: inflating units not flagged (their planted rise), honest units (0)"
+    )
+    print(
+        "scenario | cases | studies | missed units | coverage ± SE | width | honest units | coverage ± SE | width"
+    )
+    for (name, cases), r in rows.groupby(["scenario", "cases"], sort=True):
+        if "interval honest units" not in r.columns:
+            continue
+        cells = []
+        for label in ("missed", "honest"):
+            units, covered = r[f"interval {label} units"], r[f"interval {label} covered"]
+            total = units.sum()
+            cells.append(
+                f"{int(total)} | {covered.sum() / total:.3f} ± {_ratio_se(covered, units):.3f} | "
+                f"{r[f'interval {label} width'].sum() / total:.3f}"
+                if total
+                else "0 | — | —"
+            )
+        print(f"{name} | {cases} | {len(r)} | {cells[0]} | {cells[1]}")
     print("\nlfdr calibration (SE clustered by study). In an honest world every unit is honest, so its")
     print(
         "units say only how often an honest unit gets a small lfdr; calibration proper is within the worlds"
