@@ -463,10 +463,16 @@ def verdict_line(result: StudyAnalysis, lang: str = "en") -> str:
 
 def posterior_words(row: pd.Series, lang: str = "zh") -> tuple[str, str]:
     """A posterior verdict's likeliest mechanism and its driving evidence with the Bayes factor's
-    strength, in `lang` ("" where the row has none): what the page and the report print beside a unit."""
+    strength, in `lang` ("" where the row has none): what the page and the report print beside a unit.
+    The mechanism only for a flagged unit: beside a unit not flagged, "how it inflates" would read as an
+    accusation the verdict does not make (as its inflation estimate would read as a bound that clears it,
+    `analysis.verdicts.UNFLAGGED_ESTIMATE`); the evidence is the unit's own and stays."""
     from analysis.verdicts import MECHANISM_LABELS, SIGN_LABELS, STRENGTH, bayes_strength
 
-    label = MECHANISM_LABELS.get(str(row.get("posterior_mechanism", "") or "").split(" ")[0])
+    flagged = bool(row.get("flagged", False))
+    label = (
+        MECHANISM_LABELS.get(str(row.get("posterior_mechanism", "") or "").split(" ")[0]) if flagged else None
+    )
     driver = str(row.get("driver", "") or "")
     if driver not in SIGN_LABELS:
         return (label[lang] if label else ""), ""

@@ -97,7 +97,7 @@ def test_every_flag_on_the_page_explains_evidence_strength_power_and_what_it_doe
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_a_unit_not_flagged_shows_its_probability_but_no_estimate_that_would_clear_it(lang):
+def test_a_unit_not_flagged_shows_its_probability_but_no_estimate_or_mechanism(lang):
     table, words = _table(lang), WORDS[lang]
     row = table.loc["ORG0188 未标记单位"]
     assert (
@@ -105,6 +105,7 @@ def test_a_unit_not_flagged_shows_its_probability_but_no_estimate_that_would_cle
         and row["估计虚高（百分点）" if lang == "zh" else "Estimated inflation (points)"] == ""
     )
     assert row["虚高概率 (%)" if lang == "zh" else "Probability of inflation (%)"] > 0
+    assert row["最可能的方式" if lang == "zh" else "Likeliest mechanism"] == ""  # no "how it inflates" either
     assert ("未被标记不等于没有虚高" if lang == "zh" else "not flagged is not cleared") in row[
         words["explanation"]
     ]
