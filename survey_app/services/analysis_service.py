@@ -237,6 +237,8 @@ def combination_by_unit(
         return pd.DataFrame(columns=columns)
     owners = cases.groupby(cases["stratum"].astype(str))[UNIT].unique()
     strata = [k for k in counts.index if k in owners.index and len(owners[k]) == 1]
+    if not strata:  # phase 2 expanded no one-unit stratum: no unit to test
+        return pd.DataFrame(columns=columns)
     unit_of = pd.Series({k: owners[k][0] for k in strata}, dtype=object)
     null = units.reindex(unit_of.to_numpy())
     table = pd.DataFrame(
