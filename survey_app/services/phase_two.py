@@ -377,9 +377,8 @@ def expanded_counts_of(
     allocation = pd.Series(record["allocation"], dtype="int64")
     expanded = allocation[allocation > 0]
     strata = data["stratum"].astype(str)
-    mine = data[strata.isin(expanded.index)]
-    outcome = outcomes(mine, satisfied_codes)
-    by = mine["stratum"].astype(str)
+    by = strata[strata.isin(expanded.index)]
+    outcome = outcomes(data.loc[by.index], satisfied_codes)
     return pd.DataFrame(
         {
             "phase2_cases": expanded,
