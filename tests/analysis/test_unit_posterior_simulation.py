@@ -21,12 +21,13 @@ def _posterior(name: str, seed: int, census_level: bool = False):
 
 
 @pytest.mark.parametrize(
-    "scenario", ["honest_small_units", "honest_mode_-3", "honest_all", "honest_unit_gaps"]
+    "scenario", ["honest_small_units", "honest_mode_-3", "honest_all", "honest_unit_gaps", "honest_near_100"]
 )
 def test_honest_units_are_falsely_flagged_in_at_most_one_study_in_six(scenario):
     # the target is FDP ≤ 0.10 over many seeds (the benchmark measures it over 40); a model that
-    # accuses honest units for small size, a mode effect, nonresponse or unit-varying honest gaps fails
-    # by far more
+    # accuses honest units for small size, a mode effect, nonresponse, unit-varying honest gaps or rates
+    # near 100% fails by far more (the empirical null's one odds ratio per domain: 10 of 40 studies near
+    # 100%, ARCHITECTURE.md)
     false = [int(table["flagged"].sum()) for _, table in (_posterior(scenario, s) for s in range(6))]
     assert sum(f > 0 for f in false) <= 1, false
 

@@ -27,8 +27,8 @@ and prints the headline's bias under the Rao–Blackwell weights of the evidence
 π = (m + k)/N and phase 1 alone.
 
 **The rate test of expanded units** (`--expanded-test OUT.csv [FIRST:LAST] [WORLD …]`, then
-`--expanded-summary OUT.csv`): in every `verdict_sim` world (default: the nine honest ones, +10, +20,
-proxy 30% and the mixture), phase 2 by the evidence rule (m = 14, top 12); Huifang's test
+`--expanded-summary OUT.csv`): in every `verdict_sim` world (default: the ten honest ones, +10, +20,
+proxy 30%, the mixture and +10 near 100%), phase 2 by the evidence rule (m = 14, top 12); Huifang's test
 (`analysis.phase_two_test`, null estimated as `compare_units` does) against the inverse-normal
 combination it replaced, with the honest gap 0, the true honest rate and the estimated null.
 
@@ -760,8 +760,8 @@ def _print_bias(samples, seed, rule, truth, sat, estimates, totals, cpu) -> None
 # --- the rate test of expanded units against its peers ----------------------------------------------
 EXPANDED_WORLDS = (
     "honest", "honest_small_units", "honest_domains_differ", "honest_mode_-3", "honest_mode_by_domain",
-    "honest_nonresponse", "honest_all", "honest_unit_gaps", "honest_high_rate_units",
-    "inflate_+10", "inflate_+20", "proxy_30%", "mixture",
+    "honest_nonresponse", "honest_all", "honest_unit_gaps", "honest_high_rate_units", "honest_near_100",
+    "inflate_+10", "inflate_+20", "proxy_30%", "mixture", "inflate_+10_near_100",
 )  # fmt: skip
 
 
