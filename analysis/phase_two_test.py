@@ -32,7 +32,8 @@ def expanded_unit_p_values(counts: pd.DataFrame) -> pd.Series:
 
     ``counts``: per unit S, N (the unit's system census: satisfied, rated), x, n (satisfied and
     answered among the callbacks of both phases), gap, spread (the honest log odds ratio's centre and
-    spread in the unit's domain, `unit_model.RateNull.for_domain`) and expanded (phase 2 gave it cases).
+    spread at its published rate in its domain, `unit_model.RateNull.for_unit`) and expanded (phase 2
+    gave it cases).
     A unit phase 2 did not expand gets 1 (cleared); one without an answer gets 1 (nothing to test).
     """
     missing = [c for c in COLUMNS if c not in counts.columns]

@@ -7,12 +7,17 @@ small. So the null is estimated from the units themselves, per domain, and every
 Rate evidence — an exact conditional test. A unit's system side is a census of its N ratings, S of them
 satisfied; its callback side has n (effective) answers, x satisfied. Both are draws from the unit's own
 propensities, so the 2×2 table (S, N − S; x, n − x) given its margins follows Fisher's noncentral
-hypergeometric law in the odds ratio ψ = odds(system) / odds(callback). An honest unit's log ψ is its
-domain's honest gap γ_d plus a unit deviation ε ~ N(0, τ²); the p-value is P(S' ≥ S | margins)
-averaged over that null (Gauss–Hermite), so a 5-event unit at 100% is weak evidence, as it should be.
-γ_d: Mantel–Haenszel common odds ratio over the domain's reference units, shrunk toward the overall
-gap by DerSimonian–Laird across domains; τ²: a median-based Paule–Mandel estimate over the reference
-units' log odds ratios around their domain gap. Reference units = tested units not flagged (iterated by the caller).
+hypergeometric law in the odds ratio ψ = odds(system) / odds(callback). An honest unit's log ψ is the
+gap an honest unit shows at its own published rate, plus a unit deviation ε ~ N(0, τ²); the p-value is
+P(S' ≥ S | margins) averaged over that null (Gauss–Hermite), so a 5-event unit at 100% is weak
+evidence, as it should be. The honest gap is level-aware (`level_gap`): respondents whose record is
+rated satisfied answer otherwise with the domain's share `miss`, the others answer satisfied with share
+`lift` (both robust backgrounds of the matched answers), which at 97% is a log odds ratio three times
+the one at 85% and at 100% an unbounded one — one odds ratio per domain accused honest units near 100%
+in a quarter of simulated studies. On top of it a common offset γ_d per domain (conditional maximum
+likelihood; Mantel–Haenszel where the answers carry no system rating), shrunk toward the overall one by
+DerSimonian–Laird across domains; τ²: a median-based Paule–Mandel estimate over the reference units'
+log odds ratios around their centres. Reference units = tested units not flagged (iterated by the caller).
 
 Integrity evidence — an exact weighted-count test. Per interview three signs that a rating is not the
 citizen's own: someone else rated (`who_rated` = other), no rating given though the system holds one
@@ -34,8 +39,8 @@ Decision helpers: Simes' combination of the two p-values, the beta-uniform mixtu
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -212,21 +217,120 @@ def haldane_log_or(s, big_n, x, n) -> tuple[np.ndarray, np.ndarray]:
     return np.log(a * d / (b * c)), 1 / a + 1 / b + 1 / c + 1 / d
 
 
+#: Columns of the matched counts (`level_gap`): answering respondents whose record is rated satisfied,
+#: those of them who answer not satisfied, those whose record is rated not satisfied, and those of them
+#: who answer satisfied.
+MATCHED = ("sat_records", "sat_records_not", "unsat_records", "unsat_records_sat")
+#: A per-record misreport share is capped here, so that the honest callback rate still rises with the
+#: published rate.
+MAX_MISREPORT = 0.45
+
+
+def level_gap(rate, miss: float, lift: float) -> np.ndarray:
+    """The honest log odds ratio system/callback of a unit that publishes `rate`, when a respondent whose
+    record is rated satisfied answers otherwise with probability `miss` and one whose record is rated not
+    satisfied answers satisfied with probability `lift` (the mode, recall, rating at the window).
+
+    Why: one odds ratio per domain is wrong where rates near 100% are the norm. The same −3-point mode
+    effect and 3% recall flips are a log odds ratio of 0.34 at 85%, 1.12 at 97% and unbounded at 100%;
+    a per-record gap is what the posterior's honest law assumes, and it holds at every level."""
+    rate = np.asarray(rate, dtype=float)
+    callback = rate * (1 - miss) + (1 - rate) * lift
+    return special.logit(rate) - special.logit(callback)
+
+
 @dataclass(frozen=True)
 class RateNull:
-    """The honest gap per domain (log odds ratio system/callback), its uncertainty, and τ² between units."""
+    """The honest gap per domain (log odds ratio system/callback), its uncertainty, and τ² between units.
+
+    Where the units' matched counts (`MATCHED`) are known, the gap is level-aware: an honest unit's
+    centre is `level_gap` at its own published rate with the domain's misreport shares (`miss`,
+    `lift`), plus the domain's remaining offset `gap`; without them `miss` and `lift` are empty and the
+    centre is `gap` alone, one odds ratio per domain."""
 
     gap: dict[str, float]
     gap_var: dict[str, float]
     overall: float
     between_domains: float
     tau2: float
+    miss: dict[str, float] = field(default_factory=dict)
+    lift: dict[str, float] = field(default_factory=dict)
 
-    def for_domain(self, domain: str) -> tuple[float, float]:
-        """(gap, spread) of an honest unit's log ψ in `domain`."""
-        gap = self.gap.get(domain, self.overall)
+    def for_unit(self, domain: str, s: float, big_n: float) -> tuple[float, float]:
+        """(centre, spread) of an honest unit's log ψ in `domain` publishing s of big_n satisfied."""
+        offset = self.gap.get(domain, self.overall)
         var = self.gap_var.get(domain, self.between_domains)
-        return gap, float(np.sqrt(self.tau2 + var))
+        return offset + self._level(domain, s, big_n), float(np.sqrt(self.tau2 + var))
+
+    def callback_rate(self, domain: str, rates: np.ndarray) -> np.ndarray:
+        """The callback rate an honest unit of `domain` shows where its events are satisfied at `rates`."""
+        rates = np.asarray(rates, dtype=float)
+        offset = self.gap.get(domain, self.overall)
+        level = level_gap(rates, self.miss[domain], self.lift[domain]) if domain in self.miss else 0.0
+        return special.expit(special.logit(rates) - offset - level)
+
+    def _level(self, domain: str, s: float, big_n: float) -> float:
+        if domain not in self.miss or big_n <= 0:
+            return 0.0
+        edge = 0.5 / big_n
+        rate = float(np.clip(s / big_n, edge, 1 - edge))
+        return float(level_gap(rate, self.miss[domain], self.lift[domain]))
+
+
+def misreport_shares(units: pd.DataFrame) -> tuple[dict[str, float], dict[str, float]]:
+    """Per domain: the share of respondents whose record is rated satisfied who answer otherwise (miss)
+    and of those whose record is rated not satisfied who answer satisfied (lift), each an honest
+    background fitted on `units` (columns domain and `MATCHED`) by `fit_background`'s truncated
+    likelihood, so that the turned records of inflating units among them do not carry it off (pooled,
+    their misreports alone made the miss share in the tests' synthetic study); empty where the units
+    carry no matched counts."""
+    if any(c not in units.columns for c in MATCHED) or not units[list(MATCHED)].to_numpy().sum():
+        return {}, {}
+    domains = units["domain"].astype(str)
+    shares = []
+    for hits, base in (("sat_records_not", "sat_records"), ("unsat_records_sat", "unsat_records")):
+        law = fit_background(units[hits], units[base], domains)
+        shares.append({d: float(min(law.share.get(d, law.overall), MAX_MISREPORT)) for d in domains.unique()})
+    return shares[0], shares[1]
+
+
+def _offset_mle(rows: pd.DataFrame, centre: np.ndarray) -> tuple[float, float]:
+    """Conditional maximum likelihood of a common offset c of the units' log ψ around their centres
+    (the noncentral hypergeometric law of each table given its margins), and its variance (the inverse
+    of the information). The tables' supports are padded into one array so that each step is one
+    vectorised pass; the log-likelihood is concave in c, so Newton's steps from 0 converge."""
+    s, big_n, x, n = (rows[c].to_numpy(int) for c in ("S", "N", "x", "n"))
+    low, high = np.maximum(0, s + x - n), np.minimum(big_n, s + x)
+    keep = high > low
+    if not keep.any():
+        return (np.nan, np.nan)
+    s, big_n, x, n, low, high, centre = (v[keep] for v in (s, big_n, x, n, low, high, np.asarray(centre)))
+    support = low[:, None] + np.arange(int((high - low).max()) + 1)[None, :]
+    inside = support <= high[:, None]
+    base = np.where(
+        inside,
+        _log_choose(big_n[:, None].astype(float), support.astype(float))
+        + _log_choose(n[:, None].astype(float), (s + x)[:, None] - support.astype(float)),
+        -np.inf,
+    )
+
+    def moments(c: float) -> tuple[float, float]:
+        logp = base + (centre[:, None] + c) * support
+        logp = logp - special.logsumexp(logp, axis=1, keepdims=True)
+        prob = np.exp(logp)
+        mean = (prob * support).sum(axis=1)
+        return float((s - mean).sum()), float((prob * (support - mean[:, None]) ** 2).sum())
+
+    c = 0.0
+    for _ in range(50):
+        score, info = moments(c)
+        if info <= 0:
+            return (np.nan, np.nan)
+        step = float(np.clip(score / info, -1.0, 1.0))
+        c = float(np.clip(c + step, -8.0, 8.0))
+        if abs(step) < 1e-8:
+            break
+    return c, 1 / moments(c)[1]
 
 
 #: Median of χ²₁: what the median of (y − γ)²/(v + τ²) is when τ² is right.
@@ -252,24 +356,46 @@ def robust_tau2(squares: np.ndarray, variances: np.ndarray) -> float:
 
 
 def estimate_rate_null(units: pd.DataFrame, spread_units: pd.DataFrame | None = None) -> RateNull:
-    """From reference units with columns domain, S, N, x, n (integers): the honest-gap model. The gaps
-    come from `units`, τ² from `spread_units` (default: the same units) — units too small to show a
-    spread of their own would only dilute it.
+    """From reference units with columns domain, S, N, x, n (integers) and, where known, the matched
+    counts `MATCHED`: the honest-gap model. The gaps come from `units`, τ² from `spread_units` (default:
+    the same units) — units too small to show a spread of their own would only dilute it.
 
-    γ_d: the Mantel–Haenszel common log odds ratio of the domain's units (pooled, so the many units
-    whose callback answers are all satisfied count as they should), shrunk toward the overall gap by
-    the DerSimonian–Laird variance between domains. Faulty units among the reference raise it, which
-    makes the tests conservative; the caller drops flagged and extreme units and re-estimates. τ², the
-    honest units' own spread, is robust: `robust_tau2` over their empirical log odds ratios (½ added to
-    every cell) around their domain's gap.
+    With matched counts each unit's centre is `level_gap` at its published rate with its domain's
+    misreport shares (`misreport_shares`), and γ_d is the domain's remaining common offset by conditional
+    maximum likelihood (`_offset_mle`); without them γ_d is the Mantel–Haenszel common log odds ratio of
+    the domain's units (pooled, so the many units whose callback answers are all satisfied count as they
+    should). Either way γ_d is shrunk toward the overall one by the DerSimonian–Laird variance between
+    domains. Faulty units among the reference raise the gap, which makes the tests conservative; the
+    caller drops flagged and extreme units and re-estimates. τ², the honest units' own spread, is
+    robust: `robust_tau2` over their empirical log odds ratios (½ added to every cell) around their
+    centres.
     """
     rows = units[(units["n"] > 0) & (units["N"] > 0)]
-    overall, overall_var = mantel_haenszel(rows["S"], rows["N"], rows["x"], rows["n"])
+    miss, lift = misreport_shares(rows)
+
+    def centres(table: pd.DataFrame) -> np.ndarray:
+        if not miss:
+            return np.zeros(len(table))
+        domains = table["domain"].astype(str)
+        edge = 0.5 / table["N"].to_numpy(float)
+        rate = np.clip(table["S"].to_numpy(float) / table["N"].to_numpy(float), edge, 1 - edge)
+        return level_gap(
+            rate,
+            domains.map(miss).fillna(0.0).to_numpy(),
+            domains.map(lift).fillna(0.0).to_numpy(),
+        )
+
+    def common(part: pd.DataFrame) -> tuple[float, float]:
+        if miss:
+            return _offset_mle(part, centres(part))
+        return mantel_haenszel(part["S"], part["N"], part["x"], part["n"])
+
+    overall, overall_var = common(rows)
     if not (np.isfinite(overall) and np.isfinite(overall_var)):
         overall, overall_var = 0.0, 1.0
     estimates = {}
     for domain, part in rows.groupby(rows["domain"].astype(str)):
-        g, v = mantel_haenszel(part["S"], part["N"], part["x"], part["n"])
+        g, v = common(part)
         if np.isfinite(g) and np.isfinite(v) and v > 0:
             estimates[domain] = (g, v)
     between = 0.0
@@ -292,11 +418,11 @@ def estimate_rate_null(units: pd.DataFrame, spread_units: pd.DataFrame | None = 
             gap[domain], gap_var[domain] = overall, overall_var
     spread = rows if spread_units is None else spread_units[(spread_units["n"] > 0) & (spread_units["N"] > 0)]
     if not len(spread):
-        return RateNull(gap, gap_var, overall, overall_var, 0.0)
+        return RateNull(gap, gap_var, overall, overall_var, 0.0, miss, lift)
     y, v = haldane_log_or(spread["S"], spread["N"], spread["x"], spread["n"])
-    centre = spread["domain"].astype(str).map(gap).fillna(overall).to_numpy()
+    centre = spread["domain"].astype(str).map(gap).fillna(overall).to_numpy() + centres(spread)
     tau2 = robust_tau2((y - centre) ** 2, v)
-    return RateNull(gap, gap_var, float(overall), float(max(between, overall_var)), float(tau2))
+    return RateNull(gap, gap_var, float(overall), float(max(between, overall_var)), float(tau2), miss, lift)
 
 
 # ------------------------------------------------------------------ integrity signs
@@ -951,12 +1077,21 @@ def local_fdr(p_values: np.ndarray) -> np.ndarray:
 
 
 def minimum_detectable_inflation(
-    s: int, big_n: int, n: int, gap: float, spread: float, alpha: float = 0.01, power: float = 0.8
+    s: int,
+    big_n: int,
+    n: int,
+    gap: float,
+    spread: float,
+    alpha: float = 0.01,
+    power: float = 0.8,
+    callback: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> float:
     """Smallest inflation (points of the system rate, 0–1) the rate test finds with `power` at level `alpha`.
 
     An inflated unit publishes S/N while its honest system rate would be S/N − δ, so its callback
-    answers x ~ Bin(n, π_δ) with logit π_δ = logit(S/N − δ) − gap. NaN when even δ = S/N is not enough.
+    answers x ~ Bin(n, π_δ), π_δ the honest callback rate at S/N − δ: `callback(rates)` where the gap
+    depends on the level (`RateNull.callback_rate`), else logit π_δ = logit(S/N − δ) − gap. NaN when
+    even δ = S/N is not enough.
     """
     if n <= 0 or big_n <= 0:
         return float("nan")
@@ -975,7 +1110,8 @@ def minimum_detectable_inflation(
     rate = s / big_n
     deltas = np.arange(0.0, rate + 1e-9, 0.005)
     honest = np.clip(rate - deltas, 1e-6, 1 - 1e-6)
-    pi = special.expit(special.logit(honest) - gap)
+    pi = callback(honest) if callback is not None else special.expit(special.logit(honest) - gap)
+    pi = np.clip(pi, 1e-6, 1 - 1e-6)
     k = np.arange(n + 1)
     log_pmf = _log_choose(float(n), k)[None, :] + k * np.log(pi)[:, None] + (n - k) * np.log1p(-pi)[:, None]
     reached = np.flatnonzero(np.exp(log_pmf)[:, rejects].sum(axis=1) >= power)

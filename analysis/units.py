@@ -29,11 +29,12 @@ The contract (one row per unit of the frame, indexed by the unit id; the reviewe
 | `status` | `flagged`, `no_evidence`, `insufficient_evidence` (never flagged, never cleared), `not_surveyed` |
 | `verdict_method` | `empirical_null` (these tests, BH) or `posterior` (`analysis.unit_posterior`, Sun & Cai on its lfdr) |
 | `posterior_inflation`, `posterior_inflation_low`, `posterior_inflation_high`, `posterior_inflation_capped`, `posterior_mechanism`, `bf_<evidence>` | `method="posterior"` only: posterior median inflation with its 95% interval, the law's quantiles with tails widened by `unit_posterior.INTERVAL_TAILS` (calibrated by simulation; capped: its upper end is the largest inflation the model's components allow, so the interval is open above), the most probable inflating mechanism, log Bayes factors of each piece of evidence |
-| `paired_b`, `paired_c`, `paired_p_value`, … | the descriptive paired table (system vs callback on the same cases) |
+| `paired_b`, `paired_c`, `paired_sat`, `paired_unsat`, `paired_p_value` | the paired table (system vs callback on the same cases): its sign test is descriptive; its counts set the rate null's per-record misreport shares |
 
 Why this shape (see `analysis.unit_model` for the statistics): the honest gap is estimated per domain
-from the units themselves and every unit is tested against it with an exact conditional test, so a
-mode effect, domain differences or a 5-event unit at 100% accuse nobody; the integrity signs are
+from the units themselves, at each unit's own published rate (a per-record gap: the same mode effect
+is a far larger odds ratio near 100%), and every unit is tested against it with an exact conditional
+test, so a mode effect, domain differences, rates near 100% or a 5-event unit at 100% accuse nobody; the integrity signs are
 tested against per-domain beta-binomial backgrounds fitted robustly (truncated likelihood); both are combined
 into one p-value per unit, and the null is re-estimated without the flagged units until the flags
 settle. A unit whose rate test could not find even a `max_detectable` inflation, or with fewer than
@@ -228,21 +229,33 @@ def _shrink(result: pd.DataFrame, level: float, seed: int) -> None:
 
 
 def _paired(result, data, unit, system_col, satisfied_codes, y) -> None:
-    """Descriptive paired counts on interviewed cases that carry the system rating (b: system satisfied,
-    callback not; c: the reverse) with the exact sign-test p-value. Not part of the verdict."""
+    """Paired counts on interviewed cases that carry the system rating (b: system satisfied, callback
+    not; c: the reverse; sat / unsat: answers on records rated satisfied / not) with the exact sign-test
+    p-value. The sign test is descriptive; the counts set the rate null's misreport shares
+    (`unit_model.level_gap`)."""
     if system_col not in data.columns:
         return
     sat = set(satisfied_codes)
     on_scale = ~np.isnan(y) & data[system_col].notna().to_numpy()
     sys_sat = data[system_col].isin(sat).to_numpy()
     pairs = (
-        pd.DataFrame({"b": on_scale & sys_sat & (y != 1), "c": on_scale & ~sys_sat & (y == 1)})
+        pd.DataFrame(
+            {
+                "b": on_scale & sys_sat & (y != 1),
+                "c": on_scale & ~sys_sat & (y == 1),
+                "sat": on_scale & sys_sat,
+                "unsat": on_scale & ~sys_sat,
+            }
+        )
         .groupby(data[unit].to_numpy())
         .sum()
+        .reindex(result.index)
+        .fillna(0)
+        .astype(int)
     )
-    b = pairs["b"].reindex(result.index).fillna(0).astype(int)
-    c = pairs["c"].reindex(result.index).fillna(0).astype(int)
+    b, c = pairs["b"], pairs["c"]
     result["paired_b"], result["paired_c"] = b, c
+    result["paired_sat"], result["paired_unsat"] = pairs["sat"], pairs["unsat"]
     discordant = b + c
     result["paired_p_value"] = pd.Series(stats.binom.sf(b - 1, discordant, 0.5), index=result.index).where(
         discordant > 0
@@ -281,6 +294,10 @@ def _rate_inputs(result: pd.DataFrame, level: float) -> pd.DataFrame:
         },
         index=result.index,
     )
+    if "paired_sat" in result.columns:
+        matched = ("paired_sat", "paired_b", "paired_unsat", "paired_c")
+        for name, column in zip(um.MATCHED, matched, strict=True):
+            table[name] = result[column].astype(int)
     intervals = {
         key: um.odds_ratio_interval(row.S, row.N, row.x, row.n, level)
         for key, row in table[table["n"] > 0].iterrows()
@@ -384,8 +401,8 @@ def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, com
         null = um.estimate_rate_null(counts[clear & ~(rate_p < TRIM)])
         rate_p = pd.Series(np.nan, index=result.index)
         for key in result.index[tested]:
-            gap, spread = null.for_domain(counts.at[key, "domain"])
             row = counts.loc[key]
+            gap, spread = null.for_unit(row["domain"], row["S"], row["N"])
             rate_p[key] = um.rate_p_value(row["S"], row["N"], row["x"], row["n"], gap, spread)
         evidence = pd.Series(um.combine(rate_p, integrity_p, method=combine), index=result.index)
         evidence = evidence.where(tested)
@@ -419,9 +436,17 @@ def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, com
     alpha = unit_alpha(q, max(int(tested.sum()), 1))
     mdi = pd.Series(np.nan, index=result.index)
     for key in result.index[surveyed]:
-        gap, spread = null.for_domain(counts.at[key, "domain"])
         row = counts.loc[key]
-        mdi[key] = um.minimum_detectable_inflation(row["S"], row["N"], row["n"], gap, spread, alpha=alpha)
+        gap, spread = null.for_unit(row["domain"], row["S"], row["N"])
+        mdi[key] = um.minimum_detectable_inflation(
+            row["S"],
+            row["N"],
+            row["n"],
+            gap,
+            spread,
+            alpha=alpha,
+            callback=lambda rates, d=row["domain"]: null.callback_rate(d, rates),
+        )
     result["min_detectable"] = mdi
     _inflation(result, counts, null, level)
     _driver(result, rate_p, sign_p)
@@ -441,7 +466,7 @@ def _inflation(result: pd.DataFrame, counts: pd.DataFrame, null: um.RateNull, le
     rows = {}
     for key in result.index[result["respondents"] > 0]:
         row = counts.loc[key]
-        gap, spread = null.for_domain(row["domain"])
+        gap, spread = null.for_unit(row["domain"], row["S"], row["N"])
         estimate, low, high = row["log_or"], row["log_or_low"], row["log_or_high"]
         big_n = max(row["N"], 1)
         rate = float(np.clip(row["S"] / big_n, 0.5 / big_n, 1 - 0.5 / big_n))

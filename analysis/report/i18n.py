@@ -135,9 +135,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "受访者本人的说法，是评价可能不真实的直接证据。",
         "units_note": "红色行为被标记的{unit}。回答少于 {min_n} 个的{unit}区间很宽，其排名没有意义。",
         "verdict_method": "单位判定方法：{method}（{source}）。",
-        "verdict_empirical_null": "经验零分布检验（逐单位与本领域诚实单位比较的精确检验，Benjamini–Hochberg 校正；"
-        "它假定每个领域诚实单位的回访差距是同一个优势比，系统满意率接近 100% 时这一假定不成立："
-        "在满意率 95%–98% 的模拟诚实调查中，它在 40 次里有 10 次标记了诚实单位，后验模型一次也没有）",
+        "verdict_empirical_null": "经验零分布检验（逐单位与本领域诚实单位比较的精确检验，Benjamini–Hochberg 校正）",
         "verdict_posterior": "后验模型（综合回访满意率与各项迹象的经验贝叶斯模型，给出每个单位虚高的概率）",
         "verdict_source_requested": "本次分析选定",
         "verdict_source_setting": "本调查的设置",
@@ -407,10 +405,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "intervals; their rank means nothing.",
         "verdict_method": "Unit verdict method: {method} ({source}).",
         "verdict_empirical_null": "empirical null (exact tests of each unit against its domain's honest units, "
-        "Benjamini–Hochberg correction; "
-        "it assumes one honest odds ratio per domain, which fails where published rates are near 100%: "
-        "in simulated honest studies with rates of 95–98% it flagged an honest unit in 10 of 40, the "
-        "posterior model in none)",
+        "Benjamini–Hochberg correction)",
         "verdict_posterior": "posterior model (an empirical-Bayes model of the callback rate and every sign, "
         "giving each unit's probability of inflation)",
         "verdict_source_requested": "chosen for this analysis",

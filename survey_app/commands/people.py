@@ -55,8 +55,8 @@ def studies_set_gamma(ctx: _Context, study: str, gamma: str, user: str | None) -
 def studies_set_verdict(ctx: _Context, study: str, method: str, user: str | None) -> None:
     """Set how the study's units are judged (as a researcher or admin; audited): later analyses, reports
     and `verify` use it. `default` clears it (the default is the posterior for every study). The empirical
-    null assumes one honest odds ratio per domain: where published rates are near 100% it flagged an honest
-    unit in 10 of 40 simulated honest studies, the posterior in none (ARCHITECTURE.md)."""
+    null is valid but finds far fewer inflating units (simulations at ~16 respondents a unit: 0.09 of the
+    units inflating by 20 points, the posterior 0.52; ARCHITECTURE.md)."""
     from survey_app.services.studies import find_study, set_verdict_method, verdict_method
 
     with _errors():

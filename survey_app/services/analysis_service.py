@@ -430,13 +430,8 @@ def _pct(x: float) -> str:
 #: The verdict methods and their sources as the summary and the pages word them.
 VERDICT_WORDS = {
     studies.EMPIRICAL_NULL: {
-        "en": "empirical null (each unit's exact tests against its domain's honest gap and backgrounds, BH; "
-        "it assumes one honest odds ratio per domain, which fails where published rates are near 100%: "
-        "in simulated honest studies with rates of 95–98% it flagged an honest unit in 10 of 40, the "
-        "posterior model in none)",
-        "zh": "经验零分布（按本领域诚实差距与背景逐单位精确检验，BH 校正；"
-        "它假定每个领域诚实单位的回访差距是同一个优势比，系统满意率接近 100% 时这一假定不成立："
-        "在满意率 95%–98% 的模拟诚实调查中，它在 40 次里有 10 次标记了诚实单位，后验模型一次也没有）",
+        "en": "empirical null (each unit's exact tests against its domain's honest gap and backgrounds, BH)",
+        "zh": "经验零分布（按本领域诚实差距与背景逐单位精确检验，BH 校正）",
     },
     studies.POSTERIOR: {
         "en": "posterior (empirical-Bayes model of all the evidence; flags while the flagged units' mean "

@@ -102,8 +102,9 @@ def test_an_insufficient_unit_under_the_posterior_quotes_no_p_value():
     assert "既不标记" in " ".join(explain_unit(row, "zh"))
 
 
-def test_the_empirical_null_still_quotes_its_estimate_and_p_values(study):
-    row = first(verdicts(study), "flagged")
+def test_the_empirical_null_still_quotes_its_estimate_and_p_values():
+    # seed 3: the empirical null flags units there (at ~16 respondents it finds 0.1 of +20-point units)
+    row = first(verdicts(simulate(SCENARIOS["inflate_+20"], seed=3)), "flagged")
     text = " ".join(explain_unit(row, "en"))
     assert f"estimated inflation is {_points(row['inflation'])} points" in text
     assert f"p {_p(row['p_value'])}" in text and f"adjusted p {_p(row['evidence_p_adjusted'])}" in text

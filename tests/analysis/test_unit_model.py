@@ -185,3 +185,85 @@ def test_the_divergence_fit_keeps_an_honest_over_dispersion():
     )
     assert divergence.rho > 0.01
     assert divergence.share["a"] == pytest.approx(0.06, abs=0.015)
+
+
+def test_the_level_gap_is_the_log_odds_ratio_of_per_record_misreports_and_grows_toward_100_percent():
+    # a 6% "not satisfied" among records rated satisfied and 3% the other way: 0.45 at 85%, 1.2 at 97%
+    for rate in (0.85, 0.97, 0.995):
+        callback = rate * 0.94 + (1 - rate) * 0.03
+        expected = np.log(rate / (1 - rate)) - np.log(callback / (1 - callback))
+        assert um.level_gap(rate, 0.06, 0.03) == pytest.approx(expected, rel=1e-12)
+    assert um.level_gap(0.85, 0.06, 0.03) < um.level_gap(0.97, 0.06, 0.03) < um.level_gap(0.995, 0.06, 0.03)
+
+
+def _honest_units_near_100(count: int, seed: int) -> pd.DataFrame:
+    """Honest units publishing ~85-100% (mean 97%), 16 respondents each, whose respondents misreport per record: 6% of
+    those rated satisfied say otherwise, 3% of the others say satisfied (the field's mode and recall)."""
+    rng = np.random.default_rng(seed)
+    big_n = rng.integers(60, 300, count)
+    s = rng.binomial(big_n, rng.beta(38.8, 1.2, count))  # mean 97%, many near 100%, a tail to 85%
+    n = np.full(count, 16)
+    sat_records = rng.hypergeometric(s, big_n - s, n)
+    said_not = rng.binomial(sat_records, 0.06)
+    said_sat = rng.binomial(n - sat_records, 0.03)
+    return pd.DataFrame(
+        {
+            "domain": "公证",
+            "S": s,
+            "N": big_n,
+            "x": sat_records - said_not + said_sat,
+            "n": n,
+            "sat_records": sat_records,
+            "sat_records_not": said_not,
+            "unsat_records": n - sat_records,
+            "unsat_records_sat": said_sat,
+        }
+    )
+
+
+def _share_at_or_below(units: pd.DataFrame, null: um.RateNull, level: float) -> float:
+    p = [um.rate_p_value(r.S, r.N, r.x, r.n, *null.for_unit(r.domain, r.S, r.N)) for r in units.itertuples()]
+    return float(np.mean(np.array(p) <= level))
+
+
+def test_honest_units_near_100_percent_keep_valid_rate_p_values():
+    # conservative rather than exact (2,000 such units: 1.6% at p <= 0.05, 0.25% at p <= 0.01): the
+    # callbacks are a sample of the census's own records, which the conditional test treats as independent
+    units = _honest_units_near_100(600, seed=4)
+    null = um.estimate_rate_null(units)
+    for level in (0.05, 0.01):
+        assert _share_at_or_below(units, null, level) <= level + 2.5 * np.sqrt(
+            level * (1 - level) / len(units)
+        )
+
+
+def test_a_unit_at_100_percent_is_not_accused_for_the_misreports_its_domain_shows_at_85_percent():
+    # thirty units publish 85% and one of sixteen respondents on a satisfied record says otherwise; a
+    # unit publishing 100% whose respondents do the same (2 of 16) is honest, though its odds ratio is
+    # unbounded: one odds ratio per domain (no matched counts) accused it
+    typical = {"S": 170, "N": 200, "x": 13, "n": 16, "sat_records": 14, "sat_records_not": 1}
+    typical |= {"unsat_records": 2, "unsat_records_sat": 0}
+    full = {"S": 200, "N": 200, "x": 14, "n": 16, "sat_records": 16, "sat_records_not": 2}
+    full |= {"unsat_records": 0, "unsat_records_sat": 0}
+    units = pd.DataFrame([typical] * 30 + [full]).assign(domain="人民调解")
+    level_aware = um.estimate_rate_null(units)
+    one_ratio = um.estimate_rate_null(units[["domain", "S", "N", "x", "n"]])
+    p_level = um.rate_p_value(200, 200, 14, 16, *level_aware.for_unit("人民调解", 200, 200))
+    p_one = um.rate_p_value(200, 200, 14, 16, *one_ratio.for_unit("人民调解", 200, 200))
+    assert p_level > 0.1 and p_one < 0.01
+
+
+def test_inflating_units_do_not_carry_the_misreport_share_off():
+    # ten of sixty units turn a quarter of their unsatisfied-answer records into satisfied ratings: the
+    # share is fitted robustly (truncated likelihood), so their "not satisfied" answers stay theirs
+    units = _honest_units_near_100(60, seed=5)
+    turned = units.index[:10]
+    extra = np.random.default_rng(6).binomial(
+        units.loc[turned, "sat_records"] - units.loc[turned, "sat_records_not"], 0.25
+    )
+    units.loc[turned, "sat_records_not"] += extra
+    units.loc[turned, "x"] -= extra
+    miss, _ = um.misreport_shares(units)
+    honest_share = units.loc[10:, "sat_records_not"].sum() / units.loc[10:, "sat_records"].sum()
+    pooled = units["sat_records_not"].sum() / units["sat_records"].sum()
+    assert abs(miss["公证"] - honest_share) < abs(pooled - honest_share) / 2

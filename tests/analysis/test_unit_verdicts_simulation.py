@@ -1,11 +1,13 @@
 """Unit verdicts over a few simulated studies (the small version of tests/benchmarks/bench_verdicts.py).
 
 Honest scenarios must not accuse: at most one of eight simulated studies has a false flag for small
-units (5–10 events), a −3-point telephone-mode effect, and everything honest at once (small units,
-domains from 45% to 95%, mode effect, the dissatisfied refusing twice as often). The
-recall floors guard against regressions; they are below the issue's targets (0.9 for +20 points, 0.8
-for 30% proxy rating), which no valid test reaches with ~16 respondents a unit — the benchmark prints
-the oracle recall beside ours. About 1.5 s of CPU per simulated study.
+units (5–10 events), a −3-point telephone-mode effect, everything honest at once (small units,
+domains from 45% to 95%, mode effect, the dissatisfied refusing twice as often) and published rates
+near 100%, the field's level. The recall floors guard against regressions; they are below the issue's
+targets (0.9 for +20 points, 0.8 for 30% proxy rating), which no valid test reaches with ~16
+respondents a unit — the benchmark prints the oracle recall beside ours. These are the empirical
+null's verdicts; the posterior's, the default, are tested in `test_unit_posterior_simulation.py`.
+About 1.5 s of CPU per simulated study.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ def _measure(name: str) -> np.ndarray:
     )
 
 
-@pytest.mark.parametrize("scenario", ["honest_small_units", "honest_mode_-3", "honest_all"])
+@pytest.mark.parametrize(
+    "scenario", ["honest_small_units", "honest_mode_-3", "honest_all", "honest_near_100"]
+)
 def test_honest_units_are_falsely_flagged_in_at_most_one_study_in_eight(scenario):
     # the target is FDP ≤ 0.10 over many seeds (the benchmark measures 0.00–0.10); with 8 studies one
     # study with a false flag is FDP 0.125, and a method that accuses honest units fails by far more
@@ -36,9 +40,12 @@ def test_honest_units_are_falsely_flagged_in_at_most_one_study_in_eight(scenario
     assert (false_flags > 0).sum() <= 1
 
 
-def test_most_units_inflating_by_20_points_through_coaching_or_interception_are_found_without_false_flags():
+def test_some_units_inflating_by_20_points_are_found_by_the_rate_test_without_false_flags():
+    # with the honest gap at each unit's own level (stop 26) the rate test alone finds ~0.09 of them at
+    # ~16 respondents (0.44 before, most of it from a null too lenient at high rates, ARCHITECTURE.md);
+    # the floor catches a test that finds none, the FDP one that finds them by accusing honest units
     measured = _measure("inflate_+20")
-    assert measured[:, 0].mean() >= 0.35
+    assert measured[:, 0].mean() >= 0.05
     assert measured[:, 1].mean() <= 0.10
 
 

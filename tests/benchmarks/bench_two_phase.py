@@ -773,7 +773,10 @@ def _estimated_null(counts: pd.DataFrame):
     null = um.estimate_rate_null(counts)
     for _ in range(3):
         p = pd.Series(
-            {u: um.rate_p_value(r.S, r.N, r.x, r.n, *null.for_domain(r.domain)) for u, r in counts.iterrows()}
+            {
+                u: um.rate_p_value(r.S, r.N, r.x, r.n, *null.for_unit(r.domain, r.S, r.N))
+                for u, r in counts.iterrows()
+            }
         )
         null = um.estimate_rate_null(counts[~(p < 0.05)])
     return null
@@ -815,10 +818,19 @@ def expanded_test_study(seed: int, name: str, m: int = 14, top: int = 12) -> lis
 
     def tally(part: pd.DataFrame) -> pd.DataFrame:
         g = part.groupby("stratum")["outcome"]
+        answered, rated = part["outcome"] != "none", part["system_rating"] == "satisfied"
+        said = part["outcome"] == "satisfied"
+        matched = {  # `unit_model.MATCHED`: answers on records rated satisfied / not
+            "sat_records": answered & rated,
+            "sat_records_not": answered & rated & ~said,
+            "unsat_records": answered & ~rated,
+            "unsat_records_sat": answered & ~rated & said,
+        }
         table = pd.DataFrame(
             {
                 "x": g.agg(lambda o: int((o == "satisfied").sum())),
                 "n": g.agg(lambda o: int((o != "none").sum())),
+                **{k: v.groupby(part["stratum"]).sum() for k, v in matched.items()},
             }
         )
         return table.reindex(units).fillna(0).astype(int)
@@ -832,10 +844,11 @@ def expanded_test_study(seed: int, name: str, m: int = 14, top: int = 12) -> lis
             "N": frame.size().reindex(units),
             "x": both["x"],
             "n": both["n"],
+            **{k: both[k] for k in um.MATCHED},
         }
     )
     null = _estimated_null(pooled)
-    gap_spread = np.array([null.for_domain(d) for d in pooled["domain"]])
+    gap_spread = np.array([null.for_unit(r.domain, r.S, r.N) for r in pooled.itertuples()])
     table = pooled.assign(
         gap=gap_spread[:, 0], spread=gap_spread[:, 1], expanded=k.reindex(units).to_numpy() > 0
     )

@@ -68,14 +68,6 @@ def test_a_one_phase_study_may_set_the_empirical_null_instead(demo_db):
     assert (result.units["verdict_method"] == "empirical_null").all()
 
 
-def test_the_summary_of_an_empirical_null_verdict_says_where_that_method_fails(demo_db):
-    _set_verdict(demo_db, "researcher", "empirical-null")
-    line = analysis_service.verdict_line(_analyse(demo_db))
-    assert (
-        "it assumes one honest odds ratio per domain, which fails where published rates are near 100%" in line
-    )
-
-
 def test_after_a_phase_two_the_verdict_is_the_posterior_and_the_result_says_why(demo_db):
     _draw_phase_two(demo_db)
     result = _analyse(demo_db)
