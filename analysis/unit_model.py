@@ -355,10 +355,15 @@ def robust_tau2(squares: np.ndarray, variances: np.ndarray) -> float:
     return float(optimize.brentq(excess, 0.0, high)) if excess(high) <= 0 else high
 
 
-def estimate_rate_null(units: pd.DataFrame, spread_units: pd.DataFrame | None = None) -> RateNull:
+def estimate_rate_null(
+    units: pd.DataFrame,
+    spread_units: pd.DataFrame | None = None,
+    shares: tuple[dict[str, float], dict[str, float]] | None = None,
+) -> RateNull:
     """From reference units with columns domain, S, N, x, n (integers) and, where known, the matched
     counts `MATCHED`: the honest-gap model. The gaps come from `units`, τ² from `spread_units` (default:
-    the same units) — units too small to show a spread of their own would only dilute it.
+    the same units) — units too small to show a spread of their own would only dilute it. `shares`: the misreport shares (miss, lift) if already
+    fitted (`misreport_shares`: robust, so the caller fits them once on every unit), else from `units`.
 
     With matched counts each unit's centre is `level_gap` at its published rate with its domain's
     misreport shares (`misreport_shares`), and γ_d is the domain's remaining common offset by conditional
@@ -371,7 +376,7 @@ def estimate_rate_null(units: pd.DataFrame, spread_units: pd.DataFrame | None = 
     centres.
     """
     rows = units[(units["n"] > 0) & (units["N"] > 0)]
-    miss, lift = misreport_shares(rows)
+    miss, lift = misreport_shares(rows) if shares is None else shares
 
     def centres(table: pd.DataFrame) -> np.ndarray:
         if not miss:

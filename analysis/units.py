@@ -393,12 +393,15 @@ def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, com
             score = um.integrity_score({s: result.at[key, s] for s in SIGNS}, weights)
             integrity_p[key] = um.integrity_p_value(score, um.integrity_law(m, domain, mine, weights))
             asked_p[key] = um.sign_mid_p(int(result.at[key, "staff_asked"]), laws["staff_asked"])
+    # the misreport shares behind each unit's level-aware honest gap: robust backgrounds, as the signs'
+    # are, fitted once on every surveyed unit
+    shares = um.misreport_shares(counts[surveyed])
     for _ in range(max_rounds):
         # the rate null from every surveyed unit (small ones too: pooled tables carry their information,
         # and with risk-targeted strata the tested units are the suspicious ones) that is neither
         # flagged nor extreme on the rate itself; τ² weighs each unit by size
         clear = surveyed & ~flagged
-        null = um.estimate_rate_null(counts[clear & ~(rate_p < TRIM)])
+        null = um.estimate_rate_null(counts[clear & ~(rate_p < TRIM)], shares=shares)
         rate_p = pd.Series(np.nan, index=result.index)
         for key in result.index[tested]:
             row = counts.loc[key]
