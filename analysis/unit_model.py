@@ -289,9 +289,17 @@ def misreport_shares(units: pd.DataFrame) -> tuple[dict[str, float], dict[str, f
     domains = units["domain"].astype(str)
     shares = []
     for hits, base in (("sat_records_not", "sat_records"), ("unsat_records_sat", "unsat_records")):
+        if not units[base].sum():  # no answer on such records: nothing to say, no misreport assumed
+            shares.append(dict.fromkeys(domains.unique(), 0.0))
+            continue
         law = fit_background(units[hits], units[base], domains)
         shares.append({d: float(min(law.share.get(d, law.overall), MAX_MISREPORT)) for d in domains.unique()})
     return shares[0], shares[1]
+
+
+#: |log ψ offset| beyond which `_offset_mle` reports the offset as not set by the data (as Mantel–Haenszel
+#: does when every table has an empty cell on the same side).
+OFFSET_BOUND = 8.0
 
 
 def _offset_mle(rows: pd.DataFrame, centre: np.ndarray) -> tuple[float, float]:
@@ -327,9 +335,11 @@ def _offset_mle(rows: pd.DataFrame, centre: np.ndarray) -> tuple[float, float]:
         if info <= 0:
             return (np.nan, np.nan)
         step = float(np.clip(score / info, -1.0, 1.0))
-        c = float(np.clip(c + step, -8.0, 8.0))
+        c = float(np.clip(c + step, -OFFSET_BOUND, OFFSET_BOUND))
         if abs(step) < 1e-8:
             break
+    if abs(c) >= OFFSET_BOUND:  # every table at an edge of its support: the data do not set the offset
+        return (np.nan, np.nan)
     return c, 1 / moments(c)[1]
 
 
@@ -362,8 +372,9 @@ def estimate_rate_null(
 ) -> RateNull:
     """From reference units with columns domain, S, N, x, n (integers) and, where known, the matched
     counts `MATCHED`: the honest-gap model. The gaps come from `units`, τ² from `spread_units` (default:
-    the same units) — units too small to show a spread of their own would only dilute it. `shares`: the misreport shares (miss, lift) if already
-    fitted (`misreport_shares`: robust, so the caller fits them once on every unit), else from `units`.
+    the same units) — units too small to show a spread of their own would only dilute it. `shares`:
+    the misreport shares (miss, lift) if already fitted (`misreport_shares`: robust, so the caller fits
+    them once on every unit), else from `units`.
 
     With matched counts each unit's centre is `level_gap` at its published rate with its domain's
     misreport shares (`misreport_shares`), and γ_d is the domain's remaining common offset by conditional

@@ -34,8 +34,8 @@ The contract (one row per unit of the frame, indexed by the unit id; the reviewe
 Why this shape (see `analysis.unit_model` for the statistics): the honest gap is estimated per domain
 from the units themselves, at each unit's own published rate (a per-record gap: the same mode effect
 is a far larger odds ratio near 100%), and every unit is tested against it with an exact conditional
-test, so a mode effect, domain differences, rates near 100% or a 5-event unit at 100% accuse nobody; the integrity signs are
-tested against per-domain beta-binomial backgrounds fitted robustly (truncated likelihood); both are combined
+test, so a mode effect, domain differences, rates near 100% or a 5-event unit at 100% accuse nobody;
+the integrity signs are tested against per-domain beta-binomial backgrounds fitted robustly (truncated likelihood); both are combined
 into one p-value per unit, and the null is re-estimated without the flagged units until the flags
 settle. A unit whose rate test could not find even a `max_detectable` inflation, or with fewer than
 `min_respondents` answers, is "insufficient evidence": it is not tested, so it is neither flagged

@@ -267,3 +267,14 @@ def test_inflating_units_do_not_carry_the_misreport_share_off():
     honest_share = units.loc[10:, "sat_records_not"].sum() / units.loc[10:, "sat_records"].sum()
     pooled = units["sat_records_not"].sum() / units["sat_records"].sum()
     assert abs(miss["公证"] - honest_share) < abs(pooled - honest_share) / 2
+
+
+def test_units_that_all_publish_100_percent_get_a_finite_gap_and_no_lift_without_answers_to_show_it():
+    # every table at the edge of its support: the offset is not set by the data (as Mantel-Haenszel's
+    # empty cells), and no record rated not satisfied was called, so no answer can show a lift
+    units = pd.DataFrame({"domain": "公证", "S": 100, "N": 100, "x": 15, "n": 16}, index=range(9))
+    units = units.assign(sat_records=16, sat_records_not=1, unsat_records=0, unsat_records_sat=0)
+    miss, lift = um.misreport_shares(units)
+    centre, spread = um.estimate_rate_null(units).for_unit("公证", 100, 100)
+    assert lift == {"公证": 0.0} and 0.03 < miss["公证"] < 0.1
+    assert np.isfinite(centre) and np.isfinite(spread)
