@@ -188,7 +188,7 @@ def test_the_divergence_fit_keeps_an_honest_over_dispersion():
 
 
 def test_the_level_gap_is_the_log_odds_ratio_of_per_record_misreports_and_grows_toward_100_percent():
-    # a 6% "not satisfied" among records rated satisfied and 3% the other way: 0.45 at 85%, 1.2 at 97%
+    # a 6% "not satisfied" among records rated satisfied and 3% the other way: 0.33 at 85%, 1.13 at 97%
     for rate in (0.85, 0.97, 0.995):
         callback = rate * 0.94 + (1 - rate) * 0.03
         expected = np.log(rate / (1 - rate)) - np.log(callback / (1 - callback))
@@ -197,8 +197,9 @@ def test_the_level_gap_is_the_log_odds_ratio_of_per_record_misreports_and_grows_
 
 
 def _honest_units_near_100(count: int, seed: int) -> pd.DataFrame:
-    """Honest units publishing ~85-100% (mean 97%), 16 respondents each, whose respondents misreport per record: 6% of
-    those rated satisfied say otherwise, 3% of the others say satisfied (the field's mode and recall)."""
+    """Honest units publishing ~85-100% (mean 97%), 16 respondents each, who misreport per record: 6%
+    of those on records rated satisfied say otherwise, 3% of the others say satisfied (the field's mode
+    and recall)."""
     rng = np.random.default_rng(seed)
     big_n = rng.integers(60, 300, count)
     s = rng.binomial(big_n, rng.beta(38.8, 1.2, count))  # mean 97%, many near 100%, a tail to 85%
@@ -254,8 +255,9 @@ def test_a_unit_at_100_percent_is_not_accused_for_the_misreports_its_domain_show
 
 
 def test_inflating_units_do_not_carry_the_misreport_share_off():
-    # ten of sixty units turn a quarter of their unsatisfied-answer records into satisfied ratings: the
-    # share is fitted robustly (truncated likelihood), so their "not satisfied" answers stay theirs
+    # ten of sixty units had a quarter of their records rated satisfied turned (the client was not
+    # satisfied, and says so): the share is fitted robustly (truncated likelihood), so their extra "not
+    # satisfied" answers do not become the honest units' share
     units = _honest_units_near_100(60, seed=5)
     turned = units.index[:10]
     extra = np.random.default_rng(6).binomial(

@@ -2,11 +2,11 @@
 
 Why: the verdicts must be judged where the truth is known, under conditions normal in this field —
 small units, domains that really differ, a telephone-mode effect, recall noise, nonresponse tied to
-dissatisfaction, published rates near 100% as the field's are — and against each kind of fault: inflation of +5/+10/+20 points by coaching
-(staff ask, citizens rate 满意 and say otherwise on the phone), by interception (someone else rates,
-or a default rating where the citizen gave none), silent inflation (no sign but the rate), and proxy
-rating of a share of all events or, as the demo's inflated units do, of a share of the satisfied events
-and most of the unsatisfied ones. Vectorised and independent of `fixtures`, so many seeds run in
+dissatisfaction, published rates near 100% as the field's are — and against each kind of fault:
+inflation of +5/+10/+20 points by coaching (staff ask, citizens rate 满意 and say otherwise on the
+phone), by interception (someone else rates, or a default rating where the citizen gave none), silent
+inflation (no sign but the rate), and proxy rating of a share of all events or, as the demo's inflated
+units do, of a share of the satisfied events and most of the unsatisfied ones. Vectorised and independent of `fixtures`, so many seeds run in
 seconds. `tests/benchmarks/bench_verdicts.py` prints recall and FDP per scenario over many seeds.
 """
 
