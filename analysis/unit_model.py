@@ -226,6 +226,13 @@ MATCHED = ("sat_records", "sat_records_not", "unsat_records", "unsat_records_sat
 MAX_MISREPORT = 0.45
 
 
+def published_rate(s, big_n) -> np.ndarray:
+    """S/N kept half a rating inside (0, 1), so that its log odds are finite (a unit at 100%)."""
+    s, big_n = np.asarray(s, dtype=float), np.asarray(big_n, dtype=float)
+    edge = 0.5 / big_n
+    return np.clip(s / big_n, edge, 1 - edge)
+
+
 def level_gap(rate, miss: float, lift: float) -> np.ndarray:
     """The honest log odds ratio system/callback of a unit that publishes `rate`, when a respondent whose
     record is rated satisfied answers otherwise with probability `miss` and one whose record is rated not
@@ -272,9 +279,7 @@ class RateNull:
     def _level(self, domain: str, s: float, big_n: float) -> float:
         if domain not in self.miss or big_n <= 0:
             return 0.0
-        edge = 0.5 / big_n
-        rate = float(np.clip(s / big_n, edge, 1 - edge))
-        return float(level_gap(rate, self.miss[domain], self.lift[domain]))
+        return float(level_gap(published_rate(s, big_n), self.miss[domain], self.lift[domain]))
 
 
 def misreport_shares(units: pd.DataFrame) -> tuple[dict[str, float], dict[str, float]]:
@@ -393,10 +398,8 @@ def estimate_rate_null(
         if not miss:
             return np.zeros(len(table))
         domains = table["domain"].astype(str)
-        edge = 0.5 / table["N"].to_numpy(float)
-        rate = np.clip(table["S"].to_numpy(float) / table["N"].to_numpy(float), edge, 1 - edge)
         return level_gap(
-            rate,
+            published_rate(table["S"], table["N"]),
             domains.map(miss).fillna(0.0).to_numpy(),
             domains.map(lift).fillna(0.0).to_numpy(),
         )

@@ -472,7 +472,7 @@ def _inflation(result: pd.DataFrame, counts: pd.DataFrame, null: um.RateNull, le
         gap, spread = null.for_unit(row["domain"], row["S"], row["N"])
         estimate, low, high = row["log_or"], row["log_or_low"], row["log_or_high"]
         big_n = max(row["N"], 1)
-        rate = float(np.clip(row["S"] / big_n, 0.5 / big_n, 1 - 0.5 / big_n))
+        rate = float(um.published_rate(row["S"], big_n))
         callback = float(np.clip(row["x"] / row["n"], 0.5 / row["n"], 1 - 0.5 / row["n"]))
         excess = special.logit(rate) - special.logit(callback) - gap
         ends = [
