@@ -330,11 +330,25 @@ SCENARIOS: dict[str, Scenario] = {
         # 3% recall flips are a far larger honest log odds ratio here than at 85% (about 1.1 at 97%, 0.34
         # at 85%), and units at 100% are common: a null of one odds ratio per domain cannot hold
         Scenario("honest_near_100", domain_rates=NEAR_100, mode_effect=(-0.03,) * 4),
+        # the field's level with everything else the field has: small units, the dissatisfied refusing
+        # twice as often, and (apart) honest gaps that vary by office
+        Scenario(
+            "honest_all_near_100", small_share=0.3, domain_rates=NEAR_100, mode_effect=(-0.03,) * 4,
+            dissatisfied_response=0.5,
+        ),
+        Scenario(
+            "honest_unit_gaps_near_100", domain_rates=NEAR_100, mode_effect=(-0.03,) * 4,
+            extra={"unit_mode_sd": 0.04},
+        ),
         Scenario("inflate_+5", inflated_share=0.15, inflation=0.05, mode_effect=(-0.03,) * 4),
         Scenario("inflate_+10", inflated_share=0.15, inflation=0.10, mode_effect=(-0.03,) * 4),
         Scenario("inflate_+20", inflated_share=0.15, inflation=0.20, mode_effect=(-0.03,) * 4),
         Scenario(
             "inflate_+10_near_100", domain_rates=NEAR_100, inflated_share=0.15, inflation=0.10,
+            mode_effect=(-0.03,) * 4,
+        ),
+        Scenario(
+            "inflate_+20_near_100", domain_rates=NEAR_100, inflated_share=0.15, inflation=0.20,
             mode_effect=(-0.03,) * 4,
         ),
         Scenario(
@@ -347,6 +361,16 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             "proxy_dependent", inflated_share=0.15, proxy_share=0.30, proxy_unsatisfied=0.90,
             mode_effect=(-0.03,) * 4,
+        ),
+        # near 100% a proxy share moves the published rate by a point or less: the evidence is the
+        # answers (someone else rated, staff asked), not the gap
+        Scenario(
+            "proxy_30%_near_100", domain_rates=NEAR_100, inflated_share=0.15, proxy_share=0.30,
+            mode_effect=(-0.03,) * 4,
+        ),
+        Scenario(
+            "proxy_dependent_near_100", domain_rates=NEAR_100, inflated_share=0.15, proxy_share=0.30,
+            proxy_unsatisfied=0.90, mode_effect=(-0.03,) * 4,
         ),
         Scenario(
             "mixture", small_share=0.3, domain_rates=HONEST_DOMAINS, mode_effect=(-0.03,) * 4,
