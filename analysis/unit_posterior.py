@@ -40,7 +40,8 @@ from the study's own units (Efron-style g-modelling):
 - **Per unit**: lfdr = P(honest | data), Sun & Cai's rule (flag the smallest lfdr while their mean
   ≤ q) with a per-unit floor (`LFDR_FLOOR`: only units with lfdr ≤ 0.5), the posterior median inflation
   (points of the published rate) and a 95% interval — read off a continuous law: each component's
-  mass spread over the stretch of sizes its grid point stands for (`_inflation_cells`), the mixing
+  mass spread over the stretch of sizes its grid point stands for (`_inflation_cells`; a proxy share's
+  over the rise it realised in the unit's census, `_proxy_rise_pieces`), the mixing
   weights smoothed toward equal shares of the mechanisms (`MAGNITUDE_SMOOTHING`) and the interval's
   tails read wider than nominal (`INTERVAL_TAILS`), so that a 95% interval covers the unit's rise about
   95% of the time, which the plug-in weights alone did not (0.78–0.88) — and the log Bayes factors of
@@ -819,6 +820,65 @@ def _inflation_cells(comps: Sequence[Component], table: pd.DataFrame) -> tuple[n
     return low, high
 
 
+#: φ nodes a proxy share's cell is integrated over for its realised rise (`_proxy_rise_pieces`).
+PHI_NODES = 5
+#: At most this many pieces for the realised rise's law of one unit: beyond, consecutive counts are
+#: merged into uniform stretches (at thousands of ratings a count of 1/N points is no resolution anyone
+#: reads, and the quantiles' cost grows with the pieces squared).
+RISE_PIECES = 256
+
+
+def _proxy_rise_pieces(
+    phi_cells: Sequence[tuple[float, float]], mass: np.ndarray, satisfied: int, rated: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The realised rise under proxy rating as (mass, low, high) pieces for `_mixture_quantiles`.
+
+    A proxy share φ is a rate: what it added to *this* census is the count t of ratings staff turned
+    from not satisfied to satisfied, over the `rated` ones. Given the `rated − satisfied` ratings still
+    not satisfied (m) and a flat prior on how many were unsatisfied before, t is negative binomial —
+    P(t) ∝ C(m + t, t) φ^t, t ≤ `satisfied`, mean (m + 1) φ / (1 − φ) (`_proxy_points`' rise, one rating
+    more). Near 100% a unit has few unsatisfied events to turn: at m = 2 and φ = 0.3, a third of the
+    censuses had none turned, which a range of expected rises (φ (1 − p) > 0) cannot cover. Each
+    component's `mass` is spread over `PHI_NODES` values of φ across its cell."""
+    m = rated - satisfied
+    phis = np.concatenate([lo + (np.arange(PHI_NODES) + 0.5) / PHI_NODES * (hi - lo) for lo, hi in phi_cells])
+    weight = np.repeat(np.asarray(mass, float) / PHI_NODES, PHI_NODES)
+    first = int(stats.nbinom.ppf(1e-10, m + 1, 1 - phis).min())
+    last = int(min(satisfied, stats.nbinom.ppf(1 - 1e-10, m + 1, 1 - phis).max()))
+    t = np.arange(first, last + 1)
+    pmf = stats.nbinom.pmf(t[None, :], m + 1, 1 - phis[:, None])
+    pmf = pmf / np.maximum(pmf.sum(axis=1, keepdims=True), 1e-300)  # truncated at `satisfied`
+    law = weight @ pmf
+    if t.size <= RISE_PIECES:
+        return law, t / rated, t / rated
+    cuts = np.linspace(0, t.size, RISE_PIECES + 1).astype(int)
+    merged = np.add.reduceat(law, cuts[:-1])
+    return merged, t[cuts[:-1]] / rated, t[cuts[1:] - 1] / rated
+
+
+def _magnitude_pieces(
+    comps: Sequence[Component],
+    mass: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    satisfied: int,
+    rated: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One unit's inflation law as (mass, low, high) pieces: every component's cell (`_inflation_cells`)
+    but the proxy shares', whose mass goes to the rise they realised in this census (`_proxy_rise_pieces`)."""
+    proxy = np.array([c.mechanism == "proxy_share" for c in comps])
+    if not proxy.any() or rated <= 0:
+        return mass, low, high
+    edges = dict(zip(PROXY_SHARES, zip(*_cell_edges(PROXY_SHARES), strict=True), strict=True))
+    cells = [
+        edges.get(c.size, (c.size, c.size)) for c, is_proxy in zip(comps, proxy, strict=True) if is_proxy
+    ]
+    rise = _proxy_rise_pieces(cells, mass[proxy], satisfied, rated)
+    return tuple(
+        np.concatenate([part[~proxy], extra]) for part, extra in zip((mass, low, high), rise, strict=True)
+    )
+
+
 def _mixture_quantiles(
     mass: np.ndarray, low: np.ndarray, high: np.ndarray, probs: Sequence[float]
 ) -> np.ndarray:
@@ -930,16 +990,23 @@ def posterior_table(
     tail = (1 - level) / 2 * INTERVAL_TAILS
     probs = (tail, 0.5, 1 - tail)
     mass = _magnitude_posterior(result.log_lik, w, post[:, 0], comps)
+    S, N = surveyed["S"].to_numpy(), surveyed["N"].to_numpy()
     quantiles = np.array(
-        [_mixture_quantiles(mass[i], cell_low[i], cell_high[i], probs) for i in range(len(surveyed))]
+        [
+            _mixture_quantiles(
+                *_magnitude_pieces(comps, mass[i], cell_low[i], cell_high[i], S[i], N[i]), probs
+            )
+            for i in range(len(surveyed))
+        ]
     ).reshape(len(surveyed), 3)
     low, median, high = quantiles.T
     # capped: the interval reaches the cell of the largest inflation any component allows the unit, so
-    # the data do not bound it below that largest; its upper end is then that largest, read "or more"
+    # the data do not bound it below that largest; its upper end is then that largest (or the realised
+    # rise's quantile where proxy rating's reaches beyond it), read "or more"
     top = np.argmax(cell_high, axis=1)
     rows = np.arange(len(surveyed))
     reach = high >= np.minimum(cell_low[rows, top], cell_high[rows, top] - 1e-9) - 1e-12
-    high = np.where(reach, cell_high[rows, top], high)
+    high = np.where(reach, np.maximum(cell_high[rows, top], high), high)
     for name, values in (("inflation", median), ("inflation_low", low), ("inflation_high", high)):
         out[name] = pd.Series(values, index=surveyed.index).reindex(table.index)
         out.loc[~eligible, name] = np.nan

@@ -571,11 +571,11 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "verdict.rule": {
         "zh": "后验模型按被标记单位属于诚实单位的平均后验概率不超过 q = {q} 标记；证据不足的单位既不标记也不认定为没有问题。"
-        "95% 后验区间由单位的后验分布读出并放宽两端；在模拟研究中，它覆盖了 93%–99% 被标记虚高单位的真实抬高幅度。",
+        "95% 后验区间由单位的后验分布读出并放宽两端；在模拟研究中，它覆盖了 92%–99% 被标记虚高单位的真实抬高幅度。",
         "en": "The posterior model flags units while the flagged units' mean posterior probability of being "
         "honest stays at most q = {q}; units with insufficient evidence are neither flagged nor cleared. The 95% "
         "posterior interval is read off the unit's posterior law with widened tails; in simulated studies it covered the "
-        "true rise of 93–99% of the flagged inflating units.",
+        "true rise of 92–99% of the flagged inflating units.",
     },
     "verdict.table": {"zh": "各单位判定（后验模型）", "en": "Unit verdicts (posterior model)"},
     "verdict.status": {"zh": "判定", "en": "Verdict"},

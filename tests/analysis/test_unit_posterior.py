@@ -187,6 +187,33 @@ def test_quantiles_of_the_inflation_posterior_are_read_off_a_continuous_law_with
     )
 
 
+def test_proxy_rating_near_100_percent_may_have_turned_no_rating_at_all_and_its_rise_law_says_so():
+    # 98 of 100 ratings satisfied, staff rating 30% of the events: of the two still not satisfied and
+    # the few turned, none turned with probability 0.7³ (negative binomial in the turned count)
+    mass, low, high = up._proxy_rise_pieces([(0.3, 0.3)], np.array([1.0]), satisfied=98, rated=100)
+    np.testing.assert_array_equal(low, high)  # whole ratings: points of the law, 1/100 apart
+    assert mass[low == 0].sum() == pytest.approx(0.7**3, abs=1e-9)
+    assert (mass * low).sum() == pytest.approx(3 * 0.3 / 0.7 / 100, rel=1e-6)  # (m + 1) φ / (1 − φ) / N
+
+
+def test_the_rise_law_of_a_large_census_is_merged_into_few_stretches_that_keep_its_mass():
+    mass, low, high = up._proxy_rise_pieces([(0.25, 0.4)], np.array([0.6]), satisfied=12_000, rated=20_000)
+    assert len(mass) <= up.RISE_PIECES
+    assert mass.sum() == pytest.approx(0.6, abs=1e-9)
+    assert (low <= high).all() and (high[:-1] < low[1:]).all()  # in order, never overlapping
+
+
+def test_a_proxy_rating_unit_near_100_percent_whose_staff_turned_no_rating_gets_an_interval_from_zero():
+    # seed 2's U017 (published 97.8% of 93, every one true): flagged on "someone else rated"; while
+    # the interval read expected rises (φ (1 − p) > 0) its lower end was 0.2 points and missed the truth
+    study = simulate(SCENARIOS["proxy_30%_near_100"], 2)
+    published = study.frame[study.frame["organisation_id"] == "U017"]["system_rating"].eq("satisfied").mean()
+    assert "U017" in study.inflated and published == pytest.approx(study.truth.loc["U017", "true_rate"])
+    table = up.posterior(study.frame, study.interviews)
+    assert table.loc["U017", "flagged"]
+    assert table.loc["U017", "inflation_low"] == 0.0 < table.loc["U017", "inflation_high"]
+
+
 def test_components_whose_records_answer_who_rated_as_honest_ones_integrate_apart_to_the_same_likelihood(
     plus20, monkeypatch
 ):
