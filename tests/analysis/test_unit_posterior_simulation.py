@@ -21,7 +21,16 @@ def _posterior(name: str, seed: int, census_level: bool = False):
 
 
 @pytest.mark.parametrize(
-    "scenario", ["honest_small_units", "honest_mode_-3", "honest_all", "honest_unit_gaps", "honest_near_100"]
+    "scenario",
+    [
+        "honest_small_units",
+        "honest_mode_-3",
+        "honest_all",
+        "honest_unit_gaps",
+        "honest_near_100",
+        "honest_all_near_100",
+        "honest_unit_gaps_near_100",
+    ],
 )
 def test_honest_units_are_falsely_flagged_in_at_most_one_study_in_six(scenario):
     # the target is FDP ≤ 0.10 over many seeds (the benchmark measures it over 40); a model that
