@@ -18,8 +18,9 @@ threshold, or the J highest scores) on its own score and the other units' — wh
 Rao–Blackwell weights of ``sampling.two_phase`` need. Wrong constants cost power, never bias.
 
 The inflation model behind w_c: a share τ = δ / p_s of the unit's system-satisfied records were turned
-(truly not satisfied); a turned record's respondent answers as a dissatisfied one does and shows the
-turned sign shares; a record the system holds not satisfied is as in an honest unit. Staff asked is a
+(truly not satisfied) and a share π (``proxied_share``) rated by staff for clients satisfied anyway; a
+turned record's respondent answers as a dissatisfied one does, a proxied one's as a satisfied one, and
+both show the turned sign shares; a record the system holds not satisfied is as in an honest unit. Staff asked is a
 per-respondent Bernoulli at the honest or the inflating share. The unit's **published level** adds a
 constant (``level_offset``): how much likelier its census rate p_s is for a unit whose honest rate is
 p_s − δ than for an honest one, under a Beta law of the domain's system rates fitted to the frame
@@ -50,6 +51,12 @@ CATEGORIES = tuple(
 NO_ANSWER = ("dk", "refused")
 
 Shares = tuple[float, float, float]  # other, not_rated, absent
+#: The screening alternative's share of proxied satisfied records (``EvidenceConstants.proxied_share``).
+#: Without it the score saw proxy rating only through the few records it turns: where staff rate 30%
+#: of the events, the shipped design (14 a unit, top 12) reached 2.9 of 9 such units at 95–98% and two
+#: phases found fewer than one (recall 0.40 against 0.54). 0.1 brings them to 4.7 (0.55) for −0.025 ±
+#: 0.015 at +10 points; 0.2 costs +10 points 0.04 for no more (ARCHITECTURE.md, "Screening on proxy rating").
+PROXIED_SHARE = 0.10
 
 
 class EvidenceConstants(BaseModel):
@@ -64,6 +71,11 @@ class EvidenceConstants(BaseModel):
     background: dict[str, Shares] = Field(default_factory=dict)  # per domain: honest sign shares
     default_background: Shares = (0.02, 0.04, 0.01)
     turned_signs: Shares = (0.30, 0.30, 0.05)  # sign shares of a turned record's respondent
+    # share of an inflating unit's system-satisfied records that staff rated for a client who was
+    # satisfied anyway (proxy rating, 代评): the respondent answers as a satisfied one, with the turned
+    # record's sign shares — near 100% proxy rating turns few records, and its signs are the evidence.
+    # Designs stored before it existed screened without it (`PhaseTwoRule.stored` reads them with 0)
+    proxied_share: float = Field(default=PROXIED_SHARE, ge=0, lt=1)
     asked_honest: float = Field(default=0.06, gt=0, lt=1)
     asked_inflating: float = Field(default=0.15, gt=0, lt=1)
     # the published level: per domain (mean, concentration) of a Beta law of honest units' system rates,
@@ -96,7 +108,10 @@ def log_likelihood_ratios(
         answer_honest = {"sat": 1 - d1, "unsat": d1, "dk": 1.0}[a]
         answer_turned = {"sat": d0, "unsat": 1 - d0, "dk": 1.0}[a]
         honest = answer_honest * honest_signs[g]
-        inflating = (1 - tau) * honest + tau * answer_turned * turned_signs[g]
+        proxied = min(constants.proxied_share, 1 - tau)
+        inflating = (1 - tau - proxied) * honest + (
+            tau * answer_turned + proxied * answer_honest
+        ) * turned_signs[g]
         weights[label] = math.log(inflating / honest) + asked
     return weights
 
@@ -252,7 +267,7 @@ def estimate_constants(
     """Constants from a previous study's cases (``category`` and ``domain`` columns): the honest
     discordances, the sign shares per domain and the staff-asked share, each a pooled share of that
     study's interviews (its inflating units included, which only makes the screening milder). The turned
-    record's shares stay at their defaults and the inflating staff-asked share at least twice the honest
+    record's shares and the proxied share stay at their defaults and the inflating staff-asked share at least twice the honest
     one: no study observes them."""
     parts = data["category"].str.split("/", expand=True)
     parts.columns = ["system", "answer", "sign", "asked"]

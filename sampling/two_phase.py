@@ -101,6 +101,16 @@ class PhaseTwoRule(BaseModel):
     # first rule's; stored designs without the field), or in equal parts (capped by the records left)
     allocation: Literal["need", "equal"] = "need"
 
+    @classmethod
+    def stored(cls, rule: dict) -> PhaseTwoRule:
+        """The rule a design stored (``model_dump``), read as it was drawn: constants stored before
+        ``EvidenceConstants.proxied_share`` existed screened without proxied records, so they get 0 —
+        the default would change an old design's scores and `sample verify` would call it altered."""
+        constants = rule.get("constants")
+        if isinstance(constants, dict) and "proxied_share" not in constants:
+            rule = {**rule, "constants": {**constants, "proxied_share": 0.0}}
+        return cls.model_validate(rule)
+
     def decide(self, evidence: pd.DataFrame, counts: pd.DataFrame | None, audited: list[str]) -> pd.DataFrame:
         """Per stratum: ``selected`` (phase 2 or not) and, for the evidence rule, ``score`` and the
         unit's ``threshold`` (selected ⇔ score ≥ threshold; a function of the other units' scores under

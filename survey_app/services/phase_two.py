@@ -280,7 +280,7 @@ def verify_phase_two(session: Session, study: Study, design: SampleDesign) -> tu
         .reindex(evidence.index)
         .to_numpy(),
     )
-    rules = PhaseTwoRule.model_validate(record["rule"])
+    rules = PhaseTwoRule.stored(record["rule"])
     counts = None
     if rules.kind == "evidence":
         full["domain"] = stratum_domains(frame, units).reindex(full.index).to_numpy()
@@ -343,7 +343,7 @@ def weights(data: pd.DataFrame, design: SampleDesign, satisfied_codes: list[str]
     record = phase_two_of(design)
     if record is None:
         return None
-    rule = PhaseTwoRule.model_validate(record["rule"])
+    rule = PhaseTwoRule.stored(record["rule"])
     cases = pd.DataFrame(
         {
             "stratum": data["stratum"].astype(str),

@@ -40,10 +40,15 @@ its 97.5% bound, no level: the verdict a study with a phase 2 gets), the same fi
 maximum-likelihood value (what the bound costs), the Bayes oracle, and the oracle without the level
 (the ceiling of a verdict that, like Huifang's, does not read the published rate as evidence); and how
 many inflating units phase 2 reached and how many of those each verdict flagged — where recall is lost.
+Worlds whose response depends on satisfaction get no oracle rows (it assumes it does not).
+
+The evidence rule's proxied share (`sampling.screening.PROXIED_SHARE`) can be set for a run with the
+environment variable `BENCH_PROXIED` (0: the score before proxied records were in its alternative).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -338,7 +343,8 @@ def _phase_one(study, order, evidence: pd.DataFrame) -> pd.DataFrame:
 
 
 def _run_design(study, scenario, order, evidence, counts, rule: PhaseTwoRule, budget: int):
-    """Phase 2 by `rule`; returns (oracle flags, expanded-unit test flags, all called cases, allocation, decision)."""
+    """Phase 2 by `rule`; returns (oracle flags, expanded-unit test flags, all called cases, allocation,
+    decision). The oracle's flags are None where it does not apply (response tied to satisfaction)."""
     from tests.benchmarks.bench_oracle_bound import _oracle_flags
 
     units = evidence.index
@@ -354,8 +360,12 @@ def _run_design(study, scenario, order, evidence, counts, rule: PhaseTwoRule, bu
     }
     cases = _called_cases(study, order, take)
     responded = cases[cases["respondent"]]
-    flags_oracle = _oracle_flags(
-        study, scenario, study.interviews[study.interviews["record_id"].isin(responded["record_id"])]
+    flags_oracle = (
+        _oracle_flags(
+            study, scenario, study.interviews[study.interviews["record_id"].isin(responded["record_id"])]
+        )
+        if scenario.dissatisfied_response == 1
+        else None
     )
     second = cases[cases["phase"] == 2].groupby("stratum")["outcome"]
     phase2 = pd.DataFrame(
@@ -380,12 +390,22 @@ EVIDENCE_DESIGNS = {  # label: (rule options, the published level in the score)
 }
 
 
+def _proxied_override() -> dict:
+    """The screening's proxied share from `BENCH_PROXIED` (e.g. `BENCH_PROXIED=0` for the score before
+    it existed), else the constants' default."""
+    value = os.environ.get("BENCH_PROXIED")
+    return {} if value is None else {"proxied_share": float(value)}
+
+
 def _rule(options: dict, with_level: bool, evidence: pd.DataFrame, response_rate: float) -> PhaseTwoRule:
     from sampling.screening import EvidenceConstants, level_prior
 
     prior = level_prior(evidence["system_rate"], evidence["domain"]) if with_level else {}
     return PhaseTwoRule(
-        inflation=0.10, response_rate=response_rate, constants=EvidenceConstants(level_prior=prior), **options
+        inflation=0.10,
+        response_rate=response_rate,
+        constants=EvidenceConstants(level_prior=prior, **_proxied_override()),
+        **options,
     )
 
 
@@ -646,7 +666,8 @@ def _designs_only(study, scenario, order, evidence, only: str, record) -> None:
         )
         chosen = set(units[decision["selected"].to_numpy()])
         cpu = time.process_time() - start
-        record(label, "oracle", flags_oracle, len(chosen), len(chosen & study.inflated), cpu)
+        if flags_oracle is not None:
+            record(label, "oracle", flags_oracle, len(chosen), len(chosen & study.inflated), cpu)
         record(
             label,
             "rate test of expanded units, BH",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
 
@@ -53,3 +55,28 @@ def test_constants_from_a_previous_study_are_its_pooled_shares():
     assert constants.background["律师"][0] == pytest.approx((1 + 0.5) / (12 + 1))  # someone else rated
     assert constants.asked_honest == pytest.approx((1 + 0.5) / (12 + 1))
     assert constants.source == "study spring"
+
+
+def test_near_100_percent_a_satisfied_answer_saying_someone_else_rated_counts_towards_proxy_rating():
+    # at 98% an inflation of 10 points turns a tenth of the satisfied records; proxy rating of a share
+    # turns almost none, and its respondents answer satisfied: without proxied records in the
+    # alternative their "someone else rated" weighed next to nothing
+    from sampling.screening import EvidenceConstants, log_likelihood_ratios
+
+    without = log_likelihood_ratios(EvidenceConstants(proxied_share=0.0), None, 0.98, 0.01)
+    proxied = log_likelihood_ratios(EvidenceConstants(proxied_share=0.1), None, 0.98, 0.01)
+    staff_not_asked = math.log(0.85 / 0.94)  # the staff-asked term every "-" category carries
+    assert without["S/sat/other/-"] - staff_not_asked == pytest.approx(0.0, abs=0.01)
+    # 0.89 honest + (0.1 × 0.94 + 0.01 × 0.05) × 0.30 / (0.94 × 0.02) proxied or turned: about 2.4
+    assert proxied["S/sat/other/-"] - staff_not_asked == pytest.approx(math.log(2.398), abs=0.01)
+    assert proxied["S/sat/-/-"] < without["S/sat/-/-"] < 0  # a plain satisfied answer a little less so
+    assert proxied["S/unsat/-/-"] == pytest.approx(without["S/unsat/-/-"], abs=0.15)
+
+
+def test_the_proxied_share_never_takes_records_the_turned_ones_already_hold():
+    from sampling.screening import EvidenceConstants, log_likelihood_ratios
+
+    # at a published 50%, 50 points of inflation turn every satisfied record: no room for proxied ones
+    every = log_likelihood_ratios(EvidenceConstants(proxied_share=0.3), None, 0.5, 0.5)
+    turned = log_likelihood_ratios(EvidenceConstants(proxied_share=0.0), None, 0.5, 0.5)
+    assert every == turned

@@ -414,3 +414,12 @@ def test_a_published_rate_honest_units_of_its_domain_rarely_reach_raises_the_sco
 def test_a_rule_stored_before_the_evidence_rule_still_reads_as_the_rate_rule():
     stored = {"inflation": 0.1, "level": 0.2, "honest_gap": 0.0, "q": 0.1, "power": 0.8, "response_rate": 0.6}
     assert PhaseTwoRule.model_validate(stored).kind == "rate"
+
+
+def test_a_rule_stored_before_proxied_records_screens_as_it_did_when_drawn():
+    # a design drawn before `proxied_share` existed must re-derive its selection, so it reads as 0
+    stored = PhaseTwoRule(kind="evidence", response_rate=0.6).model_dump(mode="json")
+    del stored["constants"]["proxied_share"]
+    assert PhaseTwoRule.stored(stored).constants.proxied_share == 0.0
+    fresh = PhaseTwoRule(kind="evidence", response_rate=0.6).model_dump(mode="json")
+    assert PhaseTwoRule.stored(fresh).constants.proxied_share == fresh["constants"]["proxied_share"] > 0
