@@ -40,7 +40,7 @@ Decision helpers: Simes' combination of the two p-values, the beta-uniform mixtu
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -470,6 +470,23 @@ class Background:
 TRUNCATION_TRIM = 0.05
 #: A unit is never cut from a sign's background for a count this low (see `_fit_truncated`).
 MIN_CUTOFF = 2
+#: The least spread honest units are taken to have in a rare sign's share: a unit's share is the
+#: domain's times a multiplier of mean 1 and variance 1 / `SIGN_SPREAD_SHAPE` (a Gamma shape), i.e. a
+#: beta-binomial ρ of at least μ / (shape (1 − μ)) (`sign_rho_floor`). Sixty units of ~16 interviews
+#: show one or two such answers each, and the truncated fit's ρ swung to ≈ 0.0005 in some studies (it
+#: trims the honest tail it should measure); honest units with twice the usual share of "someone else
+#: rated" were then accused by the sign test alone (40 studies at 95–98%: 0.125 with a false flag). At
+#: shape 10 — the centre of the posterior's prior for the same spread (`unit_posterior.WHO_SHAPE_PRIOR`)
+#: — 0.075, at 25 0.100, for proxy recall −0.018 ± 0.007 (ARCHITECTURE.md, "A floor under the signs' spread").
+SIGN_SPREAD_SHAPE = 10.0
+
+
+def sign_rho_floor(share: float, shape: float = SIGN_SPREAD_SHAPE) -> float:
+    """The beta-binomial ρ of a share μ spread by a Gamma(shape) multiplier of mean 1: μ / (shape (1 − μ))."""
+    share = float(np.clip(share, 1e-9, 0.5))
+    return share / (shape * (1 - share))
+
+
 #: Tuning β of the density power divergence (Basu, Harris, Hjort & Jones 1998) by which the backgrounds
 #: are fitted: a unit whose count has honest probability f weighs as f^β in the estimating equation, so a
 #: proxy-rating unit's 3 "someone else rated" of 16 (f ≈ 0.003 against 2%) weighs about a twentieth of an
@@ -870,6 +887,8 @@ def held_out_backgrounds(
     keys = list(counts.index[keep])
     if method == "truncated":
         state = _truncated_state(counts, interviews, domains, TRUNCATION_TRIM, BACKGROUND_PRIOR, 20)
+        if state is not None:  # a unit is tested against a spread no narrower than the floor
+            state = replace(state, rho=max(state.rho, sign_rho_floor(state.overall)))
         full, held = _truncated_background(state), _held_out_truncated
         members = None if state is None else state.kept
     elif method == "divergence":

@@ -82,7 +82,7 @@ from scipy import optimize, special, stats
 
 from analysis.errors import AnalysisError
 from analysis.headline import satisfaction_indicator
-from analysis.unit_model import Background, fit_background
+from analysis.unit_model import SIGN_SPREAD_SHAPE, Background, fit_background
 from sampling.vocabulary import DEFAULT_SATISFIED_CODES
 
 ANSWERS = ("sat", "not", "none")
@@ -127,11 +127,12 @@ E_NODES = 6
 WHO_NODES = 8
 #: Least over-dispersion of the who_rated multiplier b ~ Gamma(κ_b, 1/κ_b): κ_b ≤ this (CV ≥ 0.2).
 WHO_SHAPE_MAX = 25.0
-#: Weakly-informative prior on log κ_b: normal with median κ = 10 (honest units' rate of "someone else
+#: Weakly-informative prior on log κ_b: normal with median κ = 10 (`unit_model.SIGN_SPREAD_SHAPE`, the
+#: least spread the empirical null's sign tests allow; honest units' rate of "someone else
 #: rated / not rated" differs by about a third between units) and sd 1.2 (95% of its mass on
 #: κ ∈ [0.95, 105], a CV of 0.1 to 1). Sixty units of ~16 interviews show one or two such answers each:
 #: their likelihood is nearly flat in κ, so without a prior the estimate went where the noise put it.
-WHO_SHAPE_PRIOR = (float(np.log(10.0)), 1.2)
+WHO_SHAPE_PRIOR = (float(np.log(SIGN_SPREAD_SHAPE)), 1.2)
 #: The version of this model's output for the same data (recorded with a report's build). 2: inflation
 #: sizes every 5 points up to 50, the median and interval read off a continuous law. 3: κ_b by the
 #: penalised likelihood (`WHO_SHAPE_PRIOR`), no longer capped by the truncated backgrounds' ρ, and the

@@ -106,6 +106,22 @@ def test_background_fit_is_not_carried_off_by_a_faulty_minority():
     assert fit.share["a"] - 0.02 < (raw - 0.02) / 2
 
 
+def test_a_rare_sign_is_tested_against_a_spread_no_narrower_than_honest_units_are_taken_to_have():
+    # 60 units of 16 interviews, each at exactly 2%: the truncated fit finds no spread at all, yet
+    # sixty such units cannot show a spread of a third between honest units, and the held-out laws
+    # the units are tested against keep at least ρ = μ / (10 (1 − μ))
+    rng = np.random.default_rng(3)
+    counts = pd.Series(rng.binomial(16, 0.02, 60))
+    interviews = pd.Series(np.full(60, 16))
+    domains = pd.Series("a", index=counts.index)
+    assert um.fit_background(counts, interviews, domains).rho < 0.001
+    held = um.held_out_backgrounds(counts, interviews, domains, method="truncated")
+    floor = um.sign_rho_floor(held.full.overall)
+    assert floor == pytest.approx(held.full.overall / (um.SIGN_SPREAD_SHAPE * (1 - held.full.overall)))
+    assert held.full.rho >= floor
+    assert all(held[key].rho >= floor for key in counts.index)
+
+
 def test_background_pools_domains_that_differ_no_more_than_chance_and_keeps_real_differences():
     rng = np.random.default_rng(5)
     domains = pd.Series(np.repeat(["a", "b", "c", "d"], 15))

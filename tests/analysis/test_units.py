@@ -114,6 +114,15 @@ def test_a_five_event_unit_at_100_percent_is_not_accused_for_one_dissatisfied_an
     assert not table.loc["TINY", "flagged"]
 
 
+def test_an_honest_unit_with_three_of_fourteen_saying_someone_else_rated_is_not_accused_on_that_alone():
+    # 1.8% of all respondents say so; honest offices differ in it (the simulation's multiplier has a CV
+    # of 0.5), while the truncated fit found almost no spread: against that law U049's evidence p was
+    # below BH's 0.1/60. With the spread floored (`unit_model.SIGN_SPREAD_SHAPE`) it is 0.0019
+    table = verdicts(simulate(SCENARIOS["honest_near_100"], seed=19))
+    assert table.loc["U049", ["rated_by_other", "interviews"]].tolist() == [3, 14]
+    assert not table["flagged"].any()
+
+
 def test_a_unit_with_too_few_respondents_is_insufficient_evidence_and_never_tested():
     study = simulate(SCENARIOS["honest_small_units"], seed=2)
     table = verdicts(study)
