@@ -844,12 +844,12 @@ def _proxy_rise_pieces(
     m = rated - satisfied
     phis = np.concatenate([lo + (np.arange(PHI_NODES) + 0.5) / PHI_NODES * (hi - lo) for lo, hi in phi_cells])
     weight = np.repeat(np.asarray(mass, float) / PHI_NODES, PHI_NODES)
-    first = int(stats.nbinom.ppf(1e-10, m + 1, 1 - phis).min())
     last = int(min(satisfied, stats.nbinom.ppf(1 - 1e-10, m + 1, 1 - phis).max()))
+    first = min(int(stats.nbinom.ppf(1e-10, m + 1, 1 - phis).min()), last)
     t = np.arange(first, last + 1)
-    pmf = stats.nbinom.pmf(t[None, :], m + 1, 1 - phis[:, None])
-    pmf = pmf / np.maximum(pmf.sum(axis=1, keepdims=True), 1e-300)  # truncated at `satisfied`
-    law = weight @ pmf
+    # truncated at `satisfied` (a law whose bulk lies beyond it keeps its mass at the counts allowed)
+    log_pmf = stats.nbinom.logpmf(t[None, :], m + 1, 1 - phis[:, None])
+    law = weight @ np.exp(log_pmf - _lse(log_pmf, 1)[:, None])
     if t.size <= RISE_PIECES:
         return law, t / rated, t / rated
     cuts = np.linspace(0, t.size, RISE_PIECES + 1).astype(int)

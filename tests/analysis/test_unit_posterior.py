@@ -203,6 +203,14 @@ def test_the_rise_law_of_a_large_census_is_merged_into_few_stretches_that_keep_i
     assert (low <= high).all() and (high[:-1] < low[1:]).all()  # in order, never overlapping
 
 
+def test_the_rise_law_keeps_its_mass_where_few_ratings_are_satisfied():
+    # 10 of 1,000 satisfied: proxy rating of half the events would have turned ~990, more than the 10
+    # there are, so the whole law sits at the counts allowed
+    mass, low, high = up._proxy_rise_pieces([(0.4, 0.5)], np.array([0.3]), satisfied=10, rated=1000)
+    assert mass.sum() == pytest.approx(0.3, abs=1e-12)
+    assert high.max() <= 10 / 1000 and mass[low == 10 / 1000].sum() > 0.29
+
+
 def test_a_proxy_rating_unit_near_100_percent_whose_staff_turned_no_rating_gets_an_interval_from_zero():
     # seed 2's U017 (published 97.8% of 93, every one true): flagged on "someone else rated"; while
     # the interval read expected rises (φ (1 − p) > 0) its lower end was 0.2 points and missed the truth
