@@ -156,7 +156,8 @@ def draw_phase_two(
         constants = previous_constants(session, constants_from) if constants_from else rules.constants
         if level_from_census and not constants.level_prior:
             rates = evidence.loc[evidence.index.isin(audited), "system_rate"]
-            constants = constants.model_copy(update={"level_prior": level_prior(rates, evidence["domain"])})
+            prior = level_prior(rates, evidence["domain"], inflation=rules.inflation)
+            constants = constants.model_copy(update={"level_prior": prior})
         rules = rules.model_copy(update={"constants": constants})
         data["category"] = case_categories(
             data, list(study.satisfied_codes), list(sample_design.satisfied_codes)

@@ -103,7 +103,9 @@ def _evidence_steered_study(name: str, seed: int):
         kind="evidence",
         top=EVIDENCE_TOP,
         response_rate=scenario.response_rate,
-        constants=EvidenceConstants(level_prior=level_prior(evidence["system_rate"], evidence["domain"])),
+        constants=EvidenceConstants(
+            level_prior=level_prior(evidence["system_rate"], evidence["domain"], inflation=0.10)
+        ),
     )
     selected = rule.decide(evidence, category_counts(first, units), list(units))["selected"]
     budget = len(units) * EVIDENCE_TOTAL - int(evidence["m"].sum())

@@ -43,7 +43,8 @@ many inflating units phase 2 reached and how many of those each verdict flagged 
 Worlds whose response depends on satisfaction get no oracle rows (it assumes it does not).
 
 The evidence rule's proxied share (`sampling.screening.PROXIED_SHARE`) can be set for a run with the
-environment variable `BENCH_PROXIED` (0: the score before proxied records were in its alternative).
+environment variable `BENCH_PROXIED` (0: the score before proxied records were in its alternative);
+`BENCH_NO_LEVEL=1` screens without the published level in every domain.
 """
 
 from __future__ import annotations
@@ -400,7 +401,8 @@ def _proxied_override() -> dict:
 def _rule(options: dict, with_level: bool, evidence: pd.DataFrame, response_rate: float) -> PhaseTwoRule:
     from sampling.screening import EvidenceConstants, level_prior
 
-    prior = level_prior(evidence["system_rate"], evidence["domain"]) if with_level else {}
+    with_level = with_level and not os.environ.get("BENCH_NO_LEVEL")
+    prior = level_prior(evidence["system_rate"], evidence["domain"], inflation=0.10) if with_level else {}
     return PhaseTwoRule(
         inflation=0.10,
         response_rate=response_rate,

@@ -423,3 +423,14 @@ def test_a_rule_stored_before_proxied_records_screens_as_it_did_when_drawn():
     assert PhaseTwoRule.stored(stored).constants.proxied_share == 0.0
     fresh = PhaseTwoRule(kind="evidence", response_rate=0.6).model_dump(mode="json")
     assert PhaseTwoRule.stored(fresh).constants.proxied_share == fresh["constants"]["proxied_share"] > 0
+
+
+def test_the_published_level_is_no_evidence_in_a_domain_that_leaves_no_room_for_the_inflation_sought():
+    # at 95–98% an inflating unit must start lower to rise by 10 points and lands at a typical rate
+    from sampling.screening import level_prior
+
+    rng = np.random.default_rng(1)
+    rates = pd.Series(np.concatenate([rng.beta(85, 15, 20), rng.beta(96, 4, 20)]))
+    domains = pd.Series(["律师"] * 20 + ["公证"] * 20)
+    assert set(level_prior(rates, domains)) == {"律师", "公证"}
+    assert set(level_prior(rates, domains, inflation=0.10)) == {"律师"}

@@ -146,7 +146,15 @@ def test_the_evidence_rule_sends_phase_two_to_the_units_with_the_highest_scores(
     lowest_selected = min(record["scores"][k] for k in record["selected"])
     others = [v for k, v in record["scores"].items() if k not in record["selected"]]
     assert all(score <= lowest_selected for score in others)
-    assert record["rule"]["constants"]["level_prior"]  # the level law fitted to the frame's census
+    # the demo's domains publish 94–100%: none leaves room for the 10 points sought, so the level is
+    # no evidence in any of them
+    assert record["rule"]["constants"]["level_prior"] == {}
+
+
+def test_the_level_law_is_fitted_to_the_frame_census_where_the_inflation_sought_leaves_room(demo_db):
+    record = _phase_two(demo_db, rule={**EVIDENCE, "inflation": 0.02})
+    prior = record["rule"]["constants"]["level_prior"]
+    assert prior and all(mean + 0.02 < 1 for mean, _ in prior.values())
 
 
 def test_an_evidence_rule_phase_two_verifies_identical(demo_db):
