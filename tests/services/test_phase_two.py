@@ -157,6 +157,16 @@ def test_the_level_law_is_fitted_to_the_frame_census_where_the_inflation_sought_
     assert prior and all(mean + 0.02 < 1 for mean, _ in prior.values())
 
 
+def test_a_phase_two_stored_before_the_proxied_share_existed_still_verifies_identical(demo_db):
+    # drawn as the old score drew (no proxied records), stored as an old release stored it (no field)
+    record = _phase_two(demo_db, rule={**EVIDENCE, "constants": {"proxied_share": 0.0}})
+    old = {**record, "rule": {**record["rule"], "constants": dict(record["rule"]["constants"])}}
+    del old["rule"]["constants"]["proxied_share"]
+    _store_phase_two(demo_db, old)
+    ok, message = _verify(demo_db)
+    assert ok, message
+
+
 def test_an_evidence_rule_phase_two_verifies_identical(demo_db):
     _phase_two(demo_db, rule=EVIDENCE)
     ok, message = _verify(demo_db)
