@@ -857,26 +857,30 @@ def _proxy_rise_pieces(
     return merged, t[cuts[:-1]] / rated, t[cuts[1:] - 1] / rated
 
 
+def _proxy_cells(comps: Sequence[Component]) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """Which components are proxy shares, and the cell of φ each stands for (`_cell_edges`)."""
+    proxy = np.array([c.mechanism == "proxy_share" for c in comps])
+    edges = dict(zip(PROXY_SHARES, zip(*_cell_edges(PROXY_SHARES), strict=True), strict=True))
+    return proxy, [edges.get(c.size, (c.size, c.size)) for c in np.asarray(comps, dtype=object)[proxy]]
+
+
 def _magnitude_pieces(
-    comps: Sequence[Component],
     mass: np.ndarray,
     low: np.ndarray,
     high: np.ndarray,
+    proxy: tuple[np.ndarray, list[tuple[float, float]]],
     satisfied: int,
     rated: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One unit's inflation law as (mass, low, high) pieces: every component's cell (`_inflation_cells`)
-    but the proxy shares', whose mass goes to the rise they realised in this census (`_proxy_rise_pieces`)."""
-    proxy = np.array([c.mechanism == "proxy_share" for c in comps])
-    if not proxy.any() or rated <= 0:
+    but the proxy shares' (`proxy`: `_proxy_cells`), whose mass goes to the rise they realised in this
+    census (`_proxy_rise_pieces`)."""
+    mask, cells = proxy
+    if not mask.any() or rated <= 0:
         return mass, low, high
-    edges = dict(zip(PROXY_SHARES, zip(*_cell_edges(PROXY_SHARES), strict=True), strict=True))
-    cells = [
-        edges.get(c.size, (c.size, c.size)) for c, is_proxy in zip(comps, proxy, strict=True) if is_proxy
-    ]
-    rise = _proxy_rise_pieces(cells, mass[proxy], satisfied, rated)
+    rise = _proxy_rise_pieces(cells, mass[mask], satisfied, rated)
     return tuple(
-        np.concatenate([part[~proxy], extra]) for part, extra in zip((mass, low, high), rise, strict=True)
+        np.concatenate([part[~mask], extra]) for part, extra in zip((mass, low, high), rise, strict=True)
     )
 
 
@@ -992,10 +996,11 @@ def posterior_table(
     probs = (tail, 0.5, 1 - tail)
     mass = _magnitude_posterior(result.log_lik, w, post[:, 0], comps)
     S, N = surveyed["S"].to_numpy(), surveyed["N"].to_numpy()
+    proxy = _proxy_cells(comps)
     quantiles = np.array(
         [
             _mixture_quantiles(
-                *_magnitude_pieces(comps, mass[i], cell_low[i], cell_high[i], S[i], N[i]), probs
+                *_magnitude_pieces(mass[i], cell_low[i], cell_high[i], proxy, S[i], N[i]), probs
             )
             for i in range(len(surveyed))
         ]
