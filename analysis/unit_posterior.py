@@ -1067,6 +1067,41 @@ def _bayes_factors(table: pd.DataFrame, result: PosteriorFit, best: np.ndarray) 
     return out
 
 
+def posterior_fit(
+    frame: pd.DataFrame,
+    interviews: pd.DataFrame,
+    unit: str = "organisation_id",
+    *,
+    domain: str = "domain",
+    item: str = "sat_overall",
+    system_col: str = "system_rating",
+    satisfied_codes: Sequence[str] = DEFAULT_SATISFIED_CODES,
+    census_level: bool = False,
+    min_respondents: int = 5,
+    min_events: int = 10,
+    pi0_level: float = 0.975,
+) -> tuple[pd.DataFrame, PosteriorFit]:
+    """`unit_evidence`'s table of the study and the model fitted on it (see `posterior`), for a caller
+    that needs the fit itself as well as the verdict (`analysis.posterior_power`)."""
+    table = unit_evidence(
+        frame,
+        interviews,
+        unit,
+        domain=domain,
+        item=item,
+        system_col=system_col,
+        satisfied_codes=satisfied_codes,
+    )
+    result = fit(
+        table,
+        census_level=census_level,
+        min_respondents=min_respondents,
+        min_events=min_events,
+        pi0_level=pi0_level,
+    )
+    return table, result
+
+
 def posterior(
     frame: pd.DataFrame,
     interviews: pd.DataFrame,
@@ -1095,7 +1130,7 @@ def posterior(
     `mechanism` (most probable inflating component), `bf_<evidence>` (log Bayes factors), `driver`,
     `status` (flagged / no_evidence / insufficient_evidence / not_surveyed). `attrs` carry q,
     max_lfdr, π0 and its maximum-likelihood value."""
-    table = unit_evidence(
+    table, result = posterior_fit(
         frame,
         interviews,
         unit,
@@ -1103,9 +1138,6 @@ def posterior(
         item=item,
         system_col=system_col,
         satisfied_codes=satisfied_codes,
-    )
-    result = fit(
-        table,
         census_level=census_level,
         min_respondents=min_respondents,
         min_events=min_events,

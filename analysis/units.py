@@ -17,7 +17,8 @@ The contract (one row per unit of the frame, indexed by the unit id; the reviewe
 | `honest_spread` | the sd of an honest unit's log odds ratio around `honest_gap` (the units' own spread and the gap's uncertainty) |
 | `expected_honest` | the system rate an honest unit with these callback answers would publish |
 | `inflation`, `inflation_low`, `inflation_high` | points of the published rate the honest gap does not explain, with interval |
-| `min_detectable` | smallest inflation (0–1) the rate test finds with 80% power at one-sided α = q / K (K = units tested): `sampling.power`'s definition, as in the plan |
+| `min_detectable` | smallest inflation (0–1) the verdict in use finds with 80% power from the rate gap alone: under the empirical null the rate test's at one-sided α = q / K (K = units tested), `sampling.power`'s definition, as in the plan; under `method="posterior"` the posterior verdict's own (`analysis.posterior_power`; `inf` = not even 50 points) |
+| `rate_min_detectable` | `method="posterior"` only: the rate test's MDI above (the plan's), beside the verdict's |
 | `interviews`, `rated_by_other`, `not_rated`, `service_denied`, `staff_asked` | started interviews and the signs among them |
 | `not_own`, `not_own_background` | rated by someone else or service denied; its honest share in the domain |
 | `p_value`, `p_adjusted`, `rate_flagged` | the rate test (exact, against the honest gap), BH on it alone |
@@ -321,14 +322,16 @@ def _posterior_model(
 ) -> Callable[[], pd.DataFrame]:
     """The posterior model of the units (`analysis.unit_posterior.posterior`) as a function of no
     arguments, for `compare_units` to run where its `start` says."""
-    from analysis import unit_posterior
+    from analysis import posterior_power, unit_posterior
 
     def model() -> pd.DataFrame:
-        return unit_posterior.posterior(
+        table, fitted = unit_posterior.posterior_fit(
             frame, interviews, unit, domain=null_by, item=item, system_col=system_col,
-            satisfied_codes=satisfied_codes, q=q, census_level=census_level,
-            min_respondents=min_respondents, level=level,
+            satisfied_codes=satisfied_codes, census_level=census_level, min_respondents=min_respondents,
         )  # fmt: skip
+        verdict = unit_posterior.posterior_table(table, fitted, q, level)
+        verdict["min_detectable"] = posterior_power.verdict_detectable(table, fitted, verdict)
+        return verdict
 
     return model
 
@@ -339,6 +342,9 @@ def _posterior_verdict(result: pd.DataFrame, table: pd.DataFrame, census_level: 
     table = table.reindex(result.index)
     for column in ("flagged", "status", "lfdr", "prob_inflated", "driver"):
         result[column] = table[column]
+    # the MDI of the verdict in use; the plan's (the rate test's at q / K) stays beside it
+    result["rate_min_detectable"] = result["min_detectable"]
+    result["min_detectable"] = table["min_detectable"]
     result["flagged"] = result["flagged"].fillna(False).astype(bool)
     for column in ("inflation", "inflation_low", "inflation_high", "inflation_capped", "mechanism"):
         result[f"posterior_{column}"] = table[column]

@@ -269,6 +269,34 @@ UNFLAGGED_ESTIMATE = {
 }
 
 
+def _verdict_mdi_lines(mdi: Any, zh: bool) -> list[str]:
+    """The posterior verdict's own minimum detectable inflation (`analysis.posterior_power`): what the
+    rate gap alone lets it find in this unit's sample; ``inf`` = not even 50 points."""
+    try:
+        value = float(mdi)
+    except (TypeError, ValueError):
+        return []
+    if math.isnan(value):
+        return []
+    if math.isinf(value):
+        return [
+            "仅凭满意率差距，本判定在本单位样本下的最小可检出虚高超过 50 个百分点（即使虚高 50 个百分点，"
+            "检出的把握也不到 80%）；在本单位只有他人代评、本人未评价等迹象能揭示虚高。"
+            if zh
+            else "From the rate gap alone, this verdict's minimum detectable inflation in this unit's sample "
+            "is above 50 points (even 50 points would be found with less than 80% probability); here only "
+            "signs such as someone else rating can reveal inflation."
+        ]
+    return [
+        f"仅凭满意率差距（不计他人代评、工作人员要求评价等迹象），本判定在本单位样本下的最小可检出虚高约为 "
+        f"{100 * value:.0f} 个百分点（以 80% 的把握检出）；更小的虚高可能存在而未被发现，上述迹象还能揭示更多。"
+        if zh
+        else f"From the rate gap alone (without signs such as someone else rating or staff asking), this "
+        f"verdict's minimum detectable inflation in this unit's sample is about {100 * value:.0f} points "
+        "(found with 80% probability); a smaller inflation may exist unseen, and such signs can reveal more."
+    ]
+
+
 def _posterior_data_lines(r: Mapping[str, Any], zh: bool) -> list[str]:
     """Under the posterior, the unit's data and the posterior's inflation, without the empirical null's
     estimate, interval or p-values (after a phase 2 those are the pooled, anti-conservative ones)."""
@@ -296,15 +324,7 @@ def _posterior_data_lines(r: Mapping[str, Any], zh: bool) -> list[str]:
             f"{counts['not_rated']} say they never rated, {counts['service_denied']} say the service never "
             f"happened or was not theirs, {counts['staff_asked']} say staff asked for a rating."
         )
-    mdi = r.get("min_detectable")
-    if _finite(mdi):
-        lines.append(
-            f"按抽样方案的口径（仅就满意率差距而言），本单位样本的最小可检出虚高约为 {100 * float(mdi):.0f} 个百分点；"
-            "更小的虚高可能存在而未被发现。"
-            if zh
-            else f"The sampling plan's minimum detectable inflation for this unit's sample (the rate gap alone) is "
-            f"about {100 * float(mdi):.0f} points; a smaller inflation may exist unseen."
-        )
+    lines.extend(_verdict_mdi_lines(r.get("min_detectable"), zh))
     return lines
 
 

@@ -145,7 +145,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "posterior_note": "后验模型按被标记单位属于诚实单位的平均后验概率不超过 {fdr}、且每个被标记单位都更可能虚高而非诚实来标记；"
         "虚高概率 = 1 − 属于诚实单位的后验概率；估计虚高为后验中位数，方括号内为 95% 后验区间：由单位的后验分布读出，两端放宽，以计入混合权重本身是估计值（经验贝叶斯）的不确定性；在模拟研究中，它覆盖了 92%–99% 被标记虚高单位的真实抬高幅度；“主要证据”为贝叶斯因子最大的一项，"
         "强度按贝叶斯因子（Kass–Raftery）划分：大于 3 为中等，大于 20 为强，大于 150 为很强。各被标记单位的说明给出其全部证据、"
-        "本单位样本的最小可检出虚高（更小的虚高可能存在而未被发现），以及标记不能证明什么：标记是统计证据，不是违规的证明。",
+        "本判定在本单位样本下仅凭满意率差距的最小可检出虚高（以 80% 把握检出；更小的虚高可能存在而未被发现，他人代评等迹象还能揭示更多），以及标记不能证明什么：标记是统计证据，不是违规的证明。",
         "capped_note": "“或更高”：后验区间达到模型允许的最大虚高，真实的虚高可能更大。",
         "unflagged_note": "未被标记的单位不给出估计虚高：在模拟研究中，确有虚高却未被标记的单位，其后验区间只覆盖了 40%–77% "
         "的真实抬高幅度；未被标记不等于没有虚高。",
@@ -423,8 +423,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "covered the true "
         "rise of 92–99% of the flagged inflating units; the main evidence is the piece with the largest "
         "Bayes factor, its strength by the Bayes factor (Kass–Raftery): above 3 moderate, above 20 strong, above "
-        "150 very strong. Each flagged unit's explanation gives all its evidence, the minimum detectable "
-        "inflation of its sample (a smaller inflation may exist unseen) and what a flag does not prove: it is "
+        "150 very strong. Each flagged unit's explanation gives all its evidence, this verdict's minimum detectable "
+        "inflation from the rate gap alone in its sample (found with 80% probability; a smaller inflation may exist "
+        "unseen, and signs such as someone else rating can reveal more) and what a flag does not prove: it is "
         "statistical evidence, not proof of misconduct.",
         "capped_note": "“or more”: the posterior interval reaches the largest inflation the model allows; the "
         "true inflation may be larger.",

@@ -219,7 +219,7 @@ def test_the_summary_line_of_a_flag_on_who_rated_names_who_rated_first():
 #: For every flag, in each language: its evidence with the Bayes factor, the strength in words, the
 #: minimum detectable inflation, and what a flag does not prove.
 EVERY_FLAG = {
-    "zh": ("贝叶斯因子约", "最小可检出虚高约为", "不是违规的证明"),
+    "zh": ("贝叶斯因子约", "最小可检出虚高", "不是违规的证明"),
     "en": ("Bayes factor about", "minimum detectable inflation", "not proof of misconduct"),
 }
 
@@ -235,7 +235,38 @@ def test_every_flag_says_its_evidence_how_strong_the_minimum_detectable_inflatio
     driver = str(row["driver"])
     strength = STRENGTH[bayes_strength(row[f"bf_{driver}"])][lang]
     assert f"{SIGN_LABELS[driver][lang]}{'（' if lang == 'zh' else ' ('}" in text and strength in text
-    assert f"{100 * float(row['min_detectable']):.0f}" in text
+    mdi = float(row["min_detectable"])
+    assert (f"{100 * mdi:.0f} " if mdi < float("inf") else "50 ") in text
+
+
+MDI_WORDS = {
+    "zh": ("仅凭满意率差距", "最小可检出虚高约为 31 个百分点", "以 80% 的把握检出"),
+    "en": ("From the rate gap alone", "minimum detectable inflation in this unit's sample is about 31 points", "80%"),
+}  # fmt: skip
+NO_MDI_WORDS = {
+    "zh": ("最小可检出虚高超过 50 个百分点", "只有他人代评、本人未评价等迹象能揭示虚高"),
+    "en": ("minimum detectable inflation in this unit's sample is above 50 points", "only signs"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_minimum_detectable_inflation_is_the_verdicts_own_from_the_rate_gap_alone(lang):
+    text = " ".join(explain_unit(pd.Series(proxy_row()), lang))
+    assert all(words in text for words in MDI_WORDS[lang])
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_sample_that_cannot_show_even_50_points_from_the_rate_gap_says_so(lang):
+    text = " ".join(explain_unit(pd.Series(proxy_row(min_detectable=float("inf"))), lang))
+    assert all(words in text for words in NO_MDI_WORDS[lang])
+
+
+def test_a_posterior_verdict_carries_its_own_minimum_detectable_inflation_and_the_plans_beside_it(posterior):
+    judged = posterior[posterior["status"].isin(["flagged", "no_evidence"])]
+    assert judged["min_detectable"].notna().all() and judged["rate_min_detectable"].notna().all()
+    assert (judged["min_detectable"] != judged["rate_min_detectable"]).any()
+    unjudged = posterior[posterior["status"].isin(["insufficient_evidence", "not_surveyed"])]
+    assert unjudged["min_detectable"].isna().all()
 
 
 @pytest.mark.parametrize(
