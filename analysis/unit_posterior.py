@@ -9,7 +9,8 @@ units at the same FDR. This module is that oracle with every known parameter rep
 from the study's own units (Efron-style g-modelling):
 
 - **Honest unit of domain d.** True rate p ~ Beta(m_d κ, (1 − m_d) κ) (per-domain mean, one
-  concentration); the census S of N ~ Bin(N, p); the system rating is the truth. A respondent whose
+  concentration; every per-domain mean and share here carries `DOMAIN_PRIOR` pseudo-observations at
+  the overall one, so a domain of a few units is not read as certain); the census S of N ~ Bin(N, p); the system rating is the truth. A respondent whose
   record is rated satisfied answers not satisfied with the unit's own probability e ~ Beta(μ_d, κ_e)
   (the honest gap: mode, recall, rating at the window — varying by unit), dk with dk1_d; a record
   rated not satisfied carries no evidence (the same law in every model). `who_rated` is answered
@@ -112,7 +113,8 @@ COACHED_ASK = (0.15, 0.30, 0.50)
 #: A turned (intercepted or default) record's interview says "service never happened / not me" this
 #: much more often than an honest one (`analysis.unit_model.INTERCEPTED`).
 TURNED_DENIED = 0.03
-#: Pseudo-observations of the overall share mixed into each domain's share of an answer.
+#: Pseudo-observations of the overall share mixed into each domain's share of an answer and, since model 4, into
+#: each domain's mean of the honest gap and rate laws (`_fit_beta_binomial`).
 DOMAIN_PRIOR = 50.0
 #: The true rate's grid: fine for the census (a 400-record census resolves about 0.02), coarse for the
 #: interviews, whose likelihood is smooth in p (interpolated between the coarse points).
@@ -138,8 +140,10 @@ WHO_SHAPE_PRIOR = (float(np.log(SIGN_SPREAD_SHAPE)), 1.2)
 #: penalised likelihood (`WHO_SHAPE_PRIOR`), no longer capped by the truncated backgrounds' ρ, and the
 #: selective proxy components (`SELECTIVE`; model 3 was not released without them), and the inflation's
 #: interval from weights spread over the mechanisms, its tails wider (`MAGNITUDE_SMOOTHING`,
-#: `INTERVAL_TAILS`: unreleased as well, the flags and lfdr unchanged).
-MODEL_VERSION = 3
+#: `INTERVAL_TAILS`: unreleased as well, the flags and lfdr unchanged). 4: each domain's mean of the
+#: honest laws (the gap, the rate) with `DOMAIN_PRIOR` pseudo-observations at the overall share, so a
+#: small domain whose answers are all satisfied no longer has an honest gap of ≈ 0 (`_fit_beta_binomial`).
+MODEL_VERSION = 4
 EVIDENCE = ("level", "rate_gap", "rated_by_other", "not_rated", "staff_asked", "service_denied")
 
 
@@ -292,10 +296,17 @@ def _weighted_share(num: np.ndarray, den: np.ndarray, weight: np.ndarray, domain
 
 
 def _fit_beta_binomial(k, n, weight, domains, low=2.0, high=5000.0) -> tuple[dict[str, float], float]:
-    """Weighted maximum likelihood of per-domain means and one concentration of a beta-binomial."""
+    """Weighted maximum likelihood of per-domain means and one concentration of a beta-binomial, each
+    mean with `DOMAIN_PRIOR` pseudo-observations at the overall share (as `_weighted_share`'s shares).
+
+    Why the pseudo-observations: a domain of a few units whose respondents all answered satisfied
+    (the demo's 法律援助: 0 of 47; 仲裁: 0 of 2) put its honest gap at the bound, e ≈ 0.0001, and one
+    dissatisfied answer then made a unit of it certainly inflating (lfdr 0) — the issue's "p = 0 from
+    one dissatisfied answer", back through a small domain."""
     names, index = np.unique(domains, return_inverse=True)
     use = (n > 0) & (weight > 0)
     k, n, weight, index = k[use], n[use], weight[use], index[use]
+    overall = (weight @ k + 0.5) / (weight @ n + 1.0)
     raw = np.array(
         [
             (weight[index == j] @ k[index == j] + 0.5) / (weight[index == j] @ n[index == j] + 1.0)
@@ -308,7 +319,9 @@ def _fit_beta_binomial(k, n, weight, domains, low=2.0, high=5000.0) -> tuple[dic
         kappa = np.exp(theta[-1])
         a, b = mu * kappa, (1 - mu) * kappa
         ll = special.betaln(k + a, n - k + b) - special.betaln(a, b)  # the binomial coefficient is constant
-        return -float(weight @ ll)
+        means = special.expit(theta[:-1])
+        prior = DOMAIN_PRIOR * (overall * np.log(means) + (1 - overall) * np.log1p(-means))
+        return -float(weight @ ll) - float(prior.sum())
 
     start = np.append(special.logit(np.clip(raw, 1e-4, 1 - 1e-4)), np.log(50.0))
     bounds = [(-9.0, 9.0)] * len(names) + [(np.log(low), np.log(high))]

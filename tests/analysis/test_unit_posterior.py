@@ -352,3 +352,46 @@ def test_a_questionnaire_without_the_integrity_items_still_gets_verdicts_from_th
     table = up.posterior(study.frame, interviews)
     assert table["lfdr"].notna().sum() > 50
     assert (table[["bf_rated_by_other", "bf_not_rated", "bf_staff_asked"]].fillna(0).abs() < 1e-6).all().all()
+
+
+def _small_domain(
+    units: int, respondents: int, dissatisfied: dict[str, int]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Frame records and interviews of a small domain (仲裁) whose respondents on records rated satisfied
+    all answer satisfied, except `dissatisfied[unit]` of them in the units named."""
+    frames, answers = [], []
+    for j in range(units):
+        unit = f"A{j:02d}"
+        records = pd.DataFrame(
+            {
+                "record_id": [f"{unit}-{i:03d}" for i in range(60)],
+                "organisation_id": unit,
+                "domain": "仲裁",
+                "system_rating": ["satisfied"] * 58 + ["dissatisfied"] * 2,
+            }
+        )
+        said = records.iloc[:respondents].assign(
+            sat_overall="satisfied",
+            who_rated="self",
+            received_service="yes",
+            identity="yes",
+            staff_asked_rating="no",
+        )
+        said.iloc[: dissatisfied.get(unit, 0), said.columns.get_loc("sat_overall")] = "dissatisfied"
+        frames.append(records)
+        answers.append(said)
+    return pd.concat(frames), pd.concat(answers)
+
+
+def test_a_domain_whose_other_answers_are_all_satisfied_does_not_make_a_few_dissatisfied_ones_certain():
+    """15 offices of a domain, 12 respondents each, every answer satisfied but 3 in one office: the
+    domain's honest gap was fitted with that office weighted out (it looked inflating) and sat at the
+    bound, e ≈ 0.0001, so its lfdr went to 0.0 and it was flagged (fails without the pseudo-observations
+    in `_fit_beta_binomial`). The domain's mean is now pulled toward the overall gap by `DOMAIN_PRIOR`
+    answers, and 3 of 12 in a small domain is no certainty."""
+    study = simulate(SCENARIOS["honest"], seed=0)
+    frame, answers = _small_domain(15, 12, {"A01": 3})
+    table = up.posterior(pd.concat([study.frame, frame]), pd.concat([study.interviews, answers]))
+    assert not table.at["A01", "flagged"]
+    assert table.at["A01", "lfdr"] > 0.5
+    assert table.at["A01", "status"] == "no_evidence"
