@@ -92,16 +92,17 @@ def test_a_sample_too_small_for_50_points_reads_infinite_and_an_unjudged_unit_ha
 
 @pytest.mark.slow
 def test_units_whose_rise_reaches_their_mdi_are_found_at_least_80_percent_of_the_time():
-    """Silent inflation of +20 at ~115 respondents a unit (the rate gap the only evidence), 6 studies:
-    `bench_posterior_power.py` measured 0.9+ over 30 studies of each size (ARCHITECTURE.md)."""
+    """Silent inflation of +30 points at ~110 respondents a unit (the rate gap the only evidence, most
+    inflating units beyond their MDI of ~0.25), 6 studies: 38 of the 40 units whose rise reaches their
+    MDI flagged when written. At +20 `bench_posterior_power.py` measured 0.92 ± 0.05 over 20 studies
+    (ARCHITECTURE.md); there only ~1 unit a study reaches its MDI, too few for a test."""
     reached = found = 0
     for seed in range(6):
-        study = simulate(dataclasses.replace(SILENT_20, sample_per_unit=256), seed)
+        study = simulate(dataclasses.replace(SILENT_20, sample_per_unit=256, inflation=0.30), seed)
         judged = verdicts(study, method="posterior")
-        published = judged["system_rate"]
-        rise = (published - study.truth["true_rate"]).reindex(judged.index)
+        rise = (judged["system_rate"] - study.truth["true_rate"]).reindex(judged.index)
         mine = judged.index.isin(list(study.inflated)) & (rise >= judged["min_detectable"]).to_numpy()
         reached += int(mine.sum())
         found += int(judged.loc[mine, "flagged"].sum())
-    assert reached >= 15
+    assert reached >= 30
     assert found / reached >= 0.8
