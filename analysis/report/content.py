@@ -69,7 +69,12 @@ AUDIT_ACTION_COLUMNS = ("action", "count")
 #: phase 2 the expanded units' `phase2_cases` and the rate gap's `combination_p_value` (NaN elsewhere).
 #: Under the posterior also `inflation_capped` (bool: the interval reaches the largest inflation
 #: the model allows, printed open above) and `who_rated_flag` (bool: the flag rests on who rated, not on the
-#: rate gap: `analysis.verdicts.who_rated_flag`, printed as such).
+#: rate gap: `analysis.verdicts.who_rated_flag`, printed as such), and `min_detectable` (the verdict's
+#: own minimum detectable inflation from the rate gap alone, `analysis.posterior_power`: 0..0.5, or
+#: `MDI_BEYOND` (1.0) where not even 50 points, the largest inflation the model holds, is found — content
+#: is finite; NaN where the unit was not judged).
+#: `min_detectable`'s value for "above 50 points" (content holds finite numbers only).
+MDI_BEYOND = 1.0
 UNIT_OPTIONAL_COLUMNS = (
     "district",
     "domain",
@@ -83,6 +88,7 @@ UNIT_OPTIONAL_COLUMNS = (
     "evidence",
     "inflation_capped",
     "who_rated_flag",
+    "min_detectable",
     "phase2_cases",
     "combination_p_value",
 )

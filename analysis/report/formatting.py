@@ -32,6 +32,14 @@ def format_points(value: float | None, decimals: int = 1) -> str:
     return "0.0" if text in ("+0.0", "-0.0") else text
 
 
+def format_mdi(value: float | None) -> str:
+    """A minimum detectable inflation in whole points: 0.312 → '31'; above 0.5 — the content's
+    `MDI_BEYOND`, not even 50 points — '>50'."""
+    if _missing(value):
+        return NOT_AVAILABLE
+    return ">50" if float(value) > 0.5 else f"{100 * float(value):.0f}"
+
+
 def format_ci(low: float | None, high: float | None, decimals: int = 1) -> str:
     """A confidence interval of proportions: '[85.1%, 89.2%]'."""
     if _missing(low) or _missing(high):

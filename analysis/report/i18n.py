@@ -160,6 +160,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "status_not_surveyed": "未回访",
         "prob_inflated": "虚高概率",
         "inflation_cri": "估计虚高 [95% 后验区间]",
+        "mdi_rate_gap": "最小可检出虚高",
+        "mdi_note": "最小可检出虚高：本判定仅凭满意率差距（不计他人代评等迹象）、以 80% 把握能检出的虚高，单位为百分点；"
+        "“>50”表示即使虚高 50 个百分点也检不出。未被标记的单位可能藏有小于此数的虚高：未被标记不等于没有问题。",
         "mechanism": "最可能的方式",
         "evidence": "主要证据（强度）",
         "insufficient_note": "{k} 个{unit}证据不足（回访太少）：既不标记，也不认定为没有问题。",
@@ -445,6 +448,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "status_not_surveyed": "not surveyed",
         "prob_inflated": "P(inflated)",
         "inflation_cri": "Inflation [95% posterior interval]",
+        "mdi_rate_gap": "MDI",
+        "mdi_note": "MDI: the inflation, in points, this verdict finds with 80% probability from the rate gap alone "
+        "(without signs such as someone else rating); “>50”: not even 50 points. A unit not flagged may "
+        "hide an inflation smaller than this: not flagged is not cleared.",
         "mechanism": "Likeliest mechanism",
         "evidence": "Main evidence (strength)",
         "insufficient_note": "{k} units ({unit}) had insufficient evidence (too few callbacks): neither flagged "

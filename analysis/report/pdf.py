@@ -49,6 +49,7 @@ from analysis.report.formatting import (
     format_df,
     format_flag,
     format_hash,
+    format_mdi,
     format_number,
     format_p,
     format_points,
@@ -922,6 +923,9 @@ class _Story:
             self.t("prob_inflated"),
             self.t("inflation_cri"),
         ]
+        with_mdi = "min_detectable" in units.columns
+        if with_mdi:
+            header.append(self.t("mdi_rate_gap"))
         rows, highlight = [], []
         for index, row in enumerate(units.to_dict("records")):
             tested = row.get("status", "") in ("flagged", "no_evidence")
@@ -941,9 +945,13 @@ class _Story:
                     Paragraph(escape(inflation), self.cell_right) if bool(row["flagged"]) else "",
                 ]
             )
+            if with_mdi:
+                rows[-1].append(format_mdi(row.get("min_detectable")) if tested else "")
             if highlight_flagged and bool(row["flagged"]):
                 highlight.append(index)
         widths = [2.0, 1.1, 2.0, 2.3, 0.6, 0.9, 0.9, 0.9, 1.8]
+        if with_mdi:  # room for the MDI from the two text columns
+            widths = [2.0, 1.0, 1.8, 2.1, 0.6, 0.9, 0.9, 0.9, 1.8, 1.2]
         return self.table(header, rows, widths, numeric_from=4, highlight=highlight)
 
     def inflation_interval(self, row: dict) -> str:
@@ -968,6 +976,8 @@ class _Story:
                 notes.append(self.t(key))
         if "status" in units.columns and (units["status"] == "no_evidence").any():
             notes.append(self.t("unflagged_note"))
+        if "min_detectable" in units.columns and units["min_detectable"].notna().any():
+            notes.append(self.t("mdi_note"))
         return notes
 
     def insufficient_note(self, units: pd.DataFrame, unit: str) -> list[Paragraph]:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,6 +26,7 @@ import analysis
 from analysis import report as rpt
 from analysis.numeric import BLAS_AS_LOADED, NUMERIC_MODES, ONE_BLAS_THREAD
 from analysis.report import adapters, shanghai_map, version
+from analysis.report.content import MDI_BEYOND
 from analysis.report.fonts import report_font
 from analysis.report.formatting import format_stratum
 from analysis.report.referrals import ReferralSummary
@@ -369,7 +371,8 @@ def _report_units(result: analysis_service.StudyAnalysis, lang: str = "zh") -> p
 def _verdict_columns(table: pd.DataFrame, units: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The report's unit rows with the posterior verdict's figures in place of the empirical null's
     (inflation and its 95% interval, whether that interval is open above, whether the flag rests on
-    who rated rather than the rate gap, the likeliest mechanism and the driving evidence in words),
+    who rated rather than the rate gap, the likeliest mechanism and the driving evidence in words, the
+    verdict's own minimum detectable inflation),
     and after a phase 2 the expanded units' combination p-values."""
     if "combination_p_value" in units.columns:
         table["phase2_cases"] = units["phase2_cases"].fillna(0).astype(int).to_numpy()
@@ -382,6 +385,8 @@ def _verdict_columns(table: pd.DataFrame, units: pd.DataFrame, lang: str) -> pd.
     capped = units.get("posterior_inflation_capped", pd.Series(False, index=units.index))
     table["inflation_capped"] = capped.eq(True).to_numpy() & tested
     table["who_rated_flag"] = [who_rated_flag(row) for _, row in units.iterrows()]
+    mdi = units["min_detectable"].astype(float).replace(np.inf, MDI_BEYOND)
+    table["min_detectable"] = mdi.where(tested).to_numpy()
 
     words = [
         analysis_service.posterior_words(row, lang) if t else ("", "")

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from analysis.report import ReportContent, render_pdf
+from analysis.report.content import MDI_BEYOND
 from analysis.report.findings import executive_summary
 from survey_app.services import reports
 from tests.analysis.test_explain_posterior import proxy_row
@@ -150,3 +151,33 @@ def test_units_not_flagged_get_no_inflation_estimate_and_a_note_says_why(worded)
         "cleared.",
     }
     assert flat(note[lang]) in text
+
+
+def test_the_report_carries_the_verdicts_own_mdi_for_the_units_it_judged():
+    units = _compare_units_rows().assign(min_detectable=[float("inf"), 0.31])
+    units.loc["ORG0001", "lfdr"] = float("nan")  # not judged: no MDI printed
+    table = reports._verdict_columns(pd.DataFrame(index=range(2)), units, "zh")
+    assert table["min_detectable"].iloc[0] == MDI_BEYOND and pd.isna(table["min_detectable"].iloc[1])
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_unit_tables_print_each_judged_units_mdi_and_a_note_on_what_it_means(lang):
+    content = _posterior_content(lang)
+    units = content.comparison.units.copy()
+    judged = units["status"].isin(["flagged", "no_evidence"])
+    units["min_detectable"] = float("nan")
+    units.loc[judged, "min_detectable"] = 0.437
+    first = units.index[judged][0]
+    units.loc[first, "min_detectable"] = MDI_BEYOND
+    content = dataclasses.replace(content, comparison=dataclasses.replace(content.comparison, units=units))
+    text = all_text(render_pdf(content, lang=lang))
+    header = {"zh": "最小可检出虚高", "en": "MDI"}
+    assert header[lang] in text and ">50" in text and "44" in text
+    note = {
+        "zh": "最小可检出虚高：本判定仅凭满意率差距（不计他人代评等迹象）、以80%把握能检出的虚高",
+        "en": "MDI:theinflation,inpoints,thisverdictfindswith80%probabilityfromtherategapalone",
+    }
+    assert (
+        flat(note[lang]) in text
+        and flat("未被标记不等于没有问题" if lang == "zh" else "notflaggedisnotcleared") in text
+    )
