@@ -595,6 +595,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "verdict.interval": {"zh": "95% 后验区间", "en": "95% posterior interval"},
     "verdict.mechanism": {"zh": "最可能的方式", "en": "Likeliest mechanism"},
     "verdict.evidence": {"zh": "主要证据（强度）", "en": "Main evidence (strength)"},
+    "verdict.mdi": {"zh": "最小可检出虚高（仅凭满意率差距，百分点）", "en": "MDI, rate gap alone (points)"},
     "verdict.explanation": {"zh": "说明", "en": "Explanation"},
     "verdict.insufficient": {
         "zh": "证据不足的单位：{count} 个（回访太少，既不标记也不认定为没有问题）。",

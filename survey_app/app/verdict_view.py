@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from analysis.report.formatting import format_mdi
 from analysis.verdicts import explain_unit, posterior_interval, who_rated_flag
 from survey_app.app import state, tables
 from survey_app.app.state import tr
@@ -62,7 +63,8 @@ def posterior_table(units: pd.DataFrame, lang: str) -> pd.DataFrame:
     on the rate gap, said to be one: `analysis.verdicts.who_rated_flag`), probability of inflation
     (1 − lfdr), for a flagged unit its estimated inflation in points with its 95% posterior interval
     (open above where capped; none for the others, `analysis.verdicts.UNFLAGGED_ESTIMATE`),
-    likeliest mechanism, driving evidence with its strength, and `analysis.explain_unit`'s sentences —
+    likeliest mechanism, driving evidence with its strength, the verdict's own minimum detectable
+    inflation from the rate gap alone (whole points, ">50"), and `analysis.explain_unit`'s sentences —
     all in `lang`, no code words."""
     surveyed = units[units["status"].astype(str) != "not_surveyed"].copy()
     surveyed["_flag"] = surveyed["flagged"].fillna(False).astype(bool)
@@ -91,6 +93,7 @@ def posterior_table(units: pd.DataFrame, lang: str) -> pd.DataFrame:
                 "interval": posterior_interval(row, lang) if flagged else "",
                 "mechanism": mechanism,
                 "evidence": evidence,
+                "mdi": format_mdi(row.get("min_detectable")) if tested else "",
                 "explanation": " ".join(explain_unit(row, lang, q=analysis_service.FDR_Q)),
             }
         )
@@ -104,6 +107,7 @@ def posterior_table(units: pd.DataFrame, lang: str) -> pd.DataFrame:
             "interval",
             "mechanism",
             "evidence",
+            "mdi",
             "explanation",
         ],
     )
@@ -155,6 +159,7 @@ def show(result: analysis_service.StudyAnalysis, study_name: str) -> None:
                 "interval": tr("verdict.interval"),
                 "mechanism": tr("verdict.mechanism"),
                 "evidence": tr("verdict.evidence"),
+                "mdi": tr("verdict.mdi"),
                 "explanation": tr("verdict.explanation"),
             },
         )

@@ -109,3 +109,10 @@ def test_a_unit_not_flagged_shows_its_probability_but_no_estimate_or_mechanism(l
     assert ("未被标记不等于没有虚高" if lang == "zh" else "not flagged is not cleared") in row[
         words["explanation"]
     ]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_judged_unit_shows_the_verdicts_own_mdi_in_whole_points(lang):
+    table = _table(lang)
+    column = "最小可检出虚高（仅凭满意率差距，百分点）" if lang == "zh" else "MDI, rate gap alone (points)"
+    assert table[column].tolist() == ["31", "31", "31"]
