@@ -30,6 +30,8 @@ def _posterior(name: str, seed: int, census_level: bool = False):
         "honest_near_100",
         "honest_all_near_100",
         "honest_unit_gaps_near_100",
+        "honest_small_domains",
+        "honest_small_domains_near_100",
     ],
 )
 def test_honest_units_are_falsely_flagged_in_at_most_one_study_in_six(scenario):

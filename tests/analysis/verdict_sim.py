@@ -20,6 +20,8 @@ import pandas as pd
 from analysis import Design, compare_units
 
 DOMAINS = ("律师", "公证", "人民调解", "法律援助")
+#: Names for small domains of a few offices each (`Scenario.extra["small_domains"]`).
+SMALL_DOMAINS = ("仲裁", "司法鉴定", "法律职业资格考试")
 WHO = ("self", "dk", "not_rated", "other")
 #: What citizens answer to who_rated, given who really rated (as in fixtures.simulate).
 WHO_ANSWERS = {
@@ -116,7 +118,7 @@ def simulate(scenario: Scenario, seed: int) -> SimulatedStudy:
         {
             "record_id": [f"R{i:07d}" for i in range(e)],
             "organisation_id": names[unit_of],
-            "domain": np.array(DOMAINS)[domain_of][unit_of],
+            "domain": _domain_labels(domain_of, scenario.extra.get("small_domains", ()))[unit_of],
             "system_rating": np.where(system_sat, "satisfied", "dissatisfied"),
         }
     )
@@ -176,6 +178,18 @@ def simulate(scenario: Scenario, seed: int) -> SimulatedStudy:
         index=pd.Index(names, name="organisation_id"),
     )
     return SimulatedStudy(frame, design, interviews, set(names[bad]), truth)
+
+
+def _domain_labels(domain_of: np.ndarray, small_domains: tuple[int, ...]) -> np.ndarray:
+    """Each unit's domain name; with `small_domains` (counts), the last units are relabelled into
+    `SMALL_DOMAINS` of those sizes — the field's 仲裁 or 法律职业资格考试 with two or three offices. Only
+    the label changes: the units behave as their own domain's, and every random draw stays as it was."""
+    labels = np.array(DOMAINS, dtype=object)[domain_of]
+    start = len(labels) - sum(small_domains)
+    for name, count in zip(SMALL_DOMAINS, small_domains, strict=False):
+        labels[start : start + count] = name
+        start += count
+    return labels
 
 
 def honest_callback_rate(rate: np.ndarray, mode: np.ndarray, scenario: Scenario) -> np.ndarray:
@@ -339,6 +353,13 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             "honest_unit_gaps_near_100", domain_rates=NEAR_100, mode_effect=(-0.03,) * 4,
             extra={"unit_mode_sd": 0.04},
+        ),
+        # small domains: three of a few offices each (3, 3 and 2 units, ~16 respondents a unit), whose
+        # answers may all be satisfied by chance — a domain's honest gap must not then be read as zero
+        Scenario("honest_small_domains", mode_effect=(-0.03,) * 4, extra={"small_domains": (3, 3, 2)}),
+        Scenario(
+            "honest_small_domains_near_100", domain_rates=NEAR_100, mode_effect=(-0.03,) * 4,
+            extra={"small_domains": (3, 3, 2)},
         ),
         Scenario("inflate_+5", inflated_share=0.15, inflation=0.05, mode_effect=(-0.03,) * 4),
         Scenario("inflate_+10", inflated_share=0.15, inflation=0.10, mode_effect=(-0.03,) * 4),
