@@ -64,37 +64,43 @@ def flag_bars(lfdr: pd.Series, q: float, max_lfdr: float = LFDR_FLOOR) -> pd.Ser
     return pd.Series(np.minimum(bars, max_lfdr), index=tested.index)
 
 
-def _outcomes(row: pd.Series) -> pd.DataFrame:
-    """Every rate-gap outcome of one unit's interviews (see the module docstring), r = 0 … n₁."""
-    substantive = int(sum(row[f"s1_{a}_{w}"] for a in ("sat", "not") for w in WHO))
-    r = np.arange(substantive + 1)
-    out = pd.DataFrame({c: np.zeros(r.size, dtype=int) for c in CELL_COLUMNS})
-    out["s1_sat_self"] = substantive - r
-    out["s1_not_self"] = r
-    out["s1_none_self"] = int(sum(row[f"s1_none_{w}"] for w in WHO))
-    out["s0_self"] = int(sum(row[f"s0_{w}"] for w in WHO))
+def _outcomes(table: pd.DataFrame, units: list) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Every rate-gap outcome of the units' interviews (see the module docstring), r = 0 … n₁ for each
+    unit in turn: (rows, owner — the unit's position of every row —, offsets — each unit's first row)."""
+    base = table.loc[units]
+    n1 = sum(base[f"s1_{a}_{w}"].to_numpy(int) for a in ("sat", "not") for w in WHO)
+    counts = n1 + 1
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    owner = np.repeat(np.arange(len(units)), counts)
+    r = np.arange(int(counts.sum())) - offsets[owner]
+    columns = {c: np.zeros(r.size, dtype=int) for c in CELL_COLUMNS}
+    columns["s1_sat_self"] = n1[owner] - r
+    columns["s1_not_self"] = r
+    columns["s1_none_self"] = sum(base[f"s1_none_{w}"].to_numpy(int) for w in WHO)[owner]
+    columns["s0_self"] = sum(base[f"s0_{w}"].to_numpy(int) for w in WHO)[owner]
     for name in ANSWERS:
-        out[f"s0_{name}"] = int(row[f"s0_{name}"])
+        columns[f"s0_{name}"] = base[f"s0_{name}"].to_numpy(int)[owner]
     for name in ("domain", "N", "S", "interviews", "respondents"):
-        out[name] = row[name]
-    out["staff_asked"] = 0
-    out["service_denied"] = 0
-    return out
+        columns[name] = base[name].to_numpy()[owner]
+    columns["staff_asked"] = np.zeros(r.size, dtype=int)
+    columns["service_denied"] = np.zeros(r.size, dtype=int)
+    return pd.DataFrame(columns), owner, offsets
 
 
-def _first_flagged(fitted: PosteriorFit, outcomes: list[pd.DataFrame], bars: np.ndarray) -> np.ndarray:
+def _first_flagged(
+    fitted: PosteriorFit, rows: pd.DataFrame, offsets: np.ndarray, bars: np.ndarray
+) -> np.ndarray:
     """Per unit, the smallest count r of "not satisfied" answers whose outcome the verdict flags
     (n₁ + 1 where none is): the lfdr falls as r rises, so a bisection over r, every unit at once, reads
     the full mixture at about log₂ n₁ outcomes a unit instead of all n₁ + 1."""
-    low = np.zeros(len(outcomes), dtype=int)  # every r below `low` is not flagged
-    high = np.array([len(o) for o in outcomes])  # every r from `high` on is flagged (n₁ + 1: none)
+    low = np.zeros(len(offsets), dtype=int)  # every r below `low` is not flagged
+    high = np.diff(np.append(offsets, len(rows)))  # every r from `high` on is flagged (n₁ + 1: none)
     while (open_ := high > low).any():
         units = np.flatnonzero(open_)
         middle = (low[units] + high[units]) // 2
-        rows = pd.concat(
-            [outcomes[i].iloc[[m]] for i, m in zip(units, middle, strict=True)], ignore_index=True
+        L, _ = _unit_loglik(
+            fitted.honest, fitted.components, rows.iloc[offsets[units] + middle], fitted.census_level
         )
-        L, _ = _unit_loglik(fitted.honest, fitted.components, rows, fitted.census_level)
         flagged = _posterior(L, fitted.weights)[:, 0] <= bars[units] + 1e-12
         high[units] = np.where(flagged, middle, high[units])
         low[units] = np.where(flagged, low[units], middle + 1)
@@ -109,26 +115,26 @@ def power_curves(table: pd.DataFrame, fitted: PosteriorFit, bars: pd.Series) -> 
     sizes = [0.0, *DELTAS]
     if not units:
         return pd.DataFrame(columns=sizes, dtype=float)
-    outcomes = [_outcomes(table.loc[u]) for u in units]
-    first = _first_flagged(fitted, outcomes, bars.reindex(units).to_numpy(float))
+    rows, owner, offsets = _outcomes(table, units)
+    first = _first_flagged(fitted, rows, offsets, bars.reindex(units).to_numpy(float))
     # the law of r under honest and each silent δ needs only those components, at every r
     comps = [Component("honest")] + [Component("silent", d) for d in DELTAS]
-    rows = pd.concat(outcomes, ignore_index=True)
-    owner = np.repeat(np.arange(len(units)), [len(o) for o in outcomes])
     L, _ = _unit_loglik(fitted.honest, comps, rows, fitted.census_level)
     # the likelihood is of one sequence of answers: the count r of n₁ has C(n₁, r) of them
     n1 = (rows["s1_sat_self"] + rows["s1_not_self"]).to_numpy()
     r = rows["s1_not_self"].to_numpy()
     L = L + (special.gammaln(n1 + 1) - special.gammaln(r + 1) - special.gammaln(n1 - r + 1))[:, None]
-    flagged = r >= first[owner]
-    curves = np.full((len(units), len(sizes)), np.nan)
-    for i in range(len(units)):
-        mine = owner == i
-        values = L[mine]
-        top = values.max(axis=0)
-        usable = np.isfinite(top)
-        p = np.exp(values[:, usable] - top[usable])
-        curves[i, usable] = p[flagged[mine]].sum(axis=0) / p.sum(axis=0)
+    # each unit's law of r, normalised within the unit, and its mass where the verdict flags
+    top = np.full((len(units), L.shape[1]), -np.inf)
+    np.maximum.at(top, owner, L)
+    usable = np.isfinite(top)
+    p = np.exp(L - np.where(usable, top, 0.0)[owner])
+    p[~usable[owner]] = 0.0
+    total = np.zeros_like(top)
+    np.add.at(total, owner, p)
+    hit = np.zeros_like(top)
+    np.add.at(hit, owner, p * (r >= first[owner])[:, None])
+    curves = np.where(usable, hit / np.where(usable, total, 1.0), np.nan)
     return pd.DataFrame(curves, index=pd.Index(units, name=table.index.name), columns=sizes)
 
 

@@ -51,13 +51,14 @@ def test_a_unit_alone_is_flagged_up_to_q():
 def test_the_bisection_finds_the_flag_region_that_every_outcome_shows(fitted_study):
     _, table, fitted, _, bars = fitted_study
     units = list(bars.index[:20])
-    outcomes = [pp._outcomes(table.loc[u]) for u in units]
-    first = pp._first_flagged(fitted, outcomes, bars[units].to_numpy())
-    for unit, rows, r_star in zip(units, outcomes, first, strict=True):
-        L, _ = up._unit_loglik(fitted.honest, fitted.components, rows, fitted.census_level)
-        flagged = up._posterior(L, fitted.weights)[:, 0] <= bars[unit] + 1e-12
-        # the region is every count from r* on: the lfdr falls as the "not satisfied" answers rise
-        assert flagged.tolist() == (np.arange(len(rows)) >= r_star).tolist(), unit
+    rows, owner, offsets = pp._outcomes(table, units)
+    first = pp._first_flagged(fitted, rows, offsets, bars[units].to_numpy())
+    L, _ = up._unit_loglik(fitted.honest, fitted.components, rows, fitted.census_level)
+    flagged = up._posterior(L, fitted.weights)[:, 0] <= bars[units].to_numpy()[owner] + 1e-12
+    r = rows["s1_not_self"].to_numpy()
+    # the region is every count from r* on: the lfdr falls as the "not satisfied" answers rise
+    assert flagged.tolist() == (r >= first[owner]).tolist()
+    assert (r[offsets] == 0).all() and len(np.unique(owner)) == len(units)
 
 
 def test_an_honest_unit_is_rarely_flagged_and_power_rises_with_the_inflation(fitted_study):
