@@ -66,7 +66,7 @@ def flag_bars(lfdr: pd.Series, q: float, max_lfdr: float = LFDR_FLOOR) -> pd.Ser
 
 def _outcomes(table: pd.DataFrame, units: list) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Every rate-gap outcome of the units' interviews (see the module docstring), r = 0 … n₁ for each
-    unit in turn: (rows, owner — the unit's position of every row —, offsets — each unit's first row)."""
+    unit in turn: (rows, owner — each row's unit, by position —, offsets — each unit's first row)."""
     base = table.loc[units]
     n1 = sum(base[f"s1_{a}_{w}"].to_numpy(int) for a in ("sat", "not") for w in WHO)
     counts = n1 + 1

@@ -10,9 +10,10 @@ from the study's own units (Efron-style g-modelling):
 
 - **Honest unit of domain d.** True rate p ~ Beta(m_d κ, (1 − m_d) κ) (per-domain mean, one
   concentration; every per-domain mean and share here carries `DOMAIN_PRIOR` pseudo-observations at
-  the overall one, so a domain of a few units is not read as certain); the census S of N ~ Bin(N, p); the system rating is the truth. A respondent whose
-  record is rated satisfied answers not satisfied with the unit's own probability e ~ Beta(μ_d, κ_e)
-  (the honest gap: mode, recall, rating at the window — varying by unit), dk with dk1_d; a record
+  the overall one, so a domain of a few units is not read as certain); the census S of N ~ Bin(N, p);
+  the system rating is the truth. A respondent whose record is rated satisfied answers not satisfied
+  with the unit's own probability e ~ Beta(μ_d, κ_e) (the honest gap: mode, recall, rating at the
+  window — varying by unit), dk with dk1_d; a record
   rated not satisfied carries no evidence (the same law in every model). `who_rated` is answered
   self / dk / not_rated / other with per-domain shares, the last two scaled by the unit's own
   multiplier b ~ Gamma(κ_b, 1/κ_b) (honest units differ in how often others rate for them; one
@@ -113,8 +114,8 @@ COACHED_ASK = (0.15, 0.30, 0.50)
 #: A turned (intercepted or default) record's interview says "service never happened / not me" this
 #: much more often than an honest one (`analysis.unit_model.INTERCEPTED`).
 TURNED_DENIED = 0.03
-#: Pseudo-observations of the overall share mixed into each domain's share of an answer and, since model 4, into
-#: each domain's mean of the honest gap and rate laws (`_fit_beta_binomial`).
+#: Pseudo-observations of the overall share mixed into each domain's share of an answer and, since
+#: model 4, into each domain's mean of the honest gap and rate laws (`_fit_beta_binomial`).
 DOMAIN_PRIOR = 50.0
 #: The true rate's grid: fine for the census (a 400-record census resolves about 0.02), coarse for the
 #: interviews, whose likelihood is smooth in p (interpolated between the coarse points).
