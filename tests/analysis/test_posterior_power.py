@@ -107,3 +107,16 @@ def test_units_whose_rise_reaches_their_mdi_are_found_at_least_80_percent_of_the
         found += int(judged.loc[mine, "flagged"].sum())
     assert reached >= 30
     assert found / reached >= 0.8
+
+
+def test_a_unit_whose_records_are_all_rated_not_satisfied_has_no_room_to_inflate_and_reads_infinite():
+    study = simulate(SCENARIOS["honest"], seed=1)
+    frame = study.frame.copy()
+    unit = "U007"
+    frame.loc[frame["organisation_id"] == unit, "system_rating"] = "dissatisfied"
+    interviews = study.interviews.copy()
+    interviews.loc[interviews["organisation_id"] == unit, "system_rating"] = "dissatisfied"
+    table, fitted = up.posterior_fit(frame, interviews)
+    verdict = up.posterior_table(table, fitted)
+    assert verdict.at[unit, "status"] == "no_evidence"
+    assert np.isinf(pp.verdict_detectable(table, fitted, verdict)[unit])
