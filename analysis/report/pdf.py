@@ -950,8 +950,8 @@ class _Story:
             if highlight_flagged and bool(row["flagged"]):
                 highlight.append(index)
         widths = [2.0, 1.1, 2.0, 2.3, 0.6, 0.9, 0.9, 0.9, 1.8]
-        if with_mdi:  # room for the MDI from the two text columns
-            widths = [2.0, 1.0, 1.8, 2.1, 0.6, 0.9, 0.9, 0.9, 1.8, 1.2]
+        if with_mdi:  # room for the MDI from the text columns, the figures' as wide as before
+            widths = [1.8, 1.0, 1.5, 1.9, 0.6, 1.05, 0.9, 1.2, 1.8, 0.9]
         return self.table(header, rows, widths, numeric_from=4, highlight=highlight)
 
     def inflation_interval(self, row: dict) -> str:
