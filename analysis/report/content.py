@@ -71,10 +71,8 @@ AUDIT_ACTION_COLUMNS = ("action", "count")
 #: the model allows, printed open above) and `who_rated_flag` (bool: the flag rests on who rated, not on the
 #: rate gap: `analysis.verdicts.who_rated_flag`, printed as such), and `min_detectable` (the verdict's
 #: own minimum detectable inflation from the rate gap alone, `analysis.posterior_power`: 0..0.5, or
-#: `MDI_BEYOND` (1.0) where not even 50 points, the largest inflation the model holds, is found — content
-#: is finite; NaN where the unit was not judged).
-#: `min_detectable`'s value for "above 50 points" (content holds finite numbers only).
-MDI_BEYOND = 1.0
+#: `formatting.MDI_BEYOND` (1.0) where not even 50 points, the largest inflation the model holds, is
+#: found — content is finite; NaN where the unit was not judged).
 UNIT_OPTIONAL_COLUMNS = (
     "district",
     "domain",

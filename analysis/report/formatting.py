@@ -8,6 +8,9 @@ from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
 NOT_AVAILABLE = "–"
+#: A minimum detectable inflation beyond the largest inflation the unit model holds (50 points), as report
+#: content holds it (content is finite; `analysis.report.content`'s `min_detectable`).
+MDI_BEYOND = 1.0
 
 #: where the report's readers are: every time in a report is shown in this zone (+08:00)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -33,11 +36,11 @@ def format_points(value: float | None, decimals: int = 1) -> str:
 
 
 def format_mdi(value: float | None) -> str:
-    """A minimum detectable inflation in whole points: 0.312 → '31'; above 0.5 — the content's
-    `MDI_BEYOND`, not even 50 points — '>50'."""
+    """A minimum detectable inflation in whole points: 0.312 → '31'; not even 50 points — the content's
+    `MDI_BEYOND`, or ``inf`` as `compare_units` gives it — '>50'."""
     if _missing(value):
         return NOT_AVAILABLE
-    return ">50" if float(value) > 0.5 else f"{100 * float(value):.0f}"
+    return ">50" if float(value) >= MDI_BEYOND else f"{100 * float(value):.0f}"
 
 
 def format_ci(low: float | None, high: float | None, decimals: int = 1) -> str:

@@ -26,9 +26,8 @@ import analysis
 from analysis import report as rpt
 from analysis.numeric import BLAS_AS_LOADED, NUMERIC_MODES, ONE_BLAS_THREAD
 from analysis.report import adapters, shanghai_map, version
-from analysis.report.content import MDI_BEYOND
 from analysis.report.fonts import report_font
-from analysis.report.formatting import format_stratum
+from analysis.report.formatting import MDI_BEYOND, format_stratum
 from analysis.report.referrals import ReferralSummary
 from analysis.verdicts import UNRECORDED_MODEL, posterior_model_version, who_rated_flag
 from sampling.vocabulary import SCALES, canonical_district

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 from analysis.report import ReportContent, render_pdf
-from analysis.report.content import MDI_BEYOND
 from analysis.report.findings import executive_summary
+from analysis.report.formatting import MDI_BEYOND
 from survey_app.services import reports
 from tests.analysis.test_explain_posterior import proxy_row
 from tests.analysis.test_report_pdf import all_text, flat

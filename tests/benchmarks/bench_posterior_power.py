@@ -6,7 +6,8 @@ Run on demand:
 
 `run` simulates `tests/analysis/verdict_sim.py` studies (60 units; CASES a unit, half respond; `+silent`
 makes every inflating unit turn its records silently, so the rate gap is its only evidence) and judges
-each as a study gets judged (`compare_units(method="posterior")`). Per unit it writes the rise planted
+each as a study gets judged (the posterior verdict of `compare_units(method="posterior")`, from one fit
+that also gives the power curve). Per unit it writes the rise planted
 (published − true rate), the flag, the verdict's MDI (`analysis.posterior_power`, the column
 `min_detectable`), the plan's (`rate_min_detectable`: the exact rate test at α = q / K, what
 `sampling.power` plans with and what the explanation printed before) and the power the verdict's own
@@ -55,14 +56,16 @@ def run(out: str, seeds: range, specs: list[str]) -> None:
         scenario, label = _scenario(spec)
         for seed in seeds:
             study = simulate(scenario, seed)
+            plan = verdicts(study)["min_detectable"]  # the empirical null's: the plan's rate test at q / K
+            # the posterior verdict as `compare_units(method="posterior")` reaches it, and its power curve
+            # itself (`verdict_detectable` is its 80% point), from one fit
             start = time.process_time()
-            judged = verdicts(study, method="posterior")
-            cpu = time.process_time() - start
-            # the power curve itself, from the same fit (the verdict's MDI is its 80% point)
             table, fitted = up.posterior_fit(study.frame, study.interviews)
             verdict = up.posterior_table(table, fitted)
             bars = pp.flag_bars(verdict["lfdr"], verdict.attrs["q"], verdict.attrs["max_lfdr"])
             curves = pp.power_curves(table, fitted, bars)
+            mdi = pp.detectable_inflation(curves).fillna(np.inf)
+            cpu = time.process_time() - start
             sizes = np.asarray(curves.columns, float)
             rise = table["S"] / table["N"].clip(lower=1) - study.truth["true_rate"]
             for unit in curves.index:
@@ -75,11 +78,11 @@ def run(out: str, seeds: range, specs: list[str]) -> None:
                         "seed": seed,
                         "unit": unit,
                         "inflating": unit in study.inflated,
-                        "flagged": bool(judged.loc[unit, "flagged"]),
+                        "flagged": bool(verdict.loc[unit, "flagged"]),
                         "rise": float(rise[unit]),
                         "respondents": int(table.loc[unit, "respondents"]),
-                        "mdi": float(judged.loc[unit, "min_detectable"]),
-                        "rate_mdi": float(judged.loc[unit, "rate_min_detectable"]),
+                        "mdi": float(mdi[unit]),
+                        "rate_mdi": float(plan[unit]),
                         "power_at_rise": float(np.interp(max(rise[unit], 0.0), sizes[ok], c[ok]))
                         if ok.any()
                         else np.nan,
@@ -104,7 +107,9 @@ def summary(paths: list[str]) -> None:
     print(
         "inflating units: recall; median MDI, the verdict's and the plan's rate test's (ratio plan/verdict);"
     )
-    print("flagged share of the units whose rise reaches each MDI (units); mean CPU of one study's verdict")
+    print(
+        "flagged share of the units whose rise reaches each MDI (units); mean CPU of one study's posterior fit, verdict and MDI"
+    )
     print(
         f"{'world':28s} {'cases':>5s} {'studies':>7s} {'resp.':>5s} {'recall':>6s} {'verdict MDI':>11s} "
         f"{'plan MDI':>8s} {'ratio':>5s} {'rise ≥ verdict MDI':>18s} {'rise ≥ plan MDI':>16s} {'CPU s':>6s}"
