@@ -32,6 +32,9 @@ def _posterior(name: str, seed: int, census_level: bool = False):
         "honest_unit_gaps_near_100",
         "honest_small_domains",
         "honest_small_domains_near_100",
+        "honest_signs_by_domain",
+        "honest_asked_by_domain",
+        "honest_signs_differ_near_100",
     ],
 )
 def test_honest_units_are_falsely_flagged_in_at_most_one_study_in_six(scenario):

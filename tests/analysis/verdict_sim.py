@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from analysis import Design, compare_units
 
@@ -95,10 +96,18 @@ def simulate(scenario: Scenario, seed: int) -> SimulatedStudy:
     system_sat = true_sat.copy()
     rated_by = np.full(e, "self", dtype=object)
     background = rng.gamma(4.0, 0.25, k)  # honest units differ in how often others rate for them
+    # domains whose clients are often rated for (family members at 法律援助, a mediator's clerk at
+    # 人民调解): the honest "someone else rated" and "not rated" multiplied per domain, no draw changed
+    background = background * np.asarray(scenario.extra.get("sign_factor", (1.0,) * len(DOMAINS)))[domain_of]
     u = rng.random(e)
     rated_by[u < 0.015 * background[unit_of]] = "other"
     rated_by[(u >= 0.015 * background[unit_of]) & (u < 0.025 * background[unit_of])] = "not_rated"
     ask = rng.beta(0.06 * 30, 0.94 * 30, k)
+    if "asked_by_domain" in scenario.extra:
+        # domains where inviting a rating is the procedure (a 公证 window's "请您评价"): each unit's
+        # honest share moved to its domain's mean by its quantile, so no draw changes
+        mean = np.asarray(scenario.extra["asked_by_domain"])[domain_of]
+        ask = stats.beta.ppf(stats.beta.cdf(ask, 0.06 * 30, 0.94 * 30), mean * 30, (1 - mean) * 30)
     if scenario.proxy_share > 0:
         unsatisfied = (
             scenario.proxy_share if scenario.proxy_unsatisfied is None else scenario.proxy_unsatisfied
@@ -361,6 +370,21 @@ SCENARIOS: dict[str, Scenario] = {
             "honest_small_domains_near_100", domain_rates=NEAR_100, mode_effect=(-0.03,) * 4,
             extra={"small_domains": (3, 3, 2)},
         ),
+        # honest domains that differ in the signs: clients of 人民调解 and 法律援助 are rated for by family
+        # or a clerk three times as often; at 公证 staff invite a rating 30% of the time by procedure
+        Scenario("honest_signs_by_domain", mode_effect=(-0.03,) * 4, extra={"sign_factor": (1, 1, 3, 3)}),
+        Scenario("honest_asked_by_domain", mode_effect=(-0.03,) * 4, extra={"asked_by_domain": (0.06, 0.30, 0.06, 0.06)}),
+        Scenario(
+            "honest_signs_differ_near_100", domain_rates=NEAR_100, mode_effect=(-0.03,) * 4,
+            extra={"sign_factor": (1, 1, 3, 3), "asked_by_domain": (0.06, 0.30, 0.06, 0.06)},
+        ),
+        # the staff level: many units (600 staff members), 10–60 rated events each, a few respondents
+        # each (CASES 12 ≈ 6): most have too few to be judged, and those judged are the small-unit regime
+        Scenario("honest_staff", units=600, events=(10, 60), sample_per_unit=12, mode_effect=(-0.03,) * 4),
+        Scenario(
+            "honest_staff_near_100", units=600, events=(10, 60), sample_per_unit=12, domain_rates=NEAR_100,
+            mode_effect=(-0.03,) * 4,
+        ),
         Scenario("inflate_+5", inflated_share=0.15, inflation=0.05, mode_effect=(-0.03,) * 4),
         Scenario("inflate_+10", inflated_share=0.15, inflation=0.10, mode_effect=(-0.03,) * 4),
         Scenario("inflate_+20", inflated_share=0.15, inflation=0.20, mode_effect=(-0.03,) * 4),
@@ -371,6 +395,10 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             "inflate_+20_near_100", domain_rates=NEAR_100, inflated_share=0.15, inflation=0.20,
             mode_effect=(-0.03,) * 4,
+        ),
+        Scenario(
+            "inflate_+20_staff", units=600, events=(10, 60), sample_per_unit=12, inflated_share=0.05,
+            inflation=0.20, mode_effect=(-0.03,) * 4,
         ),
         Scenario(
             "inflate_+20_silent", inflated_share=0.15, inflation=0.20, mode_effect=(-0.03,) * 4,
@@ -388,6 +416,10 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             "proxy_30%_near_100", domain_rates=NEAR_100, inflated_share=0.15, proxy_share=0.30,
             mode_effect=(-0.03,) * 4,
+        ),
+        Scenario(
+            "proxy_30%_signs_by_domain", inflated_share=0.15, proxy_share=0.30, mode_effect=(-0.03,) * 4,
+            extra={"sign_factor": (1, 1, 3, 3), "asked_by_domain": (0.06, 0.30, 0.06, 0.06)},
         ),
         Scenario(
             "proxy_dependent_near_100", domain_rates=NEAR_100, inflated_share=0.15, proxy_share=0.30,
