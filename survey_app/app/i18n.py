@@ -432,6 +432,27 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Release only in these strata (none chosen: all strata)",
     },
     "comparison.drill": {"zh": "单位明细（已脱敏）", "en": "Unit detail (masked)"},
+    "comparison.staff": {"zh": "按工作人员判定", "en": "Staff members"},
+    "comparison.staff_help": {
+        "zh": "每名工作人员按其经办事项的评价记录与回访，用与机构相同的方法判定。样本按机构抽取，"
+        "多数工作人员的受访者太少，属于“证据不足”：既不标记，也不认定为没有问题。",
+        "en": "Each staff member is judged on the ratings and callbacks of the events they served, by the "
+        "organisations' method. The sample is drawn per office, so most staff members have too few "
+        "respondents and have insufficient evidence: neither flagged nor cleared.",
+    },
+    "comparison.staff_run": {"zh": "按工作人员判定", "en": "Judge staff members"},
+    "comparison.staff_counts": {
+        "zh": "框中工作人员 {named} 名，有回访 {called} 名，证据足以判定 {judged} 名，标记 {flagged} 名。",
+        "en": "{named} staff members in the frame, {called} with a callback, {judged} with enough evidence "
+        "to judge, {flagged} flagged.",
+    },
+    "comparison.staff_unnamed": {
+        "zh": "{count} 条评价记录未填写工作人员编号，不参与本层判定。",
+        "en": "{count} rating records name no staff member and are left out of this level.",
+    },
+    "comparison.staff_member": {"zh": "工作人员", "en": "Staff member"},
+    "comparison.staff_office_flagged": {"zh": "所在机构被标记", "en": "Office flagged"},
+    "comparison.staff_export": {"zh": "下载工作人员判定（CSV）", "en": "Download staff verdicts (CSV)"},
     "comparison.drill_help": {
         "zh": "该单位入样个案的系统评价与回访答案；不含姓名、电话与自由文本。",
         "en": "The unit's sampled cases: system rating and callback answers; no names, numbers or free text.",

@@ -58,14 +58,14 @@ def choice(study: Any, two_phase: bool) -> str | None:
     return None if picked == STUDY else str(picked)
 
 
-def posterior_table(units: pd.DataFrame, lang: str) -> pd.DataFrame:
+def posterior_table(units: pd.DataFrame, lang: str, carry: tuple[str, ...] = ()) -> pd.DataFrame:
     """Per surveyed unit, flagged first then by probability: verdict (a flag that rests on who rated, not
     on the rate gap, said to be one: `analysis.verdicts.who_rated_flag`), probability of inflation
     (1 − lfdr), for a flagged unit its estimated inflation in points with its 95% posterior interval
     (open above where capped; none for the others, `analysis.verdicts.UNFLAGGED_ESTIMATE`),
     likeliest mechanism, driving evidence with its strength, the verdict's own minimum detectable
     inflation from the rate gap alone (whole points, ">50"), and `analysis.explain_unit`'s sentences —
-    all in `lang`, no code words."""
+    all in `lang`, no code words. `carry` names columns of `units` copied as they are, after the unit."""
     surveyed = units[units["status"].astype(str) != "not_surveyed"].copy()
     surveyed["_flag"] = surveyed["flagged"].fillna(False).astype(bool)
     surveyed["_p"] = surveyed["prob_inflated"].fillna(-1.0)
@@ -82,6 +82,7 @@ def posterior_table(units: pd.DataFrame, lang: str) -> pd.DataFrame:
         rows.append(
             {
                 "unit": f"{key} {row.get('name', '')}".strip(),
+                **{column: row[column] for column in carry},
                 "status": tr(
                     "verdict.status_flagged_who_rated"
                     if who_rated_flag(row)
@@ -101,6 +102,7 @@ def posterior_table(units: pd.DataFrame, lang: str) -> pd.DataFrame:
         rows,
         columns=[
             "unit",
+            *carry,
             "status",
             "prob_inflated",
             "inflation",

@@ -23,15 +23,29 @@ from survey_app.cli_errors import check_output
     help="How units are judged in this analysis (default: the study's setting, else the posterior; "
     "always the posterior after a phase 2).",
 )
+@click.option(
+    "--level",
+    type=click.Choice(["organisation", "staff"]),
+    default="organisation",
+    show_default=True,
+    help="Judge organisations (with the headline figures), or each staff member on the events they served.",
+)
 @pass_ctx
-def analyse(ctx: _Context, study: str, verdict: str | None) -> None:
+def analyse(ctx: _Context, study: str, verdict: str | None, level: str) -> None:
     """Print the study's headline figures and the units flagged as inflated."""
     from survey_app.services import analysis_service
     from survey_app.services.studies import find_study
 
     with _errors(), ctx.db.reading() as session:  # no actor, nothing audited: a snapshot, no write lock
         result = analysis_service.analyse(session, find_study(session, study), verdict=verdict)
-    click.echo(analysis_service.summary_text(result))
+    if level == "organisation":
+        click.echo(analysis_service.summary_text(result))
+        return
+    from survey_app.services import staff_verdicts
+
+    with _errors():
+        table = staff_verdicts.staff_verdicts(result)
+    click.echo(staff_verdicts.staff_summary_text(result, table))
 
 
 @click.command("export")

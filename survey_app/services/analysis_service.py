@@ -423,7 +423,8 @@ def headline_figures(result: StudyAnalysis) -> dict[str, str]:
     return figures
 
 
-def _pct(x: float) -> str:
+def percent_text(x: float) -> str:
+    """A share as the summary prints it (one decimal), "—" where there is none."""
     return "—" if x is None or not np.isfinite(x) else f"{100 * x:.1f}%"
 
 
@@ -487,18 +488,18 @@ def posterior_words(row: pd.Series, lang: str = "zh") -> tuple[str, str]:
     return (label[lang] if label else ""), evidence
 
 
-def _posterior_summary(row: pd.Series) -> str:
+def posterior_summary(row: pd.Series) -> str:
     """A flagged unit's posterior figures for the summary line."""
     mechanism, _ = posterior_words(row, "en")
     if who_rated_flag(row):  # the evidence is who rated, not the rate gap: said first, the rise after
         return (
-            f"; P(inflated) {_pct(row.get('prob_inflated', np.nan))}, flagged mainly on who rated, not the rate gap; "
+            f"; P(inflated) {percent_text(row.get('prob_inflated', np.nan))}, flagged mainly on who rated, not the rate gap; "
             f"those ratings raise the published rate by "
             f"{_points(row.get('posterior_inflation', np.nan))} points (95% posterior interval "
             f"{posterior_interval(row, 'en')})" + (f", likeliest: {mechanism}" if mechanism else "")
         )
     return (
-        f"; P(inflated) {_pct(row.get('prob_inflated', np.nan))}, inflation "
+        f"; P(inflated) {percent_text(row.get('prob_inflated', np.nan))}, inflation "
         f"{_points(row.get('posterior_inflation', np.nan))} points (95% posterior interval "
         f"{posterior_interval(row, 'en')})" + (f", likeliest: {mechanism}" if mechanism else "")
     )
@@ -514,17 +515,17 @@ def summary_text(result: StudyAnalysis) -> str:
     completes = int((result.cases["disposition"] == "1.1").sum())
     lines.append(
         f"Study {result.study_name}: {released} cases released, {completes} complete interviews, "
-        f"AAPOR RR1 {_pct(result.rates.get('RR1'))}, RR3 {_pct(result.rates.get('RR3'))}"
+        f"AAPOR RR1 {percent_text(result.rates.get('RR1'))}, RR3 {percent_text(result.rates.get('RR3'))}"
     )
     definition = satisfied_definition(result.satisfied_codes)
     lines.append(
-        f"满意率 ({definition}): system {_pct(result.system_rate)} over the {len(result.frame):,} "
+        f"满意率 ({definition}): system {percent_text(result.system_rate)} over the {len(result.frame):,} "
         f"eligible rated events (a census; {result.excluded_events:,} excluded by the study's rules)"
     )
     if result.third_party is not None:
         tp = result.third_party
         lines.append(
-            f"        third-party {_pct(tp.estimate)} (95% CI {_pct(tp.ci_low)}–{_pct(tp.ci_high)}, n={tp.n}), "
+            f"        third-party {percent_text(tp.estimate)} (95% CI {percent_text(tp.ci_low)}–{percent_text(tp.ci_high)}, n={tp.n}), "
             "per event, jackknife interval"
         )
         overall = result.headline[result.headline["group"] == "overall"].set_index("metric")
@@ -535,15 +536,15 @@ def summary_text(result: StudyAnalysis) -> str:
             if metric in overall.index:
                 row = overall.loc[metric]
                 lines.append(
-                    f"        sensitivity, {words}: {_pct(row['estimate'])} "
-                    f"(95% CI {_pct(row['ci_low'])}–{_pct(row['ci_high'])})"
+                    f"        sensitivity, {words}: {percent_text(row['estimate'])} "
+                    f"(95% CI {percent_text(row['ci_low'])}–{percent_text(row['ci_high'])})"
                 )
         if REFUSAL_LOW in overall.index and REFUSAL_HIGH in overall.index:
             low, high = overall.loc[REFUSAL_LOW], overall.loc[REFUSAL_HIGH]
             lines.append(
                 f"        sensitivity, nonrespondents' odds of being satisfied up to {result.refusal_gamma:g}× lower/"
-                f"higher: {_pct(low['estimate'])}–{_pct(high['estimate'])} "
-                f"(95% CI {_pct(low['ci_low'])}–{_pct(high['ci_high'])})"
+                f"higher: {percent_text(low['estimate'])}–{percent_text(high['estimate'])} "
+                f"(95% CI {percent_text(low['ci_low'])}–{percent_text(high['ci_high'])})"
             )
     if result.paired_difference is not None:
         pdiff = result.paired_difference
@@ -579,10 +580,10 @@ def summary_text(result: StudyAnalysis) -> str:
     for row in shown.itertuples():
         driver = SIGN_LABELS.get(str(getattr(row, "driver", "") or ""))
         lines.append(
-            f"  {row.Index} {row.name}: system {_pct(row.system_rate)}, third-party "
-            f"{_pct(row.third_party)} (95% CI {_pct(row.ci_low)}–{_pct(row.ci_high)}, "
+            f"  {row.Index} {row.name}: system {percent_text(row.system_rate)}, third-party "
+            f"{percent_text(row.third_party)} (95% CI {percent_text(row.ci_low)}–{percent_text(row.ci_high)}, "
             f"{int(row.respondents)} respondents)"
-            + (_posterior_summary(flagged.loc[row.Index]) if posterior else "")
+            + (posterior_summary(flagged.loc[row.Index]) if posterior else "")
             + (f"; main evidence: {driver['en']}" if driver else "")
         )
     if len(flagged) > len(shown):

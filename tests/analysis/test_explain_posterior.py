@@ -210,9 +210,9 @@ def test_a_larger_rise_from_proxy_ratings_is_not_called_small():
 
 
 def test_the_summary_line_of_a_flag_on_who_rated_names_who_rated_first():
-    from survey_app.services.analysis_service import _posterior_summary
+    from survey_app.services.analysis_service import posterior_summary
 
-    line = _posterior_summary(pd.Series(proxy_row()))
+    line = posterior_summary(pd.Series(proxy_row()))
     assert "flagged mainly on who rated, not the rate gap" in line and ", inflation +0.0" not in line
 
 

@@ -13,7 +13,7 @@ import streamlit as st
 
 from analysis.errors import AnalysisError
 from sampling.cells import csv_bytes
-from survey_app.app import state, tables, verdict_view, words
+from survey_app.app import staff_view, state, tables, verdict_view, words
 from survey_app.app.refusal_gamma import refusal_gamma_control
 from survey_app.app.state import tr
 from survey_app.security import audit
@@ -40,6 +40,14 @@ def _analyse(url: str, study_id: int, head: str, verdict: str | None = None):
         return analysis_service.analyse(
             session, session.get(Study, study_id), actor=state.actor(session), verdict=verdict
         )
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _staff(url: str, study_id: int, head: str, verdict: str | None = None):
+    """The staff members' verdicts of the analysis above (`services.staff_verdicts`), on demand."""
+    from survey_app.services import staff_verdicts
+
+    return staff_verdicts.staff_verdicts(_analyse(url, study_id, head, verdict))
 
 
 with state.reading() as session:
@@ -335,6 +343,17 @@ if unit_id is not None:
     tables.show(
         analysis_service.unit_cases(result, unit_id), key="drill", file_name=f"unit-{unit_id}-cases.csv"
     )
+
+st.subheader(tr("comparison.staff"))
+st.caption(tr("comparison.staff_help"))
+if st.toggle(tr("comparison.staff_run"), key="staff_level"):
+    try:
+        with st.spinner(tr("comparison.staff_run")):
+            staff = _staff(state.database().url, study.id, head, verdict)
+    except HuifangError as exc:
+        st.info(state.error_text(exc))
+    else:
+        staff_view.show(staff, study.name)
 
 st.subheader(tr("comparison.exports"))
 export_columns = st.columns(2)

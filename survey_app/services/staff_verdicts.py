@@ -1,0 +1,149 @@
+"""Unit verdicts one level down: every staff member judged like an organisation (issue 10).
+
+Why: the action plan assesses staff as well as offices (measure 十八), and an office flagged because one
+member rates for the clients should not leave the office to guess which member, nor put every colleague
+under the same suspicion. The staff level runs the organisation level's verdict (`compare_units`, the
+same method, q and weights) over each staff member's own records and callbacks. The sample is drawn per
+office, not per person, so most staff members have too few respondents and stay "insufficient
+evidence" — never flagged, never cleared; what the staff level can find is measured in ARCHITECTURE.md
+("Staff members").
+
+Computed on demand (a few seconds on the demo), not in every `analyse`: the comparison page and
+`huifang analyse --level staff` ask for it; the organisation-level report does not depend on it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+import analysis
+from analysis.verdicts import SIGN_LABELS
+from survey_app.services.analysis_service import FDR_Q, UNIT, StudyAnalysis, percent_text, posterior_summary
+from survey_app.services.errors import InvalidState
+
+#: The frame field naming the staff member who served the event.
+STAFF = "staff_id"
+#: The columns a staff table adds to `compare_units`' own, first in every row.
+CONTEXT_COLUMNS = ("organisation_id", "organisation", "organisation_flagged")
+
+
+def staff_verdicts(result: StudyAnalysis) -> pd.DataFrame:
+    """One row per staff member named in the eligible frame: `compare_units`' verdict columns (same
+    method as the organisations', `result.verdict_method`) and `CONTEXT_COLUMNS` in front; indexed by
+    staff_id, flagged members first. `attrs["unnamed_records"]` counts the frame records that name no
+    staff member (left out of this level, said where the table is shown). A one-sentence
+    `InvalidState` when no record names a staff member or nobody has been interviewed."""
+    frame = result.frame
+    named = frame[STAFF].notna() & (frame[STAFF].astype(str).str.strip() != "") if STAFF in frame else None
+    if named is None or not named.any():
+        raise InvalidState(
+            f"Study {result.study_name}: no record of its frame names a staff member (column {STAFF}), so "
+            "there is no staff level to judge.",
+            zh=f"调查 {result.study_name}：抽样框中没有任何记录填写工作人员编号（{STAFF} 列），无法按工作人员判定。",
+        )
+    respondents = result.respondents
+    if respondents.empty:
+        raise InvalidState(
+            f"Study {result.study_name} has no respondent yet: there is nothing to judge staff members on.",
+            zh=f"调查 {result.study_name} 尚无受访者，无法按工作人员判定。",
+        )
+    frame = frame[named]
+    staffed = respondents[STAFF].notna() & respondents[STAFF].isin(frame[STAFF])
+    design = analysis.Design(
+        respondents[staffed].reset_index(drop=True), strata="stratum", weights="nr_weight", fpc="N_h",
+        lonely_psu="adjust",
+    )  # fmt: skip
+    interviewed = result.cases[result.cases["interview_id"].notna() & result.cases[STAFF].isin(frame[STAFF])]
+    table = analysis.compare_units(
+        frame,
+        design,
+        STAFF,
+        satisfied_codes=result.satisfied_codes,
+        q=FDR_Q,
+        interviews=interviewed,
+        seed=result.study_id,
+        method=result.verdict_method,
+    )
+    owners = frame.drop_duplicates(STAFF).set_index(STAFF)[[UNIT, "organisation"]]
+    context = owners.reindex(table.index)
+    office_flags = result.units["flagged"].fillna(False).astype(bool) if "flagged" in result.units else None
+    context["organisation_flagged"] = (
+        context[UNIT].map(office_flags).fillna(False).astype(bool) if office_flags is not None else False
+    )
+    out = context.join(table)
+    out.insert(0, "name", out["organisation"])  # printed beside the staff id, as an office's name is
+    order = np.lexsort((out.index.to_numpy(str), ~out["flagged"].fillna(False).astype(bool).to_numpy()))
+    out = out.iloc[order]
+    out.index.name = STAFF
+    out.attrs.update(table.attrs, unnamed_records=int((~named).sum()))
+    return out
+
+
+def flagged_staff(table: pd.DataFrame) -> pd.DataFrame:
+    return table[table["flagged"].fillna(False).astype(bool)]
+
+
+def staff_explanation(table: pd.DataFrame, staff_id: str, lang: str = "zh") -> list[str]:
+    """The verdict of one staff member in plain words: `analysis.explain_unit`'s sentences, then where
+    the member works (and that office's own verdict), and for a flag what it does not say about the
+    person. A KeyError when the table has no such staff member."""
+    if staff_id not in table.index:
+        raise KeyError(f"staff member {staff_id!r} is not in this study's frame")
+    row = table.loc[staff_id]
+    lines = analysis.explain_unit(row, lang, q=FDR_Q)
+    zh = lang == "zh"
+    office = f"{row['organisation_id']} {row['organisation']}"
+    if bool(row["organisation_flagged"]):
+        lines.append(
+            f"所在机构 {office} 在机构层面也被标记。" if zh else f"The office, {office}, is flagged too."
+        )
+    else:
+        lines.append(
+            f"所在机构 {office} 在机构层面未被标记。" if zh else f"The office, {office}, is not flagged."
+        )
+    if bool(row.get("flagged", False)):
+        lines.append(
+            "工作人员层面的标记针对的是此人经办事项的评价记录：它不证明是此人本人改动或代为评价（评价终端、"
+            "窗口可能由他人操作），应先调取这些记录的原始评价信息（时间、设备）再作判断。"
+            if zh
+            else "A staff-level flag is about the ratings of the events this person served: it does not prove "
+            "that this person changed or gave them (a terminal or window may be worked by others); pull the "
+            "original rating records (time, device) before any judgement."
+        )
+    return lines
+
+
+def staff_summary_text(result: StudyAnalysis, table: pd.DataFrame, shown: int = 15) -> str:
+    """`huifang analyse --level staff`: how many staff members were judged, and every flagged one."""
+    status = table["status"].astype(str)
+    judged = int(status.isin(["flagged", "no_evidence"]).sum())
+    lines = [
+        f"Staff members (study {result.study_name}): {len(table)} named in the eligible frame, "
+        f"{int((status != 'not_surveyed').sum())} with a callback, {judged} with enough evidence to judge, "
+        f"{int((status == 'insufficient_evidence').sum())} with insufficient evidence (never flagged, never cleared)"
+    ]
+    unnamed = int(table.attrs.get("unnamed_records", 0))
+    if unnamed:
+        lines.append(f"{unnamed:,} frame records name no staff member and are left out of this level")
+    flagged = flagged_staff(table)
+    posterior = result.verdict_method == "posterior"
+    lines.append(
+        f"Staff members flagged as inflated (the organisations' method and q = {FDR_Q}): {len(flagged)}"
+    )
+    for staff_id, row in flagged.head(shown).iterrows():
+        driver = SIGN_LABELS.get(str(row.get("driver", "") or ""))
+        office = "office flagged too" if row["organisation_flagged"] else "office not flagged"
+        lines.append(
+            f"  {staff_id} ({row['organisation']}; {office}): system {percent_text(row['system_rate'])}, third-party "
+            f"{percent_text(row['third_party'])} ({int(row['respondents'])} respondents)"
+            + (posterior_summary(row) if posterior else "")
+            + (f"; main evidence: {driver['en']}" if driver else "")
+        )
+    if len(flagged) > shown:
+        lines.append(f"  … and {len(flagged) - shown} more: the comparison page lists every staff member")
+    lines.append(
+        "A staff-level flag is about the ratings of the events a person served, not proof of what the person "
+        "did: pull the original rating records first."
+    )
+    return "\n".join(lines)
