@@ -277,6 +277,21 @@ class Comparison:
 
 
 @dataclass(frozen=True)
+class StaffLevel:
+    """The staff members' verdicts (`survey_app.services.staff_verdicts`): each staff member judged on
+    the events they served, by the organisations' method. `flagged` has `UNIT_COLUMNS` plus
+    `organisation_flagged` (one row per flagged member; `unit` "ORG0044-S01 <office>"); the counts say
+    how many members the frame names, how many have a callback and how many had enough evidence to be
+    judged; `unnamed_records` counts the eligible records that name no staff member."""
+
+    flagged: pd.DataFrame
+    named: int
+    called: int
+    judged: int
+    unnamed_records: int = 0
+
+
+@dataclass(frozen=True)
 class AuditSummary:
     """The audit trail in brief; `by_action` has columns `AUDIT_ACTION_COLUMNS`."""
 
@@ -333,6 +348,8 @@ class ReportContent:
     comments: CommentFindings | None = None
     #: Web and telephone answers and the mode-adjusted 满意率 (`analysis.report.modes_section`); None: no section.
     modes: ModeSummary | None = None
+    #: The staff members flagged and how many were judged (`StaffLevel`); None: the frame names no staff.
+    staff: StaffLevel | None = None
 
     def __post_init__(self) -> None:
         validate_content(self)
@@ -372,6 +389,13 @@ def validate_content(content: ReportContent) -> None:
         if missing:
             raise ReportContentError(
                 name, f"lacks column(s) {', '.join(missing)}", f"Give it columns {columns}."
+            )
+    if content.staff is not None:
+        wanted = (*UNIT_COLUMNS, "organisation_flagged")
+        missing = [column for column in wanted if column not in content.staff.flagged.columns]
+        if missing:
+            raise ReportContentError(
+                "staff.flagged", f"lacks column(s) {', '.join(missing)}", f"Give it columns {wanted}."
             )
     for name, frame in (
         ("comparison.units", content.comparison.units),

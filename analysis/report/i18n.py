@@ -166,6 +166,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "mechanism": "最可能的方式",
         "evidence": "主要证据（强度）",
         "insufficient_note": "{k} 个{unit}证据不足（回访太少）：既不标记，也不认定为没有问题。",
+        "staff_heading": "按工作人员判定：被标记的工作人员",
+        "staff_counts": "每名工作人员按其经办事项的评价记录与回访，用与机构相同的方法判定。抽样框中共有 {named} 名工作人员，"
+        "其中 {called} 名有回访、{judged} 名证据足以判定；样本按机构抽取，其余工作人员证据不足：既不标记，也不认定为没有问题。",
+        "staff_unnamed": "{count} 条评价记录未填写工作人员编号，不参与本层判定。",
+        "staff_none": "没有工作人员被标记。",
+        "staff_member": "工作人员",
+        "staff_office_flagged": "（所在机构也被标记）",
         "phase2_heading": "第二阶段单位的满意率差距检验",
         "phase2_cases": "第二阶段个案",
         "combination_p": "两阶段检验 p",
@@ -456,6 +463,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "evidence": "Main evidence (strength)",
         "insufficient_note": "{k} units ({unit}) had insufficient evidence (too few callbacks): neither flagged "
         "nor cleared.",
+        "staff_heading": "Staff members flagged",
+        "staff_counts": "Each staff member is judged on the ratings and callbacks of the events they served, by the "
+        "organisations' method. The frame names {named} staff members, {called} with a callback and {judged} with "
+        "enough evidence to be judged; the sample is drawn per office, so the others have insufficient evidence: "
+        "neither flagged nor cleared.",
+        "staff_unnamed": "{count} rating records name no staff member and are left out of this level.",
+        "staff_none": "No staff member is flagged.",
+        "staff_member": "Staff member",
+        "staff_office_flagged": " (office flagged too)",
         "phase2_heading": "Phase-2 units: the rate gap's test",
         "phase2_cases": "Phase-2 cases",
         "combination_p": "Two-phase p",

@@ -61,6 +61,7 @@ from analysis.report.i18n import disposition_label, flag_name, group_name, text,
 from analysis.report.modes_section import mode_section
 from analysis.report.referrals import referral_section
 from analysis.report.shanghai_map import shanghai_map
+from analysis.verdicts import STAFF_FLAG_CAVEAT
 from sampling.vocabulary import DONT_KNOW, REFUSED, SCALES
 
 PAGE_SIZE = A4
@@ -806,6 +807,7 @@ class _Story:
             ),
             *self.insufficient_note(units, unit),
             *self.phase_two_table(units),
+            *self.staff_section(),
             self.heading("surveyor_checks"),
             self.surveyor_table(),
             *self.notes(
@@ -823,6 +825,48 @@ class _Story:
             *self.notes([self.t("case_flags_note")]),
             PageBreak(),
         ]
+        return story
+
+    def staff_section(self) -> list[Any]:
+        """The staff level (`ReportContent.staff`): how many members were judged, the flagged ones as the
+        organisations' table prints units, their sentences, and once what a flag on a person does not say."""
+        staff = self.content.staff
+        if staff is None:
+            return []
+        posterior = self.content.comparison.verdict_method == "posterior"
+        story: list[Any] = [
+            self.heading("staff_heading"),
+            self.para(
+                self.t(
+                    "staff_counts",
+                    named=format_count(staff.named),
+                    called=format_count(staff.called),
+                    judged=format_count(staff.judged),
+                )
+            ),
+        ]
+        if staff.unnamed_records:
+            story += self.notes([self.t("staff_unnamed", count=format_count(staff.unnamed_records))])
+        flagged = staff.flagged.sort_values(
+            ["prob_inflated", "unit"] if posterior else ["q_value", "unit"],
+            ascending=[not posterior, True],
+            kind="stable",
+        )
+        if flagged.empty:
+            return [*story, self.para(self.t("staff_none"))]
+        suffix = self.t("staff_office_flagged")
+        flagged = flagged.assign(
+            unit=[
+                f"{unit}{suffix}" if _true(office) else str(unit)
+                for unit, office in zip(flagged["unit"], flagged["organisation_flagged"], strict=True)
+            ]
+        )
+        table = self.posterior_table if posterior else self.unit_table
+        story.append(table(flagged, highlight_flagged=False, unit_header="staff_member"))
+        story += self.explanations(flagged)
+        story += self.notes(
+            [STAFF_FLAG_CAVEAT[self.lang], *(self.posterior_notes(flagged) if posterior else [])]
+        )
         return story
 
     def paired_table(self) -> Table:
@@ -872,9 +916,9 @@ class _Story:
         ]
         return self.table(header, rows, [3.6, 1.1, 1.8, 0.8, 1.0])
 
-    def unit_table(self, units: pd.DataFrame, highlight_flagged: bool) -> Table:
+    def unit_table(self, units: pd.DataFrame, highlight_flagged: bool, unit_header: str = "unit") -> Table:
         header = [
-            self.t("unit"),
+            self.t(unit_header),
             self.t("n"),
             self.t("system"),
             self.t("third_party"),
@@ -908,12 +952,14 @@ class _Story:
             header, rows, [2.0, 0.6, 1.05, 2.3, 2.2, 0.8, 0.8, 1.05, 1.1, 1.2], highlight=highlight
         )
 
-    def posterior_table(self, units: pd.DataFrame, highlight_flagged: bool) -> Table:
+    def posterior_table(
+        self, units: pd.DataFrame, highlight_flagged: bool, unit_header: str = "unit"
+    ) -> Table:
         """Units under the posterior verdict: its status, likeliest mechanism and driving evidence (with
         its strength) as wrapped text, then the rates, the probability of inflation and the estimated
-        inflation with its 95% interval."""
+        inflation with its 95% interval. `unit_header`: the key of the first column's header."""
         header = [
-            self.t("unit"),
+            self.t(unit_header),
             self.t("verdict_status"),
             self.t("mechanism"),
             self.t("evidence"),

@@ -142,6 +142,9 @@ class StudyAnalysis:
     verdict_source: str = "default"  # why that method (`VERDICT_SOURCES`)
     two_phase: bool = False  # the design has a phase 2 (`units` then has `combination_p_value`)
     numeric: str = ONE_BLAS_THREAD  # how its linear algebra ran (`analysis.numeric`; a report records it)
+    #: The staff level computed ahead (`services.staff_verdicts.staff_verdicts`; the demo's analysis child
+    #: does, beside the rest), which a report built from this analysis then uses (`staff_of`).
+    staff: pd.DataFrame | None = None
 
     @property
     def flagged_units(self) -> pd.DataFrame:

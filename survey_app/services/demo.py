@@ -506,13 +506,25 @@ def _load_analysis() -> None:
 
 
 def _analyse_apart(db: Database, study_name: str) -> Any:
-    """The study's analysis through a connection of its own (`_reading`), for a forked child. Its
-    posterior unit model (about half of it) runs in a child of its own (`_elsewhere`), beside the rest
-    of the analysis: the parent's stages meanwhile take only part of the other core."""
+    """The study's analysis through a connection of its own (`_reading`), for a forked child, with its
+    staff level (`staff_verdicts`, kept in `result.staff` for the report). Each posterior unit model
+    (about half of either) runs in a child of its own (`_elsewhere`), beside the rest of its analysis:
+    the parent's stages meanwhile take only part of the other core."""
     from survey_app.services import analysis_service
 
     with _reading(db) as session:
-        return analysis_service.analyse(session, studies.find_study(session, study_name), start=_elsewhere)
+        result = analysis_service.analyse(session, studies.find_study(session, study_name), start=_elsewhere)
+    return _with_staff_level(result)
+
+
+def _with_staff_level(result: Any) -> Any:
+    """`result` with its staff level computed ahead (`result.staff`, which the report then uses), its
+    posterior model elsewhere (`_elsewhere`); unchanged where the frame names no staff member."""
+    from survey_app.services import staff_verdicts
+
+    with suppress(InvalidState):
+        result.staff = staff_verdicts.staff_verdicts(result, start=_elsewhere)
+    return result
 
 
 def _read_ahead(db: Database, study_name: str) -> None:

@@ -33,7 +33,7 @@ from analysis.verdicts import UNRECORDED_MODEL, posterior_model_version, who_rat
 from sampling.vocabulary import SCALES, canonical_district
 from survey_app.security import anchors, audit, witness
 from survey_app.security.audit import canonical_json
-from survey_app.services import analysis_service, questionnaire_store, samples, studies
+from survey_app.services import analysis_service, questionnaire_store, samples, staff_verdicts, studies
 from survey_app.services.auth import require
 from survey_app.services.errors import HuifangError, InvalidState
 from survey_app.services.frames import frame_issues, latest_frame
@@ -367,6 +367,36 @@ def _report_units(result: analysis_service.StudyAnalysis, lang: str = "zh") -> p
     return _verdict_columns(table, surveyed, lang)
 
 
+def _staff_level(result: analysis_service.StudyAnalysis, lang: str = "zh") -> rpt.StaffLevel | None:
+    """The staff members flagged, as the report prints them (`_report_units`' columns and
+    `staff_verdicts.staff_explanation`'s sentences bar its last, the caveat the report says once), and
+    how many were named, called back and judged; None when the frame names no staff member."""
+    try:
+        table = staff_verdicts.staff_of(result)
+    except InvalidState:  # no staff ids in the frame: the report has no staff level, and says nothing of one
+        return None
+    status = table["status"].astype(str)
+    flagged = staff_verdicts.flagged_staff(table)
+    context = [*staff_verdicts.CONTEXT_COLUMNS, "name"]
+    units = adapters.units_of(
+        flagged.drop(columns=context),
+        names={member: f"{member} {office}" for member, office in flagged["organisation"].items()},
+        explanations={
+            member: " ".join(staff_verdicts.staff_explanation(table, member, lang, caveat=False))
+            for member in flagged.index
+        },
+    )
+    units = _verdict_columns(units, flagged.drop(columns=context), lang)
+    units["organisation_flagged"] = flagged["organisation_flagged"].astype(bool).to_numpy()
+    return rpt.StaffLevel(
+        flagged=units,
+        named=len(table),
+        called=int((status != "not_surveyed").sum()),
+        judged=int(status.isin(["flagged", "no_evidence"]).sum()),
+        unnamed_records=int(table.attrs.get("unnamed_records", 0)),
+    )
+
+
 def _verdict_columns(table: pd.DataFrame, units: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The report's unit rows with the posterior verdict's figures in place of the empirical null's
     (inflation and its 95% interval, whether that interval is open above, whether the flag rests on
@@ -548,6 +578,7 @@ def build_content(
         referrals=_referrals(session, study, generated),
         comments=_comment_findings(session, study, result, lang),
         modes=_modes(session, study, result, lang, generated),
+        staff=_staff_level(result, lang),
     )
 
 

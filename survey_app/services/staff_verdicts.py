@@ -14,11 +14,13 @@ Computed on demand (a few seconds on the demo), not in every `analyse`: the comp
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
 import analysis
-from analysis.verdicts import SIGN_LABELS
+from analysis.verdicts import SIGN_LABELS, STAFF_FLAG_CAVEAT
 from survey_app.services.analysis_service import FDR_Q, UNIT, StudyAnalysis, percent_text, posterior_summary
 from survey_app.services.errors import InvalidState
 
@@ -28,14 +30,20 @@ STAFF = "staff_id"
 CONTEXT_COLUMNS = ("organisation_id", "organisation", "organisation_flagged")
 
 
-def staff_verdicts(result: StudyAnalysis) -> pd.DataFrame:
+def staff_verdicts(
+    result: StudyAnalysis,
+    start: Callable[[Callable[[], pd.DataFrame]], Callable[[], pd.DataFrame]] | None = None,
+) -> pd.DataFrame:
     """One row per staff member named in the eligible frame: `compare_units`' verdict columns (same
     method as the organisations', `result.verdict_method`) and `CONTEXT_COLUMNS` in front; indexed by
     staff_id, flagged members first. `attrs["unnamed_records"]` counts the frame records that name no
     staff member (left out of this level, said where the table is shown). A one-sentence
-    `InvalidState` when no record names a staff member or nobody has been interviewed."""
+    `InvalidState` when no record names a staff member or nobody has been interviewed.
+
+    `start` runs the posterior model elsewhere (`analysis.compare_units`), as the demo's analysis child
+    does for the organisations."""
     frame = result.frame
-    named = frame[STAFF].notna() & (frame[STAFF].astype(str).str.strip() != "") if STAFF in frame else None
+    named = _names_staff(frame) if STAFF in frame else None
     if named is None or not named.any():
         raise InvalidState(
             f"Study {result.study_name}: no record of its frame names a staff member (column {STAFF}), so "
@@ -49,12 +57,12 @@ def staff_verdicts(result: StudyAnalysis) -> pd.DataFrame:
             zh=f"调查 {result.study_name} 尚无受访者，无法按工作人员判定。",
         )
     frame = frame[named]
-    staffed = respondents[STAFF].notna() & respondents[STAFF].isin(frame[STAFF])
+    # respondents and interviews are the eligible frame's records: those naming a staff member are in it
     design = analysis.Design(
-        respondents[staffed].reset_index(drop=True), strata="stratum", weights="nr_weight", fpc="N_h",
-        lonely_psu="adjust",
+        respondents[_names_staff(respondents)].reset_index(drop=True), strata="stratum", weights="nr_weight",
+        fpc="N_h", lonely_psu="adjust",
     )  # fmt: skip
-    interviewed = result.cases[result.cases["interview_id"].notna() & result.cases[STAFF].isin(frame[STAFF])]
+    interviewed = result.cases[result.cases["interview_id"].notna() & _names_staff(result.cases)]
     table = analysis.compare_units(
         frame,
         design,
@@ -64,6 +72,7 @@ def staff_verdicts(result: StudyAnalysis) -> pd.DataFrame:
         interviews=interviewed,
         seed=result.study_id,
         method=result.verdict_method,
+        start=start,
     )
     owners = frame.drop_duplicates(STAFF).set_index(STAFF)[[UNIT, "organisation"]]
     context = owners.reindex(table.index)
@@ -80,14 +89,25 @@ def staff_verdicts(result: StudyAnalysis) -> pd.DataFrame:
     return out
 
 
+def staff_of(result: StudyAnalysis) -> pd.DataFrame:
+    """`result.staff` where the analysis was given its staff level ahead (the demo's analysis child
+    computes it beside the rest), else `staff_verdicts(result)`."""
+    return result.staff if result.staff is not None else staff_verdicts(result)
+
+
+def _names_staff(table: pd.DataFrame) -> pd.Series:
+    """Which rows name a staff member (not missing, not blank)."""
+    return table[STAFF].notna() & (table[STAFF].astype(str).str.strip() != "")
+
+
 def flagged_staff(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["flagged"].fillna(False).astype(bool)]
 
 
-def staff_explanation(table: pd.DataFrame, staff_id: str, lang: str = "zh") -> list[str]:
+def staff_explanation(table: pd.DataFrame, staff_id: str, lang: str = "zh", caveat: bool = True) -> list[str]:
     """The verdict of one staff member in plain words: `analysis.explain_unit`'s sentences, then where
-    the member works (and that office's own verdict), and for a flag what it does not say about the
-    person. A KeyError when the table has no such staff member."""
+    the member works (and that office's own verdict), and for a flag (with `caveat`; the report says it
+    once for all) what it does not say about the person. A KeyError when the table has no such member."""
     if staff_id not in table.index:
         raise KeyError(f"staff member {staff_id!r} is not in this study's frame")
     row = table.loc[staff_id]
@@ -102,15 +122,8 @@ def staff_explanation(table: pd.DataFrame, staff_id: str, lang: str = "zh") -> l
         lines.append(
             f"所在机构 {office} 在机构层面未被标记。" if zh else f"The office, {office}, is not flagged."
         )
-    if bool(row.get("flagged", False)):
-        lines.append(
-            "工作人员层面的标记针对的是此人经办事项的评价记录：它不证明是此人本人改动或代为评价（评价终端、"
-            "窗口可能由他人操作），应先调取这些记录的原始评价信息（时间、设备）再作判断。"
-            if zh
-            else "A staff-level flag is about the ratings of the events this person served: it does not prove "
-            "that this person changed or gave them (a terminal or window may be worked by others); pull the "
-            "original rating records (time, device) before any judgement."
-        )
+    if caveat and bool(row.get("flagged", False)):
+        lines.append(STAFF_FLAG_CAVEAT[lang])
     return lines
 
 
@@ -142,8 +155,5 @@ def staff_summary_text(result: StudyAnalysis, table: pd.DataFrame, shown: int = 
         )
     if len(flagged) > shown:
         lines.append(f"  … and {len(flagged) - shown} more: the comparison page lists every staff member")
-    lines.append(
-        "A staff-level flag is about the ratings of the events a person served, not proof of what the person "
-        "did: pull the original rating records first."
-    )
+    lines.append(STAFF_FLAG_CAVEAT["en"])
     return "\n".join(lines)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 import fixtures
 import questionnaires
-from survey_app.services import analysis_service, demo, studies
+from survey_app.services import analysis_service, demo, staff_verdicts, studies
 from survey_app.storage.models import User
 from tests.fixtures.conftest import canonical
 
@@ -97,6 +97,7 @@ def test_the_study_analysed_apart_is_the_study_analysed_here(demo_db):
         here = analysis_service.analyse(session, studies.find_study(session, demo.STUDY_NAME))
     assert analysis_service.summary_text(apart) == analysis_service.summary_text(here)
     assert apart.units.equals(here.units)
+    assert apart.staff.equals(staff_verdicts.staff_verdicts(here))  # its posterior in a forked child
 
 
 def test_analysing_apart_reads_one_snapshot_and_leaves_the_write_lock_to_others(demo_db, monkeypatch):
@@ -109,6 +110,7 @@ def test_analysing_apart_reads_one_snapshot_and_leaves_the_write_lock_to_others(
         return before, session.scalar(select(func.count(User.id)))
 
     monkeypatch.setattr(analysis_service, "analyse", analyse_while_the_parent_writes)
+    monkeypatch.setattr(demo, "_with_staff_level", lambda result: result)  # it reads no database
     before, after = demo._analyse_apart(demo_db, demo.STUDY_NAME)
     assert before == after
     with demo_db.session() as session:

@@ -110,4 +110,27 @@ def test_huifang_analyse_level_staff_prints_the_counts_and_the_flagged_members(d
     assert result.exit_code == 0, result.output
     assert "with enough evidence to judge" in result.output
     assert "Staff members flagged as inflated (the organisations' method and q = 0.1):" in result.output
-    assert "not proof of what the person did" in result.output
+    assert "it does not prove that this person changed or gave them" in result.output
+
+
+def test_the_report_carries_the_flagged_staff_members_and_the_counts(demo_db, staff):
+    from survey_app.services import reports
+    from survey_app.services.studies import find_study
+
+    analysed, table = staff
+    with demo_db.reading() as session:
+        content = reports.build_content(session, find_study(session, "demo"), result=analysed)
+    flagged = staff_verdicts.flagged_staff(table)
+    assert content.staff is not None
+    assert (content.staff.named, content.staff.judged) == (
+        len(table),
+        int(table["status"].isin(["flagged", "no_evidence"]).sum()),
+    )
+    assert [unit.split(" ")[0] for unit in content.staff.flagged["unit"]] == list(flagged.index)
+
+
+def test_a_staff_level_computed_ahead_is_the_one_the_report_uses(staff):
+    analysed, table = staff
+    ahead = dataclasses.replace(analysed, staff=table.head(3))
+    assert staff_verdicts.staff_of(ahead) is ahead.staff
+    assert staff_verdicts.staff_of(analysed).equals(table)

@@ -1,0 +1,104 @@
+"""The report's staff level (`ReportContent.staff`): how many staff members were judged, the flagged
+ones in the organisations' table under a "staff member" header with their office's flag beside the
+name, and once what a flag on a person does not prove — in zh and en; none of it without staff ids.
+
+The content is the sample report judged by the posterior (`test_report_verdict_method`), with its first
+flagged unit's row standing for a flagged staff member."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from analysis.report import ReportContentError, StaffLevel, render_pdf
+from analysis.verdicts import STAFF_FLAG_CAVEAT
+from tests.analysis.test_report_pdf import all_text, flat, needs
+from tests.analysis.test_report_verdict_method import _posterior_content
+
+
+def _staff(content, flagged_rows: int = 1, office_flagged: bool = True) -> StaffLevel:
+    units = content.comparison.units
+    rows = units[units["flagged"].astype(bool)].head(flagged_rows).copy()
+    rows["unit"] = [f"ORG{i + 1:04d}-S0{i + 1} 某某司法所" for i in range(len(rows))]
+    rows["organisation_flagged"] = office_flagged
+    return StaffLevel(flagged=rows, named=140, called=57, judged=9, unnamed_records=12)
+
+
+@pytest.fixture(scope="module", params=["zh", "en"])
+def with_staff(request):
+    needs("pdftotext")
+    content = _posterior_content(request.param)
+    content = dataclasses.replace(content, staff=_staff(content))
+    return request.param, all_text(render_pdf(content))
+
+
+def test_the_report_counts_the_staff_members_named_called_back_and_judged(with_staff):
+    lang, text = with_staff
+    expected = (
+        "抽样框中共有140名工作人员，其中57名有回访、9名证据足以判定"
+        if lang == "zh"
+        else "Theframenames140staffmembers,57withacallbackand9withenoughevidencetobejudged"
+    )
+    assert expected in text
+
+
+def test_a_flagged_staff_member_is_printed_under_the_staff_header_with_the_office_flag(with_staff):
+    lang, text = with_staff
+    heading, member = (
+        ("按工作人员判定：被标记的工作人员", "工作人员")
+        if lang == "zh"
+        else ("Staffmembersflagged", "Staffmember")
+    )
+    assert heading in text
+    after = text[text.index(heading) :]
+    assert member in after
+    assert (
+        "ORG0001-S01某某司法所（所在机构也被标记）"
+        if lang == "zh"
+        else "ORG0001-S01某某司法所(officeflaggedtoo)"
+    ) in after
+
+
+def test_the_report_says_once_what_a_staff_flag_does_not_prove(with_staff):
+    lang, text = with_staff
+    assert text.count(flat(STAFF_FLAG_CAVEAT[lang])) == 1
+
+
+def test_records_without_a_staff_member_are_counted_in_the_report(with_staff):
+    lang, text = with_staff
+    assert ("12条评价记录未填写工作人员编号" if lang == "zh" else "12ratingrecordsnamenostaffmember") in text
+
+
+def test_without_flagged_staff_the_report_says_none_is_flagged():
+    needs("pdftotext")
+    content = _posterior_content("zh")
+    content = dataclasses.replace(content, staff=_staff(content, flagged_rows=0))
+    text = all_text(render_pdf(content))
+    assert "没有工作人员被标记。" in text and flat(STAFF_FLAG_CAVEAT["zh"]) not in text
+
+
+def test_a_report_without_a_staff_level_prints_no_staff_section():
+    needs("pdftotext")
+    text = all_text(render_pdf(_posterior_content("zh")))
+    assert "被标记的工作人员" not in text
+
+
+def test_a_staff_table_without_the_office_flag_is_refused_naming_the_field():
+    content = _posterior_content("zh")
+    staff = _staff(content)
+    broken = dataclasses.replace(staff, flagged=staff.flagged.drop(columns=["organisation_flagged"]))
+    with pytest.raises(
+        ReportContentError, match=r"field staff\.flagged: lacks column\(s\) organisation_flagged"
+    ):
+        dataclasses.replace(content, staff=broken)
+
+
+def test_the_staff_level_is_part_of_the_content_fingerprint():
+    from analysis.report import content_digest
+
+    content = _posterior_content("zh")
+    one, other = _staff(content), _staff(content, office_flagged=False)
+    assert content_digest(dataclasses.replace(content, staff=one)) != content_digest(
+        dataclasses.replace(content, staff=other)
+    )
