@@ -217,6 +217,29 @@ _T: dict[str, tuple[str, str]] = {
         "Pull the original rating records (time, device, staff member) of the {flagged} flagged {unit} "
         "and audit them, starting with: {names}.",
     ),
+    "staff_none": (
+        "按工作人员判定：{judged} 名证据足以判定的工作人员中，无人被标记（共 {named} 名，其余回访太少）。",
+        "Judged one by one, none of the {judged} staff members with enough evidence is flagged ({named} in "
+        "all; the others have too few callbacks).",
+    ),
+    "staff_flagged_offices": (
+        "按工作人员判定：{judged} 名证据足以判定的工作人员中，{flagged} 名被标记，所在机构均已被标记，"
+        "标记指出了机构内的具体人员：{names}（共 {named} 名，其余回访太少）。",
+        "Judged one by one, {flagged} of the {judged} staff members with enough evidence {are} flagged, all in "
+        "offices flagged too, which names the people within them: {names} ({named} in all; the others have too "
+        "few callbacks).",
+    ),
+    "staff_flagged": (
+        "按工作人员判定：{judged} 名证据足以判定的工作人员中，{flagged} 名被标记，其中 {alone} 名所在机构未被标记："
+        "{names}（共 {named} 名，其余回访太少）。",
+        "Judged one by one, {flagged} of the {judged} staff members with enough evidence {are} flagged, "
+        "{alone} of them in an office not flagged: {names} ({named} in all; the others have too few callbacks).",
+    ),
+    "step_staff": (
+        "被标记的工作人员中有 {alone} 名所在机构未被标记（{names}）：核查应针对其本人经办事项的评价记录，而非整个机构。",
+        "{alone} flagged staff {members} {work} in an office not flagged ({names}): audit the ratings of the "
+        "events {they} served, not the whole office.",
+    ),
     "step_proxy": (
         "针对 {other} 例“他人代评”和 {asked} 例“工作人员要求给出评价”，重申评价须由服务对象本人自愿作出。",
         "Following {other} {other_cases} rated by someone else and {asked} {asked_cases} where staff asked for "
@@ -484,6 +507,7 @@ def executive_summary(content: ReportContent) -> Findings:
                 **words.counted(len(flagged)),
             )
         )
+    found += _staff_found(content, words)
     if content.areas is not None:
         districts = content.areas.rows("district")
         above = districts[districts["system_rate"] > districts["ci_high"]].assign(
@@ -572,6 +596,7 @@ def executive_summary(content: ReportContent) -> Findings:
                 asked_cases=plural(asked, "case"),
             )
         )
+    steps += _staff_steps(content, words)
     total, reasons = words.reasons("city", "")
     if total:
         steps.append(words.t("step_reasons", reasons=reasons))
@@ -585,6 +610,62 @@ def executive_summary(content: ReportContent) -> Findings:
     if content.areas is not None and len(content.areas.rows("district")):
         steps.append(words.t("step_districts"))
     return Findings(tuple(headline), tuple(found), tuple(certainty), tuple(not_proved), tuple(steps))
+
+
+def _staff_alone(content: ReportContent) -> pd.DataFrame:
+    """The flagged staff members whose office is not flagged, by id."""
+    assert content.staff is not None
+    flagged = content.staff.flagged
+    return flagged[~flagged["organisation_flagged"].astype(bool)].sort_values("unit", kind="stable")
+
+
+def _member_ids(members: pd.DataFrame, lang: str) -> str:
+    """The first `NAMED` members' ids ("ORG0044-S01"), the rest counted by "…"."""
+    ids = [str(unit).split(" ")[0] for unit in members["unit"].head(NAMED)]
+    return _join(ids, lang) + ("…" if len(members) > NAMED else "")
+
+
+def _staff_found(content: ReportContent, words: _Words) -> list[str]:
+    """The staff level in one sentence (none without it): how many members were judged and flagged,
+    and the flagged ones in offices not flagged, named — those the organisation level cannot point at."""
+    staff = content.staff
+    if staff is None:
+        return []
+    counts = {"judged": format_count(staff.judged), "named": format_count(staff.named)}
+    if staff.flagged.empty:
+        return [words.t("staff_none", **counts)]
+    alone = _staff_alone(content)
+    listed = alone if len(alone) else staff.flagged.sort_values("unit", kind="stable")
+    return [
+        words.t(
+            "staff_flagged" if len(alone) else "staff_flagged_offices",
+            flagged=format_count(len(staff.flagged)),
+            alone=format_count(len(alone)),
+            names=_member_ids(listed, words.lang),
+            are=plural(len(staff.flagged), "is", "are"),
+            **counts,
+        )
+    ]
+
+
+def _staff_steps(content: ReportContent, words: _Words) -> list[str]:
+    """A step for the flagged staff members in offices not flagged: audit the person's events."""
+    if content.staff is None:
+        return []
+    alone = _staff_alone(content)
+    if alone.empty:
+        return []
+    count = len(alone)
+    return [
+        words.t(
+            "step_staff",
+            alone=format_count(count),
+            names=_member_ids(alone, words.lang),
+            members=plural(count, "member", "members"),
+            work=plural(count, "works", "work"),
+            they=plural(count, "this person", "they"),
+        )
+    ]
 
 
 def area_findings(content: ReportContent, level: str, area: str) -> dict[str, tuple[str, ...]]:

@@ -102,3 +102,42 @@ def test_the_staff_level_is_part_of_the_content_fingerprint():
     assert content_digest(dataclasses.replace(content, staff=one)) != content_digest(
         dataclasses.replace(content, staff=other)
     )
+
+
+def _summary(lang: str, **staff_options):
+    from analysis.report.findings import executive_summary
+
+    content = _posterior_content(lang)
+    without = staff_options.get("flagged_rows", 1) is None
+    return executive_summary(
+        dataclasses.replace(content, staff=None if without else _staff(content, **staff_options))
+    )
+
+
+def test_the_summary_names_a_flagged_member_whose_office_is_not_flagged_and_says_to_audit_the_person():
+    found = _summary("zh", office_flagged=False)
+    assert any(
+        "9 名证据足以判定的工作人员中，1 名被标记，其中 1 名所在机构未被标记：ORG0001-S01" in s
+        for s in found.comparison
+    )
+    assert any("核查应针对其本人经办事项的评价记录" in s and "ORG0001-S01" in s for s in found.next_steps)
+
+
+def test_the_summary_counts_flagged_members_of_flagged_offices_without_an_extra_step():
+    found = _summary("en", office_flagged=True)
+    assert any(
+        "1 of the 9 staff members with enough evidence is flagged, all in offices flagged too, which names the people within them: ORG0001-S01"
+        in s
+        for s in found.comparison
+    )
+    assert not any("not the whole office" in s for s in found.next_steps)
+
+
+def test_the_summary_says_when_no_staff_member_is_flagged():
+    found = _summary("zh", flagged_rows=0)
+    assert any("9 名证据足以判定的工作人员中，无人被标记" in s for s in found.comparison)
+
+
+def test_a_summary_without_a_staff_level_says_nothing_of_staff_members():
+    found = _summary("zh", flagged_rows=None)
+    assert not any("工作人员中" in s for s in (*found.comparison, *found.next_steps))
