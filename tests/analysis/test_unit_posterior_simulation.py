@@ -35,6 +35,7 @@ def _posterior(name: str, seed: int, census_level: bool = False):
         "honest_signs_by_domain",
         "honest_asked_by_domain",
         "honest_signs_differ_near_100",
+        "honest_staff",
     ],
 )
 def test_honest_units_are_falsely_flagged_in_at_most_one_study_in_six(scenario):
