@@ -440,7 +440,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "organisations' method. The sample is drawn per office, so most staff members have too few "
         "respondents and have insufficient evidence: neither flagged nor cleared.",
     },
-    "comparison.staff_run": {"zh": "按工作人员判定", "en": "Judge staff members"},
+    "comparison.staff_run": {"zh": "显示工作人员判定", "en": "Show the staff members' verdicts"},
     "comparison.staff_counts": {
         "zh": "框中工作人员 {named} 名，有回访 {called} 名，证据足以判定 {judged} 名，标记 {flagged} 名。",
         "en": "{named} staff members in the frame, {called} with a callback, {judged} with enough evidence "

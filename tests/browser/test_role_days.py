@@ -138,6 +138,13 @@ def test_reviewer_filters_by_district_and_drills_into_a_unit(demo_site, browser,
     assert district.endswith("区")
     choose_nth(page, "单位", 1)  # the first unit: flagged units come first
     page.get_by_text("该单位入样个案的系统评价与回访答案").wait_for()
+    page.get_by_text("显示工作人员判定").click()  # the staff level, computed when asked for
+    settle(page)
+    no_exception(page)
+    page.get_by_text("名，证据足以判定").wait_for()
+    member = choose_nth(page, "工作人员", 1)  # flagged members come first
+    assert "-S" in member
+    page.get_by_text("在机构层面").first.wait_for()  # the member's office and its verdict, in words
 
 
 def test_auditor_downloads_the_report_and_verifies_the_study(demo_site, browser, tmp_path):
