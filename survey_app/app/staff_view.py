@@ -13,7 +13,7 @@ import streamlit as st
 from sampling.cells import csv_bytes
 from survey_app.app import state, tables
 from survey_app.app.state import tr
-from survey_app.app.verdict_view import posterior_table
+from survey_app.app.verdict_view import posterior_labels, posterior_table
 from survey_app.services import staff_verdicts
 
 #: The columns of the staff table under the empirical null (its p-values; the posterior has its own table).
@@ -39,6 +39,7 @@ def verdict_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:
         return posterior_table(table, lang, carry=("organisation_flagged",))
     surveyed = table[table["status"].astype(str) != "not_surveyed"]
     shown = surveyed[[c for c in NULL_COLUMNS if c in surveyed.columns]].copy()
+    shown["status"] = [tr(f"verdict.status_{status}") for status in shown["status"].astype(str)]
     shown.insert(0, "unit", shown.index)
     return shown.reset_index(drop=True)
 
@@ -55,19 +56,12 @@ def show(table: pd.DataFrame, study_name: str) -> None:
         key="staff_verdicts",
         file_name=f"huifang-{study_name}-staff-verdicts.csv",
         percent=["prob_inflated", "system_rate", "third_party"],
-        words=["organisation_flagged", "status"],
+        words=["organisation_flagged"],
         labels={
+            **posterior_labels(),
             "unit": tr("comparison.staff_member"),
             "organisation_flagged": tr("comparison.staff_office_flagged"),
             "name": tr("comparison.unit"),
-            "status": tr("verdict.status"),
-            "prob_inflated": tr("verdict.prob_inflated"),
-            "inflation": tr("verdict.inflation"),
-            "interval": tr("verdict.interval"),
-            "mechanism": tr("verdict.mechanism"),
-            "evidence": tr("verdict.evidence"),
-            "mdi": tr("verdict.mdi"),
-            "explanation": tr("verdict.explanation"),
             "system_rate": tr("comparison.system"),
             "third_party": tr("comparison.third_party"),
             "respondents": tr("comparison.respondents"),

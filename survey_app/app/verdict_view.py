@@ -115,6 +115,21 @@ def posterior_table(units: pd.DataFrame, lang: str, carry: tuple[str, ...] = ())
     )
 
 
+def posterior_labels() -> dict[str, str]:
+    """The headers of `posterior_table`'s columns in the tab's language."""
+    return {
+        "unit": tr("comparison.unit"),
+        "status": tr("verdict.status"),
+        "prob_inflated": tr("verdict.prob_inflated"),
+        "inflation": tr("verdict.inflation"),
+        "interval": tr("verdict.interval"),
+        "mechanism": tr("verdict.mechanism"),
+        "evidence": tr("verdict.evidence"),
+        "mdi": tr("verdict.mdi"),
+        "explanation": tr("verdict.explanation"),
+    }
+
+
 def combination_table(units: pd.DataFrame) -> pd.DataFrame:
     """The units phase 2 expanded with their two-phase test p-values (empty without a phase 2)."""
     if "combination_p_value" not in units.columns:
@@ -153,17 +168,7 @@ def show(result: analysis_service.StudyAnalysis, study_name: str) -> None:
             key="posterior_verdicts",
             file_name=f"huifang-{study_name}-verdicts.csv",
             percent=["prob_inflated"],
-            labels={
-                "unit": tr("comparison.unit"),
-                "status": tr("verdict.status"),
-                "prob_inflated": tr("verdict.prob_inflated"),
-                "inflation": tr("verdict.inflation"),
-                "interval": tr("verdict.interval"),
-                "mechanism": tr("verdict.mechanism"),
-                "evidence": tr("verdict.evidence"),
-                "mdi": tr("verdict.mdi"),
-                "explanation": tr("verdict.explanation"),
-            },
+            labels=posterior_labels(),
         )
         st.caption(tr("verdict.rule", q=analysis_service.FDR_Q))
     combination = combination_table(units)

@@ -52,3 +52,14 @@ def test_the_staff_level_speaks_english_when_the_tab_does(study, app_db):
     app = _staff_level(app_db, "en")
     assert "staff members in the frame" in page_text(app)
     assert any("Staff member" in t.value.columns for t in app.dataframe)
+
+
+def test_under_the_empirical_null_the_staff_table_is_in_chinese_too(study, app_db):
+    complete_interviews(app_db, 6)
+    app = log_in("reviewer")
+    app.radio(key="verdict_method").set_value("empirical_null").run()
+    app.toggle(key="staff_level").set_value(True).run()
+    assert not app.exception
+    table = next(t.value for t in app.dataframe if "工作人员" in t.value.columns)
+    assert table["判定"].isin(["疑似虚高", "未发现足够证据", "证据不足"]).all()
+    assert _english(_visible_text(app), {STUDY_NAME, *STUDY_NAME.split("-"), "reviewer"}) == set()
