@@ -21,17 +21,6 @@ NULL_COLUMNS = ("name", "organisation_flagged", "status", "system_rate", "third_
                 "evidence_p_adjusted")  # fmt: skip
 
 
-def counts(table: pd.DataFrame) -> dict[str, int]:
-    """Staff members named, with a callback, judged (enough evidence) and flagged."""
-    status = table["status"].astype(str)
-    return {
-        "named": len(table),
-        "called": int((status != "not_surveyed").sum()),
-        "judged": int(status.isin(["flagged", "no_evidence"]).sum()),
-        "flagged": int((status == "flagged").sum()),
-    }
-
-
 def verdict_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The staff members with a callback, flagged first: the posterior's per-unit table (with whether
     the office is flagged too) or, under the empirical null, its figures and adjusted p-value."""
@@ -47,7 +36,7 @@ def verdict_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:
 def show(table: pd.DataFrame, study_name: str) -> None:
     """The counts, the table (with its CSV) and a member's verdict in words."""
     lang = state.lang()
-    st.caption(tr("comparison.staff_counts", **counts(table)))
+    st.caption(tr("comparison.staff_counts", **staff_verdicts.counts(table)))
     unnamed = int(table.attrs.get("unnamed_records", 0))
     if unnamed:
         st.caption(tr("comparison.staff_unnamed", count=f"{unnamed:,}"))

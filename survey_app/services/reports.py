@@ -375,7 +375,7 @@ def _staff_level(result: analysis_service.StudyAnalysis, lang: str = "zh") -> rp
         table = staff_verdicts.staff_of(result)
     except InvalidState:  # no staff ids in the frame: the report has no staff level, and says nothing of one
         return None
-    status = table["status"].astype(str)
+    count = staff_verdicts.counts(table)
     flagged = staff_verdicts.flagged_staff(table)
     context = [*staff_verdicts.CONTEXT_COLUMNS, "name"]
     units = adapters.units_of(
@@ -390,9 +390,9 @@ def _staff_level(result: analysis_service.StudyAnalysis, lang: str = "zh") -> rp
     units["organisation_flagged"] = flagged["organisation_flagged"].astype(bool).to_numpy()
     return rpt.StaffLevel(
         flagged=units,
-        named=len(table),
-        called=int((status != "not_surveyed").sum()),
-        judged=int(status.isin(["flagged", "no_evidence"]).sum()),
+        named=count["named"],
+        called=count["called"],
+        judged=count["judged"],
         unnamed_records=int(table.attrs.get("unnamed_records", 0)),
     )
 

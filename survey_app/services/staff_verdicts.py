@@ -8,8 +8,10 @@ office, not per person, so most staff members have too few respondents and stay 
 evidence" — never flagged, never cleared; what the staff level can find is measured in ARCHITECTURE.md
 ("Staff members").
 
-Computed on demand (a few seconds on the demo), not in every `analyse`: the comparison page and
-`huifang analyse --level staff` ask for it; the organisation-level report does not depend on it.
+Not part of every `analyse` (4–5 s of CPU on the full demo): the comparison page computes it when the
+reviewer opens it, `huifang analyse --level staff` and every report (`reports._staff_level`) when they
+need it, and the demo's analysis child ahead (`StudyAnalysis.staff`, `staff_of`). A staff member whose
+events the frame puts in several offices is shown with the first office it names.
 """
 
 from __future__ import annotations
@@ -100,6 +102,17 @@ def _names_staff(table: pd.DataFrame) -> pd.Series:
     return table[STAFF].notna() & (table[STAFF].astype(str).str.strip() != "")
 
 
+def counts(table: pd.DataFrame) -> dict[str, int]:
+    """Staff members named in the frame, with a callback, judged (enough evidence) and flagged."""
+    status = table["status"].astype(str)
+    return {
+        "named": len(table),
+        "called": int((status != "not_surveyed").sum()),
+        "judged": int(status.isin(["flagged", "no_evidence"]).sum()),
+        "flagged": int((status == "flagged").sum()),
+    }
+
+
 def flagged_staff(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["flagged"].fillna(False).astype(bool)]
 
@@ -129,12 +142,11 @@ def staff_explanation(table: pd.DataFrame, staff_id: str, lang: str = "zh", cave
 
 def staff_summary_text(result: StudyAnalysis, table: pd.DataFrame, shown: int = 15) -> str:
     """`huifang analyse --level staff`: how many staff members were judged, and every flagged one."""
-    status = table["status"].astype(str)
-    judged = int(status.isin(["flagged", "no_evidence"]).sum())
+    count = counts(table)
     lines = [
-        f"Staff members (study {result.study_name}): {len(table)} named in the eligible frame, "
-        f"{int((status != 'not_surveyed').sum())} with a callback, {judged} with enough evidence to judge, "
-        f"{int((status == 'insufficient_evidence').sum())} with insufficient evidence (never flagged, never cleared)"
+        f"Staff members (study {result.study_name}): {count['named']} named in the eligible frame, "
+        f"{count['called']} with a callback, {count['judged']} with enough evidence to judge, "
+        f"{count['called'] - count['judged']} with insufficient evidence (never flagged, never cleared)"
     ]
     unnamed = int(table.attrs.get("unnamed_records", 0))
     if unnamed:
