@@ -88,6 +88,9 @@ def simulate(scenario: Scenario, seed: int) -> SimulatedStudy:
     high_rate = scenario.extra.get("high_rate", 0.97)
     p_true = np.where(high, extra_rng.beta(high_rate * 100, (1 - high_rate) * 100, k), p_true)
     unit_mode = extra_rng.normal(0.0, scenario.extra.get("unit_mode_sd", 0.0), k)
+    if "office_size" in scenario.extra:  # staff of one office (consecutive units) share its honest gap
+        office = int(scenario.extra["office_size"])
+        unit_mode = np.repeat(unit_mode[: -(-k // office)], office)[:k]
     # inflating units are no better than others and leave room for the inflation planted
     p_true = np.where(bad, np.minimum(p_true, 0.97 - scenario.inflation), p_true)
     unit_of = np.repeat(np.arange(k), size)
@@ -396,9 +399,18 @@ SCENARIOS: dict[str, Scenario] = {
             "inflate_+20_near_100", domain_rates=NEAR_100, inflated_share=0.15, inflation=0.20,
             mode_effect=(-0.03,) * 4,
         ),
+        # staff of offices of six whose honest gaps differ by office (sd 4 points, as `honest_unit_gaps`)
+        Scenario(
+            "honest_staff_office_gaps", units=600, events=(10, 60), sample_per_unit=12, mode_effect=(-0.03,) * 4,
+            extra={"unit_mode_sd": 0.04, "office_size": 6},
+        ),
         Scenario(
             "inflate_+20_staff", units=600, events=(10, 60), sample_per_unit=12, inflated_share=0.05,
             inflation=0.20, mode_effect=(-0.03,) * 4,
+        ),
+        Scenario(
+            "proxy_30%_staff", units=600, events=(10, 60), sample_per_unit=12, inflated_share=0.05,
+            proxy_share=0.30, mode_effect=(-0.03,) * 4,
         ),
         Scenario(
             "inflate_+20_silent", inflated_share=0.15, inflation=0.20, mode_effect=(-0.03,) * 4,
