@@ -141,3 +141,15 @@ def test_the_summary_says_when_no_staff_member_is_flagged():
 def test_a_summary_without_a_staff_level_says_nothing_of_staff_members():
     found = _summary("zh", flagged_rows=None)
     assert not any("工作人员中" in s for s in (*found.comparison, *found.next_steps))
+
+
+def test_under_the_empirical_null_the_flagged_members_are_printed_in_its_unit_table():
+    needs("pdftotext")
+    from analysis.report import sample_content
+
+    content = sample_content(n_units=24, n_interviews=1500, lang="en", kind="comparison")
+    content = dataclasses.replace(content, staff=_staff(content))
+    text = all_text(render_pdf(content))
+    after = text[text.index("Staffmembersflagged") :]
+    assert "ORG0001-S01某某司法所(officeflaggedtoo)" in after and "Staffmember" in after
+    assert flat(STAFF_FLAG_CAVEAT["en"]) in after
