@@ -20,7 +20,7 @@ from sampling.allocation import allocate
 from sampling.errors import DesignError
 from sampling.exclusions import Exclusions
 from sampling.frame import Frame
-from sampling.power import audit_allocation, mdi_table
+from sampling.power import audit_allocation, mdi_table, members_judged
 from sampling.selection import (
     ALGORITHM,
     Sample,
@@ -351,3 +351,29 @@ __all__ = [
     "verify_draw",
     "with_power",
 ]
+
+
+def staff_coverage(
+    frame: Frame | pd.DataFrame,
+    design: SampleDesign,
+    table: pd.DataFrame,
+    exclude: Exclusions | None = None,
+    member: str = "staff_id",
+    min_respondents: int = 5,
+) -> pd.DataFrame | None:
+    """How many staff members a plan (``table``: N_h and n_h per stratum) lets the staff level judge:
+    ``members_judged`` over the design's sampling units (each unit's record names its member; a
+    person's is the event the draw asks about), each with its stratum's n_h / N_h. None when the frame
+    names no member."""
+    data, _ = _data_and_fingerprint(frame)
+    if member not in data.columns or data[member].isna().all():
+        return None
+    units = prepare_units(data, design.strata, design.seed, design.unit, exclude)
+    share = pd.Series(
+        table["n_h"].to_numpy(float) / np.maximum(table["N_h"].to_numpy(float), 1.0),
+        index=[stratum_label(k) for k in table.index],
+    )
+    probability = share.reindex(units.keys).fillna(0.0).to_numpy()[units.stratum]
+    return members_judged(
+        data[member].iloc[units.rows], probability, design.response_rate, min_respondents=min_respondents
+    )

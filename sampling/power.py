@@ -247,3 +247,56 @@ __all__ = [
     "minimum_detectable_inflation",
     "unit_alpha",
 ]
+
+
+def members_judged(
+    member: pd.Series, probability: np.ndarray, response_rate: float, min_respondents: int = 5
+) -> pd.DataFrame:
+    """Per member (e.g. staff member) of the sampling units: units, expected respondents and the
+    probability of reaching ``min_respondents`` — the fewest a unit verdict judges — so that a plan
+    says how many members its staff level will be able to judge (``attrs["expected_judged"]``).
+
+    ``member`` names each sampling unit's member (missing or blank: none), ``probability`` its inclusion
+    probability under the plan. A member's respondents are taken as independent Bernoulli draws
+    (π_u × response rate each) and their tail computed exactly (Poisson-binomial, all members at once);
+    drawing without replacement within a stratum makes the count a little less spread than that.
+    """
+    if not 0 < response_rate <= 1:
+        raise DesignError(f"the response rate must be in (0, 1] (got {response_rate})")
+    names = pd.Series(member).reset_index(drop=True)
+    named = (names.notna() & (names.astype(str).str.strip() != "")).to_numpy()
+    chance = np.clip(np.asarray(probability, float)[named] * response_rate, 0.0, 1.0)
+    codes, labels = pd.factorize(names[named].astype(str), sort=True)
+    units = np.bincount(codes, minlength=len(labels))
+    table = pd.DataFrame(
+        {
+            "units": units.astype("int64"),
+            "expected_respondents": np.bincount(codes, weights=chance, minlength=len(labels)),
+            "p_judged": _at_least(codes, chance, len(labels), min_respondents),
+        },
+        index=pd.Index(labels, name="member"),
+    )
+    table.attrs.update(
+        {"expected_judged": float(table["p_judged"].sum()), "min_respondents": min_respondents}
+    )
+    return table
+
+
+def _at_least(codes: np.ndarray, chance: np.ndarray, groups: int, k: int) -> np.ndarray:
+    """P(at least k successes) per group of independent Bernoulli draws (`chance`, grouped by `codes`):
+    the count's law up to k (k absorbing), one draw of every group per step."""
+    order = np.argsort(codes, kind="stable")
+    codes, chance = codes[order], chance[order]
+    start = np.searchsorted(codes, np.arange(groups))
+    step = np.arange(len(codes)) - start[codes]  # each draw's place within its group
+    law = np.zeros((groups, k + 1))
+    law[:, 0] = 1.0
+    for j in range(int(step.max()) + 1 if len(step) else 0):
+        mine = step == j
+        rows, p = codes[mine], chance[mine][:, None]
+        before = law[rows]
+        moved = before * (1 - p)
+        moved[:, 1:] += before[:, :-1] * p
+        moved[:, k] += before[:, k] * p[:, 0]  # reached k stays reached
+        law[rows] = moved
+    return law[:, k]

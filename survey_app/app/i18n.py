@@ -432,6 +432,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Release only in these strata (none chosen: all strata)",
     },
     "comparison.drill": {"zh": "单位明细（已脱敏）", "en": "Unit detail (masked)"},
+    "sample.staff_judged": {
+        "zh": "工作人员层面：按此方案和预计应答率，框中 {named} 名工作人员中预计约 {judged} 名能有 {least} 位以上受访者，"
+        "可被逐人判定；其余将是“证据不足”（样本按分层抽取，不按人）。",
+        "en": "Staff level: under this plan and its expected response rate, about {judged} of the frame's {named} "
+        "staff members are expected to reach {least} respondents and can be judged one by one; the others will "
+        "have insufficient evidence (the sample is drawn by stratum, not by person).",
+    },
     "comparison.staff": {"zh": "按工作人员判定", "en": "Staff members"},
     "comparison.staff_help": {
         "zh": "每名工作人员按其经办事项的评价记录与回访，用与机构相同的方法判定。样本按机构抽取，"

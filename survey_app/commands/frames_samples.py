@@ -254,7 +254,9 @@ def sample_plan(ctx: _Context, study: str, recent_days: int | None, **options) -
         if recent_days is not None:  # for this plan only: rolled back below, the study keeps its rule
             target.settings = {**(target.settings or {}), recent_contacts.SETTING: recent_days}
         data = frames.frame_records(session, frames.latest_frame(session, target), personal=True)
-        table = samples.plan(data, target, _params(**options))
+        params = _params(**options)
+        table = samples.plan(data, target, params)
+        coverage = samples.staff_coverage(data, target, params, table)
         left_out = len(recent_contacts.exclusion_args(target).get("recent_records", []))
         session.rollback()
         click.echo(table.to_string())
@@ -268,6 +270,12 @@ def sample_plan(ctx: _Context, study: str, recent_days: int | None, **options) -
             f"at α = {table.attrs['alpha']:.3g} (q = 0.10 / the units audited), power "
             f"{table.attrs['power']:.0%}, on ⌊n_h × response rate⌋ completes"
         )
+        if coverage is not None:
+            click.echo(
+                f"staff level: about {coverage.attrs['expected_judged']:,.0f} of the frame's {len(coverage):,} staff "
+                f"members are expected to reach {coverage.attrs['min_respondents']} respondents and can be judged one "
+                "by one; the others will have insufficient evidence"
+            )
         if "status" in table.columns:
             for status in ("over budget", "unreachable"):
                 names = [str(k) for k in table.index[table["status"] == status]]

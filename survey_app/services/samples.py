@@ -93,6 +93,17 @@ def plan(frame: pd.DataFrame, study: Study, params: dict[str, Any]) -> pd.DataFr
     return sampling.with_power(frame, design, table, exclusions_of(study))
 
 
+def staff_coverage(
+    frame: pd.DataFrame, study: Study, params: dict[str, Any], table: pd.DataFrame
+) -> pd.DataFrame | None:
+    """How many staff members `plan`'s `table` lets the staff level judge (`sampling.design.staff_coverage`:
+    per member the expected respondents and the chance of reaching the verdict's five); None when the
+    frame names no staff member."""
+    design = design_of(study, {"seed": 0, **params})
+    frame = with_risk(frame, risk_rule_of(study, params))
+    return sampling.design.staff_coverage(frame, design, table, exclusions_of(study))
+
+
 def _audited(
     design: sampling.SampleDesign, frame: pd.DataFrame, rule: RiskRule | None, study: Study
 ) -> sampling.SampleDesign:

@@ -273,3 +273,15 @@ def test_researcher_plans_optimal_allocation_and_then_edits_its_costs(study, app
     assert not app.exception and not app.error, [e.value for e in app.error]
     assert app.dataframe[0].value["释放样本 n_h"].sum() == 6
     assert app.get("arrow_data_editor") or app.button(key="apply_costs")  # the costs can be edited now
+
+
+def test_the_sample_plan_says_how_many_staff_members_the_staff_level_can_judge(study, app_db):
+    second_id = _second_study(app_db, study.frame_path)
+    app = log_in("researcher")
+    app.selectbox(key="study_select").select(second_id).run()
+    app.switch_page("pages/sample.py").run()
+    app.number_input(key="design_n").set_value(12)
+    app.button(key="FormSubmitter:design-生成方案").click().run()
+    assert not app.exception
+    # the test frame's 24 records name 12 staff members: 12 cases cannot give any of them 5 respondents
+    assert any("框中 12 名工作人员中预计约 0 名能有 5 位以上受访者" in c.value for c in app.caption)

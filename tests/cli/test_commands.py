@@ -217,3 +217,9 @@ def test_sample_plan_with_risk_targeting_gives_suspicious_units_their_own_strata
         "organisation_id",
     )
     assert result.exit_code == 0 and "risk:ORG" in result.output
+
+
+def test_sample_plan_says_how_many_staff_members_the_staff_level_can_judge(demo_copy):
+    result = run("--db", demo_copy, "sample", "plan", "demo", "--strata", "district", "--n", "800")
+    assert result.exit_code == 0, result.output
+    assert "staff level: about " in result.output and "can be judged one by one" in result.output

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from scipy.stats import norm
 
 from sampling.errors import DesignError
@@ -15,6 +16,7 @@ from sampling.power import (
     completes_for_inflation,
     critical_count,
     mdi_table,
+    members_judged,
     minimum_detectable_inflation,
     unit_alpha,
 )
@@ -134,3 +136,45 @@ def test_every_stratum_keeps_its_minimum_for_the_headline():
 def test_a_budget_below_the_minimums_is_refused_in_one_sentence():
     with pytest.raises(DesignError, match="cannot give every one of the 4 strata its minimum of 2"):
         audit_allocation(SIZES, RATES, 7, 0.10)
+
+
+def _poisson_binomial_tail(probabilities, k: int) -> float:
+    """P(at least k successes) of independent Bernoulli draws, by exact convolution."""
+    law = np.array([1.0])
+    for p in probabilities:
+        law = np.convolve(law, [1 - p, p])
+    return float(law[k:].sum())
+
+
+def test_a_member_certain_to_reach_five_respondents_is_judged_and_one_with_four_units_never():
+    members = pd.Series(["A"] * 6 + ["B"] * 4)
+    table = members_judged(members, np.ones(10), response_rate=1.0)
+    assert table.loc["A", "p_judged"] == 1.0 and table.loc["B", "p_judged"] == 0.0
+    assert table.attrs["expected_judged"] == 1.0
+
+
+def test_equal_chances_give_the_binomial_tail_exactly():
+    table = members_judged(pd.Series(["A"] * 10), np.full(10, 0.5), response_rate=0.8)
+    assert table.loc["A", "expected_respondents"] == pytest.approx(4.0)
+    assert table.loc["A", "p_judged"] == pytest.approx(stats.binom.sf(4, 10, 0.4), abs=1e-15)
+
+
+def test_with_unequal_chances_the_tail_is_the_exact_poisson_binomial():
+    probabilities = np.array([0.9, 0.9, 0.9, 0.6, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05])
+    members = pd.Series(["A"] * 10 + ["B"] * 3 + ["C"] * 6)
+    chances = np.concatenate([probabilities, [0.9, 0.9, 0.9], np.full(6, 0.7)])
+    table = members_judged(members, chances, response_rate=1.0)
+    assert table.loc["A", "p_judged"] == pytest.approx(_poisson_binomial_tail(probabilities, 5), abs=1e-14)
+    assert table.loc["B", "p_judged"] == 0.0
+    assert table.loc["C", "p_judged"] == pytest.approx(_poisson_binomial_tail(np.full(6, 0.7), 5), abs=1e-14)
+
+
+def test_records_that_name_no_member_are_left_out():
+    members = pd.Series(["A", None, " ", "A"])
+    table = members_judged(members, np.full(4, 0.5), response_rate=1.0)
+    assert list(table.index) == ["A"] and table.loc["A", "units"] == 2
+
+
+def test_an_impossible_response_rate_is_refused():
+    with pytest.raises(DesignError, match=r"response rate must be in \(0, 1\]"):
+        members_judged(pd.Series(["A"]), np.ones(1), response_rate=0.0)

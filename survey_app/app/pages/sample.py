@@ -203,7 +203,12 @@ if planned and strata:
             st.error(str(exc))
         else:
             labels = [" | ".join(map(str, k if isinstance(k, tuple) else (k,))) for k in table.index]
-            st.session_state[PLAN_KEY] = (params, table.reset_index(drop=True).assign(stratum=labels))
+            coverage = samples.staff_coverage(data, state.study(session), params, table)
+            st.session_state[PLAN_KEY] = (
+                params,
+                table.reset_index(drop=True).assign(stratum=labels),
+                coverage,
+            )
 
 plan = st.session_state.get(PLAN_KEY)
 if plan is not None and plan[0] == params:
@@ -222,6 +227,16 @@ if plan is not None and plan[0] == params:
     st.caption(tr("sample.plan_help"))
     if "mdi" in table.columns:
         st.caption(tr("sample.mdi_help"))
+    coverage = plan[2]
+    if coverage is not None:  # what the staff level will be able to judge (`services.staff_verdicts`)
+        st.caption(
+            tr(
+                "sample.staff_judged",
+                judged=f"{coverage.attrs['expected_judged']:,.0f}",
+                named=f"{len(coverage):,}",
+                least=coverage.attrs["min_respondents"],
+            )
+        )
     if "expected_completes" in table.columns:
         few = table[table["expected_completes"] < FEW_COMPLETES]
         if len(few):
