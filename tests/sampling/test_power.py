@@ -178,3 +178,41 @@ def test_records_that_name_no_member_are_left_out():
 def test_an_impossible_response_rate_is_refused():
     with pytest.raises(DesignError, match=r"response rate must be in \(0, 1\]"):
         members_judged(pd.Series(["A"]), np.ones(1), response_rate=0.0)
+
+
+def _frame_with_staff(records: int = 20000, seed: int = 5) -> pd.DataFrame:
+    """80 offices in 8 districts, each with six staff members of unequal workloads."""
+    rng = np.random.default_rng(seed)
+    office = rng.integers(0, 80, records)
+    member = rng.choice(6, records, p=[0.35, 0.25, 0.15, 0.1, 0.1, 0.05])
+    return pd.DataFrame(
+        {
+            "record_id": [f"R{i:06d}" for i in range(records)],
+            "organisation_id": [f"ORG{o:04d}" for o in office],
+            "district": [f"D{o % 8}" for o in office],
+            "staff_id": [f"ORG{o:04d}-S{m:02d}" for o, m in zip(office, member, strict=True)],
+            "system_rating": np.where(rng.random(records) < 0.9, "satisfied", "dissatisfied"),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("strata", "n", "method"), [("district", 1500, "proportional"), ("organisation_id", 3000, "equal")]
+)
+def test_the_planned_count_of_members_judged_is_what_repeated_draws_give(strata, n, method):
+    from sampling.design import SampleDesign, draw_design, staff_coverage, unit_sizes
+    from sampling.size import plan
+
+    data = _frame_with_staff()
+    design = SampleDesign(strata=[strata], seed=1, unit="event", method=method, n=n, response_rate=0.5)
+    planned = staff_coverage(
+        data, design, plan(unit_sizes(data, design), n=n, method=method, response_rate=0.5)
+    )
+    judged = []
+    for seed in range(1, 41):  # draw and respond anew, count the members with five respondents or more
+        cases = draw_design(data, design.model_copy(update={"seed": seed})).cases
+        answered = cases[np.random.default_rng(seed).random(len(cases)) < 0.5]
+        judged.append(int((answered["staff_id"].value_counts() >= 5).sum()))
+    error = np.std(judged, ddof=1) / np.sqrt(len(judged))
+    # measured: 27.4 planned against 26.7 ± 0.8 drawn (district), 122.5 against 122.6 ± 1.0 (office)
+    assert abs(planned.attrs["expected_judged"] - np.mean(judged)) < 3 * error
