@@ -328,17 +328,6 @@ def _posterior_data_lines(r: Mapping[str, Any], zh: bool) -> list[str]:
     return lines
 
 
-#: What a flag on a staff member (a unit of the staff level) does not say about the person: printed once
-#: under the report's staff table and after each flagged member's sentences on the page.
-STAFF_FLAG_CAVEAT = {
-    "zh": "工作人员层面的标记针对的是此人经办事项的评价记录：它不证明是此人本人改动或代为评价（评价终端、"
-    "窗口可能由他人操作），应先调取这些记录的原始评价信息（时间、设备）再作判断。",
-    "en": "A staff-level flag is about the ratings of the events this person served: it does not prove "
-    "that this person changed or gave them (a terminal or window may be worked by others); pull the "
-    "original rating records (time, device) before any judgement.",
-}
-
-
 def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float = 0.10) -> list[str]:
     """Sentences explaining one unit's verdict: status, rate evidence, integrity signs, driving evidence,
     minimum detectable inflation, and — for a flag — what it does not prove. `lang` is "zh" or "en".

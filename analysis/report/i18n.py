@@ -172,6 +172,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "staff_unnamed": "{count} 条评价记录未填写工作人员编号，不参与本层判定。",
         "staff_none": "没有工作人员被标记。",
         "staff_member": "工作人员",
+        # what a flag on a staff member does not say about the person (also the page's last sentence)
+        "staff_caveat": "工作人员层面的标记针对的是此人经办事项的评价记录：它不证明是此人本人改动或代为评价（评价终端、"
+        "窗口可能由他人操作），应先调取这些记录的原始评价信息（时间、设备）再作判断。",
         "staff_office_flagged": "（所在机构也被标记）",
         "phase2_heading": "第二阶段单位的满意率差距检验",
         "phase2_cases": "第二阶段个案",
@@ -471,6 +474,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "staff_unnamed": "{count} rating records name no staff member and are left out of this level.",
         "staff_none": "No staff member is flagged.",
         "staff_member": "Staff member",
+        "staff_caveat": "A staff-level flag is about the ratings of the events this person served: it does not prove "
+        "that this person changed or gave them (a terminal or window may be worked by others); pull the "
+        "original rating records (time, device) before any judgement.",
         "staff_office_flagged": " (office flagged too)",
         "phase2_heading": "Phase-2 units: the rate gap's test",
         "phase2_cases": "Phase-2 cases",

@@ -61,7 +61,6 @@ from analysis.report.i18n import disposition_label, flag_name, group_name, text,
 from analysis.report.modes_section import mode_section
 from analysis.report.referrals import referral_section
 from analysis.report.shanghai_map import shanghai_map
-from analysis.verdicts import STAFF_FLAG_CAVEAT
 from sampling.vocabulary import DONT_KNOW, REFUSED, SCALES
 
 PAGE_SIZE = A4
@@ -864,9 +863,7 @@ class _Story:
         table = self.posterior_table if posterior else self.unit_table
         story.append(table(flagged, highlight_flagged=False, unit_header="staff_member"))
         story += self.explanations(flagged)
-        story += self.notes(
-            [STAFF_FLAG_CAVEAT[self.lang], *(self.posterior_notes(flagged) if posterior else [])]
-        )
+        story += self.notes([self.t("staff_caveat"), *(self.posterior_notes(flagged) if posterior else [])])
         return story
 
     def paired_table(self) -> Table:

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 import analysis
-from analysis.verdicts import SIGN_LABELS, STAFF_FLAG_CAVEAT
+from analysis.report.i18n import text as report_text
+from analysis.verdicts import SIGN_LABELS
 from survey_app.services.analysis_service import FDR_Q, UNIT, StudyAnalysis, percent_text, posterior_summary
 from survey_app.services.errors import InvalidState
 
@@ -136,7 +137,7 @@ def staff_explanation(table: pd.DataFrame, staff_id: str, lang: str = "zh", cave
             f"所在机构 {office} 在机构层面未被标记。" if zh else f"The office, {office}, is not flagged."
         )
     if caveat and bool(row.get("flagged", False)):
-        lines.append(STAFF_FLAG_CAVEAT[lang])
+        lines.append(report_text("staff_caveat", lang))  # the report's own words
     return lines
 
 
@@ -167,5 +168,5 @@ def staff_summary_text(result: StudyAnalysis, table: pd.DataFrame, shown: int = 
         )
     if len(flagged) > shown:
         lines.append(f"  … and {len(flagged) - shown} more: the comparison page lists every staff member")
-    lines.append(STAFF_FLAG_CAVEAT["en"])
+    lines.append(report_text("staff_caveat", "en"))
     return "\n".join(lines)

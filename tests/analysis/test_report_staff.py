@@ -12,7 +12,7 @@ import dataclasses
 import pytest
 
 from analysis.report import ReportContentError, StaffLevel, render_pdf
-from analysis.verdicts import STAFF_FLAG_CAVEAT
+from analysis.report.i18n import text as report_text
 from tests.analysis.test_report_pdf import all_text, flat, needs
 from tests.analysis.test_report_verdict_method import _posterior_content
 
@@ -62,7 +62,7 @@ def test_a_flagged_staff_member_is_printed_under_the_staff_header_with_the_offic
 
 def test_the_report_says_once_what_a_staff_flag_does_not_prove(with_staff):
     lang, text = with_staff
-    assert text.count(flat(STAFF_FLAG_CAVEAT[lang])) == 1
+    assert text.count(flat(report_text("staff_caveat", lang))) == 1
 
 
 def test_records_without_a_staff_member_are_counted_in_the_report(with_staff):
@@ -75,7 +75,7 @@ def test_without_flagged_staff_the_report_says_none_is_flagged():
     content = _posterior_content("zh")
     content = dataclasses.replace(content, staff=_staff(content, flagged_rows=0))
     text = all_text(render_pdf(content))
-    assert "没有工作人员被标记。" in text and flat(STAFF_FLAG_CAVEAT["zh"]) not in text
+    assert "没有工作人员被标记。" in text and flat(report_text("staff_caveat", "zh")) not in text
 
 
 def test_a_report_without_a_staff_level_prints_no_staff_section():
@@ -152,4 +152,4 @@ def test_under_the_empirical_null_the_flagged_members_are_printed_in_its_unit_ta
     text = all_text(render_pdf(content))
     after = text[text.index("Staffmembersflagged") :]
     assert "ORG0001-S01某某司法所(officeflaggedtoo)" in after and "Staffmember" in after
-    assert flat(STAFF_FLAG_CAVEAT["en"]) in after
+    assert flat(report_text("staff_caveat", "en")) in after
