@@ -422,6 +422,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "风险导向抽样（疑似虚高机构单独成层）",
         "en": "Risk targeting (suspicious organisations as own strata)",
     },
+    "sample.risk_level": {"zh": "风险导向的层级", "en": "Risk targeting level"},
+    "sample.risk_level_organisation_id": {"zh": "机构", "en": "Organisations"},
+    "sample.risk_level_staff_id": {"zh": "工作人员", "en": "Staff members"},
+    "sample.risk_level_help": {
+        "zh": "选“工作人员”时，疑似虚高的工作人员各自成层；配合“核查分配”可为逐人判定提供足够的受访者"
+        "（演示数据上 2,000 个个案：可判定 67 名、标记 30 名，均为真实虚高；按机构的方案只有 11 名）。",
+        "en": "With “Staff members”, each suspicious staff member gets a stratum; with the audit allocation this "
+        "gives members enough respondents to be judged one by one (on the demo's frame, 2,000 cases: 67 "
+        "judged, 30 flagged, all inflating; 11 under the office-level design).",
+    },
     "sample.risk_help": {
         "zh": "系统满意率 ≥ 93% 且记录 ≥ 30 条的机构各自成层，其余记录按所选第一个分层变量分层；权数自动校正过度抽样。",
         "en": "Organisations with a system 满意率 ≥ 93% over ≥ 30 records each get a stratum; other records are "

@@ -427,3 +427,16 @@ def test_researcher_plans_a_risk_targeted_sample(study, app_db):
     assert not app.exception
     assert not app.error, [e.value for e in app.error]
     assert app.dataframe[0].value["释放样本 n_h"].sum() == 6
+
+
+def test_researcher_plans_risk_targeting_at_the_staff_level(study, app_db):
+    app = log_in("researcher")
+    app.switch_page("pages/sample.py").run()
+    assert app.radio(key="design_risk_unit").options == ["机构", "工作人员"]
+    app.number_input(key="design_n").set_value(6)
+    app.checkbox(key="design_risk").check()
+    app.radio(key="design_risk_unit").set_value("staff_id")
+    app.button(key="FormSubmitter:design-生成方案").click().run()
+    assert not app.exception
+    assert not app.error, [e.value for e in app.error]
+    assert any("工作人员层面" in c.value for c in app.caption)

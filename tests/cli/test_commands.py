@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from click.testing import CliRunner
 
@@ -223,3 +225,12 @@ def test_sample_plan_says_how_many_staff_members_the_staff_level_can_judge(demo_
     result = run("--db", demo_copy, "sample", "plan", "demo", "--strata", "district", "--n", "800")
     assert result.exit_code == 0, result.output
     assert "staff level: about " in result.output and "can be judged one by one" in result.output
+
+
+def test_sample_plan_with_risk_targeting_of_staff_members_gives_each_suspicious_member_a_stratum(demo_copy):
+    result = run(
+        "--db", demo_copy, "sample", "plan", "demo", "--strata", "risk_stratum", "--risk-unit", "staff_id",
+        "--method", "audit", "--n", "2000", "--minimum", "2", "--inflation", "0.25",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert re.search(r"risk:ORG\d{4}-S\d{2}", result.output)

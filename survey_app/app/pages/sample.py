@@ -17,6 +17,9 @@ METHODS = ["proportional", "equal", "neyman", "optimal", "audit"]
 PLAN_KEY = "sample_plan"
 COST_KEY = "sample_costs"
 UNITS = ["person", "event"]
+#: What risk targeting gives strata of their own: suspicious offices, or suspicious staff members (the
+#: staff level's design: with the audit allocation it funds members one by one, ARCHITECTURE.md).
+RISK_UNITS = ["organisation_id", "staff_id"]
 #: a stratum expecting fewer completes than this gives no estimate of its own worth reading
 FEW_COMPLETES = 30
 CHART_STRATA = 40
@@ -159,6 +162,14 @@ with st.form("design"):
         key="design_unit",
     )
     risk = right.checkbox(tr("sample.risk"), value=False, key="design_risk", help=tr("sample.risk_help"))
+    risk_unit = right.radio(
+        tr("sample.risk_level"),
+        RISK_UNITS,
+        format_func={u: tr(f"sample.risk_level_{u}") for u in RISK_UNITS}.__getitem__,
+        horizontal=True,
+        key="design_risk_unit",
+        help=tr("sample.risk_level_help"),
+    )
     inflation = left.number_input(
         tr("sample.inflation"), 1, 50, 10, 1, key="design_inflation", help=tr("sample.inflation_help")
     )
@@ -176,7 +187,7 @@ params = {
 }
 if risk:  # suspicious organisations become strata of their own; the other records keep the chosen strata
     params["risk"] = {
-        "unit": "organisation_id",
+        "unit": risk_unit,
         "min_records": 30,
         "min_rate": 0.93,
         "base": strata[0] if strata else "district",
