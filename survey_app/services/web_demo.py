@@ -79,6 +79,9 @@ def build_web_demo(db: Database, study_name: str, *, seed: int, out_dir: Path) -
         study = studies.find_study(session, study_name)
         study.settings = {**(study.settings or {}), "mode_design": "web_first", "web_days": WEB_DAYS}
         researcher = session.scalar(select(User).where(User.username == "researcher"))
+        # an earlier demo in the same folder left its messages here: their links point into a database
+        # that `--force` replaced, so only the messages this build appends are answered
+        earlier = len(sms.read_outbox(outbox))
         done = web_invites.invite(
             session,
             researcher,
@@ -87,7 +90,7 @@ def build_web_demo(db: Database, study_name: str, *, seed: int, out_dir: Path) -
             gateway=sms.OutboxGateway(outbox, "回访中心", study.name),
         )
         param = f"?{web_invites.TOKEN_PARAM}="
-        links = [(m["to"], m["text"].split(param)[1].split()[0]) for m in sms.read_outbox(outbox)]
+        links = [(m["to"], m["text"].split(param)[1].split()[0]) for m in sms.read_outbox(outbox)[earlier:]]
         for index, (number, token) in enumerate(links[: COMPLETES + PARTIALS]):
             web_invites.verify_identity(session, token, number[-4:])
             web_invites.answer_many(session, token, _answers(rng, complete=index < COMPLETES))

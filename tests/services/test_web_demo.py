@@ -36,3 +36,15 @@ def test_the_live_study_is_web_first_with_web_completes_and_partials(demo_db):
 def test_the_demo_invitations_are_in_its_own_outbox(_small_demo):
     _, out, _ = _small_demo
     assert len(sms.read_outbox(out / "sms-outbox")) == web_demo.INVITED
+
+
+def test_a_demo_rebuilt_in_the_same_folder_answers_only_its_own_invitations(_small_demo, demo_db, tmp_path):
+    """`huifang demo --force` in the same folder: the earlier build's messages are still in the outbox
+    and their links point elsewhere; the rebuild must not try them (it failed: "This link is not valid")."""
+    import shutil
+
+    _, out, _ = _small_demo
+    shutil.copytree(out / "sms-outbox", tmp_path / "sms-outbox")  # the earlier build's messages
+    earlier = len(sms.read_outbox(tmp_path / "sms-outbox"))
+    made = web_demo.build_web_demo(demo_db, demo.LIVE_STUDY, seed=2, out_dir=tmp_path)
+    assert len(sms.read_outbox(tmp_path / "sms-outbox")) == earlier + made.invited
