@@ -369,7 +369,7 @@ def _report_units(result: analysis_service.StudyAnalysis, lang: str = "zh") -> p
 
 def _staff_level(result: analysis_service.StudyAnalysis, lang: str = "zh") -> rpt.StaffLevel | None:
     """The staff members flagged, as the report prints them (`_report_units`' columns and
-    `staff_verdicts.staff_explanation`'s sentences bar its last, the caveat the report says once), and
+    `staff_verdicts.staff_explanation`'s sentences without the caveat, which the report says once), and
     how many were named, called back and judged; None when the frame names no staff member."""
     try:
         table = staff_verdicts.staff_of(result)
@@ -377,16 +377,16 @@ def _staff_level(result: analysis_service.StudyAnalysis, lang: str = "zh") -> rp
         return None
     count = staff_verdicts.counts(table)
     flagged = staff_verdicts.flagged_staff(table)
-    context = [*staff_verdicts.CONTEXT_COLUMNS, "name"]
+    verdicts = flagged.drop(columns=[*staff_verdicts.CONTEXT_COLUMNS, "name"])
     units = adapters.units_of(
-        flagged.drop(columns=context),
+        verdicts,
         names={member: f"{member} {office}" for member, office in flagged["organisation"].items()},
         explanations={
             member: " ".join(staff_verdicts.staff_explanation(table, member, lang, caveat=False))
             for member in flagged.index
         },
     )
-    units = _verdict_columns(units, flagged.drop(columns=context), lang)
+    units = _verdict_columns(units, verdicts, lang)
     units["organisation_flagged"] = flagged["organisation_flagged"].astype(bool).to_numpy()
     return rpt.StaffLevel(
         flagged=units,

@@ -79,10 +79,7 @@ def staff_verdicts(
     )
     owners = frame.drop_duplicates(STAFF).set_index(STAFF)[[UNIT, "organisation"]]
     context = owners.reindex(table.index)
-    office_flags = result.units["flagged"].fillna(False).astype(bool) if "flagged" in result.units else None
-    context["organisation_flagged"] = (
-        context[UNIT].map(office_flags).fillna(False).astype(bool) if office_flags is not None else False
-    )
+    context["organisation_flagged"] = context[UNIT].isin(result.flagged_units.index)
     out = context.join(table)
     out.insert(0, "name", out["organisation"])  # printed beside the staff id, as an office's name is
     order = np.lexsort((out.index.to_numpy(str), ~out["flagged"].fillna(False).astype(bool).to_numpy()))
@@ -115,6 +112,7 @@ def counts(table: pd.DataFrame) -> dict[str, int]:
 
 
 def flagged_staff(table: pd.DataFrame) -> pd.DataFrame:
+    """The flagged members of a `staff_verdicts` table, in its order."""
     return table[table["flagged"].fillna(False).astype(bool)]
 
 
