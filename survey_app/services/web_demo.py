@@ -80,7 +80,9 @@ def build_web_demo(db: Database, study_name: str, *, seed: int, out_dir: Path) -
         study.settings = {**(study.settings or {}), "mode_design": "web_first", "web_days": WEB_DAYS}
         researcher = session.scalar(select(User).where(User.username == "researcher"))
         # an earlier demo in the same folder left its messages here: their links point into a database
-        # that `--force` replaced, so only the messages this build appends are answered
+        # that `--force` replaced, so they go (personal data of nobody's use), and only the messages this
+        # build appends are answered
+        sms.remove_from_outbox(lambda message: message.get("study") == study.name, outbox)
         earlier = len(sms.read_outbox(outbox))
         done = web_invites.invite(
             session,

@@ -45,6 +45,16 @@ def test_a_demo_rebuilt_in_the_same_folder_answers_only_its_own_invitations(_sma
 
     _, out, _ = _small_demo
     shutil.copytree(out / "sms-outbox", tmp_path / "sms-outbox")  # the earlier build's messages
-    earlier = len(sms.read_outbox(tmp_path / "sms-outbox"))
     made = web_demo.build_web_demo(demo_db, demo.LIVE_STUDY, seed=2, out_dir=tmp_path)
-    assert len(sms.read_outbox(tmp_path / "sms-outbox")) == earlier + made.invited
+    assert made.invited == web_demo.INVITED  # it ran through: the earlier links were not tried
+
+
+def test_a_demo_rebuilt_in_the_same_folder_leaves_only_its_own_invitations(_small_demo, demo_db, tmp_path):
+    """The earlier build's messages carry numbers and links into the replaced database: the rebuild
+    removes them, so the outbox holds what this build sent and nothing else."""
+    import shutil
+
+    _, out, _ = _small_demo
+    shutil.copytree(out / "sms-outbox", tmp_path / "sms-outbox")
+    made = web_demo.build_web_demo(demo_db, demo.LIVE_STUDY, seed=2, out_dir=tmp_path)
+    assert len(sms.read_outbox(tmp_path / "sms-outbox")) == made.invited
