@@ -710,7 +710,9 @@ def simulate_fieldwork(
     if before_queue is not None:
         before_queue()
     with db.session() as session:
-        surveyors = list(session.scalars(select(User).where(User.role == "surveyor").order_by(User.id)))
+        surveyors = list(
+            session.scalars(select(User).where(User.role == "surveyor", User.active).order_by(User.id))
+        )  # not the web self-completion account (a surveyor, deactivated), once a live study made it
         study = studies.find_study(session, study_name)
         released = session.scalar(
             select(func.count(Case.id)).where(Case.study_id == study.id, Case.state == "pending")
