@@ -1,0 +1,101 @@
+"""Phase 2 one level down: a design whose risk strata are staff members sends its phase 2 to members.
+
+The machinery is the organisations' (`sampling.two_phase`, `services.phase_two`): the strata are the
+units, whatever they are. These tests build a small demo under the staff-level audit design, draw a
+phase 2 by the evidence rule, work it, and check what the researcher and the auditor rely on.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from sqlalchemy import select, update
+
+from survey_app.services import analysis_service, demo, phase_two, samples, staff_verdicts, studies
+from survey_app.storage import Database, open_database
+from survey_app.storage.models import Case, FrameRecord, Interview, Study, User
+
+ROWS, SEED, BUDGET = 6000, 11, 120
+
+
+def _staff_design() -> dict:
+    """The staff-level audit design at the small demo's size: members with ≥ 10 records rated ≥ 93% get
+    a stratum each (at 6,000 rows a member has ~29 records)."""
+    return {
+        "strata": ["risk_stratum"],
+        "n": 500,
+        "method": "audit",
+        "minimum": 2,
+        "inflation": 0.25,
+        "response_rate": 0.55,
+        "reserve": 0.2,
+        "unit": "person",
+        "seed": SEED,
+        "risk": {"unit": "staff_id", "min_records": 10, "min_rate": 0.93, "base": "district"},
+    }
+
+
+@pytest.fixture(scope="module")
+def staff_study(tmp_path_factory: pytest.TempPathFactory) -> tuple[Database, dict]:
+    """The small demo drawn by members, its phase 2 (evidence rule, top 6) drawn and worked."""
+    import fixtures
+
+    folder = tmp_path_factory.mktemp("staff-phase-two")
+    url = str(folder / "demo.db")
+    demo.build_demo(
+        url, rows=ROWS, seed=SEED, out_dir=folder / "out", design=_staff_design(), echo=lambda _: None
+    )
+    db = open_database(url)
+    with db.engine.begin() as conn:  # the demo ends closed; phase 2 is drawn during fieldwork
+        conn.execute(update(Study).where(Study.name == demo.STUDY_NAME).values(state="fieldwork"))
+    with db.session() as session:
+        researcher = session.scalar(select(User).where(User.username == "researcher"))
+        study = studies.find_study(session, demo.STUDY_NAME)
+        record = phase_two.draw_phase_two(
+            session, researcher, study, BUDGET, 5, {"kind": "evidence", "select": "top", "top": 6}
+        )
+    demo.simulate_fieldwork(db, fixtures.make_frame(ROWS, SEED).truth, seed=SEED)
+    yield db, record
+    db.dispose()
+
+
+def test_phase_two_of_a_staff_design_goes_to_members_of_the_frame(staff_study):
+    db, record = staff_study
+    with db.session() as session:
+        members = set(session.scalars(select(FrameRecord.staff_id).distinct()))
+    chosen = [key.removeprefix("risk:") for key in record["selected"]]
+    assert len(chosen) == 6 and set(chosen) <= members
+    assert 0 < sum(record["allocation"].values()) <= BUDGET  # at most the records a member has left
+
+
+def test_phase_two_of_a_staff_design_verifies_identical_after_its_fieldwork(staff_study):
+    db, record = staff_study
+    with db.session() as session:
+        ok, message = samples.verify_sample(session, studies.find_study(session, demo.STUDY_NAME))
+    assert ok, message
+    assert f"phase 2 identical: {sum(record['allocation'].values())} cases re-drawn from seed 5" in message
+
+
+def test_the_members_phase_two_expanded_are_judged_on_both_phases(staff_study):
+    db, record = staff_study
+    with db.session() as session:
+        study = studies.find_study(session, demo.STUDY_NAME)
+        result = analysis_service.analyse(session, study)
+        phases = pd.DataFrame(
+            session.execute(
+                select(FrameRecord.staff_id, Case.replicate)
+                .join(FrameRecord, FrameRecord.id == Case.frame_record_id)
+                .join(Interview, Interview.case_id == Case.id)
+                .where(Case.study_id == study.id)
+            ).all(),
+            columns=["staff_id", "replicate"],
+        )
+    table = staff_verdicts.staff_verdicts(result)
+    assert result.verdict_method == "posterior"  # a study with a phase 2 is always judged by it
+    expanded = [key.removeprefix("risk:") for key in record["allocation"]]
+    second = phases[phases["replicate"] == record["replicate"]].groupby("staff_id").size()
+    interviewed = phases.groupby("staff_id").size()
+    phase_one = interviewed.reindex(expanded).fillna(0) - second.reindex(expanded).fillna(0)
+    assert second.sum() > 0
+    # the members' respondents count the answers of both phases, more than phase 1 could have given
+    assert table.loc[expanded, "respondents"].sum() > phase_one.sum()
