@@ -40,6 +40,7 @@ from analysis.phase_two_test import expanded_unit_p_values
 from analysis.sensitivity import DEFAULT_GAMMA, REFUSAL_HIGH, REFUSAL_LOW, refusal_sensitivity
 from analysis.unit_posterior import LFDR_FLOOR
 from analysis.verdicts import SIGN_LABELS, posterior_interval, who_rated_flag
+from sampling.risk import RiskRule
 from sampling.vocabulary import SCALES
 from survey_app.services import datasets, phase_two, studies
 from survey_app.services import dispositions as dispo
@@ -225,20 +226,37 @@ def settings_before_recording(session: Session, study: Study) -> AnalysisSetting
     return study_settings(session, study, default=EARLIER_DEFAULT_VERDICT)
 
 
+def stratum_level(design: SampleDesign) -> str | None:
+    """The frame column whose units are the design's one-unit strata: the risk targeting's unit (its
+    "risk:<unit>" strata), else the only stratifying column; None when the strata cross columns (a
+    stratum is then a part of a unit, never the whole unit)."""
+    params = design.params or {}
+    if params.get("risk"):
+        return RiskRule.model_validate(params["risk"]).unit
+    strata = params.get("strata") or []
+    return strata[0] if len(strata) == 1 else None
+
+
 def combination_by_unit(
-    cases: pd.DataFrame, design: SampleDesign, satisfied: tuple[str, ...], units: pd.DataFrame
+    cases: pd.DataFrame,
+    design: SampleDesign,
+    satisfied: tuple[str, ...],
+    units: pd.DataFrame,
+    unit: str = UNIT,
 ) -> pd.DataFrame:
-    """After a phase 2, per unit of a one-unit stratum that phase 2 expanded: its phase-2 cases, the
-    rate test on both phases' answers against its domain's estimated honest gap and spread
-    (`analysis.phase_two_test`; ``units``: `compare_units`' table) and that p-value BH-adjusted over
-    every audited stratum (the others count with p = 1: phase 2 cleared them, or, holding several
-    units, they have no unit's test). Empty without a phase 2."""
+    """After a phase 2, per `unit` (a frame column) of a one-unit stratum that phase 2 expanded: its
+    phase-2 cases, the rate test on both phases' answers against its domain's estimated honest gap and
+    spread (`analysis.phase_two_test`; ``units``: `compare_units`' table at that level) and that p-value
+    BH-adjusted over every audited stratum (the others count with p = 1: phase 2 cleared them, or,
+    holding several units, they have no unit's test). Only where the design's strata are units of that
+    level (`stratum_level`): a stratum of one staff member holds one office's cases too, yet its
+    callbacks are the member's, not the office's. Empty without a phase 2."""
     columns = ["phase2_cases", "combination_p_value", "combination_p_adjusted"]
     record = phase_two.phase_two_of(design)
     counts = phase_two.expanded_counts_of(cases, design, list(satisfied))
-    if record is None or counts is None:
+    if record is None or counts is None or stratum_level(design) != unit:
         return pd.DataFrame(columns=columns)
-    owners = cases.groupby(cases["stratum"].astype(str))[UNIT].unique()
+    owners = cases.groupby(cases["stratum"].astype(str))[unit].unique()
     strata = [k for k in counts.index if k in owners.index and len(owners[k]) == 1]
     if not strata:  # phase 2 expanded no one-unit stratum: no unit to test
         return pd.DataFrame(columns=columns)
@@ -265,7 +283,7 @@ def combination_by_unit(
             "combination_p_value": p,
             "combination_p_adjusted": adjusted,
         },
-        index=pd.Index(unit_of.to_numpy(), name=UNIT),
+        index=pd.Index(unit_of.to_numpy(), name=unit),
     )
 
 

@@ -99,3 +99,13 @@ def test_the_members_phase_two_expanded_are_judged_on_both_phases(staff_study):
     assert second.sum() > 0
     # the members' respondents count the answers of both phases, more than phase 1 could have given
     assert table.loc[expanded, "respondents"].sum() > phase_one.sum()
+
+
+def test_an_office_is_not_given_the_two_phase_test_of_one_of_its_members(staff_study):
+    """The rate test of an expanded stratum belongs to the unit the stratum is: here a member. Read as
+    its office's, it compared the member's callbacks with the whole office's system rate."""
+    db, _ = staff_study
+    with db.session() as session:
+        result = analysis_service.analyse(session, studies.find_study(session, demo.STUDY_NAME))
+    tested = result.units.get("combination_p_value", pd.Series(dtype=float)).dropna()
+    assert tested.empty
