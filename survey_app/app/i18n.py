@@ -169,6 +169,38 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "第二阶段（种子 {seed}）：{selected} 个单位未能在第一阶段排除，{units} 个单位追加 {cases} 个个案。",
         "en": "Phase 2 (seed {seed}): {selected} units not cleared by phase 1; {cases} cases added in {units} units.",
     },
+    "phase2.title": {"zh": "第二阶段抽样（两阶段自适应）", "en": "Phase 2 (two-phase adaptive sampling)"},
+    "phase2.help": {
+        "zh": "第一阶段全部个案结束后，把剩余预算追加给第一阶段未能排除虚高的单位（按证据评分最高的 J 个，或按满意率规则）。"
+        "各个案的权重按两阶段的实际入样概率计算，总体满意率估计保持设计无偏；方案与种子随抽样设计保存，“核验样本”可重现。",
+        "en": "Once every phase-1 case is final, the rest of the budget goes to the units phase 1 could not "
+        "clear (the J highest evidence scores, or the rate rule). Rao–Blackwell weights keep the headline "
+        "design-unbiased; the rule and seed are stored with the design and 'verify the sample' re-draws it.",
+    },
+    "phase2.when": {
+        "zh": "第二阶段只能在实地调查期间抽取（本项目现为“{state}”）。",
+        "en": "Phase 2 is drawn during fieldwork (this study is {state}).",
+    },
+    "phase2.budget": {"zh": "第二阶段预算（个案数）", "en": "Phase-2 budget (cases)"},
+    "phase2.seed": {"zh": "第二阶段随机种子（记录在案）", "en": "Phase-2 seed (recorded)"},
+    "phase2.rule": {"zh": "选择规则", "en": "Selection rule"},
+    "phase2.rule_evidence": {
+        "zh": "证据评分（满意率差距、他人代评、未评价、服务未发生、工作人员要求评价）",
+        "en": "Evidence score (rate gap, someone else rated, not rated, service denied, staff asked)",
+    },
+    "phase2.rule_rate": {"zh": "仅按满意率（未能排除虚高的单位）", "en": "Rate only (units not cleared)"},
+    "phase2.top": {"zh": "证据评分最高的单位数 J", "en": "Units with the highest scores (J)"},
+    "phase2.inflation": {"zh": "要检出的虚高幅度 δ", "en": "Inflation to detect (δ)"},
+    "phase2.allocation": {"zh": "预算分配", "en": "Sharing the budget"},
+    "phase2.allocation_need": {"zh": "按检出所需个案数比例", "en": "In proportion to the cases each needs"},
+    "phase2.allocation_equal": {"zh": "平均分配", "en": "In equal parts"},
+    "phase2.draw": {"zh": "抽取第二阶段", "en": "Draw phase 2"},
+    "phase2.drawn": {
+        "zh": "第二阶段已抽取（种子 {seed}）：{audited} 个审计单位中选中 {selected} 个，{units} 个单位追加 {cases} 个个案"
+        "（预算未用 {unused} 个）。",
+        "en": "Phase 2 drawn (seed {seed}): {selected} of {audited} audited units selected; {cases} cases added "
+        "in {units} units ({unused} of the budget unused).",
+    },
     "sample.drawn_at": {"zh": "抽样时间（上海）", "en": "Drawn (Shanghai)"},
     "sample.fingerprint": {
         "zh": "样本指纹 SHA-256：{sha}（第 {frame} 号抽样框）",

@@ -121,10 +121,17 @@ def draw_phase_two(
 
     require(actor, "researcher", "admin")
     if study.state != "fieldwork":
-        raise InvalidState(f"Study {study.name} is in {study.state}; phase 2 is drawn during fieldwork.")
+        raise InvalidState(
+            f"Study {study.name} is in {study.state}; phase 2 is drawn during fieldwork.",
+            zh=f"调查 {study.name} 当前状态为 {study.state}；第二阶段只能在实地调查期间抽取。",
+        )
     design = samples.current_design(session, study)
     if phase_two_of(design) is not None:
-        raise InvalidState(f"Study {study.name} already has a phase 2 (seed {phase_two_of(design)['seed']}).")
+        seed = phase_two_of(design)["seed"]
+        raise InvalidState(
+            f"Study {study.name} already has a phase 2 (seed {seed}).",
+            zh=f"调查 {study.name} 已有第二阶段抽样（种子 {seed}）。",
+        )
     frame, sample_design = samples.redraw_inputs(session, study, design)
     open_cases = session.scalar(
         select(Case.id)
@@ -134,7 +141,8 @@ def draw_phase_two(
     if open_cases is not None:
         raise InvalidState(
             "Phase 2 decides from the final outcome of every phase-1 case; finish or finalise the open "
-            "phase-1 cases first."
+            "phase-1 cases first.",
+            zh="第二阶段依据第一阶段每个个案的最终结果决定；请先完成或结案第一阶段尚未结束的个案。",
         )
     exclude = samples.exclusions_of(study)
     rules = PhaseTwoRule(**{"response_rate": sample_design.response_rate, **(rule or {})})

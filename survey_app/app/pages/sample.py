@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from sampling.errors import SamplingError
-from survey_app.app import state, tables, words
+from survey_app.app import phase_two_form, state, tables, words
 from survey_app.app.state import tr
 from survey_app.services import do_not_call, frames, recent_contacts, samples, studies
 from survey_app.services.errors import NotFound
@@ -71,6 +71,7 @@ if design is not None:
         with state.action() as session:
             ok, message = samples.verify_sample(session, state.study(session))
             (st.success if ok else st.error)(message)
+    phase_two_form.show(design, study.state)
     st.info(tr("sample.replan_info"))
 
 with st.expander(tr("sample.do_not_call"), expanded=False):
