@@ -34,7 +34,7 @@ combination it replaced, with the honest gap 0, the true honest rate and the est
 
 **The allocation grid** (`--grid OUT.csv [FIRST:LAST] [--scenario NAME] [--designs M/J[/equal],…]`, then
 `--grid-summary OUT.csv …`): the same +10 studies (or any `verdict_sim` scenario, e.g. an honest one),
-1,920 cases in all; one phase, and the evidence rule for each phase-1 size m (cases a unit) and J (units
+1,920 cases in all (`--per-unit N`: N a unit instead of 32, e.g. 12 for the 600-member staff worlds); one phase, and the evidence rule for each phase-1 size m (cases a unit) and J (units
 phase 2 goes to). Per design four verdicts on the same cases: Huifang's posterior (phases pooled, π0 at
 its 97.5% bound, no level: the verdict a study with a phase 2 gets), the same fit with π0 at its
 maximum-likelihood value (what the bound costs), the Bayes oracle, and the oracle without the level
@@ -419,7 +419,7 @@ def evidence_study(seed: int, only: str | None = None) -> list[dict]:
 
     scenario, study, order = _evidence_world(seed)
     units = study.truth.index
-    total = len(units) * EVIDENCE_PER_UNIT
+    total = len(units) * per_unit
     rows: list[dict] = []
 
     def record(
@@ -515,7 +515,7 @@ def evidence_extras(seed: int) -> list[dict]:
 
     scenario, study, order = _evidence_world(seed)
     units = study.truth.index
-    total = len(units) * EVIDENCE_PER_UNIT
+    total = len(units) * per_unit
     rows: list[dict] = []
 
     def record(design: str, verdict: str, flags: pd.Series, selected: pd.Series | None = None) -> None:
@@ -579,9 +579,11 @@ def _posterior_variants(study, cases: pd.DataFrame) -> dict[str, pd.Series]:
     }
 
 
-def design_grid(seed: int, name: str = "inflate_+10", grid: list[tuple] | None = None) -> list[dict]:
-    """One +10 study, 1,920 cases in all: one phase (32 a unit) and the evidence rule (top J) for every
-    phase-1 size m and J of the grid; per design the oracle's and the posterior's recall and FDP, the
+def design_grid(
+    seed: int, name: str = "inflate_+10", grid: list[tuple] | None = None, per_unit: int = EVIDENCE_PER_UNIT
+) -> list[dict]:
+    """One study of `name` (+10 by default), `per_unit` cases a unit in all (1,920 for 60 units at 32):
+    one phase and the evidence rule (top J) for every phase-1 size m and J of the grid; per design the oracle's and the posterior's recall and FDP, the
     units phase 2 went to and the inflating ones among them, and the posterior's hits among those."""
     import time
 
@@ -589,7 +591,7 @@ def design_grid(seed: int, name: str = "inflate_+10", grid: list[tuple] | None =
 
     scenario, study, order = _evidence_world(seed, name)
     units = study.truth.index
-    total = len(units) * EVIDENCE_PER_UNIT
+    total = len(units) * per_unit
     rows: list[dict] = []
 
     def verdicts(design: str, m: int, top: int, cases: pd.DataFrame, chosen: set, start: float) -> None:
@@ -615,8 +617,8 @@ def design_grid(seed: int, name: str = "inflate_+10", grid: list[tuple] | None =
             )  # fmt: skip
 
     start = time.process_time()
-    one = _called_cases(study, order, {u: [(1, (0, EVIDENCE_PER_UNIT))] for u in units})
-    verdicts("one phase", EVIDENCE_PER_UNIT, 0, one, set(), start)
+    one = _called_cases(study, order, {u: [(1, (0, per_unit))] for u in units})
+    verdicts("one phase", per_unit, 0, one, set(), start)
     grid = (
         [(*g, "need")[:3] for g in grid] if grid else [(m, t, "need") for m in GRID_FIRST for t in GRID_TOP]
     )
@@ -640,7 +642,8 @@ def grid_summary(paths: list[Path]) -> None:
         ["seed", "design", "verdict"]
     )
     print(
-        f"+10 points, {rows['cases'].iloc[0]} cases in all, {rows['seed'].nunique()} studies; q = {Q}; mean ± MC SE"
+        f"{rows['scenario'].iloc[0]}, {rows['cases'].iloc[0]} cases in all, {rows['seed'].nunique()} studies; q = {Q};"
+        " mean ± MC SE"
     )
     print("design | verdict | recall | FDP | phase 2 units (inflating; flagged of those) | CPU s")
     se = lambda v: v.std(ddof=1) / np.sqrt(len(v))  # noqa: E731
@@ -967,7 +970,9 @@ def main() -> None:
         import warnings
 
         warnings.simplefilter("ignore")
-        rest = sys.argv[sys.argv.index("--grid") + 1 :]  # [--scenario NAME] [--designs M/J,M/J]
+        rest = sys.argv[
+            sys.argv.index("--grid") + 1 :
+        ]  # [--scenario NAME] [--designs M/J,M/J] [--per-unit N]
         out = Path(rest[0])
         name = rest[rest.index("--scenario") + 1] if "--scenario" in rest else "inflate_+10"
         grid = None
@@ -976,8 +981,9 @@ def main() -> None:
                 tuple(int(v) if v.isdigit() else v for v in d.split("/"))
                 for d in rest[rest.index("--designs") + 1].split(",")
             ]
+        per_unit = int(rest[rest.index("--per-unit") + 1]) if "--per-unit" in rest else EVIDENCE_PER_UNIT
         for seed in seed_range(rest[1:]):
-            pd.DataFrame(design_grid(seed, name, grid)).to_csv(
+            pd.DataFrame(design_grid(seed, name, grid, per_unit)).to_csv(
                 out, mode="a", header=not out.exists(), index=False
             )
         return
