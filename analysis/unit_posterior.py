@@ -35,7 +35,10 @@ from the study's own units (Efron-style g-modelling):
   one's that of a satisfied client; an intercepted record's `who_rated` answer follows `TURNED_WHO`
   (the fixtures' and field's figures — an assumption about the alternative).
 - **Mixing weights** over the components and the honest share π0 by EM (NPMLE on the grid of
-  components); the honest nuisance parameters are re-fitted with each unit weighted by its posterior
+  components), over every surveyed unit of more than `min_events` events — also those with too few
+  respondents to be judged, whose rows are nearly flat but not selected: which units reach
+  `min_respondents` can depend on the answers (a phase 2 expands the suspicious ones), and the fit
+  must not see only those; the honest nuisance parameters are re-fitted with each unit weighted by its posterior
   probability of being honest, so the inflating units do not widen the honest laws. π0 is then
   raised to the largest value the data do not reject (one-sided profile likelihood at `pi0_level`):
   a conservative π0, never below what the data support.
@@ -144,7 +147,10 @@ WHO_SHAPE_PRIOR = (float(np.log(SIGN_SPREAD_SHAPE)), 1.2)
 #: `INTERVAL_TAILS`: unreleased as well, the flags and lfdr unchanged). 4: each domain's mean of the
 #: honest laws (the gap, the rate) with `DOMAIN_PRIOR` pseudo-observations at the overall share, so a
 #: small domain whose answers are all satisfied no longer has an honest gap of ≈ 0 (`_fit_beta_binomial`).
-MODEL_VERSION = 4
+#: 5: the mixing weights, π0's bound and the honest laws' weights over every surveyed unit of more than
+#: `min_events` events, not only the units with enough respondents to be judged (a phase 2's selection
+#: made those a selected population: ARCHITECTURE.md, "Two phases at the staff level").
+MODEL_VERSION = 5
 EVIDENCE = ("level", "rate_gap", "rated_by_other", "not_rated", "staff_asked", "service_denied")
 
 
@@ -705,10 +711,11 @@ class PosteriorFit:
     eligible: pd.Series
     log_lik: np.ndarray
     weights_mle: np.ndarray
+    pooled: pd.Series | None = None  # the units the mixture was fitted to (`fit`: every surveyed one)
 
     def with_pi0_level(self, level: float) -> PosteriorFit:
         """The same fit with π0 raised at another one-sided `level` (no refit)."""
-        rows = self.eligible.to_numpy()
+        rows = (self.eligible if self.pooled is None else self.pooled).to_numpy()
         weights = _conservative_pi0(self.log_lik[rows], self.weights_mle, level)
         return dataclasses.replace(self, weights=weights)
 
@@ -737,6 +744,10 @@ def fit(
     if surveyed.empty:
         raise AnalysisError("no unit has an interview: nothing to fit")
     eligible = (surveyed["respondents"] >= min_respondents) & (surveyed["N"] > min_events)
+    # the mixture is fitted to every surveyed unit (model 5), not only those with evidence enough to be
+    # judged: who reaches `min_respondents` can depend on the answers (a phase 2 sends cases to the
+    # units whose phase 1 looked suspicious), and a fit on them alone is a fit on a selected population
+    pooled = surveyed["N"] > min_events
     comps = components()
     weight = np.ones(len(surveyed))
     asked = denied = None
@@ -760,17 +771,16 @@ def fit(
         honest = fit_honest(surveyed, weight, signs)
         honest.asked, honest.denied = asked, denied
         L, _ = _unit_loglik(honest, comps, surveyed, census_level)
-        L_fit = L[eligible.to_numpy()]
-        w, _ = _em_weights(L_fit, start=w)
+        w, _ = _em_weights(L[pooled.to_numpy()], start=w)
         post = _posterior(L, w)
-        new = np.where(eligible, post[:, 0], 1.0)
+        new = np.where(pooled, post[:, 0], 1.0)
         if np.abs(new - weight).max() < 1e-3:
             weight = new
             break
         weight = new
     pi0_mle = float(w[0])
-    raised = _conservative_pi0(L[eligible.to_numpy()], w, pi0_level)
-    return PosteriorFit(honest, comps, raised, pi0_mle, census_level, eligible, L, w)
+    raised = _conservative_pi0(L[pooled.to_numpy()], w, pi0_level)
+    return PosteriorFit(honest, comps, raised, pi0_mle, census_level, eligible, L, w, pooled)
 
 
 def _posterior(L: np.ndarray, w: np.ndarray) -> np.ndarray:

@@ -65,10 +65,12 @@ def test_the_posterior_on_pooled_phases_accuses_no_honest_unit_phase_two_was_ste
     assert sum(selected_flags) <= 1, selected_flags
 
 
-def _evidence_steered_study(name: str, seed: int):
-    """(frame, design, interviews, selected units) of one honest study whose phase 2 went where the
-    evidence rule sent it (`sampling.screening`: the J highest phase-1 scores, the published level
-    included), ``EVIDENCE_FIRST`` records a unit first and the rest of 32 a unit after."""
+def _evidence_steered_study(
+    name: str, seed: int, first: int = EVIDENCE_FIRST, total: int = EVIDENCE_TOTAL, top: int = EVIDENCE_TOP
+):
+    """(frame, design, interviews, selected units, inflating units) of one study whose phase 2 went
+    where the evidence rule sent it (`sampling.screening`: the `top` highest phase-1 scores, the
+    published level included), `first` records a unit first and the rest of `total` a unit after."""
     from sampling.screening import EvidenceConstants, case_categories, category_counts, level_prior
     from sampling.two_phase import PhaseTwoRule, phase_two_allocation, planned_need
 
@@ -87,28 +89,28 @@ def _evidence_steered_study(name: str, seed: int):
         },
         index=units,
     )
-    evidence["M_h"] = evidence["m"] = np.minimum(EVIDENCE_FIRST, evidence["N_h"])
-    first = pd.DataFrame(
+    evidence["M_h"] = evidence["m"] = np.minimum(first, evidence["N_h"])
+    called_first = pd.DataFrame(
         [(u, r) for u in units for r in order[u][: int(evidence.at[u, "m"])]],
         columns=["stratum", "record_id"],
     )
-    first = first.merge(study.frame[["record_id", "system_rating"]], on="record_id").merge(
+    called_first = called_first.merge(study.frame[["record_id", "system_rating"]], on="record_id").merge(
         study.interviews.drop(columns=["organisation_id", "domain", "system_rating"], errors="ignore"),
         on="record_id",
         how="left",
     )
-    first["respondent"] = first["sat_overall"].notna()
-    first["category"] = case_categories(first, ["satisfied"], ["satisfied"]).to_numpy()
+    called_first["respondent"] = called_first["sat_overall"].notna()
+    called_first["category"] = case_categories(called_first, ["satisfied"], ["satisfied"]).to_numpy()
     rule = PhaseTwoRule(
         kind="evidence",
-        top=EVIDENCE_TOP,
+        top=top,
         response_rate=scenario.response_rate,
         constants=EvidenceConstants(
             level_prior=level_prior(evidence["system_rate"], evidence["domain"], inflation=0.10)
         ),
     )
-    selected = rule.decide(evidence, category_counts(first, units), list(units))["selected"]
-    budget = len(units) * EVIDENCE_TOTAL - int(evidence["m"].sum())
+    selected = rule.decide(evidence, category_counts(called_first, units), list(units))["selected"]
+    budget = len(units) * total - int(evidence["m"].sum())
     k = phase_two_allocation(evidence, selected, planned_need(evidence, rule, list(units)), budget)
     taken = np.concatenate([order[u][: int(evidence.at[u, "m"] + k[u])] for u in units])
     called = study.interviews[study.interviews["record_id"].isin(taken)].copy()
@@ -117,7 +119,7 @@ def _evidence_steered_study(name: str, seed: int):
         "record_id"
     ].transform("size")
     design = Design(called, strata="organisation_id", weights="w", lonely_psu="adjust")
-    return study.frame, design, called, list(units[selected.to_numpy()])
+    return study.frame, design, called, list(units[selected.to_numpy()]), study.inflated
 
 
 @pytest.mark.parametrize("name", ["honest_unit_gaps", "honest_high_rate_units", "honest_unit_gaps_near_100"])
@@ -127,9 +129,28 @@ def test_the_posterior_accuses_no_honest_unit_the_evidence_rule_sent_phase_two_t
     # honest units with large gaps or high rates; at 95–98% (no level) to those with the most signs
     false_flags, selected_flags = [], []
     for seed in EVIDENCE_STUDIES:
-        frame, design, interviews, selected = _evidence_steered_study(name, seed)
+        frame, design, interviews, selected, _ = _evidence_steered_study(name, seed)
         verdict = compare_units(frame, design, interviews=interviews, q=0.10, method="posterior")
         false_flags.append(int(verdict["flagged"].sum()))
         selected_flags.append(int(verdict.loc[selected, "flagged"].sum()))
     assert sum(f > 0 for f in false_flags) <= 1, false_flags
     assert sum(selected_flags) <= 1, selected_flags
+
+
+def test_a_phase_two_that_leaves_most_units_below_five_respondents_does_not_make_honest_ones_suspect():
+    """The staff level's two phases (`verdict_sim`'s 600 members of 10–60 events, 6 cases a member
+    first, 12 a member in all, phase 2 to the 60 highest scores): only the members phase 2 expanded
+    and a few others reach the 5 respondents a verdict needs. Fitted to those alone, the model saw a
+    population chosen for looking suspicious, put π0 near 0.34 and flagged honest members (FDP 0.24
+    over 30 such studies); fitted to every surveyed member (model 5) it keeps the FDP at q."""
+    flagged = false = 0
+    for seed in (22, 24):  # two of the studies where the fit on the judged members alone failed worst
+        frame, design, interviews, _, inflated = _evidence_steered_study(
+            "inflate_+20_staff", seed, first=6, total=12, top=60
+        )
+        verdict = compare_units(frame, design, interviews=interviews, q=0.10, method="posterior")
+        hits = verdict["flagged"].fillna(False).astype(bool)
+        flagged += int(hits.sum())
+        false += int(hits[~hits.index.isin(list(inflated))].sum())
+    assert flagged > 0
+    assert false / flagged <= 0.10, (false, flagged)
