@@ -34,7 +34,8 @@ combination it replaced, with the honest gap 0, the true honest rate and the est
 
 **The allocation grid** (`--grid OUT.csv [FIRST:LAST] [--scenario NAME] [--designs M/J[/equal],…]`, then
 `--grid-summary OUT.csv …`): the same +10 studies (or any `verdict_sim` scenario, e.g. an honest one),
-1,920 cases in all (`--per-unit N`: N a unit instead of 32, e.g. 12 for the 600-member staff worlds); one phase, and the evidence rule for each phase-1 size m (cases a unit) and J (units
+1,920 cases in all (`--per-unit N`: N a unit instead of 32, e.g. 12 for the 600-member staff worlds);
+one phase, and the evidence rule for each phase-1 size m (cases a unit) and J (units
 phase 2 goes to). Per design four verdicts on the same cases: Huifang's posterior (phases pooled, π0 at
 its 97.5% bound, no level: the verdict a study with a phase 2 gets), the same fit with π0 at its
 maximum-likelihood value (what the bound costs), the Bayes oracle, and the oracle without the level
@@ -419,7 +420,7 @@ def evidence_study(seed: int, only: str | None = None) -> list[dict]:
 
     scenario, study, order = _evidence_world(seed)
     units = study.truth.index
-    total = len(units) * per_unit
+    total = len(units) * EVIDENCE_PER_UNIT
     rows: list[dict] = []
 
     def record(
@@ -515,7 +516,7 @@ def evidence_extras(seed: int) -> list[dict]:
 
     scenario, study, order = _evidence_world(seed)
     units = study.truth.index
-    total = len(units) * per_unit
+    total = len(units) * EVIDENCE_PER_UNIT
     rows: list[dict] = []
 
     def record(design: str, verdict: str, flags: pd.Series, selected: pd.Series | None = None) -> None:
@@ -583,7 +584,8 @@ def design_grid(
     seed: int, name: str = "inflate_+10", grid: list[tuple] | None = None, per_unit: int = EVIDENCE_PER_UNIT
 ) -> list[dict]:
     """One study of `name` (+10 by default), `per_unit` cases a unit in all (1,920 for 60 units at 32):
-    one phase and the evidence rule (top J) for every phase-1 size m and J of the grid; per design the oracle's and the posterior's recall and FDP, the
+    one phase and the evidence rule (top J) for every phase-1 size m and J of the grid; per design the
+    oracle's and the posterior's recall and FDP, the
     units phase 2 went to and the inflating ones among them, and the posterior's hits among those."""
     import time
 
@@ -970,9 +972,8 @@ def main() -> None:
         import warnings
 
         warnings.simplefilter("ignore")
-        rest = sys.argv[
-            sys.argv.index("--grid") + 1 :
-        ]  # [--scenario NAME] [--designs M/J,M/J] [--per-unit N]
+        # [--scenario NAME] [--designs M/J,M/J] [--per-unit N]
+        rest = sys.argv[sys.argv.index("--grid") + 1 :]
         out = Path(rest[0])
         name = rest[rest.index("--scenario") + 1] if "--scenario" in rest else "inflate_+10"
         grid = None
