@@ -13,7 +13,7 @@ import streamlit as st
 from sampling.cells import csv_bytes
 from survey_app.app import state, tables
 from survey_app.app.state import tr
-from survey_app.app.verdict_view import posterior_labels, posterior_table
+from survey_app.app.verdict_view import posterior_labels, posterior_table, show_combination
 from survey_app.services import staff_verdicts
 
 #: The columns of the staff table under the empirical null (its p-values; the posterior has its own table).
@@ -57,6 +57,7 @@ def show(table: pd.DataFrame, study_name: str) -> None:
             "evidence_p_adjusted": tr("comparison.evidence_p_adjusted"),
         },
     )
+    show_combination(table, study_name, "staff")
     called = table[table["status"].astype(str) != "not_surveyed"]
     member = st.selectbox(
         tr("comparison.staff_member"),

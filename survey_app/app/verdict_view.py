@@ -171,18 +171,25 @@ def show(result: analysis_service.StudyAnalysis, study_name: str) -> None:
             labels=posterior_labels(),
         )
         st.caption(tr("verdict.rule", q=analysis_service.FDR_Q))
+    show_combination(units, study_name)
+
+
+def show_combination(units: pd.DataFrame, study_name: str, level: str = "") -> None:
+    """After a phase 2, the rate test of the units it expanded (nothing where it expanded none of this
+    level's units); `level` ("staff" for the staff level) keys the table and names its CSV."""
     combination = combination_table(units)
-    if len(combination):
-        st.markdown(f"**{tr('verdict.combination')}**")
-        tables.show(
-            combination,
-            key="combination_p",
-            file_name=f"huifang-{study_name}-phase2-combination.csv",
-            labels={
-                "unit": tr("comparison.unit"),
-                "phase2_cases": tr("verdict.phase2_cases"),
-                "combination_p_value": tr("verdict.combination_p"),
-                "combination_p_adjusted": tr("verdict.combination_p_adjusted"),
-            },
-        )
-        st.caption(tr("verdict.combination_help"))
+    if not len(combination):
+        return
+    st.markdown(f"**{tr('verdict.combination')}**")
+    tables.show(
+        combination,
+        key=f"combination_p{'_' + level if level else ''}",
+        file_name=f"huifang-{study_name}-{level + '-' if level else ''}phase2-combination.csv",
+        labels={
+            "unit": tr("comparison.staff_member" if level == "staff" else "comparison.unit"),
+            "phase2_cases": tr("verdict.phase2_cases"),
+            "combination_p_value": tr("verdict.combination_p"),
+            "combination_p_adjusted": tr("verdict.combination_p_adjusted"),
+        },
+    )
+    st.caption(tr("verdict.combination_help"))

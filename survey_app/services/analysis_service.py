@@ -146,6 +146,9 @@ class StudyAnalysis:
     #: The staff level computed ahead (`services.staff_verdicts.staff_verdicts`; the demo's analysis child
     #: does, beside the rest), which a report built from this analysis then uses (`staff_of`).
     staff: pd.DataFrame | None = None
+    #: After a phase 2, its expanded strata (`expanded_strata`): the staff level's rate test reads them
+    #: where the design's strata are staff members (`services.staff_verdicts`).
+    expanded: ExpandedStrata | None = None
 
     @property
     def flagged_units(self) -> pd.DataFrame:
@@ -237,30 +240,55 @@ def stratum_level(design: SampleDesign) -> str | None:
     return strata[0] if len(strata) == 1 else None
 
 
-def combination_by_unit(
-    cases: pd.DataFrame,
-    design: SampleDesign,
-    satisfied: tuple[str, ...],
-    units: pd.DataFrame,
-    unit: str = UNIT,
-) -> pd.DataFrame:
-    """After a phase 2, per `unit` (a frame column) of a one-unit stratum that phase 2 expanded: its
-    phase-2 cases, the rate test on both phases' answers against its domain's estimated honest gap and
-    spread (`analysis.phase_two_test`; ``units``: `compare_units`' table at that level) and that p-value
-    BH-adjusted over every audited stratum (the others count with p = 1: phase 2 cleared them, or,
-    holding several units, they have no unit's test). Only where the design's strata are units of that
-    level (`stratum_level`): a stratum of one staff member holds one office's cases too, yet its
-    callbacks are the member's, not the office's. Empty without a phase 2."""
-    columns = ["phase2_cases", "combination_p_value", "combination_p_adjusted"]
+@dataclass(frozen=True)
+class ExpandedStrata:
+    """After a phase 2, what the rate test of its expanded strata reads: per stratum phase 2 expanded,
+    its phase-2 cases and both phases' satisfied (`x`) and answered (`n`) counts
+    (`phase_two.expanded_counts_of`); the frame column whose units the strata are (`stratum_level`)
+    and the unit of each expanded stratum that holds one; and how many strata were audited (the BH
+    family)."""
+
+    counts: pd.DataFrame
+    level: str | None
+    unit_of: pd.Series  # expanded stratum → its unit (only the strata of one unit at `level`)
+    audited: int
+
+
+def expanded_strata(
+    cases: pd.DataFrame, design: SampleDesign, satisfied: tuple[str, ...]
+) -> ExpandedStrata | None:
+    """The design's expanded strata (`ExpandedStrata`), None without a phase 2; ``cases``: the
+    analysis dataset before the nonresponse adjustment."""
     record = phase_two.phase_two_of(design)
     counts = phase_two.expanded_counts_of(cases, design, list(satisfied))
-    if record is None or counts is None or stratum_level(design) != unit:
+    if record is None or counts is None:
+        return None
+    level = stratum_level(design)
+    unit_of = pd.Series(dtype=object)
+    if level is not None and level in cases.columns:
+        owners = cases.groupby(cases["stratum"].astype(str))[level].unique()
+        one = [k for k in counts.index if k in owners.index and len(owners[k]) == 1]
+        unit_of = pd.Series({k: owners[k][0] for k in one}, dtype=object)
+    return ExpandedStrata(counts, level, unit_of, len(record["evidence"]))
+
+
+def combination_by_unit(
+    expanded: ExpandedStrata | None, units: pd.DataFrame, unit: str = UNIT
+) -> pd.DataFrame:
+    """After a phase 2, per `unit` (a frame column: the organisations', or the staff level's) of a
+    one-unit stratum that phase 2 expanded: its phase-2 cases, the rate test on both phases' answers
+    against its domain's estimated honest gap and spread (`analysis.phase_two_test`; ``units``:
+    `compare_units`' table at that level) and that p-value BH-adjusted over every audited stratum (the
+    others count with p = 1: phase 2 cleared them, or, holding several units, they have no unit's
+    test). Only where the design's strata are units of that level: a stratum of one staff member holds
+    one office's cases too, yet its callbacks are the member's, not the office's. Empty without."""
+    columns = ["phase2_cases", "combination_p_value", "combination_p_adjusted"]
+    if expanded is None or expanded.level != unit:
         return pd.DataFrame(columns=columns)
-    owners = cases.groupby(cases["stratum"].astype(str))[unit].unique()
-    strata = [k for k in counts.index if k in owners.index and len(owners[k]) == 1]
+    counts, unit_of = expanded.counts, expanded.unit_of
+    strata = list(unit_of.index)
     if not strata:  # phase 2 expanded no one-unit stratum: no unit to test
         return pd.DataFrame(columns=columns)
-    unit_of = pd.Series({k: owners[k][0] for k in strata}, dtype=object)
     null = units.reindex(unit_of.to_numpy())
     table = pd.DataFrame(
         {
@@ -275,7 +303,7 @@ def combination_by_unit(
         index=pd.Index(strata),
     ).fillna({"S": 0, "N": 0, "x": 0, "n": 0})
     p = expanded_unit_p_values(table).to_numpy(float)
-    others = np.ones(max(len(record["evidence"]) - len(strata), 0))  # every other audited stratum
+    others = np.ones(max(expanded.audited - len(strata), 0))  # every other audited stratum
     adjusted = multipletests(np.concatenate([p, others]), alpha=FDR_Q, method="fdr_bh")[1][: len(strata)]
     return pd.DataFrame(
         {
@@ -333,7 +361,8 @@ def _analysed(
     else:
         gamma, method, source = settings.refusal_gamma, settings.verdict_method, settings.verdict_source
     cases = datasets.analysis_dataset(session, study)
-    expanded_cases = cases  # before the nonresponse adjustment replaces them
+    # before the nonresponse adjustment replaces the cases
+    expanded = expanded_strata(cases, sample_design, satisfied) if two_phase else None
     whole = datasets.frame_table(session, study)
     frame = eligible_frame(session, study, whole)
     cases["system_satisfied"] = cases["system_rating"].isin(satisfied)
@@ -388,7 +417,7 @@ def _analysed(
             start=start,
         )
         if two_phase:  # the rate gap's valid test after phase 2, beside the verdict
-            units = units.join(combination_by_unit(expanded_cases, sample_design, satisfied, units))
+            units = units.join(combination_by_unit(expanded, units))
         names = frame.drop_duplicates(UNIT).set_index(UNIT)["organisation"]
         units.insert(0, "name", units.index.map(names))
         by_phone = design.data[design.data["mode"] != "web"]  # web answers have no surveyor to check
@@ -424,6 +453,7 @@ def _analysed(
         source,
         two_phase,
         numeric,
+        expanded=expanded,
     )
 
 

@@ -24,7 +24,14 @@ import pandas as pd
 import analysis
 from analysis.report.i18n import text as report_text
 from analysis.verdicts import SIGN_LABELS
-from survey_app.services.analysis_service import FDR_Q, UNIT, StudyAnalysis, percent_text, posterior_summary
+from survey_app.services.analysis_service import (
+    FDR_Q,
+    UNIT,
+    StudyAnalysis,
+    combination_by_unit,
+    percent_text,
+    posterior_summary,
+)
 from survey_app.services.errors import InvalidState
 
 #: The frame field naming the staff member who served the event.
@@ -77,6 +84,8 @@ def staff_verdicts(
         method=result.verdict_method,
         start=start,
     )
+    if result.expanded is not None:  # the rate test of members a staff design's phase 2 expanded
+        table = table.join(combination_by_unit(result.expanded, table, STAFF))
     owners = frame.drop_duplicates(STAFF).set_index(STAFF)[[UNIT, "organisation"]]
     context = owners.reindex(table.index)
     context["organisation_flagged"] = context[UNIT].isin(result.flagged_units.index)

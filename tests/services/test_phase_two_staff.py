@@ -109,3 +109,20 @@ def test_an_office_is_not_given_the_two_phase_test_of_one_of_its_members(staff_s
         result = analysis_service.analyse(session, studies.find_study(session, demo.STUDY_NAME))
     tested = result.units.get("combination_p_value", pd.Series(dtype=float)).dropna()
     assert tested.empty
+
+
+def test_the_members_phase_two_expanded_carry_its_rate_test_at_the_staff_level(staff_study):
+    db, record = staff_study
+    with db.session() as session:
+        result = analysis_service.analyse(session, studies.find_study(session, demo.STUDY_NAME))
+    table = staff_verdicts.staff_verdicts(result)
+    tested = table["combination_p_value"].dropna()
+    expanded = {key.removeprefix("risk:") for key, k in record["allocation"].items() if k > 0}
+    assert set(tested.index) == expanded
+    assert (
+        (table.loc[list(expanded), "combination_p_adjusted"] >= tested.reindex(list(expanded)))
+        | tested.isna()
+    ).all()
+    assert (
+        table.loc[list(expanded), "phase2_cases"] == [record["allocation"]["risk:" + m] for m in expanded]
+    ).all()
