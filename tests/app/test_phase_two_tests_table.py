@@ -1,0 +1,54 @@
+"""After a phase 2 the comparison page shows the rate test of the units it expanded, headed by their
+level: offices on the organisations' section, members on the staff section
+(`verdict_view.show_combination`, run on its own by AppTest; no database)."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+
+def _tests_table(level: str = "") -> None:
+    import pandas as pd
+    import streamlit as st
+
+    from survey_app.app import verdict_view
+
+    units = pd.DataFrame(
+        {
+            "name": ["上海甲律师事务所", "上海甲律师事务所", "上海乙公证处"],
+            "phase2_cases": [12.0, 9.0, float("nan")],
+            "combination_p_value": [0.004, 0.31, float("nan")],
+            "combination_p_adjusted": [0.02, 0.62, float("nan")],
+        },
+        index=["ORG0001-S01", "ORG0001-S02", "ORG0002-S01"],
+    )
+    verdict_view.show_combination(units, "demo", st.session_state.get("level", ""))
+
+
+def _run(level: str) -> AppTest:
+    app = AppTest.from_function(_tests_table, default_timeout=60)
+    app.session_state["level"] = level
+    app.run()
+    assert not app.exception
+    return app
+
+
+@pytest.mark.parametrize(("level", "header"), [("staff", "工作人员"), ("", "单位")])
+def test_only_the_units_phase_two_expanded_are_listed_under_their_level(level, header):
+    table = _run(level).dataframe[0].value
+    assert list(table[header]) == ["ORG0001-S01 上海甲律师事务所", "ORG0001-S02 上海甲律师事务所"]
+    assert list(table["第二阶段个案"]) == [12, 9]
+
+
+def test_without_a_phase_two_nothing_is_shown():
+    def nothing() -> None:
+        import pandas as pd
+
+        from survey_app.app import verdict_view
+
+        verdict_view.show_combination(pd.DataFrame({"name": ["x"]}, index=["ORG0001"]), "demo", "staff")
+
+    app = AppTest.from_function(nothing, default_timeout=60)
+    app.run()
+    assert not app.exception and not app.dataframe and not app.markdown
