@@ -711,11 +711,11 @@ class PosteriorFit:
     eligible: pd.Series
     log_lik: np.ndarray
     weights_mle: np.ndarray
-    pooled: pd.Series | None = None  # the units the mixture was fitted to (`fit`: every surveyed one)
+    pooled: pd.Series  # the units the mixture was fitted to: every surveyed one (model 5)
 
     def with_pi0_level(self, level: float) -> PosteriorFit:
         """The same fit with π0 raised at another one-sided `level` (no refit)."""
-        rows = (self.eligible if self.pooled is None else self.pooled).to_numpy()
+        rows = self.pooled.to_numpy()
         weights = _conservative_pi0(self.log_lik[rows], self.weights_mle, level)
         return dataclasses.replace(self, weights=weights)
 

@@ -126,8 +126,9 @@ def draw_phase_two(
             zh=f"调查 {study.name} 当前状态为 {study.state}；第二阶段只能在实地调查期间抽取。",
         )
     design = samples.current_design(session, study)
-    if phase_two_of(design) is not None:
-        seed = phase_two_of(design)["seed"]
+    earlier = phase_two_of(design)
+    if earlier is not None:
+        seed = earlier["seed"]
         raise InvalidState(
             f"Study {study.name} already has a phase 2 (seed {seed}).",
             zh=f"调查 {study.name} 已有第二阶段抽样（种子 {seed}）。",

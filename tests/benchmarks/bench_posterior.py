@@ -193,7 +193,7 @@ def swap(path: Path, seeds: range) -> None:
             for kind in SWAPS:
                 with _swapped(kind, scenario):
                     result = up.fit(evidence, census_level=False)
-                rows = result.eligible.to_numpy()
+                rows = result.pooled.to_numpy()  # the units the mixture is fitted to
                 share = float(result.eligible[result.eligible].index.isin(list(study.inflated)).mean())
                 weights, _ = up._em_weights(result.log_lik[rows], pi0=1 - share, start=result.weights_mle)
                 for label, fitted in (
