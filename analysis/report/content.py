@@ -90,6 +90,9 @@ UNIT_OPTIONAL_COLUMNS = (
     "phase2_cases",
     "combination_p_value",
 )
+#: The members a staff design's phase 2 expanded (`StaffLevel.expanded`): "S01 <office>", the phase-2
+#: cases it sent to the member and the two-phase test's p-value of the member's rate gap.
+STAFF_PHASE_TWO_COLUMNS = ("unit", "phase2_cases", "combination_p_value")
 #: How units were judged (`Comparison.verdict_method`): the empirical null's tests with BH, or the
 #: empirical-Bayes posterior (Sun & Cai on its local fdr); and why (`Comparison.verdict_source`).
 VERDICT_METHODS = ("empirical_null", "posterior")
@@ -282,13 +285,16 @@ class StaffLevel:
     the events they served, by the organisations' method. `flagged` has `UNIT_COLUMNS` plus
     `organisation_flagged` (one row per flagged member; `unit` "ORG0044-S01 <office>"); the counts say
     how many members the frame names, how many have a callback and how many had enough evidence to be
-    judged; `unnamed_records` counts the eligible records that name no staff member."""
+    judged; `unnamed_records` counts the eligible records that name no staff member. After a phase 2 of
+    a design whose strata are staff members, `expanded` has `STAFF_PHASE_TWO_COLUMNS`: one row per
+    member phase 2 expanded, with the rate gap's two-phase test (None: no such phase 2)."""
 
     flagged: pd.DataFrame
     named: int
     called: int
     judged: int
     unnamed_records: int = 0
+    expanded: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -380,6 +386,8 @@ def validate_content(content: ReportContent) -> None:
         "comparison.surveyor_checks": (content.comparison.surveyor_checks, SURVEYOR_COLUMNS),
         "audit.by_action": (content.audit.by_action, AUDIT_ACTION_COLUMNS),
     }
+    if content.staff is not None and content.staff.expanded is not None:
+        tables["staff.expanded"] = (content.staff.expanded, STAFF_PHASE_TWO_COLUMNS)
     for name, (frame, columns) in tables.items():
         if not isinstance(frame, pd.DataFrame):
             raise ReportContentError(

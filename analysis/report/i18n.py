@@ -177,6 +177,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "窗口可能由他人操作），应先调取这些记录的原始评价信息（时间、设备）再作判断。",
         "staff_office_flagged": "（所在机构也被标记）",
         "phase2_heading": "第二阶段单位的满意率差距检验",
+        "staff_phase2_heading": "第二阶段扩充的工作人员：满意率差距检验",
         "phase2_cases": "第二阶段个案",
         "combination_p": "两阶段检验 p",
         "phase2_note": "两阶段检验：合并第二阶段扩充单位两个阶段的全部回答，与本领域估计的诚实差距（及诚实单位之间的离散）比较；"
@@ -479,6 +480,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "original rating records (time, device) before any judgement.",
         "staff_office_flagged": " (office flagged too)",
         "phase2_heading": "Phase-2 units: the rate gap's test",
+        "staff_phase2_heading": "Staff members phase 2 expanded: the rate gap's test",
         "phase2_cases": "Phase-2 cases",
         "combination_p": "Two-phase p",
         "phase2_note": "The two-phase test: all answers of both phases of a unit phase 2 expanded, against the "

@@ -851,8 +851,13 @@ class _Story:
             ascending=[not posterior, True],
             kind="stable",
         )
+        expanded = (
+            []
+            if staff.expanded is None
+            else self.phase_two_table(staff.expanded, "staff_member", "staff_phase2_heading")
+        )
         if flagged.empty:
-            return [*story, self.para(self.t("staff_none"))]
+            return [*story, self.para(self.t("staff_none")), *expanded]
         suffix = self.t("staff_office_flagged")
         flagged = flagged.assign(
             unit=[
@@ -864,7 +869,7 @@ class _Story:
         story.append(table(flagged, highlight_flagged=False, unit_header="staff_member"))
         story += self.explanations(flagged)
         story += self.notes([self.t("staff_caveat"), *(self.posterior_notes(flagged) if posterior else [])])
-        return story
+        return [*story, *expanded]
 
     def paired_table(self) -> Table:
         paired = self.content.comparison.paired
@@ -1030,8 +1035,11 @@ class _Story:
         count = int((units["status"] == "insufficient_evidence").sum())
         return self.notes([self.t("insufficient_note", k=format_count(count), unit=unit)]) if count else []
 
-    def phase_two_table(self, units: pd.DataFrame) -> list[Any]:
-        """After a phase 2: its units' rate gap by the two-phase test (`analysis.phase_two_test`), beside the verdict."""
+    def phase_two_table(
+        self, units: pd.DataFrame, unit_header: str = "unit", heading: str = "phase2_heading"
+    ) -> list[Any]:
+        """After a phase 2: its units' rate gap by the two-phase test (`analysis.phase_two_test`), beside
+        the verdict; `unit_header` and `heading` name what a unit is (the staff section's members)."""
         if "combination_p_value" not in units.columns:
             return []
         expanded = units[units["combination_p_value"].notna()].sort_values(
@@ -1044,9 +1052,9 @@ class _Story:
             for row in expanded.itertuples()
         ]
         return [
-            self.heading("phase2_heading"),
+            self.heading(heading),
             self.table(
-                [self.t("unit"), self.t("phase2_cases"), self.t("combination_p")], rows, [4, 1.4, 1.4]
+                [self.t(unit_header), self.t("phase2_cases"), self.t("combination_p")], rows, [4, 1.4, 1.4]
             ),
             *self.notes([self.t("phase2_note")]),
         ]

@@ -394,6 +394,24 @@ def _staff_level(result: analysis_service.StudyAnalysis, lang: str = "zh") -> rp
         called=count["called"],
         judged=count["judged"],
         unnamed_records=int(table.attrs.get("unnamed_records", 0)),
+        expanded=_staff_phase_two(table),
+    )
+
+
+def _staff_phase_two(table: pd.DataFrame) -> pd.DataFrame | None:
+    """The members a staff design's phase 2 expanded, with their rate gap's two-phase test, named as the
+    staff table names them; None when no phase 2 went to staff members."""
+    if "combination_p_value" not in table.columns:
+        return None
+    tested = table[table["combination_p_value"].notna()]
+    if tested.empty:
+        return None
+    return pd.DataFrame(
+        {
+            "unit": [f"{member} {office}" for member, office in tested["organisation"].items()],
+            "phase2_cases": tested["phase2_cases"].fillna(0).astype(int).to_numpy(),
+            "combination_p_value": tested["combination_p_value"].astype(float).to_numpy(),
+        }
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import pandas as pd
 import pytest
 
 from analysis.report import ReportContentError, StaffLevel, render_pdf
@@ -153,3 +154,37 @@ def test_under_the_empirical_null_the_flagged_members_are_printed_in_its_unit_ta
     after = text[text.index("Staffmembersflagged") :]
     assert "ORG0001-S01某某司法所(officeflaggedtoo)" in after and "Staffmember" in after
     assert flat(report_text("staff_caveat", "en")) in after
+
+
+def _expanded() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "unit": ["ORG0002-S03 某某律师事务所", "ORG0001-S01 某某司法所"],
+            "phase2_cases": [9, 14],
+            "combination_p_value": [0.41, 0.0012],
+        }
+    )
+
+
+@pytest.mark.parametrize("flagged_rows", [1, 0])
+def test_after_a_staff_phase_two_the_report_prints_each_expanded_members_rate_test(flagged_rows):
+    """Smallest p first, under the staff header, whether or not a member is flagged."""
+    needs("pdftotext")
+    content = _posterior_content("zh")
+    staff = dataclasses.replace(_staff(content, flagged_rows=flagged_rows), expanded=_expanded())
+    text = all_text(render_pdf(dataclasses.replace(content, staff=staff)))
+    after = text[text.index("第二阶段扩充的工作人员：满意率差距检验") :]
+    assert "工作人员第二阶段个案两阶段检验p" in after
+    assert after.index("ORG0001-S01某某司法所140.001") < after.index("ORG0002-S03某某律师事务所90.410")
+
+
+def test_without_a_staff_phase_two_the_report_prints_no_members_rate_test(with_staff):
+    lang, text = with_staff
+    assert ("第二阶段扩充的工作人员" if lang == "zh" else "Staffmembersphase2expanded") not in text
+
+
+def test_a_staff_phase_two_table_without_its_p_values_is_refused_naming_the_column():
+    content = _posterior_content("zh")
+    staff = dataclasses.replace(_staff(content), expanded=_expanded().drop(columns="combination_p_value"))
+    with pytest.raises(ReportContentError, match=r"staff\.expanded.*combination_p_value"):
+        render_pdf(dataclasses.replace(content, staff=staff))

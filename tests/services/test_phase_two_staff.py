@@ -126,3 +126,25 @@ def test_the_members_phase_two_expanded_carry_its_rate_test_at_the_staff_level(s
     assert (
         table.loc[list(expanded), "phase2_cases"] == [record["allocation"]["risk:" + m] for m in expanded]
     ).all()
+
+
+def test_the_report_lists_the_members_phase_two_expanded_with_their_rate_test(staff_study):
+    """The PDF's staff section carries the same two-phase test the page and the CSV show."""
+    from survey_app.services import reports
+
+    db, record = staff_study
+    with db.reading() as session:
+        study = studies.find_study(session, demo.STUDY_NAME)
+        result = analysis_service.analyse(session, study)
+        content = reports.build_content(session, study, result=result)
+    table = staff_verdicts.staff_verdicts(result)
+    tested = table["combination_p_value"].dropna()
+    assert content.staff is not None and content.staff.expanded is not None
+    printed = content.staff.expanded.assign(member=lambda t: t["unit"].str.split(" ").str[0]).set_index(
+        "member"
+    )
+    assert sorted(printed.index) == sorted(tested.index)
+    assert printed.loc[tested.index, "combination_p_value"].tolist() == tested.tolist()
+    assert printed.loc[tested.index, "phase2_cases"].tolist() == [
+        record["allocation"]["risk:" + member] for member in tested.index
+    ]
