@@ -66,7 +66,8 @@ AUDIT_ACTION_COLUMNS = ("action", "count")
 #: the posterior verdict), the probability of it, and `analysis.explain_unit`'s sentences on a flagged
 #: unit's verdict ("" where none). Under the posterior verdict also the likeliest `mechanism` and the
 #: driving `evidence` with its Bayes-factor strength, in the report's language ("" where none); after a
-#: phase 2 the expanded units' `phase2_cases` and the rate gap's `combination_p_value` (NaN elsewhere).
+#: phase 2 the expanded units' `phase2_cases`, the rate gap's `combination_p_value` and that p-value
+#: BH-adjusted over the audited units, `combination_p_adjusted` (NaN elsewhere).
 #: Under the posterior also `inflation_capped` (bool: the interval reaches the largest inflation
 #: the model allows, printed open above) and `who_rated_flag` (bool: the flag rests on who rated, not on the
 #: rate gap: `analysis.verdicts.who_rated_flag`, printed as such), and `min_detectable` (the verdict's
@@ -89,10 +90,12 @@ UNIT_OPTIONAL_COLUMNS = (
     "min_detectable",
     "phase2_cases",
     "combination_p_value",
+    "combination_p_adjusted",
 )
 #: The members a staff design's phase 2 expanded (`StaffLevel.expanded`): "S01 <office>", the phase-2
-#: cases it sent to the member and the two-phase test's p-value of the member's rate gap.
-STAFF_PHASE_TWO_COLUMNS = ("unit", "phase2_cases", "combination_p_value")
+#: cases it sent to the member, the two-phase test's p-value of the member's rate gap and that p-value
+#: BH-adjusted over the audited members.
+STAFF_PHASE_TWO_COLUMNS = ("unit", "phase2_cases", "combination_p_value", "combination_p_adjusted")
 #: How units were judged (`Comparison.verdict_method`): the empirical null's tests with BH, or the
 #: empirical-Bayes posterior (Sun & Cai on its local fdr); and why (`Comparison.verdict_source`).
 VERDICT_METHODS = ("empirical_null", "posterior")

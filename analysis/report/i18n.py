@@ -180,8 +180,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "staff_phase2_heading": "第二阶段扩充的工作人员：满意率差距检验",
         "phase2_cases": "第二阶段个案",
         "combination_p": "两阶段检验 p",
+        "combination_p_adjusted": "p（BH 校正）",
         "phase2_note": "两阶段检验：合并第二阶段扩充单位两个阶段的全部回答，与本领域估计的诚实差距（及诚实单位之间的离散）比较；"
-        "第二阶段未选中的单位视为已排除（p = 1），因此尽管第二阶段选中的是第一阶段回答不佳的单位，检验仍然成立。与判定并列，不计入判定。",
+        "第二阶段未选中的单位视为已排除（p = 1），因此尽管第二阶段选中的是第一阶段回答不佳的单位，检验仍然成立。与判定并列，不计入判定。"
+        "校正后的 p 按 Benjamini–Hochberg 方法在全部审计单位上校正了多重比较，应读它而不是原始 p：扩充的单位越多，偶然偏小的原始 p 就越多。",
         "surveyor_note_none": "没有访员的满意率或“说不清”比例与同层其他访员明显不同：回访结果不像是由个别访员造成的。",
         "surveyor_note": "{k} 名访员的满意率或“说不清”比例与同层其他访员明显不同，应复听其录音后再使用其访问。",
         "case_flags_note": "每个数字为回访中出现该情况的案例数；一个案例可有多项标记。",
@@ -483,10 +485,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "staff_phase2_heading": "Staff members phase 2 expanded: the rate gap's test",
         "phase2_cases": "Phase-2 cases",
         "combination_p": "Two-phase p",
+        "combination_p_adjusted": "p (BH-adjusted)",
         "phase2_note": "The two-phase test: all answers of both phases of a unit phase 2 expanded, against the "
         "domain's estimated honest gap (and honest units' spread); a unit phase 2 passed over counts as cleared "
         "(p = 1), which keeps the test valid although phase 2 chose units whose phase-1 answers looked bad. "
-        "Shown beside the verdict, not in it.",
+        "Shown beside the verdict, not in it. The BH-adjusted p corrects for testing many units at once "
+        "(Benjamini–Hochberg over every audited unit): read it, not the raw p — the more units phase 2 "
+        "expanded, the more raw p-values are small by chance.",
         "surveyor_note_none": "No surveyor's satisfaction rate or 'can't say' share differs clearly from their "
         "peers in the same strata: the results do not look like the work of one surveyor.",
         "surveyor_note": "{k} surveyors differ clearly from their peers in satisfaction rate or 'can't say' "

@@ -1047,14 +1047,23 @@ class _Story:
         )
         if expanded.empty:
             return []
+        adjusted = "combination_p_adjusted" in expanded.columns  # content built before it was carried
         rows = [
-            [str(row.unit), format_count(row.phase2_cases), format_p(row.combination_p_value)]
+            [
+                str(row.unit),
+                format_count(row.phase2_cases),
+                format_p(row.combination_p_value),
+                *([format_p(row.combination_p_adjusted)] if adjusted else []),
+            ]
             for row in expanded.itertuples()
         ]
+        header = [self.t(unit_header), self.t("phase2_cases"), self.t("combination_p")]
         return [
             self.heading(heading),
             self.table(
-                [self.t(unit_header), self.t("phase2_cases"), self.t("combination_p")], rows, [4, 1.4, 1.4]
+                [*header, self.t("combination_p_adjusted")] if adjusted else header,
+                rows,
+                [4, 1.4, 1.4, 1.6] if adjusted else [4, 1.4, 1.4],
             ),
             *self.notes([self.t("phase2_note")]),
         ]

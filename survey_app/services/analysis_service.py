@@ -315,6 +315,29 @@ def combination_by_unit(
     )
 
 
+def phase_two_lines(units: pd.DataFrame, what: str = "units", shown: int = FLAGGED_SHOWN) -> list[str]:
+    """The summary's lines on the two-phase test of the `units` (`compare_units`' table with
+    `combination_by_unit` joined) that phase 2 expanded, smallest p first; none when it expanded none
+    at this level (a staff design's phase 2 expands members, not offices)."""
+    if "combination_p_value" not in units.columns:
+        return []
+    expanded = units.dropna(subset=["combination_p_value"]).sort_values("combination_p_value", kind="stable")
+    if expanded.empty:
+        return []
+    lines = [
+        f"Phase 2 expanded {len(expanded)} {what}; their rate gap by the two-phase test (both phases' "
+        "answers against the domain's honest gap; p, BH-adjusted over the audited ones):"
+    ]
+    for row in expanded.head(shown).itertuples():
+        lines.append(
+            f"  {row.Index} {row.name}: +{int(row.phase2_cases)} cases, p {row.combination_p_value:.3g}, "
+            f"adjusted {row.combination_p_adjusted:.3g}"
+        )
+    if len(expanded) > shown:
+        lines.append(f"  … and {len(expanded) - shown} more: the comparison page lists them all")
+    return lines
+
+
 def analyse(
     session: Session,
     study: Study,
@@ -610,17 +633,7 @@ def summary_text(result: StudyAnalysis) -> str:
     if "status" in result.units.columns:
         insufficient = int((result.units["status"] == "insufficient_evidence").sum())
         lines.append(f"Insufficient evidence (never flagged, never cleared): {insufficient} units")
-    if "combination_p_value" in result.units.columns:
-        expanded = result.units.dropna(subset=["combination_p_value"])
-        lines.append(
-            f"Phase 2 expanded {len(expanded)} units; their rate gap by the two-phase test (both phases' "
-            "answers against the domain's honest gap; p, BH-adjusted over the audited units):"
-        )
-        for row in expanded.sort_values("combination_p_value").head(FLAGGED_SHOWN).itertuples():
-            lines.append(
-                f"  {row.Index} {row.name}: +{int(row.phase2_cases)} cases, p {row.combination_p_value:.3g}, "
-                f"adjusted {row.combination_p_adjusted:.3g}"
-            )
+    lines += phase_two_lines(result.units)
     rule = (
         f"Sun & Cai: mean lfdr of the flagged ≤ {FDR_Q}, each unit's ≤ {LFDR_FLOOR}"
         if posterior

@@ -411,6 +411,7 @@ def _staff_phase_two(table: pd.DataFrame) -> pd.DataFrame | None:
             "unit": [f"{member} {office}" for member, office in tested["organisation"].items()],
             "phase2_cases": tested["phase2_cases"].fillna(0).astype(int).to_numpy(),
             "combination_p_value": tested["combination_p_value"].astype(float).to_numpy(),
+            "combination_p_adjusted": tested["combination_p_adjusted"].astype(float).to_numpy(),
         }
     )
 
@@ -420,10 +421,11 @@ def _verdict_columns(table: pd.DataFrame, units: pd.DataFrame, lang: str) -> pd.
     (inflation and its 95% interval, whether that interval is open above, whether the flag rests on
     who rated rather than the rate gap, the likeliest mechanism and the driving evidence in words, the
     verdict's own minimum detectable inflation),
-    and after a phase 2 the expanded units' combination p-values."""
+    and after a phase 2 the expanded units' combination p-values, raw and BH-adjusted."""
     if "combination_p_value" in units.columns:
         table["phase2_cases"] = units["phase2_cases"].fillna(0).astype(int).to_numpy()
         table["combination_p_value"] = units["combination_p_value"].astype(float).to_numpy()
+        table["combination_p_adjusted"] = units["combination_p_adjusted"].astype(float).to_numpy()
     if not len(units) or str(units["verdict_method"].iloc[0]) != "posterior":
         return table
     tested = units["lfdr"].notna().to_numpy()

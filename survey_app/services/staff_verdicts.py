@@ -30,6 +30,7 @@ from survey_app.services.analysis_service import (
     StudyAnalysis,
     combination_by_unit,
     percent_text,
+    phase_two_lines,
     posterior_summary,
 )
 from survey_app.services.errors import InvalidState
@@ -175,5 +176,6 @@ def staff_summary_text(result: StudyAnalysis, table: pd.DataFrame, shown: int = 
         )
     if len(flagged) > shown:
         lines.append(f"  … and {len(flagged) - shown} more: the comparison page lists every staff member")
+    lines += phase_two_lines(table, "staff members", shown)
     lines.append(report_text("staff_caveat", "en"))
     return "\n".join(lines)

@@ -162,6 +162,7 @@ def _expanded() -> pd.DataFrame:
             "unit": ["ORG0002-S03 某某律师事务所", "ORG0001-S01 某某司法所"],
             "phase2_cases": [9, 14],
             "combination_p_value": [0.41, 0.0012],
+            "combination_p_adjusted": [0.62, 0.0188],
         }
     )
 
@@ -174,8 +175,10 @@ def test_after_a_staff_phase_two_the_report_prints_each_expanded_members_rate_te
     staff = dataclasses.replace(_staff(content, flagged_rows=flagged_rows), expanded=_expanded())
     text = all_text(render_pdf(dataclasses.replace(content, staff=staff)))
     after = text[text.index("第二阶段扩充的工作人员：满意率差距检验") :]
-    assert "工作人员第二阶段个案两阶段检验p" in after
-    assert after.index("ORG0001-S01某某司法所140.001") < after.index("ORG0002-S03某某律师事务所90.410")
+    assert "工作人员第二阶段个案两阶段检验pp（BH校正）" in after
+    assert after.index("ORG0001-S01某某司法所140.0010.019") < after.index(
+        "ORG0002-S03某某律师事务所90.4100.620"
+    )
 
 
 def test_without_a_staff_phase_two_the_report_prints_no_members_rate_test(with_staff):
@@ -185,6 +188,6 @@ def test_without_a_staff_phase_two_the_report_prints_no_members_rate_test(with_s
 
 def test_a_staff_phase_two_table_without_its_p_values_is_refused_naming_the_column():
     content = _posterior_content("zh")
-    staff = dataclasses.replace(_staff(content), expanded=_expanded().drop(columns="combination_p_value"))
-    with pytest.raises(ReportContentError, match=r"staff\.expanded.*combination_p_value"):
+    staff = dataclasses.replace(_staff(content), expanded=_expanded().drop(columns="combination_p_adjusted"))
+    with pytest.raises(ReportContentError, match=r"staff\.expanded.*combination_p_adjusted"):
         render_pdf(dataclasses.replace(content, staff=staff))

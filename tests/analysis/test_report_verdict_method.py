@@ -41,6 +41,7 @@ def _posterior_content(lang: str, phase_two: bool = False) -> ReportContent:
     if phase_two:
         units["phase2_cases"] = np.where(flagged, 20, 0)
         units["combination_p_value"] = np.where(flagged, 0.0123, np.nan)
+        units["combination_p_adjusted"] = np.where(flagged, 0.0871, np.nan)
     comparison = dataclasses.replace(
         content.comparison,
         units=units,
@@ -102,6 +103,13 @@ def test_units_with_insufficient_evidence_are_counted_and_marked_as_neither_flag
 def test_after_a_phase_two_the_combination_test_is_printed_beside_the_verdict(posterior_zh):
     _, text = posterior_zh
     assert flat("第二阶段单位的满意率差距检验") in text and "0.012" in text
+
+
+def test_the_combination_test_is_printed_with_its_bh_adjusted_p_and_the_note_says_to_read_that(posterior_zh):
+    _, text = posterior_zh
+    after = text[text.index(flat("第二阶段单位的满意率差距检验")) :]
+    assert flat("两阶段检验 pp（BH 校正）") in after and "0.0120.087" in after
+    assert flat("应读它而不是原始 p") in after
 
 
 def test_the_english_report_words_the_posterior_verdict_in_english():

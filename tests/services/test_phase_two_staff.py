@@ -145,6 +145,26 @@ def test_the_report_lists_the_members_phase_two_expanded_with_their_rate_test(st
     )
     assert sorted(printed.index) == sorted(tested.index)
     assert printed.loc[tested.index, "combination_p_value"].tolist() == tested.tolist()
+    assert (
+        printed.loc[tested.index, "combination_p_adjusted"].tolist()
+        == table.loc[tested.index, "combination_p_adjusted"].tolist()
+    )
     assert printed.loc[tested.index, "phase2_cases"].tolist() == [
         record["allocation"]["risk:" + member] for member in tested.index
     ]
+
+
+def test_the_staff_summary_lists_the_members_phase_two_expanded_and_the_offices_summary_none(staff_study):
+    db, record = staff_study
+    with db.reading() as session:
+        result = analysis_service.analyse(session, studies.find_study(session, demo.STUDY_NAME))
+    table = staff_verdicts.staff_verdicts(result)
+    expanded = sum(1 for k in record["allocation"].values() if k > 0)
+    staff_text = staff_verdicts.staff_summary_text(result, table)
+    assert f"Phase 2 expanded {expanded} staff members; their rate gap by the two-phase test" in staff_text
+    first = table["combination_p_value"].idxmin()
+    assert (
+        f"  {first} {table.at[first, 'name']}: +{int(table.at[first, 'phase2_cases'])} cases, p "
+        in staff_text
+    )
+    assert "Phase 2 expanded" not in analysis_service.summary_text(result)
