@@ -672,12 +672,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Units with insufficient evidence: {count} (too few callbacks; neither flagged nor cleared).",
     },
     "verdict.combination": {"zh": "第二阶段单位的满意率差距检验", "en": "Phase-2 units: the rate gap's test"},
+    "verdict.combination_staff": {
+        "zh": "第二阶段扩充的工作人员：满意率差距检验",
+        "en": "Staff members phase 2 expanded: the rate gap's test",
+    },
     "verdict.combination_help": {
         "zh": "两阶段检验：合并第二阶段扩充单位两个阶段的全部回答，与本领域估计的诚实差距（及诚实单位之间的离散）比较；"
-        "未被选中的单位视为已排除（p = 1），因此检验仍然成立。与判定并列，仅供参考。",
+        "未被选中的单位视为已排除（p = 1），因此检验仍然成立。与判定并列，仅供参考。"
+        "应读 BH 校正后的 p：扩充的单位越多，偶然偏小的原始 p 就越多。",
         "en": "The two-phase test: all answers of both phases of a unit phase 2 expanded, against the domain's "
         "estimated honest gap (and honest units' spread); a unit phase 2 passed over counts as cleared "
-        "(p = 1), which keeps the test valid. Shown beside the verdict, not in it.",
+        "(p = 1), which keeps the test valid. Shown beside the verdict, not in it. Read the BH-adjusted p: "
+        "the more units phase 2 expanded, the more raw p-values are small by chance.",
     },
     "verdict.phase2_cases": {"zh": "第二阶段个案", "en": "Phase-2 cases"},
     "verdict.combination_p": {"zh": "两阶段检验 p", "en": "Two-phase p"},

@@ -180,7 +180,7 @@ def show_combination(units: pd.DataFrame, study_name: str, level: str = "") -> N
     combination = combination_table(units)
     if not len(combination):
         return
-    st.markdown(f"**{tr('verdict.combination')}**")
+    st.markdown(f"**{tr('verdict.combination_staff' if level == 'staff' else 'verdict.combination')}**")
     tables.show(
         combination,
         key=f"combination_p{'_' + level if level else ''}",

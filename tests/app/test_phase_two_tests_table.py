@@ -41,6 +41,16 @@ def test_only_the_units_phase_two_expanded_are_listed_under_their_level(level, h
     assert list(table["第二阶段个案"]) == [12, 9]
 
 
+@pytest.mark.parametrize(
+    ("level", "heading"),
+    [("staff", "第二阶段扩充的工作人员：满意率差距检验"), ("", "第二阶段单位的满意率差距检验")],
+)
+def test_the_tests_table_is_headed_by_its_level_and_says_to_read_the_adjusted_p(level, heading):
+    app = _run(level)
+    assert [m.value for m in app.markdown] == [f"**{heading}**"]
+    assert "应读 BH 校正后的 p" in app.caption[0].value
+
+
 def test_without_a_phase_two_nothing_is_shown():
     def nothing() -> None:
         import pandas as pd
