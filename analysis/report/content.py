@@ -92,9 +92,9 @@ UNIT_OPTIONAL_COLUMNS = (
     "combination_p_value",
     "combination_p_adjusted",
 )
-#: The members a staff design's phase 2 expanded (`StaffLevel.expanded`): "S01 <office>", the phase-2
-#: cases it sent to the member, the two-phase test's p-value of the member's rate gap and that p-value
-#: BH-adjusted over the audited members.
+#: The flagged members a staff design's phase 2 expanded (`StaffLevel.expanded`): "S01 <office>", the
+#: phase-2 cases it sent to the member, the two-phase test's p-value of the member's rate gap and that
+#: p-value BH-adjusted over the audited members.
 STAFF_PHASE_TWO_COLUMNS = ("unit", "phase2_cases", "combination_p_value", "combination_p_adjusted")
 #: How units were judged (`Comparison.verdict_method`): the empirical null's tests with BH, or the
 #: empirical-Bayes posterior (Sun & Cai on its local fdr); and why (`Comparison.verdict_source`).
@@ -289,8 +289,10 @@ class StaffLevel:
     `organisation_flagged` (one row per flagged member; `unit` "ORG0044-S01 <office>"); the counts say
     how many members the frame names, how many have a callback and how many had enough evidence to be
     judged; `unnamed_records` counts the eligible records that name no staff member. After a phase 2 of
-    a design whose strata are staff members, `expanded` has `STAFF_PHASE_TWO_COLUMNS`: one row per
-    member phase 2 expanded, with the rate gap's two-phase test (None: no such phase 2)."""
+    a design whose strata are staff members, `expanded_members` counts the members it expanded and
+    `expanded` has `STAFF_PHASE_TWO_COLUMNS` for the *flagged* ones among them, with the rate gap's
+    two-phase test (possibly no row: the report names no member it does not flag); None without such a
+    phase 2."""
 
     flagged: pd.DataFrame
     named: int
@@ -298,6 +300,7 @@ class StaffLevel:
     judged: int
     unnamed_records: int = 0
     expanded: pd.DataFrame | None = None
+    expanded_members: int = 0
 
 
 @dataclass(frozen=True)

@@ -178,6 +178,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "staff_office_flagged": "（所在机构也被标记）",
         "phase2_heading": "第二阶段单位的满意率差距检验",
         "staff_phase2_heading": "第二阶段扩充的工作人员：满意率差距检验",
+        "staff_phase2_counts": "第二阶段扩充了 {expanded} 名工作人员，其中 {flagged} 名被标记。下表只列被标记者的两阶段检验；"
+        "未被标记者只计数、不列名（评审页面列出全部）。",
         "phase2_cases": "第二阶段个案",
         "combination_p": "两阶段检验 p",
         "combination_p_adjusted": "p（BH 校正）",
@@ -483,6 +485,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "staff_office_flagged": " (office flagged too)",
         "phase2_heading": "Phase-2 units: the rate gap's test",
         "staff_phase2_heading": "Staff members phase 2 expanded: the rate gap's test",
+        "staff_phase2_counts": "Phase 2 expanded {expanded} staff members, {flagged} of them flagged. The table lists "
+        "the flagged ones' two-phase test only; members not flagged are counted, not named (the reviewer's "
+        "page lists them all).",
         "phase2_cases": "Phase-2 cases",
         "combination_p": "Two-phase p",
         "combination_p_adjusted": "p (BH-adjusted)",

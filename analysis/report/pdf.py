@@ -38,7 +38,14 @@ from reportlab.platypus import (
 
 from analysis.report import charts, version
 from analysis.report.comment_findings import comment_section
-from analysis.report.content import HEADLINE_KEYS, Estimate, ReportContent, TestResult, content_digest
+from analysis.report.content import (
+    HEADLINE_KEYS,
+    Estimate,
+    ReportContent,
+    StaffLevel,
+    TestResult,
+    content_digest,
+)
 from analysis.report.findings import area_findings, executive_summary, response_rate
 from analysis.report.fonts import CJKFont, report_font
 from analysis.report.formatting import (
@@ -851,11 +858,7 @@ class _Story:
             ascending=[not posterior, True],
             kind="stable",
         )
-        expanded = (
-            []
-            if staff.expanded is None
-            else self.phase_two_table(staff.expanded, "staff_member", "staff_phase2_heading")
-        )
+        expanded = self.staff_phase_two(staff)
         if flagged.empty:
             return [*story, self.para(self.t("staff_none")), *expanded]
         suffix = self.t("staff_office_flagged")
@@ -1035,18 +1038,43 @@ class _Story:
         count = int((units["status"] == "insufficient_evidence").sum())
         return self.notes([self.t("insufficient_note", k=format_count(count), unit=unit)]) if count else []
 
-    def phase_two_table(
-        self, units: pd.DataFrame, unit_header: str = "unit", heading: str = "phase2_heading"
-    ) -> list[Any]:
-        """After a phase 2: its units' rate gap by the two-phase test (`analysis.phase_two_test`), beside
-        the verdict; `unit_header` and `heading` name what a unit is (the staff section's members)."""
-        if "combination_p_value" not in units.columns:
+    def staff_phase_two(self, staff: StaffLevel) -> list[Any]:
+        """After a staff design's phase 2: how many members it expanded and how many of them are flagged,
+        and the flagged ones' two-phase test — the others are counted, not named, as everywhere in the
+        report's staff section."""
+        if staff.expanded is None:
             return []
+        story: list[Any] = [
+            self.heading("staff_phase2_heading"),
+            self.para(
+                self.t(
+                    "staff_phase2_counts",
+                    expanded=format_count(staff.expanded_members),
+                    flagged=format_count(len(staff.expanded)),
+                )
+            ),
+        ]
+        table = self.phase_two_rows(staff.expanded, "staff_member")
+        return [*story, *([table] if table is not None else []), *self.notes([self.t("phase2_note")])]
+
+    def phase_two_table(self, units: pd.DataFrame) -> list[Any]:
+        """After a phase 2: its units' rate gap by the two-phase test (`analysis.phase_two_test`), beside
+        the verdict."""
+        table = self.phase_two_rows(units, "unit")
+        if table is None:
+            return []
+        return [self.heading("phase2_heading"), table, *self.notes([self.t("phase2_note")])]
+
+    def phase_two_rows(self, units: pd.DataFrame, unit_header: str) -> Table | None:
+        """The two-phase test of the `units` with one (smallest p first; the BH-adjusted p beside the raw
+        one where the content carries it); None where no unit has one."""
+        if "combination_p_value" not in units.columns:
+            return None
         expanded = units[units["combination_p_value"].notna()].sort_values(
             ["combination_p_value", "unit"], kind="stable"
         )
         if expanded.empty:
-            return []
+            return None
         adjusted = "combination_p_adjusted" in expanded.columns  # content built before it was carried
         rows = [
             [
@@ -1058,15 +1086,11 @@ class _Story:
             for row in expanded.itertuples()
         ]
         header = [self.t(unit_header), self.t("phase2_cases"), self.t("combination_p")]
-        return [
-            self.heading(heading),
-            self.table(
-                [*header, self.t("combination_p_adjusted")] if adjusted else header,
-                rows,
-                [4, 1.4, 1.4, 1.6] if adjusted else [4, 1.4, 1.4],
-            ),
-            *self.notes([self.t("phase2_note")]),
-        ]
+        return self.table(
+            [*header, self.t("combination_p_adjusted")] if adjusted else header,
+            rows,
+            [4, 1.4, 1.4, 1.6] if adjusted else [4, 1.4, 1.4],
+        )
 
     def surveyor_table(self) -> Table:
         checks = self.content.comparison.surveyor_checks

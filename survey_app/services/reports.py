@@ -394,18 +394,25 @@ def _staff_level(result: analysis_service.StudyAnalysis, lang: str = "zh") -> rp
         called=count["called"],
         judged=count["judged"],
         unnamed_records=int(table.attrs.get("unnamed_records", 0)),
-        expanded=_staff_phase_two(table),
+        **_staff_phase_two(table),
     )
 
 
-def _staff_phase_two(table: pd.DataFrame) -> pd.DataFrame | None:
-    """The members a staff design's phase 2 expanded, with their rate gap's two-phase test, named as the
-    staff table names them; None when no phase 2 went to staff members."""
+def _staff_phase_two(table: pd.DataFrame) -> dict:
+    """`StaffLevel`'s phase-2 fields: how many members a staff design's phase 2 expanded, and of them the
+    flagged ones with their rate gap's two-phase test, named as the staff table names them (the report
+    names no member it does not flag); nothing when no phase 2 went to staff members."""
     if "combination_p_value" not in table.columns:
-        return None
+        return {}
     tested = table[table["combination_p_value"].notna()]
     if tested.empty:
-        return None
+        return {}
+    named = tested[tested["flagged"].fillna(False).astype(bool)]
+    return {"expanded_members": len(tested), "expanded": _phase_two_rows(named)}
+
+
+def _phase_two_rows(tested: pd.DataFrame) -> pd.DataFrame:
+    """`STAFF_PHASE_TWO_COLUMNS` of the staff table's rows `tested`."""
     return pd.DataFrame(
         {
             "unit": [f"{member} {office}" for member, office in tested["organisation"].items()],

@@ -167,18 +167,30 @@ def _expanded() -> pd.DataFrame:
     )
 
 
-@pytest.mark.parametrize("flagged_rows", [1, 0])
-def test_after_a_staff_phase_two_the_report_prints_each_expanded_members_rate_test(flagged_rows):
-    """Smallest p first, under the staff header, whether or not a member is flagged."""
+def test_after_a_staff_phase_two_the_report_prints_the_flagged_members_rate_test_smallest_p_first():
     needs("pdftotext")
     content = _posterior_content("zh")
-    staff = dataclasses.replace(_staff(content, flagged_rows=flagged_rows), expanded=_expanded())
+    staff = dataclasses.replace(_staff(content), expanded=_expanded(), expanded_members=7)
     text = all_text(render_pdf(dataclasses.replace(content, staff=staff)))
     after = text[text.index("第二阶段扩充的工作人员：满意率差距检验") :]
+    assert "第二阶段扩充了7名工作人员，其中2名被标记。" in after
     assert "工作人员第二阶段个案两阶段检验pp（BH校正）" in after
     assert after.index("ORG0001-S01某某司法所140.0010.019") < after.index(
         "ORG0002-S03某某律师事务所90.4100.620"
     )
+
+
+def test_members_phase_two_expanded_but_not_flagged_are_counted_not_named():
+    """As everywhere in the report's staff section: a person the verdict does not flag is not named."""
+    needs("pdftotext")
+    content = _posterior_content("en")
+    empty = _expanded().iloc[0:0]
+    staff = dataclasses.replace(_staff(content, flagged_rows=0), expanded=empty, expanded_members=5)
+    text = all_text(render_pdf(dataclasses.replace(content, staff=staff), lang="en"))
+    after = text[text.index("Staffmembersphase2expanded:therategap'stest") :]
+    assert "Phase2expanded5staffmembers,0ofthemflagged." in after
+    assert "membersnotflaggedarecounted,notnamed" in after
+    assert "Two-phasep" not in after.split("Thetwo-phasetest:")[0]  # no table, only the count
 
 
 def test_without_a_staff_phase_two_the_report_prints_no_members_rate_test(with_staff):

@@ -128,8 +128,11 @@ def test_the_members_phase_two_expanded_carry_its_rate_test_at_the_staff_level(s
     ).all()
 
 
-def test_the_report_lists_the_members_phase_two_expanded_with_their_rate_test(staff_study):
-    """The PDF's staff section carries the same two-phase test the page and the CSV show."""
+def test_the_report_counts_the_members_phase_two_expanded_and_names_the_flagged_ones_with_their_test(
+    staff_study,
+):
+    """The PDF's staff section carries the page's two-phase test for the flagged members phase 2
+    expanded, and only counts the others (the report names no member it does not flag)."""
     from survey_app.services import reports
 
     db, record = staff_study
@@ -139,18 +142,21 @@ def test_the_report_lists_the_members_phase_two_expanded_with_their_rate_test(st
         content = reports.build_content(session, study, result=result)
     table = staff_verdicts.staff_verdicts(result)
     tested = table["combination_p_value"].dropna()
+    flagged = tested[table.loc[tested.index, "flagged"].astype(bool)]
     assert content.staff is not None and content.staff.expanded is not None
+    assert content.staff.expanded_members == len(tested)
+    assert 0 < len(flagged) < len(tested)  # the fixture has both kinds, so the test can tell them apart
     printed = content.staff.expanded.assign(member=lambda t: t["unit"].str.split(" ").str[0]).set_index(
         "member"
     )
-    assert sorted(printed.index) == sorted(tested.index)
-    assert printed.loc[tested.index, "combination_p_value"].tolist() == tested.tolist()
+    assert sorted(printed.index) == sorted(flagged.index)
+    assert printed.loc[flagged.index, "combination_p_value"].tolist() == flagged.tolist()
     assert (
-        printed.loc[tested.index, "combination_p_adjusted"].tolist()
-        == table.loc[tested.index, "combination_p_adjusted"].tolist()
+        printed.loc[flagged.index, "combination_p_adjusted"].tolist()
+        == table.loc[flagged.index, "combination_p_adjusted"].tolist()
     )
-    assert printed.loc[tested.index, "phase2_cases"].tolist() == [
-        record["allocation"]["risk:" + member] for member in tested.index
+    assert printed.loc[flagged.index, "phase2_cases"].tolist() == [
+        record["allocation"]["risk:" + member] for member in flagged.index
     ]
 
 
