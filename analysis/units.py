@@ -519,7 +519,8 @@ def simes(first: pd.Series, second: pd.Series) -> pd.Series:
 
 
 def _cmh(mine: np.ndarray, peers: np.ndarray, values: np.ndarray, strata: np.ndarray) -> tuple[float, float]:
-    """Mantel–Haenszel pooled odds ratio and CMH p-value of `mine` against `peers` over strata."""
+    """Mantel–Haenszel pooled odds ratio and CMH p-value (continuity-corrected) of `mine` against `peers`
+    over strata."""
     from statsmodels.stats.contingency_tables import StratifiedTable
 
     tables = []
@@ -537,7 +538,9 @@ def _cmh(mine: np.ndarray, peers: np.ndarray, values: np.ndarray, strata: np.nda
     st = StratifiedTable(tables)
     with np.errstate(divide="ignore", invalid="ignore"):  # b·c = 0 in every stratum: +inf, said not warned
         pooled = float(st.oddsratio_pooled)
-    return pooled, float(st.test_null_odds(correction=False).pvalue)
+    # with the continuity correction, R's `mantelhaen.test` default: without it the surveyor checks
+    # flagged someone in 11% of studies where nobody deviates, at q = 0.10 (ARCHITECTURE.md, "Surveyor checks")
+    return pooled, float(st.test_null_odds(correction=True).pvalue)
 
 
 def _share(values: np.ndarray, rows: np.ndarray) -> float:
@@ -558,10 +561,14 @@ def surveyor_effects(
     """Each surveyor against their peers on comparable cases (the same strata).
 
     Cochran–Mantel–Haenszel test over strata of surveyor-vs-peers × answer (statsmodels
-    `StratifiedTable`), for the 满意率 and for the share of 说不清/拒答 answers, BH-adjusted across
-    surveyors. Peers are the other surveyors not flagged in the previous round (at most `max_rounds`
-    rounds), so one deviant surveyor does not make everybody else look deviant. A surveyor far from
-    peers within strata is worth a listen-back, not a verdict.
+    `StratifiedTable`), for the 满意率 and for the share of 说不清/拒答 answers, BH-adjusted over all of
+    them at once (every surveyor's two tests are one family: two families at q each flagged an honest
+    surveyor in ~21% of studies where nobody deviates, ARCHITECTURE.md "Surveyor checks"). Peers are the
+    other surveyors not flagged (on either measure) in the previous round (at most `max_rounds` rounds),
+    so one deviant surveyor does not make everybody else look deviant; a later round only clears a
+    first-round flag, never adds one (flags added against peers chosen by the data raised the FDR to
+    0.11 where one surveyor deviates). A surveyor far from peers within strata is worth a listen-back,
+    not a verdict.
     """
     for column in (surveyor, strata, item):
         if column not in responses.columns:
@@ -578,25 +585,31 @@ def surveyor_effects(
     people = sorted(pd.unique(responses[surveyor].dropna()))
     table = pd.DataFrame(index=pd.Index(people, name=surveyor))
     table["interviews"] = [int((who == person).sum()) for person in people]
-    for name, values in measures.items():
-        ok = ~np.isnan(values)
-        flagged: set = set()
-        for _ in range(max_rounds):
+    flagged: set = set()
+    first = None  # the first round's flags: a later round, without the flagged among the peers, only clears
+    for _ in range(max_rounds):
+        current = {}
+        for name, values in measures.items():
+            ok = ~np.isnan(values)
             rows = []
             for person in people:
                 mine = (who == person) & ok
                 peers = (who != person) & ok & ~np.isin(who, list(flagged - {person}))
                 odds, p_value = _cmh(mine, peers, values, layer)
                 rows.append((_share(values, mine), _share(values, peers), odds, p_value))
-            current = pd.DataFrame(
+            current[name] = pd.DataFrame(
                 rows, index=table.index, columns=["rate", "peers", "odds_ratio", "p_value"]
             )
-            adjusted, flags = _bh(current["p_value"], q)
-            now = set(current.index[flags])
-            if now == flagged:
-                break
-            flagged = now
-        for column in current.columns:
-            table[f"{name}_{column}"] = current[column]
-        table[f"{name}_p_adjusted"], table[f"{name}_flagged"] = adjusted, flags
+        family = pd.concat({name: part["p_value"] for name, part in current.items()})
+        adjusted, flags = _bh(family, q)
+        first = flags if first is None else first
+        flags = flags & first
+        now = set(flags[flags].index.get_level_values(1))
+        if now == flagged:
+            break
+        flagged = now
+    for name, part in current.items():
+        for column in part.columns:
+            table[f"{name}_{column}"] = part[column]
+        table[f"{name}_p_adjusted"], table[f"{name}_flagged"] = adjusted[name], flags[name]
     return table

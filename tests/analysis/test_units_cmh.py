@@ -7,8 +7,11 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
+import pytest
 
 from analysis.units import _cmh
+from tests.analysis.rsupport import RSCRIPT, run_r
 
 
 def test_an_odds_ratio_without_discordant_pairs_is_infinite_and_raises_no_warning():
@@ -21,3 +24,21 @@ def test_an_odds_ratio_without_discordant_pairs_is_infinite_and_raises_no_warnin
         odds_ratio, p = _cmh(mine, ~mine, values, strata)
     assert odds_ratio == np.inf
     assert 0 < p < 1
+
+
+@pytest.mark.r
+@pytest.mark.skipif(RSCRIPT is None, reason="Rscript is not installed")
+def test_the_p_value_is_r_mantelhaen_test_with_its_default_continuity_correction(tmp_path):
+    rng = np.random.default_rng(4)
+    strata = rng.integers(0, 6, 300)
+    mine = rng.random(300) < 0.25
+    values = (rng.random(300) < np.where(mine, 0.78, 0.88)).astype(float)
+    _, p = _cmh(mine, ~mine, values, strata)
+    data = pd.DataFrame({"stratum": strata, "mine": mine.astype(int), "satisfied": values.astype(int)})
+    reference = run_r(
+        data,
+        'emit("p", mantelhaen.test(factor(d$mine, levels = c(1, 0)), factor(d$satisfied, levels = c(1, 0)), '
+        "factor(d$stratum))$p.value)\n",
+        tmp_path,
+    )
+    assert p == pytest.approx(float(reference["p"][0]), rel=1e-10)

@@ -1,0 +1,36 @@
+"""The report's surveyor checks, measured like the unit verdicts: a flag on a surveyor is printed
+beside their id with "listen back before using their interviews", so it must rarely fall on someone
+who does not deviate, and should find the one who does (`tests/benchmarks/bench_surveyor_checks.py`
+prints the full table; figures in ARCHITECTURE.md, "Surveyor checks")."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from tests.analysis.surveyor_sim import measure
+
+pytestmark = pytest.mark.slow
+
+STUDIES = 200
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def test_where_nobody_deviates_a_surveyor_is_flagged_in_about_q_of_studies():
+    """Both measures (满意率, don't know) are one BH family: as two families at q each they flagged an
+    honest surveyor in 21% of such studies."""
+    rate, se = measure({}, STUDIES)["P(any false flag)"]
+    assert rate <= 0.10 + 2.5 * se
+
+
+def test_a_surveyor_who_records_ten_points_fewer_satisfied_is_usually_found_without_accusing_peers():
+    figures = measure({"effect": 0.10}, STUDIES)
+    assert figures["S0 flagged"][0] >= 0.7
+    assert figures["FDR"][0] <= 0.10 + 2.5 * figures["FDR"][1]

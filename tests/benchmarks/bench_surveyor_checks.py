@@ -1,0 +1,30 @@
+"""Benchmark: the report's surveyor checks (`analysis.surveyor_effects`) on simulated interviews.
+
+Run on demand: `python tests/benchmarks/bench_surveyor_checks.py [STUDIES]` (default 400). A flag on a
+surveyor is printed in the report beside their id with "listen back before using their interviews",
+so it is a decision about a person and is measured like the unit verdicts: per scenario
+(`tests/analysis/surveyor_sim.py`), the share of studies that flag a surveyor who does not deviate,
+the false discovery rate (mean of false flags / flags), and how often the one deviating surveyor S0 is
+flagged, with Monte-Carlo SEs.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.analysis.surveyor_sim import SCENARIOS, measure
+
+if __name__ == "__main__":
+    warnings.filterwarnings("ignore")
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 400
+    print(f"surveyor checks, q = 0.10, {count} studies a scenario (mean ± Monte-Carlo SE)")
+    for label, options in SCENARIOS.items():
+        figures = measure(options, count)
+        print(
+            f"{label}: " + "; ".join(f"{name} {m:.3f} ± {se:.3f}" for name, (m, se) in figures.items()),
+            flush=True,
+        )
