@@ -265,7 +265,7 @@ def release_reserve(
 
 @dataclass(frozen=True)
 class QualityFlag:
-    kind: str  # "short", "straightlining" or "surveyor_effect"
+    kind: str  # "short", "straightlining" (an interview of a surveyor who straight-lines more) or "surveyor_effect"
     surveyor: str
     detail: str
     case_id: int | None = None
@@ -311,10 +311,93 @@ def interview_paradata(session: Session, actor: User, study: Study) -> pd.DataFr
 
 def _straightlined(row: pd.Series, min_items: int) -> str | None:
     """The one answer given to every (at least `min_items`) substantive satisfaction item, if any."""
-    values = [
+    values = _substantive(row)
+    return values[0] if len(values) >= min_items and len(set(values)) == 1 else None
+
+
+def _substantive(row: pd.Series) -> list[str]:
+    """The interview's satisfaction answers other than don't know and refused."""
+    return [
         row[item] for item in SAT_ITEMS if isinstance(row[item], str) and row[item] not in SPECIAL_ANSWERS
     ]
-    return values[0] if len(values) >= min_items and len(set(values)) == 1 else None
+
+
+def straight_lined(data: pd.DataFrame, min_items: int) -> pd.Series:
+    """Per interview of `interview_paradata`: "yes" when every one of its substantive satisfaction
+    answers (at least `min_items`) is the same, "no" when they are not, missing when it has too few to
+    tell."""
+    answers = data[list(SAT_ITEMS)].where(~data[list(SAT_ITEMS)].isin(SPECIAL_ANSWERS))
+    answers = answers.where(answers.map(lambda value: isinstance(value, str)))
+    counted = answers.notna().sum(axis=1)
+    uniform = answers.nunique(axis=1) == 1
+    out = pd.Series(np.where(uniform, "yes", "no"), index=data.index, dtype="object")
+    return out.where(counted >= min_items)
+
+
+def surveyor_tests(
+    data: pd.DataFrame, *, alpha: float, min_straight_items: int = 6
+) -> dict[str, pd.DataFrame]:
+    """The quality flags' two tests of every surveyor against peers in the same strata (CMH):
+    "effect", the share answering 满意 to the overall item, and "straight", the share of straight-lined
+    interviews (`straight_lined`) — BH-adjusted as one family, so that two tests per surveyor do not
+    double the chance of flagging one who does not deviate. Only a straight-lining share *above* the
+    peers' is flagged: answering uniformly less often is no sign of made-up interviews. As in the
+    report's checks (`analysis.surveyor_effects`), the tests are re-run with the flagged surveyors out
+    of everybody else's peers, and a re-run only clears: one surveyor who makes up 满意 interviews
+    otherwise made every honest colleague look less satisfied than "peers" (FDR 0.15).
+
+    Why a surveyor-level test and not each uniform interview: where most citizens are satisfied, an
+    honest respondent often answers 满意 to every item (37% of the demo's interviews did), so a flag on
+    each such interview said nothing about the surveyor and buried the supervisor's list; what the
+    falsification literature reads is a surveyor who gets such answers more often than peers who call
+    the same kind of citizen."""
+    data = data.assign(straight=straight_lined(data, min_straight_items))
+    first: dict[str, pd.Series] | None = None
+    flagged: set[str] = set()
+    for _ in range(MAX_ROUNDS):
+        tables = _tests_against_peers(data, flagged, alpha)
+        marks = {name: table.set_index("surveyor")["flagged"] for name, table in tables.items()}
+        first = marks if first is None else first
+        for name, table in tables.items():  # a later round only clears a first-round flag
+            table["flagged"] = (
+                marks[name] & first[name].reindex(marks[name].index, fill_value=False)
+            ).to_numpy()
+        now = set().union(*(set(table.loc[table["flagged"], "surveyor"]) for table in tables.values()))
+        if now == flagged:
+            break
+        flagged = now
+    return tables
+
+
+#: Rounds of `surveyor_tests`: each re-runs the tests with the surveyors flagged so far left out of
+#: everybody else's peers.
+MAX_ROUNDS = 5
+
+
+def _tests_against_peers(data: pd.DataFrame, flagged: set[str], alpha: float) -> dict[str, pd.DataFrame]:
+    """`surveyor_tests`' two tables, each surveyor against peers other than the `flagged` ones, BH over
+    both tables at once; a straight-lining share flagged only above the peers'."""
+    tables = {}
+    for name, item, code in (("effect", "sat_overall", "satisfied"), ("straight", "straight", "yes")):
+        parts = [effects_table(data[~data["surveyor"].isin(flagged)], item=item, code=code, alpha=alpha)]
+        for surveyor in sorted(flagged):  # a flagged surveyor against the peers not flagged
+            alone = data[~data["surveyor"].isin(flagged - {surveyor})]
+            table = effects_table(alone, item=item, code=code, alpha=alpha)
+            parts.append(table[table["surveyor"] == surveyor])
+        tables[name] = pd.concat(parts, ignore_index=True).sort_values("surveyor", ignore_index=True)
+    p = pd.concat([table["p"] for table in tables.values()], ignore_index=True).astype(float)
+    adjusted = pd.Series(math.nan, index=p.index)
+    tested = p.notna()
+    if tested.any():
+        adjusted[tested] = false_discovery_control(p[tested].to_numpy(), method="bh")
+    start = 0
+    for table in tables.values():
+        table["p_bh"] = adjusted.iloc[start : start + len(table)].to_numpy()
+        table["flagged"] = table["p_bh"] < alpha
+        start += len(table)
+    straight = tables["straight"]
+    straight["flagged"] &= straight["share"] > straight["peer_share"]
+    return tables
 
 
 def surveyor_effects(
@@ -339,26 +422,29 @@ def effects_table(data: pd.DataFrame, *, item: str, code: str, alpha: float) -> 
     """The CMH-per-surveyor table from paradata (a pure function, so it can be checked against R)."""
     columns = ["surveyor", "n", "share", "peer_share", "odds_ratio", "cmh", "p", "p_bh", "flagged"]
     answered = data[data[item].notna() & ~data[item].isin(SPECIAL_ANSWERS)]
+    if answered.empty:  # nothing to compare (e.g. no interview long enough to tell straight-lining)
+        return pd.DataFrame(
+            {name: pd.Series(dtype=bool if name == "flagged" else float) for name in columns}
+        ).astype({"surveyor": object})
+    # counts per (surveyor, stratum) and per stratum, once: a surveyor's 2×2 table in a stratum is
+    # [[a, n − a], [A − a, (N − n) − (A − a)]] (theirs against everybody else's there)
+    hits = answered[item].eq(code).astype(int).rename("a")
+    cells = hits.groupby([answered["surveyor"], answered["stratum"]]).agg(a="sum", n="size")
+    totals = hits.groupby(answered["stratum"]).agg(A="sum", N="size")
+    cells = cells.join(totals, on="stratum")
     rows = []
-    for surveyor in sorted(answered["surveyor"].unique()):
-        tables = []
-        mine_all = answered[answered["surveyor"] == surveyor]
-        for _stratum, group in answered.groupby("stratum"):
-            mine = group[group["surveyor"] == surveyor]
-            peers = group[group["surveyor"] != surveyor]
-            if mine.empty or peers.empty:
-                continue
-            a = int((mine[item] == code).sum())
-            c = int((peers[item] == code).sum())
-            tables.append(np.array([[a, len(mine) - a], [c, len(peers) - c]], dtype=float))
-        comparable = answered[
-            answered["stratum"].isin(mine_all["stratum"]) & (answered["surveyor"] != surveyor)
+    for surveyor, mine in cells.groupby(level="surveyor", sort=True):
+        a, n, big_a, big_n = (mine[column].to_numpy(float) for column in ("a", "n", "A", "N"))
+        peers = big_n - n
+        tables = [
+            np.array([[a[i], n[i] - a[i]], [big_a[i] - a[i], peers[i] - (big_a[i] - a[i])]])
+            for i in np.flatnonzero(peers > 0)
         ]
         row = {
             "surveyor": surveyor,
-            "n": len(mine_all),
-            "share": float((mine_all[item] == code).mean()),
-            "peer_share": float((comparable[item] == code).mean()) if len(comparable) else math.nan,
+            "n": int(n.sum()),
+            "share": float(a.sum() / n.sum()),
+            "peer_share": float((big_a - a).sum() / peers.sum()) if peers.sum() else math.nan,
             "odds_ratio": math.nan,
             "cmh": math.nan,
             "p": math.nan,
@@ -397,7 +483,9 @@ def quality_flags(
     min_straight_items: int = 6,
     alpha: float = 0.05,
 ) -> list[QualityFlag]:
-    """Short interviews, straight-lined satisfaction items, and surveyors unlike their peers."""
+    """Short interviews, and surveyors unlike their peers in the same strata (`surveyor_tests`): in
+    the share answering 满意, or straight-lining more often — then each of their straight-lined
+    interviews is flagged too, for the verification sub-sample to draw from."""
     require(actor, *WATCHERS)
     if min_minutes is None:
         min_minutes = float(
@@ -416,19 +504,25 @@ def quality_flags(
                     int(row.interview_id),
                 )
             )
-    for _, row in data.iterrows():
-        same = _straightlined(row, min_straight_items)
-        if same is not None:
-            flags.append(
-                QualityFlag(
-                    "straightlining",
-                    row["surveyor"],
-                    f"the same answer ({same}) to every satisfaction item",
-                    int(row["case_id"]),
-                    int(row["interview_id"]),
+    tests = surveyor_tests(data, alpha=alpha, min_straight_items=min_straight_items)
+    straight = tests["straight"].set_index("surveyor")
+    for surveyor in straight.index[straight["flagged"]]:
+        peers = straight.loc[surveyor]
+        for _, row in data[data["surveyor"] == surveyor].iterrows():
+            same = _straightlined(row, min_straight_items)
+            if same is not None:
+                flags.append(
+                    QualityFlag(
+                        "straightlining",
+                        surveyor,
+                        f"the same answer ({same}) to every satisfaction item; this surveyor's interviews "
+                        f"{peers['share']:.0%} vs peers {peers['peer_share']:.0%} in the same strata "
+                        f"(CMH p={peers['p']:.2g}, BH-adjusted {peers['p_bh']:.2g})",
+                        int(row["case_id"]),
+                        int(row["interview_id"]),
+                    )
                 )
-            )
-    effects = effects_table(data, item="sat_overall", code="satisfied", alpha=alpha)
+    effects = tests["effect"]
     for row in effects[effects["flagged"]].itertuples(index=False):
         direction = "higher" if row.share > row.peer_share else "lower"
         flags.append(

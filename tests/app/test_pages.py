@@ -13,7 +13,7 @@ from survey_app.app.i18n import STRINGS
 from survey_app.security.masking import mask_phone
 from survey_app.services import analysis_service, frames, reports, studies
 from survey_app.services.studies import find_study
-from survey_app.storage.models import AuditEntry, Case, Frame, SampleDesign, User
+from survey_app.storage.models import AuditEntry, Case, Frame, SampleDesign, Study, User
 from tests.app.builders import BAD_PHONE, STUDY_NAME, complete_interviews
 from tests.app.conftest import log_in, page_text
 
@@ -158,11 +158,23 @@ def test_supervisor_sees_progress_with_counts_and_rates(study, app_db):
     assert app.get("vega_lite_chart")
 
 
-def test_supervisor_sees_the_quality_flags_of_straight_lined_interviews(study, app_db):
-    cases = complete_interviews(app_db, 2)  # the builder answers every satisfaction item alike
+def test_supervisor_sees_the_quality_flags_of_short_interviews(study, app_db):
+    cases = complete_interviews(app_db, 2)  # four minutes each
+    with app_db.session() as session:
+        record = session.scalar(select(Study).where(Study.name == STUDY_NAME))
+        record.settings = {**(record.settings or {}), "min_interview_minutes": 5}
     app = log_in("supervisor")
     flags = next(t.value for t in app.dataframe if "类型" in t.value.columns)
-    assert set(flags.loc[flags["类型"] == "满意度题答案完全相同", "个案"]) == set(cases)
+    assert set(flags.loc[flags["类型"] == "访问过短", "个案"]) == set(cases)
+
+
+def test_uniform_answers_alone_are_no_quality_flag(study, app_db):
+    """The builder answers every satisfaction item alike: with no peer straight-lining less, that says
+    nothing about the surveyor (`supervision.surveyor_tests`)."""
+    complete_interviews(app_db, 2)
+    app = log_in("supervisor")
+    assert not app.exception
+    assert not any("类型" in t.value.columns for t in app.dataframe)
 
 
 def test_supervisor_reassigns_a_held_case_with_a_reason(study, app_db):

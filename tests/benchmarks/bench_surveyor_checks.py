@@ -5,7 +5,8 @@ surveyor is printed in the report beside their id with "listen back before using
 so it is a decision about a person and is measured like the unit verdicts: per scenario
 (`tests/analysis/surveyor_sim.py`), the share of studies that flag a surveyor who does not deviate,
 the false discovery rate (mean of false flags / flags), and how often the one deviating surveyor S0 is
-flagged, with Monte-Carlo SEs.
+flagged, with Monte-Carlo SEs; then the same for the supervisor's quality flags on surveyors
+(`services.supervision.surveyor_tests`, studies from `tests/fieldwork/quality_sim.py`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.analysis.surveyor_sim import SCENARIOS, measure
+from tests.fieldwork import quality_sim
 
 if __name__ == "__main__":
     warnings.filterwarnings("ignore")
@@ -24,6 +26,15 @@ if __name__ == "__main__":
     print(f"surveyor checks, q = 0.10, {count} studies a scenario (mean ± Monte-Carlo SE)")
     for label, options in SCENARIOS.items():
         figures = measure(options, count)
+        print(
+            f"{label}: " + "; ".join(f"{name} {m:.3f} ± {se:.3f}" for name, (m, se) in figures.items()),
+            flush=True,
+        )
+    print(
+        f"supervisor's quality flags (满意 share and straight-lining share, α = 0.05), {count} studies a scenario"
+    )
+    for label, options in quality_sim.SCENARIOS.items():
+        figures = quality_sim.measure(options, count)
         print(
             f"{label}: " + "; ".join(f"{name} {m:.3f} ± {se:.3f}" for name, (m, se) in figures.items()),
             flush=True,

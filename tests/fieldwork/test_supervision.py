@@ -216,16 +216,49 @@ def test_an_interview_shorter_than_the_threshold_is_flagged(db, users):
     assert [(f.kind, f.case_id) for f in flags] == [("short", c[0])]
 
 
+UNIFORM = satisfaction("satisfied", "satisfied")  # the same answer to every satisfaction item
+MIXED = satisfaction("satisfied", ("satisfied",) * 5 + ("basically_satisfied",))
+
+
+def _straight_lining_study(db, users, uniform_by_surveyor: dict[int, int], per_surveyor: int = 20):
+    """Four surveyors with `per_surveyor` interviews each over two strata; surveyor i answered
+    uniformly in `uniform_by_surveyor[i]` of them (the rest mixed). Returns (study id, surveyors,
+    {surveyor index: the case ids of their uniform interviews})."""
+    study_id = make_study(db, cases=4 * per_surveyor, strata=("X", "Y"))
+    surveyors = [users["surveyor"], *add_surveyors(db, 3)]
+    cases = iter(case_ids(db, study_id))
+    uniform: dict[int, list[int]] = {}
+    for index, surveyor in enumerate(surveyors):
+        for number in range(per_surveyor):
+            case_id = next(cases)
+            same = number < uniform_by_surveyor.get(index, 0)
+            add_interview(db, case_id, surveyor, UNIFORM if same else MIXED)
+            if same:
+                uniform.setdefault(index, []).append(case_id)
+    return study_id, surveyors, uniform
+
+
 @pytest.mark.db
-def test_the_same_answer_to_every_satisfaction_item_is_flagged_as_straight_lining(db, users):
-    study_id = make_study(db, cases=2)
-    c = case_ids(db, study_id)
-    add_interview(db, c[0], users["surveyor"], satisfaction("satisfied", "satisfied"))
-    add_interview(
-        db, c[1], users["surveyor"], satisfaction("satisfied", ("satisfied",) * 5 + ("basically_satisfied",))
-    )
+def test_uniform_answers_as_common_as_among_peers_raise_no_flag(db, users):
+    """Where most citizens are satisfied an honest respondent often answers 满意 to every item: a
+    uniform interview alone says nothing about the surveyor (37% of the demo's interviews were)."""
+    study_id, _, _ = _straight_lining_study(db, users, {0: 8, 1: 7, 2: 8, 3: 9})
+    assert act_on_study(db, supervision.quality_flags, users["supervisor"], study_id) == []
+
+
+@pytest.mark.db
+def test_a_surveyor_who_straight_lines_more_than_peers_has_each_uniform_interview_flagged(db, users):
+    study_id, surveyors, uniform = _straight_lining_study(db, users, {0: 19, 1: 3, 2: 4, 3: 2})
     flags = act_on_study(db, supervision.quality_flags, users["supervisor"], study_id)
-    assert [(f.kind, f.case_id) for f in flags] == [("straightlining", c[0])]
+    assert {(f.kind, f.surveyor) for f in flags} == {("straightlining", surveyors[0].username)}
+    assert sorted(f.case_id for f in flags) == sorted(uniform[0])
+    assert "this surveyor's interviews 95% vs peers 15% in the same strata" in flags[0].detail
+
+
+@pytest.mark.db
+def test_straight_lining_less_often_than_peers_is_no_flag(db, users):
+    study_id, _, _ = _straight_lining_study(db, users, {0: 0, 1: 12, 2: 12, 3: 12})
+    assert act_on_study(db, supervision.quality_flags, users["supervisor"], study_id) == []
 
 
 @pytest.mark.db

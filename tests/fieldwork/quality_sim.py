@@ -1,0 +1,65 @@
+"""Simulated interviews for the supervisor's quality flags (`services.supervision.surveyor_tests`):
+the studies `tests/fieldwork/test_quality_flags_simulation.py` asserts and
+`tests/benchmarks/bench_surveyor_checks.py` prints beside the report's checks.
+
+A study: `n` complete interviews in `strata` design strata, `k` surveyors assigned at random. A
+respondent answers 满意 to all seven satisfaction items with the stratum's probability (uniform on
+25–50%: where most are satisfied, many say so to every item — 37% of the demo's interviews did);
+otherwise the items are mixed (满意 / 基本满意 / 不满意 with 60 / 30 / 10%, never all equal), and the
+overall item is 满意 with the stratum's rate. S0 may make up `uniform` more of their interviews as all
+满意 (points of their interviews). Nothing else differs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from survey_app.services.supervision import SAT_ITEMS, surveyor_tests
+
+SCENARIOS = {
+    "nobody deviates, 5 surveyors, 1,200 interviews": {},
+    "nobody deviates, 10 surveyors": {"k": 10},
+    "S0 makes up 15% more uniform interviews": {"uniform": 0.15},
+    "S0 makes up 30% more uniform interviews": {"uniform": 0.30},
+}
+LEVELS = ("satisfied", "basically_satisfied", "dissatisfied")
+
+
+def interviews(seed: int, n: int = 1200, strata: int = 60, k: int = 5, uniform: float = 0.0) -> pd.DataFrame:
+    """One simulated study's complete interviews in `interview_paradata`'s columns."""
+    rng = np.random.default_rng(seed)
+    stratum = rng.integers(0, strata, n)
+    surveyor = rng.integers(0, k, n)
+    same = rng.random(n) < rng.uniform(0.25, 0.50, strata)[stratum] + np.where(surveyor == 0, uniform, 0.0)
+    items = rng.choice(np.array(LEVELS), size=(n, len(SAT_ITEMS)), p=(0.6, 0.3, 0.1))
+    overall = rng.random(n) < rng.uniform(0.6, 0.9, strata)[stratum]
+    items[:, SAT_ITEMS.index("sat_overall")] = np.where(overall, "satisfied", "basically_satisfied")
+    equal = (items == items[:, :1]).all(axis=1)  # a mixed interview is never uniform by chance
+    items[equal, 0] = np.where(items[equal, 1] == "dissatisfied", "satisfied", "dissatisfied")
+    items[same] = "satisfied"
+    data = pd.DataFrame(items, columns=list(SAT_ITEMS))
+    data.insert(0, "surveyor", [f"S{s}" for s in surveyor])
+    data.insert(1, "stratum", stratum)
+    return data
+
+
+def flagged(data: pd.DataFrame, alpha: float = 0.05) -> set[str]:
+    """The surveyors the quality flags name (either test)."""
+    tests = surveyor_tests(data, alpha=alpha)
+    return set().union(*(set(table.loc[table["flagged"], "surveyor"]) for table in tests.values()))
+
+
+def measure(options: dict, studies: int) -> dict[str, tuple[float, float]]:
+    deviant = bool(options.get("uniform"))
+    any_false, fdp, found = [], [], []
+    for seed in range(studies):
+        flags = flagged(interviews(seed, **options))
+        false = len(flags - {"S0"}) if deviant else len(flags)
+        any_false.append(false > 0)
+        fdp.append(false / max(len(flags), 1))
+        found.append("S0" in flags)
+    out = {"P(any false flag)": any_false, "FDR": fdp}
+    if deviant:
+        out["S0 flagged"] = found
+    return {name: (float(np.mean(v)), float(np.std(v, ddof=1) / np.sqrt(len(v)))) for name, v in out.items()}
