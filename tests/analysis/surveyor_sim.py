@@ -9,6 +9,8 @@ fewer satisfied answers (points) or `dk_effect` more "don't know". Nothing else 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -48,10 +50,17 @@ def flagged(data: pd.DataFrame) -> set[str]:
 
 
 def measure(options: dict, studies: int) -> dict[str, tuple[float, float]]:
+    """`flag_figures` over studies 0 … `studies` − 1 of the scenario `options`."""
     deviant = bool(options.get("effect") or options.get("dk_effect"))
+    return flag_figures((flagged(interviews(seed, **options)) for seed in range(studies)), deviant)
+
+
+def flag_figures(flag_sets: Iterable[set[str]], deviant: bool) -> dict[str, tuple[float, float]]:
+    """From the surveyors flagged in each study (S0 the only one who deviates, if `deviant`): the share
+    of studies with a false flag, the FDR and, with a deviant, the share that flags S0 — each with its
+    Monte-Carlo SE."""
     any_false, fdp, found = [], [], []
-    for seed in range(studies):
-        flags = flagged(interviews(seed, **options))
+    for flags in flag_sets:
         false = len(flags - {"S0"}) if deviant else len(flags)
         any_false.append(false > 0)
         fdp.append(false / max(len(flags), 1))

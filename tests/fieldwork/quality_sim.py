@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from survey_app.services.supervision import SAT_ITEMS, surveyor_tests
+from tests.analysis.surveyor_sim import flag_figures
 
 SCENARIOS = {
     "nobody deviates, 5 surveyors, 1,200 interviews": {},
@@ -51,15 +52,6 @@ def flagged(data: pd.DataFrame, alpha: float = 0.05) -> set[str]:
 
 
 def measure(options: dict, studies: int) -> dict[str, tuple[float, float]]:
-    deviant = bool(options.get("uniform"))
-    any_false, fdp, found = [], [], []
-    for seed in range(studies):
-        flags = flagged(interviews(seed, **options))
-        false = len(flags - {"S0"}) if deviant else len(flags)
-        any_false.append(false > 0)
-        fdp.append(false / max(len(flags), 1))
-        found.append("S0" in flags)
-    out = {"P(any false flag)": any_false, "FDR": fdp}
-    if deviant:
-        out["S0 flagged"] = found
-    return {name: (float(np.mean(v)), float(np.std(v, ddof=1) / np.sqrt(len(v)))) for name, v in out.items()}
+    """`surveyor_sim.flag_figures` over studies 0 … `studies` − 1 of the scenario `options`."""
+    flag_sets = (flagged(interviews(seed, **options)) for seed in range(studies))
+    return flag_figures(flag_sets, deviant=bool(options.get("uniform")))
