@@ -399,7 +399,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Contact rate 1 = (I+P+R+O) / (I+P+R+NC+O+UH+UO)",
     },
     "flag.short": {"zh": "访问过短", "en": "Short interview"},
-    "flag.straightlining": {"zh": "满意度题答案完全相同", "en": "Straight-lining"},
+    "flag.straightlining": {
+        "zh": "满意度题答案完全相同（该访员此类访问多于同层访员）",
+        "en": "Straight-lining (this surveyor, more often than peers)",
+    },
     "flag.surveyor_effect": {"zh": "访员效应", "en": "Surveyor effect"},
     "progress.flags_help": {
         "zh": "质量提示只是线索，不是结论：请抽取回访核实子样本，记录核实结果。",
