@@ -102,7 +102,8 @@ def test_supervisor_draws_recontacts_and_records_a_verdict(study, app_db):
     complete_interviews(app_db, 4)
     app = log_in("supervisor")
     app.button(key="FormSubmitter:recontact_draw-抽取复核子样本").click().run()
-    assert [s.value for s in app.success] == ["已抽取复核子样本。"]
+    # the builder's uniform answers are no quality flag (one surveyor, no peers): the page says so too
+    assert [s.value for s in app.success] == ["已抽取复核子样本。", "没有质量提示。"]
     case_id = app.selectbox(key="verdict_case").options[0]
     app.radio(key="verdict").set_value("contradicted")
     app.text_input(key="verdict_note").input("受访者说没有接过电话")
