@@ -73,8 +73,17 @@ def choose_nth(page, label: str, index: int) -> str:
 
 def _open(combobox) -> None:
     """Open a select box's list (a click can land while the page is still settling: ArrowDown opens
-    it then)."""
-    combobox.scroll_into_view_if_needed()
+    it then; a box Streamlit replaces while it is being scrolled to is found again once the run ends)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for attempt in range(3):
+        try:
+            combobox.scroll_into_view_if_needed()
+            break
+        except PlaywrightError:  # "Element is not attached to the DOM": re-rendered under us
+            if attempt == 2:
+                raise
+            settle(combobox.page)
     combobox.click()
     combobox.page.wait_for_timeout(300)
     if combobox.get_attribute("aria-expanded") != "true":
