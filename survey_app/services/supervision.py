@@ -309,29 +309,23 @@ def interview_paradata(session: Session, actor: User, study: Study) -> pd.DataFr
     return table
 
 
-def _straightlined(row: pd.Series, min_items: int) -> str | None:
-    """The one answer given to every (at least `min_items`) substantive satisfaction item, if any."""
-    values = _substantive(row)
-    return values[0] if len(values) >= min_items and len(set(values)) == 1 else None
-
-
-def _substantive(row: pd.Series) -> list[str]:
-    """The interview's satisfaction answers other than don't know and refused."""
-    return [
-        row[item] for item in SAT_ITEMS if isinstance(row[item], str) and row[item] not in SPECIAL_ANSWERS
-    ]
+def uniform_answers(data: pd.DataFrame, min_items: int) -> tuple[pd.Series, pd.Series]:
+    """Per interview of `interview_paradata`: the one answer given to every substantive satisfaction
+    item (not don't know or refused) where there is one, and whether it has at least `min_items` such
+    answers — enough to tell straight-lining at all."""
+    items = data[list(SAT_ITEMS)]
+    answers = items.where(items.map(lambda value: isinstance(value, str)) & ~items.isin(SPECIAL_ANSWERS))
+    enough = answers.notna().sum(axis=1) >= min_items
+    uniform = answers.bfill(axis=1).iloc[:, 0].where(enough & (answers.nunique(axis=1) == 1))
+    return uniform, enough
 
 
 def straight_lined(data: pd.DataFrame, min_items: int) -> pd.Series:
-    """Per interview of `interview_paradata`: "yes" when every one of its substantive satisfaction
-    answers (at least `min_items`) is the same, "no" when they are not, missing when it has too few to
-    tell."""
-    answers = data[list(SAT_ITEMS)].where(~data[list(SAT_ITEMS)].isin(SPECIAL_ANSWERS))
-    answers = answers.where(answers.map(lambda value: isinstance(value, str)))
-    counted = answers.notna().sum(axis=1)
-    uniform = answers.nunique(axis=1) == 1
-    out = pd.Series(np.where(uniform, "yes", "no"), index=data.index, dtype="object")
-    return out.where(counted >= min_items)
+    """Per interview: "yes" when every one of its substantive satisfaction answers (at least
+    `min_items`) is the same, "no" when they are not, missing when it has too few to tell."""
+    uniform, enough = uniform_answers(data, min_items)
+    out = pd.Series(np.where(uniform.notna(), "yes", "no"), index=data.index, dtype="object")
+    return out.where(enough)
 
 
 def surveyor_tests(
@@ -385,11 +379,7 @@ def _tests_against_peers(data: pd.DataFrame, flagged: set[str], alpha: float) ->
             table = effects_table(alone, item=item, code=code, alpha=alpha)
             parts.append(table[table["surveyor"] == surveyor])
         tables[name] = pd.concat(parts, ignore_index=True).sort_values("surveyor", ignore_index=True)
-    p = pd.concat([table["p"] for table in tables.values()], ignore_index=True).astype(float)
-    adjusted = pd.Series(math.nan, index=p.index)
-    tested = p.notna()
-    if tested.any():
-        adjusted[tested] = false_discovery_control(p[tested].to_numpy(), method="bh")
+    adjusted = _bh_adjusted(pd.concat([table["p"] for table in tables.values()], ignore_index=True))
     start = 0
     for table in tables.values():
         table["p_bh"] = adjusted.iloc[start : start + len(table)].to_numpy()
@@ -457,12 +447,19 @@ def effects_table(data: pd.DataFrame, *, item: str, code: str, alpha: float) -> 
                 row["odds_ratio"] = float(stratified.oddsratio_pooled)
         rows.append(row)
     table = pd.DataFrame(rows, columns=columns[:-2])
-    table["p_bh"] = math.nan
-    tested = table["p"].notna()
-    if tested.any():
-        table.loc[tested, "p_bh"] = false_discovery_control(table.loc[tested, "p"].to_numpy(), method="bh")
+    table["p_bh"] = _bh_adjusted(table["p"]).to_numpy()
     table["flagged"] = table["p_bh"] < alpha
     return table[columns]
+
+
+def _bh_adjusted(p: pd.Series) -> pd.Series:
+    """Benjamini–Hochberg adjusted p-values of the tested (non-missing) ones; missing stays missing."""
+    p = p.astype(float)
+    adjusted = pd.Series(math.nan, index=p.index)
+    tested = p.notna()
+    if tested.any():
+        adjusted[tested] = false_discovery_control(p[tested].to_numpy(), method="bh")
+    return adjusted
 
 
 def _has_variance(tables: list[np.ndarray]) -> bool:
@@ -506,22 +503,22 @@ def quality_flags(
             )
     tests = surveyor_tests(data, alpha=alpha, min_straight_items=min_straight_items)
     straight = tests["straight"].set_index("surveyor")
+    uniform, _ = uniform_answers(data, min_straight_items)
     for surveyor in straight.index[straight["flagged"]]:
         peers = straight.loc[surveyor]
-        for _, row in data[data["surveyor"] == surveyor].iterrows():
-            same = _straightlined(row, min_straight_items)
-            if same is not None:
-                flags.append(
-                    QualityFlag(
-                        "straightlining",
-                        surveyor,
-                        f"the same answer ({same}) to every satisfaction item; this surveyor's interviews "
-                        f"{peers['share']:.0%} vs peers {peers['peer_share']:.0%} in the same strata "
-                        f"(CMH p={peers['p']:.2g}, BH-adjusted {peers['p_bh']:.2g})",
-                        int(row["case_id"]),
-                        int(row["interview_id"]),
-                    )
+        mine = data[(data["surveyor"] == surveyor) & uniform.notna()]
+        for row, same in zip(mine.itertuples(index=False), uniform[mine.index], strict=True):
+            flags.append(
+                QualityFlag(
+                    "straightlining",
+                    surveyor,
+                    f"the same answer ({same}) to every satisfaction item; this surveyor's interviews "
+                    f"{peers['share']:.0%} vs peers {peers['peer_share']:.0%} in the same strata "
+                    f"(CMH p={peers['p']:.2g}, BH-adjusted {peers['p_bh']:.2g})",
+                    int(row.case_id),
+                    int(row.interview_id),
                 )
+            )
     effects = tests["effect"]
     for row in effects[effects["flagged"]].itertuples(index=False):
         direction = "higher" if row.share > row.peer_share else "lower"
