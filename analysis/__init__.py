@@ -62,10 +62,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "adjusted_sample",
             "respondent_design",
         ),
-        "analysis.units": (
-            "compare_units",
-            "surveyor_effects",
-        ),
+        "analysis.surveyor_checks": ("surveyor_effects",),
+        "analysis.units": ("compare_units",),
         "analysis.verdicts": (
             "explain_unit",
             "explain_units",

@@ -50,13 +50,13 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 from scipy import special, stats
-from statsmodels.stats.multitest import multipletests
 
 from analysis import unit_model as um
 from analysis.cases import case_flags
 from analysis.design import Design
 from analysis.errors import AnalysisError
 from analysis.headline import satisfaction_indicator
+from analysis.multiplicity import bh
 from sampling.power import unit_alpha
 from sampling.vocabulary import DEFAULT_SATISFIED_CODES
 
@@ -65,17 +65,6 @@ STATUSES = ("flagged", "no_evidence", "insufficient_evidence", "not_surveyed")
 #: A unit whose own p-value on a piece of evidence is below this leaves that evidence's null estimate
 #: (robustness against the faulty units it is measured against; an honest unit is trimmed 1 time in 100).
 TRIM = 0.01
-
-
-def _bh(p_values: pd.Series, q: float, method: str = "fdr_bh") -> tuple[pd.Series, pd.Series]:
-    tested = p_values.dropna()
-    adjusted = pd.Series(np.nan, index=p_values.index)
-    flagged = pd.Series(False, index=p_values.index)
-    if len(tested):
-        reject, p_adj, _, _ = multipletests(tested.to_numpy(), alpha=q, method=method)
-        adjusted[tested.index] = p_adj
-        flagged[tested.index] = reject
-    return adjusted, flagged
 
 
 def _modal(values: pd.Series, groups: pd.Series) -> pd.Series:
@@ -415,14 +404,14 @@ def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, com
             rate_p[key] = um.rate_p_value(row["S"], row["N"], row["x"], row["n"], gap, spread)
         evidence = pd.Series(um.combine(rate_p, integrity_p, method=combine), index=result.index)
         evidence = evidence.where(tested)
-        adjusted, flagged = _bh(evidence, q, fdr)
+        adjusted, flagged = bh(evidence, q, fdr)
         state = (tuple(flagged), tuple(rate_p < TRIM))
         if state == previous:
             break
         previous = state
     now = flagged
     result["p_value"] = rate_p
-    result["p_adjusted"], result["rate_flagged"] = _bh(rate_p, q)
+    result["p_adjusted"], result["rate_flagged"] = bh(rate_p, q)
     result["integrity_p_value"], result["staff_asked_mid_p"] = integrity_p, asked_p
     for s in SIGNS:
         result[f"{s}_p_value"] = sign_p[s]
@@ -516,100 +505,3 @@ def simes(first: pd.Series, second: pd.Series) -> pd.Series:
     lone = np.isnan(both[:, 1])
     combined = np.where(lone, both[:, 0], np.minimum(2 * both[:, 0], both[:, 1]))
     return pd.Series(np.minimum(combined, 1.0), index=first.index)
-
-
-def _cmh(mine: np.ndarray, peers: np.ndarray, values: np.ndarray, strata: np.ndarray) -> tuple[float, float]:
-    """Mantel–Haenszel pooled odds ratio and CMH p-value (continuity-corrected) of `mine` against `peers`
-    over strata."""
-    from statsmodels.stats.contingency_tables import StratifiedTable
-
-    tables = []
-    for stratum in np.unique(strata):
-        s = strata == stratum
-        m, p, v = mine & s, peers & s, values
-        table = np.array(
-            [[(m & (v == 1)).sum(), (m & (v == 0)).sum()], [(p & (v == 1)).sum(), (p & (v == 0)).sum()]],
-            float,
-        )
-        if table[0].sum() and table[1].sum() and table[:, 0].sum() and table[:, 1].sum():
-            tables.append(table)
-    if not tables:
-        return np.nan, np.nan
-    st = StratifiedTable(tables)
-    with np.errstate(divide="ignore", invalid="ignore"):  # b·c = 0 in every stratum: +inf, said not warned
-        pooled = float(st.oddsratio_pooled)
-    # with the continuity correction, R's `mantelhaen.test` default: without it the surveyor checks
-    # flagged someone in 11% of studies where nobody deviates, at q = 0.10 (ARCHITECTURE.md, "Surveyor checks")
-    return pooled, float(st.test_null_odds(correction=True).pvalue)
-
-
-def _share(values: np.ndarray, rows: np.ndarray) -> float:
-    """Mean of `values` over `rows`; NaN when there are none (a lone surveyor has no peers to compare with,
-    and a surveyor whose interviews all lack the answer has no rate) — said, not warned about."""
-    return float(values[rows].mean()) if rows.any() else np.nan
-
-
-def surveyor_effects(
-    responses: pd.DataFrame,
-    surveyor: str = "surveyor_id",
-    strata: str = "stratum",
-    item: str = "sat_overall",
-    satisfied_codes: Sequence[str] = DEFAULT_SATISFIED_CODES,
-    q: float = 0.10,
-    max_rounds: int = 5,
-) -> pd.DataFrame:
-    """Each surveyor against their peers on comparable cases (the same strata).
-
-    Cochran–Mantel–Haenszel test over strata of surveyor-vs-peers × answer (statsmodels
-    `StratifiedTable`), for the 满意率 and for the share of 说不清/拒答 answers, BH-adjusted over all of
-    them at once (every surveyor's two tests are one family: two families at q each flagged an honest
-    surveyor in ~21% of studies where nobody deviates, ARCHITECTURE.md "Surveyor checks"). Peers are the
-    other surveyors not flagged (on either measure) in the previous round (at most `max_rounds` rounds),
-    so one deviant surveyor does not make everybody else look deviant; a later round only clears a
-    first-round flag, never adds one (flags added against peers chosen by the data raised the FDR to
-    0.11 where one surveyor deviates). A surveyor far from peers within strata is worth a listen-back,
-    not a verdict.
-    """
-    for column in (surveyor, strata, item):
-        if column not in responses.columns:
-            raise AnalysisError(f"responses lack the column {column!r}")
-    answers = responses[item].astype("string")
-    measures = {
-        "satisfied": satisfaction_indicator(responses[item], satisfied_codes),
-        "dk_refused": np.where(
-            answers.isna(), np.nan, answers.isin(["dk", "refused"]).fillna(False).to_numpy(float)
-        ),
-    }
-    who = responses[surveyor].to_numpy()
-    layer = responses[strata].to_numpy()
-    people = sorted(pd.unique(responses[surveyor].dropna()))
-    table = pd.DataFrame(index=pd.Index(people, name=surveyor))
-    table["interviews"] = [int((who == person).sum()) for person in people]
-    flagged: set = set()
-    first = None  # the first round's flags: a later round, without the flagged among the peers, only clears
-    for _ in range(max_rounds):
-        current = {}
-        for name, values in measures.items():
-            ok = ~np.isnan(values)
-            rows = []
-            for person in people:
-                mine = (who == person) & ok
-                peers = (who != person) & ok & ~np.isin(who, list(flagged - {person}))
-                odds, p_value = _cmh(mine, peers, values, layer)
-                rows.append((_share(values, mine), _share(values, peers), odds, p_value))
-            current[name] = pd.DataFrame(
-                rows, index=table.index, columns=["rate", "peers", "odds_ratio", "p_value"]
-            )
-        family = pd.concat({name: part["p_value"] for name, part in current.items()})
-        adjusted, flags = _bh(family, q)
-        first = flags if first is None else first
-        flags = flags & first
-        now = set(flags[flags].index.get_level_values(1))
-        if now == flagged:
-            break
-        flagged = now
-    for name, part in current.items():
-        for column in part.columns:
-            table[f"{name}_{column}"] = part[column]
-        table[f"{name}_p_adjusted"], table[f"{name}_flagged"] = adjusted[name], flags[name]
-    return table

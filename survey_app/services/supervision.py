@@ -6,12 +6,12 @@ rates are "as if fieldwork stopped now". By surveyor, attempts and contacts coun
 was made, and a case's outcome counts for the surveyor of its last attempt.
 
 Quality flags follow the interviewer-falsification indicators of the AAPOR/ASA task force (2020):
-interviews shorter than a threshold, straight-lining across the satisfaction items, and surveyors
-whose share of 满意 on the headline item differs from their peers' on comparable cases (same strata)
-beyond chance — a Cochran–Mantel–Haenszel test per surveyor (surveyor vs peers × 满意 vs not,
-stratified by sample stratum), with Benjamini–Hochberg control of the false discovery rate across
-surveyors. Flagged interviews feed a seeded re-contact verification sub-sample, recorded in the audit
-log with its seed so anyone can re-draw it.
+interviews shorter than a threshold, and surveyors unlike their peers on comparable cases (same strata)
+beyond chance — in the share answering 满意 on the headline item, or straight-lining more often — by
+the engine the report's surveyor check uses too (`analysis.surveyor_checks`: Cochran–Mantel–Haenszel
+per surveyor, one Benjamini–Hochberg family, re-runs that only clear). Flagged interviews feed a
+seeded re-contact verification sub-sample, recorded in the audit log with its seed so anyone can
+re-draw it.
 """
 
 from __future__ import annotations
@@ -23,12 +23,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import false_discovery_control
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from statsmodels.stats.contingency_tables import StratifiedTable
 
 from analysis import aapor_rates
+from analysis.surveyor_checks import Measure, peer_tests
 from survey_app.security import audit
 from survey_app.security.masking import mask_name, mask_phone
 from survey_app.services import dispositions, samples
@@ -331,144 +330,26 @@ def straight_lined(data: pd.DataFrame, min_items: int) -> pd.Series:
 def surveyor_tests(
     data: pd.DataFrame, *, alpha: float, min_straight_items: int = 6
 ) -> dict[str, pd.DataFrame]:
-    """The quality flags' two tests of every surveyor against peers in the same strata (CMH):
-    "effect", the share answering 满意 to the overall item, and "straight", the share of straight-lined
-    interviews (`straight_lined`) — BH-adjusted as one family, so that two tests per surveyor do not
-    double the chance of flagging one who does not deviate. Only a straight-lining share *above* the
-    peers' is flagged: answering uniformly less often is no sign of made-up interviews. As in the
-    report's checks (`analysis.surveyor_effects`), the tests are re-run with the flagged surveyors out
-    of everybody else's peers, and a re-run only clears: one surveyor who makes up 满意 interviews
-    otherwise made every honest colleague look less satisfied than "peers" (FDR 0.15).
+    """The quality flags' two tests of every surveyor against peers in the same strata
+    (`analysis.surveyor_checks.peer_tests`, the engine of the report's check too): "effect", the share
+    answering 满意 to the overall item among substantive answers, and "straight", the share of
+    straight-lined interviews (`straight_lined`), flagged only *above* the peers' — answering uniformly
+    less often is no sign of made-up interviews. One BH family at `alpha`, re-runs that only clear.
 
-    Why a surveyor-level test and not each uniform interview: where most citizens are satisfied, an
-    honest respondent often answers 满意 to every item (37% of the demo's interviews did), so a flag on
-    each such interview said nothing about the surveyor and buried the supervisor's list; what the
-    falsification literature reads is a surveyor who gets such answers more often than peers who call
-    the same kind of citizen."""
-    data = data.assign(straight=straight_lined(data, min_straight_items))
-    first: dict[str, pd.Series] | None = None
-    flagged: set[str] = set()
-    for _ in range(MAX_ROUNDS):
-        tables = _tests_against_peers(data, flagged, alpha)
-        marks = {name: table.set_index("surveyor")["flagged"] for name, table in tables.items()}
-        first = marks if first is None else first
-        for name, table in tables.items():  # a later round only clears a first-round flag
-            table["flagged"] = (
-                marks[name] & first[name].reindex(marks[name].index, fill_value=False)
-            ).to_numpy()
-        now = set().union(*(set(table.loc[table["flagged"], "surveyor"]) for table in tables.values()))
-        if now == flagged:
-            break
-        flagged = now
-    return tables
-
-
-#: Rounds of `surveyor_tests`: each re-runs the tests with the surveyors flagged so far left out of
-#: everybody else's peers.
-MAX_ROUNDS = 5
-
-
-def _tests_against_peers(data: pd.DataFrame, flagged: set[str], alpha: float) -> dict[str, pd.DataFrame]:
-    """`surveyor_tests`' two tables, each surveyor against peers other than the `flagged` ones, BH over
-    both tables at once; a straight-lining share flagged only above the peers'."""
-    tables = {}
-    for name, item, code in (("effect", "sat_overall", "satisfied"), ("straight", "straight", "yes")):
-        parts = [effects_table(data[~data["surveyor"].isin(flagged)], item=item, code=code, alpha=alpha)]
-        for surveyor in sorted(flagged):  # a flagged surveyor against the peers not flagged
-            alone = data[~data["surveyor"].isin(flagged - {surveyor})]
-            table = effects_table(alone, item=item, code=code, alpha=alpha)
-            parts.append(table[table["surveyor"] == surveyor])
-        tables[name] = pd.concat(parts, ignore_index=True).sort_values("surveyor", ignore_index=True)
-    adjusted = _bh_adjusted(pd.concat([table["p"] for table in tables.values()], ignore_index=True))
-    start = 0
-    for table in tables.values():
-        table["p_bh"] = adjusted.iloc[start : start + len(table)].to_numpy()
-        table["flagged"] = table["p_bh"] < alpha
-        start += len(table)
-    straight = tables["straight"]
-    straight["flagged"] &= straight["share"] > straight["peer_share"]
-    return tables
-
-
-def surveyor_effects(
-    session: Session,
-    actor: User,
-    study: Study,
-    *,
-    item: str = "sat_overall",
-    code: str = "satisfied",
-    alpha: float = 0.05,
-) -> pd.DataFrame:
-    """Each surveyor's share of `code` on `item` against peers in the same strata (CMH, BH-adjusted).
-
-    "dk" and "refused" are left out of both shares, as they are out of the 满意率 denominator.
-    """
-    require(actor, *WATCHERS)
-    data = interview_paradata(session, actor, study)
-    return effects_table(data, item=item, code=code, alpha=alpha)
-
-
-def effects_table(data: pd.DataFrame, *, item: str, code: str, alpha: float) -> pd.DataFrame:
-    """The CMH-per-surveyor table from paradata (a pure function, so it can be checked against R)."""
-    columns = ["surveyor", "n", "share", "peer_share", "odds_ratio", "cmh", "p", "p_bh", "flagged"]
-    answered = data[data[item].notna() & ~data[item].isin(SPECIAL_ANSWERS)]
-    if answered.empty:  # nothing to compare (e.g. no interview long enough to tell straight-lining)
-        return pd.DataFrame(
-            {name: pd.Series(dtype=bool if name == "flagged" else float) for name in columns}
-        ).astype({"surveyor": object})
-    # counts per (surveyor, stratum) and per stratum, once: a surveyor's 2×2 table in a stratum is
-    # [[a, n − a], [A − a, (N − n) − (A − a)]] (theirs against everybody else's there)
-    hits = answered[item].eq(code).astype(int).rename("a")
-    cells = hits.groupby([answered["surveyor"], answered["stratum"]]).agg(a="sum", n="size")
-    totals = hits.groupby(answered["stratum"]).agg(A="sum", N="size")
-    cells = cells.join(totals, on="stratum")
-    rows = []
-    for surveyor, mine in cells.groupby(level="surveyor", sort=True):
-        a, n, big_a, big_n = (mine[column].to_numpy(float) for column in ("a", "n", "A", "N"))
-        peers = big_n - n
-        tables = [
-            np.array([[a[i], n[i] - a[i]], [big_a[i] - a[i], peers[i] - (big_a[i] - a[i])]])
-            for i in np.flatnonzero(peers > 0)
-        ]
-        row = {
-            "surveyor": surveyor,
-            "n": int(n.sum()),
-            "share": float(a.sum() / n.sum()),
-            "peer_share": float((big_a - a).sum() / peers.sum()) if peers.sum() else math.nan,
-            "odds_ratio": math.nan,
-            "cmh": math.nan,
-            "p": math.nan,
-        }
-        if tables and _has_variance(tables):
-            stratified = StratifiedTable(tables)
-            test = stratified.test_null_odds(correction=False)
-            row.update(cmh=float(test.statistic), p=float(test.pvalue))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                row["odds_ratio"] = float(stratified.oddsratio_pooled)
-        rows.append(row)
-    table = pd.DataFrame(rows, columns=columns[:-2])
-    table["p_bh"] = _bh_adjusted(table["p"]).to_numpy()
-    table["flagged"] = table["p_bh"] < alpha
-    return table[columns]
-
-
-def _bh_adjusted(p: pd.Series) -> pd.Series:
-    """Benjamini–Hochberg adjusted p-values of the tested (non-missing) ones; missing stays missing."""
-    p = p.astype(float)
-    adjusted = pd.Series(math.nan, index=p.index)
-    tested = p.notna()
-    if tested.any():
-        adjusted[tested] = false_discovery_control(p[tested].to_numpy(), method="bh")
-    return adjusted
-
-
-def _has_variance(tables: list[np.ndarray]) -> bool:
-    """CMH's variance is zero when no stratum has both outcomes and both groups."""
-    for t in tables:
-        n = t.sum()
-        if n > 1 and t[0].sum() and t[1].sum() and t[:, 0].sum() and t[:, 1].sum():
-            return True
-    return False
+    Why 满意 alone and not the report's 满意率 (满意 + 基本满意): a surveyor who makes interviews up
+    writes 满意, and moving 基本满意 to 满意 leaves the 满意率 unchanged. Why a surveyor-level test and not
+    each uniform interview: where most citizens are satisfied, an honest respondent often answers 满意
+    to every item (37% of the demo's interviews did), so a flag on each such interview said nothing
+    about the surveyor and buried the supervisor's list; what the falsification literature reads is a
+    surveyor who gets such answers more often than peers who call the same kind of citizen."""
+    overall = data["sat_overall"]
+    substantive = overall.map(lambda value: isinstance(value, str)) & ~overall.isin(SPECIAL_ANSWERS)
+    straight = straight_lined(data, min_straight_items)
+    measures = {
+        "effect": Measure(np.where(substantive, overall.eq("satisfied"), np.nan)),
+        "straight": Measure(np.where(straight.notna(), straight.eq("yes"), np.nan), above_only=True),
+    }
+    return peer_tests(data["surveyor"], data["stratum"], measures, q=alpha)
 
 
 def quality_flags(
@@ -502,7 +383,7 @@ def quality_flags(
                 )
             )
     tests = surveyor_tests(data, alpha=alpha, min_straight_items=min_straight_items)
-    straight = tests["straight"].set_index("surveyor")
+    straight = tests["straight"]
     uniform, _ = uniform_answers(data, min_straight_items)
     for surveyor in straight.index[straight["flagged"]]:
         peers = straight.loc[surveyor]
@@ -514,20 +395,20 @@ def quality_flags(
                     surveyor,
                     f"the same answer ({same}) to every satisfaction item; this surveyor's interviews "
                     f"{peers['share']:.0%} vs peers {peers['peer_share']:.0%} in the same strata "
-                    f"(CMH p={peers['p']:.2g}, BH-adjusted {peers['p_bh']:.2g})",
+                    f"(CMH p={peers['p']:.2g}, BH-adjusted {peers['p_adjusted']:.2g})",
                     int(row.case_id),
                     int(row.interview_id),
                 )
             )
     effects = tests["effect"]
-    for row in effects[effects["flagged"]].itertuples(index=False):
+    for row in effects[effects["flagged"]].itertuples():
         direction = "higher" if row.share > row.peer_share else "lower"
         flags.append(
             QualityFlag(
                 "surveyor_effect",
-                row.surveyor,
+                row.Index,
                 f"满意 share {row.share:.0%} vs peers {row.peer_share:.0%} in the same strata "
-                f"({direction}; CMH p={row.p:.2g}, BH-adjusted {row.p_bh:.2g}, n={row.n})",
+                f"({direction}; CMH p={row.p:.2g}, BH-adjusted {row.p_adjusted:.2g}, n={row.n})",
             )
         )
     return flags

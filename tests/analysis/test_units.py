@@ -3,13 +3,11 @@ the unit table's contract: rates, intervals, n_eff, shrinkage toward domain mean
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import Design, compare_units, surveyor_effects
+from analysis import Design, compare_units
 from analysis.units import STATUSES
 from tests.analysis.synthetic import make_study
 from tests.analysis.verdict_sim import SCENARIOS, simulate, verdicts
@@ -199,36 +197,9 @@ def test_a_unit_with_responses_but_no_frame_records_is_an_error(study):
         compare_units(frame, Design(study.respondents, strata="organisation_id", weights="weight"))
 
 
-def test_a_surveyor_who_records_more_satisfaction_than_peers_is_flagged():
-    rng = np.random.default_rng(2)
-    n = 1200
-    data = pd.DataFrame(
-        {"stratum": rng.choice(["a", "b", "c"], n), "surveyor_id": rng.choice(list("PQRSTU"), n)}
-    )
-    p = np.where(data["surveyor_id"] == "P", 0.97, 0.75)
-    data["sat_overall"] = np.where(rng.random(n) < p, "satisfied", "dissatisfied")
-    table = surveyor_effects(data)
-    assert table.loc["P", "satisfied_flagged"]
-    assert table["satisfied_flagged"].sum() == 1
-
-
 def test_simes_combination_is_twice_the_smaller_or_the_larger_p_value():
     from analysis.units import simes
 
     combined = simes(pd.Series([0.01, 0.04, 0.3, np.nan]), pd.Series([0.03, 0.01, np.nan, np.nan]))
     assert combined.tolist()[:3] == pytest.approx([0.02, 0.02, 0.3])
     assert np.isnan(combined.iloc[3])
-
-
-def test_a_lone_surveyor_has_no_peer_rate_and_no_warning():
-    data = pd.DataFrame(
-        {
-            "stratum": ["a", "a", "b"],
-            "surveyor_id": ["P"] * 3,
-            "sat_overall": ["satisfied", "dk", "satisfied"],
-        }
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        table = surveyor_effects(data)
-    assert np.isnan(table.loc["P", "satisfied_peers"]) and table.loc["P", "satisfied_rate"] == 1.0

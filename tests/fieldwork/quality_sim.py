@@ -48,7 +48,7 @@ def interviews(seed: int, n: int = 1200, strata: int = 60, k: int = 5, uniform: 
 def flagged(data: pd.DataFrame, alpha: float = 0.05) -> set[str]:
     """The surveyors the quality flags name (either test)."""
     tests = surveyor_tests(data, alpha=alpha)
-    return set().union(*(set(table.loc[table["flagged"], "surveyor"]) for table in tests.values()))
+    return set().union(*(set(table.index[table["flagged"]]) for table in tests.values()))
 
 
 def measure(options: dict, studies: int) -> dict[str, tuple[float, float]]:

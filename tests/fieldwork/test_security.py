@@ -121,7 +121,6 @@ WATCHING = {
     "progress": lambda s, u, study: supervision.progress(s, u, study),
     "case_table (export)": lambda s, u, study: supervision.case_table(s, u, study),
     "quality_flags": lambda s, u, study: supervision.quality_flags(s, u, study),
-    "surveyor_effects": lambda s, u, study: supervision.surveyor_effects(s, u, study),
     "verification_history": lambda s, u, study: supervision.verification_history(s, u, study),
 }
 STEERING = {

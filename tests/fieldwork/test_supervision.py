@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import subprocess
 from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import chi2
 from sqlalchemy import select, update
 
+from analysis import surveyor_effects
 from survey_app.services import fieldwork, supervision
 from survey_app.services.errors import InvalidState
 from survey_app.storage.models import AuditEntry, Case
@@ -28,7 +26,6 @@ from tests.fieldwork.conftest import (
 from tests.fieldwork.helpers import act, act_on_study
 
 NOW = WEDNESDAY_10_SHANGHAI
-RSCRIPT = shutil.which("Rscript")
 
 
 def hold(db, case_id, surveyor):
@@ -270,12 +267,13 @@ def test_dont_know_answers_do_not_count_towards_straight_lining(db, users):
 
 
 def paradata(counts: dict[tuple[str, str], tuple[int, int]], dk: int = 0) -> pd.DataFrame:
-    """Interviews per (surveyor, stratum): (满意, other) answers to sat_overall, plus `dk` don't-knows each."""
+    """Interviews per (surveyor, stratum): (满意, other) answers to sat_overall, plus `dk` don't-knows
+    each; the other satisfaction items unanswered (too few to tell straight-lining)."""
     rows = []
     for (surveyor, stratum), (sat, other) in counts.items():
         answers = ["satisfied"] * sat + ["basically_satisfied"] * other + ["dk"] * dk
         rows += [{"surveyor": surveyor, "stratum": stratum, "sat_overall": a} for a in answers]
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).reindex(columns=["surveyor", "stratum", *supervision.SAT_ITEMS])
 
 
 #: s1 reports far more 满意 than s2–s4 in both strata; s2–s4 differ only by chance.
@@ -292,74 +290,20 @@ PLANTED = {
 SURVEYORS = ("s1", "s2", "s3", "s4")
 
 
-def hand_cmh(counts, surveyor):
-    """Cochran–Mantel–Haenszel without continuity correction (Agresti, Categorical Data Analysis §6.3)."""
-    deviation = variance = 0.0
-    for stratum in sorted({s for _, s in counts}):
-        mine = counts[(surveyor, stratum)]
-        peers = [v for (who, s), v in counts.items() if s == stratum and who != surveyor]
-        a, n1 = mine[0], sum(mine)
-        c, n2 = sum(p[0] for p in peers), sum(sum(p) for p in peers)
-        m1, n = a + c, n1 + n2
-        m2 = n - m1
-        deviation += a - n1 * m1 / n
-        variance += n1 * n2 * m1 * m2 / (n**2 * (n - 1))
-    return deviation**2 / variance
+def test_the_satisfied_share_counts_manyi_alone_and_leaves_dont_knows_out():
+    """满意 alone, not the report's 满意率: a surveyor who makes interviews up writes 满意, and moving
+    基本满意 to 满意 would leave the 满意率 as it was. The arithmetic is the report's engine's
+    (`tests/analysis/test_surveyor_checks.py`)."""
+    effect = supervision.surveyor_tests(paradata(PLANTED, dk=2), alpha=0.05)["effect"]
+    assert list(effect.index[effect["flagged"]]) == ["s1"]
+    assert tuple(effect.loc["s1", ["n", "share", "peer_share"]]) == (20, 19 / 20, 30 / 60)
 
 
-def test_the_surveyor_effect_test_matches_the_hand_cmh_formula():
-    table = supervision.effects_table(
-        paradata(PLANTED, dk=2), item="sat_overall", code="satisfied", alpha=0.05
-    )
-    for surveyor in SURVEYORS:
-        stat = hand_cmh(PLANTED, surveyor)
-        got = table.set_index("surveyor").loc[surveyor]
-        assert (got["cmh"], got["p"]) == pytest.approx((stat, chi2.sf(stat, 1)), rel=1e-12)
-
-
-def test_a_surveyor_far_above_peers_is_flagged_and_dont_knows_are_left_out():
-    table = supervision.effects_table(
-        paradata(PLANTED, dk=2), item="sat_overall", code="satisfied", alpha=0.05
-    )
-    s1 = table.set_index("surveyor").loc["s1"]
-    assert list(table.loc[table["flagged"], "surveyor"]) == ["s1"]
-    assert (s1["n"], s1["share"], s1["peer_share"]) == (20, 19 / 20, 30 / 60)
-
-
-def test_surveyors_like_their_peers_are_not_flagged():
-    alike = {(s, st): (6, 4) for s in SURVEYORS for st in ("X", "Y")}
-    table = supervision.effects_table(paradata(alike), item="sat_overall", code="satisfied", alpha=0.05)
-    assert not table["flagged"].any() and table["p"].to_numpy() == pytest.approx(1.0)
-
-
-@pytest.mark.r
-@pytest.mark.skipif(RSCRIPT is None, reason="Rscript is not installed")
-def test_surveyor_effects_match_r_mantelhaen_test_and_p_adjust(tmp_path):
-    surveyors = SURVEYORS
-    arrays = []
-    for surveyor in surveyors:
-        cells = []
-        for stratum in ("X", "Y"):
-            a, b = PLANTED[(surveyor, stratum)]
-            c = sum(v[0] for (w, s), v in PLANTED.items() if s == stratum and w != surveyor)
-            d = sum(v[1] for (w, s), v in PLANTED.items() if s == stratum and w != surveyor)
-            cells += [a, c, b, d]  # R fills column-major: [[a, b], [c, d]]
-        arrays.append(
-            f"mantelhaen.test(array(c({', '.join(map(str, cells))}), dim = c(2, 2, 2)), correct = FALSE)"
-        )
-    script = tmp_path / "cmh.R"
-    script.write_text(
-        f"tests <- list({', '.join(arrays)})\n"
-        "p <- sapply(tests, function(t) t$p.value)\n"
-        "s <- sapply(tests, function(t) t$statistic)\n"
-        "cat(sprintf('%.17g', c(s, p, p.adjust(p, method = 'BH'))), sep = '\\n')\n",
-        encoding="utf-8",
-    )
-    out = subprocess.run([RSCRIPT, str(script)], capture_output=True, text=True, check=True, timeout=120)
-    reference = np.array([float(x) for x in out.stdout.split()]).reshape(3, len(SURVEYORS))
-    table = supervision.effects_table(paradata(PLANTED), item="sat_overall", code="satisfied", alpha=0.05)
-    got = table.set_index("surveyor").loc[list(surveyors), ["cmh", "p", "p_bh"]].to_numpy().T
-    np.testing.assert_allclose(got, reference, rtol=1e-10)
+def test_the_supervisor_and_the_report_compute_the_same_test():
+    data = paradata(PLANTED, dk=2)
+    ours = supervision.surveyor_tests(data, alpha=0.10)["effect"]
+    report = surveyor_effects(data, surveyor="surveyor", satisfied_codes=["satisfied"], q=0.10)
+    np.testing.assert_array_equal(ours["p"].to_numpy(), report["satisfied_p_value"].to_numpy())
 
 
 @pytest.mark.db
