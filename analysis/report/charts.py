@@ -180,8 +180,10 @@ def area_units(areas: pd.DataFrame) -> pd.DataFrame:
 
 
 def chart_floor(units: pd.DataFrame) -> float:
-    """The left end of the unit chart: the lowest value shown, rounded down to 10 points."""
+    """The left end of the unit chart: the lowest value shown, rounded down to 10 points, and at most
+    90% — where every value shown is 100% (an area whose units all publish 100% and none has a
+    callback interval) the axis still spans ten points instead of dividing by a zero width."""
     values = pd.concat([units["system_rate"], units["third_party_ci_low"]]).dropna()
     if values.empty:
         return 0.0
-    return max(0.0, math.floor(float(values.min()) * 10) / 10)
+    return min(0.9, max(0.0, math.floor(float(values.min()) * 10) / 10))
