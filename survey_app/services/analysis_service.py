@@ -445,7 +445,12 @@ def _analysed(
         units.insert(0, "name", units.index.map(names))
         by_phone = design.data[design.data["mode"] != "web"]  # web answers have no surveyor to check
         surveyors = analysis.surveyor_effects(
-            by_phone, surveyor="surveyor", strata="stratum", satisfied_codes=satisfied, q=FDR_Q
+            by_phone,
+            surveyor="surveyor",
+            strata="stratum",
+            satisfied_codes=satisfied,
+            q=FDR_Q,
+            attempts="attempts",
         )
     nonresponse = (
         analysis.nonresponse_bias_table(cases[cases["eligible"]], "respondent", list(BIAS_VARIABLES))

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analysis import aapor_rates
-from analysis.surveyor_checks import Measure, peer_tests
+from analysis.surveyor_checks import Measure, comparable_cells, peer_tests
 from survey_app.security import audit
 from survey_app.security.masking import mask_name, mask_phone
 from survey_app.services import dispositions, samples
@@ -272,7 +272,8 @@ class QualityFlag:
 
 
 def interview_paradata(session: Session, actor: User, study: Study) -> pd.DataFrame:
-    """One row per complete interview: surveyor, stratum, duration and the satisfaction answers."""
+    """One row per complete interview: surveyor, stratum, the case's call attempts, duration and the
+    satisfaction answers."""
     require(actor, *WATCHERS)
     interviews = pd.DataFrame(
         session.execute(
@@ -280,6 +281,7 @@ def interview_paradata(session: Session, actor: User, study: Study) -> pd.DataFr
                 Interview.id,
                 Interview.case_id,
                 Case.stratum,
+                Case.attempts,
                 User.username,
                 Interview.started_at,
                 Interview.ended_at,
@@ -289,7 +291,7 @@ def interview_paradata(session: Session, actor: User, study: Study) -> pd.DataFr
             .where(Case.study_id == study.id, Interview.status == "complete")
             .order_by(Interview.id)
         ).all(),
-        columns=["interview_id", "case_id", "stratum", "surveyor", "started_at", "ended_at"],
+        columns=["interview_id", "case_id", "stratum", "attempts", "surveyor", "started_at", "ended_at"],
     )
     answers = pd.DataFrame(
         session.execute(
@@ -349,7 +351,8 @@ def surveyor_tests(
         "effect": Measure(np.where(substantive, overall.eq("satisfied"), np.nan)),
         "straight": Measure(np.where(straight.notna(), straight.eq("yes"), np.nan), above_only=True),
     }
-    return peer_tests(data["surveyor"], data["stratum"], measures, q=alpha)
+    cells = comparable_cells(data["stratum"], data.get("attempts"))
+    return peer_tests(data["surveyor"], cells, measures, q=alpha)
 
 
 def quality_flags(

@@ -5,6 +5,12 @@ scenarios and figures `tests/analysis/test_surveyor_checks_simulation.py` assert
 A study: `n` answered interviews in `strata` design strata (a stratum's satisfied rate uniform on
 75–97%), 5% "don't know", `k` surveyors assigned at random within the study; S0 may record `effect`
 fewer satisfied answers (points) or `dk_effect` more "don't know". Nothing else differs.
+
+Hard-to-reach citizens (`hard`, 30%) needed three or more call attempts in 70% of cases (others in
+10%: attempts are a rough sign of it) and may be `hard_gap` less satisfied; S0 may be given
+`s0_hard` of them (a refusal converter, or the surveyor whose appointments come back), the others
+sharing the rest. These draws come from their own stream, so the scenarios without them are the
+same studies as before they existed.
 """
 
 from __future__ import annotations
@@ -24,28 +30,56 @@ SCENARIOS = {
     "S0 records 5 points fewer satisfied": {"effect": 0.05},
     "S0 −10 points, 10 surveyors, 2,400 interviews": {"effect": 0.10, "k": 10, "n": 2400},
     "S0 records 5 points more don't-know": {"dk_effect": 0.05},
+    "nobody deviates, S0 given 60% of the hard-to-reach (10 points less satisfied)": {
+        "s0_hard": 0.6,
+        "hard_gap": 0.10,
+    },
+    "nobody deviates, hard-to-reach 10 points less satisfied, random": {"hard_gap": 0.10},
 }
 
 
 def interviews(
-    seed: int, n: int = 1200, strata: int = 60, k: int = 5, effect: float = 0.0, dk_effect: float = 0.0
+    seed: int,
+    n: int = 1200,
+    strata: int = 60,
+    k: int = 5,
+    effect: float = 0.0,
+    dk_effect: float = 0.0,
+    hard: float = 0.3,
+    hard_gap: float = 0.0,
+    s0_hard: float = 0.0,
 ) -> pd.DataFrame:
     """One simulated study's answered interviews (see the module docstring)."""
     rng = np.random.default_rng(seed)
     stratum = rng.integers(0, strata, n)
     surveyor = rng.integers(0, k, n)
-    rate = rng.uniform(0.75, 0.97, strata)[stratum] - np.where(surveyor == 0, effect, 0.0)
+    reach = np.random.default_rng([seed, 1])
+    is_hard = reach.random(n) < hard
+    if s0_hard:  # S0 takes s0_hard of the hard cases; the others share the rest
+        others = reach.integers(1, k, n)
+        surveyor = np.where(is_hard, np.where(reach.random(n) < s0_hard, 0, others), surveyor)
+    attempts = np.where(reach.random(n) < np.where(is_hard, 0.7, 0.1), 3, reach.integers(1, 3, n))
+    rate = (
+        rng.uniform(0.75, 0.97, strata)[stratum]
+        - np.where(surveyor == 0, effect, 0.0)
+        - np.where(is_hard, hard_gap, 0.0)
+    )
     dk = rng.random(n) < 0.05 + np.where(surveyor == 0, dk_effect, 0.0)
     satisfied = rng.random(n) < rate
     answer = np.where(dk, "dk", np.where(satisfied, "satisfied", "dissatisfied"))
     return pd.DataFrame(
-        {"surveyor_id": [f"S{s}" for s in surveyor], "stratum": stratum, "sat_overall": answer}
+        {
+            "surveyor_id": [f"S{s}" for s in surveyor],
+            "stratum": stratum,
+            "attempts": attempts,
+            "sat_overall": answer,
+        }
     )
 
 
 def flagged(data: pd.DataFrame) -> set[str]:
     """The surveyors the check flags on either measure."""
-    table = surveyor_effects(data, satisfied_codes=["satisfied"])
+    table = surveyor_effects(data, satisfied_codes=["satisfied"], attempts="attempts")
     return set(table.index[table["satisfied_flagged"] | table["dk_refused_flagged"]])
 
 

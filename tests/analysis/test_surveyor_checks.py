@@ -12,7 +12,7 @@ import pytest
 from scipy.stats import chi2
 
 from analysis import surveyor_effects
-from analysis.surveyor_checks import Measure, peer_tests
+from analysis.surveyor_checks import Measure, comparable_cells, peer_tests
 from tests.analysis.rsupport import RSCRIPT, run_r
 
 #: (surveyor, stratum): (value 1, value 0). s1 is far above s2–s4 in both strata; s2–s4 differ by chance.
@@ -175,3 +175,27 @@ def test_statistics_p_values_and_bh_equal_r_mantelhaen_test_and_p_adjust(tmp_pat
     )
     for ours, theirs in (("cmh", "statistic"), ("p", "p"), ("p_adjusted", "bh"), ("odds_ratio", "odds")):
         np.testing.assert_allclose(table[ours].to_numpy(), reference[theirs], rtol=1e-10)
+
+
+def test_comparable_cases_are_the_same_stratum_and_the_same_side_of_three_call_attempts():
+    strata = pd.Series(["X", "X", "X", "Y", None])
+    cells = comparable_cells(strata, pd.Series([1, 2, 3, None, 1]))
+    assert cells.tolist()[:4] == ["X|easy", "X|easy", "X|hard", "Y|unknown"] and pd.isna(cells.iloc[4])
+
+
+def test_a_surveyor_given_the_hard_to_reach_cases_is_compared_with_peers_on_such_cases():
+    """S1 takes most cases that needed three or more attempts, whose citizens are less satisfied;
+    within each band S1 answers like everybody else. By stratum alone S1 looks less satisfied."""
+    rows = []
+    for surveyor, easy, hard in (("s1", (16, 4), (24, 36)), ("s2", (32, 8), (4, 6)), ("s3", (32, 8), (4, 6))):
+        for attempts, (sat, unsat) in ((1, easy), (4, hard)):
+            rows += [
+                {"surveyor_id": surveyor, "stratum": "X", "attempts": attempts, "sat_overall": "satisfied"}
+            ] * sat
+            rows += [
+                {"surveyor_id": surveyor, "stratum": "X", "attempts": attempts, "sat_overall": "dissatisfied"}
+            ] * unsat
+    data = pd.DataFrame(rows)
+    by_stratum = surveyor_effects(data)
+    by_cell = surveyor_effects(data, attempts="attempts")
+    assert by_stratum.loc["s1", "satisfied_flagged"] and not by_cell["satisfied_flagged"].any()

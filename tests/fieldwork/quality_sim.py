@@ -7,7 +7,9 @@ respondent answers 满意 to all seven satisfaction items with the stratum's pro
 25–50%: where most are satisfied, many say so to every item — 37% of the demo's interviews did);
 otherwise the items are mixed (满意 / 基本满意 / 不满意 with 60 / 30 / 10%, never all equal), and the
 overall item is 满意 with the stratum's rate. S0 may make up `uniform` more of their interviews as all
-满意 (points of their interviews). Nothing else differs.
+满意 (points of their interviews). Nothing else differs. Each case's call attempts (three or more for
+70% of the 30% hard to reach, 10% of the others) come from their own stream, as the supervisor's
+paradata carries them and the check compares within them (`surveyor_checks.comparable_cells`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,11 @@ def interviews(seed: int, n: int = 1200, strata: int = 60, k: int = 5, uniform: 
     data = pd.DataFrame(items, columns=list(SAT_ITEMS))
     data.insert(0, "surveyor", [f"S{s}" for s in surveyor])
     data.insert(1, "stratum", stratum)
+    reach = np.random.default_rng([seed, 1])  # call attempts, from their own stream: 30% hard to reach
+    hard = reach.random(n) < 0.3
+    data.insert(
+        2, "attempts", np.where(reach.random(n) < np.where(hard, 0.7, 0.1), 3, reach.integers(1, 3, n))
+    )
     return data
 
 
