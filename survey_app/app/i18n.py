@@ -400,7 +400,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "flag.short": {"zh": "访问过短", "en": "Short interview"},
     "flag.straightlining": {
-        "zh": "满意度题答案完全相同（该访员此类访问多于同层访员）",
+        "zh": "满意度题答案完全相同（该访员此类访问多于可比个案上的其他访员）",
         "en": "Straight-lining (this surveyor, more often than peers)",
     },
     "flag.surveyor_effect": {"zh": "访员效应", "en": "Surveyor effect"},

@@ -392,13 +392,13 @@ FLAGS: Patterns = [
         (r"^([\d.]+) min, under the ([\d.]+) min threshold$", r"用时 \1 分钟，低于 \2 分钟的下限"),
         (
             r"^the same answer \((\w+)\) to every satisfaction item; this surveyor's interviews (\S+) vs peers "
-            r"(\S+) in the same strata \(CMH p=(\S+), BH-adjusted (\S+)\)$",
-            r"所有满意度题都回答同一选项（\1）；该访员的访问中此类占 \2，同层其他访员 \3（CMH 检验 p=\4，BH 校正后 \5）",
+            r"(\S+) on comparable cases \(CMH p=(\S+), BH-adjusted (\S+)\)$",
+            r"所有满意度题都回答同一选项（\1）；该访员的访问中此类占 \2，可比个案上的其他访员 \3（CMH 检验 p=\4，BH 校正后 \5）",
         ),
         (
-            r"^满意 share (\S+) vs peers (\S+) in the same strata \((higher|lower); CMH p=(\S+), "
+            r"^满意 share (\S+) vs peers (\S+) on comparable cases \((higher|lower); CMH p=(\S+), "
             r"BH-adjusted (\S+), n=(\d+)\)$",
-            r"“满意”占比 \1，同层其他访员 \2（\3；CMH 检验 p=\4，BH 校正后 \5，n=\6）",
+            r"“满意”占比 \1，可比个案上的其他访员 \2（\3；CMH 检验 p=\4，BH 校正后 \5，n=\6）",
         ),
     )
 ]

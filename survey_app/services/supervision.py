@@ -332,7 +332,8 @@ def straight_lined(data: pd.DataFrame, min_items: int) -> pd.Series:
 def surveyor_tests(
     data: pd.DataFrame, *, alpha: float, min_straight_items: int = 6
 ) -> dict[str, pd.DataFrame]:
-    """The quality flags' two tests of every surveyor against peers in the same strata
+    """The quality flags' two tests of every surveyor against peers on comparable cases (the same
+    stratum and call effort, `surveyor_checks.comparable_cells`)
     (`analysis.surveyor_checks.peer_tests`, the engine of the report's check too): "effect", the share
     answering 满意 to the overall item among substantive answers, and "straight", the share of
     straight-lined interviews (`straight_lined`), flagged only *above* the peers' — answering uniformly
@@ -364,7 +365,7 @@ def quality_flags(
     min_straight_items: int = 6,
     alpha: float = 0.05,
 ) -> list[QualityFlag]:
-    """Short interviews, and surveyors unlike their peers in the same strata (`surveyor_tests`): in
+    """Short interviews, and surveyors unlike their peers on comparable cases (`surveyor_tests`): in
     the share answering 满意, or straight-lining more often — then each of their straight-lined
     interviews is flagged too, for the verification sub-sample to draw from."""
     require(actor, *WATCHERS)
@@ -397,7 +398,7 @@ def quality_flags(
                     "straightlining",
                     surveyor,
                     f"the same answer ({same}) to every satisfaction item; this surveyor's interviews "
-                    f"{peers['share']:.0%} vs peers {peers['peer_share']:.0%} in the same strata "
+                    f"{peers['share']:.0%} vs peers {peers['peer_share']:.0%} on comparable cases "
                     f"(CMH p={peers['p']:.2g}, BH-adjusted {peers['p_adjusted']:.2g})",
                     int(row.case_id),
                     int(row.interview_id),
@@ -410,7 +411,7 @@ def quality_flags(
             QualityFlag(
                 "surveyor_effect",
                 row.Index,
-                f"满意 share {row.share:.0%} vs peers {row.peer_share:.0%} in the same strata "
+                f"满意 share {row.share:.0%} vs peers {row.peer_share:.0%} on comparable cases "
                 f"({direction}; CMH p={row.p:.2g}, BH-adjusted {row.p_adjusted:.2g}, n={row.n})",
             )
         )

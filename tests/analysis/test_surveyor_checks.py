@@ -1,5 +1,5 @@
 """The one engine behind both checks that name a surveyor (`analysis.surveyor_checks`): each surveyor
-against peers in the same strata (CMH), one BH family, re-runs that only clear. The report's table
+against peers on comparable cases (CMH), one BH family, re-runs that only clear. The report's table
 calls it through `surveyor_effects`, the supervisor's flags through `supervision.surveyor_tests`."""
 
 from __future__ import annotations
