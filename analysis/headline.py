@@ -23,6 +23,7 @@ import pandas as pd
 from analysis.design import Design
 from analysis.errors import AnalysisError
 from analysis.intervals import proportion_interval
+from analysis.interviewer_variance import add_interviewer_variance
 from sampling.vocabulary import DEFAULT_SATISFIED_CODES, DONT_KNOW, REFUSED, SCALES
 
 SPECIAL = (DONT_KNOW, REFUSED)
@@ -181,6 +182,7 @@ def replicate_headline(
     ci: str = "logit",
     level: float = 0.95,
     top_codes: Sequence[str] = ("satisfied",),
+    interviewer: str | None = None,
 ) -> pd.DataFrame:
     """`headline`'s table from an `AdjustedSample`: weighted rates with jackknife standard errors.
 
@@ -189,6 +191,12 @@ def replicate_headline(
     are `ci` (logit by default) with the design's degrees of freedom (PSUs − strata among the rows of
     each estimate). Two sensitivity rows follow the three metrics, overall only: 说不清 counted as
     不满意, and the top box alone.
+
+    With `interviewer` (a column naming who asked each answer; missing where nobody did, as on the
+    web) every estimate's variance also carries the interviewers' component
+    (`analysis.interviewer_variance`): `se` is then the total, `se_sampling`
+    the jackknife's, `se_interviewer` the added part, and `interviewer_rho` / `interviewers` the
+    measure's intra-interviewer correlation and how many interviewers it came from.
     """
     recipe = sample.adjustment.recipe
     rows = np.flatnonzero(recipe.responded)
@@ -198,8 +206,9 @@ def replicate_headline(
         raise AnalysisError(f"by={missing_by[0]!r} is not a column of the cases")
     metrics = _metric_values(answers, satisfied_codes, item, top_codes)
     words = {**definitions(satisfied_codes, item), **sensitivity_definitions(top_codes, item)}
-    keys, numerators, denominators, specials = [], [], [], []
+    keys, numerators, denominators, specials, spans = [], [], [], [], {}
     for metric, (values, special, grouped) in metrics.items():
+        first = len(keys)
         ok = ~np.isnan(values)
         y0 = np.where(ok, values, 0.0)
         for group in (None, *(by if grouped else ())):
@@ -215,6 +224,7 @@ def replicate_headline(
                 numerators.append(y0 * inside)
                 denominators.append(ok * inside)
                 specials.append(int((special & inside).sum()))
+        spans[metric] = (first, len(keys))
     num = np.column_stack(numerators)
     den = np.column_stack(denominators).astype(float)
     final = sample.cases["nr_weight"].to_numpy(float)[rows]
@@ -231,9 +241,20 @@ def replicate_headline(
     psu, stratum = jk.psu[rows], jk.stratum[rows]
     df = np.array([len(np.unique(psu[d > 0])) - len(np.unique(stratum[d > 0])) for d in den.T], dtype=float)
     n = den.sum(axis=0)
+    sampling_se = se.copy()
+    extra = np.zeros(len(keys))
+    rho, interviewers = np.full(len(keys), np.nan), np.zeros(len(keys), int)
+    who = answers[interviewer] if interviewer else None
+    for metric, (begin, end) in spans.items():
+        part = add_interviewer_variance(se[begin:end], metrics[metric][0], den[:, begin:end], final, who)
+        se[begin:end], extra[begin:end] = part.se, part.se_interviewer
+        rho[begin:end], interviewers[begin:end] = part.component.rho, part.component.interviewers
     low, high = proportion_interval(estimate, se, df, n, ci, level)
     table = pd.DataFrame(keys, columns=["metric", "group", "level"])
     table["estimate"], table["se"], table["ci_low"], table["ci_high"] = estimate, se, low, high
+    if interviewer:
+        table["se_sampling"], table["se_interviewer"] = sampling_se, extra
+        table["interviewer_rho"], table["interviewers"] = rho, interviewers
     table["n"], table["df"], table["excluded"] = n.astype(int), df, specials
     table["definition"] = table["metric"].map(words)
     return table[table["n"] > 0].reset_index(drop=True)

@@ -46,6 +46,7 @@ import pandas as pd
 from analysis.errors import AnalysisError
 from analysis.headline import SPECIAL, satisfaction_indicator
 from analysis.intervals import proportion_interval
+from analysis.interviewer_variance import add_interviewer_variance
 from sampling.vocabulary import DEFAULT_SATISFIED_CODES
 
 #: Γ of the study's setting: nonrespondents' odds of being satisfied up to two times lower or higher.
@@ -92,11 +93,12 @@ def refusal_sensitivity(
     item: str = "sat_overall",
     ci: str = "logit",
     level: float = 0.95,
+    interviewer: str | None = None,
 ) -> pd.DataFrame:
     """Two rows in `replicate_headline`'s columns (group "overall"): the headline 满意率 of an
     `AdjustedSample` with nonrespondents' odds of being satisfied `gamma` times lower (REFUSAL_LOW) and
     `gamma` times higher (REFUSAL_HIGH) than respondents' of the same response class, each with its
-    jackknife interval."""
+    jackknife interval — and, with `interviewer`, the interviewers' component as in the headline."""
     if not np.isfinite(gamma) or gamma < 1:
         raise AnalysisError(f"gamma={gamma} must be a number ≥ 1 (the odds ratio at each end)")
     recipe = sample.adjustment.recipe
@@ -122,9 +124,16 @@ def refusal_sensitivity(
         for k, g in enumerate(ends):
             theta = tilted_rate(adjusted, calibrated, classes, y, g)
             squares[k] += np.nansum((theta - estimate[k]) ** 2 * rscales)
-    se = np.sqrt(squares)
     jk = sample.jackknife
     df = float(len(np.unique(jk.psu[rows])) - len(np.unique(jk.stratum[rows])))
+    widened = add_interviewer_variance(
+        np.sqrt(squares),
+        y,
+        np.ones((len(rows), len(ends))),
+        recipe.apply(full)[rows, 0],
+        sample.cases[interviewer].iloc[rows].reset_index(drop=True) if interviewer else None,
+    )
+    se = widened.se
     n = np.full(len(ends), len(rows))
     low, high = proportion_interval(estimate, se, np.full(len(ends), df), n, ci, level)
     words = (

@@ -575,7 +575,14 @@ def build_content(
             name=version.name, version=str(version.version), sha256=version.sha256
         ),
         fieldwork=_fieldwork_info(session, study, result, lang),
-        weighting=_weighting_text(lang) + _sensitivity_text(result.headline, lang),
+        weighting=" ".join(
+            part
+            for part in (
+                _weighting_text(lang) + _sensitivity_text(result.headline, lang),
+                analysis_service.interviewer_words(result.headline, lang),
+            )
+            if part
+        ),
         scale=study.scale,
         satisfied_codes=tuple(study.satisfied_codes),
         confidence_level=0.95,

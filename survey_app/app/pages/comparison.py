@@ -97,6 +97,9 @@ if refusal_ends["estimate"].notna().all():  # the Γ range: how far refusal tied
             ci_high=f"{high_end['ci_high']:.1%}",
         )
     )
+interviewers = analysis_service.interviewer_words(result.headline, state.lang())
+if interviewers:  # the surveyors' own share of the interval's width
+    st.caption(interviewers)
 refusal_gamma_control(result.refusal_gamma)  # reviewers read who sets Γ; the roles that may, change it
 if result.paired_difference is not None:
     paired = result.paired_difference

@@ -1,0 +1,72 @@
+"""Simulated interviewer effects on the headline 满意率: the studies
+`tests/analysis/test_interviewer_variance_simulation.py` asserts and
+`tests/benchmarks/bench_interviewer_variance.py` prints.
+
+Each study is `nonresponse_sim`'s (600 released events stratified by district, everyone answering
+alike, 55%), its respondents handed to `k` surveyors at random. Surveyor j shifts the share answering
+satisfied by s_j ~ N(0, `tau`) (points): with s_j > 0 a dissatisfied answer is recorded as 基本满意 with
+probability s_j / (share not satisfied), with s_j < 0 a satisfied one as 不满意 with probability
+|s_j| / (share satisfied), so the expected shift is exactly s_j. The truth is the population's true
+满意率; the shifts are drawn afresh in every study, as a new team of surveyors would bring.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.headline import replicate_headline
+from analysis.respondents import adjusted_sample
+from tests.analysis.nonresponse_sim import ORDER, Population, draw_study, make_population
+
+SEED = 2026
+SATISFIED = ("satisfied", "basically_satisfied")
+
+
+def with_surveyors(cases: pd.DataFrame, seed: int, k: int, tau: float) -> pd.DataFrame:
+    """`cases` with a `surveyor` for every respondent and the answers as they shifted them."""
+    rng = np.random.default_rng([seed, 7])
+    shift = rng.normal(0.0, tau, k)
+    who = rng.integers(0, k, len(cases))
+    answers = cases["sat_overall"].to_numpy(object).copy()
+    answered = cases["sat_overall"].notna().to_numpy()
+    satisfied = np.isin(answers, SATISFIED) & answered
+    dissatisfied = (answers == "dissatisfied") & answered
+    share = satisfied.sum() / max(satisfied.sum() + dissatisfied.sum(), 1)
+    s, draw = shift[who], rng.random(len(cases))
+    up = dissatisfied & (s > 0) & (draw < s / max(1 - share, 1e-9))
+    down = satisfied & (s < 0) & (draw < -s / max(share, 1e-9))
+    answers[up], answers[down] = "basically_satisfied", "dissatisfied"
+    return cases.assign(
+        sat_overall=pd.Series(answers, index=cases.index).where(answered),
+        surveyor=pd.Series([f"S{j}" for j in who], index=cases.index).where(answered),
+    )
+
+
+def overall(cases: pd.DataFrame, totals: dict, interviewer: str | None) -> pd.Series:
+    sample = adjusted_sample(cases, totals, rating_order=ORDER)
+    table = replicate_headline(sample, by=(), interviewer=interviewer)
+    return table[table["metric"] == "满意率"].iloc[0]
+
+
+def coverage(studies: int, k: int, tau: float, population: Population | None = None) -> dict[str, tuple]:
+    """Share of studies whose 95% interval covers the truth, with and without the interviewer
+    component (each with its Monte-Carlo SE), and the mean half-width of each in points."""
+    population = population or make_population(SEED, events=30_000)
+    covered = {"jackknife only": [], "with interviewers": []}
+    width = {name: [] for name in covered}
+    for study in range(studies):
+        cases, totals = draw_study(population, SEED * 100_003 + study, "none", 600, "district")
+        cases = with_surveyors(cases, study, k, tau)
+        for name, column in (("jackknife only", None), ("with interviewers", "surveyor")):
+            row = overall(cases, totals, column)
+            covered[name].append(row["ci_low"] <= population.truth <= row["ci_high"])
+            width[name].append(50 * (row["ci_high"] - row["ci_low"]))
+    return {
+        name: (
+            float(np.mean(hits)),
+            float(np.std(hits, ddof=1) / np.sqrt(len(hits))),
+            float(np.mean(width[name])),
+        )
+        for name, hits in covered.items()
+    }

@@ -1,0 +1,105 @@
+"""The interviewers' variance component of a callback estimate (`analysis.interviewer_variance`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.interviewer_variance import (
+    add_interviewer_variance,
+    interviewer_component,
+    interviewer_variance,
+)
+from tests.analysis.rsupport import RSCRIPT, run_r
+
+
+def test_sigma_b_squared_is_the_anova_estimate_between_minus_within_over_the_group_size():
+    # balanced: three interviewers, four answers each; means 1, 0.5, 0.25
+    values = np.array([1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 0, 0], float)
+    who = pd.Series(["a"] * 4 + ["b"] * 4 + ["c"] * 4)
+    means = np.array([1.0, 0.5, 0.25])
+    between = 4 * ((means - values.mean()) ** 2).sum() / 2
+    within = (0 + 4 * 0.25 + 3 * 0.0625 + 0.5625) / 9
+    component = interviewer_component(values, who)
+    assert component.sigma2 == pytest.approx((between - within) / 4)
+    assert component.rho == pytest.approx(component.sigma2 / (component.sigma2 + within))
+    assert (component.interviewers, component.df) == (3, 2)
+
+
+def test_interviewers_more_alike_than_chance_give_no_component_rather_than_a_negative_one():
+    values = np.array([1, 0, 1, 0, 1, 0], float)
+    assert interviewer_component(values, pd.Series(list("aabbcc"))).sigma2 == 0.0
+
+
+def test_web_answers_and_answers_that_do_not_count_are_left_out_of_the_estimate():
+    values = np.array([1, 1, 0, 0, 1, np.nan], float)
+    who = pd.Series(["a", "a", "b", "b", None, "b"])
+    assert interviewer_component(values, who).interviewers == 2
+    assert interviewer_component(values, who).sigma2 == interviewer_component(values[:4], who[:4]).sigma2
+
+
+def test_one_interviewer_has_no_component():
+    assert interviewer_component(np.array([1.0, 0.0, 1.0]), pd.Series(["a"] * 3)).interviewers == 0
+
+
+def test_the_added_variance_is_sigma_b_squared_times_the_sum_of_squared_weight_shares():
+    component = interviewer_component(np.array([1, 1, 0, 0], float), pd.Series(list("aabb")))
+    weights = np.array([1.0, 1.0, 2.0, 2.0, 4.0])  # the last answer came by web: no interviewer
+    who = pd.Series(["a", "a", "b", "b", None])
+    counted = np.ones((5, 1))
+    shares = np.array([2, 4]) / 10
+    added = interviewer_variance(component, counted, weights, who)
+    assert added[0] == pytest.approx(component.sigma2 * (shares**2).sum())
+
+
+def test_without_interviewers_nothing_is_added():
+    out = add_interviewer_variance(np.array([0.02]), np.ones(3), np.ones((3, 1)), np.ones(3), None)
+    assert (out.se[0], out.se_interviewer[0]) == (0.02, 0.0)
+
+
+@pytest.fixture(scope="module")
+def study():
+    from tests.analysis.interviewer_sim import SEED, with_surveyors
+    from tests.analysis.nonresponse_sim import draw_study, make_population
+
+    population = make_population(SEED, events=6_000)
+    cases, totals = draw_study(population, 5, "none", 600, "district")
+    return with_surveyors(cases, 5, 5, 0.06), totals
+
+
+def test_the_headline_se_is_the_jackknife_and_the_interviewer_parts_added_in_quadrature(study):
+    from tests.analysis.interviewer_sim import overall
+
+    row = overall(*study, interviewer="surveyor")
+    assert row["se_interviewer"] > 0 and row["interviewers"] == 5
+    assert row["se"] ** 2 == pytest.approx(row["se_sampling"] ** 2 + row["se_interviewer"] ** 2)
+
+
+def test_the_jackknife_part_is_what_the_headline_printed_without_interviewers(study):
+    from tests.analysis.interviewer_sim import overall
+
+    with_them, without = overall(*study, interviewer="surveyor"), overall(*study, interviewer=None)
+    assert with_them["se_sampling"] == without["se"] and with_them["estimate"] == without["estimate"]
+    assert with_them["ci_low"] < without["ci_low"] and with_them["ci_high"] > without["ci_high"]
+
+
+@pytest.mark.r
+@pytest.mark.skipif(RSCRIPT is None, reason="Rscript is not installed")
+def test_the_anova_estimate_uses_r_anova_mean_squares(tmp_path):
+    rng = np.random.default_rng(3)
+    who = rng.choice(["a", "b", "c", "d", "e"], 300, p=[0.3, 0.25, 0.2, 0.15, 0.1])
+    shift = {"a": 0.0, "b": 0.05, "c": -0.04, "d": 0.08, "e": -0.02}
+    values = (rng.random(300) < 0.8 + np.vectorize(shift.get)(who)).astype(float)
+    data = pd.DataFrame({"y": values, "g": who})
+    reference = run_r(
+        data,
+        "a <- anova(lm(y ~ factor(g), data = d))\n"
+        "n <- table(d$g); N <- sum(n); n0 <- (N - sum(n^2) / N) / (length(n) - 1)\n"
+        'emit("sigma2", max(0, (a[["Mean Sq"]][1] - a[["Mean Sq"]][2]) / n0))\n',
+        tmp_path,
+    )
+    assert reference["sigma2"][0] > 0
+    assert interviewer_component(values, pd.Series(who)).sigma2 == pytest.approx(
+        reference["sigma2"][0], rel=1e-10
+    )
