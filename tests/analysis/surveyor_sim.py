@@ -22,6 +22,20 @@ import pandas as pd
 
 from analysis import surveyor_effects
 
+#: A small planted table, (surveyor, stratum): (value 1, value 0), for the engine's and the
+#: supervisor's unit tests. s1 is far above s2–s4 in both strata; s2–s4 differ by chance.
+PLANTED = {
+    ("s1", "X"): (10, 0),
+    ("s2", "X"): (5, 5),
+    ("s3", "X"): (6, 4),
+    ("s4", "X"): (5, 5),
+    ("s1", "Y"): (9, 1),
+    ("s2", "Y"): (4, 6),
+    ("s3", "Y"): (5, 5),
+    ("s4", "Y"): (5, 5),
+}
+SURVEYORS = ("s1", "s2", "s3", "s4")
+
 SCENARIOS = {
     "nobody deviates, 5 surveyors, 1,200 interviews": {},
     "nobody deviates, 10 surveyors": {"k": 10},

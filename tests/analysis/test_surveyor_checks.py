@@ -14,19 +14,7 @@ from scipy.stats import chi2
 from analysis import surveyor_effects
 from analysis.surveyor_checks import Measure, comparable_cells, peer_tests
 from tests.analysis.rsupport import RSCRIPT, run_r
-
-#: (surveyor, stratum): (value 1, value 0). s1 is far above s2–s4 in both strata; s2–s4 differ by chance.
-PLANTED = {
-    ("s1", "X"): (10, 0),
-    ("s2", "X"): (5, 5),
-    ("s3", "X"): (6, 4),
-    ("s4", "X"): (5, 5),
-    ("s1", "Y"): (9, 1),
-    ("s2", "Y"): (4, 6),
-    ("s3", "Y"): (5, 5),
-    ("s4", "Y"): (5, 5),
-}
-SURVEYORS = ("s1", "s2", "s3", "s4")
+from tests.analysis.surveyor_sim import PLANTED, SURVEYORS
 
 
 def interviews(counts: dict[tuple[str, str], tuple[int, int]]) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from analysis import surveyor_effects
 from survey_app.services import fieldwork, supervision
 from survey_app.services.errors import InvalidState
 from survey_app.storage.models import AuditEntry, Case
+from tests.analysis.surveyor_sim import PLANTED, SURVEYORS
 from tests.fieldwork.conftest import (
     WEDNESDAY_10_SHANGHAI,
     add_interview,
@@ -274,20 +275,6 @@ def paradata(counts: dict[tuple[str, str], tuple[int, int]], dk: int = 0) -> pd.
         answers = ["satisfied"] * sat + ["basically_satisfied"] * other + ["dk"] * dk
         rows += [{"surveyor": surveyor, "stratum": stratum, "sat_overall": a} for a in answers]
     return pd.DataFrame(rows).reindex(columns=["surveyor", "stratum", *supervision.SAT_ITEMS])
-
-
-#: s1 reports far more 满意 than s2–s4 in both strata; s2–s4 differ only by chance.
-PLANTED = {
-    ("s1", "X"): (10, 0),
-    ("s2", "X"): (5, 5),
-    ("s3", "X"): (6, 4),
-    ("s4", "X"): (5, 5),
-    ("s1", "Y"): (9, 1),
-    ("s2", "Y"): (4, 6),
-    ("s3", "Y"): (5, 5),
-    ("s4", "Y"): (5, 5),
-}
-SURVEYORS = ("s1", "s2", "s3", "s4")
 
 
 def test_the_satisfied_share_counts_manyi_alone_and_leaves_dont_knows_out():
