@@ -211,14 +211,14 @@ def full_answers(number: int) -> dict[str, object]:
     return answers
 
 
-def complete_interviews(db: Database, count: int) -> list[int]:
+def complete_interviews(db: Database, count: int, surveyor_name: str = "surveyor") -> list[int]:
     """Let the surveyor take `count` cases and store a complete interview for each; their case ids."""
     from survey_app.services import fieldwork, interviews
     from survey_app.services.studies import find_study
 
     done = []
     with db.session() as session:
-        surveyor = session.scalar(select(User).where(User.username == "surveyor"))
+        surveyor = session.scalar(select(User).where(User.username == surveyor_name))
         study = find_study(session, STUDY_NAME)
         for number in range(count):
             case = fieldwork.next_case(session, surveyor, study)
