@@ -70,3 +70,29 @@ def coverage(studies: int, k: int, tau: float, population: Population | None = N
         )
         for name, hits in covered.items()
     }
+
+
+def unit_verdict_figures(world: str, studies: int, tau: float, k: int = 5) -> dict[str, float]:
+    """The posterior unit verdicts of `verdict_sim`'s `world` when k surveyors `tau` apart asked the
+    callbacks (shifted as `with_surveyors` does): share of studies flagging an honest unit, mean FDP
+    and recall over studies 0 … `studies` − 1."""
+    import dataclasses
+
+    from analysis.design import Design
+    from tests.analysis.verdict_sim import SCENARIOS, recall_and_fdp, simulate, verdicts
+
+    any_false, fdp, recall = [], [], []
+    for seed in range(studies):
+        study = simulate(SCENARIOS[world], seed)
+        shifted = with_surveyors(study.interviews, seed, k, tau).drop(columns=["surveyor"])
+        design = Design(shifted, strata="organisation_id", weights="weight", lonely_psu="adjust")
+        study = dataclasses.replace(study, interviews=shifted, design=design)
+        found, proportion, false = recall_and_fdp(study, verdicts(study, method="posterior", seed=seed))
+        any_false.append(false > 0)
+        fdp.append(proportion)
+        recall.append(found)
+    return {
+        "P(any honest unit flagged)": float(np.mean(any_false)),
+        "FDP": float(np.mean(fdp)),
+        "recall": float(np.nanmean(recall)) if not np.isnan(recall).all() else float("nan"),
+    }

@@ -5,7 +5,9 @@ studies, every setting below). Studies from `tests/analysis/interviewer_sim.py`:
 surveyors K and spread TAU (SD of the surveyors' shifts of the satisfied share, 0–1), the coverage of
 the jackknife interval alone (what the headline printed before) and with the interviewers' variance
 component (`analysis.interviewer_variance`, what it prints now), with Monte-Carlo SEs and the mean
-half-width in points.
+half-width in points. A setting `units:WORLD:TAU` instead prints the posterior unit verdicts of
+`verdict_sim`'s WORLD with five surveyors TAU apart (40 studies unless STUDIES says otherwise): e.g.
+`python tests/benchmarks/bench_interviewer_variance.py 40 units:honest:0 units:honest:0.04`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.analysis.interviewer_sim import coverage
+from tests.analysis.interviewer_sim import coverage, unit_verdict_figures
 
 SETTINGS = ("5:0", "5:0.02", "5:0.04", "10:0", "10:0.02", "10:0.04")
 
@@ -26,6 +28,12 @@ if __name__ == "__main__":
     warnings.filterwarnings("ignore")
     studies = int(sys.argv[1]) if len(sys.argv) > 1 else 300
     for setting in sys.argv[2:] or SETTINGS:
+        if setting.startswith("units:"):
+            _, world, spread = setting.split(":")
+            figures = unit_verdict_figures(world, studies, float(spread))
+            print(f"{world}, 5 surveyors, SD {100 * float(spread):g} points: "
+                  + "; ".join(f"{name} {value:.3f}" for name, value in figures.items()), flush=True)  # fmt: skip
+            continue
         k, tau = setting.split(":")
         figures = coverage(studies, int(k), float(tau))
         print(
