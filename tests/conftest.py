@@ -269,3 +269,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     if any(words in reason for words in _MISSING_TOOL):
         report.outcome = "failed"
         report.longrepr = f"required tool missing in CI: {reason}"
+
+
+@pytest.fixture
+def quiet_warnings() -> Iterator[None]:
+    """Warnings silenced, for simulations that fit thousands of sparse tables (statsmodels and scipy
+    warn on the degenerate ones, which the code under test handles and says so)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield

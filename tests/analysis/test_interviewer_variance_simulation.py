@@ -4,22 +4,13 @@
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
 
 from tests.analysis.interviewer_sim import coverage
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("quiet_warnings")]
 
 STUDIES = 150
-
-
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
 
 
 def test_five_surveyors_two_points_apart_leave_the_interval_near_its_95_percent():

@@ -5,22 +5,13 @@ prints the full table; figures in ARCHITECTURE.md, "Surveyor checks")."""
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
 
 from tests.analysis.surveyor_sim import measure
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("quiet_warnings")]
 
 STUDIES = 200
-
-
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
 
 
 def test_where_nobody_deviates_a_surveyor_is_flagged_in_about_q_of_studies():

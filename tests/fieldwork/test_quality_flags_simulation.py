@@ -5,22 +5,13 @@ nothing up, and should find one who does (`tests/fieldwork/quality_sim.py`;
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
 
 from tests.fieldwork.quality_sim import measure
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("quiet_warnings")]
 
 STUDIES = 150
-
-
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
 
 
 def test_where_nobody_makes_answers_up_a_surveyor_is_rarely_named():
