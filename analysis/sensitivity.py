@@ -113,9 +113,8 @@ def refusal_sensitivity(
     classes = pd.factorize(recipe.nr_class[rows], sort=True)[0]
     ends = (gamma, 1.0 / gamma)
     full = sample.base_weight[:, None]
-    estimate = np.array(
-        [tilted_rate(recipe.apply(full)[rows], before.apply(full)[rows], classes, y, g)[0] for g in ends]
-    )
+    final, calibrated_full = recipe.apply(full)[rows], before.apply(full)[rows]
+    estimate = np.array([tilted_rate(final, calibrated_full, classes, y, g)[0] for g in ends])
     squares = np.zeros(len(ends))
     for start, factors in sample.jackknife.chunks():
         base = sample.base_weight[:, None] * factors
@@ -130,7 +129,7 @@ def refusal_sensitivity(
         np.sqrt(squares),
         y,
         np.ones((len(rows), len(ends))),
-        recipe.apply(full)[rows, 0],
+        final[:, 0],
         sample.cases[interviewer].iloc[rows].reset_index(drop=True) if interviewer else None,
     )
     se = widened.se

@@ -28,7 +28,7 @@ from scipy import stats
 from statsmodels.stats.contingency_tables import StratifiedTable
 
 from analysis.errors import AnalysisError
-from analysis.headline import satisfaction_indicator
+from analysis.headline import SPECIAL, satisfaction_indicator
 from analysis.multiplicity import bh
 from sampling.vocabulary import DEFAULT_SATISFIED_CODES
 
@@ -38,7 +38,6 @@ from sampling.vocabulary import DEFAULT_SATISFIED_CODES
 PEER_COLUMNS = ("n", "share", "peer_share", "odds_ratio", "cmh", "p", "p_adjusted", "flagged")
 #: Rounds of re-runs with the flagged surveyors out of everybody else's peers.
 MAX_ROUNDS = 5
-DK_CODES = ("dk", "refused")
 #: Call attempts from which a case counts as hard to reach: comparable cases are the same design
 #: stratum *and* the same side of this line (`comparable_cells`).
 HARD_TO_REACH = 3
@@ -83,8 +82,8 @@ def peer_tests(
     """Per measure, one row per surveyor (indexed by surveyor, sorted) in `PEER_COLUMNS`.
 
     `surveyors` and `strata` are aligned with every measure's values; an interview without a surveyor
-    or a stratum is left out. A lone surveyor, or one whose every stratum lacks peers or variation, has no p-value
-    and no flag (said by NaN, not warned about)."""
+    or a stratum is left out. A lone surveyor, or one whose every stratum lacks peers or variation,
+    has no p-value and no flag (said by NaN, not warned about)."""
     known = (surveyors.notna() & strata.notna()).to_numpy()
     who, people = pd.factorize(surveyors[known], sort=True)
     layer, layers = pd.factorize(strata[known])
@@ -189,7 +188,7 @@ def surveyor_effects(
     measures = {
         "satisfied": Measure(satisfaction_indicator(responses[item], satisfied_codes)),
         "dk_refused": Measure(
-            np.where(answers.isna(), np.nan, answers.isin(DK_CODES).fillna(False).to_numpy(float))
+            np.where(answers.isna(), np.nan, answers.isin(SPECIAL).fillna(False).to_numpy(float))
         ),
     }
     cells = comparable_cells(responses[strata], responses[attempts] if attempts else None)

@@ -310,12 +310,17 @@ def interview_paradata(session: Session, actor: User, study: Study) -> pd.DataFr
     return table
 
 
+def _substantive(answers: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
+    """Where an answer is given on the scale (a code, not don't know or refused)."""
+    return answers.map(lambda value: isinstance(value, str)) & ~answers.isin(SPECIAL_ANSWERS)
+
+
 def uniform_answers(data: pd.DataFrame, min_items: int) -> tuple[pd.Series, pd.Series]:
     """Per interview of `interview_paradata`: the one answer given to every substantive satisfaction
     item (not don't know or refused) where there is one, and whether it has at least `min_items` such
     answers — enough to tell straight-lining at all."""
     items = data[list(SAT_ITEMS)]
-    answers = items.where(items.map(lambda value: isinstance(value, str)) & ~items.isin(SPECIAL_ANSWERS))
+    answers = items.where(_substantive(items))
     enough = answers.notna().sum(axis=1) >= min_items
     uniform = answers.bfill(axis=1).iloc[:, 0].where(enough & (answers.nunique(axis=1) == 1))
     return uniform, enough
@@ -346,7 +351,7 @@ def surveyor_tests(
     about the surveyor and buried the supervisor's list; what the falsification literature reads is a
     surveyor who gets such answers more often than peers who call the same kind of citizen."""
     overall = data["sat_overall"]
-    substantive = overall.map(lambda value: isinstance(value, str)) & ~overall.isin(SPECIAL_ANSWERS)
+    substantive = _substantive(overall)
     straight = straight_lined(data, min_straight_items)
     measures = {
         "effect": Measure(np.where(substantive, overall.eq("satisfied"), np.nan)),
