@@ -5,7 +5,7 @@ differently. Such differences are too small for the surveyor checks to name anyo
 points off is found in one study of five), yet they do not average out: every one of a surveyor's
 hundreds of interviews carries the same small shift. The jackknife sees only the sampling of
 citizens, so with five surveyors whose 满意率 differ by a standard deviation of 2 points the headline's
-95% interval covered the truth in 84% of studies, and in 66% at 4 points (ARCHITECTURE.md,
+95% interval covered the truth in 89% of studies, and in 79% at 4 points (ARCHITECTURE.md,
 "Interviewer variance"). Survey methodology adds the component (Kish 1962; Groves 1989, ch. 8;
 Biemer & Stokes): with interviewer k's share W_k of an estimate's weight and σ_b² the variance of the
 interviewers' shifts, Var = Var_sampling + σ_b² Σ_k W_k².

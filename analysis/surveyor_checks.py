@@ -60,8 +60,8 @@ def comparable_cells(strata: pd.Series, attempts: pd.Series | None) -> pd.Series
     Why the split: cases are not handed out at random within strata — appointments return to the
     surveyor who made them, and supervisors give refusals to their best converters — and citizens
     who are hard to reach or first refused are often less satisfied. A surveyor given 60% of such
-    cases (10 points less satisfied) was flagged in 21% of studies where nobody deviates; by stratum
-    and band, 10% (ARCHITECTURE.md, "Surveyor checks"). The attempts are partly the surveyor's own
+    cases (10 points less satisfied) was flagged in 18.5% of studies where nobody deviates; by stratum
+    and band, 9% (ARCHITECTURE.md, "Surveyor checks"). The attempts are partly the surveyor's own
     doing, which is why the split is coarse (two bands): three bands cost more power for no gain."""
     if attempts is None:
         return strata

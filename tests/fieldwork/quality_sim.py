@@ -10,6 +10,12 @@ overall item is 满意 with the stratum's rate. S0 may make up `uniform` more of
 满意 (points of their interviews). Nothing else differs. Each case's call attempts (three or more for
 70% of the 30% hard to reach, 10% of the others) come from their own stream, as the supervisor's
 paradata carries them and the check compares within them (`surveyor_checks.comparable_cells`).
+
+The hard to reach may answer the overall item 满意 `hard_gap` less often (they are often less
+satisfied) and answer 满意 to every item `hard_uniform` more often (acquiescence: where they are
+older or less used to surveys, "all fine" is the quick answer), and S0 may be given `s0_hard` of them
+(a refusal converter, or the surveyor whose appointments come back), the others sharing the rest.
+Those draws come from the same own stream, so the scenarios without them are the studies they were.
 """
 
 from __future__ import annotations
@@ -25,18 +31,45 @@ SCENARIOS = {
     "nobody deviates, 10 surveyors": {"k": 10},
     "S0 makes up 15% more uniform interviews": {"uniform": 0.15},
     "S0 makes up 30% more uniform interviews": {"uniform": 0.30},
+    "nobody makes answers up, S0 given 60% of the hard-to-reach (10 points less 满意)": {
+        "s0_hard": 0.6,
+        "hard_gap": 0.10,
+    },
+    "nobody makes answers up, S0 given 60% of the hard-to-reach (10 points more uniform)": {
+        "s0_hard": 0.6,
+        "hard_uniform": 0.10,
+    },
 }
 LEVELS = ("satisfied", "basically_satisfied", "dissatisfied")
 
 
-def interviews(seed: int, n: int = 1200, strata: int = 60, k: int = 5, uniform: float = 0.0) -> pd.DataFrame:
+def interviews(
+    seed: int,
+    n: int = 1200,
+    strata: int = 60,
+    k: int = 5,
+    uniform: float = 0.0,
+    hard_gap: float = 0.0,
+    hard_uniform: float = 0.0,
+    s0_hard: float = 0.0,
+) -> pd.DataFrame:
     """One simulated study's complete interviews in `interview_paradata`'s columns."""
     rng = np.random.default_rng(seed)
     stratum = rng.integers(0, strata, n)
     surveyor = rng.integers(0, k, n)
-    same = rng.random(n) < rng.uniform(0.25, 0.50, strata)[stratum] + np.where(surveyor == 0, uniform, 0.0)
+    reach = np.random.default_rng([seed, 1])  # who is hard to reach, and call attempts: their own stream
+    hard = reach.random(n) < 0.3
+    if s0_hard:  # S0 takes s0_hard of the hard cases; the others share the rest
+        others = reach.integers(1, k, n)
+        surveyor = np.where(hard, np.where(reach.random(n) < s0_hard, 0, others), surveyor)
+    attempts = np.where(reach.random(n) < np.where(hard, 0.7, 0.1), 3, reach.integers(1, 3, n))
+    same = rng.random(n) < (
+        rng.uniform(0.25, 0.50, strata)[stratum]
+        + np.where(surveyor == 0, uniform, 0.0)
+        + np.where(hard, hard_uniform, 0.0)
+    )
     items = rng.choice(np.array(LEVELS), size=(n, len(SAT_ITEMS)), p=(0.6, 0.3, 0.1))
-    overall = rng.random(n) < rng.uniform(0.6, 0.9, strata)[stratum]
+    overall = rng.random(n) < rng.uniform(0.6, 0.9, strata)[stratum] - np.where(hard, hard_gap, 0.0)
     items[:, SAT_ITEMS.index("sat_overall")] = np.where(overall, "satisfied", "basically_satisfied")
     equal = (items == items[:, :1]).all(axis=1)  # a mixed interview is never uniform by chance
     items[equal, 0] = np.where(items[equal, 1] == "dissatisfied", "satisfied", "dissatisfied")
@@ -44,11 +77,7 @@ def interviews(seed: int, n: int = 1200, strata: int = 60, k: int = 5, uniform: 
     data = pd.DataFrame(items, columns=list(SAT_ITEMS))
     data.insert(0, "surveyor", [f"S{s}" for s in surveyor])
     data.insert(1, "stratum", stratum)
-    reach = np.random.default_rng([seed, 1])  # call attempts, from their own stream: 30% hard to reach
-    hard = reach.random(n) < 0.3
-    data.insert(
-        2, "attempts", np.where(reach.random(n) < np.where(hard, 0.7, 0.1), 3, reach.integers(1, 3, n))
-    )
+    data.insert(2, "attempts", attempts)
     return data
 
 

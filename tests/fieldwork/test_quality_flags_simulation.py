@@ -25,3 +25,11 @@ def test_a_surveyor_who_makes_up_thirty_percent_more_uniform_interviews_is_found
     figures = measure({"uniform": 0.30}, STUDIES)
     assert figures["S0 flagged"][0] >= 0.8
     assert figures["FDR"][0] <= 0.05 + 2.5 * figures["FDR"][1]
+
+
+def test_a_surveyor_given_the_hard_to_reach_who_answer_all_fine_is_rarely_named():
+    """Acquiescent hard-to-reach citizens answer 满意 to every item more often; the surveyor handed 60%
+    of them is compared with peers on cases of the same call effort, not on the stratum alone (0.102
+    of 400 studies named someone by stratum alone, 0.062 by stratum and effort; 0.030 at random)."""
+    rate, _ = measure({"s0_hard": 0.6, "hard_uniform": 0.10}, STUDIES)["P(any false flag)"]
+    assert rate <= 0.10
