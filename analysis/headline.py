@@ -23,7 +23,7 @@ import pandas as pd
 from analysis.design import Design
 from analysis.errors import AnalysisError
 from analysis.intervals import proportion_interval
-from analysis.interviewer_variance import add_interviewer_variance
+from analysis.interviewer_variance import COMPOSITION, add_interviewer_variance, composition_cells
 from sampling.vocabulary import DEFAULT_SATISFIED_CODES, DONT_KNOW, REFUSED, SCALES
 
 SPECIAL = (DONT_KNOW, REFUSED)
@@ -183,6 +183,7 @@ def replicate_headline(
     level: float = 0.95,
     top_codes: Sequence[str] = ("satisfied",),
     interviewer: str | None = None,
+    composition: Sequence[str] = COMPOSITION,
 ) -> pd.DataFrame:
     """`headline`'s table from an `AdjustedSample`: weighted rates with jackknife standard errors.
 
@@ -194,9 +195,10 @@ def replicate_headline(
 
     With `interviewer` (a column naming who asked each answer; missing where nobody did, as on the
     web) every estimate's variance also carries the interviewers' component
-    (`analysis.interviewer_variance`): `se` is then the total, `se_sampling`
-    the jackknife's, `se_interviewer` the added part, and `interviewer_rho` / `interviewers` the
-    measure's intra-interviewer correlation and how many interviewers it came from.
+    (`analysis.interviewer_variance`, net of the answers' `composition`): `se` is then
+    the total, `se_sampling` the jackknife's, `se_interviewer` the added part, and
+    `interviewer_rho` / `interviewers` the measure's intra-interviewer correlation and how many
+    interviewers it came from.
     """
     recipe = sample.adjustment.recipe
     rows = np.flatnonzero(recipe.responded)
@@ -245,8 +247,11 @@ def replicate_headline(
     extra = np.zeros(len(keys))
     rho, interviewers = np.full(len(keys), np.nan), np.zeros(len(keys), int)
     who = answers[interviewer] if interviewer else None
+    cells = composition_cells(answers, composition) if interviewer else None
     for metric, (begin, end) in spans.items():
-        part = add_interviewer_variance(se[begin:end], metrics[metric][0], den[:, begin:end], final, who)
+        part = add_interviewer_variance(
+            se[begin:end], metrics[metric][0], den[:, begin:end], final, who, cells
+        )
         se[begin:end], extra[begin:end] = part.se, part.se_interviewer
         rho[begin:end], interviewers[begin:end] = part.component.rho, part.component.interviewers
     low, high = proportion_interval(estimate, se, df, n, ci, level)

@@ -46,7 +46,7 @@ import pandas as pd
 from analysis.errors import AnalysisError
 from analysis.headline import SPECIAL, satisfaction_indicator
 from analysis.intervals import proportion_interval
-from analysis.interviewer_variance import add_interviewer_variance
+from analysis.interviewer_variance import add_interviewer_variance, composition_cells
 from sampling.vocabulary import DEFAULT_SATISFIED_CODES
 
 #: Γ of the study's setting: nonrespondents' odds of being satisfied up to two times lower or higher.
@@ -125,12 +125,14 @@ def refusal_sensitivity(
             squares[k] += np.nansum((theta - estimate[k]) ** 2 * rscales)
     jk = sample.jackknife
     df = float(len(np.unique(jk.psu[rows])) - len(np.unique(jk.stratum[rows])))
+    asked = sample.cases.iloc[rows].reset_index(drop=True)
     widened = add_interviewer_variance(
         np.sqrt(squares),
         y,
         np.ones((len(rows), len(ends))),
         final[:, 0],
-        sample.cases[interviewer].iloc[rows].reset_index(drop=True) if interviewer else None,
+        asked[interviewer] if interviewer else None,
+        composition_cells(asked) if interviewer else None,
     )
     se = widened.se
     n = np.full(len(ends), len(rows))

@@ -520,20 +520,21 @@ def interviewer_words(headline: pd.DataFrame, lang: str = "zh") -> str:
     before, after = 100 * float(row["se_sampling"]), 100 * float(row["se"])
     if float(row["se_interviewer"]) == 0:
         return (
-            f"区间已计入访员间差异：{k} 名电话访员的满意率差异未超出随机波动（访员内相关 ρ 估计为 0），区间未因此加宽。"
+            f"区间已计入访员间差异：{k} 名电话访员在同一分层、同一系统评价的受访者中，满意率差异未超出随机波动"
+            "（访员内相关 ρ 估计为 0），区间未因此加宽。"
             if lang == "zh"
-            else f"Intervals allow for differences between interviewers: the {k} telephone surveyors' "
-            "satisfaction rates differ no more than chance would make them (intra-interviewer "
-            "correlation estimated at 0), so the interval is not widened."
+            else f"Intervals allow for differences between interviewers: among citizens of the same stratum "
+            f"and system rating, the {k} telephone surveyors' satisfaction rates differ no more than chance "
+            "would make them (intra-interviewer correlation estimated at 0), so the interval is not widened."
         )
     return (
-        f"区间已计入访员间差异：{k} 名电话访员，满意率的访员内相关 ρ = {rho:.3f}，标准误由 {before:.1f} "
-        f"增至 {after:.1f} 个百分点；访员越少，这一部分越难估准，区间也就越宽。"
+        f"区间已计入访员间差异：{k} 名电话访员（在同一分层、同一系统评价的受访者中比较），满意率的访员内相关 "
+        f"ρ = {rho:.3f}，标准误由 {before:.1f} 增至 {after:.1f} 个百分点；访员越少，这一部分越难估准，区间也就越宽。"
         if lang == "zh"
-        else f"Intervals allow for differences between interviewers: {k} telephone surveyors, "
-        f"intra-interviewer correlation of the satisfaction rate ρ = {rho:.3f}, which raises its standard "
-        f"error from {before:.1f} to {after:.1f} points; the fewer the surveyors, the less precisely this "
-        "part is known and the wider the interval."
+        else f"Intervals allow for differences between interviewers: {k} telephone surveyors, compared on "
+        "citizens of the same stratum and system rating; intra-interviewer correlation of the satisfaction "
+        f"rate ρ = {rho:.3f}, which raises its standard error from {before:.1f} to {after:.1f} points; the "
+        "fewer the surveyors, the less precisely this part is known and the wider the interval."
     )
 
 

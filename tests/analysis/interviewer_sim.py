@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.headline import replicate_headline
+from analysis.interviewer_variance import COMPOSITION
 from analysis.respondents import adjusted_sample
 from tests.analysis.nonresponse_sim import ORDER, Population, draw_study, make_population
 
@@ -43,23 +44,33 @@ def with_surveyors(cases: pd.DataFrame, seed: int, k: int, tau: float) -> pd.Dat
     )
 
 
-def overall(cases: pd.DataFrame, totals: dict, interviewer: str | None) -> pd.Series:
+def overall(
+    cases: pd.DataFrame, totals: dict, interviewer: str | None, composition: tuple[str, ...] = COMPOSITION
+) -> pd.Series:
     sample = adjusted_sample(cases, totals, rating_order=ORDER)
-    table = replicate_headline(sample, by=(), interviewer=interviewer)
+    table = replicate_headline(sample, by=(), interviewer=interviewer, composition=composition)
     return table[table["metric"] == "满意率"].iloc[0]
 
 
+#: The intervals `coverage` compares: (interviewer column, composition taken out).
+INTERVALS = {
+    "jackknife only": (None, COMPOSITION),
+    "one-way ANOVA (stop 32)": ("surveyor", ()),
+    "net of stratum and rating": ("surveyor", COMPOSITION),
+}
+
+
 def coverage(studies: int, k: int, tau: float, population: Population | None = None) -> dict[str, tuple]:
-    """Share of studies whose 95% interval covers the truth, with and without the interviewer
-    component (each with its Monte-Carlo SE), and the mean half-width of each in points."""
+    """Share of studies whose 95% interval covers the truth, for each of `INTERVALS` (with its
+    Monte-Carlo SE), and the mean half-width of each in points."""
     population = population or make_population(SEED, events=30_000)
-    covered = {"jackknife only": [], "with interviewers": []}
-    width = {name: [] for name in covered}
+    covered = {name: [] for name in INTERVALS}
+    width = {name: [] for name in INTERVALS}
     for study in range(studies):
         cases, totals = draw_study(population, SEED * 100_003 + study, "none", 600, "district")
         cases = with_surveyors(cases, study, k, tau)
-        for name, column in (("jackknife only", None), ("with interviewers", "surveyor")):
-            row = overall(cases, totals, column)
+        for name, (column, composition) in INTERVALS.items():
+            row = overall(cases, totals, column, composition)
             covered[name].append(row["ci_low"] <= population.truth <= row["ci_high"])
             width[name].append(50 * (row["ci_high"] - row["ci_low"]))
     return {

@@ -8,6 +8,7 @@ import pytest
 
 from analysis.interviewer_variance import (
     add_interviewer_variance,
+    composition_cells,
     interviewer_component,
     interviewer_variance,
 )
@@ -37,6 +38,46 @@ def test_web_answers_and_answers_that_do_not_count_are_left_out_of_the_estimate(
     who = pd.Series(["a", "a", "b", "b", None, "b"])
     assert interviewer_component(values, who).interviewers == 2
     assert interviewer_component(values, who).sigma2 == interviewer_component(values[:4], who[:4]).sigma2
+
+
+def test_a_surveyor_who_happened_to_call_the_dissatisfied_is_not_read_as_asking_differently():
+    # the answer is the system rating; a calls mostly the citizens rated satisfied, b mostly the others
+    rating = np.array(["s"] * 8 + ["d"] * 2 + ["s"] * 2 + ["d"] * 8)
+    who = pd.Series(["a"] * 10 + ["b"] * 10)
+    values = (rating == "s").astype(float)
+    assert interviewer_component(values, who).sigma2 > 0
+    assert interviewer_component(values, who, pd.Series(rating)).sigma2 == 0.0
+
+
+def test_with_one_cell_the_estimate_is_the_one_way_anova_of_unequal_groups():
+    values = np.array([1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 0, 0, 1], float)
+    who = pd.Series(list("aaaaabbbbccccc"))
+    n, means = np.array([5, 4, 5]), np.array([1.0, 0.5, 0.2])
+    between = (n * (means - values.mean()) ** 2).sum() / 2
+    within = (0 + 4 * 0.25 + 5 * 0.16) / 11
+    n0 = (14 - (n**2).sum() / 14) / 2
+    assert interviewer_component(values, who, pd.Series(["x"] * 14)).sigma2 == pytest.approx(
+        (between - within) / n0
+    )
+
+
+def test_a_surveyors_own_shift_survives_the_composition_being_taken_out():
+    rng = np.random.default_rng(9)
+    rating = rng.choice(["s", "b", "d"], 3000, p=[0.5, 0.3, 0.2])
+    who = rng.integers(0, 6, 3000)
+    shift = np.array([0.0, 0.15, -0.15, 0.1, -0.1, 0.0])[who]
+    base = np.select([rating == "s", rating == "b"], [0.8, 0.6], 0.3)
+    values = (rng.random(3000) < base + shift).astype(float)
+    component = interviewer_component(values, pd.Series(who), pd.Series(rating))
+    assert component.sigma2 == pytest.approx(np.var([0.0, 0.15, -0.15, 0.1, -0.1, 0.0], ddof=1), rel=0.5)
+
+
+def test_the_composition_is_the_stratum_and_the_system_rating_a_missing_one_its_own_label():
+    frame = pd.DataFrame({"stratum": ["A", "A", "B", None], "system_rating": ["s", "d", "s", "s"]})
+    cells = composition_cells(frame)
+    assert cells.nunique() == 4 and cells[0] != cells[1] and cells[0] != cells[2]
+    assert composition_cells(frame.drop(columns="system_rating")).nunique() == 3
+    assert composition_cells(frame, ()) is None
 
 
 def test_one_interviewer_has_no_component():
@@ -101,5 +142,29 @@ def test_the_anova_estimate_uses_r_anova_mean_squares(tmp_path):
     )
     assert reference["sigma2"][0] > 0
     assert interviewer_component(values, pd.Series(who)).sigma2 == pytest.approx(
+        reference["sigma2"][0], rel=1e-10
+    )
+
+
+@pytest.mark.r
+@pytest.mark.skipif(RSCRIPT is None, reason="Rscript is not installed")
+def test_the_estimate_net_of_composition_is_henderson_iii_from_r_sequential_anova(tmp_path):
+    rng = np.random.default_rng(4)
+    cell = rng.choice(["s", "b", "d"], 400, p=[0.5, 0.3, 0.2])
+    who = np.where(cell == "d", rng.choice(list("abcde"), 400, p=[0.4, 0.3, 0.1, 0.1, 0.1]),
+                   rng.choice(list("abcde"), 400))  # fmt: skip
+    shift = {"a": 0.0, "b": 0.08, "c": -0.06, "d": 0.1, "e": -0.02}
+    base = np.select([cell == "s", cell == "b"], [0.85, 0.6], 0.25)
+    values = (rng.random(400) < base + np.vectorize(shift.get)(who)).astype(float)
+    data = pd.DataFrame({"y": values, "g": who, "cell": cell})
+    reference = run_r(
+        data,
+        "a <- anova(lm(y ~ factor(cell) + factor(g), data = d))\n"
+        "nkc <- table(d$g, d$cell); tr <- nrow(d) - sum(sweep(nkc^2, 2, colSums(nkc), '/'))\n"
+        'emit("sigma2", max(0, (a[["Sum Sq"]][2] - a[["Mean Sq"]][3] * a[["Df"]][2]) / tr))\n',
+        tmp_path,
+    )
+    assert reference["sigma2"][0] > 0
+    assert interviewer_component(values, pd.Series(who), pd.Series(cell)).sigma2 == pytest.approx(
         reference["sigma2"][0], rel=1e-10
     )
