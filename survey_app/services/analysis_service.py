@@ -518,21 +518,29 @@ def interviewer_words(headline: pd.DataFrame, lang: str = "zh") -> str:
     row = rows.iloc[0]
     k, rho = int(row["interviewers"]), float(row["interviewer_rho"])
     before, after = 100 * float(row["se_sampling"]), 100 * float(row["se"])
+    if float(row["se_interviewer"]) == 0 and not np.isfinite(rho):
+        return (
+            f"访员间差异无法估计：{k} 名电话访员没有访问过系统评价相同的受访者，其差异与受访者构成无法分开，区间未计入这一部分。"
+            if lang == "zh"
+            else f"Differences between interviewers could not be estimated: the {k} telephone surveyors "
+            "called no citizens the system rated alike, so their differences cannot be told apart from "
+            "whom they called, and the interval does not include them."
+        )
     if float(row["se_interviewer"]) == 0:
         return (
-            f"区间已计入访员间差异：{k} 名电话访员在同一分层、同一系统评价的受访者中，满意率差异未超出随机波动"
+            f"区间已计入访员间差异：{k} 名电话访员在系统评价相同的受访者中，满意率差异未超出随机波动"
             "（访员内相关 ρ 估计为 0），区间未因此加宽。"
             if lang == "zh"
-            else f"Intervals allow for differences between interviewers: among citizens of the same stratum "
-            f"and system rating, the {k} telephone surveyors' satisfaction rates differ no more than chance "
-            "would make them (intra-interviewer correlation estimated at 0), so the interval is not widened."
+            else f"Intervals allow for differences between interviewers: among citizens the system rated "
+            f"alike, the {k} telephone surveyors' satisfaction rates differ no more than chance would make "
+            "them (intra-interviewer correlation estimated at 0), so the interval is not widened."
         )
     return (
-        f"区间已计入访员间差异：{k} 名电话访员（在同一分层、同一系统评价的受访者中比较），满意率的访员内相关 "
+        f"区间已计入访员间差异：{k} 名电话访员（在系统评价相同的受访者中比较），满意率的访员内相关 "
         f"ρ = {rho:.3f}，标准误由 {before:.1f} 增至 {after:.1f} 个百分点；访员越少，这一部分越难估准，区间也就越宽。"
         if lang == "zh"
         else f"Intervals allow for differences between interviewers: {k} telephone surveyors, compared on "
-        "citizens of the same stratum and system rating; intra-interviewer correlation of the satisfaction "
+        "citizens the system rated alike; intra-interviewer correlation of the satisfaction "
         f"rate ρ = {rho:.3f}, which raises its standard error from {before:.1f} to {after:.1f} points; the "
         "fewer the surveyors, the less precisely this part is known and the wider the interval."
     )

@@ -56,7 +56,7 @@ def overall(
 INTERVALS = {
     "jackknife only": (None, COMPOSITION),
     "one-way ANOVA (stop 32)": ("surveyor", ()),
-    "net of stratum and rating": ("surveyor", COMPOSITION),
+    "net of the system rating": ("surveyor", COMPOSITION),
 }
 
 

@@ -72,12 +72,27 @@ def test_a_surveyors_own_shift_survives_the_composition_being_taken_out():
     assert component.sigma2 == pytest.approx(np.var([0.0, 0.15, -0.15, 0.1, -0.1, 0.0], ddof=1), rel=0.5)
 
 
-def test_the_composition_is_the_stratum_and_the_system_rating_a_missing_one_its_own_label():
-    frame = pd.DataFrame({"stratum": ["A", "A", "B", None], "system_rating": ["s", "d", "s", "s"]})
+def test_the_composition_is_the_system_rating_a_missing_one_its_own_label():
+    frame = pd.DataFrame({"stratum": ["A", "B", "A", "A"], "system_rating": ["s", "s", "d", None]})
     cells = composition_cells(frame)
-    assert cells.nunique() == 4 and cells[0] != cells[1] and cells[0] != cells[2]
-    assert composition_cells(frame.drop(columns="system_rating")).nunique() == 3
+    assert cells.nunique() == 3 and cells[0] == cells[1]
+    assert composition_cells(frame, ("stratum", "system_rating")).nunique() == 4
     assert composition_cells(frame, ()) is None
+
+
+def test_a_surveyor_given_a_district_of_their_own_is_still_compared_with_peers():
+    """Nested in a stratum a surveyor has no peer within it; taken out by the rating alone, their
+    shift is still seen (and a district that differs is read as theirs: wider, the safe side)."""
+    rng = np.random.default_rng(5)
+    district = np.repeat(["A", "B", "C", "D"], 300)
+    who = pd.Series(np.repeat(["a", "b", "c", "d"], 300))
+    rating = rng.choice(["s", "d"], 1200, p=[0.8, 0.2])
+    shift = np.repeat([0.1, -0.1, 0.05, -0.05], 300)
+    values = (rng.random(1200) < np.where(rating == "s", 0.8, 0.3) + shift).astype(float)
+    frame = pd.DataFrame({"stratum": district, "system_rating": rating})
+    assert interviewer_component(values, who, composition_cells(frame)).sigma2 > 0.003
+    by_district = composition_cells(frame, ("stratum", "system_rating"))
+    assert interviewer_component(values, who, by_district).sigma2 == 0.0
 
 
 def test_one_interviewer_has_no_component():
@@ -168,3 +183,9 @@ def test_the_estimate_net_of_composition_is_henderson_iii_from_r_sequential_anov
     assert interviewer_component(values, pd.Series(who), pd.Series(cell)).sigma2 == pytest.approx(
         reference["sigma2"][0], rel=1e-10
     )
+
+
+def test_surveyors_who_share_no_cell_give_no_estimate_rather_than_a_zero_one():
+    values, who = np.array([1.0, 1.0, 0.0, 0.0]), pd.Series(list("aabb"))
+    component = interviewer_component(values, who, pd.Series(list("ssdd")))
+    assert component.sigma2 == 0.0 and np.isnan(component.rho) and component.interviewers == 2

@@ -11,7 +11,7 @@ from tests.analysis.interviewer_sim import coverage
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("quiet_warnings")]
 
 STUDIES = 150
-NET = "net of stratum and rating"
+NET = "net of the system rating"
 
 
 def test_five_surveyors_two_points_apart_leave_the_interval_near_its_95_percent():
@@ -28,7 +28,7 @@ def test_where_surveyors_do_not_differ_the_interval_still_covers_about_95_percen
 
 
 def test_where_surveyors_do_not_differ_the_interval_is_barely_wider_than_the_jackknifes():
-    """Taking out whom each surveyor called (stratum, system rating) before comparing them: the
+    """Taking out whom each surveyor called (the system rating) before comparing them: the
     one-way ANOVA read the answers' own spread as surveyors' differences, and widened the interval by
     45% on average where surveyors were alike (±3.04 against ±2.10 points, 300 studies)."""
     figures = coverage(STUDIES, 5, 0.0)
