@@ -186,8 +186,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "phase2_note": "两阶段检验：合并第二阶段扩充单位两个阶段的全部回答，与本领域估计的诚实差距（及诚实单位之间的离散）比较；"
         "第二阶段未选中的单位视为已排除（p = 1），因此尽管第二阶段选中的是第一阶段回答不佳的单位，检验仍然成立。与判定并列，不计入判定。"
         "校正后的 p 按 Benjamini–Hochberg 方法在全部审计单位上校正了多重比较，应读它而不是原始 p：扩充的单位越多，偶然偏小的原始 p 就越多。",
-        "surveyor_note_none": "没有访员的满意率或“说不清”比例与可比个案（同一抽样层、拨打次数同为 1–2 次或 3 次以上）上的其他访员明显不同：回访结果不像是由个别访员造成的。",
-        "surveyor_note": "{k} 名访员的满意率或“说不清”比例与可比个案（同一抽样层、拨打次数同为 1–2 次或 3 次以上）上的其他访员明显不同，应复听其录音后再使用其访问。",
+        "surveyor_note_none": "没有访员的满意率或“说不清”比例与可比个案（同一抽样层、系统评价相同、拨打次数同为 1–2 次或 3 次以上）上的其他访员明显不同：回访结果不像是由个别访员造成的。",
+        "surveyor_note": "{k} 名访员的满意率或“说不清”比例与可比个案（同一抽样层、系统评价相同、拨打次数同为 1–2 次或 3 次以上）上的其他访员明显不同，应复听其录音后再使用其访问。",
         "case_flags_note": "每个数字为回访中出现该情况的案例数；一个案例可有多项标记。",
         "group_note": "满意率最高的是{high}（{high_rate}），最低的是{low}（{low_rate}）；回答少的组区间很宽，组间差异不一定显著。",
         "headline_note": "以上为加权估计；区间为 {level} 置信区间，n 为计入分母的有效回答数。",
@@ -498,10 +498,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "(Benjamini–Hochberg over every audited unit): read it, not the raw p — the more units phase 2 "
         "expanded, the more raw p-values are small by chance.",
         "surveyor_note_none": "No surveyor's satisfaction rate or 'can't say' share differs clearly from their "
-        "peers on comparable cases (the same stratum, and 1–2 or 3+ call attempts alike): the results do not look "
+        "peers on comparable cases (the same stratum and system rating, and 1–2 or 3+ call attempts alike): the "
+        "results do not look "
         "like the work of one surveyor.",
-        "surveyor_note": "{k} surveyors differ clearly from their peers on comparable cases (the same stratum, "
-        "and 1–2 or 3+ call attempts alike) in satisfaction rate or 'can't say' share; listen to their recordings before using their interviews.",
+        "surveyor_note": "{k} surveyors differ clearly from their peers on comparable cases (the same stratum "
+        "and system rating, and 1–2 or 3+ call attempts alike) in satisfaction rate or 'can't say' share; listen to their recordings before using their interviews.",
         "case_flags_note": "Each number counts the cases where the callback found this; a case can carry "
         "several flags.",
         "group_note": "The highest rate is {high} ({high_rate}), the lowest {low} ({low_rate}); small groups "

@@ -458,6 +458,7 @@ def _analysed(
             satisfied_codes=satisfied,
             q=FDR_Q,
             attempts="attempts",
+            rating="system_rating",
         )
     nonresponse = (
         analysis.nonresponse_bias_table(cases[cases["eligible"]], "respondent", list(BIAS_VARIABLES))

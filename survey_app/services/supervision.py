@@ -6,7 +6,7 @@ rates are "as if fieldwork stopped now". By surveyor, attempts and contacts coun
 was made, and a case's outcome counts for the surveyor of its last attempt.
 
 Quality flags follow the interviewer-falsification indicators of the AAPOR/ASA task force (2020):
-interviews shorter than a threshold, and surveyors unlike their peers on comparable cases (same strata)
+interviews shorter than a threshold, and surveyors unlike their peers on comparable cases (same stratum, rating and call effort)
 beyond chance — in the share answering 满意 on the headline item, or straight-lining more often — by
 the engine the report's surveyor check uses too (`analysis.surveyor_checks`: Cochran–Mantel–Haenszel
 per surveyor, one Benjamini–Hochberg family, re-runs that only clear). Flagged interviews feed a
@@ -272,8 +272,8 @@ class QualityFlag:
 
 
 def interview_paradata(session: Session, actor: User, study: Study) -> pd.DataFrame:
-    """One row per complete interview: surveyor, stratum, the case's call attempts, duration and the
-    satisfaction answers."""
+    """One row per complete interview: surveyor, stratum, the case's call attempts, the record's
+    system rating, duration and the satisfaction answers."""
     require(actor, *WATCHERS)
     interviews = pd.DataFrame(
         session.execute(
@@ -282,16 +282,27 @@ def interview_paradata(session: Session, actor: User, study: Study) -> pd.DataFr
                 Interview.case_id,
                 Case.stratum,
                 Case.attempts,
+                FrameRecord.system_rating,
                 User.username,
                 Interview.started_at,
                 Interview.ended_at,
             )
             .join(Case, Case.id == Interview.case_id)
+            .join(FrameRecord, FrameRecord.id == Case.frame_record_id)
             .join(User, User.id == Interview.surveyor_id)
             .where(Case.study_id == study.id, Interview.status == "complete")
             .order_by(Interview.id)
         ).all(),
-        columns=["interview_id", "case_id", "stratum", "attempts", "surveyor", "started_at", "ended_at"],
+        columns=[
+            "interview_id",
+            "case_id",
+            "stratum",
+            "attempts",
+            "system_rating",
+            "surveyor",
+            "started_at",
+            "ended_at",
+        ],
     )
     answers = pd.DataFrame(
         session.execute(
@@ -338,7 +349,7 @@ def surveyor_tests(
     data: pd.DataFrame, *, alpha: float, min_straight_items: int = 6
 ) -> dict[str, pd.DataFrame]:
     """The quality flags' two tests of every surveyor against peers on comparable cases (the same
-    stratum and call effort, `surveyor_checks.comparable_cells`)
+    stratum, system rating and call effort, `surveyor_checks.comparable_cells`)
     (`analysis.surveyor_checks.peer_tests`, the engine of the report's check too): "effect", the share
     answering 满意 to the overall item among substantive answers, and "straight", the share of
     straight-lined interviews (`straight_lined`), flagged only *above* the peers' — answering uniformly
@@ -357,7 +368,7 @@ def surveyor_tests(
         "effect": Measure(np.where(substantive, overall.eq("satisfied"), np.nan)),
         "straight": Measure(np.where(straight.notna(), straight.eq("yes"), np.nan), above_only=True),
     }
-    cells = comparable_cells(data["stratum"], data.get("attempts"))
+    cells = comparable_cells(data["stratum"], data.get("attempts"), data.get("system_rating"))
     return peer_tests(data["surveyor"], cells, measures, q=alpha)
 
 

@@ -4,13 +4,22 @@ scenarios and figures `tests/analysis/test_surveyor_checks_simulation.py` assert
 
 A study: `n` answered interviews in `strata` design strata (a stratum's satisfied rate uniform on
 75–97%), 5% "don't know", `k` surveyors assigned at random within the study; S0 may record `effect`
-fewer satisfied answers (points) or `dk_effect` more "don't know". Nothing else differs.
+fewer satisfied answers (points: a satisfied citizen recorded dissatisfied with probability effect /
+rate, so the citizens S0 called are as satisfied as anyone's) or `dk_effect` more "don't know".
+Nothing else differs.
+
+Every record carries the system's own rating of the event (`system_rating`), given before the call
+from the citizen's true opinion: 满意 for 97% of the truly satisfied, 35% of the others (rated at the
+window, staff present) and 85% of those who answer "don't know" — an honest gap of ~6% between rated
+satisfied and the callback, as the field has it. Drawn from its own stream, so it changes no answer.
 
 Hard-to-reach citizens (`hard`, 30%) needed three or more call attempts in 70% of cases (others in
 10%: attempts are a rough sign of it) and may be `hard_gap` less satisfied; S0 may be given
 `s0_hard` of them (a refusal converter, or the surveyor whose appointments come back), the others
-sharing the rest. These draws come from their own stream, so the scenarios without them are the
-same studies as before they existed.
+sharing the rest; or S0 may be given `s0_low_rated` of the records the system rated not satisfied
+(the senior surveyor who takes the complaints). These draws come from their own streams, so the
+scenarios without them are the same studies as before they existed (S0's `effect` became a recording
+flip in stop 33, which changed those studies).
 """
 
 from __future__ import annotations
@@ -49,6 +58,7 @@ SCENARIOS = {
         "hard_gap": 0.10,
     },
     "nobody deviates, hard-to-reach 10 points less satisfied, random": {"hard_gap": 0.10},
+    "nobody deviates, S0 given half the citizens rated not satisfied": {"s0_low_rated": 0.5},
 }
 
 
@@ -62,6 +72,7 @@ def interviews(
     hard: float = 0.3,
     hard_gap: float = 0.0,
     s0_hard: float = 0.0,
+    s0_low_rated: float = 0.0,
 ) -> pd.DataFrame:
     """One simulated study's answered interviews (see the module docstring)."""
     rng = np.random.default_rng(seed)
@@ -73,19 +84,23 @@ def interviews(
         others = reach.integers(1, k, n)
         surveyor = np.where(is_hard, np.where(reach.random(n) < s0_hard, 0, others), surveyor)
     attempts = np.where(reach.random(n) < np.where(is_hard, 0.7, 0.1), 3, reach.integers(1, 3, n))
-    rate = (
-        rng.uniform(0.75, 0.97, strata)[stratum]
-        - np.where(surveyor == 0, effect, 0.0)
-        - np.where(is_hard, hard_gap, 0.0)
-    )
+    rate = rng.uniform(0.75, 0.97, strata)[stratum] - np.where(is_hard, hard_gap, 0.0)
     dk = rng.random(n) < 0.05 + np.where(surveyor == 0, dk_effect, 0.0)
     satisfied = rng.random(n) < rate
+    rated = np.random.default_rng([seed, 2])  # the system rating, from the citizen's true opinion
+    rating = rated.random(n) < np.where(dk, 0.85, np.where(satisfied, 0.97, 0.35))
+    if s0_low_rated:  # S0 takes that share of the records rated not satisfied (complaint callbacks)
+        others = rated.integers(1, k, n)
+        surveyor = np.where(~rating, np.where(rated.random(n) < s0_low_rated, 0, others), surveyor)
+    if effect:  # S0 records a satisfied citizen as dissatisfied with probability effect / rate
+        satisfied &= ~((surveyor == 0) & (rated.random(n) < effect / rate))
     answer = np.where(dk, "dk", np.where(satisfied, "satisfied", "dissatisfied"))
     return pd.DataFrame(
         {
             "surveyor_id": [f"S{s}" for s in surveyor],
             "stratum": stratum,
             "attempts": attempts,
+            "system_rating": np.where(rating, "satisfied", "dissatisfied"),
             "sat_overall": answer,
         }
     )
@@ -93,7 +108,7 @@ def interviews(
 
 def flagged(data: pd.DataFrame) -> set[str]:
     """The surveyors the check flags on either measure."""
-    table = surveyor_effects(data, satisfied_codes=["satisfied"], attempts="attempts")
+    table = surveyor_effects(data, satisfied_codes=["satisfied"], attempts="attempts", rating="system_rating")
     return set(table.index[table["satisfied_flagged"] | table["dk_refused_flagged"]])
 
 

@@ -72,6 +72,22 @@ def test_the_peers_share_is_theirs_in_the_strata_the_surveyor_worked():
     assert table.loc["s1", "peer_share"] == 0.5  # not 5/20: s2's stratum Z is not s1's
 
 
+def test_the_peers_share_is_what_they_recorded_on_cases_like_the_surveyors():
+    """s1 worked mostly stratum X (90% there), the peers mostly Y, where shares are low: pooled, the
+    peers' share would be 0.26; in s1's mix it is 0.9 × 0.8 + 0.1 × 0.2 = 0.74."""
+    counts = {("s1", "X"): (7, 2), ("s1", "Y"): (0, 1), ("s2", "X"): (8, 2), ("s2", "Y"): (18, 72)}
+    table = one_measure(interviews(counts))
+    assert table.loc["s1", "peer_share"] == pytest.approx(0.9 * 0.8 + 0.1 * 0.2)
+
+
+def test_where_no_peer_worked_a_surveyors_cell_it_counts_as_no_difference():
+    """s1's ten interviews in Z have no peer to compare with: the peers' share takes s1's own there,
+    so the gap printed is only the gap in X, the one the test weighs."""
+    counts = {("s1", "X"): (9, 1), ("s1", "Z"): (2, 8), ("s2", "X"): (5, 5)}
+    table = one_measure(interviews(counts))
+    assert table.loc["s1", "share"] - table.loc["s1", "peer_share"] == pytest.approx((0.9 - 0.5) / 2)
+
+
 def test_interviews_that_do_not_count_are_left_out_of_both_shares():
     data = interviews(PLANTED)
     data = pd.concat([data, data.assign(value=np.nan)], ignore_index=True)  # e.g. "don't know"
@@ -187,3 +203,30 @@ def test_a_surveyor_given_the_hard_to_reach_cases_is_compared_with_peers_on_such
     by_stratum = surveyor_effects(data)
     by_cell = surveyor_effects(data, attempts="attempts")
     assert by_stratum.loc["s1", "satisfied_flagged"] and not by_cell["satisfied_flagged"].any()
+
+
+def test_comparable_cases_also_share_the_system_rating_a_missing_one_its_own_label():
+    strata = pd.Series(["X", "X", "X"])
+    cells = comparable_cells(strata, pd.Series([1, 1, 1]), pd.Series(["satisfied", "dissatisfied", None]))
+    assert cells.nunique() == 3 and cells[0] == "X|easy|satisfied"
+
+
+def test_a_surveyor_given_the_complaints_is_compared_with_peers_on_records_rated_alike():
+    """S1 takes most records the system rated dissatisfied (the senior surveyor who takes the
+    complaints), whose citizens mostly say so again; within each rating S1 records like everybody
+    else. By stratum and call effort alone S1 looks less satisfied."""
+    rows = []
+    for surveyor, rated_sat, rated_not in (
+        ("s1", (18, 2), (6, 24)),
+        ("s2", (36, 4), (1, 4)),
+        ("s3", (36, 4), (1, 4)),
+    ):
+        for rating, (sat, unsat) in (("satisfied", rated_sat), ("dissatisfied", rated_not)):
+            row = {"surveyor_id": surveyor, "stratum": "X", "attempts": 1, "system_rating": rating}
+            rows += [{**row, "sat_overall": "satisfied"}] * sat + [
+                {**row, "sat_overall": "dissatisfied"}
+            ] * unsat
+    data = pd.DataFrame(rows)
+    by_effort = surveyor_effects(data, attempts="attempts")
+    by_rating = surveyor_effects(data, attempts="attempts", rating="system_rating")
+    assert by_effort.loc["s1", "satisfied_flagged"] and not by_rating["satisfied_flagged"].any()

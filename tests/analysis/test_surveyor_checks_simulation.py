@@ -34,3 +34,16 @@ def test_a_surveyor_given_most_hard_to_reach_citizens_is_rarely_flagged_for_it()
     options = {"s0_hard": 0.6, "hard_gap": 0.10}
     rate, se = measure(options, STUDIES)["P(any false flag)"]
     assert rate <= 0.10 + 2.5 * se
+
+
+def test_a_surveyor_given_the_complaints_is_rarely_flagged_for_it():
+    """The senior surveyor who takes half the records rated not satisfied: compared by stratum and
+    call effort alone, flagged in 96% of studies where nobody deviates; within the same system rating
+    as rarely as anyone (0.040 of 400 studies)."""
+    rate, se = measure({"s0_low_rated": 0.5}, STUDIES)["P(any false flag)"]
+    assert rate <= 0.10 + 2.5 * se
+
+
+def test_within_the_system_rating_a_surveyor_five_points_off_is_found_twice_as_often():
+    """0.203 of 400 studies by stratum and call effort, 0.400 within the rating as well."""
+    assert measure({"effect": 0.05}, STUDIES)["S0 flagged"][0] >= 0.3

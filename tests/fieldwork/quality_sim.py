@@ -16,6 +16,11 @@ satisfied) and answer 满意 to every item `hard_uniform` more often (acquiescen
 older or less used to surveys, "all fine" is the quick answer), and S0 may be given `s0_hard` of them
 (a refusal converter, or the surveyor whose appointments come back), the others sharing the rest.
 Those draws come from the same own stream, so the scenarios without them are the studies they were.
+
+Every record carries the system's rating (`system_rating`), given before the call from the citizen's
+true opinion — 满意 for 95% of those truly 满意 on the overall item, 30% of the others — from a stream
+of its own: an interview S0 made up says 满意 whatever the citizen thought and rated. S0 may be given
+`s0_low_rated` of the records rated below 满意 (the senior surveyor who takes the complaints).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ SCENARIOS = {
         "s0_hard": 0.6,
         "hard_uniform": 0.10,
     },
+    "nobody makes answers up, S0 given half the records rated below 满意": {"s0_low_rated": 0.5},
 }
 LEVELS = ("satisfied", "basically_satisfied", "dissatisfied")
 
@@ -52,6 +58,7 @@ def interviews(
     hard_gap: float = 0.0,
     hard_uniform: float = 0.0,
     s0_hard: float = 0.0,
+    s0_low_rated: float = 0.0,
 ) -> pd.DataFrame:
     """One simulated study's complete interviews in `interview_paradata`'s columns."""
     rng = np.random.default_rng(seed)
@@ -63,13 +70,17 @@ def interviews(
         others = reach.integers(1, k, n)
         surveyor = np.where(hard, np.where(reach.random(n) < s0_hard, 0, others), surveyor)
     attempts = np.where(reach.random(n) < np.where(hard, 0.7, 0.1), 3, reach.integers(1, 3, n))
-    same = rng.random(n) < (
-        rng.uniform(0.25, 0.50, strata)[stratum]
-        + np.where(surveyor == 0, uniform, 0.0)
-        + np.where(hard, hard_uniform, 0.0)
-    )
+    draw = rng.random(n)
+    genuine = rng.uniform(0.25, 0.50, strata)[stratum] + np.where(hard, hard_uniform, 0.0)
+    same = draw < genuine + np.where(surveyor == 0, uniform, 0.0)
     items = rng.choice(np.array(LEVELS), size=(n, len(SAT_ITEMS)), p=(0.6, 0.3, 0.1))
     overall = rng.random(n) < rng.uniform(0.6, 0.9, strata)[stratum] - np.where(hard, hard_gap, 0.0)
+    truly = overall | (draw < genuine)  # what the citizen thinks, whatever S0 wrote down
+    rating_stream = np.random.default_rng([seed, 2])
+    rated = rating_stream.random(n) < np.where(truly, 0.95, 0.30)
+    if s0_low_rated:  # S0 takes that share of the records rated below 满意 (complaint callbacks)
+        others = rating_stream.integers(1, k, n)
+        surveyor = np.where(~rated, np.where(rating_stream.random(n) < s0_low_rated, 0, others), surveyor)
     items[:, SAT_ITEMS.index("sat_overall")] = np.where(overall, "satisfied", "basically_satisfied")
     equal = (items == items[:, :1]).all(axis=1)  # a mixed interview is never uniform by chance
     items[equal, 0] = np.where(items[equal, 1] == "dissatisfied", "satisfied", "dissatisfied")
@@ -78,6 +89,7 @@ def interviews(
     data.insert(0, "surveyor", [f"S{s}" for s in surveyor])
     data.insert(1, "stratum", stratum)
     data.insert(2, "attempts", attempts)
+    data.insert(3, "system_rating", np.where(rated, "satisfied", "basically_satisfied"))
     return data
 
 

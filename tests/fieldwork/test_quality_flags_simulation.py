@@ -33,3 +33,10 @@ def test_a_surveyor_given_the_hard_to_reach_who_answer_all_fine_is_rarely_named(
     of 400 studies named someone by stratum alone, 0.062 by stratum and effort; 0.030 at random)."""
     rate, _ = measure({"s0_hard": 0.6, "hard_uniform": 0.10}, STUDIES)["P(any false flag)"]
     assert rate <= 0.10
+
+
+def test_a_surveyor_given_the_complaints_is_not_named_for_them():
+    """Half the records rated below 满意 go to S0, who makes nothing up: compared by stratum and call
+    effort alone S0 was named in 96% of 400 studies, within the same rating in 2%."""
+    rate, _ = measure({"s0_low_rated": 0.5}, STUDIES)["P(any false flag)"]
+    assert rate <= 0.10
