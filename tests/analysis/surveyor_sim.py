@@ -78,20 +78,14 @@ def interviews(
     rng = np.random.default_rng(seed)
     stratum = rng.integers(0, strata, n)
     surveyor = rng.integers(0, k, n)
-    reach = np.random.default_rng([seed, 1])
-    is_hard = reach.random(n) < hard
-    if s0_hard:  # S0 takes s0_hard of the hard cases; the others share the rest
-        others = reach.integers(1, k, n)
-        surveyor = np.where(is_hard, np.where(reach.random(n) < s0_hard, 0, others), surveyor)
-    attempts = np.where(reach.random(n) < np.where(is_hard, 0.7, 0.1), 3, reach.integers(1, 3, n))
+    is_hard, surveyor, attempts = hard_to_reach(seed, surveyor, k, hard, s0_hard)
     rate = rng.uniform(0.75, 0.97, strata)[stratum] - np.where(is_hard, hard_gap, 0.0)
     dk = rng.random(n) < 0.05 + np.where(surveyor == 0, dk_effect, 0.0)
     satisfied = rng.random(n) < rate
     rated = np.random.default_rng([seed, 2])  # the system rating, from the citizen's true opinion
     rating = rated.random(n) < np.where(dk, 0.85, np.where(satisfied, 0.97, 0.35))
     if s0_low_rated:  # S0 takes that share of the records rated not satisfied (complaint callbacks)
-        others = rated.integers(1, k, n)
-        surveyor = np.where(~rating, np.where(rated.random(n) < s0_low_rated, 0, others), surveyor)
+        surveyor = give_s0(rated, ~rating, s0_low_rated, surveyor, k)
     if effect:  # S0 records a satisfied citizen as dissatisfied with probability effect / rate
         satisfied &= ~((surveyor == 0) & (rated.random(n) < effect / rate))
     answer = np.where(dk, "dk", np.where(satisfied, "satisfied", "dissatisfied"))
@@ -104,6 +98,29 @@ def interviews(
             "sat_overall": answer,
         }
     )
+
+
+def give_s0(
+    stream: np.random.Generator, cases: np.ndarray, share: float, surveyor: np.ndarray, k: int
+) -> np.ndarray:
+    """`surveyor` with S0 given `share` of the `cases` and the others sharing the rest at random."""
+    others = stream.integers(1, k, len(surveyor))
+    return np.where(cases, np.where(stream.random(len(surveyor)) < share, 0, others), surveyor)
+
+
+def hard_to_reach(
+    seed: int, surveyor: np.ndarray, k: int, hard: float = 0.3, s0_hard: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """From their own stream: who is hard to reach (`hard` of citizens), the surveyors with S0 given
+    `s0_hard` of them, and each case's call attempts (three or more for 70% of the hard to reach, 10%
+    of the others)."""
+    n = len(surveyor)
+    reach = np.random.default_rng([seed, 1])
+    is_hard = reach.random(n) < hard
+    if s0_hard:
+        surveyor = give_s0(reach, is_hard, s0_hard, surveyor, k)
+    attempts = np.where(reach.random(n) < np.where(is_hard, 0.7, 0.1), 3, reach.integers(1, 3, n))
+    return is_hard, surveyor, attempts
 
 
 def flagged(data: pd.DataFrame) -> set[str]:

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from survey_app.services.supervision import SAT_ITEMS, surveyor_tests
-from tests.analysis.surveyor_sim import flag_figures
+from tests.analysis.surveyor_sim import flag_figures, give_s0, hard_to_reach
 
 SCENARIOS = {
     "nobody deviates, 5 surveyors, 1,200 interviews": {},
@@ -64,12 +64,7 @@ def interviews(
     rng = np.random.default_rng(seed)
     stratum = rng.integers(0, strata, n)
     surveyor = rng.integers(0, k, n)
-    reach = np.random.default_rng([seed, 1])  # who is hard to reach, and call attempts: their own stream
-    hard = reach.random(n) < 0.3
-    if s0_hard:  # S0 takes s0_hard of the hard cases; the others share the rest
-        others = reach.integers(1, k, n)
-        surveyor = np.where(hard, np.where(reach.random(n) < s0_hard, 0, others), surveyor)
-    attempts = np.where(reach.random(n) < np.where(hard, 0.7, 0.1), 3, reach.integers(1, 3, n))
+    hard, surveyor, attempts = hard_to_reach(seed, surveyor, k, s0_hard=s0_hard)
     draw = rng.random(n)
     genuine = rng.uniform(0.25, 0.50, strata)[stratum] + np.where(hard, hard_uniform, 0.0)
     same = draw < genuine + np.where(surveyor == 0, uniform, 0.0)
@@ -79,8 +74,7 @@ def interviews(
     rating_stream = np.random.default_rng([seed, 2])
     rated = rating_stream.random(n) < np.where(truly, 0.95, 0.30)
     if s0_low_rated:  # S0 takes that share of the records rated below 满意 (complaint callbacks)
-        others = rating_stream.integers(1, k, n)
-        surveyor = np.where(~rated, np.where(rating_stream.random(n) < s0_low_rated, 0, others), surveyor)
+        surveyor = give_s0(rating_stream, ~rated, s0_low_rated, surveyor, k)
     items[:, SAT_ITEMS.index("sat_overall")] = np.where(overall, "satisfied", "basically_satisfied")
     equal = (items == items[:, :1]).all(axis=1)  # a mixed interview is never uniform by chance
     items[equal, 0] = np.where(items[equal, 1] == "dissatisfied", "satisfied", "dissatisfied")
