@@ -187,7 +187,7 @@ def surveyor_checks_of(
 ) -> pd.DataFrame:
     """From `analysis.surveyor_effects()` (indexed by surveyor) to `SURVEYOR_COLUMNS`.
 
-    p is the 满意率 test against peers within strata; a surveyor is flagged when either the 满意率 or
+    p is the 满意率 test against peers on comparable cases; a surveyor is flagged when either the 满意率 or
     the 说不清/拒答 share differs after BH. `median_minutes` comes from the interviews' paradata.
     """
     _columns(

@@ -29,8 +29,8 @@ class ModeSummary:
     web_n: int
     cati_rate: float
     web_rate: float
-    effect: float  # web − CATI within strata, pooled
-    cells: int  # strata holding both modes
+    effect: float  # web − CATI within cells (stratum × system rating), pooled
+    cells: int  # cells holding both modes
     unadjusted: float
     adjusted: float
 
@@ -54,8 +54,8 @@ _TEXT = {
     "cati": {"zh": "电话回访 满意率（{n} 人）", "en": "Telephone satisfaction ({n} respondents)"},
     "web": {"zh": "网上自填 满意率（{n} 人）", "en": "Web satisfaction ({n} respondents)"},
     "effect": {
-        "zh": "方式效应：网上 − 电话（{cells} 个层内估计）",
-        "en": "Mode effect: web − telephone (within {cells} strata)",
+        "zh": "方式效应：网上 − 电话（{cells} 个“层 × 系统评价”单元内估计）",
+        "en": "Mode effect: web − telephone (within {cells} cells of stratum × system rating)",
     },
     "unadjusted": {"zh": "满意率（按实际作答方式）", "en": "Satisfaction as answered"},
     "adjusted": {
@@ -63,20 +63,22 @@ _TEXT = {
         "en": "Satisfaction, web answers adjusted to telephone",
     },
     "method": {
-        "zh": "调整方法：在同时有两种方式作答的各层内，比较网上与电话的加权满意率，按各层网上受访者权重合并得到"
-        "方式效应 δ；每个网上答案按减去 δ 计入，其余估计方法不变，即调整后满意率 = 满意率 − δ × 网上权重占比。"
-        "受访者并非随机分配作答方式，层内差异仍可能包含自选择差异，因此调整值作为敏感性参考，"
-        "报告其余部分使用按实际作答方式的估计。",
-        "en": "Method: within every stratum where both modes answered, the weighted satisfaction of web and "
-        "telephone answers is compared, and the differences are pooled with the web respondents' weights "
-        "into the mode effect δ; every web answer then counts as its value minus δ, so the adjusted rate = "
-        "rate − δ × web share of the weight. Respondents chose their mode, so a within-stratum difference "
-        "may still include self-selection; the adjusted figure is a sensitivity check, and the rest of the "
-        "report uses the estimate as answered.",
+        "zh": "调整方法：在同时有两种方式作答的各单元（同一抽样层、同一系统评价）内，比较网上与电话的加权满意率，"
+        "按各单元网上受访者权重合并得到方式效应 δ；每个网上答案按减去 δ 计入，其余估计方法不变，即调整后满意率 = "
+        "满意率 − δ × 网上权重占比。受访者自行选择作答方式；按系统评价分组比较，可去除一部分因本来满意程度不同而"
+        "选择不同方式的差异，但无法全部去除，因此调整值作为敏感性参考，报告其余部分使用按实际作答方式的估计。",
+        "en": "Method: within every cell (the same stratum and system rating) where both modes answered, the "
+        "weighted satisfaction of web and telephone answers is compared, and the differences are pooled "
+        "with the web respondents' weights into the mode effect δ; every web answer then counts as its "
+        "value minus δ, so the adjusted rate = rate − δ × web share of the weight. Respondents chose their "
+        "mode; comparing them within the system's rating takes out part of the difference between those "
+        "who chose the web because they were more (or less) satisfied, not all of it, so the adjusted "
+        "figure is a sensitivity check, and the rest of the report uses the estimate as answered.",
     },
     "unknown": {
-        "zh": "没有同时有两种方式作答的层，无法估计方式效应。",
-        "en": "No stratum has answers in both modes, so the mode effect cannot be estimated.",
+        "zh": "没有同时有两种方式作答的单元（同一抽样层、同一系统评价），无法估计方式效应。",
+        "en": "No cell (the same stratum and system rating) has answers in both modes, so the mode effect "
+        "cannot be estimated.",
     },
 }
 

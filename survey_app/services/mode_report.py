@@ -14,12 +14,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analysis.headline import satisfaction_indicator
+from analysis.interviewer_variance import composition_cells
 from analysis.modes import mode_adjusted
 from analysis.report.modes_section import ModeSummary
 from survey_app.services import web_invites
 from survey_app.storage.models import Case, Interview, Study
 
 SATISFACTION_ITEM = "sat_overall"
+#: Where web and telephone answers are compared: the same stratum and the same system rating, given
+#: before either from what the citizen thought, so a citizen who chose the web for being satisfied is
+#: compared with the satisfied on the phone (ARCHITECTURE.md, "Mode adjustment").
+MODE_CELLS = ("stratum", "system_rating")
 
 
 def mode_summary(
@@ -37,7 +42,7 @@ def mode_summary(
     if not design.web_first and "web" not in modes.values():
         return None
     data = respondents.assign(
-        cell=respondents["stratum"],
+        cell=composition_cells(respondents, MODE_CELLS),
         mode=respondents["interview_id"].map(modes).fillna("cati"),
         weight=respondents["nr_weight"],
         value=satisfaction_indicator(respondents[SATISFACTION_ITEM], tuple(study.satisfied_codes)),

@@ -48,7 +48,10 @@ def test_the_report_prints_rates_by_mode_the_adjusted_rate_and_how_it_was_adjust
 
 def test_the_effect_is_printed_in_signed_percentage_points():
     assert (
-        dict(summary_rows(SUMMARY, "en"))["Mode effect: web − telephone (within 6 strata)"] == "-8.0 points"
+        dict(summary_rows(SUMMARY, "en"))[
+            "Mode effect: web − telephone (within 6 cells of stratum × system rating)"
+        ]
+        == "-8.0 points"
     )
 
 
