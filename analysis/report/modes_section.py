@@ -55,7 +55,7 @@ _TEXT = {
     "web": {"zh": "网上自填 满意率（{n} 人）", "en": "Web satisfaction ({n} respondents)"},
     "effect": {
         "zh": "方式效应：网上 − 电话（{cells} 个“层 × 系统评价”单元内估计）",
-        "en": "Mode effect: web − telephone (within {cells} cells of stratum × system rating)",
+        "en": "Mode effect: web − telephone (cells of stratum × system rating with both modes: {cells})",
     },
     "unadjusted": {"zh": "满意率（按实际作答方式）", "en": "Satisfaction as answered"},
     "adjusted": {

@@ -49,7 +49,7 @@ def test_the_report_prints_rates_by_mode_the_adjusted_rate_and_how_it_was_adjust
 def test_the_effect_is_printed_in_signed_percentage_points():
     assert (
         dict(summary_rows(SUMMARY, "en"))[
-            "Mode effect: web − telephone (within 6 cells of stratum × system rating)"
+            "Mode effect: web − telephone (cells of stratum × system rating with both modes: 6)"
         ]
         == "-8.0 points"
     )
