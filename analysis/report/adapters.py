@@ -187,13 +187,14 @@ def surveyor_checks_of(
 ) -> pd.DataFrame:
     """From `analysis.surveyor_effects()` (indexed by surveyor) to `SURVEYOR_COLUMNS`.
 
-    p is the 满意率 test against peers on comparable cases; a surveyor is flagged when either the 满意率 or
-    the 说不清/拒答 share differs after BH. `median_minutes` comes from the interviews' paradata.
+    p is the 满意率 test against peers on comparable cases, `*_peers` what the peers recorded on cases
+    like the surveyor's; a surveyor is flagged when either the 满意率 or the 说不清/拒答 share differs
+    after BH. `median_minutes` comes from the interviews' paradata.
     """
     _columns(
         effects,
-        ("interviews", "satisfied_rate", "dk_refused_rate", "satisfied_p_value", "satisfied_flagged",
-         "dk_refused_flagged"),
+        ("interviews", "satisfied_rate", "satisfied_peers", "dk_refused_rate", "dk_refused_peers",
+         "satisfied_p_value", "satisfied_flagged", "dk_refused_flagged"),
         "surveyor_effects table",
     )  # fmt: skip
     minutes = median_minutes or {}
@@ -203,7 +204,9 @@ def surveyor_checks_of(
             "interviews": effects["interviews"].astype(int).to_numpy(),
             "median_minutes": [float(minutes.get(person, math.nan)) for person in effects.index],
             "dk_share": effects["dk_refused_rate"].astype(float).to_numpy(),
+            "dk_peers": effects["dk_refused_peers"].astype(float).to_numpy(),
             "satisfied_rate": effects["satisfied_rate"].astype(float).to_numpy(),
+            "satisfied_peers": effects["satisfied_peers"].astype(float).to_numpy(),
             "p_value": effects["satisfied_p_value"].astype(float).to_numpy(),
             "flagged": (
                 effects["satisfied_flagged"].fillna(False).astype(bool)

@@ -55,7 +55,9 @@ SURVEYOR_COLUMNS = (
     "interviews",
     "median_minutes",
     "dk_share",
+    "dk_peers",  # the peers' share on cases like the surveyor's (`surveyor_checks.PEER_COLUMNS`)
     "satisfied_rate",
+    "satisfied_peers",
     "p_value",
     "flagged",
 )

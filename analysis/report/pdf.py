@@ -1111,15 +1111,15 @@ class _Story:
                 str(row.surveyor),
                 format_count(row.interviews),
                 format_number(row.median_minutes, 1),
-                format_rate(row.dk_share),
-                format_rate(row.satisfied_rate),
+                f"{format_rate(row.dk_share)} ({format_rate(row.dk_peers)})",
+                f"{format_rate(row.satisfied_rate)} ({format_rate(row.satisfied_peers)})",
                 format_p(row.p_value),
                 format_flag(bool(row.flagged), self.lang),
             ]
             for row in checks.itertuples()
         ]
         highlight = [index for index, flagged in enumerate(checks["flagged"]) if bool(flagged)]
-        return self.table(header, rows, [1.6, 1, 1.3, 1.2, 1.2, 1, 0.8], highlight=highlight)
+        return self.table(header, rows, [1.4, 0.9, 1.2, 1.6, 1.6, 0.8, 0.8], highlight=highlight)
 
     def strata_note(self) -> list[Paragraph]:
         strata = self.content.method.design.strata

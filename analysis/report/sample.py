@@ -321,7 +321,9 @@ def sample_content(
                 np.arange(surveyors) == odd, 3.1, rng.normal(6.8, 0.6, surveyors)
             ).round(1),
             "dk_share": rng.uniform(0.02, 0.07, surveyors),
+            "dk_peers": np.full(surveyors, 0.045),
             "satisfied_rate": np.where(np.arange(surveyors) == odd, 0.98, rng.normal(0.86, 0.02, surveyors)),
+            "satisfied_peers": np.full(surveyors, 0.86),
             "p_value": np.where(np.arange(surveyors) == odd, 0.0004, rng.uniform(0.08, 0.9, surveyors)),
             "flagged": np.arange(surveyors) == odd,
         }

@@ -99,7 +99,9 @@ def test_surveyor_checks_flag_either_test() -> None:
         {
             "interviews": [120, 80],
             "satisfied_rate": [0.9, 0.8],
+            "satisfied_peers": [0.86, 0.87],
             "dk_refused_rate": [0.01, 0.12],
+            "dk_refused_peers": [0.03, 0.04],
             "satisfied_p_value": [0.4, 0.3],
             "satisfied_flagged": [False, False],
             "dk_refused_flagged": [False, True],
@@ -110,6 +112,7 @@ def test_surveyor_checks_flag_either_test() -> None:
     assert list(checks.columns) == list(SURVEYOR_COLUMNS)
     assert checks["flagged"].tolist() == [False, True]
     assert checks["median_minutes"].iloc[0] == 6.5 and math.isnan(checks["median_minutes"].iloc[1])
+    assert checks.loc[1, ["dk_share", "dk_peers"]].tolist() == [0.12, 0.04]  # why S02 is flagged
 
 
 def test_rates_of_keeps_only_the_rates_in_order() -> None:
