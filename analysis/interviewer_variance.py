@@ -22,8 +22,9 @@ reads part of that as interviewer variance, which widens the interval — the sa
 With few interviewers σ_b² is itself uncertain (K − 1 degrees of freedom), yet the interval keeps the
 design's degrees of freedom: Satterthwaite's for the sum widened it by a further 12% (±3.42 against
 ±3.04 points, five surveyors alike, measured with the one-way estimate) for no coverage that the
-simulation could measure (0.907 against 0.900 at a 4-point spread, Monte-Carlo SE 0.017). Web self-completion has no interviewer:
-those answers carry no such shift, but count in every W_k's denominator.
+simulation could measure (0.907 against 0.900 at a 4-point spread, Monte-Carlo SE 0.017). Web
+self-completion has no interviewer: those answers carry no such shift, but count in every W_k's
+denominator.
 """
 
 from __future__ import annotations

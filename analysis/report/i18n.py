@@ -499,8 +499,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "expanded, the more raw p-values are small by chance.",
         "surveyor_note_none": "No surveyor's satisfaction rate or 'can't say' share differs clearly from their "
         "peers on comparable cases (the same stratum and system rating, and 1–2 or 3+ call attempts alike): the "
-        "results do not look "
-        "like the work of one surveyor.",
+        "results do not look like the work of one surveyor.",
         "surveyor_note": "{k} surveyors differ clearly from their peers on comparable cases (the same stratum "
         "and system rating, and 1–2 or 3+ call attempts alike) in satisfaction rate or 'can't say' share; listen to their recordings before using their interviews.",
         "case_flags_note": "Each number counts the cases where the callback found this; a case can carry "
