@@ -94,25 +94,23 @@ def interviewer_component(
         return NONE
     cell = np.zeros(total, int) if cells is None else pd.factorize(cells[asked])[0]
     n_cell = np.bincount(cell).astype(float)
-
-    def centred(v: np.ndarray) -> np.ndarray:
-        return v - (np.bincount(cell, weights=v, minlength=len(n_cell)) / n_cell)[cell]
-
-    dummies = np.zeros((total, groups))
-    dummies[np.arange(total), codes] = 1.0
-    dummies = np.apply_along_axis(centred, 0, dummies)
-    target = centred(y)
-    coef, *_ = np.linalg.lstsq(dummies, target, rcond=None)
-    fitted = dummies @ coef
-    rank = int(np.linalg.matrix_rank(dummies))
-    residual_df = total - len(n_cell) - rank
+    # everything from the interviewer × cell counts, never the N × K dummies: with M the within-cell
+    # centring, Z'MZ = diag(n_k) − N diag(1/n_c) N' and Z'My = Σ_k y − N ȳ_c (N the k × c counts)
     per_cell = np.zeros((groups, len(n_cell)))
     np.add.at(per_cell, (codes, cell), 1.0)
-    trace = total - float((per_cell**2 / n_cell[None, :]).sum())
+    cell_mean = np.bincount(cell, weights=y) / n_cell
+    gram = np.diag(per_cell.sum(axis=1)) - (per_cell / n_cell[None, :]) @ per_cell.T
+    cross = np.bincount(codes, weights=y, minlength=groups) - per_cell @ cell_mean
+    eigen, vectors = np.linalg.eigh(gram)  # the ones vector is always in its null space
+    kept = eigen > max(eigen.max(), 0.0) * groups * np.finfo(float).eps * 8
+    rank = int(kept.sum())
+    explained = float(((vectors[:, kept].T @ cross) ** 2 / eigen[kept]).sum())
+    residual_df = total - len(n_cell) - rank
+    trace = float(np.trace(gram))
     if rank == 0 or residual_df <= 0 or trace <= 0:
         return InterviewerComponent(0.0, float("nan"), groups)
-    residual = float(((target - fitted) ** 2).sum()) / residual_df
-    sigma2 = max(0.0, (float(fitted @ fitted) - residual * rank) / trace)
+    residual = (float(((y - cell_mean[cell]) ** 2).sum()) - explained) / residual_df
+    sigma2 = max(0.0, (explained - residual * rank) / trace)
     means = np.bincount(codes, weights=y) / np.bincount(codes)
     within = ((y - means[codes]) ** 2).sum() / (total - groups)
     rho = sigma2 / (sigma2 + within) if sigma2 + within > 0 else float("nan")
