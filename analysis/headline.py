@@ -253,6 +253,7 @@ def replicate_headline(
             se[begin:end], metrics[metric][0], den[:, begin:end], final, who, cells
         )
         se[begin:end], extra[begin:end] = part.se, part.se_interviewer
+        df[begin:end] = part.df(df[begin:end])
         rho[begin:end], interviewers[begin:end] = part.component.rho, part.component.interviewers
     low, high = proportion_interval(estimate, se, df, n, ci, level)
     table = pd.DataFrame(keys, columns=["metric", "group", "level"])

@@ -136,7 +136,8 @@ def refusal_sensitivity(
     )
     se = widened.se
     n = np.full(len(ends), len(rows))
-    low, high = proportion_interval(estimate, se, np.full(len(ends), df), n, ci, level)
+    dfs = widened.df(np.full(len(ends), df))
+    low, high = proportion_interval(estimate, se, dfs, n, ci, level)
     words = (
         f"{item} satisfied share with nonrespondents' odds of being satisfied {gamma:g} times "
         "{} than respondents' of the same response class"
@@ -151,7 +152,7 @@ def refusal_sensitivity(
             "ci_low": low,
             "ci_high": high,
             "n": n.astype(int),
-            "df": df,
+            "df": dfs,
             "excluded": excluded,
             "definition": [words.format("lower"), words.format("higher")],
         }

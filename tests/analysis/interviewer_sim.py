@@ -55,7 +55,7 @@ def overall(
 #: The intervals `coverage` compares: (interviewer column, composition taken out).
 INTERVALS = {
     "jackknife only": (None, COMPOSITION),
-    "one-way ANOVA (stop 32)": ("surveyor", ()),
+    "one-way ANOVA": ("surveyor", ()),
     "net of the system rating": ("surveyor", COMPOSITION),
 }
 

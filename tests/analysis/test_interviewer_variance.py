@@ -189,3 +189,27 @@ def test_surveyors_who_share_no_cell_give_no_estimate_rather_than_a_zero_one():
     values, who = np.array([1.0, 1.0, 0.0, 0.0]), pd.Series(list("aabb"))
     component = interviewer_component(values, who, pd.Series(list("ssdd")))
     assert component.sigma2 == 0.0 and np.isnan(component.rho) and component.interviewers == 2
+
+
+def test_the_degrees_of_freedom_are_satterthwaites_for_the_sampling_and_the_interviewer_parts():
+    values, who = np.array([1, 1, 1, 0, 0, 0, 1, 0, 0], float), pd.Series(list("aaabbbccc"))
+    out = add_interviewer_variance(np.array([0.02]), values, np.ones((9, 1)), np.ones(9), who)
+    sampling, added = 0.02**2, out.se_interviewer[0] ** 2
+    assert out.component.df == 2 and added > 0
+    assert out.df(np.array([40.0]))[0] == pytest.approx(
+        (sampling + added) ** 2 / (sampling**2 / 40 + added**2 / 2)
+    )
+
+
+def test_where_nothing_is_added_the_design_degrees_of_freedom_stay():
+    out = add_interviewer_variance(
+        np.array([0.02]), np.array([1.0, 0, 1, 0]), np.ones((4, 1)), np.ones(4), pd.Series(list("aabb"))
+    )
+    assert out.se_interviewer[0] == 0 and out.df(np.array([40.0]))[0] == 40.0
+
+
+def test_the_headline_interval_takes_the_combined_degrees_of_freedom(study):
+    from tests.analysis.interviewer_sim import overall
+
+    with_them, without = overall(*study, interviewer="surveyor"), overall(*study, interviewer=None)
+    assert with_them["df"] < without["df"]

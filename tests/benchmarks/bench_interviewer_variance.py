@@ -4,9 +4,9 @@ Run on demand: `python tests/benchmarks/bench_interviewer_variance.py [STUDIES] 
 studies, every setting below). Studies from `tests/analysis/interviewer_sim.py`: for each number of
 surveyors K and spread TAU (SD of the surveyors' shifts of the satisfied share, 0–1), the coverage of
 the jackknife interval alone (what the headline printed before stop 32), with the interviewers'
-variance component by the one-way ANOVA (stop 32) and net of whom they called (stratum and system
-rating, `analysis.interviewer_variance`, what it prints now), with Monte-Carlo SEs and the mean
-half-width in points. A setting `units:WORLD:TAU` instead prints the posterior unit verdicts of
+variance component by the one-way ANOVA (stop 32's estimate) and net of whom they called (the system
+rating, `analysis.interviewer_variance`, what it prints now) — both with Satterthwaite's degrees of
+freedom since stop 33 — with Monte-Carlo SEs and the mean half-width in points. A setting `units:WORLD:TAU` instead prints the posterior unit verdicts of
 `verdict_sim`'s WORLD with five surveyors TAU apart (40 studies unless STUDIES says otherwise): e.g.
 `python tests/benchmarks/bench_interviewer_variance.py 40 units:honest:0 units:honest:0.04`.
 """
