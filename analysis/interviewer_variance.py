@@ -2,7 +2,7 @@
 
 Why: a handful of telephone surveyors ask every question of the study, and each asks a little
 differently. Such differences are too small for the surveyor checks to name anyone (a surveyor 5
-points off is found in one study of five), yet they do not average out: every one of a surveyor's
+points off is found in two studies of five), yet they do not average out: every one of a surveyor's
 hundreds of interviews carries the same small shift. The jackknife sees only the sampling of
 citizens, so with five surveyors whose 满意率 differ by a standard deviation of 2 points the headline's
 95% interval covered the truth in 89% of studies, and in 79% at 4 points (ARCHITECTURE.md,
