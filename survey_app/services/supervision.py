@@ -6,12 +6,12 @@ rates are "as if fieldwork stopped now". By surveyor, attempts and contacts coun
 was made, and a case's outcome counts for the surveyor of its last attempt.
 
 Quality flags follow the interviewer-falsification indicators of the AAPOR/ASA task force (2020):
-interviews shorter than a threshold, and surveyors unlike their peers on comparable cases (same stratum, rating and call effort)
-beyond chance — in the share answering 满意 on the headline item, or straight-lining more often — by
-the engine the report's surveyor check uses too (`analysis.surveyor_checks`: Cochran–Mantel–Haenszel
-per surveyor, one Benjamini–Hochberg family, re-runs that only clear). Flagged interviews feed a
-seeded re-contact verification sub-sample, recorded in the audit log with its seed so anyone can
-re-draw it.
+interviews shorter than a threshold, and surveyors unlike their peers on comparable cases (the same
+stratum, system rating and call effort) beyond chance — in the share answering 满意 on the headline
+item, or straight-lining more often — by the engine the report's surveyor check uses too
+(`analysis.surveyor_checks`: Cochran–Mantel–Haenszel per surveyor, one Benjamini–Hochberg family,
+re-runs that only clear). Flagged interviews feed a seeded re-contact verification sub-sample,
+recorded in the audit log with its seed so anyone can re-draw it.
 """
 
 from __future__ import annotations
