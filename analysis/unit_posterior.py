@@ -149,8 +149,10 @@ WHO_SHAPE_PRIOR = (float(np.log(SIGN_SPREAD_SHAPE)), 1.2)
 #: small domain whose answers are all satisfied no longer has an honest gap of ≈ 0 (`_fit_beta_binomial`).
 #: 5: the mixing weights, π0's bound and the honest laws' weights over every surveyed unit of more than
 #: `min_events` events, not only the units with enough respondents to be judged (a phase 2's selection
-#: made those a selected population: ARCHITECTURE.md, "Two phases at the staff level").
-MODEL_VERSION = 5
+#: made those a selected population: ARCHITECTURE.md, "Two phases at the staff level"). 6: each unit's
+#: P(honest) without its callback answers (`lfdr_without_answers`), which the verdict takes for a unit
+#: whose answers lean on surveyors who record differently (`analysis.surveyor_bias`).
+MODEL_VERSION = 6
 EVIDENCE = ("level", "rate_gap", "rated_by_other", "not_rated", "staff_asked", "service_denied")
 
 
@@ -987,6 +989,11 @@ def _group_matrix(kind: str) -> np.ndarray:
             g[j, j // 4] = 1
         g[12:, 3] = 1
         return g
+    if kind == "who":  # every answer of who_rated, by the record's system rating; no callback answer
+        g = np.zeros((16, 8))
+        for j in range(16):
+            g[j, j % 4 if j < 12 else 4 + j - 12] = 1
+        return g
     target = WHO.index(kind)  # "other" or "not_rated": that answer against the rest
     g = np.zeros((16, 2))
     for j in range(16):
@@ -1015,6 +1022,9 @@ def posterior_table(
     out["lfdr"] = lfdr
     out["prob_inflated"] = 1 - lfdr
     out["flagged"] = sun_cai(lfdr, q, max_lfdr)
+    out["lfdr_without_answers"] = np.nan
+    out.loc[surveyed.index, "lfdr_without_answers"] = _lfdr_without_answers(surveyed, result)
+    out.loc[~eligible, "lfdr_without_answers"] = np.nan
     cell_low, cell_high = _inflation_cells(comps, surveyed)
     tail = (1 - level) / 2 * INTERVAL_TAILS
     probs = (tail, 0.5, 1 - tail)
@@ -1068,6 +1078,16 @@ def posterior_table(
         }
     )
     return out
+
+
+def _lfdr_without_answers(table: pd.DataFrame, result: PosteriorFit) -> np.ndarray:
+    """P(honest) of every unit of `table` from everything but its callback answers — who rated, the
+    signs and, with `census_level`, the published level — under the fitted mixture weights: the
+    verdict of a unit whose answers lean on a surveyor who records differently (`analysis.surveyor_bias`)."""
+    h = result.honest
+    L, _ = _unit_loglik(h, result.components, table, result.census_level, _group_matrix("who"))
+    asked, denied = _sign_loglik(h, result.components, table)
+    return _posterior(L + asked + denied, result.weights)[:, 0]
 
 
 def _bayes_factors(table: pd.DataFrame, result: PosteriorFit, best: np.ndarray) -> pd.DataFrame:

@@ -395,3 +395,31 @@ def test_a_domain_whose_other_answers_are_all_satisfied_does_not_make_a_few_diss
     assert not table.at["A01", "flagged"]
     assert table.at["A01", "lfdr"] > 0.5
     assert table.at["A01", "status"] == "no_evidence"
+
+
+def test_the_lfdr_without_answers_reads_who_rated_and_the_signs_and_not_the_callback_answers():
+    study = simulate(SCENARIOS["proxy_30%"], 1)
+    table, fitted = up.posterior_fit(study.frame, study.interviews)
+    before = up._lfdr_without_answers(table, fitted)
+    # every answer on a record rated satisfied moved to 满意, who rated kept: only the answers differ
+    moved = table.copy()
+    for who in up.WHO:
+        cells = [f"s1_{x}_{who}" for x in up.ANSWERS]
+        moved[cells[0]] = table[cells].sum(axis=1)
+        moved[cells[1:]] = 0
+    after = up._lfdr_without_answers(moved, fitted)
+    np.testing.assert_allclose(after, before, rtol=0, atol=1e-12)
+
+    def lfdr(evidence):  # with the answers, under the same fit
+        likelihood, _ = up._unit_loglik(fitted.honest, fitted.components, evidence, fitted.census_level)
+        return up._posterior(likelihood, fitted.weights)[:, 0]
+
+    assert np.abs(lfdr(moved) - lfdr(table)).max() > 0.1
+
+
+def test_a_unit_flagged_on_its_answers_alone_is_near_honest_without_them(plus20):
+    _, table = plus20
+    rate_driven = table["flagged"] & (table["driver"] == "rate_gap")
+    assert rate_driven.any()
+    assert (table.loc[rate_driven, "lfdr_without_answers"] > table.loc[rate_driven, "lfdr"]).all()
+    assert (table.loc[rate_driven, "lfdr_without_answers"] > 0.5).mean() > 0.5
