@@ -130,6 +130,20 @@ def peer_tests(
     return {name: table[list(PEER_COLUMNS)] for name, table in tables.items()}
 
 
+def peer_table(
+    surveyors: pd.Series, strata: pd.Series, values: np.ndarray, apart: Sequence[str] = ()
+) -> pd.DataFrame:
+    """One round of `peer_tests` on one measure, with the surveyors `apart` out of everybody else's
+    peers (and themselves compared with the rest): `n`, `share`, `peer_share`, `odds_ratio`, `cmh`,
+    `p` per surveyor, no adjustment and no flag. For a caller that sets surveyors apart by a rule of
+    its own (`analysis.surveyor_bias`)."""
+    known = (surveyors.notna() & strata.notna()).to_numpy()
+    who, people = pd.factorize(surveyors[known], sort=True)
+    layer, layers = pd.factorize(strata[known])
+    a, n = _counts(np.asarray(values, float)[known], who, layer, len(people), len(layers))
+    return _round(a, n, np.isin(people, list(apart)), pd.Index(people, name="surveyor"))
+
+
 def _counts(values: np.ndarray, who: np.ndarray, layer: np.ndarray, people: int, strata: int):
     """Per (surveyor, stratum): interviews with value 1 (`a`) and interviews that count (`n`)."""
     ok = ~np.isnan(values)

@@ -1,0 +1,154 @@
+"""How far a unit's callback answers lean on the surveyors who asked them.
+
+Why: a supervisor may hand a district, or an office's cases, to one surveyor (for a dialect, a
+route, an appointment kept). Then the unit's answers and that surveyor's way of recording them are
+one and the same, and a surveyor who records 10 points fewer satisfied makes every unit they called
+look 10 points inflated: at ~58 respondents a unit, such a surveyor nested in 12 of 60 honest units
+put a false flag on one of them in 35% of studies (`tests/analysis/interviewer_sim.py`, ARCHITECTURE.md
+"Surveyor checks"). The surveyor checks cannot see it — no peer called the same strata — and the unit
+model cannot either: its honest gap is per domain, and the surveyor's block is a part of each domain.
+
+What can be seen is the surveyor against peers on records like theirs *across* units: the same null
+group (domain) and the same system rating, which was given before the call from what the citizen
+thought. A surveyor whose answers differ there (`surveyor_shifts`, two-sided at `SHIFT_ALPHA`) either
+records differently or called units that really differ; the data cannot say which, because the
+design nested the two. A unit's `surveyor_bias` is the sum of its answers' shares by such surveyors
+times their shifts: what its callback rate would move were the surveyors recording like their peers.
+Where it reaches `HOLD` the unit's verdict sets its callback answers aside (`analysis.units`).
+With interviews handed out at random — the call queue's default — a unit's mix is the domain's and
+its bias stays small; one surveyor for a whole domain has no peers there and no shift (the domain's
+honest gap already carries it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from analysis.errors import AnalysisError
+from analysis.headline import satisfaction_indicator
+from analysis.surveyor_checks import peer_table
+from sampling.vocabulary import DEFAULT_SATISFIED_CODES
+
+#: A surveyor's shift counts when their answers differ from peers' on records like theirs at this
+#: two-sided level (the CMH of `analysis.surveyor_checks`, step-down, unadjusted for multiplicity:
+#: setting evidence aside is the cautious side).
+SHIFT_ALPHA = 0.05
+#: A unit whose callback 满意率 its surveyors' shifts move by this much (a share) or more has its
+#: callback answers set aside in the verdict. Chosen by simulation (ARCHITECTURE.md, "Surveyor checks").
+HOLD = 0.05
+
+#: The share of a surveyor's answers, in the units furthest in the direction of their shift, left out
+#: to see whether the shift is broad (`_broad`).
+BROAD_TRIM = 0.25
+
+#: `unit_surveyor_bias`'s columns.
+BIAS_COLUMNS = ("surveyor_bias", "surveyor_main", "surveyor_main_share", "surveyor_main_shift")
+
+
+def surveyor_shifts(
+    surveyors: pd.Series, cells: pd.Series, satisfied: np.ndarray, units: pd.Series | None = None
+) -> pd.DataFrame:
+    """One row per surveyor: `n`, `share` satisfied, `peer_share` (peers' on the same cells, in the
+    surveyor's mix), `shift` = share − peer_share for the surveyors set apart (else 0), and the CMH `p`.
+
+    Step-down: the surveyor furthest from peers (smallest p) is set apart when p < `SHIFT_ALPHA`, and
+    everyone is compared again without the surveyors set apart among their peers, until nobody left is
+    at `SHIFT_ALPHA`. Compared all at once, one surveyor 15 points low lends each of four peers a shift
+    of +4 against the rest, enough to keep their units from being cleared; the surveyor checks' re-runs
+    (`peer_tests`) do not help there, because every peer is then flagged in the first round. A
+    surveyor with no peer on any cell (NaN p) has no shift: nothing to compare with.
+
+    With `units` (aligned with the rest), a shift counts only if it is broad (`_broad`): a way of
+    recording moves all of a surveyor's units, inflation a few of them."""
+    apart: list[str] = []
+    while True:
+        table = peer_table(surveyors, cells, satisfied, apart)
+        rest = table["p"].drop(index=apart).dropna()
+        if rest.empty or rest.min() >= SHIFT_ALPHA:
+            break
+        apart.append(str(rest.idxmin()))
+    table = table[["n", "share", "peer_share", "p"]].copy()
+    shifted = table.index.isin(apart)
+    if units is not None:
+        shifted = shifted & np.array(
+            [_broad(surveyors, cells, satisfied, units, apart, who) for who in table.index]
+        )
+    table["shift"] = (table["share"] - table["peer_share"]).where(shifted, 0.0).fillna(0.0)
+    return table
+
+
+def _broad(
+    surveyors: pd.Series,
+    cells: pd.Series,
+    satisfied: np.ndarray,
+    units: pd.Series,
+    apart: list[str],
+    who: str,
+) -> bool:
+    """Whether `who`'s difference from peers survives leaving out the units that carry most of it — as
+    many of their units, furthest in the shift's direction first, as hold `BROAD_TRIM` of their answers
+    — still at `SHIFT_ALPHA` and the same way.
+
+    Why: under nesting a block of units with more inflating ones than others looks like a surveyor
+    who records fewer satisfied (the data cannot tell a block that all inflates from such a surveyor,
+    and the guard holds it); three inflating units of twelve held a block in a quarter of the studies
+    and cost +20 points' recall 0.036 (ARCHITECTURE.md, "Surveyor checks")."""
+    if who not in apart:
+        return False
+    mine = (surveyors == who).to_numpy()
+    peers = (surveyors.notna() & ~surveyors.isin(apart)).to_numpy()
+    answers = pd.DataFrame({"cell": cells.to_numpy(), "y": satisfied, "unit": units.to_numpy()})
+    expected = answers["cell"].map(answers[peers].groupby("cell")["y"].mean())
+    residual = (answers["y"] - expected)[mine].dropna()
+    if residual.empty:
+        return False
+    per_unit = residual.groupby(answers.loc[residual.index, "unit"]).agg(["mean", "size"])
+    direction = np.sign(per_unit["mean"] @ per_unit["size"])
+    order = (per_unit["mean"] * direction).sort_values(ascending=False, kind="stable").index
+    before = per_unit["size"].reindex(order).cumsum().shift(fill_value=0)
+    dropped = order[before < BROAD_TRIM * per_unit["size"].sum()]
+    keep = ~(mine & answers["unit"].isin(dropped).to_numpy())
+    row = peer_table(surveyors[keep], cells[keep], satisfied[keep], apart).loc[who]
+    return bool(row["p"] < SHIFT_ALPHA and np.sign(row["share"] - row["peer_share"]) == direction)
+
+
+def unit_surveyor_bias(
+    data: pd.DataFrame,
+    unit: str,
+    surveyor: str,
+    group: pd.Series,
+    *,
+    item: str = "sat_overall",
+    system_col: str = "system_rating",
+    satisfied_codes: Sequence[str] = DEFAULT_SATISFIED_CODES,
+) -> pd.DataFrame:
+    """Per unit (index: the units of `data`): `surveyor_bias` (Σ over its answers' surveyors of
+    their share × `shift`), the surveyor who asked most of its answers (`surveyor_main`), that
+    surveyor's share of them and shift. `group` holds each row's null group (the unit's domain);
+    answers without a surveyor (the web's) count in the shares with no shift."""
+    for column in (unit, surveyor, item, system_col):
+        if column not in data.columns:
+            raise AnalysisError(f"interviews lack the column {column!r}")
+    y = satisfaction_indicator(data[item], satisfied_codes)
+    answered = ~np.isnan(y)
+    rows = data.loc[answered, [unit, surveyor]]
+    cells = group[answered].astype(str) + "|" + data.loc[answered, system_col].astype("string").fillna("\x00")
+    shifts = surveyor_shifts(rows[surveyor], cells, y[answered], rows[unit])
+    per_row = rows[surveyor].map(shifts["shift"]).fillna(0.0).to_numpy(float)
+    units = rows[unit].to_numpy()
+    out = pd.DataFrame(index=pd.Index(pd.unique(units), name=unit))
+    out["surveyor_bias"] = pd.Series(per_row).groupby(units).mean().reindex(out.index)
+    counts = rows.dropna(subset=[surveyor]).groupby([unit, surveyor]).size()
+    total = rows.groupby(unit).size()
+    if len(counts):
+        top = counts.sort_values(ascending=False, kind="stable").groupby(level=0).head(1)
+        main = pd.Series(top.index.get_level_values(1), index=top.index.get_level_values(0))
+        out["surveyor_main"] = main.reindex(out.index)
+        out["surveyor_main_share"] = (pd.Series(top.to_numpy(), index=main.index) / total).reindex(out.index)
+    else:
+        out["surveyor_main"], out["surveyor_main_share"] = np.nan, np.nan
+    out["surveyor_main_shift"] = out["surveyor_main"].map(shifts["shift"])
+    return out[list(BIAS_COLUMNS)]
