@@ -30,6 +30,8 @@ The contract (one row per unit of the frame, indexed by the unit id; the reviewe
 | `status` | `flagged`, `no_evidence`, `insufficient_evidence` (never flagged, never cleared), `not_surveyed` |
 | `verdict_method` | `empirical_null` (these tests, BH) or `posterior` (`analysis.unit_posterior`, Sun & Cai on its lfdr) |
 | `posterior_inflation`, `posterior_inflation_low`, `posterior_inflation_high`, `posterior_inflation_capped`, `posterior_mechanism`, `bf_<evidence>` | `method="posterior"` only: posterior median inflation with its 95% interval, the law's quantiles with tails widened by `unit_posterior.INTERVAL_TAILS` (calibrated by simulation; capped: its upper end is the largest inflation the model's components allow, so the interval is open above), the most probable inflating mechanism, log Bayes factors of each piece of evidence |
+| `lfdr_without_answers` | `method="posterior"` only: P(honest) from everything but the unit's callback answers (`unit_posterior`), which the verdict takes for a held unit |
+| `surveyor_bias`, `surveyor_main`, `surveyor_main_share`, `surveyor_main_shift`, `surveyor_held` | with `interviewer` only: how far the unit's callback 满意率 leans on surveyors who record differently from peers on like records (`analysis.surveyor_bias`), the surveyor who asked most of its answers with their share and shift, and whether the verdict set its answers aside for it (then "insufficient evidence" unless the rest of its evidence flags it) |
 | `paired_b`, `paired_c`, `paired_sat`, `paired_unsat`, `paired_p_value` | the paired table (system vs callback on the same cases): its sign test is descriptive; its counts set the rate null's per-record misreport shares |
 
 Why this shape (see `analysis.unit_model` for the statistics): the honest gap is estimated per domain
@@ -99,6 +101,7 @@ def compare_units(
     fdr: str = "fdr_bh",
     method: str = "empirical_null",
     census_level: bool = False,
+    interviewer: str | None = None,
     start: Callable[[Callable[[], pd.DataFrame]], Callable[[], pd.DataFrame]] | None = None,
 ) -> pd.DataFrame:
     """One row per unit of the frame with its verdict (see the module docstring for the columns).
@@ -116,6 +119,10 @@ def compare_units(
     included; default: the design's data). The integrity backgrounds are laws of a unit's own
     interview counts, fitted unweighted (`unit_model.fit_background`). `null_by` names the frame column whose levels get their own honest gap and
     backgrounds. `seed` drives the rank intervals and is recorded in `attrs["seed"]`.
+
+    `interviewer` names the column of the design's data saying who asked each answer (empty on the
+    web): with it, a unit whose callback 满意率 its surveyors' shifts move by `surveyor_bias.HOLD` or more
+    is judged without its callback answers (`_surveyor_guard`).
 
     `start` runs the posterior model (`method="posterior"`, which reads only the frame and the
     interviews): it is given the model as a function of no arguments and returns the function that
@@ -177,6 +184,8 @@ def compare_units(
     result["verdict_method"] = method
     if posterior_table is not None:
         _posterior_verdict(result, posterior_table(), census_level)
+    if interviewer is not None:
+        _surveyor_guard(result, data, unit, interviewer, item, system_col, satisfied_codes, q, fdr)
     result.attrs["seed"] = seed
     result.attrs["method"] = method
     result.attrs["q"] = q
@@ -329,7 +338,7 @@ def _posterior_verdict(result: pd.DataFrame, table: pd.DataFrame, census_level: 
     """The posterior model's verdict (its `table`) in place of the empirical null's (see
     `compare_units`)."""
     table = table.reindex(result.index)
-    for column in ("flagged", "status", "lfdr", "prob_inflated", "driver"):
+    for column in ("flagged", "status", "lfdr", "prob_inflated", "driver", "lfdr_without_answers"):
         result[column] = table[column]
     # the MDI of the verdict in use; the plan's (the rate test's at q / K) stays beside it
     result["rate_min_detectable"] = result["min_detectable"]
@@ -341,6 +350,56 @@ def _posterior_verdict(result: pd.DataFrame, table: pd.DataFrame, census_level: 
         result[column] = table[column]
     result.attrs["pi0"] = table.attrs["pi0"]
     result.attrs["census_level"] = census_level
+
+
+def _surveyor_guard(result, data, unit, interviewer, item, system_col, satisfied_codes, q, fdr) -> None:
+    """Judge a unit whose answers lean on surveyors who record differently (`surveyor_bias.HOLD`)
+    without its callback answers, and re-select the flags over every unit.
+
+    The posterior's verdict takes such a unit's `lfdr_without_answers` (who rated, the signs) in place
+    of its lfdr before Sun & Cai; the empirical null's takes its proxy-signs p-value in place of the
+    combined one before BH. A held unit that is not flagged on that evidence is "insufficient evidence"
+    (`surveyor_held`): its answers can neither accuse nor clear it. Adds `analysis.surveyor_bias`'s
+    columns and `surveyor_held`."""
+    from analysis import surveyor_bias
+    from analysis.unit_posterior import LFDR_FLOOR, sun_cai
+
+    if interviewer not in data.columns or data[interviewer].notna().sum() == 0:
+        result["surveyor_held"] = False
+        return
+    group = data[unit].map(result["domain"])
+    bias = surveyor_bias.unit_surveyor_bias(
+        data, unit, interviewer, group, item=item, system_col=system_col, satisfied_codes=satisfied_codes
+    )
+    for column in surveyor_bias.BIAS_COLUMNS:
+        result[column] = bias[column].reindex(result.index)
+    judged = result["status"].isin(["flagged", "no_evidence"])
+    held = judged & (result["surveyor_bias"].abs() >= surveyor_bias.HOLD)
+    result["surveyor_held"] = held
+    if not held.any():
+        return
+    if result["verdict_method"].iloc[0] == "posterior":
+        lfdr = result["lfdr"].where(~held, result["lfdr_without_answers"])
+        result["lfdr"], result["prob_inflated"] = lfdr, 1 - lfdr
+        result["flagged"] = sun_cai(lfdr.where(judged), q, LFDR_FLOOR)
+    else:
+        evidence = result["evidence_p_value"].where(~held, result["integrity_p_value"])
+        result["evidence_p_value"] = evidence
+        result["evidence_p_adjusted"], result["flagged"] = bh(evidence.where(judged), q, fdr)
+    result["status"] = np.where(
+        result["flagged"], "flagged", np.where(judged & held, "insufficient_evidence", result["status"])
+    )
+    result.loc[judged & ~result["flagged"] & ~held, "status"] = "no_evidence"
+    # what drives a held unit's verdict is the strongest evidence left: never its answers' rate gap
+    if result["verdict_method"].iloc[0] == "posterior":
+        left = result[[c for c in result.columns if c.startswith("bf_") and c != "bf_rate_gap"]]
+        strongest = left.fillna(-np.inf).idxmax(axis=1).str.removeprefix("bf_")
+        strongest = strongest.where(left.max(axis=1) > 0, "")
+    else:
+        left = result[[f"{s}_p_value" for s in um.PROXY_SIGNS]]
+        strongest = left.fillna(np.inf).idxmin(axis=1).str.removesuffix("_p_value")
+        strongest = strongest.where(left.notna().any(axis=1), "")
+    result.loc[held, "driver"] = strongest[held].where(result.loc[held, "flagged"], "")
 
 
 def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, combine, fdr) -> None:

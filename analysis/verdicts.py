@@ -81,7 +81,8 @@ def who_rated_flag(row: Mapping[str, Any] | pd.Series) -> bool:
     if str(r.get("status", "")) != "flagged" or str(r.get("driver", "") or "") not in WHO_RATED_EVIDENCE:
         return False
     gap, rise = r.get("bf_rate_gap"), r.get("posterior_inflation")
-    weak_gap = not (_finite(gap) and float(gap) > math.log(3))
+    # a unit judged without its answers (`_surveyor_held_lines`) has no rate gap in its verdict at all
+    weak_gap = bool(r.get("surveyor_held", False)) or not (_finite(gap) and float(gap) > math.log(3))
     return weak_gap or (_finite(rise) and float(rise) < SMALL_RISE)
 
 
@@ -122,12 +123,14 @@ def _who_rated_lines(r: Mapping[str, Any], zh: bool, q: float) -> list[str]:
     gap_counts = _finite(gap) and float(gap) > math.log(3)
     rise = r.get("posterior_inflation")
     small = _finite(rise) and float(rise) < SMALL_RISE
+    held = bool(r.get("surveyor_held", False))  # its answers were left out (`_surveyor_held_lines`)
     if zh:
         return [
             f"标记为疑似非本人评价（综合全部证据的层级模型）：本单位属于诚实单位的后验概率约 {_pct(lfdr, 1)}；"
             f"被标记单位的平均误判概率不超过 q = {q:.2f}。",
             "主要依据是“谁作的评价”，而非满意率差距：" + "；".join(evidence)
-            + (f"；满意率差距也指向虚高，但证据较弱（贝叶斯因子约 {gap_factor}，{gap_word}）。" if gap_counts
+            + ("；满意率差距未计入（见下）。" if held
+               else f"；满意率差距也指向虚高，但证据较弱（贝叶斯因子约 {gap_factor}，{gap_word}）。" if gap_counts
                else f"；满意率差距本身不构成证据（贝叶斯因子约 {gap_factor}）。"),
             f"若这些评价不是服务对象本人作出的，它们使公布的满意率抬高约 {_points(rise)} 个百分点（95% 后验区间 "
             f"{posterior_interval(r, 'zh')}）"
@@ -140,7 +143,8 @@ def _who_rated_lines(r: Mapping[str, Any], zh: bool, q: float) -> list[str]:
         f"the posterior probability that the unit is honest is about {_pct(lfdr, 1)}; the flagged units' "
         f"mean probability of being honest is at most q = {q:.2f}.",
         "The evidence is mainly who rated, not the rate gap: " + "; ".join(evidence)
-        + (f"; the rate gap points the same way, more weakly (Bayes factor about {gap_factor}, {gap_word})."
+        + ("; the rate gap is left out (below)." if held
+           else f"; the rate gap points the same way, more weakly (Bayes factor about {gap_factor}, {gap_word})."
            if gap_counts else f"; the rate gap by itself is no evidence (Bayes factor about {gap_factor})."),
         f"If those ratings were not the clients' own, they raise the published rate by about {_points(rise)} "
         f"points (95% posterior interval {posterior_interval(r, 'en')})"
@@ -176,9 +180,10 @@ def _posterior_lines(r: Mapping[str, Any], zh: bool, q: float) -> list[str]:
             f"{posterior_interval(r, 'en')}); "
             f"the mechanism that fits best: {how['en']}."
         )
-        evidence = _evidence_phrases(
-            r, zh, ("level", "rate_gap", "rated_by_other", "not_rated", "staff_asked", "service_denied")
-        )
+        kinds = ("level", "rate_gap", "rated_by_other", "not_rated", "staff_asked", "service_denied")
+        if bool(r.get("surveyor_held", False)):  # its answers were left out (`_surveyor_held_lines`)
+            kinds = tuple(k for k in kinds if k != "rate_gap")
+        evidence = _evidence_phrases(r, zh, kinds)
         if evidence:
             lines.append(
                 ("主要证据：" + "；".join(evidence) + "。")
@@ -324,8 +329,64 @@ def _posterior_data_lines(r: Mapping[str, Any], zh: bool) -> list[str]:
             f"{counts['not_rated']} say they never rated, {counts['service_denied']} say the service never "
             f"happened or was not theirs, {counts['staff_asked']} say staff asked for a rating."
         )
-    lines.extend(_verdict_mdi_lines(r.get("min_detectable"), zh))
+    if not bool(r.get("surveyor_held", False)):  # a verdict without the answers has no rate-gap power
+        lines.extend(_verdict_mdi_lines(r.get("min_detectable"), zh))
     return lines
+
+
+def _surveyor_held_lines(r: Mapping[str, Any], zh: bool) -> list[str]:
+    """Why a unit was judged without its callback answers (`analysis.units._surveyor_guard`): whose
+    answers they were, how far that surveyor records from peers on records like theirs, and what to do."""
+    if not bool(r.get("surveyor_held", False)):
+        return []
+    bias, main = float(r.get("surveyor_bias", 0) or 0), r.get("surveyor_main")
+    shift, share = r.get("surveyor_main_shift"), r.get("surveyor_main_share")
+    named = main is not None and _finite(shift) and float(shift) != 0 and _finite(share)
+    alone = _finite(share) and float(share) >= 0.95  # else a few callbacks by others: too few to tell
+    if zh:
+        who = (
+            f"本单位 {_pct(share, 0)} 的回访由访员 {main} 完成，该访员在本领域、系统评价相同的个案上记录的满意率"
+            f"比其他访员{'低' if float(shift) < 0 else '高'} {abs(100 * float(shift)):.0f} 个百分点；"
+            if named
+            else "回访本单位的访员在本领域、系统评价相同的个案上记录的满意率与其他访员不同；"
+        )
+        lines = [
+            who
+            + f"按此，本单位的回访满意率偏{'低' if bias < 0 else '高'}约 {abs(100 * bias):.0f} 个百分点。"
+            + ("这些个案没有由其他访员回访" if alone else "其他访员回访的个案太少")
+            + "，访员的记录方式与本单位的实际情况无法区分，因此回访的满意答案不计入本单位的判定。"
+        ]
+        if str(r.get("status", "")) == "flagged":
+            return [*lines, "标记只依据其余证据（由谁评价、工作人员要求评价、未接受服务等）。"]
+        return [*lines, "本单位既不标记，也不认定为没有问题：请安排另一位访员回访本单位的部分个案后再判定。"]
+    who = (
+        f"{main} made {_pct(share, 0)} of this unit's callbacks and records "
+        f"{abs(100 * float(shift)):.0f} points {'fewer' if float(shift) < 0 else 'more'} satisfied than other "
+        "surveyors on records of the same domain and system rating"
+        if named
+        else "The surveyors who called this unit record satisfaction differently from others on records of "
+        "the same domain and system rating"
+    )
+    lines = [
+        who + f"; so the unit's callback rate reads about {abs(100 * bias):.0f} points "
+        f"{'low' if bias < 0 else 'high'}. "
+        + (
+            "No other surveyor called these cases"
+            if alone
+            else "Other surveyors called too few of these cases"
+        )
+        + ", so the way they were recorded cannot be told from the unit itself, and the callback answers are "
+        "left out of this unit's verdict."
+    ]
+    if str(r.get("status", "")) == "flagged":
+        return [
+            *lines,
+            "The flag rests on the other evidence alone (who rated, staff asking, service denied).",
+        ]
+    return [
+        *lines,
+        "The unit is neither flagged nor cleared: have another surveyor call back some of its cases, then judge.",
+    ]
 
 
 def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float = 0.10) -> list[str]:
@@ -350,7 +411,9 @@ def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float 
             if zh
             else "No callback respondents in this unit: nothing to compare."
         ]
-    if status == "insufficient_evidence":
+    if status == "insufficient_evidence" and bool(r.get("surveyor_held", False)):
+        lines.extend(_surveyor_held_lines(r, zh))
+    elif status == "insufficient_evidence":
         lines.append(
             f"证据不足：只有 {n} 位回访受访者、{big_n} 条系统评价，抽样误差本身就可能掩盖很大的虚高。"
             "本单位既不标记，也不认定为没有问题。"
@@ -376,6 +439,8 @@ def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float 
             if zh
             else f"No evidence of inflation (combined evidence, adjusted p {_p(r.get('evidence_p_adjusted'))})."
         )
+    if status == "flagged":
+        lines.extend(_surveyor_held_lines(r, zh))
     if posterior:
         return lines + _posterior_data_lines(r, zh) + _not_proof(status, zh, who_rated_flag(r))
     lines.append(
@@ -415,7 +480,7 @@ def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float 
             else f"Main evidence: {SIGN_LABELS[driver]['en']}."
         )
     mdi = r.get("min_detectable")
-    if _finite(mdi):
+    if _finite(mdi) and not bool(r.get("surveyor_held", False)):
         lines.append(
             f"按本单位的样本量，能以 80% 把握检出的最小虚高约为 {100 * float(mdi):.0f} 个百分点；更小的虚高可能存在而未被发现。"
             if zh

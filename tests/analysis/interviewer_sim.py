@@ -8,6 +8,10 @@ satisfied by s_j ~ N(0, `tau`) (points): with s_j > 0 a dissatisfied answer is r
 probability s_j / (share not satisfied), with s_j < 0 a satisfied one as 不满意 with probability
 |s_j| / (share satisfied), so the expected shift is exactly s_j. The truth is the population's true
 满意率; the shifts are drawn afresh in every study, as a new team of surveyors would bring.
+
+`unit_verdict_figures` puts the same surveyors on `verdict_sim`'s studies and judges the units, with
+the respondents handed out at random or, `nested`, each surveyor calling a block of consecutive units
+(a supervisor handing out offices), and S0 recording `deviant` more satisfied than their shift.
 """
 
 from __future__ import annotations
@@ -24,11 +28,21 @@ SEED = 2026
 SATISFIED = ("satisfied", "basically_satisfied")
 
 
-def with_surveyors(cases: pd.DataFrame, seed: int, k: int, tau: float) -> pd.DataFrame:
-    """`cases` with a `surveyor` for every respondent and the answers as they shifted them."""
+def with_surveyors(
+    cases: pd.DataFrame, seed: int, k: int, tau: float, *, nested: bool = False, deviant: float = 0.0
+) -> pd.DataFrame:
+    """`cases` with a `surveyor` for every respondent and the answers as they shifted them.
+
+    `nested`: each surveyor calls a block of consecutive units (`unit_index`, as `verdict_sim` numbers
+    them) instead of a random share of everyone — a supervisor handing out offices; `deviant` is added
+    to S0's shift (a surveyor who records differently)."""
     rng = np.random.default_rng([seed, 7])
     shift = rng.normal(0.0, tau, k)
+    shift[0] += deviant
     who = rng.integers(0, k, len(cases))
+    if nested:
+        units = cases["unit_index"].to_numpy()
+        who = (units * k) // (units.max() + 1)
     answers = cases["sat_overall"].to_numpy(object).copy()
     answered = cases["sat_overall"].notna().to_numpy()
     satisfied = np.isin(answers, SATISFIED) & answered
@@ -83,27 +97,50 @@ def coverage(studies: int, k: int, tau: float, population: Population | None = N
     }
 
 
-def unit_verdict_figures(world: str, studies: int, tau: float, k: int = 5) -> dict[str, float]:
-    """The posterior unit verdicts of `verdict_sim`'s `world` when k surveyors `tau` apart asked the
-    callbacks (shifted as `with_surveyors` does): share of studies flagging an honest unit, mean FDP
-    and recall over studies 0 … `studies` − 1."""
+def unit_verdict_figures(
+    world: str,
+    studies: int,
+    tau: float,
+    k: int = 5,
+    *,
+    nested: bool = False,
+    deviant: float = 0.0,
+    cases: int | None = None,
+    guard: bool = True,
+) -> dict[str, float]:
+    """The posterior unit verdicts of `verdict_sim`'s `world` (with `cases` sampled a unit when given)
+    when k surveyors `tau` apart asked the callbacks (shifted and assigned as `with_surveyors` does):
+    share of studies flagging an honest unit, mean FDP, recall, honest units flagged among S0's and
+    units held for their surveyors (`analysis.surveyor_bias`; `guard` off: the verdict without it)
+    over studies 0 … `studies` − 1."""
     import dataclasses
 
     from analysis.design import Design
     from tests.analysis.verdict_sim import SCENARIOS, recall_and_fdp, simulate, verdicts
 
-    any_false, fdp, recall = [], [], []
+    scenario = SCENARIOS[world]
+    if cases is not None:
+        scenario = dataclasses.replace(scenario, sample_per_unit=cases)
+    any_false, fdp, recall, in_block, held = [], [], [], [], []
     for seed in range(studies):
-        study = simulate(SCENARIOS[world], seed)
-        shifted = with_surveyors(study.interviews, seed, k, tau).drop(columns=["surveyor"])
+        study = simulate(scenario, seed)
+        shifted = with_surveyors(study.interviews, seed, k, tau, nested=nested, deviant=deviant)
         design = Design(shifted, strata="organisation_id", weights="weight", lonely_psu="adjust")
         study = dataclasses.replace(study, interviews=shifted, design=design)
-        found, proportion, false = recall_and_fdp(study, verdicts(study, method="posterior", seed=seed))
+        options = {"interviewer": "surveyor"} if guard else {}
+        table = verdicts(study, method="posterior", seed=seed, **options)
+        found, proportion, false = recall_and_fdp(study, table)
+        block = set(shifted.loc[shifted["surveyor"] == "S0", "organisation_id"])
+        honest_flags = set(table.index[table["flagged"]]) - study.inflated
         any_false.append(false > 0)
         fdp.append(proportion)
         recall.append(found)
+        in_block.append(len(honest_flags & block))
+        held.append(int(table["surveyor_held"].sum()) if "surveyor_held" in table else 0)
     return {
         "P(any honest unit flagged)": float(np.mean(any_false)),
         "FDP": float(np.mean(fdp)),
         "recall": float(np.nanmean(recall)) if not np.isnan(recall).all() else float("nan"),
+        "honest flags among S0's units": float(np.mean(in_block)),
+        "units held": float(np.mean(held)),
     }

@@ -8,7 +8,11 @@ variance component by the one-way ANOVA (stop 32's estimate) and net of whom the
 rating, `analysis.interviewer_variance`, what it prints now) — both with Satterthwaite's degrees of
 freedom since stop 33 — with Monte-Carlo SEs and the mean half-width in points. A setting `units:WORLD:TAU` instead prints the posterior unit verdicts of
 `verdict_sim`'s WORLD with five surveyors TAU apart (40 studies unless STUDIES says otherwise): e.g.
-`python tests/benchmarks/bench_interviewer_variance.py 40 units:honest:0 units:honest:0.04`.
+`python tests/benchmarks/bench_interviewer_variance.py 40 units:honest:0 units:honest:0.04`. Options
+after the spread, each `:`-separated: `nested` (each surveyor calls a block of 12 units), `deviant=D`
+(S0 records D more satisfied, a share: -0.1), `cases=C` (cases sampled a unit: 128 ≈ 58 respondents),
+`noguard` (the verdict without `analysis.surveyor_bias`'s guard): e.g.
+`… 40 units:honest:0:nested:deviant=-0.1:cases=128 units:honest:0:nested:deviant=-0.1:cases=128:noguard`.
 """
 
 from __future__ import annotations
@@ -30,10 +34,16 @@ if __name__ == "__main__":
     studies = int(sys.argv[1]) if len(sys.argv) > 1 else 300
     for setting in sys.argv[2:] or SETTINGS:
         if setting.startswith("units:"):
-            _, world, spread = setting.split(":")
-            figures = unit_verdict_figures(world, studies, float(spread))
-            print(f"{world}, 5 surveyors, SD {100 * float(spread):g} points: "
-                  + "; ".join(f"{name} {value:.3f}" for name, value in figures.items()), flush=True)  # fmt: skip
+            _, world, spread, *options = setting.split(":")
+            named = dict(o.split("=") for o in options if "=" in o)
+            figures = unit_verdict_figures(
+                world, studies, float(spread), nested="nested" in options, guard="noguard" not in options,
+                deviant=float(named.get("deviant", 0)), cases=int(named["cases"]) if "cases" in named else None,
+            )  # fmt: skip
+            print(
+                f"{setting}: " + "; ".join(f"{name} {value:.3f}" for name, value in figures.items()),
+                flush=True,
+            )
             continue
         k, tau = setting.split(":")
         figures = coverage(studies, int(k), float(tau))

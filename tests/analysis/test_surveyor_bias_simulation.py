@@ -1,0 +1,34 @@
+"""The unit verdicts when a supervisor hands each surveyor a block of units and one records differently
+(`analysis.surveyor_bias`, `tests/analysis/interviewer_sim.unit_verdict_figures`;
+`tests/benchmarks/bench_interviewer_variance.py … units:WORLD:0:nested:…` prints the full table;
+ARCHITECTURE.md, "Surveyor checks", "Units called by one surveyor")."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.analysis.interviewer_sim import unit_verdict_figures
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("quiet_warnings")]
+
+STUDIES = 12
+#: ~58 respondents a unit: the design that meets the issue's recall targets, where a deviant surveyor's
+#: block is flagged most often.
+CASES = 128
+
+
+def test_a_surveyor_recording_10_points_low_on_a_block_of_honest_units_accuses_none_of_them():
+    """Without the guard an honest unit of S0's block was flagged in 0.40 of studies (40 studies)."""
+    figures = unit_verdict_figures("honest", STUDIES, 0.0, nested=True, deviant=-0.1, cases=CASES)
+    assert figures["honest flags among S0's units"] == 0
+    assert figures["P(any honest unit flagged)"] <= 0.10
+    assert figures["units held"] >= 10  # S0's twelve units, judged without their answers
+
+
+def test_blocks_of_surveyors_who_record_alike_keep_the_recall_of_inflation():
+    """Blocks that differ only in how many of their units inflate are not held: a way of recording
+    moves all of a surveyor's units, inflation a few (recall 0.957 with the guard and without, 40
+    studies; holding every significant block cost 0.036)."""
+    figures = unit_verdict_figures("inflate_+20", STUDIES, 0.0, nested=True, cases=CASES)
+    assert figures["recall"] >= 0.9
+    assert figures["units held"] <= 1.0

@@ -1,0 +1,107 @@
+"""Unit verdicts judged without the callback answers a surveyor who records differently gave them
+(`analysis.units._surveyor_guard`, `analysis.surveyor_bias`).
+
+The study: `verdict_sim`'s honest world at ~58 respondents a unit, five surveyors each calling a block
+of 12 units (a supervisor handing out offices), S0 recording 15 points fewer satisfied."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+
+from analysis import Design, explain_unit
+from analysis.surveyor_bias import HOLD
+from tests.analysis.interviewer_sim import with_surveyors
+from tests.analysis.verdict_sim import SCENARIOS, simulate, verdicts
+
+SEED = 3
+
+
+def nested_study(world: str, deviant: float):
+    study = simulate(dataclasses.replace(SCENARIOS[world], sample_per_unit=128), SEED)
+    interviews = with_surveyors(study.interviews, SEED, 5, 0.0, nested=True, deviant=deviant)
+    design = Design(interviews, strata="organisation_id", weights="weight", lonely_psu="adjust")
+    return dataclasses.replace(study, interviews=interviews, design=design)
+
+
+@pytest.fixture(scope="module")
+def deviant():
+    study = nested_study("honest", -0.15)
+    block = set(study.interviews.loc[study.interviews["surveyor"] == "S0", "organisation_id"])
+    unguarded = verdicts(study, method="posterior", seed=SEED)
+    guarded = verdicts(study, method="posterior", seed=SEED, interviewer="surveyor")
+    return block, unguarded, guarded
+
+
+def test_without_the_guard_the_deviant_surveyors_honest_units_are_flagged(deviant):
+    block, unguarded, _ = deviant
+    assert unguarded.loc[sorted(block), "flagged"].sum() >= 2
+
+
+def test_the_deviant_surveyors_units_are_held_neither_flagged_nor_cleared(deviant):
+    block, _, guarded = deviant
+    mine = guarded.loc[sorted(block)]
+    assert mine["surveyor_held"].all()
+    assert (mine["surveyor_bias"] <= -HOLD).all()
+    assert (mine["surveyor_main"] == "S0").all()
+    assert (mine["status"] == "insufficient_evidence").all()
+    assert not guarded["flagged"].any()
+
+
+def test_the_other_surveyors_units_keep_their_verdicts(deviant):
+    block, unguarded, guarded = deviant
+    others = guarded.index.difference(sorted(block))
+    assert not guarded.loc[others, "surveyor_held"].any()
+    assert (guarded.loc[others, "status"] == unguarded.loc[others, "status"]).all()
+
+
+def test_a_held_unit_says_whose_answers_were_left_out_and_what_to_do(deviant):
+    block, _, guarded = deviant
+    row = guarded.loc[sorted(block)[0]]
+    zh, en = " ".join(explain_unit(row, "zh")), " ".join(explain_unit(row, "en"))
+    assert re.search(r"本单位 100% 的回访由访员 S0 完成，.*低 1[3-7] 个百分点", zh)
+    assert "这些个案没有由其他访员回访" in zh and "不计入本单位的判定" in zh and "请安排另一位访员回访" in zh
+    assert re.search(r"S0 made 100% of this unit's callbacks and records 1[3-7] points fewer satisfied", en)
+    assert "neither flagged nor cleared" in en
+    assert "minimum detectable" not in en  # its rate gap decides nothing here
+
+
+def test_surveyors_who_record_alike_leave_every_verdict_as_it_was():
+    study = nested_study("inflate_+20", 0.0)
+    unguarded = verdicts(study, method="posterior", seed=SEED)
+    guarded = verdicts(study, method="posterior", seed=SEED, interviewer="surveyor")
+    held = guarded["surveyor_held"]
+    assert (guarded.loc[~held, "flagged"] == unguarded.loc[~held, "flagged"]).all()
+    assert held.sum() <= 12
+
+
+def test_the_empirical_null_holds_the_same_units_on_their_proxy_signs_alone(deviant):
+    block, _, _ = deviant
+    study = nested_study("honest", -0.15)
+    guarded = verdicts(study, seed=SEED, interviewer="surveyor")
+    mine = guarded.loc[sorted(block)]
+    assert mine["surveyor_held"].all() and not mine["flagged"].any()
+    held = mine[mine["status"] != "not_surveyed"]
+    assert (held["evidence_p_value"] == held["integrity_p_value"]).all()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_held_unit_flagged_on_who_rated_says_its_answers_were_left_out_and_quotes_no_rate_gap(lang):
+    study = simulate(SCENARIOS["inflate_+20"], 2)
+    table = verdicts(study, method="posterior")
+    # flagged on who rated with the rate gap's moderate support (Bayes factor 4.8): U043
+    row = table[table["flagged"] & (table["driver"] == "rated_by_other") & (table["bf_rate_gap"] > 1.2)]
+    row = row.iloc[0].copy()
+    row["surveyor_held"], row["surveyor_bias"] = True, -0.08
+    row["surveyor_main"], row["surveyor_main_share"], row["surveyor_main_shift"] = "S3", 0.8, -0.1
+    row["driver"] = "rated_by_other"
+    text = " ".join(explain_unit(row, lang))
+    if lang == "zh":
+        assert "其他访员回访的个案太少" in text and "标记只依据其余证据" in text
+        assert "满意率差距未计入" in text and "最小可检出虚高" not in text
+    else:
+        assert "Other surveyors called too few of these cases" in text
+        assert "The flag rests on the other evidence alone" in text
+        assert "the rate gap is left out" in text and "minimum detectable" not in text
