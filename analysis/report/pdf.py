@@ -1032,11 +1032,23 @@ class _Story:
         return notes
 
     def insufficient_note(self, units: pd.DataFrame, unit: str) -> list[Paragraph]:
-        """How many units had too little evidence to be judged (never flagged, never cleared)."""
+        """How many units had too little evidence to be judged (never flagged, never cleared), and apart
+        those whose callback answers were left out for their surveyors (the ones with a sentence), named
+        with it."""
         if "status" not in units.columns:
             return []
-        count = int((units["status"] == "insufficient_evidence").sum())
-        return self.notes([self.t("insufficient_note", k=format_count(count), unit=unit)]) if count else []
+        insufficient = units[units["status"] == "insufficient_evidence"]
+        said = (
+            insufficient["explanation"].fillna("").astype(str) != ""
+            if "explanation" in insufficient.columns
+            else pd.Series(False, index=insufficient.index)
+        )
+        notes = []
+        if (~said).any():
+            notes.append(self.t("insufficient_note", k=format_count(int((~said).sum())), unit=unit))
+        if said.any():
+            notes.append(self.t("held_note", k=format_count(int(said.sum())), unit=unit))
+        return self.notes(notes) + self.explanations(insufficient[said]) if notes else []
 
     def staff_phase_two(self, staff: StaffLevel) -> list[Any]:
         """After a staff design's phase 2: how many members it expanded and how many of them are flagged,

@@ -674,6 +674,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "证据不足的单位：{count} 个（回访太少，既不标记也不认定为没有问题）。",
         "en": "Units with insufficient evidence: {count} (too few callbacks; neither flagged nor cleared).",
     },
+    "verdict.held": {
+        "zh": "{count} 个单位的回访答案不计入判定：回访它们的访员在同类个案上的记录与其他访员不同，"
+        "且没有其他访员回访这些个案（见各单位的说明）。",
+        "en": "{count} units are judged without their callback answers: their surveyors record differently from "
+        "others on like cases, and no other surveyor called these cases (see each unit's explanation).",
+    },
     "verdict.combination": {"zh": "第二阶段单位的满意率差距检验", "en": "Phase-2 units: the rate gap's test"},
     "verdict.combination_staff": {
         "zh": "第二阶段扩充的工作人员：满意率差距检验",

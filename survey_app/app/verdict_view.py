@@ -161,6 +161,9 @@ def show(result: analysis_service.StudyAnalysis, study_name: str) -> None:
     if "status" not in units.columns or units.empty:
         return
     st.caption(tr("verdict.insufficient", count=int((units["status"] == "insufficient_evidence").sum())))
+    held = int(units["surveyor_held"].fillna(False).astype(bool).sum()) if "surveyor_held" in units else 0
+    if held:
+        st.caption(tr("verdict.held", count=held))
     if result.verdict_method == studies.POSTERIOR:
         st.markdown(f"**{tr('verdict.table')}**")
         tables.show(

@@ -444,6 +444,7 @@ def _analysed(
             interviews=interviewed,
             seed=study.id,
             method=method,
+            interviewer=INTERVIEWER,
             start=start,
         )
         if two_phase:  # the rate gap's valid test after phase 2, beside the verdict
@@ -686,6 +687,12 @@ def summary_text(result: StudyAnalysis) -> str:
     if "status" in result.units.columns:
         insufficient = int((result.units["status"] == "insufficient_evidence").sum())
         lines.append(f"Insufficient evidence (never flagged, never cleared): {insufficient} units")
+        held = int(result.units.get("surveyor_held", pd.Series(dtype=bool)).fillna(False).astype(bool).sum())
+        if held:
+            lines.append(
+                f"        of all units, {held} judged without their callback answers: their surveyors record "
+                "satisfaction differently from others on like records, and no other surveyor called them"
+            )
     lines += phase_two_lines(result.units)
     rule = (
         f"Sun & Cai: mean lfdr of the flagged ≤ {FDR_Q}, each unit's ≤ {LFDR_FLOOR}"

@@ -342,7 +342,8 @@ def _areas(
 
 def _report_units(result: analysis_service.StudyAnalysis, lang: str = "zh") -> pd.DataFrame:
     """The units the report compares (`UNIT_COLUMNS` + district and domain), with their evidence and,
-    for flagged units, `analysis.explain_units`' sentences on the verdict."""
+    for flagged units and units judged without their callback answers, `analysis.explain_units`'
+    sentences on the verdict."""
     compared = result.cases_compared
     evidence = None
     if len(compared.flags):
@@ -350,7 +351,11 @@ def _report_units(result: analysis_service.StudyAnalysis, lang: str = "zh") -> p
         evidence = flags.groupby("organisation_id")[["rated_by_other", "service_denied"]].sum()
     labels = {unit: f"{unit} {name}" for unit, name in result.units["name"].items()}
     units_table = result.units.drop(columns=["name"])
-    flagged = result.units[result.units["flagged"].fillna(False).astype(bool)]
+    # the flagged units, and those judged without their callback answers (`analysis.surveyor_bias`)
+    explained = result.units["flagged"].fillna(False).astype(bool)
+    if "surveyor_held" in result.units.columns:
+        explained = explained | result.units["surveyor_held"].fillna(False).astype(bool)
+    flagged = result.units[explained]
     explanations = (
         analysis.explain_units(flagged, lang, q=analysis_service.FDR_Q).to_dict()
         if "status" in flagged.columns and len(flagged)

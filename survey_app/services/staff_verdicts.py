@@ -26,6 +26,7 @@ from analysis.report.i18n import text as report_text
 from analysis.verdicts import SIGN_LABELS
 from survey_app.services.analysis_service import (
     FDR_Q,
+    INTERVIEWER,
     UNIT,
     StudyAnalysis,
     combination_by_unit,
@@ -83,6 +84,7 @@ def staff_verdicts(
         interviews=interviewed,
         seed=result.study_id,
         method=result.verdict_method,
+        interviewer=INTERVIEWER,
         start=start,
     )
     if result.expanded is not None:  # the rate test of members a staff design's phase 2 expanded

@@ -124,3 +124,24 @@ def test_an_unknown_verdict_method_is_refused_naming_the_field():
         dataclasses.replace(
             content, comparison=dataclasses.replace(content.comparison, verdict_method="vote")
         )
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_units_held_for_their_surveyor_are_counted_apart_and_named_with_their_sentence(lang):
+    content = _posterior_content(lang)
+    units = content.comparison.units.copy()
+    held = units.index[units["status"] == "no_evidence"][:2]
+    units.loc[held, "status"] = "insufficient_evidence"
+    sentence = "回访答案不计入本单位的判定。" if lang == "zh" else "The callback answers are left out."
+    units.loc[held, "explanation"] = sentence
+    content = dataclasses.replace(content, comparison=dataclasses.replace(content.comparison, units=units))
+    text = all_text(render_pdf(content, lang=lang))
+    too_few = int((units["status"] == "insufficient_evidence").sum()) - 2
+    if lang == "zh":
+        assert flat(f"{too_few} 个机构证据不足（回访太少）") in text
+        assert flat("2 个机构的回访答案不计入判定") in text
+    else:
+        assert flat(f"{too_few} units (organisations) had insufficient evidence (too few callbacks)") in text
+        assert flat("The callback answers of 2 units (organisations) are left out of their verdicts") in text
+    for unit in units.loc[held, "unit"]:
+        assert flat(f"{unit}{'：' if lang == 'zh' else ': '}{sentence}") in text

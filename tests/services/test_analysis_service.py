@@ -56,3 +56,41 @@ def test_every_unit_gets_a_verdict_status_and_a_plain_explanation(db, tmp_path):
     surveyed = result.units.index[result.units["respondents"] > 0][0]
     assert "回访满意率" in " ".join(analysis_service.unit_explanation(result, surveyed, "zh"))
     assert "callback rate" in " ".join(analysis_service.unit_explanation(result, surveyed, "en"))
+
+
+def test_the_verdict_is_told_who_asked_each_phone_answer(db, tmp_path, monkeypatch):
+    """The wiring of the surveyor guard (`compare_units(interviewer=)`, `analysis.surveyor_bias`); its
+    statistics are tested in tests/analysis/test_surveyor_bias.py and test_units_surveyor_guard.py."""
+    import analysis
+
+    build_fieldwork_study(db, tmp_path)
+    complete_interviews(db, 4)
+    seen = {}
+    original = analysis.compare_units
+
+    def spy(frame, design, *args, **options):
+        seen["interviewer"] = options.get("interviewer")
+        seen["asked"] = set(design.data[options["interviewer"]].dropna())
+        return original(frame, design, *args, **options)
+
+    monkeypatch.setattr(analysis, "compare_units", spy)
+    with db.session() as session:
+        result = analysis_service.analyse(session, studies.list_studies(session)[0])
+    assert seen == {"interviewer": analysis_service.INTERVIEWER, "asked": {"surveyor"}}
+    assert not result.units["surveyor_held"].any()
+
+
+def test_the_summary_counts_the_units_judged_without_their_callback_answers(db, tmp_path):
+    import dataclasses
+
+    build_fieldwork_study(db, tmp_path)
+    complete_interviews(db, 4)
+    with db.session() as session:
+        result = analysis_service.analyse(session, studies.list_studies(session)[0])
+    assert "judged without their callback answers" not in analysis_service.summary_text(result)
+    held = result.units["surveyor_held"].copy()
+    held.iloc[:2] = True
+    text = analysis_service.summary_text(
+        dataclasses.replace(result, units=result.units.assign(surveyor_held=held))
+    )
+    assert "of all units, 2 judged without their callback answers" in text
