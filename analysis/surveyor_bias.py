@@ -4,7 +4,7 @@ Why: a supervisor may hand a district, or an office's cases, to one surveyor (fo
 route, an appointment kept). Then the unit's answers and that surveyor's way of recording them are
 one and the same, and a surveyor who records 10 points fewer satisfied makes every unit they called
 look 10 points inflated: at ~58 respondents a unit, such a surveyor nested in 12 of 60 honest units
-put a false flag on one of them in 35% of studies (`tests/analysis/interviewer_sim.py`, ARCHITECTURE.md
+put a false flag on one of them in 40% of studies (`tests/analysis/interviewer_sim.py`, ARCHITECTURE.md
 "Surveyor checks"). The surveyor checks cannot see it — no peer called the same strata — and the unit
 model cannot either: its honest gap is per domain, and the surveyor's block is a part of each domain.
 

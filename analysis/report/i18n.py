@@ -191,6 +191,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "校正后的 p 按 Benjamini–Hochberg 方法在全部审计单位上校正了多重比较，应读它而不是原始 p：扩充的单位越多，偶然偏小的原始 p 就越多。",
         "surveyor_note_none": "没有访员的满意率或“说不清”比例与可比个案（同一抽样层、系统评价相同、拨打次数同为 1–2 次或 3 次以上）上的其他访员明显不同：回访结果不像是由个别访员造成的。",
         "surveyor_note": "{k} 名访员的满意率或“说不清”比例与可比个案（同一抽样层、系统评价相同、拨打次数同为 1–2 次或 3 次以上）上的其他访员明显不同，应复听其录音后再使用其访问。",
+        "surveyor_note_none_compared": "在能与其他访员比较的访员中，没有人的满意率或“说不清”比例与可比个案（同一抽样层、系统评价相同、拨打次数同为 1–2 次或 3 次以上）上的其他访员明显不同。",
+        "surveyor_alone": "{k} 名访员回访的个案没有其他访员回访过同类个案（括号内为“–”），无法检验：他们的记录方式与所回访单位的实际情况无法区分。"
+        "单位判定已考虑这一点：回访答案主要来自记录方式与其他访员不同的访员的单位，其回访答案不计入判定（见各单位的说明）。"
+        "安排访员时应让每人回访多个单位的个案。",
         "case_flags_note": "每个数字为回访中出现该情况的案例数；一个案例可有多项标记。",
         "group_note": "满意率最高的是{high}（{high_rate}），最低的是{low}（{low_rate}）；回答少的组区间很宽，组间差异不一定显著。",
         "headline_note": "以上为加权估计；区间为 {level} 置信区间，n 为计入分母的有效回答数。",
@@ -510,6 +514,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "results do not look like the work of one surveyor.",
         "surveyor_note": "{k} surveyors differ clearly from their peers on comparable cases (the same stratum "
         "and system rating, and 1–2 or 3+ call attempts alike) in satisfaction rate or 'can't say' share; listen to their recordings before using their interviews.",
+        "surveyor_note_none_compared": "Of the surveyors who could be compared with others, none differs clearly "
+        "from their peers on comparable cases (the same stratum and system rating, and 1–2 or 3+ call attempts "
+        "alike) in satisfaction rate or 'can't say' share.",
+        "surveyor_alone": "{k} surveyor(s) called cases no other surveyor called anything like (peers shown as "
+        "'–'), so they could not be checked: their way of recording cannot be told from the units they called. "
+        "The unit verdicts allow for it: a unit whose answers come mostly from a surveyor who records "
+        "differently from the others is judged without them (see each unit's explanation). Give each "
+        "surveyor cases from several units.",
         "case_flags_note": "Each number counts the cases where the callback found this; a case can carry "
         "several flags.",
         "group_note": "The highest rate is {high} ({high_rate}), the lowest {low} ({low_rate}); small groups "

@@ -802,6 +802,8 @@ class _Story:
             story += [Spacer(1, 2 * mm), self.unit_chart(units), self.figure("chart_units", unit=unit)]
         checks = comparison.surveyor_checks
         odd = int(checks["flagged"].astype(bool).sum())
+        # no peer worked a cell like theirs: not compared, so neither "flagged" nor "like the others"
+        alone = int(checks["satisfied_peers"].isna().sum()) if len(checks) else 0
         story += [
             self.heading("all_units", unit=unit),
             (self.posterior_table if posterior else self.unit_table)(units, highlight_flagged=True),
@@ -817,7 +819,12 @@ class _Story:
             self.heading("surveyor_checks"),
             self.surveyor_table(),
             *self.notes(
-                [self.t("surveyor_note", k=format_count(odd)) if odd else self.t("surveyor_note_none")]
+                [
+                    self.t("surveyor_note", k=format_count(odd))
+                    if odd
+                    else self.t("surveyor_note_none_compared" if alone else "surveyor_note_none"),
+                    *([self.t("surveyor_alone", k=format_count(alone))] if alone else []),
+                ]
             ),
             self.heading("case_flags"),
             self.table(

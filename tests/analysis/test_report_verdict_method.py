@@ -145,3 +145,26 @@ def test_units_held_for_their_surveyor_are_counted_apart_and_named_with_their_se
         assert flat("The callback answers of 2 units (organisations) are left out of their verdicts") in text
     for unit in units.loc[held, "unit"]:
         assert flat(f"{unit}{'：' if lang == 'zh' else ': '}{sentence}") in text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_surveyor_without_peers_on_like_cases_is_said_to_be_unchecked_not_like_the_others(lang):
+    content = sample_content(n_units=24, n_interviews=1500, lang=lang)
+    checks = content.comparison.surveyor_checks.copy()
+    checks["flagged"] = False
+    before = all_text(render_pdf(content, lang=lang))
+    checks.loc[0, ["satisfied_peers", "dk_peers", "p_value"]] = np.nan
+    comparison = dataclasses.replace(content.comparison, surveyor_checks=checks)
+    text = all_text(render_pdf(dataclasses.replace(content, comparison=comparison), lang=lang))
+    if lang == "zh":
+        assert flat("不像是由个别访员造成的") not in text
+        assert flat("1 名访员回访的个案没有其他访员回访过同类个案") in text
+        assert flat("在能与其他访员比较的访员中，没有人") in text
+    else:
+        assert flat("do not look like the work of one surveyor") not in text
+        assert flat("1 surveyor(s) called cases no other surveyor called anything like") in text
+        assert flat("Of the surveyors who could be compared with others, none") in text
+    assert (
+        flat("安排访员时应让每人回访多个单位的个案" if lang == "zh" else "Give each surveyor cases")
+        not in before
+    )
