@@ -40,6 +40,11 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "Frame",
             "load_frame",
         ),
+        "sampling.interviewers": (
+            "interviewer_margin",
+            "margin_floor",
+            "surveyors_for",
+        ),
         "sampling.limits": ("FrameLimits",),
         "sampling.mapping": (
             "guess_mapping",
