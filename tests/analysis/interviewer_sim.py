@@ -52,9 +52,13 @@ def with_surveyors(
     up = dissatisfied & (s > 0) & (draw < s / max(1 - share, 1e-9))
     down = satisfied & (s < 0) & (draw < -s / max(share, 1e-9))
     answers[up], answers[down] = "basically_satisfied", "dissatisfied"
+    # the chance each answer was turned: the flips' own noise, apart from the shift they carry
+    flip = np.where(dissatisfied & (s > 0), s / max(1 - share, 1e-9), 0.0)
+    flip = np.where(satisfied & (s < 0), -s / max(share, 1e-9), flip)
     return cases.assign(
         sat_overall=pd.Series(answers, index=cases.index).where(answered),
         surveyor=pd.Series([f"S{j}" for j in who], index=cases.index).where(answered),
+        flip_chance=np.clip(flip, 0, 1),
     )
 
 
@@ -143,4 +147,33 @@ def unit_verdict_figures(
         "recall": float(np.nanmean(recall)) if not np.isnan(recall).all() else float("nan"),
         "honest flags among S0's units": float(np.mean(in_block)),
         "units held": float(np.mean(held)),
+    }
+
+
+def plan_check(studies: int, k: int, tau: float, population: Population | None = None) -> dict[str, float]:
+    """The variance the surveyors add to the headline 满意率, as `sampling.interviewers` plans it (τ² / k)
+    against what the studies show (points²): the mean of what the headline printed for it
+    (`se_interviewer`²); the mean squared error with these surveyors less that of the same studies
+    without them (the shifts drawn afresh in every study), with its Monte-Carlo SE; and of that, the
+    noise of the simulation's own answer flips (each shifted answer is a random flip: noise within
+    the sample that the jackknife carries, not a surveyor's shared shift)."""
+    population = population or make_population(SEED, events=30_000)
+    added, printed, flips = [], [], []
+    for study in range(studies):
+        cases, totals = draw_study(population, SEED * 100_003 + study, "none", 600, "district")
+        alike = overall(with_surveyors(cases, study, k, 0.0), totals, None)
+        turned = with_surveyors(cases, study, k, tau)
+        shifted = overall(turned, totals, "surveyor")
+        added.append(
+            (shifted["estimate"] - population.truth) ** 2 - (alike["estimate"] - population.truth) ** 2
+        )
+        printed.append(shifted["se_interviewer"] ** 2)
+        chance = turned["flip_chance"][turned["sat_overall"].notna()].to_numpy()
+        flips.append(float(np.sum(chance * (1 - chance)) / len(chance) ** 2))
+    return {
+        "planned added variance": 1e4 * tau**2 / k,
+        "printed": 1e4 * float(np.mean(printed)),
+        "realised added variance": 1e4 * float(np.mean(added)),
+        "its Monte-Carlo SE": 1e4 * float(np.std(added, ddof=1) / np.sqrt(studies)),
+        "of it the flips' own noise (the sampling part carries it)": 1e4 * float(np.mean(flips)),
     }

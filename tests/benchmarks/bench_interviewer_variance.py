@@ -13,6 +13,8 @@ after the spread, each `:`-separated: `nested` (each surveyor calls a block of 1
 (S0 records D more satisfied, a share: -0.1), `cases=C` (cases sampled a unit: 128 ≈ 58 respondents),
 `noguard` (the verdict without `analysis.surveyor_bias`'s guard): e.g.
 `… 40 units:honest:0:nested:deviant=-0.1:cases=128 units:honest:0:nested:deviant=-0.1:cases=128:noguard`.
+A setting `plan:K:TAU` prints what the plan's interviewer design effect (`sampling.interviewers`)
+predicts for the headline's widening beside what the studies show (`interviewer_sim.plan_check`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.analysis.interviewer_sim import coverage, unit_verdict_figures
+from tests.analysis.interviewer_sim import coverage, plan_check, unit_verdict_figures
 
 SETTINGS = ("5:0", "5:0.02", "5:0.04", "10:0", "10:0.02", "10:0.04")
 
@@ -33,6 +35,14 @@ if __name__ == "__main__":
     warnings.filterwarnings("ignore")
     studies = int(sys.argv[1]) if len(sys.argv) > 1 else 300
     for setting in sys.argv[2:] or SETTINGS:
+        if setting.startswith("plan:"):
+            _, k, tau = setting.split(":")
+            figures = plan_check(studies, int(k), float(tau))
+            print(
+                f"{setting}: " + "; ".join(f"{name} {value:.3f}" for name, value in figures.items()),
+                flush=True,
+            )
+            continue
         if setting.startswith("units:"):
             _, world, spread, *options = setting.split(":")
             named = dict(o.split("=") for o in options if "=" in o)
