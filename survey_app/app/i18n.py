@@ -212,6 +212,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "This study's sample is drawn and cannot be redrawn (release reserves on the progress page for "
         "more cases). You can still plan other designs below, for the next round.",
     },
+    "sample.surveyors": {"zh": "计划安排的电话访员人数", "en": "Telephone surveyors you plan to have"},
     "sample.plan_help": {
         "zh": "N_h：层内可抽单位数；n_h：释放样本数；预期误差：按预期应答率估计的 95% 置信区间半宽（百分点）。",
         "en": "N_h: units in the stratum; n_h: cases released; expected margin: half-width of the 95% confidence "

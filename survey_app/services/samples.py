@@ -7,6 +7,7 @@ stored frame, design and seed must give the identical cases; `verify_sample` doe
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
@@ -91,6 +92,41 @@ def plan(frame: pd.DataFrame, study: Study, params: dict[str, Any]) -> pd.DataFr
         **options,
     )
     return sampling.with_power(frame, design, table, exclusions_of(study))
+
+
+def surveyor_lines(
+    table: pd.DataFrame, surveyors: int | None, spread: float | None, lang: str = "en"
+) -> list[str]:
+    """What the telephone surveyors' differences do to `plan`'s overall margin (`sampling.interviewers`):
+    how many surveyors keep the widening within 10%, and with `surveyors` the margin they leave and
+    the floor no sample size gets below. Nothing for a plan without an overall margin (audit designs)."""
+    from sampling import interviewers
+
+    margin = table.attrs.get("overall_margin")
+    if margin is None or not math.isfinite(margin) or margin <= 0:
+        return []
+    tau = interviewers.DEFAULT_SPREAD if spread is None else spread
+    least = interviewers.surveyors_for(margin, tau)
+    zh = lang == "zh"
+    within = interviewers.interviewer_margin(margin, least, tau)
+    lines = [
+        f"访员：访员之间的差异（满意比例的标准差约 {100 * tau:g} 个百分点）会使总体误差 ±{100 * margin:.1f} 个百分点增大；"
+        f"至少 {least} 名工作量相当的访员才能使它不超过 ±{100 * within:.1f}（增幅 10% 以内）。"
+        if zh
+        else f"surveyors: their differences (SD about {100 * tau:g} points of the satisfied share) add to the overall "
+        f"margin ±{100 * margin:.1f} points; {least} or more surveyors of equal workloads keep it within "
+        f"±{100 * within:.1f} (10% wider)"
+    ]
+    if surveyors is not None:
+        wider = interviewers.interviewer_margin(margin, surveyors, tau)
+        floor = interviewers.margin_floor(surveyors, tau)
+        lines.append(
+            f"{surveyors} 名访员时误差约为 ±{100 * wider:.1f} 个百分点；无论样本多大，都不会低于 ±{100 * floor:.1f}。"
+            if zh
+            else f"with {surveyors} surveyors: about ±{100 * wider:.1f} points; no sample size gets it below "
+            f"±{100 * floor:.1f}"
+        )
+    return lines
 
 
 def staff_coverage(

@@ -49,3 +49,24 @@ def test_an_audit_design_is_planned_within_its_budget_with_a_status_per_unit(stu
     plan = app.dataframe[0].value
     assert plan["释放样本 n_h"].sum() == 12
     assert "状态" in plan.columns
+
+
+def test_the_plan_says_how_many_surveyors_keep_their_differences_from_widening_the_margin(study, app_db):
+    second = _second_study(study, app_db, "surveyors")
+    app = log_in("researcher")
+    app.selectbox(key="study_select").select(second).run()
+    _plan(app, "proportional", 6)
+    assert not app.exception
+    captions = [c.value for c in app.caption]
+    assert any("至少" in c and "名工作量相当的访员" in c for c in captions), captions
+    app.number_input(key="plan_surveyors").set_value(2).run()
+    assert any(c.value.startswith("2 名访员时误差约为") and "无论样本多大" in c.value for c in app.caption)
+
+
+def test_an_audit_plan_has_no_overall_margin_and_says_nothing_of_surveyors(study, app_db):
+    second = _second_study(study, app_db, "audit surveyors")
+    app = log_in("researcher")
+    app.selectbox(key="study_select").select(second).run()
+    _plan(app, "audit", 12)
+    assert not app.exception
+    assert not any("名工作量相当的访员" in c.value for c in app.caption)

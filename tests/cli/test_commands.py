@@ -227,6 +227,21 @@ def test_sample_plan_says_how_many_staff_members_the_staff_level_can_judge(demo_
     assert "staff level: about " in result.output and "can be judged one by one" in result.output
 
 
+def test_sample_plan_says_how_many_surveyors_the_margin_needs_and_what_the_planned_ones_leave(demo_copy):
+    result = run(
+        "--db", demo_copy, "sample", "plan", "demo", "--strata", "district", "--n", "800", "--surveyors", "4",
+        "--surveyor-spread", "0.02",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert re.search(
+        r"surveyors: their differences \(SD about 2 points .*; \d+ or more surveyors", result.output
+    )
+    # 1.96 × 0.02 / √4 = 1.96 points: the floor four surveyors 2 points apart leave
+    assert (
+        "with 4 surveyors: about ±" in result.output and "no sample size gets it below ±2.0" in result.output
+    )
+
+
 def test_sample_plan_with_risk_targeting_of_staff_members_gives_each_suspicious_member_a_stratum(demo_copy):
     result = run(
         "--db", demo_copy, "sample", "plan", "demo", "--strata", "risk_stratum", "--risk-unit", "staff_id",

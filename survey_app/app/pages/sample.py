@@ -239,6 +239,10 @@ if plan is not None and plan[0] == params:
     st.caption(tr("sample.plan_help"))
     if "mdi" in table.columns:
         st.caption(tr("sample.mdi_help"))
+    if table.attrs.get("overall_margin"):  # what the surveyors' differences add (`sampling.interviewers`)
+        planned = st.number_input(tr("sample.surveyors"), min_value=1, value=5, step=1, key="plan_surveyors")
+        for line in samples.surveyor_lines(table, int(planned), None, state.lang()):
+            st.caption(line)
     coverage = plan[2]
     if coverage is not None:  # what the staff level will be able to judge (`services.staff_verdicts`)
         st.caption(
