@@ -198,7 +198,8 @@ def replicate_headline(
     (`analysis.interviewer_variance`, net of the answers' `composition`): `se` is then
     the total, `se_sampling` the jackknife's, `se_interviewer` the added part, and
     `interviewer_rho` / `interviewers` the measure's intra-interviewer correlation and how many
-    interviewers it came from.
+    interviewers it came from, `interviewer_sd` σ̂_b, the SD of the surveyors' shifts (what a plan
+    takes as τ, `sampling.interviewers`).
     """
     recipe = sample.adjustment.recipe
     rows = np.flatnonzero(recipe.responded)
@@ -246,6 +247,7 @@ def replicate_headline(
     sampling_se = se.copy()
     extra = np.zeros(len(keys))
     rho, interviewers = np.full(len(keys), np.nan), np.zeros(len(keys), int)
+    spread = np.full(len(keys), np.nan)
     who = answers[interviewer] if interviewer else None
     cells = composition_cells(answers, composition) if interviewer else None
     for metric, (begin, end) in spans.items():
@@ -255,12 +257,14 @@ def replicate_headline(
         se[begin:end], extra[begin:end] = part.se, part.se_interviewer
         df[begin:end] = part.df(df[begin:end])
         rho[begin:end], interviewers[begin:end] = part.component.rho, part.component.interviewers
+        spread[begin:end] = np.sqrt(part.component.sigma2) if part.component.interviewers else np.nan
     low, high = proportion_interval(estimate, se, df, n, ci, level)
     table = pd.DataFrame(keys, columns=["metric", "group", "level"])
     table["estimate"], table["se"], table["ci_low"], table["ci_high"] = estimate, se, low, high
     if interviewer:
         table["se_sampling"], table["se_interviewer"] = sampling_se, extra
         table["interviewer_rho"], table["interviewers"] = rho, interviewers
+        table["interviewer_sd"] = spread
     table["n"], table["df"], table["excluded"] = n.astype(int), df, specials
     table["definition"] = table["metric"].map(words)
     return table[table["n"] > 0].reset_index(drop=True)

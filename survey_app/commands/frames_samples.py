@@ -253,8 +253,8 @@ _recent_option = click.option(
     "--surveyor-spread",
     type=click.FloatRange(0, 1, max_open=True),
     default=None,
-    help="SD of the surveyors' shifts of the satisfied share (0.03 = 3 points, the default; an earlier "
-    "study's figure is better).",
+    help="SD of the surveyors' shifts of the satisfied share (0.03 = 3 points, the default); `huifang "
+    "analyse` of an earlier study with the same team prints its own, which is better.",
 )
 @pass_ctx
 def sample_plan(

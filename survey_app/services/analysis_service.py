@@ -537,6 +537,17 @@ def interviewer_words(headline: pd.DataFrame, lang: str = "zh") -> str:
             f"alike, the {k} telephone surveyors' satisfaction rates differ no more than chance would make "
             "them (intra-interviewer correlation estimated at 0), so the interval is not widened."
         )
+    spread = 100 * float(row.get("interviewer_sd", float("nan")))
+    plan = (
+        (
+            f"访员之间的差异约为满意比例的 {spread:.1f} 个百分点（标准差），可作为下一次调查确定访员人数的依据。"
+            if lang == "zh"
+            else f" The surveyors' shifts have an SD of about {spread:.1f} points of the satisfied share: "
+            "the figure to plan the next study's number of surveyors with."
+        )
+        if np.isfinite(spread)
+        else ""
+    )
     return (
         f"区间已计入访员间差异：{k} 名电话访员（在系统评价相同的受访者中比较），满意率的访员内相关 "
         f"ρ = {rho:.3f}，标准误由 {before:.1f} 增至 {after:.1f} 个百分点；访员越少，这一部分越难估准，区间也就越宽。"
@@ -545,7 +556,7 @@ def interviewer_words(headline: pd.DataFrame, lang: str = "zh") -> str:
         "citizens the system rated alike; intra-interviewer correlation of the satisfaction "
         f"rate ρ = {rho:.3f}, which raises its standard error from {before:.1f} to {after:.1f} points; the "
         "fewer the surveyors, the less precisely this part is known and the wider the interval."
-    )
+    ) + plan
 
 
 def percent_text(x: float) -> str:

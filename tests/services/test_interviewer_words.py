@@ -39,3 +39,9 @@ def test_surveyors_who_called_no_citizens_rated_alike_are_not_called_alike():
 
 def test_one_surveyor_gets_no_sentence():
     assert interviewer_words(headline(0.0, float("nan"), interviewers=1)) == ""
+
+
+def test_a_positive_component_gives_the_surveyors_spread_to_plan_the_next_study_with():
+    table = headline(0.008, 0.004).assign(interviewer_sd=0.021)
+    assert "SD of about 2.1 points of the satisfied share" in interviewer_words(table, "en")
+    assert "访员之间的差异约为满意比例的 2.1 个百分点（标准差）" in interviewer_words(table)
