@@ -348,6 +348,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "progress.case_id": {"zh": "个案编号", "en": "Case id"},
     "progress.to": {"zh": "改派给", "en": "To"},
     "progress.reason": {"zh": "原因（记入审计日志）", "en": "Reason (goes into the audit log)"},
+    "progress.one_surveyor": {
+        "zh": "{who} 现在负责或已回访 {unit} 已释放个案 {cases} 个中的 {theirs} 个。一个单位的回访若大多出自同一访员，"
+        "该访员的记录方式就无法与单位的实际情况区分；若其记录与其他访员不同，判定时会不计入这些回访答案。"
+        "请把该单位其余的个案交给其他访员。",
+        "en": "{who} now holds or has called {theirs} of the {cases} released cases of {unit}. When most of a unit's "
+        "callbacks come from one surveyor, that surveyor's way of recording cannot be told from the unit itself; "
+        "if it differs from the others', the verdict will leave these answers out. Give the unit's other cases to "
+        "other surveyors.",
+    },
     "progress.reassigned": {"zh": "个案 {case} 已改派给 {to}。", "en": "Case {case} reassigned to {to}."},
     "progress.share": {"zh": "占比", "en": "Share"},
     "progress.stratum": {"zh": "层", "en": "Stratum"},

@@ -247,12 +247,21 @@ def switch_study(study_id: int) -> None:
 FLASH_KEY = "flash"
 
 
-def flash(message: str) -> None:
-    """A success message to show after the next rerun (call `st.rerun()` after the action's block)."""
+FLASH_WARNING_KEY = "flash_warning"
+
+
+def flash(message: str, warning: str | None = None) -> None:
+    """A success message (and a `warning` beside it) to show after the next rerun (call `st.rerun()`
+    after the action's block)."""
     st.session_state[FLASH_KEY] = message
+    if warning:
+        st.session_state[FLASH_WARNING_KEY] = warning
 
 
 def show_flash() -> None:
     message = st.session_state.pop(FLASH_KEY, None)
     if message:
         st.success(message)
+    warning = st.session_state.pop(FLASH_WARNING_KEY, None)
+    if warning:
+        st.warning(warning)

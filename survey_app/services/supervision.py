@@ -245,6 +245,52 @@ def reassign_case(session: Session, actor: User, case_id: int, surveyor_id: int 
     return case
 
 
+#: A unit whose released cases one surveyor holds or called this share of, from `ONE_SURVEYOR_CASES`
+#: cases on, is called mostly by that surveyor (`unit_concentration`).
+ONE_SURVEYOR_SHARE = 2 / 3
+ONE_SURVEYOR_CASES = 5
+
+
+@dataclass(frozen=True)
+class Concentration:
+    """One surveyor's part of a unit's released cases: assigned to them, or interviewed by them."""
+
+    unit: str
+    surveyor: str
+    theirs: int
+    cases: int
+
+
+def unit_concentration(session: Session, case: Case) -> Concentration | None:
+    """Whether the surveyor `case` is now assigned to holds or called most of its unit's released cases
+    (`ONE_SURVEYOR_SHARE` of at least `ONE_SURVEYOR_CASES`); None otherwise.
+
+    Why: a unit called by one surveyor cannot be told from that surveyor's way of recording, and its
+    verdict then sets its answers aside if the surveyor records differently from the others
+    (`analysis.surveyor_bias`). Said at the reassignment, while the remaining cases can still go to
+    someone else. A case counts for the surveyor who interviewed it, else for the one it is assigned to."""
+    if case.assigned_to is None:
+        return None
+    unit = session.scalar(select(FrameRecord.organisation_id).where(FrameRecord.id == case.frame_record_id))
+    if unit is None:
+        return None
+    rows = session.execute(
+        select(Case.id, Case.assigned_to, Interview.surveyor_id)
+        .join(FrameRecord, FrameRecord.id == Case.frame_record_id)
+        .outerjoin(Interview, Interview.case_id == Case.id)
+        .where(Case.study_id == case.study_id, FrameRecord.organisation_id == unit, Case.state != "reserve")
+    ).all()
+    holder = {
+        case_id: (interviewer if interviewer is not None else assigned)
+        for case_id, assigned, interviewer in rows
+    }
+    theirs = sum(1 for who in holder.values() if who == case.assigned_to)
+    if len(holder) < ONE_SURVEYOR_CASES or theirs < ONE_SURVEYOR_SHARE * len(holder):
+        return None
+    name = session.scalar(select(User.username).where(User.id == case.assigned_to))
+    return Concentration(str(unit), str(name), theirs, len(holder))
+
+
 def release_reserve(
     session: Session, actor: User, study: Study, replicate: int, strata: list[str] | None = None
 ) -> int:

@@ -452,3 +452,32 @@ def test_researcher_plans_risk_targeting_at_the_staff_level(study, app_db):
     assert not app.exception
     assert not app.error, [e.value for e in app.error]
     assert any("工作人员层面" in c.value for c in app.caption)
+
+
+def test_reassigning_most_of_a_units_cases_to_one_surveyor_warns_the_supervisor(study, app_db, monkeypatch):
+    """The fixture's units have two released cases each: at most two of them count here."""
+    from survey_app.services import supervision
+    from survey_app.storage.models import FrameRecord
+
+    monkeypatch.setattr(supervision, "ONE_SURVEYOR_CASES", 2)
+    with app_db.session() as session:
+        surveyor_id = session.scalar(select(User.id).where(User.username == "surveyor"))
+        rows = session.execute(
+            select(Case.id, FrameRecord.organisation_id)
+            .join(FrameRecord, FrameRecord.id == Case.frame_record_id)
+            .where(Case.state != "reserve")
+        ).all()
+    by_unit: dict[str, list[int]] = {}
+    for case_id, unit in rows:
+        by_unit.setdefault(unit, []).append(case_id)
+    unit, cases = next((u, c) for u, c in sorted(by_unit.items()) if len(c) == 2)
+    app = log_in("supervisor")
+    for number, case_id in enumerate(cases):
+        app.number_input(key="reassign_case").set_value(case_id)
+        app.selectbox(key="reassign_to").select(surveyor_id)
+        app.text_input(key="reassign_reason").input("speaks the local dialect")
+        app.button(key="FormSubmitter:reassign-改派个案").click().run()
+        assert not app.exception
+        warned = [w.value for w in app.warning if "请把该单位其余的个案交给其他访员" in w.value]
+        assert bool(warned) == (number == 1), warned
+    assert f"surveyor 现在负责或已回访 {unit} 已释放个案 2 个中的 2 个" in warned[0]

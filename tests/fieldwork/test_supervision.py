@@ -169,6 +169,35 @@ def test_a_reassignment_without_a_reason_is_refused(db, users, reason):
 
 
 @pytest.mark.db
+def test_a_surveyor_given_most_of_a_units_cases_is_said_to_hold_them(db, users):
+    """Every case of `make_study` is ORG0001's. A case counts for whoever interviewed it, else for
+    whom it is assigned to."""
+    study_id = make_study(db, cases=6)
+    (b,) = add_surveyors(db, 1)
+    ids = case_ids(db, study_id)
+    add_interview(db, ids[0], b, satisfaction("satisfied"))
+    add_interview(db, ids[1], users["surveyor"], satisfaction("satisfied"))
+    said = []
+    for case_id in ids[2:]:
+        act(db, supervision.reassign_case, users["supervisor"], case_id, b.id, "speaks Shanghainese")
+        with db.session() as session:
+            said.append(supervision.unit_concentration(session, session.get(Case, case_id)))
+    # b: 1 interviewed + 2, 3, 4 assigned of 6 — two thirds from the fourth on
+    assert said[:2] == [None, None]
+    assert said[2] == supervision.Concentration("ORG0001", b.username, 4, 6)
+    assert said[3] == supervision.Concentration("ORG0001", b.username, 5, 6)
+
+
+@pytest.mark.db
+def test_a_case_given_back_to_everyone_says_nothing_of_a_surveyor(db, users):
+    study_id = make_study(db, cases=6)
+    (case_id, *_) = case_ids(db, study_id)
+    act(db, supervision.reassign_case, users["supervisor"], case_id, None, "back to the pool")
+    with db.session() as session:
+        assert supervision.unit_concentration(session, session.get(Case, case_id)) is None
+
+
+@pytest.mark.db
 def test_a_case_can_only_be_reassigned_to_an_active_surveyor(db, users):
     study_id = make_study(db, cases=1)
     (case_id,) = case_ids(db, study_id)

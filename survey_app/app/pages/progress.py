@@ -226,7 +226,19 @@ with st.form("reassign", clear_on_submit=True):
     reassign = st.form_submit_button(tr("progress.reassign"))
 if reassign and case_id is not None:
     with state.action() as session:
-        supervision.reassign_case(session, state.actor(session), int(case_id), target, reason)
-        state.flash(tr("progress.reassigned", case=int(case_id), to=choices[target]))
+        moved = supervision.reassign_case(session, state.actor(session), int(case_id), target, reason)
+        most = supervision.unit_concentration(session, moved)
+        state.flash(
+            tr("progress.reassigned", case=int(case_id), to=choices[target]),
+            tr(
+                "progress.one_surveyor",
+                unit=most.unit,
+                who=most.surveyor,
+                theirs=most.theirs,
+                cases=most.cases,
+            )
+            if most
+            else None,
+        )
     if st.session_state.get(state.FLASH_KEY):
         st.rerun()
