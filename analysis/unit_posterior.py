@@ -1022,38 +1022,27 @@ def posterior_table(
     out["lfdr"] = lfdr
     out["prob_inflated"] = 1 - lfdr
     out["flagged"] = sun_cai(lfdr, q, max_lfdr)
+    without = _without_answers_loglik(surveyed, result)
+    honest_without = _posterior(without, w)[:, 0]
     out["lfdr_without_answers"] = np.nan
-    out.loc[surveyed.index, "lfdr_without_answers"] = _lfdr_without_answers(surveyed, result)
+    out.loc[surveyed.index, "lfdr_without_answers"] = honest_without
     out.loc[~eligible, "lfdr_without_answers"] = np.nan
-    cell_low, cell_high = _inflation_cells(comps, surveyed)
-    tail = (1 - level) / 2 * INTERVAL_TAILS
-    probs = (tail, 0.5, 1 - tail)
-    mass = _magnitude_posterior(result.log_lik, w, post[:, 0], comps)
-    S, N = surveyed["S"].to_numpy(), surveyed["N"].to_numpy()
-    proxy = _proxy_cells(comps)
-    quantiles = np.array(
-        [
-            _mixture_quantiles(
-                *_magnitude_pieces(mass[i], cell_low[i], cell_high[i], proxy, S[i], N[i]), probs
-            )
-            for i in range(len(surveyed))
-        ]
-    ).reshape(len(surveyed), 3)
-    low, median, high = quantiles.T
-    # capped: the interval reaches the cell of the largest inflation any component allows the unit, so
-    # the data do not bound it below that largest; its upper end is then that largest (or the realised
-    # rise's quantile where proxy rating's reaches beyond it), read "or more"
-    top = np.argmax(cell_high, axis=1)
-    rows = np.arange(len(surveyed))
-    reach = high >= np.minimum(cell_low[rows, top], cell_high[rows, top] - 1e-9) - 1e-12
-    high = np.where(reach, np.maximum(cell_high[rows, top], high), high)
-    for name, values in (("inflation", median), ("inflation_low", low), ("inflation_high", high)):
-        out[name] = pd.Series(values, index=surveyed.index).reindex(table.index)
-        out.loc[~eligible, name] = np.nan
-    capped = pd.Series(reach, index=surveyed.index)
-    out["inflation_capped"] = capped.reindex(table.index, fill_value=False) & eligible
+    for suffix, L, honest in (
+        ("", result.log_lik, post[:, 0]),
+        ("_without_answers", without, honest_without),
+    ):
+        low, median, high, reach = _magnitudes(surveyed, comps, L, w, honest, level)
+        for name, values in (("inflation", median), ("inflation_low", low), ("inflation_high", high)):
+            out[name + suffix] = pd.Series(values, index=surveyed.index).reindex(table.index)
+            out.loc[~eligible, name + suffix] = np.nan
+        capped = pd.Series(reach, index=surveyed.index)
+        out["inflation_capped" + suffix] = capped.reindex(table.index, fill_value=False) & eligible
     best = 1 + np.argmax(post[:, 1:], axis=1)
     out["mechanism"] = pd.Series([comps[k].label for k in best], index=surveyed.index).reindex(table.index)
+    best_without = 1 + np.argmax(_posterior(without, w)[:, 1:], axis=1)
+    out["mechanism_without_answers"] = pd.Series(
+        [comps[k].label for k in best_without], index=surveyed.index
+    ).reindex(table.index)
     bf = _bayes_factors(surveyed, result, best)
     for column in EVIDENCE:
         out[f"bf_{column}"] = bf[column].reindex(table.index)
@@ -1080,14 +1069,55 @@ def posterior_table(
     return out
 
 
-def _lfdr_without_answers(table: pd.DataFrame, result: PosteriorFit) -> np.ndarray:
-    """P(honest) of every unit of `table` from everything but its callback answers — who rated, the
-    signs and, with `census_level`, the published level — under the fitted mixture weights: the
-    verdict of a unit whose answers lean on a surveyor who records differently (`analysis.surveyor_bias`)."""
+def _magnitudes(
+    surveyed: pd.DataFrame,
+    comps: Sequence[Component],
+    L: np.ndarray,
+    w: np.ndarray,
+    honest: np.ndarray,
+    level: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(low, median, high, capped) of every unit's inflation under the log likelihoods `L` (see
+    `posterior_table`): the law's quantiles at `INTERVAL_TAILS` of the nominal tails."""
+    cell_low, cell_high = _inflation_cells(comps, surveyed)
+    tail = (1 - level) / 2 * INTERVAL_TAILS
+    probs = (tail, 0.5, 1 - tail)
+    mass = _magnitude_posterior(L, w, honest, comps)
+    S, N = surveyed["S"].to_numpy(), surveyed["N"].to_numpy()
+    proxy = _proxy_cells(comps)
+    quantiles = np.array(
+        [
+            _mixture_quantiles(
+                *_magnitude_pieces(mass[i], cell_low[i], cell_high[i], proxy, S[i], N[i]), probs
+            )
+            for i in range(len(surveyed))
+        ]
+    ).reshape(len(surveyed), 3)
+    low, median, high = quantiles.T
+    # capped: the interval reaches the cell of the largest inflation any component allows the unit, so
+    # the data do not bound it below that largest; its upper end is then that largest (or the realised
+    # rise's quantile where proxy rating's reaches beyond it), read "or more"
+    top = np.argmax(cell_high, axis=1)
+    rows = np.arange(len(surveyed))
+    reach = high >= np.minimum(cell_low[rows, top], cell_high[rows, top] - 1e-9) - 1e-12
+    high = np.where(reach, np.maximum(cell_high[rows, top], high), high)
+    return low, median, high, reach
+
+
+def _without_answers_loglik(table: pd.DataFrame, result: PosteriorFit) -> np.ndarray:
+    """Every unit's log likelihood under every component from everything but its callback answers —
+    who rated, the signs and, with `census_level`, the published level: what the verdict reads for a
+    unit whose answers lean on a surveyor who records differently (`analysis.surveyor_bias`)."""
     h = result.honest
     L, _ = _unit_loglik(h, result.components, table, result.census_level, _group_matrix("who"))
     asked, denied = _sign_loglik(h, result.components, table)
-    return _posterior(L + asked + denied, result.weights)[:, 0]
+    return L + asked + denied
+
+
+def _lfdr_without_answers(table: pd.DataFrame, result: PosteriorFit) -> np.ndarray:
+    """P(honest) of every unit of `table` without its callback answers (`_without_answers_loglik`)
+    under the fitted mixture weights."""
+    return _posterior(_without_answers_loglik(table, result), result.weights)[:, 0]
 
 
 def _bayes_factors(table: pd.DataFrame, result: PosteriorFit, best: np.ndarray) -> pd.DataFrame:

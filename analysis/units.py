@@ -30,7 +30,7 @@ The contract (one row per unit of the frame, indexed by the unit id; the reviewe
 | `status` | `flagged`, `no_evidence`, `insufficient_evidence` (never flagged, never cleared), `not_surveyed` |
 | `verdict_method` | `empirical_null` (these tests, BH) or `posterior` (`analysis.unit_posterior`, Sun & Cai on its lfdr) |
 | `posterior_inflation`, `posterior_inflation_low`, `posterior_inflation_high`, `posterior_inflation_capped`, `posterior_mechanism`, `bf_<evidence>` | `method="posterior"` only: posterior median inflation with its 95% interval, the law's quantiles with tails widened by `unit_posterior.INTERVAL_TAILS` (calibrated by simulation; capped: its upper end is the largest inflation the model's components allow, so the interval is open above), the most probable inflating mechanism, log Bayes factors of each piece of evidence |
-| `lfdr_without_answers` | `method="posterior"` only: P(honest) from everything but the unit's callback answers (`unit_posterior`), which the verdict takes for a held unit |
+| `lfdr_without_answers`, `posterior_inflation*_without_answers`, `posterior_mechanism_without_answers` | `method="posterior"` only: P(honest), the inflation with its interval and the likeliest mechanism from everything but the unit's callback answers (`unit_posterior`), which the verdict takes for a held unit |
 | `surveyor_bias`, `surveyor_main`, `surveyor_main_share`, `surveyor_main_shift`, `surveyor_held` | with `interviewer` only: how far the unit's callback 满意率 leans on surveyors who record differently from peers on like records (`analysis.surveyor_bias`), the surveyor who asked most of its answers with their share and shift, and whether the verdict set its answers aside for it (then "insufficient evidence" unless the rest of its evidence flags it) |
 | `paired_b`, `paired_c`, `paired_sat`, `paired_unsat`, `paired_p_value` | the paired table (system vs callback on the same cases): its sign test is descriptive; its counts set the rate null's per-record misreport shares |
 
@@ -340,6 +340,9 @@ def _posterior_verdict(result: pd.DataFrame, table: pd.DataFrame, census_level: 
     table = table.reindex(result.index)
     for column in ("flagged", "status", "lfdr", "prob_inflated", "driver", "lfdr_without_answers"):
         result[column] = table[column]
+    for column in table.columns[table.columns.str.endswith("_without_answers")]:
+        if column.startswith(("inflation", "mechanism")):  # a held unit's (`_surveyor_guard`)
+            result[f"posterior_{column}"] = table[column]
     # the MDI of the verdict in use; the plan's (the rate test's at q / K) stays beside it
     result["rate_min_detectable"] = result["min_detectable"]
     result["min_detectable"] = table["min_detectable"]
@@ -357,7 +360,7 @@ def _surveyor_guard(result, data, unit, interviewer, item, system_col, satisfied
     without its callback answers, and re-select the flags over every unit.
 
     The posterior's verdict takes such a unit's `lfdr_without_answers` (who rated, the signs) in place
-    of its lfdr before Sun & Cai; the empirical null's takes its proxy-signs p-value in place of the
+    of its lfdr before Sun & Cai, and its inflation and likeliest mechanism without the answers too; the empirical null's takes its proxy-signs p-value in place of the
     combined one before BH. A held unit that is not flagged on that evidence is "insufficient evidence"
     (`surveyor_held`): its answers can neither accuse nor clear it. Adds `analysis.surveyor_bias`'s
     columns and `surveyor_held`."""
@@ -382,6 +385,9 @@ def _surveyor_guard(result, data, unit, interviewer, item, system_col, satisfied
         lfdr = result["lfdr"].where(~held, result["lfdr_without_answers"])
         result["lfdr"], result["prob_inflated"] = lfdr, 1 - lfdr
         result["flagged"] = sun_cai(lfdr.where(judged), q, LFDR_FLOOR)
+        for name in ("inflation", "inflation_low", "inflation_high", "inflation_capped", "mechanism"):
+            column = f"posterior_{name}"
+            result[column] = result[column].where(~held, result[f"{column}_without_answers"])
     else:
         evidence = result["evidence_p_value"].where(~held, result["integrity_p_value"])
         result["evidence_p_value"] = evidence

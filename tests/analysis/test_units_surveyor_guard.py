@@ -105,3 +105,14 @@ def test_a_held_unit_flagged_on_who_rated_says_its_answers_were_left_out_and_quo
         assert "Other surveyors called too few of these cases" in text
         assert "The flag rests on the other evidence alone" in text
         assert "the rate gap is left out" in text and "minimum detectable" not in text
+
+
+def test_a_held_unit_flagged_on_who_rated_gets_its_inflation_and_mechanism_without_its_answers():
+    study = nested_study("proxy_30%", -0.15)
+    guarded = verdicts(study, method="posterior", seed=SEED, interviewer="surveyor")
+    held = guarded[guarded["surveyor_held"] & guarded["flagged"]]
+    assert len(held), "S0's block holds a unit flagged on who rated"
+    for name in ("inflation", "inflation_low", "inflation_high", "mechanism"):
+        column = f"posterior_{name}"
+        assert (held[column] == held[f"{column}_without_answers"]).all()
+    assert (held["prob_inflated"] == 1 - held["lfdr_without_answers"]).all()
