@@ -71,11 +71,9 @@ def surveyor_shifts(
             break
         apart.append(str(rest.idxmin()))
     table = table[["n", "share", "peer_share", "p"]].copy()
-    shifted = table.index.isin(apart)
     if units is not None:
-        shifted = shifted & np.array(
-            [_broad(surveyors, cells, satisfied, units, apart, who) for who in table.index]
-        )
+        apart = [who for who in apart if _broad(surveyors, cells, satisfied, units, apart, who)]
+    shifted = table.index.isin(apart)
     table["shift"] = (table["share"] - table["peer_share"]).where(shifted, 0.0).fillna(0.0)
     return table
 
@@ -96,8 +94,6 @@ def _broad(
     who records fewer satisfied (the data cannot tell a block that all inflates from such a surveyor,
     and the guard holds it); three inflating units of twelve held a block in a quarter of the studies
     and cost +20 points' recall 0.036 (ARCHITECTURE.md, "Surveyor checks")."""
-    if who not in apart:
-        return False
     mine = (surveyors == who).to_numpy()
     peers = (surveyors.notna() & ~surveyors.isin(apart)).to_numpy()
     answers = pd.DataFrame({"cell": cells.to_numpy(), "y": satisfied, "unit": units.to_numpy()})

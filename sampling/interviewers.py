@@ -29,9 +29,12 @@ DEFAULT_SPREAD = 0.03
 DEFAULT_WIDENING = 0.10
 
 
-def _check(margin: float, spread: float) -> None:
+def _check_margin(margin: float) -> None:
     if not margin > 0:
         raise DesignError(f"the sampling margin must be positive (got {margin})")
+
+
+def _check_spread(spread: float) -> None:
     if not 0 <= spread < 1:
         raise DesignError(f"the surveyors' spread τ must be a share in [0, 1) (got {spread})")
 
@@ -41,7 +44,7 @@ def interviewer_margin(
 ) -> float:
     """The margin `margin` (the sampling part) widened by `surveyors` of equal workloads whose shifts
     have SD `spread`: √(E² + (z τ)² / K)."""
-    _check(margin, spread)
+    _check_margin(margin)
     return math.sqrt(margin**2 + margin_floor(surveyors, spread, confidence) ** 2)
 
 
@@ -49,8 +52,7 @@ def margin_floor(surveyors: int, spread: float = DEFAULT_SPREAD, confidence: flo
     """z τ / √K: the margin `surveyors` of equal workloads leave however many interviews they take."""
     if surveyors < 1:
         raise DesignError(f"a study needs at least one surveyor (got {surveyors})")
-    if not 0 <= spread < 1:
-        raise DesignError(f"the surveyors' spread τ must be a share in [0, 1) (got {spread})")
+    _check_spread(spread)
     return z_value(confidence) * spread / math.sqrt(surveyors)
 
 
@@ -62,7 +64,8 @@ def surveyors_for(
 ) -> int:
     """The fewest surveyors who widen `margin` by at most `widening` (0.10: 10%): the smallest K with
     (z τ)² / K ≤ ((1 + w)² − 1) E²."""
-    _check(margin, spread)
+    _check_margin(margin)
+    _check_spread(spread)
     if not widening > 0:
         raise DesignError(f"the accepted widening must be positive (got {widening})")
     need = (z_value(confidence) * spread) ** 2 / (((1 + widening) ** 2 - 1) * margin**2)
