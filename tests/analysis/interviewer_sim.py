@@ -29,13 +29,21 @@ SATISFIED = ("satisfied", "basically_satisfied")
 
 
 def with_surveyors(
-    cases: pd.DataFrame, seed: int, k: int, tau: float, *, nested: bool = False, deviant: float = 0.0
+    cases: pd.DataFrame,
+    seed: int,
+    k: int,
+    tau: float,
+    *,
+    nested: bool = False,
+    deviant: float = 0.0,
+    block: float = 1.0,
 ) -> pd.DataFrame:
     """`cases` with a `surveyor` for every respondent and the answers as they shifted them.
 
     `nested`: each surveyor calls a block of consecutive units (`unit_index`, as `verdict_sim` numbers
-    them) instead of a random share of everyone — a supervisor handing out offices; `deviant` is added
-    to S0's shift (a surveyor who records differently)."""
+    them) instead of a random share of everyone — a supervisor handing out offices — each of its cases
+    with chance `block`, the rest going to one of the others at random (cases reassigned, or a phase 2
+    handed to the others); `deviant` is added to S0's shift (a surveyor who records differently)."""
     rng = np.random.default_rng([seed, 7])
     shift = rng.normal(0.0, tau, k)
     shift[0] += deviant
@@ -43,6 +51,9 @@ def with_surveyors(
     if nested:
         units = cases["unit_index"].to_numpy()
         who = (units * k) // (units.max() + 1)
+        if block < 1:  # drawn only then, so that whole blocks keep the draws of the figures before
+            other = (who + 1 + rng.integers(0, k - 1, len(cases))) % k
+            who = np.where(rng.random(len(cases)) < block, who, other)
     answers = cases["sat_overall"].to_numpy(object).copy()
     answered = cases["sat_overall"].notna().to_numpy()
     satisfied = np.isin(answers, SATISFIED) & answered
@@ -109,14 +120,15 @@ def unit_verdict_figures(
     *,
     nested: bool = False,
     deviant: float = 0.0,
+    block: float = 1.0,
     cases: int | None = None,
     guard: bool = True,
 ) -> dict[str, float]:
     """The posterior unit verdicts of `verdict_sim`'s `world` (with `cases` sampled a unit when given)
     when k surveyors `tau` apart asked the callbacks (shifted and assigned as `with_surveyors` does):
-    share of studies flagging an honest unit, mean FDP, recall, honest units flagged among S0's and
-    units held for their surveyors (`analysis.surveyor_bias`; `guard` off: the verdict without it)
-    over studies 0 … `studies` − 1."""
+    share of studies flagging an honest unit, mean FDP, recall, honest units flagged among S0's (the
+    units S0 called most of), units held for their surveyors (`analysis.surveyor_bias`; `guard` off:
+    the verdict without it) and the recall among S0's units, over studies 0 … `studies` − 1."""
     import dataclasses
 
     from analysis.design import Design
@@ -125,28 +137,35 @@ def unit_verdict_figures(
     scenario = SCENARIOS[world]
     if cases is not None:
         scenario = dataclasses.replace(scenario, sample_per_unit=cases)
-    any_false, fdp, recall, in_block, held = [], [], [], [], []
+    any_false, fdp, recall, in_block, held, block_recall = [], [], [], [], [], []
     for seed in range(studies):
         study = simulate(scenario, seed)
-        shifted = with_surveyors(study.interviews, seed, k, tau, nested=nested, deviant=deviant)
+        shifted = with_surveyors(study.interviews, seed, k, tau, nested=nested, deviant=deviant, block=block)
         design = Design(shifted, strata="organisation_id", weights="weight", lonely_psu="adjust")
         study = dataclasses.replace(study, interviews=shifted, design=design)
         options = {"interviewer": "surveyor"} if guard else {}
         table = verdicts(study, method="posterior", seed=seed, **options)
         found, proportion, false = recall_and_fdp(study, table)
-        block = set(shifted.loc[shifted["surveyor"] == "S0", "organisation_id"])
+        by_s0 = (shifted["surveyor"] == "S0").groupby(shifted["organisation_id"]).mean()
+        s0_units = set(by_s0.index[by_s0 > 0.5])  # S0's block: the units S0 called most of
         honest_flags = set(table.index[table["flagged"]]) - study.inflated
         any_false.append(false > 0)
         fdp.append(proportion)
         recall.append(found)
-        in_block.append(len(honest_flags & block))
+        in_block.append(len(honest_flags & s0_units))
         held.append(int(table["surveyor_held"].sum()) if "surveyor_held" in table else 0)
+        planted = study.inflated & s0_units
+        found_there = len(planted & set(table.index[table["flagged"]])) / len(planted) if planted else np.nan
+        block_recall.append(found_there)
     return {
         "P(any honest unit flagged)": float(np.mean(any_false)),
         "FDP": float(np.mean(fdp)),
         "recall": float(np.nanmean(recall)) if not np.isnan(recall).all() else float("nan"),
         "honest flags among S0's units": float(np.mean(in_block)),
         "units held": float(np.mean(held)),
+        "recall in S0's units": float(np.nanmean(block_recall))
+        if not np.isnan(block_recall).all()
+        else np.nan,
     }
 
 

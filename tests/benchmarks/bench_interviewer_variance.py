@@ -9,7 +9,8 @@ rating, `analysis.interviewer_variance`, what it prints now) — both with Satte
 freedom since stop 33 — with Monte-Carlo SEs and the mean half-width in points. A setting `units:WORLD:TAU` instead prints the posterior unit verdicts of
 `verdict_sim`'s WORLD with five surveyors TAU apart (40 studies unless STUDIES says otherwise): e.g.
 `python tests/benchmarks/bench_interviewer_variance.py 40 units:honest:0 units:honest:0.04`. Options
-after the spread, each `:`-separated: `nested` (each surveyor calls a block of 12 units), `deviant=D`
+after the spread, each `:`-separated: `nested` (each surveyor calls a block of 12 units), `block=B`
+(with `nested`: a block's cases go to its surveyor with chance B, else to another), `deviant=D`
 (S0 records D more satisfied, a share: -0.1), `cases=C` (cases sampled a unit: 128 ≈ 58 respondents),
 `noguard` (the verdict without `analysis.surveyor_bias`'s guard): e.g.
 `… 40 units:honest:0:nested:deviant=-0.1:cases=128 units:honest:0:nested:deviant=-0.1:cases=128:noguard`.
@@ -48,7 +49,8 @@ if __name__ == "__main__":
             named = dict(o.split("=") for o in options if "=" in o)
             figures = unit_verdict_figures(
                 world, studies, float(spread), nested="nested" in options, guard="noguard" not in options,
-                deviant=float(named.get("deviant", 0)), cases=int(named["cases"]) if "cases" in named else None,
+                deviant=float(named.get("deviant", 0)), block=float(named.get("block", 1)),
+                cases=int(named["cases"]) if "cases" in named else None,
             )  # fmt: skip
             print(
                 f"{setting}: " + "; ".join(f"{name} {value:.3f}" for name, value in figures.items()),
