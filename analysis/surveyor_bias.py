@@ -14,7 +14,8 @@ thought. A surveyor whose answers differ there (`surveyor_shifts`, two-sided at 
 records differently or called units that really differ; the data cannot say which, because the
 design nested the two. A unit's `surveyor_bias` is the sum of its answers' shares by such surveyors
 times their shifts: what its callback rate would move were the surveyors recording like their peers.
-Where it reaches `HOLD` the unit's verdict sets its callback answers aside (`analysis.units`).
+Where it reaches `HOLD` the unit's verdict sets those surveyors' answers aside and reads the others'
+(`analysis.units`).
 With interviews handed out at random — the call queue's default — a unit's mix is the domain's and
 its bias stays small; one surveyor for a whole domain has no peers there and no shift (the domain's
 honest gap already carries it).
@@ -124,7 +125,8 @@ def unit_surveyor_bias(
     """Per unit (index: the units of `data`): `surveyor_bias` (Σ over its answers' surveyors of
     their share × `shift`), the surveyor who asked most of its answers (`surveyor_main`), that
     surveyor's share of them and shift. `group` holds each row's null group (the unit's domain);
-    answers without a surveyor (the web's) count in the shares with no shift."""
+    answers without a surveyor (the web's) count in the shares with no shift. `attrs["aside"]`: the
+    surveyors with a shift, whose answers a held unit's verdict sets aside."""
     for column in (unit, surveyor, item, system_col):
         if column not in data.columns:
             raise AnalysisError(f"interviews lack the column {column!r}")
@@ -147,4 +149,6 @@ def unit_surveyor_bias(
     else:
         out["surveyor_main"], out["surveyor_main_share"] = np.nan, np.nan
     out["surveyor_main_shift"] = out["surveyor_main"].map(shifts["shift"])
-    return out[list(BIAS_COLUMNS)]
+    out = out[list(BIAS_COLUMNS)]
+    out.attrs["aside"] = tuple(str(who) for who in shifts.index[shifts["shift"] != 0])
+    return out

@@ -151,8 +151,9 @@ WHO_SHAPE_PRIOR = (float(np.log(SIGN_SPREAD_SHAPE)), 1.2)
 #: `min_events` events, not only the units with enough respondents to be judged (a phase 2's selection
 #: made those a selected population: ARCHITECTURE.md, "Two phases at the staff level"). 6: each unit's
 #: P(honest) without its callback answers (`lfdr_without_answers`), which the verdict takes for a unit
-#: whose answers lean on surveyors who record differently (`analysis.surveyor_bias`).
-MODEL_VERSION = 6
+#: whose answers lean on surveyors who record differently (`analysis.surveyor_bias`). 7: that P(honest)
+#: keeps the answers of the surveyors who record like their peers (`respondents_kept`, `bf_rate_gap_kept`).
+MODEL_VERSION = 7
 EVIDENCE = ("level", "rate_gap", "rated_by_other", "not_rated", "staff_asked", "service_denied")
 
 
@@ -596,10 +597,12 @@ def _unit_loglik(
     table: pd.DataFrame,
     census_level: bool,
     groups: np.ndarray | None = None,
+    counts: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(L, C): log marginal likelihood of every unit under every component, shape (units, K) — the
-    interview cells (grouped by `groups`, a 16 × g 0/1 matrix, when given) with the census, conditioned
-    on the census when `census_level` is off — and the census's own log marginal C.
+    interview cells (grouped by `groups`, a 16 × g 0/1 matrix, when given; `counts`, units × g, in
+    place of the table's cells grouped, when given) with the census, conditioned on the census when
+    `census_level` is off — and the census's own log marginal C.
 
     The interviews' likelihood depends on the true rate p only through the share of turned records, a
     smooth function: it is computed on a coarse p grid and interpolated onto the census's fine grid.
@@ -608,9 +611,10 @@ def _unit_loglik(
     whose published rate follows p alike (p + δ at one δ) their census's; those whose records all
     answer who_rated by the unit's own multipliers (`SEPARABLE`) integrate the answers over e and
     who_rated over the multipliers apart (`_separable_inner`)."""
-    counts = table[CELL_COLUMNS].to_numpy(float)
-    if groups is not None:
-        counts = counts @ groups
+    if counts is None:
+        counts = table[CELL_COLUMNS].to_numpy(float)
+        if groups is not None:
+            counts = counts @ groups
     S, N = table["S"].to_numpy(float), table["N"].to_numpy(float)
     L = np.zeros((len(table), len(comps)))
     C = np.zeros((len(table), len(comps)))
@@ -1008,9 +1012,15 @@ def posterior_table(
     q: float = 0.10,
     level: float = 0.95,
     max_lfdr: float = LFDR_FLOOR,
+    kept: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per unit: lfdr, flag (Sun & Cai at `q`, only lfdr ≤ `max_lfdr`), posterior inflation with its
-    interval, the evidence's log Bayes factors and driver, status (see `posterior`)."""
+    interval, the evidence's log Bayes factors and driver, status (see `posterior`).
+
+    The `*_without_answers` columns read each unit without its callback answers but those `kept`
+    (`unit_evidence`'s table of the interviews whose answers stay; none when None), with
+    `bf_rate_gap_kept`, the rate gap of the kept answers, and `respondents_kept`
+    (`_without_answers_loglik`)."""
     surveyed = table[table["interviews"] > 0]
     out = pd.DataFrame(index=table.index)
     comps, w = result.components, result.weights
@@ -1022,7 +1032,7 @@ def posterior_table(
     out["lfdr"] = lfdr
     out["prob_inflated"] = 1 - lfdr
     out["flagged"] = sun_cai(lfdr, q, max_lfdr)
-    without = _without_answers_loglik(surveyed, result)
+    without = _without_answers_loglik(surveyed, result, kept)
     honest_without = _posterior(without, w)[:, 0]
     out["lfdr_without_answers"] = np.nan
     out.loc[surveyed.index, "lfdr_without_answers"] = honest_without
@@ -1043,6 +1053,14 @@ def posterior_table(
     out["mechanism_without_answers"] = pd.Series(
         [comps[k].label for k in best_without], index=surveyed.index
     ).reindex(table.index)
+    respondents_kept = (
+        pd.Series(0, index=table.index)
+        if kept is None
+        else kept["respondents"].reindex(table.index).fillna(0).astype(int)
+    )
+    out["respondents_kept"] = respondents_kept
+    gap_kept = pd.Series(_kept_rate_gap(surveyed, result, kept, best_without), index=surveyed.index)
+    out["bf_rate_gap_kept"] = gap_kept.reindex(table.index).where(respondents_kept > 0)
     bf = _bayes_factors(surveyed, result, best)
     for column in EVIDENCE:
         out[f"bf_{column}"] = bf[column].reindex(table.index)
@@ -1104,20 +1122,51 @@ def _magnitudes(
     return low, median, high, reach
 
 
-def _without_answers_loglik(table: pd.DataFrame, result: PosteriorFit) -> np.ndarray:
-    """Every unit's log likelihood under every component from everything but its callback answers —
-    who rated, the signs and, with `census_level`, the published level: what the verdict reads for a
-    unit whose answers lean on a surveyor who records differently (`analysis.surveyor_bias`)."""
+def _kept_cells(table: pd.DataFrame, kept: pd.DataFrame | None) -> np.ndarray:
+    """The interview cells of the answers `kept` (units × `CELL_COLUMNS`, none when None) on the rows
+    of `table`."""
+    if kept is None:
+        return np.zeros((len(table), len(CELL_COLUMNS)))
+    return kept.reindex(index=table.index, columns=CELL_COLUMNS).fillna(0).to_numpy(float)
+
+
+def _without_answers_loglik(
+    table: pd.DataFrame, result: PosteriorFit, kept: pd.DataFrame | None = None
+) -> np.ndarray:
+    """Every unit's log likelihood under every component from everything but the callback answers set
+    aside — who rated (every interview's), the signs, the answers `kept` (cells of the interviews whose
+    answers stay, default none) and, with `census_level`, the published level: what the verdict reads
+    for a unit whose answers lean on surveyors who record differently (`analysis.surveyor_bias`). A kept
+    interview counts in its full cell; a set-aside one only by its who_rated answer."""
     h = result.honest
-    L, _ = _unit_loglik(h, result.components, table, result.census_level, _group_matrix("who"))
+    mine = _kept_cells(table, kept)
+    who = _group_matrix("who")
+    counts = np.hstack([mine, (table[CELL_COLUMNS].to_numpy(float) - mine) @ who])
+    groups = np.hstack([np.eye(len(CELL_COLUMNS)), who])
+    L, _ = _unit_loglik(h, result.components, table, result.census_level, groups, counts)
     asked, denied = _sign_loglik(h, result.components, table)
     return L + asked + denied
 
 
-def _lfdr_without_answers(table: pd.DataFrame, result: PosteriorFit) -> np.ndarray:
-    """P(honest) of every unit of `table` without its callback answers (`_without_answers_loglik`)
+def _lfdr_without_answers(
+    table: pd.DataFrame, result: PosteriorFit, kept: pd.DataFrame | None = None
+) -> np.ndarray:
+    """P(honest) of every unit of `table` without the answers set aside (`_without_answers_loglik`)
     under the fitted mixture weights."""
-    return _posterior(_without_answers_loglik(table, result), result.weights)[:, 0]
+    return _posterior(_without_answers_loglik(table, result, kept), result.weights)[:, 0]
+
+
+def _kept_rate_gap(
+    table: pd.DataFrame, result: PosteriorFit, kept: pd.DataFrame | None, best: np.ndarray
+) -> np.ndarray:
+    """log Bayes factor of the answers `kept` given the census (the rate gap of `_bayes_factors`, read
+    on them alone), each unit's most probable inflating component against honest; 0 with none kept."""
+    used = np.unique(np.append(best, 0))
+    comps = [result.components[k] for k in used]
+    counts = _kept_cells(table, kept) @ _group_matrix("answer")
+    L, _ = _unit_loglik(result.honest, comps, table, False, _group_matrix("answer"), counts)
+    rows = np.arange(len(table))
+    return L[rows, np.searchsorted(used, best)] - L[:, 0]
 
 
 def _bayes_factors(table: pd.DataFrame, result: PosteriorFit, best: np.ndarray) -> pd.DataFrame:

@@ -30,8 +30,8 @@ The contract (one row per unit of the frame, indexed by the unit id; the reviewe
 | `status` | `flagged`, `no_evidence`, `insufficient_evidence` (never flagged, never cleared), `not_surveyed` |
 | `verdict_method` | `empirical_null` (these tests, BH) or `posterior` (`analysis.unit_posterior`, Sun & Cai on its lfdr) |
 | `posterior_inflation`, `posterior_inflation_low`, `posterior_inflation_high`, `posterior_inflation_capped`, `posterior_mechanism`, `bf_<evidence>` | `method="posterior"` only: posterior median inflation with its 95% interval, the law's quantiles with tails widened by `unit_posterior.INTERVAL_TAILS` (calibrated by simulation; capped: its upper end is the largest inflation the model's components allow, so the interval is open above), the most probable inflating mechanism, log Bayes factors of each piece of evidence |
-| `lfdr_without_answers`, `posterior_inflation*_without_answers`, `posterior_mechanism_without_answers` | `method="posterior"` only: P(honest), the inflation with its interval and the likeliest mechanism from everything but the unit's callback answers (`unit_posterior`), which the verdict takes for a held unit |
-| `surveyor_bias`, `surveyor_main`, `surveyor_main_share`, `surveyor_main_shift`, `surveyor_held` | with `interviewer` only: how far the unit's callback 满意率 leans on surveyors who record differently from peers on like records (`analysis.surveyor_bias`), the surveyor who asked most of its answers with their share and shift, and whether the verdict set its answers aside for it (then "insufficient evidence" unless the rest of its evidence flags it) |
+| `lfdr_without_answers`, `posterior_inflation*_without_answers`, `posterior_mechanism_without_answers`, `respondents_kept`, `bf_rate_gap_kept`, `min_detectable_kept` | `method="posterior"` only: P(honest), the inflation with its interval and the likeliest mechanism from everything but the callback answers of surveyors who record differently (`unit_posterior`; every answer with `interviewer` unset), the answers kept, their rate gap's log Bayes factor and the verdict's MDI on them; the verdict takes these for a held unit |
+| `surveyor_bias`, `surveyor_main`, `surveyor_main_share`, `surveyor_main_shift`, `surveyor_held` | with `interviewer` only: how far the unit's callback 满意率 leans on surveyors who record differently from peers on like records (`analysis.surveyor_bias`), the surveyor who asked most of its answers with their share and shift, and whether the verdict set those surveyors' answers aside for it (then "insufficient evidence" unless the answers kept, `min_respondents` or more, and the rest of its evidence judge it) |
 | `paired_b`, `paired_c`, `paired_sat`, `paired_unsat`, `paired_p_value` | the paired table (system vs callback on the same cases): its sign test is descriptive; its counts set the rate null's per-record misreport shares |
 
 Why this shape (see `analysis.unit_model` for the statistics): the honest gap is estimated per domain
@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from analysis import surveyor_bias
 from analysis import unit_model as um
 from analysis.cases import case_flags
 from analysis.design import Design
@@ -141,11 +142,16 @@ def compare_units(
         raise AnalysisError(f"unit {sorted(map(str, unknown))[0]!r} has responses but no frame records")
     if method not in ("posterior", "empirical_null"):
         raise AnalysisError(f"method={method!r}: use 'empirical_null' or 'posterior'")
+    bias = _surveyor_bias(frame, data, unit, interviewer, null_by, item, system_col, satisfied_codes)
     posterior_table = None
     if method == "posterior":
+        aside = None
+        if bias is not None:  # the column, the surveyors set aside, the units that may be held
+            leaning = bias.index[bias["surveyor_bias"].abs() >= surveyor_bias.HOLD]
+            aside = (interviewer, bias.attrs["aside"], leaning)
         model = _posterior_model(
             frame, data if interviews is None else interviews, unit, null_by, item, system_col,
-            satisfied_codes, q, census_level, min_respondents, level,
+            satisfied_codes, q, census_level, min_respondents, level, aside,
         )  # fmt: skip
         posterior_table = start(model) if start is not None else model
     sat_system = satisfaction_indicator(frame[system_col], satisfied_codes)
@@ -185,7 +191,7 @@ def compare_units(
     if posterior_table is not None:
         _posterior_verdict(result, posterior_table(), census_level)
     if interviewer is not None:
-        _surveyor_guard(result, data, unit, interviewer, item, system_col, satisfied_codes, q, fdr)
+        _surveyor_guard(result, bias, min_respondents, q, fdr)
     result.attrs["seed"] = seed
     result.attrs["method"] = method
     result.attrs["q"] = q
@@ -317,9 +323,12 @@ def _posterior_model(
     census_level,
     min_respondents,
     level,
+    aside=None,
 ) -> Callable[[], pd.DataFrame]:
     """The posterior model of the units (`analysis.unit_posterior.posterior`) as a function of no
-    arguments, for `compare_units` to run where its `start` says."""
+    arguments, for `compare_units` to run where its `start` says. `aside`: (the interviewer column,
+    the surveyors whose answers a held unit's verdict sets aside, the units whose surveyors' bias
+    reaches `surveyor_bias.HOLD`: their MDI on the answers kept is read too), or None."""
     from analysis import posterior_power, unit_posterior
 
     def model() -> pd.DataFrame:
@@ -327,8 +336,20 @@ def _posterior_model(
             frame, interviews, unit, domain=null_by, item=item, system_col=system_col,
             satisfied_codes=satisfied_codes, census_level=census_level, min_respondents=min_respondents,
         )  # fmt: skip
-        verdict = unit_posterior.posterior_table(table, fitted, q, level)
+        kept = None  # without the interviewer column every answer of a held unit is set aside
+        if aside is not None and aside[0] in interviews.columns:
+            stay = ~interviews[aside[0]].isin(aside[1]).to_numpy()
+            kept = unit_posterior.unit_evidence(
+                frame, interviews[stay], unit, domain=null_by, item=item, system_col=system_col,
+                satisfied_codes=satisfied_codes,
+            )  # fmt: skip
+        verdict = unit_posterior.posterior_table(table, fitted, q, level, kept=kept)
         verdict["min_detectable"] = posterior_power.verdict_detectable(table, fitted, verdict)
+        verdict["min_detectable_kept"] = np.nan  # of the answers kept, where some were set aside
+        if kept is not None:
+            some = verdict.loc[verdict.index.intersection(aside[2])]
+            some.attrs = verdict.attrs
+            verdict["min_detectable_kept"] = posterior_power.verdict_detectable(kept, fitted, some)
         return verdict
 
     return model
@@ -339,6 +360,8 @@ def _posterior_verdict(result: pd.DataFrame, table: pd.DataFrame, census_level: 
     `compare_units`)."""
     table = table.reindex(result.index)
     for column in ("flagged", "status", "lfdr", "prob_inflated", "driver", "lfdr_without_answers"):
+        result[column] = table[column]
+    for column in ("respondents_kept", "min_detectable_kept"):
         result[column] = table[column]
     for column in table.columns[table.columns.str.endswith("_without_answers")]:
         if column.startswith(("inflation", "mechanism")):  # a held unit's (`_surveyor_guard`)
@@ -355,25 +378,35 @@ def _posterior_verdict(result: pd.DataFrame, table: pd.DataFrame, census_level: 
     result.attrs["census_level"] = census_level
 
 
-def _surveyor_guard(result, data, unit, interviewer, item, system_col, satisfied_codes, q, fdr) -> None:
-    """Judge a unit whose answers lean on surveyors who record differently (`surveyor_bias.HOLD`)
-    without its callback answers, and re-select the flags over every unit.
-
-    The posterior's verdict takes such a unit's `lfdr_without_answers` (who rated, the signs) in place
-    of its lfdr before Sun & Cai, and its inflation and likeliest mechanism without the answers too; the empirical null's takes its proxy-signs p-value in place of the
-    combined one before BH. A held unit that is not flagged on that evidence is "insufficient evidence"
-    (`surveyor_held`): its answers can neither accuse nor clear it. Adds `analysis.surveyor_bias`'s
-    columns and `surveyor_held`."""
-    from analysis import surveyor_bias
-    from analysis.unit_posterior import LFDR_FLOOR, sun_cai
-
-    if interviewer not in data.columns or data[interviewer].notna().sum() == 0:
-        result["surveyor_held"] = False
-        return
-    group = data[unit].map(result["domain"])
-    bias = surveyor_bias.unit_surveyor_bias(
+def _surveyor_bias(frame, data, unit, interviewer, null_by, item, system_col, satisfied_codes):
+    """`surveyor_bias.unit_surveyor_bias` of the units (None without an `interviewer` column or any
+    surveyor in it): before the posterior model, which reads the surveyors it sets aside."""
+    if interviewer is None or interviewer not in data.columns or data[interviewer].notna().sum() == 0:
+        return None
+    groups = frame[null_by] if null_by in frame.columns else pd.Series("all", index=frame.index)
+    group = data[unit].map(_modal(groups, frame[unit]))
+    return surveyor_bias.unit_surveyor_bias(
         data, unit, interviewer, group, item=item, system_col=system_col, satisfied_codes=satisfied_codes
     )
+
+
+def _surveyor_guard(result, bias, min_respondents, q, fdr) -> None:
+    """Judge a unit whose answers lean on surveyors who record differently (`surveyor_bias.HOLD`)
+    without those surveyors' answers, and re-select the flags over every unit.
+
+    The posterior's verdict takes such a unit's `lfdr_without_answers` (the answers of the other
+    surveyors, who rated, the signs) in place of its lfdr before Sun & Cai, its inflation and likeliest
+    mechanism without the answers set aside too, and the rate gap of the answers kept; the empirical
+    null's takes its proxy-signs p-value in place of the combined one before BH (every answer set
+    aside). A held unit that is not flagged is cleared only on `min_respondents` or more answers kept,
+    else "insufficient evidence" (`surveyor_held`): the answers set aside can neither accuse nor clear
+    it. `bias`: `_surveyor_bias`'s table (None: nothing to hold). Adds `analysis.surveyor_bias`'s
+    columns and `surveyor_held`."""
+    from analysis.unit_posterior import LFDR_FLOOR, sun_cai
+
+    if bias is None:
+        result["surveyor_held"] = False
+        return
     for column in surveyor_bias.BIAS_COLUMNS:
         result[column] = bias[column].reindex(result.index)
     judged = result["status"].isin(["flagged", "no_evidence"])
@@ -381,24 +414,31 @@ def _surveyor_guard(result, data, unit, interviewer, item, system_col, satisfied
     result["surveyor_held"] = held
     if not held.any():
         return
-    if result["verdict_method"].iloc[0] == "posterior":
+    posterior = result["verdict_method"].iloc[0] == "posterior"
+    if posterior:
         lfdr = result["lfdr"].where(~held, result["lfdr_without_answers"])
         result["lfdr"], result["prob_inflated"] = lfdr, 1 - lfdr
         result["flagged"] = sun_cai(lfdr.where(judged), q, LFDR_FLOOR)
         for name in ("inflation", "inflation_low", "inflation_high", "inflation_capped", "mechanism"):
             column = f"posterior_{name}"
             result[column] = result[column].where(~held, result[f"{column}_without_answers"])
+        result["bf_rate_gap"] = result["bf_rate_gap"].where(~held, result["bf_rate_gap_kept"])
+        kept = result["respondents_kept"].fillna(0)
+        result["min_detectable"] = result["min_detectable"].where(~held, result["min_detectable_kept"])
     else:
         evidence = result["evidence_p_value"].where(~held, result["integrity_p_value"])
         result["evidence_p_value"] = evidence
         result["evidence_p_adjusted"], result["flagged"] = bh(evidence.where(judged), q, fdr)
+        kept = pd.Series(0, index=result.index)
+    cleared = judged & ~result["flagged"] & (~held | (kept >= min_respondents))
     result["status"] = np.where(
-        result["flagged"], "flagged", np.where(judged & held, "insufficient_evidence", result["status"])
+        result["flagged"],
+        "flagged",
+        np.where(cleared, "no_evidence", np.where(judged, "insufficient_evidence", result["status"])),
     )
-    result.loc[judged & ~result["flagged"] & ~held, "status"] = "no_evidence"
-    # what drives a held unit's verdict is the strongest evidence left: never its answers' rate gap
-    if result["verdict_method"].iloc[0] == "posterior":
-        left = result[[c for c in result.columns if c.startswith("bf_") and c != "bf_rate_gap"]]
+    # what drives a held unit's verdict is the strongest evidence left: its kept answers' rate gap at most
+    if posterior:
+        left = result[[c for c in result.columns if c.startswith("bf_") and c != "bf_rate_gap_kept"]]
         strongest = left.fillna(-np.inf).idxmax(axis=1).str.removeprefix("bf_")
         strongest = strongest.where(left.max(axis=1) > 0, "")
     else:

@@ -81,8 +81,8 @@ def who_rated_flag(row: Mapping[str, Any] | pd.Series) -> bool:
     if str(r.get("status", "")) != "flagged" or str(r.get("driver", "") or "") not in WHO_RATED_EVIDENCE:
         return False
     gap, rise = r.get("bf_rate_gap"), r.get("posterior_inflation")
-    # a unit judged without its answers (`_surveyor_held_lines`) has no rate gap in its verdict at all
-    weak_gap = bool(r.get("surveyor_held", False)) or not (_finite(gap) and float(gap) > math.log(3))
+    # a unit judged without its answers (`_surveyor_held_lines`) has no rate gap (NaN), or its kept answers'
+    weak_gap = _all_answers_aside(r) or not (_finite(gap) and float(gap) > math.log(3))
     return weak_gap or (_finite(rise) and float(rise) < SMALL_RISE)
 
 
@@ -123,7 +123,7 @@ def _who_rated_lines(r: Mapping[str, Any], zh: bool, q: float) -> list[str]:
     gap_counts = _finite(gap) and float(gap) > math.log(3)
     rise = r.get("posterior_inflation")
     small = _finite(rise) and float(rise) < SMALL_RISE
-    held = bool(r.get("surveyor_held", False))  # its answers were left out (`_surveyor_held_lines`)
+    held = _all_answers_aside(r)  # its answers were left out (`_surveyor_held_lines`)
     if zh:
         return [
             f"标记为疑似非本人评价（综合全部证据的层级模型）：本单位属于诚实单位的后验概率约 {_pct(lfdr, 1)}；"
@@ -181,7 +181,7 @@ def _posterior_lines(r: Mapping[str, Any], zh: bool, q: float) -> list[str]:
             f"the mechanism that fits best: {how['en']}."
         )
         kinds = ("level", "rate_gap", "rated_by_other", "not_rated", "staff_asked", "service_denied")
-        if bool(r.get("surveyor_held", False)):  # its answers were left out (`_surveyor_held_lines`)
+        if _all_answers_aside(r):  # its answers were left out (`_surveyor_held_lines`)
             kinds = tuple(k for k in kinds if k != "rate_gap")
         evidence = _evidence_phrases(r, zh, kinds)
         if evidence:
@@ -274,24 +274,35 @@ UNFLAGGED_ESTIMATE = {
 }
 
 
-def _verdict_mdi_lines(mdi: Any, zh: bool) -> list[str]:
+def _verdict_mdi_lines(mdi: Any, zh: bool, kept: int = 0) -> list[str]:
     """The posterior verdict's own minimum detectable inflation (`analysis.posterior_power`): what the
-    rate gap alone lets it find in this unit's sample; ``inf`` = not even 50 points."""
+    rate gap alone lets it find in this unit's sample — in the `kept` answers it reads, where some
+    surveyors' answers were set aside (`_surveyor_held_lines`); ``inf`` = not even 50 points."""
     try:
         value = float(mdi)
     except (TypeError, ValueError):
         return []
     if math.isnan(value):
         return []
+    sample_zh = f"计入的 {kept} 个答案下" if kept else "本单位样本下"
+    sample_en = f"in the {kept} answers it reads" if kept else "in this unit's sample"
     if math.isinf(value):
         return [
-            "仅凭满意率差距，本判定在本单位样本下的最小可检出虚高超过 50 个百分点（即使虚高 50 个百分点，"
+            f"仅凭满意率差距，本判定在{sample_zh}的最小可检出虚高超过 50 个百分点（即使虚高 50 个百分点，"
             "检出的把握也不到 80%）；在本单位只有他人代评、本人未评价等迹象能揭示虚高。"
             if zh
-            else "From the rate gap alone, this verdict's minimum detectable inflation in this unit's sample "
+            else f"From the rate gap alone, this verdict's minimum detectable inflation {sample_en} "
             "is above 50 points (even 50 points would be found with less than 80% probability); here only "
             "signs such as someone else rating can reveal inflation."
         ]
+    return [
+        f"仅凭满意率差距（不计他人代评、工作人员要求评价等迹象），本判定在{sample_zh}的最小可检出虚高约为 "
+        f"{100 * value:.0f} 个百分点（以 80% 的把握检出）；更小的虚高可能存在而未被发现，上述迹象还能揭示更多。"
+        if zh
+        else f"From the rate gap alone (without signs such as someone else rating or staff asking), this "
+        f"verdict's minimum detectable inflation {sample_en} is about {100 * value:.0f} points "
+        "(found with 80% probability); a smaller inflation may exist unseen, and such signs can reveal more."
+    ]
     return [
         f"仅凭满意率差距（不计他人代评、工作人员要求评价等迹象），本判定在本单位样本下的最小可检出虚高约为 "
         f"{100 * value:.0f} 个百分点（以 80% 的把握检出）；更小的虚高可能存在而未被发现，上述迹象还能揭示更多。"
@@ -329,20 +340,27 @@ def _posterior_data_lines(r: Mapping[str, Any], zh: bool) -> list[str]:
             f"{counts['not_rated']} say they never rated, {counts['service_denied']} say the service never "
             f"happened or was not theirs, {counts['staff_asked']} say staff asked for a rating."
         )
-    if not bool(r.get("surveyor_held", False)):  # a verdict without the answers has no rate-gap power
-        lines.extend(_verdict_mdi_lines(r.get("min_detectable"), zh))
+    if not _all_answers_aside(r):  # a verdict without the answers has no rate-gap power
+        kept = int(r.get("respondents_kept", 0) or 0) if bool(r.get("surveyor_held", False)) else 0
+        lines.extend(_verdict_mdi_lines(r.get("min_detectable"), zh, kept))
     return lines
 
 
+def _all_answers_aside(r: Mapping[str, Any]) -> bool:
+    """Whether the verdict set every callback answer of the unit aside (`_surveyor_held_lines`)."""
+    return bool(r.get("surveyor_held", False)) and not int(r.get("respondents_kept", 0) or 0)
+
+
 def _surveyor_held_lines(r: Mapping[str, Any], zh: bool) -> list[str]:
-    """Why a unit was judged without its callback answers (`analysis.units._surveyor_guard`): whose
-    answers they were, how far that surveyor records from peers on records like theirs, and what to do."""
+    """Why a unit was judged without the answers of surveyors who record differently
+    (`analysis.units._surveyor_guard`): whose answers they were, how far that surveyor records from
+    peers on records like theirs, which answers the verdict read instead, and what to do."""
     if not bool(r.get("surveyor_held", False)):
         return []
     bias, main = float(r.get("surveyor_bias", 0) or 0), r.get("surveyor_main")
     shift, share = r.get("surveyor_main_shift"), r.get("surveyor_main_share")
     named = main is not None and _finite(shift) and float(shift) != 0 and _finite(share)
-    alone = _finite(share) and float(share) >= 0.95  # else a few callbacks by others: too few to tell
+    kept, status = int(r.get("respondents_kept", 0) or 0), str(r.get("status", ""))
     if zh:
         who = (
             f"本单位 {_pct(share, 0)} 的回访由访员 {main} 完成，该访员在本领域、系统评价相同的个案上记录的满意率"
@@ -350,15 +368,26 @@ def _surveyor_held_lines(r: Mapping[str, Any], zh: bool) -> list[str]:
             if named
             else "回访本单位的访员在本领域、系统评价相同的个案上记录的满意率与其他访员不同；"
         )
+        aside = "访员的记录方式与本单位的实际情况无法区分，因此记录方式不同的访员所得的回访满意答案不计入本单位的判定"
         lines = [
             who
             + f"按此，本单位的回访满意率偏{'低' if bias < 0 else '高'}约 {abs(100 * bias):.0f} 个百分点。"
-            + ("这些个案没有由其他访员回访" if alone else "其他访员回访的个案太少")
-            + "，访员的记录方式与本单位的实际情况无法区分，因此回访的满意答案不计入本单位的判定。"
+            + aside
+            + (
+                f"，只计入记录方式与他人一致的访员所得的 {kept} 个答案。"
+                if kept
+                else "；记录方式与他人一致的访员没有回访这些个案。"
+            )
         ]
-        if str(r.get("status", "")) == "flagged":
+        if status == "flagged" and not kept:
             return [*lines, "标记只依据其余证据（由谁评价、工作人员要求评价、未接受服务等）。"]
-        return [*lines, "本单位既不标记，也不认定为没有问题：请安排另一位访员回访本单位的部分个案后再判定。"]
+        if status == "insufficient_evidence":
+            return [
+                *lines,
+                (f"这 {kept} 个答案不足以判定，" if kept else "")
+                + "本单位既不标记，也不认定为没有问题：请安排另一位访员回访本单位的部分个案后再判定。",
+            ]
+        return lines
     who = (
         f"{main} made {_pct(share, 0)} of this unit's callbacks and records "
         f"{abs(100 * float(shift)):.0f} points {'fewer' if float(shift) < 0 else 'more'} satisfied than other "
@@ -369,24 +398,27 @@ def _surveyor_held_lines(r: Mapping[str, Any], zh: bool) -> list[str]:
     )
     lines = [
         who + f"; so the unit's callback rate reads about {abs(100 * bias):.0f} points "
-        f"{'low' if bias < 0 else 'high'}. "
+        f"{'low' if bias < 0 else 'high'}. The way they recorded cannot be told from the unit itself, so the "
+        "callback answers of surveyors who record differently are left out of this unit's verdict"
         + (
-            "No other surveyor called these cases"
-            if alone
-            else "Other surveyors called too few of these cases"
+            f", which reads the {kept} answers of surveyors who record like their peers."
+            if kept
+            else "; no surveyor who records like their peers called these cases."
         )
-        + ", so the way they were recorded cannot be told from the unit itself, and the callback answers are "
-        "left out of this unit's verdict."
     ]
-    if str(r.get("status", "")) == "flagged":
+    if status == "flagged" and not kept:
         return [
             *lines,
             "The flag rests on the other evidence alone (who rated, staff asking, service denied).",
         ]
-    return [
-        *lines,
-        "The unit is neither flagged nor cleared: have another surveyor call back some of its cases, then judge.",
-    ]
+    if status == "insufficient_evidence":
+        return [
+            *lines,
+            (f"Those {kept} answers are too few to judge it: " if kept else "")
+            + "the unit is neither flagged nor cleared: have another surveyor call back some of its cases, "
+            "then judge.",
+        ]
+    return lines
 
 
 def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float = 0.10) -> list[str]:
@@ -439,7 +471,7 @@ def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float 
             if zh
             else f"No evidence of inflation (combined evidence, adjusted p {_p(r.get('evidence_p_adjusted'))})."
         )
-    if status == "flagged":
+    if status in ("flagged", "no_evidence"):
         lines.extend(_surveyor_held_lines(r, zh))
     if posterior:
         return lines + _posterior_data_lines(r, zh) + _not_proof(status, zh, who_rated_flag(r))
@@ -480,7 +512,7 @@ def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float 
             else f"Main evidence: {SIGN_LABELS[driver]['en']}."
         )
     mdi = r.get("min_detectable")
-    if _finite(mdi) and not bool(r.get("surveyor_held", False)):
+    if _finite(mdi) and not _all_answers_aside(r):
         lines.append(
             f"按本单位的样本量，能以 80% 把握检出的最小虚高约为 {100 * float(mdi):.0f} 个百分点；更小的虚高可能存在而未被发现。"
             if zh

@@ -166,8 +166,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "mechanism": "最可能的方式",
         "evidence": "主要证据（强度）",
         "insufficient_note": "{k} 个{unit}证据不足（回访太少）：既不标记，也不认定为没有问题。",
-        "held_note": "{k} 个{unit}的回访答案不计入判定：回访它们的访员在同领域、同系统评价的个案上记录的满意率与其他访员不同，"
-        "而这些个案没有其他访员回访，访员的记录方式与单位的实际情况无法区分。它们只按其余证据判定，"
+        "held_note": "{k} 个{unit}的部分或全部回访答案不计入判定：回访它们的访员在同领域、同系统评价的个案上记录的满意率与其他访员不同，"
+        "访员的记录方式与单位的实际情况无法区分；记录方式与他人一致的访员回访这些个案太少，不足以判定。它们只按其余证据判定，"
         "不能据此标记的既不标记，也不认定为没有问题：",
         "staff_heading": "按工作人员判定：被标记的工作人员",
         "staff_counts": "每名工作人员按其经办事项的评价记录与回访，用与机构相同的方法判定。抽样框中共有 {named} 名工作人员，"
@@ -193,7 +193,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "surveyor_note": "{k} 名访员的满意率或“说不清”比例与可比个案（同一抽样层、系统评价相同、拨打次数同为 1–2 次或 3 次以上）上的其他访员明显不同，应复听其录音后再使用其访问。",
         "surveyor_note_none_compared": "在能与其他访员比较的访员中，没有人的满意率或“说不清”比例与可比个案（同一抽样层、系统评价相同、拨打次数同为 1–2 次或 3 次以上）上的其他访员明显不同。",
         "surveyor_alone": "{k} 名访员回访的个案没有其他访员回访过同类个案（括号内为“–”），无法检验：他们的记录方式与所回访单位的实际情况无法区分。"
-        "单位判定已考虑这一点：回访答案主要来自记录方式与其他访员不同的访员的单位，其回访答案不计入判定（见各单位的说明）。"
+        "单位判定已考虑这一点：回访答案主要来自记录方式与其他访员不同的访员的单位，这些访员所得的答案不计入判定（见各单位的说明）。"
         "安排访员时应让每人回访多个单位的个案。",
         "case_flags_note": "每个数字为回访中出现该情况的案例数；一个案例可有多项标记。",
         "group_note": "满意率最高的是{high}（{high_rate}），最低的是{low}（{low_rate}）；回答少的组区间很宽，组间差异不一定显著。",
@@ -478,11 +478,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "evidence": "Main evidence (strength)",
         "insufficient_note": "{k} units ({unit}) had insufficient evidence (too few callbacks): neither flagged "
         "nor cleared.",
-        "held_note": "The callback answers of {k} units ({unit}) are left out of their verdicts: the surveyors "
-        "who called them record satisfaction differently from others on records of the same domain and system "
-        "rating, and no other surveyor called these cases, so the way they were recorded cannot be told from the "
-        "units themselves. They are judged on the other evidence alone; those it does not flag are neither "
-        "flagged nor cleared:",
+        "held_note": "Some or all callback answers of {k} units ({unit}) are left out of their verdicts: the "
+        "surveyors who took them record satisfaction differently from others on records of the same domain and "
+        "system rating, so the way they were recorded cannot be told from the units themselves, and surveyors "
+        "who record like their peers called too few of these cases to judge them. They are judged on the other "
+        "evidence; those it does not flag are neither flagged nor cleared:",
         "staff_heading": "Staff members flagged",
         "staff_counts": "Each staff member is judged on the ratings and callbacks of the events they served, by the "
         "organisations' method. The frame names {named} staff members, {called} with a callback and {judged} with "

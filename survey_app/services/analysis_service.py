@@ -701,8 +701,8 @@ def summary_text(result: StudyAnalysis) -> str:
         held = int(result.units.get("surveyor_held", pd.Series(dtype=bool)).fillna(False).astype(bool).sum())
         if held:
             lines.append(
-                f"        of all units, {held} judged without their callback answers: their surveyors record "
-                "satisfaction differently from others on like records, and no other surveyor called them"
+                f"        of all units, {held} judged without the answers of surveyors who record "
+                "satisfaction differently from others on like records"
             )
     lines += phase_two_lines(result.units)
     rule = (

@@ -342,7 +342,7 @@ def _areas(
 
 def _report_units(result: analysis_service.StudyAnalysis, lang: str = "zh") -> pd.DataFrame:
     """The units the report compares (`UNIT_COLUMNS` + district and domain), with their evidence and,
-    for flagged units and units judged without their callback answers, `analysis.explain_units`'
+    for flagged units and units judged without some surveyors' answers, `analysis.explain_units`'
     sentences on the verdict."""
     compared = result.cases_compared
     evidence = None
@@ -351,7 +351,7 @@ def _report_units(result: analysis_service.StudyAnalysis, lang: str = "zh") -> p
         evidence = flags.groupby("organisation_id")[["rated_by_other", "service_denied"]].sum()
     labels = {unit: f"{unit} {name}" for unit, name in result.units["name"].items()}
     units_table = result.units.drop(columns=["name"])
-    # the flagged units, and those judged without their callback answers (`analysis.surveyor_bias`)
+    # the flagged units, and those judged without some surveyors' answers (`analysis.surveyor_bias`)
     explained = result.units["flagged"].fillna(False).astype(bool)
     if "surveyor_held" in result.units.columns:
         explained = explained | result.units["surveyor_held"].fillna(False).astype(bool)

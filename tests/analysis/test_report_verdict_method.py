@@ -139,10 +139,13 @@ def test_units_held_for_their_surveyor_are_counted_apart_and_named_with_their_se
     too_few = int((units["status"] == "insufficient_evidence").sum()) - 2
     if lang == "zh":
         assert flat(f"{too_few} 个机构证据不足（回访太少）") in text
-        assert flat("2 个机构的回访答案不计入判定") in text
+        assert flat("2 个机构的部分或全部回访答案不计入判定") in text
     else:
         assert flat(f"{too_few} units (organisations) had insufficient evidence (too few callbacks)") in text
-        assert flat("The callback answers of 2 units (organisations) are left out of their verdicts") in text
+        assert (
+            flat("Some or all callback answers of 2 units (organisations) are left out of their verdicts")
+            in text
+        )
     for unit in units.loc[held, "unit"]:
         assert flat(f"{unit}{'：' if lang == 'zh' else ': '}{sentence}") in text
 

@@ -417,6 +417,32 @@ def test_the_lfdr_without_answers_reads_who_rated_and_the_signs_and_not_the_call
     assert np.abs(lfdr(moved) - lfdr(table)).max() > 0.1
 
 
+def test_the_lfdr_with_every_answer_kept_is_the_lfdr():
+    study = simulate(SCENARIOS["proxy_30%"], 1)
+    table, fitted = up.posterior_fit(study.frame, study.interviews)
+    kept = up._lfdr_without_answers(table, fitted, kept=table)
+    np.testing.assert_allclose(kept, up._posterior(fitted.log_lik, fitted.weights)[:, 0], rtol=0, atol=1e-9)
+
+
+def test_the_lfdr_without_answers_reads_the_answers_kept_and_not_those_set_aside():
+    study = simulate(SCENARIOS["proxy_30%"], 1)
+    interviews = study.interviews.assign(surveyor=np.where(np.arange(len(study.interviews)) % 3, "A", "B"))
+    table, fitted = up.posterior_fit(study.frame, interviews)
+    kept = up.unit_evidence(study.frame, interviews[interviews["surveyor"] == "A"])
+    before = up._lfdr_without_answers(table, fitted, kept)
+    # B's answers all turned to 满意: the answers set aside, and nothing else
+    turned = interviews["sat_overall"].where(interviews["surveyor"] == "A", "satisfied")
+    moved, _ = up.posterior_fit(study.frame, interviews.assign(sat_overall=turned))
+    np.testing.assert_allclose(up._lfdr_without_answers(moved, fitted, kept), before, rtol=0, atol=1e-12)
+    # A's: the answers kept
+    turned = interviews["sat_overall"].where(interviews["surveyor"] == "B", "satisfied")
+    again = up.unit_evidence(study.frame, interviews.assign(sat_overall=turned))
+    again_kept = up.unit_evidence(
+        study.frame, interviews.assign(sat_overall=turned)[interviews["surveyor"] == "A"]
+    )
+    assert np.abs(up._lfdr_without_answers(again, fitted, again_kept) - before).max() > 0.1
+
+
 def test_a_unit_flagged_on_its_answers_alone_is_near_honest_without_them(plus20):
     _, table = plus20
     rate_driven = table["flagged"] & (table["driver"] == "rate_gap")

@@ -2,7 +2,8 @@
 (`analysis.units._surveyor_guard`, `analysis.surveyor_bias`).
 
 The study: `verdict_sim`'s honest world at ~58 respondents a unit, five surveyors each calling a block
-of 12 units (a supervisor handing out offices), S0 recording 15 points fewer satisfied."""
+of 12 units (a supervisor handing out offices), S0 recording 15 points fewer satisfied; in `shared`,
+each block's cases went to its surveyor with chance 0.6 and else to one of the others."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ from tests.analysis.verdict_sim import SCENARIOS, simulate, verdicts
 SEED = 3
 
 
-def nested_study(world: str, deviant: float):
+def nested_study(world: str, deviant: float, block: float = 1.0):
     study = simulate(dataclasses.replace(SCENARIOS[world], sample_per_unit=128), SEED)
-    interviews = with_surveyors(study.interviews, SEED, 5, 0.0, nested=True, deviant=deviant)
+    interviews = with_surveyors(study.interviews, SEED, 5, 0.0, nested=True, deviant=deviant, block=block)
     design = Design(interviews, strata="organisation_id", weights="weight", lonely_psu="adjust")
     return dataclasses.replace(study, interviews=interviews, design=design)
 
@@ -62,7 +63,9 @@ def test_a_held_unit_says_whose_answers_were_left_out_and_what_to_do(deviant):
     row = guarded.loc[sorted(block)[0]]
     zh, en = " ".join(explain_unit(row, "zh")), " ".join(explain_unit(row, "en"))
     assert re.search(r"本单位 100% 的回访由访员 S0 完成，.*低 1[3-7] 个百分点", zh)
-    assert "这些个案没有由其他访员回访" in zh and "不计入本单位的判定" in zh and "请安排另一位访员回访" in zh
+    assert "记录方式与他人一致的访员没有回访这些个案" in zh and "不计入本单位的判定" in zh
+    assert "请安排另一位访员回访" in zh
+    assert "no surveyor who records like their peers called these cases" in en
     assert re.search(r"S0 made 100% of this unit's callbacks and records 1[3-7] points fewer satisfied", en)
     assert "neither flagged nor cleared" in en
     assert "minimum detectable" not in en  # its rate gap decides nothing here
@@ -99,10 +102,10 @@ def test_a_held_unit_flagged_on_who_rated_says_its_answers_were_left_out_and_quo
     row["driver"] = "rated_by_other"
     text = " ".join(explain_unit(row, lang))
     if lang == "zh":
-        assert "其他访员回访的个案太少" in text and "标记只依据其余证据" in text
+        assert "记录方式与他人一致的访员没有回访这些个案" in text and "标记只依据其余证据" in text
         assert "满意率差距未计入" in text and "最小可检出虚高" not in text
     else:
-        assert "Other surveyors called too few of these cases" in text
+        assert "no surveyor who records like their peers called these cases" in text
         assert "The flag rests on the other evidence alone" in text
         assert "the rate gap is left out" in text and "minimum detectable" not in text
 
@@ -116,3 +119,53 @@ def test_a_held_unit_flagged_on_who_rated_gets_its_inflation_and_mechanism_witho
         column = f"posterior_{name}"
         assert (held[column] == held[f"{column}_without_answers"]).all()
     assert (held["prob_inflated"] == 1 - held["lfdr_without_answers"]).all()
+
+
+@pytest.fixture(scope="module")
+def shared():
+    study = nested_study("honest", -0.15, block=0.6)
+    by_s0 = (study.interviews["surveyor"] == "S0").groupby(study.interviews["organisation_id"]).mean()
+    return by_s0.index[by_s0 > 0.5], verdicts(study, method="posterior", seed=SEED, interviewer="surveyor")
+
+
+def test_a_held_unit_keeps_the_answers_of_the_surveyors_who_record_like_their_peers(shared):
+    block, guarded = shared
+    mine = guarded.loc[block]
+    assert mine["surveyor_held"].all()
+    assert (mine["respondents_kept"] > 0).all() and (mine["respondents_kept"] < mine["respondents"]).all()
+    assert (mine["lfdr"] == mine["lfdr_without_answers"]).all()
+    assert (mine["bf_rate_gap"] == mine["bf_rate_gap_kept"]).all()
+    assert (mine["min_detectable"] == mine["min_detectable_kept"]).all()
+
+
+def test_a_held_unit_judged_on_enough_answers_kept_is_cleared_not_left_undecided(shared):
+    block, guarded = shared
+    mine = guarded.loc[block]
+    assert (mine["respondents_kept"] >= 5).all()
+    assert (mine["status"] == "no_evidence").all()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_cleared_held_unit_says_whose_answers_it_left_out_and_how_many_it_read(shared, lang):
+    block, guarded = shared
+    row = guarded.loc[block[0]]
+    text = " ".join(explain_unit(row, lang))
+    kept = int(row["respondents_kept"])
+    if lang == "zh":
+        assert f"只计入记录方式与他人一致的访员所得的 {kept} 个答案" in text
+        assert f"计入的 {kept} 个答案下的最小可检出虚高" in text
+        assert "既不标记，也不认定为没有问题" not in text
+    else:
+        assert f"which reads the {kept} answers of surveyors who record like their peers" in text
+        assert f"minimum detectable inflation in the {kept} answers it reads" in text
+        assert "neither flagged nor cleared" not in text
+
+
+def test_a_held_unit_with_too_few_answers_kept_is_neither_flagged_nor_cleared():
+    study = nested_study("honest", -0.15, block=0.9)
+    guarded = verdicts(study, method="posterior", seed=SEED, interviewer="surveyor", min_respondents=8)
+    few = guarded[guarded["surveyor_held"] & (guarded["respondents_kept"] < 8)]
+    assert len(few), "S0's block holds a unit with fewer than 8 answers by the others"
+    assert (few["status"] == "insufficient_evidence").all()
+    text = " ".join(explain_unit(few.iloc[0], "en"))
+    assert f"Those {int(few.iloc[0]['respondents_kept'])} answers are too few to judge it" in text

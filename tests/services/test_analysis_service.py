@@ -80,17 +80,17 @@ def test_the_verdict_is_told_who_asked_each_phone_answer(db, tmp_path, monkeypat
     assert not result.units["surveyor_held"].any()
 
 
-def test_the_summary_counts_the_units_judged_without_their_callback_answers(db, tmp_path):
+def test_the_summary_counts_the_units_judged_without_some_surveyors_answers(db, tmp_path):
     import dataclasses
 
     build_fieldwork_study(db, tmp_path)
     complete_interviews(db, 4)
     with db.session() as session:
         result = analysis_service.analyse(session, studies.list_studies(session)[0])
-    assert "judged without their callback answers" not in analysis_service.summary_text(result)
+    assert "judged without the answers of surveyors" not in analysis_service.summary_text(result)
     held = result.units["surveyor_held"].copy()
     held.iloc[:2] = True
     text = analysis_service.summary_text(
         dataclasses.replace(result, units=result.units.assign(surveyor_held=held))
     )
-    assert "of all units, 2 judged without their callback answers" in text
+    assert "of all units, 2 judged without the answers of surveyors who record" in text
