@@ -358,6 +358,27 @@ STRINGS: dict[str, dict[str, str]] = {
         "other surveyors.",
     },
     "progress.reassigned": {"zh": "个案 {case} 已改派给 {to}。", "en": "Case {case} reassigned to {to}."},
+    "progress.leaning": {"zh": "回访大多出自同一访员的单位", "en": "Units called mostly by one surveyor"},
+    "progress.leaning_help": {
+        "zh": "这些单位已释放的个案中，至少三分之二由同一访员负责或已回访。该访员的记录方式与单位的实际情况无法区分；"
+        "若其记录与其他访员不同，判定时不计入其回访答案，只计入其他访员的答案。请把这些单位尚未回访的个案交给其他访员；"
+        "已没有未回访个案的单位，可先释放其所在抽样层的后备样本。",
+        "en": "At least two thirds of these units' released cases are held or have been called by one surveyor, "
+        "whose way of recording cannot be told from the unit itself; if it differs from the others', the verdict "
+        "leaves that surveyor's answers out and reads only the others'. Hand these units' uncalled cases to other "
+        "surveyors; for a unit with none left, release reserve cases of its stratum first.",
+    },
+    "progress.leaning_unit": {"zh": "单位", "en": "Unit"},
+    "progress.leaning_surveyor": {"zh": "访员", "en": "Surveyor"},
+    "progress.leaning_theirs": {"zh": "其负责或已回访", "en": "Theirs"},
+    "progress.leaning_cases": {"zh": "已释放个案", "en": "Released cases"},
+    "progress.leaning_open": {"zh": "可改派的未回访个案", "en": "Uncalled cases to hand on"},
+    "progress.spread_units": {"zh": "改派这些单位的未回访个案", "en": "Hand on the uncalled cases of"},
+    "progress.spread": {"zh": "交给其他访员", "en": "Give them to other surveyors"},
+    "progress.spread_done": {
+        "zh": "{unit} 的 {count} 个个案已交给其他访员（{to}）。",
+        "en": "{count} cases of {unit} given to other surveyors ({to}).",
+    },
     "progress.share": {"zh": "占比", "en": "Share"},
     "progress.stratum": {"zh": "层", "en": "Stratum"},
     "progress.replicate": {"zh": "批次", "en": "Replicate"},

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from analysis import aapor_rates
@@ -31,7 +31,7 @@ from analysis.surveyor_checks import Measure, comparable_cells, peer_tests
 from survey_app.security import audit
 from survey_app.security.masking import mask_name, mask_phone
 from survey_app.services import dispositions, samples
-from survey_app.services.auth import require
+from survey_app.services.auth import active_surveyors, require
 from survey_app.services.errors import InvalidState, NotFound
 from survey_app.storage.models import (
     Answer,
@@ -261,12 +261,47 @@ class Concentration:
     cases: int
 
 
+def _unit_cases(session: Session, study_id: int, unit: str | None = None) -> pd.DataFrame:
+    """Every released case of the study (of `unit` only, when given): `case`, `unit`, `state`,
+    `assigned_to`, `holder` — the surveyor who interviewed it, else the one it is assigned to (NaN:
+    anyone's) — and `interviewed`."""
+    query = (
+        select(Case.id, FrameRecord.organisation_id, Case.state, Case.assigned_to, Interview.surveyor_id)
+        .join(FrameRecord, FrameRecord.id == Case.frame_record_id)
+        .outerjoin(Interview, Interview.case_id == Case.id)
+        .where(Case.study_id == study_id, Case.state != "reserve", FrameRecord.organisation_id.is_not(None))
+    )
+    if unit is not None:
+        query = query.where(FrameRecord.organisation_id == unit)
+    columns = ["case", "unit", "state", "assigned_to", "interviewer"]
+    cases = pd.DataFrame(session.execute(query).all(), columns=columns).drop_duplicates("case", keep="last")
+    cases["interviewed"] = cases["interviewer"].notna()
+    cases["holder"] = cases["interviewer"].where(cases["interviewed"], cases["assigned_to"])
+    return cases
+
+
+def _leaning(cases: pd.DataFrame) -> pd.DataFrame:
+    """Per unit of `_unit_cases`' table whose released cases one surveyor holds or called
+    `ONE_SURVEYOR_SHARE` of, from `ONE_SURVEYOR_CASES` on: `holder` (user id), `theirs`, `cases`."""
+    if cases.empty:
+        return pd.DataFrame(columns=["holder", "theirs", "cases"])
+    size = cases.groupby("unit").size().rename("cases")
+    held = cases.dropna(subset=["holder"]).groupby(["unit", "holder"]).size().rename("theirs").reset_index()
+    top = held.sort_values(["unit", "theirs", "holder"], ascending=[True, False, True]).drop_duplicates(
+        "unit"
+    )
+    table = top.set_index("unit").join(size)
+    return table[
+        (table["cases"] >= ONE_SURVEYOR_CASES) & (table["theirs"] >= ONE_SURVEYOR_SHARE * table["cases"])
+    ]
+
+
 def unit_concentration(session: Session, case: Case) -> Concentration | None:
     """Whether the surveyor `case` is now assigned to holds or called most of its unit's released cases
     (`ONE_SURVEYOR_SHARE` of at least `ONE_SURVEYOR_CASES`); None otherwise.
 
     Why: a unit called by one surveyor cannot be told from that surveyor's way of recording, and its
-    verdict then sets its answers aside if the surveyor records differently from the others
+    verdict then sets their answers aside if the surveyor records differently from the others
     (`analysis.surveyor_bias`). Said at the reassignment, while the remaining cases can still go to
     someone else. A case counts for the surveyor who interviewed it, else for the one it is assigned to."""
     if case.assigned_to is None:
@@ -274,21 +309,100 @@ def unit_concentration(session: Session, case: Case) -> Concentration | None:
     unit = session.scalar(select(FrameRecord.organisation_id).where(FrameRecord.id == case.frame_record_id))
     if unit is None:
         return None
-    rows = session.execute(
-        select(Case.id, Case.assigned_to, Interview.surveyor_id)
-        .join(FrameRecord, FrameRecord.id == Case.frame_record_id)
-        .outerjoin(Interview, Interview.case_id == Case.id)
-        .where(Case.study_id == case.study_id, FrameRecord.organisation_id == unit, Case.state != "reserve")
-    ).all()
-    holder = {
-        case_id: (interviewer if interviewer is not None else assigned)
-        for case_id, assigned, interviewer in rows
-    }
-    theirs = sum(1 for who in holder.values() if who == case.assigned_to)
-    if len(holder) < ONE_SURVEYOR_CASES or theirs < ONE_SURVEYOR_SHARE * len(holder):
+    leaning = _leaning(_unit_cases(session, case.study_id, str(unit)))
+    if leaning.empty or leaning["holder"].iloc[0] != case.assigned_to:
         return None
     name = session.scalar(select(User.username).where(User.id == case.assigned_to))
-    return Concentration(str(unit), str(name), theirs, len(holder))
+    return Concentration(str(unit), str(name), int(leaning["theirs"].iloc[0]), int(leaning["cases"].iloc[0]))
+
+
+#: The cases `spread_unit` may hand on: not interviewed, waiting for a call (not held by a caller now).
+OPEN_STATES = ("pending", "appointment")
+
+
+def leaning_units(session: Session, actor: User, study: Study) -> pd.DataFrame:
+    """One row per unit (`unit`) whose released cases one surveyor holds or called most of
+    (`unit_concentration`'s rule): `surveyor`, `theirs`, `cases`, and `open` — its cases
+    `spread_unit` would hand to other surveyors (in `OPEN_STATES`, not interviewed, assigned to
+    that surveyor or to anyone).
+
+    Why: the supervisor's view of the units whose verdict may rest on one surveyor's way of recording,
+    while fieldwork can still mend it; the reassignment warning says it one case at a time."""
+    require(actor, *WATCHERS)
+    cases = _unit_cases(session, study.id)
+    leaning = _leaning(cases)
+    names = dict(session.execute(select(User.id, User.username)).all())
+    rows = []
+    for unit, row in leaning.iterrows():
+        mine = cases[cases["unit"] == unit]
+        movable = _movable(mine, int(row["holder"]))
+        rows.append(
+            {
+                "unit": str(unit),
+                "surveyor": names.get(int(row["holder"]), str(row["holder"])),
+                "theirs": int(row["theirs"]),
+                "cases": int(row["cases"]),
+                "open": len(movable),
+            }
+        )
+    return pd.DataFrame(rows, columns=["unit", "surveyor", "theirs", "cases", "open"])
+
+
+def _movable(cases: pd.DataFrame, holder: int) -> pd.Series:
+    """The ids of `cases` (one unit's `_unit_cases`) `spread_unit` hands on, away from `holder`."""
+    open_ = cases["state"].isin(OPEN_STATES) & ~cases["interviewed"]
+    theirs = cases["assigned_to"].isna() | (cases["assigned_to"] == holder)
+    return cases.loc[open_ & theirs, "case"].sort_values()
+
+
+def spread_unit(session: Session, actor: User, study: Study, unit: str, reason: str) -> dict[str, int]:
+    """Hand the open cases of a unit that leans on one surveyor (`leaning_units`) to the other active
+    surveyors, the least loaded first, each through `reassign_case` (so each is in the audit log with
+    `reason`); returns how many each received.
+
+    Why: the remedy the unit verdict asks for (`analysis.verdicts`) is another surveyor calling some of
+    its cases; their answers are what the verdict reads where the main surveyor records differently."""
+    require(actor, *STEERERS)
+    if study.state != "fieldwork":
+        raise InvalidState(
+            f"Study {study.name} is in {study.state}; cases are handed on during fieldwork.",
+            zh=f"调查项目 {study.name} 不在实地调查阶段，只能在实地调查期间改派个案。",
+        )
+    cases = _unit_cases(session, study.id, unit)
+    leaning = _leaning(cases)
+    if leaning.empty:
+        raise InvalidState(
+            f"Unit {unit} is not called mostly by one surveyor; nothing to hand on.",
+            zh=f"单位 {unit} 的回访并非大多出自同一访员，无需改派。",
+        )
+    holder = int(leaning["holder"].iloc[0])
+    others = [(user_id, name) for user_id, name in active_surveyors(session, actor) if user_id != holder]
+    if not others:
+        raise InvalidState(
+            f"No other active surveyor to hand unit {unit}'s cases to.",
+            zh=f"没有其他在岗访员可接手单位 {unit} 的个案。",
+        )
+    movable = _movable(cases, holder)
+    if movable.empty:
+        raise InvalidState(
+            f"Unit {unit} has no open case left to hand on; release reserve cases of its stratum first.",
+            zh=f"单位 {unit} 已没有可改派的未完成个案；请先释放其所在抽样层的后备样本。",
+        )
+    load = dict.fromkeys((user_id for user_id, _ in others), 0)
+    waiting = session.execute(
+        select(Case.assigned_to, func.count())
+        .where(Case.study_id == study.id, Case.state.in_(OPEN_STATES), Case.assigned_to.in_(list(load)))
+        .group_by(Case.assigned_to)
+    ).all()
+    load.update({user_id: int(n) for user_id, n in waiting})
+    names = dict(others)
+    given: dict[str, int] = {}
+    for case_id in movable:
+        target = min(load, key=lambda user_id: (load[user_id], names[user_id]))
+        reassign_case(session, actor, int(case_id), target, reason)
+        load[target] += 1
+        given[names[target]] = given.get(names[target], 0) + 1
+    return given
 
 
 def release_reserve(

@@ -481,3 +481,56 @@ def test_reassigning_most_of_a_units_cases_to_one_surveyor_warns_the_supervisor(
         warned = [w.value for w in app.warning if "请把该单位其余的个案交给其他访员" in w.value]
         assert bool(warned) == (number == 1), warned
     assert f"surveyor 现在负责或已回访 {unit} 已释放个案 2 个中的 2 个" in warned[0]
+
+
+def test_the_supervisor_hands_a_unit_leaning_on_one_surveyor_to_the_others(study, app_db, monkeypatch):
+    """The fixture's units have two released cases each: a unit of two counts here. Its two cases go
+    to the two other surveyors, one each, and no unit leans on anyone any more."""
+    from survey_app.services import auth, supervision
+    from survey_app.storage.models import FrameRecord
+
+    monkeypatch.setattr(supervision, "ONE_SURVEYOR_CASES", 2)
+    with app_db.session() as session:
+        surveyor_id = session.scalar(select(User.id).where(User.username == "surveyor"))
+        others = [
+            auth.create_user(
+                session, None, f"surveyor{n}", "password-surveyor", "surveyor", surveyor_no=f"00{n}"
+            ).id
+            for n in (2, 3)
+        ]
+        rows = session.execute(
+            select(Case.id, FrameRecord.organisation_id)
+            .join(FrameRecord, FrameRecord.id == Case.frame_record_id)
+            .where(Case.state != "reserve")
+            .order_by(FrameRecord.organisation_id, Case.id)
+        ).all()
+        by_unit: dict[str, list[int]] = {}
+        for case_id, unit in rows:
+            by_unit.setdefault(unit, []).append(case_id)
+        first_unit, cases = next((u, c) for u, c in sorted(by_unit.items()) if len(c) == 2)
+        for case_id in cases:
+            supervisor = session.scalar(select(User).where(User.username == "supervisor"))
+            supervision.reassign_case(session, supervisor, case_id, surveyor_id, "dialect")
+    app = log_in("supervisor")
+    assert not app.exception
+    leaning = next(t.value for t in app.dataframe if "可改派的未回访个案" in t.value.columns)
+    assert leaning.to_dict("records") == [
+        {
+            "单位": first_unit,
+            "访员": "surveyor",
+            "其负责或已回访": 2,
+            "已释放个案": 2,
+            "可改派的未回访个案": 2,
+        }
+    ]
+    app.multiselect(key="spread_units").select(first_unit)
+    app.text_input(key="spread_reason").input("surveyor records low")
+    app.button(key="FormSubmitter:spread-交给其他访员").click().run()
+    assert not app.exception, app.exception
+    assert any(
+        f"{first_unit} 的 2 个个案已交给其他访员（surveyor2 1、surveyor3 1）" in s.value for s in app.success
+    )
+    with app_db.session() as session:
+        assigned = session.scalars(select(Case.assigned_to).where(Case.id.in_(cases))).all()
+    assert sorted(assigned) == sorted(others)
+    assert not any("可改派的未回访个案" in t.value.columns for t in app.dataframe)

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from analysis import surveyor_effects
 from survey_app.services import fieldwork, supervision
-from survey_app.services.errors import InvalidState
+from survey_app.services.errors import InvalidState, PermissionDenied
 from survey_app.storage.models import AuditEntry, Case
 from tests.analysis.surveyor_sim import PLANTED, SURVEYORS
 from tests.fieldwork.conftest import (
@@ -186,6 +186,82 @@ def test_a_surveyor_given_most_of_a_units_cases_is_said_to_hold_them(db, users):
     assert said[:2] == [None, None]
     assert said[2] == supervision.Concentration("ORG0001", b.username, 4, 6)
     assert said[3] == supervision.Concentration("ORG0001", b.username, 5, 6)
+
+
+@pytest.fixture
+def leaning(db, users):
+    """ORG0001's ten cases: b interviewed two and holds five more by assignment, a interviewed one,
+    two are anyone's; c and d are the other surveyors."""
+    study_id = make_study(db, cases=10)
+    b, c, d = add_surveyors(db, 3)
+    ids = case_ids(db, study_id)
+    add_interview(db, ids[0], b, satisfaction("satisfied"))
+    add_interview(db, ids[1], b, satisfaction("satisfied"))
+    add_interview(db, ids[2], users["surveyor"], satisfaction("satisfied"))
+    for case_id in ids[3:8]:
+        act(db, supervision.reassign_case, users["supervisor"], case_id, b.id, "speaks Shanghainese")
+    return study_id, ids, b, c, d
+
+
+@pytest.mark.db
+def test_the_supervisor_sees_the_units_leaning_on_one_surveyor_and_what_can_move(db, users, leaning):
+    study_id, _, b, _, _ = leaning
+    table = act_on_study(db, supervision.leaning_units, users["supervisor"], study_id)
+    assert table.to_dict("records") == [
+        {"unit": "ORG0001", "surveyor": b.username, "theirs": 7, "cases": 10, "open": 7}
+    ]
+
+
+@pytest.mark.db
+def test_spreading_a_unit_hands_its_open_cases_to_the_others_least_loaded_first(db, users, leaning):
+    study_id, ids, b, c, d = leaning
+    given = act_on_study(
+        db, supervision.spread_unit, users["supervisor"], study_id, unit="ORG0001", reason="b records low"
+    )
+    # the other three active surveyors (a, c, d) share the seven open cases, none left with b
+    assert sorted(given.values()) == [2, 2, 3] and set(given) == {
+        users["surveyor"].username,
+        c.username,
+        d.username,
+    }
+    with db.session() as session:
+        assigned = dict(session.execute(select(Case.id, Case.assigned_to).where(Case.id.in_(ids))).all())
+        entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "case.reassigned")).all()
+    assert all(assigned[case_id] not in (b.id, None) for case_id in ids[3:])
+    assert [assigned[case_id] for case_id in ids[:3]] == [None, None, None]  # interviewed: not moved
+    assert sum(1 for e in entries if json.loads(e.details)["reason"] == "b records low") == 7
+    table = act_on_study(db, supervision.leaning_units, users["supervisor"], study_id)
+    assert table.empty  # b: two interviews of ten
+
+
+@pytest.mark.db
+def test_a_unit_not_leaning_on_anyone_is_not_spread(db, users):
+    study_id = make_study(db, cases=6)
+    with pytest.raises(InvalidState, match="not called mostly by one surveyor"):
+        act_on_study(
+            db, supervision.spread_unit, users["supervisor"], study_id, unit="ORG0001", reason="why not"
+        )
+
+
+@pytest.mark.db
+def test_a_unit_with_nothing_open_left_asks_for_its_reserve(db, users):
+    study_id = make_study(db, cases=5)
+    (b,) = add_surveyors(db, 1)
+    for case_id in case_ids(db, study_id):
+        add_interview(db, case_id, b, satisfaction("satisfied"))
+    with pytest.raises(InvalidState, match="release reserve cases"):
+        act_on_study(
+            db, supervision.spread_unit, users["supervisor"], study_id, unit="ORG0001", reason="b low"
+        )
+
+
+@pytest.mark.db
+def test_only_a_supervisor_spreads_a_unit(db, users, leaning):
+    study_id, *_ = leaning
+    with pytest.raises(PermissionDenied):
+        act_on_study(
+            db, supervision.spread_unit, users["surveyor"], study_id, unit="ORG0001", reason="me too"
+        )
 
 
 @pytest.mark.db

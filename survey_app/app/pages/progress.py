@@ -43,6 +43,7 @@ with state.reading() as session:
     flags = supervision.quality_flags(session, actor, study) if completes else []
     reserves = samples.reserve_replicates(session, actor, study)
     surveyors = auth.active_surveyors(session, actor)
+    leaning = supervision.leaning_units(session, actor, study)
 
 total = progress_tables["stratum"].iloc[-1]
 top = st.columns(4)
@@ -242,3 +243,30 @@ if reassign and case_id is not None:
         )
     if st.session_state.get(state.FLASH_KEY):
         st.rerun()
+
+if len(leaning):
+    st.subheader(tr("progress.leaning"))
+    st.caption(tr("progress.leaning_help"))
+    tables.show(
+        leaning,
+        key="leaning",
+        file_name="units-leaning-on-one-surveyor.csv",
+        labels={name: tr(f"progress.leaning_{name}") for name in leaning.columns},
+    )
+    spreadable = leaning.loc[leaning["open"] > 0, "unit"].tolist()
+    with st.form("spread", clear_on_submit=True):
+        chosen = st.multiselect(tr("progress.spread_units"), spreadable, key="spread_units")
+        reason = st.text_input(tr("progress.reason"), key="spread_reason")
+        spread = st.form_submit_button(tr("progress.spread"))
+    if spread and chosen:
+        with state.action() as session:
+            done = []
+            for unit in chosen:
+                given = supervision.spread_unit(
+                    session, state.actor(session), state.study(session), unit, reason
+                )
+                to = "、".join(f"{name} {count}" for name, count in sorted(given.items()))
+                done.append(tr("progress.spread_done", unit=unit, count=sum(given.values()), to=to))
+            state.flash(" ".join(done))
+        if st.session_state.get(state.FLASH_KEY):
+            st.rerun()
