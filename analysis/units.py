@@ -446,6 +446,8 @@ def _surveyor_guard(result, bias, min_respondents, q, fdr) -> None:
         strongest = left.fillna(np.inf).idxmin(axis=1).str.removesuffix("_p_value")
         strongest = strongest.where(left.notna().any(axis=1), "")
     result.loc[held, "driver"] = strongest[held].where(result.loc[held, "flagged"], "")
+    # a held unit left undecided judged nothing: no MDI, as for any unit with insufficient evidence
+    result.loc[held & (result["status"] == "insufficient_evidence"), "min_detectable"] = np.nan
 
 
 def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, combine, fdr) -> None:

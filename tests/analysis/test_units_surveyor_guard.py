@@ -48,6 +48,7 @@ def test_the_deviant_surveyors_units_are_held_neither_flagged_nor_cleared(devian
     assert (mine["surveyor_bias"] <= -HOLD).all()
     assert (mine["surveyor_main"] == "S0").all()
     assert (mine["status"] == "insufficient_evidence").all()
+    assert mine["min_detectable"].isna().all()  # judged nothing, like any undecided unit
     assert not guarded["flagged"].any()
 
 
