@@ -37,13 +37,16 @@ def with_surveyors(
     nested: bool = False,
     deviant: float = 0.0,
     block: float = 1.0,
+    leading: float = 0.0,
 ) -> pd.DataFrame:
     """`cases` with a `surveyor` for every respondent and the answers as they shifted them.
 
     `nested`: each surveyor calls a block of consecutive units (`unit_index`, as `verdict_sim` numbers
     them) instead of a random share of everyone — a supervisor handing out offices — each of its cases
     with chance `block`, the rest going to one of the others at random (cases reassigned, or a phase 2
-    handed to the others); `deviant` is added to S0's shift (a surveyor who records differently)."""
+    handed to the others); `deviant` is added to S0's shift (a surveyor who records differently);
+    with `leading`, each "self" answer to who_rated S0 was given turns to "other" with that chance (a
+    surveyor whose question leads the respondent)."""
     rng = np.random.default_rng([seed, 7])
     shift = rng.normal(0.0, tau, k)
     shift[0] += deviant
@@ -66,7 +69,14 @@ def with_surveyors(
     # the chance each answer was turned: the flips' own noise, apart from the shift they carry
     flip = np.where(dissatisfied & (s > 0), s / max(1 - share, 1e-9), 0.0)
     flip = np.where(satisfied & (s < 0), -s / max(share, 1e-9), flip)
+    extra = {}
+    if leading > 0 and "who_rated" in cases.columns:  # drawn only then, as `block`'s
+        said = cases["who_rated"].to_numpy(object).copy()
+        led = answered & (who == 0) & (said == "self") & (rng.random(len(cases)) < leading)
+        said[led] = "other"
+        extra["who_rated"] = pd.Series(said, index=cases.index)
     return cases.assign(
+        **extra,
         sat_overall=pd.Series(answers, index=cases.index).where(answered),
         surveyor=pd.Series([f"S{j}" for j in who], index=cases.index).where(answered),
         flip_chance=np.clip(flip, 0, 1),
@@ -121,6 +131,7 @@ def unit_verdict_figures(
     nested: bool = False,
     deviant: float = 0.0,
     block: float = 1.0,
+    leading: float = 0.0,
     cases: int | None = None,
     guard: bool = True,
 ) -> dict[str, float]:
@@ -140,7 +151,9 @@ def unit_verdict_figures(
     any_false, fdp, recall, in_block, held, block_recall = [], [], [], [], [], []
     for seed in range(studies):
         study = simulate(scenario, seed)
-        shifted = with_surveyors(study.interviews, seed, k, tau, nested=nested, deviant=deviant, block=block)
+        shifted = with_surveyors(
+            study.interviews, seed, k, tau, nested=nested, deviant=deviant, block=block, leading=leading
+        )
         design = Design(shifted, strata="organisation_id", weights="weight", lonely_psu="adjust")
         study = dataclasses.replace(study, interviews=shifted, design=design)
         options = {"interviewer": "surveyor"} if guard else {}

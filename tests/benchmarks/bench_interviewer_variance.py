@@ -10,7 +10,8 @@ freedom since stop 33 — with Monte-Carlo SEs and the mean half-width in points
 `verdict_sim`'s WORLD with five surveyors TAU apart (40 studies unless STUDIES says otherwise): e.g.
 `python tests/benchmarks/bench_interviewer_variance.py 40 units:honest:0 units:honest:0.04`. Options
 after the spread, each `:`-separated: `nested` (each surveyor calls a block of 12 units), `block=B`
-(with `nested`: a block's cases go to its surveyor with chance B, else to another), `deviant=D`
+(with `nested`: a block's cases go to its surveyor with chance B, else to another), `leading=L` (S0's
+"self" answers to who rated turn to "other" with chance L), `deviant=D`
 (S0 records D more satisfied, a share: -0.1), `cases=C` (cases sampled a unit: 128 ≈ 58 respondents),
 `noguard` (the verdict without `analysis.surveyor_bias`'s guard): e.g.
 `… 40 units:honest:0:nested:deviant=-0.1:cases=128 units:honest:0:nested:deviant=-0.1:cases=128:noguard`.
@@ -50,6 +51,7 @@ if __name__ == "__main__":
             figures = unit_verdict_figures(
                 world, studies, float(spread), nested="nested" in options, guard="noguard" not in options,
                 deviant=float(named.get("deviant", 0)), block=float(named.get("block", 1)),
+                leading=float(named.get("leading", 0)),
                 cases=int(named["cases"]) if "cases" in named else None,
             )  # fmt: skip
             print(
