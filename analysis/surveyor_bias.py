@@ -131,6 +131,58 @@ def unit_surveyor_bias(
         if column not in data.columns:
             raise AnalysisError(f"interviews lack the column {column!r}")
     y = satisfaction_indicator(data[item], satisfied_codes)
+    return _unit_bias(data, unit, surveyor, group, y, system_col, "surveyor")
+
+
+#: The answers to who rated that point to someone else's rating (`unit_posterior.WHO`); "dk" does not.
+NOT_SELF = ("other", "not_rated")
+#: A unit whose who-rated answers its surveyors' shifts move by this much (a share of its interviews)
+#: or more has those surveyors' who-rated answers set aside in the verdict. Chosen by simulation
+#: (ARCHITECTURE.md, "Surveyor checks"): one leading surveyor's block of honest units.
+WHO_HOLD = 0.03
+
+#: `unit_who_bias`'s columns.
+WHO_COLUMNS = ("who_bias", "who_main", "who_main_share", "who_main_shift")
+
+
+def unit_who_bias(
+    interviews: pd.DataFrame,
+    unit: str,
+    surveyor: str,
+    group: pd.Series,
+    *,
+    system_col: str = "system_rating",
+) -> pd.DataFrame:
+    """`unit_surveyor_bias` of the who-rated answers: per unit, how far its share of interviews
+    answering that someone else rated or nobody did (`NOT_SELF`) leans on surveyors who get those
+    answers more (or less) often than peers on records of the same null group and system rating —
+    a question asked in a leading way, or a misrecording. Columns `WHO_COLUMNS`; `attrs["aside"]`:
+    the surveyors with a shift. Interviews without a who-rated answer do not count.
+
+    Why: the who-rated answers are the verdict's strongest evidence (a Bayes factor of thousands), so
+    a surveyor whose question turns one "self" in ten into "someone else" flagged six honest units of
+    their block in every simulated study (ARCHITECTURE.md, "Surveyor checks")."""
+    for column in (unit, surveyor, "who_rated", system_col):
+        if column not in interviews.columns:
+            raise AnalysisError(f"interviews lack the column {column!r}")
+    said = interviews["who_rated"].astype("string")
+    y = np.where(said.isna().to_numpy(), np.nan, said.isin(NOT_SELF).to_numpy(float))
+    table = _unit_bias(interviews, unit, surveyor, group, y, system_col, "who")
+    return table
+
+
+def _unit_bias(
+    data: pd.DataFrame,
+    unit: str,
+    surveyor: str,
+    group: pd.Series,
+    y: np.ndarray,
+    system_col: str,
+    prefix: str,
+) -> pd.DataFrame:
+    """Per unit: `<prefix>_bias`, `_main`, `_main_share`, `_main_shift` of the binary measure `y`
+    (NaN: the row does not count), with `attrs["aside"]` (see `unit_surveyor_bias`)."""
+    y = np.asarray(y, float)
     answered = ~np.isnan(y)
     rows = data.loc[answered, [unit, surveyor]]
     cells = group[answered].astype(str) + "|" + data.loc[answered, system_col].astype("string").fillna("\x00")
@@ -138,17 +190,16 @@ def unit_surveyor_bias(
     per_row = rows[surveyor].map(shifts["shift"]).fillna(0.0).to_numpy(float)
     units = rows[unit].to_numpy()
     out = pd.DataFrame(index=pd.Index(pd.unique(units), name=unit))
-    out["surveyor_bias"] = pd.Series(per_row).groupby(units).mean().reindex(out.index)
+    out[f"{prefix}_bias"] = pd.Series(per_row).groupby(units).mean().reindex(out.index)
     counts = rows.dropna(subset=[surveyor]).groupby([unit, surveyor]).size()
     total = rows.groupby(unit).size()
     if len(counts):
         top = counts.sort_values(ascending=False, kind="stable").groupby(level=0).head(1)
         main = pd.Series(top.index.get_level_values(1), index=top.index.get_level_values(0))
-        out["surveyor_main"] = main.reindex(out.index)
-        out["surveyor_main_share"] = (pd.Series(top.to_numpy(), index=main.index) / total).reindex(out.index)
+        out[f"{prefix}_main"] = main.reindex(out.index)
+        out[f"{prefix}_main_share"] = (pd.Series(top.to_numpy(), index=main.index) / total).reindex(out.index)
     else:
-        out["surveyor_main"], out["surveyor_main_share"] = np.nan, np.nan
-    out["surveyor_main_shift"] = out["surveyor_main"].map(shifts["shift"])
-    out = out[list(BIAS_COLUMNS)]
+        out[f"{prefix}_main"], out[f"{prefix}_main_share"] = np.nan, np.nan
+    out[f"{prefix}_main_shift"] = out[f"{prefix}_main"].map(shifts["shift"])
     out.attrs["aside"] = tuple(str(who) for who in shifts.index[shifts["shift"] != 0])
     return out

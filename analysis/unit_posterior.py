@@ -152,7 +152,8 @@ WHO_SHAPE_PRIOR = (float(np.log(SIGN_SPREAD_SHAPE)), 1.2)
 #: made those a selected population: ARCHITECTURE.md, "Two phases at the staff level"). 6: each unit's
 #: P(honest) without its callback answers (`lfdr_without_answers`), which the verdict takes for a unit
 #: whose answers lean on surveyors who record differently (`analysis.surveyor_bias`). 7: that P(honest)
-#: keeps the answers of the surveyors who record like their peers (`respondents_kept`, `bf_rate_gap_kept`).
+#: keeps the answers of the surveyors who record like their peers, and sets aside the who-rated answers
+#: of those who hear "someone else rated" more or less often than peers (`Kept`).
 MODEL_VERSION = 7
 EVIDENCE = ("level", "rate_gap", "rated_by_other", "not_rated", "staff_asked", "service_denied")
 
@@ -1012,15 +1013,15 @@ def posterior_table(
     q: float = 0.10,
     level: float = 0.95,
     max_lfdr: float = LFDR_FLOOR,
-    kept: pd.DataFrame | None = None,
+    kept: Kept | None = None,
 ) -> pd.DataFrame:
     """Per unit: lfdr, flag (Sun & Cai at `q`, only lfdr ≤ `max_lfdr`), posterior inflation with its
     interval, the evidence's log Bayes factors and driver, status (see `posterior`).
 
-    The `*_without_answers` columns read each unit without its callback answers but those `kept`
-    (`unit_evidence`'s table of the interviews whose answers stay; none when None), with
-    `bf_rate_gap_kept`, the rate gap of the kept answers, and `respondents_kept`
-    (`_without_answers_loglik`)."""
+    The `*_without_answers` columns read each unit's interviews as `kept` says (default: who rated,
+    no callback answer), with `bf_<rate_gap, rated_by_other, not_rated>_kept` read the same way
+    (`_kept_factors`), `respondents_kept`, the answers read, and `interviews_who_kept`, the who-rated
+    answers read (`_without_answers_loglik`)."""
     surveyed = table[table["interviews"] > 0]
     out = pd.DataFrame(index=table.index)
     comps, w = result.components, result.weights
@@ -1053,14 +1054,14 @@ def posterior_table(
     out["mechanism_without_answers"] = pd.Series(
         [comps[k].label for k in best_without], index=surveyed.index
     ).reindex(table.index)
-    respondents_kept = (
-        pd.Series(0, index=table.index)
-        if kept is None
-        else kept["respondents"].reindex(table.index).fillna(0).astype(int)
-    )
+    respondents_kept = _kept_or_default(table, kept).respondents(table.index)
     out["respondents_kept"] = respondents_kept
-    gap_kept = pd.Series(_kept_rate_gap(surveyed, result, kept, best_without), index=surveyed.index)
-    out["bf_rate_gap_kept"] = gap_kept.reindex(table.index).where(respondents_kept > 0)
+    whos = pd.Series(_kept_or_default(surveyed, kept).whos(surveyed).sum(axis=1), index=surveyed.index)
+    out["interviews_who_kept"] = whos.reindex(table.index).fillna(0).astype(int)
+    factors = _kept_factors(surveyed, result, kept, best_without)
+    for name in factors.columns:
+        out[f"bf_{name}_kept"] = factors[name].reindex(table.index)
+    out["bf_rate_gap_kept"] = out["bf_rate_gap_kept"].where(respondents_kept > 0)
     bf = _bayes_factors(surveyed, result, best)
     for column in EVIDENCE:
         out[f"bf_{column}"] = bf[column].reindex(table.index)
@@ -1122,51 +1123,90 @@ def _magnitudes(
     return low, median, high, reach
 
 
-def _kept_cells(table: pd.DataFrame, kept: pd.DataFrame | None) -> np.ndarray:
-    """The interview cells of the answers `kept` (units × `CELL_COLUMNS`, none when None) on the rows
-    of `table`."""
-    if kept is None:
+@dataclass(frozen=True)
+class Kept:
+    """What the verdict reads of a held unit's interviews (`unit_evidence` tables, units × cells; None:
+    none): those read `whole`, those read by their `answer` alone (who rated set aside) and those
+    read by `who` rated alone (the answer set aside). Any other interview counts only by its signs."""
+
+    whole: pd.DataFrame | None = None
+    answer: pd.DataFrame | None = None
+    who: pd.DataFrame | None = None
+
+    def answers(self, table: pd.DataFrame) -> np.ndarray:
+        """The cells of the interviews whose answer is read, on the rows of `table`."""
+        return _cells(table, self.whole) + _cells(table, self.answer)
+
+    def whos(self, table: pd.DataFrame) -> np.ndarray:
+        """The cells of the interviews whose who-rated answer is read, on the rows of `table`."""
+        return _cells(table, self.whole) + _cells(table, self.who)
+
+    def respondents(self, index: pd.Index) -> pd.Series:
+        """The respondents whose answer is read, per unit of `index`."""
+        total = pd.Series(0, index=index)
+        for part in (self.whole, self.answer):
+            if part is not None:
+                total = total + part["respondents"].reindex(index).fillna(0).astype(int)
+        return total
+
+
+def _cells(table: pd.DataFrame, part: pd.DataFrame | None) -> np.ndarray:
+    """The interview cells of `part` (zeros when None) on the rows of `table`."""
+    if part is None:
         return np.zeros((len(table), len(CELL_COLUMNS)))
-    return kept.reindex(index=table.index, columns=CELL_COLUMNS).fillna(0).to_numpy(float)
+    return part.reindex(index=table.index, columns=CELL_COLUMNS).fillna(0).to_numpy(float)
+
+
+def _kept_or_default(table: pd.DataFrame, kept: Kept | None) -> Kept:
+    return Kept(who=table) if kept is None else kept
 
 
 def _without_answers_loglik(
-    table: pd.DataFrame, result: PosteriorFit, kept: pd.DataFrame | None = None
+    table: pd.DataFrame, result: PosteriorFit, kept: Kept | None = None
 ) -> np.ndarray:
-    """Every unit's log likelihood under every component from everything but the callback answers set
-    aside — who rated (every interview's), the signs, the answers `kept` (cells of the interviews whose
-    answers stay, default none) and, with `census_level`, the published level: what the verdict reads
-    for a unit whose answers lean on surveyors who record differently (`analysis.surveyor_bias`). A kept
-    interview counts in its full cell; a set-aside one only by its who_rated answer."""
-    h = result.honest
-    mine = _kept_cells(table, kept)
-    who = _group_matrix("who")
-    counts = np.hstack([mine, (table[CELL_COLUMNS].to_numpy(float) - mine) @ who])
-    groups = np.hstack([np.eye(len(CELL_COLUMNS)), who])
-    L, _ = _unit_loglik(h, result.components, table, result.census_level, groups, counts)
-    asked, denied = _sign_loglik(h, result.components, table)
+    """Every unit's log likelihood under every component from what `kept` reads of its interviews
+    (default: every who-rated answer, no callback answer), the signs and, with `census_level`, the
+    published level: what the verdict reads for a unit whose answers lean on surveyors who record
+    differently (`analysis.surveyor_bias`)."""
+    kept = _kept_or_default(table, kept)
+    parts = (
+        (kept.whole, np.eye(len(CELL_COLUMNS))),
+        (kept.who, _group_matrix("who")),
+        (kept.answer, _group_matrix("answer")),
+    )
+    counts = np.hstack([_cells(table, part) @ g for part, g in parts])
+    groups = np.hstack([g for _, g in parts])
+    L, _ = _unit_loglik(result.honest, result.components, table, result.census_level, groups, counts)
+    asked, denied = _sign_loglik(result.honest, result.components, table)
     return L + asked + denied
 
 
-def _lfdr_without_answers(
-    table: pd.DataFrame, result: PosteriorFit, kept: pd.DataFrame | None = None
-) -> np.ndarray:
-    """P(honest) of every unit of `table` without the answers set aside (`_without_answers_loglik`)
-    under the fitted mixture weights."""
+def _lfdr_without_answers(table: pd.DataFrame, result: PosteriorFit, kept: Kept | None = None) -> np.ndarray:
+    """P(honest) of every unit of `table` from what `kept` reads (`_without_answers_loglik`) under the
+    fitted mixture weights."""
     return _posterior(_without_answers_loglik(table, result, kept), result.weights)[:, 0]
 
 
-def _kept_rate_gap(
-    table: pd.DataFrame, result: PosteriorFit, kept: pd.DataFrame | None, best: np.ndarray
-) -> np.ndarray:
-    """log Bayes factor of the answers `kept` given the census (the rate gap of `_bayes_factors`, read
-    on them alone), each unit's most probable inflating component against honest; 0 with none kept."""
+def _kept_factors(
+    table: pd.DataFrame, result: PosteriorFit, kept: Kept | None, best: np.ndarray
+) -> pd.DataFrame:
+    """log Bayes factors of the rate gap, "someone else rated" and "not rated" (`_bayes_factors`) read on
+    what `kept` reads of each unit's interviews alone, its most probable inflating component against
+    honest; NaN where it reads none of that evidence."""
+    kept = _kept_or_default(table, kept)
     used = np.unique(np.append(best, 0))
     comps = [result.components[k] for k in used]
-    counts = _kept_cells(table, kept) @ _group_matrix("answer")
-    L, _ = _unit_loglik(result.honest, comps, table, False, _group_matrix("answer"), counts)
-    rows = np.arange(len(table))
-    return L[rows, np.searchsorted(used, best)] - L[:, 0]
+    rows, column = np.arange(len(table)), np.searchsorted(used, best)
+    out = pd.DataFrame(index=table.index)
+    for name, kind, cells in (
+        ("rate_gap", "answer", kept.answers(table)),
+        ("rated_by_other", "other", kept.whos(table)),
+        ("not_rated", "not_rated", kept.whos(table)),
+    ):
+        groups = _group_matrix(kind)
+        L, _ = _unit_loglik(result.honest, comps, table, False, groups, cells @ groups)
+        out[name] = pd.Series(L[rows, column] - L[:, 0], index=table.index).where(cells.sum(axis=1) > 0)
+    return out
 
 
 def _bayes_factors(table: pd.DataFrame, result: PosteriorFit, best: np.ndarray) -> pd.DataFrame:

@@ -30,8 +30,9 @@ The contract (one row per unit of the frame, indexed by the unit id; the reviewe
 | `status` | `flagged`, `no_evidence`, `insufficient_evidence` (never flagged, never cleared), `not_surveyed` |
 | `verdict_method` | `empirical_null` (these tests, BH) or `posterior` (`analysis.unit_posterior`, Sun & Cai on its lfdr) |
 | `posterior_inflation`, `posterior_inflation_low`, `posterior_inflation_high`, `posterior_inflation_capped`, `posterior_mechanism`, `bf_<evidence>` | `method="posterior"` only: posterior median inflation with its 95% interval, the law's quantiles with tails widened by `unit_posterior.INTERVAL_TAILS` (calibrated by simulation; capped: its upper end is the largest inflation the model's components allow, so the interval is open above), the most probable inflating mechanism, log Bayes factors of each piece of evidence |
-| `lfdr_without_answers`, `posterior_inflation*_without_answers`, `posterior_mechanism_without_answers`, `respondents_kept`, `bf_rate_gap_kept`, `min_detectable_kept` | `method="posterior"` only: P(honest), the inflation with its interval and the likeliest mechanism from everything but the callback answers of surveyors who record differently (`unit_posterior`; every answer with `interviewer` unset), the answers kept, their rate gap's log Bayes factor and the verdict's MDI on them; the verdict takes these for a held unit |
-| `surveyor_bias`, `surveyor_main`, `surveyor_main_share`, `surveyor_main_shift`, `surveyor_held` | with `interviewer` only: how far the unit's callback 满意率 leans on surveyors who record differently from peers on like records (`analysis.surveyor_bias`), the surveyor who asked most of its answers with their share and shift, and whether the verdict set those surveyors' answers aside for it (then "insufficient evidence" unless the answers kept, `min_respondents` or more, and the rest of its evidence judge it) |
+| `lfdr_without_answers`, `posterior_inflation*_without_answers`, `posterior_mechanism_without_answers`, `respondents_kept`, `interviews_who_kept`, `bf_<rate_gap, rated_by_other, not_rated>_kept`, `min_detectable_kept` | `method="posterior"` only: P(honest), the inflation with its interval and the likeliest mechanism from everything but the callback answers and the who-rated answers of surveyors who record them differently (`unit_posterior.Kept`; every callback answer with `interviewer` unset), the answers and who-rated answers read, their log Bayes factors and the verdict's MDI on the answers read; the verdict takes these for a held unit |
+| `who_bias`, `who_main`, `who_main_share`, `who_main_shift`, `who_held` | with `interviewer` and who rated: the same for the share of interviews saying someone else rated or nobody did (`surveyor_bias.unit_who_bias`), and whether the verdict set those surveyors' who-rated answers aside (`surveyor_bias.WHO_HOLD`) |
+| `surveyor_bias`, `surveyor_main`, `surveyor_main_share`, `surveyor_main_shift`, `surveyor_held` | with `interviewer` only: how far the unit's callback 满意率 leans on surveyors who record differently from peers on like records (`analysis.surveyor_bias`), the surveyor who asked most of its answers with their share and shift, and whether the verdict set some of its answers aside (these, or who rated: then "insufficient evidence" unless the answers kept, `min_respondents` or more, and the rest of its evidence judge it) |
 | `paired_b`, `paired_c`, `paired_sat`, `paired_unsat`, `paired_p_value` | the paired table (system vs callback on the same cases): its sign test is descriptive; its counts set the rate null's per-record misreport shares |
 
 Why this shape (see `analysis.unit_model` for the statistics): the honest gap is estimated per domain
@@ -142,15 +143,15 @@ def compare_units(
         raise AnalysisError(f"unit {sorted(map(str, unknown))[0]!r} has responses but no frame records")
     if method not in ("posterior", "empirical_null"):
         raise AnalysisError(f"method={method!r}: use 'empirical_null' or 'posterior'")
-    bias = _surveyor_bias(frame, data, unit, interviewer, null_by, item, system_col, satisfied_codes)
+    started = data if interviews is None else interviews
+    bias = _surveyor_bias(frame, data, started, unit, interviewer, null_by, item, system_col, satisfied_codes)
     posterior_table = None
     if method == "posterior":
         aside = None
-        if bias is not None:  # the column, the surveyors set aside, the units that may be held
-            leaning = bias.index[bias["surveyor_bias"].abs() >= surveyor_bias.HOLD]
-            aside = (interviewer, bias.attrs["aside"], leaning)
+        if bias is not None:  # the column, whose answers and whose who-rated answers, the units held
+            aside = (interviewer, bias.attrs["aside"], bias.attrs["who_aside"], bias.index[_held(bias)])
         model = _posterior_model(
-            frame, data if interviews is None else interviews, unit, null_by, item, system_col,
+            frame, started, unit, null_by, item, system_col,
             satisfied_codes, q, census_level, min_respondents, level, aside,
         )  # fmt: skip
         posterior_table = start(model) if start is not None else model
@@ -327,8 +328,8 @@ def _posterior_model(
 ) -> Callable[[], pd.DataFrame]:
     """The posterior model of the units (`analysis.unit_posterior.posterior`) as a function of no
     arguments, for `compare_units` to run where its `start` says. `aside`: (the interviewer column,
-    the surveyors whose answers a held unit's verdict sets aside, the units whose surveyors' bias
-    reaches `surveyor_bias.HOLD`: their MDI on the answers kept is read too), or None."""
+    the surveyors whose answers a held unit's verdict sets aside, those whose who-rated answers it
+    sets aside, the units held: their MDI on the answers kept is read too), or None."""
     from analysis import posterior_power, unit_posterior
 
     def model() -> pd.DataFrame:
@@ -336,20 +337,30 @@ def _posterior_model(
             frame, interviews, unit, domain=null_by, item=item, system_col=system_col,
             satisfied_codes=satisfied_codes, census_level=census_level, min_respondents=min_respondents,
         )  # fmt: skip
+
+        def evidence(rows: np.ndarray) -> pd.DataFrame | None:
+            return unit_posterior.unit_evidence(
+                frame, interviews[rows], unit, domain=null_by, item=item, system_col=system_col,
+                satisfied_codes=satisfied_codes,
+            ) if rows.any() else None  # fmt: skip
+
         kept = None  # without the interviewer column every answer of a held unit is set aside
         if aside is not None and aside[0] in interviews.columns:
-            stay = ~interviews[aside[0]].isin(aside[1]).to_numpy()
-            kept = unit_posterior.unit_evidence(
-                frame, interviews[stay], unit, domain=null_by, item=item, system_col=system_col,
-                satisfied_codes=satisfied_codes,
-            )  # fmt: skip
+            answer_out = interviews[aside[0]].isin(aside[1]).to_numpy()
+            who_out = interviews[aside[0]].isin(aside[2]).to_numpy()
+            kept = unit_posterior.Kept(
+                whole=evidence(~answer_out & ~who_out),
+                answer=evidence(~answer_out & who_out),
+                who=evidence(answer_out & ~who_out),
+            )
         verdict = unit_posterior.posterior_table(table, fitted, q, level, kept=kept)
         verdict["min_detectable"] = posterior_power.verdict_detectable(table, fitted, verdict)
         verdict["min_detectable_kept"] = np.nan  # of the answers kept, where some were set aside
-        if kept is not None:
-            some = verdict.loc[verdict.index.intersection(aside[2])]
+        answers = evidence(~answer_out) if kept is not None else None
+        if answers is not None:
+            some = verdict.loc[verdict.index.intersection(aside[3])]
             some.attrs = verdict.attrs
-            verdict["min_detectable_kept"] = posterior_power.verdict_detectable(kept, fitted, some)
+            verdict["min_detectable_kept"] = posterior_power.verdict_detectable(answers, fitted, some)
         return verdict
 
     return model
@@ -361,7 +372,7 @@ def _posterior_verdict(result: pd.DataFrame, table: pd.DataFrame, census_level: 
     table = table.reindex(result.index)
     for column in ("flagged", "status", "lfdr", "prob_inflated", "driver", "lfdr_without_answers"):
         result[column] = table[column]
-    for column in ("respondents_kept", "min_detectable_kept"):
+    for column in ("respondents_kept", "interviews_who_kept", "min_detectable_kept"):
         result[column] = table[column]
     for column in table.columns[table.columns.str.endswith("_without_answers")]:
         if column.startswith(("inflation", "mechanism")):  # a held unit's (`_surveyor_guard`)
@@ -378,40 +389,64 @@ def _posterior_verdict(result: pd.DataFrame, table: pd.DataFrame, census_level: 
     result.attrs["census_level"] = census_level
 
 
-def _surveyor_bias(frame, data, unit, interviewer, null_by, item, system_col, satisfied_codes):
-    """`surveyor_bias.unit_surveyor_bias` of the units (None without an `interviewer` column or any
-    surveyor in it): before the posterior model, which reads the surveyors it sets aside."""
+def _surveyor_bias(frame, data, interviews, unit, interviewer, null_by, item, system_col, satisfied_codes):
+    """`surveyor_bias.unit_surveyor_bias` of the units' answers (`data`) joined with
+    `surveyor_bias.unit_who_bias` of their who-rated answers (`interviews`, where they carry the
+    interviewer and who rated); None without an `interviewer` column or any surveyor in it. Found
+    before the posterior model, which reads the surveyors set aside (`attrs["aside"]`, `["who_aside"]`)."""
     if interviewer is None or interviewer not in data.columns or data[interviewer].notna().sum() == 0:
         return None
     groups = frame[null_by] if null_by in frame.columns else pd.Series("all", index=frame.index)
-    group = data[unit].map(_modal(groups, frame[unit]))
-    return surveyor_bias.unit_surveyor_bias(
-        data, unit, interviewer, group, item=item, system_col=system_col, satisfied_codes=satisfied_codes
-    )
+    domains = _modal(groups, frame[unit])
+    table = surveyor_bias.unit_surveyor_bias(
+        data, unit, interviewer, data[unit].map(domains), item=item, system_col=system_col,
+        satisfied_codes=satisfied_codes,
+    )  # fmt: skip
+    aside, who_aside = table.attrs["aside"], ()
+    if {interviewer, "who_rated"} <= set(interviews.columns) and interviews[interviewer].notna().any():
+        who = surveyor_bias.unit_who_bias(
+            interviews, unit, interviewer, interviews[unit].map(domains), system_col=system_col
+        )
+        who_aside = who.attrs["aside"]
+        table = table.join(who, how="outer")
+    for column in surveyor_bias.WHO_COLUMNS:
+        if column not in table.columns:
+            table[column] = 0.0 if column == "who_bias" else np.nan
+    table.attrs.update({"aside": aside, "who_aside": who_aside})
+    return table
+
+
+def _held(bias: pd.DataFrame) -> pd.Series:
+    """Units whose answers, or whose who-rated answers, lean on surveyors who record differently."""
+    answers = bias["surveyor_bias"].abs() >= surveyor_bias.HOLD
+    return answers.fillna(False) | (bias["who_bias"].abs() >= surveyor_bias.WHO_HOLD).fillna(False)
 
 
 def _surveyor_guard(result, bias, min_respondents, q, fdr) -> None:
-    """Judge a unit whose answers lean on surveyors who record differently (`surveyor_bias.HOLD`)
-    without those surveyors' answers, and re-select the flags over every unit.
+    """Judge a unit whose answers lean on surveyors who record differently (`surveyor_bias.HOLD`) —
+    or whose who-rated answers do (`surveyor_bias.WHO_HOLD`) — without those surveyors' answers (or
+    their who-rated answers), and re-select the flags over every unit.
 
     The posterior's verdict takes such a unit's `lfdr_without_answers` (the answers of the other
     surveyors, who rated, the signs) in place of its lfdr before Sun & Cai, its inflation and likeliest
-    mechanism without the answers set aside too, and the rate gap of the answers kept; the empirical
+    mechanism without the answers set aside too, and the Bayes factors of what it reads; the empirical
     null's takes its proxy-signs p-value in place of the combined one before BH (every answer set
-    aside). A held unit that is not flagged is cleared only on `min_respondents` or more answers kept,
+    aside), or its rate test's where who rated is set aside (neither where both are). A held unit that is not flagged is cleared only on `min_respondents` or more answers kept,
     else "insufficient evidence" (`surveyor_held`): the answers set aside can neither accuse nor clear
     it. `bias`: `_surveyor_bias`'s table (None: nothing to hold). Adds `analysis.surveyor_bias`'s
     columns and `surveyor_held`."""
     from analysis.unit_posterior import LFDR_FLOOR, sun_cai
 
     if bias is None:
-        result["surveyor_held"] = False
+        result["surveyor_held"] = result["who_held"] = False
         return
-    for column in surveyor_bias.BIAS_COLUMNS:
+    for column in (*surveyor_bias.BIAS_COLUMNS, *surveyor_bias.WHO_COLUMNS):
         result[column] = bias[column].reindex(result.index)
     judged = result["status"].isin(["flagged", "no_evidence"])
-    held = judged & (result["surveyor_bias"].abs() >= surveyor_bias.HOLD)
+    held = judged & _held(bias).reindex(result.index, fill_value=False)
+    answers_held = held & (result["surveyor_bias"].abs() >= surveyor_bias.HOLD)
     result["surveyor_held"] = held
+    result["who_held"] = held & (result["who_bias"].abs() >= surveyor_bias.WHO_HOLD)
     if not held.any():
         return
     posterior = result["verdict_method"].iloc[0] == "posterior"
@@ -422,14 +457,16 @@ def _surveyor_guard(result, bias, min_respondents, q, fdr) -> None:
         for name in ("inflation", "inflation_low", "inflation_high", "inflation_capped", "mechanism"):
             column = f"posterior_{name}"
             result[column] = result[column].where(~held, result[f"{column}_without_answers"])
-        result["bf_rate_gap"] = result["bf_rate_gap"].where(~held, result["bf_rate_gap_kept"])
+        for name in ("rate_gap", "rated_by_other", "not_rated"):
+            result[f"bf_{name}"] = result[f"bf_{name}"].where(~held, result[f"bf_{name}_kept"])
         kept = result["respondents_kept"].fillna(0)
         result["min_detectable"] = result["min_detectable"].where(~held, result["min_detectable_kept"])
-    else:
-        evidence = result["evidence_p_value"].where(~held, result["integrity_p_value"])
+    else:  # every answer of an answers-held unit aside, every who-rated answer of a who-held one
+        evidence = result["evidence_p_value"].where(~answers_held, result["integrity_p_value"])
+        evidence = evidence.where(~result["who_held"], result["p_value"].where(~answers_held))
         result["evidence_p_value"] = evidence
         result["evidence_p_adjusted"], result["flagged"] = bh(evidence.where(judged), q, fdr)
-        kept = pd.Series(0, index=result.index)
+        kept = result["respondents"].where(~answers_held, 0)
     cleared = judged & ~result["flagged"] & (~held | (kept >= min_respondents))
     result["status"] = np.where(
         result["flagged"],
@@ -438,11 +475,12 @@ def _surveyor_guard(result, bias, min_respondents, q, fdr) -> None:
     )
     # what drives a held unit's verdict is the strongest evidence left: its kept answers' rate gap at most
     if posterior:
-        left = result[[c for c in result.columns if c.startswith("bf_") and c != "bf_rate_gap_kept"]]
+        left = result[[c for c in result.columns if c.startswith("bf_") and not c.endswith("_kept")]]
         strongest = left.fillna(-np.inf).idxmax(axis=1).str.removeprefix("bf_")
         strongest = strongest.where(left.max(axis=1) > 0, "")
     else:
-        left = result[[f"{s}_p_value" for s in um.PROXY_SIGNS]]
+        left = result[[f"{s}_p_value" for s in um.PROXY_SIGNS]].where(~result["who_held"], np.nan)
+        left = left.assign(rate_gap_p_value=result["p_value"].where(result["who_held"] & ~answers_held))
         strongest = left.fillna(np.inf).idxmin(axis=1).str.removesuffix("_p_value")
         strongest = strongest.where(left.notna().any(axis=1), "")
     result.loc[held, "driver"] = strongest[held].where(result.loc[held, "flagged"], "")

@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from analysis import surveyor_bias
+
 SIGN_LABELS: Mapping[str, Mapping[str, str]] = {
     "rate_gap": {"zh": "系统满意率高于回访满意率（已扣除诚实差距）", "en": "system rate above the callback rate (beyond the honest gap)"},
     "rated_by_other": {"zh": "受访者说由他人代评", "en": "respondents say someone else rated"},
@@ -352,15 +354,48 @@ def _all_answers_aside(r: Mapping[str, Any]) -> bool:
 
 
 def _surveyor_held_lines(r: Mapping[str, Any], zh: bool) -> list[str]:
-    """Why a unit was judged without the answers of surveyors who record differently
-    (`analysis.units._surveyor_guard`): whose answers they were, how far that surveyor records from
-    peers on records like theirs, which answers the verdict read instead, and what to do."""
+    """Why a unit was judged without some answers of surveyors who record differently
+    (`analysis.units._surveyor_guard`): whose answers they were — satisfaction answers, who-rated
+    answers or both — how far that surveyor differs from peers on records like theirs, what the verdict
+    read instead, and what to do."""
     if not bool(r.get("surveyor_held", False)):
         return []
+    status = str(r.get("status", ""))
+    kept = int(r.get("respondents_kept", 0) or 0)
+    answers_held = abs(float(r.get("surveyor_bias", 0) or 0)) >= surveyor_bias.HOLD
+    who_held = bool(r.get("who_held", False))
+    lines = []
+    if answers_held:
+        lines.append(_held_answers_line(r, zh, kept))
+    if who_held:
+        lines.append(_held_who_line(r, zh, int(r.get("interviews_who_kept", 0) or 0)))
+    if status == "flagged" and answers_held and not kept:
+        left = (
+            ("工作人员要求评价、未接受服务等" if who_held else "由谁评价、工作人员要求评价、未接受服务等")
+            if zh
+            else ("staff asking, service denied" if who_held else "who rated, staff asking, service denied")
+        )
+        lines.append(
+            f"标记只依据其余证据（{left}）。"
+            if zh
+            else f"The flag rests on the other evidence alone ({left})."
+        )
+    if status == "insufficient_evidence":
+        lines.append(
+            (f"这 {kept} 个答案不足以判定，" if kept else "")
+            + "本单位既不标记，也不认定为没有问题：请安排另一位访员回访本单位的部分个案后再判定。"
+            if zh
+            else (f"Those {kept} answers are too few to judge it: " if kept else "")
+            + "the unit is neither flagged nor cleared: have another surveyor call back some of its cases, then judge."
+        )
+    return lines
+
+
+def _held_answers_line(r: Mapping[str, Any], zh: bool, kept: int) -> str:
+    """`_surveyor_held_lines`' sentence on satisfaction answers set aside."""
     bias, main = float(r.get("surveyor_bias", 0) or 0), r.get("surveyor_main")
     shift, share = r.get("surveyor_main_shift"), r.get("surveyor_main_share")
     named = main is not None and _finite(shift) and float(shift) != 0 and _finite(share)
-    kept, status = int(r.get("respondents_kept", 0) or 0), str(r.get("status", ""))
     if zh:
         who = (
             f"本单位 {_pct(share, 0)} 的回访由访员 {main} 完成，该访员在本领域、系统评价相同的个案上记录的满意率"
@@ -368,26 +403,16 @@ def _surveyor_held_lines(r: Mapping[str, Any], zh: bool) -> list[str]:
             if named
             else "回访本单位的访员在本领域、系统评价相同的个案上记录的满意率与其他访员不同；"
         )
-        aside = "访员的记录方式与本单位的实际情况无法区分，因此记录方式不同的访员所得的回访满意答案不计入本单位的判定"
-        lines = [
+        return (
             who
             + f"按此，本单位的回访满意率偏{'低' if bias < 0 else '高'}约 {abs(100 * bias):.0f} 个百分点。"
-            + aside
+            + "访员的记录方式与本单位的实际情况无法区分，因此记录方式不同的访员所得的回访满意答案不计入本单位的判定"
             + (
                 f"，只计入记录方式与他人一致的访员所得的 {kept} 个答案。"
                 if kept
                 else "；记录方式与他人一致的访员没有回访这些个案。"
             )
-        ]
-        if status == "flagged" and not kept:
-            return [*lines, "标记只依据其余证据（由谁评价、工作人员要求评价、未接受服务等）。"]
-        if status == "insufficient_evidence":
-            return [
-                *lines,
-                (f"这 {kept} 个答案不足以判定，" if kept else "")
-                + "本单位既不标记，也不认定为没有问题：请安排另一位访员回访本单位的部分个案后再判定。",
-            ]
-        return lines
+        )
     who = (
         f"{main} made {_pct(share, 0)} of this unit's callbacks and records "
         f"{abs(100 * float(shift)):.0f} points {'fewer' if float(shift) < 0 else 'more'} satisfied than other "
@@ -396,7 +421,7 @@ def _surveyor_held_lines(r: Mapping[str, Any], zh: bool) -> list[str]:
         else "The surveyors who called this unit record satisfaction differently from others on records of "
         "the same domain and system rating"
     )
-    lines = [
+    return (
         who + f"; so the unit's callback rate reads about {abs(100 * bias):.0f} points "
         f"{'low' if bias < 0 else 'high'}. The way they recorded cannot be told from the unit itself, so the "
         "callback answers of surveyors who record differently are left out of this unit's verdict"
@@ -405,20 +430,46 @@ def _surveyor_held_lines(r: Mapping[str, Any], zh: bool) -> list[str]:
             if kept
             else "; no surveyor who records like their peers called these cases."
         )
-    ]
-    if status == "flagged" and not kept:
-        return [
-            *lines,
-            "The flag rests on the other evidence alone (who rated, staff asking, service denied).",
-        ]
-    if status == "insufficient_evidence":
-        return [
-            *lines,
-            (f"Those {kept} answers are too few to judge it: " if kept else "")
-            + "the unit is neither flagged nor cleared: have another surveyor call back some of its cases, "
-            "then judge.",
-        ]
-    return lines
+    )
+
+
+def _held_who_line(r: Mapping[str, Any], zh: bool, kept: int) -> str:
+    """`_surveyor_held_lines`' sentence on who-rated answers set aside (`surveyor_bias.unit_who_bias`)."""
+    bias, main = float(r.get("who_bias", 0) or 0), r.get("who_main")
+    shift, share = r.get("who_main_shift"), r.get("who_main_share")
+    named = main is not None and _finite(shift) and float(shift) != 0 and _finite(share)
+    if zh:
+        who = (
+            f"本单位 {_pct(share, 0)} 的访谈由访员 {main} 完成，该访员在本领域、系统评价相同的个案上听到"
+            f"“他人代评”或“本人未评价”的比例比其他访员{'高' if float(shift) > 0 else '低'} "
+            f"{abs(100 * float(shift)):.0f} 个百分点；"
+            if named
+            else "访问本单位的访员在本领域、系统评价相同的个案上听到“他人代评”或“本人未评价”的比例与其他访员不同；"
+        )
+        return (
+            who
+            + f"按此，本单位这类回答的比例偏{'高' if bias > 0 else '低'}约 {abs(100 * bias):.0f} 个百分点。"
+            + "访员的提问或记录方式与本单位的实际情况无法区分，因此这些访员所得的“由谁评价”回答不计入本单位的判定"
+            + (f"，只计入其余 {kept} 次访谈的回答。" if kept else "；其余访员没有访问本单位。")
+        )
+    who = (
+        f'{main} took {_pct(share, 0)} of this unit\'s interviews and hears "someone else rated" or "I never '
+        f'rated" {abs(100 * float(shift)):.0f} points {"more" if float(shift) > 0 else "less"} often than other '
+        "surveyors on records of the same domain and system rating"
+        if named
+        else 'The surveyors who interviewed this unit hear "someone else rated" or "I never rated" at a '
+        "different rate from others on records of the same domain and system rating"
+    )
+    return (
+        who + f"; so the unit's share of such answers reads about {abs(100 * bias):.0f} points "
+        f"{'high' if bias > 0 else 'low'}. The way they asked or recorded cannot be told from the unit itself, "
+        "so those surveyors' answers on who rated are left out of this unit's verdict"
+        + (
+            f", which reads those of the other {kept} interviews."
+            if kept
+            else "; no other surveyor interviewed it."
+        )
+    )
 
 
 def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float = 0.10) -> list[str]:

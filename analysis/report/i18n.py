@@ -166,9 +166,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "mechanism": "最可能的方式",
         "evidence": "主要证据（强度）",
         "insufficient_note": "{k} 个{unit}证据不足（回访太少）：既不标记，也不认定为没有问题。",
-        "held_note": "{k} 个{unit}的部分或全部回访答案不计入判定：回访它们的访员在同领域、同系统评价的个案上记录的满意率与其他访员不同，"
-        "访员的记录方式与单位的实际情况无法区分；记录方式与他人一致的访员回访这些个案太少，不足以判定。它们只按其余证据判定，"
-        "不能据此标记的既不标记，也不认定为没有问题：",
+        "held_note": "{k} 个{unit}的部分或全部回访答案不计入判定：回访它们的访员在同领域、同系统评价的个案上记录的满意率"
+        "（或“由谁评价”的回答）与其他访员不同，访员的记录方式与单位的实际情况无法区分；记录方式与他人一致的访员回访这些个案太少，"
+        "不足以判定。它们只按其余证据判定，不能据此标记的既不标记，也不认定为没有问题：",
         "staff_heading": "按工作人员判定：被标记的工作人员",
         "staff_counts": "每名工作人员按其经办事项的评价记录与回访，用与机构相同的方法判定。抽样框中共有 {named} 名工作人员，"
         "其中 {called} 名有回访、{judged} 名证据足以判定；样本按机构抽取，其余工作人员证据不足：既不标记，也不认定为没有问题。",
@@ -479,8 +479,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "insufficient_note": "{k} units ({unit}) had insufficient evidence (too few callbacks): neither flagged "
         "nor cleared.",
         "held_note": "Some or all callback answers of {k} units ({unit}) are left out of their verdicts: the "
-        "surveyors who took them record satisfaction differently from others on records of the same domain and "
-        "system rating, so the way they were recorded cannot be told from the units themselves, and surveyors "
+        "surveyors who took them record satisfaction (or who rated) differently from others on records of the "
+        "same domain and system rating, so the way they were recorded cannot be told from the units themselves, and surveyors "
         "who record like their peers called too few of these cases to judge them. They are judged on the other "
         "evidence; those it does not flag are neither flagged nor cleared:",
         "staff_heading": "Staff members flagged",

@@ -706,10 +706,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Units with insufficient evidence: {count} (too few callbacks; neither flagged nor cleared).",
     },
     "verdict.held": {
-        "zh": "{count} 个单位的判定不计入部分或全部回访答案：取得这些答案的访员在同类个案上的记录与其他访员不同，"
+        "zh": "{count} 个单位的判定不计入部分回访答案（满意度或“由谁评价”）：取得这些答案的访员在同类个案上的记录与其他访员不同，"
         "只计入记录方式与他人一致的访员所得的答案（见各单位的说明）。",
-        "en": "{count} units are judged without the answers of surveyors who record differently from others on "
-        "like cases, only on those of surveyors who record like their peers (see each unit's explanation).",
+        "en": "{count} units are judged without some answers (satisfaction or who rated) of surveyors who record "
+        "differently from others on like cases, only on those of surveyors who record like their peers (see "
+        "each unit's explanation).",
     },
     "verdict.combination": {"zh": "第二阶段单位的满意率差距检验", "en": "Phase-2 units: the rate gap's test"},
     "verdict.combination_staff": {

@@ -702,7 +702,7 @@ def summary_text(result: StudyAnalysis) -> str:
         if held:
             lines.append(
                 f"        of all units, {held} judged without the answers of surveyors who record "
-                "satisfaction differently from others on like records"
+                "satisfaction or who rated differently from others on like records"
             )
     lines += phase_two_lines(result.units)
     rule = (

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.surveyor_bias import HOLD, surveyor_shifts, unit_surveyor_bias
+from analysis.surveyor_bias import HOLD, WHO_HOLD, surveyor_shifts, unit_surveyor_bias, unit_who_bias
 
 
 def answers(rows: list[tuple[str, str, str, str, int, int]]) -> pd.DataFrame:
@@ -131,3 +131,37 @@ def test_web_answers_count_in_the_share_without_a_shift():
     table = bias_of(pd.concat([data, web], ignore_index=True))
     assert table.loc["U0", "surveyor_main_share"] == pytest.approx(50 / 100)
     assert table.loc["U0", "surveyor_bias"] == pytest.approx(table.loc["U1", "surveyor_bias"] / 2)
+
+
+def who_design(s0_not_self: int) -> pd.DataFrame:
+    """Eight units of one domain, two interviewed by S0 alone and six by S1–S3 alone; 50 interviews a
+    unit, 3 of which say someone else rated and 2 that nobody did, but S0's `s0_not_self` of 50."""
+    rows = []
+    for u in range(8):
+        who = "S0" if u < 2 else f"S{1 + u % 3}"
+        other = s0_not_self if who == "S0" else 5
+        said = (
+            ["other"] * (other * 3 // 5) + ["not_rated"] * (other - other * 3 // 5) + ["self"] * (45 - other)
+        )
+        said += ["dk"] * 5
+        rows += [
+            {"unit": f"U{u}", "domain": "律师", "system_rating": "satisfied", "surveyor": who, "who_rated": w}
+            for w in said
+        ]
+    return pd.DataFrame(rows)
+
+
+def test_a_surveyor_who_hears_someone_else_rated_more_often_leans_their_units_who_rated_answers():
+    data = who_design(12)
+    table = unit_who_bias(data, "unit", "surveyor", data["domain"])
+    assert table.attrs["aside"] == ("S0",)
+    # S0: 12 of 50 against peers' 5 of 50
+    assert table.loc["U0", "who_bias"] == pytest.approx(7 / 50)
+    assert table.loc["U0", "who_main"] == "S0" and table.loc["U0", "who_bias"] >= WHO_HOLD
+    assert table.loc["U2", "who_bias"] == 0
+
+
+def test_surveyors_who_hear_alike_lean_no_units_who_rated_answers():
+    data = who_design(5)
+    table = unit_who_bias(data, "unit", "surveyor", data["domain"])
+    assert table.attrs["aside"] == () and (table["who_bias"] == 0).all()

@@ -420,7 +420,7 @@ def test_the_lfdr_without_answers_reads_who_rated_and_the_signs_and_not_the_call
 def test_the_lfdr_with_every_answer_kept_is_the_lfdr():
     study = simulate(SCENARIOS["proxy_30%"], 1)
     table, fitted = up.posterior_fit(study.frame, study.interviews)
-    kept = up._lfdr_without_answers(table, fitted, kept=table)
+    kept = up._lfdr_without_answers(table, fitted, up.Kept(whole=table))
     np.testing.assert_allclose(kept, up._posterior(fitted.log_lik, fitted.weights)[:, 0], rtol=0, atol=1e-9)
 
 
@@ -428,7 +428,10 @@ def test_the_lfdr_without_answers_reads_the_answers_kept_and_not_those_set_aside
     study = simulate(SCENARIOS["proxy_30%"], 1)
     interviews = study.interviews.assign(surveyor=np.where(np.arange(len(study.interviews)) % 3, "A", "B"))
     table, fitted = up.posterior_fit(study.frame, interviews)
-    kept = up.unit_evidence(study.frame, interviews[interviews["surveyor"] == "A"])
+    kept = up.Kept(
+        whole=up.unit_evidence(study.frame, interviews[interviews["surveyor"] == "A"]),
+        who=up.unit_evidence(study.frame, interviews[interviews["surveyor"] == "B"]),
+    )
     before = up._lfdr_without_answers(table, fitted, kept)
     # B's answers all turned to 满意: the answers set aside, and nothing else
     turned = interviews["sat_overall"].where(interviews["surveyor"] == "A", "satisfied")
@@ -436,11 +439,32 @@ def test_the_lfdr_without_answers_reads_the_answers_kept_and_not_those_set_aside
     np.testing.assert_allclose(up._lfdr_without_answers(moved, fitted, kept), before, rtol=0, atol=1e-12)
     # A's: the answers kept
     turned = interviews["sat_overall"].where(interviews["surveyor"] == "B", "satisfied")
-    again = up.unit_evidence(study.frame, interviews.assign(sat_overall=turned))
-    again_kept = up.unit_evidence(
-        study.frame, interviews.assign(sat_overall=turned)[interviews["surveyor"] == "A"]
+    again = interviews.assign(sat_overall=turned)
+    again_kept = up.Kept(
+        whole=up.unit_evidence(study.frame, again[again["surveyor"] == "A"]),
+        who=up.unit_evidence(study.frame, again[again["surveyor"] == "B"]),
     )
-    assert np.abs(up._lfdr_without_answers(again, fitted, again_kept) - before).max() > 0.1
+    moved = up.unit_evidence(study.frame, again)
+    assert np.abs(up._lfdr_without_answers(moved, fitted, again_kept) - before).max() > 0.1
+
+
+def test_the_lfdr_without_some_who_rated_answers_reads_their_answers_and_not_who_rated():
+    study = simulate(SCENARIOS["proxy_30%"], 1)
+    interviews = study.interviews.assign(surveyor=np.where(np.arange(len(study.interviews)) % 3, "A", "B"))
+    table, fitted = up.posterior_fit(study.frame, interviews)
+
+    def kept_of(data):
+        return up.Kept(
+            whole=up.unit_evidence(study.frame, data[data["surveyor"] == "A"]),
+            answer=up.unit_evidence(study.frame, data[data["surveyor"] == "B"]),
+        )
+
+    before = up._lfdr_without_answers(table, fitted, kept_of(interviews))
+    # B's who-rated answers all turned to "self": the evidence set aside, and nothing else
+    led = interviews.assign(who_rated=interviews["who_rated"].where(interviews["surveyor"] == "A", "self"))
+    after = up._lfdr_without_answers(up.unit_evidence(study.frame, led), fitted, kept_of(led))
+    np.testing.assert_allclose(after, before, rtol=0, atol=1e-12)
+    assert np.abs(up._lfdr_without_answers(table, fitted) - before).max() > 0.1  # B's answers count
 
 
 def test_a_unit_flagged_on_its_answers_alone_is_near_honest_without_them(plus20):

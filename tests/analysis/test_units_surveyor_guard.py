@@ -13,16 +13,18 @@ import re
 import pytest
 
 from analysis import Design, explain_unit
-from analysis.surveyor_bias import HOLD
+from analysis.surveyor_bias import HOLD, WHO_HOLD
 from tests.analysis.interviewer_sim import with_surveyors
 from tests.analysis.verdict_sim import SCENARIOS, simulate, verdicts
 
 SEED = 3
 
 
-def nested_study(world: str, deviant: float, block: float = 1.0):
+def nested_study(world: str, deviant: float, block: float = 1.0, leading: float = 0.0):
     study = simulate(dataclasses.replace(SCENARIOS[world], sample_per_unit=128), SEED)
-    interviews = with_surveyors(study.interviews, SEED, 5, 0.0, nested=True, deviant=deviant, block=block)
+    interviews = with_surveyors(
+        study.interviews, SEED, 5, 0.0, nested=True, deviant=deviant, block=block, leading=leading
+    )
     design = Design(interviews, strata="organisation_id", weights="weight", lonely_psu="adjust")
     return dataclasses.replace(study, interviews=interviews, design=design)
 
@@ -170,3 +172,55 @@ def test_a_held_unit_with_too_few_answers_kept_is_neither_flagged_nor_cleared():
     assert (few["status"] == "insufficient_evidence").all()
     text = " ".join(explain_unit(few.iloc[0], "en"))
     assert f"Those {int(few.iloc[0]['respondents_kept'])} answers are too few to judge it" in text
+
+
+@pytest.fixture(scope="module")
+def leading():
+    """S0 calls a block of honest units alone and turns one "self" answer to who rated in ten into
+    "someone else rated"."""
+    study = nested_study("honest", 0.0, leading=0.1)
+    block = sorted(set(study.interviews.loc[study.interviews["surveyor"] == "S0", "organisation_id"]))
+    unguarded = verdicts(study, method="posterior", seed=SEED)
+    guarded = verdicts(study, method="posterior", seed=SEED, interviewer="surveyor")
+    return block, unguarded, guarded
+
+
+def test_without_the_guard_a_leading_surveyors_honest_units_are_flagged_on_who_rated(leading):
+    block, unguarded, _ = leading
+    flagged = unguarded.loc[block]
+    assert flagged["flagged"].sum() >= 3
+    assert set(flagged.loc[flagged["flagged"], "driver"]) <= {"rated_by_other", "not_rated"}
+
+
+def test_a_leading_surveyors_units_are_judged_on_their_answers_without_that_who_rated(leading):
+    block, _, guarded = leading
+    mine = guarded.loc[block]
+    assert mine["who_held"].all() and (mine["who_main"] == "S0").all()
+    assert (mine["who_bias"] >= WHO_HOLD).all()
+    assert (mine["respondents_kept"] == mine["respondents"]).all()  # S0 records answers like the others
+    assert (mine["status"] == "no_evidence").all()
+    assert not guarded["flagged"].any()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_leading_surveyors_unit_says_whose_who_rated_answers_were_left_out(leading, lang):
+    block, _, guarded = leading
+    row = guarded.loc[block[0]]
+    text = " ".join(explain_unit(row, lang))
+    if lang == "zh":
+        assert re.search(
+            r"本单位 \d+% 的访谈由访员 S0 完成，该访员.*听到“他人代评”或“本人未评价”的比例比其他访员高", text
+        )
+        assert "所得的“由谁评价”回答不计入本单位的判定" in text
+    else:
+        assert re.search(r"S0 took \d+% of this unit's interviews and hears \"someone else rated\"", text)
+        assert "those surveyors' answers on who rated are left out of this unit's verdict" in text
+    assert "neither flagged nor cleared" not in text
+
+
+def test_the_empirical_null_judges_a_leading_surveyors_units_on_their_rate_gap_alone():
+    study = nested_study("honest", 0.0, leading=0.1)
+    guarded = verdicts(study, seed=SEED, interviewer="surveyor")
+    held = guarded[guarded["who_held"]]
+    assert len(held) >= 10 and not guarded["flagged"].any()
+    assert (held["evidence_p_value"] == held["p_value"]).all()
