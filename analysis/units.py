@@ -431,9 +431,9 @@ def _surveyor_guard(result, bias, min_respondents, q, fdr) -> None:
     surveyors, who rated, the signs) in place of its lfdr before Sun & Cai, its inflation and likeliest
     mechanism without the answers set aside too, and the Bayes factors of what it reads; the empirical
     null's takes its proxy-signs p-value in place of the combined one before BH (every answer set
-    aside), or its rate test's where who rated is set aside (neither where both are). A held unit that is not flagged is cleared only on `min_respondents` or more answers kept,
-    else "insufficient evidence" (`surveyor_held`): the answers set aside can neither accuse nor clear
-    it. `bias`: `_surveyor_bias`'s table (None: nothing to hold). Adds `analysis.surveyor_bias`'s
+    aside), or its rate test's where who rated is set aside (neither where both are). A held unit
+    that is not flagged is cleared only on `min_respondents` or more answers kept, else "insufficient
+    evidence" (`surveyor_held`): the answers set aside can neither accuse nor clear it. `bias`: `_surveyor_bias`'s table (None: nothing to hold). Adds `analysis.surveyor_bias`'s
     columns and `surveyor_held`."""
     from analysis.unit_posterior import LFDR_FLOOR, sun_cai
 

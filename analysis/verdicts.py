@@ -391,6 +391,11 @@ def _surveyor_held_lines(r: Mapping[str, Any], zh: bool) -> list[str]:
     return lines
 
 
+def _posterior(r: Mapping[str, Any]) -> bool:
+    """Whether the row is the posterior's verdict, which keeps what the other surveyors asked."""
+    return str(r.get("verdict_method", "")) == "posterior"
+
+
 def _held_answers_line(r: Mapping[str, Any], zh: bool, kept: int) -> str:
     """`_surveyor_held_lines`' sentence on satisfaction answers set aside."""
     bias, main = float(r.get("surveyor_bias", 0) or 0), r.get("surveyor_main")
@@ -411,6 +416,8 @@ def _held_answers_line(r: Mapping[str, Any], zh: bool, kept: int) -> str:
                 f"，只计入记录方式与他人一致的访员所得的 {kept} 个答案。"
                 if kept
                 else "；记录方式与他人一致的访员没有回访这些个案。"
+                if _posterior(r)
+                else "；本判定（经验零分布法）不计入本单位的任何回访满意答案。"
             )
         )
     who = (
@@ -429,6 +436,8 @@ def _held_answers_line(r: Mapping[str, Any], zh: bool, kept: int) -> str:
             f", which reads the {kept} answers of surveyors who record like their peers."
             if kept
             else "; no surveyor who records like their peers called these cases."
+            if _posterior(r)
+            else "; this verdict (the empirical null) reads none of its answers."
         )
     )
 
@@ -450,7 +459,13 @@ def _held_who_line(r: Mapping[str, Any], zh: bool, kept: int) -> str:
             who
             + f"按此，本单位这类回答的比例偏{'高' if bias > 0 else '低'}约 {abs(100 * bias):.0f} 个百分点。"
             + "访员的提问或记录方式与本单位的实际情况无法区分，因此这些访员所得的“由谁评价”回答不计入本单位的判定"
-            + (f"，只计入其余 {kept} 次访谈的回答。" if kept else "；其余访员没有访问本单位。")
+            + (
+                f"，只计入其余 {kept} 次访谈的回答。"
+                if kept
+                else "；其余访员没有访问本单位。"
+                if _posterior(r)
+                else "；本判定（经验零分布法）不计入本单位的任何“由谁评价”回答，只看满意率差距。"
+            )
         )
     who = (
         f'{main} took {_pct(share, 0)} of this unit\'s interviews and hears "someone else rated" or "I never '
@@ -468,6 +483,8 @@ def _held_who_line(r: Mapping[str, Any], zh: bool, kept: int) -> str:
             f", which reads those of the other {kept} interviews."
             if kept
             else "; no other surveyor interviewed it."
+            if _posterior(r)
+            else "; this verdict (the empirical null) reads none of its who-rated answers, only the rate gap."
         )
     )
 

@@ -91,6 +91,9 @@ def test_the_empirical_null_holds_the_same_units_on_their_proxy_signs_alone(devi
     assert mine["surveyor_held"].all() and not mine["flagged"].any()
     held = mine[mine["status"] != "not_surveyed"]
     assert (held["evidence_p_value"] == held["integrity_p_value"]).all()
+    assert "this verdict (the empirical null) reads none of its answers" in " ".join(
+        explain_unit(held.iloc[0], "en")
+    )
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -224,3 +227,5 @@ def test_the_empirical_null_judges_a_leading_surveyors_units_on_their_rate_gap_a
     held = guarded[guarded["who_held"]]
     assert len(held) >= 10 and not guarded["flagged"].any()
     assert (held["evidence_p_value"] == held["p_value"]).all()
+    text = " ".join(explain_unit(held.iloc[0], "zh"))
+    assert "本判定（经验零分布法）不计入本单位的任何“由谁评价”回答" in text
