@@ -435,6 +435,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Straight-lining (this surveyor, more often than peers)",
     },
     "flag.surveyor_effect": {"zh": "访员效应", "en": "Surveyor effect"},
+    "flag.who_rated_effect": {"zh": "“由谁评价”回答异常", "en": "Who-rated answers unlike peers'"},
     "progress.flags_help": {
         "zh": "质量提示只是线索，不是结论：请抽取回访核实子样本，记录核实结果。",
         "en": "A quality flag is a lead, not a finding: draw a re-contact sub-sample and record what it finds.",

@@ -400,6 +400,11 @@ FLAGS: Patterns = [
             r"BH-adjusted (\S+), n=(\d+)\)$",
             r"“满意”占比 \1，可比个案上的其他访员 \2（\3；CMH 检验 p=\4，BH 校正后 \5，n=\6）",
         ),
+        (
+            r"^'someone else rated' or 'never rated' share (\S+) vs peers (\S+) on comparable cases "
+            r"\((higher|lower); CMH p=(\S+), BH-adjusted (\S+), n=(\d+)\)$",
+            r"“他人代评”或“本人未评价”占比 \1，可比个案上的其他访员 \2（\3；CMH 检验 p=\4，BH 校正后 \5，n=\6）",
+        ),
     )
 ]
 _DIRECTION = {"higher": "偏高", "lower": "偏低"}

@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from analysis import aapor_rates
+from analysis.surveyor_bias import NOT_SELF
 from analysis.surveyor_checks import Measure, comparable_cells, peer_tests
 from survey_app.security import audit
 from survey_app.security.masking import mask_name, mask_phone
@@ -59,6 +60,9 @@ SAT_ITEMS: tuple[str, ...] = (
     "sat_overall",
 )
 SPECIAL_ANSWERS = frozenset({"dk", "refused"})
+WHO_RATED = "who_rated"
+#: Flags on a surveyor (not on one interview): every interview of theirs counts as flagged.
+SURVEYOR_FLAGS = ("surveyor_effect", "who_rated_effect")
 NOT_CALLED = "—"
 RATE_NAMES: tuple[str, ...] = (
     *(f"RR{i}" for i in range(1, 7)),
@@ -433,7 +437,7 @@ class QualityFlag:
 
 def interview_paradata(session: Session, actor: User, study: Study) -> pd.DataFrame:
     """One row per complete interview: surveyor, stratum, the case's call attempts, the record's
-    system rating, duration and the satisfaction answers."""
+    system rating, duration, the satisfaction answers and the answer to who rated."""
     require(actor, *WATCHERS)
     interviews = pd.DataFrame(
         session.execute(
@@ -469,12 +473,12 @@ def interview_paradata(session: Session, actor: User, study: Study) -> pd.DataFr
             select(Answer.interview_id, Answer.item, Answer.value)
             .join(Interview, Interview.id == Answer.interview_id)
             .join(Case, Case.id == Interview.case_id)
-            .where(Case.study_id == study.id, Answer.item.in_(SAT_ITEMS))
+            .where(Case.study_id == study.id, Answer.item.in_((*SAT_ITEMS, WHO_RATED)))
         ).all(),
         columns=["interview_id", "item", "value"],
     )
     wide = answers.pivot(index="interview_id", columns="item", values="value").reindex(
-        columns=list(SAT_ITEMS)
+        columns=[*SAT_ITEMS, WHO_RATED]
     )
     table = interviews.merge(wide, left_on="interview_id", right_index=True, how="left")
     table["minutes"] = (table["ended_at"] - table["started_at"]).dt.total_seconds() / 60
@@ -508,12 +512,15 @@ def straight_lined(data: pd.DataFrame, min_items: int) -> pd.Series:
 def surveyor_tests(
     data: pd.DataFrame, *, alpha: float, min_straight_items: int = 6
 ) -> dict[str, pd.DataFrame]:
-    """The quality flags' two tests of every surveyor against peers on comparable cases (the same
+    """The quality flags' tests of every surveyor against peers on comparable cases (the same
     stratum, system rating and call effort, `surveyor_checks.comparable_cells`)
     (`analysis.surveyor_checks.peer_tests`, the engine of the report's check too): "effect", the share
-    answering 满意 to the overall item among substantive answers, and "straight", the share of
+    answering 满意 to the overall item among substantive answers, "straight", the share of
     straight-lined interviews (`straight_lined`), flagged only *above* the peers' — answering uniformly
-    less often is no sign of made-up interviews. One BH family at `alpha`, re-runs that only clear.
+    less often is no sign of made-up interviews — and, where the questionnaire asks who rated,
+    "who_rated", the share answering that someone else rated or nobody did (`surveyor_bias.NOT_SELF`),
+    either way: a leading question or a misrecording moves the unit verdicts' strongest evidence
+    (ARCHITECTURE.md, "Surveyor checks"). One BH family at `alpha`, re-runs that only clear.
 
     Why 满意 alone and not the report's 满意率 (满意 + 基本满意): a surveyor who makes interviews up
     writes 满意, and moving 基本满意 to 满意 leaves the 满意率 unchanged. Why a surveyor-level test and not
@@ -528,6 +535,9 @@ def surveyor_tests(
         "effect": Measure(np.where(substantive, overall.eq("satisfied"), np.nan)),
         "straight": Measure(np.where(straight.notna(), straight.eq("yes"), np.nan), above_only=True),
     }
+    said = data[WHO_RATED] if WHO_RATED in data.columns else pd.Series(np.nan, index=data.index)
+    if said.notna().any():
+        measures["who_rated"] = Measure(np.where(said.notna(), said.isin(NOT_SELF), np.nan))
     cells = comparable_cells(data["stratum"], data.get("attempts"), data.get("system_rating"))
     return peer_tests(data["surveyor"], cells, measures, q=alpha)
 
@@ -580,6 +590,19 @@ def quality_flags(
                     int(row.interview_id),
                 )
             )
+    if "who_rated" in tests:
+        who = tests["who_rated"]
+        for row in who[who["flagged"]].itertuples():
+            direction = "higher" if row.share > row.peer_share else "lower"
+            flags.append(
+                QualityFlag(
+                    "who_rated_effect",
+                    row.Index,
+                    f"'someone else rated' or 'never rated' share {row.share:.0%} vs peers {row.peer_share:.0%} "
+                    f"on comparable cases ({direction}; CMH p={row.p:.2g}, BH-adjusted {row.p_adjusted:.2g}, "
+                    f"n={row.n})",
+                )
+            )
     effects = tests["effect"]
     for row in effects[effects["flagged"]].itertuples():
         direction = "higher" if row.share > row.peer_share else "lower"
@@ -629,7 +652,7 @@ def verification_subsample(
         raise InvalidState(f"per_surveyor={per_surveyor} cannot be negative.")
     flags = quality_flags(session, actor, study) if flags is None else flags
     data = interview_paradata(session, actor, study)
-    flagged_surveyors = {f.surveyor for f in flags if f.kind == "surveyor_effect"}
+    flagged_surveyors = {f.surveyor for f in flags if f.kind in SURVEYOR_FLAGS}
     flagged = {f.case_id for f in flags if f.case_id is not None}
     flagged |= set(data.loc[data["surveyor"].isin(flagged_surveyors), "case_id"].astype(int))
     rng = np.random.default_rng(seed)

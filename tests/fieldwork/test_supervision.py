@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from analysis import surveyor_effects
+from survey_app.app import words
 from survey_app.services import fieldwork, supervision
 from survey_app.services.errors import InvalidState, PermissionDenied
 from survey_app.storage.models import AuditEntry, Case
@@ -410,6 +411,56 @@ def test_a_planted_surveyor_is_flagged_through_the_database(db, users):
             add_interview(db, next(queue[stratum]), by_name[name], {"sat_overall": answer})
     flags = act_on_study(db, supervision.quality_flags, users["supervisor"], study_id)
     assert [(f.kind, f.surveyor) for f in flags] == [("surveyor_effect", surveyors[0].username)]
+
+
+def test_a_surveyor_who_hears_someone_else_rated_more_often_than_peers_is_flagged():
+    """Two strata, four surveyors: s1 hears "someone else rated" or "never rated" in 9 of 20
+    interviews, the others in 2 to 4 of 20 on the same strata."""
+    rows = []
+    for (surveyor, stratum), (sat, other) in PLANTED.items():
+        heard = 9 if surveyor == "s1" else 1 + (sat + other + len(stratum)) % 3
+        said = ["other"] * (heard - heard // 3) + ["not_rated"] * (heard // 3) + ["self"] * (20 - heard)
+        rows += [
+            {"surveyor": surveyor, "stratum": stratum, "sat_overall": "satisfied", "who_rated": w}
+            for w in said
+        ]
+    data = pd.DataFrame(rows).reindex(columns=["surveyor", "stratum", *supervision.SAT_ITEMS, "who_rated"])
+    who = supervision.surveyor_tests(data, alpha=0.05)["who_rated"]
+    assert list(who.index[who["flagged"]]) == ["s1"]
+    assert who.loc["s1", "share"] == 18 / 40
+
+
+def test_without_who_rated_answers_there_is_no_who_rated_test():
+    assert "who_rated" not in supervision.surveyor_tests(paradata(PLANTED), alpha=0.05)
+
+
+@pytest.mark.db
+def test_a_leading_surveyor_is_flagged_through_the_database_and_their_interviews_verified(db, users):
+    study_id = make_study(db, cases=80, strata=("X", "Y"))
+    surveyors = [users["surveyor"], *add_surveyors(db, 3)]
+    queue = {"X": iter(case_ids(db, study_id)[0::2]), "Y": iter(case_ids(db, study_id)[1::2])}
+    for stratum in ("X", "Y"):
+        for index, surveyor in enumerate(surveyors):
+            for k in range(10):
+                said = "other" if (k < 6 if index == 0 else k < 1) else "self"
+                answers = {"sat_overall": "satisfied", "who_rated": said}
+                add_interview(db, next(queue[stratum]), surveyor, answers)
+    flags = act_on_study(db, supervision.quality_flags, users["supervisor"], study_id)
+    assert [(f.kind, f.surveyor) for f in flags] == [("who_rated_effect", surveyors[0].username)]
+    assert flags[0].detail.startswith("'someone else rated' or 'never rated' share 60% vs peers 10%")
+    assert words.flag_text(flags[0].detail, "zh").startswith(
+        "“他人代评”或“本人未评价”占比 60%，可比个案上的其他访员 10%（偏高；"
+    )
+    sample = act_on_study(
+        db,
+        supervision.verification_subsample,
+        users["supervisor"],
+        study_id,
+        seed=7,
+        share=1.0,
+        per_surveyor=0,
+    )
+    assert len(sample.case_ids) == 20  # every interview of the flagged surveyor
 
 
 # ------------------------------------------------------------------ verification sub-sample
