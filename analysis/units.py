@@ -467,6 +467,7 @@ def _surveyor_guard(result, bias, min_respondents, q, fdr) -> None:
         result["evidence_p_value"] = evidence
         result["evidence_p_adjusted"], result["flagged"] = bh(evidence.where(judged), q, fdr)
         kept = result["respondents"].where(~answers_held, 0)
+        result["respondents_kept"] = kept  # what its sentence says it read
     cleared = judged & ~result["flagged"] & (~held | (kept >= min_respondents))
     result["status"] = np.where(
         result["flagged"],

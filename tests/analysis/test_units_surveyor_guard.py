@@ -229,3 +229,4 @@ def test_the_empirical_null_judges_a_leading_surveyors_units_on_their_rate_gap_a
     assert (held["evidence_p_value"] == held["p_value"]).all()
     text = " ".join(explain_unit(held.iloc[0], "zh"))
     assert "本判定（经验零分布法）不计入本单位的任何“由谁评价”回答" in text
+    assert "能以 80% 把握检出的最小虚高" in text  # its satisfaction answers are read: the rate test's MDI
