@@ -396,11 +396,23 @@ def _posterior(r: Mapping[str, Any]) -> bool:
     return str(r.get("verdict_method", "")) == "posterior"
 
 
+def _held_figures(r: Mapping[str, Any], prefix: str) -> tuple[float, Any, Any, Any, bool]:
+    """A held unit's bias, main surveyor, their shift and share (`surveyor_bias`'s `<prefix>_*`
+    columns), and whether the main surveyor can be named (they carry the shift)."""
+    bias, main = float(r.get(f"{prefix}_bias", 0) or 0), r.get(f"{prefix}_main")
+    shift, share = r.get(f"{prefix}_main_shift"), r.get(f"{prefix}_main_share")
+    return (
+        bias,
+        main,
+        shift,
+        share,
+        main is not None and _finite(shift) and float(shift) != 0 and _finite(share),
+    )
+
+
 def _held_answers_line(r: Mapping[str, Any], zh: bool, kept: int) -> str:
     """`_surveyor_held_lines`' sentence on satisfaction answers set aside."""
-    bias, main = float(r.get("surveyor_bias", 0) or 0), r.get("surveyor_main")
-    shift, share = r.get("surveyor_main_shift"), r.get("surveyor_main_share")
-    named = main is not None and _finite(shift) and float(shift) != 0 and _finite(share)
+    bias, main, shift, share, named = _held_figures(r, "surveyor")
     if zh:
         who = (
             f"本单位 {_pct(share, 0)} 的回访由访员 {main} 完成，该访员在本领域、系统评价相同的个案上记录的满意率"
@@ -444,9 +456,7 @@ def _held_answers_line(r: Mapping[str, Any], zh: bool, kept: int) -> str:
 
 def _held_who_line(r: Mapping[str, Any], zh: bool, kept: int) -> str:
     """`_surveyor_held_lines`' sentence on who-rated answers set aside (`surveyor_bias.unit_who_bias`)."""
-    bias, main = float(r.get("who_bias", 0) or 0), r.get("who_main")
-    shift, share = r.get("who_main_shift"), r.get("who_main_share")
-    named = main is not None and _finite(shift) and float(shift) != 0 and _finite(share)
+    bias, main, shift, share, named = _held_figures(r, "who")
     if zh:
         who = (
             f"本单位 {_pct(share, 0)} 的访谈由访员 {main} 完成，该访员在本领域、系统评价相同的个案上听到"

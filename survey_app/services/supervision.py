@@ -591,30 +591,26 @@ def quality_flags(
                 )
             )
     if "who_rated" in tests:
-        who = tests["who_rated"]
-        for row in who[who["flagged"]].itertuples():
-            direction = "higher" if row.share > row.peer_share else "lower"
-            flags.append(
-                QualityFlag(
-                    "who_rated_effect",
-                    row.Index,
-                    f"'someone else rated' or 'never rated' share {row.share:.0%} vs peers {row.peer_share:.0%} "
-                    f"on comparable cases ({direction}; CMH p={row.p:.2g}, BH-adjusted {row.p_adjusted:.2g}, "
-                    f"n={row.n})",
-                )
-            )
-    effects = tests["effect"]
-    for row in effects[effects["flagged"]].itertuples():
-        direction = "higher" if row.share > row.peer_share else "lower"
-        flags.append(
-            QualityFlag(
-                "surveyor_effect",
-                row.Index,
-                f"满意 share {row.share:.0%} vs peers {row.peer_share:.0%} on comparable cases "
-                f"({direction}; CMH p={row.p:.2g}, BH-adjusted {row.p_adjusted:.2g}, n={row.n})",
-            )
+        flags += _surveyor_flags(
+            tests["who_rated"], "who_rated_effect", "'someone else rated' or 'never rated'"
         )
+    flags += _surveyor_flags(tests["effect"], "surveyor_effect", "满意")
     return flags
+
+
+def _surveyor_flags(table: pd.DataFrame, kind: str, what: str) -> list[QualityFlag]:
+    """A flag of `kind` for each surveyor `table` (`peer_tests`' result on one measure) flagged: the
+    share of `what` against the peers'."""
+    return [
+        QualityFlag(
+            kind,
+            row.Index,
+            f"{what} share {row.share:.0%} vs peers {row.peer_share:.0%} on comparable cases "
+            f"({'higher' if row.share > row.peer_share else 'lower'}; CMH p={row.p:.2g}, "
+            f"BH-adjusted {row.p_adjusted:.2g}, n={row.n})",
+        )
+        for row in table[table["flagged"]].itertuples()
+    ]
 
 
 # ---------------------------------------------------------------- verification
