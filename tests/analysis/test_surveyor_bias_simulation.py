@@ -32,3 +32,20 @@ def test_blocks_of_surveyors_who_record_alike_keep_the_recall_of_inflation():
     figures = unit_verdict_figures("inflate_+20", STUDIES, 0.0, nested=True, cases=CASES)
     assert figures["recall"] >= 0.9
     assert figures["units held"] <= 1.0
+
+
+def test_a_surveyor_whose_question_leads_on_a_block_of_honest_units_accuses_none_of_them():
+    """S0 turns one "self" answer to who rated in ten into "someone else rated": without the who-rated
+    guard every study flagged honest units of S0's block, 6.3 a study (40 studies)."""
+    figures = unit_verdict_figures("honest", STUDIES, 0.0, nested=True, leading=0.1, cases=CASES)
+    assert figures["honest flags among S0's units"] == 0
+    assert figures["P(any honest unit flagged)"] <= 0.10
+    assert figures["units held"] >= 10  # S0's twelve units, judged without their who-rated answers
+
+
+def test_a_block_shared_with_other_surveyors_is_judged_on_their_answers_and_accuses_nobody():
+    """S0, 10 points low, calls 60% of their block's cases; the units S0 called most of are held, and
+    judged on the other surveyors' answers (ARCHITECTURE.md, "Shared blocks")."""
+    figures = unit_verdict_figures("honest", STUDIES, 0.0, nested=True, deviant=-0.1, block=0.6, cases=CASES)
+    assert figures["honest flags among S0's units"] == 0
+    assert figures["units held"] >= 8
