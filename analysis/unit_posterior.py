@@ -1033,8 +1033,10 @@ def posterior_table(
     out["lfdr"] = lfdr
     out["prob_inflated"] = 1 - lfdr
     out["flagged"] = sun_cai(lfdr, q, max_lfdr)
+    kept = _kept_or_default(table, kept)
     without = _without_answers_loglik(surveyed, result, kept)
-    honest_without = _posterior(without, w)[:, 0]
+    post_without = _posterior(without, w)
+    honest_without = post_without[:, 0]
     out["lfdr_without_answers"] = np.nan
     out.loc[surveyed.index, "lfdr_without_answers"] = honest_without
     out.loc[~eligible, "lfdr_without_answers"] = np.nan
@@ -1050,13 +1052,13 @@ def posterior_table(
         out["inflation_capped" + suffix] = capped.reindex(table.index, fill_value=False) & eligible
     best = 1 + np.argmax(post[:, 1:], axis=1)
     out["mechanism"] = pd.Series([comps[k].label for k in best], index=surveyed.index).reindex(table.index)
-    best_without = 1 + np.argmax(_posterior(without, w)[:, 1:], axis=1)
+    best_without = 1 + np.argmax(post_without[:, 1:], axis=1)
     out["mechanism_without_answers"] = pd.Series(
         [comps[k].label for k in best_without], index=surveyed.index
     ).reindex(table.index)
-    respondents_kept = _kept_or_default(table, kept).respondents(table.index)
+    respondents_kept = kept.respondents(table.index)
     out["respondents_kept"] = respondents_kept
-    whos = pd.Series(_kept_or_default(surveyed, kept).whos(surveyed).sum(axis=1), index=surveyed.index)
+    whos = pd.Series(kept.whos(surveyed).sum(axis=1), index=surveyed.index)
     out["interviews_who_kept"] = whos.reindex(table.index).fillna(0).astype(int)
     factors = _kept_factors(surveyed, result, kept, best_without)
     for name in factors.columns:

@@ -31,7 +31,7 @@ The contract (one row per unit of the frame, indexed by the unit id; the reviewe
 | `verdict_method` | `empirical_null` (these tests, BH) or `posterior` (`analysis.unit_posterior`, Sun & Cai on its lfdr) |
 | `posterior_inflation`, `posterior_inflation_low`, `posterior_inflation_high`, `posterior_inflation_capped`, `posterior_mechanism`, `bf_<evidence>` | `method="posterior"` only: posterior median inflation with its 95% interval, the law's quantiles with tails widened by `unit_posterior.INTERVAL_TAILS` (calibrated by simulation; capped: its upper end is the largest inflation the model's components allow, so the interval is open above), the most probable inflating mechanism, log Bayes factors of each piece of evidence |
 | `lfdr_without_answers`, `posterior_inflation*_without_answers`, `posterior_mechanism_without_answers`, `respondents_kept`, `interviews_who_kept`, `bf_<rate_gap, rated_by_other, not_rated>_kept`, `min_detectable_kept` | `method="posterior"` only: P(honest), the inflation with its interval and the likeliest mechanism from everything but the callback answers and the who-rated answers of surveyors who record them differently (`unit_posterior.Kept`; every callback answer with `interviewer` unset), the answers and who-rated answers read, their log Bayes factors and the verdict's MDI on the answers read; the verdict takes these for a held unit |
-| `who_bias`, `who_main`, `who_main_share`, `who_main_shift`, `who_held` | with `interviewer` and who rated: the same for the share of interviews saying someone else rated or nobody did (`surveyor_bias.unit_who_bias`), and whether the verdict set those surveyors' who-rated answers aside (`surveyor_bias.WHO_HOLD`) |
+| `who_bias`, `who_main`, `who_main_share`, `who_main_shift`, `who_held`, `answers_held` | with `interviewer` and who rated: the same for the share of interviews saying someone else rated or nobody did (`surveyor_bias.unit_who_bias`), and whether the verdict set those surveyors' who-rated answers aside (`surveyor_bias.WHO_HOLD`); `answers_held`: whether it set aside satisfaction answers (`surveyor_bias.HOLD`) |
 | `surveyor_bias`, `surveyor_main`, `surveyor_main_share`, `surveyor_main_shift`, `surveyor_held` | with `interviewer` only: how far the unit's callback 满意率 leans on surveyors who record differently from peers on like records (`analysis.surveyor_bias`), the surveyor who asked most of its answers with their share and shift, and whether the verdict set some of its answers aside (these, or who rated: then "insufficient evidence" unless the answers kept, `min_respondents` or more, and the rest of its evidence judge it) |
 | `paired_b`, `paired_c`, `paired_sat`, `paired_unsat`, `paired_p_value` | the paired table (system vs callback on the same cases): its sign test is descriptive; its counts set the rate null's per-record misreport shares |
 
@@ -344,8 +344,10 @@ def _posterior_model(
                 satisfied_codes=satisfied_codes,
             ) if rows.any() else None  # fmt: skip
 
-        kept = None  # without the interviewer column every answer of a held unit is set aside
-        if aside is not None and aside[0] in interviews.columns:
+        # without the interviewer column every answer of a held unit is set aside; with no unit held
+        # what a held unit would read is never used, so it is not built
+        kept = None
+        if aside is not None and aside[0] in interviews.columns and len(aside[3]):
             answer_out = interviews[aside[0]].isin(aside[1]).to_numpy()
             who_out = interviews[aside[0]].isin(aside[2]).to_numpy()
             kept = unit_posterior.Kept(
@@ -357,7 +359,7 @@ def _posterior_model(
         verdict["min_detectable"] = posterior_power.verdict_detectable(table, fitted, verdict)
         verdict["min_detectable_kept"] = np.nan  # of the answers kept, where some were set aside
         answers = evidence(~answer_out) if kept is not None else None
-        if answers is not None:
+        if answers is not None:  # the MDI of the answers a held unit's verdict reads
             some = verdict.loc[verdict.index.intersection(aside[3])]
             some.attrs = verdict.attrs
             verdict["min_detectable_kept"] = posterior_power.verdict_detectable(answers, fitted, some)
@@ -438,7 +440,7 @@ def _surveyor_guard(result, bias, min_respondents, q, fdr) -> None:
     from analysis.unit_posterior import LFDR_FLOOR, sun_cai
 
     if bias is None:
-        result["surveyor_held"] = result["who_held"] = False
+        result["surveyor_held"] = result["answers_held"] = result["who_held"] = False
         return
     for column in (*surveyor_bias.BIAS_COLUMNS, *surveyor_bias.WHO_COLUMNS):
         result[column] = bias[column].reindex(result.index)
@@ -446,6 +448,7 @@ def _surveyor_guard(result, bias, min_respondents, q, fdr) -> None:
     held = judged & _held(bias).reindex(result.index, fill_value=False)
     answers_held = held & (result["surveyor_bias"].abs() >= surveyor_bias.HOLD)
     result["surveyor_held"] = held
+    result["answers_held"] = answers_held
     result["who_held"] = held & (result["who_bias"].abs() >= surveyor_bias.WHO_HOLD)
     if not held.any():
         return

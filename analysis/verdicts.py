@@ -15,8 +15,6 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import surveyor_bias
-
 SIGN_LABELS: Mapping[str, Mapping[str, str]] = {
     "rate_gap": {"zh": "系统满意率高于回访满意率（已扣除诚实差距）", "en": "system rate above the callback rate (beyond the honest gap)"},
     "rated_by_other": {"zh": "受访者说由他人代评", "en": "respondents say someone else rated"},
@@ -362,7 +360,7 @@ def _surveyor_held_lines(r: Mapping[str, Any], zh: bool) -> list[str]:
         return []
     status = str(r.get("status", ""))
     kept = int(r.get("respondents_kept", 0) or 0)
-    answers_held = abs(float(r.get("surveyor_bias", 0) or 0)) >= surveyor_bias.HOLD
+    answers_held = bool(r.get("answers_held", False))
     who_held = bool(r.get("who_held", False))
     lines = []
     if answers_held:

@@ -103,7 +103,7 @@ def test_a_held_unit_flagged_on_who_rated_says_its_answers_were_left_out_and_quo
     # flagged on who rated with the rate gap's moderate support (Bayes factor 4.8): U043
     row = table[table["flagged"] & (table["driver"] == "rated_by_other") & (table["bf_rate_gap"] > 1.2)]
     row = row.iloc[0].copy()
-    row["surveyor_held"], row["surveyor_bias"] = True, -0.08
+    row["surveyor_held"], row["answers_held"], row["surveyor_bias"] = True, True, -0.08
     row["surveyor_main"], row["surveyor_main_share"], row["surveyor_main_shift"] = "S3", 0.8, -0.1
     row["driver"] = "rated_by_other"
     text = " ".join(explain_unit(row, lang))
