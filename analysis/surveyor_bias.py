@@ -30,7 +30,7 @@ import pandas as pd
 
 from analysis.errors import AnalysisError
 from analysis.headline import satisfaction_indicator
-from analysis.surveyor_checks import peer_table
+from analysis.surveyor_checks import not_self, peer_table
 from sampling.vocabulary import DEFAULT_SATISFIED_CODES
 
 #: A surveyor's shift counts when their answers differ from peers' on records like theirs at this
@@ -134,8 +134,6 @@ def unit_surveyor_bias(
     return _unit_bias(data, unit, surveyor, group, y, system_col, "surveyor")
 
 
-#: The answers to who rated that point to someone else's rating (`unit_posterior.WHO`); "dk" does not.
-NOT_SELF = ("other", "not_rated")
 #: A unit whose who-rated answers its surveyors' shifts move by this much (a share of its interviews)
 #: or more has those surveyors' who-rated answers set aside in the verdict. Chosen by simulation
 #: (ARCHITECTURE.md, "Surveyor checks"): one leading surveyor's block of honest units.
@@ -154,7 +152,7 @@ def unit_who_bias(
     system_col: str = "system_rating",
 ) -> pd.DataFrame:
     """`unit_surveyor_bias` of the who-rated answers: per unit, how far its share of interviews
-    answering that someone else rated or nobody did (`NOT_SELF`) leans on surveyors who get those
+    answering that someone else rated or nobody did (`surveyor_checks.not_self`) leans on surveyors who get those
     answers more (or less) often than peers on records of the same null group and system rating —
     a question asked in a leading way, or a misrecording. Columns `WHO_COLUMNS`; `attrs["aside"]`:
     the surveyors with a shift. Interviews without a who-rated answer do not count.
@@ -165,10 +163,7 @@ def unit_who_bias(
     for column in (unit, surveyor, "who_rated", system_col):
         if column not in interviews.columns:
             raise AnalysisError(f"interviews lack the column {column!r}")
-    said = interviews["who_rated"].astype("string")
-    y = np.where(said.isna().to_numpy(), np.nan, said.isin(NOT_SELF).to_numpy(float))
-    table = _unit_bias(interviews, unit, surveyor, group, y, system_col, "who")
-    return table
+    return _unit_bias(interviews, unit, surveyor, group, not_self(interviews["who_rated"]), system_col, "who")
 
 
 def _unit_bias(

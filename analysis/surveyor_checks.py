@@ -1,9 +1,10 @@
 """Each telephone surveyor against peers who called the same kind of citizen.
 
 One engine for both checks that name a surveyor: the report's table "访员效应检查" (`surveyor_effects`:
-the 满意率 and the share of 说不清/拒答) and the supervisor's live quality flags
-(`survey_app.services.supervision.surveyor_tests`: the share answering 满意 and the share of
-straight-lined interviews). They were two implementations that disagreed on the continuity correction,
+the 满意率, the share of 说不清/拒答 and, where the questionnaire asks it, the share saying someone else
+rated or nobody did) and the supervisor's live quality flags
+(`survey_app.services.supervision.surveyor_tests`: the share answering 满意, the share of
+straight-lined interviews and the same who-rated share). They were two implementations that disagreed on the continuity correction,
 on what "peers' share" meant and on how BH decided; a flag on a person should mean the same thing
 wherever it is printed (ARCHITECTURE.md, "Surveyor checks").
 
@@ -39,11 +40,15 @@ from sampling.vocabulary import DEFAULT_SATISFIED_CODES
 #: Mantel–Haenszel pooled odds ratio, the CMH statistic and p-value, BH-adjusted over the whole
 #: family, and the flag.
 PEER_COLUMNS = ("n", "share", "peer_share", "odds_ratio", "cmh", "p", "p_adjusted", "flagged")
+#: The report check's measures, in its table's order (`surveyor_effects`).
+EFFECT_MEASURES = ("satisfied", "dk_refused", "who_rated")
 #: Rounds of re-runs with the flagged surveyors out of everybody else's peers.
 MAX_ROUNDS = 5
 #: Call attempts from which a case counts as hard to reach: comparable cases are the same design
 #: stratum *and* the same side of this line (`comparable_cells`).
 HARD_TO_REACH = 3
+#: The answers to who rated that point to someone else's rating (`unit_posterior.WHO`); "dk" does not.
+NOT_SELF = ("other", "not_rated")
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,14 @@ class Measure:
 
     values: np.ndarray
     above_only: bool = False
+
+
+def not_self(said: pd.Series) -> np.ndarray:
+    """Per interview: 1 where who rated was answered someone else or nobody (`NOT_SELF`), 0 for any
+    other answer ("self", "dk"), NaN where the question has no answer. The one reading of the who-rated
+    answers by every surveyor check and the units' surveyor guard (`analysis.surveyor_bias`)."""
+    said = said.astype("string")
+    return np.where(said.isna().to_numpy(), np.nan, said.isin(NOT_SELF).fillna(False).to_numpy(float))
 
 
 def comparable_cells(
@@ -208,14 +221,21 @@ def surveyor_effects(
     max_rounds: int = MAX_ROUNDS,
     attempts: str | None = None,
     rating: str | None = None,
+    who: str | None = None,
 ) -> pd.DataFrame:
-    """The report's check (`peer_tests` on the 满意率 and on the share of 说不清/拒答), one row per
-    surveyor: `interviews`, and per measure (`satisfied_`, `dk_refused_`) `rate`, `peers`,
-    `odds_ratio`, `p_value`, `p_adjusted`, `flagged`. Peers are compared in `comparable_cells`: by
-    stratum, and by the call-effort band with `attempts` (the column of each case's call attempts)
-    and the system rating with `rating` (the column of each record's). A surveyor far from
-    peers on comparable cases is worth a listen-back, not a verdict."""
-    for column in (surveyor, strata, item, *(c for c in (attempts, rating) if c)):
+    """The report's check (`peer_tests` on the 满意率, on the share of 说不清/拒答 and, with `who`, the
+    column of who-rated answers, on the share saying someone else rated or nobody did, `not_self`),
+    one row per surveyor: `interviews`, and per measure (`satisfied_`, `dk_refused_`, `who_rated_`)
+    `rate`, `peers`, `odds_ratio`, `p_value`, `p_adjusted`, `flagged`; the who-rated columns are NaN
+    (and never flagged) without `who` or any answer in it. Peers are compared in `comparable_cells`:
+    by stratum, and by the call-effort band with `attempts` (the column of each case's call attempts)
+    and the system rating with `rating` (the column of each record's). A surveyor far from peers on
+    comparable cases is worth a listen-back, not a verdict.
+
+    Why who rated: those answers are the unit verdicts' strongest evidence, and a surveyor who asks
+    the question in a leading way moves every unit they call (`analysis.surveyor_bias`); the
+    supervisor's flags test the same share during fieldwork."""
+    for column in (surveyor, strata, item, *(c for c in (attempts, rating, who) if c)):
         if column not in responses.columns:
             raise AnalysisError(f"responses lack the column {column!r}")
     answers = responses[item].astype("string")
@@ -225,6 +245,8 @@ def surveyor_effects(
             np.where(answers.isna(), np.nan, answers.isin(SPECIAL).fillna(False).to_numpy(float))
         ),
     }
+    if who and responses[who].notna().any():
+        measures["who_rated"] = Measure(not_self(responses[who]))
     cells = comparable_cells(
         responses[strata],
         responses[attempts] if attempts else None,
@@ -235,7 +257,11 @@ def surveyor_effects(
     table = pd.DataFrame(index=tests["satisfied"].index.rename(surveyor))
     table["interviews"] = people.value_counts().reindex(table.index).astype(int).to_numpy()
     names = {"share": "rate", "peer_share": "peers", "p": "p_value"}
-    for name, part in tests.items():
+    for name in EFFECT_MEASURES:
+        part = tests.get(name)
         for column in ("share", "peer_share", "odds_ratio", "p", "p_adjusted", "flagged"):
-            table[f"{name}_{names.get(column, column)}"] = part[column].to_numpy()
+            values = part[column].to_numpy() if part is not None else np.full(len(table), np.nan)
+            if column == "flagged" and part is None:
+                values = np.zeros(len(table), bool)
+            table[f"{name}_{names.get(column, column)}"] = values
     return table

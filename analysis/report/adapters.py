@@ -17,6 +17,7 @@ from analysis.report.content import (
     AREA_COLUMNS,
     AREA_LEVELS,
     REASON_COLUMNS,
+    SURVEYOR_MEASURES,
     UNIT_COLUMNS,
     Agreement,
     Estimate,
@@ -185,11 +186,13 @@ def units_of(
 def surveyor_checks_of(
     effects: pd.DataFrame, median_minutes: Mapping[Any, float] | None = None
 ) -> pd.DataFrame:
-    """From `analysis.surveyor_effects()` (indexed by surveyor) to `SURVEYOR_COLUMNS`.
+    """From `analysis.surveyor_effects()` (indexed by surveyor) to `SURVEYOR_COLUMNS` and
+    `SURVEYOR_OPTIONAL_COLUMNS`.
 
     p is the 满意率 test against peers on comparable cases, `*_peers` what the peers recorded on cases
-    like the surveyor's; a surveyor is flagged when either the 满意率 or the 说不清/拒答 share differs
-    after BH. `median_minutes` comes from the interviews' paradata.
+    like the surveyor's; a surveyor is flagged when the 满意率, the 说不清/拒答 share or (where asked)
+    the share saying someone else rated or nobody did differs after BH, and `flagged_on` names which.
+    `median_minutes` comes from the interviews' paradata.
     """
     _columns(
         effects,
@@ -198,6 +201,11 @@ def surveyor_checks_of(
         "surveyor_effects table",
     )  # fmt: skip
     minutes = median_minutes or {}
+    nothing = pd.Series(math.nan, index=effects.index)
+    never = pd.Series(False, index=effects.index)
+    flags = pd.DataFrame(
+        {name: effects.get(f"{name}_flagged", never).fillna(False).astype(bool) for name in SURVEYOR_MEASURES}
+    )
     return pd.DataFrame(
         {
             "surveyor": [str(person) for person in effects.index],
@@ -208,10 +216,10 @@ def surveyor_checks_of(
             "satisfied_rate": effects["satisfied_rate"].astype(float).to_numpy(),
             "satisfied_peers": effects["satisfied_peers"].astype(float).to_numpy(),
             "p_value": effects["satisfied_p_value"].astype(float).to_numpy(),
-            "flagged": (
-                effects["satisfied_flagged"].fillna(False).astype(bool)
-                | effects["dk_refused_flagged"].fillna(False).astype(bool)
-            ).to_numpy(),
+            "flagged": flags.any(axis=1).to_numpy(),
+            "who_share": effects.get("who_rated_rate", nothing).astype(float).to_numpy(),
+            "who_peers": effects.get("who_rated_peers", nothing).astype(float).to_numpy(),
+            "flagged_on": [",".join(flags.columns[row]) for row in flags.to_numpy()],
         }
     )
 

@@ -61,6 +61,13 @@ SURVEYOR_COLUMNS = (
     "p_value",
     "flagged",
 )
+#: Optional columns of `comparison.surveyor_checks` (stop 36): where the questionnaire asks who rated,
+#: the surveyor's share of interviews answering someone else rated or nobody did (`who_share`) and the
+#: peers' on cases like theirs (`who_peers`; both NaN where not asked); and `flagged_on`, the measures
+#: a flagged surveyor differs on, `SURVEYOR_MEASURES` joined by ","  ("" where not flagged).
+SURVEYOR_OPTIONAL_COLUMNS = ("who_share", "who_peers", "flagged_on")
+#: The report check's measures as `flagged_on` names them (`analysis.surveyor_checks.EFFECT_MEASURES`).
+SURVEYOR_MEASURES = ("satisfied", "dk_refused", "who_rated")
 AUDIT_ACTION_COLUMNS = ("action", "count")
 #: Optional columns of `comparison.units`: where a unit belongs (district pages list their units) and,
 #: when the unit verdict model gives them, its verdict (`status`: flagged / no_evidence /

@@ -189,9 +189,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "phase2_note": "两阶段检验：合并第二阶段扩充单位两个阶段的全部回答，与本领域估计的诚实差距（及诚实单位之间的离散）比较；"
         "第二阶段未选中的单位视为已排除（p = 1），因此尽管第二阶段选中的是第一阶段回答不佳的单位，检验仍然成立。与判定并列，不计入判定。"
         "校正后的 p 按 Benjamini–Hochberg 方法在全部审计单位上校正了多重比较，应读它而不是原始 p：扩充的单位越多，偶然偏小的原始 p 就越多。",
-        "surveyor_note_none": "没有访员的满意率或“说不清”比例与可比个案（同一抽样层、系统评价相同、拨打次数同为 1–2 次或 3 次以上）上的其他访员明显不同：回访结果不像是由个别访员造成的。",
-        "surveyor_note": "{k} 名访员的满意率或“说不清”比例与可比个案（同一抽样层、系统评价相同、拨打次数同为 1–2 次或 3 次以上）上的其他访员明显不同，应复听其录音后再使用其访问。",
-        "surveyor_note_none_compared": "在能与其他访员比较的访员中，没有人的满意率或“说不清”比例与可比个案（同一抽样层、系统评价相同、拨打次数同为 1–2 次或 3 次以上）上的其他访员明显不同。",
+        "surveyor_note_none": "没有访员的{measures}与可比个案（同一抽样层、系统评价相同、拨打次数同为 1–2 次或 3 次以上）上的其他访员明显不同：回访结果不像是由个别访员造成的。",
+        "surveyor_note": "{k} 名访员的{measures}与可比个案（同一抽样层、系统评价相同、拨打次数同为 1–2 次或 3 次以上）上的其他访员明显不同，应复听其录音后再使用其访问。",
+        "surveyor_note_none_compared": "在能与其他访员比较的访员中，没有人的{measures}与可比个案（同一抽样层、系统评价相同、拨打次数同为 1–2 次或 3 次以上）上的其他访员明显不同。",
         "surveyor_alone": "{k} 名访员回访的个案没有其他访员回访过同类个案（括号内为“–”），无法检验：他们的记录方式与所回访单位的实际情况无法区分。"
         "单位判定已考虑这一点：回访答案主要来自记录方式与其他访员不同的访员的单位，这些访员所得的答案不计入判定（见各单位的说明）。"
         "安排访员时应让每人回访多个单位的个案。",
@@ -240,6 +240,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "interviews": "访问数",
         "median_minutes": "时长中位数（分钟）",
         "dk_share": "“说不清”比例（可比个案上其他访员）",
+        "surveyor_measures": "满意率或“说不清”比例",
+        "surveyor_measures_who": "满意率、“说不清”比例或回答“他人评价/未评价”的比例",
+        "surveyor_measure_satisfied": "满意率",
+        "surveyor_measure_dk_refused": "说不清",
+        "surveyor_measure_who_rated": "由谁评价",
+        "list_separator": "、",
+        "who_share": "“他人评价/未评价”比例（可比个案上其他访员）",
         "satisfied_rate": "满意率（可比个案上其他访员）",
         "flagged": "标记",
         "case_flags": "案例标记",
@@ -509,14 +516,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "Shown beside the verdict, not in it. The BH-adjusted p corrects for testing many units at once "
         "(Benjamini–Hochberg over every audited unit): read it, not the raw p — the more units phase 2 "
         "expanded, the more raw p-values are small by chance.",
-        "surveyor_note_none": "No surveyor's satisfaction rate or 'can't say' share differs clearly from their "
+        "surveyor_note_none": "No surveyor's {measures} differs clearly from their "
         "peers on comparable cases (the same stratum and system rating, and 1–2 or 3+ call attempts alike): the "
         "results do not look like the work of one surveyor.",
         "surveyor_note": "{k} surveyors differ clearly from their peers on comparable cases (the same stratum "
-        "and system rating, and 1–2 or 3+ call attempts alike) in satisfaction rate or 'can't say' share; listen to their recordings before using their interviews.",
+        "and system rating, and 1–2 or 3+ call attempts alike) in {measures}; listen to their recordings before using their interviews.",
         "surveyor_note_none_compared": "Of the surveyors who could be compared with others, none differs clearly "
         "from their peers on comparable cases (the same stratum and system rating, and 1–2 or 3+ call attempts "
-        "alike) in satisfaction rate or 'can't say' share.",
+        "alike) in {measures}.",
         "surveyor_alone": "{k} surveyor(s) called cases no other surveyor called anything like (peers shown as "
         "'–'), so they could not be checked: their way of recording cannot be told from the units they called. "
         "The unit verdicts allow for it: a unit whose answers come mostly from a surveyor who records "
@@ -574,6 +581,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "interviews": "Interviews",
         "median_minutes": "Median minutes",
         "dk_share": "'Can't say' share (peers on comparable cases)",
+        "surveyor_measures": "satisfaction rate or 'can't say' share",
+        "surveyor_measures_who": "satisfaction rate, 'can't say' share or share saying someone else or nobody rated",
+        "surveyor_measure_satisfied": "satisfaction",
+        "surveyor_measure_dk_refused": "can't say",
+        "surveyor_measure_who_rated": "who rated",
+        "list_separator": ", ",
+        "who_share": "'Someone else / nobody rated' share (peers on comparable cases)",
         "satisfied_rate": "Satisfaction rate (peers on comparable cases)",
         "flagged": "Flagged",
         "case_flags": "Case flags",

@@ -804,6 +804,7 @@ class _Story:
         odd = int(checks["flagged"].astype(bool).sum())
         # no peer worked a cell like theirs: not compared, so neither "flagged" nor "like the others"
         alone = int(checks["satisfied_peers"].isna().sum()) if len(checks) else 0
+        measures = self.t("surveyor_measures_who" if self.asks_who_rated() else "surveyor_measures")
         story += [
             self.heading("all_units", unit=unit),
             (self.posterior_table if posterior else self.unit_table)(units, highlight_flagged=True),
@@ -820,9 +821,11 @@ class _Story:
             self.surveyor_table(),
             *self.notes(
                 [
-                    self.t("surveyor_note", k=format_count(odd))
+                    self.t("surveyor_note", k=format_count(odd), measures=measures)
                     if odd
-                    else self.t("surveyor_note_none_compared" if alone else "surveyor_note_none"),
+                    else self.t(
+                        "surveyor_note_none_compared" if alone else "surveyor_note_none", measures=measures
+                    ),
                     *([self.t("surveyor_alone", k=format_count(alone))] if alone else []),
                 ]
             ),
@@ -1113,32 +1116,41 @@ class _Story:
 
     def surveyor_table(self) -> Table:
         checks = self.content.comparison.surveyor_checks
-        header = [
-            self.t(name)
-            for name in (
-                "surveyor",
-                "interviews",
-                "median_minutes",
-                "dk_share",
-                "satisfied_rate",
-                "p",
-                "flagged",
-            )
-        ]
-        rows = [
-            [
+        who = self.asks_who_rated()
+        names = ["surveyor", "interviews", "median_minutes", "dk_share", "satisfied_rate"]
+        header = [self.t(name) for name in (*names, *(["who_share"] if who else []), "p", "flagged")]
+        rows = []
+        for row in checks.itertuples():
+            cells = [
                 str(row.surveyor),
                 format_count(row.interviews),
                 format_number(row.median_minutes, 1),
                 f"{format_rate(row.dk_share)} ({format_rate(row.dk_peers)})",
                 f"{format_rate(row.satisfied_rate)} ({format_rate(row.satisfied_peers)})",
-                format_p(row.p_value),
-                format_flag(bool(row.flagged), self.lang),
             ]
-            for row in checks.itertuples()
-        ]
+            if who:
+                cells.append(f"{format_rate(row.who_share)} ({format_rate(row.who_peers)})")
+            cells += [format_p(row.p_value), self.surveyor_flag(row)]
+            rows.append(cells)
         highlight = [index for index, flagged in enumerate(checks["flagged"]) if bool(flagged)]
-        return self.table(header, rows, [1.4, 0.9, 1.2, 1.6, 1.6, 0.8, 0.8], highlight=highlight)
+        widths = [1.1, 1.0, 1.1, 1.5, 1.5, 1.5, 0.8, 1.2] if who else [1.4, 0.9, 1.2, 1.6, 1.6, 0.8, 0.8]
+        return self.table(header, rows, widths, highlight=highlight)
+
+    def asks_who_rated(self) -> bool:
+        """Whether the surveyor table has the who-rated share: the questionnaire asked it."""
+        checks = self.content.comparison.surveyor_checks
+        return "who_share" in checks.columns and bool(checks["who_share"].notna().any())
+
+    def surveyor_flag(self, row: Any) -> Any:
+        """Yes or no, and after yes the measures the surveyor differs on where the content names them."""
+        flag = format_flag(bool(row.flagged), self.lang)
+        on = [name for name in str(getattr(row, "flagged_on", "") or "").split(",") if name]
+        if not (row.flagged and on):
+            return flag
+        said = self.t("list_separator").join(self.t(f"surveyor_measure_{name}") for name in on)
+        return Paragraph(
+            escape(f"{flag}: {said}" if self.lang == "en" else f"{flag}：{said}"), self.cell_right
+        )
 
     def strata_note(self) -> list[Paragraph]:
         strata = self.content.method.design.strata

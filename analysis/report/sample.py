@@ -328,6 +328,10 @@ def sample_content(
             "flagged": np.arange(surveyors) == odd,
         }
     )
+    who = np.random.default_rng([seed, 3])  # its own stream: the other numbers stay as they were
+    surveyor_checks["who_share"] = who.uniform(0.05, 0.11, surveyors)
+    surveyor_checks["who_peers"] = np.full(surveyors, 0.08)
+    surveyor_checks["flagged_on"] = np.where(np.arange(surveyors) == odd, "satisfied", "")
 
     start = dt.date(2026, 10, 12)
     generated = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))

@@ -460,6 +460,7 @@ def _analysed(
             q=FDR_Q,
             attempts="attempts",
             rating="system_rating",
+            who="who_rated" if "who_rated" in by_phone.columns else None,
         )
     nonresponse = (
         analysis.nonresponse_bias_table(cases[cases["eligible"]], "respondent", list(BIAS_VARIABLES))

@@ -27,8 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from analysis import aapor_rates
-from analysis.surveyor_bias import NOT_SELF
-from analysis.surveyor_checks import Measure, comparable_cells, peer_tests
+from analysis.surveyor_checks import Measure, comparable_cells, not_self, peer_tests
 from survey_app.security import audit
 from survey_app.security.masking import mask_name, mask_phone
 from survey_app.services import dispositions, samples
@@ -518,7 +517,7 @@ def surveyor_tests(
     answering 满意 to the overall item among substantive answers, "straight", the share of
     straight-lined interviews (`straight_lined`), flagged only *above* the peers' — answering uniformly
     less often is no sign of made-up interviews — and, where the questionnaire asks who rated,
-    "who_rated", the share answering that someone else rated or nobody did (`surveyor_bias.NOT_SELF`),
+    "who_rated", the share answering that someone else rated or nobody did (`surveyor_checks.not_self`),
     either way: a leading question or a misrecording moves the unit verdicts' strongest evidence
     (ARCHITECTURE.md, "Surveyor checks"). One BH family at `alpha`, re-runs that only clear.
 
@@ -535,9 +534,8 @@ def surveyor_tests(
         "effect": Measure(np.where(substantive, overall.eq("satisfied"), np.nan)),
         "straight": Measure(np.where(straight.notna(), straight.eq("yes"), np.nan), above_only=True),
     }
-    said = data[WHO_RATED] if WHO_RATED in data.columns else pd.Series(np.nan, index=data.index)
-    if said.notna().any():
-        measures["who_rated"] = Measure(np.where(said.notna(), said.isin(NOT_SELF), np.nan))
+    if WHO_RATED in data.columns and data[WHO_RATED].notna().any():
+        measures["who_rated"] = Measure(not_self(data[WHO_RATED]))
     cells = comparable_cells(data["stratum"], data.get("attempts"), data.get("system_rating"))
     return peer_tests(data["surveyor"], cells, measures, q=alpha)
 

@@ -18,7 +18,7 @@ from analysis.report.adapters import (
     surveyor_checks_of,
     units_of,
 )
-from analysis.report.content import GROUP_COLUMNS, SURVEYOR_COLUMNS, UNIT_COLUMNS
+from analysis.report.content import GROUP_COLUMNS, SURVEYOR_COLUMNS, SURVEYOR_OPTIONAL_COLUMNS, UNIT_COLUMNS
 
 
 @dataclasses.dataclass
@@ -109,10 +109,38 @@ def test_surveyor_checks_flag_either_test() -> None:
         index=pd.Index(["S01", "S02"], name="surveyor_id"),
     )
     checks = surveyor_checks_of(effects, median_minutes={"S01": 6.5})
-    assert list(checks.columns) == list(SURVEYOR_COLUMNS)
+    assert list(checks.columns) == [*SURVEYOR_COLUMNS, *SURVEYOR_OPTIONAL_COLUMNS]
     assert checks["flagged"].tolist() == [False, True]
+    assert checks["flagged_on"].tolist() == ["", "dk_refused"]
+    assert checks[["who_share", "who_peers"]].isna().all().all()  # who rated not asked
     assert checks["median_minutes"].iloc[0] == 6.5 and math.isnan(checks["median_minutes"].iloc[1])
     assert checks.loc[1, ["dk_share", "dk_peers"]].tolist() == [0.12, 0.04]  # why S02 is flagged
+
+
+def test_surveyor_checks_name_a_surveyor_flagged_on_who_rated_alone() -> None:
+    effects = pd.DataFrame(
+        {
+            "interviews": [120],
+            "satisfied_rate": [0.9],
+            "satisfied_peers": [0.9],
+            "dk_refused_rate": [0.03],
+            "dk_refused_peers": [0.03],
+            "satisfied_p_value": [0.8],
+            "satisfied_flagged": [False],
+            "dk_refused_flagged": [False],
+            "who_rated_rate": [0.21],
+            "who_rated_peers": [0.08],
+            "who_rated_flagged": [True],
+        },
+        index=pd.Index(["S01"], name="surveyor_id"),
+    )
+    checks = surveyor_checks_of(effects)
+    assert checks.loc[0, ["flagged", "flagged_on", "who_share", "who_peers"]].tolist() == [
+        True,
+        "who_rated",
+        0.21,
+        0.08,
+    ]
 
 
 def test_rates_of_keeps_only_the_rates_in_order() -> None:

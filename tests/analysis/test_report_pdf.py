@@ -360,6 +360,32 @@ def test_a_study_with_no_flagged_unit_says_so(content: ReportContent) -> None:
     assert "没有机构在BH校正后显著偏高" in all_text(render_pdf(calm, kind="comparison"))
 
 
+def with_checks(content: ReportContent, checks) -> ReportContent:
+    return dataclasses.replace(
+        content, comparison=dataclasses.replace(content.comparison, surveyor_checks=checks)
+    )
+
+
+def test_a_surveyor_flagged_on_who_rated_is_named_with_the_measure_and_the_shares(
+    content: ReportContent,
+) -> None:
+    checks = content.comparison.surveyor_checks.copy()
+    checks["flagged"] = [index == 0 for index in range(len(checks))]
+    checks["flagged_on"] = ["who_rated" if index == 0 else "" for index in range(len(checks))]
+    checks.loc[0, ["who_share", "who_peers"]] = [0.214, 0.083]
+    zh = all_text(render_pdf(with_checks(content, checks), kind="comparison"))
+    en = all_text(render_pdf(with_checks(content, checks), kind="comparison", lang="en"))
+    assert "是：由谁评价" in zh and "“他人评价/未评价”比例" in zh
+    assert "yes:whorated" in en
+    assert flat(f"{format_rate(0.214)} ({format_rate(0.083)})") in zh
+
+
+def test_a_study_that_does_not_ask_who_rated_has_no_who_rated_column(content: ReportContent) -> None:
+    checks = content.comparison.surveyor_checks.drop(columns=["who_share", "who_peers", "flagged_on"])
+    text = all_text(render_pdf(with_checks(content, checks), kind="comparison"))
+    assert "他人评价/未评价" not in text and "满意率或“说不清”比例" in text
+
+
 def test_a_group_without_answers_prints_a_dash_and_no_bar(content: ReportContent) -> None:
     by_channel = content.results.by_channel.copy()
     by_channel.loc[by_channel.index[0], ["estimate", "ci_low", "ci_high", "n"]] = [float("nan")] * 3 + [0]

@@ -12,7 +12,7 @@ import pytest
 from scipy.stats import chi2
 
 from analysis import surveyor_effects
-from analysis.surveyor_checks import Measure, comparable_cells, peer_tests
+from analysis.surveyor_checks import Measure, comparable_cells, not_self, peer_tests
 from tests.analysis.rsupport import RSCRIPT, run_r
 from tests.analysis.surveyor_sim import PLANTED, SURVEYORS
 
@@ -145,6 +145,35 @@ def test_a_surveyor_who_records_more_satisfaction_than_peers_is_flagged_in_the_r
     data["sat_overall"] = np.where(rng.random(n) < p, "satisfied", "dissatisfied")
     table = surveyor_effects(data)
     assert table.loc["P", "satisfied_flagged"] and table["satisfied_flagged"].sum() == 1
+
+
+def test_a_surveyor_who_hears_someone_else_rated_more_often_is_flagged_on_who_rated_alone():
+    """P's question leads: a third of P's respondents are recorded as saying someone else rated, 8%
+    of everybody else's; their satisfaction answers are alike."""
+    rng = np.random.default_rng(5)
+    n = 1200
+    data = pd.DataFrame(
+        {"stratum": rng.choice(["a", "b", "c"], n), "surveyor_id": rng.choice(list("PQRSTU"), n)}
+    )
+    data["sat_overall"] = np.where(rng.random(n) < 0.85, "satisfied", "dissatisfied")
+    p = np.where(data["surveyor_id"] == "P", 0.30, 0.08)
+    data["who_rated"] = np.where(rng.random(n) < p, "other", "self")
+    table = surveyor_effects(data, who="who_rated")
+    flagged = table.columns[table.columns.str.endswith("_flagged")]
+    assert table.loc["P", "who_rated_flagged"] and table[flagged].to_numpy().sum() == 1
+    assert table.loc["P", "who_rated_rate"] > 0.2 > 0.1 > table.loc["P", "who_rated_peers"]
+
+
+def test_without_the_who_rated_column_the_report_check_tests_the_satisfaction_rate_and_dont_know_only():
+    data = pd.DataFrame({"stratum": ["a"] * 4, "surveyor_id": list("PPQQ"), "sat_overall": ["satisfied"] * 4})
+    data["who_rated"] = ["other", "other", "self", "self"]
+    table = surveyor_effects(data)
+    assert table["who_rated_rate"].isna().all() and not table["who_rated_flagged"].any()
+
+
+def test_not_self_reads_someone_else_and_nobody_as_one_and_leaves_unanswered_out():
+    said = pd.Series(["self", "other", "not_rated", "dk", None])
+    np.testing.assert_array_equal(not_self(said), [0.0, 1.0, 1.0, 0.0, np.nan])
 
 
 def test_the_report_check_counts_dont_know_in_its_own_measure_and_not_in_the_satisfaction_rate():

@@ -94,3 +94,12 @@ def test_the_summary_counts_the_units_judged_without_some_surveyors_answers(db, 
         dataclasses.replace(result, units=result.units.assign(surveyor_held=held))
     )
     assert "of all units, 2 judged without the answers of surveyors who record" in text
+
+
+def test_the_report_check_reads_the_surveyors_who_rated_answers(db, tmp_path):
+    """The wiring of `surveyor_effects(who=)`: the template asks who rated, so the table has its share."""
+    build_fieldwork_study(db, tmp_path)
+    complete_interviews(db, 4)
+    with db.session() as session:
+        result = analysis_service.analyse(session, studies.list_studies(session)[0])
+    assert result.surveyors.loc["surveyor", ["interviews", "who_rated_rate"]].tolist() == [4, 0.0]
