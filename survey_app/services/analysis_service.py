@@ -726,7 +726,36 @@ def summary_text(result: StudyAnalysis) -> str:
         lines.append(
             f"  … and {len(flagged) - len(shown)} more: the report and the comparison page list every unit"
         )
+    lines += surveyor_lines(result.surveyors)
     return "\n".join(lines)
+
+
+#: How the summary names the report check's measures (`analysis.surveyor_checks.EFFECT_MEASURES`).
+SURVEYOR_MEASURE_NAMES = {
+    "satisfied": "satisfaction rate",
+    "dk_refused": "can't say",
+    "who_rated": "someone else or nobody rated",
+}
+
+
+def surveyor_lines(surveyors: pd.DataFrame) -> list[str]:
+    """The report check's flagged surveyors, each with the measures it rests on, the surveyor's share
+    and the peers' on cases like theirs; nothing where no surveyor was compared."""
+    if surveyors.empty:
+        return []
+    rows = []
+    for person, row in surveyors.iterrows():
+        found = [
+            f"{label} {percent_text(row[f'{name}_rate'])} vs peers {percent_text(row[f'{name}_peers'])}"
+            for name, label in SURVEYOR_MEASURE_NAMES.items()
+            if bool(row.get(f"{name}_flagged", False))
+        ]
+        if found:
+            rows.append(f"  {person}: " + "; ".join(found))
+    head = (
+        f"Surveyors unlike their peers on comparable cases (BH q ≤ {FDR_Q}; listen back first): {len(rows)}"
+    )
+    return [head, *rows]
 
 
 #: Notes, and free text (the person's own words may name people or places; coded, they reach the report

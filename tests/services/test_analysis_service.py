@@ -103,3 +103,18 @@ def test_the_report_check_reads_the_surveyors_who_rated_answers(db, tmp_path):
     with db.session() as session:
         result = analysis_service.analyse(session, studies.list_studies(session)[0])
     assert result.surveyors.loc["surveyor", ["interviews", "who_rated_rate"]].tolist() == [4, 0.0]
+
+
+def test_the_summary_names_a_flagged_surveyor_with_the_measure_and_both_shares(db, tmp_path):
+    import dataclasses
+
+    build_fieldwork_study(db, tmp_path)
+    complete_interviews(db, 4)
+    with db.session() as session:
+        result = analysis_service.analyse(session, studies.list_studies(session)[0])
+    assert "Surveyors unlike their peers on comparable cases (BH q ≤ 0.1; listen back first): 0" in (
+        analysis_service.summary_text(result)
+    )
+    odd = result.surveyors.assign(who_rated_flagged=True, who_rated_rate=0.214, who_rated_peers=0.083)
+    text = analysis_service.summary_text(dataclasses.replace(result, surveyors=odd))
+    assert "  surveyor: someone else or nobody rated 21.4% vs peers 8.3%" in text

@@ -26,9 +26,15 @@ def flagging(demo_db):
 
 
 def _flagged_lines(text: str) -> list[str]:
+    """The indented lines under "Units flagged as inflated", up to the next heading."""
     lines = text.splitlines()
     start = next(i for i, x in enumerate(lines) if x.startswith("Units flagged as inflated"))
-    return lines[start + 1 :]
+    listed = []
+    for line in lines[start + 1 :]:
+        if not line.startswith("  "):
+            break
+        listed.append(line)
+    return listed
 
 
 def test_each_flagged_unit_in_the_summary_names_its_main_evidence(flagging):
