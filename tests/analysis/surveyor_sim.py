@@ -20,6 +20,13 @@ sharing the rest; or S0 may be given `s0_low_rated` of the records the system ra
 (the senior surveyor who takes the complaints). These draws come from their own streams, so the
 scenarios without them are the same studies as before they existed (S0's `effect` became a recording
 flip in stop 33, which changed those studies).
+
+Every interview also answers who rated (`who_rated`, from its own stream, so it changes no other
+answer): someone else or nobody (`surveyor_checks.NOT_SELF`, half each) for a stratum's share uniform on 3–15% of
+the records rated satisfied, half that of the others, and 1.5 times as often among the hard to
+reach (a relative picks up); "dk" for 3% of the rest, "self" for the others. So a surveyor given the
+complaints or the hard to reach hears "someone else" at another rate than peers, honestly. S0 may
+`lead` the question: a "self" recorded as "other" with that chance.
 """
 
 from __future__ import annotations
@@ -59,6 +66,8 @@ SCENARIOS = {
     },
     "nobody deviates, hard-to-reach 10 points less satisfied, random": {"hard_gap": 0.10},
     "nobody deviates, S0 given half the citizens rated not satisfied": {"s0_low_rated": 0.5},
+    "S0 leads who rated (10% of 'self' recorded 'other')": {"lead": 0.10},
+    "S0 leads who rated (5%)": {"lead": 0.05},
 }
 
 
@@ -73,6 +82,7 @@ def interviews(
     hard_gap: float = 0.0,
     s0_hard: float = 0.0,
     s0_low_rated: float = 0.0,
+    lead: float = 0.0,
 ) -> pd.DataFrame:
     """One simulated study's answered interviews (see the module docstring)."""
     rng = np.random.default_rng(seed)
@@ -89,6 +99,9 @@ def interviews(
     if effect:  # S0 records a satisfied citizen as dissatisfied with probability effect / rate
         satisfied &= ~((surveyor == 0) & (rated.random(n) < effect / rate))
     answer = np.where(dk, "dk", np.where(satisfied, "satisfied", "dissatisfied"))
+    who = who_rated(np.random.default_rng([seed, 3]), stratum, strata, rating, is_hard)
+    if lead:  # S0's question leads: a "self" recorded as "other" with chance lead
+        who = np.where((surveyor == 0) & (who == "self") & (rng_lead(seed, n) < lead), "other", who)
     return pd.DataFrame(
         {
             "surveyor_id": [f"S{s}" for s in surveyor],
@@ -96,8 +109,29 @@ def interviews(
             "attempts": attempts,
             "system_rating": np.where(rating, "satisfied", "dissatisfied"),
             "sat_overall": answer,
+            "who_rated": who,
         }
     )
+
+
+def who_rated(
+    stream: np.random.Generator,
+    stratum: np.ndarray,
+    strata: int,
+    rated_satisfied: np.ndarray,
+    hard: np.ndarray,
+) -> np.ndarray:
+    """Honest answers to who rated (see the module docstring)."""
+    share = stream.uniform(0.03, 0.15, strata)[stratum] * np.where(rated_satisfied, 1.0, 0.5)
+    share = share * np.where(hard, 1.5, 1.0)
+    draw = stream.random(len(stratum))
+    someone = np.where(stream.random(len(stratum)) < 0.5, "other", "not_rated")
+    return np.where(draw < share, someone, np.where(draw < share + 0.03 * (1 - share), "dk", "self"))
+
+
+def rng_lead(seed: int, n: int) -> np.ndarray:
+    """S0's leading draws, from their own stream."""
+    return np.random.default_rng([seed, 4]).random(n)
 
 
 def give_s0(
@@ -123,16 +157,22 @@ def hard_to_reach(
     return is_hard, surveyor, attempts
 
 
-def flagged(data: pd.DataFrame) -> set[str]:
-    """The surveyors the check flags on either measure."""
-    table = surveyor_effects(data, satisfied_codes=["satisfied"], attempts="attempts", rating="system_rating")
-    return set(table.index[table["satisfied_flagged"] | table["dk_refused_flagged"]])
+def flagged(data: pd.DataFrame, who: str | None = "who_rated") -> set[str]:
+    """The surveyors the check flags on any measure (without `who`, as before stop 36: the 满意率 and
+    don't-know only)."""
+    table = surveyor_effects(
+        data, satisfied_codes=["satisfied"], attempts="attempts", rating="system_rating", who=who
+    )
+    return set(
+        table.index[table["satisfied_flagged"] | table["dk_refused_flagged"] | table["who_rated_flagged"]]
+    )
 
 
-def measure(options: dict, studies: int) -> dict[str, tuple[float, float]]:
+def measure(options: dict, studies: int, who: str | None = "who_rated") -> dict[str, tuple[float, float]]:
     """`flag_figures` over studies 0 … `studies` − 1 of the scenario `options`."""
-    deviant = bool(options.get("effect") or options.get("dk_effect"))
-    return flag_figures((flagged(interviews(seed, **options)) for seed in range(studies)), deviant)
+    deviant = bool(options.get("effect") or options.get("dk_effect") or options.get("lead"))
+    flags = (flagged(interviews(seed, **options), who) for seed in range(studies))
+    return flag_figures(flags, deviant)
 
 
 def flag_figures(flag_sets: Iterable[set[str]], deviant: bool) -> dict[str, tuple[float, float]]:

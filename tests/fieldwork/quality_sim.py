@@ -21,6 +21,10 @@ Every record carries the system's rating (`system_rating`), given before the cal
 true opinion — 满意 for 95% of those truly 满意 on the overall item, 30% of the others — from a stream
 of its own: an interview S0 made up says 满意 whatever the citizen thought and rated. S0 may be given
 `s0_low_rated` of the records rated below 满意 (the senior surveyor who takes the complaints).
+
+Every interview answers who rated as in `surveyor_sim.who_rated` (its own stream; the share saying
+someone else or nobody higher among records rated 满意 and the hard to reach), and S0 may `lead` the
+question: a "self" recorded as "other" with that chance.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from survey_app.services.supervision import SAT_ITEMS, surveyor_tests
-from tests.analysis.surveyor_sim import flag_figures, give_s0, hard_to_reach
+from tests.analysis.surveyor_sim import flag_figures, give_s0, hard_to_reach, rng_lead, who_rated
 
 SCENARIOS = {
     "nobody deviates, 5 surveyors, 1,200 interviews": {},
@@ -45,6 +49,8 @@ SCENARIOS = {
         "hard_uniform": 0.10,
     },
     "nobody makes answers up, S0 given half the records rated below 满意": {"s0_low_rated": 0.5},
+    "S0 leads who rated (10% of 'self' recorded 'other')": {"lead": 0.10},
+    "S0 leads who rated (5%)": {"lead": 0.05},
 }
 LEVELS = ("satisfied", "basically_satisfied", "dissatisfied")
 
@@ -59,6 +65,7 @@ def interviews(
     hard_uniform: float = 0.0,
     s0_hard: float = 0.0,
     s0_low_rated: float = 0.0,
+    lead: float = 0.0,
 ) -> pd.DataFrame:
     """One simulated study's complete interviews in `interview_paradata`'s columns."""
     rng = np.random.default_rng(seed)
@@ -84,16 +91,21 @@ def interviews(
     data.insert(1, "stratum", stratum)
     data.insert(2, "attempts", attempts)
     data.insert(3, "system_rating", np.where(rated, "satisfied", "basically_satisfied"))
+    who = who_rated(np.random.default_rng([seed, 3]), stratum, strata, rated, hard)
+    if lead:  # S0's question leads: a "self" recorded as "other" with chance lead
+        who = np.where((surveyor == 0) & (who == "self") & (rng_lead(seed, n) < lead), "other", who)
+    data["who_rated"] = who
     return data
 
 
-def flagged(data: pd.DataFrame, alpha: float = 0.05) -> set[str]:
-    """The surveyors the quality flags name (either test)."""
-    tests = surveyor_tests(data, alpha=alpha)
+def flagged(data: pd.DataFrame, alpha: float = 0.05, who: bool = True) -> set[str]:
+    """The surveyors the quality flags name (any test; without `who`, the 满意 and straight-lining
+    tests only, as before stop 35)."""
+    tests = surveyor_tests(data if who else data.drop(columns="who_rated"), alpha=alpha)
     return set().union(*(set(table.index[table["flagged"]]) for table in tests.values()))
 
 
-def measure(options: dict, studies: int) -> dict[str, tuple[float, float]]:
+def measure(options: dict, studies: int, who: bool = True) -> dict[str, tuple[float, float]]:
     """`surveyor_sim.flag_figures` over studies 0 … `studies` − 1 of the scenario `options`."""
-    flag_sets = (flagged(interviews(seed, **options)) for seed in range(studies))
-    return flag_figures(flag_sets, deviant=bool(options.get("uniform")))
+    flag_sets = (flagged(interviews(seed, **options), who=who) for seed in range(studies))
+    return flag_figures(flag_sets, deviant=bool(options.get("uniform") or options.get("lead")))
