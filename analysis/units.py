@@ -32,6 +32,7 @@ The contract (one row per unit of the frame, indexed by the unit id; the reviewe
 | `posterior_inflation`, `posterior_inflation_low`, `posterior_inflation_high`, `posterior_inflation_capped`, `posterior_mechanism`, `bf_<evidence>` | `method="posterior"` only: posterior median inflation with its 95% interval, the law's quantiles with tails widened by `unit_posterior.INTERVAL_TAILS` (calibrated by simulation; capped: its upper end is the largest inflation the model's components allow, so the interval is open above), the most probable inflating mechanism, log Bayes factors of each piece of evidence |
 | `lfdr_without_answers`, `posterior_inflation*_without_answers`, `posterior_mechanism_without_answers`, `respondents_kept`, `interviews_who_kept`, `bf_<rate_gap, rated_by_other, not_rated>_kept`, `min_detectable_kept` | `method="posterior"` only: P(honest), the inflation with its interval and the likeliest mechanism from everything but the callback answers and the who-rated answers of surveyors who record them differently (`unit_posterior.Kept`; every callback answer with `interviewer` unset), the answers and who-rated answers read, their log Bayes factors and the verdict's MDI on the answers read; the verdict takes these for a held unit |
 | `who_bias`, `who_main`, `who_main_share`, `who_main_shift`, `who_held`, `answers_held` | with `interviewer` and who rated: the same for the share of interviews saying someone else rated or nobody did (`surveyor_bias.unit_who_bias`), and whether the verdict set those surveyors' who-rated answers aside (`surveyor_bias.WHO_HOLD`); `answers_held`: whether it set aside satisfaction answers (`surveyor_bias.HOLD`) |
+| `respondents_kept`, `rate_p_value_kept` (`method="empirical_null"`, a unit held) | the answers of surveyors who record like their peers that the verdict of an answers-held unit read (none where fewer than `min_respondents`), and their rate test's p-value |
 | `surveyor_bias`, `surveyor_main`, `surveyor_main_share`, `surveyor_main_shift`, `surveyor_held` | with `interviewer` only: how far the unit's callback 满意率 leans on surveyors who record differently from peers on like records (`analysis.surveyor_bias`), the surveyor who asked most of its answers with their share and shift, and whether the verdict set some of its answers aside (these, or who rated: then "insufficient evidence" unless the answers kept, `min_respondents` or more, and the rest of its evidence judge it) |
 | `paired_b`, `paired_c`, `paired_sat`, `paired_unsat`, `paired_p_value` | the paired table (system vs callback on the same cases): its sign test is descriptive; its counts set the rate null's per-record misreport shares |
 
@@ -187,12 +188,18 @@ def compare_units(
     _shrink(result, level, seed)
     _paired(result, data, unit, system_col, satisfied_codes, y)
     _signs(result, data if interviews is None else interviews, unit, system_col)
-    _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, combine, fdr)
+    null = _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, combine, fdr)
     result["verdict_method"] = method
     if posterior_table is not None:
         _posterior_verdict(result, posterior_table(), census_level)
     if interviewer is not None:
-        _surveyor_guard(result, bias, min_respondents, q, fdr)
+        kept = None
+        if method == "empirical_null" and bias is not None and _held(bias).any():
+            kept = _kept_answers(data, w, y, unit, interviewer, bias.attrs["aside"], result.index)
+        _surveyor_guard(
+            result, bias, min_respondents, q, fdr,
+            kept_answers=kept, null=null, combine=combine, max_detectable=max_detectable,
+        )  # fmt: skip
     result.attrs["seed"] = seed
     result.attrs["method"] = method
     result.attrs["q"] = q
@@ -424,19 +431,76 @@ def _held(bias: pd.DataFrame) -> pd.Series:
     return answers.fillna(False) | (bias["who_bias"].abs() >= surveyor_bias.WHO_HOLD).fillna(False)
 
 
-def _surveyor_guard(result, bias, min_respondents, q, fdr) -> None:
+def _kept_answers(data, weights, y, unit, interviewer, aside, index) -> pd.DataFrame:
+    """Per unit, the answers of the surveyors not set `aside` (and the web's, which no surveyor asked):
+    `respondents`, and the weighted 满意率 as the rate test reads it, `x` of `n` on Kish's effective
+    size (`compare_units`' `n_eff`, `x_eff`)."""
+    keep = ~data[interviewer].isin(list(aside)).to_numpy() & ~np.isnan(y)
+    w = pd.Series(np.where(keep, weights, 0.0))
+    by_unit = data[unit].to_numpy()
+    total, squares = w.groupby(by_unit).sum(), (w**2).groupby(by_unit).sum()
+    satisfied = (w * np.nan_to_num(y)).groupby(by_unit).sum()
+    respondents = pd.Series(keep.astype(int)).groupby(by_unit).sum()
+    table = pd.DataFrame({"respondents": respondents}).reindex(index).fillna(0)
+    n = (total**2 / squares).reindex(index).where(table["respondents"] > 0).clip(upper=table["respondents"])
+    table["n"] = n.fillna(0).round().astype(int)
+    table["x"] = ((satisfied / total).reindex(index).fillna(0) * table["n"]).round().astype(int)
+    return table
+
+
+def _kept_rate_test(result, kept, null, min_respondents, max_detectable, q) -> tuple[pd.Series, pd.Series]:
+    """The empirical null's rate test and MDI of an answers-held unit on its kept answers, where they
+    pass the test's own bar for any unit (`_verdicts`: `min_respondents` or more, and sampling error
+    alone could not hide a `max_detectable` inflation); NaN elsewhere."""
+    p, mdi = pd.Series(np.nan, index=result.index), pd.Series(np.nan, index=result.index)
+    alpha = unit_alpha(q, max(int(result["status"].isin(["flagged", "no_evidence"]).sum()), 1))
+    for key in result.index[result["answers_held"] & (kept["respondents"] >= min_respondents)]:
+        domain, big_s = str(result.at[key, "domain"]), int(result.at[key, "system_satisfied"])
+        big_n = int(result.at[key, "frame_records"])
+        x, n = int(kept.at[key, "x"]), int(kept.at[key, "n"])
+        if um.minimum_detectable_inflation(big_s, big_n, n, 0.0, 0.0) > max_detectable:
+            continue
+        gap, spread = null.for_unit(domain, big_s, big_n)
+        p[key] = um.rate_p_value(big_s, big_n, x, n, gap, spread)
+        mdi[key] = um.minimum_detectable_inflation(
+            big_s,
+            big_n,
+            n,
+            gap,
+            spread,
+            alpha=alpha,
+            callback=lambda rates, d=domain: null.callback_rate(d, rates),
+        )
+    return p, mdi
+
+
+def _surveyor_guard(
+    result,
+    bias,
+    min_respondents,
+    q,
+    fdr,
+    *,
+    kept_answers=None,
+    null=None,
+    combine="simes",
+    max_detectable,
+) -> None:
     """Judge a unit whose answers lean on surveyors who record differently (`surveyor_bias.HOLD`) —
     or whose who-rated answers do (`surveyor_bias.WHO_HOLD`) — without those surveyors' answers (or
     their who-rated answers), and re-select the flags over every unit.
 
     The posterior's verdict takes such a unit's `lfdr_without_answers` (the answers of the other
     surveyors, who rated, the signs) in place of its lfdr before Sun & Cai, its inflation and likeliest
-    mechanism without the answers set aside too, and the Bayes factors of what it reads; the empirical
-    null's takes its proxy-signs p-value in place of the combined one before BH (every answer set
-    aside), or its rate test's where who rated is set aside (neither where both are). A held unit
-    that is not flagged is cleared only on `min_respondents` or more answers kept, else "insufficient
-    evidence" (`surveyor_held`): the answers set aside can neither accuse nor clear it. `bias`: `_surveyor_bias`'s table (None: nothing to hold). Adds `analysis.surveyor_bias`'s
-    columns and `surveyor_held`."""
+    mechanism without the answers set aside too, and the Bayes factors of what it reads. The empirical
+    null's runs the rate test of an answers-held unit on the answers kept (`kept_answers`, against
+    the same rate `null`, where they pass the bar any unit's test does) and combines it with the signs
+    (without who rated where that is set aside too), its MDI on them too; a who-held unit keeps its
+    rate test alone. A held unit that is not flagged is cleared only on `min_respondents` or more
+    answers kept, else "insufficient evidence" (`surveyor_held`): the answers set aside can neither
+    accuse nor clear it. `bias`: `_surveyor_bias`'s table (None: nothing to hold). Adds
+    `analysis.surveyor_bias`'s columns, `surveyor_held` and, under the empirical null with a unit
+    held, `rate_p_value_kept`."""
     from analysis.unit_posterior import LFDR_FLOOR, sun_cai
 
     if bias is None:
@@ -464,13 +528,20 @@ def _surveyor_guard(result, bias, min_respondents, q, fdr) -> None:
             result[f"bf_{name}"] = result[f"bf_{name}"].where(~held, result[f"bf_{name}_kept"])
         kept = result["respondents_kept"].fillna(0)
         result["min_detectable"] = result["min_detectable"].where(~held, result["min_detectable_kept"])
-    else:  # every answer of an answers-held unit aside, every who-rated answer of a who-held one
-        evidence = result["evidence_p_value"].where(~answers_held, result["integrity_p_value"])
-        evidence = evidence.where(~result["who_held"], result["p_value"].where(~answers_held))
+    else:  # an answers-held unit's rate test on the kept answers, a who-held one's without who rated
+        rate_kept, mdi_kept = _kept_rate_test(result, kept_answers, null, min_respondents, max_detectable, q)
+        signs = result["integrity_p_value"].where(~result["who_held"])
+        combined = pd.Series(um.combine(rate_kept, signs, method=combine), index=result.index)
+        evidence = result["evidence_p_value"].where(~answers_held, combined)
+        evidence = evidence.where(~(result["who_held"] & ~answers_held), result["p_value"])
         result["evidence_p_value"] = evidence
         result["evidence_p_adjusted"], result["flagged"] = bh(evidence.where(judged), q, fdr)
-        kept = result["respondents"].where(~answers_held, 0)
-        result["respondents_kept"] = kept  # what its sentence says it read
+        result["rate_p_value_kept"] = rate_kept
+        result["min_detectable"] = result["min_detectable"].where(~answers_held, mdi_kept)
+        # what its sentence says it read: the kept answers where their rate test ran, else none
+        read = kept_answers["respondents"].where(rate_kept.notna(), 0)
+        kept = result["respondents"].where(~answers_held, read)
+        result["respondents_kept"] = kept
     cleared = judged & ~result["flagged"] & (~held | (kept >= min_respondents))
     result["status"] = np.where(
         result["flagged"],
@@ -484,7 +555,8 @@ def _surveyor_guard(result, bias, min_respondents, q, fdr) -> None:
         strongest = strongest.where(left.max(axis=1) > 0, "")
     else:
         left = result[[f"{s}_p_value" for s in um.PROXY_SIGNS]].where(~result["who_held"], np.nan)
-        left = left.assign(rate_gap_p_value=result["p_value"].where(result["who_held"] & ~answers_held))
+        rate = result["p_value"].where(result["who_held"] & ~answers_held, result["rate_p_value_kept"])
+        left = left.assign(rate_gap_p_value=rate)
         strongest = left.fillna(np.inf).idxmin(axis=1).str.removesuffix("_p_value")
         strongest = strongest.where(left.notna().any(axis=1), "")
     result.loc[held, "driver"] = strongest[held].where(result.loc[held, "flagged"], "")
@@ -492,7 +564,9 @@ def _surveyor_guard(result, bias, min_respondents, q, fdr) -> None:
     result.loc[held & (result["status"] == "insufficient_evidence"), "min_detectable"] = np.nan
 
 
-def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, combine, fdr) -> None:
+def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, combine, fdr) -> um.RateNull:
+    """The empirical null's verdict (columns in place); returns the rate null it tested against, which
+    a held unit's kept answers are tested against too (`_surveyor_guard`)."""
     counts = _rate_inputs(result, level)
     surveyed = result["respondents"] > 0
     candidates = surveyed & (result["respondents"] >= min_respondents)
@@ -603,6 +677,7 @@ def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, com
         ["flagged", "no_evidence", "insufficient_evidence"],
         "not_surveyed",
     )
+    return null
 
 
 def _inflation(result: pd.DataFrame, counts: pd.DataFrame, null: um.RateNull, level: float) -> None:

@@ -565,6 +565,7 @@ def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float 
         f"estimated inflation is {_points(r.get('inflation'))} points (95% interval "
         f"{_points(r.get('inflation_low'))} to {_points(r.get('inflation_high'))}), p {_p(r.get('p_value'))}."
     )
+    lines.extend(_kept_rate_lines(r, zh))
     interviews = int(r.get("interviews", 0) or 0)
     if interviews:
         counts = _sign_counts(r)
@@ -589,13 +590,38 @@ def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float 
         )
     mdi = r.get("min_detectable")
     if _finite(mdi) and not _all_answers_aside(r):
+        kept = _kept_read(r)
         lines.append(
-            f"按本单位的样本量，能以 80% 把握检出的最小虚高约为 {100 * float(mdi):.0f} 个百分点；更小的虚高可能存在而未被发现。"
+            (f"按计入的 {kept} 个答案" if kept else "按本单位的样本量")
+            + f"，能以 80% 把握检出的最小虚高约为 {100 * float(mdi):.0f} 个百分点；更小的虚高可能存在而未被发现。"
             if zh
-            else f"With this unit's sample, the smallest inflation found with 80% power is about "
-            f"{100 * float(mdi):.0f} points; a smaller inflation may exist unseen."
+            else (f"With the {kept} answers it reads" if kept else "With this unit's sample")
+            + f", the smallest inflation found with 80% power is about {100 * float(mdi):.0f} points; a smaller "
+            "inflation may exist unseen."
         )
     return lines + _not_proof(status, zh)
+
+
+def _kept_read(r: Mapping[str, Any]) -> int:
+    """The answers an answers-held unit's empirical-null verdict read (0: none, or not held)."""
+    if not (bool(r.get("answers_held", False)) and _finite(r.get("rate_p_value_kept"))):
+        return 0
+    return int(r.get("respondents_kept", 0) or 0)
+
+
+def _kept_rate_lines(r: Mapping[str, Any], zh: bool) -> list[str]:
+    """Under the empirical null, an answers-held unit's rate test on the answers kept
+    (`units._surveyor_guard`): the data line above quotes every answer, the verdict did not read them all."""
+    kept = _kept_read(r)
+    if not kept:
+        return []
+    p = _p(r.get("rate_p_value_kept"))
+    return [
+        f"上述回访满意率含记录方式与他人不同的访员所得的答案；判定只计入其余 {kept} 个答案，其满意率差距检验 p {p}。"
+        if zh
+        else "That callback rate includes the answers of surveyors who record differently; the verdict reads "
+        f"only the other {kept}, whose rate test gives p {p}."
+    ]
 
 
 def _not_proof(status: str, zh: bool, who_rated: bool = False) -> list[str]:

@@ -134,12 +134,13 @@ def unit_verdict_figures(
     leading: float = 0.0,
     cases: int | None = None,
     guard: bool = True,
+    method: str = "posterior",
 ) -> dict[str, float]:
-    """The posterior unit verdicts of `verdict_sim`'s `world` (with `cases` sampled a unit when given)
+    """The unit verdicts (`method`: the posterior's, or the empirical null's) of `verdict_sim`'s `world` (with `cases` sampled a unit when given)
     when k surveyors `tau` apart asked the callbacks (shifted and assigned as `with_surveyors` does):
     share of studies flagging an honest unit, mean FDP, recall, honest units flagged among S0's (the
     units S0 called most of), units held for their surveyors (`analysis.surveyor_bias`; `guard` off:
-    the verdict without it) and the recall among S0's units, over studies 0 … `studies` − 1."""
+    the verdict without it) and of them cleared, and the recall among S0's units, over studies 0 … `studies` − 1."""
     import dataclasses
 
     from analysis.design import Design
@@ -148,7 +149,7 @@ def unit_verdict_figures(
     scenario = SCENARIOS[world]
     if cases is not None:
         scenario = dataclasses.replace(scenario, sample_per_unit=cases)
-    any_false, fdp, recall, in_block, held, block_recall = [], [], [], [], [], []
+    any_false, fdp, recall, in_block, held, block_recall, cleared = [], [], [], [], [], [], []
     for seed in range(studies):
         study = simulate(scenario, seed)
         shifted = with_surveyors(
@@ -157,7 +158,7 @@ def unit_verdict_figures(
         design = Design(shifted, strata="organisation_id", weights="weight", lonely_psu="adjust")
         study = dataclasses.replace(study, interviews=shifted, design=design)
         options = {"interviewer": "surveyor"} if guard else {}
-        table = verdicts(study, method="posterior", seed=seed, **options)
+        table = verdicts(study, method=method, seed=seed, **options)
         found, proportion, false = recall_and_fdp(study, table)
         by_s0 = (shifted["surveyor"] == "S0").groupby(shifted["organisation_id"]).mean()
         s0_units = set(by_s0.index[by_s0 > 0.5])  # S0's block: the units S0 called most of
@@ -167,6 +168,8 @@ def unit_verdict_figures(
         recall.append(found)
         in_block.append(len(honest_flags & s0_units))
         held.append(int(table["surveyor_held"].sum()) if "surveyor_held" in table else 0)
+        if "surveyor_held" in table:
+            cleared.append(int((table["surveyor_held"] & (table["status"] == "no_evidence")).sum()))
         planted = study.inflated & s0_units
         found_there = len(planted & set(table.index[table["flagged"]])) / len(planted) if planted else np.nan
         block_recall.append(found_there)
@@ -176,6 +179,7 @@ def unit_verdict_figures(
         "recall": float(np.nanmean(recall)) if not np.isnan(recall).all() else float("nan"),
         "honest flags among S0's units": float(np.mean(in_block)),
         "units held": float(np.mean(held)),
+        "of them cleared": float(np.mean(cleared)) if cleared else 0.0,
         "recall in S0's units": float(np.nanmean(block_recall))
         if not np.isnan(block_recall).all()
         else np.nan,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+import numpy as np
 import pytest
 
 from analysis import Design, explain_unit
@@ -165,6 +166,29 @@ def test_a_cleared_held_unit_says_whose_answers_it_left_out_and_how_many_it_read
         assert f"which reads the {kept} answers of surveyors who record like their peers" in text
         assert f"minimum detectable inflation in the {kept} answers it reads" in text
         assert "neither flagged nor cleared" not in text
+
+
+def test_the_empirical_null_tests_a_held_units_rate_gap_on_the_answers_kept():
+    """Stop 36: it set every answer of such a unit aside and judged it on its signs alone."""
+    study = nested_study("honest", -0.15, block=0.6)
+    by_s0 = (study.interviews["surveyor"] == "S0").groupby(study.interviews["organisation_id"]).mean()
+    guarded = verdicts(study, seed=SEED, interviewer="surveyor")
+    mine = guarded.loc[by_s0.index[by_s0 > 0.5]]
+    assert mine["answers_held"].all() and not guarded["flagged"].any()
+    assert (mine["respondents_kept"] > 0).all() and (mine["respondents_kept"] < mine["respondents"]).all()
+    assert mine["rate_p_value_kept"].notna().all() and (mine["rate_p_value_kept"] != mine["p_value"]).all()
+    simes = np.minimum(2 * mine[["rate_p_value_kept", "integrity_p_value"]].min(axis=1), 1.0)
+    simes = np.minimum(simes, mine[["rate_p_value_kept", "integrity_p_value"]].max(axis=1))
+    np.testing.assert_allclose(mine["evidence_p_value"], simes, rtol=1e-12)
+    assert (mine["status"] == "no_evidence").all()
+    row = mine.iloc[0]
+    text = " ".join(explain_unit(row, "en"))
+    assert (
+        f"which reads the {int(row['respondents_kept'])} answers of surveyors who record like their peers"
+        in text
+    )
+    assert f"the verdict reads only the other {int(row['respondents_kept'])}, whose rate test gives p" in text
+    assert f"With the {int(row['respondents_kept'])} answers it reads, the smallest inflation found" in text
 
 
 def test_a_held_unit_with_too_few_answers_kept_is_neither_flagged_nor_cleared():

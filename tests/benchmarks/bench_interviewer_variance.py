@@ -13,7 +13,8 @@ after the spread, each `:`-separated: `nested` (each surveyor calls a block of 1
 (with `nested`: a block's cases go to its surveyor with chance B, else to another), `leading=L` (S0's
 "self" answers to who rated turn to "other" with chance L), `deviant=D`
 (S0 records D more satisfied, a share: -0.1), `cases=C` (cases sampled a unit: 128 ≈ 58 respondents),
-`noguard` (the verdict without `analysis.surveyor_bias`'s guard): e.g.
+`noguard` (the verdict without `analysis.surveyor_bias`'s guard), `method=empirical_null` (that
+verdict instead of the posterior's): e.g.
 `… 40 units:honest:0:nested:deviant=-0.1:cases=128 units:honest:0:nested:deviant=-0.1:cases=128:noguard`.
 A setting `plan:K:TAU` prints what the plan's interviewer design effect (`sampling.interviewers`)
 predicts for the headline's widening beside what the studies show (`interviewer_sim.plan_check`).
@@ -53,6 +54,7 @@ if __name__ == "__main__":
                 deviant=float(named.get("deviant", 0)), block=float(named.get("block", 1)),
                 leading=float(named.get("leading", 0)),
                 cases=int(named["cases"]) if "cases" in named else None,
+                method=named.get("method", "posterior"),
             )  # fmt: skip
             print(
                 f"{setting}: " + "; ".join(f"{name} {value:.3f}" for name, value in figures.items()),
