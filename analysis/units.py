@@ -180,9 +180,7 @@ def compare_units(
     answered = ~np.isnan(y)
     w = pd.Series(design.weights * answered)
     by_unit = data[unit].to_numpy()
-    kish = (w**2).groupby(by_unit).sum() / w.groupby(by_unit).sum() ** 2
-    n = result["respondents"].astype(float)
-    result["n_eff"] = (1 / kish.reindex(result.index)).where(n > 0).clip(upper=n)
+    result["n_eff"] = _effective_size(w, by_unit, result["respondents"])
     result["x_eff"] = result["third_party"] * result["n_eff"]
     result = result.rename(columns={"se": "third_party_se"})
     _shrink(result, level, seed)
@@ -438,14 +436,20 @@ def _kept_answers(data, weights, y, unit, interviewer, aside, index) -> pd.DataF
     keep = ~data[interviewer].isin(list(aside)).to_numpy() & ~np.isnan(y)
     w = pd.Series(np.where(keep, weights, 0.0))
     by_unit = data[unit].to_numpy()
-    total, squares = w.groupby(by_unit).sum(), (w**2).groupby(by_unit).sum()
-    satisfied = (w * np.nan_to_num(y)).groupby(by_unit).sum()
+    satisfied = (w * np.nan_to_num(y)).groupby(by_unit).sum() / w.groupby(by_unit).sum()
     respondents = pd.Series(keep.astype(int)).groupby(by_unit).sum()
     table = pd.DataFrame({"respondents": respondents}).reindex(index).fillna(0)
-    n = (total**2 / squares).reindex(index).where(table["respondents"] > 0).clip(upper=table["respondents"])
-    table["n"] = n.fillna(0).round().astype(int)
-    table["x"] = ((satisfied / total).reindex(index).fillna(0) * table["n"]).round().astype(int)
+    table["n"] = _effective_size(w, by_unit, table["respondents"]).fillna(0).round().astype(int)
+    table["x"] = (satisfied.reindex(index).fillna(0) * table["n"]).round().astype(int)
     return table
+
+
+def _effective_size(weights: pd.Series, by_unit: np.ndarray, respondents: pd.Series) -> pd.Series:
+    """Per unit (the index of `respondents`), Kish's effective sample size (Σw)² / Σw² of its answers'
+    `weights` (0 for a row that does not count), at most its `respondents`; NaN where it has none."""
+    kish = (weights**2).groupby(by_unit).sum() / weights.groupby(by_unit).sum() ** 2
+    n = respondents.astype(float)
+    return (1 / kish.reindex(respondents.index)).where(n > 0).clip(upper=n)
 
 
 def _kept_rate_test(result, kept, null, min_respondents, max_detectable, q) -> tuple[pd.Series, pd.Series]:
@@ -462,16 +466,17 @@ def _kept_rate_test(result, kept, null, min_respondents, max_detectable, q) -> t
             continue
         gap, spread = null.for_unit(domain, big_s, big_n)
         p[key] = um.rate_p_value(big_s, big_n, x, n, gap, spread)
-        mdi[key] = um.minimum_detectable_inflation(
-            big_s,
-            big_n,
-            n,
-            gap,
-            spread,
-            alpha=alpha,
-            callback=lambda rates, d=domain: null.callback_rate(d, rates),
-        )
+        mdi[key] = _rate_mdi(null, domain, big_s, big_n, n, alpha)
     return p, mdi
+
+
+def _rate_mdi(null: um.RateNull, domain: str, big_s: int, big_n: int, n: int, alpha: float) -> float:
+    """The rate test's minimum detectable inflation for a unit of `domain` with `big_s` of `big_n`
+    ratings satisfied and `n` effective answers, against its honest gap and spread under `null`."""
+    gap, spread = null.for_unit(domain, big_s, big_n)
+    return um.minimum_detectable_inflation(
+        big_s, big_n, n, gap, spread, alpha=alpha, callback=lambda rates: null.callback_rate(domain, rates)
+    )
 
 
 def _surveyor_guard(
@@ -483,7 +488,7 @@ def _surveyor_guard(
     *,
     kept_answers=None,
     null=None,
-    combine="simes",
+    combine,
     max_detectable,
 ) -> None:
     """Judge a unit whose answers lean on surveyors who record differently (`surveyor_bias.HOLD`) —
@@ -658,16 +663,7 @@ def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, com
     mdi = pd.Series(np.nan, index=result.index)
     for key in result.index[surveyed]:
         row = counts.loc[key]
-        gap, spread = null.for_unit(row["domain"], row["S"], row["N"])
-        mdi[key] = um.minimum_detectable_inflation(
-            row["S"],
-            row["N"],
-            row["n"],
-            gap,
-            spread,
-            alpha=alpha,
-            callback=lambda rates, d=row["domain"]: null.callback_rate(d, rates),
-        )
+        mdi[key] = _rate_mdi(null, row["domain"], row["S"], row["N"], row["n"], alpha)
     result["min_detectable"] = mdi
     _inflation(result, counts, null, level)
     _driver(result, rate_p, sign_p)

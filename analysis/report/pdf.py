@@ -1148,9 +1148,7 @@ class _Story:
         if not (row.flagged and on):
             return flag
         said = self.t("list_separator").join(self.t(f"surveyor_measure_{name}") for name in on)
-        return Paragraph(
-            escape(f"{flag}: {said}" if self.lang == "en" else f"{flag}：{said}"), self.cell_right
-        )
+        return Paragraph(escape(self.t("surveyor_flagged_on", flag=flag, measures=said)), self.cell_right)
 
     def strata_note(self) -> list[Paragraph]:
         strata = self.content.method.design.strata

@@ -18,7 +18,14 @@ from analysis.report.adapters import (
     surveyor_checks_of,
     units_of,
 )
-from analysis.report.content import GROUP_COLUMNS, SURVEYOR_COLUMNS, SURVEYOR_OPTIONAL_COLUMNS, UNIT_COLUMNS
+from analysis.report.content import (
+    GROUP_COLUMNS,
+    SURVEYOR_COLUMNS,
+    SURVEYOR_MEASURES,
+    SURVEYOR_OPTIONAL_COLUMNS,
+    UNIT_COLUMNS,
+)
+from analysis.surveyor_checks import EFFECT_MEASURES
 
 
 @dataclasses.dataclass
@@ -115,6 +122,11 @@ def test_surveyor_checks_flag_either_test() -> None:
     assert checks[["who_share", "who_peers"]].isna().all().all()  # who rated not asked
     assert checks["median_minutes"].iloc[0] == 6.5 and math.isnan(checks["median_minutes"].iloc[1])
     assert checks.loc[1, ["dk_share", "dk_peers"]].tolist() == [0.12, 0.04]  # why S02 is flagged
+
+
+def test_the_reports_surveyor_measures_are_the_checks_measures() -> None:
+    """The report's content names them on its own (it imports nothing from the analysis); they must agree."""
+    assert SURVEYOR_MEASURES == EFFECT_MEASURES
 
 
 def test_surveyor_checks_name_a_surveyor_flagged_on_who_rated_alone() -> None:
