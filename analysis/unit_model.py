@@ -52,6 +52,9 @@ from scipy import optimize, special
 #: score it buried the rarer signs of proxy rating in noise, and as a third test in the combination it
 #: cost more than it found (16 studies: recall at +20 points 0.45 → 0.41, proxy rating 0.45 → 0.43).
 PROXY_SIGNS = ("rated_by_other", "not_rated", "service_denied")
+#: The proxy signs read from the answer to who rated: those a surveyor's way of asking can move, set aside
+#: where it does (`analysis.surveyor_bias.unit_who_bias`); "service never happened" is another question.
+WHO_SIGNS = ("rated_by_other", "not_rated")
 #: The alternative the proxy score's weights are likelihood ratios against: the share of interviews that
 #: show each sign in a unit whose staff rate for their clients (代评) — someone else rated ~20%, not rated
 #: ~12% (the fixtures' and the field's figures); service never happened or not me only ~3%, because a
@@ -1002,15 +1005,22 @@ def _held_out_divergence(state: _DivergenceState, i: int) -> tuple[float, float,
 
 
 def integrity_law(
-    m: int, domain: str, backgrounds: Mapping[str, Background], weights: Mapping[str, int] = INTEGRITY_WEIGHTS
+    m: int,
+    domain: str,
+    backgrounds: Mapping[str, Background],
+    weights: Mapping[str, int] = INTEGRITY_WEIGHTS,
+    sizes: Mapping[str, int] | None = None,
 ) -> np.ndarray:
     """pmf of the weighted sign score W = Σ w_t K_t of an honest unit with m interviews: the exact
-    convolution of the signs' laws (taken as independent given the unit; `dispersion` corrects that)."""
+    convolution of the signs' laws (taken as independent given the unit; `dispersion` corrects that).
+    `sizes` gives a sign counted on fewer interviews its own number (a held unit's who-rated answers
+    read only where the surveyor who heard them hears them like their peers)."""
     law = np.array([1.0])
     for sign, weight in weights.items():
         if sign in backgrounds:
-            spread = np.zeros(weight * m + 1)
-            spread[::weight] = backgrounds[sign].law(domain, m)
+            size = m if sizes is None else int(sizes.get(sign, m))
+            spread = np.zeros(weight * size + 1)
+            spread[::weight] = backgrounds[sign].law(domain, size)
             law = np.convolve(law, spread)
     return law
 

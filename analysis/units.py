@@ -33,6 +33,7 @@ The contract (one row per unit of the frame, indexed by the unit id; the reviewe
 | `lfdr_without_answers`, `posterior_inflation*_without_answers`, `posterior_mechanism_without_answers`, `respondents_kept`, `interviews_who_kept`, `bf_<rate_gap, rated_by_other, not_rated>_kept`, `min_detectable_kept` | `method="posterior"` only: P(honest), the inflation with its interval and the likeliest mechanism from everything but the callback answers and the who-rated answers of surveyors who record them differently (`unit_posterior.Kept`; every callback answer with `interviewer` unset), the answers and who-rated answers read, their log Bayes factors and the verdict's MDI on the answers read; the verdict takes these for a held unit |
 | `who_bias`, `who_main`, `who_main_share`, `who_main_shift`, `who_held`, `answers_held` | with `interviewer` and who rated: the same for the share of interviews saying someone else rated or nobody did (`surveyor_bias.unit_who_bias`), and whether the verdict set those surveyors' who-rated answers aside (`surveyor_bias.WHO_HOLD`); `answers_held`: whether it set aside satisfaction answers (`surveyor_bias.HOLD`) |
 | `respondents_kept`, `rate_p_value_kept` (`method="empirical_null"`, a unit held) | the answers of surveyors who record like their peers that the verdict of an answers-held unit read (none where fewer than `min_respondents`), and their rate test's p-value |
+| `interviews_who_kept`, `rated_by_other_kept`, `not_rated_kept`, `integrity_p_value_kept` (`method="empirical_null"`, who-rated answers set aside) | the interviews whose who-rated answer the verdict reads (a who-held unit: those of surveyors who hear it like their peers, and the web's; any other unit: all), the who-rated signs among them, and a who-held unit's signs test on them (service never happened counted on every interview) |
 | `surveyor_bias`, `surveyor_main`, `surveyor_main_share`, `surveyor_main_shift`, `surveyor_held` | with `interviewer` only: how far the unit's callback 满意率 leans on surveyors who record differently from peers on like records (`analysis.surveyor_bias`), the surveyor who asked most of its answers with their share and shift, and whether the verdict set some of its answers aside (these, or who rated: then "insufficient evidence" unless the answers kept, `min_respondents` or more, and the rest of its evidence judge it) |
 | `paired_b`, `paired_c`, `paired_sat`, `paired_unsat`, `paired_p_value` | the paired table (system vs callback on the same cases): its sign test is descriptive; its counts set the rate null's per-record misreport shares |
 
@@ -50,6 +51,7 @@ nor cleared.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -186,17 +188,21 @@ def compare_units(
     _shrink(result, level, seed)
     _paired(result, data, unit, system_col, satisfied_codes, y)
     _signs(result, data if interviews is None else interviews, unit, system_col)
-    null = _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, combine, fdr)
+    nulls = _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, combine, fdr)
     result["verdict_method"] = method
     if posterior_table is not None:
         _posterior_verdict(result, posterior_table(), census_level)
     if interviewer is not None:
-        kept = None
+        kept = kept_signs = None
         if method == "empirical_null" and bias is not None and _held(bias).any():
             kept = _kept_answers(data, w, y, unit, interviewer, bias.attrs["aside"], result.index)
+            if len(bias.attrs["who_aside"]):
+                kept_signs = _kept_who_signs(
+                    started, unit, interviewer, bias.attrs["who_aside"], system_col, result.index
+                )
         _surveyor_guard(
-            result, bias, min_respondents, q, fdr,
-            kept_answers=kept, null=null, combine=combine, max_detectable=max_detectable,
+            result, bias, min_respondents, q, fdr, kept_answers=kept, kept_signs=kept_signs,
+            nulls=nulls, combine=combine, max_detectable=max_detectable,
         )  # fmt: skip
     result.attrs["seed"] = seed
     result.attrs["method"] = method
@@ -444,6 +450,40 @@ def _kept_answers(data, weights, y, unit, interviewer, aside, index) -> pd.DataF
     return table
 
 
+def _kept_who_signs(interviews, unit, interviewer, aside, system_col, index) -> pd.DataFrame:
+    """Per unit, the interviews whose who-rated answer the verdict reads — those of the surveyors not set
+    `aside` (`surveyor_bias.unit_who_bias`) and the web's — as `interviews_who_kept`, and the who-rated
+    signs among them as `<sign>_kept` (`unit_model.WHO_SIGNS`)."""
+    keep = ~interviews[interviewer].isin(list(aside)).to_numpy()
+    flags = case_flags(interviews, system_col=system_col)
+    table = pd.DataFrame({f"{s}_kept": flags[s].to_numpy(int) * keep for s in um.WHO_SIGNS})
+    table["interviews_who_kept"] = keep.astype(int)
+    return table.groupby(interviews[unit].to_numpy()).sum().reindex(index).fillna(0).astype(int)
+
+
+def _kept_signs_test(result, kept_signs, nulls: _Nulls) -> tuple[pd.Series, dict[str, pd.Series]]:
+    """The empirical null's proxy-signs score of a who-held unit with its who-rated signs counted on the
+    interviews whose who-rated answer is kept (`_kept_who_signs`) and "service never happened" on every
+    interview, against the same held-out backgrounds at those sizes; and each who-rated sign's p-value
+    there. NaN where the unit's signs were not tested (or no who-rated answer is set aside)."""
+    p = pd.Series(np.nan, index=result.index)
+    sign_p = {s: pd.Series(np.nan, index=result.index) for s in um.WHO_SIGNS}
+    if kept_signs is None:
+        return p, sign_p
+    for key in result.index[result["who_held"] & result["integrity_p_value"].notna()]:
+        m, domain = int(result.at[key, "interviews"]), str(result.at[key, "domain"])
+        size = int(kept_signs.at[key, "interviews_who_kept"])
+        mine = {s: nulls.held_out[s][key] for s in um.PROXY_SIGNS}
+        weights = um.likelihood_ratio_weights(nulls.backgrounds, domain)
+        counts = {s: int(kept_signs.at[key, f"{s}_kept"]) for s in um.WHO_SIGNS}
+        counts["service_denied"] = int(result.at[key, "service_denied"])
+        law = um.integrity_law(m, domain, mine, weights, sizes=dict.fromkeys(um.WHO_SIGNS, size))
+        p[key] = um.integrity_p_value(um.integrity_score(counts, weights), law)
+        for s in um.WHO_SIGNS:
+            sign_p[s][key] = float(mine[s].law(domain, size)[counts[s] :].sum())
+    return p, sign_p
+
+
 def _effective_size(weights: pd.Series, by_unit: np.ndarray, respondents: pd.Series) -> pd.Series:
     """Per unit (the index of `respondents`), Kish's effective sample size (Σw)² / Σw² of its answers'
     `weights` (0 for a row that does not count), at most its `respondents`; NaN where it has none."""
@@ -487,7 +527,8 @@ def _surveyor_guard(
     fdr,
     *,
     kept_answers=None,
-    null=None,
+    kept_signs=None,
+    nulls=None,
     combine,
     max_detectable,
 ) -> None:
@@ -499,13 +540,14 @@ def _surveyor_guard(
     surveyors, who rated, the signs) in place of its lfdr before Sun & Cai, its inflation and likeliest
     mechanism without the answers set aside too, and the Bayes factors of what it reads. The empirical
     null's runs the rate test of an answers-held unit on the answers kept (`kept_answers`, against
-    the same rate `null`, where they pass the bar any unit's test does) and combines it with the signs
-    (without who rated where that is set aside too), its MDI on them too; a who-held unit keeps its
-    rate test alone. A held unit that is not flagged is cleared only on `min_respondents` or more
-    answers kept, else "insufficient evidence" (`surveyor_held`): the answers set aside can neither
-    accuse nor clear it. `bias`: `_surveyor_bias`'s table (None: nothing to hold). Adds
+    the same rate null of `nulls`, where they pass the bar any unit's test does), its MDI on them too,
+    and the signs test of a who-held unit on the who-rated answers kept (`kept_signs`, against the same
+    backgrounds), and combines the two as for any unit. A held unit that is not flagged is cleared
+    only on `min_respondents` or more answers kept, else "insufficient evidence" (`surveyor_held`): the
+    answers set aside can neither accuse nor clear it. `bias`: `_surveyor_bias`'s table (None: nothing to hold). Adds
     `analysis.surveyor_bias`'s columns, `surveyor_held` and, under the empirical null with a unit
-    held, `rate_p_value_kept`."""
+    held, `rate_p_value_kept` and, where who-rated answers are set aside, `integrity_p_value_kept`,
+    `interviews_who_kept` and `<sign>_kept`."""
     from analysis.unit_posterior import LFDR_FLOOR, sun_cai
 
     if bias is None:
@@ -533,12 +575,15 @@ def _surveyor_guard(
             result[f"bf_{name}"] = result[f"bf_{name}"].where(~held, result[f"bf_{name}_kept"])
         kept = result["respondents_kept"].fillna(0)
         result["min_detectable"] = result["min_detectable"].where(~held, result["min_detectable_kept"])
-    else:  # an answers-held unit's rate test on the kept answers, a who-held one's without who rated
-        rate_kept, mdi_kept = _kept_rate_test(result, kept_answers, null, min_respondents, max_detectable, q)
-        signs = result["integrity_p_value"].where(~result["who_held"])
-        combined = pd.Series(um.combine(rate_kept, signs, method=combine), index=result.index)
-        evidence = result["evidence_p_value"].where(~answers_held, combined)
-        evidence = evidence.where(~(result["who_held"] & ~answers_held), result["p_value"])
+    else:  # an answers-held unit's rate test on the kept answers, a who-held one's signs on the kept ones
+        rate_kept, mdi_kept = _kept_rate_test(
+            result, kept_answers, nulls.rate, min_respondents, max_detectable, q
+        )
+        signs_kept, who_p = _kept_signs_test(result, kept_signs, nulls)
+        rate = result["p_value"].where(~answers_held, rate_kept)
+        signs = result["integrity_p_value"].where(~result["who_held"], signs_kept)
+        combined = pd.Series(um.combine(rate, signs, method=combine), index=result.index)
+        evidence = result["evidence_p_value"].where(~held, combined)
         result["evidence_p_value"] = evidence
         result["evidence_p_adjusted"], result["flagged"] = bh(evidence.where(judged), q, fdr)
         result["rate_p_value_kept"] = rate_kept
@@ -547,6 +592,13 @@ def _surveyor_guard(
         read = kept_answers["respondents"].where(rate_kept.notna(), 0)
         kept = result["respondents"].where(~answers_held, read)
         result["respondents_kept"] = kept
+        if kept_signs is not None:
+            result["integrity_p_value_kept"] = signs_kept
+            for column in kept_signs.columns:
+                whole = result[
+                    "interviews" if column == "interviews_who_kept" else column.removesuffix("_kept")
+                ]
+                result[column] = whole.where(~result["who_held"], kept_signs[column])
     cleared = judged & ~result["flagged"] & (~held | (kept >= min_respondents))
     result["status"] = np.where(
         result["flagged"],
@@ -559,8 +611,9 @@ def _surveyor_guard(
         strongest = left.fillna(-np.inf).idxmax(axis=1).str.removeprefix("bf_")
         strongest = strongest.where(left.max(axis=1) > 0, "")
     else:
-        left = result[[f"{s}_p_value" for s in um.PROXY_SIGNS]].where(~result["who_held"], np.nan)
-        rate = result["p_value"].where(result["who_held"] & ~answers_held, result["rate_p_value_kept"])
+        left = result[[f"{s}_p_value" for s in um.PROXY_SIGNS]].copy()
+        for s in um.WHO_SIGNS:
+            left[f"{s}_p_value"] = left[f"{s}_p_value"].where(~result["who_held"], who_p[s])
         left = left.assign(rate_gap_p_value=rate)
         strongest = left.fillna(np.inf).idxmin(axis=1).str.removesuffix("_p_value")
         strongest = strongest.where(left.notna().any(axis=1), "")
@@ -569,9 +622,18 @@ def _surveyor_guard(
     result.loc[held & (result["status"] == "insufficient_evidence"), "min_detectable"] = np.nan
 
 
-def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, combine, fdr) -> um.RateNull:
-    """The empirical null's verdict (columns in place); returns the rate null it tested against, which
-    a held unit's kept answers are tested against too (`_surveyor_guard`)."""
+class _Nulls(NamedTuple):
+    """What the empirical null tested each unit against (`_verdicts`), which a held unit's kept answers
+    are tested against too (`_surveyor_guard`): the rate null, each sign's held-out backgrounds, and the
+    backgrounds fitted on every unit, which choose the score's weights (no signs: both empty)."""
+
+    rate: um.RateNull
+    held_out: dict[str, um.HeldOut]
+    backgrounds: dict[str, um.Background]
+
+
+def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, combine, fdr) -> _Nulls:
+    """The empirical null's verdict (columns in place); returns what it tested against."""
     counts = _rate_inputs(result, level)
     surveyed = result["respondents"] > 0
     candidates = surveyed & (result["respondents"] >= min_respondents)
@@ -673,7 +735,7 @@ def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, com
         ["flagged", "no_evidence", "insufficient_evidence"],
         "not_surveyed",
     )
-    return null
+    return _Nulls(null, held_out, backgrounds)
 
 
 def _inflation(result: pd.DataFrame, counts: pd.DataFrame, null: um.RateNull, level: float) -> None:

@@ -64,7 +64,8 @@ def bayes_strength(log_bf: Any) -> str:
     )
 
 
-#: The `who_rated` answers that say a rating was not the client's own (`bf_*` columns, `driver`).
+#: The `who_rated` answers that say a rating was not the client's own (`bf_*` columns, `driver`):
+#: `unit_model.WHO_SIGNS`, written out so that explaining a verdict does not load the model.
 WHO_RATED_EVIDENCE = ("rated_by_other", "not_rated")
 #: Below this many points, the rise of the published rate a flag implies is called small.
 SMALL_RISE = 0.02
@@ -467,13 +468,7 @@ def _held_who_line(r: Mapping[str, Any], zh: bool, kept: int) -> str:
             who
             + f"按此，本单位这类回答的比例偏{'高' if bias > 0 else '低'}约 {abs(100 * bias):.0f} 个百分点。"
             + "访员的提问或记录方式与本单位的实际情况无法区分，因此这些访员所得的“由谁评价”回答不计入本单位的判定"
-            + (
-                f"，只计入其余 {kept} 次访谈的回答。"
-                if kept
-                else "；其余访员没有访问本单位。"
-                if _posterior(r)
-                else "；本判定（经验零分布法）不计入本单位的任何“由谁评价”回答，只看满意率差距。"
-            )
+            + (f"，只计入其余 {kept} 次访谈的回答。" if kept else "；其余访员没有访问本单位。")
         )
     who = (
         f'{main} took {_pct(share, 0)} of this unit\'s interviews and hears "someone else rated" or "I never '
@@ -491,8 +486,6 @@ def _held_who_line(r: Mapping[str, Any], zh: bool, kept: int) -> str:
             f", which reads those of the other {kept} interviews."
             if kept
             else "; no other surveyor interviewed it."
-            if _posterior(r)
-            else "; this verdict (the empirical null) reads none of its who-rated answers, only the rate gap."
         )
     )
 
@@ -581,6 +574,7 @@ def explain_unit(row: pd.Series | Mapping[str, Any], lang: str = "zh", q: float 
             f"{_p(r.get('integrity_p_value'))}; {counts['staff_asked']} say staff asked for a rating (p "
             f"{_p(r.get('staff_asked_mid_p'))}; honest units differ widely in this, so it is shown, not counted)."
         )
+    lines.extend(_kept_signs_lines(r, zh))
     driver = str(r.get("driver", "") or "")
     if status == "flagged" and driver in SIGN_LABELS:
         lines.append(
@@ -622,6 +616,31 @@ def _kept_rate_lines(r: Mapping[str, Any], zh: bool) -> list[str]:
         else "That callback rate includes the answers of surveyors who record differently; the verdict reads "
         f"only the other {kept}, whose rate test gives p {p}."
     ]
+
+
+def _kept_signs_lines(r: Mapping[str, Any], zh: bool) -> list[str]:
+    """Under the empirical null, a who-held unit's signs test on the who-rated answers kept
+    (`units._surveyor_guard`): the counts above include the answers it set aside."""
+    if not (bool(r.get("who_held", False)) and _finite(r.get("integrity_p_value_kept"))):
+        return []
+    kept, p = int(r.get("interviews_who_kept", 0) or 0), _p(r.get("integrity_p_value_kept"))
+    other, never = int(r.get("rated_by_other_kept", 0) or 0), int(r.get("not_rated_kept", 0) or 0)
+    if zh:
+        head = "上述“由谁评价”回答含听到此类回答的比例与他人不同的访员所得的回答；"
+        read = (
+            f"判定只计入其余 {kept} 次访谈的回答（{other} 人说由他人代评，{never} 人说本人未评价），连同未接受服务的回答"
+            if kept
+            else "判定不计入其中任何一个，只计入未接受服务的回答"
+        )
+        return [f"{head}{read}，p {p}。"]
+    head = "Those answers on who rated include those of surveyors who hear them at a different rate; the verdict "
+    read = (
+        f"reads only the other {kept} interviews' ({other} say someone else rated, {never} that they never "
+        "rated), with the answers on service denied"
+        if kept
+        else "reads none of them, only the answers on service denied"
+    )
+    return [f"{head}{read}: p {p}."]
 
 
 def _not_proof(status: str, zh: bool, who_rated: bool = False) -> list[str]:

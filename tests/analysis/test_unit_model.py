@@ -72,6 +72,20 @@ def test_integrity_law_is_the_enumerated_distribution_of_the_weighted_score():
     assert law == pytest.approx(enumerated, abs=1e-15)
 
 
+def test_integrity_law_counts_a_sign_on_its_own_number_of_interviews():
+    """A held unit's who-rated signs are read on the interviews of the other surveyors only."""
+    backgrounds = {
+        "rated_by_other": um.Background({"a": 0.1}, 0.1, 0.0),
+        "service_denied": um.Background({"a": 0.2}, 0.2, 0.0),
+    }
+    weights = {"rated_by_other": 3, "service_denied": 1}
+    law = um.integrity_law(4, "a", backgrounds, weights, sizes={"rated_by_other": 2})
+    enumerated = np.zeros(law.size)
+    for k1, k2 in itertools.product(range(3), range(5)):
+        enumerated[3 * k1 + k2] += stats.binom.pmf(k1, 2, 0.1) * stats.binom.pmf(k2, 4, 0.2)
+    assert law == pytest.approx(enumerated, abs=1e-15)
+
+
 def test_integrity_p_value_is_the_mid_p_of_the_score_and_shrinks_with_dispersion():
     law = um.integrity_law(10, "a", {"rated_by_other": um.Background({}, 0.05, 0.0)}, {"rated_by_other": 1})
     expected = stats.binom.sf(3, 10, 0.05) + 0.5 * stats.binom.pmf(3, 10, 0.05)

@@ -245,12 +245,56 @@ def test_a_leading_surveyors_unit_says_whose_who_rated_answers_were_left_out(lea
     assert "neither flagged nor cleared" not in text
 
 
-def test_the_empirical_null_judges_a_leading_surveyors_units_on_their_rate_gap_alone():
-    study = nested_study("honest", 0.0, leading=0.1)
+def simes(first, second):
+    """Simes' combination of two p-values (`unit_model.combine`)."""
+    pair = np.column_stack([first, second])
+    return np.minimum(np.minimum(2 * pair.min(axis=1), pair.max(axis=1)), 1.0)
+
+
+def test_the_empirical_null_judges_a_leading_surveyors_units_on_the_others_who_rated_answers():
+    """Before: it set every who-rated answer of such a unit aside and judged it on its rate gap alone."""
+    study = nested_study("honest", 0.0, block=0.6, leading=0.1)
     guarded = verdicts(study, seed=SEED, interviewer="surveyor")
     held = guarded[guarded["who_held"]]
-    assert len(held) >= 10 and not guarded["flagged"].any()
-    assert (held["evidence_p_value"] == held["p_value"]).all()
-    text = " ".join(explain_unit(held.iloc[0], "zh"))
-    assert "本判定（经验零分布法）不计入本单位的任何“由谁评价”回答" in text
+    assert len(held) >= 8 and not guarded["flagged"].any()
+    assert ((held["interviews_who_kept"] > 0) & (held["interviews_who_kept"] < held["interviews"])).all()
+    assert (held["rated_by_other_kept"] <= held["rated_by_other"]).all()
+    assert held["integrity_p_value_kept"].notna().all()
+    np.testing.assert_allclose(
+        held["evidence_p_value"], simes(held["p_value"], held["integrity_p_value_kept"]), rtol=1e-12
+    )
+    others = guarded[~guarded["who_held"]]
+    assert (others["interviews_who_kept"] == others["interviews"]).all()
+    row = held.iloc[0]
+    text = " ".join(explain_unit(row, "en"))
+    kept = int(row["interviews_who_kept"])
+    assert f"which reads those of the other {kept} interviews." in text
+    assert (
+        f"the verdict reads only the other {kept} interviews' ({int(row['rated_by_other_kept'])} say" in text
+    )
+    assert "With this unit's sample, the smallest inflation found" in text  # its answers are all read
+
+
+def test_the_empirical_null_reads_only_service_denied_where_nobody_else_asked_who_rated():
+    study = nested_study("honest", 0.0, leading=0.1)
+    guarded = verdicts(study, seed=SEED, interviewer="surveyor")
+    alone = guarded[guarded["who_held"] & (guarded["interviews_who_kept"] == 0)]
+    assert len(alone) >= 8 and not guarded["flagged"].any()
+    assert (alone[["rated_by_other_kept", "not_rated_kept"]] == 0).all(axis=None)
+    assert alone["integrity_p_value_kept"].notna().all()
+    text = " ".join(explain_unit(alone.iloc[0], "zh"))
+    assert "所得的“由谁评价”回答不计入本单位的判定；其余访员没有访问本单位。" in text
+    assert "判定不计入其中任何一个，只计入未接受服务的回答，p" in text
     assert "能以 80% 把握检出的最小虚高" in text  # its satisfaction answers are read: the rate test's MDI
+
+
+def test_the_empirical_null_finds_a_proxy_unit_a_leading_surveyor_shared_with_others():
+    """Near 100%, S0 leads on a block whose cases went to others two times in five: the others' who-rated
+    answers still show proxy units among S0's whose rate gap alone shows nothing."""
+    study = nested_study("proxy_30%_near_100", 0.0, block=0.6, leading=0.1)
+    guarded = verdicts(study, seed=SEED, interviewer="surveyor")
+    proxy = guarded.index.isin(sorted(study.inflated))
+    found = guarded[guarded["who_held"] & proxy & guarded["flagged"]]
+    assert len(found) >= 1 and (found["p_value"] > 0.1).all()
+    assert (found["integrity_p_value_kept"] < 0.01).all()
+    assert not guarded.loc[~proxy, "flagged"].any()
