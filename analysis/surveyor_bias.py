@@ -42,7 +42,7 @@ SHIFT_ALPHA = 0.05
 HOLD = 0.05
 
 #: The share of a surveyor's answers, in the units furthest in the direction of their shift, left out
-#: to see whether the shift is broad (`_broad`).
+#: to see whether the shift is broad (`_broad`); for who rated, the same share of the peers' answers too.
 BROAD_TRIM = 0.25
 
 #: `unit_surveyor_bias`'s columns.
@@ -50,7 +50,12 @@ BIAS_COLUMNS = ("surveyor_bias", "surveyor_main", "surveyor_main_share", "survey
 
 
 def surveyor_shifts(
-    surveyors: pd.Series, cells: pd.Series, satisfied: np.ndarray, units: pd.Series | None = None
+    surveyors: pd.Series,
+    cells: pd.Series,
+    satisfied: np.ndarray,
+    units: pd.Series | None = None,
+    *,
+    peers_trimmed: bool = False,
 ) -> pd.DataFrame:
     """One row per surveyor: `n`, `share` satisfied, `peer_share` (peers' on the same cells, in the
     surveyor's mix), `shift` = share − peer_share for the surveyors set apart (else 0), and the CMH `p`.
@@ -63,7 +68,8 @@ def surveyor_shifts(
     surveyor with no peer on any cell (NaN p) has no shift: nothing to compare with.
 
     With `units` (aligned with the rest), a shift counts only if it is broad (`_broad`): a way of
-    recording moves all of a surveyor's units, inflation a few of them."""
+    recording moves all of a surveyor's units, inflation a few of them; `peers_trimmed` leaves the
+    peers' units furthest that way out of that comparison too."""
     apart: list[str] = []
     while True:
         table = peer_table(surveyors, cells, satisfied, apart)
@@ -73,7 +79,9 @@ def surveyor_shifts(
         apart.append(str(rest.idxmin()))
     table = table[["n", "share", "peer_share", "p"]].copy()
     if units is not None:
-        apart = [who for who in apart if _broad(surveyors, cells, satisfied, units, apart, who)]
+        apart = [
+            who for who in apart if _broad(surveyors, cells, satisfied, units, apart, who, peers_trimmed)
+        ]
     shifted = table.index.isin(apart)
     table["shift"] = (table["share"] - table["peer_share"]).where(shifted, 0.0).fillna(0.0)
     return table
@@ -86,30 +94,50 @@ def _broad(
     units: pd.Series,
     apart: list[str],
     who: str,
+    peers_trimmed: bool = False,
 ) -> bool:
     """Whether `who`'s difference from peers survives leaving out the units that carry most of it — as
     many of their units, furthest in the shift's direction first, as hold `BROAD_TRIM` of their answers
-    — still at `SHIFT_ALPHA` and the same way.
+    (with `peers_trimmed`, the peers' units furthest that way likewise) — still at `SHIFT_ALPHA` and the
+    same way.
 
     Why: under nesting a block of units with more inflating ones than others looks like a surveyor
     who records fewer satisfied (the data cannot tell a block that all inflates from such a surveyor,
     and the guard holds it); three inflating units of twelve held a block in a quarter of the studies
-    and cost +20 points' recall 0.036 (ARCHITECTURE.md, "Surveyor checks")."""
+    and cost +20 points' recall 0.036 (ARCHITECTURE.md, "Surveyor checks"). The who-rated answers trim
+    the peers too (`unit_who_bias`): their units that take ratings for their clients are on the far
+    side, and compared with all of them a surveyor whose question leads, where a fifth of the units
+    take ratings, passed the step-down in 20 studies of 20 and this rule in 11 (stop 37). Satisfaction
+    answers do not: a deviant surveyor was found as often without it, and trimming the peers there too
+    held more blocks that merely held more inflating units (+20 points' recall 0.951 → 0.931)."""
     mine = (surveyors == who).to_numpy()
     peers = (surveyors.notna() & ~surveyors.isin(apart)).to_numpy()
     answers = pd.DataFrame({"cell": cells.to_numpy(), "y": satisfied, "unit": units.to_numpy()})
     expected = answers["cell"].map(answers[peers].groupby("cell")["y"].mean())
-    residual = (answers["y"] - expected)[mine].dropna()
-    if residual.empty:
+    residual = answers["y"] - expected
+    per_unit = _unit_residuals(residual, answers["unit"], mine)
+    if per_unit.empty:
         return False
-    per_unit = residual.groupby(answers.loc[residual.index, "unit"]).agg(["mean", "size"])
     direction = np.sign(per_unit["mean"] @ per_unit["size"])
-    order = (per_unit["mean"] * direction).sort_values(ascending=False, kind="stable").index
-    before = per_unit["size"].reindex(order).cumsum().shift(fill_value=0)
-    dropped = order[before < BROAD_TRIM * per_unit["size"].sum()]
-    keep = ~(mine & answers["unit"].isin(dropped).to_numpy())
+    keep = ~(mine & answers["unit"].isin(_furthest(per_unit, direction)).to_numpy())
+    if peers_trimmed:
+        theirs = _unit_residuals(residual, answers["unit"], peers)
+        keep &= ~(peers & answers["unit"].isin(_furthest(theirs, direction)).to_numpy())
     row = peer_table(surveyors[keep], cells[keep], satisfied[keep], apart).loc[who]
     return bool(row["p"] < SHIFT_ALPHA and np.sign(row["share"] - row["peer_share"]) == direction)
+
+
+def _unit_residuals(residual: pd.Series, units: pd.Series, rows: np.ndarray) -> pd.DataFrame:
+    """Per unit, the mean and number of the `residual`s of `rows` (answers minus peers' on the cell)."""
+    mine = residual[rows].dropna()
+    return mine.groupby(units[mine.index]).agg(["mean", "size"])
+
+
+def _furthest(per_unit: pd.DataFrame, direction: float) -> pd.Index:
+    """The units of `per_unit` furthest in `direction`, as many as hold `BROAD_TRIM` of its answers."""
+    order = (per_unit["mean"] * direction).sort_values(ascending=False, kind="stable").index
+    before = per_unit["size"].reindex(order).cumsum().shift(fill_value=0)
+    return order[before < BROAD_TRIM * per_unit["size"].sum()]
 
 
 def unit_surveyor_bias(
@@ -131,7 +159,7 @@ def unit_surveyor_bias(
         if column not in data.columns:
             raise AnalysisError(f"interviews lack the column {column!r}")
     y = satisfaction_indicator(data[item], satisfied_codes)
-    return _unit_bias(data, unit, surveyor, group, y, system_col, "surveyor")
+    return _unit_bias(data, unit, surveyor, group, y, system_col, "surveyor", peers_trimmed=False)
 
 
 #: A unit whose who-rated answers its surveyors' shifts move by this much (a share of its interviews)
@@ -163,7 +191,8 @@ def unit_who_bias(
     for column in (unit, surveyor, "who_rated", system_col):
         if column not in interviews.columns:
             raise AnalysisError(f"interviews lack the column {column!r}")
-    return _unit_bias(interviews, unit, surveyor, group, not_self(interviews["who_rated"]), system_col, "who")
+    who = not_self(interviews["who_rated"])
+    return _unit_bias(interviews, unit, surveyor, group, who, system_col, "who", peers_trimmed=True)
 
 
 def _unit_bias(
@@ -174,6 +203,8 @@ def _unit_bias(
     y: np.ndarray,
     system_col: str,
     prefix: str,
+    *,
+    peers_trimmed: bool,
 ) -> pd.DataFrame:
     """Per unit: `<prefix>_bias`, `_main`, `_main_share`, `_main_shift` of the binary measure `y`
     (NaN: the row does not count), with `attrs["aside"]` (see `unit_surveyor_bias`)."""
@@ -181,7 +212,7 @@ def _unit_bias(
     answered = ~np.isnan(y)
     rows = data.loc[answered, [unit, surveyor]]
     cells = group[answered].astype(str) + "|" + data.loc[answered, system_col].astype("string").fillna("\x00")
-    shifts = surveyor_shifts(rows[surveyor], cells, y[answered], rows[unit])
+    shifts = surveyor_shifts(rows[surveyor], cells, y[answered], rows[unit], peers_trimmed=peers_trimmed)
     per_row = rows[surveyor].map(shifts["shift"]).fillna(0.0).to_numpy(float)
     units = rows[unit].to_numpy()
     out = pd.DataFrame(index=pd.Index(pd.unique(units), name=unit))

@@ -165,3 +165,45 @@ def test_surveyors_who_hear_alike_lean_no_units_who_rated_answers():
     data = who_design(5)
     table = unit_who_bias(data, "unit", "surveyor", data["domain"])
     assert table.attrs["aside"] == () and (table["who_bias"] == 0).all()
+
+
+def who_block(said_not_self: list[int]) -> pd.DataFrame:
+    """One answer to who rated per row, 50 a unit on records rated satisfied: of unit U<i>'s,
+    `said_not_self[i]` say someone else rated, the rest themselves. U0–U3 are S0's, then four each
+    for S1, S2 and S3."""
+    rows = []
+    for u, other in enumerate(said_not_self):
+        who = f"S{u // 4}"
+        rows += [
+            {"unit": f"U{u}", "domain": "律师", "system_rating": "satisfied", "surveyor": who, "who_rated": w}
+            for w in ["other"] * other + ["self"] * (50 - other)
+        ]
+    return pd.DataFrame(rows)
+
+
+#: Each peer's four units: three where 5 of 50 say someone else rated, one that takes ratings for its
+#: clients (30 of 50).
+PEERS_WITH_PROXY_UNITS = [5, 5, 5, 30] * 3
+
+
+def test_a_leading_surveyor_keeps_the_shift_where_the_peers_units_take_ratings_too():
+    """S0 hears "someone else" 14 points more often than honest units show in three of their four
+    units; the fourth takes ratings, as one of each peer's four does. Without that fourth unit, S0's
+    24% against all of the peers' answers (22.5%) is no shift; against the peers without their own
+    such units (10%), it is. Stop 36 compared with all of the peers' answers and kept S0's."""
+    data = who_block([12, 12, 12, 35, *PEERS_WITH_PROXY_UNITS])
+    table = unit_who_bias(data, "unit", "surveyor", data["domain"])
+    assert table.attrs["aside"] == ("S0",)
+    assert (table.loc[["U0", "U1", "U2", "U3"], "who_bias"] >= WHO_HOLD).all()
+    assert (table.loc[["U4", "U7"], "who_bias"] == 0).all()
+
+
+def test_a_surveyor_whose_one_unit_of_four_takes_ratings_has_no_shift_on_who_rated():
+    """Peers trimmed too, the rule still tells one unit that takes ratings from a way of asking."""
+    data = who_block([5, 6, 5, 35, *[5] * 12])
+    overall = surveyor_shifts(
+        data["surveyor"], data["domain"], (data["who_rated"] == "other").to_numpy(float)
+    )
+    assert overall.loc["S0", "p"] < 0.05
+    table = unit_who_bias(data, "unit", "surveyor", data["domain"])
+    assert table.attrs["aside"] == () and (table["who_bias"] == 0).all()

@@ -26,12 +26,14 @@ def test_a_surveyor_recording_10_points_low_on_a_block_of_honest_units_accuses_n
 
 
 def test_blocks_of_surveyors_who_record_alike_keep_the_recall_of_inflation():
-    """Blocks that differ only in how many of their units inflate are not held: a way of recording
+    """Blocks that differ only in how many of their units inflate are rarely held: a way of recording
     moves all of a surveyor's units, inflation a few (recall 0.957 with the guard and without, 40
-    studies; holding every significant block cost 0.036)."""
+    studies; holding every significant block cost 0.036). Since the who-rated comparison leaves the
+    peers' furthest units out too (stop 37), a block is held for its who-rated answers a little more
+    often: 0.3 → 2.4 units a study, recall 0.957 → 0.951 (40 studies; 4.0 units on these 12)."""
     figures = unit_verdict_figures("inflate_+20", STUDIES, 0.0, nested=True, cases=CASES)
     assert figures["recall"] >= 0.9
-    assert figures["units held"] <= 1.0
+    assert figures["units held"] <= 5.0
 
 
 def test_a_surveyor_whose_question_leads_on_a_block_of_honest_units_accuses_none_of_them():
@@ -49,3 +51,13 @@ def test_a_block_shared_with_other_surveyors_is_judged_on_their_answers_and_accu
     figures = unit_verdict_figures("honest", STUDIES, 0.0, nested=True, deviant=-0.1, block=0.6, cases=CASES)
     assert figures["honest flags among S0's units"] == 0
     assert figures["units held"] >= 8
+
+
+def test_a_leading_surveyor_is_set_apart_where_many_units_take_ratings_for_their_clients():
+    """Where a fifth of the units take ratings, the peers' share of "someone else rated" carries theirs:
+    compared with all of the peers' units, S0's leading passed in 11 studies of 20 and their block's
+    honest units were flagged 2.5 a study (40 studies, FDP 0.203); the peers' furthest units are now
+    left out too (0.300 a study, FDP 0.087)."""
+    figures = unit_verdict_figures("proxy_30%", STUDIES, 0.0, nested=True, leading=0.1, cases=CASES)
+    assert figures["honest flags among S0's units"] <= 1.0
+    assert figures["units held"] >= 10
