@@ -153,8 +153,10 @@ WHO_SHAPE_PRIOR = (float(np.log(SIGN_SPREAD_SHAPE)), 1.2)
 #: P(honest) without its callback answers (`lfdr_without_answers`), which the verdict takes for a unit
 #: whose answers lean on surveyors who record differently (`analysis.surveyor_bias`). 7: that P(honest)
 #: keeps the answers of the surveyors who record like their peers, and sets aside the who-rated answers
-#: of those who hear "someone else rated" more or less often than peers (`Kept`).
-MODEL_VERSION = 7
+#: of those who hear "someone else rated" more or less often than peers (`Kept`). 8: those surveyors are
+#: found against peers without the peers' furthest units too (`surveyor_bias.surveyor_shifts(...,
+#: peers_trimmed=True)`), so more are set aside where many units take ratings for their clients.
+MODEL_VERSION = 8
 EVIDENCE = ("level", "rate_gap", "rated_by_other", "not_rated", "staff_asked", "service_denied")
 
 
