@@ -94,7 +94,7 @@ def _broad(
     units: pd.Series,
     apart: list[str],
     who: str,
-    peers_trimmed: bool = False,
+    peers_trimmed: bool,
 ) -> bool:
     """Whether `who`'s difference from peers survives leaving out the units that carry most of it — as
     many of their units, furthest in the shift's direction first, as hold `BROAD_TRIM` of their answers
