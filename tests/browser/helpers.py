@@ -13,7 +13,20 @@ def settle(page) -> None:
 
 
 def click(page, name: str) -> None:
-    page.get_by_role("button", name=name).click()
+    """Click the button `name` and wait for the run it starts. A button that never appears fails with
+    what the page showed instead (an error message, another page): a timeout alone says nothing of why
+    (stop 37: one such timeout in a fresh-clone check, not seen again)."""
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.get_by_role("button", name=name).click()
+    except PlaywrightTimeout as exc:
+        try:
+            shown = page.locator("body").inner_text(timeout=5000)[:2000]
+        except PlaywrightError:
+            shown = "(the page did not answer either)"
+        raise AssertionError(f"No button {name!r} appeared; the page showed:\n{shown}") from exc
     settle(page)
 
 
