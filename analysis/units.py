@@ -474,11 +474,10 @@ def _kept_signs_test(result, kept_signs, nulls: _Nulls) -> tuple[pd.Series, dict
         m, domain = int(result.at[key, "interviews"]), str(result.at[key, "domain"])
         size = int(kept_signs.at[key, "interviews_who_kept"])
         mine = {s: nulls.held_out[s][key] for s in um.PROXY_SIGNS}
-        weights = um.likelihood_ratio_weights(nulls.backgrounds, domain)
         counts = {s: int(kept_signs.at[key, f"{s}_kept"]) for s in um.WHO_SIGNS}
         counts["service_denied"] = int(result.at[key, "service_denied"])
-        law = um.integrity_law(m, domain, mine, weights, sizes=dict.fromkeys(um.WHO_SIGNS, size))
-        p[key] = um.integrity_p_value(um.integrity_score(counts, weights), law)
+        sizes = dict.fromkeys(um.WHO_SIGNS, size)
+        p[key] = _integrity_p(counts, m, domain, mine, nulls.backgrounds, sizes)
         for s in um.WHO_SIGNS:
             sign_p[s][key] = float(mine[s].law(domain, size)[counts[s] :].sum())
     return p, sign_p
@@ -544,10 +543,10 @@ def _surveyor_guard(
     and the signs test of a who-held unit on the who-rated answers kept (`kept_signs`, against the same
     backgrounds), and combines the two as for any unit. A held unit that is not flagged is cleared
     only on `min_respondents` or more answers kept, else "insufficient evidence" (`surveyor_held`): the
-    answers set aside can neither accuse nor clear it. `bias`: `_surveyor_bias`'s table (None: nothing to hold). Adds
-    `analysis.surveyor_bias`'s columns, `surveyor_held` and, under the empirical null with a unit
-    held, `rate_p_value_kept` and, where who-rated answers are set aside, `integrity_p_value_kept`,
-    `interviews_who_kept` and `<sign>_kept`."""
+    answers set aside can neither accuse nor clear it. `bias`: `_surveyor_bias`'s table (None: nothing
+    to hold). Adds `analysis.surveyor_bias`'s columns, `surveyor_held` and, under the empirical null
+    with a unit held, `rate_p_value_kept` and, where who-rated answers are set aside,
+    `integrity_p_value_kept`, `interviews_who_kept` and `<sign>_kept`."""
     from analysis.unit_posterior import LFDR_FLOOR, sun_cai
 
     if bias is None:
@@ -672,11 +671,9 @@ def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, com
         for s in SIGNS:
             sign_p[s][key] = float(laws[s][int(result.at[key, s]) :].sum())
         if tested[key]:
-            # the weights choose the statistic: from the fit on all units, so a unit's own counts do not
-            # pick the sign they weigh most (held-out weights: honest units at p ≤ 0.05 5.35% against 4.75%)
-            weights = um.likelihood_ratio_weights(backgrounds, domain)
-            score = um.integrity_score({s: result.at[key, s] for s in SIGNS}, weights)
-            integrity_p[key] = um.integrity_p_value(score, um.integrity_law(m, domain, mine, weights))
+            integrity_p[key] = _integrity_p(
+                {s: result.at[key, s] for s in SIGNS}, m, domain, mine, backgrounds
+            )
             asked_p[key] = um.sign_mid_p(int(result.at[key, "staff_asked"]), laws["staff_asked"])
     # the misreport shares behind each unit's level-aware honest gap: robust backgrounds, as the signs'
     # are, fitted once on every surveyed unit
@@ -736,6 +733,16 @@ def _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, com
         "not_surveyed",
     )
     return _Nulls(null, held_out, backgrounds)
+
+
+def _integrity_p(counts, m, domain, mine, backgrounds, sizes=None) -> float:
+    """The proxy-signs score's p-value of a unit with `counts` of each sign among `m` interviews (a sign
+    in `sizes` among that many), against its held-out backgrounds `mine`. The weights choose the
+    statistic: from the fit on all units (`backgrounds`), so a unit's own counts do not pick the sign
+    they weigh most (held-out weights: honest units at p ≤ 0.05 5.35% against 4.75%)."""
+    weights = um.likelihood_ratio_weights(backgrounds, domain)
+    law = um.integrity_law(m, domain, mine, weights, sizes=sizes)
+    return um.integrity_p_value(um.integrity_score(counts, weights), law)
 
 
 def _inflation(result: pd.DataFrame, counts: pd.DataFrame, null: um.RateNull, level: float) -> None:
