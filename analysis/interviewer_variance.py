@@ -68,7 +68,9 @@ def composition_cells(frame: pd.DataFrame, columns: Sequence[str] = COMPOSITION)
     present = [c for c in columns if c in frame.columns]
     if not present:
         return None
-    return frame[present].astype("string").fillna("\x00").agg("\x1f".join, axis=1)
+    parts = [frame[c].astype("string").fillna("\x00") for c in present]
+    # one vectorised join (a row-wise `agg` costs ~50 ms a study of 600 rows); labels as before
+    return (parts[0].str.cat(parts[1:], sep="\x1f") if parts[1:] else parts[0]).astype(str).rename(None)
 
 
 def interviewer_component(

@@ -51,9 +51,43 @@ class ModeEstimates:
         return float(row["weight"].sum()) / total if total > 0 else math.nan
 
 
-def _rate(frame: pd.DataFrame) -> float:
-    weight = float(frame["weight"].sum())
-    return float((frame["weight"] * frame["value"]).sum()) / weight if weight > 0 else math.nan
+def _ratio(weighted: np.ndarray, weight: np.ndarray) -> float:
+    """Σ w·y / Σ w, NaN without weight; numpy's sums over the rows in their order, as pandas' are."""
+    total = float(weight.sum())
+    return float(weighted.sum()) / total if total > 0 else math.nan
+
+
+def _cells(cell: pd.Series, web: np.ndarray, weight: np.ndarray, weighted: np.ndarray) -> list[dict]:
+    """Each cell's web and CATI rates and web weight, for the cells (sorted, missing left out) where
+    both modes carry weight. The rows are sorted stably by cell and mode and each part summed as one
+    slice: the same sums, in the same order, as over each cell's rows taken apart, without a
+    data-frame per cell (a mixed-mode simulation calls this thousands of times)."""
+    codes, labels = pd.factorize(cell, sort=True)
+    keep = codes >= 0
+    codes, web, weight, weighted = codes[keep], web[keep], weight[keep], weighted[keep]
+    order = np.lexsort((web, codes))
+    codes, web, weight, weighted = codes[order], web[order], weight[order], weighted[order]
+    part = codes * 2 + web
+    starts = np.flatnonzero(np.r_[True, part[1:] != part[:-1]])
+    ends = np.r_[starts[1:], len(part)]
+    sums = {
+        (int(part[s]) // 2, bool(part[s] % 2)): (weighted[s:e], weight[s:e])
+        for s, e in zip(starts, ends, strict=True)
+    }
+    cells = []
+    for code, label in enumerate(labels):
+        if (code, True) in sums and (code, False) in sums:
+            (web_y, web_w), (cati_y, cati_w) = sums[(code, True)], sums[(code, False)]
+            if web_w.sum() > 0 and cati_w.sum() > 0:
+                cells.append(
+                    {
+                        "cell": label,
+                        "web_rate": _ratio(web_y, web_w),
+                        "cati_rate": _ratio(cati_y, cati_w),
+                        "web_weight": float(web_w.sum()),
+                    }
+                )
+    return cells
 
 
 def mode_adjusted(data: pd.DataFrame) -> ModeEstimates:
@@ -71,36 +105,28 @@ def mode_adjusted(data: pd.DataFrame) -> ModeEstimates:
     rows = data.loc[data["value"].notna(), list(COLUMNS)].astype({"weight": float, "value": float})
     if (rows["weight"] < 0).any():
         raise AnalysisError("mode_adjusted: a weight is negative")
+    weight = rows["weight"].to_numpy()
+    weighted = weight * rows["value"].to_numpy()
+    web = (rows["mode"] == ADJUSTED).to_numpy()
     by_mode = pd.DataFrame(
         [
             {
                 "mode": mode,
-                "n": len(part),
-                "weight": float(part["weight"].sum()),
-                "rate": _rate(part),
+                "n": int(part.sum()),
+                "weight": float(weight[part].sum()),
+                "rate": _ratio(weighted[part], weight[part]),
             }
-            for mode in (REFERENCE, ADJUSTED)
-            for part in [rows[rows["mode"] == mode]]
+            for mode, part in ((REFERENCE, ~web), (ADJUSTED, web))
         ]
     )
-    cells = []
-    for cell, part in rows.groupby("cell", sort=True):
-        web, cati = part[part["mode"] == ADJUSTED], part[part["mode"] == REFERENCE]
-        if web["weight"].sum() > 0 and cati["weight"].sum() > 0:
-            cells.append(
-                {
-                    "cell": cell,
-                    "web_rate": _rate(web),
-                    "cati_rate": _rate(cati),
-                    "web_weight": float(web["weight"].sum()),
-                }
-            )
-    table = pd.DataFrame(cells, columns=["cell", "web_rate", "cati_rate", "web_weight"])
+    table = pd.DataFrame(
+        _cells(rows["cell"], web, weight, weighted), columns=["cell", "web_rate", "cati_rate", "web_weight"]
+    )
     table["difference"] = table["web_rate"] - table["cati_rate"]
     effect = float(np.average(table["difference"], weights=table["web_weight"])) if len(table) else math.nan
     total = float(rows["weight"].sum())
-    unadjusted = _rate(rows)
-    web_weight = float(rows.loc[rows["mode"] == ADJUSTED, "weight"].sum())
+    unadjusted = _ratio(weighted, weight)
+    web_weight = float(by_mode["weight"].iloc[1])
     if web_weight == 0:
         adjusted = unadjusted  # nothing to adjust: an all-CATI study
     elif math.isnan(effect) or total == 0:
