@@ -494,9 +494,14 @@ def uniform_answers(data: pd.DataFrame, min_items: int) -> tuple[pd.Series, pd.S
     item (not don't know or refused) where there is one, and whether it has at least `min_items` such
     answers — enough to tell straight-lining at all."""
     items = data[list(SAT_ITEMS)]
-    answers = items.where(_substantive(items))
-    enough = answers.notna().sum(axis=1) >= min_items
-    uniform = answers.bfill(axis=1).iloc[:, 0].where(enough & (answers.nunique(axis=1) == 1))
+    given = _substantive(items).to_numpy(bool)
+    values = items.to_numpy(object)
+    enough = pd.Series(given.sum(axis=1) >= min_items, index=data.index)
+    # the first substantive answer, and whether every other one equals it: row-wise in numpy, since
+    # a row-wise `nunique` costs ~0.4 s an interview table of 600
+    first = values[np.arange(len(values)), given.argmax(axis=1)]
+    same = np.where(given, values == first[:, None], True).all(axis=1) & given.any(axis=1)
+    uniform = pd.Series(first, index=data.index, dtype=object).where(enough & same)
     return uniform, enough
 
 
