@@ -379,6 +379,15 @@ def _surveyor_held_lines(r: Mapping[str, Any], zh: bool) -> list[str]:
             if zh
             else f"The flag rests on the other evidence alone ({left})."
         )
+    if status == "no_evidence" and who_held and not int(r.get("interviews_who_kept", 0) or 0):
+        lines.append(
+            "因此本单位未被标记只说明满意率差距不足以证明虚高：他人代评是否存在没有得到检验。"
+            "请安排另一位访员回访本单位的部分个案后再判定。"
+            if zh
+            else "So the unit is not flagged only because its rate gap does not show inflation: whether someone "
+            "else rated for its clients was not examined. Have another surveyor call back some of its cases, "
+            "then judge that."
+        )
     if status == "insufficient_evidence":
         lines.append(
             (f"这 {kept} 个答案不足以判定，" if kept else "")

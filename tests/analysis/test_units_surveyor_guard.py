@@ -298,3 +298,25 @@ def test_the_empirical_null_finds_a_proxy_unit_a_leading_surveyor_shared_with_ot
     assert len(found) >= 1 and (found["p_value"] > 0.1).all()
     assert (found["integrity_p_value_kept"] < 0.01).all()
     assert not guarded.loc[~proxy, "flagged"].any()
+
+
+@pytest.mark.parametrize("method", ["empirical_null", "posterior"])
+def test_a_unit_cleared_where_nobody_else_asked_who_rated_says_proxy_rating_was_not_examined(method):
+    """Its rate gap clears it, but its who-rated answers were all set aside: "not flagged" must not
+    read as "nobody rated for its clients"."""
+    study = nested_study("honest", 0.0, leading=0.1)
+    guarded = verdicts(study, method=method, seed=SEED, interviewer="surveyor")
+    alone = guarded[guarded["who_held"] & (guarded["interviews_who_kept"] == 0)]
+    assert (alone["status"] == "no_evidence").all() and len(alone) >= 8
+    assert "whether someone else rated for its clients was not examined" in " ".join(
+        explain_unit(alone.iloc[0], "en")
+    )
+    assert "他人代评是否存在没有得到检验" in " ".join(explain_unit(alone.iloc[0], "zh"))
+
+
+def test_a_unit_cleared_on_the_other_surveyors_who_rated_answers_does_not_say_so():
+    study = nested_study("honest", 0.0, block=0.6, leading=0.1)
+    guarded = verdicts(study, seed=SEED, interviewer="surveyor")
+    held = guarded[guarded["who_held"] & (guarded["status"] == "no_evidence")]
+    assert len(held) >= 8
+    assert not any("was not examined" in " ".join(explain_unit(row, "en")) for _, row in held.iterrows())
