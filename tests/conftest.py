@@ -223,11 +223,16 @@ def same_inputs_same_units(_small_demo, _unit_comparisons, monkeypatch: pytest.M
 #: Folders (space-separated, e.g. "tests/sampling/") whose tests that use no database server CI runs in
 #: its PostgreSQL pass instead of the SQLite pass, to even out the two side-by-side passes (`.ci/test`).
 SECOND_PASS = tuple(os.environ.get("HUIFANG_SECOND_PASS", "").split())
+#: Files (or folders) under a `SECOND_PASS` folder that stay in pass 1 all the same: the long simulations
+#: that would leave pass 2 the longer one.
+FIRST_PASS = tuple(os.environ.get("HUIFANG_FIRST_PASS", "").split())
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "second_pass: uses no database server and is in HUIFANG_SECOND_PASS (CI runs it in pass 2)"
+        "markers",
+        "second_pass: uses no database server and is in HUIFANG_SECOND_PASS, not HUIFANG_FIRST_PASS "
+        "(CI runs it in pass 2)",
     )
     config.addinivalue_line(
         "markers",
@@ -239,7 +244,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test that uses a database is a `db` test, so the PostgreSQL pass cannot miss one; a test
     marked `db` by hand that uses no server is also `server_free`; a test under a `SECOND_PASS` folder
-    that uses no server (server-free or not marked `db`) is `second_pass`: CI runs it once, in pass 2."""
+    that uses no server (server-free or not marked `db`) is `second_pass` unless it is under a
+    `FIRST_PASS` path: CI runs it once, in pass 2."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if {"db", "database_url"} & fixtures:
@@ -247,7 +253,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         if item.get_closest_marker("db") is not None:
             item.add_marker(pytest.mark.server_free)
-        if SECOND_PASS and item.nodeid.startswith(SECOND_PASS):
+        if SECOND_PASS and item.nodeid.startswith(SECOND_PASS) and not item.nodeid.startswith(FIRST_PASS):
             item.add_marker(pytest.mark.second_pass)
 
 
