@@ -349,10 +349,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "progress.to": {"zh": "改派给", "en": "To"},
     "progress.reason": {"zh": "原因（记入审计日志）", "en": "Reason (goes into the audit log)"},
     "progress.one_surveyor": {
-        "zh": "{who} 现在负责或已回访 {unit} 已释放个案 {cases} 个中的 {theirs} 个。一个单位的回访若大多出自同一访员，"
+        "zh": "{who} 现在负责或已回访 {unit} 已释放个案 {cases} 个中的 {theirs} 个，完成了其 {interviews} 次访谈中的 "
+        "{called} 次。一个单位的回访若大多出自同一访员，"
         "该访员的记录方式就无法与单位的实际情况区分；若其记录与其他访员不同，判定时会不计入这些回访答案。"
         "请把该单位其余的个案交给其他访员。",
-        "en": "{who} now holds or has called {theirs} of the {cases} released cases of {unit}. When most of a unit's "
+        "en": "{who} now holds or has called {theirs} of the {cases} released cases of {unit}, and did {called} of "
+        "its {interviews} interviews. When most of a unit's "
         "callbacks come from one surveyor, that surveyor's way of recording cannot be told from the unit itself; "
         "if it differs from the others', the verdict will leave these answers out. Give the unit's other cases to "
         "other surveyors.",
@@ -360,11 +362,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "progress.reassigned": {"zh": "个案 {case} 已改派给 {to}。", "en": "Case {case} reassigned to {to}."},
     "progress.leaning": {"zh": "回访大多出自同一访员的单位", "en": "Units called mostly by one surveyor"},
     "progress.leaning_help": {
-        "zh": "这些单位已释放的个案中，至少三分之二由同一访员负责或已回访。该访员的记录方式与单位的实际情况无法区分；"
+        "zh": "这些单位已释放的个案中，至少三分之二由同一访员负责或已回访，或其已完成的访谈中至少三分之二出自同一访员"
+        "（后来释放给所有访员的个案，如第二阶段样本，不会改变这一点）。该访员的记录方式与单位的实际情况无法区分；"
         "若其记录与其他访员不同，判定时不计入其回访答案，只计入其他访员的答案。请把这些单位尚未回访的个案交给其他访员；"
         "已没有未回访个案的单位，可先释放其所在抽样层的后备样本。",
-        "en": "At least two thirds of these units' released cases are held or have been called by one surveyor, "
-        "whose way of recording cannot be told from the unit itself; if it differs from the others', the verdict "
+        "en": "At least two thirds of these units' released cases are held or have been called by one surveyor, or "
+        "two thirds of their interviews were done by one surveyor (cases released later to anyone, such as a phase "
+        "2, do not change that). That surveyor's way of recording cannot be told from the unit itself; if it "
+        "differs from the others', the verdict "
         "leaves that surveyor's answers out and reads only the others'. Hand these units' uncalled cases to other "
         "surveyors; for a unit with none left, release reserve cases of its stratum first.",
     },
@@ -372,6 +377,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "progress.leaning_surveyor": {"zh": "访员", "en": "Surveyor"},
     "progress.leaning_theirs": {"zh": "其负责或已回访", "en": "Theirs"},
     "progress.leaning_cases": {"zh": "已释放个案", "en": "Released cases"},
+    "progress.leaning_called": {"zh": "其完成的访谈", "en": "Interviews by them"},
+    "progress.leaning_interviews": {"zh": "已完成访谈", "en": "Interviews"},
     "progress.leaning_open": {"zh": "可改派的未回访个案", "en": "Uncalled cases to hand on"},
     "progress.spread_units": {"zh": "改派这些单位的未回访个案", "en": "Hand on the uncalled cases of"},
     "progress.spread": {"zh": "交给其他访员", "en": "Give them to other surveyors"},

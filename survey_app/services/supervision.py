@@ -249,19 +249,23 @@ def reassign_case(session: Session, actor: User, case_id: int, surveyor_id: int 
 
 
 #: A unit whose released cases one surveyor holds or called this share of, from `ONE_SURVEYOR_CASES`
-#: cases on, is called mostly by that surveyor (`unit_concentration`).
+#: cases on — or whose interviews they did this share of, from `ONE_SURVEYOR_CASES` interviews on — is
+#: called mostly by that surveyor (`unit_concentration`).
 ONE_SURVEYOR_SHARE = 2 / 3
 ONE_SURVEYOR_CASES = 5
 
 
 @dataclass(frozen=True)
 class Concentration:
-    """One surveyor's part of a unit's released cases: assigned to them, or interviewed by them."""
+    """One surveyor's part of a unit's released cases (assigned to them, or interviewed by them), and
+    of its interviews."""
 
     unit: str
     surveyor: str
     theirs: int
     cases: int
+    called: int
+    interviews: int
 
 
 def _unit_cases(session: Session, study_id: int, unit: str | None = None) -> pd.DataFrame:
@@ -284,19 +288,32 @@ def _unit_cases(session: Session, study_id: int, unit: str | None = None) -> pd.
 
 
 def _leaning(cases: pd.DataFrame) -> pd.DataFrame:
-    """Per unit of `_unit_cases`' table whose released cases one surveyor holds or called
-    `ONE_SURVEYOR_SHARE` of, from `ONE_SURVEYOR_CASES` on: `holder` (user id), `theirs`, `cases`."""
+    """Per unit of `_unit_cases`' table that one surveyor (`holder`, user id) holds or called
+    `ONE_SURVEYOR_SHARE` of the released cases of (`theirs` of `cases`), or did that share of the
+    interviews of (`called` of `interviews`), from `ONE_SURVEYOR_CASES` on.
+
+    Why the interviews too: cases released later to anyone (a phase 2, a reserve) dilute the share of
+    released cases, while the verdict reads the interviews — a unit whose interviews one surveyor did
+    is still theirs until someone else calls its new cases."""
+    columns = ["holder", "theirs", "cases", "called", "interviews"]
     if cases.empty:
-        return pd.DataFrame(columns=["holder", "theirs", "cases"])
-    size = cases.groupby("unit").size().rename("cases")
-    held = cases.dropna(subset=["holder"]).groupby(["unit", "holder"]).size().rename("theirs").reset_index()
-    top = held.sort_values(["unit", "theirs", "holder"], ascending=[True, False, True]).drop_duplicates(
-        "unit"
+        return pd.DataFrame(columns=columns)
+    held = cases.dropna(subset=["holder"]).groupby(["unit", "holder"]).size().rename("theirs")
+    called = cases[cases["interviewed"]].groupby(["unit", "holder"]).size().rename("called")
+    table = pd.concat([held, called], axis=1).fillna(0).astype(int).reset_index()
+    table = table.join(cases.groupby("unit").size().rename("cases"), on="unit")
+    table = table.join(cases[cases["interviewed"]].groupby("unit").size().rename("interviews"), on="unit")
+    table["interviews"] = table["interviews"].fillna(0).astype(int)
+    by_cases = (table["cases"] >= ONE_SURVEYOR_CASES) & (
+        table["theirs"] >= ONE_SURVEYOR_SHARE * table["cases"]
     )
-    table = top.set_index("unit").join(size)
-    return table[
-        (table["cases"] >= ONE_SURVEYOR_CASES) & (table["theirs"] >= ONE_SURVEYOR_SHARE * table["cases"])
-    ]
+    by_interviews = (table["interviews"] >= ONE_SURVEYOR_CASES) & (
+        table["called"] >= ONE_SURVEYOR_SHARE * table["interviews"]
+    )
+    # more than half of either count: at most one surveyor a unit on each; the released cases first
+    table = table.assign(rank=np.where(by_cases, 0, np.where(by_interviews, 1, 2)))
+    table = table[table["rank"] < 2].sort_values(["unit", "rank", "holder"]).drop_duplicates("unit")
+    return table.set_index("unit")[columns]
 
 
 def unit_concentration(session: Session, case: Case) -> Concentration | None:
@@ -316,7 +333,10 @@ def unit_concentration(session: Session, case: Case) -> Concentration | None:
     if leaning.empty or leaning["holder"].iloc[0] != case.assigned_to:
         return None
     name = session.scalar(select(User.username).where(User.id == case.assigned_to))
-    return Concentration(str(unit), str(name), int(leaning["theirs"].iloc[0]), int(leaning["cases"].iloc[0]))
+    row = leaning.iloc[0]
+    return Concentration(
+        str(unit), str(name), *(int(row[c]) for c in ("theirs", "cases", "called", "interviews"))
+    )
 
 
 #: The cases `spread_unit` may hand on: not interviewed, waiting for a call (not held by a caller now).
@@ -324,8 +344,9 @@ OPEN_STATES = ("pending", "appointment")
 
 
 def leaning_units(session: Session, actor: User, study: Study) -> pd.DataFrame:
-    """One row per unit (`unit`) whose released cases one surveyor holds or called most of
-    (`unit_concentration`'s rule): `surveyor`, `theirs`, `cases`, and `open` — its cases
+    """One row per unit (`unit`) whose released cases one surveyor holds or called most of, or whose
+    interviews they did most of (`unit_concentration`'s rule): `surveyor`, `theirs` of `cases`,
+    `called` of `interviews`, and `open` — its cases
     `spread_unit` would hand to other surveyors (in `OPEN_STATES`, not interviewed, assigned to
     that surveyor or to anyone).
 
@@ -345,10 +366,12 @@ def leaning_units(session: Session, actor: User, study: Study) -> pd.DataFrame:
                 "surveyor": names.get(int(row["holder"]), str(row["holder"])),
                 "theirs": int(row["theirs"]),
                 "cases": int(row["cases"]),
+                "called": int(row["called"]),
+                "interviews": int(row["interviews"]),
                 "open": len(movable),
             }
         )
-    return pd.DataFrame(rows, columns=["unit", "surveyor", "theirs", "cases", "open"])
+    return pd.DataFrame(rows, columns=["unit", "surveyor", "theirs", "cases", "called", "interviews", "open"])
 
 
 def _movable(cases: pd.DataFrame, holder: int) -> pd.Series:

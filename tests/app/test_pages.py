@@ -520,6 +520,8 @@ def test_the_supervisor_hands_a_unit_leaning_on_one_surveyor_to_the_others(study
             "访员": "surveyor",
             "其负责或已回访": 2,
             "已释放个案": 2,
+            "其完成的访谈": 0,
+            "已完成访谈": 0,
             "可改派的未回访个案": 2,
         }
     ]

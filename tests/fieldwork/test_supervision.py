@@ -185,8 +185,8 @@ def test_a_surveyor_given_most_of_a_units_cases_is_said_to_hold_them(db, users):
             said.append(supervision.unit_concentration(session, session.get(Case, case_id)))
     # b: 1 interviewed + 2, 3, 4 assigned of 6 — two thirds from the fourth on
     assert said[:2] == [None, None]
-    assert said[2] == supervision.Concentration("ORG0001", b.username, 4, 6)
-    assert said[3] == supervision.Concentration("ORG0001", b.username, 5, 6)
+    assert said[2] == supervision.Concentration("ORG0001", b.username, 4, 6, 1, 2)
+    assert said[3] == supervision.Concentration("ORG0001", b.username, 5, 6, 1, 2)
 
 
 @pytest.fixture
@@ -209,8 +209,46 @@ def test_the_supervisor_sees_the_units_leaning_on_one_surveyor_and_what_can_move
     study_id, _, b, _, _ = leaning
     table = act_on_study(db, supervision.leaning_units, users["supervisor"], study_id)
     assert table.to_dict("records") == [
-        {"unit": "ORG0001", "surveyor": b.username, "theirs": 7, "cases": 10, "open": 7}
+        {
+            "unit": "ORG0001",
+            "surveyor": b.username,
+            "theirs": 7,
+            "cases": 10,
+            "called": 2,
+            "interviews": 3,
+            "open": 7,
+        }
     ]
+
+
+@pytest.mark.db
+def test_a_unit_whose_interviews_one_surveyor_did_still_leans_on_them_after_cases_released_to_anyone(
+    db, users
+):
+    """A phase 2 (or a reserve) releases cases to anyone: b, with 5 of the unit's 16 released cases, did
+    5 of its 6 interviews, and the verdict reads the interviews. Before, the unit left the list."""
+    study_id = make_study(db, cases=16)
+    b, c = add_surveyors(db, 2)
+    ids = case_ids(db, study_id)
+    for case_id in ids[:5]:
+        add_interview(db, case_id, b, satisfaction("satisfied"))
+    add_interview(db, ids[5], users["surveyor"], satisfaction("satisfied"))
+    table = act_on_study(db, supervision.leaning_units, users["supervisor"], study_id)
+    assert table.to_dict("records") == [
+        {
+            "unit": "ORG0001",
+            "surveyor": b.username,
+            "theirs": 5,
+            "cases": 16,
+            "called": 5,
+            "interviews": 6,
+            "open": 10,
+        }
+    ]
+    given = act_on_study(
+        db, supervision.spread_unit, users["supervisor"], study_id, unit="ORG0001", reason="b leads"
+    )
+    assert sum(given.values()) == 10 and set(given) == {users["surveyor"].username, c.username}
 
 
 @pytest.mark.db

@@ -237,6 +237,8 @@ if reassign and case_id is not None:
                 who=most.surveyor,
                 theirs=most.theirs,
                 cases=most.cases,
+                called=most.called,
+                interviews=most.interviews,
             )
             if most
             else None,
