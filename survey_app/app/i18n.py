@@ -195,6 +195,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "phase2.allocation_need": {"zh": "按检出所需个案数比例", "en": "In proportion to the cases each needs"},
     "phase2.allocation_equal": {"zh": "平均分配", "en": "In equal parts"},
     "phase2.draw": {"zh": "抽取第二阶段", "en": "Draw phase 2"},
+    "phase2.leaning": {
+        "zh": "其中 {count} 个单位的回访大多出自同一访员（{units}）：请主管在“实地进度”页面把这些单位新增的个案交给其他访员。"
+        "若该访员的记录方式与其他访员不同，判定时只计入其他访员的答案，由该访员回访的新个案将不起作用。",
+        "en": "{count} of these units are called mostly by one surveyor ({units}): a supervisor should hand their "
+        "new cases to other surveyors on the Fieldwork progress page. If that surveyor records differently from "
+        "the others, the verdict reads only the others' answers, and new cases that surveyor calls will not count.",
+    },
     "phase2.drawn": {
         "zh": "第二阶段已抽取（种子 {seed}）：{audited} 个审计单位中选中 {selected} 个，{units} 个单位追加 {cases} 个个案"
         "（预算未用 {unused} 个）。",

@@ -90,6 +90,7 @@ def _draw(budget: int, seed: int, rule: dict) -> None:
             st.error(str(exc))
         else:
             added = sum(record["allocation"].values())
+            leaning = phase_two.leaning_expanded(session, state.actor(session), state.study(session), record)
             state.flash(
                 tr(
                     "phase2.drawn",
@@ -99,7 +100,8 @@ def _draw(budget: int, seed: int, rule: dict) -> None:
                     units=len(record["allocation"]),
                     cases=added,
                     unused=budget - added,
-                )
+                ),
+                tr("phase2.leaning", count=len(leaning), units="、".join(leaning)) if leaning else None,
             )
     if st.session_state.get(state.FLASH_KEY):
         st.rerun()

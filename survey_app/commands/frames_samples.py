@@ -467,6 +467,7 @@ def sample_phase2(
                 constants_from=constants_from,
                 level_from_census=not no_level,
             )
+            leaning = phase_two.leaning_expanded(session, actor, find_study(session, study), record)
         added = sum(record["allocation"].values())
         decided = "selected by their evidence" if kind == "evidence" else "not cleared"
         click.echo(
@@ -474,3 +475,8 @@ def sample_phase2(
             f"{decided}; {added} cases added in {len(record['allocation'])} units "
             f"({budget - added} of the budget unused); phase-2 SHA-256 {record['sha256']}"
         )
+        if leaning:
+            click.echo(
+                f"{len(leaning)} of these units are called mostly by one surveyor ({', '.join(leaning)}): hand "
+                "their new cases to other surveyors (progress page) so that the verdict can read them."
+            )

@@ -397,3 +397,27 @@ def expanded_counts_of(
         },
         index=expanded.index,
     )
+
+
+def leaning_expanded(session: Session, actor: User, study: Study, record: dict[str, Any]) -> list[str]:
+    """The units phase 2 (`record`) added cases to that lean on one surveyor
+    (`supervision.leaning_units`) and still have uncalled cases, sorted.
+
+    Why: their verdict sets aside the answers of a main surveyor who records differently from peers, so
+    what phase 2 adds there counts only if someone else calls it; drawn into the common queue, it may
+    go to the same surveyor. Said when phase 2 is drawn, while a supervisor can still hand it on."""
+    from survey_app.services import supervision
+    from survey_app.storage.models import FrameRecord
+
+    leaning = supervision.leaning_units(session, actor, study)
+    if leaning.empty:
+        return []
+    expanded = set(
+        session.scalars(
+            select(FrameRecord.organisation_id)
+            .join(Case, Case.frame_record_id == FrameRecord.id)
+            .where(Case.study_id == study.id, Case.replicate == record["replicate"])
+            .distinct()
+        )
+    )
+    return sorted(str(u) for u in leaning.loc[leaning["open"] > 0, "unit"] if u in expanded)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 
 from survey_app.services import datasets, phase_two, samples, studies
 from survey_app.services.errors import InvalidState
-from survey_app.storage.models import Case, FrameRecord, SampleDesign, Study, User
+from survey_app.storage.models import Case, FrameRecord, Interview, SampleDesign, Study, User
 
 
 @pytest.fixture(autouse=True)
@@ -291,3 +291,95 @@ def test_after_phase_two_each_expanded_stratum_counts_the_answers_of_both_phases
             mine["replicate"]
         )  # both phases
         assert (row["x"], row["n"]) == ((outcome == "satisfied").sum(), (outcome != "none").sum())
+
+
+def _expanded_units(db, record: dict) -> list[str]:
+    with db.session() as session:
+        return sorted(
+            session.scalars(
+                select(FrameRecord.organisation_id)
+                .join(Case, Case.frame_record_id == FrameRecord.id)
+                .where(Case.replicate == record["replicate"])
+                .distinct()
+            )
+        )
+
+
+def _give_interviews_to_one_surveyor(db, unit: str) -> None:
+    """Every interview of `unit`'s cases, as if one surveyor had called them all."""
+    with db.engine.begin() as conn:
+        cases = select(Case.id).join(FrameRecord, FrameRecord.id == Case.frame_record_id)
+        cases = cases.where(FrameRecord.organisation_id == unit)
+        surveyor = conn.execute(select(Interview.surveyor_id).where(Interview.case_id.in_(cases))).scalar()
+        conn.execute(update(Interview).where(Interview.case_id.in_(cases)).values(surveyor_id=surveyor))
+
+
+def _interviews_by_unit(db) -> dict[str, int]:
+    with db.session() as session:
+        return dict(
+            session.execute(
+                select(FrameRecord.organisation_id, func.count())
+                .join(Case, Case.frame_record_id == FrameRecord.id)
+                .join(Interview, Interview.case_id == Case.id)
+                .group_by(FrameRecord.organisation_id)
+            ).all()
+        )
+
+
+def _leaning_expanded(db, record: dict) -> list[str]:
+    researcher = _researcher(db)
+    with db.session() as session:
+        return phase_two.leaning_expanded(session, researcher, studies.find_study(session, "demo"), record)
+
+
+def test_the_units_phase_two_expanded_whose_interviews_one_surveyor_did_are_named(demo_db):
+    """Their new cases count in the verdict only if someone else calls them."""
+    record = _phase_two(demo_db)
+    called = _interviews_by_unit(demo_db)
+    unit = max(_expanded_units(demo_db, record), key=lambda u: (called.get(u, 0), u))
+    assert unit not in _leaning_expanded(demo_db, record)
+    _give_interviews_to_one_surveyor(demo_db, unit)
+    assert unit in _leaning_expanded(demo_db, record)
+
+
+def test_a_unit_leaning_on_one_surveyor_that_phase_two_did_not_expand_is_not_named(demo_db):
+    """It leans (the supervisor's list shows it), but phase 2 gave it nothing new to hand on."""
+    from survey_app.services import supervision
+
+    record = _phase_two(demo_db)
+    expanded = set(_expanded_units(demo_db, record))
+    called = _interviews_by_unit(demo_db)
+    other = next(
+        u for u, n in sorted(called.items()) if n >= supervision.ONE_SURVEYOR_CASES and u not in expanded
+    )
+    _give_interviews_to_one_surveyor(demo_db, other)
+    researcher = _researcher(demo_db)
+    with demo_db.session() as session:
+        study = studies.find_study(session, "demo")
+        assert other in set(supervision.leaning_units(session, researcher, study)["unit"])
+    assert other not in _leaning_expanded(demo_db, record)
+
+
+def test_the_command_line_names_the_expanded_units_that_lean_on_one_surveyor(demo_db):
+    from click.testing import CliRunner
+
+    from survey_app.cli import main
+    from survey_app.security.passwords import hash_password
+
+    for unit in _interviews_by_unit(demo_db):
+        _give_interviews_to_one_surveyor(demo_db, unit)
+    with demo_db.session() as session:
+        researcher = session.scalar(select(User).where(User.username == "researcher"))
+        researcher.password_hash = hash_password("password-res-2")
+    env = {"HUIFANG_USER": "researcher", "HUIFANG_PASSWORD": "password-res-2"}
+    args = ["--db", demo_db.url, "sample", "phase2", "demo", "--budget", "40", "--seed", "5"]
+    drawn = CliRunner().invoke(main, args, env=env)
+    assert drawn.exit_code == 0, drawn.output
+    record = _phase_two_record(demo_db)
+    named = _leaning_expanded(demo_db, record)
+    assert named and f"are called mostly by one surveyor ({', '.join(named)})" in drawn.output
+
+
+def _phase_two_record(db) -> dict:
+    with db.session() as session:
+        return session.get(SampleDesign, _demo_design_id(db)).params["phase2"]
