@@ -11,7 +11,7 @@ from sqlalchemy import select
 from survey_app.storage import open_database
 from survey_app.storage.models import AuditEntry
 from tests.browser.day import go, no_exception, open_page, sign_in
-from tests.browser.helpers import click
+from tests.browser.helpers import click, next_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.db]
 
@@ -62,7 +62,7 @@ def test_the_surveyor_dials_by_link_only_after_revealing_the_number(demo_site, b
     page = open_page(browser, url)
     sign_in(page, "surveyor", passwords["surveyor"])
     page.get_by_role("heading", name="我的呼叫队列").wait_for()
-    click(page, "下一个个案")
+    next_case(page)
     no_exception(page)
     assert page.locator('a[href^="tel:"]').count() == 0
     revealed_before = len(_audited(db_url, "phone.revealed"))
@@ -83,7 +83,7 @@ def test_the_surveyor_uploads_the_calls_recording_after_confirming_the_consent_s
     page = open_page(browser, url)
     sign_in(page, "surveyor", passwords["surveyor"])
     page.get_by_role("heading", name="我的呼叫队列").wait_for()
-    click(page, "下一个个案")
+    next_case(page)
     click(page, "开始 / 继续访问")
     no_exception(page)
     page.get_by_text("为保证回访质量，本次通话将被录音").wait_for()  # the consent script, shown open

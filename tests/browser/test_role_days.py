@@ -23,7 +23,7 @@ from tests.browser.day import (
     screenshot,
     sign_in,
 )
-from tests.browser.helpers import click, settle
+from tests.browser.helpers import click, next_case, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.db]
 
@@ -65,7 +65,7 @@ def test_surveyor_works_three_cases_with_an_appointment_and_a_reload_mid_intervi
     screenshot(page, "surveyor", tmp_path)
 
     # case 1: the person asks to be called back tomorrow at 10:00
-    click(page, "下一个个案")
+    next_case(page)
     no_exception(page)
     choose(page, "结果（AAPOR 代码）", "2.21 · 本人暂不方便，预约回访")
     page.get_by_label("备注").fill("本人在开会，明早再打")
@@ -74,7 +74,7 @@ def test_surveyor_works_three_cases_with_an_appointment_and_a_reload_mid_intervi
     page.get_by_text("已记录：2.21").wait_for()
 
     # case 2: the interview starts, the browser reloads in the middle, the interview resumes
-    click(page, "下一个个案")
+    next_case(page)
     click(page, "开始 / 继续访问")
     no_exception(page)
     click(page, "已读完，继续")
@@ -96,7 +96,7 @@ def test_surveyor_works_three_cases_with_an_appointment_and_a_reload_mid_intervi
 
     # case 3: nobody answers
     go(page, "我的呼叫队列")
-    click(page, "下一个个案")
+    next_case(page)
     choose(page, "结果（AAPOR 代码）", "3.13 · 无人接听")
     click(page, "保存结果")
     no_exception(page)

@@ -15,7 +15,7 @@ from survey_app.services import auth
 from survey_app.storage.models import Case, User
 from tests.app.builders import build_fieldwork_study, password
 from tests.browser import day
-from tests.browser.helpers import click, log_in, settle
+from tests.browser.helpers import log_in, next_case, settle
 
 pytestmark = [
     pytest.mark.browser,
@@ -68,8 +68,7 @@ def test_surveyors_on_two_servers_never_hold_the_same_case(db, database_url, tmp
             served.setdefault(response.headers[UPSTREAM_HEADER.lower()], set()).add(name)
             settle(page)
             log_in(page, name)
-            click(page, "下一个个案")
-            page.get_by_role("button", name="开始 / 继续访问").wait_for()
+            next_case(page)
             assert page.locator('[data-testid="stException"]').count() == 0
 
     assert sorted(len(names) for names in served.values()) == [2, 2]

@@ -9,7 +9,7 @@ from survey_app.services import interviews
 from survey_app.storage.models import Answer, Case, User
 from tests.app.builders import build_fieldwork_study
 from tests.browser import day
-from tests.browser.helpers import click, log_in, settle
+from tests.browser.helpers import click, log_in, next_case, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.db]
 TIMEOUT_MS = day.TIMEOUT_MS  # one patience for every browser test: CI runs two passes on 2 cores
@@ -33,7 +33,7 @@ def test_surveyor_interview_resumes_after_a_reload(db, database_url, tmp_path, s
     settle(page)
 
     log_in(page, "surveyor")
-    click(page, "下一个个案")
+    next_case(page)
     click(page, "开始 / 继续访问")
     click(page, "已读完，继续")  # the opening script
     page.locator("h4", has_text="请问您是办理该项业务的当事人本人吗？").wait_for()
