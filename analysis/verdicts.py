@@ -71,6 +71,19 @@ WHO_RATED_EVIDENCE = ("rated_by_other", "not_rated")
 SMALL_RISE = 0.02
 
 
+def proxy_unexamined(row: Mapping[str, Any] | pd.Series) -> bool:
+    """Whether a unit cleared ("no evidence") had every who-rated answer set aside, since only surveyors
+    who hear "someone else rated" unlike their peers asked it (`analysis.units._surveyor_guard`): its
+    rate gap was judged, proxy rating was not. Its status stays "no evidence" (its satisfaction answers
+    were all read); its explanation, the reviewer page and `huifang analyse` say what was not examined."""
+    r = dict(row)
+    return (
+        str(r.get("status", "")) == "no_evidence"
+        and bool(r.get("who_held", False))
+        and not int(r.get("interviews_who_kept", 0) or 0)
+    )
+
+
 def who_rated_flag(row: Mapping[str, Any] | pd.Series) -> bool:
     """Whether a posterior flag rests mainly on who rated, not on the rate gap: the unit is flagged, its
     driving (largest) evidence is "someone else rated" or "never rated", and either the rate gap by itself
@@ -379,7 +392,7 @@ def _surveyor_held_lines(r: Mapping[str, Any], zh: bool) -> list[str]:
             if zh
             else f"The flag rests on the other evidence alone ({left})."
         )
-    if status == "no_evidence" and who_held and not int(r.get("interviews_who_kept", 0) or 0):
+    if proxy_unexamined(r):
         lines.append(
             "因此本单位未被标记只说明满意率差距不足以证明虚高：他人代评是否存在没有得到检验。"
             "请安排另一位访员回访本单位的部分个案后再判定。"

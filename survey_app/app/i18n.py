@@ -720,6 +720,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "证据不足的单位：{count} 个（回访太少，既不标记也不认定为没有问题）。",
         "en": "Units with insufficient evidence: {count} (too few callbacks; neither flagged nor cleared).",
     },
+    "verdict.proxy_unexamined": {
+        "zh": "其中 {count} 个单位未被标记只因满意率差距不足以证明虚高：“由谁评价”只由被搁置的访员问过，他人代评没有得到检验。"
+        "请安排另一位访员回访这些单位的部分个案。",
+        "en": "Of them, {count} units are not flagged only because their rate gap does not show inflation: only "
+        "surveyors set aside asked them who rated, so proxy rating was not examined. Have another surveyor call "
+        "back some of their cases.",
+    },
     "verdict.held": {
         "zh": "{count} 个单位的判定不计入部分回访答案（满意度或“由谁评价”）：取得这些答案的访员在同类个案上的记录与其他访员不同，"
         "只计入记录方式与他人一致的访员所得的答案（见各单位的说明）。",

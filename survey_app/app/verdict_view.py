@@ -164,6 +164,9 @@ def show(result: analysis_service.StudyAnalysis, study_name: str) -> None:
     held = int(units["surveyor_held"].fillna(False).astype(bool).sum()) if "surveyor_held" in units else 0
     if held:
         st.caption(tr("verdict.held", count=held))
+        unexamined = analysis_service.unexamined_proxy_count(units)
+        if unexamined:
+            st.caption(tr("verdict.proxy_unexamined", count=unexamined))
     if result.verdict_method == studies.POSTERIOR:
         st.markdown(f"**{tr('verdict.table')}**")
         tables.show(

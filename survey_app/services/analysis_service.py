@@ -39,7 +39,7 @@ from analysis.numeric import ONE_BLAS_THREAD, numeric_mode
 from analysis.phase_two_test import expanded_unit_p_values
 from analysis.sensitivity import DEFAULT_GAMMA, REFUSAL_HIGH, REFUSAL_LOW, refusal_sensitivity
 from analysis.unit_posterior import LFDR_FLOOR
-from analysis.verdicts import SIGN_LABELS, posterior_interval, who_rated_flag
+from analysis.verdicts import SIGN_LABELS, posterior_interval, proxy_unexamined, who_rated_flag
 from sampling.risk import RiskRule
 from sampling.vocabulary import SCALES
 from survey_app.services import datasets, phase_two, studies
@@ -316,6 +316,13 @@ def combination_by_unit(
         },
         index=pd.Index(unit_of.to_numpy(), name=unit),
     )
+
+
+def unexamined_proxy_count(units: pd.DataFrame) -> int:
+    """How many units were cleared with every who-rated answer set aside (`verdicts.proxy_unexamined`)."""
+    if units.empty or "who_held" not in units.columns:
+        return 0
+    return int(units.apply(proxy_unexamined, axis=1).sum())
 
 
 def phase_two_lines(units: pd.DataFrame, what: str = "units", shown: int = FLAGGED_SHOWN) -> list[str]:
@@ -705,6 +712,12 @@ def summary_text(result: StudyAnalysis) -> str:
                 f"        of all units, {held} judged without the answers of surveyors who record "
                 "satisfaction or who rated differently from others on like records"
             )
+            unexamined = unexamined_proxy_count(result.units)
+            if unexamined:
+                lines.append(
+                    f"        of them, {unexamined} not flagged on their rate gap, with proxy rating not "
+                    "examined: nobody else asked them who rated (have another surveyor call some of their cases)"
+                )
     lines += phase_two_lines(result.units)
     rule = (
         f"Sun & Cai: mean lfdr of the flagged ≤ {FDR_Q}, each unit's ≤ {LFDR_FLOOR}"

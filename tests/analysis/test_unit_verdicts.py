@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.verdicts import explain_unit, explain_units, strength
+from analysis.verdicts import explain_unit, explain_units, proxy_unexamined, strength
 from tests.analysis.verdict_sim import SCENARIOS, simulate, verdicts
 
 
@@ -69,3 +69,24 @@ def test_every_unit_gets_one_paragraph(table):
 def test_an_unknown_language_is_refused():
     with pytest.raises(ValueError, match="lang"):
         explain_unit(pd.Series({"status": "flagged"}), "fr")
+
+
+CLEARED_WITHOUT_WHO = {"status": "no_evidence", "who_held": True, "interviews_who_kept": 0}
+
+
+def test_a_cleared_unit_nobody_else_asked_who_rated_has_proxy_rating_unexamined():
+    assert proxy_unexamined(CLEARED_WITHOUT_WHO)
+    assert proxy_unexamined(pd.Series(CLEARED_WITHOUT_WHO))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"interviews_who_kept": 6},
+        {"who_held": False},
+        {"status": "flagged"},
+        {"status": "insufficient_evidence"},
+    ],
+)
+def test_proxy_rating_counts_as_examined_unless_a_cleared_units_who_rated_answers_were_all_set_aside(change):
+    assert not proxy_unexamined({**CLEARED_WITHOUT_WHO, **change})

@@ -118,3 +118,17 @@ def test_the_summary_names_a_flagged_surveyor_with_the_measure_and_both_shares(d
     odd = result.surveyors.assign(who_rated_flagged=True, who_rated_rate=0.214, who_rated_peers=0.083)
     text = analysis_service.summary_text(dataclasses.replace(result, surveyors=odd))
     assert "  surveyor: someone else or nobody rated 21.4% vs peers 8.3%" in text
+
+
+def test_the_summary_counts_the_units_cleared_with_proxy_rating_unexamined():
+    import pandas as pd
+
+    units = pd.DataFrame(
+        {
+            "status": ["no_evidence", "no_evidence", "flagged", "no_evidence"],
+            "who_held": [True, True, True, False],
+            "interviews_who_kept": [0, 4, 0, 0],
+        }
+    )
+    assert analysis_service.unexamined_proxy_count(units) == 1
+    assert analysis_service.unexamined_proxy_count(units.drop(columns="who_held")) == 0
