@@ -82,7 +82,10 @@ AUDIT_ACTION_COLUMNS = ("action", "count")
 #: rate gap: `analysis.verdicts.who_rated_flag`, printed as such), and `min_detectable` (the verdict's
 #: own minimum detectable inflation from the rate gap alone, `analysis.posterior_power`: 0..0.5, or
 #: `formatting.MDI_BEYOND` (1.0) where not even 50 points, the largest inflation the model holds, is
-#: found — content is finite; NaN where the unit was not judged).
+#: found — content is finite; NaN where the unit was not judged). Under either verdict, where some
+#: surveyors' who-rated answers could be set aside, `proxy_unexamined` (bool: cleared on its rate gap
+#: while every who-rated answer was set aside, `analysis.verdicts.proxy_unexamined`; counted in the
+#: findings).
 UNIT_OPTIONAL_COLUMNS = (
     "district",
     "domain",
@@ -100,6 +103,7 @@ UNIT_OPTIONAL_COLUMNS = (
     "phase2_cases",
     "combination_p_value",
     "combination_p_adjusted",
+    "proxy_unexamined",
 )
 #: The flagged members a staff design's phase 2 expanded (`StaffLevel.expanded`): "S01 <office>", the
 #: phase-2 cases it sent to the member, the two-phase test's p-value of the member's rate gap and that

@@ -136,6 +136,13 @@ _T: dict[str, tuple[str, str]] = {
         "Another {small} {unit} {have} insufficient evidence (too few answers, or too little power to detect "
         "a clear inflation): neither flagged nor cleared.",
     ),
+    "proxy_unexamined": (
+        "另有 {k} {mw}{unit}未被标记只因满意率差距不足以证明虚高：问过其“由谁评价”的只有记录方式与他人不同、答案被搁置的访员，"
+        "他人代评没有得到检验（见各单位的说明）。",
+        "Another {k} {unit} {were} not flagged only because the rate gap did not show inflation, while only "
+        "surveyors whose answers were set aside, as they record who rated unlike their peers, asked who rated "
+        "there: proxy rating was not examined (see each unit's explanation).",
+    ),
     "step_insufficient": (
         "对证据不足的 {small} {mw}{unit}，在下一轮回访中增加样本，以便得出结论。",
         "Sample more in the next round for the {small} {unit} with insufficient evidence, so that they can "
@@ -547,6 +554,9 @@ def executive_summary(content: ReportContent) -> Findings:
         )
     if small and verdicts:
         certainty.append(words.t("insufficient", small=format_count(small), **words.counted(small)))
+    unexamined = int(units["proxy_unexamined"].eq(True).sum()) if "proxy_unexamined" in units.columns else 0
+    if unexamined:
+        certainty.append(words.t("proxy_unexamined", k=format_count(unexamined), **words.counted(unexamined)))
     elif small:
         certainty.append(
             words.t(

@@ -29,7 +29,7 @@ from analysis.report import adapters, shanghai_map, version
 from analysis.report.fonts import report_font
 from analysis.report.formatting import MDI_BEYOND, format_stratum
 from analysis.report.referrals import ReferralSummary
-from analysis.verdicts import UNRECORDED_MODEL, posterior_model_version, who_rated_flag
+from analysis.verdicts import UNRECORDED_MODEL, posterior_model_version, proxy_unexamined, who_rated_flag
 from sampling.vocabulary import SCALES, canonical_district
 from survey_app.security import anchors, audit, witness
 from survey_app.security.audit import canonical_json
@@ -432,12 +432,15 @@ def _verdict_columns(table: pd.DataFrame, units: pd.DataFrame, lang: str) -> pd.
     """The report's unit rows with the posterior verdict's figures in place of the empirical null's
     (inflation and its 95% interval, whether that interval is open above, whether the flag rests on
     who rated rather than the rate gap, the likeliest mechanism and the driving evidence in words, the
-    verdict's own minimum detectable inflation),
-    and after a phase 2 the expanded units' combination p-values, raw and BH-adjusted."""
+    verdict's own minimum detectable inflation), under either verdict whether a cleared unit's proxy
+    rating went unexamined, and after a phase 2 the expanded units' combination p-values, raw and
+    BH-adjusted."""
     if "combination_p_value" in units.columns:
         table["phase2_cases"] = units["phase2_cases"].fillna(0).astype(int).to_numpy()
         table["combination_p_value"] = units["combination_p_value"].astype(float).to_numpy()
         table["combination_p_adjusted"] = units["combination_p_adjusted"].astype(float).to_numpy()
+    if "who_held" in units.columns:
+        table["proxy_unexamined"] = [proxy_unexamined(row) for _, row in units.iterrows()]
     if not len(units) or str(units["verdict_method"].iloc[0]) != "posterior":
         return table
     tested = units["lfdr"].notna().to_numpy()

@@ -293,6 +293,35 @@ def test_with_verdicts_a_district_page_counts_its_units_without_a_verdict(base: 
     assert f"另有 {insufficient} 家证据不足（图中灰色）" in sentence
 
 
+def with_proxy_unexamined(content: ReportContent, count: int) -> ReportContent:
+    """`count` cleared units whose who-rated answers were all set aside (`verdicts.proxy_unexamined`)."""
+    units = content.comparison.units.copy()
+    cleared = units.index[units["status"] == "no_evidence"][:count]
+    units["proxy_unexamined"] = units.index.isin(cleared)
+    return dataclasses.replace(content, comparison=dataclasses.replace(content.comparison, units=units))
+
+
+def test_the_units_cleared_with_proxy_rating_unexamined_are_counted_among_what_is_uncertain(
+    base: ReportContent,
+) -> None:
+    content = with_proxy_unexamined(with_verdicts(base, flagged=1, insufficient=2), 2)
+    certainty = executive_summary(content).certainty
+    assert any(s.startswith("另有 2 家机构未被标记只因满意率差距不足以证明虚高") for s in certainty), (
+        certainty
+    )
+    assert not any(
+        "他人代评没有得到检验" in s for s in executive_summary(with_verdicts(base, 1, 2)).certainty
+    )
+
+
+def test_in_english_one_unit_with_proxy_rating_unexamined_is_singular() -> None:
+    english = sample_content(n_units=30, n_interviews=1500, lang="en")
+    content = with_proxy_unexamined(with_verdicts(english, flagged=1, insufficient=1), 1)
+    text = " ".join(executive_summary(content).certainty)
+    assert "Another 1 organisation was not flagged only because the rate gap did not show inflation" in text
+    assert "proxy rating was not examined" in text
+
+
 # -- English number agreement -----------------------------------------------------------------------------
 
 
