@@ -554,9 +554,6 @@ def executive_summary(content: ReportContent) -> Findings:
         )
     if small and verdicts:
         certainty.append(words.t("insufficient", small=format_count(small), **words.counted(small)))
-    unexamined = int(units["proxy_unexamined"].eq(True).sum()) if "proxy_unexamined" in units.columns else 0
-    if unexamined:
-        certainty.append(words.t("proxy_unexamined", k=format_count(unexamined), **words.counted(unexamined)))
     elif small:
         certainty.append(
             words.t(
@@ -566,6 +563,9 @@ def executive_summary(content: ReportContent) -> Findings:
                 **words.counted(small),
             )
         )
+    unexamined = int(units["proxy_unexamined"].eq(True).sum()) if "proxy_unexamined" in units.columns else 0
+    if unexamined:
+        certainty.append(words.t("proxy_unexamined", k=format_count(unexamined), **words.counted(unexamined)))
     if not math.isnan(check.p_value):
         key = "nonresponse_differs" if check.p_value < 0.05 else "nonresponse_similar"
         certainty.append(words.t(key, p=format_p(check.p_value)))

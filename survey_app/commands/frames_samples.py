@@ -457,17 +457,18 @@ def sample_phase2(
     with _errors():
         actor = _actor(ctx, user)
         with ctx.db.session() as session:
+            drawn_for = find_study(session, study)
             record = phase_two.draw_phase_two(
                 session,
                 actor,
-                find_study(session, study),
+                drawn_for,
                 budget,
                 seed,
                 rule,
                 constants_from=constants_from,
                 level_from_census=not no_level,
             )
-            leaning = phase_two.leaning_expanded(session, actor, find_study(session, study), record)
+            leaning = phase_two.leaning_expanded(session, actor, drawn_for, record)
         added = sum(record["allocation"].values())
         decided = "selected by their evidence" if kind == "evidence" else "not cleared"
         click.echo(

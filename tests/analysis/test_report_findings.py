@@ -314,6 +314,14 @@ def test_the_units_cleared_with_proxy_rating_unexamined_are_counted_among_what_i
     )
 
 
+def test_with_verdicts_units_without_one_are_said_insufficient_once_not_also_too_small(
+    base: ReportContent,
+) -> None:
+    certainty = executive_summary(with_verdicts(base, flagged=1, insufficient=2)).certainty
+    assert sum("证据不足" in s for s in certainty) == 1
+    assert not any("不能据此排名" in s for s in certainty), certainty
+
+
 def test_in_english_one_unit_with_proxy_rating_unexamined_is_singular() -> None:
     english = sample_content(n_units=30, n_interviews=1500, lang="en")
     content = with_proxy_unexamined(with_verdicts(english, flagged=1, insufficient=1), 1)
