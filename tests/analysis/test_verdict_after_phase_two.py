@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from analysis import Design, compare_units
-from tests.analysis.verdict_sim import SCENARIOS, simulate
+from tests.analysis.verdict_sim import SCENARIOS, faded, simulate
 
 pytestmark = pytest.mark.slow
 
@@ -25,10 +25,12 @@ FIRST, SECOND, WORST = 14, 28, 12
 STUDIES = range(8)
 EVIDENCE_FIRST, EVIDENCE_TOTAL, EVIDENCE_TOP = 14, 32, 12  # the evidence rule's design, as benchmarked
 EVIDENCE_STUDIES = range(6)
+FADE, FADE_STUDIES = 0.2, range(4)
 
 
-def _steered_study(seed: int):
-    """(frame, design, interviews, selected units) of one honest study after a steered phase 2."""
+def _steered_study(seed: int, fade: float = 0.0):
+    """(frame, design, interviews, selected units) of one honest study after a steered phase 2 (its
+    answers `faded` by `fade`)."""
     study = simulate(dataclasses.replace(SCENARIOS["honest"], sample_per_unit=10**6), seed)
     rng = np.random.default_rng([seed, 2])
     records = study.frame.groupby("organisation_id")["record_id"].agg(list)
@@ -38,9 +40,8 @@ def _steered_study(seed: int):
     rate = (first["sat_overall"] == "satisfied").groupby(first["organisation_id"]).mean()
     worst = list(rate.reindex(list(order)).fillna(1.0).sort_values(kind="stable").index[:WORST])
     phase_two = np.concatenate([order[unit][FIRST : FIRST + SECOND] for unit in worst])
-    called = study.interviews[
-        study.interviews["record_id"].isin(np.concatenate([phase_one, phase_two]))
-    ].copy()
+    answers = faded(study.interviews, phase_two, fade)
+    called = answers[answers["record_id"].isin(np.concatenate([phase_one, phase_two]))].copy()
     size = study.frame.groupby("organisation_id").size()
     called["w"] = called["organisation_id"].map(size) / called.groupby("organisation_id")[
         "record_id"
@@ -63,6 +64,37 @@ def test_the_posterior_on_pooled_phases_accuses_no_honest_unit_phase_two_was_ste
     # one-phase honest worlds: P(any false flag) 0.075 ± 0.042 (ARCHITECTURE, 40 studies)
     assert sum(f > 0 for f in false_flags) <= 1, false_flags
     assert sum(selected_flags) <= 1, selected_flags
+
+
+def test_a_phase_two_called_after_memory_faded_accuses_none_of_the_honest_units_it_went_to():
+    """Phase 2 is called weeks after phase 1, about services just as old. Where memory of a good service
+    fades, that is an honest gap that only the units phase 2 went to have — the ones whose phase-1
+    answers looked worst. Here a fifth of phase 2's satisfied answers on records rated satisfied turn
+    (`verdict_sim.faded`: ~16 points on those records). The posterior reads the gap with the whole
+    study's spread of honest gaps and accuses none of them (`bench_two_phase.py --grid … --fade`:
+    the evidence rule's phase 2 over 30 studies, ARCHITECTURE.md "Phase 2 called later")."""
+    false_flags, selected_flags = [], []
+    for seed in FADE_STUDIES:
+        frame, design, interviews, worst = _steered_study(seed, fade=FADE)
+        verdict = compare_units(frame, design, interviews=interviews, q=0.10, method="posterior")
+        false_flags.append(int(verdict["flagged"].sum()))
+        selected_flags.append(int(verdict.loc[worst, "flagged"].sum()))
+    assert sum(f > 0 for f in false_flags) <= 1, false_flags
+    assert sum(selected_flags) <= 1, selected_flags
+
+
+def test_the_faded_phase_two_turns_a_fifth_of_its_satisfied_answers_on_records_rated_satisfied():
+    """What the test above simulates: only the answers of the units phase 2 went to move, to
+    "dissatisfied", about a fifth of those on their 28 phase-2 records (their 14 of phase 1 keep theirs)."""
+    _, _, before, worst = _steered_study(0)
+    _, _, after, _ = _steered_study(0, fade=FADE)
+    changed = before["sat_overall"] != after["sat_overall"]
+    went = before["organisation_id"].isin(worst)
+    satisfied = (before["sat_overall"] == "satisfied") & (before["system_rating"] == "satisfied")
+    assert set(after.loc[changed, "sat_overall"]) == {"dissatisfied"}
+    assert not changed[~went].any()
+    share = changed[went & satisfied].mean()
+    assert abs(share - FADE * SECOND / (FIRST + SECOND)) < 0.05, share
 
 
 def _evidence_steered_study(

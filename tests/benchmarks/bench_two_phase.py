@@ -26,9 +26,10 @@ as in `bench_oracle_bound`). `--bias` draws phase 1 and 2 again and again from o
 and prints the headline's bias under the Rao–Blackwell weights of the evidence rule, the pooled
 π = (m + k)/N and phase 1 alone.
 
-**The rate test of expanded units** (`--expanded-test OUT.csv [FIRST:LAST] [WORLD …]`, then
-`--expanded-summary OUT.csv`): in every `verdict_sim` world (default: the ten honest ones, +10, +20,
-proxy 30%, the mixture and +10 near 100%), phase 2 by the evidence rule (m = 14, top 12); Huifang's test
+**The rate test of expanded units** (`--expanded-test OUT.csv [FIRST:LAST] [WORLD …] [--fade F]`,
+then `--expanded-summary OUT.csv`; `--fade` as below): in every `verdict_sim` world (default: the ten
+honest ones, +10, +20, proxy 30%, the mixture and +10 near 100%), phase 2 by the evidence rule (m = 14,
+top 12); Huifang's test
 (`analysis.phase_two_test`, null estimated as `compare_units` does) against the inverse-normal
 combination it replaced, with the honest gap 0, the true honest rate and the estimated null.
 
@@ -42,6 +43,11 @@ maximum-likelihood value (what the bound costs), the Bayes oracle, and the oracl
 (the ceiling of a verdict that, like Huifang's, does not read the published rate as evidence); and how
 many inflating units phase 2 reached and how many of those each verdict flagged — where recall is lost.
 Worlds whose response depends on satisfaction get no oracle rows (it assumes it does not).
+`--fade F`: phase 2 is called weeks after phase 1 and recall of a good service has faded — a share F
+of the satisfied answers on its records rated satisfied is "dissatisfied" instead
+(`verdict_sim.faded`; one phase, called at once, keeps its answers). Without inflation this is an
+honest gap that only the units phase 2 went to have, the suspicious ones: the run shows whether the
+posterior, or the rate test of expanded units, then accuses them.
 
 The evidence rule's proxied share (`sampling.screening.PROXIED_SHARE`) can be set for a run with the
 environment variable `BENCH_PROXIED` (0: the score before proxied records were in its alternative);
@@ -581,15 +587,22 @@ def _posterior_variants(study, cases: pd.DataFrame) -> dict[str, pd.Series]:
 
 
 def design_grid(
-    seed: int, name: str = "inflate_+10", grid: list[tuple] | None = None, per_unit: int = EVIDENCE_PER_UNIT
+    seed: int,
+    name: str = "inflate_+10",
+    grid: list[tuple] | None = None,
+    per_unit: int = EVIDENCE_PER_UNIT,
+    fade: float = 0.0,
 ) -> list[dict]:
     """One study of `name` (+10 by default), `per_unit` cases a unit in all (1,920 for 60 units at 32):
     one phase and the evidence rule (top J) for every phase-1 size m and J of the grid; per design the
     oracle's and the posterior's recall and FDP, the
-    units phase 2 went to and the inflating ones among them, and the posterior's hits among those."""
+    units phase 2 went to and the inflating ones among them, and the posterior's hits among those.
+    With `fade`, phase 2's answers are `verdict_sim.faded` (the oracles, which know no fading, are left out)."""
+    import dataclasses
     import time
 
     from tests.analysis import verdict_oracle as vo
+    from tests.analysis.verdict_sim import faded
 
     scenario, study, order = _evidence_world(seed, name)
     units = study.truth.index
@@ -600,8 +613,11 @@ def design_grid(
         responded = study.interviews[
             study.interviews["record_id"].isin(cases.loc[cases["respondent"], "record_id"])
         ]
-        flags = _posterior_variants(study, cases)
-        if study.inflated:  # the oracles' ceiling (an honest world has no recall to bound)
+        late = cases.loc[cases["phase"] == 2, "record_id"]
+        flags = _posterior_variants(
+            dataclasses.replace(study, interviews=faded(study.interviews, late, fade)), cases
+        )
+        if study.inflated and not fade:  # the oracles' ceiling (an honest world has no recall to bound)
             counts = vo.unit_counts(study, responded)
             flags["oracle"] = vo.sun_cai_flags(vo.oracle_lfdr(study, scenario, counts), Q)
             flags["oracle, no level"] = vo.sun_cai_flags(
@@ -612,7 +628,7 @@ def design_grid(
             recall, fdp = vo.recall_and_fdp(f, study.inflated)
             hits = set(units[f.reindex(units).fillna(False).to_numpy(bool)]) & study.inflated
             rows.append(
-                {"seed": seed, "scenario": name, "cases": total, "design": design, "m": m, "top": top, "verdict": verdict,
+                {"seed": seed, "scenario": name, "cases": total, "fade": fade, "design": design, "m": m, "top": top, "verdict": verdict,
                  "recall": recall, "fdp": fdp, "inflating": len(study.inflated), "selected": len(chosen),
                  "selected_inflating": len(chosen & study.inflated), "hits_selected": len(hits & chosen),
                  "cpu": cpu}
@@ -819,15 +835,17 @@ def _inverse_normal(p1: np.ndarray, p2: np.ndarray, m: np.ndarray, k: np.ndarray
     return np.where(k > 0, stats.norm.sf(z), 1.0)
 
 
-def expanded_test_study(seed: int, name: str, m: int = 14, top: int = 12) -> list[dict]:
+def expanded_test_study(seed: int, name: str, m: int = 14, top: int = 12, fade: float = 0.0) -> list[dict]:
     """One `verdict_sim` study of world `name`, phase 2 by the evidence rule (m a unit first, the top
     J, 1,920 cases in all); per test of the expanded units, BH at q: recall, FDP and honest units flagged.
     Tests: Huifang's (`analysis.phase_two_test`, the null estimated from the pooled counts) and, as
     peers, the inverse-normal combination against the rule's honest gap 0 (what the app printed before),
-    against the simulation's true honest rate, and against the same estimated null."""
+    against the simulation's true honest rate, and against the same estimated null. With `fade`, phase
+    2's answers are `verdict_sim.faded`."""
     import tests.benchmarks.bench_oracle_bound as oracle_bound
     from analysis import unit_model as um
     from tests.analysis import verdict_oracle as vo
+    from tests.analysis.verdict_sim import faded
 
     scenario, study, order = _evidence_world(seed, name)
     evidence = _design_evidence(study, scenario, order, m)
@@ -843,6 +861,10 @@ def expanded_test_study(seed: int, name: str, m: int = 14, top: int = 12) -> lis
         _, _, cases, k, _ = _run_design(study, scenario, order, evidence, counts, rule, budget)
     finally:
         oracle_bound._oracle_flags = keep
+    if fade:
+        answers = faded(study.interviews, cases.loc[cases["phase"] == 2, "record_id"], fade)
+        turned = answers.loc[answers["sat_overall"] != study.interviews["sat_overall"], "record_id"]
+        cases.loc[cases["record_id"].isin(turned), "outcome"] = "unsatisfied"
 
     def tally(part: pd.DataFrame) -> pd.DataFrame:
         g = part.groupby("stratum")["outcome"]
@@ -911,7 +933,15 @@ def expanded_test_study(seed: int, name: str, m: int = 14, top: int = 12) -> lis
         recall, fdp = vo.recall_and_fdp(flags, study.inflated)
         false = int((flags & ~units.isin(list(study.inflated))).sum())
         rows.append(
-            {"seed": seed, "scenario": name, "test": label, "recall": recall, "fdp": fdp, "false": false}
+            {
+                "seed": seed,
+                "scenario": name,
+                "fade": fade,
+                "test": label,
+                "recall": recall,
+                "fdp": fdp,
+                "false": false,
+            }
         )
     return rows
 
@@ -944,15 +974,17 @@ def main() -> None:
                 out, mode="a", header=not out.exists(), index=False
             )
         return
-    if "--expanded-test" in sys.argv:  # --expanded-test OUT.csv FIRST:LAST [WORLD ...]
+    if "--expanded-test" in sys.argv:  # --expanded-test OUT.csv FIRST:LAST [WORLD ...] [--fade F]
         import warnings
 
         warnings.simplefilter("ignore")
         rest = sys.argv[sys.argv.index("--expanded-test") + 1 :]
         out = Path(rest[0])
-        for world in rest[2:] or EXPANDED_WORLDS:
+        fade = float(rest.pop(rest.index("--fade") + 1)) if "--fade" in rest else 0.0
+        worlds = [w for w in rest[2:] if w != "--fade"]
+        for world in worlds or EXPANDED_WORLDS:
             for seed in seed_range(rest[1:2]):
-                pd.DataFrame(expanded_test_study(seed, world)).to_csv(
+                pd.DataFrame(expanded_test_study(seed, world, fade=fade)).to_csv(
                     out, mode="a", header=not out.exists(), index=False
                 )
         return
@@ -972,7 +1004,7 @@ def main() -> None:
         import warnings
 
         warnings.simplefilter("ignore")
-        # [--scenario NAME] [--designs M/J,M/J] [--per-unit N]
+        # [--scenario NAME] [--designs M/J,M/J] [--per-unit N] [--fade F]
         rest = sys.argv[sys.argv.index("--grid") + 1 :]
         out = Path(rest[0])
         name = rest[rest.index("--scenario") + 1] if "--scenario" in rest else "inflate_+10"
@@ -983,8 +1015,9 @@ def main() -> None:
                 for d in rest[rest.index("--designs") + 1].split(",")
             ]
         per_unit = int(rest[rest.index("--per-unit") + 1]) if "--per-unit" in rest else EVIDENCE_PER_UNIT
+        fade = float(rest[rest.index("--fade") + 1]) if "--fade" in rest else 0.0
         for seed in seed_range(rest[1:]):
-            pd.DataFrame(design_grid(seed, name, grid, per_unit)).to_csv(
+            pd.DataFrame(design_grid(seed, name, grid, per_unit, fade)).to_csv(
                 out, mode="a", header=not out.exists(), index=False
             )
         return
