@@ -187,7 +187,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "combination_p": "两阶段检验 p",
         "combination_p_adjusted": "p（BH 校正）",
         "phase2_note": "两阶段检验：合并第二阶段扩充单位两个阶段的全部回答，与本领域估计的诚实差距（及诚实单位之间的离散）比较；"
-        "第二阶段未选中的单位视为已排除（p = 1），因此尽管第二阶段选中的是第一阶段回答不佳的单位，检验仍然成立。与判定并列，不计入判定。"
+        "第二阶段未选中的单位视为已排除（p = 1），因此尽管第二阶段选中的是第一阶段回答不佳的单位，检验仍然成立——前提是第二阶段的回答与第一阶段的可比。"
+        "第二阶段若在服务后明显更晚才回访，对服务的满意记忆淡化，仅此一点就会使其回答偏低，较小的 p 值应谨慎解读（判定在模拟中经受住了这种淡化）。与判定并列，不计入判定。"
         "校正后的 p 按 Benjamini–Hochberg 方法在全部审计单位上校正了多重比较，应读它而不是原始 p：扩充的单位越多，偶然偏小的原始 p 就越多。",
         "surveyor_note_none": "没有访员的{measures}与可比个案（同一抽样层、系统评价相同、拨打次数同为 1–2 次或 3 次以上）上的其他访员明显不同：回访结果不像是由个别访员造成的。",
         "surveyor_note": "{k} 名访员的{measures}与可比个案（同一抽样层、系统评价相同、拨打次数同为 1–2 次或 3 次以上）上的其他访员明显不同，应复听其录音后再使用其访问。",
@@ -513,8 +514,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "combination_p_adjusted": "p (BH-adjusted)",
         "phase2_note": "The two-phase test: all answers of both phases of a unit phase 2 expanded, against the "
         "domain's estimated honest gap (and honest units' spread); a unit phase 2 passed over counts as cleared "
-        "(p = 1), which keeps the test valid although phase 2 chose units whose phase-1 answers looked bad. "
-        "Shown beside the verdict, not in it. The BH-adjusted p corrects for testing many units at once "
+        "(p = 1), which keeps the test valid although phase 2 chose units whose phase-1 answers looked bad — "
+        "provided phase 2's answers are like phase 1's would have been. Where phase 2 was called much longer "
+        "after the service, memory of a good service fades and lowers its answers for that alone: read a small "
+        "p with caution (the verdict held up against such a fade in simulation). Shown beside the verdict, not in it. The BH-adjusted p corrects for testing many units at once "
         "(Benjamini–Hochberg over every audited unit): read it, not the raw p — the more units phase 2 "
         "expanded, the more raw p-values are small by chance.",
         "surveyor_note_none": "No surveyor's {measures} differs clearly from their "

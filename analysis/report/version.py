@@ -27,7 +27,7 @@ from analysis.report.fonts import CJKFont
 #: The content schema and what fills it (see the policy above). 1: builds recorded before versions were.
 CONTENT_VERSION = 18
 #: The renderer (see the policy above). 1: builds recorded before versions were.
-RENDERER_VERSION = 16
+RENDERER_VERSION = 17
 #: The version of a build whose record carries no stamp (made before this module existed).
 UNRECORDED = 1
 

@@ -33,8 +33,9 @@ def verdict_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     return shown.reset_index(drop=True)
 
 
-def show(table: pd.DataFrame, study_name: str) -> None:
-    """The counts, the table (with its CSV) and a member's verdict in words."""
+def show(table: pd.DataFrame, study_name: str, days: dict[int, float] | None = None) -> None:
+    """The counts, the table (with its CSV) and a member's verdict in words; `days` as
+    `verdict_view.show_combination`'s."""
     lang = state.lang()
     st.caption(tr("comparison.staff_counts", **staff_verdicts.counts(table)))
     unnamed = int(table.attrs.get("unnamed_records", 0))
@@ -57,7 +58,7 @@ def show(table: pd.DataFrame, study_name: str) -> None:
             "evidence_p_adjusted": tr("comparison.evidence_p_adjusted"),
         },
     )
-    show_combination(table, study_name, "staff")
+    show_combination(table, study_name, "staff", days)
     called = table[table["status"].astype(str) != "not_surveyed"]
     member = st.selectbox(
         tr("comparison.staff_member"),

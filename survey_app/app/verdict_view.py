@@ -177,12 +177,16 @@ def show(result: analysis_service.StudyAnalysis, study_name: str) -> None:
             labels=posterior_labels(),
         )
         st.caption(tr("verdict.rule", q=analysis_service.FDR_Q))
-    show_combination(units, study_name)
+    show_combination(units, study_name, days=result.expanded.days if result.expanded else None)
 
 
-def show_combination(units: pd.DataFrame, study_name: str, level: str = "") -> None:
+def show_combination(
+    units: pd.DataFrame, study_name: str, level: str = "", days: dict[int, float] | None = None
+) -> None:
     """After a phase 2, the rate test of the units it expanded (nothing where it expanded none of this
-    level's units); `level` ("staff" for the staff level) keys the table and names its CSV."""
+    level's units); `level` ("staff" for the staff level) keys the table and names its CSV; `days`
+    (`ExpandedStrata.days`): how long after the service each phase was called, with a caution where
+    phase 2 was called much later (`analysis_service.phase_two_later`)."""
     combination = combination_table(units)
     if not len(combination):
         return
@@ -199,3 +203,7 @@ def show_combination(units: pd.DataFrame, study_name: str, level: str = "") -> N
         },
     )
     st.caption(tr("verdict.combination_help"))
+    if days and all(np.isfinite(days.get(k, float("nan"))) for k in (1, 2)):
+        st.caption(tr("verdict.phase_days", first=f"{days[1]:.0f}", second=f"{days[2]:.0f}"))
+        if analysis_service.phase_two_later(days):
+            st.warning(tr("verdict.phase_later"))

@@ -25,7 +25,7 @@ cleared, p = 1; `combination_by_unit`) is shown beside it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -255,6 +255,8 @@ class ExpandedStrata:
     level: str | None
     unit_of: pd.Series  # expanded stratum → its unit (only the strata of one unit at `level`)
     audited: int
+    #: median days from service to callback in the expanded strata, phase 1 and 2 (`callback_days_of`)
+    days: dict[int, float] = field(default_factory=dict)
 
 
 def expanded_strata(
@@ -272,7 +274,8 @@ def expanded_strata(
         owners = cases.groupby(cases["stratum"].astype(str))[level].unique()
         one = [k for k in counts.index if k in owners.index and len(owners[k]) == 1]
         unit_of = pd.Series({k: owners[k][0] for k in one}, dtype=object)
-    return ExpandedStrata(counts, level, unit_of, len(record["evidence"]))
+    days = phase_two.callback_days_of(cases, design)
+    return ExpandedStrata(counts, level, unit_of, len(record["evidence"]), days)
 
 
 def combination_by_unit(
@@ -325,10 +328,28 @@ def unexamined_proxy_count(units: pd.DataFrame) -> int:
     return int(units.apply(proxy_unexamined, axis=1).sum())
 
 
-def phase_two_lines(units: pd.DataFrame, what: str = "units", shown: int = FLAGGED_SHOWN) -> list[str]:
+#: Days by which phase 2 may be called later after the service than phase 1 before the two-phase
+#: test's caution says so. In simulation, with a tenth of the satisfied answers on phase 2's records
+#: rated satisfied turned, the test accused an honest unit in 17% of honest studies, the posterior
+#: verdict in 3% (ARCHITECTURE.md, "Phase 2 called later"). Two weeks is a judgement, not a measured
+#: threshold: how fast memory fades is not known here, so the days are always shown.
+LATER_DAYS = 14
+
+
+def phase_two_later(days: dict[int, float]) -> bool:
+    """Whether phase 2 was called `LATER_DAYS` or more later after the service than phase 1."""
+    first, second = days.get(1, float("nan")), days.get(2, float("nan"))
+    return bool(np.isfinite(first) and np.isfinite(second) and second - first >= LATER_DAYS)
+
+
+def phase_two_lines(
+    units: pd.DataFrame, what: str = "units", shown: int = FLAGGED_SHOWN, days: dict[int, float] | None = None
+) -> list[str]:
     """The summary's lines on the two-phase test of the `units` (`compare_units`' table with
     `combination_by_unit` joined) that phase 2 expanded, smallest p first; none when it expanded none
-    at this level (a staff design's phase 2 expands members, not offices)."""
+    at this level (a staff design's phase 2 expands members, not offices). With `days`
+    (`ExpandedStrata.days`) a line on how long after the service each phase was called, and a caution
+    where phase 2 was called much later."""
     if "combination_p_value" not in units.columns:
         return []
     expanded = units.dropna(subset=["combination_p_value"]).sort_values("combination_p_value", kind="stable")
@@ -345,6 +366,17 @@ def phase_two_lines(units: pd.DataFrame, what: str = "units", shown: int = FLAGG
         )
     if len(expanded) > shown:
         lines.append(f"  … and {len(expanded) - shown} more: the comparison page lists them all")
+    if days and all(np.isfinite(days.get(k, float("nan"))) for k in (1, 2)):
+        lines.append(
+            f"  Called a median of {days[1]:.0f} days after the service in phase 1, {days[2]:.0f} in phase 2"
+            + (
+                ": phase 2 was called much later, and where memory of a good service fades its answers are"
+                " lower for that alone. Read a small p here with caution (in simulation the verdict above"
+                " stayed honest with such a fade)"
+                if phase_two_later(days)
+                else "."
+            )
+        )
     return lines
 
 
@@ -718,7 +750,7 @@ def summary_text(result: StudyAnalysis) -> str:
                     f"        of them, {unexamined} not flagged on their rate gap, with proxy rating not "
                     "examined: nobody else asked them who rated (have another surveyor call some of their cases)"
                 )
-    lines += phase_two_lines(result.units)
+    lines += phase_two_lines(result.units, days=result.expanded.days if result.expanded else None)
     rule = (
         f"Sun & Cai: mean lfdr of the flagged ≤ {FDR_Q}, each unit's ≤ {LFDR_FLOOR}"
         if posterior

@@ -399,6 +399,27 @@ def expanded_counts_of(
     )
 
 
+def callback_days_of(data: pd.DataFrame, design: SampleDesign) -> dict[int, float]:
+    """Median days from the service to the callback of the interviews in the strata phase 2 expanded,
+    per phase (1, 2; NaN where a phase has none); empty without a phase 2. ``data``: the analysis
+    dataset (stratum, replicate, respondent, service_date, started_at).
+
+    Why: the rate test of expanded units (`analysis.phase_two_test`) reads both phases' answers as one
+    sample of the unit's records. Phase 2 is called later, about services just as old; where memory
+    of a good service fades, its answers are lower for that alone (ARCHITECTURE.md, "Phase 2 called
+    later"), and these two figures say how much later it was."""
+    record = phase_two_of(design)
+    if record is None:
+        return {}
+    allocation = pd.Series(record["allocation"], dtype="int64")
+    expanded = set(allocation.index[allocation > 0].astype(str))
+    mine = data["stratum"].astype(str).isin(expanded) & data["respondent"].astype(bool)
+    part = data[mine]
+    days = (pd.to_datetime(part["started_at"]) - pd.to_datetime(part["service_date"])).dt.days
+    phase = np.where(part["replicate"] == record["replicate"], 2, 1)
+    return {k: float(days[phase == k].median()) if (phase == k).any() else float("nan") for k in (1, 2)}
+
+
 def leaning_expanded(session: Session, actor: User, study: Study, record: dict[str, Any]) -> list[str]:
     """The units phase 2 (`record`) added cases to that lean on one surveyor
     (`supervision.leaning_units`) and still have uncalled cases, sorted.

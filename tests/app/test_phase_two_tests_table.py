@@ -23,12 +23,15 @@ def _tests_table(level: str = "") -> None:
         },
         index=["ORG0001-S01", "ORG0001-S02", "ORG0002-S01"],
     )
-    verdict_view.show_combination(units, "demo", st.session_state.get("level", ""))
+    verdict_view.show_combination(
+        units, "demo", st.session_state.get("level", ""), st.session_state.get("days")
+    )
 
 
-def _run(level: str) -> AppTest:
+def _run(level: str, days: dict | None = None) -> AppTest:
     app = AppTest.from_function(_tests_table, default_timeout=60)
     app.session_state["level"] = level
+    app.session_state["days"] = days
     app.run()
     assert not app.exception
     return app
@@ -49,6 +52,18 @@ def test_the_tests_table_is_headed_by_its_level_and_says_to_read_the_adjusted_p(
     app = _run(level)
     assert [m.value for m in app.markdown] == [f"**{heading}**"]
     assert "应读 BH 校正后的 p" in app.caption[0].value
+
+
+def test_a_phase_two_called_weeks_later_than_phase_one_is_said_with_a_caution_on_small_p_values():
+    app = _run("", {1: 6.0, 2: 32.0})
+    assert app.caption[1].value == "扩充单位的回访距服务日期的中位天数：第一阶段 6 天，第二阶段 32 天。"
+    assert "较小的 p 值应谨慎解读" in app.warning[0].value
+
+
+def test_a_phase_two_called_as_soon_after_the_service_gets_its_days_and_no_caution():
+    app = _run("", {1: 6.0, 2: 12.0})
+    assert "第二阶段 12 天" in app.caption[1].value
+    assert not app.warning
 
 
 def test_without_a_phase_two_nothing_is_shown():
