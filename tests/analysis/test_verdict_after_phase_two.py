@@ -54,13 +54,19 @@ def _steered_study(seed: int, fade: float = 0.0):
     )
 
 
-def test_the_posterior_on_pooled_phases_accuses_no_honest_unit_phase_two_was_steered_to():
+def _posterior_flags(steered) -> tuple[list[int], list[int]]:
+    """Per study of `steered` (frame, design, interviews, the units phase 2 went to): the units the
+    posterior on both phases pooled flags, and of them the ones phase 2 went to."""
     false_flags, selected_flags = [], []
-    for seed in STUDIES:
-        frame, design, interviews, worst = _steered_study(seed)
+    for frame, design, interviews, selected in steered:
         verdict = compare_units(frame, design, interviews=interviews, q=0.10, method="posterior")
-        false_flags.append(int(verdict["flagged"].sum()))  # every unit is honest
-        selected_flags.append(int(verdict.loc[worst, "flagged"].sum()))
+        false_flags.append(int(verdict["flagged"].sum()))
+        selected_flags.append(int(verdict.loc[selected, "flagged"].sum()))
+    return false_flags, selected_flags
+
+
+def test_the_posterior_on_pooled_phases_accuses_no_honest_unit_phase_two_was_steered_to():
+    false_flags, selected_flags = _posterior_flags(_steered_study(seed) for seed in STUDIES)  # all honest
     # one-phase honest worlds: P(any false flag) 0.075 ± 0.042 (ARCHITECTURE, 40 studies)
     assert sum(f > 0 for f in false_flags) <= 1, false_flags
     assert sum(selected_flags) <= 1, selected_flags
@@ -70,15 +76,10 @@ def test_a_phase_two_called_after_memory_faded_accuses_none_of_the_honest_units_
     """Phase 2 is called weeks after phase 1, about services just as old. Where memory of a good service
     fades, that is an honest gap that only the units phase 2 went to have — the ones whose phase-1
     answers looked worst. Here a fifth of phase 2's satisfied answers on records rated satisfied turn
-    (`verdict_sim.faded`: ~16 points on those records). The posterior reads the gap with the whole
-    study's spread of honest gaps and accuses none of them (`bench_two_phase.py --grid … --fade`:
-    the evidence rule's phase 2 over 30 studies, ARCHITECTURE.md "Phase 2 called later")."""
-    false_flags, selected_flags = [], []
-    for seed in FADE_STUDIES:
-        frame, design, interviews, worst = _steered_study(seed, fade=FADE)
-        verdict = compare_units(frame, design, interviews=interviews, q=0.10, method="posterior")
-        false_flags.append(int(verdict["flagged"].sum()))
-        selected_flags.append(int(verdict.loc[worst, "flagged"].sum()))
+    (`verdict_sim.faded`). The posterior reads the gap with the whole study's spread of honest gaps and
+    accuses none of them (`bench_two_phase.py --grid … --fade`: the evidence rule's phase 2 over 30
+    studies; the rate test of expanded units does accuse them, ARCHITECTURE.md "Phase 2 called later")."""
+    false_flags, selected_flags = _posterior_flags(_steered_study(seed, fade=FADE) for seed in FADE_STUDIES)
     assert sum(f > 0 for f in false_flags) <= 1, false_flags
     assert sum(selected_flags) <= 1, selected_flags
 
@@ -159,12 +160,9 @@ def test_the_posterior_accuses_no_honest_unit_the_evidence_rule_sent_phase_two_t
     # the shipped design's steering: it reads the published level (where the domain leaves room for
     # the inflation sought) and the signs, so in these misspecified honest worlds it sends phase 2 to
     # honest units with large gaps or high rates; at 95–98% (no level) to those with the most signs
-    false_flags, selected_flags = [], []
-    for seed in EVIDENCE_STUDIES:
-        frame, design, interviews, selected, _ = _evidence_steered_study(name, seed)
-        verdict = compare_units(frame, design, interviews=interviews, q=0.10, method="posterior")
-        false_flags.append(int(verdict["flagged"].sum()))
-        selected_flags.append(int(verdict.loc[selected, "flagged"].sum()))
+    false_flags, selected_flags = _posterior_flags(
+        _evidence_steered_study(name, seed)[:4] for seed in EVIDENCE_STUDIES
+    )
     assert sum(f > 0 for f in false_flags) <= 1, false_flags
     assert sum(selected_flags) <= 1, selected_flags
 
