@@ -19,12 +19,30 @@ own gap lies): 16% against 11% for this test in `verdict_sim`'s unit-gaps world 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
 from analysis import unit_model as um
 
 COLUMNS = ("S", "N", "x", "n", "gap", "spread", "expanded")
+
+#: Days by which phase 2 may be called later after the service than phase 1 before the test's
+#: readers are cautioned. The test reads both phases' answers as one sample of the unit's records;
+#: phase 2, called later about services just as old, answers lower where memory of a good service
+#: fades. In simulation, with a tenth of the satisfied answers on phase 2's records rated satisfied
+#: turned, the test accused an honest unit in 17% of honest studies, the posterior verdict in 3%
+#: (ARCHITECTURE.md, "Phase 2 called later"). Two weeks is a judgement, not a measured threshold: how
+#: fast memory fades is not known here, so the days are always shown.
+LATER_DAYS = 14
+
+
+def called_later(days: Mapping[int, float]) -> bool:
+    """Whether phase 2 was called `LATER_DAYS` or more later after the service than phase 1; ``days``:
+    the median days from service to callback per phase (1, 2)."""
+    first, second = days.get(1, float("nan")), days.get(2, float("nan"))
+    return bool(np.isfinite(first) and np.isfinite(second) and second - first >= LATER_DAYS)
 
 
 def expanded_unit_p_values(counts: pd.DataFrame) -> pd.Series:
@@ -53,4 +71,4 @@ def expanded_unit_p_values(counts: pd.DataFrame) -> pd.Series:
     return p
 
 
-__all__ = ["expanded_unit_p_values"]
+__all__ = ["LATER_DAYS", "called_later", "expanded_unit_p_values"]

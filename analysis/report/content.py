@@ -274,6 +274,8 @@ class Comparison:
     the posterior verdict for the flagged units' mean lfdr ≤ fdr_level);
     `surveyor_checks` has `SURVEYOR_COLUMNS`; `case_flags` maps a flag name to its case count.
     `verdict_method` / `verdict_source`: `VERDICT_METHODS` / `VERDICT_SOURCES`.
+    `phase_days`: after a phase 2 whose both phases have respondents in the strata it expanded, the
+    median days from the service to the callback in phase 1 and in phase 2 (None otherwise).
     """
 
     unit_level: str
@@ -289,6 +291,7 @@ class Comparison:
     case_flags: Mapping[str, int]
     verdict_method: str = "empirical_null"
     verdict_source: str = "default"
+    phase_days: tuple[float, float] | None = None
 
     @property
     def flagged_units(self) -> pd.DataFrame:
@@ -463,6 +466,13 @@ def validate_content(content: ReportContent) -> None:
             "comparison.verdict_source",
             f"{content.comparison.verdict_source!r} is not a reason for a verdict method",
             f"Use one of {VERDICT_SOURCES}.",
+        )
+    days = content.comparison.phase_days
+    if days is not None and not (len(days) == 2 and all(np.isfinite(d) and d >= 0 for d in days)):
+        raise ReportContentError(
+            "comparison.phase_days",
+            f"{days!r} is not two medians of days (phase 1, phase 2)",
+            "Give two finite, non-negative numbers of days, or None.",
         )
     missing_keys = [key for key in HEADLINE_KEYS if key not in content.results.headline]
     if missing_keys:

@@ -36,6 +36,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from analysis.phase_two_test import called_later
 from analysis.report import charts, version
 from analysis.report.comment_findings import comment_section
 from analysis.report.content import (
@@ -1077,7 +1078,17 @@ class _Story:
             ),
         ]
         table = self.phase_two_rows(staff.expanded, "staff_member")
-        return [*story, *([table] if table is not None else []), *self.notes([self.t("phase2_note")])]
+        notes = [self.t("phase2_note"), *self.phase_days()]
+        return [*story, *([table] if table is not None else []), *self.notes(notes)]
+
+    def phase_days(self) -> list[str]:
+        """How long after the service each phase was called (`Comparison.phase_days`), with a caution
+        where phase 2 came much later (`analysis.phase_two_test.called_later`); none without them."""
+        days = self.content.comparison.phase_days
+        if days is None:
+            return []
+        said = [self.t("phase2_days", first=f"{days[0]:.0f}", second=f"{days[1]:.0f}")]
+        return said + ([self.t("phase2_later")] if called_later({1: days[0], 2: days[1]}) else [])
 
     def phase_two_table(self, units: pd.DataFrame) -> list[Any]:
         """After a phase 2: its units' rate gap by the two-phase test (`analysis.phase_two_test`), beside
@@ -1085,7 +1096,11 @@ class _Story:
         table = self.phase_two_rows(units, "unit")
         if table is None:
             return []
-        return [self.heading("phase2_heading"), table, *self.notes([self.t("phase2_note")])]
+        return [
+            self.heading("phase2_heading"),
+            table,
+            *self.notes([self.t("phase2_note"), *self.phase_days()]),
+        ]
 
     def phase_two_rows(self, units: pd.DataFrame, unit_header: str) -> Table | None:
         """The two-phase test of the `units` with one (smallest p first; the BH-adjusted p beside the raw

@@ -749,20 +749,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "Shown beside the verdict, not in it. Read the BH-adjusted p: "
         "the more units phase 2 expanded, the more raw p-values are small by chance.",
     },
-    "verdict.phase_days": {
-        "zh": "扩充单位的回访距服务日期的中位天数：第一阶段 {first} 天，第二阶段 {second} 天。",
-        "en": "The expanded units were called a median of {first} days after the service in phase 1, {second} in phase 2.",
-    },
-    "verdict.phase_later": {
-        "zh": "第二阶段的回访明显晚于第一阶段。对服务的满意记忆会随时间淡化，仅此一点就会使第二阶段的回答偏低，"
-        "而两阶段检验把两个阶段的回答当作同一样本，因此上表中较小的 p 值应谨慎解读。"
-        "上方的判定在模拟中经受住了这种淡化（第二阶段系统评价为满意的记录上，十分之一的满意回答变为不满意：两阶段检验在 17% 的诚实研究中误指诚实单位，判定为 3%）。",
-        "en": "Phase 2 was called much later than phase 1. Memory of a good service fades, which alone lowers "
-        "phase 2's answers, and the two-phase test reads both phases' answers as one sample: read a small p "
-        "above with caution. The verdict above held up against such a fade in simulation (a tenth of the "
-        "satisfied answers on phase 2's records rated satisfied turned: the two-phase test accused an honest "
-        "unit in 17% of honest studies, the verdict in 3%).",
-    },
     "verdict.phase2_cases": {"zh": "第二阶段个案", "en": "Phase-2 cases"},
     "verdict.combination_p": {"zh": "两阶段检验 p", "en": "Two-phase p"},
     "verdict.combination_p_adjusted": {"zh": "两阶段检验 p（BH 校正）", "en": "Two-phase p (BH)"},

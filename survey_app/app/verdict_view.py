@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from analysis.phase_two_test import called_later
 from analysis.report.formatting import format_mdi
+from analysis.report.i18n import text as report_text
 from analysis.verdicts import explain_unit, posterior_interval, who_rated_flag
 from survey_app.app import state, tables
 from survey_app.app.state import tr
@@ -186,7 +188,7 @@ def show_combination(
     """After a phase 2, the rate test of the units it expanded (nothing where it expanded none of this
     level's units); `level` ("staff" for the staff level) keys the table and names its CSV; `days`
     (`ExpandedStrata.days`): how long after the service each phase was called, with a caution where
-    phase 2 was called much later (`analysis_service.phase_two_later`)."""
+    phase 2 was called much later (`analysis.phase_two_test.called_later`)."""
     combination = combination_table(units)
     if not len(combination):
         return
@@ -204,6 +206,7 @@ def show_combination(
     )
     st.caption(tr("verdict.combination_help"))
     if days and all(np.isfinite(days.get(k, float("nan"))) for k in (1, 2)):
-        st.caption(tr("verdict.phase_days", first=f"{days[1]:.0f}", second=f"{days[2]:.0f}"))
-        if analysis_service.phase_two_later(days):
-            st.warning(tr("verdict.phase_later"))
+        lang = state.lang()  # the report's own words
+        st.caption(report_text("phase2_days", lang, first=f"{days[1]:.0f}", second=f"{days[2]:.0f}"))
+        if called_later(days):
+            st.warning(report_text("phase2_later", lang))

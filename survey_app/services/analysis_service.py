@@ -36,7 +36,8 @@ from statsmodels.stats.multitest import multipletests
 
 import analysis
 from analysis.numeric import ONE_BLAS_THREAD, numeric_mode
-from analysis.phase_two_test import expanded_unit_p_values
+from analysis.phase_two_test import called_later, expanded_unit_p_values
+from analysis.report.i18n import text as report_text
 from analysis.sensitivity import DEFAULT_GAMMA, REFUSAL_HIGH, REFUSAL_LOW, refusal_sensitivity
 from analysis.unit_posterior import LFDR_FLOOR
 from analysis.verdicts import SIGN_LABELS, posterior_interval, proxy_unexamined, who_rated_flag
@@ -328,20 +329,6 @@ def unexamined_proxy_count(units: pd.DataFrame) -> int:
     return int(units.apply(proxy_unexamined, axis=1).sum())
 
 
-#: Days by which phase 2 may be called later after the service than phase 1 before the two-phase
-#: test's caution says so. In simulation, with a tenth of the satisfied answers on phase 2's records
-#: rated satisfied turned, the test accused an honest unit in 17% of honest studies, the posterior
-#: verdict in 3% (ARCHITECTURE.md, "Phase 2 called later"). Two weeks is a judgement, not a measured
-#: threshold: how fast memory fades is not known here, so the days are always shown.
-LATER_DAYS = 14
-
-
-def phase_two_later(days: dict[int, float]) -> bool:
-    """Whether phase 2 was called `LATER_DAYS` or more later after the service than phase 1."""
-    first, second = days.get(1, float("nan")), days.get(2, float("nan"))
-    return bool(np.isfinite(first) and np.isfinite(second) and second - first >= LATER_DAYS)
-
-
 def phase_two_lines(
     units: pd.DataFrame, what: str = "units", shown: int = FLAGGED_SHOWN, days: dict[int, float] | None = None
 ) -> list[str]:
@@ -367,16 +354,9 @@ def phase_two_lines(
     if len(expanded) > shown:
         lines.append(f"  … and {len(expanded) - shown} more: the comparison page lists them all")
     if days and all(np.isfinite(days.get(k, float("nan"))) for k in (1, 2)):
-        lines.append(
-            f"  Called a median of {days[1]:.0f} days after the service in phase 1, {days[2]:.0f} in phase 2"
-            + (
-                ": phase 2 was called much later, and where memory of a good service fades its answers are"
-                " lower for that alone. Read a small p here with caution (in simulation the verdict above"
-                " stayed honest with such a fade)"
-                if phase_two_later(days)
-                else "."
-            )
-        )
+        lines.append("  " + report_text("phase2_days", "en", first=f"{days[1]:.0f}", second=f"{days[2]:.0f}"))
+        if called_later(days):
+            lines.append("  " + report_text("phase2_later", "en"))
     return lines
 
 

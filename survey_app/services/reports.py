@@ -510,7 +510,15 @@ def _comparison(result: analysis_service.StudyAnalysis, headline: dict, lang: st
         case_flags={k: int(v) for k, v in compared.flag_counts.items()},
         verdict_method=result.verdict_method,
         verdict_source=result.verdict_source,
+        phase_days=_phase_days(result),
     )
+
+
+def _phase_days(result: analysis_service.StudyAnalysis) -> tuple[float, float] | None:
+    """`Comparison.phase_days` from the analysis (`ExpandedStrata.days`)."""
+    days = result.expanded.days if result.expanded else {}
+    first, second = days.get(1, float("nan")), days.get(2, float("nan"))
+    return (first, second) if np.isfinite(first) and np.isfinite(second) else None
 
 
 def answers_digest(session: Session, study: Study) -> str:

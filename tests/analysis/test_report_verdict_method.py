@@ -112,6 +112,38 @@ def test_the_combination_test_is_printed_with_its_bh_adjusted_p_and_the_note_say
     assert flat("应读它而不是原始 p") in after
 
 
+def _with_days(days) -> str:
+    content = _posterior_content("zh", phase_two=True)
+    content = dataclasses.replace(
+        content, comparison=dataclasses.replace(content.comparison, phase_days=days)
+    )
+    text = all_text(render_pdf(content))
+    return text[text.index(flat("第二阶段单位的满意率差距检验")) :]
+
+
+def test_a_phase_two_called_weeks_later_is_said_under_its_test_with_a_caution_on_small_p():
+    after = _with_days((6.0, 32.0))
+    assert flat("第一阶段 6 天，第二阶段 32 天") in after
+    assert flat("第二阶段的回访明显晚于第一阶段") in after
+
+
+def test_a_phase_two_called_as_soon_after_the_service_gets_its_days_and_no_caution():
+    after = _with_days((6.0, 12.0))
+    assert flat("第一阶段 6 天，第二阶段 12 天") in after
+    assert flat("第二阶段的回访明显晚于第一阶段") not in after
+
+
+def test_without_phase_two_days_the_report_says_nothing_of_them(posterior_zh):
+    _, text = posterior_zh
+    assert flat("中位天数") not in text
+
+
+def test_phase_days_that_are_not_two_medians_are_refused_naming_the_field():
+    content = _posterior_content("zh", phase_two=True)
+    with pytest.raises(ReportContentError, match=r"comparison\.phase_days"):
+        dataclasses.replace(content, comparison=dataclasses.replace(content.comparison, phase_days=(6.0,)))
+
+
 def test_the_english_report_words_the_posterior_verdict_in_english():
     text = all_text(render_pdf(_posterior_content("en"), lang="en"))
     assert flat("Unit verdict method: posterior model") in text and flat("the study's setting") in text

@@ -9,7 +9,7 @@ import types
 import numpy as np
 import pandas as pd
 
-from survey_app.services import analysis_service, phase_two
+from survey_app.services import analysis_service, phase_two, reports
 
 DESIGN = types.SimpleNamespace(params={"phase2": {"allocation": {"S1": 2, "S2": 0}, "replicate": 4}})
 
@@ -63,15 +63,30 @@ def _units() -> pd.DataFrame:
 
 def test_the_summary_cautions_against_a_small_p_where_phase_two_was_called_weeks_later():
     lines = analysis_service.phase_two_lines(_units(), days={1: 6.0, 2: 32.0})
-    assert lines[-1].startswith("  Called a median of 6 days after the service in phase 1, 32 in phase 2: ")
-    assert "Read a small p here with caution" in lines[-1]
+    assert lines[-2] == (
+        "  The expanded units were called a median of 6 days after the service in phase 1, 32 in phase 2."
+    )
+    assert (
+        lines[-1].startswith("  Phase 2 was called much later than phase 1") and "with caution" in lines[-1]
+    )
 
 
 def test_the_summary_only_states_the_days_where_both_phases_were_called_alike():
     lines = analysis_service.phase_two_lines(_units(), days={1: 6.0, 2: 12.0})
-    assert lines[-1] == "  Called a median of 6 days after the service in phase 1, 12 in phase 2."
+    assert lines[-1] == (
+        "  The expanded units were called a median of 6 days after the service in phase 1, 12 in phase 2."
+    )
 
 
 def test_the_summary_says_nothing_of_days_before_phase_two_is_called():
     lines = analysis_service.phase_two_lines(_units(), days={1: 6.0, 2: float("nan")})
     assert not any("median" in line for line in lines)
+
+
+def test_the_report_carries_both_phases_days_only_when_both_were_called():
+    def result(days):
+        return types.SimpleNamespace(expanded=types.SimpleNamespace(days=days))
+
+    assert reports._phase_days(result({1: 6.0, 2: 32.0})) == (6.0, 32.0)
+    assert reports._phase_days(result({1: 6.0, 2: float("nan")})) is None
+    assert reports._phase_days(types.SimpleNamespace(expanded=None)) is None
