@@ -4,6 +4,7 @@ phase 2 always the posterior (the empirical null would also test the units phase
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import numpy as np
 import pandas as pd
@@ -203,3 +204,18 @@ def test_after_a_phase_two_the_result_says_how_long_after_the_service_each_phase
     days = _analyse(demo_db).expanded.days
     assert days[1] >= 0  # the demo's phase 1 answered; its phase 2 is drawn but not called yet
     assert np.isnan(days[2])
+
+
+def test_a_phase_two_called_a_month_after_phase_one_gets_a_caution_in_the_summary(demo_db):
+    import fixtures
+    from survey_app.services import demo
+    from tests.conftest import SMALL_ROWS, SMALL_SEED
+
+    _draw_phase_two(demo_db)
+    later = demo.FIELDWORK_START + dt.timedelta(days=30)
+    demo.simulate_fieldwork(
+        demo_db, fixtures.make_frame(SMALL_ROWS, SMALL_SEED).truth, seed=SMALL_SEED, start=later
+    )
+    result = _analyse(demo_db)
+    assert result.expanded.days[2] - result.expanded.days[1] >= 25  # read from the stored interviews
+    assert "Phase 2 was called much later than phase 1" in analysis_service.summary_text(result)
