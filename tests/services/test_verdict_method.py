@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -197,13 +196,6 @@ def test_under_the_posterior_each_flagged_unit_in_the_summary_gives_its_probabil
     )  # fmt: skip
     assert "P(inflated) 97.0%, inflation +12.0 points (95% posterior interval +5.0 to +20.0)" in line
     assert "likeliest: staff coaching or asking for a satisfied rating" in line
-
-
-def test_after_a_phase_two_the_result_says_how_long_after_the_service_each_phase_was_called(demo_db):
-    _draw_phase_two(demo_db)
-    days = _analyse(demo_db).expanded.days
-    assert days[1] >= 0  # the demo's phase 1 answered; its phase 2 is drawn but not called yet
-    assert np.isnan(days[2])
 
 
 def test_a_phase_two_called_a_month_after_phase_one_gets_a_caution_in_the_summary(demo_db):
