@@ -20,6 +20,7 @@ own gap lies): 16% against 11% for this test in `verdict_sim`'s unit-gaps world 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,53 @@ COLUMNS = ("S", "N", "x", "n", "gap", "spread", "expanded")
 #: (ARCHITECTURE.md, "Phase 2 called later"). Two weeks is a judgement, not a measured threshold: how
 #: fast memory fades is not known here, so the days are always shown.
 LATER_DAYS = 14
+
+
+#: Fewest answers `fade_per_week` estimates from.
+FADE_MIN_ANSWERS = 30
+
+
+@dataclass(frozen=True)
+class Fade:
+    """How the share of satisfied answers changes a week later after the service (a proportion;
+    negative: they fade), its 95% interval, and the answers it was estimated from."""
+
+    per_week: float
+    low: float
+    high: float
+    answers: int
+
+
+def fade_per_week(answers: pd.DataFrame) -> Fade | None:
+    """The change a week later after the service of the share who still say satisfied, within units; None where it cannot be estimated (fewer than `FADE_MIN_ANSWERS` answers, all alike, or no
+    unit whose answers came at different times).
+
+    ``answers``: one row per substantive answer on a record rated satisfied, with ``unit``, ``days``
+    (from the service to the callback) and ``satisfied`` (bool). Read it from phase 1 only: phase 2's
+    answers are in units chosen for their phase-1 answers, so within such a unit the two phases differ
+    by that choice as well as by time.
+
+    Why within units: the frame's services span weeks to months, so a phase's own answers come at many
+    delays; units differ in both their satisfaction and when their services fell, and comparing within
+    each keeps the one from passing for the other. A linear probability model with one intercept a unit
+    (`statsmodels` OLS), its interval from standard errors clustered by unit."""
+    import statsmodels.formula.api as smf
+
+    data = pd.DataFrame(
+        {
+            "unit": answers["unit"].astype(str).to_numpy(),
+            "weeks": answers["days"].to_numpy(float) / 7,
+            "y": answers["satisfied"].astype(float).to_numpy(),
+        }
+    ).dropna()
+    within = data.groupby("unit")["weeks"].transform(lambda w: w - w.mean())
+    if len(data) < FADE_MIN_ANSWERS or data["y"].nunique() < 2 or not (within.abs() > 1e-9).any():
+        return None
+    fit = smf.ols("y ~ weeks + C(unit)", data).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(data["unit"])[0]}
+    )
+    low, high = fit.conf_int().loc["weeks"]
+    return Fade(float(fit.params["weeks"]), float(low), float(high), len(data))
 
 
 def called_later(days: Mapping[int, float]) -> bool:
@@ -71,4 +119,4 @@ def expanded_unit_p_values(counts: pd.DataFrame) -> pd.Series:
     return p
 
 
-__all__ = ["LATER_DAYS", "called_later", "expanded_unit_p_values"]
+__all__ = ["LATER_DAYS", "Fade", "called_later", "expanded_unit_p_values", "fade_per_week"]

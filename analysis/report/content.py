@@ -21,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from analysis.phase_two_test import Fade
 from analysis.report.comment_findings import CommentFindings
 from analysis.report.errors import ReportContentError
 from analysis.report.modes_section import ModeSummary
@@ -275,7 +276,9 @@ class Comparison:
     `surveyor_checks` has `SURVEYOR_COLUMNS`; `case_flags` maps a flag name to its case count.
     `verdict_method` / `verdict_source`: `VERDICT_METHODS` / `VERDICT_SOURCES`.
     `phase_days`: after a phase 2 whose both phases have respondents in the strata it expanded, the
-    median days from the service to the callback in phase 1 and in phase 2 (None otherwise).
+    median days from the service to the callback in phase 1 and in phase 2 (None otherwise);
+    `phase_fade`: then how phase 1's satisfied answers changed a week later after the service
+    (`analysis.phase_two_test.fade_per_week`; None where it could not be estimated).
     """
 
     unit_level: str
@@ -292,6 +295,7 @@ class Comparison:
     verdict_method: str = "empirical_null"
     verdict_source: str = "default"
     phase_days: tuple[float, float] | None = None
+    phase_fade: Fade | None = None
 
     @property
     def flagged_units(self) -> pd.DataFrame:
@@ -473,6 +477,15 @@ def validate_content(content: ReportContent) -> None:
             "comparison.phase_days",
             f"{days!r} is not two medians of days (phase 1, phase 2)",
             "Give two finite, non-negative numbers of days, or None.",
+        )
+    fade = content.comparison.phase_fade
+    if fade is not None and not (
+        isinstance(fade, Fade) and all(np.isfinite(v) for v in (fade.per_week, fade.low, fade.high))
+    ):
+        raise ReportContentError(
+            "comparison.phase_fade",
+            f"{fade!r} is not a fade estimate with finite figures",
+            "Give analysis.phase_two_test.Fade with a finite rate and interval, or None.",
         )
     missing_keys = [key for key in HEADLINE_KEYS if key not in content.results.headline]
     if missing_keys:

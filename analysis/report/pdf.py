@@ -36,7 +36,6 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from analysis.phase_two_test import called_later
 from analysis.report import charts, version
 from analysis.report.comment_findings import comment_section
 from analysis.report.content import (
@@ -67,6 +66,7 @@ from analysis.report.formatting import (
 )
 from analysis.report.i18n import disposition_label, flag_name, group_name, text, unit_name
 from analysis.report.modes_section import mode_section
+from analysis.report.phase_two_timing import timing_sentences
 from analysis.report.referrals import referral_section
 from analysis.report.shanghai_map import shanghai_map
 from sampling.vocabulary import DONT_KNOW, REFUSED, SCALES
@@ -1082,13 +1082,15 @@ class _Story:
         return [*story, *([table] if table is not None else []), *self.notes(notes)]
 
     def phase_days(self) -> list[str]:
-        """How long after the service each phase was called (`Comparison.phase_days`), with a caution
-        where phase 2 came much later (`analysis.phase_two_test.called_later`); none without them."""
+        """When each phase was called and how phase 1's answers faded (`Comparison.phase_days`,
+        `phase_fade`), with the caution where phase 2 came much later (`phase_two_timing`)."""
         days = self.content.comparison.phase_days
         if days is None:
             return []
-        said = [self.t("phase2_days", first=f"{days[0]:.0f}", second=f"{days[1]:.0f}")]
-        return said + ([self.t("phase2_later")] if called_later({1: days[0], 2: days[1]}) else [])
+        said, caution = timing_sentences(
+            {1: days[0], 2: days[1]}, self.content.comparison.phase_fade, self.lang
+        )
+        return said + ([caution] if caution else [])
 
     def phase_two_table(self, units: pd.DataFrame) -> list[Any]:
         """After a phase 2: its units' rate gap by the two-phase test (`analysis.phase_two_test`), beside

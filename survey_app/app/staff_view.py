@@ -14,7 +14,7 @@ from sampling.cells import csv_bytes
 from survey_app.app import state, tables
 from survey_app.app.state import tr
 from survey_app.app.verdict_view import posterior_labels, posterior_table, show_combination
-from survey_app.services import staff_verdicts
+from survey_app.services import analysis_service, staff_verdicts
 
 #: The columns of the staff table under the empirical null (its p-values; the posterior has its own table).
 NULL_COLUMNS = ("name", "organisation_flagged", "status", "system_rate", "third_party", "respondents",
@@ -33,8 +33,10 @@ def verdict_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     return shown.reset_index(drop=True)
 
 
-def show(table: pd.DataFrame, study_name: str, days: dict[int, float] | None = None) -> None:
-    """The counts, the table (with its CSV) and a member's verdict in words; `days` as
+def show(
+    table: pd.DataFrame, study_name: str, expanded: analysis_service.ExpandedStrata | None = None
+) -> None:
+    """The counts, the table (with its CSV) and a member's verdict in words; `expanded` as
     `verdict_view.show_combination`'s."""
     lang = state.lang()
     st.caption(tr("comparison.staff_counts", **staff_verdicts.counts(table)))
@@ -58,7 +60,7 @@ def show(table: pd.DataFrame, study_name: str, days: dict[int, float] | None = N
             "evidence_p_adjusted": tr("comparison.evidence_p_adjusted"),
         },
     )
-    show_combination(table, study_name, "staff", days)
+    show_combination(table, study_name, "staff", expanded)
     called = table[table["status"].astype(str) != "not_surveyed"]
     member = st.selectbox(
         tr("comparison.staff_member"),

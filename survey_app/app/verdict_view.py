@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from analysis.phase_two_test import called_later
 from analysis.report.formatting import format_mdi
-from analysis.report.i18n import text as report_text
+from analysis.report.phase_two_timing import timing_sentences
 from analysis.verdicts import explain_unit, posterior_interval, who_rated_flag
 from survey_app.app import state, tables
 from survey_app.app.state import tr
@@ -179,16 +178,19 @@ def show(result: analysis_service.StudyAnalysis, study_name: str) -> None:
             labels=posterior_labels(),
         )
         st.caption(tr("verdict.rule", q=analysis_service.FDR_Q))
-    show_combination(units, study_name, days=result.expanded.days if result.expanded else None)
+    show_combination(units, study_name, expanded=result.expanded)
 
 
 def show_combination(
-    units: pd.DataFrame, study_name: str, level: str = "", days: dict[int, float] | None = None
+    units: pd.DataFrame,
+    study_name: str,
+    level: str = "",
+    expanded: analysis_service.ExpandedStrata | None = None,
 ) -> None:
     """After a phase 2, the rate test of the units it expanded (nothing where it expanded none of this
-    level's units); `level` ("staff" for the staff level) keys the table and names its CSV; `days`
-    (`ExpandedStrata.days`): how long after the service each phase was called, with a caution where
-    phase 2 was called much later (`analysis.phase_two_test.called_later`)."""
+    level's units); `level` ("staff" for the staff level) keys the table and names its CSV; with
+    `expanded`, when each phase was called and how phase 1's answers faded, with a warning where phase
+    2 came much later (`analysis.report.phase_two_timing`, the report's own words)."""
     combination = combination_table(units)
     if not len(combination):
         return
@@ -205,8 +207,9 @@ def show_combination(
         },
     )
     st.caption(tr("verdict.combination_help"))
-    if days and all(np.isfinite(days.get(k, float("nan"))) for k in (1, 2)):
-        lang = state.lang()  # the report's own words
-        st.caption(report_text("phase2_days", lang, first=f"{days[1]:.0f}", second=f"{days[2]:.0f}"))
-        if called_later(days):
-            st.warning(report_text("phase2_later", lang))
+    if expanded is not None:
+        said, caution = timing_sentences(expanded.days, expanded.fade, state.lang())
+        for sentence in said:
+            st.caption(sentence)
+        if caution:
+            st.warning(caution)

@@ -36,8 +36,8 @@ from statsmodels.stats.multitest import multipletests
 
 import analysis
 from analysis.numeric import ONE_BLAS_THREAD, numeric_mode
-from analysis.phase_two_test import called_later, expanded_unit_p_values
-from analysis.report.i18n import text as report_text
+from analysis.phase_two_test import Fade, expanded_unit_p_values
+from analysis.report.phase_two_timing import timing_sentences
 from analysis.sensitivity import DEFAULT_GAMMA, REFUSAL_HIGH, REFUSAL_LOW, refusal_sensitivity
 from analysis.unit_posterior import LFDR_FLOOR
 from analysis.verdicts import SIGN_LABELS, posterior_interval, proxy_unexamined, who_rated_flag
@@ -258,6 +258,8 @@ class ExpandedStrata:
     audited: int
     #: median days from service to callback in the expanded strata, phase 1 and 2 (`callback_days_of`)
     days: dict[int, float] = field(default_factory=dict)
+    #: how phase 1's satisfied answers changed a week after the service (`phase_two.phase_one_fade`)
+    fade: Fade | None = None
 
 
 def expanded_strata(
@@ -276,7 +278,8 @@ def expanded_strata(
         one = [k for k in counts.index if k in owners.index and len(owners[k]) == 1]
         unit_of = pd.Series({k: owners[k][0] for k in one}, dtype=object)
     days = phase_two.callback_days_of(cases, design)
-    return ExpandedStrata(counts, level, unit_of, len(record["evidence"]), days)
+    fade = phase_two.phase_one_fade(cases, design, list(satisfied))
+    return ExpandedStrata(counts, level, unit_of, len(record["evidence"]), days, fade)
 
 
 def combination_by_unit(
@@ -330,13 +333,16 @@ def unexamined_proxy_count(units: pd.DataFrame) -> int:
 
 
 def phase_two_lines(
-    units: pd.DataFrame, what: str = "units", shown: int = FLAGGED_SHOWN, days: dict[int, float] | None = None
+    units: pd.DataFrame,
+    what: str = "units",
+    shown: int = FLAGGED_SHOWN,
+    strata: ExpandedStrata | None = None,
 ) -> list[str]:
     """The summary's lines on the two-phase test of the `units` (`compare_units`' table with
     `combination_by_unit` joined) that phase 2 expanded, smallest p first; none when it expanded none
-    at this level (a staff design's phase 2 expands members, not offices). With `days`
-    (`ExpandedStrata.days`) a line on how long after the service each phase was called, and a caution
-    where phase 2 was called much later."""
+    at this level (a staff design's phase 2 expands members, not offices). With `strata`, when each
+    phase was called, how phase 1's answers faded and the caution where phase 2 came much later
+    (`analysis.report.phase_two_timing`)."""
     if "combination_p_value" not in units.columns:
         return []
     expanded = units.dropna(subset=["combination_p_value"]).sort_values("combination_p_value", kind="stable")
@@ -353,10 +359,9 @@ def phase_two_lines(
         )
     if len(expanded) > shown:
         lines.append(f"  … and {len(expanded) - shown} more: the comparison page lists them all")
-    if days and all(np.isfinite(days.get(k, float("nan"))) for k in (1, 2)):
-        lines.append("  " + report_text("phase2_days", "en", first=f"{days[1]:.0f}", second=f"{days[2]:.0f}"))
-        if called_later(days):
-            lines.append("  " + report_text("phase2_later", "en"))
+    if strata is not None:
+        said, caution = timing_sentences(strata.days, strata.fade, "en")
+        lines += ["  " + sentence for sentence in [*said, *([caution] if caution else [])]]
     return lines
 
 
@@ -730,7 +735,7 @@ def summary_text(result: StudyAnalysis) -> str:
                     f"        of them, {unexamined} not flagged on their rate gap, with proxy rating not "
                     "examined: nobody else asked them who rated (have another surveyor call some of their cases)"
                 )
-    lines += phase_two_lines(result.units, days=result.expanded.days if result.expanded else None)
+    lines += phase_two_lines(result.units, strata=result.expanded)
     rule = (
         f"Sun & Cai: mean lfdr of the flagged ≤ {FDR_Q}, each unit's ≤ {LFDR_FLOOR}"
         if posterior

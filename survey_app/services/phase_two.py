@@ -17,6 +17,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 import sampling
+from analysis.phase_two_test import Fade, fade_per_week
 from sampling.design import system_rates
 from sampling.screening import (
     CATEGORIES,
@@ -418,6 +419,29 @@ def callback_days_of(data: pd.DataFrame, design: SampleDesign) -> dict[int, floa
     days = (pd.to_datetime(part["started_at"]) - pd.to_datetime(part["service_date"])).dt.days
     phase = np.where(part["replicate"] == record["replicate"], 2, 1)
     return {k: float(days[phase == k].median()) if (phase == k).any() else float("nan") for k in (1, 2)}
+
+
+def phase_one_fade(data: pd.DataFrame, design: SampleDesign, satisfied_codes: list[str]) -> Fade | None:
+    """How phase 1's satisfied answers on records rated satisfied changed with time since the service,
+    within strata (`analysis.phase_two_test.fade_per_week`); None without a phase 2 or an estimate.
+    ``data``: the analysis dataset.
+
+    Why: whether memory fades is measured, not assumed. Phase 1's own answers come at many delays
+    (the frame's services span weeks), so the rate at which they fade says what phase 2's later calls
+    alone would cost its answers (`callback_days_of`)."""
+    record = phase_two_of(design)
+    if record is None:
+        return None
+    system = record.get("system_codes") or satisfied_codes
+    outcome = outcomes(data, satisfied_codes)
+    mine = (
+        (data["replicate"] != record["replicate"]) & data["system_rating"].isin(system) & (outcome != "none")
+    )
+    part = data[mine]
+    days = (pd.to_datetime(part["started_at"]) - pd.to_datetime(part["service_date"])).dt.days
+    return fade_per_week(
+        pd.DataFrame({"unit": part["stratum"], "days": days, "satisfied": outcome[mine] == "satisfied"})
+    )
 
 
 def leaning_expanded(session: Session, actor: User, study: Study, record: dict[str, Any]) -> list[str]:

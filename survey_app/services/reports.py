@@ -510,15 +510,18 @@ def _comparison(result: analysis_service.StudyAnalysis, headline: dict, lang: st
         case_flags={k: int(v) for k, v in compared.flag_counts.items()},
         verdict_method=result.verdict_method,
         verdict_source=result.verdict_source,
-        phase_days=_phase_days(result),
+        **_phase_timing(result),
     )
 
 
-def _phase_days(result: analysis_service.StudyAnalysis) -> tuple[float, float] | None:
-    """`Comparison.phase_days` from the analysis (`ExpandedStrata.days`)."""
+def _phase_timing(result: analysis_service.StudyAnalysis) -> dict:
+    """`Comparison.phase_days` and `phase_fade` from the analysis (`ExpandedStrata`): nothing until
+    both phases have answers in the strata phase 2 expanded."""
     days = result.expanded.days if result.expanded else {}
     first, second = days.get(1, float("nan")), days.get(2, float("nan"))
-    return (first, second) if np.isfinite(first) and np.isfinite(second) else None
+    if not (np.isfinite(first) and np.isfinite(second)):
+        return {}
+    return {"phase_days": (first, second), "phase_fade": result.expanded.fade}
 
 
 def answers_digest(session: Session, study: Study) -> str:

@@ -178,6 +178,6 @@ def staff_summary_text(result: StudyAnalysis, table: pd.DataFrame, shown: int = 
         )
     if len(flagged) > shown:
         lines.append(f"  … and {len(flagged) - shown} more: the comparison page lists every staff member")
-    lines += phase_two_lines(table, "staff members", shown, result.expanded.days if result.expanded else None)
+    lines += phase_two_lines(table, "staff members", shown, result.expanded)
     lines.append(report_text("staff_caveat", "en"))
     return "\n".join(lines)

@@ -9,6 +9,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from analysis.phase_two_test import Fade
 from analysis.report import ReportContent, render_pdf, sample_content
 from analysis.report.errors import ReportContentError
 from analysis.report.formatting import format_points, format_points_ci, format_rate
@@ -112,11 +113,10 @@ def test_the_combination_test_is_printed_with_its_bh_adjusted_p_and_the_note_say
     assert flat("应读它而不是原始 p") in after
 
 
-def _with_days(days) -> str:
+def _with_days(days, fade: Fade | None = None) -> str:
     content = _posterior_content("zh", phase_two=True)
-    content = dataclasses.replace(
-        content, comparison=dataclasses.replace(content.comparison, phase_days=days)
-    )
+    comparison = dataclasses.replace(content.comparison, phase_days=days, phase_fade=fade)
+    content = dataclasses.replace(content, comparison=comparison)
     text = all_text(render_pdf(content))
     return text[text.index(flat("第二阶段单位的满意率差距检验")) :]
 
@@ -131,6 +131,23 @@ def test_a_phase_two_called_as_soon_after_the_service_gets_its_days_and_no_cauti
     after = _with_days((6.0, 12.0))
     assert flat("第一阶段 6 天，第二阶段 12 天") in after
     assert flat("第二阶段的回访明显晚于第一阶段") not in after
+
+
+def test_the_report_says_how_fast_phase_one_answers_faded_under_the_phase_two_test():
+    after = _with_days((6.0, 12.0), Fade(-0.012, -0.02, -0.004, 850))
+    assert (
+        flat("服务后每晚一周变化 -1.2 个百分点（95% 置信区间 -2.0 至 -0.4，单位内比较，850 个回答）") in after
+    )
+
+
+def test_a_fade_estimate_without_finite_figures_is_refused_naming_the_field():
+    content = _posterior_content("zh", phase_two=True)
+    fade = Fade(float("nan"), -0.02, -0.004, 850)
+    with pytest.raises(ReportContentError, match=r"comparison\.phase_fade"):
+        dataclasses.replace(
+            content,
+            comparison=dataclasses.replace(content.comparison, phase_days=(6.0, 12.0), phase_fade=fade),
+        )
 
 
 def test_without_phase_two_days_the_report_says_nothing_of_them(posterior_zh):

@@ -23,9 +23,13 @@ def _tests_table(level: str = "") -> None:
         },
         index=["ORG0001-S01", "ORG0001-S02", "ORG0002-S01"],
     )
-    verdict_view.show_combination(
-        units, "demo", st.session_state.get("level", ""), st.session_state.get("days")
-    )
+    days = st.session_state.get("days")
+    expanded = None
+    if days:
+        from survey_app.services.analysis_service import ExpandedStrata
+
+        expanded = ExpandedStrata(pd.DataFrame(), "organisation_id", pd.Series(dtype=object), 3, days)
+    verdict_view.show_combination(units, "demo", st.session_state.get("level", ""), expanded)
 
 
 def _run(level: str, days: dict | None = None) -> AppTest:

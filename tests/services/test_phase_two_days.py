@@ -9,6 +9,7 @@ import types
 import numpy as np
 import pandas as pd
 
+from analysis.phase_two_test import Fade
 from survey_app.services import analysis_service, phase_two, reports
 
 DESIGN = types.SimpleNamespace(params={"phase2": {"allocation": {"S1": 2, "S2": 0}, "replicate": 4}})
@@ -61,8 +62,14 @@ def _units() -> pd.DataFrame:
     )
 
 
+def _expanded(days: dict, fade: Fade | None = None) -> analysis_service.ExpandedStrata:
+    return analysis_service.ExpandedStrata(
+        pd.DataFrame(), "organisation_id", pd.Series(dtype=object), 1, days, fade
+    )
+
+
 def test_the_summary_cautions_against_a_small_p_where_phase_two_was_called_weeks_later():
-    lines = analysis_service.phase_two_lines(_units(), days={1: 6.0, 2: 32.0})
+    lines = analysis_service.phase_two_lines(_units(), strata=_expanded({1: 6.0, 2: 32.0}))
     assert lines[-2] == (
         "  The expanded units were called a median of 6 days after the service in phase 1, 32 in phase 2."
     )
@@ -72,21 +79,59 @@ def test_the_summary_cautions_against_a_small_p_where_phase_two_was_called_weeks
 
 
 def test_the_summary_only_states_the_days_where_both_phases_were_called_alike():
-    lines = analysis_service.phase_two_lines(_units(), days={1: 6.0, 2: 12.0})
+    lines = analysis_service.phase_two_lines(_units(), strata=_expanded({1: 6.0, 2: 12.0}))
     assert lines[-1] == (
         "  The expanded units were called a median of 6 days after the service in phase 1, 12 in phase 2."
     )
 
 
+def test_the_summary_says_how_fast_phase_one_answers_faded():
+    lines = analysis_service.phase_two_lines(
+        _units(), strata=_expanded({1: 6.0, 2: 12.0}, Fade(-0.012, -0.02, -0.004, 850))
+    )
+    assert lines[-1] == (
+        "  In phase 1, the share of satisfied answers on records rated satisfied changed by -1.2 points for "
+        "each week later after the service (95% CI -2.0 to -0.4, within units, 850 answers)."
+    )
+
+
 def test_the_summary_says_nothing_of_days_before_phase_two_is_called():
-    lines = analysis_service.phase_two_lines(_units(), days={1: 6.0, 2: float("nan")})
+    lines = analysis_service.phase_two_lines(_units(), strata=_expanded({1: 6.0, 2: float("nan")}))
     assert not any("median" in line for line in lines)
 
 
-def test_the_report_carries_both_phases_days_only_when_both_were_called():
-    def result(days):
-        return types.SimpleNamespace(expanded=types.SimpleNamespace(days=days))
+def test_the_report_carries_the_phases_days_and_fade_only_once_both_were_called():
+    fade = Fade(-0.012, -0.02, -0.004, 850)
 
-    assert reports._phase_days(result({1: 6.0, 2: 32.0})) == (6.0, 32.0)
-    assert reports._phase_days(result({1: 6.0, 2: float("nan")})) is None
-    assert reports._phase_days(types.SimpleNamespace(expanded=None)) is None
+    def timing(days):
+        return reports._phase_timing(types.SimpleNamespace(expanded=_expanded(days, fade)))
+
+    assert timing({1: 6.0, 2: 32.0}) == {"phase_days": (6.0, 32.0), "phase_fade": fade}
+    assert timing({1: 6.0, 2: float("nan")}) == {}
+    assert reports._phase_timing(types.SimpleNamespace(expanded=None)) == {}
+
+
+def _fading(phase_two_flipped: bool = False) -> pd.DataFrame:
+    """Phase-1 answers on records rated satisfied in two strata: satisfied within 20 days of the
+    service, not after; records rated not satisfied (and, with `phase_two_flipped`, phase 2) the other
+    way round."""
+    rows = []
+    for stratum in ("S1", "S2"):
+        for day in range(0, 40, 2):
+            rows.append((stratum, 1, "satisfied", day, "满意" if day < 20 else "不满意"))
+            rows.append((stratum, 1, "unsatisfied", day, "不满意" if day < 20 else "满意"))
+            if phase_two_flipped:
+                rows.append((stratum, 4, "satisfied", day + 30, "不满意" if day < 20 else "满意"))
+    data = pd.DataFrame(rows, columns=["stratum", "replicate", "system_rating", "days", "sat_overall"])
+    return data.assign(
+        respondent=True,
+        service_date=pd.Timestamp("2026-03-01"),
+        started_at=pd.Timestamp("2026-03-01 09:00") + pd.to_timedelta(data["days"], unit="D"),
+    )
+
+
+def test_phase_one_fade_reads_only_phase_one_answers_on_records_rated_satisfied():
+    design = types.SimpleNamespace(params={"phase2": {"replicate": 4, "system_codes": ["satisfied"]}})
+    alone = phase_two.phase_one_fade(_fading(), design, ["满意"])
+    assert alone.per_week < 0 and alone.answers == 40
+    assert phase_two.phase_one_fade(_fading(phase_two_flipped=True), design, ["满意"]) == alone

@@ -210,4 +210,5 @@ def test_a_phase_two_called_a_month_after_phase_one_gets_a_caution_in_the_summar
     )
     result = _analyse(demo_db)
     assert result.expanded.days[2] - result.expanded.days[1] >= 25  # read from the stored interviews
+    assert result.expanded.fade.answers > 100  # phase 1's answers on records rated satisfied
     assert "Phase 2 was called much later than phase 1" in analysis_service.summary_text(result)

@@ -356,7 +356,7 @@ if st.toggle(tr("comparison.staff_run"), key="staff_level"):
     except HuifangError as exc:
         st.info(state.error_text(exc))
     else:
-        staff_view.show(staff, study.name, result.expanded.days if result.expanded else None)
+        staff_view.show(staff, study.name, result.expanded)
 
 st.subheader(tr("comparison.exports"))
 export_columns = st.columns(2)

@@ -1,0 +1,39 @@
+"""What the readers of the rate test of expanded units are told about when each phase was called.
+
+Why one module: the comparison page, `huifang analyse` and the report say the same sentences, and
+the caution follows one rule (`analysis.phase_two_test.called_later`): the test reads both phases'
+answers as one sample, and phase 2, called later about services just as old, answers lower where
+memory of a good service fades (ARCHITECTURE.md, "Phase 2 called later").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from analysis.phase_two_test import Fade, called_later
+from analysis.report.formatting import format_count, format_points
+from analysis.report.i18n import text
+
+
+def timing_sentences(days: Mapping[int, float], fade: Fade | None, lang: str) -> tuple[list[str], str | None]:
+    """(what is said, the caution or None): the median days from service to callback of each phase,
+    how phase 1's satisfied answers changed a week later after the service, and the caution where
+    phase 2 was called much later; nothing until both phases have answers."""
+    first, second = days.get(1, float("nan")), days.get(2, float("nan"))
+    if not (np.isfinite(first) and np.isfinite(second)):
+        return [], None
+    said = [text("phase2_days", lang, first=f"{first:.0f}", second=f"{second:.0f}")]
+    if fade is not None:
+        said.append(
+            text(
+                "phase2_fade",
+                lang,
+                points=format_points(fade.per_week),
+                low=format_points(fade.low),
+                high=format_points(fade.high),
+                answers=format_count(fade.answers),
+            )
+        )
+    return said, text("phase2_later", lang) if called_later(days) else None
