@@ -34,8 +34,8 @@ COLUMNS = ("S", "N", "x", "n", "gap", "spread", "expanded")
 #: phase 2, called later about services just as old, answers lower where memory of a good service
 #: fades. In simulation, with a tenth of the satisfied answers on phase 2's records rated satisfied
 #: turned, the test accused an honest unit in 17% of honest studies, the posterior verdict in 3%
-#: (ARCHITECTURE.md, "Phase 2 called later"). Two weeks is a judgement, not a measured threshold: how
-#: fast memory fades is not known here, so the days are always shown.
+#: (ARCHITECTURE.md, "Phase 2 called later"). Two weeks is a judgement, not a measured threshold; the
+#: study's own fade rate (`fade_per_week`) is shown beside the days, and the caution does not read it yet.
 LATER_DAYS = 14
 
 
@@ -55,8 +55,9 @@ class Fade:
 
 
 def fade_per_week(answers: pd.DataFrame) -> Fade | None:
-    """The change a week later after the service of the share who still say satisfied, within units; None where it cannot be estimated (fewer than `FADE_MIN_ANSWERS` answers, all alike, or no
-    unit whose answers came at different times).
+    """The change a week later after the service of the share who still say satisfied, within units;
+    None where it cannot be estimated (fewer than `FADE_MIN_ANSWERS` answers, all alike, or no unit
+    whose answers came at different times).
 
     ``answers``: one row per substantive answer on a record rated satisfied, with ``unit``, ``days``
     (from the service to the callback) and ``satisfied`` (bool). Read it from phase 1 only: phase 2's
@@ -65,9 +66,12 @@ def fade_per_week(answers: pd.DataFrame) -> Fade | None:
 
     Why within units: the frame's services span weeks to months, so a phase's own answers come at many
     delays; units differ in both their satisfaction and when their services fell, and comparing within
-    each keeps the one from passing for the other. A linear probability model with one intercept a unit
-    (`statsmodels` OLS), its interval from standard errors clustered by unit."""
-    import statsmodels.formula.api as smf
+    each keeps the one from passing for the other. A linear probability model with one intercept a unit,
+    fitted as the within estimator (`statsmodels` OLS on the answers and weeks less their unit's means:
+    the same slope as one dummy a unit, without a column per unit), its interval from standard errors
+    clustered by unit; the units are nested in their clusters, so their intercepts are not counted in
+    the small-sample correction (Cameron & Miller 2015, section IV.C, as Stata's `xtreg, fe`)."""
+    import statsmodels.api as sm
 
     data = pd.DataFrame(
         {
@@ -76,14 +80,14 @@ def fade_per_week(answers: pd.DataFrame) -> Fade | None:
             "y": answers["satisfied"].astype(float).to_numpy(),
         }
     ).dropna()
-    within = data.groupby("unit")["weeks"].transform(lambda w: w - w.mean())
-    if len(data) < FADE_MIN_ANSWERS or data["y"].nunique() < 2 or not (within.abs() > 1e-9).any():
+    within = data[["weeks", "y"]] - data.groupby("unit")[["weeks", "y"]].transform("mean")
+    if len(data) < FADE_MIN_ANSWERS or data["y"].nunique() < 2 or not (within["weeks"].abs() > 1e-9).any():
         return None
-    fit = smf.ols("y ~ weeks + C(unit)", data).fit(
+    fit = sm.OLS(within["y"].to_numpy(), within[["weeks"]].to_numpy()).fit(
         cov_type="cluster", cov_kwds={"groups": pd.factorize(data["unit"])[0]}
     )
-    low, high = fit.conf_int().loc["weeks"]
-    return Fade(float(fit.params["weeks"]), float(low), float(high), len(data))
+    low, high = fit.conf_int()[0]
+    return Fade(float(fit.params[0]), float(low), float(high), len(data))
 
 
 def called_later(days: Mapping[int, float]) -> bool:

@@ -192,7 +192,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "校正后的 p 按 Benjamini–Hochberg 方法在全部审计单位上校正了多重比较，应读它而不是原始 p：扩充的单位越多，偶然偏小的原始 p 就越多。",
         "phase2_days": "扩充单位的回访距服务日期的中位天数：第一阶段 {first} 天，第二阶段 {second} 天。",
         "phase2_fade": "第一阶段中，系统评价为满意的记录上回答满意的比例，服务后每晚一周变化 {points} 个百分点（95% 置信区间 {low} 至 {high}，单位内比较，{answers} 个回答）。",
-        "phase2_later": "第二阶段的回访明显晚于第一阶段：对服务的满意记忆会淡化，仅此一点就会使第二阶段的回答偏低，上表中较小的 p 值应谨慎解读。"
+        "phase2_later": "第二阶段的回访明显晚于第一阶段：对服务的满意记忆若随时间淡化，仅此一点就会使第二阶段的回答偏低，上表中较小的 p 值应谨慎解读。"
         "判定在模拟中经受住了这种淡化（第二阶段系统评价为满意的记录上，十分之一的满意回答变为不满意：两阶段检验在 17% 的诚实研究中误指诚实单位，判定为 3%）。",
         "surveyor_note_none": "没有访员的{measures}与可比个案（同一抽样层、系统评价相同、拨打次数同为 1–2 次或 3 次以上）上的其他访员明显不同：回访结果不像是由个别访员造成的。",
         "surveyor_note": "{k} 名访员的{measures}与可比个案（同一抽样层、系统评价相同、拨打次数同为 1–2 次或 3 次以上）上的其他访员明显不同，应复听其录音后再使用其访问。",
@@ -521,16 +521,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "(p = 1), which keeps the test valid although phase 2 chose units whose phase-1 answers looked bad — "
         "provided phase 2's answers are like phase 1's would have been. Where phase 2 was called much longer "
         "after the service, memory of a good service fades and lowers its answers for that alone: read a small "
-        "p with caution (the verdict held up against such a fade in simulation). Shown beside the verdict, not in it. The BH-adjusted p corrects for testing many units at once "
+        "p with caution (the verdict held up against such a fade in simulation). Shown beside the verdict, "
+        "not in it. The BH-adjusted p corrects for testing many units at once "
         "(Benjamini–Hochberg over every audited unit): read it, not the raw p — the more units phase 2 "
         "expanded, the more raw p-values are small by chance.",
         "phase2_days": "The expanded units were called a median of {first} days after the service in phase 1, "
         "{second} in phase 2.",
         "phase2_fade": "In phase 1, the share of satisfied answers on records rated satisfied changed by {points} "
         "points for each week later after the service (95% CI {low} to {high}, within units, {answers} answers).",
-        "phase2_later": "Phase 2 was called much later than phase 1: memory of a good service fades, which alone "
-        "lowers phase 2's answers, so read a small p above with caution. The verdict held up against such a fade "
-        "in simulation (a tenth of the satisfied answers on phase 2's records rated satisfied turned: the "
+        "phase2_later": "Phase 2 was called much later than phase 1: where memory of a good service fades, that "
+        "alone lowers phase 2's answers, so read a small p above with caution. The verdict held up against such "
+        "a fade in simulation (a tenth of the satisfied answers on phase 2's records rated satisfied turned: the "
         "two-phase test accused an honest unit in 17% of honest studies, the verdict in 3%).",
         "surveyor_note_none": "No surveyor's {measures} differs clearly from their "
         "peers on comparable cases (the same stratum and system rating, and 1–2 or 3+ call attempts alike): the "

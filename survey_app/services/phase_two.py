@@ -415,10 +415,14 @@ def callback_days_of(data: pd.DataFrame, design: SampleDesign) -> dict[int, floa
     allocation = pd.Series(record["allocation"], dtype="int64")
     expanded = set(allocation.index[allocation > 0].astype(str))
     mine = data["stratum"].astype(str).isin(expanded) & data["respondent"].astype(bool)
-    part = data[mine]
-    days = (pd.to_datetime(part["started_at"]) - pd.to_datetime(part["service_date"])).dt.days
-    phase = np.where(part["replicate"] == record["replicate"], 2, 1)
+    days = _days_after_service(data[mine])
+    phase = np.where(data.loc[mine, "replicate"] == record["replicate"], 2, 1)
     return {k: float(days[phase == k].median()) if (phase == k).any() else float("nan") for k in (1, 2)}
+
+
+def _days_after_service(cases: pd.DataFrame) -> pd.Series:
+    """Whole days from each case's service to the start of its interview."""
+    return (pd.to_datetime(cases["started_at"]) - pd.to_datetime(cases["service_date"])).dt.days
 
 
 def phase_one_fade(data: pd.DataFrame, design: SampleDesign, satisfied_codes: list[str]) -> Fade | None:
@@ -438,9 +442,14 @@ def phase_one_fade(data: pd.DataFrame, design: SampleDesign, satisfied_codes: li
         (data["replicate"] != record["replicate"]) & data["system_rating"].isin(system) & (outcome != "none")
     )
     part = data[mine]
-    days = (pd.to_datetime(part["started_at"]) - pd.to_datetime(part["service_date"])).dt.days
     return fade_per_week(
-        pd.DataFrame({"unit": part["stratum"], "days": days, "satisfied": outcome[mine] == "satisfied"})
+        pd.DataFrame(
+            {
+                "unit": part["stratum"],
+                "days": _days_after_service(part),
+                "satisfied": outcome[mine] == "satisfied",
+            }
+        )
     )
 
 
