@@ -108,6 +108,7 @@ def compare_units(
     census_level: bool = False,
     interviewer: str | None = None,
     start: Callable[[Callable[[], pd.DataFrame]], Callable[[], pd.DataFrame]] | None = None,
+    detectable: bool = True,
 ) -> pd.DataFrame:
     """One row per unit of the frame with its verdict (see the module docstring for the columns).
 
@@ -133,6 +134,11 @@ def compare_units(
     interviews): it is given the model as a function of no arguments and returns the function that
     waits for its table. The default runs it here, after the rest; the demo starts it in a forked
     process first, so that it runs beside the rest (the same inputs, so the same table).
+
+    `detectable=False` leaves out the posterior verdict's own MDI (`min_detectable`,
+    `min_detectable_kept` NaN; the rate test's stays in `rate_min_detectable`): a bisection over every
+    unit's possible outcomes, about a third of the model's time, that a caller reading only the
+    verdicts (a simulation study) need not pay. Nothing else changes.
     """
     design = responses if isinstance(responses, Design) else Design(responses, strata, weights, fpc)
     data = design.data
@@ -155,7 +161,7 @@ def compare_units(
             aside = (interviewer, bias.attrs["aside"], bias.attrs["who_aside"], bias.index[_held(bias)])
         model = _posterior_model(
             frame, started, unit, null_by, item, system_col,
-            satisfied_codes, q, census_level, min_respondents, level, aside,
+            satisfied_codes, q, census_level, min_respondents, level, aside, detectable,
         )  # fmt: skip
         posterior_table = start(model) if start is not None else model
     sat_system = satisfaction_indicator(frame[system_col], satisfied_codes)
@@ -336,6 +342,7 @@ def _posterior_model(
     min_respondents,
     level,
     aside=None,
+    detectable: bool = True,
 ) -> Callable[[], pd.DataFrame]:
     """The posterior model of the units (`analysis.unit_posterior.posterior`) as a function of no
     arguments, for `compare_units` to run where its `start` says. `aside`: (the interviewer column,
@@ -367,9 +374,11 @@ def _posterior_model(
                 who=evidence(answer_out & ~who_out),
             )
         verdict = unit_posterior.posterior_table(table, fitted, q, level, kept=kept)
-        verdict["min_detectable"] = posterior_power.verdict_detectable(table, fitted, verdict)
+        verdict["min_detectable"] = (
+            posterior_power.verdict_detectable(table, fitted, verdict) if detectable else np.nan
+        )
         verdict["min_detectable_kept"] = np.nan  # of the answers kept, where some were set aside
-        answers = evidence(~answer_out) if kept is not None else None
+        answers = evidence(~answer_out) if kept is not None and detectable else None
         if answers is not None:  # the MDI of the answers a held unit's verdict reads
             some = verdict.loc[verdict.index.intersection(aside[3])]
             some.attrs = verdict.attrs

@@ -158,7 +158,7 @@ def unit_verdict_figures(
         design = Design(shifted, strata="organisation_id", weights="weight", lonely_psu="adjust")
         study = dataclasses.replace(study, interviews=shifted, design=design)
         options = {"interviewer": "surveyor"} if guard else {}
-        table = verdicts(study, method=method, seed=seed, **options)
+        table = verdicts(study, method=method, seed=seed, detectable=False, **options)  # flags only
         found, proportion, false = recall_and_fdp(study, table)
         by_s0 = (shifted["surveyor"] == "S0").groupby(shifted["organisation_id"]).mean()
         s0_units = set(by_s0.index[by_s0 > 0.5])  # S0's block: the units S0 called most of

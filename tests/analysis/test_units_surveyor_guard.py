@@ -11,6 +11,7 @@ import dataclasses
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from analysis import Design, explain_unit
@@ -37,6 +38,19 @@ def deviant():
     unguarded = verdicts(study, method="posterior", seed=SEED)
     guarded = verdicts(study, method="posterior", seed=SEED, interviewer="surveyor")
     return block, unguarded, guarded
+
+
+def test_leaving_the_verdicts_own_mdi_out_changes_nothing_else(deviant):
+    """`compare_units(detectable=False)`, what the simulation studies use: the same table, held units
+    and all, but for the verdict's own MDI (of every unit, and of the answers a held unit kept)."""
+    _, _, guarded = deviant
+    without = verdicts(
+        nested_study("honest", -0.15), method="posterior", seed=SEED, interviewer="surveyor", detectable=False
+    )
+    mdi = ["min_detectable", "min_detectable_kept"]
+    assert guarded["surveyor_held"].any() and guarded["min_detectable_kept"].notna().any()
+    assert without[mdi].isna().all().all()
+    pd.testing.assert_frame_equal(without.drop(columns=mdi), guarded.drop(columns=mdi), check_exact=True)
 
 
 def test_without_the_guard_the_deviant_surveyors_honest_units_are_flagged(deviant):

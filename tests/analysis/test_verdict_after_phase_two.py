@@ -59,7 +59,9 @@ def _posterior_flags(steered) -> tuple[list[int], list[int]]:
     posterior on both phases pooled flags, and of them the ones phase 2 went to."""
     false_flags, selected_flags = [], []
     for frame, design, interviews, selected in steered:
-        verdict = compare_units(frame, design, interviews=interviews, q=0.10, method="posterior")
+        verdict = compare_units(
+            frame, design, interviews=interviews, q=0.10, method="posterior", detectable=False
+        )
         false_flags.append(int(verdict["flagged"].sum()))
         selected_flags.append(int(verdict.loc[selected, "flagged"].sum()))
     return false_flags, selected_flags
@@ -178,7 +180,9 @@ def test_a_phase_two_that_leaves_most_units_below_five_respondents_does_not_make
         frame, design, interviews, _, inflated = _evidence_steered_study(
             "inflate_+20_staff", seed, first=6, total=12, top=60
         )
-        verdict = compare_units(frame, design, interviews=interviews, q=0.10, method="posterior")
+        verdict = compare_units(
+            frame, design, interviews=interviews, q=0.10, method="posterior", detectable=False
+        )
         hits = verdict["flagged"].fillna(False).astype(bool)
         flagged += int(hits.sum())
         false += int(hits[~hits.index.isin(list(inflated))].sum())

@@ -36,7 +36,7 @@ def _verdict_section() -> None:
     )  # fmt: skip
     units = pd.DataFrame([proxy_row(), capped, unflagged], index=["ORG0219", "ORG0001", "ORG0188"])
     units["name"] = ["代评单位", "虚高单位", "未标记单位"]
-    result = SimpleNamespace(units=units, verdict_method="posterior", verdict_source="default")
+    result = SimpleNamespace(units=units, verdict_method="posterior", verdict_source="default", expanded=None)
     verdict_view.show(result, "demo")
 
 
