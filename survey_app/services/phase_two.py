@@ -358,7 +358,7 @@ def weights(data: pd.DataFrame, design: SampleDesign, satisfied_codes: list[str]
     cases = pd.DataFrame(
         {
             "stratum": data["stratum"].astype(str),
-            "phase": np.where(data["replicate"] == record["replicate"], 2, 1),
+            "phase": np.where(_in_phase_two(data, record), 2, 1),
             "outcome": outcomes(data, satisfied_codes),
         },
         index=data.index,
@@ -385,8 +385,7 @@ def expanded_counts_of(
     record = phase_two_of(design)
     if record is None:
         return None
-    allocation = pd.Series(record["allocation"], dtype="int64")
-    expanded = allocation[allocation > 0]
+    expanded = _expanded_allocation(record)
     strata = data["stratum"].astype(str)
     by = strata[strata.isin(expanded.index)]
     outcome = outcomes(data.loc[by.index], satisfied_codes)
@@ -412,12 +411,22 @@ def callback_days_of(data: pd.DataFrame, design: SampleDesign) -> dict[int, floa
     record = phase_two_of(design)
     if record is None:
         return {}
-    allocation = pd.Series(record["allocation"], dtype="int64")
-    expanded = set(allocation.index[allocation > 0].astype(str))
+    expanded = _expanded_allocation(record).index.astype(str)
     mine = data["stratum"].astype(str).isin(expanded) & data["respondent"].astype(bool)
     days = _days_after_service(data[mine])
-    phase = np.where(data.loc[mine, "replicate"] == record["replicate"], 2, 1)
+    phase = np.where(_in_phase_two(data[mine], record), 2, 1)
     return {k: float(days[phase == k].median()) if (phase == k).any() else float("nan") for k in (1, 2)}
+
+
+def _expanded_allocation(record: dict[str, Any]) -> pd.Series:
+    """The phase-2 cases of each stratum phase 2 (`record`) expanded."""
+    allocation = pd.Series(record["allocation"], dtype="int64")
+    return allocation[allocation > 0]
+
+
+def _in_phase_two(cases: pd.DataFrame, record: dict[str, Any]) -> pd.Series:
+    """Which of the analysis dataset's `cases` phase 2 (`record`) drew: they carry its replicate."""
+    return cases["replicate"] == record["replicate"]
 
 
 def _days_after_service(cases: pd.DataFrame) -> pd.Series:
@@ -438,9 +447,7 @@ def phase_one_fade(data: pd.DataFrame, design: SampleDesign, satisfied_codes: li
         return None
     system = record.get("system_codes") or satisfied_codes
     outcome = outcomes(data, satisfied_codes)
-    mine = (
-        (data["replicate"] != record["replicate"]) & data["system_rating"].isin(system) & (outcome != "none")
-    )
+    mine = ~_in_phase_two(data, record) & data["system_rating"].isin(system) & (outcome != "none")
     part = data[mine]
     return fade_per_week(
         pd.DataFrame(
