@@ -24,18 +24,23 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from analysis import unit_model as um
 
 COLUMNS = ("S", "N", "x", "n", "gap", "spread", "expanded")
+
+#: z of a 95% interval: `Fade`'s interval back to its standard error.
+_Z95 = 1.959963984540054
 
 #: Days by which phase 2 may be called later after the service than phase 1 before the test's
 #: readers are cautioned. The test reads both phases' answers as one sample of the unit's records;
 #: phase 2, called later about services just as old, answers lower where memory of a good service
 #: fades. In simulation, with a tenth of the satisfied answers on phase 2's records rated satisfied
 #: turned, the test accused an honest unit in 17% of honest studies, the posterior verdict in 3%
-#: (ARCHITECTURE.md, "Phase 2 called later"). Two weeks is a judgement, not a measured threshold; the
-#: study's own fade rate (`fade_per_week`) is shown beside the days, and the caution does not read it yet.
+#: (ARCHITECTURE.md, "Phase 2 called later"). The test allows for the fade phase 1 measured
+#: (`fade_adjusted`), but phase 1 cannot see a fade that begins only after its own calls, so the
+#: caution stays. Two weeks is a judgement, not a measured threshold.
 LATER_DAYS = 14
 
 
@@ -90,6 +95,42 @@ def fade_per_week(answers: pd.DataFrame) -> Fade | None:
     return Fade(float(fit.params[0]), float(low), float(high), len(data))
 
 
+def fade_adjusted(counts: pd.DataFrame, fade: Fade | None) -> pd.DataFrame:
+    """``counts`` (`expanded_unit_p_values`' columns and ``late_weeks``) with each unit's honest gap and
+    spread moved for when its answers came, by the study's measured ``fade``; as given without one.
+
+    ``late_weeks``: over the unit's answers on records rated satisfied, the sum of their weeks from
+    service to callback less the mean of all such answers in the study (the null's honest gap is
+    estimated from all callbacks, at their mean delay). Why: phase 2 calls the expanded units weeks
+    after phase 1, about services just as old; where memory fades, their pooled answers are lower
+    than the honest gap expects for that alone, and the test reads that as inflation (17% of honest
+    studies with a tenth of phase 2's satisfied answers turned). The fade is phase 1's own, linear in
+    weeks (`fade_per_week`): the unit's expected satisfied answers move by ``per_week × late_weeks``,
+    which moves its callback log odds at the null's callback rate; that move is added to the gap and
+    the uncertainty of ``per_week`` (its interval's standard error, carried through the same move) to
+    the spread the p-value already averages over. A fade that starts only after phase 1's calls is
+    beyond what phase 1 can measure, and is not allowed for (`LATER_DAYS`)."""
+    if fade is None or "late_weeks" not in counts.columns:
+        return counts
+    big_n = counts["N"].to_numpy(float)
+    n = counts["n"].to_numpy(float)
+    system = np.clip(counts["S"].to_numpy(float), 0.5, np.maximum(big_n - 0.5, 0.5)) / np.maximum(big_n, 1.0)
+    null_logit = special.logit(system) - counts["gap"].to_numpy(float)
+    null_rate = special.expit(null_logit)
+    late = counts["late_weeks"].fillna(0).to_numpy(float) / np.maximum(n, 1.0)
+
+    def move(per_week: float) -> np.ndarray:
+        moved = np.clip(null_rate + per_week * late, 1e-6, 1 - 1e-6)
+        return np.where(n > 0, null_logit - special.logit(moved), 0.0)
+
+    se = (fade.high - fade.low) / (2 * _Z95)
+    uncertainty = np.abs(move(fade.per_week + se) - move(fade.per_week - se)) / 2
+    return counts.assign(
+        gap=counts["gap"].to_numpy(float) + move(fade.per_week),
+        spread=np.hypot(counts["spread"].to_numpy(float), uncertainty),
+    )
+
+
 def called_later(days: Mapping[int, float]) -> bool:
     """Whether phase 2 was called `LATER_DAYS` or more later after the service than phase 1; ``days``:
     the median days from service to callback per phase (1, 2)."""
@@ -123,4 +164,11 @@ def expanded_unit_p_values(counts: pd.DataFrame) -> pd.Series:
     return p
 
 
-__all__ = ["LATER_DAYS", "Fade", "called_later", "expanded_unit_p_values", "fade_per_week"]
+__all__ = [
+    "LATER_DAYS",
+    "Fade",
+    "called_later",
+    "expanded_unit_p_values",
+    "fade_adjusted",
+    "fade_per_week",
+]

@@ -339,6 +339,42 @@ def faded(interviews: pd.DataFrame, late: pd.Series | np.ndarray, fade: float) -
     return out
 
 
+#: Days by which the simulated phase 2 is called later than phase 1: the cases of a unit phase 2
+#: expanded can be drawn only once phase 1 is final.
+PHASE_TWO_LATER = 28
+
+
+def callback_days(record_ids: pd.Series | np.ndarray, phase: pd.Series | np.ndarray) -> np.ndarray:
+    """Days from the service to the callback: phase 1 calls about services 0–27 days old (the frame's
+    month), phase 2 the same ages `PHASE_TWO_LATER` days on. Each record's age is fixed by its id."""
+    draw = pd.util.hash_array(np.asarray(record_ids, dtype=object), hash_key="huifang-age-days") / 2.0**64
+    return np.floor(draw * 28) + PHASE_TWO_LATER * (np.asarray(phase) == 2)
+
+
+def fades_by_days(record_ids: pd.Series | np.ndarray, days: np.ndarray, per_week: float) -> np.ndarray:
+    """Which records' satisfied answers have faded to "dissatisfied" by the callback: each with chance
+    ``per_week`` for every week since the service (memory of a good service fading steadily, so that
+    phase 1's own answers show it). Each record's draw is fixed by its id."""
+    draw = pd.util.hash_array(np.asarray(record_ids, dtype=object), hash_key="huifang-fade-wks") / 2.0**64
+    return draw < per_week * np.asarray(days, dtype=float) / 7
+
+
+def weekly_faded(interviews: pd.DataFrame, called: pd.DataFrame, per_week: float) -> pd.DataFrame:
+    """`interviews` with the satisfied answers on records rated satisfied that have faded by the time
+    `called` (record_id, phase) reached them turned "dissatisfied" (`callback_days`, `fades_by_days`):
+    memory fading steadily in both phases, phase 2 four weeks on."""
+    days = callback_days(called["record_id"], called["phase"])
+    gone = called.loc[fades_by_days(called["record_id"], days, per_week), "record_id"]
+    out = interviews.copy()
+    turned = (
+        out["record_id"].isin(gone)
+        & (out["system_rating"] == "satisfied")
+        & (out["sat_overall"] == "satisfied")
+    )
+    out.loc[turned, "sat_overall"] = "dissatisfied"
+    return out
+
+
 def recall_and_fdp(study: SimulatedStudy, table: pd.DataFrame) -> tuple[float, float, int]:
     """(recall over the planted units or NaN, false discovery proportion, false flags)."""
     flagged = set(table.index[table["flagged"]])

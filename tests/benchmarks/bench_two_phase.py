@@ -26,12 +26,16 @@ as in `bench_oracle_bound`). `--bias` draws phase 1 and 2 again and again from o
 and prints the headline's bias under the Rao–Blackwell weights of the evidence rule, the pooled
 π = (m + k)/N and phase 1 alone.
 
-**The rate test of expanded units** (`--expanded-test OUT.csv [FIRST:LAST] [WORLD …] [--fade F]`,
-then `--expanded-summary OUT.csv`; `--fade` as below): in every `verdict_sim` world (default: the ten
-honest ones, +10, +20, proxy 30%, the mixture and +10 near 100%), phase 2 by the evidence rule (m = 14,
-top 12); Huifang's test
-(`analysis.phase_two_test`, null estimated as `compare_units` does) against the inverse-normal
-combination it replaced, with the honest gap 0, the true honest rate and the estimated null.
+**The rate test of expanded units** (`--expanded-test OUT.csv [FIRST:LAST] [WORLD …] [--fade F]
+[--weekly W]`, then `--expanded-summary OUT.csv`; `--fade` as below): in every `verdict_sim` world
+(default: the ten honest ones, +10, +20, proxy 30%, the mixture and +10 near 100%), phase 2 by the
+evidence rule (m = 14, top 12); Huifang's test (`analysis.phase_two_test`, null estimated as
+`compare_units` does), as it was and with the fade phase 1 measured allowed for, against the
+inverse-normal combination it replaced, with the honest gap 0, the true honest rate and the estimated
+null. `--weekly W`: memory fades steadily, in both phases — a satisfied answer on a record rated
+satisfied has turned with chance W for every week since the service; phase 1 calls about services
+0–27 days old, phase 2 four weeks later (`verdict_sim.callback_days`), so W = 0.025 costs phase 2 a
+tenth more of those answers than phase 1, as `--fade 0.1` does, but phase 1 can see it.
 
 **The allocation grid** (`--grid OUT.csv [FIRST:LAST] [--scenario NAME] [--designs M/J[/equal],…]`, then
 `--grid-summary OUT.csv …`): the same +10 studies (or any `verdict_sim` scenario, e.g. an honest one),
@@ -47,7 +51,8 @@ Worlds whose response depends on satisfaction get no oracle rows (it assumes it 
 of the satisfied answers on its records rated satisfied is "dissatisfied" instead
 (`verdict_sim.faded`; one phase, called at once, keeps its answers). Without inflation this is an
 honest gap that only the units phase 2 went to have, the suspicious ones: the run shows whether the
-posterior, or the rate test of expanded units, then accuses them.
+posterior, or the rate test of expanded units, then accuses them. `--weekly W`: memory fades steadily in both phases
+instead, as `--expanded-test` below.
 
 The evidence rule's proxied share (`sampling.screening.PROXIED_SHARE`) can be set for a run with the
 environment variable `BENCH_PROXIED` (0: the score before proxied records were in its alternative);
@@ -592,17 +597,20 @@ def design_grid(
     grid: list[tuple] | None = None,
     per_unit: int = EVIDENCE_PER_UNIT,
     fade: float = 0.0,
+    weekly: float = 0.0,
 ) -> list[dict]:
     """One study of `name` (+10 by default), `per_unit` cases a unit in all (1,920 for 60 units at 32):
     one phase and the evidence rule (top J) for every phase-1 size m and J of the grid; per design the
     oracle's and the posterior's recall and FDP, the
     units phase 2 went to and the inflating ones among them, and the posterior's hits among those.
-    With `fade`, phase 2's answers are `verdict_sim.faded` (the oracles, which know no fading, are left out)."""
+    With `fade`, phase 2's answers are `verdict_sim.faded`; with `weekly`, both phases' answers fade
+    with the weeks since the service (`verdict_sim.weekly_faded`). The oracles, which know no fading,
+    are then left out."""
     import dataclasses
     import time
 
     from tests.analysis import verdict_oracle as vo
-    from tests.analysis.verdict_sim import faded
+    from tests.analysis.verdict_sim import faded, weekly_faded
 
     scenario, study, order = _evidence_world(seed, name)
     units = study.truth.index
@@ -614,10 +622,11 @@ def design_grid(
             study.interviews["record_id"].isin(cases.loc[cases["respondent"], "record_id"])
         ]
         late = cases.loc[cases["phase"] == 2, "record_id"]
-        flags = _posterior_variants(
-            dataclasses.replace(study, interviews=faded(study.interviews, late, fade)), cases
-        )
-        if study.inflated and not fade:  # the oracles' ceiling (an honest world has no recall to bound)
+        answers = weekly_faded(faded(study.interviews, late, fade), cases, weekly)
+        flags = _posterior_variants(dataclasses.replace(study, interviews=answers), cases)
+        if study.inflated and not (
+            fade or weekly
+        ):  # the oracles' ceiling (an honest world has no recall to bound)
             counts = vo.unit_counts(study, responded)
             flags["oracle"] = vo.sun_cai_flags(vo.oracle_lfdr(study, scenario, counts), Q)
             flags["oracle, no level"] = vo.sun_cai_flags(
@@ -628,7 +637,7 @@ def design_grid(
             recall, fdp = vo.recall_and_fdp(f, study.inflated)
             hits = set(units[f.reindex(units).fillna(False).to_numpy(bool)]) & study.inflated
             rows.append(
-                {"seed": seed, "scenario": name, "cases": total, "fade": fade, "design": design, "m": m, "top": top, "verdict": verdict,
+                {"seed": seed, "scenario": name, "cases": total, "fade": fade, "weekly": weekly, "design": design, "m": m, "top": top, "verdict": verdict,
                  "recall": recall, "fdp": fdp, "inflating": len(study.inflated), "selected": len(chosen),
                  "selected_inflating": len(chosen & study.inflated), "hits_selected": len(hits & chosen),
                  "cpu": cpu}
@@ -835,17 +844,24 @@ def _inverse_normal(p1: np.ndarray, p2: np.ndarray, m: np.ndarray, k: np.ndarray
     return np.where(k > 0, stats.norm.sf(z), 1.0)
 
 
-def expanded_test_study(seed: int, name: str, m: int = 14, top: int = 12, fade: float = 0.0) -> list[dict]:
+def expanded_test_study(
+    seed: int, name: str, m: int = 14, top: int = 12, fade: float = 0.0, weekly: float = 0.0
+) -> list[dict]:
     """One `verdict_sim` study of world `name`, phase 2 by the evidence rule (m a unit first, the top
     J, 1,920 cases in all); per test of the expanded units, BH at q: recall, FDP and honest units flagged.
     Tests: Huifang's (`analysis.phase_two_test`, the null estimated from the pooled counts) and, as
     peers, the inverse-normal combination against the rule's honest gap 0 (what the app printed before),
-    against the simulation's true honest rate, and against the same estimated null. With `fade`, phase
-    2's answers are `verdict_sim.faded`."""
+    against the simulation's true honest rate, and against the same estimated null. Every case is
+    called some days after its service (`verdict_sim.callback_days`, phase 2 four weeks later). With
+    `fade`, phase 2's answers are `verdict_sim.faded` (a fade phase 1 cannot see); with `weekly`, the
+    satisfied answers on records rated satisfied fade by that chance a week in both phases
+    (`verdict_sim.fades_by_days`). Huifang's test is run as it was and with the fade phase 1
+    measured allowed for (`phase_two_test.fade_adjusted`)."""
     import tests.benchmarks.bench_oracle_bound as oracle_bound
     from analysis import unit_model as um
+    from analysis.phase_two_test import fade_adjusted, fade_per_week
     from tests.analysis import verdict_oracle as vo
-    from tests.analysis.verdict_sim import faded
+    from tests.analysis.verdict_sim import callback_days, faded, fades_by_days
 
     scenario, study, order = _evidence_world(seed, name)
     evidence = _design_evidence(study, scenario, order, m)
@@ -865,6 +881,23 @@ def expanded_test_study(seed: int, name: str, m: int = 14, top: int = 12, fade: 
         answers = faded(study.interviews, cases.loc[cases["phase"] == 2, "record_id"], fade)
         turned = answers.loc[answers["sat_overall"] != study.interviews["sat_overall"], "record_id"]
         cases.loc[cases["record_id"].isin(turned), "outcome"] = "unsatisfied"
+    cases["days"] = callback_days(cases["record_id"], cases["phase"])
+    on_satisfied = (cases["system_rating"] == "satisfied") & (cases["outcome"] != "none")
+    if weekly:
+        turned = fades_by_days(cases["record_id"], cases["days"].to_numpy(), weekly)
+        cases.loc[turned & on_satisfied & (cases["outcome"] == "satisfied"), "outcome"] = "unsatisfied"
+    weeks = cases.loc[on_satisfied, "days"] / 7
+    late_weeks = (weeks - weeks.mean()).groupby(cases.loc[on_satisfied, "stratum"]).sum()
+    first_answers = cases[on_satisfied & (cases["phase"] == 1)]
+    measured = fade_per_week(
+        pd.DataFrame(
+            {
+                "unit": first_answers["stratum"],
+                "days": first_answers["days"],
+                "satisfied": first_answers["outcome"] == "satisfied",
+            }
+        )
+    )
 
     def tally(part: pd.DataFrame) -> pd.DataFrame:
         g = part.groupby("stratum")["outcome"]
@@ -919,6 +952,9 @@ def expanded_test_study(seed: int, name: str, m: int = 14, top: int = 12, fade: 
     system = evidence["system_rate"].to_numpy(float)
     tests_ = {
         "rate test of expanded units (Huifang)": expanded_unit_p_values(table).to_numpy(),
+        "rate test, phase 1's fade allowed for (Huifang)": expanded_unit_p_values(
+            fade_adjusted(table.assign(late_weeks=late_weeks.reindex(units).fillna(0.0)), measured)
+        ).to_numpy(),
         "inverse-normal, honest gap 0": _inverse_normal(
             binomial(first, system), binomial(second, system), m_, k_
         ),
@@ -937,6 +973,8 @@ def expanded_test_study(seed: int, name: str, m: int = 14, top: int = 12, fade: 
                 "seed": seed,
                 "scenario": name,
                 "fade": fade,
+                "weekly": weekly,
+                "fade_measured": measured.per_week if measured else np.nan,
                 "test": label,
                 "recall": recall,
                 "fdp": fdp,
@@ -974,17 +1012,20 @@ def main() -> None:
                 out, mode="a", header=not out.exists(), index=False
             )
         return
-    if "--expanded-test" in sys.argv:  # --expanded-test OUT.csv FIRST:LAST [WORLD ...] [--fade F]
+    if (
+        "--expanded-test" in sys.argv
+    ):  # --expanded-test OUT.csv FIRST:LAST [WORLD ...] [--fade F] [--weekly W]
         import warnings
 
         warnings.simplefilter("ignore")
         rest = sys.argv[sys.argv.index("--expanded-test") + 1 :]
         out = Path(rest[0])
         fade = float(rest.pop(rest.index("--fade") + 1)) if "--fade" in rest else 0.0
-        worlds = [w for w in rest[2:] if w != "--fade"]
+        weekly = float(rest.pop(rest.index("--weekly") + 1)) if "--weekly" in rest else 0.0
+        worlds = [w for w in rest[2:] if w not in ("--fade", "--weekly")]
         for world in worlds or EXPANDED_WORLDS:
             for seed in seed_range(rest[1:2]):
-                pd.DataFrame(expanded_test_study(seed, world, fade=fade)).to_csv(
+                pd.DataFrame(expanded_test_study(seed, world, fade=fade, weekly=weekly)).to_csv(
                     out, mode="a", header=not out.exists(), index=False
                 )
         return
@@ -1004,7 +1045,7 @@ def main() -> None:
         import warnings
 
         warnings.simplefilter("ignore")
-        # [--scenario NAME] [--designs M/J,M/J] [--per-unit N] [--fade F]
+        # [--scenario NAME] [--designs M/J,M/J] [--per-unit N] [--fade F] [--weekly W]
         rest = sys.argv[sys.argv.index("--grid") + 1 :]
         out = Path(rest[0])
         name = rest[rest.index("--scenario") + 1] if "--scenario" in rest else "inflate_+10"
@@ -1016,8 +1057,9 @@ def main() -> None:
             ]
         per_unit = int(rest[rest.index("--per-unit") + 1]) if "--per-unit" in rest else EVIDENCE_PER_UNIT
         fade = float(rest[rest.index("--fade") + 1]) if "--fade" in rest else 0.0
+        weekly = float(rest[rest.index("--weekly") + 1]) if "--weekly" in rest else 0.0
         for seed in seed_range(rest[1:]):
-            pd.DataFrame(design_grid(seed, name, grid, per_unit, fade)).to_csv(
+            pd.DataFrame(design_grid(seed, name, grid, per_unit, fade, weekly)).to_csv(
                 out, mode="a", header=not out.exists(), index=False
             )
         return

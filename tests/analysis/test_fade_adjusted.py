@@ -1,0 +1,89 @@
+"""The rate test of expanded units allowing for a fade phase 1 measured (`phase_two_test.fade_adjusted`):
+phase 2 calls the units it expanded weeks later, about services just as old, and where memory of a good
+service fades their answers are lower for that alone. Moved by the fade, the honest gap keeps honest
+units at the nominal rate; without it, they are accused."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import special
+
+from analysis.phase_two_test import Fade, expanded_unit_p_values, fade_adjusted
+from sampling.two_phase import PhaseTwoRule
+
+UNITS, EVENTS, FIRST, SECOND = 4000, 300, 12, 24
+GAP, LATER_WEEKS, PER_WEEK = 0.4, 4.0, -0.025  # phase 2 four weeks on loses a tenth of its satisfied share
+
+
+def _faded_honest_units(seed: int, per_week: float = PER_WEEK) -> pd.DataFrame:
+    """Honest units (log odds ratio GAP at phase 1's delay), phase 2 SECOND more answers, LATER_WEEKS
+    later, to the units the rate rule does not clear; their chance of a satisfied answer is lower by
+    ``per_week`` for every week later (all answers taken as on records rated satisfied)."""
+    rng = np.random.default_rng(seed)
+    system = rng.uniform(0.80, 0.97, UNITS)
+    callback = special.expit(special.logit(system) - GAP)
+    big_s = rng.binomial(EVENTS, system)
+    x1 = rng.binomial(FIRST, callback)
+    selected = PhaseTwoRule(level=0.3).selected(
+        x1, np.full(UNITS, FIRST), pd.DataFrame({"system_rate": big_s / EVENTS})
+    )
+    x2 = rng.binomial(SECOND, np.clip(callback + per_week * LATER_WEEKS, 0, 1))
+    return pd.DataFrame(
+        {
+            "S": big_s,
+            "N": EVENTS,
+            "x": np.where(selected, x1 + x2, x1),
+            "n": np.where(selected, FIRST + SECOND, FIRST),
+            "gap": GAP,
+            "spread": 0.0,
+            "expanded": selected,
+            "late_weeks": np.where(selected, SECOND * LATER_WEEKS, 0.0),
+        }
+    )
+
+
+def _rejected(p: pd.Series) -> float:
+    return float((p <= 0.05).mean())
+
+
+NOMINAL = 0.05 + 2 * np.sqrt(0.05 * 0.95 / UNITS)  # Monte Carlo SE 0.0034
+
+
+def test_a_fade_phase_two_alone_bears_makes_the_plain_test_accuse_honest_units():
+    assert _rejected(expanded_unit_p_values(_faded_honest_units(11))) > 2 * NOMINAL
+
+
+@pytest.mark.parametrize("half_width", [0.0, 0.01], ids=["fade known", "fade measured"])
+def test_allowing_for_the_measured_fade_keeps_honest_units_at_the_nominal_rate(half_width):
+    fade = Fade(PER_WEEK, PER_WEEK - half_width, PER_WEEK + half_width, 2000)
+    assert _rejected(expanded_unit_p_values(fade_adjusted(_faded_honest_units(11), fade))) <= NOMINAL
+
+
+def test_the_fade_it_allows_for_is_not_a_licence_for_inflation():
+    units = _faded_honest_units(12).assign(x=lambda t: (t["x"] - 0.2 * t["n"]).clip(lower=0).round())
+    fade = Fade(PER_WEEK, PER_WEEK - 0.01, PER_WEEK + 0.01, 2000)
+    expanded = units["expanded"]
+    assert _rejected(expanded_unit_p_values(fade_adjusted(units, fade))[expanded]) > 0.5  # 20 points below
+
+
+def test_the_measured_fade_s_uncertainty_widens_the_spread_and_no_fade_moves_nothing():
+    units = _faded_honest_units(13).head(50)
+    known = fade_adjusted(units, Fade(PER_WEEK, PER_WEEK, PER_WEEK, 2000))
+    unsure = fade_adjusted(units, Fade(PER_WEEK, PER_WEEK - 0.02, PER_WEEK + 0.02, 2000))
+    late = units["late_weeks"] > 0
+    assert (known.loc[late, "gap"] > GAP).all() and np.allclose(known.loc[~late, "gap"], GAP)
+    assert (unsure.loc[late, "spread"] > known.loc[late, "spread"]).all()
+    assert fade_adjusted(units, None) is units
+    without_timing = units.drop(columns="late_weeks")
+    assert fade_adjusted(without_timing, Fade(PER_WEEK, PER_WEEK, PER_WEEK, 2000)) is without_timing
+
+
+def test_the_simulated_steady_fade_costs_phase_two_a_tenth_more_than_phase_one_at_two_and_a_half_points_a_week():
+    from tests.analysis.verdict_sim import callback_days, fades_by_days
+
+    ids = pd.Series([f"R{i:07d}" for i in range(40_000)])
+    phase = np.repeat([1, 2], 20_000)
+    days = callback_days(ids, phase)
+    assert days[phase == 1].min() == 0 and days[phase == 1].max() == 27 and days[phase == 2].min() == 28
+    gone = fades_by_days(ids, days, 0.025)
+    assert gone[phase == 2].mean() - gone[phase == 1].mean() == pytest.approx(0.10, abs=0.01)
