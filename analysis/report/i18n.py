@@ -188,11 +188,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "combination_p_adjusted": "p（BH 校正）",
         "phase2_note": "两阶段检验：合并第二阶段扩充单位两个阶段的全部回答，与本领域估计的诚实差距（及诚实单位之间的离散）比较；"
         "第二阶段未选中的单位视为已排除（p = 1），因此尽管第二阶段选中的是第一阶段回答不佳的单位，检验仍然成立——前提是第二阶段的回答与第一阶段的可比。"
-        "第二阶段若在服务后明显更晚才回访，对服务的满意记忆淡化，仅此一点就会使其回答偏低，较小的 p 值应谨慎解读（判定在模拟中经受住了这种淡化）。与判定并列，不计入判定。"
+        "第二阶段在服务后更晚才回访，对服务的满意记忆若随时间淡化，仅此一点就会使其回答偏低：检验按第一阶段自身回答测得的淡化速度（连同其不确定性），依每个单位回答的早晚校正了诚实差距；"
+        "第一阶段看不到的淡化（例如只在其回访之后才开始的）未被校正。与判定并列，不计入判定。"
         "校正后的 p 按 Benjamini–Hochberg 方法在全部审计单位上校正了多重比较，应读它而不是原始 p：扩充的单位越多，偶然偏小的原始 p 就越多。",
         "phase2_days": "扩充单位的回访距服务日期的中位天数：第一阶段 {first} 天，第二阶段 {second} 天。",
-        "phase2_fade": "第一阶段中，系统评价为满意的记录上回答满意的比例，服务后每晚一周变化 {points} 个百分点（95% 置信区间 {low} 至 {high}，单位内比较，{answers} 个回答）。",
-        "phase2_later": "第二阶段的回访明显晚于第一阶段：对服务的满意记忆若随时间淡化，仅此一点就会使第二阶段的回答偏低，上表中较小的 p 值应谨慎解读。"
+        "phase2_fade": "第一阶段中，系统评价为满意的记录上回答满意的比例，服务后每晚一周变化 {points} 个百分点（95% 置信区间 {low} 至 {high}，单位内比较，{answers} 个回答）；上表的检验已按此校正。",
+        "phase2_later": "第二阶段的回访明显晚于第一阶段。检验已按第一阶段测得的淡化校正，但第一阶段看不到的淡化（只在其回访之后才开始的）仍会使第二阶段的回答偏低，上表中较小的 p 值应谨慎解读。"
+        "判定在模拟中经受住了这种淡化（第二阶段系统评价为满意的记录上，十分之一的满意回答变为不满意：两阶段检验在 17% 的诚实研究中误指诚实单位，判定为 3%）。",
+        "phase2_later_unmeasured": "第二阶段的回访明显晚于第一阶段，而第一阶段的回答不足以测出记忆淡化的速度，检验未作校正：对服务的满意记忆若随时间淡化，仅此一点就会使第二阶段的回答偏低，上表中较小的 p 值应谨慎解读。"
         "判定在模拟中经受住了这种淡化（第二阶段系统评价为满意的记录上，十分之一的满意回答变为不满意：两阶段检验在 17% 的诚实研究中误指诚实单位，判定为 3%）。",
         "surveyor_note_none": "没有访员的{measures}与可比个案（同一抽样层、系统评价相同、拨打次数同为 1–2 次或 3 次以上）上的其他访员明显不同：回访结果不像是由个别访员造成的。",
         "surveyor_note": "{k} 名访员的{measures}与可比个案（同一抽样层、系统评价相同、拨打次数同为 1–2 次或 3 次以上）上的其他访员明显不同，应复听其录音后再使用其访问。",
@@ -519,17 +522,25 @@ STRINGS: dict[str, dict[str, str]] = {
         "phase2_note": "The two-phase test: all answers of both phases of a unit phase 2 expanded, against the "
         "domain's estimated honest gap (and honest units' spread); a unit phase 2 passed over counts as cleared "
         "(p = 1), which keeps the test valid although phase 2 chose units whose phase-1 answers looked bad — "
-        "provided phase 2's answers are like phase 1's would have been. Where phase 2 was called much longer "
-        "after the service, memory of a good service fades and lowers its answers for that alone: read a small "
-        "p with caution (the verdict held up against such a fade in simulation). Shown beside the verdict, "
-        "not in it. The BH-adjusted p corrects for testing many units at once "
+        "provided phase 2's answers are like phase 1's would have been. Phase 2 is called later after the service, "
+        "and where memory of a good service fades, that alone lowers its answers: the test allows for the fade "
+        "phase 1's own answers show (with its uncertainty), moving each unit's honest gap by how late its "
+        "answers came; a fade phase 1 cannot see, such as one that begins only after its calls, is not allowed "
+        "for. Shown beside the verdict, not in it. The BH-adjusted p corrects for testing many units at once "
         "(Benjamini–Hochberg over every audited unit): read it, not the raw p — the more units phase 2 "
         "expanded, the more raw p-values are small by chance.",
         "phase2_days": "The expanded units were called a median of {first} days after the service in phase 1, "
         "{second} in phase 2.",
         "phase2_fade": "In phase 1, the share of satisfied answers on records rated satisfied changed by {points} "
-        "points for each week later after the service (95% CI {low} to {high}, within units, {answers} answers).",
-        "phase2_later": "Phase 2 was called much later than phase 1: where memory of a good service fades, that "
+        "points for each week later after the service (95% CI {low} to {high}, within units, {answers} answers); "
+        "the test above allows for it.",
+        "phase2_later": "Phase 2 was called much later than phase 1. The test allows for the fade phase 1 measured, "
+        "but a fade phase 1 cannot see (one that begins only after its calls) would still lower phase 2's "
+        "answers, so read a small p above with caution. The verdict held up against such "
+        "a fade in simulation (a tenth of the satisfied answers on phase 2's records rated satisfied turned: the "
+        "two-phase test accused an honest unit in 17% of honest studies, the verdict in 3%).",
+        "phase2_later_unmeasured": "Phase 2 was called much later than phase 1, and phase 1's answers were too "
+        "few to measure a fade, so the test does not allow for one: where memory of a good service fades, that "
         "alone lowers phase 2's answers, so read a small p above with caution. The verdict held up against such "
         "a fade in simulation (a tenth of the satisfied answers on phase 2's records rated satisfied turned: the "
         "two-phase test accused an honest unit in 17% of honest studies, the verdict in 3%).",

@@ -3,7 +3,9 @@
 Why one module: the comparison page, `huifang analyse` and the report say the same sentences, and
 the caution follows one rule (`analysis.phase_two_test.called_later`): the test reads both phases'
 answers as one sample, and phase 2, called later about services just as old, answers lower where
-memory of a good service fades (ARCHITECTURE.md, "Phase 2 called later").
+memory of a good service fades. The test allows for the fade phase 1's answers show
+(`phase_two_test.fade_adjusted`), not for one phase 1 cannot see (ARCHITECTURE.md, "Phase 2 called
+later").
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from analysis.report.i18n import text
 
 def timing_sentences(days: Mapping[int, float], fade: Fade | None, lang: str) -> tuple[list[str], str | None]:
     """(what is said, the caution or None): the median days from service to callback of each phase,
-    how phase 1's satisfied answers changed a week later after the service, and the caution where
-    phase 2 was called much later; nothing until both phases have answers."""
+    how phase 1's satisfied answers changed a week later after the service (the test allows for it,
+    `phase_two_test.fade_adjusted`), and the caution where phase 2 was called much later — that a fade
+    phase 1 cannot see is not allowed for, or, with no fade measured, that none is; nothing until both
+    phases have answers."""
     first, second = days.get(1, float("nan")), days.get(2, float("nan"))
     if not (np.isfinite(first) and np.isfinite(second)):
         return [], None
@@ -36,4 +40,6 @@ def timing_sentences(days: Mapping[int, float], fade: Fade | None, lang: str) ->
                 answers=format_count(fade.answers),
             )
         )
-    return said, text("phase2_later", lang) if called_later(days) else None
+    if not called_later(days):
+        return said, None
+    return said, text("phase2_later" if fade is not None else "phase2_later_unmeasured", lang)

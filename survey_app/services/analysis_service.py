@@ -36,7 +36,7 @@ from statsmodels.stats.multitest import multipletests
 
 import analysis
 from analysis.numeric import ONE_BLAS_THREAD, numeric_mode
-from analysis.phase_two_test import Fade, expanded_unit_p_values
+from analysis.phase_two_test import Fade, expanded_unit_p_values, fade_adjusted
 from analysis.report.phase_two_timing import timing_sentences
 from analysis.sensitivity import DEFAULT_GAMMA, REFUSAL_HIGH, REFUSAL_LOW, refusal_sensitivity
 from analysis.unit_posterior import LFDR_FLOOR
@@ -287,7 +287,8 @@ def combination_by_unit(
 ) -> pd.DataFrame:
     """After a phase 2, per `unit` (a frame column: the organisations', or the staff level's) of a
     one-unit stratum that phase 2 expanded: its phase-2 cases, the rate test on both phases' answers
-    against its domain's estimated honest gap and spread (`analysis.phase_two_test`; ``units``:
+    against its domain's estimated honest gap and spread, moved for how late its answers came by the
+    fade phase 1 measured (`analysis.phase_two_test`, `fade_adjusted`; ``units``:
     `compare_units`' table at that level) and that p-value BH-adjusted over every audited stratum (the
     others count with p = 1: phase 2 cleared them, or, holding several units, they have no unit's
     test). Only where the design's strata are units of that level: a stratum of one staff member holds
@@ -309,10 +310,11 @@ def combination_by_unit(
             "gap": null["honest_gap"].to_numpy(),
             "spread": null["honest_spread"].to_numpy(),
             "expanded": True,
+            "late_weeks": counts["late_weeks"].reindex(strata).to_numpy(),
         },
         index=pd.Index(strata),
-    ).fillna({"S": 0, "N": 0, "x": 0, "n": 0})
-    p = expanded_unit_p_values(table).to_numpy(float)
+    ).fillna({"S": 0, "N": 0, "x": 0, "n": 0, "late_weeks": 0.0})
+    p = expanded_unit_p_values(fade_adjusted(table, expanded.fade)).to_numpy(float)
     others = np.ones(max(expanded.audited - len(strata), 0))  # every other audited stratum
     adjusted = multipletests(np.concatenate([p, others]), alpha=FDR_Q, method="fdr_bh")[1][: len(strata)]
     return pd.DataFrame(

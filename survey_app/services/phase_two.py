@@ -380,8 +380,11 @@ def expanded_counts_of(
     data: pd.DataFrame, design: SampleDesign, satisfied_codes: list[str]
 ) -> pd.DataFrame | None:
     """Per stratum phase 2 expanded: its phase-2 cases (``phase2_cases``) and, over the released cases
-    of both phases, the satisfied (``x``) and answered (``n``) — what the rate test of an expanded unit
-    reads (``analysis.phase_two_test``). None without a phase 2. ``data``: the analysis dataset."""
+    of both phases, the satisfied (``x``) and answered (``n``) and how late they were called
+    (``late_weeks``: over its answers on records rated satisfied, the weeks from service to callback
+    less the study's mean, summed) — what the rate test of an expanded unit reads
+    (``analysis.phase_two_test``, `fade_adjusted`). None without a phase 2. ``data``: the analysis
+    dataset."""
     record = phase_two_of(design)
     if record is None:
         return None
@@ -389,11 +392,15 @@ def expanded_counts_of(
     strata = data["stratum"].astype(str)
     by = strata[strata.isin(expanded.index)]
     outcome = outcomes(data.loc[by.index], satisfied_codes)
+    timed = _answers_on_satisfied_records(data, record, satisfied_codes)
+    weeks = _days_after_service(data[timed]) / 7
+    late = (weeks - weeks.mean()).groupby(strata[timed]).sum()
     return pd.DataFrame(
         {
             "phase2_cases": expanded,
             "x": (outcome == "satisfied").groupby(by).sum().reindex(expanded.index).fillna(0).astype(int),
             "n": (outcome != "none").groupby(by).sum().reindex(expanded.index).fillna(0).astype(int),
+            "late_weeks": late.reindex(expanded.index).fillna(0.0).astype(float),
         },
         index=expanded.index,
     )
@@ -445,19 +452,26 @@ def phase_one_fade(data: pd.DataFrame, design: SampleDesign, satisfied_codes: li
     record = phase_two_of(design)
     if record is None:
         return None
-    system = record.get("system_codes") or satisfied_codes
-    outcome = outcomes(data, satisfied_codes)
-    mine = ~_in_phase_two(data, record) & data["system_rating"].isin(system) & (outcome != "none")
+    mine = _answers_on_satisfied_records(data, record, satisfied_codes) & ~_in_phase_two(data, record)
     part = data[mine]
     return fade_per_week(
         pd.DataFrame(
             {
                 "unit": part["stratum"],
                 "days": _days_after_service(part),
-                "satisfied": outcome[mine] == "satisfied",
+                "satisfied": outcomes(part, satisfied_codes) == "satisfied",
             }
         )
     )
+
+
+def _answers_on_satisfied_records(
+    data: pd.DataFrame, record: dict[str, Any], satisfied_codes: list[str]
+) -> pd.Series:
+    """Which of the analysis dataset's cases answered, on a record the system rated satisfied (by
+    phase 2's `record`'s codes): the answers a fading memory can turn."""
+    system = record.get("system_codes") or satisfied_codes
+    return data["system_rating"].isin(system) & (outcomes(data, satisfied_codes) != "none")
 
 
 def leaning_expanded(session: Session, actor: User, study: Study, record: dict[str, Any]) -> list[str]:

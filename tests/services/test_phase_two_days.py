@@ -8,6 +8,7 @@ import types
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from analysis.phase_two_test import Fade
 from survey_app.services import analysis_service, phase_two, reports
@@ -78,6 +79,16 @@ def test_the_summary_cautions_against_a_small_p_where_phase_two_was_called_weeks
     )
 
 
+def test_the_caution_says_whether_the_test_allowed_for_a_fade_phase_one_measured():
+    measured = analysis_service.phase_two_lines(
+        _units(), strata=_expanded({1: 6.0, 2: 32.0}, Fade(-0.012, -0.02, -0.004, 850))
+    )
+    unmeasured = analysis_service.phase_two_lines(_units(), strata=_expanded({1: 6.0, 2: 32.0}))
+    assert "The test allows for the fade phase 1 measured" in measured[-1]
+    assert measured[-2].endswith("the test above allows for it.")
+    assert "too few to measure a fade, so the test does not allow for one" in unmeasured[-1]
+
+
 def test_the_summary_only_states_the_days_where_both_phases_were_called_alike():
     lines = analysis_service.phase_two_lines(_units(), strata=_expanded({1: 6.0, 2: 12.0}))
     assert lines[-1] == (
@@ -91,7 +102,8 @@ def test_the_summary_says_how_fast_phase_one_answers_faded():
     )
     assert lines[-1] == (
         "  In phase 1, the share of satisfied answers on records rated satisfied changed by -1.2 points for "
-        "each week later after the service (95% CI -2.0 to -0.4, within units, 850 answers)."
+        "each week later after the service (95% CI -2.0 to -0.4, within units, 850 answers); the test above "
+        "allows for it."
     )
 
 
@@ -135,3 +147,35 @@ def test_phase_one_fade_reads_only_phase_one_answers_on_records_rated_satisfied(
     alone = phase_two.phase_one_fade(_fading(), design, ["满意"])
     assert alone.per_week < 0 and alone.answers == 40
     assert phase_two.phase_one_fade(_fading(phase_two_flipped=True), design, ["满意"]) == alone
+
+
+def test_each_expanded_stratum_counts_how_late_its_answers_on_records_rated_satisfied_came():
+    design = types.SimpleNamespace(
+        params={"phase2": {"allocation": {"S1": 20, "S2": 0}, "replicate": 4, "system_codes": ["satisfied"]}}
+    )
+    data = _fading(phase_two_flipped=True)
+    data = data[(data["stratum"] == "S1") | (data["replicate"] == 1)]  # phase 2 called S1 only
+    counts = phase_two.expanded_counts_of(data, design, ["满意"])
+    # the study's 60 such answers: S1's phase 1 (mean day 19) and phase 2 (49), S2's phase 1 (19);
+    # mean day 29, so S1's answers were 20 × (−10) + 20 × 20 = 200 days later than it, in sum
+    assert list(counts.index) == ["S1"]
+    assert counts.loc["S1", "late_weeks"] == pytest.approx(200 / 7)
+
+
+def test_the_rate_test_of_an_expanded_unit_allows_for_the_fade_phase_one_measured():
+    counts = pd.DataFrame(
+        {"phase2_cases": [24], "x": [27], "n": [36], "late_weeks": [24 * 4.0]}, index=["S1"]
+    )
+    units = pd.DataFrame(
+        {"system_satisfied": [285], "frame_records": [300], "honest_gap": [0.4], "honest_spread": [0.3]},
+        index=pd.Index(["ORG1"], name="organisation_id"),
+    )
+
+    def p(fade: Fade | None) -> float:
+        strata = analysis_service.ExpandedStrata(
+            counts, "organisation_id", pd.Series({"S1": "ORG1"}), 10, {1: 6.0, 2: 34.0}, fade
+        )
+        return float(analysis_service.combination_by_unit(strata, units)["combination_p_value"].iloc[0])
+
+    # system 95%, callbacks 75%, phase 2's 24 answers four weeks later: the fade explains part of it
+    assert p(Fade(-0.025, -0.035, -0.015, 900)) > 2 * p(None)
