@@ -117,7 +117,7 @@ def fade_adjusted(counts: pd.DataFrame, fade: Fade | None) -> pd.DataFrame:
     system = np.clip(counts["S"].to_numpy(float), 0.5, np.maximum(big_n - 0.5, 0.5)) / np.maximum(big_n, 1.0)
     null_logit = special.logit(system) - counts["gap"].to_numpy(float)
     null_rate = special.expit(null_logit)
-    late = counts["late_weeks"].fillna(0).to_numpy(float) / np.maximum(n, 1.0)
+    late = _mean_late_weeks(counts)
 
     def move(per_week: float) -> np.ndarray:
         moved = np.clip(null_rate + per_week * late, 1e-6, 1 - 1e-6)
@@ -129,6 +129,23 @@ def fade_adjusted(counts: pd.DataFrame, fade: Fade | None) -> pd.DataFrame:
         gap=counts["gap"].to_numpy(float) + move(fade.per_week),
         spread=np.hypot(counts["spread"].to_numpy(float), uncertainty),
     )
+
+
+def fade_allowance(counts: pd.DataFrame, fade: Fade | None) -> pd.Series:
+    """Per unit, the change in its callbacks' share satisfied that `fade_adjusted` expects for how late
+    they came (a proportion; negative: lower): ``per_week`` times their mean weeks later than the
+    study's. NaN without a measured fade, the timing or an answer. Why: the readers of the test see how
+    much of a unit's gap its lateness was allowed to explain."""
+    if fade is None or "late_weeks" not in counts.columns:
+        return pd.Series(np.nan, index=counts.index, name="fade_allowance")
+    shift = np.where(counts["n"].to_numpy(float) > 0, fade.per_week * _mean_late_weeks(counts), np.nan)
+    return pd.Series(shift, index=counts.index, name="fade_allowance")
+
+
+def _mean_late_weeks(counts: pd.DataFrame) -> np.ndarray:
+    """``late_weeks`` per answer (0 without answers)."""
+    n = counts["n"].to_numpy(float)
+    return counts["late_weeks"].fillna(0).to_numpy(float) / np.maximum(n, 1.0)
 
 
 def called_later(days: Mapping[int, float]) -> bool:
@@ -170,5 +187,6 @@ __all__ = [
     "called_later",
     "expanded_unit_p_values",
     "fade_adjusted",
+    "fade_allowance",
     "fade_per_week",
 ]

@@ -77,7 +77,9 @@ AUDIT_ACTION_COLUMNS = ("action", "count")
 #: unit's verdict ("" where none). Under the posterior verdict also the likeliest `mechanism` and the
 #: driving `evidence` with its Bayes-factor strength, in the report's language ("" where none); after a
 #: phase 2 the expanded units' `phase2_cases`, the rate gap's `combination_p_value` and that p-value
-#: BH-adjusted over the audited units, `combination_p_adjusted` (NaN elsewhere).
+#: BH-adjusted over the audited units, `combination_p_adjusted` (NaN elsewhere), and where phase 1
+#: measured a fade `fade_allowance`, the change in the unit's callbacks' share satisfied the test expected
+#: for their lateness (a proportion, `analysis.phase_two_test.fade_allowance`).
 #: Under the posterior also `inflation_capped` (bool: the interval reaches the largest inflation
 #: the model allows, printed open above) and `who_rated_flag` (bool: the flag rests on who rated, not on the
 #: rate gap: `analysis.verdicts.who_rated_flag`, printed as such), and `min_detectable` (the verdict's
@@ -104,11 +106,12 @@ UNIT_OPTIONAL_COLUMNS = (
     "phase2_cases",
     "combination_p_value",
     "combination_p_adjusted",
+    "fade_allowance",
     "proxy_unexamined",
 )
 #: The flagged members a staff design's phase 2 expanded (`StaffLevel.expanded`): "S01 <office>", the
 #: phase-2 cases it sent to the member, the two-phase test's p-value of the member's rate gap and that
-#: p-value BH-adjusted over the audited members.
+#: p-value BH-adjusted over the audited members (and, optional, `fade_allowance` as the units').
 STAFF_PHASE_TWO_COLUMNS = ("unit", "phase2_cases", "combination_p_value", "combination_p_adjusted")
 #: How units were judged (`Comparison.verdict_method`): the empirical null's tests with BH, or the
 #: empirical-Bayes posterior (Sun & Cai on its local fdr); and why (`Comparison.verdict_source`).

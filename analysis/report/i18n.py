@@ -186,9 +186,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "phase2_cases": "第二阶段个案",
         "combination_p": "两阶段检验 p",
         "combination_p_adjusted": "p（BH 校正）",
+        "fade_allowance": "回访较晚的预期变化（百分点）",
         "phase2_note": "两阶段检验：合并第二阶段扩充单位两个阶段的全部回答，与本领域估计的诚实差距（及诚实单位之间的离散）比较；"
         "第二阶段未选中的单位视为已排除（p = 1），因此尽管第二阶段选中的是第一阶段回答不佳的单位，检验仍然成立——前提是第二阶段的回答与第一阶段的可比。"
-        "第二阶段在服务后更晚才回访，对服务的满意记忆若随时间淡化，仅此一点就会使其回答偏低：检验按第一阶段自身回答测得的淡化速度（连同其不确定性），依每个单位回答的早晚校正了诚实差距；"
+        "第二阶段在服务后更晚才回访，对服务的满意记忆若随时间淡化，仅此一点就会使其回答偏低：检验按第一阶段自身回答测得的淡化速度（连同其不确定性），依每个单位回答的早晚校正了诚实差距（测得时见“回访较晚的预期变化”一栏）；"
         "第一阶段看不到的淡化（例如只在其回访之后才开始的）未被校正。与判定并列，不计入判定。"
         "校正后的 p 按 Benjamini–Hochberg 方法在全部审计单位上校正了多重比较，应读它而不是原始 p：扩充的单位越多，偶然偏小的原始 p 就越多。",
         "phase2_days": "扩充单位的回访距服务日期的中位天数：第一阶段 {first} 天，第二阶段 {second} 天。",
@@ -519,13 +520,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "phase2_cases": "Phase-2 cases",
         "combination_p": "Two-phase p",
         "combination_p_adjusted": "p (BH-adjusted)",
+        "fade_allowance": "Expected for lateness (points)",
         "phase2_note": "The two-phase test: all answers of both phases of a unit phase 2 expanded, against the "
         "domain's estimated honest gap (and honest units' spread); a unit phase 2 passed over counts as cleared "
         "(p = 1), which keeps the test valid although phase 2 chose units whose phase-1 answers looked bad — "
         "provided phase 2's answers are like phase 1's would have been. Phase 2 is called later after the service, "
         "and where memory of a good service fades, that alone lowers its answers: the test allows for the fade "
         "phase 1's own answers show (with its uncertainty), moving each unit's honest gap by how late its "
-        "answers came; a fade phase 1 cannot see, such as one that begins only after its calls, is not allowed "
+        'answers came (where measured, the column "Expected for lateness"); a fade phase 1 cannot see, such as one that begins only after its calls, is not allowed '
         "for. Shown beside the verdict, not in it. The BH-adjusted p corrects for testing many units at once "
         "(Benjamini–Hochberg over every audited unit): read it, not the raw p — the more units phase 2 "
         "expanded, the more raw p-values are small by chance.",

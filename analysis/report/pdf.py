@@ -1115,21 +1115,22 @@ class _Story:
         if expanded.empty:
             return None
         adjusted = "combination_p_adjusted" in expanded.columns  # content built before it was carried
+        late = "fade_allowance" in expanded.columns and expanded["fade_allowance"].notna().any()
         rows = [
             [
                 str(row.unit),
                 format_count(row.phase2_cases),
                 format_p(row.combination_p_value),
                 *([format_p(row.combination_p_adjusted)] if adjusted else []),
+                *([format_points(row.fade_allowance)] if late else []),
             ]
             for row in expanded.itertuples()
         ]
         header = [self.t(unit_header), self.t("phase2_cases"), self.t("combination_p")]
-        return self.table(
-            [*header, self.t("combination_p_adjusted")] if adjusted else header,
-            rows,
-            [4, 1.4, 1.4, 1.6] if adjusted else [4, 1.4, 1.4],
-        )
+        header += [self.t("combination_p_adjusted")] if adjusted else []
+        header += [self.t("fade_allowance")] if late else []
+        widths = [4, 1.4, 1.4] + ([1.6] if adjusted else []) + ([1.8] if late else [])
+        return self.table(header, rows, widths)
 
     def surveyor_table(self) -> Table:
         checks = self.content.comparison.surveyor_checks

@@ -741,17 +741,20 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "verdict.combination_help": {
         "zh": "两阶段检验：合并第二阶段扩充单位两个阶段的全部回答，与本领域估计的诚实差距（及诚实单位之间的离散）比较；"
-        "未被选中的单位视为已排除（p = 1），因此只要第二阶段的回答与第一阶段的可比，检验仍然成立。与判定并列，仅供参考。"
+        "未被选中的单位视为已排除（p = 1），因此只要第二阶段的回答与第一阶段的可比，检验仍然成立。"
+        "回访较晚的单位，按第一阶段测得的记忆淡化速度预期其满意率相应变化，检验已计入（测得时见“回访较晚的预期变化”一栏）。与判定并列，仅供参考。"
         "应读 BH 校正后的 p：扩充的单位越多，偶然偏小的原始 p 就越多。",
         "en": "The two-phase test: all answers of both phases of a unit phase 2 expanded, against the domain's "
         "estimated honest gap (and honest units' spread); a unit phase 2 passed over counts as cleared "
         "(p = 1), which keeps the test valid as long as phase 2's answers are like phase 1's would have been. "
-        "Shown beside the verdict, not in it. Read the BH-adjusted p: "
+        "A unit called later is expected to answer lower by the fade phase 1 measured, and the test allows for "
+        'it (where measured, the column "Expected for lateness"). Shown beside the verdict, not in it. Read the BH-adjusted p: '
         "the more units phase 2 expanded, the more raw p-values are small by chance.",
     },
     "verdict.phase2_cases": {"zh": "第二阶段个案", "en": "Phase-2 cases"},
     "verdict.combination_p": {"zh": "两阶段检验 p", "en": "Two-phase p"},
     "verdict.combination_p_adjusted": {"zh": "两阶段检验 p（BH 校正）", "en": "Two-phase p (BH)"},
+    "verdict.fade_allowance": {"zh": "回访较晚的预期变化（百分点）", "en": "Expected for lateness (points)"},
     # reports
     "reports.generate": {"zh": "生成 PDF 报告", "en": "Generate the PDF report"},
     "reports.download": {"zh": "下载报告", "en": "Download the report"},

@@ -132,11 +132,12 @@ def posterior_labels() -> dict[str, str]:
 
 
 def combination_table(units: pd.DataFrame) -> pd.DataFrame:
-    """The units phase 2 expanded with their two-phase test p-values (empty without a phase 2)."""
+    """The units phase 2 expanded with their two-phase test p-values and, where phase 1 measured a
+    fade, the change the test expected for their lateness in points (empty without a phase 2)."""
     if "combination_p_value" not in units.columns:
         return pd.DataFrame()
     expanded = units.dropna(subset=["combination_p_value"]).sort_values("combination_p_value", kind="stable")
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "unit": [f"{key} {name}" for key, name in expanded["name"].items()],
             "phase2_cases": expanded["phase2_cases"].astype(int).to_numpy(),
@@ -144,6 +145,10 @@ def combination_table(units: pd.DataFrame) -> pd.DataFrame:
             "combination_p_adjusted": expanded["combination_p_adjusted"].round(4).to_numpy(),
         }
     )
+    allowance = expanded.get("fade_allowance")
+    if allowance is not None and allowance.notna().any():
+        table["fade_allowance"] = (100 * allowance.astype(float)).round(1).to_numpy()
+    return table
 
 
 def show(result: analysis_service.StudyAnalysis, study_name: str) -> None:
@@ -204,6 +209,7 @@ def show_combination(
             "phase2_cases": tr("verdict.phase2_cases"),
             "combination_p_value": tr("verdict.combination_p"),
             "combination_p_adjusted": tr("verdict.combination_p_adjusted"),
+            "fade_allowance": tr("verdict.fade_allowance"),
         },
     )
     st.caption(tr("verdict.combination_help"))

@@ -36,7 +36,7 @@ from statsmodels.stats.multitest import multipletests
 
 import analysis
 from analysis.numeric import ONE_BLAS_THREAD, numeric_mode
-from analysis.phase_two_test import Fade, expanded_unit_p_values, fade_adjusted
+from analysis.phase_two_test import Fade, expanded_unit_p_values, fade_adjusted, fade_allowance
 from analysis.report.phase_two_timing import timing_sentences
 from analysis.sensitivity import DEFAULT_GAMMA, REFUSAL_HIGH, REFUSAL_LOW, refusal_sensitivity
 from analysis.unit_posterior import LFDR_FLOOR
@@ -289,11 +289,12 @@ def combination_by_unit(
     one-unit stratum that phase 2 expanded: its phase-2 cases, the rate test on both phases' answers
     against its domain's estimated honest gap and spread, moved for how late its answers came by the
     fade phase 1 measured (`analysis.phase_two_test`, `fade_adjusted`; ``units``:
-    `compare_units`' table at that level) and that p-value BH-adjusted over every audited stratum (the
+    `compare_units`' table at that level), that p-value BH-adjusted over every audited stratum (the
     others count with p = 1: phase 2 cleared them, or, holding several units, they have no unit's
-    test). Only where the design's strata are units of that level: a stratum of one staff member holds
+    test) and how much the test expected its callbacks' share satisfied to change for their lateness
+    (``fade_allowance``, `phase_two_test.fade_allowance`; NaN without a measured fade). Only where the design's strata are units of that level: a stratum of one staff member holds
     one office's cases too, yet its callbacks are the member's, not the office's. Empty without."""
-    columns = ["phase2_cases", "combination_p_value", "combination_p_adjusted"]
+    columns = ["phase2_cases", "combination_p_value", "combination_p_adjusted", "fade_allowance"]
     if expanded is None or expanded.level != unit:
         return pd.DataFrame(columns=columns)
     counts, unit_of = expanded.counts, expanded.unit_of
@@ -322,6 +323,7 @@ def combination_by_unit(
             "phase2_cases": counts["phase2_cases"].reindex(strata).to_numpy(),
             "combination_p_value": p,
             "combination_p_adjusted": adjusted,
+            "fade_allowance": fade_allowance(table, expanded.fade).to_numpy(float),
         },
         index=pd.Index(unit_of.to_numpy(), name=unit),
     )
@@ -355,9 +357,11 @@ def phase_two_lines(
         "answers against the domain's honest gap; p, BH-adjusted over the audited ones):"
     ]
     for row in expanded.head(shown).itertuples():
+        allowance = getattr(row, "fade_allowance", float("nan"))
+        late = f", {100 * allowance:+.1f} points expected for lateness" if np.isfinite(allowance) else ""
         lines.append(
             f"  {row.Index} {row.name}: +{int(row.phase2_cases)} cases, p {row.combination_p_value:.3g}, "
-            f"adjusted {row.combination_p_adjusted:.3g}"
+            f"adjusted {row.combination_p_adjusted:.3g}{late}"
         )
     if len(expanded) > shown:
         lines.append(f"  … and {len(expanded) - shown} more: the comparison page lists them all")

@@ -424,8 +424,16 @@ def _phase_two_rows(tested: pd.DataFrame) -> pd.DataFrame:
             "phase2_cases": tested["phase2_cases"].fillna(0).astype(int).to_numpy(),
             "combination_p_value": tested["combination_p_value"].astype(float).to_numpy(),
             "combination_p_adjusted": tested["combination_p_adjusted"].astype(float).to_numpy(),
+            **_fade_allowance(tested),
         }
     )
+
+
+def _fade_allowance(units: pd.DataFrame) -> dict:
+    """The expanded units' `fade_allowance` where phase 1 measured a fade; nothing otherwise."""
+    if "fade_allowance" not in units.columns or not units["fade_allowance"].notna().any():
+        return {}
+    return {"fade_allowance": units["fade_allowance"].astype(float).to_numpy()}
 
 
 def _verdict_columns(table: pd.DataFrame, units: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -434,11 +442,13 @@ def _verdict_columns(table: pd.DataFrame, units: pd.DataFrame, lang: str) -> pd.
     who rated rather than the rate gap, the likeliest mechanism and the driving evidence in words, the
     verdict's own minimum detectable inflation), under either verdict whether a cleared unit's proxy
     rating went unexamined, and after a phase 2 the expanded units' combination p-values, raw and
-    BH-adjusted."""
+    BH-adjusted, and what the test expected for their lateness."""
     if "combination_p_value" in units.columns:
         table["phase2_cases"] = units["phase2_cases"].fillna(0).astype(int).to_numpy()
         table["combination_p_value"] = units["combination_p_value"].astype(float).to_numpy()
         table["combination_p_adjusted"] = units["combination_p_adjusted"].astype(float).to_numpy()
+        for column, values in _fade_allowance(units).items():
+            table[column] = values
     if "who_held" in units.columns:
         table["proxy_unexamined"] = [proxy_unexamined(row) for _, row in units.iterrows()]
     if not len(units) or str(units["verdict_method"].iloc[0]) != "posterior":

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import special
 
-from analysis.phase_two_test import Fade, expanded_unit_p_values, fade_adjusted
+from analysis.phase_two_test import Fade, expanded_unit_p_values, fade_adjusted, fade_allowance
 from sampling.two_phase import PhaseTwoRule
 
 UNITS, EVENTS, FIRST, SECOND = 4000, 300, 12, 24
@@ -87,3 +87,12 @@ def test_the_simulated_steady_fade_costs_phase_two_a_tenth_more_than_phase_one_a
     assert days[phase == 1].min() == 0 and days[phase == 1].max() == 27 and days[phase == 2].min() == 28
     gone = fades_by_days(ids, days, 0.025)
     assert gone[phase == 2].mean() - gone[phase == 1].mean() == pytest.approx(0.10, abs=0.01)
+
+
+def test_the_allowance_is_the_fade_times_how_many_weeks_later_the_answers_came_on_average():
+    units = pd.DataFrame({"n": [36, 12, 0], "late_weeks": [96.0, -6.0, 0.0]}, index=["late", "early", "none"])
+    allowance = fade_allowance(units, Fade(PER_WEEK, PER_WEEK - 0.01, PER_WEEK + 0.01, 2000))
+    assert allowance["late"] == pytest.approx(-0.025 * 96 / 36)  # 2.67 weeks later: 6.7 points lower
+    assert allowance["early"] == pytest.approx(+0.025 * 0.5)
+    assert np.isnan(allowance["none"])
+    assert fade_allowance(units, None).isna().all()

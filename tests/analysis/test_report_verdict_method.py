@@ -113,9 +113,12 @@ def test_the_combination_test_is_printed_with_its_bh_adjusted_p_and_the_note_say
     assert flat("应读它而不是原始 p") in after
 
 
-def _with_days(days, fade: Fade | None = None) -> str:
+def _with_days(days, fade: Fade | None = None, allowance: float | None = None) -> str:
     content = _posterior_content("zh", phase_two=True)
-    comparison = dataclasses.replace(content.comparison, phase_days=days, phase_fade=fade)
+    units = content.comparison.units
+    if allowance is not None:
+        units = units.assign(fade_allowance=np.where(units["flagged"], allowance, np.nan))
+    comparison = dataclasses.replace(content.comparison, units=units, phase_days=days, phase_fade=fade)
     content = dataclasses.replace(content, comparison=comparison)
     text = all_text(render_pdf(content))
     return text[text.index(flat("第二阶段单位的满意率差距检验")) :]
@@ -138,6 +141,12 @@ def test_the_report_says_how_fast_phase_one_answers_faded_under_the_phase_two_te
     assert (
         flat("服务后每晚一周变化 -1.2 个百分点（95% 置信区间 -2.0 至 -0.4，单位内比较，850 个回答）") in after
     )
+
+
+def test_the_phase_two_table_says_what_the_test_expected_for_each_unit_s_lateness():
+    after = _with_days((6.0, 32.0), Fade(-0.025, -0.035, -0.015, 900), allowance=-0.0667)
+    assert flat("pp（BH 校正）回访较晚的预期变化（百分点）") in after and "0.0120.087-6.7" in after
+    assert flat("pp（BH 校正）回访较晚的预期变化") not in _with_days((6.0, 32.0))  # no fade: no column
 
 
 def test_a_fade_estimate_without_finite_figures_is_refused_naming_the_field():

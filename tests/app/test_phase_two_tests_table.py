@@ -23,6 +23,8 @@ def _tests_table(level: str = "") -> None:
         },
         index=["ORG0001-S01", "ORG0001-S02", "ORG0002-S01"],
     )
+    if st.session_state.get("allowance"):
+        units["fade_allowance"] = [-0.0667, -0.012, float("nan")]
     days = st.session_state.get("days")
     expanded = None
     if days:
@@ -32,10 +34,11 @@ def _tests_table(level: str = "") -> None:
     verdict_view.show_combination(units, "demo", st.session_state.get("level", ""), expanded)
 
 
-def _run(level: str, days: dict | None = None) -> AppTest:
+def _run(level: str, days: dict | None = None, allowance: bool = False) -> AppTest:
     app = AppTest.from_function(_tests_table, default_timeout=60)
     app.session_state["level"] = level
     app.session_state["days"] = days
+    app.session_state["allowance"] = allowance
     app.run()
     assert not app.exception
     return app
@@ -56,6 +59,12 @@ def test_the_tests_table_is_headed_by_its_level_and_says_to_read_the_adjusted_p(
     app = _run(level)
     assert [m.value for m in app.markdown] == [f"**{heading}**"]
     assert "应读 BH 校正后的 p" in app.caption[0].value
+
+
+def test_what_the_test_expected_for_each_unit_s_lateness_is_a_column_once_phase_one_measured_a_fade():
+    assert "回访较晚的预期变化（百分点）" not in _run("").dataframe[0].value.columns
+    table = _run("", allowance=True).dataframe[0].value
+    assert list(table["回访较晚的预期变化（百分点）"]) == [-6.7, -1.2]
 
 
 def test_a_phase_two_called_weeks_later_than_phase_one_is_said_with_a_caution_on_small_p_values():

@@ -89,6 +89,11 @@ def test_the_caution_says_whether_the_test_allowed_for_a_fade_phase_one_measured
     assert "too few to measure a fade, so the test does not allow for one" in unmeasured[-1]
 
 
+def test_the_summary_says_what_the_test_expected_for_a_unit_s_lateness():
+    lines = analysis_service.phase_two_lines(_units().assign(fade_allowance=[-0.0667]))
+    assert lines[1].endswith("adjusted 0.05, -6.7 points expected for lateness")
+
+
 def test_the_summary_only_states_the_days_where_both_phases_were_called_alike():
     lines = analysis_service.phase_two_lines(_units(), strata=_expanded({1: 6.0, 2: 12.0}))
     assert lines[-1] == (
@@ -171,11 +176,14 @@ def test_the_rate_test_of_an_expanded_unit_allows_for_the_fade_phase_one_measure
         index=pd.Index(["ORG1"], name="organisation_id"),
     )
 
-    def p(fade: Fade | None) -> float:
+    def tested(fade: Fade | None) -> pd.Series:
         strata = analysis_service.ExpandedStrata(
             counts, "organisation_id", pd.Series({"S1": "ORG1"}), 10, {1: 6.0, 2: 34.0}, fade
         )
-        return float(analysis_service.combination_by_unit(strata, units)["combination_p_value"].iloc[0])
+        return analysis_service.combination_by_unit(strata, units).iloc[0]
 
     # system 95%, callbacks 75%, phase 2's 24 answers four weeks later: the fade explains part of it
-    assert p(Fade(-0.025, -0.035, -0.015, 900)) > 2 * p(None)
+    allowed, plain = tested(Fade(-0.025, -0.035, -0.015, 900)), tested(None)
+    assert allowed["combination_p_value"] > 2 * plain["combination_p_value"]
+    assert allowed["fade_allowance"] == pytest.approx(-0.025 * 96 / 36)  # said beside the p-value
+    assert np.isnan(plain["fade_allowance"])

@@ -198,7 +198,7 @@ def test_under_the_posterior_each_flagged_unit_in_the_summary_gives_its_probabil
     assert "likeliest: staff coaching or asking for a satisfied rating" in line
 
 
-def test_a_phase_two_called_a_month_after_phase_one_gets_a_caution_in_the_summary(demo_db):
+def test_a_phase_two_called_a_month_after_phase_one_gets_a_caution_and_each_unit_its_allowance(demo_db):
     import fixtures
     from survey_app.services import demo
     from tests.conftest import SMALL_ROWS, SMALL_SEED
@@ -211,4 +211,8 @@ def test_a_phase_two_called_a_month_after_phase_one_gets_a_caution_in_the_summar
     result = _analyse(demo_db)
     assert result.expanded.days[2] - result.expanded.days[1] >= 25  # read from the stored interviews
     assert result.expanded.fade.answers > 100  # phase 1's answers on records rated satisfied
-    assert "Phase 2 was called much later than phase 1" in analysis_service.summary_text(result)
+    summary = analysis_service.summary_text(result)
+    assert "Phase 2 was called much later than phase 1" in summary
+    tested = result.units.dropna(subset=["combination_p_value"])
+    assert len(tested) and tested["fade_allowance"].notna().all()  # each unit's lateness, allowed for
+    assert "points expected for lateness" in summary
