@@ -6,40 +6,17 @@ units at the nominal rate; without it, they are accused."""
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import special
 
 from analysis.phase_two_test import Fade, expanded_unit_p_values, fade_adjusted, fade_allowance
-from sampling.two_phase import PhaseTwoRule
+from tests.analysis.expanded_units_sim import UNITS, honest_units
 
-UNITS, EVENTS, FIRST, SECOND = 4000, 300, 12, 24
 GAP, LATER_WEEKS, PER_WEEK = 0.4, 4.0, -0.025  # phase 2 four weeks on loses a tenth of its satisfied share
 
 
 def _faded_honest_units(seed: int, per_week: float = PER_WEEK) -> pd.DataFrame:
-    """Honest units (log odds ratio GAP at phase 1's delay), phase 2 SECOND more answers, LATER_WEEKS
-    later, to the units the rate rule does not clear; their chance of a satisfied answer is lower by
-    ``per_week`` for every week later (all answers taken as on records rated satisfied)."""
-    rng = np.random.default_rng(seed)
-    system = rng.uniform(0.80, 0.97, UNITS)
-    callback = special.expit(special.logit(system) - GAP)
-    big_s = rng.binomial(EVENTS, system)
-    x1 = rng.binomial(FIRST, callback)
-    selected = PhaseTwoRule(level=0.3).selected(
-        x1, np.full(UNITS, FIRST), pd.DataFrame({"system_rate": big_s / EVENTS})
-    )
-    x2 = rng.binomial(SECOND, np.clip(callback + per_week * LATER_WEEKS, 0, 1))
-    return pd.DataFrame(
-        {
-            "S": big_s,
-            "N": EVENTS,
-            "x": np.where(selected, x1 + x2, x1),
-            "n": np.where(selected, FIRST + SECOND, FIRST),
-            "gap": GAP,
-            "spread": 0.0,
-            "expanded": selected,
-            "late_weeks": np.where(selected, SECOND * LATER_WEEKS, 0.0),
-        }
-    )
+    """Honest units (log odds ratio GAP at phase 1's delay) whose phase 2, LATER_WEEKS later, answers
+    satisfied less often by ``per_week`` for every week later."""
+    return honest_units(seed, GAP, 0.0, shift=per_week * LATER_WEEKS, later_weeks=LATER_WEEKS)
 
 
 def _rejected(p: pd.Series) -> float:

@@ -5,46 +5,16 @@ units differ — a unit passed over is cleared, never tested on phase 1 alone.""
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import special
 
 from analysis.phase_two_test import expanded_unit_p_values
-from sampling.two_phase import PhaseTwoRule
-
-UNITS, EVENTS, FIRST, SECOND = 4000, 300, 12, 24
-
-
-def _honest_units(seed: int, gap: float, spread: float) -> pd.DataFrame:
-    """Honest units: system ratings and callbacks whose log odds ratio is `gap` on average, each unit's
-    own drawn with sd `spread`; phase 1 FIRST answers, phase 2 SECOND more to the units the rate rule
-    (no honest gap known to it) does not clear."""
-    rng = np.random.default_rng(seed)
-    system = rng.uniform(0.80, 0.97, UNITS)
-    own_gap = gap + spread * rng.standard_normal(UNITS)
-    callback = special.expit(special.logit(system) - own_gap)
-    big_s = rng.binomial(EVENTS, system)
-    x1 = rng.binomial(FIRST, callback)
-    selected = PhaseTwoRule(level=0.3).selected(
-        x1, np.full(UNITS, FIRST), pd.DataFrame({"system_rate": big_s / EVENTS})
-    )
-    x2 = rng.binomial(SECOND, callback)
-    return pd.DataFrame(
-        {
-            "S": big_s,
-            "N": EVENTS,
-            "x": np.where(selected, x1 + x2, x1),
-            "n": np.where(selected, FIRST + SECOND, FIRST),
-            "gap": gap,
-            "spread": spread,
-            "expanded": selected,
-        }
-    )
+from tests.analysis.expanded_units_sim import UNITS, honest_units
 
 
 @pytest.mark.parametrize(
     ("gap", "spread"), [(0.0, 0.0), (0.4, 0.0), (0.4, 0.5)], ids=["no gap", "mode gap", "units differ"]
 )
 def test_honest_units_are_rejected_at_most_at_the_nominal_rate_after_phase_two_chose_them(gap, spread):
-    units = _honest_units(7, gap, spread)
+    units = honest_units(7, gap, spread)
     assert 0.3 < units["expanded"].mean() < 0.9  # the rule chose, on phase 1
     p = expanded_unit_p_values(units)
     rate = float((p <= 0.05).mean())
@@ -52,7 +22,7 @@ def test_honest_units_are_rejected_at_most_at_the_nominal_rate_after_phase_two_c
 
 
 def test_the_test_is_against_the_honest_gap_not_against_zero():
-    units = _honest_units(8, 0.4, 0.0)
+    units = honest_units(8, 0.4, 0.0)
     against_zero = expanded_unit_p_values(units.assign(gap=0.0))
     assert (against_zero <= 0.05).mean() > 0.15  # a −5-point mode effect would accuse honest units
 
