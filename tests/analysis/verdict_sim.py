@@ -344,27 +344,40 @@ def faded(interviews: pd.DataFrame, late: pd.Series | np.ndarray, fade: float) -
 PHASE_TWO_LATER = 28
 
 
-def callback_days(record_ids: pd.Series | np.ndarray, phase: pd.Series | np.ndarray) -> np.ndarray:
+def callback_days(
+    record_ids: pd.Series | np.ndarray, phase: pd.Series | np.ndarray, study: int = 0
+) -> np.ndarray:
     """Days from the service to the callback: phase 1 calls about services 0–27 days old (the frame's
-    month), phase 2 the same ages `PHASE_TWO_LATER` days on. Each record's age is fixed by its id."""
-    draw = pd.util.hash_array(np.asarray(record_ids, dtype=object), hash_key="huifang-age-days") / 2.0**64
-    return np.floor(draw * 28) + PHASE_TWO_LATER * (np.asarray(phase) == 2)
+    month), phase 2 the same ages `PHASE_TWO_LATER` days on. Each record's age is fixed by its id and
+    the `study` (its seed: the simulated studies reuse record ids, and must not share their ages)."""
+    return np.floor(_record_draw(record_ids, "huifang-age-days", study) * 28) + PHASE_TWO_LATER * (
+        np.asarray(phase) == 2
+    )
 
 
-def fades_by_days(record_ids: pd.Series | np.ndarray, days: np.ndarray, per_week: float) -> np.ndarray:
+def fades_by_days(
+    record_ids: pd.Series | np.ndarray, days: np.ndarray, per_week: float, study: int = 0
+) -> np.ndarray:
     """Which records' satisfied answers have faded to "dissatisfied" by the callback: each with chance
     ``per_week`` for every week since the service (memory of a good service fading steadily, so that
-    phase 1's own answers show it). Each record's draw is fixed by its id."""
-    draw = pd.util.hash_array(np.asarray(record_ids, dtype=object), hash_key="huifang-fade-wks") / 2.0**64
-    return draw < per_week * np.asarray(days, dtype=float) / 7
+    phase 1's own answers show it). Each record's draw is fixed by its id and the `study`."""
+    return _record_draw(record_ids, "huifang-fade-wks", study) < per_week * np.asarray(days, dtype=float) / 7
 
 
-def weekly_faded(interviews: pd.DataFrame, called: pd.DataFrame, per_week: float) -> pd.DataFrame:
+def _record_draw(record_ids: pd.Series | np.ndarray, key: str, study: int) -> np.ndarray:
+    """A uniform draw per record, the same for its id in every design of one study (`key`: 16 characters)."""
+    ids = pd.Series(np.asarray(record_ids, dtype=object)).astype(str) + f"#{study}"
+    return pd.util.hash_array(ids.to_numpy(dtype=object), hash_key=key) / 2.0**64
+
+
+def weekly_faded(
+    interviews: pd.DataFrame, called: pd.DataFrame, per_week: float, study: int = 0
+) -> pd.DataFrame:
     """`interviews` with the satisfied answers on records rated satisfied that have faded by the time
-    `called` (record_id, phase) reached them turned "dissatisfied" (`callback_days`, `fades_by_days`):
-    memory fading steadily in both phases, phase 2 four weeks on."""
-    days = callback_days(called["record_id"], called["phase"])
-    gone = called.loc[fades_by_days(called["record_id"], days, per_week), "record_id"]
+    `called` (record_id, phase) reached them turned "dissatisfied" (`callback_days`, `fades_by_days`
+    of the `study`): memory fading steadily in both phases, phase 2 four weeks on."""
+    days = callback_days(called["record_id"], called["phase"], study)
+    gone = called.loc[fades_by_days(called["record_id"], days, per_week, study), "record_id"]
     out = interviews.copy()
     turned = (
         out["record_id"].isin(gone)

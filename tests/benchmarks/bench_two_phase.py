@@ -622,7 +622,7 @@ def design_grid(
             study.interviews["record_id"].isin(cases.loc[cases["respondent"], "record_id"])
         ]
         late = cases.loc[cases["phase"] == 2, "record_id"]
-        answers = weekly_faded(faded(study.interviews, late, fade), cases, weekly)
+        answers = weekly_faded(faded(study.interviews, late, fade), cases, weekly, seed)
         flags = _posterior_variants(dataclasses.replace(study, interviews=answers), cases)
         if study.inflated and not (
             fade or weekly
@@ -881,10 +881,10 @@ def expanded_test_study(
         answers = faded(study.interviews, cases.loc[cases["phase"] == 2, "record_id"], fade)
         turned = answers.loc[answers["sat_overall"] != study.interviews["sat_overall"], "record_id"]
         cases.loc[cases["record_id"].isin(turned), "outcome"] = "unsatisfied"
-    cases["days"] = callback_days(cases["record_id"], cases["phase"])
+    cases["days"] = callback_days(cases["record_id"], cases["phase"], seed)
     on_satisfied = (cases["system_rating"] == "satisfied") & (cases["outcome"] != "none")
     if weekly:
-        turned = fades_by_days(cases["record_id"], cases["days"].to_numpy(), weekly)
+        turned = fades_by_days(cases["record_id"], cases["days"].to_numpy(), weekly, seed)
         cases.loc[turned & on_satisfied & (cases["outcome"] == "satisfied"), "outcome"] = "unsatisfied"
     weeks = cases.loc[on_satisfied, "days"] / 7
     late_weeks = (weeks - weeks.mean()).groupby(cases.loc[on_satisfied, "stratum"]).sum()
