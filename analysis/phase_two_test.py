@@ -37,7 +37,7 @@ _Z95 = 1.959963984540054
 #: readers are cautioned. The test reads both phases' answers as one sample of the unit's records;
 #: phase 2, called later about services just as old, answers lower where memory of a good service
 #: fades. In simulation, with a tenth of the satisfied answers on phase 2's records rated satisfied
-#: turned, the test accused an honest unit in 17% of honest studies, the posterior verdict in 3%
+#: turned, the test accused an honest unit in 13–23% of honest studies, the posterior verdict in 0–3%
 #: (ARCHITECTURE.md, "Phase 2 called later"). The test allows for the fade phase 1 measured
 #: (`fade_adjusted`), but phase 1 cannot see a fade that begins only after its own calls, so the
 #: caution stays. Two weeks is a judgement, not a measured threshold.
@@ -103,8 +103,8 @@ def fade_adjusted(counts: pd.DataFrame, fade: Fade | None) -> pd.DataFrame:
     service to callback less the mean of all such answers in the study (the null's honest gap is
     estimated from all callbacks, at their mean delay). Why: phase 2 calls the expanded units weeks
     after phase 1, about services just as old; where memory fades, their pooled answers are lower
-    than the honest gap expects for that alone, and the test reads that as inflation (17% of honest
-    studies with a tenth of phase 2's satisfied answers turned). The fade is phase 1's own, linear in
+    than the honest gap expects for that alone, and the test reads that as inflation (13–23% of
+    honest studies with a tenth of phase 2's satisfied answers turned). The fade is phase 1's own, linear in
     weeks (`fade_per_week`): the unit's expected satisfied answers move by ``per_week × late_weeks``,
     which moves its callback log odds at the null's callback rate; that move is added to the gap and
     the uncertainty of ``per_week`` (its interval's standard error, carried through the same move) to

@@ -195,9 +195,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "phase2_days": "扩充单位的回访距服务日期的中位天数：第一阶段 {first} 天，第二阶段 {second} 天。",
         "phase2_fade": "第一阶段中，系统评价为满意的记录上回答满意的比例，服务后每晚一周变化 {points} 个百分点（95% 置信区间 {low} 至 {high}，单位内比较，{answers} 个回答）；上表的检验已按此校正。",
         "phase2_later": "第二阶段的回访明显晚于第一阶段。检验已按第一阶段测得的淡化校正，但第一阶段看不到的淡化（只在其回访之后才开始的）仍会使第二阶段的回答偏低，上表中较小的 p 值应谨慎解读。"
-        "判定在模拟中经受住了这种淡化（第二阶段系统评价为满意的记录上，十分之一的满意回答变为不满意：两阶段检验在 17% 的诚实研究中误指诚实单位，判定为 3%）。",
+        "判定在模拟中经受住了这种淡化（第二阶段系统评价为满意的记录上，十分之一的满意回答变为不满意：即使按第一阶段测得的淡化校正，两阶段检验仍在 7%–20% 的诚实研究中误指诚实单位，判定至多 3%）。",
         "phase2_later_unmeasured": "第二阶段的回访明显晚于第一阶段，而第一阶段的回答不足以测出记忆淡化的速度，检验未作校正：对服务的满意记忆若随时间淡化，仅此一点就会使第二阶段的回答偏低，上表中较小的 p 值应谨慎解读。"
-        "判定在模拟中经受住了这种淡化（第二阶段系统评价为满意的记录上，十分之一的满意回答变为不满意：两阶段检验在 17% 的诚实研究中误指诚实单位，判定为 3%）。",
+        "判定在模拟中经受住了这种淡化（第二阶段系统评价为满意的记录上，十分之一的满意回答变为不满意：两阶段检验在 13%–23% 的诚实研究中误指诚实单位，判定至多 3%）。",
         "surveyor_note_none": "没有访员的{measures}与可比个案（同一抽样层、系统评价相同、拨打次数同为 1–2 次或 3 次以上）上的其他访员明显不同：回访结果不像是由个别访员造成的。",
         "surveyor_note": "{k} 名访员的{measures}与可比个案（同一抽样层、系统评价相同、拨打次数同为 1–2 次或 3 次以上）上的其他访员明显不同，应复听其录音后再使用其访问。",
         "surveyor_note_none_compared": "在能与其他访员比较的访员中，没有人的{measures}与可比个案（同一抽样层、系统评价相同、拨打次数同为 1–2 次或 3 次以上）上的其他访员明显不同。",
@@ -540,12 +540,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "but a fade phase 1 cannot see (one that begins only after its calls) would still lower phase 2's "
         "answers, so read a small p above with caution. The verdict held up against such "
         "a fade in simulation (a tenth of the satisfied answers on phase 2's records rated satisfied turned: the "
-        "two-phase test accused an honest unit in 17% of honest studies, the verdict in 3%).",
+        "two-phase test, even allowing for the fade phase 1 measured, accused an honest unit in 7–20% of honest "
+        "studies, the verdict in at most 3%).",
         "phase2_later_unmeasured": "Phase 2 was called much later than phase 1, and phase 1's answers were too "
         "few to measure a fade, so the test does not allow for one: where memory of a good service fades, that "
         "alone lowers phase 2's answers, so read a small p above with caution. The verdict held up against such "
         "a fade in simulation (a tenth of the satisfied answers on phase 2's records rated satisfied turned: the "
-        "two-phase test accused an honest unit in 17% of honest studies, the verdict in 3%).",
+        "two-phase test accused an honest unit in 13–23% of honest studies, the verdict in at most 3%).",
         "surveyor_note_none": "No surveyor's {measures} differs clearly from their "
         "peers on comparable cases (the same stratum and system rating, and 1–2 or 3+ call attempts alike): the "
         "results do not look like the work of one surveyor.",

@@ -40,7 +40,7 @@ def _steered_study(seed: int, fade: float = 0.0):
     rate = (first["sat_overall"] == "satisfied").groupby(first["organisation_id"]).mean()
     worst = list(rate.reindex(list(order)).fillna(1.0).sort_values(kind="stable").index[:WORST])
     phase_two = np.concatenate([order[unit][FIRST : FIRST + SECOND] for unit in worst])
-    answers = faded(study.interviews, phase_two, fade)
+    answers = faded(study.interviews, phase_two, fade, seed)
     called = answers[answers["record_id"].isin(np.concatenate([phase_one, phase_two]))].copy()
     size = study.frame.groupby("organisation_id").size()
     called["w"] = called["organisation_id"].map(size) / called.groupby("organisation_id")[

@@ -324,17 +324,20 @@ def verdicts(study: SimulatedStudy, q: float = 0.10, **options) -> pd.DataFrame:
     return compare_units(study.frame, study.design, interviews=study.interviews, q=q, **options)
 
 
-def faded(interviews: pd.DataFrame, late: pd.Series | np.ndarray, fade: float) -> pd.DataFrame:
+def faded(
+    interviews: pd.DataFrame, late: pd.Series | np.ndarray, fade: float, study: int = 0
+) -> pd.DataFrame:
     """`interviews` with a share `fade` of the satisfied answers on the `late` records (ids) rated
     satisfied turned "dissatisfied": those were called weeks after the others about services just as
-    old, and memory of a good service fades. Each record's draw is fixed by its id."""
+    old, and memory of a good service fades. Each record's draw is fixed by its id and the `study`
+    (its seed: the simulated studies reuse record ids, and must not share their draws)."""
     out = interviews.copy()
     turned = (
         out["record_id"].isin(late)
         & (out["system_rating"] == "satisfied")
         & (out["sat_overall"] == "satisfied")
     )
-    draw = pd.util.hash_array(out["record_id"].to_numpy()) / 2.0**64
+    draw = _record_draw(out["record_id"], "huifang-fade-ph2", study)
     out.loc[turned & (draw < fade), "sat_overall"] = "dissatisfied"
     return out
 

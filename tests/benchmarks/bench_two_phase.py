@@ -622,7 +622,7 @@ def design_grid(
             study.interviews["record_id"].isin(cases.loc[cases["respondent"], "record_id"])
         ]
         late = cases.loc[cases["phase"] == 2, "record_id"]
-        answers = weekly_faded(faded(study.interviews, late, fade), cases, weekly, seed)
+        answers = weekly_faded(faded(study.interviews, late, fade, seed), cases, weekly, seed)
         flags = _posterior_variants(dataclasses.replace(study, interviews=answers), cases)
         if study.inflated and not (
             fade or weekly
@@ -878,7 +878,7 @@ def expanded_test_study(
     finally:
         oracle_bound._oracle_flags = keep
     if fade:
-        answers = faded(study.interviews, cases.loc[cases["phase"] == 2, "record_id"], fade)
+        answers = faded(study.interviews, cases.loc[cases["phase"] == 2, "record_id"], fade, seed)
         turned = answers.loc[answers["sat_overall"] != study.interviews["sat_overall"], "record_id"]
         cases.loc[cases["record_id"].isin(turned), "outcome"] = "unsatisfied"
     cases["days"] = callback_days(cases["record_id"], cases["phase"], seed)
