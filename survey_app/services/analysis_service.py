@@ -292,8 +292,9 @@ def combination_by_unit(
     `compare_units`' table at that level), that p-value BH-adjusted over every audited stratum (the
     others count with p = 1: phase 2 cleared them, or, holding several units, they have no unit's
     test) and how much the test expected its callbacks' share satisfied to change for their lateness
-    (``fade_allowance``, `phase_two_test.fade_allowance`; NaN without a measured fade). Only where the design's strata are units of that level: a stratum of one staff member holds
-    one office's cases too, yet its callbacks are the member's, not the office's. Empty without."""
+    (``fade_allowance``, `phase_two_test.fade_allowance`; NaN without a measured fade). Only where the
+    design's strata are units of that level: a stratum of one staff member holds one office's cases
+    too, yet its callbacks are the member's, not the office's. Empty without."""
     columns = ["phase2_cases", "combination_p_value", "combination_p_adjusted", "fade_allowance"]
     if expanded is None or expanded.level != unit:
         return pd.DataFrame(columns=columns)

@@ -331,15 +331,8 @@ def faded(
     satisfied turned "dissatisfied": those were called weeks after the others about services just as
     old, and memory of a good service fades. Each record's draw is fixed by its id and the `study`
     (its seed: the simulated studies reuse record ids, and must not share their draws)."""
-    out = interviews.copy()
-    turned = (
-        out["record_id"].isin(late)
-        & (out["system_rating"] == "satisfied")
-        & (out["sat_overall"] == "satisfied")
-    )
-    draw = _record_draw(out["record_id"], "huifang-fade-ph2", study)
-    out.loc[turned & (draw < fade), "sat_overall"] = "dissatisfied"
-    return out
+    late = pd.Series(np.asarray(late, dtype=object))
+    return _turned(interviews, late[_record_draw(late, "huifang-fade-ph2", study) < fade])
 
 
 #: Days by which the simulated phase 2 is called later than phase 1: the cases of a unit phase 2
@@ -380,7 +373,14 @@ def weekly_faded(
     `called` (record_id, phase) reached them turned "dissatisfied" (`callback_days`, `fades_by_days`
     of the `study`): memory fading steadily in both phases, phase 2 four weeks on."""
     days = callback_days(called["record_id"], called["phase"], study)
-    gone = called.loc[fades_by_days(called["record_id"], days, per_week, study), "record_id"]
+    return _turned(
+        interviews, called.loc[fades_by_days(called["record_id"], days, per_week, study), "record_id"]
+    )
+
+
+def _turned(interviews: pd.DataFrame, gone: pd.Series) -> pd.DataFrame:
+    """`interviews` with the satisfied answers on records rated satisfied among `gone` (ids) turned
+    "dissatisfied"."""
     out = interviews.copy()
     turned = (
         out["record_id"].isin(gone)
