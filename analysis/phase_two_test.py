@@ -20,7 +20,7 @@ own gap lies): 16% against 11% for this test in `verdict_sim`'s unit-gaps world 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -47,27 +47,57 @@ LATER_DAYS = 14
 #: Fewest answers `fade_per_week` estimates from.
 FADE_MIN_ANSWERS = 30
 
+#: Fewest units a domain's own fade is estimated from: its standard error is clustered by unit, and
+#: with fewer clusters that error is itself too unsure (Cameron & Miller 2015, section VI).
+FADE_MIN_UNITS = 5
+
+
+@dataclass(frozen=True)
+class DomainFade:
+    """One domain's own fade a week (`fade_per_week` on its answers alone), its standard error and the
+    answers it came from."""
+
+    per_week: float
+    se: float
+    answers: int
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """Its 95% interval."""
+        return self.per_week - _Z95 * self.se, self.per_week + _Z95 * self.se
+
 
 @dataclass(frozen=True)
 class Fade:
     """How the share of satisfied answers changes a week later after the service (a proportion;
-    negative: they fade), its 95% interval, and the answers it was estimated from."""
+    negative: they fade), its 95% interval, and the answers it was estimated from; with the answers'
+    domains, each domain's own where its answers allow one (``by_domain``) and how far the domains'
+    fades lie apart (``between``, the standard deviation of their true slopes; 0 where they look
+    alike or fewer than two were measured)."""
 
     per_week: float
     low: float
     high: float
     answers: int
+    by_domain: Mapping[str, DomainFade] = field(default_factory=dict)
+    between: float = 0.0
+
+    @property
+    def se(self) -> float:
+        """The study-wide slope's standard error (its 95% interval's half width over z)."""
+        return (self.high - self.low) / (2 * _Z95)
 
 
 def fade_per_week(answers: pd.DataFrame) -> Fade | None:
     """The change a week later after the service of the share who still say satisfied, within units;
     None where it cannot be estimated (fewer than `FADE_MIN_ANSWERS` answers, all alike, or no unit
-    whose answers came at different times).
+    whose answers came at different times). With a ``domain`` column, each domain's too
+    (`_domain_fades`).
 
     ``answers``: one row per substantive answer on a record rated satisfied, with ``unit``, ``days``
-    (from the service to the callback) and ``satisfied`` (bool). Read it from phase 1 only: phase 2's
-    answers are in units chosen for their phase-1 answers, so within such a unit the two phases differ
-    by that choice as well as by time.
+    (from the service to the callback), ``satisfied`` (bool) and optionally ``domain``. Read it from
+    phase 1 only: phase 2's answers are in units chosen for their phase-1 answers, so within such a
+    unit the two phases differ by that choice as well as by time.
 
     Why within units: the frame's services span weeks to months, so a phase's own answers come at many
     delays; units differ in both their satisfaction and when their services fell, and comparing within
@@ -76,23 +106,72 @@ def fade_per_week(answers: pd.DataFrame) -> Fade | None:
     the same slope as one dummy a unit, without a column per unit), its interval from standard errors
     clustered by unit; the units are nested in their clusters, so their intercepts are not counted in
     the small-sample correction (Cameron & Miller 2015, section IV.C, as Stata's `xtreg, fe`)."""
-    import statsmodels.api as sm
-
     data = pd.DataFrame(
         {
             "unit": answers["unit"].astype(str).to_numpy(),
             "weeks": answers["days"].to_numpy(float) / 7,
             "y": answers["satisfied"].astype(float).to_numpy(),
+            "domain": answers["domain"].astype(str).to_numpy() if "domain" in answers else "",
         }
     ).dropna()
+    overall = _within_slope(data)
+    if overall is None:
+        return None
+    slope, se = overall
+    by_domain, between = _domain_fades(data) if "domain" in answers else ({}, 0.0)
+    return Fade(slope, slope - _Z95 * se, slope + _Z95 * se, len(data), by_domain, between)
+
+
+def _within_slope(data: pd.DataFrame) -> tuple[float, float] | None:
+    """`fade_per_week`'s within-unit slope of ``y`` on ``weeks`` and its clustered standard error; None
+    where it cannot be estimated."""
+    import statsmodels.api as sm
+
     within = data[["weeks", "y"]] - data.groupby("unit")[["weeks", "y"]].transform("mean")
     if len(data) < FADE_MIN_ANSWERS or data["y"].nunique() < 2 or not (within["weeks"].abs() > 1e-9).any():
+        return None
+    if data["unit"].nunique() < 2:  # one cluster: no clustered standard error
         return None
     fit = sm.OLS(within["y"].to_numpy(), within[["weeks"]].to_numpy()).fit(
         cov_type="cluster", cov_kwds={"groups": pd.factorize(data["unit"])[0]}
     )
-    low, high = fit.conf_int()[0]
-    return Fade(float(fit.params[0]), float(low), float(high), len(data))
+    return float(fit.params[0]), float(fit.bse[0])
+
+
+def _domain_fades(data: pd.DataFrame) -> tuple[dict[str, DomainFade], float]:
+    """Each domain's own fade where its answers allow one (`_within_slope` on them alone), and how far
+    the domains' true slopes lie apart (τ of a random-effects meta-analysis of them, `statsmodels`'
+    `combine_effects`, Paule–Mandel), which a domain without its own slope may lie anywhere in.
+
+    Why a domain's own, unshrunk: a fade may differ by domain — memory of a mediation is not memory
+    of a notarised copy — and one study-wide slope then under-allows for the units of the domains that
+    fade most. In simulation (ARCHITECTURE.md, "A fade that differs by domain"), with the weekly fade
+    twice the study's in half the domains and none in the rest, the test allowing for the study-wide
+    slope accused an honest unit in 12–22% of honest studies (q = 0.10), and one shrinking the
+    domains' slopes toward their mean (empirical Bayes, DerSimonian–Laird) did no better: four
+    domains' noisy slopes show little of their spread (τ a median 0.011 a week against the true
+    0.025), so each domain kept a tenth of its own slope — and shrinkage is right on average over
+    domains, not for the domain that fades most. Each domain's own slope, its noise carried into the
+    test, accused one in 4–9%; its cost is power, which the rate test has little of (the posterior
+    verdict is the one that finds inflation).
+    A domain of fewer than `FADE_MIN_UNITS` units gets none of its own."""
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    fades = {}
+    for domain, part in data.groupby("domain"):
+        if part["unit"].nunique() < FADE_MIN_UNITS:
+            continue
+        fitted = _within_slope(part)
+        if fitted is not None and fitted[1] > 0:
+            fades[str(domain)] = DomainFade(fitted[0], fitted[1], len(part))
+    if len(fades) < 2:
+        return fades, 0.0
+    meta = combine_effects(
+        np.array([f.per_week for f in fades.values()]),
+        np.array([f.se for f in fades.values()]) ** 2,
+        method_re="iterated",
+    )
+    return fades, float(np.sqrt(max(float(meta.tau2), 0.0)))
 
 
 def fade_adjusted(counts: pd.DataFrame, fade: Fade | None) -> pd.DataFrame:
@@ -105,7 +184,8 @@ def fade_adjusted(counts: pd.DataFrame, fade: Fade | None) -> pd.DataFrame:
     after phase 1, about services just as old; where memory fades, their pooled answers are lower
     than the honest gap expects for that alone, and the test reads that as inflation (13–23% of
     honest studies with a tenth of phase 2's satisfied answers turned). The fade is phase 1's own, linear in
-    weeks (`fade_per_week`): the unit's expected satisfied answers move by ``per_week × late_weeks``,
+    weeks (`fade_per_week`), its domain's where ``counts`` has a ``domain`` and phase 1 measured
+    one there (`_unit_fades`): the unit's expected satisfied answers move by ``per_week × late_weeks``,
     which moves its callback log odds at the null's callback rate; that move is added to the gap and
     the uncertainty of ``per_week`` (its interval's standard error, carried through the same move) to
     the spread the p-value already averages over. A fade that starts only after phase 1's calls is
@@ -123,12 +203,27 @@ def fade_adjusted(counts: pd.DataFrame, fade: Fade | None) -> pd.DataFrame:
         moved = np.clip(null_rate + per_week * late, 1e-6, 1 - 1e-6)
         return np.where(n > 0, null_logit - special.logit(moved), 0.0)
 
-    se = (fade.high - fade.low) / (2 * _Z95)
-    uncertainty = np.abs(move(fade.per_week + se) - move(fade.per_week - se)) / 2
+    per_week, se = _unit_fades(counts, fade)
+    uncertainty = np.abs(move(per_week + se) - move(per_week - se)) / 2
     return counts.assign(
-        gap=counts["gap"].to_numpy(float) + move(fade.per_week),
+        gap=counts["gap"].to_numpy(float) + move(per_week),
         spread=np.hypot(counts["spread"].to_numpy(float), uncertainty),
     )
+
+
+def _unit_fades(counts: pd.DataFrame, fade: Fade) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit of ``counts``, the fade a week the test allows for and its standard error: its
+    domain's (``fade.by_domain``, where ``counts`` has a ``domain``), else the study's, with the spread
+    between domains added where the domains were measured (a domain not among them may lie anywhere
+    in it)."""
+    per_week = np.full(len(counts), fade.per_week)
+    se = np.full(len(counts), float(np.hypot(fade.se, fade.between)))
+    if fade.by_domain and "domain" in counts.columns:
+        for i, domain in enumerate(counts["domain"].astype(str)):
+            own = fade.by_domain.get(domain)
+            if own is not None:
+                per_week[i], se[i] = own.per_week, own.se
+    return per_week, se
 
 
 def fade_allowance(counts: pd.DataFrame, fade: Fade | None) -> pd.Series:
@@ -138,7 +233,8 @@ def fade_allowance(counts: pd.DataFrame, fade: Fade | None) -> pd.Series:
     much of a unit's gap its lateness was allowed to explain."""
     if fade is None or "late_weeks" not in counts.columns:
         return pd.Series(np.nan, index=counts.index, name="fade_allowance")
-    shift = np.where(counts["n"].to_numpy(float) > 0, fade.per_week * _mean_late_weeks(counts), np.nan)
+    per_week, _ = _unit_fades(counts, fade)
+    shift = np.where(counts["n"].to_numpy(float) > 0, per_week * _mean_late_weeks(counts), np.nan)
     return pd.Series(shift, index=counts.index, name="fade_allowance")
 
 
@@ -183,6 +279,7 @@ def expanded_unit_p_values(counts: pd.DataFrame) -> pd.Series:
 
 __all__ = [
     "LATER_DAYS",
+    "DomainFade",
     "Fade",
     "called_later",
     "expanded_unit_p_values",

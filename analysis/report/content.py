@@ -483,12 +483,14 @@ def validate_content(content: ReportContent) -> None:
         )
     fade = content.comparison.phase_fade
     if fade is not None and not (
-        isinstance(fade, Fade) and all(np.isfinite(v) for v in (fade.per_week, fade.low, fade.high))
+        isinstance(fade, Fade)
+        and all(np.isfinite(v) for v in (fade.per_week, fade.low, fade.high))
+        and all(np.isfinite(own.per_week) and np.isfinite(own.se) for own in fade.by_domain.values())
     ):
         raise ReportContentError(
             "comparison.phase_fade",
             f"{fade!r} is not a fade estimate with finite figures",
-            "Give analysis.phase_two_test.Fade with a finite rate and interval, or None.",
+            "Give analysis.phase_two_test.Fade with a finite rate and interval (and each domain's), or None.",
         )
     missing_keys = [key for key in HEADLINE_KEYS if key not in content.results.headline]
     if missing_keys:

@@ -194,6 +194,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "校正后的 p 按 Benjamini–Hochberg 方法在全部审计单位上校正了多重比较，应读它而不是原始 p：扩充的单位越多，偶然偏小的原始 p 就越多。",
         "phase2_days": "扩充单位的回访距服务日期的中位天数：第一阶段 {first} 天，第二阶段 {second} 天。",
         "phase2_fade": "第一阶段中，系统评价为满意的记录上回答满意的比例，服务后每晚一周变化 {points} 个百分点（95% 置信区间 {low} 至 {high}，单位内比较，{answers} 个回答）；上表的检验已按此校正。",
+        "phase2_fade_domains": "各领域分别测得（每周百分点，95% 置信区间）：{domains}。每个单位的检验按其所在领域测得的淡化校正；第一阶段回访单位不足 {units} 个的领域按全体的淡化校正，并计入领域间的差异。",
         "phase2_later": "第二阶段的回访明显晚于第一阶段。检验已按第一阶段测得的淡化校正，但第一阶段看不到的淡化（只在其回访之后才开始的）仍会使第二阶段的回答偏低，上表中较小的 p 值应谨慎解读。"
         "判定在模拟中经受住了这种淡化（第二阶段系统评价为满意的记录上，十分之一的满意回答变为不满意：即使按第一阶段测得的淡化校正，两阶段检验仍在 7%–20% 的诚实研究中误指诚实单位，判定至多 3%）。",
         "phase2_later_unmeasured": "第二阶段的回访明显晚于第一阶段，而第一阶段的回答不足以测出记忆淡化的速度，检验未作校正：对服务的满意记忆若随时间淡化，仅此一点就会使第二阶段的回答偏低，上表中较小的 p 值应谨慎解读。"
@@ -536,6 +537,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "phase2_fade": "In phase 1, the share of satisfied answers on records rated satisfied changed by {points} "
         "points for each week later after the service (95% CI {low} to {high}, within units, {answers} answers); "
         "the test above allows for it.",
+        "phase2_fade_domains": "By domain (points a week, 95% CI): {domains}. Each unit's test allows for the fade "
+        "measured in its own domain; a domain with fewer than {units} units answering in phase 1 gets the whole study's, "
+        "widened by how far the domains differ.",
         "phase2_later": "Phase 2 was called much later than phase 1. The test allows for the fade phase 1 measured, "
         "but a fade phase 1 cannot see (one that begins only after its calls) would still lower phase 2's "
         "answers, so read a small p above with caution. The verdict held up against such "

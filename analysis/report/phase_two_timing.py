@@ -14,8 +14,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from analysis.phase_two_test import Fade, called_later
-from analysis.report.formatting import format_count, format_points
+from analysis.phase_two_test import FADE_MIN_UNITS, Fade, called_later
+from analysis.report.formatting import format_count, format_points, format_points_ci
 from analysis.report.i18n import text
 
 
@@ -40,6 +40,19 @@ def timing_sentences(days: Mapping[int, float], fade: Fade | None, lang: str) ->
                 answers=format_count(fade.answers),
             )
         )
+        if fade.by_domain:
+            said.append(_by_domain(fade, lang))
     if not called_later(days):
         return said, None
     return said, text("phase2_later" if fade is not None else "phase2_later_unmeasured", lang)
+
+
+def _by_domain(fade: Fade, lang: str) -> str:
+    """Each measured domain's own fade with its 95% interval, and that each unit's test allows for its
+    domain's (`phase_two_test.fade_adjusted`)."""
+    parts = [
+        f"{domain} {format_points(own.per_week)} {format_points_ci(*own.interval)}"
+        for domain, own in sorted(fade.by_domain.items())
+    ]
+    domains = ("；" if lang == "zh" else "; ").join(parts)
+    return text("phase2_fade_domains", lang, domains=domains, units=FADE_MIN_UNITS)

@@ -288,7 +288,7 @@ def combination_by_unit(
     """After a phase 2, per `unit` (a frame column: the organisations', or the staff level's) of a
     one-unit stratum that phase 2 expanded: its phase-2 cases, the rate test on both phases' answers
     against its domain's estimated honest gap and spread, moved for how late its answers came by the
-    fade phase 1 measured (`analysis.phase_two_test`, `fade_adjusted`; ``units``:
+    fade phase 1 measured in its domain (`analysis.phase_two_test`, `fade_adjusted`; ``units``:
     `compare_units`' table at that level), that p-value BH-adjusted over every audited stratum (the
     others count with p = 1: phase 2 cleared them, or, holding several units, they have no unit's
     test) and how much the test expected its callbacks' share satisfied to change for their lateness
@@ -313,6 +313,7 @@ def combination_by_unit(
             "spread": null["honest_spread"].to_numpy(),
             "expanded": True,
             "late_weeks": counts["late_weeks"].reindex(strata).to_numpy(),
+            "domain": null["domain"].to_numpy() if "domain" in null.columns else None,
         },
         index=pd.Index(strata),
     ).fillna({"S": 0, "N": 0, "x": 0, "n": 0, "late_weeks": 0.0})

@@ -443,7 +443,8 @@ def _days_after_service(cases: pd.DataFrame) -> pd.Series:
 
 def phase_one_fade(data: pd.DataFrame, design: SampleDesign, satisfied_codes: list[str]) -> Fade | None:
     """How phase 1's satisfied answers on records rated satisfied changed with time since the service,
-    within strata (`analysis.phase_two_test.fade_per_week`); None without a phase 2 or an estimate.
+    within strata, in the study and in each domain (`analysis.phase_two_test.fade_per_week`); None
+    without a phase 2 or an estimate.
     ``data``: the analysis dataset.
 
     Why: whether memory fades is measured, not assumed. Phase 1's own answers come at many delays
@@ -454,15 +455,16 @@ def phase_one_fade(data: pd.DataFrame, design: SampleDesign, satisfied_codes: li
         return None
     mine = _answers_on_satisfied_records(data, record, satisfied_codes) & ~_in_phase_two(data, record)
     part = data[mine]
-    return fade_per_week(
-        pd.DataFrame(
-            {
-                "unit": part["stratum"],
-                "days": _days_after_service(part),
-                "satisfied": outcomes(part, satisfied_codes) == "satisfied",
-            }
-        )
+    answers = pd.DataFrame(
+        {
+            "unit": part["stratum"],
+            "days": _days_after_service(part),
+            "satisfied": outcomes(part, satisfied_codes) == "satisfied",
+        }
     )
+    if "domain" in part.columns:  # each domain's own fade too (`phase_two_test._domain_fades`)
+        answers["domain"] = part["domain"].astype(str).to_numpy()
+    return fade_per_week(answers)
 
 
 def _answers_on_satisfied_records(

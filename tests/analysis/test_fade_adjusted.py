@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.phase_two_test import Fade, expanded_unit_p_values, fade_adjusted, fade_allowance
+from analysis.phase_two_test import DomainFade, Fade, expanded_unit_p_values, fade_adjusted, fade_allowance
 from tests.analysis.expanded_units_sim import UNITS, honest_units
 
 GAP, LATER_WEEKS, PER_WEEK = 0.4, 4.0, -0.025  # phase 2 four weeks on loses a tenth of its satisfied share
@@ -34,6 +34,43 @@ def test_a_fade_phase_two_alone_bears_makes_the_plain_test_accuse_honest_units()
 def test_allowing_for_the_measured_fade_keeps_honest_units_at_the_nominal_rate(half_width):
     fade = Fade(PER_WEEK, PER_WEEK - half_width, PER_WEEK + half_width, 2000)
     assert _rejected(expanded_unit_p_values(fade_adjusted(_faded_honest_units(11), fade))) <= NOMINAL
+
+
+def _two_domains(seed: int) -> pd.DataFrame:
+    """Honest units in two domains: 人民调解's fade twice the study's, 公证's none."""
+    return pd.concat(
+        [
+            _faded_honest_units(seed, 2 * PER_WEEK).assign(domain="人民调解"),
+            _faded_honest_units(seed + 1, 0.0).assign(domain="公证"),
+        ],
+        ignore_index=True,
+    )
+
+
+def test_where_domains_fade_differently_each_unit_is_allowed_its_own_domain_s_fade():
+    """The study's slope, the mean of the two, under-allows for the domain that fades most."""
+    units = _two_domains(14)
+    fading = units["domain"] == "人民调解"
+    study = Fade(PER_WEEK, PER_WEEK - 0.01, PER_WEEK + 0.01, 4000)
+    assert _rejected(expanded_unit_p_values(fade_adjusted(units, study))[fading]) > 2 * NOMINAL
+    own = {"人民调解": DomainFade(2 * PER_WEEK, 0.005, 2000), "公证": DomainFade(0.0, 0.005, 2000)}
+    by_domain = Fade(PER_WEEK, PER_WEEK - 0.01, PER_WEEK + 0.01, 4000, own, between=0.035)
+    p = expanded_unit_p_values(fade_adjusted(units, by_domain))
+    assert _rejected(p[fading]) <= NOMINAL and _rejected(p[~fading]) <= NOMINAL
+
+
+def test_a_unit_of_a_domain_without_its_own_fade_gets_the_study_s_widened_by_the_domains_spread():
+    units = _faded_honest_units(15).head(50).assign(domain="仲裁")
+    own = {"公证": DomainFade(0.0, 0.005, 2000)}
+    alike = fade_adjusted(units, Fade(PER_WEEK, PER_WEEK - 0.01, PER_WEEK + 0.01, 4000, own, between=0.0))
+    apart = fade_adjusted(units, Fade(PER_WEEK, PER_WEEK - 0.01, PER_WEEK + 0.01, 4000, own, between=0.02))
+    plain = fade_adjusted(
+        units.drop(columns="domain"), Fade(PER_WEEK, PER_WEEK - 0.01, PER_WEEK + 0.01, 4000)
+    )
+    late = units["late_weeks"] > 0
+    assert np.allclose(alike["gap"], plain["gap"]) and np.allclose(apart["gap"], plain["gap"])
+    assert np.allclose(alike["spread"], plain["spread"])
+    assert (apart.loc[late, "spread"] > alike.loc[late, "spread"]).all()
 
 
 def test_the_fade_it_allows_for_is_not_a_licence_for_inflation():
@@ -73,3 +110,8 @@ def test_the_allowance_is_the_fade_times_how_many_weeks_later_the_answers_came_o
     assert allowance["early"] == pytest.approx(+0.025 * 0.5)
     assert np.isnan(allowance["none"])
     assert fade_allowance(units, None).isna().all()
+    own = {"人民调解": DomainFade(2 * PER_WEEK, 0.005, 2000)}
+    by_domain = Fade(PER_WEEK, PER_WEEK - 0.01, PER_WEEK + 0.01, 2000, own)
+    in_domains = fade_allowance(units.assign(domain=["人民调解", "公证", "公证"]), by_domain)
+    assert in_domains["late"] == pytest.approx(2 * allowance["late"])  # its own domain's fade
+    assert in_domains["early"] == pytest.approx(allowance["early"])  # 公证 has none of its own: the study's

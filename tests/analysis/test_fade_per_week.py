@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from analysis.phase_two_test import fade_per_week
+from analysis.phase_two_test import FADE_MIN_UNITS, fade_per_week
 
 
 def _answers(seed: int, per_week: float, units: int = 60) -> pd.DataFrame:
@@ -56,6 +56,47 @@ def test_the_within_estimator_is_statsmodels_regression_with_one_intercept_a_uni
     half = (fade.high - fade.low) / 2
     reference_half = (reference.conf_int().loc["weeks", 1] - reference.conf_int().loc["weeks", 0]) / 2
     assert half == pytest.approx(reference_half * np.sqrt((n - g - 1) / (n - 1)), rel=1e-10)
+
+
+def _domain_answers(seed: int, fades: dict[str, float], units: int = 60) -> pd.DataFrame:
+    """`_answers` of `units` units in each domain, fading by that domain's own rate a week."""
+    return pd.concat(
+        [
+            _answers(seed + i, per_week, units).assign(domain=domain, unit=lambda t, d=domain: d + t["unit"])
+            for i, (domain, per_week) in enumerate(fades.items())
+        ],
+        ignore_index=True,
+    )
+
+
+def test_each_domain_s_fade_is_measured_on_its_own_answers():
+    answers = _domain_answers(4, {"人民调解": -0.03, "公证": 0.0})
+    fade = fade_per_week(answers)
+    mediation, notary = fade.by_domain["人民调解"], fade.by_domain["公证"]
+    alone = fade_per_week(answers[answers["domain"] == "人民调解"].drop(columns="domain"))
+    assert mediation.per_week == pytest.approx(alone.per_week, abs=1e-14)
+    assert mediation.se == pytest.approx((alone.high - alone.low) / (2 * 1.959963984540054), rel=1e-12)
+    assert mediation.answers == alone.answers
+    assert abs(mediation.per_week + 0.03) < 3 * mediation.se and abs(notary.per_week) < 3 * notary.se
+    assert mediation.per_week < fade.per_week < notary.per_week  # the study's slope lies between
+    assert fade.between > 0.01  # the two domains' fades lie three points a week apart
+
+
+def test_domains_that_fade_alike_are_measured_alike_and_without_domains_there_are_none():
+    answers = _domain_answers(5, {"律师": -0.01, "公证": -0.01, "人民调解": -0.01})
+    fade = fade_per_week(answers)
+    assert set(fade.by_domain) == {"律师", "公证", "人民调解"}
+    assert fade.between < 0.005
+    assert fade_per_week(answers.drop(columns="domain")).by_domain == {}
+
+
+def test_a_domain_of_too_few_units_gets_no_fade_of_its_own():
+    answers = _domain_answers(6, {"律师": -0.01, "公证": 0.0})
+    few = _answers(9, -0.05, units=FADE_MIN_UNITS - 1).assign(
+        domain="仲裁", unit=lambda t: "仲裁" + t["unit"]
+    )
+    fade = fade_per_week(pd.concat([answers, few], ignore_index=True))
+    assert set(fade.by_domain) == {"律师", "公证"}
 
 
 @pytest.mark.parametrize(

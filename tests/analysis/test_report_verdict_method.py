@@ -9,7 +9,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from analysis.phase_two_test import Fade
+from analysis.phase_two_test import DomainFade, Fade
 from analysis.report import ReportContent, render_pdf, sample_content
 from analysis.report.errors import ReportContentError
 from analysis.report.formatting import format_points, format_points_ci, format_rate
@@ -143,15 +143,33 @@ def test_the_report_says_how_fast_phase_one_answers_faded_under_the_phase_two_te
     )
 
 
+def test_the_report_gives_each_domain_s_own_fade_where_phase_one_measured_one():
+    own = {"人民调解": DomainFade(-0.034, 0.0054, 780), "公证": DomainFade(-0.004, 0.0035, 850)}
+    after = _with_days((6.0, 32.0), Fade(-0.018, -0.025, -0.011, 1630, own, 0.02))
+    assert (
+        flat("各领域分别测得（每周百分点，95% 置信区间）：人民调解 -3.4 [-4.5, -2.3]；公证 -0.4 [-1.1, +0.3]")
+        in after
+    )
+    assert flat("每个单位的检验按其所在领域测得的淡化校正") in after
+    assert flat("各领域分别测得") not in _with_days((6.0, 32.0), Fade(-0.018, -0.025, -0.011, 1630))
+
+
 def test_the_phase_two_table_says_what_the_test_expected_for_each_unit_s_lateness():
     after = _with_days((6.0, 32.0), Fade(-0.025, -0.035, -0.015, 900), allowance=-0.0667)
     assert flat("pp（BH 校正）回访较晚的预期变化（百分点）") in after and "0.0120.087-6.7" in after
     assert flat("pp（BH 校正）回访较晚的预期变化") not in _with_days((6.0, 32.0))  # no fade: no column
 
 
-def test_a_fade_estimate_without_finite_figures_is_refused_naming_the_field():
+@pytest.mark.parametrize(
+    "fade",
+    [
+        Fade(float("nan"), -0.02, -0.004, 850),
+        Fade(-0.012, -0.02, -0.004, 850, {"公证": DomainFade(-0.01, float("inf"), 400)}),
+    ],
+    ids=["the study's", "a domain's"],
+)
+def test_a_fade_estimate_without_finite_figures_is_refused_naming_the_field(fade):
     content = _posterior_content("zh", phase_two=True)
-    fade = Fade(float("nan"), -0.02, -0.004, 850)
     with pytest.raises(ReportContentError, match=r"comparison\.phase_fade"):
         dataclasses.replace(
             content,

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.phase_two_test import Fade
+from analysis.phase_two_test import FADE_MIN_UNITS, DomainFade, Fade
 from survey_app.services import analysis_service, phase_two, reports
 
 DESIGN = types.SimpleNamespace(params={"phase2": {"allocation": {"S1": 2, "S2": 0}, "replicate": 4}})
@@ -154,6 +154,19 @@ def test_phase_one_fade_reads_only_phase_one_answers_on_records_rated_satisfied(
     assert phase_two.phase_one_fade(_fading(phase_two_flipped=True), design, ["满意"]) == alone
 
 
+def test_phase_one_fade_measures_each_domain_on_its_own_strata():
+    design = types.SimpleNamespace(params={"phase2": {"replicate": 4, "system_codes": ["satisfied"]}})
+    fading = pd.concat(  # 公证's answers fade as `_fading`'s, 律师's never
+        [_fading().assign(stratum=lambda t, i=i: t["stratum"] + f"-{i}") for i in range(FADE_MIN_UNITS)]
+    ).assign(domain="公证")
+    alternating = np.where(fading["days"] % 4 == 0, "满意", "不满意")  # every other answer, early and late
+    steady = fading.assign(domain="律师", stratum=lambda t: "L" + t["stratum"], sat_overall=alternating)
+    fade = phase_two.phase_one_fade(pd.concat([fading, steady], ignore_index=True), design, ["满意"])
+    assert set(fade.by_domain) == {"公证", "律师"}
+    assert fade.by_domain["公证"].per_week < fade.per_week < 0
+    assert abs(fade.by_domain["律师"].per_week) < abs(fade.by_domain["公证"].per_week) / 5
+
+
 def test_each_expanded_stratum_counts_how_late_its_answers_on_records_rated_satisfied_came():
     design = types.SimpleNamespace(
         params={"phase2": {"allocation": {"S1": 20, "S2": 0}, "replicate": 4, "system_codes": ["satisfied"]}}
@@ -187,3 +200,31 @@ def test_the_rate_test_of_an_expanded_unit_allows_for_the_fade_phase_one_measure
     assert allowed["combination_p_value"] > 2 * plain["combination_p_value"]
     assert allowed["fade_allowance"] == pytest.approx(-0.025 * 96 / 36)  # said beside the p-value
     assert np.isnan(plain["fade_allowance"])
+
+
+def test_the_rate_test_of_an_expanded_unit_allows_for_its_own_domain_s_fade():
+    counts = pd.DataFrame(
+        {"phase2_cases": [24], "x": [27], "n": [36], "late_weeks": [24 * 4.0]}, index=["S1"]
+    )
+    units = pd.DataFrame(
+        {
+            "system_satisfied": [285],
+            "frame_records": [300],
+            "honest_gap": [0.4],
+            "honest_spread": [0.3],
+            "domain": ["人民调解"],
+        },
+        index=pd.Index(["ORG1"], name="organisation_id"),
+    )
+
+    def tested(fade: Fade) -> pd.Series:
+        strata = analysis_service.ExpandedStrata(
+            counts, "organisation_id", pd.Series({"S1": "ORG1"}), 10, {1: 6.0, 2: 34.0}, fade
+        )
+        return analysis_service.combination_by_unit(strata, units).iloc[0]
+
+    study = Fade(-0.0125, -0.0225, -0.0025, 900)
+    own = Fade(-0.0125, -0.0225, -0.0025, 900, {"人民调解": DomainFade(-0.025, 0.005, 300)})
+    # the study's fade is half of 人民调解's own: the unit's own domain explains more of its gap
+    assert tested(own)["combination_p_value"] > tested(study)["combination_p_value"]
+    assert tested(own)["fade_allowance"] == pytest.approx(-0.025 * 96 / 36)
