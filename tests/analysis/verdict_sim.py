@@ -352,12 +352,21 @@ def callback_days(
 
 
 def fades_by_days(
-    record_ids: pd.Series | np.ndarray, days: np.ndarray, per_week: float, study: int = 0
+    record_ids: pd.Series | np.ndarray,
+    days: np.ndarray,
+    per_week: float | np.ndarray,
+    study: int = 0,
+    cap_weeks: float | None = None,
 ) -> np.ndarray:
     """Which records' satisfied answers have faded to "dissatisfied" by the callback: each with chance
     ``per_week`` for every week since the service (memory of a good service fading steadily, so that
-    phase 1's own answers show it). Each record's draw is fixed by its id and the `study`."""
-    return _record_draw(record_ids, "huifang-fade-wks", study) < per_week * np.asarray(days, dtype=float) / 7
+    phase 1's own answers show it). Each record's draw is fixed by its id and the `study`.
+    ``per_week`` may be one rate a record (a fade that differs by domain); with ``cap_weeks`` the fade
+    stops growing after that many weeks (memory that levels off). Either leaves every draw as it was."""
+    weeks = np.asarray(days, dtype=float) / 7
+    if cap_weeks is not None:
+        weeks = np.minimum(weeks, cap_weeks)
+    return _record_draw(record_ids, "huifang-fade-wks", study) < np.asarray(per_week, dtype=float) * weeks
 
 
 def _record_draw(record_ids: pd.Series | np.ndarray, key: str, study: int) -> np.ndarray:
@@ -367,15 +376,34 @@ def _record_draw(record_ids: pd.Series | np.ndarray, key: str, study: int) -> np
 
 
 def weekly_faded(
-    interviews: pd.DataFrame, called: pd.DataFrame, per_week: float, study: int = 0
+    interviews: pd.DataFrame,
+    called: pd.DataFrame,
+    per_week: float,
+    study: int = 0,
+    by_domain: tuple[float, ...] | None = None,
+    cap_weeks: float | None = None,
 ) -> pd.DataFrame:
     """`interviews` with the satisfied answers on records rated satisfied that have faded by the time
-    `called` (record_id, phase) reached them turned "dissatisfied" (`callback_days`, `fades_by_days`
-    of the `study`): memory fading steadily in both phases, phase 2 four weeks on."""
+    `called` (record_id, phase; domain with `by_domain`) reached them turned "dissatisfied"
+    (`callback_days`, `fades_by_days` of the `study`): memory fading steadily in both phases, phase 2
+    four weeks on; `by_domain` and `cap_weeks` as in `domain_fades` and `fades_by_days`."""
     days = callback_days(called["record_id"], called["phase"], study)
-    return _turned(
-        interviews, called.loc[fades_by_days(called["record_id"], days, per_week, study), "record_id"]
-    )
+    rates = domain_fades(called, per_week, by_domain)
+    gone = fades_by_days(called["record_id"], days, rates, study, cap_weeks)
+    return _turned(interviews, called.loc[gone, "record_id"])
+
+
+def domain_fades(
+    called: pd.DataFrame, per_week: float, by_domain: tuple[float, ...] | None = None
+) -> float | np.ndarray:
+    """Each called record's fade a week: ``per_week`` times its domain's multiplier in ``by_domain``
+    (one per `DOMAINS`, in order; a domain beyond them, 1), or ``per_week`` for all without it. Why: a
+    fade may differ by domain (a mediation's outcome is remembered differently from a notarised
+    copy's), which one study-wide slope measured on phase 1 does not see."""
+    if by_domain is None:
+        return per_week
+    factor = dict(zip(DOMAINS, by_domain, strict=True))
+    return per_week * called["domain"].map(factor).fillna(1.0).to_numpy(float)
 
 
 def _turned(interviews: pd.DataFrame, gone: pd.Series) -> pd.DataFrame:

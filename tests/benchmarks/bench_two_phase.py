@@ -35,7 +35,11 @@ inverse-normal combination it replaced, with the honest gap 0, the true honest r
 null. `--weekly W`: memory fades steadily, in both phases — a satisfied answer on a record rated
 satisfied has turned with chance W for every week since the service; phase 1 calls about services
 0–27 days old, phase 2 four weeks later (`verdict_sim.callback_days`), so W = 0.025 costs phase 2 a
-tenth more of those answers than phase 1, as `--fade 0.1` does, but phase 1 can see it.
+tenth more of those answers than phase 1, as `--fade 0.1` does, but phase 1 can see it. Its shape:
+`--fade-domains F,F,F,F` multiplies W per domain (`verdict_sim.DOMAINS`, e.g. `2,2,0,0`: a fade in
+half the domains that one study-wide slope averages away), `--fade-cap WEEKS` stops it growing after
+that many weeks (memory that levels off, so that phase 1's slope overstates phase 2's loss); both also
+for `--grid`.
 
 **The allocation grid** (`--grid OUT.csv [FIRST:LAST] [--scenario NAME] [--designs M/J[/equal],…]`, then
 `--grid-summary OUT.csv …`): the same +10 studies (or any `verdict_sim` scenario, e.g. an honest one),
@@ -598,14 +602,15 @@ def design_grid(
     per_unit: int = EVIDENCE_PER_UNIT,
     fade: float = 0.0,
     weekly: float = 0.0,
+    shape: dict | None = None,
 ) -> list[dict]:
     """One study of `name` (+10 by default), `per_unit` cases a unit in all (1,920 for 60 units at 32):
     one phase and the evidence rule (top J) for every phase-1 size m and J of the grid; per design the
     oracle's and the posterior's recall and FDP, the
     units phase 2 went to and the inflating ones among them, and the posterior's hits among those.
     With `fade`, phase 2's answers are `verdict_sim.faded`; with `weekly`, both phases' answers fade
-    with the weeks since the service (`verdict_sim.weekly_faded`). The oracles, which know no fading,
-    are then left out."""
+    with the weeks since the service (`verdict_sim.weekly_faded`; `shape`: its ``by_domain`` and
+    ``cap_weeks``). The oracles, which know no fading, are then left out."""
     import dataclasses
     import time
 
@@ -622,7 +627,9 @@ def design_grid(
             study.interviews["record_id"].isin(cases.loc[cases["respondent"], "record_id"])
         ]
         late = cases.loc[cases["phase"] == 2, "record_id"]
-        answers = weekly_faded(faded(study.interviews, late, fade, seed), cases, weekly, seed)
+        answers = weekly_faded(
+            faded(study.interviews, late, fade, seed), cases, weekly, seed, **(shape or {})
+        )
         flags = _posterior_variants(dataclasses.replace(study, interviews=answers), cases)
         if study.inflated and not (
             fade or weekly
@@ -637,7 +644,7 @@ def design_grid(
             recall, fdp = vo.recall_and_fdp(f, study.inflated)
             hits = set(units[f.reindex(units).fillna(False).to_numpy(bool)]) & study.inflated
             rows.append(
-                {"seed": seed, "scenario": name, "cases": total, "fade": fade, "weekly": weekly, "design": design, "m": m, "top": top, "verdict": verdict,
+                {"seed": seed, "scenario": name, "cases": total, "fade": fade, "weekly": weekly, **_shape_columns(shape), "design": design, "m": m, "top": top, "verdict": verdict,
                  "recall": recall, "fdp": fdp, "inflating": len(study.inflated), "selected": len(chosen),
                  "selected_inflating": len(chosen & study.inflated), "hits_selected": len(hits & chosen),
                  "cpu": cpu}
@@ -845,7 +852,13 @@ def _inverse_normal(p1: np.ndarray, p2: np.ndarray, m: np.ndarray, k: np.ndarray
 
 
 def expanded_test_study(
-    seed: int, name: str, m: int = 14, top: int = 12, fade: float = 0.0, weekly: float = 0.0
+    seed: int,
+    name: str,
+    m: int = 14,
+    top: int = 12,
+    fade: float = 0.0,
+    weekly: float = 0.0,
+    shape: dict | None = None,
 ) -> list[dict]:
     """One `verdict_sim` study of world `name`, phase 2 by the evidence rule (m a unit first, the top
     J, 1,920 cases in all); per test of the expanded units, BH at q: recall, FDP and honest units flagged.
@@ -855,13 +868,14 @@ def expanded_test_study(
     called some days after its service (`verdict_sim.callback_days`, phase 2 four weeks later). With
     `fade`, phase 2's answers are `verdict_sim.faded` (a fade phase 1 cannot see); with `weekly`, the
     satisfied answers on records rated satisfied fade by that chance a week in both phases
-    (`verdict_sim.fades_by_days`). Huifang's test is run as it was and with the fade phase 1
-    measured allowed for (`phase_two_test.fade_adjusted`)."""
+    (`verdict_sim.fades_by_days`; `shape`: ``by_domain`` and ``cap_weeks`` as `weekly_faded` takes
+    them). Huifang's test is run as it was and with the fade phase 1 measured allowed for
+    (`phase_two_test.fade_adjusted`)."""
     import tests.benchmarks.bench_oracle_bound as oracle_bound
     from analysis import unit_model as um
     from analysis.phase_two_test import fade_adjusted, fade_per_week
     from tests.analysis import verdict_oracle as vo
-    from tests.analysis.verdict_sim import callback_days, faded, fades_by_days
+    from tests.analysis.verdict_sim import callback_days, domain_fades, faded, fades_by_days
 
     scenario, study, order = _evidence_world(seed, name)
     evidence = _design_evidence(study, scenario, order, m)
@@ -884,20 +898,25 @@ def expanded_test_study(
     cases["days"] = callback_days(cases["record_id"], cases["phase"], seed)
     on_satisfied = (cases["system_rating"] == "satisfied") & (cases["outcome"] != "none")
     if weekly:
-        turned = fades_by_days(cases["record_id"], cases["days"].to_numpy(), weekly, seed)
+        shape = shape or {}
+        rates = domain_fades(cases, weekly, shape.get("by_domain"))
+        turned = fades_by_days(
+            cases["record_id"], cases["days"].to_numpy(), rates, seed, shape.get("cap_weeks")
+        )
         cases.loc[turned & on_satisfied & (cases["outcome"] == "satisfied"), "outcome"] = "unsatisfied"
     weeks = cases.loc[on_satisfied, "days"] / 7
     late_weeks = (weeks - weeks.mean()).groupby(cases.loc[on_satisfied, "stratum"]).sum()
     first_answers = cases[on_satisfied & (cases["phase"] == 1)]
-    measured = fade_per_week(
-        pd.DataFrame(
-            {
-                "unit": first_answers["stratum"],
-                "days": first_answers["days"],
-                "satisfied": first_answers["outcome"] == "satisfied",
-            }
-        )
+    phase_one = pd.DataFrame(
+        {
+            "unit": first_answers["stratum"],
+            "days": first_answers["days"],
+            "satisfied": first_answers["outcome"] == "satisfied",
+            "domain": first_answers["domain"],
+        }
     )
+    measured = fade_per_week(phase_one.drop(columns="domain"))
+    by_domain = fade_per_week(phase_one)
 
     def tally(part: pd.DataFrame) -> pd.DataFrame:
         g = part.groupby("stratum")["outcome"]
@@ -955,6 +974,9 @@ def expanded_test_study(
         "rate test, phase 1's fade allowed for (Huifang)": expanded_unit_p_values(
             fade_adjusted(table.assign(late_weeks=late_weeks.reindex(units).fillna(0.0)), measured)
         ).to_numpy(),
+        "rate test, each domain's fade allowed for (Huifang)": expanded_unit_p_values(
+            fade_adjusted(table.assign(late_weeks=late_weeks.reindex(units).fillna(0.0)), by_domain)
+        ).to_numpy(),
         "inverse-normal, honest gap 0": _inverse_normal(
             binomial(first, system), binomial(second, system), m_, k_
         ),
@@ -974,7 +996,9 @@ def expanded_test_study(
                 "scenario": name,
                 "fade": fade,
                 "weekly": weekly,
+                **_shape_columns(shape),
                 "fade_measured": measured.per_week if measured else np.nan,
+                "fade_between": by_domain.between if by_domain else np.nan,
                 "test": label,
                 "recall": recall,
                 "fdp": fdp,
@@ -982,6 +1006,29 @@ def expanded_test_study(
             }
         )
     return rows
+
+
+def _shape_columns(shape: dict | None) -> dict:
+    """The fade's shape as the output's columns (empty where the fade is the same everywhere and steady)."""
+    shape = shape or {}
+    by_domain = shape.get("by_domain")
+    return {
+        "fade_domains": ",".join(f"{f:g}" for f in by_domain) if by_domain else "",
+        "fade_cap": shape.get("cap_weeks", np.nan) if shape.get("cap_weeks") is not None else np.nan,
+    }
+
+
+def _fade_shape(args: list[str]) -> dict:
+    """`--fade-domains F,F,F,F` (multipliers of the weekly fade per `verdict_sim.DOMAINS`) and
+    `--fade-cap WEEKS` (the fade stops growing after that many weeks), taken out of `args`."""
+    shape: dict = {}
+    if "--fade-domains" in args:
+        shape["by_domain"] = tuple(float(v) for v in args.pop(args.index("--fade-domains") + 1).split(","))
+        args.remove("--fade-domains")
+    if "--fade-cap" in args:
+        shape["cap_weeks"] = float(args.pop(args.index("--fade-cap") + 1))
+        args.remove("--fade-cap")
+    return shape
 
 
 def expanded_summary(paths: list[Path]) -> None:
@@ -1019,13 +1066,14 @@ def main() -> None:
 
         warnings.simplefilter("ignore")
         rest = sys.argv[sys.argv.index("--expanded-test") + 1 :]
+        shape = _fade_shape(rest)
         out = Path(rest[0])
         fade = float(rest.pop(rest.index("--fade") + 1)) if "--fade" in rest else 0.0
         weekly = float(rest.pop(rest.index("--weekly") + 1)) if "--weekly" in rest else 0.0
         worlds = [w for w in rest[2:] if w not in ("--fade", "--weekly")]
         for world in worlds or EXPANDED_WORLDS:
             for seed in seed_range(rest[1:2]):
-                pd.DataFrame(expanded_test_study(seed, world, fade=fade, weekly=weekly)).to_csv(
+                pd.DataFrame(expanded_test_study(seed, world, fade=fade, weekly=weekly, shape=shape)).to_csv(
                     out, mode="a", header=not out.exists(), index=False
                 )
         return
@@ -1047,6 +1095,7 @@ def main() -> None:
         warnings.simplefilter("ignore")
         # [--scenario NAME] [--designs M/J,M/J] [--per-unit N] [--fade F] [--weekly W]
         rest = sys.argv[sys.argv.index("--grid") + 1 :]
+        shape = _fade_shape(rest)
         out = Path(rest[0])
         name = rest[rest.index("--scenario") + 1] if "--scenario" in rest else "inflate_+10"
         grid = None
@@ -1059,7 +1108,7 @@ def main() -> None:
         fade = float(rest[rest.index("--fade") + 1]) if "--fade" in rest else 0.0
         weekly = float(rest[rest.index("--weekly") + 1]) if "--weekly" in rest else 0.0
         for seed in seed_range(rest[1:]):
-            pd.DataFrame(design_grid(seed, name, grid, per_unit, fade, weekly)).to_csv(
+            pd.DataFrame(design_grid(seed, name, grid, per_unit, fade, weekly, shape)).to_csv(
                 out, mode="a", header=not out.exists(), index=False
             )
         return
