@@ -103,6 +103,21 @@ def test_the_simulated_steady_fade_costs_phase_two_a_tenth_more_than_phase_one_a
     assert gone[phase == 2].mean() - gone[phase == 1].mean() == pytest.approx(0.10, abs=0.01)
 
 
+def test_the_simulated_fade_can_differ_by_domain_and_level_off_without_changing_a_draw():
+    from tests.analysis.verdict_sim import DOMAINS, callback_days, domain_fades, fades_by_days
+
+    ids = pd.Series([f"R{i:07d}" for i in range(40_000)])
+    called = pd.DataFrame({"record_id": ids, "phase": np.repeat([1, 2], 20_000), "domain": DOMAINS[2]})
+    days = callback_days(ids, called["phase"])
+    steady = fades_by_days(ids, days, 0.025)
+    doubled = fades_by_days(ids, days, domain_fades(called, 0.025, (0.0, 0.0, 2.0, 0.0)))
+    assert (doubled >= steady).all() and doubled.mean() == pytest.approx(2 * steady.mean(), rel=0.02)
+    assert not fades_by_days(ids, days, domain_fades(called, 0.025, (2.0, 2.0, 0.0, 2.0))).any()
+    capped = fades_by_days(ids, days, 0.025, cap_weeks=4.0)
+    assert (capped <= steady).all() and (capped == steady)[called["phase"] == 1].all()
+    assert capped[called["phase"] == 2].mean() == pytest.approx(0.10, abs=0.01)  # four weeks' worth
+
+
 def test_the_allowance_is_the_fade_times_how_many_weeks_later_the_answers_came_on_average():
     units = pd.DataFrame({"n": [36, 12, 0], "late_weeks": [96.0, -6.0, 0.0]}, index=["late", "early", "none"])
     allowance = fade_allowance(units, Fade(PER_WEEK, PER_WEEK - 0.01, PER_WEEK + 0.01, 2000))
