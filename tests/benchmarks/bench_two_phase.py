@@ -24,7 +24,9 @@ the rate rule (γ = 0.4, honest rate given); by the evidence rule (`sampling.scr
 constants, the J highest scores or a fixed threshold); by the oracle's phase-1 lfdr (J most suspicious,
 as in `bench_oracle_bound`). `--bias` draws phase 1 and 2 again and again from one simulated population
 and prints the headline's bias under the Rao–Blackwell weights of the evidence rule, the pooled
-π = (m + k)/N and phase 1 alone.
+π = (m + k)/N and phase 1 alone; `--bias SAMPLES SEED --weekly W` lets memory fade W a week (phase 2
+four weeks later), against the truth at phase 1's delays, and adds the Rao–Blackwell estimate with
+each answer moved by phase 1's measured fade (as a slope, and as a share).
 
 **The rate test of expanded units** (`--expanded-test OUT.csv [FIRST:LAST] [WORLD …] [--fade F]
 [--weekly W]`, then `--expanded-summary OUT.csv`; `--fade` as below): in every `verdict_sim` world
@@ -734,8 +736,12 @@ def evidence_summary(paths: list[Path]) -> None:
         )
 
 
-def evidence_bias(samples: int, seed: int = 0, options: dict | None = None) -> None:
-    """Headline bias over repeated two-phase samples of one population, evidence rule (top J = 12)."""
+def evidence_bias(samples: int, seed: int = 0, options: dict | None = None, weekly: float = 0.0) -> None:
+    """Headline bias over repeated two-phase samples of one population, evidence rule (top J = 12).
+    With `weekly`, memory fades W a week (`verdict_sim.fades_by_days`, each record's age and draw its
+    own, phase 2 four weeks later): the truth is then every record called at phase 1's delays, and a
+    fourth estimator, the Rao–Blackwell weights with each answer moved by phase 1's measured fade to
+    phase 1's mean delay (`_fade_moved`)."""
     import time
 
     scenario, study, _ = _evidence_world(seed)
@@ -744,11 +750,14 @@ def evidence_bias(samples: int, seed: int = 0, options: dict | None = None) -> N
         {u: np.array(v) for u, v in study.frame.groupby("organisation_id")["record_id"].agg(list).items()},
         {u: [(1, (0, 10**6))] for u in study.truth.index},
     )
+    if weekly:
+        all_cases = _weekly_outcomes(all_cases, weekly, seed)
     sat = (all_cases["outcome"] == "satisfied").sum()
     truth = sat / (all_cases["outcome"] != "none").sum()
     rule = None
-    estimates: dict[str, list[float]] = {"rb": [], "pooled": [], "phase1": []}
-    totals: dict[str, list[float]] = {"rb": [], "pooled": [], "phase1": []}
+    names = ["rb", "pooled", "phase1"] + (["rb_fade", "rb_fade_share"] if weekly else [])
+    estimates: dict[str, list[float]] = {name: [] for name in names}
+    totals: dict[str, list[float]] = {name: [] for name in names}
     start = time.process_time()
     for i in range(samples):
         rng = np.random.default_rng(seed * 1_000_003 + i + 1)
@@ -781,11 +790,62 @@ def evidence_bias(samples: int, seed: int = 0, options: dict | None = None) -> N
             / evidence["m"].reindex(cases["stratum"]).to_numpy(),
             0.0,
         )
+        if weekly:
+            cases = _weekly_outcomes(cases, weekly, seed)
+            cases["rb_fade"] = cases["rb_fade_share"] = cases["rb"]
         for name in estimates:
-            estimates[name].append(rate(cases, name))
-            totals[name].append(float((cases[name] * (cases["outcome"] == "satisfied")).sum()))
+            said = (
+                _fade_moved(cases, share=name == "rb_fade_share")
+                if name.startswith("rb_fade")
+                else (cases["outcome"] == "satisfied").astype(float)
+            )
+            w, answered = cases[name].to_numpy(float), (cases["outcome"] != "none").to_numpy()
+            estimates[name].append(float((w * said).sum() / (w * answered).sum()))
+            totals[name].append(float((w * said).sum()))
         if (i + 1) % 50 == 0 or i + 1 == samples:  # a run cut short still reports
             _print_bias(i + 1, seed, rule, truth, sat, estimates, totals, time.process_time() - start)
+
+
+def _weekly_outcomes(cases: pd.DataFrame, weekly: float, seed: int) -> pd.DataFrame:
+    """`cases` with their callback ``days`` and the satisfied answers on records rated satisfied that
+    faded by then (W a week, `verdict_sim.callback_days` and `fades_by_days` of population `seed`)
+    turned "unsatisfied"."""
+    from tests.analysis.verdict_sim import callback_days, fades_by_days
+
+    out = cases.assign(days=callback_days(cases["record_id"], cases["phase"], seed))
+    gone = fades_by_days(out["record_id"], out["days"].to_numpy(), weekly, seed)
+    turned = gone & (out["system_rating"] == "satisfied") & (out["outcome"] == "satisfied")
+    out.loc[turned, "outcome"] = "unsatisfied"
+    return out
+
+
+def _fade_moved(cases: pd.DataFrame, share: bool = False) -> pd.Series:
+    """Each answer's "satisfied" (0/1, 0 without an answer), those on records rated satisfied moved by
+    phase 1's measured fade (`phase_two_test.fade_per_week`, within strata) to phase 1's mean delay:
+    what a headline allowing for phase 2's later calls would count. The move is the slope times the
+    weeks, the same for every answer; with `share`, the fade is read as a share of the satisfied
+    answers lost a week (the slope over phase 1's share satisfied), so a satisfied answer t weeks on
+    counts (1 − ρ t̄₁) / (1 − ρ t): a unit satisfied less loses less."""
+    from analysis.phase_two_test import fade_per_week
+
+    said = (cases["outcome"] == "satisfied").astype(float)
+    timed = (cases["system_rating"] == "satisfied") & (cases["outcome"] != "none")
+    first = cases[timed & (cases["phase"] == 1)]
+    fade = fade_per_week(
+        pd.DataFrame(
+            {"unit": first["stratum"], "days": first["days"], "satisfied": first["outcome"] == "satisfied"}
+        )
+    )
+    if fade is None:
+        return said
+    if share:
+        mean_weeks = first["days"].mean() / 7
+        at_service = float((first["outcome"] == "satisfied").mean()) - fade.per_week * mean_weeks
+        rho = -fade.per_week / at_service
+        ratio = (1 - rho * mean_weeks) / np.clip(1 - rho * cases["days"] / 7, 0.05, None)
+        return said * np.where(timed, ratio, 1.0)
+    weeks = cases["days"] / 7 - first["days"].mean() / 7
+    return said - np.where(timed, fade.per_week * weeks, 0.0)
 
 
 def _print_bias(samples, seed, rule, truth, sat, estimates, totals, cpu) -> None:
@@ -799,7 +859,11 @@ def _print_bias(samples, seed, rule, truth, sat, estimates, totals, cpu) -> None
         ("rb", "Rao–Blackwell weights"),
         ("pooled", "pooled π = (m+k)/N"),
         ("phase1", "phase 1 only"),
+        ("rb_fade", "Rao–Blackwell, fade moved"),
+        ("rb_fade_share", "RB, fade as a share"),
     ):
+        if name not in estimates:
+            continue
         v, t = np.array(estimates[name]), np.array(totals[name])
         print(
             f"  {label:24s} 满意率 bias {(v.mean() - truth) * 100:+.3f} ± {v.std(ddof=1) / np.sqrt(len(v)) * 100:.3f} points;"
@@ -807,7 +871,9 @@ def _print_bias(samples, seed, rule, truth, sat, estimates, totals, cpu) -> None
             flush=True,
         )
     rb, rb_total = np.array(estimates["rb"]), np.array(totals["rb"])
-    for name in ("pooled", "phase1"):  # paired over the same samples: far smaller Monte-Carlo error
+    for name in [
+        n for n in ("pooled", "phase1", "rb_fade", "rb_fade_share") if n in estimates
+    ]:  # paired: smaller MC error
         d = (np.array(estimates[name]) - rb) * 100
         t = (np.array(totals[name]) - rb_total) / sat * 100
         print(
@@ -1118,9 +1184,10 @@ def main() -> None:
     if "--summary" in sys.argv:
         evidence_summary([Path(a) for a in sys.argv[sys.argv.index("--summary") + 1 :]])
         return
-    if "--bias" in sys.argv:  # --bias SAMPLES [POPULATION_SEED]
+    if "--bias" in sys.argv:  # --bias SAMPLES [POPULATION_SEED] [--weekly W]
+        weekly = float(sys.argv[sys.argv.index("--weekly") + 1]) if "--weekly" in sys.argv else 0.0
         rest = [a for a in sys.argv[sys.argv.index("--bias") + 1 :] if a.isdigit()]
-        evidence_bias(int(rest[0]) if rest else 200, int(rest[1]) if len(rest) > 1 else 0)
+        evidence_bias(int(rest[0]) if rest else 200, int(rest[1]) if len(rest) > 1 else 0, weekly=weekly)
         return
     if "--sweep" in sys.argv:
         sweep(int(sys.argv[-1]) if sys.argv[-1].isdigit() else 20)
