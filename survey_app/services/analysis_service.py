@@ -24,7 +24,7 @@ cleared, p = 1; `combination_by_unit`) is shown beside it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +65,8 @@ REFUSAL_GAMMA = DEFAULT_GAMMA
 MIN_CLASS_RESPONDENTS = 20
 #: `analysis.headline`'s metric names, and the keys the report uses for them.
 SATISFACTION, AWARENESS, FIRST_CHOICE = "满意率", "知晓率", "首选率"
+#: After a phase 2, the headline 满意率 from phase 1's cases alone (`phase_one_headline`).
+PHASE_ONE_ONLY = "满意率·仅第一阶段"
 METRIC_KEYS = {
     SATISFACTION: "satisfaction",
     AWARENESS: "awareness",
@@ -73,6 +75,7 @@ METRIC_KEYS = {
     analysis.TOP_BOX: "satisfaction_top_box",
     REFUSAL_LOW: "satisfaction_refusal_low",
     REFUSAL_HIGH: "satisfaction_refusal_high",
+    PHASE_ONE_ONLY: "satisfaction_phase_one",
 }
 BIAS_VARIABLES = ("district", "domain", "channel", "event_type", "system_satisfied")
 #: Why a verdict method was used (`resolve_verdict`): asked for this analysis, the study's setting,
@@ -432,9 +435,10 @@ def _analysed(
     if eligible_respondents.any():
         # who asked each answer, for the interviewers' variance component: nobody on the web
         cases = cases.assign(**{INTERVIEWER: cases["surveyor"].where(cases["mode"] != "web")})
+        before_adjustment, frame_counts = cases, frame["system_rating"].value_counts().to_dict()
         adjusted = analysis.adjusted_sample(
             cases,
-            frame["system_rating"].value_counts().to_dict(),
+            frame_counts,
             events_col="person_events",
             rating_order=scale,
             min_respondents=MIN_CLASS_RESPONDENTS,
@@ -457,7 +461,8 @@ def _analysed(
             adjusted, satisfied_codes=satisfied, top_codes=scale[:1], interviewer=INTERVIEWER
         )
         refusal = refusal_sensitivity(adjusted, gamma, satisfied_codes=satisfied, interviewer=INTERVIEWER)
-        headline = pd.concat([headline, refusal], ignore_index=True)
+        first = phase_one_headline(before_adjustment, sample_design, frame_counts, scale, satisfied)
+        headline = pd.concat([headline, refusal, first], ignore_index=True)
         overall = headline[(headline["metric"] == SATISFACTION) & (headline["group"] == "overall")]
         third_party = analysis.Estimate(
             **{k: float(overall.iloc[0][k]) for k in ("estimate", "se", "ci_low", "ci_high")},
@@ -530,6 +535,41 @@ def _analysed(
 def satisfied_definition(codes: tuple[str, ...], scale: str = "justice3", lang: str = "zh") -> str:
     labels = [SCALES[scale].label(code, lang) for code in codes]
     return " + ".join(labels)
+
+
+def phase_one_headline(
+    cases: pd.DataFrame,
+    sample_design: SampleDesign,
+    frame_counts: dict[str, int],
+    scale: Sequence[str],
+    satisfied: tuple[str, ...],
+) -> pd.DataFrame:
+    """After a phase 2, the headline 满意率's overall row from phase 1's cases alone, with the weights
+    phase 1 gave them (`phase_two.phase_one_cases`), adjusted for nonresponse and with its interval as
+    the headline's (metric `PHASE_ONE_ONLY`); empty without a phase 2 or a phase-1 respondent.
+    ``cases``: the analysis dataset before the nonresponse adjustment.
+
+    Why: phase 2 is called weeks after phase 1, about services just as old; where memory of a good
+    service fades, its answers are lower for that alone, and the headline, which counts them as
+    phase 1's would have been, is pulled down. In simulation (`bench_two_phase.py --bias 200 0
+    --weekly W`) it was 1.0 point low at a fade of 2.5 points a week and 2.0 at 5; phase 1 alone
+    was within 0.1 of the truth at both (ARCHITECTURE.md, "The headline after a phase 2 called
+    later"). Beside the headline, the two differing says how much phase 2's timing moved it."""
+    first = phase_two.phase_one_cases(cases, sample_design)
+    if first is None or not (first["respondent"] & (first["aapor_group"] != "NE")).any():
+        return pd.DataFrame()
+    adjusted = analysis.adjusted_sample(
+        first,
+        frame_counts,
+        events_col="person_events",
+        rating_order=scale,
+        min_respondents=MIN_CLASS_RESPONDENTS,
+    )
+    rows = analysis.replicate_headline(
+        adjusted, satisfied_codes=satisfied, top_codes=scale[:1], interviewer=INTERVIEWER, by=()
+    )
+    row = rows[(rows["metric"] == SATISFACTION) & (rows["group"] == "overall")]
+    return row.assign(metric=PHASE_ONE_ONLY)
 
 
 def headline_figures(result: StudyAnalysis) -> dict[str, str]:
@@ -704,6 +744,7 @@ def summary_text(result: StudyAnalysis) -> str:
         for metric, words in (
             (analysis.DK_AS_DISSATISFIED, "说不清 counted as 不满意"),
             (analysis.TOP_BOX, "top box"),
+            (PHASE_ONE_ONLY, "phase 1's cases alone"),
         ):
             if metric in overall.index:
                 row = overall.loc[metric]

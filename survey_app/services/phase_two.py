@@ -376,6 +376,26 @@ def weights(data: pd.DataFrame, design: SampleDesign, satisfied_codes: list[str]
     return rao_blackwell_weights(cases, evidence, pd.Series(record["allocation"], dtype="int64"), rule)
 
 
+def phase_one_cases(data: pd.DataFrame, design: SampleDesign) -> pd.DataFrame | None:
+    """The analysis dataset's phase-1 cases with the design weights phase 1 alone gave them: N_h / m_h
+    in every stratum phase 1 screened (m_h its cases released before phase 2), the others' as they
+    are; None without a phase 2.
+
+    Why: the headline after a phase 2 counts phase 2's answers as phase 1's would have been (the
+    Rao–Blackwell weights, `weights`), but phase 2 is called weeks later, about services just as old,
+    and where memory of a good service fades its answers are lower for that alone. Phase 1 is a
+    stratified sample of its own, so its estimate is design-unbiased whatever phase 2's answers did
+    (`analysis_service.phase_one_headline`)."""
+    record = phase_two_of(design)
+    if record is None:
+        return None
+    first = data[~_in_phase_two(data, record)].copy()
+    screened = pd.Series({str(k): float(v[0]) for k, v in record["evidence"].items()}, dtype=float)
+    m = first["stratum"].astype(str).map(screened)
+    first["design_weight"] = np.where(m > 0, first["N_h"] / m.where(m > 0, 1.0), first["design_weight"])
+    return first
+
+
 def expanded_counts_of(
     data: pd.DataFrame, design: SampleDesign, satisfied_codes: list[str]
 ) -> pd.DataFrame | None:

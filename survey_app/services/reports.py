@@ -276,13 +276,15 @@ def _weighting_text(lang: str) -> str:
 
 
 def _sensitivity_text(headline: pd.DataFrame, lang: str) -> str:
-    """The headline 满意率's sensitivity rows (dk as dissatisfied, top box), as printed beside the method."""
+    """The headline 满意率's sensitivity rows (dk as dissatisfied, top box and, after a phase 2, phase 1's
+    cases alone), as printed beside the method."""
     from analysis.report.formatting import format_ci, format_rate
 
     overall = headline[headline["group"] == "overall"].set_index("metric")
     words = {
         analysis.DK_AS_DISSATISFIED: ("说不清计为不满意", "dk counted as dissatisfied"),
         analysis.TOP_BOX: ("仅最高一档", "top box only"),
+        analysis_service.PHASE_ONE_ONLY: ("仅第一阶段样本", "phase 1's cases alone"),
     }
     parts = [
         f"{zh if lang == 'zh' else en} {format_rate(overall.loc[m, 'estimate'])} "
