@@ -122,3 +122,5 @@ def test_after_a_phase_two_the_page_offers_no_choice_and_shows_the_combination_t
     assert not [r for r in app.radio if r.key == "verdict_method"]
     combination = next(t.value for t in app.dataframe if "两阶段检验 p" in t.value.columns)
     assert len(combination) == 5 and combination["第二阶段个案"].sum() == 60
+    first_only = next(m for m in app.metric if m.label == "满意率·仅第一阶段")  # beside the headline
+    assert "仅用第一阶段的样本" in first_only.help
