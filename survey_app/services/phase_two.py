@@ -377,9 +377,9 @@ def weights(data: pd.DataFrame, design: SampleDesign, satisfied_codes: list[str]
 
 
 def phase_one_cases(data: pd.DataFrame, design: SampleDesign) -> pd.DataFrame | None:
-    """The analysis dataset's phase-1 cases with the design weights phase 1 alone gave them: N_h / m_h
-    in every stratum phase 1 screened (m_h its cases released before phase 2), the others' as they
-    are; None without a phase 2.
+    """The analysis dataset's phase-1 cases with the design weights phase 1 alone gives them, N_h / m_h
+    (m_h the stratum's released phase-1 cases, as `rao_blackwell_weights` counts them); None without
+    a phase 2.
 
     Why: the headline after a phase 2 counts phase 2's answers as phase 1's would have been (the
     Rao–Blackwell weights, `weights`), but phase 2 is called weeks later, about services just as old,
@@ -390,9 +390,7 @@ def phase_one_cases(data: pd.DataFrame, design: SampleDesign) -> pd.DataFrame | 
     if record is None:
         return None
     first = data[~_in_phase_two(data, record)].copy()
-    screened = pd.Series({str(k): float(v[0]) for k, v in record["evidence"].items()}, dtype=float)
-    m = first["stratum"].astype(str).map(screened)
-    first["design_weight"] = np.where(m > 0, first["N_h"] / m.where(m > 0, 1.0), first["design_weight"])
+    first["design_weight"] = first["N_h"] / first.groupby("stratum")["stratum"].transform("size")
     return first
 
 
