@@ -560,6 +560,11 @@ CHECKS: Patterns = [
             r"\1；其单位由第 \2 版后验模型判定，本版本（模型第 \3 版）已不再运行该模型，因此不重新计算其公布的被标记单位"
             r"（\4）：由签名的生成记录作证（第 \5 条记录，SHA-256 \6…，密钥 \7…）",
         ),
+        # a headline figure this release adds, which an older report never printed (verification.check_headline)
+        (
+            r"^(.+) \(([\w, ]+): not in the report, whose content version (\d+) did not print it\)$",
+            r"\1（\2：该报告由第 \3 版内容生成，未印此项）",
+        ),
         (
             r"^rebuilding the \w+ report \([^)]*\)'s content gives digest (\w+), not the published (\w+): .*$",
             r"按数据库重新生成的报告内容摘要为 \1，与已发布的 \2 不同：报告所印内容在数据库中被改动",

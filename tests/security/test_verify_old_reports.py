@@ -187,3 +187,35 @@ def test_with_the_same_versions_the_report_is_still_rebuilt_byte_for_byte(demo_d
         )
         sha256 = json.loads(entry.details)["sha256"]
     assert f"byte-identical, SHA-256 {sha256}" in verdicts(demo_db)["report"].detail
+
+
+def _with_a_new_figure(monkeypatch) -> None:
+    """This release publishes one headline figure more than the report printed (as the phase-1-only
+    满意率 of stop 41, after a phase 2)."""
+    from survey_app.services import analysis_service
+
+    real = analysis_service.headline_figures
+    monkeypatch.setattr(
+        analysis_service, "headline_figures", lambda result: {**real(result), "satisfaction_new": "0.5000"}
+    )
+
+
+def test_a_headline_figure_this_release_added_is_not_held_against_an_older_report(
+    demo_db, next_content, monkeypatch
+):
+    _with_a_new_figure(monkeypatch)
+    checks = verdicts(demo_db)
+    assert "headline figures" not in failed(checks)
+    detail = checks["headline figures"].detail
+    said = f"(satisfaction_new: not in the report, whose content version {next_content - 1} did not print it)"
+    assert detail.endswith(said)
+    assert words.check_text(detail, "zh").endswith(
+        f"（satisfaction_new：该报告由第 {next_content - 1} 版内容生成，未印此项）"
+    )
+
+
+def test_a_headline_figure_a_report_of_this_release_lacks_is_a_difference(demo_db, monkeypatch):
+    _with_a_new_figure(monkeypatch)
+    checks = verdicts(demo_db)
+    assert "headline figures" in failed(checks)
+    assert "satisfaction_new: published None, recomputed 0.5000" in checks["headline figures"].detail
