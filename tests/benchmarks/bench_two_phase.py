@@ -792,28 +792,33 @@ def evidence_bias(samples: int, seed: int = 0, options: dict | None = None, week
         )
         if weekly:
             cases = _weekly_outcomes(cases, weekly, seed)
-            cases["rb_fade"] = cases["rb_fade_share"] = cases["rb"]
         for name in estimates:
+            moved = name.startswith("rb_fade")  # the Rao–Blackwell weights, the answers moved
             said = (
                 _fade_moved(cases, share=name == "rb_fade_share")
-                if name.startswith("rb_fade")
+                if moved
                 else (cases["outcome"] == "satisfied").astype(float)
             )
-            w, answered = cases[name].to_numpy(float), (cases["outcome"] != "none").to_numpy()
+            w = cases["rb" if moved else name].to_numpy(float)
+            answered = (cases["outcome"] != "none").to_numpy()
             estimates[name].append(float((w * said).sum() / (w * answered).sum()))
             totals[name].append(float((w * said).sum()))
         if (i + 1) % 50 == 0 or i + 1 == samples:  # a run cut short still reports
             _print_bias(i + 1, seed, rule, truth, sat, estimates, totals, time.process_time() - start)
 
 
-def _weekly_outcomes(cases: pd.DataFrame, weekly: float, seed: int) -> pd.DataFrame:
+def _weekly_outcomes(
+    cases: pd.DataFrame, weekly: float, seed: int, shape: dict | None = None
+) -> pd.DataFrame:
     """`cases` with their callback ``days`` and the satisfied answers on records rated satisfied that
-    faded by then (W a week, `verdict_sim.callback_days` and `fades_by_days` of population `seed`)
-    turned "unsatisfied"."""
-    from tests.analysis.verdict_sim import callback_days, fades_by_days
+    faded by then (W a week, `verdict_sim.callback_days`, `domain_fades` and `fades_by_days` of study
+    `seed`; `shape`: ``by_domain`` and ``cap_weeks``) turned "unsatisfied"."""
+    from tests.analysis.verdict_sim import callback_days, domain_fades, fades_by_days
 
+    shape = shape or {}
     out = cases.assign(days=callback_days(cases["record_id"], cases["phase"], seed))
-    gone = fades_by_days(out["record_id"], out["days"].to_numpy(), weekly, seed)
+    rates = domain_fades(out, weekly, shape.get("by_domain"))
+    gone = fades_by_days(out["record_id"], out["days"].to_numpy(), rates, seed, shape.get("cap_weeks"))
     turned = gone & (out["system_rating"] == "satisfied") & (out["outcome"] == "satisfied")
     out.loc[turned, "outcome"] = "unsatisfied"
     return out
@@ -941,7 +946,7 @@ def expanded_test_study(
     from analysis import unit_model as um
     from analysis.phase_two_test import fade_adjusted, fade_per_week
     from tests.analysis import verdict_oracle as vo
-    from tests.analysis.verdict_sim import callback_days, domain_fades, faded, fades_by_days
+    from tests.analysis.verdict_sim import faded
 
     scenario, study, order = _evidence_world(seed, name)
     evidence = _design_evidence(study, scenario, order, m)
@@ -961,15 +966,8 @@ def expanded_test_study(
         answers = faded(study.interviews, cases.loc[cases["phase"] == 2, "record_id"], fade, seed)
         turned = answers.loc[answers["sat_overall"] != study.interviews["sat_overall"], "record_id"]
         cases.loc[cases["record_id"].isin(turned), "outcome"] = "unsatisfied"
-    cases["days"] = callback_days(cases["record_id"], cases["phase"], seed)
+    cases = _weekly_outcomes(cases, weekly, seed, shape)  # the days, and the fade where there is one
     on_satisfied = (cases["system_rating"] == "satisfied") & (cases["outcome"] != "none")
-    if weekly:
-        shape = shape or {}
-        rates = domain_fades(cases, weekly, shape.get("by_domain"))
-        turned = fades_by_days(
-            cases["record_id"], cases["days"].to_numpy(), rates, seed, shape.get("cap_weeks")
-        )
-        cases.loc[turned & on_satisfied & (cases["outcome"] == "satisfied"), "outcome"] = "unsatisfied"
     weeks = cases.loc[on_satisfied, "days"] / 7
     late_weeks = (weeks - weeks.mean()).groupby(cases.loc[on_satisfied, "stratum"]).sum()
     first_answers = cases[on_satisfied & (cases["phase"] == 1)]
@@ -1077,10 +1075,10 @@ def expanded_test_study(
 def _shape_columns(shape: dict | None) -> dict:
     """The fade's shape as the output's columns (empty where the fade is the same everywhere and steady)."""
     shape = shape or {}
-    by_domain = shape.get("by_domain")
+    by_domain, cap = shape.get("by_domain"), shape.get("cap_weeks")
     return {
         "fade_domains": ",".join(f"{f:g}" for f in by_domain) if by_domain else "",
-        "fade_cap": shape.get("cap_weeks", np.nan) if shape.get("cap_weeks") is not None else np.nan,
+        "fade_cap": np.nan if cap is None else cap,
     }
 
 
