@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -370,6 +371,44 @@ def split_shares(
     ``score_split_shares`` (a dynamic programme).
     """
     counts = np.asarray(counts, dtype=np.int64)
+    vectors, prob = _split_law(counts, m, selects)
+    total = float(prob.sum())
+    if total <= 0:
+        return np.full(len(counts), np.nan), 0.0
+    expected = (prob[:, None] * vectors).sum(axis=0) / total
+    share = np.divide(expected, counts, out=np.full(len(counts), np.nan), where=counts > 0)
+    return share, total
+
+
+def split_pair_shares(
+    counts: np.ndarray | list[int], m: int, selects: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """P(two given cases, of categories c and d, were both in phase 1 | final sample, the rule selects),
+    categories × categories (``split_shares``' second moments; NaN where the final sample holds no such
+    pair, c = d needing two cases of c, or no split selects).
+
+    Why: the phase-1 estimator is the Rao–Blackwell one plus noise that, given the final sample, comes
+    only from which of its cases phase 1 held; these are that noise's second moments
+    (``analysis.phase_effect``)."""
+    counts = np.asarray(counts, dtype=np.int64)
+    vectors, prob = _split_law(counts, m, selects)
+    total = float(prob.sum())
+    if total <= 0:
+        return np.full((len(counts), len(counts)), np.nan)
+    v = vectors.astype(float)
+    second = np.einsum("r,rc,rd->cd", prob, v, v) / total  # E[a_c a_d]
+    first = (prob[:, None] * v).sum(axis=0) / total
+    second[np.diag_indices_from(second)] -= first  # E[a_c (a_c − 1)]
+    pairs = np.outer(counts, counts).astype(float)
+    pairs[np.diag_indices_from(pairs)] = counts * (counts - 1)
+    return np.divide(second, pairs, out=np.full(pairs.shape, np.nan), where=pairs > 0)
+
+
+def _split_law(
+    counts: np.ndarray, m: int, selects: Callable[[np.ndarray], np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every phase-1 count vector of an m-case SRS of the final sample, and its multivariate
+    hypergeometric probability where the rule selects it (0 where it does not)."""
     vectors = np.zeros((1, 0), dtype=np.int64)
     left = int(counts.sum())
     for n_c in counts:
@@ -382,13 +421,7 @@ def split_shares(
         total = np.repeat(taken, len(a)) + np.tile(a, len(vectors))
         vectors = grown[(total <= m) & (total + left >= m)]
     log_p = _log_comb(counts[None, :], vectors).sum(axis=1) - _log_comb(int(counts.sum()), np.array(m))
-    prob = np.where(np.asarray(selects(vectors), dtype=bool), np.exp(log_p), 0.0)
-    total = float(prob.sum())
-    if total <= 0:
-        return np.full(len(counts), np.nan), 0.0
-    expected = (prob[:, None] * vectors).sum(axis=0) / total
-    share = np.divide(expected, counts, out=np.full(len(counts), np.nan), where=counts > 0)
-    return share, total
+    return vectors, np.where(np.asarray(selects(vectors), dtype=bool), np.exp(log_p), 0.0)
 
 
 def score_split_shares(
@@ -425,6 +458,45 @@ def score_split_shares(
         )
     total = selecting / math.comb(int(counts.sum()), m)
     return share, total
+
+
+def score_split_pair_shares(
+    counts: np.ndarray | list[int],
+    scores: np.ndarray | list[int],
+    m: int,
+    threshold: int,
+    ceiling: int | None = None,
+) -> np.ndarray:
+    """``split_pair_shares`` for the score rule of ``score_split_shares``: the m-subsets holding two
+    given cases that select, over the selecting ones, by the same dynamic programme with both cases
+    set aside (m − 2 places, the threshold lowered by both scores)."""
+    counts = np.asarray(counts, dtype=np.int64)
+    scores = np.asarray(scores, dtype=np.int64)
+    out = np.full((len(counts), len(counts)), np.nan)
+    selecting = _in_band(_subset_counts(counts, scores, m), m, threshold, ceiling)
+    if selecting <= 0:
+        return out
+    present = np.flatnonzero(counts > 0)
+    for i, c in enumerate(present):
+        for d in present[i:]:
+            fewer = counts.copy()
+            fewer[c] -= 1
+            fewer[d] -= 1
+            if fewer[c] < 0 or fewer[d] < 0:
+                continue
+            both = int(scores[c] + scores[d])
+            held = (
+                0.0
+                if m < 2
+                else _in_band(
+                    _subset_counts(fewer, scores, m - 2),
+                    m - 2,
+                    threshold - both,
+                    None if ceiling is None else ceiling - both,
+                )
+            )
+            out[c, d] = out[d, c] = held / selecting
+    return out
 
 
 def _subset_counts(counts: np.ndarray, scores: np.ndarray, m: int) -> tuple[np.ndarray, int]:
@@ -472,6 +544,63 @@ def _log_comb(n: int | np.ndarray, k: np.ndarray) -> np.ndarray:
     )
 
 
+@dataclass(frozen=True)
+class PhaseOneSplit:
+    """Where phase 1 may lie within an expanded stratum's final sample, given that the rule selected it."""
+
+    index: pd.Index  # the stratum's cases (index of ``cases``)
+    category: np.ndarray  # each case's class for the rule (outcome, or score class)
+    share: np.ndarray  # per class: P(a case of it was in phase 1 | final sample, selected)
+    pair: np.ndarray | None  # classes × classes: P(two given cases were both in phase 1 | …)
+
+
+def phase_one_splits(
+    cases: pd.DataFrame,
+    evidence: pd.DataFrame,
+    allocation: pd.Series,
+    rule: Rule | PhaseTwoRule,
+    pairs: bool = False,
+) -> dict[str, PhaseOneSplit]:
+    """Each expanded stratum's ``PhaseOneSplit`` (with ``pairs``, its second moments too); arguments
+    as ``rao_blackwell_weights``. Strata phase 2 passed over are absent: there phase 1 is the whole
+    sample."""
+    scored = isinstance(rule, PhaseTwoRule) and rule.kind == "evidence"
+    rate_rule = rule.selected if isinstance(rule, PhaseTwoRule) else rule
+    splits = {}
+    for key, group in cases.groupby("stratum", sort=False):
+        m = int((group["phase"] == 1).sum())
+        if int(allocation.get(key, 0)) <= 0 or (group["phase"] == 2).sum() == 0:
+            continue
+        if scored:
+            table = rule.category_scores(evidence.loc[key])
+            case_scores = group["category"].map(table).to_numpy(np.int64)
+            classes, category = np.unique(case_scores, return_inverse=True)
+            counts = np.bincount(category, minlength=len(classes))
+            offset = rule.level_offset(evidence.loc[key])
+            cut = int(evidence.at[key, "threshold"]) - offset
+            ceiling = None if rule.ceiling is None else rule.ceiling_steps() - offset
+            share, total = score_split_shares(counts, classes, m, cut, ceiling)
+            pair = score_split_pair_shares(counts, classes, m, cut, ceiling) if pairs else None
+        else:
+            names = ("satisfied", "unsatisfied", "none")
+            counts = np.array([int((group["outcome"] == name).sum()) for name in names])
+            row = evidence.loc[[key]]
+
+            def decides(a: np.ndarray, row: pd.DataFrame = row) -> np.ndarray:
+                x, r = a[:, 0], a[:, 0] + a[:, 1]
+                return np.asarray(rate_rule(x, r, row), dtype=bool)
+
+            share, total = split_shares(counts, m, decides)
+            pair = split_pair_shares(counts, m, decides) if pairs else None
+            category = group["outcome"].map({name: i for i, name in enumerate(names)}).to_numpy()
+        if total <= 0:
+            raise DesignError(
+                f"stratum {key!r}: no split of its cases selects it for phase 2; the rule changed?"
+            )
+        splits[key] = PhaseOneSplit(group.index, category, share, pair)
+    return splits
+
+
 def rao_blackwell_weights(
     cases: pd.DataFrame, evidence: pd.DataFrame, allocation: pd.Series, rule: Rule | PhaseTwoRule
 ) -> pd.Series:
@@ -484,41 +613,13 @@ def rao_blackwell_weights(
     integer scores (cases of equal score are exchangeable for the rule) and the unit's threshold is
     ``evidence["threshold"]``.
     """
-    scored = isinstance(rule, PhaseTwoRule) and rule.kind == "evidence"
-    rate_rule = rule.selected if isinstance(rule, PhaseTwoRule) else rule
-    weights = pd.Series(np.nan, index=cases.index, dtype=float)
-    for key, group in cases.groupby("stratum", sort=False):
-        N = float(evidence.at[key, "N_h"])
-        phase1 = group["phase"] == 1
-        m = int(phase1.sum())
-        if int(allocation.get(key, 0)) <= 0 or (group["phase"] == 2).sum() == 0:
-            weights[group.index] = N / m if m else np.nan
-            continue
-        if scored:
-            table = rule.category_scores(evidence.loc[key])
-            case_scores = group["category"].map(table).to_numpy(np.int64)
-            classes, category = np.unique(case_scores, return_inverse=True)
-            counts = np.bincount(category, minlength=len(classes))
-            offset = rule.level_offset(evidence.loc[key])
-            cut = int(evidence.at[key, "threshold"]) - offset
-            ceiling = None if rule.ceiling is None else rule.ceiling_steps() - offset
-            share, total = score_split_shares(counts, classes, m, cut, ceiling)
-        else:
-            names = ("satisfied", "unsatisfied", "none")
-            counts = np.array([int((group["outcome"] == name).sum()) for name in names])
-            row = evidence.loc[[key]]
-
-            def decides(a: np.ndarray, row: pd.DataFrame = row) -> np.ndarray:
-                x, r = a[:, 0], a[:, 0] + a[:, 1]
-                return np.asarray(rate_rule(x, r, row), dtype=bool)
-
-            share, total = split_shares(counts, m, decides)
-            category = group["outcome"].map({name: i for i, name in enumerate(names)}).to_numpy()
-        if total <= 0:
-            raise DesignError(
-                f"stratum {key!r}: no split of its cases selects it for phase 2; the rule changed?"
-            )
-        weights[group.index] = N / m * share[category]
+    first = cases["phase"] == 1
+    m = first.groupby(cases["stratum"]).transform("sum").to_numpy(float)
+    N = evidence["N_h"].reindex(cases["stratum"]).to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weights = pd.Series(np.where(m > 0, N / m, np.nan), index=cases.index, dtype=float)
+    for split in phase_one_splits(cases, evidence, allocation, rule).values():
+        weights[split.index] = weights[split.index].to_numpy() * split.share[split.category]
     return weights
 
 
@@ -530,11 +631,13 @@ def pooled_weights(cases: pd.DataFrame, evidence: pd.DataFrame) -> pd.Series:
 
 __all__ = [
     "PHASE2_STREAM",
+    "PhaseOneSplit",
     "PhaseTwoRule",
     "draw_phase_two",
     "equal_allocation",
     "evidence_table",
     "honest_rate",
+    "phase_one_splits",
     "phase_two_allocation",
     "phase_two_cases",
     "planned_need",

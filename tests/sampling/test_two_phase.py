@@ -25,7 +25,9 @@ from sampling.two_phase import (
     planned_need,
     pooled_weights,
     rao_blackwell_weights,
+    score_split_pair_shares,
     score_split_shares,
+    split_pair_shares,
     split_shares,
 )
 
@@ -271,6 +273,55 @@ def test_the_score_programme_equals_every_subset_counted_one_by_one(seed):
     assert total == pytest.approx(expected_total, abs=1e-12)
     if expected_total > 0:
         assert share == pytest.approx(expected_share, abs=1e-12)
+
+
+def brute_force_pair_shares(categories: np.ndarray, m: int, selects) -> np.ndarray:
+    """P(two given cases of categories c and d are both in phase 1 | selects), every m-subset counted:
+    the mean over the pairs of distinct cases of those categories."""
+    n, k = len(categories), categories.max() + 1
+    hits, together = 0, np.zeros((n, n))
+    for subset in itertools.combinations(range(n), m):
+        vector = np.bincount(categories[list(subset)], minlength=k)
+        if selects(vector[None, :])[0]:
+            hits += 1
+            together[np.ix_(list(subset), list(subset))] += 1
+    out = np.full((k, k), np.nan)
+    for c in range(k):
+        for d in range(k):
+            cells = together[np.ix_(categories == c, categories == d)]
+            if c == d:
+                cells = cells[~np.eye(len(cells), dtype=bool)]
+            if cells.size and hits:
+                out[c, d] = cells.mean() / hits
+    return out
+
+
+def test_the_pairs_of_the_split_enumeration_are_exact_for_any_rule():
+    categories = np.array([0, 0, 0, 1, 1, 2, 3, 3, 4])
+
+    def uneven(v: np.ndarray) -> np.ndarray:
+        return (v[:, 1] * v[:, 3] >= 1) | (v.max(axis=1) >= 3)
+
+    pair = split_pair_shares(np.bincount(categories), 4, uneven)
+    expected = brute_force_pair_shares(categories, 4, uneven)
+    assert np.array_equal(np.isnan(pair), np.isnan(expected))  # category 2 and 4 hold one case each
+    assert pair == pytest.approx(expected, abs=1e-12, nan_ok=True)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_pairs_of_the_score_programme_equal_every_subset_counted(seed):
+    rng = np.random.default_rng(seed)
+    categories = np.unique(rng.integers(0, 5, 10), return_inverse=True)[1]
+    scores = rng.integers(-7, 12, categories.max() + 1)
+    threshold, ceiling = int(rng.integers(-5, 15)), None if seed % 2 else int(rng.integers(10, 30))
+
+    def scored(v: np.ndarray) -> np.ndarray:
+        s = v @ scores
+        return (s >= threshold) & (True if ceiling is None else s < ceiling)
+
+    pair = score_split_pair_shares(np.bincount(categories), scores, 4, threshold, ceiling)
+    expected = brute_force_pair_shares(categories, 4, scored)
+    assert pair == pytest.approx(expected, abs=1e-12, nan_ok=True)
 
 
 # two small units; each case: its category (system rating / answer / sign / staff asked)
