@@ -310,8 +310,9 @@ def _evidence_world(seed: int, name: str = "inflate_+10"):
     return scenario, study, order
 
 
-def _called_cases(study, order: dict, take: dict) -> pd.DataFrame:
-    """Every called record (respondent or not) with its stratum, phase, category and outcome."""
+def _called_cases(study, order: dict, take: dict, interviews: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every called record (respondent or not) with its stratum, phase, category and outcome (the
+    answers of `interviews`, the study's by default)."""
     from sampling.screening import case_categories
 
     parts = []
@@ -321,7 +322,9 @@ def _called_cases(study, order: dict, take: dict) -> pd.DataFrame:
                 parts.append(pd.DataFrame({"record_id": order[u][a:b], "stratum": u, "phase": phase}))
     cases = pd.concat(parts, ignore_index=True)
     cases = cases.merge(study.frame[["record_id", "system_rating", "domain"]], on="record_id", how="left")
-    answers = study.interviews.drop(columns=["organisation_id", "domain", "system_rating"], errors="ignore")
+    answers = (study.interviews if interviews is None else interviews).drop(
+        columns=["organisation_id", "domain", "system_rating"], errors="ignore"
+    )
     cases = cases.merge(answers, on="record_id", how="left")
     cases["respondent"] = cases["sat_overall"].notna()
     cases["category"] = case_categories(cases, ["satisfied"], ["satisfied"]).to_numpy()
