@@ -14,8 +14,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from analysis.phase_effect import AGREEMENT_LEVEL, PhaseEffect
 from analysis.phase_two_test import FADE_MIN_UNITS, Fade, called_later
-from analysis.report.formatting import format_count, format_points, format_points_ci
+from analysis.report.formatting import format_count, format_p, format_points, format_points_ci
 from analysis.report.i18n import text
 
 
@@ -56,3 +57,20 @@ def _by_domain(fade: Fade, lang: str) -> str:
     ]
     domains = ("；" if lang == "zh" else "; ").join(parts)
     return text("phase2_fade_domains", lang, domains=domains, units=FADE_MIN_UNITS)
+
+
+def phase_effect_sentence(effect: PhaseEffect | None, lang: str) -> str:
+    """Whether phase 2's answers agree with phase 1's (`analysis.phase_effect`), said beside the
+    headline from phase 1's cases alone, and which figure to read where they do not ("" before a
+    phase 2 anyone answered in)."""
+    if effect is None:
+        return ""
+    return text(
+        "phase2_effect",
+        lang,
+        points=format_points(effect.difference),
+        ci=format_points_ci(*effect.interval()),
+        p=format_p(effect.p_value),
+        answers=format_count(effect.phase_two_answers),
+        level=f"{AGREEMENT_LEVEL:g}",
+    )

@@ -36,8 +36,9 @@ from statsmodels.stats.multitest import multipletests
 
 import analysis
 from analysis.numeric import ONE_BLAS_THREAD, numeric_mode
+from analysis.phase_effect import PhaseEffect
 from analysis.phase_two_test import Fade, expanded_unit_p_values, fade_adjusted, fade_allowance
-from analysis.report.phase_two_timing import timing_sentences
+from analysis.report.phase_two_timing import phase_effect_sentence, timing_sentences
 from analysis.sensitivity import DEFAULT_GAMMA, REFUSAL_HIGH, REFUSAL_LOW, refusal_sensitivity
 from analysis.unit_posterior import LFDR_FLOOR
 from analysis.verdicts import SIGN_LABELS, posterior_interval, proxy_unexamined, who_rated_flag
@@ -156,6 +157,9 @@ class StudyAnalysis:
     #: After a phase 2, its expanded strata (`expanded_strata`): the staff level's rate test reads them
     #: where the design's strata are staff members (`services.staff_verdicts`).
     expanded: ExpandedStrata | None = None
+    #: After a phase 2 anyone answered in: whether its answers differ from what phase 1's imply
+    #: (`phase_two.phase_effect_of`), said beside the headline from phase 1's cases alone.
+    phase_effect: PhaseEffect | None = None
 
     @property
     def flagged_units(self) -> pd.DataFrame:
@@ -424,6 +428,7 @@ def _analysed(
     cases = datasets.analysis_dataset(session, study)
     # before the nonresponse adjustment replaces the cases
     expanded = expanded_strata(cases, sample_design, satisfied) if two_phase else None
+    effect = phase_two.phase_effect_of(cases, sample_design, list(satisfied)) if two_phase else None
     whole = datasets.frame_table(session, study)
     frame = eligible_frame(session, study, whole)
     cases["system_satisfied"] = cases["system_rating"].isin(satisfied)
@@ -529,6 +534,7 @@ def _analysed(
         two_phase,
         numeric,
         expanded=expanded,
+        phase_effect=effect,
     )
 
 
@@ -752,6 +758,9 @@ def summary_text(result: StudyAnalysis) -> str:
                     f"        sensitivity, {words}: {percent_text(row['estimate'])} "
                     f"(95% CI {percent_text(row['ci_low'])}–{percent_text(row['ci_high'])})"
                 )
+        agree = phase_effect_sentence(result.phase_effect, "en")
+        if agree:
+            lines.append(f"        {agree}")
         if REFUSAL_LOW in overall.index and REFUSAL_HIGH in overall.index:
             low, high = overall.loc[REFUSAL_LOW], overall.loc[REFUSAL_HIGH]
             lines.append(

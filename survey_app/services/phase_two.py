@@ -17,6 +17,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 import sampling
+from analysis.phase_effect import PhaseEffect, phase_effect
 from analysis.phase_two_test import Fade, fade_per_week
 from sampling.design import system_rates
 from sampling.screening import (
@@ -31,6 +32,7 @@ from sampling.selection import prepare_units
 from sampling.two_phase import (
     PhaseTwoRule,
     evidence_table,
+    phase_one_splits,
     phase_two_allocation,
     phase_two_cases,
     planned_need,
@@ -351,6 +353,35 @@ def weights(data: pd.DataFrame, design: SampleDesign, satisfied_codes: list[str]
 
     ``data``: the analysis dataset (stratum, replicate, respondent, sat_overall, N_h).
     """
+    inputs = _split_inputs(data, design, satisfied_codes)
+    return None if inputs is None else rao_blackwell_weights(*inputs)
+
+
+def phase_effect_of(
+    data: pd.DataFrame, design: SampleDesign, satisfied_codes: list[str]
+) -> PhaseEffect | None:
+    """Whether phase 2's answers differ from what phase 1's imply: the headline 满意率 with the
+    Rao–Blackwell weights less phase 1's alone, over its standard error given the final sample
+    (`analysis.phase_effect`; design weights). None without a phase 2, or before it expanded a
+    stratum anyone answered in. ``data``: the analysis dataset, as for `weights`."""
+    inputs = _split_inputs(data, design, satisfied_codes)
+    if inputs is None:
+        return None
+    cases, evidence, allocation, rule = inputs
+    cases = cases.assign(satisfied=cases["outcome"].map({"satisfied": 1.0, "unsatisfied": 0.0}))
+    return phase_effect(
+        cases,
+        rao_blackwell_weights(*inputs),
+        evidence["N_h"],
+        phase_one_splits(cases, evidence, allocation, rule, pairs=True),
+    )
+
+
+def _split_inputs(
+    data: pd.DataFrame, design: SampleDesign, satisfied_codes: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, PhaseTwoRule] | None:
+    """What the Rao–Blackwell weights read (`sampling.two_phase.rao_blackwell_weights`): the released
+    cases (stratum, phase, outcome, category), the stored evidence, the allocation and the rule."""
     record = phase_two_of(design)
     if record is None:
         return None
@@ -373,7 +404,7 @@ def weights(data: pd.DataFrame, design: SampleDesign, satisfied_codes: list[str]
         cases["category"] = case_categories(data, satisfied_codes, list(record["system_codes"]))
         evidence["domain"] = pd.Series(record["domains"]).reindex(evidence.index).to_numpy()
         evidence["threshold"] = pd.Series(record["thresholds"]).reindex(evidence.index).to_numpy()
-    return rao_blackwell_weights(cases, evidence, pd.Series(record["allocation"], dtype="int64"), rule)
+    return cases, evidence, pd.Series(record["allocation"], dtype="int64"), rule
 
 
 def phase_one_cases(data: pd.DataFrame, design: SampleDesign) -> pd.DataFrame | None:

@@ -25,9 +25,11 @@ from sqlalchemy.orm import Session
 import analysis
 from analysis import report as rpt
 from analysis.numeric import BLAS_AS_LOADED, NUMERIC_MODES, ONE_BLAS_THREAD
+from analysis.phase_effect import PhaseEffect
 from analysis.report import adapters, shanghai_map, version
 from analysis.report.fonts import report_font
 from analysis.report.formatting import MDI_BEYOND, format_stratum
+from analysis.report.phase_two_timing import phase_effect_sentence
 from analysis.report.referrals import ReferralSummary
 from analysis.verdicts import UNRECORDED_MODEL, posterior_model_version, proxy_unexamined, who_rated_flag
 from sampling.vocabulary import SCALES, canonical_district
@@ -275,9 +277,9 @@ def _weighting_text(lang: str) -> str:
     )
 
 
-def _sensitivity_text(headline: pd.DataFrame, lang: str) -> str:
+def _sensitivity_text(headline: pd.DataFrame, lang: str, effect: PhaseEffect | None = None) -> str:
     """The headline 满意率's sensitivity rows (dk as dissatisfied, top box and, after a phase 2, phase 1's
-    cases alone), as printed beside the method."""
+    cases alone, with whether phase 2's answers agree with phase 1's), as printed beside the method."""
     from analysis.report.formatting import format_ci, format_rate
 
     overall = headline[headline["group"] == "overall"].set_index("metric")
@@ -294,11 +296,13 @@ def _sensitivity_text(headline: pd.DataFrame, lang: str) -> str:
     ]
     if not parts:
         return ""
-    return (
+    agree = phase_effect_sentence(effect, lang)
+    said = (
         (" 敏感性分析：" + "；".join(parts) + "。")
         if lang == "zh"
         else (" Sensitivity: " + "; ".join(parts) + ".")
     )
+    return said + (("" if lang == "zh" else " ") + agree if agree else "")
 
 
 def _places(result: analysis_service.StudyAnalysis) -> pd.DataFrame:
@@ -609,7 +613,7 @@ def build_content(
         weighting=" ".join(
             part
             for part in (
-                _weighting_text(lang) + _sensitivity_text(result.headline, lang),
+                _weighting_text(lang) + _sensitivity_text(result.headline, lang, result.phase_effect),
                 analysis_service.interviewer_words(result.headline, lang),
             )
             if part

@@ -9,14 +9,16 @@ import pytest
 from sqlalchemy import select, update
 from streamlit.testing.v1 import AppTest
 
+import fixtures
 from survey_app import config
 from survey_app.security.passwords import hash_password
-from survey_app.services import phase_two, studies
+from survey_app.services import demo, phase_two, studies
 from survey_app.services.studies import find_study
 from survey_app.storage.models import AuditEntry, Study, User
 from tests.app.builders import STUDY_NAME, complete_interviews
 from tests.app.conftest import APP, log_in, page_text
 from tests.app.test_chinese_everywhere import _english, _visible_text
+from tests.conftest import SMALL_ROWS, SMALL_SEED
 
 pytestmark = pytest.mark.db
 
@@ -104,6 +106,7 @@ def test_after_a_phase_two_the_page_offers_no_choice_and_shows_the_combination_t
         reviewer.password_hash = hash_password("password-rev-2")
         rule = {"kind": "evidence", "select": "top", "top": 5}
         phase_two.draw_phase_two(session, researcher, find_study(session, "demo"), 60, 11, rule)
+    demo.simulate_fieldwork(demo_db, fixtures.make_frame(SMALL_ROWS, SMALL_SEED).truth, seed=SMALL_SEED)
     keys = tmp_path / "keys"  # the keys that sealed the demo, in a folder of this test's own
     shutil.copytree(config.key_dir(), keys)
     monkeypatch.setenv("HUIFANG_KEY_DIR", str(keys))
@@ -124,3 +127,7 @@ def test_after_a_phase_two_the_page_offers_no_choice_and_shows_the_combination_t
     assert len(combination) == 5 and combination["第二阶段个案"].sum() == 60
     first_only = next(m for m in app.metric if m.label == "满意率·仅第一阶段")  # beside the headline
     assert "仅用第一阶段的样本" in first_only.help
+    # phase 2 was worked: whether its answers agree with phase 1's is said beside them
+    assert (
+        "第二阶段的回答与第一阶段是否一致：按设计权重，含第二阶段的满意率减去仅第一阶段样本的满意率为" in text
+    )

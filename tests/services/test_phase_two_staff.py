@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import select, update
 
-from survey_app.services import analysis_service, demo, phase_two, samples, staff_verdicts, studies
+from analysis.report.formatting import format_p
+from analysis.report.phase_two_timing import phase_effect_sentence
+from survey_app.services import analysis_service, demo, phase_two, reports, samples, staff_verdicts, studies
 from survey_app.storage import Database, open_database
 from survey_app.storage.models import Case, FrameRecord, Interview, Study, User
 
@@ -59,6 +61,14 @@ def staff_study(tmp_path_factory: pytest.TempPathFactory) -> tuple[Database, dic
     db.dispose()
 
 
+@pytest.fixture(scope="module")
+def analysed(staff_study) -> analysis_service.StudyAnalysis:
+    """The worked study's analysis, made once for the tests that read it (none changes it)."""
+    db, _ = staff_study
+    with db.reading() as session:
+        return analysis_service.analyse(session, studies.find_study(session, demo.STUDY_NAME))
+
+
 def test_phase_two_of_a_staff_design_goes_to_members_of_the_frame(staff_study):
     db, record = staff_study
     with db.session() as session:
@@ -76,11 +86,11 @@ def test_phase_two_of_a_staff_design_verifies_identical_after_its_fieldwork(staf
     assert f"phase 2 identical: {sum(record['allocation'].values())} cases re-drawn from seed 5" in message
 
 
-def test_the_members_phase_two_expanded_are_judged_on_both_phases(staff_study):
+def test_the_members_phase_two_expanded_are_judged_on_both_phases(staff_study, analysed):
     db, record = staff_study
+    result = analysed
     with db.session() as session:
         study = studies.find_study(session, demo.STUDY_NAME)
-        result = analysis_service.analyse(session, study)
         phases = pd.DataFrame(
             session.execute(
                 select(FrameRecord.staff_id, Case.replicate)
@@ -101,21 +111,16 @@ def test_the_members_phase_two_expanded_are_judged_on_both_phases(staff_study):
     assert table.loc[expanded, "respondents"].sum() > phase_one.sum()
 
 
-def test_an_office_is_not_given_the_two_phase_test_of_one_of_its_members(staff_study):
+def test_an_office_is_not_given_the_two_phase_test_of_one_of_its_members(analysed):
     """The rate test of an expanded stratum belongs to the unit the stratum is: here a member. Read as
     its office's, it compared the member's callbacks with the whole office's system rate."""
-    db, _ = staff_study
-    with db.session() as session:
-        result = analysis_service.analyse(session, studies.find_study(session, demo.STUDY_NAME))
-    tested = result.units.get("combination_p_value", pd.Series(dtype=float)).dropna()
+    tested = analysed.units.get("combination_p_value", pd.Series(dtype=float)).dropna()
     assert tested.empty
 
 
-def test_the_members_phase_two_expanded_carry_its_rate_test_at_the_staff_level(staff_study):
-    db, record = staff_study
-    with db.session() as session:
-        result = analysis_service.analyse(session, studies.find_study(session, demo.STUDY_NAME))
-    table = staff_verdicts.staff_verdicts(result)
+def test_the_members_phase_two_expanded_carry_its_rate_test_at_the_staff_level(staff_study, analysed):
+    _, record = staff_study
+    table = staff_verdicts.staff_verdicts(analysed)
     tested = table["combination_p_value"].dropna()
     expanded = {key.removeprefix("risk:") for key, k in record["allocation"].items() if k > 0}
     assert set(tested.index) == expanded
@@ -129,16 +134,14 @@ def test_the_members_phase_two_expanded_carry_its_rate_test_at_the_staff_level(s
 
 
 def test_the_report_counts_the_members_phase_two_expanded_and_names_the_flagged_ones_with_their_test(
-    staff_study,
+    staff_study, analysed
 ):
     """The PDF's staff section carries the page's two-phase test for the flagged members phase 2
     expanded, and only counts the others (the report names no member it does not flag)."""
-    from survey_app.services import reports
-
     db, record = staff_study
+    result = analysed
     with db.reading() as session:
         study = studies.find_study(session, demo.STUDY_NAME)
-        result = analysis_service.analyse(session, study)
         content = reports.build_content(session, study, result=result)
     table = staff_verdicts.staff_verdicts(result)
     tested = table["combination_p_value"].dropna()
@@ -160,10 +163,11 @@ def test_the_report_counts_the_members_phase_two_expanded_and_names_the_flagged_
     ]
 
 
-def test_the_staff_summary_lists_the_members_phase_two_expanded_and_the_offices_summary_none(staff_study):
-    db, record = staff_study
-    with db.reading() as session:
-        result = analysis_service.analyse(session, studies.find_study(session, demo.STUDY_NAME))
+def test_the_staff_summary_lists_the_members_phase_two_expanded_and_the_offices_summary_none(
+    staff_study, analysed
+):
+    _, record = staff_study
+    result = analysed
     table = staff_verdicts.staff_verdicts(result)
     expanded = sum(1 for k in record["allocation"].values() if k > 0)
     staff_text = staff_verdicts.staff_summary_text(result, table)
@@ -174,3 +178,43 @@ def test_the_staff_summary_lists_the_members_phase_two_expanded_and_the_offices_
         in staff_text
     )
     assert "Phase 2 expanded" not in analysis_service.summary_text(result)
+
+
+def test_after_a_worked_phase_two_the_analysis_says_whether_its_answers_agree_with_phase_one(staff_study):
+    """The test of `analysis.phase_effect`: its difference is the design-weighted 满意率 with the
+    Rao–Blackwell weights less phase 1's alone, recomputed here from the analysis dataset, and it is
+    said in `huifang analyse` and in the report's method text."""
+    from survey_app.services import datasets
+
+    db, record = staff_study
+    with db.session() as session:
+        study = studies.find_study(session, demo.STUDY_NAME)
+        data = datasets.analysis_dataset(session, study)
+        design = samples.current_design(session, study)
+        effect = phase_two.phase_effect_of(data, design, list(study.satisfied_codes))
+        first = phase_two.phase_one_cases(data, design)
+    satisfied = list(study.satisfied_codes)
+
+    def rate(cases: pd.DataFrame) -> float:
+        outcome = phase_two.outcomes(cases, satisfied)
+        weight = cases["design_weight"]
+        return weight[outcome == "satisfied"].sum() / weight[outcome != "none"].sum()
+
+    later = data[(data["replicate"] == record["replicate"]) & data["stratum"].isin(record["allocation"])]
+    assert effect.strata == len(record["allocation"])
+    assert effect.phase_two_answers == (phase_two.outcomes(later, satisfied) != "none").sum() > 0
+    assert effect.difference == pytest.approx(rate(data) - rate(first), abs=1e-12)
+    assert effect.se > 0 and 0 < effect.p_value <= 1
+
+
+def test_the_summary_and_the_report_say_whether_phase_two_s_answers_agree_with_phase_one_s(analysed):
+    effect = analysed.phase_effect
+    assert effect is not None
+    said = phase_effect_sentence(effect, "en")
+    assert (
+        said.startswith("Do phase 2's answers agree with phase 1's?")
+        and f"p = {format_p(effect.p_value)}" in said
+    )
+    assert said in analysis_service.summary_text(analysed)
+    zh = reports._sensitivity_text(analysed.headline, "zh", effect)
+    assert "仅第一阶段样本" in zh and phase_effect_sentence(effect, "zh") in zh

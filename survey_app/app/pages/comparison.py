@@ -12,6 +12,8 @@ import pandas as pd
 import streamlit as st
 
 from analysis.errors import AnalysisError
+from analysis.phase_effect import AGREEMENT_LEVEL
+from analysis.report.phase_two_timing import phase_effect_sentence
 from sampling.cells import csv_bytes
 from survey_app.app import staff_view, state, tables, verdict_view, words
 from survey_app.app.refusal_gamma import refusal_gamma_control
@@ -101,6 +103,9 @@ if refusal_ends["estimate"].notna().all():  # the Γ range: how far refusal tied
 interviewers = analysis_service.interviewer_words(result.headline, state.lang())
 if interviewers:  # the surveyors' own share of the interval's width
     st.caption(interviewers)
+agree = phase_effect_sentence(result.phase_effect, state.lang())
+if agree:  # after a phase 2: do its later answers agree with phase 1's? If not, read phase 1 alone
+    (st.warning if result.phase_effect.p_value < AGREEMENT_LEVEL else st.caption)(agree)
 refusal_gamma_control(result.refusal_gamma)  # reviewers read who sets Γ; the roles that may, change it
 if result.paired_difference is not None:
     paired = result.paired_difference
