@@ -31,11 +31,8 @@ import pandas as pd
 from analysis.intervals import proportion_interval
 from analysis.phase_effect import phase_effect
 from analysis.replicates import jackknife
-from sampling.screening import category_counts
 from sampling.two_phase import (
     phase_one_splits,
-    phase_two_allocation,
-    planned_need,
     rao_blackwell_weights,
 )
 from tests.benchmarks.bench_two_phase import (
@@ -44,6 +41,8 @@ from tests.benchmarks.bench_two_phase import (
     _called_cases,
     _design_evidence,
     _evidence_world,
+    _phase_one,
+    _phase_two_take,
     _rule,
 )
 
@@ -102,25 +101,12 @@ def one_sample(scenario, study, seed: int, i: int, rule, weekly: float, late: fl
     order = {u: rng.permutation(np.array(records[u])) for u in study.truth.index}
     evidence = _design_evidence(study, scenario, order, EVIDENCE_FIRST)
     rule = rule or _rule({"kind": "evidence", "top": 12}, True, evidence, scenario.response_rate * 0.97)
-    first = heard(
-        study, order, {u: [(1, (0, int(evidence.at[u, "m"])))] for u in evidence.index}, seed, weekly, late
-    )
-    outcome = first.groupby("stratum")["outcome"]
-    evidence["x"] = outcome.agg(lambda o: int((o == "satisfied").sum())).reindex(evidence.index).fillna(0)
-    evidence["r"] = outcome.agg(lambda o: int((o != "none").sum())).reindex(evidence.index).fillna(0)
-    decision = rule.decide(evidence, category_counts(first, evidence.index), list(evidence.index))
+    phase_one = {u: [(1, (0, int(evidence.at[u, "m"])))] for u in evidence.index}
+    called = _called_cases(study, order, phase_one)
+    _, counts = _phase_one(study, order, evidence, turned_answers(study, called, seed, weekly, late))
+    decision = rule.decide(evidence, counts, list(evidence.index))
     evidence["threshold"] = decision.get("threshold")
-    budget = len(evidence) * (EVIDENCE_PER_UNIT - EVIDENCE_FIRST)
-    k = phase_two_allocation(
-        evidence, decision["selected"], planned_need(evidence, rule, list(evidence.index)), budget
-    )
-    take = {
-        u: [
-            (1, (0, int(evidence.at[u, "m"]))),
-            (2, (int(evidence.at[u, "m"]), int(evidence.at[u, "m"] + k[u]))),
-        ]
-        for u in evidence.index
-    }
+    k, take = _phase_two_take(evidence, decision, rule, len(evidence) * (EVIDENCE_PER_UNIT - EVIDENCE_FIRST))
     cases = heard(study, order, take, seed, weekly, late)
     cases["N_h"] = evidence["N_h"].reindex(cases["stratum"]).to_numpy(float)
     rb = rao_blackwell_weights(cases, evidence, k, rule)

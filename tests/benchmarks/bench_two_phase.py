@@ -354,10 +354,13 @@ def _design_evidence(study, scenario, order, first: int) -> pd.DataFrame:
     )
 
 
-def _phase_one(study, order, evidence: pd.DataFrame) -> pd.DataFrame:
+def _phase_one(study, order, evidence: pd.DataFrame, interviews: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Phase 1's called cases and their counts by category; `evidence` gains each unit's x and r."""
     from sampling.screening import category_counts
 
-    cases = _called_cases(study, order, {u: [(1, (0, int(evidence.at[u, "m"])))] for u in evidence.index})
+    cases = _called_cases(
+        study, order, {u: [(1, (0, int(evidence.at[u, "m"])))] for u in evidence.index}, interviews
+    )
     grouped = cases.groupby("stratum")["outcome"]
     evidence["x"] = grouped.agg(lambda o: int((o == "satisfied").sum())).reindex(evidence.index).fillna(0)
     evidence["r"] = grouped.agg(lambda o: int((o != "none").sum())).reindex(evidence.index).fillna(0)
@@ -371,15 +374,7 @@ def _run_design(study, scenario, order, evidence, counts, rule: PhaseTwoRule, bu
 
     units = evidence.index
     decision = rule.decide(evidence, counts, list(units))
-    need = planned_need(evidence, rule, list(units))
-    k = phase_two_allocation(evidence, decision["selected"], need, budget, rule.allocation)
-    take = {
-        u: [
-            (1, (0, int(evidence.at[u, "m"]))),
-            (2, (int(evidence.at[u, "m"]), int(evidence.at[u, "m"] + k[u]))),
-        ]
-        for u in units
-    }
+    k, take = _phase_two_take(evidence, decision, rule, budget)
     cases = _called_cases(study, order, take)
     responded = cases[cases["respondent"]]
     flags_oracle = (
@@ -399,6 +394,24 @@ def _run_design(study, scenario, order, evidence, counts, rule: PhaseTwoRule, bu
     p = expanded_p(evidence, phase2, k)
     flags_test = pd.Series(bh(p.to_numpy()), index=units)
     return flags_oracle, flags_test, cases, k, decision
+
+
+def _phase_two_take(
+    evidence: pd.DataFrame, decision: pd.DataFrame, rule: PhaseTwoRule, budget: int
+) -> tuple[pd.Series, dict]:
+    """Each unit's phase-2 cases k (`rule`'s allocation of `budget` among the units `decision`
+    selected) and the ranges of its call order each phase takes."""
+    units = evidence.index
+    need = planned_need(evidence, rule, list(units))
+    k = phase_two_allocation(evidence, decision["selected"], need, budget, rule.allocation)
+    take = {
+        u: [
+            (1, (0, int(evidence.at[u, "m"]))),
+            (2, (int(evidence.at[u, "m"]), int(evidence.at[u, "m"] + k[u]))),
+        ]
+        for u in units
+    }
+    return k, take
 
 
 EVIDENCE_DESIGNS = {  # label: (rule options, the published level in the score)
@@ -774,16 +787,7 @@ def evidence_bias(samples: int, seed: int = 0, options: dict | None = None, week
         budget = len(evidence) * (EVIDENCE_PER_UNIT - EVIDENCE_FIRST)
         decision = rule.decide(evidence, counts, list(evidence.index))
         evidence["threshold"] = decision.get("threshold")
-        k = phase_two_allocation(
-            evidence, decision["selected"], planned_need(evidence, rule, list(evidence.index)), budget
-        )
-        take = {
-            u: [
-                (1, (0, int(evidence.at[u, "m"]))),
-                (2, (int(evidence.at[u, "m"]), int(evidence.at[u, "m"] + k[u]))),
-            ]
-            for u in evidence.index
-        }
+        k, take = _phase_two_take(evidence, decision, rule, budget)
         cases = _called_cases(study, order, take)
         cases["rb"] = rao_blackwell_weights(cases, evidence, k, rule).to_numpy()
         cases["pooled"] = pooled_weights(cases, evidence)
