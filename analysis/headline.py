@@ -174,6 +174,44 @@ def _metric_values(
     }
 
 
+def headline_estimands(
+    answers: pd.DataFrame,
+    satisfied_codes: Sequence[str] = DEFAULT_SATISFIED_CODES,
+    item: str = "sat_overall",
+    by: Sequence[str] = ("district", "domain", "channel"),
+    top_codes: Sequence[str] = ("satisfied",),
+) -> tuple[list[tuple[str, str, object]], np.ndarray, np.ndarray]:
+    """`replicate_headline`'s rows as ratios of per-answer columns: their keys (metric, group, level),
+    and the numerator and denominator of each row for each of `answers` (rows × keys; 0 where an
+    answer does not count), so that a variance computed elsewhere lines up with its rows."""
+    keys, num, den, _, _ = _estimands(answers, _metric_values(answers, satisfied_codes, item, top_codes), by)
+    return keys, num, den
+
+
+def _estimands(answers: pd.DataFrame, metrics: dict, by: Sequence[str]):
+    """(keys, numerators, denominators, special answers per key, each metric's span of keys)."""
+    keys, numerators, denominators, specials, spans = [], [], [], [], {}
+    for metric, (values, special, grouped) in metrics.items():
+        first = len(keys)
+        ok = ~np.isnan(values)
+        y0 = np.where(ok, values, 0.0)
+        for group in (None, *(by if grouped else ())):
+            if group is None:
+                members = [("(all)", np.ones(len(answers), bool))]
+            else:
+                column = answers[group]
+                members = [
+                    (value, (column == value).to_numpy()) for value in sorted(column.dropna().unique())
+                ]
+            for value, inside in members:
+                keys.append((metric, group or "overall", value))
+                numerators.append(y0 * inside)
+                denominators.append(ok * inside)
+                specials.append(int((special & inside).sum()))
+        spans[metric] = (first, len(keys))
+    return keys, np.column_stack(numerators), np.column_stack(denominators).astype(float), specials, spans
+
+
 def replicate_headline(
     sample,
     satisfied_codes: Sequence[str] = DEFAULT_SATISFIED_CODES,
@@ -209,27 +247,7 @@ def replicate_headline(
         raise AnalysisError(f"by={missing_by[0]!r} is not a column of the cases")
     metrics = _metric_values(answers, satisfied_codes, item, top_codes)
     words = {**definitions(satisfied_codes, item), **sensitivity_definitions(top_codes, item)}
-    keys, numerators, denominators, specials, spans = [], [], [], [], {}
-    for metric, (values, special, grouped) in metrics.items():
-        first = len(keys)
-        ok = ~np.isnan(values)
-        y0 = np.where(ok, values, 0.0)
-        for group in (None, *(by if grouped else ())):
-            if group is None:
-                members = [("(all)", np.ones(len(answers), bool))]
-            else:
-                column = answers[group]
-                members = [
-                    (value, (column == value).to_numpy()) for value in sorted(column.dropna().unique())
-                ]
-            for value, inside in members:
-                keys.append((metric, group or "overall", value))
-                numerators.append(y0 * inside)
-                denominators.append(ok * inside)
-                specials.append(int((special & inside).sum()))
-        spans[metric] = (first, len(keys))
-    num = np.column_stack(numerators)
-    den = np.column_stack(denominators).astype(float)
+    keys, num, den, specials, spans = _estimands(answers, metrics, by)
     final = sample.cases["nr_weight"].to_numpy(float)[rows]
     with np.errstate(invalid="ignore", divide="ignore"):
         estimate = (num.T @ final) / (den.T @ final)

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.two_phase_variance import split_variances
 from sampling.two_phase import PhaseOneSplit
 
 #: Below this p the readers are told to read the headline from phase 1's cases alone. In simulation,
@@ -93,7 +94,8 @@ def phase_effect(
     u = pd.Series(y - rate * answered, index=cases.index)
     factor = pd.Series(np.where(first, w_one, np.nan), index=cases.index).groupby(stratum).max()
     variance = sum(
-        factor[key] ** 2 * _split_variance(split, u[split.index].to_numpy()) for key, split in splits.items()
+        factor[key] ** 2 * split_variances(split, u[split.index].to_numpy())[0]
+        for key, split in splits.items()
     )
     return PhaseEffect(
         difference=rate - float(w_one @ y) / total_one,
@@ -101,19 +103,6 @@ def phase_effect(
         strata=len(splits),
         phase_two_answers=phase_two,
     )
-
-
-def _split_variance(split: PhaseOneSplit, u: np.ndarray) -> float:
-    """Var(Σ_i I_i u_i | final sample, selected), I_i = 1 if case i was in phase 1: from the split's
-    shares p_c and pair shares P_cd, Σ_cd (P_cd − p_c p_d) U_c U_d + Σ_c (p_c − P_cc) Σ_{i∈c} u_i²
-    (U_c = Σ_{i∈c} u_i). A pair share the sample cannot have (a class of one case, or none) is
-    multiplied by nothing: its terms cancel or vanish."""
-    classes = len(split.share)
-    total = np.bincount(split.category, weights=u, minlength=classes)
-    squares = np.bincount(split.category, weights=u**2, minlength=classes)
-    p = np.nan_to_num(split.share)
-    pair = np.nan_to_num(split.pair)
-    return float(total @ (pair - np.outer(p, p)) @ total + (p - np.diag(pair)) @ squares)
 
 
 __all__ = ["AGREEMENT_LEVEL", "PhaseEffect", "phase_effect"]
