@@ -2,9 +2,9 @@
 answers differ from what phase 1's imply (`analysis.phase_effect`).
 
 Run on demand: `PYTHONPATH=. python tests/benchmarks/bench_phase_effect.py SAMPLES [SEED] [--weekly W]
-[--late F] [--out OUT.csv]`. One `verdict_sim` +10-point population (seed SEED), drawn SAMPLES times
+[--late F] [--rate] [--out OUT.csv]`. One `verdict_sim` +10-point population (seed SEED), drawn SAMPLES times
 in two phases as `bench_two_phase.py --bias` draws it (evidence rule, phase 1 14 a unit, top 12, 1,920
-cases) — but here a fade reaches the answers *before* the design reads them: phase 1's evidence, the
+cases; `--rate`: the rate rule, γ = 0.4, whose Rao–Blackwell split is enumerated rather than scored) — but here a fade reaches the answers *before* the design reads them: phase 1's evidence, the
 selection, the cases' categories and so the Rao–Blackwell weights all see the answers a study would
 have. `--weekly W`: memory fades W a week in both phases (`verdict_sim.weekly_faded`, phase 2 four
 weeks on); `--late F`: a share F of phase 2's satisfied answers on records rated satisfied turn, a
@@ -46,9 +46,10 @@ from tests.benchmarks.bench_two_phase import (
     _rule,
 )
 
-ESTIMATORS = ("rb", "phase1", "switch")
+ESTIMATORS = ("rb", "rb_decomposed", "phase1", "switch")
 LABELS = {
     "rb": "Rao–Blackwell (the headline)",
+    "rb_decomposed": "the same, Var(phase 1) − Var(test)",
     "phase1": "phase 1 alone",
     "switch": "phase 1 alone where the test rejects",
 }
@@ -77,9 +78,10 @@ def heard(study, order: dict, take: dict, seed: int, weekly: float, late: float)
     return _called_cases(study, order, take, turned)
 
 
-def ratio_interval(cases: pd.DataFrame, weight: np.ndarray) -> tuple[float, float, float]:
-    """(estimate, 95% low, high) of the weighted share satisfied among the answers, the app's way:
-    stratified jackknife over the cases with weight, fpc N_h, logit, df = PSUs − strata answered."""
+def ratio_interval(cases: pd.DataFrame, weight: np.ndarray) -> tuple[float, float, float, float, int]:
+    """(estimate, 95% low, high, standard error, df) of the weighted share satisfied among the answers,
+    the app's way: stratified jackknife over the cases with weight, fpc N_h, logit, df = PSUs − strata
+    answered."""
     keep = weight > 0
     data = cases[keep].reset_index(drop=True)
     w = weight[keep]
@@ -92,15 +94,21 @@ def ratio_interval(cases: pd.DataFrame, weight: np.ndarray) -> tuple[float, floa
     answered = a > 0
     df = len(np.unique(jk.psu[answered])) - len(np.unique(jk.stratum[answered]))
     low, high = proportion_interval(estimate, se, df, answered.sum())
-    return estimate, float(low[0]), float(high[0])
+    return estimate, float(low[0]), float(high[0]), se, df
 
 
-def one_sample(scenario, study, seed: int, i: int, rule, weekly: float, late: float) -> tuple[dict, object]:
+EVIDENCE_RULE = {"kind": "evidence", "top": 12}
+RATE_RULE = {"kind": "rate", "level": 0.4}  # as bench_two_phase's rate-rule design
+
+
+def one_sample(
+    scenario, study, seed: int, i: int, rule, weekly: float, late: float, options: dict = EVIDENCE_RULE
+) -> tuple[dict, object]:
     rng = np.random.default_rng(seed * 1_000_003 + i + 1)
     records = study.frame.groupby("organisation_id")["record_id"].agg(list)
     order = {u: rng.permutation(np.array(records[u])) for u in study.truth.index}
     evidence = _design_evidence(study, scenario, order, EVIDENCE_FIRST)
-    rule = rule or _rule({"kind": "evidence", "top": 12}, True, evidence, scenario.response_rate * 0.97)
+    rule = rule or _rule(options, True, evidence, scenario.response_rate * 0.97)
     phase_one = {u: [(1, (0, int(evidence.at[u, "m"])))] for u in evidence.index}
     called = _called_cases(study, order, phase_one)
     _, counts = _phase_one(study, order, evidence, turned_answers(study, called, seed, weekly, late))
@@ -117,7 +125,15 @@ def one_sample(scenario, study, seed: int, i: int, rule, weekly: float, late: fl
     phase1 = np.where(cases["phase"] == 1, cases["N_h"].to_numpy() / m, 0.0)
     row = {"sample": i, "z": effect.z, "difference": effect.difference, "se": effect.se}
     for name, weight in (("rb", rb.to_numpy(float)), ("phase1", phase1)):
-        row[name], row[f"{name}_low"], row[f"{name}_high"] = ratio_interval(cases, weight)
+        row[name], row[f"{name}_low"], row[f"{name}_high"], row[f"{name}_se"], df = ratio_interval(
+            cases, weight
+        )
+    # the Rao–Blackwell decomposition: Var(phase 1) = Var(RB) + E[Var(phase 1 | final sample)], the
+    # last being the test's own variance given the final sample
+    row["rb_decomposed_se"] = float(np.sqrt(max(row["phase1_se"] ** 2 - effect.se**2, 0.0)))
+    answered = int((cases["outcome"] != "none").sum())
+    low, high = proportion_interval(row["rb"], row["rb_decomposed_se"], df, answered)
+    row["rb_decomposed"], row["rb_decomposed_low"], row["rb_decomposed_high"] = row["rb"], low[0], high[0]
     chosen = "phase1" if effect.p_value < 0.05 else "rb"
     for part in ("", "_low", "_high"):
         row[f"switch{part}"] = row[f"{chosen}{part}"]
@@ -157,6 +173,7 @@ def main() -> None:
     weekly = float(args.pop(args.index("--weekly") + 1)) if "--weekly" in args else 0.0
     late = float(args.pop(args.index("--late") + 1)) if "--late" in args else 0.0
     out = Path(args.pop(args.index("--out") + 1)) if "--out" in args else None
+    options = RATE_RULE if "--rate" in args else EVIDENCE_RULE
     numbers = [int(a) for a in args if a.isdigit()]
     samples = numbers[0] if numbers else 200
     seed = numbers[1] if len(numbers) > 1 else 0
@@ -169,16 +186,16 @@ def main() -> None:
     )
     truth = float((truth_cases["outcome"] == "satisfied").sum() / (truth_cases["outcome"] != "none").sum())
     rule, rows, start = None, [], time.process_time()
-    label = f"seed {seed}, weekly {weekly}, phase-2-only {late}"
+    label = f"seed {seed}, {options['kind']} rule, weekly {weekly}, phase-2-only {late}"
     for i in range(samples):
-        row, rule = one_sample(scenario, study, seed, i, rule, weekly, late)
+        row, rule = one_sample(scenario, study, seed, i, rule, weekly, late, options)
         rows.append(row)
         if (i + 1) % 50 == 0 or i + 1 == samples:
             summary(pd.DataFrame(rows), truth, f"{label}; CPU {time.process_time() - start:.0f} s")
     if out is not None:
-        pd.DataFrame(rows).assign(seed=seed, weekly=weekly, late=late, truth=truth).to_csv(
-            out, mode="a", header=not out.exists(), index=False
-        )
+        pd.DataFrame(rows).assign(
+            seed=seed, rule=options["kind"], weekly=weekly, late=late, truth=truth
+        ).to_csv(out, mode="a", header=not out.exists(), index=False)
 
 
 if __name__ == "__main__":
