@@ -565,6 +565,12 @@ CHECKS: Patterns = [
             r"^(.+) \(([\w, ]+): not in the report, whose content version (\d+) did not print it\)$",
             r"\1（\2：该报告由第 \3 版内容生成，未印此项）",
         ),
+        # a phase-2 study's report of a content version before the decomposed intervals (verification.check_headline)
+        (
+            r"^(.+) \(intervals after a phase 2 are computed otherwise since content version (\d+), the report's "
+            r"is (\d+): estimates and counts compared\)$",
+            r"\1（自第 \2 版内容起，第二阶段抽样后的置信区间按另一方法计算，该报告为第 \3 版：只核对估计值和人数）",
+        ),
         (
             r"^rebuilding the \w+ report \([^)]*\)'s content gives digest (\w+), not the published (\w+): .*$",
             r"按数据库重新生成的报告内容摘要为 \1，与已发布的 \2 不同：报告所印内容在数据库中被改动",

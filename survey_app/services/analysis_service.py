@@ -40,6 +40,7 @@ from analysis.phase_effect import PhaseEffect
 from analysis.phase_two_test import Fade, expanded_unit_p_values, fade_adjusted, fade_allowance
 from analysis.report.phase_two_timing import phase_effect_sentence, timing_sentences
 from analysis.sensitivity import DEFAULT_GAMMA, REFUSAL_HIGH, REFUSAL_LOW, refusal_sensitivity
+from analysis.two_phase_variance import decomposed_headline
 from analysis.unit_posterior import LFDR_FLOOR
 from analysis.verdicts import SIGN_LABELS, posterior_interval, proxy_unexamined, who_rated_flag
 from sampling.risk import RiskRule
@@ -428,7 +429,8 @@ def _analysed(
     cases = datasets.analysis_dataset(session, study)
     # before the nonresponse adjustment replaces the cases
     expanded = expanded_strata(cases, sample_design, satisfied) if two_phase else None
-    effect = phase_two.phase_effect_of(cases, sample_design, list(satisfied)) if two_phase else None
+    split = phase_two.final_splits(cases, sample_design, list(satisfied)) if two_phase else None
+    effect = phase_two.phase_effect_of(split)
     whole = datasets.frame_table(session, study)
     frame = eligible_frame(session, study, whole)
     cases["system_satisfied"] = cases["system_rating"].isin(satisfied)
@@ -466,8 +468,13 @@ def _analysed(
             adjusted, satisfied_codes=satisfied, top_codes=scale[:1], interviewer=INTERVIEWER
         )
         refusal = refusal_sensitivity(adjusted, gamma, satisfied_codes=satisfied, interviewer=INTERVIEWER)
-        first = phase_one_headline(before_adjustment, sample_design, frame_counts, scale, satisfied)
-        headline = pd.concat([headline, refusal, first], ignore_index=True)
+        first = phase_one_rows(before_adjustment, sample_design, frame_counts, scale, satisfied)
+        variances = phase_two.headline_variances_of(
+            split, before_adjustment, list(satisfied), list(scale[:1])
+        )
+        if variances is not None and not first.empty:  # the jackknife alone is too narrow after a phase 2
+            headline = decomposed_headline(headline, first, variances)
+        headline = pd.concat([headline, refusal, phase_one_headline(first)], ignore_index=True)
         overall = headline[(headline["metric"] == SATISFACTION) & (headline["group"] == "overall")]
         third_party = analysis.Estimate(
             **{k: float(overall.iloc[0][k]) for k in ("estimate", "se", "ci_low", "ci_high")},
@@ -543,24 +550,19 @@ def satisfied_definition(codes: tuple[str, ...], scale: str = "justice3", lang: 
     return " + ".join(labels)
 
 
-def phase_one_headline(
+def phase_one_rows(
     cases: pd.DataFrame,
     sample_design: SampleDesign,
     frame_counts: dict[str, int],
     scale: Sequence[str],
     satisfied: tuple[str, ...],
 ) -> pd.DataFrame:
-    """After a phase 2, the headline 满意率's overall row from phase 1's cases alone, with the weights
-    phase 1 gave them (`phase_two.phase_one_cases`), adjusted for nonresponse and with its interval as
-    the headline's (metric `PHASE_ONE_ONLY`); empty without a phase 2 or a phase-1 respondent.
-    ``cases``: the analysis dataset before the nonresponse adjustment.
-
-    Why: phase 2 is called weeks after phase 1, about services just as old; where memory of a good
-    service fades, its answers are lower for that alone, and the headline, which counts them as
-    phase 1's would have been, is pulled down. In simulation (`bench_two_phase.py --bias 200 0
-    --weekly W`) it was 1.0 point low at a fade of 2.5 points a week and 2.0 at 5; phase 1 alone
-    was within 0.1 of the truth at both (ARCHITECTURE.md, "The headline after a phase 2 called
-    later"). Beside the headline, the two differing says how much phase 2's timing moved it."""
+    """After a phase 2, the headline's rows (`replicate_headline`) from phase 1's cases alone, with the
+    weights phase 1 gave them (`phase_two.phase_one_cases`), adjusted for nonresponse; empty without a
+    phase 2 or a phase-1 respondent. ``cases``: the analysis dataset before the nonresponse
+    adjustment. Two uses: the headline 满意率 from phase 1 alone beside the headline
+    (`phase_one_headline`), and the phase-1 variance the Rao–Blackwell headline's is decomposed from
+    (`analysis.two_phase_variance`)."""
     first = phase_two.phase_one_cases(cases, sample_design)
     if first is None or not (first["respondent"] & (first["aapor_group"] != "NE")).any():
         return pd.DataFrame()
@@ -571,10 +573,25 @@ def phase_one_headline(
         rating_order=scale,
         min_respondents=MIN_CLASS_RESPONDENTS,
     )
-    rows = analysis.replicate_headline(
-        adjusted, satisfied_codes=satisfied, top_codes=scale[:1], interviewer=INTERVIEWER, by=()
+    return analysis.replicate_headline(
+        adjusted, satisfied_codes=satisfied, top_codes=scale[:1], interviewer=INTERVIEWER
     )
-    row = rows[(rows["metric"] == SATISFACTION) & (rows["group"] == "overall")]
+
+
+def phase_one_headline(first: pd.DataFrame) -> pd.DataFrame:
+    """The headline 满意率's overall row from phase 1's cases alone (`phase_one_rows`), as metric
+    `PHASE_ONE_ONLY`; empty without them.
+
+    Why: phase 2 is called weeks after phase 1, about services just as old; where memory of a good
+    service fades, its answers are lower for that alone, and the headline, which counts them as
+    phase 1's would have been, is pulled down. In simulation (`bench_two_phase.py --bias 200 0
+    --weekly W`) it was 1.0 point low at a fade of 2.5 points a week and 2.0 at 5; phase 1 alone
+    was within 0.1 of the truth at both (ARCHITECTURE.md, "The headline after a phase 2 called
+    later"). Beside the headline, with the test of whether the two differ by more than chance
+    (`phase_two.phase_effect_of`)."""
+    if first.empty:
+        return first
+    row = first[(first["metric"] == SATISFACTION) & (first["group"] == "overall")]
     return row.assign(metric=PHASE_ONE_ONLY)
 
 

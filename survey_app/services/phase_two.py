@@ -9,6 +9,7 @@ selection order after phase 1's) and gives the analysis its Rao–Blackwell desi
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 import sampling
 from analysis.phase_effect import PhaseEffect, phase_effect
 from analysis.phase_two_test import Fade, fade_per_week
+from analysis.two_phase_variance import headline_split_variances
 from sampling.design import system_rates
 from sampling.screening import (
     CATEGORIES,
@@ -30,6 +32,7 @@ from sampling.screening import (
 )
 from sampling.selection import prepare_units
 from sampling.two_phase import (
+    PhaseOneSplit,
     PhaseTwoRule,
     evidence_table,
     phase_one_splits,
@@ -357,23 +360,53 @@ def weights(data: pd.DataFrame, design: SampleDesign, satisfied_codes: list[str]
     return None if inputs is None else rao_blackwell_weights(*inputs)
 
 
-def phase_effect_of(
-    data: pd.DataFrame, design: SampleDesign, satisfied_codes: list[str]
-) -> PhaseEffect | None:
-    """Whether phase 2's answers differ from what phase 1's imply: the headline 满意率 with the
-    Rao–Blackwell weights less phase 1's alone, over its standard error given the final sample
-    (`analysis.phase_effect`; design weights). None without a phase 2, or before it expanded a
-    stratum anyone answered in. ``data``: the analysis dataset, as for `weights`."""
+@dataclass(frozen=True)
+class FinalSplits:
+    """A study's phase-2 cases as the Rao–Blackwell weights read them, with where phase 1 may lie in
+    each expanded stratum's final sample (`sampling.two_phase.phase_one_splits`, pairs included):
+    what the phase-agreement test and the headline's decomposed variance both need, made once."""
+
+    cases: pd.DataFrame  # every released case: stratum, phase, outcome (and category, evidence rule)
+    sizes: pd.Series  # N_h by stratum
+    weights: pd.Series  # the Rao–Blackwell design weights
+    splits: dict[str, PhaseOneSplit]
+
+
+def final_splits(data: pd.DataFrame, design: SampleDesign, satisfied_codes: list[str]) -> FinalSplits | None:
+    """`FinalSplits` of the analysis dataset ``data``; None without a phase 2 or before it expanded a
+    stratum."""
     inputs = _split_inputs(data, design, satisfied_codes)
     if inputs is None:
         return None
     cases, evidence, allocation, rule = inputs
-    cases = cases.assign(satisfied=cases["outcome"].map({"satisfied": 1.0, "unsatisfied": 0.0}))
-    return phase_effect(
-        cases,
-        rao_blackwell_weights(*inputs),
-        evidence["N_h"],
-        phase_one_splits(cases, evidence, allocation, rule, pairs=True),
+    splits = phase_one_splits(cases, evidence, allocation, rule, pairs=True)
+    if not splits:
+        return None
+    return FinalSplits(cases, evidence["N_h"], rao_blackwell_weights(*inputs), splits)
+
+
+def phase_effect_of(split: FinalSplits | None) -> PhaseEffect | None:
+    """Whether phase 2's answers differ from what phase 1's imply: the headline 满意率 with the
+    Rao–Blackwell weights less phase 1's alone, over its standard error given the final sample
+    (`analysis.phase_effect`; design weights). None without a phase 2, or before it expanded a
+    stratum anyone answered in."""
+    if split is None:
+        return None
+    cases = split.cases.assign(satisfied=split.cases["outcome"].map({"satisfied": 1.0, "unsatisfied": 0.0}))
+    return phase_effect(cases, split.weights, split.sizes, split.splits)
+
+
+def headline_variances_of(
+    split: FinalSplits | None, data: pd.DataFrame, satisfied_codes: list[str], top_codes: list[str]
+) -> pd.Series | None:
+    """Each headline row's variance given the final sample (`analysis.two_phase_variance.
+    headline_split_variances`), what the Rao–Blackwell headline's standard error subtracts from phase
+    1's; None without a phase 2. ``data``: the analysis dataset (answers and groups)."""
+    if split is None:
+        return None
+    answers = data.assign(stratum=split.cases["stratum"], phase=split.cases["phase"])
+    return headline_split_variances(
+        answers, split.weights, split.sizes, split.splits, satisfied_codes, top_codes=top_codes
     )
 
 

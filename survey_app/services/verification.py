@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -253,16 +254,22 @@ def check_headline(
     added = [] if built == version.CONTENT_VERSION else [key for key in current if key not in printed]
     for key in added:  # a figure this release adds, which the report's older content never printed
         current.pop(key)
+    loose = built < DECOMPOSED_SINCE and has_phase_two(session, study)
     differences = [
         f"{key}: published {printed.get(key)}, recomputed {value}"
         for key, value in current.items()
-        if printed.get(key) != value
+        if _compared(printed.get(key), loose) != _compared(value, loose)
     ]
     if differences:
         return Check("headline figures", False, "; ".join(differences))
     figures = ", ".join(f"{k} {v}" for k, v in current.items())
     if added:
         figures += f" ({', '.join(added)}: not in the report, whose content version {built} did not print it)"
+    if loose:
+        figures += (
+            f" (intervals after a phase 2 are computed otherwise since content version {DECOMPOSED_SINCE}, "
+            f"the report's is {built}: estimates and counts compared)"
+        )
     if gap is None:
         return Check("headline figures", True, figures)
     signed_ok, signed = _signed_build(session, study, published or trust_checks.Published())
@@ -275,6 +282,30 @@ def check_headline(
         f"{figures}; {MODEL_SAID.format(old=gap[0], new=gap[1])} the flagged units it published "
         f"({flagged}) are not recomputed: its signed record vouches for them ({signed})",
     )
+
+
+#: The content version since which the headline's intervals after a phase 2 come from the Rao–Blackwell
+#: decomposition (`analysis.two_phase_variance`); a phase-2 study's report of an older one printed the
+#: jackknife's, so `check_headline` compares its figures' estimates and counts, not their intervals.
+DECOMPOSED_SINCE = 22
+
+
+def has_phase_two(session: Session, study: Study) -> bool:
+    """Whether the study's current design drew a phase 2."""
+    from survey_app.services import phase_two
+    from survey_app.services.errors import NotFound
+
+    try:
+        return phase_two.phase_two_of(samples.current_design(session, study)) is not None
+    except NotFound:  # no sample drawn: no phase 2 either
+        return False
+
+
+def _compared(figure: str | None, loose: bool) -> str | None:
+    """A printed headline figure as compared: without its bracketed interval when ``loose``."""
+    if figure is None or not loose:
+        return figure
+    return re.sub(r" \[[^\]]*\]", "", figure)
 
 
 #: The headline figure that a posterior model's verdicts make (`analysis_service.headline_figures`).

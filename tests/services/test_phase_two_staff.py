@@ -191,7 +191,7 @@ def test_after_a_worked_phase_two_the_analysis_says_whether_its_answers_agree_wi
         study = studies.find_study(session, demo.STUDY_NAME)
         data = datasets.analysis_dataset(session, study)
         design = samples.current_design(session, study)
-        effect = phase_two.phase_effect_of(data, design, list(study.satisfied_codes))
+        effect = phase_two.phase_effect_of(phase_two.final_splits(data, design, list(study.satisfied_codes)))
         first = phase_two.phase_one_cases(data, design)
     satisfied = list(study.satisfied_codes)
 
@@ -218,3 +218,26 @@ def test_the_summary_and_the_report_say_whether_phase_two_s_answers_agree_with_p
     assert said in analysis_service.summary_text(analysed)
     zh = reports._sensitivity_text(analysed.headline, "zh", effect)
     assert "仅第一阶段样本" in zh and phase_effect_sentence(effect, "zh") in zh
+
+
+def test_after_a_worked_phase_two_the_headline_s_interval_is_phase_one_s_less_the_split_s_variance(
+    staff_study, analysed
+):
+    """The Rao–Blackwell decomposition (`analysis.two_phase_variance`): the headline's variance is
+    phase 1's alone less the variance, given the final sample, of where phase 1 lay in it."""
+    from survey_app.services import datasets
+
+    db, _ = staff_study
+    with db.session() as session:
+        study = studies.find_study(session, demo.STUDY_NAME)
+        data = datasets.analysis_dataset(session, study)
+        design = samples.current_design(session, study)
+        satisfied = list(study.satisfied_codes)
+        split = phase_two.final_splits(data, design, satisfied)
+    variances = phase_two.headline_variances_of(split, data, satisfied, ["satisfied"])
+    overall = analysed.headline[analysed.headline["group"] == "overall"].set_index("metric")
+    v = variances[(analysis_service.SATISFACTION, "overall", "(all)")]
+    first, headline = overall.loc[analysis_service.PHASE_ONE_ONLY], overall.loc[analysis_service.SATISFACTION]
+    assert v > 0
+    assert headline["se"] ** 2 == pytest.approx(first["se"] ** 2 - v, rel=1e-10)
+    assert headline["df"] == first["df"]
