@@ -31,6 +31,8 @@ from sampling.two_phase import PhaseOneSplit
 from sampling.vocabulary import DEFAULT_SATISFIED_CODES
 
 KEY = ["metric", "group", "level"]
+#: `decomposed_headline` marks the rows it decomposed in the column ``interval_method`` with this
+DECOMPOSED = "rao_blackwell_decomposition"
 
 
 def split_variances(split: PhaseOneSplit, u: np.ndarray) -> np.ndarray:
@@ -84,7 +86,7 @@ def decomposed_headline(
     √(se₁² − V) and its interval, se₁ and the design's df from ``first`` (the same rows from phase
     1's cases alone) and V from ``variances`` (`headline_split_variances`). The interviewers'
     component is phase 1's, and so is the sampling part less V. A row phase 1 has no twin for keeps
-    its jackknife's."""
+    its jackknife's. Each row's ``interval_method`` says which it got."""
     out = headline.copy()
     twin = first.set_index(KEY).reindex(pd.MultiIndex.from_frame(out[KEY]))
     v = variances.reindex(twin.index).to_numpy(float)
@@ -104,7 +106,13 @@ def decomposed_headline(
         rows["n"].to_numpy(float), ci, level,
     )  # fmt: skip
     out.loc[matched, "ci_low"], out.loc[matched, "ci_high"] = low, high
+    out["interval_method"] = np.where(matched, DECOMPOSED, "jackknife")
     return out
 
 
-__all__ = ["decomposed_headline", "headline_split_variances", "split_variances"]
+def decomposed(headline: pd.DataFrame) -> bool:
+    """Whether any of the headline's intervals came from the decomposition (`decomposed_headline`)."""
+    return "interval_method" in headline and bool((headline["interval_method"] == DECOMPOSED).any())
+
+
+__all__ = ["DECOMPOSED", "decomposed", "decomposed_headline", "headline_split_variances", "split_variances"]

@@ -40,7 +40,7 @@ from analysis.phase_effect import PhaseEffect
 from analysis.phase_two_test import Fade, expanded_unit_p_values, fade_adjusted, fade_allowance
 from analysis.report.phase_two_timing import phase_effect_sentence, timing_sentences
 from analysis.sensitivity import DEFAULT_GAMMA, REFUSAL_HIGH, REFUSAL_LOW, refusal_sensitivity
-from analysis.two_phase_variance import decomposed_headline
+from analysis.two_phase_variance import decomposed, decomposed_headline
 from analysis.unit_posterior import LFDR_FLOOR
 from analysis.verdicts import SIGN_LABELS, posterior_interval, proxy_unexamined, who_rated_flag
 from sampling.risk import RiskRule
@@ -758,7 +758,12 @@ def summary_text(result: StudyAnalysis) -> str:
         tp = result.third_party
         lines.append(
             f"        third-party {percent_text(tp.estimate)} (95% CI {percent_text(tp.ci_low)}–{percent_text(tp.ci_high)}, n={tp.n}), "
-            "per event, jackknife interval"
+            "per event, "
+            + (
+                "interval by the Rao–Blackwell decomposition of phase 1's jackknife"
+                if decomposed(result.headline)
+                else "jackknife interval"
+            )
         )
         said = interviewer_words(result.headline, "en")
         if said:

@@ -31,6 +31,7 @@ from analysis.report.fonts import report_font
 from analysis.report.formatting import MDI_BEYOND, format_stratum
 from analysis.report.phase_two_timing import phase_effect_sentence
 from analysis.report.referrals import ReferralSummary
+from analysis.two_phase_variance import decomposed
 from analysis.verdicts import UNRECORDED_MODEL, posterior_model_version, proxy_unexamined, who_rated_flag
 from sampling.vocabulary import SCALES, canonical_district
 from survey_app.security import anchors, audit, witness
@@ -274,6 +275,22 @@ def _weighting_text(lang: str) -> str:
         "of response on system rating, domain, channel, district, event type, stratum and organisation, "
         "always nested in system-rating levels (a level with too few respondents joins its neighbour). "
         "Intervals: stratified jackknife (JKn) replicates, each re-running the calibration and adjustment."
+    )
+
+
+def _decomposed_text(headline: pd.DataFrame, lang: str) -> str:
+    """After a phase 2, how its intervals were made instead (`analysis.two_phase_variance`)."""
+    if not decomposed(headline):
+        return ""
+    if lang == "zh":
+        return (
+            "有第二阶段抽样时，区间改为：仅第一阶段样本的刀切法方差，减去给定最终样本时第一阶段落在其中何处的方差"
+            "（Rao–Blackwell 分解；刀切法把每层的最终样本当作一个简单随机样本，区间过窄）。"
+        )
+    return (
+        " After a phase 2 the intervals are phase 1's jackknife variance less the variance, given the final "
+        "sample, of where phase 1 lay in it (the Rao–Blackwell decomposition; the jackknife takes each "
+        "stratum's final sample for one simple random sample, and its intervals are too narrow)."
     )
 
 
@@ -613,7 +630,9 @@ def build_content(
         weighting=" ".join(
             part
             for part in (
-                _weighting_text(lang) + _sensitivity_text(result.headline, lang, result.phase_effect),
+                _weighting_text(lang)
+                + _decomposed_text(result.headline, lang)
+                + _sensitivity_text(result.headline, lang, result.phase_effect),
                 analysis_service.interviewer_words(result.headline, lang),
             )
             if part

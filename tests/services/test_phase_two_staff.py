@@ -241,3 +241,12 @@ def test_after_a_worked_phase_two_the_headline_s_interval_is_phase_one_s_less_th
     assert v > 0
     assert headline["se"] ** 2 == pytest.approx(first["se"] ** 2 - v, rel=1e-10)
     assert headline["df"] == first["df"]
+
+
+def test_the_summary_and_the_report_say_how_the_intervals_after_a_phase_two_were_made(analysed):
+    assert "per event, interval by the Rao–Blackwell decomposition of phase 1's jackknife" in (
+        analysis_service.summary_text(analysed)
+    )
+    assert "Rao–Blackwell 分解" in reports._decomposed_text(analysed.headline, "zh")
+    one_phase = analysed.headline.drop(columns="interval_method")
+    assert reports._decomposed_text(one_phase, "en") == ""
