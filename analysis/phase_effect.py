@@ -32,10 +32,10 @@ from scipy import stats
 from analysis.two_phase_variance import split_variances
 from sampling.two_phase import PhaseOneSplit
 
-#: Below this p the readers are told to read the headline from phase 1's cases alone. In simulation,
-#: at a fade of 5 points a week, the 95% interval of the figure so read covered the truth in 0.91 of
-#: studies, the headline's in 0.81 and phase 1's alone in 0.95; with no fade all three 0.94–0.96
-#: (ARCHITECTURE.md, "Do phase 2's answers agree with phase 1's?").
+#: Below this p the readers are warned that phase 2's later calls moved the answers, and that the
+#: two-phase test of the expanded units, which reads both phases' answers as one sample, is then to be
+#: read with caution (the headline, phase 1's alone, is not moved; ARCHITECTURE.md, "Do phase 2's
+#: answers agree with phase 1's?").
 AGREEMENT_LEVEL = 0.05
 
 

@@ -195,7 +195,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "phase2_days": "扩充单位的回访距服务日期的中位天数：第一阶段 {first} 天，第二阶段 {second} 天。",
         "phase2_fade": "第一阶段中，系统评价为满意的记录上回答满意的比例，服务后每晚一周变化 {points} 个百分点（95% 置信区间 {low} 至 {high}，单位内比较，{answers} 个回答）；上表的检验已按此校正。",
         "phase2_effect": "第二阶段的回答与第一阶段是否一致：按设计权重，含第二阶段的满意率减去仅第一阶段样本的满意率为 {points} 个百分点 {ci}，p = {p}（第二阶段 {answers} 个回答）。"
-        "p 小于 {level} 说明较晚的第二阶段回访本身改变了满意率（例如对服务的记忆淡化），此时应以“仅第一阶段样本”的结果为准；p 较大并不证明两阶段一致。",
+        "总体满意率只用第一阶段样本，不受第二阶段回访时间的影响；p 小于 {level} 说明较晚的第二阶段回访本身改变了回答（例如对服务的记忆淡化），"
+        "而扩展单位的两阶段检验把两阶段的回答当作同一样本，其较小的 p 值应谨慎解读。p 较大并不证明两阶段一致。",
         "phase2_fade_domains": "各领域分别测得（每周百分点，95% 置信区间）：{domains}。每个单位的检验按其所在领域测得的淡化校正；第一阶段回访单位不足 {units} 个的领域按全体的淡化校正，并计入领域间的差异。",
         "phase2_later": "第二阶段的回访明显晚于第一阶段。检验已按第一阶段测得的淡化校正，但第一阶段看不到的淡化（只在其回访之后才开始的）仍会使第二阶段的回答偏低，上表中较小的 p 值应谨慎解读。"
         "判定在模拟中经受住了这种淡化（第二阶段系统评价为满意的记录上，十分之一的满意回答变为不满意：即使按第一阶段测得的淡化校正，两阶段检验仍在 7%–20% 的诚实研究中误指诚实单位，判定至多 3%）。",
@@ -540,9 +541,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "points for each week later after the service (95% CI {low} to {high}, within units, {answers} answers); "
         "the test above allows for it.",
         "phase2_effect": "Do phase 2's answers agree with phase 1's? On the design weights, the 满意率 with phase 2 less "
-        "the one from phase 1's cases alone is {points} points {ci}, p = {p} ({answers} phase-2 answers). A p below {level} "
-        "says that phase 2's later calls themselves moved the 满意率 (a fading memory of the service, say): read the figure "
-        "from phase 1's cases alone. A larger p does not prove the phases agree.",
+        "the one from phase 1's cases alone is {points} points {ci}, p = {p} ({answers} phase-2 answers). The headline comes "
+        "from phase 1's cases alone, which phase 2's timing cannot move. A p below {level} says that phase 2's later calls "
+        "themselves moved the answers (a fading memory of the service, say), and the two-phase test of the expanded units "
+        "reads both phases' answers as one sample: read its small p-values with caution. A larger p does not prove the "
+        "phases agree.",
         "phase2_fade_domains": "By domain (points a week, 95% CI): {domains}. Each unit's test allows for the fade "
         "measured in its own domain; a domain with fewer than {units} units answering in phase 1 gets the whole study's, "
         "widened by how far the domains differ.",

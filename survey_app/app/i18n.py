@@ -624,12 +624,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "comparison.paired_p_adjusted": {"zh": "配对比较 p（BH 校正）", "en": "Paired p (BH)"},
     "comparison.not_own": {"zh": "非本人评价数", "en": "Not rated by the person"},
     "comparison.evidence_p_adjusted": {"zh": "综合证据 p（BH 校正）", "en": "Combined evidence p (BH)"},
-    "comparison.phase_one_only": {
-        "zh": "仅用第一阶段的样本（按第一阶段的权数）估计的满意率。第二阶段比第一阶段晚数周回访，"
-        "若对服务的满意记忆随时间淡化，第二阶段的回答会偏低并拉低总体满意率；仅第一阶段的估计不受此影响。两者相差越大，回访时间的影响越大。",
-        "en": "满意率 from phase 1's cases alone (with phase 1's weights). Phase 2 is called weeks after phase 1; "
-        "where memory of a good service fades, its answers are lower and pull the headline down, which phase 1 "
-        "alone is free of. The further apart the two, the more the timing moved the headline.",
+    "comparison.with_phase_two": {
+        "zh": "计入第二阶段样本（Rao–Blackwell 权数）的满意率。本调查有第二阶段抽样，上面的第三方满意率只用第一阶段样本："
+        "第二阶段比第一阶段晚数周回访，若对服务的满意记忆随时间淡化，其回答仅因此就会偏低，会拉低计入它的满意率。两者相差越大，回访时间的影响越大。",
+        "en": "满意率 with phase 2's cases too (Rao–Blackwell weights). This study has a phase 2, and the third-party "
+        "满意率 above comes from phase 1's cases alone: phase 2 is called weeks later, and where memory of a good service "
+        "fades its answers are lower for that alone and pull this figure down. The further apart the two, the more "
+        "the timing moved it.",
     },
     "comparison.census": {
         "zh": "评价系统全部记录（普查，无抽样误差）",

@@ -565,11 +565,11 @@ CHECKS: Patterns = [
             r"^(.+) \(([\w, ]+): not in the report, whose content version (\d+) did not print it\)$",
             r"\1（\2：该报告由第 \3 版内容生成，未印此项）",
         ),
-        # a phase-2 study's report of a content version before the decomposed intervals (verification.check_headline)
+        # a phase-2 study's report from before phase 1 alone was the headline (verification.check_headline)
         (
-            r"^(.+) \(intervals after a phase 2 are computed otherwise since content version (\d+), the report's "
-            r"is (\d+): estimates and counts compared\)$",
-            r"\1（自第 \2 版内容起，第二阶段抽样后的置信区间按另一方法计算，该报告为第 \3 版：只核对估计值和人数）",
+            r"^(.+) \(a report of content version (\d+), before the headline after a phase 2 was phase 1's alone "
+            r"\(version (\d+)\): its figures recomputed as it made them, estimates and counts compared\)$",
+            r"\1（该报告由第 \2 版内容生成，早于第 \3 版起有第二阶段抽样时总体估计只用第一阶段样本：按其当时的算法重新计算，核对估计值和人数）",
         ),
         (
             r"^rebuilding the \w+ report \([^)]*\)'s content gives digest (\w+), not the published (\w+): .*$",

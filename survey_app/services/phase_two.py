@@ -445,11 +445,11 @@ def phase_one_cases(data: pd.DataFrame, design: SampleDesign) -> pd.DataFrame | 
     (m_h the stratum's released phase-1 cases, as `rao_blackwell_weights` counts them); None without
     a phase 2.
 
-    Why: the headline after a phase 2 counts phase 2's answers as phase 1's would have been (the
-    Rao–Blackwell weights, `weights`), but phase 2 is called weeks later, about services just as old,
-    and where memory of a good service fades its answers are lower for that alone. Phase 1 is a
-    stratified sample of its own, so its estimate is design-unbiased whatever phase 2's answers did
-    (`analysis_service.phase_one_headline`)."""
+    Why: the Rao–Blackwell weights (`weights`) count phase 2's answers as phase 1's would have been,
+    but phase 2 is called weeks later, about services just as old, and where memory of a good service
+    fades its answers are lower for that alone. Phase 1 is a stratified sample of its own, so its
+    estimate is design-unbiased whatever phase 2's answers did: the headline after a phase 2
+    (`analysis_service.phase_one_sample`)."""
     record = phase_two_of(design)
     if record is None:
         return None

@@ -31,7 +31,6 @@ from analysis.report.fonts import report_font
 from analysis.report.formatting import MDI_BEYOND, format_stratum
 from analysis.report.phase_two_timing import phase_effect_sentence
 from analysis.report.referrals import ReferralSummary
-from analysis.two_phase_variance import decomposed
 from analysis.verdicts import UNRECORDED_MODEL, posterior_model_version, proxy_unexamined, who_rated_flag
 from sampling.vocabulary import SCALES, canonical_district
 from survey_app.security import anchors, audit, witness
@@ -278,32 +277,41 @@ def _weighting_text(lang: str) -> str:
     )
 
 
-def _decomposed_text(headline: pd.DataFrame, lang: str) -> str:
-    """After a phase 2, how its intervals were made instead (`analysis.two_phase_variance`)."""
-    if not decomposed(headline):
+def _phase_two_headline_text(result: analysis_service.StudyAnalysis, lang: str) -> str:
+    """After a phase 2: that the headline is phase 1's cases alone and why, and how the interval of the
+    figure with phase 2's cases was made (`analysis_service.phase_one_sample`, `rao_blackwell_rows`)."""
+    if result.rao_blackwell is None:
         return ""
     if lang == "zh":
         return (
-            "有第二阶段抽样时，区间改为：仅第一阶段样本的刀切法方差，减去给定最终样本时第一阶段落在其中何处的方差"
-            "（Rao–Blackwell 分解；刀切法把每层的最终样本当作一个简单随机样本，区间过窄）。"
+            "本调查有第二阶段抽样：总体估计只用第一阶段样本（按第一阶段的权数）。第二阶段比第一阶段晚数周回访，"
+            "若对服务的满意记忆随时间淡化，其回答仅因此就会偏低；第一阶段样本的估计不受此影响。"
+            "含第二阶段样本的满意率（Rao–Blackwell 权数）列在敏感性分析中，其区间为第一阶段刀切法方差减去给定最终样本时"
+            "第一阶段落在其中何处的方差（Rao–Blackwell 分解）。"
         )
     return (
-        " After a phase 2 the intervals are phase 1's jackknife variance less the variance, given the final "
-        "sample, of where phase 1 lay in it (the Rao–Blackwell decomposition; the jackknife takes each "
-        "stratum's final sample for one simple random sample, and its intervals are too narrow)."
+        " This study has a phase 2: the headline comes from phase 1's cases alone, with phase 1's weights. "
+        "Phase 2 is called weeks later, and where memory of a good service fades its answers are lower for "
+        "that alone, which phase 1's figures are free of. The 满意率 with phase 2's cases (Rao–Blackwell "
+        "weights) is among the sensitivities, its interval phase 1's jackknife variance less the variance, "
+        "given the final sample, of where phase 1 lay in it (the Rao–Blackwell decomposition)."
     )
 
 
 def _sensitivity_text(headline: pd.DataFrame, lang: str, effect: PhaseEffect | None = None) -> str:
-    """The headline 满意率's sensitivity rows (dk as dissatisfied, top box and, after a phase 2, phase 1's
-    cases alone, with whether phase 2's answers agree with phase 1's), as printed beside the method."""
+    """The headline 满意率's sensitivity rows (dk as dissatisfied, top box and, after a phase 2, the 满意率
+    with phase 2's cases, with whether phase 2's answers agree with phase 1's), as printed beside the
+    method."""
     from analysis.report.formatting import format_ci, format_rate
 
     overall = headline[headline["group"] == "overall"].set_index("metric")
     words = {
         analysis.DK_AS_DISSATISFIED: ("说不清计为不满意", "dk counted as dissatisfied"),
         analysis.TOP_BOX: ("仅最高一档", "top box only"),
-        analysis_service.PHASE_ONE_ONLY: ("仅第一阶段样本", "phase 1's cases alone"),
+        analysis_service.WITH_PHASE_TWO: (
+            "含第二阶段样本（Rao–Blackwell 权数）",
+            "with phase 2's cases (Rao–Blackwell weights)",
+        ),
     }
     parts = [
         f"{zh if lang == 'zh' else en} {format_rate(overall.loc[m, 'estimate'])} "
@@ -631,7 +639,7 @@ def build_content(
             part
             for part in (
                 _weighting_text(lang)
-                + _decomposed_text(result.headline, lang)
+                + _phase_two_headline_text(result, lang)
                 + _sensitivity_text(result.headline, lang, result.phase_effect),
                 analysis_service.interviewer_words(result.headline, lang),
             )

@@ -243,18 +243,19 @@ def check_headline(
 
     if recorded is None:
         return Check("headline figures", True, NO_REPORT_YET, applicable=False)
+    built, _ = version.versions_of(recorded.get("build"))
+    loose = built < PHASE_ONE_HEADLINE_SINCE and has_phase_two(session, study)
     current = analysis_service.headline_figures(
-        result if result is not None else recorded_analysis(session, study, recorded)
+        result if result is not None else recorded_analysis(session, study, recorded),
+        before_phase_one_headline=loose,
     )
     printed = recorded.get("headline", {})
     gap = posterior_model_gap(session, study, recorded)
     if gap is not None:
         current.pop(FLAGGED_FIGURE, None)
-    built, _ = version.versions_of(recorded.get("build"))
     added = [] if built == version.CONTENT_VERSION else [key for key in current if key not in printed]
     for key in added:  # a figure this release adds, which the report's older content never printed
         current.pop(key)
-    loose = built < DECOMPOSED_SINCE and has_phase_two(session, study)
     differences = [
         f"{key}: published {printed.get(key)}, recomputed {value}"
         for key, value in current.items()
@@ -267,8 +268,9 @@ def check_headline(
         figures += f" ({', '.join(added)}: not in the report, whose content version {built} did not print it)"
     if loose:
         figures += (
-            f" (intervals after a phase 2 are computed otherwise since content version {DECOMPOSED_SINCE}, "
-            f"the report's is {built}: estimates and counts compared)"
+            f" (a report of content version {built}, before the headline after a phase 2 was phase 1's alone "
+            f"(version {PHASE_ONE_HEADLINE_SINCE}): its figures recomputed as it made them, estimates and "
+            "counts compared)"
         )
     if gap is None:
         return Check("headline figures", True, figures)
@@ -284,10 +286,11 @@ def check_headline(
     )
 
 
-#: The content version since which the headline's intervals after a phase 2 come from the Rao–Blackwell
-#: decomposition (`analysis.two_phase_variance`); a phase-2 study's report of an older one printed the
-#: jackknife's, so `check_headline` compares its figures' estimates and counts, not their intervals.
-DECOMPOSED_SINCE = 22
+#: The content version since which the headline after a phase 2 is phase 1's cases alone
+#: (`analysis_service.phase_one_sample`). A phase-2 study's report of an older one printed the
+#: Rao–Blackwell rows as its headline, with the jackknife's intervals: `check_headline` recomputes those
+#: rows (`headline_figures(before_phase_one_headline=True)`) and compares their estimates and counts.
+PHASE_ONE_HEADLINE_SINCE = 22
 
 
 def has_phase_two(session: Session, study: Study) -> bool:

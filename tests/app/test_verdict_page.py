@@ -125,8 +125,8 @@ def test_after_a_phase_two_the_page_offers_no_choice_and_shows_the_combination_t
     assert not [r for r in app.radio if r.key == "verdict_method"]
     combination = next(t.value for t in app.dataframe if "两阶段检验 p" in t.value.columns)
     assert len(combination) == 5 and combination["第二阶段个案"].sum() == 60
-    first_only = next(m for m in app.metric if m.label == "满意率·仅第一阶段")  # beside the headline
-    assert "仅用第一阶段的样本" in first_only.help
+    beside = next(m for m in app.metric if m.label == "满意率·含第二阶段")  # beside the headline
+    assert "上面的第三方满意率只用第一阶段样本" in beside.help
     # phase 2 was worked: whether its answers agree with phase 1's is said beside them
     assert (
         "第二阶段的回答与第一阶段是否一致：按设计权重，含第二阶段的满意率减去仅第一阶段样本的满意率为" in text

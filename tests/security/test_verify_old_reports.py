@@ -197,7 +197,7 @@ def _headline_check(db, monkeypatch) -> verification.Check:
 
     _, recorded = report_entry(db)
     figures = {**recorded["headline"], "satisfaction_new": "0.5000"}
-    monkeypatch.setattr(analysis_service, "headline_figures", lambda result: dict(figures))
+    monkeypatch.setattr(analysis_service, "headline_figures", lambda result, **_: dict(figures))
     with db.session() as session:
         return verification.check_headline(session, find_study(session, "demo"), recorded, result=object())
 
@@ -222,21 +222,26 @@ def test_a_headline_figure_a_report_of_this_release_lacks_is_a_difference(demo_d
 def test_a_phase_two_study_s_older_report_is_checked_on_its_estimates_not_its_intervals(
     demo_db, next_content, monkeypatch
 ):
-    """Since content version 22 the headline's intervals after a phase 2 come from the Rao–Blackwell
-    decomposition; a report of an older version printed the jackknife's. Its estimates and counts are
-    still compared, and a changed estimate still fails."""
+    """Since content version 22 the headline after a phase 2 is phase 1's alone; a report of an older
+    version printed the Rao–Blackwell rows with the jackknife's intervals. They are recomputed, their
+    estimates and counts compared, and a changed estimate still fails."""
     from survey_app.services import analysis_service
 
     _, recorded = report_entry(demo_db)
     printed = recorded["headline"]["satisfaction"]
     estimate, rest = printed.split(" [", 1)
     wider = f"{estimate} [0.0100, 0.9900]{rest.split(']', 1)[1]}"  # the same estimate and n, another interval
-    monkeypatch.setattr(verification, "DECOMPOSED_SINCE", next_content)
+    monkeypatch.setattr(verification, "PHASE_ONE_HEADLINE_SINCE", next_content)
     monkeypatch.setattr(verification, "has_phase_two", lambda session, study: True)
 
     def check(figure: str) -> verification.Check:
         figures = {**recorded["headline"], "satisfaction": figure}
-        monkeypatch.setattr(analysis_service, "headline_figures", lambda result: dict(figures))
+
+        def as_made(result, before_phase_one_headline=False):
+            assert before_phase_one_headline  # the figures as the older report made them
+            return dict(figures)
+
+        monkeypatch.setattr(analysis_service, "headline_figures", as_made)
         with demo_db.session() as session:
             return verification.check_headline(
                 session, find_study(session, "demo"), recorded, result=object()
@@ -245,12 +250,10 @@ def test_a_phase_two_study_s_older_report_is_checked_on_its_estimates_not_its_in
     passed = check(wider)
     assert passed.ok
     assert passed.detail.endswith(
-        f"(intervals after a phase 2 are computed otherwise since content version {next_content}, the report's "
-        f"is {next_content - 1}: estimates and counts compared)"
+        f"(a report of content version {next_content - 1}, before the headline after a phase 2 was phase 1's "
+        f"alone (version {next_content}): its figures recomputed as it made them, estimates and counts compared)"
     )
-    assert words.check_text(passed.detail, "zh").endswith(
-        f"该报告为第 {next_content - 1} 版：只核对估计值和人数）"
-    )
+    assert words.check_text(passed.detail, "zh").endswith("按其当时的算法重新计算，核对估计值和人数）")
     moved = check(f"{float(estimate) + 0.01:.4f} [{rest}")
     assert not moved.ok and moved.detail.startswith("satisfaction: published")
 
@@ -263,8 +266,8 @@ def test_a_one_phase_study_s_older_report_is_still_checked_on_its_intervals(
     _, recorded = report_entry(demo_db)
     estimate, rest = recorded["headline"]["satisfaction"].split(" [", 1)
     figures = {**recorded["headline"], "satisfaction": f"{estimate} [0.0100, 0.9900]{rest.split(']', 1)[1]}"}
-    monkeypatch.setattr(verification, "DECOMPOSED_SINCE", next_content)
-    monkeypatch.setattr(analysis_service, "headline_figures", lambda result: dict(figures))
+    monkeypatch.setattr(verification, "PHASE_ONE_HEADLINE_SINCE", next_content)
+    monkeypatch.setattr(analysis_service, "headline_figures", lambda result, **_: dict(figures))
     with demo_db.session() as session:  # the demo has no phase 2
         check = verification.check_headline(session, find_study(session, "demo"), recorded, result=object())
     assert not check.ok and "satisfaction: published" in check.detail

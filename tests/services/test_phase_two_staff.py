@@ -7,6 +7,8 @@ phase 2 by the evidence rule, work it, and check what the researcher and the aud
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
 from sqlalchemy import select, update
@@ -217,14 +219,15 @@ def test_the_summary_and_the_report_say_whether_phase_two_s_answers_agree_with_p
     )
     assert said in analysis_service.summary_text(analysed)
     zh = reports._sensitivity_text(analysed.headline, "zh", effect)
-    assert "仅第一阶段样本" in zh and phase_effect_sentence(effect, "zh") in zh
+    assert "含第二阶段样本" in zh and phase_effect_sentence(effect, "zh") in zh
 
 
-def test_after_a_worked_phase_two_the_headline_s_interval_is_phase_one_s_less_the_split_s_variance(
+def test_after_a_worked_phase_two_the_interval_with_its_cases_is_phase_one_s_less_the_split_s_variance(
     staff_study, analysed
 ):
-    """The Rao–Blackwell decomposition (`analysis.two_phase_variance`): the headline's variance is
-    phase 1's alone less the variance, given the final sample, of where phase 1 lay in it."""
+    """The Rao–Blackwell decomposition (`analysis.two_phase_variance`): the variance of the 满意率 with
+    phase 2's cases is phase 1's alone (the headline's) less the variance, given the final sample, of
+    where phase 1 lay in it."""
     from survey_app.services import datasets
 
     db, _ = staff_study
@@ -237,16 +240,16 @@ def test_after_a_worked_phase_two_the_headline_s_interval_is_phase_one_s_less_th
     variances = phase_two.headline_variances_of(split, data, satisfied, ["satisfied"])
     overall = analysed.headline[analysed.headline["group"] == "overall"].set_index("metric")
     v = variances[(analysis_service.SATISFACTION, "overall", "(all)")]
-    first, headline = overall.loc[analysis_service.PHASE_ONE_ONLY], overall.loc[analysis_service.SATISFACTION]
+    first, beside = overall.loc[analysis_service.SATISFACTION], overall.loc[analysis_service.WITH_PHASE_TWO]
     assert v > 0
-    assert headline["se"] ** 2 == pytest.approx(first["se"] ** 2 - v, rel=1e-10)
-    assert headline["df"] == first["df"]
+    assert beside["se"] ** 2 == pytest.approx(first["se"] ** 2 - v, rel=1e-10)
+    assert beside["df"] == first["df"] and beside["interval_method"] == "rao_blackwell_decomposition"
 
 
-def test_the_summary_and_the_report_say_how_the_intervals_after_a_phase_two_were_made(analysed):
-    assert "per event, interval by the Rao–Blackwell decomposition of phase 1's jackknife" in (
+def test_the_summary_and_the_report_say_the_headline_after_a_phase_two_is_phase_one_s(analysed):
+    assert "per event, jackknife interval; after a phase 2, from phase 1's cases alone" in (
         analysis_service.summary_text(analysed)
     )
-    assert "Rao–Blackwell 分解" in reports._decomposed_text(analysed.headline, "zh")
-    one_phase = analysed.headline.drop(columns="interval_method")
-    assert reports._decomposed_text(one_phase, "en") == ""
+    said = reports._phase_two_headline_text(analysed, "zh")
+    assert "总体估计只用第一阶段样本" in said and "Rao–Blackwell 分解" in said
+    assert reports._phase_two_headline_text(dataclasses.replace(analysed, rao_blackwell=None), "en") == ""

@@ -85,8 +85,10 @@ columns[0].metric(tr("comparison.system"), f"{result.system_rate:.1%}", help=tr(
 columns[0].caption(tr("comparison.census"))
 for column, row in zip(columns[1:], overall.itertuples(), strict=True):
     label = tr("comparison.third_party") if row.metric == "满意率" else str(row.metric)
-    first_only = row.metric == analysis_service.PHASE_ONE_ONLY
-    column.metric(label, f"{row.estimate:.1%}", help=tr("comparison.phase_one_only") if first_only else None)
+    with_phase_two = row.metric == analysis_service.WITH_PHASE_TWO
+    column.metric(
+        label, f"{row.estimate:.1%}", help=tr("comparison.with_phase_two") if with_phase_two else None
+    )
     column.caption(f"95% CI {row.ci_low:.1%} – {row.ci_high:.1%} · n = {int(row.n)}")
 if refusal_ends["estimate"].notna().all():  # the Γ range: how far refusal tied to the answer could move it
     low_end, high_end = refusal_ends.iloc[0], refusal_ends.iloc[1]
