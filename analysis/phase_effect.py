@@ -1,12 +1,12 @@
 """Did phase 2's answers differ from what phase 1's imply? A test of the one assumption of the
 Rao–Blackwell weights after a phase 2.
 
-Why: the headline after a phase 2 weights its cases by the Rao–Blackwell weights
-(`sampling.two_phase`), unbiased where a case's answer does not depend on the phase it was called
-in. Phase 2 is called weeks later, and where memory of a good service fades its answers are lower
-for that alone (ARCHITECTURE.md, "The headline after a phase 2 called later"); phase 1's cases
-alone stay unbiased whatever phase 2's answers did. The two estimates differing says that phase 2
-moved the headline; this module says whether they differ by more than chance.
+Why: the Rao–Blackwell weights (`sampling.two_phase`) are unbiased where a case's answer does not
+depend on the phase it was called in. Phase 2 is called weeks later, and where memory of a good
+service fades its answers are lower for that alone (ARCHITECTURE.md, "Phase 2 called later");
+phase 1's cases alone stay unbiased whatever phase 2's answers did, and are the headline after a
+phase 2. The two estimates differing says that phase 2's answers moved the figure that includes
+them; this module says whether they differ by more than chance.
 
 How: given each expanded stratum's final sample and that the rule selected it, which of its cases
 phase 1 held is random with a law the design fixes (`sampling.two_phase.phase_one_splits`). Where
