@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.two_phase_variance import split_variances
+from analysis.two_phase_variance import ratio_split_variances
 from sampling.two_phase import PhaseOneSplit
 
 #: Below this p the readers are warned that phase 2's later calls moved the answers, and that the
@@ -90,16 +90,10 @@ def phase_effect(
     phase_two = int(answered[(~first) & stratum.isin(list(splits)).to_numpy()].sum())
     if phase_two == 0:
         return None
-    rate = float(w_rb @ y) / total_rb
-    u = pd.Series(y - rate * answered, index=cases.index)
-    factor = pd.Series(np.where(first, w_one, np.nan), index=cases.index).groupby(stratum).max()
-    variance = sum(
-        factor[key] ** 2 * split_variances(split, u[split.index].to_numpy())[0]
-        for key, split in splits.items()
-    )
+    variance = ratio_split_variances(cases, rb_weight, sizes, splits, y[:, None], answered[:, None])[0]
     return PhaseEffect(
-        difference=rate - float(w_one @ y) / total_one,
-        se=float(np.sqrt(max(variance, 0.0))) / total_rb,
+        difference=float(w_rb @ y) / total_rb - float(w_one @ y) / total_one,
+        se=float(np.sqrt(max(variance, 0.0))),
         strata=len(splits),
         phase_two_answers=phase_two,
     )

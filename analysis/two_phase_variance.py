@@ -65,18 +65,33 @@ def headline_split_variances(
     with ``stratum``, ``phase`` and the answers and groups `replicate_headline` reads; ``splits``:
     `phase_one_splits` with ``pairs=True``."""
     keys, num, den = headline_estimands(cases, satisfied_codes, item, by, top_codes)
+    variance = ratio_split_variances(cases, rb_weight, sizes, splits, num, den)
+    return pd.Series(variance, index=pd.MultiIndex.from_tuples(keys, names=KEY))
+
+
+def ratio_split_variances(
+    cases: pd.DataFrame,
+    rb_weight: pd.Series,
+    sizes: Mapping[str, float] | pd.Series,
+    splits: Mapping[str, PhaseOneSplit],
+    num: np.ndarray,
+    den: np.ndarray,
+) -> np.ndarray:
+    """Var(phase 1's ratio | final sample) of each ratio Σ w num / Σ w den (columns of ``num`` and
+    ``den``, rows the cases), linearised at the Rao–Blackwell ratio: Σ_h (N_h/m_h)² Var(Σ_i I_i u_i)
+    over the ratio's denominator squared, u = num − ratio · den (`split_variances`)."""
     w = rb_weight.reindex(cases.index).to_numpy(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         total = w @ den
         u = num - den * ((w @ num) / total)
     first = (cases["phase"] == 1).groupby(cases["stratum"].astype(str)).sum()
     size = pd.Series(sizes, dtype=float)
-    variance = np.zeros(len(keys))
+    variance = np.zeros(num.shape[1])
     for key, split in splits.items():
         rows = cases.index.get_indexer(split.index)
         variance += (size[key] / first[key]) ** 2 * split_variances(split, np.nan_to_num(u[rows]))
     with np.errstate(invalid="ignore", divide="ignore"):
-        return pd.Series(variance / total**2, index=pd.MultiIndex.from_tuples(keys, names=KEY))
+        return variance / total**2
 
 
 def decomposed_headline(
@@ -115,4 +130,11 @@ def decomposed(headline: pd.DataFrame) -> bool:
     return "interval_method" in headline and bool((headline["interval_method"] == DECOMPOSED).any())
 
 
-__all__ = ["DECOMPOSED", "decomposed", "decomposed_headline", "headline_split_variances", "split_variances"]
+__all__ = [
+    "DECOMPOSED",
+    "decomposed",
+    "decomposed_headline",
+    "headline_split_variances",
+    "ratio_split_variances",
+    "split_variances",
+]

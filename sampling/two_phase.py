@@ -613,12 +613,18 @@ def rao_blackwell_weights(
     integer scores (cases of equal score are exchangeable for the rule) and the unit's threshold is
     ``evidence["threshold"]``.
     """
+    return split_weights(cases, evidence["N_h"], phase_one_splits(cases, evidence, allocation, rule))
+
+
+def split_weights(cases: pd.DataFrame, sizes: pd.Series, splits: dict[str, PhaseOneSplit]) -> pd.Series:
+    """`rao_blackwell_weights` from splits already made (`phase_one_splits`): N_h/m for every case,
+    times, in an expanded stratum, its class's share of having been in phase 1."""
     first = cases["phase"] == 1
     m = first.groupby(cases["stratum"]).transform("sum").to_numpy(float)
-    N = evidence["N_h"].reindex(cases["stratum"]).to_numpy(float)
+    N = sizes.reindex(cases["stratum"]).to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         weights = pd.Series(np.where(m > 0, N / m, np.nan), index=cases.index, dtype=float)
-    for split in phase_one_splits(cases, evidence, allocation, rule).values():
+    for split in splits.values():
         weights[split.index] = weights[split.index].to_numpy() * split.share[split.category]
     return weights
 
@@ -643,4 +649,5 @@ __all__ = [
     "planned_need",
     "pooled_weights",
     "rao_blackwell_weights",
+    "split_weights",
 ]

@@ -60,9 +60,9 @@ def _by_domain(fade: Fade, lang: str) -> str:
 
 
 def phase_effect_sentence(effect: PhaseEffect | None, lang: str) -> str:
-    """Whether phase 2's answers agree with phase 1's (`analysis.phase_effect`), said beside the
-    headline from phase 1's cases alone, and which figure to read where they do not ("" before a
-    phase 2 anyone answered in)."""
+    """Whether phase 2's answers agree with phase 1's (`analysis.phase_effect`), said under the 满意率
+    with phase 2's cases, and what a small p means for the expanded units' two-phase test ("" before
+    a phase 2 anyone answered in)."""
     if effect is None:
         return ""
     return text(

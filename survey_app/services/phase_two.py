@@ -40,6 +40,7 @@ from sampling.two_phase import (
     phase_two_cases,
     planned_need,
     rao_blackwell_weights,
+    split_weights,
 )
 from survey_app.security import audit
 from survey_app.services.auth import require
@@ -382,7 +383,7 @@ def final_splits(data: pd.DataFrame, design: SampleDesign, satisfied_codes: list
     splits = phase_one_splits(cases, evidence, allocation, rule, pairs=True)
     if not splits:
         return None
-    return FinalSplits(cases, evidence["N_h"], rao_blackwell_weights(*inputs), splits)
+    return FinalSplits(cases, evidence["N_h"], split_weights(cases, evidence["N_h"], splits), splits)
 
 
 def phase_effect_of(split: FinalSplits | None) -> PhaseEffect | None:

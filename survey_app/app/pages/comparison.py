@@ -106,7 +106,7 @@ interviewers = analysis_service.interviewer_words(result.headline, state.lang())
 if interviewers:  # the surveyors' own share of the interval's width
     st.caption(interviewers)
 agree = phase_effect_sentence(result.phase_effect, state.lang())
-if agree:  # after a phase 2: do its later answers agree with phase 1's? If not, read phase 1 alone
+if agree:  # after a phase 2: do its later answers agree with phase 1's? If not, a warning
     (st.warning if result.phase_effect.p_value < AGREEMENT_LEVEL else st.caption)(agree)
 refusal_gamma_control(result.refusal_gamma)  # reviewers read who sets Γ; the roles that may, change it
 if result.paired_difference is not None:
