@@ -20,7 +20,8 @@ from tests.app.conftest import APP, log_in, page_text
 from tests.app.test_chinese_everywhere import _english, _visible_text
 from tests.conftest import SMALL_ROWS, SMALL_SEED
 
-pytestmark = pytest.mark.db
+# every analysis here re-runs from the database; identical unit-comparison inputs are computed once (tests/same_inputs.py)
+pytestmark = [pytest.mark.db, pytest.mark.usefixtures("same_inputs_same_units")]
 
 
 def _reviewer_with_posterior(app_db, lang: str = "zh"):

@@ -11,7 +11,8 @@ from survey_app.cli import main
 from survey_app.security.passwords import hash_password
 from survey_app.storage.models import User
 
-pytestmark = pytest.mark.db
+# every analysis here re-runs from the database; identical unit-comparison inputs are computed once (tests/same_inputs.py)
+pytestmark = [pytest.mark.db, pytest.mark.usefixtures("same_inputs_same_units")]
 
 
 @pytest.fixture

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from analysis.sensitivity import REFUSAL_HIGH, REFUSAL_LOW
 from survey_app.services import analysis_service, studies
+
+# every analysis here re-runs from the database; identical unit-comparison inputs are computed once (tests/same_inputs.py)
+pytestmark = pytest.mark.usefixtures("same_inputs_same_units")
 
 
 def test_the_refusal_range_brackets_the_headline_and_is_published_and_printed(demo_db):

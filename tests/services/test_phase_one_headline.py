@@ -12,7 +12,8 @@ from sqlalchemy import select, update
 from survey_app.services import analysis_service, phase_two, studies
 from survey_app.storage.models import Study, User
 
-pytestmark = pytest.mark.db
+# every analysis here re-runs from the database; identical unit-comparison inputs are computed once (tests/same_inputs.py)
+pytestmark = [pytest.mark.db, pytest.mark.usefixtures("same_inputs_same_units")]
 
 
 def _analyse(db) -> analysis_service.StudyAnalysis:

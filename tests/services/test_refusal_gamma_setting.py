@@ -10,6 +10,9 @@ from survey_app.services import analysis_service, studies
 from survey_app.services.errors import InvalidState
 from survey_app.storage.models import AuditEntry, User
 
+# every analysis here re-runs from the database; identical unit-comparison inputs are computed once (tests/same_inputs.py)
+pytestmark = pytest.mark.usefixtures("same_inputs_same_units")
+
 
 def _range(result) -> tuple[float, float]:
     overall = result.headline[result.headline["group"] == "overall"].set_index("metric")

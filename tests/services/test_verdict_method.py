@@ -17,7 +17,8 @@ from survey_app.services import analysis_service, phase_two, studies
 from survey_app.services.errors import InvalidState
 from survey_app.storage.models import AuditEntry, Study, User
 
-pytestmark = pytest.mark.db
+# every analysis here re-runs from the database; identical unit-comparison inputs are computed once (tests/same_inputs.py)
+pytestmark = [pytest.mark.db, pytest.mark.usefixtures("same_inputs_same_units")]
 
 EVIDENCE_TOP_5 = {"kind": "evidence", "select": "top", "top": 5}
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select, text
 
 from survey_app.services import studies, verification
 from survey_app.storage.models import Answer, Case, Frame
+
+# every analysis here re-runs from the database; identical unit-comparison inputs are computed once (tests/same_inputs.py)
+pytestmark = pytest.mark.usefixtures("same_inputs_same_units")
 
 
 def _verify(db) -> dict[str, verification.Check]:
