@@ -19,6 +19,10 @@ from survey_app.services import analysis_service, demo, phase_two, reports, samp
 from survey_app.storage import Database, open_database
 from survey_app.storage.models import Case, FrameRecord, Interview, Study, User
 
+# the report and the staff verdicts re-run the analysis the fixture made; identical unit-comparison inputs
+# are computed once (tests/same_inputs.py)
+pytestmark = pytest.mark.usefixtures("same_inputs_same_units")
+
 ROWS, SEED, BUDGET = 6000, 11, 120
 
 
