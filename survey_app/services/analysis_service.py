@@ -149,7 +149,7 @@ class StudyAnalysis:
     units: pd.DataFrame
     surveyors: pd.DataFrame
     nonresponse: pd.DataFrame
-    nonresponse_classes: pd.DataFrame
+    nonresponse_classes: pd.DataFrame  # the headline's adjustment's (after a phase 2, phase 1's cases')
     respondents: pd.DataFrame  # the design's rows: eligible respondents with their final weights
     excluded_events: int = 0  # frame events left out by the study's exclusions (not in either side)
     refusal_gamma: float = REFUSAL_GAMMA  # the study's Γ of the refusal range (`studies.refusal_gamma`)
@@ -476,6 +476,7 @@ def _analysed(
         # after a phase 2 the headline is phase 1's cases alone: phase 2's later answers cannot move it
         first = phase_one_sample(before_adjustment, sample_design, frame_counts, scale)
         sample = adjusted if first is None else first
+        classes = sample.adjustment.classes  # the response classes of the adjustment the headline used
         headline = analysis.replicate_headline(
             sample, satisfied_codes=satisfied, top_codes=scale[:1], interviewer=INTERVIEWER
         )

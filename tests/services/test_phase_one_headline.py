@@ -53,6 +53,15 @@ def test_a_phase_two_nobody_answered_yet_leaves_every_headline_row_as_the_one_ph
     assert after.third_party.estimate == pytest.approx(before.third_party.estimate, rel=1e-12)
 
 
+def test_the_response_classes_kept_with_the_analysis_are_those_of_the_headline_s_adjustment(demo_db):
+    """Phase 2's cases, not yet called, are not in the adjustment the headline used: its classes are the
+    one-phase study's."""
+    before = _analyse(demo_db)
+    _draw_phase_two(demo_db)
+    after = _analyse(demo_db)
+    pd.testing.assert_frame_equal(after.nonresponse_classes, before.nonresponse_classes)
+
+
 def test_beside_it_the_satisfaction_with_phase_two_s_cases_is_published_verified_and_said(demo_db):
     _draw_phase_two(demo_db)
     result = _analyse(demo_db)
