@@ -21,7 +21,7 @@ import pandas as pd
 
 from analysis.headline import replicate_headline
 from analysis.interviewer_variance import COMPOSITION
-from analysis.respondents import adjusted_sample
+from analysis.respondents import AdjustedSample, adjusted_sample
 from tests.analysis.nonresponse_sim import ORDER, Population, draw_study, make_population
 
 SEED = 2026
@@ -89,7 +89,9 @@ def overall(
     return overall_of(adjusted_sample(cases, totals, rating_order=ORDER), interviewer, composition)
 
 
-def overall_of(sample, interviewer: str | None, composition: tuple[str, ...] = COMPOSITION) -> pd.Series:
+def overall_of(
+    sample: AdjustedSample, interviewer: str | None, composition: tuple[str, ...] = COMPOSITION
+) -> pd.Series:
     """The 满意率 row of an adjusted sample's headline with the interviewers' component as asked."""
     table = replicate_headline(sample, by=(), interviewer=interviewer, composition=composition)
     return table[table["metric"] == "满意率"].iloc[0]
