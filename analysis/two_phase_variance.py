@@ -125,14 +125,8 @@ def decomposed_headline(
     return out
 
 
-def decomposed(headline: pd.DataFrame) -> bool:
-    """Whether any of the headline's intervals came from the decomposition (`decomposed_headline`)."""
-    return "interval_method" in headline and bool((headline["interval_method"] == DECOMPOSED).any())
-
-
 __all__ = [
     "DECOMPOSED",
-    "decomposed",
     "decomposed_headline",
     "headline_split_variances",
     "ratio_split_variances",
