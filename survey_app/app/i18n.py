@@ -632,6 +632,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "fades its answers are lower for that alone and pull this figure down. The further apart the two, the more "
         "the timing moved it.",
     },
+    "comparison.waiting": {
+        "zh": "本页的分析截至 {at}（上海时间）。此后本调查又有 {changes} 项变更（拨打记录、回答等），尚未计入；"
+        "点“更新分析”重新计算（需数秒）。",
+        "en": "This page's analysis is as of {at} (Shanghai time). {changes} changes to this study since then "
+        "(call attempts, answers and the like) are not in it yet; “Update the analysis” recomputes it (a few "
+        "seconds).",
+    },
+    "comparison.update": {"zh": "更新分析", "en": "Update the analysis"},
     "comparison.census": {
         "zh": "评价系统全部记录（普查，无抽样误差）",
         "en": "all the rating system's records (a census, no sampling error)",

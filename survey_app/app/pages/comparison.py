@@ -15,11 +15,11 @@ from analysis.errors import AnalysisError
 from analysis.phase_effect import AGREEMENT_LEVEL
 from analysis.report.phase_two_timing import phase_effect_sentence
 from sampling.cells import csv_bytes
-from survey_app.app import staff_view, state, tables, verdict_view, words
+from survey_app.app import held_analysis, staff_view, state, tables, verdict_view, words
 from survey_app.app.refusal_gamma import refusal_gamma_control
 from survey_app.app.state import tr
 from survey_app.security import audit
-from survey_app.services import analysis_service, calibration, reports
+from survey_app.services import analysis_changes, analysis_service, calibration, reports
 from survey_app.services.errors import HuifangError, InvalidState, NotFound
 
 CHART_UNITS = 40  # the chart shows the units with the largest system − third-party differences
@@ -34,22 +34,25 @@ COMPARISON_PDF_KEY = "comparison_pdf"
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _analyse(url: str, study_id: int, head: str, verdict: str | None = None):
-    """The study's analysis, recomputed only when the audit chain moved (any change is audited) or
-    another verdict method is asked for. Read-only: the analysis reads one snapshot and holds no lock."""
+    """The study's analysis and the point of the audit chain its snapshot shows, shared by the tabs that
+    ask at the same head (any change is audited) for the same verdict method. Read-only: the analysis
+    reads one snapshot and holds no lock."""
     with state.database().reading() as session:
         from survey_app.storage.models import Study
 
-        return analysis_service.analyse(
+        mark = analysis_changes.chain_mark(session)  # first, so it is the snapshot's own
+        return mark, analysis_service.analyse(
             session, session.get(Study, study_id), actor=state.actor(session), verdict=verdict
         )
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _staff(url: str, study_id: int, head: str, verdict: str | None = None):
-    """The staff members' verdicts of the analysis above (`services.staff_verdicts`), on demand."""
+def _staff(url: str, study_id: int, head: str, verdict: str | None, _analysis):
+    """The staff members' verdicts of the held analysis (`services.staff_verdicts`), on demand; `head` is
+    the point of the chain that analysis was read at."""
     from survey_app.services import staff_verdicts
 
-    return staff_verdicts.staff_verdicts(_analyse(url, study_id, head, verdict))
+    return staff_verdicts.staff_verdicts(_analysis)
 
 
 with state.reading() as session:
@@ -57,9 +60,11 @@ with state.reading() as session:
     head = audit.head_hash(session)
     two_phase = verdict_view.has_phase_two(session, study)
 verdict = verdict_view.choice(study, two_phase)  # this page only; reports use the study's method
+kept = held_analysis.held(study, verdict)  # None: first visit, another method, changed settings
+asked_at = head if kept is None else kept.head
 try:
     with st.spinner(tr("page.comparison")):
-        result = _analyse(state.database().url, study.id, head, verdict)
+        mark, result = _analyse(state.database().url, study.id, asked_at, verdict)
 except NotFound as exc:
     st.info(str(exc))
     st.stop()
@@ -67,9 +72,15 @@ except AnalysisError as exc:  # e.g. no respondent yet: nothing to weight
     st.info(tr("comparison.no_data"))
     st.caption(str(exc))
     st.stop()
-if result.third_party is None:
+if result.third_party is None:  # not held: the first respondent shows without asking
     st.info(tr("comparison.no_data"))
     st.stop()
+kept = held_analysis.hold(study, verdict, asked_at, mark)
+with state.reading() as session:
+    waiting = analysis_changes.changes_since(session, study.id, mark)
+if waiting:  # the analysis this tab showed, until the reviewer asks for the current one
+    st.info(tr("comparison.waiting", at=tables.shanghai(kept.at), changes=waiting))
+    st.button(tr("comparison.update"), on_click=held_analysis.release, key="comparison_update")
 
 definition = analysis_service.satisfied_definition(tuple(study.satisfied_codes), study.scale, state.lang())
 st.caption(tr("comparison.definition", codes=definition))
@@ -360,7 +371,7 @@ st.caption(tr("comparison.staff_help"))
 if st.toggle(tr("comparison.staff_run"), key="staff_level"):
     try:
         with st.spinner(tr("comparison.staff_run")):
-            staff = _staff(state.database().url, study.id, head, verdict)
+            staff = _staff(state.database().url, study.id, mark.last_hash, verdict, result)
     except HuifangError as exc:
         st.info(state.error_text(exc))
     else:
