@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from survey_app.services import fieldwork
+from survey_app.services.studies import find_study
 from survey_app.storage import open_database
 from survey_app.storage.models import Frame, User
 from tests.browser.day import (
@@ -145,6 +147,31 @@ def test_reviewer_filters_by_district_and_drills_into_a_unit(demo_site, browser,
     member = choose_nth(page, "工作人员", 1)  # flagged members come first
     assert "-S" in member
     page.get_by_text("在机构层面").first.wait_for()  # the member's office and its verdict, in words
+
+
+def test_reviewer_keeps_the_analysis_while_a_surveyor_calls_and_updates_it_when_asked(
+    demo_site, browser, tmp_path
+):
+    url, passwords, db_url, _ = demo_site
+    page = open_page(browser, url)
+    sign_in(page, "reviewer", passwords["reviewer"])
+    choose_study(page, "2 · live")
+    page.get_by_role("heading", name="评价对比").wait_for()
+    in_table(page, "满意率")
+    db = open_database(db_url)  # a surveyor records a call attempt while the reviewer reads
+    with db.session() as session:
+        surveyor = session.scalar(select(User).where(User.username == "surveyor"))
+        live = find_study(session, "live")
+        case = fieldwork.next_case(session, surveyor, live)
+        fieldwork.record_attempt(session, surveyor, case.id, "3.13")
+    db.dispose()
+    choose_nth(page, "所属区", 1)  # any click reruns the page: the analysis shown stays
+    no_exception(page)
+    page.get_by_text("尚未计入").wait_for()
+    click(page, "更新分析")
+    no_exception(page)
+    in_table(page, "满意率")
+    assert page.get_by_text("尚未计入").count() == 0
 
 
 def test_auditor_downloads_the_report_and_verifies_the_study(demo_site, browser, tmp_path):
