@@ -4,8 +4,8 @@ An analysis takes seconds (the unit models), and during fieldwork the audit chai
 attempt, answer and login, so a page keyed on the chain's head recomputed on almost every click. The
 comparison page keeps, per browser tab, which analysis it showed: the cache key it was computed under and
 the point of the chain its snapshot shows. It computes afresh when the reviewer picks another verdict
-method or the study's settings change (choices whose effect the reviewer expects to see at once), or when
-the reviewer asks; otherwise it says how many changes to the study wait (`services.analysis_changes`).
+method, the study's settings change or a phase 2 is drawn (choices whose effect the reviewer expects to
+see at once, and the last changes how the page judges), or when the reviewer asks; otherwise it says how many changes to the study wait (`services.analysis_changes`).
 
 The tab keeps the key, not the analysis: an analysis holds the whole frame (~14 MB pickled for the demo's
 50,000 records), and the shared cache (`st.cache_data`, a few entries) bounds that memory however many
@@ -31,6 +31,7 @@ KEY = "held_analysis"
 class HeldAnalysis:
     study_id: int
     verdict: str | None
+    two_phase: bool
     settings: str
     head: str  # the chain's head the page asked at: the shared cache's key
     mark: ChainMark  # the point of the chain the analysis's own snapshot shows (at or after `head`)
@@ -47,24 +48,28 @@ def settings_of(study: Study) -> str:
     )
 
 
-def held(study: Study, verdict: str | None) -> HeldAnalysis | None:
-    """The tab's analysis if it was made for this study, method and settings; else None."""
+def held(study: Study, verdict: str | None, two_phase: bool) -> HeldAnalysis | None:
+    """The tab's analysis if it was made for this study, method, phases and settings; else None."""
     kept = st.session_state.get(KEY)
     if not isinstance(kept, HeldAnalysis):
         return None
-    if (kept.study_id, kept.verdict, kept.settings) != (study.id, verdict, settings_of(study)):
+    if (kept.study_id, kept.verdict, kept.two_phase, kept.settings) != (
+        study.id,
+        verdict,
+        two_phase,
+        settings_of(study),
+    ):
         return None
     return kept
 
 
-def hold(study: Study, verdict: str | None, head: str, mark: ChainMark) -> HeldAnalysis:
+def hold(study: Study, verdict: str | None, two_phase: bool, head: str, mark: ChainMark) -> HeldAnalysis:
     """Keep the analysis just shown, unless the tab already holds this one (same snapshot)."""
-    kept = held(study, verdict)
+    kept = held(study, verdict, two_phase)
     if kept is not None and (kept.head, kept.mark) == (head, mark):
         return kept
-    kept = HeldAnalysis(
-        study.id, verdict, settings_of(study), head, mark, dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    )
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    kept = HeldAnalysis(study.id, verdict, two_phase, settings_of(study), head, mark, now)
     st.session_state[KEY] = kept
     return kept
 

@@ -4,15 +4,20 @@ changes (`survey_app.app.held_analysis`)."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 import streamlit as st
-from sqlalchemy import select
+from sqlalchemy import select, update
+from streamlit.testing.v1 import AppTest
 
-from survey_app.services import analysis_service, studies
+from survey_app import config
+from survey_app.security.passwords import hash_password
+from survey_app.services import analysis_service, phase_two, studies
 from survey_app.services.studies import find_study
-from survey_app.storage.models import User
+from survey_app.storage.models import Study, User
 from tests.app.builders import STUDY_NAME, complete_interviews
-from tests.app.conftest import log_in, page_text
+from tests.app.conftest import APP, log_in, page_text
 
 pytestmark = pytest.mark.db
 
@@ -76,6 +81,37 @@ def test_a_changed_study_setting_shows_at_once(study, app_db, analyses):
     app.run()
     assert "拒访敏感性范围（Γ = 4：" in page_text(app) and not _waiting(app)
     assert len(analyses) == 2
+
+
+def test_a_phase_two_drawn_meanwhile_shows_at_once(demo_db, monkeypatch, tmp_path):
+    """Drawing a phase 2 changes how the page judges (the posterior alone, the expanded units' tests):
+    the tab does not keep a one-phase analysis under a page that speaks of two phases."""
+    with demo_db.engine.begin() as conn:
+        conn.execute(update(Study).where(Study.name == "demo").values(state="fieldwork"))
+    with demo_db.session() as session:
+        demo_id = find_study(session, "demo").id
+        reviewer = session.scalar(select(User).where(User.username == "reviewer"))
+        reviewer.password_hash = hash_password("password-rev-2")
+    keys = tmp_path / "keys"  # the keys that sealed the demo, in a folder of this test's own
+    shutil.copytree(config.key_dir(), keys)
+    monkeypatch.setenv("HUIFANG_KEY_DIR", str(keys))
+    monkeypatch.setenv("HUIFANG_DATABASE_URL", demo_db.url)
+    app = AppTest.from_file(str(APP), default_timeout=180)
+    app.run()
+    app.text_input(key="login_username").input("reviewer")
+    app.text_input(key="login_password").input("password-rev-2")
+    app.button[0].click()
+    app.run()
+    app.selectbox(key="study_select").select(demo_id).run()
+    assert "本页判定方法：后验模型（因有第二阶段抽样）。" not in page_text(app)
+    with demo_db.session() as session:
+        researcher = session.scalar(select(User).where(User.username == "researcher"))
+        rule = {"kind": "evidence", "select": "top", "top": 5}
+        phase_two.draw_phase_two(session, researcher, find_study(session, "demo"), 60, 11, rule)
+    app.run()
+    assert not app.exception
+    assert "本页判定方法：后验模型（因有第二阶段抽样）。" in page_text(app) and not _waiting(app)
+    assert any("两阶段检验 p" in t.value.columns for t in app.dataframe)
 
 
 def test_an_analysis_the_shared_cache_let_go_is_read_again_at_the_current_data(study, app_db):

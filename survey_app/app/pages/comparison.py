@@ -60,7 +60,7 @@ with state.reading() as session:
     head = audit.head_hash(session)
     two_phase = verdict_view.has_phase_two(session, study)
 verdict = verdict_view.choice(study, two_phase)  # this page only; reports use the study's method
-kept = held_analysis.held(study, verdict)  # None: first visit, another method, changed settings
+kept = held_analysis.held(study, verdict, two_phase)  # None: first visit, or a choice changed
 asked_at = head if kept is None else kept.head
 try:
     with st.spinner(tr("page.comparison")):
@@ -75,7 +75,7 @@ except AnalysisError as exc:  # e.g. no respondent yet: nothing to weight
 if result.third_party is None:  # not held: the first respondent shows without asking
     st.info(tr("comparison.no_data"))
     st.stop()
-kept = held_analysis.hold(study, verdict, asked_at, mark)
+kept = held_analysis.hold(study, verdict, two_phase, asked_at, mark)
 with state.reading() as session:
     waiting = analysis_changes.changes_since(session, study.id, mark)
 if waiting:  # the analysis this tab showed, until the reviewer asks for the current one
