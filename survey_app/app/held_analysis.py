@@ -5,7 +5,8 @@ attempt, answer and login, so a page keyed on the chain's head recomputed on alm
 comparison page keeps, per browser tab, which analysis it showed: the cache key it was computed under and
 the point of the chain its snapshot shows. It computes afresh when the reviewer picks another verdict
 method, the study's settings change or a phase 2 is drawn (choices whose effect the reviewer expects to
-see at once, and the last changes how the page judges), or when the reviewer asks; otherwise it says how many changes to the study wait (`services.analysis_changes`).
+see at once; the last changes how the page judges), or when the reviewer asks; otherwise it says how
+many changes to the study wait (`services.analysis_changes`).
 
 The tab keeps the key, not the analysis: an analysis holds the whole frame (~14 MB pickled for the demo's
 50,000 records), and the shared cache (`st.cache_data`, a few entries) bounds that memory however many
