@@ -560,6 +560,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "comparison.export_headline": {"zh": "下载核心指标（CSV）", "en": "Download the headline figures (CSV)"},
     "comparison.report": {"zh": "对比报告（PDF）", "en": "Comparison report (PDF)"},
     "comparison.report_generate": {"zh": "生成对比报告", "en": "Generate the comparison report"},
+    "comparison.report_current": {
+        "zh": "报告按生成时的数据计算，包括尚未计入本页的 {changes} 项变更，其数字可能与本页不同。",
+        "en": "The report is computed from the data as it is when generated, the {changes} changes not yet "
+        "on this page included, so its figures may differ from the page's.",
+    },
     "comparison.system": {"zh": "系统满意率", "en": "System 满意率"},
     "comparison.third_party_estimate": {"zh": "第三方回访估计", "en": "Third-party estimate"},
     "comparison.by_group_help": {

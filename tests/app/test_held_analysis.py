@@ -4,20 +4,15 @@ changes (`survey_app.app.held_analysis`)."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 import streamlit as st
-from sqlalchemy import select, update
-from streamlit.testing.v1 import AppTest
+from sqlalchemy import select
 
-from survey_app import config
-from survey_app.security.passwords import hash_password
 from survey_app.services import analysis_service, phase_two, studies
 from survey_app.services.studies import find_study
-from survey_app.storage.models import Study, User
-from tests.app.builders import STUDY_NAME, complete_interviews
-from tests.app.conftest import APP, log_in, page_text
+from survey_app.storage.models import User
+from tests.app.builders import SAMPLE_SIZE, STUDY_NAME, complete_interviews
+from tests.app.conftest import log_in, page_text
 
 pytestmark = pytest.mark.db
 
@@ -57,9 +52,11 @@ def test_new_interviews_wait_until_the_reviewer_updates(study, app_db, analyses)
     assert len(analyses) == 1
     [note] = _waiting(app)
     assert "此后本调查又有" in note and "（上海时间）" in note
+    assert "报告按生成时的数据计算，包括尚未计入本页的" in page_text(app)  # the PDF is not the page
     app.button(key="comparison_update").click().run()
     assert not app.exception
     assert _respondents(app) == {"8"} and not _waiting(app)
+    assert "尚未计入本页" not in page_text(app)
     assert len(analyses) == 2
 
 
@@ -83,35 +80,19 @@ def test_a_changed_study_setting_shows_at_once(study, app_db, analyses):
     assert len(analyses) == 2
 
 
-def test_a_phase_two_drawn_meanwhile_shows_at_once(demo_db, monkeypatch, tmp_path):
+def test_a_phase_two_drawn_meanwhile_shows_at_once(study, app_db):
     """Drawing a phase 2 changes how the page judges (the posterior alone, the expanded units' tests):
     the tab does not keep a one-phase analysis under a page that speaks of two phases."""
-    with demo_db.engine.begin() as conn:
-        conn.execute(update(Study).where(Study.name == "demo").values(state="fieldwork"))
-    with demo_db.session() as session:
-        demo_id = find_study(session, "demo").id
-        reviewer = session.scalar(select(User).where(User.username == "reviewer"))
-        reviewer.password_hash = hash_password("password-rev-2")
-    keys = tmp_path / "keys"  # the keys that sealed the demo, in a folder of this test's own
-    shutil.copytree(config.key_dir(), keys)
-    monkeypatch.setenv("HUIFANG_KEY_DIR", str(keys))
-    monkeypatch.setenv("HUIFANG_DATABASE_URL", demo_db.url)
-    app = AppTest.from_file(str(APP), default_timeout=180)
-    app.run()
-    app.text_input(key="login_username").input("reviewer")
-    app.text_input(key="login_password").input("password-rev-2")
-    app.button[0].click()
-    app.run()
-    app.selectbox(key="study_select").select(demo_id).run()
+    complete_interviews(app_db, SAMPLE_SIZE)  # phase 2 is drawn once every phase-1 case is final
+    app = log_in("reviewer")
     assert "本页判定方法：后验模型（因有第二阶段抽样）。" not in page_text(app)
-    with demo_db.session() as session:
+    with app_db.session() as session:
         researcher = session.scalar(select(User).where(User.username == "researcher"))
-        rule = {"kind": "evidence", "select": "top", "top": 5}
-        phase_two.draw_phase_two(session, researcher, find_study(session, "demo"), 60, 11, rule)
+        rule = {"kind": "evidence", "select": "top", "top": 2}
+        phase_two.draw_phase_two(session, researcher, find_study(session, STUDY_NAME), 4, 7, rule)
     app.run()
     assert not app.exception
     assert "本页判定方法：后验模型（因有第二阶段抽样）。" in page_text(app) and not _waiting(app)
-    assert any("两阶段检验 p" in t.value.columns for t in app.dataframe)
 
 
 def test_an_analysis_the_shared_cache_let_go_is_read_again_at_the_current_data(study, app_db):

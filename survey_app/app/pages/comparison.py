@@ -395,6 +395,8 @@ export_columns[1].download_button(
 )
 
 st.subheader(tr("comparison.report"))
+if waiting:  # the PDF reads its own, current snapshot: say that it is not the figures above
+    st.caption(tr("comparison.report_current", changes=waiting))
 if st.button(tr("comparison.report_generate"), key="generate_comparison_report"):
     with state.reading() as session:
         reviewer = state.actor(session)
