@@ -167,7 +167,8 @@ def test_reviewer_keeps_the_analysis_while_a_surveyor_calls_and_updates_it_when_
     db.dispose()
     choose_nth(page, "所属区", 1)  # any click reruns the page: the analysis shown stays
     no_exception(page)
-    page.get_by_text("尚未计入").wait_for()
+    page.get_by_text("此后本调查又有").wait_for()
+    page.get_by_text("包括尚未计入本页的").wait_for()  # the PDF would not be the figures shown
     click(page, "更新分析")
     no_exception(page)
     in_table(page, "满意率")
