@@ -128,13 +128,19 @@ def test_supervisor_reads_rates_releases_a_reserve_and_records_a_recontact_verdi
     page.get_by_text("的核实结论").first.wait_for()
 
 
-def test_reviewer_filters_by_district_and_drills_into_a_unit(demo_site, browser, tmp_path):
+def _reviewer_comparing(demo_site, browser, study: str):
+    """The reviewer signed in, on the comparison page of `study` ("1 · demo"), its headline shown."""
     url, passwords, _, _ = demo_site
     page = open_page(browser, url)
     sign_in(page, "reviewer", passwords["reviewer"])
-    choose_study(page, "1 · demo")
+    choose_study(page, study)
     page.get_by_role("heading", name="评价对比").wait_for()
     in_table(page, "满意率")
+    return page
+
+
+def test_reviewer_filters_by_district_and_drills_into_a_unit(demo_site, browser, tmp_path):
+    page = _reviewer_comparing(demo_site, browser, "1 · demo")
     screenshot(page, "reviewer", tmp_path)
     district = choose_nth(page, "所属区", 1)  # the first district after “all”
     assert district.endswith("区")
@@ -149,16 +155,9 @@ def test_reviewer_filters_by_district_and_drills_into_a_unit(demo_site, browser,
     page.get_by_text("在机构层面").first.wait_for()  # the member's office and its verdict, in words
 
 
-def test_reviewer_keeps_the_analysis_while_a_surveyor_calls_and_updates_it_when_asked(
-    demo_site, browser, tmp_path
-):
-    url, passwords, db_url, _ = demo_site
-    page = open_page(browser, url)
-    sign_in(page, "reviewer", passwords["reviewer"])
-    choose_study(page, "2 · live")
-    page.get_by_role("heading", name="评价对比").wait_for()
-    in_table(page, "满意率")
-    db = open_database(db_url)  # a surveyor records a call attempt while the reviewer reads
+def test_reviewer_keeps_the_analysis_while_a_surveyor_calls_and_updates_it_when_asked(demo_site, browser):
+    page = _reviewer_comparing(demo_site, browser, "2 · live")
+    db = open_database(demo_site[2])  # a surveyor records a call attempt while the reviewer reads
     with db.session() as session:
         surveyor = session.scalar(select(User).where(User.username == "surveyor"))
         live = find_study(session, "live")
