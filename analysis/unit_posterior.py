@@ -440,11 +440,15 @@ def fit_honest(table: pd.DataFrame, weight: np.ndarray, signs: dict[str, Backgro
     return Honest(rate_mean, rate_conc, gap_mean, gap_conc, dk1, sat0_share, dk0, who, who_shape)
 
 
-def _lse(values: np.ndarray, axis: int) -> np.ndarray:
-    """log Σ exp along `axis` (scipy's logsumexp costs more than the sums here)."""
+def _lse(values: np.ndarray, axis: int, overwrite: bool = False) -> np.ndarray:
+    """log Σ exp along `axis` (scipy's logsumexp costs more than the sums here). The shifted values are
+    exponentiated in the one buffer they were written to (`values` itself when `overwrite`): the
+    model's grids are ~1 MB, and a fresh array of that size (its pages faulted in) cost more than the
+    exponentials."""
     top = values.max(axis=axis, keepdims=True)
     top = np.where(np.isfinite(top), top, 0.0)
-    return np.squeeze(top, axis=axis) + np.log(np.exp(values - top).sum(axis=axis))
+    shifted = np.subtract(values, top, out=values if overwrite else None)
+    return np.squeeze(top, axis=axis) + np.log(np.exp(shifted, out=shifted).sum(axis=axis))
 
 
 @dataclass(frozen=True)
@@ -622,7 +626,11 @@ def _unit_loglik(
     L = np.zeros((len(table), len(comps)))
     C = np.zeros((len(table), len(comps)))
     domains = table["domain"].to_numpy()
-    for d in np.unique(domains):
+    names, sizes = np.unique(domains, return_counts=True)
+    # one buffer for every (units, p · e · b) grid of the largest domain: a fresh ~1 MB array a
+    # component cost more in page faults than its arithmetic
+    scratch = np.empty(int(sizes.max(initial=0)) * P_COARSE.size * E_NODES * WHO_NODES)
+    for d in names:
         rows = np.flatnonzero(domains == d)
         nodes = _Nodes.of(h, str(d))
         done: dict[tuple, tuple[float, float]] = {}
@@ -639,10 +647,11 @@ def _unit_loglik(
                 if groups is None and c.mechanism in SEPARABLE:
                     inner = _separable_inner(h, str(d), c, nodes, counts[rows])
                 else:
-                    grid = (counts[rows] @ _cell_logs(h, str(d), c, nodes, groups)).reshape(
-                        len(rows), P_COARSE.size, -1
-                    )
-                    inner = _lse(grid + nodes.log_weight, 2)
+                    logs = _cell_logs(h, str(d), c, nodes, groups)
+                    grid = scratch[: len(rows) * logs.shape[1]].reshape(len(rows), -1)
+                    np.matmul(counts[rows], logs, out=grid)
+                    grid = grid.reshape(len(rows), P_COARSE.size, -1)
+                    inner = _lse(np.add(grid, nodes.log_weight, out=grid), 2, overwrite=True)
                 fine = inner[:, _LEFT] * (1 - _FRACTION) + inner[:, _LEFT + 1] * _FRACTION
                 done[key] = (_lse(fine + census, 1), census_marginal)
             L[rows, k], C[rows, k] = done[key]
