@@ -468,9 +468,12 @@ class _Nodes:
         return cls(e, b, np.tile(log_w, e.size) - np.log(e.size))
 
 
-def _cell_logs(h: Honest, d: str, c: Component, nodes: _Nodes, groups: np.ndarray | None) -> np.ndarray:
+def _cell_logs(
+    h: Honest, d: str, c: Component, nodes: _Nodes, groups: np.ndarray | None, out: np.ndarray | None = None
+) -> np.ndarray:
     """log P(interview cell | p, e, b) of the 16 cells (or of `groups` of them) on the coarse p grid,
-    shape (cells, P_COARSE · E · B)."""
+    shape (cells, P_COARSE · E · B); the 16 cells are written into `out` when given (a caller's buffer
+    of that shape, reused from component to component: see `_unit_loglik`)."""
     p = P_COARSE[:, None, None]
     e = nodes.e[None, :, None]
     who_b = _who_probs(h.who[d], nodes.b)[:, None, None, :]  # (4, 1, 1, B)
@@ -494,13 +497,14 @@ def _cell_logs(h: Honest, d: str, c: Component, nodes: _Nodes, groups: np.ndarra
             np.asarray(TURNED_WHO[c.mechanism])[:, None, None, None] if c.mechanism in TURNED_WHO else who_b
         )
     shape = (P_COARSE.size, nodes.e.size, nodes.b.size)
-    s1 = (1 - tau) * c1[:, None] * who_b[None] + tau * answer_turned[:, None] * who_turned[None]
-    s1 = np.broadcast_to(s1, (3, 4, *shape)).reshape(12, -1)
-    s0 = np.broadcast_to(who_b, (4, *shape)).reshape(4, -1)
-    cells = np.concatenate([s1, s0])
+    cells = np.empty((16, int(np.prod(shape)))) if out is None else out
+    s1 = cells[:12].reshape(3, 4, *shape)  # (1 − τ) c1 who_b + τ turned answer × turned who_rated
+    np.multiply((1 - tau) * c1[:, None], who_b[None], out=s1)
+    np.add(s1, tau * answer_turned[:, None] * who_turned[None], out=s1)
+    np.copyto(cells[12:].reshape(4, *shape), who_b)  # a record rated not satisfied: who_rated alone
     if groups is not None:
         cells = groups.T @ cells
-    return np.log(np.clip(cells, 1e-300, None))
+    return np.log(np.clip(cells, 1e-300, None, out=cells), out=cells)
 
 
 #: Components whose every record answers who_rated with the unit's own (honest) shares: given (p, e, b)
@@ -630,6 +634,7 @@ def _unit_loglik(
     # one buffer for every (units, p · e · b) grid of the largest domain: a fresh ~1 MB array a
     # component cost more in page faults than its arithmetic
     scratch = np.empty(int(sizes.max(initial=0)) * P_COARSE.size * E_NODES * WHO_NODES)
+    cells = np.empty((16, P_COARSE.size * E_NODES * WHO_NODES))  # and one for `_cell_logs`' cells
     for d in names:
         rows = np.flatnonzero(domains == d)
         nodes = _Nodes.of(h, str(d))
@@ -647,7 +652,7 @@ def _unit_loglik(
                 if groups is None and c.mechanism in SEPARABLE:
                     inner = _separable_inner(h, str(d), c, nodes, counts[rows])
                 else:
-                    logs = _cell_logs(h, str(d), c, nodes, groups)
+                    logs = _cell_logs(h, str(d), c, nodes, groups, out=cells)
                     grid = scratch[: len(rows) * logs.shape[1]].reshape(len(rows), -1)
                     np.matmul(counts[rows], logs, out=grid)
                     grid = grid.reshape(len(rows), P_COARSE.size, -1)
