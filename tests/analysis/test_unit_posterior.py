@@ -235,6 +235,22 @@ def test_components_whose_records_answer_who_rated_as_honest_ones_integrate_apar
     np.testing.assert_allclose(apart, joint, rtol=0, atol=1e-9)
 
 
+def test_each_domains_likelihood_is_the_same_bit_for_bit_alone_or_after_others_in_the_reused_buffers(plus20):
+    # `_unit_loglik` writes every component's grid and cells into buffers it reuses from domain to
+    # domain (sized for the largest): nothing of one domain or component may leak into the next
+    study, _ = plus20
+    evidence = up.unit_evidence(study.frame, study.interviews)
+    fitted = up.fit(evidence, census_level=False)
+    surveyed = evidence[evidence["interviews"] > 0]
+    assert surveyed["domain"].nunique() > 1
+    for census_level, groups in ((False, None), (True, up._group_matrix("answer"))):
+        together, _ = up._unit_loglik(fitted.honest, fitted.components, surveyed, census_level, groups)
+        for domain in surveyed["domain"].unique():
+            mine = (surveyed["domain"] == domain).to_numpy()
+            alone, _ = up._unit_loglik(fitted.honest, fitted.components, surveyed[mine], census_level, groups)
+            np.testing.assert_array_equal(alone, together[mine])
+
+
 def test_selective_proxy_rating_that_intercepts_no_satisfied_event_is_proxy_rating(plus20):
     # the two shares of events staff rate, φ_s of the satisfied and φ_u of the unsatisfied: `proxy` is
     # the edge φ_s = 0 of `proxy_selective`'s plane, the same likelihood for every unit
