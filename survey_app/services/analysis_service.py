@@ -138,7 +138,9 @@ class StudyAnalysis:
     study_name: str
     satisfied_codes: tuple[str, ...]
     cases: pd.DataFrame  # every released case, with weights and answers (no personal data)
-    frame: pd.DataFrame  # the frame's eligible events after the study's exclusions (no personal data)
+    #: the frame's eligible events after the study's exclusions (no personal data), without the columns
+    #: no reader of an analysis uses (`UNREAD_FRAME_COLUMNS`)
+    frame: pd.DataFrame
     dispositions: pd.DataFrame  # code, group, label, count
     rates: dict[str, float]
     headline: pd.DataFrame
@@ -196,6 +198,14 @@ def disposition_table(cases: pd.DataFrame) -> pd.DataFrame:
 
 
 READER_ROLES = ("researcher", "supervisor", "reviewer", "auditor", "admin")
+
+
+#: Frame columns an analysis leaves out of `StudyAnalysis.frame` once it has computed: the record ids,
+#: keys, dates and district codes. Every reader of the analysis (the unit and staff levels, the report's
+#: district and domain pictures, the page's filters, calibration) reads the unit, staff, organisation,
+#: rating and area columns; these five were 27% of the demo's held frame, and the page's cache keeps
+#: up to eight analyses. Any other column (a vendor's own, say) is kept.
+UNREAD_FRAME_COLUMNS = ("frame_record_pk", "record_id", "district_code", "service_date", "rating_time")
 
 
 def eligible_frame(session: Session, study: Study, frame: pd.DataFrame) -> pd.DataFrame:
@@ -541,7 +551,7 @@ def _analysed(
         study.name,
         satisfied,
         cases,
-        frame,
+        frame.drop(columns=[c for c in UNREAD_FRAME_COLUMNS if c in frame.columns]),
         table,
         rates,
         headline,

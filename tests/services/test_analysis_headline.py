@@ -45,6 +45,22 @@ def test_the_system_rate_is_the_census_of_the_eligible_events_after_the_study_ex
     assert result.system_rate == expected
 
 
+def test_the_analysis_holds_the_frame_its_readers_use_without_record_ids_keys_or_dates(analysed):
+    # every cached analysis holds its frame: the unit, staff and area columns stay, the rest goes
+    result, _, _ = analysed
+    assert not set(analysis_service.UNREAD_FRAME_COLUMNS) & set(result.frame.columns)
+    readers = {
+        "organisation_id",
+        "organisation",
+        "staff_id",
+        "system_rating",
+        "district",
+        "domain",
+        "channel",
+    }
+    assert readers | {"event_type"} <= set(result.frame.columns)
+
+
 def test_a_sampled_person_counts_as_many_events_as_they_had(analysed):
     result, _, _ = analysed
     cases = result.cases
