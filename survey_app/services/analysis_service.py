@@ -551,7 +551,7 @@ def _analysed(
         study.name,
         satisfied,
         cases,
-        frame.drop(columns=[c for c in UNREAD_FRAME_COLUMNS if c in frame.columns]),
+        frame.drop(columns=list(UNREAD_FRAME_COLUMNS), errors="ignore"),
         table,
         rates,
         headline,
