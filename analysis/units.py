@@ -109,6 +109,7 @@ def compare_units(
     interviewer: str | None = None,
     start: Callable[[Callable[[], pd.DataFrame]], Callable[[], pd.DataFrame]] | None = None,
     detectable: bool = True,
+    empirical_null: bool = True,
 ) -> pd.DataFrame:
     """One row per unit of the frame with its verdict (see the module docstring for the columns).
 
@@ -139,6 +140,12 @@ def compare_units(
     `min_detectable_kept` NaN; the rate test's stays in `rate_min_detectable`): a bisection over every
     unit's possible outcomes, about a third of the model's time, that a caller reading only the
     verdicts (a simulation study) need not pay. Nothing else changes.
+
+    `empirical_null=False` (`method="posterior"` only) leaves out the empirical null's tests that stay
+    beside the posterior's verdict: their columns (`p_value`, `integrity_p_value`, the signs' p-values,
+    `evidence_p_value`, the rate test's inflation) are absent and `rate_min_detectable` is NaN. They
+    are ~40% of a simulated study's time, and the posterior's verdict reads none of them, so every
+    column it writes is the same.
     """
     design = responses if isinstance(responses, Design) else Design(responses, strata, weights, fpc)
     data = design.data
@@ -152,6 +159,8 @@ def compare_units(
         raise AnalysisError(f"unit {sorted(map(str, unknown))[0]!r} has responses but no frame records")
     if method not in ("posterior", "empirical_null"):
         raise AnalysisError(f"method={method!r}: use 'empirical_null' or 'posterior'")
+    if not empirical_null and method != "posterior":
+        raise AnalysisError("empirical_null=False leaves out the very verdict method='empirical_null' gives")
     started = data if interviews is None else interviews
     bias = _surveyor_bias(frame, data, started, unit, interviewer, null_by, item, system_col, satisfied_codes)
     posterior_table = None
@@ -194,7 +203,11 @@ def compare_units(
     _shrink(result, level, seed)
     _paired(result, data, unit, system_col, satisfied_codes, y)
     _signs(result, data if interviews is None else interviews, unit, system_col)
-    nulls = _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, combine, fdr)
+    nulls = None
+    if empirical_null:
+        nulls = _verdicts(result, q, level, min_respondents, max_detectable, max_rounds, combine, fdr)
+    else:
+        result["min_detectable"] = np.nan  # the rate test's, kept as `rate_min_detectable`
     result["verdict_method"] = method
     if posterior_table is not None:
         _posterior_verdict(result, posterior_table(), census_level)
