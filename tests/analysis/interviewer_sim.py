@@ -165,7 +165,9 @@ def unit_verdict_figures(
         design = Design(shifted, strata="organisation_id", weights="weight", lonely_psu="adjust")
         study = dataclasses.replace(study, interviews=shifted, design=design)
         options = {"interviewer": "surveyor"} if guard else {}
-        table = verdicts(study, method=method, seed=seed, detectable=False, **options)  # flags only
+        # flags only: without the verdict's own MDI, nor the empirical null's tests beside the posterior's
+        only = {"detectable": False, "empirical_null": method == "empirical_null"}
+        table = verdicts(study, method=method, seed=seed, **only, **options)
         found, proportion, false = recall_and_fdp(study, table)
         by_s0 = (shifted["surveyor"] == "S0").groupby(shifted["organisation_id"]).mean()
         s0_units = set(by_s0.index[by_s0 > 0.5])  # S0's block: the units S0 called most of

@@ -100,7 +100,7 @@ def test_units_whose_rise_reaches_their_mdi_are_found_at_least_80_percent_of_the
     reached = found = 0
     for seed in range(6):
         study = simulate(dataclasses.replace(SILENT_20, sample_per_unit=256, inflation=0.30), seed)
-        judged = verdicts(study, method="posterior")
+        judged = verdicts(study, method="posterior", empirical_null=False)
         rise = (judged["system_rate"] - study.truth["true_rate"]).reindex(judged.index)
         mine = judged.index.isin(list(study.inflated)) & (rise >= judged["min_detectable"]).to_numpy()
         reached += int(mine.sum())

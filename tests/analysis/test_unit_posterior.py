@@ -344,6 +344,14 @@ def test_an_unknown_verdict_method_is_refused_in_one_sentence():
         compare_units(study.frame, study.design, interviews=study.interviews, method="bayes")
 
 
+def test_leaving_out_the_empirical_nulls_tests_is_refused_where_they_are_the_verdict():
+    from analysis import compare_units
+
+    study = simulate(SCENARIOS["honest"], 0)
+    with pytest.raises(AnalysisError, match="empirical_null=False leaves out the very verdict"):
+        compare_units(study.frame, study.design, interviews=study.interviews, empirical_null=False)
+
+
 @pytest.mark.parametrize(
     ("lang", "words"),
     [

@@ -53,6 +53,25 @@ def test_leaving_the_verdicts_own_mdi_out_changes_nothing_else(deviant):
     pd.testing.assert_frame_equal(without.drop(columns=mdi), guarded.drop(columns=mdi), check_exact=True)
 
 
+def test_leaving_the_empirical_nulls_tests_out_changes_none_of_the_posteriors_columns(deviant):
+    """`compare_units(empirical_null=False)`, what the simulation studies of the posterior use: the
+    empirical null's p-values and inflation beside the verdict are gone, every other column the same,
+    held units and all."""
+    _, _, guarded = deviant
+    slim = verdicts(
+        nested_study("honest", -0.15),
+        method="posterior",
+        seed=SEED,
+        interviewer="surveyor",
+        empirical_null=False,
+    )
+    assert guarded["surveyor_held"].any()
+    assert {"p_value", "evidence_p_value", "inflation"}.isdisjoint(slim.columns)
+    assert slim["rate_min_detectable"].isna().all() and guarded["rate_min_detectable"].notna().any()
+    same = slim.columns.drop("rate_min_detectable")
+    pd.testing.assert_frame_equal(slim[same], guarded[same], check_exact=True)
+
+
 def test_without_the_guard_the_deviant_surveyors_honest_units_are_flagged(deviant):
     block, unguarded, _ = deviant
     assert unguarded.loc[sorted(block), "flagged"].sum() >= 2

@@ -60,7 +60,13 @@ def _posterior_flags(steered) -> tuple[list[int], list[int]]:
     false_flags, selected_flags = [], []
     for frame, design, interviews, selected in steered:
         verdict = compare_units(
-            frame, design, interviews=interviews, q=0.10, method="posterior", detectable=False
+            frame,
+            design,
+            interviews=interviews,
+            q=0.10,
+            method="posterior",
+            detectable=False,
+            empirical_null=False,
         )
         false_flags.append(int(verdict["flagged"].sum()))
         selected_flags.append(int(verdict.loc[selected, "flagged"].sum()))
@@ -181,7 +187,13 @@ def test_a_phase_two_that_leaves_most_units_below_five_respondents_does_not_make
             "inflate_+20_staff", seed, first=6, total=12, top=60
         )
         verdict = compare_units(
-            frame, design, interviews=interviews, q=0.10, method="posterior", detectable=False
+            frame,
+            design,
+            interviews=interviews,
+            q=0.10,
+            method="posterior",
+            detectable=False,
+            empirical_null=False,
         )
         hits = verdict["flagged"].fillna(False).astype(bool)
         flagged += int(hits.sum())
