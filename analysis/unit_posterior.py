@@ -1030,6 +1030,7 @@ def posterior_table(
     level: float = 0.95,
     max_lfdr: float = LFDR_FLOOR,
     kept: Kept | None = None,
+    without_answers: bool = True,
 ) -> pd.DataFrame:
     """Per unit: lfdr, flag (Sun & Cai at `q`, only lfdr ≤ `max_lfdr`), posterior inflation with its
     interval, the evidence's log Bayes factors and driver, status (see `posterior`).
@@ -1037,7 +1038,9 @@ def posterior_table(
     The `*_without_answers` columns read each unit's interviews as `kept` says (default: who rated,
     no callback answer), with `bf_<rate_gap, rated_by_other, not_rated>_kept` read the same way
     (`_kept_factors`), `respondents_kept`, the answers read, and `interviews_who_kept`, the who-rated
-    answers read (`_without_answers_loglik`)."""
+    answers read (`_without_answers_loglik`). `without_answers=False` leaves the `*_without_answers`
+    and `bf_*_kept` columns NaN: a caller that holds no unit for its surveyors reads none of them, and
+    they are about a third of the table's time. Every other column is the same."""
     surveyed = table[table["interviews"] > 0]
     out = pd.DataFrame(index=table.index)
     comps, w = result.components, result.weights
@@ -1050,36 +1053,45 @@ def posterior_table(
     out["prob_inflated"] = 1 - lfdr
     out["flagged"] = sun_cai(lfdr, q, max_lfdr)
     kept = _kept_or_default(table, kept)
-    without = _without_answers_loglik(surveyed, result, kept)
-    post_without = _posterior(without, w)
-    honest_without = post_without[:, 0]
+    # without `without_answers` the columns are there, NaN, in the same order
+    readings = [("", result.log_lik, post[:, 0])]
     out["lfdr_without_answers"] = np.nan
-    out.loc[surveyed.index, "lfdr_without_answers"] = honest_without
-    out.loc[~eligible, "lfdr_without_answers"] = np.nan
-    for suffix, L, honest in (
-        ("", result.log_lik, post[:, 0]),
-        ("_without_answers", without, honest_without),
-    ):
+    if without_answers:
+        without = _without_answers_loglik(surveyed, result, kept)
+        post_without = _posterior(without, w)
+        readings.append(("_without_answers", without, post_without[:, 0]))
+        out.loc[surveyed.index, "lfdr_without_answers"] = post_without[:, 0]
+        out.loc[~eligible, "lfdr_without_answers"] = np.nan
+    for suffix, L, honest in readings:
         low, median, high, reach = _magnitudes(surveyed, comps, L, w, honest, level)
         for name, values in (("inflation", median), ("inflation_low", low), ("inflation_high", high)):
             out[name + suffix] = pd.Series(values, index=surveyed.index).reindex(table.index)
             out.loc[~eligible, name + suffix] = np.nan
         capped = pd.Series(reach, index=surveyed.index)
         out["inflation_capped" + suffix] = capped.reindex(table.index, fill_value=False) & eligible
+    if not without_answers:
+        for name in ("inflation", "inflation_low", "inflation_high"):
+            out[f"{name}_without_answers"] = np.nan
+        out["inflation_capped_without_answers"] = False
     best = 1 + np.argmax(post[:, 1:], axis=1)
     out["mechanism"] = pd.Series([comps[k].label for k in best], index=surveyed.index).reindex(table.index)
-    best_without = 1 + np.argmax(post_without[:, 1:], axis=1)
-    out["mechanism_without_answers"] = pd.Series(
-        [comps[k].label for k in best_without], index=surveyed.index
-    ).reindex(table.index)
+    out["mechanism_without_answers"] = np.nan
+    if without_answers:
+        best_without = 1 + np.argmax(post_without[:, 1:], axis=1)
+        out["mechanism_without_answers"] = pd.Series(
+            [comps[k].label for k in best_without], index=surveyed.index
+        ).reindex(table.index)
     respondents_kept = kept.respondents(table.index)
     out["respondents_kept"] = respondents_kept
     whos = pd.Series(kept.whos(surveyed).sum(axis=1), index=surveyed.index)
     out["interviews_who_kept"] = whos.reindex(table.index).fillna(0).astype(int)
-    factors = _kept_factors(surveyed, result, kept, best_without)
-    for name in factors.columns:
-        out[f"bf_{name}_kept"] = factors[name].reindex(table.index)
-    out["bf_rate_gap_kept"] = out["bf_rate_gap_kept"].where(respondents_kept > 0)
+    for name in ("rate_gap", "rated_by_other", "not_rated"):
+        out[f"bf_{name}_kept"] = np.nan
+    if without_answers:
+        factors = _kept_factors(surveyed, result, kept, best_without)
+        for name in factors.columns:
+            out[f"bf_{name}_kept"] = factors[name].reindex(table.index)
+        out["bf_rate_gap_kept"] = out["bf_rate_gap_kept"].where(respondents_kept > 0)
     bf = _bayes_factors(surveyed, result, best)
     for column in EVIDENCE:
         out[f"bf_{column}"] = bf[column].reindex(table.index)
@@ -1299,6 +1311,7 @@ def posterior(
     pi0_level: float = 0.975,
     level: float = 0.95,
     max_lfdr: float = LFDR_FLOOR,
+    without_answers: bool = True,
 ) -> pd.DataFrame:
     """One row per unit of the frame: `lfdr` (posterior P(honest), NaN = insufficient evidence),
     `prob_inflated`, `flagged` (Sun & Cai at `q`, and of those only units with lfdr ≤ `max_lfdr`:
@@ -1310,7 +1323,7 @@ def posterior(
     inflation any component allows for the unit: open-ended, to be read "that or more"),
     `mechanism` (most probable inflating component), `bf_<evidence>` (log Bayes factors), `driver`,
     `status` (flagged / no_evidence / insufficient_evidence / not_surveyed). `attrs` carry q,
-    max_lfdr, π0 and its maximum-likelihood value."""
+    max_lfdr, π0 and its maximum-likelihood value. `without_answers=False`: see `posterior_table`."""
     table, result = posterior_fit(
         frame,
         interviews,
@@ -1324,7 +1337,7 @@ def posterior(
         min_events=min_events,
         pi0_level=pi0_level,
     )
-    return posterior_table(table, result, q, level, max_lfdr)
+    return posterior_table(table, result, q, level, max_lfdr, without_answers=without_answers)
 
 
 def screening_lfdr(

@@ -376,9 +376,10 @@ def _posterior_model(
             ) if rows.any() else None  # fmt: skip
 
         # without the interviewer column every answer of a held unit is set aside; with no unit held
-        # what a held unit would read is never used, so it is not built
+        # what a held unit would read is never used, so it is neither built nor read
+        held = aside is not None and len(aside[3]) > 0
         kept = None
-        if aside is not None and aside[0] in interviews.columns and len(aside[3]):
+        if held and aside[0] in interviews.columns:
             answer_out = interviews[aside[0]].isin(aside[1]).to_numpy()
             who_out = interviews[aside[0]].isin(aside[2]).to_numpy()
             kept = unit_posterior.Kept(
@@ -386,7 +387,7 @@ def _posterior_model(
                 answer=evidence(~answer_out & who_out),
                 who=evidence(answer_out & ~who_out),
             )
-        verdict = unit_posterior.posterior_table(table, fitted, q, level, kept=kept)
+        verdict = unit_posterior.posterior_table(table, fitted, q, level, kept=kept, without_answers=held)
         verdict["min_detectable"] = (
             posterior_power.verdict_detectable(table, fitted, verdict) if detectable else np.nan
         )
