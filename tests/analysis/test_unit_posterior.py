@@ -491,6 +491,24 @@ def test_the_lfdr_without_some_who_rated_answers_reads_their_answers_and_not_who
     assert np.abs(up._lfdr_without_answers(table, fitted) - before).max() > 0.1  # B's answers count
 
 
+def test_a_table_without_what_a_held_unit_would_read_has_every_other_column_the_same_bits(plus20):
+    """`posterior(without_answers=False)`, what `compare_units` asks for when it holds no unit for its
+    surveyors: the columns a held unit's verdict reads are there, empty; the rest are the same bits."""
+    study, table = plus20
+    slim = up.posterior(study.frame, study.interviews, census_level=True, without_answers=False)
+    assert list(slim.columns) == list(table.columns)
+    unread = [
+        c
+        for c in table.columns
+        if c.endswith(("_without_answers", "_kept"))
+        and c.startswith(("lfdr", "inflation", "mechanism", "bf_"))
+    ]
+    assert len(unread) == 9
+    assert slim[unread].drop(columns="inflation_capped_without_answers").isna().all().all()
+    assert table["lfdr_without_answers"].notna().any() and not slim["inflation_capped_without_answers"].any()
+    pd.testing.assert_frame_equal(slim.drop(columns=unread), table.drop(columns=unread), check_exact=True)
+
+
 def test_a_unit_flagged_on_its_answers_alone_is_near_honest_without_them(plus20):
     _, table = plus20
     rate_driven = table["flagged"] & (table["driver"] == "rate_gap")

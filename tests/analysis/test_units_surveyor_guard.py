@@ -72,6 +72,14 @@ def test_leaving_the_empirical_nulls_tests_out_changes_none_of_the_posteriors_co
     pd.testing.assert_frame_equal(slim[same], guarded[same], check_exact=True)
 
 
+def test_what_a_held_unit_would_read_is_worked_out_only_where_a_unit_is_held(deviant):
+    """It is about a third of the posterior table's time, and read only for a held unit."""
+    _, unguarded, guarded = deviant
+    assert "surveyor_held" not in unguarded and unguarded["lfdr_without_answers"].isna().all()
+    held = guarded["surveyor_held"]
+    assert held.any() and guarded.loc[held, "lfdr_without_answers"].notna().all()
+
+
 def test_without_the_guard_the_deviant_surveyors_honest_units_are_flagged(deviant):
     block, unguarded, _ = deviant
     assert unguarded.loc[sorted(block), "flagged"].sum() >= 2

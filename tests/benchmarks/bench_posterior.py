@@ -76,7 +76,7 @@ def _interval_figures(evidence: pd.DataFrame, fitted, study) -> dict[str, float]
     """The verdicts' flagged inflating units (`posterior_table`: the per-unit floor): how many, how many
     95% intervals cover the rise planted (published − true rate of the unit's events), the
     median's error and the intervals' width (sums over those units, points as shares)."""
-    table = up.posterior_table(evidence, fitted, Q)
+    table = up.posterior_table(evidence, fitted, Q, without_answers=False)
     found = table[table["flagged"] & table.index.isin(list(study.inflated))]
     published = evidence["S"] / evidence["N"].clip(lower=1)
     rise = (published - study.truth["true_rate"]).reindex(found.index)

@@ -61,7 +61,7 @@ def run(out: str, seeds: range, specs: list[str]) -> None:
             # itself (`verdict_detectable` is its 80% point), from one fit
             start = time.process_time()
             table, fitted = up.posterior_fit(study.frame, study.interviews)
-            verdict = up.posterior_table(table, fitted)
+            verdict = up.posterior_table(table, fitted, without_answers=False)  # no unit held
             bars = pp.flag_bars(verdict["lfdr"], verdict.attrs["q"], verdict.attrs["max_lfdr"])
             curves = pp.power_curves(table, fitted, bars)
             mdi = pp.detectable_inflation(curves).fillna(np.inf)

@@ -608,7 +608,10 @@ def _posterior_variants(study, cases: pd.DataFrame) -> dict[str, pd.Series]:
     mle = dataclasses.replace(result, weights=result.weights_mle)
     units = study.truth.index
     return {
-        name: posterior_table(table, r, Q)["flagged"].reindex(units).fillna(False).astype(bool)
+        name: posterior_table(table, r, Q, without_answers=False)["flagged"]
+        .reindex(units)
+        .fillna(False)
+        .astype(bool)
         for name, r in (("posterior", result), ("posterior, π0 at its MLE", mle))
     }
 
