@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 import analysis
+from analysis.numeric import numeric_mode
 from analysis.report.i18n import text as report_text
 from analysis.verdicts import SIGN_LABELS
 from survey_app.services.analysis_service import (
@@ -75,18 +76,21 @@ def staff_verdicts(
         fpc="N_h", lonely_psu="adjust",
     )  # fmt: skip
     interviewed = result.cases[result.cases["interview_id"].notna() & _names_staff(result.cases)]
-    table = analysis.compare_units(
-        frame,
-        design,
-        STAFF,
-        satisfied_codes=result.satisfied_codes,
-        q=FDR_Q,
-        interviews=interviewed,
-        seed=result.study_id,
-        method=result.verdict_method,
-        interviewer=INTERVIEWER,
-        start=start,
-    )
+    # in the numeric mode the organisations' verdicts ran in, so that a report's staff level rebuilds
+    # the same on any core count too (`analysis.numeric`)
+    with numeric_mode(result.numeric):
+        table = analysis.compare_units(
+            frame,
+            design,
+            STAFF,
+            satisfied_codes=result.satisfied_codes,
+            q=FDR_Q,
+            interviews=interviewed,
+            seed=result.study_id,
+            method=result.verdict_method,
+            interviewer=INTERVIEWER,
+            start=start,
+        )
     if result.expanded is not None:  # the rate test of members a staff design's phase 2 expanded
         table = table.join(combination_by_unit(result.expanded, table, STAFF))
     owners = frame.drop_duplicates(STAFF).set_index(STAFF)[[UNIT, "organisation"]]
