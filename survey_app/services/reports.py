@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 import analysis
 from analysis import report as rpt
-from analysis.numeric import BLAS_AS_LOADED, NUMERIC_MODES, ONE_BLAS_THREAD
+from analysis.numeric import BLAS_AS_LOADED, NUMERIC_MODES, ONE_BLAS_THREAD, numeric_mode
 from analysis.phase_effect import PhaseEffect
 from analysis.report import adapters, shanghai_map, version
 from analysis.report.fonts import report_font
@@ -625,6 +625,21 @@ def build_content(
     result = result or analysis_service.analyse(session, study)
     if result.third_party is None:
         raise ValueError(f"Study {study.name} has no respondents yet: there is nothing to report.")
+    # what the report computes beyond the analysis (the staff level, the mode effects…) in the numeric
+    # mode the analysis ran in, so that all of it rebuilds the same on any core count
+    with numeric_mode(result.numeric):
+        return _content(session, study, lang, kind, result, scope)
+
+
+def _content(
+    session: Session,
+    study: Study,
+    lang: str,
+    kind: str,
+    result: analysis_service.StudyAnalysis,
+    scope: tuple[tuple[str, str], ...],
+) -> rpt.ReportContent:
+    """`build_content` inside the analysis's numeric mode."""
     headline, groups = adapters.headline_of(result.headline)
     version = study_questionnaire(session, study)
     generated = _state_time(session, study)

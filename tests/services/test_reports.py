@@ -200,3 +200,26 @@ def test_the_design_table_names_risk_strata_in_words_not_codes(full_report):
     assert risk, "the demo's design has risk strata"
     assert not any(str(s).startswith("risk:") for s in strata)
     assert all(len(s.split(" ", 1)) == 2 for s in risk)  # code and the organisation's name
+
+
+def test_what_the_report_computes_beyond_the_analysis_runs_in_the_analysis_numeric_mode(
+    full_report, monkeypatch
+):
+    """The mode effects and the staff level are worked out while the content is built, after the
+    analysis: on one BLAS thread too, so that they rebuild the same on any core count (`analysis.numeric`)."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from survey_app.services import mode_report
+
+    seen = []
+    summarise = mode_report.mode_summary
+
+    def watched(*args, **kwargs):
+        seen.append({lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"})
+        return summarise(*args, **kwargs)
+
+    monkeypatch.setattr(mode_report, "mode_summary", watched)
+    with full_report.db.session() as session, threadpool_limits(limits=2, user_api="blas"):
+        study = studies.find_study(session, "demo")
+        reports.build_content(session, study, result=analysis_service.analyse(session, study))
+    assert seen == [{1}]
