@@ -51,6 +51,7 @@ nor cleared.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -361,18 +362,45 @@ def _posterior_model(
     arguments, for `compare_units` to run where its `start` says. `aside`: (the interviewer column,
     the surveyors whose answers a held unit's verdict sets aside, those whose who-rated answers it
     sets aside, the units held: their MDI on the answers kept is read too), or None."""
-    from analysis import posterior_power, unit_posterior
+    return PosteriorModel(
+        frame, interviews, unit, null_by, item, system_col, tuple(satisfied_codes), q, census_level,
+        min_respondents, level, aside, detectable,
+    )  # fmt: skip
 
-    def model() -> pd.DataFrame:
+
+@dataclass(frozen=True, eq=False)
+class PosteriorModel:
+    """`_posterior_model`'s function of no arguments: an object that pickles with its inputs, so that
+    a `start` may run it in another process (the app's `posterior_worker`)."""
+
+    frame: pd.DataFrame
+    interviews: pd.DataFrame
+    unit: str
+    null_by: str
+    item: str
+    system_col: str
+    satisfied_codes: tuple[str, ...]
+    q: float
+    census_level: bool
+    min_respondents: int
+    level: float
+    aside: tuple | None
+    detectable: bool
+
+    def __call__(self) -> pd.DataFrame:
+        from analysis import posterior_power, unit_posterior
+
+        frame, interviews, unit, aside = self.frame, self.interviews, self.unit, self.aside
         table, fitted = unit_posterior.posterior_fit(
-            frame, interviews, unit, domain=null_by, item=item, system_col=system_col,
-            satisfied_codes=satisfied_codes, census_level=census_level, min_respondents=min_respondents,
+            frame, interviews, unit, domain=self.null_by, item=self.item, system_col=self.system_col,
+            satisfied_codes=self.satisfied_codes, census_level=self.census_level,
+            min_respondents=self.min_respondents,
         )  # fmt: skip
 
         def evidence(rows: np.ndarray) -> pd.DataFrame | None:
             return unit_posterior.unit_evidence(
-                frame, interviews[rows], unit, domain=null_by, item=item, system_col=system_col,
-                satisfied_codes=satisfied_codes,
+                frame, interviews[rows], unit, domain=self.null_by, item=self.item,
+                system_col=self.system_col, satisfied_codes=self.satisfied_codes,
             ) if rows.any() else None  # fmt: skip
 
         # without the interviewer column every answer of a held unit is set aside; with no unit held
@@ -387,19 +415,19 @@ def _posterior_model(
                 answer=evidence(~answer_out & who_out),
                 who=evidence(answer_out & ~who_out),
             )
-        verdict = unit_posterior.posterior_table(table, fitted, q, level, kept=kept, without_answers=held)
+        verdict = unit_posterior.posterior_table(
+            table, fitted, self.q, self.level, kept=kept, without_answers=held
+        )
         verdict["min_detectable"] = (
-            posterior_power.verdict_detectable(table, fitted, verdict) if detectable else np.nan
+            posterior_power.verdict_detectable(table, fitted, verdict) if self.detectable else np.nan
         )
         verdict["min_detectable_kept"] = np.nan  # of the answers kept, where some were set aside
-        answers = evidence(~answer_out) if kept is not None and detectable else None
+        answers = evidence(~answer_out) if kept is not None and self.detectable else None
         if answers is not None:  # the MDI of the answers a held unit's verdict reads
             some = verdict.loc[verdict.index.intersection(aside[3])]
             some.attrs = verdict.attrs
             verdict["min_detectable_kept"] = posterior_power.verdict_detectable(answers, fitted, some)
         return verdict
-
-    return model
 
 
 def _posterior_verdict(result: pd.DataFrame, table: pd.DataFrame, census_level: bool) -> None:
