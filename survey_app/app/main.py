@@ -18,7 +18,7 @@ if __package__ in (None, ""):  # `streamlit run path/main.py` runs this file as 
 from survey_app.app import state, streamlit_texts
 from survey_app.app.i18n import LANGUAGES
 from survey_app.app.state import tr
-from survey_app.services import auth, studies
+from survey_app.services import auth, posterior_worker, studies
 from survey_app.services.errors import AuthenticationFailed, HuifangError
 
 LANGUAGE_LABEL = "语言 / Language"  # the same in both languages, so switching keeps the widget
@@ -48,6 +48,11 @@ ROLE_PAGES: dict[str, list[tuple[str, str, str]]] = {
     "admin": [("users.py", "page.users", "users")],
     "remediation": [("referrals.py", "referral.page", "referrals")],
 }
+
+#: The roles whose menu holds the comparison, for whom its posterior worker is started at sign-in.
+COMPARISON_ROLES = tuple(
+    role for role, pages in ROLE_PAGES.items() if any(p[0] == "comparison.py" for p in pages)
+)
 
 
 def _proxy_sign_in() -> bool:
@@ -194,6 +199,8 @@ def main() -> None:
     streamlit_texts.localise()
     if current is not None:
         state.keep_token()
+        if current.role in COMPARISON_ROLES:  # the comparison's posterior worker, started before it is needed
+            posterior_worker.warm()
         if current.role == "admin":  # where the data lives is the administrator's business only
             where = (
                 db.description.replace("SQLite file", "SQLite 文件").replace(" database ", " 数据库 ")
@@ -205,4 +212,7 @@ def main() -> None:
     page.run()
 
 
-main()
+# Streamlit runs this script as __main__. A process that multiprocessing starts from here (the
+# comparison's posterior worker) imports it again as __mp_main__, and must not run the app in there.
+if __name__ == "__main__":
+    main()

@@ -19,7 +19,7 @@ from survey_app.app import held_analysis, staff_view, state, tables, verdict_vie
 from survey_app.app.refusal_gamma import refusal_gamma_control
 from survey_app.app.state import tr
 from survey_app.security import audit
-from survey_app.services import analysis_changes, analysis_service, calibration, reports
+from survey_app.services import analysis_changes, analysis_service, calibration, posterior_worker, reports
 from survey_app.services.errors import HuifangError, InvalidState, NotFound
 
 CHART_UNITS = 40  # the chart shows the units with the largest system − third-party differences
@@ -42,7 +42,11 @@ def _analyse(url: str, study_id: int, head: str, verdict: str | None = None):
 
         mark = analysis_changes.chain_mark(session)  # first, so it is the snapshot's own
         return mark, analysis_service.analyse(
-            session, session.get(Study, study_id), actor=state.actor(session), verdict=verdict
+            session,
+            session.get(Study, study_id),
+            actor=state.actor(session),
+            verdict=verdict,
+            start=posterior_worker.start,  # the posterior model beside the rest, on the second core
         )
 
 
@@ -52,7 +56,7 @@ def _staff(url: str, study_id: int, head: str, verdict: str | None, _analysis):
     the point of the chain that analysis was read at."""
     from survey_app.services import staff_verdicts
 
-    return staff_verdicts.staff_verdicts(_analysis)
+    return staff_verdicts.staff_verdicts(_analysis, start=posterior_worker.start)
 
 
 with state.reading() as session:

@@ -1,0 +1,127 @@
+"""The posterior unit model in a process beside the app's, so that it runs on the second core while the
+app's process does the rest of the analysis (`analysis.compare_units`' `start`).
+
+The reviewer's first visit to 评价对比 waits for the whole analysis, and the posterior model is about
+half of it; the rest (the empirical null's tests, the headline, the data read) cannot overlap it in a
+thread, since both hold the GIL. The demo forks a child for it (`demo._elsewhere`), which is unsafe in
+the app: Streamlit serves each session from a thread, and a fork copies whatever locks the other
+threads hold. So the app keeps one worker process started by a fork server (`multiprocessing`'s
+"forkserver": a clean process that imported the analysis once, and forks the worker from there), and
+hands it the model — an object that pickles with its inputs (`analysis.units.PosteriorModel`).
+
+The worker runs the model on as many BLAS threads as the caller's analysis does (`analysis.numeric`:
+one, so the figures do not follow the core count), so its table is the same bits as one worked out
+here. Where the worker cannot take the work — it does not pickle, the worker died or could not start,
+it did not answer within `PATIENCE` seconds — the work is done here instead: the result is the same,
+only later. An error of the work itself (say, an `AnalysisError`) is raised here as it would be here.
+
+Threat model: the worker is a child of the app's process, run by the same user on the same machine;
+the frame and interviews reach it through a pipe between the two and are held in its memory only, as
+in the app's (no file, no socket). One worker serves every session of the process, one model at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import pickle
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+#: Seconds to wait for the worker's answer before doing the work here (a 1,000-unit posterior takes
+#: ~15 s on one core; a worker that has not answered in ten minutes is taken for stuck).
+PATIENCE = 600.0
+#: What the fork server imports once, so that a worker forked from it starts with the model loaded.
+PRELOAD = ("analysis.units", "analysis.unit_posterior", "analysis.posterior_power", "threadpoolctl")
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+_warmed = False
+
+
+def start(work: Callable[[], T]) -> Callable[[], T]:
+    """`compare_units`' `start`: hand `work` to the worker and return the function that waits for its
+    result (or does the work here, see the module docstring)."""
+    threads = _blas_threads()
+    try:
+        future = _executor().submit(_run, work, threads)
+    except (BrokenProcessPool, RuntimeError, OSError) as error:  # no worker to take it
+        log.warning("posterior worker unavailable (%s): the model runs in the app's process", error)
+        _discard()
+        return _here(work)
+
+    def wait() -> T:
+        try:
+            return future.result(timeout=PATIENCE)
+        except (BrokenProcessPool, pickle.PicklingError, TypeError, AttributeError, TimeoutError) as error:
+            # the worker could not take the work or answer: the same result, worked out here
+            log.warning("posterior worker failed (%r): the model runs in the app's process", error)
+            if not isinstance(error, (pickle.PicklingError, TypeError, AttributeError)):
+                _discard()
+            return work()
+
+    return wait
+
+
+def warm() -> None:
+    """Start the worker now (the fork server imports the model), so that the first analysis that needs
+    it does not wait for that; quick, and nothing more once the worker is up."""
+    global _warmed
+    with _lock:
+        if _warmed:
+            return
+        _warmed = True
+    try:
+        _executor().submit(int)
+    except (BrokenProcessPool, RuntimeError, OSError):
+        _discard()
+
+
+def _run(work: Callable[[], T], threads: int | None) -> T:
+    """In the worker: `work` on the caller's number of BLAS threads."""
+    if threads is None:
+        return work()
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=threads, user_api="blas"):
+        return work()
+
+
+def _blas_threads() -> int | None:
+    """The BLAS thread count the caller runs on (every BLAS the process loaded agrees under
+    `analysis.numeric`), or None when they differ (the worker then keeps its own)."""
+    import scipy.linalg  # noqa: F401  scipy's own OpenBLAS, loaded so that it is counted too
+    from threadpoolctl import threadpool_info
+
+    counts = {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+    return counts.pop() if len(counts) == 1 else None
+
+
+def _here(work: Callable[[], T]) -> Callable[[], T]:
+    result = work()
+    return lambda: result
+
+
+def _executor() -> ProcessPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(list(PRELOAD))
+            _pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+        return _pool
+
+
+def _discard() -> None:
+    """Forget a broken worker: the next `start` starts another."""
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)

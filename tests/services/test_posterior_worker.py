@@ -1,0 +1,85 @@
+"""The app's posterior worker (`services.posterior_worker`): the unit model worked out in a process
+beside the app's gives the table worked out here, on the caller's BLAS threads, and whatever the worker
+cannot do is done here."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from analysis import compare_units
+from analysis.errors import AnalysisError
+from survey_app.services import posterior_worker
+from tests.analysis.verdict_sim import SCENARIOS, simulate
+
+
+def blas_threads() -> set[int]:
+    """In the worker: the BLAS thread counts it runs the work on."""
+    return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+
+class DiesAway:
+    """Work that ends any process but the test's own, as a worker killed mid-work would."""
+
+    def __init__(self) -> None:
+        self.home = os.getpid()
+
+    def __call__(self) -> str:
+        if os.getpid() != self.home:
+            os._exit(3)
+        return "done here"
+
+
+def refuses() -> None:
+    raise AnalysisError("the frame lacks the unit column 'organisation_id'")
+
+
+def test_the_posterior_worked_out_in_the_worker_is_the_same_table_to_the_last_bit():
+    study = simulate(SCENARIOS["proxy_30%"], 1)
+    options = {"interviews": study.interviews, "method": "posterior", "seed": 1}
+    here = compare_units(study.frame, study.design, **options)
+    beside = compare_units(study.frame, study.design, **options, start=posterior_worker.start)
+    pd.testing.assert_frame_equal(beside, here, check_exact=True)
+    assert beside.attrs == here.attrs
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_worker_runs_the_work_on_as_many_blas_threads_as_the_caller(threads):
+    with threadpool_limits(limits=threads, user_api="blas"):
+        seen = posterior_worker.start(blas_threads)()
+    assert seen == {threads}
+
+
+def test_work_that_does_not_pickle_is_done_here():
+    home = os.getpid()
+    assert posterior_worker.start(lambda: os.getpid())() == home
+
+
+def test_a_worker_that_dies_leaves_the_work_done_here_and_the_next_work_gets_a_new_worker():
+    assert posterior_worker.start(DiesAway())() == "done here"
+    assert posterior_worker.start(os.getpid)() != os.getpid()
+
+
+def test_an_error_of_the_work_itself_is_raised_here_as_it_would_be():
+    with pytest.raises(AnalysisError, match="lacks the unit column"):
+        posterior_worker.start(refuses)()
+
+
+def test_the_app_script_imported_again_by_a_worker_process_does_not_run_the_app(monkeypatch):
+    """multiprocessing imports the parent's main script in each process it starts, as __mp_main__;
+    under Streamlit that is the app's script, which must then define the app without running it (no
+    page set up, no database opened, no sign-in read)."""
+    import runpy
+
+    import streamlit
+
+    from tests.app.conftest import APP
+
+    ran = []
+    monkeypatch.setattr(streamlit, "set_page_config", lambda *args, **kwargs: ran.append(args))
+    names = runpy.run_path(str(APP), run_name="__mp_main__")
+    assert callable(names["main"])
+    assert ran == []
