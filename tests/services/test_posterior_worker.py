@@ -83,3 +83,10 @@ def test_the_app_script_imported_again_by_a_worker_process_does_not_run_the_app(
     names = runpy.run_path(str(APP), run_name="__mp_main__")
     assert callable(names["main"])
     assert ran == []
+
+
+def test_on_one_core_the_work_is_done_here_and_no_worker_is_started(monkeypatch):
+    monkeypatch.setattr(posterior_worker, "_cores", lambda: 1)
+    monkeypatch.setattr(posterior_worker, "_pool", None)
+    assert posterior_worker.start(os.getpid)() == os.getpid()
+    assert posterior_worker._pool is None
