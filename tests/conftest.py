@@ -153,6 +153,20 @@ SMALL_ROWS = 6000
 SMALL_SEED = 11
 
 
+def end_posterior_worker() -> None:
+    """End the app's posterior worker in this process (`services.posterior_worker`), which a comparison
+    page tested before may have started: its pool keeps threads here, and the demo forks its children
+    only while no other thread runs (`demo._elsewhere`), so it would build in one process instead."""
+    from survey_app.services import posterior_worker
+
+    posterior_worker.stop()
+
+
+@pytest.fixture
+def no_posterior_worker() -> None:
+    end_posterior_worker()
+
+
 @pytest.fixture(scope="session")
 def _small_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, object]:
     """A small demo study built once per session through every real service: (db, out folder, result).
@@ -165,6 +179,7 @@ def _small_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, o
     from survey_app.services import demo
 
     folder = tmp_path_factory.mktemp("small-demo")
+    end_posterior_worker()
     result = demo.build_demo(
         str(folder / "demo.db"),
         rows=SMALL_ROWS,

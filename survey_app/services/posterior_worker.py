@@ -88,6 +88,17 @@ def warm() -> None:
         _discard()
 
 
+def stop() -> None:
+    """End the worker and the threads that serve it here, waiting for them; the next `start` or `warm`
+    starts another. Where this process must fork itself later (the demo's `_elsewhere` forks only while
+    no other thread runs), this leaves it no thread of the worker's."""
+    global _pool, _warmed
+    with _lock:
+        pool, _pool, _warmed = _pool, None, False
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _load() -> None:
     """In the worker: import what the model needs, before the first model does."""
     import scipy.linalg  # noqa: F401

@@ -22,7 +22,7 @@ from analysis.numeric import BLAS_AS_LOADED, ONE_BLAS_THREAD
 from survey_app.services import analysis_service, demo, reports, verification
 from survey_app.services.studies import find_study
 from survey_app.storage.db import Database, open_database
-from tests.conftest import SMALL_SEED
+from tests.conftest import SMALL_SEED, end_posterior_worker
 from tests.security.test_tamper_suite import failed, verdicts
 
 #: Frame rows of the demo whose report follows BLAS's thread count when the analysis is not pinned: on
@@ -42,6 +42,7 @@ def recorded_entry(db) -> dict:
 def threads_show_demo(tmp_path_factory) -> Database:
     """The mid-size demo, built as the demo always is (its analysis on one BLAS thread)."""
     folder = tmp_path_factory.mktemp("threads-show-demo")
+    end_posterior_worker()
     demo.build_demo(
         str(folder / "demo.db"),
         rows=THREADS_SHOW_ROWS,

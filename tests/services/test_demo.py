@@ -10,6 +10,8 @@ from survey_app.services.errors import DatabaseUnavailable, InvalidState
 from survey_app.storage import open_database
 from survey_app.storage.models import Answer, Case, Study, User
 
+pytestmark = pytest.mark.usefixtures("no_posterior_worker")  # the demo forks only without other threads
+
 
 def test_the_demo_creates_one_user_per_role(demo_db):
     with demo_db.session() as session:

@@ -19,6 +19,7 @@ from survey_app.storage.models import User
 from tests.fixtures.conftest import canonical
 
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this platform")
+pytestmark = pytest.mark.usefixtures("no_posterior_worker")  # the demo forks only without other threads
 
 
 @needs_fork

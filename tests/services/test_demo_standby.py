@@ -12,6 +12,7 @@ import pytest
 from survey_app.services import analysis_service, datasets, demo, frames, studies
 
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this platform")
+pytestmark = pytest.mark.usefixtures("no_posterior_worker")  # the demo forks only without other threads
 _PREPARED: list[int] = []
 
 

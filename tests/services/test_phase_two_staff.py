@@ -18,6 +18,7 @@ from analysis.report.phase_two_timing import phase_effect_sentence
 from survey_app.services import analysis_service, demo, phase_two, reports, samples, staff_verdicts, studies
 from survey_app.storage import Database, open_database
 from survey_app.storage.models import Case, FrameRecord, Interview, Study, User
+from tests.conftest import end_posterior_worker
 
 # the report and the staff verdicts re-run the analysis the fixture made; identical unit-comparison inputs
 # are computed once (tests/same_inputs.py)
@@ -50,6 +51,7 @@ def staff_study(tmp_path_factory: pytest.TempPathFactory) -> tuple[Database, dic
 
     folder = tmp_path_factory.mktemp("staff-phase-two")
     url = str(folder / "demo.db")
+    end_posterior_worker()
     demo.build_demo(
         url, rows=ROWS, seed=SEED, out_dir=folder / "out", design=_staff_design(), echo=lambda _: None
     )
