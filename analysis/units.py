@@ -169,9 +169,9 @@ def compare_units(
         aside = None
         if bias is not None:  # the column, whose answers and whose who-rated answers, the units held
             aside = (interviewer, bias.attrs["aside"], bias.attrs["who_aside"], bias.index[_held(bias)])
-        model = _posterior_model(
-            frame, started, unit, null_by, item, system_col,
-            satisfied_codes, q, census_level, min_respondents, level, aside, detectable,
+        model = PosteriorModel(
+            frame, started, unit, null_by, item, system_col, tuple(satisfied_codes),
+            q, census_level, min_respondents, level, aside, detectable,
         )  # fmt: skip
         posterior_table = start(model) if start is not None else model
     sat_system = satisfaction_indicator(frame[system_col], satisfied_codes)
@@ -343,35 +343,14 @@ def _rate_inputs(result: pd.DataFrame, level: float) -> pd.DataFrame:
     return table.join(ends)
 
 
-def _posterior_model(
-    frame,
-    interviews,
-    unit,
-    null_by,
-    item,
-    system_col,
-    satisfied_codes,
-    q,
-    census_level,
-    min_respondents,
-    level,
-    aside=None,
-    detectable: bool = True,
-) -> Callable[[], pd.DataFrame]:
-    """The posterior model of the units (`analysis.unit_posterior.posterior`) as a function of no
-    arguments, for `compare_units` to run where its `start` says. `aside`: (the interviewer column,
-    the surveyors whose answers a held unit's verdict sets aside, those whose who-rated answers it
-    sets aside, the units held: their MDI on the answers kept is read too), or None."""
-    return PosteriorModel(
-        frame, interviews, unit, null_by, item, system_col, tuple(satisfied_codes), q, census_level,
-        min_respondents, level, aside, detectable,
-    )  # fmt: skip
-
-
 @dataclass(frozen=True, eq=False)
 class PosteriorModel:
-    """`_posterior_model`'s function of no arguments: an object that pickles with its inputs, so that
-    a `start` may run it in another process (the app's `posterior_worker`)."""
+    """The posterior model of the units (`analysis.unit_posterior.posterior`) as a function of no
+    arguments, for `compare_units` to run where its `start` says: an object that pickles with its
+    inputs, so that a `start` may run it in another process (the app's `posterior_worker`). `aside`:
+    (the interviewer column, the surveyors whose answers a held unit's verdict sets aside, those whose
+    who-rated answers it sets aside, the units held: their MDI on the answers kept is read too), or
+    None."""
 
     frame: pd.DataFrame
     interviews: pd.DataFrame

@@ -26,6 +26,7 @@ in the app's (no file, no socket). One worker serves every session of the proces
 
 from __future__ import annotations
 
+import importlib
 import logging
 import multiprocessing
 import os
@@ -75,8 +76,8 @@ def start(work: Callable[[], T]) -> Callable[[], T]:
 
 
 def warm() -> None:
-    """Start the worker now (the fork server imports the model), so that the first analysis that needs
-    it does not wait for that; quick, and nothing more once the worker is up."""
+    """Start the worker now and have it import the model's modules, so that the first analysis that
+    needs it does not wait for that; quick, and nothing more once the worker is up."""
     global _warmed
     with _lock:
         if _warmed or _cores() < 2:
@@ -101,11 +102,8 @@ def stop() -> None:
 
 def _load() -> None:
     """In the worker: import what the model needs, before the first model does."""
-    import scipy.linalg  # noqa: F401
-    import threadpoolctl  # noqa: F401
-
-    import analysis.posterior_power
-    import analysis.units  # noqa: F401
+    for name in ("scipy.linalg", "threadpoolctl", "analysis.units", "analysis.posterior_power"):
+        importlib.import_module(name)
 
 
 def _run(work: Callable[[], T], threads: int | None) -> T:
