@@ -54,20 +54,25 @@ def _steered_study(seed: int, fade: float = 0.0):
     )
 
 
+def _posterior_verdict(frame, design, interviews):
+    """The posterior's verdict on both phases pooled, its flags only (no MDI, no empirical null beside)."""
+    return compare_units(
+        frame,
+        design,
+        interviews=interviews,
+        q=0.10,
+        method="posterior",
+        detectable=False,
+        empirical_null=False,
+    )
+
+
 def _posterior_flags(steered) -> tuple[list[int], list[int]]:
     """Per study of `steered` (frame, design, interviews, the units phase 2 went to): the units the
     posterior on both phases pooled flags, and of them the ones phase 2 went to."""
     false_flags, selected_flags = [], []
     for frame, design, interviews, selected in steered:
-        verdict = compare_units(
-            frame,
-            design,
-            interviews=interviews,
-            q=0.10,
-            method="posterior",
-            detectable=False,
-            empirical_null=False,
-        )
+        verdict = _posterior_verdict(frame, design, interviews)
         false_flags.append(int(verdict["flagged"].sum()))
         selected_flags.append(int(verdict.loc[selected, "flagged"].sum()))
     return false_flags, selected_flags
@@ -186,15 +191,7 @@ def test_a_phase_two_that_leaves_most_units_below_five_respondents_does_not_make
         frame, design, interviews, _, inflated = _evidence_steered_study(
             "inflate_+20_staff", seed, first=6, total=12, top=60
         )
-        verdict = compare_units(
-            frame,
-            design,
-            interviews=interviews,
-            q=0.10,
-            method="posterior",
-            detectable=False,
-            empirical_null=False,
-        )
+        verdict = _posterior_verdict(frame, design, interviews)
         hits = verdict["flagged"].fillna(False).astype(bool)
         flagged += int(hits.sum())
         false += int(hits[~hits.index.isin(list(inflated))].sum())

@@ -8,17 +8,13 @@ import os
 
 import pandas as pd
 import pytest
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_limits
 
 from analysis import compare_units
 from analysis.errors import AnalysisError
 from survey_app.services import posterior_worker
 from tests.analysis.verdict_sim import SCENARIOS, simulate
-
-
-def blas_threads() -> set[int]:
-    """In the worker: the BLAS thread counts it runs the work on."""
-    return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+from tests.blas import blas_threads_now
 
 
 class DiesAway:
@@ -49,7 +45,7 @@ def test_the_posterior_worked_out_in_the_worker_is_the_same_table_to_the_last_bi
 @pytest.mark.parametrize("threads", [1, 2])
 def test_the_worker_runs_the_work_on_as_many_blas_threads_as_the_caller(threads):
     with threadpool_limits(limits=threads, user_api="blas"):
-        seen = posterior_worker.start(blas_threads)()
+        seen = posterior_worker.start(blas_threads_now)()  # in the worker
     assert seen == {threads}
 
 

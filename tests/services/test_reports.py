@@ -207,18 +207,12 @@ def test_what_the_report_computes_beyond_the_analysis_runs_in_the_analysis_numer
 ):
     """The mode effects and the staff level are worked out while the content is built, after the
     analysis: on one BLAS thread too, so that they rebuild the same on any core count (`analysis.numeric`)."""
-    from threadpoolctl import threadpool_info, threadpool_limits
+    from threadpoolctl import threadpool_limits
 
     from survey_app.services import mode_report
+    from tests.blas import watch_blas_threads
 
-    seen = []
-    summarise = mode_report.mode_summary
-
-    def watched(*args, **kwargs):
-        seen.append({lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"})
-        return summarise(*args, **kwargs)
-
-    monkeypatch.setattr(mode_report, "mode_summary", watched)
+    seen = watch_blas_threads(monkeypatch, mode_report, "mode_summary")
     with full_report.db.session() as session, threadpool_limits(limits=2, user_api="blas"):
         study = studies.find_study(session, "demo")
         reports.build_content(session, study, result=analysis_service.analyse(session, study))

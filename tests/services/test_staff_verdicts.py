@@ -139,19 +139,13 @@ def test_a_staff_level_computed_ahead_is_the_one_the_report_uses(staff):
 def test_the_staff_level_runs_its_linear_algebra_in_the_mode_the_analysis_ran_in(staff, monkeypatch):
     """The organisations' verdicts ran on one BLAS thread (`analysis.numeric`), so that a report rebuilds
     the same on any core count; the staff members' verdicts, printed in the same report, must too."""
-    from threadpoolctl import threadpool_info, threadpool_limits
+    from threadpoolctl import threadpool_limits
 
     import analysis
+    from tests.blas import watch_blas_threads
 
     analysed, table = staff
-    seen = []
-    judge = analysis.compare_units
-
-    def watched(*args, **kwargs):
-        seen.append({lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"})
-        return judge(*args, **kwargs)
-
-    monkeypatch.setattr(analysis, "compare_units", watched)
+    seen = watch_blas_threads(monkeypatch, analysis, "compare_units")
     with threadpool_limits(limits=2, user_api="blas"):  # BLAS as the app's process loaded it, two cores
         again = staff_verdicts.staff_verdicts(analysed)
     assert seen == [{1}]
