@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 #: ~15 s on one core; a worker that has not answered in ten minutes is taken for stuck).
 PATIENCE = 600.0
 
+#: What `pickle` raises for work that cannot be sent to the worker (a lambda, a local function).
+UNPICKLABLE = (pickle.PicklingError, TypeError, AttributeError)
+
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 _warmed = False
@@ -65,11 +68,12 @@ def start(work: Callable[[], T]) -> Callable[[], T]:
     def wait() -> T:
         try:
             return future.result(timeout=PATIENCE)
-        except (BrokenProcessPool, pickle.PicklingError, TypeError, AttributeError, TimeoutError) as error:
-            # the worker could not take the work or answer: the same result, worked out here
+        except UNPICKLABLE as error:  # the worker is fine; this work cannot travel to it
+            log.warning("posterior model does not pickle (%r): it runs in the app's process", error)
+            return work()
+        except (BrokenProcessPool, TimeoutError) as error:  # the worker died or is stuck: another next
             log.warning("posterior worker failed (%r): the model runs in the app's process", error)
-            if not isinstance(error, (pickle.PicklingError, TypeError, AttributeError)):
-                _discard()
+            _discard()
             return work()
 
     return wait
