@@ -31,7 +31,7 @@ _FIELD, _STAMP, _PAGE = "\x1f", "\x1e", "\x1d"  # ASCII separators: never in a h
 def main() -> int | None:
     """Run `huifang` with sys.argv; a fixed output (help page, version) is replayed when current."""
     argv = tuple(sys.argv[1:])
-    if _is_fixed(argv):
+    if _is_fixed(argv):  # answered without numpy: nothing to pin
         prog = os.path.basename(sys.argv[0]) or "huifang"
         pages = _cached_pages(prog)
         if pages is None:
@@ -40,6 +40,9 @@ def main() -> int | None:
             sys.stdout.write(pages[argv])
             sys.stdout.flush()
             return 0
+    from survey_app.numeric_platform import pin
+
+    pin()  # before any command imports numpy; the app and every child it starts inherit the pin
     from survey_app.cli import main as cli
 
     return cli()

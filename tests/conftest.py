@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
+import survey_app.pinned  # noqa: F401  first of the project's modules: before anything loads numpy
 from survey_app.storage import Database, open_database, upgrade
 from survey_app.storage.models import Frame
 

@@ -15,6 +15,7 @@ import streamlit as st
 if __package__ in (None, ""):  # `streamlit run path/main.py` runs this file as a script
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+import survey_app.pinned  # noqa: F401  before anything loads numpy (`numeric_platform`)
 from survey_app.app import state, streamlit_texts
 from survey_app.app.i18n import LANGUAGES
 from survey_app.app.state import tr

@@ -33,6 +33,7 @@ from analysis.report.phase_two_timing import phase_effect_sentence
 from analysis.report.referrals import ReferralSummary
 from analysis.verdicts import UNRECORDED_MODEL, posterior_model_version, proxy_unexamined, who_rated_flag
 from sampling.vocabulary import SCALES, canonical_district
+from survey_app import numeric_platform
 from survey_app.security import anchors, audit, witness
 from survey_app.security.audit import canonical_json
 from survey_app.services import analysis_service, questionnaire_store, samples, staff_verdicts, studies
@@ -800,6 +801,9 @@ class BuiltReport:
     #: the posterior unit model's version (`analysis.verdicts.posterior_model_version`): a release that runs
     #: another cannot rebuild the report's posterior verdicts, and `verify` says so
     posterior_model: int = UNRECORDED_MODEL
+    #: the arithmetic the figures came from (`numeric_platform.describe`: BLAS kernel, libm, numpy's SIMD
+    #: loops, the libraries' versions): `verify` names what differs when a rebuild is not byte-identical
+    platform: dict | None = None
 
 
 def render_report(
@@ -852,6 +856,7 @@ def render_content(
         settings=result.settings.as_record(),
         numeric=result.numeric,
         posterior_model=posterior_model_version(),
+        platform=numeric_platform.describe(),
     )
 
 
@@ -893,6 +898,7 @@ def record_built(session: Session, study: Study, actor: User | None, built: Buil
         settings=built.settings,
         numeric=built.numeric,
         posterior_model=built.posterior_model,
+        platform=built.platform,
     )
     anchor = anchors.anchor_of(session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)))
     assert anchor is not None  # the entry just written

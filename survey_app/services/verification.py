@@ -262,7 +262,7 @@ def check_headline(
         if _compared(printed.get(key), loose) != _compared(value, loose)
     ]
     if differences:
-        return Check("headline figures", False, "; ".join(differences))
+        return Check("headline figures", False, "; ".join(differences) + _platform_caveat(recorded))
     figures = ", ".join(f"{k} {v}" for k, v in current.items())
     if added:
         figures += f" ({', '.join(added)}: not in the report, whose content version {built} did not print it)"
@@ -458,6 +458,7 @@ def check_report(
                 False,
                 f"rebuilding the {what} gives SHA-256 {digest}, not the published {recorded['sha256']}"
                 + _thread_count_caveat(recorded)
+                + _platform_caveat(recorded)
                 + said,
             )
         return Check("report", True, f"rebuilt {what} is byte-identical, SHA-256 {digest}" + said)
@@ -468,7 +469,9 @@ def check_report(
                 "report",
                 False,
                 f"rebuilding the {what}'s content gives digest {rebuilt}, not the published "
-                f"{recorded['content']}: what the report printed was changed in the database" + said,
+                f"{recorded['content']}: what the report printed was changed in the database"
+                + _platform_caveat(recorded)
+                + said,
             )
     signed_ok, signed = vouched or _signed_build(session, study, published)
     if not signed_ok:
@@ -544,6 +547,30 @@ def _thread_count_caveat(recorded: dict) -> str:
         f"; it was analysed before analyses ran on one BLAS thread, so its last digits follow the BLAS "
         f"thread count of the machine that built it (this rebuild ran on {threads}): rebuild it with "
         "OPENBLAS_NUM_THREADS set to that machine's core count before taking this for tampering"
+    )
+
+
+def _platform_caveat(recorded: dict) -> str:
+    """For a rebuild that differs, the sentence that names where this machine's arithmetic differs from
+    the build's (`numeric_platform`; nothing where they agree), or that a build recorded before its
+    arithmetic was may have come from another CPU's."""
+    from survey_app import numeric_platform
+
+    if "platform" not in recorded:
+        return (
+            "; it was built before reports recorded the arithmetic they were computed with (the CPU's "
+            "BLAS kernel, libm and SIMD loops): if the machine that built it had another kind of CPU, its "
+            "figures' last digits follow that CPU, so rebuild it on such a machine before taking this "
+            "for tampering"
+        )
+    found = numeric_platform.differences(recorded["platform"], numeric_platform.describe())
+    if not found:
+        return ""
+    return (
+        f"; it was built with other arithmetic than this machine's ({'; '.join(found)}), where the "
+        "analysis's iterative fits stop at other last digits: rebuild it where the arithmetic is the "
+        "builder's (`huifang` computes alike on every x86-64 CPU with AVX2 and FMA) before taking this "
+        "for tampering"
     )
 
 

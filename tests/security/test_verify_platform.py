@@ -1,0 +1,144 @@
+"""A report rebuilds byte for byte on an auditor's machine whose CPU makes the libraries compute
+differently, and where it cannot, `verify` says which arithmetic differs instead of only "FAIL".
+
+Threat model: none beyond the report check's own (who rewrites the database); this is about false
+alarms. One BLAS thread fixed the order of the sums, not the instructions: OpenBLAS picks a kernel per
+CPU and glibc a libm per CPU, and the analysis's iterative fits amplify a last bit into the fourth
+digit. `huifang` now pins the arithmetic before numpy loads (`survey_app.numeric_platform`), and a
+report records the arithmetic it was built with.
+
+The "other machine" is real arithmetic, not a mock: `OPENBLAS_CORETYPE=Sandybridge` makes OpenBLAS run
+the kernel it picks on a Sandy Bridge CPU (this CPU runs it too), in a `huifang verify` process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from survey_app import numeric_platform
+from survey_app.numeric_platform import ABOVE_AVX2, KERNEL, NATIVE, SWITCH, differences, pin
+from survey_app.services import verification
+from survey_app.services.studies import find_study
+from tests.conftest import copy_small_demo
+
+AVX2_CPU = frozenset({"sse4_2", "avx", "avx2", "fma"})
+OLD_CPU = frozenset({"sse4_2", "avx"})  # a Sandy Bridge: no AVX2, no FMA
+PINNABLE_HERE = numeric_platform._cpu_flags() >= numeric_platform.NEEDS
+
+#: `huifang` as its console script runs it (the launcher, which pins before the command imports numpy).
+_HUIFANG = "import sys; from survey_app.launcher import main; sys.argv[0] = 'huifang'; sys.exit(main())"
+
+
+def test_a_cpu_with_avx2_and_fma_runs_openblas_haswell_kernel_and_numpys_avx2_loops():
+    environ: dict[str, str] = {}
+    assert pin(environ, AVX2_CPU)
+    assert environ["OPENBLAS_CORETYPE"] == KERNEL == "Haswell"
+    assert environ["NPY_DISABLE_CPU_FEATURES"].split() == list(ABOVE_AVX2)
+
+
+def test_the_pin_replaces_a_blas_kernel_the_shell_chose():
+    environ = {"OPENBLAS_CORETYPE": "SkylakeX"}
+    pin(environ, AVX2_CPU)
+    assert environ["OPENBLAS_CORETYPE"] == "Haswell"
+
+
+def test_numpy_features_the_shell_disabled_stay_disabled():
+    environ = {"NPY_DISABLE_CPU_FEATURES": "AVX512_SPR,X86_V3"}
+    pin(environ, AVX2_CPU)
+    assert environ["NPY_DISABLE_CPU_FEATURES"].split() == ["AVX512_SPR", "X86_V3", "X86_V4", "AVX512_ICL"]
+
+
+def test_a_cpu_without_avx2_keeps_its_own_kernel_which_is_the_only_one_it_can_run():
+    environ = {"OPENBLAS_CORETYPE": "Sandybridge"}
+    assert not pin(environ, OLD_CPU)
+    assert environ == {"OPENBLAS_CORETYPE": "Sandybridge"}
+
+
+def test_native_arithmetic_leaves_every_choice_to_the_libraries():
+    environ = {SWITCH: NATIVE}
+    assert not pin(environ, AVX2_CPU)
+    assert environ == {SWITCH: NATIVE}
+
+
+def test_a_difference_of_arithmetic_is_named_with_the_builders_value_and_this_machines():
+    built = {"machine": "x86_64", "blas": "openblas SkylakeX", "libm": "glibc 2.36 FMA"}
+    here = {"machine": "x86_64", "blas": "openblas Haswell", "libm": "glibc 2.36 FMA"}
+    assert differences(built, here) == ["BLAS kernel openblas SkylakeX (here: openblas Haswell)"]
+    assert differences(built, built) == []
+    assert differences(None, here) == []
+
+
+@pytest.mark.skipif(not PINNABLE_HERE, reason="this CPU has no AVX2 and FMA: nothing is pinned here")
+def test_this_test_process_computes_on_the_pinned_kernel():
+    assert numeric_platform.describe()["blas"] == "openblas Haswell"
+
+
+@pytest.mark.skipif(not PINNABLE_HERE, reason="this CPU has no AVX2 and FMA: nothing is pinned here")
+def test_the_apps_script_pins_before_anything_loads_numpy():
+    """`streamlit run survey_app/app/main.py` (the deployment guide's unit) bypasses the `huifang`
+    launcher: the script's own imports must pin, in a process whose shell chose another kernel."""
+    probe = "import survey_app.app.main, json; from survey_app import numeric_platform as p; print(p.describe()['blas'])"
+    env = {**os.environ, "OPENBLAS_CORETYPE": "Sandybridge"}
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip().splitlines()[-1] == "openblas Haswell", done.stderr
+
+
+def test_a_build_records_the_arithmetic_it_was_computed_with(demo_db):
+    with demo_db.session() as session:
+        recorded = json.loads(verification.last_report_built(session, find_study(session, "demo")).details)
+    assert recorded["platform"] == numeric_platform.describe()
+
+
+def test_a_build_that_recorded_no_arithmetic_is_said_to_maybe_follow_another_cpu():
+    """Reports built before the record existed: a failed rebuild of one adds this sentence."""
+    assert "built before reports recorded the arithmetic" in verification._platform_caveat({})
+
+
+def test_a_build_on_this_machines_arithmetic_adds_nothing_to_a_failed_rebuild():
+    assert verification._platform_caveat({"platform": numeric_platform.describe()}) == ""
+
+
+@pytest.fixture(scope="module")
+def published_demo(_small_demo, tmp_path_factory):
+    """A copy of the small demo and its published report, for `huifang verify` processes to read."""
+    database = copy_small_demo(_small_demo, tmp_path_factory.mktemp("platform-demo"))
+    yield str(database.engine.url)
+    database.dispose()
+
+
+def verify_report_line(url: str, **environment: str) -> str:
+    """The report check's line of `huifang verify demo` run in its own process with `environment`."""
+    env = {**os.environ, "HUIFANG_DATABASE_URL": url, **environment}
+    done = subprocess.run(
+        [sys.executable, "-c", _HUIFANG, "verify", "demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    lines = [line for line in done.stdout.splitlines() if line[6:].startswith("report:")]
+    assert len(lines) == 1, done.stdout + done.stderr
+    return lines[0]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not PINNABLE_HERE, reason="this CPU has no AVX2 and FMA: nothing is pinned here")
+def test_verify_rebuilds_the_report_byte_identically_where_the_shell_chose_another_blas_kernel(
+    published_demo,
+):
+    line = verify_report_line(published_demo, OPENBLAS_CORETYPE="Sandybridge")
+    assert line.startswith("OK") and "byte-identical" in line, line
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not PINNABLE_HERE, reason="this CPU has no AVX2 and FMA: nothing is pinned here")
+def test_unpinned_on_another_blas_kernel_the_rebuild_differs_and_verify_names_both_kernels(published_demo):
+    """Also what keeps the test above honest: this study's report does follow the BLAS kernel."""
+    line = verify_report_line(published_demo, OPENBLAS_CORETYPE="Sandybridge", **{SWITCH: NATIVE})
+    assert line.startswith("FAIL"), line
+    assert "BLAS kernel openblas Haswell (here: openblas Sandybridge)" in line
