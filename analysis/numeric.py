@@ -8,7 +8,8 @@ a sum does too. The response-propensity fit and the replicate intervals are such
 on another machine differed from the published one byte for byte (a false tamper alarm in `verify`).
 On one thread the sums run in one fixed order whatever the core count (ARCHITECTURE.md, "One BLAS
 thread"). The product's kernel still follows the CPU (OpenBLAS picks Haswell, SkylakeX… kernels), so
-this fixes the thread count, not every instruction.
+this fixes the thread count, not every instruction: `huifang`'s processes pin the kernel too, before
+numpy loads (`survey_app.numeric_platform`).
 
 A report records the mode its analysis ran in (`report.built`'s `numeric`); builds recorded before the
 mode existed ran with BLAS's threads as loaded (`BLAS_AS_LOADED`) and are rebuilt that way.
