@@ -602,12 +602,40 @@ def check_text(detail: str, lang: str) -> str:
     translated on its own, after whichever sentence precedes it."""
     if lang != "zh":
         return detail
-    from survey_app.services.verification import SETTINGS_RECORDED, SETTINGS_SAID
+    from survey_app.services.verification import CAVEATS, SETTINGS_RECORDED, SETTINGS_SAID
 
     rebuilt = SETTINGS_SAID in detail
     detail, marked, settings = detail.partition(SETTINGS_SAID if rebuilt else SETTINGS_RECORDED)
     said = _settings_text(settings, rebuilt) if marked else ""
-    return (_translated(detail, CHECKS) or detail) + said
+    starts = sorted(i for i in (detail.find(caveat) for caveat in CAVEATS) if i >= 0)
+    head = detail[: starts[0]] if starts else detail
+    caveats = [detail[a:b] for a, b in zip(starts, [*starts[1:], len(detail)], strict=True)]
+    text = _translated(head, CHECKS) or head
+    return text + "".join(_translated(caveat, CAVEAT_TEXTS) or caveat for caveat in caveats) + said
+
+
+#: The caveats a failed rebuild may carry (`verification.CAVEATS`), each translated on its own.
+CAVEAT_TEXTS: Patterns = [
+    (re.compile(pattern), template)
+    for pattern, template in (
+        (
+            r"^; it was analysed before analyses ran on one BLAS thread, so its last digits follow the BLAS "
+            r"thread count of the machine that built it \(this rebuild ran on (\d+)\): .*$",
+            r"；该报告早于分析固定在单个 BLAS 线程上运行，其末位数字随生成它的机器的 BLAS 线程数而变（本次重新生成用了 "
+            r"\1 个）：请把 OPENBLAS_NUM_THREADS 设为该机器的核数后重新生成，再判断是否被篡改",
+        ),
+        (
+            r"^; it was built with other arithmetic than this machine's \((.*)\), where .*$",
+            r"；该报告生成时的运算环境与本机不同（\1），迭代拟合会停在不同的末位数字：请在运算环境与生成时相同的机器上"
+            r"重新生成（huifang 在所有支持 AVX2 和 FMA 的 x86-64 CPU 上运算结果一致），再判断是否被篡改",
+        ),
+        (
+            r"^; it was built before reports recorded the arithmetic .*$",
+            r"；该报告生成时尚未记录所用的运算环境（CPU 的 BLAS 内核、libm 和 SIMD 指令）：若生成它的机器是另一类 CPU，"
+            r"其末位数字随该 CPU 而变，请在这类机器上重新生成，再判断是否被篡改",
+        ),
+    )
+]
 
 
 #: `verification.settings_phrase`'s words for a verdict method and why it was used.

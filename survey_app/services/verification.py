@@ -532,6 +532,13 @@ def _unrebuilt(said: str) -> str:
     return said.replace(SETTINGS_SAID, SETTINGS_RECORDED, 1)
 
 
+#: How each caveat a failed rebuild may carry begins (`words.check_text` translates each on its own).
+THREADS_CAVEAT = "; it was analysed before analyses ran on one BLAS thread"
+PLATFORM_DIFFERS = "; it was built with other arithmetic than this machine's"
+PLATFORM_UNRECORDED = "; it was built before reports recorded the arithmetic"
+CAVEATS = (THREADS_CAVEAT, PLATFORM_DIFFERS, PLATFORM_UNRECORDED)
+
+
 def _thread_count_caveat(recorded: dict) -> str:
     """For a build analysed before analyses ran on one BLAS thread (`analysis.numeric`), the sentence
     that says its last digits follow the BLAS thread count of the machine that built it; "" otherwise."""
@@ -544,7 +551,7 @@ def _thread_count_caveat(recorded: dict) -> str:
 
     threads = max((lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"), default=1)
     return (
-        f"; it was analysed before analyses ran on one BLAS thread, so its last digits follow the BLAS "
+        f"{THREADS_CAVEAT}, so its last digits follow the BLAS "
         f"thread count of the machine that built it (this rebuild ran on {threads}): rebuild it with "
         "OPENBLAS_NUM_THREADS set to that machine's core count before taking this for tampering"
     )
@@ -558,7 +565,7 @@ def _platform_caveat(recorded: dict) -> str:
 
     if "platform" not in recorded:
         return (
-            "; it was built before reports recorded the arithmetic they were computed with (the CPU's "
+            f"{PLATFORM_UNRECORDED} they were computed with (the CPU's "
             "BLAS kernel, libm and SIMD loops): if the machine that built it had another kind of CPU, its "
             "figures' last digits follow that CPU, so rebuild it on such a machine before taking this "
             "for tampering"
@@ -567,7 +574,7 @@ def _platform_caveat(recorded: dict) -> str:
     if not found:
         return ""
     return (
-        f"; it was built with other arithmetic than this machine's ({'; '.join(found)}), where the "
+        f"{PLATFORM_DIFFERS} ({'; '.join(found)}), where the "
         "analysis's iterative fits stop at other last digits: rebuild it where the arithmetic is the "
         "builder's (`huifang` computes alike on every x86-64 CPU with AVX2 and FMA) before taking this "
         "for tampering"

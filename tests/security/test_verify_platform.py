@@ -142,3 +142,21 @@ def test_unpinned_on_another_blas_kernel_the_rebuild_differs_and_verify_names_bo
     line = verify_report_line(published_demo, OPENBLAS_CORETYPE="Sandybridge", **{SWITCH: NATIVE})
     assert line.startswith("FAIL"), line
     assert "BLAS kernel openblas Haswell (here: openblas Sandybridge)" in line
+
+
+def test_a_failed_rebuild_reads_in_chinese_with_each_caveat_translated_on_its_own():
+    from survey_app.app.words import check_text
+
+    other = {**numeric_platform.describe(), "blas": "openblas SkylakeX"}
+    detail = (
+        f"rebuilding the full report (zh) gives SHA-256 {'a' * 64}, not the published {'b' * 64}"
+        + verification._platform_caveat({"platform": other})
+        + verification.SETTINGS_SAID
+        + "Γ = 2, unit verdicts by the posterior (the default)"
+    )
+    text = check_text(detail, "zh")
+    assert text.startswith(
+        f"重新生成报告得到 SHA-256 {'a' * 64}，与已发布的 {'b' * 64} 不同；该报告生成时的运算环境与本机不同（"
+    )
+    assert "BLAS kernel openblas SkylakeX (here: " in text
+    assert "it was built" not in text and "Γ = 2" in text
