@@ -58,8 +58,9 @@ def pin(environ: MutableMapping[str, str] | None = None, cpu_flags: frozenset[st
     if not flags >= NEEDS:
         return False
     environ["OPENBLAS_CORETYPE"] = KERNEL
-    disabled = environ.get("NPY_DISABLE_CPU_FEATURES", "").replace(",", " ").split()
-    environ["NPY_DISABLE_CPU_FEATURES"] = " ".join(dict.fromkeys([*disabled, *ABOVE_AVX2]))
+    if "NPY_ENABLE_CPU_FEATURES" not in environ:  # numpy refuses to start with both set
+        disabled = environ.get("NPY_DISABLE_CPU_FEATURES", "").replace(",", " ").split()
+        environ["NPY_DISABLE_CPU_FEATURES"] = " ".join(dict.fromkeys([*disabled, *ABOVE_AVX2]))
     return True
 
 

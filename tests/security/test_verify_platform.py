@@ -53,6 +53,12 @@ def test_numpy_features_the_shell_disabled_stay_disabled():
     assert environ["NPY_DISABLE_CPU_FEATURES"].split() == ["AVX512_SPR", "X86_V3", "X86_V4", "AVX512_ICL"]
 
 
+def test_numpy_features_the_shell_enabled_are_left_alone_since_numpy_refuses_both_variables():
+    environ = {"NPY_ENABLE_CPU_FEATURES": "X86_V3"}
+    pin(environ, AVX2_CPU)
+    assert "NPY_DISABLE_CPU_FEATURES" not in environ and environ["OPENBLAS_CORETYPE"] == "Haswell"
+
+
 def test_a_cpu_without_avx2_keeps_its_own_kernel_which_is_the_only_one_it_can_run():
     environ = {"OPENBLAS_CORETYPE": "Sandybridge"}
     assert not pin(environ, OLD_CPU)
