@@ -609,7 +609,7 @@ def check_text(detail: str, lang: str) -> str:
     said = _settings_text(settings, rebuilt) if marked else ""
     starts = sorted(i for i in (detail.find(caveat) for caveat in CAVEATS) if i >= 0)
     head = detail[: starts[0]] if starts else detail
-    caveats = [detail[a:b] for a, b in zip(starts, [*starts[1:], len(detail)], strict=True)]
+    caveats = [detail[a:b] for a, b in zip(starts, [*starts[1:], len(detail)], strict=False)]
     text = _translated(head, CHECKS) or head
     return text + "".join(_translated(caveat, CAVEAT_TEXTS) or caveat for caveat in caveats) + said
 
@@ -628,6 +628,26 @@ CAVEAT_TEXTS: Patterns = [
             r"^; it was built with other arithmetic than this machine's \((.*)\), where .*$",
             r"；该报告生成时的运算环境与本机不同（\1），迭代拟合会停在不同的末位数字：请在运算环境与生成时相同的机器上"
             r"重新生成（huifang 在所有支持 AVX2 和 FMA 的 x86-64 CPU 上运算结果一致），再判断是否被篡改",
+        ),
+        (
+            r"^, in a process computing with the arithmetic it recorded \((.*)\): this process's own arithmetic "
+            r"gives (\w+)$",
+            r"（在按其记录的运算环境（\1）计算的子进程中重新生成；本进程自身的运算环境得到 \2）",
+        ),
+        (
+            r"^, in a process computing with this machine's own arithmetic, unpinned, as reports were built before "
+            r"they recorded theirs \((.*)\): this process's own arithmetic gives (\w+)$",
+            r"（在按本机未固定的运算环境（\1）计算的子进程中重新生成——报告记录运算环境之前即如此生成；本进程的运算环境"
+            r"得到 \2）",
+        ),
+        (
+            r"^; nor does a process computing with the arithmetic it recorded \((.*)\): SHA-256 (\w+)$",
+            r"；按其记录的运算环境（\1）计算的子进程也得到不同的 SHA-256 \2",
+        ),
+        (
+            r"^; nor does a process computing with this machine's own arithmetic, unpinned, as reports were built "
+            r"before they recorded theirs \((.*)\): SHA-256 (\w+)$",
+            r"；按本机未固定的运算环境（\1）计算的子进程也得到不同的 SHA-256 \2",
         ),
         (
             r"^; it was built before reports recorded the arithmetic .*$",
