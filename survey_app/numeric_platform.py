@@ -18,14 +18,17 @@ lock file fixes). Elsewhere (no AVX2, ARM) nothing is pinned; the process comput
 records the platform it was built on (`describe`, `report.built`'s `platform`), and `verify` names the
 difference when a rebuild differs on another one (`differences`).
 
-`HUIFANG_NUMERIC_PLATFORM=native` leaves every choice to the libraries (to rebuild a report recorded on
-another platform, with `OPENBLAS_CORETYPE` and `NPY_DISABLE_CPU_FEATURES` set to match it).
+`HUIFANG_NUMERIC_PLATFORM=native` leaves every choice to the libraries. A child process can compute
+as another build did: with a recorded arithmetic this CPU can run (`environment_for`), or natively, as
+reports were built before the pin (`native_environment`: `pin` keeps what it displaced) — how
+`verify` rebuilds those reports (`services.rebuild_elsewhere`).
 
 This module imports nothing heavy at its top: `pin` must run before numpy is imported.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import sys
@@ -34,6 +37,9 @@ from collections.abc import MutableMapping
 #: The variable that turns the pin off (`native`); anything else, or unset, pins (`portable`).
 SWITCH = "HUIFANG_NUMERIC_PLATFORM"
 PORTABLE, NATIVE = "portable", "native"
+#: The variables `pin` sets, and the one where it keeps what they were before it (`native_environment`).
+PINNED = ("OPENBLAS_CORETYPE", "NPY_DISABLE_CPU_FEATURES")
+DISPLACED = "HUIFANG_UNPINNED"
 #: OpenBLAS's kernel for every x86-64 CPU with AVX2 and FMA.
 KERNEL = "Haswell"
 #: The CPU flags (Linux's /proc/cpuinfo) that kernel and glibc's FMA libm need.
@@ -42,7 +48,8 @@ NEEDS = frozenset({"avx2", "fma"})
 #: run its own AVX-512 `exp`, `log`… instead of libm's. numpy 2.4's names (the lock file's); a name
 #: numpy does not dispatch only earns an ImportWarning, and `describe` records what numpy runs anyway.
 ABOVE_AVX2 = ("X86_V4", "AVX512_ICL", "AVX512_SPR")
-#: The libraries whose versions move figures (recorded beside the platform).
+#: The libraries whose versions move figures (recorded beside the platform, after Python's: 3.12's `sum`
+#: of floats compensates, 3.11's does not).
 LIBRARIES = ("numpy", "scipy", "pandas", "statsmodels")
 
 
@@ -57,6 +64,8 @@ def pin(environ: MutableMapping[str, str] | None = None, cpu_flags: frozenset[st
     flags = _cpu_flags() if cpu_flags is None else cpu_flags
     if not flags >= NEEDS:
         return False
+    # what the pin displaces, kept once (a child pins again) for a child that must compute natively
+    environ.setdefault(DISPLACED, json.dumps({name: environ.get(name) for name in PINNED}))
     environ["OPENBLAS_CORETYPE"] = KERNEL
     if "NPY_ENABLE_CPU_FEATURES" not in environ:  # numpy refuses to start with both set
         disabled = environ.get("NPY_DISABLE_CPU_FEATURES", "").replace(",", " ").split()
@@ -80,7 +89,9 @@ def describe() -> dict[str, str]:
         "blas": ", ".join(blas),
         "libm": _libm(),
         "simd": " ".join(_numpy_dispatch(numpy)) or "baseline",
-        "libraries": ", ".join(f"{name} {_version(name)}" for name in LIBRARIES),
+        "libraries": ", ".join(
+            [f"python {platform.python_version()}"] + [f"{n} {_version(n)}" for n in LIBRARIES]
+        ),
     }
 
 
@@ -103,6 +114,84 @@ def differences(recorded: dict | None, here: dict[str, str]) -> list[str]:
         for part, value in recorded.items()
         if here.get(part) != value
     ]
+
+
+_AVX512 = frozenset({"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"})
+#: The CPU flags each OpenBLAS x86-64 kernel needs (`OPENBLAS_CORETYPE` makes OpenBLAS run one that
+#: the CPU can run; one it cannot would stop the process with an illegal instruction).
+KERNEL_NEEDS = {
+    "prescott": {"sse3"}, "core2": {"ssse3"}, "atom": {"ssse3"}, "penryn": {"sse4_1"},
+    "dunnington": {"sse4_1"}, "nehalem": {"sse4_2"}, "barcelona": {"sse4a"}, "sandybridge": {"avx"},
+    "bulldozer": {"avx", "fma4"}, "piledriver": {"avx", "fma"}, "steamroller": {"avx", "fma"},
+    "haswell": {"avx2", "fma"}, "excavator": {"avx2", "fma"}, "zen": {"avx2", "fma"},
+    "skylakex": _AVX512, "cooperlake": _AVX512 | {"avx512_bf16"},
+}  # fmt: skip
+
+
+#: The CPU flags of numpy's dispatch targets above AVX2 (`ABOVE_AVX2`).
+SIMD_NEEDS = {
+    "X86_V4": _AVX512,
+    "AVX512_ICL": _AVX512 | {"avx512vbmi", "avx512_vbmi2", "avx512_vnni", "avx512_bitalg", "avx512ifma"},
+    "AVX512_SPR": _AVX512 | {"avx512vbmi", "avx512_vbmi2", "avx512_vnni", "avx512_bitalg", "avx512_fp16"},
+}
+
+
+def native_environment(environ: MutableMapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a child process that computes as this machine does unpinned (as every
+    report was built before the pin existed): what the pin displaced put back, the pin off."""
+    env = dict(os.environ if environ is None else environ)
+    for name, value in json.loads(env.pop(DISPLACED, "{}")).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    env[SWITCH] = NATIVE
+    return env
+
+
+def environment_for(
+    recorded: dict, here: dict[str, str], environ: MutableMapping[str, str] | None = None,
+    cpu_flags: frozenset[str] | None = None,
+) -> dict[str, str] | None:  # fmt: skip
+    """The environment for a child process that computes with the `recorded` arithmetic on this machine
+    (`here` is this process's), or None where it cannot: another CPU architecture, Python, libraries
+    or C library; a BLAS kernel this CPU cannot run; numpy loops it lacks; or an FMA libm without FMA.
+    OpenBLAS's kernel is chosen with `OPENBLAS_CORETYPE`, numpy's loops by turning the others off, and
+    glibc's SSE2 libm by masking AVX2 and FMA (`GLIBC_TUNABLES`)."""
+    flags = _cpu_flags() if cpu_flags is None else cpu_flags
+    same = ("machine", "libraries")
+    if any(recorded.get(part) != here.get(part) for part in same):
+        return None
+    kernels = {entry.rpartition(" ")[2] for entry in str(recorded.get("blas", "")).split(", ")}
+    if len(kernels) != 1 or not str(recorded.get("blas", "")).startswith("openblas "):
+        return None
+    kernel = kernels.pop()
+    if kernel.lower() not in KERNEL_NEEDS or not flags >= KERNEL_NEEDS[kernel.lower()]:
+        return None
+    libc, _, variant = str(recorded.get("libm", "")).rpartition(" ")
+    here_libc, _, here_variant = here.get("libm", "").rpartition(" ")
+    if libc != here_libc or variant not in ("FMA", "SSE2") or (variant == "FMA" and here_variant != "FMA"):
+        return None
+    wanted = set(str(recorded.get("simd", "")).split()) - {"baseline"}
+    # what numpy could run here: what it runs, and the loops the pin turned off where the CPU has them
+    available = set(here.get("simd", "").split()) - {"baseline"}
+    available |= {target for target, needs in SIMD_NEEDS.items() if flags >= needs}
+    if not wanted <= available:
+        return None
+    env = native_environment(environ)
+    env.pop("NPY_ENABLE_CPU_FEATURES", None)
+    env["OPENBLAS_CORETYPE"] = kernel
+    off = (available | set(ABOVE_AVX2)) - wanted
+    if off:
+        env["NPY_DISABLE_CPU_FEATURES"] = " ".join(sorted(off))
+    else:
+        env.pop("NPY_DISABLE_CPU_FEATURES", None)
+    if variant == "SSE2" and here_variant == "FMA":
+        masked = env.get("GLIBC_TUNABLES", "")
+        env["GLIBC_TUNABLES"] = (
+            f"{masked}:glibc.cpu.hwcaps=-AVX2,-FMA" if masked else "glibc.cpu.hwcaps=-AVX2,-FMA"
+        )
+    return env
 
 
 def _cpu_flags() -> frozenset[str]:

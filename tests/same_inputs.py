@@ -6,7 +6,7 @@ it must: that is what those tests check. Two thirds of that analysis's CPU (~2 s
 inputs (an attack on users, settings, signatures or the PDF leaves answers and frame alone). The
 `same_inputs_same_units` fixture (tests/conftest.py) keeps each result under the SHA-256 of its pickled
 arguments and hands back a copy for the same arguments again, as verification's own rendering cache does
-for the PDF (`verification._rendered_sha256`).
+for the PDF (`verification.rendered_sha256`).
 
 What each test exercises is unchanged: the database is still read, the datasets, design, headline,
 content and PDF are still rebuilt from it, and any change to what the comparison reads (an answer, a

@@ -11,7 +11,7 @@
 7. rebuilding the last report gives a PDF with the recorded SHA-256 (6 and 7 are "not applicable",
    not failed, while no report was built: a study in fieldwork has nothing published to check);
    the content is rebuilt from the database every time; only the PDF rendering of a content this
-   process already rendered is skipped (`_rendered_sha256`, keyed on the whole content). A report
+   process already rendered is skipped (`rendered_sha256`, keyed on the whole content). A report
    whose recorded build (`analysis.report.version`) this release cannot reproduce is judged by its
    content digest (same content version) and its signed `report.built` entry instead, and says so;
    6 and 7 analyse the study with the settings the report recorded (Γ, the verdict method: `reports.
@@ -368,7 +368,7 @@ def _render_key(content: ReportContent, font: CJKFont, renderer: object) -> str:
     return digest.hexdigest()
 
 
-def _rendered_sha256(content: ReportContent) -> str:
+def rendered_sha256(content: ReportContent) -> str:
     """The SHA-256 of `content` rendered as PDF. A content this process rendered before (same key) is
     not rendered again: the renderer is deterministic (what this check relies on), so the same key
     gives the same bytes. The cache lives in this process's memory only, never in the database or a
@@ -440,25 +440,34 @@ def check_report(
     same_content = content_version == version.CONTENT_VERSION
     same_versions = same_content and renderer_version == version.RENDERER_VERSION
     lacking = version.missing_environment(stamp, version.build_stamp(report_font()))
-    content = None
-    if same_content:
-        content = reports.build_content(
-            session,
-            study,
-            lang=recorded["lang"],
-            kind=recorded["kind"],
-            result=result if result is not None else recorded_analysis(session, study, recorded),
-            scope=reports.scope_of(**reports.variant_of(recorded)),
-        )
+    content = rebuilt_content(session, study, recorded, result) if same_content else None
     if same_versions and not lacking:
-        digest = _rendered_sha256(content)
+        digest = rendered_sha256(content)
+        elsewhere = None
+        if digest != recorded["sha256"]:  # this process's arithmetic may not be the build's
+            from survey_app.services.rebuild_elsewhere import rebuilt_elsewhere
+
+            elsewhere = rebuilt_elsewhere(session, study, recorded)
+        if elsewhere is not None and elsewhere.sha256 == recorded["sha256"]:
+            return Check(
+                "report",
+                True,
+                f"rebuilt {what} is byte-identical, SHA-256 {elsewhere.sha256}{REBUILT_ELSEWHERE}{elsewhere.how}: "
+                f"this process's own arithmetic gives {digest}" + said,
+            )
         if digest != recorded["sha256"]:
+            # where a child computed as the build did, its bytes differing too leave no caveat to add
+            why = (
+                _platform_caveat(recorded)
+                if elsewhere is None
+                else f"{NOR_ELSEWHERE}{elsewhere.how}: SHA-256 {elsewhere.sha256}"
+            )
             return Check(
                 "report",
                 False,
                 f"rebuilding the {what} gives SHA-256 {digest}, not the published {recorded['sha256']}"
                 + _thread_count_caveat(recorded)
-                + _platform_caveat(recorded)
+                + why
                 + said,
             )
         return Check("report", True, f"rebuilt {what} is byte-identical, SHA-256 {digest}" + said)
@@ -536,7 +545,27 @@ def _unrebuilt(said: str) -> str:
 THREADS_CAVEAT = "; it was analysed before analyses ran on one BLAS thread"
 PLATFORM_DIFFERS = "; it was built with other arithmetic than this machine's"
 PLATFORM_UNRECORDED = "; it was built before reports recorded the arithmetic"
-CAVEATS = (THREADS_CAVEAT, PLATFORM_DIFFERS, PLATFORM_UNRECORDED)
+#: How a rebuild that matched only in a child on the build's arithmetic says so (`rebuild_elsewhere`).
+REBUILT_ELSEWHERE = ", in a process computing with "
+NOR_ELSEWHERE = "; nor does a process computing with "
+CAVEATS = (THREADS_CAVEAT, PLATFORM_DIFFERS, PLATFORM_UNRECORDED, REBUILT_ELSEWHERE, NOR_ELSEWHERE)
+
+
+def rebuilt_content(
+    session: Session, study: Study, recorded: dict, result: StudyAnalysis | None = None
+) -> ReportContent:
+    """The content of the report `recorded` names, rebuilt from the database with the settings and in
+    the numeric mode it recorded (`result`: that analysis, where the caller has it)."""
+    from survey_app.services import reports
+
+    return reports.build_content(
+        session,
+        study,
+        lang=recorded["lang"],
+        kind=recorded["kind"],
+        result=result if result is not None else recorded_analysis(session, study, recorded),
+        scope=reports.scope_of(**reports.variant_of(recorded)),
+    )
 
 
 def _thread_count_caveat(recorded: dict) -> str:
@@ -563,7 +592,7 @@ def _platform_caveat(recorded: dict) -> str:
     arithmetic was may have come from another CPU's."""
     from survey_app import numeric_platform
 
-    if "platform" not in recorded:
+    if recorded.get("platform") is None:
         return (
             f"{PLATFORM_UNRECORDED} they were computed with (the CPU's "
             "BLAS kernel, libm and SIMD loops): if the machine that built it had another kind of CPU, its "

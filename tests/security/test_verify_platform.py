@@ -8,7 +8,9 @@ digit. `huifang` now pins the arithmetic before numpy loads (`survey_app.numeric
 report records the arithmetic it was built with.
 
 The "other machine" is real arithmetic, not a mock: `OPENBLAS_CORETYPE=Sandybridge` makes OpenBLAS run
-the kernel it picks on a Sandy Bridge CPU (this CPU runs it too), in a `huifang verify` process.
+the kernel it picks on a Sandy Bridge CPU (this CPU runs it too), in a process of its own. The rebuilds
+on such arithmetic, and the child processes `verify` starts for them, are in
+tests/security/test_verify_old_arithmetic.py.
 """
 
 from __future__ import annotations
@@ -24,14 +26,10 @@ from survey_app import numeric_platform
 from survey_app.numeric_platform import ABOVE_AVX2, KERNEL, NATIVE, SWITCH, differences, pin
 from survey_app.services import verification
 from survey_app.services.studies import find_study
-from tests.conftest import copy_small_demo
 
 AVX2_CPU = frozenset({"sse4_2", "avx", "avx2", "fma"})
 OLD_CPU = frozenset({"sse4_2", "avx"})  # a Sandy Bridge: no AVX2, no FMA
 PINNABLE_HERE = numeric_platform._cpu_flags() >= numeric_platform.NEEDS
-
-#: `huifang` as its console script runs it (the launcher, which pins before the command imports numpy).
-_HUIFANG = "import sys; from survey_app.launcher import main; sys.argv[0] = 'huifang'; sys.exit(main())"
 
 
 def test_a_cpu_with_avx2_and_fma_runs_openblas_haswell_kernel_and_numpys_avx2_loops():
@@ -109,45 +107,75 @@ def test_a_build_on_this_machines_arithmetic_adds_nothing_to_a_failed_rebuild():
     assert verification._platform_caveat({"platform": numeric_platform.describe()}) == ""
 
 
-@pytest.fixture(scope="module")
-def published_demo(_small_demo, tmp_path_factory):
-    """A copy of the small demo and its published report, for `huifang verify` processes to read."""
-    database = copy_small_demo(_small_demo, tmp_path_factory.mktemp("platform-demo"))
-    yield str(database.engine.url)
-    database.dispose()
+def shell() -> dict[str, str]:
+    """The environment of a shell on this machine: the test process's, before its pin."""
+    env = numeric_platform.native_environment()
+    del env[SWITCH]
+    return env
 
 
-def verify_report_line(url: str, **environment: str) -> str:
-    """The report check's line of `huifang verify demo` run in its own process with `environment`."""
-    env = {**os.environ, "HUIFANG_DATABASE_URL": url, **environment}
-    done = subprocess.run(
-        [sys.executable, "-c", _HUIFANG, "verify", "demo"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
+@pytest.mark.skipif(not PINNABLE_HERE, reason="this CPU has no AVX2 and FMA: nothing is pinned here")
+def test_huifang_computes_on_the_pinned_kernel_where_the_shell_chose_another():
+    """The launcher pins before the command imports numpy (and keeps what it displaced, for a child that
+    must compute natively)."""
+    probe = (
+        "import json, os, sys\n"
+        "import survey_app.cli\n"
+        "from survey_app import numeric_platform as p\n"
+        "survey_app.cli.main = lambda: print(p.describe()['blas'], json.loads(os.environ[p.DISPLACED])['OPENBLAS_CORETYPE'])\n"
+        "from survey_app.launcher import main\n"
+        "sys.argv = ['huifang', 'analyse']\n"
+        "main()\n"
     )
-    lines = [line for line in done.stdout.splitlines() if line[6:].startswith("report:")]
-    assert len(lines) == 1, done.stdout + done.stderr
-    return lines[0]
+    env = {**shell(), "OPENBLAS_CORETYPE": "Sandybridge"}
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["openblas", "Haswell", "Sandybridge"], done.stderr
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not PINNABLE_HERE, reason="this CPU has no AVX2 and FMA: nothing is pinned here")
-def test_verify_rebuilds_the_report_byte_identically_where_the_shell_chose_another_blas_kernel(
-    published_demo,
-):
-    line = verify_report_line(published_demo, OPENBLAS_CORETYPE="Sandybridge")
-    assert line.startswith("OK") and "byte-identical" in line, line
+def test_a_child_computes_with_a_recorded_kernel_this_cpu_runs_and_an_sse2_libm_by_masking_fma():
+    here = {"machine": "x86_64", "blas": "openblas Haswell", "libm": "glibc 2.36 FMA", "simd": "X86_V3",
+            "libraries": "python 3.11.2, numpy 2.4.6"}  # fmt: skip
+    built = {
+        **here,
+        "blas": "openblas Nehalem, openblas Nehalem",
+        "libm": "glibc 2.36 SSE2",
+        "simd": "baseline",
+    }
+    env = numeric_platform.environment_for(built, here, {}, AVX2_CPU)
+    assert env["OPENBLAS_CORETYPE"] == "Nehalem" and env[SWITCH] == NATIVE
+    assert env["GLIBC_TUNABLES"] == "glibc.cpu.hwcaps=-AVX2,-FMA"
+    assert set(env["NPY_DISABLE_CPU_FEATURES"].split()) == {"X86_V3", *ABOVE_AVX2}
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not PINNABLE_HERE, reason="this CPU has no AVX2 and FMA: nothing is pinned here")
-def test_unpinned_on_another_blas_kernel_the_rebuild_differs_and_verify_names_both_kernels(published_demo):
-    """Also what keeps the test above honest: this study's report does follow the BLAS kernel."""
-    line = verify_report_line(published_demo, OPENBLAS_CORETYPE="Sandybridge", **{SWITCH: NATIVE})
-    assert line.startswith("FAIL"), line
-    assert "BLAS kernel openblas Haswell (here: openblas Sandybridge)" in line
+def test_no_child_is_asked_for_arithmetic_this_machine_cannot_compute_with():
+    here = {"machine": "x86_64", "blas": "openblas Haswell", "libm": "glibc 2.36 FMA", "simd": "X86_V3",
+            "libraries": "python 3.11.2, numpy 2.4.6"}  # fmt: skip
+    for built in (
+        {**here, "blas": "openblas SkylakeX"},  # a kernel this CPU cannot run
+        {**here, "simd": "X86_V3 X86_V4"},  # numpy loops it lacks
+        {**here, "machine": "aarch64", "blas": "openblas NeoverseN1"},
+        {**here, "libraries": "python 3.12.1, numpy 2.4.6"},
+        {**here, "libm": "glibc 2.39 FMA"},
+    ):
+        assert numeric_platform.environment_for(built, here, {}, AVX2_CPU) is None, built
+
+
+def test_an_avx512_cpu_computes_a_recorded_avx512_build_with_numpys_avx512_loops_on():
+    here = {"machine": "x86_64", "blas": "openblas Haswell", "libm": "glibc 2.36 FMA", "simd": "X86_V3"}
+    built = {**here, "blas": "openblas SkylakeX", "simd": "X86_V3 X86_V4"}
+    flags = AVX2_CPU | numeric_platform.SIMD_NEEDS["X86_V4"]
+    env = numeric_platform.environment_for(built, here, {}, flags)
+    assert env["OPENBLAS_CORETYPE"] == "SkylakeX"
+    assert set(env["NPY_DISABLE_CPU_FEATURES"].split()) == {"AVX512_ICL", "AVX512_SPR"}
+
+
+def test_a_native_child_gets_back_what_the_pin_displaced():
+    environ = {"OPENBLAS_CORETYPE": "Sandybridge"}
+    pin(environ, AVX2_CPU)
+    pin(environ, AVX2_CPU)  # a child pins again: what was displaced first is kept
+    native = numeric_platform.native_environment(environ)
+    assert native["OPENBLAS_CORETYPE"] == "Sandybridge" and "NPY_DISABLE_CPU_FEATURES" not in native
+    assert native[SWITCH] == NATIVE
 
 
 def test_a_failed_rebuild_reads_in_chinese_with_each_caveat_translated_on_its_own():
@@ -166,3 +194,17 @@ def test_a_failed_rebuild_reads_in_chinese_with_each_caveat_translated_on_its_ow
     )
     assert "BLAS kernel openblas SkylakeX (here: " in text
     assert "it was built" not in text and "Γ = 2" in text
+
+
+def test_a_rebuild_a_child_matched_reads_in_chinese_with_the_arithmetic_it_used():
+    from survey_app.app.words import check_text
+
+    detail = (
+        f"rebuilt full report (zh) is byte-identical, SHA-256 {'a' * 64}{verification.REBUILT_ELSEWHERE}"
+        f"the arithmetic it recorded (openblas Sandybridge, glibc 2.36 FMA, X86_V3): this process's own "
+        f"arithmetic gives {'b' * 64}"
+    )
+    assert check_text(detail, "zh") == (
+        f"重新生成的报告与已发布的逐字节一致，SHA-256 {'a' * 64}（在按其记录的运算环境（openblas Sandybridge, "
+        f"glibc 2.36 FMA, X86_V3）计算的子进程中重新生成；本进程自身的运算环境得到 {'b' * 64}）"
+    )
