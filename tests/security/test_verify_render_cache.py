@@ -94,5 +94,5 @@ def test_a_content_that_cannot_be_pickled_is_rendered_every_time(demo_db, render
     with demo_db.session() as session:
         content = reports.build_content(session, find_study(session, "demo"))
     monkeypatch.setattr(verification.pickle, "dumps", refuse)
-    digests = {verification._rendered_sha256(content) for _ in range(2)}
+    digests = {verification.rendered_sha256(content) for _ in range(2)}
     assert len(renders) == 2 and len(digests) == 1
