@@ -106,8 +106,8 @@ PARTS = {
 
 
 def differences(recorded: dict | None, here: dict[str, str]) -> list[str]:
-    """What of the `recorded` platform this one differs in, each as a phrase: "BLAS kernel OpenBLAS
-    Sandybridge (here: OpenBLAS Haswell)"; empty when they agree or nothing was recorded."""
+    """What of the `recorded` platform this one differs in, each as a phrase: "BLAS kernel openblas
+    Sandybridge (here: openblas Haswell)"; empty when they agree or nothing was recorded."""
     recorded = recorded or {}
     return [
         f"{PARTS.get(part, part)} {value} (here: {here.get(part, 'unknown')})"
@@ -116,6 +116,7 @@ def differences(recorded: dict | None, here: dict[str, str]) -> list[str]:
     ]
 
 
+#: The CPU flags of AVX-512 as OpenBLAS's SkylakeX kernel and numpy's X86_V4 loops use it.
 _AVX512 = frozenset({"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"})
 #: The CPU flags each OpenBLAS x86-64 kernel needs (`OPENBLAS_CORETYPE` makes OpenBLAS run one that
 #: the CPU can run; one it cannot would stop the process with an illegal instruction).
