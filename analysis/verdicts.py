@@ -100,29 +100,10 @@ def who_rated_flag(row: Mapping[str, Any] | pd.Series) -> bool:
     return weak_gap or (_finite(rise) and float(rise) < SMALL_RISE)
 
 
-#: Above this a Bayes factor is printed only as exceeding it (its fit says no more).
-FACTOR_CEILING = 1e8
-
-
-def _factor(log_bf: Any, zh: bool) -> str:
-    """A Bayes factor from its log, as printed after "Bayes factor": "about 2.2", "about 290", "about
-    16,000" (Chinese "约 1.6 万", "约 77 万"), "over 100 million" ("超过 1 亿").
-
-    Two significant figures: the factor comes from a fitted model, whose honest precision is its order of
-    magnitude and first digit, and more digits moved with the CPU's arithmetic (16,288 on one BLAS
-    kernel, 16,295 on another). Chinese counts in 万 (10⁴), as readers do."""
-    if not _finite(log_bf):
-        return "约 —" if zh else "about —"
+def _factor(log_bf: Any) -> str:
+    """A Bayes factor from its log, as printed: "291", "1,250", "0.5"."""
     factor = math.exp(min(float(log_bf), 50.0))
-    if factor >= FACTOR_CEILING:
-        return "超过 1 亿" if zh else "over 100 million"
-    if round(factor, 1) < 10:
-        return f"约 {factor:.1f}" if zh else f"about {factor:.1f}"
-    rounded = round(factor, 1 - math.floor(math.log10(factor)))
-    if zh and rounded >= 1e4:
-        wan = rounded / 1e4
-        return f"约 {wan:.0f} 万" if wan >= 10 else f"约 {wan:.1f} 万"
-    return f"约 {rounded:,.0f}" if zh else f"about {rounded:,.0f}"
+    return f"{factor:,.0f}" if factor >= 10 else f"{factor:.1f}"
 
 
 def _evidence_phrases(r: Mapping[str, Any], zh: bool, keys: tuple[str, ...]) -> list[str]:
@@ -135,9 +116,9 @@ def _evidence_phrases(r: Mapping[str, Any], zh: bool, keys: tuple[str, ...]) -> 
         if key in SIGN_LABELS and _finite(value) and (float(value) > math.log(3) or key == driver):
             word = STRENGTH[bayes_strength(value)]["zh" if zh else "en"]
             phrases.append(
-                f"{SIGN_LABELS[key]['zh']}（贝叶斯因子{_factor(value, zh)}，{word}）"
+                f"{SIGN_LABELS[key]['zh']}（贝叶斯因子约 {_factor(value)}，{word}）"
                 if zh
-                else f"{SIGN_LABELS[key]['en']} (Bayes factor {_factor(value, zh)}, {word})"
+                else f"{SIGN_LABELS[key]['en']} (Bayes factor about {_factor(value)}, {word})"
             )
     return phrases
 
@@ -151,7 +132,7 @@ def _who_rated_lines(r: Mapping[str, Any], zh: bool, q: float) -> list[str]:
     how = MECHANISM_LABELS.get(mechanism, {"zh": "—", "en": "—"})
     evidence = _evidence_phrases(r, zh, WHO_RATED_EVIDENCE)
     gap = r.get("bf_rate_gap")
-    gap_factor = _factor(gap, zh)
+    gap_factor = _factor(gap) if _finite(gap) else "—"
     gap_word = STRENGTH[bayes_strength(gap)]["zh" if zh else "en"]
     gap_counts = _finite(gap) and float(gap) > math.log(3)
     rise = r.get("posterior_inflation")
@@ -163,8 +144,8 @@ def _who_rated_lines(r: Mapping[str, Any], zh: bool, q: float) -> list[str]:
             f"被标记单位的平均误判概率不超过 q = {q:.2f}。",
             "主要依据是“谁作的评价”，而非满意率差距：" + "；".join(evidence)
             + ("；满意率差距未计入（见下）。" if held
-               else f"；满意率差距也指向虚高，但证据较弱（贝叶斯因子{gap_factor}，{gap_word}）。" if gap_counts
-               else f"；满意率差距本身不构成证据（贝叶斯因子{gap_factor}）。"),
+               else f"；满意率差距也指向虚高，但证据较弱（贝叶斯因子约 {gap_factor}，{gap_word}）。" if gap_counts
+               else f"；满意率差距本身不构成证据（贝叶斯因子约 {gap_factor}）。"),
             f"若这些评价不是服务对象本人作出的，它们使公布的满意率抬高约 {_points(rise)} 个百分点（95% 后验区间 "
             f"{posterior_interval(r, 'zh')}）"
             + ("——抬高很小，是因为本单位的评价本来几乎都是满意；抬高小不等于没有问题：他人代作的评价不是服务对象本人的意见"
@@ -177,8 +158,8 @@ def _who_rated_lines(r: Mapping[str, Any], zh: bool, q: float) -> list[str]:
         f"mean probability of being honest is at most q = {q:.2f}.",
         "The evidence is mainly who rated, not the rate gap: " + "; ".join(evidence)
         + ("; the rate gap is left out (below)." if held
-           else f"; the rate gap points the same way, more weakly (Bayes factor {gap_factor}, {gap_word})."
-           if gap_counts else f"; the rate gap by itself is no evidence (Bayes factor {gap_factor})."),
+           else f"; the rate gap points the same way, more weakly (Bayes factor about {gap_factor}, {gap_word})."
+           if gap_counts else f"; the rate gap by itself is no evidence (Bayes factor about {gap_factor})."),
         f"If those ratings were not the clients' own, they raise the published rate by about {_points(rise)} "
         f"points (95% posterior interval {posterior_interval(r, 'en')})"
         + (" — little, because nearly all of the unit's ratings are satisfied anyway; a small rise does not "

@@ -25,7 +25,7 @@ from pathlib import Path
 from analysis.report.fonts import CJKFont
 
 #: The content schema and what fills it (see the policy above). 1: builds recorded before versions were.
-CONTENT_VERSION = 23
+CONTENT_VERSION = 22
 #: The renderer (see the policy above). 1: builds recorded before versions were.
 RENDERER_VERSION = 19
 #: The version of a build whose record carries no stamp (made before this module existed).

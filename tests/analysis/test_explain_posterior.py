@@ -11,7 +11,6 @@ who rated, not on the rate gap (the demo's ORG0219 kind: inflation +0.0), is wor
 
 from __future__ import annotations
 
-import math
 import re
 
 import pandas as pd
@@ -285,20 +284,3 @@ def test_in_a_simulated_study_with_proxy_rating_its_proxy_flags_are_worded_for_w
     assert on_who, "the proxy-rating study has a flag that rests on who rated"
     for row in on_who:
         assert WHO_RATED_WORDS["zh"][1] in " ".join(explain_unit(row, "zh"))
-
-
-@pytest.mark.parametrize(
-    ("factor", "zh", "en"),
-    [
-        (2.2, "约 2.2", "about 2.2"),
-        (291, "约 290", "about 290"),
-        (16_288, "约 1.6 万", "about 16,000"),
-        (16_295, "约 1.6 万", "about 16,000"),  # what another CPU's arithmetic gave for the same unit
-        (774_955, "约 77 万", "about 770,000"),
-        (5e21, "超过 1 亿", "over 100 million"),
-    ],
-)
-def test_a_bayes_factor_is_printed_to_the_two_figures_its_fit_supports(factor, zh, en):
-    from analysis.verdicts import _factor
-
-    assert (_factor(math.log(factor), True), _factor(math.log(factor), False)) == (zh, en)
