@@ -28,6 +28,7 @@ This module imports nothing heavy at its top: `pin` must run before numpy is imp
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
@@ -61,8 +62,7 @@ def pin(environ: MutableMapping[str, str] | None = None, cpu_flags: frozenset[st
     environ = os.environ if environ is None else environ
     if environ.get(SWITCH, PORTABLE) == NATIVE:
         return False
-    flags = _cpu_flags() if cpu_flags is None else cpu_flags
-    if not flags >= NEEDS:
+    if not pinnable(cpu_flags):
         return False
     # what the pin displaces, kept once (a child pins again) for a child that must compute natively
     environ.setdefault(DISPLACED, json.dumps({name: environ.get(name) for name in PINNED}))
@@ -71,6 +71,11 @@ def pin(environ: MutableMapping[str, str] | None = None, cpu_flags: frozenset[st
         disabled = environ.get("NPY_DISABLE_CPU_FEATURES", "").replace(",", " ").split()
         environ["NPY_DISABLE_CPU_FEATURES"] = " ".join(dict.fromkeys([*disabled, *ABOVE_AVX2]))
     return True
+
+
+def pinnable(cpu_flags: frozenset[str] | None = None) -> bool:
+    """Whether `pin` can pin on this CPU (or one with `cpu_flags`): x86-64 with AVX2 and FMA."""
+    return (_cpu_flags() if cpu_flags is None else cpu_flags) >= NEEDS
 
 
 def describe() -> dict[str, str]:
@@ -195,8 +200,10 @@ def environment_for(
     return env
 
 
+@functools.cache
 def _cpu_flags() -> frozenset[str]:
-    """The CPU's flags as Linux reports them; empty elsewhere (so nothing is pinned)."""
+    """The CPU's flags as Linux reports them, read once a process; empty elsewhere (so nothing is
+    pinned)."""
     if platform.machine().lower() not in ("x86_64", "amd64"):
         return frozenset()
     try:
@@ -217,7 +224,7 @@ def _libm() -> str:
     if name != "glibc" or platform.machine().lower() not in ("x86_64", "amd64"):
         return libc
     masked = any(f"-{flag}" in os.environ.get("GLIBC_TUNABLES", "") for flag in ("AVX2", "FMA"))
-    return f"{libc} {'FMA' if _cpu_flags() >= NEEDS and not masked else 'SSE2'}"
+    return f"{libc} {'FMA' if pinnable() and not masked else 'SSE2'}"
 
 
 def _numpy_dispatch(numpy) -> list[str]:

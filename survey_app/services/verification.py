@@ -443,11 +443,12 @@ def check_report(
     content = rebuilt_content(session, study, recorded, result) if same_content else None
     if same_versions and not lacking:
         digest = rendered_sha256(content)
-        elsewhere = None
-        if digest != recorded["sha256"]:  # this process's arithmetic may not be the build's
-            from survey_app.services.rebuild_elsewhere import rebuilt_elsewhere
+        if digest == recorded["sha256"]:
+            return Check("report", True, f"rebuilt {what} is byte-identical, SHA-256 {digest}" + said)
+        from survey_app.services.rebuild_elsewhere import rebuilt_elsewhere
 
-            elsewhere = rebuilt_elsewhere(session, study, recorded)
+        # this process's arithmetic may not be the build's: a child on the build's, where one can be
+        elsewhere = rebuilt_elsewhere(session, study, recorded)
         if elsewhere is not None and elsewhere.sha256 == recorded["sha256"]:
             return Check(
                 "report",
@@ -455,22 +456,20 @@ def check_report(
                 f"rebuilt {what} is byte-identical, SHA-256 {elsewhere.sha256}{REBUILT_ELSEWHERE}{elsewhere.how}: "
                 f"this process's own arithmetic gives {digest}" + said,
             )
-        if digest != recorded["sha256"]:
-            # where a child computed as the build did, its bytes differing too leave no caveat to add
-            why = (
-                _platform_caveat(recorded)
-                if elsewhere is None
-                else f"{NOR_ELSEWHERE}{elsewhere.how}: SHA-256 {elsewhere.sha256}"
-            )
-            return Check(
-                "report",
-                False,
-                f"rebuilding the {what} gives SHA-256 {digest}, not the published {recorded['sha256']}"
-                + _thread_count_caveat(recorded)
-                + why
-                + said,
-            )
-        return Check("report", True, f"rebuilt {what} is byte-identical, SHA-256 {digest}" + said)
+        # where a child computed as the build did, its bytes differing too leave no caveat to add
+        why = (
+            _platform_caveat(recorded)
+            if elsewhere is None
+            else f"{NOR_ELSEWHERE}{elsewhere.how}: SHA-256 {elsewhere.sha256}"
+        )
+        return Check(
+            "report",
+            False,
+            f"rebuilding the {what} gives SHA-256 {digest}, not the published {recorded['sha256']}"
+            + _thread_count_caveat(recorded)
+            + why
+            + said,
+        )
     if content is not None and "content" in recorded:
         rebuilt = reports.recorded_content_digest(content)
         if rebuilt != recorded["content"]:

@@ -24,7 +24,7 @@ from survey_app.services.studies import find_study
 from survey_app.storage.db import Database, open_database
 from tests.security.tamper import Attacker
 
-PINNABLE_HERE = numeric_platform._cpu_flags() >= numeric_platform.NEEDS
+PINNABLE_HERE = numeric_platform.pinnable()
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not PINNABLE_HERE, reason="this CPU has no AVX2 and FMA: nothing is pinned here"),

@@ -29,7 +29,7 @@ from survey_app.services.studies import find_study
 
 AVX2_CPU = frozenset({"sse4_2", "avx", "avx2", "fma"})
 OLD_CPU = frozenset({"sse4_2", "avx"})  # a Sandy Bridge: no AVX2, no FMA
-PINNABLE_HERE = numeric_platform._cpu_flags() >= numeric_platform.NEEDS
+PINNABLE_HERE = numeric_platform.pinnable()
 
 
 def test_a_cpu_with_avx2_and_fma_runs_openblas_haswell_kernel_and_numpys_avx2_loops():
