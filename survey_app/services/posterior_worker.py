@@ -17,7 +17,8 @@ The worker runs the model on as many BLAS threads as the caller's analysis does 
 one, so the figures do not follow the core count), so its table is the same bits as one worked out
 here. Where the worker cannot take the work — it does not pickle, the worker died or could not start,
 it did not answer within `PATIENCE` seconds — the work is done here instead: the result is the same,
-only later. An error of the work itself (say, an `AnalysisError`) is raised here as it would be here.
+only later. A worker that did not answer in time is killed, not left to run on beside the next one: it
+would hold its memory and the second core for as long as it is stuck. An error of the work itself (say, an `AnalysisError`) is raised here as it would be here.
 
 Threat model: the worker is a child of the app's process, run by the same user on the same machine;
 the frame and interviews reach it through a pipe between the two and are held in its memory only, as
@@ -58,11 +59,12 @@ def start(work: Callable[[], T]) -> Callable[[], T]:
     if _cores() < 2:  # no second core to run it on: a worker would only cost its memory
         return _here(work)
     threads = _blas_threads()
+    pool = _executor()
     try:
-        future = _executor().submit(_run, work, threads)
+        future = pool.submit(_run, work, threads)
     except (BrokenProcessPool, RuntimeError, OSError) as error:  # no worker to take it
         log.warning("posterior worker unavailable (%s): the model runs in the app's process", error)
-        _discard()
+        _discard(pool)
         return _here(work)
 
     def wait() -> T:
@@ -71,9 +73,13 @@ def start(work: Callable[[], T]) -> Callable[[], T]:
         except UNPICKLABLE as error:  # the worker is fine; this work cannot travel to it
             log.warning("posterior model does not pickle (%r): it runs in the app's process", error)
             return work()
-        except (BrokenProcessPool, TimeoutError) as error:  # the worker died or is stuck: another next
+        except BrokenProcessPool as error:  # the worker died: another next time
             log.warning("posterior worker failed (%r): the model runs in the app's process", error)
-            _discard()
+            _discard(pool)
+            return work()
+        except TimeoutError:  # the worker is stuck: end it, another next time
+            log.warning("posterior worker gave no answer in %.0f s: killed; the model runs here", PATIENCE)
+            _discard(pool, kill=True)
             return work()
 
     return wait
@@ -87,10 +93,11 @@ def warm() -> None:
         if _warmed or _cores() < 2:
             return
         _warmed = True
+    pool = _executor()
     try:
-        _executor().submit(_load)
+        pool.submit(_load)
     except (BrokenProcessPool, RuntimeError, OSError):
-        _discard()
+        _discard(pool)
 
 
 def stop() -> None:
@@ -152,10 +159,17 @@ def _executor() -> ProcessPoolExecutor:
         return _pool
 
 
-def _discard() -> None:
-    """Forget a broken worker: the next `start` starts another."""
+def _discard(pool: ProcessPoolExecutor, *, kill: bool = False) -> None:
+    """Forget a broken or (`kill`) stuck worker: the next `start` starts another. Only `pool` is
+    forgotten: another session may have replaced it with a healthy one meanwhile. Work queued behind a
+    killed worker fails over to its caller's process (`BrokenProcessPool`)."""
     global _pool
     with _lock:
-        pool, _pool = _pool, None
-    if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
+        if _pool is pool:
+            _pool = None
+    if kill:
+        # ProcessPoolExecutor cannot cancel running work; Python 3.14's `kill_workers` does what this
+        # does, on the same private mapping of the pool's processes
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)

@@ -5,6 +5,7 @@ cannot do is done here."""
 from __future__ import annotations
 
 import os
+import time
 
 import pandas as pd
 import pytest
@@ -27,6 +28,35 @@ class DiesAway:
         if os.getpid() != self.home:
             os._exit(3)
         return "done here"
+
+
+class HangsAway:
+    """Work that never ends in any process but the test's own, as a stuck worker would; it leaves the
+    id of the process it hangs in at `pid_file`."""
+
+    def __init__(self, pid_file) -> None:
+        self.home = os.getpid()
+        self.pid_file = pid_file
+
+    def __call__(self) -> str:
+        if os.getpid() != self.home:
+            self.pid_file.write_text(str(os.getpid()))
+            time.sleep(3600)
+        return "done here"
+
+
+def _ends(pid: int, within: float = 30.0) -> bool:
+    """Whether process `pid` is gone (or a zombie) within `within` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def refuses() -> None:
@@ -57,6 +87,14 @@ def test_work_that_does_not_pickle_is_done_here():
 def test_a_worker_that_dies_leaves_the_work_done_here_and_the_next_work_gets_a_new_worker():
     assert posterior_worker.start(DiesAway())() == "done here"
     assert posterior_worker.start(os.getpid)() != os.getpid()
+
+
+def test_a_worker_that_gives_no_answer_in_time_is_killed_and_the_work_done_here(monkeypatch, tmp_path):
+    monkeypatch.setattr(posterior_worker, "PATIENCE", 2.0)
+    pid_file = tmp_path / "worker.pid"
+    assert posterior_worker.start(HangsAway(pid_file))() == "done here"
+    assert _ends(int(pid_file.read_text()))
+    assert posterior_worker.start(os.getpid)() != os.getpid()  # and the next work gets a new worker
 
 
 def test_an_error_of_the_work_itself_is_raised_here_as_it_would_be():
