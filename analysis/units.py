@@ -73,6 +73,9 @@ STATUSES = ("flagged", "no_evidence", "insufficient_evidence", "not_surveyed")
 #: A unit whose own p-value on a piece of evidence is below this leaves that evidence's null estimate
 #: (robustness against the faulty units it is measured against; an honest unit is trimmed 1 time in 100).
 TRIM = 0.01
+#: Where `compare_units` runs its posterior model: given the model, start it (here, in a forked child, in
+#: a worker process) and return the function that waits for its table.
+Start = Callable[[Callable[[], pd.DataFrame]], Callable[[], pd.DataFrame]]
 
 
 def _modal(values: pd.Series, groups: pd.Series) -> pd.Series:
@@ -108,7 +111,7 @@ def compare_units(
     method: str = "empirical_null",
     census_level: bool = False,
     interviewer: str | None = None,
-    start: Callable[[Callable[[], pd.DataFrame]], Callable[[], pd.DataFrame]] | None = None,
+    start: Start | None = None,
     detectable: bool = True,
     empirical_null: bool = True,
 ) -> pd.DataFrame:

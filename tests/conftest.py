@@ -157,7 +157,7 @@ SMALL_SEED = 11
 def end_posterior_worker() -> None:
     """End the app's posterior worker in this process (`services.posterior_worker`), which a comparison
     page tested before may have started: its pool keeps threads here, and the demo forks its children
-    only while no other thread runs (`demo._elsewhere`), so it would build in one process instead."""
+    only while no other thread runs (`forked.elsewhere`), so it would build in one process instead."""
     from survey_app.services import posterior_worker
 
     posterior_worker.stop()

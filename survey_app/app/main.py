@@ -50,9 +50,10 @@ ROLE_PAGES: dict[str, list[tuple[str, str, str]]] = {
     "remediation": [("referrals.py", "referral.page", "referrals")],
 }
 
-#: The roles whose menu holds the comparison, for whom its posterior worker is started at sign-in.
-COMPARISON_ROLES = tuple(
-    role for role, pages in ROLE_PAGES.items() if any(p[0] == "comparison.py" for p in pages)
+#: The roles whose menu holds a page that runs the posterior unit models (the comparison; the reports,
+#: whose build and verification rebuild them), for whom the posterior worker is started at sign-in.
+POSTERIOR_ROLES = tuple(
+    role for role, pages in ROLE_PAGES.items() if any(p[0] in ("comparison.py", "reports.py") for p in pages)
 )
 
 
@@ -200,7 +201,7 @@ def main() -> None:
     streamlit_texts.localise()
     if current is not None:
         state.keep_token()
-        if current.role in COMPARISON_ROLES:  # the comparison's posterior worker, started before it is needed
+        if current.role in POSTERIOR_ROLES:  # the posterior worker, started before it is needed
             posterior_worker.warm()
         if current.role == "admin":  # where the data lives is the administrator's business only
             where = (

@@ -33,18 +33,20 @@ from survey_app.cli_errors import check_output
 @pass_ctx
 def analyse(ctx: _Context, study: str, verdict: str | None, level: str) -> None:
     """Print the study's headline figures and the units flagged as inflated."""
-    from survey_app.services import analysis_service
+    from survey_app.services import analysis_service, forked
     from survey_app.services.studies import find_study
 
     with _errors(), ctx.db.reading() as session:  # no actor, nothing audited: a snapshot, no write lock
-        result = analysis_service.analyse(session, find_study(session, study), verdict=verdict)
+        result = analysis_service.analyse(
+            session, find_study(session, study), verdict=verdict, start=forked.elsewhere
+        )
     if level == "organisation":
         click.echo(analysis_service.summary_text(result))
         return
     from survey_app.services import staff_verdicts
 
     with _errors():
-        table = staff_verdicts.staff_verdicts(result)
+        table = staff_verdicts.staff_verdicts(result, start=forked.elsewhere)
     click.echo(staff_verdicts.staff_summary_text(result, table))
 
 
@@ -99,7 +101,7 @@ def report(
     read-only snapshot without holding the write lock (surveyors keep saving meanwhile); a study that
     changed before the record is refused, and no file is written."""
     from survey_app import config
-    from survey_app.services import reports
+    from survey_app.services import forked, reports
 
     with _errors():
         actor = _actor(ctx, user)
@@ -113,6 +115,7 @@ def report(
             domain=domain,
             # an unwritable file ends here, in the record's session, before anything is audited
             deliver=lambda built: out.write_bytes(built.pdf),
+            start=forked.elsewhere,  # the posterior models on the second core
         )
         click.echo(f"wrote {out} ({len(built.pdf):,} bytes), SHA-256 {built.sha256}")
         click.echo(
@@ -168,7 +171,7 @@ def verify(
     import os
 
     from survey_app.security import anchors, witness
-    from survey_app.services import trust_checks, verification
+    from survey_app.services import forked, trust_checks, verification
     from survey_app.services.studies import find_study
 
     with _errors():
@@ -197,6 +200,7 @@ def verify(
                 frame_file=frame_file,
                 published=published,
                 recordings_as=opener,
+                start=forked.elsewhere,  # the rebuild's posterior models on the second core
             )
         for check in checks:
             mark = "N/A " if not check.applicable else "OK  " if check.ok else "FAIL"

@@ -24,7 +24,7 @@ cleared, p = 1; `combination_by_unit`) is shown beside it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +42,7 @@ from analysis.report.phase_two_timing import phase_effect_sentence, timing_sente
 from analysis.sensitivity import DEFAULT_GAMMA, REFUSAL_HIGH, REFUSAL_LOW, refusal_sensitivity
 from analysis.two_phase_variance import decomposed_headline
 from analysis.unit_posterior import LFDR_FLOOR
+from analysis.units import Start
 from analysis.verdicts import SIGN_LABELS, posterior_interval, proxy_unexamined, who_rated_flag
 from sampling.risk import RiskRule
 from sampling.vocabulary import SCALES
@@ -406,7 +407,7 @@ def analyse(
     verdict: str | None = None,
     settings: AnalysisSettings | None = None,
     numeric: str = ONE_BLAS_THREAD,
-    start: Callable[[Callable[[], Any]], Callable[[], Any]] | None = None,
+    start: Start | None = None,
 ) -> StudyAnalysis:
     """Everything the reviewer, the report and `huifang analyse` show, from the stored study.
 
@@ -429,7 +430,7 @@ def _analysed(
     verdict: str | None,
     settings: AnalysisSettings | None,
     numeric: str,
-    start: Callable[[Callable[[], Any]], Callable[[], Any]] | None = None,
+    start: Start | None = None,
 ) -> StudyAnalysis:
     """`analyse` inside its numeric mode."""
     if actor is not None:

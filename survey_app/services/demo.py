@@ -36,6 +36,7 @@ from survey_app.services import (
     auth,
     fieldwork,
     fieldwork_import,
+    forked,
     frames,
     questionnaire_store,
     samples,
@@ -330,7 +331,9 @@ def _after_fieldwork(
     # The content is fixed now: it reads the audit trail up to the demo study's last state change, which
     # the live study's entries (all later) do not enter — the same content as when the live study was
     # built first, and `report.built` still follows the live study's entries in the chain.
-    rendering = _elsewhere(lambda: reports.render_content(content, result.analysis, lang="zh", kind="full"))
+    rendering = forked.elsewhere(
+        lambda: reports.render_content(content, result.analysis, lang="zh", kind="full")
+    )
     try:
         _live_study(db, result, seed, out_dir, echo)
     finally:
@@ -361,48 +364,13 @@ def _live_study(
         result.live_waiting -= build_web_demo(db, LIVE_STUDY, seed=seed, out_dir=out_dir).invited
 
 
-def _elsewhere(work: Callable[[], T]) -> Callable[[], T]:
-    """Start `work` (pure computation: no database, no output) in a forked child process, so that it
-    uses the second core while this process goes on; returns the function that waits for its result.
-
-    Runs `work` in this process instead where fork is missing or unsafe (another thread is running, as
-    under a browser test) and when the child fails for any reason (the error, if real, then shows
-    here). The child ends with `os._exit`: it closes none of the parent's database connections and
-    flushes none of its buffered output."""
-    if not hasattr(os, "fork") or threading.active_count() > 1:
-        return _here(work)
-    read, write = os.pipe()
-    child = os.fork()
-    if child == 0:  # pragma: no cover - runs in the child, which reports through the pipe
-        status = 1
-        try:
-            os.close(read)
-            _without_collector()
-            with os.fdopen(write, "wb") as pipe:
-                pipe.write(pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL))
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write)
-
-    def collect() -> T:
-        with os.fdopen(read, "rb") as pipe:
-            payload = pipe.read()
-        _, status = os.waitpid(child, 0)
-        if status == 0 and payload:
-            return pickle.loads(payload)
-        return work()
-
-    return collect
-
-
 class _Standby:
     """A forked child that waits for its cues: it runs `load` at once (imports the work needs, while
     this process goes on), `warm()` has it run `prepare` (reads that do not depend on what this
     process is still writing), `start()` has it run `work` (pure computation and reads, no output),
     `collect()` waits for and returns the work's result.
 
-    Like `_elsewhere`, where fork is missing or unsafe (another thread is running) everything happens
+    Like `forked.elsewhere`, where fork is missing or unsafe (another thread is running) everything happens
     in this process: `warm()` does nothing and `start()` does the work at once; when the child fails
     for any reason `collect()` does the work here (the error, if real, then shows here). `load` and
     `prepare` are only a head start: their failures are ignored. `close()` ends a child still waiting
@@ -437,7 +405,7 @@ class _Standby:
             with suppress(Exception):  # a head start only, like `prepare`
                 self.load()
             gc.freeze()  # what it loaded lives as long as the child
-        _without_collector()
+        forked.without_collector()
         with os.fdopen(cues, "rb", buffering=0) as cue_pipe, os.fdopen(results, "wb") as pipe:
             while cue := cue_pipe.read(1):
                 if cue == b"p":
@@ -508,22 +476,24 @@ def _load_analysis() -> None:
 def _analyse_apart(db: Database, study_name: str) -> Any:
     """The study's analysis through a connection of its own (`_reading`), for a forked child, with its
     staff level (`staff_verdicts`, kept in `result.staff` for the report). Each posterior unit model
-    (about half of either) runs in a child of its own (`_elsewhere`), beside the rest of its analysis:
+    (about half of either) runs in a child of its own (`forked.elsewhere`), beside the rest of its analysis:
     the parent's stages meanwhile take only part of the other core."""
     from survey_app.services import analysis_service
 
     with _reading(db) as session:
-        result = analysis_service.analyse(session, studies.find_study(session, study_name), start=_elsewhere)
+        result = analysis_service.analyse(
+            session, studies.find_study(session, study_name), start=forked.elsewhere
+        )
     return _with_staff_level(result)
 
 
 def _with_staff_level(result: Any) -> Any:
     """`result` with its staff level computed ahead (`result.staff`, which the report then uses), its
-    posterior model elsewhere (`_elsewhere`); unchanged where the frame names no staff member."""
+    posterior model elsewhere (`forked.elsewhere`); unchanged where the frame names no staff member."""
     from survey_app.services import staff_verdicts
 
     with suppress(InvalidState):
-        result.staff = staff_verdicts.staff_verdicts(result, start=_elsewhere)
+        result.staff = staff_verdicts.staff_verdicts(result, start=forked.elsewhere)
     return result
 
 
@@ -547,19 +517,6 @@ def _reading(db: Database) -> Iterator[Any]:
             yield session
     finally:
         own.dispose()
-
-
-def _without_collector() -> None:
-    """In a forked child: no cyclic garbage collection. The child does one piece of work and ends with
-    `os._exit`, which returns all its memory at once; the collector's passes over the analysis's
-    DataFrames (~0.5 s of the analysis child's CPU) would free nothing that matters meanwhile (the
-    demo's analysis child peaks at the same resident size either way)."""
-    gc.disable()
-
-
-def _here(work: Callable[[], T]) -> Callable[[], T]:
-    value = work()
-    return lambda: value
 
 
 def _create_users(db: Database, passwords: dict[str, str]) -> None:
@@ -745,7 +702,7 @@ def _simulated(cases: pd.DataFrame, truth: pd.DataFrame, *, seed: int, start: dt
     if len(cases) < SPLIT_FROM:
         return simulate(cases)
     middle = len(cases) // 2
-    second = _elsewhere(lambda: simulate(cases.iloc[middle:]))
+    second = forked.elsewhere(lambda: simulate(cases.iloc[middle:]))
     first = simulate(cases.iloc[:middle])
     rest = second()
     return fixtures.Fieldwork(

@@ -3,7 +3,7 @@ app's process does the rest of the analysis (`analysis.compare_units`' `start`).
 
 The reviewer's first visit to 评价对比 waits for the whole analysis, and the posterior model is about
 half of it; the rest (the empirical null's tests, the headline, the data read) cannot overlap it in a
-thread, since both hold the GIL. The demo forks a child for it (`demo._elsewhere`), which is unsafe in
+thread, since both hold the GIL. The command line forks a child for it (`forked.elsewhere`), which is unsafe in
 the app: Streamlit serves each session from a thread, and a fork copies whatever locks the other
 threads hold. So the app keeps one worker process started by a fork server (`multiprocessing`'s
 "forkserver": a clean, small process that forks the worker), started and loaded with the model's
@@ -38,6 +38,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
+from survey_app.services.forked import here
+
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -57,7 +59,7 @@ def start(work: Callable[[], T]) -> Callable[[], T]:
     """`compare_units`' `start`: hand `work` to the worker and return the function that waits for its
     result (or does the work here, see the module docstring)."""
     if _cores() < 2:  # no second core to run it on: a worker would only cost its memory
-        return _here(work)
+        return here(work)
     threads = _blas_threads()
     pool = _executor()
     try:
@@ -65,7 +67,7 @@ def start(work: Callable[[], T]) -> Callable[[], T]:
     except (BrokenProcessPool, RuntimeError, OSError) as error:  # no worker to take it
         log.warning("posterior worker unavailable (%s): the model runs in the app's process", error)
         _discard(pool)
-        return _here(work)
+        return here(work)
 
     def wait() -> T:
         try:
@@ -102,7 +104,7 @@ def warm() -> None:
 
 def stop() -> None:
     """End the worker and the threads that serve it here, waiting for them; the next `start` or `warm`
-    starts another. Where this process must fork itself later (the demo's `_elsewhere` forks only while
+    starts another. Where this process must fork itself later (`forked.elsewhere` forks only while
     no other thread runs), this leaves it no thread of the worker's."""
     global _pool, _warmed
     with _lock:
@@ -140,11 +142,6 @@ def _blas_threads() -> int | None:
 def _cores() -> int:
     """The cores this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def _here(work: Callable[[], T]) -> Callable[[], T]:
-    result = work()
-    return lambda: result
 
 
 def _executor() -> ProcessPoolExecutor:

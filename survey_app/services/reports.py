@@ -31,6 +31,7 @@ from analysis.report.fonts import report_font
 from analysis.report.formatting import MDI_BEYOND, format_stratum
 from analysis.report.phase_two_timing import phase_effect_sentence
 from analysis.report.referrals import ReferralSummary
+from analysis.units import Start
 from analysis.verdicts import UNRECORDED_MODEL, posterior_model_version, proxy_unexamined, who_rated_flag
 from sampling.vocabulary import SCALES, canonical_district
 from survey_app import numeric_platform
@@ -404,12 +405,14 @@ def _report_units(result: analysis_service.StudyAnalysis, lang: str = "zh") -> p
     return _verdict_columns(table, surveyed, lang)
 
 
-def _staff_level(result: analysis_service.StudyAnalysis, lang: str = "zh") -> rpt.StaffLevel | None:
+def _staff_level(
+    result: analysis_service.StudyAnalysis, lang: str = "zh", start: Start | None = None
+) -> rpt.StaffLevel | None:
     """The staff members flagged, as the report prints them (`_report_units`' columns and
     `staff_verdicts.staff_explanation`'s sentences without the caveat, which the report says once), and
     how many were named, called back and judged; None when the frame names no staff member."""
     try:
-        table = staff_verdicts.staff_of(result)
+        table = staff_verdicts.staff_of(result, start)
     except InvalidState:  # no staff ids in the frame: the report has no staff level, and says nothing of one
         return None
     count = staff_verdicts.counts(table)
@@ -620,16 +623,18 @@ def build_content(
     kind: str = "full",
     result: analysis_service.StudyAnalysis | None = None,
     scope: tuple[tuple[str, str], ...] = (),
+    start: Start | None = None,
 ) -> rpt.ReportContent:
     """The report's content from the stored study; `scope` (e.g. (("district", "浦东新区"),)) makes the
-    variant that prints those districts' or domains' pages alone."""
-    result = result or analysis_service.analyse(session, study)
+    variant that prints those districts' or domains' pages alone. `start` runs the posterior models
+    elsewhere (`analysis.compare_units`; the same bits, sooner)."""
+    result = result or analysis_service.analyse(session, study, start=start)
     if result.third_party is None:
         raise ValueError(f"Study {study.name} has no respondents yet: there is nothing to report.")
     # what the report computes beyond the analysis (the staff level, the mode effects…) in the numeric
     # mode the analysis ran in, so that all of it rebuilds the same on any core count
     with numeric_mode(result.numeric):
-        return _content(session, study, lang, kind, result, scope)
+        return _content(session, study, lang, kind, result, scope, start)
 
 
 def _content(
@@ -639,6 +644,7 @@ def _content(
     kind: str,
     result: analysis_service.StudyAnalysis,
     scope: tuple[tuple[str, str], ...],
+    start: Start | None,
 ) -> rpt.ReportContent:
     """`build_content` inside the analysis's numeric mode."""
     headline, groups = adapters.headline_of(result.headline)
@@ -690,7 +696,7 @@ def _content(
         referrals=_referrals(session, study, generated),
         comments=_comment_findings(session, study, result, lang),
         modes=_modes(session, study, result, lang, generated),
-        staff=_staff_level(result, lang),
+        staff=_staff_level(result, lang, start),
     )
 
 
@@ -964,6 +970,7 @@ def build_and_record(
     district: str | None = None,
     domain: str | None = None,
     deliver: Callable[[BuiltReport], None] | None = None,
+    start: Start | None = None,
 ) -> tuple[BuiltReport, anchors.Anchor]:
     """Build the study's report (name or id) and record it as `actor`, without holding the write lock
     while it is built: the analysis and content from one read-only snapshot (`db.reading()`), the PDF
@@ -971,14 +978,15 @@ def build_and_record(
     study has not moved since the snapshot (`source_stamp`), hands the report to `deliver` (e.g. writes
     the file; an error there records nothing) and records it (`record_built`). A study that moved is
     refused with `ReportSourceMoved` and nothing is recorded or delivered. The refusal of a build without
-    an identity comes before anything is read."""
+    an identity comes before anything is read. `start` runs the posterior models elsewhere (the app's
+    `posterior_worker.start`, the command line's `forked.elsewhere`): the same bytes, sooner."""
     _require_recorder(actor)
     with db.reading() as session:
         found = studies.find_study(session, study)
         stamp = source_stamp(session, found)
-        result = analysis_service.analyse(session, found)
+        result = analysis_service.analyse(session, found, start=start)
         content = build_content(
-            session, found, lang=lang, kind=kind, result=result, scope=scope_of(district, domain)
+            session, found, lang=lang, kind=kind, result=result, scope=scope_of(district, domain), start=start
         )
     built = render_content(content, result, lang=lang, kind=kind, district=district, domain=domain)
     with db.session() as session:

@@ -16,14 +16,13 @@ events the frame puts in several offices is shown with the first office it names
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
 
 import analysis
 from analysis.numeric import numeric_mode
 from analysis.report.i18n import text as report_text
+from analysis.units import Start
 from analysis.verdicts import SIGN_LABELS
 from survey_app.services.analysis_service import (
     FDR_Q,
@@ -45,7 +44,7 @@ CONTEXT_COLUMNS = ("organisation_id", "organisation", "organisation_flagged")
 
 def staff_verdicts(
     result: StudyAnalysis,
-    start: Callable[[Callable[[], pd.DataFrame]], Callable[[], pd.DataFrame]] | None = None,
+    start: Start | None = None,
 ) -> pd.DataFrame:
     """One row per staff member named in the eligible frame: `compare_units`' verdict columns (same
     method as the organisations', `result.verdict_method`) and `CONTEXT_COLUMNS` in front; indexed by
@@ -105,10 +104,10 @@ def staff_verdicts(
     return out
 
 
-def staff_of(result: StudyAnalysis) -> pd.DataFrame:
+def staff_of(result: StudyAnalysis, start: Start | None = None) -> pd.DataFrame:
     """`result.staff` where the analysis was given its staff level ahead (the demo's analysis child
-    computes it beside the rest), else `staff_verdicts(result)`."""
-    return result.staff if result.staff is not None else staff_verdicts(result)
+    computes it beside the rest), else `staff_verdicts(result, start)`."""
+    return result.staff if result.staff is not None else staff_verdicts(result, start)
 
 
 def _names_staff(table: pd.DataFrame) -> pd.Series:

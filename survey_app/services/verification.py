@@ -59,6 +59,7 @@ from survey_app.storage.models import Answer, AuditEntry, Case, Interview, Study
 
 if TYPE_CHECKING:
     from analysis.report import CJKFont, ReportContent
+    from analysis.units import Start
     from survey_app.services.analysis_service import AnalysisSettings, StudyAnalysis
 
 
@@ -398,9 +399,11 @@ def check_report(
     recorded: dict | None,
     result: StudyAnalysis | None = None,
     published: trust_checks.Published | None = None,
+    start: Start | None = None,
 ) -> Check:
     """Rebuild the recorded report variant from the database, as `reports.render_report` builds it
-    (analysis, content, PDF), and compare its SHA-256; `result` as in `check_headline`.
+    (analysis, content, PDF), and compare its SHA-256; `result` as in `check_headline`, `start` where
+    the posterior models run (`reports.build_content`).
 
     A build this release cannot reproduce (another content or renderer version, reportlab or font file:
     its recorded `build` stamp) is not rebuilt byte for byte: with the same content version its
@@ -440,7 +443,7 @@ def check_report(
     same_content = content_version == version.CONTENT_VERSION
     same_versions = same_content and renderer_version == version.RENDERER_VERSION
     lacking = version.missing_environment(stamp, version.build_stamp(report_font()))
-    content = rebuilt_content(session, study, recorded, result) if same_content else None
+    content = rebuilt_content(session, study, recorded, result, start) if same_content else None
     if same_versions and not lacking:
         digest = rendered_sha256(content)
         if digest == recorded["sha256"]:
@@ -551,10 +554,15 @@ CAVEATS = (THREADS_CAVEAT, PLATFORM_DIFFERS, PLATFORM_UNRECORDED, REBUILT_ELSEWH
 
 
 def rebuilt_content(
-    session: Session, study: Study, recorded: dict, result: StudyAnalysis | None = None
+    session: Session,
+    study: Study,
+    recorded: dict,
+    result: StudyAnalysis | None = None,
+    start: Start | None = None,
 ) -> ReportContent:
     """The content of the report `recorded` names, rebuilt from the database with the settings and in
-    the numeric mode it recorded (`result`: that analysis, where the caller has it)."""
+    the numeric mode it recorded (`result`: that analysis, where the caller has it; `start`: where the
+    posterior models run)."""
     from survey_app.services import reports
 
     return reports.build_content(
@@ -562,8 +570,9 @@ def rebuilt_content(
         study,
         lang=recorded["lang"],
         kind=recorded["kind"],
-        result=result if result is not None else recorded_analysis(session, study, recorded),
+        result=result if result is not None else recorded_analysis(session, study, recorded, start),
         scope=reports.scope_of(**reports.variant_of(recorded)),
+        start=start,
     )
 
 
@@ -609,7 +618,9 @@ def _platform_caveat(recorded: dict) -> str:
     )
 
 
-def recorded_analysis(session: Session, study: Study, recorded: dict | None) -> StudyAnalysis:
+def recorded_analysis(
+    session: Session, study: Study, recorded: dict | None, start: Start | None = None
+) -> StudyAnalysis:
     """The study analysed with the settings and in the numeric mode the report recorded
     (`reports.settings_of`, `reports.numeric_of`); a build recorded before reports recorded their
     settings with those of its time (`rebuild_settings`), one recorded before the numeric mode with
@@ -617,12 +628,13 @@ def recorded_analysis(session: Session, study: Study, recorded: dict | None) -> 
     from survey_app.services import analysis_service, reports
 
     if recorded is None:
-        return analysis_service.analyse(session, study)
+        return analysis_service.analyse(session, study, start=start)
     return analysis_service.analyse(
         session,
         study,
         settings=rebuild_settings(session, study, recorded),
         numeric=reports.numeric_of(recorded),
+        start=start,
     )
 
 
@@ -739,12 +751,14 @@ def _guarded(name: str, check, *args) -> Check:
         return Check(name, False, f"could not be checked: {exc}")
 
 
-def _analysis_once(session: Session, study: Study, recorded: dict | None) -> StudyAnalysis | None:
+def _analysis_once(
+    session: Session, study: Study, recorded: dict | None, start: Start | None
+) -> StudyAnalysis | None:
     """The study's analysis with the report's recorded settings (`recorded_analysis`), made once for
     the headline and report checks (both read the same stored state in one session); None if it fails,
     so that each of them runs it again and names the error."""
     try:
-        return recorded_analysis(session, study, recorded)
+        return recorded_analysis(session, study, recorded, start)
     except Exception:  # the two checks' own verdicts say why
         return None
 
@@ -762,15 +776,18 @@ def verify_study(
     frame_file: Path | None = None,
     published: trust_checks.Published | None = None,
     recordings_as: User | None = None,
+    start: Start | None = None,
 ) -> list[Check]:
     """Every check, in order; with an `actor` (the app), only an auditor, researcher or admin may run it.
     `published`: the PDF and anchors the auditor brings from outside the database. The recordings are
     opened as `recordings_as` (default `actor`; the CLI logs in only for a study with recordings):
-    their check runs last, since it records its own audit entry, and is listed after the answers."""
+    their check runs last, since it records its own audit entry, and is listed after the answers.
+    `start` runs the rebuild's posterior models elsewhere (`reports.build_and_record`'s): the same
+    bytes, sooner."""
     if actor is not None:
         require(actor, "auditor", "researcher", "admin")
     recorded = last_report_entry(session, study)
-    result = _analysis_once(session, study, recorded) if recorded is not None else None
+    result = _analysis_once(session, study, recorded, start) if recorded is not None else None
     published = published or trust_checks.Published()
     outside = []
     if published.pdf is not None:
@@ -796,7 +813,7 @@ def verify_study(
         _guarded("audit chain", check_chain, session),
         _guarded("answers", check_answers, session, study),
         _guarded("headline figures", check_headline, session, study, recorded, result, published),
-        _guarded("report", check_report, session, study, recorded, result, published),
+        _guarded("report", check_report, session, study, recorded, result, published, start),
         _guarded(
             "audit signatures",
             _trust_check,

@@ -33,7 +33,7 @@ def study() -> dict:
 def test_the_posterior_started_elsewhere_gives_the_comparison_run_here(study):
     started = []
 
-    def start(model):  # what the demo's `_elsewhere` does, in this process: run it, hand back a waiter
+    def start(model):  # what `forked.elsewhere` does, in this process: run it, hand back a waiter
         started.append(model)
         table = model()
         return lambda: table

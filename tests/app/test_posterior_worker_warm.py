@@ -1,5 +1,5 @@
-"""The comparison's posterior worker (`services.posterior_worker`) is started when a reviewer signs in,
-so that their first analysis does not wait for it, and for nobody else."""
+"""The posterior worker (`services.posterior_worker`) is started when a reviewer or an auditor signs in,
+so that their first analysis, report build or verification does not wait for it, and for nobody else."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from tests.app.conftest import log_in
 pytestmark = pytest.mark.db
 
 
-@pytest.mark.parametrize(("role", "warmed"), [("reviewer", 1), ("surveyor", 0)])
-def test_the_worker_is_started_at_sign_in_for_the_roles_that_compare(study, monkeypatch, role, warmed):
+@pytest.mark.parametrize(("role", "warmed"), [("reviewer", 1), ("auditor", 1), ("surveyor", 0)])
+def test_the_worker_is_started_at_sign_in_for_the_roles_that_run_the_posterior_models(study, monkeypatch, role, warmed):
     started = []
     monkeypatch.setattr(posterior_worker, "warm", lambda: started.append(role))
     app = log_in(role)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 import fixtures
 import questionnaires
-from survey_app.services import analysis_service, demo, staff_verdicts, studies
+from survey_app.services import analysis_service, demo, forked, staff_verdicts, studies
 from survey_app.storage.models import User
 from tests.fixtures.conftest import canonical
 
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.usefixtures("no_posterior_worker")  # the demo forks on
 @needs_fork
 def test_work_started_elsewhere_runs_in_a_child_and_hands_back_its_result():
     parent = os.getpid()
-    collect = demo._elsewhere(lambda: {"pid": os.getpid(), "pdf": b"%PDF-1.4 ..."})
+    collect = forked.elsewhere(lambda: {"pid": os.getpid(), "pdf": b"%PDF-1.4 ..."})
     result = collect()
     assert result["pid"] != parent
     assert result["pdf"] == b"%PDF-1.4 ..."
@@ -40,7 +40,7 @@ def test_work_that_fails_in_the_child_is_done_again_here():
             raise RuntimeError("the child cannot do this")
         return 42
 
-    assert demo._elsewhere(only_here)() == 42
+    assert forked.elsewhere(only_here)() == 42
 
 
 def test_an_error_of_the_work_itself_shows_in_this_process():
@@ -48,7 +48,7 @@ def test_an_error_of_the_work_itself_shows_in_this_process():
         raise ValueError("no such report variant")
 
     with pytest.raises(ValueError, match="no such report variant"):
-        demo._elsewhere(broken)()
+        forked.elsewhere(broken)()
 
 
 def test_with_another_thread_running_the_work_stays_in_this_process():
@@ -56,7 +56,7 @@ def test_with_another_thread_running_the_work_stays_in_this_process():
     other = threading.Thread(target=release.wait)
     other.start()
     try:
-        assert demo._elsewhere(os.getpid)() == os.getpid()
+        assert forked.elsewhere(os.getpid)() == os.getpid()
     finally:
         release.set()
         other.join()

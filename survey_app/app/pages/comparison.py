@@ -407,7 +407,12 @@ if st.button(tr("comparison.report_generate"), key="generate_comparison_report")
     try:  # from a snapshot, recorded in a short writing session (`reports.build_and_record`)
         with st.spinner(tr("comparison.report_generate")):
             built_now, _ = reports.build_and_record(
-                state.database(), study.id, reviewer, lang=state.lang(), kind="comparison"
+                state.database(),
+                study.id,
+                reviewer,
+                lang=state.lang(),
+                kind="comparison",
+                start=posterior_worker.start,
             )
     except HuifangError as exc:
         st.error(state.error_text(exc))

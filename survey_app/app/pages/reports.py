@@ -11,7 +11,7 @@ from survey_app.app import state, tables, words
 from survey_app.app.i18n import LANGUAGES
 from survey_app.app.state import tr
 from survey_app.security.anchors import PublishedPdfError
-from survey_app.services import reports, trust_checks, verification
+from survey_app.services import posterior_worker, reports, trust_checks, verification
 from survey_app.services.errors import HuifangError
 
 REPORT_KEY = "report_pdf"
@@ -36,7 +36,9 @@ if st.button(tr("reports.generate"), type="primary", key="generate_report"):
     # study that changed meanwhile is refused in one sentence and nothing is recorded or shown
     try:
         with st.spinner(tr("reports.generate")):
-            built_now, _ = reports.build_and_record(state.database(), study.id, auditor, lang=language)
+            built_now, _ = reports.build_and_record(
+                state.database(), study.id, auditor, lang=language, start=posterior_worker.start
+            )
     except HuifangError as exc:
         st.error(state.error_text(exc))
     else:
@@ -70,7 +72,11 @@ if st.button(tr("reports.verify"), key="run_verification"):
     # at its commit, ReadOnlySessionWrite: its opening is never left unaudited)
     with st.spinner(tr("reports.verify")), state.action() if audited else state.reading() as session:
         checks = verification.verify_study(
-            session, state.study(session), actor=state.actor(session), published=published
+            session,
+            state.study(session),
+            actor=state.actor(session),
+            published=published,
+            start=posterior_worker.start,
         )
 if checks is not None:
     # plain words, no emoji: a government desktop without an emoji font shows those as empty boxes
