@@ -12,7 +12,9 @@ pytestmark = pytest.mark.db
 
 
 @pytest.mark.parametrize(("role", "warmed"), [("reviewer", 1), ("auditor", 1), ("surveyor", 0)])
-def test_the_worker_is_started_at_sign_in_for_the_roles_that_run_the_posterior_models(study, monkeypatch, role, warmed):
+def test_the_worker_is_started_at_sign_in_for_the_roles_that_run_the_posterior_models(
+    study, monkeypatch, role, warmed
+):
     started = []
     monkeypatch.setattr(posterior_worker, "warm", lambda: started.append(role))
     app = log_in(role)
