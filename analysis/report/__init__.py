@@ -28,6 +28,7 @@ from analysis.report.content import (
     StudyInfo,
     TestResult,
     content_digest,
+    content_leaves,
 )
 from analysis.report.errors import FontError, ReportContentError, ReportError
 from analysis.report.fonts import CJKFont, CJKFontFallbackWarning, find_cjk_font
@@ -59,6 +60,7 @@ __all__ = [
     "agreement_of",
     "areas_of",
     "content_digest",
+    "content_leaves",
     "estimate_of",
     "find_cjk_font",
     "headline_of",

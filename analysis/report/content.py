@@ -509,11 +509,15 @@ def validate_content(content: ReportContent) -> None:
 
 
 def content_digest(content: ReportContent) -> str:
-    """SHA-256 over a canonical text of the content: seeds the PDF's document ID."""
-    digest = hashlib.sha256()
-    for path, value in _walk(content, "content"):
-        digest.update(f"{path}={_canonical(value)}\n".encode())
-    return digest.hexdigest()
+    """SHA-256 over a canonical text of the content (`content_leaves`): seeds the PDF's document ID."""
+    return hashlib.sha256(content_leaves(content).encode()).hexdigest()
+
+
+def content_leaves(content: ReportContent) -> str:
+    """The content's canonical text, one `path=value` line per leaf (floats as `repr`): what
+    `content_digest` hashes, and what a build keeps so that a rebuild on other arithmetic can be
+    compared with it figure by figure (`leaf_compare`)."""
+    return "".join(f"{path}={_canonical(value)}\n" for path, value in _walk(content, "content"))
 
 
 def _canonical(value: Any) -> str:

@@ -523,6 +523,24 @@ CHECKS: Patterns = [
             r"^rebuilt (\w+) report \(([^)]*)\) is byte-identical, SHA-256 (\w+)$",
             r"重新生成的报告与已发布的逐字节一致，SHA-256 \3",
         ),
+        # a rebuild on other arithmetic than the build's, compared with its kept content (verification._agreement)
+        (
+            r"^rebuilt \w+ report \([^)]*\) on this machine's arithmetic, which is not its build's \((.*)\), agrees "
+            r"with the content it published figure by figure: (\d+) of (\d+) lines identical, (\d+) figures within "
+            r"([\d.e+-]+) of their size \(the largest ([\d.e+-]+), at (\S+)\), (\d+) printed numbers within their "
+            r"last digit; its bytes are vouched for by its signed record \(entry (\d+), SHA-256 (\w+)…, key (\w+)…\)$",
+            r"本机的运算环境与报告生成时不同（\1），在本机重新生成的报告与其发布的内容逐项相符：\3 行中 \2 行完全相同，"
+            r"\4 个数值与原值之差不超过其大小的 \5（最大 \6，位于 \7），\8 处印出的数字只差末位；其字节由签名的生成记录"
+            r"作证（第 \9 条记录，SHA-256 \g<10>…，密钥 \g<11>…）",
+        ),
+        (
+            r"^rebuilt \w+ report \([^)]*\) on this machine's arithmetic, which is not its build's \((.*)\), agrees "
+            r"with the content it published figure by figure: (\d+) of (\d+) lines identical, (\d+) figures within "
+            r"([\d.e+-]+) of their size \(none moved\), (\d+) printed numbers within their last digit; its bytes are "
+            r"vouched for by its signed record \(entry (\d+), SHA-256 (\w+)…, key (\w+)…\)$",
+            r"本机的运算环境与报告生成时不同（\1），在本机重新生成的报告与其发布的内容逐项相符：\3 行中 \2 行完全相同，"
+            r"没有数值变动，\6 处印出的数字只差末位；其字节由签名的生成记录作证（第 \7 条记录，SHA-256 \8…，密钥 \9…）",
+        ),
         (
             r"^this \w+ report \([^)]*\) was built by renderer version (\d+) \(content version (\d+)[^)]*\), "
             r"which this release \(renderer (\d+), content (\d+)\) cannot reproduce; its signed fingerprint still checks "
@@ -648,6 +666,11 @@ CAVEAT_TEXTS: Patterns = [
             r"^; nor does a process computing with this machine's own arithmetic, unpinned, as reports were built "
             r"before they recorded theirs \((.*)\): SHA-256 (\w+)$",
             r"；按本机未固定的运算环境（\1）计算的子进程也得到不同的 SHA-256 \2",
+        ),
+        (
+            r"^; rebuilt on this machine's arithmetic it differs in (\d+) of its published content's (\d+) lines by "
+            r"more than other arithmetic moves them \((.*)\)$",
+            r"；在本机运算环境上重新生成，其发布内容的 \2 行中有 \1 行的差异超出运算环境所能造成的范围（\3）",
         ),
         (
             r"^; it was built before reports recorded the arithmetic .*$",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -42,7 +43,17 @@ from survey_app.services.auth import require
 from survey_app.services.errors import HuifangError, InvalidState
 from survey_app.services.frames import frame_issues, latest_frame
 from survey_app.services.interviews import study_questionnaire
-from survey_app.storage.models import Answer, AuditEntry, AuditHead, CallAttempt, Case, Exclusion, Study, User
+from survey_app.storage.models import (
+    Answer,
+    AuditEntry,
+    AuditHead,
+    CallAttempt,
+    Case,
+    Exclusion,
+    ReportContent,
+    Study,
+    User,
+)
 
 if TYPE_CHECKING:
     from survey_app.storage import Database
@@ -810,6 +821,9 @@ class BuiltReport:
     #: the arithmetic the figures came from (`numeric_platform.describe`: BLAS kernel, libm, numpy's SIMD
     #: loops, the libraries' versions): `verify` names what differs when a rebuild is not byte-identical
     platform: dict | None = None
+    #: the content's canonical text (`analysis.report.content_leaves`), kept with the record
+    #: (`ReportContent`) for a rebuild on other arithmetic to be compared with, figure by figure
+    leaves: str | None = None
 
 
 def render_report(
@@ -849,6 +863,7 @@ def render_content(
     demo renders in a child process while it builds its second study)."""
     font = report_font()
     pdf = rpt.render_pdf(content, font=font)
+    leaves = rpt.content_leaves(content)
     return BuiltReport(
         pdf=pdf,
         sha256=hashlib.sha256(pdf).hexdigest(),
@@ -857,18 +872,25 @@ def render_content(
         district=district,
         domain=domain,
         headline=analysis_service.headline_figures(result),
-        content_sha256=recorded_content_digest(content),
+        content_sha256=leaves_digest(leaves),
         build=version.build_stamp(font),
         settings=result.settings.as_record(),
         numeric=result.numeric,
         posterior_model=posterior_model_version(),
         platform=numeric_platform.describe(),
+        leaves=leaves,
     )
 
 
 def recorded_content_digest(content: rpt.ReportContent) -> str:
     """The content's fingerprint as `report.built` records it (`content`)."""
-    return hashlib.sha256(canonical_json(str(rpt.content_digest(content))).encode()).hexdigest()
+    return leaves_digest(rpt.content_leaves(content))
+
+
+def leaves_digest(leaves: str) -> str:
+    """`recorded_content_digest` of the content whose canonical text is `leaves`."""
+    digest = hashlib.sha256(leaves.encode()).hexdigest()  # `analysis.report.content_digest`
+    return hashlib.sha256(canonical_json(digest).encode()).hexdigest()
 
 
 def _require_recorder(actor: User | None) -> None:
@@ -906,11 +928,32 @@ def record_built(session: Session, study: Study, actor: User | None, built: Buil
         posterior_model=built.posterior_model,
         platform=built.platform,
     )
+    if built.leaves is not None:
+        keep_content(session, built.content_sha256, built.leaves)
     anchor = anchors.anchor_of(session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)))
     assert anchor is not None  # the entry just written
     chain = session.scalar(select(AuditEntry.hash).where(AuditEntry.id == 1)) or ""
     witness.after_commit(session, anchor, study=study.name, report_sha256=built.sha256, chain=chain)
     return anchor
+
+
+def keep_content(session: Session, fingerprint: str, leaves: str) -> None:
+    """Keep a recorded content's canonical text under its fingerprint, once (content-addressed)."""
+    if session.get(ReportContent, fingerprint) is None:
+        session.add(ReportContent(content_sha256=fingerprint, leaves=zlib.compress(leaves.encode(), 6)))
+
+
+def kept_content(session: Session, fingerprint: str) -> str | None:
+    """The canonical text kept under a recorded content fingerprint, or None where none is kept or the
+    row kept does not hash to it (a row changed in the database is not evidence of anything)."""
+    row = session.get(ReportContent, fingerprint)
+    if row is None:
+        return None
+    try:
+        leaves = zlib.decompress(row.leaves).decode()
+    except (zlib.error, UnicodeDecodeError):
+        return None
+    return leaves if leaves_digest(leaves) == fingerprint else None
 
 
 #: What else moves a report's content than `STATE_ACTIONS`: the study settings it prints and records.

@@ -59,6 +59,7 @@ from survey_app.storage.models import Answer, AuditEntry, Case, Interview, Study
 
 if TYPE_CHECKING:
     from analysis.report import CJKFont, ReportContent
+    from analysis.report.leaf_compare import LeafComparison
     from analysis.units import Start
     from survey_app.services.analysis_service import AnalysisSettings, StudyAnalysis
 
@@ -459,6 +460,13 @@ def check_report(
                 f"rebuilt {what} is byte-identical, SHA-256 {elsewhere.sha256}{REBUILT_ELSEWHERE}{elsewhere.how}: "
                 f"this process's own arithmetic gives {digest}" + said,
             )
+        # no process here computes as the build did: its kept content, figure by figure
+        compared = _figure_by_figure(session, recorded, content) if elsewhere is None else None
+        if compared is not None and compared.ok:
+            signed_ok, signed = vouched or _signed_build(session, study, published)
+            if not signed_ok:
+                return Check("report", False, signed + said)
+            return Check("report", True, _agreement(what, recorded, compared, signed) + said)
         # where a child computed as the build did, its bytes differing too leave no caveat to add
         why = (
             _platform_caveat(recorded)
@@ -470,6 +478,7 @@ def check_report(
             False,
             f"rebuilding the {what} gives SHA-256 {digest}, not the published {recorded['sha256']}"
             + _thread_count_caveat(recorded)
+            + (_disagreement(compared) if compared is not None else "")
             + why
             + said,
         )
@@ -550,7 +559,16 @@ PLATFORM_UNRECORDED = "; it was built before reports recorded the arithmetic"
 #: How a rebuild that matched only in a child on the build's arithmetic says so (`rebuild_elsewhere`).
 REBUILT_ELSEWHERE = ", in a process computing with "
 NOR_ELSEWHERE = "; nor does a process computing with "
-CAVEATS = (THREADS_CAVEAT, PLATFORM_DIFFERS, PLATFORM_UNRECORDED, REBUILT_ELSEWHERE, NOR_ELSEWHERE)
+#: How a rebuild on other arithmetic that differs from the build's kept content beyond it says so.
+BEYOND_KEPT = "; rebuilt on this machine's arithmetic it differs in "
+CAVEATS = (
+    THREADS_CAVEAT,
+    PLATFORM_DIFFERS,
+    PLATFORM_UNRECORDED,
+    REBUILT_ELSEWHERE,
+    NOR_ELSEWHERE,
+    BEYOND_KEPT,
+)
 
 
 def rebuilt_content(
@@ -591,6 +609,54 @@ def _thread_count_caveat(recorded: dict) -> str:
         f"{THREADS_CAVEAT}, so its last digits follow the BLAS "
         f"thread count of the machine that built it (this rebuild ran on {threads}): rebuild it with "
         "OPENBLAS_NUM_THREADS set to that machine's core count before taking this for tampering"
+    )
+
+
+def _figure_by_figure(session: Session, recorded: dict, content: ReportContent) -> LeafComparison | None:
+    """Where this machine's arithmetic is not the one the build recorded and the build kept its content
+    (`reports.keep_content`, hashing to the fingerprint its signed record holds): the rebuild's content
+    compared with it line by line (`analysis.report.leaf_compare`); None otherwise."""
+    from analysis.report import content_leaves
+    from analysis.report.leaf_compare import compare_leaves
+    from survey_app import numeric_platform
+    from survey_app.services import reports
+
+    platform = recorded.get("platform")
+    if platform is None or not numeric_platform.differences(platform, numeric_platform.describe()):
+        return None  # the same arithmetic: only the same bytes will do
+    kept = reports.kept_content(session, recorded.get("content", ""))
+    return None if kept is None else compare_leaves(kept, content_leaves(content))
+
+
+def _agreement(what: str, recorded: dict, compared: LeafComparison, signed: str) -> str:
+    """The report check's sentence for a rebuild on other arithmetic that agrees figure by figure."""
+    from analysis.report.leaf_compare import REL_TOL
+    from survey_app import numeric_platform
+
+    found = numeric_platform.differences(recorded["platform"], numeric_platform.describe())
+    largest = (
+        f"the largest {compared.largest:.1e}, at {compared.largest_at}"
+        if compared.largest_at is not None
+        else "none moved"
+    )
+    return (
+        f"rebuilt {what} on this machine's arithmetic, which is not its build's ({'; '.join(found)}), agrees "
+        f"with the content it published figure by figure: {compared.identical} of {compared.leaves} lines "
+        f"identical, {compared.within} figures within {REL_TOL:g} of their size ({largest}), "
+        f"{compared.printed} printed numbers within their last digit; its bytes are vouched for by its signed "
+        f"record ({signed})"
+    )
+
+
+def _disagreement(compared: LeafComparison) -> str:
+    """The caveat of a rebuild on other arithmetic that differs from the kept content beyond it."""
+    shown = "; ".join(
+        f"{difference.path}: published {difference.published}, here {difference.rebuilt}"
+        for difference in compared.beyond
+    )
+    return (
+        f"{BEYOND_KEPT}{compared.beyond_count} of its published content's {compared.leaves} lines by more "
+        f"than other arithmetic moves them ({shown})"
     )
 
 

@@ -338,6 +338,19 @@ class AuditHead(Base):
     count: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class ReportContent(Base):
+    """A recorded report's content as canonical text (`analysis.report.content_leaves`, zlib), under the
+    content fingerprint its signed `report.built` entry records: what `verify` compares a rebuild with,
+    figure by figure, where its arithmetic is not the build's. Content-addressed, so a content built
+    twice is kept once, and a row that does not hash to its key is refused, not trusted."""
+
+    __tablename__ = "report_contents"
+
+    content_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    leaves: Mapped[bytes] = mapped_column(LargeBinary)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class LoginThrottle(Base):
     """Failed logins counted per user name and per client, each under a keyed hash (never what was typed)."""
 
