@@ -13,9 +13,6 @@ it uses no database server).
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import sys
 import zlib
 from pathlib import Path
 
@@ -26,8 +23,9 @@ from survey_app import numeric_platform
 from survey_app.app import words
 from survey_app.services import rebuild_elsewhere, verification
 from survey_app.services.studies import find_study
-from survey_app.storage.db import Database, open_database
+from survey_app.storage.db import Database
 from survey_app.storage.models import ReportContent
+from tests.security.kernel_builds import build_on_kernel, copy_of
 from tests.security.tamper import Attacker
 
 pytestmark = [
@@ -47,22 +45,12 @@ demo.build_demo(sys.argv[1], rows=1000, seed=11, out_dir=Path(sys.argv[2]), echo
 
 @pytest.fixture(scope="module")
 def sandybridge_build(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("sandybridge")
-    env = {**numeric_platform.native_environment(), "OPENBLAS_CORETYPE": "Sandybridge"}
-    command = [sys.executable, "-c", _BUILD, str(folder / "demo.db"), str(folder / "out")]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr
-    return folder
+    return build_on_kernel(tmp_path_factory.mktemp("sandybridge"), "Sandybridge", _BUILD)
 
 
 @pytest.fixture
 def no_child_computes_as_the_build(monkeypatch):
     monkeypatch.setattr(rebuild_elsewhere, "rebuilt_elsewhere", lambda session, study, recorded: None)
-
-
-def _copy(build: Path, folder: Path) -> Database:
-    shutil.copy(build / "demo.db", folder / "demo.db")
-    return open_database(str(folder / "demo.db"))
 
 
 def _check(database: Database) -> verification.Check:
@@ -74,7 +62,7 @@ def _check(database: Database) -> verification.Check:
 def test_a_genuine_report_agrees_figure_by_figure_and_says_so_in_chinese(
     sandybridge_build, tmp_path, no_child_computes_as_the_build
 ):
-    check = _check(_copy(sandybridge_build, tmp_path))
+    check = _check(copy_of(sandybridge_build, tmp_path))
     assert check.ok, check.detail
     assert "agrees with the content it published figure by figure" in check.detail
     assert "BLAS kernel openblas Sandybridge (here: openblas Haswell)" in check.detail
@@ -88,7 +76,7 @@ def test_a_tampered_answer_differs_figure_by_figure_and_names_the_figures(
     sandybridge_build, tmp_path, no_child_computes_as_the_build
 ):
     """The attack: an answer turned from dissatisfied to satisfied (its digest and the chain recomputed)."""
-    database = _copy(sandybridge_build, tmp_path)
+    database = copy_of(sandybridge_build, tmp_path)
     Attacker(database).change_answer("demo", "sat_overall", "dissatisfied", "satisfied")
     check = _check(database)
     assert not check.ok
@@ -102,7 +90,7 @@ def test_kept_content_rewritten_in_the_database_to_match_a_tampered_study_is_not
 ):
     """The attack: whoever has the database replaces the kept content with what it now gives (after a
     changed answer), so that the two agree; the kept text no longer hashes to the signed fingerprint."""
-    database = _copy(sandybridge_build, tmp_path)
+    database = copy_of(sandybridge_build, tmp_path)
     Attacker(database).change_answer("demo", "sat_overall", "dissatisfied", "satisfied")
     with database.reading() as session:
         study = find_study(session, "demo")

@@ -11,9 +11,6 @@ CI runs this file in its PostgreSQL pass (`.ci/test`: it uses no database server
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,7 +18,8 @@ import pytest
 from survey_app import numeric_platform
 from survey_app.services import rebuild_elsewhere, verification
 from survey_app.services.studies import find_study
-from survey_app.storage.db import Database, open_database
+from survey_app.storage.db import Database
+from tests.security.kernel_builds import build_on_kernel, copy_of
 from tests.security.tamper import Attacker
 
 PINNABLE_HERE = numeric_platform.pinnable()
@@ -43,17 +41,7 @@ demo.build_demo(sys.argv[1], rows=1000, seed=11, out_dir=Path(sys.argv[2]), echo
 
 @pytest.fixture(scope="module")
 def old_sandybridge_build(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("old-sandybridge")
-    env = {**numeric_platform.native_environment(), "OPENBLAS_CORETYPE": "Sandybridge"}
-    command = [sys.executable, "-c", _OLD_BUILD, str(folder / "demo.db"), str(folder / "out")]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr
-    return folder
-
-
-def copy_of(build: Path, folder: Path) -> Database:
-    shutil.copy(build / "demo.db", folder / "demo.db")
-    return open_database(str(folder / "demo.db"))
+    return build_on_kernel(tmp_path_factory.mktemp("old-sandybridge"), "Sandybridge", _OLD_BUILD)
 
 
 def report_entry(database: Database) -> dict:
