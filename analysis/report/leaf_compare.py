@@ -58,6 +58,24 @@ class Difference:
     published: str
     rebuilt: str
 
+    def excerpts(self, around: int = 40) -> tuple[str, str]:
+        """Both values cut to where they part (`around` characters either side), for a sentence that
+        names the difference without printing two paragraphs."""
+        if max(len(self.published), len(self.rebuilt)) <= 2 * around:
+            return self.published, self.rebuilt
+        at = next(
+            (i for i, (a, b) in enumerate(zip(self.published, self.rebuilt, strict=False)) if a != b),
+            min(len(self.published), len(self.rebuilt)),
+        )
+        start = max(0, at - around)
+
+        def cut(text: str) -> str:
+            return (
+                ("…" if start else "") + text[start : at + around] + ("…" if at + around < len(text) else "")
+            )
+
+        return cut(self.published), cut(self.rebuilt)
+
 
 @dataclass(frozen=True)
 class LeafComparison:

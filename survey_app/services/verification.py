@@ -651,7 +651,7 @@ def _agreement(what: str, recorded: dict, compared: LeafComparison, signed: str)
 def _disagreement(compared: LeafComparison) -> str:
     """The caveat of a rebuild on other arithmetic that differs from the kept content beyond it."""
     shown = "; ".join(
-        f"{difference.path}: published {difference.published}, here {difference.rebuilt}"
+        "{}: published {}, here {}".format(difference.path, *difference.excerpts())
         for difference in compared.beyond
     )
     return (

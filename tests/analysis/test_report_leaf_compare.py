@@ -101,3 +101,14 @@ def test_a_bayes_factor_in_english_is_recognised_by_its_wording():
         "content.comparison.units[0].explanation=the gap (Bayes factor about 2,585,025,188, very strong)"
     )
     assert compare_leaves(published, published.replace("2,585,025,188", "2,466,219,483")).ok
+
+
+def test_a_long_text_that_differs_is_named_by_an_excerpt_around_where_it_parts():
+    before = "主要证据：" + "系统满意率高于回访满意率。" * 10
+    published = _leaves(
+        f"content.comparison.units[0].explanation={before}（贝叶斯因子约 145，很强）" + "说明。" * 30
+    )
+    difference = compare_leaves(published, published.replace("145", "999")).beyond[0]
+    old, new = difference.excerpts()
+    assert "145" in old and "999" in new
+    assert old.startswith("…") and old.endswith("…") and len(old) < 90
