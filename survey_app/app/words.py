@@ -673,6 +673,13 @@ CAVEAT_TEXTS: Patterns = [
             r"；在本机运算环境上重新生成，其发布内容的 \2 行中有 \1 行的差异超出运算环境所能造成的范围（\3）",
         ),
         (
+            r"^; beside the agreeing figures, (\d+) of the unit model's fitted details \(interval ends, small probabilities, Bayes "
+            r"factors, the evidence a sentence names\) land elsewhere on this arithmetic, beyond the rules, while "
+            r"every unit's verdict, counts and rates agree \((.*)\)$",
+            r"；此外，单位模型的 \1 项拟合细节（区间端点、很小的概率、贝叶斯因子、说明所列的证据）在本机运算环境上落在别处，"
+            r"超出上述规则，但每个单位的判定、计数和满意率均一致（\2）",
+        ),
+        (
             r"^; it was built before reports recorded the arithmetic .*$",
             r"；该报告生成时尚未记录所用的运算环境（CPU 的 BLAS 内核、libm 和 SIMD 指令）：若生成它的机器是另一类 CPU，"
             r"其末位数字随该 CPU 而变，请在这类机器上重新生成，再判断是否被篡改",

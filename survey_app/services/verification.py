@@ -561,6 +561,8 @@ REBUILT_ELSEWHERE = ", in a process computing with "
 NOR_ELSEWHERE = "; nor does a process computing with "
 #: How a rebuild on other arithmetic that differs from the build's kept content beyond it says so.
 BEYOND_KEPT = "; rebuilt on this machine's arithmetic it differs in "
+#: How an agreeing rebuild names the unit model's fitted details that moved further (`leaf_compare.FITTED`).
+FITTED_DIFFER = "; beside the agreeing figures, "
 CAVEATS = (
     THREADS_CAVEAT,
     PLATFORM_DIFFERS,
@@ -568,6 +570,7 @@ CAVEATS = (
     REBUILT_ELSEWHERE,
     NOR_ELSEWHERE,
     BEYOND_KEPT,
+    FITTED_DIFFER,
 )
 
 
@@ -644,7 +647,20 @@ def _agreement(what: str, recorded: dict, compared: LeafComparison, signed: str)
         f"with the content it published figure by figure: {compared.identical} of {compared.leaves} lines "
         f"identical, {compared.within} figures within {REL_TOL:g} of their size ({largest}), "
         f"{compared.printed} printed numbers within their last digit; its bytes are vouched for by its signed "
-        f"record ({signed})"
+        f"record ({signed})" + (_fitted_differ(compared) if compared.fitted_count else "")
+    )
+
+
+def _fitted_differ(compared: LeafComparison) -> str:
+    """The caveat naming the unit model's fitted details that moved beyond the rules (not decisive)."""
+    shown = "; ".join(
+        "{}: published {}, here {}".format(difference.path, *difference.excerpts())
+        for difference in compared.fitted
+    )
+    return (
+        f"{FITTED_DIFFER}{compared.fitted_count} of the unit model's fitted details (interval ends, small "
+        f"probabilities, Bayes factors, the evidence a sentence names) land elsewhere on this arithmetic, "
+        f"beyond the rules, while every unit's verdict, counts and rates agree ({shown})"
     )
 
 

@@ -16,8 +16,8 @@ PUBLISHED = _leaves(
     "content.comparison.units[0].n=37",
     "content.comparison.units[0].flagged=True",
     "content.comparison.units[0].status=flagged",
-    "content.comparison.units[0].explanation=贝叶斯因子 16,288，满意率 95%",
-    "content.comparison.units[0].p_value=nan",
+    "content.method.weighting=贝叶斯因子 16,288，满意率 95%",
+    "content.comparison.units[0].diff_ci_low=nan",
 )
 
 
@@ -67,7 +67,7 @@ def test_a_printed_figure_on_a_rounding_boundary_or_within_the_tolerance_agrees(
 
 def test_a_printed_figure_beyond_the_tolerance_is_a_difference():
     result = compare_leaves(PUBLISHED, PUBLISHED.replace("16,288", "16,388"))
-    assert not result.ok and result.beyond[0].path == "content.comparison.units[0].explanation"
+    assert not result.ok and result.beyond[0].path == "content.method.weighting"
 
 
 def test_other_words_around_the_same_numbers_are_a_difference():
@@ -77,8 +77,8 @@ def test_other_words_around_the_same_numbers_are_a_difference():
 
 def test_nan_agrees_only_with_nan():
     assert compare_leaves(PUBLISHED, PUBLISHED).ok
-    result = compare_leaves(PUBLISHED, PUBLISHED.replace("p_value=nan", "p_value=0.5"))
-    assert not result.ok and result.beyond[0].path == "content.comparison.units[0].p_value"
+    result = compare_leaves(PUBLISHED, PUBLISHED.replace("diff_ci_low=nan", "diff_ci_low=0.5"))
+    assert not result.ok and result.beyond[0].path == "content.comparison.units[0].diff_ci_low"
 
 
 def test_a_row_more_or_less_is_a_difference_named_where_the_lines_part():
@@ -87,28 +87,52 @@ def test_a_row_more_or_less_is_a_difference_named_where_the_lines_part():
         "content.comparison.units[0].status=flagged\ncontent.comparison.units[0].extra=1\n",
     )
     result = compare_leaves(PUBLISHED, rebuilt)
-    assert not result.ok and result.beyond[0].path == "content.comparison.units[0].explanation"
+    assert not result.ok and result.beyond[0].path == "content.method.weighting"
 
 
 def test_a_printed_bayes_factor_is_compared_on_the_log_scale_on_which_it_is_fitted():
-    published = _leaves("content.comparison.units[0].explanation=主要证据：差距（贝叶斯因子约 145，很强）")
+    published = _leaves("content.method.weighting=主要证据：差距（贝叶斯因子约 145，很强）")
     assert compare_leaves(published, published.replace("145", "142")).ok  # measured across BLAS kernels
     assert not compare_leaves(published, published.replace("145", "250")).ok
 
 
 def test_a_bayes_factor_in_english_is_recognised_by_its_wording():
-    published = _leaves(
-        "content.comparison.units[0].explanation=the gap (Bayes factor about 2,585,025,188, very strong)"
-    )
+    published = _leaves("content.method.weighting=the gap (Bayes factor about 2,585,025,188, very strong)")
     assert compare_leaves(published, published.replace("2,585,025,188", "2,466,219,483")).ok
 
 
 def test_a_long_text_that_differs_is_named_by_an_excerpt_around_where_it_parts():
     before = "主要证据：" + "系统满意率高于回访满意率。" * 10
-    published = _leaves(
-        f"content.comparison.units[0].explanation={before}（贝叶斯因子约 145，很强）" + "说明。" * 30
-    )
+    published = _leaves(f"content.method.weighting={before}（贝叶斯因子约 145，很强）" + "说明。" * 30)
     difference = compare_leaves(published, published.replace("145", "999")).beyond[0]
     old, new = difference.excerpts()
     assert "145" in old and "999" in new
     assert old.startswith("…") and old.endswith("…") and len(old) < 90
+
+
+def test_a_fitted_detail_of_the_unit_model_that_moves_further_is_reported_not_decisive():
+    published = _leaves(
+        "content.comparison.units[0].flagged=True",
+        "content.comparison.units[0].inflation_low=0.0886",
+        "content.comparison.units[0].evidence=受访者说由他人代评（弱）",
+    )
+    rebuilt = published.replace("0.0886", "0.0866").replace("由他人代评", "本人未评价")
+    result = compare_leaves(published, rebuilt)
+    assert result.ok and result.fitted_count == 2
+    assert [d.path for d in result.fitted] == [
+        "content.comparison.units[0].inflation_low",
+        "content.comparison.units[0].evidence",
+    ]
+
+
+def test_a_units_verdict_is_never_a_fitted_detail():
+    published = _leaves("content.staff.flagged[0].status=flagged", "content.staff.flagged[0].flagged=True")
+    result = compare_leaves(published, published.replace("status=flagged", "status=no_evidence"))
+    assert not result.ok and result.fitted_count == 0
+
+
+def test_a_digest_or_an_identifier_in_a_text_is_a_word_not_a_number():
+    published = _leaves("content.method.frame.note=文件 SHA-256 3e68773e4883e24e 属于 ORG0008，共 28 条")
+    assert not compare_leaves(published, published.replace("3e68773e", "3e68774e")).ok
+    assert not compare_leaves(published, published.replace("ORG0008", "ORG0009")).ok
+    assert compare_leaves(published, published).ok
