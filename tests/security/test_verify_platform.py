@@ -208,3 +208,23 @@ def test_a_rebuild_a_child_matched_reads_in_chinese_with_the_arithmetic_it_used(
         f"重新生成的报告与已发布的逐字节一致，SHA-256 {'a' * 64}（在按其记录的运算环境（openblas Sandybridge, "
         f"glibc 2.36 FMA, X86_V3）计算的子进程中重新生成；本进程自身的运算环境得到 {'b' * 64}）"
     )
+
+
+def test_a_rebuild_that_agrees_figure_by_figure_reads_in_chinese_with_its_fitted_details_named():
+    from analysis.report.leaf_compare import compare_leaves
+    from survey_app.app.words import check_text
+
+    published = (
+        "content.results.headline[satisfaction].estimate=0.91234\n"
+        "content.comparison.units[0].flagged=True\n"
+        "content.comparison.units[0].inflation_low=0.0886\n"
+    )
+    compared = compare_leaves(published, published.replace("0.91234", "0.91235").replace("0.0886", "0.0866"))
+    recorded = {"platform": {**numeric_platform.describe(), "blas": "openblas SkylakeX"}}
+    signed = f"entry 7, SHA-256 {'a' * 16}…, key {'b' * 16}…"
+    detail = verification._agreement("full report (zh)", recorded, compared, signed)
+    text = check_text(detail, "zh")
+    assert text.startswith("本机的运算环境与报告生成时不同（BLAS kernel openblas SkylakeX (here: ")
+    assert "逐项相符：3 行中 1 行完全相同，1 个数值" in text
+    assert "；此外，单位模型的 1 项拟合细节" in text and "content.comparison.units[0].inflation_low" in text
+    assert "agrees" not in text and "fitted" not in text
