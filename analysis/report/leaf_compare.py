@@ -93,6 +93,11 @@ class Difference:
 
         return cut(self.published), cut(self.rebuilt)
 
+    def describe(self) -> str:
+        """The difference as a verify sentence names it: its path, both values cut by `excerpts`."""
+        published, rebuilt = self.excerpts()
+        return f"{self.path}: published {published}, here {rebuilt}"
+
 
 @dataclass(frozen=True)
 class LeafComparison:

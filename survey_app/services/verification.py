@@ -653,10 +653,7 @@ def _agreement(what: str, recorded: dict, compared: LeafComparison, signed: str)
 
 def _fitted_differ(compared: LeafComparison) -> str:
     """The caveat naming the unit model's fitted details that moved beyond the rules (not decisive)."""
-    shown = "; ".join(
-        "{}: published {}, here {}".format(difference.path, *difference.excerpts())
-        for difference in compared.fitted
-    )
+    shown = "; ".join(difference.describe() for difference in compared.fitted)
     return (
         f"{FITTED_DIFFER}{compared.fitted_count} of the unit model's fitted details (interval ends, small "
         f"probabilities, Bayes factors, the evidence a sentence names) land elsewhere on this arithmetic, "
@@ -666,10 +663,7 @@ def _fitted_differ(compared: LeafComparison) -> str:
 
 def _disagreement(compared: LeafComparison) -> str:
     """The caveat of a rebuild on other arithmetic that differs from the kept content beyond it."""
-    shown = "; ".join(
-        "{}: published {}, here {}".format(difference.path, *difference.excerpts())
-        for difference in compared.beyond
-    )
+    shown = "; ".join(difference.describe() for difference in compared.beyond)
     return (
         f"{BEYOND_KEPT}{compared.beyond_count} of its published content's {compared.leaves} lines by more "
         f"than other arithmetic moves them ({shown})"
