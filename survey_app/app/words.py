@@ -680,6 +680,14 @@ CAVEAT_TEXTS: Patterns = [
             r"超出上述规则，但每个单位的判定、计数和满意率均一致（\2）",
         ),
         (
+            r"^; its content rebuilt from the database agrees figure by figure on this machine's arithmetic, which "
+            r"is not its build's \((.*)\): (\d+) of (\d+) lines identical, (\d+) figures within ([\d.e+-]+) of "
+            r"their size \((?:the largest [\d.e+-]+, at \S+|none moved)\), (\d+) printed numbers within their last "
+            r"digit$",
+            r"；在与生成时不同的本机运算环境（\1）上按数据库重新生成的报告内容与之逐项相符：\3 行中 \2 行完全相同，"
+            r"\4 个数值与原值之差不超过其大小的 \5，\6 处印出的数字只差末位",
+        ),
+        (
             r"^; it was built before reports recorded the arithmetic .*$",
             r"；该报告生成时尚未记录所用的运算环境（CPU 的 BLAS 内核、libm 和 SIMD 指令）：若生成它的机器是另一类 CPU，"
             r"其末位数字随该 CPU 而变，请在这类机器上重新生成，再判断是否被篡改",

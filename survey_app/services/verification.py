@@ -482,21 +482,29 @@ def check_report(
             + why
             + said,
         )
+    same = "; its content rebuilt from the database is identical" if content is not None else ""
     if content is not None and "content" in recorded:
         rebuilt = reports.recorded_content_digest(content)
         if rebuilt != recorded["content"]:
-            return Check(
-                "report",
-                False,
-                f"rebuilding the {what}'s content gives digest {rebuilt}, not the published "
-                f"{recorded['content']}: what the report printed was changed in the database"
-                + _platform_caveat(recorded)
-                + said,
+            # on other arithmetic than the build's, its kept content, figure by figure
+            compared = _figure_by_figure(session, recorded, content)
+            if compared is None or not compared.ok:
+                return Check(
+                    "report",
+                    False,
+                    f"rebuilding the {what}'s content gives digest {rebuilt}, not the published "
+                    f"{recorded['content']}: what the report printed was changed in the database"
+                    + (_disagreement(compared) if compared is not None else "")
+                    + _platform_caveat(recorded)
+                    + said,
+                )
+            same = (
+                f"{FIGURES_AGREE}{_on_other_arithmetic(recorded)}: {_figures_said(compared)}"
+                + _fitted_differ(compared)
             )
     signed_ok, signed = vouched or _signed_build(session, study, published)
     if not signed_ok:
         return Check("report", False, signed + said)
-    same = "; its content rebuilt from the database is identical" if content is not None else ""
     if same_versions:
         why = f"built with {'; '.join(lacking)}, which this installation lacks to rebuild its bytes"
     else:
@@ -561,6 +569,8 @@ REBUILT_ELSEWHERE = ", in a process computing with "
 NOR_ELSEWHERE = "; nor does a process computing with "
 #: How a rebuild on other arithmetic that differs from the build's kept content beyond it says so.
 BEYOND_KEPT = "; rebuilt on this machine's arithmetic it differs in "
+#: How a build another renderer made, whose content agrees figure by figure on other arithmetic, says so.
+FIGURES_AGREE = "; its content rebuilt from the database agrees figure by figure"
 #: How an agreeing rebuild names the unit model's fitted details that moved further (`leaf_compare.FITTED`).
 FITTED_DIFFER = "; beside the agreeing figures, "
 CAVEATS = (
@@ -571,6 +581,7 @@ CAVEATS = (
     NOR_ELSEWHERE,
     BEYOND_KEPT,
     FITTED_DIFFER,
+    FIGURES_AGREE,
 )
 
 
@@ -633,26 +644,44 @@ def _figure_by_figure(session: Session, recorded: dict, content: ReportContent) 
 
 def _agreement(what: str, recorded: dict, compared: LeafComparison, signed: str) -> str:
     """The report check's sentence for a rebuild on other arithmetic that agrees figure by figure."""
-    from analysis.report.leaf_compare import REL_TOL
+
+    return (
+        f"rebuilt {what}{_on_other_arithmetic(recorded)}, agrees with the content it published figure by "
+        f"figure: {_figures_said(compared)}; its bytes are vouched for by its signed record ({signed})"
+        + _fitted_differ(compared)
+    )
+
+
+def _on_other_arithmetic(recorded: dict) -> str:
+    """The words that say this machine's arithmetic is not the build's, and what differs."""
     from survey_app import numeric_platform
 
     found = numeric_platform.differences(recorded["platform"], numeric_platform.describe())
+    return f" on this machine's arithmetic, which is not its build's ({'; '.join(found)})"
+
+
+def _figures_said(compared: LeafComparison) -> str:
+    """How a figure-by-figure comparison agreed: lines identical, figures and printed numbers within the
+    rules (the fitted details that landed elsewhere are a caveat of their own, `_fitted_differ`, said
+    last)."""
+    from analysis.report.leaf_compare import REL_TOL
+
     largest = (
         f"the largest {compared.largest:.1e}, at {compared.largest_at}"
         if compared.largest_at is not None
         else "none moved"
     )
     return (
-        f"rebuilt {what} on this machine's arithmetic, which is not its build's ({'; '.join(found)}), agrees "
-        f"with the content it published figure by figure: {compared.identical} of {compared.leaves} lines "
-        f"identical, {compared.within} figures within {REL_TOL:g} of their size ({largest}), "
-        f"{compared.printed} printed numbers within their last digit; its bytes are vouched for by its signed "
-        f"record ({signed})" + (_fitted_differ(compared) if compared.fitted_count else "")
+        f"{compared.identical} of {compared.leaves} lines identical, {compared.within} figures within "
+        f"{REL_TOL:g} of their size ({largest}), {compared.printed} printed numbers within their last digit"
     )
 
 
 def _fitted_differ(compared: LeafComparison) -> str:
-    """The caveat naming the unit model's fitted details that moved beyond the rules (not decisive)."""
+    """The caveat naming the unit model's fitted details that moved beyond the rules (not decisive); ""
+    where none did."""
+    if not compared.fitted_count:
+        return ""
     shown = "; ".join(difference.describe() for difference in compared.fitted)
     return (
         f"{FITTED_DIFFER}{compared.fitted_count} of the unit model's fitted details (interval ends, small "
