@@ -644,7 +644,6 @@ def _figure_by_figure(session: Session, recorded: dict, content: ReportContent) 
 
 def _agreement(what: str, recorded: dict, compared: LeafComparison, signed: str) -> str:
     """The report check's sentence for a rebuild on other arithmetic that agrees figure by figure."""
-
     return (
         f"rebuilt {what}{_on_other_arithmetic(recorded)}, agrees with the content it published figure by "
         f"figure: {_figures_said(compared)}; its bytes are vouched for by its signed record ({signed})"
