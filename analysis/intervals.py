@@ -26,7 +26,7 @@ from analysis.errors import AnalysisError
 CI_METHODS = ("logit", "wilson", "beta", "wald")
 
 
-def _t(level: float, df: np.ndarray) -> np.ndarray:
+def _t(level: float | np.ndarray, df: np.ndarray) -> np.ndarray:
     df = np.asarray(df, dtype=float)
     with np.errstate(invalid="ignore"):
         return np.where(df > 0, stats.t.ppf(0.5 + level / 2, np.where(df > 0, df, 1.0)), np.nan)
@@ -40,18 +40,25 @@ def _clopper_pearson(p, n_eff, alpha):
 
 
 def proportion_interval(
-    p: np.ndarray, se: np.ndarray, df: np.ndarray, n: np.ndarray, method: str = "logit", level: float = 0.95
+    p: np.ndarray,
+    se: np.ndarray,
+    df: np.ndarray,
+    n: np.ndarray,
+    method: str = "logit",
+    level: float | np.ndarray = 0.95,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper limits for proportions p̂ with standard errors se, design df and n cases."""
+    """Lower and upper limits for proportions p̂ with standard errors se, design df and n cases; `level`
+    may differ row by row (`analysis.waves` inverts intervals into p-values)."""
     if method not in CI_METHODS:
         raise AnalysisError(f"ci={method!r} is not one of {', '.join(CI_METHODS)}")
-    if not 0 < level < 1:
+    levels = np.asarray(level, dtype=float)
+    if not np.all((levels > 0) & (levels < 1)):
         raise AnalysisError(f"level={level} must lie strictly between 0 and 1, e.g. 0.95")
     p, se, df, n = (np.atleast_1d(np.asarray(a, dtype=float)) for a in (p, se, df, n))
-    alpha = 1 - level
-    q = _t(level, df)
+    alpha = 1 - levels
+    q = _t(levels, df)
     degenerate = (se <= 0) | (p <= 0) | (p >= 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         n_eff = np.where(degenerate, n, p * (1 - p) / se**2)
         if method == "wald":
             return p - q * se, p + q * se
