@@ -139,6 +139,7 @@ COMMANDS = {
     "studies": "survey_app.commands.people:studies",
     "users": "survey_app.commands.people:users",
     "verify": "survey_app.commands.reports:verify",
+    "waves": "survey_app.commands.reports:waves",
 }
 
 

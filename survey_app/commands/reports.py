@@ -1,5 +1,6 @@
 """Analysis, reports, verification, retention, invitations, recordings, the audit log and keys:
-`huifang analyse`, `audit`, `export`, `invite`, `keys`, `purge`, `recordings`, `report`, `sms`, `verify`.
+`huifang analyse`, `audit`, `export`, `invite`, `keys`, `purge`, `recordings`, `report`, `sms`, `verify`,
+`waves`.
 
 Loaded only when one of these commands runs or its help is rendered (`survey_app.cli.COMMANDS`).
 """
@@ -48,6 +49,35 @@ def analyse(ctx: _Context, study: str, verdict: str | None, level: str) -> None:
     with _errors():
         table = staff_verdicts.staff_verdicts(result, start=forked.elsewhere)
     click.echo(staff_verdicts.staff_summary_text(result, table))
+
+
+@click.command()
+@click.argument("earlier")
+@click.argument("later")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=check_output,
+    help="Also write every row of the comparison to this .csv or .xlsx file.",
+)
+@pass_ctx
+def waves(ctx: _Context, earlier: str, later: str, out: Path | None) -> None:
+    """Compare two studies a period apart: which rates rose or fell, and the units flagged in either."""
+    from survey_app.services import forked
+    from survey_app.services import waves as wave_service
+    from survey_app.services.studies import find_study
+
+    if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
+        raise click.BadParameter(f"{out.name}: write the comparison as .csv or .xlsx", param_hint="--out")
+    with _errors(), ctx.db.reading() as session:  # no actor, nothing audited: a snapshot, no write lock
+        comparison = wave_service.compare_studies(
+            session, find_study(session, earlier), find_study(session, later), start=forked.elsewhere
+        )
+    click.echo(wave_service.wave_text(comparison))
+    if out is not None:
+        with _errors():
+            wave_service.write_changes(comparison, out)
+        click.echo(f"Every row written to {out}")
 
 
 @click.command("export")
