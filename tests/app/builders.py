@@ -211,15 +211,18 @@ def full_answers(number: int) -> dict[str, object]:
     return answers
 
 
-def complete_interviews(db: Database, count: int, surveyor_name: str = "surveyor") -> list[int]:
-    """Let the surveyor take `count` cases and store a complete interview for each; their case ids."""
+def complete_interviews(
+    db: Database, count: int, surveyor_name: str = "surveyor", study_name: str = STUDY_NAME
+) -> list[int]:
+    """Let the surveyor take `count` cases of `study_name` and store a complete interview for each;
+    their case ids."""
     from survey_app.services import fieldwork, interviews
     from survey_app.services.studies import find_study
 
     done = []
     with db.session() as session:
         surveyor = session.scalar(select(User).where(User.username == surveyor_name))
-        study = find_study(session, STUDY_NAME)
+        study = find_study(session, study_name)
         for number in range(count):
             case = fieldwork.next_case(session, surveyor, study)
             assert case is not None, "the test study ran out of cases"

@@ -15,7 +15,7 @@ from analysis.errors import AnalysisError
 from analysis.phase_effect import AGREEMENT_LEVEL
 from analysis.report.phase_two_timing import phase_effect_sentence
 from sampling.cells import csv_bytes
-from survey_app.app import held_analysis, staff_view, state, tables, verdict_view, words
+from survey_app.app import held_analysis, staff_view, state, tables, verdict_view, wave_view, words
 from survey_app.app.refusal_gamma import refusal_gamma_control
 from survey_app.app.state import tr
 from survey_app.security import audit
@@ -380,6 +380,10 @@ if st.toggle(tr("comparison.staff_run"), key="staff_level"):
         st.info(state.error_text(exc))
     else:
         staff_view.show(staff, study.name, result.expanded)
+
+wave_view.section(
+    study, result, lambda earlier: _analyse(state.database().url, earlier, asked_at)[1]
+)  # fmt: skip
 
 st.subheader(tr("comparison.exports"))
 export_columns = st.columns(2)
