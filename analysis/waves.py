@@ -165,6 +165,8 @@ def compare_waves(
     result.loc[pairs.index, "change_low"] = low
     result.loc[pairs.index, "change_high"] = high
     redefined = pairs["definition_earlier"] != pairs["definition_later"]
+    # measured otherwise in each study: both estimates shown, no change computed between them
+    result.loc[redefined.index[redefined.to_numpy()], ["change", "change_low", "change_high"]] = np.nan
     tested = pairs.index[~redefined.to_numpy()]
     p = change_p_values(sides["earlier"], sides["later"], ci)
     result["p_value"] = np.nan

@@ -96,6 +96,15 @@ def test_a_group_in_one_wave_only_or_defined_otherwise_is_not_compared():
     assert result.at["B", "verdict"] == "only_later"
     assert result.at["(all)", "verdict"] == "redefined"
     assert result["p_value"].isna().all()
+    assert result[["change", "change_low", "change_high"]].loc["(all)"].isna().all()
+
+
+def test_two_waves_with_no_group_in_common_compare_nothing_and_say_where_each_was():
+    result = compare_waves(
+        _table(_simple(10, 20, level="A", group="district")),
+        _table(_simple(10, 20, level="B", group="district")),
+    )
+    assert result.set_index("level")["verdict"].to_dict() == {"A": "only_earlier", "B": "only_later"}
 
 
 def test_a_wave_without_a_design_interval_for_a_group_is_insufficient():
