@@ -147,16 +147,31 @@ def build_fieldwork_study(db: Database, folder: Path) -> BuiltStudy:
 
 def build_fieldwork_study_afresh(db: Database, folder: Path) -> BuiltStudy:
     """Users, a study, its frame, sample and frozen questionnaire, in fieldwork (see the module doc)."""
+    return build_named_study(db, folder, STUDY_NAME, "回访测试", frame_name="评价导出.csv")
+
+
+def build_named_study(
+    db: Database,
+    folder: Path,
+    name: str,
+    title: str,
+    *,
+    frame_name: str,
+    seed: int = 20261126,
+    n: int = SAMPLE_SIZE,
+) -> BuiltStudy:
+    """A study called `name` built as the test study is (its own frame file in `folder`, a draw of `n`
+    by domain with `seed`, a frozen questionnaire), in fieldwork: a second study beside the first."""
     people = ensure_users(db)
     researcher = people["researcher"]
-    frame_path = folder / "评价导出.csv"
+    frame_path = folder / frame_name
     phones = write_frame_csv(frame_path)
     with db.session() as session:
         study = studies.create_study(
             session,
             researcher,
-            STUDY_NAME,
-            "回访测试",
+            name,
+            title,
             settings={"calling_hours": [0, 24], "min_gap_minutes": 0},
         )
         frames.import_frame(session, researcher, study, frame_path)
@@ -164,13 +179,7 @@ def build_fieldwork_study_afresh(db: Database, folder: Path) -> BuiltStudy:
             session,
             researcher,
             study,
-            {
-                "strata": ["domain"],
-                "n": SAMPLE_SIZE,
-                "method": "proportional",
-                "seed": 20261126,
-                "unit": "event",
-            },
+            {"strata": ["domain"], "n": n, "method": "proportional", "seed": seed, "unit": "event"},
         )
         version = questionnaire_store.save_version(
             session, researcher, study, questionnaires.template("justice-callback")

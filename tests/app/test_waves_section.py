@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import questionnaires
-from survey_app.services import frames, questionnaire_store, samples, studies
-from tests.app.builders import STUDY_NAME, complete_interviews, ensure_users, write_frame_csv
+from tests.app.builders import STUDY_NAME, build_named_study, complete_interviews
 from tests.app.conftest import log_in, page_text
 from tests.app.test_chinese_everywhere import _english, _visible_text
 
@@ -20,25 +18,7 @@ EARLIER = "callback-earlier"
 
 def _earlier_study(db, folder: Path) -> None:
     """A second study of the same kind (its own frame file and draw), in fieldwork, with 6 interviews."""
-    researcher = ensure_users(db)["researcher"]
-    path = folder / "上期导出.csv"
-    write_frame_csv(path)
-    with db.session() as session:
-        study = studies.create_study(
-            session,
-            researcher,
-            EARLIER,
-            "上期回访",
-            settings={"calling_hours": [0, 24], "min_gap_minutes": 0},
-        )
-        frames.import_frame(session, researcher, study, path)
-        design = {"strata": ["domain"], "n": 12, "method": "proportional", "seed": 7, "unit": "event"}
-        samples.draw_sample(session, researcher, study, design)
-        version = questionnaire_store.save_version(
-            session, researcher, study, questionnaires.template("justice-callback")
-        )
-        questionnaire_store.freeze(session, researcher, version.id)
-        studies.set_state(session, researcher, study, "fieldwork")
+    build_named_study(db, folder, EARLIER, "上期回访", frame_name="上期导出.csv", seed=7, n=12)
     complete_interviews(db, 6, study_name=EARLIER)
 
 
