@@ -50,6 +50,13 @@ def system_rates(result: analysis_service.StudyAnalysis) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def _itself(name: str) -> InvalidState:
+    return InvalidState(
+        f"study {name!r} cannot be compared with itself: choose an earlier study",
+        zh=f"调查 {name!r} 不能与自身对比：请选择上一期调查",
+    )
+
+
 def compare_analyses(
     earlier: analysis_service.StudyAnalysis,
     later: analysis_service.StudyAnalysis,
@@ -58,10 +65,7 @@ def compare_analyses(
     """The comparison of two analyses already made (the app holds the later one); `unfinished` names
     those of the two studies not yet closed."""
     if earlier.study_id == later.study_id:
-        raise InvalidState(
-            f"study {later.study_name!r} cannot be compared with itself: choose an earlier study",
-            zh=f"调查 {later.study_name!r} 不能与自身对比：请选择上一期调查",
-        )
+        raise _itself(later.study_name)
 
     def rows(result: analysis_service.StudyAnalysis) -> pd.DataFrame:
         table = result.headline
@@ -137,11 +141,13 @@ def _caveats(
             )
         )
     if earlier.verdict_method != later.verdict_method:
+        methods = [analysis_service.VERDICT_WORDS[r.verdict_method] for r in (earlier, later)]
         said.append(
             (
-                f"units were judged by {earlier.verdict_method} earlier and by {later.verdict_method} later: "
-                "a unit's change of status may be the method's",
-                "两期对机构的判定方法不同，机构状态的变化可能来自方法本身",
+                f"units were judged by the {methods[0]['en']} earlier and by the {methods[1]['en']} later: a "
+                "unit's change of status may be the method's",
+                f"两期对机构的判定方法不同（上期：{methods[0]['zh']}；本期：{methods[1]['zh']}），机构状态的变化"
+                "可能来自方法本身",
             )
         )
     renamed = int((units["earlier_name"] != "").sum()) if "earlier_name" in units else 0
@@ -160,11 +166,8 @@ def compare_studies(
     session: Session, earlier: Study, later: Study, actor: User | None = None, *, start=None
 ) -> WaveComparison:
     """Analyse both studies (as `analysis_service.analyse`, the role checked there) and compare them."""
-    if earlier.id == later.id:
-        raise InvalidState(
-            f"study {later.name!r} cannot be compared with itself: choose an earlier study",
-            zh=f"调查 {later.name!r} 不能与自身对比：请选择上一期调查",
-        )
+    if earlier.id == later.id:  # said before two analyses of one study are made
+        raise _itself(later.name)
     first = analysis_service.analyse(session, earlier, actor, start=start)
     second = analysis_service.analyse(session, later, actor, start=start)
     return compare_analyses(first, second, unfinished_of(earlier, later))

@@ -58,6 +58,13 @@ def test_a_response_rate_that_moved_ten_points_is_said_in_both_languages(earlier
     )
 
 
+def test_other_verdict_methods_are_named_in_words(earlier):
+    other = "empirical_null" if earlier.verdict_method == "posterior" else "posterior"
+    caveats = waves.compare_analyses(earlier, _later(earlier, verdict_method=other)).caveats
+    english = next(english for english, _ in caveats if "units were judged by" in english)
+    assert "empirical null (each unit's exact tests" in english and "posterior (empirical-Bayes" in english
+
+
 def test_one_analysis_cannot_be_compared_with_itself(earlier):
     with pytest.raises(InvalidState, match="cannot be compared with itself"):
         waves.compare_analyses(earlier, earlier)
