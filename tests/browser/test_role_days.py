@@ -153,6 +153,12 @@ def test_reviewer_filters_by_district_and_drills_into_a_unit(demo_site, browser,
     member = choose_nth(page, "工作人员", 1)  # flagged members come first
     assert "-S" in member
     page.get_by_text("在机构层面").first.wait_for()  # the member's office and its verdict, in words
+    choose(page, "上一期调查", "live")  # against another study: its analysis made when asked for
+    page.get_by_text("与“live”相比：上升").wait_for()
+    page.get_by_text("调查 live 尚未结束").wait_for()  # what limits the comparison, said first
+    in_table(page, "无明确变化")
+    page.get_by_text("与“live”相比：上升").scroll_into_view_if_needed()
+    screenshot(page, "reviewer-waves", tmp_path)
 
 
 def test_reviewer_keeps_the_analysis_while_a_surveyor_calls_and_updates_it_when_asked(demo_site, browser):
