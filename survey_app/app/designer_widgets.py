@@ -19,7 +19,7 @@ import questionnaires
 from questionnaires import ExpressionError, Item, Questionnaire, QuestionnaireError
 from questionnaires.model import NUMBER_TYPES
 from sampling.vocabulary import SCALES
-from survey_app.app import state, words
+from survey_app.app import state, tables, words
 from survey_app.app.answer_widgets import answer_widget
 from survey_app.app.state import tr
 
@@ -390,7 +390,7 @@ def choice_rows(item: Item) -> list[dict[str, str]]:
 def choice_editor(questionnaire: Questionnaire, item: Item, version_id: int) -> Questionnaire | None:
     """Reorder, relabel, delete and add the choices of a single or multiple choice item."""
     st.markdown(f"**{tr('designer.choices', name=item.name)}**")
-    st.dataframe(choice_rows(item), hide_index=True, width="stretch")
+    tables.grid(choice_rows(item), hide_index=True, width="stretch")
     codes = [choice.code for choice in item.choices]
     code = st.selectbox(tr("designer.pick_choice"), codes, key=f"designer_choice-{item.name}")
     edited = None

@@ -143,6 +143,15 @@ def localise(
     return frame.rename(columns=names)
 
 
+#: What a table shows in a cell with no value (Streamlit's own default is the English word "None").
+MISSING = "—"
+
+
+def grid(data: Any, **options: Any) -> None:
+    """`st.dataframe` with an empty cell shown as `MISSING`: every table of the app is drawn here."""
+    st.dataframe(data, placeholder=MISSING, **options)
+
+
 def show(
     data: pd.DataFrame | list[dict[str, Any]],
     *,
@@ -159,7 +168,7 @@ def show(
     options: dict[str, Any] = {"hide_index": True, "width": "stretch"}
     if height is not None:
         options["height"] = height
-    st.dataframe(shown, **options)
+    grid(shown, **options)
     st.download_button(
         tr("tables.download"),
         csv_bytes(shown),  # formula-injection safe, UTF-8 with BOM

@@ -81,3 +81,12 @@ def test_with_no_other_study_the_section_says_so(study, app_db):
     app = log_in("reviewer")
     assert not app.exception
     assert "没有其他调查可供对比" in page_text(app)
+
+
+def test_every_table_on_the_page_shows_a_missing_value_as_a_dash_not_the_english_none(
+    study, app_db, tmp_path
+):
+    app, _ = _compared(app_db, tmp_path)
+    changes = next(t for t in app.dataframe if "结论" in t.value.columns)
+    assert changes.value.isna().any().any()  # rows with too few answers have no interval
+    assert {table.proto.placeholder for table in app.dataframe} == {"—"}

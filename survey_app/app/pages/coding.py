@@ -11,7 +11,7 @@ import streamlit as st
 
 from analysis.errors import AnalysisError
 from sampling.cells import csv_bytes
-from survey_app.app import state
+from survey_app.app import state, tables
 from survey_app.app.state import tr
 from survey_app.security import audit
 from survey_app.services import coding
@@ -154,7 +154,7 @@ with agreement_tab:
         st.info(tr("coding.no_kappa"))
     else:
         shown = kappa.drop(columns=["code", "se", "neither"])
-        st.dataframe(shown.rename(columns={c: tr(f"coding.col_{c}") for c in shown.columns}), hide_index=True)
+        tables.grid(shown.rename(columns={c: tr(f"coding.col_{c}") for c in shown.columns}), hide_index=True)
         st.caption(tr("coding.kappa_caption"))
 
 # -------------------------------------------------------------------------------------- adjudication
@@ -184,7 +184,7 @@ with adjudicate_tab:
                 tr("coding.col_decision"): [_mark(v) for v in disputed["applies"]],
             }
         )
-        st.dataframe(table, hide_index=True)
+        tables.grid(table, hide_index=True)
         rows = {
             i: f"{tr('coding.item', interview=r.interview_id, question=_question(r.question))} · {_label(r.code)}"
             for i, r in enumerate(disputed.itertuples())
@@ -237,7 +237,7 @@ with frequency_tab:
             **{c: (lambda t, c=c: (t[c] * 100).round(1)) for c in ("estimate", "ci_low", "ci_high")},
         )
         renamed = shown.rename(columns={c: tr(f"coding.col_{'theme' if c == 'label' else c}") for c in shown})
-        st.dataframe(renamed, hide_index=True)
+        tables.grid(renamed, hide_index=True)
         st.caption(tr("coding.frequencies_caption"))
         st.download_button(
             tr("coding.download"),

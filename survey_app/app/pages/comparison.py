@@ -332,7 +332,7 @@ elif result.verdict_method != "posterior":
         )
         if c in flagged.columns
     ]
-    st.dataframe(
+    tables.grid(
         flagged[evidence],
         hide_index=True,
         width="stretch",

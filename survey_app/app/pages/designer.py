@@ -12,7 +12,7 @@ import streamlit as st
 import questionnaires
 from questionnaires import QuestionnaireError
 from survey_app.app import designer_widgets as widgets
-from survey_app.app import state
+from survey_app.app import state, tables
 from survey_app.app.state import tr
 from survey_app.services import questionnaire_store
 
@@ -113,7 +113,7 @@ edit_tab, preview_tab, history_tab, files_tab = st.tabs(
 
 # --- editing -------------------------------------------------------------------------------------
 with edit_tab:
-    st.dataframe(widgets.item_rows(work), hide_index=True, width="stretch")
+    tables.grid(widgets.item_rows(work), hide_index=True, width="stretch")
     if frozen:
         st.info(tr("designer.frozen_info", name=name, version=number))
         if st.button(tr("designer.new_version"), key="designer_new_version", type="primary"):
@@ -166,7 +166,7 @@ with edit_tab:
         if dirty:
             st.warning(tr("designer.unsaved"))
             with st.expander(tr("designer.unsaved_changes")):
-                st.dataframe(widgets.diff_rows(stored, work), hide_index=True, width="stretch")
+                tables.grid(widgets.diff_rows(stored, work), hide_index=True, width="stretch")
         save, save_new, freeze, discard = st.columns(4)
         if save.button(tr("designer.save"), key="designer_save", type="primary"):
             if not dirty:
@@ -196,7 +196,7 @@ with preview_tab:
 
 # --- history -------------------------------------------------------------------------------------
 with history_tab:
-    st.dataframe(
+    tables.grid(
         [
             {
                 tr("common.id"): vid,
@@ -234,7 +234,7 @@ with history_tab:
             new_q = questionnaire_store.load_version(session, new_id)
         changes = widgets.diff_rows(old_q, new_q)
         if changes:
-            st.dataframe(changes, hide_index=True, width="stretch")
+            tables.grid(changes, hide_index=True, width="stretch")
         else:
             st.caption(tr("designer.no_changes"))
 

@@ -95,7 +95,7 @@ def _mapping_editor(uploaded, encoding: str | None) -> dict[str, str | None] | N
     labels = {f: words.field_label(f, state.lang()) for f in chosen.values() if f}
     # headers in words, unless an ignored column already bears that name (a table needs unique headers)
     shown = shown.rename(columns={f: label for f, label in labels.items() if label not in shown.columns})
-    st.dataframe(shown, hide_index=True, width="stretch")
+    tables.grid(shown, hide_index=True, width="stretch")
     return chosen
 
 
