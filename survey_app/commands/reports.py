@@ -60,8 +60,15 @@ def analyse(ctx: _Context, study: str, verdict: str | None, level: str) -> None:
     callback=check_output,
     help="Also write every row of the comparison to this .csv or .xlsx file.",
 )
+@click.option(
+    "--level",
+    type=click.Choice(["organisation", "staff"]),
+    default="organisation",
+    show_default=True,
+    help="Follow up the organisations flagged in either study, or the staff members.",
+)
 @pass_ctx
-def waves(ctx: _Context, earlier: str, later: str, out: Path | None) -> None:
+def waves(ctx: _Context, earlier: str, later: str, out: Path | None, level: str) -> None:
     """Compare two studies a period apart: which rates rose or fell, and the units flagged in either."""
     from survey_app.services import forked
     from survey_app.services import waves as wave_service
@@ -71,7 +78,11 @@ def waves(ctx: _Context, earlier: str, later: str, out: Path | None) -> None:
         raise click.BadParameter(f"{out.name}: write the comparison as .csv or .xlsx", param_hint="--out")
     with _errors(), ctx.db.reading() as session:  # no actor, nothing audited: a snapshot, no write lock
         comparison = wave_service.compare_studies(
-            session, find_study(session, earlier), find_study(session, later), start=forked.elsewhere
+            session,
+            find_study(session, earlier),
+            find_study(session, later),
+            start=forked.elsewhere,
+            level=level,
         )
     click.echo(wave_service.wave_text(comparison))
     if out is not None:

@@ -32,6 +32,7 @@ class WaveComparison:
     changes: pd.DataFrame  # `analysis.waves.compare_waves`
     units: pd.DataFrame  # `analysis.waves.follow_up_units`, with `earlier_name` where the names differ
     caveats: tuple[tuple[str, str], ...]  # (English, Chinese)
+    level: str = "organisation"  # whose flags `units` follows: organisations' or staff members'
 
 
 def system_rates(result: analysis_service.StudyAnalysis) -> pd.DataFrame:
@@ -61,9 +62,12 @@ def compare_analyses(
     earlier: analysis_service.StudyAnalysis,
     later: analysis_service.StudyAnalysis,
     unfinished: tuple[str, ...] = (),
+    *,
+    staff: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> WaveComparison:
     """The comparison of two analyses already made (the app holds the later one); `unfinished` names
-    those of the two studies not yet closed."""
+    those of the two studies not yet closed. With `staff` (each study's `staff_verdicts` table) the
+    flagged staff members are followed up instead of the organisations."""
     if earlier.study_id == later.study_id:
         raise _itself(later.study_name)
 
@@ -74,14 +78,15 @@ def compare_analyses(
     changes = compare_waves(
         rows(earlier), rows(later), earlier_system=system_rates(earlier), later_system=system_rates(later)
     )
-    units = follow_up_units(earlier.units, later.units)
-    names = earlier.units["name"].reindex(units["unit"]).fillna("").astype(str).to_numpy()
+    judged = staff if staff is not None else (earlier.units, later.units)
+    units = follow_up_units(*judged)
+    names = judged[0]["name"].reindex(units["unit"]).fillna("").astype(str).to_numpy()
     units["earlier_name"] = [
         old if old not in ("", new) else "" for old, new in zip(names, units["name"], strict=True)
     ]
-    return WaveComparison(
-        earlier.study_name, later.study_name, changes, units, _caveats(earlier, later, units, unfinished)
-    )
+    caveats = _caveats(earlier, later, units, unfinished)
+    level = "organisation" if staff is None else "staff"
+    return WaveComparison(earlier.study_name, later.study_name, changes, units, caveats, level)
 
 
 #: How far two studies' web shares or response rates may lie apart before the comparison says so.
@@ -154,8 +159,8 @@ def _caveats(
     if renamed:
         said.append(
             (
-                f"{renamed} flagged unit id(s) carry another name in the earlier study: check that the "
-                "rating system kept its ids before reading their follow-up",
+                f"{renamed} flagged id(s) carry another organisation's name in the earlier study: check that "
+                "the rating system kept its ids before reading their follow-up",
                 f"{renamed} 个被标记机构的编号在上期对应另一名称：请先核实评价系统的机构编号是否沿用",
             )
         )
@@ -163,14 +168,26 @@ def _caveats(
 
 
 def compare_studies(
-    session: Session, earlier: Study, later: Study, actor: User | None = None, *, start=None
+    session: Session,
+    earlier: Study,
+    later: Study,
+    actor: User | None = None,
+    *,
+    start=None,
+    level: str = "organisation",
 ) -> WaveComparison:
-    """Analyse both studies (as `analysis_service.analyse`, the role checked there) and compare them."""
+    """Analyse both studies (as `analysis_service.analyse`, the role checked there) and compare them;
+    `level` "staff" follows up the flagged staff members (`staff_verdicts`) instead of the organisations."""
     if earlier.id == later.id:  # said before two analyses of one study are made
         raise _itself(later.name)
     first = analysis_service.analyse(session, earlier, actor, start=start)
     second = analysis_service.analyse(session, later, actor, start=start)
-    return compare_analyses(first, second, unfinished_of(earlier, later))
+    staff = None
+    if level == "staff":
+        from survey_app.services.staff_verdicts import staff_verdicts
+
+        staff = (staff_verdicts(first, start=start), staff_verdicts(second, start=start))
+    return compare_analyses(first, second, unfinished_of(earlier, later), staff=staff)
 
 
 def unfinished_of(*studies: Study) -> tuple[str, ...]:
@@ -236,10 +253,11 @@ def wave_text(comparison: WaveComparison) -> str:
     )
     lines += [f"        {_row_text(row)}" for _, row in marked.iterrows()]
     units = comparison.units
+    whom = "Staff members" if comparison.level == "staff" else "Units"
     if units.empty:
-        lines.append("Units flagged in either study: none")
+        lines.append(f"{whom} flagged in either study: none")
     else:
-        lines.append(f"Units flagged in either study: {len(units)}")
+        lines.append(f"{whom} flagged in either study: {len(units)}")
         for row in units.itertuples():
             renamed = f" (named {row.earlier_name} earlier)" if row.earlier_name else ""
             lines.append(

@@ -39,6 +39,13 @@ def test_waves_prints_the_overall_changes_the_follow_up_and_what_limits_the_comp
     assert "units" in pd.ExcelFile(out).sheet_names
 
 
+def test_waves_at_the_staff_level_follows_up_the_staff_members_instead(demo_copy):
+    result = CliRunner().invoke(main, ["--db", demo_copy, "waves", "demo", "live", "--level", "staff"])
+    assert result.exit_code == 0, result.output
+    assert "Staff members flagged in either study: " in result.output
+    assert "Units flagged in either study" not in result.output
+
+
 def test_a_study_compared_with_itself_is_refused_in_one_sentence(demo_copy):
     result = CliRunner().invoke(main, ["--db", demo_copy, "waves", "demo", "demo"])
     assert result.exit_code == 1

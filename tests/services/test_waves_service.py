@@ -47,7 +47,10 @@ def test_a_flagged_id_that_names_another_unit_in_the_earlier_study_is_said(earli
     comparison = waves.compare_analyses(earlier, _later(earlier, units=units))
     row = comparison.units.set_index("unit").loc[unit]
     assert row["outcome"] == "newly_flagged" and row["earlier_name"] == earlier.units.loc[unit, "name"]
-    assert any("carry another name in the earlier study" in english for english, _ in comparison.caveats)
+    assert any(
+        "carry another organisation's name in the earlier study" in english
+        for english, _ in comparison.caveats
+    )
 
 
 def test_a_response_rate_that_moved_ten_points_is_said_in_both_languages(earlier):
