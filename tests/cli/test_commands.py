@@ -45,6 +45,7 @@ def test_every_command_has_help_text():
         ["app"],
         ["fixtures", "frame"],
         ["analyse"],
+        ["waves"],
         ["users", "add"],
     ):
         result = run(*command, "--help")
