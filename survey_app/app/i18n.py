@@ -582,6 +582,15 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "waves.units": {"zh": "两期中被标记的机构", "en": "Units flagged in either study"},
     "waves.no_units": {"zh": "两期均无被标记的机构。", "en": "No unit was flagged in either study."},
+    "waves.by_staff": {
+        "zh": "按工作人员跟踪（而非机构）",
+        "en": "Follow up staff members (not organisations)",
+    },
+    "waves.staff": {"zh": "两期中被标记的工作人员", "en": "Staff members flagged in either study"},
+    "waves.no_staff": {
+        "zh": "两期均无被标记的工作人员。",
+        "en": "No staff member was flagged in either study.",
+    },
     "waves.units_help": {
         "zh": "“不再标记”指本期没有虚高的证据，并不证明问题已整改；本期未判定的机构（未入样或证据不足）如实列出。",
         "en": "“No longer flagged” means no evidence of inflation in the later study, not proof it stopped; units "

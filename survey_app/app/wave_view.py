@@ -8,6 +8,7 @@ reviewer opens the section, and the wording lives here.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -73,9 +74,10 @@ def show(comparison: waves.WaveComparison, study_name: str) -> None:
         labels=_labels(),
     )
     units = comparison.units
-    st.markdown(f"**{tr('waves.units')}**")
+    staff = comparison.level == "staff"
+    st.markdown(f"**{tr('waves.staff' if staff else 'waves.units')}**")
     if units.empty:
-        st.caption(tr("waves.no_units"))
+        st.caption(tr("waves.no_staff" if staff else "waves.no_units"))
         return
     st.caption(tr("waves.units_help"))
     tables.show(
@@ -87,10 +89,16 @@ def show(comparison: waves.WaveComparison, study_name: str) -> None:
     )
 
 
-def section(study, result, analyse: Callable[[int], object]) -> None:
+def section(
+    study,
+    result,
+    analyse: Callable[[int], Any],
+    staff_of: Callable[[int, Any], pd.DataFrame],
+) -> None:
     """The section itself: a choice of another study and, once chosen, its comparison with `result`
     (this study's analysis as the page shows it). `analyse(study_id)` is the page's cached analysis of
-    another study, by that study's own settings."""
+    a study by its own settings; `staff_of(study_id, analysis)` its cached staff verdicts, asked for
+    when the reviewer follows up staff members instead of organisations."""
     from survey_app.services import studies
 
     st.subheader(tr("waves.section"))
@@ -107,11 +115,14 @@ def section(study, result, analyse: Callable[[int], object]) -> None:
         format_func=lambda key: "—" if key is None else others[key].name,
         key="wave_earlier",
     )
+    by_staff = st.toggle(tr("waves.by_staff"), key="wave_staff")
     if chosen is None:
         return
     try:
         with st.spinner(tr("waves.section")):
-            comparison = waves.compare_analyses(analyse(chosen), result, unfinished[chosen])
+            earlier = analyse(chosen)
+            staff = (staff_of(chosen, earlier), staff_of(study.id, result)) if by_staff else None
+            comparison = waves.compare_analyses(earlier, result, unfinished[chosen], staff=staff)
     except HuifangError as exc:
         st.info(state.error_text(exc))
     except AnalysisError as exc:  # the earlier study has no respondent yet: nothing to compare

@@ -76,6 +76,16 @@ def test_the_comparison_speaks_english_when_the_tab_does(study, app_db, tmp_path
     assert any("Verdict" in t.value.columns for t in app.dataframe)
 
 
+def test_following_up_staff_members_lists_them_instead_of_the_organisations(study, app_db, tmp_path):
+    app, _ = _compared(app_db, tmp_path)
+    app.toggle(key="wave_staff").set_value(True).run()
+    assert not app.exception
+    text = page_text(app)
+    assert "两期中被标记的工作人员" in text or "两期均无被标记的工作人员" in text
+    assert "两期均无被标记的机构。" not in text
+    assert "**两期中被标记的机构**" not in [markdown.value for markdown in app.markdown]
+
+
 def test_with_no_other_study_the_section_says_so(study, app_db):
     complete_interviews(app_db, 6)
     app = log_in("reviewer")

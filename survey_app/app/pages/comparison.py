@@ -382,8 +382,14 @@ if st.toggle(tr("comparison.staff_run"), key="staff_level"):
         staff_view.show(staff, study.name, result.expanded)
 
 wave_view.section(
-    study, result, lambda earlier: _analyse(state.database().url, earlier, asked_at)[1]
-)  # fmt: skip
+    study,
+    result,
+    lambda other: _analyse(state.database().url, other, asked_at)[1],
+    # the cache key names the verdict method each analysis was made with: this page's for this study
+    lambda other, analysis: _staff(
+        state.database().url, other, asked_at, verdict if other == study.id else None, analysis
+    ),
+)
 
 st.subheader(tr("comparison.exports"))
 export_columns = st.columns(2)
