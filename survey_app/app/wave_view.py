@@ -26,9 +26,16 @@ PERCENTS = ("earlier", "later", "change", "change_low", "change_high", "system_e
             "gap_change")  # fmt: skip
 
 
-def _labels() -> dict[str, str]:
-    return {column: tr(f"waves.col_{column}") for column in (*CHANGE_COLUMNS, "unit", "name", "domain",
-            "earlier_status", "later_status", "outcome", "earlier_name", "earlier_inflation", "later_inflation")}  # fmt: skip
+#: The columns of the follow-up table (`services.waves.WaveComparison.units`).
+UNIT_COLUMNS = ("unit", "name", "domain", "earlier_status", "later_status", "outcome", "earlier_name",
+                "earlier_inflation", "later_inflation")  # fmt: skip
+
+
+def _labels(staff: bool = False) -> dict[str, str]:
+    labels = {column: tr(f"waves.col_{column}") for column in (*CHANGE_COLUMNS, *UNIT_COLUMNS)}
+    if staff:  # a staff member's id, and the name of the office they work in
+        labels |= {"unit": tr("comparison.staff_member"), "name": tr("comparison.unit")}
+    return labels
 
 
 def _worded(table: pd.DataFrame, columns: tuple[str, ...], prefix: str) -> pd.DataFrame:
@@ -85,7 +92,7 @@ def show(comparison: waves.WaveComparison, study_name: str) -> None:
         key="wave_units",
         file_name=f"huifang-{comparison.earlier}-{study_name}-flagged-units.csv",
         percent=("earlier_inflation", "later_inflation"),
-        labels=_labels(),
+        labels=_labels(staff),
     )
 
 
