@@ -70,6 +70,12 @@ def compare_analyses(
     flagged staff members are followed up instead of the organisations."""
     if earlier.study_id == later.study_id:
         raise _itself(later.study_name)
+    for result in (earlier, later):
+        if result.third_party is None:  # its headline has no row to compare
+            raise InvalidState(
+                f"study {result.study_name!r} has no answered callback yet: there is nothing of it to compare",
+                zh=f"调查 {result.study_name!r} 还没有完成的回访，没有可对比的数字",
+            )
 
     def rows(result: analysis_service.StudyAnalysis) -> pd.DataFrame:
         table = result.headline

@@ -68,6 +68,12 @@ def test_other_verdict_methods_are_named_in_words(earlier):
     assert "empirical null (each unit's exact tests" in english and "posterior (empirical-Bayes" in english
 
 
+def test_a_study_nobody_has_answered_yet_is_refused_by_name_not_by_a_missing_column(earlier):
+    unanswered = _later(earlier, third_party=None, headline=earlier.headline.iloc[0:0, :0])
+    with pytest.raises(InvalidState, match="study 'later' has no answered callback yet"):
+        waves.compare_analyses(earlier, unanswered)
+
+
 def test_one_analysis_cannot_be_compared_with_itself(earlier):
     with pytest.raises(InvalidState, match="cannot be compared with itself"):
         waves.compare_analyses(earlier, earlier)
