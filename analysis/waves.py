@@ -94,19 +94,21 @@ def change_p_values(earlier: pd.DataFrame, later: pd.DataFrame, ci: str = "logit
     rows = len(earlier)
     lo = np.full(rows, np.log10(P_FLOOR))  # log10 α; a level nearer 1 than 1 − 1e-14 is not a float's
     hi = np.full(rows, np.log10(1 - 1e-9))
-    excludes = _excludes_zero(earlier, later, ci, 10.0**hi)
+    excludes, untested = _excludes_zero(earlier, later, ci, 10.0**hi)
     for _ in range(_BISECTIONS):
         mid = (lo + hi) / 2
-        out = _excludes_zero(earlier, later, ci, 10.0**mid)
+        out, _ = _excludes_zero(earlier, later, ci, 10.0**mid)
         hi, lo = np.where(out, mid, hi), np.where(out, lo, mid)
     p = np.where(excludes, 10.0**hi, 1.0)
-    low, _ = _change_interval(earlier, later, ci, LEVEL)
-    return np.where(np.isnan(low), np.nan, p)
+    return np.where(untested, np.nan, p)
 
 
-def _excludes_zero(earlier: pd.DataFrame, later: pd.DataFrame, ci: str, alpha: np.ndarray) -> np.ndarray:
+def _excludes_zero(
+    earlier: pd.DataFrame, later: pd.DataFrame, ci: str, alpha: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each interval of level 1 − α excludes zero, and where there is no interval at all."""
     low, high = _change_interval(earlier, later, ci, 1 - alpha)
-    return (low > 0) | (high < 0)
+    return (low > 0) | (high < 0), np.isnan(low)
 
 
 def _checked(table: pd.DataFrame, which: str) -> pd.DataFrame:

@@ -74,7 +74,7 @@ def waves(ctx: _Context, earlier: str, later: str, out: Path | None, level: str)
     from survey_app.services import waves as wave_service
     from survey_app.services.studies import find_study
 
-    if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
+    if out is not None and out.suffix.lower() not in wave_service.OUT_SUFFIXES:
         raise click.BadParameter(f"{out.name}: write the comparison as .csv or .xlsx", param_hint="--out")
     with _errors(), ctx.db.reading() as session:  # no actor, nothing audited: a snapshot, no write lock
         comparison = wave_service.compare_studies(

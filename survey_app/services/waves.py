@@ -21,6 +21,8 @@ from survey_app.storage.models import Study, User
 #: The headline metrics compared across waves (`analysis.headline`'s and its sensitivity rows).
 COMPARED_METRICS = ("满意率", "知晓率", "首选率", "满意率·说不清计为不满意", "满意率·仅最高一档")
 GROUPS = ("district", "domain", "channel")
+#: The files `write_changes` writes (the command line checks the name before analysing).
+OUT_SUFFIXES = (".csv", ".xlsx")
 
 
 @dataclass(frozen=True)
@@ -282,12 +284,12 @@ def write_changes(comparison: WaveComparison, path) -> None:
     from sampling.cells import write_csv, xlsx_bytes
 
     path = Path(path)
-    if path.suffix.lower() == ".xlsx":
-        path.write_bytes(xlsx_bytes({"changes": comparison.changes, "units": comparison.units}))
-    elif path.suffix.lower() == ".csv":
-        write_csv(comparison.changes, path)
-    else:
+    if path.suffix.lower() not in OUT_SUFFIXES:
         raise InvalidState(
-            f"{path.name}: write the changes as .csv or .xlsx",
+            f"{path.name}: write the comparison as .csv or .xlsx",
             zh=f"{path.name}：对比结果只能保存为 .csv 或 .xlsx",
         )
+    if path.suffix.lower() == ".xlsx":
+        path.write_bytes(xlsx_bytes({"changes": comparison.changes, "units": comparison.units}))
+    else:
+        write_csv(comparison.changes, path)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from analysis import Design, headline
 from analysis.waves import compare_waves
@@ -82,7 +83,7 @@ def naive_comparison(earlier: pd.DataFrame, later: pd.DataFrame) -> pd.DataFrame
     district tested alone at 5%."""
     both = earlier.merge(later, on=["metric", "group", "level"], suffixes=("_e", "_l"))
     change = both["estimate_l"] - both["estimate_e"]
-    half = 1.959963984540054 * np.sqrt(both["se_e"] ** 2 + both["se_l"] ** 2)
+    half = stats.norm.ppf(0.975) * np.sqrt(both["se_e"] ** 2 + both["se_l"] ** 2)
     low, high = change - half, change + half
     verdict = np.where(low > 0, "rose", np.where(high < 0, "fell", "no_clear_change"))
     return both[["metric", "group", "level"]].assign(
