@@ -66,10 +66,16 @@ def proportion_interval(
             eta = np.log(p / (1 - p))
             half = q * se / (p * (1 - p))
             low, high = 1 / (1 + np.exp(-(eta - half))), 1 / (1 + np.exp(-(eta + half)))
-            cp_low, cp_high = _clopper_pearson(p, n, alpha)
-            cp_low = np.where(df > 0, cp_low, np.nan)
-            cp_high = np.where(df > 0, cp_high, np.nan)
-            return np.where(degenerate, cp_low, low), np.where(degenerate, cp_high, high)
+            # the exact interval only where the design gave no variance (beta quantiles are dear)
+            p, n, df, alpha, degenerate, low, high = (
+                np.array(a, dtype=float) for a in np.broadcast_arrays(p, n, df, alpha, degenerate, low, high)
+            )
+            at = np.flatnonzero(degenerate)
+            if len(at):
+                cp_low, cp_high = _clopper_pearson(p[at], n[at], alpha[at])
+                low[at] = np.where(df[at] > 0, cp_low, np.nan)
+                high[at] = np.where(df[at] > 0, cp_high, np.nan)
+            return low, high
         if method == "beta":
             t_n = stats.t.ppf(alpha / 2, np.where(n > 1, n - 1, 1.0))
             t_df = stats.t.ppf(alpha / 2, np.where(df > 0, df, 1.0))
