@@ -129,6 +129,7 @@ COMMANDS = {
     "frame": "survey_app.commands.frames_samples:frame",
     "invite": "survey_app.commands.reports:invite",
     "keys": "survey_app.commands.reports:keys",
+    "plan-wave": "survey_app.commands.reports:plan_wave",
     "purge": "survey_app.commands.reports:purge",
     "recordings": "survey_app.commands.reports:recordings",
     "referrals": "survey_app.commands.people:referrals",

@@ -91,6 +91,55 @@ def waves(ctx: _Context, earlier: str, later: str, out: Path | None, level: str)
         click.echo(f"Every row written to {out}")
 
 
+@click.command("plan-wave")
+@click.argument("study")
+@click.option(
+    "--change",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.10,
+    show_default=True,
+    help="The fall or rise of 满意率 (a share: 0.10 = 10 points) the next study must find.",
+)
+@click.option(
+    "--power",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.8,
+    show_default=True,
+    help="The chance the next study finds such a change where it happened.",
+)
+@click.option(
+    "--by",
+    "group",
+    type=click.Choice(["district", "domain", "channel"]),
+    default="district",
+    show_default=True,
+    help="The groups whose change the next study must find.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=check_output,
+    help="Also write the plan's rows to this .csv or .xlsx file.",
+)
+@pass_ctx
+def plan_wave(ctx: _Context, study: str, change: float, power: float, group: str, out: Path | None) -> None:
+    """Plan the next study from this one: the answers and cases each district needs for a change to be found."""
+    from survey_app.services import analysis_service, forked, wave_planning
+    from survey_app.services.studies import find_study
+
+    if out is not None and out.suffix.lower() not in wave_planning.OUT_SUFFIXES:
+        raise click.BadParameter(f"{out.name}: write the plan as .csv or .xlsx", param_hint="--out")
+    with _errors(), ctx.db.reading() as session:  # no actor, nothing audited: a snapshot, no write lock
+        result = analysis_service.analyse(session, find_study(session, study), start=forked.elsewhere)
+    with _errors():
+        plan = wave_planning.plan_next_wave(result, change, group=group, power=power)
+    click.echo(wave_planning.plan_text(plan))
+    if out is not None:
+        with _errors():
+            wave_planning.write_plan(plan, out)
+        click.echo(f"The plan written to {out}")
+
+
 @click.command("export")
 @click.argument("study")
 @click.option(

@@ -46,6 +46,7 @@ def test_every_command_has_help_text():
         ["fixtures", "frame"],
         ["analyse"],
         ["waves"],
+        ["plan-wave"],
         ["users", "add"],
     ):
         result = run(*command, "--help")

@@ -1,0 +1,173 @@
+"""Planning the next study from this one (`analysis.wave_power`): how many answers, and how many cases
+released, each district (or domain, or channel) needs for the next study's comparison with this one
+(`services.waves`) to find a fall or a rise of the size the office chooses.
+
+Measure 十七 orders what citizens found unsatisfactory rectified; whether it was is the next study's
+question, and a district sampled too thinly can only answer "no clear change". The plan says, before
+the money is spent, which districts the next study can judge and what it costs; and where this study's
+own interval is too wide for any next study to find the change, it says that instead of a size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.wave_power import DEFAULT_POWER, plan_changes
+from analysis.waves import WAVE_Q
+from survey_app.services import analysis_service
+from survey_app.services.errors import InvalidState
+from survey_app.services.waves import GROUPS, OUT_SUFFIXES
+
+#: The metric a plan is made for: the one the assessment (measure 十八) reads.
+PLANNED_METRIC = "满意率"
+#: Why a group has no size, in words (`analysis.wave_power.LIMITS`).
+LIMIT_WORDS = {
+    "first_study": (
+        "this study's own interval leaves too little room: no next study finds it with this power",
+        "本期区间过宽：下一期无论调查多少都难以此把握度发现",
+    ),
+    "bounds": ("the rate cannot move that far", "满意率无法变化这么多"),
+    "no_interval": ("no interval in this study", "本期无区间"),
+    "over_limit": ("more than 20,000 answers would be needed", "需要两万个以上回答"),
+}
+
+
+@dataclass(frozen=True)
+class WavePlan:
+    """Per group: this study's estimate and interval, the answers and cases the next study needs for a
+    fall and for a rise of `change`, the changes a next study as large as this one finds; and the
+    overall row (its family has one member, so it is judged at `q` itself)."""
+
+    study: str
+    group: str
+    change: float
+    power: float
+    alpha: float  # the two-sided level a group is judged at: q / (groups with an interval)
+    groups: pd.DataFrame  # `analysis.wave_power.plan_changes`, with fall_cases and rise_cases
+    overall: pd.DataFrame  # the same for the overall rate
+
+
+def _yields(result: analysis_service.StudyAnalysis, rows: pd.DataFrame, group: str | None) -> pd.Series:
+    """Answers to the metric per case released, by level (overall: one level, "(all)")."""
+    cases = result.cases
+    released = (
+        pd.Series({"(all)": len(cases)}) if group is None else cases.groupby(group, observed=True).size()
+    )
+    released.index = released.index.astype(str)
+    answers = rows.set_index("level")["n"].astype(float)
+    return (answers / released.reindex(answers.index)).where(lambda y: y > 0)
+
+
+def plan_next_wave(
+    result: analysis_service.StudyAnalysis,
+    change: float,
+    *,
+    group: str = "district",
+    power: float = DEFAULT_POWER,
+) -> WavePlan:
+    """The plan for the study after `result`'s (see the module's docstring); raises `InvalidState` in
+    one sentence where the study has no answer to plan from or the grouping is not one of `GROUPS`."""
+    if group not in GROUPS:
+        raise InvalidState(
+            f"a next study is planned by {', '.join(GROUPS)}, not by {group!r}",
+            zh=f"下一期只能按 {'、'.join(GROUPS)} 规划，不能按 {group!r}",
+        )
+    if result.third_party is None:
+        raise InvalidState(
+            f"study {result.study_name!r} has no answered callback yet: there is nothing to plan from",
+            zh=f"调查 {result.study_name!r} 还没有完成的回访，无从规划下一期",
+        )
+    table = result.headline
+    rows = table[(table["metric"] == PLANNED_METRIC) & (table["group"] == group)]
+    overall = table[(table["metric"] == PLANNED_METRIC) & (table["group"] == "overall")]
+    groups = plan_changes(rows, change, power=power, q=WAVE_Q, yields=_yields(result, rows, group))
+    whole = plan_changes(overall, change, power=power, q=WAVE_Q, yields=_yields(result, overall, None))
+    return WavePlan(result.study_name, group, change, power, groups.attrs["alpha"], groups, whole)
+
+
+def _needed(plan: WavePlan) -> pd.Series:
+    """Per group, the cases to release for a fall and a rise both to be found where each can be (the
+    larger of the two; where only one can, that one's)."""
+    sizes = plan.groups[["fall_cases", "rise_cases"]].astype("Float64")
+    return sizes.max(axis=1, skipna=True)
+
+
+def totals(plan: WavePlan) -> dict[str, int]:
+    """Cases to release over the groups with a size, groups with a size, and groups without."""
+    needed = _needed(plan)
+    return {
+        "cases": int(needed.sum(skipna=True)),
+        "planned": int(needed.notna().sum()),
+        "unplanned": int(needed.isna().sum()),
+    }
+
+
+def _share(x: float) -> str:
+    return "—" if not np.isfinite(x) else f"{100 * x:.1f}"
+
+
+def size_text(row: pd.Series, direction: str, lang: str = "en") -> str:
+    """A row's size for a fall or a rise in words ("140 answers, 282 cases"), or why it has none."""
+    zh = lang == "zh"
+    if pd.isna(row[f"{direction}_answers"]):
+        return LIMIT_WORDS[row[f"{direction}_limit"]][1 if zh else 0]
+    answers, cases = int(row[f"{direction}_answers"]), row.get(f"{direction}_cases")
+    if cases is None or pd.isna(cases):
+        return f"{answers} 个回答" if zh else f"{answers} answers"
+    return f"{answers} 个回答，{int(cases)} 个个案" if zh else f"{answers} answers, {int(cases)} cases"
+
+
+def plan_text(plan: WavePlan) -> str:
+    """What `huifang plan-wave` prints: how a group is judged, then per group its size for a fall and a
+    rise, and what a next study as large as this one finds."""
+    from survey_app.services.analysis_service import percent_text
+
+    k = len(plan.groups) - int((plan.groups["fall_limit"] == "no_interval").sum())
+    lines = [
+        f"The study after {plan.study}: the answers and released cases each {plan.group} needs for its "
+        f"{PLANNED_METRIC} to be found {100 * plan.change:.0f} points lower (or higher) than in "
+        f"{plan.study}, with power {plan.power:.2f}. A {plan.group} is judged as `huifang waves` judges it, "
+        f"at the two-sided level {WAVE_Q:g}/{k} = {plan.alpha:.4f} (a false discovery rate of {WAVE_Q:.0%} "
+        f"over {k}, when it alone changes: the hardest case). Cases released per answer are this study's; "
+        "the design effect is this study's, never below 1."
+    ]
+    overall = plan.overall.iloc[0]
+    lines.append(
+        f"Overall {percent_text(overall['estimate'])}: fall {size_text(overall, 'fall')}; "
+        f"rise {size_text(overall, 'rise')}"
+    )
+    for _, row in plan.groups.iterrows():
+        lines.append(
+            f"        {row['level']} {percent_text(row['estimate'])} ({row['n']:.0f} answers, design effect "
+            f"{row['deff']:.2f}): fall {size_text(row, 'fall')}; rise {size_text(row, 'rise')}; as large as "
+            f"{plan.study}, it finds a fall of {_share(row['same_size_fall'])} or a rise of "
+            f"{_share(row['same_size_rise'])} points"
+        )
+    total = totals(plan)
+    lines.append(
+        f"Cases to release for every {plan.group} with a size (the larger of fall and rise): "
+        f"{total['cases']} over {total['planned']}; {total['unplanned']} cannot be planned at this change."
+    )
+    return "\n".join(lines)
+
+
+def write_plan(plan: WavePlan, path) -> None:
+    """The plan's rows, the overall row first, as .csv (UTF-8 with a byte-order mark) or .xlsx."""
+    from pathlib import Path
+
+    from sampling.cells import write_csv, xlsx_bytes
+
+    path = Path(path)
+    if path.suffix.lower() not in OUT_SUFFIXES:
+        raise InvalidState(
+            f"{path.name}: write the plan as .csv or .xlsx", zh=f"{path.name}：规划只能保存为 .csv 或 .xlsx"
+        )
+    rows = pd.concat([plan.overall.assign(group="overall"), plan.groups.assign(group=plan.group)])
+    rows = rows[["group", *[c for c in rows.columns if c != "group"]]]
+    if path.suffix.lower() == ".xlsx":
+        path.write_bytes(xlsx_bytes({"plan": rows}))
+    else:
+        write_csv(rows, path)
