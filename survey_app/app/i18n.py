@@ -555,6 +555,49 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "该单位入样个案的系统评价与回访答案；不含姓名、电话与自由文本。",
         "en": "The unit's sampled cases: system rating and callback answers; no names, numbers or free text.",
     },
+    "plan.section": {"zh": "规划下一期", "en": "Plan the next study"},
+    "plan.help": {
+        "zh": "按本期结果，计算下一期每个区（或领域、渠道）需要多少个回答和个案，才能以所选把握度发现满意率下降或上升所选的幅度"
+        "（按“与上一期对比”的同一方法判定）。若本期区间过宽，下一期无论调查多少都难以此把握度发现，表中如实说明。",
+        "en": "From this study, the answers and cases each district (or domain, or channel) needs in the next study "
+        "for a fall or rise of the chosen size in its 满意率 to be found with the chosen power, judged as "
+        "“Against an earlier study” judges it. Where this study's own interval leaves too little room, no next "
+        "study can find it, and the table says so.",
+    },
+    "plan.change": {"zh": "要发现的变化（百分点）", "en": "Change to find (points)"},
+    "plan.group": {"zh": "分组", "en": "Grouping"},
+    "plan.power": {"zh": "把握度", "en": "Power"},
+    "plan.show": {"zh": "计算规划", "en": "Compute the plan"},
+    "plan.level": {
+        "zh": "每组按双侧显著性水平 0.05/{k} = {alpha} 判定（{k} 组间 5% 错误发现率、仅一组变化时最难的情形），把握度 {power}；"
+        "每个回答所需个案数与设计效应取自本期（设计效应不小于 1）。",
+        "en": "Each group is judged at the two-sided level 0.05/{k} = {alpha} (a false discovery rate of 5% over "
+        "{k} groups, when one alone changes: the hardest case), with power {power}; cases per answer and design "
+        "effects are this study's (a design effect never below 1).",
+    },
+    "plan.overall": {
+        "zh": "总体满意率 {estimate}%：发现下降需 {fall}；发现上升需 {rise}。",
+        "en": "Overall 满意率 {estimate}%: a fall needs {fall}; a rise needs {rise}.",
+    },
+    "plan.totals": {
+        "zh": "可规划的 {planned} 组共需释放 {cases} 个个案（每组取下降与上升中较大者）；{unplanned} 组在此变化幅度下无法规划。",
+        "en": "The {planned} groups with a size need {cases} cases released (the larger of fall and rise); "
+        "{unplanned} cannot be planned at this change.",
+    },
+    "plan.col_level": {"zh": "组别", "en": "Group"},
+    "plan.col_estimate": {"zh": "本期满意率", "en": "This study"},
+    "plan.col_low": {"zh": "95% 下限", "en": "95% lower"},
+    "plan.col_high": {"zh": "95% 上限", "en": "95% upper"},
+    "plan.col_n": {"zh": "本期回答数", "en": "Answers now"},
+    "plan.col_deff": {"zh": "设计效应", "en": "Design effect"},
+    "plan.col_fall_answers": {"zh": "发现下降所需回答", "en": "Answers for a fall"},
+    "plan.col_fall_cases": {"zh": "发现下降所需个案", "en": "Cases for a fall"},
+    "plan.col_fall_limit": {"zh": "无法规划下降的原因", "en": "Why no size for a fall"},
+    "plan.col_rise_answers": {"zh": "发现上升所需回答", "en": "Answers for a rise"},
+    "plan.col_rise_cases": {"zh": "发现上升所需个案", "en": "Cases for a rise"},
+    "plan.col_rise_limit": {"zh": "无法规划上升的原因", "en": "Why no size for a rise"},
+    "plan.col_same_size_fall": {"zh": "同等规模可发现的下降", "en": "Fall found at this size"},
+    "plan.col_same_size_rise": {"zh": "同等规模可发现的上升", "en": "Rise found at this size"},
     "waves.section": {"zh": "与上一期对比", "en": "Against an earlier study"},
     "waves.help": {
         "zh": "选择上一期调查（同一评价系统、较早时段），逐区、逐领域、逐渠道比较各项比率的变化，并跟踪两期中被标记的机构。"

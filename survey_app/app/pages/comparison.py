@@ -15,7 +15,16 @@ from analysis.errors import AnalysisError
 from analysis.phase_effect import AGREEMENT_LEVEL
 from analysis.report.phase_two_timing import phase_effect_sentence
 from sampling.cells import csv_bytes
-from survey_app.app import held_analysis, staff_view, state, tables, verdict_view, wave_view, words
+from survey_app.app import (
+    held_analysis,
+    staff_view,
+    state,
+    tables,
+    verdict_view,
+    wave_plan_view,
+    wave_view,
+    words,
+)
 from survey_app.app.refusal_gamma import refusal_gamma_control
 from survey_app.app.state import tr
 from survey_app.security import audit
@@ -390,6 +399,8 @@ wave_view.section(
         state.database().url, other, asked_at, verdict if other == study.id else None, analysis
     ),
 )
+
+wave_plan_view.section(result)
 
 st.subheader(tr("comparison.exports"))
 export_columns = st.columns(2)
