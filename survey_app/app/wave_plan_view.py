@@ -2,7 +2,8 @@
 the answers and cases each district, domain or channel needs for the next study to find a change of the
 size the office chooses, and which groups no next study can judge at that size.
 
-Computed only when asked (the toggle): a plan searches sizes for every group, about a second's work.
+Computed only when asked (the toggle): a plan searches sizes for every group (under a second on the
+demo; not cached, as its inputs are the analysis the page already holds).
 """
 
 from __future__ import annotations

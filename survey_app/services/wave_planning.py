@@ -25,13 +25,10 @@ from survey_app.services.waves import GROUPS, OUT_SUFFIXES
 PLANNED_METRIC = "满意率"
 #: Why a group has no size, in words (`analysis.wave_power.LIMITS`).
 LIMIT_WORDS = {
-    "first_study": (
-        "this study's own interval leaves too little room: no next study finds it with this power",
-        "本期区间过宽：下一期无论调查多少都难以此把握度发现",
-    ),
-    "bounds": ("the rate cannot move that far", "满意率无法变化这么多"),
-    "no_interval": ("no interval in this study", "本期无区间"),
-    "over_limit": ("more than 20,000 answers would be needed", "需要两万个以上回答"),
+    "first_study": ("none: this study's interval is too wide", "无：本期区间过宽"),
+    "bounds": ("none: the rate cannot move that far", "无：满意率无法变化这么多"),
+    "no_interval": ("none: no interval in this study", "无：本期无区间"),
+    "over_limit": ("none: over 20,000 answers", "无：需两万以上回答"),
 }
 
 
@@ -132,7 +129,9 @@ def plan_text(plan: WavePlan) -> str:
         f"{plan.study}, with power {plan.power:.2f}. A {plan.group} is judged as `huifang waves` judges it, "
         f"at the two-sided level {WAVE_Q:g}/{k} = {plan.alpha:.4f} (a false discovery rate of {WAVE_Q:.0%} "
         f"over {k}, when it alone changes: the hardest case). Cases released per answer are this study's; "
-        "the design effect is this study's, never below 1."
+        "the design effect is this study's, never below 1. \"This study's interval is too wide\": the next "
+        "study is compared with this one's interval, and where that leaves too little room no next study, "
+        "however large, finds the change with this power."
     ]
     overall = plan.overall.iloc[0]
     lines.append(
@@ -148,8 +147,8 @@ def plan_text(plan: WavePlan) -> str:
         )
     total = totals(plan)
     lines.append(
-        f"Cases to release for every {plan.group} with a size (the larger of fall and rise): "
-        f"{total['cases']} over {total['planned']}; {total['unplanned']} cannot be planned at this change."
+        f"Cases to release: {total['cases']} over the {total['planned']} with a size (the larger of fall and "
+        f"rise where both have one); {total['unplanned']} cannot be planned at this change."
     )
     return "\n".join(lines)
 

@@ -159,6 +159,11 @@ def test_reviewer_filters_by_district_and_drills_into_a_unit(demo_site, browser,
     in_table(page, "无明确变化")
     page.get_by_text("与“live”相比：上升").scroll_into_view_if_needed()
     screenshot(page, "reviewer-waves", tmp_path)
+    page.get_by_text("计算规划").click()  # the next study's sizes, computed when asked for
+    settle(page)
+    no_exception(page)
+    page.get_by_text("总体满意率").wait_for()
+    in_table(page, "无：本期区间过宽")  # a district of the small demo no next study can judge at 10 points
 
 
 def test_reviewer_keeps_the_analysis_while_a_surveyor_calls_and_updates_it_when_asked(demo_site, browser):

@@ -52,7 +52,7 @@ def test_the_printed_plan_names_the_level_every_district_and_why_a_district_has_
     text = wave_planning.plan_text(plan)
     assert f"0.05/{len(plan.groups)} = {plan.alpha:.4f}" in text
     assert all(str(level) in text for level in plan.groups["level"])
-    assert "this study's own interval leaves too little room" in text
+    assert "none: this study's interval is too wide" in text
     assert "cannot be planned at this change" in text
 
 
