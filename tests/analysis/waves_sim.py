@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis import Design, headline
+from analysis.wave_power import change_alpha, plan_changes
 from analysis.waves import compare_waves
 
 DISTRICTS = 16
@@ -40,13 +41,17 @@ WORLDS = {
 }
 
 
-def _wave(rng: np.random.Generator, rates: np.ndarray, per_district: int, refusal: float) -> pd.DataFrame:
-    """One wave's respondents: `per_district` calls a district, each answered with probability 0.6
-    (0.6 / `refusal` for a dissatisfied citizen); weights from the district's 5,000 events."""
+def _wave(
+    rng: np.random.Generator, rates: np.ndarray, per_district: int | np.ndarray, refusal: float
+) -> pd.DataFrame:
+    """One wave's respondents: `per_district` calls a district (one number, or one per district), each
+    answered with probability 0.6 (0.6 / `refusal` for a dissatisfied citizen); weights from the
+    district's 5,000 events."""
     rows = []
+    calls = np.broadcast_to(np.asarray(per_district), rates.shape)
     for d, rate in enumerate(rates):
-        satisfied = rng.random(per_district) < rate
-        answers = rng.random(per_district) < np.where(satisfied, 0.6, 0.6 / refusal)
+        satisfied = rng.random(int(calls[d])) < rate
+        answers = rng.random(int(calls[d])) < np.where(satisfied, 0.6, 0.6 / refusal)
         kept = satisfied[answers]
         rows.append(
             pd.DataFrame(
@@ -91,12 +96,17 @@ def naive_comparison(earlier: pd.DataFrame, later: pd.DataFrame) -> pd.DataFrame
     )
 
 
-def one_study(world: World, seed: int, per_district: int = 32, naive: bool = False) -> Scores:
-    rng = np.random.default_rng(seed)
+def true_rates(world: World) -> tuple[np.ndarray, np.ndarray]:
+    """The districts' true rates in the earlier and the later study."""
     before = np.linspace(world.low, world.high, DISTRICTS)
     shift = np.zeros(DISTRICTS)
     shift[: len(world.shift)] = world.shift
-    after = np.clip(before + shift, 0, 1)
+    return before, np.clip(before + shift, 0, 1)
+
+
+def one_study(world: World, seed: int, per_district: int = 32, naive: bool = False) -> Scores:
+    rng = np.random.default_rng(seed)
+    before, after = true_rates(world)
     earlier = _district_rows(_wave(rng, before, per_district, world.refusal))
     later = _district_rows(_wave(rng, after, per_district, world.refusal))
     result = naive_comparison(earlier, later) if naive else compare_waves(earlier, later)
@@ -130,3 +140,99 @@ def summary(world: World, seeds: range, per_district: int = 32, naive: bool = Fa
         "recall": sum(s.found for s in scores) / changed if changed else float("nan"),
         "coverage": sum(s.covered for s in scores) / sum(s.intervals for s in scores),
     }
+
+
+@dataclass(frozen=True)
+class PlannedScores:
+    changed: int  # districts whose true rate changed
+    planned: int  # ...of them, those the plan could give a size (the others no size can find)
+    found: int  # ...of the planned ones, marked in the direction of their change
+    false_marks: int
+    calls: int  # the later study's calls, all districts
+
+
+def statsmodels_answers(districts: pd.DataFrame, change: float, power: float = 0.8) -> pd.Series:
+    """The peer planner: what a statistician's calculator gives, statsmodels' two-sample power for
+    proportions (Cohen's h, a normal approximation) solved for the later study's size with the earlier
+    study's answers fixed, at the same level q/K; NaN where it finds none."""
+    import warnings
+
+    from statsmodels.stats.power import NormalIndPower
+    from statsmodels.stats.proportion import proportion_effectsize
+
+    alpha = change_alpha(len(districts))
+    sizes = {}
+    for row in districts.itertuples():
+        h = abs(proportion_effectsize(row.estimate, max(row.estimate - change, 0.0)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                ratio = NormalIndPower().solve_power(
+                    effect_size=h, nobs1=row.n, alpha=alpha, power=power, ratio=None
+                )
+            except (ValueError, RuntimeError, ZeroDivisionError):
+                ratio = np.nan
+        sizes[row.level] = np.ceil(ratio * row.n) if np.isfinite(ratio) and ratio > 0 else np.nan
+    return pd.Series(sizes, dtype=float)
+
+
+def planned_study(
+    world: World, seed: int, per_district: int, change: float, power: float = 0.8, peer: bool = False
+) -> PlannedScores:
+    """An earlier study of `per_district` calls a district; the later one calls each district as many
+    times as `analysis.wave_power.plan_changes` (or, with `peer`, `statsmodels_answers`) asks for a fall
+    of `change` at the earlier study's yield (as many as before where no size can find it); then
+    compared as `compare_waves` does."""
+    rng = np.random.default_rng(seed)
+    before, after = true_rates(world)
+    earlier = _district_rows(_wave(rng, before, per_district, world.refusal))
+    districts = earlier[earlier["group"] == "district"].sort_values("level")
+    yields = districts.set_index("level")["n"] / per_district
+    if peer:
+        answers = statsmodels_answers(districts, change, power)
+        plan = pd.DataFrame({"level": answers.index, "fall_answers": answers.to_numpy()})
+        plan["fall_cases"] = np.ceil(answers / yields.reindex(answers.index)).to_numpy()
+    else:
+        plan = plan_changes(districts, change, power=power, yields=yields)
+    calls = plan["fall_cases"].astype(float).fillna(per_district).to_numpy(int)
+    later = _district_rows(_wave(rng, after, calls, world.refusal))
+    rows = compare_waves(earlier, later).set_index("level").sort_index()
+    rows = rows[rows["group"] == "district"]
+    truth = pd.Series(after - before, index=[f"D{d:02d}" for d in range(DISTRICTS)])
+    planned = pd.Series(plan["fall_answers"].notna().to_numpy(), index=plan["level"].to_numpy())
+    marked = rows["verdict"].isin(["rose", "fell"])
+    changed = truth != 0
+    right_way = np.sign(rows["change"]) == np.sign(truth)
+    return PlannedScores(
+        changed=int(changed.sum()),
+        planned=int((changed & planned).sum()),
+        found=int((marked & changed & planned & right_way).sum()),
+        false_marks=int((marked & ~changed).sum()),
+        calls=int(calls.sum()),
+    )
+
+
+def planned_summary(
+    world: World, seeds: range, per_district: int, change: float, power: float = 0.8, peer: bool = False
+) -> dict[str, float]:
+    """Over studies planned for a fall of `change` (with `peer`, by `statsmodels_answers`): the share of
+    changed districts a size could be planned for, the recall among them (the plan promises `power`),
+    P(any false mark) and the mean number of calls the later study made."""
+    scores = [planned_study(world, seed, per_district, change, power, peer) for seed in seeds]
+    planned = sum(s.planned for s in scores)
+    return {
+        "studies": len(scores),
+        "plannable": planned / max(sum(s.changed for s in scores), 1),
+        "recall": sum(s.found for s in scores) / planned if planned else float("nan"),
+        "any_false": float(np.mean([s.false_marks > 0 for s in scores])),
+        "calls": float(np.mean([s.calls for s in scores])),
+    }
+
+
+#: Worlds for a planned later study: (world, the earlier study's calls a district, the fall planned for).
+PLAN_WORLDS = {
+    "one district falls 15 points": (World("one falls 15", 0.85, 0.97, shift=(-0.15,)), 300, 0.15),
+    "three districts fall 15 points": (World("three fall 15", 0.85, 0.97, shift=(-0.15,) * 3), 300, 0.15),
+    "nothing changes": (World("nothing changes", 0.85, 0.97), 300, 0.15),
+    "one district falls 30 points": (World("one falls 30", 0.85, 0.97, shift=(-0.30,)), 100, 0.30),
+}
