@@ -148,6 +148,7 @@ class PlannedScores:
     planned: int  # ...of them, those the plan could give a size (the others no size can find)
     found: int  # ...of the planned ones, marked in the direction of their change
     false_marks: int
+    marked: int
     calls: int  # the later study's calls, all districts
 
 
@@ -208,6 +209,7 @@ def planned_study(
         planned=int((changed & planned).sum()),
         found=int((marked & changed & planned & right_way).sum()),
         false_marks=int((marked & ~changed).sum()),
+        marked=int(marked.sum()),
         calls=int(calls.sum()),
     )
 
@@ -225,6 +227,7 @@ def planned_summary(
         "plannable": planned / max(sum(s.changed for s in scores), 1),
         "recall": sum(s.found for s in scores) / planned if planned else float("nan"),
         "any_false": float(np.mean([s.false_marks > 0 for s in scores])),
+        "fdp": float(np.mean([s.false_marks / s.marked if s.marked else 0.0 for s in scores])),
         "calls": float(np.mean([s.calls for s in scores])),
     }
 
