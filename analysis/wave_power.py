@@ -59,8 +59,8 @@ from analysis.waves import WAVE_Q, mover_interval
 
 DEFAULT_POWER = 0.8
 DIRECTIONS = ("fall", "rise")
-#: Why a group has no size: the earlier study's own interval is wider than the change, the rate cannot
-#: move that far, it had no interval, or more effective answers than `LIMIT` would be needed.
+#: Why a group has no size: the earlier study's own interval leaves no room for the change, the rate
+#: cannot move that far, it had no interval, or more effective answers than `LIMIT` would be needed.
 LIMITS = ("first_study", "bounds", "no_interval", "over_limit")
 #: The most effective answers a plan searches (a district's callbacks, not a census of its records).
 LIMIT = 20_000
@@ -173,10 +173,6 @@ def _marking(p1: float, arm: float, sizes: np.ndarray, level: float, ci: str, di
         hit = _marks(p1, arm, np.clip(mid, 0, sizes), sizes, level, ci, direction)
         inside, outside = np.where(hit, mid, inside), np.where(hit, outside, mid)
     return _Marking(sizes, far.reshape(len(sizes), EDGE), inside, direction)
-
-
-def _rate(p1: float, change: float, direction: str) -> float:
-    return min(max(p1 - change if direction == "fall" else p1 + change, 0.0), 1.0)
 
 
 def truths(p1: float, earlier_answers: float | None) -> np.ndarray:
@@ -293,8 +289,8 @@ def plan_changes(
     yields: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Per group of one family (rows with `level`, `estimate`, `se`, `n`, `df`: one metric by one
-    grouping of the earlier study's headline): the answers (and, with `yields`, the cases released per
-    answer's share) the next study needs to mark a fall and a rise of `change`, the smallest fall and
+    grouping of the earlier study's headline): the answers (and, with `yields`, the cases to release)
+    the next study needs to mark a fall and a rise of `change`, the smallest fall and
     rise a study as large as the earlier one marks, and why a size is missing (`LIMITS`).
 
     Columns: level, estimate, low, high (95%), n, deff, fall_answers, rise_answers (answers, design
