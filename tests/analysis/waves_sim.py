@@ -219,12 +219,14 @@ def planned_summary(
 ) -> dict[str, float]:
     """Over studies planned for a fall of `change` (with `peer`, by `statsmodels_answers`): the share of
     changed districts a size could be planned for, the recall among them (the plan promises `power`),
-    P(any false mark) and the mean number of calls the later study made."""
+    P(any false mark), the false discovery proportion (mean over studies, 0 where none marked) and the
+    mean number of calls the later study made."""
     scores = [planned_study(world, seed, per_district, change, power, peer) for seed in seeds]
     planned = sum(s.planned for s in scores)
+    changed = sum(s.changed for s in scores)
     return {
         "studies": len(scores),
-        "plannable": planned / max(sum(s.changed for s in scores), 1),
+        "plannable": planned / changed if changed else float("nan"),
         "recall": sum(s.found for s in scores) / planned if planned else float("nan"),
         "any_false": float(np.mean([s.false_marks > 0 for s in scores])),
         "fdp": float(np.mean([s.false_marks / s.marked if s.marked else 0.0 for s in scores])),
