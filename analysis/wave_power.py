@@ -65,6 +65,8 @@ LIMITS = ("first_study", "bounds", "no_interval", "over_limit")
 #: The most effective answers a plan searches (a district's callbacks, not a census of its records).
 LIMIT = 20_000
 _BISECTIONS = 40
+#: Halvings of the smallest detectable change: 2⁻²⁴ of the room, far below a printed tenth of a point.
+_CHANGE_BISECTIONS = 24
 #: Points of the earlier rate's posterior a plan averages its power over (`truths`).
 NODES = 41
 
@@ -136,20 +138,26 @@ class _Marking:
 
     def power(self, rate: float | np.ndarray) -> np.ndarray:
         """The probability of a marking count when the later study's true rate is `rate`; for an array
-        of rates, one row per rate."""
-        rates = np.asarray(rate, dtype=float)[..., None]  # (rates…, 1) against (sizes,)
+        of rates, one row per rate. The far end is all of its counts' probability less that of the few
+        that do not mark (most do: a later study with 0–7 satisfied of hundreds marks any fall)."""
+        rates = np.atleast_1d(np.asarray(rate, dtype=float))[:, None]  # (rates, 1) against (sizes,)
         n = self.sizes
         k = np.arange(EDGE)
-        counts = np.broadcast_to(k, self.far.shape) if self.direction == "fall" else n[:, None] - k[None, :]
-        chance = stats.binom.pmf(np.clip(counts, 0, n[:, None]), n[:, None], rates[..., None])
-        far = np.where(self.far, chance, 0.0).sum(axis=-1)
-        if self.direction == "fall":  # counts EDGE..end
-            run = stats.binom.cdf(self.end, n, rates) - stats.binom.cdf(EDGE - 1, n, rates)
-            run = np.where(self.end >= EDGE, run, 0.0)
-        else:  # counts end..N − EDGE
+        if self.direction == "fall":  # counts 0..EDGE − 1, then EDGE..end
+            far = stats.binom.cdf(EDGE - 1, n, rates)
+            run = np.where(self.end >= EDGE, stats.binom.cdf(self.end, n, rates) - far, 0.0)
+        else:  # counts N − EDGE + 1..N, then end..N − EDGE
+            far = stats.binom.sf(n - EDGE, n, rates)
             run = stats.binom.cdf(n - EDGE, n, rates) - stats.binom.cdf(self.end - 1, n, rates)
             run = np.where(self.end <= n - EDGE, run, 0.0)
-        return np.clip(far + run, 0.0, 1.0)
+        sizes, ks = np.nonzero(~self.far & (k[None, :] <= n[:, None]))  # far counts that do not mark
+        if len(sizes):
+            counts = ks if self.direction == "fall" else n[sizes] - ks
+            unmarked = np.zeros(far.shape)
+            np.add.at(unmarked, (slice(None), sizes), stats.binom.pmf(counts, n[sizes], rates))
+            far = far - unmarked
+        power = np.clip(far + run, 0.0, 1.0)
+        return power if np.ndim(rate) else power[0]
 
 
 def _marking(p1: float, arm: float, sizes: np.ndarray, level: float, ci: str, direction: str) -> _Marking:
@@ -239,7 +247,7 @@ def minimum_detectable_change(
     if _power(marking, where, room)[0] < power:
         return math.inf
     short, enough = 0.0, room
-    for _ in range(_BISECTIONS):
+    for _ in range(_CHANGE_BISECTIONS):
         mid = (short + enough) / 2
         if _power(marking, where, mid)[0] >= power:
             enough = mid
@@ -287,6 +295,7 @@ def plan_changes(
     q: float = WAVE_Q,
     ci: str = "logit",
     yields: pd.Series | None = None,
+    directions: tuple[str, ...] = DIRECTIONS,
 ) -> pd.DataFrame:
     """Per group of one family (rows with `level`, `estimate`, `se`, `n`, `df`: one metric by one
     grouping of the earlier study's headline): the answers (and, with `yields`, the cases to release)
@@ -296,13 +305,17 @@ def plan_changes(
     Columns: level, estimate, low, high (95%), n, deff, fall_answers, rise_answers (answers, design
     effect included; <NA> where none), fall_limit, rise_limit, same_size_fall, same_size_rise (shares;
     inf where none), and with `yields` (answers per released case, by level) fall_cases, rise_cases;
-    ``attrs``: alpha, power, change, q."""
+    ``attrs``: alpha, power, change, q. `directions` ("fall", "rise" or both) limits the columns to
+    those directions' (a plan for falls alone costs half)."""
     if not 0 < change < 1:
         raise AnalysisError(
             f"the change to detect must lie between 0 and 1 (got {change}; 0.10 is 10 points)"
         )
     if not 0 < power < 1:
         raise AnalysisError(f"the power must lie between 0 and 1 (got {power})")
+    unknown = [d for d in directions if d not in DIRECTIONS]
+    if unknown or not directions:
+        raise AnalysisError(f"a plan is for a fall, a rise or both (got {unknown or 'neither'})")
     missing = [c for c in ("level", "estimate", "se", "n", "df") if c not in earlier.columns]
     if missing:
         raise AnalysisError(f"the earlier study's rows lack the column {missing[0]!r}")
@@ -330,6 +343,8 @@ def plan_changes(
         }
     )
     for direction, arms in (("fall", below), ("rise", above)):
+        if direction not in directions:
+            continue
         needed, limits, same = [], [], []
         for i, p1 in enumerate(rows["estimate"].to_numpy(float)):
             if not has_interval[i]:
@@ -351,7 +366,7 @@ def plan_changes(
         table[f"same_size_{direction}"] = same
     if yields is not None:
         per = pd.Series(yields, dtype=float).reindex(table["level"]).to_numpy()
-        for direction in DIRECTIONS:
+        for direction in directions:
             answers = table[f"{direction}_answers"].astype("Float64").to_numpy(float, na_value=np.nan)
             with np.errstate(invalid="ignore", divide="ignore"):
                 cases = np.ceil(answers / per - 1e-9)

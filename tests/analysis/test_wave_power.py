@@ -187,3 +187,31 @@ def test_the_planned_power_is_what_the_comparison_itself_delivers_count_by_count
     planned = change_power(p1, p1 - _earlier_low(earlier, "A", alpha), np.array([size]), 0.20, 1 - alpha)[0]
     assert delivered == pytest.approx(planned, abs=1e-10)
     assert delivered >= 0.8
+
+
+@pytest.mark.parametrize(
+    ("change", "power", "said"),
+    [(0.0, 0.8, "the change to detect must lie between 0 and 1"), (0.1, 1.0, "the power must lie between")],
+)
+def test_an_impossible_request_is_refused_in_one_sentence(change, power, said):
+    from analysis.errors import AnalysisError
+
+    rows = pd.DataFrame({"level": ["A"], "estimate": [0.8], "se": [0.04], "n": [100.0], "df": [99.0]})
+    with pytest.raises(AnalysisError, match=said):
+        plan_changes(rows, change, power=power)
+
+
+def test_a_family_where_no_group_has_an_interval_is_planned_as_none_without_failing():
+    rows = pd.DataFrame(
+        {"level": ["A", "B"], "estimate": [np.nan, 1.0], "se": np.nan, "n": [0.0, 1.0], "df": 0.0}
+    )
+    plan = plan_changes(rows, 0.10)
+    assert list(plan["fall_limit"]) == ["no_interval", "no_interval"]
+    assert plan["fall_answers"].isna().all()
+
+
+def test_a_plan_for_falls_alone_has_the_fall_columns_of_the_plan_for_both():
+    rows = pd.DataFrame({"level": ["A"], "estimate": [0.85], "se": [0.026], "n": [180.0], "df": [179.0]})
+    both, falls = plan_changes(rows, 0.15), plan_changes(rows, 0.15, directions=("fall",))
+    assert "rise_answers" not in falls.columns
+    pd.testing.assert_frame_equal(falls, both[falls.columns])

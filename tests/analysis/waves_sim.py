@@ -194,7 +194,7 @@ def planned_study(
         plan = pd.DataFrame({"level": answers.index, "fall_answers": answers.to_numpy()})
         plan["fall_cases"] = np.ceil(answers / yields.reindex(answers.index)).to_numpy()
     else:
-        plan = plan_changes(districts, change, power=power, yields=yields)
+        plan = plan_changes(districts, change, power=power, yields=yields, directions=("fall",))
     calls = plan["fall_cases"].astype(float).fillna(per_district).to_numpy(int)
     later = _district_rows(_wave(rng, after, calls, world.refusal))
     rows = compare_waves(earlier, later).set_index("level").sort_index()
