@@ -584,6 +584,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The {planned} groups with a size need {cases} cases released (the larger of fall and rise); "
         "{unplanned} cannot be planned at this change.",
     },
+    "plan.beyond_frame": {
+        "zh": "以下各组所需个案多于本期抽样框中的记录数，抽样前请核对下一期导出数据：{groups}",
+        "en": "These groups need more cases than this study's frame held; check the next export before the "
+        "draw: {groups}",
+    },
+    "plan.col_frame_records": {"zh": "本期抽样框记录数", "en": "Records in this study's frame"},
     "plan.col_level": {"zh": "组别", "en": "Group"},
     "plan.col_estimate": {"zh": "本期满意率", "en": "This study"},
     "plan.col_low": {"zh": "95% 下限", "en": "95% lower"},

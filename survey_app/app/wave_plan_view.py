@@ -19,7 +19,8 @@ from survey_app.services.errors import HuifangError
 
 #: The plan's columns as shown, in order.
 COLUMNS = ("level", "estimate", "low", "high", "n", "deff", "fall_answers", "fall_cases", "fall_limit",
-           "rise_answers", "rise_cases", "rise_limit", "same_size_fall", "same_size_rise")  # fmt: skip
+           "rise_answers", "rise_cases", "rise_limit", "same_size_fall", "same_size_rise",
+           "frame_records")  # fmt: skip
 PERCENTS = ("estimate", "low", "high", "same_size_fall", "same_size_rise")
 
 
@@ -85,3 +86,7 @@ def section(result) -> None:
     st.caption(
         tr("plan.totals", cases=total["cases"], planned=total["planned"], unplanned=total["unplanned"])
     )
+    beyond = wave_planning.beyond_frame(plan.groups)
+    if beyond.any():
+        joiner = "、" if state.lang() == "zh" else ", "
+        st.warning(tr("plan.beyond_frame", groups=joiner.join(plan.groups.loc[beyond, "level"].astype(str))))

@@ -82,7 +82,24 @@ def plan_next_wave(
     overall = table[(table["metric"] == PLANNED_METRIC) & (table["group"] == "overall")]
     groups = plan_changes(rows, change, power=power, q=WAVE_Q, yields=_yields(result, rows, group))
     whole = plan_changes(overall, change, power=power, q=WAVE_Q, yields=_yields(result, overall, None))
+    groups["frame_records"] = _records(result, groups["level"], group)
+    whole["frame_records"] = _records(result, whole["level"], None)
     return WavePlan(result.study_name, group, change, power, groups.attrs["alpha"], groups, whole)
+
+
+def _records(result: analysis_service.StudyAnalysis, levels: pd.Series, group: str | None) -> np.ndarray:
+    """This study's eligible frame records per level: the next export is not known when the plan is
+    made, and a group planned more cases than this one held is one to check before the draw."""
+    frame = result.frame
+    held = pd.Series({"(all)": len(frame)}) if group is None else frame.groupby(group, observed=True).size()
+    held.index = held.index.astype(str)
+    return held.reindex(levels.astype(str)).fillna(0).astype("int64").to_numpy()
+
+
+def beyond_frame(plan_rows: pd.DataFrame) -> pd.Series:
+    """Per row, whether the larger of its fall and rise cases exceeds this study's frame records."""
+    cases = plan_rows[[c for c in ("fall_cases", "rise_cases") if c in plan_rows]].astype("Float64")
+    return (cases.max(axis=1, skipna=True) > plan_rows["frame_records"]).fillna(False).astype(bool)
 
 
 def _needed(plan: WavePlan) -> pd.Series:
@@ -138,17 +155,29 @@ def plan_text(plan: WavePlan) -> str:
         f"Overall {percent_text(overall['estimate'])}: fall {size_text(overall, 'fall')}; "
         f"rise {size_text(overall, 'rise')}"
     )
-    for _, row in plan.groups.iterrows():
+    beyond = beyond_frame(plan.groups)
+    for (_, row), over in zip(plan.groups.iterrows(), beyond, strict=True):
+        held = (
+            f" — more cases than this study's frame held there ({row['frame_records']} records)"
+            if over
+            else ""
+        )
         lines.append(
             f"        {row['level']} {percent_text(row['estimate'])} ({row['n']:.0f} answers, design effect "
-            f"{row['deff']:.2f}): fall {size_text(row, 'fall')}; rise {size_text(row, 'rise')}; as large as "
-            f"{plan.study}, it finds a fall of {_share(row['same_size_fall'])} or a rise of "
+            f"{row['deff']:.2f}): fall {size_text(row, 'fall')}; rise {size_text(row, 'rise')}{held}; as "
+            f"large as {plan.study}, it finds a fall of {_share(row['same_size_fall'])} or a rise of "
             f"{_share(row['same_size_rise'])} points"
         )
     total = totals(plan)
     lines.append(
         f"Cases to release: {total['cases']} over the {total['planned']} with a size (the larger of fall and "
         f"rise where both have one); {total['unplanned']} cannot be planned at this change."
+        + (
+            f" {int(beyond.sum())} need more cases than this study's frame held there: check the next "
+            "export before the draw."
+            if beyond.any()
+            else ""
+        )
     )
     return "\n".join(lines)
 

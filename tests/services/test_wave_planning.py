@@ -63,3 +63,21 @@ def test_the_plan_is_written_as_csv_or_xlsx_with_the_overall_row_first(result, t
     assert written["group"].iloc[0] == "overall" and len(written) == len(plan.groups) + 1
     with pytest.raises(InvalidState, match=r"plan\.pdf: write the plan as \.csv or \.xlsx"):
         wave_planning.write_plan(plan, tmp_path / "plan.pdf")
+
+
+def test_each_group_carries_the_records_this_study_s_frame_held_there(result):
+    plan = wave_planning.plan_next_wave(result, 0.15, group="channel")
+    held = result.frame.groupby("channel", observed=True).size()
+    assert plan.groups.set_index("level")["frame_records"].to_dict() == held.to_dict()
+    assert plan.overall["frame_records"].iloc[0] == len(result.frame)
+
+
+def test_a_group_planned_more_cases_than_its_frame_held_is_said_before_the_draw(result):
+    plan = wave_planning.plan_next_wave(result, 0.15, group="channel")
+    sized = plan.groups["fall_cases"].notna()
+    assert sized.any()
+    plan.groups.loc[sized, "frame_records"] = 1  # as if this study's frame had held one record there
+    assert wave_planning.beyond_frame(plan.groups)[sized].all()
+    text = wave_planning.plan_text(plan)
+    assert "more cases than this study's frame held there (1 records)" in text
+    assert "check the next export before the draw" in text
