@@ -63,8 +63,7 @@ def section(result) -> None:
     except HuifangError as exc:
         st.info(state.error_text(exc))
         return
-    k = len(plan.groups) - int((plan.groups["fall_limit"] == "no_interval").sum())
-    st.caption(tr("plan.level", k=k, alpha=f"{plan.alpha:.4f}", power=f"{power:.0%}"))
+    st.caption(tr("plan.level", k=plan.family, alpha=f"{plan.alpha:.4f}", power=f"{power:.0%}"))
     overall = plan.overall.iloc[0]
     st.caption(
         tr(

@@ -46,16 +46,23 @@ class WavePlan:
     groups: pd.DataFrame  # `analysis.wave_power.plan_changes`, with fall_cases and rise_cases
     overall: pd.DataFrame  # the same for the overall rate
 
+    @property
+    def family(self) -> int:
+        """K, the groups with an interval in this study: the family the next comparison judges."""
+        return len(self.groups) - int((self.groups["fall_limit"] == "no_interval").sum())
+
+
+def _per_level(rows: pd.DataFrame, group: str | None) -> pd.Series:
+    """Rows per level of `group` (overall: one level, "(all)"), indexed by the level as text."""
+    counts = pd.Series({"(all)": len(rows)}) if group is None else rows.groupby(group, observed=True).size()
+    counts.index = counts.index.astype(str)
+    return counts
+
 
 def _yields(result: analysis_service.StudyAnalysis, rows: pd.DataFrame, group: str | None) -> pd.Series:
-    """Answers to the metric per case released, by level (overall: one level, "(all)")."""
-    cases = result.cases
-    released = (
-        pd.Series({"(all)": len(cases)}) if group is None else cases.groupby(group, observed=True).size()
-    )
-    released.index = released.index.astype(str)
+    """Answers to the metric per case released, by level."""
     answers = rows.set_index("level")["n"].astype(float)
-    return (answers / released.reindex(answers.index)).where(lambda y: y > 0)
+    return (answers / _per_level(result.cases, group).reindex(answers.index)).where(lambda y: y > 0)
 
 
 def plan_next_wave(
@@ -90,28 +97,24 @@ def plan_next_wave(
 def _records(result: analysis_service.StudyAnalysis, levels: pd.Series, group: str | None) -> np.ndarray:
     """This study's eligible frame records per level: the next export is not known when the plan is
     made, and a group planned more cases than this one held is one to check before the draw."""
-    frame = result.frame
-    held = pd.Series({"(all)": len(frame)}) if group is None else frame.groupby(group, observed=True).size()
-    held.index = held.index.astype(str)
+    held = _per_level(result.frame, group)
     return held.reindex(levels.astype(str)).fillna(0).astype("int64").to_numpy()
 
 
-def beyond_frame(plan_rows: pd.DataFrame) -> pd.Series:
-    """Per row, whether the larger of its fall and rise cases exceeds this study's frame records."""
-    cases = plan_rows[[c for c in ("fall_cases", "rise_cases") if c in plan_rows]].astype("Float64")
-    return (cases.max(axis=1, skipna=True) > plan_rows["frame_records"]).fillna(False).astype(bool)
-
-
-def _needed(plan: WavePlan) -> pd.Series:
-    """Per group, the cases to release for a fall and a rise both to be found where each can be (the
+def _needed(plan_rows: pd.DataFrame) -> pd.Series:
+    """Per row, the cases to release for a fall and a rise both to be found where each can be (the
     larger of the two; where only one can, that one's)."""
-    sizes = plan.groups[["fall_cases", "rise_cases"]].astype("Float64")
-    return sizes.max(axis=1, skipna=True)
+    return plan_rows[["fall_cases", "rise_cases"]].astype("Float64").max(axis=1, skipna=True)
+
+
+def beyond_frame(plan_rows: pd.DataFrame) -> pd.Series:
+    """Per row, whether the cases it needs (`_needed`) exceed this study's frame records."""
+    return (_needed(plan_rows) > plan_rows["frame_records"]).fillna(False).astype(bool)
 
 
 def totals(plan: WavePlan) -> dict[str, int]:
     """Cases to release over the groups with a size, groups with a size, and groups without."""
-    needed = _needed(plan)
+    needed = _needed(plan.groups)
     return {
         "cases": int(needed.sum(skipna=True)),
         "planned": int(needed.notna().sum()),
@@ -139,7 +142,7 @@ def plan_text(plan: WavePlan) -> str:
     rise, and what a next study as large as this one finds."""
     from survey_app.services.analysis_service import percent_text
 
-    k = len(plan.groups) - int((plan.groups["fall_limit"] == "no_interval").sum())
+    k = plan.family
     lines = [
         f"The study after {plan.study}: the answers and released cases each {plan.group} needs for its "
         f"{PLANNED_METRIC} to be found {100 * plan.change:.0f} points lower (or higher) than in "
